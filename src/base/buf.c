@@ -1,0 +1,55 @@
+/* buf.c — see buf.h. Growth doubles so n appends cost O(n). */
+#include "base/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/mem.h"
+
+void hbuf_reserve(hbuf *b, size_t extra) {
+    HANSA_ASSERT(b->len <= b->cap);
+    HANSA_ASSERT(extra <= SIZE_MAX - b->len);
+    size_t need = b->len + extra;
+    if (need <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    b->data = hansa_realloc(b->data, cap);
+    b->cap = cap;
+}
+
+uint8_t *hbuf_extend(hbuf *b, size_t n) {
+    hbuf_reserve(b, n);
+    uint8_t *p = b->data + b->len;
+    memset(p, 0, n);
+    b->len += n;
+    return p;
+}
+
+void hbuf_append(hbuf *b, const void *p, size_t n) {
+    if (n == 0) return;
+    hbuf_reserve(b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+void hbuf_put_u8(hbuf *b, uint8_t v) { hbuf_append(b, &v, 1); }
+void hbuf_put_u16(hbuf *b, uint16_t v) { le16_store(hbuf_extend(b, 2), v); }
+void hbuf_put_u32(hbuf *b, uint32_t v) { le32_store(hbuf_extend(b, 4), v); }
+void hbuf_put_u64(hbuf *b, uint64_t v) { le64_store(hbuf_extend(b, 8), v); }
+
+void hbuf_reset(hbuf *b) { b->len = 0; }
+
+void hbuf_free(hbuf *b) {
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+uint8_t *hbuf_take(hbuf *b, size_t *len) {
+    uint8_t *p = b->data;
+    *len = b->len;
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return p;
+}

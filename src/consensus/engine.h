@@ -1,0 +1,191 @@
+/* engine.h — the Tendermint consensus engine as a pure state machine.
+ *
+ * Algorithm 1 of "The latest gossip on BFT consensus" (Buchman, Kwon,
+ * Milosevic, arXiv 1807.04938) over voting power. The engine does no I/O,
+ * reads no clock and draws no randomness. It is driven by inputs:
+ *   - a received proposal (with the proposed value's bytes) or vote,
+ *   - a timer it asked for firing,
+ *   - a tick carrying the current time,
+ *   - a storage completion for a record it asked to persist,
+ *   - a decided value learned from block sync (value + commit certificate),
+ *   - the start of the next height (with its validator set),
+ * and after each input the driver drains the engine's outputs: messages to
+ * broadcast, timers to set, records to persist, decisions and evidence. The
+ * networked node and the simulator are two drivers of this same code.
+ *
+ * Values are opaque to the engine: the application builds them (get_value),
+ * judges them (valid) and names them (a 32-byte id, the block's header hash).
+ *
+ * Never sign twice: every proposal or vote the engine signs first goes out as
+ * a CONS_OUT_PERSIST record holding the signer state; the signed message is
+ * released only after cons_on_persisted() for that record. A restarted engine
+ * given the last persisted record re-sends what it signed and never signs a
+ * different message for an (height, round, step) at or before it. */
+#ifndef HANSA_CONSENSUS_ENGINE_H
+#define HANSA_CONSENSUS_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "consensus/valset.h"
+#include "crypto/sign.h"
+#include "wire/types.h"
+
+typedef struct cons_engine cons_engine;
+
+/* Timeouts grow linearly with the round: base + round * delta. */
+typedef struct {
+    uint32_t propose_ms, propose_delta_ms;
+    uint32_t prevote_ms, prevote_delta_ms;
+    uint32_t precommit_ms, precommit_delta_ms;
+} cons_timeouts;
+
+typedef enum { CONS_TIMER_PROPOSE, CONS_TIMER_PREVOTE, CONS_TIMER_PRECOMMIT } cons_timer_kind;
+
+typedef enum { CONS_STEP_PROPOSE = 0, CONS_STEP_PREVOTE = 1, CONS_STEP_PRECOMMIT = 2 } cons_step;
+
+/* What the application gives the engine. All callbacks are synchronous. */
+typedef struct {
+    void *ctx;
+    /* Builds a value to propose at height/round into out and names it.
+     * Returns false if it cannot (the engine then proposes nothing). */
+    bool (*get_value)(void *ctx, uint64_t height, uint32_t round, hbuf *out, hansa_hash *id);
+    /* The validity check valid(v) of Alg. 1: true if the value with these
+     * bytes is acceptable at height and really has this id. */
+    bool (*valid)(void *ctx, uint64_t height, const uint8_t *value, size_t len,
+                  const hansa_hash *id);
+    /* Signature check; NULL means verify_domain(). A driver may plug in a
+     * cache (the simulator shares one between all engines). */
+    bool (*verify)(void *ctx, const hansa_pubkey *pk, const char *domain, const uint8_t *msg,
+                   size_t len, const hansa_sig *sig);
+} cons_app;
+
+typedef struct {
+    uint32_t chain_id;
+    cons_timeouts timeouts;
+    /* Bound on buffering: votes are kept for at most this many rounds above
+     * the current one, so one peer cannot make a node buffer unbounded
+     * future rounds. */
+    uint32_t future_rounds_max;
+    cons_app app;
+    /* The delegate's key; NULL for a node that follows without voting. */
+    const hansa_keypair *key;
+    /* Test-only: break the line-29 unlock rule (prevote a POL value only if
+     * lockedRound <= vr) to show the checkers catch it. Never set in hansad. */
+    bool test_break_line29;
+} cons_config;
+
+/* The signer state persisted before any signature leaves the engine. */
+typedef struct {
+    uint64_t height;
+    uint32_t round;
+    uint8_t step;                   /* cons_step of the last signed message */
+    bool has_signed;                /* false: nothing signed yet at height */
+    uint8_t signed_kind;            /* 0 proposal, 1 vote */
+    wire_proposal last_proposal;    /* if signed_kind == 0 */
+    wire_vote last_vote;            /* if signed_kind == 1 */
+    /* Lock and valid value survive a crash (forgetting the lock is the
+     * "amnesia" fault). Rounds use WIRE_ROUND_NONE for -1. */
+    uint32_t locked_round;
+    hansa_hash locked_id;
+    uint32_t valid_round;
+    hansa_hash valid_id;
+} cons_signer_state;
+
+/* Versioned canonical encoding of the signer state (store/ adds checksums). */
+void cons_signer_encode(hbuf *b, const cons_signer_state *s);
+hansa_err cons_signer_decode(const uint8_t *p, size_t len, cons_signer_state *s);
+
+typedef enum {
+    CONS_OUT_PROPOSAL, /* broadcast proposal + value bytes */
+    CONS_OUT_VOTE,     /* broadcast vote */
+    CONS_OUT_TIMER,    /* call cons_on_timeout(kind, height, round) at deadline_ms */
+    CONS_OUT_PERSIST,  /* durably store record, then call cons_on_persisted(seq) */
+    CONS_OUT_DECIDE,   /* the value decided at height, with its commit certificate */
+    CONS_OUT_EVIDENCE  /* duplicate-vote evidence observed */
+} cons_out_kind;
+
+typedef struct {
+    cons_out_kind kind;
+    union {
+        struct {
+            wire_proposal proposal;
+            const uint8_t *value;
+            size_t value_len;
+        } proposal;
+        wire_vote vote;
+        struct {
+            cons_timer_kind kind;
+            uint64_t height;
+            uint32_t round;
+            uint64_t deadline_ms;
+        } timer;
+        struct {
+            uint64_t seq;
+            const cons_signer_state *state;
+        } persist;
+        struct {
+            uint64_t height;
+            uint32_t round;
+            hansa_hash id;
+            const uint8_t *value;
+            size_t value_len;
+            const wire_commit *commit;
+        } decide;
+        wire_evidence evidence;
+    } u;
+} cons_out;
+
+/* Creates an engine. `restored` is the last persisted signer state or NULL
+ * on first start. The engine copies what it keeps of cfg. */
+cons_engine *cons_new(const cons_config *cfg, const cons_signer_state *restored);
+void cons_free(cons_engine *e);
+
+/* Starts height with its validator set (copied). The first call after
+ * cons_new starts the engine; later calls follow a CONS_OUT_DECIDE for
+ * height-1 (the driver applies the block first and passes the next set). */
+void cons_start_height(cons_engine *e, uint64_t height, const cons_valset *vs, uint64_t now_ms);
+
+/* Inputs. Each returns HANSA_OK or the reason the input was ignored (bad
+ * signature, wrong height, not a validator, ...); an ignored input never
+ * changes the engine's state. */
+hansa_err cons_on_proposal(cons_engine *e, const wire_proposal *p, const uint8_t *value,
+                           size_t value_len);
+hansa_err cons_on_vote(cons_engine *e, const wire_vote *v);
+void cons_on_timeout(cons_engine *e, cons_timer_kind kind, uint64_t height, uint32_t round);
+void cons_tick(cons_engine *e, uint64_t now_ms);
+void cons_on_persisted(cons_engine *e, uint64_t seq);
+/* A decided value learned from a peer (block sync): verified against the
+ * current validator set; on success the engine decides it. */
+hansa_err cons_on_commit(cons_engine *e, const wire_commit *c, const uint8_t *value,
+                         size_t value_len);
+
+/* Outputs produced since the last call; the array and everything it points
+ * to stay valid until the next call into the engine. Draining clears them. */
+size_t cons_drain(cons_engine *e, const cons_out **out);
+
+/* The engine's own signed messages of the current height/round (and its
+ * precommits of the previous round), for re-sending after loss or to a peer
+ * that just connected. Appended as outputs, like a fresh broadcast. */
+void cons_rebroadcast(cons_engine *e);
+
+/* Read-only view, for status, logs and the simulator's checkers. */
+uint64_t cons_height(const cons_engine *e);
+uint32_t cons_round(const cons_engine *e);
+cons_step cons_current_step(const cons_engine *e);
+bool cons_decided(const cons_engine *e); /* decided the current height */
+
+/* Verifies a commit certificate on its own: chain id, strictly increasing
+ * indices into vs, every signature over the precommit sign bytes, and more
+ * than 2/3 of vs's power. Used by block sync and by light clients. */
+hansa_err cons_commit_verify(const wire_commit *c, uint32_t chain_id, const wire_validator *vs,
+                             size_t n);
+
+/* Verifies duplicate-vote evidence on its own: same chain/height/round/type/
+ * validator, different blocks, both signatures valid. */
+hansa_err cons_evidence_verify(const wire_evidence *ev, uint32_t chain_id);
+
+#endif

@@ -1,0 +1,100 @@
+/* merkle.c — RFC 6962 Merkle tree hash, audit paths and their verification.
+ *
+ * Root and proof follow the recursive definitions of RFC 6962 section 2.1
+ * (MTH and PATH). Verification is the iterative algorithm of RFC 9162
+ * section 2.1.3.2, which checks the path length against the tree shape and so
+ * rejects a proof for index i presented as index j. */
+#include "crypto/merkle.h"
+
+#include "base/assert.h"
+#include "crypto/sha256.h"
+
+void merkle_leaf_hash(const void *data, size_t len, hansa_hash *out) {
+    sha256_ctx c;
+    uint8_t prefix = 0x00;
+    sha256_init(&c);
+    sha256_update(&c, &prefix, 1);
+    sha256_update(&c, data, len);
+    sha256_final(&c, out);
+}
+
+void merkle_node_hash(const hansa_hash *left, const hansa_hash *right, hansa_hash *out) {
+    uint8_t buf[1 + 2 * HANSA_HASH_BYTES];
+    buf[0] = 0x01;
+    memcpy(buf + 1, left->b, HANSA_HASH_BYTES);
+    memcpy(buf + 1 + HANSA_HASH_BYTES, right->b, HANSA_HASH_BYTES);
+    sha256(buf, sizeof buf, out);
+}
+
+/* The largest power of two strictly less than n (n >= 2). */
+static size_t split_point(size_t n) {
+    HANSA_ASSERT(n >= 2);
+    size_t k = 1;
+    while (k * 2 < n) k *= 2;
+    return k;
+}
+
+static void mth(const hansa_hash *leaves, size_t n, hansa_hash *out) {
+    if (n == 1) {
+        *out = leaves[0];
+        return;
+    }
+    size_t k = split_point(n);
+    hansa_hash l, r;
+    mth(leaves, k, &l);
+    mth(leaves + k, n - k, &r);
+    merkle_node_hash(&l, &r, out);
+}
+
+void merkle_root(const hansa_hash *leaves, size_t n, hansa_hash *root) {
+    if (n == 0) {
+        sha256("", 0, root);
+        return;
+    }
+    mth(leaves, n, root);
+}
+
+/* RFC 6962 PATH(m, D[n]): appended leaf-side first. */
+static size_t path(const hansa_hash *leaves, size_t n, size_t m, hansa_hash *out, size_t depth) {
+    if (n == 1) return depth;
+    HANSA_ASSERT(depth < MERKLE_PROOF_MAX);
+    size_t k = split_point(n);
+    size_t len;
+    if (m < k) {
+        len = path(leaves, k, m, out, depth);
+        mth(leaves + k, n - k, &out[len]);
+    } else {
+        len = path(leaves + k, n - k, m - k, out, depth);
+        mth(leaves, k, &out[len]);
+    }
+    return len + 1;
+}
+
+size_t merkle_proof(const hansa_hash *leaves, size_t n, size_t index, hansa_hash *out) {
+    HANSA_ASSERT(index < n);
+    return path(leaves, n, index, out, 0);
+}
+
+bool merkle_verify(const hansa_hash *leaf_hash, uint64_t index, uint64_t n, const hansa_hash *proof,
+                   size_t proof_len, const hansa_hash *root) {
+    if (index >= n) return false;
+    uint64_t fn = index, sn = n - 1;
+    hansa_hash r = *leaf_hash;
+    for (size_t i = 0; i < proof_len; i++) {
+        if (sn == 0) return false; /* path longer than the tree is deep */
+        if ((fn & 1) || fn == sn) {
+            merkle_node_hash(&proof[i], &r, &r);
+            if (!(fn & 1)) {
+                while (fn != 0 && !(fn & 1)) {
+                    fn >>= 1;
+                    sn >>= 1;
+                }
+            }
+        } else {
+            merkle_node_hash(&r, &proof[i], &r);
+        }
+        fn >>= 1;
+        sn >>= 1;
+    }
+    return sn == 0 && hash_eq(&r, root);
+}

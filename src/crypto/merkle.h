@@ -1,0 +1,38 @@
+/* merkle.h — RFC 6962 Merkle trees over SHA-256 (DESIGN.md section 4, fixed).
+ *
+ *   leaf hash  = SHA-256(0x00 || data)
+ *   node hash  = SHA-256(0x01 || left || right)
+ *   MTH of n > 1 leaves splits at k, the largest power of two below n.
+ *   MTH of zero leaves is SHA-256("").
+ *
+ * Proofs are RFC 6962 audit paths (section 2.1.1), ordered from the leaf up,
+ * and verify on their own: a light client needs only the leaf data, index,
+ * tree size, path and root. */
+#ifndef HANSA_CRYPTO_MERKLE_H
+#define HANSA_CRYPTO_MERKLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/bytes.h"
+
+/* An audit path for up to 2^64 leaves never exceeds 64 hashes. */
+#define MERKLE_PROOF_MAX 64
+
+void merkle_leaf_hash(const void *data, size_t len, hansa_hash *out);
+void merkle_node_hash(const hansa_hash *left, const hansa_hash *right, hansa_hash *out);
+
+/* Root over n leaf hashes (already leaf-hashed). n may be 0. */
+void merkle_root(const hansa_hash *leaves, size_t n, hansa_hash *root);
+
+/* Writes the audit path for leaf `index` of n into path (room for
+ * MERKLE_PROOF_MAX) and returns its length. index < n. */
+size_t merkle_proof(const hansa_hash *leaves, size_t n, size_t index, hansa_hash *path);
+
+/* True if leaf_hash at index in a tree of n leaves, with this path, yields root.
+ * False for index >= n, a path of the wrong length, or any mismatch. */
+bool merkle_verify(const hansa_hash *leaf_hash, uint64_t index, uint64_t n, const hansa_hash *path,
+                   size_t path_len, const hansa_hash *root);
+
+#endif

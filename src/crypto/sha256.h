@@ -1,0 +1,26 @@
+/* sha256.h — SHA-256, one-shot and streaming.
+ *
+ * The implementation behind it is chosen by measurement (see sha256.c and the
+ * `hansa bench-crypto` figures in docs/crypto.md). */
+#ifndef HANSA_CRYPTO_SHA256_H
+#define HANSA_CRYPTO_SHA256_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/bytes.h"
+
+/* Large enough for either backend's state; checked with _Static_assert in sha256.c. */
+typedef struct {
+    _Alignas(16) uint8_t opaque[128];
+} sha256_ctx;
+
+void sha256(const void *data, size_t len, hansa_hash *out);
+void sha256_init(sha256_ctx *c);
+void sha256_update(sha256_ctx *c, const void *data, size_t len);
+void sha256_final(sha256_ctx *c, hansa_hash *out);
+
+/* Which backend this build uses ("openssl" or "libsodium"), for reports. */
+const char *sha256_backend(void);
+
+#endif

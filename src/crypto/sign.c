@@ -1,0 +1,78 @@
+/* sign.c — Ed25519 over libsodium, with domain separation (see sign.h). */
+#include "crypto/sign.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/mem.h"
+
+_Static_assert(crypto_sign_PUBLICKEYBYTES == HANSA_PUBKEY_BYTES, "pubkey size");
+_Static_assert(crypto_sign_SECRETKEYBYTES == HANSA_SECRET_BYTES, "secret size");
+_Static_assert(crypto_sign_BYTES == HANSA_SIG_BYTES, "sig size");
+_Static_assert(crypto_sign_SEEDBYTES == HANSA_SEED_BYTES, "seed size");
+
+void crypto_init(void) { HANSA_ASSERT(sodium_init() >= 0); }
+
+void keypair_from_seed(hansa_keypair *kp, const uint8_t seed[HANSA_SEED_BYTES]) {
+    HANSA_ASSERT(crypto_sign_seed_keypair(kp->pub.b, kp->secret, seed) == 0);
+}
+
+void keypair_generate(hansa_keypair *kp) {
+    crypto_init();
+    HANSA_ASSERT(crypto_sign_keypair(kp->pub.b, kp->secret) == 0);
+}
+
+void keypair_wipe(hansa_keypair *kp) { sodium_memzero(kp, sizeof *kp); }
+
+/* The signed message is domain || 0x00 || msg. Small messages (votes,
+ * proposals, most txs) are assembled on the stack; larger ones on the heap. */
+#define DOMAIN_STACK_BYTES 512
+
+static uint8_t *with_domain(const char *domain, const void *msg, size_t len, uint8_t *stack,
+                            size_t *total) {
+    size_t dlen = strlen(domain);
+    HANSA_ASSERT(dlen < 64);
+    *total = dlen + 1 + len;
+    uint8_t *p = *total <= DOMAIN_STACK_BYTES ? stack : hansa_malloc(*total);
+    memcpy(p, domain, dlen);
+    p[dlen] = 0;
+    if (len) memcpy(p + dlen + 1, msg, len);
+    return p;
+}
+
+void sign_domain(const hansa_keypair *kp, const char *domain, const void *msg, size_t len,
+                 hansa_sig *sig) {
+    uint8_t stack[DOMAIN_STACK_BYTES];
+    size_t total;
+    uint8_t *m = with_domain(domain, msg, len, stack, &total);
+    sign_raw(kp, m, total, sig);
+    if (m != stack) free(m);
+}
+
+bool verify_domain(const hansa_pubkey *pk, const char *domain, const void *msg, size_t len,
+                   const hansa_sig *sig) {
+    uint8_t stack[DOMAIN_STACK_BYTES];
+    size_t total;
+    uint8_t *m = with_domain(domain, msg, len, stack, &total);
+    bool ok = verify_raw(pk, m, total, sig);
+    if (m != stack) free(m);
+    return ok;
+}
+
+void sign_raw(const hansa_keypair *kp, const void *msg, size_t len, hansa_sig *sig) {
+    HANSA_ASSERT(crypto_sign_detached(sig->b, NULL, msg, len, kp->secret) == 0);
+}
+
+bool verify_raw(const hansa_pubkey *pk, const void *msg, size_t len, const hansa_sig *sig) {
+    return crypto_sign_verify_detached(sig->b, msg, len, pk->b) == 0;
+}
+
+void crypto_random(void *buf, size_t n) { randombytes_buf(buf, n); }
+
+static void os_fill(void *ctx, void *buf, size_t n) {
+    (void)ctx;
+    randombytes_buf(buf, n);
+}
+
+hansa_rng crypto_os_rng(void) { return (hansa_rng){os_fill, NULL}; }

@@ -1,0 +1,55 @@
+/* sign.h — Ed25519 keys, signatures with domain separation, OS randomness.
+ *
+ * Every signature in hansa covers `domain || 0x00 || message`, where domain is
+ * a constant like "hansa/tx/v1". A signature made for one purpose (a vote)
+ * therefore never verifies as another (a transaction), even if the bytes
+ * coincide. Verification is libsodium's strict Ed25519 (canonical S, no
+ * small-order keys), so signatures are not malleable and tx hashes are stable. */
+#ifndef HANSA_CRYPTO_SIGN_H
+#define HANSA_CRYPTO_SIGN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/bytes.h"
+#include "base/err.h"
+#include "base/rng.h"
+
+#define HANSA_SEED_BYTES 32
+#define HANSA_SECRET_BYTES 64
+
+/* Domains (one per kind of signed object). */
+#define SIGN_DOMAIN_TX "hansa/tx/v1"
+#define SIGN_DOMAIN_VOTE "hansa/vote/v1"
+#define SIGN_DOMAIN_PROPOSAL "hansa/proposal/v1"
+
+typedef struct {
+    uint8_t secret[HANSA_SECRET_BYTES]; /* libsodium's seed||pk form */
+    hansa_pubkey pub;
+} hansa_keypair;
+
+/* Must be called once before any other crypto function; safe to call again. */
+void crypto_init(void);
+
+/* Derives a key pair from a 32-byte seed (deterministic). */
+void keypair_from_seed(hansa_keypair *kp, const uint8_t seed[HANSA_SEED_BYTES]);
+/* Fresh key pair from the OS CSPRNG. */
+void keypair_generate(hansa_keypair *kp);
+/* Wipes the secret. */
+void keypair_wipe(hansa_keypair *kp);
+
+void sign_domain(const hansa_keypair *kp, const char *domain, const void *msg, size_t len,
+                 hansa_sig *sig);
+bool verify_domain(const hansa_pubkey *pk, const char *domain, const void *msg, size_t len,
+                   const hansa_sig *sig);
+
+/* Plain Ed25519 over msg (no domain) — only for RFC 8032 known-answer tests. */
+void sign_raw(const hansa_keypair *kp, const void *msg, size_t len, hansa_sig *sig);
+bool verify_raw(const hansa_pubkey *pk, const void *msg, size_t len, const hansa_sig *sig);
+
+/* The OS CSPRNG as a hansa_rng, for the node. */
+hansa_rng crypto_os_rng(void);
+void crypto_random(void *buf, size_t n);
+
+#endif

@@ -1,0 +1,105 @@
+/* codec.h — canonical binary encoding of every protocol type.
+ *
+ * The format (little-endian fixed-width integers, u32-length-prefixed byte
+ * strings and lists, a version byte first in every top-level object) is
+ * written down as tables in docs/wire.md. encode∘decode is the identity, and
+ * every decoder rejects, each with its own error:
+ *   HANSA_ERR_TRUNCATED     input ends inside the value
+ *   HANSA_ERR_TRAILING      bytes left after a complete top-level value
+ *   HANSA_ERR_TOO_LONG      a length or count over its bound (types.h)
+ *   HANSA_ERR_VERSION       a version byte other than WIRE_VERSION
+ *   HANSA_ERR_NONCANONICAL  a second encoding of a value: a bool other than
+ *                           0/1, a nil block id with non-zero hash bytes,
+ *                           unsorted or duplicate lists, out-of-range enums.
+ * Decoders check form, not meaning: signatures, quorums and balances are for
+ * the layers above. */
+#ifndef HANSA_WIRE_CODEC_H
+#define HANSA_WIRE_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "wire/types.h"
+
+/* The cursor decoder. Once it fails it stays failed: every later read is a
+ * no-op that yields zeros, so a decoder can read a whole struct and check
+ * rd.err once at the end (Core Lightning's fromwire). */
+typedef struct {
+    const uint8_t *p;
+    size_t len;
+    size_t off;
+    hansa_err err;      /* first error, HANSA_OK while healthy */
+    size_t err_off;     /* offset where it happened */
+    const char *err_field; /* static name of the field being read */
+} wire_rd;
+
+void rd_init(wire_rd *r, const void *p, size_t len);
+void rd_fail(wire_rd *r, hansa_err err, const char *field);
+uint8_t rd_u8(wire_rd *r, const char *field);
+uint16_t rd_u16(wire_rd *r, const char *field);
+uint32_t rd_u32(wire_rd *r, const char *field);
+uint64_t rd_u64(wire_rd *r, const char *field);
+bool rd_bool(wire_rd *r, const char *field);
+void rd_fixed(wire_rd *r, void *out, size_t n, const char *field);
+/* Returns a pointer into the input (borrowed) to n bytes, or NULL on failure. */
+const uint8_t *rd_borrow(wire_rd *r, size_t n, const char *field);
+/* Reads a u32 length and checks it against max before anything else. */
+uint32_t rd_len(wire_rd *r, uint32_t max, const char *field);
+/* Fails with HANSA_ERR_TRAILING unless the whole input was consumed. */
+void rd_end(wire_rd *r);
+
+/* Formats "what at byte N (field)" for logs and error replies. */
+void rd_describe(const wire_rd *r, char *out, size_t out_len);
+
+/* --- per type ---------------------------------------------------------------
+ * encode appends to b. decode parses exactly one top-level value occupying
+ * all of [p, p+len); on success the object may borrow from p (see types.h). On
+ * failure the object is left freed/zeroed and *r (if given) says where. */
+
+void wire_tx_encode(hbuf *b, const wire_tx *tx);
+hansa_err wire_tx_decode(const uint8_t *p, size_t len, wire_tx *tx, wire_rd *r);
+/* Bytes covered by the tx signature (the encoding without the signature). */
+void wire_tx_sign_bytes(hbuf *b, const wire_tx *tx);
+/* SHA-256 of the full encoding: the tx hash. */
+void wire_tx_hash(const wire_tx *tx, hansa_hash *out);
+
+void wire_vote_encode(hbuf *b, const wire_vote *v);
+hansa_err wire_vote_decode(const uint8_t *p, size_t len, wire_vote *v, wire_rd *r);
+void wire_vote_sign_bytes(hbuf *b, const wire_vote *v);
+
+void wire_proposal_encode(hbuf *b, const wire_proposal *p);
+hansa_err wire_proposal_decode(const uint8_t *p, size_t len, wire_proposal *out, wire_rd *r);
+void wire_proposal_sign_bytes(hbuf *b, const wire_proposal *p);
+
+void wire_commit_encode(hbuf *b, const wire_commit *c);
+hansa_err wire_commit_decode(const uint8_t *p, size_t len, wire_commit *c, wire_rd *r);
+void wire_commit_free(wire_commit *c);
+void wire_commit_hash(const wire_commit *c, hansa_hash *out);
+
+void wire_evidence_encode(hbuf *b, const wire_evidence *e);
+hansa_err wire_evidence_decode(const uint8_t *p, size_t len, wire_evidence *e, wire_rd *r);
+
+void wire_header_encode(hbuf *b, const wire_header *h);
+hansa_err wire_header_decode(const uint8_t *p, size_t len, wire_header *h, wire_rd *r);
+/* The block id: SHA-256 of the encoded header. */
+void wire_header_hash(const wire_header *h, hansa_hash *out);
+
+void wire_block_encode(hbuf *b, const wire_block *blk);
+hansa_err wire_block_decode(const uint8_t *p, size_t len, wire_block *blk, wire_rd *r);
+void wire_block_free(wire_block *blk);
+
+void wire_valset_encode(hbuf *b, const wire_valset *vs);
+hansa_err wire_valset_decode(const uint8_t *p, size_t len, wire_valset *vs, wire_rd *r);
+void wire_valset_free(wire_valset *vs);
+/* RFC 6962 root over the encoded (pubkey, power) entries. */
+void wire_valset_hash(const wire_valset *vs, hansa_hash *out);
+
+/* Inner helpers shared by the codecs of higher layers (ledger tx bodies,
+ * net messages): they read/write one field without a version byte. */
+void wire_put_bytes(hbuf *b, const void *p, uint32_t len); /* u32 len + bytes */
+void wire_put_block_id(hbuf *b, const block_id *id);
+void rd_block_id(wire_rd *r, block_id *id, const char *field);
+
+#endif

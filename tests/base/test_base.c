@@ -1,0 +1,74 @@
+/* Tests of base/: hex, byte buffers, the seeded PRNG, error names, checked math. */
+#include "base/buf.h"
+#include "base/bytes.h"
+#include "base/err.h"
+#include "base/hex.h"
+#include "base/rng.h"
+#include "check.h"
+
+static void test_hex_roundtrip(void) {
+    uint8_t in[5] = {0x00, 0x01, 0xab, 0xff, 0x7f}, out[5];
+    char text[11];
+    hex_encode(in, 5, text);
+    CHECK(strcmp(text, "0001abff7f") == 0);
+    size_t n = 0;
+    CHECK_ERR(hex_decode("0001ABff7f", 10, out, sizeof out, &n, NULL), HANSA_OK);
+    CHECK(n == 5 && memcmp(in, out, 5) == 0);
+}
+
+static void test_hex_rejects(void) {
+    uint8_t out[4];
+    size_t at = 99;
+    CHECK_ERR(hex_decode("abc", 3, out, 4, NULL, &at), HANSA_ERR_BAD_HEX);
+    CHECK_ERR(hex_decode("ag", 2, out, 4, NULL, &at), HANSA_ERR_BAD_HEX);
+    CHECK_EQ_U64(at, 1);
+    CHECK_ERR(hex_decode("0011223344", 10, out, 4, NULL, NULL), HANSA_ERR_TOO_LONG);
+}
+
+static void test_buf_le(void) {
+    hbuf b = HBUF_INIT;
+    hbuf_put_u8(&b, 1);
+    hbuf_put_u16(&b, 0x0302);
+    hbuf_put_u32(&b, 0x07060504);
+    hbuf_put_u64(&b, 0x0f0e0d0c0b0a0908ull);
+    CHECK_EQ_U64(b.len, 15);
+    for (size_t i = 0; i < b.len; i++) CHECK_EQ_U64(b.data[i], i + 1);
+    CHECK_EQ_U64(le64_load(b.data + 7), 0x0f0e0d0c0b0a0908ull);
+    for (int i = 0; i < 10000; i++) hbuf_put_u8(&b, (uint8_t)i);
+    CHECK_EQ_U64(b.len, 10015);
+    hbuf_free(&b);
+}
+
+static void test_prng_replays(void) {
+    hansa_prng a, b;
+    prng_seed(&a, 42);
+    prng_seed(&b, 42);
+    for (int i = 0; i < 1000; i++) CHECK(prng_next(&a) == prng_next(&b));
+    prng_seed(&b, 43);
+    CHECK(prng_next(&a) != prng_next(&b));
+    for (int i = 0; i < 1000; i++) CHECK(prng_below(&a, 7) < 7);
+}
+
+static void test_err_names(void) {
+    CHECK(strcmp(hansa_strerror(HANSA_OK), "success") == 0);
+    CHECK(strcmp(hansa_errname(HANSA_ERR_TRAILING), "HANSA_ERR_TRAILING") == 0);
+    CHECK(strcmp(hansa_strerror((hansa_err)9999), "unknown error") == 0);
+}
+
+static void test_checked_math(void) {
+    uint64_t r = 7;
+    CHECK(!u64_add(UINT64_MAX, 1, &r) && r == 7);
+    CHECK(!u64_sub(1, 2, &r) && r == 7);
+    CHECK(!u64_mul(UINT64_MAX, 2, &r) && r == 7);
+    CHECK(u64_add(2, 3, &r) && r == 5);
+}
+
+int main(void) {
+    RUN(test_hex_roundtrip);
+    RUN(test_hex_rejects);
+    RUN(test_buf_le);
+    RUN(test_prng_replays);
+    RUN(test_err_names);
+    RUN(test_checked_math);
+    return check_summary();
+}
