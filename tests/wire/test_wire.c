@@ -868,6 +868,36 @@ static void test_reject_valset(void) {
 
 /* ---- the fuzzers' seed corpus --------------------------------------------- */
 
+static void write_file(const char *dir, const char *name, const uint8_t *p, size_t n) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "cannot write %s (does the directory exist?)\n", path);
+        exit(1);
+    }
+    fwrite(p, 1, n, f);
+    fclose(f);
+}
+
+/* Regression seeds: rejected forms one byte away from valid ones, so even a
+ * short fuzz run exercises them (a decoder that wrongly accepted a bool 2
+ * would fail the re-encoding oracle on the first input). */
+static void write_reject_seeds(const char *dir) {
+    hbuf b = HBUF_INIT;
+    wire_vote v = {.type = VOTE_PREVOTE};
+    wire_vote_encode(&b, &v);
+    b.data[18] = 2; /* block_id.present */
+    write_file(dir, "fuzz_vote/reject-bool2", b.data, b.len);
+    wire_block blk = {.header = {.height = 1}};
+    wire_block_seal(&blk);
+    hbuf_reset(&b);
+    wire_block_encode(&b, &blk);
+    b.data[BLK_HAS_COMMIT] = 2;
+    write_file(dir, "fuzz_block/reject-bool2", b.data, b.len);
+    hbuf_free(&b);
+}
+
 static void write_corpus(const char *dir) {
     hansa_prng g;
     prng_seed(&g, 1);
@@ -885,18 +915,13 @@ static void write_corpus(const char *dir) {
             hbuf_reset(&b);
             codecs[k].encode(&b, &obj);
             release_any(k, &obj);
-            char path[512];
-            snprintf(path, sizeof path, "%s/fuzz_%s/seed-%d", dir, codecs[k].name, i);
-            FILE *f = fopen(path, "wb");
-            if (!f) {
-                fprintf(stderr, "cannot write %s (does the directory exist?)\n", path);
-                exit(1);
-            }
-            fwrite(b.data, 1, b.len, f);
-            fclose(f);
+            char name[64];
+            snprintf(name, sizeof name, "fuzz_%s/seed-%d", codecs[k].name, i);
+            write_file(dir, name, b.data, b.len);
         }
     }
     hbuf_free(&b);
+    write_reject_seeds(dir);
 }
 
 int main(void) {
