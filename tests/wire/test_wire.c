@@ -13,6 +13,7 @@
 
 #include "base/assert.h"
 #include "base/buf.h"
+#include "base/hex.h"
 #include "base/mem.h"
 #include "base/rng.h"
 #include "check.h"
@@ -392,6 +393,16 @@ static void test_layout_tx(void) {
     wire_tx_hash(&tx, &h);
     sha256(want, sizeof want, &want_h);
     CHECK(hash_eq(&h, &want_h));
+    /* Known answers, as printed in docs/wire.md (computed there independently). */
+    hansa_hash kat;
+    CHECK_ERR(hex_decode("dc5f5a1d286919e2cd3b18ba903a3d7f24a62159abe29b478c1c7daf4b5afb4f", 64,
+                         kat.b, 32, NULL, NULL), HANSA_OK);
+    CHECK(hash_eq(&h, &kat));
+    wire_bytes one = {want, sizeof want};
+    wire_tx_root(&one, 1, &h);
+    CHECK_ERR(hex_decode("d34f4b018d57e2e7d40220f2d8d4934ff5db791aecc54fcfe607b9d40c806c58", 64,
+                         kat.b, 32, NULL, NULL), HANSA_OK);
+    CHECK(hash_eq(&h, &kat));
     hbuf_reset(&b);
     wire_tx_sign_bytes(&b, &tx);
     CHECK(b.len == sizeof want - 64 && memcmp(b.data, want, b.len) == 0);
