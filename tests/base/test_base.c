@@ -3,6 +3,7 @@
 #include "base/bytes.h"
 #include "base/err.h"
 #include "base/hex.h"
+#include "base/hmap.h"
 #include "base/rng.h"
 #include "check.h"
 
@@ -63,7 +64,50 @@ static void test_checked_math(void) {
     CHECK(u64_add(2, 3, &r) && r == 5);
 }
 
+/* The map against a model: a plain array of present flags, under a seeded
+ * mix of puts and deletes with keys crowded into few home slots so that
+ * backward-shift deletion is exercised on long probe chains. */
+static void test_hmap_model(void) {
+    hansa_prng p;
+    prng_seed(&p, check_seed("test_hmap_model", 7));
+    enum { KEYS = 300 };
+    static uint64_t model[KEYS];
+    static bool present[KEYS];
+    hansa_hash keys[KEYS];
+    for (int i = 0; i < KEYS; i++) {
+        prng_fill(&p, keys[i].b, sizeof keys[i].b);
+        keys[i].b[0] &= 0x7; /* few distinct home slots: long chains */
+        memset(keys[i].b + 1, 0, 7);
+        keys[i].b[31] = (uint8_t)i; /* distinct keys */
+        keys[i].b[30] = (uint8_t)(i >> 8);
+    }
+    hmap m = HMAP_INIT;
+    for (int step = 0; step < 20000; step++) {
+        int k = (int)prng_below(&p, KEYS);
+        if (prng_chance(&p, 1, 2)) {
+            uint64_t v = prng_next(&p);
+            hmap_put(&m, &keys[k], v);
+            model[k] = v;
+            present[k] = true;
+        } else {
+            CHECK(hmap_del(&m, &keys[k]) == present[k]);
+            present[k] = false;
+        }
+    }
+    size_t count = 0;
+    for (int k = 0; k < KEYS; k++) {
+        uint64_t v = 0;
+        bool got = hmap_get(&m, &keys[k], &v);
+        CHECK(got == present[k]);
+        if (got) CHECK(v == model[k]);
+        count += present[k];
+    }
+    CHECK_EQ_U64(m.len, count);
+    hmap_free(&m);
+}
+
 int main(void) {
+    RUN(test_hmap_model);
     RUN(test_hex_roundtrip);
     RUN(test_hex_rejects);
     RUN(test_buf_le);
