@@ -1,5 +1,5 @@
 /* Tests of crypto/sha256: FIPS 180-2 known answers through every entry point,
- * streaming equal to one-shot on random splits, and the two backends agreeing
+ * streaming equal to one-shot on random splits, and the three backends agreeing
  * on every length around the padding boundaries. */
 #include "base/hex.h"
 #include "base/rng.h"
@@ -96,7 +96,7 @@ static void test_streaming_random_splits(void) {
     }
 }
 
-/* Both backends agree on every length 0..300 (every padding case: 55, 56,
+/* All backends agree on every length 0..300 (every padding case: 55, 56,
  * 63, 64 bytes and their multiples) for random content. */
 static void test_backends_agree(void) {
     hansa_prng p;
@@ -104,13 +104,16 @@ static void test_backends_agree(void) {
     uint8_t msg[300];
     for (size_t len = 0; len <= sizeof msg; len++) {
         prng_fill(&p, msg, len);
-        hansa_hash a, b;
+        hansa_hash a, b, c;
         sha256_via(SHA256_IMPL_OPENSSL, msg, len, &a);
-        sha256_via(SHA256_IMPL_LIBSODIUM, msg, len, &b);
+        sha256_via(SHA256_IMPL_OPENSSL_EVP, msg, len, &b);
+        sha256_via(SHA256_IMPL_LIBSODIUM, msg, len, &c);
         CHECK(hash_eq(&a, &b));
+        CHECK(hash_eq(&a, &c));
     }
     CHECK(strcmp(sha256_backend(), sha256_impl_name(SHA256_IMPL_CHOSEN)) == 0);
     CHECK(strcmp(sha256_impl_name(SHA256_IMPL_OPENSSL), "openssl") == 0);
+    CHECK(strcmp(sha256_impl_name(SHA256_IMPL_OPENSSL_EVP), "openssl-evp") == 0);
     CHECK(strcmp(sha256_impl_name(SHA256_IMPL_LIBSODIUM), "libsodium") == 0);
 }
 
