@@ -235,6 +235,8 @@ void noise_keypair_from_ed25519(noise_keypair *kp, const uint8_t ed25519_secret[
     sodium_memzero(priv, sizeof priv);
 }
 
+void noise_keypair_wipe(noise_keypair *kp) { sodium_memzero(kp, sizeof *kp); }
+
 hansa_err noise_pubkey_from_ed25519(const hansa_pubkey *ed, uint8_t out[NOISE_DH_BYTES]) {
     if (crypto_sign_ed25519_pk_to_curve25519(out, ed->b) != 0) return HANSA_ERR_INVALID;
     return HANSA_OK;

@@ -81,6 +81,9 @@ void noise_keypair_from_private(noise_keypair *kp, const uint8_t priv[NOISE_DH_B
  * (noise_pubkey_from_ed25519 computes it from the Ed25519 public key alone). */
 void noise_keypair_from_ed25519(noise_keypair *kp, const uint8_t ed25519_secret[64]);
 
+/* Wipes the private key (and the public one). */
+void noise_keypair_wipe(noise_keypair *kp);
+
 /* Maps an Ed25519 public key to the X25519 public key a peer with that
  * identity presents as its Noise static key. Returns HANSA_ERR_INVALID if the
  * bytes are not a usable Ed25519 point (small order, not on the curve). */
