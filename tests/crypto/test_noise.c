@@ -343,6 +343,25 @@ static void test_prologue_mismatch_fails(void) {
               HANSA_ERR_TOO_LONG);
 }
 
+/* docs/protocol.md gives the XX message sizes with empty payloads: 32, 96, 64. */
+static void test_xx_sizes_as_documented(void) {
+    hansa_prng p;
+    prng_seed(&p, 13);
+    side init, resp;
+    xx_pair(&p, &init, &resp);
+    const size_t want[3] = {32, 96, 64};
+    uint8_t msg[256], out[256];
+    for (int i = 0; i < 3; i++) {
+        side *from = i % 2 == 0 ? &init : &resp, *to = i % 2 == 0 ? &resp : &init;
+        size_t n = 0, m = 0;
+        CHECK_EQ_U64(noise_handshake_overhead(&from->hs), want[i]);
+        CHECK_ERR(noise_handshake_write(&from->hs, NULL, 0, msg, sizeof msg, &n), HANSA_OK);
+        CHECK_EQ_U64(n, want[i]);
+        CHECK_ERR(noise_handshake_read(&to->hs, msg, n, out, sizeof out, &m), HANSA_OK);
+        CHECK_EQ_U64(m, 0);
+    }
+}
+
 static void test_ed25519_identity_maps(void) {
     crypto_init();
     uint8_t seed[32] = {1, 2, 3};
@@ -367,6 +386,7 @@ int main(void) {
     RUN(test_bounds);
     RUN(test_ik_wrong_remote_key_fails);
     RUN(test_prologue_mismatch_fails);
+    RUN(test_xx_sizes_as_documented);
     RUN(test_ed25519_identity_maps);
     return check_summary();
 }
