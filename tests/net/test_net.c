@@ -396,6 +396,45 @@ static void test_drop_by_upper_layer(void) {
     uv_run(&loop, UV_RUN_DEFAULT);
 }
 
+/* Both dial each other: both ends settle on the one link dialed by the side
+ * with the smaller static key (docs/protocol.md, duplicate links). */
+static bool one_preferred_link(void *ctx) {
+    node **n = ctx;
+    node *a = n[0], *b = n[1];
+    if (a->n_peers != 1 || b->n_peers != 1) return false;
+    if (net_host_pending_count(a->host) || net_host_pending_count(b->host)) return false;
+    bool a_smaller = memcmp(a->key.pub, b->key.pub, 32) < 0;
+    return net_peer_outbound(a->peers[0]) == a_smaller &&
+           net_peer_outbound(b->peers[0]) == !a_smaller;
+}
+
+static void test_dial_each_other_one_link(void) {
+    node a, b, t;
+    node_init(&t, "t", 70);
+    /* Learn a free port for A, so B can be told to dial it before A exists. */
+    CHECK_ERR(node_start(&t, "127.0.0.1:0", 0, 0), HANSA_OK);
+    int port_a = net_host_port(t.host);
+    node_stop(&t);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    for (int swap = 0; swap < 2; swap++) { /* A's key smaller, then larger */
+        node_init(&a, "a", swap ? 72 : 71);
+        node_init(&b, "b", swap ? 71 : 72);
+        char listen_a[32];
+        snprintf(listen_a, sizeof listen_a, "127.0.0.1:%d", port_a);
+        CHECK_ERR(node_start(&b, "127.0.0.1:0", port_a, 0), HANSA_OK);
+        CHECK_ERR(node_start(&a, listen_a, net_host_port(b.host), 0), HANSA_OK);
+        node *both[2] = {&a, &b};
+        CHECK(run_until(one_preferred_link, both));
+        if (a.n_peers == 1) CHECK_ERR(net_send(a.peers[0], 8, "one", 3), HANSA_OK);
+        expect e = {&a, &b, NULL, 0, 1, 0};
+        CHECK(run_until(msgs_reached, &e));
+        CHECK_EQ_U64(net_host_protocol_drops(a.host) + net_host_protocol_drops(b.host), 0);
+        node_stop(&a);
+        node_stop(&b);
+        uv_run(&loop, UV_RUN_DEFAULT);
+    }
+}
+
 static void test_bad_config(void) {
     node a;
     node_init(&a, "a", 51);
@@ -562,6 +601,7 @@ int main(void) {
     RUN(test_reconnect_after_restart);
     RUN(test_slow_peer_dropped);
     RUN(test_drop_by_upper_layer);
+    RUN(test_dial_each_other_one_link);
     RUN(test_bad_config);
     RUN(test_attackers_dropped);
     CHECK(uv_loop_close(&loop) == 0);
