@@ -91,7 +91,8 @@ static hansa_err parse_addr(const char *text, struct sockaddr_storage *out) {
     if (!colon || strlen(text) >= ADDR_TEXT_MAX) return HANSA_ERR_CONFIG;
     char *end = NULL;
     long port = strtol(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535) return HANSA_ERR_CONFIG;
+    if (colon[1] < '0' || colon[1] > '9') return HANSA_ERR_CONFIG; /* strtol takes " +5" */
+    if (*end != '\0' || port > 65535) return HANSA_ERR_CONFIG;
     size_t hlen = (size_t)(colon - text);
     memcpy(host, text, hlen);
     host[hlen] = '\0';
@@ -256,8 +257,7 @@ static void conn_close(net_peer *c, const char *reason, bool protocol) {
     if (protocol) h->protocol_drops++;
     char name[17];
     conn_name(c, name);
-    if (protocol) LOG_I("net", "dropping %s: %s", name, reason);
-    else LOG_D("net", "closing %s: %s", name, reason);
+    LOG_D("net", "closing %s: %s", name, reason);
     uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
     uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
     if (c->slot) {
@@ -269,10 +269,18 @@ static void conn_close(net_peer *c, const char *reason, bool protocol) {
         h->cfg.cb.on_peer_down(h->cfg.cb.ctx, c, reason);
 }
 
+/* The remote broke the protocol: say what and why in the log, then close. */
+static void conn_violation(net_peer *c, const char *what, hansa_err err) {
+    char name[17];
+    conn_name(c, name);
+    LOG_I("net", "dropping %s: %s (%s)", name, what, hansa_strerror(err));
+    conn_close(c, what, true);
+}
+
 static void conn_hs_timeout(uv_timer_t *t) {
     net_peer *c = t->data;
     if (c->state == CONN_CONNECTING) conn_close(c, "connect timeout", false);
-    else if (c->state == CONN_HANDSHAKE) conn_close(c, "handshake timeout", true);
+    else if (c->state == CONN_HANDSHAKE) conn_violation(c, "handshake timeout", HANSA_ERR_STATE);
 }
 
 /* ---- writing ---- */
@@ -323,7 +331,7 @@ static void conn_hs_write(net_peer *c) {
                                           max - NET_LEN_PREFIX_BYTES, &n);
     if (err != HANSA_OK) {
         free(w);
-        conn_close(c, "handshake write failed", true);
+        conn_violation(c, "handshake write failed", err);
         return;
     }
     put_len_prefix(w->data, n);
@@ -398,12 +406,12 @@ static void conn_hs_read(net_peer *c, const uint8_t *msg, size_t len) {
     size_t n = 0;
     hansa_err err = noise_handshake_read(&c->hs, msg, len, c->host->scratch, NOISE_MSG_MAX, &n);
     if (err != HANSA_OK) {
-        conn_close(c, hansa_strerror(err), true);
+        conn_violation(c, "bad handshake message", err);
         return;
     }
     /* Version 1 sends empty handshake payloads; anything else is not ours. */
     if (n != 0) {
-        conn_close(c, "non-empty handshake payload", true);
+        conn_violation(c, "non-empty handshake payload", HANSA_ERR_PROTOCOL);
         return;
     }
     if (noise_handshake_done(&c->hs)) conn_up(c);
@@ -417,13 +425,13 @@ static void conn_transport_read(net_peer *c, const uint8_t *msg, size_t len) {
     size_t n = 0;
     hansa_err err = noise_cipher_decrypt(&c->rx, NULL, 0, msg, len, h->scratch, NOISE_MSG_MAX, &n);
     if (err != HANSA_OK) {
-        conn_close(c, "transport message does not decrypt", true);
+        conn_violation(c, "transport message does not decrypt", err);
         return;
     }
     bool done = false;
     err = net_reasm_feed(&c->reasm, h->scratch, n, &done);
     if (err != HANSA_OK) {
-        conn_close(c, hansa_strerror(err), true);
+        conn_violation(c, "bad frame", err);
         return;
     }
     if (done && h->cfg.cb.on_message)
