@@ -1,0 +1,647 @@
+/* host.c — Noise-encrypted, framed peer links on libuv; see host.h.
+ *
+ * The idea: each TCP connection is a net_peer that moves through
+ * CONNECTING -> HANDSHAKE -> UP -> CLOSING. Bytes from the socket land in one
+ * fixed buffer per connection, just big enough for the largest Noise message
+ * and its prefix; frame.c cuts them into Noise messages and reassembles
+ * application messages. Nothing is freed while a callback may still hold it:
+ * closing only changes state and asks libuv to close the handles, and the
+ * memory goes in the last close callback. That is what makes it safe for
+ * callbacks to drop peers or destroy the host in the middle of a read. */
+#include "net/host.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/hex.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "net/frame.h"
+
+#define INBUF_BYTES (NET_LEN_PREFIX_BYTES + NOISE_MSG_MAX)
+#define ADDR_TEXT_MAX 80
+
+typedef enum { CONN_CONNECTING, CONN_HANDSHAKE, CONN_UP, CONN_CLOSING } conn_state;
+
+typedef struct dial_slot {
+    net_host *host;
+    struct sockaddr_storage addr;
+    char text[ADDR_TEXT_MAX];
+    uv_timer_t timer;
+    net_peer *conn;      /* the current outbound connection, or NULL */
+    uint32_t backoff_ms; /* the next delay before jitter */
+    bool has_id;         /* id of the peer last reached at this address */
+    net_peer_id id;
+} dial_slot;
+
+struct net_peer {
+    net_host *host;
+    net_peer *prev, *next; /* host->conns, until freed */
+    dial_slot *slot;       /* NULL for an inbound connection */
+    conn_state state;
+    bool has_id;      /* handshake finished: id is the remote static key */
+    uv_tcp_t tcp;
+    uv_timer_t timer; /* handshake deadline */
+    uv_connect_t connect_req;
+    int open_handles;
+    noise_handshake hs;
+    noise_cipher tx, rx;
+    net_peer_id id;
+    uint8_t *in; /* INBUF_BYTES */
+    size_t in_len;
+    net_reasm reasm;
+    size_t queued_bytes; /* written to libuv, not yet confirmed */
+};
+
+struct net_host {
+    uv_loop_t *loop;
+    net_config cfg; /* defaults filled in */
+    char *prologue;
+    uv_tcp_t listener;
+    bool listening;
+    uint16_t port;
+    dial_slot *slots;
+    size_t n_slots;
+    net_peer *conns;
+    size_t n_up, n_pending;
+    uint64_t protocol_drops;
+    int open_handles; /* listener and slot timers */
+    bool destroying;
+    uint8_t *scratch; /* NOISE_MSG_MAX: decrypted input, or plaintext being sent */
+};
+
+/* A uv_write request and the bytes it carries, in one allocation. */
+typedef struct {
+    uv_write_t req;
+    net_peer *conn;
+    size_t len;
+    uint8_t data[];
+} write_req;
+
+static void conn_close(net_peer *c, const char *reason, bool protocol);
+
+/* ---- addresses ---- */
+
+/* Parses "a.b.c.d:port" or "[v6]:port". */
+static hansa_err parse_addr(const char *text, struct sockaddr_storage *out) {
+    char host[ADDR_TEXT_MAX];
+    const char *colon = strrchr(text, ':');
+    if (!colon || strlen(text) >= ADDR_TEXT_MAX) return HANSA_ERR_CONFIG;
+    char *end = NULL;
+    long port = strtol(colon + 1, &end, 10);
+    if (colon[1] < '0' || colon[1] > '9') return HANSA_ERR_CONFIG; /* strtol takes " +5" */
+    if (*end != '\0' || port > 65535) return HANSA_ERR_CONFIG;
+    size_t hlen = (size_t)(colon - text);
+    memcpy(host, text, hlen);
+    host[hlen] = '\0';
+    memset(out, 0, sizeof *out);
+    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+        host[hlen - 1] = '\0';
+        if (uv_ip6_addr(host + 1, (int)port, (struct sockaddr_in6 *)out) != 0)
+            return HANSA_ERR_CONFIG;
+        return HANSA_OK;
+    }
+    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)out) != 0) return HANSA_ERR_CONFIG;
+    return HANSA_OK;
+}
+
+/* A short name for logs: the first 8 bytes of the peer id, once known. */
+static void conn_name(const net_peer *c, char out[17]) {
+    if (c->has_id) hex_encode(c->id.b, 8, out);
+    else snprintf(out, 17, "%s", c->slot ? "(outbound)" : "(inbound)");
+}
+
+/* ---- freeing, once libuv is done with every handle ---- */
+
+static void host_maybe_free(net_host *h) {
+    if (!h->destroying || h->open_handles > 0 || h->conns != NULL) return;
+    for (size_t i = 0; i < h->n_slots; i++) HANSA_ASSERT(h->slots[i].conn == NULL);
+    noise_keypair_wipe(&h->cfg.identity);
+    free(h->slots);
+    free(h->prologue);
+    free(h->scratch);
+    free(h);
+}
+
+static void conn_free(net_peer *c) {
+    net_host *h = c->host;
+    if (c->prev) c->prev->next = c->next;
+    else h->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    noise_handshake_wipe(&c->hs);
+    noise_cipher_wipe(&c->tx);
+    noise_cipher_wipe(&c->rx);
+    net_reasm_free(&c->reasm);
+    free(c->in);
+    free(c);
+    host_maybe_free(h);
+}
+
+static void conn_handle_closed(uv_handle_t *handle) {
+    net_peer *c = handle->data;
+    HANSA_ASSERT(c->open_handles > 0);
+    if (--c->open_handles == 0) conn_free(c);
+}
+
+static void host_handle_closed_of(net_host *h) {
+    HANSA_ASSERT(h->open_handles > 0);
+    h->open_handles--;
+    host_maybe_free(h);
+}
+
+static void listener_closed(uv_handle_t *handle) { host_handle_closed_of(handle->data); }
+
+static void slot_timer_closed(uv_handle_t *handle) {
+    dial_slot *s = handle->data;
+    host_handle_closed_of(s->host);
+}
+
+/* ---- dialing with backoff ---- */
+
+static void slot_fire(uv_timer_t *t);
+
+/* Schedules the next dial: "equal jitter" — half the backoff fixed, half
+ * random — so peers that lost a common neighbour do not redial in step. */
+static void slot_schedule(dial_slot *s, uint32_t backoff_ms) {
+    net_host *h = s->host;
+    if (h->destroying) return;
+    uint32_t r = 0;
+    rng_fill(&h->cfg.rng, &r, sizeof r);
+    uint32_t half = backoff_ms / 2;
+    uint64_t delay = half + (uint64_t)r % ((uint64_t)backoff_ms - half + 1);
+    uint64_t next = (uint64_t)backoff_ms * 2;
+    s->backoff_ms = next > h->cfg.backoff_max_ms ? h->cfg.backoff_max_ms : (uint32_t)next;
+    uv_timer_start(&s->timer, slot_fire, delay, 0);
+}
+
+static net_peer *host_find_up(net_host *h, const net_peer_id *id) {
+    for (net_peer *c = h->conns; c; c = c->next)
+        if (c->state == CONN_UP && memcmp(c->id.b, id->b, NOISE_DH_BYTES) == 0) return c;
+    return NULL;
+}
+
+static void conn_hs_timeout(uv_timer_t *t);
+
+/* A new connection object with both handles initialised; linked into host. */
+static net_peer *conn_new(net_host *h, dial_slot *slot) {
+    net_peer *c = hansa_calloc(1, sizeof *c);
+    c->host = h;
+    c->slot = slot;
+    c->in = hansa_malloc(INBUF_BYTES);
+    net_reasm_init(&c->reasm, h->cfg.max_message_bytes);
+    HANSA_ASSERT(uv_tcp_init(h->loop, &c->tcp) == 0);
+    HANSA_ASSERT(uv_timer_init(h->loop, &c->timer) == 0);
+    c->tcp.data = c;
+    c->timer.data = c;
+    c->open_handles = 2;
+    c->next = h->conns;
+    if (h->conns) h->conns->prev = c;
+    h->conns = c;
+    h->n_pending++;
+    uv_timer_start(&c->timer, conn_hs_timeout, h->cfg.handshake_timeout_ms, 0);
+    return c;
+}
+
+static hansa_err conn_start_handshake(net_peer *c, noise_role role);
+
+static void conn_connected(uv_connect_t *req, int status) {
+    net_peer *c = req->data;
+    if (c->state == CONN_CLOSING) return; /* closed while connecting (UV_ECANCELED) */
+    if (status < 0) {
+        LOG_D("net", "dial %s: %s", c->slot->text, uv_strerror(status));
+        conn_close(c, "connect failed", false);
+        return;
+    }
+    if (conn_start_handshake(c, NOISE_INITIATOR) != HANSA_OK)
+        conn_close(c, "cannot start handshake", false);
+}
+
+static void slot_dial(dial_slot *s) {
+    net_host *h = s->host;
+    net_peer *c = conn_new(h, s);
+    s->conn = c;
+    c->state = CONN_CONNECTING;
+    c->connect_req.data = c;
+    int rc = uv_tcp_connect(&c->connect_req, &c->tcp, (const struct sockaddr *)&s->addr,
+                            conn_connected);
+    if (rc != 0) {
+        LOG_W("net", "dial %s: %s", s->text, uv_strerror(rc));
+        conn_close(c, "connect failed", false);
+    }
+}
+
+static void slot_fire(uv_timer_t *t) {
+    dial_slot *s = t->data;
+    net_host *h = s->host;
+    if (h->destroying || s->conn != NULL) return;
+    /* Already linked to this peer through its own dial: check again later
+     * rather than make a duplicate link that one side would close. */
+    if (s->has_id && host_find_up(h, &s->id)) {
+        uv_timer_start(&s->timer, slot_fire, h->cfg.backoff_max_ms, 0);
+        return;
+    }
+    slot_dial(s);
+}
+
+/* ---- closing ---- */
+
+static void conn_close(net_peer *c, const char *reason, bool protocol) {
+    net_host *h = c->host;
+    if (c->state == CONN_CLOSING) return;
+    bool was_up = c->state == CONN_UP;
+    c->state = CONN_CLOSING;
+    if (was_up) h->n_up--;
+    else h->n_pending--;
+    if (protocol) h->protocol_drops++;
+    char name[17];
+    conn_name(c, name);
+    LOG_D("net", "closing %s: %s", name, reason);
+    uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
+    uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
+    if (c->slot) {
+        dial_slot *s = c->slot;
+        s->conn = NULL;
+        slot_schedule(s, s->backoff_ms);
+    }
+    if (was_up && !h->destroying && h->cfg.cb.on_peer_down)
+        h->cfg.cb.on_peer_down(h->cfg.cb.ctx, c, reason);
+}
+
+/* The remote broke the protocol: say what and why in the log, then close. */
+static void conn_violation(net_peer *c, const char *what, hansa_err err) {
+    char name[17];
+    conn_name(c, name);
+    LOG_I("net", "dropping %s: %s (%s)", name, what, hansa_strerror(err));
+    conn_close(c, what, true);
+}
+
+static void conn_hs_timeout(uv_timer_t *t) {
+    net_peer *c = t->data;
+    if (c->state == CONN_CONNECTING) conn_close(c, "connect timeout", false);
+    else if (c->state == CONN_HANDSHAKE) conn_violation(c, "handshake timeout", HANSA_ERR_STATE);
+}
+
+/* ---- writing ---- */
+
+static void conn_written(uv_write_t *req, int status) {
+    write_req *w = (write_req *)req;
+    net_peer *c = w->conn;
+    HANSA_ASSERT(c->queued_bytes >= w->len);
+    c->queued_bytes -= w->len;
+    free(w);
+    if (status < 0 && c->state != CONN_CLOSING) conn_close(c, "write failed", false);
+}
+
+/* Hands w to libuv; it is freed in conn_written (or here on failure). */
+static void conn_write(net_peer *c, write_req *w) {
+    w->conn = c;
+    uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)w->len);
+    c->queued_bytes += w->len;
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, conn_written);
+    if (rc != 0) {
+        c->queued_bytes -= w->len;
+        free(w);
+        conn_close(c, "write failed", false);
+    }
+}
+
+static write_req *write_req_new(size_t len) {
+    write_req *w = hansa_malloc(sizeof *w + len);
+    w->len = len;
+    return w;
+}
+
+static void put_len_prefix(uint8_t *p, size_t len) {
+    HANSA_ASSERT(len <= NOISE_MSG_MAX);
+    p[0] = (uint8_t)(len >> 8);
+    p[1] = (uint8_t)len;
+}
+
+/* ---- handshake ---- */
+
+static void conn_up(net_peer *c);
+
+/* Writes the next handshake message (always with an empty payload). */
+static void conn_hs_write(net_peer *c) {
+    size_t max = NET_LEN_PREFIX_BYTES + noise_handshake_overhead(&c->hs), n = 0;
+    write_req *w = write_req_new(max);
+    hansa_err err = noise_handshake_write(&c->hs, NULL, 0, w->data + NET_LEN_PREFIX_BYTES,
+                                          max - NET_LEN_PREFIX_BYTES, &n);
+    if (err != HANSA_OK) {
+        free(w);
+        conn_violation(c, "handshake write failed", err);
+        return;
+    }
+    put_len_prefix(w->data, n);
+    w->len = NET_LEN_PREFIX_BYTES + n;
+    conn_write(c, w);
+    if (c->state == CONN_HANDSHAKE && noise_handshake_done(&c->hs)) conn_up(c);
+}
+
+static void conn_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
+static void conn_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+
+static hansa_err conn_start_handshake(net_peer *c, noise_role role) {
+    net_host *h = c->host;
+    c->state = CONN_HANDSHAKE;
+    hansa_err err = noise_handshake_init(&c->hs, NOISE_XX, role, h->prologue,
+                                         strlen(h->prologue), &h->cfg.identity, NULL, &h->cfg.rng);
+    if (err != HANSA_OK) return err;
+    uv_tcp_nodelay(&c->tcp, 1); /* best effort: votes are small and urgent */
+    if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, conn_read) != 0) return HANSA_ERR_IO;
+    if (role == NOISE_INITIATOR) conn_hs_write(c);
+    return HANSA_OK;
+}
+
+/* Two links to one peer (both dialed at once, or a redial racing a link
+ * that is not yet seen dead): both ends keep the link dialed by the side
+ * with the smaller static key, and the newer one when both were dialed by
+ * the same side. Returns true if c should replace `old`. */
+static bool conn_preferred_over(const net_peer *c, const net_peer *old) {
+    const uint8_t *own = c->host->cfg.identity.pub;
+    bool own_smaller = memcmp(own, c->id.b, NOISE_DH_BYTES) < 0;
+    bool c_by_smaller = (c->slot != NULL) == own_smaller;
+    bool old_by_smaller = (old->slot != NULL) == own_smaller;
+    return c_by_smaller || !old_by_smaller;
+}
+
+static void conn_up(net_peer *c) {
+    net_host *h = c->host;
+    memcpy(c->id.b, noise_handshake_remote_static(&c->hs), NOISE_DH_BYTES);
+    c->has_id = true;
+    if (c->slot) {
+        c->slot->has_id = true;
+        c->slot->id = c->id;
+    }
+    if (memcmp(c->id.b, h->cfg.identity.pub, NOISE_DH_BYTES) == 0) {
+        conn_close(c, "connected to itself", false);
+        return;
+    }
+    net_peer *old = host_find_up(h, &c->id);
+    if (old && !conn_preferred_over(c, old)) {
+        conn_close(c, "duplicate link", false);
+        return;
+    }
+    if (old) conn_close(old, "replaced by a newer link", false);
+    if (c->state == CONN_CLOSING) return; /* a callback dropped it */
+    if (h->n_up >= h->cfg.max_peers) {
+        conn_close(c, "too many peers", false);
+        return;
+    }
+    noise_handshake_split(&c->hs, &c->tx, &c->rx);
+    uv_timer_stop(&c->timer);
+    c->state = CONN_UP;
+    h->n_pending--;
+    h->n_up++;
+    if (c->slot) c->slot->backoff_ms = h->cfg.backoff_min_ms;
+    char name[17];
+    conn_name(c, name);
+    LOG_D("net", "peer %s up (%s)", name, c->slot ? c->slot->text : "inbound");
+    if (h->cfg.cb.on_peer_up) h->cfg.cb.on_peer_up(h->cfg.cb.ctx, c);
+}
+
+static void conn_hs_read(net_peer *c, const uint8_t *msg, size_t len) {
+    size_t n = 0;
+    hansa_err err = noise_handshake_read(&c->hs, msg, len, c->host->scratch, NOISE_MSG_MAX, &n);
+    if (err != HANSA_OK) {
+        conn_violation(c, "bad handshake message", err);
+        return;
+    }
+    /* Version 1 sends empty handshake payloads; anything else is not ours. */
+    if (n != 0) {
+        conn_violation(c, "non-empty handshake payload", HANSA_ERR_PROTOCOL);
+        return;
+    }
+    if (noise_handshake_done(&c->hs)) conn_up(c);
+    else conn_hs_write(c);
+}
+
+/* ---- reading ---- */
+
+static void conn_transport_read(net_peer *c, const uint8_t *msg, size_t len) {
+    net_host *h = c->host;
+    size_t n = 0;
+    hansa_err err = noise_cipher_decrypt(&c->rx, NULL, 0, msg, len, h->scratch, NOISE_MSG_MAX, &n);
+    if (err != HANSA_OK) {
+        conn_violation(c, "transport message does not decrypt", err);
+        return;
+    }
+    bool done = false;
+    err = net_reasm_feed(&c->reasm, h->scratch, n, &done);
+    if (err != HANSA_OK) {
+        conn_violation(c, "bad frame", err);
+        return;
+    }
+    if (done && h->cfg.cb.on_message)
+        h->cfg.cb.on_message(h->cfg.cb.ctx, c, c->reasm.type, c->reasm.buf.data, c->reasm.buf.len);
+}
+
+static void conn_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
+    (void)suggested;
+    net_peer *c = handle->data;
+    /* Whole messages are consumed after every read, so what stays is a
+     * prefix of one message and there is always room for more. */
+    HANSA_ASSERT(c->in_len < INBUF_BYTES);
+    *buf = uv_buf_init((char *)c->in + c->in_len, (unsigned)(INBUF_BYTES - c->in_len));
+}
+
+static void conn_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
+    (void)buf;
+    net_peer *c = stream->data;
+    if (c->state == CONN_CLOSING) return;
+    if (nread < 0) {
+        conn_close(c, nread == UV_EOF ? "closed by peer" : uv_strerror((int)nread), false);
+        return;
+    }
+    c->in_len += (size_t)nread;
+    HANSA_ASSERT(c->in_len <= INBUF_BYTES);
+    size_t off = 0;
+    while (c->state == CONN_HANDSHAKE || c->state == CONN_UP) {
+        const uint8_t *msg = NULL;
+        size_t len = 0, used = net_stream_next(c->in + off, c->in_len - off, &msg, &len);
+        if (used == 0) break;
+        off += used;
+        if (c->state == CONN_HANDSHAKE) conn_hs_read(c, msg, len);
+        else conn_transport_read(c, msg, len);
+    }
+    if (c->state == CONN_CLOSING) return;
+    memmove(c->in, c->in + off, c->in_len - off);
+    c->in_len -= off;
+}
+
+/* ---- sending ---- */
+
+/* Frames, encrypts and length-prefixes a whole message into one buffer. */
+static write_req *conn_seal(net_peer *c, uint8_t type, const uint8_t *data, size_t len) {
+    size_t frames = net_frame_count(len);
+    write_req *w = write_req_new(net_frame_wire_bytes(len));
+    uint8_t *out = w->data, *plain = c->host->scratch;
+    for (size_t i = 0, off = 0; i < frames; i++) {
+        size_t chunk = len - off < NET_FRAME_CHUNK_MAX ? len - off : NET_FRAME_CHUNK_MAX;
+        net_frame_header hdr = {type, 0, (uint32_t)len};
+        if (i == 0) hdr.flags |= NET_FRAME_FIRST;
+        if (i + 1 == frames) hdr.flags |= NET_FRAME_LAST;
+        net_frame_header_encode(&hdr, plain);
+        if (chunk) memcpy(plain + NET_FRAME_HEADER_BYTES, data + off, chunk);
+        size_t n = 0;
+        HANSA_ASSERT(noise_cipher_encrypt(&c->tx, NULL, 0, plain, NET_FRAME_HEADER_BYTES + chunk,
+                                          out + NET_LEN_PREFIX_BYTES, NOISE_MSG_MAX,
+                                          &n) == HANSA_OK);
+        put_len_prefix(out, n);
+        out += NET_LEN_PREFIX_BYTES + n;
+        off += chunk;
+    }
+    HANSA_ASSERT((size_t)(out - w->data) == w->len);
+    return w;
+}
+
+hansa_err net_send(net_peer *c, uint8_t type, const void *data, size_t len) {
+    net_host *h = c->host;
+    HANSA_ASSERT(data != NULL || len == 0);
+    if (c->state != CONN_UP) return HANSA_ERR_STATE;
+    if (len > h->cfg.max_message_bytes) return HANSA_ERR_TOO_LONG;
+    if (c->queued_bytes + net_frame_wire_bytes(len) > h->cfg.send_queue_max_bytes) {
+        conn_close(c, "send queue overflow (peer too slow)", false);
+        return HANSA_ERR_FULL;
+    }
+    conn_write(c, conn_seal(c, type, data, len));
+    return HANSA_OK;
+}
+
+size_t net_broadcast(net_host *h, uint8_t type, const void *data, size_t len,
+                     const net_peer *except) {
+    size_t sent = 0;
+    for (net_peer *c = h->conns; c; c = c->next) {
+        if (c == except || c->state != CONN_UP) continue;
+        if (net_send(c, type, data, len) == HANSA_OK) sent++;
+    }
+    return sent;
+}
+
+void net_peer_drop(net_peer *c, const char *reason) { conn_close(c, reason, false); }
+
+const net_peer_id *net_peer_get_id(const net_peer *c) { return &c->id; }
+bool net_peer_outbound(const net_peer *c) { return c->slot != NULL; }
+
+/* ---- the host ---- */
+
+static void host_accept(uv_stream_t *server, int status) {
+    net_host *h = server->data;
+    if (status < 0 || h->destroying) return;
+    net_peer *c = conn_new(h, NULL);
+    c->state = CONN_HANDSHAKE; /* for conn_close's counting until it starts */
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+        conn_close(c, "accept failed", false);
+        return;
+    }
+    /* Accept first (to drain the backlog), then refuse if full. */
+    if (h->n_pending > h->cfg.max_pending || h->n_up >= h->cfg.max_peers) {
+        conn_close(c, "too many connections", false);
+        return;
+    }
+    if (conn_start_handshake(c, NOISE_RESPONDER) != HANSA_OK)
+        conn_close(c, "cannot start handshake", false);
+}
+
+static void config_defaults(net_config *cfg) {
+    if (!cfg->max_peers) cfg->max_peers = 32;
+    if (!cfg->max_pending) cfg->max_pending = 16;
+    if (!cfg->max_message_bytes) cfg->max_message_bytes = NET_MESSAGE_MAX_DEFAULT;
+    if (!cfg->send_queue_max_bytes)
+        cfg->send_queue_max_bytes = 2 * net_frame_wire_bytes(cfg->max_message_bytes);
+    if (!cfg->handshake_timeout_ms) cfg->handshake_timeout_ms = 10000;
+    if (!cfg->backoff_min_ms) cfg->backoff_min_ms = 250;
+    if (!cfg->backoff_max_ms) cfg->backoff_max_ms = 30000;
+}
+
+static hansa_err config_check(const net_config *cfg) {
+    if (cfg->max_message_bytes > NET_MESSAGE_MAX_CEILING) return HANSA_ERR_CONFIG;
+    if (cfg->send_queue_max_bytes < net_frame_wire_bytes(cfg->max_message_bytes))
+        return HANSA_ERR_CONFIG;
+    if (cfg->backoff_min_ms > cfg->backoff_max_ms) return HANSA_ERR_CONFIG;
+    if (strlen(cfg->prologue ? cfg->prologue : "") > NOISE_PROLOGUE_MAX) return HANSA_ERR_CONFIG;
+    if (cfg->rng.fill == NULL) return HANSA_ERR_CONFIG;
+    return HANSA_OK;
+}
+
+static hansa_err host_listen(net_host *h, const char *text) {
+    struct sockaddr_storage addr;
+    if (parse_addr(text, &addr) != HANSA_OK) {
+        LOG_E("net", "listen address '%s' is not ip:port", text);
+        return HANSA_ERR_CONFIG;
+    }
+    HANSA_ASSERT(uv_tcp_init(h->loop, &h->listener) == 0);
+    h->listener.data = h;
+    h->open_handles++;
+    h->listening = true;
+    int rc = uv_tcp_bind(&h->listener, (const struct sockaddr *)&addr, 0);
+    if (rc == 0) rc = uv_listen((uv_stream_t *)&h->listener, 128, host_accept);
+    if (rc != 0) {
+        LOG_E("net", "listen on %s: %s", text, uv_strerror(rc));
+        return HANSA_ERR_IO;
+    }
+    struct sockaddr_storage bound;
+    int len = sizeof bound;
+    HANSA_ASSERT(uv_tcp_getsockname(&h->listener, (struct sockaddr *)&bound, &len) == 0);
+    h->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                : ((struct sockaddr_in *)&bound)->sin_port);
+    return HANSA_OK;
+}
+
+static hansa_err host_slots(net_host *h, const net_config *cfg) {
+    h->slots = hansa_calloc(cfg->n_dial, sizeof *h->slots);
+    for (size_t i = 0; i < cfg->n_dial; i++) {
+        dial_slot *s = &h->slots[i];
+        if (parse_addr(cfg->dial[i], &s->addr) != HANSA_OK) {
+            LOG_E("net", "peer address '%s' is not ip:port", cfg->dial[i]);
+            return HANSA_ERR_CONFIG;
+        }
+        snprintf(s->text, sizeof s->text, "%s", cfg->dial[i]);
+        s->host = h;
+        s->backoff_ms = h->cfg.backoff_min_ms;
+        HANSA_ASSERT(uv_timer_init(h->loop, &s->timer) == 0);
+        s->timer.data = s;
+        h->open_handles++;
+        h->n_slots++;
+        uv_timer_start(&s->timer, slot_fire, 0, 0);
+    }
+    return HANSA_OK;
+}
+
+hansa_err net_host_new(uv_loop_t *loop, const net_config *cfg_in, net_host **out) {
+    net_config cfg = *cfg_in;
+    config_defaults(&cfg);
+    hansa_err err = config_check(&cfg);
+    if (err != HANSA_OK) return err;
+    net_host *h = hansa_calloc(1, sizeof *h);
+    h->loop = loop;
+    h->cfg = cfg;
+    h->cfg.dial = NULL; /* copied into slots */
+    h->prologue = hansa_strdup(cfg.prologue ? cfg.prologue : NET_PROLOGUE_DEFAULT);
+    h->scratch = hansa_malloc(NOISE_MSG_MAX);
+    if (cfg.listen_addr) err = host_listen(h, cfg.listen_addr);
+    if (err == HANSA_OK) err = host_slots(h, &cfg);
+    if (err != HANSA_OK) {
+        net_host_destroy(h);
+        return err;
+    }
+    *out = h;
+    return HANSA_OK;
+}
+
+void net_host_destroy(net_host *h) {
+    if (h->destroying) return;
+    h->destroying = true;
+    for (net_peer *c = h->conns; c; c = c->next) conn_close(c, "host shutting down", false);
+    for (size_t i = 0; i < h->n_slots; i++)
+        uv_close((uv_handle_t *)&h->slots[i].timer, slot_timer_closed);
+    if (h->listening) uv_close((uv_handle_t *)&h->listener, listener_closed);
+    host_maybe_free(h);
+}
+
+uint16_t net_host_port(const net_host *h) { return h->port; }
+size_t net_host_peer_count(const net_host *h) { return h->n_up; }
+size_t net_host_pending_count(const net_host *h) { return h->n_pending; }
+uint64_t net_host_protocol_drops(const net_host *h) { return h->protocol_drops; }

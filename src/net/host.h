@@ -1,0 +1,120 @@
+/* host.h — encrypted, framed peer links on libuv: a net_host listens, dials
+ * the peers in its configuration (and redials them with exponential backoff
+ * and jitter), runs the Noise_XX handshake on every connection, and then
+ * carries typed application messages of up to a configured size
+ * (frame.h, docs/protocol.md). It does not know what messages mean.
+ *
+ * Identity: a peer is named by its Noise static public key (X25519), which
+ * hansa derives from the node's Ed25519 identity key
+ * (noise_keypair_from_ed25519); noise_pubkey_from_ed25519 gives the id a
+ * known validator must present. One key to keep, and an upper layer can map
+ * a link to a validator without a second key registry.
+ *
+ * Robustness: every length from the network is bounded before it is
+ * stored; a connection that sends a bad frame, fails decryption or the
+ * handshake, or does not finish the handshake in time is closed and the
+ * host goes on. Each peer's queue of unsent bytes is bounded: a send that
+ * would overflow it drops the peer, so a slow reader cannot grow memory.
+ *
+ * Threading: everything runs on the caller's uv loop thread; callbacks are
+ * called from the loop. Callbacks may call any function here, including
+ * net_peer_drop and net_host_destroy. */
+#ifndef HANSA_NET_HOST_H
+#define HANSA_NET_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "base/err.h"
+#include "base/rng.h"
+#include "crypto/noise.h"
+
+#define NET_PROLOGUE_DEFAULT "hansa/noise/v1"
+#define NET_MESSAGE_MAX_DEFAULT (24u * 1024 * 1024) /* a full block with margin */
+
+/* A peer id: the remote Noise static public key. */
+typedef struct {
+    uint8_t b[NOISE_DH_BYTES];
+} net_peer_id;
+
+typedef struct net_host net_host;
+typedef struct net_peer net_peer;
+
+typedef struct {
+    /* Called when a handshake completes and the link is usable. */
+    void (*on_peer_up)(void *ctx, net_peer *peer);
+    /* A whole message; bytes are borrowed for the duration of the call. */
+    void (*on_message)(void *ctx, net_peer *peer, uint8_t type, const uint8_t *bytes,
+                       size_t len);
+    /* The link is gone (either side closed it, an error, or net_peer_drop);
+     * peer is invalid once this returns. Not called by net_host_destroy. */
+    void (*on_peer_down)(void *ctx, net_peer *peer, const char *reason);
+    void *ctx;
+} net_callbacks;
+
+typedef struct {
+    /* "ip:port" (IPv4, or "[ipv6]:port"); port 0 picks a free port (see
+     * net_host_port). NULL: do not listen. Numeric only, no DNS. */
+    const char *listen_addr;
+    /* Peers to keep a link to, same syntax; copied. */
+    const char *const *dial;
+    size_t n_dial;
+    noise_keypair identity;   /* static key; copied */
+    const char *prologue;     /* NULL: NET_PROLOGUE_DEFAULT; peers must agree */
+    /* Randomness for ephemeral keys and backoff jitter: a CSPRNG in a node
+     * (crypto_os_rng), seeded in tests. Must outlive the host. */
+    hansa_rng rng;
+    size_t max_peers;             /* established links; 0: 32 */
+    size_t max_pending;           /* connections still in handshake; 0: 16 */
+    size_t max_message_bytes;     /* 0: NET_MESSAGE_MAX_DEFAULT; <= 2^32-1 */
+    size_t send_queue_max_bytes;  /* 0: wire size of 2 largest messages */
+    uint32_t handshake_timeout_ms; /* 0: 10000 */
+    uint32_t backoff_min_ms;      /* 0: 250 */
+    uint32_t backoff_max_ms;      /* 0: 30000 */
+    net_callbacks cb;
+} net_config;
+
+/* Creates a host on loop, binds and listens, and schedules the first dial
+ * of each peer at once. Returns HANSA_ERR_CONFIG for an address that does
+ * not parse or a bound that cannot work (send queue smaller than one
+ * message), HANSA_ERR_IO if bind/listen fails. *out is set only on success. */
+hansa_err net_host_new(uv_loop_t *loop, const net_config *cfg, net_host **out);
+
+/* Closes every link, the listener and the timers, without calling
+ * on_peer_down; the memory is freed once libuv has closed every handle, so
+ * the caller keeps running the loop (uv_run returns when nothing is left).
+ * host is invalid after this call. */
+void net_host_destroy(net_host *host);
+
+/* The port the listener is bound to (useful with port 0), or 0. */
+uint16_t net_host_port(const net_host *host);
+/* Established links, and connections still in handshake. */
+size_t net_host_peer_count(const net_host *host);
+size_t net_host_pending_count(const net_host *host);
+/* Connections closed because the remote broke the protocol (bad handshake,
+ * bad frame, failed decryption, oversize length, handshake timeout). */
+uint64_t net_host_protocol_drops(const net_host *host);
+
+/* Queues a message of len bytes (data is copied and encrypted now). Returns
+ * HANSA_ERR_TOO_LONG above max_message_bytes, HANSA_ERR_STATE if the peer
+ * is closing, HANSA_ERR_FULL if the send queue would overflow — the peer is
+ * then dropped (on_peer_down is called before this returns). */
+hansa_err net_send(net_peer *peer, uint8_t type, const void *data, size_t len);
+
+/* Sends to every established peer except `except` (may be NULL); returns how
+ * many peers it was queued for. Peers whose queue overflows are dropped. */
+size_t net_broadcast(net_host *host, uint8_t type, const void *data, size_t len,
+                     const net_peer *except);
+
+/* Closes the link at the upper layer's request (misbehaviour, ban): calls
+ * on_peer_down with reason before returning. No-op for a closing peer. */
+void net_peer_drop(net_peer *peer, const char *reason);
+
+/* The remote static key; valid while the peer is. */
+const net_peer_id *net_peer_get_id(const net_peer *peer);
+/* True if this host dialed the link. */
+bool net_peer_outbound(const net_peer *peer);
+
+#endif
