@@ -662,7 +662,7 @@ static hansa_err batch_write_ops(store *st, MDB_txn *txn, const store_batch *b) 
 static hansa_err wal_delete_through(store *st, MDB_txn *txn, uint64_t through) {
     MDB_cursor *c;
     int rc = mdb_cursor_open(txn, st->dbi[DB_WAL], &c);
-    if (rc != 0) return env_fail(st, rc, "opening a cursor on");
+    if (rc != 0) return env_fail(st, rc, "opening a cursor on the WAL");
     hansa_err e = HANSA_OK;
     MDB_val k, v;
     while ((rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0) {
@@ -855,12 +855,12 @@ static hansa_err scan_prefix(store *st, store_db db, const uint8_t *prefix, size
     int rc = mdb_cursor_open(txn, st->dbi[db], &c);
     if (rc != 0) {
         mdb_txn_abort(txn);
-        return env_fail(st, rc, "opening a cursor on");
+        return env_fail(st, rc, "opening a cursor on %s", db_info[db].name);
     }
     MDB_val k = {plen, (void *)prefix}, v;
     rc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
     while (e == HANSA_OK && rc == 0) {
-        if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0) break;
+        if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)) break;
         const uint8_t *p;
         size_t n;
         e = check_record(st, db, k.mv_data, k.mv_size, &v, &p, &n);
@@ -871,7 +871,7 @@ static hansa_err scan_prefix(store *st, store_db db, const uint8_t *prefix, size
         if (e == HANSA_OK) rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
     }
     if (e == HANSA_OK && rc != 0 && rc != MDB_NOTFOUND)
-        e = env_fail(st, rc, "iterating");
+        e = env_fail(st, rc, "iterating over %s", db_info[db].name);
     mdb_cursor_close(c);
     mdb_txn_abort(txn);
     return e;
@@ -933,7 +933,7 @@ typedef struct {
 static hansa_err wal_next_seq(store *st, MDB_txn *txn, uint64_t height, uint32_t *seq) {
     MDB_cursor *c;
     int rc = mdb_cursor_open(txn, st->dbi[DB_WAL], &c);
-    if (rc != 0) return env_fail(st, rc, "opening a cursor on");
+    if (rc != 0) return env_fail(st, rc, "opening a cursor on the WAL");
     MDB_val k, v;
     rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
     hansa_err e = HANSA_OK;
