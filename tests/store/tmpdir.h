@@ -5,7 +5,7 @@
 #ifndef HANSA_TESTS_STORE_TMPDIR_H
 #define HANSA_TESTS_STORE_TMPDIR_H
 
-#define _XOPEN_SOURCE 700
+#define _GNU_SOURCE /* nftw, mkdtemp, usleep; this header comes first */
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
