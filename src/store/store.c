@@ -324,7 +324,7 @@ static hansa_err grow_map(store *st, const char *what) {
         return st_fail(st, HANSA_ERR_IO, "growing the map from %zu to %zu bytes: %s", cur, next,
                        mdb_strerror(rc));
     MDB_envinfo info;
-    mdb_env_info(st->env, &info);
+    HANSA_ASSERT(mdb_env_info(st->env, &info) == 0);
     st->map_bytes = info.me_mapsize;
     HANSA_ASSERT(st->map_bytes >= next);
     LOG_I("store", "map grown from %zu to %zu bytes while %s", cur, st->map_bytes, what);
@@ -442,7 +442,7 @@ static hansa_err open_env(store *st, const char *dir, size_t map_bytes) {
     if (rc != 0) return env_fail(st, rc, "clearing stale readers");
     if (dead > 0) LOG_I("store", "cleared %d stale reader slot(s) in %s", dead, dir);
     MDB_envinfo info;
-    mdb_env_info(st->env, &info);
+    HANSA_ASSERT(mdb_env_info(st->env, &info) == 0);
     st->map_bytes = info.me_mapsize;
     return HANSA_OK;
 }

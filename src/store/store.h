@@ -57,8 +57,8 @@ typedef struct store store;
 typedef struct store_batch store_batch;
 
 typedef struct {
-    /* Initial LMDB map size in bytes; 0 = STORE_MAP_BYTES_DEFAULT. A store
-     * created with a larger map keeps its size. */
+    /* LMDB map size in bytes at open; 0 = STORE_MAP_BYTES_DEFAULT. A value
+     * below the data already stored is raised to it by LMDB. */
     size_t map_size_bytes;
     /* When a write finds the map full, the map is doubled (up to this many
      * bytes) and the write retried; 0 = no cap beyond the address space.
