@@ -1,0 +1,1011 @@
+/* store.c — see store.h. The only file of hansa that talks to LMDB.
+ *
+ * Shape: every public call opens one LMDB transaction and closes it before
+ * returning. Reads copy what they return (or lend it to a callback for the
+ * duration of the call), so no transaction, and no pointer into the map,
+ * outlives a call. That buys three things: the map can be grown in place
+ * (mdb_env_set_mapsize needs no live transactions), MDB_NOTLS is unneeded
+ * (a thread never holds two read slots), and a write that finds the map full
+ * can simply be run again on the bigger map, because its inputs are still in
+ * memory (the batch owns copies).
+ *
+ * Writes go through run_write(), which refuses to start after a fatal error,
+ * runs a caller's body in a write transaction, commits it synchronously and
+ * grows the map on MDB_MAP_FULL. Values are written in place with
+ * MDB_RESERVE and sealed with their header (record.h), so a 24 MiB block is
+ * copied once, into LMDB's page. */
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/assert.h"
+#include "base/hex.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "store/record.h"
+#include "wire/types.h"
+
+_Static_assert(STORE_PAYLOAD_BYTES_MAX >= WIRE_BLOCK_BYTES_MAX + HANSA_HASH_BYTES,
+               "a maximal block and its hash fit in one record");
+_Static_assert(STORE_PAYLOAD_BYTES_MAX <= UINT32_MAX, "record length is a u32");
+
+#define TIP_PAYLOAD_BYTES (8 + 2 * HANSA_HASH_BYTES)
+#define WAL_KEY_BYTES 12
+#define HEIGHT_KEY_BYTES 8
+#define MSG_BYTES 512
+
+static const char tip_key[] = "tip";
+static const char signer_key[] = "signer";
+
+typedef enum {
+    DB_BLOCKS,
+    DB_BLOCK_INDEX,
+    DB_COMMITS,
+    DB_STATE,
+    DB_META,
+    DB_SIGNER,
+    DB_WAL,
+    DB_COUNT_
+} store_db;
+
+/* One record type per database: a value found in the wrong database is
+ * reported as a type mismatch. */
+static const struct {
+    const char *name;
+    store_rec_type type;
+} db_info[DB_COUNT_] = {
+    [DB_BLOCKS] = {"blocks", STORE_REC_BLOCK},
+    [DB_BLOCK_INDEX] = {"block_index", STORE_REC_BLOCK_INDEX},
+    [DB_COMMITS] = {"commits", STORE_REC_COMMIT},
+    [DB_STATE] = {"state", STORE_REC_STATE},
+    [DB_META] = {"meta", STORE_REC_META_TIP},
+    [DB_SIGNER] = {"signer", STORE_REC_SIGNER},
+    [DB_WAL] = {"wal", STORE_REC_WAL},
+};
+
+struct store {
+    MDB_env *env;
+    MDB_dbi dbi[DB_COUNT_];
+    int lock_fd;
+    size_t map_bytes;
+    size_t map_bytes_max; /* 0: no cap */
+    hansa_err fatal;      /* HANSA_OK until a fatal error; then writes are refused */
+    bool in_callback;     /* a scan callback is running: the store must not be re-entered */
+    bool map_full;        /* the current write transaction hit MDB_MAP_FULL */
+    char errmsg[MSG_BYTES];
+    char fatal_msg[MSG_BYTES];
+};
+
+/* State writes are queued in one arena as [kind u8][klen u32][vlen u32][key][value]. */
+enum { OP_PUT = 1, OP_DEL = 2 };
+#define OP_HEADER_BYTES 9
+
+struct store_batch {
+    store *st;
+    uint64_t height;
+    bool have_block;
+    bool have_commit;
+    hansa_hash block_hash;
+    hbuf block;
+    hbuf commit;
+    hbuf ops;
+    uint32_t n_ops;
+};
+
+/* ---- Keys ---- */
+
+static void be64_store(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+static uint64_t be64_load(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v = (v << 8) | p[i];
+    return v;
+}
+static void be32_store(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+static uint32_t be32_load(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void wal_key(uint8_t k[WAL_KEY_BYTES], uint64_t height, uint32_t seq) {
+    be64_store(k, height);
+    be32_store(k + 8, seq);
+}
+
+/* A key as a message names it: "height 7", "hash 0a1b...", "key 6163...". */
+static void describe_key(store_db db, const uint8_t *k, size_t klen, char *out, size_t n) {
+    char hex[2 * 32 + 1];
+    size_t shown = klen < 32 ? klen : 32;
+    hex_encode(k, shown, hex);
+    const char *more = klen > shown ? "..." : "";
+    switch (db) {
+    case DB_BLOCKS:
+    case DB_COMMITS:
+        if (klen == HEIGHT_KEY_BYTES) {
+            snprintf(out, n, "height %llu", (unsigned long long)be64_load(k));
+            return;
+        }
+        break;
+    case DB_WAL:
+        if (klen == WAL_KEY_BYTES) {
+            snprintf(out, n, "height %llu seq %u", (unsigned long long)be64_load(k),
+                     be32_load(k + 8));
+            return;
+        }
+        break;
+    case DB_BLOCK_INDEX:
+        snprintf(out, n, "hash %s%s", hex, more);
+        return;
+    case DB_META:
+    case DB_SIGNER:
+        snprintf(out, n, "key \"%.*s\"", (int)(klen < 32 ? klen : 32), (const char *)k);
+        return;
+    case DB_STATE:
+        break;
+    case DB_COUNT_:
+        HANSA_UNREACHABLE();
+    }
+    snprintf(out, n, "key %s%s (%zu bytes)", hex, more, klen);
+}
+
+/* ---- Errors ---- */
+
+static bool err_is_fatal(hansa_err e) { return e == HANSA_ERR_IO || e == HANSA_ERR_CORRUPT; }
+
+/* Records a failure: the message goes to store_errmsg() and, unless it is a
+ * plain "not found", to the log. I/O errors and corruption poison the store. */
+__attribute__((format(printf, 3, 4))) static hansa_err st_fail(store *st, hansa_err e,
+                                                               const char *fmt, ...) {
+    HANSA_ASSERT(e != HANSA_OK);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->errmsg, sizeof st->errmsg, fmt, ap);
+    va_end(ap);
+    if (e != HANSA_ERR_NOT_FOUND) LOG_E("store", "%s (%s)", st->errmsg, hansa_errname(e));
+    if (err_is_fatal(e) && st->fatal == HANSA_OK) {
+        st->fatal = e;
+        memcpy(st->fatal_msg, st->errmsg, sizeof st->fatal_msg);
+        LOG_E("store", "store refuses further writes");
+    }
+    return e;
+}
+
+static hansa_err mdb_to_err(int rc) {
+    switch (rc) {
+    case MDB_NOTFOUND:
+        return HANSA_ERR_NOT_FOUND;
+    case MDB_MAP_FULL:
+    case MDB_TXN_FULL:
+        return HANSA_ERR_FULL;
+    case MDB_KEYEXIST:
+        return HANSA_ERR_DUPLICATE;
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+    case MDB_PANIC:
+        return HANSA_ERR_CORRUPT;
+    case ENOMEM:
+        return HANSA_ERR_NOMEM;
+    default:
+        return HANSA_ERR_IO;
+    }
+}
+
+/* An LMDB failure while doing `what` to db at key k. */
+static hansa_err mdb_fail(store *st, int rc, const char *what, store_db db, const uint8_t *k,
+                          size_t klen) {
+    HANSA_ASSERT(rc != 0);
+    char kd[96];
+    describe_key(db, k, klen, kd, sizeof kd);
+    return st_fail(st, mdb_to_err(rc), "%s %s at %s: %s", what, db_info[db].name, kd,
+                   mdb_strerror(rc));
+}
+
+/* An LMDB failure of an environment-wide operation, described by fmt. */
+__attribute__((format(printf, 3, 4))) static hansa_err env_fail(store *st, int rc,
+                                                                const char *fmt, ...) {
+    HANSA_ASSERT(rc != 0);
+    char what[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return st_fail(st, mdb_to_err(rc), "%s: %s", what, mdb_strerror(rc));
+}
+
+static hansa_err corrupt(store *st, store_db db, const uint8_t *k, size_t klen, const char *why) {
+    char kd[96];
+    describe_key(db, k, klen, kd, sizeof kd);
+    return st_fail(st, HANSA_ERR_CORRUPT, "corrupt record in database %s at %s: %s",
+                   db_info[db].name, kd, why);
+}
+
+static hansa_err not_found(store *st, store_db db, const uint8_t *k, size_t klen) {
+    char kd[96];
+    describe_key(db, k, klen, kd, sizeof kd);
+    return st_fail(st, HANSA_ERR_NOT_FOUND, "no record in database %s at %s", db_info[db].name,
+                   kd);
+}
+
+/* Every public call starts here: no re-entry from a callback, fresh message. */
+static void call_enter(store *st) {
+    HANSA_ASSERT(st != NULL);
+    HANSA_ASSERT(!st->in_callback);
+    st->errmsg[0] = '\0';
+}
+
+/* ---- Records ---- */
+
+static hansa_err check_record(store *st, store_db db, const uint8_t *k, size_t klen,
+                              const MDB_val *v, const uint8_t **p, size_t *plen) {
+    char why[160];
+    hansa_err e = store_record_check(v->mv_data, v->mv_size, db_info[db].type, k, klen, p, plen,
+                                     why, sizeof why);
+    if (e != HANSA_OK) return corrupt(st, db, k, klen, why);
+    return HANSA_OK;
+}
+
+/* Reads and checks the record at key. HANSA_ERR_NOT_FOUND without a
+ * message (callers decide whether absence is an error); the payload is
+ * borrowed from the map until txn ends. */
+static hansa_err lookup(store *st, MDB_txn *txn, store_db db, const uint8_t *k, size_t klen,
+                        const uint8_t **p, size_t *plen) {
+    MDB_val key = {klen, (void *)k}, val;
+    int rc = mdb_get(txn, st->dbi[db], &key, &val);
+    if (rc == MDB_NOTFOUND) return HANSA_ERR_NOT_FOUND;
+    if (rc != 0) return mdb_fail(st, rc, "reading", db, k, klen);
+    return check_record(st, db, k, klen, &val, p, plen);
+}
+
+/* Writes a record whose payload is pre || body (either part may be empty)
+ * straight into LMDB's page, then seals it. */
+static hansa_err put_record(store *st, MDB_txn *txn, store_db db, const uint8_t *k, size_t klen,
+                            const uint8_t *pre, size_t prelen, const uint8_t *body,
+                            size_t bodylen, unsigned flags) {
+    size_t plen = prelen + bodylen;
+    HANSA_ASSERT(plen <= STORE_PAYLOAD_BYTES_MAX);
+    MDB_val key = {klen, (void *)k}, val = {STORE_RECORD_HEADER_BYTES + plen, NULL};
+    int rc = mdb_put(txn, st->dbi[db], &key, &val, flags | MDB_RESERVE);
+    if (rc == MDB_MAP_FULL) {
+        st->map_full = true;
+        return HANSA_ERR_FULL;
+    }
+    if (rc != 0) return mdb_fail(st, rc, "writing", db, k, klen);
+    uint8_t *dst = val.mv_data;
+    HANSA_ASSERT(val.mv_size == STORE_RECORD_HEADER_BYTES + plen);
+    if (prelen) memcpy(dst + STORE_RECORD_HEADER_BYTES, pre, prelen);
+    if (bodylen) memcpy(dst + STORE_RECORD_HEADER_BYTES + prelen, body, bodylen);
+    store_record_seal(dst, db_info[db].type, k, klen, dst + STORE_RECORD_HEADER_BYTES, plen);
+    return HANSA_OK;
+}
+
+static hansa_err del_key(store *st, MDB_txn *txn, store_db db, const uint8_t *k, size_t klen) {
+    MDB_val key = {klen, (void *)k};
+    int rc = mdb_del(txn, st->dbi[db], &key, NULL);
+    if (rc == 0 || rc == MDB_NOTFOUND) return HANSA_OK;
+    if (rc == MDB_MAP_FULL) {
+        st->map_full = true;
+        return HANSA_ERR_FULL;
+    }
+    return mdb_fail(st, rc, "deleting from", db, k, klen);
+}
+
+/* ---- Transactions ---- */
+
+static hansa_err read_begin(store *st, MDB_txn **txn) {
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+    if (rc != 0) return env_fail(st, rc, "beginning a read transaction");
+    return HANSA_OK;
+}
+
+/* Doubles the map (up to the cap). Only called with no transaction open. */
+static hansa_err grow_map(store *st, const char *what) {
+    size_t cur = st->map_bytes;
+    if (st->map_bytes_max != 0 && cur >= st->map_bytes_max)
+        return st_fail(st, HANSA_ERR_FULL,
+                       "map full at %zu bytes (map_size_bytes_max) while %s; nothing was written",
+                       cur, what);
+    size_t next = cur > SIZE_MAX / 2 ? SIZE_MAX : cur * 2;
+    if (st->map_bytes_max != 0 && next > st->map_bytes_max) next = st->map_bytes_max;
+    int rc = mdb_env_set_mapsize(st->env, next);
+    if (rc != 0) /* A failed remap leaves the environment without a map: fatal. */
+        return st_fail(st, HANSA_ERR_IO, "growing the map from %zu to %zu bytes: %s", cur, next,
+                       mdb_strerror(rc));
+    MDB_envinfo info;
+    HANSA_ASSERT(mdb_env_info(st->env, &info) == 0);
+    st->map_bytes = info.me_mapsize;
+    HANSA_ASSERT(st->map_bytes >= next);
+    LOG_I("store", "map grown from %zu to %zu bytes while %s", cur, st->map_bytes, what);
+    return HANSA_OK;
+}
+
+typedef hansa_err (*write_body)(store *st, MDB_txn *txn, void *ctx);
+
+/* Runs body in one write transaction and commits it synchronously: when this
+ * returns HANSA_OK the writes are durable (see docs/storage.md, "Durability").
+ * A body that fails leaves nothing behind. On MDB_MAP_FULL the map grows and
+ * the body runs again from the start. */
+static hansa_err run_write(store *st, const char *what, write_body body, void *ctx) {
+    if (st->fatal != HANSA_OK)
+        return st_fail(st, HANSA_ERR_STATE, "store refuses %s after an earlier fatal error: %s",
+                       what, st->fatal_msg);
+    for (;;) {
+        MDB_txn *txn;
+        int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+        if (rc != 0) return env_fail(st, rc, "beginning the transaction for %s", what);
+        st->map_full = false;
+        hansa_err e = body(st, txn, ctx);
+        if (e != HANSA_OK) {
+            mdb_txn_abort(txn);
+            if (!st->map_full) return e;
+        } else {
+            rc = mdb_txn_commit(txn); /* frees txn whatever it returns */
+            if (rc == 0) {
+                st->errmsg[0] = '\0';
+                return HANSA_OK;
+            }
+            /* After a failed commit nobody knows what reached the disk: fatal. */
+            if (rc != MDB_MAP_FULL)
+                return st_fail(st, HANSA_ERR_IO, "committing the transaction for %s: %s", what,
+                               mdb_strerror(rc));
+        }
+        e = grow_map(st, what);
+        if (e != HANSA_OK) return e;
+    }
+}
+
+/* ---- Opening ---- */
+
+/* Makes the directory entry of `path` durable by fsyncing its directory. */
+static hansa_err fsync_dir(const char *dir, const char *why, store *st) {
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0) {
+        int err = errno;
+        if (fd >= 0) close(fd);
+        return st_fail(st, HANSA_ERR_IO, "fsync of directory %s (%s): %s", dir, why,
+                       strerror(err));
+    }
+    close(fd);
+    return HANSA_OK;
+}
+
+static hansa_err make_dir(store *st, const char *dir) {
+    if (mkdir(dir, 0700) == 0) {
+        /* The new directory's own entry lives in its parent. */
+        size_t n = strlen(dir);
+        char *parent = hansa_strdup(dir);
+        while (n > 1 && parent[n - 1] == '/') parent[--n] = '\0';
+        char *slash = strrchr(parent, '/');
+        if (slash == parent) slash[1] = '\0';
+        else if (slash) *slash = '\0';
+        else strcpy(parent, ".");
+        hansa_err e = fsync_dir(parent, "new store directory", st);
+        free(parent);
+        return e;
+    }
+    if (errno != EEXIST)
+        return st_fail(st, HANSA_ERR_IO, "creating store directory %s: %s", dir, strerror(errno));
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return st_fail(st, HANSA_ERR_IO, "store path %s exists and is not a directory", dir);
+    return HANSA_OK;
+}
+
+/* One process per store: two nodes sharing a signer state could sign twice.
+ * flock locks belong to the open file, so a second open in this process is
+ * refused too (LMDB forbids opening one environment twice in a process). */
+static hansa_err take_lock(store *st, const char *dir) {
+    size_t n = strlen(dir) + sizeof "/hansa.lock";
+    char *path = hansa_malloc(n);
+    snprintf(path, n, "%s/hansa.lock", dir);
+    st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    hansa_err e = HANSA_OK;
+    if (st->lock_fd < 0)
+        e = st_fail(st, HANSA_ERR_IO, "opening lock file %s: %s", path, strerror(errno));
+    else if (flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0)
+        e = st_fail(st, errno == EWOULDBLOCK ? HANSA_ERR_STATE : HANSA_ERR_IO,
+                    "store %s is in use (lock file %s): %s", dir, path, strerror(errno));
+    free(path);
+    return e;
+}
+
+static hansa_err open_env(store *st, const char *dir, size_t map_bytes) {
+    int rc = mdb_env_create(&st->env);
+    if (rc != 0) return env_fail(st, rc, "creating the LMDB environment");
+    rc = mdb_env_set_maxdbs(st->env, DB_COUNT_);
+    if (rc == 0) rc = mdb_env_set_mapsize(st->env, map_bytes);
+    /* Flags 0: synchronous commits (no MDB_NOSYNC / MDB_NOMETASYNC /
+     * MDB_MAPASYNC), no MDB_WRITEMAP (stray writes through a pointer cannot
+     * reach the file), thread-local reader slots (see the file comment). */
+    if (rc == 0) rc = mdb_env_open(st->env, dir, 0, 0600);
+    if (rc != 0) {
+        mdb_env_close(st->env);
+        st->env = NULL;
+        return env_fail(st, rc, "opening the LMDB environment in %s", dir);
+    }
+    HANSA_ASSERT(mdb_env_get_maxkeysize(st->env) >= STORE_KEY_BYTES_MAX);
+    /* Reader slots of a process killed with -9 stay taken until cleared. */
+    int dead = 0;
+    rc = mdb_reader_check(st->env, &dead);
+    if (rc != 0) return env_fail(st, rc, "clearing stale readers");
+    if (dead > 0) LOG_I("store", "cleared %d stale reader slot(s) in %s", dead, dir);
+    MDB_envinfo info;
+    HANSA_ASSERT(mdb_env_info(st->env, &info) == 0);
+    st->map_bytes = info.me_mapsize;
+    return HANSA_OK;
+}
+
+static hansa_err open_dbs(store *st) {
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    if (rc != 0) return env_fail(st, rc, "beginning the open transaction");
+    for (int i = 0; i < DB_COUNT_; i++) {
+        rc = mdb_dbi_open(txn, db_info[i].name, MDB_CREATE, &st->dbi[i]);
+        if (rc != 0) {
+            mdb_txn_abort(txn);
+            return env_fail(st, rc, "opening database %s", db_info[i].name);
+        }
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc != 0) return env_fail(st, rc, "committing the open transaction");
+    return HANSA_OK;
+}
+
+static hansa_err read_tip(store *st, MDB_txn *txn, store_tip *tip);
+
+hansa_err store_open(const char *dir, const store_options *opts, store **out) {
+    HANSA_ASSERT(dir != NULL);
+    HANSA_ASSERT(out != NULL);
+    *out = NULL;
+    store_options o = opts ? *opts : (store_options){0};
+    if (o.map_size_bytes == 0) o.map_size_bytes = STORE_MAP_BYTES_DEFAULT;
+    if (o.map_size_bytes_max != 0 && o.map_size_bytes_max < o.map_size_bytes) {
+        LOG_E("store", "map_size_bytes_max %zu is below map_size_bytes %zu",
+              o.map_size_bytes_max, o.map_size_bytes);
+        return HANSA_ERR_CONFIG;
+    }
+    store *st = hansa_calloc(1, sizeof *st);
+    st->lock_fd = -1;
+    st->map_bytes_max = o.map_size_bytes_max;
+    hansa_err e = make_dir(st, dir);
+    if (e == HANSA_OK) e = take_lock(st, dir);
+    if (e == HANSA_OK) e = open_env(st, dir, o.map_size_bytes);
+    if (e == HANSA_OK) e = open_dbs(st);
+    if (e == HANSA_OK) e = fsync_dir(dir, "LMDB files", st);
+    if (e == HANSA_OK) {
+        /* Check the tip now, so a damaged store fails at start-up. */
+        MDB_txn *txn;
+        store_tip tip;
+        e = read_begin(st, &txn);
+        if (e == HANSA_OK) {
+            e = read_tip(st, txn, &tip);
+            mdb_txn_abort(txn);
+            if (e == HANSA_ERR_NOT_FOUND) e = HANSA_OK;
+        }
+    }
+    if (e != HANSA_OK) {
+        store_close(st);
+        return e;
+    }
+    LOG_D("store", "opened %s, map %zu bytes", dir, st->map_bytes);
+    *out = st;
+    return HANSA_OK;
+}
+
+void store_close(store *st) {
+    if (st == NULL) return;
+    HANSA_ASSERT(!st->in_callback);
+    if (st->env) mdb_env_close(st->env);
+    if (st->lock_fd >= 0) close(st->lock_fd); /* releases the flock */
+    free(st);
+}
+
+const char *store_errmsg(const store *st) { return st->errmsg; }
+hansa_err store_failed(const store *st) { return st->fatal; }
+size_t store_map_size(const store *st) { return st->map_bytes; }
+
+/* ---- Tip ---- */
+
+static hansa_err read_tip(store *st, MDB_txn *txn, store_tip *tip) {
+    const uint8_t *p;
+    size_t n;
+    hansa_err e = lookup(st, txn, DB_META, (const uint8_t *)tip_key, strlen(tip_key), &p, &n);
+    if (e != HANSA_OK) return e;
+    if (n != TIP_PAYLOAD_BYTES) {
+        char why[96];
+        snprintf(why, sizeof why, "tip payload is %zu bytes, expected %d", n, TIP_PAYLOAD_BYTES);
+        return corrupt(st, DB_META, (const uint8_t *)tip_key, strlen(tip_key), why);
+    }
+    tip->height = le64_load(p);
+    memcpy(tip->app_hash.b, p + 8, HANSA_HASH_BYTES);
+    memcpy(tip->block_hash.b, p + 8 + HANSA_HASH_BYTES, HANSA_HASH_BYTES);
+    return HANSA_OK;
+}
+
+hansa_err store_get_tip(store *st, store_tip *out) {
+    call_enter(st);
+    MDB_txn *txn;
+    hansa_err e = read_begin(st, &txn);
+    if (e != HANSA_OK) return e;
+    e = read_tip(st, txn, out);
+    mdb_txn_abort(txn);
+    if (e == HANSA_ERR_NOT_FOUND)
+        return not_found(st, DB_META, (const uint8_t *)tip_key, strlen(tip_key));
+    return e;
+}
+
+/* ---- Batches ---- */
+
+hansa_err store_batch_begin(store *st, uint64_t height, store_batch **out) {
+    call_enter(st);
+    HANSA_ASSERT(out != NULL);
+    *out = NULL;
+    if (st->fatal != HANSA_OK)
+        return st_fail(st, HANSA_ERR_STATE, "store refuses a batch after an earlier fatal error: %s",
+                       st->fatal_msg);
+    if (height == 0) return st_fail(st, HANSA_ERR_STATE, "batch for height 0 (blocks start at 1)");
+    store_batch *b = hansa_calloc(1, sizeof *b);
+    b->st = st;
+    b->height = height;
+    *out = b;
+    return HANSA_OK;
+}
+
+hansa_err store_batch_put_block(store_batch *b, const hansa_hash *block_hash,
+                                const uint8_t *bytes, size_t len) {
+    HANSA_ASSERT(b != NULL && block_hash != NULL);
+    HANSA_ASSERT(bytes != NULL || len == 0);
+    call_enter(b->st);
+    if (b->have_block) return st_fail(b->st, HANSA_ERR_STATE, "block put twice in one batch");
+    if (len > STORE_PAYLOAD_BYTES_MAX - HANSA_HASH_BYTES)
+        return st_fail(b->st, HANSA_ERR_TOO_LONG, "block of %zu bytes at height %llu is too long",
+                       len, (unsigned long long)b->height);
+    b->block_hash = *block_hash;
+    hbuf_append(&b->block, bytes, len);
+    b->have_block = true;
+    return HANSA_OK;
+}
+
+hansa_err store_batch_put_commit(store_batch *b, const uint8_t *bytes, size_t len) {
+    HANSA_ASSERT(b != NULL);
+    HANSA_ASSERT(bytes != NULL || len == 0);
+    call_enter(b->st);
+    if (b->have_commit) return st_fail(b->st, HANSA_ERR_STATE, "commit put twice in one batch");
+    if (len > STORE_PAYLOAD_BYTES_MAX)
+        return st_fail(b->st, HANSA_ERR_TOO_LONG, "commit of %zu bytes is too long", len);
+    hbuf_append(&b->commit, bytes, len);
+    b->have_commit = true;
+    return HANSA_OK;
+}
+
+static hansa_err check_state_key(store *st, const uint8_t *key, size_t klen) {
+    if (klen == 0 || klen > STORE_KEY_BYTES_MAX)
+        return st_fail(st, HANSA_ERR_TOO_LONG, "state key of %zu bytes (allowed 1..%d)", klen,
+                       STORE_KEY_BYTES_MAX);
+    HANSA_ASSERT(key != NULL);
+    return HANSA_OK;
+}
+
+static hansa_err batch_add_op(store_batch *b, uint8_t kind, const uint8_t *key, size_t klen,
+                              const uint8_t *value, size_t vlen) {
+    call_enter(b->st);
+    hansa_err e = check_state_key(b->st, key, klen);
+    if (e != HANSA_OK) return e;
+    if (vlen > STORE_PAYLOAD_BYTES_MAX)
+        return st_fail(b->st, HANSA_ERR_TOO_LONG, "state value of %zu bytes is too long", vlen);
+    if (b->n_ops >= STORE_BATCH_WRITES_MAX)
+        return st_fail(b->st, HANSA_ERR_TOO_LONG, "more than %u state writes in one batch",
+                       STORE_BATCH_WRITES_MAX);
+    uint8_t h[OP_HEADER_BYTES];
+    h[0] = kind;
+    le32_store(h + 1, (uint32_t)klen);
+    le32_store(h + 5, (uint32_t)vlen);
+    hbuf_append(&b->ops, h, sizeof h);
+    hbuf_append(&b->ops, key, klen);
+    hbuf_append(&b->ops, value, vlen);
+    b->n_ops++;
+    return HANSA_OK;
+}
+
+hansa_err store_batch_put_state(store_batch *b, const uint8_t *key, size_t klen,
+                                const uint8_t *value, size_t vlen) {
+    HANSA_ASSERT(b != NULL);
+    HANSA_ASSERT(value != NULL || vlen == 0);
+    return batch_add_op(b, OP_PUT, key, klen, value, vlen);
+}
+
+hansa_err store_batch_del_state(store_batch *b, const uint8_t *key, size_t klen) {
+    HANSA_ASSERT(b != NULL);
+    return batch_add_op(b, OP_DEL, key, klen, NULL, 0);
+}
+
+void store_batch_abort(store_batch *b) {
+    if (b == NULL) return;
+    hbuf_free(&b->block);
+    hbuf_free(&b->commit);
+    hbuf_free(&b->ops);
+    free(b);
+}
+
+static hansa_err batch_write_ops(store *st, MDB_txn *txn, const store_batch *b) {
+    size_t off = 0;
+    for (uint32_t i = 0; i < b->n_ops; i++) {
+        HANSA_ASSERT(off + OP_HEADER_BYTES <= b->ops.len);
+        const uint8_t *h = b->ops.data + off;
+        uint32_t klen = le32_load(h + 1), vlen = le32_load(h + 5);
+        const uint8_t *key = h + OP_HEADER_BYTES, *val = key + klen;
+        off += OP_HEADER_BYTES + klen + vlen;
+        HANSA_ASSERT(off <= b->ops.len);
+        hansa_err e = h[0] == OP_PUT ? put_record(st, txn, DB_STATE, key, klen, NULL, 0, val,
+                                                  vlen, 0)
+                                     : del_key(st, txn, DB_STATE, key, klen);
+        if (e != HANSA_OK) return e;
+    }
+    HANSA_ASSERT(off == b->ops.len);
+    return HANSA_OK;
+}
+
+/* Deletes WAL records of heights <= through. They form a prefix of the WAL
+ * (big-endian keys), so the first record is always the next to go. */
+static hansa_err wal_delete_through(store *st, MDB_txn *txn, uint64_t through) {
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, st->dbi[DB_WAL], &c);
+    if (rc != 0) return env_fail(st, rc, "opening a cursor on the WAL");
+    hansa_err e = HANSA_OK;
+    MDB_val k, v;
+    while ((rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0) {
+        if (k.mv_size != WAL_KEY_BYTES) {
+            e = corrupt(st, DB_WAL, k.mv_data, k.mv_size, "WAL key is not 12 bytes");
+            break;
+        }
+        if (be64_load(k.mv_data) > through) break;
+        rc = mdb_cursor_del(c, 0);
+        if (rc != 0) break;
+    }
+    if (e == HANSA_OK && rc == MDB_MAP_FULL) {
+        st->map_full = true;
+        e = HANSA_ERR_FULL;
+    } else if (e == HANSA_OK && rc != 0 && rc != MDB_NOTFOUND) {
+        e = env_fail(st, rc, "truncating the WAL");
+    }
+    mdb_cursor_close(c);
+    return e;
+}
+
+/* The batch extends the chain by one block that is not stored yet. */
+static hansa_err batch_check_order(store *st, MDB_txn *txn, const store_batch *b) {
+    store_tip tip;
+    hansa_err e = read_tip(st, txn, &tip);
+    if (e == HANSA_OK && b->height != tip.height + 1)
+        return st_fail(st, HANSA_ERR_STATE, "batch for height %llu, but the tip is at %llu",
+                       (unsigned long long)b->height, (unsigned long long)tip.height);
+    if (e != HANSA_OK && e != HANSA_ERR_NOT_FOUND) return e;
+    const uint8_t *p;
+    size_t n;
+    e = lookup(st, txn, DB_BLOCK_INDEX, b->block_hash.b, HANSA_HASH_BYTES, &p, &n);
+    if (e == HANSA_ERR_NOT_FOUND) return HANSA_OK;
+    if (e != HANSA_OK) return e;
+    return st_fail(st, HANSA_ERR_DUPLICATE, "block hash already stored (at height %llu)",
+                   n == 8 ? (unsigned long long)le64_load(p) : 0ull);
+}
+
+static hansa_err batch_body(store *st, MDB_txn *txn, void *ctx) {
+    const store_batch *b = ctx;
+    hansa_err e = batch_check_order(st, txn, b);
+    if (e != HANSA_OK) return e;
+    uint8_t hk[HEIGHT_KEY_BYTES], hv[8];
+    be64_store(hk, b->height);
+    le64_store(hv, b->height);
+    e = put_record(st, txn, DB_BLOCKS, hk, sizeof hk, b->block_hash.b, HANSA_HASH_BYTES,
+                   b->block.data, b->block.len, MDB_NOOVERWRITE);
+    if (e == HANSA_OK)
+        e = put_record(st, txn, DB_BLOCK_INDEX, b->block_hash.b, HANSA_HASH_BYTES, NULL, 0, hv,
+                       sizeof hv, 0);
+    if (e == HANSA_OK)
+        e = put_record(st, txn, DB_COMMITS, hk, sizeof hk, NULL, 0, b->commit.data,
+                       b->commit.len, MDB_NOOVERWRITE);
+    if (e == HANSA_OK) e = batch_write_ops(st, txn, b);
+    if (e != HANSA_OK) return e;
+    return wal_delete_through(st, txn, b->height);
+}
+
+typedef struct {
+    const store_batch *b;
+    const hansa_hash *app_hash;
+} batch_ctx;
+
+static hansa_err batch_commit_body(store *st, MDB_txn *txn, void *ctx) {
+    const batch_ctx *bc = ctx;
+    hansa_err e = batch_body(st, txn, (void *)bc->b);
+    if (e != HANSA_OK) return e;
+    uint8_t tip[TIP_PAYLOAD_BYTES];
+    le64_store(tip, bc->b->height);
+    memcpy(tip + 8, bc->app_hash->b, HANSA_HASH_BYTES);
+    memcpy(tip + 8 + HANSA_HASH_BYTES, bc->b->block_hash.b, HANSA_HASH_BYTES);
+    return put_record(st, txn, DB_META, (const uint8_t *)tip_key, strlen(tip_key), NULL, 0, tip,
+                      sizeof tip, 0);
+}
+
+hansa_err store_batch_commit(store_batch *b, const hansa_hash *app_hash) {
+    HANSA_ASSERT(b != NULL && app_hash != NULL);
+    store *st = b->st;
+    call_enter(st);
+    hansa_err e;
+    if (!b->have_block || !b->have_commit) {
+        e = st_fail(st, HANSA_ERR_STATE, "batch for height %llu lacks its %s",
+                    (unsigned long long)b->height, b->have_block ? "commit" : "block");
+    } else {
+        batch_ctx bc = {b, app_hash};
+        e = run_write(st, "committing a block", batch_commit_body, &bc);
+    }
+    store_batch_abort(b);
+    return e;
+}
+
+/* ---- Reads ---- */
+
+/* Looks up key in db and copies the payload (after skip bytes) into out. */
+static hansa_err get_copy(store *st, store_db db, const uint8_t *k, size_t klen, size_t skip,
+                          hbuf *out, uint8_t *skipped) {
+    MDB_txn *txn;
+    hansa_err e = read_begin(st, &txn);
+    if (e != HANSA_OK) return e;
+    const uint8_t *p;
+    size_t n;
+    e = lookup(st, txn, db, k, klen, &p, &n);
+    if (e == HANSA_OK && n < skip) {
+        char why[96];
+        snprintf(why, sizeof why, "payload of %zu bytes, expected at least %zu", n, skip);
+        e = corrupt(st, db, k, klen, why);
+    }
+    if (e == HANSA_OK) {
+        hbuf_reset(out);
+        hbuf_append(out, p + skip, n - skip);
+        if (skipped) memcpy(skipped, p, skip);
+    }
+    mdb_txn_abort(txn);
+    if (e == HANSA_ERR_NOT_FOUND) return not_found(st, db, k, klen);
+    return e;
+}
+
+hansa_err store_get_block(store *st, uint64_t height, hbuf *out, hansa_hash *block_hash) {
+    call_enter(st);
+    HANSA_ASSERT(out != NULL);
+    uint8_t k[HEIGHT_KEY_BYTES];
+    be64_store(k, height);
+    hansa_hash h;
+    hansa_err e = get_copy(st, DB_BLOCKS, k, sizeof k, HANSA_HASH_BYTES, out, h.b);
+    if (e == HANSA_OK && block_hash) *block_hash = h;
+    return e;
+}
+
+hansa_err store_get_block_by_hash(store *st, const hansa_hash *block_hash, hbuf *out,
+                                  uint64_t *height) {
+    call_enter(st);
+    HANSA_ASSERT(block_hash != NULL && out != NULL);
+    hbuf hv = HBUF_INIT;
+    hansa_err e = get_copy(st, DB_BLOCK_INDEX, block_hash->b, HANSA_HASH_BYTES, 0, &hv, NULL);
+    uint64_t h = 0;
+    if (e == HANSA_OK && hv.len != 8)
+        e = corrupt(st, DB_BLOCK_INDEX, block_hash->b, HANSA_HASH_BYTES,
+                    "index payload is not an 8-byte height");
+    if (e == HANSA_OK) h = le64_load(hv.data);
+    hbuf_free(&hv);
+    if (e != HANSA_OK) return e;
+    hansa_hash stored;
+    e = store_get_block(st, h, out, &stored);
+    if (e == HANSA_ERR_NOT_FOUND)
+        return corrupt(st, DB_BLOCK_INDEX, block_hash->b, HANSA_HASH_BYTES,
+                       "index points at a height with no block");
+    if (e != HANSA_OK) return e;
+    if (!hash_eq(&stored, block_hash))
+        return corrupt(st, DB_BLOCK_INDEX, block_hash->b, HANSA_HASH_BYTES,
+                       "index points at a block with a different hash");
+    if (height) *height = h;
+    return HANSA_OK;
+}
+
+hansa_err store_get_commit(store *st, uint64_t height, hbuf *out) {
+    call_enter(st);
+    HANSA_ASSERT(out != NULL);
+    uint8_t k[HEIGHT_KEY_BYTES];
+    be64_store(k, height);
+    return get_copy(st, DB_COMMITS, k, sizeof k, 0, out, NULL);
+}
+
+hansa_err store_state_get(store *st, const uint8_t *key, size_t klen, hbuf *out) {
+    call_enter(st);
+    HANSA_ASSERT(out != NULL);
+    hansa_err e = check_state_key(st, key, klen);
+    if (e != HANSA_OK) return e;
+    return get_copy(st, DB_STATE, key, klen, 0, out, NULL);
+}
+
+hansa_err store_get_signer(store *st, hbuf *out) {
+    call_enter(st);
+    HANSA_ASSERT(out != NULL);
+    return get_copy(st, DB_SIGNER, (const uint8_t *)signer_key, strlen(signer_key), 0, out, NULL);
+}
+
+/* ---- Scans ---- */
+
+/* The cursor walk shared by state scans and WAL reads: every key that starts
+ * with prefix, checked, handed to visit. */
+typedef hansa_err (*visit_fn)(store *st, const MDB_val *k, const uint8_t *p, size_t n,
+                              void *ctx);
+
+static hansa_err scan_prefix(store *st, store_db db, const uint8_t *prefix, size_t plen,
+                             visit_fn visit, void *ctx) {
+    MDB_txn *txn;
+    hansa_err e = read_begin(st, &txn);
+    if (e != HANSA_OK) return e;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, st->dbi[db], &c);
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return env_fail(st, rc, "opening a cursor on %s", db_info[db].name);
+    }
+    MDB_val k = {plen, (void *)prefix}, v;
+    rc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+    while (e == HANSA_OK && rc == 0) {
+        if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)) break;
+        const uint8_t *p;
+        size_t n;
+        e = check_record(st, db, k.mv_data, k.mv_size, &v, &p, &n);
+        if (e != HANSA_OK) break;
+        st->in_callback = true;
+        e = visit(st, &k, p, n, ctx);
+        st->in_callback = false;
+        if (e == HANSA_OK) rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    if (e == HANSA_OK && rc != 0 && rc != MDB_NOTFOUND)
+        e = env_fail(st, rc, "iterating over %s", db_info[db].name);
+    mdb_cursor_close(c);
+    mdb_txn_abort(txn);
+    return e;
+}
+
+typedef struct {
+    store_scan_fn fn;
+    void *ctx;
+} state_visit_ctx;
+
+static hansa_err state_visit(store *st, const MDB_val *k, const uint8_t *p, size_t n, void *ctx) {
+    (void)st;
+    const state_visit_ctx *sv = ctx;
+    return sv->fn(sv->ctx, k->mv_data, k->mv_size, p, n);
+}
+
+hansa_err store_state_scan(store *st, const uint8_t *prefix, size_t plen, store_scan_fn fn,
+                           void *ctx) {
+    call_enter(st);
+    HANSA_ASSERT(fn != NULL);
+    HANSA_ASSERT(prefix != NULL || plen == 0);
+    if (plen > STORE_KEY_BYTES_MAX)
+        return st_fail(st, HANSA_ERR_TOO_LONG, "scan prefix of %zu bytes", plen);
+    state_visit_ctx sv = {fn, ctx};
+    return scan_prefix(st, DB_STATE, prefix, plen, state_visit, &sv);
+}
+
+/* ---- Signer ---- */
+
+typedef struct {
+    const uint8_t *bytes;
+    size_t len;
+} bytes_ctx;
+
+static hansa_err signer_body(store *st, MDB_txn *txn, void *ctx) {
+    const bytes_ctx *bc = ctx;
+    return put_record(st, txn, DB_SIGNER, (const uint8_t *)signer_key, strlen(signer_key), NULL,
+                      0, bc->bytes, bc->len, 0);
+}
+
+hansa_err store_put_signer(store *st, const uint8_t *bytes, size_t len) {
+    call_enter(st);
+    HANSA_ASSERT(bytes != NULL || len == 0);
+    if (len > STORE_PAYLOAD_BYTES_MAX)
+        return st_fail(st, HANSA_ERR_TOO_LONG, "signer state of %zu bytes is too long", len);
+    bytes_ctx bc = {bytes, len};
+    return run_write(st, "writing the signer state", signer_body, &bc);
+}
+
+/* ---- WAL ---- */
+
+typedef struct {
+    uint64_t height;
+    const uint8_t *bytes;
+    size_t len;
+} wal_append_ctx;
+
+/* The next sequence number for height, from the newest record. */
+static hansa_err wal_next_seq(store *st, MDB_txn *txn, uint64_t height, uint32_t *seq) {
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, st->dbi[DB_WAL], &c);
+    if (rc != 0) return env_fail(st, rc, "opening a cursor on the WAL");
+    MDB_val k, v;
+    rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    hansa_err e = HANSA_OK;
+    *seq = 0;
+    if (rc == 0) {
+        if (k.mv_size != WAL_KEY_BYTES) {
+            e = corrupt(st, DB_WAL, k.mv_data, k.mv_size, "WAL key is not 12 bytes");
+        } else {
+            uint64_t last_h = be64_load(k.mv_data);
+            uint32_t last_seq = be32_load((const uint8_t *)k.mv_data + 8);
+            if (last_h > height)
+                e = st_fail(st, HANSA_ERR_STATE, "WAL append for height %llu after height %llu",
+                            (unsigned long long)height, (unsigned long long)last_h);
+            else if (last_h == height && last_seq == UINT32_MAX)
+                e = st_fail(st, HANSA_ERR_FULL, "WAL for height %llu is full",
+                            (unsigned long long)height);
+            else if (last_h == height)
+                *seq = last_seq + 1;
+        }
+    } else if (rc != MDB_NOTFOUND) {
+        e = env_fail(st, rc, "reading the newest WAL record");
+    }
+    mdb_cursor_close(c);
+    return e;
+}
+
+static hansa_err wal_append_body(store *st, MDB_txn *txn, void *ctx) {
+    const wal_append_ctx *wc = ctx;
+    uint32_t seq;
+    hansa_err e = wal_next_seq(st, txn, wc->height, &seq);
+    if (e != HANSA_OK) return e;
+    uint8_t k[WAL_KEY_BYTES];
+    wal_key(k, wc->height, seq);
+    return put_record(st, txn, DB_WAL, k, sizeof k, NULL, 0, wc->bytes, wc->len, MDB_APPEND);
+}
+
+hansa_err store_wal_append(store *st, uint64_t height, const uint8_t *bytes, size_t len) {
+    call_enter(st);
+    HANSA_ASSERT(bytes != NULL || len == 0);
+    if (len > STORE_PAYLOAD_BYTES_MAX)
+        return st_fail(st, HANSA_ERR_TOO_LONG, "WAL record of %zu bytes is too long", len);
+    wal_append_ctx wc = {height, bytes, len};
+    return run_write(st, "appending to the WAL", wal_append_body, &wc);
+}
+
+typedef struct {
+    store_wal_fn fn;
+    void *ctx;
+} wal_visit_ctx;
+
+static hansa_err wal_visit(store *st, const MDB_val *k, const uint8_t *p, size_t n, void *ctx) {
+    const wal_visit_ctx *wv = ctx;
+    if (k->mv_size != WAL_KEY_BYTES)
+        return corrupt(st, DB_WAL, k->mv_data, k->mv_size, "WAL key is not 12 bytes");
+    const uint8_t *kb = k->mv_data;
+    return wv->fn(wv->ctx, be64_load(kb), be32_load(kb + 8), p, n);
+}
+
+hansa_err store_wal_read(store *st, uint64_t height, store_wal_fn fn, void *ctx) {
+    call_enter(st);
+    HANSA_ASSERT(fn != NULL);
+    uint8_t prefix[HEIGHT_KEY_BYTES];
+    be64_store(prefix, height);
+    wal_visit_ctx wv = {fn, ctx};
+    return scan_prefix(st, DB_WAL, prefix, sizeof prefix, wal_visit, &wv);
+}
+
+static hansa_err wal_truncate_body(store *st, MDB_txn *txn, void *ctx) {
+    return wal_delete_through(st, txn, *(const uint64_t *)ctx);
+}
+
+hansa_err store_wal_truncate(store *st, uint64_t through_height) {
+    call_enter(st);
+    return run_write(st, "truncating the WAL", wal_truncate_body, &through_height);
+}

@@ -1,0 +1,214 @@
+/* store.h — hansa's persistent storage: blocks, commits, state, signer state, WAL.
+ *
+ * One LMDB environment per node in one directory, with seven named
+ * databases (docs/storage.md has every key and record layout):
+ *
+ *   blocks       height (u64 big-endian) -> block hash || block bytes
+ *   block_index  block hash (32)          -> height
+ *   commits      height (u64 big-endian) -> commit certificate bytes
+ *   state        ledger key (1..511 B)    -> ledger value bytes
+ *   meta         "tip"                    -> last height, app hash, block hash
+ *   signer       "signer"                 -> consensus signer state bytes
+ *   wal          height BE || seq BE      -> consensus WAL record
+ *
+ * The store deals in bytes: it does not decode blocks, commits or signer
+ * states; the layers above own their encodings. Every value carries a
+ * versioned, checksummed header (store/record.h) that is checked on every
+ * read: damage is reported as HANSA_ERR_CORRUPT, never used.
+ *
+ * Durability: every write call is one LMDB transaction, committed in LMDB's
+ * default (synchronous) mode before the call returns. When a write returns
+ * HANSA_OK its effect survives kill -9 at any later instant and, on a disk
+ * that honours flushes, power loss. "commit block H" is one transaction for
+ * block, index, commit certificate, state writes, tip and WAL truncation, so
+ * after a crash either all of it is there or none of it is.
+ *
+ * Threads: a store is used by one thread at a time (the node's loop, or
+ * callers that serialise with their own mutex). No LMDB transaction outlives
+ * a call, which is why MDB_NOTLS is not needed and why the map can be grown
+ * in place. Iteration is by callback; the callback must not call the store.
+ *
+ * Errors: each failing call leaves a one-line message in store_errmsg()
+ * naming the database, the key and what was wrong; LMDB failures are also
+ * logged with mdb_strerror's text. After a fatal error (I/O failure, a failed
+ * commit, corruption, LMDB panic) the store refuses every further write with
+ * HANSA_ERR_STATE; the node should stop and the operator look at the disk.
+ * Reads keep working as far as LMDB allows. */
+#ifndef HANSA_STORE_STORE_H
+#define HANSA_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/bytes.h"
+#include "base/err.h"
+
+/* Ledger keys: LMDB's default maximum key size. */
+#define STORE_KEY_BYTES_MAX 511
+/* State writes in one commit batch (10,000 txs touch far fewer). */
+#define STORE_BATCH_WRITES_MAX (1u << 20)
+/* Default map size: address space reserved, not disk used (the file grows
+ * as pages are written), so a large value costs nothing on 64-bit. */
+#define STORE_MAP_BYTES_DEFAULT (sizeof(size_t) >= 8 ? ((size_t)64 << 30) : ((size_t)1 << 30))
+
+typedef struct store store;
+typedef struct store_batch store_batch;
+
+typedef struct {
+    /* LMDB map size in bytes at open; 0 = STORE_MAP_BYTES_DEFAULT. A value
+     * below the data already stored is raised to it by LMDB. */
+    size_t map_size_bytes;
+    /* When a write finds the map full, the map is doubled (up to this many
+     * bytes) and the write retried; 0 = no cap beyond the address space.
+     * At the cap the write fails with HANSA_ERR_FULL and nothing is written. */
+    size_t map_size_bytes_max;
+} store_options;
+
+/* The last committed block, as recorded by store_batch_commit. */
+typedef struct {
+    uint64_t height;
+    hansa_hash app_hash;   /* state commitment after that block */
+    hansa_hash block_hash; /* header hash of that block */
+} store_tip;
+
+/* ---- Opening and closing ---- */
+
+/* Opens the store in `dir`, creating the directory (mode 0700) and the
+ * databases if missing, and takes an exclusive lock on dir/hansa.lock so a
+ * second process (or a second open in this process) fails with
+ * HANSA_ERR_STATE instead of sharing the signer state. `opts` may be NULL.
+ * The parent of dir must exist. On success *out is a new store the caller
+ * closes with store_close. On failure *out is NULL and the error is logged:
+ * HANSA_ERR_IO (directory, permissions, LMDB), HANSA_ERR_CORRUPT (the
+ * environment or its tip record is damaged), HANSA_ERR_CONFIG (bad options). */
+hansa_err store_open(const char *dir, const store_options *opts, store **out);
+
+/* Closes the store and releases the lock. Everything a write call returned
+ * HANSA_OK for is already durable; closing adds nothing. NULL is a no-op. */
+void store_close(store *st);
+
+/* The message of the most recent call on st if it failed (database, key,
+ * what was wrong), "" if it succeeded. Borrowed; valid until the next call. */
+const char *store_errmsg(const store *st);
+
+/* HANSA_OK, or the fatal error that made the store refuse writes. */
+hansa_err store_failed(const store *st);
+
+/* The current LMDB map size in bytes (grows on demand, see store_options). */
+size_t store_map_size(const store *st);
+
+/* ---- Committing a block ---- */
+
+/* Starts the batch that commits block `height`. The batch copies everything
+ * handed to it, so callers may free their buffers at once. Nothing touches
+ * the disk until store_batch_commit. Returns HANSA_ERR_STATE if the store
+ * refuses writes. On success *out is owned by the caller until
+ * store_batch_commit or store_batch_abort. */
+hansa_err store_batch_begin(store *st, uint64_t height, store_batch **out);
+
+/* The block itself: its header hash (the block id) and its encoded bytes
+ * (<= STORE_PAYLOAD_BYTES_MAX - 32). Exactly once per batch. */
+hansa_err store_batch_put_block(store_batch *b, const hansa_hash *block_hash,
+                                const uint8_t *bytes, size_t len);
+
+/* The commit certificate for this height (<= STORE_PAYLOAD_BYTES_MAX).
+ * Exactly once per batch. */
+hansa_err store_batch_put_commit(store_batch *b, const uint8_t *bytes, size_t len);
+
+/* A ledger write: key (1..STORE_KEY_BYTES_MAX bytes) gets value
+ * (<= STORE_PAYLOAD_BYTES_MAX). Writes apply in call order, so a later write
+ * of the same key wins. HANSA_ERR_TOO_LONG for a bad size or more than
+ * STORE_BATCH_WRITES_MAX writes. */
+hansa_err store_batch_put_state(store_batch *b, const uint8_t *key, size_t klen,
+                                const uint8_t *value, size_t vlen);
+
+/* A ledger delete: removes key if present (deleting a missing key is fine). */
+hansa_err store_batch_del_state(store_batch *b, const uint8_t *key, size_t klen);
+
+/* Writes the batch in ONE LMDB transaction: block, hash index, commit
+ * certificate, state writes, the tip (height, app_hash, block hash) and the
+ * deletion of every WAL record of heights <= height. Durable when it returns
+ * HANSA_OK. Frees b whatever it returns.
+ * Fails, writing nothing, with HANSA_ERR_STATE if the block or commit is
+ * missing, if height is not the tip's height + 1 (any height >= 1 is
+ * accepted on an empty store), or if the store refuses writes;
+ * HANSA_ERR_DUPLICATE if the block hash is already stored; HANSA_ERR_FULL if
+ * the map cannot grow; HANSA_ERR_IO (fatal) if LMDB fails. */
+hansa_err store_batch_commit(store_batch *b, const hansa_hash *app_hash);
+
+/* Drops the batch unwritten and frees it. NULL is a no-op. */
+void store_batch_abort(store_batch *b);
+
+/* ---- Reading blocks, commits, tip ---- */
+
+/* The tip: HANSA_ERR_NOT_FOUND on a store with no committed block. */
+hansa_err store_get_tip(store *st, store_tip *out);
+
+/* The block at height: its bytes replace out's contents; *block_hash
+ * (optional) gets its hash. HANSA_ERR_NOT_FOUND, HANSA_ERR_CORRUPT. */
+hansa_err store_get_block(store *st, uint64_t height, hbuf *out, hansa_hash *block_hash);
+
+/* The block whose header hash is block_hash: bytes into out, *height
+ * (optional) gets its height. Checks that the index and the block agree.
+ * HANSA_ERR_NOT_FOUND, HANSA_ERR_CORRUPT. */
+hansa_err store_get_block_by_hash(store *st, const hansa_hash *block_hash, hbuf *out,
+                                  uint64_t *height);
+
+/* The commit certificate for height: bytes replace out's contents.
+ * HANSA_ERR_NOT_FOUND, HANSA_ERR_CORRUPT. */
+hansa_err store_get_commit(store *st, uint64_t height, hbuf *out);
+
+/* ---- Ledger state ---- */
+
+/* The value of key: bytes replace out's contents. HANSA_ERR_NOT_FOUND,
+ * HANSA_ERR_CORRUPT, HANSA_ERR_TOO_LONG for a bad key size. */
+hansa_err store_state_get(store *st, const uint8_t *key, size_t klen, hbuf *out);
+
+/* Called for each entry of a scan, in key order. key and value are
+ * borrowed from the database and valid only during the call. Return
+ * HANSA_OK to go on; any other value stops the scan and is returned by it. */
+typedef hansa_err (*store_scan_fn)(void *ctx, const uint8_t *key, size_t klen,
+                                   const uint8_t *value, size_t vlen);
+
+/* Calls fn for every state entry whose key starts with prefix (plen may be
+ * 0: every entry), in byte order, from one consistent snapshot. Every record
+ * is checked before fn sees it; the first bad one stops the scan with
+ * HANSA_ERR_CORRUPT. fn must not call the store. */
+hansa_err store_state_scan(store *st, const uint8_t *prefix, size_t plen, store_scan_fn fn,
+                           void *ctx);
+
+/* ---- Consensus signer state ---- */
+
+/* Replaces the signer state with bytes (<= STORE_PAYLOAD_BYTES_MAX). Durable
+ * (LMDB commit: data fdatasync, then the meta page written with O_DSYNC)
+ * before it returns HANSA_OK: only then may the signature it protects leave
+ * the process. That is what makes "never sign twice" survive kill -9. */
+hansa_err store_put_signer(store *st, const uint8_t *bytes, size_t len);
+
+/* The last signer state: bytes replace out's contents. HANSA_ERR_NOT_FOUND
+ * on a fresh store, HANSA_ERR_CORRUPT. */
+hansa_err store_get_signer(store *st, hbuf *out);
+
+/* ---- Consensus write-ahead log ---- */
+
+/* Appends one record (<= STORE_PAYLOAD_BYTES_MAX) for height; durable when
+ * it returns. Heights never go back: appending for a height below the
+ * newest record's is HANSA_ERR_STATE. */
+hansa_err store_wal_append(store *st, uint64_t height, const uint8_t *bytes, size_t len);
+
+/* Called for each WAL record of a height, in append order. bytes is borrowed
+ * and valid only during the call; same return convention as store_scan_fn. */
+typedef hansa_err (*store_wal_fn)(void *ctx, uint64_t height, uint32_t seq,
+                                  const uint8_t *bytes, size_t len);
+
+/* Calls fn for every record appended for height, in order. A height with no
+ * records is not an error (fn is not called). fn must not call the store. */
+hansa_err store_wal_read(store *st, uint64_t height, store_wal_fn fn, void *ctx);
+
+/* Deletes every WAL record of heights <= through_height (UINT64_MAX: all).
+ * store_batch_commit does this itself for the committed height. */
+hansa_err store_wal_truncate(store *st, uint64_t through_height);
+
+#endif
