@@ -117,12 +117,12 @@ hansa_err ledger_genesis_state(const ledger_genesis *g, const uint8_t hash_key[A
     ledger_writes local = LEDGER_WRITES_INIT;
     ledger_writes *ws = writes ? writes : &local;
     HANSA_ASSERT(ws->n == 0);
+    s->ready = true;
     ledger_state_records(s, ws);
     hansa_hash writes_hash, zero = {{0}};
     ledger_writes_hash(ws, &writes_hash);
     ledger_app_hash_next(&zero, 0, &writes_hash, &s->app_hash);
     ledger_writes_free(&local);
-    s->ready = true;
     *out = s;
     return HANSA_OK;
 }
