@@ -13,6 +13,7 @@
 
 #include "base/assert.h"
 #include "base/buf.h"
+#include "base/hex.h"
 #include "base/mem.h"
 #include "base/rng.h"
 #include "check.h"
@@ -392,6 +393,16 @@ static void test_layout_tx(void) {
     wire_tx_hash(&tx, &h);
     sha256(want, sizeof want, &want_h);
     CHECK(hash_eq(&h, &want_h));
+    /* Known answers, as printed in docs/wire.md (computed there independently). */
+    hansa_hash kat;
+    CHECK_ERR(hex_decode("dc5f5a1d286919e2cd3b18ba903a3d7f24a62159abe29b478c1c7daf4b5afb4f", 64,
+                         kat.b, 32, NULL, NULL), HANSA_OK);
+    CHECK(hash_eq(&h, &kat));
+    wire_bytes one = {want, sizeof want};
+    wire_tx_root(&one, 1, &h);
+    CHECK_ERR(hex_decode("d34f4b018d57e2e7d40220f2d8d4934ff5db791aecc54fcfe607b9d40c806c58", 64,
+                         kat.b, 32, NULL, NULL), HANSA_OK);
+    CHECK(hash_eq(&h, &kat));
     hbuf_reset(&b);
     wire_tx_sign_bytes(&b, &tx);
     CHECK(b.len == sizeof want - 64 && memcmp(b.data, want, b.len) == 0);
@@ -868,6 +879,36 @@ static void test_reject_valset(void) {
 
 /* ---- the fuzzers' seed corpus --------------------------------------------- */
 
+static void write_file(const char *dir, const char *name, const uint8_t *p, size_t n) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "cannot write %s (does the directory exist?)\n", path);
+        exit(1);
+    }
+    fwrite(p, 1, n, f);
+    fclose(f);
+}
+
+/* Regression seeds: rejected forms one byte away from valid ones, so even a
+ * short fuzz run exercises them (a decoder that wrongly accepted a bool 2
+ * would fail the re-encoding oracle on the first input). */
+static void write_reject_seeds(const char *dir) {
+    hbuf b = HBUF_INIT;
+    wire_vote v = {.type = VOTE_PREVOTE};
+    wire_vote_encode(&b, &v);
+    b.data[18] = 2; /* block_id.present */
+    write_file(dir, "fuzz_vote/reject-bool2", b.data, b.len);
+    wire_block blk = {.header = {.height = 1}};
+    wire_block_seal(&blk);
+    hbuf_reset(&b);
+    wire_block_encode(&b, &blk);
+    b.data[BLK_HAS_COMMIT] = 2;
+    write_file(dir, "fuzz_block/reject-bool2", b.data, b.len);
+    hbuf_free(&b);
+}
+
 static void write_corpus(const char *dir) {
     hansa_prng g;
     prng_seed(&g, 1);
@@ -885,18 +926,13 @@ static void write_corpus(const char *dir) {
             hbuf_reset(&b);
             codecs[k].encode(&b, &obj);
             release_any(k, &obj);
-            char path[512];
-            snprintf(path, sizeof path, "%s/fuzz_%s/seed-%d", dir, codecs[k].name, i);
-            FILE *f = fopen(path, "wb");
-            if (!f) {
-                fprintf(stderr, "cannot write %s (does the directory exist?)\n", path);
-                exit(1);
-            }
-            fwrite(b.data, 1, b.len, f);
-            fclose(f);
+            char name[64];
+            snprintf(name, sizeof name, "fuzz_%s/seed-%d", codecs[k].name, i);
+            write_file(dir, name, b.data, b.len);
         }
     }
     hbuf_free(&b);
+    write_reject_seeds(dir);
 }
 
 int main(void) {
