@@ -4,6 +4,7 @@
  * sensitivity, and a seeded random workload checked against a model and the
  * supply equation after every block. */
 #include "base/err.h"
+#include "base/mem.h"
 #include "base/rng.h"
 #include "check.h"
 #include "ledger_helpers.h"
@@ -571,6 +572,55 @@ static void test_random_workload(void) {
     ledger_state_free(follower);
 }
 
+/* A block of WIRE_BLOCK_TXS_MAX transfers: 50 senders with 200 sequential
+ * nonces each, to 10,000 fresh accounts. Signatures are flagged as verified
+ * (the mempool's job), so this measures the ledger's own work. */
+static void test_full_block(void) {
+    enum { SENDERS = 50, N = WIRE_BLOCK_TXS_MAX, PER = N / SENDERS };
+    ledger_params p = t_params();
+    p.max_block_txs = N;
+    uint64_t bal[SENDERS];
+    for (int i = 0; i < SENDERS; i++) bal[i] = 1000000;
+    ledger_state *s = t_state(&p, bal, SENDERS, t_hash_key_a);
+    uint8_t *bodies = hansa_malloc((size_t)N * LEDGER_TRANSFER_BODY_BYTES);
+    hbuf enc = HBUF_INIT;
+    wire_bytes *wb = hansa_malloc(N * sizeof *wb);
+    bool *verified = hansa_malloc(N * sizeof *verified);
+    size_t *offs = hansa_malloc(N * sizeof *offs);
+    for (int i = 0; i < N; i++) {
+        hansa_addr to = {{0xfe}};
+        le32_store(to.b + 1, (uint32_t)i);
+        uint8_t *body = bodies + (size_t)i * LEDGER_TRANSFER_BODY_BYTES;
+        t_transfer_body(body, &to, 7);
+        wire_tx tx = {.chain_id = T_CHAIN, .sender = t_keys[i % SENDERS].pub,
+                      .nonce = (uint64_t)(i / SENDERS), .fee = 10, .kind = TX_TRANSFER,
+                      .body = body, .body_len = LEDGER_TRANSFER_BODY_BYTES};
+        offs[i] = enc.len;
+        wire_tx_encode(&enc, &tx);
+        verified[i] = true;
+    }
+    for (int i = 0; i < N; i++)
+        wb[i] = (wire_bytes){enc.data + offs[i], (uint32_t)((i + 1 < N ? offs[i + 1] : enc.len) - offs[i])};
+    ledger_block_info info = t_info(s, 60);
+    ledger_block *b;
+    ledger_block_result res;
+    CHECK_ERR(ledger_apply_block(s, &info, wb, N, verified, &b, &res), HANSA_OK);
+    if (b != NULL) {
+        CHECK_EQ_U64(ledger_block_writes(b)->n, 2 + SENDERS + N + 1);
+        ledger_block_commit(s, b);
+    }
+    CHECK_EQ_U64(ledger_account_count(s), SENDERS + N + 1);
+    CHECK_EQ_U64(t_nonce(s, 0), PER);
+    CHECK_EQ_U64(t_balance(s, 0), 1000000 - PER * 17);
+    CHECK(t_supply_ok(s));
+    free(bodies);
+    free(wb);
+    free(verified);
+    free(offs);
+    hbuf_free(&enc);
+    ledger_state_free(s);
+}
+
 /* The supply checker is trusted only once it has caught a broken supply. */
 static void test_supply_check_catches(void) {
     ledger_params p = t_params();
@@ -601,6 +651,7 @@ int main(void) {
     RUN(test_overlay);
     RUN(test_app_hash_sensitive);
     RUN(test_random_workload);
+    RUN(test_full_block);
     RUN(test_supply_check_catches);
     return check_summary();
 }
