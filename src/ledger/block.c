@@ -13,6 +13,22 @@
 #include "ledger/tx.h"
 #include "wire/codec.h"
 
+/* A pending block over s with an empty overlay; info is not checked here. */
+static ledger_block *block_new(const ledger_state *s, const ledger_block_info *info) {
+    ledger_block *b = hansa_calloc(1, sizeof *b);
+    b->base = s;
+    b->base_height = s->meta.height;
+    b->info = *info;
+    b->supply = s->supply;
+    /* The overlay uses the state's hash key: same secrecy, no new input. */
+    uint8_t key[ACCT_MAP_KEY_BYTES];
+    le64_store(key, s->accounts.k0);
+    le64_store(key + 8, s->accounts.k1);
+    acct_map_init(&b->touched, key);
+    b->writes = (ledger_writes)LEDGER_WRITES_INIT;
+    return b;
+}
+
 hansa_err ledger_block_begin(const ledger_state *s, const ledger_block_info *info,
                              ledger_block **out, char *why, size_t why_len) {
     HANSA_ASSERT(s->ready);
@@ -27,19 +43,16 @@ hansa_err ledger_block_begin(const ledger_state *s, const ledger_block_info *inf
                    " ms", info->time_ms, s->meta.time_ms);
         return HANSA_ERR_INVALID;
     }
-    ledger_block *b = hansa_calloc(1, sizeof *b);
-    b->base = s;
-    b->base_height = s->meta.height;
-    b->info = *info;
-    b->supply = s->supply;
-    /* The overlay uses the state's hash key: same secrecy, no new input. */
-    uint8_t key[ACCT_MAP_KEY_BYTES];
-    le64_store(key, s->accounts.k0);
-    le64_store(key + 8, s->accounts.k1);
-    acct_map_init(&b->touched, key);
-    b->writes = (ledger_writes)LEDGER_WRITES_INIT;
-    *out = b;
+    *out = block_new(s, info);
     return HANSA_OK;
+}
+
+ledger_block *ledger_block_begin_check(const ledger_state *s) {
+    HANSA_ASSERT(s->ready);
+    ledger_block_info info = {.height = s->meta.height + 1, .time_ms = s->meta.time_ms};
+    ledger_block *b = block_new(s, &info);
+    b->check_only = true;
+    return b;
 }
 
 bool ledger_block_account(const ledger_block *b, const hansa_addr *addr, ledger_account *out) {
@@ -60,7 +73,7 @@ void ledger_block_account_put(ledger_block *b, const hansa_addr *addr, const led
 hansa_err ledger_block_add_tx(ledger_block *b, const wire_tx *tx, bool sig_verified, char *why,
                               size_t why_len) {
     HANSA_ASSERT(!b->finished);
-    if (b->n_txs >= b->base->params.max_block_txs) {
+    if (!b->check_only && b->n_txs >= b->base->params.max_block_txs) {
         ledger_why(why, why_len, "block already holds max_block_txs = %u transactions",
                    b->base->params.max_block_txs);
         return HANSA_ERR_FULL;
@@ -108,6 +121,7 @@ static void collect_writes(ledger_block *b) {
 }
 
 void ledger_block_finish(ledger_block *b) {
+    HANSA_ASSERT(!b->check_only);
     if (b->finished) return;
     if (b->proposer_fees > 0) {
         hansa_addr addr;

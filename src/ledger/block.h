@@ -59,6 +59,7 @@ struct ledger_block {
     uint64_t proposer_fees; /* unburned fees, credited at finish */
     uint32_t n_txs;
     bool finished;
+    bool check_only;        /* a mempool's check state: no tx limit, never finished */
     ledger_writes writes;   /* after finish */
     hansa_hash app_hash;    /* after finish */
 };
@@ -69,6 +70,14 @@ struct ledger_block {
  * *out is then NULL. */
 hansa_err ledger_block_begin(const ledger_state *s, const ledger_block_info *info,
                              ledger_block **out, char *why, size_t why_len);
+
+/* Starts a mempool check state over s: a pending block that accepts any
+ * number of transactions, so a sender's queued transactions (nonces n, n+1,
+ * ...) and their spending are checked in sequence. It is never finished or
+ * committed; after each commit the node frees it and starts a new one over
+ * the new state (re-adding the transactions it keeps). The proposer's fee
+ * share is not credited in it. */
+ledger_block *ledger_block_begin_check(const ledger_state *s);
 
 /* Checks tx against the pending state and applies it. sig_verified: the
  * caller already verified tx's signature (ledger_tx_verify_sig), so it is

@@ -403,6 +403,28 @@ static void test_overlay(void) {
     ledger_state_free(s);
 }
 
+/* The mempool's check state: queued transactions of one sender in sequence,
+ * beyond the block limit, with their spending accumulated. */
+static void test_check_state(void) {
+    ledger_params p = t_params();
+    p.max_block_txs = 2;
+    uint64_t bal[1] = {1000};
+    ledger_state *s = t_state(&p, bal, 1, t_hash_key_a);
+    ledger_block *cs = ledger_block_begin_check(s);
+    uint8_t bodies[5][LEDGER_TRANSFER_BODY_BYTES];
+    for (uint64_t n = 0; n < 4; n++) {
+        wire_tx tx = t_transfer(0, &t_addrs[1], 200, n, 10, bodies[n]);
+        CHECK_ERR(ledger_block_add_tx(cs, &tx, true, NULL, 0), HANSA_OK);
+        if (n == 1) CHECK_ERR(ledger_tx_check(s, &tx, NULL, 0), HANSA_ERR_NONCE);
+    }
+    /* 4 x 210 spent of 1000: a fifth of 200 no longer fits. */
+    wire_tx tx = t_transfer(0, &t_addrs[1], 200, 4, 10, bodies[4]);
+    CHECK_ERR(ledger_block_add_tx(cs, &tx, true, NULL, 0), HANSA_ERR_FUNDS);
+    CHECK_EQ_U64(t_balance(s, 0), 1000); /* the committed state is untouched */
+    ledger_block_free(cs);
+    ledger_state_free(s);
+}
+
 /* Builds the block of the sensitivity test, with one thing varied. */
 static void variant_hash(int variant, hansa_hash *out) {
     ledger_params p = t_params();
@@ -649,6 +671,7 @@ int main(void) {
     RUN(test_fee_split_block);
     RUN(test_block_validity);
     RUN(test_overlay);
+    RUN(test_check_state);
     RUN(test_app_hash_sensitive);
     RUN(test_random_workload);
     RUN(test_full_block);
