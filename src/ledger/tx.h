@@ -11,6 +11,7 @@
  *   4. nonce == the sender account's nonce         HANSA_ERR_NONCE
  *      (and that nonce is not UINT64_MAX)          HANSA_ERR_OVERFLOW
  *   5. fee >= params.min_fee                       HANSA_ERR_FEE
+ *      balance >= fee                              HANSA_ERR_FUNDS
  *   6. the kind's own checks; for a transfer:
  *      amount > 0, recipient != sender            HANSA_ERR_INVALID
  *      amount + fee without overflow              HANSA_ERR_OVERFLOW
@@ -77,8 +78,8 @@ const ledger_tx_kind *ledger_tx_kind_get(uint16_t kind);
 
 /* Checks tx against the committed state s (steps 1-6; not the signature):
  * what the mempool calls on intake. The nonce must equal the committed one;
- * a mempool holding several transactions of one sender checks them against
- * a pending block instead (ledger_block_add_tx). */
+ * a mempool holding several transactions of one sender checks them in
+ * sequence against a check state instead (ledger_block_begin_check). */
 hansa_err ledger_tx_check(const ledger_state *s, const wire_tx *tx, char *why, size_t why_len);
 
 /* Verifies the Ed25519 signature of tx over SIGN_DOMAIN_TX and its sign
