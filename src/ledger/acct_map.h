@@ -1,0 +1,60 @@
+/* acct_map.h — the account table: 20-byte address -> (balance, nonce).
+ *
+ * Open addressing with linear probing over a power-of-two array that doubles
+ * when it is 70% full, so lookups stay O(1) for millions of accounts. There is
+ * no deletion: an account, once it exists, keeps its nonce forever (replay
+ * protection), so there are no tombstones either.
+ *
+ * Addresses are SHA-256 prefixes, but a sender can grind public keys until
+ * many addresses fall into one probe run, and a run of k colliding accounts
+ * makes each lookup O(k). The bucket is therefore chosen by SipHash-2-4 keyed
+ * with a secret the node draws at start-up: the layout is unpredictable to an
+ * attacker, yet nothing observable depends on it (writes are sorted by key),
+ * so the ledger stays deterministic across nodes with different keys. */
+#ifndef HANSA_LEDGER_ACCT_MAP_H
+#define HANSA_LEDGER_ACCT_MAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/bytes.h"
+
+#define ACCT_MAP_KEY_BYTES 16 /* SipHash key */
+
+typedef struct {
+    uint64_t balance;
+    uint64_t nonce; /* the nonce the account's next transaction must carry */
+} ledger_account;
+
+typedef struct {
+    hansa_addr addr;
+    bool used;
+    ledger_account acct;
+} acct_slot;
+
+typedef struct {
+    acct_slot *slots; /* cap entries, NULL until the first insert */
+    size_t cap;       /* 0 or a power of two */
+    size_t count;
+    uint64_t k0, k1;  /* SipHash key */
+} acct_map;
+
+/* Initializes an empty map; allocates nothing until the first put. */
+void acct_map_init(acct_map *m, const uint8_t key[ACCT_MAP_KEY_BYTES]);
+void acct_map_free(acct_map *m);
+
+/* Returns a pointer to the account stored for addr, or NULL. The pointer is
+ * borrowed and stays valid until the next acct_map_put or acct_map_free. */
+const ledger_account *acct_map_get(const acct_map *m, const hansa_addr *addr);
+
+/* Inserts or overwrites the account of addr. */
+void acct_map_put(acct_map *m, const hansa_addr *addr, const ledger_account *acct);
+
+/* Iteration: slot i in [0, cap) is live when slots[i].used. */
+static inline size_t acct_map_cap(const acct_map *m) { return m->cap; }
+
+/* SipHash-2-4 of the 20 address bytes (exposed for the tests). */
+uint64_t acct_map_hash(const acct_map *m, const hansa_addr *addr);
+
+#endif

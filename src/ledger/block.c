@@ -1,0 +1,220 @@
+/* block.c — see block.h: the pending-block overlay, its write set and app
+ * hash, whole-block execution, and the app hash comparison. */
+#include "ledger/block.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/hex.h"
+#include "base/mem.h"
+#include "crypto/address.h"
+#include "ledger/tx.h"
+#include "wire/codec.h"
+
+/* A pending block over s with an empty overlay; info is not checked here. */
+static ledger_block *block_new(const ledger_state *s, const ledger_block_info *info) {
+    ledger_block *b = hansa_calloc(1, sizeof *b);
+    b->base = s;
+    b->base_height = s->meta.height;
+    b->info = *info;
+    b->supply = s->supply;
+    /* The overlay uses the state's hash key: same secrecy, no new input. */
+    uint8_t key[ACCT_MAP_KEY_BYTES];
+    le64_store(key, s->accounts.k0);
+    le64_store(key + 8, s->accounts.k1);
+    acct_map_init(&b->touched, key);
+    b->writes = (ledger_writes)LEDGER_WRITES_INIT;
+    return b;
+}
+
+hansa_err ledger_block_begin(const ledger_state *s, const ledger_block_info *info,
+                             ledger_block **out, char *why, size_t why_len) {
+    HANSA_ASSERT(s->ready);
+    *out = NULL;
+    if (info->height != s->meta.height + 1) {
+        ledger_why(why, why_len, "block height %" PRIu64 ", the state is at %" PRIu64
+                   " and expects %" PRIu64, info->height, s->meta.height, s->meta.height + 1);
+        return HANSA_ERR_INVALID;
+    }
+    if (info->time_ms <= s->meta.time_ms) {
+        ledger_why(why, why_len, "block time %" PRIu64 " ms is not after the last block's %" PRIu64
+                   " ms", info->time_ms, s->meta.time_ms);
+        return HANSA_ERR_INVALID;
+    }
+    *out = block_new(s, info);
+    return HANSA_OK;
+}
+
+ledger_block *ledger_block_begin_check(const ledger_state *s) {
+    HANSA_ASSERT(s->ready);
+    ledger_block_info info = {.height = s->meta.height + 1, .time_ms = s->meta.time_ms};
+    ledger_block *b = block_new(s, &info);
+    b->check_only = true;
+    return b;
+}
+
+bool ledger_block_account(const ledger_block *b, const hansa_addr *addr, ledger_account *out) {
+    const ledger_account *a = acct_map_get(&b->touched, addr);
+    if (a != NULL) {
+        *out = *a;
+        return true;
+    }
+    return ledger_account_get(b->base, addr, out);
+}
+
+void ledger_block_account_put(ledger_block *b, const hansa_addr *addr, const ledger_account *a) {
+    HANSA_ASSERT(!b->finished);
+    HANSA_ASSERT(a->balance != 0 || a->nonce != 0); /* record.h: never an empty account */
+    acct_map_put(&b->touched, addr, a);
+}
+
+hansa_err ledger_block_add_tx(ledger_block *b, const wire_tx *tx, bool sig_verified, char *why,
+                              size_t why_len) {
+    HANSA_ASSERT(!b->finished);
+    if (!b->check_only && b->n_txs >= b->base->params.max_block_txs) {
+        ledger_why(why, why_len, "block already holds max_block_txs = %u transactions",
+                   b->base->params.max_block_txs);
+        return HANSA_ERR_FULL;
+    }
+    ledger_tx_ctx c;
+    hansa_err err = ledger_tx_check_pending(b, tx, &c, why, why_len);
+    if (err != HANSA_OK) return err;
+    /* Last: the signature is the most expensive check. */
+    if (!sig_verified && ledger_tx_verify_sig(tx) != HANSA_OK) {
+        ledger_why(why, why_len, "signature does not verify");
+        return HANSA_ERR_BAD_SIG;
+    }
+    ledger_tx_apply_pending(b, &c);
+    b->n_txs++;
+    return HANSA_OK;
+}
+
+/* Appends the records this block changed to b->writes: meta always, supply
+ * if it moved, every touched account. */
+static void collect_writes(ledger_block *b) {
+    ledger_writes *ws = &b->writes;
+    uint8_t key = LEDGER_KEY_META;
+    ledger_meta meta = {.height = b->info.height, .time_ms = b->info.time_ms};
+    ledger_writes_begin(ws, &key, 1);
+    ledger_meta_encode(&ws->data, &meta);
+    ledger_writes_end_value(ws);
+    const ledger_supply *old = &b->base->supply;
+    if (b->supply.genesis != old->genesis || b->supply.burned != old->burned ||
+        b->supply.minted != old->minted) {
+        key = LEDGER_KEY_SUPPLY;
+        ledger_writes_begin(ws, &key, 1);
+        ledger_supply_encode(&ws->data, &b->supply);
+        ledger_writes_end_value(ws);
+    }
+    for (size_t i = 0; i < acct_map_cap(&b->touched); i++) {
+        const acct_slot *slot = &b->touched.slots[i];
+        if (!slot->used) continue;
+        uint8_t akey[LEDGER_KEY_ACCOUNT_BYTES];
+        ledger_key_account(&slot->addr, akey);
+        ledger_writes_begin(ws, akey, sizeof akey);
+        ledger_account_encode(&ws->data, &slot->acct);
+        ledger_writes_end_value(ws);
+    }
+    ledger_writes_sort(ws);
+}
+
+void ledger_block_finish(ledger_block *b) {
+    HANSA_ASSERT(!b->check_only);
+    if (b->finished) return;
+    if (b->proposer_fees > 0) {
+        hansa_addr addr;
+        ledger_account acct;
+        addr_from_pubkey(&b->info.proposer, &addr);
+        ledger_block_account(b, &addr, &acct);
+        /* Bounded by the supply, which fits a u64. */
+        HANSA_ASSERT(u64_add(acct.balance, b->proposer_fees, &acct.balance));
+        ledger_block_account_put(b, &addr, &acct);
+    }
+    b->finished = true;
+    collect_writes(b);
+    hansa_hash writes_hash;
+    ledger_writes_hash(&b->writes, &writes_hash);
+    ledger_app_hash_next(&b->base->app_hash, b->info.height, &writes_hash, &b->app_hash);
+}
+
+const ledger_writes *ledger_block_writes(const ledger_block *b) {
+    HANSA_ASSERT(b->finished);
+    return &b->writes;
+}
+
+const hansa_hash *ledger_block_app_hash(const ledger_block *b) {
+    HANSA_ASSERT(b->finished);
+    return &b->app_hash;
+}
+
+void ledger_block_commit(ledger_state *s, ledger_block *b) {
+    HANSA_ASSERT(b->finished);
+    HANSA_ASSERT(b->base == s);
+    HANSA_ASSERT(s->meta.height == b->base_height); /* not a stale proposal */
+    HANSA_ASSERT(b->info.height == s->meta.height + 1);
+    for (size_t i = 0; i < acct_map_cap(&b->touched); i++) {
+        const acct_slot *slot = &b->touched.slots[i];
+        if (slot->used) acct_map_put(&s->accounts, &slot->addr, &slot->acct);
+    }
+    s->supply = b->supply;
+    s->meta = (ledger_meta){.height = b->info.height, .time_ms = b->info.time_ms};
+    s->app_hash = b->app_hash;
+    ledger_block_free(b);
+}
+
+void ledger_block_free(ledger_block *b) {
+    if (b == NULL) return;
+    acct_map_free(&b->touched);
+    ledger_writes_free(&b->writes);
+    free(b);
+}
+
+hansa_err ledger_apply_block(const ledger_state *s, const ledger_block_info *info,
+                             const wire_bytes *txs, uint32_t n_txs, const bool *sig_verified,
+                             ledger_block **out, ledger_block_result *res) {
+    memset(res, 0, sizeof *res);
+    *out = NULL;
+    if (n_txs > s->params.max_block_txs) {
+        ledger_why(res->why, sizeof res->why, "block has %" PRIu32 " transactions, at most %" PRIu32,
+                   n_txs, s->params.max_block_txs);
+        return res->err = HANSA_ERR_TOO_LONG;
+    }
+    ledger_block *b = NULL;
+    res->err = ledger_block_begin(s, info, &b, res->why, sizeof res->why);
+    if (res->err != HANSA_OK) return res->err;
+    for (uint32_t i = 0; i < n_txs; i++) {
+        wire_tx tx;
+        wire_rd rd;
+        char inner[LEDGER_WHY_MAX];
+        hansa_err err = wire_tx_decode(txs[i].bytes, txs[i].len, &tx, &rd);
+        if (err != HANSA_OK)
+            rd_describe(&rd, inner, sizeof inner);
+        else
+            err = ledger_block_add_tx(b, &tx, sig_verified && sig_verified[i], inner, sizeof inner);
+        if (err != HANSA_OK) {
+            ledger_block_free(b);
+            res->err = err;
+            res->tx_failed = true;
+            res->failed_index = i;
+            ledger_why(res->why, sizeof res->why, "tx %" PRIu32 ": %s", i, inner);
+            return err;
+        }
+    }
+    ledger_block_finish(b);
+    *out = b;
+    return HANSA_OK;
+}
+
+hansa_err ledger_app_hash_check(uint64_t height, const hansa_hash *computed,
+                                const hansa_hash *committed, char *why, size_t why_len) {
+    if (hash_eq(computed, committed)) return HANSA_OK;
+    char a[2 * HANSA_HASH_BYTES + 1], c[2 * HANSA_HASH_BYTES + 1];
+    hex_encode(computed->b, HANSA_HASH_BYTES, a);
+    hex_encode(committed->b, HANSA_HASH_BYTES, c);
+    ledger_why(why, why_len,
+               "app hash mismatch at height %" PRIu64 ": computed %s, committed %s; this node's "
+               "state diverged from the chain, stopping", height, a, c);
+    return HANSA_ERR_APP_HASH;
+}

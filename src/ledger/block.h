@@ -1,0 +1,139 @@
+/* block.h — applying a block: a pending overlay over the committed state.
+ *
+ * A ledger_block is the state a block would produce, kept as an overlay: a
+ * small hash map of the accounts the block touched plus its own copies of
+ * the counters, read through to the committed state for everything else.
+ * Nothing is copied per block, so a block of 10,000 transfers costs what its
+ * transactions touch. Validating a proposal builds a pending block and
+ * either commits it (ledger_block_commit merges the overlay) or frees it;
+ * several pending blocks over one state may exist at once (one per proposal
+ * seen), and only one of them is ever committed.
+ *
+ * Block validity rule: a block is valid only if every one of its
+ * transactions passes its checks (tx.h) against the state left by the ones
+ * before it. A block with one failing transaction is INVALID as a whole —
+ * validators prevote nil and the mempool keeps its transactions. There is no
+ * "skip it and charge the fee": a proposer is expected to build blocks from
+ * transactions it checked against its own pending block, so a failing
+ * transaction in a proposal is the proposer's fault, not the sender's.
+ *
+ * Life of a pending block:
+ *   ledger_block_begin         height == state height + 1, time after the last
+ *   ledger_block_add_tx  x n   each tx checked, then applied (or refused and
+ *                              the block left unchanged: a builder skips it)
+ *   ledger_block_finish        credits the proposer, adds the burn, writes the
+ *                              meta record, sorts the write set, computes
+ *                              app_hash = SHA-256(prev | u64 height | writes_hash)
+ *   ledger_block_commit / ledger_block_free
+ * ledger_apply_block runs the first three over a block's encoded
+ * transactions. */
+#ifndef HANSA_LEDGER_BLOCK_H
+#define HANSA_LEDGER_BLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "ledger/acct_map.h"
+#include "ledger/record.h"
+#include "ledger/state.h"
+#include "ledger/writes.h"
+#include "wire/types.h"
+
+/* The header fields the ledger needs. */
+typedef struct {
+    uint64_t height;
+    uint64_t time_ms;      /* must be > the previous block's (genesis time at 1) */
+    hansa_pubkey proposer; /* receives the unburned part of the fees */
+} ledger_block_info;
+
+/* The fields belong to the ledger. */
+typedef struct ledger_block ledger_block;
+struct ledger_block {
+    const ledger_state *base;
+    uint64_t base_height;   /* base's height when begun: commit checks it */
+    ledger_block_info info;
+    acct_map touched;       /* accounts this block changed, full new values */
+    ledger_supply supply;   /* counters after the txs so far */
+    uint64_t proposer_fees; /* unburned fees, credited at finish */
+    uint32_t n_txs;
+    bool finished;
+    bool check_only;        /* a mempool's check state: no tx limit, never finished */
+    ledger_writes writes;   /* after finish */
+    hansa_hash app_hash;    /* after finish */
+};
+
+/* Starts a pending block over s (which must outlive it and not change
+ * until it is committed or freed). Returns HANSA_ERR_INVALID with why if the
+ * height is not s's height + 1 or the time is not after the last block's;
+ * *out is then NULL. */
+hansa_err ledger_block_begin(const ledger_state *s, const ledger_block_info *info,
+                             ledger_block **out, char *why, size_t why_len);
+
+/* Starts a mempool check state over s: a pending block that accepts any
+ * number of transactions, so a sender's queued transactions (nonces n, n+1,
+ * ...) and their spending are checked in sequence. It is never finished or
+ * committed; after each commit the node frees it and starts a new one over
+ * the new state (re-adding the transactions it keeps). The proposer's fee
+ * share is not credited in it. */
+ledger_block *ledger_block_begin_check(const ledger_state *s);
+
+/* Checks tx against the pending state and applies it. sig_verified: the
+ * caller already verified tx's signature (ledger_tx_verify_sig), so it is
+ * not verified again. Returns HANSA_OK, the check's error (tx.h), or
+ * HANSA_ERR_FULL past params.max_block_txs; on error the block is unchanged
+ * and why says what. tx is not kept. */
+hansa_err ledger_block_add_tx(ledger_block *b, const wire_tx *tx, bool sig_verified, char *why,
+                              size_t why_len);
+
+/* Seals the block: no more transactions. Idempotent. */
+void ledger_block_finish(ledger_block *b);
+
+/* After finish: the sorted write set and the new app hash, borrowed from b. */
+const ledger_writes *ledger_block_writes(const ledger_block *b);
+const hansa_hash *ledger_block_app_hash(const ledger_block *b);
+
+/* Reads addr through the overlay; false (and {0,0}) if it does not exist. */
+bool ledger_block_account(const ledger_block *b, const hansa_addr *addr, ledger_account *out);
+/* Sets addr's account in the overlay (for the transaction kinds). */
+void ledger_block_account_put(ledger_block *b, const hansa_addr *addr, const ledger_account *a);
+
+/* Makes a finished block the state: s becomes the state at b's height with
+ * b's app hash. b must have been begun over s at s's current height (else
+ * HANSA_ASSERT: committing a stale proposal is a node bug). Frees b. */
+void ledger_block_commit(ledger_state *s, ledger_block *b);
+
+/* Discards a pending block (finished or not); NULL is fine. */
+void ledger_block_free(ledger_block *b);
+
+/* What ledger_apply_block says about a block. */
+typedef struct {
+    hansa_err err;          /* HANSA_OK: every transaction applied */
+    uint32_t failed_index;  /* err from a transaction: its index; the ones
+                             * before it passed, the ones after were not tried */
+    bool tx_failed;         /* err came from transaction failed_index */
+    char why[LEDGER_WHY_MAX];
+} ledger_block_result;
+
+/* Executes a whole block against s: begin, then for each encoded
+ * transaction decode (wire_tx_decode), check and apply, then finish.
+ * sig_verified (NULL = none) flags the transactions whose signatures this
+ * node already verified; the others are verified here. A block with more
+ * than params.max_block_txs transactions is refused (HANSA_ERR_TOO_LONG).
+ * On HANSA_OK, *out is the finished pending block: compare its app hash
+ * with the header's (ledger_app_hash_check), then ledger_block_commit or
+ * ledger_block_free it. On error *out is NULL and res says which
+ * transaction failed and why; the state is untouched either way. */
+hansa_err ledger_apply_block(const ledger_state *s, const ledger_block_info *info,
+                             const wire_bytes *txs, uint32_t n_txs, const bool *sig_verified,
+                             ledger_block **out, ledger_block_result *res);
+
+/* Compares the app hash this node computed for height with the one the
+ * chain committed. HANSA_OK if equal; otherwise HANSA_ERR_APP_HASH with why
+ * naming the height and both hashes. A node that gets this must stop: its
+ * state has diverged from the chain's and any further vote would be wrong. */
+hansa_err ledger_app_hash_check(uint64_t height, const hansa_hash *computed,
+                                const hansa_hash *committed, char *why, size_t why_len);
+
+#endif

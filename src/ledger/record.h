@@ -1,0 +1,145 @@
+/* record.h — the ledger's state as key/value records: keys, values, codecs.
+ *
+ * The ledger keeps its state in memory; what leaves it are records. Every
+ * applied block yields the records it changed (its write set, see block.h),
+ * the node persists them through store/, and at start-up feeds them back
+ * through ledger_state_load_* (state.h). The same bytes are hashed into the
+ * app hash, so their encoding is canonical: one state, one byte string.
+ *
+ * Key space — the first byte names the record type, so records of one type
+ * sort together and a later issue adds types (candidates, bonds, jail,
+ * upgrade votes) as new prefixes without touching these:
+ *
+ *   key                     value                    when written
+ *   00                      meta                     every block
+ *   01                      params                   genesis only (for now)
+ *   02                      supply                   genesis; blocks with fees
+ *   03                      validators               genesis only (for now)
+ *   10 || addr(20)          account                  when the account changes
+ *
+ * Values (little-endian fixed-width integers, version byte first):
+ *
+ *   meta        off size  field
+ *               0   1     version = 1
+ *               1   8     height of the last applied block (0 = genesis)
+ *               9   8     time_ms of that block (genesis time at 0)
+ *   params      0   1     version = 1
+ *               1   4     chain_id
+ *               5   8     genesis_time_ms
+ *               13  2     fee_burn_bps, 0..10000
+ *               15  8     min_fee
+ *               23  4     max_block_txs, 1..WIRE_BLOCK_TXS_MAX
+ *   supply      0   1     version = 1
+ *               1   8     genesis supply
+ *               9   8     burned (fees destroyed so far)
+ *               17  8     minted (created after genesis; 0 until rewards exist)
+ *   validators  0   1     version = 1
+ *               1   2     n, 1..WIRE_VALIDATORS_MAX
+ *               3   40n   n x (pubkey 32, power u64), strictly increasing
+ *                         pubkeys, power > 0, total <= WIRE_TOTAL_POWER_MAX
+ *   account     0   1     version = 1
+ *               1   8     balance
+ *               9   8     nonce
+ *               An account with balance 0 and nonce 0 is never stored (it
+ *               cannot arise: zero transfers are refused and genesis balances
+ *               are positive), so its record is rejected as non-canonical.
+ *
+ * Decoders reject, each with its own code: HANSA_ERR_TRUNCATED (too short),
+ * HANSA_ERR_TRAILING (too long), HANSA_ERR_VERSION, HANSA_ERR_NONCANONICAL
+ * (empty account, unsorted/duplicate validators), HANSA_ERR_INVALID (a field
+ * out of its range). */
+#ifndef HANSA_LEDGER_RECORD_H
+#define HANSA_LEDGER_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "ledger/acct_map.h"
+#include "wire/codec.h"
+#include "wire/types.h"
+
+#define LEDGER_RECORD_VERSION 1
+
+typedef enum {
+    LEDGER_KEY_META = 0x00,
+    LEDGER_KEY_PARAMS = 0x01,
+    LEDGER_KEY_SUPPLY = 0x02,
+    LEDGER_KEY_VALIDATORS = 0x03,
+    LEDGER_KEY_ACCOUNT = 0x10,
+} ledger_key_type;
+
+#define LEDGER_KEY_ACCOUNT_BYTES (1 + HANSA_ADDR_BYTES)
+#define LEDGER_KEY_MAX_BYTES 64 /* longest key of any record type, now and later */
+
+#define LEDGER_META_BYTES 17
+#define LEDGER_PARAMS_BYTES 27
+#define LEDGER_SUPPLY_BYTES 25
+#define LEDGER_ACCOUNT_BYTES 17
+#define LEDGER_VALIDATOR_ENTRY_BYTES (HANSA_PUBKEY_BYTES + 8)
+
+#define LEDGER_BPS_ONE 10000 /* basis points in a whole */
+
+/* Chain parameters, fixed at genesis. */
+typedef struct {
+    uint32_t chain_id;
+    uint64_t genesis_time_ms;
+    uint16_t fee_burn_bps;  /* share of every fee that is burned, in 1/10000 */
+    uint64_t min_fee;       /* smallest fee a transaction may carry */
+    uint32_t max_block_txs; /* at most WIRE_BLOCK_TXS_MAX */
+} ledger_params;
+
+/* The supply counters: sum(balances) + burned == genesis + minted. */
+typedef struct {
+    uint64_t genesis;
+    uint64_t burned;
+    uint64_t minted;
+} ledger_supply;
+
+typedef struct {
+    uint64_t height;  /* last applied block, 0 at genesis */
+    uint64_t time_ms; /* its time */
+} ledger_meta;
+
+/* The delegates with their voting power, sorted by pubkey. */
+typedef struct {
+    uint16_t n;
+    wire_validator v[WIRE_VALIDATORS_MAX];
+} ledger_validators;
+
+/* Writes a formatted sentence into why (if why is non-NULL and why_len > 0);
+ * every ledger function that explains an error uses it. */
+void ledger_why(char *why, size_t why_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Keys. */
+void ledger_key_account(const hansa_addr *addr, uint8_t out[LEDGER_KEY_ACCOUNT_BYTES]);
+
+/* Encoders append exactly one record value to b. */
+void ledger_meta_encode(hbuf *b, const ledger_meta *m);
+void ledger_params_encode(hbuf *b, const ledger_params *p);
+void ledger_supply_encode(hbuf *b, const ledger_supply *s);
+void ledger_validators_encode(hbuf *b, const ledger_validators *v);
+void ledger_account_encode(hbuf *b, const ledger_account *a);
+
+/* Decoders parse exactly one value occupying [p, p+len) into *out. On error
+ * *out is zeroed and r (optional) says where; see the codes above. */
+hansa_err ledger_meta_decode(const uint8_t *p, size_t len, ledger_meta *out, wire_rd *r);
+hansa_err ledger_params_decode(const uint8_t *p, size_t len, ledger_params *out, wire_rd *r);
+hansa_err ledger_supply_decode(const uint8_t *p, size_t len, ledger_supply *out, wire_rd *r);
+hansa_err ledger_validators_decode(const uint8_t *p, size_t len, ledger_validators *out,
+                                   wire_rd *r);
+hansa_err ledger_account_decode(const uint8_t *p, size_t len, ledger_account *out, wire_rd *r);
+
+/* Checks the ranges of parameters (from a genesis or a record): fee_burn_bps
+ * <= 10000, 1 <= max_block_txs <= WIRE_BLOCK_TXS_MAX. Returns
+ * HANSA_ERR_CONFIG and a sentence in why (optional) naming the field. */
+hansa_err ledger_params_check(const ledger_params *p, char *why, size_t why_len);
+
+/* Checks a validator list: 1..WIRE_VALIDATORS_MAX entries, strictly
+ * increasing pubkeys, power > 0, total power <= WIRE_TOTAL_POWER_MAX.
+ * Returns HANSA_ERR_INVALID (or HANSA_ERR_NONCANONICAL for order) and why. */
+hansa_err ledger_validators_check(const ledger_validators *v, char *why, size_t why_len);
+
+#endif

@@ -1,0 +1,313 @@
+/* state.c — see state.h: genesis, loading from records, accessors and the
+ * supply audit. */
+#include "ledger/state.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/hex.h"
+#include "base/mem.h"
+
+static int validator_cmp(const void *a, const void *b) {
+    return pubkey_cmp(&((const wire_validator *)a)->pubkey, &((const wire_validator *)b)->pubkey);
+}
+
+/* Sorts the genesis delegates into *out and checks them. */
+static hansa_err genesis_delegates(const ledger_genesis *g, ledger_validators *out, char *why,
+                                   size_t why_len) {
+    if (g->n_delegates == 0 || g->n_delegates > WIRE_VALIDATORS_MAX) {
+        ledger_why(why, why_len, "genesis has %zu delegates, need 1..%u", g->n_delegates,
+                   WIRE_VALIDATORS_MAX);
+        return HANSA_ERR_CONFIG;
+    }
+    memset(out, 0, sizeof *out);
+    out->n = (uint16_t)g->n_delegates;
+    memcpy(out->v, g->delegates, g->n_delegates * sizeof *g->delegates);
+    qsort(out->v, out->n, sizeof out->v[0], validator_cmp);
+    for (uint16_t i = 1; i < out->n; i++) {
+        if (pubkey_eq(&out->v[i - 1].pubkey, &out->v[i].pubkey)) {
+            char hex[2 * HANSA_PUBKEY_BYTES + 1];
+            hex_encode(out->v[i].pubkey.b, HANSA_PUBKEY_BYTES, hex);
+            ledger_why(why, why_len, "genesis delegate %s appears twice", hex);
+            return HANSA_ERR_DUPLICATE;
+        }
+    }
+    char inner[LEDGER_WHY_MAX];
+    hansa_err err = ledger_validators_check(out, inner, sizeof inner);
+    if (err != HANSA_OK) {
+        ledger_why(why, why_len, "genesis delegates: %s", inner);
+        return HANSA_ERR_CONFIG;
+    }
+    return HANSA_OK;
+}
+
+/* Puts the genesis accounts into m, checking each; sums them into *supply. */
+static hansa_err genesis_accounts(const ledger_genesis *g, acct_map *m, uint64_t *supply,
+                                  char *why, size_t why_len) {
+    if (g->n_accounts > LEDGER_GENESIS_ACCOUNTS_MAX) {
+        ledger_why(why, why_len, "genesis has %zu accounts, at most %u", g->n_accounts,
+                   LEDGER_GENESIS_ACCOUNTS_MAX);
+        return HANSA_ERR_CONFIG;
+    }
+    *supply = 0;
+    for (size_t i = 0; i < g->n_accounts; i++) {
+        const ledger_genesis_account *a = &g->accounts[i];
+        char hex[2 * HANSA_ADDR_BYTES + 1];
+        hex_encode(a->addr.b, HANSA_ADDR_BYTES, hex);
+        if (a->balance == 0) {
+            ledger_why(why, why_len, "genesis account %zu (%s) has balance 0", i, hex);
+            return HANSA_ERR_CONFIG;
+        }
+        if (acct_map_get(m, &a->addr) != NULL) {
+            ledger_why(why, why_len, "genesis account %zu (%s) appears twice", i, hex);
+            return HANSA_ERR_DUPLICATE;
+        }
+        if (!u64_add(*supply, a->balance, supply)) {
+            ledger_why(why, why_len, "genesis supply overflows a u64 at account %zu (%s)", i, hex);
+            return HANSA_ERR_OVERFLOW;
+        }
+        ledger_account acct = {.balance = a->balance, .nonce = 0};
+        acct_map_put(m, &a->addr, &acct);
+    }
+    return HANSA_OK;
+}
+
+/* Validates g into a fresh state (accounts, delegates, counters). */
+static hansa_err genesis_build(const ledger_genesis *g, ledger_state *s, char *why,
+                               size_t why_len) {
+    hansa_err err = ledger_params_check(&g->params, why, why_len);
+    if (err != HANSA_OK) return err;
+    s->params = g->params;
+    err = genesis_delegates(g, &s->validators, why, why_len);
+    if (err != HANSA_OK) return err;
+    uint64_t supply = 0;
+    err = genesis_accounts(g, &s->accounts, &supply, why, why_len);
+    if (err != HANSA_OK) return err;
+    s->supply = (ledger_supply){.genesis = supply, .burned = 0, .minted = 0};
+    s->meta = (ledger_meta){.height = 0, .time_ms = g->params.genesis_time_ms};
+    return HANSA_OK;
+}
+
+static ledger_state *state_new(const uint8_t hash_key[ACCT_MAP_KEY_BYTES]) {
+    ledger_state *s = hansa_calloc(1, sizeof *s);
+    acct_map_init(&s->accounts, hash_key);
+    return s;
+}
+
+hansa_err ledger_genesis_validate(const ledger_genesis *g, char *why, size_t why_len) {
+    static const uint8_t key[ACCT_MAP_KEY_BYTES];
+    ledger_state *s = state_new(key);
+    hansa_err err = genesis_build(g, s, why, why_len);
+    ledger_state_free(s);
+    return err;
+}
+
+hansa_err ledger_genesis_state(const ledger_genesis *g, const uint8_t hash_key[ACCT_MAP_KEY_BYTES],
+                               ledger_state **out, ledger_writes *writes, char *why,
+                               size_t why_len) {
+    *out = NULL;
+    ledger_state *s = state_new(hash_key);
+    hansa_err err = genesis_build(g, s, why, why_len);
+    if (err != HANSA_OK) {
+        ledger_state_free(s);
+        return err;
+    }
+    ledger_writes local = LEDGER_WRITES_INIT;
+    ledger_writes *ws = writes ? writes : &local;
+    HANSA_ASSERT(ws->n == 0);
+    s->ready = true;
+    ledger_state_records(s, ws);
+    hansa_hash writes_hash, zero = {{0}};
+    ledger_writes_hash(ws, &writes_hash);
+    ledger_app_hash_next(&zero, 0, &writes_hash, &s->app_hash);
+    ledger_writes_free(&local);
+    *out = s;
+    return HANSA_OK;
+}
+
+void ledger_state_records(const ledger_state *s, ledger_writes *ws) {
+    HANSA_ASSERT(s->ready);
+    uint8_t key = LEDGER_KEY_META;
+    ledger_writes_begin(ws, &key, 1);
+    ledger_meta_encode(&ws->data, &s->meta);
+    ledger_writes_end_value(ws);
+    key = LEDGER_KEY_PARAMS;
+    ledger_writes_begin(ws, &key, 1);
+    ledger_params_encode(&ws->data, &s->params);
+    ledger_writes_end_value(ws);
+    key = LEDGER_KEY_SUPPLY;
+    ledger_writes_begin(ws, &key, 1);
+    ledger_supply_encode(&ws->data, &s->supply);
+    ledger_writes_end_value(ws);
+    key = LEDGER_KEY_VALIDATORS;
+    ledger_writes_begin(ws, &key, 1);
+    ledger_validators_encode(&ws->data, &s->validators);
+    ledger_writes_end_value(ws);
+    for (size_t i = 0; i < acct_map_cap(&s->accounts); i++) {
+        const acct_slot *slot = &s->accounts.slots[i];
+        if (!slot->used) continue;
+        uint8_t akey[LEDGER_KEY_ACCOUNT_BYTES];
+        ledger_key_account(&slot->addr, akey);
+        ledger_writes_begin(ws, akey, sizeof akey);
+        ledger_account_encode(&ws->data, &slot->acct);
+        ledger_writes_end_value(ws);
+    }
+    ledger_writes_sort(ws);
+}
+
+void ledger_state_free(ledger_state *s) {
+    if (s == NULL) return;
+    acct_map_free(&s->accounts);
+    free(s);
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+ledger_state *ledger_state_load_begin(const uint8_t hash_key[ACCT_MAP_KEY_BYTES]) {
+    return state_new(hash_key);
+}
+
+/* Marks s failed and reports a corrupt record, with the decoder's reason. */
+static hansa_err load_fail(ledger_state *s, const char *what, const wire_rd *r, char *why,
+                           size_t why_len) {
+    s->failed = true;
+    if (r != NULL) {
+        char where[128];
+        rd_describe(r, where, sizeof where);
+        ledger_why(why, why_len, "stored %s record is corrupt: %s (%s)", what,
+                   hansa_errname(r->err), where);
+    } else {
+        ledger_why(why, why_len, "stored state is corrupt: %s", what);
+    }
+    return HANSA_ERR_CORRUPT;
+}
+
+/* Loads one singleton record (meta, params, supply, validators). */
+static hansa_err load_singleton(ledger_state *s, uint8_t type, const uint8_t *val,
+                                size_t val_len, char *why, size_t why_len) {
+    static const char *const names[] = {"meta", "params", "supply", "validators"};
+    HANSA_ASSERT(type < 4);
+    if (s->have & (1u << type)) return load_fail(s, "a record appears twice", NULL, why, why_len);
+    wire_rd r;
+    hansa_err err = HANSA_OK;
+    switch ((ledger_key_type)type) {
+    case LEDGER_KEY_META: err = ledger_meta_decode(val, val_len, &s->meta, &r); break;
+    case LEDGER_KEY_PARAMS: err = ledger_params_decode(val, val_len, &s->params, &r); break;
+    case LEDGER_KEY_SUPPLY: err = ledger_supply_decode(val, val_len, &s->supply, &r); break;
+    case LEDGER_KEY_VALIDATORS:
+        err = ledger_validators_decode(val, val_len, &s->validators, &r);
+        break;
+    case LEDGER_KEY_ACCOUNT: HANSA_UNREACHABLE();
+    }
+    if (err != HANSA_OK) return load_fail(s, names[type], &r, why, why_len);
+    s->have |= (uint8_t)(1u << type);
+    return HANSA_OK;
+}
+
+static hansa_err load_account(ledger_state *s, const uint8_t *key, size_t key_len,
+                              const uint8_t *val, size_t val_len, char *why, size_t why_len) {
+    if (key_len != LEDGER_KEY_ACCOUNT_BYTES)
+        return load_fail(s, "an account key has the wrong length", NULL, why, why_len);
+    hansa_addr addr;
+    memcpy(addr.b, key + 1, HANSA_ADDR_BYTES);
+    char what[64];
+    memcpy(what, "account ", 8);
+    hex_encode(addr.b, HANSA_ADDR_BYTES, what + 8);
+    if (acct_map_get(&s->accounts, &addr) != NULL)
+        return load_fail(s, "an account record appears twice", NULL, why, why_len);
+    ledger_account acct;
+    wire_rd r;
+    if (ledger_account_decode(val, val_len, &acct, &r) != HANSA_OK)
+        return load_fail(s, what, &r, why, why_len);
+    acct_map_put(&s->accounts, &addr, &acct);
+    return HANSA_OK;
+}
+
+hansa_err ledger_state_load_record(ledger_state *s, const uint8_t *key, size_t key_len,
+                                   const uint8_t *val, size_t val_len, char *why, size_t why_len) {
+    if (s->failed || s->ready) {
+        ledger_why(why, why_len, "state is %s: no more records", s->failed ? "failed" : "loaded");
+        return HANSA_ERR_STATE;
+    }
+    if (key_len == 0) return load_fail(s, "an empty key", NULL, why, why_len);
+    if (key[0] == LEDGER_KEY_ACCOUNT)
+        return load_account(s, key, key_len, val, val_len, why, why_len);
+    if (key[0] <= LEDGER_KEY_VALIDATORS && key_len == 1)
+        return load_singleton(s, key[0], val, val_len, why, why_len);
+    return load_fail(s, "a record has an unknown key", NULL, why, why_len);
+}
+
+hansa_err ledger_state_load_finish(ledger_state *s, const hansa_hash *app_hash, char *why,
+                                   size_t why_len) {
+    if (s->failed || s->ready) {
+        ledger_why(why, why_len, "state is %s", s->failed ? "failed" : "already loaded");
+        return HANSA_ERR_STATE;
+    }
+    static const char *const missing[] = {"the meta record is missing",
+                                          "the params record is missing",
+                                          "the supply record is missing",
+                                          "the validators record is missing"};
+    for (unsigned t = 0; t < 4; t++)
+        if (!(s->have & (1u << t))) return load_fail(s, missing[t], NULL, why, why_len);
+    char inner[LEDGER_WHY_MAX];
+    if (ledger_supply_check(s, inner, sizeof inner) != HANSA_OK)
+        return load_fail(s, inner, NULL, why, why_len);
+    s->app_hash = *app_hash;
+    s->ready = true;
+    return HANSA_OK;
+}
+
+/* ---- accessors ---------------------------------------------------------- */
+
+uint64_t ledger_height(const ledger_state *s) {
+    HANSA_ASSERT(s->ready);
+    return s->meta.height;
+}
+
+const hansa_hash *ledger_app_hash(const ledger_state *s) {
+    HANSA_ASSERT(s->ready);
+    return &s->app_hash;
+}
+
+const ledger_params *ledger_state_params(const ledger_state *s) { return &s->params; }
+const ledger_supply *ledger_state_supply(const ledger_state *s) { return &s->supply; }
+const ledger_validators *ledger_state_validators(const ledger_state *s) { return &s->validators; }
+uint64_t ledger_last_block_time_ms(const ledger_state *s) { return s->meta.time_ms; }
+size_t ledger_account_count(const ledger_state *s) { return s->accounts.count; }
+
+bool ledger_account_get(const ledger_state *s, const hansa_addr *addr, ledger_account *out) {
+    const ledger_account *a = acct_map_get(&s->accounts, addr);
+    *out = a ? *a : (ledger_account){0, 0};
+    return a != NULL;
+}
+
+hansa_err ledger_supply_check(const ledger_state *s, char *why, size_t why_len) {
+    uint64_t sum = 0;
+    for (size_t i = 0; i < acct_map_cap(&s->accounts); i++) {
+        const acct_slot *slot = &s->accounts.slots[i];
+        if (slot->used && !u64_add(sum, slot->acct.balance, &sum)) {
+            ledger_why(why, why_len, "supply: the sum of balances overflows a u64");
+            return HANSA_ERR_CORRUPT;
+        }
+    }
+    uint64_t lhs, rhs;
+    if (!u64_add(sum, s->supply.burned, &lhs) || !u64_add(s->supply.genesis, s->supply.minted, &rhs)) {
+        ledger_why(why, why_len,
+                   "supply: overflow (balances %" PRIu64 " + burned %" PRIu64
+                   ", genesis %" PRIu64 " + minted %" PRIu64 ")",
+                   sum, s->supply.burned, s->supply.genesis, s->supply.minted);
+        return HANSA_ERR_CORRUPT;
+    }
+    if (lhs != rhs) {
+        ledger_why(why, why_len,
+                   "supply: balances %" PRIu64 " + burned %" PRIu64 " = %" PRIu64
+                   " but genesis %" PRIu64 " + minted %" PRIu64 " = %" PRIu64
+                   " (off by %s%" PRIu64 ")",
+                   sum, s->supply.burned, lhs, s->supply.genesis, s->supply.minted, rhs,
+                   lhs > rhs ? "+" : "-", lhs > rhs ? lhs - rhs : rhs - lhs);
+        return HANSA_ERR_CORRUPT;
+    }
+    return HANSA_OK;
+}

@@ -1,0 +1,195 @@
+/* tx.c — see tx.h: the table of transaction kinds, the checks common to all
+ * kinds, and TX_TRANSFER. */
+#include "ledger/tx.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/buf.h"
+#include "crypto/address.h"
+#include "crypto/sign.h"
+#include "ledger/block.h"
+#include "ledger/record.h"
+#include "wire/codec.h"
+
+/* ---- TX_TRANSFER: body = to (20) | amount (u64 LE), exactly 28 bytes ----- */
+
+static hansa_err transfer_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out,
+                                 char *why, size_t why_len) {
+    if (len != LEDGER_TRANSFER_BODY_BYTES) {
+        ledger_why(why, why_len, "transfer body is %u bytes, must be %u", len,
+                   LEDGER_TRANSFER_BODY_BYTES);
+        return len < LEDGER_TRANSFER_BODY_BYTES ? HANSA_ERR_TRUNCATED : HANSA_ERR_TRAILING;
+    }
+    memcpy(out->transfer.to.b, body, HANSA_ADDR_BYTES);
+    out->transfer.amount = le64_load(body + HANSA_ADDR_BYTES);
+    return HANSA_OK;
+}
+
+static hansa_err transfer_check(const ledger_block *b, const ledger_tx_ctx *c, char *why,
+                                size_t why_len) {
+    uint64_t amount = c->body.transfer.amount, fee = c->tx->fee, total;
+    if (amount == 0) {
+        ledger_why(why, why_len, "transfer of amount 0");
+        return HANSA_ERR_INVALID;
+    }
+    if (addr_eq(&c->body.transfer.to, &c->sender)) {
+        ledger_why(why, why_len, "transfer to the sender itself");
+        return HANSA_ERR_INVALID;
+    }
+    if (!u64_add(amount, fee, &total)) {
+        ledger_why(why, why_len, "amount %" PRIu64 " + fee %" PRIu64 " overflows a u64", amount,
+                   fee);
+        return HANSA_ERR_OVERFLOW;
+    }
+    if (c->sender_acct.balance < total) {
+        ledger_why(why, why_len,
+                   "balance %" PRIu64 " < amount %" PRIu64 " + fee %" PRIu64,
+                   c->sender_acct.balance, amount, fee);
+        return HANSA_ERR_FUNDS;
+    }
+    ledger_account to;
+    ledger_block_account(b, &c->body.transfer.to, &to);
+    uint64_t sum;
+    if (!u64_add(to.balance, amount, &sum)) {
+        ledger_why(why, why_len, "recipient balance %" PRIu64 " + amount %" PRIu64
+                   " overflows a u64", to.balance, amount);
+        return HANSA_ERR_OVERFLOW;
+    }
+    return HANSA_OK;
+}
+
+static void transfer_apply(ledger_block *b, const ledger_tx_ctx *c) {
+    uint64_t amount = c->body.transfer.amount;
+    ledger_account from, to;
+    HANSA_ASSERT(ledger_block_account(b, &c->sender, &from));
+    ledger_block_account(b, &c->body.transfer.to, &to);
+    HANSA_ASSERT(u64_sub(from.balance, amount, &from.balance));
+    HANSA_ASSERT(u64_add(to.balance, amount, &to.balance));
+    ledger_block_account_put(b, &c->sender, &from);
+    ledger_block_account_put(b, &c->body.transfer.to, &to);
+}
+
+/* ---- the table ------------------------------------------------------------ */
+
+/* Indexed by kind; a row with a NULL name is a kind this ledger does not
+ * know (yet). Later layers fill in TX_STAKE, TX_VOTE, TX_EVIDENCE, ... */
+static const ledger_tx_kind kinds[TX_KIND_MAX_ + 1] = {
+    [TX_TRANSFER] = {"transfer", transfer_decode, transfer_check, transfer_apply},
+};
+
+const ledger_tx_kind *ledger_tx_kind_get(uint16_t kind) {
+    if (kind > TX_KIND_MAX_ || kinds[kind].name == NULL) return NULL;
+    const ledger_tx_kind *k = &kinds[kind];
+    HANSA_ASSERT(k->decode != NULL);
+    HANSA_ASSERT(k->check != NULL);
+    HANSA_ASSERT(k->apply != NULL);
+    return k;
+}
+
+/* ---- common checks ---------------------------------------------------------- */
+
+uint64_t ledger_fee_burn(uint64_t fee, uint16_t bps) {
+    HANSA_ASSERT(bps <= LEDGER_BPS_ONE);
+    /* fee * bps could need 78 bits; split fee = q * 10000 + r instead. */
+    uint64_t q = fee / LEDGER_BPS_ONE, r = fee % LEDGER_BPS_ONE;
+    uint64_t burn = q * bps + (r * bps) / LEDGER_BPS_ONE;
+    HANSA_ASSERT(burn <= fee);
+    return burn;
+}
+
+/* Steps 1-5 of tx.h, shared by every kind. */
+static hansa_err common_check(const ledger_block *b, const wire_tx *tx, ledger_tx_ctx *c,
+                              const ledger_tx_kind **kind, char *why, size_t why_len) {
+    const ledger_params *p = &b->base->params;
+    if (tx->chain_id != p->chain_id) {
+        ledger_why(why, why_len, "tx is for chain %" PRIx32 ", this is chain %" PRIx32,
+                   tx->chain_id, p->chain_id);
+        return HANSA_ERR_WRONG_CHAIN;
+    }
+    *kind = ledger_tx_kind_get(tx->kind);
+    if (*kind == NULL) {
+        ledger_why(why, why_len, "unknown transaction kind %u", tx->kind);
+        return HANSA_ERR_INVALID;
+    }
+    hansa_err err = (*kind)->decode(tx->body, tx->body_len, &c->body, why, why_len);
+    if (err != HANSA_OK) return err;
+    addr_from_pubkey(&tx->sender, &c->sender);
+    ledger_block_account(b, &c->sender, &c->sender_acct);
+    if (tx->nonce != c->sender_acct.nonce) {
+        ledger_why(why, why_len, "nonce %" PRIu64 ", the account expects %" PRIu64, tx->nonce,
+                   c->sender_acct.nonce);
+        return HANSA_ERR_NONCE;
+    }
+    if (c->sender_acct.nonce == UINT64_MAX) {
+        ledger_why(why, why_len, "the account's nonce is exhausted");
+        return HANSA_ERR_OVERFLOW;
+    }
+    if (tx->fee < p->min_fee) {
+        ledger_why(why, why_len, "fee %" PRIu64 " is below the minimum %" PRIu64, tx->fee,
+                   p->min_fee);
+        return HANSA_ERR_FEE;
+    }
+    if (c->sender_acct.balance < tx->fee) {
+        ledger_why(why, why_len, "balance %" PRIu64 " < fee %" PRIu64, c->sender_acct.balance,
+                   tx->fee);
+        return HANSA_ERR_FUNDS;
+    }
+    return HANSA_OK;
+}
+
+hansa_err ledger_tx_check_pending(const ledger_block *b, const wire_tx *tx, ledger_tx_ctx *c,
+                                  char *why, size_t why_len) {
+    HANSA_ASSERT(!b->finished);
+    memset(c, 0, sizeof *c);
+    c->tx = tx;
+    const ledger_tx_kind *kind = NULL;
+    hansa_err err = common_check(b, tx, c, &kind, why, why_len);
+    if (err != HANSA_OK) return err;
+    return kind->check(b, c, why, why_len);
+}
+
+void ledger_tx_apply_pending(ledger_block *b, const ledger_tx_ctx *c) {
+    const wire_tx *tx = c->tx;
+    const ledger_tx_kind *kind = ledger_tx_kind_get(tx->kind);
+    HANSA_ASSERT(kind != NULL);
+    ledger_account sender;
+    ledger_block_account(b, &c->sender, &sender);
+    /* The overlay must not have moved since the check. */
+    HANSA_ASSERT(sender.nonce == c->sender_acct.nonce);
+    HANSA_ASSERT(sender.balance == c->sender_acct.balance);
+    sender.nonce++;
+    HANSA_ASSERT(u64_sub(sender.balance, tx->fee, &sender.balance));
+    ledger_block_account_put(b, &c->sender, &sender);
+
+    uint64_t burn = ledger_fee_burn(tx->fee, b->base->params.fee_burn_bps);
+    /* Both sums are bounded by the supply, which fits a u64. */
+    HANSA_ASSERT(u64_add(b->supply.burned, burn, &b->supply.burned));
+    HANSA_ASSERT(u64_add(b->proposer_fees, tx->fee - burn, &b->proposer_fees));
+    kind->apply(b, c);
+}
+
+hansa_err ledger_tx_check(const ledger_state *s, const wire_tx *tx, char *why, size_t why_len) {
+    HANSA_ASSERT(s->ready);
+    /* An empty overlay reads straight through to s and allocates nothing. */
+    ledger_block b;
+    memset(&b, 0, sizeof b);
+    b.base = s;
+    b.base_height = s->meta.height;
+    b.supply = s->supply;
+    static const uint8_t key[ACCT_MAP_KEY_BYTES];
+    acct_map_init(&b.touched, key);
+    ledger_tx_ctx c;
+    hansa_err err = ledger_tx_check_pending(&b, tx, &c, why, why_len);
+    HANSA_ASSERT(b.touched.cap == 0);
+    return err;
+}
+
+hansa_err ledger_tx_verify_sig(const wire_tx *tx) {
+    hbuf msg = HBUF_INIT;
+    wire_tx_sign_bytes(&msg, tx);
+    bool ok = verify_domain(&tx->sender, SIGN_DOMAIN_TX, msg.data, msg.len, &tx->sig);
+    hbuf_free(&msg);
+    return ok ? HANSA_OK : HANSA_ERR_BAD_SIG;
+}

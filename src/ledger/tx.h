@@ -1,0 +1,103 @@
+/* tx.h — transaction kinds and the checks every transaction passes.
+ *
+ * Kinds are rows of one table (tx.c): kind -> {name, decode body, check
+ * against the state, apply}. A new kind (stake, vote, evidence, ...) is a new
+ * row and a new member of ledger_tx_body, not a new branch in the block code.
+ *
+ * A transaction is acceptable against a state when, in this order:
+ *   1. its chain id is the chain's                 HANSA_ERR_WRONG_CHAIN
+ *   2. its kind has a row in the table             HANSA_ERR_INVALID
+ *   3. its body decodes canonically for the kind   the decoder's code
+ *   4. nonce == the sender account's nonce         HANSA_ERR_NONCE
+ *      (and that nonce is not UINT64_MAX)          HANSA_ERR_OVERFLOW
+ *   5. fee >= params.min_fee                       HANSA_ERR_FEE
+ *      balance >= fee                              HANSA_ERR_FUNDS
+ *   6. the kind's own checks; for a transfer:
+ *      amount > 0, recipient != sender            HANSA_ERR_INVALID
+ *      amount + fee without overflow              HANSA_ERR_OVERFLOW
+ *      balance >= amount + fee                    HANSA_ERR_FUNDS
+ *      recipient balance + amount without overflow HANSA_ERR_OVERFLOW
+ *   7. its signature verifies (unless the caller   HANSA_ERR_BAD_SIG
+ *      already verified it: see ledger_tx_verify_sig)
+ * Self-transfers are refused: they move nothing, and refusing them means the
+ * debit and the credit of a transfer always touch two different accounts.
+ * Zero-amount transfers are refused too, so an account exists only if it
+ * holds tokens or has sent a transaction.
+ *
+ * Applying: the sender's nonce goes up by one and the fee leaves its balance;
+ * floor(fee * fee_burn_bps / 10000) is burned and the rest (including the
+ * rounding remainder) goes to the block's proposer when the block is
+ * finished; then the kind's apply runs. Apply cannot fail: every condition
+ * it relies on was checked first, so a refused transaction changes nothing. */
+#ifndef HANSA_LEDGER_TX_H
+#define HANSA_LEDGER_TX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "ledger/acct_map.h"
+#include "wire/types.h"
+
+typedef struct ledger_block ledger_block;
+typedef struct ledger_state ledger_state;
+
+#define LEDGER_TRANSFER_BODY_BYTES (HANSA_ADDR_BYTES + 8) /* to | amount u64 LE */
+
+/* Decoded bodies, one member per kind. */
+typedef union {
+    struct {
+        hansa_addr to;
+        uint64_t amount;
+    } transfer;
+} ledger_tx_body;
+
+/* A transaction being checked/applied, with what the checks learned. */
+typedef struct {
+    const wire_tx *tx;
+    hansa_addr sender;
+    ledger_account sender_acct; /* as the pending state had it before this tx */
+    ledger_tx_body body;
+} ledger_tx_ctx;
+
+typedef struct {
+    const char *name;
+    /* Parses the body (exact length, canonical); no state. */
+    hansa_err (*decode)(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
+                        size_t why_len);
+    /* Kind-specific checks against the pending state; the common checks
+     * (1-5 above) have passed and c->sender_acct is loaded. */
+    hansa_err (*check)(const ledger_block *b, const ledger_tx_ctx *c, char *why, size_t why_len);
+    /* Applies after check passed and after the common part (nonce, fee). */
+    void (*apply)(ledger_block *b, const ledger_tx_ctx *c);
+} ledger_tx_kind;
+
+/* The row for kind, or NULL if the ledger does not know it. */
+const ledger_tx_kind *ledger_tx_kind_get(uint16_t kind);
+
+/* Checks tx against the committed state s (steps 1-6; not the signature):
+ * what the mempool calls on intake. The nonce must equal the committed one;
+ * a mempool holding several transactions of one sender checks them in
+ * sequence against a check state instead (ledger_block_begin_check). */
+hansa_err ledger_tx_check(const ledger_state *s, const wire_tx *tx, char *why, size_t why_len);
+
+/* Verifies the Ed25519 signature of tx over SIGN_DOMAIN_TX and its sign
+ * bytes. Separate from the checks so that a node verifies each transaction
+ * once: the mempool verifies on intake and remembers it, and block
+ * validation is told which transactions are already verified. Returns
+ * HANSA_OK or HANSA_ERR_BAD_SIG. */
+hansa_err ledger_tx_verify_sig(const wire_tx *tx);
+
+/* The burned part of a fee: floor(fee * bps / 10000), exact for every u64
+ * fee (no intermediate overflow). bps <= 10000. */
+uint64_t ledger_fee_burn(uint64_t fee, uint16_t bps);
+
+/* Used by block.c: steps 1-6 against the pending block, filling *c. */
+hansa_err ledger_tx_check_pending(const ledger_block *b, const wire_tx *tx, ledger_tx_ctx *c,
+                                  char *why, size_t why_len);
+/* Used by block.c: applies a transaction that passed ledger_tx_check_pending
+ * on the same, unchanged block. */
+void ledger_tx_apply_pending(ledger_block *b, const ledger_tx_ctx *c);
+
+#endif

@@ -1,0 +1,385 @@
+/* Tests of the ledger's state: the account table, record codecs and their
+ * rejections, genesis validation and hashing, loading from records. */
+#include "base/err.h"
+#include "base/rng.h"
+#include "check.h"
+#include "ledger/acct_map.h"
+#include "ledger/record.h"
+#include "ledger_helpers.h"
+
+static int t_params_eq(const ledger_params *a, const ledger_params *b) {
+    return a->chain_id == b->chain_id && a->genesis_time_ms == b->genesis_time_ms &&
+           a->fee_burn_bps == b->fee_burn_bps && a->min_fee == b->min_fee &&
+           a->max_block_txs == b->max_block_txs;
+}
+
+/* The table against a model (a plain array searched linearly). */
+static void test_acct_map_model(void) {
+    hansa_prng rng;
+    prng_seed(&rng, check_seed("test_acct_map_model", 7));
+    enum { N = 20000 };
+    static hansa_addr addrs[N];
+    static ledger_account vals[N];
+    acct_map m;
+    acct_map_init(&m, t_hash_key_a);
+    CHECK(acct_map_get(&m, &addrs[0]) == NULL); /* empty map allocates nothing */
+    CHECK_EQ_U64(acct_map_cap(&m), 0);
+    for (size_t i = 0; i < N; i++) {
+        prng_fill(&rng, addrs[i].b, HANSA_ADDR_BYTES);
+        vals[i] = (ledger_account){prng_next(&rng), i};
+        acct_map_put(&m, &addrs[i], &vals[i]);
+    }
+    CHECK_EQ_U64(m.count, N);
+    CHECK(m.count * 10 <= acct_map_cap(&m) * 7);
+    for (size_t i = 0; i < N; i += 3) { /* overwrite a third */
+        vals[i].balance ^= 0xffff;
+        acct_map_put(&m, &addrs[i], &vals[i]);
+    }
+    CHECK_EQ_U64(m.count, N);
+    int bad = 0;
+    for (size_t i = 0; i < N; i++) {
+        const ledger_account *a = acct_map_get(&m, &addrs[i]);
+        bad += a == NULL || a->balance != vals[i].balance || a->nonce != vals[i].nonce;
+    }
+    CHECK_EQ_U64(bad, 0);
+    hansa_addr missing;
+    prng_fill(&rng, missing.b, HANSA_ADDR_BYTES);
+    CHECK(acct_map_get(&m, &missing) == NULL);
+    acct_map_free(&m);
+}
+
+/* SipHash-2-4 known answer: entry 20 of vectors_sip64 in the reference
+ * implementation (message 00..13, key 00..0f), which libsodium's
+ * crypto_shorthash_siphash24 also gives; its entry 15 (e5 45 be 49 ...) is
+ * the one printed in the SipHash paper's appendix. */
+static void test_siphash_vector(void) {
+    uint8_t key[ACCT_MAP_KEY_BYTES];
+    for (int i = 0; i < 16; i++) key[i] = (uint8_t)i;
+    acct_map m;
+    acct_map_init(&m, key);
+    hansa_addr a;
+    for (int i = 0; i < 20; i++) a.b[i] = (uint8_t)i;
+    static const uint8_t expect[8] = {0x98, 0xee, 0xa2, 0x1a, 0xf2, 0x5c, 0xd6, 0xbe};
+    CHECK_EQ_U64(acct_map_hash(&m, &a), le64_load(expect));
+    acct_map_free(&m);
+}
+
+static void test_record_roundtrip(void) {
+    hbuf b = HBUF_INIT;
+    ledger_account a = {UINT64_MAX, 7}, a2;
+    ledger_account_encode(&b, &a);
+    CHECK_EQ_U64(b.len, LEDGER_ACCOUNT_BYTES);
+    CHECK_ERR(ledger_account_decode(b.data, b.len, &a2, NULL), HANSA_OK);
+    CHECK(a2.balance == a.balance && a2.nonce == a.nonce);
+
+    hbuf_reset(&b);
+    ledger_params p = t_params(), p2;
+    ledger_params_encode(&b, &p);
+    CHECK_EQ_U64(b.len, LEDGER_PARAMS_BYTES);
+    CHECK_ERR(ledger_params_decode(b.data, b.len, &p2, NULL), HANSA_OK);
+    CHECK(t_params_eq(&p, &p2));
+
+    hbuf_reset(&b);
+    ledger_supply s = {100, 3, 0}, s2;
+    ledger_supply_encode(&b, &s);
+    CHECK_ERR(ledger_supply_decode(b.data, b.len, &s2, NULL), HANSA_OK);
+    CHECK(memcmp(&s, &s2, sizeof s) == 0);
+
+    hbuf_reset(&b);
+    ledger_meta m = {5, 12345}, m2;
+    ledger_meta_encode(&b, &m);
+    CHECK_ERR(ledger_meta_decode(b.data, b.len, &m2, NULL), HANSA_OK);
+    CHECK(m2.height == 5 && m2.time_ms == 12345);
+
+    hbuf_reset(&b);
+    static ledger_validators v, v2;
+    v.n = 3;
+    for (int i = 0; i < 3; i++) {
+        memset(v.v[i].pubkey.b, i + 1, HANSA_PUBKEY_BYTES);
+        v.v[i].power = (uint64_t)(i + 1) * 100;
+    }
+    ledger_validators_encode(&b, &v);
+    CHECK_EQ_U64(b.len, 3 + 3 * LEDGER_VALIDATOR_ENTRY_BYTES);
+    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, NULL), HANSA_OK);
+    CHECK(v2.n == 3 && memcmp(v.v, v2.v, 3 * sizeof v.v[0]) == 0);
+    hbuf_free(&b);
+}
+
+static void test_record_rejects(void) {
+    uint8_t rec[64];
+    ledger_account a;
+    wire_rd r;
+    /* account: length, version, empty */
+    rec[0] = 1;
+    le64_store(rec + 1, 5);
+    le64_store(rec + 9, 0);
+    CHECK_ERR(ledger_account_decode(rec, LEDGER_ACCOUNT_BYTES, &a, NULL), HANSA_OK);
+    CHECK_ERR(ledger_account_decode(rec, LEDGER_ACCOUNT_BYTES - 1, &a, &r), HANSA_ERR_TRUNCATED);
+    CHECK_EQ_U64(a.balance, 0); /* zeroed on failure */
+    CHECK_ERR(ledger_account_decode(rec, LEDGER_ACCOUNT_BYTES + 1, &a, &r), HANSA_ERR_TRAILING);
+    CHECK_ERR(ledger_account_decode(rec, 0, &a, &r), HANSA_ERR_TRUNCATED);
+    rec[0] = 2;
+    CHECK_ERR(ledger_account_decode(rec, LEDGER_ACCOUNT_BYTES, &a, &r), HANSA_ERR_VERSION);
+    rec[0] = 0;
+    CHECK_ERR(ledger_account_decode(rec, LEDGER_ACCOUNT_BYTES, &a, &r), HANSA_ERR_VERSION);
+    rec[0] = 1;
+    le64_store(rec + 1, 0);
+    CHECK_ERR(ledger_account_decode(rec, LEDGER_ACCOUNT_BYTES, &a, &r), HANSA_ERR_NONCANONICAL);
+    CHECK_ERR(ledger_account_decode(rec, LEDGER_ACCOUNT_BYTES - 3, &a, &r), HANSA_ERR_TRUNCATED);
+
+    /* params: ranges */
+    hbuf b = HBUF_INIT;
+    ledger_params p = t_params(), p2;
+    ledger_params_encode(&b, &p);
+    le16_store(b.data + 13, 10001);
+    CHECK_ERR(ledger_params_decode(b.data, b.len, &p2, &r), HANSA_ERR_INVALID);
+    le16_store(b.data + 13, 10000);
+    CHECK_ERR(ledger_params_decode(b.data, b.len, &p2, &r), HANSA_OK);
+    le32_store(b.data + 23, 0);
+    CHECK_ERR(ledger_params_decode(b.data, b.len, &p2, &r), HANSA_ERR_INVALID);
+    le32_store(b.data + 23, WIRE_BLOCK_TXS_MAX + 1);
+    CHECK_ERR(ledger_params_decode(b.data, b.len, &p2, &r), HANSA_ERR_INVALID);
+    CHECK_ERR(ledger_params_decode(b.data, b.len - 1, &p2, &r), HANSA_ERR_TRUNCATED);
+
+    /* validators: order, power, count */
+    static ledger_validators v, v2;
+    v.n = 2;
+    memset(v.v[0].pubkey.b, 1, HANSA_PUBKEY_BYTES);
+    memset(v.v[1].pubkey.b, 2, HANSA_PUBKEY_BYTES);
+    v.v[0].power = v.v[1].power = 5;
+    hbuf_reset(&b);
+    ledger_validators_encode(&b, &v);
+    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_OK);
+    uint8_t *second = b.data + 3 + LEDGER_VALIDATOR_ENTRY_BYTES;
+    memset(second, 1, HANSA_PUBKEY_BYTES); /* duplicate */
+    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_NONCANONICAL);
+    memset(second, 0, HANSA_PUBKEY_BYTES); /* descending */
+    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_NONCANONICAL);
+    CHECK_EQ_U64(v2.n, 0);
+    memset(second, 2, HANSA_PUBKEY_BYTES);
+    le64_store(second + HANSA_PUBKEY_BYTES, 0); /* zero power */
+    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_INVALID);
+    le64_store(second + HANSA_PUBKEY_BYTES, WIRE_TOTAL_POWER_MAX); /* total over cap */
+    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_INVALID);
+    le64_store(second + HANSA_PUBKEY_BYTES, 5);
+    le16_store(b.data + 1, 0);
+    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_INVALID);
+    le16_store(b.data + 1, WIRE_VALIDATORS_MAX + 1);
+    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_TOO_LONG);
+    le16_store(b.data + 1, 3);
+    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_TRUNCATED);
+    le16_store(b.data + 1, 1);
+    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_TRAILING);
+    hbuf_free(&b);
+}
+
+static void test_genesis_validate(void) {
+    ledger_params p = t_params();
+    ledger_genesis_account accts[3] = {{t_addrs[0], 10}, {t_addrs[1], 20}, {t_addrs[2], 30}};
+    wire_validator dels[2] = {{t_keys[60].pub, 1}, {t_keys[61].pub, 2}};
+    ledger_genesis g = {p, accts, 3, dels, 2};
+    char why[LEDGER_WHY_MAX];
+    CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_OK);
+
+    accts[2].addr = t_addrs[0];
+    CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_ERR_DUPLICATE);
+    CHECK(strstr(why, "appears twice") != NULL);
+    accts[2].addr = t_addrs[2];
+    accts[1].balance = 0;
+    CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_ERR_CONFIG);
+    accts[1].balance = UINT64_MAX - 40;
+    CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_OK); /* exactly UINT64_MAX */
+    accts[1].balance = UINT64_MAX - 40 + 1;
+    CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_ERR_OVERFLOW);
+    accts[1].balance = 20;
+
+    dels[1].pubkey = dels[0].pubkey;
+    CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_ERR_DUPLICATE);
+    dels[1].pubkey = t_keys[61].pub;
+    dels[1].power = 0;
+    CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_ERR_CONFIG);
+    dels[1].power = WIRE_TOTAL_POWER_MAX;
+    CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_ERR_CONFIG);
+    dels[1].power = 2;
+    g.n_delegates = 0;
+    CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_ERR_CONFIG);
+    g.n_delegates = 2;
+
+    g.params.fee_burn_bps = 10001;
+    CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_ERR_CONFIG);
+    g.params.fee_burn_bps = 0;
+    g.params.max_block_txs = 0;
+    CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_ERR_CONFIG);
+    g.params.max_block_txs = WIRE_BLOCK_TXS_MAX + 1;
+    CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_ERR_CONFIG);
+
+    /* No accounts at all is a valid (if useless) chain. */
+    g.params = p;
+    g.n_accounts = 0;
+    CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_OK);
+}
+
+/* The genesis app hash depends on content, not on input order or hash key. */
+static void test_genesis_hash(void) {
+    ledger_params p = t_params();
+    ledger_genesis_account fwd[3] = {{t_addrs[0], 10}, {t_addrs[1], 20}, {t_addrs[2], 30}};
+    ledger_genesis_account rev[3] = {fwd[2], fwd[1], fwd[0]};
+    wire_validator dels[2] = {{t_keys[60].pub, 1}, {t_keys[61].pub, 2}};
+    wire_validator dels_rev[2] = {dels[1], dels[0]};
+    ledger_genesis g1 = {p, fwd, 3, dels, 2}, g2 = {p, rev, 3, dels_rev, 2};
+    ledger_state *s1, *s2, *s3;
+    ledger_writes ws = LEDGER_WRITES_INIT;
+    CHECK_ERR(ledger_genesis_state(&g1, t_hash_key_a, &s1, &ws, NULL, 0), HANSA_OK);
+    CHECK_ERR(ledger_genesis_state(&g2, t_hash_key_b, &s2, NULL, NULL, 0), HANSA_OK);
+    CHECK(hash_eq(ledger_app_hash(s1), ledger_app_hash(s2)));
+    CHECK(!hash_is_zero(ledger_app_hash(s1)));
+    CHECK_EQ_U64(ledger_height(s1), 0);
+    CHECK_EQ_U64(ws.n, 4 + 3); /* meta, params, supply, validators, 3 accounts */
+    for (size_t i = 1; i < ws.n; i++) {
+        size_t la, lb;
+        const uint8_t *ka = ledger_write_key(&ws, i - 1, &la), *kb = ledger_write_key(&ws, i, &lb);
+        CHECK(memcmp(ka, kb, la < lb ? la : lb) <= 0);
+    }
+    /* The hash follows the formula of state.h. */
+    hansa_hash wh, expect, zero = {{0}};
+    ledger_writes_hash(&ws, &wh);
+    ledger_app_hash_next(&zero, 0, &wh, &expect);
+    CHECK(hash_eq(&expect, ledger_app_hash(s1)));
+    CHECK_EQ_U64(ledger_state_supply(s1)->genesis, 60);
+    CHECK(t_supply_ok(s1));
+
+    g1.params.chain_id++;
+    CHECK_ERR(ledger_genesis_state(&g1, t_hash_key_a, &s3, NULL, NULL, 0), HANSA_OK);
+    CHECK(!hash_eq(ledger_app_hash(s1), ledger_app_hash(s3)));
+    ledger_state_free(s3);
+    g1.params.chain_id--;
+    dels[0].power = 3;
+    CHECK_ERR(ledger_genesis_state(&g1, t_hash_key_a, &s3, NULL, NULL, 0), HANSA_OK);
+    CHECK(!hash_eq(ledger_app_hash(s1), ledger_app_hash(s3)));
+    ledger_state_free(s3);
+
+    ledger_writes_free(&ws);
+    ledger_state_free(s1);
+    ledger_state_free(s2);
+}
+
+/* Loads every record of ws into a fresh state, skipping record `skip`
+ * (SIZE_MAX: none) and feeding record `twice` twice. */
+static hansa_err load_all(const ledger_writes *ws, const hansa_hash *app_hash, size_t skip,
+                          size_t twice, ledger_state **out, char *why, size_t why_len) {
+    ledger_state *s = ledger_state_load_begin(t_hash_key_b);
+    hansa_err err = HANSA_OK;
+    for (size_t i = 0; i < ws->n && err == HANSA_OK; i++) {
+        if (i == skip) continue;
+        size_t kl, vl;
+        const uint8_t *k = ledger_write_key(ws, i, &kl), *v = ledger_write_value(ws, i, &vl);
+        err = ledger_state_load_record(s, k, kl, v, vl, why, why_len);
+        if (err == HANSA_OK && i == twice) err = ledger_state_load_record(s, k, kl, v, vl, why, why_len);
+    }
+    if (err == HANSA_OK) err = ledger_state_load_finish(s, app_hash, why, why_len);
+    *out = s;
+    return err;
+}
+
+static void test_load_roundtrip(void) {
+    ledger_params p = t_params();
+    uint64_t bal[5] = {100, 200, 300, 400, 500};
+    ledger_state *s = t_state(&p, bal, 5, t_hash_key_a);
+    ledger_writes ws = LEDGER_WRITES_INIT;
+    ledger_state_records(s, &ws);
+    ledger_state *l = NULL;
+    char why[LEDGER_WHY_MAX] = "";
+    CHECK_ERR(load_all(&ws, ledger_app_hash(s), SIZE_MAX, SIZE_MAX, &l, why, sizeof why), HANSA_OK);
+    CHECK(hash_eq(ledger_app_hash(s), ledger_app_hash(l)));
+    CHECK_EQ_U64(ledger_account_count(l), 5);
+    for (int i = 0; i < 5; i++) CHECK_EQ_U64(t_balance(l, i), bal[i]);
+    CHECK(t_params_eq(ledger_state_params(s), ledger_state_params(l)));
+    CHECK_EQ_U64(ledger_state_validators(l)->n, 4);
+    /* Its records are the same bytes. */
+    ledger_writes ws2 = LEDGER_WRITES_INIT;
+    ledger_state_records(l, &ws2);
+    CHECK(ws.n == ws2.n && ws.data.len == ws2.data.len);
+    hansa_hash h1, h2;
+    ledger_writes_hash(&ws, &h1);
+    ledger_writes_hash(&ws2, &h2);
+    CHECK(hash_eq(&h1, &h2));
+    ledger_writes_free(&ws2);
+    ledger_state_free(l);
+    /* Finished states refuse more records. */
+    ledger_state_free(s);
+    ledger_writes_free(&ws);
+}
+
+static void test_load_rejects(void) {
+    ledger_params p = t_params();
+    uint64_t bal[3] = {100, 200, 300};
+    ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
+    ledger_writes ws = LEDGER_WRITES_INIT;
+    ledger_state_records(s, &ws);
+    const hansa_hash *h = ledger_app_hash(s);
+    ledger_state *l;
+    char why[LEDGER_WHY_MAX] = "";
+    /* Sorted keys: 0 meta, 1 params, 2 supply, 3 validators, 4.. accounts. */
+    for (size_t missing = 0; missing < 4; missing++) {
+        CHECK_ERR(load_all(&ws, h, missing, SIZE_MAX, &l, why, sizeof why), HANSA_ERR_CORRUPT);
+        CHECK(strstr(why, "missing") != NULL);
+        ledger_state_free(l);
+    }
+    /* A missing account breaks the supply equation. */
+    CHECK_ERR(load_all(&ws, h, 5, SIZE_MAX, &l, why, sizeof why), HANSA_ERR_CORRUPT);
+    CHECK(strstr(why, "supply") != NULL);
+    ledger_state_free(l);
+    CHECK_ERR(load_all(&ws, h, SIZE_MAX, 0, &l, why, sizeof why), HANSA_ERR_CORRUPT);
+    ledger_state_free(l);
+    CHECK_ERR(load_all(&ws, h, SIZE_MAX, 4, &l, why, sizeof why), HANSA_ERR_CORRUPT);
+    CHECK(strstr(why, "twice") != NULL);
+    /* After a failure the state refuses further use. */
+    CHECK_ERR(ledger_state_load_finish(l, h, why, sizeof why), HANSA_ERR_STATE);
+    uint8_t key = LEDGER_KEY_META, val[LEDGER_META_BYTES] = {1};
+    CHECK_ERR(ledger_state_load_record(l, &key, 1, val, sizeof val, why, sizeof why), HANSA_ERR_STATE);
+    ledger_state_free(l);
+
+    /* Flipped bytes: a balance changed breaks supply; a version byte is a bad record. */
+    size_t vl;
+    uint8_t *v = (uint8_t *)ledger_write_value(&ws, 4, &vl);
+    v[1] ^= 1;
+    CHECK_ERR(load_all(&ws, h, SIZE_MAX, SIZE_MAX, &l, why, sizeof why), HANSA_ERR_CORRUPT);
+    CHECK(strstr(why, "supply") != NULL);
+    ledger_state_free(l);
+    v[1] ^= 1;
+    v[0] = 9;
+    CHECK_ERR(load_all(&ws, h, SIZE_MAX, SIZE_MAX, &l, why, sizeof why), HANSA_ERR_CORRUPT);
+    CHECK(strstr(why, "HANSA_ERR_VERSION") != NULL && strstr(why, "account") != NULL);
+    ledger_state_free(l);
+    v[0] = 1;
+
+    /* Unknown and malformed keys. */
+    l = ledger_state_load_begin(t_hash_key_a);
+    uint8_t k2[2] = {LEDGER_KEY_META, 0};
+    CHECK_ERR(ledger_state_load_record(l, k2, 2, val, sizeof val, why, sizeof why), HANSA_ERR_CORRUPT);
+    ledger_state_free(l);
+    l = ledger_state_load_begin(t_hash_key_a);
+    uint8_t k3 = 0x7f;
+    CHECK_ERR(ledger_state_load_record(l, &k3, 1, val, sizeof val, why, sizeof why), HANSA_ERR_CORRUPT);
+    ledger_state_free(l);
+    l = ledger_state_load_begin(t_hash_key_a);
+    uint8_t k4[5] = {LEDGER_KEY_ACCOUNT};
+    CHECK_ERR(ledger_state_load_record(l, k4, 5, val, sizeof val, why, sizeof why), HANSA_ERR_CORRUPT);
+    ledger_state_free(l);
+
+    ledger_writes_free(&ws);
+    ledger_state_free(s);
+}
+
+int main(void) {
+    t_init_keys();
+    RUN(test_acct_map_model);
+    RUN(test_siphash_vector);
+    RUN(test_record_roundtrip);
+    RUN(test_record_rejects);
+    RUN(test_genesis_validate);
+    RUN(test_genesis_hash);
+    RUN(test_load_roundtrip);
+    RUN(test_load_rejects);
+    return check_summary();
+}
