@@ -380,6 +380,9 @@ static void release_proposal(cons_engine *e, const wire_proposal *p, uint8_t *va
     round_state *rs = round_get(e, p->round);
     if (!rs->prop.has) prop_store(e, rs, p, value, len);
     else free(value);
+    /* The application judged its own value invalid: never send a proposal
+     * without its value; the engine prevotes nil on it like anyone would. */
+    if (rs->prop.value == NULL) return;
     cons_out *o = out_push(e, CONS_OUT_PROPOSAL);
     o->u.proposal.proposal = rs->prop.msg;
     o->u.proposal.value = rs->prop.value;

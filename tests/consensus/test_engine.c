@@ -599,6 +599,39 @@ static void test_restart_refuses_other_proposal(void) {
     fx_free(&f);
 }
 
+/* validValue survives a restart as an id only: the engine, proposer of
+ * round 3, cannot re-propose it without the bytes and proposes nothing,
+ * so the round times out. */
+static void test_restart_valid_value_without_bytes(void) {
+    fx f;
+    fx_init(&f, false);
+    h_val x = mk_val(1, 0, 1);
+    give_prop(&f, 0, WIRE_ROUND_NONE, &x);
+    give_vote(&f, f.oth[0], 0, VOTE_PREVOTE, &x.id);
+    give_vote(&f, f.oth[1], 0, VOTE_PREVOTE, NULL);
+    fire(&f, CONS_TIMER_PREVOTE, 0);
+    give_vote(&f, f.oth[2], 0, VOTE_PREVOTE, &x.id); /* line 36 at precommit */
+    next_round(&f, 0);
+    fire(&f, CONS_TIMER_PROPOSE, 1);
+    cons_signer_state saved = roundtrip(&f.d.persist_state[f.d.n_persist - 1]);
+    CHECK_EQ_U64(saved.valid_round, 0);
+    CHECK(hash_eq(&saved.valid_id, &x.id));
+    CHECK_EQ_U64(saved.locked_round, WIRE_ROUND_NONE);
+    cons_free(f.d.e);
+    drv_reset(&f.d);
+    fx_start(&f, false, &saved);
+    CHECK_EQ_U64(cons_round(f.d.e), 1);
+    next_round(&f, 1);
+    fire(&f, CONS_TIMER_PROPOSE, 2);
+    next_round(&f, 2);
+    CHECK_EQ_U64(P(&f, 3), f.self);
+    CHECK_EQ_U64(f.d.n_props, 0);
+    fire(&f, CONS_TIMER_PROPOSE, 3);
+    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PREVOTE, 3, NULL));
+    hbuf_free(&x.bytes);
+    fx_free(&f);
+}
+
 static void test_signer_codec(void) {
     fx f;
     fx_init(&f, false);
@@ -810,6 +843,19 @@ static void test_follower_and_rebroadcast(void) {
     CHECK_EQ_U64(d.n_persist, 0);
     cons_free(d.e);
     drv_reset(&d);
+    /* A key outside the set follows too, even as "proposer" of nothing. */
+    h_net stranger;
+    h_net_init(&stranger, 1, NULL, 100);
+    c.key = &stranger.k[0];
+    d.e = cons_new(&c, NULL);
+    cons_start_height(d.e, 1, &net.vs, 0);
+    CHECK_ERR(cons_on_proposal(d.e, &p, x.bytes.data, x.bytes.len), HANSA_OK);
+    cons_on_timeout(d.e, CONS_TIMER_PROPOSE, 1, 0);
+    drv_collect(&d);
+    CHECK_EQ_U64(d.n_votes + d.n_persist + d.n_props, 0);
+    CHECK_EQ_U64(cons_current_step(d.e), CONS_STEP_PREVOTE);
+    cons_free(d.e);
+    drv_reset(&d);
 
     fx f;
     fx_init(&f, false);
@@ -939,6 +985,7 @@ int main(void) {
     RUN(test_restart_after_prevote);
     RUN(test_restart_keeps_lock);
     RUN(test_restart_refuses_other_proposal);
+    RUN(test_restart_valid_value_without_bytes);
     RUN(test_signer_codec);
     RUN(test_duplicate_vote_evidence);
     RUN(test_vote_checks_and_future_bound);
