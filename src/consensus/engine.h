@@ -20,7 +20,11 @@
  * a CONS_OUT_PERSIST record holding the signer state; the signed message is
  * released only after cons_on_persisted() for that record. A restarted engine
  * given the last persisted record re-sends what it signed and never signs a
- * different message for an (height, round, step) at or before it. */
+ * different message for an (height, round, step) at or before it.
+ *
+ * A node whose key is NULL or not in the height's validator set follows the
+ * protocol (it tracks rounds and decides) without signing anything.
+ * docs/consensus.md maps every rule of Alg. 1 to the function that holds it. */
 #ifndef HANSA_CONSENSUS_ENGINE_H
 #define HANSA_CONSENSUS_ENGINE_H
 
@@ -54,7 +58,10 @@ typedef struct {
      * Returns false if it cannot (the engine then proposes nothing). */
     bool (*get_value)(void *ctx, uint64_t height, uint32_t round, hbuf *out, hansa_hash *id);
     /* The validity check valid(v) of Alg. 1: true if the value with these
-     * bytes is acceptable at height and really has this id. */
+     * bytes is acceptable at height and really has this id. The engine
+     * caches verdicts per height by (id, SHA-256 of the bytes), so it is
+     * called once per value; bytes that differ from already accepted bytes
+     * under the same id are rejected without a call. */
     bool (*valid)(void *ctx, uint64_t height, const uint8_t *value, size_t len,
                   const hansa_hash *id);
     /* Signature check; NULL means verify_domain(). A driver may plug in a
@@ -68,7 +75,8 @@ typedef struct {
     cons_timeouts timeouts;
     /* Bound on buffering: votes are kept for at most this many rounds above
      * the current one, so one peer cannot make a node buffer unbounded
-     * future rounds. */
+     * future rounds. Messages further ahead are dropped (HANSA_ERR_FULL) and
+     * count for nothing, not even for the round skip of line 55. */
     uint32_t future_rounds_max;
     cons_app app;
     /* The delegate's key; NULL for a node that follows without voting. */
@@ -140,26 +148,60 @@ typedef struct {
 } cons_out;
 
 /* Creates an engine. `restored` is the last persisted signer state or NULL
- * on first start. The engine copies what it keeps of cfg. */
+ * on first start. The engine copies what it keeps of cfg (the key too; it
+ * wipes its copy in cons_free). A restored engine, at the restored height,
+ * restores lock and valid round/id, starts in the restored round, re-sends
+ * the restored vote on entering that round, and refuses to sign anything
+ * else at or before the restored (height, round, step). It cannot re-send a
+ * restored proposal unless get_value gives the same value again, and cannot
+ * re-propose validValue while its bytes are unknown (only the id is
+ * persisted): it then proposes nothing and the round times out. */
 cons_engine *cons_new(const cons_config *cfg, const cons_signer_state *restored);
 void cons_free(cons_engine *e);
 
 /* Starts height with its validator set (copied). The first call after
  * cons_new starts the engine; later calls follow a CONS_OUT_DECIDE for
- * height-1 (the driver applies the block first and passes the next set). */
+ * height-1 (the driver applies the block first and passes the next set).
+ * height must grow; messages of height+1 buffered at the old height are
+ * replayed against the new set. The outputs of the previous call must have
+ * been drained (asserted): they point into the old height's memory. */
 void cons_start_height(cons_engine *e, uint64_t height, const cons_valset *vs, uint64_t now_ms);
 
-/* Inputs. Each returns HANSA_OK or the reason the input was ignored (bad
- * signature, wrong height, not a validator, ...); an ignored input never
- * changes the engine's state. */
+/* Inputs. Each returns HANSA_OK or the reason the input was ignored; an
+ * ignored input never changes the engine's state. The reasons:
+ *   HANSA_ERR_STATE        not started, another height (not h+1), or a
+ *                          prevote/proposal after the height was decided
+ *   HANSA_ERR_WRONG_CHAIN  another chain id
+ *   HANSA_ERR_INVALID      vote type unknown, pol_round >= round, value
+ *                          NULL with a length
+ *   HANSA_ERR_NONCANONICAL nil vote with non-zero hash bytes
+ *   HANSA_ERR_PROTOCOL     sender not in the set, or not proposer(h, r)
+ *   HANSA_ERR_FULL         round beyond round + future_rounds_max, or the
+ *                          height+1 buffer of that sender is full
+ *   HANSA_ERR_TOO_LONG     value over WIRE_BLOCK_BYTES_MAX
+ *   HANSA_ERR_DUPLICATE    already have this vote / a proposal for the
+ *                          round / evidence against this sender for the slot
+ *   HANSA_ERR_BAD_SIG      the signature does not verify
+ * A vote that conflicts with a counted one is not counted; if its signature
+ * verifies it yields CONS_OUT_EVIDENCE (once per validator per h/r/type)
+ * and returns HANSA_OK. Messages of height+1 are verified and buffered
+ * (HANSA_OK), at most 4 votes per validator of the current set and 4
+ * proposals (one per validator). */
 hansa_err cons_on_proposal(cons_engine *e, const wire_proposal *p, const uint8_t *value,
                            size_t value_len);
 hansa_err cons_on_vote(cons_engine *e, const wire_vote *v);
+/* Stale timeouts (another height or round, or a step the timeout no longer
+ * applies to: Alg. 1 lines 58, 62, 66) are ignored. */
 void cons_on_timeout(cons_engine *e, cons_timer_kind kind, uint64_t height, uint32_t round);
+/* Sets the time later timer deadlines are counted from; never goes back. */
 void cons_tick(cons_engine *e, uint64_t now_ms);
+/* The record `seq` (and, records being written in order, every earlier one)
+ * is durable: the messages signed with them are released. */
 void cons_on_persisted(cons_engine *e, uint64_t seq);
 /* A decided value learned from a peer (block sync): verified against the
- * current validator set; on success the engine decides it. */
+ * current validator set (cons_commit_verify, plus height and valid()); on
+ * success the engine decides it: CONS_OUT_DECIDE with a copy of c.
+ * HANSA_ERR_DUPLICATE if the height is already decided. */
 hansa_err cons_on_commit(cons_engine *e, const wire_commit *c, const uint8_t *value,
                          size_t value_len);
 
@@ -167,9 +209,10 @@ hansa_err cons_on_commit(cons_engine *e, const wire_commit *c, const uint8_t *va
  * to stay valid until the next call into the engine. Draining clears them. */
 size_t cons_drain(cons_engine *e, const cons_out **out);
 
-/* The engine's own signed messages of the current height/round (and its
- * precommits of the previous round), for re-sending after loss or to a peer
- * that just connected. Appended as outputs, like a fresh broadcast. */
+/* The engine's own released messages of the current height, current and
+ * previous round (and the deciding round after a decision), for re-sending
+ * after loss or to a peer that just connected. Appended as outputs, like a
+ * fresh broadcast. Messages still waiting for their persist are not sent. */
 void cons_rebroadcast(cons_engine *e);
 
 /* Read-only view, for status, logs and the simulator's checkers. */
@@ -180,12 +223,20 @@ bool cons_decided(const cons_engine *e); /* decided the current height */
 
 /* Verifies a commit certificate on its own: chain id, strictly increasing
  * indices into vs, every signature over the precommit sign bytes, and more
- * than 2/3 of vs's power. Used by block sync and by light clients. */
+ * than 2/3 of vs's power. Used by block sync and by light clients. The
+ * caller checks c->height. Errors: HANSA_ERR_WRONG_CHAIN; HANSA_ERR_INVALID
+ * (index out of range, more sigs than validators, bad set);
+ * HANSA_ERR_NONCANONICAL (indices not strictly increasing); HANSA_ERR_QUORUM
+ * (no sigs, or not more than 2/3, checked before any signature);
+ * HANSA_ERR_BAD_SIG. */
 hansa_err cons_commit_verify(const wire_commit *c, uint32_t chain_id, const wire_validator *vs,
                              size_t n);
 
 /* Verifies duplicate-vote evidence on its own: same chain/height/round/type/
- * validator, different blocks, both signatures valid. */
+ * validator, different blocks, both signatures valid. Whether the validator
+ * belonged to the set at that height is the caller's check. Errors:
+ * HANSA_ERR_WRONG_CHAIN; HANSA_ERR_INVALID (not one slot, or one block);
+ * HANSA_ERR_NONCANONICAL (a's block id not below b's); HANSA_ERR_BAD_SIG. */
 hansa_err cons_evidence_verify(const wire_evidence *ev, uint32_t chain_id);
 
 #endif

@@ -9,7 +9,16 @@
  * its power. The priorities at the start of a height are chain state (the
  * application carries them from height to height with valset_advance); round
  * r of a height uses r further steps on a copy, so the engine needs nothing
- * but the starting priorities. */
+ * but the starting priorities.
+ *
+ * Exactly: the proposer of round r is the winner of step r+1 from the
+ * starting priorities, and valset_advance makes step 1, so round 0 of height
+ * h+1 follows round 0 of height h. Nothing is centred or rescaled: starting
+ * from all-zero priorities (valset_init) the sum stays zero and every
+ * priority stays within [-total, total] (tests/consensus/test_valset.c
+ * checks it, and each step asserts a looser bound). An application that
+ * changes the set between heights should start the new members at zero and
+ * keep the sum at zero. Cost: O(n * (round + 1)) per call. */
 #ifndef HANSA_CONSENSUS_VALSET_H
 #define HANSA_CONSENSUS_VALSET_H
 

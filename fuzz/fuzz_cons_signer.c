@@ -1,0 +1,24 @@
+/* fuzz_cons_signer.c — libFuzzer harness for cons_signer_decode (the
+ * persisted signer state of consensus/engine.h): whatever it accepts must
+ * re-encode byte for byte, and a rejected input leaves the state zeroed. */
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/buf.h"
+#include "consensus/engine.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    cons_signer_state s;
+    if (cons_signer_decode(size ? data : NULL, size, &s) != HANSA_OK) {
+        const uint8_t *p = (const uint8_t *)&s;
+        for (size_t i = 0; i < sizeof s; i++) HANSA_ASSERT(p[i] == 0);
+        return 0;
+    }
+    hbuf b = HBUF_INIT;
+    cons_signer_encode(&b, &s);
+    HANSA_ASSERT(b.len == size);
+    HANSA_ASSERT(memcmp(b.data, data, size) == 0);
+    hbuf_free(&b);
+    return 0;
+}
