@@ -1,0 +1,408 @@
+/* chain.c — the chain side of the node: loading the state, building a block
+ * to propose, judging a proposed block, and committing a decided one.
+ *
+ * A proposed block is judged by executing it on a ledger overlay
+ * (ledger_block): the overlay is kept under the block's id, so when the
+ * engine decides that block the commit pipeline stores and applies the
+ * overlay without executing the transactions a second time. The commit
+ * pipeline writes block, commit certificate and state writes in ONE durable
+ * store transaction before anything in memory changes: after kill -9 the
+ * node restarts from exactly the last committed block. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "ledger/tx.h"
+#include "node/msg.h"
+#include "node/node_int.h"
+#include "wire/codec.h"
+
+void chain_fatal(node *n, const char *fmt, ...) {
+    char why[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    LOG_E("node", "stopping: %s", why);
+    n->stopped = true;
+    if (n->io.fatal) n->io.fatal(n->io.ctx, why);
+}
+
+/* The validator set of height h >= 1 from the ledger's delegates: priorities
+ * start at zero at height 1 and move one step per height (valset.h), so
+ * every node derives the same proposer sequence from the chain alone. */
+static hansa_err valset_at(const node *n, uint64_t h, cons_valset *out) {
+    const ledger_validators *lv = ledger_state_validators(n->state);
+    hansa_err err = valset_init(out, lv->v, lv->n);
+    if (err != HANSA_OK) return err;
+    for (uint64_t i = 1; i < h; i++) valset_advance(out);
+    return HANSA_OK;
+}
+
+static hansa_err load_record(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl) {
+    node *n = ctx;
+    char why[LEDGER_WHY_MAX];
+    hansa_err err = ledger_state_load_record(n->state, k, kl, v, vl, why, sizeof why);
+    if (err != HANSA_OK) LOG_E("node", "state record: %s", why);
+    return err;
+}
+
+/* Restart: the state is rebuilt from the stored records and checked
+ * against the app hash the store recorded with the tip. */
+static hansa_err load_stored(node *n, const store_tip *tip, char *why, size_t why_len) {
+    n->state = ledger_state_load_begin(n->cfg.hash_key);
+    hansa_err err = store_state_scan(n->cfg.st, NULL, 0, load_record, n);
+    if (err != HANSA_OK) {
+        snprintf(why, why_len, "loading state records: %s", store_errmsg(n->cfg.st));
+        return err;
+    }
+    err = ledger_state_load_finish(n->state, &tip->app_hash, why, why_len);
+    if (err != HANSA_OK) return err;
+    n->height = tip->height;
+    n->block_hash = tip->block_hash;
+    n->block_time_ms = ledger_last_block_time_ms(n->state);
+    err = store_get_commit(n->cfg.st, tip->height, &n->last_commit);
+    if (err != HANSA_OK) snprintf(why, why_len, "commit of tip: %s", store_errmsg(n->cfg.st));
+    return err;
+}
+
+hansa_err chain_load(node *n, char *why, size_t why_len) {
+    store_tip tip;
+    hansa_err err = store_get_tip(n->cfg.st, &tip);
+    if (err == HANSA_ERR_NOT_FOUND) {
+        err = ledger_genesis_state(n->cfg.genesis, n->cfg.hash_key, &n->state, &n->genesis_writes,
+                                   why, why_len);
+        n->block_time_ms = n->cfg.genesis->params.genesis_time_ms;
+    } else if (err == HANSA_OK) {
+        err = load_stored(n, &tip, why, why_len);
+    } else {
+        snprintf(why, why_len, "reading the tip: %s", store_errmsg(n->cfg.st));
+    }
+    if (err != HANSA_OK) return err;
+    if (ledger_state_params(n->state)->chain_id != n->cfg.genesis->params.chain_id) {
+        snprintf(why, why_len, "the store holds chain %x but the genesis is for chain %x",
+                 ledger_state_params(n->state)->chain_id, n->cfg.genesis->params.chain_id);
+        return HANSA_ERR_CONFIG;
+    }
+    err = valset_at(n, n->height + 1, &n->vs);
+    if (err == HANSA_OK && n->height > 0) err = valset_at(n, n->height, &n->vs_prev);
+    if (err != HANSA_OK) snprintf(why, why_len, "validator set in the state is invalid");
+    return err;
+}
+
+/* ---- pending (validated) blocks ---- */
+
+static node_pending *pending_find(node *n, const hansa_hash *id) {
+    for (size_t i = 0; i < n->n_pending; i++)
+        if (hash_eq(&n->pending[i].id, id)) return &n->pending[i];
+    return NULL;
+}
+
+/* Remembers a verdict; when full, the oldest is forgotten (it can be
+ * re-validated if it is ever decided). Takes ownership of pb. */
+static void pending_put(node *n, const hansa_hash *id, ledger_block *pb) {
+    if (n->n_pending == NODE_PENDING_BLOCKS_MAX) {
+        ledger_block_free(n->pending[0].pending);
+        memmove(&n->pending[0], &n->pending[1], (n->n_pending - 1) * sizeof n->pending[0]);
+        n->n_pending--;
+    }
+    n->pending[n->n_pending++] = (node_pending){*id, pb};
+}
+
+void chain_pending_clear(node *n) {
+    for (size_t i = 0; i < n->n_pending; i++) ledger_block_free(n->pending[i].pending);
+    n->n_pending = 0;
+}
+
+static void valset_hash(const cons_valset *vs, hansa_hash *out) {
+    wire_valset w = valset_as_wire(vs);
+    wire_valset_hash(&w, out);
+}
+
+/* ---- building ---- */
+
+/* Fills the block's transactions from the mempool in admission order,
+ * skipping any that no longer apply, until the block is full. */
+static void build_txs(node *n, ledger_block *pb, wire_block *blk) {
+    size_t cursor = 0, cap = 0;
+    const uint8_t *bytes;
+    uint32_t len;
+    while (mempool_next(n->mp, &cursor, &bytes, &len)) {
+        wire_tx tx;
+        if (wire_tx_decode(bytes, len, &tx, NULL) != HANSA_OK) continue;
+        char why[LEDGER_WHY_MAX];
+        hansa_err err = ledger_block_add_tx(pb, &tx, true, why, sizeof why);
+        if (err == HANSA_ERR_FULL) break;
+        if (err != HANSA_OK) continue;
+        if (blk->n_txs == cap) {
+            cap = cap ? cap * 2 : 256;
+            blk->txs = hansa_realloc(blk->txs, cap * sizeof *blk->txs);
+        }
+        blk->txs[blk->n_txs++] = (wire_bytes){bytes, len};
+    }
+}
+
+static void build_evidence(node *n, wire_block *blk) {
+    size_t k = n->n_evidence < WIRE_BLOCK_EVIDENCE_MAX ? n->n_evidence : WIRE_BLOCK_EVIDENCE_MAX;
+    blk->evidence = hansa_calloc(k ? k : 1, sizeof *blk->evidence);
+    for (size_t i = 0; i < k; i++) blk->evidence[i] = n->evidence[i];
+    blk->n_evidence = (uint16_t)k;
+}
+
+bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hansa_hash *id) {
+    node *n = ctx;
+    (void)round;
+    if (n->stopped || height != n->height + 1 || !n->cfg.key) return false;
+    uint64_t now = clock_wall_ms(n->cfg.clock);
+    ledger_block_info info = {height, now > n->block_time_ms ? now : n->block_time_ms + 1,
+                              n->cfg.key->pub};
+    ledger_block *pb;
+    char why[LEDGER_WHY_MAX];
+    if (ledger_block_begin(n->state, &info, &pb, why, sizeof why) != HANSA_OK) {
+        LOG_W("node", "cannot build block %llu: %s", (unsigned long long)height, why);
+        return false;
+    }
+    wire_block blk = {0};
+    build_txs(n, pb, &blk);
+    ledger_block_finish(pb);
+    build_evidence(n, &blk);
+    wire_header *h = &blk.header;
+    h->chain_id = ledger_state_params(n->state)->chain_id;
+    h->height = height;
+    h->time_ms = info.time_ms;
+    h->prev_block = n->block_hash;
+    h->app_hash = *ledger_block_app_hash(pb);
+    valset_hash(&n->vs, &h->validators_hash);
+    h->next_validators_hash = h->validators_hash; /* sets are fixed until elections land */
+    h->proposer = n->cfg.key->pub;
+    blk.has_last_commit = height > 1;
+    if (blk.has_last_commit)
+        HANSA_ASSERT(wire_commit_decode(n->last_commit.data, n->last_commit.len, &blk.last_commit,
+                                        NULL) == HANSA_OK);
+    wire_block_seal(&blk);
+    wire_block_encode(out, &blk);
+    wire_header_hash(h, id);
+    LOG_D("node", "built block %llu with %u txs", (unsigned long long)height, blk.n_txs);
+    wire_block_free(&blk);
+    pending_put(n, id, pb);
+    return true;
+}
+
+/* ---- validation ---- */
+
+static bool header_ok(node *n, const wire_block *blk, const hansa_hash *id, char *why,
+                      size_t why_len) {
+    const wire_header *h = &blk->header;
+    hansa_hash computed, vh;
+    wire_header_hash(h, &computed);
+    valset_hash(&n->vs, &vh);
+    const char *body_why = NULL;
+    uint64_t now = clock_wall_ms(n->cfg.clock);
+    if (!hash_eq(&computed, id)) snprintf(why, why_len, "block id is not its header hash");
+    else if (wire_block_check_body(blk, &body_why) != HANSA_OK) snprintf(why, why_len, "%s", body_why);
+    else if (h->chain_id != ledger_state_params(n->state)->chain_id) snprintf(why, why_len, "wrong chain");
+    else if (h->height != n->height + 1) snprintf(why, why_len, "height %llu, expected %llu",
+                                                  (unsigned long long)h->height, (unsigned long long)n->height + 1);
+    else if (!hash_eq(&h->prev_block, &n->block_hash)) snprintf(why, why_len, "prev_block is not our tip");
+    else if (h->time_ms <= n->block_time_ms) snprintf(why, why_len, "time not after the previous block");
+    else if (h->time_ms > now + n->cfg.clock_drift_ms_max) snprintf(why, why_len, "time too far in the future");
+    else if (!hash_eq(&h->validators_hash, &vh)) snprintf(why, why_len, "validators_hash mismatch");
+    else if (!hash_eq(&h->next_validators_hash, &vh)) snprintf(why, why_len, "next_validators_hash mismatch");
+    else if (valset_index(&n->vs, &h->proposer) < 0) snprintf(why, why_len, "proposer is not a validator");
+    else return true;
+    return false;
+}
+
+static bool last_commit_ok(node *n, const wire_block *blk, char *why, size_t why_len) {
+    if (!blk->has_last_commit) return true;
+    wire_valset w = valset_as_wire(&n->vs_prev);
+    hansa_err err = cons_commit_verify(&blk->last_commit, blk->header.chain_id, w.v, w.n);
+    if (err != HANSA_OK) snprintf(why, why_len, "last commit: %s", hansa_strerror(err));
+    return err == HANSA_OK;
+}
+
+static bool evidence_ok(node *n, const wire_block *blk, char *why, size_t why_len) {
+    for (uint16_t i = 0; i < blk->n_evidence; i++) {
+        const wire_evidence *ev = &blk->evidence[i];
+        hansa_hash eh;
+        wire_evidence_hash(ev, &eh);
+        hansa_err err = cons_evidence_verify(ev, blk->header.chain_id);
+        bool member = valset_index(&n->vs, &ev->a.validator) >= 0 ||
+                      valset_index(&n->vs_prev, &ev->a.validator) >= 0;
+        uint64_t state = 0;
+        bool seen = hmap_get(&n->evidence_seen, &eh, &state);
+        if (err != HANSA_OK || !member || (seen && state == 2) || ev->a.height > n->height + 1) {
+            snprintf(why, why_len, "evidence %u is invalid or already committed", i);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Executes the block's transactions on an overlay; signatures of
+ * transactions in our mempool were verified on admission and are skipped. */
+static ledger_block *execute(node *n, const wire_block *blk, char *why, size_t why_len) {
+    bool *verified = hansa_calloc(blk->n_txs ? blk->n_txs : 1, sizeof *verified);
+    for (uint32_t i = 0; i < blk->n_txs; i++) {
+        hansa_hash th;
+        sha256(blk->txs[i].bytes, blk->txs[i].len, &th);
+        verified[i] = mempool_has(n->mp, &th);
+        if (!verified[i]) n->stats.sig_verifies++;
+    }
+    ledger_block_info info = {blk->header.height, blk->header.time_ms, blk->header.proposer};
+    ledger_block *pb = NULL;
+    ledger_block_result res;
+    hansa_err err = ledger_apply_block(n->state, &info, blk->txs, blk->n_txs, verified, &pb, &res);
+    free(verified);
+    if (err != HANSA_OK) {
+        snprintf(why, why_len, "tx %u: %s", res.failed_index, res.why);
+        return NULL;
+    }
+    err = ledger_app_hash_check(blk->header.height, ledger_block_app_hash(pb), &blk->header.app_hash,
+                                why, why_len);
+    if (err != HANSA_OK) {
+        ledger_block_free(pb);
+        return NULL;
+    }
+    return pb;
+}
+
+bool chain_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
+                 const hansa_hash *id) {
+    node *n = ctx;
+    node_pending *known = pending_find(n, id);
+    if (known) return known->pending != NULL;
+    if (n->stopped || height != n->height + 1) return false;
+    wire_block blk;
+    wire_rd r;
+    char why[256] = "";
+    ledger_block *pb = NULL;
+    if (wire_block_decode(value, len, &blk, &r) != HANSA_OK) {
+        rd_describe(&r, why, sizeof why);
+    } else {
+        if (header_ok(n, &blk, id, why, sizeof why) && last_commit_ok(n, &blk, why, sizeof why) &&
+            evidence_ok(n, &blk, why, sizeof why))
+            pb = execute(n, &blk, why, sizeof why);
+        wire_block_free(&blk);
+    }
+    if (!pb) LOG_W("node", "block %llu is invalid: %s", (unsigned long long)height, why);
+    snprintf(n->invalid_why, sizeof n->invalid_why, "%s", why);
+    pending_put(n, id, pb);
+    return pb != NULL;
+}
+
+/* ---- commit ---- */
+
+static hansa_err put_writes(store_batch *b, const ledger_writes *ws) {
+    for (size_t i = 0; i < ws->n; i++) {
+        size_t kl, vl;
+        const uint8_t *k = ledger_write_key(ws, i, &kl);
+        const uint8_t *v = ledger_write_value(ws, i, &vl);
+        hansa_err err = store_batch_put_state(b, k, kl, v, vl);
+        if (err != HANSA_OK) return err;
+    }
+    return HANSA_OK;
+}
+
+/* Block, commit certificate and state writes in one durable transaction.
+ * Block 1 also carries the genesis state records, so a restart finds the
+ * whole state in the store. */
+static hansa_err persist(node *n, const uint8_t *value, size_t len, const hansa_hash *id,
+                         const wire_commit *commit, const ledger_block *pb) {
+    store_batch *b;
+    hansa_err err = store_batch_begin(n->cfg.st, commit->height, &b);
+    if (err != HANSA_OK) return err;
+    hbuf_reset(&n->scratch);
+    wire_commit_encode(&n->scratch, commit);
+    if (err == HANSA_OK) err = store_batch_put_block(b, id, value, len);
+    if (err == HANSA_OK) err = store_batch_put_commit(b, n->scratch.data, n->scratch.len);
+    if (err == HANSA_OK && commit->height == 1) err = put_writes(b, &n->genesis_writes);
+    if (err == HANSA_OK) err = put_writes(b, ledger_block_writes(pb));
+    if (err != HANSA_OK) {
+        store_batch_abort(b);
+        return err;
+    }
+    return store_batch_commit(b, ledger_block_app_hash(pb));
+}
+
+/* The transactions and evidence of a committed block leave the pools. */
+static void prune_pools(node *n, const wire_block *blk) {
+    hansa_hash *hashes = hansa_calloc(blk->n_txs ? blk->n_txs : 1, sizeof *hashes);
+    for (uint32_t i = 0; i < blk->n_txs; i++) sha256(blk->txs[i].bytes, blk->txs[i].len, &hashes[i]);
+    mempool_update(n->mp, n->state, hashes, blk->n_txs);
+    free(hashes);
+    for (uint16_t i = 0; i < blk->n_evidence; i++) {
+        hansa_hash eh;
+        wire_evidence_hash(&blk->evidence[i], &eh);
+        hmap_put(&n->evidence_seen, &eh, 2);
+        for (size_t j = 0; j < n->n_evidence; j++) {
+            hansa_hash pj;
+            wire_evidence_hash(&n->evidence[j], &pj);
+            if (!hash_eq(&pj, &eh)) continue;
+            n->evidence[j] = n->evidence[--n->n_evidence];
+            break;
+        }
+    }
+}
+
+void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *id,
+                  const wire_commit *commit) {
+    HANSA_ASSERT(commit->height == n->height + 1);
+    node_pending *p = pending_find(n, id);
+    if (!p && chain_valid(n, commit->height, value, len, id)) p = pending_find(n, id);
+    if (!p || !p->pending) {
+        chain_fatal(n, "height %llu: the chain decided a block this node finds invalid (%s); "
+                    "this node's state has diverged", (unsigned long long)commit->height,
+                    n->invalid_why);
+        return;
+    }
+    hansa_err err = persist(n, value, len, id, commit, p->pending);
+    if (err != HANSA_OK) {
+        chain_fatal(n, "height %llu: storing the block failed: %s", (unsigned long long)commit->height,
+                    store_errmsg(n->cfg.st));
+        return;
+    }
+    wire_block blk;
+    HANSA_ASSERT(wire_block_decode(value, len, &blk, NULL) == HANSA_OK);
+    ledger_block_commit(n->state, p->pending);
+    p->pending = NULL;
+    chain_pending_clear(n);
+    ledger_writes_free(&n->genesis_writes);
+    n->height = commit->height;
+    n->block_hash = *id;
+    n->block_time_ms = blk.header.time_ms;
+    hbuf_reset(&n->last_commit);
+    wire_commit_encode(&n->last_commit, commit);
+    prune_pools(n, &blk);
+    n->stats.committed_txs += blk.n_txs;
+    n->stats.rounds_last_height = commit->round + 1;
+    LOG_I("node", "committed height=%llu txs=%u round=%u mempool=%zu", (unsigned long long)n->height,
+          blk.n_txs, commit->round, mempool_count(n->mp));
+    wire_block_free(&blk);
+    n->vs_prev = n->vs;
+    valset_advance(&n->vs);
+    if (n->io.committed) n->io.committed(n->io.ctx, n->height);
+}
+
+/* ---- evidence ---- */
+
+void chain_evidence_add(node *n, const wire_evidence *ev, void *from_peer) {
+    hansa_hash eh;
+    wire_evidence_hash(ev, &eh);
+    if (hmap_get(&n->evidence_seen, &eh, NULL)) return;
+    if (cons_evidence_verify(ev, ledger_state_params(n->state)->chain_id) != HANSA_OK) {
+        if (from_peer) n->io.drop(n->io.ctx, from_peer, "invalid evidence");
+        return;
+    }
+    hmap_put(&n->evidence_seen, &eh, 1);
+    if (n->n_evidence == NODE_EVIDENCE_MAX) return; /* pool full: it is still gossiped */
+    n->evidence[n->n_evidence++] = *ev;
+    LOG_W("node", "evidence of double signing at height %llu round %u",
+          (unsigned long long)ev->a.height, ev->a.round);
+    hbuf_reset(&n->scratch);
+    wire_evidence_encode(&n->scratch, ev);
+    n->io.broadcast(n->io.ctx, MSG_EVIDENCE, n->scratch.data, n->scratch.len, from_peer);
+}

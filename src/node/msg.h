@@ -1,0 +1,79 @@
+/* msg.h — the messages hansa nodes exchange over a net/ link.
+ *
+ * net/ carries (type u8, bytes) pairs and knows nothing of their meaning;
+ * this is the meaning. Every payload is canonical (wire/ rules: little-endian,
+ * u32 length prefixes checked against bounds before use, no trailing bytes).
+ * docs/protocol.md has the byte tables.
+ *
+ *   type  name        payload
+ *   1     STATUS      version u8 | chain u32 | height u64 | block hash 32
+ *   2     TX          encoded tx (wire)
+ *   3     PROPOSAL    u32 len | proposal (wire) | u32 len | block (wire)
+ *   4     VOTE        encoded vote (wire)
+ *   5     EVIDENCE    encoded evidence (wire)
+ *   6     BLOCK_REQ   version u8 | height u64
+ *   7     BLOCK       version u8 | height u64 | u32 len | block | u32 len | commit
+ *
+ * STATUS says what a node has committed; a peer that is behind asks for the
+ * blocks it lacks with BLOCK_REQ and gets each with its commit certificate
+ * in BLOCK (block sync). Votes and proposals are gossiped as they are made
+ * and re-sent periodically (cons_rebroadcast), which covers loss and peers
+ * that connect mid-round. */
+#ifndef HANSA_NODE_MSG_H
+#define HANSA_NODE_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "wire/codec.h"
+
+typedef enum {
+    MSG_STATUS = 1,
+    MSG_TX = 2,
+    MSG_PROPOSAL = 3,
+    MSG_VOTE = 4,
+    MSG_EVIDENCE = 5,
+    MSG_BLOCK_REQ = 6,
+    MSG_BLOCK = 7,
+} node_msg_type;
+
+#define MSG_VERSION 1
+
+typedef struct {
+    uint32_t chain_id;
+    uint64_t height;      /* last committed height, 0 before the first block */
+    hansa_hash block;     /* its header hash (zero at 0) */
+} msg_status;
+
+/* A proposal and the proposed block's bytes, both borrowed from the input. */
+typedef struct {
+    const uint8_t *proposal;
+    uint32_t proposal_len;
+    const uint8_t *block;
+    uint32_t block_len;
+} msg_proposal;
+
+/* A block with its commit certificate, borrowed from the input. */
+typedef struct {
+    uint64_t height;
+    const uint8_t *block;
+    uint32_t block_len;
+    const uint8_t *commit;
+    uint32_t commit_len;
+} msg_block;
+
+void msg_status_encode(hbuf *b, const msg_status *s);
+hansa_err msg_status_decode(const uint8_t *p, size_t len, msg_status *s, wire_rd *r);
+
+void msg_proposal_encode(hbuf *b, const msg_proposal *m);
+hansa_err msg_proposal_decode(const uint8_t *p, size_t len, msg_proposal *m, wire_rd *r);
+
+void msg_block_req_encode(hbuf *b, uint64_t height);
+hansa_err msg_block_req_decode(const uint8_t *p, size_t len, uint64_t *height, wire_rd *r);
+
+void msg_block_encode(hbuf *b, const msg_block *m);
+hansa_err msg_block_decode(const uint8_t *p, size_t len, msg_block *m, wire_rd *r);
+
+#endif

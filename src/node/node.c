@@ -1,0 +1,386 @@
+/* node.c — the node's driver side: it feeds inputs to the consensus
+ * engine, carries out the engine's outputs (broadcast, timers, persisting
+ * the signer state, decisions), routes peer messages and keeps the timers.
+ *
+ * Persist before release: a CONS_OUT_PERSIST record is written to the store
+ * (fsync) before cons_on_persisted lets the signed message out, so a
+ * delegate killed at any instant restarts with the signer state of every
+ * vote it may have sent and never signs a conflicting one. Proposals (with
+ * their block bytes) also go to the store's WAL, so a restarted node still
+ * has the block it locked on. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "node/msg.h"
+#include "node/node_int.h"
+#include "wire/codec.h"
+
+void node_config_defaults(node_config *cfg) {
+    cfg->timeouts = (cons_timeouts){1000, 500, 1000, 500, 1000, 500};
+    cfg->commit_delay_ms = 200;
+    cfg->rebroadcast_ms = 1000;
+    cfg->status_ms = 1000;
+    cfg->sync_timeout_ms = 3000;
+    cfg->clock_drift_ms_max = 10000;
+    cfg->mempool = (mempool_limits){0, 0};
+}
+
+uint64_t node_now(const node *n) { return clock_mono_ms(n->cfg.clock); }
+
+/* ---- wake-ups ---- */
+
+static void request_wake(node *n) {
+    uint64_t at = n->rebroadcast_at_ms < n->status_at_ms ? n->rebroadcast_at_ms : n->status_at_ms;
+    if (n->next_height_at_ms && n->next_height_at_ms < at) at = n->next_height_at_ms;
+    for (size_t i = 0; i < n->n_timers; i++)
+        if (n->timers[i].deadline_ms < at) at = n->timers[i].deadline_ms;
+    n->io.wake_at(n->io.ctx, at);
+}
+
+static void timer_add(node *n, const cons_out *o) {
+    if (n->n_timers == NODE_TIMERS_MAX) { /* keep the latest: older ones are stale */
+        memmove(&n->timers[0], &n->timers[1], (NODE_TIMERS_MAX - 1) * sizeof n->timers[0]);
+        n->n_timers--;
+    }
+    /* The engine's deadlines are in the time we gave it (node_now). */
+    n->timers[n->n_timers++] = (node_timer){o->u.timer.kind, o->u.timer.height, o->u.timer.round,
+                                            o->u.timer.deadline_ms};
+}
+
+/* ---- engine outputs ---- */
+
+static void wal_proposal(node *n, const wire_proposal *p, const uint8_t *value, size_t len) {
+    hbuf prop = HBUF_INIT, msg = HBUF_INIT;
+    wire_proposal_encode(&prop, p);
+    msg_proposal m = {prop.data, (uint32_t)prop.len, value, (uint32_t)len};
+    msg_proposal_encode(&msg, &m);
+    if (store_wal_append(n->cfg.st, p->height, msg.data, msg.len) != HANSA_OK)
+        LOG_W("node", "WAL append failed: %s", store_errmsg(n->cfg.st));
+    hbuf_free(&prop);
+    hbuf_free(&msg);
+}
+
+static void out_proposal(node *n, const cons_out *o) {
+    hbuf prop = HBUF_INIT, msg = HBUF_INIT;
+    wire_proposal_encode(&prop, &o->u.proposal.proposal);
+    msg_proposal m = {prop.data, (uint32_t)prop.len, o->u.proposal.value,
+                      (uint32_t)o->u.proposal.value_len};
+    msg_proposal_encode(&msg, &m);
+    n->io.broadcast(n->io.ctx, MSG_PROPOSAL, msg.data, msg.len, NULL);
+    hbuf_free(&prop);
+    hbuf_free(&msg);
+}
+
+static void persist_signer(node *n, const cons_signer_state *state, uint64_t seq) {
+    hbuf_reset(&n->scratch);
+    cons_signer_encode(&n->scratch, state);
+    if (store_put_signer(n->cfg.st, n->scratch.data, n->scratch.len) != HANSA_OK) {
+        /* Without a durable signer state we must not sign: stop. */
+        chain_fatal(n, "cannot persist the signer state: %s", store_errmsg(n->cfg.st));
+        return;
+    }
+    cons_on_persisted(n->engine, seq);
+}
+
+static void out_decide(node *n, const cons_out *o) {
+    chain_commit(n, o->u.decide.value, o->u.decide.value_len, &o->u.decide.id, o->u.decide.commit);
+    if (n->stopped) return;
+    uint64_t now = node_now(n);
+    n->next_height_at_ms = sync_behind(n) ? now : now + n->cfg.commit_delay_ms;
+    sync_send_status(n, NULL);
+}
+
+/* Carries out one output other than a persist (see node_drain). */
+static void handle_output(node *n, const cons_out *o) {
+    hbuf_reset(&n->scratch);
+    switch (o->kind) {
+    case CONS_OUT_PROPOSAL:
+        wal_proposal(n, &o->u.proposal.proposal, o->u.proposal.value, o->u.proposal.value_len);
+        out_proposal(n, o);
+        break;
+    case CONS_OUT_VOTE:
+        wire_vote_encode(&n->scratch, &o->u.vote);
+        n->io.broadcast(n->io.ctx, MSG_VOTE, n->scratch.data, n->scratch.len, NULL);
+        break;
+    case CONS_OUT_TIMER: timer_add(n, o); break;
+    case CONS_OUT_PERSIST: HANSA_UNREACHABLE(); /* node_drain persists */
+    case CONS_OUT_DECIDE: out_decide(n, o); break;
+    case CONS_OUT_EVIDENCE: chain_evidence_add(n, &o->u.evidence, NULL); break;
+    }
+}
+
+/* Drains the engine until it has nothing more to say. Pointers inside the
+ * outputs (values, commit, signer state) are valid only until the next call
+ * into the engine, and persisting calls it (cons_on_persisted): so the
+ * other outputs of a batch are carried out first and the persists last.
+ * Delaying a persist is safe: what it guards is not released before it. */
+void node_drain(node *n) {
+    for (int rounds = 0; rounds < 1000 && !n->stopped; rounds++) {
+        const cons_out *outs;
+        size_t k = cons_drain(n->engine, &outs);
+        if (k == 0) break;
+        for (size_t i = 0; i < k && !n->stopped; i++)
+            if (outs[i].kind != CONS_OUT_PERSIST) handle_output(n, &outs[i]);
+        uint64_t last_seq = 0;
+        const cons_signer_state *last = NULL;
+        for (size_t i = 0; i < k; i++) {
+            if (outs[i].kind != CONS_OUT_PERSIST) continue;
+            last_seq = outs[i].u.persist.seq;
+            last = outs[i].u.persist.state;
+        }
+        /* Records are cumulative snapshots: storing the newest covers all. */
+        if (last && !n->stopped) persist_signer(n, last, last_seq);
+    }
+    request_wake(n);
+}
+
+/* ---- lifecycle ---- */
+
+static void replay_wal_entry(node *n, const uint8_t *bytes, size_t len) {
+    msg_proposal m;
+    wire_proposal p;
+    if (msg_proposal_decode(bytes, len, &m, NULL) != HANSA_OK ||
+        wire_proposal_decode(m.proposal, m.proposal_len, &p, NULL) != HANSA_OK) {
+        LOG_W("node", "skipping an unreadable WAL record");
+        return;
+    }
+    cons_on_proposal(n->engine, &p, m.block, m.block_len);
+}
+
+static hansa_err wal_cb(void *ctx, uint64_t height, uint32_t seq, const uint8_t *bytes, size_t len) {
+    (void)height;
+    (void)seq;
+    replay_wal_entry(ctx, bytes, len);
+    return HANSA_OK;
+}
+
+static hansa_err open_engine(node *n, char *why, size_t why_len) {
+    hbuf signer = HBUF_INIT;
+    cons_signer_state restored;
+    bool have = false;
+    hansa_err err = store_get_signer(n->cfg.st, &signer);
+    if (err == HANSA_OK) {
+        err = cons_signer_decode(signer.data, signer.len, &restored);
+        if (err != HANSA_OK) snprintf(why, why_len, "stored signer state is corrupt: %s", hansa_strerror(err));
+        have = err == HANSA_OK;
+    } else if (err == HANSA_ERR_NOT_FOUND) {
+        err = HANSA_OK;
+    } else {
+        snprintf(why, why_len, "reading the signer state: %s", store_errmsg(n->cfg.st));
+    }
+    hbuf_free(&signer);
+    if (err != HANSA_OK) return err;
+    cons_config cc = {0};
+    cc.chain_id = ledger_state_params(n->state)->chain_id;
+    cc.timeouts = n->cfg.timeouts;
+    cc.future_rounds_max = 16;
+    cc.app = (cons_app){n, chain_get_value, chain_valid, NULL};
+    cc.key = n->cfg.key;
+    n->engine = cons_new(&cc, have ? &restored : NULL);
+    return HANSA_OK;
+}
+
+hansa_err node_open(const node_config *cfg, const node_io *io, node **out, char *why,
+                    size_t why_len) {
+    node *n = hansa_calloc(1, sizeof *n);
+    n->cfg = *cfg;
+    n->io = *io;
+    n->genesis_writes = (ledger_writes)LEDGER_WRITES_INIT;
+    hansa_err err = chain_load(n, why, why_len);
+    if (err == HANSA_OK) err = open_engine(n, why, why_len);
+    if (err != HANSA_OK) {
+        node_close(n);
+        return err;
+    }
+    n->mp = mempool_new(&cfg->mempool, n->state, NULL, NULL);
+    *out = n;
+    return HANSA_OK;
+}
+
+static void start_height(node *n) {
+    n->next_height_at_ms = 0;
+    n->n_timers = 0;
+    cons_start_height(n->engine, n->height + 1, &n->vs, node_now(n));
+}
+
+void node_start(node *n) {
+    uint64_t now = node_now(n);
+    n->rebroadcast_at_ms = now + n->cfg.rebroadcast_ms;
+    n->status_at_ms = now + n->cfg.status_ms;
+    start_height(n);
+    store_wal_read(n->cfg.st, n->height + 1, wal_cb, n);
+    LOG_I("node", "started at height %llu as %s", (unsigned long long)n->height + 1,
+          n->cfg.key && valset_index(&n->vs, &n->cfg.key->pub) >= 0 ? "delegate" : "full node");
+    node_drain(n);
+}
+
+void node_close(node *n) {
+    if (!n) return;
+    cons_free(n->engine);
+    mempool_free(n->mp);
+    chain_pending_clear(n);
+    ledger_state_free(n->state);
+    ledger_writes_free(&n->genesis_writes);
+    hbuf_free(&n->last_commit);
+    hbuf_free(&n->scratch);
+    hmap_free(&n->evidence_seen);
+    free(n);
+}
+
+/* ---- inputs ---- */
+
+static void fire_timers(node *n, uint64_t now) {
+    size_t k = 0;
+    node_timer due[NODE_TIMERS_MAX];
+    size_t n_due = 0;
+    for (size_t i = 0; i < n->n_timers; i++) {
+        if (n->timers[i].deadline_ms <= now) due[n_due++] = n->timers[i];
+        else n->timers[k++] = n->timers[i];
+    }
+    n->n_timers = k;
+    for (size_t i = 0; i < n_due; i++)
+        cons_on_timeout(n->engine, due[i].kind, due[i].height, due[i].round);
+}
+
+void node_on_wake(node *n) {
+    if (n->stopped) return;
+    uint64_t now = node_now(n);
+    cons_tick(n->engine, now);
+    if (n->next_height_at_ms && now >= n->next_height_at_ms) start_height(n);
+    fire_timers(n, now);
+    if (now >= n->rebroadcast_at_ms) {
+        if (!cons_decided(n->engine)) cons_rebroadcast(n->engine);
+        n->rebroadcast_at_ms = now + n->cfg.rebroadcast_ms;
+    }
+    if (now >= n->status_at_ms) {
+        sync_send_status(n, NULL);
+        n->status_at_ms = now + n->cfg.status_ms;
+    }
+    sync_tick(n, now);
+    node_drain(n);
+}
+
+void node_peer_up(node *n, void *peer) {
+    node_peer *slot = sync_peer(n, NULL);
+    if (!slot) {
+        n->io.drop(n->io.ctx, peer, "too many peers");
+        return;
+    }
+    *slot = (node_peer){peer, 0, 0, 0};
+    sync_send_status(n, peer);
+    if (!cons_decided(n->engine)) cons_rebroadcast(n->engine);
+    node_drain(n);
+}
+
+void node_peer_down(node *n, void *peer) {
+    node_peer *p = sync_peer(n, peer);
+    if (p) *p = (node_peer){0};
+}
+
+/* An engine verdict on a peer's message: relay what was new, drop peers
+ * that send what no honest node sends. */
+static void judge(node *n, void *peer, hansa_err err, uint8_t type, const uint8_t *b, size_t len) {
+    if (err == HANSA_OK) n->io.broadcast(n->io.ctx, type, b, len, peer);
+    else if (err == HANSA_ERR_BAD_SIG || err == HANSA_ERR_NONCANONICAL || err == HANSA_ERR_WRONG_CHAIN)
+        n->io.drop(n->io.ctx, peer, hansa_strerror(err));
+}
+
+static void on_proposal(node *n, void *peer, const uint8_t *bytes, size_t len) {
+    msg_proposal m;
+    wire_proposal p;
+    if (msg_proposal_decode(bytes, len, &m, NULL) != HANSA_OK ||
+        wire_proposal_decode(m.proposal, m.proposal_len, &p, NULL) != HANSA_OK) {
+        n->io.drop(n->io.ctx, peer, "malformed PROPOSAL");
+        return;
+    }
+    hansa_err err = cons_on_proposal(n->engine, &p, m.block, m.block_len);
+    if (err == HANSA_OK) wal_proposal(n, &p, m.block, m.block_len);
+    judge(n, peer, err, MSG_PROPOSAL, bytes, len);
+}
+
+static void on_vote(node *n, void *peer, const uint8_t *bytes, size_t len) {
+    wire_vote v;
+    if (wire_vote_decode(bytes, len, &v, NULL) != HANSA_OK) {
+        n->io.drop(n->io.ctx, peer, "malformed VOTE");
+        return;
+    }
+    hansa_err err = cons_on_vote(n->engine, &v);
+    if (err == HANSA_OK) n->stats.sig_verifies++;
+    judge(n, peer, err, MSG_VOTE, bytes, len);
+}
+
+static void on_tx(node *n, void *peer, const uint8_t *bytes, size_t len) {
+    hansa_hash h;
+    char why[256];
+    hansa_err err = mempool_add(n->mp, bytes, len, &h, why, sizeof why);
+    if (err == HANSA_OK) {
+        n->stats.sig_verifies++;
+        n->io.broadcast(n->io.ctx, MSG_TX, bytes, len, peer);
+    } else if (err == HANSA_ERR_BAD_SIG || err == HANSA_ERR_TRUNCATED || err == HANSA_ERR_TRAILING ||
+               err == HANSA_ERR_VERSION || err == HANSA_ERR_NONCANONICAL) {
+        n->io.drop(n->io.ctx, peer, "invalid transaction");
+    }
+}
+
+static void on_evidence(node *n, void *peer, const uint8_t *bytes, size_t len) {
+    wire_evidence ev;
+    if (wire_evidence_decode(bytes, len, &ev, NULL) != HANSA_OK) {
+        n->io.drop(n->io.ctx, peer, "malformed EVIDENCE");
+        return;
+    }
+    chain_evidence_add(n, &ev, peer);
+}
+
+void node_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, size_t len) {
+    if (n->stopped) return;
+    cons_tick(n->engine, node_now(n));
+    switch ((node_msg_type)type) {
+    case MSG_STATUS: sync_on_status(n, peer, bytes, len); break;
+    case MSG_TX: on_tx(n, peer, bytes, len); break;
+    case MSG_PROPOSAL: on_proposal(n, peer, bytes, len); break;
+    case MSG_VOTE: on_vote(n, peer, bytes, len); break;
+    case MSG_EVIDENCE: on_evidence(n, peer, bytes, len); break;
+    case MSG_BLOCK_REQ: sync_on_block_req(n, peer, bytes, len); break;
+    case MSG_BLOCK: sync_on_block(n, peer, bytes, len); break;
+    default: n->io.drop(n->io.ctx, peer, "unknown message type"); return;
+    }
+    node_drain(n);
+}
+
+hansa_err node_submit_tx(node *n, const uint8_t *bytes, size_t len, hansa_hash *hash, char *why,
+                         size_t why_len) {
+    if (n->stopped) {
+        snprintf(why, why_len, "node is stopped");
+        return HANSA_ERR_STATE;
+    }
+    hansa_err err = mempool_add(n->mp, bytes, len, hash, why, why_len);
+    if (err != HANSA_OK) return err;
+    n->stats.sig_verifies++;
+    n->io.broadcast(n->io.ctx, MSG_TX, bytes, len, NULL);
+    return HANSA_OK;
+}
+
+/* ---- views ---- */
+
+void node_get_status(const node *n, node_status *out) {
+    *out = n->stats;
+    out->height = n->height;
+    out->block_hash = n->block_hash;
+    out->block_time_ms = n->block_time_ms;
+    out->app_hash = *ledger_app_hash(n->state);
+    out->cons_height = cons_height(n->engine);
+    out->cons_round = cons_round(n->engine);
+    out->is_validator = n->cfg.key && valset_index(&n->vs, &n->cfg.key->pub) >= 0;
+    out->syncing = sync_behind(n);
+    out->peers = 0;
+    for (size_t i = 0; i < NODE_PEERS_MAX; i++) out->peers += n->peers[i].handle != NULL;
+    out->mempool_txs = mempool_count(n->mp);
+}
+
+const ledger_state *node_ledger(const node *n) { return n->state; }
+store *node_store(const node *n) { return n->cfg.st; }
+uint32_t node_chain_id(const node *n) { return ledger_state_params(n->state)->chain_id; }
+const cons_valset *node_valset(const node *n) { return &n->vs; }

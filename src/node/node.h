@@ -1,0 +1,114 @@
+/* node.h — one chain's node: the consensus engine, the ledger, the
+ * mempool, the block store and block sync, wired together.
+ *
+ * The node does no network I/O itself and owns no event loop: a driver
+ * (cmd/hansad with net/ and rpc/, or a test) gives it inputs — a peer came
+ * or went, a message arrived, a wake-up time was reached, a transaction was
+ * submitted — and the node answers through node_io callbacks: send to a
+ * peer, broadcast, drop a peer, wake me at T. Disk I/O goes through store/
+ * (synchronous LMDB). Time comes from the hansa_clock in the config.
+ *
+ * Life of a height (docs/node.md has the whole story):
+ *   1. cons_start_height(h, validator set)
+ *   2. the proposer builds a block from the mempool (block builder);
+ *      everyone validates proposals by executing them on an overlay
+ *   3. the engine decides; the commit pipeline stores block, commit and
+ *      state writes in one durable transaction, then applies the overlay,
+ *      updates the mempool and tells subscribers
+ *   4. after commit_delay_ms (to collect late precommits) height h+1 starts.
+ * A node that is behind (a peer's STATUS shows a higher height) fetches
+ * blocks with their commit certificates, verifies and commits them, and
+ * joins consensus when it has caught up. */
+#ifndef HANSA_NODE_NODE_H
+#define HANSA_NODE_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "consensus/engine.h"
+#include "ledger/state.h"
+#include "node/mempool.h"
+#include "store/store.h"
+
+typedef struct node node;
+
+/* What the node asks of its driver. Peers are opaque handles of the driver. */
+typedef struct {
+    void *ctx;
+    void (*send)(void *ctx, void *peer, uint8_t type, const uint8_t *bytes, size_t len);
+    void (*broadcast)(void *ctx, uint8_t type, const uint8_t *bytes, size_t len, void *except);
+    void (*drop)(void *ctx, void *peer, const char *reason);
+    /* Call node_on_wake at or after this monotonic time (replaces the last request). */
+    void (*wake_at)(void *ctx, uint64_t mono_ms);
+    /* A block was committed (for subscriptions and metrics). May be NULL. */
+    void (*committed)(void *ctx, uint64_t height);
+    /* The node cannot go on (app hash divergence, storage failure): the
+     * driver stops the process after logging why. */
+    void (*fatal)(void *ctx, const char *why);
+} node_io;
+
+typedef struct {
+    store *st;                    /* borrowed, opened by the driver */
+    const ledger_genesis *genesis;/* used on first start and to check the chain id */
+    const hansa_keypair *key;     /* the delegate key; NULL for a full node */
+    const hansa_clock *clock;     /* borrowed */
+    uint8_t hash_key[16];         /* secret for the ledger's account table */
+    cons_timeouts timeouts;
+    uint32_t commit_delay_ms;     /* wait after a commit before the next height */
+    uint32_t rebroadcast_ms;      /* re-send own votes this often while undecided */
+    uint32_t status_ms;           /* STATUS to peers this often */
+    uint32_t sync_timeout_ms;     /* re-ask another peer for a block after this */
+    uint32_t clock_drift_ms_max;  /* proposals may be this far ahead of our clock */
+    mempool_limits mempool;
+} node_config;
+
+/* Defaults for the tunables (timeouts, delays, limits). */
+void node_config_defaults(node_config *cfg);
+
+/* Opens the node: loads the state from the store (or creates it from the
+ * genesis on first start) and the signer state. Returns the error and why
+ * (naming the record or field) on a corrupt store or a genesis mismatch. */
+hansa_err node_open(const node_config *cfg, const node_io *io, node **out, char *why,
+                    size_t why_len);
+/* Starts consensus at the height after the stored tip. */
+void node_start(node *n);
+void node_close(node *n);
+
+/* Inputs from the driver. */
+void node_on_wake(node *n);
+void node_peer_up(node *n, void *peer);
+void node_peer_down(node *n, void *peer);
+void node_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, size_t len);
+
+/* Admits a transaction from a client (RPC) and gossips it. */
+hansa_err node_submit_tx(node *n, const uint8_t *bytes, size_t len, hansa_hash *hash, char *why,
+                         size_t why_len);
+
+/* Read-only views for RPC, metrics and tests. */
+typedef struct {
+    uint64_t height;            /* last committed */
+    hansa_hash block_hash;      /* its header hash */
+    uint64_t block_time_ms;
+    hansa_hash app_hash;
+    uint64_t cons_height;
+    uint32_t cons_round;
+    bool is_validator;
+    bool syncing;               /* a peer is ahead and we are fetching */
+    size_t peers;
+    size_t mempool_txs;
+    uint64_t committed_txs;     /* since start */
+    uint64_t rounds_last_height;/* rounds the last height took (1 = first round) */
+    uint64_t sig_verifies;      /* signatures verified since start */
+} node_status;
+
+void node_get_status(const node *n, node_status *out);
+const ledger_state *node_ledger(const node *n);
+store *node_store(const node *n);
+uint32_t node_chain_id(const node *n);
+/* The validator set deciding the current height. */
+const cons_valset *node_valset(const node *n);
+
+#endif

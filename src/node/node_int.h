@@ -1,0 +1,103 @@
+/* node_int.h — the node's internals, shared by its files:
+ *   node.c    driver side: inputs, engine outputs, timers, gossip
+ *   chain.c   the chain: state loading, block building, validation, commit
+ *   sync.c    block sync: peers' heights, fetching and serving blocks */
+#ifndef HANSA_NODE_NODE_INT_H
+#define HANSA_NODE_NODE_INT_H
+
+#include "base/buf.h"
+#include "base/hmap.h"
+#include "consensus/engine.h"
+#include "ledger/block.h"
+#include "ledger/writes.h"
+#include "crypto/sha256.h"
+#include "node/mempool.h"
+#include "node/node.h"
+
+#define NODE_PEERS_MAX 64
+#define NODE_PENDING_BLOCKS_MAX 16 /* validated proposals kept per height */
+#define NODE_TIMERS_MAX 32
+#define NODE_EVIDENCE_MAX 256
+
+typedef struct {
+    void *handle;          /* the driver's; NULL = free slot */
+    uint64_t height;       /* from its last STATUS */
+    uint64_t asked_height; /* block we asked it for, 0 = none */
+    uint64_t asked_at_ms;
+} node_peer;
+
+/* A proposal we validated: its overlay, so a decision needs no re-execution. */
+typedef struct {
+    hansa_hash id;
+    ledger_block *pending; /* owned; NULL if the block was invalid */
+} node_pending;
+
+typedef struct {
+    cons_timer_kind kind;
+    uint64_t height;
+    uint32_t round;
+    uint64_t deadline_ms;
+} node_timer;
+
+struct node {
+    node_config cfg;
+    node_io io;
+    cons_engine *engine;
+    ledger_state *state;
+    mempool *mp;
+    cons_valset vs;          /* deciding the current height */
+    cons_valset vs_prev;     /* decided the last committed height */
+
+    /* The chain tip. */
+    uint64_t height;
+    hansa_hash block_hash;
+    uint64_t block_time_ms;
+    hbuf last_commit;        /* encoded commit of `height` (empty at 0) */
+
+    node_pending pending[NODE_PENDING_BLOCKS_MAX];
+    size_t n_pending;
+
+    node_timer timers[NODE_TIMERS_MAX];
+    size_t n_timers;
+    uint64_t next_height_at_ms; /* start height+1 at this time; 0 = not scheduled */
+    uint64_t rebroadcast_at_ms, status_at_ms;
+
+    node_peer peers[NODE_PEERS_MAX];
+    uint64_t sync_target;    /* highest height a peer reported */
+
+    wire_evidence evidence[NODE_EVIDENCE_MAX];
+    size_t n_evidence;
+    hmap evidence_seen;      /* evidence hashes ever pooled or committed */
+
+    ledger_writes genesis_writes; /* stored with block 1, then freed */
+    char invalid_why[256];   /* why the last block judged invalid was */
+    bool stopped;            /* a fatal error happened: ignore all input */
+    node_status stats;
+    hbuf scratch;
+};
+
+/* chain.c */
+hansa_err chain_load(node *n, char *why, size_t why_len);
+bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hansa_hash *id);
+bool chain_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
+                 const hansa_hash *id);
+void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *id,
+                  const wire_commit *commit);
+void chain_pending_clear(node *n);
+void chain_fatal(node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void chain_evidence_add(node *n, const wire_evidence *ev, void *from_peer);
+
+/* sync.c */
+void sync_on_status(node *n, void *peer, const uint8_t *bytes, size_t len);
+void sync_on_block_req(node *n, void *peer, const uint8_t *bytes, size_t len);
+void sync_on_block(node *n, void *peer, const uint8_t *bytes, size_t len);
+void sync_tick(node *n, uint64_t now_ms);
+void sync_send_status(node *n, void *peer);
+node_peer *sync_peer(node *n, void *handle);
+bool sync_behind(const node *n);
+
+/* node.c */
+void node_drain(node *n);
+uint64_t node_now(const node *n);
+
+#endif

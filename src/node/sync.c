@@ -1,0 +1,129 @@
+/* sync.c — block sync: learning peers' heights and fetching what we lack.
+ *
+ * Every node sends STATUS (its committed height and block hash) when a peer
+ * connects, after each commit and periodically. A node that sees a peer
+ * ahead of it asks that peer for the next block it lacks (BLOCK_REQ) and
+ * feeds the answer (block + commit certificate) to the consensus engine as
+ * a decision learned from a peer (cons_on_commit): the engine checks the
+ * certificate against the validator set, the chain validates and executes
+ * the block, and the normal commit pipeline stores it. One request is in
+ * flight at a time; an unanswered request moves to another peer after
+ * sync_timeout_ms. While a peer is ahead the node starts each next height
+ * at once instead of waiting commit_delay_ms. */
+#include "base/log.h"
+#include "wire/codec.h"
+#include "node/msg.h"
+#include "node/node_int.h"
+
+node_peer *sync_peer(node *n, void *handle) {
+    for (size_t i = 0; i < NODE_PEERS_MAX; i++)
+        if (n->peers[i].handle == handle) return &n->peers[i];
+    return NULL;
+}
+
+bool sync_behind(const node *n) { return n->sync_target > n->height; }
+
+void sync_send_status(node *n, void *peer) {
+    msg_status s = {ledger_state_params(n->state)->chain_id, n->height, n->block_hash};
+    hbuf_reset(&n->scratch);
+    msg_status_encode(&n->scratch, &s);
+    if (peer) n->io.send(n->io.ctx, peer, MSG_STATUS, n->scratch.data, n->scratch.len);
+    else n->io.broadcast(n->io.ctx, MSG_STATUS, n->scratch.data, n->scratch.len, NULL);
+}
+
+/* Asks the next peer that has height+1 for it, unless a request is live. */
+static void request_next(node *n, uint64_t now_ms) {
+    uint64_t want = n->height + 1;
+    node_peer *best = NULL;
+    for (size_t i = 0; i < NODE_PEERS_MAX; i++) {
+        node_peer *p = &n->peers[i];
+        if (!p->handle) continue;
+        if (p->asked_height == want && now_ms < p->asked_at_ms + n->cfg.sync_timeout_ms) return;
+        if (p->height >= want && (!best || p->asked_at_ms < best->asked_at_ms)) best = p;
+    }
+    if (!best) return;
+    best->asked_height = want;
+    best->asked_at_ms = now_ms;
+    hbuf_reset(&n->scratch);
+    msg_block_req_encode(&n->scratch, want);
+    n->io.send(n->io.ctx, best->handle, MSG_BLOCK_REQ, n->scratch.data, n->scratch.len);
+}
+
+void sync_tick(node *n, uint64_t now_ms) {
+    if (sync_behind(n) && !cons_decided(n->engine)) request_next(n, now_ms);
+}
+
+void sync_on_status(node *n, void *peer, const uint8_t *bytes, size_t len) {
+    msg_status s;
+    node_peer *p = sync_peer(n, peer);
+    if (msg_status_decode(bytes, len, &s, NULL) != HANSA_OK || !p) {
+        n->io.drop(n->io.ctx, peer, "malformed STATUS");
+        return;
+    }
+    if (s.chain_id != ledger_state_params(n->state)->chain_id) {
+        n->io.drop(n->io.ctx, peer, "peer is on another chain");
+        return;
+    }
+    p->height = s.height;
+    if (s.height > n->sync_target) n->sync_target = s.height;
+    sync_tick(n, node_now(n));
+}
+
+void sync_on_block_req(node *n, void *peer, const uint8_t *bytes, size_t len) {
+    uint64_t h;
+    if (msg_block_req_decode(bytes, len, &h, NULL) != HANSA_OK) {
+        n->io.drop(n->io.ctx, peer, "malformed BLOCK_REQ");
+        return;
+    }
+    if (h == 0 || h > n->height) return; /* we do not have it: the asker times out */
+    hbuf block = HBUF_INIT, commit = HBUF_INIT;
+    hansa_hash id;
+    if (store_get_block(n->cfg.st, h, &block, &id) == HANSA_OK &&
+        store_get_commit(n->cfg.st, h, &commit) == HANSA_OK) {
+        msg_block m = {h, block.data, (uint32_t)block.len, commit.data, (uint32_t)commit.len};
+        hbuf out = HBUF_INIT;
+        msg_block_encode(&out, &m);
+        n->io.send(n->io.ctx, peer, MSG_BLOCK, out.data, out.len);
+        hbuf_free(&out);
+    } else {
+        LOG_E("node", "block %llu unreadable: %s", (unsigned long long)h, store_errmsg(n->cfg.st));
+    }
+    hbuf_free(&block);
+    hbuf_free(&commit);
+}
+
+/* True if more than 2/3 of the current validators signed exactly this block:
+ * then a block we reject means our state, not the block, is wrong. */
+static bool certified(node *n, const wire_commit *c, const uint8_t *block, size_t len) {
+    wire_block blk;
+    if (wire_block_decode(block, len, &blk, NULL) != HANSA_OK) return false;
+    hansa_hash id;
+    wire_header_hash(&blk.header, &id);
+    wire_block_free(&blk);
+    wire_valset w = valset_as_wire(&n->vs);
+    return hash_eq(&id, &c->block) &&
+           cons_commit_verify(c, ledger_state_params(n->state)->chain_id, w.v, w.n) == HANSA_OK;
+}
+
+void sync_on_block(node *n, void *peer, const uint8_t *bytes, size_t len) {
+    msg_block m;
+    wire_commit c;
+    node_peer *p = sync_peer(n, peer);
+    if (msg_block_decode(bytes, len, &m, NULL) != HANSA_OK ||
+        wire_commit_decode(m.commit, m.commit_len, &c, NULL) != HANSA_OK) {
+        n->io.drop(n->io.ctx, peer, "malformed BLOCK");
+        return;
+    }
+    if (p && p->asked_height == m.height) p->asked_height = 0;
+    if (m.height == n->height + 1 && c.height == m.height && !cons_decided(n->engine)) {
+        hansa_err err = cons_on_commit(n->engine, &c, m.block, m.block_len);
+        if (err == HANSA_ERR_INVALID && certified(n, &c, m.block, m.block_len))
+            chain_fatal(n, "height %llu: the chain committed a block this node finds invalid "
+                        "(%s); this node's state has diverged", (unsigned long long)m.height,
+                        n->invalid_why);
+        else if (err == HANSA_ERR_BAD_SIG || err == HANSA_ERR_QUORUM || err == HANSA_ERR_INVALID)
+            n->io.drop(n->io.ctx, peer, "BLOCK with a commit or block that does not verify");
+        node_drain(n);
+    }
+    wire_commit_free(&c);
+}
