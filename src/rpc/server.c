@@ -65,6 +65,7 @@ typedef struct exchange {
     exchange_state state;
     hbuf body;
     bool too_large;   /* the body passed max_body_bytes: the rest is dropped unread */
+    size_t dropped_bytes; /* body bytes received and dropped since then */
     bool is_batch;    /* the reply is an array (even of one) */
     bool dispatching; /* handlers are running: do not finish yet */
     size_t slot_count;
@@ -557,16 +558,26 @@ static enum MHD_Result request_begin(rpc_server *s, struct MHD_Connection *conn,
     return MHD_YES;
 }
 
-/* A piece of the body: kept while under the limit, else dropped unread. */
-static void request_body(exchange *ex, const char *data, size_t *size) {
+/* A piece of the body: kept while under the limit, else dropped unread.
+ * MHD (0.9.75) cannot send a response before the body is read, so a chunked
+ * body that outgrows the limit is drained and answered 413 at its end; one
+ * that goes on past twice the limit is cut off (returns false: MHD closes the
+ * connection without a reply), so draining stays bounded too. */
+static bool request_body(exchange *ex, const char *data, size_t *size) {
     size_t max = ex->server->cfg.max_body_bytes;
-    if (!ex->too_large && *size <= max - ex->body.len) {
-        hbuf_append(&ex->body, data, *size);
-    } else if (!ex->too_large) {
+    size_t n = *size;
+    *size = 0;
+    if (!ex->too_large && n <= max - ex->body.len) {
+        hbuf_append(&ex->body, data, n);
+        return true;
+    }
+    if (!ex->too_large) {
         ex->too_large = true;
+        ex->dropped_bytes = ex->body.len;
         hbuf_free(&ex->body);
     }
-    *size = 0;
+    ex->dropped_bytes += n;
+    return ex->dropped_bytes <= 2 * max;
 }
 
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -579,8 +590,9 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     if (!ex) return request_begin(s, conn, url, method, con_cls);
     if (*upload_data_size > 0) {
         HANSA_ASSERT(ex->state == EX_BODY);
-        request_body(ex, upload_data, upload_data_size);
-        return MHD_YES;
+        if (request_body(ex, upload_data, upload_data_size)) return MHD_YES;
+        ex->server->counters.too_large++;
+        return MHD_NO;
     }
     switch (ex->state) {
     case EX_BODY:
@@ -652,13 +664,17 @@ static void schedule_run(rpc_server *s) {
     HANSA_ASSERT(uv_timer_start(&s->timer, on_mhd_timer, 0, 0) == 0);
 }
 
-/* Lets MHD do all it can now, then arms the timer for its next deadline. */
-static void drive(rpc_server *s) {
-    if (s->closing) return;
+static void mhd_run_once(rpc_server *s) {
     HANSA_ASSERT(!s->in_mhd_run);
     s->in_mhd_run = true;
     MHD_run(s->mhd);
     s->in_mhd_run = false;
+}
+
+/* Lets MHD do all it can now, then arms the timer for its next deadline. */
+static void drive(rpc_server *s) {
+    if (s->closing) return;
+    mhd_run_once(s);
     MHD_UNSIGNED_LONG_LONG timeout_ms = 0;
     if (s->run_again) {
         s->run_again = false;
@@ -763,6 +779,9 @@ void rpc_server_free(rpc_server *s) {
     HANSA_ASSERT(!s->in_mhd_run);
     while (s->pending_head)
         pending_abandon(s->pending_head, RPC_SHUTTING_DOWN, "server shutting down");
+    /* One more pass lets the resumed connections send their -32006 answers
+     * (best effort: if a socket cannot take the bytes now, they are lost). */
+    mhd_run_once(s);
     s->closing = true;
     uv_close((uv_handle_t *)&s->poll, server_handle_closed);
     uv_close((uv_handle_t *)&s->timer, server_handle_closed);
