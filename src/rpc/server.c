@@ -29,6 +29,7 @@
  * more, and the collected responses go out. */
 #include "rpc/server.h"
 
+#include <errno.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -632,13 +633,34 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     exchange_free(ex);
 }
 
+/* At max_connections MHD takes its listening socket out of its epoll set,
+ * and puts it back only at the start of a later MHD_run. Without another run
+ * after a connection closes, new clients would wait in the kernel's backlog
+ * until some unrelated event (or MHD's idle timeout) woke us. */
+static void connection_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+                              enum MHD_ConnectionNotificationCode code) {
+    (void)conn;
+    (void)socket_ctx;
+    rpc_server *s = cls;
+    switch (code) {
+    case MHD_CONNECTION_NOTIFY_STARTED:
+        return;
+    case MHD_CONNECTION_NOTIFY_CLOSED:
+        schedule_run(s);
+        return;
+    }
+    HANSA_UNREACHABLE();
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
     (void)cls;
     char line[512];
     vsnprintf(line, sizeof line, fmt, ap);
     size_t n = strlen(line);
     if (n > 0 && line[n - 1] == '\n') line[n - 1] = '\0';
-    LOG_W("rpc", "http: %s", line);
+    /* Debug level: most of these are about misbehaving clients ("closed
+     * with incomplete request"), which must not flood the node's log. */
+    LOG_D("rpc", "http: %s", line);
 }
 
 /* ---------- driving MHD from libuv ---------- */
@@ -717,9 +739,11 @@ static hansa_err start_daemon(rpc_server *s, const char *address) {
                               MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_connections,
                               MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.idle_timeout_s,
                               MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
+                              MHD_OPTION_NOTIFY_CONNECTION, connection_notify, s,
                               MHD_OPTION_END);
     if (!s->mhd) {
-        LOG_E("rpc", "cannot listen on %s port %u", address, (unsigned)s->cfg.port);
+        LOG_E("rpc", "cannot listen on %s port %u: %s", address, (unsigned)s->cfg.port,
+              strerror(errno));
         return HANSA_ERR_IO;
     }
     const union MHD_DaemonInfo *port = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);

@@ -714,7 +714,71 @@ static void test_shutdown_with_pending(void) {
     reply_free(&r);
 }
 
+/* At max_connections further clients wait in the listen backlog, and are
+ * served as soon as a connection closes. */
+static void test_connection_limit(void) {
+    rpc_config cfg = default_cfg;
+    cfg.max_connections = 2;
+    fixture *f = server_start(&cfg);
+    int a = tcp_connect(f->port), b = tcp_connect(f->port);
+    send_all(a, "GET", 3);
+    send_all(b, "GET", 3);
+    http_reply r;
+    int c = post_send(f->port, "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":1}");
+    /* Nothing for c while a and b hold the slots (a short look; an answer
+     * here would be the bug). */
+    struct timeval tv = {.tv_usec = 200000};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char byte;
+    CHECK(recv(c, &byte, 1, MSG_PEEK) < 0);
+    tv = (struct timeval){.tv_sec = 10};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    close(a);
+    http_read(c, &r);
+    CHECK_EQ_U64(r.status, 200);
+    CHECK(is_response(r.json));
+    reply_free(&r);
+    close(b);
+    server_stop(f);
+}
+
+/* Headers over libmicrohttpd's per-connection memory get 431; the server goes on. */
+static void test_huge_headers(void) {
+    fixture *f = server_start(&default_cfg);
+    static char big[70000];
+    int n = snprintf(big, sizeof big, "GET /health HTTP/1.1\r\nHost: t\r\nX-Big: ");
+    memset(big + n, 'a', 40000);
+    n += 40000;
+    n += snprintf(big + n, sizeof big - (size_t)n, "\r\nConnection: close\r\n\r\n");
+    http_reply r;
+    http_raw(f->port, big, (size_t)n, &r);
+    CHECK_EQ_U64(r.status, 431);
+    reply_free(&r);
+    get(f->port, "/health", &r);
+    CHECK_EQ_U64(r.status, 200);
+    reply_free(&r);
+    server_stop(f);
+}
+
+/* A port in use and an address that is no address are refused at start. */
+static void test_start_errors(void) {
+    fixture *f = server_start(&default_cfg);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    rpc_server *s = (rpc_server *)1;
+    rpc_config cfg = default_cfg;
+    cfg.port = f->port;
+    CHECK_ERR(rpc_server_new(&loop, &cfg, &s), HANSA_ERR_IO);
+    CHECK(s == NULL);
+    cfg.port = 0;
+    cfg.bind_address = "localhost"; /* a name, not a literal: no resolver at the edge */
+    CHECK_ERR(rpc_server_new(&loop, &cfg, &s), HANSA_ERR_CONFIG);
+    CHECK(uv_loop_close(&loop) == 0);
+    server_stop(f);
+}
+
 int main(void) {
+    RUN(test_start_errors);
     RUN(test_health_and_metrics);
     RUN(test_single_calls);
     RUN(test_parse_error);
@@ -727,6 +791,8 @@ int main(void) {
     RUN(test_pending_timeout);
     RUN(test_pending_bound);
     RUN(test_slow_clients);
+    RUN(test_connection_limit);
+    RUN(test_huge_headers);
     RUN(test_shutdown_with_pending);
     return check_summary();
 }
