@@ -113,8 +113,7 @@ void keyfile_address(const keyfile *kf, const keyfile_key *key, char out[ADDR_TE
 
 /* ---------- writing ---------- */
 
-/* The whole file as text, in out (caller wipes and frees). */
-static void keyfile_render(const keyfile *kf, hbuf *out) {
+void keyfile_render(const keyfile *kf, hbuf *out) {
     char chain[CHAIN_ID_TEXT_MAX];
     chain_id_format(kf->chain_id, chain);
     char line[KEYFILE_LINE_MAX + 2];
@@ -350,15 +349,16 @@ static hansa_err parse_line(parse_state *ps, keyfile *kf, char *line, char why[K
     return parse_key(ps, kf, f, why);
 }
 
-static hansa_err parse_text(const char *path, char *text, size_t len, keyfile *kf,
-                            char why[KEYFILE_WHY_MAX]) {
+hansa_err keyfile_parse(const char *text, size_t len, const char *path, keyfile *kf,
+                        char why[KEYFILE_WHY_MAX]) {
+    keyfile_init(kf, 0);
     parse_state ps = {.path = path};
     char line[KEYFILE_LINE_MAX + 1];
     hansa_err e = HANSA_OK;
     size_t pos = 0;
     while (e == HANSA_OK && pos < len) {
         ps.line_no++;
-        char *nl = memchr(text + pos, '\n', len - pos);
+        const char *nl = memchr(text + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
         if (n > KEYFILE_LINE_MAX) {
             e = fail(why, HANSA_ERR_TOO_LONG, "%s:%d: line longer than %d bytes", path, ps.line_no,
@@ -385,7 +385,7 @@ hansa_err keyfile_load(const char *path, keyfile *out, char why[KEYFILE_WHY_MAX]
     char *text = NULL;
     size_t len = 0;
     hansa_err e = read_checked(path, &text, &len, why);
-    if (e == HANSA_OK) e = parse_text(path, text, len, out, why);
+    if (e == HANSA_OK) e = keyfile_parse(text, len, path, out, why);
     if (text) explicit_bzero(text, len);
     free(text);
     return e;

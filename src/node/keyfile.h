@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "crypto/address.h"
 #include "crypto/sign.h"
@@ -70,6 +71,16 @@ hansa_err keyfile_save(const keyfile *kf, const char *path, char why[KEYFILE_WHY
  * HANSA_ERR_DUPLICATE (a name twice), HANSA_ERR_CORRUPT (public key or address
  * does not match the seed). why names the path and line. */
 hansa_err keyfile_load(const char *path, keyfile *out, char why[KEYFILE_WHY_MAX]);
+
+/* Parses key file text (len bytes, need not be NUL-terminated) into *out
+ * (initialised here; free with keyfile_free, also after an error). path only
+ * names the text in why. Errors as keyfile_load after the file is read. */
+hansa_err keyfile_parse(const char *text, size_t len, const char *path, keyfile *out,
+                        char why[KEYFILE_WHY_MAX]);
+
+/* Appends kf as key file text to out. out then holds the seeds: wipe it
+ * (explicit_bzero over out->cap bytes) before freeing it. */
+void keyfile_render(const keyfile *kf, hbuf *out);
 
 /* Adds a key named name with this seed. HANSA_ERR_INVALID for a bad name,
  * HANSA_ERR_DUPLICATE if the name is taken, HANSA_ERR_FULL at KEYFILE_KEYS_MAX. */
