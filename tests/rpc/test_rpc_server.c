@@ -287,6 +287,40 @@ static void get(uint16_t port, const char *path, http_reply *r) {
 
 static void reply_free(http_reply *r) { json_decref(r->json); }
 
+/* Reads one reply from a kept-alive connection: headers, then exactly
+ * Content-Length bytes of body. */
+static void http_read_one(int fd, http_reply *r) {
+    size_t len = 0, need = 0;
+    const char *sep = NULL;
+    r->raw[0] = '\0';
+    for (;;) {
+        if (!sep && (sep = strstr(r->raw, "\r\n\r\n"))) {
+            const char *cl = strstr(r->raw, "Content-Length: ");
+            need = (size_t)(sep + 4 - r->raw) + (cl && cl < sep ? strtoul(cl + 16, NULL, 10) : 0);
+        }
+        if (sep && len >= need) break;
+        ssize_t k = recv(fd, r->raw + len, sizeof r->raw - 1 - len, 0);
+        if (k <= 0) break;
+        len += (size_t)k;
+        r->raw[len] = '\0';
+    }
+    r->status = 0;
+    sscanf(r->raw, "HTTP/1.1 %d", &r->status);
+    r->body = sep ? sep + 4 : "";
+    r->json = json_loads(r->body, 0, NULL);
+}
+
+/* Sends a POST without "Connection: close". */
+static void post_keep_alive(int fd, const char *body) {
+    char head[256];
+    int n = snprintf(head, sizeof head,
+                     "POST / HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n\r\n",
+                     strlen(body));
+    send_all(fd, head, (size_t)n);
+    send_all(fd, body, strlen(body));
+}
+
 /* ---------- checks on replies ---------- */
 
 static int error_code(const json_t *resp) {
@@ -714,6 +748,42 @@ static void test_shutdown_with_pending(void) {
     reply_free(&r);
 }
 
+/* One connection carries several requests, a long-poll among them: each
+ * request gets a fresh exchange, also after a suspend and resume. */
+static void test_keep_alive(void) {
+    fixture *f = server_start(&default_cfg);
+    int fd = tcp_connect(f->port);
+    http_reply r;
+    post_keep_alive(fd, "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[1],\"id\":1}");
+    http_read_one(fd, &r);
+    CHECK_EQ_U64(r.status, 200);
+    CHECK_EQ_U64(json_integer_value(json_object_get(r.json, "id")), 1);
+    reply_free(&r);
+    post_keep_alive(fd, "{\"jsonrpc\":\"2.0\",\"method\":\"wait\",\"id\":2}");
+    for (int i = 0; i < 10000 && atomic_load(&f->ctx.waiting) == 0; i++) usleep(1000);
+    post(f->port, "{\"jsonrpc\":\"2.0\",\"method\":\"poke\",\"params\":{\"value\":5},\"id\":1}", &r);
+    reply_free(&r);
+    http_read_one(fd, &r);
+    CHECK_EQ_U64(json_integer_value(json_object_get(r.json, "id")), 2);
+    CHECK_EQ_U64(json_integer_value(json_object_get(r.json, "result")), 5);
+    reply_free(&r);
+    post_keep_alive(fd, "{\"jsonrpc\":\"2.0\",\"method\":\"delayed\",\"id\":3}");
+    http_read_one(fd, &r);
+    CHECK_EQ_U64(json_integer_value(json_object_get(r.json, "id")), 3);
+    CHECK(json_is_true(json_object_get(json_object_get(r.json, "result"), "delayed")));
+    reply_free(&r);
+    post_keep_alive(fd, "{\"jsonrpc\":\"2.0\",\"method\":\"count\"}");
+    http_read_one(fd, &r);
+    CHECK_EQ_U64(r.status, 204);
+    reply_free(&r);
+    post_keep_alive(fd, "[{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":4}]");
+    http_read_one(fd, &r);
+    CHECK(json_is_array(r.json) && json_array_size(r.json) == 1);
+    reply_free(&r);
+    close(fd);
+    server_stop(f);
+}
+
 /* At max_connections further clients wait in the listen backlog, and are
  * served as soon as a connection closes. */
 static void test_connection_limit(void) {
@@ -788,6 +858,7 @@ int main(void) {
     RUN(test_notification);
     RUN(test_oversize);
     RUN(test_long_poll);
+    RUN(test_keep_alive);
     RUN(test_pending_timeout);
     RUN(test_pending_bound);
     RUN(test_slow_clients);
