@@ -15,6 +15,7 @@
 
 #include "base/assert.h"
 #include "base/err.h"
+#include "base/rng.h"
 #include "rpc/server.h"
 #include "check.h"
 
@@ -784,6 +785,111 @@ static void test_keep_alive(void) {
     server_stop(f);
 }
 
+/* Kinds of batch member the randomized test draws, with what each must get. */
+typedef enum {
+    MEMBER_ECHO,         /* result = params */
+    MEMBER_NOTIFY,       /* no response */
+    MEMBER_DELAYED,      /* deferred, result {"delayed": true} */
+    MEMBER_NO_METHOD,    /* -32601 */
+    MEMBER_BAD_PARAM,    /* -32602 */
+    MEMBER_BAD_VERSION,  /* -32600, id echoed */
+    MEMBER_NOT_OBJECT,   /* -32600, id null */
+    MEMBER_KIND_COUNT
+} member_kind;
+
+/* Appends one member of this kind with id to body; returns its expected error
+ * code (0 for a result, 1 for no response). */
+static int member_write(member_kind kind, int id, hbuf *body) {
+    char m[160];
+    int code = 0;
+    switch (kind) {
+    case MEMBER_ECHO:
+        snprintf(m, sizeof m, "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[%d],\"id\":%d}", id, id);
+        break;
+    case MEMBER_NOTIFY:
+        snprintf(m, sizeof m, "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[%d]}", id);
+        code = 1;
+        break;
+    case MEMBER_DELAYED:
+        snprintf(m, sizeof m, "{\"jsonrpc\":\"2.0\",\"method\":\"delayed\",\"id\":%d}", id);
+        break;
+    case MEMBER_NO_METHOD:
+        snprintf(m, sizeof m, "{\"jsonrpc\":\"2.0\",\"method\":\"m%d\",\"id\":%d}", id, id);
+        code = RPC_METHOD_NOT_FOUND;
+        break;
+    case MEMBER_BAD_PARAM:
+        snprintf(m, sizeof m, "{\"jsonrpc\":\"2.0\",\"method\":\"u64\",\"params\":{\"v\":\"x\"},\"id\":%d}", id);
+        code = RPC_INVALID_PARAMS;
+        break;
+    case MEMBER_BAD_VERSION:
+        snprintf(m, sizeof m, "{\"jsonrpc\":\"2\",\"method\":\"echo\",\"id\":%d}", id);
+        code = RPC_INVALID_REQUEST;
+        break;
+    case MEMBER_NOT_OBJECT:
+        snprintf(m, sizeof m, "%d", id);
+        code = RPC_INVALID_REQUEST;
+        break;
+    case MEMBER_KIND_COUNT:
+        HANSA_UNREACHABLE();
+    }
+    hbuf_append(body, m, strlen(m));
+    return code;
+}
+
+/* Random batches against a model: each member's expected outcome is known
+ * from its kind, and the reply must hold exactly the expected responses. */
+static void test_random_batches(void) {
+    hansa_prng prng;
+    prng_seed(&prng, check_seed("test_random_batches", 20261123));
+    fixture *f = server_start(&default_cfg); /* max_batch 8 */
+    for (int round = 0; round < 60; round++) {
+        size_t n = 1 + prng_below(&prng, 8);
+        int expect[8], answered = 0, null_ids = 0;
+        hbuf body = HBUF_INIT;
+        hbuf_append(&body, "[", 1);
+        for (size_t i = 0; i < n; i++) {
+            if (i) hbuf_append(&body, ",", 1);
+            expect[i] = member_write((member_kind)prng_below(&prng, MEMBER_KIND_COUNT), (int)i + 100,
+                                     &body);
+            answered += expect[i] != 1;
+        }
+        hbuf_append(&body, "]", 2); /* with the NUL */
+        http_reply r;
+        post(f->port, (const char *)body.data, &r);
+        hbuf_free(&body);
+        if (answered == 0) {
+            CHECK_EQ_U64(r.status, 204);
+            reply_free(&r);
+            continue;
+        }
+        CHECK_EQ_U64(json_array_size(r.json), (uint64_t)answered);
+        for (size_t i = 0; i < n; i++) {
+            if (expect[i] == 1) {
+                CHECK(find_by_id(r.json, (json_int_t)i + 100) == NULL);
+                continue;
+            }
+            json_t *resp = find_by_id(r.json, (json_int_t)i + 100);
+            if (!resp) { /* a member that was not an object is answered with id null */
+                null_ids++;
+                continue;
+            }
+            CHECK(is_response(resp));
+            CHECK_EQ_U64((uint64_t)(int64_t)error_code(resp), (uint64_t)(int64_t)expect[i]);
+            CHECK((json_object_get(resp, "result") != NULL) == (expect[i] == 0));
+        }
+        int not_objects = 0;
+        for (size_t i = 0; i < json_array_size(r.json); i++) {
+            json_t *resp = json_array_get(r.json, i);
+            if (!id_is_null(resp)) continue;
+            not_objects++;
+            CHECK_EQ_U64((uint64_t)(int64_t)error_code(resp), (uint64_t)(int64_t)RPC_INVALID_REQUEST);
+        }
+        CHECK_EQ_U64(null_ids, not_objects);
+        reply_free(&r);
+    }
+    server_stop(f);
+}
+
 /* At max_connections further clients wait in the listen backlog, and are
  * served as soon as a connection closes. */
 static void test_connection_limit(void) {
@@ -859,6 +965,7 @@ int main(void) {
     RUN(test_oversize);
     RUN(test_long_poll);
     RUN(test_keep_alive);
+    RUN(test_random_batches);
     RUN(test_pending_timeout);
     RUN(test_pending_bound);
     RUN(test_slow_clients);
