@@ -4,9 +4,12 @@
  * and why, not only that "params" were invalid: every failure here is a
  * -32602 whose message says it in words and whose data says it for programs,
  * {"param": "height", "reason": "must be an unsigned integer"}. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/hex.h"
+#include "base/mem.h"
 #include "rpc/server_internal.h"
 
 /* Fills err for param name with reason (a static sentence fragment). */
@@ -79,18 +82,30 @@ bool rpc_param_bool(const json_t *params, const char *name, bool required, bool 
     return true;
 }
 
-bool rpc_param_hex(const json_t *params, const char *name, bool required, uint8_t *out,
-                   size_t out_len, rpc_error *err) {
+/* Looks up a hex string param; *hex and *len exclude an optional "0x". */
+static bool param_hex_text(const json_t *params, const char *name, bool required,
+                           const char **hex, size_t *len, rpc_error *err) {
     json_t *v;
+    *hex = NULL;
     if (!param_get(params, name, required, &v, err)) return false;
     if (!v) return true;
     if (!json_is_string(v)) return param_fail(name, "must be a hex string", err);
     const char *s = json_string_value(v);
-    size_t len = json_string_length(v);
-    if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    *len = json_string_length(v);
+    if (*len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
         s += 2;
-        len -= 2;
+        *len -= 2;
     }
+    *hex = s;
+    return true;
+}
+
+bool rpc_param_hex(const json_t *params, const char *name, bool required, uint8_t *out,
+                   size_t out_len, rpc_error *err) {
+    const char *s;
+    size_t len = 0;
+    if (!param_hex_text(params, name, required, &s, &len, err)) return false;
+    if (!s) return true;
     if (len != 2 * out_len) {
         char reason[64];
         snprintf(reason, sizeof reason, "must be %zu hex digits", 2 * out_len);
@@ -99,5 +114,41 @@ bool rpc_param_hex(const json_t *params, const char *name, bool required, uint8_
     size_t got = 0;
     if (hex_decode(s, len, out, out_len, &got, NULL) != HANSA_OK)
         return param_fail(name, "has a character that is not a hex digit", err);
+    return true;
+}
+
+bool rpc_param_bytes(const json_t *params, const char *name, bool required, size_t max_len,
+                     uint8_t **out, size_t *out_len, rpc_error *err) {
+    const char *s;
+    size_t len = 0;
+    *out = NULL;
+    *out_len = 0;
+    if (!param_hex_text(params, name, required, &s, &len, err)) return false;
+    if (!s) return true;
+    if (len % 2 != 0) return param_fail(name, "must have an even number of hex digits", err);
+    if (len / 2 > max_len) {
+        char reason[64];
+        snprintf(reason, sizeof reason, "must be at most %zu bytes", max_len);
+        return param_fail(name, reason, err);
+    }
+    uint8_t *buf = hansa_malloc(len / 2 + 1); /* +1: a 0-byte value still gets a pointer */
+    if (hex_decode(s, len, buf, len / 2, out_len, NULL) != HANSA_OK) {
+        free(buf);
+        return param_fail(name, "has a character that is not a hex digit", err);
+    }
+    *out = buf;
+    return true;
+}
+
+bool rpc_params_only(const json_t *params, const char *const *names, rpc_error *err) {
+    if (!params) return true;
+    if (!json_is_object(params)) return param_fail("params", "must be an object of named params", err);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)params, key, v) {
+        bool known = false;
+        for (const char *const *n = names; *n && !known; n++) known = strcmp(*n, key) == 0;
+        if (!known) return param_fail(key, "is not a param of this method", err);
+    }
     return true;
 }

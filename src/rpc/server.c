@@ -243,14 +243,15 @@ static void exchange_free(exchange *ex) {
     free(ex);
 }
 
-/* Called when a call's answer is known. response is owned (NULL for a
- * notification's). Finishes the exchange when it was the last one awaited. */
+/* Stores the response (owned) of the call in slot. */
 static void exchange_fill(exchange *ex, size_t slot, json_t *response) {
     HANSA_ASSERT(slot < ex->slot_count);
     HANSA_ASSERT(ex->slots[slot] == NULL);
     ex->slots[slot] = response;
 }
 
+/* One deferred call of ex is done; when it was the last one awaited, the
+ * connection is resumed and MHD calls access_handler again to send. */
 static void exchange_answered(exchange *ex) {
     HANSA_ASSERT(ex->waiting > 0);
     ex->waiting--;

@@ -99,8 +99,10 @@ typedef struct {
 hansa_err rpc_server_new(uv_loop_t *loop, const rpc_config *config, rpc_server **out);
 
 /* Stops listening, cancels pending calls (their cancel callbacks run with
- * the server still valid), closes connections, and frees the server once its
+ * the server still valid, and their clients get RPC_SHUTTING_DOWN as far as
+ * their sockets take it), closes connections, and frees the server once its
  * libuv handles have closed: keep running the loop until uv_run returns.
+ * Must not be called from a handler (asserted): schedule it on the loop.
  * NULL is a no-op. */
 void rpc_server_free(rpc_server *server);
 
@@ -169,6 +171,17 @@ bool rpc_param_bool(const json_t *params, const char *name, bool required, bool 
 /* A hex string (either case, optional "0x") decoding to exactly out_len bytes. */
 bool rpc_param_hex(const json_t *params, const char *name, bool required, uint8_t *out,
                    size_t out_len, rpc_error *err);
+
+/* A hex string (either case, optional "0x") of at most max_len bytes, decoded
+ * into a malloc'd *out (the caller frees it; NULL when absent) of *out_len
+ * bytes. For variable-length data such as a serialized transaction. */
+bool rpc_param_bytes(const json_t *params, const char *name, bool required, size_t max_len,
+                     uint8_t **out, size_t *out_len, rpc_error *err);
+
+/* Fails (naming the first offender) if params has a member not in names, a
+ * NULL-terminated list, so that a misspelt optional param is an error rather
+ * than silently ignored. */
+bool rpc_params_only(const json_t *params, const char *const *names, rpc_error *err);
 
 /* Releases err->data (for a caller that drops an error instead of returning it). */
 void rpc_error_clear(rpc_error *err);

@@ -69,6 +69,21 @@ static rpc_outcome m_u64(rpc_call *call, json_t *params, void *ctx) {
                             h[0]));
 }
 
+/* "bytes": {"b": hex of at most 8 bytes} -> its length; no other params. */
+static rpc_outcome m_bytes(rpc_call *call, json_t *params, void *ctx) {
+    (void)call, (void)ctx;
+    static const char *const known[] = {"b", NULL};
+    uint8_t *b = NULL;
+    size_t len = 0;
+    rpc_error err;
+    if (!rpc_params_only(params, known, &err) ||
+        !rpc_param_bytes(params, "b", true, 8, &b, &len, &err))
+        return rpc_fail_with(&err);
+    json_t *r = json_pack("{s:i,s:i}", "len", (int)len, "last", len ? b[len - 1] : -1);
+    free(b);
+    return rpc_ok(r);
+}
+
 static rpc_outcome m_fail(rpc_call *call, json_t *params, void *ctx) {
     (void)call, (void)params, (void)ctx;
     return rpc_fail(RPC_NOT_FOUND, json_pack("{s:s}", "what", "block"), "block %d not found", 9);
@@ -189,6 +204,7 @@ static fixture *server_start(const rpc_config *cfg) {
     rpc_register(f->server, "echo", m_echo, NULL);
     rpc_register(f->server, "u64", m_u64, NULL);
     rpc_register(f->server, "fail", m_fail, NULL);
+    rpc_register(f->server, "bytes", m_bytes, NULL);
     rpc_register(f->server, "count", m_count, &f->ctx);
     rpc_register(f->server, "delayed", m_delayed, f);
     rpc_register(f->server, "wait", m_wait, &f->ctx);
@@ -467,11 +483,12 @@ static void test_invalid_requests(void) {
     server_stop(f);
 }
 
-/* Posts a call to "u64" with params and checks the -32602 names param. */
-static void expect_bad_param(uint16_t port, const char *params, const char *param) {
+/* Posts a call to method with params and checks the -32602 names param. */
+static void expect_bad_method_param(uint16_t port, const char *method, const char *params,
+                                    const char *param) {
     char body[512];
-    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"method\":\"u64\",\"params\":%s,\"id\":1}",
-             params);
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"method\":\"%s\",\"params\":%s,\"id\":1}",
+             method, params);
     http_reply r;
     expect_error(port, body, RPC_INVALID_PARAMS, &r);
     CHECK(str_eq(json_object_get(error_data(r.json), "param"), param));
@@ -479,6 +496,10 @@ static void expect_bad_param(uint16_t port, const char *params, const char *para
     const char *msg = json_string_value(json_object_get(json_object_get(r.json, "error"), "message"));
     CHECK(msg && strstr(msg, param) != NULL);
     reply_free(&r);
+}
+
+static void expect_bad_param(uint16_t port, const char *params, const char *param) {
+    expect_bad_method_param(port, "u64", params, param);
 }
 
 static void test_params(void) {
@@ -508,6 +529,17 @@ static void test_params(void) {
     expect_bad_param(f->port, "{\"v\":1,\"h\":\"a0b1c2\"}", "h");
     expect_bad_param(f->port, "{\"v\":1,\"h\":\"a0b1c2zz\"}", "h");
     expect_bad_param(f->port, "[1]", "v");
+    post(f->port, "{\"jsonrpc\":\"2.0\",\"method\":\"bytes\",\"id\":1,\"params\":{\"b\":\"0x0102Ff\"}}", &r);
+    CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(r.json, "result"), "len")), 3);
+    CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(r.json, "result"), "last")), 0xff);
+    reply_free(&r);
+    post(f->port, "{\"jsonrpc\":\"2.0\",\"method\":\"bytes\",\"id\":1,\"params\":{\"b\":\"\"}}", &r);
+    CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(r.json, "result"), "len")), 0);
+    reply_free(&r);
+    expect_bad_method_param(f->port, "bytes", "{\"b\":\"010\"}", "b");
+    expect_bad_method_param(f->port, "bytes", "{\"b\":\"010203040506070809\"}", "b");
+    expect_bad_method_param(f->port, "bytes", "{\"b\":\"zz\"}", "b");
+    expect_bad_method_param(f->port, "bytes", "{\"b\":\"01\",\"c\":1}", "c");
     server_stop(f);
 }
 
