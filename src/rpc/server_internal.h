@@ -1,0 +1,43 @@
+/* server_internal.h — what server.c shares with the other files of rpc/
+ * (metrics.c, params.c); not for users of the server. */
+#ifndef HANSA_RPC_SERVER_INTERNAL_H
+#define HANSA_RPC_SERVER_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "rpc/server.h"
+
+/* Fills err (message formatted, cut at RPC_ERROR_MESSAGE_MAX); takes data. */
+void rpc_error_set(rpc_error *err, int code, json_t *data, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void rpc_error_setv(rpc_error *err, int code, json_t *data, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+/* The error codes /metrics counts one by one; anything else counts as "other". */
+#define RPC_COUNTED_CODES(X)                                                     \
+    X(RPC_PARSE_ERROR) X(RPC_INVALID_REQUEST) X(RPC_METHOD_NOT_FOUND)            \
+    X(RPC_INVALID_PARAMS) X(RPC_INTERNAL_ERROR) X(RPC_NOT_FOUND)                 \
+    X(RPC_TX_REJECTED) X(RPC_TOO_LARGE) X(RPC_TIMEOUT) X(RPC_BUSY)               \
+    X(RPC_SHUTTING_DOWN)
+#define RPC_COUNTED_ONE(code) +1
+enum { RPC_COUNTED_CODE_COUNT = 0 RPC_COUNTED_CODES(RPC_COUNTED_ONE) };
+#undef RPC_COUNTED_ONE
+
+/* The server's own counters, served first on GET /metrics. */
+typedef struct {
+    uint64_t http_requests; /* every HTTP request, any path */
+    uint64_t calls;         /* JSON-RPC calls, batch members counted one by one */
+    uint64_t too_large;     /* bodies refused with 413 */
+    uint64_t timeouts;      /* deferred calls that passed their deadline */
+    uint64_t errors[RPC_COUNTED_CODE_COUNT];
+    uint64_t errors_other;
+} rpc_counters;
+
+/* Counts an error response with this code. */
+void rpc_counters_error(rpc_counters *c, int code);
+/* Appends the counters (and the pending gauge) in Prometheus text format. */
+void rpc_counters_write(const rpc_counters *c, unsigned pending, hbuf *out);
+
+#endif
