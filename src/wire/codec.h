@@ -11,6 +11,13 @@
  *   HANSA_ERR_NONCANONICAL  a second encoding of a value: a bool other than
  *                           0/1, a nil block id with non-zero hash bytes,
  *                           unsorted or duplicate lists, out-of-range enums.
+ *   HANSA_ERR_INVALID       a unique but impossible form: a block whose
+ *                           tx count disagrees with its header, a
+ *                           proposal's pol_round >= round, evidence votes
+ *                           that disagree or agree on the block, an empty
+ *                           commit or valset, a zero or over-cap power.
+ * An error inside a tx embedded in a block keeps the tx's own code, with the
+ * offset counted from the start of the block.
  * Decoders check form, not meaning: signatures, quorums and balances are for
  * the layers above. */
 #ifndef HANSA_WIRE_CODEC_H
@@ -22,6 +29,19 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "wire/types.h"
+
+/* Encoded sizes of the fixed-size objects (docs/wire.md has the tables). */
+#define WIRE_BLOCK_ID_BYTES (1 + HANSA_HASH_BYTES)
+#define WIRE_TX_BYTES_MIN (1 + 4 + HANSA_PUBKEY_BYTES + 8 + 8 + 2 + 4 + HANSA_SIG_BYTES)
+#define WIRE_TX_BYTES_MAX (WIRE_TX_BYTES_MIN + WIRE_TX_BODY_MAX)
+#define WIRE_VOTE_BYTES (1 + 4 + 8 + 4 + 1 + WIRE_BLOCK_ID_BYTES + HANSA_PUBKEY_BYTES + HANSA_SIG_BYTES)
+#define WIRE_PROPOSAL_BYTES (1 + 4 + 8 + 4 + 4 + HANSA_HASH_BYTES + HANSA_PUBKEY_BYTES + HANSA_SIG_BYTES)
+#define WIRE_COMMIT_SIG_BYTES (2 + HANSA_SIG_BYTES)
+#define WIRE_COMMIT_BYTES(n) (1 + 4 + 8 + 4 + HANSA_HASH_BYTES + 4 + (size_t)(n) * WIRE_COMMIT_SIG_BYTES)
+#define WIRE_EVIDENCE_BYTES (1 + 2 * WIRE_VOTE_BYTES)
+#define WIRE_HEADER_BYTES (1 + 4 + 8 + 8 + 7 * HANSA_HASH_BYTES + HANSA_PUBKEY_BYTES + 4)
+#define WIRE_VALIDATOR_BYTES (HANSA_PUBKEY_BYTES + 8)
+#define WIRE_VALSET_BYTES(n) (1 + 4 + (size_t)(n) * WIRE_VALIDATOR_BYTES)
 
 /* The cursor decoder. Once it fails it stays failed: every later read is a
  * no-op that yields zeros, so a decoder can read a whole struct and check
@@ -78,8 +98,20 @@ hansa_err wire_commit_decode(const uint8_t *p, size_t len, wire_commit *c, wire_
 void wire_commit_free(wire_commit *c);
 void wire_commit_hash(const wire_commit *c, hansa_hash *out);
 
+/* The precommit that signature i of c stands for, given the signer's public
+ * key (from the validator set at c->height): its sign bytes are what
+ * c->sigs[i].sig signs under SIGN_DOMAIN_VOTE. i < c->n_sigs. */
+void wire_commit_vote(const wire_commit *c, size_t i, const hansa_pubkey *validator,
+                      wire_vote *out);
+
 void wire_evidence_encode(hbuf *b, const wire_evidence *e);
 hansa_err wire_evidence_decode(const uint8_t *p, size_t len, wire_evidence *e, wire_rd *r);
+/* Builds the one canonical evidence from two conflicting votes given in any
+ * order. Returns HANSA_ERR_INVALID (out zeroed) unless they agree on chain,
+ * height, round, type and validator and differ in block id. */
+hansa_err wire_evidence_make(const wire_vote *x, const wire_vote *y, wire_evidence *out);
+/* SHA-256 of the encoding: identifies one offence (for dedup). */
+void wire_evidence_hash(const wire_evidence *e, hansa_hash *out);
 
 void wire_header_encode(hbuf *b, const wire_header *h);
 hansa_err wire_header_decode(const uint8_t *p, size_t len, wire_header *h, wire_rd *r);
@@ -89,6 +121,19 @@ void wire_header_hash(const wire_header *h, hansa_hash *out);
 void wire_block_encode(hbuf *b, const wire_block *blk);
 hansa_err wire_block_decode(const uint8_t *p, size_t len, wire_block *blk, wire_rd *r);
 void wire_block_free(wire_block *blk);
+/* RFC 6962 root whose leaves are the tx encodings: the header's tx_root. */
+void wire_tx_root(const wire_bytes *txs, size_t n, hansa_hash *out);
+/* RFC 6962 root whose leaves are the evidence encodings: evidence_root. */
+void wire_evidence_root(const wire_evidence *ev, size_t n, hansa_hash *out);
+/* Sets the header fields that commit to the block body: tx_count, tx_root,
+ * evidence_root and last_commit_hash (zero without a last commit). The
+ * block builder fills the rest of the header, then calls this. */
+void wire_block_seal(wire_block *blk);
+/* Checks what wire_block_seal sets, plus that the last commit (if any) is
+ * for this chain at height-1. The decoder checks form only, so a node calls
+ * this before trusting a block's header as a summary of its body. Returns
+ * HANSA_ERR_INVALID naming the first mismatch in *why (optional). */
+hansa_err wire_block_check_body(const wire_block *blk, const char **why);
 
 void wire_valset_encode(hbuf *b, const wire_valset *vs);
 hansa_err wire_valset_decode(const uint8_t *p, size_t len, wire_valset *vs, wire_rd *r);

@@ -1,0 +1,69 @@
+/* voteset.c — see voteset.h. */
+#include "consensus/voteset.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/mem.h"
+
+void cons_voteset_init(cons_voteset *s, uint16_t n) {
+    HANSA_ASSERT(n >= 1);
+    HANSA_ASSERT(n <= WIRE_VALIDATORS_MAX);
+    memset(s, 0, sizeof *s);
+    s->n = n;
+    s->slot = hansa_calloc(n, sizeof *s->slot);
+    s->evidence_sent = hansa_calloc(n, sizeof *s->evidence_sent);
+    s->tally = hansa_calloc(n, sizeof *s->tally);
+}
+
+void cons_voteset_free(cons_voteset *s) {
+    free(s->slot);
+    free(s->evidence_sent);
+    free(s->tally);
+    memset(s, 0, sizeof *s);
+}
+
+static bool block_id_eq(const block_id *a, const block_id *b) {
+    return a->present == b->present && hash_eq(&a->hash, &b->hash);
+}
+
+cons_vs_check cons_voteset_check(const cons_voteset *s, uint16_t idx, const block_id *b) {
+    HANSA_ASSERT(idx < s->n);
+    const cons_vote_slot *v = &s->slot[idx];
+    if (!v->has) return CONS_VS_NEW;
+    return block_id_eq(&v->block, b) ? CONS_VS_SAME : CONS_VS_CONFLICT;
+}
+
+void cons_voteset_add(cons_voteset *s, uint16_t idx, const block_id *b, const hansa_sig *sig,
+                      uint64_t power) {
+    HANSA_ASSERT(idx < s->n);
+    HANSA_ASSERT(!s->slot[idx].has);
+    s->slot[idx] = (cons_vote_slot){.has = true, .block = *b, .sig = *sig};
+    s->power_any += power;
+    for (uint16_t i = 0; i < s->n_tally; i++) {
+        if (block_id_eq(&s->tally[i].block, b)) {
+            s->tally[i].power += power;
+            return;
+        }
+    }
+    /* Each validator adds at most one entry, so n entries always suffice. */
+    HANSA_ASSERT(s->n_tally < s->n);
+    s->tally[s->n_tally++] = (cons_tally){.block = *b, .power = power};
+}
+
+uint64_t cons_voteset_power_for(const cons_voteset *s, const block_id *b) {
+    for (uint16_t i = 0; i < s->n_tally; i++)
+        if (block_id_eq(&s->tally[i].block, b)) return s->tally[i].power;
+    return 0;
+}
+
+bool cons_voteset_quorum_block(const cons_voteset *s, const cons_valset *vs, hansa_hash *id) {
+    for (uint16_t i = 0; i < s->n_tally; i++) {
+        if (!s->tally[i].block.present) continue;
+        if (!valset_is_quorum(vs, s->tally[i].power)) continue;
+        *id = s->tally[i].block.hash;
+        return true;
+    }
+    return false;
+}
