@@ -26,7 +26,9 @@ void addr_from_pubkey(const hansa_pubkey *pk, hansa_addr *out);
 /* Writes the chain id as lowercase hex without leading zeros (0 is "0"). */
 void chain_id_format(uint32_t chain_id, char out[CHAIN_ID_TEXT_MAX]);
 /* Parses 1-8 lowercase hex digits without leading zeros. On error, why (optional)
- * gets a static sentence saying what is wrong. */
+ * gets a static sentence saying what is wrong.
+ * Errors: empty HANSA_ERR_INVALID, over 8 digits HANSA_ERR_TOO_LONG, a character
+ * other than 0-9a-f HANSA_ERR_BAD_HEX, leading zero HANSA_ERR_NONCANONICAL. */
 hansa_err chain_id_parse(const char *s, uint32_t *out, const char **why);
 
 /* Writes the checksummed text form. */
@@ -35,7 +37,11 @@ void addr_format(uint32_t chain_id, const hansa_addr *addr, char out[ADDR_TEXT_M
 /* Parses text; accepts an all-lowercase hex part (no checksum to check) or
  * the exact checksummed case. If expect_chain is non-NULL the chain must
  * match it (HANSA_ERR_WRONG_CHAIN). On error, why gets a static sentence naming
- * the part that is wrong (chain prefix, separator, length, digit, checksum). */
+ * the part that is wrong (chain prefix, separator, length, digit, checksum).
+ * chain_out may be NULL. Errors, by part: separator HANSA_ERR_INVALID; chain
+ * prefix as chain_id_parse; length HANSA_ERR_TRUNCATED / HANSA_ERR_TOO_LONG;
+ * a non-hex digit HANSA_ERR_BAD_HEX (the sentence gives its position);
+ * checksum HANSA_ERR_CHECKSUM; wrong chain HANSA_ERR_WRONG_CHAIN. */
 hansa_err addr_parse(const char *text, const uint32_t *expect_chain, uint32_t *chain_out,
                      hansa_addr *addr_out, const char **why);
 

@@ -23,4 +23,19 @@ void sha256_final(sha256_ctx *c, hansa_hash *out);
 /* Which backend this build uses ("openssl" or "libsodium"), for reports. */
 const char *sha256_backend(void);
 
+/* The backends that were measured against each other (docs/crypto.md):
+ * OpenSSL's low-level SHA256_* functions, OpenSSL's EVP interface with a
+ * prefetched algorithm and a reused per-thread context (the runner-up), and
+ * libsodium. */
+typedef enum { SHA256_IMPL_OPENSSL, SHA256_IMPL_OPENSSL_EVP, SHA256_IMPL_LIBSODIUM } sha256_impl;
+#define SHA256_IMPL_COUNT 3
+/* The backend behind sha256() and the streaming functions. */
+#define SHA256_IMPL_CHOSEN SHA256_IMPL_OPENSSL
+
+/* One-shot SHA-256 through a named backend, for `hansa bench-crypto` and for
+ * the test that checks the backends agree. Everything else calls sha256(). */
+void sha256_via(sha256_impl impl, const void *data, size_t len, hansa_hash *out);
+/* Returns a static name for impl ("openssl", "openssl-evp", "libsodium"). */
+const char *sha256_impl_name(sha256_impl impl);
+
 #endif

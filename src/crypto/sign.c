@@ -2,6 +2,8 @@
 #include "crypto/sign.h"
 
 #include <sodium.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/assert.h"
@@ -25,14 +27,20 @@ void keypair_generate(hansa_keypair *kp) {
 
 void keypair_wipe(hansa_keypair *kp) { sodium_memzero(kp, sizeof *kp); }
 
-/* The signed message is domain || 0x00 || msg. Small messages (votes,
- * proposals, most txs) are assembled on the stack; larger ones on the heap. */
+/* The signed message is domain || 0x00 || msg. A domain is a C string, so it
+ * holds no 0x00 and the first 0x00 ends it: no (domain, msg) pair can be read
+ * as another pair with a different domain. Small messages (votes, proposals,
+ * most txs) are assembled on the stack; larger ones on the heap. */
 #define DOMAIN_STACK_BYTES 512
+#define DOMAIN_MAX_BYTES 63
 
 static uint8_t *with_domain(const char *domain, const void *msg, size_t len, uint8_t *stack,
                             size_t *total) {
     size_t dlen = strlen(domain);
-    HANSA_ASSERT(dlen < 64);
+    HANSA_ASSERT(dlen > 0);
+    HANSA_ASSERT(dlen <= DOMAIN_MAX_BYTES);
+    HANSA_ASSERT(len <= SIZE_MAX - DOMAIN_MAX_BYTES - 1);
+    HANSA_ASSERT(msg != NULL || len == 0);
     *total = dlen + 1 + len;
     uint8_t *p = *total <= DOMAIN_STACK_BYTES ? stack : hansa_malloc(*total);
     memcpy(p, domain, dlen);

@@ -39,6 +39,7 @@ void keypair_generate(hansa_keypair *kp);
 /* Wipes the secret. */
 void keypair_wipe(hansa_keypair *kp);
 
+/* domain is a non-empty constant of at most 63 bytes (one of SIGN_DOMAIN_*). */
 void sign_domain(const hansa_keypair *kp, const char *domain, const void *msg, size_t len,
                  hansa_sig *sig);
 bool verify_domain(const hansa_pubkey *pk, const char *domain, const void *msg, size_t len,

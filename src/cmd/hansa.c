@@ -1,0 +1,44 @@
+/* hansa.c — the hansa command-line tool: a table of subcommands.
+ *
+ * Each subcommand lives in src/cmd/lib/ as `int cmd_<name>(int argc, char
+ * **argv)`, gets argv starting at its own name, and returns the process exit
+ * status (0 success, 1 failure, 2 usage error). Adding one is one row below. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/lib/bench_crypto.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} hansa_command;
+
+static const hansa_command commands[] = {
+    {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 rates on one core"},
+};
+
+#define COMMAND_COUNT (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: hansa <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        fprintf(out, "  %-16s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "hansa: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

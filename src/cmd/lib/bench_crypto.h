@@ -1,0 +1,14 @@
+/* bench_crypto.h — `hansa bench-crypto`: the machine's SHA-256 and Ed25519 rates.
+ *
+ * These rates are the yardsticks other benchmarks divide by (DESIGN.md
+ * section 12: committed tx/s over the Ed25519 verify rate), and the figures
+ * behind the SHA-256 backend choice in docs/crypto.md. */
+#ifndef HANSA_CMD_BENCH_CRYPTO_H
+#define HANSA_CMD_BENCH_CRYPTO_H
+
+/* Runs the benchmark on one core and prints a table to stdout. argv[0] is
+ * the subcommand name; the one option is `--ms N` (time per figure, default
+ * 1000). Returns 0, or 2 on a usage error (message on stderr). */
+int cmd_bench_crypto(int argc, char **argv);
+
+#endif

@@ -1,0 +1,194 @@
+/* Tests of crypto/sign: RFC 8032 known answers, domain separation, and that
+ * any change to message, signature or key makes verification fail —
+ * including the malleated and small-order forms that lax Ed25519 accepts. */
+#include "base/hex.h"
+#include "base/rng.h"
+#include "crypto/sign.h"
+#include "check.h"
+
+/* RFC 8032 section 7.1, TEST 1, 2 and 3 (Ed25519). */
+static const struct {
+    const char *secret, *pub, *msg, *sig;
+} rfc8032[] = {
+    {"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+     "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+     "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+     "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"},
+    {"4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+     "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
+     "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+     "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"},
+    {"c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+     "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "af82",
+     "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac"
+     "18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"},
+};
+
+static void unhex(const char *s, uint8_t *out, size_t want) {
+    size_t n = 0;
+    CHECK_ERR(hex_decode(s, strlen(s), out, want, &n, NULL), HANSA_OK);
+    CHECK_EQ_U64(n, want);
+}
+
+static void test_rfc8032(void) {
+    for (size_t t = 0; t < sizeof rfc8032 / sizeof rfc8032[0]; t++) {
+        uint8_t seed[HANSA_SEED_BYTES], msg[2];
+        hansa_pubkey pub;
+        hansa_sig want;
+        unhex(rfc8032[t].secret, seed, sizeof seed);
+        unhex(rfc8032[t].pub, pub.b, sizeof pub.b);
+        unhex(rfc8032[t].sig, want.b, sizeof want.b);
+        size_t mlen = strlen(rfc8032[t].msg) / 2;
+        unhex(rfc8032[t].msg, msg, mlen);
+
+        hansa_keypair kp;
+        keypair_from_seed(&kp, seed);
+        CHECK(pubkey_eq(&kp.pub, &pub));
+        hansa_sig sig;
+        sign_raw(&kp, msg, mlen, &sig);
+        CHECK(memcmp(sig.b, want.b, HANSA_SIG_BYTES) == 0);
+        CHECK(verify_raw(&pub, msg, mlen, &want));
+        keypair_wipe(&kp);
+    }
+}
+
+/* Every single-bit change of the signature, the public key or the message
+ * of RFC 8032 TEST 3 fails. */
+static void test_bit_flips_fail(void) {
+    uint8_t msg[2];
+    hansa_pubkey pub;
+    hansa_sig sig;
+    unhex(rfc8032[2].pub, pub.b, sizeof pub.b);
+    unhex(rfc8032[2].sig, sig.b, sizeof sig.b);
+    unhex(rfc8032[2].msg, msg, sizeof msg);
+    CHECK(verify_raw(&pub, msg, sizeof msg, &sig));
+    for (size_t bit = 0; bit < 8 * HANSA_SIG_BYTES; bit++) {
+        hansa_sig s = sig;
+        s.b[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        CHECK(!verify_raw(&pub, msg, sizeof msg, &s));
+    }
+    for (size_t bit = 0; bit < 8 * HANSA_PUBKEY_BYTES; bit++) {
+        hansa_pubkey k = pub;
+        k.b[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        CHECK(!verify_raw(&k, msg, sizeof msg, &sig));
+    }
+    for (size_t bit = 0; bit < 8 * sizeof msg; bit++) {
+        uint8_t m[2] = {msg[0], msg[1]};
+        m[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        CHECK(!verify_raw(&pub, m, sizeof m, &sig));
+    }
+}
+
+/* sign.h promises strict verification: S + L (same signature to a lax
+ * verifier) and the identity key with its trivial signature are rejected. */
+static void test_strict_verification(void) {
+    static const uint8_t order_l[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58,
+                                        0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+                                        [31] = 0x10};
+    uint8_t msg[2];
+    hansa_pubkey pub;
+    hansa_sig sig;
+    unhex(rfc8032[2].pub, pub.b, sizeof pub.b);
+    unhex(rfc8032[2].sig, sig.b, sizeof sig.b);
+    unhex(rfc8032[2].msg, msg, sizeof msg);
+    unsigned carry = 0;
+    for (int i = 0; i < 32; i++) {
+        carry += sig.b[32 + i] + order_l[i];
+        sig.b[32 + i] = (uint8_t)carry;
+        carry >>= 8;
+    }
+    CHECK_EQ_U64(carry, 0);
+    CHECK(!verify_raw(&pub, msg, sizeof msg, &sig));
+
+    hansa_pubkey identity = {{1}};
+    hansa_sig trivial = {{1}}; /* R = identity, S = 0 */
+    CHECK(!verify_raw(&identity, msg, sizeof msg, &trivial));
+}
+
+static void test_domain_separation(void) {
+    uint8_t seed[HANSA_SEED_BYTES] = {7};
+    hansa_keypair kp;
+    keypair_from_seed(&kp, seed);
+    const char *msg = "height 5 round 0";
+    size_t len = strlen(msg);
+    hansa_sig sig;
+    sign_domain(&kp, SIGN_DOMAIN_VOTE, msg, len, &sig);
+    CHECK(verify_domain(&kp.pub, SIGN_DOMAIN_VOTE, msg, len, &sig));
+    CHECK(!verify_domain(&kp.pub, SIGN_DOMAIN_TX, msg, len, &sig));
+    CHECK(!verify_domain(&kp.pub, SIGN_DOMAIN_PROPOSAL, msg, len, &sig));
+    CHECK(!verify_raw(&kp.pub, msg, len, &sig));
+
+    /* The signed bytes are exactly domain || 0x00 || msg. */
+    char framed[64];
+    size_t dlen = strlen(SIGN_DOMAIN_VOTE);
+    memcpy(framed, SIGN_DOMAIN_VOTE, dlen + 1);
+    memcpy(framed + dlen + 1, msg, len);
+    CHECK(verify_raw(&kp.pub, framed, dlen + 1 + len, &sig));
+
+    /* Moving bytes between domain and message changes the signed bytes. */
+    sign_domain(&kp, "a/b", "c", 1, &sig);
+    CHECK(verify_domain(&kp.pub, "a/b", "c", 1, &sig));
+    CHECK(!verify_domain(&kp.pub, "a/bc", "", 0, &sig));
+    CHECK(!verify_domain(&kp.pub, "a/", "bc", 2, &sig));
+    keypair_wipe(&kp);
+}
+
+/* Messages over the on-stack size take the heap path; same guarantees. */
+static void test_long_message(void) {
+    hansa_prng p;
+    prng_seed(&p, check_seed("test_long_message", 0x10e6));
+    uint8_t seed[HANSA_SEED_BYTES];
+    prng_fill(&p, seed, sizeof seed);
+    hansa_keypair kp;
+    keypair_from_seed(&kp, seed);
+    static uint8_t msg[10000];
+    prng_fill(&p, msg, sizeof msg);
+    const size_t lens[] = {0, 1, 497, 498, 499, 500, 1000, sizeof msg};
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        hansa_sig sig;
+        sign_domain(&kp, SIGN_DOMAIN_TX, msg, lens[i], &sig);
+        CHECK(verify_domain(&kp.pub, SIGN_DOMAIN_TX, msg, lens[i], &sig));
+        CHECK(!verify_domain(&kp.pub, SIGN_DOMAIN_VOTE, msg, lens[i], &sig));
+        if (lens[i] == 0) continue;
+        size_t at = (size_t)prng_below(&p, lens[i]);
+        msg[at] ^= 0x80;
+        CHECK(!verify_domain(&kp.pub, SIGN_DOMAIN_TX, msg, lens[i], &sig));
+        msg[at] ^= 0x80;
+    }
+    keypair_wipe(&kp);
+}
+
+static void test_generate_and_wipe(void) {
+    crypto_init();
+    hansa_keypair a, b;
+    keypair_generate(&a);
+    keypair_generate(&b);
+    CHECK(!pubkey_eq(&a.pub, &b.pub));
+    hansa_sig sig;
+    sign_domain(&a, SIGN_DOMAIN_TX, "x", 1, &sig);
+    CHECK(verify_domain(&a.pub, SIGN_DOMAIN_TX, "x", 1, &sig));
+    CHECK(!verify_domain(&b.pub, SIGN_DOMAIN_TX, "x", 1, &sig));
+    keypair_wipe(&a);
+    hansa_keypair zero;
+    memset(&zero, 0, sizeof zero);
+    CHECK(memcmp(&a, &zero, sizeof a) == 0);
+    keypair_wipe(&b);
+
+    /* The OS source: two draws of 32 bytes differ (fails with prob. 2^-256). */
+    uint8_t r1[32], r2[32];
+    crypto_random(r1, sizeof r1);
+    hansa_rng os = crypto_os_rng();
+    rng_fill(&os, r2, sizeof r2);
+    CHECK(memcmp(r1, r2, sizeof r1) != 0);
+}
+
+int main(void) {
+    crypto_init();
+    RUN(test_rfc8032);
+    RUN(test_bit_flips_fail);
+    RUN(test_strict_verification);
+    RUN(test_domain_separation);
+    RUN(test_long_message);
+    RUN(test_generate_and_wipe);
+    return check_summary();
+}
