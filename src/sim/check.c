@@ -34,12 +34,14 @@ void sim_checker_init(sim_checker *c, uint16_t nodes, const bool *honest) {
     hmap_init(&c->first_decision);
     hmap_init(&c->decided);
     hmap_init(&c->signed_msgs);
+    hmap_init(&c->evidence_known);
 }
 
 void sim_checker_free(sim_checker *c) {
     hmap_free(&c->first_decision);
     hmap_free(&c->decided);
     hmap_free(&c->signed_msgs);
+    hmap_free(&c->evidence_known);
 }
 
 __attribute__((format(printf, 3, 4))) static void violation(sim_checker *c, sim_violation v,
@@ -113,19 +115,24 @@ static void check_signed(sim_checker *c, const sim_trace_ev *ev) {
                   ev->node, ev->height, ev->round, ev->step);
 }
 
+static hmap_key owed_key(const sim_trace_ev *ev) {
+    return (hmap_key){((uint64_t)ev->node << 16) | ev->other, ev->height,
+                      ((uint64_t)ev->round << 8) | ev->step};
+}
+
+/* One offence is owed once per node: an engine emits evidence for a slot
+ * once and then refuses further conflicting copies as duplicates. */
 static void owe(sim_checker *c, const sim_trace_ev *ev) {
+    static const hansa_hash owed_mark = {{1}};
     if (!ev->honest) return;
-    for (size_t i = 0; i < c->n_owed; i++) {
-        const sim_owed *o = &c->owed[i];
-        if (o->node == ev->node && o->validator == ev->other && o->height == ev->height &&
-            o->round == ev->round && o->type == ev->step)
-            return;
-    }
+    if (hmap_put_new(&c->evidence_known, owed_key(ev), &owed_mark)) return;
     HANSA_ASSERT(c->n_owed < SIM_OWED_MAX);
     c->owed[c->n_owed++] = (sim_owed){ev->node, ev->other, ev->height, ev->round, ev->step};
 }
 
 static void pay(sim_checker *c, const sim_trace_ev *ev) {
+    static const hansa_hash paid_mark = {{2}};
+    hmap_put_new(&c->evidence_known, owed_key(ev), &paid_mark);
     for (size_t i = 0; i < c->n_owed; i++) {
         const sim_owed *o = &c->owed[i];
         if (o->node == ev->node && o->validator == ev->other && o->height == ev->height &&

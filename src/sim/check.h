@@ -99,6 +99,7 @@ typedef struct {
     hmap first_decision;  /* height -> id of the first honest decision */
     hmap decided;         /* (node, height) -> id */
     hmap signed_msgs;     /* (node, height, round<<8|step) -> sign-bytes hash */
+    hmap evidence_known;  /* offences owed or paid, so each is owed once */
     sim_owed owed[SIM_OWED_MAX];
     size_t n_owed;
     uint64_t decided_height[SIM_CHECK_NODES_MAX]; /* highest decided, per node */

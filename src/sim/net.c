@@ -4,8 +4,8 @@
  * partition or a clogged direction is dropped, before GST a message may be
  * lost or duplicated, and every copy gets its own latency (a base plus an
  * exponential tail), so messages overtake each other and arrive reordered as
- * they do on real links. A node's messages to itself arrive at once and are
- * never lost. After GST the network is reliable with a short tail: the
+ * they do on real links. Nothing is sent to oneself: the engine puts its own
+ * messages in its log when it releases them. After GST the network is reliable with a short tail: the
  * "eventually synchronous" model Tendermint's liveness proof assumes.
  *
  * Messages are immutable, reference-counted byte strings; a broadcast shares
@@ -91,10 +91,7 @@ static void deliver_later(world *w, uint16_t from, uint16_t to, sim_msg *m, uint
 static void send_one(world *w, uint16_t from, uint16_t to, sim_msg *m) {
     HANSA_ASSERT(from < w->n);
     HANSA_ASSERT(to < w->n);
-    if (from == to) {
-        deliver_later(w, from, to, m, 0);
-        return;
-    }
+    if (from == to) return; /* the engine logs its own messages itself */
     bool blocked = (w->partitioned && w->group[from] != w->group[to]) ||
                    w->clog_until[from][to] > w->now_us;
     if (blocked || (net_faulty(w) && prng_chance(&w->rng, LOSS_PER_MILLE, 1000))) {

@@ -181,13 +181,14 @@ static void start_height(sim_node *nd, uint64_t height) {
     cons_start_height(nd->e, height, world_valset(W(nd), height), local_now(nd));
 }
 
-/* Carries out everything the engine emitted, starting each next height as
- * soon as the previous one is decided, until the engine is quiet. */
+/* Carries out everything the engine emitted for the last input, starting
+ * the next height as soon as the current one is decided (itself an input,
+ * whose outputs are carried out in turn). The outputs stay in the engine
+ * until its next input, so each batch is read exactly once. */
 static void drain(sim_node *nd) {
     for (;;) {
         const cons_out *outs;
         size_t n = cons_drain(nd->e, &outs);
-        if (n == 0) return;
         uint64_t next = 0;
         for (size_t i = 0; i < n; i++) {
             const cons_out *o = &outs[i];
@@ -207,7 +208,8 @@ static void drain(sim_node *nd) {
             }
             }
         }
-        if (next) start_height(nd, next);
+        if (!next) return;
+        start_height(nd, next);
     }
 }
 
