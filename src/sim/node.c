@@ -26,6 +26,7 @@
 #define SYNC_MIN_GAP_US 200000
 #define REBROADCAST_MS 1000
 #define SYNC_TICK_MS 2000
+#define BLOCK_INTERVAL_MS 1000
 
 static world *W(const sim_node *nd) { return nd->w; }
 static bool honest(const sim_node *nd) { return nd->byz == BYZ_NONE; }
@@ -175,6 +176,23 @@ static uint64_t out_decide(sim_node *nd, const cons_out *o) {
     return h + 1;
 }
 
+static void wal_clear(sim_node *nd) {
+    for (size_t i = 0; i < nd->n_wal; i++) msg_unref(nd->wal[i]);
+    nd->n_wal = 0;
+}
+
+static void wal_append(sim_node *nd, uint64_t height, sim_msg *m) {
+    if (height != nd->wal_height) {
+        wal_clear(nd);
+        nd->wal_height = height;
+    }
+    for (size_t i = 0; i < nd->n_wal; i++)
+        if (hash_eq(&nd->wal[i]->hash, &m->hash)) return;
+    if (nd->n_wal == SIM_WAL_MAX) return; /* bounded, like every buffer */
+    m->refs++;
+    nd->wal[nd->n_wal++] = m;
+}
+
 static void start_height(sim_node *nd, uint64_t height) {
     nd->height_start_us = W(nd)->now_us;
     world_trace(W(nd), SIM_T_HEIGHT_START, nd, 0, height, 0, 0, NULL, false, UINT32_MAX);
@@ -209,9 +227,23 @@ static void drain(sim_node *nd) {
             }
         }
         if (!next) return;
+        if (!W(nd)->o.no_pacing) {
+            world_push(W(nd), world_global_us(nd, local_now(nd) + BLOCK_INTERVAL_MS),
+                       EV_NEXT_HEIGHT, nd, 0, next, 0, 0, NULL);
+            return;
+        }
         start_height(nd, next);
     }
 }
+
+void node_next_height(sim_node *nd, uint64_t height) {
+    if (height != nd->n_decided + 1 || cons_height(nd->e) >= height) return;
+    cons_tick(nd->e, local_now(nd));
+    start_height(nd, height);
+    drain(nd);
+}
+
+static void wal_replay(sim_node *nd);
 
 /* --- lifecycle ------------------------------------------------------------- */
 
@@ -233,6 +265,7 @@ void node_boot(sim_node *nd, bool forget) {
     cons_tick(nd->e, local_now(nd));
     start_height(nd, nd->n_decided + 1);
     drain(nd);
+    wal_replay(nd);
 }
 
 /* The engine's memory is gone and so is every write not yet on disk. Events
@@ -253,6 +286,7 @@ void node_free(sim_node *nd) {
     nd->e = NULL;
     free(nd->pend);
     free(nd->decided);
+    wal_clear(nd);
     hmap_free(&nd->votes_seen);
 }
 
@@ -374,7 +408,10 @@ static void apply_sync(sim_node *nd, uint16_t from, const sim_msg *m, wire_rd *r
  * second, different vote of one validator for one round and type reaches an
  * honest engine, the engine owes evidence for it (check.h). */
 static void note_vote(sim_node *nd, const wire_vote *v, hansa_err err) {
-    if (!honest(nd) || v->height != cons_height(nd->e) || err == HANSA_ERR_BAD_SIG) return;
+    /* Refused for its signature, or as a prevote after the decision (the
+     * engine keeps only precommits then): not handed over, nothing owed. */
+    if (!honest(nd) || v->height != cons_height(nd->e)) return;
+    if (err == HANSA_ERR_BAD_SIG || err == HANSA_ERR_STATE || err == HANSA_ERR_FULL) return;
     int val = world_node_of_key(W(nd), &v->validator);
     if (val < 0) return;
     if (nd->votes_seen_height != v->height || nd->votes_seen_inc != nd->inc) {
@@ -427,10 +464,21 @@ static void on_proposal(sim_node *nd, uint16_t from, const sim_msg *m, wire_rd *
         return;
     }
     maybe_behind(nd, from, p.height);
+    if (p.height == cons_height(nd->e)) wal_append(nd, p.height, (sim_msg *)m);
     cons_tick(nd->e, local_now(nd));
     err = cons_on_proposal(nd->e, &p, value, vlen);
     if (err != HANSA_OK) reject(nd, from, m, err);
     drain(nd);
+}
+
+static void wal_replay(sim_node *nd) {
+    if (nd->wal_height != cons_height(nd->e)) return;
+    for (size_t i = 0; i < nd->n_wal && nd->up; i++) {
+        wire_rd r;
+        rd_init(&r, nd->wal[i]->data, nd->wal[i]->len);
+        (void)rd_u8(&r, "type");
+        on_proposal(nd, nd->idx, nd->wal[i], &r);
+    }
 }
 
 void node_on_message(sim_node *nd, uint16_t from, const sim_msg *m) {

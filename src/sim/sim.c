@@ -397,6 +397,9 @@ static void dispatch(world *w, const sim_event *ev) {
         if (nd->up) byz_garbage(nd);
         world_push(w, w->now_us + between(w, 50 * MS, 300 * MS), EV_GARBAGE, nd, 0, 0, 0, 0, NULL);
         return;
+    case EV_NEXT_HEIGHT:
+        if (node_current(w, ev)) node_next_height(nd, ev->height);
+        return;
     case EV_PARTITION: on_partition(w); return;
     case EV_HEAL:
         w->partitioned = false;
@@ -420,7 +423,10 @@ static void dispatch(world *w, const sim_event *ev) {
 
 static void run_loop(world *w) {
     sim_event ev;
-    while (w->honest_done < w->honest_count && sim_heap_pop(&w->q, &ev)) {
+    /* Run past GST + settle even when the target comes early, so every run
+     * exercises liveness after the faults end. */
+    while ((w->honest_done < w->honest_count || w->now_us < w->gst_us + w->settle_us) &&
+           sim_heap_pop(&w->q, &ev)) {
         if (ev.time_us > w->deadline_us) {
             if (ev.kind == EV_DELIVER) msg_unref(ev.ptr);
             break;

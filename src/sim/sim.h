@@ -67,6 +67,7 @@ typedef struct {
     sim_valset_fn valset_fn; /* NULL: one fixed set, priorities advanced per height */
     void *valset_ctx;
     FILE *trace;             /* optional: one line per trace event */
+    bool no_pacing;          /* start each height at once (no block interval) */
 } sim_options;
 
 typedef struct {

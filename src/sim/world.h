@@ -37,6 +37,7 @@ enum {
     EV_GARBAGE,      /* a garbage-sending Byzantine node acts */
     EV_AMNESIA,      /* an amnesiac node crashes */
     EV_GST,
+    EV_NEXT_HEIGHT,  /* block interval over: start height */
 };
 
 /* Messages on the simulated wire: a type byte, then the payload. */
@@ -47,6 +48,7 @@ enum {
     MSG_SYNC_RESP = 4 /* u8 count, then per entry: u64 height, u32 len, value, u32 len, commit */
 };
 #define SYNC_ENTRIES_MAX 8
+#define SIM_WAL_MAX 32
 #define SIM_VALUE_BYTES 32
 #define VALUE_FLAG_INVALID 1
 #define VALUE_FLAG_ALT 2
@@ -111,6 +113,13 @@ typedef struct {
     uint64_t n_decided, cap_decided;
     uint64_t height_start_us;
     uint64_t last_sync_us;
+    /* WAL: proposals received at the current height, durable (written
+     * before the engine sees them) and replayed after a restart, so a
+     * locked node still has its locked value's bytes. */
+    sim_msg *wal[SIM_WAL_MAX];
+    size_t n_wal;
+    uint64_t wal_height;
+    /* Block pacing: the next height starts one block interval after a decision. */
     /* Votes the engine accepted at the current height, for the evidence check. */
     hmap votes_seen;
     uint64_t votes_seen_height;
@@ -178,6 +187,7 @@ void node_sync_tick(sim_node *nd);
 void node_make_value(sim_node *nd, uint64_t height, uint32_t round, uint8_t flags, uint8_t *out,
                      hansa_hash *id);
 void node_free(sim_node *nd);
+void node_next_height(sim_node *nd, uint64_t height);
 /* The cons_app callbacks; ctx is the sim_node. */
 bool node_app_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hansa_hash *id);
 bool node_app_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
