@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd/lib/bench_crypto.h"
+#include "cmd/lib/sim_cmd.h"
 
 typedef struct {
     const char *name;
@@ -16,6 +17,7 @@ typedef struct {
 
 static const hansa_command commands[] = {
     {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 rates on one core"},
+    {"sim", cmd_sim, "run the deterministic consensus simulator (one seed or a campaign)"},
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

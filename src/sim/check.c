@@ -1,0 +1,208 @@
+/* check.c — trace digest and invariant checkers; see check.h. */
+#include "sim/check.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/buf.h"
+#include "base/hex.h"
+
+const char *sim_violation_name(sim_violation v) {
+    switch (v) {
+    case SIM_V_AGREEMENT: return "agreement";
+    case SIM_V_VALIDITY: return "validity";
+    case SIM_V_DOUBLE_DECIDE: return "one-decision";
+    case SIM_V_DOUBLE_SIGN: return "double-sign";
+    case SIM_V_EVIDENCE: return "evidence";
+    case SIM_V_LIVENESS_ROUNDS: return "liveness-rounds";
+    case SIM_V_LIVENESS_STALL: return "liveness-stall";
+    case SIM_V_COUNT_: break;
+    }
+    return "?";
+}
+
+void sim_checker_init(sim_checker *c, uint16_t nodes, const bool *honest) {
+    HANSA_ASSERT(nodes > 0);
+    HANSA_ASSERT(nodes <= SIM_CHECK_NODES_MAX);
+    memset(c, 0, sizeof *c);
+    c->nodes = nodes;
+    memcpy(c->honest, honest, nodes * sizeof *honest);
+    sha256_init(&c->digest);
+    hmap_init(&c->first_decision);
+    hmap_init(&c->decided);
+    hmap_init(&c->signed_msgs);
+    hmap_init(&c->evidence_known);
+}
+
+void sim_checker_free(sim_checker *c) {
+    hmap_free(&c->first_decision);
+    hmap_free(&c->decided);
+    hmap_free(&c->signed_msgs);
+    hmap_free(&c->evidence_known);
+}
+
+__attribute__((format(printf, 3, 4))) static void violation(sim_checker *c, sim_violation v,
+                                                            const char *fmt, ...) {
+    uint64_t total = 0;
+    for (int i = 0; i < SIM_V_COUNT_; i++) total += c->count[i];
+    if (total == 0) {
+        va_list ap;
+        int k = snprintf(c->first, sizeof c->first, "%s: ", sim_violation_name(v));
+        va_start(ap, fmt);
+        vsnprintf(c->first + k, sizeof c->first - (size_t)k, fmt, ap);
+        va_end(ap);
+    }
+    c->count[v]++;
+}
+
+static void short_hex(const hansa_hash *h, char out[17]) { hex_encode(h->b, 8, out); }
+
+/* The canonical form of one event: fixed-width little-endian fields. */
+static void digest_event(sim_checker *c, const sim_trace_ev *ev) {
+    uint8_t b[1 + 8 + 2 + 2 + 1 + 1 + 8 + 4 + 4 + 1 + HANSA_HASH_BYTES], *p = b;
+    *p++ = (uint8_t)ev->kind;
+    le64_store(p, ev->time_us), p += 8;
+    le16_store(p, ev->node), p += 2;
+    le16_store(p, ev->other), p += 2;
+    *p++ = ev->honest;
+    *p++ = ev->flag;
+    le64_store(p, ev->height), p += 8;
+    le32_store(p, ev->round), p += 4;
+    le32_store(p, ev->bound), p += 4;
+    *p++ = ev->step;
+    memcpy(p, ev->id.b, HANSA_HASH_BYTES), p += HANSA_HASH_BYTES;
+    HANSA_ASSERT((size_t)(p - b) == sizeof b);
+    sha256_update(&c->digest, b, sizeof b);
+    c->events++;
+}
+
+static void check_decide(sim_checker *c, const sim_trace_ev *ev) {
+    char a[17], b[17];
+    if (!ev->honest) return;
+    const hansa_hash *prev = hmap_put_new(&c->decided, (hmap_key){ev->node, ev->height, 0}, &ev->id);
+    if (prev) {
+        short_hex(prev, a), short_hex(&ev->id, b);
+        violation(c, SIM_V_DOUBLE_DECIDE, "node %u decided height %" PRIu64 " twice (%s, %s)",
+                  ev->node, ev->height, a, b);
+    }
+    const hansa_hash *first = hmap_put_new(&c->first_decision, (hmap_key){ev->height, 0, 0}, &ev->id);
+    if (first && !hash_eq(first, &ev->id)) {
+        short_hex(first, a), short_hex(&ev->id, b);
+        violation(c, SIM_V_AGREEMENT, "height %" PRIu64 ": node %u decided %s, another honest node %s",
+                  ev->height, ev->node, b, a);
+    }
+    if (!ev->flag)
+        violation(c, SIM_V_VALIDITY, "node %u decided an invalid value at height %" PRIu64,
+                  ev->node, ev->height);
+    if (ev->round > ev->bound)
+        violation(c, SIM_V_LIVENESS_ROUNDS,
+                  "node %u decided height %" PRIu64 " only at round %u (bound %u after GST)",
+                  ev->node, ev->height, ev->round, ev->bound);
+    if (ev->height > c->decided_height[ev->node]) c->decided_height[ev->node] = ev->height;
+}
+
+static void check_signed(sim_checker *c, const sim_trace_ev *ev) {
+    if (!ev->honest) return;
+    hmap_key k = {ev->node, ev->height, ((uint64_t)ev->round << 8) | ev->step};
+    const hansa_hash *prev = hmap_put_new(&c->signed_msgs, k, &ev->id);
+    if (prev && !hash_eq(prev, &ev->id))
+        violation(c, SIM_V_DOUBLE_SIGN,
+                  "honest node %u signed two different messages for height %" PRIu64
+                  " round %u step %u",
+                  ev->node, ev->height, ev->round, ev->step);
+}
+
+static hmap_key owed_key(const sim_trace_ev *ev) {
+    return (hmap_key){((uint64_t)ev->node << 16) | ev->other, ev->height,
+                      ((uint64_t)ev->round << 8) | ev->step};
+}
+
+/* One offence is owed once per node: an engine emits evidence for a slot
+ * once and then refuses further conflicting copies as duplicates. */
+static void owe(sim_checker *c, const sim_trace_ev *ev) {
+    static const hansa_hash owed_mark = {{1}};
+    if (!ev->honest) return;
+    if (hmap_put_new(&c->evidence_known, owed_key(ev), &owed_mark)) return;
+    HANSA_ASSERT(c->n_owed < SIM_OWED_MAX);
+    c->owed[c->n_owed++] = (sim_owed){ev->node, ev->other, ev->height, ev->round, ev->step};
+}
+
+static void pay(sim_checker *c, const sim_trace_ev *ev) {
+    static const hansa_hash paid_mark = {{2}};
+    hmap_put_new(&c->evidence_known, owed_key(ev), &paid_mark);
+    for (size_t i = 0; i < c->n_owed; i++) {
+        const sim_owed *o = &c->owed[i];
+        if (o->node == ev->node && o->validator == ev->other && o->height == ev->height &&
+            o->round == ev->round && o->type == ev->step) {
+            c->owed[i] = c->owed[--c->n_owed];
+            return;
+        }
+    }
+}
+
+/* Evidence not emitted by the time the node leaves the height is missing. */
+static void settle_owed(sim_checker *c, uint16_t node) {
+    for (size_t i = 0; i < c->n_owed;) {
+        const sim_owed *o = &c->owed[i];
+        if (node != UINT16_MAX && o->node != node) {
+            i++;
+            continue;
+        }
+        violation(c, SIM_V_EVIDENCE,
+                  "node %u was handed conflicting votes of node %u (height %" PRIu64
+                  " round %u type %u) and emitted no evidence",
+                  o->node, o->validator, o->height, o->round, o->type);
+        c->owed[i] = c->owed[--c->n_owed];
+    }
+}
+
+void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev) {
+    HANSA_ASSERT(ev->node < c->nodes);
+    digest_event(c, ev);
+    switch (ev->kind) {
+    case SIM_T_DECIDE: check_decide(c, ev); break;
+    case SIM_T_SIGNED: check_signed(c, ev); break;
+    case SIM_T_EQUIVOCATION_SEEN: owe(c, ev); break;
+    case SIM_T_EVIDENCE: pay(c, ev); break;
+    case SIM_T_HEIGHT_START:
+    case SIM_T_CRASH: settle_owed(c, ev->node); break;
+    case SIM_T_DELIVER:
+    case SIM_T_DROP:
+    case SIM_T_REJECT:
+    case SIM_T_RESTART:
+    case SIM_T_PARTITION:
+    case SIM_T_HEAL:
+    case SIM_T_CLOG:
+    case SIM_T_UNCLOG:
+    case SIM_T_TIMEOUT:
+    case SIM_T_GST:
+    case SIM_T_SYNC: break;
+    }
+}
+
+void sim_checker_finish(sim_checker *c, uint64_t target_height, hansa_hash *digest) {
+    settle_owed(c, UINT16_MAX);
+    for (uint16_t i = 0; i < c->nodes; i++) {
+        if (!c->honest[i] || c->decided_height[i] >= target_height) continue;
+        violation(c, SIM_V_LIVENESS_STALL, "honest node %u reached height %" PRIu64 " of %" PRIu64,
+                  i, c->decided_height[i], target_height);
+    }
+    sha256_ctx copy = c->digest;
+    uint8_t tail[16];
+    le64_store(tail, c->events);
+    le64_store(tail + 8, target_height);
+    sha256_update(&copy, tail, sizeof tail);
+    sha256_final(&copy, digest);
+}
+
+uint64_t sim_checker_safety(const sim_checker *c) {
+    return c->count[SIM_V_AGREEMENT] + c->count[SIM_V_VALIDITY] + c->count[SIM_V_DOUBLE_DECIDE] +
+           c->count[SIM_V_DOUBLE_SIGN] + c->count[SIM_V_EVIDENCE];
+}
+
+uint64_t sim_checker_liveness(const sim_checker *c) {
+    return c->count[SIM_V_LIVENESS_ROUNDS] + c->count[SIM_V_LIVENESS_STALL];
+}

@@ -1,0 +1,126 @@
+/* check.h — the simulator's trace and the invariant checkers that read it.
+ *
+ * Every observable thing in a run (a message delivered, dropped or rejected,
+ * a message signed, a decision, evidence, a crash, a partition...) becomes
+ * one sim_trace_ev. The trace feeds two consumers:
+ *   - a SHA-256 digest over the canonical encoding of every event, printed at
+ *     the end of a run, so two runs can be compared byte for byte;
+ *   - the checkers below, which see nothing but the trace. That keeps them
+ *     honest (they cannot peek into the engine) and lets the tests feed them
+ *     hand-made bad traces to show each one fires.
+ *
+ * Checkers (DESIGN.md section 5):
+ *   agreement     no two honest nodes decide different values at a height;
+ *   validity      every honest decision passed the application's valid();
+ *   one decision  a node decides each height at most once;
+ *   no double sign  an honest key never signs two different messages for
+ *                 one height/round/step, across crashes;
+ *   evidence      an honest node that was handed two conflicting votes from
+ *                 one validator (EQUIVOCATION_SEEN) emits EVIDENCE for it
+ *                 before it leaves that height, crashes, or the run ends;
+ *   liveness      a decision whose `bound` is set must come at a round no
+ *                 higher than it (the driver sets bounds for heights started
+ *                 after GST + settle), and sim_checker_finish() reports every
+ *                 honest node that did not reach the target height. */
+#ifndef HANSA_SIM_CHECK_H
+#define HANSA_SIM_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/bytes.h"
+#include "crypto/sha256.h"
+#include "sim/hmap.h"
+
+/* Values are part of the digest's canonical form: append only. */
+typedef enum {
+    SIM_T_DELIVER = 1,   /* node got a message from other; id = hash of bytes */
+    SIM_T_DROP,          /* lost, partitioned, clogged or to a crashed node */
+    SIM_T_REJECT,        /* node's decoder or engine refused it; step = hansa_err */
+    SIM_T_SIGNED,        /* node released a signed message; step = cons_step;
+                            id = SHA-256 of its sign bytes */
+    SIM_T_DECIDE,        /* node decided id at height/round; flag = passed valid() */
+    SIM_T_EQUIVOCATION_SEEN, /* node was handed two different votes of validator other
+                                for height/round/step(type) at that height */
+    SIM_T_EVIDENCE,      /* node emitted evidence against other for height/round/type */
+    SIM_T_HEIGHT_START,  /* node started height */
+    SIM_T_CRASH,
+    SIM_T_RESTART,       /* flag = restarted with its signer state forgotten */
+    SIM_T_PARTITION,
+    SIM_T_HEAL,
+    SIM_T_CLOG,          /* node -> other blocked */
+    SIM_T_UNCLOG,
+    SIM_T_TIMEOUT,       /* an engine timer fired; step = timer kind */
+    SIM_T_GST,           /* the last fault is over */
+    SIM_T_SYNC,          /* node applied a decided value learned from block sync */
+} sim_trace_kind;
+
+typedef struct {
+    sim_trace_kind kind;
+    uint64_t time_us;
+    uint16_t node;
+    uint16_t other;
+    bool honest;         /* node is honest */
+    bool flag;
+    uint64_t height;
+    uint32_t round;
+    uint32_t bound;      /* DECIDE: highest round allowed, UINT32_MAX = unchecked */
+    uint8_t step;
+    hansa_hash id;
+} sim_trace_ev;
+
+typedef enum {
+    SIM_V_AGREEMENT,
+    SIM_V_VALIDITY,
+    SIM_V_DOUBLE_DECIDE,
+    SIM_V_DOUBLE_SIGN,
+    SIM_V_EVIDENCE,
+    SIM_V_LIVENESS_ROUNDS,
+    SIM_V_LIVENESS_STALL,
+    SIM_V_COUNT_
+} sim_violation;
+
+#define SIM_CHECK_NODES_MAX 128
+#define SIM_OWED_MAX 4096
+
+typedef struct {
+    uint16_t node, validator;
+    uint64_t height;
+    uint32_t round;
+    uint8_t type;
+} sim_owed;
+
+typedef struct {
+    uint16_t nodes;
+    sha256_ctx digest;
+    uint64_t events;
+    hmap first_decision;  /* height -> id of the first honest decision */
+    hmap decided;         /* (node, height) -> id */
+    hmap signed_msgs;     /* (node, height, round<<8|step) -> sign-bytes hash */
+    hmap evidence_known;  /* offences owed or paid, so each is owed once */
+    sim_owed owed[SIM_OWED_MAX];
+    size_t n_owed;
+    uint64_t decided_height[SIM_CHECK_NODES_MAX]; /* highest decided, per node */
+    bool honest[SIM_CHECK_NODES_MAX];
+    uint64_t count[SIM_V_COUNT_];
+    char first[256];      /* the first violation, in words */
+} sim_checker;
+
+void sim_checker_init(sim_checker *c, uint16_t nodes, const bool *honest);
+void sim_checker_free(sim_checker *c);
+/* Digests ev and runs every checker on it. */
+void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev);
+/* Ends the run: owed evidence still unpaid counts, and every honest node
+ * below target_height is a liveness failure. Writes the digest. */
+void sim_checker_finish(sim_checker *c, uint64_t target_height, hansa_hash *digest);
+
+uint64_t sim_checker_safety(const sim_checker *c);
+uint64_t sim_checker_liveness(const sim_checker *c);
+const char *sim_violation_name(sim_violation v);
+
+/* One line per event, for --trace (report.c). */
+void sim_trace_print(FILE *f, const sim_trace_ev *ev);
+
+#endif

@@ -1,0 +1,75 @@
+/* hmap.c — linear-probing map on three-word keys; see hmap.h. */
+#include "sim/hmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/mem.h"
+
+static uint64_t mix(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+static uint64_t key_hash(hmap_key k) { return mix(k.a ^ mix(k.b ^ mix(k.c))); }
+
+static bool key_eq(hmap_key x, hmap_key y) { return x.a == y.a && x.b == y.b && x.c == y.c; }
+
+void hmap_init(hmap *m) {
+    m->slots = NULL;
+    m->cap = m->n = 0;
+}
+
+void hmap_free(hmap *m) {
+    free(m->slots);
+    hmap_init(m);
+}
+
+void hmap_clear(hmap *m) {
+    if (m->slots) memset(m->slots, 0, m->cap * sizeof *m->slots);
+    m->n = 0;
+}
+
+static hmap_slot *find(const hmap *m, hmap_key key) {
+    HANSA_ASSERT(m->cap > 0);
+    size_t mask = m->cap - 1;
+    for (size_t i = key_hash(key) & mask;; i = (i + 1) & mask) {
+        hmap_slot *s = &m->slots[i];
+        if (!s->used || key_eq(s->key, key)) return s;
+    }
+}
+
+const hansa_hash *hmap_get(const hmap *m, hmap_key key) {
+    if (m->cap == 0) return NULL;
+    const hmap_slot *s = find(m, key);
+    return s->used ? &s->val : NULL;
+}
+
+static void grow(hmap *m) {
+    hmap old = *m;
+    m->cap = old.cap ? old.cap * 2 : 64;
+    m->slots = hansa_calloc(m->cap, sizeof *m->slots);
+    m->n = 0;
+    for (size_t i = 0; i < old.cap; i++) {
+        if (!old.slots[i].used) continue;
+        *find(m, old.slots[i].key) = old.slots[i];
+        m->n++;
+    }
+    HANSA_ASSERT(m->n == old.n);
+    free(old.slots);
+}
+
+const hansa_hash *hmap_put_new(hmap *m, hmap_key key, const hansa_hash *val) {
+    if ((m->n + 1) * 10 > m->cap * 7) grow(m);
+    hmap_slot *s = find(m, key);
+    if (s->used) return &s->val;
+    s->used = true;
+    s->key = key;
+    s->val = *val;
+    m->n++;
+    return NULL;
+}

@@ -1,0 +1,122 @@
+/* net.c — the simulated network.
+ *
+ * Each send is decided at the moment it is made: a message crossing a
+ * partition or a clogged direction is dropped, before GST a message may be
+ * lost or duplicated, and every copy gets its own latency (a base plus an
+ * exponential tail), so messages overtake each other and arrive reordered as
+ * they do on real links. Nothing is sent to oneself: the engine puts its own
+ * messages in its log when it releases them. After GST the network is reliable with a short tail: the
+ * "eventually synchronous" model Tendermint's liveness proof assumes.
+ *
+ * Messages are immutable, reference-counted byte strings; a broadcast shares
+ * one copy between all deliveries. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/mem.h"
+#include "crypto/sha256.h"
+#include "sim/world.h"
+#include "wire/codec.h"
+
+#define LATENCY_BASE_US 2000
+#define LATENCY_JITTER_US 3000
+#define TAIL_MEAN_FAULTY_US 40000
+#define TAIL_CAP_FAULTY_US 2000000
+#define TAIL_MEAN_STABLE_US 2000
+#define TAIL_CAP_STABLE_US 30000
+#define LOSS_PER_MILLE 50
+#define DUP_PER_MILLE 20
+
+sim_msg *msg_new(const uint8_t *p, size_t len) {
+    HANSA_ASSERT(len > 0);
+    HANSA_ASSERT(len <= WIRE_BLOCK_BYTES_MAX);
+    sim_msg *m = hansa_malloc(sizeof *m + len);
+    m->refs = 0;
+    m->len = (uint32_t)len;
+    memcpy(m->data, p, len);
+    sha256(p, len, &m->hash);
+    return m;
+}
+
+void msg_unref(sim_msg *m) {
+    HANSA_ASSERT(m->refs > 0);
+    if (--m->refs == 0) free(m);
+}
+
+/* A sent message nobody holds (every copy dropped) is freed here. */
+void msg_release_unsent(sim_msg *m) {
+    if (m->refs == 0) free(m);
+}
+
+sim_msg *msg_vote(world *w, const wire_vote *v) {
+    hbuf_reset(&w->scratch);
+    hbuf_put_u8(&w->scratch, MSG_VOTE);
+    wire_vote_encode(&w->scratch, v);
+    return msg_new(w->scratch.data, w->scratch.len);
+}
+
+sim_msg *msg_proposal(world *w, const wire_proposal *p, const uint8_t *value, size_t len) {
+    hbuf enc = HBUF_INIT;
+    wire_proposal_encode(&enc, p);
+    hbuf_reset(&w->scratch);
+    hbuf_put_u8(&w->scratch, MSG_PROPOSAL);
+    wire_put_bytes(&w->scratch, enc.data, (uint32_t)enc.len);
+    wire_put_bytes(&w->scratch, value, (uint32_t)len);
+    hbuf_free(&enc);
+    return msg_new(w->scratch.data, w->scratch.len);
+}
+
+/* Exponential with the given mean, capped: a few slow messages, most fast. */
+static uint64_t tail_us(world *w, uint64_t mean_us, uint64_t cap_us) {
+    double u = (double)(prng_next(&w->rng) >> 11) / 9007199254740992.0; /* [0,1) */
+    double t = -log1p(-u) * (double)mean_us;
+    return t >= (double)cap_us ? cap_us : (uint64_t)t;
+}
+
+static bool net_faulty(const world *w) { return !w->stable && (w->o.faults & SIM_F_NET); }
+
+static uint64_t latency_us(world *w) {
+    uint64_t base = LATENCY_BASE_US + prng_below(&w->rng, LATENCY_JITTER_US);
+    if (net_faulty(w)) return base + tail_us(w, TAIL_MEAN_FAULTY_US, TAIL_CAP_FAULTY_US);
+    return base + tail_us(w, TAIL_MEAN_STABLE_US, TAIL_CAP_STABLE_US);
+}
+
+static void deliver_later(world *w, uint16_t from, uint16_t to, sim_msg *m, uint64_t delay_us) {
+    m->refs++;
+    world_push(w, w->now_us + delay_us, EV_DELIVER, &w->nodes[to], from, 0, 0, 0, m);
+}
+
+static void send_one(world *w, uint16_t from, uint16_t to, sim_msg *m) {
+    HANSA_ASSERT(from < w->n);
+    HANSA_ASSERT(to < w->n);
+    if (from == to) return; /* the engine logs its own messages itself */
+    bool blocked = (w->partitioned && w->group[from] != w->group[to]) ||
+                   w->clog_until[from][to] > w->now_us;
+    if (blocked || (net_faulty(w) && prng_chance(&w->rng, LOSS_PER_MILLE, 1000))) {
+        w->res->dropped++;
+        world_trace(w, SIM_T_DROP, &w->nodes[to], from, 0, 0, blocked, &m->hash, false,
+                    UINT32_MAX);
+        return;
+    }
+    deliver_later(w, from, to, m, latency_us(w));
+    if (net_faulty(w) && prng_chance(&w->rng, DUP_PER_MILLE, 1000))
+        deliver_later(w, from, to, m, latency_us(w));
+}
+
+void net_send(world *w, uint16_t from, uint16_t to, sim_msg *m) {
+    send_one(w, from, to, m);
+    msg_release_unsent(m);
+}
+
+void net_broadcast(world *w, uint16_t from, sim_msg *m) {
+    for (uint16_t to = 0; to < w->n; to++) send_one(w, from, to, m);
+    msg_release_unsent(m);
+}
+
+void net_multicast(world *w, uint16_t from, sim_msg *m, const bool *to) {
+    for (uint16_t i = 0; i < w->n; i++)
+        if (to[i]) send_one(w, from, i, m);
+    msg_release_unsent(m);
+}

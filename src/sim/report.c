@@ -1,0 +1,70 @@
+/* report.c — the simulator's text output, to a FILE* the caller chooses.
+ *
+ * The only file of src/sim/ that formats for people; the source rules let it
+ * write to stdout when cmd/ hands it stdout. Everything here reads results,
+ * never the world, so reports cannot change a run. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "base/hex.h"
+#include "sim/check.h"
+#include "sim/sim.h"
+
+static const char *trace_kind_name(sim_trace_kind k) {
+    switch (k) {
+    case SIM_T_DELIVER: return "deliver";
+    case SIM_T_DROP: return "drop";
+    case SIM_T_REJECT: return "reject";
+    case SIM_T_SIGNED: return "signed";
+    case SIM_T_DECIDE: return "decide";
+    case SIM_T_EQUIVOCATION_SEEN: return "equivocation-seen";
+    case SIM_T_EVIDENCE: return "evidence";
+    case SIM_T_HEIGHT_START: return "height-start";
+    case SIM_T_CRASH: return "crash";
+    case SIM_T_RESTART: return "restart";
+    case SIM_T_PARTITION: return "partition";
+    case SIM_T_HEAL: return "heal";
+    case SIM_T_CLOG: return "clog";
+    case SIM_T_UNCLOG: return "unclog";
+    case SIM_T_TIMEOUT: return "timeout";
+    case SIM_T_GST: return "gst";
+    case SIM_T_SYNC: return "sync";
+    }
+    return "?";
+}
+
+void sim_trace_print(FILE *f, const sim_trace_ev *ev) {
+    char id[17];
+    hex_encode(ev->id.b, 8, id);
+    fprintf(f, "%10.6f %-17s node=%u%s other=%u h=%" PRIu64 " r=%u step=%u flag=%u id=%s\n",
+            (double)ev->time_us / 1e6, trace_kind_name(ev->kind), ev->node, ev->honest ? "" : "*",
+            ev->other, ev->height, ev->round, ev->step, ev->flag, id);
+}
+
+void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
+    char digest[2 * HANSA_HASH_BYTES + 1];
+    hex_encode(r->digest.b, HANSA_HASH_BYTES, digest);
+    fprintf(f, "seed %" PRIu64 "\nnodes %u\nbyzantine %u nodes, power %" PRIu64 " of %" PRIu64 "\n",
+            o->seed, o->nodes, r->byz_nodes, r->byz_power, r->total_power);
+    fprintf(f, "heights %" PRIu64 " of %" PRIu64 "\nsim_time_s %.3f\ngst_s %.3f\n",
+            r->heights_decided, o->heights, (double)r->sim_time_us / 1e6, (double)r->gst_us / 1e6);
+    fprintf(f, "events %" PRIu64 "\ndelivered %" PRIu64 "\ndropped %" PRIu64 "\nrejected %" PRIu64
+            "\ncrashes %" PRIu64 "\nsyncs %" PRIu64 "\nevidence %" PRIu64 "\nmax_round %" PRIu64 "\n",
+            r->events, r->delivered, r->dropped, r->rejected, r->crashes, r->syncs, r->evidence,
+            r->max_round);
+    fprintf(f, "verify_cache hits %" PRIu64 " misses %" PRIu64 "\n", r->verify_hits,
+            r->verify_misses);
+    for (int v = 0; v < SIM_V_COUNT_; v++)
+        if (r->violations[v])
+            fprintf(f, "violation %s %" PRIu64 "\n", sim_violation_name((sim_violation)v),
+                    r->violations[v]);
+    if (r->first_violation[0]) fprintf(f, "first_violation %s\n", r->first_violation);
+    fprintf(f, "safety_violations %" PRIu64 "\nliveness_failures %" PRIu64 "\ndigest %s\n",
+            r->safety_violations, r->liveness_failures, digest);
+}
+
+void sim_report_replay(FILE *f, const char *prog, const sim_options *o, const char *faults) {
+    fprintf(f, "%s sim --seed %" PRIu64 " --nodes %u --heights %" PRIu64 " --faults %s%s%s\n", prog,
+            o->seed, o->nodes, o->heights, faults, o->byz_power_third ? " --byz-power-third" : "",
+            o->break_line29 ? " --break-line29" : "");
+}

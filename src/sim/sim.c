@@ -1,0 +1,502 @@
+/* sim.c — setting up a simulated chain, scheduling its faults, running it.
+ *
+ * The run is a loop over a discrete-event queue (heap.h) in simulated
+ * microseconds. Setup draws from the seed, in a fixed order: node keys and
+ * voting powers, the Byzantine nodes and what each does, clock offsets and
+ * skews, GST, and the schedule of partitions, clogs and crashes before GST.
+ * From then on the events themselves consume randomness (latencies, losses,
+ * values), and since events pop in (time, sequence) order the whole run is a
+ * function of the seed and options.
+ *
+ * Faults are confined to [0, GST): after GST the network is reliable with
+ * short delays, every crashed node is back, and only Byzantine behaviour
+ * (which never ends) and clock skew remain. That is when the liveness
+ * checker starts counting rounds. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/mem.h"
+#include "sim/world.h"
+
+#define MS 1000ull
+#define S 1000000ull
+#define CHAIN_ID 0xe2e4u
+#define SETTLE_US (4 * S)
+#define HEIGHT_BUDGET_US (20 * S)
+#define POWER_MAX 100
+
+/* --- small services for the other files ------------------------------------ */
+
+void world_trace(world *w, sim_trace_kind kind, const sim_node *nd, uint16_t other,
+                 uint64_t height, uint32_t round, uint8_t step, const hansa_hash *id, bool flag,
+                 uint32_t bound) {
+    sim_trace_ev ev = {kind, w->now_us, nd->idx, other, nd->byz == BYZ_NONE, flag, height, round,
+                       bound, step, {{0}}};
+    if (id) ev.id = *id;
+    sim_checker_feed(&w->chk, &ev);
+    if (w->o.trace) sim_trace_print(w->o.trace, &ev);
+}
+
+void world_push(world *w, uint64_t time_us, uint32_t kind, const sim_node *nd, uint16_t peer,
+                uint64_t height, uint32_t round, uint8_t sub, void *ptr) {
+    sim_event ev = {time_us, 0, kind, nd ? nd->idx : 0, peer, nd ? nd->inc : 0, round, height,
+                    sub, ptr};
+    HANSA_ASSERT(time_us >= w->now_us);
+    sim_heap_push(&w->q, &ev);
+}
+
+const cons_valset *world_valset(world *w, uint64_t height) {
+    HANSA_ASSERT(height >= 1);
+    if (w->o.valset_fn) {
+        w->o.valset_fn(w->o.valset_ctx, height, &w->vs[0]);
+        return &w->vs[0];
+    }
+    while (w->n_vs < height) {
+        if (w->n_vs == w->cap_vs) {
+            w->cap_vs *= 2;
+            w->vs = hansa_realloc(w->vs, w->cap_vs * sizeof *w->vs);
+        }
+        w->vs[w->n_vs] = w->vs[w->n_vs - 1];
+        valset_advance(&w->vs[w->n_vs]);
+        w->n_vs++;
+    }
+    return &w->vs[height - 1];
+}
+
+int world_node_of_key(const world *w, const hansa_pubkey *pk) {
+    size_t lo = 0, hi = w->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = pubkey_cmp(&w->nodes[w->by_key[mid]].key.pub, pk);
+        if (c == 0) return w->by_key[mid];
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return -1;
+}
+
+uint64_t world_local_ms(const sim_node *nd, uint64_t now_us) {
+    unsigned __int128 scaled = (unsigned __int128)now_us * (uint64_t)(1000000 + nd->skew_ppm);
+    return ((uint64_t)nd->offset_us + (uint64_t)(scaled / 1000000)) / 1000;
+}
+
+uint64_t world_global_us(const sim_node *nd, uint64_t local_ms) {
+    uint64_t target = local_ms * 1000;
+    if (target <= (uint64_t)nd->offset_us) return 0;
+    unsigned __int128 num = (unsigned __int128)(target - (uint64_t)nd->offset_us) * 1000000;
+    uint64_t rate = (uint64_t)(1000000 + nd->skew_ppm);
+    return (uint64_t)((num + rate - 1) / rate);
+}
+
+uint32_t world_round_bound(world *w, uint64_t height) {
+    const cons_valset *vs = world_valset(w, height);
+    unsigned honest_seen = 0;
+    for (uint32_t r = 0; r < 1000; r++) {
+        int node = world_node_of_key(w, &vs->v[valset_proposer(vs, r)].pubkey);
+        if (node >= 0 && w->nodes[node].byz == BYZ_NONE && ++honest_seen == 2) return r + 1;
+    }
+    return UINT32_MAX;
+}
+
+/* --- options ---------------------------------------------------------------- */
+
+void sim_options_default(sim_options *o) {
+    memset(o, 0, sizeof *o);
+    o->seed = 1;
+    o->nodes = 4;
+    o->heights = 10;
+}
+
+static const struct {
+    const char *name;
+    uint32_t bits;
+} fault_names[] = {
+    {"none", 0},
+    {"net", SIM_F_NET},
+    {"partition", SIM_F_PARTITION},
+    {"clog", SIM_F_CLOG},
+    {"crash", SIM_F_CRASH},
+    {"drift", SIM_F_DRIFT},
+    {"byzantine", SIM_F_BYZ_ALL},
+    {"byz-equivocate", SIM_F_BYZ_EQUIVOCATE},
+    {"byz-double-vote", SIM_F_BYZ_DOUBLE_VOTE},
+    {"byz-silent", SIM_F_BYZ_SILENT},
+    {"byz-garbage", SIM_F_BYZ_GARBAGE},
+    {"byz-invalid", SIM_F_BYZ_INVALID},
+    {"byz-amnesia", SIM_F_BYZ_AMNESIA},
+    {"all", SIM_F_ALL},
+};
+
+hansa_err sim_faults_parse(const char *s, uint32_t *out, const char **why) {
+    uint32_t bits = 0;
+    while (*s) {
+        size_t len = strcspn(s, "+");
+        size_t i;
+        for (i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++)
+            if (strlen(fault_names[i].name) == len && memcmp(fault_names[i].name, s, len) == 0)
+                break;
+        if (i == sizeof fault_names / sizeof fault_names[0]) {
+            if (why) *why = "unknown fault mix (none, net, partition, clog, crash, drift, "
+                            "byzantine, byz-equivocate, byz-double-vote, byz-silent, "
+                            "byz-garbage, byz-invalid, byz-amnesia, all; join with '+')";
+            return HANSA_ERR_CONFIG;
+        }
+        bits |= fault_names[i].bits;
+        s += len;
+        if (*s == '+') s++;
+    }
+    *out = bits;
+    return HANSA_OK;
+}
+
+/* --- setup -------------------------------------------------------------------- */
+
+/* Insertion sort of node indices by public key (n <= 100, once per run). */
+static void sort_by_key(world *w) {
+    for (uint16_t i = 0; i < w->n; i++) w->by_key[i] = i;
+    for (uint16_t i = 1; i < w->n; i++) {
+        uint16_t x = w->by_key[i], j = i;
+        while (j > 0 && pubkey_cmp(&w->nodes[w->by_key[j - 1]].key.pub, &w->nodes[x].key.pub) > 0) {
+            w->by_key[j] = w->by_key[j - 1];
+            j--;
+        }
+        w->by_key[j] = x;
+    }
+}
+
+static void shuffle(world *w, uint16_t *a, uint16_t n) {
+    for (uint16_t i = 0; i < n; i++) a[i] = i;
+    for (uint16_t i = n; i > 1; i--) {
+        uint16_t j = (uint16_t)prng_below(&w->rng, i);
+        uint16_t t = a[i - 1];
+        a[i - 1] = a[j];
+        a[j] = t;
+    }
+}
+
+static byz_kind pick_kind(world *w) {
+    static const struct {
+        uint32_t bit;
+        byz_kind kind;
+    } kinds[] = {{SIM_F_BYZ_EQUIVOCATE, BYZ_EQUIVOCATE}, {SIM_F_BYZ_DOUBLE_VOTE, BYZ_DOUBLE_VOTE},
+                 {SIM_F_BYZ_SILENT, BYZ_SILENT},         {SIM_F_BYZ_GARBAGE, BYZ_GARBAGE},
+                 {SIM_F_BYZ_INVALID, BYZ_INVALID},       {SIM_F_BYZ_AMNESIA, BYZ_AMNESIA}};
+    byz_kind enabled[6];
+    size_t n = 0;
+    for (size_t i = 0; i < 6; i++)
+        if (w->o.faults & kinds[i].bit) enabled[n++] = kinds[i].kind;
+    HANSA_ASSERT(n > 0);
+    return enabled[prng_below(&w->rng, n)];
+}
+
+/* Within budget: Byzantine power stays below 1/3. Over budget: it reaches
+ * 1/3 (at least two honest nodes remain, to be split in halves), and every
+ * Byzantine node joins the coordinated attack. */
+static void choose_byzantine(world *w, uint64_t total) {
+    bool over = w->o.byz_power_third;
+    if (!over && !(w->o.faults & SIM_F_BYZ_ALL)) return;
+    uint16_t order[SIM_NODES_MAX];
+    shuffle(w, order, w->n);
+    uint64_t byz = 0;
+    uint16_t count = 0;
+    for (uint16_t k = 0; k < w->n; k++) {
+        sim_node *nd = &w->nodes[order[k]];
+        if (over) {
+            if (byz * 3 >= total || w->n - count <= 2) break;
+        } else if ((byz + nd->power) * 3 >= total) {
+            continue;
+        }
+        nd->byz = over ? BYZ_COORDINATED : pick_kind(w);
+        byz += nd->power;
+        count++;
+    }
+    w->res->byz_nodes = count;
+    w->res->byz_power = byz;
+}
+
+/* Honest nodes in two halves of near-equal power (greedy, heaviest first). */
+static void split_halves(world *w) {
+    uint64_t load[2] = {0, 0};
+    bool placed[SIM_NODES_MAX] = {false};
+    for (;;) {
+        int best = -1;
+        for (uint16_t i = 0; i < w->n; i++)
+            if (!placed[i] && w->nodes[i].byz == BYZ_NONE &&
+                (best < 0 || w->nodes[i].power > w->nodes[best].power))
+                best = i;
+        if (best < 0) break;
+        uint8_t h = load[1] < load[0];
+        w->nodes[best].half = h;
+        load[h] += w->nodes[best].power;
+        placed[best] = true;
+    }
+    for (uint16_t i = 0; i < w->n; i++)
+        if (w->nodes[i].byz != BYZ_NONE) w->nodes[i].half = i & 1;
+}
+
+static void setup_nodes(world *w) {
+    wire_validator vals[SIM_NODES_MAX];
+    uint64_t total = 0;
+    for (uint16_t i = 0; i < w->n; i++) {
+        sim_node *nd = &w->nodes[i];
+        uint8_t seed[HANSA_SEED_BYTES];
+        prng_fill(&w->rng, seed, sizeof seed);
+        nd->w = w;
+        nd->idx = i;
+        keypair_from_seed(&nd->key, seed);
+        nd->power = 1 + prng_below(&w->rng, POWER_MAX);
+        hmap_init(&nd->votes_seen);
+        vals[i] = (wire_validator){nd->key.pub, nd->power};
+        total += nd->power;
+    }
+    sort_by_key(w);
+    w->res->total_power = total;
+    choose_byzantine(w, total);
+    split_halves(w);
+    for (uint16_t i = 0; i < w->n; i++) {
+        sim_node *nd = &w->nodes[i];
+        if (!(w->o.faults & SIM_F_DRIFT)) continue;
+        nd->offset_us = (int64_t)prng_below(&w->rng, 10 * S);
+        nd->skew_ppm = (int32_t)prng_below(&w->rng, 100001) - 50000;
+    }
+    w->cap_vs = 64;
+    w->vs = hansa_calloc(w->cap_vs, sizeof *w->vs);
+    HANSA_ASSERT(valset_init(&w->vs[0], vals, w->n) == HANSA_OK);
+    w->n_vs = 1;
+    for (uint16_t i = 0; i < w->n; i++) w->honest_count += w->nodes[i].byz == BYZ_NONE;
+}
+
+static void setup_config(world *w) {
+    cons_config *c = &w->cfg;
+    memset(c, 0, sizeof *c);
+    c->chain_id = CHAIN_ID;
+    c->timeouts = (cons_timeouts){1000, 500, 500, 250, 500, 250};
+    c->future_rounds_max = 8;
+    c->app.get_value = node_app_get_value;
+    c->app.valid = node_app_valid;
+    c->app.verify = node_app_verify;
+}
+
+/* --- faults ------------------------------------------------------------------ */
+
+static uint64_t between(world *w, uint64_t lo_us, uint64_t hi_us) {
+    return lo_us + prng_below(&w->rng, hi_us - lo_us);
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+static void schedule_faults(world *w) {
+    uint32_t f = w->o.faults;
+    if (f & (SIM_F_NET | SIM_F_PARTITION | SIM_F_CLOG | SIM_F_CRASH))
+        w->gst_us = between(w, 2 * S, 10 * S);
+    w->settle_us = SETTLE_US;
+    if (f & SIM_F_PARTITION) {
+        for (uint64_t t = between(w, 0, S); t < w->gst_us;) {
+            uint64_t end = min_u64(t + between(w, 500 * MS, 4 * S), w->gst_us);
+            world_push(w, t, EV_PARTITION, NULL, 0, 0, 0, 0, NULL);
+            world_push(w, end, EV_HEAL, NULL, 0, 0, 0, 0, NULL);
+            t = end + between(w, 200 * MS, 2 * S);
+        }
+    }
+    if (f & SIM_F_CLOG) {
+        uint64_t clogs = 1 + prng_below(&w->rng, w->n);
+        for (uint64_t k = 0; k < clogs; k++) {
+            uint64_t t = prng_below(&w->rng, w->gst_us);
+            uint64_t end = min_u64(t + between(w, 500 * MS, 5 * S), w->gst_us);
+            uint16_t a = (uint16_t)prng_below(&w->rng, w->n);
+            uint16_t b = (uint16_t)((a + 1 + prng_below(&w->rng, w->n - 1)) % w->n);
+            world_push(w, t, EV_CLOG, &w->nodes[a], b, end, 0, 0, NULL);
+            world_push(w, end, EV_UNCLOG, &w->nodes[a], b, 0, 0, 0, NULL);
+        }
+    }
+    if (f & SIM_F_CRASH) {
+        for (uint64_t t = between(w, 200 * MS, S); t < w->gst_us;
+             t += between(w, 300 * MS, 2 * S)) {
+            const sim_node *nd = &w->nodes[prng_below(&w->rng, w->n)];
+            world_push(w, t, EV_CRASH, nd, 0, 0, 0, 0, NULL);
+            world_push(w, min_u64(t + between(w, 100 * MS, 3 * S), w->gst_us), EV_RESTART, nd, 0,
+                       0, 0, 0, NULL);
+        }
+    }
+    for (uint16_t i = 0; i < w->n; i++) {
+        const sim_node *nd = &w->nodes[i];
+        if (nd->byz == BYZ_GARBAGE) world_push(w, between(w, 0, S), EV_GARBAGE, nd, 0, 0, 0, 0, NULL);
+        if (nd->byz == BYZ_AMNESIA)
+            world_push(w, between(w, S, 4 * S), EV_AMNESIA, nd, 0, 0, 0, 0, NULL);
+    }
+    world_push(w, w->gst_us, EV_GST, NULL, 0, 0, 0, 0, NULL);
+    w->deadline_us = w->gst_us + w->settle_us + w->o.heights * HEIGHT_BUDGET_US;
+}
+
+static void on_partition(world *w) {
+    /* A random non-empty proper subset on one side. */
+    uint16_t side = (uint16_t)(1 + prng_below(&w->rng, w->n - 1));
+    uint16_t order[SIM_NODES_MAX];
+    shuffle(w, order, w->n);
+    for (uint16_t i = 0; i < w->n; i++) w->group[order[i]] = i < side;
+    w->partitioned = true;
+    world_trace(w, SIM_T_PARTITION, &w->nodes[0], side, 0, 0, 0, NULL, false, UINT32_MAX);
+}
+
+/* --- the event loop ------------------------------------------------------------ */
+
+/* Events scheduled for an incarnation that has since crashed are void. */
+static bool node_current(const world *w, const sim_event *ev) {
+    const sim_node *nd = &w->nodes[ev->node];
+    return nd->up && nd->inc == ev->inc;
+}
+
+static void on_deliver(world *w, const sim_event *ev) {
+    sim_msg *m = ev->ptr;
+    sim_node *nd = &w->nodes[ev->node];
+    if (!nd->up) {
+        w->res->dropped++;
+        world_trace(w, SIM_T_DROP, nd, ev->peer, 0, 0, 2, &m->hash, false, UINT32_MAX);
+    } else {
+        w->res->delivered++;
+        world_trace(w, SIM_T_DELIVER, nd, ev->peer, 0, 0, 0, &m->hash, false, UINT32_MAX);
+        node_on_message(nd, ev->peer, m);
+    }
+    msg_unref(m);
+}
+
+static void dispatch(world *w, const sim_event *ev) {
+    sim_node *nd = &w->nodes[ev->node];
+    switch (ev->kind) {
+    case EV_DELIVER: on_deliver(w, ev); return;
+    case EV_TIMER:
+        if (node_current(w, ev)) node_on_timer(nd, ev);
+        return;
+    case EV_PERSISTED:
+        if (node_current(w, ev)) node_on_persisted(nd, ev->height);
+        return;
+    case EV_REBROADCAST:
+        if (node_current(w, ev)) node_rebroadcast(nd);
+        return;
+    case EV_SYNC_TICK:
+        if (node_current(w, ev)) node_sync_tick(nd);
+        return;
+    case EV_CRASH:
+        if (nd->up) node_crash(nd);
+        return;
+    case EV_RESTART:
+        if (nd->up) return;
+        world_trace(w, SIM_T_RESTART, nd, 0, nd->n_decided + 1, 0, 0, NULL, ev->sub, UINT32_MAX);
+        node_boot(nd, ev->sub);
+        return;
+    case EV_AMNESIA:
+        if (nd->up) {
+            node_crash(nd);
+            world_push(w, w->now_us + between(w, 10 * MS, 300 * MS), EV_RESTART, nd, 0, 0, 0, 1,
+                       NULL);
+        }
+        world_push(w, w->now_us + between(w, S, 4 * S), EV_AMNESIA, nd, 0, 0, 0, 0, NULL);
+        return;
+    case EV_GARBAGE:
+        if (nd->up) byz_garbage(nd);
+        world_push(w, w->now_us + between(w, 50 * MS, 300 * MS), EV_GARBAGE, nd, 0, 0, 0, 0, NULL);
+        return;
+    case EV_NEXT_HEIGHT:
+        if (node_current(w, ev)) node_next_height(nd, ev->height);
+        return;
+    case EV_PARTITION: on_partition(w); return;
+    case EV_HEAL:
+        w->partitioned = false;
+        world_trace(w, SIM_T_HEAL, nd, 0, 0, 0, 0, NULL, false, UINT32_MAX);
+        return;
+    case EV_CLOG:
+        if (w->clog_until[ev->node][ev->peer] < ev->height) w->clog_until[ev->node][ev->peer] = ev->height;
+        world_trace(w, SIM_T_CLOG, nd, ev->peer, 0, 0, 0, NULL, false, UINT32_MAX);
+        return;
+    case EV_UNCLOG:
+        world_trace(w, SIM_T_UNCLOG, nd, ev->peer, 0, 0, 0, NULL, false, UINT32_MAX);
+        return;
+    case EV_GST:
+        w->stable = true;
+        w->partitioned = false;
+        world_trace(w, SIM_T_GST, nd, 0, 0, 0, 0, NULL, false, UINT32_MAX);
+        return;
+    }
+    HANSA_UNREACHABLE();
+}
+
+static void run_loop(world *w) {
+    sim_event ev;
+    /* Run past GST + settle even when the target comes early, so every run
+     * exercises liveness after the faults end. */
+    while ((w->honest_done < w->honest_count || w->now_us < w->gst_us + w->settle_us) &&
+           sim_heap_pop(&w->q, &ev)) {
+        if (ev.time_us > w->deadline_us) {
+            if (ev.kind == EV_DELIVER) msg_unref(ev.ptr);
+            break;
+        }
+        HANSA_ASSERT(ev.time_us >= w->now_us);
+        w->now_us = ev.time_us;
+        w->res->events++;
+        dispatch(w, &ev);
+    }
+}
+
+static void teardown(world *w) {
+    sim_event ev;
+    while (sim_heap_pop(&w->q, &ev))
+        if (ev.kind == EV_DELIVER) msg_unref(ev.ptr);
+    sim_heap_free(&w->q);
+    for (uint16_t i = 0; i < w->n; i++) node_free(&w->nodes[i]);
+    while (w->all_blocks) {
+        sim_block *b = w->all_blocks;
+        w->all_blocks = b->next_all;
+        free(b->value);
+        free(b->commit);
+        free(b);
+    }
+    free(w->blocks);
+    free(w->vs);
+    sim_vcache_free(w->vc);
+    sim_checker_free(&w->chk);
+    hbuf_free(&w->scratch);
+}
+
+static void collect(world *w, sim_result *r) {
+    uint64_t low = UINT64_MAX;
+    for (uint16_t i = 0; i < w->n; i++)
+        if (w->nodes[i].byz == BYZ_NONE && w->nodes[i].n_decided < low) low = w->nodes[i].n_decided;
+    r->heights_decided = low == UINT64_MAX ? 0 : low;
+    sim_checker_finish(&w->chk, w->o.heights, &r->digest);
+    r->safety_violations = sim_checker_safety(&w->chk);
+    r->liveness_failures = sim_checker_liveness(&w->chk);
+    _Static_assert(SIM_V_COUNT_ <= sizeof r->violations / sizeof r->violations[0], "room");
+    for (int v = 0; v < SIM_V_COUNT_; v++) r->violations[v] = w->chk.count[v];
+    memcpy(r->first_violation, w->chk.first, sizeof r->first_violation);
+    r->sim_time_us = w->now_us;
+    r->gst_us = w->gst_us;
+    sim_vcache_stats(w->vc, &r->verify_hits, &r->verify_misses);
+}
+
+hansa_err sim_run(const sim_options *o, sim_result *r) {
+    if (o->nodes < SIM_NODES_MIN || o->nodes > SIM_NODES_MAX) return HANSA_ERR_CONFIG;
+    if (o->heights < 1 || o->heights > SIM_HEIGHTS_MAX) return HANSA_ERR_CONFIG;
+    if (o->faults & ~(uint32_t)SIM_F_ALL) return HANSA_ERR_CONFIG;
+    crypto_init();
+    memset(r, 0, sizeof *r);
+    world *w = hansa_calloc(1, sizeof *w);
+    w->o = *o;
+    w->res = r;
+    w->n = o->nodes;
+    prng_seed(&w->rng, o->seed);
+    sim_heap_init(&w->q);
+    w->vc = sim_vcache_new(1u << 16);
+    setup_config(w);
+    setup_nodes(w);
+    bool honest[SIM_NODES_MAX];
+    for (uint16_t i = 0; i < w->n; i++) honest[i] = w->nodes[i].byz == BYZ_NONE;
+    sim_checker_init(&w->chk, w->n, honest);
+    schedule_faults(w);
+    for (uint16_t i = 0; i < w->n; i++) node_boot(&w->nodes[i], false);
+    run_loop(w);
+    collect(w, r);
+    teardown(w);
+    free(w);
+    return HANSA_OK;
+}

@@ -1,0 +1,105 @@
+/* sim.h — the deterministic simulator of a hansa chain's consensus.
+ *
+ * Modelled on TigerBeetle's VOPR: N real consensus engines (consensus/engine.h,
+ * the same code hansad runs) are driven by a simulated world — a network
+ * with latency, loss, duplication, reordering, partitions and one-way clogs;
+ * disks whose writes complete late and are lost in a crash; clocks with
+ * offset and rate skew; and Byzantine delegates built from a real engine plus
+ * a wrapper that alters what it sends. One seeded PRNG drives everything and
+ * there is no real time or I/O, so a (seed, options) pair replays exactly and
+ * the run's digest (check.h) proves it. Checkers watch the trace for safety
+ * and liveness violations; the run returns them in sim_result rather than
+ * printing (report.c formats results for the CLI).
+ *
+ * A run: build N nodes with keys and unequal voting power from the seed,
+ * choose the Byzantine ones within the fault budget, schedule faults until
+ * GST ("global stabilisation time": the last fault ends), then let the
+ * honest nodes decide until each has decided the target height or the
+ * simulated time limit passes. */
+#ifndef HANSA_SIM_SIM_H
+#define HANSA_SIM_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/bytes.h"
+#include "base/err.h"
+#include "consensus/valset.h"
+
+/* Fault mixes are sets of these bits. */
+enum {
+    SIM_F_NET = 1u << 0,        /* latency tail, loss, duplication, reordering */
+    SIM_F_PARTITION = 1u << 1,  /* the node set splits in two, then heals */
+    SIM_F_CLOG = 1u << 2,       /* one direction of a link blocked for a while */
+    SIM_F_CRASH = 1u << 3,      /* nodes crash (in-flight writes lost) and restart */
+    SIM_F_DRIFT = 1u << 4,      /* clock offsets and +-5% rate skew */
+    SIM_F_BYZ_EQUIVOCATE = 1u << 5, /* proposer sends two proposals to two halves */
+    SIM_F_BYZ_DOUBLE_VOTE = 1u << 6,/* votes two values in one round */
+    SIM_F_BYZ_SILENT = 1u << 7,     /* sends nothing */
+    SIM_F_BYZ_GARBAGE = 1u << 8,    /* random bytes, bad signatures, far rounds */
+    SIM_F_BYZ_INVALID = 1u << 9,    /* proposes and votes for invalid values */
+    SIM_F_BYZ_AMNESIA = 1u << 10,   /* restarts with its signer state forgotten */
+};
+#define SIM_F_BYZ_ALL                                                                      \
+    (SIM_F_BYZ_EQUIVOCATE | SIM_F_BYZ_DOUBLE_VOTE | SIM_F_BYZ_SILENT | SIM_F_BYZ_GARBAGE |   \
+     SIM_F_BYZ_INVALID | SIM_F_BYZ_AMNESIA)
+#define SIM_F_ALL                                                                          \
+    (SIM_F_NET | SIM_F_PARTITION | SIM_F_CLOG | SIM_F_CRASH | SIM_F_DRIFT | SIM_F_BYZ_ALL)
+
+#define SIM_NODES_MIN 4
+#define SIM_NODES_MAX 100
+#define SIM_HEIGHTS_MAX 100000
+
+/* The validator set of a height (pluggable: a later issue changes sets every
+ * few heights). Must fill *out with a set whose keys are among the
+ * simulation's node keys; the simulator advances proposer priorities
+ * itself only in its default function. */
+typedef void (*sim_valset_fn)(void *ctx, uint64_t height, cons_valset *out);
+
+typedef struct {
+    uint64_t seed;
+    uint16_t nodes;          /* SIM_NODES_MIN..SIM_NODES_MAX */
+    uint64_t heights;        /* target: every honest node decides 1..heights */
+    uint32_t faults;         /* SIM_F_* bits */
+    bool byz_power_third;    /* Byzantine power >= 1/3 (breaks the fault budget) */
+    bool break_line29;       /* cfg.test_break_line29 on honest engines */
+    sim_valset_fn valset_fn; /* NULL: one fixed set, priorities advanced per height */
+    void *valset_ctx;
+    FILE *trace;             /* optional: one line per trace event */
+    bool no_pacing;          /* start each height at once (no block interval) */
+} sim_options;
+
+typedef struct {
+    hansa_hash digest;
+    uint64_t heights_decided;    /* lowest height every honest node decided */
+    uint64_t safety_violations;
+    uint64_t liveness_failures;
+    uint64_t violations[8];      /* per sim_violation */
+    char first_violation[256];   /* "" when none */
+    uint64_t sim_time_us, gst_us;
+    uint64_t events, delivered, dropped, rejected, crashes, syncs, evidence;
+    uint64_t max_round;          /* highest decision round seen */
+    uint16_t byz_nodes;
+    uint64_t byz_power, total_power;
+    uint64_t verify_hits, verify_misses;
+} sim_result;
+
+void sim_options_default(sim_options *o);
+
+/* Runs one simulation. Returns HANSA_OK and fills *r (violations are
+ * results, not errors), or HANSA_ERR_CONFIG for options out of range. */
+hansa_err sim_run(const sim_options *o, sim_result *r);
+
+/* Parses a fault mix: a name (none, net, partition, clog, crash, drift,
+ * byzantine, byz-equivocate, byz-double-vote, byz-silent, byz-garbage,
+ * byz-invalid, byz-amnesia, all) or several joined with '+'. On error *why
+ * names the unknown part. */
+hansa_err sim_faults_parse(const char *s, uint32_t *out, const char **why);
+
+/* Prints the run's figures and violations, one "key value" per line (report.c). */
+void sim_report_run(FILE *f, const sim_options *o, const sim_result *r);
+/* Prints the command that replays this run. */
+void sim_report_replay(FILE *f, const char *prog, const sim_options *o, const char *faults);
+
+#endif

@@ -1,0 +1,206 @@
+/* test_sim.c — the deterministic simulator: replay, campaigns, and checkers
+ * that are shown to fire.
+ *
+ * Every run here is a pure function of its seed, so these tests are
+ * deterministic. The campaign prints the seed range it covers; a failing seed
+ * is printed with the `hansa sim` command that replays it. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "sim/check.h"
+#include "sim/sim.h"
+
+static sim_result run(uint64_t seed, uint16_t nodes, uint64_t heights, const char *mix,
+                      bool over_budget) {
+    sim_options o;
+    sim_result r;
+    sim_options_default(&o);
+    o.seed = seed;
+    o.nodes = nodes;
+    o.heights = heights;
+    o.byz_power_third = over_budget;
+    CHECK_ERR(sim_faults_parse(mix, &o.faults, NULL), HANSA_OK);
+    CHECK_ERR(sim_run(&o, &r), HANSA_OK);
+    return r;
+}
+
+static void test_same_seed_same_digest(void) {
+    sim_result a = run(42, 5, 3, "net+crash+drift+byzantine", false);
+    sim_result b = run(42, 5, 3, "net+crash+drift+byzantine", false);
+    sim_result c = run(43, 5, 3, "net+crash+drift+byzantine", false);
+    CHECK(hash_eq(&a.digest, &b.digest));
+    CHECK_EQ_U64(a.events, b.events);
+    CHECK(!hash_eq(&a.digest, &c.digest));
+    sim_result d = run(42, 5, 3, "none", false);
+    CHECK(!hash_eq(&a.digest, &d.digest)); /* the faults change the run */
+}
+
+static void test_options_rejected(void) {
+    sim_options o;
+    sim_result r;
+    sim_options_default(&o);
+    o.nodes = 3;
+    CHECK_ERR(sim_run(&o, &r), HANSA_ERR_CONFIG);
+    o.nodes = 4;
+    o.heights = 0;
+    CHECK_ERR(sim_run(&o, &r), HANSA_ERR_CONFIG);
+    uint32_t f;
+    const char *why = NULL;
+    CHECK_ERR(sim_faults_parse("net+bogus", &f, &why), HANSA_ERR_CONFIG);
+    CHECK(why != NULL);
+    CHECK_ERR(sim_faults_parse("partition+clog", &f, NULL), HANSA_OK);
+    CHECK_EQ_U64(f, SIM_F_PARTITION | SIM_F_CLOG);
+}
+
+/* Within the fault budget nothing may go wrong: a campaign over the mixes. */
+static void test_campaign_within_budget(void) {
+    static const char *mixes[] = {"none", "net", "partition", "clog", "crash", "drift",
+                                  "byzantine", "byz-equivocate+byz-double-vote+net",
+                                  "byz-garbage+byz-invalid+partition", "byz-amnesia+clog+drift"};
+    const uint64_t first = 1000, per_mix = 40;
+    uint64_t runs = 0, heights = 0;
+    fprintf(stderr, "campaign: seeds %" PRIu64 "..%" PRIu64 " for each of %zu mixes\n", first,
+            first + per_mix - 1, sizeof mixes / sizeof mixes[0]);
+    for (size_t m = 0; m < sizeof mixes / sizeof mixes[0]; m++) {
+        for (uint64_t s = first; s < first + per_mix; s++) {
+            uint16_t nodes = (uint16_t)(4 + s % 7);
+            sim_result r = run(s, nodes, 3, mixes[m], false);
+            runs++;
+            heights += r.heights_decided;
+            if (r.safety_violations || r.liveness_failures)
+                fprintf(stderr, "  FAIL %s\n  replay: hansa sim --seed %" PRIu64
+                                " --nodes %u --heights 3 --faults %s\n",
+                        r.first_violation, s, nodes, mixes[m]);
+            CHECK_EQ_U64(r.safety_violations, 0);
+            CHECK_EQ_U64(r.liveness_failures, 0);
+            CHECK(r.heights_decided >= 3);
+        }
+    }
+    fprintf(stderr, "campaign: %" PRIu64 " runs, %" PRIu64 " heights decided\n", runs, heights);
+}
+
+/* Over budget (Byzantine power >= 1/3, coordinated equivocation), the
+ * checkers must report a safety violation for some seed of a fixed range. */
+static void test_checkers_fire_over_budget(void) {
+    uint64_t found = 0;
+    for (uint64_t s = 1; s <= 20 && !found; s++) {
+        sim_result r = run(s, 4 + (uint16_t)(s % 4), 4, "none", true);
+        CHECK(r.byz_power * 3 >= r.total_power);
+        if (r.safety_violations) {
+            found = s;
+            fprintf(stderr, "over budget: seed %" PRIu64 " -> %s\n", s, r.first_violation);
+        }
+    }
+    CHECK(found != 0);
+}
+
+/* --- the checkers on hand-made traces ------------------------------------- */
+
+static sim_trace_ev ev(sim_trace_kind k, uint16_t node, uint64_t h, uint32_t r, uint8_t step,
+                       uint8_t idbyte) {
+    sim_trace_ev e = {k, 0, node, 0, true, true, h, r, UINT32_MAX, step, {{0}}};
+    e.id.b[0] = idbyte;
+    return e;
+}
+
+static void checker_new(sim_checker *c) {
+    static const bool honest[4] = {true, true, true, false};
+    sim_checker_init(c, 4, honest);
+}
+
+static void test_checker_agreement(void) {
+    sim_checker c;
+    checker_new(&c);
+    sim_trace_ev a = ev(SIM_T_DECIDE, 0, 1, 0, 0, 0xaa), b = ev(SIM_T_DECIDE, 1, 1, 0, 0, 0xbb);
+    sim_checker_feed(&c, &a);
+    sim_checker_feed(&c, &a); /* node 0 again: one-decision */
+    sim_checker_feed(&c, &b);
+    CHECK_EQ_U64(c.count[SIM_V_AGREEMENT], 1);
+    CHECK_EQ_U64(c.count[SIM_V_DOUBLE_DECIDE], 1);
+    /* A Byzantine node deciding something else is nobody's problem. */
+    sim_trace_ev z = ev(SIM_T_DECIDE, 3, 1, 0, 0, 0xcc);
+    z.honest = false;
+    sim_checker_feed(&c, &z);
+    CHECK_EQ_U64(c.count[SIM_V_AGREEMENT], 1);
+    CHECK(strstr(c.first, "height 1") != NULL);
+    sim_checker_free(&c);
+}
+
+static void test_checker_validity_and_rounds(void) {
+    sim_checker c;
+    checker_new(&c);
+    sim_trace_ev a = ev(SIM_T_DECIDE, 0, 1, 5, 0, 0xaa);
+    a.flag = false;
+    a.bound = 2;
+    sim_checker_feed(&c, &a);
+    CHECK_EQ_U64(c.count[SIM_V_VALIDITY], 1);
+    CHECK_EQ_U64(c.count[SIM_V_LIVENESS_ROUNDS], 1);
+    CHECK_EQ_U64(sim_checker_safety(&c), 1);
+    sim_checker_free(&c);
+}
+
+static void test_checker_double_sign(void) {
+    sim_checker c;
+    checker_new(&c);
+    sim_trace_ev a = ev(SIM_T_SIGNED, 2, 7, 1, 1, 0x01), b = ev(SIM_T_SIGNED, 2, 7, 1, 1, 0x02);
+    sim_trace_ev again = a, other_step = ev(SIM_T_SIGNED, 2, 7, 1, 2, 0x03);
+    sim_checker_feed(&c, &a);
+    sim_checker_feed(&c, &again);      /* re-sending the same message is fine */
+    sim_checker_feed(&c, &other_step); /* so is the next step */
+    CHECK_EQ_U64(c.count[SIM_V_DOUBLE_SIGN], 0);
+    sim_checker_feed(&c, &b);
+    CHECK_EQ_U64(c.count[SIM_V_DOUBLE_SIGN], 1);
+    sim_checker_free(&c);
+}
+
+static void test_checker_evidence(void) {
+    sim_checker c;
+    checker_new(&c);
+    sim_trace_ev seen = ev(SIM_T_EQUIVOCATION_SEEN, 0, 3, 0, 1, 0);
+    seen.other = 3;
+    sim_trace_ev paid = seen;
+    paid.kind = SIM_T_EVIDENCE;
+    sim_checker_feed(&c, &seen);
+    sim_checker_feed(&c, &paid);
+    sim_trace_ev next = ev(SIM_T_HEIGHT_START, 0, 4, 0, 0, 0);
+    sim_checker_feed(&c, &next);
+    CHECK_EQ_U64(c.count[SIM_V_EVIDENCE], 0);
+    /* Node 1 sees the same offence and says nothing before its next height. */
+    seen.node = 1;
+    sim_checker_feed(&c, &seen);
+    next.node = 1;
+    sim_checker_feed(&c, &next);
+    CHECK_EQ_U64(c.count[SIM_V_EVIDENCE], 1);
+    sim_checker_free(&c);
+}
+
+static void test_checker_stall(void) {
+    sim_checker c;
+    hansa_hash d1, d2;
+    checker_new(&c);
+    for (uint16_t n = 0; n < 4; n++) {
+        sim_trace_ev a = ev(SIM_T_DECIDE, n, 1, 0, 0, 0xaa);
+        a.honest = n != 3;
+        sim_checker_feed(&c, &a);
+    }
+    sim_checker_finish(&c, 2, &d1);
+    CHECK_EQ_U64(c.count[SIM_V_LIVENESS_STALL], 3); /* the Byzantine node 3 is not counted */
+    sim_checker_finish(&c, 2, &d2);
+    CHECK(hash_eq(&d1, &d2));
+    sim_checker_free(&c);
+}
+
+int main(void) {
+    RUN(test_options_rejected);
+    RUN(test_checker_agreement);
+    RUN(test_checker_validity_and_rounds);
+    RUN(test_checker_double_sign);
+    RUN(test_checker_evidence);
+    RUN(test_checker_stall);
+    RUN(test_same_seed_same_digest);
+    RUN(test_checkers_fire_over_budget);
+    RUN(test_campaign_within_budget);
+    return check_summary();
+}
