@@ -71,7 +71,7 @@ void byz_send_proposal(sim_node *nd, const wire_proposal *p, const uint8_t *valu
     case BYZ_COORDINATED: {
         uint8_t alt[SIM_VALUE_BYTES];
         wire_proposal q = *p;
-        node_make_value(nd, p->height, p->round, VALUE_FLAG_ALT, alt, &q.block);
+        simnode_make_value(nd, p->height, p->round, VALUE_FLAG_ALT, alt, &q.block);
         sign_proposal(nd, &q);
         attack_add(w, p->height, p->round, &p->block, &q.block);
         half_mask(nd, 0, to);
@@ -148,7 +148,7 @@ void byz_garbage(sim_node *nd) {
     case 2: { /* a proposal with a bad signature */
         uint8_t val[SIM_VALUE_BYTES];
         wire_proposal p = {w->cfg.chain_id, h, r, WIRE_ROUND_NONE, {{0}}, nd->key.pub, {{0}}};
-        node_make_value(nd, h, r, 0, val, &p.block);
+        simnode_make_value(nd, h, r, 0, val, &p.block);
         prng_fill(&w->rng, p.sig.b, HANSA_SIG_BYTES);
         m = msg_proposal(w, &p, val, sizeof val);
         break;

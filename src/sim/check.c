@@ -31,17 +31,17 @@ void sim_checker_init(sim_checker *c, uint16_t nodes, const bool *honest) {
     c->nodes = nodes;
     memcpy(c->honest, honest, nodes * sizeof *honest);
     sha256_init(&c->digest);
-    hmap_init(&c->first_decision);
-    hmap_init(&c->decided);
-    hmap_init(&c->signed_msgs);
-    hmap_init(&c->evidence_known);
+    smap_init(&c->first_decision);
+    smap_init(&c->decided);
+    smap_init(&c->signed_msgs);
+    smap_init(&c->evidence_known);
 }
 
 void sim_checker_free(sim_checker *c) {
-    hmap_free(&c->first_decision);
-    hmap_free(&c->decided);
-    hmap_free(&c->signed_msgs);
-    hmap_free(&c->evidence_known);
+    smap_free(&c->first_decision);
+    smap_free(&c->decided);
+    smap_free(&c->signed_msgs);
+    smap_free(&c->evidence_known);
 }
 
 __attribute__((format(printf, 3, 4))) static void violation(sim_checker *c, sim_violation v,
@@ -82,13 +82,13 @@ static void digest_event(sim_checker *c, const sim_trace_ev *ev) {
 static void check_decide(sim_checker *c, const sim_trace_ev *ev) {
     char a[17], b[17];
     if (!ev->honest) return;
-    const hansa_hash *prev = hmap_put_new(&c->decided, (hmap_key){ev->node, ev->height, 0}, &ev->id);
+    const hansa_hash *prev = smap_put_new(&c->decided, (smap_key){ev->node, ev->height, 0}, &ev->id);
     if (prev) {
         short_hex(prev, a), short_hex(&ev->id, b);
         violation(c, SIM_V_DOUBLE_DECIDE, "node %u decided height %" PRIu64 " twice (%s, %s)",
                   ev->node, ev->height, a, b);
     }
-    const hansa_hash *first = hmap_put_new(&c->first_decision, (hmap_key){ev->height, 0, 0}, &ev->id);
+    const hansa_hash *first = smap_put_new(&c->first_decision, (smap_key){ev->height, 0, 0}, &ev->id);
     if (first && !hash_eq(first, &ev->id)) {
         short_hex(first, a), short_hex(&ev->id, b);
         violation(c, SIM_V_AGREEMENT, "height %" PRIu64 ": node %u decided %s, another honest node %s",
@@ -106,8 +106,8 @@ static void check_decide(sim_checker *c, const sim_trace_ev *ev) {
 
 static void check_signed(sim_checker *c, const sim_trace_ev *ev) {
     if (!ev->honest) return;
-    hmap_key k = {ev->node, ev->height, ((uint64_t)ev->round << 8) | ev->step};
-    const hansa_hash *prev = hmap_put_new(&c->signed_msgs, k, &ev->id);
+    smap_key k = {ev->node, ev->height, ((uint64_t)ev->round << 8) | ev->step};
+    const hansa_hash *prev = smap_put_new(&c->signed_msgs, k, &ev->id);
     if (prev && !hash_eq(prev, &ev->id))
         violation(c, SIM_V_DOUBLE_SIGN,
                   "honest node %u signed two different messages for height %" PRIu64
@@ -115,8 +115,8 @@ static void check_signed(sim_checker *c, const sim_trace_ev *ev) {
                   ev->node, ev->height, ev->round, ev->step);
 }
 
-static hmap_key owed_key(const sim_trace_ev *ev) {
-    return (hmap_key){((uint64_t)ev->node << 16) | ev->other, ev->height,
+static smap_key owed_key(const sim_trace_ev *ev) {
+    return (smap_key){((uint64_t)ev->node << 16) | ev->other, ev->height,
                       ((uint64_t)ev->round << 8) | ev->step};
 }
 
@@ -125,14 +125,14 @@ static hmap_key owed_key(const sim_trace_ev *ev) {
 static void owe(sim_checker *c, const sim_trace_ev *ev) {
     static const hansa_hash owed_mark = {{1}};
     if (!ev->honest) return;
-    if (hmap_put_new(&c->evidence_known, owed_key(ev), &owed_mark)) return;
+    if (smap_put_new(&c->evidence_known, owed_key(ev), &owed_mark)) return;
     HANSA_ASSERT(c->n_owed < SIM_OWED_MAX);
     c->owed[c->n_owed++] = (sim_owed){ev->node, ev->other, ev->height, ev->round, ev->step};
 }
 
 static void pay(sim_checker *c, const sim_trace_ev *ev) {
     static const hansa_hash paid_mark = {{2}};
-    hmap_put_new(&c->evidence_known, owed_key(ev), &paid_mark);
+    smap_put_new(&c->evidence_known, owed_key(ev), &paid_mark);
     for (size_t i = 0; i < c->n_owed; i++) {
         const sim_owed *o = &c->owed[i];
         if (o->node == ev->node && o->validator == ev->other && o->height == ev->height &&

@@ -32,7 +32,7 @@
 
 #include "base/bytes.h"
 #include "crypto/sha256.h"
-#include "sim/hmap.h"
+#include "sim/smap.h"
 
 /* Values are part of the digest's canonical form: append only. */
 typedef enum {
@@ -96,10 +96,10 @@ typedef struct {
     uint16_t nodes;
     sha256_ctx digest;
     uint64_t events;
-    hmap first_decision;  /* height -> id of the first honest decision */
-    hmap decided;         /* (node, height) -> id */
-    hmap signed_msgs;     /* (node, height, round<<8|step) -> sign-bytes hash */
-    hmap evidence_known;  /* offences owed or paid, so each is owed once */
+    smap first_decision;  /* height -> id of the first honest decision */
+    smap decided;         /* (node, height) -> id */
+    smap signed_msgs;     /* (node, height, round<<8|step) -> sign-bytes hash */
+    smap evidence_known;  /* offences owed or paid, so each is owed once */
     sim_owed owed[SIM_OWED_MAX];
     size_t n_owed;
     uint64_t decided_height[SIM_CHECK_NODES_MAX]; /* highest decided, per node */

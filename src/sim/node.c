@@ -36,7 +36,7 @@ static uint64_t local_now(const sim_node *nd) { return world_local_ms(nd, nd->w-
 
 /* A value: flags, height, round, proposer, then random bytes so that two
  * proposals for one slot differ. Its id is its SHA-256. */
-void node_make_value(sim_node *nd, uint64_t height, uint32_t round, uint8_t flags, uint8_t *out,
+void simnode_make_value(sim_node *nd, uint64_t height, uint32_t round, uint8_t flags, uint8_t *out,
                      hansa_hash *id) {
     out[0] = flags;
     le64_store(out + 1, height);
@@ -46,10 +46,10 @@ void node_make_value(sim_node *nd, uint64_t height, uint32_t round, uint8_t flag
     sha256(out, SIM_VALUE_BYTES, id);
 }
 
-bool node_app_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hansa_hash *id) {
+bool simnode_app_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hansa_hash *id) {
     sim_node *nd = ctx;
     uint8_t v[SIM_VALUE_BYTES];
-    node_make_value(nd, height, round, nd->byz == BYZ_INVALID ? VALUE_FLAG_INVALID : 0, v, id);
+    simnode_make_value(nd, height, round, nd->byz == BYZ_INVALID ? VALUE_FLAG_INVALID : 0, v, id);
     hbuf_append(out, v, sizeof v);
     return true;
 }
@@ -65,12 +65,12 @@ static bool value_ok(const sim_node *nd, uint64_t height, const uint8_t *value, 
     return hash_eq(&h, id);
 }
 
-bool node_app_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
+bool simnode_app_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
                     const hansa_hash *id) {
     return value_ok(ctx, height, value, len, id);
 }
 
-bool node_app_verify(void *ctx, const hansa_pubkey *pk, const char *domain, const uint8_t *msg,
+bool simnode_app_verify(void *ctx, const hansa_pubkey *pk, const char *domain, const uint8_t *msg,
                        size_t len, const hansa_sig *sig) {
     const sim_node *nd = ctx;
     return sim_vcache_verify(nd->w->vc, pk, domain, msg, len, sig);
@@ -236,7 +236,7 @@ static void drain(sim_node *nd) {
     }
 }
 
-void node_next_height(sim_node *nd, uint64_t height) {
+void simnode_next_height(sim_node *nd, uint64_t height) {
     if (height != nd->n_decided + 1 || cons_height(nd->e) >= height) return;
     cons_tick(nd->e, local_now(nd));
     start_height(nd, height);
@@ -247,7 +247,7 @@ static void wal_replay(sim_node *nd);
 
 /* --- lifecycle ------------------------------------------------------------- */
 
-void node_boot(sim_node *nd, bool forget) {
+void simnode_boot(sim_node *nd, bool forget) {
     world *w = W(nd);
     HANSA_ASSERT(!nd->up);
     HANSA_ASSERT(nd->e == NULL);
@@ -270,7 +270,7 @@ void node_boot(sim_node *nd, bool forget) {
 
 /* The engine's memory is gone and so is every write not yet on disk. Events
  * already queued for this incarnation are ignored when they fire. */
-void node_crash(sim_node *nd) {
+void simnode_crash(sim_node *nd) {
     HANSA_ASSERT(nd->up);
     cons_free(nd->e);
     nd->e = NULL;
@@ -281,16 +281,16 @@ void node_crash(sim_node *nd) {
     world_trace(W(nd), SIM_T_CRASH, nd, 0, nd->n_decided + 1, 0, 0, NULL, false, UINT32_MAX);
 }
 
-void node_free(sim_node *nd) {
+void simnode_free(sim_node *nd) {
     if (nd->e) cons_free(nd->e);
     nd->e = NULL;
     free(nd->pend);
     free(nd->decided);
     wal_clear(nd);
-    hmap_free(&nd->votes_seen);
+    smap_free(&nd->votes_seen);
 }
 
-void node_on_persisted(sim_node *nd, uint64_t seq) {
+void simnode_on_persisted(sim_node *nd, uint64_t seq) {
     HANSA_ASSERT(nd->n_pend > 0);
     HANSA_ASSERT(nd->pend[0].seq == seq);
     nd->disk = nd->pend[0].st;
@@ -302,7 +302,7 @@ void node_on_persisted(sim_node *nd, uint64_t seq) {
     drain(nd);
 }
 
-void node_on_timer(sim_node *nd, const sim_event *ev) {
+void simnode_on_timer(sim_node *nd, const sim_event *ev) {
     world_trace(W(nd), SIM_T_TIMEOUT, nd, 0, ev->height, ev->round, ev->sub, NULL, false,
                 UINT32_MAX);
     cons_tick(nd->e, local_now(nd));
@@ -310,7 +310,7 @@ void node_on_timer(sim_node *nd, const sim_event *ev) {
     drain(nd);
 }
 
-void node_rebroadcast(sim_node *nd) {
+void simnode_rebroadcast(sim_node *nd) {
     cons_rebroadcast(nd->e);
     drain(nd);
     world_push(W(nd), world_global_us(nd, local_now(nd) + REBROADCAST_MS), EV_REBROADCAST, nd, 0,
@@ -329,7 +329,7 @@ static void sync_request(sim_node *nd, uint16_t to) {
     net_send(w, nd->idx, to, msg_new(req, sizeof req));
 }
 
-void node_sync_tick(sim_node *nd) {
+void simnode_sync_tick(sim_node *nd) {
     world *w = W(nd);
     uint16_t peer = (uint16_t)prng_below(&w->rng, w->n);
     sync_request(nd, peer);
@@ -415,16 +415,16 @@ static void note_vote(sim_node *nd, const wire_vote *v, hansa_err err) {
     int val = world_node_of_key(W(nd), &v->validator);
     if (val < 0) return;
     if (nd->votes_seen_height != v->height || nd->votes_seen_inc != nd->inc) {
-        hmap_clear(&nd->votes_seen);
+        smap_clear(&nd->votes_seen);
         nd->votes_seen_height = v->height;
         nd->votes_seen_inc = nd->inc;
     }
     hansa_hash id = v->block.hash;
     id.b[0] ^= v->block.present; /* nil and the all-zero block differ */
-    hmap_key k = {(uint64_t)val, v->round, v->type};
-    const hansa_hash *prev = hmap_get(&nd->votes_seen, k);
+    smap_key k = {(uint64_t)val, v->round, v->type};
+    const hansa_hash *prev = smap_get(&nd->votes_seen, k);
     if (prev == NULL) {
-        if (err == HANSA_OK) hmap_put_new(&nd->votes_seen, k, &id);
+        if (err == HANSA_OK) smap_put_new(&nd->votes_seen, k, &id);
         return;
     }
     if (!hash_eq(prev, &id))
@@ -481,7 +481,7 @@ static void wal_replay(sim_node *nd) {
     }
 }
 
-void node_on_message(sim_node *nd, uint16_t from, const sim_msg *m) {
+void simnode_on_message(sim_node *nd, uint16_t from, const sim_msg *m) {
     HANSA_ASSERT(nd->up);
     wire_rd r;
     rd_init(&r, m->data, m->len);

@@ -246,7 +246,7 @@ static void setup_nodes(world *w) {
         nd->idx = i;
         keypair_from_seed(&nd->key, seed);
         nd->power = 1 + prng_below(&w->rng, POWER_MAX);
-        hmap_init(&nd->votes_seen);
+        smap_init(&nd->votes_seen);
         vals[i] = (wire_validator){nd->key.pub, nd->power};
         total += nd->power;
     }
@@ -273,9 +273,9 @@ static void setup_config(world *w) {
     c->chain_id = CHAIN_ID;
     c->timeouts = (cons_timeouts){1000, 500, 500, 250, 500, 250};
     c->future_rounds_max = 8;
-    c->app.get_value = node_app_get_value;
-    c->app.valid = node_app_valid;
-    c->app.verify = node_app_verify;
+    c->app.get_value = simnode_app_get_value;
+    c->app.valid = simnode_app_valid;
+    c->app.verify = simnode_app_verify;
 }
 
 /* --- faults ------------------------------------------------------------------ */
@@ -356,7 +356,7 @@ static void on_deliver(world *w, const sim_event *ev) {
     } else {
         w->res->delivered++;
         world_trace(w, SIM_T_DELIVER, nd, ev->peer, 0, 0, 0, &m->hash, false, UINT32_MAX);
-        node_on_message(nd, ev->peer, m);
+        simnode_on_message(nd, ev->peer, m);
     }
     msg_unref(m);
 }
@@ -366,28 +366,28 @@ static void dispatch(world *w, const sim_event *ev) {
     switch (ev->kind) {
     case EV_DELIVER: on_deliver(w, ev); return;
     case EV_TIMER:
-        if (node_current(w, ev)) node_on_timer(nd, ev);
+        if (node_current(w, ev)) simnode_on_timer(nd, ev);
         return;
     case EV_PERSISTED:
-        if (node_current(w, ev)) node_on_persisted(nd, ev->height);
+        if (node_current(w, ev)) simnode_on_persisted(nd, ev->height);
         return;
     case EV_REBROADCAST:
-        if (node_current(w, ev)) node_rebroadcast(nd);
+        if (node_current(w, ev)) simnode_rebroadcast(nd);
         return;
     case EV_SYNC_TICK:
-        if (node_current(w, ev)) node_sync_tick(nd);
+        if (node_current(w, ev)) simnode_sync_tick(nd);
         return;
     case EV_CRASH:
-        if (nd->up) node_crash(nd);
+        if (nd->up) simnode_crash(nd);
         return;
     case EV_RESTART:
         if (nd->up) return;
         world_trace(w, SIM_T_RESTART, nd, 0, nd->n_decided + 1, 0, 0, NULL, ev->sub, UINT32_MAX);
-        node_boot(nd, ev->sub);
+        simnode_boot(nd, ev->sub);
         return;
     case EV_AMNESIA:
         if (nd->up) {
-            node_crash(nd);
+            simnode_crash(nd);
             world_push(w, w->now_us + between(w, 10 * MS, 300 * MS), EV_RESTART, nd, 0, 0, 0, 1,
                        NULL);
         }
@@ -398,7 +398,7 @@ static void dispatch(world *w, const sim_event *ev) {
         world_push(w, w->now_us + between(w, 50 * MS, 300 * MS), EV_GARBAGE, nd, 0, 0, 0, 0, NULL);
         return;
     case EV_NEXT_HEIGHT:
-        if (node_current(w, ev)) node_next_height(nd, ev->height);
+        if (node_current(w, ev)) simnode_next_height(nd, ev->height);
         return;
     case EV_PARTITION: on_partition(w); return;
     case EV_HEAL:
@@ -443,7 +443,7 @@ static void teardown(world *w) {
     while (sim_heap_pop(&w->q, &ev))
         if (ev.kind == EV_DELIVER) msg_unref(ev.ptr);
     sim_heap_free(&w->q);
-    for (uint16_t i = 0; i < w->n; i++) node_free(&w->nodes[i]);
+    for (uint16_t i = 0; i < w->n; i++) simnode_free(&w->nodes[i]);
     while (w->all_blocks) {
         sim_block *b = w->all_blocks;
         w->all_blocks = b->next_all;
@@ -493,7 +493,7 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     for (uint16_t i = 0; i < w->n; i++) honest[i] = w->nodes[i].byz == BYZ_NONE;
     sim_checker_init(&w->chk, w->n, honest);
     schedule_faults(w);
-    for (uint16_t i = 0; i < w->n; i++) node_boot(&w->nodes[i], false);
+    for (uint16_t i = 0; i < w->n; i++) simnode_boot(&w->nodes[i], false);
     run_loop(w);
     collect(w, r);
     teardown(w);

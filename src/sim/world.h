@@ -17,7 +17,7 @@
 #include "crypto/sign.h"
 #include "sim/check.h"
 #include "sim/heap.h"
-#include "sim/hmap.h"
+#include "sim/smap.h"
 #include "sim/sim.h"
 #include "sim/vcache.h"
 
@@ -121,7 +121,7 @@ typedef struct {
     uint64_t wal_height;
     /* Block pacing: the next height starts one block interval after a decision. */
     /* Votes the engine accepted at the current height, for the evidence check. */
-    hmap votes_seen;
+    smap votes_seen;
     uint64_t votes_seen_height;
     uint32_t votes_seen_inc;
 } sim_node;
@@ -177,22 +177,22 @@ uint64_t world_global_us(const sim_node *nd, uint64_t local_ms);
 uint32_t world_round_bound(world *w, uint64_t height);
 
 /* node.c */
-void node_boot(sim_node *nd, bool forget);
-void node_crash(sim_node *nd);
-void node_on_message(sim_node *nd, uint16_t from, const sim_msg *m);
-void node_on_timer(sim_node *nd, const sim_event *ev);
-void node_on_persisted(sim_node *nd, uint64_t seq);
-void node_rebroadcast(sim_node *nd);
-void node_sync_tick(sim_node *nd);
-void node_make_value(sim_node *nd, uint64_t height, uint32_t round, uint8_t flags, uint8_t *out,
+void simnode_boot(sim_node *nd, bool forget);
+void simnode_crash(sim_node *nd);
+void simnode_on_message(sim_node *nd, uint16_t from, const sim_msg *m);
+void simnode_on_timer(sim_node *nd, const sim_event *ev);
+void simnode_on_persisted(sim_node *nd, uint64_t seq);
+void simnode_rebroadcast(sim_node *nd);
+void simnode_sync_tick(sim_node *nd);
+void simnode_make_value(sim_node *nd, uint64_t height, uint32_t round, uint8_t flags, uint8_t *out,
                      hansa_hash *id);
-void node_free(sim_node *nd);
-void node_next_height(sim_node *nd, uint64_t height);
+void simnode_free(sim_node *nd);
+void simnode_next_height(sim_node *nd, uint64_t height);
 /* The cons_app callbacks; ctx is the sim_node. */
-bool node_app_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hansa_hash *id);
-bool node_app_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
+bool simnode_app_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hansa_hash *id);
+bool simnode_app_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
                     const hansa_hash *id);
-bool node_app_verify(void *ctx, const hansa_pubkey *pk, const char *domain, const uint8_t *msg,
+bool simnode_app_verify(void *ctx, const hansa_pubkey *pk, const char *domain, const uint8_t *msg,
                      size_t len, const hansa_sig *sig);
 
 /* net.c */

@@ -1,5 +1,5 @@
-/* hmap.c — linear-probing map on three-word keys; see hmap.h. */
-#include "sim/hmap.h"
+/* smap.c — linear-probing map on three-word keys; see smap.h. */
+#include "sim/smap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,42 +15,42 @@ static uint64_t mix(uint64_t x) {
     return x ^ (x >> 33);
 }
 
-static uint64_t key_hash(hmap_key k) { return mix(k.a ^ mix(k.b ^ mix(k.c))); }
+static uint64_t key_hash(smap_key k) { return mix(k.a ^ mix(k.b ^ mix(k.c))); }
 
-static bool key_eq(hmap_key x, hmap_key y) { return x.a == y.a && x.b == y.b && x.c == y.c; }
+static bool key_eq(smap_key x, smap_key y) { return x.a == y.a && x.b == y.b && x.c == y.c; }
 
-void hmap_init(hmap *m) {
+void smap_init(smap *m) {
     m->slots = NULL;
     m->cap = m->n = 0;
 }
 
-void hmap_free(hmap *m) {
+void smap_free(smap *m) {
     free(m->slots);
-    hmap_init(m);
+    smap_init(m);
 }
 
-void hmap_clear(hmap *m) {
+void smap_clear(smap *m) {
     if (m->slots) memset(m->slots, 0, m->cap * sizeof *m->slots);
     m->n = 0;
 }
 
-static hmap_slot *find(const hmap *m, hmap_key key) {
+static smap_slot *find(const smap *m, smap_key key) {
     HANSA_ASSERT(m->cap > 0);
     size_t mask = m->cap - 1;
     for (size_t i = key_hash(key) & mask;; i = (i + 1) & mask) {
-        hmap_slot *s = &m->slots[i];
+        smap_slot *s = &m->slots[i];
         if (!s->used || key_eq(s->key, key)) return s;
     }
 }
 
-const hansa_hash *hmap_get(const hmap *m, hmap_key key) {
+const hansa_hash *smap_get(const smap *m, smap_key key) {
     if (m->cap == 0) return NULL;
-    const hmap_slot *s = find(m, key);
+    const smap_slot *s = find(m, key);
     return s->used ? &s->val : NULL;
 }
 
-static void grow(hmap *m) {
-    hmap old = *m;
+static void grow(smap *m) {
+    smap old = *m;
     m->cap = old.cap ? old.cap * 2 : 64;
     m->slots = hansa_calloc(m->cap, sizeof *m->slots);
     m->n = 0;
@@ -63,9 +63,9 @@ static void grow(hmap *m) {
     free(old.slots);
 }
 
-const hansa_hash *hmap_put_new(hmap *m, hmap_key key, const hansa_hash *val) {
+const hansa_hash *smap_put_new(smap *m, smap_key key, const hansa_hash *val) {
     if ((m->n + 1) * 10 > m->cap * 7) grow(m);
-    hmap_slot *s = find(m, key);
+    smap_slot *s = find(m, key);
     if (s->used) return &s->val;
     s->used = true;
     s->key = key;
