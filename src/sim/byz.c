@@ -66,7 +66,7 @@ void byz_send_proposal(sim_node *nd, const wire_proposal *p, const uint8_t *valu
     bool to[SIM_NODES_MAX];
     switch (nd->byz) {
     case BYZ_SILENT: return;
-    case BYZ_DOUBLE_VOTE: net_broadcast(w, nd->idx, msg_proposal(w, p, value, len)); return;
+    case BYZ_DOUBLE_VOTE: simnet_broadcast(w, nd->idx, msg_proposal(w, p, value, len)); return;
     case BYZ_EQUIVOCATE:
     case BYZ_COORDINATED: {
         uint8_t alt[SIM_VALUE_BYTES];
@@ -75,9 +75,9 @@ void byz_send_proposal(sim_node *nd, const wire_proposal *p, const uint8_t *valu
         sign_proposal(nd, &q);
         attack_add(w, p->height, p->round, &p->block, &q.block);
         half_mask(nd, 0, to);
-        net_multicast(w, nd->idx, msg_proposal(w, p, value, len), to);
+        simnet_multicast(w, nd->idx, msg_proposal(w, p, value, len), to);
         half_mask(nd, 1, to);
-        net_multicast(w, nd->idx, msg_proposal(w, &q, alt, sizeof alt), to);
+        simnet_multicast(w, nd->idx, msg_proposal(w, &q, alt, sizeof alt), to);
         return;
     }
     case BYZ_NONE:
@@ -93,7 +93,7 @@ void byz_send_vote(sim_node *nd, const wire_vote *v) {
     bool to[SIM_NODES_MAX];
     switch (nd->byz) {
     case BYZ_SILENT: return;
-    case BYZ_EQUIVOCATE: net_broadcast(w, nd->idx, msg_vote(w, v)); return;
+    case BYZ_EQUIVOCATE: simnet_broadcast(w, nd->idx, msg_vote(w, v)); return;
     case BYZ_DOUBLE_VOTE:
     case BYZ_COORDINATED: {
         const sim_attack *a = attack_find(w, v->height, v->round);
@@ -109,9 +109,9 @@ void byz_send_vote(sim_node *nd, const wire_vote *v) {
         sign_vote(nd, &y);
         for (uint16_t i = 0; i < w->n; i++) to[i] = true;
         if (a) half_mask(nd, 0, to);
-        net_multicast(w, nd->idx, msg_vote(w, &x), to);
+        simnet_multicast(w, nd->idx, msg_vote(w, &x), to);
         half_mask(nd, 1, to);
-        net_multicast(w, nd->idx, msg_vote(w, &y), to);
+        simnet_multicast(w, nd->idx, msg_vote(w, &y), to);
         return;
     }
     case BYZ_NONE:
@@ -166,5 +166,5 @@ void byz_garbage(sim_node *nd) {
         break;
     }
     }
-    net_send(w, nd->idx, to, m);
+    simnet_send(w, nd->idx, to, m);
 }

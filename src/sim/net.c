@@ -105,17 +105,17 @@ static void send_one(world *w, uint16_t from, uint16_t to, sim_msg *m) {
         deliver_later(w, from, to, m, latency_us(w));
 }
 
-void net_send(world *w, uint16_t from, uint16_t to, sim_msg *m) {
+void simnet_send(world *w, uint16_t from, uint16_t to, sim_msg *m) {
     send_one(w, from, to, m);
     msg_release_unsent(m);
 }
 
-void net_broadcast(world *w, uint16_t from, sim_msg *m) {
+void simnet_broadcast(world *w, uint16_t from, sim_msg *m) {
     for (uint16_t to = 0; to < w->n; to++) send_one(w, from, to, m);
     msg_release_unsent(m);
 }
 
-void net_multicast(world *w, uint16_t from, sim_msg *m, const bool *to) {
+void simnet_multicast(world *w, uint16_t from, sim_msg *m, const bool *to) {
     for (uint16_t i = 0; i < w->n; i++)
         if (to[i]) send_one(w, from, i, m);
     msg_release_unsent(m);

@@ -92,7 +92,7 @@ static void out_proposal(sim_node *nd, const cons_out *o) {
     trace_signed(nd, p->height, p->round, CONS_STEP_PROPOSE, &sb);
     hbuf_free(&sb);
     if (honest(nd) || nd->byz == BYZ_AMNESIA || nd->byz == BYZ_GARBAGE || nd->byz == BYZ_INVALID)
-        net_broadcast(W(nd), nd->idx,
+        simnet_broadcast(W(nd), nd->idx,
                       msg_proposal(W(nd), p, o->u.proposal.value, o->u.proposal.value_len));
     else
         byz_send_proposal(nd, p, o->u.proposal.value, o->u.proposal.value_len);
@@ -105,7 +105,7 @@ static void out_vote(sim_node *nd, const wire_vote *v) {
                                                                   : CONS_STEP_PRECOMMIT, &sb);
     hbuf_free(&sb);
     if (honest(nd) || nd->byz == BYZ_AMNESIA || nd->byz == BYZ_GARBAGE || nd->byz == BYZ_INVALID)
-        net_broadcast(W(nd), nd->idx, msg_vote(W(nd), v));
+        simnet_broadcast(W(nd), nd->idx, msg_vote(W(nd), v));
     else
         byz_send_vote(nd, v);
 }
@@ -326,7 +326,7 @@ static void sync_request(sim_node *nd, uint16_t to) {
     uint8_t req[9];
     req[0] = MSG_SYNC_REQ;
     le64_store(req + 1, nd->n_decided + 1);
-    net_send(w, nd->idx, to, msg_new(req, sizeof req));
+    simnet_send(w, nd->idx, to, msg_new(req, sizeof req));
 }
 
 void simnode_sync_tick(sim_node *nd) {
@@ -363,7 +363,7 @@ static void serve_sync(sim_node *nd, uint16_t from, uint64_t first) {
         wire_put_bytes(&b, blk->value, (uint32_t)blk->value_len);
         wire_put_bytes(&b, blk->commit, (uint32_t)blk->commit_len);
     }
-    if (n > 0) net_send(w, nd->idx, from, msg_new(b.data, b.len));
+    if (n > 0) simnet_send(w, nd->idx, from, msg_new(b.data, b.len));
     hbuf_free(&b);
 }
 

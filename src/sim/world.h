@@ -201,10 +201,10 @@ void msg_unref(sim_msg *m);
 /* Frees a message no event holds (refs == 0); a no-op once it is queued. */
 void msg_release_unsent(sim_msg *m);
 /* Sends m from -> to through the network model; takes no reference from the caller. */
-void net_send(world *w, uint16_t from, uint16_t to, sim_msg *m);
-void net_broadcast(world *w, uint16_t from, sim_msg *m);
+void simnet_send(world *w, uint16_t from, uint16_t to, sim_msg *m);
+void simnet_broadcast(world *w, uint16_t from, sim_msg *m);
 /* Sends m to every node i with to[i]. */
-void net_multicast(world *w, uint16_t from, sim_msg *m, const bool *to);
+void simnet_multicast(world *w, uint16_t from, sim_msg *m, const bool *to);
 sim_msg *msg_vote(world *w, const wire_vote *v);
 sim_msg *msg_proposal(world *w, const wire_proposal *p, const uint8_t *value, size_t len);
 

@@ -1,0 +1,246 @@
+/* hansad — the hansa node daemon: one chain's delegate or full node.
+ *
+ *   hansad --home DIR
+ *
+ * DIR holds config.json and genesis.json (node/config.h), node.key (the
+ * node's identity and, when it is a delegate, its signing key) and data/
+ * (the LMDB store). hansad wires the node core (node/) to the real world:
+ * a libuv loop, encrypted peer links (net/), the JSON-RPC server (rpc/),
+ * the system clock, and SIGINT/SIGTERM for a clean stop. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "crypto/noise.h"
+#include "crypto/sign.h"
+#include "net/host.h"
+#include "node/config.h"
+#include "node/keyfile.h"
+#include "node/node.h"
+#include "rpc/node_api.h"
+#include "rpc/server.h"
+
+#define HANSA_VERSION "0.1.0"
+
+typedef struct {
+    uv_loop_t loop;
+    uv_timer_t wake;
+    uv_signal_t sigint, sigterm;
+    net_host *net;
+    rpc_server *rpc;
+    rpc_node_api *api;
+    node *n;
+    store *st;
+    int exit_code;
+    bool stopping;
+} daemon_ctx;
+
+/* ---- node_io over net/ and libuv ---- */
+
+static void io_send(void *ctx, void *peer, uint8_t type, const uint8_t *b, size_t len) {
+    (void)ctx;
+    net_send(peer, type, b, len);
+}
+
+static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, void *except) {
+    daemon_ctx *d = ctx;
+    if (d->net) net_broadcast(d->net, type, b, len, except);
+}
+
+static void io_drop(void *ctx, void *peer, const char *reason) {
+    (void)ctx;
+    LOG_W("hansad", "dropping peer: %s", reason);
+    net_peer_drop(peer, reason);
+}
+
+static void on_wake(uv_timer_t *t) {
+    daemon_ctx *d = t->data;
+    node_on_wake(d->n);
+}
+
+static void io_wake_at(void *ctx, uint64_t mono_ms) {
+    daemon_ctx *d = ctx;
+    uint64_t now = clock_mono_ms(&hansa_clock_system);
+    uv_timer_start(&d->wake, on_wake, mono_ms > now ? mono_ms - now : 0, 0);
+}
+
+static void io_committed(void *ctx, uint64_t height) {
+    daemon_ctx *d = ctx;
+    if (d->api) rpc_node_api_on_commit(d->api, height);
+}
+
+static void shutdown_daemon(daemon_ctx *d);
+
+static void io_fatal(void *ctx, const char *why) {
+    daemon_ctx *d = ctx;
+    LOG_E("hansad", "fatal: %s", why);
+    d->exit_code = 3;
+    shutdown_daemon(d);
+}
+
+/* ---- net callbacks ---- */
+
+static void on_peer_up(void *ctx, net_peer *p) {
+    daemon_ctx *d = ctx;
+    node_peer_up(d->n, p);
+}
+
+static void on_message(void *ctx, net_peer *p, uint8_t type, const uint8_t *b, size_t len) {
+    daemon_ctx *d = ctx;
+    node_on_message(d->n, p, type, b, len);
+}
+
+static void on_peer_down(void *ctx, net_peer *p, const char *reason) {
+    daemon_ctx *d = ctx;
+    LOG_I("hansad", "peer down: %s", reason);
+    node_peer_down(d->n, p);
+}
+
+/* ---- lifecycle ---- */
+
+static void shutdown_daemon(daemon_ctx *d) {
+    if (d->stopping) return;
+    d->stopping = true;
+    LOG_I("hansad", "stopping");
+    uv_timer_stop(&d->wake);
+    uv_close((uv_handle_t *)&d->wake, NULL);
+    uv_close((uv_handle_t *)&d->sigint, NULL);
+    uv_close((uv_handle_t *)&d->sigterm, NULL);
+    if (d->net) net_host_destroy(d->net);
+    d->net = NULL;
+    if (d->api) rpc_node_api_free(d->api);
+    d->api = NULL;
+    if (d->rpc) rpc_server_free(d->rpc);
+    d->rpc = NULL;
+}
+
+static void on_signal(uv_signal_t *s, int signum) {
+    (void)signum;
+    shutdown_daemon(s->data);
+}
+
+static int fail(const char *what, const char *why) {
+    fprintf(stderr, "hansad: %s: %s\n", what, why);
+    return 2;
+}
+
+static hansa_err split_addr(const char *addr, char *host, size_t host_len, uint16_t *port) {
+    const char *colon = strrchr(addr, ':');
+    if (!colon || (size_t)(colon - addr) >= host_len) return HANSA_ERR_CONFIG;
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end || p < 0 || p > 65535) return HANSA_ERR_CONFIG;
+    memcpy(host, addr, (size_t)(colon - addr));
+    host[colon - addr] = '\0';
+    *port = (uint16_t)p;
+    return HANSA_OK;
+}
+
+static int start_net(daemon_ctx *d, const config_file *cfg, const hansa_keypair *id) {
+    const char *dial[CONFIG_PEERS_MAX];
+    for (size_t i = 0; i < cfg->n_peers; i++) dial[i] = cfg->peers[i];
+    net_config nc = {0};
+    nc.listen_addr = cfg->listen;
+    nc.dial = dial;
+    nc.n_dial = cfg->n_peers;
+    noise_keypair_from_ed25519(&nc.identity, id->secret);
+    nc.rng = crypto_os_rng();
+    nc.cb = (net_callbacks){on_peer_up, on_message, on_peer_down, d};
+    if (net_host_new(&d->loop, &nc, &d->net) != HANSA_OK) return fail("listen", cfg->listen);
+    return 0;
+}
+
+static int start_rpc(daemon_ctx *d, const config_file *cfg) {
+    char host[64];
+    rpc_config rc = {0};
+    if (split_addr(cfg->rpc, host, sizeof host, &rc.port) != HANSA_OK)
+        return fail("config", "rpc must be \"ip:port\"");
+    rc.bind_address = host;
+    if (rpc_server_new(&d->loop, &rc, &d->rpc) != HANSA_OK) return fail("rpc listen", cfg->rpc);
+    d->api = rpc_node_api_new(d->rpc, d->n, HANSA_VERSION);
+    return 0;
+}
+
+static int run(daemon_ctx *d, const char *home) {
+    char path[4096], why[CONFIG_WHY_MAX];
+    config_file cfg;
+    genesis_file gen;
+    snprintf(path, sizeof path, "%s/config.json", home);
+    if (config_load(path, &cfg, why) != HANSA_OK) return fail("config", why);
+    int lvl = log_level_parse(cfg.log_level);
+    if (lvl < 0) return fail("config", "log_level must be trace, debug, info, warn or error");
+    log_set_level((log_level)lvl);
+    snprintf(path, sizeof path, "%s/genesis.json", home);
+    if (genesis_load(path, &gen, why) != HANSA_OK) return fail("genesis", why);
+
+    keyfile kf;
+    snprintf(path, sizeof path, "%s/node.key", home);
+    if (keyfile_load(path, &kf, why) != HANSA_OK) return fail("key file", why);
+    const keyfile_key *key = keyfile_find(&kf, cfg.key_name[0] ? cfg.key_name : "node");
+    if (!key) return fail("key file", "no key named in config \"key\" (default \"node\")");
+
+    snprintf(path, sizeof path, "%s/data", home);
+    if (store_open(path, &(store_options){0}, &d->st) != HANSA_OK) return fail("store", path);
+
+    cfg.node.st = d->st;
+    cfg.node.genesis = &gen.g;
+    cfg.node.key = &key->kp;
+    cfg.node.clock = &hansa_clock_system;
+    crypto_random(cfg.node.hash_key, sizeof cfg.node.hash_key);
+    node_io io = {d, io_send, io_broadcast, io_drop, io_wake_at, io_committed, io_fatal};
+    hansa_err err = node_open(&cfg.node, &io, &d->n, why, sizeof why);
+    int rc = err == HANSA_OK ? 0 : fail("node", why);
+    if (rc == 0) rc = start_net(d, &cfg, &key->kp);
+    if (rc == 0) rc = start_rpc(d, &cfg);
+    if (rc == 0) {
+        LOG_I("hansad", "hansad %s listening on %s, rpc on %s, %zu peers configured", HANSA_VERSION,
+              cfg.listen, cfg.rpc, cfg.n_peers);
+        node_start(d->n);
+        uv_run(&d->loop, UV_RUN_DEFAULT);
+        rc = d->exit_code;
+    } else {
+        shutdown_daemon(d);
+        uv_run(&d->loop, UV_RUN_DEFAULT);
+    }
+    node_close(d->n);
+    store_close(d->st);
+    keyfile_free(&kf);
+    genesis_free(&gen);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    const char *home = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--home") == 0 && i + 1 < argc) home = argv[++i];
+        else if (strcmp(argv[i], "--version") == 0) {
+            printf("hansad %s\n", HANSA_VERSION);
+            return 0;
+        } else {
+            fprintf(stderr, "usage: hansad --home DIR\n");
+            return 2;
+        }
+    }
+    if (!home) {
+        fprintf(stderr, "usage: hansad --home DIR\n");
+        return 2;
+    }
+    crypto_init();
+    signal(SIGPIPE, SIG_IGN);
+    daemon_ctx d = {0};
+    uv_loop_init(&d.loop);
+    uv_timer_init(&d.loop, &d.wake);
+    d.wake.data = &d;
+    uv_signal_init(&d.loop, &d.sigint);
+    uv_signal_init(&d.loop, &d.sigterm);
+    d.sigint.data = d.sigterm.data = &d;
+    uv_signal_start(&d.sigint, on_signal, SIGINT);
+    uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+    int rc = run(&d, home);
+    uv_loop_close(&d.loop);
+    return rc;
+}

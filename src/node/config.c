@@ -1,0 +1,236 @@
+/* config.c — parsing genesis.json and config.json (see config.h). The
+ * files are untrusted input: each is bounded in size, each field is
+ * type-checked, and every error says file, field and reason. */
+#include "node/config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hex.h"
+#include "base/mem.h"
+#include "crypto/address.h"
+
+#define CONFIG_FILE_BYTES_MAX (256u << 20) /* a genesis with millions of accounts */
+
+static json_t *load_json(const char *path, char why[CONFIG_WHY_MAX]) {
+    json_error_t je;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+    long size = ftell(f);
+    fclose(f);
+    if (!root) {
+        snprintf(why, CONFIG_WHY_MAX, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+        return NULL;
+    }
+    if (size > (long)CONFIG_FILE_BYTES_MAX || !json_is_object(root)) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: must be a JSON object under 256 MiB", path);
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* A u64 from a non-negative JSON integer or a decimal string. */
+static bool get_u64(json_t *v, uint64_t *out) {
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = (uint64_t)json_integer_value(v);
+        return true;
+    }
+    if (!json_is_string(v)) return false;
+    const char *s = json_string_value(v);
+    if (!*s || strlen(s) > 20) return false;
+    for (const char *c = s; *c; c++)
+        if (*c < '0' || *c > '9') return false;
+    errno = 0;
+    unsigned long long x = strtoull(s, NULL, 10);
+    if (errno) return false;
+    *out = x;
+    return true;
+}
+
+/* Reads an optional numeric field bounded by max; false with why on error. */
+static bool opt_u64(json_t *obj, const char *key, uint64_t max, uint64_t *out, const char *path,
+                    char why[CONFIG_WHY_MAX]) {
+    json_t *v = json_object_get(obj, key);
+    if (!v) return true;
+    uint64_t x;
+    if (!get_u64(v, &x) || x > max) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: \"%s\" must be an integer from 0 to %llu", path, key,
+                 (unsigned long long)max);
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+static bool parse_accounts(json_t *arr, genesis_file *g, const char *path, char why[CONFIG_WHY_MAX]) {
+    size_t n = json_array_size(arr);
+    if (!json_is_array(arr) || n > LEDGER_GENESIS_ACCOUNTS_MAX) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: \"accounts\" must be an array", path);
+        return false;
+    }
+    g->accounts = hansa_calloc(n ? n : 1, sizeof *g->accounts);
+    for (size_t i = 0; i < n; i++) {
+        json_t *a = json_array_get(arr, i);
+        const char *text = json_string_value(json_object_get(a, "address"));
+        const char *addr_why = "missing";
+        uint32_t chain = g->g.params.chain_id;
+        if (!text || addr_parse(text, &chain, NULL, &g->accounts[i].addr, &addr_why) != HANSA_OK) {
+            snprintf(why, CONFIG_WHY_MAX, "%s: accounts[%zu].address: %s", path, i, addr_why);
+            return false;
+        }
+        if (!get_u64(json_object_get(a, "balance"), &g->accounts[i].balance)) {
+            snprintf(why, CONFIG_WHY_MAX, "%s: accounts[%zu].balance must be a u64", path, i);
+            return false;
+        }
+    }
+    g->g.accounts = g->accounts;
+    g->g.n_accounts = n;
+    return true;
+}
+
+static bool parse_delegates(json_t *arr, genesis_file *g, const char *path, char why[CONFIG_WHY_MAX]) {
+    size_t n = json_array_size(arr);
+    if (!json_is_array(arr) || n == 0 || n > WIRE_VALIDATORS_MAX) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: \"delegates\" must be an array of 1 to %d", path,
+                 WIRE_VALIDATORS_MAX);
+        return false;
+    }
+    g->delegates = hansa_calloc(n, sizeof *g->delegates);
+    for (size_t i = 0; i < n; i++) {
+        json_t *d = json_array_get(arr, i);
+        const char *hex = json_string_value(json_object_get(d, "pubkey"));
+        size_t got = 0;
+        if (!hex || hex_decode(hex, strlen(hex), g->delegates[i].pubkey.b, HANSA_PUBKEY_BYTES, &got,
+                               NULL) != HANSA_OK || got != HANSA_PUBKEY_BYTES) {
+            snprintf(why, CONFIG_WHY_MAX, "%s: delegates[%zu].pubkey must be 64 hex digits", path, i);
+            return false;
+        }
+        if (!get_u64(json_object_get(d, "power"), &g->delegates[i].power)) {
+            snprintf(why, CONFIG_WHY_MAX, "%s: delegates[%zu].power must be a u64", path, i);
+            return false;
+        }
+    }
+    g->g.delegates = g->delegates;
+    g->g.n_delegates = n;
+    return true;
+}
+
+static bool parse_params(json_t *root, ledger_params *p, const char *path, char why[CONFIG_WHY_MAX]) {
+    const char *chain = json_string_value(json_object_get(root, "chain_id"));
+    const char *chain_why = "missing";
+    if (!chain || chain_id_parse(chain, &p->chain_id, &chain_why) != HANSA_OK) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: chain_id: %s", path, chain_why);
+        return false;
+    }
+    uint64_t t = 0, bps = 0, min_fee = 0, max_txs = WIRE_BLOCK_TXS_MAX;
+    json_t *params = json_object_get(root, "params");
+    if (!opt_u64(root, "genesis_time_ms", UINT64_MAX, &t, path, why)) return false;
+    if (params && (!opt_u64(params, "fee_burn_bps", LEDGER_BPS_ONE, &bps, path, why) ||
+                   !opt_u64(params, "min_fee", UINT64_MAX, &min_fee, path, why) ||
+                   !opt_u64(params, "max_block_txs", WIRE_BLOCK_TXS_MAX, &max_txs, path, why)))
+        return false;
+    *p = (ledger_params){p->chain_id, t, (uint16_t)bps, min_fee, (uint32_t)max_txs};
+    return true;
+}
+
+hansa_err genesis_load(const char *path, genesis_file *out, char why[CONFIG_WHY_MAX]) {
+    memset(out, 0, sizeof *out);
+    json_t *root = load_json(path, why);
+    if (!root) return HANSA_ERR_CONFIG;
+    bool ok = parse_params(root, &out->g.params, path, why) &&
+              parse_accounts(json_object_get(root, "accounts"), out, path, why) &&
+              parse_delegates(json_object_get(root, "delegates"), out, path, why);
+    json_decref(root);
+    if (!ok) {
+        genesis_free(out);
+        return HANSA_ERR_CONFIG;
+    }
+    char lwhy[LEDGER_WHY_MAX];
+    hansa_err err = ledger_genesis_validate(&out->g, lwhy, sizeof lwhy);
+    if (err != HANSA_OK) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: %s", path, lwhy);
+        genesis_free(out);
+    }
+    return err;
+}
+
+void genesis_free(genesis_file *g) {
+    free(g->accounts);
+    free(g->delegates);
+    memset(g, 0, sizeof *g);
+}
+
+static bool opt_string(json_t *obj, const char *key, char *out, size_t out_len, const char *path,
+                       char why[CONFIG_WHY_MAX]) {
+    json_t *v = json_object_get(obj, key);
+    if (!v) return true;
+    if (!json_is_string(v) || json_string_length(v) >= out_len) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: \"%s\" must be a string under %zu bytes", path, key, out_len);
+        return false;
+    }
+    memcpy(out, json_string_value(v), json_string_length(v) + 1);
+    return true;
+}
+
+static bool parse_peers(json_t *arr, config_file *c, const char *path, char why[CONFIG_WHY_MAX]) {
+    if (!arr) return true;
+    if (!json_is_array(arr) || json_array_size(arr) > CONFIG_PEERS_MAX) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: \"peers\" must be an array of at most %d addresses", path,
+                 CONFIG_PEERS_MAX);
+        return false;
+    }
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        json_t *p = json_array_get(arr, i);
+        if (!json_is_string(p) || json_string_length(p) >= CONFIG_ADDR_MAX) {
+            snprintf(why, CONFIG_WHY_MAX, "%s: peers[%zu] must be an \"ip:port\" string", path, i);
+            return false;
+        }
+        memcpy(c->peers[c->n_peers++], json_string_value(p), json_string_length(p) + 1);
+    }
+    return true;
+}
+
+static bool parse_timeouts(json_t *t, cons_timeouts *to, const char *path, char why[CONFIG_WHY_MAX]) {
+    if (!t) return true;
+    const char *names[] = {"propose", "propose_delta", "prevote", "prevote_delta", "precommit",
+                           "precommit_delta"};
+    uint32_t *fields[] = {&to->propose_ms, &to->propose_delta_ms, &to->prevote_ms,
+                          &to->prevote_delta_ms, &to->precommit_ms, &to->precommit_delta_ms};
+    for (size_t i = 0; i < 6; i++) {
+        uint64_t v = *fields[i];
+        if (!opt_u64(t, names[i], 600000, &v, path, why)) return false;
+        *fields[i] = (uint32_t)v;
+    }
+    return true;
+}
+
+hansa_err config_load(const char *path, config_file *out, char why[CONFIG_WHY_MAX]) {
+    memset(out, 0, sizeof *out);
+    node_config_defaults(&out->node);
+    snprintf(out->listen, sizeof out->listen, "127.0.0.1:26656");
+    snprintf(out->rpc, sizeof out->rpc, "127.0.0.1:26657");
+    snprintf(out->log_level, sizeof out->log_level, "info");
+    json_t *root = load_json(path, why);
+    if (!root) return HANSA_ERR_CONFIG;
+    uint64_t delay = out->node.commit_delay_ms, mp = 100000;
+    bool ok = opt_string(root, "listen", out->listen, sizeof out->listen, path, why) &&
+              opt_string(root, "rpc", out->rpc, sizeof out->rpc, path, why) &&
+              opt_string(root, "log_level", out->log_level, sizeof out->log_level, path, why) &&
+              opt_string(root, "key", out->key_name, sizeof out->key_name, path, why) &&
+              parse_peers(json_object_get(root, "peers"), out, path, why) &&
+              parse_timeouts(json_object_get(root, "timeouts_ms"), &out->node.timeouts, path, why) &&
+              opt_u64(root, "commit_delay_ms", 600000, &delay, path, why) &&
+              opt_u64(root, "mempool_max_txs", 10000000, &mp, path, why);
+    json_decref(root);
+    out->node.commit_delay_ms = (uint32_t)delay;
+    out->node.mempool.max_txs = (uint32_t)mp;
+    return ok ? HANSA_OK : HANSA_ERR_CONFIG;
+}

@@ -1,0 +1,54 @@
+/* config.h — the files an operator writes: a node's config.json and a
+ * chain's genesis.json. Both are JSON (jansson); every field is checked and
+ * an error names the file, the field and what is wrong.
+ *
+ * genesis.json:
+ *   { "chain_id": "e2e4", "genesis_time_ms": 1767225600000,
+ *     "params": { "fee_burn_bps": 5000, "min_fee": 1, "max_block_txs": 10000 },
+ *     "accounts": [ { "address": "e2e4x...", "balance": "1000000" }, ... ],
+ *     "delegates": [ { "pubkey": "<64 hex>", "power": 10 }, ... ] }
+ * Amounts may be JSON numbers or decimal strings (u64 does not fit a double).
+ *
+ * config.json (every field optional except where noted):
+ *   { "listen": "127.0.0.1:26656", "rpc": "127.0.0.1:26657",
+ *     "peers": ["127.0.0.1:26666", ...], "log_level": "info",
+ *     "key": "node",                     (name in node.key; absent = full node)
+ *     "timeouts_ms": { "propose": 1000, "propose_delta": 500, "prevote": 1000,
+ *                      "prevote_delta": 500, "precommit": 1000, "precommit_delta": 500 },
+ *     "commit_delay_ms": 200, "mempool_max_txs": 100000 } */
+#ifndef HANSA_NODE_CONFIG_H
+#define HANSA_NODE_CONFIG_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+#include "ledger/state.h"
+#include "node/node.h"
+
+#define CONFIG_PEERS_MAX 64
+#define CONFIG_ADDR_MAX 64
+#define CONFIG_WHY_MAX 256
+
+typedef struct {
+    ledger_genesis g;                 /* arrays below are owned */
+    ledger_genesis_account *accounts;
+    wire_validator *delegates;
+} genesis_file;
+
+typedef struct {
+    char listen[CONFIG_ADDR_MAX];
+    char rpc[CONFIG_ADDR_MAX];
+    char peers[CONFIG_PEERS_MAX][CONFIG_ADDR_MAX];
+    size_t n_peers;
+    char log_level[16];
+    char key_name[64];                /* empty: no delegate key */
+    node_config node;                 /* tunables; st/genesis/key/clock set by hansad */
+} config_file;
+
+hansa_err genesis_load(const char *path, genesis_file *out, char why[CONFIG_WHY_MAX]);
+void genesis_free(genesis_file *g);
+
+/* Fills defaults, then overrides them from the file. */
+hansa_err config_load(const char *path, config_file *out, char why[CONFIG_WHY_MAX]);
+
+#endif

@@ -1,0 +1,72 @@
+/* node_api.c — JSON-RPC methods over a node (see node_api.h). */
+#include "rpc/node_api.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/hex.h"
+#include "base/mem.h"
+#include "crypto/address.h"
+
+struct rpc_node_api {
+    rpc_server *server;
+    node *n;
+    char version[64];
+};
+
+static json_t *hex_json(const uint8_t *p, size_t n) {
+    char *s = hansa_malloc(2 * n + 1);
+    hex_encode(p, n, s);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+static json_t *u64_json(uint64_t v) {
+    /* JSON numbers lose precision above 2^53; amounts go out as strings. */
+    char s[24];
+    snprintf(s, sizeof s, "%llu", (unsigned long long)v);
+    return json_string(s);
+}
+
+static rpc_outcome m_status(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    (void)params;
+    rpc_node_api *api = ctx;
+    node_status st;
+    node_get_status(api->n, &st);
+    char chain[CHAIN_ID_TEXT_MAX];
+    chain_id_format(node_chain_id(api->n), chain);
+    json_t *r = json_object();
+    json_object_set_new(r, "chain_id", json_string(chain));
+    json_object_set_new(r, "height", json_integer((json_int_t)st.height));
+    json_object_set_new(r, "block_hash", hex_json(st.block_hash.b, HANSA_HASH_BYTES));
+    json_object_set_new(r, "block_time_ms", json_integer((json_int_t)st.block_time_ms));
+    json_object_set_new(r, "app_hash", hex_json(st.app_hash.b, HANSA_HASH_BYTES));
+    json_object_set_new(r, "consensus_height", json_integer((json_int_t)st.cons_height));
+    json_object_set_new(r, "consensus_round", json_integer(st.cons_round));
+    json_object_set_new(r, "is_delegate", json_boolean(st.is_validator));
+    json_object_set_new(r, "syncing", json_boolean(st.syncing));
+    json_object_set_new(r, "peers", json_integer((json_int_t)st.peers));
+    json_object_set_new(r, "mempool_txs", json_integer((json_int_t)st.mempool_txs));
+    json_object_set_new(r, "committed_txs", u64_json(st.committed_txs));
+    json_object_set_new(r, "version", json_string(api->version));
+    return rpc_ok(r);
+}
+
+rpc_node_api *rpc_node_api_new(rpc_server *server, node *n, const char *version) {
+    rpc_node_api *api = hansa_calloc(1, sizeof *api);
+    api->server = server;
+    api->n = n;
+    snprintf(api->version, sizeof api->version, "%s", version);
+    rpc_register(server, "status", m_status, api);
+    return api;
+}
+
+void rpc_node_api_on_commit(rpc_node_api *api, uint64_t height) {
+    (void)api;
+    (void)height;
+}
+
+void rpc_node_api_free(rpc_node_api *api) { free(api); }
