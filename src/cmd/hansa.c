@@ -8,6 +8,7 @@
 
 #include "cmd/lib/bench_crypto.h"
 #include "cmd/lib/sim_cmd.h"
+#include "cmd/lib/testnet.h"
 
 typedef struct {
     const char *name;
@@ -17,6 +18,7 @@ typedef struct {
 
 static const hansa_command commands[] = {
     {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 rates on one core"},
+    {"testnet", cmd_testnet, "start, inspect and stop a local network of delegates"},
     {"sim", cmd_sim, "run the deterministic consensus simulator (one seed or a campaign)"},
 };
 

@@ -985,6 +985,12 @@ void cons_start_height(cons_engine *e, uint64_t height, const cons_valset *vs, u
 /* ---- outputs and views --------------------------------------------------- */
 
 size_t cons_drain(cons_engine *e, const cons_out **out) {
+    /* A second drain without an input in between returns nothing: each
+     * output is handed out exactly once (the memory stays valid). */
+    if (e->drained) {
+        *out = e->out;
+        return 0;
+    }
     for (size_t i = 0; i < e->n_out; i++) {
         if (e->out[i].kind != CONS_OUT_PERSIST) continue;
         HANSA_ASSERT(e->out_state[i] < e->n_states);

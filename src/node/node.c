@@ -118,10 +118,11 @@ static void handle_output(node *n, const cons_out *o) {
  * other outputs of a batch are carried out first and the persists last.
  * Delaying a persist is safe: what it guards is not released before it. */
 void node_drain(node *n) {
-    for (int rounds = 0; rounds < 1000 && !n->stopped; rounds++) {
+    /* Only a persist feeds the engine new input here; without one, one
+     * drain has emptied it. */
+    for (bool more = true; more && !n->stopped;) {
         const cons_out *outs;
         size_t k = cons_drain(n->engine, &outs);
-        if (k == 0) break;
         for (size_t i = 0; i < k && !n->stopped; i++)
             if (outs[i].kind != CONS_OUT_PERSIST) handle_output(n, &outs[i]);
         uint64_t last_seq = 0;
@@ -132,6 +133,7 @@ void node_drain(node *n) {
             last = outs[i].u.persist.state;
         }
         /* Records are cumulative snapshots: storing the newest covers all. */
+        more = last != NULL;
         if (last && !n->stopped) persist_signer(n, last, last_seq);
     }
     request_wake(n);

@@ -8,6 +8,8 @@
 #include "base/hex.h"
 #include "base/mem.h"
 #include "crypto/address.h"
+#include "ledger/record.h"
+#include "wire/codec.h"
 
 struct rpc_node_api {
     rpc_server *server;
@@ -55,12 +57,54 @@ static rpc_outcome m_status(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(r);
 }
 
+/* submit_tx {tx: hex of the encoded tx} -> {hash} */
+static rpc_outcome m_submit_tx(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_node_api *api = ctx;
+    rpc_error err = {0};
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (!rpc_param_bytes(params, "tx", true, WIRE_TX_BYTES_MAX, &bytes, &len, &err))
+        return rpc_fail_with(&err);
+    hansa_hash h;
+    char why[256];
+    hansa_err e = node_submit_tx(api->n, bytes, len, &h, why, sizeof why);
+    free(bytes);
+    if (e != HANSA_OK)
+        return rpc_fail(RPC_TX_REJECTED, json_pack("{s:s, s:s}", "error", hansa_errname(e), "why", why),
+                        "transaction rejected: %s", why);
+    return rpc_ok(json_pack("{s:o}", "hash", hex_json(h.b, HANSA_HASH_BYTES)));
+}
+
+/* account {address} -> {address, balance, nonce} */
+static rpc_outcome m_account(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_node_api *api = ctx;
+    rpc_error err = {0};
+    const char *text = NULL;
+    if (!rpc_param_string(params, "address", true, &text, &err)) return rpc_fail_with(&err);
+    uint32_t chain = node_chain_id(api->n);
+    hansa_addr addr;
+    const char *why = NULL;
+    if (addr_parse(text, &chain, NULL, &addr, &why) != HANSA_OK)
+        return rpc_fail(RPC_INVALID_PARAMS, json_pack("{s:s, s:s}", "param", "address", "reason", why),
+                        "invalid params: address: %s", why);
+    ledger_account a;
+    ledger_account_get(node_ledger(api->n), &addr, &a);
+    char canon[ADDR_TEXT_MAX];
+    addr_format(chain, &addr, canon);
+    return rpc_ok(json_pack("{s:s, s:o, s:o}", "address", canon, "balance", u64_json(a.balance),
+                            "nonce", u64_json(a.nonce)));
+}
+
 rpc_node_api *rpc_node_api_new(rpc_server *server, node *n, const char *version) {
     rpc_node_api *api = hansa_calloc(1, sizeof *api);
     api->server = server;
     api->n = n;
     snprintf(api->version, sizeof api->version, "%s", version);
     rpc_register(server, "status", m_status, api);
+    rpc_register(server, "submit_tx", m_submit_tx, api);
+    rpc_register(server, "account", m_account, api);
     return api;
 }
 

@@ -1,0 +1,135 @@
+/* rpc_client.c — see rpc_client.h. */
+#define _GNU_SOURCE
+#include "cmd/lib/rpc_client.h"
+
+#include <stdbool.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+
+static json_t *fail(rpcc_error *err, int code, const char *fmt, const char *arg) {
+    err->code = code;
+    snprintf(err->message, sizeof err->message, fmt, arg);
+    err->data = NULL;
+    return NULL;
+}
+
+static int dial(const char *addr, char *why, size_t why_len) {
+    char host[64];
+    const char *colon = strrchr(addr, ':');
+    if (!colon || (size_t)(colon - addr) >= sizeof host) {
+        snprintf(why, why_len, "bad address %s (want ip:port)", addr);
+        return -1;
+    }
+    memcpy(host, addr, (size_t)(colon - addr));
+    host[colon - addr] = 0;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        snprintf(why, why_len, "bad address %s (want an IPv4 ip:port)", addr);
+        return -1;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        snprintf(why, why_len, "cannot connect to %s: %s (is the node running?)", addr, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Sends all of buf and reads until the peer closes, within the deadline. */
+static bool exchange(int fd, const hbuf *req, hbuf *reply, uint64_t deadline_us, char *why,
+                     size_t why_len) {
+    size_t off = 0;
+    while (off < req->len) {
+        ssize_t k = send(fd, req->data + off, req->len - off, MSG_NOSIGNAL);
+        if (k <= 0) {
+            snprintf(why, why_len, "send: %s", strerror(errno));
+            return false;
+        }
+        off += (size_t)k;
+    }
+    for (;;) {
+        uint64_t now = clock_system_mono_us();
+        if (now >= deadline_us) {
+            snprintf(why, why_len, "timed out waiting for the node");
+            return false;
+        }
+        struct pollfd p = {fd, POLLIN, 0};
+        int r = poll(&p, 1, (int)((deadline_us - now) / 1000) + 1);
+        if (r <= 0) continue;
+        uint8_t *dst = hbuf_extend(reply, 65536);
+        ssize_t k = recv(fd, dst, 65536, 0);
+        reply->len -= 65536 - (k > 0 ? (size_t)k : 0);
+        if (k == 0) return true;
+        if (k < 0 || reply->len > RPCC_REPLY_MAX) {
+            snprintf(why, why_len, "reply too large or read error");
+            return false;
+        }
+    }
+}
+
+static json_t *parse_reply(const hbuf *reply, rpcc_error *err) {
+    const char *text = (const char *)reply->data;
+    const char *body = reply->len ? memmem(text, reply->len, "\r\n\r\n", 4) : NULL;
+    if (!body) return fail(err, 0, "malformed HTTP reply%s", "");
+    body += 4;
+    json_error_t je;
+    json_t *root = json_loadb(body, reply->len - (size_t)(body - text), 0, &je);
+    if (!root) return fail(err, 0, "reply is not JSON: %s", je.text);
+    json_t *result = json_object_get(root, "result");
+    json_t *error = json_object_get(root, "error");
+    if (result) {
+        json_incref(result);
+        json_decref(root);
+        return result;
+    }
+    err->code = (int)json_integer_value(json_object_get(error, "code"));
+    snprintf(err->message, sizeof err->message, "%s",
+             json_string_value(json_object_get(error, "message")) ?: "error without message");
+    err->data = json_object_get(error, "data");
+    if (err->data) json_incref(err->data);
+    json_decref(root);
+    return NULL;
+}
+
+json_t *rpcc_call(const char *addr, const char *method, json_t *params, int timeout_ms,
+                  rpcc_error *err) {
+    json_t *req = json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", 1, "method", method);
+    if (params) json_object_set_new(req, "params", params);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    hbuf out = HBUF_INIT, reply = HBUF_INIT;
+    char head[256];
+    int n = snprintf(head, sizeof head,
+                     "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n", addr, strlen(body));
+    hbuf_append(&out, head, (size_t)n);
+    hbuf_append(&out, body, strlen(body));
+    free(body);
+    char why[RPCC_ERR_MAX];
+    json_t *result = NULL;
+    int fd = dial(addr, why, sizeof why);
+    if (fd < 0) {
+        fail(err, 0, "%s", why);
+    } else {
+        uint64_t deadline = clock_system_mono_us() + (uint64_t)timeout_ms * 1000;
+        if (exchange(fd, &out, &reply, deadline, why, sizeof why)) result = parse_reply(&reply, err);
+        else fail(err, 0, "%s", why);
+        close(fd);
+    }
+    hbuf_free(&out);
+    hbuf_free(&reply);
+    return result;
+}

@@ -1,0 +1,375 @@
+/* testnet.c — a local hansa network in one folder (default ./testnet):
+ *
+ *   DIR/accounts.key          keys of the funded accounts acct0..acctK-1
+ *   DIR/node<i>/config.json   listen/rpc ports on 127.0.0.1, all others as peers
+ *   DIR/node<i>/genesis.json  the same genesis for every node
+ *   DIR/node<i>/node.key      the node's identity and delegate key
+ *   DIR/node<i>/data/         its store;  hansad.log its log;  hansad.pid
+ *
+ * `up` creates the folder on first use (keys, genesis, configs on free
+ * ports) and starts every node as a background process; on a folder that
+ * already exists it restarts the nodes from their stores. `down` stops them
+ * (SIGTERM, then SIGKILL after a grace period) and leaves no process. */
+#include "cmd/lib/testnet.h"
+
+#include <stdbool.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/hex.h"
+#include "cmd/lib/rpc_client.h"
+#include "crypto/address.h"
+#include "crypto/sign.h"
+#include "node/keyfile.h"
+
+#define TESTNET_NODES_MAX 64
+#define TESTNET_CHAIN 0xe2e4u
+#define ACCOUNT_BALANCE 1000000000000ull
+
+typedef struct {
+    const char *dir;
+    int validators;
+    int accounts;
+    uint32_t timeout_propose_ms;
+} testnet_opts;
+
+static int bindable(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int ok = bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    close(fd);
+    return ok;
+}
+
+/* A run of 2n free ports, searched from a pseudo-random start so that two
+ * networks on one machine rarely collide. */
+static int free_port_base(int n) {
+    int start = 20000 + (int)((clock_system_mono_us() / 7) % 20000);
+    for (int base = start; base < 60000; base += 2 * n + 10) {
+        int ok = 1;
+        for (int p = base; p < base + 2 * n && ok; p++) ok = bindable(p);
+        if (ok) return base;
+    }
+    return -1;
+}
+
+static int write_json(const char *path, json_t *j) {
+    int rc = json_dump_file(j, path, JSON_INDENT(2)) == 0 ? 0 : -1;
+    json_decref(j);
+    if (rc) fprintf(stderr, "hansa testnet: cannot write %s\n", path);
+    return rc;
+}
+
+static json_t *make_genesis(const testnet_opts *o, const hansa_keypair *nodes, const keyfile *accts) {
+    char chain[CHAIN_ID_TEXT_MAX], hex[65];
+    chain_id_format(TESTNET_CHAIN, chain);
+    json_t *dels = json_array(), *acc = json_array();
+    for (int i = 0; i < o->validators; i++) {
+        hex_encode(nodes[i].pub.b, HANSA_PUBKEY_BYTES, hex);
+        json_array_append_new(dels, json_pack("{s:s, s:i}", "pubkey", hex, "power", 10));
+    }
+    for (size_t i = 0; i < accts->count; i++) {
+        char addr[ADDR_TEXT_MAX], bal[24];
+        keyfile_address(accts, &accts->keys[i], addr);
+        snprintf(bal, sizeof bal, "%llu", ACCOUNT_BALANCE);
+        json_array_append_new(acc, json_pack("{s:s, s:s}", "address", addr, "balance", bal));
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return json_pack("{s:s, s:I, s:{s:i, s:i, s:i}, s:o, s:o}", "chain_id", chain,
+                     "genesis_time_ms", (json_int_t)ts.tv_sec * 1000, "params", "fee_burn_bps",
+                     5000, "min_fee", 1, "max_block_txs", 10000, "accounts", acc, "delegates", dels);
+}
+
+static json_t *make_config(const testnet_opts *o, int base, int i) {
+    char listen[32], rpc[32];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", base + 2 * i);
+    snprintf(rpc, sizeof rpc, "127.0.0.1:%d", base + 2 * i + 1);
+    json_t *peers = json_array();
+    for (int j = 0; j < o->validators; j++) {
+        if (j == i) continue;
+        char p[32];
+        snprintf(p, sizeof p, "127.0.0.1:%d", base + 2 * j);
+        json_array_append_new(peers, json_string(p));
+    }
+    uint32_t tp = o->timeout_propose_ms;
+    return json_pack("{s:s, s:s, s:o, s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:i}", "listen",
+                     listen, "rpc", rpc, "peers", peers, "log_level", "info", "timeouts_ms",
+                     "propose", tp, "propose_delta", tp / 2, "prevote", tp, "prevote_delta",
+                     tp / 2, "precommit", tp, "precommit_delta", tp / 2, "commit_delay_ms", 100);
+}
+
+static int init_node(const testnet_opts *o, int i, int base, const hansa_keypair *kp,
+                     json_t *genesis) {
+    char path[4096], why[KEYFILE_WHY_MAX];
+    snprintf(path, sizeof path, "%s/node%d", o->dir, i);
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) return -1;
+    keyfile kf;
+    keyfile_init(&kf, TESTNET_CHAIN);
+    uint8_t seed[HANSA_SEED_BYTES];
+    memcpy(seed, kp->secret, sizeof seed);
+    keyfile_add(&kf, "node", seed, why);
+    snprintf(path, sizeof path, "%s/node%d/node.key", o->dir, i);
+    hansa_err err = keyfile_create(&kf, path, why);
+    keyfile_free(&kf);
+    if (err != HANSA_OK) {
+        fprintf(stderr, "hansa testnet: %s\n", why);
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/node%d/genesis.json", o->dir, i);
+    if (write_json(path, json_deep_copy(genesis))) return -1;
+    snprintf(path, sizeof path, "%s/node%d/config.json", o->dir, i);
+    return write_json(path, make_config(o, base, i));
+}
+
+static int init_network(const testnet_opts *o) {
+    char path[4096], why[KEYFILE_WHY_MAX];
+    if (mkdir(o->dir, 0700) != 0) {
+        fprintf(stderr, "hansa testnet: cannot create %s: %s\n", o->dir, strerror(errno));
+        return -1;
+    }
+    hansa_keypair nodes[TESTNET_NODES_MAX];
+    for (int i = 0; i < o->validators; i++) keypair_generate(&nodes[i]);
+    keyfile accts;
+    keyfile_init(&accts, TESTNET_CHAIN);
+    for (int i = 0; i < o->accounts; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "acct%d", i);
+        keyfile_generate(&accts, name, why);
+    }
+    snprintf(path, sizeof path, "%s/accounts.key", o->dir);
+    int rc = keyfile_create(&accts, path, why) == HANSA_OK ? 0 : -1;
+    json_t *genesis = make_genesis(o, nodes, &accts);
+    keyfile_free(&accts);
+    int base = free_port_base(o->validators);
+    for (int i = 0; i < o->validators && rc == 0 && base > 0; i++)
+        rc = init_node(o, i, base, &nodes[i], genesis);
+    json_decref(genesis);
+    for (int i = 0; i < o->validators; i++) keypair_wipe(&nodes[i]);
+    return base > 0 ? rc : -1;
+}
+
+int testnet_size(const char *dir) {
+    int n = 0;
+    char path[4096];
+    for (; n < TESTNET_NODES_MAX; n++) {
+        snprintf(path, sizeof path, "%s/node%d/config.json", dir, n);
+        if (access(path, R_OK) != 0) break;
+    }
+    return n;
+}
+
+int testnet_rpc_addr(const char *dir, int i, char *out, size_t out_len) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/node%d/config.json", dir, i);
+    json_t *j = json_load_file(path, 0, NULL);
+    const char *rpc = json_string_value(json_object_get(j, "rpc"));
+    int rc = rpc ? 0 : -1;
+    if (rpc) snprintf(out, out_len, "%s", rpc);
+    json_decref(j);
+    return rc;
+}
+
+/* True if pid runs and is not a zombie (a killed node whose parent has not
+ * reaped it yet must count as stopped). */
+static bool alive(pid_t pid) {
+    if (kill(pid, 0) != 0) return false;
+    char path[64], state = 0;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1) state = 0;
+    fclose(f);
+    return state != 'Z' && state != 'X';
+}
+
+static pid_t read_pid(const char *dir, int i) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/node%d/hansad.pid", dir, i);
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    if (f) {
+        if (fscanf(f, "%ld", &pid) != 1) pid = 0;
+        fclose(f);
+    }
+    return pid > 0 && alive((pid_t)pid) ? (pid_t)pid : 0;
+}
+
+/* The hansad next to this hansa binary. */
+static void hansad_path(char *out, size_t len) {
+    ssize_t k = readlink("/proc/self/exe", out, len - 16);
+    if (k <= 0) {
+        snprintf(out, len, "hansad");
+        return;
+    }
+    out[k] = 0;
+    char *slash = strrchr(out, '/');
+    snprintf(slash + 1, len - (size_t)(slash + 1 - out), "hansad");
+}
+
+static int start_node(const char *dir, int i) {
+    if (read_pid(dir, i)) return 0; /* already running */
+    char exe[4096], home[4096], log[4200], pidf[4200];
+    hansad_path(exe, sizeof exe);
+    snprintf(home, sizeof home, "%s/node%d", dir, i);
+    snprintf(log, sizeof log, "%s/hansad.log", home);
+    snprintf(pidf, sizeof pidf, "%s/hansad.pid", home);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        setsid();
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(exe, "hansad", "--home", home, (char *)NULL);
+        _exit(127);
+    }
+    FILE *f = fopen(pidf, "w");
+    if (!f) return -1;
+    fprintf(f, "%d\n", (int)pid);
+    fclose(f);
+    return 0;
+}
+
+/* Waits until every node answers status, or timeout. */
+static int wait_ready(const char *dir, int n, int timeout_ms) {
+    uint64_t deadline = clock_system_mono_us() + (uint64_t)timeout_ms * 1000;
+    for (int i = 0; i < n; i++) {
+        char addr[64];
+        if (testnet_rpc_addr(dir, i, addr, sizeof addr)) return -1;
+        for (;;) {
+            rpcc_error err;
+            json_t *r = rpcc_call(addr, "status", NULL, 1000, &err);
+            if (r) {
+                json_decref(r);
+                break;
+            }
+            json_decref(err.data);
+            if (clock_system_mono_us() > deadline || !read_pid(dir, i)) {
+                fprintf(stderr, "hansa testnet: node%d did not come up: %s (see %s/node%d/hansad.log)\n",
+                        i, err.message, dir, i);
+                return -1;
+            }
+            usleep(100000);
+        }
+    }
+    return 0;
+}
+
+static int testnet_up(const testnet_opts *o) {
+    struct stat st;
+    bool fresh = stat(o->dir, &st) != 0;
+    if (fresh && init_network(o) != 0) return 1;
+    int n = testnet_size(o->dir);
+    if (n == 0) {
+        fprintf(stderr, "hansa testnet: %s exists but holds no network\n", o->dir);
+        return 1;
+    }
+    for (int i = 0; i < n; i++)
+        if (start_node(o->dir, i) != 0) return 1;
+    if (wait_ready(o->dir, n, 20000) != 0) return 1;
+    printf("%s %d delegates in %s (logs: %s/node*/hansad.log)\n", fresh ? "started" : "restarted",
+           n, o->dir, o->dir);
+    for (int i = 0; i < n; i++) {
+        char addr[64];
+        testnet_rpc_addr(o->dir, i, addr, sizeof addr);
+        printf("  node%d  rpc http://%s  pid %d\n", i, addr, (int)read_pid(o->dir, i));
+    }
+    return 0;
+}
+
+static int testnet_down(const testnet_opts *o) {
+    int n = testnet_size(o->dir), stopped = 0;
+    for (int i = 0; i < n; i++) {
+        pid_t pid = read_pid(o->dir, i);
+        if (!pid) continue;
+        kill(pid, SIGTERM);
+        for (int t = 0; t < 100 && alive(pid); t++) {
+            waitpid(pid, NULL, WNOHANG);
+            usleep(50000);
+        }
+        if (alive(pid)) kill(pid, SIGKILL);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/node%d/hansad.pid", o->dir, i);
+        unlink(path);
+        stopped++;
+    }
+    printf("stopped %d node%s in %s\n", stopped, stopped == 1 ? "" : "s", o->dir);
+    return 0;
+}
+
+static int testnet_status(const testnet_opts *o) {
+    int n = testnet_size(o->dir), bad = 0;
+    if (n == 0) {
+        fprintf(stderr, "hansa testnet: no network in %s (start one with `hansa testnet up`)\n", o->dir);
+        return 1;
+    }
+    printf("%-6s %-8s %-8s %-6s %-6s %-10s %s\n", "node", "pid", "height", "round", "peers",
+           "mempool", "app hash");
+    for (int i = 0; i < n; i++) {
+        char addr[64];
+        testnet_rpc_addr(o->dir, i, addr, sizeof addr);
+        rpcc_error err;
+        json_t *r = rpcc_call(addr, "status", NULL, 2000, &err);
+        if (!r) {
+            printf("node%-2d %-8d down (%s)\n", i, (int)read_pid(o->dir, i), err.message);
+            json_decref(err.data);
+            bad = 1;
+            continue;
+        }
+        printf("node%-2d %-8d %-8lld %-6lld %-6lld %-10lld %.16s…\n", i, (int)read_pid(o->dir, i),
+               json_integer_value(json_object_get(r, "height")),
+               json_integer_value(json_object_get(r, "consensus_round")),
+               json_integer_value(json_object_get(r, "peers")),
+               json_integer_value(json_object_get(r, "mempool_txs")),
+               json_string_value(json_object_get(r, "app_hash")));
+        json_decref(r);
+    }
+    return bad;
+}
+
+static int usage(void) {
+    fprintf(stderr, "usage: hansa testnet up [--validators N] [--accounts K] [--dir D] [--timeout-ms T]\n"
+                    "       hansa testnet status [--dir D]\n"
+                    "       hansa testnet down [--dir D]\n");
+    return 2;
+}
+
+int cmd_testnet(int argc, char **argv) {
+    if (argc < 2) return usage();
+    testnet_opts o = {"testnet", 4, 16, 1000};
+    for (int i = 2; i < argc; i++) {
+        bool has = i + 1 < argc;
+        if (strcmp(argv[i], "--dir") == 0 && has) o.dir = argv[++i];
+        else if (strcmp(argv[i], "--validators") == 0 && has) o.validators = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--accounts") == 0 && has) o.accounts = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--timeout-ms") == 0 && has) o.timeout_propose_ms = (uint32_t)atoi(argv[++i]);
+        else return usage();
+    }
+    if (o.validators < 1 || o.validators > TESTNET_NODES_MAX || o.accounts < 1 || o.accounts > 1000) {
+        fprintf(stderr, "hansa testnet: --validators must be 1..%d and --accounts 1..1000\n",
+                TESTNET_NODES_MAX);
+        return 2;
+    }
+    crypto_init();
+    if (strcmp(argv[1], "up") == 0) return testnet_up(&o);
+    if (strcmp(argv[1], "down") == 0) return testnet_down(&o);
+    if (strcmp(argv[1], "status") == 0) return testnet_status(&o);
+    return usage();
+}
