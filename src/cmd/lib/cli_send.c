@@ -143,7 +143,7 @@ static void *submit_thread(void *arg) {
  * elapsed time on a terminal, or one plain line otherwise. */
 static void submit_with_progress(submit_job *j, const char *hash_hex) {
     bool tty = isatty(STDERR_FILENO);
-    if (!tty) fprintf(stderr, "submitted %s, waiting for it to be committed\n", hash_hex);
+    if (!tty) fprintf(stderr, "waiting for %s to be admitted and committed\n", hash_hex);
     pthread_t t;
     if (pthread_create(&t, NULL, submit_thread, j) != 0) {
         submit_thread(j);
