@@ -150,8 +150,8 @@ static void check_signatures(verdict *v, const char *addr, tx_claim *t, int *rc)
     hansa_hash vh;
     wire_valset_hash(&vs, &vh);
     bool ok = note(v, hash_eq(&vh, &t->h.validators_hash),
-                   "the validator set (%u validators, from the node) hashes to the header's "
-                   "validators_hash", vs.n);
+                   "the validator set (%u validator%s, from the node) hashes to the header's "
+                   "validators_hash", vs.n, vs.n == 1 ? "" : "s");
     if (ok) {
         uint64_t total = 0, signed_power = 0;
         for (uint16_t i = 0; i < vs.n; i++) total += vs.v[i].power;
@@ -159,8 +159,8 @@ static void check_signatures(verdict *v, const char *addr, tx_claim *t, int *rc)
             if (t->c.sigs[i].validator_index < vs.n) signed_power += vs.v[t->c.sigs[i].validator_index].power;
         hansa_err e = cons_commit_verify(&t->c, t->h.chain_id, vs.v, vs.n);
         note(v, e == HANSA_OK,
-             "the commit carries valid precommit signatures of %u validators, power %llu of %llu "
-             "(more than 2/3 needed)%s%s", t->c.n_sigs, (unsigned long long)signed_power,
+             "the commit carries valid precommit signatures of %u validator%s, power %llu of %llu "
+             "(more than 2/3 needed)%s%s", t->c.n_sigs, t->c.n_sigs == 1 ? "" : "s", (unsigned long long)signed_power,
              (unsigned long long)total, e == HANSA_OK ? "" : ": ", e == HANSA_OK ? "" : hansa_strerror(e));
     }
     free(vs.v);
