@@ -307,11 +307,24 @@ static hansa_err put_writes(store_batch *b, const ledger_writes *ws) {
     return HANSA_OK;
 }
 
-/* Block, commit certificate and state writes in one durable transaction.
- * Block 1 also carries the genesis state records, so a restart finds the
- * whole state in the store. */
+/* Every transaction of the block in the tx index (hash -> height, position),
+ * so RPC can find a transaction and prove its inclusion. */
+static hansa_err put_txs(store_batch *b, const wire_block *blk) {
+    for (uint32_t i = 0; i < blk->n_txs; i++) {
+        hansa_hash th;
+        sha256(blk->txs[i].bytes, blk->txs[i].len, &th);
+        hansa_err err = store_batch_put_tx(b, &th, i);
+        if (err != HANSA_OK) return err;
+    }
+    return HANSA_OK;
+}
+
+/* Block, commit certificate, tx index and state writes in one durable
+ * transaction. Block 1 also carries the genesis state records, so a restart
+ * finds the whole state in the store. blk is value decoded. */
 static hansa_err persist(node *n, const uint8_t *value, size_t len, const hansa_hash *id,
-                         const wire_commit *commit, const ledger_block *pb) {
+                         const wire_commit *commit, const ledger_block *pb,
+                         const wire_block *blk) {
     store_batch *b;
     hansa_err err = store_batch_begin(n->cfg.st, commit->height, &b);
     if (err != HANSA_OK) return err;
@@ -319,6 +332,7 @@ static hansa_err persist(node *n, const uint8_t *value, size_t len, const hansa_
     wire_commit_encode(&n->scratch, commit);
     if (err == HANSA_OK) err = store_batch_put_block(b, id, value, len);
     if (err == HANSA_OK) err = store_batch_put_commit(b, n->scratch.data, n->scratch.len);
+    if (err == HANSA_OK) err = put_txs(b, blk);
     if (err == HANSA_OK && commit->height == 1) err = put_writes(b, &n->genesis_writes);
     if (err == HANSA_OK) err = put_writes(b, ledger_block_writes(pb));
     if (err != HANSA_OK) {
@@ -359,14 +373,15 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
                     n->invalid_why);
         return;
     }
-    hansa_err err = persist(n, value, len, id, commit, p->pending);
+    wire_block blk;
+    HANSA_ASSERT(wire_block_decode(value, len, &blk, NULL) == HANSA_OK);
+    hansa_err err = persist(n, value, len, id, commit, p->pending, &blk);
     if (err != HANSA_OK) {
+        wire_block_free(&blk);
         chain_fatal(n, "height %llu: storing the block failed: %s", (unsigned long long)commit->height,
                     store_errmsg(n->cfg.st));
         return;
     }
-    wire_block blk;
-    HANSA_ASSERT(wire_block_decode(value, len, &blk, NULL) == HANSA_OK);
     ledger_block_commit(n->state, p->pending);
     p->pending = NULL;
     chain_pending_clear(n);

@@ -386,3 +386,4 @@ const ledger_state *node_ledger(const node *n) { return n->state; }
 store *node_store(const node *n) { return n->cfg.st; }
 uint32_t node_chain_id(const node *n) { return ledger_state_params(n->state)->chain_id; }
 const cons_valset *node_valset(const node *n) { return &n->vs; }
+const mempool *node_mempool(const node *n) { return n->mp; }

@@ -110,5 +110,8 @@ store *node_store(const node *n);
 uint32_t node_chain_id(const node *n);
 /* The validator set deciding the current height. */
 const cons_valset *node_valset(const node *n);
+/* The mempool, read-only (for RPC: counts and queued tx hashes). Borrowed;
+ * valid while n is, its contents until the next input to the node. */
+const mempool *node_mempool(const node *n);
 
 #endif
