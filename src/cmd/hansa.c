@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd/lib/bench.h"
 #include "cmd/lib/bench_crypto.h"
 #include "cmd/lib/sim_cmd.h"
 #include "cmd/lib/testnet.h"
@@ -17,6 +18,7 @@ typedef struct {
 } hansa_command;
 
 static const hansa_command commands[] = {
+    {"bench", cmd_bench, "measure a local network's committed tx/s against the verify bound"},
     {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 rates on one core"},
     {"testnet", cmd_testnet, "start, inspect and stop a local network of delegates"},
     {"sim", cmd_sim, "run the deterministic consensus simulator (one seed or a campaign)"},
