@@ -72,6 +72,8 @@ static double print_cpu(const bench_load_result *r) {
         total += r->node_cpu_pct[i];
     }
     printf("; all nodes %.0f%%; load generator %.0f%%\n", total, r->self_cpu_pct);
+    printf("  machine            all cores %.0f%% busy (anything else running counts here too)\n",
+           r->machine_busy_pct);
     return total;
 }
 
@@ -161,7 +163,7 @@ static int usage(void) {
             "usage: hansa bench [--validators N] [--duration S] [--accounts K] [--dir D]\n"
             "                   [--window W] [--keep] [--no-block]\n"
             "       hansa bench --attach [--dir D] [--duration S] [--accounts K] [--window W]\n"
-            "  N 1..64 (4), S 1..3600 seconds (20), K 2..1000 (256), W 1..4096 in flight per account (16)\n");
+            "  N 1..64 (4), S 1..3600 seconds (20), K 2..1000 (256), W 1..4096 in flight per account (8)\n");
     return 2;
 }
 
@@ -201,7 +203,7 @@ static int parse(int argc, char **argv, bench_opts *o) {
 
 int cmd_bench(int argc, char **argv) {
     static char tmp_dir[64];
-    bench_opts o = {NULL, false, 4, 20, 256, 16, false, false, true};
+    bench_opts o = {NULL, false, 4, 20, 256, 8, false, false, true};
     int rc = parse(argc, argv, &o);
     if (rc) return rc;
     crypto_init();

@@ -1,15 +1,19 @@
 /* bench_load.c — see bench_load.h.
  *
- * One thread, a loop: poll node0 when due, otherwise send each node one
- * batch of transactions from the accounts pinned to it that have room in
- * their window, and nap briefly when no account has room. Blocking RPC is
- * fine here: the nodes, not this loop, are what is measured, and the loop's
- * own CPU is reported beside theirs. */
+ * One submitter thread per node sends that node batch after batch of
+ * transactions from the accounts pinned to it that have room in their
+ * window, and naps briefly when none has; the main thread polls node0 and
+ * keeps the clock of the run. Each thread waits on its own blocking RPC, so
+ * a node is never left idle while the load waits on another. One mutex
+ * guards the accounts and the counters; signing and RPC happen outside it.
+ * The load's own CPU is reported beside the nodes'. */
 #define _GNU_SOURCE
 #include "cmd/lib/bench_load.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +66,9 @@ typedef struct {
     uint64_t *lat_us;
     size_t n_lat;
     bench_load_result *res;
+    pthread_mutex_t mu;  /* accounts, cursors, fails, latencies, res counters */
+    atomic_bool stop;    /* submitters return */
+    atomic_bool failed;  /* a submitter gave up on its node */
 } load;
 
 /* ---- accounts ---- */
@@ -118,16 +125,35 @@ static long long cpu_ticks(int pid) {
     return (long long)(ut + st);
 }
 
+/* The machine's busy and total ticks over all cores, from /proc/stat's
+ * first line (user nice system idle iowait irq softirq steal ...). */
+static void machine_ticks(long long *busy, long long *total) {
+    *busy = *total = -1;
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f) return;
+    unsigned long long v[8] = {0};
+    int k = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7]);
+    fclose(f);
+    if (k < 4) return;
+    unsigned long long all = 0;
+    for (int i = 0; i < 8; i++) all += v[i];
+    *total = (long long)all;
+    *busy = (long long)(all - v[3] - v[4]); /* minus idle and iowait */
+}
+
 typedef struct {
     uint64_t at_us;
     long long node[BENCH_LOAD_NODES_MAX];
     long long self;
+    long long machine_busy, machine_total;
 } cpu_snap;
 
 static void cpu_take(const load *l, cpu_snap *s) {
     s->at_us = clock_system_mono_us();
     for (int i = 0; i < l->n_nodes; i++) s->node[i] = cpu_ticks(l->pid[i]);
     s->self = cpu_ticks((int)getpid());
+    machine_ticks(&s->machine_busy, &s->machine_total);
 }
 
 static double cpu_pct(long long a, long long b, double secs) {
@@ -181,12 +207,14 @@ static int poll_nonces(load *l) {
         uint64_t now = clock_system_mono_us();
         size_t i;
         json_t *m;
+        pthread_mutex_lock(&l->mu);
         json_array_foreach(r, i, m) {
             json_int_t id = json_integer_value(json_object_get(m, "id"));
             json_t *res = json_object_get(m, "result");
             if (res && id >= first && id < first + n)
                 on_nonce(l, &l->accts[id], u64_of(json_object_get(res, "nonce")), now);
         }
+        pthread_mutex_unlock(&l->mu);
         json_decref(r);
     }
     return 0;
@@ -213,11 +241,13 @@ static int poll_progress(load *l) {
 
 /* ---- submitting ---- */
 
-static json_t *tx_call(load *l, load_acct *a, int id) {
+/* Signs a's transfer with this nonce: the call's JSON (a's keys and
+ * recipient never change, so no lock is needed). */
+static json_t *tx_call(const load *l, const load_acct *a, uint64_t nonce, int id) {
     uint8_t body[LEDGER_TRANSFER_BODY_BYTES];
     memcpy(body, a->to.b, HANSA_ADDR_BYTES);
     le64_store(body + HANSA_ADDR_BYTES, 1);
-    wire_tx tx = {.chain_id = l->chain_id, .sender = a->kp.pub, .nonce = a->next_nonce, .fee = 1,
+    wire_tx tx = {.chain_id = l->chain_id, .sender = a->kp.pub, .nonce = nonce, .fee = 1,
                   .kind = TX_TRANSFER, .body = body, .body_len = LEDGER_TRANSFER_BODY_BYTES};
     hbuf b = HBUF_INIT;
     wire_tx_sign_bytes(&b, &tx);
@@ -238,8 +268,8 @@ typedef struct {
     int n;
 } batch;
 
-/* Fills calls with up to BATCH_MAX transactions of node's accounts. */
-static void fill_batch(load *l, int node, json_t *calls, batch *b) {
+/* Picks up to BATCH_MAX transactions of node's accounts (under the lock). */
+static void fill_batch(load *l, int node, batch *b) {
     uint64_t now = clock_system_mono_us(), w = (uint64_t)l->o->window;
     size_t start = l->cursor[node];
     for (size_t step = 0; step < (size_t)l->n_accts && b->n < BATCH_MAX; step++) {
@@ -250,7 +280,6 @@ static void fill_batch(load *l, int node, json_t *calls, batch *b) {
                 a->sent_us[a->next_nonce % w] = now;
                 a->max_sent = a->next_nonce + 1;
             }
-            json_array_append_new(calls, tx_call(l, a, b->n));
             b->a[b->n] = a;
             b->nonce[b->n++] = a->next_nonce++;
         }
@@ -285,29 +314,51 @@ static void judge_reply(load *l, json_t *r, batch *b) {
 /* Sends node one batch; returns the number of transactions sent (0 when no
  * account had room), or -1 after too many transport failures in a row. */
 static int submit_to(load *l, int node) {
-    json_t *calls = json_array();
     batch b = {.n = 0};
-    fill_batch(l, node, calls, &b);
-    if (b.n == 0) {
-        json_decref(calls);
-        return 0;
-    }
+    pthread_mutex_lock(&l->mu);
+    fill_batch(l, node, &b);
+    pthread_mutex_unlock(&l->mu);
+    if (b.n == 0) return 0;
+    json_t *calls = json_array();
+    for (int i = 0; i < b.n; i++) json_array_append_new(calls, tx_call(l, b.a[i], b.nonce[i], i));
     rpcc_error err;
     json_t *r = rpcc_batch(l->rpc[node], calls, RPC_TIMEOUT_MS, &err);
+    int rc = b.n;
+    pthread_mutex_lock(&l->mu);
     l->res->submitted += (uint64_t)b.n;
     if (!r) {
         for (int i = 0; i < b.n; i++) refuse(l, b.a[i], b.nonce[i], err.message);
-        json_decref(err.data);
         if (++l->fails[node] >= TRANSPORT_FAILS_MAX) {
             fprintf(stderr, "hansa bench: node%d does not take transactions: %s\n", node, err.message);
-            return -1;
+            rc = -1;
         }
-        return b.n;
+        json_decref(err.data);
+    } else {
+        l->fails[node] = 0;
+        judge_reply(l, r, &b);
     }
-    l->fails[node] = 0;
-    judge_reply(l, r, &b);
+    pthread_mutex_unlock(&l->mu);
     json_decref(r);
-    return b.n;
+    return rc;
+}
+
+typedef struct {
+    load *l;
+    int node;
+    pthread_t thread;
+} submitter;
+
+static void *submitter_main(void *arg) {
+    submitter *s = arg;
+    while (!atomic_load(&s->l->stop)) {
+        int k = submit_to(s->l, s->node);
+        if (k < 0) {
+            atomic_store(&s->l->failed, true);
+            break;
+        }
+        if (k == 0) usleep(2000);
+    }
+    return NULL;
 }
 
 /* ---- the run ---- */
@@ -327,28 +378,14 @@ static void finish_latency(load *l) {
     r->latency_ms_max = (double)l->lat_us[l->n_lat - 1] / 1000.0;
 }
 
-static void progress_line(const load *l, uint64_t t0) {
+static void progress_line(load *l, uint64_t t0) {
+    pthread_mutex_lock(&l->mu);
     printf("  t=%3.0fs  height %-6llu committed %-8llu  submitted %-8llu refused %llu\n",
            (double)(clock_system_mono_us() - t0) / 1e6, (unsigned long long)l->height,
            (unsigned long long)l->committed_txs, (unsigned long long)l->res->submitted,
            (unsigned long long)l->res->refused);
+    pthread_mutex_unlock(&l->mu);
     fflush(stdout);
-}
-
-/* One pass of the loop; 1 on a fatal error. */
-static int step(load *l, uint64_t *next_poll) {
-    if (clock_system_mono_us() >= *next_poll) {
-        if (poll_progress(l)) return 1;
-        *next_poll = clock_system_mono_us() + POLL_US;
-    }
-    int sent = 0;
-    for (int node = 0; node < l->n_nodes; node++) {
-        int k = submit_to(l, node);
-        if (k < 0) return 1;
-        sent += k;
-    }
-    if (sent == 0) usleep(2000);
-    return 0;
 }
 
 static void begin_window(load *l, cpu_snap *c0, uint64_t *h0, uint64_t *tx0) {
@@ -366,30 +403,50 @@ static void end_window(load *l, const cpu_snap *c0, uint64_t h0, uint64_t tx0) {
     r->height_from = h0;
     r->height_to = l->height;
     r->committed_txs = l->committed_txs - tx0;
+    pthread_mutex_lock(&l->mu);
     r->n_nodes = l->n_nodes;
     for (int i = 0; i < l->n_nodes; i++) r->node_cpu_pct[i] = cpu_pct(c0->node[i], c1.node[i], r->window_s);
     r->self_cpu_pct = cpu_pct(c0->self, c1.self, r->window_s);
+    long long dt = c1.machine_total - c0->machine_total;
+    r->machine_busy_pct = c0->machine_total >= 0 && dt > 0
+                              ? 100.0 * (double)(c1.machine_busy - c0->machine_busy) / (double)dt
+                              : 0;
     finish_latency(l);
+    pthread_mutex_unlock(&l->mu);
 }
 
-static int run_loop(load *l) {
-    uint64_t t0 = clock_system_mono_us(), next_poll = 0, next_progress = t0 + PROGRESS_US;
+/* The main thread's part: poll, print progress, open and close the window. */
+static int watch(load *l) {
+    uint64_t t0 = clock_system_mono_us(), next_progress = t0 + PROGRESS_US;
     uint64_t warm_end = t0 + (uint64_t)(l->o->warmup_s * 1e6);
     uint64_t end = warm_end + (uint64_t)(l->o->duration_s * 1e6);
     cpu_snap c0 = {0};
     uint64_t h0 = 0, tx0 = 0;
-    if (poll_progress(l)) return 1;
-    for (uint64_t now = t0; now < end; now = clock_system_mono_us()) {
+    for (uint64_t now = t0; now < end && !atomic_load(&l->failed); now = clock_system_mono_us()) {
         if (!l->measuring && now >= warm_end) begin_window(l, &c0, &h0, &tx0);
         if (l->o->progress && now >= next_progress) {
             progress_line(l, t0);
             next_progress += PROGRESS_US;
         }
-        if (step(l, &next_poll)) return 1;
+        if (poll_progress(l)) return 1;
+        usleep(POLL_US);
     }
-    if (poll_progress(l)) return 1;
+    if (atomic_load(&l->failed) || poll_progress(l)) return 1;
     end_window(l, &c0, h0, tx0);
     return 0;
+}
+
+static int run_loop(load *l) {
+    if (poll_progress(l)) return 1; /* the accounts' nonces before any load */
+    submitter subs[BENCH_LOAD_NODES_MAX];
+    for (int i = 0; i < l->n_nodes; i++) {
+        subs[i] = (submitter){l, i, 0};
+        HANSA_ASSERT(pthread_create(&subs[i].thread, NULL, submitter_main, &subs[i]) == 0);
+    }
+    int rc = watch(l);
+    atomic_store(&l->stop, true);
+    for (int i = 0; i < l->n_nodes; i++) pthread_join(subs[i].thread, NULL);
+    return rc;
 }
 
 static int find_nodes(load *l) {
@@ -415,6 +472,7 @@ int bench_load_run(const bench_load_opts *o, bench_load_result *out) {
     HANSA_ASSERT(o->duration_s > 0);
     memset(out, 0, sizeof *out);
     load l = {.o = o, .res = out};
+    pthread_mutex_init(&l.mu, NULL);
     int rc = find_nodes(&l);
     if (rc == 0) rc = load_accounts(&l);
     if (rc == 0) {
@@ -423,6 +481,7 @@ int bench_load_run(const bench_load_opts *o, bench_load_result *out) {
         free(l.lat_us);
     }
     free_accounts(&l);
+    pthread_mutex_destroy(&l.mu);
     if (rc == 0 && out->committed_txs == 0) {
         fprintf(stderr, "hansa bench: no transaction was committed in %.0f s (last refusal: %s)\n",
                 out->window_s, out->last_refusal[0] ? out->last_refusal : "none");

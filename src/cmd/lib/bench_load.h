@@ -22,7 +22,8 @@
  * over the measured window (which starts after a warm-up). Block sizes come
  * from the committed_txs difference between consecutive heights seen one
  * apart. CPU is utime+stime from /proc/<pid>/stat of each hansad over the
- * window, as a percentage of one core. */
+ * window, as a percentage of one core, and /proc/stat says how busy the
+ * whole machine was meanwhile. */
 #ifndef HANSA_CMD_BENCH_LOAD_H
 #define HANSA_CMD_BENCH_LOAD_H
 
@@ -53,6 +54,10 @@ typedef struct {
     int n_nodes;
     double node_cpu_pct[BENCH_LOAD_NODES_MAX]; /* per hansad, % of one core */
     double self_cpu_pct;                       /* this process: signing and RPC */
+    /* All cores of the machine, busy (not idle or iowait) as a % of their
+     * total: with the nodes' share it shows how much other work (other
+     * processes on a shared machine) took from the bound. */
+    double machine_busy_pct;
 } bench_load_result;
 
 /* Runs the load against the network in o->dir. Returns 0 with *out filled,
