@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd/lib/bench.h"
 #include "cmd/lib/bench_crypto.h"
 #include "cmd/lib/cli.h"
 #include "cmd/lib/sim_cmd.h"
@@ -25,6 +26,7 @@ static const hansa_command commands[] = {
     {"block", cmd_block, "a block: header, tx hashes, commit"},
     {"tx", cmd_tx, "a committed transaction, with its inclusion proof verified here"},
     {"status", cmd_status, "what a node says about itself and its chain"},
+    {"bench", cmd_bench, "measure a local network's committed tx/s against the verify bound"},
     {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 rates on one core"},
     {"testnet", cmd_testnet, "start, inspect and stop a local network of delegates"},
     {"sim", cmd_sim, "run the deterministic consensus simulator (one seed or a campaign)"},

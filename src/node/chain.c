@@ -220,6 +220,7 @@ static bool last_commit_ok(node *n, const wire_block *blk, char *why, size_t why
     if (!blk->has_last_commit) return true;
     wire_valset w = valset_as_wire(&n->vs_prev);
     hansa_err err = cons_commit_verify(&blk->last_commit, blk->header.chain_id, w.v, w.n);
+    if (err == HANSA_OK) n->stats.sig_verifies += blk->last_commit.n_sigs;
     if (err != HANSA_OK) snprintf(why, why_len, "last commit: %s", hansa_strerror(err));
     return err == HANSA_OK;
 }
@@ -393,6 +394,8 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     wire_commit_encode(&n->last_commit, commit);
     prune_pools(n, &blk);
     n->stats.committed_txs += blk.n_txs;
+    node_hist_observe(&n->stats.block_txs, blk.n_txs);
+    node_hist_observe(&n->stats.block_bytes, len);
     n->stats.rounds_last_height = commit->round + 1;
     LOG_I("node", "committed height=%llu txs=%u round=%u mempool=%zu", (unsigned long long)n->height,
           blk.n_txs, commit->round, mempool_count(n->mp));

@@ -61,6 +61,9 @@ struct node {
     size_t n_timers;
     uint64_t next_height_at_ms; /* start height+1 at this time; 0 = not scheduled */
     uint64_t rebroadcast_at_ms, status_at_ms;
+    /* Step times of the current height for the node_status histograms;
+     * 0 = not reached yet. */
+    uint64_t height_started_ms, proposal_at_ms, prevote_quorum_at_ms;
 
     node_peer peers[NODE_PEERS_MAX];
     uint64_t sync_target;    /* highest height a peer reported */
