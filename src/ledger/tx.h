@@ -44,13 +44,28 @@ typedef struct ledger_block ledger_block;
 typedef struct ledger_state ledger_state;
 
 #define LEDGER_TRANSFER_BODY_BYTES (HANSA_ADDR_BYTES + 8) /* to | amount u64 LE */
+#define LEDGER_VOTE_PAIRS_MAX 16 /* (candidate, amount) pairs in one vote/unvote */
+#define LEDGER_VOTE_PAIR_BYTES (HANSA_PUBKEY_BYTES + 8)
 
-/* Decoded bodies, one member per kind. */
+/* Decoded bodies, one member per kind (tx_stake.h lists the delegate kinds). */
 typedef union {
     struct {
         hansa_addr to;
         uint64_t amount;
     } transfer;
+    struct {
+        uint64_t amount;
+    } bond; /* TX_STAKE, TX_UNSTAKE */
+    struct {
+        uint8_t n;
+        struct {
+            hansa_pubkey cand;
+            uint64_t amount;
+        } p[LEDGER_VOTE_PAIRS_MAX];
+    } vote; /* TX_VOTE, TX_UNVOTE */
+    struct {
+        hansa_hash software;
+    } upgrade; /* TX_UPGRADE_PROPOSE, TX_UPGRADE_VOTE */
 } ledger_tx_body;
 
 /* A transaction being checked/applied, with what the checks learned. */
