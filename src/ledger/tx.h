@@ -25,9 +25,9 @@
  * holds tokens or has sent a transaction.
  *
  * Applying: the sender's nonce goes up by one and the fee leaves its balance;
- * floor(fee * fee_burn_bps / 10000) is burned and the rest (including the
- * rounding remainder) goes to the block's proposer when the block is
- * finished; then the kind's apply runs. Apply cannot fail: every condition
+ * floor(fee * fee_burn_bps / 10000) is burned and the rest joins the pool
+ * shared among the last commit's signers when the block is finished
+ * (docs/delegates.md); then the kind's apply runs. Apply cannot fail: every condition
  * it relies on was checked first, so a refused transaction changes nothing. */
 #ifndef HANSA_LEDGER_TX_H
 #define HANSA_LEDGER_TX_H
