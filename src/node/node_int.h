@@ -47,6 +47,7 @@ struct node {
     mempool *mp;
     cons_valset vs;          /* deciding the current height */
     cons_valset vs_prev;     /* decided the last committed height */
+    uint64_t vs_activation;  /* the ledger's activation height of vs's set */
 
     /* The chain tip. */
     uint64_t height;
