@@ -50,6 +50,9 @@ typedef struct {
     uint64_t power_seen;
     uint16_t proposer;     /* proposer(h, round), computed once */
     bool did_line34, did_line36, did_line47;
+    /* What this engine released in the round (what cons_rebroadcast may
+     * repeat); a message under its key that came from the network is not. */
+    bool sent_prop, sent_vote[2];
 } round_state;
 
 /* valid() verdicts of this height, so the application judges each value once.
@@ -375,14 +378,20 @@ static pending_msg *pending_push(cons_engine *e, uint64_t seq) {
     return m;
 }
 
-/* A released proposal of this engine: out to the network and into the log. */
+/* A released proposal of this engine: out to the network and into the log.
+ * If the log already holds another proposal under this engine's key (echoed
+ * by peers after a restore from an old backup), sending this one would show
+ * two proposals for the round: it stays unsent. */
 static void release_proposal(cons_engine *e, const wire_proposal *p, uint8_t *value, size_t len) {
     round_state *rs = round_get(e, p->round);
     if (!rs->prop.has) prop_store(e, rs, p, value, len);
     else free(value);
+    if (!hash_eq(&rs->prop.msg.block, &p->block) || rs->prop.msg.pol_round != p->pol_round)
+        return;
     /* The application judged its own value invalid: never send a proposal
      * without its value; the engine prevotes nil on it like anyone would. */
     if (rs->prop.value == NULL) return;
+    rs->sent_prop = true;
     cons_out *o = out_push(e, CONS_OUT_PROPOSAL);
     o->u.proposal.proposal = rs->prop.msg;
     o->u.proposal.value = rs->prop.value;
@@ -394,9 +403,13 @@ static void release_proposal(cons_engine *e, const wire_proposal *p, uint8_t *va
 static void release_vote(cons_engine *e, const wire_vote *v) {
     HANSA_ASSERT(e->self >= 0);
     round_state *rs = round_get(e, v->round);
-    if (cons_voteset_check(&rs->votes[vote_type_index(v->type)], (uint16_t)e->self, &v->block) ==
-        CONS_VS_NEW)
-        vote_store(e, rs, (uint16_t)e->self, v);
+    int t = vote_type_index(v->type);
+    switch (cons_voteset_check(&rs->votes[t], (uint16_t)e->self, &v->block)) {
+    case CONS_VS_NEW: vote_store(e, rs, (uint16_t)e->self, v); break;
+    case CONS_VS_SAME: break;
+    case CONS_VS_CONFLICT: return; /* see release_proposal: stays unsent */
+    }
+    rs->sent_vote[t] = true;
     cons_out *o = out_push(e, CONS_OUT_VOTE);
     o->u.vote = *v;
 }
@@ -1001,7 +1014,7 @@ static void rebroadcast_round(cons_engine *e, uint32_t round) {
     round_state *rs = round_find(e, round);
     if (rs == NULL || e->self < 0) return;
     uint16_t self = (uint16_t)e->self;
-    if (rs->prop.has && rs->proposer == self && rs->prop.valid) {
+    if (rs->sent_prop) {
         cons_out *o = out_push(e, CONS_OUT_PROPOSAL);
         o->u.proposal.proposal = rs->prop.msg;
         o->u.proposal.value = rs->prop.value;
@@ -1010,7 +1023,8 @@ static void rebroadcast_round(cons_engine *e, uint32_t round) {
     static const uint8_t types[2] = {VOTE_PREVOTE, VOTE_PRECOMMIT};
     for (int t = 0; t < 2; t++) {
         const cons_vote_slot *s = &rs->votes[t].slot[self];
-        if (!s->has) continue;
+        if (!rs->sent_vote[t]) continue;
+        HANSA_ASSERT(s->has);
         cons_out *o = out_push(e, CONS_OUT_VOTE);
         o->u.vote = vote_of_slot(e, round, types[t], self, s);
     }
