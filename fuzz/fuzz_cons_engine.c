@@ -29,7 +29,7 @@
 #include "wire/codec.h"
 
 #define NV 4
-#define OPS_MAX 512
+#define OPS_MAX 256
 #define RELEASED_MAX 4096
 #define PENDING_MAX 256
 
