@@ -335,6 +335,11 @@ static wire_vote vote_of_slot(const cons_engine *e, uint32_t round, uint8_t type
 
 typedef enum { SIGN_NEW, SIGN_REPEAT, SIGN_REFUSE } sign_verdict;
 
+static bool vote_eq(const wire_vote *v, uint8_t type, const block_id *block) {
+    return v->type == type && v->block.present == block->present &&
+           hash_eq(&v->block.hash, &block->hash);
+}
+
 /* May the engine sign at (height, round, step)? `same` says whether the
  * message would equal the last one signed, if that is at the same position.
  * Never sign at or before the last signed position, except to repeat the
@@ -436,6 +441,8 @@ static void sign_proposal(cons_engine *e, uint32_t pol_round, const hansa_hash *
     e->signer.signed_kind = 0;
     e->signer.last_proposal = p;
     memset(&e->signer.last_vote, 0, sizeof e->signer.last_vote);
+    e->signer.has_round_prevote = false;
+    memset(&e->signer.round_prevote, 0, sizeof e->signer.round_prevote);
     out_persist(e, seq);
     pending_msg *m = pending_push(e, seq);
     m->is_proposal = true;
@@ -447,9 +454,7 @@ static void sign_proposal(cons_engine *e, uint32_t pol_round, const hansa_hash *
 static void sign_vote(cons_engine *e, uint8_t type, const block_id *block) {
     cons_step step = type == VOTE_PREVOTE ? CONS_STEP_PREVOTE : CONS_STEP_PRECOMMIT;
     const cons_signer_state *s = &e->signer;
-    bool same = s->has_signed && s->signed_kind == 1 && s->last_vote.type == type &&
-                s->last_vote.block.present == block->present &&
-                hash_eq(&s->last_vote.block.hash, &block->hash);
+    bool same = s->has_signed && s->signed_kind == 1 && vote_eq(&s->last_vote, type, block);
     /* A vote of ours for this slot may already be in the log, echoed back by
      * peers from before a restore from an old backup: never contradict it. */
     if (e->self >= 0) {
@@ -458,11 +463,21 @@ static void sign_vote(cons_engine *e, uint8_t type, const block_id *block) {
             CONS_VS_CONFLICT)
             return;
     }
+    /* The kept prevote of the restored round is a durable message too. */
+    if (s->has_round_prevote && e->signer_durable && step == CONS_STEP_PREVOTE &&
+        s->height == e->height && s->round == e->round && vote_eq(&s->round_prevote, type, block)) {
+        release_vote(e, &s->round_prevote);
+        return;
+    }
     switch (sign_check(e, e->round, step, same)) {
     case SIGN_REFUSE: return;
     case SIGN_REPEAT: release_vote(e, &s->last_vote); return;
     case SIGN_NEW: break;
     }
+    /* A precommit right after this round's prevote keeps the prevote. */
+    bool keep = s->has_signed && s->signed_kind == 1 && s->last_vote.type == VOTE_PREVOTE &&
+                s->height == e->height && s->round == e->round && step == CONS_STEP_PRECOMMIT;
+    wire_vote kept = s->last_vote;
     wire_vote v = {.chain_id = e->cfg.chain_id, .height = e->height, .round = e->round,
                    .type = type, .block = *block, .validator = e->key.pub};
     hbuf b = HBUF_INIT;
@@ -473,18 +488,22 @@ static void sign_vote(cons_engine *e, uint8_t type, const block_id *block) {
     e->signer.signed_kind = 1;
     e->signer.last_vote = v;
     memset(&e->signer.last_proposal, 0, sizeof e->signer.last_proposal);
+    e->signer.has_round_prevote = keep;
+    if (keep) e->signer.round_prevote = kept;
     out_persist(e, seq);
     pending_msg *m = pending_push(e, seq);
     m->vote = v;
 }
 
 /* A restarted engine entering the round of its persisted message sends that
- * message again (it may never have left before the crash) and counts it. */
+ * message again (it may never have left before the crash) and counts it;
+ * after a precommit, the round's prevote first. */
 static void resend_restored(cons_engine *e, uint32_t round) {
     const cons_signer_state *s = &e->signer;
     if (e->self < 0 || !e->signer_durable || !s->has_signed) return;
     if (s->height != e->height || s->round != round || s->signed_kind != 1) return;
     if (!pubkey_eq(&s->last_vote.validator, &e->key.pub)) return;
+    if (s->has_round_prevote) release_vote(e, &s->round_prevote);
     release_vote(e, &s->last_vote);
 }
 

@@ -95,6 +95,13 @@ typedef struct {
     uint8_t signed_kind;            /* 0 proposal, 1 vote */
     wire_proposal last_proposal;    /* if signed_kind == 0 */
     wire_vote last_vote;            /* if signed_kind == 1 */
+    /* When the last message is a precommit, the prevote the engine signed
+     * before it in the same height/round, so a restart can re-send both:
+     * a prevote lost in flight at the crash would otherwise be gone for
+     * good, and peers could wait for it forever (no 2f+1, no timeout).
+     * Added to the original contract; false/zero otherwise. */
+    bool has_round_prevote;
+    wire_vote round_prevote;
     /* Lock and valid value survive a crash (forgetting the lock is the
      * "amnesia" fault). Rounds use WIRE_ROUND_NONE for -1. */
     uint32_t locked_round;

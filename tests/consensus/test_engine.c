@@ -552,8 +552,14 @@ static void test_restart_keeps_lock(void) {
     CHECK_EQ_U64(saved.locked_round, 0);
     cons_free(f.d.e);
     drv_reset(&f.d);
+    CHECK(saved.has_round_prevote);
     fx_start(&f, false, &saved);
-    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PRECOMMIT, 0, &x.id));
+    /* Both messages of the round are re-sent: the prevote may have been
+     * lost in flight at the crash as well. */
+    CHECK_EQ_U64(f.d.n_votes, 2);
+    CHECK(vote_is(&f.d.votes[0], VOTE_PREVOTE, 0, &x.id));
+    CHECK(vote_is(&f.d.votes[1], VOTE_PRECOMMIT, 0, &x.id));
+    CHECK_EQ_U64(f.d.n_persist, 0);
     /* Refuses to sign anything at or before (1, 0, precommit). */
     fire(&f, CONS_TIMER_PROPOSE, 0);
     CHECK_EQ_U64(f.d.n_persist, 0);
@@ -660,6 +666,18 @@ static void test_signer_codec(void) {
     b.data[14] = 2; /* has_signed not a bool */
     CHECK(cons_signer_decode(b.data, b.len, &d) != HANSA_OK);
     /* Nothing signed: a short canonical record. */
+    /* The kept prevote must match the precommit it sits beside. */
+    CHECK(s.has_round_prevote);
+    cons_signer_state bad = s;
+    bad.round_prevote.round = 1;
+    hbuf_reset(&b);
+    cons_signer_encode(&b, &bad);
+    CHECK_ERR(cons_signer_decode(b.data, b.len, &d), HANSA_ERR_INVALID);
+    bad = s;
+    bad.round_prevote.type = VOTE_PRECOMMIT;
+    hbuf_reset(&b);
+    cons_signer_encode(&b, &bad);
+    CHECK_ERR(cons_signer_decode(b.data, b.len, &d), HANSA_ERR_INVALID);
     cons_signer_state empty = {.locked_round = WIRE_ROUND_NONE, .valid_round = WIRE_ROUND_NONE,
                                .height = 9};
     hbuf_reset(&b);
