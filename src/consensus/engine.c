@@ -451,6 +451,32 @@ static void sign_proposal(cons_engine *e, uint32_t pol_round, const hansa_hash *
     m->value_len = len;
 }
 
+/* Signs a vote at a position sign_check allowed, files it as the new
+ * signer state and asks for the record to be persisted. */
+static void sign_new_vote(cons_engine *e, uint8_t type, cons_step step, const block_id *block) {
+    const cons_signer_state *s = &e->signer;
+    /* A precommit right after this round's prevote keeps the prevote. */
+    bool keep = s->has_signed && s->signed_kind == 1 && s->last_vote.type == VOTE_PREVOTE &&
+                s->height == e->height && s->round == e->round && step == CONS_STEP_PRECOMMIT;
+    wire_vote kept = s->last_vote;
+    wire_vote v = {.chain_id = e->cfg.chain_id, .height = e->height, .round = e->round,
+                   .type = type, .block = *block, .validator = e->key.pub};
+    hbuf b = HBUF_INIT;
+    wire_vote_sign_bytes(&b, &v);
+    sign_domain(&e->key, SIGN_DOMAIN_VOTE, b.data, b.len, &v.sig);
+    hbuf_free(&b);
+    uint64_t seq = signer_advance(e, e->round, step);
+    e->signer.signed_kind = 1;
+    e->signer.last_vote = v;
+    memset(&e->signer.last_proposal, 0, sizeof e->signer.last_proposal);
+    e->signer.has_round_prevote = keep;
+    if (keep) e->signer.round_prevote = kept;
+    else memset(&e->signer.round_prevote, 0, sizeof e->signer.round_prevote);
+    out_persist(e, seq);
+    pending_msg *m = pending_push(e, seq);
+    m->vote = v;
+}
+
 static void sign_vote(cons_engine *e, uint8_t type, const block_id *block) {
     cons_step step = type == VOTE_PREVOTE ? CONS_STEP_PREVOTE : CONS_STEP_PRECOMMIT;
     const cons_signer_state *s = &e->signer;
@@ -472,27 +498,8 @@ static void sign_vote(cons_engine *e, uint8_t type, const block_id *block) {
     switch (sign_check(e, e->round, step, same)) {
     case SIGN_REFUSE: return;
     case SIGN_REPEAT: release_vote(e, &s->last_vote); return;
-    case SIGN_NEW: break;
+    case SIGN_NEW: sign_new_vote(e, type, step, block); return;
     }
-    /* A precommit right after this round's prevote keeps the prevote. */
-    bool keep = s->has_signed && s->signed_kind == 1 && s->last_vote.type == VOTE_PREVOTE &&
-                s->height == e->height && s->round == e->round && step == CONS_STEP_PRECOMMIT;
-    wire_vote kept = s->last_vote;
-    wire_vote v = {.chain_id = e->cfg.chain_id, .height = e->height, .round = e->round,
-                   .type = type, .block = *block, .validator = e->key.pub};
-    hbuf b = HBUF_INIT;
-    wire_vote_sign_bytes(&b, &v);
-    sign_domain(&e->key, SIGN_DOMAIN_VOTE, b.data, b.len, &v.sig);
-    hbuf_free(&b);
-    uint64_t seq = signer_advance(e, e->round, step);
-    e->signer.signed_kind = 1;
-    e->signer.last_vote = v;
-    memset(&e->signer.last_proposal, 0, sizeof e->signer.last_proposal);
-    e->signer.has_round_prevote = keep;
-    if (keep) e->signer.round_prevote = kept;
-    out_persist(e, seq);
-    pending_msg *m = pending_push(e, seq);
-    m->vote = v;
 }
 
 /* A restarted engine entering the round of its persisted message sends that
