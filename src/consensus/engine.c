@@ -1064,6 +1064,21 @@ void cons_rebroadcast(cons_engine *e) {
     if (e->decided && e->decided_round + 1 < e->round) rebroadcast_round(e, e->decided_round);
 }
 
+size_t cons_relay_votes(const cons_engine *e, wire_vote *out, size_t max) {
+    const round_state *rs = round_find(e, e->round);
+    if (!e->started || rs == NULL || !rs->prop.has) return 0;
+    uint32_t vr = rs->prop.msg.pol_round;
+    const round_state *pol = vr == WIRE_ROUND_NONE ? NULL : round_find(e, vr);
+    if (pol == NULL) return 0;
+    block_id b = block_of(&rs->prop.msg.block);
+    size_t n = 0;
+    for (uint16_t i = 0; i < e->vs.n && n < max; i++) {
+        if (cons_voteset_check(&pol->votes[0], i, &b) != CONS_VS_SAME) continue;
+        out[n++] = vote_of_slot(e, vr, VOTE_PREVOTE, i, &pol->votes[0].slot[i]);
+    }
+    return n;
+}
+
 uint64_t cons_height(const cons_engine *e) { return e->height; }
 uint32_t cons_round(const cons_engine *e) { return e->round; }
 cons_step cons_current_step(const cons_engine *e) { return e->step; }

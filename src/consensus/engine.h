@@ -222,6 +222,20 @@ size_t cons_drain(cons_engine *e, const cons_out **out);
  * fresh broadcast. Messages still waiting for their persist are not sent. */
 void cons_rebroadcast(cons_engine *e);
 
+/* Votes of other validators worth relaying (added to the original
+ * contract). When the current round's proposal carries a proof-of-lock round
+ * vr, these are the prevotes for its block in round vr that this engine
+ * holds. A node that lost them (crash, partition) can otherwise never accept
+ * that proposal — Alg. 1 line 28 needs them — since nobody re-sends votes of
+ * a round they have left, and the locked nodes then refuse every other
+ * value: the height stalls. Tendermint's gossip sends these POL prevotes; a
+ * driver calls this beside cons_rebroadcast and sends each vote as it is
+ * (they are signed by their validators; the `validator` field says whom).
+ * Calling it on every node costs up to n votes per node per call; calling
+ * it only on the round's proposer is cheaper and usually enough. Copies at
+ * most max votes into out and returns how many; changes nothing. */
+size_t cons_relay_votes(const cons_engine *e, wire_vote *out, size_t max);
+
 /* Read-only view, for status, logs and the simulator's checkers. */
 uint64_t cons_height(const cons_engine *e);
 uint32_t cons_round(const cons_engine *e);
