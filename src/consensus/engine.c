@@ -412,7 +412,8 @@ static void release_vote(cons_engine *e, const wire_vote *v) {
     switch (cons_voteset_check(&rs->votes[t], (uint16_t)e->self, &v->block)) {
     case CONS_VS_NEW: vote_store(e, rs, (uint16_t)e->self, v); break;
     case CONS_VS_SAME: break;
-    case CONS_VS_CONFLICT: return; /* see release_proposal: stays unsent */
+    case CONS_VS_CONFLICT:
+    case CONS_VS_FULL: return; /* see release_proposal: stays unsent */
     }
     rs->sent_vote[t] = true;
     cons_out *o = out_push(e, CONS_OUT_VOTE);
@@ -485,9 +486,9 @@ static void sign_vote(cons_engine *e, uint8_t type, const block_id *block) {
      * peers from before a restore from an old backup: never contradict it. */
     if (e->self >= 0) {
         round_state *rs = round_get(e, e->round);
-        if (cons_voteset_check(&rs->votes[vote_type_index(type)], (uint16_t)e->self, block) ==
-            CONS_VS_CONFLICT)
-            return;
+        cons_vs_check c =
+            cons_voteset_check(&rs->votes[vote_type_index(type)], (uint16_t)e->self, block);
+        if (c == CONS_VS_CONFLICT || c == CONS_VS_FULL) return;
     }
     /* The kept prevote of the restored round is a durable message too. */
     if (s->has_round_prevote && e->signer_durable && step == CONS_STEP_PREVOTE &&
@@ -652,8 +653,8 @@ static void build_commit(cons_engine *e, const round_state *rs, uint32_t round,
     c->sigs = hansa_calloc(e->vs.n, sizeof *c->sigs);
     block_id b = block_of(id);
     for (uint16_t i = 0; i < e->vs.n; i++) {
-        const cons_vote_slot *s = &rs->votes[1].slot[i];
-        if (cons_voteset_check(&rs->votes[1], i, &b) != CONS_VS_SAME) continue;
+        const cons_vote_slot *s = cons_voteset_vote_for(&rs->votes[1], i, &b);
+        if (s == NULL) continue;
         c->sigs[c->n_sigs++] = (wire_commit_sig){.validator_index = i, .sig = s->sig};
     }
     HANSA_ASSERT(c->n_sigs >= 1);
@@ -804,17 +805,19 @@ static hansa_err proposal_in(cons_engine *e, const wire_proposal *p, const uint8
     return HANSA_OK;
 }
 
-/* A second, different vote from a validator for one slot: evidence, once. */
+/* A second, different vote from a validator for one slot: evidence (once:
+ * a third face is dropped before it gets here), and it counts for its block
+ * like any vote (see voteset.h for why). */
 static hansa_err conflict_in(cons_engine *e, round_state *rs, uint16_t idx, const wire_vote *v) {
     cons_voteset *s = &rs->votes[vote_type_index(v->type)];
-    if (s->evidence_sent[idx]) return HANSA_ERR_DUPLICATE;
     if (!cons_vote_sig_ok(&e->cfg.app, v)) return HANSA_ERR_BAD_SIG;
     wire_vote first = vote_of_slot(e, v->round, v->type, idx, &s->slot[idx]);
     wire_evidence ev;
     HANSA_ASSERT(wire_evidence_make(&first, v, &ev) == HANSA_OK);
-    s->evidence_sent[idx] = true;
     cons_out *o = out_push(e, CONS_OUT_EVIDENCE);
     o->u.evidence = ev;
+    cons_voteset_add(s, idx, &v->block, &v->sig, e->vs.v[idx].power);
+    run_rules(e);
     return HANSA_OK;
 }
 
@@ -835,6 +838,7 @@ static hansa_err vote_in(cons_engine *e, const wire_vote *v) {
         switch (cons_voteset_check(&probe->votes[vote_type_index(v->type)], (uint16_t)idx,
                                    &v->block)) {
         case CONS_VS_SAME: return HANSA_ERR_DUPLICATE;
+        case CONS_VS_FULL: return HANSA_ERR_DUPLICATE; /* evidence already out */
         case CONS_VS_CONFLICT: return conflict_in(e, probe, (uint16_t)idx, v);
         case CONS_VS_NEW: break;
         }
@@ -1073,8 +1077,8 @@ size_t cons_relay_votes(const cons_engine *e, wire_vote *out, size_t max) {
     block_id b = block_of(&rs->prop.msg.block);
     size_t n = 0;
     for (uint16_t i = 0; i < e->vs.n && n < max; i++) {
-        if (cons_voteset_check(&pol->votes[0], i, &b) != CONS_VS_SAME) continue;
-        out[n++] = vote_of_slot(e, vr, VOTE_PREVOTE, i, &pol->votes[0].slot[i]);
+        const cons_vote_slot *s = cons_voteset_vote_for(&pol->votes[0], i, &b);
+        if (s != NULL) out[n++] = vote_of_slot(e, vr, VOTE_PREVOTE, i, s);
     }
     return n;
 }
