@@ -53,6 +53,7 @@ typedef struct {
     /* What this engine released in the round (what cons_rebroadcast may
      * repeat); a message under its key that came from the network is not. */
     bool sent_prop, sent_vote[2];
+    block_id sent_block[2]; /* what the sent votes were for */
 } round_state;
 
 /* valid() verdicts of this height, so the application judges each value once.
@@ -416,6 +417,7 @@ static void release_vote(cons_engine *e, const wire_vote *v) {
     case CONS_VS_FULL: return; /* see release_proposal: stays unsent */
     }
     rs->sent_vote[t] = true;
+    rs->sent_block[t] = v->block;
     cons_out *o = out_push(e, CONS_OUT_VOTE);
     o->u.vote = *v;
 }
@@ -1052,9 +1054,9 @@ static void rebroadcast_round(cons_engine *e, uint32_t round) {
     }
     static const uint8_t types[2] = {VOTE_PREVOTE, VOTE_PRECOMMIT};
     for (int t = 0; t < 2; t++) {
-        const cons_vote_slot *s = &rs->votes[t].slot[self];
         if (!rs->sent_vote[t]) continue;
-        HANSA_ASSERT(s->has);
+        const cons_vote_slot *s = cons_voteset_vote_for(&rs->votes[t], self, &rs->sent_block[t]);
+        HANSA_ASSERT(s != NULL);
         cons_out *o = out_push(e, CONS_OUT_VOTE);
         o->u.vote = vote_of_slot(e, round, types[t], self, s);
     }
