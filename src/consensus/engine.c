@@ -823,6 +823,25 @@ static hansa_err conflict_in(cons_engine *e, round_state *rs, uint16_t idx, cons
     return HANSA_OK;
 }
 
+/* A further face of a validator that already has two, usually dropped
+ * (evidence is out already). Kept in place of the second face when it is a
+ * prevote for the block of a stored proposal whose proof-of-lock round is
+ * this round: that POL must stay checkable (see cons_voteset_replace_alt). */
+static hansa_err pol_face_in(cons_engine *e, round_state *rs, uint16_t idx, const wire_vote *v) {
+    if (v->type != VOTE_PREVOTE || !v->block.present) return HANSA_ERR_DUPLICATE;
+    bool needed = false;
+    for (uint32_t r = v->round + 1; r < e->n_rounds && !needed; r++) {
+        const round_state *later = e->rounds[r];
+        needed = later != NULL && later->prop.has && later->prop.msg.pol_round == v->round &&
+                 hash_eq(&later->prop.msg.block, &v->block.hash);
+    }
+    if (!needed) return HANSA_ERR_DUPLICATE;
+    if (!cons_vote_sig_ok(&e->cfg.app, v)) return HANSA_ERR_BAD_SIG;
+    cons_voteset_replace_alt(&rs->votes[0], idx, &v->block, &v->sig, e->vs.v[idx].power);
+    run_rules(e);
+    return HANSA_OK;
+}
+
 static hansa_err vote_in(cons_engine *e, const wire_vote *v) {
     if (!e->started) return HANSA_ERR_STATE;
     if (v->chain_id != e->cfg.chain_id) return HANSA_ERR_WRONG_CHAIN;
@@ -840,7 +859,7 @@ static hansa_err vote_in(cons_engine *e, const wire_vote *v) {
         switch (cons_voteset_check(&probe->votes[vote_type_index(v->type)], (uint16_t)idx,
                                    &v->block)) {
         case CONS_VS_SAME: return HANSA_ERR_DUPLICATE;
-        case CONS_VS_FULL: return HANSA_ERR_DUPLICATE; /* evidence already out */
+        case CONS_VS_FULL: return pol_face_in(e, probe, (uint16_t)idx, v);
         case CONS_VS_CONFLICT: return conflict_in(e, probe, (uint16_t)idx, v);
         case CONS_VS_NEW: break;
         }

@@ -43,6 +43,35 @@ cons_vs_check cons_voteset_check(const cons_voteset *s, uint16_t idx, const bloc
     return s->alt[idx].has ? CONS_VS_FULL : CONS_VS_CONFLICT;
 }
 
+/* Adds power to b's tally entry, creating it (or reusing an entry whose
+ * power fell to zero) if needed. Each validator holds at most two faces, so
+ * at most 2n entries have power at any time and 2n slots always suffice. */
+static void tally_add(cons_voteset *s, const block_id *b, uint64_t power) {
+    cons_tally *free_entry = NULL;
+    for (uint16_t i = 0; i < s->n_tally; i++) {
+        if (block_id_eq(&s->tally[i].block, b)) {
+            s->tally[i].power += power;
+            return;
+        }
+        if (s->tally[i].power == 0 && free_entry == NULL) free_entry = &s->tally[i];
+    }
+    if (free_entry == NULL) {
+        HANSA_ASSERT(s->n_tally < 2 * s->n);
+        free_entry = &s->tally[s->n_tally++];
+    }
+    *free_entry = (cons_tally){.block = *b, .power = power};
+}
+
+static void tally_sub(cons_voteset *s, const block_id *b, uint64_t power) {
+    for (uint16_t i = 0; i < s->n_tally; i++) {
+        if (!block_id_eq(&s->tally[i].block, b)) continue;
+        HANSA_ASSERT(s->tally[i].power >= power);
+        s->tally[i].power -= power;
+        return;
+    }
+    HANSA_UNREACHABLE();
+}
+
 void cons_voteset_add(cons_voteset *s, uint16_t idx, const block_id *b, const hansa_sig *sig,
                       uint64_t power) {
     HANSA_ASSERT(idx < s->n);
@@ -51,15 +80,17 @@ void cons_voteset_add(cons_voteset *s, uint16_t idx, const block_id *b, const ha
     cons_vote_slot *into = s->slot[idx].has ? &s->alt[idx] : &s->slot[idx];
     if (into == &s->slot[idx]) s->power_any += power; /* a validator counts once here */
     *into = (cons_vote_slot){.has = true, .block = *b, .sig = *sig};
-    for (uint16_t i = 0; i < s->n_tally; i++) {
-        if (block_id_eq(&s->tally[i].block, b)) {
-            s->tally[i].power += power;
-            return;
-        }
-    }
-    /* Each validator adds at most two entries, so 2n always suffice. */
-    HANSA_ASSERT(s->n_tally < 2 * s->n);
-    s->tally[s->n_tally++] = (cons_tally){.block = *b, .power = power};
+    tally_add(s, b, power);
+}
+
+void cons_voteset_replace_alt(cons_voteset *s, uint16_t idx, const block_id *b,
+                              const hansa_sig *sig, uint64_t power) {
+    HANSA_ASSERT(idx < s->n);
+    HANSA_ASSERT(s->alt[idx].has);
+    HANSA_ASSERT(cons_voteset_vote_for(s, idx, b) == NULL);
+    tally_sub(s, &s->alt[idx].block, power);
+    s->alt[idx] = (cons_vote_slot){.has = true, .block = *b, .sig = *sig};
+    tally_add(s, b, power);
 }
 
 uint64_t cons_voteset_power_for(const cons_voteset *s, const block_id *b) {

@@ -56,6 +56,16 @@ cons_vs_check cons_voteset_check(const cons_voteset *s, uint16_t idx, const bloc
  * or CONS_VS_CONFLICT (second face). */
 void cons_voteset_add(cons_voteset *s, uint16_t idx, const block_id *b, const hansa_sig *sig,
                       uint64_t power);
+/* Replaces the validator's second face by another verified one (the check
+ * said CONS_VS_FULL). The engine does this only for a prevote that a stored
+ * proposal's proof-of-lock needs: an equivocator with many faces (a node
+ * that crashes and forgets, again and again) must not make a valid POL
+ * impossible to check. The old face's block loses its power; counts only
+ * ever cover signed messages, so safety does not depend on which faces are
+ * kept. */
+void cons_voteset_replace_alt(cons_voteset *s, uint16_t idx, const block_id *b,
+                              const hansa_sig *sig, uint64_t power);
+
 /* The validator's vote for exactly b (first or second face), or NULL. */
 const cons_vote_slot *cons_voteset_vote_for(const cons_voteset *s, uint16_t idx,
                                             const block_id *b);

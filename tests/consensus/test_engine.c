@@ -768,6 +768,30 @@ static void test_equivocator_counts_for_both_faces(void) {
     fx_free(&f);
 }
 
+/* A third face is dropped, unless a stored proposal's POL needs it: an
+ * equivocator with many faces must not make a valid POL uncheckable. */
+static void test_third_face_kept_for_pol(void) {
+    fx f;
+    fx_init(&f, false);
+    h_val x = mk_val(1, 0, 1), y = mk_val(1, 0, 2);
+    fire(&f, CONS_TIMER_PROPOSE, 0);
+    give_vote(&f, f.oth[0], 0, VOTE_PREVOTE, &y.id);
+    give_vote(&f, f.oth[0], 0, VOTE_PREVOTE, NULL);
+    give_vote(&f, f.oth[1], 0, VOTE_PREVOTE, &x.id);
+    give_vote(&f, f.oth[2], 0, VOTE_PREVOTE, &x.id);
+    CHECK_ERR(give_vote(&f, f.oth[0], 0, VOTE_PREVOTE, &x.id), HANSA_ERR_DUPLICATE);
+    fire(&f, CONS_TIMER_PREVOTE, 0);
+    next_round(&f, 0);
+    give_prop(&f, 1, 0, &x);
+    CHECK_EQ_U64(cons_current_step(f.d.e), CONS_STEP_PROPOSE); /* POL has 20 of 40 */
+    CHECK_ERR(give_vote(&f, f.oth[0], 0, VOTE_PREVOTE, &x.id), HANSA_OK);
+    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PREVOTE, 1, &x.id));
+    CHECK_EQ_U64(f.d.n_ev, 1);
+    hbuf_free(&x.bytes);
+    hbuf_free(&y.bytes);
+    fx_free(&f);
+}
+
 /* The POL prevotes of the current proposal are offered for relaying. */
 static void test_relay_pol_votes(void) {
     fx f;
@@ -1057,6 +1081,7 @@ int main(void) {
     RUN(test_signer_codec);
     RUN(test_duplicate_vote_evidence);
     RUN(test_equivocator_counts_for_both_faces);
+    RUN(test_third_face_kept_for_pol);
     RUN(test_relay_pol_votes);
     RUN(test_vote_checks_and_future_bound);
     RUN(test_next_height_buffer);
