@@ -10,9 +10,9 @@
  * signer state to be persisted (CONS_OUT_PERSIST), and releases the message
  * (CONS_OUT_PROPOSAL / CONS_OUT_VOTE, and into its own log) only in
  * cons_on_persisted(). Everything the engine keeps is bounded: votes for at
- * most future_rounds_max rounds above the current one, one vote per
- * validator per (round, type), one proposal per round, a few messages of the
- * next height. docs/consensus.md maps every line of Alg. 1 to its function.
+ * most future_rounds_max rounds above the current one, at most two votes
+ * (faces) per validator per (round, type), one proposal per round, a few
+ * messages of the next height. docs/consensus.md maps every line of Alg. 1 to its function.
  *
  * Rounds use uint32_t; WIRE_ROUND_NONE (UINT32_MAX) is the paper's -1. */
 #include "consensus/engine.h"

@@ -189,9 +189,11 @@ void cons_start_height(cons_engine *e, uint64_t height, const cons_valset *vs, u
  *   HANSA_ERR_DUPLICATE    already have this vote / a proposal for the
  *                          round / evidence against this sender for the slot
  *   HANSA_ERR_BAD_SIG      the signature does not verify
- * A vote that conflicts with a counted one is not counted; if its signature
- * verifies it yields CONS_OUT_EVIDENCE (once per validator per h/r/type)
- * and returns HANSA_OK. Messages of height+1 are verified and buffered
+ * A vote that conflicts with the validator's first vote for the slot (its
+ * second face) yields CONS_OUT_EVIDENCE (once per validator per h/r/type),
+ * counts for its own block as in Alg. 1, and returns HANSA_OK; a third face
+ * is dropped (HANSA_ERR_DUPLICATE) unless it is a prevote that a stored
+ * proposal's proof-of-lock needs (docs/consensus.md says why). Messages of height+1 are verified and buffered
  * (HANSA_OK), at most 4 votes per validator of the current set and 4
  * proposals (one per validator). */
 hansa_err cons_on_proposal(cons_engine *e, const wire_proposal *p, const uint8_t *value,
