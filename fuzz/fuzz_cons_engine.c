@@ -29,9 +29,8 @@
 #include "wire/codec.h"
 
 #define NV 4
-#define OPS_MAX 256
-#define RELEASED_MAX 4096
-#define PENDING_MAX 256
+#define OPS_MAX 128
+#define RELEASED_MAX 512
 
 typedef struct {
     uint64_t h;
@@ -95,9 +94,9 @@ typedef struct {
     cons_config cfg;
     uint64_t height;
     bool decided;
-    uint64_t pend_seq[PENDING_MAX];
-    cons_signer_state pend_state[PENDING_MAX];
-    size_t n_pend;
+    uint64_t *pend_seq; /* records handed out, not yet durable (grown as needed) */
+    cons_signer_state *pend_state;
+    size_t n_pend, cap_pend;
     bool has_durable;
     cons_signer_state durable;
     released rel[RELEASED_MAX];
@@ -151,7 +150,12 @@ static void drain(world *w) {
         }
         case CONS_OUT_TIMER: break;
         case CONS_OUT_PERSIST:
-            HANSA_ASSERT(w->n_pend < PENDING_MAX);
+            if (w->n_pend == w->cap_pend) {
+                w->cap_pend = w->cap_pend ? 2 * w->cap_pend : 16;
+                w->pend_seq = realloc(w->pend_seq, w->cap_pend * sizeof *w->pend_seq);
+                w->pend_state = realloc(w->pend_state, w->cap_pend * sizeof *w->pend_state);
+                HANSA_ASSERT(w->pend_seq != NULL && w->pend_state != NULL);
+            }
             /* The record round-trips through its encoding. */
             {
                 hbuf b = HBUF_INIT;
@@ -296,6 +300,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         drain(w);
     }
     cons_free(w->e);
+    free(w->pend_seq);
+    free(w->pend_state);
     free(w);
     return 0;
 }
