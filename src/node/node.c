@@ -303,6 +303,18 @@ static void fire_timers(node *n, uint64_t now) {
         cons_on_timeout(n->engine, due[i].kind, due[i].height, due[i].round);
 }
 
+/* Others' proof-of-lock prevotes for the current proposal: a peer that lost
+ * them (crash, partition) could otherwise never accept that proposal. */
+static void relay_pol_votes(node *n) {
+    wire_vote relay[WIRE_VALIDATORS_MAX];
+    size_t k = cons_relay_votes(n->engine, relay, WIRE_VALIDATORS_MAX);
+    for (size_t i = 0; i < k; i++) {
+        hbuf_reset(&n->scratch);
+        wire_vote_encode(&n->scratch, &relay[i]);
+        n->io.broadcast(n->io.ctx, MSG_VOTE, n->scratch.data, n->scratch.len, NULL);
+    }
+}
+
 void node_on_wake(node *n) {
     if (n->stopped) return;
     uint64_t now = node_now(n);
@@ -310,7 +322,10 @@ void node_on_wake(node *n) {
     if (n->next_height_at_ms && now >= n->next_height_at_ms) start_height(n);
     fire_timers(n, now);
     if (now >= n->rebroadcast_at_ms) {
-        if (!cons_decided(n->engine)) cons_rebroadcast(n->engine);
+        if (!cons_decided(n->engine)) {
+            cons_rebroadcast(n->engine);
+            relay_pol_votes(n);
+        }
         n->rebroadcast_at_ms = now + n->cfg.rebroadcast_ms;
     }
     if (now >= n->status_at_ms) {
