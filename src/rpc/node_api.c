@@ -11,6 +11,8 @@
 #include "ledger/record.h"
 #include "wire/codec.h"
 
+static void register_block_hash(rpc_node_api *api);
+
 struct rpc_node_api {
     rpc_server *server;
     node *n;
@@ -105,6 +107,7 @@ rpc_node_api *rpc_node_api_new(rpc_server *server, node *n, const char *version)
     rpc_register(server, "status", m_status, api);
     rpc_register(server, "submit_tx", m_submit_tx, api);
     rpc_register(server, "account", m_account, api);
+    register_block_hash(api);
     return api;
 }
 
@@ -114,3 +117,41 @@ void rpc_node_api_on_commit(rpc_node_api *api, uint64_t height) {
 }
 
 void rpc_node_api_free(rpc_node_api *api) { free(api); }
+
+/* block_hash {height} -> {height, hash, app_hash, txs}: the committed block
+ * at height, read from the store. Small on purpose: what the multi-process
+ * tests (tests/cluster) compare between nodes and across crashes. The
+ * header's app_hash is the state after applying that block. */
+static rpc_outcome m_block_hash(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_node_api *api = ctx;
+    rpc_error err = {0};
+    uint64_t height = 0;
+    static const char *const names[] = {"height", NULL};
+    if (!rpc_params_only(params, names, &err) || !rpc_param_u64(params, "height", true, &height, &err))
+        return rpc_fail_with(&err);
+    hbuf bytes = HBUF_INIT;
+    hansa_hash id;
+    hansa_err e = store_get_block(node_store(api->n), height, &bytes, &id);
+    wire_block blk;
+    if (e == HANSA_OK) e = wire_block_decode(bytes.data, bytes.len, &blk, NULL);
+    if (e != HANSA_OK) {
+        hbuf_free(&bytes);
+        if (e == HANSA_ERR_NOT_FOUND)
+            return rpc_fail(RPC_NOT_FOUND, NULL, "no committed block at height %llu",
+                            (unsigned long long)height);
+        return rpc_fail(RPC_INTERNAL_ERROR, NULL, "block %llu: %s", (unsigned long long)height,
+                        hansa_strerror(e));
+    }
+    json_t *r = json_pack("{s:I, s:o, s:o, s:I}", "height", (json_int_t)height, "hash",
+                          hex_json(id.b, HANSA_HASH_BYTES), "app_hash",
+                          hex_json(blk.header.app_hash.b, HANSA_HASH_BYTES), "txs",
+                          (json_int_t)blk.n_txs);
+    wire_block_free(&blk);
+    hbuf_free(&bytes);
+    return rpc_ok(r);
+}
+
+static void register_block_hash(rpc_node_api *api) {
+    rpc_register(api->server, "block_hash", m_block_hash, api);
+}
