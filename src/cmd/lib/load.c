@@ -28,7 +28,8 @@
 #include "wire/codec.h"
 
 #define LOAD_POLL_US 100000u       /* height poll period */
-#define LOAD_RPC_TIMEOUT_MS 5000
+#define LOAD_RPC_TIMEOUT_MS 3000
+#define LOAD_NODE_BACKOFF_US 2000000u /* skip a node this long after it did not answer */
 #define LOAD_AMOUNT 1              /* units per transfer: the balances last */
 #define LOAD_MAX_PENDING_DEFAULT 256
 
@@ -52,6 +53,7 @@ typedef struct {
     int n_senders;
     char addrs[LOAD_NODES_MAX][64];
     int n_nodes;
+    uint64_t down_until_us[LOAD_NODES_MAX]; /* a node that did not answer is skipped till then */
     uint64_t height;         /* last height seen */
     uint32_t chain_id;
 } load_ctx;
@@ -79,9 +81,20 @@ void load_result_free(load_result *r) {
 
 /* ---- RPC helpers ---- */
 
+/* One RPC to node. A node that did not answer is not asked again for
+ * LOAD_NODE_BACKOFF_US (the call fails at once, as unreachable), so a dead
+ * or partitioned node costs one timeout, not one per call. */
 static json_t *call(load_ctx *c, int node, const char *method, json_t *params, rpcc_error *err) {
     HANSA_ASSERT(node >= 0 && node < c->n_nodes);
-    return rpcc_call(c->addrs[node], method, params, LOAD_RPC_TIMEOUT_MS, err);
+    uint64_t now = clock_system_mono_us();
+    if (now < c->down_until_us[node]) {
+        json_decref(params);
+        *err = (rpcc_error){0, "node did not answer a moment ago", NULL};
+        return NULL;
+    }
+    json_t *r = rpcc_call(c->addrs[node], method, params, LOAD_RPC_TIMEOUT_MS, err);
+    if (!r && err->code == 0) c->down_until_us[node] = clock_system_mono_us() + LOAD_NODE_BACKOFF_US;
+    return r;
 }
 
 /* The committed nonce of s, asked of its node and then of the others.
@@ -354,6 +367,12 @@ static int next_sender(load_ctx *c, int *cursor) {
     return -1;
 }
 
+static bool all_down(const load_ctx *c, uint64_t now) {
+    for (int i = 0; i < c->n_nodes; i++)
+        if (now >= c->down_until_us[i]) return false;
+    return true;
+}
+
 static void run_submit(load_ctx *c) {
     const load_opts *o = c->o;
     uint64_t now = clock_system_mono_us(), end = now + (uint64_t)(o->duration_s * 1e6);
@@ -374,7 +393,7 @@ static void run_submit(load_ctx *c) {
             continue;
         }
         int i = next_sender(c, &cursor);
-        if (i < 0) { /* every sender is at its cap: wait for commits */
+        if (i < 0 || all_down(c, now)) { /* wait for commits, or for a node to come back */
             sleep_until(next_poll);
             continue;
         }
