@@ -2,11 +2,14 @@
  *
  * Each subcommand lives in src/cmd/lib/ as `int cmd_<name>(int argc, char
  * **argv)`, gets argv starting at its own name, and returns the process exit
- * status (0 success, 1 failure, 2 usage error). Adding one is one row below. */
+ * status (0 success, 1 failure, 2 usage error, 3 node unreachable: see
+ * docs/cli.md). Adding one is one row below. */
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd/lib/bench.h"
 #include "cmd/lib/bench_crypto.h"
+#include "cmd/lib/cli.h"
 #include "cmd/lib/load.h"
 #include "cmd/lib/sim_cmd.h"
 #include "cmd/lib/testnet.h"
@@ -18,6 +21,13 @@ typedef struct {
 } hansa_command;
 
 static const hansa_command commands[] = {
+    {"key", cmd_key, "create, list and show named keys (default file ~/.hansa/keys)"},
+    {"send", cmd_send, "sign a transfer, submit it and wait until it is committed"},
+    {"account", cmd_account, "balance and nonce of an account"},
+    {"block", cmd_block, "a block: header, tx hashes, commit"},
+    {"tx", cmd_tx, "a committed transaction, with its inclusion proof verified here"},
+    {"status", cmd_status, "what a node says about itself and its chain"},
+    {"bench", cmd_bench, "measure a local network's committed tx/s against the verify bound"},
     {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 rates on one core"},
     {"testnet", cmd_testnet, "start, inspect and stop a local network of delegates"},
     {"load", cmd_load, "sign and submit transfers to a testnet, report what committed"},

@@ -22,6 +22,7 @@
 #include "node/keyfile.h"
 #include "node/node.h"
 #include "rpc/node_api.h"
+#include "rpc/node_metrics.h"
 #include "rpc/server.h"
 
 #define HANSA_VERSION "0.1.0"
@@ -29,10 +30,12 @@
 typedef struct {
     uv_loop_t loop;
     uv_timer_t wake;
+    uv_timer_t metrics_tick; /* samples the metrics' rates once a second */
     uv_signal_t sigint, sigterm;
     net_host *net;
     rpc_server *rpc;
     rpc_node_api *api;
+    rpc_node_metrics *metrics;
     node *n;
     store *st;
     int exit_code;
@@ -108,12 +111,16 @@ static void shutdown_daemon(daemon_ctx *d) {
     LOG_I("hansad", "stopping");
     uv_timer_stop(&d->wake);
     uv_close((uv_handle_t *)&d->wake, NULL);
+    uv_timer_stop(&d->metrics_tick);
+    uv_close((uv_handle_t *)&d->metrics_tick, NULL);
     uv_close((uv_handle_t *)&d->sigint, NULL);
     uv_close((uv_handle_t *)&d->sigterm, NULL);
     if (d->net) net_host_destroy(d->net);
     d->net = NULL;
     if (d->api) rpc_node_api_free(d->api);
     d->api = NULL;
+    rpc_node_metrics_free(d->metrics);
+    d->metrics = NULL;
     if (d->rpc) rpc_server_free(d->rpc);
     d->rpc = NULL;
 }
@@ -154,6 +161,11 @@ static int start_net(daemon_ctx *d, const config_file *cfg, const hansa_keypair 
     return 0;
 }
 
+static void on_metrics_tick(uv_timer_t *t) {
+    daemon_ctx *d = t->data;
+    if (d->metrics) rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
+}
+
 static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     char host[64];
     rpc_config rc = {0};
@@ -162,6 +174,9 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     rc.bind_address = host;
     if (rpc_server_new(&d->loop, &rc, &d->rpc) != HANSA_OK) return fail("rpc listen", cfg->rpc);
     d->api = rpc_node_api_new(d->rpc, d->n, HANSA_VERSION);
+    d->metrics = rpc_node_metrics_new(d->rpc, d->n);
+    rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
+    uv_timer_start(&d->metrics_tick, on_metrics_tick, 1000, 1000);
     return 0;
 }
 
@@ -235,6 +250,8 @@ int main(int argc, char **argv) {
     uv_loop_init(&d.loop);
     uv_timer_init(&d.loop, &d.wake);
     d.wake.data = &d;
+    uv_timer_init(&d.loop, &d.metrics_tick);
+    d.metrics_tick.data = &d;
     uv_signal_init(&d.loop, &d.sigint);
     uv_signal_init(&d.loop, &d.sigterm);
     d.sigint.data = d.sigterm.data = &d;

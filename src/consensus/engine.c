@@ -10,9 +10,9 @@
  * signer state to be persisted (CONS_OUT_PERSIST), and releases the message
  * (CONS_OUT_PROPOSAL / CONS_OUT_VOTE, and into its own log) only in
  * cons_on_persisted(). Everything the engine keeps is bounded: votes for at
- * most future_rounds_max rounds above the current one, one vote per
- * validator per (round, type), one proposal per round, a few messages of the
- * next height. docs/consensus.md maps every line of Alg. 1 to its function.
+ * most future_rounds_max rounds above the current one, at most two votes
+ * (faces) per validator per (round, type), one proposal per round, a few
+ * messages of the next height. docs/consensus.md maps every line of Alg. 1 to its function.
  *
  * Rounds use uint32_t; WIRE_ROUND_NONE (UINT32_MAX) is the paper's -1. */
 #include "consensus/engine.h"
@@ -50,6 +50,10 @@ typedef struct {
     uint64_t power_seen;
     uint16_t proposer;     /* proposer(h, round), computed once */
     bool did_line34, did_line36, did_line47;
+    /* What this engine released in the round (what cons_rebroadcast may
+     * repeat); a message under its key that came from the network is not. */
+    bool sent_prop, sent_vote[2];
+    block_id sent_block[2]; /* what the sent votes were for */
 } round_state;
 
 /* valid() verdicts of this height, so the application judges each value once.
@@ -332,6 +336,11 @@ static wire_vote vote_of_slot(const cons_engine *e, uint32_t round, uint8_t type
 
 typedef enum { SIGN_NEW, SIGN_REPEAT, SIGN_REFUSE } sign_verdict;
 
+static bool vote_eq(const wire_vote *v, uint8_t type, const block_id *block) {
+    return v->type == type && v->block.present == block->present &&
+           hash_eq(&v->block.hash, &block->hash);
+}
+
 /* May the engine sign at (height, round, step)? `same` says whether the
  * message would equal the last one signed, if that is at the same position.
  * Never sign at or before the last signed position, except to repeat the
@@ -375,14 +384,20 @@ static pending_msg *pending_push(cons_engine *e, uint64_t seq) {
     return m;
 }
 
-/* A released proposal of this engine: out to the network and into the log. */
+/* A released proposal of this engine: out to the network and into the log.
+ * If the log already holds another proposal under this engine's key (echoed
+ * by peers after a restore from an old backup), sending this one would show
+ * two proposals for the round: it stays unsent. */
 static void release_proposal(cons_engine *e, const wire_proposal *p, uint8_t *value, size_t len) {
     round_state *rs = round_get(e, p->round);
     if (!rs->prop.has) prop_store(e, rs, p, value, len);
     else free(value);
+    if (!hash_eq(&rs->prop.msg.block, &p->block) || rs->prop.msg.pol_round != p->pol_round)
+        return;
     /* The application judged its own value invalid: never send a proposal
      * without its value; the engine prevotes nil on it like anyone would. */
     if (rs->prop.value == NULL) return;
+    rs->sent_prop = true;
     cons_out *o = out_push(e, CONS_OUT_PROPOSAL);
     o->u.proposal.proposal = rs->prop.msg;
     o->u.proposal.value = rs->prop.value;
@@ -394,9 +409,15 @@ static void release_proposal(cons_engine *e, const wire_proposal *p, uint8_t *va
 static void release_vote(cons_engine *e, const wire_vote *v) {
     HANSA_ASSERT(e->self >= 0);
     round_state *rs = round_get(e, v->round);
-    if (cons_voteset_check(&rs->votes[vote_type_index(v->type)], (uint16_t)e->self, &v->block) ==
-        CONS_VS_NEW)
-        vote_store(e, rs, (uint16_t)e->self, v);
+    int t = vote_type_index(v->type);
+    switch (cons_voteset_check(&rs->votes[t], (uint16_t)e->self, &v->block)) {
+    case CONS_VS_NEW: vote_store(e, rs, (uint16_t)e->self, v); break;
+    case CONS_VS_SAME: break;
+    case CONS_VS_CONFLICT:
+    case CONS_VS_FULL: return; /* see release_proposal: stays unsent */
+    }
+    rs->sent_vote[t] = true;
+    rs->sent_block[t] = v->block;
     cons_out *o = out_push(e, CONS_OUT_VOTE);
     o->u.vote = *v;
 }
@@ -423,6 +444,8 @@ static void sign_proposal(cons_engine *e, uint32_t pol_round, const hansa_hash *
     e->signer.signed_kind = 0;
     e->signer.last_proposal = p;
     memset(&e->signer.last_vote, 0, sizeof e->signer.last_vote);
+    e->signer.has_round_prevote = false;
+    memset(&e->signer.round_prevote, 0, sizeof e->signer.round_prevote);
     out_persist(e, seq);
     pending_msg *m = pending_push(e, seq);
     m->is_proposal = true;
@@ -431,25 +454,14 @@ static void sign_proposal(cons_engine *e, uint32_t pol_round, const hansa_hash *
     m->value_len = len;
 }
 
-static void sign_vote(cons_engine *e, uint8_t type, const block_id *block) {
-    cons_step step = type == VOTE_PREVOTE ? CONS_STEP_PREVOTE : CONS_STEP_PRECOMMIT;
+/* Signs a vote at a position sign_check allowed, files it as the new
+ * signer state and asks for the record to be persisted. */
+static void sign_new_vote(cons_engine *e, uint8_t type, cons_step step, const block_id *block) {
     const cons_signer_state *s = &e->signer;
-    bool same = s->has_signed && s->signed_kind == 1 && s->last_vote.type == type &&
-                s->last_vote.block.present == block->present &&
-                hash_eq(&s->last_vote.block.hash, &block->hash);
-    /* A vote of ours for this slot may already be in the log, echoed back by
-     * peers from before a restore from an old backup: never contradict it. */
-    if (e->self >= 0) {
-        round_state *rs = round_get(e, e->round);
-        if (cons_voteset_check(&rs->votes[vote_type_index(type)], (uint16_t)e->self, block) ==
-            CONS_VS_CONFLICT)
-            return;
-    }
-    switch (sign_check(e, e->round, step, same)) {
-    case SIGN_REFUSE: return;
-    case SIGN_REPEAT: release_vote(e, &s->last_vote); return;
-    case SIGN_NEW: break;
-    }
+    /* A precommit right after this round's prevote keeps the prevote. */
+    bool keep = s->has_signed && s->signed_kind == 1 && s->last_vote.type == VOTE_PREVOTE &&
+                s->height == e->height && s->round == e->round && step == CONS_STEP_PRECOMMIT;
+    wire_vote kept = s->last_vote;
     wire_vote v = {.chain_id = e->cfg.chain_id, .height = e->height, .round = e->round,
                    .type = type, .block = *block, .validator = e->key.pub};
     hbuf b = HBUF_INIT;
@@ -460,18 +472,48 @@ static void sign_vote(cons_engine *e, uint8_t type, const block_id *block) {
     e->signer.signed_kind = 1;
     e->signer.last_vote = v;
     memset(&e->signer.last_proposal, 0, sizeof e->signer.last_proposal);
+    e->signer.has_round_prevote = keep;
+    if (keep) e->signer.round_prevote = kept;
+    else memset(&e->signer.round_prevote, 0, sizeof e->signer.round_prevote);
     out_persist(e, seq);
     pending_msg *m = pending_push(e, seq);
     m->vote = v;
 }
 
+static void sign_vote(cons_engine *e, uint8_t type, const block_id *block) {
+    cons_step step = type == VOTE_PREVOTE ? CONS_STEP_PREVOTE : CONS_STEP_PRECOMMIT;
+    const cons_signer_state *s = &e->signer;
+    bool same = s->has_signed && s->signed_kind == 1 && vote_eq(&s->last_vote, type, block);
+    /* A vote of ours for this slot may already be in the log, echoed back by
+     * peers from before a restore from an old backup: never contradict it. */
+    if (e->self >= 0) {
+        round_state *rs = round_get(e, e->round);
+        cons_vs_check c =
+            cons_voteset_check(&rs->votes[vote_type_index(type)], (uint16_t)e->self, block);
+        if (c == CONS_VS_CONFLICT || c == CONS_VS_FULL) return;
+    }
+    /* The kept prevote of the restored round is a durable message too. */
+    if (s->has_round_prevote && e->signer_durable && step == CONS_STEP_PREVOTE &&
+        s->height == e->height && s->round == e->round && vote_eq(&s->round_prevote, type, block)) {
+        release_vote(e, &s->round_prevote);
+        return;
+    }
+    switch (sign_check(e, e->round, step, same)) {
+    case SIGN_REFUSE: return;
+    case SIGN_REPEAT: release_vote(e, &s->last_vote); return;
+    case SIGN_NEW: sign_new_vote(e, type, step, block); return;
+    }
+}
+
 /* A restarted engine entering the round of its persisted message sends that
- * message again (it may never have left before the crash) and counts it. */
+ * message again (it may never have left before the crash) and counts it;
+ * after a precommit, the round's prevote first. */
 static void resend_restored(cons_engine *e, uint32_t round) {
     const cons_signer_state *s = &e->signer;
     if (e->self < 0 || !e->signer_durable || !s->has_signed) return;
     if (s->height != e->height || s->round != round || s->signed_kind != 1) return;
     if (!pubkey_eq(&s->last_vote.validator, &e->key.pub)) return;
+    if (s->has_round_prevote) release_vote(e, &s->round_prevote);
     release_vote(e, &s->last_vote);
 }
 
@@ -613,8 +655,8 @@ static void build_commit(cons_engine *e, const round_state *rs, uint32_t round,
     c->sigs = hansa_calloc(e->vs.n, sizeof *c->sigs);
     block_id b = block_of(id);
     for (uint16_t i = 0; i < e->vs.n; i++) {
-        const cons_vote_slot *s = &rs->votes[1].slot[i];
-        if (cons_voteset_check(&rs->votes[1], i, &b) != CONS_VS_SAME) continue;
+        const cons_vote_slot *s = cons_voteset_vote_for(&rs->votes[1], i, &b);
+        if (s == NULL) continue;
         c->sigs[c->n_sigs++] = (wire_commit_sig){.validator_index = i, .sig = s->sig};
     }
     HANSA_ASSERT(c->n_sigs >= 1);
@@ -765,17 +807,38 @@ static hansa_err proposal_in(cons_engine *e, const wire_proposal *p, const uint8
     return HANSA_OK;
 }
 
-/* A second, different vote from a validator for one slot: evidence, once. */
+/* A second, different vote from a validator for one slot: evidence (once:
+ * a third face is dropped before it gets here), and it counts for its block
+ * like any vote (see voteset.h for why). */
 static hansa_err conflict_in(cons_engine *e, round_state *rs, uint16_t idx, const wire_vote *v) {
     cons_voteset *s = &rs->votes[vote_type_index(v->type)];
-    if (s->evidence_sent[idx]) return HANSA_ERR_DUPLICATE;
     if (!cons_vote_sig_ok(&e->cfg.app, v)) return HANSA_ERR_BAD_SIG;
     wire_vote first = vote_of_slot(e, v->round, v->type, idx, &s->slot[idx]);
     wire_evidence ev;
     HANSA_ASSERT(wire_evidence_make(&first, v, &ev) == HANSA_OK);
-    s->evidence_sent[idx] = true;
     cons_out *o = out_push(e, CONS_OUT_EVIDENCE);
     o->u.evidence = ev;
+    cons_voteset_add(s, idx, &v->block, &v->sig, e->vs.v[idx].power);
+    run_rules(e);
+    return HANSA_OK;
+}
+
+/* A further face of a validator that already has two, usually dropped
+ * (evidence is out already). Kept in place of the second face when it is a
+ * prevote for the block of a stored proposal whose proof-of-lock round is
+ * this round: that POL must stay checkable (see cons_voteset_replace_alt). */
+static hansa_err pol_face_in(cons_engine *e, round_state *rs, uint16_t idx, const wire_vote *v) {
+    if (v->type != VOTE_PREVOTE || !v->block.present) return HANSA_ERR_DUPLICATE;
+    bool needed = false;
+    for (uint32_t r = v->round + 1; r < e->n_rounds && !needed; r++) {
+        const round_state *later = e->rounds[r];
+        needed = later != NULL && later->prop.has && later->prop.msg.pol_round == v->round &&
+                 hash_eq(&later->prop.msg.block, &v->block.hash);
+    }
+    if (!needed) return HANSA_ERR_DUPLICATE;
+    if (!cons_vote_sig_ok(&e->cfg.app, v)) return HANSA_ERR_BAD_SIG;
+    cons_voteset_replace_alt(&rs->votes[0], idx, &v->block, &v->sig, e->vs.v[idx].power);
+    run_rules(e);
     return HANSA_OK;
 }
 
@@ -796,6 +859,7 @@ static hansa_err vote_in(cons_engine *e, const wire_vote *v) {
         switch (cons_voteset_check(&probe->votes[vote_type_index(v->type)], (uint16_t)idx,
                                    &v->block)) {
         case CONS_VS_SAME: return HANSA_ERR_DUPLICATE;
+        case CONS_VS_FULL: return pol_face_in(e, probe, (uint16_t)idx, v);
         case CONS_VS_CONFLICT: return conflict_in(e, probe, (uint16_t)idx, v);
         case CONS_VS_NEW: break;
         }
@@ -1007,7 +1071,7 @@ static void rebroadcast_round(cons_engine *e, uint32_t round) {
     round_state *rs = round_find(e, round);
     if (rs == NULL || e->self < 0) return;
     uint16_t self = (uint16_t)e->self;
-    if (rs->prop.has && rs->proposer == self && rs->prop.valid) {
+    if (rs->sent_prop) {
         cons_out *o = out_push(e, CONS_OUT_PROPOSAL);
         o->u.proposal.proposal = rs->prop.msg;
         o->u.proposal.value = rs->prop.value;
@@ -1015,8 +1079,9 @@ static void rebroadcast_round(cons_engine *e, uint32_t round) {
     }
     static const uint8_t types[2] = {VOTE_PREVOTE, VOTE_PRECOMMIT};
     for (int t = 0; t < 2; t++) {
-        const cons_vote_slot *s = &rs->votes[t].slot[self];
-        if (!s->has) continue;
+        if (!rs->sent_vote[t]) continue;
+        const cons_vote_slot *s = cons_voteset_vote_for(&rs->votes[t], self, &rs->sent_block[t]);
+        HANSA_ASSERT(s != NULL);
         cons_out *o = out_push(e, CONS_OUT_VOTE);
         o->u.vote = vote_of_slot(e, round, types[t], self, s);
     }
@@ -1028,6 +1093,21 @@ void cons_rebroadcast(cons_engine *e) {
     if (e->round > 0) rebroadcast_round(e, e->round - 1);
     rebroadcast_round(e, e->round);
     if (e->decided && e->decided_round + 1 < e->round) rebroadcast_round(e, e->decided_round);
+}
+
+size_t cons_relay_votes(const cons_engine *e, wire_vote *out, size_t max) {
+    const round_state *rs = round_find(e, e->round);
+    if (!e->started || rs == NULL || !rs->prop.has) return 0;
+    uint32_t vr = rs->prop.msg.pol_round;
+    const round_state *pol = vr == WIRE_ROUND_NONE ? NULL : round_find(e, vr);
+    if (pol == NULL) return 0;
+    block_id b = block_of(&rs->prop.msg.block);
+    size_t n = 0;
+    for (uint16_t i = 0; i < e->vs.n && n < max; i++) {
+        const cons_vote_slot *s = cons_voteset_vote_for(&pol->votes[0], i, &b);
+        if (s != NULL) out[n++] = vote_of_slot(e, vr, VOTE_PREVOTE, i, s);
+    }
+    return n;
 }
 
 uint64_t cons_height(const cons_engine *e) { return e->height; }

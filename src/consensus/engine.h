@@ -95,6 +95,13 @@ typedef struct {
     uint8_t signed_kind;            /* 0 proposal, 1 vote */
     wire_proposal last_proposal;    /* if signed_kind == 0 */
     wire_vote last_vote;            /* if signed_kind == 1 */
+    /* When the last message is a precommit, the prevote the engine signed
+     * before it in the same height/round, so a restart can re-send both:
+     * a prevote lost in flight at the crash would otherwise be gone for
+     * good, and peers could wait for it forever (no 2f+1, no timeout).
+     * Added to the original contract; false/zero otherwise. */
+    bool has_round_prevote;
+    wire_vote round_prevote;
     /* Lock and valid value survive a crash (forgetting the lock is the
      * "amnesia" fault). Rounds use WIRE_ROUND_NONE for -1. */
     uint32_t locked_round;
@@ -182,9 +189,11 @@ void cons_start_height(cons_engine *e, uint64_t height, const cons_valset *vs, u
  *   HANSA_ERR_DUPLICATE    already have this vote / a proposal for the
  *                          round / evidence against this sender for the slot
  *   HANSA_ERR_BAD_SIG      the signature does not verify
- * A vote that conflicts with a counted one is not counted; if its signature
- * verifies it yields CONS_OUT_EVIDENCE (once per validator per h/r/type)
- * and returns HANSA_OK. Messages of height+1 are verified and buffered
+ * A vote that conflicts with the validator's first vote for the slot (its
+ * second face) yields CONS_OUT_EVIDENCE (once per validator per h/r/type),
+ * counts for its own block as in Alg. 1, and returns HANSA_OK; a third face
+ * is dropped (HANSA_ERR_DUPLICATE) unless it is a prevote that a stored
+ * proposal's proof-of-lock needs (docs/consensus.md says why). Messages of height+1 are verified and buffered
  * (HANSA_OK), at most 4 votes per validator of the current set and 4
  * proposals (one per validator). */
 hansa_err cons_on_proposal(cons_engine *e, const wire_proposal *p, const uint8_t *value,
@@ -214,6 +223,20 @@ size_t cons_drain(cons_engine *e, const cons_out **out);
  * after loss or to a peer that just connected. Appended as outputs, like a
  * fresh broadcast. Messages still waiting for their persist are not sent. */
 void cons_rebroadcast(cons_engine *e);
+
+/* Votes of other validators worth relaying (added to the original
+ * contract). When the current round's proposal carries a proof-of-lock round
+ * vr, these are the prevotes for its block in round vr that this engine
+ * holds. A node that lost them (crash, partition) can otherwise never accept
+ * that proposal — Alg. 1 line 28 needs them — since nobody re-sends votes of
+ * a round they have left, and the locked nodes then refuse every other
+ * value: the height stalls. Tendermint's gossip sends these POL prevotes; a
+ * driver calls this beside cons_rebroadcast and sends each vote as it is
+ * (they are signed by their validators; the `validator` field says whom).
+ * Calling it on every node costs up to n votes per node per call; calling
+ * it only on the round's proposer is cheaper and usually enough. Copies at
+ * most max votes into out and returns how many; changes nothing. */
+size_t cons_relay_votes(const cons_engine *e, wire_vote *out, size_t max);
 
 /* Read-only view, for status, logs and the simulator's checkers. */
 uint64_t cons_height(const cons_engine *e);

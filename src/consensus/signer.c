@@ -23,8 +23,13 @@
  *   56      32    valid_id (all zero when none)
  *   88      4     L: length of the signed message (0 when !has_signed)
  *   92      L     the signed proposal or vote in its wire encoding
+ *   92+L    1     has_round_prevote: 0 or 1
+ *   93+L    4     P: length of the round's prevote (only if has_round_prevote)
+ *   97+L    P     the engine's prevote of this height/round, wire encoding
  *
- * With nothing signed, round, step and signed_kind are zero. */
+ * With nothing signed, round, step and signed_kind are zero and L = 0. A
+ * round prevote is present only beside a precommit of the same validator,
+ * height and round. */
 #include <string.h>
 
 #include "base/assert.h"
@@ -49,13 +54,21 @@ void cons_signer_encode(hbuf *b, const cons_signer_state *s) {
     hbuf_put_u32(b, s->valid_round);
     put_hash(b, &s->valid_id);
     if (!s->has_signed) {
+        HANSA_ASSERT(!s->has_round_prevote);
         hbuf_put_u32(b, 0);
+        hbuf_put_u8(b, 0);
         return;
     }
     hbuf msg = HBUF_INIT;
     if (s->signed_kind == 0) wire_proposal_encode(&msg, &s->last_proposal);
     else wire_vote_encode(&msg, &s->last_vote);
     wire_put_bytes(b, msg.data, (uint32_t)msg.len);
+    hbuf_put_u8(b, s->has_round_prevote ? 1 : 0);
+    if (s->has_round_prevote) {
+        hbuf_reset(&msg);
+        wire_vote_encode(&msg, &s->round_prevote);
+        wire_put_bytes(b, msg.data, (uint32_t)msg.len);
+    }
     hbuf_free(&msg);
 }
 
@@ -82,6 +95,18 @@ static hansa_err message_matches(const cons_signer_state *s) {
     return HANSA_OK;
 }
 
+/* The kept prevote must be this validator's prevote of the same slot as
+ * the precommit it sits beside. */
+static hansa_err round_prevote_matches(const cons_signer_state *s) {
+    const wire_vote *p = &s->round_prevote, *v = &s->last_vote;
+    if (s->signed_kind != 1 || s->step != CONS_STEP_PRECOMMIT) return HANSA_ERR_INVALID;
+    if (p->type != VOTE_PREVOTE) return HANSA_ERR_INVALID;
+    if (p->chain_id != v->chain_id || p->height != v->height || p->round != v->round)
+        return HANSA_ERR_INVALID;
+    if (!pubkey_eq(&p->validator, &v->validator)) return HANSA_ERR_INVALID;
+    return HANSA_OK;
+}
+
 static hansa_err decode_message(wire_rd *r, cons_signer_state *s) {
     uint32_t max = s->signed_kind == 0 ? WIRE_PROPOSAL_BYTES : WIRE_VOTE_BYTES;
     uint32_t len = rd_len(r, max, "signer.message_len");
@@ -90,7 +115,16 @@ static hansa_err decode_message(wire_rd *r, cons_signer_state *s) {
     hansa_err err = s->signed_kind == 0 ? wire_proposal_decode(p, len, &s->last_proposal, NULL)
                                         : wire_vote_decode(p, len, &s->last_vote, NULL);
     if (err != HANSA_OK) return err;
-    return message_matches(s);
+    err = message_matches(s);
+    if (err != HANSA_OK) return err;
+    s->has_round_prevote = rd_bool(r, "signer.has_round_prevote");
+    if (r->err != HANSA_OK || !s->has_round_prevote) return r->err;
+    len = rd_len(r, WIRE_VOTE_BYTES, "signer.round_prevote_len");
+    p = rd_borrow(r, len, "signer.round_prevote");
+    if (r->err != HANSA_OK) return r->err;
+    err = wire_vote_decode(p, len, &s->round_prevote, NULL);
+    if (err != HANSA_OK) return err;
+    return round_prevote_matches(s);
 }
 
 static hansa_err decode_fields(wire_rd *r, cons_signer_state *s) {
@@ -113,6 +147,8 @@ static hansa_err decode_fields(wire_rd *r, cons_signer_state *s) {
     if (s->round != 0 || s->step != 0 || s->signed_kind != 0) return HANSA_ERR_NONCANONICAL;
     if (rd_len(r, 0, "signer.message_len") != 0 || r->err != HANSA_OK)
         return r->err == HANSA_ERR_TOO_LONG ? HANSA_ERR_NONCANONICAL : r->err;
+    if (rd_bool(r, "signer.has_round_prevote") || r->err != HANSA_OK)
+        return r->err != HANSA_OK ? r->err : HANSA_ERR_INVALID;
     return HANSA_OK;
 }
 

@@ -13,13 +13,13 @@ void cons_voteset_init(cons_voteset *s, uint16_t n) {
     memset(s, 0, sizeof *s);
     s->n = n;
     s->slot = hansa_calloc(n, sizeof *s->slot);
-    s->evidence_sent = hansa_calloc(n, sizeof *s->evidence_sent);
-    s->tally = hansa_calloc(n, sizeof *s->tally);
+    s->alt = hansa_calloc(n, sizeof *s->alt);
+    s->tally = hansa_calloc(2 * (size_t)n, sizeof *s->tally);
 }
 
 void cons_voteset_free(cons_voteset *s) {
     free(s->slot);
-    free(s->evidence_sent);
+    free(s->alt);
     free(s->tally);
     memset(s, 0, sizeof *s);
 }
@@ -28,28 +28,69 @@ static bool block_id_eq(const block_id *a, const block_id *b) {
     return a->present == b->present && hash_eq(&a->hash, &b->hash);
 }
 
-cons_vs_check cons_voteset_check(const cons_voteset *s, uint16_t idx, const block_id *b) {
+const cons_vote_slot *cons_voteset_vote_for(const cons_voteset *s, uint16_t idx,
+                                            const block_id *b) {
     HANSA_ASSERT(idx < s->n);
-    const cons_vote_slot *v = &s->slot[idx];
-    if (!v->has) return CONS_VS_NEW;
-    return block_id_eq(&v->block, b) ? CONS_VS_SAME : CONS_VS_CONFLICT;
+    if (s->slot[idx].has && block_id_eq(&s->slot[idx].block, b)) return &s->slot[idx];
+    if (s->alt[idx].has && block_id_eq(&s->alt[idx].block, b)) return &s->alt[idx];
+    return NULL;
 }
 
-void cons_voteset_add(cons_voteset *s, uint16_t idx, const block_id *b, const hansa_sig *sig,
-                      uint64_t power) {
+cons_vs_check cons_voteset_check(const cons_voteset *s, uint16_t idx, const block_id *b) {
     HANSA_ASSERT(idx < s->n);
-    HANSA_ASSERT(!s->slot[idx].has);
-    s->slot[idx] = (cons_vote_slot){.has = true, .block = *b, .sig = *sig};
-    s->power_any += power;
+    if (!s->slot[idx].has) return CONS_VS_NEW;
+    if (cons_voteset_vote_for(s, idx, b) != NULL) return CONS_VS_SAME;
+    return s->alt[idx].has ? CONS_VS_FULL : CONS_VS_CONFLICT;
+}
+
+/* Adds power to b's tally entry, creating it (or reusing an entry whose
+ * power fell to zero) if needed. Each validator holds at most two faces, so
+ * at most 2n entries have power at any time and 2n slots always suffice. */
+static void tally_add(cons_voteset *s, const block_id *b, uint64_t power) {
+    cons_tally *free_entry = NULL;
     for (uint16_t i = 0; i < s->n_tally; i++) {
         if (block_id_eq(&s->tally[i].block, b)) {
             s->tally[i].power += power;
             return;
         }
+        if (s->tally[i].power == 0 && free_entry == NULL) free_entry = &s->tally[i];
     }
-    /* Each validator adds at most one entry, so n entries always suffice. */
-    HANSA_ASSERT(s->n_tally < s->n);
-    s->tally[s->n_tally++] = (cons_tally){.block = *b, .power = power};
+    if (free_entry == NULL) {
+        HANSA_ASSERT(s->n_tally < 2 * s->n);
+        free_entry = &s->tally[s->n_tally++];
+    }
+    *free_entry = (cons_tally){.block = *b, .power = power};
+}
+
+static void tally_sub(cons_voteset *s, const block_id *b, uint64_t power) {
+    for (uint16_t i = 0; i < s->n_tally; i++) {
+        if (!block_id_eq(&s->tally[i].block, b)) continue;
+        HANSA_ASSERT(s->tally[i].power >= power);
+        s->tally[i].power -= power;
+        return;
+    }
+    HANSA_UNREACHABLE();
+}
+
+void cons_voteset_add(cons_voteset *s, uint16_t idx, const block_id *b, const hansa_sig *sig,
+                      uint64_t power) {
+    HANSA_ASSERT(idx < s->n);
+    HANSA_ASSERT(!s->alt[idx].has);
+    HANSA_ASSERT(cons_voteset_vote_for(s, idx, b) == NULL);
+    cons_vote_slot *into = s->slot[idx].has ? &s->alt[idx] : &s->slot[idx];
+    if (into == &s->slot[idx]) s->power_any += power; /* a validator counts once here */
+    *into = (cons_vote_slot){.has = true, .block = *b, .sig = *sig};
+    tally_add(s, b, power);
+}
+
+void cons_voteset_replace_alt(cons_voteset *s, uint16_t idx, const block_id *b,
+                              const hansa_sig *sig, uint64_t power) {
+    HANSA_ASSERT(idx < s->n);
+    HANSA_ASSERT(s->alt[idx].has);
+    HANSA_ASSERT(cons_voteset_vote_for(s, idx, b) == NULL);
+    tally_sub(s, &s->alt[idx].block, power);
+    s->alt[idx] = (cons_vote_slot){.has = true, .block = *b, .sig = *sig};
+    tally_add(s, b, power);
 }
 
 uint64_t cons_voteset_power_for(const cons_voteset *s, const block_id *b) {

@@ -24,7 +24,7 @@ static inline uint64_t rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b
         v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);                \
     } while (0)
 
-static uint64_t siphash24(uint64_t k0, uint64_t k1, const uint8_t *in, size_t len) {
+uint64_t ledger_siphash24(uint64_t k0, uint64_t k1, const uint8_t *in, size_t len) {
     uint64_t v0 = k0 ^ 0x736f6d6570736575ull, v1 = k1 ^ 0x646f72616e646f6dull;
     uint64_t v2 = k0 ^ 0x6c7967656e657261ull, v3 = k1 ^ 0x7465646279746573ull;
     size_t full = len / 8 * 8;
@@ -65,7 +65,7 @@ void acct_map_free(acct_map *m) {
 }
 
 uint64_t acct_map_hash(const acct_map *m, const hansa_addr *addr) {
-    return siphash24(m->k0, m->k1, addr->b, HANSA_ADDR_BYTES);
+    return ledger_siphash24(m->k0, m->k1, addr->b, HANSA_ADDR_BYTES);
 }
 
 /* Index of addr's slot, or of the empty slot where it would go. The table is

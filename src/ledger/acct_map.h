@@ -54,6 +54,9 @@ void acct_map_put(acct_map *m, const hansa_addr *addr, const ledger_account *acc
 /* Iteration: slot i in [0, cap) is live when slots[i].used. */
 static inline size_t acct_map_cap(const acct_map *m) { return m->cap; }
 
+/* SipHash-2-4 of in[0..len) under (k0, k1); kvmap.c keys by it too. */
+uint64_t ledger_siphash24(uint64_t k0, uint64_t k1, const uint8_t *in, size_t len);
+
 /* SipHash-2-4 of the 20 address bytes (exposed for the tests). */
 uint64_t acct_map_hash(const acct_map *m, const hansa_addr *addr);
 

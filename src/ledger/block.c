@@ -10,6 +10,7 @@
 #include "base/hex.h"
 #include "base/mem.h"
 #include "crypto/address.h"
+#include "ledger/elect.h"
 #include "ledger/tx.h"
 #include "wire/codec.h"
 
@@ -25,7 +26,12 @@ static ledger_block *block_new(const ledger_state *s, const ledger_block_info *i
     le64_store(key, s->accounts.k0);
     le64_store(key + 8, s->accounts.k1);
     acct_map_init(&b->touched, key);
+    for (int t = 0; t < LEDGER_TAB_COUNT_; t++)
+        kvmap_init(&b->tabs[t], s->tabs[t].k0, s->tabs[t].k1);
+    b->sets = s->sets;
     b->writes = (ledger_writes)LEDGER_WRITES_INIT;
+    b->info.signers = NULL;
+    b->info.evidence = NULL;
     return b;
 }
 
@@ -43,7 +49,13 @@ hansa_err ledger_block_begin(const ledger_state *s, const ledger_block_info *inf
                    " ms", info->time_ms, s->meta.time_ms);
         return HANSA_ERR_INVALID;
     }
-    *out = block_new(s, info);
+    ledger_block *b = block_new(s, info);
+    hansa_err err = elect_block_begin(b, info, why, why_len);
+    if (err != HANSA_OK) {
+        ledger_block_free(b);
+        return err;
+    }
+    *out = b;
     return HANSA_OK;
 }
 
@@ -91,8 +103,34 @@ hansa_err ledger_block_add_tx(ledger_block *b, const wire_tx *tx, bool sig_verif
     return HANSA_OK;
 }
 
+/* The delegate records and validator sets this block changed; a deleted
+ * record is a write with an empty value (writes.h). */
+static void collect_stake_writes(ledger_block *b) {
+    ledger_writes *ws = &b->writes;
+    if (memcmp(&b->sets, &b->base->sets, sizeof b->sets) != 0) {
+        uint8_t key = LEDGER_KEY_VALIDATORS;
+        ledger_writes_begin(ws, &key, 1);
+        ledger_valsets_encode(&ws->data, &b->sets);
+        ledger_writes_end_value(ws);
+    }
+    for (int t = 0; t < LEDGER_TAB_COUNT_; t++) {
+        const kvmap *m = &b->tabs[t];
+        for (size_t i = 0; i < m->cap; i++) {
+            const kvmap_slot *s = &m->slots[i];
+            if (!s->used) continue;
+            if (s->deleted && kvmap_get(&b->base->tabs[t], s->key, s->klen) == NULL) continue;
+            ledger_writes_begin(ws, s->key, s->klen);
+            if (s->deleted) ledger_writes_end_delete(ws);
+            else {
+                hbuf_append(&ws->data, s->val, s->vlen);
+                ledger_writes_end_value(ws);
+            }
+        }
+    }
+}
+
 /* Appends the records this block changed to b->writes: meta always, supply
- * if it moved, every touched account. */
+ * if it moved, every touched account, the delegate records. */
 static void collect_writes(ledger_block *b) {
     ledger_writes *ws = &b->writes;
     uint8_t key = LEDGER_KEY_META;
@@ -100,9 +138,7 @@ static void collect_writes(ledger_block *b) {
     ledger_writes_begin(ws, &key, 1);
     ledger_meta_encode(&ws->data, &meta);
     ledger_writes_end_value(ws);
-    const ledger_supply *old = &b->base->supply;
-    if (b->supply.genesis != old->genesis || b->supply.burned != old->burned ||
-        b->supply.minted != old->minted) {
+    if (memcmp(&b->supply, &b->base->supply, sizeof b->supply) != 0) {
         key = LEDGER_KEY_SUPPLY;
         ledger_writes_begin(ws, &key, 1);
         ledger_supply_encode(&ws->data, &b->supply);
@@ -117,21 +153,14 @@ static void collect_writes(ledger_block *b) {
         ledger_account_encode(&ws->data, &slot->acct);
         ledger_writes_end_value(ws);
     }
+    collect_stake_writes(b);
     ledger_writes_sort(ws);
 }
 
 void ledger_block_finish(ledger_block *b) {
     HANSA_ASSERT(!b->check_only);
     if (b->finished) return;
-    if (b->proposer_fees > 0) {
-        hansa_addr addr;
-        ledger_account acct;
-        addr_from_pubkey(&b->info.proposer, &addr);
-        ledger_block_account(b, &addr, &acct);
-        /* Bounded by the supply, which fits a u64. */
-        HANSA_ASSERT(u64_add(acct.balance, b->proposer_fees, &acct.balance));
-        ledger_block_account_put(b, &addr, &acct);
-    }
+    elect_block_finish(b);
     b->finished = true;
     collect_writes(b);
     hansa_hash writes_hash;
@@ -158,6 +187,16 @@ void ledger_block_commit(ledger_state *s, ledger_block *b) {
         const acct_slot *slot = &b->touched.slots[i];
         if (slot->used) acct_map_put(&s->accounts, &slot->addr, &slot->acct);
     }
+    for (int t = 0; t < LEDGER_TAB_COUNT_; t++) {
+        const kvmap *m = &b->tabs[t];
+        for (size_t i = 0; i < m->cap; i++) {
+            const kvmap_slot *sl = &m->slots[i];
+            if (!sl->used) continue;
+            if (sl->deleted) kvmap_del(&s->tabs[t], sl->key, sl->klen);
+            else kvmap_put(&s->tabs[t], sl->key, sl->klen, sl->val, sl->vlen);
+        }
+    }
+    s->sets = b->sets;
     s->supply = b->supply;
     s->meta = (ledger_meta){.height = b->info.height, .time_ms = b->info.time_ms};
     s->app_hash = b->app_hash;
@@ -167,6 +206,7 @@ void ledger_block_commit(ledger_state *s, ledger_block *b) {
 void ledger_block_free(ledger_block *b) {
     if (b == NULL) return;
     acct_map_free(&b->touched);
+    for (int t = 0; t < LEDGER_TAB_COUNT_; t++) kvmap_free(&b->tabs[t]);
     ledger_writes_free(&b->writes);
     free(b);
 }

@@ -36,16 +36,35 @@
 
 #include "base/err.h"
 #include "ledger/acct_map.h"
+#include "ledger/kvmap.h"
 #include "ledger/record.h"
+#include "ledger/stake.h"
 #include "ledger/state.h"
 #include "ledger/writes.h"
 #include "wire/types.h"
 
-/* The header fields the ledger needs. */
+/* One duplicate-vote offence from the block's evidence list, verified by
+ * the node (signatures, same height/round/type, different blocks) before
+ * the ledger sees it; the ledger checks the offender, age and repeats. */
+typedef struct {
+    hansa_hash hash;       /* wire_evidence_hash: the offence's identity */
+    hansa_pubkey offender;
+    uint64_t height;       /* height of the two votes */
+} ledger_evidence;
+
+/* What the ledger needs from the header and body. Arrays are borrowed for
+ * the call to ledger_block_begin / ledger_apply_block only. */
 typedef struct {
     uint64_t height;
     uint64_t time_ms;      /* must be > the previous block's (genesis time at 1) */
-    hansa_pubkey proposer; /* receives the unburned part of the fees */
+    hansa_pubkey proposer; /* receives the rounding remainder of the rewards */
+    /* Who signed the block's last_commit (the commit of height-1): indices
+     * into the prev set (ledger_state_valset), strictly increasing. Empty
+     * at height 1. */
+    const uint16_t *signers;
+    uint16_t n_signers;
+    const ledger_evidence *evidence; /* <= WIRE_BLOCK_EVIDENCE_MAX */
+    uint16_t n_evidence;
 } ledger_block_info;
 
 /* The fields belong to the ledger. */
@@ -56,7 +75,12 @@ struct ledger_block {
     ledger_block_info info;
     acct_map touched;       /* accounts this block changed, full new values */
     ledger_supply supply;   /* counters after the txs so far */
-    uint64_t proposer_fees; /* unburned fees, credited at finish */
+    uint64_t proposer_fees; /* unburned fees: shared with the reward at finish */
+    kvmap tabs[LEDGER_TAB_COUNT_]; /* delegate records this block changed */
+    ledger_valsets sets;    /* the sets after this block (set at finish) */
+    bool reelect;           /* a jailing or slashing asks for an election now */
+    bool signed_by[WIRE_VALIDATORS_MAX]; /* prev-set members in the last commit */
+    uint16_t n_signed;
     uint32_t n_txs;
     bool finished;
     bool check_only;        /* a mempool's check state: no tx limit, never finished */
@@ -66,8 +90,12 @@ struct ledger_block {
 
 /* Starts a pending block over s (which must outlive it and not change
  * until it is committed or freed). Returns HANSA_ERR_INVALID with why if the
- * height is not s's height + 1 or the time is not after the last block's;
- * *out is then NULL. */
+ * height is not s's height + 1, the time is not after the last block's, the
+ * signer indices are out of order or range, or an evidence item is refused
+ * (docs/delegates.md: unknown offender, from the future, older than
+ * evidence_age_max, already punished, or twice in the block); *out is then
+ * NULL. Evidence is punished and liveness recorded here, before the
+ * transactions. */
 hansa_err ledger_block_begin(const ledger_state *s, const ledger_block_info *info,
                              ledger_block **out, char *why, size_t why_len);
 
@@ -87,7 +115,9 @@ ledger_block *ledger_block_begin_check(const ledger_state *s);
 hansa_err ledger_block_add_tx(ledger_block *b, const wire_tx *tx, bool sig_verified, char *why,
                               size_t why_len);
 
-/* Seals the block: no more transactions. Idempotent. */
+/* Seals the block: no more transactions. Pays rewards, releases due
+ * unbonding entries, tallies upgrade votes, runs an election if due and
+ * moves the validator sets (docs/delegates.md). Idempotent. */
 void ledger_block_finish(ledger_block *b);
 
 /* After finish: the sorted write set and the new app hash, borrowed from b. */

@@ -9,6 +9,7 @@
 #include "base/assert.h"
 #include "base/hex.h"
 #include "base/mem.h"
+#include "crypto/address.h"
 
 static int validator_cmp(const void *a, const void *b) {
     return pubkey_cmp(&((const wire_validator *)a)->pubkey, &((const wire_validator *)b)->pubkey);
@@ -74,18 +75,48 @@ static hansa_err genesis_accounts(const ledger_genesis *g, acct_map *m, uint64_t
     return HANSA_OK;
 }
 
+/* Each genesis delegate's power becomes its self bond: a candidate record
+ * and a bonder record for the delegate's address. */
+static void genesis_bonds(ledger_state *s, const ledger_validators *vals) {
+    hbuf enc = HBUF_INIT;
+    for (uint16_t i = 0; i < vals->n; i++) {
+        uint8_t key[KVMAP_KEY_MAX];
+        ledger_candidate c = {.self_bond = vals->v[i].power};
+        size_t klen = stake_key_candidate(&vals->v[i].pubkey, key);
+        hbuf_reset(&enc);
+        stake_candidate_encode(&enc, &c);
+        kvmap_put(&s->tabs[LEDGER_TAB_CANDIDATE], key, klen, enc.data, enc.len);
+        hansa_addr a;
+        addr_from_pubkey(&vals->v[i].pubkey, &a);
+        klen = stake_key_bonder(&a, key);
+        hbuf_reset(&enc);
+        stake_u64_encode(&enc, vals->v[i].power);
+        kvmap_put(&s->tabs[LEDGER_TAB_BONDER], key, klen, enc.data, enc.len);
+    }
+    hbuf_free(&enc);
+}
+
 /* Validates g into a fresh state (accounts, delegates, counters). */
 static hansa_err genesis_build(const ledger_genesis *g, ledger_state *s, char *why,
                                size_t why_len) {
     hansa_err err = ledger_params_check(&g->params, why, why_len);
     if (err != HANSA_OK) return err;
     s->params = g->params;
-    err = genesis_delegates(g, &s->validators, why, why_len);
+    ledger_validators *vals = &s->sets.set[LEDGER_SET_CUR].vals;
+    err = genesis_delegates(g, vals, why, why_len);
     if (err != HANSA_OK) return err;
+    for (int k = 0; k < 3; k++) s->sets.set[k] = (ledger_valset_at){1, *vals};
     uint64_t supply = 0;
     err = genesis_accounts(g, &s->accounts, &supply, why, why_len);
     if (err != HANSA_OK) return err;
-    s->supply = (ledger_supply){.genesis = supply, .burned = 0, .minted = 0};
+    uint64_t bonded = 0;
+    for (uint16_t i = 0; i < vals->n; i++) HANSA_ASSERT(u64_add(bonded, vals->v[i].power, &bonded));
+    if (!u64_add(supply, bonded, &supply)) {
+        ledger_why(why, why_len, "genesis supply plus delegate bonds overflows a u64");
+        return HANSA_ERR_OVERFLOW;
+    }
+    genesis_bonds(s, vals);
+    s->supply = (ledger_supply){.genesis = supply, .bonded = bonded};
     s->meta = (ledger_meta){.height = 0, .time_ms = g->params.genesis_time_ms};
     return HANSA_OK;
 }
@@ -93,6 +124,8 @@ static hansa_err genesis_build(const ledger_genesis *g, ledger_state *s, char *w
 static ledger_state *state_new(const uint8_t hash_key[ACCT_MAP_KEY_BYTES]) {
     ledger_state *s = hansa_calloc(1, sizeof *s);
     acct_map_init(&s->accounts, hash_key);
+    for (int t = 0; t < LEDGER_TAB_COUNT_; t++)
+        kvmap_init(&s->tabs[t], s->accounts.k0 ^ (uint64_t)t, s->accounts.k1);
     return s;
 }
 
@@ -143,8 +176,17 @@ void ledger_state_records(const ledger_state *s, ledger_writes *ws) {
     ledger_writes_end_value(ws);
     key = LEDGER_KEY_VALIDATORS;
     ledger_writes_begin(ws, &key, 1);
-    ledger_validators_encode(&ws->data, &s->validators);
+    ledger_valsets_encode(&ws->data, &s->sets);
     ledger_writes_end_value(ws);
+    for (int t = 0; t < LEDGER_TAB_COUNT_; t++) {
+        const kvmap *m = &s->tabs[t];
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->slots[i].used) continue;
+            ledger_writes_begin(ws, m->slots[i].key, m->slots[i].klen);
+            hbuf_append(&ws->data, m->slots[i].val, m->slots[i].vlen);
+            ledger_writes_end_value(ws);
+        }
+    }
     for (size_t i = 0; i < acct_map_cap(&s->accounts); i++) {
         const acct_slot *slot = &s->accounts.slots[i];
         if (!slot->used) continue;
@@ -160,6 +202,7 @@ void ledger_state_records(const ledger_state *s, ledger_writes *ws) {
 void ledger_state_free(ledger_state *s) {
     if (s == NULL) return;
     acct_map_free(&s->accounts);
+    for (int t = 0; t < LEDGER_TAB_COUNT_; t++) kvmap_free(&s->tabs[t]);
     free(s);
 }
 
@@ -197,7 +240,7 @@ static hansa_err load_singleton(ledger_state *s, uint8_t type, const uint8_t *va
     case LEDGER_KEY_PARAMS: err = ledger_params_decode(val, val_len, &s->params, &r); break;
     case LEDGER_KEY_SUPPLY: err = ledger_supply_decode(val, val_len, &s->supply, &r); break;
     case LEDGER_KEY_VALIDATORS:
-        err = ledger_validators_decode(val, val_len, &s->validators, &r);
+        err = ledger_valsets_decode(val, val_len, &s->sets, &r);
         break;
     case LEDGER_KEY_ACCOUNT: HANSA_UNREACHABLE();
     }
@@ -225,6 +268,17 @@ static hansa_err load_account(ledger_state *s, const uint8_t *key, size_t key_le
     return HANSA_OK;
 }
 
+static hansa_err load_stake(ledger_state *s, ledger_tab tab, const uint8_t *key, size_t key_len,
+                            const uint8_t *val, size_t val_len, char *why, size_t why_len) {
+    wire_rd r;
+    if (stake_record_check(tab, key, key_len, val, val_len, &r) != HANSA_OK)
+        return load_fail(s, "delegate", &r, why, why_len);
+    if (kvmap_get(&s->tabs[tab], key, key_len) != NULL)
+        return load_fail(s, "a delegate record appears twice", NULL, why, why_len);
+    kvmap_put(&s->tabs[tab], key, key_len, val, val_len);
+    return HANSA_OK;
+}
+
 hansa_err ledger_state_load_record(ledger_state *s, const uint8_t *key, size_t key_len,
                                    const uint8_t *val, size_t val_len, char *why, size_t why_len) {
     if (s->failed || s->ready) {
@@ -236,6 +290,8 @@ hansa_err ledger_state_load_record(ledger_state *s, const uint8_t *key, size_t k
         return load_account(s, key, key_len, val, val_len, why, why_len);
     if (key[0] <= LEDGER_KEY_VALIDATORS && key_len == 1)
         return load_singleton(s, key[0], val, val_len, why, why_len);
+    int tab = stake_tab_of_key(key, key_len);
+    if (tab >= 0) return load_stake(s, (ledger_tab)tab, key, key_len, val, val_len, why, why_len);
     return load_fail(s, "a record has an unknown key", NULL, why, why_len);
 }
 
@@ -273,7 +329,16 @@ const hansa_hash *ledger_app_hash(const ledger_state *s) {
 
 const ledger_params *ledger_state_params(const ledger_state *s) { return &s->params; }
 const ledger_supply *ledger_state_supply(const ledger_state *s) { return &s->supply; }
-const ledger_validators *ledger_state_validators(const ledger_state *s) { return &s->validators; }
+const ledger_validators *ledger_state_validators(const ledger_state *s) {
+    return &s->sets.set[LEDGER_SET_CUR].vals;
+}
+
+const ledger_validators *ledger_state_valset(const ledger_state *s, ledger_set_which which,
+                                             uint64_t *activation) {
+    HANSA_ASSERT(which <= LEDGER_SET_NEXT);
+    if (activation) *activation = s->sets.set[which].activation;
+    return &s->sets.set[which].vals;
+}
 uint64_t ledger_last_block_time_ms(const ledger_state *s) { return s->meta.time_ms; }
 size_t ledger_account_count(const ledger_state *s) { return s->accounts.count; }
 
@@ -281,6 +346,48 @@ bool ledger_account_get(const ledger_state *s, const hansa_addr *addr, ledger_ac
     const ledger_account *a = acct_map_get(&s->accounts, addr);
     *out = a ? *a : (ledger_account){0, 0};
     return a != NULL;
+}
+
+/* Sums of the delegate records, recomputed for the audit. */
+typedef struct {
+    uint64_t cand_bonds, cand_voted, votes, bonders, unbonding;
+    bool overflow;
+} bond_sums;
+
+static void sum_tab(const kvmap *m, size_t off, uint64_t *sum, bool *overflow) {
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slots[i].used && !u64_add(*sum, le64_load(m->slots[i].val + off), sum)) *overflow = true;
+}
+
+static void bond_sums_get(const ledger_state *s, bond_sums *out) {
+    memset(out, 0, sizeof *out);
+    sum_tab(&s->tabs[LEDGER_TAB_CANDIDATE], 1, &out->cand_bonds, &out->overflow);
+    sum_tab(&s->tabs[LEDGER_TAB_CANDIDATE], 9, &out->cand_voted, &out->overflow);
+    sum_tab(&s->tabs[LEDGER_TAB_VOTE], 1, &out->votes, &out->overflow);
+    sum_tab(&s->tabs[LEDGER_TAB_BONDER], 1, &out->bonders, &out->overflow);
+    sum_tab(&s->tabs[LEDGER_TAB_UNBOND], 1, &out->unbonding, &out->overflow);
+}
+
+/* The bond records agree with each other and with the counters. */
+static hansa_err bonds_check(const ledger_state *s, char *why, size_t why_len) {
+    bond_sums b;
+    bond_sums_get(s, &b);
+    uint64_t bonded = 0;
+    if (b.overflow || !u64_add(b.cand_bonds, b.cand_voted, &bonded)) {
+        ledger_why(why, why_len, "supply: the bond records overflow a u64");
+        return HANSA_ERR_CORRUPT;
+    }
+    if (b.cand_voted != b.votes || bonded != b.bonders || bonded != s->supply.bonded ||
+        b.unbonding != s->supply.unbonding) {
+        ledger_why(why, why_len,
+                   "supply: bonds disagree (self %" PRIu64 " + voted %" PRIu64 ", votes %" PRIu64
+                   ", bonders %" PRIu64 ", counter %" PRIu64 "; unbonding %" PRIu64
+                   ", counter %" PRIu64 ")",
+                   b.cand_bonds, b.cand_voted, b.votes, b.bonders, s->supply.bonded, b.unbonding,
+                   s->supply.unbonding);
+        return HANSA_ERR_CORRUPT;
+    }
+    return HANSA_OK;
 }
 
 hansa_err ledger_supply_check(const ledger_state *s, char *why, size_t why_len) {
@@ -292,7 +399,13 @@ hansa_err ledger_supply_check(const ledger_state *s, char *why, size_t why_len) 
             return HANSA_ERR_CORRUPT;
         }
     }
+    hansa_err err = bonds_check(s, why, why_len);
+    if (err != HANSA_OK) return err;
     uint64_t lhs, rhs;
+    if (!u64_add(sum, s->supply.bonded, &sum) || !u64_add(sum, s->supply.unbonding, &sum)) {
+        ledger_why(why, why_len, "supply: balances plus bonds overflow a u64");
+        return HANSA_ERR_CORRUPT;
+    }
     if (!u64_add(sum, s->supply.burned, &lhs) || !u64_add(s->supply.genesis, s->supply.minted, &rhs)) {
         ledger_why(why, why_len,
                    "supply: overflow (balances %" PRIu64 " + burned %" PRIu64
@@ -302,7 +415,7 @@ hansa_err ledger_supply_check(const ledger_state *s, char *why, size_t why_len) 
     }
     if (lhs != rhs) {
         ledger_why(why, why_len,
-                   "supply: balances %" PRIu64 " + burned %" PRIu64 " = %" PRIu64
+                   "supply: balances+bonds %" PRIu64 " + burned %" PRIu64 " = %" PRIu64
                    " but genesis %" PRIu64 " + minted %" PRIu64 " = %" PRIu64
                    " (off by %s%" PRIu64 ")",
                    sum, s->supply.burned, lhs, s->supply.genesis, s->supply.minted, rhs,

@@ -10,7 +10,8 @@
  *
  * The supply equation holds after every block, and ledger_supply_check
  * verifies it from scratch:
- *     sum(balances) + burned == genesis supply + minted.
+ *     sum(balances) + bonded + unbonding + burned == genesis supply + minted
+ * where bonded and unbonding are also recomputed from the delegate records.
  *
  * Extensibility: staking, candidates, bench, jail, slashing, rewards and
  * upgrade votes (DESIGN.md section 6) add maps to this struct, record types
@@ -25,7 +26,9 @@
 #include "base/bytes.h"
 #include "base/err.h"
 #include "ledger/acct_map.h"
+#include "ledger/kvmap.h"
 #include "ledger/record.h"
+#include "ledger/stake.h"
 #include "ledger/writes.h"
 
 #define LEDGER_WHY_MAX 192 /* a good size for the why buffers of this layer */
@@ -36,8 +39,9 @@ typedef struct ledger_state {
     ledger_params params;
     ledger_supply supply;
     ledger_meta meta;
-    ledger_validators validators;
+    ledger_valsets sets; /* prev / cur / next validator sets */
     acct_map accounts;
+    kvmap tabs[LEDGER_TAB_COUNT_]; /* delegate records by table (stake.h) */
     hansa_hash app_hash; /* after the block at meta.height (genesis hash at 0) */
     uint8_t have;        /* record types seen while loading (bit per LEDGER_KEY_*) */
     bool ready;          /* genesis done or load finished; false = refuses use */
@@ -58,6 +62,9 @@ typedef struct {
     const wire_validator *delegates;        /* any order, unique pubkeys */
     size_t n_delegates;                     /* 1..WIRE_VALIDATORS_MAX */
 } ledger_genesis;
+/* Genesis delegates: each delegate's power is its initial self bond, held
+ * by the address of its pubkey and counted in the genesis supply. They are
+ * the candidates of the first election and the sets at heights 1 and 2. */
 
 /* Checks a genesis: parameters in range, account count bounded, positive
  * balances, no duplicate address (HANSA_ERR_DUPLICATE), total supply fits a
@@ -106,15 +113,23 @@ uint64_t ledger_height(const ledger_state *s);
 const hansa_hash *ledger_app_hash(const ledger_state *s);
 const ledger_params *ledger_state_params(const ledger_state *s);
 const ledger_supply *ledger_state_supply(const ledger_state *s);
+/* The set that decides the next block (cur). */
 const ledger_validators *ledger_state_validators(const ledger_state *s);
+/* One of the three sets (prev decided the last block, cur decides the
+ * next, next the one after); *activation (optional) is the first height it
+ * decides. At genesis all three are the genesis set, activated at 1. */
+const ledger_validators *ledger_state_valset(const ledger_state *s, ledger_set_which which,
+                                             uint64_t *activation);
 uint64_t ledger_last_block_time_ms(const ledger_state *s);
 size_t ledger_account_count(const ledger_state *s);
 /* Copies addr's account into *out; an address never seen reads as {0, 0}
  * and the function returns false. */
 bool ledger_account_get(const ledger_state *s, const hansa_addr *addr, ledger_account *out);
 
-/* Recomputes sum(balances) with checked additions and verifies
- * sum + burned == genesis + minted. Returns HANSA_OK or HANSA_ERR_CORRUPT
+/* Recomputes sum(balances), the bonds (candidates, votes, bonders) and the
+ * unbonding entries with checked additions and verifies
+ * balances + bonded + unbonding + burned == genesis + minted, and that the
+ * bond records agree with each other and with the counters. Returns HANSA_OK or HANSA_ERR_CORRUPT
  * with both sides of the equation in why. O(accounts): for tests, start-up
  * and audits, not for every block of a busy node. */
 hansa_err ledger_supply_check(const ledger_state *s, char *why, size_t why_len);

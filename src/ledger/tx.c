@@ -11,6 +11,7 @@
 #include "crypto/sign.h"
 #include "ledger/block.h"
 #include "ledger/record.h"
+#include "ledger/tx_stake.h"
 #include "wire/codec.h"
 
 /* ---- TX_TRANSFER: body = to (20) | amount (u64 LE), exactly 28 bytes ----- */
@@ -74,9 +75,17 @@ static void transfer_apply(ledger_block *b, const ledger_tx_ctx *c) {
 /* ---- the table ------------------------------------------------------------ */
 
 /* Indexed by kind; a row with a NULL name is a kind this ledger does not
- * know (yet). Later layers fill in TX_STAKE, TX_VOTE, TX_EVIDENCE, ... */
+ * know (yet). TX_EVIDENCE has no row: evidence travels in the block's own
+ * evidence list (block.h), which the node verifies. */
 static const ledger_tx_kind kinds[TX_KIND_MAX_ + 1] = {
     [TX_TRANSFER] = {"transfer", transfer_decode, transfer_check, transfer_apply},
+    [TX_STAKE] = {"stake", txs_amount_decode, txs_stake_check, txs_stake_apply},
+    [TX_UNSTAKE] = {"unstake", txs_amount_decode, txs_unstake_check, txs_unstake_apply},
+    [TX_VOTE] = {"vote", txs_pairs_decode, txs_vote_check, txs_vote_apply},
+    [TX_UNVOTE] = {"unvote", txs_pairs_decode, txs_unvote_check, txs_unvote_apply},
+    [TX_UNJAIL] = {"unjail", txs_empty_decode, txs_unjail_check, txs_unjail_apply},
+    [TX_UPGRADE_PROPOSE] = {"upgrade_propose", txs_hash_decode, txs_propose_check, txs_propose_apply},
+    [TX_UPGRADE_VOTE] = {"upgrade_vote", txs_hash_decode, txs_upvote_check, txs_upvote_apply},
 };
 
 const ledger_tx_kind *ledger_tx_kind_get(uint16_t kind) {

@@ -25,9 +25,9 @@
  * holds tokens or has sent a transaction.
  *
  * Applying: the sender's nonce goes up by one and the fee leaves its balance;
- * floor(fee * fee_burn_bps / 10000) is burned and the rest (including the
- * rounding remainder) goes to the block's proposer when the block is
- * finished; then the kind's apply runs. Apply cannot fail: every condition
+ * floor(fee * fee_burn_bps / 10000) is burned and the rest joins the pool
+ * shared among the last commit's signers when the block is finished
+ * (docs/delegates.md); then the kind's apply runs. Apply cannot fail: every condition
  * it relies on was checked first, so a refused transaction changes nothing. */
 #ifndef HANSA_LEDGER_TX_H
 #define HANSA_LEDGER_TX_H
@@ -44,13 +44,28 @@ typedef struct ledger_block ledger_block;
 typedef struct ledger_state ledger_state;
 
 #define LEDGER_TRANSFER_BODY_BYTES (HANSA_ADDR_BYTES + 8) /* to | amount u64 LE */
+#define LEDGER_VOTE_PAIRS_MAX 16 /* (candidate, amount) pairs in one vote/unvote */
+#define LEDGER_VOTE_PAIR_BYTES (HANSA_PUBKEY_BYTES + 8)
 
-/* Decoded bodies, one member per kind. */
+/* Decoded bodies, one member per kind (tx_stake.h lists the delegate kinds). */
 typedef union {
     struct {
         hansa_addr to;
         uint64_t amount;
     } transfer;
+    struct {
+        uint64_t amount;
+    } bond; /* TX_STAKE, TX_UNSTAKE */
+    struct {
+        uint8_t n;
+        struct {
+            hansa_pubkey cand;
+            uint64_t amount;
+        } p[LEDGER_VOTE_PAIRS_MAX];
+    } vote; /* TX_VOTE, TX_UNVOTE */
+    struct {
+        hansa_hash software;
+    } upgrade; /* TX_UPGRADE_PROPOSE, TX_UPGRADE_VOTE */
 } ledger_tx_body;
 
 /* A transaction being checked/applied, with what the checks learned. */

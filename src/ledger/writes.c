@@ -43,6 +43,13 @@ void ledger_writes_end_value(ledger_writes *ws) {
     HANSA_ASSERT(w->val_len > 0); /* every record has at least its version byte */
 }
 
+void ledger_writes_end_delete(ledger_writes *ws) {
+    HANSA_ASSERT(ws->n > 0);
+    ledger_write *w = &ws->w[ws->n - 1];
+    HANSA_ASSERT(ws->data.len == w->val_off); /* nothing was encoded */
+    w->val_len = 0;
+}
+
 static int key_cmp(const void *a, const void *b, void *ctx) {
     const uint8_t *data = ctx;
     const ledger_write *x = a, *y = b;

@@ -39,6 +39,10 @@ void ledger_writes_free(ledger_writes *ws);
  *   ledger_writes_end_value(ws); */
 void ledger_writes_begin(ledger_writes *ws, const uint8_t *key, size_t key_len);
 void ledger_writes_end_value(ledger_writes *ws);
+/* Ends the key begun last as a deletion: a write with an empty value (no
+ * record value is empty: each starts with its version byte). The node turns
+ * it into a store delete; the writes hash covers it like any write. */
+void ledger_writes_end_delete(ledger_writes *ws);
 
 /* Sorts by key; asserts that no key appears twice (a ledger bug otherwise). */
 void ledger_writes_sort(ledger_writes *ws);

@@ -15,6 +15,7 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "ledger/elect.h"
 #include "ledger/tx.h"
 #include "node/msg.h"
 #include "node/node_int.h"
@@ -31,15 +32,46 @@ void chain_fatal(node *n, const char *fmt, ...) {
     if (n->io.fatal) n->io.fatal(n->io.ctx, why);
 }
 
-/* The validator set of height h >= 1 from the ledger's delegates: priorities
- * start at zero at height 1 and move one step per height (valset.h), so
- * every node derives the same proposer sequence from the chain alone. */
-static hansa_err valset_at(const node *n, uint64_t h, cons_valset *out) {
-    const ledger_validators *lv = ledger_state_validators(n->state);
+/* The consensus view of one of the ledger's sets at height h: priorities
+ * start at zero at the set's activation height and move one step per
+ * height from there (valset.h), so every node, restarted or not, derives
+ * the same proposer sequence from the chain alone. */
+static hansa_err valset_at(const node *n, ledger_set_which which, uint64_t h, cons_valset *out,
+                           uint64_t *activation) {
+    uint64_t act;
+    const ledger_validators *lv = ledger_state_valset(n->state, which, &act);
     hansa_err err = valset_init(out, lv->v, lv->n);
     if (err != HANSA_OK) return err;
-    for (uint64_t i = 1; i < h; i++) valset_advance(out);
+    HANSA_ASSERT(act <= h);
+    for (uint64_t i = act; i < h; i++) valset_advance(out);
+    if (activation) *activation = act;
     return HANSA_OK;
+}
+
+/* After a commit (or at start-up): vs decides height+1, vs_prev decided
+ * height. When the ledger's current set is the one vs already walks (same
+ * activation), one step suffices instead of a walk from the activation. */
+static hansa_err valsets_refresh(node *n, bool after_commit) {
+    uint64_t act;
+    ledger_state_valset(n->state, LEDGER_SET_CUR, &act);
+    if (after_commit) {
+        n->vs_prev = n->vs;
+        if (act == n->vs_activation) {
+            valset_advance(&n->vs);
+            return HANSA_OK;
+        }
+    } else if (n->height > 0) {
+        hansa_err err = valset_at(n, LEDGER_SET_PREV, n->height, &n->vs_prev, NULL);
+        if (err != HANSA_OK) return err;
+    }
+    return valset_at(n, LEDGER_SET_CUR, n->height + 1, &n->vs, &n->vs_activation);
+}
+
+/* The hash a header carries for one of the ledger's sets. */
+static void ledger_set_hash(const node *n, ledger_set_which which, hansa_hash *out) {
+    const ledger_validators *lv = ledger_state_valset(n->state, which, NULL);
+    wire_valset w = {.n = lv->n, .v = (wire_validator *)lv->v};
+    wire_valset_hash(&w, out);
 }
 
 static hansa_err load_record(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl) {
@@ -87,8 +119,7 @@ hansa_err chain_load(node *n, char *why, size_t why_len) {
                  ledger_state_params(n->state)->chain_id, n->cfg.genesis->params.chain_id);
         return HANSA_ERR_CONFIG;
     }
-    err = valset_at(n, n->height + 1, &n->vs);
-    if (err == HANSA_OK && n->height > 0) err = valset_at(n, n->height, &n->vs_prev);
+    err = valsets_refresh(n, false);
     if (err != HANSA_OK) snprintf(why, why_len, "validator set in the state is invalid");
     return err;
 }
@@ -117,9 +148,32 @@ void chain_pending_clear(node *n) {
     n->n_pending = 0;
 }
 
-static void valset_hash(const cons_valset *vs, hansa_hash *out) {
-    wire_valset w = valset_as_wire(vs);
-    wire_valset_hash(&w, out);
+/* What the ledger needs from a block besides its transactions: the signers
+ * of its last commit and its evidence (info's arrays point into *keep,
+ * which the caller frees with ledger_info_free). */
+typedef struct {
+    uint16_t signers[WIRE_VALIDATORS_MAX];
+    ledger_evidence ev[WIRE_BLOCK_EVIDENCE_MAX];
+} ledger_info_keep;
+
+static void block_info(const wire_block *blk, ledger_block_info *info, ledger_info_keep *keep) {
+    const wire_header *h = &blk->header;
+    *info = (ledger_block_info){.height = h->height, .time_ms = h->time_ms, .proposer = h->proposer};
+    if (blk->has_last_commit) {
+        HANSA_ASSERT(blk->last_commit.n_sigs <= WIRE_VALIDATORS_MAX);
+        for (uint16_t i = 0; i < blk->last_commit.n_sigs; i++)
+            keep->signers[i] = blk->last_commit.sigs[i].validator_index;
+        info->signers = keep->signers;
+        info->n_signers = blk->last_commit.n_sigs;
+    }
+    HANSA_ASSERT(blk->n_evidence <= WIRE_BLOCK_EVIDENCE_MAX);
+    for (uint16_t i = 0; i < blk->n_evidence; i++) {
+        wire_evidence_hash(&blk->evidence[i], &keep->ev[i].hash);
+        keep->ev[i].offender = blk->evidence[i].a.validator;
+        keep->ev[i].height = blk->evidence[i].a.height;
+    }
+    info->evidence = keep->ev;
+    info->n_evidence = blk->n_evidence;
 }
 
 /* ---- building ---- */
@@ -145,11 +199,27 @@ static void build_txs(node *n, ledger_block *pb, wire_block *blk) {
     }
 }
 
+/* Pooled evidence the ledger would accept in the next block, without
+ * repeats; items it refuses for good (stale, punished, unknown offender)
+ * leave the pool. */
 static void build_evidence(node *n, wire_block *blk) {
-    size_t k = n->n_evidence < WIRE_BLOCK_EVIDENCE_MAX ? n->n_evidence : WIRE_BLOCK_EVIDENCE_MAX;
-    blk->evidence = hansa_calloc(k ? k : 1, sizeof *blk->evidence);
-    for (size_t i = 0; i < k; i++) blk->evidence[i] = n->evidence[i];
-    blk->n_evidence = (uint16_t)k;
+    blk->evidence = hansa_calloc(WIRE_BLOCK_EVIDENCE_MAX, sizeof *blk->evidence);
+    for (size_t i = 0; i < n->n_evidence && blk->n_evidence < WIRE_BLOCK_EVIDENCE_MAX;) {
+        ledger_evidence le = {.offender = n->evidence[i].a.validator, .height = n->evidence[i].a.height};
+        wire_evidence_hash(&n->evidence[i], &le.hash);
+        bool dup = false;
+        for (uint16_t j = 0; j < blk->n_evidence && !dup; j++) {
+            hansa_hash hj;
+            wire_evidence_hash(&blk->evidence[j], &hj);
+            dup = hash_eq(&hj, &le.hash);
+        }
+        if (!dup && le.height >= n->height + 1) { i++; continue; } /* not yet includable */
+        if (dup || ledger_evidence_check(n->state, &le, NULL, 0) != HANSA_OK) {
+            n->evidence[i] = n->evidence[--n->n_evidence];
+            continue;
+        }
+        blk->evidence[blk->n_evidence++] = n->evidence[i++];
+    }
 }
 
 bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hansa_hash *id) {
@@ -157,31 +227,35 @@ bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hans
     (void)round;
     if (n->stopped || height != n->height + 1 || !n->cfg.key) return false;
     uint64_t now = clock_wall_ms(n->cfg.clock);
-    ledger_block_info info = {height, now > n->block_time_ms ? now : n->block_time_ms + 1,
-                              n->cfg.key->pub};
-    ledger_block *pb;
-    char why[LEDGER_WHY_MAX];
-    if (ledger_block_begin(n->state, &info, &pb, why, sizeof why) != HANSA_OK) {
-        LOG_W("node", "cannot build block %llu: %s", (unsigned long long)height, why);
-        return false;
-    }
     wire_block blk = {0};
-    build_txs(n, pb, &blk);
-    ledger_block_finish(pb);
-    build_evidence(n, &blk);
     wire_header *h = &blk.header;
     h->chain_id = ledger_state_params(n->state)->chain_id;
     h->height = height;
-    h->time_ms = info.time_ms;
+    h->time_ms = now > n->block_time_ms ? now : n->block_time_ms + 1;
     h->prev_block = n->block_hash;
-    h->app_hash = *ledger_block_app_hash(pb);
-    valset_hash(&n->vs, &h->validators_hash);
-    h->next_validators_hash = h->validators_hash; /* sets are fixed until elections land */
     h->proposer = n->cfg.key->pub;
     blk.has_last_commit = height > 1;
     if (blk.has_last_commit)
         HANSA_ASSERT(wire_commit_decode(n->last_commit.data, n->last_commit.len, &blk.last_commit,
                                         NULL) == HANSA_OK);
+    build_evidence(n, &blk);
+    ledger_block_info info;
+    ledger_info_keep *keep = hansa_malloc(sizeof *keep);
+    block_info(&blk, &info, keep);
+    ledger_block *pb;
+    char why[LEDGER_WHY_MAX];
+    hansa_err err = ledger_block_begin(n->state, &info, &pb, why, sizeof why);
+    free(keep);
+    if (err != HANSA_OK) {
+        LOG_W("node", "cannot build block %llu: %s", (unsigned long long)height, why);
+        wire_block_free(&blk);
+        return false;
+    }
+    build_txs(n, pb, &blk);
+    ledger_block_finish(pb);
+    h->app_hash = *ledger_block_app_hash(pb);
+    ledger_set_hash(n, LEDGER_SET_CUR, &h->validators_hash);
+    ledger_set_hash(n, LEDGER_SET_NEXT, &h->next_validators_hash);
     wire_block_seal(&blk);
     wire_block_encode(out, &blk);
     wire_header_hash(h, id);
@@ -196,9 +270,10 @@ bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hans
 static bool header_ok(node *n, const wire_block *blk, const hansa_hash *id, char *why,
                       size_t why_len) {
     const wire_header *h = &blk->header;
-    hansa_hash computed, vh;
+    hansa_hash computed, vh, nvh;
     wire_header_hash(h, &computed);
-    valset_hash(&n->vs, &vh);
+    ledger_set_hash(n, LEDGER_SET_CUR, &vh);
+    ledger_set_hash(n, LEDGER_SET_NEXT, &nvh);
     const char *body_why = NULL;
     uint64_t now = clock_wall_ms(n->cfg.clock);
     if (!hash_eq(&computed, id)) snprintf(why, why_len, "block id is not its header hash");
@@ -210,7 +285,7 @@ static bool header_ok(node *n, const wire_block *blk, const hansa_hash *id, char
     else if (h->time_ms <= n->block_time_ms) snprintf(why, why_len, "time not after the previous block");
     else if (h->time_ms > now + n->cfg.clock_drift_ms_max) snprintf(why, why_len, "time too far in the future");
     else if (!hash_eq(&h->validators_hash, &vh)) snprintf(why, why_len, "validators_hash mismatch");
-    else if (!hash_eq(&h->next_validators_hash, &vh)) snprintf(why, why_len, "next_validators_hash mismatch");
+    else if (!hash_eq(&h->next_validators_hash, &nvh)) snprintf(why, why_len, "next_validators_hash mismatch");
     else if (valset_index(&n->vs, &h->proposer) < 0) snprintf(why, why_len, "proposer is not a validator");
     else return true;
     return false;
@@ -220,6 +295,7 @@ static bool last_commit_ok(node *n, const wire_block *blk, char *why, size_t why
     if (!blk->has_last_commit) return true;
     wire_valset w = valset_as_wire(&n->vs_prev);
     hansa_err err = cons_commit_verify(&blk->last_commit, blk->header.chain_id, w.v, w.n);
+    if (err == HANSA_OK) n->stats.sig_verifies += blk->last_commit.n_sigs;
     if (err != HANSA_OK) snprintf(why, why_len, "last commit: %s", hansa_strerror(err));
     return err == HANSA_OK;
 }
@@ -252,13 +328,16 @@ static ledger_block *execute(node *n, const wire_block *blk, char *why, size_t w
         verified[i] = mempool_has(n->mp, &th);
         if (!verified[i]) n->stats.sig_verifies++;
     }
-    ledger_block_info info = {blk->header.height, blk->header.time_ms, blk->header.proposer};
+    ledger_block_info info;
+    ledger_info_keep *keep = hansa_malloc(sizeof *keep);
+    block_info(blk, &info, keep);
     ledger_block *pb = NULL;
     ledger_block_result res;
     hansa_err err = ledger_apply_block(n->state, &info, blk->txs, blk->n_txs, verified, &pb, &res);
     free(verified);
+    free(keep);
     if (err != HANSA_OK) {
-        snprintf(why, why_len, "tx %u: %s", res.failed_index, res.why);
+        snprintf(why, why_len, "%s", res.why);
         return NULL;
     }
     err = ledger_app_hash_check(blk->header.height, ledger_block_app_hash(pb), &blk->header.app_hash,
@@ -301,17 +380,31 @@ static hansa_err put_writes(store_batch *b, const ledger_writes *ws) {
         size_t kl, vl;
         const uint8_t *k = ledger_write_key(ws, i, &kl);
         const uint8_t *v = ledger_write_value(ws, i, &vl);
-        hansa_err err = store_batch_put_state(b, k, kl, v, vl);
+        /* An empty value is a deletion (ledger/writes.h). */
+        hansa_err err = vl == 0 ? store_batch_del_state(b, k, kl) : store_batch_put_state(b, k, kl, v, vl);
         if (err != HANSA_OK) return err;
     }
     return HANSA_OK;
 }
 
-/* Block, commit certificate and state writes in one durable transaction.
- * Block 1 also carries the genesis state records, so a restart finds the
- * whole state in the store. */
+/* Every transaction of the block in the tx index (hash -> height, position),
+ * so RPC can find a transaction and prove its inclusion. */
+static hansa_err put_txs(store_batch *b, const wire_block *blk) {
+    for (uint32_t i = 0; i < blk->n_txs; i++) {
+        hansa_hash th;
+        sha256(blk->txs[i].bytes, blk->txs[i].len, &th);
+        hansa_err err = store_batch_put_tx(b, &th, i);
+        if (err != HANSA_OK) return err;
+    }
+    return HANSA_OK;
+}
+
+/* Block, commit certificate, tx index and state writes in one durable
+ * transaction. Block 1 also carries the genesis state records, so a restart
+ * finds the whole state in the store. blk is value decoded. */
 static hansa_err persist(node *n, const uint8_t *value, size_t len, const hansa_hash *id,
-                         const wire_commit *commit, const ledger_block *pb) {
+                         const wire_commit *commit, const ledger_block *pb,
+                         const wire_block *blk) {
     store_batch *b;
     hansa_err err = store_batch_begin(n->cfg.st, commit->height, &b);
     if (err != HANSA_OK) return err;
@@ -319,6 +412,7 @@ static hansa_err persist(node *n, const uint8_t *value, size_t len, const hansa_
     wire_commit_encode(&n->scratch, commit);
     if (err == HANSA_OK) err = store_batch_put_block(b, id, value, len);
     if (err == HANSA_OK) err = store_batch_put_commit(b, n->scratch.data, n->scratch.len);
+    if (err == HANSA_OK) err = put_txs(b, blk);
     if (err == HANSA_OK && commit->height == 1) err = put_writes(b, &n->genesis_writes);
     if (err == HANSA_OK) err = put_writes(b, ledger_block_writes(pb));
     if (err != HANSA_OK) {
@@ -359,14 +453,15 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
                     n->invalid_why);
         return;
     }
-    hansa_err err = persist(n, value, len, id, commit, p->pending);
+    wire_block blk;
+    HANSA_ASSERT(wire_block_decode(value, len, &blk, NULL) == HANSA_OK);
+    hansa_err err = persist(n, value, len, id, commit, p->pending, &blk);
     if (err != HANSA_OK) {
+        wire_block_free(&blk);
         chain_fatal(n, "height %llu: storing the block failed: %s", (unsigned long long)commit->height,
                     store_errmsg(n->cfg.st));
         return;
     }
-    wire_block blk;
-    HANSA_ASSERT(wire_block_decode(value, len, &blk, NULL) == HANSA_OK);
     ledger_block_commit(n->state, p->pending);
     p->pending = NULL;
     chain_pending_clear(n);
@@ -378,12 +473,16 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     wire_commit_encode(&n->last_commit, commit);
     prune_pools(n, &blk);
     n->stats.committed_txs += blk.n_txs;
+    node_hist_observe(&n->stats.block_txs, blk.n_txs);
+    node_hist_observe(&n->stats.block_bytes, len);
     n->stats.rounds_last_height = commit->round + 1;
     LOG_I("node", "committed height=%llu txs=%u round=%u mempool=%zu", (unsigned long long)n->height,
           blk.n_txs, commit->round, mempool_count(n->mp));
     wire_block_free(&blk);
-    n->vs_prev = n->vs;
-    valset_advance(&n->vs);
+    if (valsets_refresh(n, true) != HANSA_OK) {
+        chain_fatal(n, "height %llu: the ledger's validator set is invalid", (unsigned long long)n->height);
+        return;
+    }
     if (n->io.committed) n->io.committed(n->io.ctx, n->height);
 }
 

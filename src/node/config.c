@@ -123,6 +123,30 @@ static bool parse_delegates(json_t *arr, genesis_file *g, const char *path, char
     return true;
 }
 
+/* The optional "elections" object: each field overrides its default
+ * (docs/delegates.md); the ledger checks the ranges. */
+static bool parse_elect(json_t *obj, ledger_elect_params *e, const char *path,
+                        char why[CONFIG_WHY_MAX]) {
+    if (obj == NULL) return true;
+    uint64_t v[11] = {e->epoch_blocks,    e->active_max,        e->bench_max,
+                      e->unbonding_blocks, e->liveness_window,  e->liveness_miss_bps,
+                      e->jail_blocks,     e->slash_bps,         e->evidence_age_max,
+                      e->block_reward,    e->upgrade_window};
+    static const char *const names[11] = {
+        "epoch_blocks", "active_max", "bench_max", "unbonding_blocks", "liveness_window",
+        "liveness_miss_bps", "jail_blocks", "slash_bps", "evidence_age_max", "block_reward",
+        "upgrade_window"};
+    static const uint64_t max[11] = {UINT32_MAX, UINT16_MAX, UINT16_MAX, UINT32_MAX, UINT16_MAX,
+                                     UINT16_MAX, UINT32_MAX, UINT16_MAX, UINT32_MAX, UINT64_MAX,
+                                     UINT32_MAX};
+    for (int i = 0; i < 11; i++)
+        if (!opt_u64(obj, names[i], max[i], &v[i], path, why)) return false;
+    *e = (ledger_elect_params){(uint32_t)v[0], (uint16_t)v[1], (uint16_t)v[2], (uint32_t)v[3],
+                               (uint16_t)v[4], (uint16_t)v[5], (uint32_t)v[6], (uint16_t)v[7],
+                               (uint32_t)v[8], v[9], (uint32_t)v[10]};
+    return true;
+}
+
 static bool parse_params(json_t *root, ledger_params *p, const char *path, char why[CONFIG_WHY_MAX]) {
     const char *chain = json_string_value(json_object_get(root, "chain_id"));
     const char *chain_why = "missing";
@@ -137,8 +161,9 @@ static bool parse_params(json_t *root, ledger_params *p, const char *path, char 
                    !opt_u64(params, "min_fee", UINT64_MAX, &min_fee, path, why) ||
                    !opt_u64(params, "max_block_txs", WIRE_BLOCK_TXS_MAX, &max_txs, path, why)))
         return false;
-    *p = (ledger_params){p->chain_id, t, (uint16_t)bps, min_fee, (uint32_t)max_txs};
-    return true;
+    *p = (ledger_params){p->chain_id, t, (uint16_t)bps, min_fee, (uint32_t)max_txs,
+                         ledger_elect_params_default()};
+    return parse_elect(json_object_get(root, "elections"), &p->elect, path, why);
 }
 
 hansa_err genesis_load(const char *path, genesis_file *out, char why[CONFIG_WHY_MAX]) {

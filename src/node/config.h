@@ -6,7 +6,9 @@
  *   { "chain_id": "e2e4", "genesis_time_ms": 1767225600000,
  *     "params": { "fee_burn_bps": 5000, "min_fee": 1, "max_block_txs": 10000 },
  *     "accounts": [ { "address": "e2e4x...", "balance": "1000000" }, ... ],
- *     "delegates": [ { "pubkey": "<64 hex>", "power": 10 }, ... ] }
+ *     "delegates": [ { "pubkey": "<64 hex>", "power": 10 }, ... ],
+     "elections": { "epoch_blocks": 100, "active_max": 32, ... } }   (optional,
+     every field optional: docs/delegates.md lists them and their defaults)
  * Amounts may be JSON numbers or decimal strings (u64 does not fit a double).
  *
  * config.json (every field optional except where noted):

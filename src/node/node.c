@@ -30,6 +30,52 @@ void node_config_defaults(node_config *cfg) {
 
 uint64_t node_now(const node *n) { return clock_mono_ms(n->cfg.clock); }
 
+/* ---- histograms ---- */
+
+const uint64_t node_hist_bounds_ms[NODE_HIST_BOUNDS] = {1,   2,    5,    10,   25,   50,   100,
+                                                        250, 500, 1000, 2500, 5000, 10000};
+const uint64_t node_hist_bounds_txs[NODE_HIST_BOUNDS] = {0,    1,    10,   50,   100,  250,  500,
+                                                         1000, 2000, 3000, 5000, 7500, 10000};
+const uint64_t node_hist_bounds_bytes[NODE_HIST_BOUNDS] = {
+    1u << 10, 4u << 10, 16u << 10, 64u << 10, 128u << 10, 256u << 10, 512u << 10,
+    1u << 20, 2u << 20, 4u << 20,  8u << 20,  16u << 20,  32u << 20};
+
+void node_hist_observe(node_hist *h, uint64_t v) {
+    HANSA_ASSERT(h->bounds != NULL);
+    size_t i = 0;
+    while (i < NODE_HIST_BOUNDS && v > h->bounds[i]) i++;
+    h->counts[i]++;
+    h->count++;
+    h->sum += v;
+}
+
+/* The engine is past the prevote step of the current height: more than 2/3
+ * of prevotes (for a block or nil) were seen. Checked after every input. */
+static void note_prevote_quorum(node *n) {
+    if (n->prevote_quorum_at_ms || !n->height_started_ms || cons_decided(n->engine)) return;
+    if (cons_height(n->engine) != n->height + 1) return;
+    if (cons_current_step(n->engine) == CONS_STEP_PRECOMMIT) n->prevote_quorum_at_ms = node_now(n);
+}
+
+static void note_proposal(node *n, uint64_t height) {
+    if (!n->proposal_at_ms && n->height_started_ms && height == n->height + 1)
+        n->proposal_at_ms = node_now(n);
+}
+
+/* At a decision: the step times of the height go into the histograms. */
+static void observe_height(node *n) {
+    if (!n->height_started_ms) return; /* started before node_start: nothing measured */
+    uint64_t now = node_now(n), t0 = n->height_started_ms;
+    /* The quorum of prevotes may have come in the input that decided. */
+    if (!n->prevote_quorum_at_ms && cons_current_step(n->engine) == CONS_STEP_PRECOMMIT)
+        n->prevote_quorum_at_ms = now;
+    if (n->proposal_at_ms) node_hist_observe(&n->stats.height_proposal_ms, n->proposal_at_ms - t0);
+    if (n->prevote_quorum_at_ms)
+        node_hist_observe(&n->stats.height_prevote_quorum_ms, n->prevote_quorum_at_ms - t0);
+    node_hist_observe(&n->stats.height_commit_ms, now - t0);
+    n->height_started_ms = 0;
+}
+
 /* ---- wake-ups ---- */
 
 static void request_wake(node *n) {
@@ -64,6 +110,7 @@ static void wal_proposal(node *n, const wire_proposal *p, const uint8_t *value, 
 }
 
 static void out_proposal(node *n, const cons_out *o) {
+    note_proposal(n, o->u.proposal.proposal.height);
     hbuf prop = HBUF_INIT, msg = HBUF_INIT;
     wire_proposal_encode(&prop, &o->u.proposal.proposal);
     msg_proposal m = {prop.data, (uint32_t)prop.len, o->u.proposal.value,
@@ -86,6 +133,7 @@ static void persist_signer(node *n, const cons_signer_state *state, uint64_t seq
 }
 
 static void out_decide(node *n, const cons_out *o) {
+    observe_height(n);
     chain_commit(n, o->u.decide.value, o->u.decide.value_len, &o->u.decide.id, o->u.decide.commit);
     if (n->stopped) return;
     uint64_t now = node_now(n);
@@ -136,6 +184,7 @@ void node_drain(node *n) {
         more = last != NULL;
         if (last && !n->stopped) persist_signer(n, last, last_seq);
     }
+    note_prevote_quorum(n);
     request_wake(n);
 }
 
@@ -198,6 +247,11 @@ hansa_err node_open(const node_config *cfg, const node_io *io, node **out, char 
         return err;
     }
     n->mp = mempool_new(&cfg->mempool, n->state, NULL, NULL);
+    n->stats.height_proposal_ms.bounds = node_hist_bounds_ms;
+    n->stats.height_prevote_quorum_ms.bounds = node_hist_bounds_ms;
+    n->stats.height_commit_ms.bounds = node_hist_bounds_ms;
+    n->stats.block_txs.bounds = node_hist_bounds_txs;
+    n->stats.block_bytes.bounds = node_hist_bounds_bytes;
     *out = n;
     return HANSA_OK;
 }
@@ -205,6 +259,8 @@ hansa_err node_open(const node_config *cfg, const node_io *io, node **out, char 
 static void start_height(node *n) {
     n->next_height_at_ms = 0;
     n->n_timers = 0;
+    n->height_started_ms = node_now(n);
+    n->proposal_at_ms = n->prevote_quorum_at_ms = 0;
     cons_start_height(n->engine, n->height + 1, &n->vs, node_now(n));
 }
 
@@ -247,6 +303,18 @@ static void fire_timers(node *n, uint64_t now) {
         cons_on_timeout(n->engine, due[i].kind, due[i].height, due[i].round);
 }
 
+/* Others' proof-of-lock prevotes for the current proposal: a peer that lost
+ * them (crash, partition) could otherwise never accept that proposal. */
+static void relay_pol_votes(node *n) {
+    wire_vote relay[WIRE_VALIDATORS_MAX];
+    size_t k = cons_relay_votes(n->engine, relay, WIRE_VALIDATORS_MAX);
+    for (size_t i = 0; i < k; i++) {
+        hbuf_reset(&n->scratch);
+        wire_vote_encode(&n->scratch, &relay[i]);
+        n->io.broadcast(n->io.ctx, MSG_VOTE, n->scratch.data, n->scratch.len, NULL);
+    }
+}
+
 void node_on_wake(node *n) {
     if (n->stopped) return;
     uint64_t now = node_now(n);
@@ -254,7 +322,10 @@ void node_on_wake(node *n) {
     if (n->next_height_at_ms && now >= n->next_height_at_ms) start_height(n);
     fire_timers(n, now);
     if (now >= n->rebroadcast_at_ms) {
-        if (!cons_decided(n->engine)) cons_rebroadcast(n->engine);
+        if (!cons_decided(n->engine)) {
+            cons_rebroadcast(n->engine);
+            relay_pol_votes(n);
+        }
         n->rebroadcast_at_ms = now + n->cfg.rebroadcast_ms;
     }
     if (now >= n->status_at_ms) {
@@ -300,7 +371,11 @@ static void on_proposal(node *n, void *peer, const uint8_t *bytes, size_t len) {
         return;
     }
     hansa_err err = cons_on_proposal(n->engine, &p, m.block, m.block_len);
-    if (err == HANSA_OK) wal_proposal(n, &p, m.block, m.block_len);
+    if (err == HANSA_OK) {
+        n->stats.sig_verifies++;
+        note_proposal(n, p.height);
+        wal_proposal(n, &p, m.block, m.block_len);
+    }
     judge(n, peer, err, MSG_PROPOSAL, bytes, len);
 }
 
@@ -381,9 +456,11 @@ void node_get_status(const node *n, node_status *out) {
     out->peers = 0;
     for (size_t i = 0; i < NODE_PEERS_MAX; i++) out->peers += n->peers[i].handle != NULL;
     out->mempool_txs = mempool_count(n->mp);
+    out->mempool_bytes = mempool_bytes(n->mp);
 }
 
 const ledger_state *node_ledger(const node *n) { return n->state; }
 store *node_store(const node *n) { return n->cfg.st; }
 uint32_t node_chain_id(const node *n) { return ledger_state_params(n->state)->chain_id; }
 const cons_valset *node_valset(const node *n) { return &n->vs; }
+const mempool *node_mempool(const node *n) { return n->mp; }

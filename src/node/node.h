@@ -87,6 +87,25 @@ void node_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, si
 hansa_err node_submit_tx(node *n, const uint8_t *bytes, size_t len, hansa_hash *hash, char *why,
                          size_t why_len);
 
+/* A Prometheus-style histogram kept by the node: counts[i] is the number
+ * of observations v with bounds[i-1] < v <= bounds[i]; the last count is
+ * for v above every bound (+Inf). bounds points at static data (one of the
+ * tables below) and is ascending. */
+#define NODE_HIST_BOUNDS 13
+typedef struct {
+    const uint64_t *bounds; /* NODE_HIST_BOUNDS entries */
+    uint64_t counts[NODE_HIST_BOUNDS + 1];
+    uint64_t count;
+    uint64_t sum;
+} node_hist;
+
+extern const uint64_t node_hist_bounds_ms[NODE_HIST_BOUNDS];    /* 1 ms .. 10 s */
+extern const uint64_t node_hist_bounds_txs[NODE_HIST_BOUNDS];   /* 0 .. 10,000 txs */
+extern const uint64_t node_hist_bounds_bytes[NODE_HIST_BOUNDS]; /* 1 KiB .. 32 MiB */
+
+/* Adds one observation v to h. */
+void node_hist_observe(node_hist *h, uint64_t v);
+
 /* Read-only views for RPC, metrics and tests. */
 typedef struct {
     uint64_t height;            /* last committed */
@@ -102,6 +121,17 @@ typedef struct {
     uint64_t committed_txs;     /* since start */
     uint64_t rounds_last_height;/* rounds the last height took (1 = first round) */
     uint64_t sig_verifies;      /* signatures verified since start */
+    uint64_t mempool_bytes;
+    /* Where the time of a height goes, on this node's monotonic clock, from
+     * the start of the height (after commit_delay_ms) to: the first proposal
+     * for it accepted (or built, on the proposer); the engine entering the
+     * precommit step (more than 2/3 of prevotes seen); the decision. A
+     * height decided before a step was seen adds nothing to that step. */
+    node_hist height_proposal_ms;
+    node_hist height_prevote_quorum_ms;
+    node_hist height_commit_ms;
+    node_hist block_txs;        /* transactions per committed block */
+    node_hist block_bytes;      /* encoded size of each committed block */
 } node_status;
 
 void node_get_status(const node *n, node_status *out);
@@ -110,5 +140,8 @@ store *node_store(const node *n);
 uint32_t node_chain_id(const node *n);
 /* The validator set deciding the current height. */
 const cons_valset *node_valset(const node *n);
+/* The mempool, read-only (for RPC: counts and queued tx hashes). Borrowed;
+ * valid while n is, its contents until the next input to the node. */
+const mempool *node_mempool(const node *n);
 
 #endif

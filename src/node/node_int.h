@@ -47,6 +47,7 @@ struct node {
     mempool *mp;
     cons_valset vs;          /* deciding the current height */
     cons_valset vs_prev;     /* decided the last committed height */
+    uint64_t vs_activation;  /* the ledger's activation height of vs's set */
 
     /* The chain tip. */
     uint64_t height;
@@ -61,6 +62,9 @@ struct node {
     size_t n_timers;
     uint64_t next_height_at_ms; /* start height+1 at this time; 0 = not scheduled */
     uint64_t rebroadcast_at_ms, status_at_ms;
+    /* Step times of the current height for the node_status histograms;
+     * 0 = not reached yet. */
+    uint64_t height_started_ms, proposal_at_ms, prevote_quorum_at_ms;
 
     node_peer peers[NODE_PEERS_MAX];
     uint64_t sync_target;    /* highest height a connected peer reports */

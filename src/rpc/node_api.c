@@ -1,69 +1,325 @@
-/* node_api.c — JSON-RPC methods over a node (see node_api.h). */
+/* node_api.c — JSON-RPC methods over a node (see node_api.h; docs/rpc.md,
+ * "Methods", has every method with its params, result and errors).
+ *
+ * Reads go straight to the node's state and store: the loop thread is the
+ * only one touching them, so there is nothing to lock. Calls that wait
+ * (submit_tx with wait, wait_tx, wait_block) become waiters on one list:
+ * a deferred rpc_pending plus what it waits for. After every commit the
+ * driver calls rpc_node_api_on_commit, which answers each waiter whose
+ * event has happened; the server answers the rest with -32004 when their
+ * deadline passes (calling waiter_cancel, which unlinks them). A waiter is
+ * answered exactly once: by on_commit, by the server's cancel, or by
+ * rpc_node_api_free at shutdown. */
 #include "rpc/node_api.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "base/hex.h"
+#include "base/assert.h"
 #include "base/mem.h"
 #include "crypto/address.h"
+#include "crypto/merkle.h"
+#include "crypto/sha256.h"
 #include "ledger/record.h"
+#include "rpc/node_json.h"
 #include "wire/codec.h"
 
-static void register_block_hash(rpc_node_api *api);
+/* Bounds of the waiting calls' timeout_ms param. */
+#define WAIT_TIMEOUT_MS_DEFAULT 30000
+#define WAIT_TIMEOUT_MS_MAX 300000
+/* Hashes listed by `mempool` at most (its `limit` param). */
+#define MEMPOOL_LIST_MAX 10000
+#define MEMPOOL_LIST_DEFAULT 100
+
+typedef enum { WAIT_SUBMIT, WAIT_TX, WAIT_BLOCK } waiter_kind;
+
+typedef struct waiter {
+    struct waiter *prev, *next;
+    rpc_node_api *api;
+    rpc_pending *pending;
+    waiter_kind kind;
+    hansa_hash hash;       /* WAIT_SUBMIT, WAIT_TX */
+    uint64_t after_height; /* WAIT_BLOCK */
+} waiter;
 
 struct rpc_node_api {
     rpc_server *server;
     node *n;
     char version[64];
+    waiter *waiters; /* doubly linked, unordered */
 };
 
-static json_t *hex_json(const uint8_t *p, size_t n) {
-    char *s = hansa_malloc(2 * n + 1);
-    hex_encode(p, n, s);
-    json_t *j = json_string(s);
-    free(s);
-    return j;
+/* ---- errors ---- */
+
+static rpc_outcome bad_param(const char *name, const char *reason) {
+    return rpc_fail(RPC_INVALID_PARAMS, json_pack("{s:s, s:s}", "param", name, "reason", reason),
+                    "invalid params: \"%s\" %s", name, reason);
 }
 
-static json_t *u64_json(uint64_t v) {
-    /* JSON numbers lose precision above 2^53; amounts go out as strings. */
-    char s[24];
-    snprintf(s, sizeof s, "%llu", (unsigned long long)v);
-    return json_string(s);
+/* A store read that failed for a reason other than absence: the node's
+ * fault, not the caller's. */
+static rpc_outcome store_broken(rpc_node_api *api, hansa_err e) {
+    return rpc_fail(RPC_INTERNAL_ERROR, json_pack("{s:s}", "error", hansa_errname(e)),
+                    "reading the store failed: %s", store_errmsg(node_store(api->n)));
 }
+
+static bool params_only(json_t *params, const char *const *names, rpc_outcome *out) {
+    rpc_error err = {0};
+    if (rpc_params_only(params, names, &err)) return true;
+    *out = rpc_fail_with(&err);
+    return false;
+}
+
+/* Reads the optional timeout_ms param of a waiting call. */
+static bool param_timeout(json_t *params, uint64_t *timeout_ms, rpc_outcome *out) {
+    rpc_error err = {0};
+    *timeout_ms = WAIT_TIMEOUT_MS_DEFAULT;
+    if (!rpc_param_u64(params, "timeout_ms", false, timeout_ms, &err)) {
+        *out = rpc_fail_with(&err);
+        return false;
+    }
+    if (*timeout_ms == 0 || *timeout_ms > WAIT_TIMEOUT_MS_MAX) {
+        *out = bad_param("timeout_ms", "must be 1..300000");
+        return false;
+    }
+    return true;
+}
+
+/* ---- views built from the store ---- */
+
+static uint64_t tip_height(const rpc_node_api *api) {
+    node_status st;
+    node_get_status(api->n, &st);
+    return st.height;
+}
+
+/* The current set, if it is the one that signed blocks with this
+ * validators_hash (sets change only at elections; until then every block's
+ * set is the current one). NULL otherwise. */
+static const cons_valset *signing_set(const rpc_node_api *api, const hansa_hash *validators_hash) {
+    const cons_valset *vs = node_valset(api->n);
+    wire_valset w = valset_as_wire(vs);
+    hansa_hash vh;
+    wire_valset_hash(&w, &vh);
+    return hash_eq(&vh, validators_hash) ? vs : NULL;
+}
+
+/* The commit certificate of height as JSON, or a store error. */
+static hansa_err commit_view(rpc_node_api *api, uint64_t height, const wire_header *h, json_t **out) {
+    hbuf cb = HBUF_INIT;
+    hansa_err e = store_get_commit(node_store(api->n), height, &cb);
+    wire_commit c;
+    if (e == HANSA_OK && wire_commit_decode(cb.data, cb.len, &c, NULL) != HANSA_OK) e = HANSA_ERR_CORRUPT;
+    if (e == HANSA_OK) {
+        *out = nj_commit(&c, signing_set(api, &h->validators_hash));
+        wire_commit_free(&c);
+    }
+    hbuf_free(&cb);
+    return e;
+}
+
+/* A stored block, decoded; blk borrows from raw (keep raw until freeing blk). */
+static hansa_err load_block(rpc_node_api *api, uint64_t height, hbuf *raw, wire_block *blk) {
+    hansa_err e = store_get_block(node_store(api->n), height, raw, NULL);
+    if (e == HANSA_OK && wire_block_decode(raw->data, raw->len, blk, NULL) != HANSA_OK)
+        e = HANSA_ERR_CORRUPT;
+    return e;
+}
+
+/* The `block` result for a stored block: height, hash, header, tx_hashes,
+ * evidence_count, commit, and txs (hex encodings) when with_txs. */
+static hansa_err block_view(rpc_node_api *api, uint64_t height, bool with_txs, json_t **out) {
+    hbuf raw = HBUF_INIT;
+    wire_block blk;
+    hansa_err e = load_block(api, height, &raw, &blk);
+    if (e != HANSA_OK) {
+        hbuf_free(&raw);
+        return e;
+    }
+    json_t *commit = NULL;
+    e = commit_view(api, height, &blk.header, &commit);
+    if (e == HANSA_OK) {
+        json_t *hashes = json_array(), *txs = json_array();
+        for (uint32_t i = 0; i < blk.n_txs; i++) {
+            hansa_hash th;
+            sha256(blk.txs[i].bytes, blk.txs[i].len, &th);
+            json_array_append_new(hashes, nj_hash(&th));
+            if (with_txs) json_array_append_new(txs, nj_hex(blk.txs[i].bytes, blk.txs[i].len));
+        }
+        json_t *header = nj_header(&blk.header);
+        *out = json_pack("{s:I, s:O, s:o, s:o, s:i, s:o}", "height", (json_int_t)height, "hash",
+                         json_object_get(header, "hash"), "header", header, "tx_hashes", hashes,
+                         "evidence_count", blk.n_evidence, "commit", commit);
+        if (with_txs) json_object_set_new(*out, "txs", txs);
+        else json_decref(txs);
+    }
+    wire_block_free(&blk);
+    hbuf_free(&raw);
+    return e;
+}
+
+/* The `tx` result for a committed tx: where it is, the tx, its RFC 6962
+ * inclusion proof under the header's tx_root, the header and the commit. */
+static hansa_err tx_view(rpc_node_api *api, const hansa_hash *hash, const store_tx_loc *loc,
+                         json_t **out) {
+    hbuf raw = HBUF_INIT;
+    wire_block blk;
+    hansa_err e = load_block(api, loc->height, &raw, &blk);
+    if (e != HANSA_OK) {
+        hbuf_free(&raw);
+        return e;
+    }
+    json_t *commit = NULL;
+    if (loc->index >= blk.n_txs) e = HANSA_ERR_CORRUPT; /* index disagrees with the block */
+    if (e == HANSA_OK) e = commit_view(api, loc->height, &blk.header, &commit);
+    if (e == HANSA_OK) {
+        hansa_hash *leaves = hansa_calloc(blk.n_txs, sizeof *leaves);
+        for (uint32_t i = 0; i < blk.n_txs; i++)
+            merkle_leaf_hash(blk.txs[i].bytes, blk.txs[i].len, &leaves[i]);
+        hansa_hash path[MERKLE_PROOF_MAX];
+        size_t plen = merkle_proof(leaves, blk.n_txs, loc->index, path);
+        json_t *pj = json_array();
+        for (size_t i = 0; i < plen; i++) json_array_append_new(pj, nj_hash(&path[i]));
+        json_t *proof = json_pack("{s:o, s:I, s:I, s:o, s:o}", "leaf_hash", nj_hash(&leaves[loc->index]),
+                                  "index", (json_int_t)loc->index, "tree_size",
+                                  (json_int_t)blk.header.tx_count, "path", pj, "root",
+                                  nj_hash(&blk.header.tx_root));
+        free(leaves);
+        const wire_bytes *tb = &blk.txs[loc->index];
+        *out = json_pack("{s:o, s:I, s:I, s:o, s:s, s:o, s:o, s:o}", "hash", nj_hash(hash), "height",
+                         (json_int_t)loc->height, "index", (json_int_t)loc->index, "tx",
+                         nj_tx(tb->bytes, tb->len), "result", "ok", "proof", proof, "header",
+                         nj_header(&blk.header), "commit", commit);
+    }
+    wire_block_free(&blk);
+    hbuf_free(&raw);
+    return e;
+}
+
+/* ---- waiters ---- */
+
+static void waiter_unlink(waiter *w) {
+    rpc_node_api *api = w->api;
+    if (w->prev) w->prev->next = w->next;
+    else api->waiters = w->next;
+    if (w->next) w->next->prev = w->prev;
+    free(w);
+}
+
+static void waiter_cancel(rpc_pending *p, void *ctx) {
+    waiter *w = ctx;
+    HANSA_ASSERT(w->pending == p);
+    waiter_unlink(w);
+}
+
+/* Defers call as a waiter of kind; returns the outcome to hand back (the
+ * pending marker, or RPC_BUSY when the server holds too many). */
+static rpc_outcome waiter_add(rpc_node_api *api, rpc_call *call, uint64_t timeout_ms,
+                              waiter_kind kind, const hansa_hash *hash, uint64_t after_height) {
+    waiter *w = hansa_calloc(1, sizeof *w);
+    w->api = api;
+    w->kind = kind;
+    if (hash) w->hash = *hash;
+    w->after_height = after_height;
+    rpc_outcome o = rpc_defer(call, timeout_ms, waiter_cancel, w, &w->pending);
+    if (!w->pending) {
+        free(w);
+        return o;
+    }
+    w->next = api->waiters;
+    if (w->next) w->next->prev = w;
+    api->waiters = w;
+    return o;
+}
+
+static void reply_store_broken(rpc_node_api *api, rpc_pending *p, hansa_err e) {
+    rpc_reply_error(p, RPC_INTERNAL_ERROR, json_pack("{s:s}", "error", hansa_errname(e)),
+                    "reading the store failed: %s", store_errmsg(node_store(api->n)));
+}
+
+/* Answers w if its event happened; returns true if it was answered. */
+static bool waiter_try(rpc_node_api *api, waiter *w, uint64_t height) {
+    if (w->kind == WAIT_BLOCK) {
+        if (height <= w->after_height) return false;
+        json_t *r = NULL;
+        hansa_err e = block_view(api, w->after_height + 1, false, &r);
+        if (e == HANSA_OK) rpc_reply(w->pending, r);
+        else reply_store_broken(api, w->pending, e);
+        return true;
+    }
+    store_tx_loc loc;
+    hansa_err e = store_get_tx(node_store(api->n), &w->hash, &loc);
+    if (e == HANSA_ERR_NOT_FOUND) {
+        if (w->kind == WAIT_TX || mempool_has(node_mempool(api->n), &w->hash)) return false;
+        /* Admitted, then dropped: a committed tx made it invalid, or a
+         * better-paying one evicted it. It will not commit from here. */
+        rpc_reply_error(w->pending, RPC_TX_REJECTED,
+                        json_pack("{s:s, s:s}", "error", hansa_errname(HANSA_ERR_STATE), "why",
+                                  "dropped from the mempool before it was committed"),
+                        "transaction dropped from the mempool before it was committed "
+                        "(its nonce was used or its sender can no longer pay, or it was evicted)");
+        return true;
+    }
+    if (e != HANSA_OK) {
+        reply_store_broken(api, w->pending, e);
+        return true;
+    }
+    if (w->kind == WAIT_SUBMIT) {
+        rpc_reply(w->pending, json_pack("{s:o, s:I, s:I}", "hash", nj_hash(&w->hash), "height",
+                                        (json_int_t)loc.height, "index", (json_int_t)loc.index));
+        return true;
+    }
+    json_t *r = NULL;
+    e = tx_view(api, &w->hash, &loc, &r);
+    if (e == HANSA_OK) rpc_reply(w->pending, r);
+    else reply_store_broken(api, w->pending, e);
+    return true;
+}
+
+/* ---- methods ---- */
 
 static rpc_outcome m_status(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
-    (void)params;
     rpc_node_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {NULL};
+    if (!params_only(params, names, &bad)) return bad;
     node_status st;
     node_get_status(api->n, &st);
     char chain[CHAIN_ID_TEXT_MAX];
     chain_id_format(node_chain_id(api->n), chain);
+    const mempool *mp = node_mempool(api->n);
     json_t *r = json_object();
     json_object_set_new(r, "chain_id", json_string(chain));
     json_object_set_new(r, "height", json_integer((json_int_t)st.height));
-    json_object_set_new(r, "block_hash", hex_json(st.block_hash.b, HANSA_HASH_BYTES));
+    json_object_set_new(r, "block_hash", nj_hash(&st.block_hash));
     json_object_set_new(r, "block_time_ms", json_integer((json_int_t)st.block_time_ms));
-    json_object_set_new(r, "app_hash", hex_json(st.app_hash.b, HANSA_HASH_BYTES));
+    json_object_set_new(r, "app_hash", nj_hash(&st.app_hash));
     json_object_set_new(r, "consensus_height", json_integer((json_int_t)st.cons_height));
     json_object_set_new(r, "consensus_round", json_integer(st.cons_round));
     json_object_set_new(r, "is_delegate", json_boolean(st.is_validator));
     json_object_set_new(r, "syncing", json_boolean(st.syncing));
     json_object_set_new(r, "peers", json_integer((json_int_t)st.peers));
     json_object_set_new(r, "mempool_txs", json_integer((json_int_t)st.mempool_txs));
-    json_object_set_new(r, "committed_txs", u64_json(st.committed_txs));
+    json_object_set_new(r, "mempool_bytes", json_integer((json_int_t)mempool_bytes(mp)));
+    json_object_set_new(r, "committed_txs", nj_u64(st.committed_txs));
+    json_object_set_new(r, "min_fee", nj_u64(ledger_state_params(node_ledger(api->n))->min_fee));
     json_object_set_new(r, "version", json_string(api->version));
     return rpc_ok(r);
 }
 
-/* submit_tx {tx: hex of the encoded tx} -> {hash} */
+/* submit_tx {tx, wait?, timeout_ms?} -> {hash} or, waiting, {hash, height, index} */
 static rpc_outcome m_submit_tx(rpc_call *call, json_t *params, void *ctx) {
-    (void)call;
     rpc_node_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"tx", "wait", "timeout_ms", NULL};
+    if (!params_only(params, names, &bad)) return bad;
     rpc_error err = {0};
+    bool wait = false;
+    uint64_t timeout_ms;
+    if (!rpc_param_bool(params, "wait", false, &wait, &err)) return rpc_fail_with(&err);
+    if (!param_timeout(params, &timeout_ms, &bad)) return bad;
     uint8_t *bytes = NULL;
     size_t len = 0;
     if (!rpc_param_bytes(params, "tx", true, WIRE_TX_BYTES_MAX, &bytes, &len, &err))
@@ -75,28 +331,213 @@ static rpc_outcome m_submit_tx(rpc_call *call, json_t *params, void *ctx) {
     if (e != HANSA_OK)
         return rpc_fail(RPC_TX_REJECTED, json_pack("{s:s, s:s}", "error", hansa_errname(e), "why", why),
                         "transaction rejected: %s", why);
-    return rpc_ok(json_pack("{s:o}", "hash", hex_json(h.b, HANSA_HASH_BYTES)));
+    if (!wait) return rpc_ok(json_pack("{s:o}", "hash", nj_hash(&h)));
+    return waiter_add(api, call, timeout_ms, WAIT_SUBMIT, &h, 0);
 }
 
 /* account {address} -> {address, balance, nonce} */
 static rpc_outcome m_account(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     rpc_node_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"address", NULL};
+    if (!params_only(params, names, &bad)) return bad;
     rpc_error err = {0};
     const char *text = NULL;
     if (!rpc_param_string(params, "address", true, &text, &err)) return rpc_fail_with(&err);
     uint32_t chain = node_chain_id(api->n);
     hansa_addr addr;
     const char *why = NULL;
-    if (addr_parse(text, &chain, NULL, &addr, &why) != HANSA_OK)
-        return rpc_fail(RPC_INVALID_PARAMS, json_pack("{s:s, s:s}", "param", "address", "reason", why),
-                        "invalid params: address: %s", why);
+    if (addr_parse(text, &chain, NULL, &addr, &why) != HANSA_OK) return bad_param("address", why);
     ledger_account a;
     ledger_account_get(node_ledger(api->n), &addr, &a);
     char canon[ADDR_TEXT_MAX];
     addr_format(chain, &addr, canon);
-    return rpc_ok(json_pack("{s:s, s:o, s:o}", "address", canon, "balance", u64_json(a.balance),
-                            "nonce", u64_json(a.nonce)));
+    return rpc_ok(json_pack("{s:s, s:o, s:o}", "address", canon, "balance", nj_u64(a.balance),
+                            "nonce", nj_u64(a.nonce)));
+}
+
+/* The height a `block` call names: height, or hash, or neither (latest). */
+static bool block_target(rpc_node_api *api, json_t *params, uint64_t *height, rpc_outcome *out) {
+    rpc_error err = {0};
+    bool has_height = params && json_object_get(params, "height");
+    bool has_hash = params && json_object_get(params, "hash");
+    if (has_height && has_hash) {
+        *out = bad_param("hash", "must not be given together with \"height\"");
+        return false;
+    }
+    *height = tip_height(api);
+    if (!rpc_param_u64(params, "height", false, height, &err)) {
+        *out = rpc_fail_with(&err);
+        return false;
+    }
+    if (has_hash) {
+        hansa_hash bh;
+        if (!rpc_param_hex(params, "hash", true, bh.b, HANSA_HASH_BYTES, &err)) {
+            *out = rpc_fail_with(&err);
+            return false;
+        }
+        hbuf raw = HBUF_INIT;
+        hansa_err e = store_get_block_by_hash(node_store(api->n), &bh, &raw, height);
+        hbuf_free(&raw);
+        if (e == HANSA_ERR_NOT_FOUND) {
+            *out = rpc_fail(RPC_NOT_FOUND, json_pack("{s:o}", "hash", nj_hash(&bh)),
+                            "no block with this hash");
+            return false;
+        }
+        if (e != HANSA_OK) {
+            *out = store_broken(api, e);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* block {height? | hash?, txs?} -> the block (latest when neither is given) */
+static rpc_outcome m_block(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_node_api *api = ctx;
+    rpc_outcome out;
+    static const char *const names[] = {"height", "hash", "txs", NULL};
+    if (!params_only(params, names, &out)) return out;
+    rpc_error err = {0};
+    bool with_txs = false;
+    if (!rpc_param_bool(params, "txs", false, &with_txs, &err)) return rpc_fail_with(&err);
+    uint64_t height;
+    if (!block_target(api, params, &height, &out)) return out;
+    uint64_t tip = tip_height(api);
+    if (height == 0 || height > tip)
+        return rpc_fail(RPC_NOT_FOUND, json_pack("{s:I, s:I}", "height", (json_int_t)height, "latest",
+                                                 (json_int_t)tip),
+                        height == 0 ? "no block at height 0: blocks start at 1"
+                                    : "no block at height %llu yet: the latest is %llu",
+                        (unsigned long long)height, (unsigned long long)tip);
+    json_t *r = NULL;
+    hansa_err e = block_view(api, height, with_txs, &r);
+    if (e != HANSA_OK) return store_broken(api, e);
+    return rpc_ok(r);
+}
+
+/* Reads the required tx hash param. */
+static bool param_tx_hash(json_t *params, hansa_hash *h, rpc_outcome *out) {
+    rpc_error err = {0};
+    if (rpc_param_hex(params, "hash", true, h->b, HANSA_HASH_BYTES, &err)) return true;
+    *out = rpc_fail_with(&err);
+    return false;
+}
+
+/* Looks tx hash up: HANSA_OK with *loc, HANSA_ERR_NOT_FOUND, or a store error. */
+static hansa_err tx_lookup(rpc_node_api *api, const hansa_hash *h, store_tx_loc *loc) {
+    return store_get_tx(node_store(api->n), h, loc);
+}
+
+static rpc_outcome tx_not_found(rpc_node_api *api, const hansa_hash *h) {
+    bool queued = mempool_has(node_mempool(api->n), h);
+    return rpc_fail(RPC_NOT_FOUND, json_pack("{s:o, s:b}", "hash", nj_hash(h), "in_mempool", queued),
+                    queued ? "transaction not committed yet: it is in the mempool"
+                           : "no committed transaction with this hash");
+}
+
+/* tx {hash} -> the committed tx with its inclusion proof, header and commit */
+static rpc_outcome m_tx(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_node_api *api = ctx;
+    rpc_outcome out;
+    static const char *const names[] = {"hash", NULL};
+    if (!params_only(params, names, &out)) return out;
+    hansa_hash h;
+    if (!param_tx_hash(params, &h, &out)) return out;
+    store_tx_loc loc;
+    hansa_err e = tx_lookup(api, &h, &loc);
+    if (e == HANSA_ERR_NOT_FOUND) return tx_not_found(api, &h);
+    json_t *r = NULL;
+    if (e == HANSA_OK) e = tx_view(api, &h, &loc, &r);
+    if (e != HANSA_OK) return store_broken(api, e);
+    return rpc_ok(r);
+}
+
+/* validators {height?} -> the set deciding the current height */
+static rpc_outcome m_validators(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_node_api *api = ctx;
+    rpc_outcome out;
+    static const char *const names[] = {"height", NULL};
+    if (!params_only(params, names, &out)) return out;
+    uint64_t current = tip_height(api) + 1, height = current;
+    rpc_error err = {0};
+    if (!rpc_param_u64(params, "height", false, &height, &err)) return rpc_fail_with(&err);
+    if (height != current)
+        return rpc_fail(RPC_NOT_FOUND, json_pack("{s:I, s:I}", "height", (json_int_t)height, "current",
+                                                 (json_int_t)current),
+                        "this node keeps only the validator set of the current height %llu",
+                        (unsigned long long)current);
+    json_t *r = nj_valset(node_valset(api->n), node_chain_id(api->n));
+    json_object_set_new(r, "height", json_integer((json_int_t)current));
+    return rpc_ok(r);
+}
+
+/* mempool {limit?} -> {txs, bytes, hashes (first `limit` in admission order)} */
+static rpc_outcome m_mempool(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_node_api *api = ctx;
+    rpc_outcome out;
+    static const char *const names[] = {"limit", NULL};
+    if (!params_only(params, names, &out)) return out;
+    uint64_t limit = MEMPOOL_LIST_DEFAULT;
+    rpc_error err = {0};
+    if (!rpc_param_u64(params, "limit", false, &limit, &err)) return rpc_fail_with(&err);
+    if (limit > MEMPOOL_LIST_MAX) return bad_param("limit", "must be 0..10000");
+    const mempool *mp = node_mempool(api->n);
+    json_t *hashes = json_array();
+    size_t cursor = 0;
+    const uint8_t *bytes;
+    uint32_t len;
+    while (json_array_size(hashes) < limit && mempool_next(mp, &cursor, &bytes, &len)) {
+        hansa_hash h;
+        sha256(bytes, len, &h);
+        json_array_append_new(hashes, nj_hash(&h));
+    }
+    return rpc_ok(json_pack("{s:I, s:I, s:o}", "txs", (json_int_t)mempool_count(mp), "bytes",
+                            (json_int_t)mempool_bytes(mp), "hashes", hashes));
+}
+
+/* wait_block {after_height, timeout_ms?} -> the block after after_height, once committed */
+static rpc_outcome m_wait_block(rpc_call *call, json_t *params, void *ctx) {
+    rpc_node_api *api = ctx;
+    rpc_outcome out;
+    static const char *const names[] = {"after_height", "timeout_ms", NULL};
+    if (!params_only(params, names, &out)) return out;
+    uint64_t after = 0, timeout_ms;
+    rpc_error err = {0};
+    if (!rpc_param_u64(params, "after_height", true, &after, &err)) return rpc_fail_with(&err);
+    if (after == UINT64_MAX) return bad_param("after_height", "must be below 2^64-1");
+    if (!param_timeout(params, &timeout_ms, &out)) return out;
+    if (tip_height(api) > after) {
+        json_t *r = NULL;
+        hansa_err e = block_view(api, after + 1, false, &r);
+        if (e != HANSA_OK) return store_broken(api, e);
+        return rpc_ok(r);
+    }
+    return waiter_add(api, call, timeout_ms, WAIT_BLOCK, NULL, after);
+}
+
+/* wait_tx {hash, timeout_ms?} -> as tx, once committed */
+static rpc_outcome m_wait_tx(rpc_call *call, json_t *params, void *ctx) {
+    rpc_node_api *api = ctx;
+    rpc_outcome out;
+    static const char *const names[] = {"hash", "timeout_ms", NULL};
+    if (!params_only(params, names, &out)) return out;
+    hansa_hash h;
+    uint64_t timeout_ms;
+    if (!param_tx_hash(params, &h, &out)) return out;
+    if (!param_timeout(params, &timeout_ms, &out)) return out;
+    store_tx_loc loc;
+    hansa_err e = tx_lookup(api, &h, &loc);
+    if (e == HANSA_ERR_NOT_FOUND) return waiter_add(api, call, timeout_ms, WAIT_TX, &h, 0);
+    json_t *r = NULL;
+    if (e == HANSA_OK) e = tx_view(api, &h, &loc, &r);
+    if (e != HANSA_OK) return store_broken(api, e);
+    return rpc_ok(r);
 }
 
 rpc_node_api *rpc_node_api_new(rpc_server *server, node *n, const char *version) {
@@ -107,51 +548,31 @@ rpc_node_api *rpc_node_api_new(rpc_server *server, node *n, const char *version)
     rpc_register(server, "status", m_status, api);
     rpc_register(server, "submit_tx", m_submit_tx, api);
     rpc_register(server, "account", m_account, api);
-    register_block_hash(api);
+    rpc_register(server, "block", m_block, api);
+    rpc_register(server, "tx", m_tx, api);
+    rpc_register(server, "validators", m_validators, api);
+    rpc_register(server, "mempool", m_mempool, api);
+    rpc_register(server, "wait_block", m_wait_block, api);
+    rpc_register(server, "wait_tx", m_wait_tx, api);
     return api;
 }
 
 void rpc_node_api_on_commit(rpc_node_api *api, uint64_t height) {
-    (void)api;
-    (void)height;
-}
-
-void rpc_node_api_free(rpc_node_api *api) { free(api); }
-
-/* block_hash {height} -> {height, hash, app_hash, txs}: the committed block
- * at height, read from the store. Small on purpose: what the multi-process
- * tests (tests/cluster) compare between nodes and across crashes. The
- * header's app_hash is the state after applying that block. */
-static rpc_outcome m_block_hash(rpc_call *call, json_t *params, void *ctx) {
-    (void)call;
-    rpc_node_api *api = ctx;
-    rpc_error err = {0};
-    uint64_t height = 0;
-    static const char *const names[] = {"height", NULL};
-    if (!rpc_params_only(params, names, &err) || !rpc_param_u64(params, "height", true, &height, &err))
-        return rpc_fail_with(&err);
-    hbuf bytes = HBUF_INIT;
-    hansa_hash id;
-    hansa_err e = store_get_block(node_store(api->n), height, &bytes, &id);
-    wire_block blk;
-    if (e == HANSA_OK) e = wire_block_decode(bytes.data, bytes.len, &blk, NULL);
-    if (e != HANSA_OK) {
-        hbuf_free(&bytes);
-        if (e == HANSA_ERR_NOT_FOUND)
-            return rpc_fail(RPC_NOT_FOUND, NULL, "no committed block at height %llu",
-                            (unsigned long long)height);
-        return rpc_fail(RPC_INTERNAL_ERROR, NULL, "block %llu: %s", (unsigned long long)height,
-                        hansa_strerror(e));
+    waiter *w = api->waiters;
+    while (w) {
+        waiter *next = w->next;
+        if (waiter_try(api, w, height)) waiter_unlink(w);
+        w = next;
     }
-    json_t *r = json_pack("{s:I, s:o, s:o, s:I}", "height", (json_int_t)height, "hash",
-                          hex_json(id.b, HANSA_HASH_BYTES), "app_hash",
-                          hex_json(blk.header.app_hash.b, HANSA_HASH_BYTES), "txs",
-                          (json_int_t)blk.n_txs);
-    wire_block_free(&blk);
-    hbuf_free(&bytes);
-    return rpc_ok(r);
 }
 
-static void register_block_hash(rpc_node_api *api) {
-    rpc_register(api->server, "block_hash", m_block_hash, api);
+void rpc_node_api_free(rpc_node_api *api) {
+    if (!api) return;
+    /* The server would cancel these later, with api gone: answer them now. */
+    while (api->waiters) {
+        waiter *w = api->waiters;
+        rpc_reply_error(w->pending, RPC_SHUTTING_DOWN, NULL, "the node is shutting down");
+        waiter_unlink(w);
+    }
+    free(api);
 }

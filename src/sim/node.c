@@ -313,6 +313,13 @@ void simnode_on_timer(sim_node *nd, const sim_event *ev) {
 void simnode_rebroadcast(sim_node *nd) {
     cons_rebroadcast(nd->e);
     drain(nd);
+    /* Others' proof-of-lock prevotes, as the node relays them: without them
+     * a node that lost those votes can never accept the POL proposal. */
+    if (honest(nd)) {
+        wire_vote relay[WIRE_VALIDATORS_MAX];
+        size_t n = cons_relay_votes(nd->e, relay, WIRE_VALIDATORS_MAX);
+        for (size_t i = 0; i < n; i++) simnet_broadcast(W(nd), nd->idx, msg_vote(W(nd), &relay[i]));
+    }
     world_push(W(nd), world_global_us(nd, local_now(nd) + REBROADCAST_MS), EV_REBROADCAST, nd, 0,
                0, 0, 0, NULL);
 }

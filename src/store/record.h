@@ -41,6 +41,7 @@ typedef enum {
     STORE_REC_META_TIP = 5,    /* meta "tip": height u64 LE || app hash || block hash */
     STORE_REC_SIGNER = 6,      /* signer "signer": consensus signer state bytes */
     STORE_REC_WAL = 7,         /* wal: one consensus WAL record */
+    STORE_REC_TX_INDEX = 8,    /* tx_index: height u64 LE || index u32 LE */
 } store_rec_type;
 
 /* Fills the 10-byte header `hdr` for `payload` (plen bytes, <=

@@ -41,6 +41,8 @@ _Static_assert(STORE_PAYLOAD_BYTES_MAX <= UINT32_MAX, "record length is a u32");
 #define TIP_PAYLOAD_BYTES (8 + 2 * HANSA_HASH_BYTES)
 #define WAL_KEY_BYTES 12
 #define HEIGHT_KEY_BYTES 8
+#define TX_LOC_BYTES 12 /* height u64 LE || index u32 LE */
+#define TX_ENTRY_BYTES (HANSA_HASH_BYTES + 4) /* batch arena: hash || index u32 LE */
 #define MSG_BYTES 512
 
 static const char tip_key[] = "tip";
@@ -54,6 +56,7 @@ typedef enum {
     DB_META,
     DB_SIGNER,
     DB_WAL,
+    DB_TX_INDEX,
     DB_COUNT_
 } store_db;
 
@@ -70,6 +73,7 @@ static const struct {
     [DB_META] = {"meta", STORE_REC_META_TIP},
     [DB_SIGNER] = {"signer", STORE_REC_SIGNER},
     [DB_WAL] = {"wal", STORE_REC_WAL},
+    [DB_TX_INDEX] = {"tx_index", STORE_REC_TX_INDEX},
 };
 
 struct store {
@@ -99,6 +103,8 @@ struct store_batch {
     hbuf commit;
     hbuf ops;
     uint32_t n_ops;
+    hbuf txs;        /* tx index entries, TX_ENTRY_BYTES each */
+    uint32_t n_txs;
 };
 
 /* ---- Keys ---- */
@@ -146,6 +152,9 @@ static void describe_key(store_db db, const uint8_t *k, size_t klen, char *out, 
         break;
     case DB_BLOCK_INDEX:
         snprintf(out, n, "hash %s%s", hex, more);
+        return;
+    case DB_TX_INDEX:
+        snprintf(out, n, "tx hash %s%s", hex, more);
         return;
     case DB_META:
     case DB_SIGNER:
@@ -631,11 +640,25 @@ hansa_err store_batch_del_state(store_batch *b, const uint8_t *key, size_t klen)
     return batch_add_op(b, OP_DEL, key, klen, NULL, 0);
 }
 
+hansa_err store_batch_put_tx(store_batch *b, const hansa_hash *tx_hash, uint32_t index) {
+    HANSA_ASSERT(b != NULL && tx_hash != NULL);
+    call_enter(b->st);
+    if (b->n_txs >= STORE_BATCH_WRITES_MAX)
+        return st_fail(b->st, HANSA_ERR_TOO_LONG, "more than %u tx index entries in one batch",
+                       STORE_BATCH_WRITES_MAX);
+    uint8_t *e = hbuf_extend(&b->txs, TX_ENTRY_BYTES);
+    memcpy(e, tx_hash->b, HANSA_HASH_BYTES);
+    le32_store(e + HANSA_HASH_BYTES, index);
+    b->n_txs++;
+    return HANSA_OK;
+}
+
 void store_batch_abort(store_batch *b) {
     if (b == NULL) return;
     hbuf_free(&b->block);
     hbuf_free(&b->commit);
     hbuf_free(&b->ops);
+    hbuf_free(&b->txs);
     free(b);
 }
 
@@ -654,6 +677,20 @@ static hansa_err batch_write_ops(store *st, MDB_txn *txn, const store_batch *b) 
         if (e != HANSA_OK) return e;
     }
     HANSA_ASSERT(off == b->ops.len);
+    return HANSA_OK;
+}
+
+static hansa_err batch_write_txs(store *st, MDB_txn *txn, const store_batch *b) {
+    HANSA_ASSERT(b->txs.len == (size_t)b->n_txs * TX_ENTRY_BYTES);
+    uint8_t loc[TX_LOC_BYTES];
+    le64_store(loc, b->height);
+    for (uint32_t i = 0; i < b->n_txs; i++) {
+        const uint8_t *e = b->txs.data + (size_t)i * TX_ENTRY_BYTES;
+        memcpy(loc + 8, e + HANSA_HASH_BYTES, 4);
+        hansa_err err = put_record(st, txn, DB_TX_INDEX, e, HANSA_HASH_BYTES, NULL, 0, loc,
+                                   sizeof loc, 0);
+        if (err != HANSA_OK) return err;
+    }
     return HANSA_OK;
 }
 
@@ -716,6 +753,7 @@ static hansa_err batch_body(store *st, MDB_txn *txn, void *ctx) {
     if (e == HANSA_OK)
         e = put_record(st, txn, DB_COMMITS, hk, sizeof hk, NULL, 0, b->commit.data,
                        b->commit.len, MDB_NOOVERWRITE);
+    if (e == HANSA_OK) e = batch_write_txs(st, txn, b);
     if (e == HANSA_OK) e = batch_write_ops(st, txn, b);
     if (e != HANSA_OK) return e;
     return wal_delete_through(st, txn, b->height);
@@ -823,6 +861,22 @@ hansa_err store_get_commit(store *st, uint64_t height, hbuf *out) {
     uint8_t k[HEIGHT_KEY_BYTES];
     be64_store(k, height);
     return get_copy(st, DB_COMMITS, k, sizeof k, 0, out, NULL);
+}
+
+hansa_err store_get_tx(store *st, const hansa_hash *tx_hash, store_tx_loc *out) {
+    call_enter(st);
+    HANSA_ASSERT(tx_hash != NULL && out != NULL);
+    hbuf v = HBUF_INIT;
+    hansa_err e = get_copy(st, DB_TX_INDEX, tx_hash->b, HANSA_HASH_BYTES, 0, &v, NULL);
+    if (e == HANSA_OK && v.len != TX_LOC_BYTES)
+        e = corrupt(st, DB_TX_INDEX, tx_hash->b, HANSA_HASH_BYTES,
+                    "payload is not a 12-byte height and index");
+    if (e == HANSA_OK) {
+        out->height = le64_load(v.data);
+        out->index = le32_load(v.data + 8);
+    }
+    hbuf_free(&v);
+    return e;
 }
 
 hansa_err store_state_get(store *st, const uint8_t *key, size_t klen, hbuf *out) {

@@ -1,6 +1,6 @@
 /* store.h — hansa's persistent storage: blocks, commits, state, signer state, WAL.
  *
- * One LMDB environment per node in one directory, with seven named
+ * One LMDB environment per node in one directory, with eight named
  * databases (docs/storage.md has every key and record layout):
  *
  *   blocks       height (u64 big-endian) -> block hash || block bytes
@@ -10,6 +10,7 @@
  *   meta         "tip"                    -> last height, app hash, block hash
  *   signer       "signer"                 -> consensus signer state bytes
  *   wal          height BE || seq BE      -> consensus WAL record
+ *   tx_index     tx hash (32)             -> height u64 LE || index u32 LE
  *
  * The store deals in bytes: it does not decode blocks, commits or signer
  * states; the layers above own their encodings. Every value carries a
@@ -99,6 +100,13 @@ hansa_err store_failed(const store *st);
 /* The current LMDB map size in bytes (grows on demand, see store_options). */
 size_t store_map_size(const store *st);
 
+/* Where a committed transaction is: the block's height and the
+ * transaction's position in the block's tx list (its Merkle leaf index). */
+typedef struct {
+    uint64_t height;
+    uint32_t index;
+} store_tx_loc;
+
 /* ---- Committing a block ---- */
 
 /* Starts the batch that commits block `height`. The batch copies everything
@@ -127,9 +135,15 @@ hansa_err store_batch_put_state(store_batch *b, const uint8_t *key, size_t klen,
 /* A ledger delete: removes key if present (deleting a missing key is fine). */
 hansa_err store_batch_del_state(store_batch *b, const uint8_t *key, size_t klen);
 
+/* Indexes a transaction of this batch's block: tx_hash (SHA-256 of its
+ * encoding) is at position index of the block's tx list. Call once per tx
+ * (at most STORE_BATCH_WRITES_MAX). A hash indexed again (impossible under
+ * nonces, since equal hashes mean equal bytes) points at the later place. */
+hansa_err store_batch_put_tx(store_batch *b, const hansa_hash *tx_hash, uint32_t index);
+
 /* Writes the batch in ONE LMDB transaction: block, hash index, commit
- * certificate, state writes, the tip (height, app_hash, block hash) and the
- * deletion of every WAL record of heights <= height. Durable when it returns
+ * certificate, tx index entries, state writes, the tip (height, app_hash,
+ * block hash) and the deletion of every WAL record of heights <= height. Durable when it returns
  * HANSA_OK. Frees b whatever it returns.
  * Fails, writing nothing, with HANSA_ERR_STATE if the block or commit is
  * missing, if height is not the tip's height + 1 (any height >= 1 is
@@ -159,6 +173,11 @@ hansa_err store_get_block_by_hash(store *st, const hansa_hash *block_hash, hbuf 
 /* The commit certificate for height: bytes replace out's contents.
  * HANSA_ERR_NOT_FOUND, HANSA_ERR_CORRUPT. */
 hansa_err store_get_commit(store *st, uint64_t height, hbuf *out);
+
+/* Where the committed transaction tx_hash is. HANSA_ERR_NOT_FOUND (never
+ * committed, or committed before this store kept a tx index),
+ * HANSA_ERR_CORRUPT. */
+hansa_err store_get_tx(store *st, const hansa_hash *tx_hash, store_tx_loc *out);
 
 /* ---- Ledger state ---- */
 

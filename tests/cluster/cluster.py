@@ -238,10 +238,10 @@ class Testnet:
     def block_hash(self, i, h):
         """(block hash, app hash) of node i at height h, or None if it has no such block."""
         try:
-            r = self.call(i, "block_hash", {"height": h})
+            r = self.call(i, "block", {"height": h})
         except RpcError:
             return None
-        return (r["hash"], r["app_hash"])
+        return (r["hash"], r["header"]["app_hash"])
 
     def chain(self, i, lo, hi):
         """[(hash, app_hash)] of node i for heights lo..hi."""

@@ -69,8 +69,8 @@ def test():
         check(p.poll() is None, "node4 still runs")
 
         ref = net.chain(0, 1, target)
-        got = [cluster.rpc(cfg["rpc"], "block_hash", {"height": h}) for h in range(1, target + 1)]
-        got = [(g["hash"], g["app_hash"]) for g in got]
+        got = [cluster.rpc(cfg["rpc"], "block", {"height": h}) for h in range(1, target + 1)]
+        got = [(g["hash"], g["header"]["app_hash"]) for g in got]
         bad = [k + 1 for k in range(target) if got[k] != ref[k]]
         check(not bad, "node4 and node0 agree on block and app hash at heights 1..%d%s"
               % (target, "" if not bad else " (differ at %s)" % bad[:5]))

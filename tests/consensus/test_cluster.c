@@ -3,8 +3,9 @@
  *
  * Delivery order is random (seeded), a share of messages is lost, disks are
  * instant, and time jumps to the next timer when nothing is in flight. Lost
- * messages come back through cons_rebroadcast (called when a node's timer
- * fires, and for everyone when the network is idle), and a node left behind
+ * messages come back through cons_rebroadcast and cons_relay_votes (called
+ * when a node's timer fires; rebroadcast also for everyone when the network
+ * is idle), and a node left behind
  * a height catches up through cons_on_commit with a certificate from a node
  * that decided: the two recovery paths a real driver has. This is not the
  * simulator — only a check that the engine's pieces fit together. */
@@ -161,6 +162,9 @@ static bool fire_next_timer(cluster *c) {
     cons_on_timeout(c->d[t.who].e, t.kind, t.height, t.round);
     cons_rebroadcast(c->d[t.who].e);
     pump(c, t.who);
+    wire_vote relay[NE];
+    size_t n = cons_relay_votes(c->d[t.who].e, relay, NE);
+    for (size_t k = 0; k < n; k++) enqueue(c, t.who, NULL, NULL, &relay[k]);
     return true;
 }
 

@@ -552,8 +552,14 @@ static void test_restart_keeps_lock(void) {
     CHECK_EQ_U64(saved.locked_round, 0);
     cons_free(f.d.e);
     drv_reset(&f.d);
+    CHECK(saved.has_round_prevote);
     fx_start(&f, false, &saved);
-    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PRECOMMIT, 0, &x.id));
+    /* Both messages of the round are re-sent: the prevote may have been
+     * lost in flight at the crash as well. */
+    CHECK_EQ_U64(f.d.n_votes, 2);
+    CHECK(vote_is(&f.d.votes[0], VOTE_PREVOTE, 0, &x.id));
+    CHECK(vote_is(&f.d.votes[1], VOTE_PRECOMMIT, 0, &x.id));
+    CHECK_EQ_U64(f.d.n_persist, 0);
     /* Refuses to sign anything at or before (1, 0, precommit). */
     fire(&f, CONS_TIMER_PROPOSE, 0);
     CHECK_EQ_U64(f.d.n_persist, 0);
@@ -660,6 +666,18 @@ static void test_signer_codec(void) {
     b.data[14] = 2; /* has_signed not a bool */
     CHECK(cons_signer_decode(b.data, b.len, &d) != HANSA_OK);
     /* Nothing signed: a short canonical record. */
+    /* The kept prevote must match the precommit it sits beside. */
+    CHECK(s.has_round_prevote);
+    cons_signer_state bad = s;
+    bad.round_prevote.round = 1;
+    hbuf_reset(&b);
+    cons_signer_encode(&b, &bad);
+    CHECK_ERR(cons_signer_decode(b.data, b.len, &d), HANSA_ERR_INVALID);
+    bad = s;
+    bad.round_prevote.type = VOTE_PRECOMMIT;
+    hbuf_reset(&b);
+    cons_signer_encode(&b, &bad);
+    CHECK_ERR(cons_signer_decode(b.data, b.len, &d), HANSA_ERR_INVALID);
     cons_signer_state empty = {.locked_round = WIRE_ROUND_NONE, .valid_round = WIRE_ROUND_NONE,
                                .height = 9};
     hbuf_reset(&b);
@@ -691,8 +709,7 @@ static void test_duplicate_vote_evidence(void) {
     /* Once per offender per h/r/type. */
     CHECK_ERR(give_vote(&f, o, 0, VOTE_PREVOTE, NULL), HANSA_ERR_DUPLICATE);
     CHECK_EQ_U64(f.d.n_ev, 1);
-    /* The conflicting vote was not counted: power for y is 0. Another type
-     * is another slot. */
+    /* Another type is another slot. */
     CHECK_ERR(give_vote(&f, o, 0, VOTE_PRECOMMIT, NULL), HANSA_OK);
     CHECK_ERR(give_vote(&f, o, 0, VOTE_PRECOMMIT, &x.id), HANSA_OK);
     CHECK_EQ_U64(f.d.n_ev, 2);
@@ -714,6 +731,81 @@ static void test_duplicate_vote_evidence(void) {
     bad.b = mk_vote(&f.net, f.oth[1], 1, 0, VOTE_PREVOTE, &y.id);
     CHECK_ERR(cons_evidence_verify(&bad, H_CHAIN), HANSA_ERR_INVALID);
     hbuf_free(&x.bytes);
+    hbuf_free(&y.bytes);
+    fx_free(&f);
+}
+
+/* An equivocator's second face counts for its block (as in Alg. 1, which
+ * counts senders of each message): a lock whose proof includes one can be
+ * shown to nodes that saw the other face first. A third face is dropped. */
+static void test_equivocator_counts_for_both_faces(void) {
+    fx f;
+    fx_init(&f, false);
+    h_val x = mk_val(1, 0, 1), y = mk_val(1, 0, 2);
+    give_prop(&f, 0, WIRE_ROUND_NONE, &x);
+    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PREVOTE, 0, &x.id));
+    CHECK_ERR(give_vote(&f, f.oth[0], 0, VOTE_PREVOTE, &y.id), HANSA_OK);
+    CHECK_ERR(give_vote(&f, f.oth[1], 0, VOTE_PREVOTE, &x.id), HANSA_OK);
+    CHECK_EQ_U64(cons_current_step(f.d.e), CONS_STEP_PREVOTE); /* 20 for x */
+    CHECK_ERR(give_vote(&f, f.oth[0], 0, VOTE_PREVOTE, &x.id), HANSA_OK);
+    CHECK_EQ_U64(f.d.n_ev, 1);
+    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PRECOMMIT, 0, &x.id)); /* 30 for x */
+    CHECK_ERR(give_vote(&f, f.oth[0], 0, VOTE_PREVOTE, NULL), HANSA_ERR_DUPLICATE);
+    CHECK_ERR(give_vote(&f, f.oth[0], 0, VOTE_PREVOTE, &x.id), HANSA_ERR_DUPLICATE);
+    CHECK_EQ_U64(f.d.n_ev, 1);
+    /* power_any counts the equivocator once: self, oth[0], oth[1] = 30, so
+     * the prevote timer was scheduled; oth[2] adds the fourth. */
+    CHECK_EQ_U64(drv_count_timers(&f.d, CONS_TIMER_PREVOTE, 0), 1);
+    /* The commit certificate uses the face that matches the decision. */
+    CHECK_ERR(give_vote(&f, f.oth[0], 0, VOTE_PRECOMMIT, NULL), HANSA_OK);
+    CHECK_ERR(give_vote(&f, f.oth[0], 0, VOTE_PRECOMMIT, &x.id), HANSA_OK);
+    CHECK_ERR(give_vote(&f, f.oth[1], 0, VOTE_PRECOMMIT, &x.id), HANSA_OK);
+    CHECK(f.d.decided);
+    CHECK_EQ_U64(f.d.dec_commit.n_sigs, 3);
+    CHECK_ERR(cons_commit_verify(&f.d.dec_commit, H_CHAIN, f.net.vs.v, f.net.vs.n), HANSA_OK);
+    hbuf_free(&x.bytes);
+    hbuf_free(&y.bytes);
+    fx_free(&f);
+}
+
+/* A third face is dropped, unless a stored proposal's POL needs it: an
+ * equivocator with many faces must not make a valid POL uncheckable. */
+static void test_third_face_kept_for_pol(void) {
+    fx f;
+    fx_init(&f, false);
+    h_val x = mk_val(1, 0, 1), y = mk_val(1, 0, 2);
+    fire(&f, CONS_TIMER_PROPOSE, 0);
+    give_vote(&f, f.oth[0], 0, VOTE_PREVOTE, &y.id);
+    give_vote(&f, f.oth[0], 0, VOTE_PREVOTE, NULL);
+    give_vote(&f, f.oth[1], 0, VOTE_PREVOTE, &x.id);
+    give_vote(&f, f.oth[2], 0, VOTE_PREVOTE, &x.id);
+    CHECK_ERR(give_vote(&f, f.oth[0], 0, VOTE_PREVOTE, &x.id), HANSA_ERR_DUPLICATE);
+    fire(&f, CONS_TIMER_PREVOTE, 0);
+    next_round(&f, 0);
+    give_prop(&f, 1, 0, &x);
+    CHECK_EQ_U64(cons_current_step(f.d.e), CONS_STEP_PROPOSE); /* POL has 20 of 40 */
+    CHECK_ERR(give_vote(&f, f.oth[0], 0, VOTE_PREVOTE, &x.id), HANSA_OK);
+    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PREVOTE, 1, &x.id));
+    CHECK_EQ_U64(f.d.n_ev, 1);
+    hbuf_free(&x.bytes);
+    hbuf_free(&y.bytes);
+    fx_free(&f);
+}
+
+/* The POL prevotes of the current proposal are offered for relaying. */
+static void test_relay_pol_votes(void) {
+    fx f;
+    fx_init(&f, false);
+    h_val y = mk_val(1, 0, 2);
+    wire_vote out[8];
+    CHECK_EQ_U64(cons_relay_votes(f.d.e, out, 8), 0);
+    fire(&f, CONS_TIMER_PROPOSE, 0);
+    for (int i = 0; i < 3; i++) give_vote(&f, f.oth[i], 0, VOTE_PREVOTE, &y.id);
+    next_round(&f, 0);
+    give_prop(&f, 1, 0, &y);
+    CHECK_EQ_U64(cons_relay_votes(f.d.e, out, 8), 3);
+    for (int i = 0; i < 3; i++) CHECK(vote_is(&out[i], VOTE_PREVOTE, 0, &y.id));
+    CHECK_EQ_U64(cons_relay_votes(f.d.e, out, 2), 2);
     hbuf_free(&y.bytes);
     fx_free(&f);
 }
@@ -988,6 +1080,9 @@ int main(void) {
     RUN(test_restart_valid_value_without_bytes);
     RUN(test_signer_codec);
     RUN(test_duplicate_vote_evidence);
+    RUN(test_equivocator_counts_for_both_faces);
+    RUN(test_third_face_kept_for_pol);
+    RUN(test_relay_pol_votes);
     RUN(test_vote_checks_and_future_bound);
     RUN(test_next_height_buffer);
     RUN(test_valid_called_once_per_value);

@@ -40,7 +40,8 @@ static inline ledger_params t_params(void) {
                            .genesis_time_ms = 1000,
                            .fee_burn_bps = 2500,
                            .min_fee = 10,
-                           .max_block_txs = 100};
+                           .max_block_txs = 100,
+                           .elect = ledger_elect_params_default()};
 }
 
 /* A state whose accounts 0..n-1 hold balances[i], delegates keys 60..63. */

@@ -127,8 +127,8 @@ static void test_transfer_rejects(void) {
     check_refused(b, &tx, HANSA_ERR_WRONG_CHAIN, "chain e2e5");
     tx = t_tx_raw(0, T_CHAIN, 0, 10, 200, body, LEDGER_TRANSFER_BODY_BYTES);
     check_refused(b, &tx, HANSA_ERR_INVALID, "unknown transaction kind 200");
-    tx = t_tx_raw(0, T_CHAIN, 0, 10, TX_STAKE, body, LEDGER_TRANSFER_BODY_BYTES);
-    check_refused(b, &tx, HANSA_ERR_INVALID, "unknown transaction kind 2");
+    tx = t_tx_raw(0, T_CHAIN, 0, 10, TX_EVIDENCE, body, LEDGER_TRANSFER_BODY_BYTES);
+    check_refused(b, &tx, HANSA_ERR_INVALID, "unknown transaction kind 7");
     tx = t_tx_raw(0, T_CHAIN, 0, 10, TX_TRANSFER, body, LEDGER_TRANSFER_BODY_BYTES - 1);
     check_refused(b, &tx, HANSA_ERR_TRUNCATED, "27 bytes");
     body[LEDGER_TRANSFER_BODY_BYTES] = 0;
@@ -155,14 +155,15 @@ static void test_transfer_rejects(void) {
 /* Balances, amounts and fees next to UINT64_MAX never wrap. */
 static void test_overflow_edges(void) {
     ledger_params p = t_params();
-    uint64_t bal[2] = {UINT64_MAX - 100, 100}; /* supply is exactly UINT64_MAX */
+    /* With the 4 genesis bonds of 10, the supply is exactly UINT64_MAX. */
+    uint64_t bal[2] = {UINT64_MAX - 140, 100};
     ledger_state *s = t_state(&p, bal, 2, t_hash_key_a);
     CHECK(t_supply_ok(s));
     uint8_t body[LEDGER_TRANSFER_BODY_BYTES];
     wire_tx tx = t_transfer(0, &t_addrs[1], UINT64_MAX, 0, 10, body);
     char why[LEDGER_WHY_MAX];
     CHECK_ERR(ledger_tx_check(s, &tx, why, sizeof why), HANSA_ERR_OVERFLOW);
-    tx = t_transfer(0, &t_addrs[1], UINT64_MAX - 10, 0, 10, body);
+    tx = t_transfer(0, &t_addrs[1], UINT64_MAX - 50, 0, 10, body);
     CHECK_ERR(ledger_tx_check(s, &tx, why, sizeof why), HANSA_ERR_FUNDS);
     tx = t_transfer(0, &t_addrs[1], UINT64_MAX - 100, 0, 1, body);
     CHECK_ERR(ledger_tx_check(s, &tx, why, sizeof why), HANSA_ERR_FEE);
@@ -170,7 +171,7 @@ static void test_overflow_edges(void) {
     CHECK_ERR(ledger_tx_check(s, &tx, why, sizeof why), HANSA_ERR_FUNDS);
 
     /* A fee of nearly everything: the burn is exact in 64 bits. */
-    uint64_t fee = UINT64_MAX - 101;
+    uint64_t fee = UINT64_MAX - 141;
     wire_tx txs[2];
     uint8_t bodies[2][LEDGER_TRANSFER_BODY_BYTES];
     txs[0] = t_transfer(0, &t_addrs[2], 1, 0, fee, bodies[0]);
@@ -653,7 +654,7 @@ static void test_supply_check_catches(void) {
     acct_map_put(&s->accounts, &t_addrs[0], &a); /* mint one token out of nowhere */
     char why[LEDGER_WHY_MAX] = "";
     CHECK_ERR(ledger_supply_check(s, why, sizeof why), HANSA_ERR_CORRUPT);
-    CHECK(strstr(why, "balances 2001") != NULL && strstr(why, "off by +1") != NULL);
+    CHECK(strstr(why, "balances+bonds 2041") != NULL && strstr(why, "off by +1") != NULL);
     a.balance = 999;
     acct_map_put(&s->accounts, &t_addrs[0], &a);
     CHECK_ERR(ledger_supply_check(s, why, sizeof why), HANSA_ERR_CORRUPT);

@@ -92,16 +92,18 @@ static void test_record_roundtrip(void) {
     CHECK(m2.height == 5 && m2.time_ms == 12345);
 
     hbuf_reset(&b);
-    static ledger_validators v, v2;
-    v.n = 3;
+    static ledger_valsets vs, vs2;
+    ledger_validators *v = &vs.set[0].vals;
+    v->n = 3;
     for (int i = 0; i < 3; i++) {
-        memset(v.v[i].pubkey.b, i + 1, HANSA_PUBKEY_BYTES);
-        v.v[i].power = (uint64_t)(i + 1) * 100;
+        memset(v->v[i].pubkey.b, i + 1, HANSA_PUBKEY_BYTES);
+        v->v[i].power = (uint64_t)(i + 1) * 100;
     }
-    ledger_validators_encode(&b, &v);
-    CHECK_EQ_U64(b.len, 3 + 3 * LEDGER_VALIDATOR_ENTRY_BYTES);
-    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, NULL), HANSA_OK);
-    CHECK(v2.n == 3 && memcmp(v.v, v2.v, 3 * sizeof v.v[0]) == 0);
+    for (int k = 0; k < 3; k++) vs.set[k] = (ledger_valset_at){(uint64_t)k + 1, *v};
+    ledger_valsets_encode(&b, &vs);
+    CHECK_EQ_U64(b.len, 1 + 3 * (10 + 3 * LEDGER_VALIDATOR_ENTRY_BYTES));
+    CHECK_ERR(ledger_valsets_decode(b.data, b.len, &vs2, NULL), HANSA_OK);
+    CHECK(memcmp(&vs, &vs2, sizeof vs) == 0);
     hbuf_free(&b);
 }
 
@@ -142,34 +144,46 @@ static void test_record_rejects(void) {
     CHECK_ERR(ledger_params_decode(b.data, b.len - 1, &p2, &r), HANSA_ERR_TRUNCATED);
 
     /* validators: order, power, count */
-    static ledger_validators v, v2;
+    static ledger_valsets vs, v2;
+    ledger_validators v = {0};
     v.n = 2;
     memset(v.v[0].pubkey.b, 1, HANSA_PUBKEY_BYTES);
     memset(v.v[1].pubkey.b, 2, HANSA_PUBKEY_BYTES);
     v.v[0].power = v.v[1].power = 5;
+    /* The last set is the one damaged below, so lengths stay simple. */
+    for (int k = 0; k < 3; k++) vs.set[k] = (ledger_valset_at){1, v};
+    vs.set[2].vals.n = 2;
     hbuf_reset(&b);
-    ledger_validators_encode(&b, &v);
-    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_OK);
-    uint8_t *second = b.data + 3 + LEDGER_VALIDATOR_ENTRY_BYTES;
+    ledger_valsets_encode(&b, &vs);
+    CHECK_ERR(ledger_valsets_decode(b.data, b.len, &v2, &r), HANSA_OK);
+    size_t set2 = 1 + 2 * (10 + 2 * LEDGER_VALIDATOR_ENTRY_BYTES);
+    CHECK_ERR(ledger_valsets_decode(b.data, b.len, &v2, &r), HANSA_OK);
+    le64_store(b.data + set2, 0); /* activation 0 */
+    CHECK_ERR(ledger_valsets_decode(b.data, b.len, &v2, &r), HANSA_ERR_INVALID);
+    le64_store(b.data + 1, 2); /* prev activated after cur */
+    le64_store(b.data + set2, 2);
+    CHECK_ERR(ledger_valsets_decode(b.data, b.len, &v2, &r), HANSA_ERR_INVALID);
+    le64_store(b.data + 1, 1);
+    uint8_t *second = b.data + set2 + 10 + LEDGER_VALIDATOR_ENTRY_BYTES;
     memset(second, 1, HANSA_PUBKEY_BYTES); /* duplicate */
-    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_NONCANONICAL);
+    CHECK_ERR(ledger_valsets_decode(b.data, b.len, &v2, &r), HANSA_ERR_NONCANONICAL);
     memset(second, 0, HANSA_PUBKEY_BYTES); /* descending */
-    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_NONCANONICAL);
-    CHECK_EQ_U64(v2.n, 0);
+    CHECK_ERR(ledger_valsets_decode(b.data, b.len, &v2, &r), HANSA_ERR_NONCANONICAL);
+    CHECK_EQ_U64(v2.set[0].vals.n, 0);
     memset(second, 2, HANSA_PUBKEY_BYTES);
     le64_store(second + HANSA_PUBKEY_BYTES, 0); /* zero power */
-    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_INVALID);
+    CHECK_ERR(ledger_valsets_decode(b.data, b.len, &v2, &r), HANSA_ERR_INVALID);
     le64_store(second + HANSA_PUBKEY_BYTES, WIRE_TOTAL_POWER_MAX); /* total over cap */
-    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_INVALID);
+    CHECK_ERR(ledger_valsets_decode(b.data, b.len, &v2, &r), HANSA_ERR_INVALID);
     le64_store(second + HANSA_PUBKEY_BYTES, 5);
-    le16_store(b.data + 1, 0);
-    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_INVALID);
-    le16_store(b.data + 1, WIRE_VALIDATORS_MAX + 1);
-    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_TOO_LONG);
-    le16_store(b.data + 1, 3);
-    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_TRUNCATED);
-    le16_store(b.data + 1, 1);
-    CHECK_ERR(ledger_validators_decode(b.data, b.len, &v2, &r), HANSA_ERR_TRAILING);
+    le16_store(b.data + set2 + 8, 0);
+    CHECK_ERR(ledger_valsets_decode(b.data, b.len, &v2, &r), HANSA_ERR_INVALID);
+    le16_store(b.data + set2 + 8, WIRE_VALIDATORS_MAX + 1);
+    CHECK_ERR(ledger_valsets_decode(b.data, b.len, &v2, &r), HANSA_ERR_TOO_LONG);
+    le16_store(b.data + set2 + 8, 3);
+    CHECK_ERR(ledger_valsets_decode(b.data, b.len, &v2, &r), HANSA_ERR_TRUNCATED);
+    le16_store(b.data + set2 + 8, 1);
+    CHECK_ERR(ledger_valsets_decode(b.data, b.len, &v2, &r), HANSA_ERR_TRAILING);
     hbuf_free(&b);
 }
 
@@ -187,9 +201,10 @@ static void test_genesis_validate(void) {
     accts[2].addr = t_addrs[2];
     accts[1].balance = 0;
     CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_ERR_CONFIG);
-    accts[1].balance = UINT64_MAX - 40;
-    CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_OK); /* exactly UINT64_MAX */
-    accts[1].balance = UINT64_MAX - 40 + 1;
+    /* Balances 10 + 30 and delegate bonds 1 + 2 leave exactly UINT64_MAX. */
+    accts[1].balance = UINT64_MAX - 43;
+    CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_OK);
+    accts[1].balance = UINT64_MAX - 43 + 1;
     CHECK_ERR(ledger_genesis_validate(&g, why, sizeof why), HANSA_ERR_OVERFLOW);
     accts[1].balance = 20;
 
@@ -234,7 +249,8 @@ static void test_genesis_hash(void) {
     CHECK(hash_eq(ledger_app_hash(s1), ledger_app_hash(s2)));
     CHECK(!hash_is_zero(ledger_app_hash(s1)));
     CHECK_EQ_U64(ledger_height(s1), 0);
-    CHECK_EQ_U64(ws.n, 4 + 3); /* meta, params, supply, validators, 3 accounts */
+    /* meta, params, supply, validators, 3 accounts, 2 candidates, 2 bonders */
+    CHECK_EQ_U64(ws.n, 4 + 3 + 2 + 2);
     for (size_t i = 1; i < ws.n; i++) {
         size_t la, lb;
         const uint8_t *ka = ledger_write_key(&ws, i - 1, &la), *kb = ledger_write_key(&ws, i, &lb);
@@ -245,7 +261,8 @@ static void test_genesis_hash(void) {
     ledger_writes_hash(&ws, &wh);
     ledger_app_hash_next(&zero, 0, &wh, &expect);
     CHECK(hash_eq(&expect, ledger_app_hash(s1)));
-    CHECK_EQ_U64(ledger_state_supply(s1)->genesis, 60);
+    CHECK_EQ_U64(ledger_state_supply(s1)->genesis, 63); /* balances and bonds */
+    CHECK_EQ_U64(ledger_state_supply(s1)->bonded, 3);
     CHECK(t_supply_ok(s1));
 
     g1.params.chain_id++;

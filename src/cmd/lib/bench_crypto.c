@@ -90,6 +90,18 @@ static bench_result bench_verify(const hansa_keypair *kp, const uint8_t *msg, ui
     return r;
 }
 
+double bench_ed25519_verify_rate(uint64_t ms) {
+    HANSA_ASSERT(ms > 0);
+    uint8_t seed[HANSA_SEED_BYTES] = {0x68, 0x61, 0x6e, 0x73, 0x61};
+    hansa_keypair kp;
+    keypair_from_seed(&kp, seed);
+    uint8_t msg[TX_BYTES];
+    memset(msg, 0xa5, sizeof msg);
+    double rate = per_second(bench_verify(&kp, msg, ms));
+    keypair_wipe(&kp);
+    return rate;
+}
+
 static void print_sha256_table(uint64_t ms) {
     static const size_t sizes[] = {32, 64, 200, 1u << 20};
     static const char *const labels[] = {"32 B (hash)", "64 B (merkle node)", "200 B (tx)",

@@ -6,9 +6,16 @@
 #ifndef HANSA_CMD_BENCH_CRYPTO_H
 #define HANSA_CMD_BENCH_CRYPTO_H
 
+#include <stdint.h>
+
 /* Runs the benchmark on one core and prints a table to stdout. argv[0] is
  * the subcommand name; the one option is `--ms N` (time per figure, default
  * 1000). Returns 0, or 2 on a usage error (message on stderr). */
 int cmd_bench_crypto(int argc, char **argv);
+
+/* Ed25519 verifications per second on this core (libsodium, a 200-byte
+ * message under the tx domain), measured for about ms milliseconds (> 0).
+ * The yardstick `hansa bench` divides committed tx/s by. */
+double bench_ed25519_verify_rate(uint64_t ms);
 
 #endif

@@ -164,3 +164,38 @@ json_t *rpcc_call(const char *addr, const char *method, json_t *params, int time
     hbuf_free(&reply);
     return result;
 }
+
+json_t *rpcc_batch(const char *addr, json_t *calls, int timeout_ms, rpcc_error *err) {
+    char *body = json_dumps(calls, JSON_COMPACT);
+    json_decref(calls);
+    hbuf out = HBUF_INIT, reply = HBUF_INIT;
+    char head[256];
+    int n = snprintf(head, sizeof head,
+                     "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n", addr, strlen(body));
+    hbuf_append(&out, head, (size_t)n);
+    hbuf_append(&out, body, strlen(body));
+    free(body);
+    char why[RPCC_ERR_MAX];
+    json_t *result = NULL;
+    uint64_t deadline = clock_system_mono_us() + (uint64_t)timeout_ms * 1000;
+    int fd = dial(addr, deadline, why, sizeof why);
+    if (fd < 0) {
+        fail(err, 0, "%s", why);
+    } else if (!exchange(fd, &out, &reply, deadline, why, sizeof why)) {
+        fail(err, 0, "%s", why);
+    } else {
+        const char *text = (const char *)reply.data;
+        const char *start = reply.len ? memmem(text, reply.len, "\r\n\r\n", 4) : NULL;
+        json_error_t je;
+        if (start) result = json_loadb(start + 4, reply.len - (size_t)(start + 4 - text), 0, &je);
+        if (!json_is_array(result)) {
+            json_decref(result);
+            result = fail(err, 0, "batch reply is not a JSON array%s", "");
+        }
+    }
+    if (fd >= 0) close(fd);
+    hbuf_free(&out);
+    hbuf_free(&reply);
+    return result;
+}

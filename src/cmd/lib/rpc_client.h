@@ -21,4 +21,10 @@ typedef struct {
 json_t *rpcc_call(const char *addr, const char *method, json_t *params, int timeout_ms,
                   rpcc_error *err);
 
+/* Sends calls (a JSON array of request objects; stolen) as one JSON-RPC
+ * batch and returns the reply array (new reference; members in any order,
+ * matched by id) or NULL with *err set for a transport error or a reply
+ * that is not an array (as for a batch the server refused whole). */
+json_t *rpcc_batch(const char *addr, json_t *calls, int timeout_ms, rpcc_error *err);
+
 #endif

@@ -39,13 +39,6 @@
 #define TESTNET_CHAIN 0xe2e4u
 #define ACCOUNT_BALANCE 1000000000000ull
 
-typedef struct {
-    const char *dir;
-    int validators;
-    int accounts;
-    uint32_t timeout_propose_ms;
-} testnet_opts;
-
 static int bindable(int port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
@@ -209,6 +202,8 @@ static pid_t read_pid(const char *dir, int i) {
     return pid > 0 && alive((pid_t)pid) ? (pid_t)pid : 0;
 }
 
+int testnet_node_pid(const char *dir, int i) { return (int)read_pid(dir, i); }
+
 /* The hansad next to this hansa binary. */
 static void hansad_path(char *out, size_t len) {
     ssize_t k = readlink("/proc/self/exe", out, len - 16);
@@ -272,7 +267,7 @@ static int wait_ready(const char *dir, int n, int timeout_ms) {
     return 0;
 }
 
-static int testnet_up(const testnet_opts *o) {
+int testnet_up_dir(const testnet_opts *o) {
     struct stat st;
     bool fresh = stat(o->dir, &st) != 0;
     if (fresh && init_network(o) != 0) return 1;
@@ -294,7 +289,7 @@ static int testnet_up(const testnet_opts *o) {
     return 0;
 }
 
-static int testnet_down(const testnet_opts *o) {
+int testnet_down_dir(const testnet_opts *o) {
     int n = testnet_size(o->dir), stopped = 0;
     for (int i = 0; i < n; i++) {
         pid_t pid = read_pid(o->dir, i);
@@ -368,8 +363,8 @@ int cmd_testnet(int argc, char **argv) {
         return 2;
     }
     crypto_init();
-    if (strcmp(argv[1], "up") == 0) return testnet_up(&o);
-    if (strcmp(argv[1], "down") == 0) return testnet_down(&o);
+    if (strcmp(argv[1], "up") == 0) return testnet_up_dir(&o);
+    if (strcmp(argv[1], "down") == 0) return testnet_down_dir(&o);
     if (strcmp(argv[1], "status") == 0) return testnet_status(&o);
     return usage();
 }

@@ -4,8 +4,27 @@
 #define HANSA_CMD_TESTNET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 int cmd_testnet(int argc, char **argv);
+
+/* What `testnet up` makes. Defaults: "testnet", 4, 16, 1000. */
+typedef struct {
+    const char *dir;
+    int validators;              /* 1..64 */
+    int accounts;                /* funded accounts acct0..acctK-1, 1..1000 */
+    uint32_t timeout_propose_ms; /* prevote/precommit timeouts are the same, deltas half */
+} testnet_opts;
+
+/* `testnet up`: creates the network in o->dir if it does not exist, starts
+ * every node that is not running (the hansad next to this binary), waits
+ * until all answer status, prints where they are. 0 on success, 1 with a
+ * message on stderr otherwise. */
+int testnet_up_dir(const testnet_opts *o);
+/* `testnet down`: stops every node of the network in o->dir; 0. */
+int testnet_down_dir(const testnet_opts *o);
+/* The pid of node i's hansad if it is running, else 0. */
+int testnet_node_pid(const char *dir, int i);
 
 /* The RPC address ("127.0.0.1:port") of node i of the network in dir, read
  * from its config; 0 on success. For other commands (bench, demo). */

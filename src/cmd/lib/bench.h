@@ -1,0 +1,32 @@
+/* bench.h — `hansa bench`: how fast a local network commits, against the
+ * bound the machine's signature-verify rate sets.
+ *
+ *   hansa bench [--validators N] [--duration S] [--accounts K] [--dir D]
+ *               [--window W] [--keep] [--no-block]
+ *   hansa bench --attach [--dir D] [--duration S] [--accounts K] [--window W]
+ *
+ * Without --attach: measures the Ed25519 verify rate of one core, starts a
+ * fresh network of N delegates in D (default /tmp/hansa-bench-<pid>; D must
+ * not exist) with the hansad next to this binary, saturates it with signed
+ * transfers from K accounts for S seconds (after a warm-up), prints committed
+ * tx/s, commit latency p50/p99, block sizes, CPU per node, and the ratio of
+ * committed tx/s to the verify bound
+ *     bound = C × verify_rate / N
+ * (N delegates on one machine with C cores: every delegate verifies every
+ * transaction's signature once, so the machine verifies N signatures per
+ * committed transaction). Then it stops the network, removes D unless --dir
+ * or --keep was given, and (unless --no-block) times building, hashing and
+ * validating one full 10,000-transaction block in process.
+ *
+ * With --attach: drives the network already running in D (default
+ * ./testnet) and reports the same load figures plus whether all nodes agree
+ * on the app hash; leaves the network running. scripts/demo uses this.
+ *
+ * Exit status: 0, 1 when something failed (message on stderr), 2 for a
+ * usage error. */
+#ifndef HANSA_CMD_BENCH_H
+#define HANSA_CMD_BENCH_H
+
+int cmd_bench(int argc, char **argv);
+
+#endif

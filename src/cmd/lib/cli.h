@@ -1,0 +1,87 @@
+/* cli.h — the user commands of `hansa`: keys, sending, and queries that a
+ * user (not an operator) runs against a node. docs/cli.md is their manual.
+ *
+ *   hansa key new|list|show     cli_key.c    named keys in a key file
+ *   hansa send                  cli_send.c   build, sign, submit, wait
+ *   hansa account|block|status  cli_query.c  read the chain
+ *   hansa tx                    cli_tx.c     a tx, verified locally
+ *
+ * Shared here (cli_common.c): which node to talk to, calling it with error
+ * messages that say what to do, key file paths, --json output, and the exit
+ * codes every command uses. */
+#ifndef HANSA_CMD_CLI_H
+#define HANSA_CMD_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/bytes.h"
+
+/* Exit codes (docs/cli.md). */
+#define CLI_OK 0
+#define CLI_FAILED 1      /* the node reported a failure, or verification failed */
+#define CLI_USAGE 2       /* bad command line, bad local input (key file, address) */
+#define CLI_UNREACHABLE 3 /* no answer from the node */
+
+#define CLI_ADDR_MAX 128
+#define CLI_PATH_MAX 4096
+#define CLI_CALL_TIMEOUT_MS 10000
+
+int cmd_key(int argc, char **argv);
+int cmd_send(int argc, char **argv);
+int cmd_account(int argc, char **argv);
+int cmd_block(int argc, char **argv);
+int cmd_tx(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+
+/* Options most commands share. */
+typedef struct {
+    const char *node; /* --node, or NULL */
+    const char *keys; /* --keys, or NULL */
+    bool json;        /* --json */
+} cli_common;
+
+/* If argv[*i] is --node/--keys (with a value) or --json, consumes it (and
+ * its value) into c and returns true. */
+bool cli_common_opt(cli_common *c, int argc, char **argv, int *i);
+
+/* The node's RPC address: --node, else $HANSA_NODE, else node0 of
+ * ./testnet, else 127.0.0.1:26657. */
+void cli_node_addr(const cli_common *c, char out[CLI_ADDR_MAX]);
+
+/* The key file: --keys, else $HOME/.hansa/keys. */
+void cli_keys_path(const cli_common *c, char out[CLI_PATH_MAX]);
+
+/* Calls method (params stolen, may be NULL) on the node. On success returns
+ * the result (caller decrefs). On failure prints what went wrong and what
+ * to do on stderr, prefixed by cmd, sets *exit_code (CLI_FAILED for an error
+ * the node returned, CLI_UNREACHABLE for no answer) and returns NULL; if
+ * err_data is non-NULL it gets the error's data (caller decrefs; may be
+ * NULL) and *err_code its JSON-RPC code. */
+json_t *cli_call(const char *cmd, const char *addr, const char *method, json_t *params,
+                 int timeout_ms, int *exit_code);
+json_t *cli_call_ex(const char *cmd, const char *addr, const char *method, json_t *params,
+                    int timeout_ms, int *exit_code, int *err_code, json_t **err_data);
+
+/* Prints j as indented JSON on stdout, with a newline. */
+void cli_print_json(const json_t *j);
+
+/* Reads obj[key] as a string; "" when absent or not a string. */
+const char *cli_str(const json_t *obj, const char *key);
+/* Reads obj[key] as an integer or a decimal string; 0 when neither. */
+uint64_t cli_u64(const json_t *obj, const char *key);
+/* Decodes hex obj[key] into a malloc'd buffer (*out, caller frees) of at
+ * most max bytes. False (and *out NULL) when absent, not hex, or too long. */
+bool cli_hex_alloc(const json_t *obj, const char *key, size_t max, uint8_t **out, size_t *len);
+/* Decodes hex obj[key] of exactly n bytes into out. */
+bool cli_hex_fixed(const json_t *obj, const char *key, uint8_t *out, size_t n);
+
+/* Parses a canonical decimal u64 (digits only, no sign, no overflow). */
+bool cli_parse_u64(const char *s, uint64_t *out);
+
+/* Formats a Unix time in ms as "2026-11-23 10:00:00.123 UTC". */
+void cli_format_time(uint64_t ms, char *out, size_t n);
+
+#endif

@@ -1,0 +1,140 @@
+/* cli_common.c — see cli.h. */
+#include "cmd/lib/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/hex.h"
+#include "base/mem.h"
+#include "cmd/lib/rpc_client.h"
+#include "cmd/lib/testnet.h"
+
+#define DEFAULT_NODE "127.0.0.1:26657"
+
+bool cli_common_opt(cli_common *c, int argc, char **argv, int *i) {
+    const char *a = argv[*i];
+    bool has = *i + 1 < argc;
+    if (strcmp(a, "--json") == 0) {
+        c->json = true;
+        return true;
+    }
+    if (strcmp(a, "--node") == 0 && has) {
+        c->node = argv[++*i];
+        return true;
+    }
+    if (strcmp(a, "--keys") == 0 && has) {
+        c->keys = argv[++*i];
+        return true;
+    }
+    return false;
+}
+
+void cli_node_addr(const cli_common *c, char out[CLI_ADDR_MAX]) {
+    const char *env = getenv("HANSA_NODE");
+    if (c->node) snprintf(out, CLI_ADDR_MAX, "%s", c->node);
+    else if (env && *env) snprintf(out, CLI_ADDR_MAX, "%s", env);
+    else if (testnet_size("testnet") == 0 || testnet_rpc_addr("testnet", 0, out, CLI_ADDR_MAX) != 0)
+        snprintf(out, CLI_ADDR_MAX, "%s", DEFAULT_NODE);
+}
+
+void cli_keys_path(const cli_common *c, char out[CLI_PATH_MAX]) {
+    const char *home = getenv("HOME");
+    if (c->keys) snprintf(out, CLI_PATH_MAX, "%s", c->keys);
+    else snprintf(out, CLI_PATH_MAX, "%s/.hansa/keys", home && *home ? home : ".");
+}
+
+json_t *cli_call_ex(const char *cmd, const char *addr, const char *method, json_t *params,
+                    int timeout_ms, int *exit_code, int *err_code, json_t **err_data) {
+    rpcc_error err;
+    json_t *r = rpcc_call(addr, method, params, timeout_ms, &err);
+    if (err_data) *err_data = NULL;
+    if (r) return r;
+    if (err_code) *err_code = err.code;
+    if (err.code == 0) {
+        fprintf(stderr,
+                "hansa %s: %s\n  start a local network with `hansa testnet up`, or name a node with "
+                "--node ip:port or HANSA_NODE\n",
+                cmd, err.message);
+        *exit_code = CLI_UNREACHABLE;
+    } else {
+        fprintf(stderr, "hansa %s: the node says: %s (code %d)\n", cmd, err.message, err.code);
+        *exit_code = CLI_FAILED;
+    }
+    if (err_data) *err_data = err.data;
+    else json_decref(err.data);
+    return NULL;
+}
+
+json_t *cli_call(const char *cmd, const char *addr, const char *method, json_t *params,
+                 int timeout_ms, int *exit_code) {
+    return cli_call_ex(cmd, addr, method, params, timeout_ms, exit_code, NULL, NULL);
+}
+
+void cli_print_json(const json_t *j) {
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    printf("%s\n", s ? s : "null");
+    free(s);
+}
+
+const char *cli_str(const json_t *obj, const char *key) {
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : "";
+}
+
+uint64_t cli_u64(const json_t *obj, const char *key) {
+    json_t *v = json_object_get(obj, key);
+    uint64_t out = 0;
+    if (json_is_integer(v) && json_integer_value(v) >= 0) return (uint64_t)json_integer_value(v);
+    if (json_is_string(v) && cli_parse_u64(json_string_value(v), &out)) return out;
+    return 0;
+}
+
+bool cli_hex_alloc(const json_t *obj, const char *key, size_t max, uint8_t **out, size_t *len) {
+    *out = NULL;
+    const char *s = json_string_value(json_object_get(obj, key));
+    if (!s) return false;
+    size_t n = strlen(s);
+    if (n % 2 != 0 || n / 2 > max) return false;
+    uint8_t *buf = hansa_malloc(n / 2 + 1);
+    if (hex_decode(s, n, buf, n / 2, len, NULL) != HANSA_OK) {
+        free(buf);
+        return false;
+    }
+    *out = buf;
+    return true;
+}
+
+bool cli_hex_fixed(const json_t *obj, const char *key, uint8_t *out, size_t n) {
+    const char *s = json_string_value(json_object_get(obj, key));
+    size_t got = 0;
+    return s && strlen(s) == 2 * n && hex_decode(s, 2 * n, out, n, &got, NULL) == HANSA_OK &&
+           got == n;
+}
+
+bool cli_parse_u64(const char *s, uint64_t *out) {
+    size_t len = strlen(s);
+    if (len == 0 || len > 20 || (len > 1 && s[0] == '0')) return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        uint64_t d = (uint64_t)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+void cli_format_time(uint64_t ms, char *out, size_t n) {
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!gmtime_r(&secs, &tm)) {
+        snprintf(out, n, "%llu ms", (unsigned long long)ms);
+        return;
+    }
+    char buf[32];
+    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(out, n, "%s.%03u UTC", buf, (unsigned)(ms % 1000));
+}

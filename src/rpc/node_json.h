@@ -1,0 +1,52 @@
+/* node_json.h — JSON views of protocol objects for the node's RPC methods.
+ *
+ * Every view carries the object's canonical encoding as hex ("encoded")
+ * next to its decoded fields, so a client can check what the node says
+ * instead of trusting it: hash the encoded bytes itself, verify signatures
+ * and proofs over them. Decoded fields are for people and convenience.
+ *
+ * Conventions (docs/rpc.md, "Methods"): byte strings are lowercase hex;
+ * heights, times, rounds, counts and powers are JSON integers; amounts,
+ * fees and nonces are decimal strings (JSON numbers lose precision above
+ * 2^53); addresses are in the chain's checksummed text form.
+ * Every function returns a new reference; none fails. */
+#ifndef HANSA_RPC_NODE_JSON_H
+#define HANSA_RPC_NODE_JSON_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "consensus/valset.h"
+#include "wire/types.h"
+
+json_t *nj_hex(const uint8_t *p, size_t n);
+json_t *nj_hash(const hansa_hash *h);
+/* A u64 as a decimal string. */
+json_t *nj_u64(uint64_t v);
+/* The checksummed address of pk on chain_id. */
+json_t *nj_address_of(uint32_t chain_id, const hansa_pubkey *pk);
+
+/* A transaction from its encoding (which must decode: it comes from a
+ * committed block or was just admitted): hash, encoded, chain_id, sender
+ * (public key), sender_address, nonce, fee, kind (name, or the number for a
+ * kind this build does not know), kind_code, body (hex), signature, and for
+ * a transfer: to, amount. */
+json_t *nj_tx(const uint8_t *bytes, size_t len);
+
+/* A header: hash (the block id), encoded, version and every field. */
+json_t *nj_header(const wire_header *h);
+
+/* A commit certificate: encoded, height, round, block, signers
+ * [{validator_index, signature}]. When vs is the set that signed it (the
+ * caller checked its hash against the header's validators_hash), each
+ * signer also gets pubkey, address and power, and the view gets
+ * signed_power and total_power. vs may be NULL. */
+json_t *nj_commit(const wire_commit *c, const cons_valset *vs);
+
+/* A validator set: validators_hash, total_power, validators [{pubkey,
+ * address, power, proposer_priority}] in set order (sorted by pubkey, the
+ * order commit certificates index into). */
+json_t *nj_valset(const cons_valset *vs, uint32_t chain_id);
+
+#endif
