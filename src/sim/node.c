@@ -78,6 +78,9 @@ bool simnode_app_verify(void *ctx, const hansa_pubkey *pk, const char *domain, c
 
 /* --- outputs ----------------------------------------------------------------- */
 
+static void wal_append(sim_node *nd, uint64_t height, sim_msg *m);
+
+
 static void trace_signed(sim_node *nd, uint64_t height, uint32_t round, uint8_t step,
                          const hbuf *sign_bytes) {
     hansa_hash id;
@@ -104,9 +107,12 @@ static void out_vote(sim_node *nd, const wire_vote *v) {
     trace_signed(nd, v->height, v->round, v->type == VOTE_PREVOTE ? CONS_STEP_PREVOTE
                                                                   : CONS_STEP_PRECOMMIT, &sb);
     hbuf_free(&sb);
-    if (honest(nd) || nd->byz == BYZ_AMNESIA || nd->byz == BYZ_GARBAGE || nd->byz == BYZ_INVALID)
-        simnet_broadcast(W(nd), nd->idx, msg_vote(W(nd), v));
-    else
+    if (honest(nd) || nd->byz == BYZ_AMNESIA || nd->byz == BYZ_GARBAGE || nd->byz == BYZ_INVALID) {
+        sim_msg *m = msg_vote(W(nd), v);
+        /* Logged before it leaves, like the votes it receives. */
+        if (v->height == cons_height(nd->e)) wal_append(nd, v->height, m);
+        simnet_broadcast(W(nd), nd->idx, m);
+    } else
         byz_send_vote(nd, v);
 }
 
@@ -179,6 +185,7 @@ static uint64_t out_decide(sim_node *nd, const cons_out *o) {
 static void wal_clear(sim_node *nd) {
     for (size_t i = 0; i < nd->n_wal; i++) msg_unref(nd->wal[i]);
     nd->n_wal = 0;
+    smap_clear(&nd->wal_seen);
 }
 
 static void wal_append(sim_node *nd, uint64_t height, sim_msg *m) {
@@ -186,9 +193,13 @@ static void wal_append(sim_node *nd, uint64_t height, sim_msg *m) {
         wal_clear(nd);
         nd->wal_height = height;
     }
-    for (size_t i = 0; i < nd->n_wal; i++)
-        if (hash_eq(&nd->wal[i]->hash, &m->hash)) return;
     if (nd->n_wal == SIM_WAL_MAX) return; /* bounded, like every buffer */
+    smap_key k = {le64_load(m->hash.b), le64_load(m->hash.b + 8), le64_load(m->hash.b + 16)};
+    if (smap_put_new(&nd->wal_seen, k, &m->hash)) return;
+    if (nd->n_wal == nd->cap_wal) {
+        nd->cap_wal = nd->cap_wal ? 2 * nd->cap_wal : 64;
+        nd->wal = hansa_realloc(nd->wal, nd->cap_wal * sizeof *nd->wal);
+    }
     m->refs++;
     nd->wal[nd->n_wal++] = m;
 }
@@ -255,6 +266,7 @@ void simnode_boot(sim_node *nd, bool forget) {
     cfg.app.ctx = nd;
     cfg.key = &nd->key;
     cfg.test_break_line29 = w->o.break_line29 && honest(nd);
+    if (forget) wal_clear(nd); /* an amnesiac forgets its log too */
     nd->e = cons_new(&cfg, nd->disk_has && !forget ? &nd->disk : NULL);
     nd->up = true;
     nd->disk_free_us = w->now_us;
@@ -287,6 +299,8 @@ void simnode_free(sim_node *nd) {
     free(nd->pend);
     free(nd->decided);
     wal_clear(nd);
+    free(nd->wal);
+    smap_free(&nd->wal_seen);
     smap_free(&nd->votes_seen);
 }
 
@@ -453,6 +467,7 @@ static void on_vote(sim_node *nd, uint16_t from, const sim_msg *m, wire_rd *r) {
     uint64_t h = cons_height(nd->e);
     err = cons_on_vote(nd->e, &v);
     if (h == cons_height(nd->e)) note_vote(nd, &v, err);
+    if (err == HANSA_OK && v.height == h) wal_append(nd, h, (sim_msg *)m);
     if (err != HANSA_OK) reject(nd, from, m, err);
     drain(nd);
 }
@@ -479,12 +494,15 @@ static void on_proposal(sim_node *nd, uint16_t from, const sim_msg *m, wire_rd *
 }
 
 static void wal_replay(sim_node *nd) {
-    if (nd->wal_height != cons_height(nd->e)) return;
-    for (size_t i = 0; i < nd->n_wal && nd->up; i++) {
+    /* A decision during the replay starts the next height (no pacing),
+     * which ends the replay: the log is of the height left behind. */
+    for (size_t i = 0; i < nd->n_wal && nd->up && nd->wal_height == cons_height(nd->e); i++) {
+        sim_msg *m = nd->wal[i];
         wire_rd r;
-        rd_init(&r, nd->wal[i]->data, nd->wal[i]->len);
-        (void)rd_u8(&r, "type");
-        on_proposal(nd, nd->idx, nd->wal[i], &r);
+        rd_init(&r, m->data, m->len);
+        uint8_t type = rd_u8(&r, "type");
+        if (type == MSG_PROPOSAL) on_proposal(nd, nd->idx, m, &r);
+        else on_vote(nd, nd->idx, m, &r);
     }
 }
 

@@ -48,7 +48,7 @@ enum {
     MSG_SYNC_RESP = 4 /* u8 count, then per entry: u64 height, u32 len, value, u32 len, commit */
 };
 #define SYNC_ENTRIES_MAX 8
-#define SIM_WAL_MAX 32
+#define SIM_WAL_MAX 16384 /* messages per height: n * rounds * 2 types * 2 faces */
 #define SIM_VALUE_BYTES 32
 #define VALUE_FLAG_INVALID 1
 #define VALUE_FLAG_ALT 2
@@ -113,11 +113,16 @@ typedef struct {
     uint64_t n_decided, cap_decided;
     uint64_t height_start_us;
     uint64_t last_sync_us;
-    /* WAL: proposals received at the current height, durable (written
-     * before the engine sees them) and replayed after a restart, so a
-     * locked node still has its locked value's bytes. */
-    sim_msg *wal[SIM_WAL_MAX];
-    size_t n_wal;
+    /* WAL: proposals and votes the engine took at the current height,
+     * durable (logged before the node acts on them) and replayed after a
+     * restart, as a Tendermint node's WAL does. A locked node thus keeps
+     * its locked value's bytes and the proof-of-lock prevotes behind its
+     * lock: without them, a lock whose POL included a Byzantine face that
+     * only crashed nodes had seen can never be shown to anyone again, and
+     * the height stalls (seed 237, 4 nodes, --faults all). */
+    sim_msg **wal;
+    size_t n_wal, cap_wal;
+    smap wal_seen;          /* hashes of the logged messages */
     uint64_t wal_height;
     /* Block pacing: the next height starts one block interval after a decision. */
     /* Votes the engine accepted at the current height, for the evidence check. */
