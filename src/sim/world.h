@@ -91,6 +91,11 @@ typedef struct {
 typedef struct world world;
 
 typedef struct {
+    uint64_t height;
+    sim_msg *m;
+} sim_wal_entry;
+
+typedef struct {
     world *w;
     uint16_t idx;
     byz_kind byz;
@@ -119,11 +124,13 @@ typedef struct {
      * its locked value's bytes and the proof-of-lock prevotes behind its
      * lock: without them, a lock whose POL included a Byzantine face that
      * only crashed nodes had seen can never be shown to anyone again, and
-     * the height stalls (seed 237, 4 nodes, --faults all). */
-    sim_msg **wal;
+     * the height stalls (seed 237, 4 nodes, --faults all). Messages of the
+     * next height count too: the engine buffers them, and a proposal that
+     * came early is still the one a node locks on (seed 436, --faults
+     * crash, 8 heights). The node's own messages are logged as well. */
+    sim_wal_entry *wal;     /* heights: the current one and the next */
     size_t n_wal, cap_wal;
     smap wal_seen;          /* hashes of the logged messages */
-    uint64_t wal_height;
     /* Block pacing: the next height starts one block interval after a decision. */
     /* Votes the engine accepted at the current height, for the evidence check. */
     smap votes_seen;
