@@ -88,8 +88,8 @@ typedef struct {
 } test_node;
 
 static fake_time now;
-static hansa_keypair delegate;
-static wire_validator delegates[1];
+static hansa_keypair delegate, other;
+static wire_validator delegates[2];
 static ledger_genesis_account accounts[1];
 static ledger_genesis genesis;
 static const hansa_clock fake_clock = {fake_wall, fake_mono, &now};
@@ -98,6 +98,9 @@ static void genesis_init(void) {
     uint8_t seed[HANSA_SEED_BYTES] = {7};
     keypair_from_seed(&delegate, seed);
     delegates[0] = (wire_validator){delegate.pub, 10};
+    seed[0] = 8;
+    keypair_from_seed(&other, seed);
+    delegates[1] = (wire_validator){other.pub, 6};
     addr_from_pubkey(&delegate.pub, &accounts[0].addr);
     accounts[0].balance = 1000000;
     genesis.params = (ledger_params){0xe2e4, 1767225600000ull, 5000, 1, 1000,
@@ -198,6 +201,15 @@ static void feed_block(test_node *b, void *peer, test_node *a, uint64_t height, 
 
 /* ---- tests ---- */
 
+static hansa_err count_record(void *ctx, uint64_t height, uint32_t seq, const uint8_t *b, size_t len) {
+    (void)height;
+    (void)seq;
+    (void)b;
+    (void)len;
+    (*(size_t *)ctx)++;
+    return HANSA_OK;
+}
+
 static int peer_a, peer_x; /* peer handles: their addresses */
 
 /* A certified block whose body a peer changed is that peer's lie, not a
@@ -262,8 +274,31 @@ static void test_tampered_proposal(void) {
     node_down(&a);
 }
 
+/* A delegate that cannot decide (the other delegate is down) re-sends its
+ * proposal every rebroadcast_ms; the WAL keeps it once, not once a send. */
+static void test_rebroadcast_wal_once(void) {
+    genesis.n_delegates = 2; /* 10 of 16: short of the 2/3 needed to decide */
+    test_node a = {0};
+    node_up(&a, &delegate);
+    node_peer_up(a.n, &peer_x);
+    size_t proposals = 0;
+    for (int i = 0; i < 20; i++) {
+        now.mono_ms += 1000;
+        node_on_wake(a.n);
+    }
+    for (size_t i = 0; i < a.io.n_sent; i++) proposals += a.io.sent[i].type == MSG_PROPOSAL;
+    CHECK_EQ_U64(height_of(&a), 0);
+    CHECK(proposals > 5); /* it proposed, and re-sent */
+    size_t records = 0;
+    CHECK_ERR(store_wal_read(a.st, 1, count_record, &records), HANSA_OK);
+    CHECK_EQ_U64(records, 1);
+    node_down(&a);
+    genesis.n_delegates = 1;
+}
+
 int main(void) {
     genesis_init();
+    RUN(test_rebroadcast_wal_once);
     RUN(test_tampered_sync_block);
     RUN(test_tampered_proposal);
     return check_summary();
