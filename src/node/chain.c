@@ -507,6 +507,13 @@ void chain_evidence_add(node *n, const wire_evidence *ev, void *from_peer) {
     hansa_hash eh;
     wire_evidence_hash(ev, &eh);
     if (hmap_get(&n->evidence_seen, &eh, NULL)) return;
+    /* Evidence is signed by the offender alone, so anyone can make some with
+     * a key of their own. Keep (and relay) only what a block could carry
+     * (evidence_ok): else strangers' evidence fills the pool, shutting out
+     * real offences, grows evidence_seen and floods every node. */
+    bool member = valset_index(&n->vs, &ev->a.validator) >= 0 ||
+                  valset_index(&n->vs_prev, &ev->a.validator) >= 0;
+    if (!member || ev->a.height > n->height + 1) return;
     if (cons_evidence_verify(ev, ledger_state_params(n->state)->chain_id) != HANSA_OK) {
         if (from_peer) n->io.drop(n->io.ctx, from_peer, "invalid evidence");
         return;

@@ -296,8 +296,49 @@ static void test_rebroadcast_wal_once(void) {
     genesis.n_delegates = 1;
 }
 
+static wire_vote signed_prevote(const hansa_keypair *kp, uint64_t height, uint8_t block_byte) {
+    wire_vote v = {.chain_id = 0xe2e4, .height = height, .round = 0, .type = VOTE_PREVOTE,
+                   .block = {.present = true}, .validator = kp->pub};
+    v.block.hash.b[0] = block_byte;
+    hbuf b = HBUF_INIT;
+    wire_vote_sign_bytes(&b, &v);
+    sign_domain(kp, SIGN_DOMAIN_VOTE, b.data, b.len, &v.sig);
+    hbuf_free(&b);
+    return v;
+}
+
+static size_t evidence_relayed(test_node *t, const hansa_keypair *kp) {
+    wire_vote x = signed_prevote(kp, 1, 1), y = signed_prevote(kp, 1, 2);
+    wire_evidence ev;
+    HANSA_ASSERT(wire_evidence_make(&x, &y, &ev) == HANSA_OK);
+    hbuf b = HBUF_INIT;
+    wire_evidence_encode(&b, &ev);
+    io_clear(&t->io);
+    node_on_message(t->n, &peer_x, MSG_EVIDENCE, b.data, b.len);
+    hbuf_free(&b);
+    size_t relayed = 0;
+    for (size_t i = 0; i < t->io.n_sent; i++) relayed += t->io.sent[i].type == MSG_EVIDENCE;
+    return relayed;
+}
+
+/* Evidence is signed by its offender, so anyone can make it with a key of
+ * their own: only evidence against a validator that a block could carry is
+ * pooled and relayed; the rest would fill the pool and the network. */
+static void test_evidence_from_strangers(void) {
+    test_node a = {0};
+    node_up(&a, &delegate);
+    node_peer_up(a.n, &peer_x);
+    hansa_keypair stranger;
+    uint8_t seed[HANSA_SEED_BYTES] = {99};
+    keypair_from_seed(&stranger, seed);
+    CHECK_EQ_U64(evidence_relayed(&a, &stranger), 0);
+    CHECK_EQ_U64(evidence_relayed(&a, &delegate), 1); /* the control: a real offence */
+    node_down(&a);
+}
+
 int main(void) {
     genesis_init();
+    RUN(test_evidence_from_strangers);
     RUN(test_rebroadcast_wal_once);
     RUN(test_tampered_sync_block);
     RUN(test_tampered_proposal);
