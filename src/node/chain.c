@@ -267,18 +267,27 @@ bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hans
 
 /* ---- validation ---- */
 
-static bool header_ok(node *n, const wire_block *blk, const hansa_hash *id, char *why,
-                      size_t why_len) {
-    const wire_header *h = &blk->header;
-    hansa_hash computed, vh, nvh;
-    wire_header_hash(h, &computed);
-    ledger_set_hash(n, LEDGER_SET_CUR, &vh);
-    ledger_set_hash(n, LEDGER_SET_NEXT, &nvh);
+/* True if blk is the block that id names: its header hashes to id and its
+ * body is the one the header commits to. Only then is a verdict on these
+ * bytes a verdict on block id; other bytes under a real id are a forgery by
+ * whoever relayed them and say nothing about the block. */
+static bool block_is(const wire_block *blk, const hansa_hash *id, char *why, size_t why_len) {
+    hansa_hash computed;
+    wire_header_hash(&blk->header, &computed);
     const char *body_why = NULL;
-    uint64_t now = clock_wall_ms(n->cfg.clock);
     if (!hash_eq(&computed, id)) snprintf(why, why_len, "block id is not its header hash");
     else if (wire_block_check_body(blk, &body_why) != HANSA_OK) snprintf(why, why_len, "%s", body_why);
-    else if (h->chain_id != ledger_state_params(n->state)->chain_id) snprintf(why, why_len, "wrong chain");
+    else return true;
+    return false;
+}
+
+static bool header_ok(node *n, const wire_block *blk, char *why, size_t why_len) {
+    const wire_header *h = &blk->header;
+    hansa_hash vh, nvh;
+    ledger_set_hash(n, LEDGER_SET_CUR, &vh);
+    ledger_set_hash(n, LEDGER_SET_NEXT, &nvh);
+    uint64_t now = clock_wall_ms(n->cfg.clock);
+    if (h->chain_id != ledger_state_params(n->state)->chain_id) snprintf(why, why_len, "wrong chain");
     else if (h->height != n->height + 1) snprintf(why, why_len, "height %llu, expected %llu",
                                                   (unsigned long long)h->height, (unsigned long long)n->height + 1);
     else if (!hash_eq(&h->prev_block, &n->block_hash)) snprintf(why, why_len, "prev_block is not our tip");
@@ -359,17 +368,23 @@ bool chain_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
     wire_rd r;
     char why[256] = "";
     ledger_block *pb = NULL;
+    bool is_id = false;
     if (wire_block_decode(value, len, &blk, &r) != HANSA_OK) {
         rd_describe(&r, why, sizeof why);
     } else {
-        if (header_ok(n, &blk, id, why, sizeof why) && last_commit_ok(n, &blk, why, sizeof why) &&
+        is_id = block_is(&blk, id, why, sizeof why);
+        if (is_id && header_ok(n, &blk, why, sizeof why) && last_commit_ok(n, &blk, why, sizeof why) &&
             evidence_ok(n, &blk, why, sizeof why))
             pb = execute(n, &blk, why, sizeof why);
         wire_block_free(&blk);
     }
     if (!pb) LOG_W("node", "block %llu is invalid: %s", (unsigned long long)height, why);
     snprintf(n->invalid_why, sizeof n->invalid_why, "%s", why);
-    pending_put(n, id, pb);
+    /* The verdict is kept under id (and found again by a later call or the
+     * commit) only if these bytes are block id: else a peer relaying forged
+     * bytes under a real id first would make the real block "invalid" here,
+     * and its commit look like a divergence of this node's state. */
+    if (is_id) pending_put(n, id, pb);
     return pb != NULL;
 }
 
@@ -492,6 +507,13 @@ void chain_evidence_add(node *n, const wire_evidence *ev, void *from_peer) {
     hansa_hash eh;
     wire_evidence_hash(ev, &eh);
     if (hmap_get(&n->evidence_seen, &eh, NULL)) return;
+    /* Evidence is signed by the offender alone, so anyone can make some with
+     * a key of their own. Keep (and relay) only what a block could carry
+     * (evidence_ok): else strangers' evidence fills the pool, shutting out
+     * real offences, grows evidence_seen and floods every node. */
+    bool member = valset_index(&n->vs, &ev->a.validator) >= 0 ||
+                  valset_index(&n->vs_prev, &ev->a.validator) >= 0;
+    if (!member || ev->a.height > n->height + 1) return;
     if (cons_evidence_verify(ev, ledger_state_params(n->state)->chain_id) != HANSA_OK) {
         if (from_peer) n->io.drop(n->io.ctx, from_peer, "invalid evidence");
         return;

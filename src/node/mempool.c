@@ -113,17 +113,27 @@ static size_t eviction_victim(mempool *m, const hansa_pubkey *sender) {
     return best;
 }
 
-/* Makes room for a tx of len bytes paying fee; false if it may not. */
+static bool full(const mempool *m, size_t len) {
+    return m->live >= m->limits.max_txs || m->bytes + len > m->limits.max_bytes;
+}
+
+/* True if a tx paying tx->fee may evict the next victim; else why says so. */
+static bool evictable(mempool *m, const wire_tx *tx, char *why, size_t why_len) {
+    size_t v = eviction_victim(m, &tx->sender);
+    if (v != SIZE_MAX && m->entries[v].fee < tx->fee) return true;
+    snprintf(why, why_len, "mempool full (%zu txs, %llu bytes) and fee %llu does not "
+             "beat the cheapest evictable tx", m->live, (unsigned long long)m->bytes,
+             (unsigned long long)tx->fee);
+    return false;
+}
+
+/* Makes room for a tx of len bytes paying fee; false if it may not. Every
+ * eviction re-checks the pool (recheck), which rebuilds the check state. */
 static bool make_room(mempool *m, const wire_tx *tx, size_t len, char *why, size_t why_len) {
-    while (m->live >= m->limits.max_txs || m->bytes + len > m->limits.max_bytes) {
-        size_t v = eviction_victim(m, &tx->sender);
-        if (v == SIZE_MAX || m->entries[v].fee >= tx->fee) {
-            snprintf(why, why_len, "mempool full (%zu txs, %llu bytes) and fee %llu does not "
-                     "beat the cheapest evictable tx", m->live, (unsigned long long)m->bytes,
-                     (unsigned long long)tx->fee);
-            return false;
-        }
-        remove_entry(m, v, HANSA_ERR_FULL, "evicted by a higher-fee transaction");
+    while (full(m, len)) {
+        if (!evictable(m, tx, why, why_len)) return false;
+        remove_entry(m, eviction_victim(m, &tx->sender), HANSA_ERR_FULL,
+                     "evicted by a higher-fee transaction");
         recheck(m);
     }
     return true;
@@ -161,9 +171,20 @@ hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *
         snprintf(why, why_len, "signature does not verify for the sender's key");
         return HANSA_ERR_BAD_SIG;
     }
-    if (!make_room(m, &tx, len, why, why_len)) return HANSA_ERR_FULL;
+    /* Judged before anything is evicted for it: a tx refused anyway (any
+     * key can sign a high-fee one with a nonce gap, for free) must not cost
+     * a queued tx its place. A refused add leaves the check state as it was. */
+    if (full(m, len) && !evictable(m, &tx, why, why_len)) return HANSA_ERR_FULL;
     err = ledger_block_add_tx(m->check, &tx, true, why, why_len);
     if (err != HANSA_OK) return err;
+    if (full(m, len)) {
+        bool room = make_room(m, &tx, len, why, why_len);
+        /* make_room's re-check rebuilt the check state without tx (it is not
+         * queued yet): apply it again, or leave if an evicted tx paid for it. */
+        if (!room) return HANSA_ERR_FULL;
+        err = ledger_block_add_tx(m->check, &tx, true, why, why_len);
+        if (err != HANSA_OK) return err;
+    }
     append(m, hash, bytes, len, &tx);
     return HANSA_OK;
 }

@@ -122,6 +122,19 @@ static void wal_proposal(node *n, const wire_proposal *p, const uint8_t *value, 
     hbuf_free(&msg);
 }
 
+/* Our own proposal goes to the WAL when first released; the rebroadcasts
+ * of it (every rebroadcast_ms while undecided, and to each new peer) are
+ * not appended again, which would grow the WAL by a block a second. */
+static void wal_own_proposal(node *n, const cons_out *o) {
+    const wire_proposal *p = &o->u.proposal.proposal;
+    bool seen = p->height < n->wal_own_height ||
+                (p->height == n->wal_own_height && p->round <= n->wal_own_round);
+    if (seen) return;
+    n->wal_own_height = p->height;
+    n->wal_own_round = p->round;
+    wal_proposal(n, p, o->u.proposal.value, o->u.proposal.value_len);
+}
+
 static void out_proposal(node *n, const cons_out *o) {
     note_proposal(n, o->u.proposal.proposal.height);
     hbuf prop = HBUF_INIT, msg = HBUF_INIT;
@@ -159,7 +172,7 @@ static void handle_output(node *n, const cons_out *o) {
     hbuf_reset(&n->scratch);
     switch (o->kind) {
     case CONS_OUT_PROPOSAL:
-        wal_proposal(n, &o->u.proposal.proposal, o->u.proposal.value, o->u.proposal.value_len);
+        wal_own_proposal(n, o);
         out_proposal(n, o);
         break;
     case CONS_OUT_VOTE:

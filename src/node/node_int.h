@@ -61,6 +61,10 @@ struct node {
     node_timer timers[NODE_TIMERS_MAX];
     size_t n_timers;
     uint64_t next_height_at_ms; /* start height+1 at this time; 0 = not scheduled */
+    /* The newest own proposal in the WAL (height 0: none): the engine
+     * re-emits its proposals on every rebroadcast, the WAL needs each once. */
+    uint64_t wal_own_height;
+    uint32_t wal_own_round;
     uint64_t rebroadcast_at_ms, status_at_ms;
     /* Step times of the current height for the node_status histograms;
      * 0 = not reached yet. */

@@ -102,14 +102,18 @@ void sync_on_block_req(node *n, void *peer, const uint8_t *bytes, size_t len) {
     hbuf_free(&commit);
 }
 
-/* True if more than 2/3 of the current validators signed exactly this block:
- * then a block we reject means our state, not the block, is wrong. */
+/* True if more than 2/3 of the current validators signed exactly this block
+ * (its header, and the body the header commits to): then a block we reject
+ * means our state, not the block, is wrong. A real header with another body
+ * is the sender's forgery, not a divergence. */
 static bool certified(node *n, const wire_commit *c, const uint8_t *block, size_t len) {
     wire_block blk;
     if (wire_block_decode(block, len, &blk, NULL) != HANSA_OK) return false;
     hansa_hash id;
     wire_header_hash(&blk.header, &id);
+    bool body_ok = wire_block_check_body(&blk, NULL) == HANSA_OK;
     wire_block_free(&blk);
+    if (!body_ok) return false;
     wire_valset w = valset_as_wire(&n->vs);
     return hash_eq(&id, &c->block) &&
            cons_commit_verify(c, ledger_state_params(n->state)->chain_id, w.v, w.n) == HANSA_OK;

@@ -82,6 +82,29 @@ static void test_eviction(void) {
     ledger_state_free(s);
 }
 
+/* A tx that would be refused anyway (a nonce gap here; any stranger can
+ * sign one with a high fee for free) evicts nothing from a full pool. */
+static void test_refused_tx_evicts_nothing(void) {
+    ledger_params p = t_params();
+    uint64_t bal[4] = {1000, 1000, 1000, 1};
+    ledger_state *s = t_state(&p, bal, 4, t_hash_key_a);
+    drops = 0;
+    mempool *m = mempool_new(&(mempool_limits){2, 0}, s, on_drop, NULL);
+    uint8_t b0[28], b1[28], b2[28];
+    hansa_hash h0, h1, h;
+    wire_tx a = t_transfer(0, &t_addrs[3], 1, 0, 20, b0);
+    wire_tx b = t_transfer(1, &t_addrs[3], 1, 0, 15, b1);
+    CHECK_ERR(add(m, &a, &h0), HANSA_OK);
+    CHECK_ERR(add(m, &b, &h1), HANSA_OK);
+    wire_tx gap = t_transfer(2, &t_addrs[3], 1, 5, 500, b2);
+    CHECK_ERR(add(m, &gap, &h), HANSA_ERR_NONCE);
+    CHECK(mempool_has(m, &h0));
+    CHECK(mempool_has(m, &h1));
+    CHECK_EQ_U64(drops, 0);
+    mempool_free(m);
+    ledger_state_free(s);
+}
+
 /* After a commit: included txs leave silently; txs that no longer apply
  * are dropped and reported; the rest stay in order. */
 static void test_update_rechecks(void) {
@@ -140,6 +163,7 @@ int main(void) {
     t_init_keys();
     RUN(test_admission);
     RUN(test_eviction);
+    RUN(test_refused_tx_evicts_nothing);
     RUN(test_update_rechecks);
     RUN(test_msg_rejects);
     return check_summary();
