@@ -135,6 +135,16 @@ static void wal_own_proposal(node *n, const cons_out *o) {
     wal_proposal(n, p, o->u.proposal.value, o->u.proposal.value_len);
 }
 
+/* Likewise our own votes: a vote's position (height, round, type) only
+ * grows, so one packed number tells a rebroadcast from a new vote. */
+static void wal_own_vote(node *n, const wire_vote *v, const hbuf *encoded) {
+    HANSA_ASSERT(v->height < (1ull << 40));
+    uint64_t pos = v->height << 24 | (uint64_t)(v->round & 0x3fffff) << 2 | v->type;
+    if (pos <= n->wal_vote_pos) return;
+    n->wal_vote_pos = pos;
+    wal_append(n, v->height, MSG_VOTE, encoded->data, encoded->len);
+}
+
 static void out_proposal(node *n, const cons_out *o) {
     note_proposal(n, o->u.proposal.proposal.height);
     hbuf prop = HBUF_INIT, msg = HBUF_INIT;
@@ -177,7 +187,7 @@ static void handle_output(node *n, const cons_out *o) {
         break;
     case CONS_OUT_VOTE:
         wire_vote_encode(&n->scratch, &o->u.vote);
-        wal_append(n, o->u.vote.height, MSG_VOTE, n->scratch.data, n->scratch.len);
+        wal_own_vote(n, &o->u.vote, &n->scratch);
         n->io.broadcast(n->io.ctx, MSG_VOTE, n->scratch.data, n->scratch.len, NULL);
         break;
     case CONS_OUT_TIMER: timer_add(n, o); break;

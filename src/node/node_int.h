@@ -65,6 +65,7 @@ struct node {
      * re-emits its proposals on every rebroadcast, the WAL needs each once. */
     uint64_t wal_own_height;
     uint32_t wal_own_round;
+    uint64_t wal_vote_pos;    /* newest own vote in the WAL: (height, round, type) packed */
     uint64_t rebroadcast_at_ms, status_at_ms;
     /* Step times of the current height for the node_status histograms;
      * 0 = not reached yet. */
