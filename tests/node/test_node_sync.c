@@ -275,7 +275,8 @@ static void test_tampered_proposal(void) {
 }
 
 /* A delegate that cannot decide (the other delegate is down) re-sends its
- * proposal every rebroadcast_ms; the WAL keeps it once, not once a send. */
+ * proposal and its prevote every rebroadcast_ms; the WAL keeps each once,
+ * not once a send. */
 static void test_rebroadcast_wal_once(void) {
     genesis.n_delegates = 2; /* 10 of 16: short of the 2/3 needed to decide */
     test_node a = {0};
@@ -291,7 +292,7 @@ static void test_rebroadcast_wal_once(void) {
     CHECK(proposals > 5); /* it proposed, and re-sent */
     size_t records = 0;
     CHECK_ERR(store_wal_read(a.st, 1, count_record, &records), HANSA_OK);
-    CHECK_EQ_U64(records, 1);
+    CHECK_EQ_U64(records, 2); /* the proposal and the prevote */
     node_down(&a);
     genesis.n_delegates = 1;
 }
