@@ -24,7 +24,6 @@ void node_config_defaults(node_config *cfg) {
     cfg->rebroadcast_ms = 1000;
     cfg->status_ms = 1000;
     cfg->sync_timeout_ms = 3000;
-    cfg->clock_drift_ms_max = 10000;
     cfg->mempool = (mempool_limits){0, 0};
 }
 

@@ -61,7 +61,6 @@ typedef struct {
     uint32_t rebroadcast_ms;      /* re-send own votes this often while undecided */
     uint32_t status_ms;           /* STATUS to peers this often */
     uint32_t sync_timeout_ms;     /* re-ask another peer for a block after this */
-    uint32_t clock_drift_ms_max;  /* proposals may be this far ahead of our clock */
     mempool_limits mempool;
 } node_config;
 
