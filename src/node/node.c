@@ -365,6 +365,7 @@ void node_peer_up(node *n, void *peer) {
 void node_peer_down(node *n, void *peer) {
     node_peer *p = sync_peer(n, peer);
     if (p) *p = (node_peer){0};
+    sync_refresh_target(n);
 }
 
 /* An engine verdict on a peer's message: relay what was new, drop peers

@@ -67,7 +67,7 @@ struct node {
     uint64_t height_started_ms, proposal_at_ms, prevote_quorum_at_ms;
 
     node_peer peers[NODE_PEERS_MAX];
-    uint64_t sync_target;    /* highest height a peer reported */
+    uint64_t sync_target;    /* highest height a connected peer reports */
 
     wire_evidence evidence[NODE_EVIDENCE_MAX];
     size_t n_evidence;
@@ -99,6 +99,7 @@ void sync_tick(node *n, uint64_t now_ms);
 void sync_send_status(node *n, void *peer);
 node_peer *sync_peer(node *n, void *handle);
 bool sync_behind(const node *n);
+void sync_refresh_target(node *n);
 
 /* node.c */
 void node_drain(node *n);

@@ -23,6 +23,16 @@ node_peer *sync_peer(node *n, void *handle) {
 
 bool sync_behind(const node *n) { return n->sync_target > n->height; }
 
+/* The target is the highest height a peer *still connected* reports: a peer
+ * that claimed a height no one has (a liar, or a node whose store was
+ * wiped since) must not leave this node "behind" forever once it is gone. */
+void sync_refresh_target(node *n) {
+    n->sync_target = 0;
+    for (size_t i = 0; i < NODE_PEERS_MAX; i++)
+        if (n->peers[i].handle && n->peers[i].height > n->sync_target)
+            n->sync_target = n->peers[i].height;
+}
+
 void sync_send_status(node *n, void *peer) {
     msg_status s = {ledger_state_params(n->state)->chain_id, n->height, n->block_hash};
     hbuf_reset(&n->scratch);
@@ -65,7 +75,7 @@ void sync_on_status(node *n, void *peer, const uint8_t *bytes, size_t len) {
         return;
     }
     p->height = s.height;
-    if (s.height > n->sync_target) n->sync_target = s.height;
+    sync_refresh_target(n);
     sync_tick(n, node_now(n));
 }
 

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -25,7 +26,37 @@ static json_t *fail(rpcc_error *err, int code, const char *fmt, const char *arg)
     return NULL;
 }
 
-static int dial(const char *addr, char *why, size_t why_len) {
+/* Connects within the deadline: a blocking connect() to an address whose
+ * packets are dropped (a partitioned node) would wait for the kernel's SYN
+ * retries, minutes, whatever timeout_ms the caller asked for. */
+static bool connect_by(int fd, const struct sockaddr_in *sa, uint64_t deadline_us) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return false;
+    int rc = connect(fd, (const struct sockaddr *)sa, sizeof *sa);
+    if (rc != 0 && errno != EINPROGRESS) return false;
+    while (rc != 0) {
+        uint64_t now = clock_system_mono_us();
+        if (now >= deadline_us) {
+            errno = ETIMEDOUT;
+            return false;
+        }
+        struct pollfd p = {fd, POLLOUT, 0};
+        int r = poll(&p, 1, (int)((deadline_us - now) / 1000) + 1);
+        if (r < 0 && errno != EINTR) return false;
+        if (r <= 0) continue;
+        int soerr = 0;
+        socklen_t len = sizeof soerr;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0) return false;
+        if (soerr != 0) {
+            errno = soerr;
+            return false;
+        }
+        rc = 0;
+    }
+    return fcntl(fd, F_SETFL, flags) == 0;
+}
+
+static int dial(const char *addr, uint64_t deadline_us, char *why, size_t why_len) {
     char host[64];
     const char *colon = strrchr(addr, ':');
     if (!colon || (size_t)(colon - addr) >= sizeof host) {
@@ -40,7 +71,7 @@ static int dial(const char *addr, char *why, size_t why_len) {
         return -1;
     }
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    if (fd < 0 || !connect_by(fd, &sa, deadline_us)) {
         snprintf(why, why_len, "cannot connect to %s: %s (is the node running?)", addr, strerror(errno));
         if (fd >= 0) close(fd);
         return -1;
@@ -120,11 +151,11 @@ json_t *rpcc_call(const char *addr, const char *method, json_t *params, int time
     free(body);
     char why[RPCC_ERR_MAX];
     json_t *result = NULL;
-    int fd = dial(addr, why, sizeof why);
+    uint64_t deadline = clock_system_mono_us() + (uint64_t)timeout_ms * 1000;
+    int fd = dial(addr, deadline, why, sizeof why);
     if (fd < 0) {
         fail(err, 0, "%s", why);
     } else {
-        uint64_t deadline = clock_system_mono_us() + (uint64_t)timeout_ms * 1000;
         if (exchange(fd, &out, &reply, deadline, why, sizeof why)) result = parse_reply(&reply, err);
         else fail(err, 0, "%s", why);
         close(fd);
@@ -147,8 +178,8 @@ json_t *rpcc_batch(const char *addr, json_t *calls, int timeout_ms, rpcc_error *
     free(body);
     char why[RPCC_ERR_MAX];
     json_t *result = NULL;
-    int fd = dial(addr, why, sizeof why);
     uint64_t deadline = clock_system_mono_us() + (uint64_t)timeout_ms * 1000;
+    int fd = dial(addr, deadline, why, sizeof why);
     if (fd < 0) {
         fail(err, 0, "%s", why);
     } else if (!exchange(fd, &out, &reply, deadline, why, sizeof why)) {
