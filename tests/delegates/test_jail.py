@@ -60,6 +60,8 @@ def test():
               "node4 is in some commit certificate of heights %d..%d" % (h + 1, h + 11))
         out = net.cli("candidates")
         check("jailed" in out, "`hansa candidates` shows the jailed delegate")
+        net.cli("send", "--from", "acct2", "--keys", net.accounts_key(), "--to",
+                net.key_info(victim)["address"], "--amount", "100")  # for the fee
         out = net.cli("unjail", "--from", "node", "--keys", net.node_key(victim), expect=1)
         check("jail" in out, "unjail before jail_blocks is refused: %s" % out.strip().splitlines()[0])
 
