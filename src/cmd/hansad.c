@@ -77,7 +77,8 @@ static void double_sign(daemon_ctx *d, const uint8_t *b, size_t len) {
     wire_vote c = v;
     c.block.present = !v.block.present;
     memset(c.block.hash.b, 0, HANSA_HASH_BYTES);
-    if (c.block.present) sha256("hansa test double sign", 22, &c.block.hash);
+    static const char fake[] = "hansa test double sign";
+    if (c.block.present) sha256(fake, sizeof fake - 1, &c.block.hash);
     hbuf sb = HBUF_INIT, enc = HBUF_INIT;
     wire_vote_sign_bytes(&sb, &c);
     sign_domain(d->key, SIGN_DOMAIN_VOTE, sb.data, sb.len, &c.sig);

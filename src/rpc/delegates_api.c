@@ -22,7 +22,8 @@
 #include "rpc/node_json.h"
 #include "wire/codec.h"
 
-/* A listing is bounded by what the caller may ask for at once. */
+/* Proposals listed by `upgrade` at most: each costs a scan of the approval
+ * records, and the answer must stay well under the server's reply sizes. */
 #define LIST_MAX 10000
 
 struct rpc_delegates_api {
