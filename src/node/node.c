@@ -98,13 +98,26 @@ static void timer_add(node *n, const cons_out *o) {
 
 /* ---- engine outputs ---- */
 
+/* The WAL keeps what the node signed or accepted at a height — proposals
+ * with their blocks, and votes — as (message type u8 | message payload)
+ * records. After a restart they are fed back to the engine, so the node
+ * still has the block it locked on and the votes that proved it, even if
+ * every peer that sent them is gone (Tendermint's WAL does the same). */
+static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *payload, size_t len) {
+    hbuf rec = HBUF_INIT;
+    hbuf_put_u8(&rec, type);
+    hbuf_append(&rec, payload, len);
+    if (store_wal_append(n->cfg.st, height, rec.data, rec.len) != HANSA_OK)
+        LOG_W("node", "WAL append failed: %s", store_errmsg(n->cfg.st));
+    hbuf_free(&rec);
+}
+
 static void wal_proposal(node *n, const wire_proposal *p, const uint8_t *value, size_t len) {
     hbuf prop = HBUF_INIT, msg = HBUF_INIT;
     wire_proposal_encode(&prop, p);
     msg_proposal m = {prop.data, (uint32_t)prop.len, value, (uint32_t)len};
     msg_proposal_encode(&msg, &m);
-    if (store_wal_append(n->cfg.st, p->height, msg.data, msg.len) != HANSA_OK)
-        LOG_W("node", "WAL append failed: %s", store_errmsg(n->cfg.st));
+    wal_append(n, p->height, MSG_PROPOSAL, msg.data, msg.len);
     hbuf_free(&prop);
     hbuf_free(&msg);
 }
@@ -151,6 +164,7 @@ static void handle_output(node *n, const cons_out *o) {
         break;
     case CONS_OUT_VOTE:
         wire_vote_encode(&n->scratch, &o->u.vote);
+        wal_append(n, o->u.vote.height, MSG_VOTE, n->scratch.data, n->scratch.len);
         n->io.broadcast(n->io.ctx, MSG_VOTE, n->scratch.data, n->scratch.len, NULL);
         break;
     case CONS_OUT_TIMER: timer_add(n, o); break;
@@ -193,12 +207,21 @@ void node_drain(node *n) {
 static void replay_wal_entry(node *n, const uint8_t *bytes, size_t len) {
     msg_proposal m;
     wire_proposal p;
-    if (msg_proposal_decode(bytes, len, &m, NULL) != HANSA_OK ||
-        wire_proposal_decode(m.proposal, m.proposal_len, &p, NULL) != HANSA_OK) {
+    wire_vote v;
+    bool ok = len > 0;
+    if (ok && bytes[0] == MSG_PROPOSAL)
+        ok = msg_proposal_decode(bytes + 1, len - 1, &m, NULL) == HANSA_OK &&
+             wire_proposal_decode(m.proposal, m.proposal_len, &p, NULL) == HANSA_OK;
+    else if (ok && bytes[0] == MSG_VOTE)
+        ok = wire_vote_decode(bytes + 1, len - 1, &v, NULL) == HANSA_OK;
+    else
+        ok = false;
+    if (!ok) {
         LOG_W("node", "skipping an unreadable WAL record");
         return;
     }
-    cons_on_proposal(n->engine, &p, m.block, m.block_len);
+    if (bytes[0] == MSG_PROPOSAL) cons_on_proposal(n->engine, &p, m.block, m.block_len);
+    else cons_on_vote(n->engine, &v);
 }
 
 static hansa_err wal_cb(void *ctx, uint64_t height, uint32_t seq, const uint8_t *bytes, size_t len) {
@@ -400,7 +423,10 @@ static void on_vote(node *n, void *peer, const uint8_t *bytes, size_t len) {
         return;
     }
     hansa_err err = cons_on_vote(n->engine, &v);
-    if (err == HANSA_OK) n->stats.sig_verifies++;
+    if (err == HANSA_OK) {
+        n->stats.sig_verifies++;
+        wal_append(n, v.height, MSG_VOTE, bytes, len);
+    }
     judge(n, peer, err, MSG_VOTE, bytes, len);
 }
 

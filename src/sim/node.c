@@ -78,6 +78,9 @@ bool simnode_app_verify(void *ctx, const hansa_pubkey *pk, const char *domain, c
 
 /* --- outputs ----------------------------------------------------------------- */
 
+static void wal_append(sim_node *nd, uint64_t height, sim_msg *m);
+
+
 static void trace_signed(sim_node *nd, uint64_t height, uint32_t round, uint8_t step,
                          const hbuf *sign_bytes) {
     hansa_hash id;
@@ -91,10 +94,11 @@ static void out_proposal(sim_node *nd, const cons_out *o) {
     wire_proposal_sign_bytes(&sb, p);
     trace_signed(nd, p->height, p->round, CONS_STEP_PROPOSE, &sb);
     hbuf_free(&sb);
-    if (honest(nd) || nd->byz == BYZ_AMNESIA || nd->byz == BYZ_GARBAGE || nd->byz == BYZ_INVALID)
-        simnet_broadcast(W(nd), nd->idx,
-                      msg_proposal(W(nd), p, o->u.proposal.value, o->u.proposal.value_len));
-    else
+    if (honest(nd) || nd->byz == BYZ_AMNESIA || nd->byz == BYZ_GARBAGE || nd->byz == BYZ_INVALID) {
+        sim_msg *m = msg_proposal(W(nd), p, o->u.proposal.value, o->u.proposal.value_len);
+        wal_append(nd, p->height, m); /* a proposer restarted keeps its value's bytes */
+        simnet_broadcast(W(nd), nd->idx, m);
+    } else
         byz_send_proposal(nd, p, o->u.proposal.value, o->u.proposal.value_len);
 }
 
@@ -104,9 +108,12 @@ static void out_vote(sim_node *nd, const wire_vote *v) {
     trace_signed(nd, v->height, v->round, v->type == VOTE_PREVOTE ? CONS_STEP_PREVOTE
                                                                   : CONS_STEP_PRECOMMIT, &sb);
     hbuf_free(&sb);
-    if (honest(nd) || nd->byz == BYZ_AMNESIA || nd->byz == BYZ_GARBAGE || nd->byz == BYZ_INVALID)
-        simnet_broadcast(W(nd), nd->idx, msg_vote(W(nd), v));
-    else
+    if (honest(nd) || nd->byz == BYZ_AMNESIA || nd->byz == BYZ_GARBAGE || nd->byz == BYZ_INVALID) {
+        sim_msg *m = msg_vote(W(nd), v);
+        /* Logged before it leaves, like the votes it receives. */
+        wal_append(nd, v->height, m);
+        simnet_broadcast(W(nd), nd->idx, m);
+    } else
         byz_send_vote(nd, v);
 }
 
@@ -177,23 +184,47 @@ static uint64_t out_decide(sim_node *nd, const cons_out *o) {
 }
 
 static void wal_clear(sim_node *nd) {
-    for (size_t i = 0; i < nd->n_wal; i++) msg_unref(nd->wal[i]);
+    for (size_t i = 0; i < nd->n_wal; i++) msg_unref(nd->wal[i].m);
     nd->n_wal = 0;
+    smap_clear(&nd->wal_seen);
 }
 
-static void wal_append(sim_node *nd, uint64_t height, sim_msg *m) {
-    if (height != nd->wal_height) {
-        wal_clear(nd);
-        nd->wal_height = height;
+static smap_key wal_key(const sim_msg *m) {
+    return (smap_key){le64_load(m->hash.b), le64_load(m->hash.b + 8), le64_load(m->hash.b + 16)};
+}
+
+/* Drops the entries of heights below `height` (decided: no longer needed). */
+static void wal_prune(sim_node *nd, uint64_t height) {
+    size_t k = 0;
+    smap_clear(&nd->wal_seen);
+    for (size_t i = 0; i < nd->n_wal; i++) {
+        if (nd->wal[i].height < height) {
+            msg_unref(nd->wal[i].m);
+            continue;
+        }
+        smap_put_new(&nd->wal_seen, wal_key(nd->wal[i].m), &nd->wal[i].m->hash);
+        nd->wal[k++] = nd->wal[i];
     }
-    for (size_t i = 0; i < nd->n_wal; i++)
-        if (hash_eq(&nd->wal[i]->hash, &m->hash)) return;
+    nd->n_wal = k;
+}
+
+/* Logs m (of `height`, the engine's current one or the next, which the
+ * engine buffers) once. */
+static void wal_append(sim_node *nd, uint64_t height, sim_msg *m) {
+    uint64_t cur = cons_height(nd->e);
+    if (height != cur && height != cur + 1) return;
     if (nd->n_wal == SIM_WAL_MAX) return; /* bounded, like every buffer */
+    if (smap_put_new(&nd->wal_seen, wal_key(m), &m->hash)) return;
+    if (nd->n_wal == nd->cap_wal) {
+        nd->cap_wal = nd->cap_wal ? 2 * nd->cap_wal : 64;
+        nd->wal = hansa_realloc(nd->wal, nd->cap_wal * sizeof *nd->wal);
+    }
     m->refs++;
-    nd->wal[nd->n_wal++] = m;
+    nd->wal[nd->n_wal++] = (sim_wal_entry){height, m};
 }
 
 static void start_height(sim_node *nd, uint64_t height) {
+    wal_prune(nd, height);
     nd->height_start_us = W(nd)->now_us;
     world_trace(W(nd), SIM_T_HEIGHT_START, nd, 0, height, 0, 0, NULL, false, UINT32_MAX);
     cons_start_height(nd->e, height, world_valset(W(nd), height), local_now(nd));
@@ -255,6 +286,7 @@ void simnode_boot(sim_node *nd, bool forget) {
     cfg.app.ctx = nd;
     cfg.key = &nd->key;
     cfg.test_break_line29 = w->o.break_line29 && honest(nd);
+    if (forget) wal_clear(nd); /* an amnesiac forgets its log too */
     nd->e = cons_new(&cfg, nd->disk_has && !forget ? &nd->disk : NULL);
     nd->up = true;
     nd->disk_free_us = w->now_us;
@@ -287,6 +319,8 @@ void simnode_free(sim_node *nd) {
     free(nd->pend);
     free(nd->decided);
     wal_clear(nd);
+    free(nd->wal);
+    smap_free(&nd->wal_seen);
     smap_free(&nd->votes_seen);
 }
 
@@ -453,6 +487,7 @@ static void on_vote(sim_node *nd, uint16_t from, const sim_msg *m, wire_rd *r) {
     uint64_t h = cons_height(nd->e);
     err = cons_on_vote(nd->e, &v);
     if (h == cons_height(nd->e)) note_vote(nd, &v, err);
+    if (err == HANSA_OK) wal_append(nd, v.height, (sim_msg *)m);
     if (err != HANSA_OK) reject(nd, from, m, err);
     drain(nd);
 }
@@ -471,7 +506,7 @@ static void on_proposal(sim_node *nd, uint16_t from, const sim_msg *m, wire_rd *
         return;
     }
     maybe_behind(nd, from, p.height);
-    if (p.height == cons_height(nd->e)) wal_append(nd, p.height, (sim_msg *)m);
+    wal_append(nd, p.height, (sim_msg *)m);
     cons_tick(nd->e, local_now(nd));
     err = cons_on_proposal(nd->e, &p, value, vlen);
     if (err != HANSA_OK) reject(nd, from, m, err);
@@ -479,12 +514,17 @@ static void on_proposal(sim_node *nd, uint16_t from, const sim_msg *m, wire_rd *
 }
 
 static void wal_replay(sim_node *nd) {
-    if (nd->wal_height != cons_height(nd->e)) return;
-    for (size_t i = 0; i < nd->n_wal && nd->up; i++) {
+    /* Entries are only read here; handling them appends nothing new (each
+     * is logged already), and a decision starts the next height only at an
+     * event of its own (or at once without pacing: then stop). */
+    uint64_t h = cons_height(nd->e);
+    for (size_t i = 0; i < nd->n_wal && nd->up && cons_height(nd->e) == h; i++) {
+        sim_msg *m = nd->wal[i].m;
         wire_rd r;
-        rd_init(&r, nd->wal[i]->data, nd->wal[i]->len);
-        (void)rd_u8(&r, "type");
-        on_proposal(nd, nd->idx, nd->wal[i], &r);
+        rd_init(&r, m->data, m->len);
+        uint8_t type = rd_u8(&r, "type");
+        if (type == MSG_PROPOSAL) on_proposal(nd, nd->idx, m, &r);
+        else on_vote(nd, nd->idx, m, &r);
     }
 }
 

@@ -247,6 +247,7 @@ static void setup_nodes(world *w) {
         keypair_from_seed(&nd->key, seed);
         nd->power = 1 + prng_below(&w->rng, POWER_MAX);
         smap_init(&nd->votes_seen);
+        smap_init(&nd->wal_seen);
         vals[i] = (wire_validator){nd->key.pub, nd->power};
         total += nd->power;
     }

@@ -48,7 +48,7 @@ enum {
     MSG_SYNC_RESP = 4 /* u8 count, then per entry: u64 height, u32 len, value, u32 len, commit */
 };
 #define SYNC_ENTRIES_MAX 8
-#define SIM_WAL_MAX 32
+#define SIM_WAL_MAX 16384 /* messages per height: n * rounds * 2 types * 2 faces */
 #define SIM_VALUE_BYTES 32
 #define VALUE_FLAG_INVALID 1
 #define VALUE_FLAG_ALT 2
@@ -91,6 +91,11 @@ typedef struct {
 typedef struct world world;
 
 typedef struct {
+    uint64_t height;
+    sim_msg *m;
+} sim_wal_entry;
+
+typedef struct {
     world *w;
     uint16_t idx;
     byz_kind byz;
@@ -113,12 +118,19 @@ typedef struct {
     uint64_t n_decided, cap_decided;
     uint64_t height_start_us;
     uint64_t last_sync_us;
-    /* WAL: proposals received at the current height, durable (written
-     * before the engine sees them) and replayed after a restart, so a
-     * locked node still has its locked value's bytes. */
-    sim_msg *wal[SIM_WAL_MAX];
-    size_t n_wal;
-    uint64_t wal_height;
+    /* WAL: proposals and votes the engine took at the current height,
+     * durable (logged before the node acts on them) and replayed after a
+     * restart, as a Tendermint node's WAL does. A locked node thus keeps
+     * its locked value's bytes and the proof-of-lock prevotes behind its
+     * lock: without them, a lock whose POL included a Byzantine face that
+     * only crashed nodes had seen can never be shown to anyone again, and
+     * the height stalls (seed 237, 4 nodes, --faults all). Messages of the
+     * next height count too: the engine buffers them, and a proposal that
+     * came early is still the one a node locks on (seed 436, --faults
+     * crash, 8 heights). The node's own messages are logged as well. */
+    sim_wal_entry *wal;     /* heights: the current one and the next */
+    size_t n_wal, cap_wal;
+    smap wal_seen;          /* hashes of the logged messages */
     /* Block pacing: the next height starts one block interval after a decision. */
     /* Votes the engine accepted at the current height, for the evidence check. */
     smap votes_seen;

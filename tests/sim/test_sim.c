@@ -58,7 +58,10 @@ static void test_options_rejected(void) {
 static void test_campaign_within_budget(void) {
     static const char *mixes[] = {"none", "net", "partition", "clog", "crash", "drift",
                                   "byzantine", "byz-equivocate+byz-double-vote+net",
-                                  "byz-garbage+byz-invalid+partition", "byz-amnesia+clog+drift"};
+                                  "byz-garbage+byz-invalid+partition", "byz-amnesia+clog+drift",
+                                  "crash+byzantine+partition", "byz-equivocate",
+                                  "byz-double-vote", "byz-silent", "byz-garbage", "byz-invalid",
+                                  "byz-amnesia", "all"};
     const uint64_t first = 1000, per_mix = 40;
     uint64_t runs = 0, heights = 0;
     fprintf(stderr, "campaign: seeds %" PRIu64 "..%" PRIu64 " for each of %zu mixes\n", first,

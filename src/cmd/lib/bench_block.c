@@ -44,7 +44,8 @@ static void fixture_init(fixture *f, uint32_t n_txs) {
     keypair_from_seed(&f->proposer, pseed);
     wire_validator del = {f->proposer.pub, 10};
     ledger_genesis g = {{.chain_id = CHAIN, .genesis_time_ms = 1000, .fee_burn_bps = 5000,
-                         .min_fee = 1, .max_block_txs = n_txs},
+                         .min_fee = 1, .max_block_txs = n_txs,
+                         .elect = ledger_elect_params_default()},
                         accts, SENDERS, &del, 1};
     static const uint8_t hash_key[ACCT_MAP_KEY_BYTES] = {0x68, 0x61, 0x6e, 0x73, 0x61};
     char why[LEDGER_WHY_MAX] = "";

@@ -90,12 +90,11 @@ static json_t *make_genesis(const testnet_opts *o, const hansa_keypair *nodes, c
         snprintf(bal, sizeof bal, "%llu", ACCOUNT_BALANCE);
         json_array_append_new(acc, json_pack("{s:s, s:s}", "address", addr, "balance", bal));
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t now_ms = clock_wall_ms(&hansa_clock_system);
     json_t *g = json_pack("{s:s, s:I, s:{s:i, s:i, s:i}, s:o, s:o}", "chain_id", chain,
-                          "genesis_time_ms", (json_int_t)ts.tv_sec * 1000, "params", "fee_burn_bps",
-                          5000, "min_fee", 1, "max_block_txs", 10000, "accounts", acc, "delegates",
-                          dels);
+                          "genesis_time_ms", (json_int_t)(now_ms / 1000 * 1000), "params",
+                          "fee_burn_bps", 5000, "min_fee", 1, "max_block_txs", 10000, "accounts",
+                          acc, "delegates", dels);
     if (elections) json_object_set(g, "elections", elections);
     return g;
 }
