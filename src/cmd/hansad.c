@@ -6,7 +6,16 @@
  * node's identity and, when it is a delegate, its signing key) and data/
  * (the LMDB store). hansad wires the node core (node/) to the real world:
  * a libuv loop, encrypted peer links (net/), the JSON-RPC server (rpc/),
- * the system clock, and SIGINT/SIGTERM for a clean stop. */
+ * the system clock, and SIGINT/SIGTERM for a clean stop.
+ *
+ * At start it hashes its own executable (/proc/self/exe) once: `status`
+ * shows that software hash and whether the chain ratified it.
+ *
+ * HANSA_TEST_DOUBLE_SIGN=1 is for tests only: it makes this node a
+ * Byzantine delegate that, next to each of its prevotes, signs and sends a
+ * conflicting one (nil against a block, a made-up block against nil), so
+ * the honest nodes must produce evidence and the ledger must slash it. It
+ * lives here, in the daemon's glue, so no protocol code carries it. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +25,14 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "crypto/noise.h"
+#include "crypto/sha256.h"
 #include "crypto/sign.h"
 #include "net/host.h"
 #include "node/config.h"
 #include "node/keyfile.h"
+#include "node/msg.h"
 #include "node/node.h"
+#include "rpc/delegates_api.h"
 #include "rpc/node_api.h"
 #include "rpc/node_metrics.h"
 #include "rpc/server.h"
@@ -35,9 +47,14 @@ typedef struct {
     net_host *net;
     rpc_server *rpc;
     rpc_node_api *api;
+    rpc_delegates_api *dapi;
     rpc_node_metrics *metrics;
     node *n;
     store *st;
+    const hansa_keypair *key;  /* the node's signing key (borrowed from the key file) */
+    bool double_sign;          /* HANSA_TEST_DOUBLE_SIGN: test-only Byzantine mode */
+    bool has_software;
+    hansa_hash software;       /* SHA-256 of this executable */
     int exit_code;
     bool stopping;
 } daemon_ctx;
@@ -49,9 +66,33 @@ static void io_send(void *ctx, void *peer, uint8_t type, const uint8_t *b, size_
     net_send(peer, type, b, len);
 }
 
+/* Test-only (HANSA_TEST_DOUBLE_SIGN): when b is this node's own prevote,
+ * signs and sends a second prevote for the same height and round with a
+ * different block id. Deterministic signatures make every re-send of it the
+ * same vote, so peers see one offence per round. */
+static void double_sign(daemon_ctx *d, const uint8_t *b, size_t len) {
+    wire_vote v;
+    if (wire_vote_decode(b, len, &v, NULL) != HANSA_OK) return;
+    if (v.type != VOTE_PREVOTE || !pubkey_eq(&v.validator, &d->key->pub)) return;
+    wire_vote c = v;
+    c.block.present = !v.block.present;
+    memset(c.block.hash.b, 0, HANSA_HASH_BYTES);
+    static const char fake[] = "hansa test double sign";
+    if (c.block.present) sha256(fake, sizeof fake - 1, &c.block.hash);
+    hbuf sb = HBUF_INIT, enc = HBUF_INIT;
+    wire_vote_sign_bytes(&sb, &c);
+    sign_domain(d->key, SIGN_DOMAIN_VOTE, sb.data, sb.len, &c.sig);
+    wire_vote_encode(&enc, &c);
+    net_broadcast(d->net, MSG_VOTE, enc.data, enc.len, NULL);
+    hbuf_free(&sb);
+    hbuf_free(&enc);
+}
+
 static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, void *except) {
     daemon_ctx *d = ctx;
-    if (d->net) net_broadcast(d->net, type, b, len, except);
+    if (!d->net) return;
+    net_broadcast(d->net, type, b, len, except);
+    if (d->double_sign && type == MSG_VOTE) double_sign(d, b, len);
 }
 
 static void io_drop(void *ctx, void *peer, const char *reason) {
@@ -119,6 +160,8 @@ static void shutdown_daemon(daemon_ctx *d) {
     d->net = NULL;
     if (d->api) rpc_node_api_free(d->api);
     d->api = NULL;
+    rpc_delegates_api_free(d->dapi);
+    d->dapi = NULL;
     rpc_node_metrics_free(d->metrics);
     d->metrics = NULL;
     if (d->rpc) rpc_server_free(d->rpc);
@@ -174,10 +217,31 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     rc.bind_address = host;
     if (rpc_server_new(&d->loop, &rc, &d->rpc) != HANSA_OK) return fail("rpc listen", cfg->rpc);
     d->api = rpc_node_api_new(d->rpc, d->n, HANSA_VERSION);
+    if (d->has_software) rpc_node_api_set_software(d->api, &d->software);
+    d->dapi = rpc_delegates_api_new(d->rpc, d->n);
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
     rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
     uv_timer_start(&d->metrics_tick, on_metrics_tick, 1000, 1000);
     return 0;
+}
+
+/* SHA-256 of the running executable; false (logged) if it cannot be read. */
+static bool hash_self(hansa_hash *out) {
+    FILE *f = fopen("/proc/self/exe", "rb");
+    if (!f) {
+        LOG_W("hansad", "cannot read /proc/self/exe: the software hash is unknown");
+        return false;
+    }
+    sha256_ctx c;
+    sha256_init(&c);
+    uint8_t buf[65536];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0) sha256_update(&c, buf, k);
+    bool ok = !ferror(f);
+    fclose(f);
+    if (ok) sha256_final(&c, out);
+    else LOG_W("hansad", "reading /proc/self/exe failed: the software hash is unknown");
+    return ok;
 }
 
 static int run(daemon_ctx *d, const char *home) {
@@ -197,6 +261,13 @@ static int run(daemon_ctx *d, const char *home) {
     if (keyfile_load(path, &kf, why) != HANSA_OK) return fail("key file", why);
     const keyfile_key *key = keyfile_find(&kf, cfg.key_name[0] ? cfg.key_name : "node");
     if (!key) return fail("key file", "no key named in config \"key\" (default \"node\")");
+    d->key = &key->kp;
+    const char *ds = getenv("HANSA_TEST_DOUBLE_SIGN");
+    d->double_sign = ds && strcmp(ds, "1") == 0;
+    if (d->double_sign)
+        LOG_W("hansad", "HANSA_TEST_DOUBLE_SIGN=1: TEST ONLY — this node signs a conflicting "
+                        "prevote next to each of its prevotes and WILL BE SLASHED");
+    d->has_software = hash_self(&d->software);
 
     snprintf(path, sizeof path, "%s/data", home);
     if (store_open(path, &(store_options){0}, &d->st) != HANSA_OK) return fail("store", path);

@@ -1124,3 +1124,27 @@ uint64_t cons_height(const cons_engine *e) { return e->height; }
 uint32_t cons_round(const cons_engine *e) { return e->round; }
 cons_step cons_current_step(const cons_engine *e) { return e->step; }
 bool cons_decided(const cons_engine *e) { return e->decided; }
+
+bool cons_decided_commit(const cons_engine *e, wire_commit *out) {
+    if (!e->decided) return false;
+    const wire_commit *c = &e->commit;
+    HANSA_ASSERT(c->round == e->decided_round);
+    HANSA_ASSERT(c->n_sigs >= 1 && c->n_sigs <= e->vs.n);
+    *out = *c;
+    out->sigs = hansa_calloc(e->vs.n, sizeof *out->sigs);
+    out->n_sigs = 0;
+    /* A certificate from block sync may hold signatures this engine never
+     * saw as votes: merge both, in increasing validator index. */
+    const round_state *rs = round_find(e, e->decided_round);
+    block_id b = block_of(&e->decided_id);
+    size_t k = 0;
+    for (uint16_t i = 0; i < e->vs.n; i++) {
+        while (k < c->n_sigs && c->sigs[k].validator_index < i) k++;
+        const cons_vote_slot *s = rs ? cons_voteset_vote_for(&rs->votes[1], i, &b) : NULL;
+        if (k < c->n_sigs && c->sigs[k].validator_index == i) out->sigs[out->n_sigs++] = c->sigs[k];
+        else if (s != NULL)
+            out->sigs[out->n_sigs++] = (wire_commit_sig){.validator_index = i, .sig = s->sig};
+    }
+    HANSA_ASSERT(out->n_sigs >= c->n_sigs);
+    return true;
+}

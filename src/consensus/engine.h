@@ -244,6 +244,16 @@ uint32_t cons_round(const cons_engine *e);
 cons_step cons_current_step(const cons_engine *e);
 bool cons_decided(const cons_engine *e); /* decided the current height */
 
+/* After a decision at the current height: the commit certificate with every
+ * precommit for the decided block this engine holds now — the decision's
+ * own quorum plus the precommits that arrived later (the engine keeps
+ * taking them after deciding). The driver puts this one, not the quorum of
+ * the decision, in the next block's last_commit, so delegates whose
+ * precommit came a moment after the quorum are not counted as absent by
+ * the ledger's liveness rule. out->sigs is allocated (wire_commit_free).
+ * False (and *out untouched) if the current height is not decided. */
+bool cons_decided_commit(const cons_engine *e, wire_commit *out);
+
 /* Verifies a commit certificate on its own: chain id, strictly increasing
  * indices into vs, every signature over the precommit sign bytes, and more
  * than 2/3 of vs's power. Used by block sync and by light clients. The

@@ -486,3 +486,26 @@ bool ledger_evidence_punished(const ledger_state *s, const hansa_hash *ev_hash) 
     size_t klen = stake_key_hash(LEDGER_TAB_EVIDENCE, ev_hash, key);
     return u64_at(s, LEDGER_TAB_EVIDENCE, key, klen) != 0;
 }
+
+uint64_t ledger_bonded_get(const ledger_state *s, const hansa_addr *who) {
+    uint8_t key[KVMAP_KEY_MAX];
+    size_t klen = stake_key_bonder(who, key);
+    return u64_at(s, LEDGER_TAB_BONDER, key, klen);
+}
+
+void ledger_records_iter(const ledger_state *s, ledger_tab tab, stake_iter_fn fn, void *ctx) {
+    HANSA_ASSERT(tab < LEDGER_TAB_COUNT_);
+    const kvmap *m = &s->tabs[tab];
+    for (size_t i = 0; i < m->cap; i++) {
+        const kvmap_slot *slot = &m->slots[i];
+        if (slot->used && !slot->deleted) fn(ctx, slot->key, slot->klen, slot->val, slot->vlen);
+    }
+}
+
+uint16_t ledger_missed_get(const ledger_state *s, const hansa_pubkey *pk) {
+    ledger_block *b = ledger_block_begin_check(s);
+    ledger_liveness l;
+    stake_liveness_get(b, pk, &l);
+    ledger_block_free(b);
+    return l.missed;
+}

@@ -55,5 +55,14 @@ uint64_t ledger_unbonding_get(const ledger_state *s, uint64_t release, const han
                               const hansa_pubkey *cand);
 bool ledger_upgrade_get(const ledger_state *s, const hansa_hash *software, ledger_upgrade *out);
 bool ledger_evidence_punished(const ledger_state *s, const hansa_hash *ev_hash);
+/* How many of the last liveness_window heights pk missed (0 if it has no
+ * liveness record: not in a recent set, or it missed none). */
+uint16_t ledger_missed_get(const ledger_state *s, const hansa_pubkey *pk);
+/* The address's bonded total (its self bond plus the votes it gave); 0 if none. */
+uint64_t ledger_bonded_get(const ledger_state *s, const hansa_addr *who);
+/* Calls fn for every record of table tab in the committed state, in no
+ * particular order (keys and values as stake.h lays them out; borrowed for
+ * the call). For RPC listings; fn must not change s. */
+void ledger_records_iter(const ledger_state *s, ledger_tab tab, stake_iter_fn fn, void *ctx);
 
 #endif

@@ -301,7 +301,21 @@ hansa_err node_open(const node_config *cfg, const node_io *io, node **out, char 
     return HANSA_OK;
 }
 
+/* The next block's last_commit gets every precommit for the decided block
+ * that arrived up to now, commit_delay_ms after the decision (that is what
+ * the delay is for), not only the quorum that decided: the ledger counts a
+ * delegate missing from it as absent for liveness. */
+static void refresh_last_commit(node *n) {
+    wire_commit c;
+    if (cons_height(n->engine) != n->height || !cons_decided_commit(n->engine, &c)) return;
+    HANSA_ASSERT(c.height == n->height);
+    hbuf_reset(&n->last_commit);
+    wire_commit_encode(&n->last_commit, &c);
+    wire_commit_free(&c);
+}
+
 static void start_height(node *n) {
+    refresh_last_commit(n);
     n->next_height_at_ms = 0;
     n->n_timers = 0;
     n->height_started_ms = node_now(n);
@@ -512,3 +526,8 @@ store *node_store(const node *n) { return n->cfg.st; }
 uint32_t node_chain_id(const node *n) { return ledger_state_params(n->state)->chain_id; }
 const cons_valset *node_valset(const node *n) { return &n->vs; }
 const mempool *node_mempool(const node *n) { return n->mp; }
+
+const wire_evidence *node_evidence_pool(const node *n, size_t *count) {
+    *count = n->n_evidence;
+    return n->evidence;
+}

@@ -142,5 +142,9 @@ const cons_valset *node_valset(const node *n);
 /* The mempool, read-only (for RPC: counts and queued tx hashes). Borrowed;
  * valid while n is, its contents until the next input to the node. */
 const mempool *node_mempool(const node *n);
+/* The evidence pool: verified duplicate-vote evidence not yet committed, in
+ * no particular order; *count its length. Borrowed; valid until the next
+ * input to the node. */
+const wire_evidence *node_evidence_pool(const node *n, size_t *count);
 
 #endif

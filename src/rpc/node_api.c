@@ -22,6 +22,7 @@
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "ledger/record.h"
+#include "rpc/delegates_api.h"
 #include "rpc/node_json.h"
 #include "wire/codec.h"
 
@@ -47,6 +48,8 @@ struct rpc_node_api {
     rpc_server *server;
     node *n;
     char version[64];
+    bool has_software;
+    hansa_hash software; /* SHA-256 of the running executable */
     waiter *waiters; /* doubly linked, unordered */
 };
 
@@ -279,6 +282,21 @@ static bool waiter_try(rpc_node_api *api, waiter *w, uint64_t height) {
 
 /* ---- methods ---- */
 
+/* software_hash and software_ratified: the first ratified upgrade tells an
+ * operator whether this binary is the one the stakeholders approved. */
+static void add_software(const rpc_node_api *api, json_t *r) {
+    if (!api->has_software) {
+        json_object_set_new(r, "software_hash", json_null());
+        json_object_set_new(r, "software_ratified", json_null());
+        return;
+    }
+    hansa_hash latest;
+    bool ratified = rpc_latest_ratified(node_ledger(api->n), &latest) &&
+                    hash_eq(&latest, &api->software);
+    json_object_set_new(r, "software_hash", nj_hash(&api->software));
+    json_object_set_new(r, "software_ratified", json_boolean(ratified));
+}
+
 static rpc_outcome m_status(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     rpc_node_api *api = ctx;
@@ -306,6 +324,7 @@ static rpc_outcome m_status(rpc_call *call, json_t *params, void *ctx) {
     json_object_set_new(r, "committed_txs", nj_u64(st.committed_txs));
     json_object_set_new(r, "min_fee", nj_u64(ledger_state_params(node_ledger(api->n))->min_fee));
     json_object_set_new(r, "version", json_string(api->version));
+    add_software(api, r);
     return rpc_ok(r);
 }
 
@@ -555,6 +574,11 @@ rpc_node_api *rpc_node_api_new(rpc_server *server, node *n, const char *version)
     rpc_register(server, "wait_block", m_wait_block, api);
     rpc_register(server, "wait_tx", m_wait_tx, api);
     return api;
+}
+
+void rpc_node_api_set_software(rpc_node_api *api, const hansa_hash *software_hash) {
+    api->software = *software_hash;
+    api->has_software = true;
 }
 
 void rpc_node_api_on_commit(rpc_node_api *api, uint64_t height) {

@@ -420,6 +420,35 @@ static void test_line49_decide_with_commit(void) {
     fx_free(&f);
 }
 
+/* cons_decided_commit: the decision's quorum plus precommits for the
+ * decided block that come after it (for the next block's last_commit);
+ * a late nil precommit does not enter it. */
+static void test_decided_commit_takes_late_precommits(void) {
+    fx f;
+    fx_init(&f, false);
+    h_val x = mk_val(1, 0, 1);
+    wire_commit c;
+    CHECK(!cons_decided_commit(f.d.e, &c));
+    lock_in(&f, 0, &x);
+    give_vote(&f, f.oth[2], 0, VOTE_PRECOMMIT, &x.id);
+    give_vote(&f, f.oth[0], 0, VOTE_PRECOMMIT, &x.id);
+    CHECK(f.d.decided);
+    CHECK(cons_decided_commit(f.d.e, &c));
+    CHECK_EQ_U64(c.n_sigs, f.d.dec_commit.n_sigs);
+    wire_commit_free(&c);
+    CHECK_ERR(give_vote(&f, f.oth[1], 0, VOTE_PRECOMMIT, &x.id), HANSA_OK);
+    CHECK(cons_decided_commit(f.d.e, &c));
+    CHECK_EQ_U64(c.n_sigs, 4);
+    CHECK_EQ_U64(c.height, 1);
+    CHECK_EQ_U64(c.round, 0);
+    CHECK(hash_eq(&c.block, &x.id));
+    for (size_t i = 1; i < c.n_sigs; i++) CHECK(c.sigs[i - 1].validator_index < c.sigs[i].validator_index);
+    CHECK_ERR(cons_commit_verify(&c, H_CHAIN, f.net.vs.v, f.net.vs.n), HANSA_OK);
+    wire_commit_free(&c);
+    hbuf_free(&x.bytes);
+    fx_free(&f);
+}
+
 /* Line 49 holds for any round r, also one the engine has left. */
 static void test_line49_earlier_round(void) {
     fx f;
@@ -1109,6 +1138,7 @@ int main(void) {
     RUN(test_line44_nil_quorum);
     RUN(test_line47_precommit_timer_and_line65);
     RUN(test_line49_decide_with_commit);
+    RUN(test_decided_commit_takes_late_precommits);
     RUN(test_line49_earlier_round);
     RUN(test_line55_round_skip);
     RUN(test_stale_timeouts_ignored);

@@ -5,6 +5,8 @@
  *   hansa send                  cli_send.c   build, sign, submit, wait
  *   hansa account|block|status  cli_query.c  read the chain
  *   hansa tx                    cli_tx.c     a tx, verified locally
+ *   hansa stake|unstake|vote|unvote|unjail|upgrade|candidates|delegates
+ *                               cli_delegates.c  delegates and ratification
  *
  * Shared here (cli_common.c): which node to talk to, calling it with error
  * messages that say what to do, key file paths, --json output, and the exit
@@ -35,6 +37,14 @@ int cmd_account(int argc, char **argv);
 int cmd_block(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_stake(int argc, char **argv);
+int cmd_unstake(int argc, char **argv);
+int cmd_vote(int argc, char **argv);
+int cmd_unvote(int argc, char **argv);
+int cmd_unjail(int argc, char **argv);
+int cmd_upgrade(int argc, char **argv);
+int cmd_candidates(int argc, char **argv);
+int cmd_delegates(int argc, char **argv);
 
 /* Options most commands share. */
 typedef struct {

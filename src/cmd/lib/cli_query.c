@@ -153,6 +153,12 @@ int cmd_status(int argc, char **argv) {
         printf("  peers       %llu\n  mempool     %llu txs, %llu bytes\n  min fee     %s\n",
                (unsigned long long)cli_u64(r, "peers"), (unsigned long long)cli_u64(r, "mempool_txs"),
                (unsigned long long)cli_u64(r, "mempool_bytes"), cli_str(r, "min_fee"));
+        const json_t *sw = json_object_get(r, "software_hash");
+        if (json_is_string(sw))
+            printf("  software    %s  (%s)\n", json_string_value(sw),
+                   json_is_true(json_object_get(r, "software_ratified"))
+                       ? "ratified by the chain"
+                       : "not the chain's latest ratified software");
     }
     json_decref(r);
     return CLI_OK;

@@ -6,6 +6,11 @@
  *   DIR/node<i>/node.key      the node's identity and delegate key
  *   DIR/node<i>/data/         its store;  hansad.log its log;  hansad.pid
  *
+ * Nodes node0..nodeV-1 are the genesis delegates; --full-nodes F adds
+ * nodeV..nodeV+F-1, full nodes whose keys are not in the genesis set (they
+ * can stake and be elected). --elections '{"epoch_blocks": 10, ...}' puts
+ * that object in the genesis as its "elections" parameters.
+ *
  * `up` creates the folder on first use (keys, genesis, configs on free
  * ports) and starts every node as a background process; on a folder that
  * already exists it restarts the nodes from their stores. `down` stops them
@@ -67,7 +72,11 @@ static int write_json(const char *path, json_t *j) {
     return rc;
 }
 
-static json_t *make_genesis(const testnet_opts *o, const hansa_keypair *nodes, const keyfile *accts) {
+/* Total nodes: delegates then full nodes. */
+static int node_count(const testnet_opts *o) { return o->validators + o->full_nodes; }
+
+static json_t *make_genesis(const testnet_opts *o, const hansa_keypair *nodes, const keyfile *accts,
+                            json_t *elections) {
     char chain[CHAIN_ID_TEXT_MAX], hex[65];
     chain_id_format(TESTNET_CHAIN, chain);
     json_t *dels = json_array(), *acc = json_array();
@@ -82,9 +91,12 @@ static json_t *make_genesis(const testnet_opts *o, const hansa_keypair *nodes, c
         json_array_append_new(acc, json_pack("{s:s, s:s}", "address", addr, "balance", bal));
     }
     uint64_t now_ms = clock_wall_ms(&hansa_clock_system);
-    return json_pack("{s:s, s:I, s:{s:i, s:i, s:i}, s:o, s:o}", "chain_id", chain,
-                     "genesis_time_ms", (json_int_t)(now_ms / 1000 * 1000), "params", "fee_burn_bps",
-                     5000, "min_fee", 1, "max_block_txs", 10000, "accounts", acc, "delegates", dels);
+    json_t *g = json_pack("{s:s, s:I, s:{s:i, s:i, s:i}, s:o, s:o}", "chain_id", chain,
+                          "genesis_time_ms", (json_int_t)(now_ms / 1000 * 1000), "params",
+                          "fee_burn_bps", 5000, "min_fee", 1, "max_block_txs", 10000, "accounts",
+                          acc, "delegates", dels);
+    if (elections) json_object_set(g, "elections", elections);
+    return g;
 }
 
 static json_t *make_config(const testnet_opts *o, int base, int i) {
@@ -92,7 +104,7 @@ static json_t *make_config(const testnet_opts *o, int base, int i) {
     snprintf(listen, sizeof listen, "127.0.0.1:%d", base + 2 * i);
     snprintf(rpc, sizeof rpc, "127.0.0.1:%d", base + 2 * i + 1);
     json_t *peers = json_array();
-    for (int j = 0; j < o->validators; j++) {
+    for (int j = 0; j < node_count(o); j++) {
         if (j == i) continue;
         char p[32];
         snprintf(p, sizeof p, "127.0.0.1:%d", base + 2 * j);
@@ -130,12 +142,24 @@ static int init_node(const testnet_opts *o, int i, int base, const hansa_keypair
 
 static int init_network(const testnet_opts *o) {
     char path[4096], why[KEYFILE_WHY_MAX];
+    json_t *elections = NULL;
+    if (o->elections) {
+        json_error_t je;
+        elections = json_loads(o->elections, JSON_REJECT_DUPLICATES, &je);
+        if (!json_is_object(elections)) {
+            fprintf(stderr, "hansa testnet: --elections must be a JSON object: %s\n",
+                    elections ? "not an object" : je.text);
+            json_decref(elections);
+            return -1;
+        }
+    }
     if (mkdir(o->dir, 0700) != 0) {
         fprintf(stderr, "hansa testnet: cannot create %s: %s\n", o->dir, strerror(errno));
+        json_decref(elections);
         return -1;
     }
     hansa_keypair nodes[TESTNET_NODES_MAX];
-    for (int i = 0; i < o->validators; i++) keypair_generate(&nodes[i]);
+    for (int i = 0; i < node_count(o); i++) keypair_generate(&nodes[i]);
     keyfile accts;
     keyfile_init(&accts, TESTNET_CHAIN);
     for (int i = 0; i < o->accounts; i++) {
@@ -145,13 +169,14 @@ static int init_network(const testnet_opts *o) {
     }
     snprintf(path, sizeof path, "%s/accounts.key", o->dir);
     int rc = keyfile_create(&accts, path, why) == HANSA_OK ? 0 : -1;
-    json_t *genesis = make_genesis(o, nodes, &accts);
+    json_t *genesis = make_genesis(o, nodes, &accts, elections);
+    json_decref(elections);
     keyfile_free(&accts);
-    int base = free_port_base(o->validators);
-    for (int i = 0; i < o->validators && rc == 0 && base > 0; i++)
+    int base = free_port_base(node_count(o));
+    for (int i = 0; i < node_count(o) && rc == 0 && base > 0; i++)
         rc = init_node(o, i, base, &nodes[i], genesis);
     json_decref(genesis);
-    for (int i = 0; i < o->validators; i++) keypair_wipe(&nodes[i]);
+    for (int i = 0; i < node_count(o); i++) keypair_wipe(&nodes[i]);
     return base > 0 ? rc : -1;
 }
 
@@ -278,7 +303,7 @@ int testnet_up_dir(const testnet_opts *o) {
     for (int i = 0; i < n; i++)
         if (start_node(o->dir, i) != 0) return 1;
     if (wait_ready(o->dir, n, 20000) != 0) return 1;
-    printf("%s %d delegates in %s (logs: %s/node*/hansad.log)\n", fresh ? "started" : "restarted",
+    printf("%s %d nodes in %s (logs: %s/node*/hansad.log)\n", fresh ? "started" : "restarted",
            n, o->dir, o->dir);
     for (int i = 0; i < n; i++) {
         char addr[64];
@@ -340,6 +365,7 @@ static int testnet_status(const testnet_opts *o) {
 
 static int usage(void) {
     fprintf(stderr, "usage: hansa testnet up [--validators N] [--accounts K] [--dir D] [--timeout-ms T]\n"
+                    "                        [--full-nodes F] [--elections JSON]\n"
                     "       hansa testnet status [--dir D]\n"
                     "       hansa testnet down [--dir D]\n");
     return 2;
@@ -354,11 +380,14 @@ int cmd_testnet(int argc, char **argv) {
         else if (strcmp(argv[i], "--validators") == 0 && has) o.validators = atoi(argv[++i]);
         else if (strcmp(argv[i], "--accounts") == 0 && has) o.accounts = atoi(argv[++i]);
         else if (strcmp(argv[i], "--timeout-ms") == 0 && has) o.timeout_propose_ms = (uint32_t)atoi(argv[++i]);
+        else if (strcmp(argv[i], "--full-nodes") == 0 && has) o.full_nodes = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--elections") == 0 && has) o.elections = argv[++i];
         else return usage();
     }
-    if (o.validators < 1 || o.validators > TESTNET_NODES_MAX || o.accounts < 1 || o.accounts > 1000) {
-        fprintf(stderr, "hansa testnet: --validators must be 1..%d and --accounts 1..1000\n",
-                TESTNET_NODES_MAX);
+    if (o.validators < 1 || o.full_nodes < 0 || o.validators + o.full_nodes > TESTNET_NODES_MAX ||
+        o.accounts < 1 || o.accounts > 1000) {
+        fprintf(stderr, "hansa testnet: --validators must be 1..%d (with --full-nodes, together) "
+                        "and --accounts 1..1000\n", TESTNET_NODES_MAX);
         return 2;
     }
     crypto_init();

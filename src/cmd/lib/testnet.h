@@ -14,6 +14,8 @@ typedef struct {
     int validators;              /* 1..64 */
     int accounts;                /* funded accounts acct0..acctK-1, 1..1000 */
     uint32_t timeout_propose_ms; /* prevote/precommit timeouts are the same, deltas half */
+    int full_nodes;              /* extra nodes (after the delegates) not in the genesis set */
+    const char *elections;       /* JSON object for genesis "elections", or NULL */
 } testnet_opts;
 
 /* `testnet up`: creates the network in o->dir if it does not exist, starts
