@@ -1066,14 +1066,11 @@ size_t cons_drain(cons_engine *e, const cons_out **out) {
     return n;
 }
 
-/* Re-emits the engine's own messages of one round: those it released, and
- * votes under its key that reached it from outside (its driver's log,
- * replayed after a restart, or a peer). Those were signed by this key
- * before — an honest signer never signs two different votes for one slot —
- * so repeating them signs nothing new, and it is what keeps a restarted
- * node's votes of the round before alive: a peer still in that round,
- * whose copy was lost before GST, waits for exactly that precommit and no
- * rule lets it move on (fewer than 1/3 of the power is ahead of it). */
+/* Re-emits the engine's own released messages of one round. Only what this
+ * engine released: a vote under our key that reached us from outside is
+ * never repeated, because nothing proves we signed it (a second process
+ * with the same key, or a forged replay, would make us spread a conflicting
+ * vote). Drivers that log their own votes re-send those themselves. */
 static void rebroadcast_round(cons_engine *e, uint32_t round) {
     round_state *rs = round_find(e, round);
     if (rs == NULL || e->self < 0) return;
@@ -1086,12 +1083,9 @@ static void rebroadcast_round(cons_engine *e, uint32_t round) {
     }
     static const uint8_t types[2] = {VOTE_PREVOTE, VOTE_PRECOMMIT};
     for (int t = 0; t < 2; t++) {
-        const cons_vote_slot *s = rs->votes[t].slot[self].has ? &rs->votes[t].slot[self] : NULL;
-        if (rs->sent_vote[t]) {
-            s = cons_voteset_vote_for(&rs->votes[t], self, &rs->sent_block[t]);
-            HANSA_ASSERT(s != NULL);
-        }
-        if (s == NULL) continue;
+        if (!rs->sent_vote[t]) continue;
+        const cons_vote_slot *s = cons_voteset_vote_for(&rs->votes[t], self, &rs->sent_block[t]);
+        HANSA_ASSERT(s != NULL);
         cons_out *o = out_push(e, CONS_OUT_VOTE);
         o->u.vote = vote_of_slot(e, round, types[t], self, s);
     }

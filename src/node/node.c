@@ -99,9 +99,12 @@ static void timer_add(node *n, const cons_out *o) {
 
 /* The WAL keeps what the node signed or accepted at a height — proposals
  * with their blocks, and votes — as (message type u8 | message payload)
- * records. After a restart they are fed back to the engine, so the node
- * still has the block it locked on and the votes that proved it, even if
- * every peer that sent them is gone (Tendermint's WAL does the same). */
+ * records; the node's own votes carry WAL_OWN_VOTE instead of MSG_VOTE.
+ * After a restart they are fed back to the engine, so the node still has
+ * the block it locked on and the votes that proved it, even if every peer
+ * that sent them is gone (Tendermint's WAL does the same). */
+#define WAL_OWN_VOTE 0x84 /* MSG_VOTE | 0x80: a vote this node signed */
+
 static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *payload, size_t len) {
     hbuf rec = HBUF_INIT;
     hbuf_put_u8(&rec, type);
@@ -141,7 +144,7 @@ static void wal_own_vote(node *n, const wire_vote *v, const hbuf *encoded) {
     uint64_t pos = v->height << 24 | (uint64_t)(v->round & 0x3fffff) << 2 | v->type;
     if (pos <= n->wal_vote_pos) return;
     n->wal_vote_pos = pos;
-    wal_append(n, v->height, MSG_VOTE, encoded->data, encoded->len);
+    wal_append(n, v->height, WAL_OWN_VOTE, encoded->data, encoded->len);
 }
 
 static void out_proposal(node *n, const cons_out *o) {
@@ -234,7 +237,7 @@ static void replay_wal_entry(node *n, const uint8_t *bytes, size_t len) {
     if (ok && bytes[0] == MSG_PROPOSAL)
         ok = msg_proposal_decode(bytes + 1, len - 1, &m, NULL) == HANSA_OK &&
              wire_proposal_decode(m.proposal, m.proposal_len, &p, NULL) == HANSA_OK;
-    else if (ok && bytes[0] == MSG_VOTE)
+    else if (ok && (bytes[0] == MSG_VOTE || bytes[0] == WAL_OWN_VOTE))
         ok = wire_vote_decode(bytes + 1, len - 1, &v, NULL) == HANSA_OK;
     else
         ok = false;
@@ -362,6 +365,25 @@ static void fire_timers(node *n, uint64_t now) {
         cons_on_timeout(n->engine, due[i].kind, due[i].height, due[i].round);
 }
 
+static hansa_err resend_own_cb(void *ctx, uint64_t height, uint32_t seq, const uint8_t *bytes,
+                               size_t len) {
+    node *n = ctx;
+    (void)height;
+    (void)seq;
+    if (len > 1 && bytes[0] == WAL_OWN_VOTE)
+        n->io.broadcast(n->io.ctx, MSG_VOTE, bytes + 1, len - 1, NULL);
+    return HANSA_OK;
+}
+
+/* Our own votes of the current height, from the WAL: after a restart the
+ * engine re-sends only what it released since, but a peer still in an
+ * earlier round may wait for exactly an earlier precommit of ours (the
+ * simulator's seed 245). They are votes we signed, so nothing new is
+ * signed by re-sending them. */
+static void resend_own_votes(node *n) {
+    store_wal_read(n->cfg.st, n->height + 1, resend_own_cb, n);
+}
+
 /* Others' proof-of-lock prevotes for the current proposal: a peer that lost
  * them (crash, partition) could otherwise never accept that proposal. */
 static void relay_pol_votes(node *n) {
@@ -383,6 +405,7 @@ void node_on_wake(node *n) {
     if (now >= n->rebroadcast_at_ms) {
         if (!cons_decided(n->engine)) {
             cons_rebroadcast(n->engine);
+            resend_own_votes(n);
             relay_pol_votes(n);
         }
         n->rebroadcast_at_ms = now + n->cfg.rebroadcast_ms;

@@ -78,7 +78,7 @@ bool simnode_app_verify(void *ctx, const hansa_pubkey *pk, const char *domain, c
 
 /* --- outputs ----------------------------------------------------------------- */
 
-static void wal_append(sim_node *nd, uint64_t height, sim_msg *m);
+static void wal_append(sim_node *nd, uint64_t height, sim_msg *m, bool own);
 
 
 static void trace_signed(sim_node *nd, uint64_t height, uint32_t round, uint8_t step,
@@ -96,7 +96,7 @@ static void out_proposal(sim_node *nd, const cons_out *o) {
     hbuf_free(&sb);
     if (honest(nd) || nd->byz == BYZ_AMNESIA || nd->byz == BYZ_GARBAGE || nd->byz == BYZ_INVALID) {
         sim_msg *m = msg_proposal(W(nd), p, o->u.proposal.value, o->u.proposal.value_len);
-        wal_append(nd, p->height, m); /* a proposer restarted keeps its value's bytes */
+        wal_append(nd, p->height, m, false); /* a proposer restarted keeps its value's bytes */
         simnet_broadcast(W(nd), nd->idx, m);
     } else
         byz_send_proposal(nd, p, o->u.proposal.value, o->u.proposal.value_len);
@@ -111,7 +111,7 @@ static void out_vote(sim_node *nd, const wire_vote *v) {
     if (honest(nd) || nd->byz == BYZ_AMNESIA || nd->byz == BYZ_GARBAGE || nd->byz == BYZ_INVALID) {
         sim_msg *m = msg_vote(W(nd), v);
         /* Logged before it leaves, like the votes it receives. */
-        wal_append(nd, v->height, m);
+        wal_append(nd, v->height, m, true);
         simnet_broadcast(W(nd), nd->idx, m);
     } else
         byz_send_vote(nd, v);
@@ -210,7 +210,7 @@ static void wal_prune(sim_node *nd, uint64_t height) {
 
 /* Logs m (of `height`, the engine's current one or the next, which the
  * engine buffers) once. */
-static void wal_append(sim_node *nd, uint64_t height, sim_msg *m) {
+static void wal_append(sim_node *nd, uint64_t height, sim_msg *m, bool own) {
     uint64_t cur = cons_height(nd->e);
     if (height != cur && height != cur + 1) return;
     if (nd->n_wal == SIM_WAL_MAX) return; /* bounded, like every buffer */
@@ -220,7 +220,7 @@ static void wal_append(sim_node *nd, uint64_t height, sim_msg *m) {
         nd->wal = hansa_realloc(nd->wal, nd->cap_wal * sizeof *nd->wal);
     }
     m->refs++;
-    nd->wal[nd->n_wal++] = (sim_wal_entry){height, m};
+    nd->wal[nd->n_wal++] = (sim_wal_entry){height, m, own};
 }
 
 static void start_height(sim_node *nd, uint64_t height) {
@@ -344,9 +344,21 @@ void simnode_on_timer(sim_node *nd, const sim_event *ev) {
     drain(nd);
 }
 
+/* The votes this node signed at the current height, from its log: after a
+ * restart the engine re-sends only what it released since, but a peer still
+ * in an earlier round may wait for exactly an earlier precommit (seed 245,
+ * 4 nodes, --faults all). The log's own entries are votes this node
+ * released, so re-sending them signs nothing new. */
+static void resend_logged_own_votes(sim_node *nd) {
+    uint64_t h = cons_height(nd->e);
+    for (size_t i = 0; i < nd->n_wal; i++)
+        if (nd->wal[i].own && nd->wal[i].height == h) simnet_broadcast(W(nd), nd->idx, nd->wal[i].m);
+}
+
 void simnode_rebroadcast(sim_node *nd) {
     cons_rebroadcast(nd->e);
     drain(nd);
+    if (honest(nd)) resend_logged_own_votes(nd);
     /* Others' proof-of-lock prevotes, as the node relays them: without them
      * a node that lost those votes can never accept the POL proposal. */
     if (honest(nd)) {
@@ -487,7 +499,7 @@ static void on_vote(sim_node *nd, uint16_t from, const sim_msg *m, wire_rd *r) {
     uint64_t h = cons_height(nd->e);
     err = cons_on_vote(nd->e, &v);
     if (h == cons_height(nd->e)) note_vote(nd, &v, err);
-    if (err == HANSA_OK) wal_append(nd, v.height, (sim_msg *)m);
+    if (err == HANSA_OK) wal_append(nd, v.height, (sim_msg *)m, false);
     if (err != HANSA_OK) reject(nd, from, m, err);
     drain(nd);
 }
@@ -506,7 +518,7 @@ static void on_proposal(sim_node *nd, uint16_t from, const sim_msg *m, wire_rd *
         return;
     }
     maybe_behind(nd, from, p.height);
-    wal_append(nd, p.height, (sim_msg *)m);
+    wal_append(nd, p.height, (sim_msg *)m, false);
     cons_tick(nd->e, local_now(nd));
     err = cons_on_proposal(nd->e, &p, value, vlen);
     if (err != HANSA_OK) reject(nd, from, m, err);

@@ -93,6 +93,7 @@ typedef struct world world;
 typedef struct {
     uint64_t height;
     sim_msg *m;
+    bool own; /* a vote this node signed and released (re-sent by the driver) */
 } sim_wal_entry;
 
 typedef struct {

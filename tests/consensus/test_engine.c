@@ -572,11 +572,13 @@ static void test_restart_after_prevote(void) {
     fx_free(&f);
 }
 
-/* A restarted engine repeats its votes of the round before its restored
- * one once its driver's log gives them back: a peer still in that round,
- * which lost the precommit before GST, needs exactly that message (the
- * simulator's seed 245, 4 nodes, --faults all, stalled without it). */
-static void test_restart_rebroadcasts_logged_own_votes(void) {
+/* A vote under the engine's own key that reaches it from outside (its
+ * driver's log after a restart, or another process holding the same key)
+ * is counted but never repeated by cons_rebroadcast: the engine re-sends
+ * only what it released, so it can never spread a vote it did not sign
+ * (the engine fuzzer's one-message-per-position oracle caught the
+ * opposite). Drivers re-send their own logged votes themselves. */
+static void test_rebroadcast_repeats_only_released_votes(void) {
     fx f;
     fx_init(&f, false);
     fire(&f, CONS_TIMER_PROPOSE, 0);
@@ -591,22 +593,12 @@ static void test_restart_rebroadcasts_logged_own_votes(void) {
     drv_reset(&f.d);
     fx_start(&f, false, &saved);
     CHECK_EQ_U64(cons_round(f.d.e), 1);
-    cons_rebroadcast(f.d.e);
-    drv_collect(&f.d);
-    for (size_t i = 0; i < f.d.n_votes; i++) CHECK(f.d.votes[i].round == 1);
-    /* The log replays its own precommit of round 0: now it is repeated,
-     * byte for byte, with no new signature and nothing to persist. */
     CHECK_ERR(cons_on_vote(f.d.e, &pc0), HANSA_OK);
     drv_collect(&f.d);
-    size_t persists = f.d.n_persist, before = f.d.n_votes;
+    size_t before = f.d.n_votes;
     cons_rebroadcast(f.d.e);
     drv_collect(&f.d);
-    bool found = false;
-    for (size_t i = before; i < f.d.n_votes; i++)
-        found |= f.d.votes[i].round == 0 &&
-                 memcmp(f.d.votes[i].sig.b, pc0.sig.b, HANSA_SIG_BYTES) == 0;
-    CHECK(found);
-    CHECK_EQ_U64(f.d.n_persist, persists);
+    for (size_t i = before; i < f.d.n_votes; i++) CHECK(f.d.votes[i].round == 1);
     fx_free(&f);
 }
 
@@ -1143,7 +1135,7 @@ int main(void) {
     RUN(test_line55_round_skip);
     RUN(test_stale_timeouts_ignored);
     RUN(test_restart_after_prevote);
-    RUN(test_restart_rebroadcasts_logged_own_votes);
+    RUN(test_rebroadcast_repeats_only_released_votes);
     RUN(test_restart_keeps_lock);
     RUN(test_restart_refuses_other_proposal);
     RUN(test_restart_valid_value_without_bytes);
