@@ -326,10 +326,8 @@ static rpc_outcome m_upgrade(rpc_call *call, json_t *params, void *ctx) {
     if (!nj_params_only(params, names, &bad)) return bad;
     const ledger_state *s = state_of(api);
     if (params && json_object_get(params, "hash")) {
-        rpc_error err = {0};
         proposal p;
-        if (!rpc_param_hex(params, "hash", true, p.hash.b, HANSA_HASH_BYTES, &err))
-            return rpc_fail_with(&err);
+        if (!nj_param_hash(params, &p.hash, &bad)) return bad;
         if (!ledger_upgrade_get(s, &p.hash, &p.u))
             return rpc_fail(RPC_NOT_FOUND, json_pack("{s:o}", "hash", nj_hash(&p.hash)),
                             "no upgrade proposal for this software hash");

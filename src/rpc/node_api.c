@@ -419,14 +419,6 @@ static rpc_outcome m_block(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(r);
 }
 
-/* Reads the required tx hash param. */
-static bool param_tx_hash(json_t *params, hansa_hash *h, rpc_outcome *out) {
-    rpc_error err = {0};
-    if (rpc_param_hex(params, "hash", true, h->b, HANSA_HASH_BYTES, &err)) return true;
-    *out = rpc_fail_with(&err);
-    return false;
-}
-
 /* Looks tx hash up: HANSA_OK with *loc, HANSA_ERR_NOT_FOUND, or a store error. */
 static hansa_err tx_lookup(rpc_node_api *api, const hansa_hash *h, store_tx_loc *loc) {
     return store_get_tx(node_store(api->n), h, loc);
@@ -447,7 +439,7 @@ static rpc_outcome m_tx(rpc_call *call, json_t *params, void *ctx) {
     static const char *const names[] = {"hash", NULL};
     if (!nj_params_only(params, names, &out)) return out;
     hansa_hash h;
-    if (!param_tx_hash(params, &h, &out)) return out;
+    if (!nj_param_hash(params, &h, &out)) return out;
     store_tx_loc loc;
     hansa_err e = tx_lookup(api, &h, &loc);
     if (e == HANSA_ERR_NOT_FOUND) return tx_not_found(api, &h);
@@ -530,7 +522,7 @@ static rpc_outcome m_wait_tx(rpc_call *call, json_t *params, void *ctx) {
     if (!nj_params_only(params, names, &out)) return out;
     hansa_hash h;
     uint64_t timeout_ms;
-    if (!param_tx_hash(params, &h, &out)) return out;
+    if (!nj_param_hash(params, &h, &out)) return out;
     if (!param_timeout(params, &timeout_ms, &out)) return out;
     store_tx_loc loc;
     hansa_err e = tx_lookup(api, &h, &loc);

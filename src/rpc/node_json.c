@@ -195,3 +195,10 @@ bool nj_param_address(json_t *params, uint32_t chain_id, hansa_addr *addr, rpc_o
     }
     return true;
 }
+
+bool nj_param_hash(json_t *params, hansa_hash *h, rpc_outcome *out) {
+    rpc_error err = {0};
+    if (rpc_param_hex(params, "hash", true, h->b, HANSA_HASH_BYTES, &err)) return true;
+    *out = rpc_fail_with(&err);
+    return false;
+}

@@ -71,4 +71,8 @@ bool nj_params_only(json_t *params, const char *const *names, rpc_outcome *out);
  * string, or not a valid address of this chain. */
 bool nj_param_address(json_t *params, uint32_t chain_id, hansa_addr *addr, rpc_outcome *out);
 
+/* Reads the required hex param "hash" (32 bytes) into *h. False with *out
+ * the error to return if it is missing or not 64 hex digits. */
+bool nj_param_hash(json_t *params, hansa_hash *h, rpc_outcome *out);
+
 #endif
