@@ -31,18 +31,6 @@ struct rpc_delegates_api {
     node *n;
 };
 
-static bool params_only(json_t *params, const char *const *names, rpc_outcome *out) {
-    rpc_error err = {0};
-    if (rpc_params_only(params, names, &err)) return true;
-    *out = rpc_fail_with(&err);
-    return false;
-}
-
-static rpc_outcome bad_param(const char *name, const char *reason) {
-    return rpc_fail(RPC_INVALID_PARAMS, json_pack("{s:s, s:s}", "param", name, "reason", reason),
-                    "invalid params: \"%s\" %s", name, reason);
-}
-
 static const ledger_state *state_of(const rpc_delegates_api *api) { return node_ledger(api->n); }
 
 /* ---- roles ---- */
@@ -110,7 +98,7 @@ static rpc_outcome m_candidates(rpc_call *call, json_t *params, void *ctx) {
     rpc_delegates_api *api = ctx;
     rpc_outcome bad;
     static const char *const names[] = {NULL};
-    if (!params_only(params, names, &bad)) return bad;
+    if (!nj_params_only(params, names, &bad)) return bad;
     const ledger_state *s = state_of(api);
     ledger_rank_entry *rank;
     role *roles;
@@ -147,7 +135,7 @@ static rpc_outcome m_delegates(rpc_call *call, json_t *params, void *ctx) {
     rpc_delegates_api *api = ctx;
     rpc_outcome bad;
     static const char *const names[] = {NULL};
-    if (!params_only(params, names, &bad)) return bad;
+    if (!nj_params_only(params, names, &bad)) return bad;
     const ledger_state *s = state_of(api);
     const ledger_params *p = ledger_state_params(s);
     uint64_t cur_from = 0, next_from = 0;
@@ -220,7 +208,7 @@ static rpc_outcome m_evidence(rpc_call *call, json_t *params, void *ctx) {
     rpc_delegates_api *api = ctx;
     rpc_outcome bad;
     static const char *const names[] = {NULL};
-    if (!params_only(params, names, &bad)) return bad;
+    if (!nj_params_only(params, names, &bad)) return bad;
     const ledger_state *s = state_of(api);
     hbuf b = HBUF_INIT;
     ledger_records_iter(s, LEDGER_TAB_EVIDENCE, collect_punished, &b);
@@ -335,13 +323,11 @@ static rpc_outcome m_upgrade(rpc_call *call, json_t *params, void *ctx) {
     rpc_delegates_api *api = ctx;
     rpc_outcome bad;
     static const char *const names[] = {"hash", NULL};
-    if (!params_only(params, names, &bad)) return bad;
+    if (!nj_params_only(params, names, &bad)) return bad;
     const ledger_state *s = state_of(api);
     if (params && json_object_get(params, "hash")) {
-        rpc_error err = {0};
         proposal p;
-        if (!rpc_param_hex(params, "hash", true, p.hash.b, HANSA_HASH_BYTES, &err))
-            return rpc_fail_with(&err);
+        if (!nj_param_hash(params, &p.hash, &bad)) return bad;
         if (!ledger_upgrade_get(s, &p.hash, &p.u))
             return rpc_fail(RPC_NOT_FOUND, json_pack("{s:o}", "hash", nj_hash(&p.hash)),
                             "no upgrade proposal for this software hash");
@@ -396,14 +382,10 @@ static rpc_outcome m_unbonding(rpc_call *call, json_t *params, void *ctx) {
     rpc_delegates_api *api = ctx;
     rpc_outcome bad;
     static const char *const names[] = {"address", NULL};
-    if (!params_only(params, names, &bad)) return bad;
-    rpc_error err = {0};
-    const char *text = NULL;
-    if (!rpc_param_string(params, "address", true, &text, &err)) return rpc_fail_with(&err);
+    if (!nj_params_only(params, names, &bad)) return bad;
     uint32_t chain = node_chain_id(api->n);
     hansa_addr addr;
-    const char *why = NULL;
-    if (addr_parse(text, &chain, NULL, &addr, &why) != HANSA_OK) return bad_param("address", why);
+    if (!nj_param_address(params, chain, &addr, &bad)) return bad;
     const ledger_state *s = state_of(api);
     unbond_scan u = {&addr, HBUF_INIT};
     ledger_records_iter(s, LEDGER_TAB_UNBOND, collect_unbond, &u);
@@ -421,10 +403,8 @@ static rpc_outcome m_unbonding(rpc_call *call, json_t *params, void *ctx) {
                                               (json_int_t)es[i].release));
     }
     hbuf_free(&u.entries);
-    char canon[ADDR_TEXT_MAX];
-    addr_format(chain, &addr, canon);
-    return rpc_ok(json_pack("{s:s, s:I, s:o, s:o, s:o}", "address", canon, "height",
-                            (json_int_t)ledger_height(s), "bonded",
+    return rpc_ok(json_pack("{s:o, s:I, s:o, s:o, s:o}", "address", nj_address(chain, &addr),
+                            "height", (json_int_t)ledger_height(s), "bonded",
                             nj_u64(ledger_bonded_get(s, &addr)), "unbonding", nj_u64(total),
                             "entries", list));
 }

@@ -55,23 +55,11 @@ struct rpc_node_api {
 
 /* ---- errors ---- */
 
-static rpc_outcome bad_param(const char *name, const char *reason) {
-    return rpc_fail(RPC_INVALID_PARAMS, json_pack("{s:s, s:s}", "param", name, "reason", reason),
-                    "invalid params: \"%s\" %s", name, reason);
-}
-
 /* A store read that failed for a reason other than absence: the node's
  * fault, not the caller's. */
 static rpc_outcome store_broken(rpc_node_api *api, hansa_err e) {
     return rpc_fail(RPC_INTERNAL_ERROR, json_pack("{s:s}", "error", hansa_errname(e)),
                     "reading the store failed: %s", store_errmsg(node_store(api->n)));
-}
-
-static bool params_only(json_t *params, const char *const *names, rpc_outcome *out) {
-    rpc_error err = {0};
-    if (rpc_params_only(params, names, &err)) return true;
-    *out = rpc_fail_with(&err);
-    return false;
 }
 
 /* Reads the optional timeout_ms param of a waiting call. */
@@ -83,7 +71,7 @@ static bool param_timeout(json_t *params, uint64_t *timeout_ms, rpc_outcome *out
         return false;
     }
     if (*timeout_ms == 0 || *timeout_ms > WAIT_TIMEOUT_MS_MAX) {
-        *out = bad_param("timeout_ms", "must be 1..300000");
+        *out = nj_bad_param("timeout_ms", "must be 1..300000");
         return false;
     }
     return true;
@@ -302,7 +290,7 @@ static rpc_outcome m_status(rpc_call *call, json_t *params, void *ctx) {
     rpc_node_api *api = ctx;
     rpc_outcome bad;
     static const char *const names[] = {NULL};
-    if (!params_only(params, names, &bad)) return bad;
+    if (!nj_params_only(params, names, &bad)) return bad;
     node_status st;
     node_get_status(api->n, &st);
     char chain[CHAIN_ID_TEXT_MAX];
@@ -333,7 +321,7 @@ static rpc_outcome m_submit_tx(rpc_call *call, json_t *params, void *ctx) {
     rpc_node_api *api = ctx;
     rpc_outcome bad;
     static const char *const names[] = {"tx", "wait", "timeout_ms", NULL};
-    if (!params_only(params, names, &bad)) return bad;
+    if (!nj_params_only(params, names, &bad)) return bad;
     rpc_error err = {0};
     bool wait = false;
     uint64_t timeout_ms;
@@ -360,20 +348,14 @@ static rpc_outcome m_account(rpc_call *call, json_t *params, void *ctx) {
     rpc_node_api *api = ctx;
     rpc_outcome bad;
     static const char *const names[] = {"address", NULL};
-    if (!params_only(params, names, &bad)) return bad;
-    rpc_error err = {0};
-    const char *text = NULL;
-    if (!rpc_param_string(params, "address", true, &text, &err)) return rpc_fail_with(&err);
+    if (!nj_params_only(params, names, &bad)) return bad;
     uint32_t chain = node_chain_id(api->n);
     hansa_addr addr;
-    const char *why = NULL;
-    if (addr_parse(text, &chain, NULL, &addr, &why) != HANSA_OK) return bad_param("address", why);
+    if (!nj_param_address(params, chain, &addr, &bad)) return bad;
     ledger_account a;
     ledger_account_get(node_ledger(api->n), &addr, &a);
-    char canon[ADDR_TEXT_MAX];
-    addr_format(chain, &addr, canon);
-    return rpc_ok(json_pack("{s:s, s:o, s:o}", "address", canon, "balance", nj_u64(a.balance),
-                            "nonce", nj_u64(a.nonce)));
+    return rpc_ok(json_pack("{s:o, s:o, s:o}", "address", nj_address(chain, &addr), "balance",
+                            nj_u64(a.balance), "nonce", nj_u64(a.nonce)));
 }
 
 /* The height a `block` call names: height, or hash, or neither (latest). */
@@ -382,7 +364,7 @@ static bool block_target(rpc_node_api *api, json_t *params, uint64_t *height, rp
     bool has_height = params && json_object_get(params, "height");
     bool has_hash = params && json_object_get(params, "hash");
     if (has_height && has_hash) {
-        *out = bad_param("hash", "must not be given together with \"height\"");
+        *out = nj_bad_param("hash", "must not be given together with \"height\"");
         return false;
     }
     *height = tip_height(api);
@@ -418,7 +400,7 @@ static rpc_outcome m_block(rpc_call *call, json_t *params, void *ctx) {
     rpc_node_api *api = ctx;
     rpc_outcome out;
     static const char *const names[] = {"height", "hash", "txs", NULL};
-    if (!params_only(params, names, &out)) return out;
+    if (!nj_params_only(params, names, &out)) return out;
     rpc_error err = {0};
     bool with_txs = false;
     if (!rpc_param_bool(params, "txs", false, &with_txs, &err)) return rpc_fail_with(&err);
@@ -435,14 +417,6 @@ static rpc_outcome m_block(rpc_call *call, json_t *params, void *ctx) {
     hansa_err e = block_view(api, height, with_txs, &r);
     if (e != HANSA_OK) return store_broken(api, e);
     return rpc_ok(r);
-}
-
-/* Reads the required tx hash param. */
-static bool param_tx_hash(json_t *params, hansa_hash *h, rpc_outcome *out) {
-    rpc_error err = {0};
-    if (rpc_param_hex(params, "hash", true, h->b, HANSA_HASH_BYTES, &err)) return true;
-    *out = rpc_fail_with(&err);
-    return false;
 }
 
 /* Looks tx hash up: HANSA_OK with *loc, HANSA_ERR_NOT_FOUND, or a store error. */
@@ -463,9 +437,9 @@ static rpc_outcome m_tx(rpc_call *call, json_t *params, void *ctx) {
     rpc_node_api *api = ctx;
     rpc_outcome out;
     static const char *const names[] = {"hash", NULL};
-    if (!params_only(params, names, &out)) return out;
+    if (!nj_params_only(params, names, &out)) return out;
     hansa_hash h;
-    if (!param_tx_hash(params, &h, &out)) return out;
+    if (!nj_param_hash(params, &h, &out)) return out;
     store_tx_loc loc;
     hansa_err e = tx_lookup(api, &h, &loc);
     if (e == HANSA_ERR_NOT_FOUND) return tx_not_found(api, &h);
@@ -481,7 +455,7 @@ static rpc_outcome m_validators(rpc_call *call, json_t *params, void *ctx) {
     rpc_node_api *api = ctx;
     rpc_outcome out;
     static const char *const names[] = {"height", NULL};
-    if (!params_only(params, names, &out)) return out;
+    if (!nj_params_only(params, names, &out)) return out;
     uint64_t current = tip_height(api) + 1, height = current;
     rpc_error err = {0};
     if (!rpc_param_u64(params, "height", false, &height, &err)) return rpc_fail_with(&err);
@@ -501,11 +475,11 @@ static rpc_outcome m_mempool(rpc_call *call, json_t *params, void *ctx) {
     rpc_node_api *api = ctx;
     rpc_outcome out;
     static const char *const names[] = {"limit", NULL};
-    if (!params_only(params, names, &out)) return out;
+    if (!nj_params_only(params, names, &out)) return out;
     uint64_t limit = MEMPOOL_LIST_DEFAULT;
     rpc_error err = {0};
     if (!rpc_param_u64(params, "limit", false, &limit, &err)) return rpc_fail_with(&err);
-    if (limit > MEMPOOL_LIST_MAX) return bad_param("limit", "must be 0..10000");
+    if (limit > MEMPOOL_LIST_MAX) return nj_bad_param("limit", "must be 0..10000");
     const mempool *mp = node_mempool(api->n);
     json_t *hashes = json_array();
     size_t cursor = 0;
@@ -525,11 +499,11 @@ static rpc_outcome m_wait_block(rpc_call *call, json_t *params, void *ctx) {
     rpc_node_api *api = ctx;
     rpc_outcome out;
     static const char *const names[] = {"after_height", "timeout_ms", NULL};
-    if (!params_only(params, names, &out)) return out;
+    if (!nj_params_only(params, names, &out)) return out;
     uint64_t after = 0, timeout_ms;
     rpc_error err = {0};
     if (!rpc_param_u64(params, "after_height", true, &after, &err)) return rpc_fail_with(&err);
-    if (after == UINT64_MAX) return bad_param("after_height", "must be below 2^64-1");
+    if (after == UINT64_MAX) return nj_bad_param("after_height", "must be below 2^64-1");
     if (!param_timeout(params, &timeout_ms, &out)) return out;
     if (tip_height(api) > after) {
         json_t *r = NULL;
@@ -545,10 +519,10 @@ static rpc_outcome m_wait_tx(rpc_call *call, json_t *params, void *ctx) {
     rpc_node_api *api = ctx;
     rpc_outcome out;
     static const char *const names[] = {"hash", "timeout_ms", NULL};
-    if (!params_only(params, names, &out)) return out;
+    if (!nj_params_only(params, names, &out)) return out;
     hansa_hash h;
     uint64_t timeout_ms;
-    if (!param_tx_hash(params, &h, &out)) return out;
+    if (!nj_param_hash(params, &h, &out)) return out;
     if (!param_timeout(params, &timeout_ms, &out)) return out;
     store_tx_loc loc;
     hansa_err e = tx_lookup(api, &h, &loc);

@@ -35,7 +35,7 @@ static json_t *nj_chain(uint32_t chain_id) {
     return json_string(c);
 }
 
-static json_t *nj_address(uint32_t chain_id, const hansa_addr *a) {
+json_t *nj_address(uint32_t chain_id, const hansa_addr *a) {
     char text[ADDR_TEXT_MAX];
     addr_format(chain_id, a, text);
     return json_string(text);
@@ -165,4 +165,40 @@ json_t *nj_valset(const cons_valset *vs, uint32_t chain_id) {
     }
     return json_pack("{s:o, s:I, s:o}", "validators_hash", nj_hash(&vh), "total_power",
                      (json_int_t)vs->total_power, "validators", list);
+}
+
+/* ---- params ---- */
+
+rpc_outcome nj_bad_param(const char *name, const char *reason) {
+    return rpc_fail(RPC_INVALID_PARAMS, json_pack("{s:s, s:s}", "param", name, "reason", reason),
+                    "invalid params: \"%s\" %s", name, reason);
+}
+
+bool nj_params_only(json_t *params, const char *const *names, rpc_outcome *out) {
+    rpc_error err = {0};
+    if (rpc_params_only(params, names, &err)) return true;
+    *out = rpc_fail_with(&err);
+    return false;
+}
+
+bool nj_param_address(json_t *params, uint32_t chain_id, hansa_addr *addr, rpc_outcome *out) {
+    rpc_error err = {0};
+    const char *text = NULL;
+    if (!rpc_param_string(params, "address", true, &text, &err)) {
+        *out = rpc_fail_with(&err);
+        return false;
+    }
+    const char *why = NULL;
+    if (addr_parse(text, &chain_id, NULL, addr, &why) != HANSA_OK) {
+        *out = nj_bad_param("address", why);
+        return false;
+    }
+    return true;
+}
+
+bool nj_param_hash(json_t *params, hansa_hash *h, rpc_outcome *out) {
+    rpc_error err = {0};
+    if (rpc_param_hex(params, "hash", true, h->b, HANSA_HASH_BYTES, &err)) return true;
+    *out = rpc_fail_with(&err);
+    return false;
 }

@@ -9,7 +9,11 @@
  * heights, times, rounds, counts and powers are JSON integers; amounts,
  * fees and nonces are decimal strings (JSON numbers lose precision above
  * 2^53); addresses are in the chain's checksummed text form.
- * Every function returns a new reference; none fails. */
+ * Every view function returns a new reference; none fails.
+ *
+ * The param helpers at the end are the checks every method module
+ * (node_api.c, delegates_api.c) makes the same way, so that a bad param
+ * gets the same error shape whichever module answers. */
 #ifndef HANSA_RPC_NODE_JSON_H
 #define HANSA_RPC_NODE_JSON_H
 
@@ -18,13 +22,16 @@
 #include <stdint.h>
 
 #include "consensus/valset.h"
+#include "crypto/address.h"
+#include "rpc/server.h"
 #include "wire/types.h"
 
 json_t *nj_hex(const uint8_t *p, size_t n);
 json_t *nj_hash(const hansa_hash *h);
 /* A u64 as a decimal string. */
 json_t *nj_u64(uint64_t v);
-/* The checksummed address of pk on chain_id. */
+/* The checksummed address a (or of pk) on chain_id. */
+json_t *nj_address(uint32_t chain_id, const hansa_addr *a);
 json_t *nj_address_of(uint32_t chain_id, const hansa_pubkey *pk);
 
 /* A transaction from its encoding (which must decode: it comes from a
@@ -48,5 +55,24 @@ json_t *nj_commit(const wire_commit *c, const cons_valset *vs);
  * address, power, proposer_priority}] in set order (sorted by pubkey, the
  * order commit certificates index into). */
 json_t *nj_valset(const cons_valset *vs, uint32_t chain_id);
+
+/* ---- params ---- */
+
+/* An RPC_INVALID_PARAMS outcome with data {param, reason}: "invalid
+ * params: "name" reason". reason is a static sentence. */
+rpc_outcome nj_bad_param(const char *name, const char *reason);
+
+/* True if params holds no member outside names (NULL-terminated); else
+ * false with *out the error to return. */
+bool nj_params_only(json_t *params, const char *const *names, rpc_outcome *out);
+
+/* Reads the required string param "address" as an address of chain_id
+ * into *addr. False with *out the error to return if it is missing, not a
+ * string, or not a valid address of this chain. */
+bool nj_param_address(json_t *params, uint32_t chain_id, hansa_addr *addr, rpc_outcome *out);
+
+/* Reads the required hex param "hash" (32 bytes) into *h. False with *out
+ * the error to return if it is missing or not 64 hex digits. */
+bool nj_param_hash(json_t *params, hansa_hash *h, rpc_outcome *out);
 
 #endif

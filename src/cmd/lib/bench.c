@@ -1,6 +1,18 @@
-/* bench.c — see bench.h. The load itself is bench_load.c, the in-process
- * block timing bench_block.c; this file is the command: options, the
- * network's life, and the report. */
+/* bench.c — see bench.h. The load itself is load.c (unpaced), the
+ * in-process block timing bench_block.c; this file is the command: options,
+ * the network's life, and what the measured window shows.
+ *
+ * How it measures. The load polls node0's status every 20 ms and calls back
+ * here (on_tick). The window opens after the warm-up and closes when the
+ * load returns. Committed tx/s is node0's committed_txs counter over the
+ * window. A transaction's commit latency is the time from its first
+ * submission to the poll that first shows its nonce consumed (counted for
+ * commits seen in the window): it includes up to one poll interval and one
+ * RPC round trip, so it is an upper bound. Block sizes come from the
+ * committed_txs difference between consecutive heights seen one apart. CPU
+ * is utime+stime from /proc/<pid>/stat of each hansad over the window, as a
+ * percentage of one core, and /proc/stat says how busy the whole machine
+ * was meanwhile. */
 #define _GNU_SOURCE
 #include "cmd/lib/bench.h"
 
@@ -14,15 +26,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/assert.h"
+#include "base/clock.h"
+#include "base/mem.h"
 #include "cmd/lib/bench_block.h"
 #include "cmd/lib/bench_crypto.h"
-#include "cmd/lib/bench_load.h"
+#include "cmd/lib/load.h"
+#include "cmd/lib/rpc_client.h"
 #include "cmd/lib/testnet.h"
 #include "crypto/sign.h"
 #include "wire/types.h"
 
 #define VERIFY_MS 1000
 #define WARMUP_S 3.0
+#define PROGRESS_S 5.0
+#define RPC_TIMEOUT_MS 10000
 
 typedef struct {
     const char *dir;
@@ -41,6 +59,267 @@ static int cores(void) {
     if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
+}
+
+/* ---- CPU ---- */
+
+/* utime + stime of pid in clock ticks, or -1 if it is gone. */
+static long long cpu_ticks(int pid) {
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t k = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[k] = 0;
+    const char *p = strrchr(buf, ')'); /* comm may hold spaces */
+    unsigned long long ut, st;
+    /* After ")": state(3) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime(14) stime(15). */
+    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (long long)(ut + st);
+}
+
+/* The machine's busy and total ticks over all cores, from /proc/stat's
+ * first line (user nice system idle iowait irq softirq steal ...). */
+static void machine_ticks(long long *busy, long long *total) {
+    *busy = *total = -1;
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f) return;
+    unsigned long long v[8] = {0};
+    int k = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7]);
+    fclose(f);
+    if (k < 4) return;
+    unsigned long long all = 0;
+    for (int i = 0; i < 8; i++) all += v[i];
+    *total = (long long)all;
+    *busy = (long long)(all - v[3] - v[4]); /* minus idle and iowait */
+}
+
+typedef struct {
+    uint64_t at_us;
+    long long node[LOAD_NODES_MAX];
+    long long self;
+    long long machine_busy, machine_total;
+} cpu_snap;
+
+static void cpu_take(const int *pid, int n_nodes, cpu_snap *s) {
+    s->at_us = clock_system_mono_us();
+    for (int i = 0; i < n_nodes; i++) s->node[i] = cpu_ticks(pid[i]);
+    s->self = cpu_ticks((int)getpid());
+    machine_ticks(&s->machine_busy, &s->machine_total);
+}
+
+static double cpu_pct(long long a, long long b, double secs) {
+    if (a < 0 || b < a || secs <= 0) return 0;
+    return 100.0 * (double)(b - a) / (double)sysconf(_SC_CLK_TCK) / secs;
+}
+
+/* ---- the load and what it shows ---- */
+
+typedef struct {
+    double window_s;
+    uint64_t committed_txs;          /* on the polled node (node0) during the window */
+    uint64_t height_from, height_to; /* its heights at the window's ends */
+    uint64_t block_txs_max;          /* largest block seen (heights seen one apart) */
+    size_t latency_samples;
+    double latency_ms_p50, latency_ms_p99, latency_ms_max;
+    uint64_t submitted, refused;     /* over the whole run, warm-up included */
+    char last_refusal[LOAD_REASON_TEXT_MAX]; /* why the last refused transaction was refused */
+    int n_nodes;
+    double node_cpu_pct[LOAD_NODES_MAX]; /* per hansad, % of one core */
+    double self_cpu_pct;                 /* this process: signing and RPC */
+    /* All cores of the machine, busy (not idle or iowait) as a % of their
+     * total: with the nodes' share it shows how much other work (other
+     * processes on a shared machine) took from the bound. */
+    double machine_busy_pct;
+} bench_load_result;
+
+/* What the bench follows during the load (the load's tick callback). */
+typedef struct {
+    int n_nodes;
+    int pid[LOAD_NODES_MAX];
+    bool progress;
+    double next_progress_s;
+    bool measuring;          /* past the warm-up */
+    uint64_t window_start_us;
+    cpu_snap c0;
+    uint64_t h0, tx0;        /* height and committed_txs when the window opened */
+    uint64_t height, txs;    /* at the last tick */
+    uint64_t block_txs_max;
+} bench_watch;
+
+static void on_tick(const load_tick *t, void *arg) {
+    bench_watch *w = arg;
+    if (!w->measuring && t->t_s >= WARMUP_S) {
+        w->measuring = true;
+        w->window_start_us = t->now_us;
+        cpu_take(w->pid, w->n_nodes, &w->c0);
+        w->h0 = t->height;
+        w->tx0 = t->committed_txs;
+    } else if (w->measuring && t->height == w->height + 1 && t->committed_txs - w->txs > w->block_txs_max) {
+        w->block_txs_max = t->committed_txs - w->txs;
+    }
+    w->height = t->height;
+    w->txs = t->committed_txs;
+    if (w->progress && t->t_s >= w->next_progress_s) {
+        w->next_progress_s += PROGRESS_S;
+        printf("  t=%3.0fs  height %-6llu committed %-8llu  submitted %-8llu refused %llu\n", t->t_s,
+               (unsigned long long)t->height, (unsigned long long)t->committed_txs,
+               (unsigned long long)t->r->submits,
+               (unsigned long long)(t->r->rejected + t->r->unreachable));
+        fflush(stdout);
+    }
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Commit latencies of the transactions seen committed in the window. */
+static void window_latency(const load_result *r, uint64_t from_us, bench_load_result *out) {
+    uint64_t *lat = hansa_calloc(r->n_txs ? r->n_txs : 1, sizeof *lat);
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_txs; i++) {
+        const load_tx *t = &r->txs[i];
+        if (t->state == LOAD_TX_COMMITTED && t->commit_us >= from_us && t->commit_us > t->submit_us)
+            lat[n++] = t->commit_us - t->submit_us;
+    }
+    out->latency_samples = n;
+    if (n) {
+        qsort(lat, n, sizeof *lat, cmp_u64);
+        out->latency_ms_p50 = (double)lat[n / 2] / 1000.0;
+        out->latency_ms_p99 = (double)lat[(n * 99) / 100] / 1000.0;
+        out->latency_ms_max = (double)lat[n - 1] / 1000.0;
+    }
+    free(lat);
+}
+
+/* The window's figures from the load's result and the watch. */
+static void window_figures(const load_result *r, const bench_watch *w, bench_load_result *out) {
+    cpu_snap c1;
+    cpu_take(w->pid, w->n_nodes, &c1);
+    out->window_s = (double)(c1.at_us - w->c0.at_us) / 1e6;
+    out->height_from = w->h0;
+    out->height_to = r->height_end;
+    out->committed_txs = r->committed_txs_end - w->tx0;
+    out->block_txs_max = w->block_txs_max;
+    out->submitted = r->submits;
+    out->refused = r->rejected + r->unreachable;
+    snprintf(out->last_refusal, sizeof out->last_refusal, "%s", r->last_reason);
+    out->n_nodes = w->n_nodes;
+    for (int i = 0; i < w->n_nodes; i++)
+        out->node_cpu_pct[i] = cpu_pct(w->c0.node[i], c1.node[i], out->window_s);
+    out->self_cpu_pct = cpu_pct(w->c0.self, c1.self, out->window_s);
+    long long dt = c1.machine_total - w->c0.machine_total;
+    out->machine_busy_pct = w->c0.machine_total >= 0 && dt > 0
+                                ? 100.0 * (double)(c1.machine_busy - w->c0.machine_busy) / (double)dt
+                                : 0;
+    window_latency(r, w->window_start_us, out);
+}
+
+static int find_pids(const char *dir, bench_watch *w) {
+    w->n_nodes = testnet_size(dir);
+    if (w->n_nodes == 0) {
+        fprintf(stderr, "hansa bench: no network in %s\n", dir);
+        return 1;
+    }
+    HANSA_ASSERT(w->n_nodes <= LOAD_NODES_MAX);
+    for (int i = 0; i < w->n_nodes; i++) {
+        w->pid[i] = testnet_node_pid(dir, i);
+        if (w->pid[i] == 0) {
+            fprintf(stderr, "hansa bench: node%d of %s is not running (hansa testnet up --dir %s)\n",
+                    i, dir, dir);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Saturates the network in o->dir for the warm-up and o->duration_s (the
+ * load of load.h, unpaced, o->window in flight per account). Returns 0 with
+ * *out filled, or 1 after printing to stderr what went wrong (no network,
+ * no node answering, no transaction committed in the window). */
+static int bench_load_run(const bench_opts *o, bench_load_result *out) {
+    memset(out, 0, sizeof *out);
+    bench_watch w = {.progress = true, .next_progress_s = PROGRESS_S};
+    if (find_pids(o->dir, &w)) return 1;
+    load_opts lo = {.dir = o->dir, .accounts = o->accounts, .duration_s = WARMUP_S + o->duration_s,
+                    .fee = 1, .window = (uint32_t)o->window, .on_tick = on_tick, .tick_arg = &w};
+    load_result r;
+    char why[512];
+    int rc = load_run(&lo, &r, why, sizeof why);
+    if (rc != 0) fprintf(stderr, "hansa bench: %s\n", why);
+    else if (w.measuring) window_figures(&r, &w, out);
+    load_result_free(&r);
+    if (rc == 0 && out->committed_txs == 0) {
+        fprintf(stderr, "hansa bench: no transaction was committed in %.0f s (last refusal: %s)\n",
+                out->window_s, out->last_refusal[0] ? out->last_refusal : "none");
+        rc = 1;
+    }
+    return rc ? 1 : 0;
+}
+
+/* ---- agreement ---- */
+
+/* Asks every node of the network in dir for its status until all report the
+ * same height (they commit several blocks a second, so a few tries usually
+ * suffice), then compares their app hashes. Prints the outcome. Returns 0 if
+ * all agree, 1 if they differ or never stood at one height (stderr says). */
+
+typedef struct {
+    uint64_t height;
+    char app_hash[2 * HANSA_HASH_BYTES + 1];
+} node_tip;
+
+static int read_tips(const char *dir, int n, node_tip *tips) {
+    for (int i = 0; i < n; i++) {
+        char addr[64];
+        rpcc_error err;
+        json_t *st = testnet_rpc_addr(dir, i, addr, sizeof addr) == 0
+                         ? rpcc_call(addr, "status", NULL, RPC_TIMEOUT_MS, &err)
+                         : NULL;
+        if (!st) {
+            fprintf(stderr, "hansa bench: node%d does not answer status\n", i);
+            return 1;
+        }
+        tips[i].height = (uint64_t)json_integer_value(json_object_get(st, "height"));
+        snprintf(tips[i].app_hash, sizeof tips[i].app_hash, "%s",
+                 json_string_value(json_object_get(st, "app_hash")) ?: "");
+        json_decref(st);
+    }
+    return 0;
+}
+
+static int check_agreement(const char *dir) {
+    int n = testnet_size(dir);
+    node_tip tips[LOAD_NODES_MAX];
+    HANSA_ASSERT(n <= LOAD_NODES_MAX);
+    for (int attempt = 0; attempt < 200 && n > 0; attempt++) {
+        if (read_tips(dir, n, tips)) return 1;
+        bool same_height = true, same_hash = true;
+        for (int i = 1; i < n; i++) {
+            same_height = same_height && tips[i].height == tips[0].height;
+            same_hash = same_hash && strcmp(tips[i].app_hash, tips[0].app_hash) == 0;
+        }
+        if (!same_height) {
+            usleep(5000);
+            continue;
+        }
+        if (!same_hash) {
+            fprintf(stderr, "hansa bench: DISAGREEMENT at height %llu:\n",
+                    (unsigned long long)tips[0].height);
+            for (int i = 0; i < n; i++) fprintf(stderr, "  node%d app hash %s\n", i, tips[i].app_hash);
+            return 1;
+        }
+        printf("  all %d nodes at height %llu agree: app hash %.16s…\n", n,
+               (unsigned long long)tips[0].height, tips[0].app_hash);
+        return 0;
+    }
+    fprintf(stderr, "hansa bench: the nodes never stood at one height (is one of them stuck?)\n");
+    return 1;
 }
 
 /* ---- report ---- */
@@ -102,10 +381,6 @@ static void print_block(void) {
 
 /* ---- the two modes ---- */
 
-static bench_load_opts load_opts(const bench_opts *o, bool progress) {
-    return (bench_load_opts){o->dir, o->accounts, o->window, WARMUP_S, (double)o->duration_s, progress};
-}
-
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
     (void)st;
     (void)flag;
@@ -126,15 +401,14 @@ static int run_fresh(const bench_opts *o) {
     if (rc == 0) {
         printf("\nload running...\n");
         fflush(stdout);
-        bench_load_opts lo = load_opts(o, true);
-        rc = bench_load_run(&lo, &r);
+        rc = bench_load_run(o, &r);
     }
     if (rc == 0) {
         printf("\nresults (%d delegates, %d cores)\n", o->validators, c);
         print_load(&r);
         print_cpu(&r);
         print_bound(&r, o->validators, c, verify_rate);
-        rc = bench_load_check_agreement(o->dir);
+        rc = check_agreement(o->dir);
     }
     testnet_down_dir(&to);
     if (!o->dir_given && !o->keep) nftw(o->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -147,13 +421,12 @@ static int run_attach(const bench_opts *o) {
     printf("sending signed transfers from %d accounts to the network in %s for %d s...\n",
            o->accounts, o->dir, o->duration_s + (int)WARMUP_S);
     fflush(stdout);
-    bench_load_opts lo = load_opts(o, true);
     bench_load_result r;
-    if (bench_load_run(&lo, &r) != 0) return 1;
+    if (bench_load_run(o, &r) != 0) return 1;
     printf("\nwhat happened (the last %.0f s; the first %.0f s warmed up):\n", r.window_s, WARMUP_S);
     print_load(&r);
     print_cpu(&r);
-    return bench_load_check_agreement(o->dir);
+    return check_agreement(o->dir);
 }
 
 /* ---- options ---- */

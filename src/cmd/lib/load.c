@@ -1,16 +1,18 @@
 /* load.c — see load.h.
  *
- * One thread, blocking RPC calls: a submission is one HTTP request, paced
- * by a deadline that advances 1/rate per submission. Between submissions
- * the loop polls one node's height, and when it moved, the committed nonce
- * of every sender with transactions in flight; a nonce past a transaction
- * means it committed (a sender's transactions commit in nonce order). */
+ * Threads: one submitter per node and the main thread, which polls and
+ * keeps the clock. One mutex guards the senders, the pacing deadline and
+ * the result; signing and RPC happen outside it. A sender is only ever
+ * filled into a batch by the thread of the node it is pinned to, and only
+ * that thread moves it to another node, so a sender's nonces go out in
+ * order. */
 #include "cmd/lib/load.h"
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/assert.h"
@@ -27,11 +29,15 @@
 #include "node/keyfile.h"
 #include "wire/codec.h"
 
-#define LOAD_POLL_US 100000u       /* height poll period */
-#define LOAD_RPC_TIMEOUT_MS 3000
+#define LOAD_POLL_US 20000u           /* status poll period */
+#define LOAD_NAP_US 2000u             /* a submitter with nothing to send waits this long */
+#define LOAD_BATCH_MAX 100            /* the server's default max_batch */
+#define LOAD_TIMEOUT_PACED_MS 3000    /* a lost node should cost the paced load little */
+#define LOAD_TIMEOUT_SATURATED_MS 10000 /* a full batch under full load can take seconds */
 #define LOAD_NODE_BACKOFF_US 2000000u /* skip a node this long after it did not answer */
-#define LOAD_AMOUNT 1              /* units per transfer: the balances last */
-#define LOAD_MAX_PENDING_DEFAULT 256
+#define LOAD_AMOUNT 1                 /* units per transfer: the balances last */
+#define LOAD_WINDOW_DEFAULT 256
+#define LOAD_TX_HEX_MAX (2 * 512 + 1)
 
 typedef struct {
     const keyfile_key *key;  /* borrowed from the key file */
@@ -43,6 +49,7 @@ typedef struct {
     uint64_t base_nonce;     /* committed nonce at start: txs below it are not ours */
     size_t *tx_of;           /* index in result->txs of nonce base_nonce + i */
     size_t n_tx_of, cap_tx_of;
+    bool resync;             /* rejected in the batch at hand: re-read its nonce */
 } load_sender;
 
 typedef struct {
@@ -53,9 +60,14 @@ typedef struct {
     int n_senders;
     char addrs[LOAD_NODES_MAX][64];
     int n_nodes;
-    uint64_t down_until_us[LOAD_NODES_MAX]; /* a node that did not answer is skipped till then */
-    uint64_t height;         /* last height seen */
-    uint32_t chain_id;
+    _Atomic uint64_t down_until_us[LOAD_NODES_MAX]; /* a node that did not answer is skipped till then */
+    size_t cursor[LOAD_NODES_MAX]; /* round-robin start over the senders, per node */
+    uint32_t chain_id, window;
+    int timeout_ms;
+    uint64_t due_us, step_us;      /* pacing: the next transaction may go at due_us */
+    uint64_t height, committed_txs; /* last status seen */
+    pthread_mutex_t mu;
+    atomic_bool stop;
 } load_ctx;
 
 /* ---- results ---- */
@@ -63,6 +75,7 @@ typedef struct {
 /* Counts one rejection under its text; past LOAD_REASONS_MAX - 1 distinct
  * texts the last slot lumps the rest. */
 static void count_reason(load_result *r, const char *text) {
+    snprintf(r->last_reason, sizeof r->last_reason, "%s", text);
     for (size_t i = 0; i < r->n_reasons; i++)
         if (strcmp(r->reasons[i].text, text) == 0) {
             r->reasons[i].count++;
@@ -79,56 +92,103 @@ void load_result_free(load_result *r) {
     memset(r, 0, sizeof *r);
 }
 
-/* ---- RPC helpers ---- */
+/* ---- RPC ---- */
 
-/* One RPC to node. A node that did not answer is not asked again for
- * LOAD_NODE_BACKOFF_US (the call fails at once, as unreachable), so a dead
- * or partitioned node costs one timeout, not one per call. */
-static json_t *call(load_ctx *c, int node, const char *method, json_t *params, rpcc_error *err) {
+static bool node_down(load_ctx *c, int node, uint64_t now) {
+    return now < atomic_load(&c->down_until_us[node]);
+}
+
+/* One batch of calls (stolen) to node. A node that did not answer is not
+ * asked again for LOAD_NODE_BACKOFF_US (the call fails at once, as a
+ * transport error), so a dead or partitioned node costs one timeout, not
+ * one per call. */
+static json_t *batch_call(load_ctx *c, int node, json_t *calls, rpcc_error *err) {
     HANSA_ASSERT(node >= 0 && node < c->n_nodes);
-    uint64_t now = clock_system_mono_us();
-    if (now < c->down_until_us[node]) {
-        json_decref(params);
+    if (node_down(c, node, clock_system_mono_us())) {
+        json_decref(calls);
         *err = (rpcc_error){0, "node did not answer a moment ago", NULL};
         return NULL;
     }
-    json_t *r = rpcc_call(c->addrs[node], method, params, LOAD_RPC_TIMEOUT_MS, err);
-    if (!r && err->code == 0) c->down_until_us[node] = clock_system_mono_us() + LOAD_NODE_BACKOFF_US;
+    json_t *r = rpcc_batch(c->addrs[node], calls, c->timeout_ms, err);
+    if (!r && err->code == 0)
+        atomic_store(&c->down_until_us[node], clock_system_mono_us() + LOAD_NODE_BACKOFF_US);
     return r;
 }
 
-/* The committed nonce of s, asked of its node and then of the others.
- * Returns false if no node answers. */
-static bool read_nonce(load_ctx *c, const load_sender *s, uint64_t *nonce) {
+/* A batch member; params (stolen) may be NULL. */
+static json_t *request(int id, const char *method, json_t *params) {
+    json_t *req = json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", id, "method", method);
+    if (params) json_object_set_new(req, "params", params);
+    return req;
+}
+
+/* Heights and counts are integers in some views and decimal strings in
+ * others (docs/rpc.md): either, 0 if absent. */
+static uint64_t u64_of(json_t *j) {
+    if (json_is_integer(j)) return (uint64_t)json_integer_value(j);
+    const char *s = json_string_value(j);
+    return s ? strtoull(s, NULL, 10) : 0;
+}
+
+/* The member of a batch reply with this id, or NULL. */
+static json_t *reply_of(json_t *reply, int id) {
+    size_t i;
+    json_t *m;
+    json_array_foreach(reply, i, m) {
+        if (json_integer_value(json_object_get(m, "id")) == id) return m;
+    }
+    return NULL;
+}
+
+/* Asks node for the committed nonces of senders which[0..n) (n <= the batch
+ * maximum); got[i] says whether nonce[i] was read. Returns false if the
+ * node did not answer. Reads only immutable sender fields (no lock). */
+static bool query_nonces(load_ctx *c, int node, const int *which, int n, uint64_t *nonce, bool *got) {
+    HANSA_ASSERT(n <= LOAD_BATCH_MAX);
+    json_t *calls = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(calls, request(i, "account", json_pack("{s:s}", "address",
+                                                                      c->senders[which[i]].addr)));
+    rpcc_error err;
+    json_t *r = batch_call(c, node, calls, &err);
+    if (!r) {
+        json_decref(err.data);
+        return false;
+    }
+    for (int i = 0; i < n; i++) {
+        json_t *res = json_object_get(reply_of(r, i), "result");
+        got[i] = res != NULL;
+        if (got[i]) nonce[i] = u64_of(json_object_get(res, "nonce"));
+    }
+    json_decref(r);
+    return true;
+}
+
+/* The committed nonce of sender i, asked of node first and then of the
+ * others. Returns false if no node answers. */
+static bool read_nonce(load_ctx *c, int i, int node, uint64_t *nonce) {
     for (int k = 0; k < c->n_nodes; k++) {
-        rpcc_error err;
-        json_t *r = call(c, (s->node + k) % c->n_nodes, "account",
-                         json_pack("{s:s}", "address", s->addr), &err);
-        if (!r) {
-            json_decref(err.data);
-            continue;
-        }
-        const char *text = json_string_value(json_object_get(r, "nonce"));
-        bool ok = text != NULL;
-        if (ok) *nonce = strtoull(text, NULL, 10);
-        json_decref(r);
-        if (ok) return true;
+        bool got = false;
+        if (query_nonces(c, (node + k) % c->n_nodes, &i, 1, nonce, &got) && got) return true;
     }
     return false;
 }
 
-/* The height of the first node that answers, or false. */
-static bool read_height(load_ctx *c, uint64_t *height) {
+/* Height and committed_txs of the first node that answers, which goes to
+ * *node. Returns false if none answers. */
+static bool read_status(load_ctx *c, int *node, uint64_t *height, uint64_t *committed_txs) {
     for (int i = 0; i < c->n_nodes; i++) {
         rpcc_error err;
-        json_t *r = call(c, i, "status", NULL, &err);
-        if (!r) {
-            json_decref(err.data);
-            continue;
+        json_t *r = batch_call(c, i, json_pack("[o]", request(0, "status", NULL)), &err);
+        json_t *st = r ? json_object_get(reply_of(r, 0), "result") : NULL;
+        if (!r) json_decref(err.data);
+        if (st) {
+            *node = i;
+            *height = u64_of(json_object_get(st, "height"));
+            *committed_txs = u64_of(json_object_get(st, "committed_txs"));
         }
-        *height = (uint64_t)json_integer_value(json_object_get(r, "height"));
         json_decref(r);
-        return true;
+        if (st) return true;
     }
     return false;
 }
@@ -136,7 +196,7 @@ static bool read_height(load_ctx *c, uint64_t *height) {
 /* ---- commit tracking ---- */
 
 /* The sender's committed nonce is now `nonce`: every transaction of ours
- * below it committed. */
+ * below it committed. Under the lock. */
 static void mark_committed(load_ctx *c, load_sender *s, uint64_t nonce, uint64_t now) {
     if (nonce <= s->committed) return;
     for (uint64_t k = s->committed; k < nonce; k++) {
@@ -155,36 +215,67 @@ static void mark_committed(load_ctx *c, load_sender *s, uint64_t nonce, uint64_t
     if (s->next_nonce < nonce) s->next_nonce = nonce;
 }
 
-static void poll_commits(load_ctx *c) {
-    uint64_t h;
-    if (!read_height(c, &h) || h == c->height) return;
-    c->height = h;
-    c->r->height_end = h;
+/* Reads the nonces of the senders with transactions in flight from node,
+ * in batches, and marks what committed. */
+static void poll_nonces(load_ctx *c, int node) {
+    int which[LOAD_BATCH_MAX], n = 0;
     for (int i = 0; i < c->n_senders; i++) {
-        load_sender *s = &c->senders[i];
-        uint64_t nonce;
-        if (s->committed >= s->base_nonce + s->n_tx_of) continue; /* nothing in flight */
-        if (read_nonce(c, s, &nonce)) mark_committed(c, s, nonce, clock_system_mono_us());
+        pthread_mutex_lock(&c->mu);
+        const load_sender *s = &c->senders[i];
+        bool in_flight = s->committed < s->base_nonce + s->n_tx_of;
+        pthread_mutex_unlock(&c->mu);
+        if (in_flight) which[n++] = i;
+        if (n < LOAD_BATCH_MAX && !(n > 0 && i == c->n_senders - 1)) continue;
+        uint64_t nonce[LOAD_BATCH_MAX];
+        bool got[LOAD_BATCH_MAX];
+        if (!query_nonces(c, node, which, n, nonce, got)) return;
+        uint64_t now = clock_system_mono_us();
+        pthread_mutex_lock(&c->mu);
+        for (int k = 0; k < n; k++)
+            if (got[k]) mark_committed(c, &c->senders[which[k]], nonce[k], now);
+        pthread_mutex_unlock(&c->mu);
+        n = 0;
     }
+}
+
+/* One poll: the status of the first node that answers and, when its height
+ * moved, the senders' nonces. Returns false if no node answered. */
+static bool poll_commits(load_ctx *c) {
+    int node;
+    uint64_t h, txs;
+    if (!read_status(c, &node, &h, &txs)) return false;
+    pthread_mutex_lock(&c->mu);
+    bool moved = h != c->height;
+    c->height = c->r->height_end = h;
+    c->committed_txs = c->r->committed_txs_end = txs;
+    pthread_mutex_unlock(&c->mu);
+    if (moved) poll_nonces(c, node);
+    return true;
 }
 
 /* ---- signing ---- */
 
-/* The transaction of sender s at nonce, encoded into out. */
-static void sign_tx(const load_ctx *c, const load_sender *s, uint64_t nonce, hbuf *out) {
+/* The transaction of sender s at nonce: its hex encoding and hash. */
+static void sign_tx(const load_ctx *c, const load_sender *s, uint64_t nonce,
+                    char hex[LOAD_TX_HEX_MAX], hansa_hash *hash) {
     uint8_t body[LEDGER_TRANSFER_BODY_BYTES];
     memcpy(body, s->to.b, HANSA_ADDR_BYTES);
-    for (int i = 0; i < 8; i++) body[HANSA_ADDR_BYTES + i] = (uint8_t)((uint64_t)LOAD_AMOUNT >> (8 * i));
-    wire_tx tx = {c->chain_id, s->key->kp.pub, nonce, c->o->fee, TX_TRANSFER, body, sizeof body, {{0}}};
-    hbuf sb = HBUF_INIT;
-    wire_tx_sign_bytes(&sb, &tx);
-    sign_domain(&s->key->kp, SIGN_DOMAIN_TX, sb.data, sb.len, &tx.sig);
-    hbuf_free(&sb);
-    wire_tx_encode(out, &tx);
+    le64_store(body + HANSA_ADDR_BYTES, LOAD_AMOUNT);
+    wire_tx tx = {.chain_id = c->chain_id, .sender = s->key->kp.pub, .nonce = nonce, .fee = c->o->fee,
+                  .kind = TX_TRANSFER, .body = body, .body_len = sizeof body};
+    hbuf b = HBUF_INIT;
+    wire_tx_sign_bytes(&b, &tx);
+    sign_domain(&s->key->kp, SIGN_DOMAIN_TX, b.data, b.len, &tx.sig);
+    hbuf_reset(&b);
+    wire_tx_encode(&b, &tx);
+    HANSA_ASSERT(2 * b.len < LOAD_TX_HEX_MAX);
+    hex_encode(b.data, b.len, hex);
+    sha256(b.data, b.len, hash);
+    hbuf_free(&b);
 }
 
-/* The record of (s, nonce), created on first use. */
-static load_tx *tx_record(load_ctx *c, load_sender *s, uint64_t nonce, const hbuf *bytes) {
+/* The record of (s, nonce), created on first use. Under the lock. */
+static load_tx *tx_record(load_ctx *c, load_sender *s, uint64_t nonce, const hansa_hash *hash) {
     HANSA_ASSERT(nonce >= s->base_nonce);
     uint64_t k = nonce - s->base_nonce;
     HANSA_ASSERT(k <= s->n_tx_of); /* nonces are handed out in order */
@@ -203,99 +294,225 @@ static load_tx *tx_record(load_ctx *c, load_sender *s, uint64_t nonce, const hbu
     memset(t, 0, sizeof *t);
     t->account = (uint32_t)(s - c->senders);
     t->nonce = nonce;
-    sha256(bytes->data, bytes->len, &t->hash);
+    t->hash = *hash;
     return t;
 }
 
 /* ---- submitting ---- */
 
-typedef enum { SUB_OK, SUB_DUP, SUB_REJECTED, SUB_UNREACHABLE } sub_outcome;
+typedef struct {
+    int n;
+    load_sender *s[LOAD_BATCH_MAX];
+    uint64_t nonce[LOAD_BATCH_MAX];
+    bool held[LOAD_BATCH_MAX];     /* some node holds it (admitted, or already had it) */
+    bool rejected[LOAD_BATCH_MAX]; /* some node refused it */
+} batch;
 
-static sub_outcome submit_to(load_ctx *c, int node, const char *hex) {
-    rpcc_error err;
-    json_t *res = call(c, node, "submit_tx", json_pack("{s:s}", "tx", hex), &err);
-    c->r->submits++;
-    if (res) {
-        json_decref(res);
-        return SUB_OK;
-    }
-    sub_outcome out = SUB_REJECTED;
-    const char *name = json_string_value(json_object_get(err.data, "error"));
-    const char *why = json_string_value(json_object_get(err.data, "why"));
-    if (err.code == 0) {
-        out = SUB_UNREACHABLE;
-        c->r->unreachable++;
-    } else if (name && strcmp(name, hansa_errname(HANSA_ERR_DUPLICATE)) == 0) {
-        out = SUB_DUP;
-        c->r->duplicates++;
-    } else {
-        char text[LOAD_REASON_TEXT_MAX];
-        /* %.120s: the node's sentence is bounded by the reason text. */
-        snprintf(text, sizeof text, "%.32s: %.120s", name ? name : "error", why ? why : err.message);
-        /* Nonces differ from one rejection to the next: keep the kind only. */
-        if (name && strcmp(name, hansa_errname(HANSA_ERR_NONCE)) == 0)
-            snprintf(text, sizeof text, "%s: nonce is not the account's next", name);
-        count_reason(c->r, text);
-        c->r->rejected++;
-    }
-    json_decref(err.data);
-    return out;
+/* How many transactions the pacing lets go now (under the lock). */
+static int paced_room(load_ctx *c, uint64_t now) {
+    if (!c->step_us) return LOAD_BATCH_MAX;
+    if (c->due_us + 1000000 < now) c->due_us = now; /* do not burst to catch up a stall */
+    if (now < c->due_us) return 0;
+    uint64_t k = (now - c->due_us) / c->step_us + 1;
+    return k < LOAD_BATCH_MAX ? (int)k : LOAD_BATCH_MAX;
 }
 
-/* Submits the sender's next transaction: to its node (or every node), and
- * moves its nonce on if a node holds it. After a rejection it re-reads the
- * committed nonce and goes on from there; after no answer it moves to the
- * next node. */
-static void submit_next(load_ctx *c, load_sender *s) {
-    uint64_t nonce = s->next_nonce, now = clock_system_mono_us();
-    hbuf bytes = HBUF_INIT;
-    sign_tx(c, s, nonce, &bytes);
-    load_tx *t = tx_record(c, s, nonce, &bytes);
-    if (!t->submit_us) t->submit_us = now;
-    char *hex = hansa_malloc(2 * bytes.len + 1);
-    hex_encode(bytes.data, bytes.len, hex);
-    hbuf_free(&bytes);
-    bool held = false, rejected = false;
-    int targets = c->o->node_all ? c->n_nodes : 1;
-    for (int k = 0; k < targets; k++) {
-        int node = (s->node + k) % c->n_nodes;
-        sub_outcome out = submit_to(c, node, hex);
-        held |= out == SUB_OK || out == SUB_DUP;
-        rejected |= out == SUB_REJECTED;
-        if (out == SUB_UNREACHABLE && !c->o->node_all) s->node = (s->node + 1) % c->n_nodes;
-    }
-    free(hex);
-    if (held) {
-        if (t->state == LOAD_TX_NEW) {
-            t->state = LOAD_TX_ACCEPTED;
-            t->accept_us = clock_system_mono_us();
-            c->r->accepted++;
+/* Picks the next transactions of node's senders that have room in their
+ * window, round robin (under the lock). */
+static void fill_batch(load_ctx *c, int node, batch *b) {
+    int room = paced_room(c, clock_system_mono_us());
+    size_t start = c->cursor[node], n = (size_t)c->n_senders;
+    for (size_t step = 0; step < n && b->n < room; step++) {
+        load_sender *s = &c->senders[(start + step) % n];
+        if (s->node != node) continue;
+        while (b->n < room && s->next_nonce - s->committed < c->window) {
+            b->s[b->n] = s;
+            b->nonce[b->n++] = s->next_nonce++;
         }
-        s->next_nonce++;
-    } else if (rejected) {
+        c->cursor[node] = (start + step + 1) % n;
+    }
+    c->due_us += (uint64_t)b->n * c->step_us;
+}
+
+/* Judges one call's reply member m (NULL: none came) for transaction i. */
+static void judge_one(load_ctx *c, batch *b, int i, json_t *m, const char *fallback) {
+    json_t *e = json_object_get(m, "error");
+    if (m && !e) {
+        b->held[i] = true;
+        return;
+    }
+    json_t *data = json_object_get(e, "data");
+    const char *name = json_string_value(json_object_get(data, "error"));
+    if (name && strcmp(name, hansa_errname(HANSA_ERR_DUPLICATE)) == 0) {
+        c->r->duplicates++;
+        b->held[i] = true;
+        return;
+    }
+    const char *why = json_string_value(json_object_get(data, "why"));
+    if (!why) why = e ? json_string_value(json_object_get(e, "message")) : fallback;
+    char text[LOAD_REASON_TEXT_MAX];
+    /* %.120s: the node's sentence is bounded by the reason text. */
+    snprintf(text, sizeof text, "%.32s: %.120s", name ? name : "error", why ? why : "no reply");
+    /* Nonces differ from one rejection to the next: keep the kind only. */
+    if (name && strcmp(name, hansa_errname(HANSA_ERR_NONCE)) == 0)
+        snprintf(text, sizeof text, "%s: nonce is not the account's next", name);
+    count_reason(c->r, text);
+    c->r->rejected++;
+    b->rejected[i] = true;
+}
+
+/* Sends the signed batch (calls, stolen) to node and judges the replies.
+ * Returns false if the node did not answer. */
+static bool send_batch(load_ctx *c, int node, json_t *calls, batch *b) {
+    rpcc_error err;
+    json_t *r = batch_call(c, node, calls, &err);
+    pthread_mutex_lock(&c->mu);
+    c->r->submits += (uint64_t)b->n;
+    if (!r && err.code == 0) {
+        c->r->unreachable += (uint64_t)b->n;
+        snprintf(c->r->last_reason, sizeof c->r->last_reason, "node%d: %.120s", node, err.message);
+    }
+    for (int i = 0; i < b->n && (r || err.code != 0); i++)
+        judge_one(c, b, i, r ? reply_of(r, i) : NULL, err.message);
+    pthread_mutex_unlock(&c->mu);
+    json_decref(r);
+    if (!r) json_decref(err.data);
+    return r || err.code != 0;
+}
+
+/* The node after `node` that is not backing off, or node + 1 if all are. */
+static int next_node(load_ctx *c, int node) {
+    uint64_t now = clock_system_mono_us();
+    for (int k = 1; k < c->n_nodes; k++)
+        if (!node_down(c, (node + k) % c->n_nodes, now)) return (node + k) % c->n_nodes;
+    return (node + 1) % c->n_nodes;
+}
+
+/* After the replies: held transactions are accepted; a sender whose
+ * transaction was refused re-reads its nonce and goes on from there; one
+ * whose node did not answer goes on from its first transaction not held,
+ * at the next node. */
+static void settle_batch(load_ctx *c, int node, batch *b) {
+    uint64_t now = clock_system_mono_us();
+    int resync[LOAD_BATCH_MAX], n_resync = 0;
+    pthread_mutex_lock(&c->mu);
+    for (int i = b->n - 1; i >= 0; i--) { /* backwards: a sender ends at its lowest nonce not held */
+        load_sender *s = b->s[i];
+        load_tx *t = &c->r->txs[s->tx_of[b->nonce[i] - s->base_nonce]];
+        if (b->held[i]) {
+            if (t->state == LOAD_TX_NEW) {
+                t->state = LOAD_TX_ACCEPTED;
+                t->accept_us = now;
+                c->r->accepted++;
+            }
+            continue;
+        }
+        if (s->next_nonce > b->nonce[i])
+            s->next_nonce = b->nonce[i] > s->committed ? b->nonce[i] : s->committed;
+        if (!b->rejected[i] && !c->o->node_all && s->node == node) s->node = next_node(c, node);
+        if (b->rejected[i] && !s->resync) {
+            s->resync = true;
+            resync[n_resync++] = (int)(s - c->senders);
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+    for (int k = 0; k < n_resync; k++) {
         uint64_t chain;
-        if (read_nonce(c, s, &chain)) {
+        bool got = read_nonce(c, resync[k], node, &chain);
+        pthread_mutex_lock(&c->mu);
+        load_sender *s = &c->senders[resync[k]];
+        if (got) {
             mark_committed(c, s, chain, clock_system_mono_us());
             s->next_nonce = chain; /* resubmit from the first one not committed */
         }
+        s->resync = false;
+        pthread_mutex_unlock(&c->mu);
     }
+}
+
+/* Sends node one batch of its senders' next transactions (to every node
+ * with node_all). Returns how many transactions it sent (0 when none had
+ * room or the pacing holds them back). */
+static int submit_batch(load_ctx *c, int node) {
+    batch b;
+    b.n = 0;
+    pthread_mutex_lock(&c->mu);
+    fill_batch(c, node, &b);
+    pthread_mutex_unlock(&c->mu);
+    if (b.n == 0) return 0;
+    memset(b.held, 0, sizeof b.held);
+    memset(b.rejected, 0, sizeof b.rejected);
+    json_t *calls = json_array();
+    uint64_t now = clock_system_mono_us();
+    for (int i = 0; i < b.n; i++) {
+        char hex[LOAD_TX_HEX_MAX];
+        hansa_hash hash;
+        sign_tx(c, b.s[i], b.nonce[i], hex, &hash);
+        json_array_append_new(calls, request(i, "submit_tx", json_pack("{s:s}", "tx", hex)));
+        pthread_mutex_lock(&c->mu);
+        load_tx *t = tx_record(c, b.s[i], b.nonce[i], &hash);
+        if (!t->submit_us) t->submit_us = now;
+        pthread_mutex_unlock(&c->mu);
+    }
+    int targets = c->o->node_all ? c->n_nodes : 1;
+    for (int k = 0; k < targets; k++) {
+        json_incref(calls);
+        send_batch(c, (node + k) % c->n_nodes, calls, &b);
+    }
+    json_decref(calls);
+    settle_batch(c, node, &b);
+    return b.n;
+}
+
+/* Hands the senders of a node that is backing off to the next one. */
+static void move_senders(load_ctx *c, int node) {
+    pthread_mutex_lock(&c->mu);
+    int to = next_node(c, node);
+    for (int i = 0; i < c->n_senders; i++)
+        if (c->senders[i].node == node) c->senders[i].node = to;
+    pthread_mutex_unlock(&c->mu);
+}
+
+typedef struct {
+    load_ctx *c;
+    int node;
+    pthread_t thread;
+} submitter;
+
+static void *submitter_main(void *arg) {
+    submitter *sub = arg;
+    load_ctx *c = sub->c;
+    while (!atomic_load(&c->stop)) {
+        if (node_down(c, sub->node, clock_system_mono_us())) {
+            if (!c->o->node_all) move_senders(c, sub->node);
+            usleep(LOAD_POLL_US);
+        } else if (submit_batch(c, sub->node) == 0) {
+            usleep(LOAD_NAP_US);
+        }
+    }
+    return NULL;
 }
 
 /* ---- setup ---- */
 
-static int load_setup(load_ctx *c, char *why, size_t why_len) {
-    const load_opts *o = c->o;
-    c->n_nodes = testnet_size(o->dir);
+static int find_nodes(load_ctx *c, char *why, size_t why_len) {
+    const char *dir = c->o->dir;
+    c->n_nodes = testnet_size(dir);
     if (c->n_nodes == 0) {
-        snprintf(why, why_len, "no testnet in %s (start one with `hansa testnet up`)", o->dir);
+        snprintf(why, why_len, "no testnet in %s (start one with `hansa testnet up`)", dir);
         return -1;
     }
     if (c->n_nodes > LOAD_NODES_MAX) c->n_nodes = LOAD_NODES_MAX;
     for (int i = 0; i < c->n_nodes; i++)
-        if (testnet_rpc_addr(o->dir, i, c->addrs[i], sizeof c->addrs[i]) != 0) {
-            snprintf(why, why_len, "cannot read the rpc address of node%d in %s", i, o->dir);
+        if (testnet_rpc_addr(dir, i, c->addrs[i], sizeof c->addrs[i]) != 0) {
+            snprintf(why, why_len, "cannot read the rpc address of node%d in %s", i, dir);
             return -1;
         }
+    return 0;
+}
+
+static int load_senders(load_ctx *c, char *why, size_t why_len) {
+    const load_opts *o = c->o;
     char path[4096], kwhy[KEYFILE_WHY_MAX];
     snprintf(path, sizeof path, "%s/accounts.key", o->dir);
     if (keyfile_load(path, &c->kf, kwhy) != HANSA_OK) {
@@ -316,17 +533,27 @@ static int load_setup(load_ctx *c, char *why, size_t why_len) {
         keyfile_address(&c->kf, s->key, s->addr);
         addr_from_pubkey(&c->kf.keys[(i + 1) % c->n_senders].kp.pub, &s->to);
         s->node = i % c->n_nodes;
-        if (!read_nonce(c, s, &s->base_nonce)) {
-            snprintf(why, why_len, "no node of %s answers the account RPC", o->dir);
+    }
+    return 0;
+}
+
+/* The senders' nonces and the height before any load. */
+static int read_start(load_ctx *c, char *why, size_t why_len) {
+    int node;
+    if (!read_status(c, &node, &c->height, &c->committed_txs)) {
+        snprintf(why, why_len, "no node of %s answers the status RPC", c->o->dir);
+        return -1;
+    }
+    for (int i = 0; i < c->n_senders; i++) {
+        load_sender *s = &c->senders[i];
+        if (!read_nonce(c, i, node, &s->base_nonce)) {
+            snprintf(why, why_len, "no node of %s answers the account RPC", c->o->dir);
             return -1;
         }
         s->next_nonce = s->committed = s->base_nonce;
     }
-    if (!read_height(c, &c->height)) {
-        snprintf(why, why_len, "no node of %s answers the status RPC", o->dir);
-        return -1;
-    }
     c->r->height_start = c->r->height_end = c->height;
+    c->r->committed_txs_end = c->committed_txs;
     c->r->nodes = c->n_nodes;
     return 0;
 }
@@ -344,71 +571,33 @@ static void sleep_until(uint64_t t_us) {
     if (t_us > now) usleep((useconds_t)(t_us - now));
 }
 
-static void progress(const load_ctx *c, uint64_t now) {
-    if (!c->o->progress) return;
-    fprintf(c->o->progress, "load: t=%.1fs submits=%llu accepted=%llu rejected=%llu committed=%llu height=%llu\n",
-            (double)(now - c->r->start_us) / 1e6, (unsigned long long)c->r->submits,
-            (unsigned long long)c->r->accepted, (unsigned long long)c->r->rejected,
-            (unsigned long long)c->r->committed, (unsigned long long)c->height);
-    fflush(c->o->progress);
-}
-
-/* The next sender with room in flight, round robin from *cursor; -1 if none. */
-static int next_sender(load_ctx *c, int *cursor) {
-    uint32_t cap = c->o->max_pending ? c->o->max_pending : LOAD_MAX_PENDING_DEFAULT;
-    for (int k = 0; k < c->n_senders; k++) {
-        int i = (*cursor + k) % c->n_senders;
-        load_sender *s = &c->senders[i];
-        if (s->next_nonce - s->committed < cap) {
-            *cursor = (i + 1) % c->n_senders;
-            return i;
-        }
-    }
-    return -1;
-}
-
-static bool all_down(const load_ctx *c, uint64_t now) {
-    for (int i = 0; i < c->n_nodes; i++)
-        if (now >= c->down_until_us[i]) return false;
-    return true;
+static void tick(load_ctx *c, uint64_t now) {
+    if (!c->o->on_tick) return;
+    pthread_mutex_lock(&c->mu);
+    load_tick t = {now, (double)(now - c->r->start_us) / 1e6, c->height, c->committed_txs, c->r};
+    c->o->on_tick(&t, c->o->tick_arg);
+    pthread_mutex_unlock(&c->mu);
 }
 
 static void run_submit(load_ctx *c) {
-    const load_opts *o = c->o;
-    uint64_t now = clock_system_mono_us(), end = now + (uint64_t)(o->duration_s * 1e6);
-    uint64_t due = now, next_poll = now, next_progress = now + 1000000;
-    uint64_t step = o->rate_tx_s > 0 ? (uint64_t)(1e6 / o->rate_tx_s) : 0;
-    int cursor = 0;
-    while ((now = clock_system_mono_us()) < end) {
-        if (now >= next_poll) {
-            poll_commits(c);
-            next_poll = now + LOAD_POLL_US;
-        }
-        if (now >= next_progress) {
-            progress(c, now);
-            next_progress += 1000000;
-        }
-        if (step && now < due) {
-            sleep_until(due < next_poll ? due : next_poll);
-            continue;
-        }
-        int i = next_sender(c, &cursor);
-        if (i < 0 || all_down(c, now)) { /* wait for commits, or for a node to come back */
-            sleep_until(next_poll);
-            continue;
-        }
-        submit_next(c, &c->senders[i]);
-        due += step;
-        if (step && due + 1000000 < now) due = now; /* do not burst to catch up a stall */
+    submitter subs[LOAD_NODES_MAX];
+    for (int i = 0; i < c->n_nodes; i++) {
+        subs[i] = (submitter){c, i, 0};
+        HANSA_ASSERT(pthread_create(&subs[i].thread, NULL, submitter_main, &subs[i]) == 0);
     }
+    uint64_t now, end = c->r->start_us + (uint64_t)(c->o->duration_s * 1e6);
+    while ((now = clock_system_mono_us()) < end) {
+        poll_commits(c);
+        tick(c, clock_system_mono_us());
+        sleep_until(now + LOAD_POLL_US);
+    }
+    atomic_store(&c->stop, true);
+    for (int i = 0; i < c->n_nodes; i++) pthread_join(subs[i].thread, NULL);
 }
 
-static bool all_committed(const load_ctx *c) {
-    for (int i = 0; i < c->n_senders; i++) {
-        const load_sender *s = &c->senders[i];
-        for (size_t k = 0; k < s->n_tx_of; k++)
-            if (c->r->txs[s->tx_of[k]].state == LOAD_TX_ACCEPTED) return false;
-    }
+static bool all_committed(load_ctx *c) {
+    for (size_t i = 0; i < c->r->n_txs; i++)
+        if (c->r->txs[i].state == LOAD_TX_ACCEPTED) return false;
     return true;
 }
 
@@ -421,14 +610,21 @@ static void run_settle(load_ctx *c) {
 }
 
 int load_run(const load_opts *o, load_result *out, char *why, size_t why_len) {
+    HANSA_ASSERT(o->window <= 4096 && o->duration_s > 0);
     memset(out, 0, sizeof *out);
     load_ctx c = {0};
     c.o = o;
     c.r = out;
+    c.window = o->window ? o->window : LOAD_WINDOW_DEFAULT;
+    c.step_us = o->rate_tx_s > 0 ? (uint64_t)(1e6 / o->rate_tx_s) : 0;
+    c.timeout_ms = c.step_us ? LOAD_TIMEOUT_PACED_MS : LOAD_TIMEOUT_SATURATED_MS;
+    pthread_mutex_init(&c.mu, NULL);
     out->start_us = clock_system_mono_us();
-    int rc = load_setup(&c, why, why_len);
+    int rc = find_nodes(&c, why, why_len);
+    if (rc == 0) rc = load_senders(&c, why, why_len);
+    if (rc == 0) rc = read_start(&c, why, why_len);
     if (rc == 0) {
-        out->start_us = clock_system_mono_us();
+        out->start_us = c.due_us = clock_system_mono_us();
         run_submit(&c);
         out->submit_end_us = clock_system_mono_us();
         run_settle(&c);
@@ -436,6 +632,7 @@ int load_run(const load_opts *o, load_result *out, char *why, size_t why_len) {
     }
     out->end_us = clock_system_mono_us();
     load_teardown(&c);
+    pthread_mutex_destroy(&c.mu);
     return rc;
 }
 
@@ -528,8 +725,28 @@ static int usage(void) {
     return 2;
 }
 
+typedef struct {
+    FILE *out;
+    double next_s;
+} progress_state;
+
+/* A line a second while submitting. */
+static void progress(const load_tick *t, void *arg) {
+    progress_state *p = arg;
+    if (t->t_s < p->next_s) return;
+    p->next_s += 1.0;
+    const load_result *r = t->r;
+    fprintf(p->out, "load: t=%.1fs submits=%llu accepted=%llu rejected=%llu committed=%llu height=%llu\n",
+            t->t_s, (unsigned long long)r->submits, (unsigned long long)r->accepted,
+            (unsigned long long)r->rejected, (unsigned long long)r->committed,
+            (unsigned long long)t->height);
+    fflush(p->out);
+}
+
 int cmd_load(int argc, char **argv) {
-    load_opts o = {NULL, 0, 50, 10, 10, false, 1, 0, stderr};
+    progress_state ps = {stderr, 1.0};
+    load_opts o = {.rate_tx_s = 50, .duration_s = 10, .settle_s = 10, .fee = 1,
+                   .on_tick = progress, .tick_arg = &ps};
     bool json = false;
     for (int i = 1; i < argc; i++) {
         bool has = i + 1 < argc;
@@ -541,7 +758,7 @@ int cmd_load(int argc, char **argv) {
         else if (strcmp(argv[i], "--fee") == 0 && has) o.fee = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--node-all") == 0) o.node_all = true;
         else if (strcmp(argv[i], "--json") == 0) json = true;
-        else if (strcmp(argv[i], "--quiet") == 0) o.progress = NULL;
+        else if (strcmp(argv[i], "--quiet") == 0) o.on_tick = NULL;
         else return usage();
     }
     if (!o.dir || o.accounts < 0 || o.rate_tx_s < 0 || o.duration_s <= 0 || o.settle_s < 0 ||

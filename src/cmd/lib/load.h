@@ -1,22 +1,29 @@
-/* load.h — `hansa load`: a transaction load generator for a testnet.
+/* load.h — the transaction load generator behind `hansa load` (paced, for
+ * the cluster tests) and `hansa bench` (saturating, for throughput).
  *
  * It signs transfers from the testnet's funded accounts (DIR/accounts.key,
  * acct0..), each sender paying 1 unit to the next account, with
- * consecutive nonces, and submits them with the `submit_tx` RPC, each
- * sender to its own node (sender i -> node i mod n) so the load is spread
- * over the network; with node_all every transaction goes to every node. It
- * watches the senders' nonces (`account` RPC) to learn when each
- * transaction committed.
+ * consecutive nonces. Sender i submits to node i mod n, so its nonces reach
+ * that node's mempool in order (a node refuses a nonce gap) and the load is
+ * spread over the network; with node_all every transaction goes to every
+ * node. One submitter thread per node sends that node JSON-RPC batches of
+ * up to 100 submit_tx calls, each from the senders pinned to it that have
+ * room in their window (accepted, not yet committed), so no node is left
+ * idle while the load waits on another. With a rate the batches are paced
+ * by a shared deadline; without one they go out as fast as the nodes answer.
  *
  * A transaction is a pure function of (sender, nonce), and Ed25519 is
  * deterministic, so re-signing a nonce yields the same bytes and hash. That
- * keeps the nonce bookkeeping simple after a rejection or a lost node: the
- * sender re-reads its committed nonce and resubmits from there, and a
- * resubmission of something a node already holds ("already in the
- * mempool") just moves on.
+ * keeps the nonce bookkeeping simple: after a rejection the sender re-reads
+ * its committed nonce and resubmits from there (a resubmission of something
+ * a node already holds, "already in the mempool", just moves on); a node
+ * that does not answer hands its senders to the next node.
  *
- * The core is a function (load_run) so that `hansa bench` can drive the same
- * load and read per-transaction submit and commit times. */
+ * The main thread polls the first node that answers every 20 ms; at each new
+ * height it asks for the nonces of the senders with transactions in flight.
+ * A nonce past a transaction means it committed (a sender's transactions
+ * commit in nonce order), so commit times are upper bounds, late by up to
+ * one poll interval and one round trip. */
 #ifndef HANSA_CMD_LOAD_H
 #define HANSA_CMD_LOAD_H
 
@@ -31,16 +38,33 @@
 #define LOAD_REASON_TEXT_MAX 160
 #define LOAD_NODES_MAX 64
 
+typedef struct load_result load_result;
+
+/* What the main thread saw at one poll during the submit phase. */
+typedef struct {
+    uint64_t now_us;        /* clock_system_mono_us */
+    double t_s;             /* since submitting began */
+    uint64_t height;        /* of the node polled (the first that answers) */
+    uint64_t committed_txs; /* that node's committed_txs counter */
+    const load_result *r;   /* the counters so far */
+} load_tick;
+
+/* Called by the main thread after every poll of the submit phase, with the
+ * load's lock held (the counters in t->r are consistent; do not call into
+ * the load from it). */
+typedef void (*load_tick_fn)(const load_tick *t, void *arg);
+
 typedef struct {
     const char *dir;      /* the testnet folder (hansa testnet up --dir) */
     int accounts;         /* senders: acct0..acct<accounts-1>; 0 = every funded account */
-    double rate_tx_s;     /* new transactions per second over all senders; 0 = unpaced */
+    double rate_tx_s;     /* new transactions per second over all senders; 0 = saturate */
     double duration_s;    /* how long to submit */
     double settle_s;      /* then how long to wait for what was accepted to commit */
     bool node_all;        /* submit every transaction to every node */
     uint64_t fee;         /* per transaction (>= the chain's min_fee) */
-    uint32_t max_pending; /* per sender: accepted and not yet committed; 0 = 256 */
-    FILE *progress;       /* a line per second while running, or NULL */
+    uint32_t window;      /* per sender: accepted and not yet committed, 1..4096; 0 = 256 */
+    load_tick_fn on_tick; /* or NULL */
+    void *tick_arg;
 } load_opts;
 
 typedef enum {
@@ -63,11 +87,11 @@ typedef struct {
 } load_tx;
 
 typedef struct {
-    char text[LOAD_REASON_TEXT_MAX]; /* "HANSA_ERR_NONCE: nonce 7, the account expects 5" */
+    char text[LOAD_REASON_TEXT_MAX]; /* "HANSA_ERR_FEE: fee 0 is below the chain's minimum 1" */
     uint64_t count;
 } load_reason;
 
-typedef struct {
+struct load_result {
     uint64_t submits;     /* submit_tx calls (resubmissions and node_all copies included) */
     uint64_t accepted;    /* distinct transactions some node admitted */
     uint64_t rejected;    /* calls refused by a node (see reasons) */
@@ -78,10 +102,12 @@ typedef struct {
     size_t n_txs, cap_txs;
     load_reason reasons[LOAD_REASONS_MAX];
     size_t n_reasons;
+    char last_reason[LOAD_REASON_TEXT_MAX]; /* of the last rejected or unanswered call */
     uint64_t start_us, submit_end_us, end_us;
     uint64_t height_start, height_end; /* of the first node that answered */
+    uint64_t committed_txs_end;        /* that node's committed_txs counter at the end */
     int nodes;
-} load_result;
+};
 
 /* Runs the load described by o against the testnet in o->dir. Fills *out
  * (initialised here; free with load_result_free, also after an error).
