@@ -18,7 +18,13 @@
  *                signer state and lock forgotten (sim.c schedules it);
  *   coordinated  equivocate + double vote, all Byzantine nodes showing the
  *                same face to the same half: the attack that breaks safety
- *                once Byzantine power reaches 1/3. */
+ *                once Byzantine power reaches 1/3;
+ *   scripted     the B node of the line-29 attack (script.c): at height 1
+ *                it prevotes the round-0 value B0 like everyone, then in
+ *                round 1 proposes a fresh value A instead of its valid
+ *                value and votes A, and in round 2 votes B0 again. It
+ *                never shows two faces to anyone: who sees what is the
+ *                schedule's business (script.c), not B's. */
 #include <string.h>
 
 #include "base/assert.h"
@@ -80,6 +86,7 @@ void byz_send_proposal(sim_node *nd, const wire_proposal *p, const uint8_t *valu
         simnet_multicast(w, nd->idx, msg_proposal(w, &q, alt, sizeof alt), to);
         return;
     }
+    case BYZ_SCRIPTED: byz_script_proposal(nd, p, value, len); return;
     case BYZ_NONE:
     case BYZ_GARBAGE:
     case BYZ_INVALID:
@@ -114,6 +121,7 @@ void byz_send_vote(sim_node *nd, const wire_vote *v) {
         simnet_multicast(w, nd->idx, msg_vote(w, &y), to);
         return;
     }
+    case BYZ_SCRIPTED: byz_script_vote(nd, v); return;
     case BYZ_NONE:
     case BYZ_GARBAGE:
     case BYZ_INVALID:
@@ -167,4 +175,51 @@ void byz_garbage(sim_node *nd) {
     }
     }
     simnet_send(w, nd->idx, to, m);
+}
+
+/* --- the scripted attacker (roles and schedule: script.c) ----------------- */
+
+static bool script_slot(const sim_node *nd, uint64_t height, uint32_t round) {
+    return nd->w->script.on && height == 1 && round <= 2;
+}
+
+/* Round 1 of height 1: a fresh value A (proof-of-lock round none) in place
+ * of what B's engine proposes (its valid value B0, POL round 0). Made once,
+ * so the engine's re-sends repeat the same signed message. */
+void byz_script_proposal(sim_node *nd, const wire_proposal *p, const uint8_t *value, size_t len) {
+    world *w = nd->w;
+    sim_script *s = &w->script;
+    HANSA_ASSERT(nd->byz == BYZ_SCRIPTED);
+    if (!script_slot(nd, p->height, p->round) || p->round != 1) {
+        simnet_broadcast(w, nd->idx, msg_proposal(w, p, value, len));
+        return;
+    }
+    if (!s->has_a) {
+        s->a_prop = *p;
+        s->a_prop.pol_round = WIRE_ROUND_NONE;
+        simnode_make_value(nd, p->height, p->round, 0, s->a_value, &s->a_prop.block);
+        sign_proposal(nd, &s->a_prop);
+        s->has_a = true;
+    }
+    simnet_broadcast(w, nd->idx, msg_proposal(w, &s->a_prop, s->a_value, sizeof s->a_value));
+}
+
+/* Round 0: B's engine votes as it likes (it prevotes B0, the proposal it
+ * got), and B0 is noted. Round 1: A, both steps. Round 2: B0, both steps.
+ * Later rounds and heights: the engine's own votes. */
+void byz_script_vote(sim_node *nd, const wire_vote *v) {
+    world *w = nd->w;
+    sim_script *s = &w->script;
+    HANSA_ASSERT(nd->byz == BYZ_SCRIPTED);
+    wire_vote x = *v;
+    if (script_slot(nd, v->height, v->round)) {
+        if (v->round == 0 && v->type == VOTE_PREVOTE && v->block.present && !s->has_b0) {
+            s->b0 = v->block.hash;
+            s->has_b0 = true;
+        }
+        if (v->round == 1 && s->has_a) x.block = (block_id){true, s->a_prop.block};
+        if (v->round == 2 && s->has_b0) x.block = (block_id){true, s->b0};
+        if (v->round > 0) sign_vote(nd, &x);
+    }
+    simnet_broadcast(w, nd->idx, msg_vote(w, &x));
 }

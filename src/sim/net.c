@@ -93,7 +93,8 @@ static void send_one(world *w, uint16_t from, uint16_t to, sim_msg *m) {
     HANSA_ASSERT(to < w->n);
     if (from == to) return; /* the engine logs its own messages itself */
     bool blocked = (w->partitioned && w->group[from] != w->group[to]) ||
-                   w->clog_until[from][to] > w->now_us;
+                   w->clog_until[from][to] > w->now_us ||
+                   (w->script.on && script_drops(w, from, to, m));
     if (blocked || (net_faulty(w) && prng_chance(&w->rng, LOSS_PER_MILLE, 1000))) {
         w->res->dropped++;
         world_trace(w, SIM_T_DROP, &w->nodes[to], from, 0, 0, blocked, &m->hash, false,

@@ -44,6 +44,7 @@ void sim_trace_print(FILE *f, const sim_trace_ev *ev) {
 void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
     char digest[2 * HANSA_HASH_BYTES + 1];
     hex_encode(r->digest.b, HANSA_HASH_BYTES, digest);
+    if (o->attack) fprintf(f, "attack %s\n", sim_attack_name(o->attack));
     fprintf(f, "seed %" PRIu64 "\nnodes %u\nbyzantine %u nodes, power %" PRIu64 " of %" PRIu64 "\n",
             o->seed, o->nodes, r->byz_nodes, r->byz_power, r->total_power);
     fprintf(f, "heights %" PRIu64 " of %" PRIu64 "\nsim_time_s %.3f\ngst_s %.3f\n",
@@ -64,7 +65,9 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
 }
 
 void sim_report_replay(FILE *f, const char *prog, const sim_options *o, const char *faults) {
-    fprintf(f, "%s sim --seed %" PRIu64 " --nodes %u --heights %" PRIu64 " --faults %s%s%s\n", prog,
+    fprintf(f, "%s sim --seed %" PRIu64 " --nodes %u --heights %" PRIu64 " --faults %s%s%s", prog,
             o->seed, o->nodes, o->heights, faults, o->byz_power_third ? " --byz-power-third" : "",
             o->break_line29 ? " --break-line29" : "");
+    if (o->attack) fprintf(f, " --attack %s", sim_attack_name(o->attack));
+    fputc('\n', f);
 }

@@ -246,6 +246,7 @@ static void setup_nodes(world *w) {
         nd->idx = i;
         keypair_from_seed(&nd->key, seed);
         nd->power = 1 + prng_below(&w->rng, POWER_MAX);
+        if (w->o.attack) nd->power = SCRIPT_POWER;
         smap_init(&nd->votes_seen);
         smap_init(&nd->wal_seen);
         vals[i] = (wire_validator){nd->key.pub, nd->power};
@@ -265,6 +266,7 @@ static void setup_nodes(world *w) {
     w->vs = hansa_calloc(w->cap_vs, sizeof *w->vs);
     HANSA_ASSERT(valset_init(&w->vs[0], vals, w->n) == HANSA_OK);
     w->n_vs = 1;
+    if (w->o.attack) script_setup(w);
     for (uint16_t i = 0; i < w->n; i++) w->honest_count += w->nodes[i].byz == BYZ_NONE;
 }
 
@@ -292,6 +294,7 @@ static void schedule_faults(world *w) {
     if (f & (SIM_F_NET | SIM_F_PARTITION | SIM_F_CLOG | SIM_F_CRASH))
         w->gst_us = between(w, 2 * S, 10 * S);
     w->settle_us = SETTLE_US;
+    if (w->o.attack) w->gst_us = script_gst_us(w);
     if (f & SIM_F_PARTITION) {
         for (uint64_t t = between(w, 0, S); t < w->gst_us;) {
             uint64_t end = min_u64(t + between(w, 500 * MS, 4 * S), w->gst_us);
@@ -479,6 +482,7 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     if (o->nodes < SIM_NODES_MIN || o->nodes > SIM_NODES_MAX) return HANSA_ERR_CONFIG;
     if (o->heights < 1 || o->heights > SIM_HEIGHTS_MAX) return HANSA_ERR_CONFIG;
     if (o->faults & ~(uint32_t)SIM_F_ALL) return HANSA_ERR_CONFIG;
+    if (o->attack && script_check_options(o) != HANSA_OK) return HANSA_ERR_CONFIG;
     crypto_init();
     memset(r, 0, sizeof *r);
     world *w = hansa_calloc(1, sizeof *w);

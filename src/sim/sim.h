@@ -47,6 +47,15 @@ enum {
 #define SIM_F_ALL                                                                          \
     (SIM_F_NET | SIM_F_PARTITION | SIM_F_CLOG | SIM_F_CRASH | SIM_F_DRIFT | SIM_F_BYZ_ALL)
 
+/* Scripted attacks: a fixed schedule instead of random faults (script.c). */
+typedef enum {
+    SIM_ATTACK_NONE,
+    /* 4 nodes of equal power, one Byzantine: a schedule under which a
+     * broken line-29 unlock rule (break_line29) decides two values at
+     * height 1, and the correct rule keeps the lock. */
+    SIM_ATTACK_LINE29,
+} sim_attack_kind;
+
 #define SIM_NODES_MIN 4
 #define SIM_NODES_MAX 100
 #define SIM_HEIGHTS_MAX 100000
@@ -68,6 +77,7 @@ typedef struct {
     void *valset_ctx;
     FILE *trace;             /* optional: one line per trace event */
     bool no_pacing;          /* start each height at once (no block interval) */
+    sim_attack_kind attack;  /* needs 4 nodes, no faults, no valset_fn */
 } sim_options;
 
 typedef struct {
@@ -88,7 +98,8 @@ typedef struct {
 void sim_options_default(sim_options *o);
 
 /* Runs one simulation. Returns HANSA_OK and fills *r (violations are
- * results, not errors), or HANSA_ERR_CONFIG for options out of range. */
+ * results, not errors), or HANSA_ERR_CONFIG for options out of range or an
+ * attack combined with options it does not support. */
 hansa_err sim_run(const sim_options *o, sim_result *r);
 
 /* Parses a fault mix: a name (none, net, partition, clog, crash, drift,
@@ -96,6 +107,9 @@ hansa_err sim_run(const sim_options *o, sim_result *r);
  * byz-invalid, byz-amnesia, all) or several joined with '+'. On error *why
  * names the unknown part. */
 hansa_err sim_faults_parse(const char *s, uint32_t *out, const char **why);
+/* Parses an attack name (line29). */
+hansa_err sim_attack_parse(const char *s, sim_attack_kind *out);
+const char *sim_attack_name(sim_attack_kind a);
 
 /* Prints the run's figures and violations, one "key value" per line (report.c). */
 void sim_report_run(FILE *f, const sim_options *o, const sim_result *r);

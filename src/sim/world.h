@@ -69,6 +69,7 @@ typedef enum {
     BYZ_INVALID,
     BYZ_AMNESIA,
     BYZ_COORDINATED, /* equivocate + double vote together: the over-budget attack */
+    BYZ_SCRIPTED,    /* the Byzantine node of a scripted attack (script.c) */
 } byz_kind;
 
 /* A decided value with its certificate, shared by every node that decided it. */
@@ -146,6 +147,21 @@ typedef struct {
 } sim_attack;
 #define SIM_ATTACKS_MAX 64
 
+/* The roles of the line-29 attack (script.c), indices into sim_script.node. */
+typedef enum { ROLE_B, ROLE_H1, ROLE_H2, ROLE_H3, ROLE_COUNT_ } script_role;
+
+/* A scripted attack's state: who plays which role, and what the Byzantine
+ * node has shown so far (so that every copy it re-sends is the same). */
+typedef struct {
+    bool on;
+    uint16_t node[ROLE_COUNT_];
+    bool has_b0;                      /* B0: the value proposed in round 0 */
+    hansa_hash b0;
+    bool has_a;                       /* A: B's fresh proposal of round 1 */
+    wire_proposal a_prop;
+    uint8_t a_value[SIM_VALUE_BYTES];
+} sim_script;
+
 struct world {
     sim_options o;
     sim_result *res;
@@ -167,6 +183,7 @@ struct world {
     uint64_t clog_until[SIM_NODES_MAX][SIM_NODES_MAX];
     sim_attack attacks[SIM_ATTACKS_MAX];
     size_t n_attacks;
+    sim_script script;
     sim_block **blocks;             /* blocks[h-1]: distinct decided values */
     uint64_t cap_blocks;
     sim_block *all_blocks;
@@ -227,5 +244,20 @@ void byz_send_vote(sim_node *nd, const wire_vote *v);
 void byz_garbage(sim_node *nd);
 void sign_vote(const sim_node *nd, wire_vote *v);
 void sign_proposal(const sim_node *nd, wire_proposal *p);
+void byz_script_proposal(sim_node *nd, const wire_proposal *p, const uint8_t *value, size_t len);
+void byz_script_vote(sim_node *nd, const wire_vote *v);
+
+/* script.c */
+/* Checks the options a scripted attack needs (HANSA_ERR_CONFIG if not). */
+hansa_err script_check_options(const sim_options *o);
+/* The voting power every node gets under the attack. */
+#define SCRIPT_POWER 1
+/* Assigns the roles from the proposer order of height 1 (w->vs[0] built)
+ * and makes the B node Byzantine. */
+void script_setup(world *w);
+/* GST of a scripted run: the schedule's rules hold only before it. */
+uint64_t script_gst_us(const world *w);
+/* True if the schedule drops m on the link from -> to now. */
+bool script_drops(world *w, uint16_t from, uint16_t to, const sim_msg *m);
 
 #endif

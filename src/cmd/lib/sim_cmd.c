@@ -1,15 +1,19 @@
 /* sim_cmd.c — `hansa sim`: the command-line face of src/sim/.
  *
  *   hansa sim [--seed S] [--seeds K] [--nodes N] [--heights H]
- *             [--faults mix[,mix...]] [--byz-power-third] [--break-line29] [--trace]
+ *             [--faults mix[,mix...]] [--byz-power-third] [--break-line29]
+ *             [--attack line29] [--trace]
  *
  * One seed (K = 1) prints the run's figures and digest. A campaign (K > 1)
  * runs seeds S..S+K-1 for every mix in the list and prints, per mix, the
  * seeds run, heights decided, safety violations, liveness failures and
  * simulated heights per wall-clock second; each failing seed is printed with
  * the exact command that replays it. Without --nodes a campaign draws each
- * run's node count (4..10) from its seed; the replay command names it. The
- * wall clock is read here, never inside the simulator. */
+ * run's node count (4..10) from its seed; the replay command names it.
+ * --attack line29 runs the scripted line-29 attack (src/sim/script.c) on 4
+ * nodes with no random faults: with --break-line29 it must report an
+ * agreement violation, without it none. The wall clock is read here, never
+ * inside the simulator. */
 #include "cmd/lib/sim_cmd.h"
 
 #include <inttypes.h>
@@ -35,7 +39,8 @@ typedef struct {
 static void usage(void) {
     fprintf(stderr,
             "usage: hansa sim [--seed S] [--seeds K] [--nodes N] [--heights H]\n"
-            "                 [--faults mix[,mix...]] [--byz-power-third] [--break-line29] [--trace]\n"
+            "                 [--faults mix[,mix...]] [--byz-power-third] [--break-line29]\n"
+            "                 [--attack line29] [--trace]\n"
             "mixes: none net partition clog crash drift byzantine byz-equivocate byz-double-vote\n"
             "       byz-silent byz-garbage byz-invalid byz-amnesia all (join with '+')\n");
 }
@@ -58,6 +63,13 @@ static int parse_args(int argc, char **argv, sim_args *a) {
         if (strcmp(k, "--byz-power-third") == 0) a->base.byz_power_third = true;
         else if (strcmp(k, "--break-line29") == 0) a->base.break_line29 = true;
         else if (strcmp(k, "--trace") == 0) a->trace = true;
+        else if (strcmp(k, "--attack") == 0 && v && sim_attack_parse(v, &a->base.attack) == HANSA_OK) {
+            /* The script's world has four nodes; a campaign must not draw
+             * other sizes (an explicit --nodes is kept, and refused). */
+            if (a->base.attack && !a->nodes_given) a->base.nodes = 4;
+            a->nodes_given = a->nodes_given || a->base.attack;
+            i++;
+        }
         else if (strcmp(k, "--faults") == 0 && v) {
             snprintf(a->mix_buf, sizeof a->mix_buf, "%s", v);
             i++;
@@ -100,7 +112,8 @@ static int run_single(const sim_args *a) {
     if (a->trace) o.trace = stdout;
     uint64_t t0 = clock_system_mono_us();
     if (sim_run(&o, &r) != HANSA_OK) {
-        fprintf(stderr, "hansa sim: options out of range (nodes %d..%d, heights 1..%d)\n",
+        fprintf(stderr, "hansa sim: options out of range (nodes %d..%d, heights 1..%d; "
+                "--attack line29: 4 nodes, --faults none, no --byz-power-third)\n",
                 SIM_NODES_MIN, SIM_NODES_MAX, SIM_HEIGHTS_MAX);
         return 2;
     }
@@ -130,7 +143,10 @@ static int run_campaign(const sim_args *a) {
             o.seed = a->base.seed + s;
             if (!a->nodes_given) o.nodes = nodes_for_seed(o.seed);
             (void)sim_faults_parse(a->mixes[m], &o.faults, NULL);
-            if (sim_run(&o, &r) != HANSA_OK) return 2;
+            if (sim_run(&o, &r) != HANSA_OK) {
+                fprintf(stderr, "hansa sim: options out of range for seed %" PRIu64 "\n", o.seed);
+                return 2;
+            }
             heights += r.heights_decided;
             safety += r.safety_violations;
             liveness += r.liveness_failures;
