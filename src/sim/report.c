@@ -29,6 +29,7 @@ static const char *trace_kind_name(sim_trace_kind k) {
     case SIM_T_TIMEOUT: return "timeout";
     case SIM_T_GST: return "gst";
     case SIM_T_SYNC: return "sync";
+    case SIM_T_VALSET: return "valset";
     }
     return "?";
 }
@@ -64,7 +65,9 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
 }
 
 void sim_report_replay(FILE *f, const char *prog, const sim_options *o, const char *faults) {
-    fprintf(f, "%s sim --seed %" PRIu64 " --nodes %u --heights %" PRIu64 " --faults %s%s%s\n", prog,
+    fprintf(f, "%s sim --seed %" PRIu64 " --nodes %u --heights %" PRIu64 " --faults %s%s%s", prog,
             o->seed, o->nodes, o->heights, faults, o->byz_power_third ? " --byz-power-third" : "",
             o->break_line29 ? " --break-line29" : "");
+    if (o->valset_change) fprintf(f, " --valset-change %" PRIu32, o->valset_change);
+    fprintf(f, "%s\n", o->break_slashing ? " --break-slashing" : "");
 }

@@ -50,6 +50,7 @@ enum {
 #define SIM_NODES_MIN 4
 #define SIM_NODES_MAX 100
 #define SIM_HEIGHTS_MAX 100000
+#define SIM_VALSET_CHANGE_MAX 1000
 
 /* The validator set of a height (pluggable: a later issue changes sets every
  * few heights). Must fill *out with a set whose keys are among the
@@ -68,6 +69,11 @@ typedef struct {
     void *valset_ctx;
     FILE *trace;             /* optional: one line per trace event */
     bool no_pacing;          /* start each height at once (no block interval) */
+    /* Delegate churn (vset.c): every valset_change heights the set changes
+     * (members rotate in from the pool of all nodes, powers are redrawn),
+     * and evidence decided in a value slashes its validator. 0: off. */
+    uint32_t valset_change;
+    bool break_slashing;     /* test only: the set ignores decided evidence */
 } sim_options;
 
 typedef struct {
