@@ -55,6 +55,8 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
             r->max_round);
     fprintf(f, "verify_cache hits %" PRIu64 " misses %" PRIu64 "\n", r->verify_hits,
             r->verify_misses);
+    if (o->valset_change)
+        fprintf(f, "set_changes %" PRIu64 "\nslashed %" PRIu64 "\n", r->set_changes, r->slashed);
     for (int v = 0; v < SIM_V_COUNT_; v++)
         if (r->violations[v])
             fprintf(f, "violation %s %" PRIu64 "\n", sim_violation_name((sim_violation)v),

@@ -89,6 +89,8 @@ typedef struct {
     uint16_t byz_nodes;
     uint64_t byz_power, total_power;
     uint64_t verify_hits, verify_misses;
+    uint64_t set_changes;        /* --valset-change: sets that differ from the one before */
+    uint64_t slashed;            /* nodes removed from the set by decided evidence */
 } sim_result;
 
 void sim_options_default(sim_options *o);

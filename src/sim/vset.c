@@ -134,6 +134,7 @@ static bool apply_evidence(world *w, const sim_block *b, const cons_valset *prev
         uint16_t x = le16_load(tail + 1 + 2 * i);
         if (w->slashed[x]) continue;
         w->slashed[x] = true;
+        w->res->slashed++;
         hit |= valset_index(prev, &w->nodes[x].key.pub) >= 0;
     }
     return hit;
@@ -153,6 +154,7 @@ void vset_next(world *w) {
         valset_advance(out);
         return;
     }
+    w->res->set_changes++;
     hansa_prng p;
     prng_seed(&p, le64_load(b->id.b) ^ h);
     members m = {.n = 0};
