@@ -19,6 +19,7 @@ const char *sim_violation_name(sim_violation v) {
     case SIM_V_EVIDENCE: return "evidence";
     case SIM_V_LIVENESS_ROUNDS: return "liveness-rounds";
     case SIM_V_LIVENESS_STALL: return "liveness-stall";
+    case SIM_V_SLASHING: return "slashing";
     case SIM_V_COUNT_: break;
     }
     return "?";
@@ -130,8 +131,37 @@ static void owe(sim_checker *c, const sim_trace_ev *ev) {
     c->owed[c->n_owed++] = (sim_owed){ev->node, ev->other, ev->height, ev->round, ev->step};
 }
 
+/* The first height at which an honest node accused each validator. */
+static void note_evidence(sim_checker *c, const sim_trace_ev *ev) {
+    if (!ev->honest || ev->other >= c->nodes) return;
+    uint64_t *h = &c->evidence_height[ev->other];
+    if (*h == 0 || ev->height < *h) *h = ev->height;
+}
+
+/* Sets are traced member by member, height by height: a higher height
+ * starts a new set. */
+static void note_member(sim_checker *c, const sim_trace_ev *ev) {
+    HANSA_ASSERT(ev->height >= c->set_height);
+    if (ev->height > c->set_height) {
+        memset(c->member, 0, sizeof c->member);
+        c->set_height = ev->height;
+    }
+    c->member[ev->node] = true;
+}
+
+static void check_slashed(sim_checker *c) {
+    for (uint16_t x = 0; x < c->nodes; x++) {
+        uint64_t e = c->evidence_height[x];
+        if (e == 0 || !c->member[x] || e + SIM_SLASH_MARGIN > c->set_height) continue;
+        violation(c, SIM_V_SLASHING,
+                  "node %u, accused at height %" PRIu64 ", is still in the set of height %" PRIu64,
+                  x, e, c->set_height);
+    }
+}
+
 static void pay(sim_checker *c, const sim_trace_ev *ev) {
     static const hansa_hash paid_mark = {{2}};
+    note_evidence(c, ev);
     smap_put_new(&c->evidence_known, owed_key(ev), &paid_mark);
     for (size_t i = 0; i < c->n_owed; i++) {
         const sim_owed *o = &c->owed[i];
@@ -167,6 +197,7 @@ void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev) {
     case SIM_T_SIGNED: check_signed(c, ev); break;
     case SIM_T_EQUIVOCATION_SEEN: owe(c, ev); break;
     case SIM_T_EVIDENCE: pay(c, ev); break;
+    case SIM_T_VALSET: note_member(c, ev); break;
     case SIM_T_HEIGHT_START:
     case SIM_T_CRASH: settle_owed(c, ev->node); break;
     case SIM_T_DELIVER:
@@ -185,6 +216,7 @@ void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev) {
 
 void sim_checker_finish(sim_checker *c, uint64_t target_height, hansa_hash *digest) {
     settle_owed(c, UINT16_MAX);
+    check_slashed(c);
     for (uint16_t i = 0; i < c->nodes; i++) {
         if (!c->honest[i] || c->decided_height[i] >= target_height) continue;
         violation(c, SIM_V_LIVENESS_STALL, "honest node %u reached height %" PRIu64 " of %" PRIu64,
@@ -200,7 +232,7 @@ void sim_checker_finish(sim_checker *c, uint64_t target_height, hansa_hash *dige
 
 uint64_t sim_checker_safety(const sim_checker *c) {
     return c->count[SIM_V_AGREEMENT] + c->count[SIM_V_VALIDITY] + c->count[SIM_V_DOUBLE_DECIDE] +
-           c->count[SIM_V_DOUBLE_SIGN] + c->count[SIM_V_EVIDENCE];
+           c->count[SIM_V_DOUBLE_SIGN] + c->count[SIM_V_EVIDENCE] + c->count[SIM_V_SLASHING];
 }
 
 uint64_t sim_checker_liveness(const sim_checker *c) {

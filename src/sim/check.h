@@ -21,7 +21,13 @@
  *   liveness      a decision whose `bound` is set must come at a round no
  *                 higher than it (the driver sets bounds for heights started
  *                 after GST + settle), and sim_checker_finish() reports every
- *                 honest node that did not reach the target height. */
+ *                 honest node that did not reach the target height;
+ *   slashing      (runs that trace sets, SIM_T_VALSET) a validator that an
+ *                 honest node emitted evidence against at height e is not a
+ *                 member of the last set traced, at height H, when
+ *                 e + SIM_SLASH_MARGIN <= H: by then its evidence has had
+ *                 time to be gossiped, carried in a decided value and take
+ *                 effect two heights later (sim_checker_finish). */
 #ifndef HANSA_SIM_CHECK_H
 #define HANSA_SIM_CHECK_H
 
@@ -55,6 +61,8 @@ typedef enum {
     SIM_T_TIMEOUT,       /* an engine timer fired; step = timer kind */
     SIM_T_GST,           /* the last fault is over */
     SIM_T_SYNC,          /* node applied a decided value learned from block sync */
+    SIM_T_VALSET,        /* node is a member of the set of height, power in round
+                            (one event per member, when the set is computed) */
 } sim_trace_kind;
 
 typedef struct {
@@ -79,11 +87,13 @@ typedef enum {
     SIM_V_EVIDENCE,
     SIM_V_LIVENESS_ROUNDS,
     SIM_V_LIVENESS_STALL,
+    SIM_V_SLASHING,
     SIM_V_COUNT_
 } sim_violation;
 
 #define SIM_CHECK_NODES_MAX 128
 #define SIM_OWED_MAX 4096
+#define SIM_SLASH_MARGIN 6
 
 typedef struct {
     uint16_t node, validator;
@@ -104,6 +114,9 @@ typedef struct {
     size_t n_owed;
     uint64_t decided_height[SIM_CHECK_NODES_MAX]; /* highest decided, per node */
     bool honest[SIM_CHECK_NODES_MAX];
+    uint64_t evidence_height[SIM_CHECK_NODES_MAX]; /* first honest evidence against; 0 none */
+    uint64_t set_height;                           /* last set traced; 0 none */
+    bool member[SIM_CHECK_NODES_MAX];              /* of that set */
     uint64_t count[SIM_V_COUNT_];
     char first[256];      /* the first violation, in words */
 } sim_checker;

@@ -46,18 +46,28 @@ void simnode_make_value(sim_node *nd, uint64_t height, uint32_t round, uint8_t f
     sha256(out, SIM_VALUE_BYTES, id);
 }
 
+/* With delegate churn the value goes on with the proposer's evidence list
+ * (vset.c), and the id covers it. */
 bool simnode_app_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hansa_hash *id) {
     sim_node *nd = ctx;
     uint8_t v[SIM_VALUE_BYTES];
     simnode_make_value(nd, height, round, nd->byz == BYZ_INVALID ? VALUE_FLAG_INVALID : 0, v, id);
+    size_t start = out->len;
     hbuf_append(out, v, sizeof v);
+    if (W(nd)->o.valset_change) {
+        vset_value_tail(nd, out);
+        sha256(out->data + start, out->len - start, id);
+    }
     return true;
 }
 
 /* The honest rule; an invalid-value Byzantine node accepts its own kind. */
-static bool value_ok(const sim_node *nd, uint64_t height, const uint8_t *value, size_t len,
-                     const hansa_hash *id) {
-    if (len != SIM_VALUE_BYTES) return false;
+static bool value_ok(const world *w, const sim_node *nd, uint64_t height, const uint8_t *value,
+                     size_t len, const hansa_hash *id) {
+    if (len < SIM_VALUE_BYTES) return false;
+    if (len > SIM_VALUE_BYTES &&
+        (!w->o.valset_change || !vset_tail_ok(w, value + SIM_VALUE_BYTES, len - SIM_VALUE_BYTES)))
+        return false;
     if ((value[0] & VALUE_FLAG_INVALID) && (nd == NULL || nd->byz != BYZ_INVALID)) return false;
     if (le64_load(value + 1) != height) return false;
     hansa_hash h;
@@ -67,7 +77,8 @@ static bool value_ok(const sim_node *nd, uint64_t height, const uint8_t *value, 
 
 bool simnode_app_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
                     const hansa_hash *id) {
-    return value_ok(ctx, height, value, len, id);
+    const sim_node *nd = ctx;
+    return value_ok(nd->w, nd, height, value, len, id);
 }
 
 bool simnode_app_verify(void *ctx, const hansa_pubkey *pk, const char *domain, const uint8_t *msg,
@@ -166,7 +177,7 @@ static sim_block *block_intern(world *w, uint64_t height, const hansa_hash *id,
 static uint64_t out_decide(sim_node *nd, const cons_out *o) {
     world *w = W(nd);
     uint64_t h = o->u.decide.height;
-    bool valid = value_ok(NULL, h, o->u.decide.value, o->u.decide.value_len, &o->u.decide.id);
+    bool valid = value_ok(w, NULL, h, o->u.decide.value, o->u.decide.value_len, &o->u.decide.id);
     uint32_t bound = UINT32_MAX;
     if (honest(nd) && nd->height_start_us >= w->gst_us + w->settle_us)
         bound = world_round_bound(w, h);
@@ -253,6 +264,7 @@ static void drain(sim_node *nd) {
                 W(nd)->res->evidence++;
                 world_trace(W(nd), SIM_T_EVIDENCE, nd, v < 0 ? UINT16_MAX : (uint16_t)v,
                             a->height, a->round, a->type, NULL, false, UINT32_MAX);
+                if (W(nd)->o.valset_change) vset_on_evidence(nd, v);
                 break;
             }
             }
@@ -366,6 +378,7 @@ void simnode_rebroadcast(sim_node *nd) {
         size_t n = cons_relay_votes(nd->e, relay, WIRE_VALIDATORS_MAX);
         for (size_t i = 0; i < n; i++) simnet_broadcast(W(nd), nd->idx, msg_vote(W(nd), &relay[i]));
     }
+    if (W(nd)->o.valset_change) vset_rebroadcast(nd);
     world_push(W(nd), world_global_us(nd, local_now(nd) + REBROADCAST_MS), EV_REBROADCAST, nd, 0,
                0, 0, 0, NULL);
 }
@@ -556,6 +569,11 @@ void simnode_on_message(sim_node *nd, uint16_t from, const sim_msg *m) {
         return;
     }
     case MSG_SYNC_RESP: apply_sync(nd, from, m, &r); return;
+    case MSG_EVIDENCE:
+        if (W(nd)->o.valset_change) vset_on_message(nd, &r);
+        else rd_fail(&r, HANSA_ERR_PROTOCOL, "type");
+        if (r.err != HANSA_OK) reject(nd, from, m, r.err);
+        return;
     default: reject(nd, from, m, HANSA_ERR_PROTOCOL); return;
     }
 }

@@ -29,6 +29,7 @@ static const char *trace_kind_name(sim_trace_kind k) {
     case SIM_T_TIMEOUT: return "timeout";
     case SIM_T_GST: return "gst";
     case SIM_T_SYNC: return "sync";
+    case SIM_T_VALSET: return "valset";
     }
     return "?";
 }
@@ -55,6 +56,8 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
             r->max_round);
     fprintf(f, "verify_cache hits %" PRIu64 " misses %" PRIu64 "\n", r->verify_hits,
             r->verify_misses);
+    if (o->valset_change)
+        fprintf(f, "set_changes %" PRIu64 "\nslashed %" PRIu64 "\n", r->set_changes, r->slashed);
     for (int v = 0; v < SIM_V_COUNT_; v++)
         if (r->violations[v])
             fprintf(f, "violation %s %" PRIu64 "\n", sim_violation_name((sim_violation)v),
@@ -69,5 +72,6 @@ void sim_report_replay(FILE *f, const char *prog, const sim_options *o, const ch
             o->seed, o->nodes, o->heights, faults, o->byz_power_third ? " --byz-power-third" : "",
             o->break_line29 ? " --break-line29" : "");
     if (o->attack) fprintf(f, " --attack %s", sim_attack_name(o->attack));
-    fputc('\n', f);
+    if (o->valset_change) fprintf(f, " --valset-change %" PRIu32, o->valset_change);
+    fprintf(f, "%s\n", o->break_slashing ? " --break-slashing" : "");
 }

@@ -57,9 +57,14 @@ const cons_valset *world_valset(world *w, uint64_t height) {
             w->cap_vs *= 2;
             w->vs = hansa_realloc(w->vs, w->cap_vs * sizeof *w->vs);
         }
-        w->vs[w->n_vs] = w->vs[w->n_vs - 1];
-        valset_advance(&w->vs[w->n_vs]);
-        w->n_vs++;
+        if (w->o.valset_change && w->n_vs >= 2) {
+            vset_next(w);
+        } else {
+            w->vs[w->n_vs] = w->vs[w->n_vs - 1];
+            valset_advance(&w->vs[w->n_vs]);
+            w->n_vs++;
+        }
+        if (w->o.valset_change) vset_trace(w, w->n_vs);
     }
     return &w->vs[height - 1];
 }
@@ -267,6 +272,7 @@ static void setup_nodes(world *w) {
     HANSA_ASSERT(valset_init(&w->vs[0], vals, w->n) == HANSA_OK);
     w->n_vs = 1;
     if (w->o.attack) script_setup(w);
+    if (w->o.valset_change) vset_genesis(w);
     for (uint16_t i = 0; i < w->n; i++) w->honest_count += w->nodes[i].byz == BYZ_NONE;
 }
 
@@ -483,6 +489,9 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     if (o->heights < 1 || o->heights > SIM_HEIGHTS_MAX) return HANSA_ERR_CONFIG;
     if (o->faults & ~(uint32_t)SIM_F_ALL) return HANSA_ERR_CONFIG;
     if (o->attack && script_check_options(o) != HANSA_OK) return HANSA_ERR_CONFIG;
+    if (o->attack && o->valset_change) return HANSA_ERR_CONFIG; /* the script fixes the set */
+    if (o->valset_change > SIM_VALSET_CHANGE_MAX) return HANSA_ERR_CONFIG;
+    if (o->valset_change && o->valset_fn) return HANSA_ERR_CONFIG;
     crypto_init();
     memset(r, 0, sizeof *r);
     world *w = hansa_calloc(1, sizeof *w);
@@ -497,6 +506,7 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     bool honest[SIM_NODES_MAX];
     for (uint16_t i = 0; i < w->n; i++) honest[i] = w->nodes[i].byz == BYZ_NONE;
     sim_checker_init(&w->chk, w->n, honest);
+    if (o->valset_change) vset_trace(w, 1);
     schedule_faults(w);
     for (uint16_t i = 0; i < w->n; i++) simnode_boot(&w->nodes[i], false);
     run_loop(w);

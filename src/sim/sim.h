@@ -59,6 +59,7 @@ typedef enum {
 #define SIM_NODES_MIN 4
 #define SIM_NODES_MAX 100
 #define SIM_HEIGHTS_MAX 100000
+#define SIM_VALSET_CHANGE_MAX 1000
 
 /* The validator set of a height (pluggable: a later issue changes sets every
  * few heights). Must fill *out with a set whose keys are among the
@@ -78,6 +79,11 @@ typedef struct {
     FILE *trace;             /* optional: one line per trace event */
     bool no_pacing;          /* start each height at once (no block interval) */
     sim_attack_kind attack;  /* needs 4 nodes, no faults, no valset_fn */
+    /* Delegate churn (vset.c): every valset_change heights the set changes
+     * (members rotate in from the pool of all nodes, powers are redrawn),
+     * and evidence decided in a value slashes its validator. 0: off. */
+    uint32_t valset_change;
+    bool break_slashing;     /* test only: the set ignores decided evidence */
 } sim_options;
 
 typedef struct {
@@ -93,6 +99,8 @@ typedef struct {
     uint16_t byz_nodes;
     uint64_t byz_power, total_power;
     uint64_t verify_hits, verify_misses;
+    uint64_t set_changes;        /* --valset-change: sets that differ from the one before */
+    uint64_t slashed;            /* nodes removed from the set by decided evidence */
 } sim_result;
 
 void sim_options_default(sim_options *o);

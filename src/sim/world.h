@@ -3,7 +3,7 @@
  * Internal to src/sim/. sim.c sets the world up, schedules faults and runs
  * the event loop; node.c drives one node's engine (inputs, outputs, disk,
  * crash and restart, block sync); net.c carries messages; byz.c holds the
- * Byzantine wrappers. Everything random comes from w->rng, everything timed
+ * Byzantine wrappers; vset.c changes the validator set and slashes. Everything random comes from w->rng, everything timed
  * from w->now_us, so the order of events is a function of the seed alone. */
 #ifndef HANSA_SIM_WORLD_H
 #define HANSA_SIM_WORLD_H
@@ -20,6 +20,7 @@
 #include "sim/smap.h"
 #include "sim/sim.h"
 #include "sim/vcache.h"
+#include "wire/codec.h"
 
 /* Event kinds in the queue. */
 enum {
@@ -45,7 +46,8 @@ enum {
     MSG_PROPOSAL = 1, /* u32 len, proposal encoding, u32 len, value */
     MSG_VOTE = 2,     /* vote encoding */
     MSG_SYNC_REQ = 3, /* u64 first height wanted */
-    MSG_SYNC_RESP = 4 /* u8 count, then per entry: u64 height, u32 len, value, u32 len, commit */
+    MSG_SYNC_RESP = 4, /* u8 count, then per entry: u64 height, u32 len, value, u32 len, commit */
+    MSG_EVIDENCE = 5   /* u16 accused node (vset.c) */
 };
 #define SYNC_ENTRIES_MAX 8
 #define SIM_WAL_MAX 16384 /* messages per height: n * rounds * 2 types * 2 faces */
@@ -138,6 +140,8 @@ typedef struct {
     smap votes_seen;
     uint64_t votes_seen_height;
     uint32_t votes_seen_inc;
+    /* Evidence pool (vset.c), by accused node: durable, like the real one. */
+    bool evidence_pool[SIM_NODES_MAX];
 } sim_node;
 
 typedef struct {
@@ -190,6 +194,11 @@ struct world {
     uint16_t honest_done;           /* honest nodes that reached the target */
     uint16_t honest_count;
     hbuf scratch;
+    /* vset.c: nodes some engine emitted evidence against (the sim's stand-in
+     * for checking the two signed votes), and nodes the chain has slashed
+     * in the sets computed so far. */
+    bool evidenced[SIM_NODES_MAX];
+    bool slashed[SIM_NODES_MAX];
 };
 
 /* sim.c */
@@ -224,6 +233,25 @@ bool simnode_app_valid(void *ctx, uint64_t height, const uint8_t *value, size_t 
                     const hansa_hash *id);
 bool simnode_app_verify(void *ctx, const hansa_pubkey *pk, const char *domain, const uint8_t *msg,
                      size_t len, const hansa_sig *sig);
+
+/* vset.c (only with o.valset_change) */
+/* The set of heights 1 and 2, from the seed (w->vs[0] must hold all nodes). */
+void vset_genesis(world *w);
+/* Appends the set of height w->n_vs + 1 (>= 3) to w->vs, from the set before
+ * it and the value decided at height - 2. */
+void vset_next(world *w);
+/* Traces the members of the set of `height` (SIM_T_VALSET). */
+void vset_trace(world *w, uint64_t height);
+/* Appends a node's evidence list to a value: u8 count, u16 accused... */
+void vset_value_tail(const sim_node *nd, hbuf *out);
+/* True when tail (the bytes after the first SIM_VALUE_BYTES) is a
+ * well-formed evidence list of genuine evidence. */
+bool vset_tail_ok(const world *w, const uint8_t *tail, size_t len);
+/* An engine emitted evidence against node `accused` (-1: not a node). */
+void vset_on_evidence(sim_node *nd, int accused);
+void vset_on_message(sim_node *nd, wire_rd *r);
+/* Re-sends the pool's evidence the chain has not acted on yet. */
+void vset_rebroadcast(sim_node *nd);
 
 /* net.c */
 sim_msg *msg_new(const uint8_t *p, size_t len);

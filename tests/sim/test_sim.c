@@ -99,6 +99,88 @@ static void test_checkers_fire_over_budget(void) {
     CHECK(found != 0);
 }
 
+/* Delegate churn: sets rotate every 2 or 3 heights while faults run and
+ * double-signers are slashed; every checker, slashing included, passes. */
+static sim_result run_churn(uint64_t seed, uint16_t nodes, const char *mix, uint32_t k,
+                            bool break_slashing) {
+    sim_options o;
+    sim_result r;
+    sim_options_default(&o);
+    o.seed = seed;
+    o.nodes = nodes;
+    o.heights = 12;
+    o.valset_change = k;
+    o.break_slashing = break_slashing;
+    CHECK_ERR(sim_faults_parse(mix, &o.faults, NULL), HANSA_OK);
+    CHECK_ERR(sim_run(&o, &r), HANSA_OK);
+    return r;
+}
+
+static const char *churn_mixes[] = {"byz-double-vote", "byz-equivocate", "byz-double-vote+crash",
+                                    "byz-equivocate+partition",
+                                    "byz-double-vote+byz-equivocate+crash+partition+net"};
+#define CHURN_MIXES (sizeof churn_mixes / sizeof churn_mixes[0])
+
+static void test_campaign_delegates(void) {
+    const uint64_t first = 2000, per_mix = 8;
+    uint64_t runs = 0, heights = 0, accused_runs = 0, slashed = 0, changes = 0;
+    fprintf(stderr, "delegates: seeds %" PRIu64 "..%" PRIu64 " for each of %zu mixes, 12 heights\n",
+            first, first + per_mix - 1, CHURN_MIXES);
+    for (size_t m = 0; m < CHURN_MIXES; m++) {
+        for (uint64_t s = first; s < first + per_mix; s++) {
+            uint16_t nodes = (uint16_t)(5 + s % 6);
+            uint32_t k = 2 + (uint32_t)(s % 2);
+            sim_result r = run_churn(s, nodes, churn_mixes[m], k, false);
+            runs++;
+            heights += r.heights_decided;
+            changes += r.set_changes;
+            slashed += r.slashed;
+            accused_runs += r.evidence > 0;
+            if (r.safety_violations || r.liveness_failures)
+                fprintf(stderr, "  FAIL %s\n  replay: hansa sim --seed %" PRIu64
+                                " --nodes %u --heights 12 --faults %s --valset-change %u\n",
+                        r.first_violation, s, nodes, churn_mixes[m], k);
+            CHECK_EQ_U64(r.safety_violations, 0);
+            CHECK_EQ_U64(r.liveness_failures, 0);
+            CHECK(r.heights_decided >= 12);
+            CHECK(r.set_changes >= 3); /* the set did change while the faults ran */
+            if (r.evidence > 0) CHECK(r.slashed > 0);
+        }
+    }
+    fprintf(stderr, "delegates: %" PRIu64 " runs, %" PRIu64 " heights, %" PRIu64
+                    " set changes, %" PRIu64 " runs with evidence, %" PRIu64 " slashed\n",
+            runs, heights, changes, accused_runs, slashed);
+    CHECK(accused_runs > runs / 2);
+}
+
+/* The slashing checker catches a chain that ignores decided evidence. */
+static void test_slashing_checker_fires(void) {
+    uint64_t caught = 0, runs = 0;
+    for (uint64_t s = 1; s <= 8; s++) {
+        sim_result r = run_churn(s, (uint16_t)(5 + s % 6), churn_mixes[s % CHURN_MIXES], 2, true);
+        runs++;
+        CHECK_EQ_U64(r.slashed, 0);
+        if (r.violations[SIM_V_SLASHING] == 0) continue;
+        caught++;
+        CHECK_EQ_U64(r.safety_violations, r.violations[SIM_V_SLASHING]); /* nothing else broke */
+        if (caught == 1) fprintf(stderr, "break-slashing: seed %" PRIu64 " -> %s\n", s, r.first_violation);
+    }
+    fprintf(stderr, "break-slashing: caught in %" PRIu64 " of %" PRIu64 " seeds\n", caught, runs);
+    CHECK(caught > 0);
+}
+
+static void test_churn_replays(void) {
+    sim_result a = run_churn(77, 7, "byz-double-vote+crash", 2, false);
+    sim_result b = run_churn(77, 7, "byz-double-vote+crash", 2, false);
+    sim_result c = run_churn(77, 7, "byz-double-vote+crash", 3, false);
+    CHECK(hash_eq(&a.digest, &b.digest));
+    CHECK(!hash_eq(&a.digest, &c.digest));
+    sim_options o;
+    sim_options_default(&o);
+    o.valset_change = SIM_VALSET_CHANGE_MAX + 1;
+    CHECK_ERR(sim_run(&o, &a), HANSA_ERR_CONFIG);
+}
+
 /* The scripted line-29 attack (src/sim/script.c). With the unlock rule
  * broken, every seed of the range must end in an agreement violation (H1
  * decides A in round 1, H2 and H3 decide B0 in round 2); with the correct
@@ -229,6 +311,37 @@ static void test_checker_evidence(void) {
     sim_checker_free(&c);
 }
 
+static void test_checker_slashing(void) {
+    sim_checker c;
+    hansa_hash d;
+    checker_new(&c);
+    sim_trace_ev acc = ev(SIM_T_EVIDENCE, 0, 2, 0, 1, 0);
+    acc.other = 3;
+    sim_checker_feed(&c, &acc);
+    for (uint64_t h = 1; h <= 2 + SIM_SLASH_MARGIN; h++) /* node 3 never leaves */
+        for (uint16_t n = 0; n < 4; n++) {
+            sim_trace_ev m = ev(SIM_T_VALSET, n, h, 10, 0, 0);
+            sim_checker_feed(&c, &m);
+        }
+    sim_checker_finish(&c, 0, &d);
+    CHECK_EQ_U64(c.count[SIM_V_SLASHING], 1);
+    CHECK(strstr(c.first, "node 3") != NULL);
+    sim_checker_free(&c);
+    /* Gone from the last set, or accused too late to be judged: fine. */
+    checker_new(&c);
+    sim_checker_feed(&c, &acc);
+    acc.other = 2;
+    acc.height = 4;
+    sim_checker_feed(&c, &acc);
+    for (uint16_t n = 0; n < 3; n++) {
+        sim_trace_ev m = ev(SIM_T_VALSET, n, 2 + SIM_SLASH_MARGIN, 10, 0, 0);
+        sim_checker_feed(&c, &m);
+    }
+    sim_checker_finish(&c, 0, &d);
+    CHECK_EQ_U64(c.count[SIM_V_SLASHING], 0);
+    sim_checker_free(&c);
+}
+
 static void test_checker_stall(void) {
     sim_checker c;
     hansa_hash d1, d2;
@@ -252,6 +365,10 @@ int main(void) {
     RUN(test_checker_double_sign);
     RUN(test_checker_evidence);
     RUN(test_checker_stall);
+    RUN(test_checker_slashing);
+    RUN(test_churn_replays);
+    RUN(test_slashing_checker_fires);
+    RUN(test_campaign_delegates);
     RUN(test_same_seed_same_digest);
     RUN(test_checkers_fire_over_budget);
     RUN(test_line29_attack);
