@@ -135,13 +135,12 @@ static json_t *parse_reply(const hbuf *reply, rpcc_error *err) {
     return NULL;
 }
 
-json_t *rpcc_call(const char *addr, const char *method, json_t *params, int timeout_ms,
-                  rpcc_error *err) {
-    json_t *req = json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", 1, "method", method);
-    if (params) json_object_set_new(req, "params", params);
-    char *body = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    hbuf out = HBUF_INIT, reply = HBUF_INIT;
+/* POSTs the JSON value (stolen) to addr and returns the reply's body bytes
+ * in *reply (an HTTP response; see parse_reply), or false with err set. */
+static bool post(const char *addr, json_t *value, int timeout_ms, hbuf *reply, rpcc_error *err) {
+    char *body = json_dumps(value, JSON_COMPACT);
+    json_decref(value);
+    hbuf out = HBUF_INIT;
     char head[256];
     int n = snprintf(head, sizeof head,
                      "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
@@ -150,41 +149,29 @@ json_t *rpcc_call(const char *addr, const char *method, json_t *params, int time
     hbuf_append(&out, body, strlen(body));
     free(body);
     char why[RPCC_ERR_MAX];
-    json_t *result = NULL;
     uint64_t deadline = clock_system_mono_us() + (uint64_t)timeout_ms * 1000;
     int fd = dial(addr, deadline, why, sizeof why);
-    if (fd < 0) {
-        fail(err, 0, "%s", why);
-    } else {
-        if (exchange(fd, &out, &reply, deadline, why, sizeof why)) result = parse_reply(&reply, err);
-        else fail(err, 0, "%s", why);
-        close(fd);
-    }
+    bool ok = fd >= 0 && exchange(fd, &out, reply, deadline, why, sizeof why);
+    if (!ok) fail(err, 0, "%s", why);
+    if (fd >= 0) close(fd);
     hbuf_free(&out);
+    return ok;
+}
+
+json_t *rpcc_call(const char *addr, const char *method, json_t *params, int timeout_ms,
+                  rpcc_error *err) {
+    json_t *req = json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", 1, "method", method);
+    if (params) json_object_set_new(req, "params", params);
+    hbuf reply = HBUF_INIT;
+    json_t *result = post(addr, req, timeout_ms, &reply, err) ? parse_reply(&reply, err) : NULL;
     hbuf_free(&reply);
     return result;
 }
 
 json_t *rpcc_batch(const char *addr, json_t *calls, int timeout_ms, rpcc_error *err) {
-    char *body = json_dumps(calls, JSON_COMPACT);
-    json_decref(calls);
-    hbuf out = HBUF_INIT, reply = HBUF_INIT;
-    char head[256];
-    int n = snprintf(head, sizeof head,
-                     "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n\r\n", addr, strlen(body));
-    hbuf_append(&out, head, (size_t)n);
-    hbuf_append(&out, body, strlen(body));
-    free(body);
-    char why[RPCC_ERR_MAX];
+    hbuf reply = HBUF_INIT;
     json_t *result = NULL;
-    uint64_t deadline = clock_system_mono_us() + (uint64_t)timeout_ms * 1000;
-    int fd = dial(addr, deadline, why, sizeof why);
-    if (fd < 0) {
-        fail(err, 0, "%s", why);
-    } else if (!exchange(fd, &out, &reply, deadline, why, sizeof why)) {
-        fail(err, 0, "%s", why);
-    } else {
+    if (post(addr, calls, timeout_ms, &reply, err)) {
         const char *text = (const char *)reply.data;
         const char *start = reply.len ? memmem(text, reply.len, "\r\n\r\n", 4) : NULL;
         json_error_t je;
@@ -194,8 +181,6 @@ json_t *rpcc_batch(const char *addr, json_t *calls, int timeout_ms, rpcc_error *
             result = fail(err, 0, "batch reply is not a JSON array%s", "");
         }
     }
-    if (fd >= 0) close(fd);
-    hbuf_free(&out);
     hbuf_free(&reply);
     return result;
 }
