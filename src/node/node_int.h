@@ -24,7 +24,12 @@ typedef struct {
     uint64_t height;       /* from its last STATUS */
     uint64_t asked_height; /* block we asked it for, 0 = none */
     uint64_t asked_at_ms;
+    uint8_t sync_strikes;  /* requests it left unanswered in a row */
 } node_peer;
+
+/* A peer that claims blocks (STATUS) but leaves this many requests for
+ * them unanswered in a row is dropped: it would keep the node "behind". */
+#define NODE_SYNC_STRIKES_MAX 3
 
 /* A proposal we validated: its overlay, so a decision needs no re-execution. */
 typedef struct {

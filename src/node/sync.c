@@ -42,13 +42,23 @@ void sync_send_status(node *n, void *peer) {
 }
 
 /* Asks the next peer that has height+1 for it, unless a request is live. */
+/* A request to p for `want` that ran out of time is a strike; at
+ * NODE_SYNC_STRIKES_MAX the peer is dropped. Returns true if it was. */
+static bool strike(node *n, node_peer *p, uint64_t want, uint64_t now_ms) {
+    if (p->asked_height != want || now_ms < p->asked_at_ms + n->cfg.sync_timeout_ms) return false;
+    p->asked_height = 0;
+    if (++p->sync_strikes < NODE_SYNC_STRIKES_MAX) return false;
+    n->io.drop(n->io.ctx, p->handle, "claims blocks it does not serve");
+    return true;
+}
+
 static void request_next(node *n, uint64_t now_ms) {
     uint64_t want = n->height + 1;
     node_peer *best = NULL;
     for (size_t i = 0; i < NODE_PEERS_MAX; i++) {
         node_peer *p = &n->peers[i];
-        if (!p->handle) continue;
-        if (p->asked_height == want && now_ms < p->asked_at_ms + n->cfg.sync_timeout_ms) return;
+        if (!p->handle || strike(n, p, want, now_ms)) continue;
+        if (p->asked_height == want) return; /* still waiting for it */
         if (p->height >= want && (!best || p->asked_at_ms < best->asked_at_ms)) best = p;
     }
     if (!best) return;
@@ -128,7 +138,10 @@ void sync_on_block(node *n, void *peer, const uint8_t *bytes, size_t len) {
         n->io.drop(n->io.ctx, peer, "malformed BLOCK");
         return;
     }
-    if (p && p->asked_height == m.height) p->asked_height = 0;
+    if (p && p->asked_height == m.height) {
+        p->asked_height = 0;
+        p->sync_strikes = 0;
+    }
     if (m.height == n->height + 1 && c.height == m.height && !cons_decided(n->engine)) {
         hansa_err err = cons_on_commit(n->engine, &c, m.block, m.block_len);
         if (err == HANSA_ERR_INVALID && certified(n, &c, m.block, m.block_len))

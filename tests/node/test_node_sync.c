@@ -337,9 +337,35 @@ static void test_evidence_from_strangers(void) {
     node_down(&a);
 }
 
+/* A peer that claims a height far ahead but never answers the requests for
+ * it is dropped after NODE_SYNC_STRIKES_MAX timeouts; before the last one
+ * it is only asked again (a slow peer gets its chances). */
+static void test_lying_height_dropped(void) {
+    genesis.n_delegates = 2; /* the node cannot decide alone: it stays behind */
+    test_node a = {0};
+    node_up(&a, &delegate);
+    node_peer_up(a.n, &peer_x);
+    hbuf b = HBUF_INIT;
+    msg_status st = {0xe2e4, 1000000, {{9}}};
+    msg_status_encode(&b, &st);
+    node_on_message(a.n, &peer_x, MSG_STATUS, b.data, b.len);
+    hbuf_free(&b);
+    size_t requests = 0;
+    for (int i = 0; i < 8 && a.io.drops == 0; i++) {
+        now.mono_ms += 3500; /* past sync_timeout_ms */
+        node_on_wake(a.n);
+    }
+    for (size_t i = 0; i < a.io.n_sent; i++) requests += a.io.sent[i].type == MSG_BLOCK_REQ;
+    CHECK_EQ_U64(a.io.drops, 1);
+    CHECK(requests >= 3);
+    node_down(&a);
+    genesis.n_delegates = 1;
+}
+
 int main(void) {
     genesis_init();
     RUN(test_evidence_from_strangers);
+    RUN(test_lying_height_dropped);
     RUN(test_rebroadcast_wal_once);
     RUN(test_tampered_sync_block);
     RUN(test_tampered_proposal);
