@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "base/assert.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "node/msg.h"
@@ -282,6 +283,17 @@ static hansa_err open_engine(node *n, char *why, size_t why_len) {
     return HANSA_OK;
 }
 
+/* A transaction never leaves the mempool unnoticed: evictions and the ones
+ * a commit made invalid get a log line (clients waiting on it learn from
+ * the RPC's submit_tx wait). */
+static void on_mempool_drop(void *ctx, const hansa_hash *tx, hansa_err err, const char *why) {
+    (void)ctx;
+    char hex[2 * HANSA_HASH_BYTES + 1];
+    hex_encode(tx->b, HANSA_HASH_BYTES, hex);
+    LOG_I("node", "tx %s left the mempool uncommitted: %s (%s)", hex, why ? why : "",
+          hansa_errname(err));
+}
+
 hansa_err node_open(const node_config *cfg, const node_io *io, node **out, char *why,
                     size_t why_len) {
     node *n = hansa_calloc(1, sizeof *n);
@@ -294,7 +306,7 @@ hansa_err node_open(const node_config *cfg, const node_io *io, node **out, char 
         node_close(n);
         return err;
     }
-    n->mp = mempool_new(&cfg->mempool, n->state, NULL, NULL);
+    n->mp = mempool_new(&cfg->mempool, n->state, on_mempool_drop, n);
     n->stats.height_proposal_ms.bounds = node_hist_bounds_ms;
     n->stats.height_prevote_quorum_ms.bounds = node_hist_bounds_ms;
     n->stats.height_commit_ms.bounds = node_hist_bounds_ms;
