@@ -236,16 +236,24 @@ typedef struct {
     ledger_upgrade u;
 } proposal;
 
+typedef struct {
+    const ledger_state *s;
+    hbuf out;
+} proposal_walk;
+
+/* Collects each proposal's hash from its key and reads the record through
+ * the ledger (ledger_upgrade_get), so its byte layout stays the ledger's. */
 static void collect_proposal(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val,
                              size_t vlen) {
-    hbuf *b = ctx;
+    proposal_walk *w = ctx;
+    (void)val;
+    (void)vlen;
     HANSA_ASSERT(klen == 1 + HANSA_HASH_BYTES);
-    HANSA_ASSERT(vlen == 17);
     proposal p;
     memcpy(p.hash.b, key + 1, HANSA_HASH_BYTES);
-    p.u.proposed_at = le64_load(val + 1);
-    p.u.ratified_at = le64_load(val + 9);
-    hbuf_append(b, &p, sizeof p);
+    bool found = ledger_upgrade_get(w->s, &p.hash, &p.u);
+    HANSA_ASSERT(found); /* the iteration just yielded its key */
+    hbuf_append(&w->out, &p, sizeof p);
 }
 
 static int proposal_cmp(const void *a, const void *b) {
@@ -256,12 +264,12 @@ static int proposal_cmp(const void *a, const void *b) {
 
 /* Every proposal, sorted by proposal height then hash. *out allocated. */
 static size_t proposals_list(const ledger_state *s, proposal **out) {
-    hbuf b = HBUF_INIT;
-    ledger_records_iter(s, LEDGER_TAB_UPGRADE, collect_proposal, &b);
-    size_t n = b.len / sizeof(proposal);
+    proposal_walk w = {s, HBUF_INIT};
+    ledger_records_iter(s, LEDGER_TAB_UPGRADE, collect_proposal, &w);
+    size_t n = w.out.len / sizeof(proposal);
     *out = hansa_calloc(n ? n : 1, sizeof **out);
-    if (n) memcpy(*out, b.data, n * sizeof **out);
-    hbuf_free(&b);
+    if (n) memcpy(*out, w.out.data, n * sizeof **out);
+    hbuf_free(&w.out);
     if (n) qsort(*out, n, sizeof **out, proposal_cmp);
     return n;
 }
