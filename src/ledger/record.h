@@ -18,6 +18,10 @@
  *   10 || addr(20)          account                  when the account changes
  *   20..27 || ...           delegate records         see stake.h
  *
+ * Prefixes reserved for later layers: 30..3f interchain (light clients,
+ * packets, vouchers, correspondents), 40..4f credit (tallies, chits,
+ * lifts), 50..57 receipts, 58..5f threshold keys and checkpoints.
+ *
  * Values (little-endian fixed-width integers, version byte first):
  *
  *   meta        off size  field

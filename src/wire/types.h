@@ -40,6 +40,11 @@ typedef enum {
     TX_EVIDENCE = 7,   /* duplicate-vote evidence submitted by anyone */
     TX_UPGRADE_PROPOSE = 8,
     TX_UPGRADE_VOTE = 9,
+    /* Ranges reserved per layer, so work on different layers never takes
+     * the same number: 10-19 light clients and the routing of chains
+     * (interchain/), 20-29 packets, vouchers and correspondent accounts,
+     * 30-39 tallies, chits and invoices (credit/), 40-49 lifts and referee
+     * rulings, 50-59 receipts and claims, 60-69 threshold keys (FROST). */
     TX_KIND_MAX_ = 255 /* kinds are < 256 on the wire (encoded as u16 for growth) */
 } tx_kind;
 
