@@ -26,8 +26,8 @@ static json_t *cj_i64(int64_t v) {
 }
 
 static json_t *cj_party(const credit_party *p) {
-    return json_pack("{s:o, s:o}", "address", nj_address_of(p->chain_id, &p->key), "key",
-                     nj_hex(p->key.b, HANSA_PUBKEY_BYTES));
+    return json_pack("{s:o, s:I, s:o}", "address", nj_address_of(p->chain_id, &p->key), "chain_id",
+                     (json_int_t)p->chain_id, "key", nj_hex(p->key.b, HANSA_PUBKEY_BYTES));
 }
 
 static json_t *cj_terms(const credit_terms *t) {
