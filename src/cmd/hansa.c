@@ -39,6 +39,7 @@ static const hansa_command commands[] = {
     {"chit", cmd_chit, "pay on a tally with a signed chit; list a tally's chit chain"},
     {"invoice", cmd_invoice, "create, show (JSON, QR code), pay or refuse an invoice"},
     {"bench", cmd_bench, "measure a local network's committed tx/s against the verify bound"},
+    {"bench-credit", cmd_bench_credit, "measure chits/s the ledger applies on one tally"},
     {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 rates on one core"},
     {"testnet", cmd_testnet, "start, inspect and stop a local network of delegates"},
     {"load", cmd_load, "sign and submit transfers to a testnet, report what committed"},

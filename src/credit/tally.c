@@ -179,7 +179,6 @@ hansa_err credit_tally_refuse(credit_tally *t, credit_side by, uint32_t revision
 }
 
 hansa_err credit_tally_close(credit_tally *t, credit_side by, char *why, size_t why_len) {
-    (void)by;
     if (t->state != CREDIT_TALLY_OPEN) return bad_state(t, "close", why, why_len);
     t->closing_by = (uint8_t)by;
     t->state = t->balance == 0 ? CREDIT_TALLY_CLOSED : CREDIT_TALLY_CLOSING;
@@ -296,9 +295,7 @@ hansa_err credit_invoice_check_pay(const credit_invoice *inv, const credit_chit 
     return HANSA_OK;
 }
 
-hansa_err credit_invoice_check_refuse(const credit_invoice *inv, credit_side by, char *why,
-                                      size_t why_len) {
-    (void)by;
+hansa_err credit_invoice_check_refuse(const credit_invoice *inv, char *why, size_t why_len) {
     if (inv->state != CREDIT_INV_PENDING) {
         say(why, why_len, "the invoice is %s", inv->state == CREDIT_INV_PAID ? "paid" : "refused");
         return HANSA_ERR_STATE;

@@ -96,13 +96,13 @@ void credit_tally_chit_book(credit_tally *t, const credit_chit *c);
 
 /* Invoices on this tally. create: by the payee (side `by`), OPEN tally.
  * pay: chit c pays inv (PENDING, same tally, c by the payer, same amount).
- * refuse: by the payer, or withdrawn by the payee; PENDING only. */
+ * refuse: by either party (the payer refuses, the payee withdraws; the
+ * caller checks the sender is a party); PENDING only. */
 hansa_err credit_invoice_check_create(const credit_tally *t, const credit_invoice *inv,
                                       credit_side by, char *why, size_t why_len);
 hansa_err credit_invoice_check_pay(const credit_invoice *inv, const credit_chit *c, char *why,
                                    size_t why_len);
-hansa_err credit_invoice_check_refuse(const credit_invoice *inv, credit_side by, char *why,
-                                      size_t why_len);
+hansa_err credit_invoice_check_refuse(const credit_invoice *inv, char *why, size_t why_len);
 
 /* Record codec (docs/wire.md "tally record"): everything but the halves'
  * storage hooks, which the owner sets after decoding. */

@@ -359,7 +359,7 @@ static hansa_err do_invoice_refuse(ledger_block *b, const ledger_tx_ctx *c, bool
     credit_side by = 0;
     err = sender_side(t, c, &by, why, why_len);
     free(t);
-    if (err == HANSA_OK) err = credit_invoice_check_refuse(&inv, by, why, why_len);
+    if (err == HANSA_OK) err = credit_invoice_check_refuse(&inv, why, why_len);
     HANSA_ASSERT(!apply || err == HANSA_OK);
     if (err == HANSA_OK && apply) {
         inv.state = CREDIT_INV_REFUSED;

@@ -49,6 +49,7 @@ int cmd_delegates(int argc, char **argv);
 int cmd_tally(int argc, char **argv);   /* cli_credit.c */
 int cmd_chit(int argc, char **argv);
 int cmd_invoice(int argc, char **argv);
+int cmd_bench_credit(int argc, char **argv); /* bench_credit.c */
 
 /* Options most commands share. */
 typedef struct {
