@@ -32,6 +32,7 @@
 #include "node/keyfile.h"
 #include "node/msg.h"
 #include "node/node.h"
+#include "rpc/credit_api.h"
 #include "rpc/delegates_api.h"
 #include "rpc/node_api.h"
 #include "rpc/node_metrics.h"
@@ -48,6 +49,7 @@ typedef struct {
     rpc_server *rpc;
     rpc_node_api *api;
     rpc_delegates_api *dapi;
+    rpc_credit_api *capi;
     rpc_node_metrics *metrics;
     node *n;
     store *st;
@@ -117,6 +119,17 @@ static void io_committed(void *ctx, uint64_t height) {
     if (d->api) rpc_node_api_on_commit(d->api, height);
 }
 
+/* Credit events: logged one per line, where a subscription endpoint can
+ * pick them up instead (rpc/credit_api.h has their JSON form, cj_event). */
+static void io_credit_event(void *ctx, uint64_t height, const ledger_credit_event *ev) {
+    (void)ctx;
+    json_t *j = cj_event(ev);
+    char *text = json_dumps(j, JSON_COMPACT);
+    LOG_I("credit", "event height=%llu %s", (unsigned long long)height, text ? text : "?");
+    free(text);
+    json_decref(j);
+}
+
 static void shutdown_daemon(daemon_ctx *d);
 
 static void io_fatal(void *ctx, const char *why) {
@@ -162,6 +175,8 @@ static void shutdown_daemon(daemon_ctx *d) {
     d->api = NULL;
     rpc_delegates_api_free(d->dapi);
     d->dapi = NULL;
+    rpc_credit_api_free(d->capi);
+    d->capi = NULL;
     rpc_node_metrics_free(d->metrics);
     d->metrics = NULL;
     if (d->rpc) rpc_server_free(d->rpc);
@@ -219,6 +234,7 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     d->api = rpc_node_api_new(d->rpc, d->n, HANSA_VERSION);
     if (d->has_software) rpc_node_api_set_software(d->api, &d->software);
     d->dapi = rpc_delegates_api_new(d->rpc, d->n);
+    d->capi = rpc_credit_api_new(d->rpc, d->n);
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
     rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
     uv_timer_start(&d->metrics_tick, on_metrics_tick, 1000, 1000);
@@ -277,7 +293,8 @@ static int run(daemon_ctx *d, const char *home) {
     cfg.node.key = &key->kp;
     cfg.node.clock = &hansa_clock_system;
     crypto_random(cfg.node.hash_key, sizeof cfg.node.hash_key);
-    node_io io = {d, io_send, io_broadcast, io_drop, io_wake_at, io_committed, io_fatal};
+    node_io io = {d,          io_send,  io_broadcast, io_drop,
+                  io_wake_at, io_committed, io_fatal, io_credit_event};
     hansa_err err = node_open(&cfg.node, &io, &d->n, why, sizeof why);
     int rc = err == HANSA_OK ? 0 : fail("node", why);
     if (rc == 0) rc = start_net(d, &cfg, &key->kp);

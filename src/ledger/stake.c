@@ -9,6 +9,7 @@
 #include "crypto/address.h"
 #include "ledger/block.h"
 #include "ledger/record.h"
+#include "ledger/credit_rec.h"
 
 #define KEY_CAND_BYTES (1 + HANSA_PUBKEY_BYTES)
 #define KEY_VOTE_BYTES (1 + HANSA_ADDR_BYTES + HANSA_PUBKEY_BYTES)
@@ -24,6 +25,7 @@
 static const size_t key_bytes[LEDGER_TAB_COUNT_] = {
     KEY_CAND_BYTES, KEY_VOTE_BYTES,   KEY_UNBOND_BYTES, KEY_HASH_BYTES,
     KEY_HASH_BYTES, KEY_UPVOTE_BYTES, KEY_BONDER_BYTES, KEY_CAND_BYTES,
+    0, /* credit: keys of several lengths, checked by tx_credit.c */
 };
 
 static size_t key2(ledger_tab t, const void *a, size_t al, const void *b, size_t bl, uint8_t *out) {
@@ -62,6 +64,8 @@ size_t stake_key_liveness(const hansa_pubkey *pk, uint8_t *out) {
 }
 
 int stake_tab_of_key(const uint8_t *key, size_t klen) {
+    if (klen > 0 && key[0] >= LEDGER_CREDIT_KEY_FIRST && key[0] <= LEDGER_CREDIT_KEY_LAST)
+        return LEDGER_TAB_CREDIT;
     if (klen == 0 || key[0] < LEDGER_TAB_KEY_BASE ||
         key[0] >= LEDGER_TAB_KEY_BASE + LEDGER_TAB_COUNT_)
         return -1;
@@ -152,6 +156,7 @@ static void check_value(ledger_tab tab, wire_rd *r) {
     }
     case LEDGER_TAB_UPGRADE_VOTE: break;
     case LEDGER_TAB_LIVENESS: check_liveness(r); break;
+    case LEDGER_TAB_CREDIT:
     case LEDGER_TAB_COUNT_: HANSA_UNREACHABLE();
     }
 }
@@ -159,6 +164,7 @@ static void check_value(ledger_tab tab, wire_rd *r) {
 hansa_err stake_record_check(ledger_tab tab, const uint8_t *key, size_t klen, const uint8_t *val,
                              size_t vlen, wire_rd *r) {
     HANSA_ASSERT(tab < LEDGER_TAB_COUNT_);
+    if (tab == LEDGER_TAB_CREDIT) return ledger_credit_record_check(key, klen, val, vlen, r);
     rd_init(r, val, vlen);
     if (klen != key_bytes[tab] || key[0] != LEDGER_TAB_KEY_BASE + tab) {
         rd_fail(r, HANSA_ERR_INVALID, "key length");
@@ -285,6 +291,18 @@ void stake_liveness_put(ledger_block *b, const hansa_pubkey *pk, const ledger_li
     if (l->missed > 0) stake_liveness_encode(&enc, l);
     store_val(b, LEDGER_TAB_LIVENESS, key, klen, &enc);
     hbuf_free(&enc);
+}
+
+const uint8_t *stake_raw_get(const ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen,
+                             size_t *vlen) {
+    return lookup(b, tab, key, klen, vlen);
+}
+
+void stake_raw_put(ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen,
+                   const uint8_t *val, size_t vlen) {
+    HANSA_ASSERT(!b->finished);
+    if (vlen > 0) kvmap_put(&b->tabs[tab], key, klen, val, vlen);
+    else kvmap_mark_deleted(&b->tabs[tab], key, klen);
 }
 
 void stake_iter(const ledger_block *b, ledger_tab tab, stake_iter_fn fn, void *ctx) {

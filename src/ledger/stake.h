@@ -52,10 +52,13 @@ typedef enum {
     LEDGER_TAB_UPGRADE_VOTE,
     LEDGER_TAB_BONDER,
     LEDGER_TAB_LIVENESS,
+    LEDGER_TAB_CREDIT, /* every credit record, key types 0x40..0x4f (tx_credit.h) */
     LEDGER_TAB_COUNT_
 } ledger_tab;
 
-#define LEDGER_TAB_KEY_BASE 0x20 /* key byte of table t is 0x20 + t */
+#define LEDGER_TAB_KEY_BASE 0x20 /* key byte of delegate table t is 0x20 + t */
+#define LEDGER_CREDIT_KEY_FIRST 0x40 /* the credit table holds key types 0x40..0x4f */
+#define LEDGER_CREDIT_KEY_LAST 0x4f
 #define LEDGER_LIVENESS_WINDOW_MAX 256
 #define LEDGER_LIVENESS_BITS_BYTES (LEDGER_LIVENESS_WINDOW_MAX / 8)
 
@@ -125,6 +128,14 @@ void stake_flag_put(ledger_block *b, ledger_tab tab, const uint8_t *key, size_t 
 
 bool stake_liveness_get(const ledger_block *b, const hansa_pubkey *pk, ledger_liveness *out);
 void stake_liveness_put(ledger_block *b, const hansa_pubkey *pk, const ledger_liveness *l);
+
+/* Raw access for tables whose records other files encode (the credit
+ * table): the value of key as b sees it, or NULL (borrowed until b changes);
+ * put stores a copy of val (vlen > 0) or, with vlen == 0, deletes. */
+const uint8_t *stake_raw_get(const ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen,
+                             size_t *vlen);
+void stake_raw_put(ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen,
+                   const uint8_t *val, size_t vlen);
 
 /* Calls fn for every live record of table tab as the block sees it
  * (overlay over committed state), in no particular order. The callback must

@@ -11,6 +11,7 @@
 #include "crypto/sign.h"
 #include "ledger/block.h"
 #include "ledger/record.h"
+#include "ledger/tx_credit.h"
 #include "ledger/tx_stake.h"
 #include "wire/codec.h"
 
@@ -86,6 +87,18 @@ static const ledger_tx_kind kinds[TX_KIND_MAX_ + 1] = {
     [TX_UNJAIL] = {"unjail", txs_empty_decode, txs_unjail_check, txs_unjail_apply},
     [TX_UPGRADE_PROPOSE] = {"upgrade_propose", txs_hash_decode, txs_propose_check, txs_propose_apply},
     [TX_UPGRADE_VOTE] = {"upgrade_vote", txs_hash_decode, txs_upvote_check, txs_upvote_apply},
+    [TX_TALLY_OFFER] = {"tally_offer", txc_offer_decode, txc_offer_check, txc_offer_apply},
+    [TX_TALLY_COUNTER] = {"tally_counter", txc_offer_decode, txc_counter_check, txc_counter_apply},
+    [TX_TALLY_ACCEPT] = {"tally_accept", txc_answer_decode, txc_accept_check, txc_accept_apply},
+    [TX_TALLY_REFUSE] = {"tally_refuse", txc_refuse_decode, txc_refuse_check, txc_refuse_apply},
+    [TX_TALLY_CLOSE] = {"tally_close", txc_id_decode, txc_close_check, txc_close_apply},
+    [TX_TALLY_TRADE] = {"tally_trade", txc_trade_decode, txc_trade_check, txc_trade_apply},
+    [TX_CHIT] = {"chit", txc_chit_decode, txc_chit_check, txc_chit_apply},
+    [TX_INVOICE_CREATE] = {"invoice_create", txc_invoice_decode, txc_invoice_create_check,
+                           txc_invoice_create_apply},
+    [TX_INVOICE_PAY] = {"invoice_pay", txc_chit_decode, txc_invoice_pay_check, txc_invoice_pay_apply},
+    [TX_INVOICE_REFUSE] = {"invoice_refuse", txc_id_decode, txc_invoice_refuse_check,
+                           txc_invoice_refuse_apply},
 };
 
 const ledger_tx_kind *ledger_tx_kind_get(uint16_t kind) {

@@ -38,6 +38,7 @@
 
 #include "base/err.h"
 #include "ledger/acct_map.h"
+#include "ledger/credit_rec.h"
 #include "wire/types.h"
 
 typedef struct ledger_block ledger_block;
@@ -66,6 +67,7 @@ typedef union {
     struct {
         hansa_hash software;
     } upgrade; /* TX_UPGRADE_PROPOSE, TX_UPGRADE_VOTE */
+    ledger_credit_body credit; /* TX_TALLY_* .. TX_INVOICE_* (tx_credit.h) */
 } ledger_tx_body;
 
 /* A transaction being checked/applied, with what the checks learned. */

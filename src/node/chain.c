@@ -460,6 +460,16 @@ static void prune_pools(node *n, const wire_block *blk) {
     }
 }
 
+typedef struct {
+    node *n;
+    uint64_t height;
+} credit_emit;
+
+static void emit_credit_event(void *ctx, const ledger_credit_event *ev) {
+    credit_emit *e = ctx;
+    e->n->io.credit_event(e->n->io.ctx, e->height, ev);
+}
+
 void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *id,
                   const wire_commit *commit) {
     HANSA_ASSERT(commit->height == n->height + 1);
@@ -479,6 +489,10 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
         chain_fatal(n, "height %llu: storing the block failed: %s", (unsigned long long)commit->height,
                     store_errmsg(n->cfg.st));
         return;
+    }
+    if (n->io.credit_event) {
+        credit_emit emit = {n, commit->height};
+        ledger_credit_events(ledger_block_writes(p->pending), emit_credit_event, &emit);
     }
     ledger_block_commit(n->state, p->pending);
     p->pending = NULL;

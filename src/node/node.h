@@ -29,6 +29,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "consensus/engine.h"
+#include "ledger/credit_rec.h"
 #include "ledger/state.h"
 #include "node/mempool.h"
 #include "store/store.h"
@@ -48,6 +49,11 @@ typedef struct {
     /* The node cannot go on (app hash divergence, storage failure): the
      * driver stops the process after logging why. */
     void (*fatal)(void *ctx, const char *why);
+    /* Credit events of a block being committed (a tally changed, a chit
+     * arrived, an invoice changed; ledger/credit_rec.h), once per event,
+     * after the block is stored and before `committed`. May be NULL. The
+     * event is borrowed for the call. */
+    void (*credit_event)(void *ctx, uint64_t height, const ledger_credit_event *ev);
 } node_io;
 
 typedef struct {

@@ -11,6 +11,7 @@
 #include "crypto/address.h"
 #include "ledger/state.h"
 #include "ledger/tx.h"
+#include "rpc/credit_api.h"
 #include "wire/codec.h"
 
 json_t *nj_hex(const uint8_t *p, size_t n) {
@@ -68,6 +69,18 @@ static void tx_body_fields(json_t *j, const wire_tx *tx) {
     case TX_UPGRADE_VOTE:
     case TX_KIND_MAX_:
         return; /* no decoded view yet: the body hex says it all */
+    case TX_TALLY_OFFER:
+    case TX_TALLY_COUNTER:
+    case TX_TALLY_ACCEPT:
+    case TX_TALLY_REFUSE:
+    case TX_TALLY_CLOSE:
+    case TX_TALLY_TRADE:
+    case TX_CHIT:
+    case TX_INVOICE_CREATE:
+    case TX_INVOICE_PAY:
+    case TX_INVOICE_REFUSE:
+        cj_tx_fields(j, tx->kind, &body.credit, tx->chain_id);
+        return;
     }
 }
 

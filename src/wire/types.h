@@ -45,6 +45,16 @@ typedef enum {
      * (interchain/), 20-29 packets, vouchers and correspondent accounts,
      * 30-39 tallies, chits and invoices (credit/), 40-49 lifts and referee
      * rulings, 50-59 receipts and claims, 60-69 threshold keys (FROST). */
+    TX_TALLY_OFFER = 30,    /* credit (docs/credit.md): contract | sig */
+    TX_TALLY_COUNTER = 31,  /* contract (revision + 1) | sig */
+    TX_TALLY_ACCEPT = 32,   /* tally id | revision | sig */
+    TX_TALLY_REFUSE = 33,   /* tally id | revision */
+    TX_TALLY_CLOSE = 34,    /* tally id */
+    TX_TALLY_TRADE = 35,    /* signed trading variables */
+    TX_CHIT = 36,           /* a direct chit */
+    TX_INVOICE_CREATE = 37, /* an invoice */
+    TX_INVOICE_PAY = 38,    /* an invoice chit */
+    TX_INVOICE_REFUSE = 39, /* invoice id */
     TX_KIND_MAX_ = 255 /* kinds are < 256 on the wire (encoded as u16 for growth) */
 } tx_kind;
 

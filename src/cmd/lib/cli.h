@@ -7,6 +7,7 @@
  *   hansa tx                    cli_tx.c     a tx, verified locally
  *   hansa stake|unstake|vote|unvote|unjail|upgrade|candidates|delegates
  *                               cli_delegates.c  delegates and ratification
+ *   hansa tally|chit|invoice    cli_credit.c     credit: tallies, chits, invoices
  *
  * Shared here (cli_common.c): which node to talk to, calling it with error
  * messages that say what to do, key file paths, --json output, and the exit
@@ -45,6 +46,10 @@ int cmd_unjail(int argc, char **argv);
 int cmd_upgrade(int argc, char **argv);
 int cmd_candidates(int argc, char **argv);
 int cmd_delegates(int argc, char **argv);
+int cmd_tally(int argc, char **argv);   /* cli_credit.c */
+int cmd_chit(int argc, char **argv);
+int cmd_invoice(int argc, char **argv);
+int cmd_bench_credit(int argc, char **argv); /* bench_credit.c */
 
 /* Options most commands share. */
 typedef struct {

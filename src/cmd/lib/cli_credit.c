@@ -1,0 +1,694 @@
+/* cli_credit.c — the credit commands of `hansa`: tallies, chits and invoices
+ * (docs/credit.md; docs/cli.md "Credit").
+ *
+ *   hansa tally offer   --from NAME --with NAME|PUBKEY --as stock|foil
+ *                       [--foil-limit N] [--stock-limit N] [--call-days D] [--id HEX]
+ *   hansa tally counter --from NAME --id ID [--foil-limit N] [--stock-limit N] [--call-days D]
+ *   hansa tally accept|refuse|close --from NAME --id ID
+ *   hansa tally trade   --from NAME --id ID [--target N] [--bound N] [--reward PPM] [--clutch PPM]
+ *   hansa tally show    --id ID            hansa tally list --address ADDR | --from NAME
+ *   hansa chit pay      --from NAME --id TALLY --amount N [--memo TEXT]
+ *   hansa chit list     --id TALLY
+ *   hansa invoice create --from NAME --id TALLY --amount N [--item TEXT=N].. [--hint TEXT]..
+ *   hansa invoice show  --id INVOICE [--qr]
+ *   hansa invoice pay|refuse --from NAME --id INVOICE
+ *
+ * Amounts are milli-CHIPs. Every signature (the contract, a chit, trading
+ * variables, the transaction) is made here with the party's own key, which
+ * never leaves this process; the node gives the chain id, fee and nonce and
+ * takes the signed transaction through submit_tx. New ids (tally, chit,
+ * invoice) are 16 random bytes. */
+#include <qrencode.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/hex.h"
+#include "cmd/lib/cli.h"
+#include "credit/tally.h"
+#include "crypto/address.h"
+#include "crypto/sign.h"
+#include "ledger/tx.h"
+#include "node/keyfile.h"
+#include "wire/codec.h"
+
+#define TX_WAIT_MS 30000
+#define OPT_MAX 8
+
+typedef struct {
+    cli_common c;
+    const char *cmd;
+    const char *from, *with, *as, *id, *amount, *memo, *address, *fee, *nonce;
+    const char *foil_limit, *stock_limit, *call_days;
+    const char *target, *bound, *reward, *clutch;
+    const char *items[OPT_MAX], *hints[OPT_MAX];
+    int n_items, n_hints;
+    bool no_wait, qr;
+} copts;
+
+static bool parse(copts *o, int argc, char **argv, int first) {
+    for (int i = first; i < argc; i++) {
+        if (cli_common_opt(&o->c, argc, argv, &i)) continue;
+        const char *a = argv[i];
+        bool has = i + 1 < argc;
+        const char **slot = NULL;
+        if (strcmp(a, "--no-wait") == 0) o->no_wait = true;
+        else if (strcmp(a, "--qr") == 0) o->qr = true;
+        else if (strcmp(a, "--item") == 0 && has && o->n_items < OPT_MAX) o->items[o->n_items++] = argv[++i];
+        else if (strcmp(a, "--hint") == 0 && has && o->n_hints < OPT_MAX) o->hints[o->n_hints++] = argv[++i];
+        else {
+            static const struct { const char *name; size_t off; } opts[] = {
+                {"--from", offsetof(copts, from)}, {"--with", offsetof(copts, with)},
+                {"--as", offsetof(copts, as)}, {"--id", offsetof(copts, id)},
+                {"--amount", offsetof(copts, amount)}, {"--memo", offsetof(copts, memo)},
+                {"--address", offsetof(copts, address)}, {"--fee", offsetof(copts, fee)},
+                {"--nonce", offsetof(copts, nonce)},
+                {"--foil-limit", offsetof(copts, foil_limit)},
+                {"--stock-limit", offsetof(copts, stock_limit)},
+                {"--call-days", offsetof(copts, call_days)}, {"--target", offsetof(copts, target)},
+                {"--bound", offsetof(copts, bound)}, {"--reward", offsetof(copts, reward)},
+                {"--clutch", offsetof(copts, clutch)},
+            };
+            for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
+                if (strcmp(a, opts[k].name) == 0) slot = (const char **)((char *)o + opts[k].off);
+            if (slot == NULL || !has) {
+                fprintf(stderr, "hansa %s: unknown option or missing value: %s\n", o->cmd, a);
+                return false;
+            }
+            *slot = argv[++i];
+        }
+    }
+    return true;
+}
+
+static bool need(const copts *o, const char *v, const char *name) {
+    if (v) return true;
+    fprintf(stderr, "hansa %s: %s is required (docs/cli.md, \"Credit\")\n", o->cmd, name);
+    return false;
+}
+
+static bool num(const copts *o, const char *name, const char *text, uint64_t max, uint64_t *out) {
+    if (cli_parse_u64(text, out) && *out <= max) return true;
+    fprintf(stderr, "hansa %s: %s %s: must be a whole number of at most %llu\n", o->cmd, name, text,
+            (unsigned long long)max);
+    return false;
+}
+
+static bool ppm(const copts *o, const char *name, const char *text, int32_t *out) {
+    char *end;
+    long v = text ? strtol(text, &end, 10) : 0;
+    if (text && (*text == '\0' || *end != '\0' || v < -CREDIT_PPM_ONE || v > CREDIT_PPM_ONE)) {
+        fprintf(stderr, "hansa %s: %s %s: parts per million in [-1000000, 1000000]\n", o->cmd, name, text);
+        return false;
+    }
+    *out = (int32_t)v;
+    return true;
+}
+
+static bool parse_id(const copts *o, const char *text, credit_id *out) {
+    size_t n = 0;
+    if (text && hex_decode(text, strlen(text), out->b, CREDIT_ID_BYTES, &n, NULL) == HANSA_OK &&
+        n == CREDIT_ID_BYTES)
+        return true;
+    fprintf(stderr, "hansa %s: --id %s: must be %d hex digits\n", o->cmd, text ? text : "",
+            2 * CREDIT_ID_BYTES);
+    return false;
+}
+
+static void new_id(credit_id *out) { crypto_random(out->b, CREDIT_ID_BYTES); }
+
+/* ---- the node ---------------------------------------------------------------- */
+
+typedef struct {
+    char addr[CLI_ADDR_MAX];
+    keyfile kf;
+    const keyfile_key *k;
+    bool have_keys;
+} ctx;
+
+static int ctx_open(const copts *o, ctx *x, bool with_key) {
+    crypto_init();
+    memset(x, 0, sizeof *x);
+    cli_node_addr(&o->c, x->addr);
+    if (!with_key) return CLI_OK;
+    if (!need(o, o->from, "--from")) return CLI_USAGE;
+    char path[CLI_PATH_MAX], why[KEYFILE_WHY_MAX];
+    cli_keys_path(&o->c, path);
+    if (keyfile_load(path, &x->kf, why) != HANSA_OK) {
+        fprintf(stderr, "hansa %s: %s\n", o->cmd, why);
+        return CLI_USAGE;
+    }
+    x->have_keys = true;
+    x->k = keyfile_find(&x->kf, o->from);
+    if (x->k) return CLI_OK;
+    fprintf(stderr, "hansa %s: no key named %s in %s\n", o->cmd, o->from, path);
+    return CLI_USAGE;
+}
+
+static void ctx_close(ctx *x) {
+    if (x->have_keys) keyfile_free(&x->kf);
+}
+
+/* Signs kind/body with the --from key, submits, waits unless --no-wait. */
+static int submit(const copts *o, const ctx *x, tx_kind kind, const hbuf *body, const char *done) {
+    int rc = CLI_OK;
+    json_t *st = cli_call(o->cmd, x->addr, "status", NULL, CLI_CALL_TIMEOUT_MS, &rc);
+    if (!st) return rc;
+    uint64_t fee = cli_u64(st, "min_fee");
+    json_decref(st);
+    if (o->fee && !num(o, "--fee", o->fee, UINT64_MAX, &fee)) return CLI_USAGE;
+    char from[ADDR_TEXT_MAX];
+    keyfile_address(&x->kf, x->k, from);
+    json_t *acct = cli_call(o->cmd, x->addr, "account", json_pack("{s:s}", "address", from),
+                            CLI_CALL_TIMEOUT_MS, &rc);
+    if (!acct) return rc;
+    uint64_t nonce = cli_u64(acct, "nonce");
+    json_decref(acct);
+    /* --nonce lets a burst of transactions go out before any commits */
+    if (o->nonce && !num(o, "--nonce", o->nonce, UINT64_MAX, &nonce)) return CLI_USAGE;
+    wire_tx tx = {.chain_id = x->kf.chain_id, .sender = x->k->kp.pub, .nonce = nonce, .fee = fee,
+                  .kind = (uint16_t)kind, .body = body->data, .body_len = (uint32_t)body->len};
+    hbuf sb = HBUF_INIT, enc = HBUF_INIT;
+    wire_tx_sign_bytes(&sb, &tx);
+    sign_domain(&x->k->kp, SIGN_DOMAIN_TX, sb.data, sb.len, &tx.sig);
+    wire_tx_encode(&enc, &tx);
+    char *txhex = malloc(2 * enc.len + 1);
+    hex_encode(enc.data, enc.len, txhex);
+    json_t *params = json_pack("{s:s}", "tx", txhex);
+    free(txhex);
+    hbuf_free(&sb);
+    hbuf_free(&enc);
+    int timeout = CLI_CALL_TIMEOUT_MS;
+    if (!o->no_wait) {
+        json_object_set_new(params, "wait", json_true());
+        json_object_set_new(params, "timeout_ms", json_integer(TX_WAIT_MS));
+        timeout = TX_WAIT_MS + 5000;
+    }
+    json_t *r = cli_call(o->cmd, x->addr, "submit_tx", params, timeout, &rc);
+    if (!r) return rc;
+    if (o->c.json) {
+        json_object_set_new(r, "done", json_string(done));
+        cli_print_json(r);
+    } else {
+        printf("%s\n  tx %s%s\n", done, cli_str(r, "hash"), o->no_wait ? " (submitted)" : " (committed)");
+    }
+    json_decref(r);
+    return CLI_OK;
+}
+
+/* The tally's JSON from the node, or NULL (message printed, *rc set). */
+static json_t *fetch(const copts *o, const ctx *x, const char *method, const char *param,
+                     const char *id, int *rc) {
+    return cli_call(o->cmd, x->addr, method, json_pack("{s:s}", param, id), CLI_CALL_TIMEOUT_MS, rc);
+}
+
+/* Rebuilds a contract from the tally JSON of rpc/credit_api.c. */
+static bool contract_of(const json_t *t, credit_contract *c) {
+    memset(c, 0, sizeof *c);
+    const json_t *st = json_object_get(t, "stock"), *fo = json_object_get(t, "foil");
+    const json_t *sg = json_object_get(t, "stock_grants"), *fg = json_object_get(t, "foil_grants");
+    c->stock.chain_id = (uint32_t)cli_u64(st, "chain_id");
+    c->foil.chain_id = (uint32_t)cli_u64(fo, "chain_id");
+    c->stock_grants = (credit_terms){cli_u64(sg, "limit"), (uint32_t)cli_u64(sg, "call_days")};
+    c->foil_grants = (credit_terms){cli_u64(fg, "limit"), (uint32_t)cli_u64(fg, "call_days")};
+    c->revision = (uint32_t)cli_u64(t, "revision");
+    return cli_hex_fixed(t, "tally_id", c->tally_id.b, CREDIT_ID_BYTES) &&
+           cli_hex_fixed(st, "key", c->stock.key.b, HANSA_PUBKEY_BYTES) &&
+           cli_hex_fixed(fo, "key", c->foil.key.b, HANSA_PUBKEY_BYTES);
+}
+
+static credit_side my_side(const copts *o, const ctx *x, const credit_contract *c) {
+    credit_side s = credit_contract_side_of(c, &x->k->kp.pub);
+    if (s == 0) fprintf(stderr, "hansa %s: %s is not a party to this tally\n", o->cmd, o->from);
+    return s;
+}
+
+/* ---- tally ------------------------------------------------------------------------ */
+
+/* Applies --foil-limit, --stock-limit, --call-days to c. */
+static bool terms(const copts *o, credit_contract *c) {
+    uint64_t v;
+    if (o->foil_limit) {
+        if (!num(o, "--foil-limit", o->foil_limit, CREDIT_AMOUNT_MAX, &v)) return false;
+        c->stock_grants.limit = v;
+    }
+    if (o->stock_limit) {
+        if (!num(o, "--stock-limit", o->stock_limit, CREDIT_AMOUNT_MAX, &v)) return false;
+        c->foil_grants.limit = v;
+    }
+    if (o->call_days) {
+        if (!num(o, "--call-days", o->call_days, CREDIT_CALL_DAYS_MAX, &v)) return false;
+        c->stock_grants.call_days = c->foil_grants.call_days = (uint32_t)v;
+    }
+    return true;
+}
+
+static bool partner_key(const copts *o, const ctx *x, hansa_pubkey *out) {
+    const keyfile_key *k = o->with ? keyfile_find(&x->kf, o->with) : NULL;
+    if (k) {
+        *out = k->kp.pub;
+        return true;
+    }
+    size_t n = 0;
+    if (o->with && hex_decode(o->with, strlen(o->with), out->b, HANSA_PUBKEY_BYTES, &n, NULL) == HANSA_OK &&
+        n == HANSA_PUBKEY_BYTES)
+        return true;
+    fprintf(stderr, "hansa %s: --with: a key name in the key file or a 64-hex-digit public key "
+                    "(`hansa key show` prints it)\n", o->cmd);
+    return false;
+}
+
+static int offer_signed(const copts *o, const ctx *x, tx_kind kind, const credit_contract *c,
+                        const char *done) {
+    hansa_sig sig;
+    credit_contract_sign(c, &x->k->kp, &sig);
+    hbuf b = HBUF_INIT;
+    credit_contract_encode(&b, c);
+    hbuf_append(&b, sig.b, HANSA_SIG_BYTES);
+    char msg[160], hex[2 * CREDIT_ID_BYTES + 1];
+    hex_encode(c->tally_id.b, CREDIT_ID_BYTES, hex);
+    snprintf(msg, sizeof msg, "%s tally %s (revision %u)", done, hex, c->revision);
+    int rc = submit(o, x, kind, &b, msg);
+    hbuf_free(&b);
+    return rc;
+}
+
+static int tally_offer(const copts *o, ctx *x) {
+    credit_contract c;
+    memset(&c, 0, sizeof c);
+    hansa_pubkey partner;
+    if (!need(o, o->as, "--as stock|foil") || !partner_key(o, x, &partner)) return CLI_USAGE;
+    bool stock = strcmp(o->as, "stock") == 0;
+    if (!stock && strcmp(o->as, "foil") != 0) {
+        fprintf(stderr, "hansa %s: --as is stock (you are owed: the vendor) or foil (the client)\n", o->cmd);
+        return CLI_USAGE;
+    }
+    if (o->id ? !parse_id(o, o->id, &c.tally_id) : (new_id(&c.tally_id), false)) return CLI_USAGE;
+    c.stock = (credit_party){x->kf.chain_id, stock ? x->k->kp.pub : partner};
+    c.foil = (credit_party){x->kf.chain_id, stock ? partner : x->k->kp.pub};
+    c.revision = 1;
+    if (!terms(o, &c)) return CLI_USAGE;
+    if (o->id) { /* a re-offer of a refused tally raises its revision */
+        int rc = CLI_OK;
+        json_t *t = cli_call_ex(o->cmd, x->addr, "tally", json_pack("{s:s}", "id", o->id),
+                                CLI_CALL_TIMEOUT_MS, &rc, NULL, NULL);
+        if (t) c.revision = (uint32_t)cli_u64(t, "revision") + 1;
+        json_decref(t);
+    }
+    return offer_signed(o, x, TX_TALLY_OFFER, &c, "offered");
+}
+
+static int tally_counter(const copts *o, ctx *x) {
+    int rc = CLI_OK;
+    json_t *t = fetch(o, x, "tally", "id", o->id, &rc);
+    if (!t) return rc;
+    credit_contract c;
+    bool ok = contract_of(t, &c);
+    json_decref(t);
+    if (!ok || !terms(o, &c)) return CLI_USAGE;
+    c.revision++;
+    return offer_signed(o, x, TX_TALLY_COUNTER, &c, "countered");
+}
+
+static int tally_answer(const copts *o, ctx *x, tx_kind kind) {
+    int rc = CLI_OK;
+    json_t *t = fetch(o, x, "tally", "id", o->id, &rc);
+    if (!t) return rc;
+    credit_contract c;
+    bool ok = contract_of(t, &c);
+    json_decref(t);
+    if (!ok) return CLI_FAILED;
+    if (my_side(o, x, &c) == 0) return CLI_USAGE;
+    hbuf b = HBUF_INIT;
+    hbuf_append(&b, c.tally_id.b, CREDIT_ID_BYTES);
+    const char *done = "closing requested on";
+    if (kind != TX_TALLY_CLOSE) hbuf_put_u32(&b, c.revision);
+    if (kind == TX_TALLY_ACCEPT) {
+        hansa_sig sig;
+        credit_contract_sign(&c, &x->k->kp, &sig);
+        hbuf_append(&b, sig.b, HANSA_SIG_BYTES);
+        done = "accepted";
+    } else if (kind == TX_TALLY_REFUSE) {
+        done = "refused";
+    }
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s tally %s", done, o->id);
+    rc = submit(o, x, kind, &b, msg);
+    hbuf_free(&b);
+    return rc;
+}
+
+static int tally_trade(const copts *o, ctx *x) {
+    int rc = CLI_OK;
+    json_t *t = fetch(o, x, "tally", "id", o->id, &rc);
+    if (!t) return rc;
+    credit_contract c;
+    bool ok = contract_of(t, &c);
+    credit_side side = ok ? my_side(o, x, &c) : 0;
+    credit_trade_signed ts;
+    memset(&ts, 0, sizeof ts);
+    if (side != 0) {
+        const json_t *cur = json_object_get(t, side == CREDIT_STOCK ? "stock_trade" : "foil_trade");
+        ts.seq = (uint32_t)cli_u64(cur, "seq") + 1;
+        ts.tv = (credit_trade){cli_u64(cur, "target"), cli_u64(cur, "bound"),
+                               (int32_t)json_integer_value(json_object_get(cur, "reward_ppm")),
+                               (int32_t)json_integer_value(json_object_get(cur, "clutch_ppm"))};
+    }
+    json_decref(t);
+    if (side == 0) return CLI_USAGE;
+    ts.tally_id = c.tally_id;
+    ts.side = (uint8_t)side;
+    if ((o->target && !num(o, "--target", o->target, CREDIT_AMOUNT_MAX, &ts.tv.target)) ||
+        (o->bound && !num(o, "--bound", o->bound, CREDIT_AMOUNT_MAX, &ts.tv.bound)) ||
+        (o->reward && !ppm(o, "--reward", o->reward, &ts.tv.reward_ppm)) ||
+        (o->clutch && !ppm(o, "--clutch", o->clutch, &ts.tv.clutch_ppm)))
+        return CLI_USAGE;
+    char why[128];
+    if (credit_trade_check(&ts.tv, why, sizeof why) != HANSA_OK) {
+        fprintf(stderr, "hansa %s: %s\n", o->cmd, why);
+        return CLI_USAGE;
+    }
+    credit_trade_sign(&ts, &x->k->kp);
+    hbuf b = HBUF_INIT;
+    credit_trade_signed_encode(&b, &ts);
+    rc = submit(o, x, TX_TALLY_TRADE, &b, "trading variables signed");
+    hbuf_free(&b);
+    return rc;
+}
+
+static void print_tally(const json_t *t) {
+    const json_t *st = json_object_get(t, "stock"), *fo = json_object_get(t, "foil");
+    printf("tally %s  %s (revision %llu)\n", cli_str(t, "tally_id"), cli_str(t, "state"),
+           (unsigned long long)cli_u64(t, "revision"));
+    printf("  stock   %s\n  foil    %s\n", cli_str(st, "address"), cli_str(fo, "address"));
+    printf("  balance %s milli-CHIPs (positive: the foil owes the stock)\n", cli_str(t, "balance"));
+    printf("  limits  foil may owe %llu, stock may owe %llu\n",
+           (unsigned long long)cli_u64(json_object_get(t, "stock_grants"), "limit"),
+           (unsigned long long)cli_u64(json_object_get(t, "foil_grants"), "limit"));
+    const json_t *h = json_object_get(t, "foil_half");
+    printf("  chits   %llu, chain end %s\n", (unsigned long long)cli_u64(h, "chits"),
+           cli_str(h, "end_hash"));
+}
+
+static int tally_show(const copts *o, ctx *x) {
+    int rc = CLI_OK;
+    json_t *t = fetch(o, x, "tally", "id", o->id, &rc);
+    if (!t) return rc;
+    if (o->c.json) cli_print_json(t);
+    else print_tally(t);
+    json_decref(t);
+    return CLI_OK;
+}
+
+static int tally_list(const copts *o, ctx *x) {
+    char addr[ADDR_TEXT_MAX];
+    if (o->address) snprintf(addr, sizeof addr, "%s", o->address);
+    else if (x->k) keyfile_address(&x->kf, x->k, addr);
+    else return need(o, NULL, "--address ADDR or --from NAME") ? CLI_OK : CLI_USAGE;
+    int rc = CLI_OK;
+    json_t *r = fetch(o, x, "tallies", "address", addr, &rc);
+    if (!r) return rc;
+    if (o->c.json) {
+        cli_print_json(r);
+    } else {
+        const json_t *list = json_object_get(r, "tallies");
+        printf("%zu tallies of %s\n", json_array_size(list), addr);
+        for (size_t i = 0; i < json_array_size(list); i++) print_tally(json_array_get(list, i));
+    }
+    json_decref(r);
+    return CLI_OK;
+}
+
+/* ---- chits ---------------------------------------------------------------------- */
+
+static int chit_submit(const copts *o, ctx *x, const credit_contract *c, credit_chit *chit,
+                       tx_kind kind) {
+    credit_side side = my_side(o, x, c);
+    if (side == 0) return CLI_USAGE;
+    new_id(&chit->chit_id);
+    chit->tally_id = c->tally_id;
+    chit->by = (uint8_t)side;
+    credit_chit_sign(chit, &x->k->kp);
+    hbuf b = HBUF_INIT;
+    credit_chit_encode(&b, chit);
+    char msg[160], hex[2 * CREDIT_ID_BYTES + 1];
+    hex_encode(chit->chit_id.b, CREDIT_ID_BYTES, hex);
+    snprintf(msg, sizeof msg, "chit %s: %s pays %llu milli-CHIPs", hex, credit_side_name(side),
+             (unsigned long long)chit->amount);
+    int rc = submit(o, x, kind, &b, msg);
+    hbuf_free(&b);
+    return rc;
+}
+
+static int chit_pay(const copts *o, ctx *x) {
+    credit_chit chit;
+    memset(&chit, 0, sizeof chit);
+    if (!need(o, o->amount, "--amount") || !num(o, "--amount", o->amount, CREDIT_AMOUNT_MAX, &chit.amount))
+        return CLI_USAGE;
+    if (o->memo) {
+        size_t n = strlen(o->memo);
+        if (n > CREDIT_MEMO_MAX) {
+            fprintf(stderr, "hansa %s: --memo is over %d bytes\n", o->cmd, CREDIT_MEMO_MAX);
+            return CLI_USAGE;
+        }
+        memcpy(chit.memo, o->memo, n);
+        chit.memo_len = (uint16_t)n;
+    }
+    chit.kind = CREDIT_CHIT_DIRECT;
+    int rc = CLI_OK;
+    json_t *t = fetch(o, x, "tally", "id", o->id, &rc);
+    if (!t) return rc;
+    credit_contract c;
+    bool ok = contract_of(t, &c);
+    json_decref(t);
+    return ok ? chit_submit(o, x, &c, &chit, TX_CHIT) : CLI_FAILED;
+}
+
+static int chit_list(const copts *o, ctx *x) {
+    int rc = CLI_OK;
+    json_t *r = fetch(o, x, "chits", "tally", o->id, &rc);
+    if (!r) return rc;
+    if (o->c.json) {
+        cli_print_json(r);
+    } else {
+        const json_t *list = json_object_get(r, "chits");
+        printf("tally %s: %llu chits\n", o->id, (unsigned long long)cli_u64(r, "length"));
+        for (size_t i = 0; i < json_array_size(list); i++) {
+            const json_t *e = json_array_get(list, i), *ch = json_object_get(e, "chit");
+            printf("  %4llu  %-5s %-7s %12s  %s  %s\n", (unsigned long long)cli_u64(e, "index"),
+                   cli_str(ch, "by"), cli_str(ch, "kind"), cli_str(ch, "amount"),
+                   cli_str(ch, "chit_id"), cli_str(ch, "memo"));
+        }
+    }
+    json_decref(r);
+    return CLI_OK;
+}
+
+/* ---- invoices ------------------------------------------------------------------------ */
+
+static bool text_field(const copts *o, const char *what, const char *s, size_t n, size_t max,
+                       char *out, uint16_t *len) {
+    if (n > max) {
+        fprintf(stderr, "hansa %s: %s \"%s\" is over %zu bytes\n", o->cmd, what, s, max);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x20 || s[i] > 0x7e) {
+            fprintf(stderr, "hansa %s: %s \"%s\": printable ASCII only\n", o->cmd, what, s);
+            return false;
+        }
+    memcpy(out, s, n);
+    *len = (uint16_t)n;
+    return true;
+}
+
+static int invoice_create(const copts *o, ctx *x) {
+    credit_invoice inv;
+    memset(&inv, 0, sizeof inv);
+    if (!need(o, o->amount, "--amount") || !num(o, "--amount", o->amount, CREDIT_AMOUNT_MAX, &inv.amount))
+        return CLI_USAGE;
+    if (o->n_items > CREDIT_ITEMS_MAX || o->n_hints > CREDIT_HINTS_MAX) {
+        fprintf(stderr, "hansa %s: at most %d items and %d hints\n", o->cmd, CREDIT_ITEMS_MAX,
+                CREDIT_HINTS_MAX);
+        return CLI_USAGE;
+    }
+    for (int i = 0; i < o->n_items; i++) {
+        const char *eq = strrchr(o->items[i], '=');
+        credit_item *it = &inv.items[i];
+        if (!eq || !text_field(o, "--item", o->items[i], (size_t)(eq - o->items[i]),
+                               CREDIT_ITEM_TEXT_MAX, it->text, &it->len) ||
+            !num(o, "--item amount", eq + 1, CREDIT_AMOUNT_MAX, &it->amount)) {
+            fprintf(stderr, "hansa %s: --item is TEXT=AMOUNT\n", o->cmd);
+            return CLI_USAGE;
+        }
+    }
+    inv.n_items = (uint8_t)o->n_items;
+    for (int i = 0; i < o->n_hints; i++)
+        if (!text_field(o, "--hint", o->hints[i], strlen(o->hints[i]), CREDIT_HINT_TEXT_MAX,
+                        inv.hints[i].text, &inv.hints[i].len))
+            return CLI_USAGE;
+    inv.n_hints = (uint8_t)o->n_hints;
+    int rc = CLI_OK;
+    json_t *t = fetch(o, x, "tally", "id", o->id, &rc);
+    if (!t) return rc;
+    credit_contract c;
+    bool ok = contract_of(t, &c);
+    json_decref(t);
+    if (!ok) return CLI_FAILED;
+    credit_side side = my_side(o, x, &c);
+    if (side == 0) return CLI_USAGE;
+    new_id(&inv.invoice_id);
+    inv.tally_id = c.tally_id;
+    inv.payee = (uint8_t)side;
+    hbuf b = HBUF_INIT;
+    credit_invoice_encode(&b, &inv);
+    char msg[128], hex[2 * CREDIT_ID_BYTES + 1];
+    hex_encode(inv.invoice_id.b, CREDIT_ID_BYTES, hex);
+    snprintf(msg, sizeof msg, "invoice %s for %llu milli-CHIPs", hex, (unsigned long long)inv.amount);
+    rc = submit(o, x, TX_INVOICE_CREATE, &b, msg);
+    hbuf_free(&b);
+    return rc;
+}
+
+/* Draws the QR code of text with two modules per character cell (upper
+ * and lower half blocks), with the quiet zone the standard asks for. */
+static int print_qr(const char *text) {
+    QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (!q) {
+        fprintf(stderr, "hansa invoice show: the QR code could not be made\n");
+        return CLI_FAILED;
+    }
+    int w = q->width, quiet = 2;
+    for (int y = -quiet; y < w + quiet; y += 2) {
+        for (int xx = -quiet; xx < w + quiet; xx++) {
+            bool top = y >= 0 && y < w && xx >= 0 && xx < w && (q->data[y * w + xx] & 1);
+            bool bot = y + 1 >= 0 && y + 1 < w && xx >= 0 && xx < w && (q->data[(y + 1) * w + xx] & 1);
+            /* dark modules print as spaces on a light background */
+            fputs(top && bot ? " " : top ? "\u2584" : bot ? "\u2580" : "\u2588", stdout);
+        }
+        putchar('\n');
+    }
+    QRcode_free(q);
+    return CLI_OK;
+}
+
+static int invoice_show(const copts *o, ctx *x) {
+    int rc = CLI_OK;
+    json_t *inv = fetch(o, x, "invoice", "id", o->id, &rc);
+    if (!inv) return rc;
+    /* What a payer's wallet scans: enough to fetch and check the invoice. */
+    char uri[512];
+    snprintf(uri, sizeof uri, "hansa:invoice?id=%s&payee=%s&amount=%s&node=%s", cli_str(inv, "invoice_id"),
+             cli_str(inv, "payee"), cli_str(inv, "amount"), x->addr);
+    json_object_set_new(inv, "uri", json_string(uri));
+    if (o->c.json) {
+        cli_print_json(inv);
+    } else {
+        printf("invoice %s  %s\n  payee   %s\n  payer   %s\n  amount  %s milli-CHIPs\n",
+               cli_str(inv, "invoice_id"), cli_str(inv, "state"), cli_str(inv, "payee"),
+               cli_str(inv, "payer"), cli_str(inv, "amount"));
+        const json_t *items = json_object_get(inv, "items");
+        for (size_t i = 0; i < json_array_size(items); i++)
+            printf("    %-40s %s\n", cli_str(json_array_get(items, i), "text"),
+                   cli_str(json_array_get(items, i), "amount"));
+        printf("  %s\n", uri);
+    }
+    if (o->qr) rc = print_qr(uri);
+    json_decref(inv);
+    return rc;
+}
+
+static int invoice_pay(const copts *o, ctx *x) {
+    int rc = CLI_OK;
+    json_t *inv = fetch(o, x, "invoice", "id", o->id, &rc);
+    if (!inv) return rc;
+    credit_chit chit;
+    memset(&chit, 0, sizeof chit);
+    chit.kind = CREDIT_CHIT_INVOICE;
+    chit.amount = cli_u64(inv, "amount");
+    bool ok = cli_hex_fixed(inv, "invoice_id", chit.invoice_id.b, CREDIT_ID_BYTES);
+    char tally[2 * CREDIT_ID_BYTES + 1];
+    snprintf(tally, sizeof tally, "%s", cli_str(inv, "tally_id"));
+    json_decref(inv);
+    if (!ok) return CLI_FAILED;
+    json_t *t = fetch(o, x, "tally", "id", tally, &rc);
+    if (!t) return rc;
+    credit_contract c;
+    ok = contract_of(t, &c);
+    json_decref(t);
+    return ok ? chit_submit(o, x, &c, &chit, TX_INVOICE_PAY) : CLI_FAILED;
+}
+
+static int invoice_refuse(const copts *o, ctx *x) {
+    credit_id id;
+    if (!parse_id(o, o->id, &id)) return CLI_USAGE;
+    hbuf b = HBUF_INIT;
+    hbuf_append(&b, id.b, CREDIT_ID_BYTES);
+    int rc = submit(o, x, TX_INVOICE_REFUSE, &b, "invoice refused");
+    hbuf_free(&b);
+    return rc;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    int (*run)(const copts *o, ctx *x);
+    bool key; /* needs --from */
+    bool id;  /* needs --id */
+} sub;
+
+static int run_accept(const copts *o, ctx *x) { return tally_answer(o, x, TX_TALLY_ACCEPT); }
+static int run_refuse(const copts *o, ctx *x) { return tally_answer(o, x, TX_TALLY_REFUSE); }
+static int run_close(const copts *o, ctx *x) { return tally_answer(o, x, TX_TALLY_CLOSE); }
+
+static int dispatch(const char *group, const sub *subs, size_t n, int argc, char **argv) {
+    copts o;
+    memset(&o, 0, sizeof o);
+    const sub *s = NULL;
+    for (size_t i = 0; argc > 1 && i < n; i++)
+        if (strcmp(argv[1], subs[i].name) == 0) s = &subs[i];
+    if (s == NULL) {
+        fprintf(stderr, "usage: hansa %s", group);
+        for (size_t i = 0; i < n; i++) fprintf(stderr, "%s%s", i ? "|" : " ", subs[i].name);
+        fprintf(stderr, " [options]   (docs/cli.md, \"Credit\")\n");
+        return CLI_USAGE;
+    }
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "%s %s", group, s->name);
+    o.cmd = cmd;
+    if (!parse(&o, argc, argv, 2)) return CLI_USAGE;
+    if (s->id && !need(&o, o.id, "--id")) return CLI_USAGE;
+    ctx x;
+    int rc = ctx_open(&o, &x, s->key || (o.from != NULL));
+    if (rc == CLI_OK) rc = s->run(&o, &x);
+    ctx_close(&x);
+    return rc;
+}
+
+int cmd_tally(int argc, char **argv) {
+    static const sub subs[] = {
+        {"offer", tally_offer, true, false},    {"counter", tally_counter, true, true},
+        {"accept", run_accept, true, true},     {"refuse", run_refuse, true, true},
+        {"close", run_close, true, true},       {"trade", tally_trade, true, true},
+        {"show", tally_show, false, true},      {"list", tally_list, false, false},
+    };
+    return dispatch("tally", subs, sizeof subs / sizeof subs[0], argc, argv);
+}
+
+int cmd_chit(int argc, char **argv) {
+    static const sub subs[] = {{"pay", chit_pay, true, true}, {"list", chit_list, false, true}};
+    return dispatch("chit", subs, sizeof subs / sizeof subs[0], argc, argv);
+}
+
+int cmd_invoice(int argc, char **argv) {
+    static const sub subs[] = {
+        {"create", invoice_create, true, true},
+        {"show", invoice_show, false, true},
+        {"pay", invoice_pay, true, true},
+        {"refuse", invoice_refuse, true, true},
+    };
+    return dispatch("invoice", subs, sizeof subs / sizeof subs[0], argc, argv);
+}

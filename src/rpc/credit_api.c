@@ -1,0 +1,328 @@
+/* credit_api.c — see credit_api.h: credit reads over JSON-RPC and the JSON
+ * forms of tallies, chits, invoices and credit events. */
+#include "rpc/credit_api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hex.h"
+#include "base/mem.h"
+#include "crypto/address.h"
+#include "rpc/node_json.h"
+
+struct rpc_credit_api {
+    rpc_server *server;
+    node *n;
+};
+
+/* ---- JSON forms ---------------------------------------------------------------- */
+
+json_t *cj_id(const credit_id *id) { return nj_hex(id->b, CREDIT_ID_BYTES); }
+
+static json_t *cj_i64(int64_t v) {
+    char s[24];
+    snprintf(s, sizeof s, "%lld", (long long)v);
+    return json_string(s);
+}
+
+static json_t *cj_party(const credit_party *p) {
+    return json_pack("{s:o, s:I, s:o}", "address", nj_address_of(p->chain_id, &p->key), "chain_id",
+                     (json_int_t)p->chain_id, "key", nj_hex(p->key.b, HANSA_PUBKEY_BYTES));
+}
+
+static json_t *cj_terms(const credit_terms *t) {
+    return json_pack("{s:o, s:I}", "limit", nj_u64(t->limit), "call_days", (json_int_t)t->call_days);
+}
+
+static json_t *cj_contract(const credit_contract *c) {
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:I}", "tally_id", cj_id(&c->tally_id), "stock",
+                     cj_party(&c->stock), "foil", cj_party(&c->foil), "stock_grants",
+                     cj_terms(&c->stock_grants), "foil_grants", cj_terms(&c->foil_grants),
+                     "revision", (json_int_t)c->revision);
+}
+
+static json_t *cj_trade(const credit_trade_signed *t) {
+    return json_pack("{s:I, s:o, s:o, s:I, s:I}", "seq", (json_int_t)t->seq, "target",
+                     nj_u64(t->tv.target), "bound", nj_u64(t->tv.bound), "reward_ppm",
+                     (json_int_t)t->tv.reward_ppm, "clutch_ppm", (json_int_t)t->tv.clutch_ppm);
+}
+
+static json_t *cj_half(const credit_half *h) {
+    return json_pack("{s:I, s:o, s:I, s:I, s:b}", "chits", (json_int_t)h->n, "end_hash",
+                     nj_hash(&h->end), "acked", (json_int_t)h->ack, "waiting", (json_int_t)h->n_tail,
+                     "settled", credit_half_settled(h));
+}
+
+json_t *cj_tally(const credit_tally *t) {
+    json_t *j = cj_contract(&t->contract);
+    json_object_set_new(j, "state", json_string(credit_tally_state_name(t->state)));
+    json_object_set_new(j, "offered_by", json_string(credit_side_name(t->offered_by)));
+    json_object_set_new(j, "balance", cj_i64(t->balance));
+    json_object_set_new(j, "unit", json_string("milli-CHIP"));
+    json_object_set_new(j, "closing_by",
+                        t->closing_by ? json_string(credit_side_name(t->closing_by)) : json_null());
+    json_object_set_new(j, "stock_trade", cj_trade(&t->trade[CREDIT_STOCK]));
+    json_object_set_new(j, "foil_trade", cj_trade(&t->trade[CREDIT_FOIL]));
+    json_object_set_new(j, "stock_half", cj_half(&t->half[CREDIT_STOCK]));
+    json_object_set_new(j, "foil_half", cj_half(&t->half[CREDIT_FOIL]));
+    return j;
+}
+
+json_t *cj_chit(const credit_chit *c, uint32_t chain_id) {
+    (void)chain_id;
+    json_t *j = json_pack("{s:o, s:o, s:s, s:s, s:o, s:s#, s:o}", "tally_id", cj_id(&c->tally_id),
+                          "chit_id", cj_id(&c->chit_id), "by", credit_side_name(c->by), "kind",
+                          c->kind == CREDIT_CHIT_DIRECT ? "direct" : "invoice", "amount",
+                          nj_u64(c->amount), "memo", (const char *)c->memo, (int)c->memo_len,
+                          "signature", nj_hex(c->sig.b, HANSA_SIG_BYTES));
+    if (c->kind == CREDIT_CHIT_INVOICE) json_object_set_new(j, "invoice_id", cj_id(&c->invoice_id));
+    return j;
+}
+
+static const char *inv_state_name(uint8_t s) {
+    switch ((credit_inv_state)s) {
+    case CREDIT_INV_PENDING: return "pending";
+    case CREDIT_INV_PAID: return "paid";
+    case CREDIT_INV_REFUSED: return "refused";
+    }
+    return "?";
+}
+
+json_t *cj_invoice(const credit_invoice *inv, const credit_tally *t) {
+    json_t *items = json_array(), *hints = json_array();
+    for (uint8_t i = 0; i < inv->n_items; i++)
+        json_array_append_new(items, json_pack("{s:s#, s:o}", "text", inv->items[i].text,
+                                               (int)inv->items[i].len, "amount",
+                                               nj_u64(inv->items[i].amount)));
+    for (uint8_t i = 0; i < inv->n_hints; i++)
+        json_array_append_new(hints, json_stringn(inv->hints[i].text, inv->hints[i].len));
+    json_t *j = json_pack("{s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:s}", "invoice_id",
+                          cj_id(&inv->invoice_id), "tally_id", cj_id(&inv->tally_id), "payee_side",
+                          credit_side_name(inv->payee), "amount", nj_u64(inv->amount), "unit",
+                          "milli-CHIP", "items", items, "hints", hints, "state",
+                          inv_state_name(inv->state));
+    if (inv->state == CREDIT_INV_PAID) json_object_set_new(j, "paid_by", cj_id(&inv->paid_by));
+    if (t != NULL) {
+        const credit_party *payee = inv->payee == CREDIT_STOCK ? &t->contract.stock : &t->contract.foil;
+        const credit_party *payer = inv->payee == CREDIT_STOCK ? &t->contract.foil : &t->contract.stock;
+        json_object_set_new(j, "payee", nj_address_of(payee->chain_id, &payee->key));
+        json_object_set_new(j, "payer", nj_address_of(payer->chain_id, &payer->key));
+    }
+    /* Pending invoices are requests, not value: lifts never count them. */
+    json_object_set_new(j, "liftable", json_false());
+    return j;
+}
+
+json_t *cj_event(const ledger_credit_event *ev) {
+    switch ((ledger_credit_event_kind)ev->kind) {
+    case LEDGER_EV_TALLY:
+        return json_pack("{s:s, s:o, s:s, s:o, s:o, s:o}", "event", "tally", "tally_id",
+                         cj_id(&ev->tally_id), "state", credit_tally_state_name(ev->state), "balance",
+                         cj_i64(ev->balance), "stock",
+                         nj_address_of(ev->stock.chain_id, &ev->stock.key), "foil",
+                         nj_address_of(ev->foil.chain_id, &ev->foil.key));
+    case LEDGER_EV_CHIT:
+        return json_pack("{s:s, s:I, s:o}", "event", "chit", "index", (json_int_t)ev->idx, "chit",
+                         cj_chit(&ev->chit, 0));
+    case LEDGER_EV_INVOICE:
+        return json_pack("{s:s, s:o}", "event", "invoice", "invoice", cj_invoice(&ev->invoice, NULL));
+    }
+    return json_null();
+}
+
+void cj_tx_fields(json_t *j, uint16_t kind, const ledger_credit_body *body, uint32_t chain_id) {
+    switch ((tx_kind)kind) {
+    case TX_TALLY_OFFER:
+    case TX_TALLY_COUNTER:
+        json_object_set_new(j, "contract", cj_contract(&body->contract));
+        return;
+    case TX_TALLY_ACCEPT:
+    case TX_TALLY_REFUSE:
+        json_object_set_new(j, "tally_id", cj_id(&body->id));
+        json_object_set_new(j, "revision", json_integer(body->revision));
+        return;
+    case TX_TALLY_CLOSE:
+        json_object_set_new(j, "tally_id", cj_id(&body->id));
+        return;
+    case TX_TALLY_TRADE:
+        json_object_set_new(j, "tally_id", cj_id(&body->trade.tally_id));
+        json_object_set_new(j, "side", json_string(credit_side_name(body->trade.side)));
+        json_object_set_new(j, "trade", cj_trade(&body->trade));
+        return;
+    case TX_CHIT:
+    case TX_INVOICE_PAY:
+        json_object_set_new(j, "chit", cj_chit(&body->chit, chain_id));
+        return;
+    case TX_INVOICE_CREATE:
+        json_object_set_new(j, "invoice", cj_invoice(&body->invoice, NULL));
+        return;
+    case TX_INVOICE_REFUSE:
+        json_object_set_new(j, "invoice_id", cj_id(&body->id));
+        return;
+    case TX_TRANSFER:
+    case TX_STAKE:
+    case TX_UNSTAKE:
+    case TX_VOTE:
+    case TX_UNVOTE:
+    case TX_UNJAIL:
+    case TX_EVIDENCE:
+    case TX_UPGRADE_PROPOSE:
+    case TX_UPGRADE_VOTE:
+    case TX_KIND_MAX_:
+        return;
+    }
+}
+
+/* ---- params ------------------------------------------------------------------------ */
+
+static bool param_id(json_t *params, const char *name, credit_id *out, rpc_outcome *bad) {
+    rpc_error err = {0};
+    if (!rpc_param_hex(params, name, true, out->b, CREDIT_ID_BYTES, &err)) {
+        *bad = rpc_fail_with(&err);
+        return false;
+    }
+    return true;
+}
+
+static rpc_outcome not_found(const char *what, const credit_id *id) {
+    return rpc_fail(RPC_NOT_FOUND, json_pack("{s:o}", "id", cj_id(id)), "no %s with this id", what);
+}
+
+/* ---- methods ------------------------------------------------------------------------ */
+
+/* tally {id} -> the tally */
+static rpc_outcome m_tally(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_credit_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"id", NULL};
+    credit_id id;
+    if (!nj_params_only(params, names, &bad) || !param_id(params, "id", &id, &bad)) return bad;
+    credit_tally *t = hansa_malloc(sizeof *t);
+    bool found = ledger_tally_get(node_ledger(api->n), &id, t);
+    json_t *j = found ? cj_tally(t) : NULL;
+    free(t);
+    return found ? rpc_ok(j) : not_found("tally", &id);
+}
+
+typedef struct {
+    hansa_addr addr;
+    json_t *list;
+} party_filter;
+
+static void add_if_party(void *ctx, const credit_tally *t) {
+    party_filter *f = ctx;
+    hansa_addr a, b;
+    addr_from_pubkey(&t->contract.stock.key, &a);
+    addr_from_pubkey(&t->contract.foil.key, &b);
+    if (addr_eq(&a, &f->addr) || addr_eq(&b, &f->addr)) json_array_append_new(f->list, cj_tally(t));
+}
+
+/* tallies {address} -> {address, tallies: [...]} */
+static rpc_outcome m_tallies(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_credit_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"address", NULL};
+    if (!nj_params_only(params, names, &bad)) return bad;
+    uint32_t chain = node_chain_id(api->n);
+    party_filter f = {{{0}}, json_array()};
+    if (!nj_param_address(params, chain, &f.addr, &bad)) {
+        json_decref(f.list);
+        return bad;
+    }
+    ledger_tallies_iter(node_ledger(api->n), add_if_party, &f);
+    return rpc_ok(json_pack("{s:o, s:o}", "address", nj_address(chain, &f.addr), "tallies", f.list));
+}
+
+#define CHITS_PAGE_MAX 1000
+
+/* chits {tally, from?, limit?} -> {tally_id, chits: [{index, link_hash, chit}]} */
+static rpc_outcome m_chits(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_credit_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"tally", "from", "limit", NULL};
+    credit_id id;
+    if (!nj_params_only(params, names, &bad) || !param_id(params, "tally", &id, &bad)) return bad;
+    rpc_error err = {0};
+    uint64_t from = 1, limit = 100;
+    if (!rpc_param_u64(params, "from", false, &from, &err) ||
+        !rpc_param_u64(params, "limit", false, &limit, &err))
+        return rpc_fail_with(&err);
+    if (limit > CHITS_PAGE_MAX) return nj_bad_param("limit", "is over 1000");
+    const ledger_state *s = node_ledger(api->n);
+    credit_tally *t = hansa_malloc(sizeof *t);
+    bool found = ledger_tally_get(s, &id, t);
+    uint64_t n = found ? t->half[CREDIT_FOIL].n : 0;
+    free(t);
+    if (!found) return not_found("tally", &id);
+    json_t *list = json_array();
+    for (uint64_t i = from < 1 ? 1 : from; i <= n && json_array_size(list) < limit; i++) {
+        credit_link l;
+        if (!ledger_chit_get(s, &id, i, &l)) break;
+        json_array_append_new(list, json_pack("{s:I, s:o, s:o}", "index", (json_int_t)i, "link_hash",
+                                              nj_hash(&l.hash), "chit",
+                                              cj_chit(&l.chit, node_chain_id(api->n))));
+    }
+    return rpc_ok(json_pack("{s:o, s:I, s:o}", "tally_id", cj_id(&id), "length", (json_int_t)n,
+                            "chits", list));
+}
+
+/* invoice {id} -> the invoice with payee and payer addresses */
+static rpc_outcome m_invoice(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_credit_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"id", NULL};
+    credit_id id;
+    if (!nj_params_only(params, names, &bad) || !param_id(params, "id", &id, &bad)) return bad;
+    const ledger_state *s = node_ledger(api->n);
+    credit_invoice inv;
+    if (!ledger_invoice_get(s, &id, &inv)) return not_found("invoice", &id);
+    credit_tally *t = hansa_malloc(sizeof *t);
+    bool have_tally = ledger_tally_get(s, &inv.tally_id, t);
+    json_t *j = cj_invoice(&inv, have_tally ? t : NULL);
+    free(t);
+    return rpc_ok(j);
+}
+
+typedef struct {
+    credit_id tally;
+    const ledger_state *s;
+    json_t *list;
+} inv_filter;
+
+static void add_if_tally(void *ctx, const credit_invoice *inv) {
+    inv_filter *f = ctx;
+    if (credit_id_eq(&inv->tally_id, &f->tally)) json_array_append_new(f->list, cj_invoice(inv, NULL));
+}
+
+/* invoices {tally} -> {tally_id, invoices: [...]} */
+static rpc_outcome m_invoices(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_credit_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"tally", NULL};
+    inv_filter f;
+    if (!nj_params_only(params, names, &bad) || !param_id(params, "tally", &f.tally, &bad))
+        return bad;
+    f.s = node_ledger(api->n);
+    f.list = json_array();
+    ledger_invoices_iter(f.s, add_if_tally, &f);
+    return rpc_ok(json_pack("{s:o, s:o}", "tally_id", cj_id(&f.tally), "invoices", f.list));
+}
+
+rpc_credit_api *rpc_credit_api_new(rpc_server *server, node *n) {
+    rpc_credit_api *api = hansa_calloc(1, sizeof *api);
+    api->server = server;
+    api->n = n;
+    rpc_register(server, "tally", m_tally, api);
+    rpc_register(server, "tallies", m_tallies, api);
+    rpc_register(server, "chits", m_chits, api);
+    rpc_register(server, "invoice", m_invoice, api);
+    rpc_register(server, "invoices", m_invoices, api);
+    return api;
+}
+
+void rpc_credit_api_free(rpc_credit_api *api) { free(api); }
