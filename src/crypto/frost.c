@@ -431,28 +431,63 @@ bool frost_poly_commit(const frost_scalar *coeffs, size_t t, frost_point *commit
     return true;
 }
 
+/* Horner's rule in the exponent: Y = C_{t-1}; Y = id*Y + C_k for k = t-2..0.
+ * The identifier is small, so each step is a few doublings, far cheaper
+ * than a multi-scalar multiplication by the powers id^k. */
+static void horner_small(const rvt_point *C, size_t t, uint16_t id, rvt_point *out) {
+    *out = C[t - 1];
+    for (size_t k = t - 1; k-- > 0;) {
+        rvt_mul_small(out, out, id);
+        rvt_add(out, out, &C[k]);
+    }
+}
+
 bool frost_poly_public(const frost_point *commits, size_t t, uint16_t id, frost_point *out) {
     HANSA_ASSERT(t >= 1);
     HANSA_ASSERT(t <= FROST_PARTICIPANTS_MAX);
+    HANSA_ASSERT(id >= 1);
     memset(out, 0, sizeof *out);
-    rvt_point *pts = hansa_calloc(t, sizeof *pts);
-    frost_scalar *pow = hansa_calloc(t, sizeof *pow);
+    rvt_point *C = hansa_calloc(t, sizeof *C);
     bool ok = true;
-    frost_scalar x;
-    frost_id_scalar(id, &x);
-    frost_id_scalar(1, &pow[0]);
-    for (size_t k = 0; k < t && ok; k++) {
-        if (k > 0) frost_scalar_mul(&pow[k - 1], &x, &pow[k]);
-        ok = pub_decode(&pts[k], &commits[k]);
-    }
+    for (size_t k = 0; k < t && ok; k++) ok = pub_decode(&C[k], &commits[k]);
     if (ok) {
-        rvt_point sum;
-        rvt_msm(&sum, (const uint8_t(*)[32])pow, pts, t);
-        ok = pub_encode(out, &sum);
+        rvt_point y;
+        horner_small(C, t, id, &y);
+        ok = pub_encode(out, &y);
     }
-    free(pts);
-    free(pow);
+    free(C);
     return ok;
+}
+
+bool frost_group_build(const frost_point *commits, size_t dealers, uint16_t t, uint16_t n,
+                       frost_point *sum, frost_group *out) {
+    HANSA_ASSERT(dealers >= 1);
+    HANSA_ASSERT(t >= 1 && t <= n && n <= FROST_PARTICIPANTS_MAX);
+    memset(out, 0, sizeof *out);
+    rvt_point *A = hansa_calloc(t, sizeof *A);
+    bool ok = true;
+    for (size_t k = 0; k < t; k++) rvt_identity(&A[k]);
+    for (size_t d = 0; d < dealers && ok; d++)
+        for (size_t k = 0; k < t && ok; k++) {
+            rvt_point c;
+            ok = pub_decode(&c, &commits[d * t + k]);
+            if (ok) rvt_add(&A[k], &A[k], &c);
+        }
+    for (size_t k = 0; k < t && ok; k++) ok = pub_encode(&sum[k], &A[k]);
+    for (uint16_t j = 1; j <= n && ok; j++) {
+        rvt_point y;
+        horner_small(A, t, j, &y);
+        ok = pub_encode(&out->shares[j - 1], &y);
+    }
+    free(A);
+    if (!ok) {
+        memset(out, 0, sizeof *out);
+        return false;
+    }
+    out->n = n;
+    out->t = t;
+    out->key = sum[0];
+    return true;
 }
 
 bool frost_vss_verify(const frost_point *commits, size_t t, uint16_t id, const frost_scalar *share) {

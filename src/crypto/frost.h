@@ -189,6 +189,14 @@ bool frost_poly_commit(const frost_scalar *coeffs, size_t t, frost_point *commit
  * share for this polynomial. Returns false if it is the identity or a
  * commitment is not a valid element. */
 bool frost_poly_public(const frost_point *commits, size_t t, uint16_t id, frost_point *out);
+/* The group a DKG produces from the commitments of its qualified dealers:
+ * commits holds `dealers` rows of t commitments each (row-major); sum[k] =
+ * the sum of column k (the group polynomial's commitments, sum[0] the group
+ * key), and out gets n, t, the key and every participant's verification
+ * share Y_j = sum_k j^k sum[k]. Returns false if a commitment is invalid or
+ * a result is the identity. */
+bool frost_group_build(const frost_point *commits, size_t dealers, uint16_t t, uint16_t n,
+                       frost_point *sum, frost_group *out);
 /* RFC 9591 vss_verify: share*G == frost_poly_public(commits, t, id). */
 bool frost_vss_verify(const frost_point *commits, size_t t, uint16_t id, const frost_scalar *share);
 

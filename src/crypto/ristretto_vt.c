@@ -396,6 +396,20 @@ void rvt_sub(rvt_point *r, const rvt_point *p, const rvt_point *q) {
     add_cached(r, p, &c, true);
 }
 
+void rvt_mul_small(rvt_point *r, const rvt_point *p, uint32_t k) {
+    rvt_point acc, base = *p;
+    rvt_identity(&acc);
+    int top = 31;
+    while (top >= 0 && !((k >> top) & 1)) top--;
+    rvt_cached c;
+    to_cached(&c, &base);
+    for (int i = top; i >= 0; i--) {
+        dbl(&acc, &acc);
+        if ((k >> i) & 1) add_cached(&acc, &acc, &c, false);
+    }
+    *r = acc;
+}
+
 /* ---- multi-scalar multiplication (Straus, width-5 wNAF) ----------------------------- */
 
 #define WNAF_DIGITS 256

@@ -54,6 +54,9 @@ void rvt_add(rvt_point *r, const rvt_point *p, const rvt_point *q);
 /* r = p - q; r may alias p or q. */
 void rvt_sub(rvt_point *r, const rvt_point *p, const rvt_point *q);
 
+/* r = k*p for a small public k (an identifier), by double-and-add. */
+void rvt_mul_small(rvt_point *r, const rvt_point *p, uint32_t k);
+
 /* out = sum_i scalars[i]*points[i], in variable time. Each scalar is 32
  * little-endian bytes below 2^253 (any canonical scalar mod L). n may be 0
  * (out = identity); n <= RVT_MSM_MAX. */

@@ -228,7 +228,7 @@ static void make_group(test_group *tg, uint16_t n, uint16_t t) {
 /* Signs msg with the signers ids[0..m) (sorted); returns the aggregate's verdict. */
 static bool sign_with(const test_group *tg, const uint16_t *ids, size_t m, const uint8_t *msg,
                       size_t len, frost_sig *sig) {
-    frost_commitment list[FROST_PARTICIPANTS_MAX];
+    frost_commitment list[FROST_PARTICIPANTS_MAX] = {{0}};
     frost_nonces nonces[FROST_PARTICIPANTS_MAX];
     frost_scalar z[FROST_PARTICIPANTS_MAX];
     for (size_t i = 0; i < m; i++) frost_commit(&rng, ids[i], &tg->share[ids[i]], &nonces[i], &list[i]);
@@ -476,6 +476,41 @@ static void test_vss_and_pok(void) {
     CHECK(!frost_pok_verify(7, ctx, sizeof ctx, &commits[0], &bad));
 }
 
+/* frost_group_build sums dealers' commitment vectors and derives every
+ * verification share: it must agree with the sum polynomial's own values. */
+static void test_group_build(void) {
+    enum { DEALERS = 4, T = 3, N = 5 };
+    frost_scalar coeffs[DEALERS][T], total[T];
+    frost_point commits[DEALERS * T], sum[T];
+    memset(total, 0, sizeof total);
+    for (int d = 0; d < DEALERS; d++) {
+        for (int k = 0; k < T; k++) {
+            frost_scalar_random(&rng, &coeffs[d][k]);
+            frost_scalar_add(&total[k], &coeffs[d][k], &total[k]);
+        }
+        CHECK(frost_poly_commit(coeffs[d], T, &commits[d * T]));
+    }
+    frost_group g;
+    CHECK(frost_group_build(commits, DEALERS, T, N, sum, &g));
+    CHECK_EQ_U64(g.n, N);
+    CHECK_EQ_U64(g.t, T);
+    frost_point expect;
+    CHECK(frost_base_mul(&total[0], &expect));
+    CHECK(frost_point_eq(&g.key, &expect));
+    for (int k = 0; k < T; k++) {
+        CHECK(frost_base_mul(&total[k], &expect));
+        CHECK(frost_point_eq(&sum[k], &expect));
+    }
+    for (uint16_t j = 1; j <= N; j++) {
+        frost_scalar s;
+        frost_poly_eval(total, T, j, &s);
+        CHECK(frost_base_mul(&s, &expect));
+        CHECK(frost_point_eq(&g.shares[j - 1], &expect));
+    }
+    memset(commits[5].b, 0, 32); /* an identity commitment */
+    CHECK(!frost_group_build(commits, DEALERS, T, N, sum, &g));
+}
+
 /* A proof of knowledge from ZcashFoundation frost's DKG vector
  * (frost-ristretto255/tests/helpers/vectors_dkg.json, participant 1): the
  * empty-context form of frost_pok_verify is that library's check, so this
@@ -518,6 +553,7 @@ int main(void) {
     RUN(test_sign_rules);
     RUN(test_verify_rules);
     RUN(test_vss_and_pok);
+    RUN(test_group_build);
     RUN(test_pok_zcash_vector);
     return check_summary();
 }

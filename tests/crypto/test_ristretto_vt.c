@@ -224,6 +224,21 @@ static void test_msm(void) {
     }
 }
 
+static void test_mul_small(void) {
+    for (uint32_t k = 0; k < 300; k += 1 + (k > 40) * 13) {
+        uint8_t p[32], want[32], got[32], sk[32] = {0};
+        rand_point(p);
+        sk[0] = (uint8_t)k;
+        sk[1] = (uint8_t)(k >> 8);
+        rvt_point pt, r;
+        CHECK(rvt_decode(&pt, p));
+        rvt_mul_small(&r, &pt, k);
+        rvt_encode(got, &r);
+        if (crypto_scalarmult_ristretto255(want, sk, p) != 0) memset(want, 0, 32);
+        CHECK(memcmp(got, want, 32) == 0);
+    }
+}
+
 int main(void) {
     crypto_init();
     prng_seed(&prng, check_seed("test_ristretto_vt", 14));
@@ -233,5 +248,6 @@ int main(void) {
     RUN(test_top_bit);
     RUN(test_add_sub);
     RUN(test_msm);
+    RUN(test_mul_small);
     return check_summary();
 }
