@@ -147,6 +147,8 @@ static void scalar_neg(const frost_scalar *a, frost_scalar *out) {
 
 void frost_scalar_wipe(frost_scalar *s) { sodium_memzero(s, sizeof *s); }
 
+void frost_wipe(void *p, size_t n) { sodium_memzero(p, n); }
+
 void frost_scalar_random(const hansa_rng *rng, frost_scalar *out) {
     uint8_t wide[64];
     do {

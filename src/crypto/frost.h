@@ -220,5 +220,8 @@ bool frost_point_add(const frost_point *a, const frost_point *b, frost_point *ou
 void frost_scalar_add(const frost_scalar *a, const frost_scalar *b, frost_scalar *out);
 void frost_scalar_mul(const frost_scalar *a, const frost_scalar *b, frost_scalar *out);
 void frost_scalar_wipe(frost_scalar *s);
+/* Wipes n bytes of secret material (sodium_memzero: not optimized away);
+ * for the layers above, which do not include sodium.h. */
+void frost_wipe(void *p, size_t n);
 
 #endif
