@@ -9,6 +9,7 @@
 
 #include "base/assert.h"
 #include "crypto/sha256.h"
+#include "threshold/frost_rd.h"
 
 _Static_assert(DKG_COMMIT_BYTES(22) == 870, "commit layout in docs/wire.md");
 _Static_assert(DKG_SHARE_BYTES == 214, "share layout in docs/wire.md");
@@ -20,37 +21,6 @@ _Static_assert(FROST_PARTICIPANTS_MAX % 8 == 0, "bitmap bytes");
 
 /* ---- field helpers ------------------------------------------------------------ */
 
-/* Records an error found in a value that started at offset at. */
-static void fail_at(wire_rd *r, hansa_err e, size_t at, const char *field) {
-    if (r->err != HANSA_OK) return;
-    rd_fail(r, e, field);
-    r->err_off = at;
-}
-
-static uint16_t rd_id(wire_rd *r, const char *field) {
-    size_t at = r->off;
-    uint16_t id = rd_u16(r, field);
-    if (r->err == HANSA_OK && (id == 0 || id > FROST_PARTICIPANTS_MAX))
-        fail_at(r, HANSA_ERR_INVALID, at, field);
-    return id;
-}
-
-static void rd_point(wire_rd *r, frost_point *out, const char *field) {
-    size_t at = r->off;
-    const uint8_t *q = rd_borrow(r, FROST_POINT_BYTES, field);
-    if (!q) return;
-    hansa_err e = frost_point_decode(q, out);
-    if (e != HANSA_OK) fail_at(r, e, at, field);
-}
-
-static void rd_scalar(wire_rd *r, frost_scalar *out, const char *field) {
-    size_t at = r->off;
-    const uint8_t *q = rd_borrow(r, FROST_SCALAR_BYTES, field);
-    if (!q) return;
-    hansa_err e = frost_scalar_decode(q, out);
-    if (e != HANSA_OK) fail_at(r, e, at, field);
-}
-
 static void put_signed_share(hbuf *b, const dkg_signed_share *s) {
     hbuf_append(b, s->share.b, FROST_SCALAR_BYTES);
     hbuf_append(b, s->commit_hash.b, HANSA_HASH_BYTES);
@@ -58,7 +28,7 @@ static void put_signed_share(hbuf *b, const dkg_signed_share *s) {
 }
 
 static void rd_signed_share(wire_rd *r, dkg_signed_share *s) {
-    rd_scalar(r, &s->share, "share");
+    frd_scalar(r, &s->share, "share");
     rd_fixed(r, s->commit_hash.b, HANSA_HASH_BYTES, "commit_hash");
     rd_fixed(r, s->sig.b, HANSA_SIG_BYTES, "share_sig");
 }
@@ -142,47 +112,47 @@ static void decode_body(wire_rd *r, dkg_msg *m) {
     switch (m->kind) {
     case DKG_MSG_COMMIT: {
         dkg_commit_body *c = &m->u.commit;
-        c->dealer = rd_id(r, "dealer");
+        c->dealer = frd_id(r, "dealer");
         size_t at = r->off;
         c->t = rd_u16(r, "t");
         if (r->err == HANSA_OK && c->t > FROST_PARTICIPANTS_MAX)
-            fail_at(r, HANSA_ERR_TOO_LONG, at, "t");
-        if (r->err == HANSA_OK && c->t == 0) fail_at(r, HANSA_ERR_INVALID, at, "t");
+            frd_fail_at(r, HANSA_ERR_TOO_LONG, at, "t");
+        if (r->err == HANSA_OK && c->t == 0) frd_fail_at(r, HANSA_ERR_INVALID, at, "t");
         for (uint16_t k = 0; k < c->t && r->err == HANSA_OK; k++)
-            rd_point(r, &c->commits[k], "commitment");
-        rd_point(r, &c->pok.R, "pok_R");
-        rd_scalar(r, &c->pok.z, "pok_z");
+            frd_point(r, &c->commits[k], "commitment");
+        frd_point(r, &c->pok.R, "pok_R");
+        frd_scalar(r, &c->pok.z, "pok_z");
         rd_fixed(r, c->sig.b, HANSA_SIG_BYTES, "sig");
         return;
     }
     case DKG_MSG_SHARE:
-        m->u.share.dealer = rd_id(r, "dealer");
-        m->u.share.recipient = rd_id(r, "recipient");
+        m->u.share.dealer = frd_id(r, "dealer");
+        m->u.share.recipient = frd_id(r, "recipient");
         rd_fixed(r, m->u.share.sealed, DKG_SEALED_BYTES, "sealed");
         return;
     case DKG_MSG_COMPLAINT: {
         dkg_complaint_body *c = &m->u.complaint;
-        c->accuser = rd_id(r, "accuser");
-        c->dealer = rd_id(r, "dealer");
+        c->accuser = frd_id(r, "accuser");
+        c->dealer = frd_id(r, "dealer");
         size_t at = r->off;
         uint8_t reason = rd_u8(r, "reason");
         if (r->err == HANSA_OK && reason != DKG_COMPLAINT_BAD_SHARE &&
             reason != DKG_COMPLAINT_MISSING)
-            fail_at(r, HANSA_ERR_NONCANONICAL, at, "reason");
+            frd_fail_at(r, HANSA_ERR_NONCANONICAL, at, "reason");
         c->reason = (dkg_complaint_reason)reason;
         if (reason == DKG_COMPLAINT_BAD_SHARE) rd_signed_share(r, &c->evidence);
         rd_fixed(r, c->sig.b, HANSA_SIG_BYTES, "sig");
         return;
     }
     case DKG_MSG_REVEAL:
-        m->u.reveal.dealer = rd_id(r, "dealer");
-        m->u.reveal.recipient = rd_id(r, "recipient");
+        m->u.reveal.dealer = frd_id(r, "dealer");
+        m->u.reveal.recipient = frd_id(r, "recipient");
         rd_signed_share(r, &m->u.reveal.share);
         return;
     case DKG_MSG_RESULT:
-        m->u.result.participant = rd_id(r, "participant");
+        m->u.result.participant = frd_id(r, "participant");
         rd_fixed(r, m->u.result.qual, DKG_BITMAP_BYTES, "qual");
-        rd_point(r, &m->u.result.key, "key");
+        frd_point(r, &m->u.result.key, "key");
         rd_fixed(r, m->u.result.transcript.b, HANSA_HASH_BYTES, "transcript");
         rd_fixed(r, m->u.result.sig.b, HANSA_SIG_BYTES, "sig");
         return;
@@ -196,11 +166,11 @@ hansa_err dkg_msg_decode(const uint8_t *p, size_t len, dkg_msg *m, wire_rd *r) {
     rd_init(r, p, len);
     memset(m, 0, sizeof *m);
     uint8_t version = rd_u8(r, "version");
-    if (r->err == HANSA_OK && version != WIRE_VERSION) fail_at(r, HANSA_ERR_VERSION, 0, "version");
+    if (r->err == HANSA_OK && version != WIRE_VERSION) frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
     size_t at = r->off;
     uint8_t kind = rd_u8(r, "kind");
     if (r->err == HANSA_OK && (kind < DKG_MSG_COMMIT || kind > DKG_MSG_RESULT))
-        fail_at(r, HANSA_ERR_NONCANONICAL, at, "kind");
+        frd_fail_at(r, HANSA_ERR_NONCANONICAL, at, "kind");
     rd_fixed(r, m->session.b, HANSA_HASH_BYTES, "session");
     if (r->err == HANSA_OK) {
         m->kind = (dkg_msg_kind)kind;
