@@ -203,7 +203,7 @@ struct roast_coord {
     size_t msg_len;
     signer_slot signers[FROST_PARTICIPANTS_MAX];
     session *sessions;
-    uint32_t n_sessions;
+    uint32_t n_sessions, cap_sessions;
     uint64_t seq;
     bool done;
     frost_sig sig;
@@ -227,7 +227,6 @@ roast_coord *roast_coord_new(const roast_coord_config *cfg) {
     c->round = cfg->round;
     c->msg = hansa_memdup(cfg->msg, cfg->msg_len);
     c->msg_len = cfg->msg_len;
-    c->sessions = hansa_calloc(SESSIONS_MAX, sizeof *c->sessions);
     return c;
 }
 
@@ -313,7 +312,12 @@ static void open_sessions(roast_coord *c) {
             for (uint16_t j = 0; j < t; j++)
                 if (picked[j] == i) req.list[k++] = c->signers[i - 1].pending;
         HANSA_ASSERT(k == t);
+        if (c->n_sessions == c->cap_sessions) {
+            c->cap_sessions = c->cap_sessions ? 2 * c->cap_sessions : 4;
+            c->sessions = hansa_realloc(c->sessions, c->cap_sessions * sizeof *c->sessions);
+        }
         session *se = &c->sessions[c->n_sessions++];
+        memset(se, 0, sizeof *se);
         se->d = hansa_malloc(sizeof *se->d);
         if (frost_derive(&c->group.key, req.list, t, c->group.n, c->msg, c->msg_len, se->d) !=
             HANSA_OK) {
