@@ -36,7 +36,7 @@ static const hansa_command commands[] = {
     {"delegates", cmd_delegates, "the active delegates, the next set and the bench"},
     {"upgrade", cmd_upgrade, "propose, approve and follow software ratification"},
     {"bench", cmd_bench, "measure a local network's committed tx/s against the verify bound"},
-    {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 rates on one core"},
+    {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 (or, with --frost, FROST) rates on one core"},
     {"testnet", cmd_testnet, "start, inspect and stop a local network of delegates"},
     {"load", cmd_load, "sign and submit transfers to a testnet, report what committed"},
     {"sim", cmd_sim, "run the deterministic consensus simulator (one seed or a campaign)"},
