@@ -1,5 +1,6 @@
 /* fuzz_dkg_msg.c — the DKG message decoder (threshold/dkg_msg.h) under the
- * canonical-encoding oracle, then the same bytes fed to a DKG session as a
+ * canonical-encoding oracle (and the signed-share decoder of the sealed
+ * plaintext on the first 128 bytes), then the same bytes fed to a DKG session as a
  * broadcast and as a private message: whatever they hold, the session must
  * refuse or take them without crashing, reading out of bounds or leaking.
  * The session is the one of the seed corpus (participant 1 of 4, keys from
@@ -52,6 +53,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (size_t i = 0; i < sizeof m; i++) HANSA_ASSERT(z[i] == 0);
     }
 
+    /* The sealed plaintext's decoder (a signed share), on the first bytes. */
+    if (size >= DKG_SIGNED_SHARE_BYTES) {
+        dkg_signed_share ss;
+        if (dkg_signed_share_decode(data, &ss) == HANSA_OK) {
+            uint8_t back[DKG_SIGNED_SHARE_BYTES];
+            dkg_signed_share_encode(back, &ss);
+            HANSA_ASSERT(memcmp(back, data, sizeof back) == 0);
+        }
+    }
+
     hansa_prng p;
     prng_seed(&p, 7);
     dkg_context ctx = {.chain_id = 0xe2e4, .epoch = 1, .n = N, .members = members};
@@ -61,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     dkg_session *s = dkg_new(&cfg);
     const char *why;
     const dkg_out *o;
-    (void)dkg_on_direct(s, size ? data : NULL, size, 1, &why);
+    (void)dkg_on_direct(s, size ? data : NULL, size, &why);
     (void)dkg_on_broadcast(s, size ? data : NULL, size, 1, &why);
     (void)dkg_on_broadcast(s, size ? data : NULL, size, 25, &why);
     dkg_tick(s, 50);

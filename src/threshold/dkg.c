@@ -366,10 +366,8 @@ static void check_my_share(dkg_session *s, uint16_t d) {
     if (s->now < s->timing.complaint_end && d != s->me) complain(s, d, DKG_COMPLAINT_BAD_SHARE);
 }
 
-hansa_err dkg_on_direct(dkg_session *s, const uint8_t *msg, size_t len, uint64_t now,
-                        const char **why) {
+hansa_err dkg_on_direct(dkg_session *s, const uint8_t *msg, size_t len, const char **why) {
     outputs_begin(s);
-    if (now > s->now) s->now = now;
     dkg_msg m;
     hansa_err e = dkg_msg_decode(msg, len, &m, NULL);
     if (e != HANSA_OK) return refuse(why, e, "share: malformed message");

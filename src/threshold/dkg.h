@@ -167,10 +167,12 @@ void dkg_start(dkg_session *s, uint64_t now);
  * DKG_OUT_BLAME. */
 hansa_err dkg_on_broadcast(dkg_session *s, const uint8_t *msg, size_t len, uint64_t now,
                            const char **why);
-/* A private message (a SHARE sealed to me). Errors as above, plus
- * HANSA_ERR_CRYPTO when the seal does not open for me. */
-hansa_err dkg_on_direct(dkg_session *s, const uint8_t *msg, size_t len, uint64_t now,
-                        const char **why);
+/* A private message (a SHARE sealed to me). It carries no time: only the
+ * broadcast channel moves the session's clock, or participants whose
+ * private messages arrive at different moments would disagree on
+ * deadlines. Errors as above, plus HANSA_ERR_CRYPTO when the seal does not
+ * open for me. */
+hansa_err dkg_on_direct(dkg_session *s, const uint8_t *msg, size_t len, const char **why);
 /* The channel's clock moved: sends MISSING complaints at share_end and ends
  * the session at reveal_end. */
 void dkg_tick(dkg_session *s, uint64_t now);

@@ -93,7 +93,7 @@ static inline void net_pump(net *w, uint16_t i) {
 static inline void net_deliver_direct(net *w, uint16_t to, const uint8_t *bytes, size_t len) {
     HANSA_ASSERT(to >= 1 && to <= w->n);
     uint8_t *copy = hansa_memdup(bytes, len);
-    if (dkg_on_direct(w->s[to], copy, len, w->height, NULL) != HANSA_OK) w->refused[to]++;
+    if (dkg_on_direct(w->s[to], copy, len, NULL) != HANSA_OK) w->refused[to]++;
     free(copy);
     net_pump(w, to);
 }

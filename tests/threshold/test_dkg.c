@@ -394,7 +394,7 @@ static void test_authentication_and_replay(void) {
     dkg_msg_encode(&out, &bad);
     CHECK_ERR(dkg_on_broadcast(w.s[1], out.data, out.len, 1, &why), HANSA_ERR_BAD_SIG);
     /* A SHARE on the broadcast channel, a COMMIT as a private message. */
-    CHECK_ERR(dkg_on_direct(w.s[1], commit, commit_len, 1, &why), HANSA_ERR_PROTOCOL);
+    CHECK_ERR(dkg_on_direct(w.s[1], commit, commit_len, &why), HANSA_ERR_PROTOCOL);
     /* The genuine one counts once; a copy is a duplicate; after commit_end,
      * nothing counts. */
     CHECK_ERR(dkg_on_broadcast(w.s[1], commit, commit_len, 1, &why), HANSA_OK);

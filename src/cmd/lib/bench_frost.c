@@ -169,7 +169,7 @@ static void pump(dkg_session **s, uint16_t i, blob_list *log, dkg_stats *st) {
         } else if (o[k].kind == DKG_OUT_SEND) {
             st->bytes_private += o[k].len;
             st->messages++;
-            HANSA_ASSERT(dkg_on_direct(s[o[k].to], o[k].bytes, o[k].len, 0, NULL) == HANSA_OK);
+            HANSA_ASSERT(dkg_on_direct(s[o[k].to], o[k].bytes, o[k].len, NULL) == HANSA_OK);
             pump(s, o[k].to, log, st);
         } else if (o[k].kind == DKG_OUT_ACCEPTED && i == 1) {
             st->accepted = true;
