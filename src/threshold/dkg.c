@@ -581,62 +581,81 @@ static void fail(dkg_session *s, const char *why) {
     p->out.why = why;
 }
 
-/* FROST KeyGen round 2, steps 3 and 4, over QUAL. */
-static void finish(dkg_session *s) {
-    s->ended = true;
+/* GJKR's QUAL: the dealers that committed in time, were not excluded, and
+ * answered every MISSING complaint in public. Reports the others. */
+static void decide_qual(dkg_session *s) {
     dkg_result *res = &s->result;
     for (uint16_t d = 1; d <= s->n; d++) {
         dealer_state *ds = &s->dealers[d - 1];
-        if (!ds->committed && !ds->excluded) {
+        if (!ds->committed && !ds->excluded)
             exclude(s, d, DKG_BLAME_ABSENT, "no commitment before commit_end");
-            continue;
-        }
-        if (ds->excluded) continue;
-        for (uint16_t j = 1; j <= s->n; j++)
-            if (dkg_bitmap_get(ds->missing, j) && !dkg_bitmap_get(ds->revealed, j)) {
+        for (uint16_t j = 1; j <= s->n && !ds->excluded; j++)
+            if (dkg_bitmap_get(ds->missing, j) && !dkg_bitmap_get(ds->revealed, j))
                 exclude(s, d, DKG_BLAME_NO_REVEAL, "a MISSING complaint left unanswered");
-                break;
-            }
         if (ds->excluded) continue;
         dkg_bitmap_set(res->qual, d);
         res->qual_count++;
     }
-    if (res->qual_count < s->t) {
-        wipe_secrets(s);
-        fail(s, "fewer qualified dealers than the threshold");
-        return;
-    }
+}
 
+/* FROST KeyGen round 2, step 3: s_i = the sum over QUAL of f_l(i). False if
+ * I lack a valid share from some qualified dealer (then I hold no share). */
+static bool sum_my_share(const dkg_session *s, frost_scalar *out) {
+    memset(out, 0, sizeof *out);
+    if (s->me == 0) return false;
+    for (uint16_t d = 1; d <= s->n; d++) {
+        if (!dkg_bitmap_get(s->result.qual, d)) continue;
+        const dealer_state *ds = &s->dealers[d - 1];
+        if (ds->mine != SHARE_VALID) {
+            frost_scalar_wipe(out);
+            return false;
+        }
+        frost_scalar_add(out, &ds->got.share, out);
+    }
+    return true;
+}
+
+/* The group from QUAL's commitments, and the transcript that names them. */
+static bool build_group(dkg_session *s) {
+    dkg_result *res = &s->result;
     frost_point *rows = hansa_calloc((size_t)res->qual_count * s->t, sizeof *rows);
     hbuf tr = HBUF_INIT;
     hbuf_append(&tr, TRANSCRIPT_LABEL, sizeof TRANSCRIPT_LABEL - 1);
     hbuf_append(&tr, s->id.b, HANSA_HASH_BYTES);
     size_t row = 0;
-    bool have_all = s->me != 0;
-    frost_scalar share = {{0}};
     for (uint16_t d = 1; d <= s->n; d++) {
         if (!dkg_bitmap_get(res->qual, d)) continue;
-        const dealer_state *ds = &s->dealers[d - 1];
         memcpy(&rows[row++ * s->t], dealer_commits(s, d), s->t * sizeof *rows);
         hbuf_put_u16(&tr, d);
-        hbuf_append(&tr, ds->commit_hash.b, HANSA_HASH_BYTES);
-        /* Round 2, step 3: s_i = sum over QUAL of f_l(i). */
-        if (have_all && ds->mine == SHARE_VALID)
-            frost_scalar_add(&share, &ds->got.share, &share);
-        else
-            have_all = false;
+        hbuf_append(&tr, s->dealers[d - 1].commit_hash.b, HANSA_HASH_BYTES);
     }
+    HANSA_ASSERT(row == res->qual_count);
     sha256(tr.data, tr.len, &res->transcript);
     hbuf_free(&tr);
     bool built = frost_group_build(rows, res->qual_count, s->t, s->n, res->poly, &res->group);
     free(rows);
+    return built;
+}
+
+/* The end of the session (reveal_end): QUAL, the group, my share, my RESULT. */
+static void finish(dkg_session *s) {
+    s->ended = true;
+    dkg_result *res = &s->result;
+    decide_qual(s);
+    if (res->qual_count < s->t) {
+        wipe_secrets(s);
+        fail(s, "fewer qualified dealers than the threshold");
+        return;
+    }
+    frost_scalar share;
+    bool have_share = sum_my_share(s, &share);
     wipe_secrets(s);
-    if (!built) {
+    if (!build_group(s)) {
         frost_scalar_wipe(&share);
         fail(s, "the qualified commitments sum to the identity");
         return;
     }
-    if (have_all) {
+    if (have_share) {
         /* Round 2, step 4: my verification share is s_i * G; it must be the
          * one everyone derives from the commitments (VSS checked each term). */
         frost_point mine;
