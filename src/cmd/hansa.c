@@ -40,7 +40,7 @@ static const hansa_command commands[] = {
     {"invoice", cmd_invoice, "create, show (JSON, QR code), pay or refuse an invoice"},
     {"bench", cmd_bench, "measure a local network's committed tx/s against the verify bound"},
     {"bench-credit", cmd_bench_credit, "measure chits/s the ledger applies on one tally"},
-    {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 rates on one core"},
+    {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 (or, with --frost, FROST) rates on one core"},
     {"testnet", cmd_testnet, "start, inspect and stop a local network of delegates"},
     {"load", cmd_load, "sign and submit transfers to a testnet, report what committed"},
     {"sim", cmd_sim, "run the deterministic consensus simulator (one seed or a campaign)"},

@@ -8,12 +8,15 @@
 #include "cmd/lib/bench_crypto.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/assert.h"
 #include "base/clock.h"
+#include "cmd/lib/bench_frost.h"
+#include "crypto/frost.h"
 #include "crypto/sha256.h"
 #include "crypto/sign.h"
 
@@ -139,25 +142,51 @@ static void print_ed25519(uint64_t ms) {
     keypair_wipe(&kp);
 }
 
+#define FROST_N_DEFAULT 32 /* a full quorum (DESIGN.md section 6) */
+
 static int usage(void) {
-    fprintf(stderr, "usage: hansa bench-crypto [--ms N]   (N = ms per figure, %d..%d, default %d)\n",
-            BENCH_MS_MIN, BENCH_MS_MAX, BENCH_MS_DEFAULT);
+    fprintf(stderr,
+            "usage: hansa bench-crypto [--ms N] [--frost [--n D]]\n"
+            "  --ms N   ms per figure, %d..%d, default %d\n"
+            "  --frost  FROST threshold signing instead of SHA-256/Ed25519, at D delegates\n"
+            "           (2..%d, default %d; threshold floor(2D/3)+1)\n",
+            BENCH_MS_MIN, BENCH_MS_MAX, BENCH_MS_DEFAULT, FROST_PARTICIPANTS_MAX, FROST_N_DEFAULT);
     return 2;
 }
 
+/* Parses a decimal number in [lo, hi] into *out; false if it is not one. */
+static bool parse_bounded(const char *s, unsigned long long lo, unsigned long long hi,
+                          unsigned long long *out) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || end == s || v < lo || v > hi) return false;
+    *out = v;
+    return true;
+}
+
 int cmd_bench_crypto(int argc, char **argv) {
-    uint64_t ms = BENCH_MS_DEFAULT;
+    unsigned long long ms = BENCH_MS_DEFAULT, n = FROST_N_DEFAULT;
+    bool frost = false, n_given = false;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--ms") != 0 || i + 1 >= argc) return usage();
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(argv[++i], &end, 10);
-        if (errno || *end || end == argv[i] || v < BENCH_MS_MIN || v > BENCH_MS_MAX)
+        if (strcmp(argv[i], "--frost") == 0) {
+            frost = true;
+        } else if (strcmp(argv[i], "--ms") == 0 && i + 1 < argc) {
+            if (!parse_bounded(argv[++i], BENCH_MS_MIN, BENCH_MS_MAX, &ms)) return usage();
+        } else if (strcmp(argv[i], "--n") == 0 && i + 1 < argc) {
+            if (!parse_bounded(argv[++i], 2, FROST_PARTICIPANTS_MAX, &n)) return usage();
+            n_given = true;
+        } else {
             return usage();
-        ms = v;
+        }
     }
+    if (n_given && !frost) return usage();
     crypto_init();
-    printf("hansa bench-crypto: one core, ~%llu ms per figure\n", (unsigned long long)ms);
+    printf("hansa bench-crypto: one core, ~%llu ms per figure\n", ms);
+    if (frost) {
+        bench_frost((uint16_t)n, ms);
+        return 0;
+    }
     print_sha256_table(ms);
     print_ed25519(ms);
     return 0;

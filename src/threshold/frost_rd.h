@@ -1,0 +1,20 @@
+/* frost_rd.h — cursor readers for FROST values, shared by the DKG and ROAST
+ * decoders: they read one field, check it with the RFC 9591 decoders
+ * (canonical scalar; canonical, non-identity element) or the participant
+ * range, and fail the cursor at the field's first byte. */
+#ifndef HANSA_THRESHOLD_FROST_RD_H
+#define HANSA_THRESHOLD_FROST_RD_H
+
+#include <stdint.h>
+
+#include "crypto/frost.h"
+#include "wire/codec.h"
+
+/* Records err for a value that started at offset at (first error wins). */
+void frd_fail_at(wire_rd *r, hansa_err err, size_t at, const char *field);
+/* A participant identifier: INVALID unless 1..FROST_PARTICIPANTS_MAX. */
+uint16_t frd_id(wire_rd *r, const char *field);
+void frd_point(wire_rd *r, frost_point *out, const char *field);
+void frd_scalar(wire_rd *r, frost_scalar *out, const char *field);
+
+#endif
