@@ -115,7 +115,7 @@ static const char *prepare(void) {
     if (stat(PEER_DIR "/node_modules/@noble/curves/package.json", &st) != 0) {
         fprintf(stderr, "installing @noble/curves with npm\n");
         if (system("cd " PEER_DIR " && npm install --ignore-scripts --no-audit --no-fund "
-                   "--fetch-retries=1 --fetch-retry-maxtimeout=5000 "
+                   "--fetch-retries=4 --fetch-retry-maxtimeout=20000 "
                    ">/dev/null 2>&1") != 0)
             return "npm install failed (no network?)";
         if (stat(PEER_DIR "/node_modules/@noble/curves/package.json", &st) != 0)
