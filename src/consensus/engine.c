@@ -846,7 +846,7 @@ static hansa_err vote_in(cons_engine *e, const wire_vote *v) {
     if (!e->started) return HANSA_ERR_STATE;
     if (v->chain_id != e->cfg.chain_id) return HANSA_ERR_WRONG_CHAIN;
     if (v->type != VOTE_PREVOTE && v->type != VOTE_PRECOMMIT) return HANSA_ERR_INVALID;
-    if (!cons_vote_form_ok(v)) return HANSA_ERR_NONCANONICAL;
+    if (!cert_vote_form_ok(v)) return HANSA_ERR_NONCANONICAL;
     if (e->height != UINT64_MAX && v->height == e->height + 1) return next_vote_keep(e, v);
     if (v->height != e->height) return HANSA_ERR_STATE;
     /* After the decision only precommits still matter (for late commits). */
@@ -916,7 +916,8 @@ hansa_err cons_on_commit(cons_engine *e, const wire_commit *c, const uint8_t *va
     if (e->decided) return HANSA_ERR_DUPLICATE;
     if (value == NULL && value_len != 0) return HANSA_ERR_INVALID;
     if (value_len > WIRE_BLOCK_BYTES_MAX) return HANSA_ERR_TOO_LONG;
-    hansa_err err = cons_commit_verify_app(&e->cfg.app, c, e->cfg.chain_id, e->vs.v, e->vs.n);
+    cert_verifier vf = cons_verifier(&e->cfg.app);
+    hansa_err err = cert_commit_verify_with(&vf, c, e->cfg.chain_id, e->vs.v, e->vs.n);
     if (err != HANSA_OK) return err;
     /* Line 50: decide only a valid value, and only the one the cert names. */
     if (!value_valid(e, &c->block, value, value_len)) return HANSA_ERR_INVALID;

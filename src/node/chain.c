@@ -15,6 +15,7 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "interchain/cert.h"
 #include "ledger/elect.h"
 #include "ledger/tx.h"
 #include "node/msg.h"
@@ -306,7 +307,7 @@ static bool header_ok(node *n, const wire_block *blk, char *why, size_t why_len)
 static bool last_commit_ok(node *n, const wire_block *blk, char *why, size_t why_len) {
     if (!blk->has_last_commit) return true;
     wire_valset w = valset_as_wire(&n->vs_prev);
-    hansa_err err = cons_commit_verify(&blk->last_commit, blk->header.chain_id, w.v, w.n);
+    hansa_err err = cert_commit_verify(&blk->last_commit, blk->header.chain_id, w.v, w.n);
     if (err == HANSA_OK) n->stats.sig_verifies += blk->last_commit.n_sigs;
     if (err != HANSA_OK) snprintf(why, why_len, "last commit: %s", hansa_strerror(err));
     return err == HANSA_OK;
@@ -317,7 +318,7 @@ static bool evidence_ok(node *n, const wire_block *blk, char *why, size_t why_le
         const wire_evidence *ev = &blk->evidence[i];
         hansa_hash eh;
         wire_evidence_hash(ev, &eh);
-        hansa_err err = cons_evidence_verify(ev, blk->header.chain_id);
+        hansa_err err = cert_evidence_verify(ev, blk->header.chain_id);
         bool member = valset_index(&n->vs, &ev->a.validator) >= 0 ||
                       valset_index(&n->vs_prev, &ev->a.validator) >= 0;
         uint64_t state = 0;
@@ -517,7 +518,7 @@ void chain_evidence_add(node *n, const wire_evidence *ev, void *from_peer) {
     bool member = valset_index(&n->vs, &ev->a.validator) >= 0 ||
                   valset_index(&n->vs_prev, &ev->a.validator) >= 0;
     if (!member || ev->a.height > n->height + 1) return;
-    if (cons_evidence_verify(ev, ledger_state_params(n->state)->chain_id) != HANSA_OK) {
+    if (cert_evidence_verify(ev, ledger_state_params(n->state)->chain_id) != HANSA_OK) {
         if (from_peer) n->io.drop(n->io.ctx, from_peer, "invalid evidence");
         return;
     }

@@ -14,6 +14,7 @@
 #include "base/buf.h"
 #include "consensus/engine.h"
 #include "consensus/valset.h"
+#include "interchain/cert.h"
 #include "crypto/sha256.h"
 #include "crypto/sign.h"
 #include "wire/codec.h"
