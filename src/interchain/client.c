@@ -503,6 +503,12 @@ hansa_err ic_client_revive_check(const ic_client *c, const ic_view *v, const ic_
     hansa_err err = ic_verify(&c->params, &trusted, u, now_ms, false, vf, why, why_len);
     if (err != HANSA_OK) return err;
     ic_consensus_of_header(&u->header, out);
+    /* A revived client must be able to go on from its new state. */
+    if (ic_consensus_expired(&c->params, out, now_ms)) {
+        why_set(why, why_len, "the revival header %" PRIu64 " is itself past the trusting period: "
+                "bring a recent one", out->height);
+        return HANSA_ERR_INVALID;
+    }
     return HANSA_OK;
 }
 

@@ -215,7 +215,8 @@ bool ic_client_expired(const ic_client *c, const ic_view *v, uint64_t now_ms);
  * more than 2/3 of bonded stake. This checks the proof and returns the
  * consensus state to approve. HANSA_ERR_STATE if the client is neither
  * expired nor frozen; HANSA_ERR_INVALID if u is not from the latest
- * height. */
+ * height, or its header is itself expired at now_ms (a revived client must
+ * be able to go on). */
 hansa_err ic_client_revive_check(const ic_client *c, const ic_view *v, const ic_update *u,
                                  uint64_t now_ms, const cert_verifier *vf, ic_consensus *out,
                                  char *why, size_t why_len);

@@ -26,7 +26,10 @@
  *   27 | pubkey(32)              liveness     missed u16 | bits[32]: bit
  *                                             (height % W) set = missed that
  *                                             height; missed = popcount > 0
- * The release height is big-endian so that stored keys sort by it. */
+ * The release height is big-endian so that stored keys sort by it.
+ *
+ * The interchain tables (keys 30..34, light clients of foreign chains) live
+ * in the same machinery; their keys and values are in ledger/client.h. */
 #ifndef HANSA_LEDGER_STAKE_H
 #define HANSA_LEDGER_STAKE_H
 
@@ -52,10 +55,17 @@ typedef enum {
     LEDGER_TAB_UPGRADE_VOTE,
     LEDGER_TAB_BONDER,
     LEDGER_TAB_LIVENESS,
+    /* interchain (ledger/client.h): key byte 0x30 + (t - LEDGER_TAB_IC_CLIENT) */
+    LEDGER_TAB_IC_CLIENT,
+    LEDGER_TAB_IC_CONSENSUS,
+    LEDGER_TAB_IC_EVIDENCE,
+    LEDGER_TAB_IC_REVIVAL,
+    LEDGER_TAB_IC_VOTE,
     LEDGER_TAB_COUNT_
 } ledger_tab;
 
-#define LEDGER_TAB_KEY_BASE 0x20 /* key byte of table t is 0x20 + t */
+#define LEDGER_TAB_KEY_BASE 0x20    /* key byte of delegate table t is 0x20 + t */
+#define LEDGER_TAB_IC_KEY_BASE 0x30 /* ... of interchain table t, 0x30 + (t - IC_CLIENT) */
 #define LEDGER_LIVENESS_WINDOW_MAX 256
 #define LEDGER_LIVENESS_BITS_BYTES (LEDGER_LIVENESS_WINDOW_MAX / 8)
 
@@ -89,6 +99,9 @@ size_t stake_key_upgrade_vote(const hansa_hash *h, const hansa_addr *voter, uint
 size_t stake_key_bonder(const hansa_addr *a, uint8_t *out);
 size_t stake_key_liveness(const hansa_pubkey *pk, uint8_t *out);
 
+/* The key byte of table tab. */
+uint8_t stake_tab_key_byte(ledger_tab tab);
+
 /* Checks a stored key and value of table tab (lengths, version, ranges,
  * canonical form). Returns HANSA_OK or the decoder's code with r saying
  * where. Used by loading and the fuzzer. */
@@ -112,6 +125,14 @@ bool stake_candidate_get(const ledger_block *b, const hansa_pubkey *pk, ledger_c
 void stake_candidate_put(ledger_block *b, const hansa_pubkey *pk, const ledger_candidate *c);
 /* Weight = self_bond + voted (fits: both are bounded by the supply). */
 uint64_t stake_candidate_weight(const ledger_candidate *c);
+
+/* Any record, as raw bytes: its value (borrowed until the block changes)
+ * and length, or NULL when absent or deleted by b. */
+const uint8_t *stake_raw_get(const ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen,
+                             size_t *vlen);
+/* Writes value bytes (copied), or deletes the record when vlen == 0. */
+void stake_raw_put(ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen,
+                   const uint8_t *val, size_t vlen);
 
 /* A u64-valued record (vote, unbond, evidence, bonder): 0 when absent;
  * putting 0 deletes it. */

@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "interchain/client.h"
 #include "ledger/acct_map.h"
 #include "wire/types.h"
 
@@ -66,6 +67,12 @@ typedef union {
     struct {
         hansa_hash software;
     } upgrade; /* TX_UPGRADE_PROPOSE, TX_UPGRADE_VOTE */
+    ic_create client_create; /* TX_CLIENT_CREATE */
+    struct {
+        uint32_t chain;
+        hansa_hash subject;
+    } client_approve; /* TX_CLIENT_APPROVE; update, misbehaviour and revive
+                       * bodies are decoded again from the tx (they own arrays) */
 } ledger_tx_body;
 
 /* A transaction being checked/applied, with what the checks learned. */

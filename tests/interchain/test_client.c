@@ -461,11 +461,13 @@ static void test_history_pruning(void) {
 static void test_revival(void) {
     reset_forge();
     forge_set_from(&F, 10, 0xf0); /* the set changes while the client sleeps */
+    uint64_t late = F.time_of[5] + PERIOD + 1;
+    /* headers from 7 on are recent at `late`; header 6 is as old as 5 */
+    for (uint64_t h = 7; h <= FORGE_HEIGHTS + 1; h++) F.time_of[h] = late - 5000 + h * 10;
     forge_build(&F);
     lc l;
     lc_init(&l, 0);
     for (uint64_t h = 1; h <= 5; h++) CHECK_ERR(step(&l, h - 1, h, 0, now_at(h)), HANSA_OK);
-    uint64_t late = F.time_of[5] + PERIOD + 1;
     ic_view v = lc_view(&l);
     ic_consensus cs;
     ic_update u;
@@ -475,8 +477,14 @@ static void test_revival(void) {
     /* Expired: updates refused ... */
     CHECK_ERR(lc_update(&l, &u, late), HANSA_ERR_STATE);
     CHECK(why_has("revived"));
+    /* ... and a revival by a header that is itself too old is useless */
+    CHECK_ERR(ic_client_revive_check(&l.c, &v, &u, F.time_of[6] + PERIOD, NULL, &cs, why, sizeof why),
+              HANSA_ERR_INVALID);
+    CHECK(why_has("recent"));
+    ic_update_free(&u);
+    forge_update(&F, 5, 7, 0, &u);
     CHECK_ERR(ic_client_revive_check(&l.c, &v, &u, late, NULL, &cs, why, sizeof why), HANSA_OK);
-    CHECK_EQ_U64(cs.height, 6);
+    CHECK_EQ_U64(cs.height, 7);
     ic_update_free(&u);
     /* ... revival is proven from the latest height only ... */
     forge_update(&F, 4, 6, 0, &u);
