@@ -179,13 +179,23 @@ static void block_info(const wire_block *blk, ledger_block_info *info, ledger_in
 
 /* ---- building ---- */
 
+/* Room for transactions in an encoded block: everything but them (header,
+ * a last commit of the largest set, a full evidence list) fits in the
+ * margin, so a block built within it never exceeds WIRE_BLOCK_BYTES_MAX. */
+#define BUILD_TX_BYTES_MAX (WIRE_BLOCK_BYTES_MAX - (256u << 10))
+_Static_assert(WIRE_HEADER_BYTES + WIRE_COMMIT_BYTES(WIRE_VALIDATORS_MAX) +
+                   WIRE_BLOCK_EVIDENCE_MAX * WIRE_EVIDENCE_BYTES + 64 < (256u << 10),
+               "block margin holds everything but the transactions");
+
 /* Fills the block's transactions from the mempool in admission order,
- * skipping any that no longer apply, until the block is full. */
+ * skipping any that no longer apply or no longer fit the block's bytes,
+ * until the block is full. */
 static void build_txs(node *n, ledger_block *pb, wire_block *blk) {
-    size_t cursor = 0, cap = 0;
+    size_t cursor = 0, cap = 0, room = BUILD_TX_BYTES_MAX;
     const uint8_t *bytes;
     uint32_t len;
     while (mempool_next(n->mp, &cursor, &bytes, &len)) {
+        if ((size_t)len + 4 > room) continue; /* 4: its length prefix in the block */
         wire_tx tx;
         if (wire_tx_decode(bytes, len, &tx, NULL) != HANSA_OK) continue;
         char why[LEDGER_WHY_MAX];
@@ -197,6 +207,7 @@ static void build_txs(node *n, ledger_block *pb, wire_block *blk) {
             blk->txs = hansa_realloc(blk->txs, cap * sizeof *blk->txs);
         }
         blk->txs[blk->n_txs++] = (wire_bytes){bytes, len};
+        room -= (size_t)len + 4;
     }
 }
 
