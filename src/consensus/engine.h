@@ -68,6 +68,16 @@ typedef struct {
      * cache (the simulator shares one between all engines). */
     bool (*verify)(void *ctx, const hansa_pubkey *pk, const char *domain, const uint8_t *msg,
                    size_t len, const hansa_sig *sig);
+    /* Proposer-based timestamps (CometBFT PBTS; docs/consensus.md, "Block
+     * time"): true if the time inside a proposed value is close enough to
+     * the receiver's clock. The engine calls it once per proposal with no
+     * proof-of-lock (pol_round = -1) from another validator, at the moment
+     * the proposal arrives (before it is buffered for the next height or a
+     * later round), and an untimely proposal gets a nil prevote at line 22
+     * — nothing else changes: a value with a proof-of-lock (line 28) was
+     * already found timely by a polka. The callback reads the clock; the
+     * engine does not. NULL: every proposal is timely. */
+    bool (*timely)(void *ctx, const wire_proposal *p, const uint8_t *value, size_t len);
 } cons_app;
 
 typedef struct {

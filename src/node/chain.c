@@ -279,6 +279,32 @@ bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hans
 
 /* ---- validation ---- */
 
+/* PBTS (CometBFT's proposer-based timestamps): a proposal is timely when
+ * the block time it carries was, on arrival, within precision of this
+ * node's clock from above and within precision plus the message delay from
+ * below. The delay bound grows with the round, like the timeouts, so a
+ * network slower than assumed still decides in a later round. Honest nodes
+ * prevote only timely fresh proposals, so a decided block's time is within
+ * these bounds of some honest clock: that is BFT time. */
+bool chain_timely(void *ctx, const wire_proposal *p, const uint8_t *value, size_t len) {
+    node *n = ctx;
+    wire_header h;
+    if (wire_block_peek_header(value, len, &h) != HANSA_OK) return false; /* invalid anyway */
+    uint64_t now = clock_wall_ms(n->cfg.clock);
+    uint64_t precision = n->cfg.pbts_precision_ms;
+    uint64_t delay = (uint64_t)n->cfg.pbts_msg_delay_ms * ((uint64_t)p->round + 1);
+    uint64_t slack = precision + delay;
+    uint64_t lo = now > slack ? now - slack : 0;
+    uint64_t hi = now + precision;
+    if (h.time_ms >= lo && h.time_ms <= hi) return true;
+    n->stats.untimely_proposals++;
+    LOG_W("node", "untimely proposal height=%llu round=%u: block time %llu is %s our clock %llu "
+          "(precision %llu ms, delay %llu ms): prevoting nil", (unsigned long long)p->height, p->round,
+          (unsigned long long)h.time_ms, h.time_ms > hi ? "ahead of" : "behind",
+          (unsigned long long)now, (unsigned long long)precision, (unsigned long long)delay);
+    return false;
+}
+
 /* True if blk is the block that id names: its header hashes to id and its
  * body is the one the header commits to. Only then is a verdict on these
  * bytes a verdict on block id; other bytes under a real id are a forgery by
@@ -298,11 +324,11 @@ static bool header_ok(node *n, const wire_block *blk, char *why, size_t why_len)
     hansa_hash vh, nvh;
     ledger_set_hash(n, LEDGER_SET_CUR, &vh);
     ledger_set_hash(n, LEDGER_SET_NEXT, &nvh);
-    /* Time has a lower bound only. An upper bound from the local clock would
-     * make validity depend on which node judges, and a node whose clock lags
-     * would find a decided block invalid and stop as if its state diverged.
-     * A proposer can therefore push block time ahead; BFT time (the median
-     * of precommit timestamps) is the known remedy, not built yet. */
+    /* Validity has a lower bound on time only. An upper bound from the local
+     * clock would make validity depend on which node judges, and a node
+     * whose clock lags would find a decided block invalid and stop as if its
+     * state diverged. The bound from above is a prevote rule instead
+     * (chain_timely): an untimely proposal is valid but prevoted nil. */
     if (h->chain_id != ledger_state_params(n->state)->chain_id) snprintf(why, why_len, "wrong chain");
     else if (h->height != n->height + 1) snprintf(why, why_len, "height %llu, expected %llu",
                                                   (unsigned long long)h->height, (unsigned long long)n->height + 1);

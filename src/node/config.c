@@ -339,6 +339,7 @@ hansa_err config_load(const char *path, config_file *out, char why[CONFIG_WHY_MA
     json_t *root = load_json(path, why);
     if (!root) return HANSA_ERR_CONFIG;
     uint64_t delay = out->node.commit_delay_ms, mp = 100000;
+    uint64_t precision = out->node.pbts_precision_ms, msg_delay = out->node.pbts_msg_delay_ms;
     bool ok = opt_string(root, "listen", out->listen, sizeof out->listen, path, why) &&
               opt_string(root, "rpc", out->rpc, sizeof out->rpc, path, why) &&
               opt_string(root, "log_level", out->log_level, sizeof out->log_level, path, why) &&
@@ -346,9 +347,13 @@ hansa_err config_load(const char *path, config_file *out, char why[CONFIG_WHY_MA
               parse_peers(json_object_get(root, "peers"), out, path, why) &&
               parse_timeouts(json_object_get(root, "timeouts_ms"), &out->node.timeouts, path, why) &&
               opt_u64(root, "commit_delay_ms", 600000, &delay, path, why) &&
-              opt_u64(root, "mempool_max_txs", 10000000, &mp, path, why);
+              opt_u64(root, "mempool_max_txs", 10000000, &mp, path, why) &&
+              opt_u64(root, "pbts_precision_ms", 600000, &precision, path, why) &&
+              opt_u64(root, "pbts_msg_delay_ms", 600000, &msg_delay, path, why);
     json_decref(root);
     out->node.commit_delay_ms = (uint32_t)delay;
+    out->node.pbts_precision_ms = (uint32_t)precision;
+    out->node.pbts_msg_delay_ms = (uint32_t)msg_delay;
     out->node.mempool.max_txs = (uint32_t)mp;
     return ok ? HANSA_OK : HANSA_ERR_CONFIG;
 }

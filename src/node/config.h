@@ -23,7 +23,8 @@
  *     "key": "node",                     (name in node.key; absent = full node)
  *     "timeouts_ms": { "propose": 1000, "propose_delta": 500, "prevote": 1000,
  *                      "prevote_delta": 500, "precommit": 1000, "precommit_delta": 500 },
- *     "commit_delay_ms": 200, "mempool_max_txs": 100000 } */
+ *     "commit_delay_ms": 200, "mempool_max_txs": 100000,
+ *     "pbts_precision_ms": 500, "pbts_msg_delay_ms": 2000 }   (block time, node.h) */
 #ifndef HANSA_NODE_CONFIG_H
 #define HANSA_NODE_CONFIG_H
 

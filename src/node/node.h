@@ -61,6 +61,12 @@ typedef struct {
     uint32_t rebroadcast_ms;      /* re-send own votes this often while undecided */
     uint32_t status_ms;           /* STATUS to peers this often */
     uint32_t sync_timeout_ms;     /* re-ask another peer for a block after this */
+    /* BFT time, proposer-based (docs/consensus.md, "Block time"): a proposal
+     * of round r is timely when its block time lies within
+     * [now - precision - msg_delay * (r + 1), now + precision] of this
+     * node's wall clock when it arrives; an untimely one is prevoted nil. */
+    uint32_t pbts_precision_ms;   /* bound on the clock difference of honest nodes */
+    uint32_t pbts_msg_delay_ms;   /* bound on a proposal's travel time, round 0 */
     mempool_limits mempool;
 } node_config;
 
@@ -120,6 +126,7 @@ typedef struct {
     uint64_t committed_txs;     /* since start */
     uint64_t rounds_last_height;/* rounds the last height took (1 = first round) */
     uint64_t sig_verifies;      /* signatures verified since start */
+    uint64_t untimely_proposals;/* proposals prevoted nil for their block time (PBTS) */
     uint64_t mempool_bytes;
     /* Where the time of a height goes, on this node's monotonic clock, from
      * the start of the height (after commit_delay_ms) to: the first proposal

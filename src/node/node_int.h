@@ -93,6 +93,8 @@ struct node {
 /* chain.c */
 hansa_err chain_load(node *n, char *why, size_t why_len);
 bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hansa_hash *id);
+/* cons_app.timely: proposer-based timestamps against this node's clock. */
+bool chain_timely(void *ctx, const wire_proposal *p, const uint8_t *value, size_t len);
 bool chain_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
                  const hansa_hash *id);
 void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *id,

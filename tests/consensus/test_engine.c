@@ -956,6 +956,87 @@ static void test_next_height_buffer(void) {
     fx_free(&f);
 }
 
+/* ---- proposer-based timestamps ------------------------------------------------ */
+
+/* Line 22 under PBTS: an untimely proposal without a POL is prevoted nil,
+ * although its value is valid; the verdict is asked once, on arrival. */
+static void test_pbts_untimely_prevotes_nil(void) {
+    fx f;
+    fx_init(&f, false);
+    f.app.untimely = true;
+    h_val x = mk_val(1, 0, 1);
+    CHECK_ERR(give_prop(&f, 0, WIRE_ROUND_NONE, &x), HANSA_OK);
+    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PREVOTE, 0, NULL));
+    CHECK_EQ_U64(f.app.timely_calls, 1);
+    CHECK_EQ_U64(f.app.valid_calls, 1);
+    /* Others found it timely: a polka still locks it (line 36 is unchanged). */
+    for (int i = 0; i < 3; i++) give_vote(&f, f.oth[i], 0, VOTE_PREVOTE, &x.id);
+    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PRECOMMIT, 0, &x.id));
+    CHECK_EQ_U64(f.d.persist_state[f.d.n_persist - 1].locked_round, 0);
+    hbuf_free(&x.bytes);
+    fx_free(&f);
+    /* the same proposal, timely: prevoted */
+    fx_init(&f, false);
+    x = mk_val(1, 0, 1);
+    CHECK_ERR(give_prop(&f, 0, WIRE_ROUND_NONE, &x), HANSA_OK);
+    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PREVOTE, 0, &x.id));
+    hbuf_free(&x.bytes);
+    fx_free(&f);
+}
+
+/* Line 28: a value with a proof-of-lock is not judged for time again. */
+static void test_pbts_pol_not_judged(void) {
+    fx f;
+    fx_init(&f, false);
+    h_val x = mk_val(1, 0, 1);
+    fire(&f, CONS_TIMER_PROPOSE, 0);
+    for (int i = 0; i < 3; i++) give_vote(&f, f.oth[i], 0, VOTE_PREVOTE, &x.id);
+    fire(&f, CONS_TIMER_PREVOTE, 0);
+    next_round(&f, 0);
+    f.app.untimely = true; /* the clock would refuse x now */
+    CHECK_ERR(give_prop(&f, 1, 0, &x), HANSA_OK);
+    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PREVOTE, 1, &x.id));
+    CHECK_EQ_U64(f.app.timely_calls, 0);
+    hbuf_free(&x.bytes);
+    fx_free(&f);
+}
+
+/* A proposal buffered for the next height is judged when it arrives, not
+ * when it is replayed: a node's clock at replay time says nothing about
+ * the proposer's. */
+static void test_pbts_judged_on_arrival(void) {
+    for (int arrive_untimely = 0; arrive_untimely < 2; arrive_untimely++) {
+        fx f;
+        fx_init(&f, false);
+        cons_valset vs2 = f.net.vs;
+        valset_advance(&vs2);
+        size_t p2 = valset_proposer(&vs2, 0);
+        h_val z = mk_val(2, 0, 9), x = mk_val(1, 0, 1);
+        f.app.untimely = arrive_untimely;
+        wire_proposal p = mk_prop(&f.net, p2, 2, 0, WIRE_ROUND_NONE, &z.id);
+        CHECK_ERR(cons_on_proposal(f.d.e, &p, z.bytes.data, z.bytes.len), HANSA_OK);
+        CHECK_EQ_U64(f.app.timely_calls, 1);
+        f.app.untimely = !arrive_untimely;
+        wire_commit_sig sigs[3];
+        for (int i = 0; i < 3; i++) {
+            wire_vote pc = mk_vote(&f.net, f.oth[i], 1, 0, VOTE_PRECOMMIT, &x.id);
+            sigs[i] = (wire_commit_sig){(uint16_t)f.oth[i], pc.sig};
+        }
+        wire_commit c = {H_CHAIN, 1, 0, x.id, 3, sigs};
+        CHECK_ERR(cons_on_commit(f.d.e, &c, x.bytes.data, x.bytes.len), HANSA_OK);
+        drv_collect(&f.d);
+        drv_reset(&f.d);
+        cons_start_height(f.d.e, 2, &vs2, 100);
+        drv_collect(&f.d);
+        drv_persist(&f.d);
+        CHECK_EQ_U64(f.app.timely_calls, 1); /* not asked again */
+        CHECK(vote_is(&f.d.votes[0], VOTE_PREVOTE, 0, arrive_untimely ? NULL : &z.id));
+        hbuf_free(&x.bytes);
+        hbuf_free(&z.bytes);
+        fx_free(&f);
+    }
+}
+
 static void test_valid_called_once_per_value(void) {
     fx f;
     fx_init(&f, false);
@@ -1148,6 +1229,9 @@ int main(void) {
     RUN(test_next_height_buffer);
     RUN(test_valid_called_once_per_value);
     RUN(test_follower_and_rebroadcast);
+    RUN(test_pbts_untimely_prevotes_nil);
+    RUN(test_pbts_pol_not_judged);
+    RUN(test_pbts_judged_on_arrival);
     RUN(test_commit_verify);
     RUN(test_on_commit_rejects);
     return check_summary();
