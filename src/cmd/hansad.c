@@ -32,7 +32,9 @@
 #include "node/keyfile.h"
 #include "node/msg.h"
 #include "node/node.h"
+#include "cmd/lib/relay_driver.h"
 #include "rpc/delegates_api.h"
+#include "rpc/interchain_api.h"
 #include "rpc/node_api.h"
 #include "rpc/node_metrics.h"
 #include "rpc/server.h"
@@ -48,6 +50,9 @@ typedef struct {
     rpc_server *rpc;
     rpc_node_api *api;
     rpc_delegates_api *dapi;
+    rpc_interchain_api *iapi;
+    relay_driver *relay;
+    char routes_path[4200];
     rpc_node_metrics *metrics;
     node *n;
     store *st;
@@ -162,6 +167,10 @@ static void shutdown_daemon(daemon_ctx *d) {
     d->api = NULL;
     rpc_delegates_api_free(d->dapi);
     d->dapi = NULL;
+    rpc_interchain_api_free(d->iapi);
+    d->iapi = NULL;
+    relay_driver_stop(d->relay);
+    d->relay = NULL;
     rpc_node_metrics_free(d->metrics);
     d->metrics = NULL;
     if (d->rpc) rpc_server_free(d->rpc);
@@ -219,6 +228,7 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     d->api = rpc_node_api_new(d->rpc, d->n, HANSA_VERSION);
     if (d->has_software) rpc_node_api_set_software(d->api, &d->software);
     d->dapi = rpc_delegates_api_new(d->rpc, d->n);
+    d->iapi = rpc_interchain_api_new(d->rpc, d->n);
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
     rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
     uv_timer_start(&d->metrics_tick, on_metrics_tick, 1000, 1000);
@@ -286,6 +296,8 @@ static int run(daemon_ctx *d, const char *home) {
         LOG_I("hansad", "hansad %s listening on %s, rpc on %s, %zu peers configured", HANSA_VERSION,
               cfg.listen, cfg.rpc, cfg.n_peers);
         node_start(d->n);
+        snprintf(d->routes_path, sizeof d->routes_path, "%s/routes.json", home);
+        d->relay = relay_driver_new(&d->loop, d->n, d->routes_path);
         uv_run(&d->loop, UV_RUN_DEFAULT);
         rc = d->exit_code;
     } else {

@@ -455,6 +455,36 @@ static hansa_err put_txs(store_batch *b, const wire_block *blk) {
     return HANSA_OK;
 }
 
+/* The validator sets the ledger holds after this block that the store may
+ * not have yet: light clients of this chain ask for the set of any height
+ * (rpc `validators`), and a set first appears as the next one, so putting
+ * each set the first time it is seen keeps them all. The hashes put last
+ * are remembered; after a restart they are put again (a no-op). */
+static hansa_err put_valsets(node *n, store_batch *b, const ledger_block *pb) {
+    static const ledger_set_which order[3] = {LEDGER_SET_PREV, LEDGER_SET_CUR, LEDGER_SET_NEXT};
+    hansa_hash seen[3];
+    hbuf enc = HBUF_INIT;
+    hansa_err err = HANSA_OK;
+    for (int i = 0; i < 3 && err == HANSA_OK; i++) {
+        const ledger_validators *lv = &pb->sets.set[order[i]].vals;
+        wire_valset w = {.n = lv->n, .v = (wire_validator *)lv->v};
+        wire_valset_hash(&w, &seen[i]);
+        bool known = false;
+        for (int j = 0; j < 3; j++) known |= n->valsets_put[j] && hash_eq(&n->valset_put[j], &seen[i]);
+        for (int j = 0; j < i; j++) known |= hash_eq(&seen[j], &seen[i]);
+        if (known) continue;
+        hbuf_reset(&enc);
+        wire_valset_encode(&enc, &w);
+        err = store_batch_put_valset(b, &seen[i], enc.data, enc.len);
+    }
+    hbuf_free(&enc);
+    for (int j = 0; j < 3 && err == HANSA_OK; j++) {
+        n->valset_put[j] = seen[j];
+        n->valsets_put[j] = true;
+    }
+    return err;
+}
+
 /* Block, commit certificate, tx index and state writes in one durable
  * transaction. Block 1 also carries the genesis state records, so a restart
  * finds the whole state in the store. blk is value decoded. */
@@ -471,6 +501,7 @@ static hansa_err persist(node *n, const uint8_t *value, size_t len, const hansa_
     if (err == HANSA_OK) err = put_txs(b, blk);
     if (err == HANSA_OK && commit->height == 1) err = put_writes(b, &n->genesis_writes);
     if (err == HANSA_OK) err = put_writes(b, ledger_block_writes(pb));
+    if (err == HANSA_OK) err = put_valsets(n, b, pb);
     if (err != HANSA_OK) {
         store_batch_abort(b);
         return err;
@@ -543,6 +574,28 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
 }
 
 /* ---- evidence ---- */
+
+hansa_err chain_evidence_submit(node *n, const wire_evidence *ev, char *why, size_t why_len) {
+    uint32_t chain = ledger_state_params(n->state)->chain_id;
+    hansa_err err = cert_evidence_verify(ev, chain);
+    if (err != HANSA_OK) {
+        snprintf(why, why_len, "the evidence does not verify for chain %x: %s", chain, hansa_strerror(err));
+        return err;
+    }
+    if (valset_index(&n->vs, &ev->a.validator) < 0 && valset_index(&n->vs_prev, &ev->a.validator) < 0) {
+        snprintf(why, why_len, "the offender is not a delegate of the current or last set");
+        return HANSA_ERR_INVALID;
+    }
+    ledger_evidence le = {.offender = ev->a.validator, .height = ev->a.height};
+    wire_evidence_hash(ev, &le.hash);
+    char lwhy[LEDGER_WHY_MAX] = "";
+    if (ev->a.height <= n->height && (err = ledger_evidence_check(n->state, &le, lwhy, sizeof lwhy)) != HANSA_OK) {
+        snprintf(why, why_len, "%s", lwhy);
+        return err;
+    }
+    chain_evidence_add(n, ev, NULL);
+    return HANSA_OK;
+}
 
 void chain_evidence_add(node *n, const wire_evidence *ev, void *from_peer) {
     hansa_hash eh;

@@ -542,6 +542,12 @@ hansa_err node_submit_tx(node *n, const uint8_t *bytes, size_t len, hansa_hash *
 
 /* ---- views ---- */
 
+hansa_err node_submit_evidence(node *n, const wire_evidence *ev, char *why, size_t why_len) {
+    hansa_err err = chain_evidence_submit(n, ev, why, why_len);
+    node_drain(n);
+    return err;
+}
+
 void node_get_status(const node *n, node_status *out) {
     *out = n->stats;
     out->height = n->height;

@@ -92,6 +92,11 @@ void node_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, si
 hansa_err node_submit_tx(node *n, const uint8_t *bytes, size_t len, hansa_hash *hash, char *why,
                          size_t why_len);
 
+/* Admits duplicate-vote evidence from a client (e.g. carried home from a
+ * foreign chain's light client that froze on it) and gossips it, so the
+ * next block can punish the offender. HANSA_OK, or the reason in why. */
+hansa_err node_submit_evidence(node *n, const wire_evidence *ev, char *why, size_t why_len);
+
 /* A Prometheus-style histogram kept by the node: counts[i] is the number
  * of observations v with bounds[i-1] < v <= bounds[i]; the last count is
  * for v above every bound (+Inf). bounds points at static data (one of the
@@ -126,7 +131,7 @@ typedef struct {
     uint64_t committed_txs;     /* since start */
     uint64_t rounds_last_height;/* rounds the last height took (1 = first round) */
     uint64_t sig_verifies;      /* signatures verified since start */
-    uint64_t untimely_proposals;/* proposals prevoted nil for their block time (PBTS) */
+    uint64_t untimely_proposals;/* proposals prevoted nil as untimely (PBTS) */
     uint64_t mempool_bytes;
     /* Where the time of a height goes, on this node's monotonic clock, from
      * the start of the height (after commit_delay_ms) to: the first proposal

@@ -421,7 +421,7 @@ static void test_pbts_prevote(void) {
         HANSA_ASSERT(wire_block_peek_header(mp.block, mp.block_len, &h) == HANSA_OK);
         skew_ms = (int64_t)h.time_ms + cases[k].late_ms - (int64_t)fake_wall(&now);
         node_on_message(b.n, &peer_a, MSG_PROPOSAL, prop->bytes.data, prop->bytes.len);
-        wire_vote v;
+        wire_vote v = {0};
         CHECK(last_prevote(&b, &v));
         CHECK(v.block.present == cases[k].timely);
         node_status st;

@@ -45,6 +45,9 @@ int cmd_unjail(int argc, char **argv);
 int cmd_upgrade(int argc, char **argv);
 int cmd_candidates(int argc, char **argv);
 int cmd_delegates(int argc, char **argv);
+int cmd_client(int argc, char **argv);     /* cli_client.c: light clients of foreign chains */
+int cmd_route(int argc, char **argv);      /* cli_route.c: the routing table */
+int cmd_federation(int argc, char **argv); /* federation.c: several local chains that follow each other */
 
 /* Options most commands share. */
 typedef struct {
