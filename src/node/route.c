@@ -120,18 +120,15 @@ static bool parse_entry(json_t *j, route_entry *e, const char *path, size_t i, c
     return true;
 }
 
-hansa_err route_table_load(const char *path, route_table *out, char why[CONFIG_WHY_MAX]) {
+hansa_err route_table_parse(const char *text, size_t len, const char *path, route_table *out,
+                            char why[CONFIG_WHY_MAX]) {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (errno == ENOENT) return HANSA_OK;
-        snprintf(why, CONFIG_WHY_MAX, "%s: %s", path, strerror(errno));
-        return HANSA_ERR_IO;
+    if (len > ROUTES_FILE_BYTES_MAX) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: over 4 MiB", path);
+        return HANSA_ERR_CONFIG;
     }
     json_error_t je;
-    json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
-    long size = ftell(f);
-    fclose(f);
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
         snprintf(why, CONFIG_WHY_MAX, "%s:%d:%d: %s", path, je.line, je.column, je.text);
         return HANSA_ERR_CONFIG;
@@ -139,9 +136,8 @@ hansa_err route_table_load(const char *path, route_table *out, char why[CONFIG_W
     json_t *arr = json_object_get(root, "routes");
     size_t n = json_array_size(arr);
     hansa_err err = HANSA_OK;
-    if (size > (long)ROUTES_FILE_BYTES_MAX || !json_is_object(root) || !json_is_array(arr) || n > ROUTES_MAX) {
-        snprintf(why, CONFIG_WHY_MAX, "%s: must be {\"routes\": [...]} with at most %d routes, under 4 MiB",
-                 path, ROUTES_MAX);
+    if (!json_is_object(root) || !json_is_array(arr) || n > ROUTES_MAX) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: must be {\"routes\": [...]} with at most %d routes", path, ROUTES_MAX);
         err = HANSA_ERR_CONFIG;
     }
     for (size_t i = 0; i < n && err == HANSA_OK; i++) {
@@ -157,6 +153,30 @@ hansa_err route_table_load(const char *path, route_table *out, char why[CONFIG_W
     }
     json_decref(root);
     if (err != HANSA_OK) route_table_free(out);
+    return err;
+}
+
+hansa_err route_table_load(const char *path, route_table *out, char why[CONFIG_WHY_MAX]) {
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno == ENOENT) return HANSA_OK;
+        snprintf(why, CONFIG_WHY_MAX, "%s: %s", path, strerror(errno));
+        return HANSA_ERR_IO;
+    }
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (size < 0 || size > (long)ROUTES_FILE_BYTES_MAX || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        snprintf(why, CONFIG_WHY_MAX, "%s: unreadable or over 4 MiB", path);
+        return HANSA_ERR_CONFIG;
+    }
+    char *text = hansa_malloc((size_t)size + 1);
+    size_t len = fread(text, 1, (size_t)size, f);
+    bool bad = ferror(f);
+    fclose(f);
+    hansa_err err = bad ? HANSA_ERR_IO : route_table_parse(text, len, path, out, why);
+    if (bad) snprintf(why, CONFIG_WHY_MAX, "%s: cannot read", path);
+    free(text);
     return err;
 }
 

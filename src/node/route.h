@@ -44,6 +44,9 @@ typedef struct {
 /* Reads path into *out (a missing file: empty table). On error *out is
  * empty and why names file, entry and field. */
 hansa_err route_table_load(const char *path, route_table *out, char why[CONFIG_WHY_MAX]);
+/* The same from the file's text (len bytes); path names it in messages. */
+hansa_err route_table_parse(const char *text, size_t len, const char *path, route_table *out,
+                            char why[CONFIG_WHY_MAX]);
 /* Writes t to path through a temporary file and rename, so a reader never
  * sees half a table. */
 hansa_err route_table_save(const char *path, const route_table *t, char why[CONFIG_WHY_MAX]);

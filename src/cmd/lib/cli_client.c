@@ -87,7 +87,7 @@ static bool parse(copts *o, int argc, char **argv, int first) {
             o->has_round = true;
             i++;
         } else {
-            fprintf(stderr, "hansa client %s: unexpected argument %s\n", o->sub, a);
+            fprintf(stderr, "hansa %s: unexpected argument %s\n", o->sub, a);
             return false;
         }
     }
@@ -98,7 +98,7 @@ static bool parse_chain(copts *o, const char *text) {
     const char *why = "";
     o->chain_text = text;
     if (chain_id_parse(text, &o->chain, &why) == HANSA_OK) return true;
-    fprintf(stderr, "hansa client %s: chain %s: %s\n", o->sub, text, why);
+    fprintf(stderr, "hansa %s: chain %s: %s\n", o->sub, text, why);
     return false;
 }
 
@@ -146,12 +146,12 @@ static int sign_submit(const copts *o, uint16_t kind, const hbuf *body) {
     cli_keys_path(&o->c, path);
     cli_node_addr(&o->c, addr);
     if (o->from == NULL) {
-        fprintf(stderr, "hansa client %s: --from NAME names the key that signs and pays the fee\n", o->sub);
+        fprintf(stderr, "hansa %s: --from NAME names the key that signs and pays the fee\n", o->sub);
         return CLI_USAGE;
     }
     keyfile kf;
     if (keyfile_load(path, &kf, why) != HANSA_OK) {
-        fprintf(stderr, "hansa client %s: %s\n", o->sub, why);
+        fprintf(stderr, "hansa %s: %s\n", o->sub, why);
         return CLI_USAGE;
     }
     const keyfile_key *k = keyfile_find(&kf, o->from);
@@ -160,7 +160,7 @@ static int sign_submit(const copts *o, uint16_t kind, const hbuf *body) {
     char me[ADDR_TEXT_MAX];
     json_t *acct = NULL;
     if (!k) {
-        fprintf(stderr, "hansa client %s: no key named %s in %s\n", o->sub, o->from, path);
+        fprintf(stderr, "hansa %s: no key named %s in %s\n", o->sub, o->from, path);
         rc = CLI_USAGE;
     } else if (st) {
         keyfile_address(&kf, k, me);
@@ -346,8 +346,8 @@ static bool light_file(const copts *o, const char *path, light_block *out) {
     json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     char why[256];
     bool ok = j && lf_parse(j, path, out, why, sizeof why);
-    if (!j) fprintf(stderr, "hansa client %s: %s:%d: %s\n", o->sub, path, je.line, je.text);
-    else if (!ok) fprintf(stderr, "hansa client %s: %s\n", o->sub, why);
+    if (!j) fprintf(stderr, "hansa %s: %s:%d: %s\n", o->sub, path, je.line, je.text);
+    else if (!ok) fprintf(stderr, "hansa %s: %s\n", o->sub, why);
     json_decref(j);
     return ok;
 }
@@ -368,7 +368,7 @@ static bool update_from(const copts *o, const json_t *cj, light_block *lb, ic_up
     light_block first;
     char why[256];
     if (!o->source || !lf_fetch(o->source, t + 1, &first, why, sizeof why)) {
-        fprintf(stderr, "hansa client %s: the trusted set of height %" PRIu64 " is needed from --source: %s\n",
+        fprintf(stderr, "hansa %s: the trusted set of height %" PRIu64 " is needed from --source: %s\n",
                 o->sub, t, o->source ? why : "none given");
         ic_update_free(u);
         return false;
@@ -405,11 +405,11 @@ static int client_update(copts *o, bool revive) {
         uint64_t now = st ? cli_u64(st, "block_time_ms") : 0, height = 0;
         json_decref(st);
         int built = -1;
-        if (!client_state(cj, &p, &latest)) fprintf(stderr, "hansa client %s: the node's client view is incomplete\n", o->sub);
+        if (!client_state(cj, &p, &latest)) fprintf(stderr, "hansa %s: the node's client view is incomplete\n", o->sub);
         else built = lf_build_update(o->source, &p, &latest, o->height, now, revive, &body, &height, why, sizeof why);
         if (built <= 0) {
             if (built == 0) printf("chain %s's client is up to date (%s)\n", o->chain_text, why);
-            else fprintf(stderr, "hansa client %s: %s\n", o->sub, why);
+            else fprintf(stderr, "hansa %s: %s\n", o->sub, why);
             rc = built == 0 ? CLI_OK : CLI_FAILED;
         } else if (!o->c.json) {
             printf("%s chain %s's client from height %llu to %llu\n", revive ? "reviving" : "updating", o->chain_text,
@@ -539,7 +539,9 @@ static int client_forge(copts *o) {
 
 int cmd_client(int argc, char **argv) {
     if (argc < 2) return usage();
-    copts o = {.sub = argv[1]};
+    char name[64];
+    snprintf(name, sizeof name, "client %s", argv[1]);
+    copts o = {.sub = name};
     const char *sub = argv[1];
     bool needs_chain = strcmp(sub, "list") != 0 && strcmp(sub, "forge") != 0;
     int first = needs_chain ? 3 : 2;

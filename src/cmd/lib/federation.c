@@ -40,9 +40,12 @@
 
 typedef struct {
     const char *dir;
-    int chains, validators;
+    int chains, validators, full_nodes;
     uint32_t timeout_ms;
+    const char *elections;
 } fed_opts;
+
+static int nodes_of(const fed_opts *o) { return o->validators + o->full_nodes; }
 
 static void chain_dir(const fed_opts *o, int k, char *out, size_t n) {
     snprintf(out, n, "%s/chain-%x", o->dir, FED_CHAIN_BASE + (unsigned)k);
@@ -51,7 +54,8 @@ static void chain_dir(const fed_opts *o, int k, char *out, size_t n) {
 static testnet_opts chain_opts(const fed_opts *o, int k, char *dir, size_t n, int port_base) {
     chain_dir(o, k, dir, n);
     return (testnet_opts){.dir = dir, .validators = o->validators, .accounts = 4,
-                          .timeout_propose_ms = o->timeout_ms, .chain_id = FED_CHAIN_BASE + (uint32_t)k,
+                          .timeout_propose_ms = o->timeout_ms, .full_nodes = o->full_nodes,
+                          .elections = o->elections, .chain_id = FED_CHAIN_BASE + (uint32_t)k,
                           .port_base = port_base};
 }
 
@@ -116,7 +120,7 @@ static bool write_routes(const fed_opts *o, int self, const ic_create *roots) {
         if (k == self) continue;
         route_entry e = {.chain_id = FED_CHAIN_BASE + (uint32_t)k, .has_root = true, .root = roots[k]};
         chain_dir(o, k, dir, sizeof dir);
-        for (int i = 0; i < o->validators && i < ROUTE_SEEDS_MAX; i++)
+        for (int i = 0; i < nodes_of(o) && i < ROUTE_SEEDS_MAX; i++)
             if (testnet_rpc_addr(dir, i, e.seeds[e.n_seeds], CONFIG_ADDR_MAX) == 0) e.n_seeds++;
         if (route_put(&t, &e, why) != HANSA_OK) {
             fprintf(stderr, "hansa federation: %s\n", why);
@@ -126,7 +130,7 @@ static bool write_routes(const fed_opts *o, int self, const ic_create *roots) {
     }
     chain_dir(o, self, dir, sizeof dir);
     bool ok = true;
-    for (int i = 0; i < o->validators && ok; i++) {
+    for (int i = 0; i < nodes_of(o) && ok; i++) {
         snprintf(path, sizeof path, "%s/node%d/routes.json", dir, i);
         ok = route_table_save(path, &t, why) == HANSA_OK;
         if (!ok) fprintf(stderr, "hansa federation: %s\n", why);
@@ -140,7 +144,7 @@ static int fed_init(const fed_opts *o) {
         fprintf(stderr, "hansa federation: cannot create %s\n", o->dir);
         return 1;
     }
-    int base = testnet_free_port_base(2 * o->validators * o->chains);
+    int base = testnet_free_port_base(2 * nodes_of(o) * o->chains);
     if (base < 0) {
         fprintf(stderr, "hansa federation: no free ports\n");
         return 1;
@@ -148,12 +152,12 @@ static int fed_init(const fed_opts *o) {
     char dir[4096];
     ic_create roots[FED_CHAINS_MAX];
     for (int k = 0; k < o->chains; k++) {
-        testnet_opts t = chain_opts(o, k, dir, sizeof dir, base + 2 * o->validators * k);
+        testnet_opts t = chain_opts(o, k, dir, sizeof dir, base + 2 * nodes_of(o) * k);
         if (testnet_init_dir(&t) != 0 || !genesis_root(dir, &roots[k])) return 1;
     }
     for (int k = 0; k < o->chains; k++) {
         chain_dir(o, k, dir, sizeof dir);
-        if (!patch_genesis(dir, o->validators, k, roots, o->chains) || !write_routes(o, k, roots)) {
+        if (!patch_genesis(dir, nodes_of(o), k, roots, o->chains) || !write_routes(o, k, roots)) {
             fprintf(stderr, "hansa federation: cannot write the genesis or routes of chain %x\n", roots[k].params.chain_id);
             return 1;
         }
@@ -240,6 +244,7 @@ static int fed_status(const fed_opts *o) {
 
 static int usage(void) {
     fprintf(stderr, "usage: hansa federation up [--chains K] [--validators N] [--dir D] [--timeout-ms T]\n"
+                    "                           [--full-nodes F] [--elections JSON]   (on every chain)\n"
                     "       hansa federation status [--dir D]\n"
                     "       hansa federation down [--dir D]\n");
     return CLI_USAGE;
@@ -247,17 +252,21 @@ static int usage(void) {
 
 int cmd_federation(int argc, char **argv) {
     if (argc < 2) return usage();
-    fed_opts o = {"federation", 2, 4, 1000};
+    fed_opts o = {"federation", 2, 4, 0, 1000, NULL};
     for (int i = 2; i < argc; i++) {
         bool has = i + 1 < argc;
         if (strcmp(argv[i], "--dir") == 0 && has) o.dir = argv[++i];
         else if (strcmp(argv[i], "--chains") == 0 && has) o.chains = atoi(argv[++i]);
         else if (strcmp(argv[i], "--validators") == 0 && has) o.validators = atoi(argv[++i]);
         else if (strcmp(argv[i], "--timeout-ms") == 0 && has) o.timeout_ms = (uint32_t)atoi(argv[++i]);
+        else if (strcmp(argv[i], "--full-nodes") == 0 && has) o.full_nodes = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--elections") == 0 && has) o.elections = argv[++i];
         else return usage();
     }
-    if (o.chains < 2 || o.chains > FED_CHAINS_MAX || o.validators < 1 || o.validators > 16) {
-        fprintf(stderr, "hansa federation: --chains must be 2..%d and --validators 1..16\n", FED_CHAINS_MAX);
+    if (o.chains < 2 || o.chains > FED_CHAINS_MAX || o.validators < 1 || o.full_nodes < 0 ||
+        nodes_of(&o) > ROUTE_SEEDS_MAX) {
+        fprintf(stderr, "hansa federation: --chains must be 2..%d and --validators plus --full-nodes 1..%d\n",
+                FED_CHAINS_MAX, ROUTE_SEEDS_MAX);
         return CLI_USAGE;
     }
     crypto_init();
