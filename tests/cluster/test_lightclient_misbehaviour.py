@@ -17,7 +17,8 @@ delegates relay. Then, on B, with a funded account of B:
      duplicate precommits of everyone who signed both, and refuses updates;
   5. B's delegates carry that evidence to A (rpc submit_evidence, relay
      duty): A's next blocks punish it, each double signer is tombstoned,
-     and A goes on with the honest delegate.
+     and A goes on with the honest delegate; a restart of that delegate
+     audits A's supply equation after the slashing.
 """
 import json
 import os
@@ -100,6 +101,14 @@ def test():
         wait_for(lambda: f.height(A, 3) >= top + 3 and [True], 90, "A to go on after the slashing")
         active = {v["pubkey"] for v in f.call(A, 3, "delegates")["active"]}
         check(not (active & set(culprits)), "no double signer is in A's active set any more")
+
+        # The slashing moved value: a restart audits A's supply equation
+        # (ledger_supply_check at load) and refuses to start on a broken one.
+        f.kill9(A, 3)
+        top = f.height(A, 0)
+        f.restart()
+        wait_for(lambda: f.height(A, 3) > top and [True], 90, "A's node3 to restart from its store and go on")
+        say("A's node3 restarted past height %d: its supply equation holds" % top)
 
 
 if __name__ == "__main__":

@@ -54,9 +54,11 @@ static int bindable(int port) {
 }
 
 /* A run of 2n free ports, searched from a pseudo-random start so that two
- * networks on one machine rarely collide. */
+ * networks on one machine rarely collide. The pid is mixed in: two tests
+ * started in the same millisecond (ctest -j) must not start alike. */
 static int free_port_base(int n) {
-    int start = 20000 + (int)((clock_system_mono_us() / 7) % 20000);
+    uint64_t mix = clock_system_mono_us() / 7 + (uint64_t)getpid() * 7919u;
+    int start = 20000 + (int)(mix % 20000);
     for (int base = start; base < 60000; base += 2 * n + 10) {
         int ok = 1;
         for (int p = base; p < base + 2 * n && ok; p++) ok = bindable(p);
