@@ -3,10 +3,12 @@
  *   hansad --home DIR
  *
  * DIR holds config.json and genesis.json (node/config.h), node.key (the
- * node's identity and, when it is a delegate, its signing key) and data/
- * (the LMDB store). hansad wires the node core (node/) to the real world:
- * a libuv loop, encrypted peer links (net/), the JSON-RPC server (rpc/),
- * the system clock, and SIGINT/SIGTERM for a clean stop.
+ * node's identity and, when it is a delegate, its signing key), data/
+ * (the LMDB store) and, optionally, routes.json (node/route.h). hansad
+ * wires the node core (node/) to the real world: a libuv loop, encrypted
+ * peer links (net/), the JSON-RPC server (rpc/), the relay driver that
+ * fetches foreign chains' headers for the relay duty (relay_driver.h), the
+ * system clock, and SIGINT/SIGTERM for a clean stop.
  *
  * At start it hashes its own executable (/proc/self/exe) once: `status`
  * shows that software hash and whether the chain ratified it.

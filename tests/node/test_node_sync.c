@@ -16,6 +16,7 @@
 #include "crypto/sign.h"
 #include "node/msg.h"
 #include "node/node.h"
+#include "node/relay.h"
 #include "wire/codec.h"
 
 /* ---- a fake world ---- */
@@ -436,8 +437,52 @@ static void test_pbts_prevote(void) {
     genesis.n_delegates = 1;
 }
 
+/* The relay duty (node/relay.h): a delegate is offered a foreign chain's
+ * update only in its turn, (slot + chain) mod n; a full node never; an
+ * update that does not verify is refused with the ledger's reason and not
+ * remembered as waiting. */
+static void test_relay_turns(void) {
+    ic_create clients[2];
+    memset(clients, 0, sizeof clients);
+    for (int i = 0; i < 2; i++) {
+        clients[i].params = (ic_params){0xa0 + (uint32_t)i, 3600000, 10000};
+        clients[i].root.time_ms = genesis.params.genesis_time_ms;
+        memset(clients[i].root.validators_hash.b, 9, HANSA_HASH_BYTES);
+        clients[i].root.next_validators_hash = clients[i].root.validators_hash;
+    }
+    genesis.clients = clients;
+    genesis.n_clients = 2;
+    genesis.n_delegates = 2; /* A (10) and B (6): index by pubkey order */
+    int a_index = pubkey_cmp(&delegate.pub, &other.pub) < 0 ? 0 : 1;
+    test_node a = {0}, full = {0};
+    node_up(&a, &delegate);
+    node_up(&full, NULL);
+    relay_job jobs[RELAY_JOBS_MAX];
+    size_t n = node_relay_jobs(a.n, jobs, RELAY_JOBS_MAX);
+    /* Height 0 + 1 is in slot 0: chain 0xa0 + i is A's when i == a_index. */
+    CHECK_EQ_U64(n, 1);
+    CHECK_EQ_U64(jobs[0].kind, RELAY_UPDATE);
+    CHECK_EQ_U64(jobs[0].chain, 0xa0 + (uint32_t)a_index);
+    CHECK_EQ_U64(jobs[0].trusted.height, 0);
+    CHECK(hash_eq(&jobs[0].trusted.next_validators_hash, &clients[0].root.next_validators_hash));
+    CHECK_EQ_U64(node_relay_jobs(full.n, jobs, RELAY_JOBS_MAX), 0);
+    hansa_hash tx;
+    char why[256] = "";
+    uint8_t junk[8] = {0};
+    CHECK(node_relay_update(a.n, 0xa0, junk, sizeof junk, &tx, why, sizeof why) != HANSA_OK);
+    CHECK(strstr(why, "client update") != NULL);
+    CHECK_EQ_U64(node_relay_jobs(a.n, jobs, RELAY_JOBS_MAX), 1);
+    CHECK(node_relay_update(full.n, 0xa0, junk, sizeof junk, &tx, why, sizeof why) == HANSA_ERR_STATE);
+    node_down(&full);
+    node_down(&a);
+    genesis.clients = NULL;
+    genesis.n_clients = 0;
+    genesis.n_delegates = 1;
+}
+
 int main(void) {
     genesis_init();
+    RUN(test_relay_turns);
     RUN(test_pbts_prevote);
     RUN(test_evidence_from_strangers);
     RUN(test_lying_height_dropped);
