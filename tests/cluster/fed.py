@@ -26,6 +26,7 @@ class Federation:
         self.chains, self.validators, self.full_nodes = chains, validators, full_nodes
         self.elections = elections
         self.keep = os.environ.get("HANSA_KEEP_TMP") == "1"
+        self.extra_up = []  # more `federation up` options
 
     def __enter__(self):
         say("federation in %s" % self.dir)
@@ -33,6 +34,7 @@ class Federation:
                "--validators", str(self.validators), "--full-nodes", str(self.full_nodes)]
         if self.elections:
             cmd += ["--elections", json.dumps(self.elections)]
+        cmd += self.extra_up
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
         if r.returncode != 0:
             self.__exit__(CheckFailed, None, None)

@@ -7,9 +7,11 @@
  *   DIR/chain-<id>/   one testnet folder per chain (node<i>/ with config,
  *                     genesis, node.key, routes.json, store, log)
  *
- * The clients come from genesis entries (the other way to approve a client
- * than a stake vote, ledger/client.h): each chain's genesis lists the trust
- * root of every other chain, taken from that chain's own genesis — height
+ * The clients come from genesis entries (one of the two ways to approve a
+ * client, ledger/client.h), or with --approve-by-stake from the other one:
+ * registration transactions approved by the delegates' bonded stake (which
+ * is all of it at genesis). A genesis entry is the trust
+ * root of the other chain, taken from that chain's own genesis — height
  * 0, its genesis time, its genesis validator set as both the set and the
  * next set. A genesis root carries no app hash (chain A's genesis would
  * have to contain B's, which contains A's): nothing is ever proven against
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd/lib/cli.h"
 #include "cmd/lib/rpc_client.h"
@@ -43,6 +46,7 @@ typedef struct {
     int chains, validators, full_nodes;
     uint32_t timeout_ms;
     const char *elections;
+    bool by_stake; /* register and approve the clients by transactions, not genesis entries */
 } fed_opts;
 
 static int nodes_of(const fed_opts *o) { return o->validators + o->full_nodes; }
@@ -82,14 +86,15 @@ static bool genesis_root(const char *dir, ic_create *out) {
 
 /* Adds the other chains' roots and the delegates' accounts to every
  * genesis.json of the chain in dir. */
-static bool patch_genesis(const char *dir, int n_nodes, int self, const ic_create *roots, int chains) {
+static bool patch_genesis(const char *dir, int n_nodes, int self, const ic_create *roots, int chains,
+                          bool with_clients) {
     char path[4200];
     for (int i = 0; i < n_nodes; i++) {
         snprintf(path, sizeof path, "%s/node%d/genesis.json", dir, i);
         json_t *g = json_load_file(path, 0, NULL);
         if (!g) return false;
         json_t *clients = json_array();
-        for (int k = 0; k < chains; k++)
+        for (int k = 0; k < chains && with_clients; k++)
             if (k != self) json_array_append_new(clients, config_trust_root_json(&roots[k]));
         json_object_set_new(g, "clients", clients);
         json_t *accounts = json_object_get(g, "accounts");
@@ -157,7 +162,7 @@ static int fed_init(const fed_opts *o) {
     }
     for (int k = 0; k < o->chains; k++) {
         chain_dir(o, k, dir, sizeof dir);
-        if (!patch_genesis(dir, nodes_of(o), k, roots, o->chains) || !write_routes(o, k, roots)) {
+        if (!patch_genesis(dir, nodes_of(o), k, roots, o->chains, !o->by_stake) || !write_routes(o, k, roots)) {
             fprintf(stderr, "hansa federation: cannot write the genesis or routes of chain %x\n", roots[k].params.chain_id);
             return 1;
         }
@@ -175,14 +180,64 @@ static int fed_count(const fed_opts *o) {
     return k;
 }
 
+/* `hansa client ARGS` in this process (cli_client.c), tried a few times: a
+ * delegate's approval can meet its own relay transaction (of a client
+ * approved a moment before) holding the nonce it read; the next block
+ * clears that. */
+static int client_cmd(const char *const *args, int n) {
+    char *argv[24];
+    for (int i = 0; i < n; i++) argv[i] = (char *)args[i];
+    argv[n] = NULL;
+    int rc = 1;
+    for (int attempt = 0; attempt < 5 && rc != 0; attempt++) {
+        if (attempt) usleep(500000);
+        rc = cmd_client(n, argv);
+    }
+    return rc;
+}
+
+/* The other way to approve a client than a genesis entry: on each chain,
+ * its first account registers a client of every other chain (trust root:
+ * that chain's newest header), and every delegate approves it — together
+ * they hold all the bonded stake. */
+static int register_by_stake(const fed_opts *o) {
+    char dir_k[4096], dir_j[4096], node_k[64], src_j[64], accts[4200], key[4200], chain_j[CHAIN_ID_TEXT_MAX];
+    for (int k = 0; k < o->chains; k++) {
+        chain_dir(o, k, dir_k, sizeof dir_k);
+        snprintf(accts, sizeof accts, "%s/accounts.key", dir_k);
+        for (int j = 0; j < o->chains; j++) {
+            if (j == k) continue;
+            chain_dir(o, j, dir_j, sizeof dir_j);
+            chain_id_format(FED_CHAIN_BASE + (uint32_t)j, chain_j);
+            if (testnet_rpc_addr(dir_k, 0, node_k, sizeof node_k) || testnet_rpc_addr(dir_j, 0, src_j, sizeof src_j))
+                return 1;
+            const char *reg[] = {"client", "register", chain_j, "--source", src_j, "--from", "acct0", "--keys", accts,
+                                 "--node", node_k};
+            if (client_cmd(reg, 11) != 0) return 1;
+            for (int i = 0; i < o->validators; i++) {
+                snprintf(key, sizeof key, "%s/node%d/node.key", dir_k, i);
+                if (testnet_rpc_addr(dir_k, i, node_k, sizeof node_k)) return 1;
+                const char *app[] = {"client", "approve", chain_j, "--from", "node", "--keys", key, "--node", node_k};
+                if (client_cmd(app, 9) != 0) return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 static int fed_up(const fed_opts *o) {
     struct stat st;
-    if (stat(o->dir, &st) != 0 && fed_init(o) != 0) return 1;
+    bool fresh = stat(o->dir, &st) != 0;
+    if (fresh && fed_init(o) != 0) return 1;
     int chains = fed_count(o);
     char dir[4096];
     for (int k = 0; k < chains; k++) {
         testnet_opts t = chain_opts(o, k, dir, sizeof dir, 0);
         if (testnet_up_dir(&t) != 0) return 1;
+    }
+    if (fresh && o->by_stake && register_by_stake(o) != 0) {
+        fprintf(stderr, "hansa federation: registering the clients by stake failed\n");
+        return 1;
     }
     printf("federation of %d chains in %s: each follows the others with an approved light client\n", chains, o->dir);
     return 0;
@@ -245,6 +300,7 @@ static int fed_status(const fed_opts *o) {
 static int usage(void) {
     fprintf(stderr, "usage: hansa federation up [--chains K] [--validators N] [--dir D] [--timeout-ms T]\n"
                     "                           [--full-nodes F] [--elections JSON]   (on every chain)\n"
+                    "                           [--approve-by-stake]   (clients by transactions, not genesis)\n"
                     "       hansa federation status [--dir D]\n"
                     "       hansa federation down [--dir D]\n");
     return CLI_USAGE;
@@ -252,7 +308,7 @@ static int usage(void) {
 
 int cmd_federation(int argc, char **argv) {
     if (argc < 2) return usage();
-    fed_opts o = {"federation", 2, 4, 0, 1000, NULL};
+    fed_opts o = {"federation", 2, 4, 0, 1000, NULL, false};
     for (int i = 2; i < argc; i++) {
         bool has = i + 1 < argc;
         if (strcmp(argv[i], "--dir") == 0 && has) o.dir = argv[++i];
@@ -261,6 +317,7 @@ int cmd_federation(int argc, char **argv) {
         else if (strcmp(argv[i], "--timeout-ms") == 0 && has) o.timeout_ms = (uint32_t)atoi(argv[++i]);
         else if (strcmp(argv[i], "--full-nodes") == 0 && has) o.full_nodes = atoi(argv[++i]);
         else if (strcmp(argv[i], "--elections") == 0 && has) o.elections = argv[++i];
+        else if (strcmp(argv[i], "--approve-by-stake") == 0) o.by_stake = true;
         else return usage();
     }
     if (o.chains < 2 || o.chains > FED_CHAINS_MAX || o.validators < 1 || o.full_nodes < 0 ||
