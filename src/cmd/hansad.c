@@ -17,7 +17,12 @@
  * Byzantine delegate that, next to each of its prevotes, signs and sends a
  * conflicting one (nil against a block, a made-up block against nil), so
  * the honest nodes must produce evidence and the ledger must slash it. It
- * lives here, in the daemon's glue, so no protocol code carries it. */
+ * lives here, in the daemon's glue, so no protocol code carries it.
+ *
+ * HANSA_TEST_CLOCK_SKEW_MS=N (tests only) sets this node's wall clock N ms
+ * (negative: behind) off the system's, as a delegate with a bad clock has:
+ * tests of block time (PBTS, docs/consensus.md) run one next to honest
+ * nodes on one machine. The monotonic clock is not touched. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +70,23 @@ typedef struct {
     int exit_code;
     bool stopping;
 } daemon_ctx;
+
+/* ---- the clock (HANSA_TEST_CLOCK_SKEW_MS) ---- */
+
+static int64_t clock_skew_ms;
+
+static uint64_t skewed_wall_ms(void *ctx) {
+    (void)ctx;
+    int64_t t = (int64_t)clock_wall_ms(&hansa_clock_system) + clock_skew_ms;
+    return t > 0 ? (uint64_t)t : 0;
+}
+
+static uint64_t system_mono_ms(void *ctx) {
+    (void)ctx;
+    return clock_mono_ms(&hansa_clock_system);
+}
+
+static const hansa_clock skewed_clock = {skewed_wall_ms, system_mono_ms, NULL};
 
 /* ---- node_io over net/ and libuv ---- */
 
@@ -287,7 +309,12 @@ static int run(daemon_ctx *d, const char *home) {
     cfg.node.st = d->st;
     cfg.node.genesis = &gen.g;
     cfg.node.key = &key->kp;
-    cfg.node.clock = &hansa_clock_system;
+    const char *skew = getenv("HANSA_TEST_CLOCK_SKEW_MS");
+    clock_skew_ms = skew ? strtoll(skew, NULL, 10) : 0;
+    if (clock_skew_ms != 0)
+        LOG_W("hansad", "HANSA_TEST_CLOCK_SKEW_MS=%lld: TEST ONLY — this node's wall clock is off by "
+                        "that much", (long long)clock_skew_ms);
+    cfg.node.clock = clock_skew_ms != 0 ? &skewed_clock : &hansa_clock_system;
     crypto_random(cfg.node.hash_key, sizeof cfg.node.hash_key);
     node_io io = {d, io_send, io_broadcast, io_drop, io_wake_at, io_committed, io_fatal};
     hansa_err err = node_open(&cfg.node, &io, &d->n, why, sizeof why);
