@@ -3,10 +3,12 @@
  *   hansad --home DIR
  *
  * DIR holds config.json and genesis.json (node/config.h), node.key (the
- * node's identity and, when it is a delegate, its signing key) and data/
- * (the LMDB store). hansad wires the node core (node/) to the real world:
- * a libuv loop, encrypted peer links (net/), the JSON-RPC server (rpc/),
- * the system clock, and SIGINT/SIGTERM for a clean stop.
+ * node's identity and, when it is a delegate, its signing key), data/
+ * (the LMDB store) and, optionally, routes.json (node/route.h). hansad
+ * wires the node core (node/) to the real world: a libuv loop, encrypted
+ * peer links (net/), the JSON-RPC server (rpc/), the relay driver that
+ * fetches foreign chains' headers for the relay duty (relay_driver.h), the
+ * system clock, and SIGINT/SIGTERM for a clean stop.
  *
  * At start it hashes its own executable (/proc/self/exe) once: `status`
  * shows that software hash and whether the chain ratified it.
@@ -15,7 +17,12 @@
  * Byzantine delegate that, next to each of its prevotes, signs and sends a
  * conflicting one (nil against a block, a made-up block against nil), so
  * the honest nodes must produce evidence and the ledger must slash it. It
- * lives here, in the daemon's glue, so no protocol code carries it. */
+ * lives here, in the daemon's glue, so no protocol code carries it.
+ *
+ * HANSA_TEST_CLOCK_SKEW_MS=N (tests only) sets this node's wall clock N ms
+ * (negative: behind) off the system's, as a delegate with a bad clock has:
+ * tests of block time (PBTS, docs/consensus.md) run one next to honest
+ * nodes on one machine. The monotonic clock is not touched. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +40,9 @@
 #include "node/msg.h"
 #include "node/node.h"
 #include "rpc/credit_api.h"
+#include "cmd/lib/relay_driver.h"
 #include "rpc/delegates_api.h"
+#include "rpc/interchain_api.h"
 #include "rpc/node_api.h"
 #include "rpc/node_metrics.h"
 #include "rpc/server.h"
@@ -50,6 +59,9 @@ typedef struct {
     rpc_node_api *api;
     rpc_delegates_api *dapi;
     rpc_credit_api *capi;
+    rpc_interchain_api *iapi;
+    relay_driver *relay;
+    char routes_path[4200];
     rpc_node_metrics *metrics;
     node *n;
     store *st;
@@ -60,6 +72,23 @@ typedef struct {
     int exit_code;
     bool stopping;
 } daemon_ctx;
+
+/* ---- the clock (HANSA_TEST_CLOCK_SKEW_MS) ---- */
+
+static int64_t clock_skew_ms;
+
+static uint64_t skewed_wall_ms(void *ctx) {
+    (void)ctx;
+    int64_t t = (int64_t)clock_wall_ms(&hansa_clock_system) + clock_skew_ms;
+    return t > 0 ? (uint64_t)t : 0;
+}
+
+static uint64_t system_mono_ms(void *ctx) {
+    (void)ctx;
+    return clock_mono_ms(&hansa_clock_system);
+}
+
+static const hansa_clock skewed_clock = {skewed_wall_ms, system_mono_ms, NULL};
 
 /* ---- node_io over net/ and libuv ---- */
 
@@ -177,6 +206,10 @@ static void shutdown_daemon(daemon_ctx *d) {
     d->dapi = NULL;
     rpc_credit_api_free(d->capi);
     d->capi = NULL;
+    rpc_interchain_api_free(d->iapi);
+    d->iapi = NULL;
+    relay_driver_stop(d->relay);
+    d->relay = NULL;
     rpc_node_metrics_free(d->metrics);
     d->metrics = NULL;
     if (d->rpc) rpc_server_free(d->rpc);
@@ -235,6 +268,7 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     if (d->has_software) rpc_node_api_set_software(d->api, &d->software);
     d->dapi = rpc_delegates_api_new(d->rpc, d->n);
     d->capi = rpc_credit_api_new(d->rpc, d->n);
+    d->iapi = rpc_interchain_api_new(d->rpc, d->n);
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
     rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
     uv_timer_start(&d->metrics_tick, on_metrics_tick, 1000, 1000);
@@ -291,7 +325,12 @@ static int run(daemon_ctx *d, const char *home) {
     cfg.node.st = d->st;
     cfg.node.genesis = &gen.g;
     cfg.node.key = &key->kp;
-    cfg.node.clock = &hansa_clock_system;
+    const char *skew = getenv("HANSA_TEST_CLOCK_SKEW_MS");
+    clock_skew_ms = skew ? strtoll(skew, NULL, 10) : 0;
+    if (clock_skew_ms != 0)
+        LOG_W("hansad", "HANSA_TEST_CLOCK_SKEW_MS=%lld: TEST ONLY — this node's wall clock is off by "
+                        "that much", (long long)clock_skew_ms);
+    cfg.node.clock = clock_skew_ms != 0 ? &skewed_clock : &hansa_clock_system;
     crypto_random(cfg.node.hash_key, sizeof cfg.node.hash_key);
     node_io io = {d,          io_send,  io_broadcast, io_drop,
                   io_wake_at, io_committed, io_fatal, io_credit_event};
@@ -303,6 +342,8 @@ static int run(daemon_ctx *d, const char *home) {
         LOG_I("hansad", "hansad %s listening on %s, rpc on %s, %zu peers configured", HANSA_VERSION,
               cfg.listen, cfg.rpc, cfg.n_peers);
         node_start(d->n);
+        snprintf(d->routes_path, sizeof d->routes_path, "%s/routes.json", home);
+        d->relay = relay_driver_new(&d->loop, d->n, d->routes_path);
         uv_run(&d->loop, UV_RUN_DEFAULT);
         rc = d->exit_code;
     } else {

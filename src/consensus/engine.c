@@ -39,6 +39,7 @@ typedef struct {
     uint8_t *value; /* owned; NULL when the value was judged invalid */
     size_t value_len;
     bool valid;     /* valid(v) of Alg. 1, from the per-height cache */
+    bool timely;    /* PBTS: judged when it arrived (cons_app.timely) */
 } prop_slot;
 
 /* The message log of one round, plus the "for the first time" flags of the
@@ -77,6 +78,7 @@ typedef struct {
 
 typedef struct {
     wire_proposal msg;
+    bool timely;    /* judged when it arrived, not when replayed */
     uint8_t *value; /* owned */
     size_t value_len;
 } next_proposal;
@@ -141,7 +143,7 @@ struct cons_engine {
 static void run_rules(cons_engine *e);
 static void start_round(cons_engine *e, uint32_t round);
 static hansa_err proposal_in(cons_engine *e, const wire_proposal *p, const uint8_t *value,
-                             size_t value_len);
+                             size_t value_len, const bool *timely);
 static hansa_err vote_in(cons_engine *e, const wire_vote *v);
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -289,13 +291,22 @@ static bool value_valid(cons_engine *e, const hansa_hash *id, const uint8_t *val
     return ok;
 }
 
+/* PBTS: a proposal without a proof-of-lock must be timely when it
+ * arrives; one with a proof-of-lock is not judged again. */
+static bool judge_timely(const cons_engine *e, const wire_proposal *p, const uint8_t *value,
+                         size_t len) {
+    if (p->pol_round != WIRE_ROUND_NONE || e->cfg.app.timely == NULL) return true;
+    return e->cfg.app.timely(e->cfg.app.ctx, p, value, len);
+}
+
 /* Stores a proposal whose signature and proposer were checked; takes value. */
 static void prop_store(cons_engine *e, round_state *rs, const wire_proposal *p, uint8_t *value,
-                       size_t len) {
+                       size_t len, bool timely) {
     HANSA_ASSERT(!rs->prop.has);
     HANSA_ASSERT(value != NULL);
     rs->prop.has = true;
     rs->prop.msg = *p;
+    rs->prop.timely = timely;
     rs->prop.valid = value_valid(e, &p->block, value, len);
     if (rs->prop.valid) {
         rs->prop.value = value;
@@ -390,7 +401,7 @@ static pending_msg *pending_push(cons_engine *e, uint64_t seq) {
  * two proposals for the round: it stays unsent. */
 static void release_proposal(cons_engine *e, const wire_proposal *p, uint8_t *value, size_t len) {
     round_state *rs = round_get(e, p->round);
-    if (!rs->prop.has) prop_store(e, rs, p, value, len);
+    if (!rs->prop.has) prop_store(e, rs, p, value, len, true); /* our own clock made it */
     else free(value);
     if (!hash_eq(&rs->prop.msg.block, &p->block) || rs->prop.msg.pol_round != p->pol_round)
         return;
@@ -584,7 +595,9 @@ static bool rule_line22_28(cons_engine *e, round_state *rs) {
         block_id b = block_of(&p->block);
         if (!valset_is_quorum(&e->vs, cons_voteset_power_for(&pol->votes[0], &b))) return false;
     }
-    bool yes = rs->prop.valid && lock_allows(e, &p->block, vr);
+    /* PBTS, line 22: ... if timely(proposal) and valid(v) and (lockedRound = -1 or
+     * lockedValue = v); rs->prop.timely is true for vr >= 0. */
+    bool yes = rs->prop.valid && rs->prop.timely && lock_allows(e, &p->block, vr);
     block_id b = yes ? block_of(&p->block) : nil_block;
     e->step = CONS_STEP_PREVOTE; /* lines 27, 33 (before signing: the position) */
     sign_vote(e, VOTE_PREVOTE, &b);
@@ -780,12 +793,15 @@ static hansa_err next_proposal_keep(cons_engine *e, const wire_proposal *p, cons
     if (!cons_proposal_sig_ok(&e->cfg.app, p)) return HANSA_ERR_BAD_SIG;
     e->next_prop_from[idx] = true;
     e->next_props[e->n_next_props++] =
-        (next_proposal){.msg = *p, .value = hansa_memdup(value, len), .value_len = len};
+        (next_proposal){.msg = *p, .timely = judge_timely(e, p, value, len),
+                        .value = hansa_memdup(value, len), .value_len = len};
     return HANSA_OK;
 }
 
+/* A proposal from the network; *timely is its PBTS verdict if already
+ * judged (a buffered proposal replayed), else NULL: judged now. */
 static hansa_err proposal_in(cons_engine *e, const wire_proposal *p, const uint8_t *value,
-                             size_t value_len) {
+                             size_t value_len, const bool *timely) {
     if (!e->started) return HANSA_ERR_STATE;
     if (p->chain_id != e->cfg.chain_id) return HANSA_ERR_WRONG_CHAIN;
     if (p->pol_round != WIRE_ROUND_NONE && p->pol_round >= p->round) return HANSA_ERR_INVALID;
@@ -802,7 +818,8 @@ static hansa_err proposal_in(cons_engine *e, const wire_proposal *p, const uint8
     if (probe != NULL && probe->prop.has) return HANSA_ERR_DUPLICATE;
     if (!cons_proposal_sig_ok(&e->cfg.app, p)) return HANSA_ERR_BAD_SIG;
     round_state *rs = round_get(e, p->round);
-    prop_store(e, rs, p, hansa_memdup(value, value_len), value_len);
+    bool ok_time = timely ? *timely : judge_timely(e, p, value, value_len);
+    prop_store(e, rs, p, hansa_memdup(value, value_len), value_len, ok_time);
     run_rules(e);
     return HANSA_OK;
 }
@@ -846,7 +863,7 @@ static hansa_err vote_in(cons_engine *e, const wire_vote *v) {
     if (!e->started) return HANSA_ERR_STATE;
     if (v->chain_id != e->cfg.chain_id) return HANSA_ERR_WRONG_CHAIN;
     if (v->type != VOTE_PREVOTE && v->type != VOTE_PRECOMMIT) return HANSA_ERR_INVALID;
-    if (!cons_vote_form_ok(v)) return HANSA_ERR_NONCANONICAL;
+    if (!cert_vote_form_ok(v)) return HANSA_ERR_NONCANONICAL;
     if (e->height != UINT64_MAX && v->height == e->height + 1) return next_vote_keep(e, v);
     if (v->height != e->height) return HANSA_ERR_STATE;
     /* After the decision only precommits still matter (for late commits). */
@@ -873,7 +890,7 @@ static hansa_err vote_in(cons_engine *e, const wire_vote *v) {
 hansa_err cons_on_proposal(cons_engine *e, const wire_proposal *p, const uint8_t *value,
                            size_t value_len) {
     out_begin(e);
-    return proposal_in(e, p, value, value_len);
+    return proposal_in(e, p, value, value_len, NULL);
 }
 
 hansa_err cons_on_vote(cons_engine *e, const wire_vote *v) {
@@ -916,7 +933,8 @@ hansa_err cons_on_commit(cons_engine *e, const wire_commit *c, const uint8_t *va
     if (e->decided) return HANSA_ERR_DUPLICATE;
     if (value == NULL && value_len != 0) return HANSA_ERR_INVALID;
     if (value_len > WIRE_BLOCK_BYTES_MAX) return HANSA_ERR_TOO_LONG;
-    hansa_err err = cons_commit_verify_app(&e->cfg.app, c, e->cfg.chain_id, e->vs.v, e->vs.n);
+    cert_verifier vf = cons_verifier(&e->cfg.app);
+    hansa_err err = cert_commit_verify_with(&vf, c, e->cfg.chain_id, e->vs.v, e->vs.n);
     if (err != HANSA_OK) return err;
     /* Line 50: decide only a valid value, and only the one the cert names. */
     if (!value_valid(e, &c->block, value, value_len)) return HANSA_ERR_INVALID;
@@ -1038,7 +1056,7 @@ void cons_start_height(cons_engine *e, uint64_t height, const cons_valset *vs, u
         first = e->signer.round;
     start_round(e, first); /* Alg. 1, line 10 / line 54 */
     for (size_t i = 0; i < n_props; i++) {
-        (void)proposal_in(e, &props[i].msg, props[i].value, props[i].value_len);
+        (void)proposal_in(e, &props[i].msg, props[i].value, props[i].value_len, &props[i].timely);
         free(props[i].value);
     }
     for (size_t i = 0; i < n_votes; i++) (void)vote_in(e, &votes[i]);

@@ -68,6 +68,16 @@ typedef struct {
      * cache (the simulator shares one between all engines). */
     bool (*verify)(void *ctx, const hansa_pubkey *pk, const char *domain, const uint8_t *msg,
                    size_t len, const hansa_sig *sig);
+    /* Proposer-based timestamps (CometBFT PBTS; docs/consensus.md, "Block
+     * time"): true if the time inside a proposed value is close enough to
+     * the receiver's clock. The engine calls it once per proposal with no
+     * proof-of-lock (pol_round = -1) from another validator, at the moment
+     * the proposal arrives (before it is buffered for the next height or a
+     * later round), and an untimely proposal gets a nil prevote at line 22
+     * — nothing else changes: a value with a proof-of-lock (line 28) was
+     * already found timely by a polka. The callback reads the clock; the
+     * engine does not. NULL: every proposal is timely. */
+    bool (*timely)(void *ctx, const wire_proposal *p, const uint8_t *value, size_t len);
 } cons_app;
 
 typedef struct {
@@ -208,7 +218,7 @@ void cons_tick(cons_engine *e, uint64_t now_ms);
  * is durable: the messages signed with them are released. */
 void cons_on_persisted(cons_engine *e, uint64_t seq);
 /* A decided value learned from a peer (block sync): verified against the
- * current validator set (cons_commit_verify, plus height and valid()); on
+ * current validator set (cert_commit_verify, plus height and valid()); on
  * success the engine decides it: CONS_OUT_DECIDE with a copy of c.
  * HANSA_ERR_DUPLICATE if the height is already decided. */
 hansa_err cons_on_commit(cons_engine *e, const wire_commit *c, const uint8_t *value,
@@ -253,23 +263,5 @@ bool cons_decided(const cons_engine *e); /* decided the current height */
  * the ledger's liveness rule. out->sigs is allocated (wire_commit_free).
  * False (and *out untouched) if the current height is not decided. */
 bool cons_decided_commit(const cons_engine *e, wire_commit *out);
-
-/* Verifies a commit certificate on its own: chain id, strictly increasing
- * indices into vs, every signature over the precommit sign bytes, and more
- * than 2/3 of vs's power. Used by block sync and by light clients. The
- * caller checks c->height. Errors: HANSA_ERR_WRONG_CHAIN; HANSA_ERR_INVALID
- * (index out of range, more sigs than validators, bad set);
- * HANSA_ERR_NONCANONICAL (indices not strictly increasing); HANSA_ERR_QUORUM
- * (no sigs, or not more than 2/3, checked before any signature);
- * HANSA_ERR_BAD_SIG. */
-hansa_err cons_commit_verify(const wire_commit *c, uint32_t chain_id, const wire_validator *vs,
-                             size_t n);
-
-/* Verifies duplicate-vote evidence on its own: same chain/height/round/type/
- * validator, different blocks, both signatures valid. Whether the validator
- * belonged to the set at that height is the caller's check. Errors:
- * HANSA_ERR_WRONG_CHAIN; HANSA_ERR_INVALID (not one slot, or one block);
- * HANSA_ERR_NONCANONICAL (a's block id not below b's); HANSA_ERR_BAD_SIG. */
-hansa_err cons_evidence_verify(const wire_evidence *ev, uint32_t chain_id);
 
 #endif

@@ -10,6 +10,7 @@
 #include "base/hex.h"
 #include "base/mem.h"
 #include "crypto/address.h"
+#include "ledger/client.h"
 #include "ledger/elect.h"
 #include "ledger/tx.h"
 #include "wire/codec.h"
@@ -161,6 +162,7 @@ void ledger_block_finish(ledger_block *b) {
     HANSA_ASSERT(!b->check_only);
     if (b->finished) return;
     elect_block_finish(b);
+    client_block_finish(b); /* approvals count the bonds as elect left them */
     b->finished = true;
     collect_writes(b);
     hansa_hash writes_hash;

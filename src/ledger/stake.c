@@ -8,6 +8,7 @@
 #include "base/buf.h"
 #include "crypto/address.h"
 #include "ledger/block.h"
+#include "ledger/client.h"
 #include "ledger/record.h"
 #include "ledger/credit_rec.h"
 
@@ -23,13 +24,22 @@
 #define VAL_LIVENESS_BYTES (3 + LEDGER_LIVENESS_BITS_BYTES)
 
 static const size_t key_bytes[LEDGER_TAB_COUNT_] = {
-    KEY_CAND_BYTES, KEY_VOTE_BYTES,   KEY_UNBOND_BYTES, KEY_HASH_BYTES,
-    KEY_HASH_BYTES, KEY_UPVOTE_BYTES, KEY_BONDER_BYTES, KEY_CAND_BYTES,
+    KEY_CAND_BYTES,  KEY_VOTE_BYTES,   KEY_UNBOND_BYTES, KEY_HASH_BYTES,
+    KEY_HASH_BYTES,  KEY_UPVOTE_BYTES, KEY_BONDER_BYTES, KEY_CAND_BYTES,
     0, /* credit: keys of several lengths, checked by tx_credit.c */
+    CLIENT_KEY_BYTES, CLIENT_KEY_CONSENSUS_BYTES, CLIENT_KEY_BYTES, CLIENT_KEY_BYTES,
+    CLIENT_KEY_VOTE_BYTES,
 };
 
+uint8_t stake_tab_key_byte(ledger_tab tab) {
+    HANSA_ASSERT(tab < LEDGER_TAB_COUNT_);
+    HANSA_ASSERT(tab != LEDGER_TAB_CREDIT); /* credit keys carry their own type byte */
+    if (tab >= LEDGER_TAB_IC_CLIENT) return (uint8_t)(LEDGER_TAB_IC_KEY_BASE + (tab - LEDGER_TAB_IC_CLIENT));
+    return (uint8_t)(LEDGER_TAB_KEY_BASE + tab);
+}
+
 static size_t key2(ledger_tab t, const void *a, size_t al, const void *b, size_t bl, uint8_t *out) {
-    out[0] = (uint8_t)(LEDGER_TAB_KEY_BASE + t);
+    out[0] = stake_tab_key_byte(t);
     memcpy(out + 1, a, al);
     if (bl) memcpy(out + 1 + al, b, bl);
     HANSA_ASSERT(1 + al + bl == key_bytes[t]);
@@ -64,12 +74,12 @@ size_t stake_key_liveness(const hansa_pubkey *pk, uint8_t *out) {
 }
 
 int stake_tab_of_key(const uint8_t *key, size_t klen) {
-    if (klen > 0 && key[0] >= LEDGER_CREDIT_KEY_FIRST && key[0] <= LEDGER_CREDIT_KEY_LAST)
+    if (klen == 0) return -1;
+    if (key[0] >= LEDGER_CREDIT_KEY_FIRST && key[0] <= LEDGER_CREDIT_KEY_LAST)
         return LEDGER_TAB_CREDIT;
-    if (klen == 0 || key[0] < LEDGER_TAB_KEY_BASE ||
-        key[0] >= LEDGER_TAB_KEY_BASE + LEDGER_TAB_COUNT_)
-        return -1;
-    return key[0] - LEDGER_TAB_KEY_BASE;
+    for (int t = 0; t < LEDGER_TAB_COUNT_; t++)
+        if (t != LEDGER_TAB_CREDIT && key[0] == stake_tab_key_byte((ledger_tab)t)) return t;
+    return -1;
 }
 
 /* ---- codecs ---------------------------------------------------------------- */
@@ -157,6 +167,11 @@ static void check_value(ledger_tab tab, wire_rd *r) {
     case LEDGER_TAB_UPGRADE_VOTE: break;
     case LEDGER_TAB_LIVENESS: check_liveness(r); break;
     case LEDGER_TAB_CREDIT:
+    case LEDGER_TAB_IC_CLIENT:
+    case LEDGER_TAB_IC_CONSENSUS:
+    case LEDGER_TAB_IC_EVIDENCE:
+    case LEDGER_TAB_IC_REVIVAL:
+    case LEDGER_TAB_IC_VOTE: HANSA_UNREACHABLE(); /* client_record_check */
     case LEDGER_TAB_COUNT_: HANSA_UNREACHABLE();
     }
 }
@@ -166,10 +181,11 @@ hansa_err stake_record_check(ledger_tab tab, const uint8_t *key, size_t klen, co
     HANSA_ASSERT(tab < LEDGER_TAB_COUNT_);
     if (tab == LEDGER_TAB_CREDIT) return ledger_credit_record_check(key, klen, val, vlen, r);
     rd_init(r, val, vlen);
-    if (klen != key_bytes[tab] || key[0] != LEDGER_TAB_KEY_BASE + tab) {
+    if (klen != key_bytes[tab] || key[0] != stake_tab_key_byte(tab)) {
         rd_fail(r, HANSA_ERR_INVALID, "key length");
         return r->err;
     }
+    if (tab >= LEDGER_TAB_IC_CLIENT) return client_record_check(tab, key, klen, val, vlen, r);
     if (rd_u8(r, "version") != LEDGER_RECORD_VERSION && r->err == HANSA_OK)
         rd_fail(r, HANSA_ERR_VERSION, "version");
     if (r->err == HANSA_OK) check_value(tab, r);
@@ -188,6 +204,18 @@ static const uint8_t *lookup(const ledger_block *b, ledger_tab tab, const uint8_
     if (s == NULL) return NULL;
     *vlen = s->vlen;
     return s->val;
+}
+
+const uint8_t *stake_raw_get(const ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen,
+                             size_t *vlen) {
+    return lookup(b, tab, key, klen, vlen);
+}
+
+void stake_raw_put(ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen,
+                   const uint8_t *val, size_t vlen) {
+    HANSA_ASSERT(!b->finished);
+    if (vlen > 0) kvmap_put(&b->tabs[tab], key, klen, val, vlen);
+    else kvmap_mark_deleted(&b->tabs[tab], key, klen);
 }
 
 /* Writes an encoded value (or deletes when enc->len == 0) into the overlay. */
@@ -293,17 +321,6 @@ void stake_liveness_put(ledger_block *b, const hansa_pubkey *pk, const ledger_li
     hbuf_free(&enc);
 }
 
-const uint8_t *stake_raw_get(const ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen,
-                             size_t *vlen) {
-    return lookup(b, tab, key, klen, vlen);
-}
-
-void stake_raw_put(ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen,
-                   const uint8_t *val, size_t vlen) {
-    HANSA_ASSERT(!b->finished);
-    if (vlen > 0) kvmap_put(&b->tabs[tab], key, klen, val, vlen);
-    else kvmap_mark_deleted(&b->tabs[tab], key, klen);
-}
 
 void stake_iter(const ledger_block *b, ledger_tab tab, stake_iter_fn fn, void *ctx) {
     const kvmap *ov = &b->tabs[tab], *base = &b->base->tabs[tab];

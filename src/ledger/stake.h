@@ -26,7 +26,10 @@
  *   27 | pubkey(32)              liveness     missed u16 | bits[32]: bit
  *                                             (height % W) set = missed that
  *                                             height; missed = popcount > 0
- * The release height is big-endian so that stored keys sort by it. */
+ * The release height is big-endian so that stored keys sort by it.
+ *
+ * The interchain tables (keys 30..34, light clients of foreign chains) live
+ * in the same machinery; their keys and values are in ledger/client.h. */
 #ifndef HANSA_LEDGER_STAKE_H
 #define HANSA_LEDGER_STAKE_H
 
@@ -53,10 +56,17 @@ typedef enum {
     LEDGER_TAB_BONDER,
     LEDGER_TAB_LIVENESS,
     LEDGER_TAB_CREDIT, /* every credit record, key types 0x40..0x4f (tx_credit.h) */
+    /* interchain (ledger/client.h): key byte 0x30 + (t - LEDGER_TAB_IC_CLIENT) */
+    LEDGER_TAB_IC_CLIENT,
+    LEDGER_TAB_IC_CONSENSUS,
+    LEDGER_TAB_IC_EVIDENCE,
+    LEDGER_TAB_IC_REVIVAL,
+    LEDGER_TAB_IC_VOTE,
     LEDGER_TAB_COUNT_
 } ledger_tab;
 
-#define LEDGER_TAB_KEY_BASE 0x20 /* key byte of delegate table t is 0x20 + t */
+#define LEDGER_TAB_KEY_BASE 0x20    /* key byte of delegate table t is 0x20 + t */
+#define LEDGER_TAB_IC_KEY_BASE 0x30 /* ... of interchain table t, 0x30 + (t - IC_CLIENT) */
 #define LEDGER_CREDIT_KEY_FIRST 0x40 /* the credit table holds key types 0x40..0x4f */
 #define LEDGER_CREDIT_KEY_LAST 0x4f
 #define LEDGER_LIVENESS_WINDOW_MAX 256
@@ -92,6 +102,9 @@ size_t stake_key_upgrade_vote(const hansa_hash *h, const hansa_addr *voter, uint
 size_t stake_key_bonder(const hansa_addr *a, uint8_t *out);
 size_t stake_key_liveness(const hansa_pubkey *pk, uint8_t *out);
 
+/* The key byte of table tab. */
+uint8_t stake_tab_key_byte(ledger_tab tab);
+
 /* Checks a stored key and value of table tab (lengths, version, ranges,
  * canonical form). Returns HANSA_OK or the decoder's code with r saying
  * where. Used by loading and the fuzzer. */
@@ -116,6 +129,15 @@ void stake_candidate_put(ledger_block *b, const hansa_pubkey *pk, const ledger_c
 /* Weight = self_bond + voted (fits: both are bounded by the supply). */
 uint64_t stake_candidate_weight(const ledger_candidate *c);
 
+/* Any record, as raw bytes, for tables whose records other files encode
+ * (interchain, credit): its value (borrowed until the block changes) and
+ * length, or NULL when absent or deleted by b. */
+const uint8_t *stake_raw_get(const ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen,
+                             size_t *vlen);
+/* Writes value bytes (copied), or deletes the record when vlen == 0. */
+void stake_raw_put(ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen,
+                   const uint8_t *val, size_t vlen);
+
 /* A u64-valued record (vote, unbond, evidence, bonder): 0 when absent;
  * putting 0 deletes it. */
 uint64_t stake_u64_get(const ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen);
@@ -128,14 +150,6 @@ void stake_flag_put(ledger_block *b, ledger_tab tab, const uint8_t *key, size_t 
 
 bool stake_liveness_get(const ledger_block *b, const hansa_pubkey *pk, ledger_liveness *out);
 void stake_liveness_put(ledger_block *b, const hansa_pubkey *pk, const ledger_liveness *l);
-
-/* Raw access for tables whose records other files encode (the credit
- * table): the value of key as b sees it, or NULL (borrowed until b changes);
- * put stores a copy of val (vlen > 0) or, with vlen == 0, deletes. */
-const uint8_t *stake_raw_get(const ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen,
-                             size_t *vlen);
-void stake_raw_put(ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen,
-                   const uint8_t *val, size_t vlen);
 
 /* Calls fn for every live record of table tab as the block sees it
  * (overlay over committed state), in no particular order. The callback must

@@ -10,6 +10,7 @@
 #include "base/hex.h"
 #include "base/mem.h"
 #include "crypto/address.h"
+#include "ledger/client.h"
 
 static int validator_cmp(const void *a, const void *b) {
     return pubkey_cmp(&((const wire_validator *)a)->pubkey, &((const wire_validator *)b)->pubkey);
@@ -116,6 +117,8 @@ static hansa_err genesis_build(const ledger_genesis *g, ledger_state *s, char *w
         return HANSA_ERR_OVERFLOW;
     }
     genesis_bonds(s, vals);
+    err = client_genesis(s, g->params.chain_id, g->clients, g->n_clients, why, why_len);
+    if (err != HANSA_OK) return err;
     s->supply = (ledger_supply){.genesis = supply, .bonded = bonded};
     s->meta = (ledger_meta){.height = 0, .time_ms = g->params.genesis_time_ms};
     return HANSA_OK;

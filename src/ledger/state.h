@@ -25,6 +25,7 @@
 
 #include "base/bytes.h"
 #include "base/err.h"
+#include "interchain/client.h"
 #include "ledger/acct_map.h"
 #include "ledger/kvmap.h"
 #include "ledger/record.h"
@@ -61,6 +62,8 @@ typedef struct {
     size_t n_accounts;                      /* <= LEDGER_GENESIS_ACCOUNTS_MAX */
     const wire_validator *delegates;        /* any order, unique pubkeys */
     size_t n_delegates;                     /* 1..WIRE_VALIDATORS_MAX */
+    const ic_create *clients;               /* light clients active from genesis */
+    size_t n_clients;                       /* <= LEDGER_CLIENTS_MAX (ledger/client.h) */
 } ledger_genesis;
 /* Genesis delegates: each delegate's power is its initial self bond, held
  * by the address of its pubkey and counted in the genesis supply. They are
@@ -70,8 +73,9 @@ typedef struct {
  * balances, no duplicate address (HANSA_ERR_DUPLICATE), total supply fits a
  * u64 (HANSA_ERR_OVERFLOW), delegates 1..WIRE_VALIDATORS_MAX with unique
  * pubkeys (HANSA_ERR_DUPLICATE), positive power and total power within
- * WIRE_TOTAL_POWER_MAX. Other failures are HANSA_ERR_CONFIG. why (optional)
- * names the offending entry. */
+ * WIRE_TOTAL_POWER_MAX, light clients valid, none of this chain, none twice
+ * (HANSA_ERR_DUPLICATE). Other failures are HANSA_ERR_CONFIG. why
+ * (optional) names the offending entry. */
 hansa_err ledger_genesis_validate(const ledger_genesis *g, char *why, size_t why_len);
 
 /* Validates g and builds the state at height 0. hash_key: 16 secret bytes

@@ -10,6 +10,7 @@
 #include "crypto/address.h"
 #include "crypto/sign.h"
 #include "ledger/block.h"
+#include "ledger/client.h"
 #include "ledger/record.h"
 #include "ledger/tx_credit.h"
 #include "ledger/tx_stake.h"
@@ -99,6 +100,12 @@ static const ledger_tx_kind kinds[TX_KIND_MAX_ + 1] = {
     [TX_INVOICE_PAY] = {"invoice_pay", txc_chit_decode, txc_invoice_pay_check, txc_invoice_pay_apply},
     [TX_INVOICE_REFUSE] = {"invoice_refuse", txc_id_decode, txc_invoice_refuse_check,
                            txc_invoice_refuse_apply},
+    [TX_CLIENT_CREATE] = {"client_create", txc_create_decode, txc_create_check, txc_create_apply},
+    [TX_CLIENT_APPROVE] = {"client_approve", txc_approve_decode, txc_approve_check, txc_approve_apply},
+    [TX_CLIENT_UPDATE] = {"client_update", txc_update_decode, txc_update_check, txc_update_apply},
+    [TX_CLIENT_MISBEHAVIOUR] = {"client_misbehaviour", txc_misbehaviour_decode, txc_misbehaviour_check,
+                                txc_misbehaviour_apply},
+    [TX_CLIENT_REVIVE] = {"client_revive", txc_update_decode, txc_revive_check, txc_revive_apply},
 };
 
 const ledger_tx_kind *ledger_tx_kind_get(uint16_t kind) {
@@ -199,6 +206,10 @@ hansa_err ledger_tx_check(const ledger_state *s, const wire_tx *tx, char *why, s
     memset(&b, 0, sizeof b);
     b.base = s;
     b.base_height = s->meta.height;
+    /* As in the next block, at the last block's time: the clock the
+     * light client's trusting period runs on (client.h). */
+    b.info.height = s->meta.height + 1;
+    b.info.time_ms = s->meta.time_ms;
     b.supply = s->supply;
     static const uint8_t key[ACCT_MAP_KEY_BYTES];
     acct_map_init(&b.touched, key);

@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "interchain/client.h"
 #include "ledger/acct_map.h"
 #include "ledger/credit_rec.h"
 #include "wire/types.h"
@@ -68,6 +69,12 @@ typedef union {
         hansa_hash software;
     } upgrade; /* TX_UPGRADE_PROPOSE, TX_UPGRADE_VOTE */
     ledger_credit_body credit; /* TX_TALLY_* .. TX_INVOICE_* (tx_credit.h) */
+    ic_create client_create; /* TX_CLIENT_CREATE */
+    struct {
+        uint32_t chain;
+        hansa_hash subject;
+    } client_approve; /* TX_CLIENT_APPROVE; update, misbehaviour and revive
+                       * bodies are decoded again from the tx (they own arrays) */
 } ledger_tx_body;
 
 /* A transaction being checked/applied, with what the checks learned. */

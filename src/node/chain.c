@@ -15,6 +15,7 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "interchain/cert.h"
 #include "ledger/elect.h"
 #include "ledger/tx.h"
 #include "node/msg.h"
@@ -178,13 +179,23 @@ static void block_info(const wire_block *blk, ledger_block_info *info, ledger_in
 
 /* ---- building ---- */
 
+/* Room for transactions in an encoded block: everything but them (header,
+ * a last commit of the largest set, a full evidence list) fits in the
+ * margin, so a block built within it never exceeds WIRE_BLOCK_BYTES_MAX. */
+#define BUILD_TX_BYTES_MAX (WIRE_BLOCK_BYTES_MAX - (256u << 10))
+_Static_assert(WIRE_HEADER_BYTES + WIRE_COMMIT_BYTES(WIRE_VALIDATORS_MAX) +
+                   WIRE_BLOCK_EVIDENCE_MAX * WIRE_EVIDENCE_BYTES + 64 < (256u << 10),
+               "block margin holds everything but the transactions");
+
 /* Fills the block's transactions from the mempool in admission order,
- * skipping any that no longer apply, until the block is full. */
+ * skipping any that no longer apply or no longer fit the block's bytes,
+ * until the block is full. */
 static void build_txs(node *n, ledger_block *pb, wire_block *blk) {
-    size_t cursor = 0, cap = 0;
+    size_t cursor = 0, cap = 0, room = BUILD_TX_BYTES_MAX;
     const uint8_t *bytes;
     uint32_t len;
     while (mempool_next(n->mp, &cursor, &bytes, &len)) {
+        if ((size_t)len + 4 > room) continue; /* 4: its length prefix in the block */
         wire_tx tx;
         if (wire_tx_decode(bytes, len, &tx, NULL) != HANSA_OK) continue;
         char why[LEDGER_WHY_MAX];
@@ -196,6 +207,7 @@ static void build_txs(node *n, ledger_block *pb, wire_block *blk) {
             blk->txs = hansa_realloc(blk->txs, cap * sizeof *blk->txs);
         }
         blk->txs[blk->n_txs++] = (wire_bytes){bytes, len};
+        room -= (size_t)len + 4;
     }
 }
 
@@ -267,6 +279,32 @@ bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hans
 
 /* ---- validation ---- */
 
+/* PBTS (CometBFT's proposer-based timestamps): a proposal is timely when
+ * the block time it carries was, on arrival, within precision of this
+ * node's clock from above and within precision plus the message delay from
+ * below. The delay bound grows with the round, like the timeouts, so a
+ * network slower than assumed still decides in a later round. Honest nodes
+ * prevote only timely fresh proposals, so a decided block's time is within
+ * these bounds of some honest clock: that is BFT time. */
+bool chain_timely(void *ctx, const wire_proposal *p, const uint8_t *value, size_t len) {
+    node *n = ctx;
+    wire_header h;
+    if (wire_block_peek_header(value, len, &h) != HANSA_OK) return false; /* invalid anyway */
+    uint64_t now = clock_wall_ms(n->cfg.clock);
+    uint64_t precision = n->cfg.pbts_precision_ms;
+    uint64_t delay = (uint64_t)n->cfg.pbts_msg_delay_ms * ((uint64_t)p->round + 1);
+    uint64_t slack = precision + delay;
+    uint64_t lo = now > slack ? now - slack : 0;
+    uint64_t hi = now + precision;
+    if (h.time_ms >= lo && h.time_ms <= hi) return true;
+    n->stats.untimely_proposals++;
+    LOG_W("node", "untimely proposal height=%llu round=%u: block time %llu is %s our clock %llu "
+          "(precision %llu ms, delay %llu ms): prevoting nil", (unsigned long long)p->height, p->round,
+          (unsigned long long)h.time_ms, h.time_ms > hi ? "ahead of" : "behind",
+          (unsigned long long)now, (unsigned long long)precision, (unsigned long long)delay);
+    return false;
+}
+
 /* True if blk is the block that id names: its header hashes to id and its
  * body is the one the header commits to. Only then is a verdict on these
  * bytes a verdict on block id; other bytes under a real id are a forgery by
@@ -286,11 +324,11 @@ static bool header_ok(node *n, const wire_block *blk, char *why, size_t why_len)
     hansa_hash vh, nvh;
     ledger_set_hash(n, LEDGER_SET_CUR, &vh);
     ledger_set_hash(n, LEDGER_SET_NEXT, &nvh);
-    /* Time has a lower bound only. An upper bound from the local clock would
-     * make validity depend on which node judges, and a node whose clock lags
-     * would find a decided block invalid and stop as if its state diverged.
-     * A proposer can therefore push block time ahead; BFT time (the median
-     * of precommit timestamps) is the known remedy, not built yet. */
+    /* Validity has a lower bound on time only. An upper bound from the local
+     * clock would make validity depend on which node judges, and a node
+     * whose clock lags would find a decided block invalid and stop as if its
+     * state diverged. The bound from above is a prevote rule instead
+     * (chain_timely): an untimely proposal is valid but prevoted nil. */
     if (h->chain_id != ledger_state_params(n->state)->chain_id) snprintf(why, why_len, "wrong chain");
     else if (h->height != n->height + 1) snprintf(why, why_len, "height %llu, expected %llu",
                                                   (unsigned long long)h->height, (unsigned long long)n->height + 1);
@@ -306,7 +344,7 @@ static bool header_ok(node *n, const wire_block *blk, char *why, size_t why_len)
 static bool last_commit_ok(node *n, const wire_block *blk, char *why, size_t why_len) {
     if (!blk->has_last_commit) return true;
     wire_valset w = valset_as_wire(&n->vs_prev);
-    hansa_err err = cons_commit_verify(&blk->last_commit, blk->header.chain_id, w.v, w.n);
+    hansa_err err = cert_commit_verify(&blk->last_commit, blk->header.chain_id, w.v, w.n);
     if (err == HANSA_OK) n->stats.sig_verifies += blk->last_commit.n_sigs;
     if (err != HANSA_OK) snprintf(why, why_len, "last commit: %s", hansa_strerror(err));
     return err == HANSA_OK;
@@ -317,7 +355,7 @@ static bool evidence_ok(node *n, const wire_block *blk, char *why, size_t why_le
         const wire_evidence *ev = &blk->evidence[i];
         hansa_hash eh;
         wire_evidence_hash(ev, &eh);
-        hansa_err err = cons_evidence_verify(ev, blk->header.chain_id);
+        hansa_err err = cert_evidence_verify(ev, blk->header.chain_id);
         bool member = valset_index(&n->vs, &ev->a.validator) >= 0 ||
                       valset_index(&n->vs_prev, &ev->a.validator) >= 0;
         uint64_t state = 0;
@@ -417,6 +455,36 @@ static hansa_err put_txs(store_batch *b, const wire_block *blk) {
     return HANSA_OK;
 }
 
+/* The validator sets the ledger holds after this block that the store may
+ * not have yet: light clients of this chain ask for the set of any height
+ * (rpc `validators`), and a set first appears as the next one, so putting
+ * each set the first time it is seen keeps them all. The hashes put last
+ * are remembered; after a restart they are put again (a no-op). */
+static hansa_err put_valsets(node *n, store_batch *b, const ledger_block *pb) {
+    static const ledger_set_which order[3] = {LEDGER_SET_PREV, LEDGER_SET_CUR, LEDGER_SET_NEXT};
+    hansa_hash seen[3];
+    hbuf enc = HBUF_INIT;
+    hansa_err err = HANSA_OK;
+    for (int i = 0; i < 3 && err == HANSA_OK; i++) {
+        const ledger_validators *lv = &pb->sets.set[order[i]].vals;
+        wire_valset w = {.n = lv->n, .v = (wire_validator *)lv->v};
+        wire_valset_hash(&w, &seen[i]);
+        bool known = false;
+        for (int j = 0; j < 3; j++) known |= n->valsets_put[j] && hash_eq(&n->valset_put[j], &seen[i]);
+        for (int j = 0; j < i; j++) known |= hash_eq(&seen[j], &seen[i]);
+        if (known) continue;
+        hbuf_reset(&enc);
+        wire_valset_encode(&enc, &w);
+        err = store_batch_put_valset(b, &seen[i], enc.data, enc.len);
+    }
+    hbuf_free(&enc);
+    for (int j = 0; j < 3 && err == HANSA_OK; j++) {
+        n->valset_put[j] = seen[j];
+        n->valsets_put[j] = true;
+    }
+    return err;
+}
+
 /* Block, commit certificate, tx index and state writes in one durable
  * transaction. Block 1 also carries the genesis state records, so a restart
  * finds the whole state in the store. blk is value decoded. */
@@ -433,6 +501,7 @@ static hansa_err persist(node *n, const uint8_t *value, size_t len, const hansa_
     if (err == HANSA_OK) err = put_txs(b, blk);
     if (err == HANSA_OK && commit->height == 1) err = put_writes(b, &n->genesis_writes);
     if (err == HANSA_OK) err = put_writes(b, ledger_block_writes(pb));
+    if (err == HANSA_OK) err = put_valsets(n, b, pb);
     if (err != HANSA_OK) {
         store_batch_abort(b);
         return err;
@@ -520,6 +589,28 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
 
 /* ---- evidence ---- */
 
+hansa_err chain_evidence_submit(node *n, const wire_evidence *ev, char *why, size_t why_len) {
+    uint32_t chain = ledger_state_params(n->state)->chain_id;
+    hansa_err err = cert_evidence_verify(ev, chain);
+    if (err != HANSA_OK) {
+        snprintf(why, why_len, "the evidence does not verify for chain %x: %s", chain, hansa_strerror(err));
+        return err;
+    }
+    if (valset_index(&n->vs, &ev->a.validator) < 0 && valset_index(&n->vs_prev, &ev->a.validator) < 0) {
+        snprintf(why, why_len, "the offender is not a delegate of the current or last set");
+        return HANSA_ERR_INVALID;
+    }
+    ledger_evidence le = {.offender = ev->a.validator, .height = ev->a.height};
+    wire_evidence_hash(ev, &le.hash);
+    char lwhy[LEDGER_WHY_MAX] = "";
+    if (ev->a.height <= n->height && (err = ledger_evidence_check(n->state, &le, lwhy, sizeof lwhy)) != HANSA_OK) {
+        snprintf(why, why_len, "%s", lwhy);
+        return err;
+    }
+    chain_evidence_add(n, ev, NULL);
+    return HANSA_OK;
+}
+
 void chain_evidence_add(node *n, const wire_evidence *ev, void *from_peer) {
     hansa_hash eh;
     wire_evidence_hash(ev, &eh);
@@ -531,7 +622,7 @@ void chain_evidence_add(node *n, const wire_evidence *ev, void *from_peer) {
     bool member = valset_index(&n->vs, &ev->a.validator) >= 0 ||
                   valset_index(&n->vs_prev, &ev->a.validator) >= 0;
     if (!member || ev->a.height > n->height + 1) return;
-    if (cons_evidence_verify(ev, ledger_state_params(n->state)->chain_id) != HANSA_OK) {
+    if (cert_evidence_verify(ev, ledger_state_params(n->state)->chain_id) != HANSA_OK) {
         if (from_peer) n->io.drop(n->io.ctx, from_peer, "invalid evidence");
         return;
     }

@@ -70,6 +70,97 @@ static bool opt_u64(json_t *obj, const char *key, uint64_t max, uint64_t *out, c
     return true;
 }
 
+/* A 32-byte hash from 64 hex digits. */
+static bool get_hash(json_t *v, hansa_hash *out) {
+    const char *hex = json_string_value(v);
+    size_t got = 0;
+    return hex && strlen(hex) == 2 * HANSA_HASH_BYTES &&
+           hex_decode(hex, strlen(hex), out->b, HANSA_HASH_BYTES, &got, NULL) == HANSA_OK &&
+           got == HANSA_HASH_BYTES;
+}
+
+bool config_trust_root_parse(json_t *obj, ic_create *out, const char *where, char why[CONFIG_WHY_MAX]) {
+    memset(out, 0, sizeof *out);
+    const char *chain = json_string_value(json_object_get(obj, "chain_id"));
+    const char *chain_why = "missing";
+    if (!json_is_object(obj) || !chain || chain_id_parse(chain, &out->params.chain_id, &chain_why) != HANSA_OK) {
+        snprintf(why, CONFIG_WHY_MAX, "%s.chain_id: %s", where, chain_why);
+        return false;
+    }
+    json_t *root = json_object_get(obj, "root");
+    uint64_t *nums[4] = {&out->params.trusting_period_ms, &out->params.max_clock_drift_ms,
+                         &out->root.height, &out->root.time_ms};
+    json_t *src[4] = {json_object_get(obj, "trusting_period_ms"), json_object_get(obj, "max_clock_drift_ms"),
+                      json_object_get(root, "height"), json_object_get(root, "time_ms")};
+    static const char *const num_names[4] = {"trusting_period_ms", "max_clock_drift_ms", "root.height",
+                                             "root.time_ms"};
+    for (int i = 0; i < 4; i++)
+        if (!get_u64(src[i], nums[i])) {
+            snprintf(why, CONFIG_WHY_MAX, "%s.%s must be a u64", where, num_names[i]);
+            return false;
+        }
+    hansa_hash *hashes[5] = {&out->root.header_hash, &out->root.app_hash, &out->root.tx_root,
+                             &out->root.validators_hash, &out->root.next_validators_hash};
+    static const char *const hash_names[5] = {"header_hash", "app_hash", "tx_root", "validators_hash",
+                                              "next_validators_hash"};
+    for (int i = 0; i < 5; i++)
+        if (!get_hash(json_object_get(root, hash_names[i]), hashes[i])) {
+            snprintf(why, CONFIG_WHY_MAX, "%s.root.%s must be 64 hex digits", where, hash_names[i]);
+            return false;
+        }
+    char iwhy[IC_WHY_MAX];
+    if (ic_create_check(out, iwhy, sizeof iwhy) != HANSA_OK) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: %s", where, iwhy);
+        return false;
+    }
+    return true;
+}
+
+static json_t *hash_json(const hansa_hash *h) {
+    char hex[2 * HANSA_HASH_BYTES + 1];
+    hex_encode(h->b, HANSA_HASH_BYTES, hex);
+    return json_string(hex);
+}
+
+json_t *config_trust_root_json(const ic_create *c) {
+    char chain[CHAIN_ID_TEXT_MAX];
+    chain_id_format(c->params.chain_id, chain);
+    json_t *root = json_pack("{s:I, s:I}", "height", (json_int_t)c->root.height, "time_ms",
+                             (json_int_t)c->root.time_ms);
+    json_object_set_new(root, "header_hash", hash_json(&c->root.header_hash));
+    json_object_set_new(root, "app_hash", hash_json(&c->root.app_hash));
+    json_object_set_new(root, "tx_root", hash_json(&c->root.tx_root));
+    json_object_set_new(root, "validators_hash", hash_json(&c->root.validators_hash));
+    json_object_set_new(root, "next_validators_hash", hash_json(&c->root.next_validators_hash));
+    return json_pack("{s:s, s:I, s:I, s:o}", "chain_id", chain, "trusting_period_ms",
+                     (json_int_t)c->params.trusting_period_ms, "max_clock_drift_ms",
+                     (json_int_t)c->params.max_clock_drift_ms, "root", root);
+}
+
+/* The optional "clients" array: light clients active from genesis. */
+static bool parse_clients(json_t *arr, genesis_file *g, const char *path, char why[CONFIG_WHY_MAX]) {
+    if (arr == NULL) return true;
+    size_t n = json_array_size(arr);
+    if (!json_is_array(arr) || n > LEDGER_CLIENTS_MAX) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: \"clients\" must be an array of at most %d", path,
+                 LEDGER_CLIENTS_MAX);
+        return false;
+    }
+    g->clients = hansa_calloc(n ? n : 1, sizeof *g->clients);
+    for (size_t i = 0; i < n; i++) {
+        char where[64];
+        snprintf(where, sizeof where, "clients[%zu]", i);
+        char inner[CONFIG_WHY_MAX];
+        if (!config_trust_root_parse(json_array_get(arr, i), &g->clients[i], where, inner)) {
+            snprintf(why, CONFIG_WHY_MAX, "%s: %s", path, inner);
+            return false;
+        }
+    }
+    g->g.clients = g->clients;
+    g->g.n_clients = n;
+    return true;
+}
+
 static bool parse_accounts(json_t *arr, genesis_file *g, const char *path, char why[CONFIG_WHY_MAX]) {
     size_t n = json_array_size(arr);
     if (!json_is_array(arr) || n > LEDGER_GENESIS_ACCOUNTS_MAX) {
@@ -172,7 +263,8 @@ hansa_err genesis_load(const char *path, genesis_file *out, char why[CONFIG_WHY_
     if (!root) return HANSA_ERR_CONFIG;
     bool ok = parse_params(root, &out->g.params, path, why) &&
               parse_accounts(json_object_get(root, "accounts"), out, path, why) &&
-              parse_delegates(json_object_get(root, "delegates"), out, path, why);
+              parse_delegates(json_object_get(root, "delegates"), out, path, why) &&
+              parse_clients(json_object_get(root, "clients"), out, path, why);
     json_decref(root);
     if (!ok) {
         genesis_free(out);
@@ -190,6 +282,7 @@ hansa_err genesis_load(const char *path, genesis_file *out, char why[CONFIG_WHY_
 void genesis_free(genesis_file *g) {
     free(g->accounts);
     free(g->delegates);
+    free(g->clients);
     memset(g, 0, sizeof *g);
 }
 
@@ -246,6 +339,7 @@ hansa_err config_load(const char *path, config_file *out, char why[CONFIG_WHY_MA
     json_t *root = load_json(path, why);
     if (!root) return HANSA_ERR_CONFIG;
     uint64_t delay = out->node.commit_delay_ms, mp = 100000;
+    uint64_t precision = out->node.pbts_precision_ms, msg_delay = out->node.pbts_msg_delay_ms;
     bool ok = opt_string(root, "listen", out->listen, sizeof out->listen, path, why) &&
               opt_string(root, "rpc", out->rpc, sizeof out->rpc, path, why) &&
               opt_string(root, "log_level", out->log_level, sizeof out->log_level, path, why) &&
@@ -253,9 +347,13 @@ hansa_err config_load(const char *path, config_file *out, char why[CONFIG_WHY_MA
               parse_peers(json_object_get(root, "peers"), out, path, why) &&
               parse_timeouts(json_object_get(root, "timeouts_ms"), &out->node.timeouts, path, why) &&
               opt_u64(root, "commit_delay_ms", 600000, &delay, path, why) &&
-              opt_u64(root, "mempool_max_txs", 10000000, &mp, path, why);
+              opt_u64(root, "mempool_max_txs", 10000000, &mp, path, why) &&
+              opt_u64(root, "pbts_precision_ms", 600000, &precision, path, why) &&
+              opt_u64(root, "pbts_msg_delay_ms", 600000, &msg_delay, path, why);
     json_decref(root);
     out->node.commit_delay_ms = (uint32_t)delay;
+    out->node.pbts_precision_ms = (uint32_t)precision;
+    out->node.pbts_msg_delay_ms = (uint32_t)msg_delay;
     out->node.mempool.max_txs = (uint32_t)mp;
     return ok ? HANSA_OK : HANSA_ERR_CONFIG;
 }

@@ -7,8 +7,14 @@
  *     "params": { "fee_burn_bps": 5000, "min_fee": 1, "max_block_txs": 10000 },
  *     "accounts": [ { "address": "e2e4x...", "balance": "1000000" }, ... ],
  *     "delegates": [ { "pubkey": "<64 hex>", "power": 10 }, ... ],
-     "elections": { "epoch_blocks": 100, "active_max": 32, ... } }   (optional,
+     "elections": { "epoch_blocks": 100, "active_max": 32, ... },  (optional,
      every field optional: docs/delegates.md lists them and their defaults)
+     "clients": [ <trust root>, ... ] }  (optional: light clients of foreign
+     chains, active from genesis; docs/interchain.md)
+ * A trust root (also in routes.json and the route/client RPC methods):
+ *   { "chain_id": "a1", "trusting_period_ms": 1209600000, "max_clock_drift_ms": 10000,
+ *     "root": { "height": 0, "time_ms": ..., "header_hash": "<64 hex>", "app_hash": ...,
+ *               "tx_root": ..., "validators_hash": ..., "next_validators_hash": ... } }
  * Amounts may be JSON numbers or decimal strings (u64 does not fit a double).
  *
  * config.json (every field optional except where noted):
@@ -17,13 +23,17 @@
  *     "key": "node",                     (name in node.key; absent = full node)
  *     "timeouts_ms": { "propose": 1000, "propose_delta": 500, "prevote": 1000,
  *                      "prevote_delta": 500, "precommit": 1000, "precommit_delta": 500 },
- *     "commit_delay_ms": 200, "mempool_max_txs": 100000 } */
+ *     "commit_delay_ms": 200, "mempool_max_txs": 100000,
+ *     "pbts_precision_ms": 500, "pbts_msg_delay_ms": 2000 }   (block time, node.h) */
 #ifndef HANSA_NODE_CONFIG_H
 #define HANSA_NODE_CONFIG_H
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "base/err.h"
+#include "ledger/client.h"
 #include "ledger/state.h"
 #include "node/node.h"
 
@@ -35,6 +45,7 @@ typedef struct {
     ledger_genesis g;                 /* arrays below are owned */
     ledger_genesis_account *accounts;
     wire_validator *delegates;
+    ic_create *clients;
 } genesis_file;
 
 typedef struct {
@@ -49,6 +60,12 @@ typedef struct {
 
 hansa_err genesis_load(const char *path, genesis_file *out, char why[CONFIG_WHY_MAX]);
 void genesis_free(genesis_file *g);
+
+/* A trust root (the JSON above) into *out, checked (ic_create_check);
+ * false with why naming `where` and the field. */
+bool config_trust_root_parse(json_t *obj, ic_create *out, const char *where, char why[CONFIG_WHY_MAX]);
+/* The JSON form of a trust root (new reference). */
+json_t *config_trust_root_json(const ic_create *c);
 
 /* Fills defaults, then overrides them from the file. */
 hansa_err config_load(const char *path, config_file *out, char why[CONFIG_WHY_MAX]);

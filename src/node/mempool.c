@@ -193,6 +193,12 @@ bool mempool_has(const mempool *m, const hansa_hash *hash) {
     return hmap_get(&m->index, hash, NULL);
 }
 
+uint64_t mempool_next_nonce(const mempool *m, const hansa_addr *addr) {
+    ledger_account a;
+    ledger_block_account(m->check, addr, &a);
+    return a.nonce;
+}
+
 size_t mempool_count(const mempool *m) { return m->live; }
 uint64_t mempool_bytes(const mempool *m) { return m->bytes; }
 

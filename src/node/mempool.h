@@ -55,6 +55,10 @@ hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *
 /* True if the transaction is queued (and so its signature was verified). */
 bool mempool_has(const mempool *m, const hansa_hash *hash);
 
+/* The nonce addr's next transaction must carry: its committed nonce plus
+ * its transactions queued here. */
+uint64_t mempool_next_nonce(const mempool *m, const hansa_addr *addr);
+
 size_t mempool_count(const mempool *m);
 uint64_t mempool_bytes(const mempool *m);
 

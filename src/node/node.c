@@ -25,6 +25,8 @@ void node_config_defaults(node_config *cfg) {
     cfg->rebroadcast_ms = 1000;
     cfg->status_ms = 1000;
     cfg->sync_timeout_ms = 3000;
+    cfg->pbts_precision_ms = 500;
+    cfg->pbts_msg_delay_ms = 2000;
     cfg->mempool = (mempool_limits){0, 0};
 }
 
@@ -277,7 +279,7 @@ static hansa_err open_engine(node *n, char *why, size_t why_len) {
     cc.chain_id = ledger_state_params(n->state)->chain_id;
     cc.timeouts = n->cfg.timeouts;
     cc.future_rounds_max = 16;
-    cc.app = (cons_app){n, chain_get_value, chain_valid, NULL};
+    cc.app = (cons_app){n, chain_get_value, chain_valid, NULL, chain_timely};
     cc.key = n->cfg.key;
     n->engine = cons_new(&cc, have ? &restored : NULL);
     return HANSA_OK;
@@ -539,6 +541,12 @@ hansa_err node_submit_tx(node *n, const uint8_t *bytes, size_t len, hansa_hash *
 }
 
 /* ---- views ---- */
+
+hansa_err node_submit_evidence(node *n, const wire_evidence *ev, char *why, size_t why_len) {
+    hansa_err err = chain_evidence_submit(n, ev, why, why_len);
+    node_drain(n);
+    return err;
+}
 
 void node_get_status(const node *n, node_status *out) {
     *out = n->stats;

@@ -67,6 +67,12 @@ typedef struct {
     uint32_t rebroadcast_ms;      /* re-send own votes this often while undecided */
     uint32_t status_ms;           /* STATUS to peers this often */
     uint32_t sync_timeout_ms;     /* re-ask another peer for a block after this */
+    /* BFT time, proposer-based (docs/consensus.md, "Block time"): a proposal
+     * of round r is timely when its block time lies within
+     * [now - precision - msg_delay * (r + 1), now + precision] of this
+     * node's wall clock when it arrives; an untimely one is prevoted nil. */
+    uint32_t pbts_precision_ms;   /* bound on the clock difference of honest nodes */
+    uint32_t pbts_msg_delay_ms;   /* bound on a proposal's travel time, round 0 */
     mempool_limits mempool;
 } node_config;
 
@@ -91,6 +97,11 @@ void node_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, si
 /* Admits a transaction from a client (RPC) and gossips it. */
 hansa_err node_submit_tx(node *n, const uint8_t *bytes, size_t len, hansa_hash *hash, char *why,
                          size_t why_len);
+
+/* Admits duplicate-vote evidence from a client (e.g. carried home from a
+ * foreign chain's light client that froze on it) and gossips it, so the
+ * next block can punish the offender. HANSA_OK, or the reason in why. */
+hansa_err node_submit_evidence(node *n, const wire_evidence *ev, char *why, size_t why_len);
 
 /* A Prometheus-style histogram kept by the node: counts[i] is the number
  * of observations v with bounds[i-1] < v <= bounds[i]; the last count is
@@ -126,6 +137,7 @@ typedef struct {
     uint64_t committed_txs;     /* since start */
     uint64_t rounds_last_height;/* rounds the last height took (1 = first round) */
     uint64_t sig_verifies;      /* signatures verified since start */
+    uint64_t untimely_proposals;/* proposals prevoted nil as untimely (PBTS) */
     uint64_t mempool_bytes;
     /* Where the time of a height goes, on this node's monotonic clock, from
      * the start of the height (after commit_delay_ms) to: the first proposal

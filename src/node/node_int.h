@@ -13,6 +13,7 @@
 #include "crypto/sha256.h"
 #include "node/mempool.h"
 #include "node/node.h"
+#include "node/relay.h"
 
 #define NODE_PEERS_MAX 64
 #define NODE_PENDING_BLOCKS_MAX 16 /* validated proposals kept per height */
@@ -57,6 +58,8 @@ struct node {
     /* The chain tip. */
     uint64_t height;
     hansa_hash block_hash;
+    hansa_hash valset_put[3];  /* validator sets the store got last (put_valsets) */
+    bool valsets_put[3];
     uint64_t block_time_ms;
     hbuf last_commit;        /* encoded commit of `height` (empty at 0) */
 
@@ -83,6 +86,14 @@ struct node {
     size_t n_evidence;
     hmap evidence_seen;      /* evidence hashes ever pooled or committed */
 
+    /* Relay transactions of this node waiting in the mempool, by chain
+     * (relay.c): a chain is not offered again while one waits. */
+    struct {
+        uint32_t chain;
+        hansa_hash tx;
+    } relay_waiting[RELAY_JOBS_MAX];
+    size_t n_relay_waiting;
+
     ledger_writes genesis_writes; /* stored with block 1, then freed */
     char invalid_why[256];   /* why the last block judged invalid was */
     bool stopped;            /* a fatal error happened: ignore all input */
@@ -93,12 +104,19 @@ struct node {
 /* chain.c */
 hansa_err chain_load(node *n, char *why, size_t why_len);
 bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hansa_hash *id);
+/* cons_app.timely: proposer-based timestamps against this node's clock. */
+bool chain_timely(void *ctx, const wire_proposal *p, const uint8_t *value, size_t len);
 bool chain_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
                  const hansa_hash *id);
 void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *id,
                   const wire_commit *commit);
 void chain_pending_clear(node *n);
 void chain_fatal(node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Evidence from a client (carried home from another chain's light client):
+ * verified, the offender a member of the current or last set, and (if its
+ * height is committed) acceptable to the ledger; then pooled and gossiped.
+ * HANSA_OK (also when it was already known) or the reason in why. */
+hansa_err chain_evidence_submit(node *n, const wire_evidence *ev, char *why, size_t why_len);
 void chain_evidence_add(node *n, const wire_evidence *ev, void *from_peer);
 
 /* sync.c */

@@ -11,6 +11,7 @@
  * sync_timeout_ms. While a peer is ahead the node starts each next height
  * at once instead of waiting commit_delay_ms. */
 #include "base/log.h"
+#include "interchain/cert.h"
 #include "wire/codec.h"
 #include "node/msg.h"
 #include "node/node_int.h"
@@ -126,7 +127,7 @@ static bool certified(node *n, const wire_commit *c, const uint8_t *block, size_
     if (!body_ok) return false;
     wire_valset w = valset_as_wire(&n->vs);
     return hash_eq(&id, &c->block) &&
-           cons_commit_verify(c, ledger_state_params(n->state)->chain_id, w.v, w.n) == HANSA_OK;
+           cert_commit_verify(c, ledger_state_params(n->state)->chain_id, w.v, w.n) == HANSA_OK;
 }
 
 void sync_on_block(node *n, void *peer, const uint8_t *bytes, size_t len) {

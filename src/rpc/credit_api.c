@@ -168,6 +168,11 @@ void cj_tx_fields(json_t *j, uint16_t kind, const ledger_credit_body *body, uint
     case TX_EVIDENCE:
     case TX_UPGRADE_PROPOSE:
     case TX_UPGRADE_VOTE:
+    case TX_CLIENT_CREATE:
+    case TX_CLIENT_APPROVE:
+    case TX_CLIENT_UPDATE:
+    case TX_CLIENT_MISBEHAVIOUR:
+    case TX_CLIENT_REVIVE:
     case TX_KIND_MAX_:
         return;
     }

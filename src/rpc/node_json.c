@@ -67,6 +67,9 @@ static void tx_body_fields(json_t *j, const wire_tx *tx) {
     case TX_EVIDENCE:
     case TX_UPGRADE_PROPOSE:
     case TX_UPGRADE_VOTE:
+    case TX_CLIENT_UPDATE:
+    case TX_CLIENT_MISBEHAVIOUR:
+    case TX_CLIENT_REVIVE:
     case TX_KIND_MAX_:
         return; /* no decoded view yet: the body hex says it all */
     case TX_TALLY_OFFER:
@@ -80,6 +83,13 @@ static void tx_body_fields(json_t *j, const wire_tx *tx) {
     case TX_INVOICE_PAY:
     case TX_INVOICE_REFUSE:
         cj_tx_fields(j, tx->kind, &body.credit, tx->chain_id);
+        return;
+    case TX_CLIENT_CREATE:
+        json_object_set_new(j, "client_chain", nj_chain(body.client_create.params.chain_id));
+        return;
+    case TX_CLIENT_APPROVE:
+        json_object_set_new(j, "client_chain", nj_chain(body.client_approve.chain));
+        json_object_set_new(j, "subject", nj_hash(&body.client_approve.subject));
         return;
     }
 }

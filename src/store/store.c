@@ -57,6 +57,7 @@ typedef enum {
     DB_SIGNER,
     DB_WAL,
     DB_TX_INDEX,
+    DB_VALSETS,
     DB_COUNT_
 } store_db;
 
@@ -74,6 +75,7 @@ static const struct {
     [DB_SIGNER] = {"signer", STORE_REC_SIGNER},
     [DB_WAL] = {"wal", STORE_REC_WAL},
     [DB_TX_INDEX] = {"tx_index", STORE_REC_TX_INDEX},
+    [DB_VALSETS] = {"valsets", STORE_REC_VALSET},
 };
 
 struct store {
@@ -105,6 +107,9 @@ struct store_batch {
     uint32_t n_ops;
     hbuf txs;        /* tx index entries, TX_ENTRY_BYTES each */
     uint32_t n_txs;
+    hansa_hash valset_hash[STORE_BATCH_VALSETS_MAX];
+    hbuf valset[STORE_BATCH_VALSETS_MAX];
+    uint32_t n_valsets;
 };
 
 /* ---- Keys ---- */
@@ -155,6 +160,9 @@ static void describe_key(store_db db, const uint8_t *k, size_t klen, char *out, 
         return;
     case DB_TX_INDEX:
         snprintf(out, n, "tx hash %s%s", hex, more);
+        return;
+    case DB_VALSETS:
+        snprintf(out, n, "validator set hash %s%s", hex, more);
         return;
     case DB_META:
     case DB_SIGNER:
@@ -653,8 +661,25 @@ hansa_err store_batch_put_tx(store_batch *b, const hansa_hash *tx_hash, uint32_t
     return HANSA_OK;
 }
 
+hansa_err store_batch_put_valset(store_batch *b, const hansa_hash *hash, const uint8_t *bytes,
+                                 size_t len) {
+    HANSA_ASSERT(b != NULL && hash != NULL && bytes != NULL);
+    call_enter(b->st);
+    if (b->n_valsets >= STORE_BATCH_VALSETS_MAX)
+        return st_fail(b->st, HANSA_ERR_TOO_LONG, "more than %d validator sets in one batch",
+                       STORE_BATCH_VALSETS_MAX);
+    if (len > STORE_PAYLOAD_BYTES_MAX)
+        return st_fail(b->st, HANSA_ERR_TOO_LONG, "validator set of %zu bytes is too long", len);
+    b->valset_hash[b->n_valsets] = *hash;
+    b->valset[b->n_valsets] = (hbuf)HBUF_INIT;
+    hbuf_append(&b->valset[b->n_valsets], bytes, len);
+    b->n_valsets++;
+    return HANSA_OK;
+}
+
 void store_batch_abort(store_batch *b) {
     if (b == NULL) return;
+    for (uint32_t i = 0; i < b->n_valsets; i++) hbuf_free(&b->valset[i]);
     hbuf_free(&b->block);
     hbuf_free(&b->commit);
     hbuf_free(&b->ops);
@@ -755,6 +780,9 @@ static hansa_err batch_body(store *st, MDB_txn *txn, void *ctx) {
                        b->commit.len, MDB_NOOVERWRITE);
     if (e == HANSA_OK) e = batch_write_txs(st, txn, b);
     if (e == HANSA_OK) e = batch_write_ops(st, txn, b);
+    for (uint32_t i = 0; i < b->n_valsets && e == HANSA_OK; i++)
+        e = put_record(st, txn, DB_VALSETS, b->valset_hash[i].b, HANSA_HASH_BYTES, NULL, 0,
+                       b->valset[i].data, b->valset[i].len, 0);
     if (e != HANSA_OK) return e;
     return wal_delete_through(st, txn, b->height);
 }
@@ -877,6 +905,12 @@ hansa_err store_get_tx(store *st, const hansa_hash *tx_hash, store_tx_loc *out) 
     }
     hbuf_free(&v);
     return e;
+}
+
+hansa_err store_get_valset(store *st, const hansa_hash *hash, hbuf *out) {
+    call_enter(st);
+    HANSA_ASSERT(hash != NULL && out != NULL);
+    return get_copy(st, DB_VALSETS, hash->b, HANSA_HASH_BYTES, 0, out, NULL);
 }
 
 hansa_err store_state_get(store *st, const uint8_t *key, size_t klen, hbuf *out) {

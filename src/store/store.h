@@ -1,6 +1,6 @@
 /* store.h — hansa's persistent storage: blocks, commits, state, signer state, WAL.
  *
- * One LMDB environment per node in one directory, with eight named
+ * One LMDB environment per node in one directory, with nine named
  * databases (docs/storage.md has every key and record layout):
  *
  *   blocks       height (u64 big-endian) -> block hash || block bytes
@@ -11,6 +11,9 @@
  *   signer       "signer"                 -> consensus signer state bytes
  *   wal          height BE || seq BE      -> consensus WAL record
  *   tx_index     tx hash (32)             -> height u64 LE || index u32 LE
+ *   valsets      validator set hash (32)  -> the encoded set (every set the
+ *                                            chain ever used: light clients of
+ *                                            this chain ask for old ones)
  *
  * The store deals in bytes: it does not decode blocks, commits or signer
  * states; the layers above own their encodings. Every value carries a
@@ -140,6 +143,13 @@ hansa_err store_batch_del_state(store_batch *b, const uint8_t *key, size_t klen)
  * (at most STORE_BATCH_WRITES_MAX). A hash indexed again (impossible under
  * nonces, since equal hashes mean equal bytes) points at the later place. */
 hansa_err store_batch_put_tx(store_batch *b, const hansa_hash *tx_hash, uint32_t index);
+/* Records a validator set under its hash (wire_valset_hash), in the same
+ * transaction as the block; writing one already there changes nothing. The
+ * store does not decode or hash the bytes: the caller vouches for them. At
+ * most STORE_BATCH_VALSETS_MAX per batch. */
+#define STORE_BATCH_VALSETS_MAX 4
+hansa_err store_batch_put_valset(store_batch *b, const hansa_hash *hash, const uint8_t *bytes,
+                                 size_t len);
 
 /* Writes the batch in ONE LMDB transaction: block, hash index, commit
  * certificate, tx index entries, state writes, the tip (height, app_hash,
@@ -178,6 +188,8 @@ hansa_err store_get_commit(store *st, uint64_t height, hbuf *out);
  * committed, or committed before this store kept a tx index),
  * HANSA_ERR_CORRUPT. */
 hansa_err store_get_tx(store *st, const hansa_hash *tx_hash, store_tx_loc *out);
+/* The validator set stored under hash (encoded), or HANSA_ERR_NOT_FOUND. */
+hansa_err store_get_valset(store *st, const hansa_hash *hash, hbuf *out);
 
 /* ---- Ledger state ---- */
 

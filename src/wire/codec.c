@@ -569,6 +569,13 @@ void wire_block_encode(hbuf *b, const wire_block *blk) {
     HANSA_ASSERT(b->len - start <= WIRE_BLOCK_BYTES_MAX);
 }
 
+hansa_err wire_block_peek_header(const uint8_t *p, size_t len, wire_header *h) {
+    memset(h, 0, sizeof *h);
+    if (len < 1 + WIRE_HEADER_BYTES) return HANSA_ERR_TRUNCATED;
+    if (p[0] != WIRE_VERSION) return HANSA_ERR_VERSION;
+    return wire_header_decode(p + 1, WIRE_HEADER_BYTES, h, NULL);
+}
+
 /* One tx of a block: a byte string that must itself be a canonical tx. An
  * error inside it is reported at its offset within the block. */
 static void rd_block_tx(wire_rd *r, wire_bytes *out) {

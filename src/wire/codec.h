@@ -119,6 +119,11 @@ hansa_err wire_header_decode(const uint8_t *p, size_t len, wire_header *h, wire_
 void wire_header_hash(const wire_header *h, hansa_hash *out);
 
 void wire_block_encode(hbuf *b, const wire_block *blk);
+/* Decodes only the header of an encoded block (its first bytes), e.g. to
+ * read a proposed block's time without decoding its body. The rest of the
+ * block is not looked at. Errors as wire_header_decode, or
+ * HANSA_ERR_TRUNCATED / HANSA_ERR_VERSION for the block's own first byte. */
+hansa_err wire_block_peek_header(const uint8_t *p, size_t len, wire_header *h);
 hansa_err wire_block_decode(const uint8_t *p, size_t len, wire_block *blk, wire_rd *r);
 void wire_block_free(wire_block *blk);
 /* RFC 6962 root whose leaves are the tx encodings: the header's tx_root. */

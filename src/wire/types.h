@@ -19,7 +19,8 @@
 
 /* Bounds. Every length read from untrusted bytes is checked against one of
  * these before anything is allocated. */
-#define WIRE_TX_BODY_MAX 16384        /* bytes: largest tx body (an interchain proof fits) */
+#define WIRE_TX_BODY_MAX 65536        /* bytes: largest tx body (a light-client misbehaviour
+                                       * with two commits of 128 signers fits) */
 #define WIRE_BLOCK_TXS_MAX 10000      /* transactions in one block (seed 000) */
 #define WIRE_BLOCK_EVIDENCE_MAX 64    /* duplicate-vote evidence items in one block */
 #define WIRE_VALIDATORS_MAX 128       /* active delegates in one validator set */
@@ -40,6 +41,11 @@ typedef enum {
     TX_EVIDENCE = 7,   /* duplicate-vote evidence submitted by anyone */
     TX_UPGRADE_PROPOSE = 8,
     TX_UPGRADE_VOTE = 9,
+    TX_CLIENT_CREATE = 10,       /* light clients (ledger/client.h) */
+    TX_CLIENT_APPROVE = 11,
+    TX_CLIENT_UPDATE = 12,
+    TX_CLIENT_MISBEHAVIOUR = 13,
+    TX_CLIENT_REVIVE = 14,
     /* Ranges reserved per layer, so work on different layers never takes
      * the same number: 10-19 light clients and the routing of chains
      * (interchain/), 20-29 packets, vouchers and correspondent accounts,

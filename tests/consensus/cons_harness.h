@@ -14,6 +14,7 @@
 #include "base/buf.h"
 #include "consensus/engine.h"
 #include "consensus/valset.h"
+#include "interchain/cert.h"
 #include "crypto/sha256.h"
 #include "crypto/sign.h"
 #include "wire/codec.h"
@@ -60,6 +61,8 @@ typedef struct {
     size_t n_bad;
     int valid_calls;
     hansa_hash last_valid_id;
+    bool untimely;         /* PBTS: this node's clock finds proposals untimely */
+    int timely_calls;
 } h_app;
 
 static inline void h_value(uint64_t h, uint32_t r, uint8_t tag, hbuf *out, hansa_hash *id) {
@@ -91,13 +94,21 @@ static inline bool h_valid(void *ctx, uint64_t h, const uint8_t *value, size_t l
     return true;
 }
 
+static inline bool h_timely(void *ctx, const wire_proposal *p, const uint8_t *value, size_t len) {
+    (void)p, (void)value, (void)len;
+    h_app *a = ctx;
+    a->timely_calls++;
+    return !a->untimely;
+}
+
 static inline cons_config h_config(const h_net *net, int self, h_app *app) {
     cons_config c;
     memset(&c, 0, sizeof c);
     c.chain_id = H_CHAIN;
     c.timeouts = (cons_timeouts){1000, 500, 1000, 500, 1000, 500};
     c.future_rounds_max = 4;
-    c.app = (cons_app){.ctx = app, .get_value = h_get_value, .valid = h_valid, .verify = NULL};
+    c.app = (cons_app){.ctx = app, .get_value = h_get_value, .valid = h_valid, .verify = NULL,
+                       .timely = h_timely};
     c.key = self >= 0 ? &net->k[self] : NULL;
     return c;
 }

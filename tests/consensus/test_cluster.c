@@ -90,7 +90,7 @@ static void record_decision(cluster *c, size_t i) {
                d->dec_commit.n_sigs * sizeof *d->dec_commit.sigs);
     }
     CHECK(hash_eq(&c->id[h], &d->dec_id)); /* agreement */
-    CHECK_ERR(cons_commit_verify(&d->dec_commit, H_CHAIN, c->vs[i].v, c->vs[i].n), HANSA_OK);
+    CHECK_ERR(cert_commit_verify(&d->dec_commit, H_CHAIN, c->vs[i].v, c->vs[i].n), HANSA_OK);
     c->decided_upto[i] = h;
 }
 

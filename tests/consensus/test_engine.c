@@ -408,7 +408,7 @@ static void test_line49_decide_with_commit(void) {
     CHECK_EQ_U64(f.d.dec_commit.n_sigs, 3);
     for (size_t i = 1; i < f.d.dec_commit.n_sigs; i++)
         CHECK(f.d.dec_commit.sigs[i - 1].validator_index < f.d.dec_commit.sigs[i].validator_index);
-    CHECK_ERR(cons_commit_verify(&f.d.dec_commit, H_CHAIN, f.net.vs.v, f.net.vs.n), HANSA_OK);
+    CHECK_ERR(cert_commit_verify(&f.d.dec_commit, H_CHAIN, f.net.vs.v, f.net.vs.n), HANSA_OK);
     /* After the decision: no more voting, late precommits still accepted. */
     size_t persists = f.d.n_persist;
     CHECK_ERR(give_vote(&f, f.oth[1], 0, VOTE_PRECOMMIT, NULL), HANSA_OK);
@@ -443,7 +443,7 @@ static void test_decided_commit_takes_late_precommits(void) {
     CHECK_EQ_U64(c.round, 0);
     CHECK(hash_eq(&c.block, &x.id));
     for (size_t i = 1; i < c.n_sigs; i++) CHECK(c.sigs[i - 1].validator_index < c.sigs[i].validator_index);
-    CHECK_ERR(cons_commit_verify(&c, H_CHAIN, f.net.vs.v, f.net.vs.n), HANSA_OK);
+    CHECK_ERR(cert_commit_verify(&c, H_CHAIN, f.net.vs.v, f.net.vs.n), HANSA_OK);
     wire_commit_free(&c);
     hbuf_free(&x.bytes);
     fx_free(&f);
@@ -465,7 +465,7 @@ static void test_line49_earlier_round(void) {
     CHECK_EQ_U64(f.d.dec_round, 0);
     CHECK(hash_eq(&f.d.dec_id, &x.id));
     CHECK_EQ_U64(f.d.dec_commit.n_sigs, 3);
-    CHECK_ERR(cons_commit_verify(&f.d.dec_commit, H_CHAIN, f.net.vs.v, f.net.vs.n), HANSA_OK);
+    CHECK_ERR(cert_commit_verify(&f.d.dec_commit, H_CHAIN, f.net.vs.v, f.net.vs.n), HANSA_OK);
     hbuf_free(&x.bytes);
     fx_free(&f);
 }
@@ -764,7 +764,7 @@ static void test_duplicate_vote_evidence(void) {
     const wire_evidence *ev = &f.d.ev[0];
     CHECK(pubkey_eq(&ev->a.validator, &f.net.k[o].pub));
     CHECK(hash_cmp(&ev->a.block.hash, &ev->b.block.hash) < 0);
-    CHECK_ERR(cons_evidence_verify(ev, H_CHAIN), HANSA_OK);
+    CHECK_ERR(cert_evidence_verify(ev, H_CHAIN), HANSA_OK);
     /* Once per offender per h/r/type. */
     CHECK_ERR(give_vote(&f, o, 0, VOTE_PREVOTE, NULL), HANSA_ERR_DUPLICATE);
     CHECK_EQ_U64(f.d.n_ev, 1);
@@ -773,22 +773,22 @@ static void test_duplicate_vote_evidence(void) {
     CHECK_ERR(give_vote(&f, o, 0, VOTE_PRECOMMIT, &x.id), HANSA_OK);
     CHECK_EQ_U64(f.d.n_ev, 2);
     CHECK(!f.d.ev[1].a.block.present); /* nil sorts first */
-    CHECK_ERR(cons_evidence_verify(&f.d.ev[1], H_CHAIN), HANSA_OK);
+    CHECK_ERR(cert_evidence_verify(&f.d.ev[1], H_CHAIN), HANSA_OK);
     /* Rejections. */
     wire_evidence bad = *ev;
-    CHECK_ERR(cons_evidence_verify(&bad, 99), HANSA_ERR_WRONG_CHAIN);
+    CHECK_ERR(cert_evidence_verify(&bad, 99), HANSA_ERR_WRONG_CHAIN);
     bad.a = ev->b;
     bad.b = ev->a;
-    CHECK_ERR(cons_evidence_verify(&bad, H_CHAIN), HANSA_ERR_NONCANONICAL);
+    CHECK_ERR(cert_evidence_verify(&bad, H_CHAIN), HANSA_ERR_NONCANONICAL);
     bad = *ev;
     bad.b.sig.b[0] ^= 1;
-    CHECK_ERR(cons_evidence_verify(&bad, H_CHAIN), HANSA_ERR_BAD_SIG);
+    CHECK_ERR(cert_evidence_verify(&bad, H_CHAIN), HANSA_ERR_BAD_SIG);
     bad = *ev;
     bad.b = bad.a;
-    CHECK_ERR(cons_evidence_verify(&bad, H_CHAIN), HANSA_ERR_INVALID);
+    CHECK_ERR(cert_evidence_verify(&bad, H_CHAIN), HANSA_ERR_INVALID);
     bad = *ev;
     bad.b = mk_vote(&f.net, f.oth[1], 1, 0, VOTE_PREVOTE, &y.id);
-    CHECK_ERR(cons_evidence_verify(&bad, H_CHAIN), HANSA_ERR_INVALID);
+    CHECK_ERR(cert_evidence_verify(&bad, H_CHAIN), HANSA_ERR_INVALID);
     hbuf_free(&x.bytes);
     hbuf_free(&y.bytes);
     fx_free(&f);
@@ -821,7 +821,7 @@ static void test_equivocator_counts_for_both_faces(void) {
     CHECK_ERR(give_vote(&f, f.oth[1], 0, VOTE_PRECOMMIT, &x.id), HANSA_OK);
     CHECK(f.d.decided);
     CHECK_EQ_U64(f.d.dec_commit.n_sigs, 3);
-    CHECK_ERR(cons_commit_verify(&f.d.dec_commit, H_CHAIN, f.net.vs.v, f.net.vs.n), HANSA_OK);
+    CHECK_ERR(cert_commit_verify(&f.d.dec_commit, H_CHAIN, f.net.vs.v, f.net.vs.n), HANSA_OK);
     hbuf_free(&x.bytes);
     hbuf_free(&y.bytes);
     fx_free(&f);
@@ -956,6 +956,87 @@ static void test_next_height_buffer(void) {
     fx_free(&f);
 }
 
+/* ---- proposer-based timestamps ------------------------------------------------ */
+
+/* Line 22 under PBTS: an untimely proposal without a POL is prevoted nil,
+ * although its value is valid; the verdict is asked once, on arrival. */
+static void test_pbts_untimely_prevotes_nil(void) {
+    fx f;
+    fx_init(&f, false);
+    f.app.untimely = true;
+    h_val x = mk_val(1, 0, 1);
+    CHECK_ERR(give_prop(&f, 0, WIRE_ROUND_NONE, &x), HANSA_OK);
+    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PREVOTE, 0, NULL));
+    CHECK_EQ_U64(f.app.timely_calls, 1);
+    CHECK_EQ_U64(f.app.valid_calls, 1);
+    /* Others found it timely: a polka still locks it (line 36 is unchanged). */
+    for (int i = 0; i < 3; i++) give_vote(&f, f.oth[i], 0, VOTE_PREVOTE, &x.id);
+    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PRECOMMIT, 0, &x.id));
+    CHECK_EQ_U64(f.d.persist_state[f.d.n_persist - 1].locked_round, 0);
+    hbuf_free(&x.bytes);
+    fx_free(&f);
+    /* the same proposal, timely: prevoted */
+    fx_init(&f, false);
+    x = mk_val(1, 0, 1);
+    CHECK_ERR(give_prop(&f, 0, WIRE_ROUND_NONE, &x), HANSA_OK);
+    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PREVOTE, 0, &x.id));
+    hbuf_free(&x.bytes);
+    fx_free(&f);
+}
+
+/* Line 28: a value with a proof-of-lock is not judged for time again. */
+static void test_pbts_pol_not_judged(void) {
+    fx f;
+    fx_init(&f, false);
+    h_val x = mk_val(1, 0, 1);
+    fire(&f, CONS_TIMER_PROPOSE, 0);
+    for (int i = 0; i < 3; i++) give_vote(&f, f.oth[i], 0, VOTE_PREVOTE, &x.id);
+    fire(&f, CONS_TIMER_PREVOTE, 0);
+    next_round(&f, 0);
+    f.app.untimely = true; /* the clock would refuse x now */
+    CHECK_ERR(give_prop(&f, 1, 0, &x), HANSA_OK);
+    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PREVOTE, 1, &x.id));
+    CHECK_EQ_U64(f.app.timely_calls, 0);
+    hbuf_free(&x.bytes);
+    fx_free(&f);
+}
+
+/* A proposal buffered for the next height is judged when it arrives, not
+ * when it is replayed: a node's clock at replay time says nothing about
+ * the proposer's. */
+static void test_pbts_judged_on_arrival(void) {
+    for (int arrive_untimely = 0; arrive_untimely < 2; arrive_untimely++) {
+        fx f;
+        fx_init(&f, false);
+        cons_valset vs2 = f.net.vs;
+        valset_advance(&vs2);
+        size_t p2 = valset_proposer(&vs2, 0);
+        h_val z = mk_val(2, 0, 9), x = mk_val(1, 0, 1);
+        f.app.untimely = arrive_untimely;
+        wire_proposal p = mk_prop(&f.net, p2, 2, 0, WIRE_ROUND_NONE, &z.id);
+        CHECK_ERR(cons_on_proposal(f.d.e, &p, z.bytes.data, z.bytes.len), HANSA_OK);
+        CHECK_EQ_U64(f.app.timely_calls, 1);
+        f.app.untimely = !arrive_untimely;
+        wire_commit_sig sigs[3];
+        for (int i = 0; i < 3; i++) {
+            wire_vote pc = mk_vote(&f.net, f.oth[i], 1, 0, VOTE_PRECOMMIT, &x.id);
+            sigs[i] = (wire_commit_sig){(uint16_t)f.oth[i], pc.sig};
+        }
+        wire_commit c = {H_CHAIN, 1, 0, x.id, 3, sigs};
+        CHECK_ERR(cons_on_commit(f.d.e, &c, x.bytes.data, x.bytes.len), HANSA_OK);
+        drv_collect(&f.d);
+        drv_reset(&f.d);
+        cons_start_height(f.d.e, 2, &vs2, 100);
+        drv_collect(&f.d);
+        drv_persist(&f.d);
+        CHECK_EQ_U64(f.app.timely_calls, 1); /* not asked again */
+        CHECK(vote_is(&f.d.votes[0], VOTE_PREVOTE, 0, arrive_untimely ? NULL : &z.id));
+        hbuf_free(&x.bytes);
+        hbuf_free(&z.bytes);
+        fx_free(&f);
+    }
+}
+
 static void test_valid_called_once_per_value(void) {
     fx f;
     fx_init(&f, false);
@@ -1045,29 +1126,29 @@ static void test_commit_verify(void) {
     wire_commit_sig s[4];
     size_t good[3] = {0, 2, 3};
     wire_commit c = mk_commit(&net, good, 3, &x.id, s);
-    CHECK_ERR(cons_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_OK);
-    CHECK_ERR(cons_commit_verify(&c, H_CHAIN + 1, net.vs.v, net.vs.n), HANSA_ERR_WRONG_CHAIN);
+    CHECK_ERR(cert_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_OK);
+    CHECK_ERR(cert_commit_verify(&c, H_CHAIN + 1, net.vs.v, net.vs.n), HANSA_ERR_WRONG_CHAIN);
     size_t two[2] = {0, 2};
     c = mk_commit(&net, two, 2, &x.id, s);
-    CHECK_ERR(cons_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_ERR_QUORUM);
+    CHECK_ERR(cert_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_ERR_QUORUM);
     c = mk_commit(&net, good, 3, &x.id, s);
     s[1].sig.b[5] ^= 1;
-    CHECK_ERR(cons_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_ERR_BAD_SIG);
+    CHECK_ERR(cert_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_ERR_BAD_SIG);
     size_t unsorted[3] = {0, 3, 2};
     c = mk_commit(&net, unsorted, 3, &x.id, s);
-    CHECK_ERR(cons_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_ERR_NONCANONICAL);
+    CHECK_ERR(cert_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_ERR_NONCANONICAL);
     size_t dup[4] = {0, 2, 2, 3};
     c = mk_commit(&net, dup, 4, &x.id, s);
-    CHECK_ERR(cons_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_ERR_NONCANONICAL);
+    CHECK_ERR(cert_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_ERR_NONCANONICAL);
     c = mk_commit(&net, good, 3, &x.id, s);
     s[2].validator_index = 4;
-    CHECK_ERR(cons_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_ERR_INVALID);
+    CHECK_ERR(cert_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_ERR_INVALID);
     /* A signature for another block (or height) does not verify. */
     c = mk_commit(&net, good, 3, &x.id, s);
     c.height = 6;
-    CHECK_ERR(cons_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_ERR_BAD_SIG);
+    CHECK_ERR(cert_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_ERR_BAD_SIG);
     c.n_sigs = 0;
-    CHECK_ERR(cons_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_ERR_QUORUM);
+    CHECK_ERR(cert_commit_verify(&c, H_CHAIN, net.vs.v, net.vs.n), HANSA_ERR_QUORUM);
 
     /* Weighted: 5 of 8 is not more than 2/3; 6 of 8 is. */
     uint64_t power[4] = {1, 1, 1, 5};
@@ -1075,16 +1156,16 @@ static void test_commit_verify(void) {
     h_net_init(&wnet, 4, power, 40);
     size_t big[1] = {3}, big1[2] = {0, 3}, small[3] = {0, 1, 2};
     c = mk_commit(&wnet, big, 1, &x.id, s);
-    CHECK_ERR(cons_commit_verify(&c, H_CHAIN, wnet.vs.v, wnet.vs.n), HANSA_ERR_QUORUM);
+    CHECK_ERR(cert_commit_verify(&c, H_CHAIN, wnet.vs.v, wnet.vs.n), HANSA_ERR_QUORUM);
     c = mk_commit(&wnet, small, 3, &x.id, s);
-    CHECK_ERR(cons_commit_verify(&c, H_CHAIN, wnet.vs.v, wnet.vs.n), HANSA_ERR_QUORUM);
+    CHECK_ERR(cert_commit_verify(&c, H_CHAIN, wnet.vs.v, wnet.vs.n), HANSA_ERR_QUORUM);
     c = mk_commit(&wnet, big1, 2, &x.id, s);
-    CHECK_ERR(cons_commit_verify(&c, H_CHAIN, wnet.vs.v, wnet.vs.n), HANSA_OK);
+    CHECK_ERR(cert_commit_verify(&c, H_CHAIN, wnet.vs.v, wnet.vs.n), HANSA_OK);
     /* Exactly 2/3 is not a quorum: powers 1,1,1,3 with 1+3 = 4 of 6. */
     uint64_t p2[4] = {1, 1, 1, 3};
     h_net_init(&wnet, 4, p2, 40);
     c = mk_commit(&wnet, big1, 2, &x.id, s);
-    CHECK_ERR(cons_commit_verify(&c, H_CHAIN, wnet.vs.v, wnet.vs.n), HANSA_ERR_QUORUM);
+    CHECK_ERR(cert_commit_verify(&c, H_CHAIN, wnet.vs.v, wnet.vs.n), HANSA_ERR_QUORUM);
     hbuf_free(&x.bytes);
 }
 
@@ -1110,7 +1191,7 @@ static void test_on_commit_rejects(void) {
     CHECK_ERR(cons_on_commit(f.d.e, &c, x.bytes.data, x.bytes.len), HANSA_OK);
     drv_collect(&f.d);
     CHECK(f.d.decided && hash_eq(&f.d.dec_id, &x.id));
-    CHECK_ERR(cons_commit_verify(&f.d.dec_commit, H_CHAIN, f.net.vs.v, f.net.vs.n), HANSA_OK);
+    CHECK_ERR(cert_commit_verify(&f.d.dec_commit, H_CHAIN, f.net.vs.v, f.net.vs.n), HANSA_OK);
     hbuf_free(&x.bytes);
     hbuf_free(&y.bytes);
     fx_free(&f);
@@ -1148,6 +1229,9 @@ int main(void) {
     RUN(test_next_height_buffer);
     RUN(test_valid_called_once_per_value);
     RUN(test_follower_and_rebroadcast);
+    RUN(test_pbts_untimely_prevotes_nil);
+    RUN(test_pbts_pol_not_judged);
+    RUN(test_pbts_judged_on_arrival);
     RUN(test_commit_verify);
     RUN(test_on_commit_rejects);
     return check_summary();

@@ -16,6 +16,7 @@
 #include "crypto/sign.h"
 #include "node/msg.h"
 #include "node/node.h"
+#include "node/relay.h"
 #include "wire/codec.h"
 
 /* ---- a fake world ---- */
@@ -26,6 +27,9 @@ typedef struct {
 
 static uint64_t fake_wall(void *ctx) { return 1767225600000ull + ((fake_time *)ctx)->mono_ms; }
 static uint64_t fake_mono(void *ctx) { return ((fake_time *)ctx)->mono_ms; }
+/* A second node's wall clock, off by `skew_ms` from the first one's. */
+static int64_t skew_ms;
+static uint64_t skewed_wall(void *ctx) { return (uint64_t)((int64_t)fake_wall(ctx) + skew_ms); }
 
 #define SENT_MAX 256
 
@@ -93,6 +97,7 @@ static wire_validator delegates[2];
 static ledger_genesis_account accounts[1];
 static ledger_genesis genesis;
 static const hansa_clock fake_clock = {fake_wall, fake_mono, &now};
+static const hansa_clock skewed_clock = {skewed_wall, fake_mono, &now};
 
 static void genesis_init(void) {
     uint8_t seed[HANSA_SEED_BYTES] = {7};
@@ -111,7 +116,10 @@ static void genesis_init(void) {
     genesis.n_delegates = 1;
 }
 
-static void node_up(test_node *t, const hansa_keypair *key) {
+static void node_up_clock(test_node *t, const hansa_keypair *key, const hansa_clock *clock);
+static void node_up(test_node *t, const hansa_keypair *key) { node_up_clock(t, key, &fake_clock); }
+
+static void node_up_clock(test_node *t, const hansa_keypair *key, const hansa_clock *clock) {
     const char *tmp = getenv("TMPDIR");
     snprintf(t->dir, sizeof t->dir, "%s/hansa-node-XXXXXX", tmp ? tmp : "/tmp");
     HANSA_ASSERT(mkdtemp(t->dir) != NULL);
@@ -121,7 +129,7 @@ static void node_up(test_node *t, const hansa_keypair *key) {
     cfg.st = t->st;
     cfg.genesis = &genesis;
     cfg.key = key;
-    cfg.clock = &fake_clock;
+    cfg.clock = clock;
     memset(cfg.hash_key, 3, sizeof cfg.hash_key);
     node_io io = {&t->io, io_send, io_broadcast, io_drop, io_wake_at, NULL, io_fatal};
     char why[256];
@@ -362,8 +370,120 @@ static void test_lying_height_dropped(void) {
     genesis.n_delegates = 1;
 }
 
+/* The prevote b broadcast last for height 1, round 0 (false if none). */
+static bool last_prevote(const test_node *b, wire_vote *out) {
+    bool found = false;
+    for (size_t i = 0; i < b->io.n_sent; i++) {
+        wire_vote v;
+        if (b->io.sent[i].type != MSG_VOTE) continue;
+        if (wire_vote_decode(b->io.sent[i].bytes.data, b->io.sent[i].bytes.len, &v, NULL) != HANSA_OK)
+            continue;
+        if (v.type == VOTE_PREVOTE && v.height == 1 && v.round == 0) {
+            *out = v;
+            found = true;
+        }
+    }
+    return found;
+}
+
+/* Proposer-based timestamps: B, the second delegate, prevotes A's proposal
+ * only if the block time in it is within precision (500 ms) above, or
+ * precision plus the message delay (2000 ms in round 0) below, B's own
+ * clock when it arrives; else it prevotes nil. A cannot decide alone (10 of
+ * 16), so height 1 stays open while B judges. */
+static void test_pbts_prevote(void) {
+    genesis.n_delegates = 2;
+    static const struct {
+        int64_t late_ms;  /* B's clock on arrival minus the block time */
+        bool timely;
+    } cases[] = {{0, true},     {-400, true},    {-600, false}, {2400, true},
+                 {2600, false}, {-60000, false}, {60000, false}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        test_node a = {0}, b = {0};
+        skew_ms = 0;
+        node_up(&a, &delegate);
+        node_up_clock(&b, &other, &skewed_clock);
+        node_peer_up(b.n, &peer_a);
+        /* Both start height 1; the moment A proposes, B gets it. */
+        const sent_msg *prop = NULL;
+        for (int i = 0; i < 10 && !prop; i++) {
+            for (size_t j = 0; j < a.io.n_sent && !prop; j++)
+                if (a.io.sent[j].type == MSG_PROPOSAL) prop = &a.io.sent[j];
+            if (prop) break;
+            uint64_t next = a.io.wake_ms < b.io.wake_ms ? a.io.wake_ms : b.io.wake_ms;
+            if (next > now.mono_ms) now.mono_ms = next;
+            node_on_wake(a.n);
+            node_on_wake(b.n);
+        }
+        HANSA_ASSERT(prop != NULL);
+        msg_proposal mp;
+        wire_header h;
+        HANSA_ASSERT(msg_proposal_decode(prop->bytes.data, prop->bytes.len, &mp, NULL) == HANSA_OK);
+        HANSA_ASSERT(wire_block_peek_header(mp.block, mp.block_len, &h) == HANSA_OK);
+        skew_ms = (int64_t)h.time_ms + cases[k].late_ms - (int64_t)fake_wall(&now);
+        node_on_message(b.n, &peer_a, MSG_PROPOSAL, prop->bytes.data, prop->bytes.len);
+        wire_vote v = {0};
+        CHECK(last_prevote(&b, &v));
+        CHECK(v.block.present == cases[k].timely);
+        node_status st;
+        node_get_status(b.n, &st);
+        CHECK_EQ_U64(st.untimely_proposals, cases[k].timely ? 0 : 1);
+        if (v.block.present != cases[k].timely)
+            fprintf(stderr, "  case late %lld ms\n", (long long)cases[k].late_ms);
+        node_down(&b);
+        node_down(&a);
+    }
+    skew_ms = 0;
+    genesis.n_delegates = 1;
+}
+
+/* The relay duty (node/relay.h): a delegate is offered a foreign chain's
+ * update only in its turn, (slot + chain) mod n; a full node never; an
+ * update that does not verify is refused with the ledger's reason and not
+ * remembered as waiting. */
+static void test_relay_turns(void) {
+    ic_create clients[2];
+    memset(clients, 0, sizeof clients);
+    for (int i = 0; i < 2; i++) {
+        clients[i].params = (ic_params){0xa0 + (uint32_t)i, 3600000, 10000};
+        clients[i].root.time_ms = genesis.params.genesis_time_ms;
+        memset(clients[i].root.validators_hash.b, 9, HANSA_HASH_BYTES);
+        clients[i].root.next_validators_hash = clients[i].root.validators_hash;
+    }
+    genesis.clients = clients;
+    genesis.n_clients = 2;
+    genesis.n_delegates = 2; /* A (10) and B (6): index by pubkey order */
+    int a_index = pubkey_cmp(&delegate.pub, &other.pub) < 0 ? 0 : 1;
+    test_node a = {0}, full = {0};
+    node_up(&a, &delegate);
+    node_up(&full, NULL);
+    relay_job jobs[RELAY_JOBS_MAX];
+    size_t n = node_relay_jobs(a.n, jobs, RELAY_JOBS_MAX);
+    /* Height 0 + 1 is in slot 0: chain 0xa0 + i is A's when i == a_index. */
+    CHECK_EQ_U64(n, 1);
+    CHECK_EQ_U64(jobs[0].kind, RELAY_UPDATE);
+    CHECK_EQ_U64(jobs[0].chain, 0xa0 + (uint32_t)a_index);
+    CHECK_EQ_U64(jobs[0].trusted.height, 0);
+    CHECK(hash_eq(&jobs[0].trusted.next_validators_hash, &clients[0].root.next_validators_hash));
+    CHECK_EQ_U64(node_relay_jobs(full.n, jobs, RELAY_JOBS_MAX), 0);
+    hansa_hash tx;
+    char why[256] = "";
+    uint8_t junk[8] = {0};
+    CHECK(node_relay_update(a.n, 0xa0, junk, sizeof junk, &tx, why, sizeof why) != HANSA_OK);
+    CHECK(strstr(why, "client update") != NULL);
+    CHECK_EQ_U64(node_relay_jobs(a.n, jobs, RELAY_JOBS_MAX), 1);
+    CHECK(node_relay_update(full.n, 0xa0, junk, sizeof junk, &tx, why, sizeof why) == HANSA_ERR_STATE);
+    node_down(&full);
+    node_down(&a);
+    genesis.clients = NULL;
+    genesis.n_clients = 0;
+    genesis.n_delegates = 1;
+}
+
 int main(void) {
     genesis_init();
+    RUN(test_relay_turns);
+    RUN(test_pbts_prevote);
     RUN(test_evidence_from_strangers);
     RUN(test_lying_height_dropped);
     RUN(test_rebroadcast_wal_once);

@@ -156,6 +156,42 @@ static void test_commit_batch_and_reads(void) {
     tmpdir_remove(&t);
 }
 
+/* Validator sets go in with a block, read back by hash after a reopen, and
+ * leave no trace when the batch is aborted. */
+static void test_valsets(void) {
+    tmpdir t;
+    tmpdir_make(&t);
+    store *st;
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    hansa_hash h1 = hash_of(0x51, 1), h2 = hash_of(0x52, 2);
+    store_batch *b;
+    CHECK_ERR(store_batch_begin(st, 1, &b), HANSA_OK);
+    hbuf blk = HBUF_INIT;
+    block_bytes(1, 100, &blk);
+    hansa_hash bh = hash_of(0xb0, 1), app = hash_of(0xa0, 1);
+    CHECK_ERR(store_batch_put_block(b, &bh, blk.data, blk.len), HANSA_OK);
+    CHECK_ERR(store_batch_put_commit(b, (const uint8_t *)"c", 1), HANSA_OK);
+    CHECK_ERR(store_batch_put_valset(b, &h1, (const uint8_t *)"set-one", 7), HANSA_OK);
+    for (int i = 1; i < STORE_BATCH_VALSETS_MAX; i++)
+        CHECK_ERR(store_batch_put_valset(b, &h1, (const uint8_t *)"set-one", 7), HANSA_OK);
+    CHECK_ERR(store_batch_put_valset(b, &h1, (const uint8_t *)"set-one", 7), HANSA_ERR_TOO_LONG);
+    CHECK_ERR(store_batch_commit(b, &app), HANSA_OK);
+    CHECK_ERR(store_batch_begin(st, 2, &b), HANSA_OK);
+    CHECK_ERR(store_batch_put_valset(b, &h2, (const uint8_t *)"set-two", 7), HANSA_OK);
+    store_batch_abort(b);
+    store_close(st);
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    hbuf v = HBUF_INIT;
+    CHECK_ERR(store_get_valset(st, &h1, &v), HANSA_OK);
+    CHECK(v.len == 7 && memcmp(v.data, "set-one", 7) == 0);
+    CHECK_ERR(store_get_valset(st, &h2, &v), HANSA_ERR_NOT_FOUND);
+    CHECK(strstr(store_errmsg(st), "valsets") != NULL);
+    hbuf_free(&v);
+    hbuf_free(&blk);
+    store_close(st);
+    tmpdir_remove(&t);
+}
+
 /* A rejected batch leaves no trace: not its block, nor its state writes. */
 static void test_batch_rules(void) {
     tmpdir t;
@@ -609,6 +645,7 @@ int main(void) {
     RUN(test_open_creates_private_dir);
     RUN(test_commit_batch_and_reads);
     RUN(test_batch_rules);
+    RUN(test_valsets);
     RUN(test_reopen_reads_back);
     RUN(test_state_prefix_scan);
     RUN(test_signer_state);

@@ -11,7 +11,7 @@
  *      and its block id is the hash computed here over the header bytes;
  *   4. the validator set (RPC `validators`) hashes to the header's
  *      validators_hash, and the certificate carries valid precommit
- *      signatures of more than 2/3 of that set's power (cons_commit_verify).
+ *      signatures of more than 2/3 of that set's power (cert_commit_verify).
  * What stays trusted: the validator set itself. It comes from the same
  * node; step 4 only ties it to the header. A light client that knows the
  * chain's set from its genesis or an earlier verified header compares the
@@ -24,6 +24,7 @@
 #include "base/hex.h"
 #include "cmd/lib/cli.h"
 #include "consensus/engine.h"
+#include "interchain/cert.h"
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "crypto/sign.h"
@@ -157,7 +158,7 @@ static void check_signatures(verdict *v, const char *addr, tx_claim *t, int *rc)
         for (uint16_t i = 0; i < vs.n; i++) total += vs.v[i].power;
         for (uint16_t i = 0; i < t->c.n_sigs; i++)
             if (t->c.sigs[i].validator_index < vs.n) signed_power += vs.v[t->c.sigs[i].validator_index].power;
-        hansa_err e = cons_commit_verify(&t->c, t->h.chain_id, vs.v, vs.n);
+        hansa_err e = cert_commit_verify(&t->c, t->h.chain_id, vs.v, vs.n);
         note(v, e == HANSA_OK,
              "the commit carries valid precommit signatures of %u validator%s, power %llu of %llu "
              "(more than 2/3 needed)%s%s", t->c.n_sigs, t->c.n_sigs == 1 ? "" : "s", (unsigned long long)signed_power,

@@ -54,9 +54,11 @@ static int bindable(int port) {
 }
 
 /* A run of 2n free ports, searched from a pseudo-random start so that two
- * networks on one machine rarely collide. */
+ * networks on one machine rarely collide. The pid is mixed in: two tests
+ * started in the same millisecond (ctest -j) must not start alike. */
 static int free_port_base(int n) {
-    int start = 20000 + (int)((clock_system_mono_us() / 7) % 20000);
+    uint64_t mix = clock_system_mono_us() / 7 + (uint64_t)getpid() * 7919u;
+    int start = 20000 + (int)(mix % 20000);
     for (int base = start; base < 60000; base += 2 * n + 10) {
         int ok = 1;
         for (int p = base; p < base + 2 * n && ok; p++) ok = bindable(p);
@@ -75,10 +77,12 @@ static int write_json(const char *path, json_t *j) {
 /* Total nodes: delegates then full nodes. */
 static int node_count(const testnet_opts *o) { return o->validators + o->full_nodes; }
 
+static uint32_t chain_of(const testnet_opts *o) { return o->chain_id ? o->chain_id : TESTNET_CHAIN; }
+
 static json_t *make_genesis(const testnet_opts *o, const hansa_keypair *nodes, const keyfile *accts,
                             json_t *elections) {
     char chain[CHAIN_ID_TEXT_MAX], hex[65];
-    chain_id_format(TESTNET_CHAIN, chain);
+    chain_id_format(chain_of(o), chain);
     json_t *dels = json_array(), *acc = json_array();
     for (int i = 0; i < o->validators; i++) {
         hex_encode(nodes[i].pub.b, HANSA_PUBKEY_BYTES, hex);
@@ -123,7 +127,7 @@ static int init_node(const testnet_opts *o, int i, int base, const hansa_keypair
     snprintf(path, sizeof path, "%s/node%d", o->dir, i);
     if (mkdir(path, 0700) != 0 && errno != EEXIST) return -1;
     keyfile kf;
-    keyfile_init(&kf, TESTNET_CHAIN);
+    keyfile_init(&kf, chain_of(o));
     uint8_t seed[HANSA_SEED_BYTES];
     memcpy(seed, kp->secret, sizeof seed);
     keyfile_add(&kf, "node", seed, why);
@@ -161,7 +165,7 @@ static int init_network(const testnet_opts *o) {
     hansa_keypair nodes[TESTNET_NODES_MAX];
     for (int i = 0; i < node_count(o); i++) keypair_generate(&nodes[i]);
     keyfile accts;
-    keyfile_init(&accts, TESTNET_CHAIN);
+    keyfile_init(&accts, chain_of(o));
     for (int i = 0; i < o->accounts; i++) {
         char name[32];
         snprintf(name, sizeof name, "acct%d", i);
@@ -172,13 +176,17 @@ static int init_network(const testnet_opts *o) {
     json_t *genesis = make_genesis(o, nodes, &accts, elections);
     json_decref(elections);
     keyfile_free(&accts);
-    int base = free_port_base(node_count(o));
+    int base = o->port_base ? o->port_base : free_port_base(node_count(o));
     for (int i = 0; i < node_count(o) && rc == 0 && base > 0; i++)
         rc = init_node(o, i, base, &nodes[i], genesis);
     json_decref(genesis);
     for (int i = 0; i < node_count(o); i++) keypair_wipe(&nodes[i]);
     return base > 0 ? rc : -1;
 }
+
+int testnet_init_dir(const testnet_opts *o) { return init_network(o) == 0 ? 0 : 1; }
+
+int testnet_free_port_base(int ports) { return free_port_base((ports + 1) / 2); }
 
 int testnet_size(const char *dir) {
     int n = 0;

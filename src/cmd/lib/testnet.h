@@ -16,7 +16,15 @@ typedef struct {
     uint32_t timeout_propose_ms; /* prevote/precommit timeouts are the same, deltas half */
     int full_nodes;              /* extra nodes (after the delegates) not in the genesis set */
     const char *elections;       /* JSON object for genesis "elections", or NULL */
+    uint32_t chain_id;           /* 0: e2e4 */
+    int port_base;               /* first port; 0: search for free ones */
 } testnet_opts;
+
+/* Creates the network's folder (keys, genesis, configs) without starting
+ * anything; 0, or 1 with a message. `up` then starts it. */
+int testnet_init_dir(const testnet_opts *o);
+/* The first of `ports` free consecutive loopback ports (-1 if none). */
+int testnet_free_port_base(int ports);
 
 /* `testnet up`: creates the network in o->dir if it does not exist, starts
  * every node that is not running (the hansad next to this binary), waits

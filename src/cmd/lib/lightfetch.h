@@ -1,0 +1,65 @@
+/* lightfetch.h — reading a foreign chain's light blocks over its RPC
+ * (method light_block) and building light-client transaction bodies from
+ * them: the fetching half of relaying, shared by `hansa client ...` and
+ * hansad's relay driver (which calls it from a worker thread: nothing here
+ * keeps state between calls).
+ *
+ * Nothing fetched is trusted: the chain's ledger verifies every update
+ * against its light client. The checks made here (the commit names the
+ * header, the sets hash to what the header says, the trust level holds) are
+ * only there to pick a target the ledger will accept: when a skip from the
+ * trusted height fails the trust level, the target is halved towards it
+ * (CometBFT's bisection) until it holds or the step is adjacent. */
+#ifndef HANSA_CMD_LIGHTFETCH_H
+#define HANSA_CMD_LIGHTFETCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "base/buf.h"
+#include "interchain/client.h"
+#include "wire/types.h"
+
+#define LF_TIMEOUT_MS 5000
+
+/* One height of a chain as its nodes serve it; owns its arrays. */
+typedef struct {
+    uint32_t chain_id;
+    uint64_t height;
+    wire_header header;
+    wire_commit commit;
+    wire_valset vals;       /* the set that signed (header.validators_hash) */
+    wire_valset next_vals;  /* the set the header announces */
+} light_block;
+
+void light_block_free(light_block *lb);
+
+/* Fetches height (0: the tip) from the node at addr and checks that its
+ * parts agree (commit for this header, sets hashing to the header's). False
+ * with why on a transport error, an error reply or parts that disagree. */
+bool lf_fetch(const char *addr, uint64_t height, light_block *out, char *why, size_t why_len);
+/* The same from a light_block reply already in hand (e.g. read from a
+ * file); `from` names it in messages. */
+bool lf_parse(const json_t *r, const char *from, light_block *out, char *why, size_t why_len);
+/* The JSON form lf_parse reads (the light_block reply's hex fields). */
+json_t *lf_json(const light_block *lb);
+
+/* The trust root a light client registered from lb starts with. */
+void lf_trust_root(const light_block *lb, uint64_t trusting_period_ms, uint64_t max_clock_drift_ms,
+                   ic_create *out);
+
+/* Builds the update the chain at addr can give a light client whose latest
+ * trusted state is `trusted`: towards the tip, or `target` if non-zero,
+ * bisected as above, checked at now_ms (the verifying chain's BFT time).
+ * Appends the encoded ic_update to out and sets *height to its header's.
+ * revive: the trusted state is expired (a revival, ledger/client.h): its
+ * trusting period is not checked.
+ * Returns 1 when built, 0 when the source has nothing above the trusted
+ * height, -1 on error (why says). */
+int lf_build_update(const char *addr, const ic_params *p, const ic_consensus *trusted, uint64_t target,
+                    uint64_t now_ms, bool revive, hbuf *out, uint64_t *height, char *why, size_t why_len);
+
+#endif

@@ -1,0 +1,106 @@
+/* codec.h — the byte forms of the light client: transaction bodies and
+ * ledger record values. Tables in docs/wire.md ("Light clients") and
+ * docs/interchain.md ("Records").
+ *
+ * Same conventions as wire/codec.h: little-endian fixed-width integers,
+ * u32-length-prefixed nested objects (each a complete wire object with its
+ * version byte), a decoder that accepts exactly what its encoder produces
+ * and says where it failed through the wire_rd cursor. Record values start
+ * with IC_RECORD_VERSION; tx bodies carry none (the transaction's version
+ * covers them), except that an update names its certificate kind.
+ *
+ * Transaction bodies:
+ *   create      chain_id u32 | trusting_period_ms u64 | max_clock_drift_ms u64
+ *               | root: height u64 | time_ms u64 | header_hash 32 | app_hash 32
+ *               | tx_root 32 | validators_hash 32 | next_validators_hash 32
+ *               (exactly IC_CREATE_BYTES)
+ *   approve     chain_id u32 | subject 32                (IC_APPROVE_BYTES)
+ *   update      trusted_height u64 | header (u32 len, wire header)
+ *               | cert_kind u8 = 1 | commit (u32 len, wire commit)
+ *               | vals (u32 len, wire valset) | has_trusted u8 (0/1)
+ *               | [trusted_vals (u32 len, wire valset)]
+ *   misbehaviour  a (u32 len, update) | b (u32 len, update)
+ *   revive      update
+ * Record values: see the encoders below. */
+#ifndef HANSA_INTERCHAIN_CODEC_H
+#define HANSA_INTERCHAIN_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "interchain/client.h"
+#include "wire/codec.h"
+
+#define IC_RECORD_VERSION 1
+#define IC_CONSENSUS_FIELDS_BYTES (8 + 8 + 5 * HANSA_HASH_BYTES) /* height .. next_validators_hash */
+#define IC_CREATE_BYTES (4 + 8 + 8 + IC_CONSENSUS_FIELDS_BYTES)
+#define IC_APPROVE_BYTES (4 + HANSA_HASH_BYTES)
+/* An update at the largest validator sets; a misbehaviour holds two. */
+#define IC_UPDATE_BYTES_MAX                                                                \
+    (8 + 4 + WIRE_HEADER_BYTES + 1 + 4 + WIRE_COMMIT_BYTES(WIRE_VALIDATORS_MAX) + 1 +      \
+     2 * (4 + WIRE_VALSET_BYTES(WIRE_VALIDATORS_MAX)))
+#define IC_MISBEHAVIOUR_BYTES_MAX (2 * (4 + IC_UPDATE_BYTES_MAX))
+
+/* Record values. */
+#define IC_CONSENSUS_RECORD_BYTES (1 + 8 + 5 * HANSA_HASH_BYTES + 8 + 8)
+#define IC_REVIVAL_RECORD_BYTES (1 + 8 + IC_CONSENSUS_FIELDS_BYTES)
+
+/* A pending revival: the state to install once approved. */
+typedef struct {
+    uint64_t proposed_at;   /* local height */
+    ic_consensus cs;        /* local_* unused (zero) */
+} ic_revival;
+
+/* Evidence a frozen client keeps for its chain's relayers to carry home. */
+typedef struct {
+    uint64_t height;        /* foreign height of the misbehaviour */
+    uint16_t n;             /* 1..WIRE_VALIDATORS_MAX */
+    wire_evidence ev[WIRE_VALIDATORS_MAX]; /* strictly increasing offender keys */
+} ic_evidence_list;
+
+/* ---- tx bodies ---- */
+void ic_create_encode(hbuf *b, const ic_create *c);
+hansa_err ic_create_decode(const uint8_t *p, size_t len, ic_create *out, wire_rd *r);
+/* SHA-256 of the create encoding: the subject approvals vote for. */
+void ic_create_hash(const ic_create *c, hansa_hash *out);
+
+void ic_approve_encode(hbuf *b, uint32_t chain_id, const hansa_hash *subject);
+hansa_err ic_approve_decode(const uint8_t *p, size_t len, uint32_t *chain_id, hansa_hash *subject,
+                            wire_rd *r);
+
+void ic_update_encode(hbuf *b, const ic_update *u);
+/* *out owns its arrays on success (ic_update_free); freed on failure. */
+hansa_err ic_update_decode(const uint8_t *p, size_t len, ic_update *out, wire_rd *r);
+
+void ic_misbehaviour_encode(hbuf *out, const ic_update *a, const ic_update *b);
+hansa_err ic_misbehaviour_decode(const uint8_t *p, size_t len, ic_update *a, ic_update *b,
+                                 wire_rd *r);
+
+/* ---- record values ----
+ *   client     version | trusting_period_ms u64 | max_clock_drift_ms u64
+ *              | status u8 (1..3) | freeze_reason u8 | frozen_height u64
+ *              | since u64 | root_hash 32 | n u16 (1..IC_HISTORY_MAX)
+ *              | n x height u64 (strictly increasing)
+ *              (frozen <=> reason != 0 <=> frozen_height != 0)
+ *   consensus  version | time_ms u64 | header_hash 32 | app_hash 32
+ *              | tx_root 32 | validators_hash 32 | next_validators_hash 32
+ *              | local_height u64 | local_time_ms u64
+ *   evidence   version | height u64 | n u16 (1..WIRE_VALIDATORS_MAX)
+ *              | n x wire evidence (fixed size), offenders strictly increasing
+ *   revival    version | proposed_at u64 | the consensus fields of create's root
+ * The chain id (and the consensus height) are in the record's key, not its
+ * value: decoders take them as arguments. */
+void ic_client_encode(hbuf *b, const ic_client *c);
+hansa_err ic_client_decode(const uint8_t *p, size_t len, uint32_t chain_id, ic_client *out,
+                           wire_rd *r);
+void ic_consensus_encode(hbuf *b, const ic_consensus *cs);
+hansa_err ic_consensus_decode(const uint8_t *p, size_t len, uint64_t height, ic_consensus *out,
+                              wire_rd *r);
+void ic_evidence_list_encode(hbuf *b, const ic_evidence_list *l);
+hansa_err ic_evidence_list_decode(const uint8_t *p, size_t len, ic_evidence_list *out, wire_rd *r);
+void ic_revival_encode(hbuf *b, const ic_revival *rv);
+hansa_err ic_revival_decode(const uint8_t *p, size_t len, ic_revival *out, wire_rd *r);
+
+#endif

@@ -1,0 +1,97 @@
+/* relay.c — see relay.h. */
+#include "node/relay.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "crypto/address.h"
+#include "crypto/sign.h"
+#include "ledger/client.h"
+#include "node/node_int.h"
+#include "wire/codec.h"
+
+/* Forgets relay transactions that left the mempool (committed or
+ * dropped); true if one for chain still waits. */
+static bool relay_waits(node *n, uint32_t chain) {
+    bool waits = false;
+    for (size_t i = 0; i < n->n_relay_waiting;) {
+        if (!mempool_has(n->mp, &n->relay_waiting[i].tx)) {
+            n->relay_waiting[i] = n->relay_waiting[--n->n_relay_waiting];
+            continue;
+        }
+        waits |= n->relay_waiting[i].chain == chain;
+        i++;
+    }
+    return waits;
+}
+
+/* The delegate whose turn it is to relay chain at this height. */
+static uint16_t relay_turn(const node *n, uint32_t chain) {
+    HANSA_ASSERT(n->vs.n > 0);
+    uint64_t slot = (n->height + 1) / RELAY_SLOT_BLOCKS;
+    return (uint16_t)((slot + chain) % n->vs.n);
+}
+
+size_t node_relay_jobs(node *n, relay_job *out, size_t max) {
+    if (n->cfg.key == NULL || n->stopped) return 0;
+    int self = valset_index(&n->vs, &n->cfg.key->pub);
+    if (self < 0) return 0;
+    const ledger_state *s = n->state;
+    uint32_t chains[RELAY_JOBS_MAX];
+    size_t total = ledger_clients_list(s, chains, RELAY_JOBS_MAX), k = 0;
+    uint64_t now = ledger_last_block_time_ms(s);
+    for (size_t i = 0; i < total && i < RELAY_JOBS_MAX && k < max; i++) {
+        ic_client c;
+        HANSA_ASSERT(ledger_client_get(s, chains[i], &c));
+        relay_job *j = &out[k];
+        *j = (relay_job){.chain = chains[i], .params = c.params, .now_ms = now};
+        if (c.status == IC_STATUS_FROZEN) {
+            if (!ledger_client_evidence(s, chains[i], &(ic_evidence_list){0})) continue;
+            j->kind = RELAY_EVIDENCE;
+            k++;
+            continue;
+        }
+        if (c.status != IC_STATUS_ACTIVE || ledger_client_expired(s, &c, now)) continue;
+        if (relay_turn(n, chains[i]) != (uint16_t)self || relay_waits(n, chains[i])) continue;
+        j->kind = RELAY_UPDATE;
+        HANSA_ASSERT(ledger_client_consensus(s, chains[i], ic_client_latest(&c), &j->trusted));
+        /* One update per slot is plenty: the client needs one per trusting
+         * period, proofs need recent heights, not every height. */
+        if (j->trusted.local_height + RELAY_SLOT_BLOCKS > n->height + 1 && j->trusted.local_height > 0) continue;
+        k++;
+    }
+    return k;
+}
+
+hansa_err node_relay_update(node *n, uint32_t chain, const uint8_t *body, size_t len, hansa_hash *tx_hash,
+                            char *why, size_t why_len) {
+    if (n->cfg.key == NULL) {
+        snprintf(why, why_len, "this node has no key to sign relay transactions with");
+        return HANSA_ERR_STATE;
+    }
+    if (len > WIRE_TX_BODY_MAX) {
+        snprintf(why, why_len, "update of %zu bytes is over the transaction body bound", len);
+        return HANSA_ERR_TOO_LONG;
+    }
+    const ledger_params *p = ledger_state_params(n->state);
+    hansa_addr self;
+    addr_from_pubkey(&n->cfg.key->pub, &self);
+    wire_tx tx = {.chain_id = p->chain_id, .sender = n->cfg.key->pub,
+                  .nonce = mempool_next_nonce(n->mp, &self), .fee = p->min_fee,
+                  .kind = TX_CLIENT_UPDATE, .body = body, .body_len = (uint32_t)len};
+    hbuf b = HBUF_INIT;
+    wire_tx_sign_bytes(&b, &tx);
+    sign_domain(n->cfg.key, SIGN_DOMAIN_TX, b.data, b.len, &tx.sig);
+    hbuf_reset(&b);
+    wire_tx_encode(&b, &tx);
+    hansa_err err = node_submit_tx(n, b.data, b.len, tx_hash, why, why_len);
+    hbuf_free(&b);
+    if (err != HANSA_OK) return err;
+    if (n->n_relay_waiting < RELAY_JOBS_MAX)
+        n->relay_waiting[n->n_relay_waiting++] = (typeof(n->relay_waiting[0])){chain, *tx_hash};
+    LOG_I("relay", "submitted an update of chain %x's client", chain);
+    return HANSA_OK;
+}
