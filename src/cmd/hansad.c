@@ -16,10 +16,14 @@
  * conflicting one (nil against a block, a made-up block against nil), so
  * the honest nodes must produce evidence and the ledger must slash it. It
  * lives here, in the daemon's glue, so no protocol code carries it. */
+#include <limits.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "base/clock.h"
@@ -33,9 +37,11 @@
 #include "node/msg.h"
 #include "node/node.h"
 #include "rpc/delegates_api.h"
+#include "rpc/events.h"
 #include "rpc/node_api.h"
 #include "rpc/node_metrics.h"
 #include "rpc/server.h"
+#include "rpc/static.h"
 
 #define HANSA_VERSION "0.1.0"
 
@@ -49,6 +55,8 @@ typedef struct {
     rpc_node_api *api;
     rpc_delegates_api *dapi;
     rpc_node_metrics *metrics;
+    rpc_events *events;        /* GET /events */
+    rpc_static *explorer;      /* GET /explorer/ (NULL when its files are not found) */
     node *n;
     store *st;
     const hansa_keypair *key;  /* the node's signing key (borrowed from the key file) */
@@ -115,6 +123,7 @@ static void io_wake_at(void *ctx, uint64_t mono_ms) {
 static void io_committed(void *ctx, uint64_t height) {
     daemon_ctx *d = ctx;
     if (d->api) rpc_node_api_on_commit(d->api, height);
+    if (d->events) rpc_events_on_commit(d->events, height);
 }
 
 static void shutdown_daemon(daemon_ctx *d);
@@ -164,6 +173,10 @@ static void shutdown_daemon(daemon_ctx *d) {
     d->dapi = NULL;
     rpc_node_metrics_free(d->metrics);
     d->metrics = NULL;
+    rpc_events_free(d->events);
+    d->events = NULL;
+    rpc_static_free(d->explorer);
+    d->explorer = NULL;
     if (d->rpc) rpc_server_free(d->rpc);
     d->rpc = NULL;
 }
@@ -209,6 +222,36 @@ static void on_metrics_tick(uv_timer_t *t) {
     if (d->metrics) rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
 }
 
+static bool is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Finds the explorer's files and the JavaScript library it imports:
+ * $HANSA_EXPLORER_DIR (library in its lib/), else beside an installed
+ * binary (/usr/bin/hansad -> /usr/share/hansa/explorer, library in its
+ * lib/), else in the source tree of a build (build/<flavour>/hansad ->
+ * explorer/ and clients/js/src/). False if none is there. */
+static bool find_explorer(char *dir, char *lib, size_t len) {
+    const char *env = getenv("HANSA_EXPLORER_DIR");
+    if (env && env[0]) {
+        snprintf(dir, len, "%s", env);
+        snprintf(lib, len, "%s/lib", env);
+        return is_dir(dir) && is_dir(lib);
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return false;
+    exe[n] = '\0';
+    const char *bin = dirname(exe);
+    snprintf(dir, len, "%s/../share/hansa/explorer", bin);
+    snprintf(lib, len, "%s/../share/hansa/explorer/lib", bin);
+    if (is_dir(dir) && is_dir(lib)) return true;
+    snprintf(dir, len, "%s/../../explorer", bin);
+    snprintf(lib, len, "%s/../../clients/js/src", bin);
+    return is_dir(dir) && is_dir(lib);
+}
+
 static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     char host[64];
     rpc_config rc = {0};
@@ -220,6 +263,14 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     if (d->has_software) rpc_node_api_set_software(d->api, &d->software);
     d->dapi = rpc_delegates_api_new(d->rpc, d->n);
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
+    d->events = rpc_events_new(&d->loop, d->rpc, d->n, NULL);
+    char dir[PATH_MAX], lib[PATH_MAX];
+    if (find_explorer(dir, lib, sizeof dir)) {
+        d->explorer = rpc_static_new(d->rpc, dir, lib);
+        LOG_I("hansad", "explorer at http://%s/explorer/ (files in %s)", cfg->rpc, dir);
+    } else {
+        LOG_W("hansad", "explorer files not found (set HANSA_EXPLORER_DIR): /explorer/ is off");
+    }
     rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
     uv_timer_start(&d->metrics_tick, on_metrics_tick, 1000, 1000);
     return 0;

@@ -1,0 +1,41 @@
+/* events.h — the subscription endpoint: server-sent events of a node.
+ *
+ * GET /events streams what the chain does as it commits, in the
+ * text/event-stream format browsers read with EventSource: new blocks,
+ * committed transactions, and changes of watched accounts. docs/rpc.md
+ * ("Subscriptions") is the contract for wallets; events.c says how the
+ * stream is kept from ever slowing the node down.
+ *
+ * Everything runs on the loop thread that drives the rpc_server and the
+ * node: rpc_events_on_commit only formats events into per-subscriber
+ * buffers (bounded) and wakes the HTTP server; the bytes leave as each
+ * subscriber's socket takes them. */
+#ifndef HANSA_RPC_EVENTS_H
+#define HANSA_RPC_EVENTS_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "node/node.h"
+#include "rpc/server.h"
+
+typedef struct rpc_events rpc_events;
+
+typedef struct {
+    unsigned max_subscribers;    /* streams open at once; 0 = 16 */
+    size_t max_buffer_bytes;     /* unsent bytes per subscriber before it is dropped; 0 = 1 MiB */
+    uint64_t keepalive_ms;       /* a comment line this often keeps proxies and idle timers
+                                    from closing a quiet stream; 0 = 15000 */
+} rpc_events_config;
+
+/* Serves GET /events on server for node n (both borrowed). Must be freed
+ * before the server (rpc_events_free ends every stream). */
+rpc_events *rpc_events_new(uv_loop_t *loop, rpc_server *server, node *n, const rpc_events_config *cfg);
+/* Called by the driver after each commit, with the committed height. */
+void rpc_events_on_commit(rpc_events *ev, uint64_t height);
+/* Streams open now, and streams dropped since start for falling behind. */
+unsigned rpc_events_subscribers(const rpc_events *ev);
+uint64_t rpc_events_dropped(const rpc_events *ev);
+void rpc_events_free(rpc_events *ev);
+
+#endif
