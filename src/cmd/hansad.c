@@ -222,6 +222,29 @@ static void on_metrics_tick(uv_timer_t *t) {
     if (d->metrics) rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
 }
 
+/* An integer from the environment within [lo, hi], else dflt (a value out
+ * of range or malformed is logged and ignored). The event stream's limits
+ * are read this way so an operator can tune them without a config field. */
+static uint64_t env_u64(const char *name, uint64_t lo, uint64_t hi, uint64_t dflt) {
+    const char *v = getenv(name);
+    if (!v || !v[0]) return dflt;
+    char *end;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (*end || v[0] == '-' || x < lo || x > hi) {
+        LOG_W("hansad", "%s=%s ignored: want an integer in %llu..%llu", name, v,
+              (unsigned long long)lo, (unsigned long long)hi);
+        return dflt;
+    }
+    return x;
+}
+
+/* GET /metrics: the node's figures, then the event stream's. */
+static void write_metrics(hbuf *out, void *ctx) {
+    daemon_ctx *d = ctx;
+    if (d->metrics) rpc_node_metrics_write(d->metrics, out);
+    if (d->events) rpc_events_metrics_write(d->events, out);
+}
+
 static bool is_dir(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
@@ -263,7 +286,11 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     if (d->has_software) rpc_node_api_set_software(d->api, &d->software);
     d->dapi = rpc_delegates_api_new(d->rpc, d->n);
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
-    d->events = rpc_events_new(&d->loop, d->rpc, d->n, NULL);
+    rpc_events_config ec = {0};
+    ec.max_subscribers = (unsigned)env_u64("HANSA_EVENTS_SUBSCRIBERS", 1, 256, 0);
+    ec.max_buffer_bytes = (size_t)env_u64("HANSA_EVENTS_BUFFER_BYTES", 1024, 64u << 20, 0);
+    d->events = rpc_events_new(&d->loop, d->rpc, d->n, &ec);
+    rpc_set_metrics(d->rpc, write_metrics, d);
     char dir[PATH_MAX], lib[PATH_MAX];
     if (find_explorer(dir, lib, sizeof dir)) {
         d->explorer = rpc_static_new(d->rpc, dir, lib);

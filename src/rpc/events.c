@@ -430,9 +430,15 @@ rpc_events *rpc_events_new(uv_loop_t *loop, rpc_server *server, node *n, const r
     return ev;
 }
 
-unsigned rpc_events_subscribers(const rpc_events *ev) { return ev->count; }
-
-uint64_t rpc_events_dropped(const rpc_events *ev) { return ev->dropped; }
+void rpc_events_metrics_write(const rpc_events *ev, hbuf *out) {
+    rpc_metrics_printf(out, "# HELP hansa_rpc_events_subscribers Open GET /events streams.\n");
+    rpc_metrics_printf(out, "# TYPE hansa_rpc_events_subscribers gauge\n");
+    rpc_metrics_printf(out, "hansa_rpc_events_subscribers %u\n", ev->count);
+    rpc_metrics_printf(out, "# HELP hansa_rpc_events_dropped_total Streams ended because the "
+                            "subscriber fell behind.\n");
+    rpc_metrics_printf(out, "# TYPE hansa_rpc_events_dropped_total counter\n");
+    rpc_metrics_printf(out, "hansa_rpc_events_dropped_total %llu\n", (unsigned long long)ev->dropped);
+}
 
 static void on_timer_closed(uv_handle_t *h) { free(h->data); }
 

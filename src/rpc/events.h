@@ -33,9 +33,9 @@ typedef struct {
 rpc_events *rpc_events_new(uv_loop_t *loop, rpc_server *server, node *n, const rpc_events_config *cfg);
 /* Called by the driver after each commit, with the committed height. */
 void rpc_events_on_commit(rpc_events *ev, uint64_t height);
-/* Streams open now, and streams dropped since start for falling behind. */
-unsigned rpc_events_subscribers(const rpc_events *ev);
-uint64_t rpc_events_dropped(const rpc_events *ev);
+/* Appends hansa_rpc_events_subscribers (gauge) and
+ * hansa_rpc_events_dropped_total (counter) in Prometheus text format. */
+void rpc_events_metrics_write(const rpc_events *ev, hbuf *out);
 void rpc_events_free(rpc_events *ev);
 
 #endif
