@@ -1,0 +1,357 @@
+// app.js — the hansa explorer: a page per hash route, all data from the node
+// that serves it (JSON-RPC at POST /, live updates from GET /events), every
+// proof and signature checked here with the client library (./lib, the
+// repository's clients/js/src served by the node).
+//
+//   #/                 chain: height, rate, recent blocks (live)
+//   #/block/H          a block: header, commit verified, its transactions decoded
+//   #/tx/HASH          a transaction with its Merkle proof and commit, verified
+//   #/delegates        active set, bench, candidates, evidence, upgrades (live)
+//   #/accounts         accounts seen in recent blocks; #/account/ADDR one account (live)
+//   #/federation       this chain and the chains it knows (sources.js)
+//   #/graph            the credit graph (graph.js)
+import * as hansa from "./lib/index.js";
+import { CreditGraph } from "./graph.js";
+import { FEDERATION_SOURCES, creditGraph, optional } from "./sources.js";
+
+const client = new hansa.HansaClient(location.origin);
+const view = document.getElementById("view");
+const RECENT = 20;       // blocks on the chain page
+const SCAN = 50;         // blocks the accounts page scans for addresses
+
+// What the test (tests/explorer) and curious people can read.
+const state = { status: null, validators: null, route: "", rendered: 0, graph: null, errors: [] };
+window.hansaExplorer = state;
+
+function showError(e) {
+  const box = document.getElementById("error");
+  box.textContent = `error: ${e && e.message ? e.message : e}`;
+  box.classList.remove("hidden");
+  state.errors.push(String(e && e.message ? e.message : e));
+}
+window.addEventListener("unhandledrejection", (ev) => showError(ev.reason));
+
+const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const short = (h, n = 10) => (h && h.length > 2 * n ? `${h.slice(0, n)}…${h.slice(-4)}` : h);
+const time = (ms) => new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+const amount = (s) => esc(BigInt(s).toLocaleString("en-US"));
+const link = (href, text, cls = "hash") => `<a class="${cls}" href="${esc(href)}">${esc(text)}</a>`;
+const addrLink = (a) => link(`#/account/${a}`, short(a, 12));
+const table = (heads, rows, id = "") =>
+  `<table${id ? ` id="${id}"` : ""}><thead><tr>${heads.map((h) => `<th class="${h.startsWith("#") ? "num" : ""}">${esc(h.replace(/^#/, ""))}</th>`).join("")}</tr></thead>` +
+  `<tbody>${rows.join("") || `<tr><td colspan="${heads.length}" class="muted">none</td></tr>`}</tbody></table>`;
+
+async function validators() {
+  if (!state.validators) state.validators = (await client.validators()).validators;
+  return state.validators;
+}
+
+// ---------- chain ----------
+
+function blockRow(b, fresh) {
+  return `<tr data-height="${b.height}"${fresh ? ' class="new"' : ""}><td class="num">${link(`#/block/${b.height}`, b.height, "")}</td>` +
+    `<td>${esc(time(b.time_ms))}</td><td class="num">${b.tx_count}</td><td>${addrLink(b.proposer_address)}</td>` +
+    `<td class="hash">${esc(short(b.hash, 16))}</td></tr>`;
+}
+
+function rates(blocks) {
+  if (blocks.length < 2) return { perMin: "–", txs: "–" };
+  const span = (blocks[0].time_ms - blocks.at(-1).time_ms) / 1000;
+  const txs = blocks.slice(0, -1).reduce((a, b) => a + b.tx_count, 0);
+  return { perMin: span > 0 ? ((blocks.length - 1) / span * 60).toFixed(1) : "–", txs: span > 0 ? (txs / span).toFixed(1) : "–" };
+}
+
+async function chainPage() {
+  const st = await client.status();
+  state.status = st;
+  const lo = Math.max(1, st.height - RECENT + 1);
+  const blocks = [];
+  for (let h = st.height; h >= lo; h--) {
+    const b = await client.block({ height: h });
+    blocks.push({ height: b.height, hash: b.hash, time_ms: b.header.time_ms, tx_count: b.header.tx_count, proposer_address: b.header.proposer_address });
+  }
+  const card = (k, v, id) => `<div class="card"><div class="k">${esc(k)}</div><div class="v" id="${id}">${v}</div></div>`;
+  const r = rates(blocks);
+  view.innerHTML = `<h1>Chain <span class="mono">${esc(st.chain_id)}</span></h1>
+    <div class="cards">
+      ${card("height", esc(st.height), "stat-height")}
+      ${card("blocks / minute", esc(r.perMin), "stat-rate")}
+      ${card("tx / s (recent blocks)", esc(r.txs), "stat-txs")}
+      ${card("peers", esc(st.peers), "stat-peers")}
+      ${card("mempool", esc(st.mempool_txs), "stat-mempool")}
+      ${card("min fee", esc(st.min_fee), "stat-fee")}
+      ${card("software", `${esc(st.version)} ${st.software_ratified ? '<span class="badge active">ratified</span>' : '<span class="badge">not ratified</span>'}`, "stat-version")}
+    </div>
+    <dl class="kv"><dt>tip block</dt><dd class="hash" id="stat-hash">${esc(st.block_hash)}</dd>
+      <dt>app hash</dt><dd class="hash">${esc(st.app_hash)}</dd>
+      <dt>consensus</dt><dd>height ${esc(st.consensus_height)}, round ${esc(st.consensus_round)}${st.syncing ? ' <span class="warn">syncing</span>' : ""}</dd></dl>
+    <h2>Recent blocks</h2>
+    ${table(["#height", "time", "#txs", "proposer", "hash"], blocks.map((b) => blockRow(b)), "blocks")}`;
+  state.chainBlocks = blocks;
+  return {
+    onBlock(ev) {
+      const body = document.querySelector("#blocks tbody");
+      if (!body || body.querySelector(`tr[data-height="${ev.height}"]`)) return;
+      body.insertAdjacentHTML("afterbegin", blockRow(ev, true));
+      while (body.rows.length > RECENT) body.deleteRow(body.rows.length - 1);
+      blocks.unshift(ev);
+      if (blocks.length > RECENT) blocks.pop();
+      const r2 = rates(blocks);
+      document.getElementById("stat-height").textContent = ev.height;
+      document.getElementById("stat-rate").textContent = r2.perMin;
+      document.getElementById("stat-txs").textContent = r2.txs;
+      document.getElementById("stat-hash").textContent = ev.hash;
+    },
+  };
+}
+
+// ---------- block ----------
+
+async function txRows(hexes) {
+  const rows = [];
+  for (const hex of hexes) {
+    const d = await hansa.txDescribe(hansa.fromHex(hex));
+    const f = d.fields || {};
+    rows.push(`<tr data-tx="${d.hash}"><td>${link(`#/tx/${d.hash}`, short(d.hash, 12))}</td><td>${esc(d.kind)}</td>` +
+      `<td>${addrLink(d.senderAddress)}</td><td>${f.to ? addrLink(f.to) : ""}</td>` +
+      `<td class="num">${f.amount ? amount(f.amount) : ""}</td><td class="num">${esc(d.fee)}</td><td class="num">${esc(d.nonce)}</td></tr>`);
+  }
+  return rows;
+}
+
+async function blockPage(height) {
+  const b = await client.block({ height: Number(height), txs: true });
+  const vs = await validators();
+  const v = await hansa.verifyBlockResult(b, vs);
+  const hd = b.header, c = b.commit;
+  const fields = ["hash", "chain_id", "height", "time_ms", "prev_block", "last_commit_hash", "tx_root", "evidence_root",
+    "app_hash", "validators_hash", "next_validators_hash", "proposer_address", "tx_count"];
+  view.innerHTML = `<h1>Block ${esc(b.height)}</h1>
+    <div class="verify ${v.ok ? "ok" : "bad"}" id="block-verified" data-verified="${v.ok}">
+      ${v.ok ? `<span class="ok">✔ verified in this browser</span>: the header hashes to the block id, the transactions hash to its tx_root, and the commit is signed by validators holding ${esc(c.signed_power ?? "?")} of ${esc(c.total_power ?? "?")} power (more than 2/3)`
+             : `<span class="bad">✘ not verified</span>: ${esc(v.reason)}`}</div>
+    <dl class="kv">${fields.map((f) => `<dt>${f}</dt><dd class="${/hash|root|block/.test(f) ? "hash" : ""}">${f === "time_ms" ? esc(`${hd[f]} (${time(hd[f])})`) : esc(hd[f])}</dd>`).join("")}
+      <dt>commit</dt><dd>round ${esc(c.round)}, ${esc(c.signers.length)} signatures</dd></dl>
+    <div class="row">${b.height > 1 ? link(`#/block/${b.height - 1}`, "← previous", "") : ""} ${link(`#/block/${b.height + 1}`, "next →", "")}</div>
+    <h2>Transactions (${esc(hd.tx_count)})</h2>
+    ${table(["hash", "kind", "from", "to", "#amount", "#fee", "#nonce"], await txRows(b.txs || []), "txs")}`;
+}
+
+// ---------- tx ----------
+
+async function txPage(hash) {
+  const t = await client.tx({ hash });
+  const v = await hansa.verifyTxResult(t, await validators());
+  const d = await hansa.txDescribe(hansa.fromHex(t.tx.encoded));
+  const f = d.fields || {};
+  view.innerHTML = `<h1>Transaction</h1>
+    <div class="verify ${v.ok ? "ok" : "bad"}" id="tx-verified" data-verified="${v.ok}">
+      ${v.ok ? '<span class="ok">✔ verified in this browser</span> (WebCrypto SHA-256 and Ed25519):' : `<span class="bad">✘ not verified</span>: ${esc(v.reason)}`}
+      <ul>${v.steps.map((s) => `<li>${s.ok ? "✔" : "✘"} ${esc(s.what)}</li>`).join("")}</ul></div>
+    <dl class="kv"><dt>hash</dt><dd class="hash" id="tx-hash">${esc(t.hash)}</dd>
+      <dt>block</dt><dd>${link(`#/block/${t.height}`, t.height, "")}, index ${esc(t.index)}</dd>
+      <dt>kind</dt><dd id="tx-kind">${esc(d.kind)}</dd>
+      <dt>from</dt><dd>${addrLink(d.senderAddress)}</dd>
+      ${f.to ? `<dt>to</dt><dd>${addrLink(f.to)}</dd>` : ""}
+      ${f.amount ? `<dt>amount</dt><dd id="tx-amount">${amount(f.amount)}</dd>` : ""}
+      ${f.pairs ? `<dt>candidates</dt><dd>${f.pairs.map((p) => `${esc(short(p.candidate))}: ${amount(p.amount)}`).join("<br>")}</dd>` : ""}
+      ${f.hash ? `<dt>software hash</dt><dd class="hash">${esc(f.hash)}</dd>` : ""}
+      <dt>fee</dt><dd>${esc(d.fee)}</dd><dt>nonce</dt><dd>${esc(d.nonce)}</dd>
+      <dt>Merkle proof</dt><dd>leaf ${esc(t.proof.index)} of ${esc(t.proof.tree_size)}, ${esc(t.proof.path.length)} hashes to root <span class="hash">${esc(short(t.proof.root, 16))}</span></dd>
+      <dt>signature</dt><dd class="hash">${esc(t.tx.signature)}</dd></dl>`;
+}
+
+// ---------- delegates ----------
+
+function badges(c) {
+  return `<span class="badge ${esc(c.role)}">${esc(c.role)}</span>` + (c.jailed && !c.tombstoned ? '<span class="badge jailed">jailed</span>' : "") +
+    (c.tombstoned ? '<span class="badge tombstoned">slashed</span>' : "");
+}
+
+async function delegatesPage() {
+  const [d, cands, ev, up] = await Promise.all([client.delegates(), client.candidates(), client.evidence(), client.upgrade()]);
+  const active = d.active.map((v) => `<tr data-pubkey="${esc(v.pubkey)}"><td>${addrLink(v.address)}</td><td class="hash">${esc(short(v.pubkey, 12))}</td><td class="num">${esc(v.power)}</td></tr>`);
+  const bench = d.bench.map((v) => `<tr><td>${addrLink(v.address)}</td><td class="num">${amount(v.weight)}</td></tr>`);
+  const cand = cands.candidates.map((c) => `<tr data-pubkey="${esc(c.pubkey)}"><td>${addrLink(c.address)}</td><td>${badges(c)}</td>` +
+    `<td class="num">${esc(c.power)}</td><td class="num">${amount(c.self_bond)}</td><td class="num">${amount(c.votes)}</td><td class="num">${amount(c.weight)}</td>` +
+    `<td class="num">${esc(c.missed)}</td><td class="num">${c.jailed_at ? esc(c.jailed_at) : ""}</td></tr>`);
+  const punished = ev.punished.map((e) => `<tr><td class="hash">${esc(e.hash)}</td><td class="num">${link(`#/block/${e.height}`, e.height, "")}</td></tr>`);
+  const pending = ev.pending.map((e) => `<tr><td>${addrLink(e.offender_address)}</td><td class="num">${esc(e.height)}/${esc(e.round)}</td><td>${esc(e.type)}</td></tr>`);
+  const props = up.proposals.map((p) => `<tr><td class="hash">${esc(short(p.hash, 16))}</td><td class="num">${esc(p.proposed_at)}</td><td class="num">${esc(p.open_until)}</td>` +
+    `<td class="num">${esc(p.approvals)}</td><td class="num">${amount(p.approval_weight)} / ${amount(p.bonded_total)}</td><td>${p.ratified ? `<span class="ok">ratified at ${esc(p.ratified_at)}</span>` : "open"}</td></tr>`);
+  view.innerHTML = `<h1>Delegates</h1>
+    <div class="cards">
+      <div class="card"><div class="k">active delegates</div><div class="v" id="n-active">${d.active.length}</div></div>
+      <div class="card"><div class="k">bench</div><div class="v">${d.bench.length}</div></div>
+      <div class="card"><div class="k">candidates</div><div class="v" id="n-candidates">${cands.candidates.length}</div></div>
+      <div class="card"><div class="k">next election</div><div class="v">${esc(d.next_election)}</div></div>
+      <div class="card"><div class="k">epoch</div><div class="v">${esc(d.epoch_blocks)} blocks</div></div>
+    </div>
+    <h2>Active set (deciding from height ${esc(d.active_from)})</h2>${table(["address", "public key", "#power"], active, "active")}
+    <h2>Bench</h2>${table(["address", "#weight"], bench, "bench")}
+    <h2>Candidates</h2>${table(["address", "role", "#power", "#self bond", "#votes", "#weight", "#missed", "#jailed at"], cand, "candidates")}
+    <h2>Evidence punished</h2>${table(["evidence hash", "#block"], punished, "punished")}
+    <h2>Evidence pending in this node</h2>${table(["offender", "#height/round", "vote"], pending)}
+    <h2>Software upgrades${up.latest_ratified ? ` (latest ratified <span class="hash">${esc(short(up.latest_ratified, 12))}</span>)` : ""}</h2>
+    ${table(["software hash", "#proposed", "#open until", "#approvals", "#approval weight", "status"], props, "upgrades")}`;
+  let busy = false;
+  return { async onBlock() { if (busy) return; busy = true; try { await delegatesPage(); } finally { busy = false; } } };
+}
+
+// ---------- accounts ----------
+
+async function accountsPage() {
+  const st = await client.status();
+  const seen = new Map();
+  for (let h = st.height; h > Math.max(0, st.height - SCAN); h--) {
+    const b = await client.block({ height: h, txs: true });
+    for (const hex of b.txs) {
+      const d = await hansa.txDescribe(hansa.fromHex(hex));
+      for (const a of [d.senderAddress, d.fields && d.fields.to]) if (a && !seen.has(a)) seen.set(a, h);
+    }
+  }
+  const rows = [];
+  for (const [a, h] of seen) {
+    const acc = await client.account({ address: a });
+    rows.push(`<tr data-address="${esc(a)}"><td>${addrLink(a)}</td><td class="num">${amount(acc.balance)}</td><td class="num">${esc(acc.nonce)}</td><td class="num">${link(`#/block/${h}`, h, "")}</td></tr>`);
+  }
+  view.innerHTML = `<h1>Accounts</h1>
+    <form class="row" id="find"><input type="text" id="addr" placeholder="address, e.g. ${esc(st.chain_id)}x…" autocomplete="off"><button>Open</button></form>
+    <h2>Accounts in the last ${SCAN} blocks</h2>${table(["address", "#balance", "#nonce", "#last seen"], rows, "accounts")}`;
+  document.getElementById("find").addEventListener("submit", (e) => {
+    e.preventDefault();
+    location.hash = `#/account/${document.getElementById("addr").value.trim()}`;
+  });
+}
+
+async function accountPage(addr) {
+  const acc = await client.account({ address: addr });
+  const ub = await client.unbonding({ address: addr });
+  const st = await client.status();
+  const rows = [];
+  for (let h = st.height; h > Math.max(0, st.height - SCAN); h--) {
+    const b = await client.block({ height: h, txs: true });
+    for (const hex of b.txs) {
+      const d = await hansa.txDescribe(hansa.fromHex(hex));
+      const to = d.fields && d.fields.to;
+      if (d.senderAddress !== acc.address && to !== acc.address) continue;
+      rows.push(`<tr><td class="num">${link(`#/block/${h}`, h, "")}</td><td>${link(`#/tx/${d.hash}`, short(d.hash, 12))}</td><td>${esc(d.kind)}</td>` +
+        `<td>${d.senderAddress === acc.address ? "out" : "in"}</td><td>${d.senderAddress === acc.address ? (to ? addrLink(to) : "") : addrLink(d.senderAddress)}</td>` +
+        `<td class="num">${d.fields && d.fields.amount ? amount(d.fields.amount) : ""}</td></tr>`);
+    }
+  }
+  view.innerHTML = `<h1>Account</h1>
+    <dl class="kv"><dt>address</dt><dd class="hash" id="acct-address">${esc(acc.address)}</dd>
+      <dt>balance</dt><dd id="acct-balance">${amount(acc.balance)}</dd><dt>nonce</dt><dd id="acct-nonce">${esc(acc.nonce)}</dd>
+      <dt>bonded</dt><dd>${amount(ub.bonded ?? "0")}</dd>
+      <dt>unbonding</dt><dd>${(ub.entries || []).map((e) => `${amount(e.amount)} until ${esc(e.release_height)}`).join("<br>") || "none"}</dd>
+      <dt>other denominations, tallies, chits, lifts</dt><dd class="muted">none on this chain yet (they arrive with the interchain and credit layers)</dd></dl>
+    <h2>Transactions in the last ${SCAN} blocks</h2>${table(["#block", "hash", "kind", "dir", "counterparty", "#amount"], rows, "acct-txs")}`;
+  // Live: the node tells this page when the account changes.
+  const sub = client.subscribe({
+    topics: ["account"], accounts: [acc.address],
+    onEvent: (e) => {
+      if (e.event !== "account") return;
+      document.getElementById("acct-balance").textContent = BigInt(e.data.balance).toLocaleString("en-US");
+      document.getElementById("acct-nonce").textContent = e.data.nonce;
+    },
+  });
+  return { leave: () => sub.close() };
+}
+
+// ---------- federation ----------
+
+async function federationPage() {
+  const st = await client.status();
+  const vs = await client.validators();
+  const parts = [];
+  for (const s of FEDERATION_SOURCES) {
+    const r = await optional(client, s.method);
+    if (r.missing) {
+      parts.push(`<h2>${esc(s.title)}</h2><div class="empty" data-source="${esc(s.method)}" data-missing="true">${esc(s.what)}: ${esc(r.missing)} (it arrives with the interchain layer).</div>`);
+    } else {
+      const rows = s.rows(r.result).map((x) => `<tr>${s.columns.map((c) => `<td>${esc(typeof x[c] === "object" ? JSON.stringify(x[c]) : x[c])}</td>`).join("")}</tr>`);
+      parts.push(`<h2>${esc(s.title)}</h2>${table(s.columns, rows)}`);
+    }
+  }
+  view.innerHTML = `<h1>Federation</h1>
+    <h2>This chain</h2>
+    <dl class="kv" id="home-chain"><dt>chain id</dt><dd class="mono">${esc(st.chain_id)}</dd><dt>height</dt><dd id="fed-height">${esc(st.height)}</dd>
+      <dt>validators</dt><dd>${esc(vs.validators.length)} (total power ${esc(vs.total_power)}), set hash <span class="hash">${esc(short(vs.validators_hash, 16))}</span></dd>
+      <dt>this node</dt><dd>${st.is_delegate ? "a delegate" : "a full node"}, ${esc(st.peers)} peers, hansad ${esc(st.version)}</dd></dl>
+    ${parts.join("")}`;
+  return { onBlock(ev) { const e = document.getElementById("fed-height"); if (e) e.textContent = ev.height; } };
+}
+
+// ---------- credit graph ----------
+
+async function graphPage() {
+  const g = await creditGraph(client);
+  if (g.missing) {
+    view.innerHTML = `<h1>Credit graph</h1><div class="empty" id="graph-missing">${esc(g.missing)}. Entities will appear as dots and tallies as arrows from foil to stock.</div>`;
+    return;
+  }
+  view.innerHTML = `<h1>Credit graph</h1>
+    <div class="row"><label>chain <select id="chain"><option value="">all</option>${g.chains.map((c) => `<option>${esc(c)}</option>`).join("")}</select></label>
+    <span class="legend" id="graph-legend">${g.nodes.length} entities, ${g.edges.length} tallies (arrows foil → stock), ${g.lifts.length} lifts
+    (<span class="warn">proposed</span>, <span class="ok">committed</span>, <span class="bad">voided</span>)</span></div>
+    <div class="graphbox"><canvas id="graph"></canvas></div>`;
+  const cg = new CreditGraph(document.getElementById("graph"));
+  state.graph = cg;
+  cg.setGraph(g);
+  document.getElementById("chain").addEventListener("change", (e) => cg.setFilter(e.target.value));
+  return { leave: () => cg.stop() };
+}
+
+// ---------- router and live updates ----------
+
+const ROUTES = [
+  [/^#?\/?$/, "chain", chainPage],
+  [/^#\/block\/(\d+)$/, "chain", blockPage],
+  [/^#\/tx\/([0-9a-fA-F]{64})$/, "chain", txPage],
+  [/^#\/delegates$/, "delegates", delegatesPage],
+  [/^#\/accounts$/, "accounts", accountsPage],
+  [/^#\/account\/([0-9a-zA-Z]+)$/, "accounts", accountPage],
+  [/^#\/federation$/, "federation", federationPage],
+  [/^#\/graph$/, "graph", graphPage],
+];
+let current = null;
+
+async function route() {
+  if (current && current.leave) current.leave();
+  current = null;
+  const hash = location.hash || "#/";
+  const r = ROUTES.find(([re]) => re.test(hash));
+  state.route = hash;
+  document.querySelectorAll("nav a").forEach((a) => a.classList.toggle("active", r && a.dataset.nav === r[1]));
+  if (!r) { view.innerHTML = `<p>No page ${esc(hash)}.</p>`; return; }
+  view.innerHTML = '<p class="muted">loading…</p>';
+  try {
+    current = (await r[2](...hash.match(r[0]).slice(1))) || null;
+    state.rendered++;
+    view.dataset.route = hash;
+  } catch (e) {
+    view.innerHTML = `<p class="bad">${esc(e.message)}</p>`;
+    if (!(e instanceof hansa.RpcError)) showError(e);
+  }
+}
+
+function live() {
+  const dot = document.getElementById("live"), tip = document.getElementById("tip");
+  client.subscribe({
+    topics: ["block"],
+    onEvent: (e) => {
+      dot.textContent = "live"; dot.className = "live on";
+      if (e.event === "hello") { tip.textContent = `chain ${e.data.chain_id} · height ${e.data.height}`; return; }
+      if (e.event !== "block") return;
+      tip.textContent = tip.textContent.replace(/height \d+/, `height ${e.data.height}`);
+      state.lastEvent = e.data;
+      if (current && current.onBlock) current.onBlock(e.data);
+    },
+    onError: () => { dot.textContent = "reconnecting"; dot.className = "live off"; },
+  });
+}
+
+window.addEventListener("hashchange", route);
+route();
+live();
