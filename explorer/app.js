@@ -89,13 +89,22 @@ async function chainPage() {
     ${table(["#height", "time", "#txs", "proposer", "hash"], blocks.map((b) => blockRow(b)), "blocks")}`;
   state.chainBlocks = blocks;
   return {
-    onBlock(ev) {
+    async onBlock(ev) {
       const body = document.querySelector("#blocks tbody");
       if (!body || body.querySelector(`tr[data-height="${ev.height}"]`)) return;
+      // Blocks committed while the page loaded came before it listened: fetch them.
+      for (let h = (blocks.length ? blocks[0].height : ev.height - 1) + 1; h < ev.height && h > ev.height - RECENT; h++) {
+        if (body.querySelector(`tr[data-height="${h}"]`)) continue;
+        const b = await client.block({ height: h });
+        const row = { height: b.height, hash: b.hash, time_ms: b.header.time_ms, tx_count: b.header.tx_count, proposer_address: b.header.proposer_address };
+        body.insertAdjacentHTML("afterbegin", blockRow(row, true));
+        blocks.unshift(row);
+      }
+      if (body.querySelector(`tr[data-height="${ev.height}"]`)) return;
       body.insertAdjacentHTML("afterbegin", blockRow(ev, true));
       while (body.rows.length > RECENT) body.deleteRow(body.rows.length - 1);
       blocks.unshift(ev);
-      if (blocks.length > RECENT) blocks.pop();
+      blocks.length = Math.min(blocks.length, RECENT);
       const r2 = rates(blocks);
       document.getElementById("stat-height").textContent = ev.height;
       document.getElementById("stat-rate").textContent = r2.perMin;
@@ -316,6 +325,7 @@ const ROUTES = [
   [/^#\/graph$/, "graph", graphPage],
 ];
 let current = null;
+let blockQueue = Promise.resolve();
 
 async function route() {
   if (current && current.leave) current.leave();
@@ -346,7 +356,9 @@ function live() {
       if (e.event !== "block") return;
       tip.textContent = tip.textContent.replace(/height \d+/, `height ${e.data.height}`);
       state.lastEvent = e.data;
-      if (current && current.onBlock) current.onBlock(e.data);
+      // One block at a time, in order: a page's handler may fetch before it draws.
+      const page = current;
+      blockQueue = blockQueue.then(() => page && page === current && page.onBlock && page.onBlock(e.data)).catch(showError);
     },
     onError: () => { dot.textContent = "reconnecting"; dot.className = "live off"; },
   });

@@ -26,11 +26,12 @@ export class CreditGraph {
   setGraph(g) {
     this.g = g;
     const n = g.nodes.length;
+    const maxWeight = Math.max(1, ...g.nodes.map((d) => d.weight));
     // Start on a spiral so the first frame already reads as a graph.
     g.nodes.forEach((d, i) => {
       const a = i * 2.399963, r = 12 * Math.sqrt(i + 1);
       d.x = Math.cos(a) * r; d.y = Math.sin(a) * r; d.vx = 0; d.vy = 0;
-      d.r = 2 + Math.min(10, Math.sqrt(d.weight) / 20);
+      d.r = 1.5 + 4.5 * Math.sqrt(d.weight / maxWeight);
     });
     this.scale = n ? 280 / (12 * Math.sqrt(n + 1)) : 1;
     this.steps = 0;
@@ -66,13 +67,13 @@ export class CreditGraph {
     if (!nodes.length) { this.steps = MAX_STEPS; return; }
     const cell = 30, grid = new Map();
     for (let i = 0; i < nodes.length; i++) {
-      const d = nodes[i], k = `${Math.floor(d.x / cell)},${Math.floor(d.y / cell)}`;
+      const d = nodes[i], k = Math.floor(d.x / cell) * 65536 + Math.floor(d.y / cell);
       (grid.get(k) || grid.set(k, []).get(k)).push(i);
     }
     for (const d of nodes) {
       const cx = Math.floor(d.x / cell), cy = Math.floor(d.y / cell);
       for (let gx = cx - 1; gx <= cx + 1; gx++) for (let gy = cy - 1; gy <= cy + 1; gy++) {
-        for (const j of grid.get(`${gx},${gy}`) || []) {
+        for (const j of grid.get(gx * 65536 + gy) || []) {
           const o = nodes[j];
           if (o === d) continue;
           let dx = d.x - o.x, dy = d.y - o.y, q = dx * dx + dy * dy;
