@@ -112,7 +112,8 @@ export class CreditGraph {
     let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
     for (const d of nodes) { minX = Math.min(minX, d.x); maxX = Math.max(maxX, d.x); minY = Math.min(minY, d.y); maxY = Math.max(maxY, d.y); }
     const s = Math.min((w - 40) / (maxX - minX || 1), (h - 40) / (maxY - minY || 1));
-    const X = (x) => 20 + (x - minX) * s, Y = (y) => 20 + (y - minY) * s;
+    const ox = (w - (maxX - minX) * s) / 2, oy = (h - (maxY - minY) * s) / 2; // centred
+    const X = (x) => ox + (x - minX) * s, Y = (y) => oy + (y - minY) * s;
     const arrows = edges.length <= 4000;
     ctx.lineWidth = 0.7;
     ctx.strokeStyle = "rgba(120,160,210,0.45)";

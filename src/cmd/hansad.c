@@ -1,8 +1,10 @@
 /* hansad — the hansa node daemon: one chain's delegate or full node.
  *
- *   hansad --home DIR
+ *   hansad --home DIR [--conf CONF]
+ *   hansad init --home DIR ...        (cmd/lib/init.c: a new node's key and config)
  *
- * DIR holds config.json and genesis.json (node/config.h), node.key (the
+ * DIR holds config.json and genesis.json (node/config.h; in CONF instead
+ * when given, as the packaged service keeps them under /etc/hansa), node.key (the
  * node's identity and, when it is a delegate, its signing key) and data/
  * (the LMDB store). hansad wires the node core (node/) to the real world:
  * a libuv loop, encrypted peer links (net/), the JSON-RPC server (rpc/),
@@ -28,6 +30,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "cmd/lib/init.h"
 #include "crypto/noise.h"
 #include "crypto/sha256.h"
 #include "crypto/sign.h"
@@ -322,16 +325,16 @@ static bool hash_self(hansa_hash *out) {
     return ok;
 }
 
-static int run(daemon_ctx *d, const char *home) {
+static int run(daemon_ctx *d, const char *home, const char *conf) {
     char path[4096], why[CONFIG_WHY_MAX];
     config_file cfg;
     genesis_file gen;
-    snprintf(path, sizeof path, "%s/config.json", home);
+    snprintf(path, sizeof path, "%s/config.json", conf);
     if (config_load(path, &cfg, why) != HANSA_OK) return fail("config", why);
     int lvl = log_level_parse(cfg.log_level);
     if (lvl < 0) return fail("config", "log_level must be trace, debug, info, warn or error");
     log_set_level((log_level)lvl);
-    snprintf(path, sizeof path, "%s/genesis.json", home);
+    snprintf(path, sizeof path, "%s/genesis.json", conf);
     if (genesis_load(path, &gen, why) != HANSA_OK) return fail("genesis", why);
 
     keyfile kf;
@@ -377,22 +380,30 @@ static int run(daemon_ctx *d, const char *home) {
     return rc;
 }
 
+static int usage(void) {
+    fprintf(stderr, "usage: hansad --home DIR [--conf DIR]\n"
+                    "       hansad init --home DIR [--conf DIR] [--genesis FILE] [--chain ID] [--peers ...]\n"
+                    "       hansad --version\n");
+    return 2;
+}
+
 int main(int argc, char **argv) {
-    const char *home = NULL;
+    const char *home = NULL, *conf = NULL;
+    if (argc >= 2 && strcmp(argv[1], "init") == 0) {
+        crypto_init();
+        return hansad_init(argc - 1, argv + 1);
+    }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--home") == 0 && i + 1 < argc) home = argv[++i];
+        else if (strcmp(argv[i], "--conf") == 0 && i + 1 < argc) conf = argv[++i];
         else if (strcmp(argv[i], "--version") == 0) {
             printf("hansad %s\n", HANSA_VERSION);
             return 0;
         } else {
-            fprintf(stderr, "usage: hansad --home DIR\n");
-            return 2;
+            return usage();
         }
     }
-    if (!home) {
-        fprintf(stderr, "usage: hansad --home DIR\n");
-        return 2;
-    }
+    if (!home) return usage();
     crypto_init();
     signal(SIGPIPE, SIG_IGN);
     daemon_ctx d = {0};
@@ -406,7 +417,7 @@ int main(int argc, char **argv) {
     d.sigint.data = d.sigterm.data = &d;
     uv_signal_start(&d.sigint, on_signal, SIGINT);
     uv_signal_start(&d.sigterm, on_signal, SIGTERM);
-    int rc = run(&d, home);
+    int rc = run(&d, home, conf ? conf : home);
     uv_loop_close(&d.loop);
     return rc;
 }
