@@ -35,27 +35,18 @@
 #include "wire/codec.h"
 
 #define EVENTS_PATH "/events"
-#define EVENTS_WATCH_MAX 16        /* accounts one stream may watch */
-#define EVENTS_QUERY_MAX 2048      /* bytes of the account list */
 #define EVENTS_DEFAULT_SUBSCRIBERS 16
 #define EVENTS_DEFAULT_BUFFER (1u << 20)
 #define EVENTS_DEFAULT_KEEPALIVE_MS 15000
 #define EVENTS_RETRY_MS 2000       /* what EventSource waits before reconnecting */
 
-enum { TOPIC_BLOCK = 1, TOPIC_TX = 2, TOPIC_ACCOUNT = 4 };
-
-typedef struct {
-    hansa_addr addr;
-    ledger_account last; /* what the stream last said about it */
-} watch;
 
 typedef struct sub {
     rpc_events *hub; /* NULL once detached */
     struct MHD_Connection *conn;
     bool suspended;
-    unsigned topics;
-    watch watches[EVENTS_WATCH_MAX];
-    size_t n_watches;
+    rpc_events_query q;
+    ledger_account last[RPC_EVENTS_WATCH_MAX]; /* what the stream last said of each watched account */
     hbuf out;   /* event bytes; [off, out.len) not yet handed to MHD */
     size_t off;
     struct sub *prev, *next;
@@ -138,14 +129,13 @@ static bool sub_accounts(sub *s, uint64_t height, bool force) {
     rpc_events *ev = s->hub;
     uint32_t chain = node_chain_id(ev->n);
     bool wake = false;
-    for (size_t i = 0; i < s->n_watches && s->hub; i++) {
-        watch *w = &s->watches[i];
+    for (size_t i = 0; i < s->q.n_watch && s->hub; i++) {
         ledger_account now;
-        ledger_account_get(node_ledger(ev->n), &w->addr, &now);
-        if (!force && now.balance == w->last.balance && now.nonce == w->last.nonce) continue;
-        w->last = now;
+        ledger_account_get(node_ledger(ev->n), &s->q.watch[i], &now);
+        if (!force && now.balance == s->last[i].balance && now.nonce == s->last[i].nonce) continue;
+        s->last[i] = now;
         hbuf e = HBUF_INIT;
-        format_event(&e, "account", height, account_json(chain, &w->addr, &now, height));
+        format_event(&e, "account", height, account_json(chain, &s->q.watch[i], &now, height));
         wake |= sub_push(s, (const char *)e.data, e.len);
         hbuf_free(&e);
     }
@@ -204,9 +194,9 @@ static bool parse_topics(const char *text, unsigned *out, char *why, size_t why_
     const char *p = text;
     while (*p) {
         size_t n = strcspn(p, ",");
-        if (n == 5 && strncmp(p, "block", 5) == 0) mask |= TOPIC_BLOCK;
-        else if (n == 2 && strncmp(p, "tx", 2) == 0) mask |= TOPIC_TX;
-        else if (n == 7 && strncmp(p, "account", 7) == 0) mask |= TOPIC_ACCOUNT;
+        if (n == 5 && strncmp(p, "block", 5) == 0) mask |= RPC_TOPIC_BLOCK;
+        else if (n == 2 && strncmp(p, "tx", 2) == 0) mask |= RPC_TOPIC_TX;
+        else if (n == 7 && strncmp(p, "account", 7) == 0) mask |= RPC_TOPIC_ACCOUNT;
         else {
             snprintf(why, why_len, "unknown topic \"%.*s\" (topics: block, tx, account)\n",
                      (int)(n > 32 ? 32 : n), p);
@@ -223,35 +213,49 @@ static bool parse_topics(const char *text, unsigned *out, char *why, size_t why_
     return true;
 }
 
-/* Parses a comma-separated address list of this chain into s->watches. */
-static bool parse_accounts(rpc_events *ev, const char *text, sub *s, char *why, size_t why_len) {
-    if (strlen(text) > EVENTS_QUERY_MAX) {
-        snprintf(why, why_len, "account list longer than %d bytes\n", EVENTS_QUERY_MAX);
+/* Parses a comma-separated address list of chain into q->watch. */
+static bool parse_accounts(const char *text, uint32_t chain, rpc_events_query *q, char *why,
+                           size_t why_len) {
+    if (strlen(text) > RPC_EVENTS_QUERY_MAX) {
+        snprintf(why, why_len, "account list longer than %d bytes\n", RPC_EVENTS_QUERY_MAX);
         return false;
     }
-    uint32_t chain = node_chain_id(ev->n);
     const char *p = text;
     while (*p) {
         size_t n = strcspn(p, ",");
         char one[ADDR_TEXT_MAX];
-        if (s->n_watches == EVENTS_WATCH_MAX) {
-            snprintf(why, why_len, "more than %d accounts\n", EVENTS_WATCH_MAX);
+        if (q->n_watch == RPC_EVENTS_WATCH_MAX) {
+            snprintf(why, why_len, "more than %d accounts\n", RPC_EVENTS_WATCH_MAX);
             return false;
         }
         if (n >= sizeof one) {
-            snprintf(why, why_len, "account %zu: too long for an address\n", s->n_watches + 1);
+            snprintf(why, why_len, "account %zu: too long for an address\n", q->n_watch + 1);
             return false;
         }
         memcpy(one, p, n);
         one[n] = '\0';
         const char *bad = NULL;
-        if (addr_parse(one, &chain, NULL, &s->watches[s->n_watches].addr, &bad) != HANSA_OK) {
-            snprintf(why, why_len, "account %zu: %s\n", s->n_watches + 1, bad ? bad : "not an address");
+        if (addr_parse(one, &chain, NULL, &q->watch[q->n_watch], &bad) != HANSA_OK) {
+            snprintf(why, why_len, "account %zu: %s\n", q->n_watch + 1, bad ? bad : "not an address");
             return false;
         }
-        s->n_watches++;
+        q->n_watch++;
         p += n;
         if (*p == ',') p++;
+    }
+    return true;
+}
+
+bool rpc_events_query_parse(const char *topics, const char *accounts, uint32_t chain_id,
+                            rpc_events_query *out, char *why, size_t why_len) {
+    HANSA_ASSERT(out != NULL && why != NULL && why_len > 0);
+    memset(out, 0, sizeof *out);
+    out->topics = RPC_TOPIC_BLOCK;
+    if (topics && !parse_topics(topics, &out->topics, why, why_len)) return false;
+    if (accounts && !parse_accounts(accounts, chain_id, out, why, why_len)) return false;
+    if ((out->topics & RPC_TOPIC_ACCOUNT) && out->n_watch == 0) {
+        snprintf(why, why_len, "topic account needs account=ADDRESS[,ADDRESS...]\n");
+        return false;
     }
     return true;
 }
@@ -261,22 +265,15 @@ static enum MHD_Result on_get(struct MHD_Connection *conn, const char *url, void
     if (strcmp(url, EVENTS_PATH) != 0) return refuse(conn, MHD_HTTP_NOT_FOUND, "not found\n");
     if (ev->count >= ev->cfg.max_subscribers)
         return refuse(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "too many subscribers; retry later\n");
-    sub *s = hansa_calloc(1, sizeof *s);
-    s->conn = conn;
-    s->topics = TOPIC_BLOCK;
     char why[160];
+    rpc_events_query q;
     const char *topics = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "topics");
     const char *accounts = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "account");
-    bool ok = (!topics || parse_topics(topics, &s->topics, why, sizeof why)) &&
-              (!accounts || parse_accounts(ev, accounts, s, why, sizeof why));
-    if (ok && (s->topics & TOPIC_ACCOUNT) && s->n_watches == 0) {
-        snprintf(why, sizeof why, "topic account needs account=ADDRESS[,ADDRESS...]\n");
-        ok = false;
-    }
-    if (!ok) {
-        free(s);
+    if (!rpc_events_query_parse(topics, accounts, node_chain_id(ev->n), &q, why, sizeof why))
         return refuse(conn, MHD_HTTP_BAD_REQUEST, why);
-    }
+    sub *s = hansa_calloc(1, sizeof *s);
+    s->conn = conn;
+    s->q = q;
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, sub_read, s, sub_free);
     if (!resp) {
@@ -302,7 +299,7 @@ static enum MHD_Result on_get(struct MHD_Connection *conn, const char *url, void
     hbuf_append(&s->out, retry, strlen(retry));
     format_event(&s->out, "hello", 0,
                  json_pack("{s:s, s:I}", "chain_id", chain, "height", (json_int_t)st.height));
-    if (s->topics & TOPIC_ACCOUNT) sub_accounts(s, st.height, true);
+    if (s->q.topics & RPC_TOPIC_ACCOUNT) sub_accounts(s, st.height, true);
     enum MHD_Result r = MHD_queue_response(conn, MHD_HTTP_OK, resp);
     MHD_destroy_response(resp); /* MHD keeps its own reference; sub_free runs at the end */
     return r;
@@ -331,9 +328,9 @@ static json_t *tx_event(const wire_bytes *raw, uint64_t height, uint32_t index, 
 }
 
 static bool watches_any(const sub *s, const hansa_addr *a, const hansa_addr *b, bool has_b) {
-    for (size_t i = 0; i < s->n_watches; i++) {
-        if (memcmp(s->watches[i].addr.b, a->b, HANSA_ADDR_BYTES) == 0) return true;
-        if (has_b && memcmp(s->watches[i].addr.b, b->b, HANSA_ADDR_BYTES) == 0) return true;
+    for (size_t i = 0; i < s->q.n_watch; i++) {
+        if (memcmp(s->q.watch[i].b, a->b, HANSA_ADDR_BYTES) == 0) return true;
+        if (has_b && memcmp(s->q.watch[i].b, b->b, HANSA_ADDR_BYTES) == 0) return true;
     }
     return false;
 }
@@ -350,8 +347,8 @@ static bool push_txs(rpc_events *ev, const wire_block *blk, uint64_t height) {
         format_event(&e, "tx", height, t);
         for (sub *s = ev->head, *next; s; s = next) {
             next = s->next;
-            if (!(s->topics & TOPIC_TX)) continue;
-            if (s->n_watches && !watches_any(s, &sender, &to, has_to)) continue;
+            if (!(s->q.topics & RPC_TOPIC_TX)) continue;
+            if (s->q.n_watch && !watches_any(s, &sender, &to, has_to)) continue;
             wake |= sub_push(s, (const char *)e.data, e.len);
         }
         hbuf_free(&e);
@@ -384,15 +381,15 @@ void rpc_events_on_commit(rpc_events *ev, uint64_t height) {
     format_event(&e, "block", height, block_event(ev, &blk, height));
     for (sub *s = ev->head, *next; s; s = next) {
         next = s->next;
-        if (s->topics & TOPIC_BLOCK) wake |= sub_push(s, (const char *)e.data, e.len);
+        if (s->q.topics & RPC_TOPIC_BLOCK) wake |= sub_push(s, (const char *)e.data, e.len);
     }
     hbuf_free(&e);
     bool any_tx = false;
-    for (sub *s = ev->head; s; s = s->next) any_tx |= (s->topics & TOPIC_TX) != 0;
+    for (sub *s = ev->head; s; s = s->next) any_tx |= (s->q.topics & RPC_TOPIC_TX) != 0;
     if (any_tx) wake |= push_txs(ev, &blk, height);
     for (sub *s = ev->head, *next; s; s = next) {
         next = s->next;
-        if (s->topics & TOPIC_ACCOUNT) wake |= sub_accounts(s, height, false);
+        if (s->q.topics & RPC_TOPIC_ACCOUNT) wake |= sub_accounts(s, height, false);
     }
     wire_block_free(&blk);
     hbuf_free(&raw);

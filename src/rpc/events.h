@@ -13,13 +13,36 @@
 #ifndef HANSA_RPC_EVENTS_H
 #define HANSA_RPC_EVENTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
+#include "crypto/address.h"
 #include "node/node.h"
 #include "rpc/server.h"
 
 typedef struct rpc_events rpc_events;
+
+#define RPC_EVENTS_WATCH_MAX 16    /* accounts one stream may watch */
+#define RPC_EVENTS_QUERY_MAX 2048  /* bytes of the account list */
+
+enum { RPC_TOPIC_BLOCK = 1, RPC_TOPIC_TX = 2, RPC_TOPIC_ACCOUNT = 4 };
+
+/* What a subscriber asked for in GET /events?topics=..&account=.. */
+typedef struct {
+    unsigned topics; /* RPC_TOPIC_* bits */
+    hansa_addr watch[RPC_EVENTS_WATCH_MAX];
+    size_t n_watch;
+} rpc_events_query;
+
+/* Parses the two query values (each may be NULL: absent) for a chain:
+ * topics "block,tx,account" (default block), accounts a comma-separated
+ * list of addresses of chain_id. False with a sentence in why (ending in a
+ * newline, for the 400 body) on an unknown or empty topic, a bad or wrong-
+ * chain address, more than RPC_EVENTS_WATCH_MAX addresses, or the account
+ * topic without accounts. Untrusted input: fuzzed by fuzz/fuzz_http_query.c. */
+bool rpc_events_query_parse(const char *topics, const char *accounts, uint32_t chain_id,
+                            rpc_events_query *out, char *why, size_t why_len);
 
 typedef struct {
     unsigned max_subscribers;    /* streams open at once; 0 = 16 */

@@ -59,8 +59,7 @@ static enum MHD_Result queue_msg(struct MHD_Connection *conn, unsigned status, c
                        MHD_RESPMEM_PERSISTENT);
 }
 
-/* True if rel (the part after the prefix) is a path we may open. */
-static bool path_ok(const char *rel) {
+bool rpc_static_path_ok(const char *rel) {
     size_t n = strlen(rel);
     if (n == 0 || n > RPC_STATIC_PATH_MAX) return false;
     bool seg_start = true;
@@ -92,7 +91,7 @@ static const char *content_type_of(const char *path) {
 
 /* Reads dir/rel and queues it, or 404 / 500. */
 static enum MHD_Result serve_file(struct MHD_Connection *conn, const char *dir, const char *rel) {
-    if (!path_ok(rel)) return queue_msg(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+    if (!rpc_static_path_ok(rel)) return queue_msg(conn, MHD_HTTP_NOT_FOUND, "not found\n");
     char path[4096];
     int pn = snprintf(path, sizeof path, "%s/%s", dir, rel);
     if (pn < 0 || (size_t)pn >= sizeof path) return queue_msg(conn, MHD_HTTP_NOT_FOUND, "not found\n");
