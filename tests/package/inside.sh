@@ -40,7 +40,9 @@ addr=$(sed -n 's/^  address *\([0-9a-zA-Z]*\)$/\1/p' /tmp/init.log)
 # The operator writes the genesis of a one-delegate chain.
 hansa genesis --chain e2e4 --delegate "$pubkey:10" --account "$addr:1000000" --out /etc/hansa/$inst/genesis.json
 
-as_unit "$start" >/tmp/hansad.log 2>&1 &
+# Not through as_unit: $! must be the service's own pid (setpriv and sh exec into hansad).
+setpriv --reuid="$user" --regid="$user" --init-groups --no-new-privs -- /bin/sh -c "umask $umask_v; exec $start" \
+  >/tmp/hansad.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 h=0
@@ -53,9 +55,11 @@ done
 say "service: hansad answers RPC, height $h, running as uid $(awk '/^Uid:/ {print $2}' /proc/$pid/status) ($(id -u "$user") is $user)"
 [ "$(awk '/^Uid:/ {print $2}' /proc/$pid/status)" = "$(id -u "$user")" ] || { say "not running as $user"; exit 1; }
 
-hansa send --keys "$state/node.key" --from node --to "$addr" --amount 5 --node 127.0.0.1:26657 >/tmp/send.log 2>&1 \
+HOME=/root hansa key new friend --json >/tmp/friend.json
+friend=$(sed -n 's/^ *"address": "\([^"]*\)".*/\1/p' /tmp/friend.json)
+hansa send --keys "$state/node.key" --from node --to "$friend" --amount 5 --node 127.0.0.1:26657 >/tmp/send.log 2>&1 \
   || { cat /tmp/send.log; exit 1; }
-say "hansa send: $(head -1 /tmp/send.log)"
+say "hansa send: $(grep "^committed" /tmp/send.log); $(hansa account "$friend" --node 127.0.0.1:26657 | tr -s ' \n' ' ')"
 exec 3<>/dev/tcp/127.0.0.1/26657
 printf 'GET /explorer/ HTTP/1.0\r\n\r\n' >&3
 reply=$(cat <&3)

@@ -1,7 +1,7 @@
 """The Debian package installs and runs as a service in a clean Debian 12 root.
 
 Builds the package (scripts/package-deb), takes a clean bookworm root
-(scripts/debian-root: debootstrap once, cached as build/debian12-root.tar),
+(scripts/debian-root: debootstrap once, cached under build/),
 unpacks a fresh copy, and in a private network and mount namespace runs
 inside.sh in it: dpkg -i, then what systemd would do for hansad@main
 (StateDirectory, ExecStartPre, ExecStart as the unit's user and umask, read
