@@ -94,4 +94,20 @@ bool cli_parse_u64(const char *s, uint64_t *out);
 /* Formats a Unix time in ms as "2026-11-23 10:00:00.123 UTC". */
 void cli_format_time(uint64_t ms, char *out, size_t n);
 
+/* Progress on stderr for a wait the caller polls: nothing during the first
+ * second; then, on a terminal, one line redrawn with the elapsed time, and
+ * otherwise one plain line when the wait passes a second and one every 5 s.
+ * Usage: cli_progress p = cli_progress_start(); while (waiting) {
+ * cli_progress_tick(&p, "waiting for node%d", i); ...}; cli_progress_end(&p). */
+typedef struct {
+    uint64_t start_us;
+    uint64_t next_line_us; /* when a non-terminal prints its next line */
+    bool tty, drawn;
+    unsigned n;
+} cli_progress;
+
+cli_progress cli_progress_start(void);
+void cli_progress_tick(cli_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_progress_end(cli_progress *p);
+
 #endif

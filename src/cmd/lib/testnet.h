@@ -3,6 +3,7 @@
 #ifndef HANSA_CMD_TESTNET_H
 #define HANSA_CMD_TESTNET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,7 @@ typedef struct {
     uint32_t timeout_propose_ms; /* prevote/precommit timeouts are the same, deltas half */
     int full_nodes;              /* extra nodes (after the delegates) not in the genesis set */
     const char *elections;       /* JSON object for genesis "elections", or NULL */
+    bool json;                   /* print results as JSON (docs/cli.md) */
 } testnet_opts;
 
 /* `testnet up`: creates the network in o->dir if it does not exist, starts
