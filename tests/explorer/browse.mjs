@@ -89,11 +89,18 @@ try {
   check(await page.getAttribute("#tx-verified", "data-verified") === "false", "a forged proof is shown as NOT verified");
   await page.unroute(`${NODE}/`);
 
+  // A new candidate (acct1 stakes) appears on the bench until an election.
+  const a1 = keys.keys.get("acct1");
+  const st1 = await h.stake({ chainId: keys.chainId, key: a1, nonce: (await client.account({ address: a1.address })).nonce, fee: status.min_fee, amount: 500 });
+  await client.submit(st1.bytes, { wait: true });
+
   // Delegates: the node's candidates and active set.
   await open("#/delegates", "#candidates");
   const cands = await client.candidates(), dels = await client.delegates();
   check(Number(await text("#n-candidates")) === cands.candidates.length, `${cands.candidates.length} candidates shown`);
   check(await page.$$eval("#active tbody tr", (r) => r.length) === dels.active.length, `${dels.active.length} active delegates shown`);
+  const role = cands.candidates.find((c) => c.pubkey === a1.pubkeyHex).role;
+  check(await page.textContent(`#candidates tr[data-pubkey="${a1.pubkeyHex}"] .badge`) === role, `acct1 shown as a new candidate with role "${role}"`);
   await shot("delegates");
 
   // Accounts: the recipient is listed; its page updates live on a transfer.

@@ -18,6 +18,7 @@ typedef struct {
     int full_nodes;              /* extra nodes (after the delegates) not in the genesis set */
     const char *elections;       /* JSON object for genesis "elections", or NULL */
     bool json;                   /* print results as JSON (docs/cli.md) */
+    bool quiet;                  /* print nothing on success (a caller with its own report) */
 } testnet_opts;
 
 /* `testnet up`: creates the network in o->dir if it does not exist, starts
