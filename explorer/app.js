@@ -92,19 +92,21 @@ async function chainPage() {
     async onBlock(ev) {
       const body = document.querySelector("#blocks tbody");
       if (!body || body.querySelector(`tr[data-height="${ev.height}"]`)) return;
+      const add = (b) => { // newest first, never more than RECENT rows
+        body.insertAdjacentHTML("afterbegin", blockRow(b, true));
+        while (body.rows.length > RECENT) body.deleteRow(body.rows.length - 1);
+        blocks.unshift(b);
+        blocks.length = Math.min(blocks.length, RECENT);
+      };
       // Blocks committed while the page loaded came before it listened: fetch them.
       for (let h = (blocks.length ? blocks[0].height : ev.height - 1) + 1; h < ev.height && h > ev.height - RECENT; h++) {
         if (body.querySelector(`tr[data-height="${h}"]`)) continue;
         const b = await client.block({ height: h });
         const row = { height: b.height, hash: b.hash, time_ms: b.header.time_ms, tx_count: b.header.tx_count, proposer_address: b.header.proposer_address };
-        body.insertAdjacentHTML("afterbegin", blockRow(row, true));
-        blocks.unshift(row);
+        add(row);
       }
       if (body.querySelector(`tr[data-height="${ev.height}"]`)) return;
-      body.insertAdjacentHTML("afterbegin", blockRow(ev, true));
-      while (body.rows.length > RECENT) body.deleteRow(body.rows.length - 1);
-      blocks.unshift(ev);
-      blocks.length = Math.min(blocks.length, RECENT);
+      add(ev);
       const r2 = rates(blocks);
       document.getElementById("stat-height").textContent = ev.height;
       document.getElementById("stat-rate").textContent = r2.perMin;

@@ -31,7 +31,7 @@ try {
   const open = async (hash, ready) => {
     await page.goto("about:blank"); // a fresh load of the page each time
     await page.goto(`${NODE}/explorer/${hash}`);
-    await page.waitForSelector(ready, { timeout: 30000 });
+    await page.waitForSelector(ready, { timeout: 90000 });
   };
   const text = (sel) => page.textContent(sel);
   const shot = (name) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: false });
@@ -49,7 +49,7 @@ try {
     check(hash.startsWith(b.hash.slice(0, 16)), `row of block ${height} shows the node's block hash`);
   }
   // Live: a new block arrives over /events without reloading.
-  await page.waitForFunction((s) => Number(document.getElementById("stat-height").textContent) > s, shown, { timeout: 30000 });
+  await page.waitForFunction((s) => Number(document.getElementById("stat-height").textContent) > s, shown, { timeout: 90000 });
   check(await page.$eval("#live", (e) => e.classList.contains("on")), "live indicator is on after a block event");
   const live = await page.$$eval("#blocks tbody tr", (r) => r.map((x) => Number(x.dataset.height)));
   check(live.length === 20 && live.every((v, i) => i === 0 || v === live[i - 1] - 1), `after live updates the rows are 20 consecutive heights (${live[0]}..${live.at(-1)})`);
@@ -62,7 +62,7 @@ try {
   const dest = await h.addressOfPubkey(keys.chainId, (await h.randomKey()).publicKey);
   const nonce = (await client.account({ address: a0.address })).nonce;
   const t = await h.transfer({ chainId: keys.chainId, key: a0, nonce, fee: status.min_fee, to: dest, amount: 4242 });
-  const sent = await client.submit(t.bytes, { wait: true });
+  const sent = await client.submit(t.bytes, { wait: true, timeoutMs: 120000 });
   await open(`#/block/${sent.height}`, "#block-verified");
   check(await page.getAttribute("#block-verified", "data-verified") === "true", `block ${sent.height}: verified in the browser`);
   const blk = await client.block({ height: sent.height });
@@ -92,7 +92,7 @@ try {
   // A new candidate (acct1 stakes) appears on the bench until an election.
   const a1 = keys.keys.get("acct1");
   const st1 = await h.stake({ chainId: keys.chainId, key: a1, nonce: (await client.account({ address: a1.address })).nonce, fee: status.min_fee, amount: 500 });
-  await client.submit(st1.bytes, { wait: true });
+  await client.submit(st1.bytes, { wait: true, timeoutMs: 120000 });
 
   // Delegates: the node's candidates and active set.
   await open("#/delegates", "#candidates");
@@ -110,8 +110,8 @@ try {
   await open(`#/account/${dest}`, "#acct-balance");
   check((await text("#acct-balance")).replace(/,/g, "") === "4242", "account page shows the balance");
   const t2 = await h.transfer({ chainId: keys.chainId, key: a0, nonce: BigInt(nonce) + 1n, fee: status.min_fee, to: dest, amount: 8 });
-  await client.submit(t2.bytes, { wait: true });
-  await page.waitForFunction(() => document.getElementById("acct-balance").textContent.replace(/,/g, "") === "4250", null, { timeout: 30000 });
+  await client.submit(t2.bytes, { wait: true, timeoutMs: 120000 });
+  await page.waitForFunction(() => document.getElementById("acct-balance").textContent.replace(/,/g, "") === "4250", null, { timeout: 90000 });
   check((await client.account({ address: dest })).balance === "4250", "account page followed a transfer live (4250)");
   await shot("account");
 

@@ -33,7 +33,7 @@ test("every tx kind, every method, verified proofs, events", { skip, timeout: 24
   };
   const send = async (builder, key, extra) => {
     const t = await builder({ chainId, key, nonce: await next(key), fee, ...extra });
-    const r = await c.submit(t.bytes, { wait: true, timeoutMs: 30000 });
+    const r = await c.submit(t.bytes, { wait: true, timeoutMs: 120000 });
     assert.equal(r.hash, t.hash, "the node hashes the tx as we do");
     const res = await c.tx({ hash: t.hash });
     const v = await h.verifyTxResult(res, validators);
@@ -80,7 +80,7 @@ test("every tx kind, every method, verified proofs, events", { skip, timeout: 24
   await c.mempool();
   const blk = await c.block({ height: tr.height, txs: true });
   assert.ok((await h.verifyBlockResult(blk, validators)).ok);
-  const wb = await c.waitBlock({ after_height: blk.height, timeout_ms: 20000 });
+  const wb = await c.waitBlock({ after_height: blk.height, timeout_ms: 60000 });
   assert.ok(wb.height > blk.height || wb.header.height > blk.height);
   const wt = await c.waitTx({ hash: tr.hash, timeout_ms: 1000 });
   assert.equal(wt.hash, tr.hash);
