@@ -205,8 +205,16 @@ async function delegatesPage() {
     <h2>Evidence pending in this node</h2>${table(["offender", "#height/round", "vote"], pending)}
     <h2>Software upgrades${up.latest_ratified ? ` (latest ratified <span class="hash">${esc(short(up.latest_ratified, 12))}</span>)` : ""}</h2>
     ${table(["software hash", "#proposed", "#open until", "#approvals", "#approval weight", "status"], props, "upgrades")}`;
+  // Re-read on each block, but never more than one refresh at a time, and
+  // without holding up the block queue (blocks may come faster than a refresh).
   let busy = false;
-  return { async onBlock() { if (busy) return; busy = true; try { await delegatesPage(); } finally { busy = false; } } };
+  return {
+    onBlock() {
+      if (busy || location.hash !== "#/delegates") return;
+      busy = true;
+      delegatesPage().catch(showError).finally(() => { busy = false; });
+    },
+  };
 }
 
 // ---------- accounts ----------
