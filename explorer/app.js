@@ -17,7 +17,9 @@ import { FEDERATION_SOURCES, creditGraph, optional } from "./sources.js";
 const client = new hansa.HansaClient(location.origin);
 const view = document.getElementById("view");
 const RECENT = 20;       // blocks on the chain page
-const SCAN = 50;         // blocks the accounts page scans for addresses
+const SCAN = 50;         // blocks the accounts pages scan for addresses...
+const SCAN_TXS = 2000;   // ...reading at most this many transactions (blocks hold up to 10,000)
+const BLOCK_TXS_SHOWN = 500; // transactions listed on a block page
 
 // What the test (tests/explorer) and curious people can read.
 const state = { status: null, validators: null, route: "", rendered: 0, graph: null, errors: [] };
@@ -64,12 +66,10 @@ function rates(blocks) {
 async function chainPage() {
   const st = await client.status();
   state.status = st;
-  const lo = Math.max(1, st.height - RECENT + 1);
-  const blocks = [];
-  for (let h = st.height; h >= lo; h--) {
-    const b = await client.block({ height: h });
-    blocks.push({ height: b.height, hash: b.hash, time_ms: b.header.time_ms, tx_count: b.header.tx_count, proposer_address: b.header.proposer_address });
-  }
+  const heights = [];
+  for (let h = st.height; h >= Math.max(1, st.height - RECENT + 1); h--) heights.push(h);
+  const blocks = (await Promise.all(heights.map((h) => client.block({ height: h })))).map((b) =>
+    ({ height: b.height, hash: b.hash, time_ms: b.header.time_ms, tx_count: b.header.tx_count, proposer_address: b.header.proposer_address }));
   const card = (k, v, id) => `<div class="card"><div class="k">${esc(k)}</div><div class="v" id="${id}">${v}</div></div>`;
   const r = rates(blocks);
   view.innerHTML = `<h1>Chain <span class="mono">${esc(st.chain_id)}</span></h1>
@@ -144,8 +144,8 @@ async function blockPage(height) {
     <dl class="kv">${fields.map((f) => `<dt>${f}</dt><dd class="${/hash|root|block/.test(f) ? "hash" : ""}">${f === "time_ms" ? esc(`${hd[f]} (${time(hd[f])})`) : esc(hd[f])}</dd>`).join("")}
       <dt>commit</dt><dd>round ${esc(c.round)}, ${esc(c.signers.length)} signatures</dd></dl>
     <div class="row">${b.height > 1 ? link(`#/block/${b.height - 1}`, "← previous", "") : ""} ${link(`#/block/${b.height + 1}`, "next →", "")}</div>
-    <h2>Transactions (${esc(hd.tx_count)})</h2>
-    ${table(["hash", "kind", "from", "to", "#amount", "#fee", "#nonce"], await txRows(b.txs || []), "txs")}`;
+    <h2>Transactions (${esc(hd.tx_count)}${hd.tx_count > BLOCK_TXS_SHOWN ? `, the first ${BLOCK_TXS_SHOWN} shown` : ""})</h2>
+    ${table(["hash", "kind", "from", "to", "#amount", "#fee", "#nonce"], await txRows((b.txs || []).slice(0, BLOCK_TXS_SHOWN)), "txs")}`;
 }
 
 // ---------- tx ----------
@@ -219,24 +219,33 @@ async function delegatesPage() {
 
 // ---------- accounts ----------
 
+/** Calls fn(description, height) for the transactions of the last SCAN
+ * blocks, newest first, stopping after SCAN_TXS of them. Returns how many
+ * blocks it read. */
+async function scanRecent(height, fn) {
+  let txs = 0, h = height;
+  for (; h > Math.max(0, height - SCAN) && txs < SCAN_TXS; h--) {
+    const b = await client.block({ height: h, txs: true });
+    for (const hex of b.txs.slice(0, SCAN_TXS - txs)) fn(await hansa.txDescribe(hansa.fromHex(hex)), h);
+    txs += b.txs.length;
+  }
+  return height - h;
+}
+
 async function accountsPage() {
   const st = await client.status();
   const seen = new Map();
-  for (let h = st.height; h > Math.max(0, st.height - SCAN); h--) {
-    const b = await client.block({ height: h, txs: true });
-    for (const hex of b.txs) {
-      const d = await hansa.txDescribe(hansa.fromHex(hex));
-      for (const a of [d.senderAddress, d.fields && d.fields.to]) if (a && !seen.has(a)) seen.set(a, h);
-    }
-  }
-  const rows = [];
-  for (const [a, h] of seen) {
-    const acc = await client.account({ address: a });
-    rows.push(`<tr data-address="${esc(a)}"><td>${addrLink(a)}</td><td class="num">${amount(acc.balance)}</td><td class="num">${esc(acc.nonce)}</td><td class="num">${link(`#/block/${h}`, h, "")}</td></tr>`);
-  }
+  const scanned = await scanRecent(st.height, (d, h) => {
+    for (const a of [d.senderAddress, d.fields && d.fields.to]) if (a && !seen.has(a)) seen.set(a, h);
+  });
+  const list = [...seen].slice(0, 200);
+  const accts = await Promise.all(list.map(([a]) => client.account({ address: a })));
+  const rows = list.map(([a, h], i) => `<tr data-address="${esc(a)}"><td>${addrLink(a)}</td><td class="num">${amount(accts[i].balance)}</td>` +
+    `<td class="num">${esc(accts[i].nonce)}</td><td class="num">${link(`#/block/${h}`, h, "")}</td></tr>`);
   view.innerHTML = `<h1>Accounts</h1>
     <form class="row" id="find"><input type="text" id="addr" placeholder="address, e.g. ${esc(st.chain_id)}x…" autocomplete="off"><button>Open</button></form>
-    <h2>Accounts in the last ${SCAN} blocks</h2>${table(["address", "#balance", "#nonce", "#last seen"], rows, "accounts")}`;
+    <h2>Accounts in the last ${scanned} blocks${list.length < seen.size ? ` (the ${list.length} seen last)` : ""}</h2>
+    ${table(["address", "#balance", "#nonce", "#last seen"], rows, "accounts")}`;
   document.getElementById("find").addEventListener("submit", (e) => {
     e.preventDefault();
     location.hash = `#/account/${document.getElementById("addr").value.trim()}`;
@@ -248,24 +257,20 @@ async function accountPage(addr) {
   const ub = await client.unbonding({ address: addr });
   const st = await client.status();
   const rows = [];
-  for (let h = st.height; h > Math.max(0, st.height - SCAN); h--) {
-    const b = await client.block({ height: h, txs: true });
-    for (const hex of b.txs) {
-      const d = await hansa.txDescribe(hansa.fromHex(hex));
+  const scanned = await scanRecent(st.height, (d, h) => {
       const to = d.fields && d.fields.to;
-      if (d.senderAddress !== acc.address && to !== acc.address) continue;
+      if (d.senderAddress !== acc.address && to !== acc.address) return;
       rows.push(`<tr><td class="num">${link(`#/block/${h}`, h, "")}</td><td>${link(`#/tx/${d.hash}`, short(d.hash, 12))}</td><td>${esc(d.kind)}</td>` +
         `<td>${d.senderAddress === acc.address ? "out" : "in"}</td><td>${d.senderAddress === acc.address ? (to ? addrLink(to) : "") : addrLink(d.senderAddress)}</td>` +
         `<td class="num">${d.fields && d.fields.amount ? amount(d.fields.amount) : ""}</td></tr>`);
-    }
-  }
+  });
   view.innerHTML = `<h1>Account</h1>
     <dl class="kv"><dt>address</dt><dd class="hash" id="acct-address">${esc(acc.address)}</dd>
       <dt>balance</dt><dd id="acct-balance">${amount(acc.balance)}</dd><dt>nonce</dt><dd id="acct-nonce">${esc(acc.nonce)}</dd>
       <dt>bonded</dt><dd>${amount(ub.bonded ?? "0")}</dd>
       <dt>unbonding</dt><dd>${(ub.entries || []).map((e) => `${amount(e.amount)} until ${esc(e.release_height)}`).join("<br>") || "none"}</dd>
       <dt>other denominations, tallies, chits, lifts</dt><dd class="muted">none on this chain yet (they arrive with the interchain and credit layers)</dd></dl>
-    <h2>Transactions in the last ${SCAN} blocks</h2>${table(["#block", "hash", "kind", "dir", "counterparty", "#amount"], rows, "acct-txs")}`;
+    <h2>Transactions in the last ${scanned} blocks</h2>${table(["#block", "hash", "kind", "dir", "counterparty", "#amount"], rows, "acct-txs")}`;
   // Live: the node tells this page when the account changes.
   const sub = client.subscribe({
     topics: ["account"], accounts: [acc.address],

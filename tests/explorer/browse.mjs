@@ -89,6 +89,18 @@ try {
   check(await page.getAttribute("#tx-verified", "data-verified") === "false", "a forged proof is shown as NOT verified");
   await page.unroute(`${NODE}/`);
 
+  // The library signs in the browser too: a transfer built and signed in the
+  // page (WebCrypto Ed25519) is accepted and committed by the node.
+  const a2 = keys.keys.get("acct2");
+  const a2nonce = (await client.account({ address: a2.address })).nonce;
+  const signedHex = await page.evaluate(async (o) => {
+    const lib = await import("/explorer/lib/index.js");
+    const key = await lib.keyFromSeed(lib.fromHex(o.seed));
+    return (await lib.transfer({ chainId: o.chainId, key, nonce: o.nonce, fee: o.fee, to: o.to, amount: 7 })).hex;
+  }, { seed: h.toHex(a2.seed), chainId: keys.chainId, nonce: a2nonce, fee: status.min_fee, to: dest });
+  const inBrowser = await client.submit(signedHex, { wait: true, timeoutMs: 120000 });
+  check(inBrowser.height > 0, `a transfer signed in the browser committed at height ${inBrowser.height}`);
+
   // A new candidate (acct1 stakes) appears on the bench until an election.
   const a1 = keys.keys.get("acct1");
   const st1 = await h.stake({ chainId: keys.chainId, key: a1, nonce: (await client.account({ address: a1.address })).nonce, fee: status.min_fee, amount: 500 });
@@ -108,11 +120,11 @@ try {
   check(await page.$(`#accounts tr[data-address="${dest}"]`) !== null, "accounts page lists the new recipient");
   await shot("accounts");
   await open(`#/account/${dest}`, "#acct-balance");
-  check((await text("#acct-balance")).replace(/,/g, "") === "4242", "account page shows the balance");
+  check((await text("#acct-balance")).replace(/,/g, "") === "4249", "account page shows the balance (4242 + 7)");
   const t2 = await h.transfer({ chainId: keys.chainId, key: a0, nonce: BigInt(nonce) + 1n, fee: status.min_fee, to: dest, amount: 8 });
   await client.submit(t2.bytes, { wait: true, timeoutMs: 120000 });
-  await page.waitForFunction(() => document.getElementById("acct-balance").textContent.replace(/,/g, "") === "4250", null, { timeout: 90000 });
-  check((await client.account({ address: dest })).balance === "4250", "account page followed a transfer live (4250)");
+  await page.waitForFunction(() => document.getElementById("acct-balance").textContent.replace(/,/g, "") === "4257", null, { timeout: 90000 });
+  check((await client.account({ address: dest })).balance === "4257", "account page followed a transfer live (4257)");
   await shot("account");
 
   // Federation: this chain, and the interchain sources reported as missing.
