@@ -56,6 +56,17 @@ function blockRow(b, fresh) {
     `<td class="hash">${esc(short(b.hash, 16))}</td></tr>`;
 }
 
+const consensusText = (st) => `height ${esc(st.consensus_height)}, round ${esc(st.consensus_round)}${st.syncing ? ' <span class="warn">syncing</span>' : ""}`;
+
+/** The status figures that are not in block events, refreshed after a block. */
+async function refreshStatus() {
+  const st = await client.status();
+  const set = (id, v) => { const e = document.getElementById(id); if (e) e.innerHTML = v; };
+  set("stat-peers", esc(st.peers));
+  set("stat-mempool", esc(st.mempool_txs));
+  set("stat-consensus", consensusText(st));
+}
+
 function rates(blocks) {
   if (blocks.length < 2) return { perMin: "–", txs: "–" };
   const span = (blocks[0].time_ms - blocks.at(-1).time_ms) / 1000;
@@ -84,10 +95,11 @@ async function chainPage() {
     </div>
     <dl class="kv"><dt>tip block</dt><dd class="hash" id="stat-hash">${esc(st.block_hash)}</dd>
       <dt>app hash</dt><dd class="hash">${esc(st.app_hash)}</dd>
-      <dt>consensus</dt><dd>height ${esc(st.consensus_height)}, round ${esc(st.consensus_round)}${st.syncing ? ' <span class="warn">syncing</span>' : ""}</dd></dl>
+      <dt>consensus</dt><dd id="stat-consensus">${consensusText(st)}</dd></dl>
     <h2>Recent blocks</h2>
     ${table(["#height", "time", "#txs", "proposer", "hash"], blocks.map((b) => blockRow(b)), "blocks")}`;
   state.chainBlocks = blocks;
+  let statusBusy = false;
   return {
     async onBlock(ev) {
       const body = document.querySelector("#blocks tbody");
@@ -112,6 +124,7 @@ async function chainPage() {
       document.getElementById("stat-rate").textContent = r2.perMin;
       document.getElementById("stat-txs").textContent = r2.txs;
       document.getElementById("stat-hash").textContent = ev.hash;
+      if (!statusBusy) { statusBusy = true; refreshStatus().catch(showError).finally(() => { statusBusy = false; }); }
     },
   };
 }
