@@ -115,7 +115,17 @@ def main():
         metrics = get(a, "/metrics")[2].decode()
         assert "hansa_rpc_events_dropped_total 1" in metrics, metrics[-800:]
         print(f"slow subscriber: dropped after {len(got)} bytes; chain went {h0} -> {h1}")
+        # Shutting down with a stream open ends the stream and the node cleanly.
+        left = tn._down()
+        assert not left, f"hansad still running with a subscriber attached: {left}"
+        good.settimeout(10)
+        while good.recv(65536):
+            pass
         good.close()
+        with open(os.path.join(tn.net, "node0", "hansad.log")) as f:
+            log = f.read()
+        assert "hansad: stopping" in log and "Sanitizer" not in log and "PANIC" not in log.upper(), log[-2000:]
+        print("shutdown with a subscriber attached: the stream ended, the node stopped cleanly")
     print("events and explorer files: ok")
     return 0
 
