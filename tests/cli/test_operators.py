@@ -87,12 +87,15 @@ def main():
 
         log = open(os.path.join(d, "hansad.log"), "w")
         proc = subprocess.Popen([HANSAD, "--home", home, "--conf", conf], stdout=log, stderr=subprocess.STDOUT)
+        # --wait-sync waits (with progress) for the starting node to answer, have a
+        # block, and have no peer ahead.
+        code, out, err = run_hansa("status", "--node", rpc, "--wait-sync", "--timeout-ms", "60000", "--json")
+        assert code == 0 and json.loads(out)["height"] >= 1 and not json.loads(out)["syncing"], (code, out, err)
+        code, out, err = run_hansa("status", "--node", "127.0.0.1:1", "--wait-sync", "--timeout-ms", "1500")
+        assert code == 3 and "still not answering" in err, (code, err)
         h = 0
         for _ in range(100):
-            try:
-                h = call(rpc, "status")["height"]
-            except Exception:
-                h = 0
+            h = call(rpc, "status")["height"]
             if h >= 3:
                 break
             time.sleep(0.2)
