@@ -75,6 +75,12 @@ json_t *cli_call(const char *cmd, const char *addr, const char *method, json_t *
 json_t *cli_call_ex(const char *cmd, const char *addr, const char *method, json_t *params,
                     int timeout_ms, int *exit_code, int *err_code, json_t **err_data);
 
+/* cli_call for a call that waits on the node (submit with wait): the call
+ * runs on a helper thread while this one shows progress (cli_progress)
+ * naming what, e.g. "waiting for the commit of 3f2a…". */
+json_t *cli_call_waiting(const char *cmd, const char *addr, const char *method, json_t *params,
+                         int timeout_ms, int *exit_code, const char *what);
+
 /* Prints j as indented JSON on stdout, with a newline. */
 void cli_print_json(const json_t *j);
 

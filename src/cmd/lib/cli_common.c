@@ -1,7 +1,9 @@
 /* cli_common.c — see cli.h. */
 #include "cmd/lib/cli.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,4 +174,40 @@ void cli_progress_tick(cli_progress *p, const char *fmt, ...) {
 void cli_progress_end(cli_progress *p) {
     if (p->tty && p->drawn) fprintf(stderr, "\r\033[K");
     p->drawn = false;
+}
+
+/* ---- a waiting call with progress ---- */
+
+typedef struct {
+    const char *cmd, *addr, *method;
+    json_t *params;
+    int timeout_ms, exit_code;
+    json_t *result;
+    atomic_bool done;
+} waiting_call;
+
+static void *waiting_thread(void *arg) {
+    waiting_call *w = arg;
+    w->result = cli_call(w->cmd, w->addr, w->method, w->params, w->timeout_ms, &w->exit_code);
+    atomic_store(&w->done, true);
+    return NULL;
+}
+
+json_t *cli_call_waiting(const char *cmd, const char *addr, const char *method, json_t *params,
+                         int timeout_ms, int *exit_code, const char *what) {
+    waiting_call w = {cmd, addr, method, params, timeout_ms, CLI_OK, NULL, false};
+    pthread_t t;
+    if (pthread_create(&t, NULL, waiting_thread, &w) != 0) {
+        waiting_thread(&w);
+    } else {
+        cli_progress p = cli_progress_start();
+        while (!atomic_load(&w.done)) {
+            cli_progress_tick(&p, "%s", what);
+            usleep(100000);
+        }
+        cli_progress_end(&p);
+        pthread_join(t, NULL);
+    }
+    *exit_code = w.exit_code;
+    return w.result;
 }
