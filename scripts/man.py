@@ -60,6 +60,14 @@ def convert(md):
     return "\n".join(out)
 
 
+def ascii_only(text):
+    """Non-ASCII characters as groff's \\[uXXXX], so any troff reads the page."""
+    plain = {"\u2016": "||", "\u00d7": "x", "\u2192": "->", "\u2265": ">=", "\u2264": "<=", "\u2248": "~",
+             "\u2260": "!=", "\u2212": "-", "\u2013": "-", "\u2714": "ok", "\u2718": "x"}
+    text = "".join(plain.get(c, c) for c in text)
+    return "".join(c if ord(c) < 128 else f"\\[u{ord(c):04X}]" for c in text)
+
+
 def main():
     if len(sys.argv) < 5:
         sys.exit(__doc__)
@@ -69,7 +77,7 @@ def main():
     print(f".SH NAME\n{name} \\- {inline(summary)}")
     for f in files:
         with open(f, encoding="utf-8") as fh:
-            print(convert(fh.read()))
+            print(ascii_only(convert(fh.read())))
     print(".SH SEE ALSO\nThe full documentation is in /usr/share/doc/hansa/.")
 
 

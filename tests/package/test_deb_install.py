@@ -38,6 +38,15 @@ def main():
         print(p.stdout, p.stderr)
         return 1
     deb = p.stdout.strip().splitlines()[-1]
+    # The man pages (generated from docs/) render without a troff warning.
+    if shutil.which("groff"):
+        for page in ["usr/share/man/man1/hansa.1.gz", "usr/share/man/man8/hansad.8.gz"]:
+            src = subprocess.run(["zcat", os.path.join(ROOT, "build", "deb", "root", page)], capture_output=True).stdout
+            g = subprocess.run(["groff", "-man", "-ww", "-z"], input=src, capture_output=True)
+            if g.returncode != 0 or g.stderr:
+                print(f"{page}: groff says: {g.stderr.decode()[:500]}")
+                return 1
+        print("man pages: hansa(1) and hansad(8) render without warnings")
     deps = run(["dpkg-deb", "-f", deb, "Depends"]).stdout.strip()
     libs = [d.strip().split(" ")[0] for d in deps.split(",") if d.strip() and d.strip() != "passwd"]
     p = run(["scripts/debian-root", *libs], timeout=1200)
