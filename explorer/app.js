@@ -265,6 +265,18 @@ async function accountsPage() {
   });
 }
 
+/** The account's tallies (docs/credit.md), or why there are none to show. */
+function tallyTable(addr, r) {
+  if (r.missing) return `<div class="empty" data-missing="true">${esc(r.missing)} (tallies arrive with the credit layer).</div>`;
+  const rows = r.result.tallies.map((t) => {
+    const side = t.stock.address === addr ? "stock" : "foil";
+    const other = side === "stock" ? t.foil.address : t.stock.address;
+    return `<tr data-tally="${esc(t.tally_id)}"><td class="hash">${esc(short(t.tally_id, 8))}</td><td>${side}</td><td>${addrLink(other)}</td>` +
+      `<td class="num">${amount(t.balance)}</td><td>${esc(t.state)}</td><td class="num">${esc((t.stock_half?.chits ?? 0) + (t.foil_half?.chits ?? 0))}</td></tr>`;
+  });
+  return table(["tally", "this side", "counterparty", "#balance", "state", "#chits"], rows, "acct-tallies");
+}
+
 async function accountPage(addr) {
   const acc = await client.account({ address: addr });
   const ub = await client.unbonding({ address: addr });
@@ -282,7 +294,8 @@ async function accountPage(addr) {
       <dt>balance</dt><dd id="acct-balance">${amount(acc.balance)}</dd><dt>nonce</dt><dd id="acct-nonce">${esc(acc.nonce)}</dd>
       <dt>bonded</dt><dd>${amount(ub.bonded ?? "0")}</dd>
       <dt>unbonding</dt><dd>${(ub.entries || []).map((e) => `${amount(e.amount)} until ${esc(e.release_height)}`).join("<br>") || "none"}</dd>
-      <dt>other denominations, tallies, chits, lifts</dt><dd class="muted">none on this chain yet (they arrive with the interchain and credit layers)</dd></dl>
+      <dt>other denominations, lifts</dt><dd class="muted">none on this chain yet (they arrive with the interchain and lift layers)</dd></dl>
+    <h2>Tallies</h2>${tallyTable(acc.address, await optional(client, "tallies", { address: acc.address }))}
     <h2>Transactions in the last ${scanned} blocks</h2>${table(["#block", "hash", "kind", "dir", "counterparty", "#amount"], rows, "acct-txs")}`;
   // Live: the node tells this page when the account changes.
   const sub = client.subscribe({
@@ -322,15 +335,33 @@ async function federationPage() {
 
 // ---------- credit graph ----------
 
+/** Addresses to start the credit crawl from: the delegates and the accounts
+ * of the last blocks. */
+async function seedAddresses() {
+  const st = await client.status();
+  const seen = new Set((await client.candidates()).candidates.map((c) => c.address));
+  const heights = [];
+  for (let h = st.height; h > Math.max(0, st.height - RECENT); h--) heights.push(h);
+  for (const b of await Promise.all(heights.map((h) => client.block({ height: h, txs: true })))) {
+    for (const hex of b.txs.slice(0, 200)) {
+      const d = await hansa.txDescribe(hansa.fromHex(hex));
+      seen.add(d.senderAddress);
+      if (d.fields && d.fields.to) seen.add(d.fields.to);
+    }
+  }
+  return { chainId: st.chain_id, seeds: [...seen] };
+}
+
 async function graphPage() {
-  const g = await creditGraph(client);
+  const { chainId, seeds } = await seedAddresses();
+  const g = await creditGraph(client, seeds, chainId);
   if (g.missing) {
     view.innerHTML = `<h1>Credit graph</h1><div class="empty" id="graph-missing">${esc(g.missing)}. Entities will appear as dots and tallies as arrows from foil to stock.</div>`;
     return;
   }
   view.innerHTML = `<h1>Credit graph</h1>
     <div class="row"><label>chain <select id="chain"><option value="">all</option>${g.chains.map((c) => `<option>${esc(c)}</option>`).join("")}</select></label>
-    <span class="legend" id="graph-legend">${g.nodes.length} entities, ${g.edges.length} tallies (arrows foil → stock), ${g.lifts.length} lifts
+    <span class="legend" id="graph-legend">${g.nodes.length} entities, ${g.edges.length} tallies (arrows foil → stock)${g.truncated ? " (crawl stopped at its limit)" : ""}, ${g.lifts.length} lifts
     (<span class="warn">proposed</span>, <span class="ok">committed</span>, <span class="bad">voided</span>)</span></div>
     <div class="graphbox"><canvas id="graph"></canvas></div>`;
   const cg = new CreditGraph(document.getElementById("graph"));

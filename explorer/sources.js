@@ -34,20 +34,44 @@ export const FEDERATION_SOURCES = [
     rows: (r) => r.packets, columns: ["id", "from_chain", "to_chain", "kind", "state"] },
 ];
 
-/** The credit graph: tallies as edges foil → stock, and lifts along paths.
- * Expected answer of `tallies` (the credit layer defines it):
- *   {tallies: [{id, chain_id, foil, stock, balance}], lifts: [{id, path: [address…], state}]}
- * balance is a decimal string (the foil owes the stock this much). */
-export const CREDIT_SOURCE = { method: "tallies", params: { limit: 10000 } };
+/** The credit graph: entities as nodes, tallies as edges foil → stock.
+ * A node answers `tallies {address}` (docs/rpc.md "Credit") with every tally
+ * the address holds a half of, so the graph is crawled: from the seed
+ * addresses (accounts seen in recent blocks and the delegates), each tally
+ * found names two parties, whose tallies are read next, in JSON-RPC batches,
+ * up to CRAWL_ENTITIES addresses and CRAWL_TALLIES tallies. Parties on other
+ * chains are drawn but not asked (this node answers for its own chain).
+ * Lifts are drawn when the node has a `lifts` method ({lifts: [{id, state,
+ * path: [address…]}]}); until the lift layer lands it has none. */
+export const CRAWL_ENTITIES = 5000;
+export const CRAWL_TALLIES = 10000;
 
-export async function creditGraph(client) {
-  const r = await optional(client, CREDIT_SOURCE.method, CREDIT_SOURCE.params);
-  if (r.missing) return { missing: `${r.missing}: tallies arrive with the credit layer` };
-  return toGraph(r.result);
+export async function creditGraph(client, seeds, chainId) {
+  if (!seeds.length) return { missing: "no accounts seen yet to start from" };
+  const probe = await optional(client, "tallies", { address: seeds[0] });
+  if (probe.missing) return { missing: `${probe.missing}: tallies arrive with the credit layer` };
+  const tallies = new Map(), asked = new Set(), queue = [...new Set(seeds)];
+  const local = (a) => a.slice(0, a.indexOf("x")) === chainId;
+  while (queue.length && asked.size < CRAWL_ENTITIES && tallies.size < CRAWL_TALLIES) {
+    const layer = queue.splice(0, Math.min(queue.length, CRAWL_ENTITIES - asked.size));
+    layer.forEach((a) => asked.add(a));
+    const answers = await client.batch(layer.map((address) => ({ method: "tallies", params: { address } })));
+    for (const ans of answers) {
+      for (const t of (ans.result && ans.result.tallies) || []) {
+        if (tallies.has(t.tally_id) || tallies.size >= CRAWL_TALLIES) continue;
+        tallies.set(t.tally_id, t);
+        for (const p of [t.stock.address, t.foil.address])
+          if (!asked.has(p) && local(p) && !queue.includes(p)) queue.push(p);
+      }
+    }
+  }
+  const lifts = await optional(client, "lifts");
+  return toGraph([...tallies.values()], lifts.result ? lifts.result.lifts : [], { truncated: queue.length > 0 });
 }
 
-/** Turns a `tallies` answer into {nodes, edges, lifts, chains} for graph.js. */
-export function toGraph(res) {
+/** Turns tally views ({tally_id, stock: {address}, foil: {address}, balance,
+ * state}) and lifts into {nodes, edges, lifts, chains} for graph.js. */
+export function toGraph(tallies, lifts = [], extra = {}) {
   const index = new Map(), nodes = [], edges = [];
   const node = (addr) => {
     if (!index.has(addr)) {
@@ -56,14 +80,14 @@ export function toGraph(res) {
     }
     return index.get(addr);
   };
-  for (const t of res.tallies || []) {
-    const amount = Number(t.balance);
-    const e = { from: node(t.foil), to: node(t.stock), amount, chain: t.chain_id, id: t.id };
+  for (const t of tallies) {
+    const amount = Math.abs(Number(t.balance)); // negative: the stock owes the foil
+    const e = { from: node(t.foil.address), to: node(t.stock.address), amount, state: t.state, id: t.tally_id };
     nodes[e.from].weight += amount;
     nodes[e.to].weight += amount;
     edges.push(e);
   }
-  const lifts = (res.lifts || []).map((l) => ({ id: l.id, state: l.state, path: l.path.filter((a) => index.has(a)).map((a) => index.get(a)) }));
+  const paths = (lifts || []).map((l) => ({ id: l.id, state: l.state, path: (l.path || []).filter((a) => index.has(a)).map((a) => index.get(a)) }));
   const chains = [...new Set(nodes.map((n) => n.chain))].sort();
-  return { nodes, edges, lifts, chains };
+  return { nodes, edges, lifts: paths, chains, ...extra };
 }

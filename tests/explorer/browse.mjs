@@ -136,23 +136,32 @@ try {
   // Credit graph: the node has no `tallies` yet, so the page says so...
   await open("#/graph", "#graph-missing");
   check(true, "credit graph: the page says the node has no tallies yet");
-  // ...and with a GENERATED graph (test data, not from the node) answered to
-  // the page's own `tallies` call, the same code path draws 3000 tallies.
-  const gen = generatedTallies(1200, 3000, 6);
+  // ...and with a GENERATED credit network (test data, not from the node)
+  // answered to the page's own `tallies` (and `lifts`) calls, the same code
+  // path (crawl from acct0 in JSON-RPC batches, layout, canvas) draws 3000
+  // tallies between 1200 entities.
+  const gen = generatedTallies(a0.address, 1200, 3000, 6);
   await page.route(`${NODE}/`, async (route) => {
-    const req = route.request().postDataJSON();
-    if (req.method !== "tallies") return route.continue();
-    await route.fulfill({ json: { jsonrpc: "2.0", id: req.id, result: gen } });
+    const body = route.request().postDataJSON();
+    const calls = Array.isArray(body) ? body : [body];
+    if (!calls.every((c) => c.method === "tallies" || c.method === "lifts")) return route.continue();
+    const answers = calls.map((c) => ({ jsonrpc: "2.0", id: c.id, result: c.method === "lifts" ? { lifts: gen.lifts }
+      : { address: c.params.address, tallies: gen.byAddress.get(c.params.address) || [] } }));
+    await route.fulfill({ json: Array.isArray(body) ? answers : answers[0] });
   });
   await open("#/graph", "#graph");
-  await page.waitForFunction(() => window.hansaExplorer.graph && window.hansaExplorer.graph.stats().done, null, { timeout: 60000 });
+  await page.waitForFunction(() => window.hansaExplorer.graph && window.hansaExplorer.graph.stats().done, null, { timeout: 90000 });
   const gs = await page.evaluate(() => window.hansaExplorer.graph.stats());
-  check(gs.edges === 3000 && gs.drawnEdges === 3000, `generated graph: ${gs.nodes} entities, ${gs.drawnEdges} tallies drawn`);
+  check(gs.nodes === 1200 && gs.edges === 3000 && gs.drawnEdges === 3000, `generated graph: the crawl found ${gs.nodes} entities and ${gs.edges} tallies, ${gs.drawnEdges} drawn`);
   console.log(`figure: credit graph layout of 3000 tallies took ${gs.frames} frames, longest frame ${gs.maxFrameMs} ms`);
   await shot("graph-generated");
   await page.selectOption("#chain", "e2e5");
   await page.waitForFunction(() => window.hansaExplorer.graph.stats().drawnEdges < 3000, null, { timeout: 10000 });
   check(true, "the chain filter hides other chains' tallies");
+  // The account page lists acct0's tallies from the same answers.
+  await open(`#/account/${a0.address}`, "#acct-tallies");
+  const tallyRows = await page.$$eval("#acct-tallies tbody tr[data-tally]", (r) => r.length);
+  check(tallyRows === gen.byAddress.get(a0.address).length, `account page lists acct0's ${tallyRows} tallies`);
   await page.unroute(`${NODE}/`);
 
   check(errors.length === 0, `no page script errors${errors.length ? ": " + errors.join("; ") : ""}`);
@@ -162,20 +171,36 @@ try {
 console.log(failed ? `${failed} checks failed` : "all explorer checks passed");
 process.exit(failed ? 1 : 0);
 
-/** A made-up credit network for the graph test: n entities on two chains,
- * m tallies between random pairs, and a few lifts along tally paths. */
-function generatedTallies(n, m, nlifts) {
-  let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-  const addr = (i) => `${i % 3 ? "e2e4" : "e2e5"}x${i.toString(16).padStart(40, "0")}`;
-  const tallies = [];
-  for (let k = 0; k < m; k++) {
-    const a = Math.floor(rnd() * n);
-    let b = Math.floor(rnd() * n);
-    if (b === a) b = (a + 1) % n;
-    tallies.push({ id: `t${k}`, chain_id: addr(a).slice(0, 4), foil: addr(a), stock: addr(b), balance: String(Math.floor(rnd() * 100000)) });
+/** A made-up credit network for the graph test, in the shape of the node's
+ * tally views (docs/rpc.md "Credit"): n entities (the first is `seed`, a
+ * real account the page starts its crawl from; every third one on chain
+ * e2e5), all connected, m tallies, and a few lifts along tally paths. */
+function generatedTallies(seed, n, m, nlifts) {
+  let s = 12345;
+  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const addr = (i) => (i === 0 ? seed : `${i % 3 ? "e2e4" : "e2e5"}x${i.toString(16).padStart(40, "0")}`);
+  const local = (i) => i === 0 || i % 3 !== 0;
+  const pairs = [];
+  // A tree first, through local entities only, so the crawl reaches every one...
+  for (let i = 1; i < n; i++) {
+    let j = Math.floor(rnd() * i);
+    while (!local(j)) j = Math.floor(rnd() * i);
+    pairs.push([i, j]);
   }
+  // ...then random tallies.
+  while (pairs.length < m) {
+    const a = Math.floor(rnd() * n), b = Math.floor(rnd() * n);
+    if (a !== b && (local(a) || local(b))) pairs.push([a, b]);
+  }
+  const byAddress = new Map();
+  const tallies = pairs.map(([a, b], k) => {
+    const t = { tally_id: k.toString(16).padStart(32, "0"), state: "open", balance: String(Math.floor(rnd() * 200000) - 50000),
+                stock: { address: addr(b), chain_id: addr(b).slice(0, 4) }, foil: { address: addr(a), chain_id: addr(a).slice(0, 4) },
+                stock_half: { chits: 3 }, foil_half: { chits: 2 } };
+    for (const x of [t.stock.address, t.foil.address]) (byAddress.get(x) || byAddress.set(x, []).get(x)).push(t);
+    return t;
+  });
   const states = ["proposed", "committed", "voided"];
-  const lifts = Array.from({ length: nlifts }, (_, i) => ({ id: `l${i}`, state: states[i % 3], path: tallies.slice(i * 4, i * 4 + 4).map((t) => t.foil) }));
-  return { tallies, lifts };
+  const lifts = Array.from({ length: nlifts }, (_, i) => ({ id: `l${i}`, state: states[i % 3], path: tallies.slice(i * 4, i * 4 + 4).map((t) => t.foil.address) }));
+  return { byAddress, lifts };
 }

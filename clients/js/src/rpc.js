@@ -15,7 +15,11 @@ export class RpcError extends Error {
   }
 }
 
-/** method name -> param names; params are sent by name. */
+/** Calls in one batch, the node's default limit (docs/rpc.md "Limits"). */
+export const BATCH_MAX = 100;
+
+/** method name -> param names; params are sent by name. The credit
+ * methods (docs/credit.md) are answered by nodes that have the credit layer. */
 export const METHODS = Object.freeze({
   status: [],
   account: ["address"],
@@ -31,6 +35,11 @@ export const METHODS = Object.freeze({
   evidence: [],
   upgrade: ["hash"],
   unbonding: ["address"],
+  tally: ["id"],
+  tallies: ["address"],
+  chits: ["tally", "from", "limit"],
+  invoice: ["id"],
+  invoices: ["tally"],
 });
 
 const WAITING = new Set(["wait_block", "wait_tx", "submit_tx"]);
@@ -73,6 +82,38 @@ export class HansaClient {
     if (reply.id !== id) throw new Error(`answer id ${reply.id}, asked ${id}`);
     if (reply.error) throw new RpcError(reply.error);
     return reply.result;
+  }
+
+  /** Many calls in JSON-RPC batches of at most BATCH_MAX: calls is
+   * [{method, params}], the answer [{result} | {error: RpcError}] in the same
+   * order. For reads of many objects (every tally of many addresses). */
+  async batch(calls) {
+    const out = [];
+    for (let i = 0; i < calls.length; i += BATCH_MAX) {
+      const chunk = calls.slice(i, i + BATCH_MAX);
+      const first = this.nextId;
+      this.nextId += chunk.length;
+      const body = chunk.map((c, k) => ({ jsonrpc: "2.0", id: first + k, method: c.method, ...(c.params ? { params: c.params } : {}) }));
+      const ctl = new AbortController();
+      const timer = setTimeout(() => ctl.abort(), this.timeoutMs);
+      let replies;
+      try {
+        const resp = await fetch(`${this.url}/`, {
+          method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal: ctl.signal,
+        });
+        replies = await resp.json();
+      } finally {
+        clearTimeout(timer);
+      }
+      if (!Array.isArray(replies)) throw new RpcError(replies.error || { code: -32603, message: "batch answered with no array" });
+      const byId = new Map(replies.map((r) => [r.id, r]));
+      chunk.forEach((c, k) => {
+        const r = byId.get(first + k);
+        if (!r) out.push({ error: new RpcError({ code: -32603, message: `no answer for ${c.method}` }) });
+        else out.push(r.error ? { error: new RpcError(r.error) } : { result: r.result });
+      });
+    }
+    return out;
   }
 
   /** Submits a signed tx (bytes or hex); with wait, resolves when committed. */

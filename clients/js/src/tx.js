@@ -26,6 +26,10 @@ export const VOTE_PAIRS_MAX = 16;
 export const KIND = Object.freeze({
   transfer: 1, stake: 2, unstake: 3, vote: 4, unvote: 5, unjail: 6,
   evidence: 7, upgrade_propose: 8, upgrade_vote: 9,
+  // credit (docs/credit.md): named here so pages can show them; their bodies
+  // are built by the credit layer's own tools until codecs are added below.
+  tally_offer: 30, tally_counter: 31, tally_accept: 32, tally_refuse: 33, tally_close: 34,
+  tally_trade: 35, chit: 36, invoice_create: 37, invoice_pay: 38, invoice_refuse: 39,
 });
 const KIND_NAME = Object.fromEntries(Object.entries(KIND).map(([k, v]) => [v, k]));
 export function kindName(code) { return KIND_NAME[code] ?? String(code); }
