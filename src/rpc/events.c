@@ -9,8 +9,9 @@
  * hands out the buffered bytes when the socket can take them, and suspends
  * the connection when the buffer is empty (so an idle stream costs no CPU);
  * a new event resumes it. A subscriber whose unsent bytes would pass
- * max_buffer_bytes has fallen behind: its stream is ended (the client
- * reconnects and re-reads what it needs over RPC) and the drop is counted.
+ * max_buffer_bytes has fallen behind: its unsent bytes are discarded and its
+ * stream is ended (the client reconnects and re-reads what it needs over
+ * RPC), and the drop is counted.
  * The number of streams is bounded too, so the memory of all streams
  * together is at most max_subscribers × max_buffer_bytes.
  *
@@ -92,6 +93,11 @@ static bool sub_push(sub *s, const char *text, size_t len) {
     if (s->out.len - s->off + len > ev->cfg.max_buffer_bytes) {
         ev->dropped++;
         LOG_I("rpc", "events: dropping a subscriber %zu bytes behind", s->out.len - s->off);
+        /* Its unsent bytes go now, so the memory bound holds even before its
+         * connection closes. A client sees the stream end, perhaps inside an
+         * event, which SSE readers discard at the end of a stream. */
+        hbuf_free(&s->out);
+        s->off = 0;
         sub_detach(s);
         return true;
     }
