@@ -33,6 +33,17 @@ function showError(e) {
 }
 window.addEventListener("unhandledrejection", (ev) => showError(ev.reason));
 
+// The route a page was asked for; a page that finishes after the reader went
+// elsewhere must not draw over the new page.
+let routeSeq = 0;
+/** Draws a page's HTML unless another route started since the page began
+ * (seq is routeSeq then); false then, and the page stops. */
+function show(seq, html) {
+  if (seq !== routeSeq) return false;
+  view.innerHTML = html;
+  return true;
+}
+
 const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const short = (h, n = 10) => (h && h.length > 2 * n ? `${h.slice(0, n)}…${h.slice(-4)}` : h);
 const time = (ms) => new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
@@ -75,6 +86,7 @@ function rates(blocks) {
 }
 
 async function chainPage() {
+  const seq = routeSeq;
   const st = await client.status();
   state.status = st;
   const heights = [];
@@ -83,7 +95,7 @@ async function chainPage() {
     ({ height: b.height, hash: b.hash, time_ms: b.header.time_ms, tx_count: b.header.tx_count, proposer_address: b.header.proposer_address }));
   const card = (k, v, id) => `<div class="card"><div class="k">${esc(k)}</div><div class="v" id="${id}">${v}</div></div>`;
   const r = rates(blocks);
-  view.innerHTML = `<h1>Chain <span class="mono">${esc(st.chain_id)}</span></h1>
+  if (!show(seq, `<h1>Chain <span class="mono">${esc(st.chain_id)}</span></h1>
     <div class="cards">
       ${card("height", esc(st.height), "stat-height")}
       ${card("blocks / minute", esc(r.perMin), "stat-rate")}
@@ -97,7 +109,7 @@ async function chainPage() {
       <dt>app hash</dt><dd class="hash">${esc(st.app_hash)}</dd>
       <dt>consensus</dt><dd id="stat-consensus">${consensusText(st)}</dd></dl>
     <h2>Recent blocks</h2>
-    ${table(["#height", "time", "#txs", "proposer", "hash"], blocks.map((b) => blockRow(b)), "blocks")}`;
+    ${table(["#height", "time", "#txs", "proposer", "hash"], blocks.map((b) => blockRow(b)), "blocks")}`)) return;
   state.chainBlocks = blocks;
   let statusBusy = false;
   return {
@@ -144,13 +156,14 @@ async function txRows(hexes) {
 }
 
 async function blockPage(height) {
+  const seq = routeSeq;
   const b = await client.block({ height: Number(height), txs: true });
   const vs = await validators();
   const v = await hansa.verifyBlockResult(b, vs);
   const hd = b.header, c = b.commit;
   const fields = ["hash", "chain_id", "height", "time_ms", "prev_block", "last_commit_hash", "tx_root", "evidence_root",
     "app_hash", "validators_hash", "next_validators_hash", "proposer_address", "tx_count"];
-  view.innerHTML = `<h1>Block ${esc(b.height)}</h1>
+  if (!show(seq, `<h1>Block ${esc(b.height)}</h1>
     <div class="verify ${v.ok ? "ok" : "bad"}" id="block-verified" data-verified="${v.ok}">
       ${v.ok ? `<span class="ok">✔ verified in this browser</span>: the header hashes to the block id, the transactions hash to its tx_root, and the commit is signed by validators holding ${esc(c.signed_power ?? "?")} of ${esc(c.total_power ?? "?")} power (more than 2/3)`
              : `<span class="bad">✘ not verified</span>: ${esc(v.reason)}`}</div>
@@ -158,17 +171,18 @@ async function blockPage(height) {
       <dt>commit</dt><dd>round ${esc(c.round)}, ${esc(c.signers.length)} signatures</dd></dl>
     <div class="row">${b.height > 1 ? link(`#/block/${b.height - 1}`, "← previous", "") : ""} ${link(`#/block/${b.height + 1}`, "next →", "")}</div>
     <h2>Transactions (${esc(hd.tx_count)}${hd.tx_count > BLOCK_TXS_SHOWN ? `, the first ${BLOCK_TXS_SHOWN} shown` : ""})</h2>
-    ${table(["hash", "kind", "from", "to", "#amount", "#fee", "#nonce"], await txRows((b.txs || []).slice(0, BLOCK_TXS_SHOWN)), "txs")}`;
+    ${table(["hash", "kind", "from", "to", "#amount", "#fee", "#nonce"], await txRows((b.txs || []).slice(0, BLOCK_TXS_SHOWN)), "txs")}`)) return;
 }
 
 // ---------- tx ----------
 
 async function txPage(hash) {
+  const seq = routeSeq;
   const t = await client.tx({ hash });
   const v = await hansa.verifyTxResult(t, await validators());
   const d = await hansa.txDescribe(hansa.fromHex(t.tx.encoded));
   const f = d.fields || {};
-  view.innerHTML = `<h1>Transaction</h1>
+  if (!show(seq, `<h1>Transaction</h1>
     <div class="verify ${v.ok ? "ok" : "bad"}" id="tx-verified" data-verified="${v.ok}">
       ${v.ok ? '<span class="ok">✔ verified in this browser</span> (WebCrypto SHA-256 and Ed25519):' : `<span class="bad">✘ not verified</span>: ${esc(v.reason)}`}
       <ul>${v.steps.map((s) => `<li>${s.ok ? "✔" : "✘"} ${esc(s.what)}</li>`).join("")}</ul></div>
@@ -182,7 +196,7 @@ async function txPage(hash) {
       ${f.hash ? `<dt>software hash</dt><dd class="hash">${esc(f.hash)}</dd>` : ""}
       <dt>fee</dt><dd>${esc(d.fee)}</dd><dt>nonce</dt><dd>${esc(d.nonce)}</dd>
       <dt>Merkle proof</dt><dd>leaf ${esc(t.proof.index)} of ${esc(t.proof.tree_size)}, ${esc(t.proof.path.length)} hashes to root <span class="hash">${esc(short(t.proof.root, 16))}</span></dd>
-      <dt>signature</dt><dd class="hash">${esc(t.tx.signature)}</dd></dl>`;
+      <dt>signature</dt><dd class="hash">${esc(t.tx.signature)}</dd></dl>`)) return;
 }
 
 // ---------- delegates ----------
@@ -193,6 +207,7 @@ function badges(c) {
 }
 
 async function delegatesPage() {
+  const seq = routeSeq;
   const [d, cands, ev, up] = await Promise.all([client.delegates(), client.candidates(), client.evidence(), client.upgrade()]);
   const active = d.active.map((v) => `<tr data-pubkey="${esc(v.pubkey)}"><td>${addrLink(v.address)}</td><td class="hash">${esc(short(v.pubkey, 12))}</td><td class="num">${esc(v.power)}</td></tr>`);
   const bench = d.bench.map((v) => `<tr><td>${addrLink(v.address)}</td><td class="num">${amount(v.weight)}</td></tr>`);
@@ -203,7 +218,7 @@ async function delegatesPage() {
   const pending = ev.pending.map((e) => `<tr><td>${addrLink(e.offender_address)}</td><td class="num">${esc(e.height)}/${esc(e.round)}</td><td>${esc(e.type)}</td></tr>`);
   const props = up.proposals.map((p) => `<tr><td class="hash">${esc(short(p.hash, 16))}</td><td class="num">${esc(p.proposed_at)}</td><td class="num">${esc(p.open_until)}</td>` +
     `<td class="num">${esc(p.approvals)}</td><td class="num">${amount(p.approval_weight)} / ${amount(p.bonded_total)}</td><td>${p.ratified ? `<span class="ok">ratified at ${esc(p.ratified_at)}</span>` : "open"}</td></tr>`);
-  view.innerHTML = `<h1>Delegates</h1>
+  if (!show(seq, `<h1>Delegates</h1>
     <div class="cards">
       <div class="card"><div class="k">active delegates</div><div class="v" id="n-active">${d.active.length}</div></div>
       <div class="card"><div class="k">bench</div><div class="v">${d.bench.length}</div></div>
@@ -217,7 +232,7 @@ async function delegatesPage() {
     <h2>Evidence punished</h2>${table(["evidence hash", "#block"], punished, "punished")}
     <h2>Evidence pending in this node</h2>${table(["offender", "#height/round", "vote"], pending)}
     <h2>Software upgrades${up.latest_ratified ? ` (latest ratified <span class="hash">${esc(short(up.latest_ratified, 12))}</span>)` : ""}</h2>
-    ${table(["software hash", "#proposed", "#open until", "#approvals", "#approval weight", "status"], props, "upgrades")}`;
+    ${table(["software hash", "#proposed", "#open until", "#approvals", "#approval weight", "status"], props, "upgrades")}`)) return;
   // Re-read on each block, but never more than one refresh at a time, and
   // without holding up the block queue (blocks may come faster than a refresh).
   let busy = false;
@@ -246,6 +261,7 @@ async function scanRecent(height, fn) {
 }
 
 async function accountsPage() {
+  const seq = routeSeq;
   const st = await client.status();
   const seen = new Map();
   const scanned = await scanRecent(st.height, (d, h) => {
@@ -255,10 +271,10 @@ async function accountsPage() {
   const accts = await Promise.all(list.map(([a]) => client.account({ address: a })));
   const rows = list.map(([a, h], i) => `<tr data-address="${esc(a)}"><td>${addrLink(a)}</td><td class="num">${amount(accts[i].balance)}</td>` +
     `<td class="num">${esc(accts[i].nonce)}</td><td class="num">${link(`#/block/${h}`, h, "")}</td></tr>`);
-  view.innerHTML = `<h1>Accounts</h1>
+  if (!show(seq, `<h1>Accounts</h1>
     <form class="row" id="find"><input type="text" id="addr" placeholder="address, e.g. ${esc(st.chain_id)}x…" autocomplete="off"><button>Open</button></form>
     <h2>Accounts in the last ${scanned} blocks${list.length < seen.size ? ` (the ${list.length} seen last)` : ""}</h2>
-    ${table(["address", "#balance", "#nonce", "#last seen"], rows, "accounts")}`;
+    ${table(["address", "#balance", "#nonce", "#last seen"], rows, "accounts")}`)) return;
   document.getElementById("find").addEventListener("submit", (e) => {
     e.preventDefault();
     location.hash = `#/account/${document.getElementById("addr").value.trim()}`;
@@ -278,6 +294,7 @@ function tallyTable(addr, r) {
 }
 
 async function accountPage(addr) {
+  const seq = routeSeq;
   const acc = await client.account({ address: addr });
   const ub = await client.unbonding({ address: addr });
   const st = await client.status();
@@ -289,14 +306,14 @@ async function accountPage(addr) {
         `<td>${d.senderAddress === acc.address ? "out" : "in"}</td><td>${d.senderAddress === acc.address ? (to ? addrLink(to) : "") : addrLink(d.senderAddress)}</td>` +
         `<td class="num">${d.fields && d.fields.amount ? amount(d.fields.amount) : ""}</td></tr>`);
   });
-  view.innerHTML = `<h1>Account</h1>
+  if (!show(seq, `<h1>Account</h1>
     <dl class="kv"><dt>address</dt><dd class="hash" id="acct-address">${esc(acc.address)}</dd>
       <dt>balance</dt><dd id="acct-balance">${amount(acc.balance)}</dd><dt>nonce</dt><dd id="acct-nonce">${esc(acc.nonce)}</dd>
       <dt>bonded</dt><dd>${amount(ub.bonded ?? "0")}</dd>
       <dt>unbonding</dt><dd>${(ub.entries || []).map((e) => `${amount(e.amount)} until ${esc(e.release_height)}`).join("<br>") || "none"}</dd>
       <dt>other denominations, lifts</dt><dd class="muted">none on this chain yet (they arrive with the interchain and lift layers)</dd></dl>
     <h2>Tallies</h2>${tallyTable(acc.address, await optional(client, "tallies", { address: acc.address }))}
-    <h2>Transactions in the last ${scanned} blocks</h2>${table(["#block", "hash", "kind", "dir", "counterparty", "#amount"], rows, "acct-txs")}`;
+    <h2>Transactions in the last ${scanned} blocks</h2>${table(["#block", "hash", "kind", "dir", "counterparty", "#amount"], rows, "acct-txs")}`)) return;
   // Live: the node tells this page when the account changes.
   const sub = client.subscribe({
     topics: ["account"], accounts: [acc.address],
@@ -312,6 +329,7 @@ async function accountPage(addr) {
 // ---------- federation ----------
 
 async function federationPage() {
+  const seq = routeSeq;
   const st = await client.status();
   const vs = await client.validators();
   const parts = [];
@@ -324,12 +342,12 @@ async function federationPage() {
       parts.push(`<h2>${esc(s.title)}</h2>${table(s.columns, rows)}`);
     }
   }
-  view.innerHTML = `<h1>Federation</h1>
+  if (!show(seq, `<h1>Federation</h1>
     <h2>This chain</h2>
     <dl class="kv" id="home-chain"><dt>chain id</dt><dd class="mono">${esc(st.chain_id)}</dd><dt>height</dt><dd id="fed-height">${esc(st.height)}</dd>
       <dt>validators</dt><dd>${esc(vs.validators.length)} (total power ${esc(vs.total_power)}), set hash <span class="hash">${esc(short(vs.validators_hash, 16))}</span></dd>
       <dt>this node</dt><dd>${st.is_delegate ? "a delegate" : "a full node"}, ${esc(st.peers)} peers, hansad ${esc(st.version)}</dd></dl>
-    ${parts.join("")}`;
+    ${parts.join("")}`)) return;
   return { onBlock(ev) { const e = document.getElementById("fed-height"); if (e) e.textContent = ev.height; } };
 }
 
@@ -353,17 +371,18 @@ async function seedAddresses() {
 }
 
 async function graphPage() {
+  const seq = routeSeq;
   const { chainId, seeds } = await seedAddresses();
   const g = await creditGraph(client, seeds, chainId);
   if (g.missing) {
-    view.innerHTML = `<h1>Credit graph</h1><div class="empty" id="graph-missing">${esc(g.missing)}. Entities will appear as dots and tallies as arrows from foil to stock.</div>`;
+    if (!show(seq, `<h1>Credit graph</h1><div class="empty" id="graph-missing">${esc(g.missing)}. Entities will appear as dots and tallies as arrows from foil to stock.</div>`)) return;
     return;
   }
-  view.innerHTML = `<h1>Credit graph</h1>
+  if (!show(seq, `<h1>Credit graph</h1>
     <div class="row"><label>chain <select id="chain"><option value="">all</option>${g.chains.map((c) => `<option>${esc(c)}</option>`).join("")}</select></label>
     <span class="legend" id="graph-legend">${g.nodes.length} entities, ${g.edges.length} tallies (arrows foil → stock)${g.truncated ? " (crawl stopped at its limit)" : ""}, ${g.lifts.length} lifts
     (<span class="warn">proposed</span>, <span class="ok">committed</span>, <span class="bad">voided</span>)</span></div>
-    <div class="graphbox"><canvas id="graph"></canvas></div>`;
+    <div class="graphbox"><canvas id="graph"></canvas></div>`)) return;
   const cg = new CreditGraph(document.getElementById("graph"));
   state.graph = cg;
   cg.setGraph(g);
@@ -387,6 +406,7 @@ let current = null;
 let blockQueue = Promise.resolve();
 
 async function route() {
+  const seq = ++routeSeq;
   if (current && current.leave) current.leave();
   current = null;
   const hash = location.hash || "#/";
@@ -396,10 +416,13 @@ async function route() {
   if (!r) { view.innerHTML = `<p>No page ${esc(hash)}.</p>`; return; }
   view.innerHTML = '<p class="muted">loading…</p>';
   try {
-    current = (await r[2](...hash.match(r[0]).slice(1))) || null;
+    const page = (await r[2](...hash.match(r[0]).slice(1))) || null;
+    if (seq !== routeSeq) { if (page && page.leave) page.leave(); return; } // the reader moved on
+    current = page;
     state.rendered++;
     view.dataset.route = hash;
   } catch (e) {
+    if (seq !== routeSeq) return;
     view.innerHTML = `<p class="bad">${esc(e.message)}</p>`;
     if (!(e instanceof hansa.RpcError)) showError(e);
   }
