@@ -201,6 +201,8 @@ async function txPage(hash) {
 
 // ---------- delegates ----------
 
+const sameSet = (a, b) => a.length === b.length && a.every((v, i) => v.pubkey === b[i].pubkey && v.power === b[i].power);
+
 function badges(c) {
   return `<span class="badge ${esc(c.role)}">${esc(c.role)}</span>` + (c.jailed && !c.tombstoned ? '<span class="badge jailed">jailed</span>' : "") +
     (c.tombstoned ? '<span class="badge tombstoned">slashed</span>' : "");
@@ -227,6 +229,8 @@ async function delegatesPage() {
       <div class="card"><div class="k">epoch</div><div class="v">${esc(d.epoch_blocks)} blocks</div></div>
     </div>
     <h2>Active set (deciding from height ${esc(d.active_from)})</h2>${table(["address", "public key", "#power"], active, "active")}
+    ${sameSet(d.active, d.next) ? "" : `<h2>Next set, elected (deciding from height ${esc(d.next_from)})</h2>` +
+      table(["address", "public key", "#power"], d.next.map((v) => `<tr><td>${addrLink(v.address)}</td><td class="hash">${esc(short(v.pubkey, 12))}</td><td class="num">${esc(v.power)}</td></tr>`), "next")}
     <h2>Bench</h2>${table(["address", "#weight"], bench, "bench")}
     <h2>Candidates</h2>${table(["address", "role", "#power", "#self bond", "#votes", "#weight", "#missed", "#jailed at"], cand, "candidates")}
     <h2>Evidence punished</h2>${table(["evidence hash", "#block"], punished, "punished")}
