@@ -113,13 +113,13 @@ struct rpc_server {
     uint16_t port;
     rpc_method methods[RPC_METHODS_MAX];
     unsigned method_count;
+    rpc_route routes[RPC_ROUTES_MAX]; /* GET endpoints of other rpc/ files */
+    unsigned route_count;
     rpc_metrics_fn metrics_fn;
     void *metrics_ctx;
     rpc_pending *pending_head;
     unsigned pending_count;
     rpc_counters counters;
-    rpc_route routes[RPC_ROUTES_MAX];
-    unsigned route_count;
 };
 
 static void drive(rpc_server *s);
@@ -802,8 +802,8 @@ static void server_destroy(rpc_server *s) {
     HANSA_ASSERT(s->closing);
     HANSA_ASSERT(s->handles_open == 0);
     HANSA_ASSERT(s->pending_head == NULL);
-    for (unsigned i = 0; i < s->method_count; i++) free(s->methods[i].name);
     for (unsigned i = 0; i < s->route_count; i++) free(s->routes[i].prefix);
+    for (unsigned i = 0; i < s->method_count; i++) free(s->methods[i].name);
     free(s);
 }
 
