@@ -18,18 +18,15 @@
  * conflicting one (nil against a block, a made-up block against nil), so
  * the honest nodes must produce evidence and the ledger must slash it. It
  * lives here, in the daemon's glue, so no protocol code carries it. */
-#include <limits.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <uv.h>
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "cmd/lib/explorer_dir.h"
 #include "cmd/lib/init.h"
 #include "crypto/noise.h"
 #include "crypto/sha256.h"
@@ -131,6 +128,13 @@ static void io_committed(void *ctx, uint64_t height) {
 
 static void shutdown_daemon(daemon_ctx *d);
 
+/* GET /metrics: the node's figures, then the event stream's. */
+static void write_metrics(hbuf *out, void *ctx) {
+    daemon_ctx *d = ctx;
+    if (d->metrics) rpc_node_metrics_write(d->metrics, out);
+    if (d->events) rpc_events_metrics_write(d->events, out);
+}
+
 static void io_fatal(void *ctx, const char *why) {
     daemon_ctx *d = ctx;
     LOG_E("hansad", "fatal: %s", why);
@@ -225,59 +229,6 @@ static void on_metrics_tick(uv_timer_t *t) {
     if (d->metrics) rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
 }
 
-/* An integer from the environment within [lo, hi], else dflt (a value out
- * of range or malformed is logged and ignored). The event stream's limits
- * are read this way so an operator can tune them without a config field. */
-static uint64_t env_u64(const char *name, uint64_t lo, uint64_t hi, uint64_t dflt) {
-    const char *v = getenv(name);
-    if (!v || !v[0]) return dflt;
-    char *end;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (*end || v[0] == '-' || x < lo || x > hi) {
-        LOG_W("hansad", "%s=%s ignored: want an integer in %llu..%llu", name, v,
-              (unsigned long long)lo, (unsigned long long)hi);
-        return dflt;
-    }
-    return x;
-}
-
-/* GET /metrics: the node's figures, then the event stream's. */
-static void write_metrics(hbuf *out, void *ctx) {
-    daemon_ctx *d = ctx;
-    if (d->metrics) rpc_node_metrics_write(d->metrics, out);
-    if (d->events) rpc_events_metrics_write(d->events, out);
-}
-
-static bool is_dir(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Finds the explorer's files and the JavaScript library it imports:
- * $HANSA_EXPLORER_DIR (library in its lib/), else beside an installed
- * binary (/usr/bin/hansad -> /usr/share/hansa/explorer, library in its
- * lib/), else in the source tree of a build (build/<flavour>/hansad ->
- * explorer/ and clients/js/src/). False if none is there. */
-static bool find_explorer(char *dir, char *lib, size_t len) {
-    const char *env = getenv("HANSA_EXPLORER_DIR");
-    if (env && env[0]) {
-        snprintf(dir, len, "%s", env);
-        snprintf(lib, len, "%s/lib", env);
-        return is_dir(dir) && is_dir(lib);
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return false;
-    exe[n] = '\0';
-    const char *bin = dirname(exe);
-    snprintf(dir, len, "%s/../share/hansa/explorer", bin);
-    snprintf(lib, len, "%s/../share/hansa/explorer/lib", bin);
-    if (is_dir(dir) && is_dir(lib)) return true;
-    snprintf(dir, len, "%s/../../explorer", bin);
-    snprintf(lib, len, "%s/../../clients/js/src", bin);
-    return is_dir(dir) && is_dir(lib);
-}
-
 static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     char host[64];
     rpc_config rc = {0};
@@ -290,12 +241,12 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     d->dapi = rpc_delegates_api_new(d->rpc, d->n);
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
     rpc_events_config ec = {0};
-    ec.max_subscribers = (unsigned)env_u64("HANSA_EVENTS_SUBSCRIBERS", 1, 256, 0);
-    ec.max_buffer_bytes = (size_t)env_u64("HANSA_EVENTS_BUFFER_BYTES", 1024, 64u << 20, 0);
+    ec.max_subscribers = (unsigned)env_u64_in("HANSA_EVENTS_SUBSCRIBERS", 1, 256, 0);
+    ec.max_buffer_bytes = (size_t)env_u64_in("HANSA_EVENTS_BUFFER_BYTES", 1024, 64u << 20, 0);
     d->events = rpc_events_new(&d->loop, d->rpc, d->n, &ec);
     rpc_set_metrics(d->rpc, write_metrics, d);
-    char dir[PATH_MAX], lib[PATH_MAX];
-    if (find_explorer(dir, lib, sizeof dir)) {
+    char dir[EXPLORER_PATH_MAX], lib[EXPLORER_PATH_MAX];
+    if (explorer_dir_find(dir, lib, sizeof dir)) {
         d->explorer = rpc_static_new(d->rpc, dir, lib);
         LOG_I("hansad", "explorer at http://%s/explorer/ (files in %s)", cfg->rpc, dir);
     } else {

@@ -43,10 +43,6 @@
 #define PROGRESS_S 5.0
 #define RPC_TIMEOUT_MS 10000
 
-/* Where the human-readable report goes: stdout, or stderr with --json so
- * that stdout holds only the JSON result (set once, in cmd_bench). */
-static FILE *report;
-
 typedef struct {
     const char *dir;
     bool dir_given;
@@ -57,7 +53,8 @@ typedef struct {
     bool attach;
     bool keep;
     bool block;
-    bool json;
+    bool json;        /* the report goes to stderr, the figures as JSON to stdout */
+    int saved_stdout; /* with json: the real stdout while stdout is stderr */
 } bench_opts;
 
 static int cores(void) {
@@ -171,11 +168,11 @@ static void on_tick(const load_tick *t, void *arg) {
     w->txs = t->committed_txs;
     if (w->progress && t->t_s >= w->next_progress_s) {
         w->next_progress_s += PROGRESS_S;
-        fprintf(report, "  t=%3.0fs  height %-6llu committed %-8llu  submitted %-8llu refused %llu\n", t->t_s,
+        printf("  t=%3.0fs  height %-6llu committed %-8llu  submitted %-8llu refused %llu\n", t->t_s,
                (unsigned long long)t->height, (unsigned long long)t->committed_txs,
                (unsigned long long)t->r->submits,
                (unsigned long long)(t->r->rejected + t->r->unreachable));
-        fflush(report);
+        fflush(stdout);
     }
 }
 
@@ -320,7 +317,7 @@ static int check_agreement(const char *dir) {
             for (int i = 0; i < n; i++) fprintf(stderr, "  node%d app hash %s\n", i, tips[i].app_hash);
             return 1;
         }
-        fprintf(report, "  all %d nodes at height %llu agree: app hash %.16s…\n", n,
+        printf("  all %d nodes at height %llu agree: app hash %.16s…\n", n,
                (unsigned long long)tips[0].height, tips[0].app_hash);
         return 0;
     }
@@ -333,31 +330,31 @@ static int check_agreement(const char *dir) {
 static void print_load(const bench_load_result *r) {
     double tps = (double)r->committed_txs / r->window_s;
     uint64_t blocks = r->height_to - r->height_from;
-    fprintf(report, "  committed          %llu transactions in %.1f s = %.0f tx/s\n",
+    printf("  committed          %llu transactions in %.1f s = %.0f tx/s\n",
            (unsigned long long)r->committed_txs, r->window_s, tps);
-    fprintf(report, "  heights            %llu -> %llu (%llu blocks, %.1f per second)\n",
+    printf("  heights            %llu -> %llu (%llu blocks, %.1f per second)\n",
            (unsigned long long)r->height_from, (unsigned long long)r->height_to,
            (unsigned long long)blocks, (double)blocks / r->window_s);
-    fprintf(report, "  block size         avg %.0f tx, max %llu tx\n",
+    printf("  block size         avg %.0f tx, max %llu tx\n",
            blocks ? (double)r->committed_txs / (double)blocks : 0.0,
            (unsigned long long)r->block_txs_max);
-    fprintf(report, "  commit latency     p50 %.0f ms, p99 %.0f ms, max %.0f ms  (submit -> seen committed, %zu txs)\n",
+    printf("  commit latency     p50 %.0f ms, p99 %.0f ms, max %.0f ms  (submit -> seen committed, %zu txs)\n",
            r->latency_ms_p50, r->latency_ms_p99, r->latency_ms_max, r->latency_samples);
-    fprintf(report, "  submitted          %llu, refused %llu%s%s\n", (unsigned long long)r->submitted,
+    printf("  submitted          %llu, refused %llu%s%s\n", (unsigned long long)r->submitted,
            (unsigned long long)r->refused, r->refused ? " (last: " : "",
            r->refused ? r->last_refusal : "");
-    if (r->refused) fprintf(report, ")\n");
+    if (r->refused) printf(")\n");
 }
 
 static double print_cpu(const bench_load_result *r) {
     double total = 0;
-    fprintf(report, "  cpu, %% of one core ");
+    printf("  cpu, %% of one core ");
     for (int i = 0; i < r->n_nodes; i++) {
-        fprintf(report, " node%d %.0f%%", i, r->node_cpu_pct[i]);
+        printf(" node%d %.0f%%", i, r->node_cpu_pct[i]);
         total += r->node_cpu_pct[i];
     }
-    fprintf(report, "; all nodes %.0f%%; load generator %.0f%%\n", total, r->self_cpu_pct);
-    fprintf(report, "  machine            all cores %.0f%% busy (anything else running counts here too)\n",
+    printf("; all nodes %.0f%%; load generator %.0f%%\n", total, r->self_cpu_pct);
+    printf("  machine            all cores %.0f%% busy (anything else running counts here too)\n",
            r->machine_busy_pct);
     return total;
 }
@@ -365,48 +362,67 @@ static double print_cpu(const bench_load_result *r) {
 static void print_bound(const bench_load_result *r, int n, int c, double verify_rate) {
     double tps = (double)r->committed_txs / r->window_s;
     double bound = (double)c * verify_rate / (double)n;
-    fprintf(report, "  verify bound       C x verify_rate / N = %d x %.0f / %d = %.0f tx/s\n", c, verify_rate,
+    printf("  verify bound       C x verify_rate / N = %d x %.0f / %d = %.0f tx/s\n", c, verify_rate,
            n, bound);
-    fprintf(report, "  ratio              committed / bound = %.0f / %.0f = %.3f\n", tps, bound, tps / bound);
+    printf("  ratio              committed / bound = %.0f / %.0f = %.3f\n", tps, bound, tps / bound);
 }
 
 static void print_block(bench_block_result *out) {
     bench_block_result b;
-    fprintf(report, "\nfull block, in process, one core: %d signed transfers\n", WIRE_BLOCK_TXS_MAX);
-    fflush(report);
+    printf("\nfull block, in process, one core: %d signed transfers\n", WIRE_BLOCK_TXS_MAX);
+    fflush(stdout);
     bench_block_run(WIRE_BLOCK_TXS_MAX, &b);
-    fprintf(report, "  build     %7.1f ms  (sign+encode txs %.1f, execute for app hash %.1f, encode block %.1f)\n",
+    printf("  build     %7.1f ms  (sign+encode txs %.1f, execute for app hash %.1f, encode block %.1f)\n",
            b.sign_encode_txs_ms + b.execute_ms + b.encode_block_ms, b.sign_encode_txs_ms,
            b.execute_ms, b.encode_block_ms);
-    fprintf(report, "  hash      %7.1f ms  (Merkle root over %u txs + header hash)\n", b.hash_ms, b.n_txs);
-    fprintf(report, "  validate  %7.1f ms  (decode+body check+id %.1f, verify %u sigs + apply %.1f)\n",
+    printf("  hash      %7.1f ms  (Merkle root over %u txs + header hash)\n", b.hash_ms, b.n_txs);
+    printf("  validate  %7.1f ms  (decode+body check+id %.1f, verify %u sigs + apply %.1f)\n",
            b.decode_check_ms + b.verify_apply_ms, b.decode_check_ms, b.n_txs, b.verify_apply_ms);
-    fprintf(report, "  block     %zu bytes (%.0f bytes per tx)\n", b.block_bytes,
+    printf("  block     %zu bytes (%.0f bytes per tx)\n", b.block_bytes,
            (double)b.block_bytes / b.n_txs);
     *out = b;
 }
 
-/* The --json result: the same figures as the report. */
+/* ---- --json ---- */
+
+/* With --json the human report still goes out, to stderr: stdout is pointed
+ * at stderr for the run (report_to_stderr) and back for the one JSON result
+ * (print_result), so the report code stays one set of printf lines. */
+static int report_to_stderr(void) {
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    HANSA_ASSERT(saved >= 0);
+    HANSA_ASSERT(dup2(STDERR_FILENO, STDOUT_FILENO) >= 0);
+    return saved;
+}
+
+/* The --json result: the figures of the report; verify_rate 0 (attached to
+ * a running network) leaves out the bound and the ratio. */
 static json_t *result_json(const bench_load_result *r, int n, int c, double verify_rate, bool agree) {
     double tps = (double)r->committed_txs / r->window_s;
-    double bound = (double)c * verify_rate / (double)n;
     json_t *cpu = json_array();
     double total = 0;
     for (int i = 0; i < r->n_nodes; i++) {
         json_array_append_new(cpu, json_real(r->node_cpu_pct[i]));
         total += r->node_cpu_pct[i];
     }
-    return json_pack("{s:i, s:i, s:I, s:f, s:f, s:I, s:I, s:I, s:{s:f, s:f, s:f, s:I}, s:I, s:I,"
-                     " s:{s:o, s:f, s:f, s:f}, s:f, s:f, s:f, s:b}",
-                     "validators", n, "cores", c, "committed_txs", (json_int_t)r->committed_txs,
-                     "window_s", r->window_s, "tx_per_s", tps, "height_from", (json_int_t)r->height_from,
-                     "height_to", (json_int_t)r->height_to, "block_txs_max", (json_int_t)r->block_txs_max,
-                     "latency_ms", "p50", r->latency_ms_p50, "p99", r->latency_ms_p99, "max",
-                     r->latency_ms_max, "samples", (json_int_t)r->latency_samples, "submitted",
-                     (json_int_t)r->submitted, "refused", (json_int_t)r->refused, "cpu_pct", "nodes", cpu,
-                     "all_nodes", total, "load_generator", r->self_cpu_pct, "machine_busy", r->machine_busy_pct,
-                     "verify_rate", verify_rate, "verify_bound_tx_per_s", bound, "ratio", tps / bound, "agree",
-                     agree);
+    json_t *j = json_pack("{s:i, s:i, s:I, s:f, s:f, s:I, s:I, s:I, s:{s:f, s:f, s:f, s:I}, s:I, s:I,"
+                          " s:{s:o, s:f, s:f, s:f}, s:b}",
+                          "validators", n, "cores", c, "committed_txs", (json_int_t)r->committed_txs,
+                          "window_s", r->window_s, "tx_per_s", tps, "height_from", (json_int_t)r->height_from,
+                          "height_to", (json_int_t)r->height_to, "block_txs_max", (json_int_t)r->block_txs_max,
+                          "latency_ms", "p50", r->latency_ms_p50, "p99", r->latency_ms_p99, "max",
+                          r->latency_ms_max, "samples", (json_int_t)r->latency_samples, "submitted",
+                          (json_int_t)r->submitted, "refused", (json_int_t)r->refused, "cpu_pct", "nodes", cpu,
+                          "all_nodes", total, "load_generator", r->self_cpu_pct, "machine_busy",
+                          r->machine_busy_pct, "agree", agree);
+    if (verify_rate > 0) {
+        double bound = (double)c * verify_rate / (double)n;
+        json_object_set_new(j, "verify_rate", json_real(verify_rate));
+        json_object_set_new(j, "verify_bound_tx_per_s", json_real(bound));
+        json_object_set_new(j, "ratio", json_real(tps / bound));
+    }
+    return j;
 }
 
 static json_t *block_json(const bench_block_result *b) {
@@ -414,6 +430,15 @@ static json_t *block_json(const bench_block_result *b) {
                      (json_int_t)b->block_bytes, "sign_encode_txs_ms", b->sign_encode_txs_ms, "execute_ms",
                      b->execute_ms, "encode_block_ms", b->encode_block_ms, "hash_ms", b->hash_ms,
                      "decode_check_ms", b->decode_check_ms, "verify_apply_ms", b->verify_apply_ms);
+}
+
+/* Points stdout back at the real one and prints j (taken) there. */
+static void print_result(int saved_stdout, json_t *j) {
+    fflush(stdout);
+    HANSA_ASSERT(dup2(saved_stdout, STDOUT_FILENO) >= 0);
+    close(saved_stdout);
+    cli_print_json(j);
+    json_decref(j);
 }
 
 /* ---- the two modes ---- */
@@ -427,23 +452,22 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 static int run_fresh(const bench_opts *o) {
     int c = cores();
-    fprintf(report, "hansa bench: %d delegates on %d cores, %d accounts x %d in flight, %d s measured after %.0f s warm-up\n",
+    printf("hansa bench: %d delegates on %d cores, %d accounts x %d in flight, %d s measured after %.0f s warm-up\n",
            o->validators, c, o->accounts, o->window, o->duration_s, WARMUP_S);
     double verify_rate = bench_ed25519_verify_rate(VERIFY_MS);
-    fprintf(report, "ed25519 verify rate (one core, libsodium): %.0f/s\n\n", verify_rate);
-    fflush(report);
+    printf("ed25519 verify rate (one core, libsodium): %.0f/s\n\n", verify_rate);
+    fflush(stdout);
     testnet_opts to = {o->dir, o->validators, o->accounts, 1000};
-    to.quiet = o->json; /* stdout holds only the JSON result */
     int rc = testnet_up_dir(&to);
     bench_load_result r;
     json_t *j = NULL;
     if (rc == 0) {
-        fprintf(report, "\nload running...\n");
-        fflush(report);
+        printf("\nload running...\n");
+        fflush(stdout);
         rc = bench_load_run(o, &r);
     }
     if (rc == 0) {
-        fprintf(report, "\nresults (%d delegates, %d cores)\n", o->validators, c);
+        printf("\nresults (%d delegates, %d cores)\n", o->validators, c);
         print_load(&r);
         print_cpu(&r);
         print_bound(&r, o->validators, c, verify_rate);
@@ -452,33 +476,25 @@ static int run_fresh(const bench_opts *o) {
     }
     testnet_down_dir(&to);
     if (!o->dir_given && !o->keep) nftw(o->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    else fprintf(report, "network folder kept: %s\n", o->dir);
+    else printf("network folder kept: %s\n", o->dir);
     bench_block_result b;
     if (o->block) print_block(&b);
     if (j && o->block) json_object_set_new(j, "full_block", block_json(&b));
-    if (j) cli_print_json(j);
-    json_decref(j);
+    if (j) print_result(o->saved_stdout, j);
     return rc;
 }
 
 static int run_attach(const bench_opts *o) {
-    fprintf(report, "sending signed transfers from %d accounts to the network in %s for %d s...\n",
+    printf("sending signed transfers from %d accounts to the network in %s for %d s...\n",
            o->accounts, o->dir, o->duration_s + (int)WARMUP_S);
-    fflush(report);
+    fflush(stdout);
     bench_load_result r;
     if (bench_load_run(o, &r) != 0) return 1;
-    fprintf(report, "\nwhat happened (the last %.0f s; the first %.0f s warmed up):\n", r.window_s, WARMUP_S);
+    printf("\nwhat happened (the last %.0f s; the first %.0f s warmed up):\n", r.window_s, WARMUP_S);
     print_load(&r);
     print_cpu(&r);
     int rc = check_agreement(o->dir);
-    if (o->json) {
-        json_t *j = result_json(&r, testnet_size(o->dir), cores(), 0.0, rc == 0);
-        json_object_del(j, "verify_bound_tx_per_s");
-        json_object_del(j, "ratio");
-        json_object_del(j, "verify_rate");
-        cli_print_json(j);
-        json_decref(j);
-    }
+    if (o->json) print_result(o->saved_stdout, result_json(&r, testnet_size(o->dir), cores(), 0, rc == 0));
     return rc;
 }
 
@@ -531,10 +547,10 @@ static int parse(int argc, char **argv, bench_opts *o) {
 
 int cmd_bench(int argc, char **argv) {
     static char tmp_dir[64];
-    bench_opts o = {NULL, false, 4, 20, 256, 8, false, false, true, false};
+    bench_opts o = {NULL, false, 4, 20, 256, 8, false, false, true};
     int rc = parse(argc, argv, &o);
     if (rc) return rc;
-    report = o.json ? stderr : stdout;
+    if (o.json) o.saved_stdout = report_to_stderr();
     crypto_init();
     if (o.attach) {
         if (!o.dir) o.dir = "testnet";

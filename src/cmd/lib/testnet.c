@@ -308,7 +308,6 @@ int testnet_up_dir(const testnet_opts *o) {
     for (int i = 0; i < n; i++)
         if (start_node(o->dir, i) != 0) return 1;
     if (wait_ready(o->dir, n, 20000) != 0) return 1;
-    if (o->quiet) return 0;
     json_t *nodes = json_array();
     if (!o->json)
         printf("%s %d nodes in %s (logs: %s/node*/hansad.log)\n", fresh ? "started" : "restarted",
@@ -352,7 +351,6 @@ int testnet_down_dir(const testnet_opts *o) {
         stopped++;
     }
     cli_progress_end(&prog);
-    if (o->quiet) return 0;
     if (o->json) {
         json_t *j = json_pack("{s:s, s:i}", "dir", o->dir, "stopped", stopped);
         cli_print_json(j);

@@ -15,10 +15,9 @@ typedef struct {
     int validators;              /* 1..64 */
     int accounts;                /* funded accounts acct0..acctK-1, 1..1000 */
     uint32_t timeout_propose_ms; /* prevote/precommit timeouts are the same, deltas half */
+    bool json;                   /* print results as JSON (docs/cli.md) */
     int full_nodes;              /* extra nodes (after the delegates) not in the genesis set */
     const char *elections;       /* JSON object for genesis "elections", or NULL */
-    bool json;                   /* print results as JSON (docs/cli.md) */
-    bool quiet;                  /* print nothing on success (a caller with its own report) */
 } testnet_opts;
 
 /* `testnet up`: creates the network in o->dir if it does not exist, starts
