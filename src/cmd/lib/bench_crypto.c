@@ -8,14 +8,12 @@
 #include "cmd/lib/bench_crypto.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/assert.h"
 #include "base/clock.h"
-#include "cmd/lib/cli.h"
 #include "crypto/sha256.h"
 #include "crypto/sign.h"
 
@@ -104,28 +102,19 @@ double bench_ed25519_verify_rate(uint64_t ms) {
     return rate;
 }
 
-/* With j (the --json result) the figures go into j instead of stdout. */
-static void print_sha256_table(uint64_t ms, json_t *j) {
+static void print_sha256_table(uint64_t ms) {
     static const size_t sizes[] = {32, 64, 200, 1u << 20};
     static const char *const labels[] = {"32 B (hash)", "64 B (merkle node)", "200 B (tx)",
                                          "1 MiB (bulk)"};
     uint8_t *buf = calloc(1, 1u << 20);
     HANSA_ASSERT(buf != NULL);
-    json_t *rows = json_array();
-    if (!j) {
-        printf("sha256 (* = the backend sha256() uses)\n");
-        printf("  %-20s %-12s %14s %12s\n", "input", "backend", "hashes/s", "MB/s");
-    }
+    printf("sha256 (* = the backend sha256() uses)\n");
+    printf("  %-20s %-12s %14s %12s\n", "input", "backend", "hashes/s", "MB/s");
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         bench_result r[SHA256_IMPL_COUNT];
         bench_sha256(buf, sizes[s], ms, r);
         for (int impl = 0; impl < SHA256_IMPL_COUNT; impl++) {
             double rate = per_second(r[impl]);
-            json_array_append_new(rows, json_pack("{s:I, s:s, s:b, s:f, s:f}", "input_bytes", (json_int_t)sizes[s],
-                                                  "backend", sha256_impl_name((sha256_impl)impl), "chosen",
-                                                  impl == SHA256_IMPL_CHOSEN, "hashes_per_s", rate, "mb_per_s",
-                                                  rate * (double)sizes[s] / 1e6));
-            if (j) continue;
             printf("  %-20s %-11s%s %14.0f %12.1f\n", labels[s],
                    sha256_impl_name((sha256_impl)impl), impl == SHA256_IMPL_CHOSEN ? "*" : " ",
                    rate, rate * (double)sizes[s] / 1e6);
@@ -133,42 +122,32 @@ static void print_sha256_table(uint64_t ms, json_t *j) {
         }
     }
     free(buf);
-    if (j) json_object_set_new(j, "sha256", rows);
-    else json_decref(rows);
 }
 
-static void print_ed25519(uint64_t ms, json_t *j) {
+static void print_ed25519(uint64_t ms) {
     uint8_t seed[HANSA_SEED_BYTES] = {0x68, 0x61, 0x6e, 0x73, 0x61}; /* fixed: no randomness needed */
     hansa_keypair kp;
     keypair_from_seed(&kp, seed);
     uint8_t msg[TX_BYTES];
     memset(msg, 0xa5, sizeof msg);
-    if (!j) printf("ed25519 (libsodium, %d-byte message, domain \"%s\")\n", TX_BYTES, SIGN_DOMAIN_TX);
+    printf("ed25519 (libsodium, %d-byte message, domain \"%s\")\n", TX_BYTES, SIGN_DOMAIN_TX);
     bench_result s = bench_sign(&kp, msg, ms);
-    if (!j) printf("  %-33s %14.0f\n", "sign/s", per_second(s));
+    printf("  %-33s %14.0f\n", "sign/s", per_second(s));
     fflush(stdout);
     bench_result v = bench_verify(&kp, msg, ms);
-    if (!j) printf("  %-33s %14.0f\n", "verify/s", per_second(v));
-    else
-        json_object_set_new(j, "ed25519", json_pack("{s:i, s:f, s:f}", "message_bytes", TX_BYTES, "sign_per_s",
-                                                    per_second(s), "verify_per_s", per_second(v)));
+    printf("  %-33s %14.0f\n", "verify/s", per_second(v));
     keypair_wipe(&kp);
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: hansa bench-crypto [--ms N] [--json]   (N = ms per figure, %d..%d, default %d)\n",
+    fprintf(stderr, "usage: hansa bench-crypto [--ms N]   (N = ms per figure, %d..%d, default %d)\n",
             BENCH_MS_MIN, BENCH_MS_MAX, BENCH_MS_DEFAULT);
     return 2;
 }
 
 int cmd_bench_crypto(int argc, char **argv) {
     uint64_t ms = BENCH_MS_DEFAULT;
-    bool json = false;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
-            json = true;
-            continue;
-        }
         if (strcmp(argv[i], "--ms") != 0 || i + 1 >= argc) return usage();
         char *end;
         errno = 0;
@@ -178,14 +157,8 @@ int cmd_bench_crypto(int argc, char **argv) {
         ms = v;
     }
     crypto_init();
-    json_t *j = json ? json_pack("{s:I}", "ms_per_figure", (json_int_t)ms) : NULL;
-    if (!json) printf("hansa bench-crypto: one core, ~%llu ms per figure\n", (unsigned long long)ms);
-    else fprintf(stderr, "measuring, ~%llu ms per figure...\n", (unsigned long long)ms);
-    print_sha256_table(ms, j);
-    print_ed25519(ms, j);
-    if (j) {
-        cli_print_json(j);
-        json_decref(j);
-    }
+    printf("hansa bench-crypto: one core, ~%llu ms per figure\n", (unsigned long long)ms);
+    print_sha256_table(ms);
+    print_ed25519(ms);
     return 0;
 }
