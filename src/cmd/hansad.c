@@ -26,7 +26,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "cmd/lib/explorer_dir.h"
+#include "cmd/lib/http_extras.h"
 #include "cmd/lib/init.h"
 #include "crypto/noise.h"
 #include "crypto/sha256.h"
@@ -37,11 +37,9 @@
 #include "node/msg.h"
 #include "node/node.h"
 #include "rpc/delegates_api.h"
-#include "rpc/events.h"
 #include "rpc/node_api.h"
 #include "rpc/node_metrics.h"
 #include "rpc/server.h"
-#include "rpc/static.h"
 
 #define HANSA_VERSION "0.1.0"
 
@@ -55,8 +53,7 @@ typedef struct {
     rpc_node_api *api;
     rpc_delegates_api *dapi;
     rpc_node_metrics *metrics;
-    rpc_events *events;        /* GET /events */
-    rpc_static *explorer;      /* GET /explorer/ (NULL when its files are not found) */
+    http_extras *extras;       /* GET /events and /explorer/ */
     node *n;
     store *st;
     const hansa_keypair *key;  /* the node's signing key (borrowed from the key file) */
@@ -123,7 +120,7 @@ static void io_wake_at(void *ctx, uint64_t mono_ms) {
 static void io_committed(void *ctx, uint64_t height) {
     daemon_ctx *d = ctx;
     if (d->api) rpc_node_api_on_commit(d->api, height);
-    if (d->events) rpc_events_on_commit(d->events, height);
+    if (d->extras) http_extras_on_commit(d->extras, height);
 }
 
 static void shutdown_daemon(daemon_ctx *d);
@@ -132,7 +129,7 @@ static void shutdown_daemon(daemon_ctx *d);
 static void write_metrics(hbuf *out, void *ctx) {
     daemon_ctx *d = ctx;
     if (d->metrics) rpc_node_metrics_write(d->metrics, out);
-    if (d->events) rpc_events_metrics_write(d->events, out);
+    if (d->extras) http_extras_metrics(d->extras, out);
 }
 
 static void io_fatal(void *ctx, const char *why) {
@@ -180,10 +177,8 @@ static void shutdown_daemon(daemon_ctx *d) {
     d->dapi = NULL;
     rpc_node_metrics_free(d->metrics);
     d->metrics = NULL;
-    rpc_events_free(d->events);
-    d->events = NULL;
-    rpc_static_free(d->explorer);
-    d->explorer = NULL;
+    http_extras_free(d->extras);
+    d->extras = NULL;
     if (d->rpc) rpc_server_free(d->rpc);
     d->rpc = NULL;
 }
@@ -240,18 +235,8 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     if (d->has_software) rpc_node_api_set_software(d->api, &d->software);
     d->dapi = rpc_delegates_api_new(d->rpc, d->n);
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
-    rpc_events_config ec = {0};
-    ec.max_subscribers = (unsigned)env_u64_in("HANSA_EVENTS_SUBSCRIBERS", 1, 256, 0);
-    ec.max_buffer_bytes = (size_t)env_u64_in("HANSA_EVENTS_BUFFER_BYTES", 1024, 64u << 20, 0);
-    d->events = rpc_events_new(&d->loop, d->rpc, d->n, &ec);
+    d->extras = http_extras_start(&d->loop, d->rpc, d->n, cfg->rpc);
     rpc_set_metrics(d->rpc, write_metrics, d);
-    char dir[EXPLORER_PATH_MAX], lib[EXPLORER_PATH_MAX];
-    if (explorer_dir_find(dir, lib, sizeof dir)) {
-        d->explorer = rpc_static_new(d->rpc, dir, lib);
-        LOG_I("hansad", "explorer at http://%s/explorer/ (files in %s)", cfg->rpc, dir);
-    } else {
-        LOG_W("hansad", "explorer files not found (set HANSA_EXPLORER_DIR): /explorer/ is off");
-    }
     rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
     uv_timer_start(&d->metrics_tick, on_metrics_tick, 1000, 1000);
     return 0;

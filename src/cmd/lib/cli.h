@@ -81,6 +81,13 @@ json_t *cli_call_ex(const char *cmd, const char *addr, const char *method, json_
 json_t *cli_call_waiting(const char *cmd, const char *addr, const char *method, json_t *params,
                          int timeout_ms, int *exit_code, const char *what);
 
+/* `hansa status --wait-sync`: polls status until the node answers, has
+ * committed a block and no peer is ahead of it, with progress on stderr.
+ * Returns the last status (caller decrefs), or NULL (message printed,
+ * *exit_code CLI_FAILED, or CLI_UNREACHABLE if it never answered) when
+ * timeout_ms passes. */
+json_t *cli_wait_synced(const char *addr, uint64_t timeout_ms, int *exit_code);
+
 /* Prints j as indented JSON on stdout, with a newline. */
 void cli_print_json(const json_t *j);
 
