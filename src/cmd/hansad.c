@@ -261,16 +261,19 @@ static bool hash_self(hansa_hash *out) {
     return ok;
 }
 
-static int run(daemon_ctx *d, const char *home, const char *conf) {
+/* Where config.json and genesis.json are: --conf, else the home. */
+static const char *conf_dir;
+
+static int run(daemon_ctx *d, const char *home) {
     char path[4096], why[CONFIG_WHY_MAX];
     config_file cfg;
     genesis_file gen;
-    snprintf(path, sizeof path, "%s/config.json", conf);
+    snprintf(path, sizeof path, "%s/config.json", conf_dir ? conf_dir : home);
     if (config_load(path, &cfg, why) != HANSA_OK) return fail("config", why);
     int lvl = log_level_parse(cfg.log_level);
     if (lvl < 0) return fail("config", "log_level must be trace, debug, info, warn or error");
     log_set_level((log_level)lvl);
-    snprintf(path, sizeof path, "%s/genesis.json", conf);
+    snprintf(path, sizeof path, "%s/genesis.json", conf_dir ? conf_dir : home);
     if (genesis_load(path, &gen, why) != HANSA_OK) return fail("genesis", why);
 
     keyfile kf;
@@ -316,30 +319,24 @@ static int run(daemon_ctx *d, const char *home, const char *conf) {
     return rc;
 }
 
-static int usage(void) {
-    fprintf(stderr, "usage: hansad --home DIR [--conf DIR]\n"
-                    "       hansad init --home DIR [--conf DIR] [--genesis FILE] [--chain ID] [--peers ...]\n"
-                    "       hansad --version\n");
-    return 2;
-}
-
 int main(int argc, char **argv) {
-    const char *home = NULL, *conf = NULL;
-    if (argc >= 2 && strcmp(argv[1], "init") == 0) {
-        crypto_init();
-        return hansad_init(argc - 1, argv + 1);
-    }
+    const char *home = NULL;
+    if (argc >= 2 && strcmp(argv[1], "init") == 0) return hansad_init(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--home") == 0 && i + 1 < argc) home = argv[++i];
-        else if (strcmp(argv[i], "--conf") == 0 && i + 1 < argc) conf = argv[++i];
+        else if (strcmp(argv[i], "--conf") == 0 && i + 1 < argc) conf_dir = argv[++i];
         else if (strcmp(argv[i], "--version") == 0) {
             printf("hansad %s\n", HANSA_VERSION);
             return 0;
         } else {
-            return usage();
+            fprintf(stderr, "usage: hansad --home DIR\n");
+            return 2;
         }
     }
-    if (!home) return usage();
+    if (!home) {
+        fprintf(stderr, "usage: hansad --home DIR\n");
+        return 2;
+    }
     crypto_init();
     signal(SIGPIPE, SIG_IGN);
     daemon_ctx d = {0};
@@ -353,7 +350,7 @@ int main(int argc, char **argv) {
     d.sigint.data = d.sigterm.data = &d;
     uv_signal_start(&d.sigint, on_signal, SIGINT);
     uv_signal_start(&d.sigterm, on_signal, SIGTERM);
-    int rc = run(&d, home, conf ? conf : home);
+    int rc = run(&d, home);
     uv_loop_close(&d.loop);
     return rc;
 }

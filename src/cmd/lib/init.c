@@ -24,6 +24,7 @@
 #include "cmd/lib/cli.h"
 #include "cmd/lib/genesis.h"
 #include "crypto/address.h"
+#include "crypto/sign.h"
 #include "node/keyfile.h"
 
 #define INIT_DEFAULT_CHAIN "e2e4"
@@ -170,6 +171,7 @@ static void report(const init_opts *o, const keyfile *kf, bool key_new, const ch
 }
 
 int hansad_init(int argc, char **argv) {
+    crypto_init();
     init_opts o = {0};
     for (int i = 1; i < argc; i++) {
         const char **slot = NULL;
