@@ -10,6 +10,7 @@
 #include "cmd/lib/bench.h"
 #include "cmd/lib/bench_crypto.h"
 #include "cmd/lib/cli.h"
+#include "cmd/lib/genesis.h"
 #include "cmd/lib/load.h"
 #include "cmd/lib/sim_cmd.h"
 #include "cmd/lib/testnet.h"
@@ -27,6 +28,7 @@ static const hansa_command commands[] = {
     {"block", cmd_block, "a block: header, tx hashes, commit"},
     {"tx", cmd_tx, "a committed transaction, with its inclusion proof verified here"},
     {"status", cmd_status, "what a node says about itself and its chain"},
+    {"genesis", cmd_genesis, "write a new chain's genesis.json and print the hash its nodes pin"},
     {"stake", cmd_stake, "bond your own tokens as a delegate candidate"},
     {"unstake", cmd_unstake, "start unbonding part of your self bond"},
     {"vote", cmd_vote, "bond tokens to candidates (repeat --for/--amount)"},

@@ -1,9 +1,11 @@
 /* hansad — the hansa node daemon: one chain's delegate or full node.
  *
- *   hansad --home DIR
+ *   hansad --home DIR [--conf CONF]
+ *   hansad init --home DIR ...        (cmd/lib/init.c: a new node's key and config)
  *
- * DIR holds config.json and genesis.json (node/config.h), node.key (the
- * node's identity and, when it is a delegate, its signing key), data/
+ * DIR holds config.json and genesis.json (node/config.h; in CONF instead
+ * when given, as the packaged service keeps them under /etc/hansa), node.key
+ * (the node's identity and, when it is a delegate, its signing key), data/
  * (the LMDB store) and, optionally, routes.json (node/route.h). hansad
  * wires the node core (node/) to the real world: a libuv loop, encrypted
  * peer links (net/), the JSON-RPC server (rpc/), the relay driver that
@@ -31,6 +33,8 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "cmd/lib/http_extras.h"
+#include "cmd/lib/init.h"
 #include "crypto/noise.h"
 #include "crypto/sha256.h"
 #include "crypto/sign.h"
@@ -63,6 +67,7 @@ typedef struct {
     relay_driver *relay;
     char routes_path[4200];
     rpc_node_metrics *metrics;
+    http_extras *extras;       /* GET /events and /explorer/ */
     node *n;
     store *st;
     const hansa_keypair *key;  /* the node's signing key (borrowed from the key file) */
@@ -146,6 +151,7 @@ static void io_wake_at(void *ctx, uint64_t mono_ms) {
 static void io_committed(void *ctx, uint64_t height) {
     daemon_ctx *d = ctx;
     if (d->api) rpc_node_api_on_commit(d->api, height);
+    if (d->extras) http_extras_on_commit(d->extras, height);
 }
 
 /* Credit events: logged one per line, where a subscription endpoint can
@@ -160,6 +166,13 @@ static void io_credit_event(void *ctx, uint64_t height, const ledger_credit_even
 }
 
 static void shutdown_daemon(daemon_ctx *d);
+
+/* GET /metrics: the node's figures, then the event stream's. */
+static void write_metrics(hbuf *out, void *ctx) {
+    daemon_ctx *d = ctx;
+    if (d->metrics) rpc_node_metrics_write(d->metrics, out);
+    if (d->extras) http_extras_metrics(d->extras, out);
+}
 
 static void io_fatal(void *ctx, const char *why) {
     daemon_ctx *d = ctx;
@@ -212,6 +225,8 @@ static void shutdown_daemon(daemon_ctx *d) {
     d->relay = NULL;
     rpc_node_metrics_free(d->metrics);
     d->metrics = NULL;
+    http_extras_free(d->extras);
+    d->extras = NULL;
     if (d->rpc) rpc_server_free(d->rpc);
     d->rpc = NULL;
 }
@@ -270,6 +285,8 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     d->capi = rpc_credit_api_new(d->rpc, d->n);
     d->iapi = rpc_interchain_api_new(d->rpc, d->n);
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
+    d->extras = http_extras_start(&d->loop, d->rpc, d->n, cfg->rpc);
+    rpc_set_metrics(d->rpc, write_metrics, d);
     rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
     uv_timer_start(&d->metrics_tick, on_metrics_tick, 1000, 1000);
     return 0;
@@ -294,16 +311,19 @@ static bool hash_self(hansa_hash *out) {
     return ok;
 }
 
+/* Where config.json and genesis.json are: --conf, else the home. */
+static const char *conf_dir;
+
 static int run(daemon_ctx *d, const char *home) {
     char path[4096], why[CONFIG_WHY_MAX];
     config_file cfg;
     genesis_file gen;
-    snprintf(path, sizeof path, "%s/config.json", home);
+    snprintf(path, sizeof path, "%s/config.json", conf_dir ? conf_dir : home);
     if (config_load(path, &cfg, why) != HANSA_OK) return fail("config", why);
     int lvl = log_level_parse(cfg.log_level);
     if (lvl < 0) return fail("config", "log_level must be trace, debug, info, warn or error");
     log_set_level((log_level)lvl);
-    snprintf(path, sizeof path, "%s/genesis.json", home);
+    snprintf(path, sizeof path, "%s/genesis.json", conf_dir ? conf_dir : home);
     if (genesis_load(path, &gen, why) != HANSA_OK) return fail("genesis", why);
 
     keyfile kf;
@@ -359,8 +379,10 @@ static int run(daemon_ctx *d, const char *home) {
 
 int main(int argc, char **argv) {
     const char *home = NULL;
+    if (argc >= 2 && strcmp(argv[1], "init") == 0) return hansad_init(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--home") == 0 && i + 1 < argc) home = argv[++i];
+        else if (strcmp(argv[i], "--conf") == 0 && i + 1 < argc) conf_dir = argv[++i];
         else if (strcmp(argv[i], "--version") == 0) {
             printf("hansad %s\n", HANSA_VERSION);
             return 0;

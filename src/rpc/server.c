@@ -93,6 +93,13 @@ struct rpc_pending {
     rpc_pending *prev, *next;
 };
 
+/* A GET route of another rpc/ endpoint (server_internal.h). */
+typedef struct {
+    char *prefix;
+    rpc_get_fn fn;
+    void *ctx;
+} rpc_route;
+
 struct rpc_server {
     uv_loop_t *loop;
     struct MHD_Daemon *mhd;
@@ -106,6 +113,8 @@ struct rpc_server {
     uint16_t port;
     rpc_method methods[RPC_METHODS_MAX];
     unsigned method_count;
+    rpc_route routes[RPC_ROUTES_MAX]; /* GET endpoints of other rpc/ files */
+    unsigned route_count;
     rpc_metrics_fn metrics_fn;
     void *metrics_ctx;
     rpc_pending *pending_head;
@@ -533,6 +542,12 @@ static enum MHD_Result serve_metrics(rpc_server *s, struct MHD_Connection *conn)
                       false);
 }
 
+static const rpc_route *route_find(const rpc_server *s, const char *url) {
+    for (unsigned i = 0; i < s->route_count; i++)
+        if (strncmp(url, s->routes[i].prefix, strlen(s->routes[i].prefix)) == 0) return &s->routes[i];
+    return NULL;
+}
+
 /* The first call for a request: route it, and for POST / check the headers
  * and set up its exchange. */
 static enum MHD_Result request_begin(rpc_server *s, struct MHD_Connection *conn, const char *url,
@@ -542,6 +557,8 @@ static enum MHD_Result request_begin(rpc_server *s, struct MHD_Connection *conn,
     bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
     if (strcmp(url, "/health") == 0 && get) return queue_plain(conn, MHD_HTTP_OK, "ok\n");
     if (strcmp(url, "/metrics") == 0 && get) return serve_metrics(s, conn);
+    const rpc_route *route = get ? route_find(s, url) : NULL;
+    if (route) return route->fn(conn, url, route->ctx);
     if (strcmp(url, "/") != 0) return queue_plain(conn, MHD_HTTP_NOT_FOUND, "not found\n");
     if (!post) return queue_plain(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST\n");
     const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -785,6 +802,7 @@ static void server_destroy(rpc_server *s) {
     HANSA_ASSERT(s->closing);
     HANSA_ASSERT(s->handles_open == 0);
     HANSA_ASSERT(s->pending_head == NULL);
+    for (unsigned i = 0; i < s->route_count; i++) free(s->routes[i].prefix);
     for (unsigned i = 0; i < s->method_count; i++) free(s->methods[i].name);
     free(s);
 }
@@ -832,3 +850,23 @@ void rpc_set_metrics(rpc_server *s, rpc_metrics_fn fn, void *ctx) {
     s->metrics_fn = fn;
     s->metrics_ctx = ctx;
 }
+
+/* ---------- routes of the other endpoints (server_internal.h) ---------- */
+
+void rpc_route_get(rpc_server *s, const char *prefix, rpc_get_fn fn, void *ctx) {
+    HANSA_ASSERT(prefix != NULL && prefix[0] == '/');
+    HANSA_ASSERT(fn != NULL);
+    HANSA_ASSERT(s->route_count < RPC_ROUTES_MAX);
+    s->routes[s->route_count++] = (rpc_route){hansa_strdup(prefix), fn, ctx};
+}
+
+void rpc_route_remove(rpc_server *s, void *ctx) {
+    unsigned kept = 0;
+    for (unsigned i = 0; i < s->route_count; i++) {
+        if (s->routes[i].ctx == ctx) free(s->routes[i].prefix);
+        else s->routes[kept++] = s->routes[i];
+    }
+    s->route_count = kept;
+}
+
+void rpc_server_wake(rpc_server *s) { schedule_run(s); }

@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stdint.h>
 
+#include <microhttpd.h>
+
 #include "base/buf.h"
 #include "rpc/server.h"
 
@@ -39,5 +41,27 @@ typedef struct {
 void rpc_counters_error(rpc_counters *c, int code);
 /* Appends the counters (and the pending gauge) in Prometheus text format. */
 void rpc_counters_write(const rpc_counters *c, unsigned pending, hbuf *out);
+
+/* --- GET routes for the other HTTP endpoints of rpc/ (static.c serves the
+ * explorer's files, events.c the server-sent events stream). They live in
+ * their own files; the server only hands them the GET requests whose path
+ * starts with their prefix, before answering 404. --- */
+
+/* Must queue a response on conn (MHD_queue_response) and return its result.
+ * url is the request path, starting with the route's prefix. */
+typedef enum MHD_Result (*rpc_get_fn)(struct MHD_Connection *conn, const char *url, void *ctx);
+
+#define RPC_ROUTES_MAX 8
+
+/* Routes GET and HEAD requests whose path starts with prefix (copied) to fn.
+ * The first matching route, in registration order, answers. */
+void rpc_route_get(rpc_server *server, const char *prefix, rpc_get_fn fn, void *ctx);
+/* Removes every route whose ctx is ctx (an endpoint being freed). */
+void rpc_route_remove(rpc_server *server, void *ctx);
+
+/* Makes the server run MHD again soon: call after MHD_resume_connection from
+ * outside a request callback (a timer, a commit), so the resumed connection
+ * is served without waiting for unrelated socket activity. */
+void rpc_server_wake(rpc_server *server);
 
 #endif

@@ -31,6 +31,7 @@
 #include "base/mem.h"
 #include "cmd/lib/bench_block.h"
 #include "cmd/lib/bench_crypto.h"
+#include "cmd/lib/cli.h"
 #include "cmd/lib/load.h"
 #include "cmd/lib/rpc_client.h"
 #include "cmd/lib/testnet.h"
@@ -52,6 +53,8 @@ typedef struct {
     bool attach;
     bool keep;
     bool block;
+    bool json;        /* the report goes to stderr, the figures as JSON to stdout */
+    int saved_stdout; /* with json: the real stdout while stdout is stderr */
 } bench_opts;
 
 static int cores(void) {
@@ -364,7 +367,7 @@ static void print_bound(const bench_load_result *r, int n, int c, double verify_
     printf("  ratio              committed / bound = %.0f / %.0f = %.3f\n", tps, bound, tps / bound);
 }
 
-static void print_block(void) {
+static void print_block(bench_block_result *out) {
     bench_block_result b;
     printf("\nfull block, in process, one core: %d signed transfers\n", WIRE_BLOCK_TXS_MAX);
     fflush(stdout);
@@ -377,6 +380,65 @@ static void print_block(void) {
            b.decode_check_ms + b.verify_apply_ms, b.decode_check_ms, b.n_txs, b.verify_apply_ms);
     printf("  block     %zu bytes (%.0f bytes per tx)\n", b.block_bytes,
            (double)b.block_bytes / b.n_txs);
+    *out = b;
+}
+
+/* ---- --json ---- */
+
+/* With --json the human report still goes out, to stderr: stdout is pointed
+ * at stderr for the run (report_to_stderr) and back for the one JSON result
+ * (print_result), so the report code stays one set of printf lines. */
+static int report_to_stderr(void) {
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    HANSA_ASSERT(saved >= 0);
+    HANSA_ASSERT(dup2(STDERR_FILENO, STDOUT_FILENO) >= 0);
+    return saved;
+}
+
+/* The --json result: the figures of the report; verify_rate 0 (attached to
+ * a running network) leaves out the bound and the ratio. */
+static json_t *result_json(const bench_load_result *r, int n, int c, double verify_rate, bool agree) {
+    double tps = (double)r->committed_txs / r->window_s;
+    json_t *cpu = json_array();
+    double total = 0;
+    for (int i = 0; i < r->n_nodes; i++) {
+        json_array_append_new(cpu, json_real(r->node_cpu_pct[i]));
+        total += r->node_cpu_pct[i];
+    }
+    json_t *j = json_pack("{s:i, s:i, s:I, s:f, s:f, s:I, s:I, s:I, s:{s:f, s:f, s:f, s:I}, s:I, s:I,"
+                          " s:{s:o, s:f, s:f, s:f}, s:b}",
+                          "validators", n, "cores", c, "committed_txs", (json_int_t)r->committed_txs,
+                          "window_s", r->window_s, "tx_per_s", tps, "height_from", (json_int_t)r->height_from,
+                          "height_to", (json_int_t)r->height_to, "block_txs_max", (json_int_t)r->block_txs_max,
+                          "latency_ms", "p50", r->latency_ms_p50, "p99", r->latency_ms_p99, "max",
+                          r->latency_ms_max, "samples", (json_int_t)r->latency_samples, "submitted",
+                          (json_int_t)r->submitted, "refused", (json_int_t)r->refused, "cpu_pct", "nodes", cpu,
+                          "all_nodes", total, "load_generator", r->self_cpu_pct, "machine_busy",
+                          r->machine_busy_pct, "agree", agree);
+    if (verify_rate > 0) {
+        double bound = (double)c * verify_rate / (double)n;
+        json_object_set_new(j, "verify_rate", json_real(verify_rate));
+        json_object_set_new(j, "verify_bound_tx_per_s", json_real(bound));
+        json_object_set_new(j, "ratio", json_real(tps / bound));
+    }
+    return j;
+}
+
+static json_t *block_json(const bench_block_result *b) {
+    return json_pack("{s:i, s:I, s:f, s:f, s:f, s:f, s:f, s:f}", "txs", (int)b->n_txs, "bytes",
+                     (json_int_t)b->block_bytes, "sign_encode_txs_ms", b->sign_encode_txs_ms, "execute_ms",
+                     b->execute_ms, "encode_block_ms", b->encode_block_ms, "hash_ms", b->hash_ms,
+                     "decode_check_ms", b->decode_check_ms, "verify_apply_ms", b->verify_apply_ms);
+}
+
+/* Points stdout back at the real one and prints j (taken) there. */
+static void print_result(int saved_stdout, json_t *j) {
+    fflush(stdout);
+    HANSA_ASSERT(dup2(saved_stdout, STDOUT_FILENO) >= 0);
+    close(saved_stdout);
+    cli_print_json(j);
+    json_decref(j);
 }
 
 /* ---- the two modes ---- */
@@ -398,6 +460,7 @@ static int run_fresh(const bench_opts *o) {
     testnet_opts to = {o->dir, o->validators, o->accounts, 1000};
     int rc = testnet_up_dir(&to);
     bench_load_result r;
+    json_t *j = NULL;
     if (rc == 0) {
         printf("\nload running...\n");
         fflush(stdout);
@@ -409,11 +472,15 @@ static int run_fresh(const bench_opts *o) {
         print_cpu(&r);
         print_bound(&r, o->validators, c, verify_rate);
         rc = check_agreement(o->dir);
+        if (o->json) j = result_json(&r, o->validators, c, verify_rate, rc == 0);
     }
     testnet_down_dir(&to);
     if (!o->dir_given && !o->keep) nftw(o->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     else printf("network folder kept: %s\n", o->dir);
-    if (o->block) print_block();
+    bench_block_result b;
+    if (o->block) print_block(&b);
+    if (j && o->block) json_object_set_new(j, "full_block", block_json(&b));
+    if (j) print_result(o->saved_stdout, j);
     return rc;
 }
 
@@ -426,7 +493,9 @@ static int run_attach(const bench_opts *o) {
     printf("\nwhat happened (the last %.0f s; the first %.0f s warmed up):\n", r.window_s, WARMUP_S);
     print_load(&r);
     print_cpu(&r);
-    return check_agreement(o->dir);
+    int rc = check_agreement(o->dir);
+    if (o->json) print_result(o->saved_stdout, result_json(&r, testnet_size(o->dir), cores(), 0, rc == 0));
+    return rc;
 }
 
 /* ---- options ---- */
@@ -434,8 +503,9 @@ static int run_attach(const bench_opts *o) {
 static int usage(void) {
     fprintf(stderr,
             "usage: hansa bench [--validators N] [--duration S] [--accounts K] [--dir D]\n"
-            "                   [--window W] [--keep] [--no-block]\n"
-            "       hansa bench --attach [--dir D] [--duration S] [--accounts K] [--window W]\n"
+            "                   [--window W] [--keep] [--no-block] [--json]\n"
+            "       hansa bench --attach [--dir D] [--duration S] [--accounts K] [--window W] [--json]\n"
+            "  --json: the report goes to stderr, the figures as JSON to stdout\n"
             "  N 1..64 (4), S 1..3600 seconds (20), K 2..1000 (256), W 1..4096 in flight per account (8)\n");
     return 2;
 }
@@ -455,6 +525,7 @@ static bool parse_one(int argc, char **argv, int *i, bench_opts *o) {
     if (strcmp(a, "--attach") == 0) return o->attach = true;
     if (strcmp(a, "--keep") == 0) return o->keep = true;
     if (strcmp(a, "--no-block") == 0) return !(o->block = false);
+    if (strcmp(a, "--json") == 0) return o->json = true;
     if (*i + 1 >= argc) return false;
     const char *v = argv[++*i];
     if (strcmp(a, "--dir") == 0) {
@@ -479,6 +550,7 @@ int cmd_bench(int argc, char **argv) {
     bench_opts o = {NULL, false, 4, 20, 256, 8, false, false, true};
     int rc = parse(argc, argv, &o);
     if (rc) return rc;
+    if (o.json) o.saved_stdout = report_to_stderr();
     crypto_init();
     if (o.attach) {
         if (!o.dir) o.dir = "testnet";

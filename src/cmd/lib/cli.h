@@ -83,6 +83,19 @@ json_t *cli_call(const char *cmd, const char *addr, const char *method, json_t *
 json_t *cli_call_ex(const char *cmd, const char *addr, const char *method, json_t *params,
                     int timeout_ms, int *exit_code, int *err_code, json_t **err_data);
 
+/* cli_call for a call that waits on the node (submit with wait): the call
+ * runs on a helper thread while this one shows progress (cli_progress)
+ * naming what, e.g. "waiting for the commit of 3f2a…". */
+json_t *cli_call_waiting(const char *cmd, const char *addr, const char *method, json_t *params,
+                         int timeout_ms, int *exit_code, const char *what);
+
+/* `hansa status --wait-sync`: polls status until the node answers, has
+ * committed a block and no peer is ahead of it, with progress on stderr.
+ * Returns the last status (caller decrefs), or NULL (message printed,
+ * *exit_code CLI_FAILED, or CLI_UNREACHABLE if it never answered) when
+ * timeout_ms passes. */
+json_t *cli_wait_synced(const char *addr, uint64_t timeout_ms, int *exit_code);
+
 /* Prints j as indented JSON on stdout, with a newline. */
 void cli_print_json(const json_t *j);
 
@@ -101,5 +114,21 @@ bool cli_parse_u64(const char *s, uint64_t *out);
 
 /* Formats a Unix time in ms as "2026-11-23 10:00:00.123 UTC". */
 void cli_format_time(uint64_t ms, char *out, size_t n);
+
+/* Progress on stderr for a wait the caller polls: nothing during the first
+ * second; then, on a terminal, one line redrawn with the elapsed time, and
+ * otherwise one plain line when the wait passes a second and one every 5 s.
+ * Usage: cli_progress p = cli_progress_start(); while (waiting) {
+ * cli_progress_tick(&p, "waiting for node%d", i); ...}; cli_progress_end(&p). */
+typedef struct {
+    uint64_t start_us;
+    uint64_t next_line_us; /* when a non-terminal prints its next line */
+    bool tty, drawn;
+    unsigned n;
+} cli_progress;
+
+cli_progress cli_progress_start(void);
+void cli_progress_tick(cli_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_progress_end(cli_progress *p);
 
 #endif

@@ -1,11 +1,16 @@
 /* cli_common.c — see cli.h. */
 #include "cmd/lib/cli.h"
 
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "base/clock.h"
 #include "base/hex.h"
 #include "base/mem.h"
 #include "cmd/lib/rpc_client.h"
@@ -137,4 +142,72 @@ void cli_format_time(uint64_t ms, char *out, size_t n) {
     char buf[32];
     strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
     snprintf(out, n, "%s.%03u UTC", buf, (unsigned)(ms % 1000));
+}
+
+/* ---- progress for waits longer than a second ---- */
+
+#define PROGRESS_QUIET_US 1000000u
+#define PROGRESS_LINE_EVERY_US 5000000u
+
+cli_progress cli_progress_start(void) {
+    uint64_t now = clock_system_mono_us();
+    return (cli_progress){now, now + PROGRESS_QUIET_US, isatty(STDERR_FILENO) != 0, false, 0};
+}
+
+void cli_progress_tick(cli_progress *p, const char *fmt, ...) {
+    uint64_t now = clock_system_mono_us();
+    if (now - p->start_us < PROGRESS_QUIET_US) return;
+    if (!p->tty && now < p->next_line_us) return;
+    char what[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    static const char spin[] = "|/-\\";
+    double s = (double)(now - p->start_us) / 1e6;
+    if (p->tty) fprintf(stderr, "\r\033[K%c %s... %.1fs", spin[p->n++ % 4], what, s);
+    else fprintf(stderr, "%s... %.0fs\n", what, s);
+    p->next_line_us = now + PROGRESS_LINE_EVERY_US;
+    p->drawn = true;
+}
+
+void cli_progress_end(cli_progress *p) {
+    if (p->tty && p->drawn) fprintf(stderr, "\r\033[K");
+    p->drawn = false;
+}
+
+/* ---- a waiting call with progress ---- */
+
+typedef struct {
+    const char *cmd, *addr, *method;
+    json_t *params;
+    int timeout_ms, exit_code;
+    json_t *result;
+    atomic_bool done;
+} waiting_call;
+
+static void *waiting_thread(void *arg) {
+    waiting_call *w = arg;
+    w->result = cli_call(w->cmd, w->addr, w->method, w->params, w->timeout_ms, &w->exit_code);
+    atomic_store(&w->done, true);
+    return NULL;
+}
+
+json_t *cli_call_waiting(const char *cmd, const char *addr, const char *method, json_t *params,
+                         int timeout_ms, int *exit_code, const char *what) {
+    waiting_call w = {cmd, addr, method, params, timeout_ms, CLI_OK, NULL, false};
+    pthread_t t;
+    if (pthread_create(&t, NULL, waiting_thread, &w) != 0) {
+        waiting_thread(&w);
+    } else {
+        cli_progress p = cli_progress_start();
+        while (!atomic_load(&w.done)) {
+            cli_progress_tick(&p, "%s", what);
+            usleep(100000);
+        }
+        cli_progress_end(&p);
+        pthread_join(t, NULL);
+    }
+    *exit_code = w.exit_code;
+    return w.result;
 }

@@ -125,7 +125,10 @@ static int dtx_submit(const dtx_opts *o, const char *addr, const keyfile *kf, co
         json_object_set_new(params, "timeout_ms", json_integer(TX_WAIT_MS));
         timeout = TX_WAIT_MS + 5000;
     }
-    json_t *r = cli_call(o->cmd, addr, "submit_tx", params, timeout, &rc);
+    char what[128];
+    snprintf(what, sizeof what, "waiting for the commit of %.16s", hash_hex);
+    json_t *r = o->no_wait ? cli_call(o->cmd, addr, "submit_tx", params, timeout, &rc)
+                           : cli_call_waiting(o->cmd, addr, "submit_tx", params, timeout, &rc, what);
     if (!r) return rc;
     if (o->c.json) cli_print_json(r);
     else if (o->no_wait) printf("submitted %s\n", hash_hex);

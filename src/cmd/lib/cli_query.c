@@ -126,15 +126,25 @@ int cmd_block(int argc, char **argv) {
 
 int cmd_status(int argc, char **argv) {
     cli_common c = {0};
+    bool wait = false;
+    uint64_t timeout_ms = 600000;
+    int kept = 1;
+    /* --wait-sync and --timeout-ms are this command's own; the rest are shared. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--wait-sync") == 0) wait = true;
+        else if (strcmp(argv[i], "--timeout-ms") == 0 && i + 1 < argc && cli_parse_u64(argv[i + 1], &timeout_ms)) i++;
+        else argv[kept++] = argv[i];
+    }
     const char *arg;
-    if (!query_args(&c, argc, argv, &arg, NULL) || arg) {
-        fprintf(stderr, "usage: hansa status [--node ip:port] [--json]\n");
+    if (!query_args(&c, kept, argv, &arg, NULL) || arg) {
+        fprintf(stderr, "usage: hansa status [--node ip:port] [--json] [--wait-sync [--timeout-ms T]]\n");
         return CLI_USAGE;
     }
     char addr[CLI_ADDR_MAX];
     cli_node_addr(&c, addr);
     int rc = CLI_OK;
-    json_t *r = cli_call("status", addr, "status", NULL, CLI_CALL_TIMEOUT_MS, &rc);
+    json_t *r = wait ? cli_wait_synced(addr, timeout_ms, &rc)
+                     : cli_call("status", addr, "status", NULL, CLI_CALL_TIMEOUT_MS, &rc);
     if (!r) return rc;
     if (c.json) {
         cli_print_json(r);

@@ -35,6 +35,7 @@
 
 #include "base/clock.h"
 #include "base/hex.h"
+#include "cmd/lib/cli.h"
 #include "cmd/lib/rpc_client.h"
 #include "crypto/address.h"
 #include "crypto/sign.h"
@@ -277,10 +278,12 @@ static int start_node(const char *dir, int i) {
 /* Waits until every node answers status, or timeout. */
 static int wait_ready(const char *dir, int n, int timeout_ms) {
     uint64_t deadline = clock_system_mono_us() + (uint64_t)timeout_ms * 1000;
+    cli_progress prog = cli_progress_start();
     for (int i = 0; i < n; i++) {
         char addr[64];
         if (testnet_rpc_addr(dir, i, addr, sizeof addr)) return -1;
         for (;;) {
+            cli_progress_tick(&prog, "waiting for node%d of %d to answer", i, n);
             rpcc_error err;
             json_t *r = rpcc_call(addr, "status", NULL, 1000, &err);
             if (r) {
@@ -289,6 +292,7 @@ static int wait_ready(const char *dir, int n, int timeout_ms) {
             }
             json_decref(err.data);
             if (clock_system_mono_us() > deadline || !read_pid(dir, i)) {
+                cli_progress_end(&prog);
                 fprintf(stderr, "hansa testnet: node%d did not come up: %s (see %s/node%d/hansad.log)\n",
                         i, err.message, dir, i);
                 return -1;
@@ -296,6 +300,7 @@ static int wait_ready(const char *dir, int n, int timeout_ms) {
             usleep(100000);
         }
     }
+    cli_progress_end(&prog);
     return 0;
 }
 
@@ -311,23 +316,39 @@ int testnet_up_dir(const testnet_opts *o) {
     for (int i = 0; i < n; i++)
         if (start_node(o->dir, i) != 0) return 1;
     if (wait_ready(o->dir, n, 20000) != 0) return 1;
-    printf("%s %d nodes in %s (logs: %s/node*/hansad.log)\n", fresh ? "started" : "restarted",
-           n, o->dir, o->dir);
+    json_t *nodes = json_array();
+    if (!o->json)
+        printf("%s %d nodes in %s (logs: %s/node*/hansad.log)\n", fresh ? "started" : "restarted",
+               n, o->dir, o->dir);
     for (int i = 0; i < n; i++) {
         char addr[64];
         testnet_rpc_addr(o->dir, i, addr, sizeof addr);
-        printf("  node%d  rpc http://%s  pid %d\n", i, addr, (int)read_pid(o->dir, i));
+        if (!o->json) printf("  node%d  rpc http://%s  pid %d\n", i, addr, (int)read_pid(o->dir, i));
+        json_array_append_new(nodes, json_pack("{s:i, s:s, s:i}", "node", i, "rpc", addr, "pid",
+                                               (int)read_pid(o->dir, i)));
+    }
+    if (o->json) {
+        json_t *j = json_pack("{s:s, s:b, s:o}", "dir", o->dir, "created", fresh, "nodes", nodes);
+        cli_print_json(j);
+        json_decref(j);
+    } else {
+        char addr[64];
+        testnet_rpc_addr(o->dir, 0, addr, sizeof addr);
+        printf("  explorer: http://%s/explorer/\n", addr);
+        json_decref(nodes);
     }
     return 0;
 }
 
 int testnet_down_dir(const testnet_opts *o) {
     int n = testnet_size(o->dir), stopped = 0;
+    cli_progress prog = cli_progress_start();
     for (int i = 0; i < n; i++) {
         pid_t pid = read_pid(o->dir, i);
         if (!pid) continue;
         kill(pid, SIGTERM);
         for (int t = 0; t < 100 && alive(pid); t++) {
+            cli_progress_tick(&prog, "waiting for node%d (pid %d) to stop", i, (int)pid);
             waitpid(pid, NULL, WNOHANG);
             usleep(50000);
         }
@@ -337,7 +358,14 @@ int testnet_down_dir(const testnet_opts *o) {
         unlink(path);
         stopped++;
     }
-    printf("stopped %d node%s in %s\n", stopped, stopped == 1 ? "" : "s", o->dir);
+    cli_progress_end(&prog);
+    if (o->json) {
+        json_t *j = json_pack("{s:s, s:i}", "dir", o->dir, "stopped", stopped);
+        cli_print_json(j);
+        json_decref(j);
+    } else {
+        printf("stopped %d node%s in %s\n", stopped, stopped == 1 ? "" : "s", o->dir);
+    }
     return 0;
 }
 
@@ -347,27 +375,36 @@ static int testnet_status(const testnet_opts *o) {
         fprintf(stderr, "hansa testnet: no network in %s (start one with `hansa testnet up`)\n", o->dir);
         return 1;
     }
-    printf("%-6s %-8s %-8s %-6s %-6s %-10s %s\n", "node", "pid", "height", "round", "peers",
-           "mempool", "app hash");
+    json_t *all = json_array();
+    if (!o->json)
+        printf("%-6s %-8s %-8s %-6s %-6s %-10s %s\n", "node", "pid", "height", "round", "peers",
+               "mempool", "app hash");
     for (int i = 0; i < n; i++) {
         char addr[64];
         testnet_rpc_addr(o->dir, i, addr, sizeof addr);
         rpcc_error err;
         json_t *r = rpcc_call(addr, "status", NULL, 2000, &err);
+        int pid = (int)read_pid(o->dir, i);
         if (!r) {
-            printf("node%-2d %-8d down (%s)\n", i, (int)read_pid(o->dir, i), err.message);
+            if (!o->json) printf("node%-2d %-8d down (%s)\n", i, pid, err.message);
+            json_array_append_new(all, json_pack("{s:i, s:i, s:s, s:b, s:s}", "node", i, "pid", pid, "rpc",
+                                                 addr, "up", false, "error", err.message));
             json_decref(err.data);
             bad = 1;
             continue;
         }
-        printf("node%-2d %-8d %-8lld %-6lld %-6lld %-10lld %.16s…\n", i, (int)read_pid(o->dir, i),
-               json_integer_value(json_object_get(r, "height")),
-               json_integer_value(json_object_get(r, "consensus_round")),
-               json_integer_value(json_object_get(r, "peers")),
-               json_integer_value(json_object_get(r, "mempool_txs")),
-               json_string_value(json_object_get(r, "app_hash")));
-        json_decref(r);
+        if (!o->json)
+            printf("node%-2d %-8d %-8lld %-6lld %-6lld %-10lld %.16s…\n", i, pid,
+                   json_integer_value(json_object_get(r, "height")),
+                   json_integer_value(json_object_get(r, "consensus_round")),
+                   json_integer_value(json_object_get(r, "peers")),
+                   json_integer_value(json_object_get(r, "mempool_txs")),
+                   json_string_value(json_object_get(r, "app_hash")));
+        json_array_append_new(all, json_pack("{s:i, s:i, s:s, s:b, s:o}", "node", i, "pid", pid, "rpc", addr,
+                                             "up", true, "status", r));
     }
+    if (o->json) cli_print_json(all);
+    json_decref(all);
     return bad;
 }
 
@@ -375,7 +412,8 @@ static int usage(void) {
     fprintf(stderr, "usage: hansa testnet up [--validators N] [--accounts K] [--dir D] [--timeout-ms T]\n"
                     "                        [--full-nodes F] [--elections JSON]\n"
                     "       hansa testnet status [--dir D]\n"
-                    "       hansa testnet down [--dir D]\n");
+                    "       hansa testnet down [--dir D]\n"
+                    "       (each takes --json)\n");
     return 2;
 }
 
@@ -390,6 +428,7 @@ int cmd_testnet(int argc, char **argv) {
         else if (strcmp(argv[i], "--timeout-ms") == 0 && has) o.timeout_propose_ms = (uint32_t)atoi(argv[++i]);
         else if (strcmp(argv[i], "--full-nodes") == 0 && has) o.full_nodes = atoi(argv[++i]);
         else if (strcmp(argv[i], "--elections") == 0 && has) o.elections = argv[++i];
+        else if (strcmp(argv[i], "--json") == 0) o.json = true;
         else return usage();
     }
     if (o.validators < 1 || o.full_nodes < 0 || o.validators + o.full_nodes > TESTNET_NODES_MAX ||

@@ -3,6 +3,7 @@
 #ifndef HANSA_CMD_TESTNET_H
 #define HANSA_CMD_TESTNET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,6 +15,7 @@ typedef struct {
     int validators;              /* 1..64 */
     int accounts;                /* funded accounts acct0..acctK-1, 1..1000 */
     uint32_t timeout_propose_ms; /* prevote/precommit timeouts are the same, deltas half */
+    bool json;                   /* print results as JSON (docs/cli.md) */
     int full_nodes;              /* extra nodes (after the delegates) not in the genesis set */
     const char *elections;       /* JSON object for genesis "elections", or NULL */
     uint32_t chain_id;           /* 0: e2e4 */

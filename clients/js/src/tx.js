@@ -1,0 +1,166 @@
+// tx.js — hansa transactions: the canonical encoding (docs/wire.md,
+// "Transaction"), the body of every kind the ledger accepts (src/wire/types.h,
+// src/ledger/tx_stake.h), signing and decoding.
+//
+//   offset size field
+//   0      1    version (1)
+//   1      4    chain_id u32
+//   5      32   sender public key
+//   37     8    nonce u64
+//   45     8    fee u64
+//   53     2    kind u16
+//   55     4    body_len u32 (<= 16384)
+//   59     n    body
+//   59+n   64   Ed25519 signature under "hansa/tx/v1" over bytes [0, 59+n)
+//
+// The tx hash is SHA-256 of the whole encoding, signature included.
+import { Reader, Writer, concat, fromHex, toHex, toU64 } from "./bytes.js";
+import { DOMAIN_TX, sha256, signDomain, verifyDomain } from "./crypto.js";
+import { addressBytes, addressFormat, addressParse } from "./address.js";
+
+export const WIRE_VERSION = 1;
+export const TX_BODY_MAX = 16384;
+export const VOTE_PAIRS_MAX = 16;
+
+/** Kind numbers (append only; ranges per layer are reserved in types.h). */
+export const KIND = Object.freeze({
+  transfer: 1, stake: 2, unstake: 3, vote: 4, unvote: 5, unjail: 6,
+  evidence: 7, upgrade_propose: 8, upgrade_vote: 9,
+  // credit (docs/credit.md): named here so pages can show them; their bodies
+  // are built by the credit layer's own tools until codecs are added below.
+  tally_offer: 30, tally_counter: 31, tally_accept: 32, tally_refuse: 33, tally_close: 34,
+  tally_trade: 35, chit: 36, invoice_create: 37, invoice_pay: 38, invoice_refuse: 39,
+});
+const KIND_NAME = Object.fromEntries(Object.entries(KIND).map(([k, v]) => [v, k]));
+export function kindName(code) { return KIND_NAME[code] ?? String(code); }
+
+// Body codecs, one per kind: encode(fields) -> bytes, decode(bytes) -> fields.
+// A new kind (tallies, packets, ...) is one more row here.
+const amountBody = {
+  encode: (f) => new Writer().u64(toU64(f.amount, "amount")).done(),
+  decode: (b) => { const r = new Reader(b); const amount = r.u64("amount"); r.end("amount body"); return { amount: amount.toString() }; },
+};
+const hashBody = {
+  encode: (f) => fromHex(f.hash, 32),
+  decode: (b) => { if (b.length !== 32) throw new Error("body: want a 32-byte hash"); return { hash: toHex(b) }; },
+};
+const pairsBody = {
+  encode: (f) => {
+    const pairs = f.pairs.map((p) => ({ cand: fromHex(p.candidate, 32), amount: toU64(p.amount, "amount") }));
+    if (pairs.length < 1 || pairs.length > VOTE_PAIRS_MAX) throw new Error(`vote: 1..${VOTE_PAIRS_MAX} candidates`);
+    pairs.sort((a, b) => (toHex(a.cand) < toHex(b.cand) ? -1 : 1)); // canonical: strictly increasing keys
+    const w = new Writer().u8(pairs.length);
+    for (const p of pairs) {
+      if (p.amount === 0n) throw new Error("vote: amount 0");
+      w.bytes(p.cand).u64(p.amount);
+    }
+    return w.done();
+  },
+  decode: (b) => {
+    const r = new Reader(b);
+    const n = r.u8("n");
+    const pairs = [];
+    for (let i = 0; i < n; i++) pairs.push({ candidate: toHex(r.bytes(32, "candidate")), amount: r.u64("amount").toString() });
+    r.end("vote body");
+    return { pairs };
+  },
+};
+const BODIES = {
+  [KIND.transfer]: {
+    encode: (f) => new Writer().bytes(f.toBytes).u64(toU64(f.amount, "amount")).done(),
+    decode: (b) => { const r = new Reader(b); const to = r.bytes(20, "to"); const amount = r.u64("amount"); r.end("transfer body"); return { toBytes: to, amount: amount.toString() }; },
+  },
+  [KIND.stake]: amountBody,
+  [KIND.unstake]: amountBody,
+  [KIND.vote]: pairsBody,
+  [KIND.unvote]: pairsBody,
+  [KIND.unjail]: { encode: () => new Uint8Array(0), decode: (b) => { if (b.length) throw new Error("unjail: body must be empty"); return {}; } },
+  [KIND.upgrade_propose]: hashBody,
+  [KIND.upgrade_vote]: hashBody,
+};
+
+/** The bytes that are signed: the encoding without the signature. */
+export function txSignBytes(tx) {
+  const body = tx.body ?? new Uint8Array(0);
+  if (body.length > TX_BODY_MAX) throw new Error(`body over ${TX_BODY_MAX} bytes`);
+  return new Writer().u8(WIRE_VERSION).u32(tx.chainId).bytes(tx.sender).u64(toU64(tx.nonce, "nonce"))
+    .u64(toU64(tx.fee, "fee")).u16(tx.kind).varBytes(body).done();
+}
+
+export function txEncode(tx) { return concat(txSignBytes(tx), tx.signature); }
+
+/** Decodes a tx encoding (strictly: version, bounds, no trailing bytes). */
+export function txDecode(bytes) {
+  const r = new Reader(bytes);
+  const version = r.u8("tx.version");
+  if (version !== WIRE_VERSION) throw new Error(`tx.version ${version}, want 1`);
+  const chainId = r.u32("tx.chain_id");
+  const sender = r.bytes(32, "tx.sender");
+  const nonce = r.u64("tx.nonce");
+  const fee = r.u64("tx.fee");
+  const kind = r.u16("tx.kind");
+  if (kind < 1 || kind > 255) throw new Error(`tx.kind ${kind} out of range`);
+  const len = r.u32("tx.body_len");
+  if (len > TX_BODY_MAX) throw new Error("tx.body_len too long");
+  const body = r.bytes(len, "tx.body");
+  const signature = r.bytes(64, "tx.sig");
+  r.end("tx");
+  return { chainId, sender, nonce, fee, kind, body, signature };
+}
+
+/** Decodes the body of a known kind into fields; null for a kind this library does not know. */
+export function bodyDecode(kind, body) {
+  const c = BODIES[kind];
+  return c ? c.decode(body) : null;
+}
+
+/** Builds and signs a transaction.
+ * opts: {chainId, key (from keyFromSeed), nonce, fee, kind (name or number), fields}
+ * Returns {bytes, hex, hash (hex), tx}. */
+export async function buildTx({ chainId, key, nonce, fee, kind, fields = {} }) {
+  const code = typeof kind === "string" ? KIND[kind] : kind;
+  const codec = BODIES[code];
+  if (!codec) throw new Error(`no body codec for kind ${kind}`);
+  const body = codec.encode(fields);
+  const tx = { chainId, sender: key.publicKey, nonce: toU64(nonce, "nonce"), fee: toU64(fee, "fee"), kind: code, body };
+  tx.signature = await signDomain(key, DOMAIN_TX, txSignBytes(tx));
+  const bytes = txEncode(tx);
+  return { bytes, hex: toHex(bytes), hash: toHex(await sha256(bytes)), tx };
+}
+
+/** True if the tx's signature verifies under its sender key. */
+export async function txVerifySignature(bytes) {
+  const tx = txDecode(bytes);
+  return verifyDomain(tx.sender, DOMAIN_TX, bytes.slice(0, bytes.length - 64), tx.signature);
+}
+
+// Convenience builders, one per kind. `to`/`candidate` accept the forms the
+// CLI accepts: an address text (transfer) or a 64-hex public key (votes).
+export async function transfer(o) {
+  const { bytes } = await addressParse(o.to, o.chainId);
+  return buildTx({ ...o, kind: "transfer", fields: { toBytes: bytes, amount: o.amount } });
+}
+export const stake = (o) => buildTx({ ...o, kind: "stake", fields: { amount: o.amount } });
+export const unstake = (o) => buildTx({ ...o, kind: "unstake", fields: { amount: o.amount } });
+export const vote = (o) => buildTx({ ...o, kind: "vote", fields: { pairs: o.pairs } });
+export const unvote = (o) => buildTx({ ...o, kind: "unvote", fields: { pairs: o.pairs } });
+export const unjail = (o) => buildTx({ ...o, kind: "unjail" });
+export const upgradePropose = (o) => buildTx({ ...o, kind: "upgrade_propose", fields: { hash: o.hash } });
+export const upgradeVote = (o) => buildTx({ ...o, kind: "upgrade_vote", fields: { hash: o.hash } });
+
+/** A readable view of a tx encoding: kind name, sender address, decoded body. */
+export async function txDescribe(bytes) {
+  const tx = txDecode(bytes);
+  const out = {
+    hash: toHex(await sha256(bytes)), chainId: tx.chainId, kind: kindName(tx.kind), kindCode: tx.kind,
+    sender: toHex(tx.sender), senderAddress: await addressFormat(tx.chainId, await addressBytes(tx.sender)),
+    nonce: tx.nonce.toString(), fee: tx.fee.toString(), body: toHex(tx.body),
+  };
+  let fields = null;
+  try { fields = bodyDecode(tx.kind, tx.body); } catch (e) { out.bodyError = e.message; }
+  if (fields && fields.toBytes) { fields.to = await addressFormat(tx.chainId, fields.toBytes); delete fields.toBytes; }
+  out.fields = fields;
+  return out;
+}
+
+
