@@ -175,8 +175,13 @@ static void out_decide(node *n, const cons_out *o) {
     observe_height(n);
     chain_commit(n, o->u.decide.value, o->u.decide.value_len, &o->u.decide.id, o->u.decide.commit);
     if (n->stopped) return;
+    /* The commit delay collects late precommits for the next block's
+     * last_commit, which decides who is paid and who is jailed. It is
+     * skipped only for a block whose commit certificate block sync brought
+     * (the chain is already past it), never because a peer claims a
+     * higher height: a liar could then have slow honest delegates jailed. */
     uint64_t now = node_now(n);
-    n->next_height_at_ms = sync_behind(n) ? now : now + n->cfg.commit_delay_ms;
+    n->next_height_at_ms = n->deciding_by_sync ? now : now + n->cfg.commit_delay_ms;
     sync_send_status(n, NULL);
 }
 

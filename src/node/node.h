@@ -48,6 +48,11 @@ typedef struct {
     /* The node cannot go on (app hash divergence, storage failure): the
      * driver stops the process after logging why. */
     void (*fatal)(void *ctx, const char *why);
+    /* A peer sent something useless or costly but not provably malicious
+     * (a transaction refused by the ledger checks, requests beyond its
+     * rate): the driver scores it and may drop and ban it once the points
+     * add up. May be NULL. */
+    void (*penalize)(void *ctx, void *peer, uint32_t points, const char *why);
 } node_io;
 
 typedef struct {

@@ -81,11 +81,14 @@ struct node {
 
     wire_evidence evidence[NODE_EVIDENCE_MAX];
     size_t n_evidence;
-    hmap evidence_seen;      /* evidence hashes ever pooled or committed */
+    hmap evidence_seen;      /* pooled or committed evidence: height << 2 | how */
 
     ledger_writes genesis_writes; /* stored with block 1, then freed */
     char invalid_why[256];   /* why the last block judged invalid was */
     bool stopped;            /* a fatal error happened: ignore all input */
+    /* The decision being carried out was learned from a certified block
+     * (block sync), not reached here: the next height may start at once. */
+    bool deciding_by_sync;
     node_status stats;
     hbuf scratch;
 };

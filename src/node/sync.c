@@ -8,8 +8,9 @@
  * certificate against the validator set, the chain validates and executes
  * the block, and the normal commit pipeline stores it. One request is in
  * flight at a time; an unanswered request moves to another peer after
- * sync_timeout_ms. While a peer is ahead the node starts each next height
- * at once instead of waiting commit_delay_ms. */
+ * sync_timeout_ms. A block committed this way starts the next height at
+ * once instead of after commit_delay_ms; a peer's claimed height alone
+ * never does (node.c, out_decide). */
 #include "base/log.h"
 #include "wire/codec.h"
 #include "node/msg.h"
@@ -150,7 +151,9 @@ void sync_on_block(node *n, void *peer, const uint8_t *bytes, size_t len) {
                         n->invalid_why);
         else if (err == HANSA_ERR_BAD_SIG || err == HANSA_ERR_QUORUM || err == HANSA_ERR_INVALID)
             n->io.drop(n->io.ctx, peer, "BLOCK with a commit or block that does not verify");
+        n->deciding_by_sync = true;
         node_drain(n);
+        n->deciding_by_sync = false;
     }
     wire_commit_free(&c);
 }
