@@ -9,6 +9,7 @@
 
 #include "cmd/lib/bench.h"
 #include "cmd/lib/bench_crypto.h"
+#include "cmd/lib/bench_mempool.h"
 #include "cmd/lib/cli.h"
 #include "cmd/lib/load.h"
 #include "cmd/lib/sim_cmd.h"
@@ -37,6 +38,7 @@ static const hansa_command commands[] = {
     {"upgrade", cmd_upgrade, "propose, approve and follow software ratification"},
     {"bench", cmd_bench, "measure a local network's committed tx/s against the verify bound"},
     {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 rates on one core"},
+    {"bench-mempool", cmd_bench_mempool, "measure what a full mempool spends refusing txs"},
     {"testnet", cmd_testnet, "start, inspect and stop a local network of delegates"},
     {"load", cmd_load, "sign and submit transfers to a testnet, report what committed"},
     {"sim", cmd_sim, "run the deterministic consensus simulator (one seed or a campaign)"},
