@@ -497,11 +497,15 @@ static void on_tx(node *n, void *peer, const uint8_t *bytes, size_t len) {
     char why[256];
     hansa_err err = mempool_add(n->mp, bytes, len, &h, why, sizeof why);
     if (err == HANSA_OK) {
-        n->stats.sig_verifies++;
         n->io.broadcast(n->io.ctx, MSG_TX, bytes, len, peer);
     } else if (err == HANSA_ERR_BAD_SIG || err == HANSA_ERR_TRUNCATED || err == HANSA_ERR_TRAILING ||
                err == HANSA_ERR_VERSION || err == HANSA_ERR_NONCANONICAL) {
         n->io.drop(n->io.ctx, peer, "invalid transaction");
+    } else if (err != HANSA_ERR_DUPLICATE && n->io.penalize) {
+        /* Stale nonces, short funds, a full pool: an honest relay sends
+         * some (it judged against an older state), a flood of them costs
+         * this node checks for nothing; the driver adds them up. */
+        n->io.penalize(n->io.ctx, peer, NODE_PENALTY_REFUSED_TX, "refused transaction");
     }
 }
 
@@ -538,7 +542,6 @@ hansa_err node_submit_tx(node *n, const uint8_t *bytes, size_t len, hansa_hash *
     }
     hansa_err err = mempool_add(n->mp, bytes, len, hash, why, why_len);
     if (err != HANSA_OK) return err;
-    n->stats.sig_verifies++;
     n->io.broadcast(n->io.ctx, MSG_TX, bytes, len, NULL);
     return HANSA_OK;
 }
@@ -557,6 +560,7 @@ void node_get_status(const node *n, node_status *out) {
     out->syncing = sync_behind(n);
     out->peers = 0;
     for (size_t i = 0; i < NODE_PEERS_MAX; i++) out->peers += n->peers[i].handle != NULL;
+    out->sig_verifies += mempool_get_stats(n->mp).sig_verifies;
     out->mempool_txs = mempool_count(n->mp);
     out->mempool_bytes = mempool_bytes(n->mp);
 }

@@ -27,6 +27,10 @@ typedef struct {
     uint8_t sync_strikes;  /* requests it left unanswered in a row */
 } node_peer;
 
+/* Points reported through node_io.penalize (the driver decides what a
+ * score means; net/ drops and bans at NET_SCORE_BAN). */
+#define NODE_PENALTY_REFUSED_TX 1
+
 /* A peer that claims blocks (STATUS) but leaves this many requests for
  * them unanswered in a row is dropped: it would keep the node "behind". */
 #define NODE_SYNC_STRIKES_MAX 3

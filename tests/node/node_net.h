@@ -21,6 +21,7 @@
 #include "base/mem.h"
 #include "crypto/address.h"
 #include "crypto/sign.h"
+#include "ledger/tx.h"
 #include "node/msg.h"
 #include "node/node.h"
 #include "wire/codec.h"
@@ -308,6 +309,24 @@ static inline void nn_evidence(const hansa_keypair *kp, uint64_t height, uint32_
     HANSA_ASSERT(wire_evidence_make(&x, &y, &ev) == HANSA_OK);
     hbuf_reset(out);
     wire_evidence_encode(out, &ev);
+}
+
+/* An encoded transfer from delegate `from`'s account to delegate 0's (or
+ * 1's, if from is 0), signed unless bad_sig. */
+static inline void nn_transfer(nn_net *nn, size_t from, uint64_t nonce, uint64_t fee,
+                               uint64_t amount, bool bad_sig, hbuf *out) {
+    uint8_t body[LEDGER_TRANSFER_BODY_BYTES];
+    memcpy(body, nn->accounts[from == 0 ? 1 : 0].addr.b, HANSA_ADDR_BYTES);
+    le64_store(body + HANSA_ADDR_BYTES, amount);
+    wire_tx tx = {.chain_id = 0xe2e4, .sender = nn->keys[from].pub, .nonce = nonce, .fee = fee,
+                  .kind = TX_TRANSFER, .body = body, .body_len = LEDGER_TRANSFER_BODY_BYTES};
+    hbuf sb = HBUF_INIT;
+    wire_tx_sign_bytes(&sb, &tx);
+    sign_domain(&nn->keys[from], SIGN_DOMAIN_TX, sb.data, sb.len, &tx.sig);
+    hbuf_free(&sb);
+    if (bad_sig) tx.sig.b[0] ^= 1;
+    hbuf_reset(out);
+    wire_tx_encode(out, &tx);
 }
 
 #endif

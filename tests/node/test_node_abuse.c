@@ -130,9 +130,38 @@ static void test_lying_status_keeps_commit_delay(void) {
     nn_stop(&nn);
 }
 
+/* ---- transactions ---- */
+
+/* A peer relaying transactions the ledger refuses (here: nonces far ahead)
+ * is reported for each, so the driver can score it; duplicates of a queued
+ * tx are normal gossip and cost nothing; a bad signature drops the link. */
+static void test_refused_tx_penalized(void) {
+    nn_net nn;
+    nn_genesis(&nn, 4);
+    nn_start(&nn, NULL);
+    nn_node *t = &nn.nodes[0];
+    node_peer_up(t->n, &outsider);
+    hbuf b = HBUF_INIT;
+    for (uint64_t i = 0; i < 50; i++) {
+        nn_transfer(&nn, 1, 100 + i, 10, 1, false, &b);
+        send_msg(&nn, 0, &outsider, MSG_TX, &b);
+    }
+    CHECK_EQ_U64(t->penalties, 50);
+    CHECK_EQ_U64(t->drops, 0);
+    nn_transfer(&nn, 1, 0, 10, 1, false, &b);
+    for (int i = 0; i < 3; i++) send_msg(&nn, 0, &outsider, MSG_TX, &b);
+    CHECK_EQ_U64(t->penalties, 50);
+    nn_transfer(&nn, 2, 0, 10, 1, true, &b);
+    send_msg(&nn, 0, &outsider, MSG_TX, &b);
+    CHECK_EQ_U64(t->drops, 1);
+    hbuf_free(&b);
+    nn_stop(&nn);
+}
+
 int main(void) {
     (void)outsider2;
     RUN(test_evidence_flood_then_double_sign);
     RUN(test_lying_status_keeps_commit_delay);
+    RUN(test_refused_tx_penalized);
     return check_summary();
 }

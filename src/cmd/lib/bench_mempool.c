@@ -237,7 +237,7 @@ int cmd_bench_mempool(int argc, char **argv) {
     printf("  fill               %.1f s of CPU (signature and checks of every tx)\n",
            (double)(now_us() - t) / 1e6);
     /* Half of each set for the mixed figure, the other half for its own. */
-    size_t per = 20000;
+    size_t per = pool_txs / 5 < 20000 ? pool_txs / 5 : 20000;
     tx_set sets[K_COUNT];
     for (int k = 0; k < K_COUNT; k++) prepare(&sets[k], &f, k, 2 * per);
     double mixed = offer(&f, sets, K_COUNT, 0, per, ms * 1000);
@@ -249,7 +249,7 @@ int cmd_bench_mempool(int argc, char **argv) {
     printf("  invalid, the five kinds in turn  %10.0f admissions/s into a full pool of %llu\n",
            mixed, (unsigned long long)pool_txs);
     size_t evicted = 0;
-    double ev = offer_evicting(&f, 5000, ms * 1000, &evicted);
+    double ev = offer_evicting(&f, per / 4, ms * 1000, &evicted);
     printf("  valid, each evicting the cheapest %9.0f admissions/s (%zu admitted)\n", ev, evicted);
     for (int k = 0; k < K_COUNT; k++) tx_set_free(&sets[k]);
     fixture_free(&f);
