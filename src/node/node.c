@@ -25,6 +25,11 @@ void node_config_defaults(node_config *cfg) {
     cfg->rebroadcast_ms = 1000;
     cfg->status_ms = 1000;
     cfg->sync_timeout_ms = 3000;
+    /* A syncing peer asks one block at a time; 100/s with a burst of 20
+     * is far above what it needs from one peer and bounds what a flood of
+     * requests makes this node read and send. */
+    cfg->block_serve_per_s = 100;
+    cfg->block_serve_burst = 20;
     cfg->mempool = (mempool_limits){0, 0};
 }
 
@@ -80,6 +85,8 @@ static void observe_height(node *n) {
 
 static void request_wake(node *n) {
     uint64_t at = n->rebroadcast_at_ms < n->status_at_ms ? n->rebroadcast_at_ms : n->status_at_ms;
+    uint64_t serve = sync_next_wake_ms(n);
+    if (serve < at) at = serve;
     if (n->next_height_at_ms && n->next_height_at_ms < at) at = n->next_height_at_ms;
     for (size_t i = 0; i < n->n_timers; i++)
         if (n->timers[i].deadline_ms < at) at = n->timers[i].deadline_ms;
@@ -148,6 +155,13 @@ static void wal_own_vote(node *n, const wire_vote *v, const hbuf *encoded) {
     wal_append(n, v->height, WAL_OWN_VOTE, encoded->data, encoded->len);
 }
 
+/* The engine's proposals and votes go to every peer, or only to the one
+ * that just came up (node_peer_up). */
+static void send_engine_msg(node *n, uint8_t type, const uint8_t *b, size_t len) {
+    if (n->resend_to) n->io.send(n->io.ctx, n->resend_to, type, b, len);
+    else n->io.broadcast(n->io.ctx, type, b, len, NULL);
+}
+
 static void out_proposal(node *n, const cons_out *o) {
     note_proposal(n, o->u.proposal.proposal.height);
     hbuf prop = HBUF_INIT, msg = HBUF_INIT;
@@ -155,7 +169,7 @@ static void out_proposal(node *n, const cons_out *o) {
     msg_proposal m = {prop.data, (uint32_t)prop.len, o->u.proposal.value,
                       (uint32_t)o->u.proposal.value_len};
     msg_proposal_encode(&msg, &m);
-    n->io.broadcast(n->io.ctx, MSG_PROPOSAL, msg.data, msg.len, NULL);
+    send_engine_msg(n, MSG_PROPOSAL, msg.data, msg.len);
     hbuf_free(&prop);
     hbuf_free(&msg);
 }
@@ -196,7 +210,7 @@ static void handle_output(node *n, const cons_out *o) {
     case CONS_OUT_VOTE:
         wire_vote_encode(&n->scratch, &o->u.vote);
         wal_own_vote(n, &o->u.vote, &n->scratch);
-        n->io.broadcast(n->io.ctx, MSG_VOTE, n->scratch.data, n->scratch.len, NULL);
+        send_engine_msg(n, MSG_VOTE, n->scratch.data, n->scratch.len);
         break;
     case CONS_OUT_TIMER: timer_add(n, o); break;
     case CONS_OUT_PERSIST: HANSA_UNREACHABLE(); /* node_drain persists */
@@ -441,10 +455,18 @@ void node_peer_up(node *n, void *peer) {
         n->io.drop(n->io.ctx, peer, "too many peers");
         return;
     }
-    *slot = (node_peer){peer, 0, 0, 0};
+    sync_peer_init(n, slot, peer);
     sync_send_status(n, peer);
-    if (!cons_decided(n->engine)) cons_rebroadcast(n->engine);
+    /* What this node released at the undecided height goes to the new
+     * peer alone: the others have it, and a peer reconnecting in a loop
+     * must not make this node send its proposal (up to a full block) to
+     * everyone each time. */
+    if (!cons_decided(n->engine)) {
+        cons_rebroadcast(n->engine);
+        n->resend_to = peer;
+    }
     node_drain(n);
+    n->resend_to = NULL;
 }
 
 void node_peer_down(node *n, void *peer) {

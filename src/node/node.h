@@ -66,6 +66,8 @@ typedef struct {
     uint32_t rebroadcast_ms;      /* re-send own votes this often while undecided */
     uint32_t status_ms;           /* STATUS to peers this often */
     uint32_t sync_timeout_ms;     /* re-ask another peer for a block after this */
+    uint32_t block_serve_per_s;   /* BLOCK_REQs answered per peer and second */
+    uint32_t block_serve_burst;   /* ... and at once after a quiet spell */
     mempool_limits mempool;
 } node_config;
 

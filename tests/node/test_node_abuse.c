@@ -158,10 +158,77 @@ static void test_refused_tx_penalized(void) {
     nn_stop(&nn);
 }
 
+/* ---- amplification ---- */
+
+static size_t queued_from(const nn_net *nn, size_t from, uint8_t type) {
+    size_t k = 0;
+    for (size_t i = 0; i < nn->n_q; i++) k += nn->q[i].from == (int)from && nn->q[i].type == type;
+    return k;
+}
+
+/* A peer that reconnects over and over gets the undecided height's
+ * proposal each time it comes up; the node's other peers do not get it
+ * again for every reconnect (a block of up to 24 MiB to every peer). */
+static void test_reconnect_resends_to_new_peer_only(void) {
+    nn_net nn;
+    nn_genesis(&nn, 4);
+    for (size_t i = 0; i < nn.n; i++) nn.nodes[i].latency_ms = 1000000000; /* nothing decides */
+    nn_start(&nn, NULL);
+    const cons_valset *vs = node_valset(nn.nodes[0].n);
+    const hansa_pubkey *proposer = &vs->v[valset_proposer(vs, 0)].pubkey;
+    size_t p = 0;
+    while (!pubkey_eq(&nn.keys[p].pub, proposer)) p++;
+    nn_node *t = &nn.nodes[p];
+    size_t before = queued_from(&nn, p, MSG_PROPOSAL);
+    CHECK(before >= nn.n - 1); /* it proposed, to each peer */
+    for (int i = 0; i < 10; i++) {
+        node_peer_up(t->n, &outsider);
+        node_peer_down(t->n, &outsider);
+    }
+    CHECK_EQ_U64(t->to_outsider[MSG_PROPOSAL], 10);
+    CHECK_EQ_U64(queued_from(&nn, p, MSG_PROPOSAL), before);
+    nn_stop(&nn);
+}
+
+/* A flood of block requests from one peer is served at the configured
+ * rate; what exceeds it is not served but scored, except one request kept
+ * for later, so an honest peer syncing one block at a time is only slowed,
+ * never left without an answer. */
+static void serve_limit(node_config *cfg, int i) {
+    (void)i;
+    cfg->block_serve_per_s = 10;
+    cfg->block_serve_burst = 5;
+}
+
+static void test_block_requests_rate_limited(void) {
+    nn_net nn;
+    nn_genesis(&nn, 4);
+    nn_start(&nn, serve_limit);
+    CHECK(nn_run_to_height(&nn, 3, 60000));
+    nn_node *t = &nn.nodes[0];
+    node_peer_up(t->n, &outsider);
+    hbuf b = HBUF_INIT;
+    size_t penalties = t->penalties;
+    for (int i = 0; i < 500; i++) {
+        hbuf_reset(&b);
+        msg_block_req_encode(&b, 1 + (uint64_t)i % 3);
+        send_msg(&nn, 0, &outsider, MSG_BLOCK_REQ, &b);
+    }
+    CHECK_EQ_U64(t->to_outsider[MSG_BLOCK], 5);
+    CHECK(t->penalties - penalties >= 490);
+    /* The kept request is answered once the rate allows (100 ms at 10/s). */
+    nn_run_for(&nn, 300);
+    CHECK_EQ_U64(t->to_outsider[MSG_BLOCK], 6);
+    hbuf_free(&b);
+    nn_stop(&nn);
+}
+
 int main(void) {
     (void)outsider2;
     RUN(test_evidence_flood_then_double_sign);
     RUN(test_lying_status_keeps_commit_delay);
     RUN(test_refused_tx_penalized);
+    RUN(test_reconnect_resends_to_new_peer_only);
+    RUN(test_block_requests_rate_limited);
     return check_summary();
 }
