@@ -23,6 +23,7 @@
 #include <uv.h>
 
 #include "base/clock.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "crypto/noise.h"
 #include "crypto/sha256.h"
@@ -209,6 +210,24 @@ static void on_metrics_tick(uv_timer_t *t) {
     if (d->metrics) rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
 }
 
+/* status's `links`, from the net host. */
+static size_t list_peers(void *ctx, rpc_peer_view *out, size_t max) {
+    daemon_ctx *d = ctx;
+    if (!d->net) return 0;
+    net_peer_info info[RPC_PEER_VIEWS_MAX];
+    size_t n = net_host_peers(d->net, info, max < RPC_PEER_VIEWS_MAX ? max : RPC_PEER_VIEWS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        rpc_peer_view *v = &out[i];
+        memset(v, 0, sizeof *v);
+        hex_encode(info[i].id.b, 8, v->id);
+        snprintf(v->addr, sizeof v->addr, "%s", info[i].addr);
+        v->outbound = info[i].outbound;
+        v->up_ms = info[i].up_ms;
+        v->heard_ms_ago = info[i].heard_ms_ago;
+    }
+    return n;
+}
+
 static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     char host[64];
     rpc_config rc = {0};
@@ -218,6 +237,7 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     if (rpc_server_new(&d->loop, &rc, &d->rpc) != HANSA_OK) return fail("rpc listen", cfg->rpc);
     d->api = rpc_node_api_new(d->rpc, d->n, HANSA_VERSION);
     if (d->has_software) rpc_node_api_set_software(d->api, &d->software);
+    rpc_node_api_set_peers(d->api, list_peers, d);
     d->dapi = rpc_delegates_api_new(d->rpc, d->n);
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
     rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));

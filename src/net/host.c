@@ -53,6 +53,12 @@ struct net_peer {
     size_t in_len;
     net_reasm reasm;
     size_t queued_bytes; /* written to libuv, not yet confirmed */
+    uint64_t full_since_ms; /* the queue overflowed at this time and has not drained; 0: not */
+    uint64_t skipped;    /* messages not sent because the queue was full */
+    struct sockaddr_storage addr; /* the remote end */
+    uint64_t up_at_ms;   /* handshake completed */
+    uint64_t rx_at_ms;   /* last authenticated message received (keepalives count) */
+    uint64_t tx_at_ms;   /* last message queued for sending */
 };
 
 struct net_host {
@@ -67,7 +73,9 @@ struct net_host {
     net_peer *conns;
     size_t n_up, n_pending;
     uint64_t protocol_drops;
-    int open_handles; /* listener and slot timers */
+    uint64_t skipped;   /* messages skipped on full send queues, all peers */
+    uv_timer_t upkeep; /* keepalives and timeouts of established links */
+    int open_handles; /* listener, slot timers and upkeep */
     bool destroying;
     uint8_t *scratch; /* NOISE_MSG_MAX: decrypted input, or plaintext being sent */
 };
@@ -81,6 +89,9 @@ typedef struct {
 } write_req;
 
 static void conn_close(net_peer *c, const char *reason, bool protocol);
+
+/* The loop's time, ms, monotonic. */
+static uint64_t host_now(const net_host *h) { return uv_now(h->loop); }
 
 /* ---- addresses ---- */
 
@@ -221,6 +232,7 @@ static void conn_connected(uv_connect_t *req, int status) {
 static void slot_dial(dial_slot *s) {
     net_host *h = s->host;
     net_peer *c = conn_new(h, s);
+    c->addr = s->addr;
     s->conn = c;
     c->state = CONN_CONNECTING;
     c->connect_req.data = c;
@@ -290,6 +302,8 @@ static void conn_written(uv_write_t *req, int status) {
     net_peer *c = w->conn;
     HANSA_ASSERT(c->queued_bytes >= w->len);
     c->queued_bytes -= w->len;
+    /* Half the queue drained: the peer reads again. */
+    if (c->queued_bytes <= c->host->cfg.send_queue_max_bytes / 2) c->full_since_ms = 0;
     free(w);
     if (status < 0 && c->state != CONN_CLOSING) conn_close(c, "write failed", false);
 }
@@ -297,6 +311,7 @@ static void conn_written(uv_write_t *req, int status) {
 /* Hands w to libuv; it is freed in conn_written (or here on failure). */
 static void conn_write(net_peer *c, write_req *w) {
     w->conn = c;
+    c->tx_at_ms = host_now(c->host);
     uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)w->len);
     c->queued_bytes += w->len;
     int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, conn_written);
@@ -393,6 +408,7 @@ static void conn_up(net_peer *c) {
     noise_handshake_split(&c->hs, &c->tx, &c->rx);
     uv_timer_stop(&c->timer);
     c->state = CONN_UP;
+    c->up_at_ms = c->rx_at_ms = host_now(h);
     h->n_pending--;
     h->n_up++;
     if (c->slot) c->slot->backoff_ms = h->cfg.backoff_min_ms;
@@ -428,12 +444,14 @@ static void conn_transport_read(net_peer *c, const uint8_t *msg, size_t len) {
         conn_violation(c, "transport message does not decrypt", err);
         return;
     }
+    c->rx_at_ms = host_now(h);
     bool done = false;
     err = net_reasm_feed(&c->reasm, h->scratch, n, &done);
     if (err != HANSA_OK) {
         conn_violation(c, "bad frame", err);
         return;
     }
+    if (done && c->reasm.type == NET_MSG_KEEPALIVE) return; /* link upkeep: it was heard, that is all */
     if (done && h->cfg.cb.on_message)
         h->cfg.cb.on_message(h->cfg.cb.ctx, c, c->reasm.type, c->reasm.buf.data, c->reasm.buf.len);
 }
@@ -502,8 +520,14 @@ hansa_err net_send(net_peer *c, uint8_t type, const void *data, size_t len) {
     HANSA_ASSERT(data != NULL || len == 0);
     if (c->state != CONN_UP) return HANSA_ERR_STATE;
     if (len > h->cfg.max_message_bytes) return HANSA_ERR_TOO_LONG;
+    /* A burst the peer cannot take yet (a big proposal on a slow line) is
+     * skipped, not a reason to cut an honest link: the protocol re-sends
+     * what matters. A peer that stops reading for good is closed by the
+     * upkeep tick once its queue has stayed full for link_timeout_ms. */
     if (c->queued_bytes + net_frame_wire_bytes(len) > h->cfg.send_queue_max_bytes) {
-        conn_close(c, "send queue overflow (peer too slow)", false);
+        if (!c->full_since_ms) c->full_since_ms = host_now(h);
+        c->skipped++;
+        h->skipped++;
         return HANSA_ERR_FULL;
     }
     conn_write(c, conn_seal(c, type, data, len));
@@ -525,6 +549,70 @@ void net_peer_drop(net_peer *c, const char *reason) { conn_close(c, reason, fals
 const net_peer_id *net_peer_get_id(const net_peer *c) { return &c->id; }
 bool net_peer_outbound(const net_peer *c) { return c->slot != NULL; }
 
+/* ---- upkeep: keepalives and timeouts ---- */
+
+/* Every established link, on each tick: a keepalive if this side has sent
+ * nothing for keepalive_ms (so the remote hears from us even when idle),
+ * and closed if nothing was heard from it for link_timeout_ms (a peer cut
+ * off without a TCP reset, or gone silent) or its send queue has stayed
+ * full that long (it no longer reads). */
+static void host_upkeep(uv_timer_t *t) {
+    net_host *h = t->data;
+    uint64_t now = host_now(h), timeout = h->cfg.link_timeout_ms;
+    for (net_peer *c = h->conns; c; c = c->next) {
+        if (c->state != CONN_UP) continue;
+        char why[64];
+        if (now - c->rx_at_ms >= timeout) {
+            snprintf(why, sizeof why, "silent for %llu ms", (unsigned long long)(now - c->rx_at_ms));
+            conn_close(c, why, false);
+        } else if (c->full_since_ms && now - c->full_since_ms >= timeout) {
+            snprintf(why, sizeof why, "not reading: send queue full for %llu ms",
+                     (unsigned long long)(now - c->full_since_ms));
+            conn_close(c, why, false);
+        } else if (now - c->tx_at_ms >= h->cfg.keepalive_ms) {
+            net_send(c, NET_MSG_KEEPALIVE, NULL, 0);
+        }
+    }
+}
+
+static void upkeep_closed(uv_handle_t *handle) { host_handle_closed_of(handle->data); }
+
+static void addr_text(const struct sockaddr_storage *a, char *out, size_t len) {
+    char ip[INET6_ADDRSTRLEN] = "?";
+    if (a->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)a;
+        uv_ip6_name(a6, ip, sizeof ip);
+        snprintf(out, len, "[%s]:%u", ip, ntohs(a6->sin6_port));
+    } else if (a->ss_family == AF_INET) {
+        const struct sockaddr_in *a4 = (const struct sockaddr_in *)a;
+        uv_ip4_name(a4, ip, sizeof ip);
+        snprintf(out, len, "%s:%u", ip, ntohs(a4->sin_port));
+    } else {
+        snprintf(out, len, "?");
+    }
+}
+
+void net_peer_info_get(const net_peer *c, net_peer_info *out) {
+    uint64_t now = host_now(c->host);
+    memset(out, 0, sizeof *out);
+    out->id = c->id;
+    out->outbound = c->slot != NULL;
+    addr_text(&c->addr, out->addr, sizeof out->addr);
+    out->up_ms = now - c->up_at_ms;
+    out->heard_ms_ago = now - c->rx_at_ms;
+    out->queued_bytes = c->queued_bytes;
+    out->skipped = c->skipped;
+}
+
+size_t net_host_peers(const net_host *h, net_peer_info *out, size_t max) {
+    size_t k = 0;
+    for (const net_peer *c = h->conns; c && k < max; c = c->next)
+        if (c->state == CONN_UP) net_peer_info_get(c, &out[k++]);
+    return k;
+}
+
+uint64_t net_host_skipped(const net_host *h) { return h->skipped; }
+
 /* ---- the host ---- */
 
 static void host_accept(uv_stream_t *server, int status) {
@@ -532,7 +620,9 @@ static void host_accept(uv_stream_t *server, int status) {
     if (status < 0 || h->destroying) return;
     net_peer *c = conn_new(h, NULL);
     c->state = CONN_HANDSHAKE; /* for conn_close's counting until it starts */
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+    int alen = sizeof c->addr;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 ||
+        uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->addr, &alen) != 0) {
         conn_close(c, "accept failed", false);
         return;
     }
@@ -554,6 +644,8 @@ static void config_defaults(net_config *cfg) {
     if (!cfg->handshake_timeout_ms) cfg->handshake_timeout_ms = 10000;
     if (!cfg->backoff_min_ms) cfg->backoff_min_ms = 250;
     if (!cfg->backoff_max_ms) cfg->backoff_max_ms = 30000;
+    if (!cfg->keepalive_ms) cfg->keepalive_ms = 5000;
+    if (!cfg->link_timeout_ms) cfg->link_timeout_ms = 30000;
 }
 
 static hansa_err config_check(const net_config *cfg) {
@@ -561,6 +653,7 @@ static hansa_err config_check(const net_config *cfg) {
     if (cfg->send_queue_max_bytes < net_frame_wire_bytes(cfg->max_message_bytes))
         return HANSA_ERR_CONFIG;
     if (cfg->backoff_min_ms > cfg->backoff_max_ms) return HANSA_ERR_CONFIG;
+    if (cfg->keepalive_ms >= cfg->link_timeout_ms) return HANSA_ERR_CONFIG;
     if (strlen(cfg->prologue ? cfg->prologue : "") > NOISE_PROLOGUE_MAX) return HANSA_ERR_CONFIG;
     if (cfg->rng.fill == NULL) return HANSA_ERR_CONFIG;
     return HANSA_OK;
@@ -621,6 +714,14 @@ hansa_err net_host_new(uv_loop_t *loop, const net_config *cfg_in, net_host **out
     h->cfg.dial = NULL; /* copied into slots */
     h->prologue = hansa_strdup(cfg.prologue ? cfg.prologue : NET_PROLOGUE_DEFAULT);
     h->scratch = hansa_malloc(NOISE_MSG_MAX);
+    HANSA_ASSERT(uv_timer_init(loop, &h->upkeep) == 0);
+    h->upkeep.data = h;
+    h->open_handles++;
+    /* Often enough that a timeout is noticed within a tenth of itself. */
+    uint64_t tick = cfg.keepalive_ms / 2 < cfg.link_timeout_ms / 10 ? cfg.keepalive_ms / 2
+                                                                     : cfg.link_timeout_ms / 10;
+    if (tick == 0) tick = 1;
+    uv_timer_start(&h->upkeep, host_upkeep, tick, tick);
     if (cfg.listen_addr) err = host_listen(h, cfg.listen_addr);
     if (err == HANSA_OK) err = host_slots(h, &cfg);
     if (err != HANSA_OK) {
@@ -637,6 +738,7 @@ void net_host_destroy(net_host *h) {
     for (net_peer *c = h->conns; c; c = c->next) conn_close(c, "host shutting down", false);
     for (size_t i = 0; i < h->n_slots; i++)
         uv_close((uv_handle_t *)&h->slots[i].timer, slot_timer_closed);
+    uv_close((uv_handle_t *)&h->upkeep, upkeep_closed);
     if (h->listening) uv_close((uv_handle_t *)&h->listener, listener_closed);
     host_maybe_free(h);
 }

@@ -13,8 +13,10 @@
  * Robustness: every length from the network is bounded before it is
  * stored; a connection that sends a bad frame, fails decryption or the
  * handshake, or does not finish the handshake in time is closed and the
- * host goes on. Each peer's queue of unsent bytes is bounded: a send that
- * would overflow it drops the peer, so a slow reader cannot grow memory.
+ * host goes on. Each peer's queue of unsent bytes is bounded: a message
+ * that would overflow it is skipped, so a slow reader cannot grow memory.
+ * Links carry keepalives; one silent for link_timeout_ms is closed, so a
+ * peer cut off without a TCP reset does not count as connected.
  *
  * Threading: everything runs on the caller's uv loop thread; callbacks are
  * called from the loop. Callbacks may call any function here, including
@@ -32,6 +34,10 @@
 #include "crypto/noise.h"
 
 #define NET_PROLOGUE_DEFAULT "hansa/noise/v1"
+/* Link upkeep: an empty message the host sends when it has sent nothing
+ * for keepalive_ms and consumes on receipt (never passed to on_message).
+ * Types 8-15 are the link's (docs/protocol.md); 8 is the only one used. */
+#define NET_MSG_KEEPALIVE 8
 #define NET_MESSAGE_MAX_DEFAULT (24u * 1024 * 1024) /* a full block with margin */
 
 /* A peer id: the remote Noise static public key. */
@@ -73,8 +79,23 @@ typedef struct {
     uint32_t handshake_timeout_ms; /* 0: 10000 */
     uint32_t backoff_min_ms;      /* 0: 250 */
     uint32_t backoff_max_ms;      /* 0: 30000 */
+    uint32_t keepalive_ms;        /* 0: 5000; send KEEPALIVE after this long without sending */
+    /* 0: 30000; close a link that sent nothing for this long, or whose
+     * send queue stayed full this long. > keepalive_ms. */
+    uint32_t link_timeout_ms;
     net_callbacks cb;
 } net_config;
+
+/* What status pages show about a link. */
+typedef struct {
+    net_peer_id id;
+    bool outbound;
+    char addr[64];          /* the remote "ip:port" */
+    uint64_t up_ms;         /* since the handshake completed */
+    uint64_t heard_ms_ago;  /* since its last message (keepalives count) */
+    size_t queued_bytes;    /* waiting to be written to it */
+    uint64_t skipped;       /* messages not sent to it: its queue was full */
+} net_peer_info;
 
 /* Creates a host on loop, binds and listens, and schedules the first dial
  * of each peer at once. Returns HANSA_ERR_CONFIG for an address that does
@@ -99,18 +120,25 @@ uint64_t net_host_protocol_drops(const net_host *host);
 
 /* Queues a message of len bytes (data is copied and encrypted now). Returns
  * HANSA_ERR_TOO_LONG above max_message_bytes, HANSA_ERR_STATE if the peer
- * is closing, HANSA_ERR_FULL if the send queue would overflow — the peer is
- * then dropped (on_peer_down is called before this returns). */
+ * is closing, HANSA_ERR_FULL if the send queue would overflow: the message
+ * is then skipped and the link kept (a burst must not cut an honest link;
+ * one whose queue stays full for link_timeout_ms is closed). */
 hansa_err net_send(net_peer *peer, uint8_t type, const void *data, size_t len);
 
 /* Sends to every established peer except `except` (may be NULL); returns how
- * many peers it was queued for. Peers whose queue overflows are dropped. */
+ * many peers it was queued for (not those whose queue was full). */
 size_t net_broadcast(net_host *host, uint8_t type, const void *data, size_t len,
                      const net_peer *except);
 
 /* Closes the link at the upper layer's request (misbehaviour, ban): calls
  * on_peer_down with reason before returning. No-op for a closing peer. */
 void net_peer_drop(net_peer *peer, const char *reason);
+
+/* Messages skipped on full send queues since start, all peers. */
+uint64_t net_host_skipped(const net_host *host);
+/* Fills out[0..max) with the established links; returns how many. */
+size_t net_host_peers(const net_host *host, net_peer_info *out, size_t max);
+void net_peer_info_get(const net_peer *peer, net_peer_info *out);
 
 /* The remote static key; valid while the peer is. */
 const net_peer_id *net_peer_get_id(const net_peer *peer);
