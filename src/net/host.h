@@ -18,6 +18,13 @@
  * Links carry keepalives; one silent for link_timeout_ms is closed, so a
  * peer cut off without a TCP reset does not count as connected.
  *
+ * Eclipse resistance: configured peers and the reserved keys (the
+ * validators) never compete with strangers. Outbound links are bounded by
+ * the dial list alone; inbound strangers are counted apart (max_inbound),
+ * and when they are all taken an idle or penalized one gives way to a
+ * newcomer; handshakes in progress are bounded and the oldest gives way;
+ * misbehaviour bans key and address (ban.h) and backs off redials.
+ *
  * Threading: everything runs on the caller's uv loop thread; callbacks are
  * called from the loop. Callbacks may call any function here, including
  * net_peer_drop and net_host_destroy. */
@@ -72,8 +79,13 @@ typedef struct {
     /* Randomness for ephemeral keys and backoff jitter: a CSPRNG in a node
      * (crypto_os_rng), seeded in tests. Must outlive the host. */
     hansa_rng rng;
-    size_t max_peers;             /* established links; 0: 32 */
-    size_t max_pending;           /* connections still in handshake; 0: 16 */
+    /* Established inbound links from strangers (neither configured nor
+     * reserved); 0: 24. Outbound links are bounded by the dial list and
+     * reserved peers by the reserved set, so neither competes for these. */
+    size_t max_inbound;
+    /* Inbound connections still in handshake; 0: 16. When all are taken
+     * the oldest gives way to a new one. */
+    size_t max_pending;
     size_t max_message_bytes;     /* 0: NET_MESSAGE_MAX_DEFAULT; <= 2^32-1 */
     size_t send_queue_max_bytes;  /* 0: wire size of 2 largest messages */
     uint32_t handshake_timeout_ms; /* 0: 10000 */
@@ -83,8 +95,20 @@ typedef struct {
     /* 0: 30000; close a link that sent nothing for this long, or whose
      * send queue stayed full this long. > keepalive_ms. */
     uint32_t link_timeout_ms;
+    /* 0: 120000; close an unreserved inbound link that delivered no
+     * application message for this long. */
+    uint32_t inbound_idle_ms;
+    uint32_t ban_ms;              /* 0: 60000; first ban, doubled per repeat ... */
+    uint32_t ban_max_ms;          /* 0: 3600000; ... up to this */
+    uint32_t ban_score;           /* 0: 1000 penalty points ban an unreserved peer */
     net_callbacks cb;
 } net_config;
+
+/* An unreserved inbound link idle this long (no application message) may
+ * be evicted to make room for a newcomer. */
+#define NET_EVICT_IDLE_MS 10000
+/* Penalty points forgiven per second (net_peer_penalize). */
+#define NET_SCORE_DECAY_PER_S 50
 
 /* What status pages show about a link. */
 typedef struct {
@@ -95,6 +119,8 @@ typedef struct {
     uint64_t heard_ms_ago;  /* since its last message (keepalives count) */
     size_t queued_bytes;    /* waiting to be written to it */
     uint64_t skipped;       /* messages not sent to it: its queue was full */
+    bool reserved;          /* configured or a reserved key: never evicted or banned */
+    uint64_t score;         /* penalty points, after decay */
 } net_peer_info;
 
 /* Creates a host on loop, binds and listens, and schedules the first dial
@@ -130,9 +156,29 @@ hansa_err net_send(net_peer *peer, uint8_t type, const void *data, size_t len);
 size_t net_broadcast(net_host *host, uint8_t type, const void *data, size_t len,
                      const net_peer *except);
 
-/* Closes the link at the upper layer's request (misbehaviour, ban): calls
- * on_peer_down with reason before returning. No-op for a closing peer. */
+/* Closes the link at the upper layer's request: calls on_peer_down with
+ * reason before returning. No-op for a closing peer. */
 void net_peer_drop(net_peer *peer, const char *reason);
+
+/* Closes the link for misbehaviour and bans the peer's key and address
+ * (ban_ms, doubled per repeat up to ban_max_ms): a banned address is
+ * refused at accept, before any handshake work, and a banned key once its
+ * handshake shows it. Reserved peers are not banned and the addresses of
+ * configured peers never are; a configured peer is redialed only after
+ * backoff_max_ms. The host bans protocol violations by itself. */
+void net_peer_ban(net_peer *peer, const char *reason);
+
+/* Adds penalty points to an established link (forgiven at
+ * NET_SCORE_DECAY_PER_S): the upper layer's verdict on traffic that is
+ * useless but not provably malicious. At ban_score an unreserved peer is
+ * banned (net_peer_ban); a scored link is the first evicted for a
+ * newcomer. */
+void net_peer_penalize(net_peer *peer, uint32_t points, const char *reason);
+
+/* The reserved keys (the validator set's, from the upper layer); copied,
+ * replacing the last call's. Links to them and to configured peers never
+ * compete with strangers for slots, are never evicted or banned. */
+void net_host_set_reserved(net_host *host, const net_peer_id *ids, size_t n);
 
 /* Messages skipped on full send queues since start, all peers. */
 uint64_t net_host_skipped(const net_host *host);

@@ -31,6 +31,14 @@ void node_config_defaults(node_config *cfg) {
     cfg->block_serve_per_s = 100;
     cfg->block_serve_burst = 20;
     cfg->mempool = (mempool_limits){0, 0};
+    cfg->net = (node_net_limits){.max_inbound = 24,
+                                 .max_pending = 16,
+                                 .keepalive_ms = 5000,
+                                 .link_timeout_ms = 30000,
+                                 .inbound_idle_ms = 120000,
+                                 .ban_ms = 60000,
+                                 .ban_max_ms = 3600000,
+                                 .ban_score = 1000};
 }
 
 uint64_t node_now(const node *n) { return clock_mono_ms(n->cfg.clock); }

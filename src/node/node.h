@@ -55,6 +55,20 @@ typedef struct {
     void (*penalize)(void *ctx, void *peer, uint32_t points, const char *why);
 } node_io;
 
+/* Limits of the peer links, which the driver passes to its network layer
+ * (net/host.h says what each does); kept here with the node's other
+ * tunables so one config carries them all. */
+typedef struct {
+    uint32_t max_inbound;     /* inbound links from strangers (not configured, not validators) */
+    uint32_t max_pending;     /* inbound handshakes in progress */
+    uint32_t keepalive_ms;    /* send a keepalive after this long without sending */
+    uint32_t link_timeout_ms; /* close a link silent this long */
+    uint32_t inbound_idle_ms; /* close a stranger's link with no message this long */
+    uint32_t ban_ms;          /* first ban of a misbehaving key and address, doubled per repeat */
+    uint32_t ban_max_ms;
+    uint32_t ban_score;       /* penalty points that ban a stranger */
+} node_net_limits;
+
 typedef struct {
     store *st;                    /* borrowed, opened by the driver */
     const ledger_genesis *genesis;/* used on first start and to check the chain id */
@@ -69,6 +83,7 @@ typedef struct {
     uint32_t block_serve_per_s;   /* BLOCK_REQs answered per peer and second */
     uint32_t block_serve_burst;   /* ... and at once after a quiet spell */
     mempool_limits mempool;
+    node_net_limits net;
 } node_config;
 
 /* Defaults for the tunables (timeouts, delays, limits). */

@@ -14,7 +14,9 @@
 #include "node/mempool.h"
 #include "node/node.h"
 
-#define NODE_PEERS_MAX 64
+/* Room for every link net/ may hold: strangers (max_inbound), configured
+ * peers (CONFIG_PEERS_MAX) and validators. */
+#define NODE_PEERS_MAX 160
 #define NODE_PENDING_BLOCKS_MAX 16 /* validated proposals kept per height */
 #define NODE_TIMERS_MAX 32
 #define NODE_EVIDENCE_MAX 256

@@ -191,6 +191,9 @@ static void node_init(node *n, const char *name, uint64_t seed) {
     noise_keypair_from_private(&n->key, priv);
 }
 
+/* A test's changes to the config of the next node_start (NULL: none). */
+static void (*tweak)(net_config *cfg);
+
 /* listen: "127.0.0.1:0" or a fixed port; dial: up to 2 ports (0 = none). */
 static hansa_err node_start(node *n, const char *listen, int dial1, int dial2) {
     char d[2][32];
@@ -213,6 +216,7 @@ static hansa_err node_start(node *n, const char *listen, int dial1, int dial2) {
         .link_timeout_ms = 400,
         .cb = {on_up, on_msg, on_down, n},
     };
+    if (tweak) tweak(&cfg);
     return net_host_new(&loop, &cfg, &n->host);
 }
 
@@ -489,17 +493,28 @@ typedef struct {
     int dropped; /* attacks that ended with the host closing the socket */
 } attack;
 
-static int raw_connect(int port) {
+/* Connects from 127.0.0.<from> (a host bans the addresses of peers that
+ * break the protocol, so each attack comes from an address of its own). */
+static int raw_connect_from(int port, int from) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct timeval tv = {5, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_in src = {.sin_family = AF_INET};
+    src.sin_addr.s_addr = htonl(0x7f000000u | (uint32_t)from);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    if (bind(fd, (struct sockaddr *)&src, sizeof src) != 0 ||
+        connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         close(fd);
         return -1;
     }
     return fd;
+}
+
+static atomic_int next_source = 10;
+
+static int raw_connect(int port) {
+    return raw_connect_from(port, 10 + atomic_fetch_add(&next_source, 1) % 240);
 }
 
 static bool raw_send(int fd, const void *p, size_t n) {
@@ -529,8 +544,8 @@ static bool frame_recv(int fd, uint8_t *msg, size_t *len) {
 }
 
 /* A genuine XX handshake as initiator, so the attack can reach the frame layer. */
-static int attacker_handshake(attack *at, noise_cipher *tx) {
-    int fd = raw_connect(at->port);
+static int attacker_handshake_from(attack *at, noise_cipher *tx, int from) {
+    int fd = from ? raw_connect_from(at->port, from) : raw_connect(at->port);
     if (fd < 0) return -1;
     hansa_rng rng = prng_as_rng(&at->prng);
     uint8_t priv[32], msg[512], pl[512];
@@ -553,6 +568,10 @@ static int attacker_handshake(attack *at, noise_cipher *tx) {
     }
     noise_handshake_split(&hs, tx, &rx);
     return fd;
+}
+
+static int attacker_handshake(attack *at, noise_cipher *tx) {
+    return attacker_handshake_from(at, tx, 0);
 }
 
 static void attack_garbage(attack *at) {
@@ -703,6 +722,172 @@ static void test_silent_link_closed(void) {
     uv_run(&loop, UV_RUN_DEFAULT);
 }
 
+/* ---- eclipse resistance ---- */
+
+/* An address that broke the protocol is refused at accept, before any
+ * handshake work: a connection from it gets no handshake reply. Another
+ * address is served as before. */
+static void *ban_main(void *arg) {
+    attack *at = arg;
+    int fd = raw_connect_from(at->port, 200);
+    uint8_t junk[300] = {0, 200};
+    if (fd >= 0 && raw_send(fd, junk, sizeof junk) && closed_by_host(fd)) at->dropped++;
+    if (fd >= 0) close(fd);
+    /* Again from .200: a valid first handshake message, and no answer. */
+    noise_cipher tx;
+    fd = attacker_handshake_from(at, &tx, 200);
+    if (fd < 0) at->dropped++;
+    else close(fd);
+    fd = attacker_handshake_from(at, &tx, 201);
+    if (fd >= 0) at->dropped += 10; /* served: counted apart */
+    if (fd >= 0) close(fd);
+    atomic_store(&at->done, 1);
+    return NULL;
+}
+
+static void test_banned_address_refused(void) {
+    node a;
+    node_init(&a, "a", 101);
+    CHECK_ERR(node_start(&a, "127.0.0.1:0", 0, 0), HANSA_OK);
+    attack at = {.port = net_host_port(a.host)};
+    prng_seed(&at.prng, 102);
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, ban_main, &at) == 0);
+    CHECK(run_until(attack_over, &at));
+    pthread_join(t, NULL);
+    CHECK_EQ_U64(at.dropped, 12); /* dropped, refused, then .201 served */
+    CHECK_EQ_U64(net_host_protocol_drops(a.host), 1);
+    node_stop(&a);
+    uv_run(&loop, UV_RUN_DEFAULT);
+}
+
+static void two_inbound(net_config *cfg) { cfg->max_inbound = 2; }
+
+static bool count_is(void *ctx) {
+    size_t *want = ctx;
+    return *(size_t *)want[0] == want[1];
+}
+
+/* Inbound strangers are counted apart and bounded: a third one is refused
+ * while the two links are fresh and clean; a reserved key gets in anyway;
+ * a penalized stranger gives way to a newcomer. */
+static void test_inbound_limit_reserved_and_eviction(void) {
+    node a, b, c, d, e;
+    node_init(&a, "a", 111);
+    node_init(&b, "b", 112);
+    node_init(&c, "c", 113);
+    node_init(&d, "d", 114);
+    node_init(&e, "e", 115);
+    tweak = two_inbound;
+    CHECK_ERR(node_start(&a, "127.0.0.1:0", 0, 0), HANSA_OK);
+    tweak = NULL;
+    int port = net_host_port(a.host);
+    CHECK_ERR(node_start(&b, NULL, port, 0), HANSA_OK);
+    CHECK_ERR(node_start(&c, NULL, port, 0), HANSA_OK);
+    size_t w[2] = {(size_t)&a.n_peers, 2};
+    CHECK(run_until(count_is, w));
+    CHECK_ERR(node_start(&d, NULL, port, 0), HANSA_OK);
+    run_for(300); /* D dials (and redials) in vain */
+    CHECK_EQ_U64(a.n_peers, 2);
+    CHECK(d.downs >= 1); /* its handshakes completed on its side, then A closed them */
+    net_peer_id rid;
+    memcpy(rid.b, d.key.pub, 32);
+    net_host_set_reserved(a.host, &rid, 1);
+    size_t wd[2] = {(size_t)&d.n_peers, 1};
+    CHECK(run_until(count_is, wd));
+    CHECK_EQ_U64(a.n_peers, 3);
+    /* E finds the stranger slots full; B is penalized and gives way. */
+    CHECK_ERR(node_start(&e, NULL, port, 0), HANSA_OK);
+    run_for(200);
+    CHECK_EQ_U64(a.n_peers, 3);
+    CHECK(e.downs >= 1);
+    net_peer *to_b = NULL;
+    for (size_t i = 0; i < a.n_peers; i++)
+        if (memcmp(net_peer_get_id(a.peers[i])->b, b.key.pub, 32) == 0) to_b = a.peers[i];
+    CHECK(to_b != NULL);
+    if (to_b) net_peer_penalize(to_b, 5, "test");
+    size_t we[2] = {(size_t)&e.n_peers, 1};
+    CHECK(run_until(count_is, we));
+    CHECK(strstr(a.last_down, "evicted") != NULL);
+    net_peer_info info[8];
+    size_t n = net_host_peers(a.host, info, 8), reserved = 0;
+    for (size_t i = 0; i < n; i++) reserved += info[i].reserved;
+    CHECK_EQ_U64(n, 3);
+    CHECK_EQ_U64(reserved, 1);
+    node_stop(&a);
+    node_stop(&b);
+    node_stop(&c);
+    node_stop(&d);
+    node_stop(&e);
+    uv_run(&loop, UV_RUN_DEFAULT);
+}
+
+static void low_ban_score(net_config *cfg) { cfg->ban_score = 10; }
+
+/* Penalty points add up to a ban: the peer is dropped, and its redials are
+ * refused (its address is banned). */
+static void test_penalties_ban(void) {
+    node a, b;
+    node_init(&a, "a", 121);
+    node_init(&b, "b", 122);
+    tweak = low_ban_score;
+    bool up = pair_up(&a, &b);
+    tweak = NULL;
+    if (up) {
+        for (int i = 0; i < 9; i++) net_peer_penalize(a.peers[0], 1, "refused tx");
+        CHECK_EQ_U64(a.downs, 0);
+        net_peer_penalize(a.peers[0], 1, "refused tx");
+        CHECK_EQ_U64(a.downs, 1);
+        CHECK(strstr(a.last_down, "score 10") != NULL);
+        run_for(500); /* B redials every 10-80 ms: refused at accept each time */
+        CHECK_EQ_U64(a.ups, 1);
+        CHECK_EQ_U64(b.ups, 1);
+    }
+    node_stop(&a);
+    node_stop(&b);
+    uv_run(&loop, UV_RUN_DEFAULT);
+}
+
+/* Connections left half-open (a flood of them) cannot keep an honest peer
+ * out: the oldest handshake gives way to each new connection. */
+static void *half_open_main(void *arg) {
+    attack *at = arg;
+    int fds[64];
+    size_t n = 0;
+    for (int i = 0; i < 64; i++) {
+        int fd = raw_connect(at->port);
+        if (fd >= 0) fds[n++] = fd;
+    }
+    while (!atomic_load(&at->done)) usleep(10000);
+    for (size_t i = 0; i < n; i++) close(fds[i]);
+    return NULL;
+}
+
+static void slow_handshakes(net_config *cfg) { cfg->handshake_timeout_ms = 20000; }
+
+static bool a_has_b(void *ctx) { return ((node *)ctx)->n_peers == 1; }
+
+static void test_half_open_flood(void) {
+    node a, b;
+    node_init(&a, "a", 131);
+    node_init(&b, "b", 132);
+    tweak = slow_handshakes;
+    CHECK_ERR(node_start(&a, "127.0.0.1:0", 0, 0), HANSA_OK);
+    tweak = NULL;
+    attack at = {.port = net_host_port(a.host)};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, half_open_main, &at) == 0);
+    run_for(300); /* the flood is in */
+    CHECK(net_host_pending_count(a.host) >= 16);
+    CHECK_ERR(node_start(&b, NULL, net_host_port(a.host), 0), HANSA_OK);
+    CHECK(run_until(a_has_b, &a));
+    atomic_store(&at.done, 1);
+    pthread_join(t, NULL);
+    node_stop(&a);
+    node_stop(&b);
+    uv_run(&loop, UV_RUN_DEFAULT);
+}
+
 int main(void) {
     crypto_init();
     log_set_level(LOG_WARN);
@@ -720,6 +905,10 @@ int main(void) {
     RUN(test_attackers_dropped);
     RUN(test_idle_link_kept_alive);
     RUN(test_silent_link_closed);
+    RUN(test_banned_address_refused);
+    RUN(test_inbound_limit_reserved_and_eviction);
+    RUN(test_penalties_ban);
+    RUN(test_half_open_flood);
     CHECK(uv_loop_close(&loop) == 0);
     return check_summary();
 }
