@@ -499,12 +499,16 @@ static bool conn_is_reserved(const net_host *h, const net_peer *c) {
 static net_peer *eviction_candidate(net_host *h) {
     uint64_t now = host_now(h);
     net_peer *best = NULL;
+    uint64_t best_score = 0;
     for (net_peer *c = h->conns; c; c = c->next) {
         if (c->state != CONN_UP || c->slot || c->reserved) continue;
-        if (c->score == 0 && now - c->app_rx_at_ms < NET_EVICT_IDLE_MS) continue;
-        if (!best || c->score > best->score ||
-            (c->score == best->score && c->app_rx_at_ms < best->app_rx_at_ms))
+        uint64_t score = peer_score(c, now);
+        if (score == 0 && now - c->app_rx_at_ms < NET_EVICT_IDLE_MS) continue;
+        if (!best || score > best_score ||
+            (score == best_score && c->app_rx_at_ms < best->app_rx_at_ms)) {
             best = c;
+            best_score = score;
+        }
     }
     return best;
 }
@@ -597,7 +601,8 @@ static void conn_transport_read(net_peer *c, const uint8_t *msg, size_t len) {
         conn_violation(c, "bad frame", err);
         return;
     }
-    if (done && c->reasm.type == NET_MSG_KEEPALIVE) return; /* link upkeep: it was heard, that is all */
+    /* A keepalive is link upkeep: that it was heard is all it says. */
+    if (done && c->reasm.type == NET_MSG_KEEPALIVE) return;
     if (done) c->app_rx_at_ms = c->rx_at_ms;
     if (done && h->cfg.cb.on_message)
         h->cfg.cb.on_message(h->cfg.cb.ctx, c, c->reasm.type, c->reasm.buf.data, c->reasm.buf.len);
@@ -748,7 +753,8 @@ static void host_upkeep(uv_timer_t *t) {
         if (c->state != CONN_UP) continue;
         char why[64];
         if (now - c->rx_at_ms >= timeout) {
-            snprintf(why, sizeof why, "silent for %llu ms", (unsigned long long)(now - c->rx_at_ms));
+            snprintf(why, sizeof why, "silent for %llu ms",
+                     (unsigned long long)(now - c->rx_at_ms));
             conn_close(c, why, false);
         } else if (c->full_since_ms && now - c->full_since_ms >= timeout) {
             snprintf(why, sizeof why, "not reading: send queue full for %llu ms",
