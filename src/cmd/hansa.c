@@ -9,6 +9,7 @@
 
 #include "cmd/lib/bench.h"
 #include "cmd/lib/bench_crypto.h"
+#include "cmd/lib/bench_mempool.h"
 #include "cmd/lib/cli.h"
 #include "cmd/lib/genesis.h"
 #include "cmd/lib/load.h"
@@ -46,6 +47,7 @@ static const hansa_command commands[] = {
     {"bench", cmd_bench, "measure a local network's committed tx/s against the verify bound"},
     {"bench-credit", cmd_bench_credit, "measure chits/s the ledger applies on one tally"},
     {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 (or, with --frost, FROST) rates on one core"},
+    {"bench-mempool", cmd_bench_mempool, "measure what a full mempool spends refusing txs"},
     {"testnet", cmd_testnet, "start, inspect and stop a local network of delegates"},
     {"load", cmd_load, "sign and submit transfers to a testnet, report what committed"},
     {"sim", cmd_sim, "run the deterministic consensus simulator (one seed or a campaign)"},

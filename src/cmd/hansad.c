@@ -32,6 +32,7 @@
 #include <uv.h>
 
 #include "base/clock.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "cmd/lib/http_extras.h"
 #include "cmd/lib/init.h"
@@ -72,6 +73,8 @@ typedef struct {
     store *st;
     const hansa_keypair *key;  /* the node's signing key (borrowed from the key file) */
     bool double_sign;          /* HANSA_TEST_DOUBLE_SIGN: test-only Byzantine mode */
+    wire_validator reserved_for[WIRE_VALIDATORS_MAX]; /* the set last given to net/ */
+    uint16_t reserved_n;
     bool has_software;
     hansa_hash software;       /* SHA-256 of this executable */
     int exit_code;
@@ -131,10 +134,34 @@ static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, 
     if (d->double_sign && type == MSG_VOTE) double_sign(d, b, len);
 }
 
+/* The node drops a peer only for what no honest peer sends: ban it (net/
+ * spares configured peers and validators). */
 static void io_drop(void *ctx, void *peer, const char *reason) {
     (void)ctx;
     LOG_W("hansad", "dropping peer: %s", reason);
-    net_peer_drop(peer, reason);
+    net_peer_ban(peer, reason);
+}
+
+static void io_penalize(void *ctx, void *peer, uint32_t points, const char *why) {
+    (void)ctx;
+    net_peer_penalize(peer, points, why);
+}
+
+/* The validators' keys get reserved links (net_host_set_reserved), so no
+ * crowd of strangers can cut a delegate off from the others. Recomputed
+ * when the set changes. */
+static void reserve_validators(daemon_ctx *d) {
+    const cons_valset *vs = node_valset(d->n);
+    if (!d->net) return;
+    if (vs->n == d->reserved_n && memcmp(vs->v, d->reserved_for, vs->n * sizeof vs->v[0]) == 0)
+        return;
+    net_peer_id ids[WIRE_VALIDATORS_MAX];
+    size_t k = 0;
+    for (uint16_t i = 0; i < vs->n; i++)
+        if (noise_pubkey_from_ed25519(&vs->v[i].pubkey, ids[k].b) == HANSA_OK) k++;
+    net_host_set_reserved(d->net, ids, k);
+    memcpy(d->reserved_for, vs->v, vs->n * sizeof vs->v[0]);
+    d->reserved_n = vs->n;
 }
 
 static void on_wake(uv_timer_t *t) {
@@ -150,6 +177,7 @@ static void io_wake_at(void *ctx, uint64_t mono_ms) {
 
 static void io_committed(void *ctx, uint64_t height) {
     daemon_ctx *d = ctx;
+    reserve_validators(d);
     if (d->api) rpc_node_api_on_commit(d->api, height);
     if (d->extras) http_extras_on_commit(d->extras, height);
 }
@@ -262,14 +290,43 @@ static int start_net(daemon_ctx *d, const config_file *cfg, const hansa_keypair 
     nc.n_dial = cfg->n_peers;
     noise_keypair_from_ed25519(&nc.identity, id->secret);
     nc.rng = crypto_os_rng();
+    const node_net_limits *l = &cfg->node.net;
+    nc.max_inbound = l->max_inbound;
+    nc.max_pending = l->max_pending;
+    nc.keepalive_ms = l->keepalive_ms;
+    nc.link_timeout_ms = l->link_timeout_ms;
+    nc.inbound_idle_ms = l->inbound_idle_ms;
+    nc.ban_ms = l->ban_ms;
+    nc.ban_max_ms = l->ban_max_ms;
+    nc.ban_score = l->ban_score;
     nc.cb = (net_callbacks){on_peer_up, on_message, on_peer_down, d};
     if (net_host_new(&d->loop, &nc, &d->net) != HANSA_OK) return fail("listen", cfg->listen);
+    reserve_validators(d);
     return 0;
 }
 
 static void on_metrics_tick(uv_timer_t *t) {
     daemon_ctx *d = t->data;
     if (d->metrics) rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
+}
+
+/* status's `links`, from the net host. */
+static size_t list_peers(void *ctx, rpc_peer_view *out, size_t max) {
+    daemon_ctx *d = ctx;
+    if (!d->net) return 0;
+    net_peer_info info[RPC_PEER_VIEWS_MAX];
+    size_t n = net_host_peers(d->net, info, max < RPC_PEER_VIEWS_MAX ? max : RPC_PEER_VIEWS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        rpc_peer_view *v = &out[i];
+        memset(v, 0, sizeof *v);
+        hex_encode(info[i].id.b, 8, v->id);
+        snprintf(v->addr, sizeof v->addr, "%s", info[i].addr);
+        v->outbound = info[i].outbound;
+        v->reserved = info[i].reserved;
+        v->up_ms = info[i].up_ms;
+        v->heard_ms_ago = info[i].heard_ms_ago;
+    }
+    return n;
 }
 
 static int start_rpc(daemon_ctx *d, const config_file *cfg) {
@@ -281,6 +338,7 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     if (rpc_server_new(&d->loop, &rc, &d->rpc) != HANSA_OK) return fail("rpc listen", cfg->rpc);
     d->api = rpc_node_api_new(d->rpc, d->n, HANSA_VERSION);
     if (d->has_software) rpc_node_api_set_software(d->api, &d->software);
+    rpc_node_api_set_peers(d->api, list_peers, d);
     d->dapi = rpc_delegates_api_new(d->rpc, d->n);
     d->capi = rpc_credit_api_new(d->rpc, d->n);
     d->iapi = rpc_interchain_api_new(d->rpc, d->n);
@@ -352,8 +410,15 @@ static int run(daemon_ctx *d, const char *home) {
                         "that much", (long long)clock_skew_ms);
     cfg.node.clock = clock_skew_ms != 0 ? &skewed_clock : &hansa_clock_system;
     crypto_random(cfg.node.hash_key, sizeof cfg.node.hash_key);
-    node_io io = {d,          io_send,  io_broadcast, io_drop,
-                  io_wake_at, io_committed, io_fatal, io_credit_event};
+    node_io io = {.ctx = d,
+                  .send = io_send,
+                  .broadcast = io_broadcast,
+                  .drop = io_drop,
+                  .wake_at = io_wake_at,
+                  .committed = io_committed,
+                  .fatal = io_fatal,
+                  .credit_event = io_credit_event,
+                  .penalize = io_penalize};
     hansa_err err = node_open(&cfg.node, &io, &d->n, why, sizeof why);
     int rc = err == HANSA_OK ? 0 : fail("node", why);
     if (rc == 0) rc = start_net(d, &cfg, &key->kp);

@@ -28,10 +28,11 @@
 #include "wire/codec.h"
 
 /* Messages of height h+1 kept while at h, replayed at cons_start_height(h+1):
- * a few votes per validator of the current set (a prevote and a precommit of
- * two rounds), and a few proposals (one per validator). */
+ * a few distinct votes per validator of the current set (a prevote and a
+ * precommit of two rounds), and one proposal for each of the first few
+ * rounds, from the validator that proposes that round at h+1. */
 #define NEXT_VOTES_PER_VALIDATOR 4
-#define NEXT_PROPOSALS_MAX 4
+#define NEXT_PROPOSALS_MAX 4 /* rounds 0..3 of the next height */
 
 typedef struct {
     bool has;
@@ -128,7 +129,7 @@ struct cons_engine {
     uint8_t next_votes_from[WIRE_VALIDATORS_MAX];
     next_proposal next_props[NEXT_PROPOSALS_MAX];
     size_t n_next_props;
-    bool next_prop_from[WIRE_VALIDATORS_MAX];
+    bool next_prop_round[NEXT_PROPOSALS_MAX]; /* a proposal of that round is kept */
 
     /* Outputs since the last drain; persist outputs point into states[]
      * (fixed up at drain, since both arrays may move while growing). */
@@ -156,6 +157,10 @@ static int vote_type_index(uint8_t type) {
 static block_id block_of(const hansa_hash *id) { return (block_id){.present = true, .hash = *id}; }
 
 static const block_id nil_block = {.present = false};
+
+static bool block_id_eq(const block_id *a, const block_id *b) {
+    return a->present == b->present && hash_eq(&a->hash, &b->hash);
+}
 
 /* (h, r, s) < (h', r', s') lexicographically: the signer's order of time. */
 static int pos_cmp(uint64_t h, uint32_t r, cons_step s, uint64_t h2, uint32_t r2, uint8_t s2) {
@@ -771,11 +776,19 @@ void cons_on_timeout(cons_engine *e, cons_timer_kind kind, uint64_t height, uint
 
 /* Keeps a verified message of height h+1 for cons_start_height(h+1). Only
  * validators of the current set are buffered (the next set is unknown yet;
- * it usually is the same), a few messages each. */
+ * it usually is the same), a few distinct votes each: gossip delivers a vote
+ * once per peer, and copies must not use up the slots its signer's later
+ * votes need. */
 static hansa_err next_vote_keep(cons_engine *e, const wire_vote *v) {
     int idx = valset_index(&e->vs, &v->validator);
     if (idx < 0) return HANSA_ERR_PROTOCOL;
     if (v->round > e->cfg.future_rounds_max) return HANSA_ERR_FULL;
+    for (size_t i = 0; i < e->n_next_votes; i++) {
+        const wire_vote *k = &e->next_votes[i];
+        if (pubkey_eq(&k->validator, &v->validator) && k->round == v->round &&
+            k->type == v->type && block_id_eq(&k->block, &v->block))
+            return HANSA_ERR_DUPLICATE;
+    }
     if (e->next_votes_from[idx] >= NEXT_VOTES_PER_VALIDATOR) return HANSA_ERR_FULL;
     if (!cons_vote_sig_ok(&e->cfg.app, v)) return HANSA_ERR_BAD_SIG;
     HANSA_ASSERT(e->n_next_votes < (size_t)NEXT_VOTES_PER_VALIDATOR * e->vs.n);
@@ -784,14 +797,23 @@ static hansa_err next_vote_keep(cons_engine *e, const wire_vote *v) {
     return HANSA_OK;
 }
 
+/* An early proposal is kept only from the validator that proposes its round
+ * at h+1 if the set stays the same (it moves one step per height,
+ * valset.h), one per round: so validators proposing out of turn cannot take
+ * the slots the real proposers need. After a set change the guess may be
+ * wrong; the proposal is then refused here and arrives again with the
+ * proposer's next rebroadcast. */
 static hansa_err next_proposal_keep(cons_engine *e, const wire_proposal *p, const uint8_t *value,
                                     size_t len) {
-    int idx = valset_index(&e->vs, &p->proposer);
-    if (idx < 0) return HANSA_ERR_PROTOCOL;
-    if (p->round > e->cfg.future_rounds_max) return HANSA_ERR_FULL;
-    if (e->next_prop_from[idx] || e->n_next_props == NEXT_PROPOSALS_MAX) return HANSA_ERR_FULL;
+    if (p->round >= NEXT_PROPOSALS_MAX) return HANSA_ERR_FULL;
+    if (e->next_prop_round[p->round]) return HANSA_ERR_DUPLICATE;
+    cons_valset next = e->vs;
+    valset_advance(&next);
+    if (!pubkey_eq(&p->proposer, &next.v[valset_proposer(&next, p->round)].pubkey))
+        return HANSA_ERR_PROTOCOL;
     if (!cons_proposal_sig_ok(&e->cfg.app, p)) return HANSA_ERR_BAD_SIG;
-    e->next_prop_from[idx] = true;
+    HANSA_ASSERT(e->n_next_props < NEXT_PROPOSALS_MAX);
+    e->next_prop_round[p->round] = true;
     e->next_props[e->n_next_props++] =
         (next_proposal){.msg = *p, .timely = judge_timely(e, p, value, len),
                         .value = hansa_memdup(value, len), .value_len = len};
@@ -990,7 +1012,7 @@ static void next_clear(cons_engine *e) {
     e->n_next_props = 0;
     e->n_next_votes = 0;
     memset(e->next_votes_from, 0, sizeof e->next_votes_from);
-    memset(e->next_prop_from, 0, sizeof e->next_prop_from);
+    memset(e->next_prop_round, 0, sizeof e->next_prop_round);
 }
 
 void cons_free(cons_engine *e) {

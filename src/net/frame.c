@@ -54,6 +54,7 @@ static hansa_err reasm_accept_header(net_reasm *r, const net_frame_header *h, si
     if (first == r->in_msg) return HANSA_ERR_PROTOCOL; /* FIRST inside, or a stray continuation */
     if (first) {
         if (h->total > r->max_bytes) return HANSA_ERR_TOO_LONG;
+        if (r->buf.cap > NET_REASM_KEEP_BYTES) hbuf_free(&r->buf);
         hbuf_reset(&r->buf);
         r->type = h->type;
         r->total = h->total;

@@ -24,7 +24,8 @@
  * Only the last frame may carry an empty chunk, and only when total is 0.
  * The receiver rejects total above its configured maximum before it stores
  * anything, and grows its buffer only as chunks arrive, so memory follows
- * bytes actually received. */
+ * bytes actually received; a buffer grown past NET_REASM_KEEP_BYTES is
+ * given back when the next message starts. */
 #ifndef HANSA_NET_FRAME_H
 #define HANSA_NET_FRAME_H
 
@@ -42,6 +43,9 @@
 #define NET_FRAME_CHUNK_MAX (NOISE_PAYLOAD_MAX - NET_FRAME_HEADER_BYTES)
 #define NET_FRAME_FIRST 0x01u
 #define NET_FRAME_LAST 0x02u
+/* Reassembly keeps a buffer this large between messages; a bigger one,
+ * grown for a big message, is freed when the next message starts. */
+#define NET_REASM_KEEP_BYTES (256u * 1024)
 /* A hard ceiling for the configurable maximum: total is a u32. */
 #define NET_MESSAGE_MAX_CEILING 0xffffffffu
 

@@ -18,6 +18,7 @@
 #include "base/hex.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "net/ban.h"
 #include "net/frame.h"
 
 #define INBUF_BYTES (NET_LEN_PREFIX_BYTES + NOISE_MSG_MAX)
@@ -53,6 +54,20 @@ struct net_peer {
     size_t in_len;
     net_reasm reasm;
     size_t queued_bytes; /* written to libuv, not yet confirmed */
+    uint64_t full_since_ms; /* the queue overflowed at this time and has not drained; 0: not */
+    uint64_t skipped;    /* messages not sent because the queue was full */
+    struct sockaddr_storage addr; /* the remote end */
+    uint64_t up_at_ms;   /* handshake completed */
+    uint64_t rx_at_ms;   /* last authenticated message received (keepalives count) */
+    uint64_t tx_at_ms;   /* last message queued for sending */
+    uint64_t app_rx_at_ms; /* last application message (not a keepalive), or up_at_ms */
+    uint64_t created_ms;
+    /* A configured peer or a key of the reserved set (the validators): its
+     * link does not count against max_inbound, is never evicted for a
+     * newcomer or for idling, and is never banned. Set when it comes up. */
+    bool reserved;
+    uint64_t score;      /* penalty points (net_peer_penalize), decaying */
+    uint64_t score_at_ms;
 };
 
 struct net_host {
@@ -65,9 +80,15 @@ struct net_host {
     dial_slot *slots;
     size_t n_slots;
     net_peer *conns;
-    size_t n_up, n_pending;
+    size_t n_up, n_pending;      /* every link, established and in handshake */
+    size_t n_in_up, n_in_pending; /* inbound: established unreserved ones, handshakes */
+    net_peer_id *reserved;       /* net_host_set_reserved */
+    size_t n_reserved;
+    net_bans bans;
     uint64_t protocol_drops;
-    int open_handles; /* listener and slot timers */
+    uint64_t skipped;   /* messages skipped on full send queues, all peers */
+    uv_timer_t upkeep; /* keepalives and timeouts of established links */
+    int open_handles; /* listener, slot timers and upkeep */
     bool destroying;
     uint8_t *scratch; /* NOISE_MSG_MAX: decrypted input, or plaintext being sent */
 };
@@ -81,6 +102,12 @@ typedef struct {
 } write_req;
 
 static void conn_close(net_peer *c, const char *reason, bool protocol);
+static uint64_t peer_score(const net_peer *c, uint64_t now);
+static bool conn_is_reserved(const net_host *h, const net_peer *c);
+static bool inbound_admit(net_host *h, net_peer *c);
+
+/* The loop's time, ms, monotonic. */
+static uint64_t host_now(const net_host *h) { return uv_now(h->loop); }
 
 /* ---- addresses ---- */
 
@@ -107,6 +134,21 @@ static hansa_err parse_addr(const char *text, struct sockaddr_storage *out) {
     return HANSA_OK;
 }
 
+static void addr_text(const struct sockaddr_storage *a, char *out, size_t len) {
+    char ip[INET6_ADDRSTRLEN] = "?";
+    if (a->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)a;
+        uv_ip6_name(a6, ip, sizeof ip);
+        snprintf(out, len, "[%s]:%u", ip, ntohs(a6->sin6_port));
+    } else if (a->ss_family == AF_INET) {
+        const struct sockaddr_in *a4 = (const struct sockaddr_in *)a;
+        uv_ip4_name(a4, ip, sizeof ip);
+        snprintf(out, len, "%s:%u", ip, ntohs(a4->sin_port));
+    } else {
+        snprintf(out, len, "?");
+    }
+}
+
 /* A short name for logs: the first 8 bytes of the peer id, once known. */
 static void conn_name(const net_peer *c, char out[17]) {
     if (c->has_id) hex_encode(c->id.b, 8, out);
@@ -120,6 +162,7 @@ static void host_maybe_free(net_host *h) {
     for (size_t i = 0; i < h->n_slots; i++) HANSA_ASSERT(h->slots[i].conn == NULL);
     noise_keypair_wipe(&h->cfg.identity);
     free(h->slots);
+    free(h->reserved);
     free(h->prologue);
     free(h->scratch);
     free(h);
@@ -200,6 +243,8 @@ static net_peer *conn_new(net_host *h, dial_slot *slot) {
     if (h->conns) h->conns->prev = c;
     h->conns = c;
     h->n_pending++;
+    if (!slot) h->n_in_pending++;
+    c->created_ms = host_now(h);
     uv_timer_start(&c->timer, conn_hs_timeout, h->cfg.handshake_timeout_ms, 0);
     return c;
 }
@@ -221,6 +266,7 @@ static void conn_connected(uv_connect_t *req, int status) {
 static void slot_dial(dial_slot *s) {
     net_host *h = s->host;
     net_peer *c = conn_new(h, s);
+    c->addr = s->addr;
     s->conn = c;
     c->state = CONN_CONNECTING;
     c->connect_req.data = c;
@@ -254,6 +300,8 @@ static void conn_close(net_peer *c, const char *reason, bool protocol) {
     c->state = CONN_CLOSING;
     if (was_up) h->n_up--;
     else h->n_pending--;
+    if (was_up && !c->slot && !c->reserved) h->n_in_up--;
+    if (!was_up && !c->slot) h->n_in_pending--;
     if (protocol) h->protocol_drops++;
     char name[17];
     conn_name(c, name);
@@ -269,11 +317,67 @@ static void conn_close(net_peer *c, const char *reason, bool protocol) {
         h->cfg.cb.on_peer_down(h->cfg.cb.ctx, c, reason);
 }
 
-/* The remote broke the protocol: say what and why in the log, then close. */
+/* ---- bans ---- */
+
+static void addr_subject(const struct sockaddr_storage *a, uint8_t out[NET_BAN_SUBJECT_BYTES]) {
+    memset(out, 0, NET_BAN_SUBJECT_BYTES);
+    if (a->ss_family == AF_INET6) {
+        memcpy(out, &((const struct sockaddr_in6 *)a)->sin6_addr, 16);
+    } else if (a->ss_family == AF_INET) {
+        out[10] = out[11] = 0xff; /* v4-mapped */
+        memcpy(out + 12, &((const struct sockaddr_in *)a)->sin_addr, 4);
+    }
+}
+
+/* The addresses of configured peers are never banned: on a shared address
+ * (loopback, a NAT) a stranger's ban would shut the operator's own peers
+ * out. Their keys are reserved anyway. */
+static bool addr_exempt(const net_host *h, const struct sockaddr_storage *a) {
+    uint8_t x[NET_BAN_SUBJECT_BYTES], y[NET_BAN_SUBJECT_BYTES];
+    addr_subject(a, x);
+    for (size_t i = 0; i < h->n_slots; i++) {
+        addr_subject(&h->slots[i].addr, y);
+        if (memcmp(x, y, sizeof x) == 0) return true;
+    }
+    return false;
+}
+
+static bool addr_banned(net_host *h, const struct sockaddr_storage *a) {
+    uint8_t x[NET_BAN_SUBJECT_BYTES];
+    addr_subject(a, x);
+    return !addr_exempt(h, a) && net_bans_has(&h->bans, NET_BAN_ADDR, x, host_now(h));
+}
+
+static bool key_banned(net_host *h, const net_peer_id *id) {
+    return net_bans_has(&h->bans, NET_BAN_KEY, id->b, host_now(h));
+}
+
+/* Remembers c's key (once known) and address as misbehaving, unless it is
+ * reserved or its address exempt; a configured peer is redialed only after
+ * the longest backoff. */
+static void conn_ban(net_peer *c) {
+    net_host *h = c->host;
+    uint64_t now = host_now(h);
+    if (c->slot) c->slot->backoff_ms = h->cfg.backoff_max_ms;
+    if (c->reserved) return;
+    if (c->has_id) net_bans_add(&h->bans, NET_BAN_KEY, c->id.b, now);
+    if (!addr_exempt(h, &c->addr)) {
+        uint8_t x[NET_BAN_SUBJECT_BYTES];
+        addr_subject(&c->addr, x);
+        uint64_t d = net_bans_add(&h->bans, NET_BAN_ADDR, x, now);
+        char text[64];
+        addr_text(&c->addr, text, sizeof text);
+        LOG_I("net", "banning %s for %llu s", text, (unsigned long long)(d / 1000));
+    }
+}
+
+/* The remote broke the protocol: say what and why in the log, ban it,
+ * close. */
 static void conn_violation(net_peer *c, const char *what, hansa_err err) {
     char name[17];
     conn_name(c, name);
     LOG_I("net", "dropping %s: %s (%s)", name, what, hansa_strerror(err));
+    conn_ban(c);
     conn_close(c, what, true);
 }
 
@@ -290,6 +394,8 @@ static void conn_written(uv_write_t *req, int status) {
     net_peer *c = w->conn;
     HANSA_ASSERT(c->queued_bytes >= w->len);
     c->queued_bytes -= w->len;
+    /* Half the queue drained: the peer reads again. */
+    if (c->queued_bytes <= c->host->cfg.send_queue_max_bytes / 2) c->full_since_ms = 0;
     free(w);
     if (status < 0 && c->state != CONN_CLOSING) conn_close(c, "write failed", false);
 }
@@ -297,6 +403,7 @@ static void conn_written(uv_write_t *req, int status) {
 /* Hands w to libuv; it is freed in conn_written (or here on failure). */
 static void conn_write(net_peer *c, write_req *w) {
     w->conn = c;
+    c->tx_at_ms = host_now(c->host);
     uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)w->len);
     c->queued_bytes += w->len;
     int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, conn_written);
@@ -367,6 +474,64 @@ static bool conn_preferred_over(const net_peer *c, const net_peer *old) {
     return c_by_smaller || !old_by_smaller;
 }
 
+/* ---- who gets a slot ---- */
+
+static bool id_in(const net_peer_id *ids, size_t n, const net_peer_id *id) {
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(ids[i].b, id->b, NOISE_DH_BYTES) == 0) return true;
+    return false;
+}
+
+/* Configured peers (dialed by us, or known by the key they showed when we
+ * dialed them) and the reserved keys. */
+static bool conn_is_reserved(const net_host *h, const net_peer *c) {
+    if (c->slot) return true;
+    for (size_t i = 0; i < h->n_slots; i++)
+        if (h->slots[i].has_id && memcmp(h->slots[i].id.b, c->id.b, NOISE_DH_BYTES) == 0)
+            return true;
+    return id_in(h->reserved, h->n_reserved, &c->id);
+}
+
+/* An unreserved inbound link that may give way to a newcomer: it has a
+ * penalty score, or it delivered no message for NET_EVICT_IDLE_MS (an
+ * honest hansa peer sends STATUS every second). The worst such: highest
+ * score, then idle longest. NULL if none may go. */
+static net_peer *eviction_candidate(net_host *h) {
+    uint64_t now = host_now(h);
+    net_peer *best = NULL;
+    uint64_t best_score = 0;
+    for (net_peer *c = h->conns; c; c = c->next) {
+        if (c->state != CONN_UP || c->slot || c->reserved) continue;
+        uint64_t score = peer_score(c, now);
+        if (score == 0 && now - c->app_rx_at_ms < NET_EVICT_IDLE_MS) continue;
+        if (!best || score > best_score ||
+            (score == best_score && c->app_rx_at_ms < best->app_rx_at_ms)) {
+            best = c;
+            best_score = score;
+        }
+    }
+    return best;
+}
+
+/* An unreserved inbound link that just finished its handshake: refused if
+ * its key is banned; if the inbound links are all taken, the worst
+ * evictable one gives way, or else the newcomer is refused. Returns true
+ * if c may come up (else c is closed). */
+static bool inbound_admit(net_host *h, net_peer *c) {
+    if (key_banned(h, &c->id)) {
+        conn_close(c, "key banned", false);
+        return false;
+    }
+    if (h->n_in_up < h->cfg.max_inbound) return true;
+    net_peer *v = eviction_candidate(h);
+    if (!v) {
+        conn_close(c, "inbound links full", false);
+        return false;
+    }
+    conn_close(v, "evicted for a newcomer (idle or scored)", false);
+    return c->state != CONN_CLOSING; /* on_peer_down may have done anything */
+}
+
 static void conn_up(net_peer *c) {
     net_host *h = c->host;
     memcpy(c->id.b, noise_handshake_remote_static(&c->hs), NOISE_DH_BYTES);
@@ -386,15 +551,16 @@ static void conn_up(net_peer *c) {
     }
     if (old) conn_close(old, "replaced by a newer link", false);
     if (c->state == CONN_CLOSING) return; /* a callback dropped it */
-    if (h->n_up >= h->cfg.max_peers) {
-        conn_close(c, "too many peers", false);
-        return;
-    }
+    c->reserved = conn_is_reserved(h, c);
+    if (!c->slot && !c->reserved && !inbound_admit(h, c)) return;
     noise_handshake_split(&c->hs, &c->tx, &c->rx);
     uv_timer_stop(&c->timer);
     c->state = CONN_UP;
+    c->up_at_ms = c->rx_at_ms = c->app_rx_at_ms = host_now(h);
     h->n_pending--;
     h->n_up++;
+    if (!c->slot) h->n_in_pending--;
+    if (!c->slot && !c->reserved) h->n_in_up++;
     if (c->slot) c->slot->backoff_ms = h->cfg.backoff_min_ms;
     char name[17];
     conn_name(c, name);
@@ -428,12 +594,16 @@ static void conn_transport_read(net_peer *c, const uint8_t *msg, size_t len) {
         conn_violation(c, "transport message does not decrypt", err);
         return;
     }
+    c->rx_at_ms = host_now(h);
     bool done = false;
     err = net_reasm_feed(&c->reasm, h->scratch, n, &done);
     if (err != HANSA_OK) {
         conn_violation(c, "bad frame", err);
         return;
     }
+    /* A keepalive is link upkeep: that it was heard is all it says. */
+    if (done && c->reasm.type == NET_MSG_KEEPALIVE) return;
+    if (done) c->app_rx_at_ms = c->rx_at_ms;
     if (done && h->cfg.cb.on_message)
         h->cfg.cb.on_message(h->cfg.cb.ctx, c, c->reasm.type, c->reasm.buf.data, c->reasm.buf.len);
 }
@@ -502,8 +672,14 @@ hansa_err net_send(net_peer *c, uint8_t type, const void *data, size_t len) {
     HANSA_ASSERT(data != NULL || len == 0);
     if (c->state != CONN_UP) return HANSA_ERR_STATE;
     if (len > h->cfg.max_message_bytes) return HANSA_ERR_TOO_LONG;
+    /* A burst the peer cannot take yet (a big proposal on a slow line) is
+     * skipped, not a reason to cut an honest link: the protocol re-sends
+     * what matters. A peer that stops reading for good is closed by the
+     * upkeep tick once its queue has stayed full for link_timeout_ms. */
     if (c->queued_bytes + net_frame_wire_bytes(len) > h->cfg.send_queue_max_bytes) {
-        conn_close(c, "send queue overflow (peer too slow)", false);
+        if (!c->full_since_ms) c->full_since_ms = host_now(h);
+        c->skipped++;
+        h->skipped++;
         return HANSA_ERR_FULL;
     }
     conn_write(c, conn_seal(c, type, data, len));
@@ -522,8 +698,102 @@ size_t net_broadcast(net_host *h, uint8_t type, const void *data, size_t len,
 
 void net_peer_drop(net_peer *c, const char *reason) { conn_close(c, reason, false); }
 
+void net_peer_ban(net_peer *c, const char *reason) {
+    if (c->state == CONN_CLOSING) return;
+    conn_ban(c);
+    conn_close(c, reason, false);
+}
+
+/* The score after decay: NET_SCORE_DECAY_PER_S points a second. */
+static uint64_t peer_score(const net_peer *c, uint64_t now) {
+    uint64_t decay = (now - c->score_at_ms) * NET_SCORE_DECAY_PER_S / 1000;
+    return c->score > decay ? c->score - decay : 0;
+}
+
+void net_peer_penalize(net_peer *c, uint32_t points, const char *reason) {
+    if (c->state != CONN_UP) return;
+    uint64_t now = host_now(c->host);
+    c->score = peer_score(c, now) + points;
+    c->score_at_ms = now;
+    if (c->reserved || c->score < c->host->cfg.ban_score) return;
+    char why[128];
+    snprintf(why, sizeof why, "score %llu: %s", (unsigned long long)c->score, reason);
+    net_peer_ban(c, why);
+}
+
+void net_host_set_reserved(net_host *h, const net_peer_id *ids, size_t n) {
+    free(h->reserved);
+    h->reserved = n ? hansa_memdup(ids, n * sizeof *ids) : NULL;
+    h->n_reserved = n;
+    for (net_peer *c = h->conns; c; c = c->next) {
+        if (c->state != CONN_UP || c->slot) continue;
+        bool now_reserved = conn_is_reserved(h, c);
+        if (now_reserved == c->reserved) continue;
+        c->reserved = now_reserved;
+        if (now_reserved) h->n_in_up--;
+        else h->n_in_up++;
+    }
+}
+
 const net_peer_id *net_peer_get_id(const net_peer *c) { return &c->id; }
 bool net_peer_outbound(const net_peer *c) { return c->slot != NULL; }
+
+/* ---- upkeep: keepalives and timeouts ---- */
+
+/* Every established link, on each tick: a keepalive if this side has sent
+ * nothing for keepalive_ms (so the remote hears from us even when idle),
+ * and closed if nothing was heard from it for link_timeout_ms (a peer cut
+ * off without a TCP reset, or gone silent) or its send queue has stayed
+ * full that long (it no longer reads); an unreserved inbound link that
+ * delivered no application message for inbound_idle_ms is closed too. */
+static void host_upkeep(uv_timer_t *t) {
+    net_host *h = t->data;
+    uint64_t now = host_now(h), timeout = h->cfg.link_timeout_ms;
+    for (net_peer *c = h->conns; c; c = c->next) {
+        if (c->state != CONN_UP) continue;
+        char why[64];
+        if (now - c->rx_at_ms >= timeout) {
+            snprintf(why, sizeof why, "silent for %llu ms",
+                     (unsigned long long)(now - c->rx_at_ms));
+            conn_close(c, why, false);
+        } else if (c->full_since_ms && now - c->full_since_ms >= timeout) {
+            snprintf(why, sizeof why, "not reading: send queue full for %llu ms",
+                     (unsigned long long)(now - c->full_since_ms));
+            conn_close(c, why, false);
+        } else if (!c->slot && !c->reserved && now - c->app_rx_at_ms >= h->cfg.inbound_idle_ms) {
+            snprintf(why, sizeof why, "idle: no message for %llu ms",
+                     (unsigned long long)(now - c->app_rx_at_ms));
+            conn_close(c, why, false);
+        } else if (now - c->tx_at_ms >= h->cfg.keepalive_ms) {
+            net_send(c, NET_MSG_KEEPALIVE, NULL, 0);
+        }
+    }
+}
+
+static void upkeep_closed(uv_handle_t *handle) { host_handle_closed_of(handle->data); }
+
+void net_peer_info_get(const net_peer *c, net_peer_info *out) {
+    uint64_t now = host_now(c->host);
+    memset(out, 0, sizeof *out);
+    out->id = c->id;
+    out->outbound = c->slot != NULL;
+    addr_text(&c->addr, out->addr, sizeof out->addr);
+    out->up_ms = now - c->up_at_ms;
+    out->heard_ms_ago = now - c->rx_at_ms;
+    out->queued_bytes = c->queued_bytes;
+    out->skipped = c->skipped;
+    out->reserved = c->reserved;
+    out->score = peer_score(c, now);
+}
+
+size_t net_host_peers(const net_host *h, net_peer_info *out, size_t max) {
+    size_t k = 0;
+    for (const net_peer *c = h->conns; c && k < max; c = c->next)
+        if (c->state == CONN_UP) net_peer_info_get(c, &out[k++]);
+    return k;
+}
+
+uint64_t net_host_skipped(const net_host *h) { return h->skipped; }
 
 /* ---- the host ---- */
 
@@ -532,28 +802,46 @@ static void host_accept(uv_stream_t *server, int status) {
     if (status < 0 || h->destroying) return;
     net_peer *c = conn_new(h, NULL);
     c->state = CONN_HANDSHAKE; /* for conn_close's counting until it starts */
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0) {
+    int alen = sizeof c->addr;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 ||
+        uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->addr, &alen) != 0) {
         conn_close(c, "accept failed", false);
         return;
     }
-    /* Accept first (to drain the backlog), then refuse if full. */
-    if (h->n_pending > h->cfg.max_pending || h->n_up >= h->cfg.max_peers) {
-        conn_close(c, "too many connections", false);
+    /* Accept first (to drain the backlog), then refuse a banned address
+     * before spending anything on it. */
+    if (addr_banned(h, &c->addr)) {
+        conn_close(c, "address banned", false);
         return;
+    }
+    /* Handshakes in progress are bounded; when all are taken the oldest
+     * gives way, so connections left half-open cannot keep out honest
+     * handshakes, which finish in a round trip. */
+    if (h->n_in_pending > h->cfg.max_pending) {
+        net_peer *oldest = NULL;
+        for (net_peer *o = h->conns; o; o = o->next)
+            if (o != c && !o->slot && o->state == CONN_HANDSHAKE) oldest = o; /* newest first */
+        if (oldest) conn_close(oldest, "handshakes full: the oldest gives way", false);
     }
     if (conn_start_handshake(c, NOISE_RESPONDER) != HANSA_OK)
         conn_close(c, "cannot start handshake", false);
 }
 
 static void config_defaults(net_config *cfg) {
-    if (!cfg->max_peers) cfg->max_peers = 32;
+    if (!cfg->max_inbound) cfg->max_inbound = 24;
     if (!cfg->max_pending) cfg->max_pending = 16;
+    if (!cfg->inbound_idle_ms) cfg->inbound_idle_ms = 120000;
+    if (!cfg->ban_ms) cfg->ban_ms = 60000;
+    if (!cfg->ban_max_ms) cfg->ban_max_ms = 3600000;
+    if (!cfg->ban_score) cfg->ban_score = 1000;
     if (!cfg->max_message_bytes) cfg->max_message_bytes = NET_MESSAGE_MAX_DEFAULT;
     if (!cfg->send_queue_max_bytes)
         cfg->send_queue_max_bytes = 2 * net_frame_wire_bytes(cfg->max_message_bytes);
     if (!cfg->handshake_timeout_ms) cfg->handshake_timeout_ms = 10000;
     if (!cfg->backoff_min_ms) cfg->backoff_min_ms = 250;
     if (!cfg->backoff_max_ms) cfg->backoff_max_ms = 30000;
+    if (!cfg->keepalive_ms) cfg->keepalive_ms = 5000;
+    if (!cfg->link_timeout_ms) cfg->link_timeout_ms = 30000;
 }
 
 static hansa_err config_check(const net_config *cfg) {
@@ -561,6 +849,8 @@ static hansa_err config_check(const net_config *cfg) {
     if (cfg->send_queue_max_bytes < net_frame_wire_bytes(cfg->max_message_bytes))
         return HANSA_ERR_CONFIG;
     if (cfg->backoff_min_ms > cfg->backoff_max_ms) return HANSA_ERR_CONFIG;
+    if (cfg->keepalive_ms >= cfg->link_timeout_ms) return HANSA_ERR_CONFIG;
+    if (cfg->ban_ms > cfg->ban_max_ms) return HANSA_ERR_CONFIG;
     if (strlen(cfg->prologue ? cfg->prologue : "") > NOISE_PROLOGUE_MAX) return HANSA_ERR_CONFIG;
     if (cfg->rng.fill == NULL) return HANSA_ERR_CONFIG;
     return HANSA_OK;
@@ -620,7 +910,16 @@ hansa_err net_host_new(uv_loop_t *loop, const net_config *cfg_in, net_host **out
     h->cfg = cfg;
     h->cfg.dial = NULL; /* copied into slots */
     h->prologue = hansa_strdup(cfg.prologue ? cfg.prologue : NET_PROLOGUE_DEFAULT);
+    net_bans_init(&h->bans, cfg.ban_ms, cfg.ban_max_ms);
     h->scratch = hansa_malloc(NOISE_MSG_MAX);
+    HANSA_ASSERT(uv_timer_init(loop, &h->upkeep) == 0);
+    h->upkeep.data = h;
+    h->open_handles++;
+    /* Often enough that a timeout is noticed within a tenth of itself. */
+    uint64_t tick = cfg.keepalive_ms / 2 < cfg.link_timeout_ms / 10 ? cfg.keepalive_ms / 2
+                                                                     : cfg.link_timeout_ms / 10;
+    if (tick == 0) tick = 1;
+    uv_timer_start(&h->upkeep, host_upkeep, tick, tick);
     if (cfg.listen_addr) err = host_listen(h, cfg.listen_addr);
     if (err == HANSA_OK) err = host_slots(h, &cfg);
     if (err != HANSA_OK) {
@@ -637,6 +936,7 @@ void net_host_destroy(net_host *h) {
     for (net_peer *c = h->conns; c; c = c->next) conn_close(c, "host shutting down", false);
     for (size_t i = 0; i < h->n_slots; i++)
         uv_close((uv_handle_t *)&h->slots[i].timer, slot_timer_closed);
+    uv_close((uv_handle_t *)&h->upkeep, upkeep_closed);
     if (h->listening) uv_close((uv_handle_t *)&h->listener, listener_closed);
     host_maybe_free(h);
 }

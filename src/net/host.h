@@ -13,8 +13,17 @@
  * Robustness: every length from the network is bounded before it is
  * stored; a connection that sends a bad frame, fails decryption or the
  * handshake, or does not finish the handshake in time is closed and the
- * host goes on. Each peer's queue of unsent bytes is bounded: a send that
- * would overflow it drops the peer, so a slow reader cannot grow memory.
+ * host goes on. Each peer's queue of unsent bytes is bounded: a message
+ * that would overflow it is skipped, so a slow reader cannot grow memory.
+ * Links carry keepalives; one silent for link_timeout_ms is closed, so a
+ * peer cut off without a TCP reset does not count as connected.
+ *
+ * Eclipse resistance: configured peers and the reserved keys (the
+ * validators) never compete with strangers. Outbound links are bounded by
+ * the dial list alone; inbound strangers are counted apart (max_inbound),
+ * and when they are all taken an idle or penalized one gives way to a
+ * newcomer; handshakes in progress are bounded and the oldest gives way;
+ * misbehaviour bans key and address (ban.h) and backs off redials.
  *
  * Threading: everything runs on the caller's uv loop thread; callbacks are
  * called from the loop. Callbacks may call any function here, including
@@ -32,6 +41,10 @@
 #include "crypto/noise.h"
 
 #define NET_PROLOGUE_DEFAULT "hansa/noise/v1"
+/* Link upkeep: an empty message the host sends when it has sent nothing
+ * for keepalive_ms and consumes on receipt (never passed to on_message).
+ * Types 8-15 are the link's (docs/protocol.md); 8 is the only one used. */
+#define NET_MSG_KEEPALIVE 8
 #define NET_MESSAGE_MAX_DEFAULT (24u * 1024 * 1024) /* a full block with margin */
 
 /* A peer id: the remote Noise static public key. */
@@ -66,15 +79,49 @@ typedef struct {
     /* Randomness for ephemeral keys and backoff jitter: a CSPRNG in a node
      * (crypto_os_rng), seeded in tests. Must outlive the host. */
     hansa_rng rng;
-    size_t max_peers;             /* established links; 0: 32 */
-    size_t max_pending;           /* connections still in handshake; 0: 16 */
+    /* Established inbound links from strangers (neither configured nor
+     * reserved); 0: 24. Outbound links are bounded by the dial list and
+     * reserved peers by the reserved set, so neither competes for these. */
+    size_t max_inbound;
+    /* Inbound connections still in handshake; 0: 16. When all are taken
+     * the oldest gives way to a new one. */
+    size_t max_pending;
     size_t max_message_bytes;     /* 0: NET_MESSAGE_MAX_DEFAULT; <= 2^32-1 */
     size_t send_queue_max_bytes;  /* 0: wire size of 2 largest messages */
     uint32_t handshake_timeout_ms; /* 0: 10000 */
     uint32_t backoff_min_ms;      /* 0: 250 */
     uint32_t backoff_max_ms;      /* 0: 30000 */
+    uint32_t keepalive_ms;        /* 0: 5000; send KEEPALIVE after this long without sending */
+    /* 0: 30000; close a link that sent nothing for this long, or whose
+     * send queue stayed full this long. > keepalive_ms. */
+    uint32_t link_timeout_ms;
+    /* 0: 120000; close an unreserved inbound link that delivered no
+     * application message for this long. */
+    uint32_t inbound_idle_ms;
+    uint32_t ban_ms;              /* 0: 60000; first ban, doubled per repeat ... */
+    uint32_t ban_max_ms;          /* 0: 3600000; ... up to this */
+    uint32_t ban_score;           /* 0: 1000 penalty points ban an unreserved peer */
     net_callbacks cb;
 } net_config;
+
+/* An unreserved inbound link idle this long (no application message) may
+ * be evicted to make room for a newcomer. */
+#define NET_EVICT_IDLE_MS 10000
+/* Penalty points forgiven per second (net_peer_penalize). */
+#define NET_SCORE_DECAY_PER_S 50
+
+/* What status pages show about a link. */
+typedef struct {
+    net_peer_id id;
+    bool outbound;
+    char addr[64];          /* the remote "ip:port" */
+    uint64_t up_ms;         /* since the handshake completed */
+    uint64_t heard_ms_ago;  /* since its last message (keepalives count) */
+    size_t queued_bytes;    /* waiting to be written to it */
+    uint64_t skipped;       /* messages not sent to it: its queue was full */
+    bool reserved;          /* configured or a reserved key: never evicted or banned */
+    uint64_t score;         /* penalty points, after decay */
+} net_peer_info;
 
 /* Creates a host on loop, binds and listens, and schedules the first dial
  * of each peer at once. Returns HANSA_ERR_CONFIG for an address that does
@@ -99,18 +146,45 @@ uint64_t net_host_protocol_drops(const net_host *host);
 
 /* Queues a message of len bytes (data is copied and encrypted now). Returns
  * HANSA_ERR_TOO_LONG above max_message_bytes, HANSA_ERR_STATE if the peer
- * is closing, HANSA_ERR_FULL if the send queue would overflow — the peer is
- * then dropped (on_peer_down is called before this returns). */
+ * is closing, HANSA_ERR_FULL if the send queue would overflow: the message
+ * is then skipped and the link kept (a burst must not cut an honest link;
+ * one whose queue stays full for link_timeout_ms is closed). */
 hansa_err net_send(net_peer *peer, uint8_t type, const void *data, size_t len);
 
 /* Sends to every established peer except `except` (may be NULL); returns how
- * many peers it was queued for. Peers whose queue overflows are dropped. */
+ * many peers it was queued for (not those whose queue was full). */
 size_t net_broadcast(net_host *host, uint8_t type, const void *data, size_t len,
                      const net_peer *except);
 
-/* Closes the link at the upper layer's request (misbehaviour, ban): calls
- * on_peer_down with reason before returning. No-op for a closing peer. */
+/* Closes the link at the upper layer's request: calls on_peer_down with
+ * reason before returning. No-op for a closing peer. */
 void net_peer_drop(net_peer *peer, const char *reason);
+
+/* Closes the link for misbehaviour and bans the peer's key and address
+ * (ban_ms, doubled per repeat up to ban_max_ms): a banned address is
+ * refused at accept, before any handshake work, and a banned key once its
+ * handshake shows it. Reserved peers are not banned and the addresses of
+ * configured peers never are; a configured peer is redialed only after
+ * backoff_max_ms. The host bans protocol violations by itself. */
+void net_peer_ban(net_peer *peer, const char *reason);
+
+/* Adds penalty points to an established link (forgiven at
+ * NET_SCORE_DECAY_PER_S): the upper layer's verdict on traffic that is
+ * useless but not provably malicious. At ban_score an unreserved peer is
+ * banned (net_peer_ban); a scored link is the first evicted for a
+ * newcomer. */
+void net_peer_penalize(net_peer *peer, uint32_t points, const char *reason);
+
+/* The reserved keys (the validator set's, from the upper layer); copied,
+ * replacing the last call's. Links to them and to configured peers never
+ * compete with strangers for slots, are never evicted or banned. */
+void net_host_set_reserved(net_host *host, const net_peer_id *ids, size_t n);
+
+/* Messages skipped on full send queues since start, all peers. */
+uint64_t net_host_skipped(const net_host *host);
+/* Fills out[0..max) with the established links; returns how many. */
+size_t net_host_peers(const net_host *host, net_peer_info *out, size_t max);
+void net_peer_info_get(const net_peer *peer, net_peer_info *out);
 
 /* The remote static key; valid while the peer is. */
 const net_peer_id *net_peer_get_id(const net_peer *peer);

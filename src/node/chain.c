@@ -125,6 +125,15 @@ hansa_err chain_load(node *n, char *why, size_t why_len) {
     return err;
 }
 
+/* evidence_seen values: the offence's height and how it was seen (the
+ * pool kept it, or a committed block carried it). */
+#define SEEN_POOLED 1u
+#define SEEN_COMMITTED 2u
+
+static uint64_t seen_value(uint64_t height, unsigned state) { return height << 2 | state; }
+
+static void evidence_prune(node *n);
+
 /* ---- pending (validated) blocks ---- */
 
 static node_pending *pending_find(node *n, const hansa_hash *id) {
@@ -360,7 +369,8 @@ static bool evidence_ok(node *n, const wire_block *blk, char *why, size_t why_le
                       valset_index(&n->vs_prev, &ev->a.validator) >= 0;
         uint64_t state = 0;
         bool seen = hmap_get(&n->evidence_seen, &eh, &state);
-        if (err != HANSA_OK || !member || (seen && state == 2) || ev->a.height > n->height + 1) {
+        bool committed = seen && (state & 3) == SEEN_COMMITTED;
+        if (err != HANSA_OK || !member || committed || ev->a.height > n->height + 1) {
             snprintf(why, why_len, "evidence %u is invalid or already committed", i);
             return false;
         }
@@ -518,15 +528,9 @@ static void prune_pools(node *n, const wire_block *blk) {
     for (uint16_t i = 0; i < blk->n_evidence; i++) {
         hansa_hash eh;
         wire_evidence_hash(&blk->evidence[i], &eh);
-        hmap_put(&n->evidence_seen, &eh, 2);
-        for (size_t j = 0; j < n->n_evidence; j++) {
-            hansa_hash pj;
-            wire_evidence_hash(&n->evidence[j], &pj);
-            if (!hash_eq(&pj, &eh)) continue;
-            n->evidence[j] = n->evidence[--n->n_evidence];
-            break;
-        }
+        hmap_put(&n->evidence_seen, &eh, seen_value(blk->evidence[i].a.height, SEEN_COMMITTED));
     }
+    evidence_prune(n);
 }
 
 typedef struct {
@@ -587,7 +591,61 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     if (n->io.committed) n->io.committed(n->io.ctx, n->height);
 }
 
-/* ---- evidence ---- */
+/* ---- evidence ----
+ *
+ * The pool keeps duplicate-vote evidence a coming block could punish with,
+ * and nothing else: evidence is signed by the offender alone, so anyone can
+ * make it with a key of their own, a Byzantine delegate can make hundreds
+ * against itself, and old offences are free to replay. So an item is kept
+ * (and relayed) only if its offender is a validator of the current or the
+ * last set and not tombstoned yet, the offence is not punished yet, and its
+ * height is within the ledger's evidence_age_max of the next block and not
+ * above the height being decided. One item per offender is enough (the
+ * ledger slashes and tombstones on the first), and of two the one that
+ * stays includable longer is kept. An item is marked seen only once it is
+ * kept, so nothing is ever refused for having been seen while the pool had
+ * no room. The cheap checks come before the two signature checks. */
+
+/* True if a block from the next one on may still carry evidence of height h. */
+static bool evidence_fresh(const node *n, uint64_t h) {
+    uint64_t next = n->height + 1;
+    uint64_t age_max = ledger_state_params(n->state)->elect.evidence_age_max;
+    return h > 0 && h <= next && h + age_max >= next;
+}
+
+static bool evidence_can_punish(const node *n, const wire_evidence *ev, const hansa_hash *eh) {
+    bool member = valset_index(&n->vs, &ev->a.validator) >= 0 ||
+                  valset_index(&n->vs_prev, &ev->a.validator) >= 0;
+    ledger_candidate c;
+    bool tombstoned = ledger_candidate_get(n->state, &ev->a.validator, &c) &&
+                      (c.flags & LEDGER_CAND_TOMBSTONED);
+    return member && !tombstoned && evidence_fresh(n, ev->a.height) &&
+           !ledger_evidence_punished(n->state, eh);
+}
+
+static int pool_find_offender(const node *n, const hansa_pubkey *pk) {
+    for (size_t i = 0; i < n->n_evidence; i++)
+        if (pubkey_eq(&n->evidence[i].a.validator, pk)) return (int)i;
+    return -1;
+}
+
+/* The item that stops being includable first: what a full pool gives up. */
+static size_t pool_oldest(const node *n) {
+    HANSA_ASSERT(n->n_evidence > 0);
+    size_t best = 0;
+    for (size_t i = 1; i < n->n_evidence; i++)
+        if (n->evidence[i].a.height < n->evidence[best].a.height) best = i;
+    return best;
+}
+
+/* Where ev goes in the pool, or -1 if what the pool holds is as good. */
+static int pool_place(const node *n, const wire_evidence *ev) {
+    int same = pool_find_offender(n, &ev->a.validator);
+    if (same >= 0) return n->evidence[same].a.height < ev->a.height ? same : -1;
+    if (n->n_evidence < NODE_EVIDENCE_MAX) return (int)n->n_evidence;
+    size_t old = pool_oldest(n);
+    return n->evidence[old].a.height < ev->a.height ? (int)old : -1;
+}
 
 hansa_err chain_evidence_submit(node *n, const wire_evidence *ev, char *why, size_t why_len) {
     uint32_t chain = ledger_state_params(n->state)->chain_id;
@@ -615,23 +673,40 @@ void chain_evidence_add(node *n, const wire_evidence *ev, void *from_peer) {
     hansa_hash eh;
     wire_evidence_hash(ev, &eh);
     if (hmap_get(&n->evidence_seen, &eh, NULL)) return;
-    /* Evidence is signed by the offender alone, so anyone can make some with
-     * a key of their own. Keep (and relay) only what a block could carry
-     * (evidence_ok): else strangers' evidence fills the pool, shutting out
-     * real offences, grows evidence_seen and floods every node. */
-    bool member = valset_index(&n->vs, &ev->a.validator) >= 0 ||
-                  valset_index(&n->vs_prev, &ev->a.validator) >= 0;
-    if (!member || ev->a.height > n->height + 1) return;
+    if (!evidence_can_punish(n, ev, &eh)) return;
+    int at = pool_place(n, ev);
+    if (at < 0) return;
     if (cert_evidence_verify(ev, ledger_state_params(n->state)->chain_id) != HANSA_OK) {
         if (from_peer) n->io.drop(n->io.ctx, from_peer, "invalid evidence");
         return;
     }
-    hmap_put(&n->evidence_seen, &eh, 1);
-    if (n->n_evidence == NODE_EVIDENCE_MAX) return; /* pool full: it is still gossiped */
-    n->evidence[n->n_evidence++] = *ev;
+    if ((size_t)at == n->n_evidence) n->n_evidence++;
+    n->evidence[at] = *ev;
+    hmap_put(&n->evidence_seen, &eh, seen_value(ev->a.height, SEEN_POOLED));
     LOG_W("node", "evidence of double signing at height %llu round %u",
           (unsigned long long)ev->a.height, ev->a.round);
     hbuf_reset(&n->scratch);
     wire_evidence_encode(&n->scratch, ev);
     n->io.broadcast(n->io.ctx, MSG_EVIDENCE, n->scratch.data, n->scratch.len, from_peer);
+}
+
+/* After a commit: items that can no longer punish leave the pool, and once
+ * every evidence_age_max heights the seen set forgets offences too old to
+ * matter, so it stays bounded by what the window can hold. */
+static void evidence_prune(node *n) {
+    for (size_t i = 0; i < n->n_evidence;) {
+        hansa_hash eh;
+        wire_evidence_hash(&n->evidence[i], &eh);
+        if (evidence_can_punish(n, &n->evidence[i], &eh)) i++;
+        else n->evidence[i] = n->evidence[--n->n_evidence];
+    }
+    uint64_t age_max = ledger_state_params(n->state)->elect.evidence_age_max;
+    if (age_max == 0 || n->height % age_max != 0) return;
+    hmap keep = HMAP_INIT;
+    for (size_t i = 0; i < n->evidence_seen.cap; i++) {
+        const hmap_slot *sl = &n->evidence_seen.slots[i];
+        if (sl->used && evidence_fresh(n, sl->value >> 2)) hmap_put(&keep, &sl->key, sl->value);
+    }
+    hmap_free(&n->evidence_seen);
+    n->evidence_seen = keep;
 }

@@ -1,6 +1,19 @@
-/* mempool.c — see mempool.h. Entries live in an array in admission order
- * with an index from tx hash to position; removals leave holes that the
- * next compaction (after a commit or an eviction) squeezes out. */
+/* mempool.c — see mempool.h.
+ *
+ * Entries live in an array in admission order with an index from tx hash
+ * to position; removals leave holes that the re-check after a commit
+ * squeezes out. What makes admission cheap on a full pool:
+ *   - a min-heap of the eviction candidates (each sender's last queued
+ *     entry, ordered by fee, then admission order), so the cheapest is
+ *     found in O(1) and replaced in O(log n);
+ *   - each sender's entries linked newest to oldest through `prev`, so when
+ *     a sender's last entry is evicted its previous one becomes a candidate
+ *     at once;
+ *   - no re-execution on eviction: the check state keeps the evicted
+ *     transaction's effects until the next re-check (see mempool.h);
+ *   - a ring of recent refusals, consulted before any check.
+ * The heap and the sender map hold array positions, so the re-check that
+ * compacts the array rebuilds them (it is O(n) anyway, once per block). */
 #include "node/mempool.h"
 
 #include <stdio.h>
@@ -9,27 +22,52 @@
 #include "base/assert.h"
 #include "base/hmap.h"
 #include "base/mem.h"
+#include "crypto/sha256.h"
 #include "ledger/block.h"
 #include "ledger/tx.h"
 #include "wire/codec.h"
+
+#define NONE SIZE_MAX
 
 typedef struct {
     hansa_hash hash;
     uint8_t *bytes; /* owned; NULL marks a removed entry */
     uint32_t len;
     uint64_t fee;
-    hansa_pubkey sender;
+    uint64_t seq;       /* admission number: among equal fees the older goes first */
+    hansa_hash sender;  /* SHA-256 of the sender's key: attacker-chosen keys are hashed (hmap.h) */
+    size_t prev;        /* the sender's previous queued entry, or NONE */
+    size_t heap_pos;    /* position in the candidate heap, or NONE */
 } mp_entry;
+
+/* A refusal remembered: for permanent reasons until the ring wraps, for
+ * reasons the state may change only within the commit (epoch) it was made. */
+typedef struct {
+    hansa_hash hash;
+    hansa_err err;
+    bool permanent;
+    uint64_t epoch;
+} mp_reject;
 
 struct mempool {
     mempool_limits limits;
     const ledger_state *state;
-    ledger_block *check; /* committed state + every queued tx */
+    ledger_block *check; /* committed state + every queued (and evicted) tx */
     mp_entry *entries;
     size_t n, cap;       /* array slots used (live or removed), allocated */
     size_t live;
     uint64_t bytes;
+    uint64_t seq;
     hmap index;          /* tx hash -> position in entries */
+    hmap tails;          /* sender -> position of its last queued entry */
+    size_t *heap;        /* positions of the tails, a min-heap by (fee, seq) */
+    size_t n_heap;
+    hmap evicted;        /* senders that lost an entry since the last re-check */
+    mp_reject rejects[MEMPOOL_REJECTS_MAX];
+    size_t reject_next;
+    hmap reject_index;   /* tx hash -> slot in rejects */
+    uint64_t epoch;      /* re-checks so far */
+    mempool_stats stats;
     mempool_drop_fn drop;
     void *drop_ctx;
 };
@@ -42,6 +80,7 @@ mempool *mempool_new(const mempool_limits *limits, const ledger_state *s, mempoo
     if (m->limits.max_bytes == 0) m->limits.max_bytes = 64u << 20;
     m->state = s;
     m->check = ledger_block_begin_check(s);
+    m->heap = hansa_calloc(m->limits.max_txs, sizeof *m->heap);
     m->drop = drop;
     m->drop_ctx = drop_ctx;
     return m;
@@ -51,11 +90,86 @@ void mempool_free(mempool *m) {
     if (!m) return;
     for (size_t i = 0; i < m->n; i++) free(m->entries[i].bytes);
     free(m->entries);
+    free(m->heap);
     hmap_free(&m->index);
+    hmap_free(&m->tails);
+    hmap_free(&m->evicted);
+    hmap_free(&m->reject_index);
     ledger_block_free(m->check);
     free(m);
 }
 
+/* ---- the candidate heap ---- */
+
+static bool cheaper(const mempool *m, size_t a, size_t b) {
+    const mp_entry *x = &m->entries[a], *y = &m->entries[b];
+    return x->fee != y->fee ? x->fee < y->fee : x->seq < y->seq;
+}
+
+static void heap_set(mempool *m, size_t pos, size_t entry) {
+    m->heap[pos] = entry;
+    m->entries[entry].heap_pos = pos;
+}
+
+static void heap_up(mempool *m, size_t pos) {
+    size_t e = m->heap[pos];
+    while (pos > 0 && cheaper(m, e, m->heap[(pos - 1) / 2])) {
+        heap_set(m, pos, m->heap[(pos - 1) / 2]);
+        pos = (pos - 1) / 2;
+    }
+    heap_set(m, pos, e);
+}
+
+static void heap_down(mempool *m, size_t pos) {
+    size_t e = m->heap[pos];
+    for (;;) {
+        size_t c = 2 * pos + 1;
+        if (c >= m->n_heap) break;
+        if (c + 1 < m->n_heap && cheaper(m, m->heap[c + 1], m->heap[c])) c++;
+        if (!cheaper(m, m->heap[c], e)) break;
+        heap_set(m, pos, m->heap[c]);
+        pos = c;
+    }
+    heap_set(m, pos, e);
+}
+
+static void heap_push(mempool *m, size_t entry) {
+    HANSA_ASSERT(m->n_heap < m->limits.max_txs);
+    HANSA_ASSERT(m->entries[entry].heap_pos == NONE);
+    m->heap[m->n_heap++] = entry;
+    heap_up(m, m->n_heap - 1);
+}
+
+static void heap_remove(mempool *m, size_t entry) {
+    size_t pos = m->entries[entry].heap_pos;
+    HANSA_ASSERT(pos < m->n_heap && m->heap[pos] == entry);
+    m->entries[entry].heap_pos = NONE;
+    size_t last = m->heap[--m->n_heap];
+    if (pos == m->n_heap) return;
+    heap_set(m, pos, last);
+    heap_up(m, pos);
+    heap_down(m, m->entries[last].heap_pos);
+}
+
+/* The cheapest candidate not from `sender`, or NONE. Each sender has one
+ * candidate, so if the root is the sender's the answer is a child of it. */
+static size_t cheapest_not_from(const mempool *m, const hansa_hash *sender) {
+    if (m->n_heap == 0) return NONE;
+    if (!hash_eq(&m->entries[m->heap[0]].sender, sender)) return m->heap[0];
+    size_t best = NONE;
+    for (size_t c = 1; c <= 2 && c < m->n_heap; c++)
+        if (best == NONE || cheaper(m, m->heap[c], best)) best = m->heap[c];
+    return best;
+}
+
+/* ---- entries ---- */
+
+static void sender_key(const wire_tx *tx, hansa_hash *out) {
+    sha256(tx->sender.b, sizeof tx->sender.b, out);
+}
+
+/* Removes entry i from the index and the counters (not from the sender
+ * chain or the heap: the caller keeps those right). */
 static void remove_entry(mempool *m, size_t i, hansa_err err, const char *why) {
     mp_entry *e = &m->entries[i];
     HANSA_ASSERT(e->bytes != NULL);
@@ -68,11 +182,52 @@ static void remove_entry(mempool *m, size_t i, hansa_err err, const char *why) {
     e->bytes = NULL;
 }
 
+/* Evicts a sender's last entry: its previous one (if still queued) takes
+ * its place as the sender's candidate. */
+static void evict(mempool *m, size_t i) {
+    mp_entry *e = &m->entries[i];
+    heap_remove(m, i);
+    size_t prev = e->prev;
+    hansa_hash sender = e->sender;
+    remove_entry(m, i, HANSA_ERR_FULL, "evicted by a higher-fee transaction");
+    if (prev != NONE && m->entries[prev].bytes) {
+        hmap_put(&m->tails, &sender, prev);
+        heap_push(m, prev);
+    } else {
+        hmap_del(&m->tails, &sender);
+    }
+    hmap_put(&m->evicted, &sender, 1);
+    m->stats.evicted++;
+}
+
+static void append(mempool *m, const hansa_hash *hash, const uint8_t *bytes, size_t len,
+                   const wire_tx *tx, const hansa_hash *sender) {
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 256;
+        m->entries = hansa_realloc(m->entries, m->cap * sizeof *m->entries);
+    }
+    size_t i = m->n++;
+    uint64_t tail;
+    size_t prev = hmap_get(&m->tails, sender, &tail) ? (size_t)tail : NONE;
+    if (prev != NONE) heap_remove(m, prev);
+    m->entries[i] = (mp_entry){*hash, hansa_memdup(bytes, len), (uint32_t)len, tx->fee, m->seq++,
+                               *sender, prev, NONE};
+    hmap_put(&m->index, hash, i);
+    hmap_put(&m->tails, sender, i);
+    heap_push(m, i);
+    m->live++;
+    m->bytes += len;
+}
+
 /* Rebuilds the check state over m->state from the live entries in order,
- * dropping those that no longer apply, and compacts the array. */
+ * dropping those that no longer apply, compacts the array, and rebuilds
+ * the sender chains and the heap over the new positions. */
 static void recheck(mempool *m) {
     ledger_block_free(m->check);
     m->check = ledger_block_begin_check(m->state);
+    hmap_clear(&m->tails);
+    hmap_clear(&m->evicted);
+    m->n_heap = 0;
     size_t out = 0;
     for (size_t i = 0; i < m->n; i++) {
         if (!m->entries[i].bytes) continue;
@@ -85,73 +240,99 @@ static void recheck(mempool *m) {
             remove_entry(m, i, err, why);
             continue;
         }
-        m->entries[out] = m->entries[i];
-        hmap_put(&m->index, &m->entries[out].hash, out);
+        mp_entry *e = &m->entries[out];
+        *e = m->entries[i];
+        uint64_t tail;
+        e->prev = hmap_get(&m->tails, &e->sender, &tail) ? (size_t)tail : NONE;
+        e->heap_pos = NONE;
+        hmap_put(&m->index, &e->hash, out);
+        hmap_put(&m->tails, &e->sender, out);
         out++;
     }
     m->n = out;
     HANSA_ASSERT(m->n == m->live);
+    /* Every sender's last entry is a candidate. */
+    for (size_t i = 0; i < m->n; i++) {
+        uint64_t tail;
+        HANSA_ASSERT(hmap_get(&m->tails, &m->entries[i].sender, &tail));
+        if ((size_t)tail == i) heap_push(m, i);
+    }
+    m->epoch++;
 }
 
-/* The position of the cheapest entry that is its sender's last, not from
- * `sender`; SIZE_MAX if none. Scans backwards so the first entry seen for a
- * sender is its last. */
-static size_t eviction_victim(mempool *m, const hansa_pubkey *sender) {
-    hmap seen = HMAP_INIT;
-    size_t best = SIZE_MAX;
-    for (size_t i = m->n; i-- > 0;) {
-        mp_entry *e = &m->entries[i];
-        if (!e->bytes) continue;
-        hansa_hash key;
-        memcpy(key.b, e->sender.b, sizeof key.b);
-        if (hmap_get(&seen, &key, NULL)) continue;
-        hmap_put(&seen, &key, 1);
-        if (pubkey_eq(&e->sender, sender)) continue;
-        if (best == SIZE_MAX || e->fee <= m->entries[best].fee) best = i;
-    }
-    hmap_free(&seen);
-    return best;
+/* ---- refusals ---- */
+
+/* Refusals that no later state can lift: the bytes are what they are. */
+static bool refusal_permanent(hansa_err err) {
+    return err == HANSA_ERR_BAD_SIG || err == HANSA_ERR_WRONG_CHAIN;
 }
+
+/* Refusals worth remembering until the next commit: the state that caused
+ * them changes only then (funds and fees), or the pool is full. A nonce
+ * refusal is not kept: the missing nonce may be admitted any moment. */
+static bool refusal_cacheable(hansa_err err) {
+    return refusal_permanent(err) || err == HANSA_ERR_FUNDS || err == HANSA_ERR_FEE ||
+           err == HANSA_ERR_FULL;
+}
+
+static void reject_remember(mempool *m, const hansa_hash *hash, hansa_err err) {
+    if (!refusal_cacheable(err)) return;
+    mp_reject *r = &m->rejects[m->reject_next];
+    uint64_t at;
+    if (r->err != HANSA_OK && hmap_get(&m->reject_index, &r->hash, &at) && at == m->reject_next)
+        hmap_del(&m->reject_index, &r->hash);
+    *r = (mp_reject){*hash, err, refusal_permanent(err), m->epoch};
+    hmap_put(&m->reject_index, hash, m->reject_next);
+    m->reject_next = (m->reject_next + 1) % MEMPOOL_REJECTS_MAX;
+}
+
+/* The remembered refusal of this tx, or HANSA_OK. */
+static hansa_err reject_lookup(const mempool *m, const hansa_hash *hash) {
+    uint64_t at;
+    if (!hmap_get(&m->reject_index, hash, &at)) return HANSA_OK;
+    const mp_reject *r = &m->rejects[at];
+    return r->permanent || r->epoch == m->epoch ? r->err : HANSA_OK;
+}
+
+/* ---- admission ---- */
 
 static bool full(const mempool *m, size_t len) {
     return m->live >= m->limits.max_txs || m->bytes + len > m->limits.max_bytes;
 }
 
-/* True if a tx paying tx->fee may evict the next victim; else why says so. */
-static bool evictable(mempool *m, const wire_tx *tx, char *why, size_t why_len) {
-    size_t v = eviction_victim(m, &tx->sender);
-    if (v != SIZE_MAX && m->entries[v].fee < tx->fee) return true;
-    snprintf(why, why_len, "mempool full (%zu txs, %llu bytes) and fee %llu does not "
-             "beat the cheapest evictable tx", m->live, (unsigned long long)m->bytes,
-             (unsigned long long)tx->fee);
-    return false;
+/* Takes candidates off the heap, cheapest first, until a tx of len bytes
+ * fits; each must pay less than fee and not be from sender. Returns how
+ * many it took (in out[], at most max), or SIZE_MAX if it cannot make room:
+ * then the heap is as it was. Nothing is removed yet: evict() does that
+ * once the tx is known to apply. */
+static size_t pick_victims(mempool *m, size_t len, uint64_t fee, const hansa_hash *sender,
+                           size_t *out, size_t max) {
+    size_t k = 0, live = m->live;
+    uint64_t bytes = m->bytes;
+    bool ok = true;
+    while (live >= m->limits.max_txs || bytes + len > m->limits.max_bytes) {
+        size_t v = cheapest_not_from(m, sender);
+        if (v == NONE || m->entries[v].fee >= fee || k == max) {
+            ok = false;
+            break;
+        }
+        heap_remove(m, v);
+        out[k++] = v;
+        live--;
+        bytes -= m->entries[v].len;
+    }
+    for (size_t i = 0; i < k; i++) heap_push(m, out[i]); /* back, until evict() */
+    return ok ? k : SIZE_MAX;
 }
 
-/* Makes room for a tx of len bytes paying fee; false if it may not. Every
- * eviction re-checks the pool (recheck), which rebuilds the check state. */
-static bool make_room(mempool *m, const wire_tx *tx, size_t len, char *why, size_t why_len) {
-    while (full(m, len)) {
-        if (!evictable(m, tx, why, why_len)) return false;
-        remove_entry(m, eviction_victim(m, &tx->sender), HANSA_ERR_FULL,
-                     "evicted by a higher-fee transaction");
-        recheck(m);
-    }
-    return true;
+/* What a refusal returns: counted, remembered, explained. */
+static hansa_err refuse(mempool *m, const hansa_hash *hash, hansa_err err) {
+    m->stats.refused++;
+    reject_remember(m, hash, err);
+    return err;
 }
 
-static void append(mempool *m, const hansa_hash *hash, const uint8_t *bytes, size_t len,
-                   const wire_tx *tx) {
-    if (m->n == m->cap) {
-        m->cap = m->cap ? m->cap * 2 : 256;
-        m->entries = hansa_realloc(m->entries, m->cap * sizeof *m->entries);
-    }
-    m->entries[m->n] = (mp_entry){*hash, hansa_memdup(bytes, len), (uint32_t)len, tx->fee,
-                                  tx->sender};
-    hmap_put(&m->index, hash, m->n);
-    m->n++;
-    m->live++;
-    m->bytes += len;
-}
+#define VICTIMS_MAX 64 /* a 16 KiB tx never needs more than this many evictions of small ones */
 
 hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *hash, char *why,
                       size_t why_len) {
@@ -160,6 +341,7 @@ hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *
     hansa_err err = wire_tx_decode(bytes, len, &tx, &r);
     if (err != HANSA_OK) {
         rd_describe(&r, why, why_len);
+        m->stats.refused++;
         return err;
     }
     wire_tx_hash(&tx, hash);
@@ -167,25 +349,41 @@ hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *
         snprintf(why, why_len, "transaction already in the mempool");
         return HANSA_ERR_DUPLICATE;
     }
-    if (ledger_tx_verify_sig(&tx) != HANSA_OK) {
-        snprintf(why, why_len, "signature does not verify for the sender's key");
-        return HANSA_ERR_BAD_SIG;
+    err = reject_lookup(m, hash);
+    if (err != HANSA_OK) {
+        m->stats.refused_cached++;
+        snprintf(why, why_len, "refused recently (%s), not checked again", hansa_errname(err));
+        return err;
+    }
+    hansa_hash sender;
+    sender_key(&tx, &sender);
+    if (hmap_get(&m->evicted, &sender, NULL)) {
+        snprintf(why, why_len, "a queued transaction of this sender was evicted; resubmit after "
+                 "the next block");
+        return refuse(m, hash, HANSA_ERR_FULL);
     }
     /* Judged before anything is evicted for it: a tx refused anyway (any
      * key can sign a high-fee one with a nonce gap, for free) must not cost
-     * a queued tx its place. A refused add leaves the check state as it was. */
-    if (full(m, len) && !evictable(m, &tx, why, why_len)) return HANSA_ERR_FULL;
-    err = ledger_block_add_tx(m->check, &tx, true, why, why_len);
-    if (err != HANSA_OK) return err;
+     * a queued tx its place. */
+    size_t victims[VICTIMS_MAX], n_victims = 0;
     if (full(m, len)) {
-        bool room = make_room(m, &tx, len, why, why_len);
-        /* make_room's re-check rebuilt the check state without tx (it is not
-         * queued yet): apply it again, or leave if an evicted tx paid for it. */
-        if (!room) return HANSA_ERR_FULL;
-        err = ledger_block_add_tx(m->check, &tx, true, why, why_len);
-        if (err != HANSA_OK) return err;
+        n_victims = pick_victims(m, len, tx.fee, &sender, victims, VICTIMS_MAX);
+        if (n_victims == SIZE_MAX) {
+            snprintf(why, why_len, "mempool full (%zu txs, %llu bytes) and fee %llu does not "
+                     "beat the cheapest evictable tx", m->live, (unsigned long long)m->bytes,
+                     (unsigned long long)tx.fee);
+            return refuse(m, hash, HANSA_ERR_FULL);
+        }
     }
-    append(m, hash, bytes, len, &tx);
+    /* The ledger checks nonce, fee and balance first and the signature
+     * last (ledger_block_add_tx); a refused add leaves the check state as
+     * it was. */
+    err = ledger_block_add_tx(m->check, &tx, false, why, why_len);
+    if (err == HANSA_OK || err == HANSA_ERR_BAD_SIG) m->stats.sig_verifies++;
+    if (err != HANSA_OK) return refuse(m, hash, err);
+    for (size_t i = 0; i < n_victims; i++) evict(m, victims[i]);
+    append(m, hash, bytes, len, &tx, &sender);
+    m->stats.admitted++;
     return HANSA_OK;
 }
 
@@ -201,6 +399,7 @@ uint64_t mempool_next_nonce(const mempool *m, const hansa_addr *addr) {
 
 size_t mempool_count(const mempool *m) { return m->live; }
 uint64_t mempool_bytes(const mempool *m) { return m->bytes; }
+mempool_stats mempool_get_stats(const mempool *m) { return m->stats; }
 
 bool mempool_next(const mempool *m, size_t *cursor, const uint8_t **bytes, uint32_t *len) {
     while (*cursor < m->n && !m->entries[*cursor].bytes) (*cursor)++;

@@ -1,14 +1,23 @@
 /* mempool.h — the queue of transactions waiting for a block (seed 000's
  * "Queue", the intake a delegate validates before proposing).
  *
- * Admission, in order: the bytes decode as a tx; it is not already here;
- * its signature verifies (checked once per node: a tx in the mempool counts
- * as verified when a block containing it is validated); and it applies
- * cleanly on top of the committed state plus every transaction already
- * queued (a "check state", ledger_block_begin_check): so its nonce must be
- * the next one for its sender and the sender must afford it after what is
- * already queued. Admission order respects each sender's nonce order, and
- * blocks are built from the mempool in admission order.
+ * Admission, in order, cheapest checks first, so that a transaction that
+ * must be refused costs as little as possible:
+ *   1. the bytes decode as a tx, and it is not already here;
+ *   2. it was not refused recently (a ring of MEMPOOL_REJECTS_MAX refusals:
+ *      a bad signature or another chain while the ring holds it, a refusal
+ *      for funds, fee or a full pool until the next commit; nonce refusals
+ *      are not remembered, as the missing nonce may arrive any moment);
+ *   3. if the pool is full, enough cheaper transactions can be evicted for
+ *      it (below), found in O(log n);
+ *   4. it applies cleanly on top of the committed state plus every
+ *      transaction queued (a "check state", ledger_block_begin_check): its
+ *      nonce must be the next one for its sender and the sender must
+ *      afford it after what is already queued — and only then, last, its
+ *      signature is verified (checked once per node: a tx in the mempool
+ *      counts as verified when a block containing it is validated).
+ * Admission order respects each sender's nonce order, and blocks are built
+ * from the mempool in admission order.
  *
  * Bounds and eviction: at most limits.max_txs transactions and
  * limits.max_bytes bytes. When full, a new transaction may evict the
@@ -17,7 +26,16 @@
  * the new one pays a strictly higher fee and is from another sender;
  * otherwise it is refused with HANSA_ERR_FULL. Nothing leaves silently:
  * every eviction and every transaction dropped by the re-check after a
- * commit is reported through the drop callback with its reason. */
+ * commit is reported through the drop callback with its reason.
+ *
+ * Eviction does not re-execute the pool: the check state keeps the evicted
+ * transaction's effects until the next commit's re-check. Until then the
+ * evicted sender's transactions are refused (HANSA_ERR_FULL: its nonce in
+ * the check state is ahead of its queue), and a transaction that spends
+ * what an evicted one would have paid its recipient may be admitted; the
+ * block builder skips it (it does not apply) and the re-check drops it.
+ * Refusals remembered until the next commit likewise stay refused for that
+ * long even if a queued transaction meanwhile funds the sender. */
 #ifndef HANSA_NODE_MEMPOOL_H
 #define HANSA_NODE_MEMPOOL_H
 
@@ -33,6 +51,17 @@ typedef struct {
     uint32_t max_txs;   /* 0: 100000 */
     uint64_t max_bytes; /* 0: 64 MiB */
 } mempool_limits;
+
+#define MEMPOOL_REJECTS_MAX 8192 /* refusals remembered */
+
+/* Counters since mempool_new. */
+typedef struct {
+    uint64_t admitted;
+    uint64_t refused;        /* by a check (not duplicates, not from the cache) */
+    uint64_t refused_cached; /* answered from the recent refusals */
+    uint64_t evicted;
+    uint64_t sig_verifies;   /* signatures verified on admission */
+} mempool_stats;
 
 /* Called for a transaction leaving the mempool without being committed. */
 typedef void (*mempool_drop_fn)(void *ctx, const hansa_hash *tx, hansa_err err, const char *why);
@@ -61,6 +90,7 @@ uint64_t mempool_next_nonce(const mempool *m, const hansa_addr *addr);
 
 size_t mempool_count(const mempool *m);
 uint64_t mempool_bytes(const mempool *m);
+mempool_stats mempool_get_stats(const mempool *m);
 
 /* Admission-order iteration: start with *cursor = 0; returns false at the
  * end. The bytes are borrowed until the next change to the mempool. */

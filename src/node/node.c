@@ -27,7 +27,20 @@ void node_config_defaults(node_config *cfg) {
     cfg->sync_timeout_ms = 3000;
     cfg->pbts_precision_ms = 500;
     cfg->pbts_msg_delay_ms = 2000;
+    /* A syncing peer asks one block at a time; 100/s with a burst of 20
+     * is far above what it needs from one peer and bounds what a flood of
+     * requests makes this node read and send. */
+    cfg->block_serve_per_s = 100;
+    cfg->block_serve_burst = 20;
     cfg->mempool = (mempool_limits){0, 0};
+    cfg->net = (node_net_limits){.max_inbound = 24,
+                                 .max_pending = 16,
+                                 .keepalive_ms = 5000,
+                                 .link_timeout_ms = 30000,
+                                 .inbound_idle_ms = 120000,
+                                 .ban_ms = 60000,
+                                 .ban_max_ms = 3600000,
+                                 .ban_score = 1000};
 }
 
 uint64_t node_now(const node *n) { return clock_mono_ms(n->cfg.clock); }
@@ -82,6 +95,8 @@ static void observe_height(node *n) {
 
 static void request_wake(node *n) {
     uint64_t at = n->rebroadcast_at_ms < n->status_at_ms ? n->rebroadcast_at_ms : n->status_at_ms;
+    uint64_t serve = sync_next_wake_ms(n);
+    if (serve < at) at = serve;
     if (n->next_height_at_ms && n->next_height_at_ms < at) at = n->next_height_at_ms;
     for (size_t i = 0; i < n->n_timers; i++)
         if (n->timers[i].deadline_ms < at) at = n->timers[i].deadline_ms;
@@ -150,6 +165,13 @@ static void wal_own_vote(node *n, const wire_vote *v, const hbuf *encoded) {
     wal_append(n, v->height, WAL_OWN_VOTE, encoded->data, encoded->len);
 }
 
+/* The engine's proposals and votes go to every peer, or only to the one
+ * that just came up (node_peer_up). */
+static void send_engine_msg(node *n, uint8_t type, const uint8_t *b, size_t len) {
+    if (n->resend_to) n->io.send(n->io.ctx, n->resend_to, type, b, len);
+    else n->io.broadcast(n->io.ctx, type, b, len, NULL);
+}
+
 static void out_proposal(node *n, const cons_out *o) {
     note_proposal(n, o->u.proposal.proposal.height);
     hbuf prop = HBUF_INIT, msg = HBUF_INIT;
@@ -157,7 +179,7 @@ static void out_proposal(node *n, const cons_out *o) {
     msg_proposal m = {prop.data, (uint32_t)prop.len, o->u.proposal.value,
                       (uint32_t)o->u.proposal.value_len};
     msg_proposal_encode(&msg, &m);
-    n->io.broadcast(n->io.ctx, MSG_PROPOSAL, msg.data, msg.len, NULL);
+    send_engine_msg(n, MSG_PROPOSAL, msg.data, msg.len);
     hbuf_free(&prop);
     hbuf_free(&msg);
 }
@@ -177,8 +199,13 @@ static void out_decide(node *n, const cons_out *o) {
     observe_height(n);
     chain_commit(n, o->u.decide.value, o->u.decide.value_len, &o->u.decide.id, o->u.decide.commit);
     if (n->stopped) return;
+    /* The commit delay collects late precommits for the next block's
+     * last_commit, which decides who is paid and who is jailed. It is
+     * skipped only for a block whose commit certificate block sync brought
+     * (the chain is already past it), never because a peer claims a
+     * higher height: a liar could then have slow honest delegates jailed. */
     uint64_t now = node_now(n);
-    n->next_height_at_ms = sync_behind(n) ? now : now + n->cfg.commit_delay_ms;
+    n->next_height_at_ms = n->deciding_by_sync ? now : now + n->cfg.commit_delay_ms;
     sync_send_status(n, NULL);
 }
 
@@ -193,7 +220,7 @@ static void handle_output(node *n, const cons_out *o) {
     case CONS_OUT_VOTE:
         wire_vote_encode(&n->scratch, &o->u.vote);
         wal_own_vote(n, &o->u.vote, &n->scratch);
-        n->io.broadcast(n->io.ctx, MSG_VOTE, n->scratch.data, n->scratch.len, NULL);
+        send_engine_msg(n, MSG_VOTE, n->scratch.data, n->scratch.len);
         break;
     case CONS_OUT_TIMER: timer_add(n, o); break;
     case CONS_OUT_PERSIST: HANSA_UNREACHABLE(); /* node_drain persists */
@@ -438,10 +465,18 @@ void node_peer_up(node *n, void *peer) {
         n->io.drop(n->io.ctx, peer, "too many peers");
         return;
     }
-    *slot = (node_peer){peer, 0, 0, 0};
+    sync_peer_init(n, slot, peer);
     sync_send_status(n, peer);
-    if (!cons_decided(n->engine)) cons_rebroadcast(n->engine);
+    /* What this node released at the undecided height goes to the new
+     * peer alone: the others have it, and a peer reconnecting in a loop
+     * must not make this node send its proposal (up to a full block) to
+     * everyone each time. */
+    if (!cons_decided(n->engine)) {
+        cons_rebroadcast(n->engine);
+        n->resend_to = peer;
+    }
     node_drain(n);
+    n->resend_to = NULL;
 }
 
 void node_peer_down(node *n, void *peer) {
@@ -494,11 +529,15 @@ static void on_tx(node *n, void *peer, const uint8_t *bytes, size_t len) {
     char why[256];
     hansa_err err = mempool_add(n->mp, bytes, len, &h, why, sizeof why);
     if (err == HANSA_OK) {
-        n->stats.sig_verifies++;
         n->io.broadcast(n->io.ctx, MSG_TX, bytes, len, peer);
     } else if (err == HANSA_ERR_BAD_SIG || err == HANSA_ERR_TRUNCATED || err == HANSA_ERR_TRAILING ||
                err == HANSA_ERR_VERSION || err == HANSA_ERR_NONCANONICAL) {
         n->io.drop(n->io.ctx, peer, "invalid transaction");
+    } else if (err != HANSA_ERR_DUPLICATE && n->io.penalize) {
+        /* Stale nonces, short funds, a full pool: an honest relay sends
+         * some (it judged against an older state), a flood of them costs
+         * this node checks for nothing; the driver adds them up. */
+        n->io.penalize(n->io.ctx, peer, NODE_PENALTY_REFUSED_TX, "refused transaction");
     }
 }
 
@@ -535,7 +574,6 @@ hansa_err node_submit_tx(node *n, const uint8_t *bytes, size_t len, hansa_hash *
     }
     hansa_err err = mempool_add(n->mp, bytes, len, hash, why, why_len);
     if (err != HANSA_OK) return err;
-    n->stats.sig_verifies++;
     n->io.broadcast(n->io.ctx, MSG_TX, bytes, len, NULL);
     return HANSA_OK;
 }
@@ -560,6 +598,7 @@ void node_get_status(const node *n, node_status *out) {
     out->syncing = sync_behind(n);
     out->peers = 0;
     for (size_t i = 0; i < NODE_PEERS_MAX; i++) out->peers += n->peers[i].handle != NULL;
+    out->sig_verifies += mempool_get_stats(n->mp).sig_verifies;
     out->mempool_txs = mempool_count(n->mp);
     out->mempool_bytes = mempool_bytes(n->mp);
 }

@@ -54,7 +54,26 @@ typedef struct {
      * after the block is stored and before `committed`. May be NULL. The
      * event is borrowed for the call. */
     void (*credit_event)(void *ctx, uint64_t height, const ledger_credit_event *ev);
+    /* A peer sent something useless or costly but not provably malicious
+     * (a transaction refused by the ledger checks, requests beyond its
+     * rate): the driver scores it and may drop and ban it once the points
+     * add up. May be NULL. */
+    void (*penalize)(void *ctx, void *peer, uint32_t points, const char *why);
 } node_io;
+
+/* Limits of the peer links, which the driver passes to its network layer
+ * (net/host.h says what each does); kept here with the node's other
+ * tunables so one config carries them all. */
+typedef struct {
+    uint32_t max_inbound;     /* inbound links from strangers (not configured, not validators) */
+    uint32_t max_pending;     /* inbound handshakes in progress */
+    uint32_t keepalive_ms;    /* send a keepalive after this long without sending */
+    uint32_t link_timeout_ms; /* close a link silent this long */
+    uint32_t inbound_idle_ms; /* close a stranger's link with no message this long */
+    uint32_t ban_ms;          /* first ban of a misbehaving key and address, doubled per repeat */
+    uint32_t ban_max_ms;
+    uint32_t ban_score;       /* penalty points that ban a stranger */
+} node_net_limits;
 
 typedef struct {
     store *st;                    /* borrowed, opened by the driver */
@@ -73,7 +92,10 @@ typedef struct {
      * node's wall clock when it arrives; an untimely one is prevoted nil. */
     uint32_t pbts_precision_ms;   /* bound on the clock difference of honest nodes */
     uint32_t pbts_msg_delay_ms;   /* bound on a proposal's travel time, round 0 */
+    uint32_t block_serve_per_s;   /* BLOCK_REQs answered per peer and second */
+    uint32_t block_serve_burst;   /* ... and at once after a quiet spell */
     mempool_limits mempool;
+    node_net_limits net;
 } node_config;
 
 /* Defaults for the tunables (timeouts, delays, limits). */

@@ -15,7 +15,9 @@
 #include "node/node.h"
 #include "node/relay.h"
 
-#define NODE_PEERS_MAX 64
+/* Room for every link net/ may hold: strangers (max_inbound), configured
+ * peers (CONFIG_PEERS_MAX) and validators. */
+#define NODE_PEERS_MAX 160
 #define NODE_PENDING_BLOCKS_MAX 16 /* validated proposals kept per height */
 #define NODE_TIMERS_MAX 32
 #define NODE_EVIDENCE_MAX 256
@@ -26,7 +28,18 @@ typedef struct {
     uint64_t asked_height; /* block we asked it for, 0 = none */
     uint64_t asked_at_ms;
     uint8_t sync_strikes;  /* requests it left unanswered in a row */
+    /* Serving its BLOCK_REQs: a token bucket in thousandths of a request
+     * (block_serve_per_s, block_serve_burst), and the one request that came
+     * while the bucket was empty, answered when it refills (0 = none). */
+    uint64_t serve_credit;
+    uint64_t serve_at_ms;
+    uint64_t serve_later;
 } node_peer;
+
+/* Points reported through node_io.penalize (the driver decides what a
+ * score means; net/ drops and bans at NET_SCORE_BAN). */
+#define NODE_PENALTY_REFUSED_TX 1
+#define NODE_PENALTY_BLOCK_REQ 1  /* a block request beyond the serving rate */
 
 /* A peer that claims blocks (STATUS) but leaves this many requests for
  * them unanswered in a row is dropped: it would keep the node "behind". */
@@ -84,7 +97,7 @@ struct node {
 
     wire_evidence evidence[NODE_EVIDENCE_MAX];
     size_t n_evidence;
-    hmap evidence_seen;      /* evidence hashes ever pooled or committed */
+    hmap evidence_seen;      /* pooled or committed evidence: height << 2 | how */
 
     /* Relay transactions of this node waiting in the mempool, by chain
      * (relay.c): a chain is not offered again while one waits. */
@@ -97,6 +110,12 @@ struct node {
     ledger_writes genesis_writes; /* stored with block 1, then freed */
     char invalid_why[256];   /* why the last block judged invalid was */
     bool stopped;            /* a fatal error happened: ignore all input */
+    /* The decision being carried out was learned from a certified block
+     * (block sync), not reached here: the next height may start at once. */
+    bool deciding_by_sync;
+    /* While set, the engine's proposals and votes go to this peer only: it
+     * just came up and needs what the others already have. */
+    void *resend_to;
     node_status stats;
     hbuf scratch;
 };
@@ -128,6 +147,8 @@ void sync_send_status(node *n, void *peer);
 node_peer *sync_peer(node *n, void *handle);
 bool sync_behind(const node *n);
 void sync_refresh_target(node *n);
+void sync_peer_init(node *n, node_peer *p, void *handle);
+uint64_t sync_next_wake_ms(const node *n);
 
 /* node.c */
 void node_drain(node *n);

@@ -8,13 +8,17 @@
  * certificate against the validator set, the chain validates and executes
  * the block, and the normal commit pipeline stores it. One request is in
  * flight at a time; an unanswered request moves to another peer after
- * sync_timeout_ms. While a peer is ahead the node starts each next height
- * at once instead of waiting commit_delay_ms. */
+ * sync_timeout_ms. A block committed this way starts the next height at
+ * once instead of after commit_delay_ms; a peer's claimed height alone
+ * never does (node.c, out_decide). */
+#include "base/assert.h"
 #include "base/log.h"
 #include "interchain/cert.h"
 #include "wire/codec.h"
 #include "node/msg.h"
 #include "node/node_int.h"
+
+static void serve_kept(node *n, uint64_t now_ms);
 
 node_peer *sync_peer(node *n, void *handle) {
     for (size_t i = 0; i < NODE_PEERS_MAX; i++)
@@ -71,6 +75,7 @@ static void request_next(node *n, uint64_t now_ms) {
 }
 
 void sync_tick(node *n, uint64_t now_ms) {
+    serve_kept(n, now_ms);
     if (sync_behind(n) && !cons_decided(n->engine)) request_next(n, now_ms);
 }
 
@@ -90,13 +95,42 @@ void sync_on_status(node *n, void *peer, const uint8_t *bytes, size_t len) {
     sync_tick(n, node_now(n));
 }
 
-void sync_on_block_req(node *n, void *peer, const uint8_t *bytes, size_t len) {
-    uint64_t h;
-    if (msg_block_req_decode(bytes, len, &h, NULL) != HANSA_OK) {
-        n->io.drop(n->io.ctx, peer, "malformed BLOCK_REQ");
-        return;
+/* ---- serving blocks, at a bounded rate per peer ---- */
+
+#define SERVE_UNIT 1000u /* credit of one request: the bucket counts thousandths */
+
+void sync_peer_init(node *n, node_peer *p, void *handle) {
+    *p = (node_peer){.handle = handle,
+                     .serve_credit = (uint64_t)n->cfg.block_serve_burst * SERVE_UNIT,
+                     .serve_at_ms = node_now(n)};
+}
+
+static void serve_refill(const node *n, node_peer *p, uint64_t now_ms) {
+    uint64_t max = (uint64_t)n->cfg.block_serve_burst * SERVE_UNIT;
+    if (now_ms > p->serve_at_ms) {
+        /* per_s requests a second = per_s thousandths of one a millisecond */
+        uint64_t add = (now_ms - p->serve_at_ms) * n->cfg.block_serve_per_s;
+        p->serve_credit = p->serve_credit + add > max ? max : p->serve_credit + add;
     }
-    if (h == 0 || h > n->height) return; /* we do not have it: the asker times out */
+    p->serve_at_ms = now_ms;
+}
+
+/* The earliest time a kept request can be answered, or UINT64_MAX. */
+uint64_t sync_next_wake_ms(const node *n) {
+    uint64_t at = UINT64_MAX;
+    uint32_t rate = n->cfg.block_serve_per_s;
+    for (size_t i = 0; i < NODE_PEERS_MAX && rate; i++) {
+        const node_peer *p = &n->peers[i];
+        if (!p->handle || !p->serve_later) continue;
+        uint64_t short_by = p->serve_credit >= SERVE_UNIT ? 0 : SERVE_UNIT - p->serve_credit;
+        uint64_t t = p->serve_at_ms + (short_by + rate - 1) / rate;
+        if (t < at) at = t;
+    }
+    return at;
+}
+
+static void serve_block(node *n, void *peer, uint64_t h) {
+    HANSA_ASSERT(h > 0 && h <= n->height);
     hbuf block = HBUF_INIT, commit = HBUF_INIT;
     hansa_hash id;
     if (store_get_block(n->cfg.st, h, &block, &id) == HANSA_OK &&
@@ -111,6 +145,44 @@ void sync_on_block_req(node *n, void *peer, const uint8_t *bytes, size_t len) {
     }
     hbuf_free(&block);
     hbuf_free(&commit);
+}
+
+/* Answers BLOCK_REQ within the peer's rate. A request beyond it is kept if
+ * none is (a peer syncing one block at a time is only slowed down, and
+ * its request is answered as soon as the rate allows); more than that is
+ * a flood: not answered, and scored against the peer. */
+void sync_on_block_req(node *n, void *peer, const uint8_t *bytes, size_t len) {
+    uint64_t h;
+    if (msg_block_req_decode(bytes, len, &h, NULL) != HANSA_OK) {
+        n->io.drop(n->io.ctx, peer, "malformed BLOCK_REQ");
+        return;
+    }
+    node_peer *p = sync_peer(n, peer);
+    /* A block we do not have costs nothing to refuse: the asker times out. */
+    if (!p || h == 0 || h > n->height) return;
+    serve_refill(n, p, node_now(n));
+    if (p->serve_credit >= SERVE_UNIT && !p->serve_later) {
+        p->serve_credit -= SERVE_UNIT;
+        serve_block(n, peer, h);
+    } else if (!p->serve_later) {
+        p->serve_later = h;
+    } else if (n->io.penalize) {
+        n->io.penalize(n->io.ctx, peer, NODE_PENALTY_BLOCK_REQ, "block requests beyond the rate");
+    }
+}
+
+/* Answers the kept requests whose peers' buckets have refilled. */
+static void serve_kept(node *n, uint64_t now_ms) {
+    for (size_t i = 0; i < NODE_PEERS_MAX; i++) {
+        node_peer *p = &n->peers[i];
+        if (!p->handle || !p->serve_later) continue;
+        serve_refill(n, p, now_ms);
+        if (p->serve_credit < SERVE_UNIT) continue;
+        p->serve_credit -= SERVE_UNIT;
+        uint64_t h = p->serve_later;
+        p->serve_later = 0;
+        serve_block(n, p->handle, h);
+    }
 }
 
 /* True if more than 2/3 of the current validators signed exactly this block
@@ -151,7 +223,9 @@ void sync_on_block(node *n, void *peer, const uint8_t *bytes, size_t len) {
                         n->invalid_why);
         else if (err == HANSA_ERR_BAD_SIG || err == HANSA_ERR_QUORUM || err == HANSA_ERR_INVALID)
             n->io.drop(n->io.ctx, peer, "BLOCK with a commit or block that does not verify");
+        n->deciding_by_sync = true;
         node_drain(n);
+        n->deciding_by_sync = false;
     }
     wire_commit_free(&c);
 }

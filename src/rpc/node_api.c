@@ -50,6 +50,8 @@ struct rpc_node_api {
     char version[64];
     bool has_software;
     hansa_hash software; /* SHA-256 of the running executable */
+    rpc_peers_fn peers;  /* lists the links for status; may be NULL */
+    void *peers_ctx;
     waiter *waiters; /* doubly linked, unordered */
 };
 
@@ -285,6 +287,21 @@ static void add_software(const rpc_node_api *api, json_t *r) {
     json_object_set_new(r, "software_ratified", json_boolean(ratified));
 }
 
+/* status's `links`: each peer link and when it was last heard from. */
+static json_t *links_json(const rpc_node_api *api) {
+    json_t *a = json_array();
+    if (!api->peers) return a;
+    rpc_peer_view *v = hansa_calloc(RPC_PEER_VIEWS_MAX, sizeof *v);
+    size_t n = api->peers(api->peers_ctx, v, RPC_PEER_VIEWS_MAX);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b, s:I, s:I}", "id", v[i].id, "addr",
+                                           v[i].addr, "direction", v[i].outbound ? "out" : "in",
+                                           "reserved", v[i].reserved, "up_ms", (json_int_t)v[i].up_ms,
+                                           "heard_ms_ago", (json_int_t)v[i].heard_ms_ago));
+    free(v);
+    return a;
+}
+
 static rpc_outcome m_status(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     rpc_node_api *api = ctx;
@@ -307,6 +324,7 @@ static rpc_outcome m_status(rpc_call *call, json_t *params, void *ctx) {
     json_object_set_new(r, "is_delegate", json_boolean(st.is_validator));
     json_object_set_new(r, "syncing", json_boolean(st.syncing));
     json_object_set_new(r, "peers", json_integer((json_int_t)st.peers));
+    json_object_set_new(r, "links", links_json(api));
     json_object_set_new(r, "mempool_txs", json_integer((json_int_t)st.mempool_txs));
     json_object_set_new(r, "mempool_bytes", json_integer((json_int_t)mempool_bytes(mp)));
     json_object_set_new(r, "committed_txs", nj_u64(st.committed_txs));
@@ -554,6 +572,11 @@ rpc_node_api *rpc_node_api_new(rpc_server *server, node *n, const char *version)
 void rpc_node_api_set_software(rpc_node_api *api, const hansa_hash *software_hash) {
     api->software = *software_hash;
     api->has_software = true;
+}
+
+void rpc_node_api_set_peers(rpc_node_api *api, rpc_peers_fn fn, void *ctx) {
+    api->peers = fn;
+    api->peers_ctx = ctx;
 }
 
 void rpc_node_api_on_commit(rpc_node_api *api, uint64_t height) {

@@ -7,6 +7,8 @@
 #ifndef HANSA_RPC_NODE_API_H
 #define HANSA_RPC_NODE_API_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "node/node.h"
@@ -22,6 +24,25 @@ rpc_node_api *rpc_node_api_new(rpc_server *server, node *n, const char *version)
  * the hash the chain ratified most recently, docs/delegates.md). Without
  * this call both are null. */
 void rpc_node_api_set_software(rpc_node_api *api, const hansa_hash *software_hash);
+/* One peer link as status shows it. The driver (which owns net/) fills
+ * these: rpc/ and net/ sit side by side and do not include each other. */
+typedef struct {
+    char id[2 * 8 + 1];   /* the first 8 bytes of the peer id (Noise static key), hex */
+    char addr[64];        /* the remote "ip:port" */
+    bool outbound;        /* this node dialed it */
+    bool reserved;        /* a configured peer or a validator: never evicted or banned */
+    uint64_t up_ms;       /* since the link came up */
+    uint64_t heard_ms_ago;/* since anything (keepalives count) was last received */
+} rpc_peer_view;
+
+#define RPC_PEER_VIEWS_MAX 128
+
+/* Fills out[0..max) with the node's links and returns how many. */
+typedef size_t (*rpc_peers_fn)(void *ctx, rpc_peer_view *out, size_t max);
+
+/* Tells status how to list the links (field `links`); without this call
+ * the field is an empty array. fn and ctx must outlive the api. */
+void rpc_node_api_set_peers(rpc_node_api *api, rpc_peers_fn fn, void *ctx);
 /* Called by the driver after each commit: answers the waiting calls. */
 void rpc_node_api_on_commit(rpc_node_api *api, uint64_t height);
 void rpc_node_api_free(rpc_node_api *api);

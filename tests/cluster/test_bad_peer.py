@@ -24,11 +24,24 @@ def vote_bytes(chain, height, validator_hex):
             bytes.fromhex(validator_hex) + os.urandom(64))
 
 
-def tx_bytes(chain):
-    """A canonical transfer from a random key with a random signature."""
+def tx_bytes(chain, sender_hex, nonce):
+    """A canonical transfer from a funded account at its next nonce (so the
+    mempool's cheap checks pass and it gets to the signature) with a random
+    signature."""
     body = os.urandom(20) + struct.pack("<Q", 5)
-    return (struct.pack("<BI", 1, chain) + os.urandom(32) + struct.pack("<QQHI", 0, 1, 1, len(body)) +
-            body + os.urandom(64))
+    return (struct.pack("<BI", 1, chain) + bytes.fromhex(sender_hex) +
+            struct.pack("<QQHI", nonce, 1, 1, len(body)) + body + os.urandom(64))
+
+
+def funded_account(net):
+    """(pubkey hex, address) of the first funded account (DIR/accounts.key:
+    key NAME SEED PUB ADDR)."""
+    with open(os.path.join(net.dir, "accounts.key")) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 5 and parts[0] == "key":
+                return parts[3], parts[4]
+    raise cluster.CheckFailed("no account in accounts.key")
 
 
 def drops(net, i):
@@ -71,8 +84,9 @@ def test():
             for k in (1, 2, 3):
                 p.send(MSG_VOTE, vote_bytes(chain, h + k, delegate))
         expect_drop(net, target, "votes with invalid signatures", bad_votes)
+        sender, sender_addr = funded_account(net)
         expect_drop(net, target, "a transaction with an invalid signature",
-                    lambda p: p.send(MSG_TX, tx_bytes(chain)))
+                    lambda p: p.send(MSG_TX, tx_bytes(chain, sender, net.nonce(target, sender_addr))))
         expect_drop(net, target, "a vote cut short",
                     lambda p: p.send(MSG_VOTE, vote_bytes(chain, cur_height(), delegate)[:100]))
         expect_drop(net, target, "message type 99", lambda p: p.send(99, b"hello"))

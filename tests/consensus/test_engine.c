@@ -1037,6 +1037,87 @@ static void test_pbts_judged_on_arrival(void) {
     }
 }
 
+/* A vote of height 2 delivered again (gossip brings it from every peer) is
+ * a duplicate, not a new message: it must not use up its validator's slots
+ * and shut out that validator's later votes of height 2. */
+static void test_next_height_duplicates(void) {
+    fx f;
+    fx_init(&f, false);
+    h_val z = mk_val(2, 0, 9);
+    size_t o = f.oth[0];
+    wire_vote pv = mk_vote(&f.net, o, 2, 0, VOTE_PREVOTE, &z.id);
+    CHECK_ERR(cons_on_vote(f.d.e, &pv), HANSA_OK);
+    for (int i = 0; i < 6; i++) CHECK_ERR(cons_on_vote(f.d.e, &pv), HANSA_ERR_DUPLICATE);
+    wire_vote pc = mk_vote(&f.net, o, 2, 0, VOTE_PRECOMMIT, &z.id);
+    CHECK_ERR(cons_on_vote(f.d.e, &pc), HANSA_OK);
+    CHECK_ERR(cons_on_vote(f.d.e, &pc), HANSA_ERR_DUPLICATE);
+    drv_collect(&f.d);
+    hbuf_free(&z.bytes);
+    fx_free(&f);
+}
+
+/* Early proposals of height 2 are kept one per round and only from the
+ * validator that proposes that round at height 2 (the set moved one step):
+ * four Byzantine validators sending proposals for rounds they do not own
+ * must not take the slots of the real proposer of round 0. */
+static void test_next_height_proposal_slots(void) {
+    h_net net;
+    h_net_init(&net, 7, NULL, 40);
+    h_app app = {.tag = 0xee};
+    drv d = {0};
+    cons_valset vs2 = net.vs;
+    valset_advance(&vs2);
+    size_t p2 = valset_proposer(&vs2, 0);
+    size_t self = p2 == 0 ? 1 : 0;
+    cons_config c = h_config(&net, (int)self, &app);
+    d.e = cons_new(&c, NULL);
+    cons_start_height(d.e, 1, &net.vs, 0);
+    drv_collect(&d);
+    size_t byz = 0;
+    for (size_t i = 0; i < net.n && byz < 4; i++) {
+        if (i == p2 || i == self) continue;
+        h_val fake = mk_val(2, 0, (uint8_t)(100 + i));
+        wire_proposal p = mk_prop(&net, i, 2, 0, WIRE_ROUND_NONE, &fake.id);
+        CHECK(cons_on_proposal(d.e, &p, fake.bytes.data, fake.bytes.len) != HANSA_OK);
+        hbuf_free(&fake.bytes);
+        byz++;
+    }
+    CHECK_EQ_U64(byz, 4);
+    h_val z = mk_val(2, 0, 9);
+    wire_proposal real = mk_prop(&net, p2, 2, 0, WIRE_ROUND_NONE, &z.id);
+    CHECK_ERR(cons_on_proposal(d.e, &real, z.bytes.data, z.bytes.len), HANSA_OK);
+    /* One per round: a second proposal of round 0 by its proposer is not kept. */
+    h_val z2 = mk_val(2, 0, 10);
+    wire_proposal again = mk_prop(&net, p2, 2, 0, WIRE_ROUND_NONE, &z2.id);
+    CHECK(cons_on_proposal(d.e, &again, z2.bytes.data, z2.bytes.len) != HANSA_OK);
+    drv_collect(&d);
+    /* Height 1 decided (by a commit certificate); height 2 starts and the
+     * real proposal is the one replayed and prevoted. */
+    h_val x = mk_val(1, 0, 1);
+    wire_commit_sig sigs[5];
+    uint16_t k = 0;
+    for (size_t i = 0; i < net.n && k < 5; i++) {
+        if (i == self) continue;
+        wire_vote pc = mk_vote(&net, i, 1, 0, VOTE_PRECOMMIT, &x.id);
+        sigs[k] = (wire_commit_sig){(uint16_t)i, pc.sig};
+        k++;
+    }
+    wire_commit cm = {H_CHAIN, 1, 0, x.id, k, sigs};
+    CHECK_ERR(cons_on_commit(d.e, &cm, x.bytes.data, x.bytes.len), HANSA_OK);
+    drv_collect(&d);
+    drv_persist(&d);
+    cons_start_height(d.e, 2, &vs2, 100);
+    drv_collect(&d);
+    drv_persist(&d);
+    CHECK(d.n_votes >= 1);
+    CHECK(vote_is(drv_last_vote(&d), VOTE_PREVOTE, 0, &z.id));
+    hbuf_free(&x.bytes);
+    hbuf_free(&z.bytes);
+    hbuf_free(&z2.bytes);
+    cons_free(d.e);
+    drv_reset(&d);
+}
+
 static void test_valid_called_once_per_value(void) {
     fx f;
     fx_init(&f, false);
@@ -1227,6 +1308,8 @@ int main(void) {
     RUN(test_relay_pol_votes);
     RUN(test_vote_checks_and_future_bound);
     RUN(test_next_height_buffer);
+    RUN(test_next_height_duplicates);
+    RUN(test_next_height_proposal_slots);
     RUN(test_valid_called_once_per_value);
     RUN(test_follower_and_rebroadcast);
     RUN(test_pbts_untimely_prevotes_nil);

@@ -136,6 +136,173 @@ static void test_update_rechecks(void) {
     ledger_state_free(s);
 }
 
+/* The ledger's cheap checks run before the signature: a forged tx with a
+ * nonce gap is refused for its nonce, and no signature is verified. */
+static void test_signature_checked_last(void) {
+    ledger_params p = t_params();
+    uint64_t bal[3] = {1000, 1000, 1};
+    ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
+    mempool *m = mempool_new(&(mempool_limits){0, 0}, s, NULL, NULL);
+    uint8_t b0[28], b1[28];
+    hansa_hash h;
+    wire_tx gap = t_transfer(0, &t_addrs[2], 5, 3, 10, b0);
+    gap.sig.b[0] ^= 1;
+    CHECK_ERR(add(m, &gap, &h), HANSA_ERR_NONCE);
+    wire_tx poor = t_transfer(2, &t_addrs[1], 500, 0, 10, b1);
+    poor.sig.b[0] ^= 1;
+    CHECK_ERR(add(m, &poor, &h), HANSA_ERR_FUNDS);
+    CHECK_EQ_U64(mempool_get_stats(m).sig_verifies, 0);
+    mempool_free(m);
+    ledger_state_free(s);
+}
+
+/* A refused tx offered again is answered from the recent refusals: a bad
+ * signature without a second verification, a full pool until the next
+ * commit; a nonce refusal is not remembered (the gap may close). */
+static void test_refusal_cache(void) {
+    ledger_params p = t_params();
+    uint64_t bal[3] = {1000, 1000, 1};
+    ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
+    mempool *m = mempool_new(&(mempool_limits){0, 0}, s, NULL, NULL);
+    uint8_t b0[28], b1[28], b2[28];
+    hansa_hash h;
+    wire_tx forged = t_transfer(1, &t_addrs[2], 5, 0, 10, b0);
+    forged.sig.b[0] ^= 1;
+    CHECK_ERR(add(m, &forged, &h), HANSA_ERR_BAD_SIG);
+    for (int i = 0; i < 5; i++) CHECK_ERR(add(m, &forged, &h), HANSA_ERR_BAD_SIG);
+    mempool_stats st = mempool_get_stats(m);
+    CHECK_EQ_U64(st.sig_verifies, 1);
+    CHECK_EQ_U64(st.refused_cached, 5);
+    wire_tx next = t_transfer(0, &t_addrs[2], 5, 1, 10, b1);
+    CHECK_ERR(add(m, &next, &h), HANSA_ERR_NONCE);
+    wire_tx first = t_transfer(0, &t_addrs[2], 5, 0, 10, b2);
+    CHECK_ERR(add(m, &first, &h), HANSA_OK);
+    CHECK_ERR(add(m, &next, &h), HANSA_OK); /* the gap closed */
+    mempool_free(m);
+    ledger_state_free(s);
+}
+
+/* An evicted sender's check-state nonce is ahead of its queue until the
+ * next commit: its transactions are refused until then, and admitted
+ * after the re-check. */
+static void test_evicted_sender_waits(void) {
+    ledger_params p = t_params();
+    uint64_t bal[4] = {1000, 1000, 1000, 1};
+    ledger_state *s = t_state(&p, bal, 4, t_hash_key_a);
+    mempool *m = mempool_new(&(mempool_limits){2, 0}, s, NULL, NULL);
+    uint8_t b0[28], b1[28], b2[28], b3[28];
+    hansa_hash h;
+    wire_tx a = t_transfer(0, &t_addrs[3], 1, 0, 20, b0);
+    wire_tx b = t_transfer(1, &t_addrs[3], 1, 0, 15, b1);
+    wire_tx rich = t_transfer(2, &t_addrs[3], 1, 0, 16, b2);
+    CHECK_ERR(add(m, &a, &h), HANSA_OK);
+    CHECK_ERR(add(m, &b, &h), HANSA_OK);
+    CHECK_ERR(add(m, &rich, &h), HANSA_OK); /* evicts b */
+    wire_tx again = t_transfer(1, &t_addrs[3], 2, 0, 30, b3);
+    CHECK_ERR(add(m, &again, &h), HANSA_ERR_FULL);
+    mempool_update(m, s, NULL, 0);
+    CHECK_ERR(add(m, &again, &h), HANSA_OK); /* evicts rich (16), the cheapest */
+    CHECK_EQ_U64(mempool_count(m), 2);
+    mempool_free(m);
+    ledger_state_free(s);
+}
+
+/* Model check: random admissions into a small full pool, against a
+ * reference that scans every entry for the eviction victim (the cheapest,
+ * oldest among equals, last-of-its-sender tx of another sender). */
+typedef struct {
+    hansa_hash hash;
+    int sender;
+    uint64_t fee, seq;
+    bool live;
+} ref_entry;
+
+static hansa_hash model_dropped;
+static int model_drops;
+
+static void model_drop(void *ctx, const hansa_hash *tx, hansa_err err, const char *why) {
+    (void)ctx;
+    (void)err;
+    (void)why;
+    model_dropped = *tx;
+    model_drops++;
+}
+
+static int ref_victim(const ref_entry *e, size_t n, int sender) {
+    int best = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!e[i].live || e[i].sender == sender) continue;
+        bool last = true;
+        for (size_t j = i + 1; j < n && last; j++) last = !(e[j].live && e[j].sender == e[i].sender);
+        if (!last) continue;
+        if (best < 0 || e[i].fee < e[best].fee || (e[i].fee == e[best].fee && e[i].seq < e[best].seq))
+            best = (int)i;
+    }
+    return best;
+}
+
+static void test_eviction_model(void) {
+    uint64_t seed = getenv("HANSA_SEED") ? strtoull(getenv("HANSA_SEED"), NULL, 10) : 0x5eed;
+    fprintf(stderr, "  seed %llu (HANSA_SEED=%llu replays)\n", (unsigned long long)seed,
+            (unsigned long long)seed);
+    uint64_t x = seed | 1;
+#define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+    enum { SENDERS = 12, POOL = 20, STEPS = 600 };
+    ledger_params p = t_params();
+    uint64_t bal[SENDERS];
+    for (int i = 0; i < SENDERS; i++) bal[i] = 1000000;
+    ledger_state *s = t_state(&p, bal, SENDERS, t_hash_key_a);
+    model_drops = 0;
+    mempool *m = mempool_new(&(mempool_limits){POOL, 0}, s, model_drop, NULL);
+    ref_entry *ref = calloc(STEPS, sizeof *ref);
+    size_t n_ref = 0;
+    uint64_t next_nonce[SENDERS] = {0};
+    bool evicted[SENDERS] = {false};
+    uint8_t body[28];
+    for (int step = 0; step < STEPS; step++) {
+        int from = (int)(NEXT() % SENDERS);
+        uint64_t fee = 10 + NEXT() % 30;
+        if (step % 100 == 99) { /* a commit of nothing: the re-check clears evictions */
+            mempool_update(m, s, NULL, 0);
+            memset(evicted, 0, sizeof evicted);
+            /* Nonces of evicted txs are free again: the queue is the truth. */
+            for (int k = 0; k < SENDERS; k++) {
+                next_nonce[k] = 0;
+                for (size_t i = 0; i < n_ref; i++) next_nonce[k] += ref[i].live && ref[i].sender == k;
+            }
+            continue;
+        }
+        wire_tx tx = t_transfer(from, &t_addrs[(from + 1) % SENDERS], 1, next_nonce[from], fee, body);
+        hansa_hash h;
+        int victim = ref_victim(ref, n_ref, from);
+        bool full = n_ref && (size_t)mempool_count(m) >= POOL;
+        hansa_err want = HANSA_OK;
+        if (evicted[from] || (full && (victim < 0 || ref[victim].fee >= fee))) want = HANSA_ERR_FULL;
+        int drops_before = model_drops;
+        hansa_err got = add(m, &tx, &h);
+        CHECK_ERR(got, want);
+        if (got != want) break;
+        if (got != HANSA_OK) continue;
+        if (full) {
+            CHECK_EQ_U64(model_drops, drops_before + 1);
+            CHECK(hash_eq(&model_dropped, &ref[victim].hash));
+            ref[victim].live = false;
+            evicted[ref[victim].sender] = true;
+        }
+        ref[n_ref++] = (ref_entry){h, from, fee, (uint64_t)step, true};
+        next_nonce[from]++;
+    }
+    size_t live = 0;
+    for (size_t i = 0; i < n_ref; i++) live += ref[i].live;
+    CHECK_EQ_U64(mempool_count(m), live);
+    fprintf(stderr, "  %llu evictions\n", (unsigned long long)mempool_get_stats(m).evicted);
+    CHECK(mempool_get_stats(m).evicted > 20); /* the pool was full most of the run */
+    free(ref);
+    mempool_free(m);
+    ledger_state_free(s);
+#undef NEXT
+}
+
 static void test_msg_rejects(void) {
     hbuf b = HBUF_INIT;
     msg_status st = {0xe2e4, 7, {{1}}}, back;
@@ -165,6 +332,10 @@ int main(void) {
     RUN(test_eviction);
     RUN(test_refused_tx_evicts_nothing);
     RUN(test_update_rechecks);
+    RUN(test_signature_checked_last);
+    RUN(test_refusal_cache);
+    RUN(test_evicted_sender_waits);
+    RUN(test_eviction_model);
     RUN(test_msg_rejects);
     return check_summary();
 }

@@ -124,6 +124,19 @@ int cmd_block(int argc, char **argv) {
 
 /* ---- status ---- */
 
+/* One line per peer link: who, which way, and when it was last heard from. */
+static void print_links(const json_t *links) {
+    size_t i;
+    const json_t *l;
+    json_array_foreach(links, i, l) {
+        printf("    %s %-3s %-22s heard %llu ms ago, up %llu s%s\n", cli_str(l, "id"),
+               cli_str(l, "direction"), cli_str(l, "addr"),
+               (unsigned long long)cli_u64(l, "heard_ms_ago"),
+               (unsigned long long)(cli_u64(l, "up_ms") / 1000),
+               json_is_true(json_object_get(l, "reserved")) ? "  (reserved)" : "");
+    }
+}
+
 int cmd_status(int argc, char **argv) {
     cli_common c = {0};
     bool wait = false;
@@ -163,6 +176,7 @@ int cmd_status(int argc, char **argv) {
         printf("  peers       %llu\n  mempool     %llu txs, %llu bytes\n  min fee     %s\n",
                (unsigned long long)cli_u64(r, "peers"), (unsigned long long)cli_u64(r, "mempool_txs"),
                (unsigned long long)cli_u64(r, "mempool_bytes"), cli_str(r, "min_fee"));
+        print_links(json_object_get(r, "links"));
         const json_t *sw = json_object_get(r, "software_hash");
         if (json_is_string(sw))
             printf("  software    %s  (%s)\n", json_string_value(sw),
