@@ -82,8 +82,13 @@ def test():
             target = max(net.heights(others))
             net.wait_heights([victim], target, 120)
             check(True, "node%d reconnected and caught up to %d" % (victim, target))
-            st = status_in_ns(fab, victim, net.rpc_addr(victim))
-            check(st and st["peers"] == 3, "node%d has its 3 links again" % victim)
+            # Catching up needs one link; the others come back as the dial
+            # back-off of each side runs out.
+            st = cluster.wait_for(
+                lambda: (lambda s: s if s and s["peers"] == 3 else None)(
+                    status_in_ns(fab, victim, net.rpc_addr(victim))),
+                TIMEOUT_S * 3, "node%d to have its 3 links again" % victim, period_s=2)
+            check(st["peers"] == 3, "node%d has its 3 links again" % victim)
         finally:
             net.stop_all()
             fab.down()
