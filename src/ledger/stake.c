@@ -10,6 +10,7 @@
 #include "ledger/block.h"
 #include "ledger/record.h"
 #include "ledger/credit_rec.h"
+#include "ledger/tx_receipt.h"
 
 #define KEY_CAND_BYTES (1 + HANSA_PUBKEY_BYTES)
 #define KEY_VOTE_BYTES (1 + HANSA_ADDR_BYTES + HANSA_PUBKEY_BYTES)
@@ -26,6 +27,7 @@ static const size_t key_bytes[LEDGER_TAB_COUNT_] = {
     KEY_CAND_BYTES, KEY_VOTE_BYTES,   KEY_UNBOND_BYTES, KEY_HASH_BYTES,
     KEY_HASH_BYTES, KEY_UPVOTE_BYTES, KEY_BONDER_BYTES, KEY_CAND_BYTES,
     0, /* credit: keys of several lengths, checked by tx_credit.c */
+    0, 0, /* receipts: checked by tx_receipt.c */
 };
 
 static size_t key2(ledger_tab t, const void *a, size_t al, const void *b, size_t bl, uint8_t *out) {
@@ -66,8 +68,9 @@ size_t stake_key_liveness(const hansa_pubkey *pk, uint8_t *out) {
 int stake_tab_of_key(const uint8_t *key, size_t klen) {
     if (klen > 0 && key[0] >= LEDGER_CREDIT_KEY_FIRST && key[0] <= LEDGER_CREDIT_KEY_LAST)
         return LEDGER_TAB_CREDIT;
-    if (klen == 0 || key[0] < LEDGER_TAB_KEY_BASE ||
-        key[0] >= LEDGER_TAB_KEY_BASE + LEDGER_TAB_COUNT_)
+    if (klen > 0 && key[0] >= LEDGER_RECEIPT_KEY_FIRST && key[0] <= LEDGER_RECEIPT_KEY_LAST)
+        return key[0] == LEDGER_RECEIPT_KEY_RELEASE ? LEDGER_TAB_RECEIPT_RELEASE : LEDGER_TAB_RECEIPT;
+    if (klen == 0 || key[0] < LEDGER_TAB_KEY_BASE || key[0] > LEDGER_TAB_KEY_BASE + LEDGER_TAB_LIVENESS)
         return -1;
     return key[0] - LEDGER_TAB_KEY_BASE;
 }
@@ -157,6 +160,8 @@ static void check_value(ledger_tab tab, wire_rd *r) {
     case LEDGER_TAB_UPGRADE_VOTE: break;
     case LEDGER_TAB_LIVENESS: check_liveness(r); break;
     case LEDGER_TAB_CREDIT:
+    case LEDGER_TAB_RECEIPT:
+    case LEDGER_TAB_RECEIPT_RELEASE:
     case LEDGER_TAB_COUNT_: HANSA_UNREACHABLE();
     }
 }
@@ -165,6 +170,14 @@ hansa_err stake_record_check(ledger_tab tab, const uint8_t *key, size_t klen, co
                              size_t vlen, wire_rd *r) {
     HANSA_ASSERT(tab < LEDGER_TAB_COUNT_);
     if (tab == LEDGER_TAB_CREDIT) return ledger_credit_record_check(key, klen, val, vlen, r);
+    if (tab == LEDGER_TAB_RECEIPT || tab == LEDGER_TAB_RECEIPT_RELEASE) {
+        if (stake_tab_of_key(key, klen) != (int)tab) {
+            rd_init(r, val, vlen);
+            rd_fail(r, HANSA_ERR_INVALID, "key type");
+            return r->err;
+        }
+        return ledger_receipt_record_check(key, klen, val, vlen, r);
+    }
     rd_init(r, val, vlen);
     if (klen != key_bytes[tab] || key[0] != LEDGER_TAB_KEY_BASE + tab) {
         rd_fail(r, HANSA_ERR_INVALID, "key length");

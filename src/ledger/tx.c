@@ -12,6 +12,7 @@
 #include "ledger/block.h"
 #include "ledger/record.h"
 #include "ledger/tx_credit.h"
+#include "ledger/tx_receipt.h"
 #include "ledger/tx_stake.h"
 #include "wire/codec.h"
 
@@ -99,6 +100,9 @@ static const ledger_tx_kind kinds[TX_KIND_MAX_ + 1] = {
     [TX_INVOICE_PAY] = {"invoice_pay", txc_chit_decode, txc_invoice_pay_check, txc_invoice_pay_apply},
     [TX_INVOICE_REFUSE] = {"invoice_refuse", txc_id_decode, txc_invoice_refuse_check,
                            txc_invoice_refuse_apply},
+    [TX_RECEIPT_BOND] = {"receipt_bond", txr_amount_decode, txr_bond_check, txr_bond_apply},
+    [TX_RECEIPT_UNBOND] = {"receipt_unbond", txr_amount_decode, txr_unbond_check, txr_unbond_apply},
+    [TX_RECEIPT_CLAIM] = {"receipt_claim", txr_claim_decode, txr_claim_check, txr_claim_apply},
 };
 
 const ledger_tx_kind *ledger_tx_kind_get(uint16_t kind) {

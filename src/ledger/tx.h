@@ -39,6 +39,7 @@
 #include "base/err.h"
 #include "ledger/acct_map.h"
 #include "ledger/credit_rec.h"
+#include "ledger/receipt.h"
 #include "wire/types.h"
 
 typedef struct ledger_block ledger_block;
@@ -68,6 +69,7 @@ typedef union {
         hansa_hash software;
     } upgrade; /* TX_UPGRADE_PROPOSE, TX_UPGRADE_VOTE */
     ledger_credit_body credit; /* TX_TALLY_* .. TX_INVOICE_* (tx_credit.h) */
+    receipt_claim claim;       /* TX_RECEIPT_CLAIM (tx_receipt.h); bond/unbond use `bond` */
 } ledger_tx_body;
 
 /* A transaction being checked/applied, with what the checks learned. */

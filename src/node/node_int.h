@@ -59,6 +59,7 @@ struct node {
     hansa_hash block_hash;
     uint64_t block_time_ms;
     hbuf last_commit;        /* encoded commit of `height` (empty at 0) */
+    hansa_hash tip_tx_root;  /* tx root of block `height` (receipt proofs) */
 
     node_pending pending[NODE_PENDING_BLOCKS_MAX];
     size_t n_pending;

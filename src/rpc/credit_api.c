@@ -168,6 +168,9 @@ void cj_tx_fields(json_t *j, uint16_t kind, const ledger_credit_body *body, uint
     case TX_EVIDENCE:
     case TX_UPGRADE_PROPOSE:
     case TX_UPGRADE_VOTE:
+    case TX_RECEIPT_BOND:
+    case TX_RECEIPT_UNBOND:
+    case TX_RECEIPT_CLAIM:
     case TX_KIND_MAX_:
         return;
     }
