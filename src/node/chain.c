@@ -528,6 +528,7 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     hbuf_reset(&n->last_commit);
     wire_commit_encode(&n->last_commit, commit);
     prune_pools(n, &blk);
+    receipts_on_commit(n, &blk);
     n->stats.committed_txs += blk.n_txs;
     node_hist_observe(&n->stats.block_txs, blk.n_txs);
     node_hist_observe(&n->stats.block_bytes, len);

@@ -89,6 +89,7 @@ struct node {
     bool stopped;            /* a fatal error happened: ignore all input */
     node_status stats;
     hbuf scratch;
+    struct node_rcpt *rcpt;  /* receipts.c: guarantees and underwriting */
 };
 
 /* chain.c */
@@ -111,6 +112,14 @@ void sync_send_status(node *n, void *peer);
 node_peer *sync_peer(node *n, void *handle);
 bool sync_behind(const node *n);
 void sync_refresh_target(node *n);
+
+/* receipts.c */
+typedef struct node_rcpt node_rcpt;
+hansa_err receipts_open(node *n, char *why, size_t why_len);
+void receipts_close(node *n);
+void receipts_on_commit(node *n, const wire_block *blk);
+void receipts_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, size_t len);
+void receipts_peer_down(node *n, void *peer);
 
 /* node.c */
 void node_drain(node *n);

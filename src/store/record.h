@@ -42,6 +42,7 @@ typedef enum {
     STORE_REC_SIGNER = 6,      /* signer "signer": consensus signer state bytes */
     STORE_REC_WAL = 7,         /* wal: one consensus WAL record */
     STORE_REC_TX_INDEX = 8,    /* tx_index: height u64 LE || index u32 LE */
+    STORE_REC_RECEIPT = 9,     /* receipts: one outstanding guarantee (node/receipts.c) */
 } store_rec_type;
 
 /* Fills the 10-byte header `hdr` for `payload` (plen bytes, <=
