@@ -37,6 +37,7 @@ static const hansa_command commands[] = {
     {"upgrade", cmd_upgrade, "propose, approve and follow software ratification"},
     {"tally", cmd_tally, "credit tallies: offer, counter, accept, refuse, close, trade, show, list"},
     {"chit", cmd_chit, "pay on a tally with a signed chit; list a tally's chit chain"},
+    {"receipt", cmd_receipt, "receipt collateral, show, verify and claim receipts, node exposure"},
     {"invoice", cmd_invoice, "create, show (JSON, QR code), pay or refuse an invoice"},
     {"bench", cmd_bench, "measure a local network's committed tx/s against the verify bound"},
     {"bench-credit", cmd_bench_credit, "measure chits/s the ledger applies on one tally"},

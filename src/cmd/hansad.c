@@ -33,6 +33,7 @@
 #include "node/msg.h"
 #include "node/node.h"
 #include "rpc/credit_api.h"
+#include "rpc/receipt_api.h"
 #include "rpc/delegates_api.h"
 #include "rpc/node_api.h"
 #include "rpc/node_metrics.h"
@@ -50,6 +51,7 @@ typedef struct {
     rpc_node_api *api;
     rpc_delegates_api *dapi;
     rpc_credit_api *capi;
+    rpc_receipt_api *rapi;
     rpc_node_metrics *metrics;
     node *n;
     store *st;
@@ -177,6 +179,8 @@ static void shutdown_daemon(daemon_ctx *d) {
     d->dapi = NULL;
     rpc_credit_api_free(d->capi);
     d->capi = NULL;
+    rpc_receipt_api_free(d->rapi);
+    d->rapi = NULL;
     rpc_node_metrics_free(d->metrics);
     d->metrics = NULL;
     if (d->rpc) rpc_server_free(d->rpc);
@@ -235,6 +239,7 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     if (d->has_software) rpc_node_api_set_software(d->api, &d->software);
     d->dapi = rpc_delegates_api_new(d->rpc, d->n);
     d->capi = rpc_credit_api_new(d->rpc, d->n);
+    d->rapi = rpc_receipt_api_new(d->rpc, d->n);
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
     rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
     uv_timer_start(&d->metrics_tick, on_metrics_tick, 1000, 1000);

@@ -8,6 +8,7 @@
  *   hansa stake|unstake|vote|unvote|unjail|upgrade|candidates|delegates
  *                               cli_delegates.c  delegates and ratification
  *   hansa tally|chit|invoice    cli_credit.c     credit: tallies, chits, invoices
+ *   hansa receipt, send --receipt  cli_receipt.c  stake-backed receipts and claims
  *
  * Shared here (cli_common.c): which node to talk to, calling it with error
  * messages that say what to do, key file paths, --json output, and the exit
@@ -50,6 +51,10 @@ int cmd_tally(int argc, char **argv);   /* cli_credit.c */
 int cmd_chit(int argc, char **argv);
 int cmd_invoice(int argc, char **argv);
 int cmd_bench_credit(int argc, char **argv); /* bench_credit.c */
+int cmd_receipt(int argc, char **argv);      /* cli_receipt.c */
+/* `hansa send --receipt`: submit_receipt with the signed tx, print the
+ * receipt, its guarantors and the time it took. Returns an exit code. */
+int cli_send_receipt(const char *addr, const uint8_t *tx, size_t tx_len, bool json);
 
 /* Options most commands share. */
 typedef struct {
