@@ -151,9 +151,9 @@ hansa_err node_receipt_share_decode(const uint8_t *p, size_t len, node_receipt_s
         if (r->err == HANSA_OK && n > NODE_RECEIPT_REASON_MAX)
             rd_fail(r, HANSA_ERR_TOO_LONG, "reason length");
         const uint8_t *s = rd_borrow(r, r->err == HANSA_OK ? n : 0, "reason");
-        if (r->err == HANSA_OK) {
-            for (uint8_t i = 0; i < n; i++) out->reason[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? (char)s[i] : '?';
-            out->reason[n] = 0;
+        for (uint8_t i = 0; r->err == HANSA_OK && i < n; i++) {
+            if (s[i] < 0x20 || s[i] >= 0x7f) rd_fail(r, HANSA_ERR_INVALID, "reason (not printable)");
+            out->reason[i] = (char)s[i];
         }
     }
     return rd_finish(r, out, sizeof *out);
