@@ -40,6 +40,7 @@ static const hansa_command commands[] = {
     {"upgrade", cmd_upgrade, "propose, approve and follow software ratification"},
     {"tally", cmd_tally, "credit tallies: offer, counter, accept, refuse, close, trade, show, list"},
     {"chit", cmd_chit, "pay on a tally with a signed chit; list a tally's chit chain"},
+    {"receipt", cmd_receipt, "receipt collateral, show, verify and claim receipts, node exposure"},
     {"invoice", cmd_invoice, "create, show (JSON, QR code), pay or refuse an invoice"},
     {"client", cmd_client, "light clients of foreign chains: list, show, register, approve, update"},
     {"route", cmd_route, "a node's routing table: foreign chain -> seed nodes, trust root"},

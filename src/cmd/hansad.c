@@ -46,6 +46,7 @@
 #include "node/node.h"
 #include "rpc/credit_api.h"
 #include "cmd/lib/relay_driver.h"
+#include "rpc/receipt_api.h"
 #include "rpc/delegates_api.h"
 #include "rpc/interchain_api.h"
 #include "rpc/node_api.h"
@@ -67,6 +68,7 @@ typedef struct {
     rpc_interchain_api *iapi;
     relay_driver *relay;
     char routes_path[4200];
+    rpc_receipt_api *rapi;
     rpc_node_metrics *metrics;
     http_extras *extras;       /* GET /events and /explorer/ */
     node *n;
@@ -251,6 +253,8 @@ static void shutdown_daemon(daemon_ctx *d) {
     d->iapi = NULL;
     relay_driver_stop(d->relay);
     d->relay = NULL;
+    rpc_receipt_api_free(d->rapi);
+    d->rapi = NULL;
     rpc_node_metrics_free(d->metrics);
     d->metrics = NULL;
     http_extras_free(d->extras);
@@ -342,6 +346,7 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     d->dapi = rpc_delegates_api_new(d->rpc, d->n);
     d->capi = rpc_credit_api_new(d->rpc, d->n);
     d->iapi = rpc_interchain_api_new(d->rpc, d->n);
+    d->rapi = rpc_receipt_api_new(d->rpc, d->n);
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
     d->extras = http_extras_start(&d->loop, d->rpc, d->n, cfg->rpc);
     rpc_set_metrics(d->rpc, write_metrics, d);

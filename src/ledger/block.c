@@ -13,6 +13,7 @@
 #include "ledger/client.h"
 #include "ledger/elect.h"
 #include "ledger/tx.h"
+#include "ledger/tx_receipt.h"
 #include "wire/codec.h"
 
 /* A pending block over s with an empty overlay; info is not checked here. */
@@ -56,6 +57,7 @@ hansa_err ledger_block_begin(const ledger_state *s, const ledger_block_info *inf
         ledger_block_free(b);
         return err;
     }
+    receipt_block_begin(b);
     *out = b;
     return HANSA_OK;
 }
@@ -163,6 +165,7 @@ void ledger_block_finish(ledger_block *b) {
     if (b->finished) return;
     elect_block_finish(b);
     client_block_finish(b); /* approvals count the bonds as elect left them */
+    receipt_block_finish(b);
     b->finished = true;
     collect_writes(b);
     hansa_hash writes_hash;

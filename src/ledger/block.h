@@ -65,6 +65,9 @@ typedef struct {
     uint16_t n_signers;
     const ledger_evidence *evidence; /* <= WIRE_BLOCK_EVIDENCE_MAX */
     uint16_t n_evidence;
+    /* The tx root of block height-1 (ignored at height 1): kept for
+     * receipt claims' proofs (tx_receipt.h). */
+    hansa_hash prev_tx_root;
 } ledger_block_info;
 
 /* The fields belong to the ledger. */

@@ -16,6 +16,7 @@
 #include "base/mem.h"
 #include "crypto/address.h"
 #include "ledger/tx.h"
+#include "ledger/tx_receipt.h"
 
 #define PK_OFF_VOTE (1 + HANSA_ADDR_BYTES)      /* candidate pubkey in a vote key */
 #define PK_OFF_UNBOND (1 + 8 + HANSA_ADDR_BYTES) /* candidate pubkey in an unbond key */
@@ -137,6 +138,7 @@ static void punish(ledger_block *b, const ledger_evidence *ev) {
     }
     slash_votes(b, &ev->offender, bps);
     slash_unbonding(b, &ev->offender, bps);
+    receipt_slash(b, &ev->offender, bps);
     stake_candidate_get(b, &ev->offender, &c);
     if (!(c.flags & LEDGER_CAND_JAILED)) c.jailed_at = b->info.height;
     c.flags |= LEDGER_CAND_JAILED | LEDGER_CAND_TOMBSTONED;

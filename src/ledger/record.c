@@ -64,6 +64,7 @@ void ledger_supply_encode(hbuf *b, const ledger_supply *s) {
     hbuf_put_u64(b, s->minted);
     hbuf_put_u64(b, s->bonded);
     hbuf_put_u64(b, s->unbonding);
+    hbuf_put_u64(b, s->receipts);
     HANSA_ASSERT(b->len - start == LEDGER_SUPPLY_BYTES);
 }
 
@@ -154,6 +155,7 @@ hansa_err ledger_supply_decode(const uint8_t *p, size_t len, ledger_supply *out,
     out->minted = rd_u64(r, "minted");
     out->bonded = rd_u64(r, "bonded");
     out->unbonding = rd_u64(r, "unbonding");
+    out->receipts = rd_u64(r, "receipts");
     return rec_end(r, out, sizeof *out);
 }
 

@@ -20,7 +20,7 @@
  *
  * Prefixes reserved for later layers: 30..3f interchain (light clients,
  * packets, vouchers, correspondents), 40..4f credit (tallies, chits,
- * lifts), 50..57 receipts, 58..5f threshold keys and checkpoints.
+ * lifts), 50..57 receipts (tx_receipt.h), 58..5f threshold keys and checkpoints.
  *
  * Values (little-endian fixed-width integers, version byte first):
  *
@@ -51,6 +51,7 @@
  *               17  8     minted (block rewards so far)
  *               25  8     bonded (self bonds + votes)
  *               33  8     unbonding (waiting for release)
+ *               41  8     receipts (receipt collateral, bonded + unbonding)
  *   valsets     0   1     version = 1
  *               then 3 times (prev, cur, next):
  *                   8     activation height (first height the set decides)
@@ -98,7 +99,7 @@ typedef enum {
 
 #define LEDGER_META_BYTES 17
 #define LEDGER_PARAMS_BYTES 65
-#define LEDGER_SUPPLY_BYTES 41
+#define LEDGER_SUPPLY_BYTES 49
 #define LEDGER_BENCH_MAX 128
 #define LEDGER_ACCOUNT_BYTES 17
 #define LEDGER_VALIDATOR_ENTRY_BYTES (HANSA_PUBKEY_BYTES + 8)
@@ -134,13 +135,14 @@ typedef struct {
 ledger_elect_params ledger_elect_params_default(void);
 
 /* The supply counters:
- *   sum(balances) + bonded + unbonding + burned == genesis + minted. */
+ *   sum(balances) + bonded + unbonding + receipts + burned == genesis + minted. */
 typedef struct {
     uint64_t genesis;
     uint64_t burned;
     uint64_t minted;
     uint64_t bonded;
     uint64_t unbonding;
+    uint64_t receipts; /* receipt collateral (tx_receipt.h) */
 } ledger_supply;
 
 typedef struct {

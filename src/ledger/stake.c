@@ -11,6 +11,7 @@
 #include "ledger/client.h"
 #include "ledger/record.h"
 #include "ledger/credit_rec.h"
+#include "ledger/tx_receipt.h"
 
 #define KEY_CAND_BYTES (1 + HANSA_PUBKEY_BYTES)
 #define KEY_VOTE_BYTES (1 + HANSA_ADDR_BYTES + HANSA_PUBKEY_BYTES)
@@ -29,11 +30,13 @@ static const size_t key_bytes[LEDGER_TAB_COUNT_] = {
     0, /* credit: keys of several lengths, checked by tx_credit.c */
     CLIENT_KEY_BYTES, CLIENT_KEY_CONSENSUS_BYTES, CLIENT_KEY_BYTES, CLIENT_KEY_BYTES,
     CLIENT_KEY_VOTE_BYTES,
+    0, 0, /* receipts: checked by tx_receipt.c */
 };
 
 uint8_t stake_tab_key_byte(ledger_tab tab) {
     HANSA_ASSERT(tab < LEDGER_TAB_COUNT_);
-    HANSA_ASSERT(tab != LEDGER_TAB_CREDIT); /* credit keys carry their own type byte */
+    /* credit and receipt keys carry their own type bytes */
+    HANSA_ASSERT(tab != LEDGER_TAB_CREDIT && tab < LEDGER_TAB_RECEIPT);
     if (tab >= LEDGER_TAB_IC_CLIENT) return (uint8_t)(LEDGER_TAB_IC_KEY_BASE + (tab - LEDGER_TAB_IC_CLIENT));
     return (uint8_t)(LEDGER_TAB_KEY_BASE + tab);
 }
@@ -77,7 +80,9 @@ int stake_tab_of_key(const uint8_t *key, size_t klen) {
     if (klen == 0) return -1;
     if (key[0] >= LEDGER_CREDIT_KEY_FIRST && key[0] <= LEDGER_CREDIT_KEY_LAST)
         return LEDGER_TAB_CREDIT;
-    for (int t = 0; t < LEDGER_TAB_COUNT_; t++)
+    if (key[0] >= LEDGER_RECEIPT_KEY_FIRST && key[0] <= LEDGER_RECEIPT_KEY_LAST)
+        return key[0] == LEDGER_RECEIPT_KEY_RELEASE ? LEDGER_TAB_RECEIPT_RELEASE : LEDGER_TAB_RECEIPT;
+    for (int t = 0; t <= LEDGER_TAB_IC_VOTE; t++)
         if (t != LEDGER_TAB_CREDIT && key[0] == stake_tab_key_byte((ledger_tab)t)) return t;
     return -1;
 }
@@ -167,6 +172,8 @@ static void check_value(ledger_tab tab, wire_rd *r) {
     case LEDGER_TAB_UPGRADE_VOTE: break;
     case LEDGER_TAB_LIVENESS: check_liveness(r); break;
     case LEDGER_TAB_CREDIT:
+    case LEDGER_TAB_RECEIPT:
+    case LEDGER_TAB_RECEIPT_RELEASE:
     case LEDGER_TAB_IC_CLIENT:
     case LEDGER_TAB_IC_CONSENSUS:
     case LEDGER_TAB_IC_EVIDENCE:
@@ -180,6 +187,14 @@ hansa_err stake_record_check(ledger_tab tab, const uint8_t *key, size_t klen, co
                              size_t vlen, wire_rd *r) {
     HANSA_ASSERT(tab < LEDGER_TAB_COUNT_);
     if (tab == LEDGER_TAB_CREDIT) return ledger_credit_record_check(key, klen, val, vlen, r);
+    if (tab == LEDGER_TAB_RECEIPT || tab == LEDGER_TAB_RECEIPT_RELEASE) {
+        if (stake_tab_of_key(key, klen) != (int)tab) {
+            rd_init(r, val, vlen);
+            rd_fail(r, HANSA_ERR_INVALID, "key type");
+            return r->err;
+        }
+        return ledger_receipt_record_check(key, klen, val, vlen, r);
+    }
     rd_init(r, val, vlen);
     if (klen != key_bytes[tab] || key[0] != stake_tab_key_byte(tab)) {
         rd_fail(r, HANSA_ERR_INVALID, "key length");

@@ -62,10 +62,12 @@ typedef enum {
     LEDGER_TAB_IC_EVIDENCE,
     LEDGER_TAB_IC_REVIVAL,
     LEDGER_TAB_IC_VOTE,
+    LEDGER_TAB_RECEIPT, /* receipt collateral, claims, tx roots: 0x50, 0x52, 0x53 (tx_receipt.h) */
+    LEDGER_TAB_RECEIPT_RELEASE, /* receipt collateral release entries: 0x51 */
     LEDGER_TAB_COUNT_
 } ledger_tab;
 
-#define LEDGER_TAB_KEY_BASE 0x20    /* key byte of delegate table t is 0x20 + t */
+#define LEDGER_TAB_KEY_BASE 0x20    /* key byte of delegate table t <= LIVENESS is 0x20 + t */
 #define LEDGER_TAB_IC_KEY_BASE 0x30 /* ... of interchain table t, 0x30 + (t - IC_CLIENT) */
 #define LEDGER_CREDIT_KEY_FIRST 0x40 /* the credit table holds key types 0x40..0x4f */
 #define LEDGER_CREDIT_KEY_LAST 0x4f

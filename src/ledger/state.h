@@ -10,8 +10,8 @@
  *
  * The supply equation holds after every block, and ledger_supply_check
  * verifies it from scratch:
- *     sum(balances) + bonded + unbonding + burned == genesis supply + minted
- * where bonded and unbonding are also recomputed from the delegate records.
+ *     sum(balances) + bonded + unbonding + receipts + burned == genesis + minted
+ * where bonded, unbonding and receipts are also recomputed from their records.
  *
  * Extensibility: staking, candidates, bench, jail, slashing, rewards and
  * upgrade votes (DESIGN.md section 6) add maps to this struct, record types
@@ -132,8 +132,9 @@ bool ledger_account_get(const ledger_state *s, const hansa_addr *addr, ledger_ac
 
 /* Recomputes sum(balances), the bonds (candidates, votes, bonders) and the
  * unbonding entries with checked additions and verifies
- * balances + bonded + unbonding + burned == genesis + minted, and that the
- * bond records agree with each other and with the counters. Returns HANSA_OK or HANSA_ERR_CORRUPT
+ * balances + bonded + unbonding + receipts + burned == genesis + minted, that
+ * the bond records agree with each other and with the counters, and the
+ * receipt audit (ledger_receipts_check in tx_receipt.h). Returns HANSA_OK or HANSA_ERR_CORRUPT
  * with both sides of the equation in why. O(accounts): for tests, start-up
  * and audits, not for every block of a busy node. */
 hansa_err ledger_supply_check(const ledger_state *s, char *why, size_t why_len);

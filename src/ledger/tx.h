@@ -40,6 +40,7 @@
 #include "interchain/client.h"
 #include "ledger/acct_map.h"
 #include "ledger/credit_rec.h"
+#include "ledger/receipt.h"
 #include "wire/types.h"
 
 typedef struct ledger_block ledger_block;
@@ -75,6 +76,7 @@ typedef union {
         hansa_hash subject;
     } client_approve; /* TX_CLIENT_APPROVE; update, misbehaviour and revive
                        * bodies are decoded again from the tx (they own arrays) */
+    receipt_claim claim;       /* TX_RECEIPT_CLAIM (tx_receipt.h); bond/unbond use `bond` */
 } ledger_tx_body;
 
 /* A transaction being checked/applied, with what the checks learned. */

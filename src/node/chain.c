@@ -83,6 +83,24 @@ static hansa_err load_record(void *ctx, const uint8_t *k, size_t kl, const uint8
     return err;
 }
 
+/* The tip block's tx root, which the next block hands the ledger
+ * (ledger_block_info.prev_tx_root). */
+static hansa_err tip_tx_root_load(node *n, char *why, size_t why_len) {
+    hbuf bytes = HBUF_INIT;
+    wire_block blk;
+    hansa_err err = store_get_block(n->cfg.st, n->height, &bytes, NULL);
+    if (err == HANSA_OK) err = wire_block_decode(bytes.data, bytes.len, &blk, NULL);
+    if (err != HANSA_OK) {
+        snprintf(why, why_len, "tip block %llu: %s", (unsigned long long)n->height,
+                 hansa_strerror(err));
+    } else {
+        n->tip_tx_root = blk.header.tx_root;
+        wire_block_free(&blk);
+    }
+    hbuf_free(&bytes);
+    return err;
+}
+
 /* Restart: the state is rebuilt from the stored records and checked
  * against the app hash the store recorded with the tip. */
 static hansa_err load_stored(node *n, const store_tip *tip, char *why, size_t why_len) {
@@ -98,8 +116,11 @@ static hansa_err load_stored(node *n, const store_tip *tip, char *why, size_t wh
     n->block_hash = tip->block_hash;
     n->block_time_ms = ledger_last_block_time_ms(n->state);
     err = store_get_commit(n->cfg.st, tip->height, &n->last_commit);
-    if (err != HANSA_OK) snprintf(why, why_len, "commit of tip: %s", store_errmsg(n->cfg.st));
-    return err;
+    if (err != HANSA_OK) {
+        snprintf(why, why_len, "commit of tip: %s", store_errmsg(n->cfg.st));
+        return err;
+    }
+    return tip_tx_root_load(n, why, why_len);
 }
 
 hansa_err chain_load(node *n, char *why, size_t why_len) {
@@ -263,6 +284,7 @@ bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hans
     ledger_block_info info;
     ledger_info_keep *keep = hansa_malloc(sizeof *keep);
     block_info(&blk, &info, keep);
+    info.prev_tx_root = n->tip_tx_root;
     ledger_block *pb;
     char why[LEDGER_WHY_MAX];
     hansa_err err = ledger_block_begin(n->state, &info, &pb, why, sizeof why);
@@ -391,6 +413,7 @@ static ledger_block *execute(node *n, const wire_block *blk, char *why, size_t w
     ledger_block_info info;
     ledger_info_keep *keep = hansa_malloc(sizeof *keep);
     block_info(blk, &info, keep);
+    info.prev_tx_root = n->tip_tx_root;
     ledger_block *pb = NULL;
     ledger_block_result res;
     hansa_err err = ledger_apply_block(n->state, &info, blk->txs, blk->n_txs, verified, &pb, &res);
@@ -574,9 +597,11 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     n->height = commit->height;
     n->block_hash = *id;
     n->block_time_ms = blk.header.time_ms;
+    n->tip_tx_root = blk.header.tx_root;
     hbuf_reset(&n->last_commit);
     wire_commit_encode(&n->last_commit, commit);
     prune_pools(n, &blk);
+    receipts_on_commit(n, &blk);
     n->stats.committed_txs += blk.n_txs;
     node_hist_observe(&n->stats.block_txs, blk.n_txs);
     node_hist_observe(&n->stats.block_bytes, len);

@@ -37,6 +37,8 @@ typedef enum {
     MSG_EVIDENCE = 5,
     MSG_BLOCK_REQ = 6,
     MSG_BLOCK = 7,
+    MSG_RECEIPT_ASK = 32,   /* underwriting (node/receipts.h, docs/receipts.md) */
+    MSG_RECEIPT_SHARE = 33,
     /* Reserved ranges: 8-15 link upkeep (8 is net/'s KEEPALIVE, never
      * passed up), 16-23 threshold
      * signing and key generation, 24-31 interchain relaying, 32-39 receipts

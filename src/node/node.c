@@ -17,6 +17,7 @@
 #include "base/mem.h"
 #include "node/msg.h"
 #include "node/node_int.h"
+#include "node/receipts.h"
 #include "wire/codec.h"
 
 void node_config_defaults(node_config *cfg) {
@@ -330,6 +331,7 @@ hansa_err node_open(const node_config *cfg, const node_io *io, node **out, char 
     n->io = *io;
     n->genesis_writes = (ledger_writes)LEDGER_WRITES_INIT;
     hansa_err err = chain_load(n, why, why_len);
+    if (err == HANSA_OK) err = receipts_open(n, why, why_len);
     if (err == HANSA_OK) err = open_engine(n, why, why_len);
     if (err != HANSA_OK) {
         node_close(n);
@@ -388,6 +390,7 @@ void node_close(node *n) {
     hbuf_free(&n->last_commit);
     hbuf_free(&n->scratch);
     hmap_free(&n->evidence_seen);
+    receipts_close(n);
     free(n);
 }
 
@@ -483,6 +486,7 @@ void node_peer_down(node *n, void *peer) {
     node_peer *p = sync_peer(n, peer);
     if (p) *p = (node_peer){0};
     sync_refresh_target(n);
+    receipts_peer_down(n, peer);
 }
 
 /* An engine verdict on a peer's message: relay what was new, drop peers
@@ -561,6 +565,8 @@ void node_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, si
     case MSG_EVIDENCE: on_evidence(n, peer, bytes, len); break;
     case MSG_BLOCK_REQ: sync_on_block_req(n, peer, bytes, len); break;
     case MSG_BLOCK: sync_on_block(n, peer, bytes, len); break;
+    case MSG_RECEIPT_ASK:
+    case MSG_RECEIPT_SHARE: receipts_on_message(n, peer, type, bytes, len); break;
     default: n->io.drop(n->io.ctx, peer, "unknown message type"); return;
     }
     node_drain(n);

@@ -75,6 +75,7 @@ struct node {
     bool valsets_put[3];
     uint64_t block_time_ms;
     hbuf last_commit;        /* encoded commit of `height` (empty at 0) */
+    hansa_hash tip_tx_root;  /* tx root of block `height` (receipt proofs) */
 
     node_pending pending[NODE_PENDING_BLOCKS_MAX];
     size_t n_pending;
@@ -118,6 +119,7 @@ struct node {
     void *resend_to;
     node_status stats;
     hbuf scratch;
+    struct node_rcpt *rcpt;  /* receipts.c: guarantees and underwriting */
 };
 
 /* chain.c */
@@ -149,6 +151,14 @@ bool sync_behind(const node *n);
 void sync_refresh_target(node *n);
 void sync_peer_init(node *n, node_peer *p, void *handle);
 uint64_t sync_next_wake_ms(const node *n);
+
+/* receipts.c */
+typedef struct node_rcpt node_rcpt;
+hansa_err receipts_open(node *n, char *why, size_t why_len);
+void receipts_close(node *n);
+void receipts_on_commit(node *n, const wire_block *blk);
+void receipts_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, size_t len);
+void receipts_peer_down(node *n, void *peer);
 
 /* node.c */
 void node_drain(node *n);

@@ -91,6 +91,18 @@ static void tx_body_fields(json_t *j, const wire_tx *tx) {
         json_object_set_new(j, "client_chain", nj_chain(body.client_approve.chain));
         json_object_set_new(j, "subject", nj_hash(&body.client_approve.subject));
         return;
+    case TX_RECEIPT_BOND:
+    case TX_RECEIPT_UNBOND:
+        json_object_set_new(j, "amount", nj_u64(body.bond.amount));
+        return;
+    case TX_RECEIPT_CLAIM: {
+        hansa_hash id;
+        receipt_id(&body.claim.rc.core, &id);
+        json_object_set_new(j, "receipt_id", nj_hash(&id));
+        json_object_set_new(j, "amount", nj_u64(body.claim.rc.core.amount));
+        json_object_set_new(j, "beneficiary", nj_address(tx->chain_id, &body.claim.rc.core.beneficiary));
+        return;
+    }
     }
 }
 

@@ -58,6 +58,7 @@ typedef enum {
     DB_WAL,
     DB_TX_INDEX,
     DB_VALSETS,
+    DB_RECEIPTS,
     DB_COUNT_
 } store_db;
 
@@ -76,6 +77,7 @@ static const struct {
     [DB_WAL] = {"wal", STORE_REC_WAL},
     [DB_TX_INDEX] = {"tx_index", STORE_REC_TX_INDEX},
     [DB_VALSETS] = {"valsets", STORE_REC_VALSET},
+    [DB_RECEIPTS] = {"receipts", STORE_REC_RECEIPT},
 };
 
 struct store {
@@ -159,6 +161,7 @@ static void describe_key(store_db db, const uint8_t *k, size_t klen, char *out, 
         snprintf(out, n, "hash %s%s", hex, more);
         return;
     case DB_TX_INDEX:
+    case DB_RECEIPTS:
         snprintf(out, n, "tx hash %s%s", hex, more);
         return;
     case DB_VALSETS:
@@ -1096,4 +1099,62 @@ static hansa_err wal_truncate_body(store *st, MDB_txn *txn, void *ctx) {
 hansa_err store_wal_truncate(store *st, uint64_t through_height) {
     call_enter(st);
     return run_write(st, "truncating the WAL", wal_truncate_body, &through_height);
+}
+
+/* ---- Receipt guarantees ---- */
+
+typedef struct {
+    const uint8_t *key;
+    const uint8_t *bytes;
+    size_t len;
+} receipt_put_ctx;
+
+static hansa_err receipt_put_body(store *st, MDB_txn *txn, void *ctx) {
+    const receipt_put_ctx *c = ctx;
+    return put_record(st, txn, DB_RECEIPTS, c->key, STORE_RECEIPT_KEY_BYTES, NULL, 0, c->bytes,
+                      c->len, 0);
+}
+
+hansa_err store_receipt_put(store *st, const uint8_t key[STORE_RECEIPT_KEY_BYTES],
+                            const uint8_t *bytes, size_t len) {
+    call_enter(st);
+    HANSA_ASSERT(bytes != NULL && len > 0);
+    if (len > STORE_RECEIPT_BYTES_MAX)
+        return st_fail(st, HANSA_ERR_TOO_LONG, "receipt guarantee of %zu bytes is too long", len);
+    receipt_put_ctx c = {key, bytes, len};
+    return run_write(st, "writing a receipt guarantee", receipt_put_body, &c);
+}
+
+typedef struct {
+    const uint8_t (*keys)[STORE_RECEIPT_KEY_BYTES];
+    size_t n;
+} receipt_del_ctx;
+
+static hansa_err receipt_del_body(store *st, MDB_txn *txn, void *ctx) {
+    const receipt_del_ctx *c = ctx;
+    hansa_err e = HANSA_OK;
+    for (size_t i = 0; i < c->n && e == HANSA_OK; i++)
+        e = del_key(st, txn, DB_RECEIPTS, c->keys[i], STORE_RECEIPT_KEY_BYTES);
+    return e;
+}
+
+hansa_err store_receipt_del(store *st, const uint8_t (*keys)[STORE_RECEIPT_KEY_BYTES], size_t n) {
+    call_enter(st);
+    if (n == 0) return HANSA_OK;
+    receipt_del_ctx c = {keys, n};
+    return run_write(st, "deleting receipt guarantees", receipt_del_body, &c);
+}
+
+static hansa_err receipt_visit(store *st, const MDB_val *k, const uint8_t *p, size_t n, void *ctx) {
+    const state_visit_ctx *sv = ctx;
+    if (k->mv_size != STORE_RECEIPT_KEY_BYTES)
+        return corrupt(st, DB_RECEIPTS, k->mv_data, k->mv_size, "receipt key is not 32 bytes");
+    return sv->fn(sv->ctx, k->mv_data, k->mv_size, p, n);
+}
+
+hansa_err store_receipt_scan(store *st, store_scan_fn fn, void *ctx) {
+    call_enter(st);
+    HANSA_ASSERT(fn != NULL);
+    state_visit_ctx sv = {fn, ctx};
+    return scan_prefix(st, DB_RECEIPTS, NULL, 0, receipt_visit, &sv);
 }

@@ -14,6 +14,7 @@
  *   valsets      validator set hash (32)  -> the encoded set (every set the
  *                                            chain ever used: light clients of
  *                                            this chain ask for old ones)
+ *   receipts     tx hash (32)             -> a receipt guarantee (node/receipts.h)
  *
  * The store deals in bytes: it does not decode blocks, commits or signer
  * states; the layers above own their encodings. Every value carries a
@@ -221,6 +222,22 @@ hansa_err store_put_signer(store *st, const uint8_t *bytes, size_t len);
 /* The last signer state: bytes replace out's contents. HANSA_ERR_NOT_FOUND
  * on a fresh store, HANSA_ERR_CORRUPT. */
 hansa_err store_get_signer(store *st, hbuf *out);
+
+/* ---- Receipt guarantees (node/receipts.c) ----
+ * receipts   key (32: the guaranteed tx hash) -> the node's guarantee record.
+ * A receipt node stores what it guaranteed before the receipt leaves the
+ * process, so its exposure survives kill -9 as the signer state does. */
+#define STORE_RECEIPT_KEY_BYTES 32
+#define STORE_RECEIPT_BYTES_MAX 4096
+/* Stores bytes (1..STORE_RECEIPT_BYTES_MAX) under key; durable (synced)
+ * when it returns HANSA_OK. */
+hansa_err store_receipt_put(store *st, const uint8_t key[STORE_RECEIPT_KEY_BYTES],
+                            const uint8_t *bytes, size_t len);
+/* Deletes the n keys (missing ones are fine) in one transaction. */
+hansa_err store_receipt_del(store *st, const uint8_t (*keys)[STORE_RECEIPT_KEY_BYTES], size_t n);
+/* Calls fn for every stored guarantee, in key order, each record checked
+ * first (HANSA_ERR_CORRUPT stops the scan). fn must not call the store. */
+hansa_err store_receipt_scan(store *st, store_scan_fn fn, void *ctx);
 
 /* ---- Consensus write-ahead log ---- */
 

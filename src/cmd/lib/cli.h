@@ -8,6 +8,7 @@
  *   hansa stake|unstake|vote|unvote|unjail|upgrade|candidates|delegates
  *                               cli_delegates.c  delegates and ratification
  *   hansa tally|chit|invoice    cli_credit.c     credit: tallies, chits, invoices
+ *   hansa receipt, send --receipt  cli_receipt.c  stake-backed receipts and claims
  *
  * Shared here (cli_common.c): which node to talk to, calling it with error
  * messages that say what to do, key file paths, --json output, and the exit
@@ -53,6 +54,10 @@ int cmd_bench_credit(int argc, char **argv); /* bench_credit.c */
 int cmd_client(int argc, char **argv);     /* cli_client.c: light clients of foreign chains */
 int cmd_route(int argc, char **argv);      /* cli_route.c: the routing table */
 int cmd_federation(int argc, char **argv); /* federation.c: several local chains that follow each other */
+int cmd_receipt(int argc, char **argv);      /* cli_receipt.c */
+/* `hansa send --receipt`: submit_receipt with the signed tx, print the
+ * receipt, its guarantors and the time it took. Returns an exit code. */
+int cli_send_receipt(const char *addr, const uint8_t *tx, size_t tx_len, bool json);
 
 /* Options most commands share. */
 typedef struct {

@@ -32,16 +32,17 @@
 typedef struct {
     cli_common c;
     const char *from, *to, *amount, *fee, *nonce, *timeout;
-    bool no_wait, dry_run;
+    bool no_wait, dry_run, receipt;
 } send_opts;
 
 static int usage(void) {
     fprintf(stderr,
             "usage: hansa send --from NAME --to ADDRESS --amount N [--fee F] [--keys FILE]\n"
             "                  [--node ip:port] [--no-wait] [--timeout-ms T] [--nonce K]\n"
-            "                  [--dry-run] [--json]\n"
+            "                  [--dry-run] [--receipt] [--json]\n"
             "--fee defaults to the node's minimum fee, --nonce to the sender's next one;\n"
-            "--dry-run prints the signed transaction instead of submitting it.\n");
+            "--dry-run prints the signed transaction instead of submitting it;\n"
+            "--receipt asks the node for a stake-backed receipt instead of waiting.\n");
     return CLI_USAGE;
 }
 
@@ -52,6 +53,7 @@ static bool parse_args(send_opts *o, int argc, char **argv) {
         bool has = i + 1 < argc;
         if (strcmp(a, "--no-wait") == 0) o->no_wait = true;
         else if (strcmp(a, "--dry-run") == 0) o->dry_run = true;
+        else if (strcmp(a, "--receipt") == 0) o->receipt = true;
         else if (strcmp(a, "--from") == 0 && has) o->from = argv[++i];
         else if (strcmp(a, "--to") == 0 && has) o->to = argv[++i];
         else if (strcmp(a, "--amount") == 0 && has) o->amount = argv[++i];
@@ -238,7 +240,8 @@ static int send_with_key(const send_opts *o, const keyfile *kf, const keyfile_ke
     hbuf tx = HBUF_INIT;
     hansa_hash hash;
     build_tx(k, &p, &tx, &hash);
-    rc = submit(o, addr, &p, &tx, &hash);
+    if (o->receipt && !o->dry_run) rc = cli_send_receipt(addr, tx.data, tx.len, o->c.json);
+    else rc = submit(o, addr, &p, &tx, &hash);
     hbuf_free(&tx);
     return rc;
 }

@@ -1,0 +1,78 @@
+/* fuzz_receipt.c — libFuzzer harness for every receipt decoder: the receipt,
+ * its core, a claim body (ledger/receipt.h), the node's stored guarantee and
+ * the RECEIPT_ASK / RECEIPT_SHARE peer messages (node/receipts.h), and the
+ * stored-record check of ledger/tx_receipt.h.
+ *
+ * The first input byte picks the decoder; the rest is its input. The oracle
+ * is the wire fuzzers' (fuzz_common.h): what a decoder accepts re-encodes to
+ * exactly the same bytes, and a rejected input leaves the object all zeros.
+ * The record check (no encoder) gets klen | key | value and must only never
+ * crash or leak. */
+#include "fuzz_common.h"
+#include "ledger/receipt.h"
+#include "ledger/tx_receipt.h"
+#include "node/receipts.h"
+
+static void enc_receipt(hbuf *b, const void *o) { receipt_encode(b, o); }
+static void enc_core(hbuf *b, const void *o) { receipt_core_encode(b, o); }
+static void enc_claim(hbuf *b, const void *o) { receipt_claim_encode(b, o); }
+static void enc_guarantee(hbuf *b, const void *o) { node_guarantee_encode(b, o); }
+static void enc_ask(hbuf *b, const void *o) { node_receipt_ask_encode(b, o); }
+static void enc_share(hbuf *b, const void *o) { node_receipt_share_encode(b, o); }
+
+static hansa_err dec_receipt(const uint8_t *p, size_t n, void *o, wire_rd *r) { return receipt_decode(p, n, o, r); }
+static hansa_err dec_core(const uint8_t *p, size_t n, void *o, wire_rd *r) { return receipt_core_decode(p, n, o, r); }
+static hansa_err dec_claim(const uint8_t *p, size_t n, void *o, wire_rd *r) { return receipt_claim_decode(p, n, o, r); }
+static hansa_err dec_guarantee(const uint8_t *p, size_t n, void *o, wire_rd *r) { return node_guarantee_decode(p, n, o, r); }
+static hansa_err dec_ask(const uint8_t *p, size_t n, void *o, wire_rd *r) { return node_receipt_ask_decode(p, n, o, r); }
+static hansa_err dec_share(const uint8_t *p, size_t n, void *o, wire_rd *r) { return node_receipt_share_decode(p, n, o, r); }
+
+static const struct {
+    hansa_err (*dec)(const uint8_t *, size_t, void *, wire_rd *);
+    void (*enc)(hbuf *, const void *);
+    size_t size;
+} kinds[] = {
+    {dec_receipt, enc_receipt, sizeof(receipt)},
+    {dec_core, enc_core, sizeof(receipt_core)},
+    {dec_claim, enc_claim, sizeof(receipt_claim)},
+    {dec_guarantee, enc_guarantee, sizeof(node_guarantee)},
+    {dec_ask, enc_ask, sizeof(node_receipt_ask)},
+    {dec_share, enc_share, sizeof(node_receipt_share)},
+};
+#define N_KINDS (sizeof kinds / sizeof kinds[0])
+
+static union {
+    receipt rc;
+    receipt_claim claim;
+    node_guarantee g;
+    node_receipt_ask ask;
+    node_receipt_share share;
+} obj;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size == 0) return 0;
+    size_t k = data[0] % (N_KINDS + 1);
+    const uint8_t *p = size > 1 ? data + 1 : NULL;
+    size_t n = size - 1;
+    wire_rd r;
+    if (k == N_KINDS) { /* a stored receipt record: klen | key | value */
+        if (n == 0) return 0;
+        size_t klen = p[0] < n - 1 ? p[0] : n - 1;
+        ledger_receipt_record_check(p + 1, klen, n - 1 - klen ? p + 1 + klen : NULL, n - 1 - klen, &r);
+        return 0;
+    }
+    memset(&obj, 0xa5, sizeof obj);
+    if (kinds[k].dec(p, n, &obj, &r) != HANSA_OK) {
+        HANSA_ASSERT(r.err != HANSA_OK);
+        HANSA_ASSERT(r.err_off <= n);
+        fuzz_check_zero(&obj, kinds[k].size);
+        return 0;
+    }
+    hbuf b = HBUF_INIT;
+    kinds[k].enc(&b, &obj);
+    HANSA_ASSERT(b.len == n);
+    HANSA_ASSERT(memcmp(b.data, p, n) == 0);
+    hbuf_free(&b);
+    return 0;
+}
