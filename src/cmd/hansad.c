@@ -11,11 +11,14 @@
  * At start it hashes its own executable (/proc/self/exe) once: `status`
  * shows that software hash and whether the chain ratified it.
  *
- * HANSA_TEST_DOUBLE_SIGN=1 is for tests only: it makes this node a
- * Byzantine delegate that, next to each of its prevotes, signs and sends a
+ * Built with HANSA_BYZANTINE_TEST_BUILD (the separate test-only program
+ * `hansad-byzantine`, never in a release build), this node is a Byzantine
+ * delegate that, next to each of its prevotes, signs and sends a
  * conflicting one (nil against a block, a made-up block against nil), so
- * the honest nodes must produce evidence and the ledger must slash it. It
- * lives here, in the daemon's glue, so no protocol code carries it. */
+ * the honest nodes must produce evidence and the ledger must slash it
+ * (tests/delegates/test_double_sign.py). It lives here, in the daemon's
+ * glue, so no protocol code carries it; the release daemon has no switch
+ * that turns it on because it has no such code at all. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +55,6 @@ typedef struct {
     node *n;
     store *st;
     const hansa_keypair *key;  /* the node's signing key (borrowed from the key file) */
-    bool double_sign;          /* HANSA_TEST_DOUBLE_SIGN: test-only Byzantine mode */
     bool has_software;
     hansa_hash software;       /* SHA-256 of this executable */
     int exit_code;
@@ -66,7 +68,8 @@ static void io_send(void *ctx, void *peer, uint8_t type, const uint8_t *b, size_
     net_send(peer, type, b, len);
 }
 
-/* Test-only (HANSA_TEST_DOUBLE_SIGN): when b is this node's own prevote,
+#ifdef HANSA_BYZANTINE_TEST_BUILD
+/* Test-only (hansad-byzantine): when b is this node's own prevote,
  * signs and sends a second prevote for the same height and round with a
  * different block id. Deterministic signatures make every re-send of it the
  * same vote, so peers see one offence per round. */
@@ -87,12 +90,15 @@ static void double_sign(daemon_ctx *d, const uint8_t *b, size_t len) {
     hbuf_free(&sb);
     hbuf_free(&enc);
 }
+#endif
 
 static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, void *except) {
     daemon_ctx *d = ctx;
     if (!d->net) return;
     net_broadcast(d->net, type, b, len, except);
-    if (d->double_sign && type == MSG_VOTE) double_sign(d, b, len);
+#ifdef HANSA_BYZANTINE_TEST_BUILD
+    if (type == MSG_VOTE) double_sign(d, b, len);
+#endif
 }
 
 static void io_drop(void *ctx, void *peer, const char *reason) {
@@ -262,11 +268,10 @@ static int run(daemon_ctx *d, const char *home) {
     const keyfile_key *key = keyfile_find(&kf, cfg.key_name[0] ? cfg.key_name : "node");
     if (!key) return fail("key file", "no key named in config \"key\" (default \"node\")");
     d->key = &key->kp;
-    const char *ds = getenv("HANSA_TEST_DOUBLE_SIGN");
-    d->double_sign = ds && strcmp(ds, "1") == 0;
-    if (d->double_sign)
-        LOG_W("hansad", "HANSA_TEST_DOUBLE_SIGN=1: TEST ONLY — this node signs a conflicting "
-                        "prevote next to each of its prevotes and WILL BE SLASHED");
+#ifdef HANSA_BYZANTINE_TEST_BUILD
+    LOG_W("hansad", "hansad-byzantine: TEST ONLY — this node signs a conflicting prevote next "
+                    "to each of its prevotes and WILL BE SLASHED");
+#endif
     d->has_software = hash_self(&d->software);
 
     snprintf(path, sizeof path, "%s/data", home);
