@@ -1,6 +1,8 @@
 /* config.h — the files an operator writes: a node's config.json and a
- * chain's genesis.json. Both are JSON (jansson); every field is checked and
- * an error names the file, the field and what is wrong.
+ * chain's genesis.json. Both are JSON (jansson); every field is checked, a
+ * key the file format does not have is refused (a typo must not be silently
+ * ignored), and an error names the file, the field's path and what is wrong:
+ * "config.json: timeouts_ms.propose: expected an integer from 0 to 600000".
  *
  * genesis.json:
  *   { "chain_id": "e2e4", "genesis_time_ms": 1767225600000,
@@ -47,10 +49,20 @@ typedef struct {
     node_config node;                 /* tunables; st/genesis/key/clock set by hansad */
 } config_file;
 
+/* Reads and checks genesis.json at path. On failure (HANSA_ERR_CONFIG, or
+ * the ledger's verdict on the genesis) why says "<path>: <field>: <what>"
+ * and *out holds nothing to free. Unknown keys and values of the wrong type
+ * anywhere are errors, not ignored. */
 hansa_err genesis_load(const char *path, genesis_file *out, char why[CONFIG_WHY_MAX]);
+/* The same from text in memory; file names it in messages. */
+hansa_err genesis_parse(const char *file, const char *text, size_t len, genesis_file *out,
+                        char why[CONFIG_WHY_MAX]);
 void genesis_free(genesis_file *g);
 
-/* Fills defaults, then overrides them from the file. */
+/* Fills defaults, then overrides them from the file; as strict as
+ * genesis_load. config_parse does it from text in memory. */
 hansa_err config_load(const char *path, config_file *out, char why[CONFIG_WHY_MAX]);
+hansa_err config_parse(const char *file, const char *text, size_t len, config_file *out,
+                       char why[CONFIG_WHY_MAX]);
 
 #endif
