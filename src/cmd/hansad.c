@@ -25,6 +25,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "crypto/noise.h"
@@ -41,6 +42,13 @@
 #include "rpc/server.h"
 
 #define HANSA_VERSION "0.1.0"
+
+/* Exit codes (docs/cli.md, "Output and exit codes"):
+ * 0 stopped by a signal, 1 stopped by a fatal error while running (the log
+ * says which: a damaged store, a full disk, a diverged state), 2 could not
+ * start (command line, config.json, genesis.json, node.key, store, ports). */
+#define HANSAD_EXIT_FATAL 1
+#define HANSAD_EXIT_START 2
 
 typedef struct {
     uv_loop_t loop;
@@ -128,7 +136,7 @@ static void shutdown_daemon(daemon_ctx *d);
 static void io_fatal(void *ctx, const char *why) {
     daemon_ctx *d = ctx;
     LOG_E("hansad", "fatal: %s", why);
-    d->exit_code = 3;
+    d->exit_code = HANSAD_EXIT_FATAL;
     shutdown_daemon(d);
 }
 
@@ -179,9 +187,10 @@ static void on_signal(uv_signal_t *s, int signum) {
     shutdown_daemon(s->data);
 }
 
+/* A start-up failure: says what and why on stderr. */
 static int fail(const char *what, const char *why) {
     fprintf(stderr, "hansad: %s: %s\n", what, why);
-    return 2;
+    return HANSAD_EXIT_START;
 }
 
 static hansa_err split_addr(const char *addr, char *host, size_t host_len, uint16_t *port) {
@@ -250,57 +259,94 @@ static bool hash_self(hansa_hash *out) {
     return ok;
 }
 
-static int run(daemon_ctx *d, const char *home) {
-    char path[4096], why[CONFIG_WHY_MAX];
+/* What hansad reads from its home before it starts anything. */
+typedef struct {
     config_file cfg;
     genesis_file gen;
+    keyfile kf;
+    const keyfile_key *key; /* into kf */
+} home_files;
+
+/* Frees what h holds; safe on a zeroed h and twice. */
+static void home_files_free(home_files *h) {
+    keyfile_free(&h->kf);
+    genesis_free(&h->gen);
+}
+
+/* Loads config.json, genesis.json and node.key from home. Returns 0, or
+ * HANSAD_EXIT_START after saying what is wrong (h is freed then). */
+static int load_home(const char *home, home_files *h) {
+    char path[4096], why[CONFIG_WHY_MAX];
+    memset(h, 0, sizeof *h);
     snprintf(path, sizeof path, "%s/config.json", home);
-    if (config_load(path, &cfg, why) != HANSA_OK) return fail("config", why);
-    int lvl = log_level_parse(cfg.log_level);
-    if (lvl < 0) return fail("config", "log_level must be trace, debug, info, warn or error");
+    if (config_load(path, &h->cfg, why) != HANSA_OK) return fail("config", why);
+    int lvl = log_level_parse(h->cfg.log_level);
+    if (lvl < 0) {
+        snprintf(why, sizeof why, "%s: log_level: expected trace, debug, info, warn or error", path);
+        return fail("config", why);
+    }
     log_set_level((log_level)lvl);
     snprintf(path, sizeof path, "%s/genesis.json", home);
-    if (genesis_load(path, &gen, why) != HANSA_OK) return fail("genesis", why);
-
-    keyfile kf;
+    if (genesis_load(path, &h->gen, why) != HANSA_OK) return fail("genesis", why);
     snprintf(path, sizeof path, "%s/node.key", home);
-    if (keyfile_load(path, &kf, why) != HANSA_OK) return fail("key file", why);
-    const keyfile_key *key = keyfile_find(&kf, cfg.key_name[0] ? cfg.key_name : "node");
-    if (!key) return fail("key file", "no key named in config \"key\" (default \"node\")");
-    d->key = &key->kp;
-#ifdef HANSA_BYZANTINE_TEST_BUILD
-    LOG_W("hansad", "hansad-byzantine: TEST ONLY — this node signs a conflicting prevote next "
-                    "to each of its prevotes and WILL BE SLASHED");
-#endif
-    d->has_software = hash_self(&d->software);
-
-    snprintf(path, sizeof path, "%s/data", home);
-    if (store_open(path, &(store_options){0}, &d->st) != HANSA_OK) return fail("store", path);
-
-    cfg.node.st = d->st;
-    cfg.node.genesis = &gen.g;
-    cfg.node.key = &key->kp;
-    cfg.node.clock = &hansa_clock_system;
-    crypto_random(cfg.node.hash_key, sizeof cfg.node.hash_key);
-    node_io io = {d, io_send, io_broadcast, io_drop, io_wake_at, io_committed, io_fatal};
-    hansa_err err = node_open(&cfg.node, &io, &d->n, why, sizeof why);
-    int rc = err == HANSA_OK ? 0 : fail("node", why);
-    if (rc == 0) rc = start_net(d, &cfg, &key->kp);
-    if (rc == 0) rc = start_rpc(d, &cfg);
-    if (rc == 0) {
-        LOG_I("hansad", "hansad %s listening on %s, rpc on %s, %zu peers configured", HANSA_VERSION,
-              cfg.listen, cfg.rpc, cfg.n_peers);
-        node_start(d->n);
-        uv_run(&d->loop, UV_RUN_DEFAULT);
-        rc = d->exit_code;
-    } else {
-        shutdown_daemon(d);
-        uv_run(&d->loop, UV_RUN_DEFAULT);
+    if (keyfile_load(path, &h->kf, why) != HANSA_OK) {
+        home_files_free(h);
+        return fail("key file", why);
     }
+    const char *name = h->cfg.key_name[0] ? h->cfg.key_name : "node";
+    h->key = keyfile_find(&h->kf, name);
+    if (!h->key) {
+        snprintf(why, sizeof why, "%s holds no key named \"%s\" (config.json \"key\")", path, name);
+        home_files_free(h);
+        return fail("key file", why);
+    }
+    return 0;
+}
+
+/* Runs the node until it stops; returns its exit code. */
+static int run_node(daemon_ctx *d, home_files *h) {
+    char why[CONFIG_WHY_MAX];
+    node_config *nc = &h->cfg.node;
+    nc->st = d->st;
+    nc->genesis = &h->gen.g;
+    nc->key = &h->key->kp;
+    nc->clock = &hansa_clock_system;
+    crypto_random(nc->hash_key, sizeof nc->hash_key);
+    node_io io = {d, io_send, io_broadcast, io_drop, io_wake_at, io_committed, io_fatal};
+    int rc = node_open(nc, &io, &d->n, why, sizeof why) == HANSA_OK ? 0 : fail("node", why);
+    if (rc == 0) rc = start_net(d, &h->cfg, &h->key->kp);
+    if (rc == 0) rc = start_rpc(d, &h->cfg);
+    if (rc != 0) return rc;
+    LOG_I("hansad", "hansad %s listening on %s, rpc on %s, %zu peers configured", HANSA_VERSION,
+          h->cfg.listen, h->cfg.rpc, h->cfg.n_peers);
+    node_start(d->n);
+    uv_run(&d->loop, UV_RUN_DEFAULT);
+    return d->exit_code;
+}
+
+static int run(daemon_ctx *d, const char *home) {
+    home_files h;
+    int rc = load_home(home, &h);
+    if (rc == 0) {
+        d->key = &h.key->kp;
+#ifdef HANSA_BYZANTINE_TEST_BUILD
+        LOG_W("hansad", "hansad-byzantine: TEST ONLY — this node signs a conflicting prevote "
+                        "next to each of its prevotes and WILL BE SLASHED");
+#endif
+        d->has_software = hash_self(&d->software);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/data", home);
+        if (store_open(path, &(store_options){0}, &d->st) != HANSA_OK)
+            rc = fail("store", "cannot open it (the log line above says why)");
+    }
+    if (rc == 0) rc = run_node(d, &h);
+    /* Whatever happened, the loop's handles (timers, signals, links, rpc)
+     * close before the node and store they point at are freed. */
+    shutdown_daemon(d);
+    uv_run(&d->loop, UV_RUN_DEFAULT);
     node_close(d->n);
     store_close(d->st);
-    keyfile_free(&kf);
-    genesis_free(&gen);
+    home_files_free(&h);
     return rc;
 }
 
@@ -313,12 +359,12 @@ int main(int argc, char **argv) {
             return 0;
         } else {
             fprintf(stderr, "usage: hansad --home DIR\n");
-            return 2;
+            return HANSAD_EXIT_START;
         }
     }
     if (!home) {
         fprintf(stderr, "usage: hansad --home DIR\n");
-        return 2;
+        return HANSAD_EXIT_START;
     }
     crypto_init();
     signal(SIGPIPE, SIG_IGN);
@@ -334,6 +380,6 @@ int main(int argc, char **argv) {
     uv_signal_start(&d.sigint, on_signal, SIGINT);
     uv_signal_start(&d.sigterm, on_signal, SIGTERM);
     int rc = run(&d, home);
-    uv_loop_close(&d.loop);
+    HANSA_ASSERT(uv_loop_close(&d.loop) == 0);
     return rc;
 }

@@ -90,6 +90,8 @@ bool cli_hex_fixed(const json_t *obj, const char *key, uint8_t *out, size_t n);
 
 /* Parses a canonical decimal u64 (digits only, no sign, no overflow). */
 bool cli_parse_u64(const char *s, uint64_t *out);
+/* Parses a canonical decimal integer in lo..hi (lo >= 0). */
+bool cli_parse_int(const char *s, int lo, int hi, int *out);
 
 /* Formats a Unix time in ms as "2026-11-23 10:00:00.123 UTC". */
 void cli_format_time(uint64_t ms, char *out, size_t n);
