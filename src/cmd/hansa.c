@@ -34,6 +34,7 @@ static const hansa_command commands[] = {
     {"unjail", cmd_unjail, "leave jail after the chain's jail period"},
     {"candidates", cmd_candidates, "every candidate: bonds, weight, role, jailed or tombstoned"},
     {"delegates", cmd_delegates, "the active delegates, the next set and the bench"},
+    {"store", cmd_store, "check a stopped node's store record by record (store check DIR)"},
     {"upgrade", cmd_upgrade, "propose, approve and follow software ratification"},
     {"bench", cmd_bench, "measure a local network's committed tx/s against the verify bound"},
     {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 rates on one core"},

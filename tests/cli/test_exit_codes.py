@@ -77,6 +77,8 @@ def test_without_network(tmp, env):
         ["bench", "--attach", "--dir", os.path.join(tmp, "none")],
         ["bench-crypto", "--ms", "0"], ["bench-crypto", "--fast"],
         ["sim", "--bogus"], ["sim", "--faults", "nonsense"], ["sim", "--nodes", "x"],
+        ["store"], ["store", "check"], ["store", "check", os.path.join(tmp, "none")],
+        ["store", "fix", tmp],
     ]
     for args in usage:
         expect(USAGE, *args, env=env)
@@ -148,6 +150,7 @@ def test_with_network(tmp, env):
         assert "config.json: timeouts_ms.propse: unknown key" in r.stderr, r.stderr
         _, err = expect(FAILED, "testnet", "up", "--dir", net, env=env)
         assert "node0 exited at start" in err, err
+        expect(OK, "store", "check", os.path.join(net, "node0"), env=env, contains="ok")
         print("ok a config typo stops hansad at start (exit 2) with the key's path")
         expect(OK, "testnet", "down", "--dir", net, env=env)
 

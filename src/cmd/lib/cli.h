@@ -7,6 +7,7 @@
  *   hansa tx                    cli_tx.c     a tx, verified locally
  *   hansa stake|unstake|vote|unvote|unjail|upgrade|candidates|delegates
  *                               cli_delegates.c  delegates and ratification
+ *   hansa store check           cli_store.c  a stopped node's store, checked whole
  *
  * Shared here (cli_common.c): which node to talk to, calling it with error
  * messages that say what to do, key file paths, --json output, and the exit
@@ -45,6 +46,7 @@ int cmd_unjail(int argc, char **argv);
 int cmd_upgrade(int argc, char **argv);
 int cmd_candidates(int argc, char **argv);
 int cmd_delegates(int argc, char **argv);
+int cmd_store(int argc, char **argv);
 
 /* Options most commands share. */
 typedef struct {
