@@ -230,6 +230,10 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     if (split_addr(cfg->rpc, host, sizeof host, &rc.port) != HANSA_OK)
         return fail("config", "rpc must be \"ip:port\"");
     rc.bind_address = host;
+    const char *hosts[CONFIG_RPC_HOSTS_MAX];
+    for (size_t i = 0; i < cfg->n_rpc_hosts; i++) hosts[i] = cfg->rpc_hosts[i];
+    rc.allowed_hosts = hosts;
+    rc.n_allowed_hosts = cfg->n_rpc_hosts;
     if (rpc_server_new(&d->loop, &rc, &d->rpc) != HANSA_OK) return fail("rpc listen", cfg->rpc);
     d->api = rpc_node_api_new(d->rpc, d->n, HANSA_VERSION);
     if (d->has_software) rpc_node_api_set_software(d->api, &d->software);

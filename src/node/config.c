@@ -337,17 +337,20 @@ void genesis_free(genesis_file *g) {
 
 /* ---- config.json ---- */
 
-static bool parse_peers(cfg_obj *top, config_file *c) {
+/* An optional array of at most max strings of under CONFIG_ADDR_MAX bytes
+ * (what names: for messages) into out[*n]. */
+static bool parse_strings(cfg_obj *top, const char *key, size_t max, const char *what,
+                          char (*out)[CONFIG_ADDR_MAX], size_t *n) {
     json_t *arr;
-    if (!cfg_array(top, "peers", false, 0, CONFIG_PEERS_MAX, &arr)) return false;
+    if (!cfg_array(top, key, false, 0, max, &arr)) return false;
     for (size_t i = 0; arr && i < json_array_size(arr); i++) {
         json_t *p = json_array_get(arr, i);
-        if (!json_is_string(p) || json_string_length(p) >= CONFIG_ADDR_MAX) {
-            snprintf(top->why, CONFIG_WHY_MAX, "%s: peers[%zu]: expected an \"ip:port\" string",
-                     top->file, i);
+        if (!json_is_string(p) || json_string_length(p) >= CONFIG_ADDR_MAX ||
+            json_string_length(p) == 0) {
+            snprintf(top->why, CONFIG_WHY_MAX, "%s: %s[%zu]: expected %s", top->file, key, i, what);
             return false;
         }
-        memcpy(c->peers[c->n_peers++], json_string_value(p), json_string_length(p) + 1);
+        memcpy(out[(*n)++], json_string_value(p), json_string_length(p) + 1);
     }
     return true;
 }
@@ -385,7 +388,11 @@ hansa_err config_parse(const char *file, const char *text, size_t len, config_fi
               cfg_string(&top, "rpc", false, out->rpc, sizeof out->rpc) &&
               cfg_string(&top, "log_level", false, out->log_level, sizeof out->log_level) &&
               cfg_string(&top, "key", false, out->key_name, sizeof out->key_name) &&
-              parse_peers(&top, out) && parse_timeouts(&top, &out->node.timeouts) &&
+              parse_strings(&top, "peers", CONFIG_PEERS_MAX, "an \"ip:port\" string", out->peers,
+                            &out->n_peers) &&
+              parse_strings(&top, "rpc_allowed_hosts", CONFIG_RPC_HOSTS_MAX, "a host name",
+                            out->rpc_hosts, &out->n_rpc_hosts) &&
+              parse_timeouts(&top, &out->node.timeouts) &&
               cfg_u64(&top, "commit_delay_ms", false, 600000, &delay) &&
               cfg_u64(&top, "mempool_max_txs", false, 10000000, &mp) && cfg_done(&top);
     json_decref(root);

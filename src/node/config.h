@@ -16,6 +16,8 @@
  * config.json (every field optional except where noted):
  *   { "listen": "127.0.0.1:26656", "rpc": "127.0.0.1:26657",
  *     "peers": ["127.0.0.1:26666", ...], "log_level": "info",
+ *     "rpc_allowed_hosts": ["node.example.org"],   (Host names RPC answers to
+ *                                  besides IP literals and localhost: rpc/server.h) 
  *     "key": "node",                     (name in node.key; absent = full node)
  *     "timeouts_ms": { "propose": 1000, "propose_delta": 500, "prevote": 1000,
  *                      "prevote_delta": 500, "precommit": 1000, "precommit_delta": 500 },
@@ -32,6 +34,7 @@
 #define CONFIG_PEERS_MAX 64
 #define CONFIG_ADDR_MAX 64
 #define CONFIG_WHY_MAX 256
+#define CONFIG_RPC_HOSTS_MAX 16
 
 typedef struct {
     ledger_genesis g;                 /* arrays below are owned */
@@ -44,6 +47,8 @@ typedef struct {
     char rpc[CONFIG_ADDR_MAX];
     char peers[CONFIG_PEERS_MAX][CONFIG_ADDR_MAX];
     size_t n_peers;
+    char rpc_hosts[CONFIG_RPC_HOSTS_MAX][CONFIG_ADDR_MAX]; /* rpc_allowed_hosts */
+    size_t n_rpc_hosts;
     char log_level[16];
     char key_name[64];                /* empty: no delegate key */
     node_config node;                 /* tunables; st/genesis/key/clock set by hansad */

@@ -39,6 +39,7 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "rpc/conns.h"
 #include "rpc/server_internal.h"
 
 #define RPC_DEFAULT_ADDRESS "127.0.0.1"
@@ -47,6 +48,9 @@
 #define RPC_DEFAULT_MAX_BATCH 100u
 #define RPC_DEFAULT_MAX_PENDING 1024u
 #define RPC_DEFAULT_IDLE_TIMEOUT_S 30u
+#define RPC_DEFAULT_MAX_PER_CLIENT 16u
+#define RPC_DEFAULT_OPERATOR_RESERVE 4u
+#define RPC_DEFAULT_SLOW_REQUEST_MS 2000u
 /* Bound on registered methods: the registry is a linear table, and a node has
  * a few dozen methods at most. */
 #define RPC_METHODS_MAX 256u
@@ -111,6 +115,8 @@ struct rpc_server {
     rpc_pending *pending_head;
     unsigned pending_count;
     rpc_counters counters;
+    rpc_conns conns;        /* who holds a connection (conns.h) */
+    rpc_host_list hosts;    /* host names allowed besides IP literals and localhost */
 };
 
 static void drive(rpc_server *s);
@@ -330,6 +336,12 @@ static void pending_abandon(rpc_pending *p, int code, const char *message) {
     pending_finish(p, resp);
 }
 
+/* The client of p is gone: the owner is told, and there is no answer. */
+static void pending_drop(rpc_pending *p) {
+    p->cancel(p, p->cancel_ctx);
+    pending_finish(p, NULL);
+}
+
 static void on_pending_timeout(uv_timer_t *t) {
     rpc_pending *p = t->data;
     p->server->counters.timeouts++;
@@ -525,7 +537,8 @@ static bool is_json_content_type(const char *ct) {
 
 static enum MHD_Result serve_metrics(rpc_server *s, struct MHD_Connection *conn) {
     hbuf out = HBUF_INIT;
-    rpc_counters_write(&s->counters, s->pending_count, &out);
+    rpc_counters_write(&s->counters, &s->conns.counters, s->pending_count, conns_open(&s->conns),
+                       &out);
     if (s->metrics_fn) s->metrics_fn(&out, s->metrics_ctx);
     size_t len = 0;
     char *text = (char *)hbuf_take(&out, &len);
@@ -535,9 +548,25 @@ static enum MHD_Result serve_metrics(rpc_server *s, struct MHD_Connection *conn)
 
 /* The first call for a request: route it, and for POST / check the headers
  * and set up its exchange. */
+/* The book's record of conn (set when MHD started it). */
+static rpc_conn *conn_of(struct MHD_Connection *conn) {
+    const union MHD_ConnectionInfo *i =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    HANSA_ASSERT(i != NULL && i->socket_context != NULL);
+    return i->socket_context;
+}
+
 static enum MHD_Result request_begin(rpc_server *s, struct MHD_Connection *conn, const char *url,
                                      const char *method, void **con_cls) {
     s->counters.http_requests++;
+    rpc_conn *rc = conn_of(conn);
+    conns_phase(rc, CONN_RESPONDING); /* until an exchange below says otherwise */
+    rpc_error herr;
+    unsigned status = rpc_request_check_headers(conn, &s->hosts, &herr);
+    if (status != 0) {
+        s->counters.requests_refused++;
+        return queue_json(conn, status, error_response(s, NULL, &herr), true);
+    }
     bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
     bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
     if (strcmp(url, "/health") == 0 && get) return queue_plain(conn, MHD_HTTP_OK, "ok\n");
@@ -557,6 +586,8 @@ static enum MHD_Result request_begin(rpc_server *s, struct MHD_Connection *conn,
     ex->conn = conn;
     ex->state = EX_BODY;
     *con_cls = ex;
+    rc->exchange = ex;
+    conns_phase(rc, CONN_REQUEST);
     return MHD_YES;
 }
 
@@ -596,12 +627,15 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         ex->server->counters.too_large++;
         return MHD_NO;
     }
+    rpc_conn *rc = conn_of(conn);
     switch (ex->state) {
     case EX_BODY:
+        conns_phase(rc, CONN_RESPONDING);
         if (ex->too_large) return queue_too_large(s, conn);
         exchange_dispatch(ex);
         if (ex->waiting > 0) {
             ex->state = EX_WAITING;
+            conns_phase(rc, CONN_WAITING);
             MHD_suspend_connection(conn);
             return MHD_YES;
         }
@@ -611,6 +645,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         /* MHD only calls back a suspended request once it is resumed. */
         HANSA_UNREACHABLE();
     case EX_READY:
+        conns_phase(rc, CONN_RESPONDING);
         return exchange_send(ex);
     }
     HANSA_UNREACHABLE();
@@ -618,9 +653,12 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 
 static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                               enum MHD_RequestTerminationCode toe) {
-    (void)conn;
     (void)toe;
     rpc_server *s = cls;
+    /* The connection is free for its next request (keep-alive). */
+    rpc_conn *rc = conn_of(conn);
+    rc->exchange = NULL;
+    conns_phase(rc, CONN_IDLE);
     exchange *ex = *con_cls;
     if (!ex) return;
     *con_cls = NULL;
@@ -634,23 +672,60 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     exchange_free(ex);
 }
 
-/* At max_connections MHD takes its listening socket out of its epoll set,
- * and puts it back only at the start of a later MHD_run. Without another run
+/* MHD started or closed a connection: the book (conns.h) follows. At its
+ * connection limit MHD takes its listening socket out of its epoll set and
+ * puts it back only at the start of a later MHD_run; without another run
  * after a connection closes, new clients would wait in the kernel's backlog
- * until some unrelated event (or MHD's idle timeout) woke us. */
+ * until some unrelated event woke us. */
 static void connection_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
                               enum MHD_ConnectionNotificationCode code) {
-    (void)conn;
-    (void)socket_ctx;
     rpc_server *s = cls;
     switch (code) {
-    case MHD_CONNECTION_NOTIFY_STARTED:
+    case MHD_CONNECTION_NOTIFY_STARTED: {
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *addr =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        HANSA_ASSERT(fd != NULL && addr != NULL);
+        *socket_ctx = conns_started(&s->conns, conn, fd->connect_fd, addr->client_addr);
+        s->handles_open++;
         return;
+    }
     case MHD_CONNECTION_NOTIFY_CLOSED:
+        conns_closing(&s->conns, *socket_ctx);
+        *socket_ctx = NULL;
         schedule_run(s);
         return;
     }
     HANSA_UNREACHABLE();
+}
+
+/* Accept policy (conns.h): slots per client, the operators' reserve, and
+ * taking an idle or slow connection's slot when all are taken. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len) {
+    rpc_server *s = cls;
+    return conns_admit(&s->conns, addr, len) ? MHD_YES : MHD_NO;
+}
+
+/* The client of c left while c waited for deferred answers: drop them (the
+ * owners are told), so the calls do not linger until their deadline. */
+static void client_gone(void *cls, rpc_conn *c) {
+    rpc_server *s = cls;
+    exchange *ex = c->exchange;
+    if (!ex) return;
+    rpc_pending *p = s->pending_head;
+    while (p && ex->waiting > 0) {
+        rpc_pending *next = p->next;
+        if (p->ex == ex) pending_drop(p);
+        p = next;
+    }
+}
+
+static void conn_handle_closed(void *cls) {
+    rpc_server *s = cls;
+    HANSA_ASSERT(s->handles_open > 0);
+    s->handles_open--;
+    if (s->closing && s->handles_open == 0) server_destroy(s);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
@@ -716,6 +791,9 @@ static void config_defaults(rpc_config *c) {
     if (c->max_batch == 0) c->max_batch = RPC_DEFAULT_MAX_BATCH;
     if (c->max_pending == 0) c->max_pending = RPC_DEFAULT_MAX_PENDING;
     if (c->idle_timeout_s == 0) c->idle_timeout_s = RPC_DEFAULT_IDLE_TIMEOUT_S;
+    if (c->max_per_client == 0) c->max_per_client = RPC_DEFAULT_MAX_PER_CLIENT;
+    if (c->operator_reserve == 0) c->operator_reserve = RPC_DEFAULT_OPERATOR_RESERVE;
+    if (c->slow_request_ms == 0) c->slow_request_ms = RPC_DEFAULT_SLOW_REQUEST_MS;
 }
 
 static hansa_err start_daemon(rpc_server *s, const char *address) {
@@ -734,10 +812,14 @@ static hansa_err start_daemon(rpc_server *s, const char *address) {
     }
     /* The logger goes first so that MHD reports problems with the other
      * options through it too. */
-    s->mhd = MHD_start_daemon(flags, s->cfg.port, NULL, NULL, access_handler, s,
+    /* The book (conns.h) holds connections to max_connections plus the
+     * operators' reserve; MHD's own limit leaves room past that for the
+     * connections the book has shut down and MHD has yet to close. */
+    unsigned mhd_limit = 2 * s->cfg.max_connections + s->cfg.operator_reserve;
+    s->mhd = MHD_start_daemon(flags, s->cfg.port, accept_policy, s, access_handler, s,
                               MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                              MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_connections,
+                              MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
                               MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.idle_timeout_s,
                               MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
                               MHD_OPTION_NOTIFY_CONNECTION, connection_notify, s,
@@ -761,9 +843,14 @@ hansa_err rpc_server_new(uv_loop_t *loop, const rpc_config *config, rpc_server *
     s->loop = loop;
     s->cfg = *config;
     s->cfg.bind_address = NULL;
+    s->cfg.allowed_hosts = NULL;
     config_defaults(&s->cfg);
+    rpc_host_list_init(&s->hosts, config->allowed_hosts, config->n_allowed_hosts);
+    conns_init(&s->conns, loop, s->cfg.max_connections, s->cfg.max_per_client,
+               s->cfg.operator_reserve, s->cfg.slow_request_ms, client_gone, conn_handle_closed, s);
     hansa_err e = start_daemon(s, config->bind_address ? config->bind_address : RPC_DEFAULT_ADDRESS);
     if (e != HANSA_OK) {
+        rpc_host_list_free(&s->hosts);
         free(s);
         return e;
     }
@@ -786,6 +873,7 @@ static void server_destroy(rpc_server *s) {
     HANSA_ASSERT(s->handles_open == 0);
     HANSA_ASSERT(s->pending_head == NULL);
     for (unsigned i = 0; i < s->method_count; i++) free(s->methods[i].name);
+    rpc_host_list_free(&s->hosts);
     free(s);
 }
 

@@ -21,6 +21,20 @@
  *     or the server shuts down, the server calls the owner's cancel callback
  *     (after which the handle is gone) and answers the call with an error.
  *
+ * Connections (conns.h): a client that closes its socket is noticed at once
+ * and its connection closed; one client address holds at most
+ * max_per_client slots; local operators (127.0.0.1, ::1) have
+ * operator_reserve slots of their own; when the slots run out, an idle or
+ * slow connection gives its slot to the newcomer, and with none to take the
+ * newcomer is refused at once.
+ *
+ * Requests are refused from their headers alone, before any body is read
+ * (request_check.c): a Host or Origin naming anything but an IP literal,
+ * localhost or an allowed host (DNS rebinding: a web page whose name
+ * resolves to 127.0.0.1 must not reach the node), a second Content-Length,
+ * Content-Length with Transfer-Encoding, a transfer coding other than
+ * chunked, a content coding other than identity.
+ *
  * Error codes (JSON-RPC 2.0 reserves -32768..-32000; hansa's own live in the
  * server range -32000..-32099). docs/rpc.md has the same table. */
 #ifndef HANSA_RPC_SERVER_H
@@ -87,10 +101,17 @@ typedef struct {
     const char *bind_address;   /* IPv4 or IPv6 literal; NULL = "127.0.0.1" */
     uint16_t port;              /* 0 = ephemeral; read it back with rpc_server_port */
     size_t max_body_bytes;      /* 0 = 1 MiB */
-    unsigned max_connections;   /* 0 = 64 */
+    unsigned max_connections;   /* slots for anyone; 0 = 64 */
+    unsigned max_per_client;    /* slots one client address may hold (not 127.0.0.1/::1); 0 = 16 */
+    unsigned operator_reserve;  /* more slots only 127.0.0.1/::1 may use; 0 = 4 */
+    unsigned slow_request_ms;   /* when slots run out, a request being sent longer yields; 0 = 2000 */
     unsigned max_batch;         /* calls in one batch; 0 = 100 */
     unsigned max_pending;       /* deferred calls at once, all connections; 0 = 1024 */
     unsigned idle_timeout_s;    /* a connection silent this long is closed; 0 = 30 */
+    /* Host names a request's Host (and Origin) may name besides IP literals
+     * and localhost, against DNS rebinding (copied; may be NULL). */
+    const char *const *allowed_hosts;
+    size_t n_allowed_hosts;
 } rpc_config;
 
 /* Starts listening on loop. Returns HANSA_ERR_CONFIG for a bad address,

@@ -16,7 +16,8 @@ static const char good_config[] =
     "{\"listen\": \"127.0.0.1:1000\", \"rpc\": \"127.0.0.1:1001\","
     " \"peers\": [\"127.0.0.1:2000\", \"127.0.0.1:2002\"], \"log_level\": \"debug\","
     " \"key\": \"node\", \"timeouts_ms\": {\"propose\": 700, \"precommit_delta\": 90},"
-    " \"commit_delay_ms\": 150, \"mempool_max_txs\": 5000}";
+    " \"commit_delay_ms\": 150, \"mempool_max_txs\": 5000,"
+    " \"rpc_allowed_hosts\": [\"node.example.org\"]}";
 
 /* Parses text as config.json and checks it fails with a message holding want. */
 static void config_refused(const char *text, const char *want) {
@@ -41,6 +42,8 @@ static void test_config_fields(void) {
     CHECK_EQ_U64(c.node.timeouts.precommit_delta_ms, 90);
     CHECK_EQ_U64(c.node.commit_delay_ms, 150);
     CHECK_EQ_U64(c.node.mempool.max_txs, 5000);
+    CHECK_EQ_U64(c.n_rpc_hosts, 1);
+    CHECK(strcmp(c.rpc_hosts[0], "node.example.org") == 0);
     /* An empty object keeps every default. */
     config_file d;
     CHECK_ERR(config_parse("config.json", "{}", 2, &d, why), HANSA_OK);
@@ -67,6 +70,8 @@ static void test_config_wrong_types(void) {
     config_refused("{\"listen\": null}", "config.json: listen: expected a string");
     config_refused("{\"peers\": \"127.0.0.1:1\"}", "config.json: peers: expected an array");
     config_refused("{\"peers\": [1]}", "config.json: peers[0]: expected an \"ip:port\" string");
+    config_refused("{\"rpc_allowed_hosts\": \"x\"}", "config.json: rpc_allowed_hosts: expected an array");
+    config_refused("{\"rpc_allowed_hosts\": [\"\"]}", "config.json: rpc_allowed_hosts[0]: expected a host name");
     config_refused("[]", "config.json: (top): expected an object");
     config_refused("{\"rpc\": \"a\", \"rpc\": \"b\"}", "config.json:1:");   /* duplicate key */
     config_refused("{\"rpc\": ", "config.json:1:");                         /* not JSON */
