@@ -239,6 +239,7 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     if (d->has_software) rpc_node_api_set_software(d->api, &d->software);
     d->dapi = rpc_delegates_api_new(d->rpc, d->n);
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
+    rpc_node_metrics_set_api(d->metrics, d->api);
     rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
     uv_timer_start(&d->metrics_tick, on_metrics_tick, 1000, 1000);
     return 0;

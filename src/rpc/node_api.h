@@ -22,8 +22,24 @@ rpc_node_api *rpc_node_api_new(rpc_server *server, node *n, const char *version)
  * the hash the chain ratified most recently, docs/delegates.md). Without
  * this call both are null. */
 void rpc_node_api_set_software(rpc_node_api *api, const hansa_hash *software_hash);
-/* Called by the driver after each commit: answers the waiting calls. */
+/* Called by the driver after each commit (from inside the node's commit
+ * pipeline): notes the height and starts answering the waiting calls on
+ * later turns of the loop, a few per turn, so that no number of waiters
+ * holds up consensus. */
 void rpc_node_api_on_commit(rpc_node_api *api, uint64_t height);
+
+/* What /metrics shows of the waiting calls. */
+typedef struct {
+    uint64_t block_views_built; /* wait_block answers built (one per height, however many wait) */
+    uint64_t answer_turns;      /* turns of the loop spent answering waiters */
+} rpc_node_api_counters;
+
+const rpc_node_api_counters *rpc_node_api_counters_get(const rpc_node_api *api);
+/* wait_block calls waiting now. */
+unsigned rpc_node_api_block_waiters(const rpc_node_api *api);
+
+/* Answers every waiting call with -32006 and frees api once its libuv
+ * handle has closed (keep running the loop). */
 void rpc_node_api_free(rpc_node_api *api);
 
 #endif

@@ -75,6 +75,8 @@ typedef struct exchange {
     bool dispatching; /* handlers are running: do not finish yet */
     size_t slot_count;
     json_t **slots;   /* one response object per call; NULL for notifications */
+    rpc_json_text **texts; /* per slot: its result as shared JSON text, which the
+                            * response object lacks (rpc_reply_text), or NULL */
     json_t *single;   /* a response for the whole body (parse error, bad batch) */
     unsigned waiting; /* deferred calls not yet answered */
 } exchange;
@@ -242,18 +244,24 @@ static enum MHD_Result queue_too_large(rpc_server *s, struct MHD_Connection *con
 /* ---------- the exchange: collecting answers ---------- */
 
 static void exchange_free(exchange *ex) {
-    for (size_t i = 0; i < ex->slot_count; i++) json_decref(ex->slots[i]);
+    for (size_t i = 0; i < ex->slot_count; i++) {
+        json_decref(ex->slots[i]);
+        rpc_json_text_unref(ex->texts[i]);
+    }
     free(ex->slots);
+    free(ex->texts);
     json_decref(ex->single);
     hbuf_free(&ex->body);
     free(ex);
 }
 
-/* Stores the response (owned) of the call in slot. */
-static void exchange_fill(exchange *ex, size_t slot, json_t *response) {
+/* Stores the response (owned) of the call in slot; text (a reference
+ * taken over; NULL for none) is its result, which response then lacks. */
+static void exchange_fill(exchange *ex, size_t slot, json_t *response, rpc_json_text *text) {
     HANSA_ASSERT(slot < ex->slot_count);
     HANSA_ASSERT(ex->slots[slot] == NULL);
     ex->slots[slot] = response;
+    ex->texts[slot] = text;
 }
 
 /* One deferred call of ex is done; when it was the last one awaited, the
@@ -277,21 +285,78 @@ static enum MHD_Result exchange_send(exchange *ex) {
         ex->single = NULL;
         return queue_json(ex->conn, MHD_HTTP_OK, single, false);
     }
-    json_t *arr = json_array();
-    HANSA_ASSERT(arr != NULL);
+    /* The body is written as text so that a shared result text goes in as
+     * it is: serialising one block view per waiter cost more than building
+     * it did. A response object is {"jsonrpc":"2.0","id":…}; a text result
+     * goes in before its closing brace. */
+    hbuf body = HBUF_INIT;
+    size_t answers = 0;
     for (size_t i = 0; i < ex->slot_count; i++) {
         if (!ex->slots[i]) continue;
-        json_array_append_new(arr, ex->slots[i]);
-        ex->slots[i] = NULL;
+        char *one = json_dumps(ex->slots[i], JSON_COMPACT);
+        HANSA_ASSERT(one != NULL);
+        size_t n = strlen(one);
+        if (answers++ > 0) hbuf_append(&body, ",", 1);
+        if (ex->texts[i]) {
+            HANSA_ASSERT(n > 0 && one[n - 1] == '}');
+            static const char key[] = ",\"result\":";
+            hbuf_append(&body, one, n - 1);
+            hbuf_append(&body, key, sizeof key - 1);
+            hbuf_append(&body, ex->texts[i]->bytes, ex->texts[i]->len);
+            hbuf_append(&body, "}", 1);
+        } else {
+            hbuf_append(&body, one, n);
+        }
+        free(one);
     }
-    if (json_array_size(arr) == 0) {
-        json_decref(arr);
+    if (answers == 0) {
+        hbuf_free(&body);
         return queue_text(ex->conn, MHD_HTTP_NO_CONTENT, NULL, NULL, 0, false);
     }
-    if (ex->is_batch) return queue_json(ex->conn, MHD_HTTP_OK, arr, false);
-    json_t *one = json_incref(json_array_get(arr, 0));
-    json_decref(arr);
-    return queue_json(ex->conn, MHD_HTTP_OK, one, false);
+    HANSA_ASSERT(ex->is_batch || answers == 1);
+    if (ex->is_batch) {
+        hbuf framed = HBUF_INIT;
+        hbuf_reserve(&framed, body.len + 2);
+        hbuf_append(&framed, "[", 1);
+        hbuf_append(&framed, body.data, body.len);
+        hbuf_append(&framed, "]", 1);
+        hbuf_free(&body);
+        body = framed;
+    }
+    size_t len = 0;
+    char *text = (char *)hbuf_take(&body, &len);
+    return queue_text(ex->conn, MHD_HTTP_OK, "application/json", text, len, false);
+}
+
+/* ---------- shared result texts ---------- */
+
+rpc_json_text *rpc_json_text_new(const json_t *value) {
+    char *dump = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    HANSA_ASSERT(dump != NULL);
+    size_t n = strlen(dump);
+    rpc_json_text *t = hansa_malloc(sizeof *t + n);
+    t->refs = 1;
+    t->len = n;
+    memcpy(t->bytes, dump, n);
+    free(dump);
+    return t;
+}
+
+rpc_json_text *rpc_json_text_ref(rpc_json_text *t) {
+    HANSA_ASSERT(t != NULL && t->refs > 0);
+    t->refs++;
+    return t;
+}
+
+void rpc_json_text_unref(rpc_json_text *t) {
+    if (!t) return;
+    HANSA_ASSERT(t->refs > 0);
+    if (--t->refs == 0) free(t);
+}
+
+rpc_outcome rpc_ok_text(rpc_json_text *result) {
+    HANSA_ASSERT(result != NULL);
+    return (rpc_outcome){.kind = RPC_OUTCOME_TEXT, .text = result};
 }
 
 /* ---------- deferred calls ---------- */
@@ -307,7 +372,7 @@ static void pending_closed(uv_handle_t *h) {
 
 /* Unlinks p, hands its answer (owned; NULL to drop it) to its exchange, and
  * closes its timer; p is freed when the timer has closed. */
-static void pending_finish(rpc_pending *p, json_t *response) {
+static void pending_finish(rpc_pending *p, json_t *response, rpc_json_text *text) {
     rpc_server *s = p->server;
     if (p->prev) p->prev->next = p->next;
     else s->pending_head = p->next;
@@ -319,10 +384,12 @@ static void pending_finish(rpc_pending *p, json_t *response) {
     exchange *ex = p->ex;
     p->ex = NULL;
     if (ex) {
-        if (response) exchange_fill(ex, p->slot, response);
+        if (response) exchange_fill(ex, p->slot, response, text);
+        else rpc_json_text_unref(text);
         exchange_answered(ex);
     } else {
         json_decref(response);
+        rpc_json_text_unref(text);
     }
     uv_close((uv_handle_t *)&p->timer, pending_closed);
 }
@@ -333,13 +400,13 @@ static void pending_abandon(rpc_pending *p, int code, const char *message) {
     rpc_error err;
     rpc_error_set(&err, code, NULL, "%s", message);
     json_t *resp = p->id ? error_response(p->server, p->id, &err) : NULL;
-    pending_finish(p, resp);
+    pending_finish(p, resp, NULL);
 }
 
 /* The client of p is gone: the owner is told, and there is no answer. */
 static void pending_drop(rpc_pending *p) {
     p->cancel(p, p->cancel_ctx);
-    pending_finish(p, NULL);
+    pending_finish(p, NULL, NULL);
 }
 
 static void on_pending_timeout(uv_timer_t *t) {
@@ -387,7 +454,15 @@ void rpc_reply(rpc_pending *p, json_t *result) {
     json_t *resp = NULL;
     if (p->id) resp = result_response(p->id, result);
     else json_decref(result);
-    pending_finish(p, resp);
+    pending_finish(p, resp, NULL);
+}
+
+void rpc_reply_text(rpc_pending *p, rpc_json_text *result) {
+    HANSA_ASSERT(p != NULL);
+    HANSA_ASSERT(result != NULL);
+    json_t *resp = NULL;
+    if (p->id) resp = response_base(p->id);
+    pending_finish(p, resp, rpc_json_text_ref(result));
 }
 
 void rpc_reply_error(rpc_pending *p, int code, json_t *data, const char *fmt, ...) {
@@ -400,7 +475,7 @@ void rpc_reply_error(rpc_pending *p, int code, json_t *data, const char *fmt, ..
     json_t *resp = NULL;
     if (p->id) resp = error_response(p->server, p->id, &err);
     else rpc_error_clear(&err);
-    pending_finish(p, resp);
+    pending_finish(p, resp, NULL);
 }
 
 /* ---------- dispatch ---------- */
@@ -456,7 +531,7 @@ static void dispatch_one(exchange *ex, size_t slot, json_t *req) {
     json_t *params = NULL, *id = NULL;
     rpc_error err;
     if (!request_check(req, &name, &params, &id, &err)) {
-        exchange_fill(ex, slot, error_response(s, id, &err));
+        exchange_fill(ex, slot, error_response(s, id, &err), NULL);
         return;
     }
     const rpc_method *m = method_find(s, name);
@@ -464,7 +539,7 @@ static void dispatch_one(exchange *ex, size_t slot, json_t *req) {
         if (!id) return;
         rpc_error_set(&err, RPC_METHOD_NOT_FOUND, json_pack("{s:s}", "method", name),
                       "method not found");
-        exchange_fill(ex, slot, error_response(s, id, &err));
+        exchange_fill(ex, slot, error_response(s, id, &err), NULL);
         return;
     }
     rpc_call call = {.ex = ex, .slot = slot, .id = id};
@@ -473,12 +548,17 @@ static void dispatch_one(exchange *ex, size_t slot, json_t *req) {
     case RPC_OUTCOME_RESULT:
         HANSA_ASSERT(!call.deferred);
         HANSA_ASSERT(o.result != NULL);
-        if (id) exchange_fill(ex, slot, result_response(id, o.result));
+        if (id) exchange_fill(ex, slot, result_response(id, o.result), NULL);
         else json_decref(o.result);
+        return;
+    case RPC_OUTCOME_TEXT:
+        HANSA_ASSERT(!call.deferred);
+        if (id) exchange_fill(ex, slot, response_base(id), o.text);
+        else rpc_json_text_unref(o.text);
         return;
     case RPC_OUTCOME_ERROR:
         HANSA_ASSERT(!call.deferred);
-        if (id) exchange_fill(ex, slot, error_response(s, id, &o.error));
+        if (id) exchange_fill(ex, slot, error_response(s, id, &o.error), NULL);
         else rpc_error_clear(&o.error);
         return;
     case RPC_OUTCOME_PENDING:
@@ -518,6 +598,7 @@ static void exchange_dispatch(exchange *ex) {
     } else {
         ex->slot_count = n;
         ex->slots = hansa_calloc(n, sizeof *ex->slots);
+        ex->texts = hansa_calloc(n, sizeof *ex->texts);
         ex->dispatching = true;
         for (size_t i = 0; i < n; i++)
             dispatch_one(ex, i, ex->is_batch ? json_array_get(root, i) : root);
@@ -904,6 +985,8 @@ void rpc_server_free(rpc_server *s) {
 }
 
 uint16_t rpc_server_port(const rpc_server *s) { return s->port; }
+
+uv_loop_t *rpc_server_loop(const rpc_server *s) { return s->loop; }
 
 unsigned rpc_server_pending_count(const rpc_server *s) { return s->pending_count; }
 

@@ -10,8 +10,8 @@
  * cancel callbacks and the metrics callback are called from it, and every
  * function here must be called from it. There are no locks.
  *
- * A handler returns one of three outcomes (rpc_outcome):
- *   - a result (rpc_ok),
+ * A handler returns one of these outcomes (rpc_outcome):
+ *   - a result (rpc_ok, or rpc_ok_text for one already serialised and shared),
  *   - an error object (rpc_fail, or rpc_fail_with for an rpc_error a param
  *     helper filled in),
  *   - "pending" (rpc_defer): the answer comes later through rpc_reply /
@@ -76,12 +76,34 @@ typedef struct {
     json_t *data; /* owned; NULL for none */
 } rpc_error;
 
-typedef enum { RPC_OUTCOME_RESULT, RPC_OUTCOME_ERROR, RPC_OUTCOME_PENDING } rpc_outcome_kind;
+/* A result already serialised, shared by many answers and reference
+ * counted: one block view sent to every waiter of a height is written into
+ * each response as it is, not serialised once per waiter. */
+typedef struct {
+    unsigned refs;
+    size_t len;
+    char bytes[]; /* compact JSON, not NUL-terminated */
+} rpc_json_text;
+
+/* value serialised (compact), with one reference for the caller. */
+rpc_json_text *rpc_json_text_new(const json_t *value);
+/* Another reference to t; returns t. */
+rpc_json_text *rpc_json_text_ref(rpc_json_text *t);
+/* Drops a reference (NULL: no-op); the last one frees t. */
+void rpc_json_text_unref(rpc_json_text *t);
+
+typedef enum {
+    RPC_OUTCOME_RESULT,
+    RPC_OUTCOME_TEXT,
+    RPC_OUTCOME_ERROR,
+    RPC_OUTCOME_PENDING
+} rpc_outcome_kind;
 
 typedef struct {
     rpc_outcome_kind kind;
-    json_t *result; /* RPC_OUTCOME_RESULT: owned */
-    rpc_error error; /* RPC_OUTCOME_ERROR */
+    json_t *result;      /* RPC_OUTCOME_RESULT: owned */
+    rpc_json_text *text; /* RPC_OUTCOME_TEXT: one reference, owned */
+    rpc_error error;     /* RPC_OUTCOME_ERROR */
 } rpc_outcome;
 
 /* params: the request's "params" member, borrowed for the handler's duration;
@@ -130,6 +152,9 @@ void rpc_server_free(rpc_server *server);
 /* The port the server listens on (the real one when config.port was 0). */
 uint16_t rpc_server_port(const rpc_server *server);
 
+/* The loop the server runs on (for method owners' own handles). */
+uv_loop_t *rpc_server_loop(const rpc_server *server);
+
 /* Number of deferred calls not yet answered. */
 unsigned rpc_server_pending_count(const rpc_server *server);
 
@@ -149,6 +174,9 @@ void rpc_metrics_printf(hbuf *out, const char *fmt, ...) __attribute__((format(p
 /* A result; takes ownership of result (must be non-NULL; json_null() for none). */
 rpc_outcome rpc_ok(json_t *result);
 
+/* A result given as shared text; takes over one reference of result. */
+rpc_outcome rpc_ok_text(rpc_json_text *result);
+
 /* An error with a printf-style message; takes ownership of data (may be NULL). */
 rpc_outcome rpc_fail(int code, json_t *data, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -167,6 +195,10 @@ rpc_outcome rpc_defer(rpc_call *call, uint64_t timeout_ms, rpc_cancel_fn cancel,
 
 /* Answers a deferred call with result (ownership taken). The handle is freed. */
 void rpc_reply(rpc_pending *pending, json_t *result);
+
+/* Answers a deferred call with a shared result text (a reference of its
+ * own is taken: the caller keeps its). The handle is freed. */
+void rpc_reply_text(rpc_pending *pending, rpc_json_text *result);
 
 /* Answers a deferred call with an error; takes data (may be NULL). The handle is freed. */
 void rpc_reply_error(rpc_pending *pending, int code, json_t *data, const char *fmt, ...)

@@ -147,22 +147,43 @@ static rpc_outcome m_wait(rpc_call *call, json_t *params, void *ctx) {
     return o;
 }
 
-/* "poke": answers every parked "wait" with params.value; returns how many. */
+/* "poke": answers every parked "wait" with params.value (with params.text,
+ * as one shared text {"v": value, "s": "é\n"} each); returns how many. */
 static rpc_outcome m_poke(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     test_ctx *t = ctx;
     uint64_t value = 0;
+    bool as_text = false;
     rpc_error err;
-    if (!rpc_param_u64(params, "value", true, &value, &err)) return rpc_fail_with(&err);
+    if (!rpc_param_u64(params, "value", true, &value, &err) ||
+        !rpc_param_bool(params, "text", false, &as_text, &err))
+        return rpc_fail_with(&err);
+    json_t *v = json_pack("{s:I, s:s}", "v", (json_int_t)value, "s", "\xc3\xa9\n");
+    rpc_json_text *shared = rpc_json_text_new(v);
+    json_decref(v);
     int woken = 0;
     for (int i = 0; i < WAITERS_MAX; i++) {
         if (!t->waiters[i]) continue;
-        rpc_reply(t->waiters[i], json_integer((json_int_t)value));
+        if (as_text) rpc_reply_text(t->waiters[i], shared);
+        else rpc_reply(t->waiters[i], json_integer((json_int_t)value));
         t->waiters[i] = NULL;
         atomic_fetch_sub(&t->waiting, 1);
         woken++;
     }
+    rpc_json_text_unref(shared);
     return rpc_ok(json_integer(woken));
+}
+
+/* "text": the shared text ["a", {"b": params.n}] as its result. */
+static rpc_outcome m_text(rpc_call *call, json_t *params, void *ctx) {
+    (void)call, (void)ctx;
+    uint64_t n = 0;
+    rpc_error err;
+    if (!rpc_param_u64(params, "n", true, &n, &err)) return rpc_fail_with(&err);
+    json_t *v = json_pack("[s, {s:I}]", "a", "b", (json_int_t)n);
+    rpc_json_text *t = rpc_json_text_new(v);
+    json_decref(v);
+    return rpc_ok_text(t);
 }
 
 static void never_cancel(rpc_pending *p, void *arg) {
@@ -211,6 +232,7 @@ static fixture *server_start(const rpc_config *cfg) {
     rpc_register(f->server, "wait", m_wait, &f->ctx);
     rpc_register(f->server, "poke", m_poke, &f->ctx);
     rpc_register(f->server, "never", m_never, &f->ctx);
+    rpc_register(f->server, "text", m_text, NULL);
     rpc_set_metrics(f->server, app_metrics, NULL);
     uv_async_init(&f->loop, &f->stop, on_stop);
     f->stop.data = f;
@@ -923,6 +945,49 @@ static void test_random_batches(void) {
     server_stop(f);
 }
 
+/* Results given as shared, already serialised text come out as the same
+ * JSON as any other: alone, in a batch beside other answers, deferred, and
+ * for a notification (nothing). */
+static void test_shared_text_results(void) {
+    fixture *f = server_start(&default_cfg);
+    http_reply r;
+    post(f->port, "{\"jsonrpc\":\"2.0\",\"method\":\"text\",\"params\":{\"n\":5},\"id\":\"x\"}", &r);
+    json_t *want = json_pack("[s, {s:i}]", "a", "b", 5);
+    CHECK(is_response(r.json) && str_eq(json_object_get(r.json, "id"), "x"));
+    CHECK(json_equal(json_object_get(r.json, "result"), want));
+    reply_free(&r);
+    post(f->port,
+         "[{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[1],\"id\":1},"
+         "{\"jsonrpc\":\"2.0\",\"method\":\"text\",\"params\":{\"n\":5},\"id\":2},"
+         "{\"jsonrpc\":\"2.0\",\"method\":\"text\",\"params\":{\"n\":5}},"
+         "{\"jsonrpc\":\"2.0\",\"method\":\"text\",\"params\":{\"n\":5},\"id\":null}]",
+         &r);
+    CHECK(json_is_array(r.json) && json_array_size(r.json) == 3);
+    CHECK(json_equal(json_object_get(find_by_id(r.json, 2), "result"), want));
+    CHECK(find_by_id(r.json, 1) != NULL);
+    reply_free(&r);
+    json_decref(want);
+    int w1 = post_send(f->port, "{\"jsonrpc\":\"2.0\",\"method\":\"wait\",\"id\":7}");
+    int w2 = post_send(f->port, "[{\"jsonrpc\":\"2.0\",\"method\":\"wait\",\"id\":8},"
+                                "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":9}]");
+    for (int i = 0; i < 10000 && atomic_load(&f->ctx.waiting) < 2; i++) usleep(1000);
+    post(f->port, "{\"jsonrpc\":\"2.0\",\"method\":\"poke\",\"params\":{\"value\":3,\"text\":true},"
+                  "\"id\":1}", &r);
+    CHECK_EQ_U64(json_integer_value(json_object_get(r.json, "result")), 2);
+    reply_free(&r);
+    want = json_pack("{s:i, s:s}", "v", 3, "s", "\xc3\xa9\n");
+    http_read(w1, &r);
+    CHECK_EQ_U64(json_integer_value(json_object_get(r.json, "id")), 7);
+    CHECK(json_equal(json_object_get(r.json, "result"), want));
+    reply_free(&r);
+    http_read(w2, &r);
+    CHECK(json_array_size(r.json) == 2);
+    CHECK(json_equal(json_object_get(find_by_id(r.json, 8), "result"), want));
+    reply_free(&r);
+    json_decref(want);
+    server_stop(f);
+}
+
 /* ---------- connections: dead, idle, slow and greedy clients ---------- */
 
 /* A connection from a given loopback source address: 127.0.0.1 is a local
@@ -1258,6 +1323,7 @@ int main(void) {
     RUN(test_pending_timeout);
     RUN(test_pending_bound);
     RUN(test_slow_clients);
+    RUN(test_shared_text_results);
     RUN(test_dead_clients);
     RUN(test_long_poll_client_gone);
     RUN(test_idle_clients_yield);
