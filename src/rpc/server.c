@@ -291,6 +291,7 @@ static enum MHD_Result exchange_send(exchange *ex) {
      * goes in before its closing brace. */
     hbuf body = HBUF_INIT;
     size_t answers = 0;
+    if (ex->is_batch) hbuf_append(&body, "[", 1);
     for (size_t i = 0; i < ex->slot_count; i++) {
         if (!ex->slots[i]) continue;
         char *one = json_dumps(ex->slots[i], JSON_COMPACT);
@@ -314,15 +315,7 @@ static enum MHD_Result exchange_send(exchange *ex) {
         return queue_text(ex->conn, MHD_HTTP_NO_CONTENT, NULL, NULL, 0, false);
     }
     HANSA_ASSERT(ex->is_batch || answers == 1);
-    if (ex->is_batch) {
-        hbuf framed = HBUF_INIT;
-        hbuf_reserve(&framed, body.len + 2);
-        hbuf_append(&framed, "[", 1);
-        hbuf_append(&framed, body.data, body.len);
-        hbuf_append(&framed, "]", 1);
-        hbuf_free(&body);
-        body = framed;
-    }
+    if (ex->is_batch) hbuf_append(&body, "]", 1);
     size_t len = 0;
     char *text = (char *)hbuf_take(&body, &len);
     return queue_text(ex->conn, MHD_HTTP_OK, "application/json", text, len, false);
@@ -627,8 +620,6 @@ static enum MHD_Result serve_metrics(rpc_server *s, struct MHD_Connection *conn)
                       false);
 }
 
-/* The first call for a request: route it, and for POST / check the headers
- * and set up its exchange. */
 /* The book's record of conn (set when MHD started it). */
 static rpc_conn *conn_of(struct MHD_Connection *conn) {
     const union MHD_ConnectionInfo *i =
@@ -636,6 +627,10 @@ static rpc_conn *conn_of(struct MHD_Connection *conn) {
     HANSA_ASSERT(i != NULL && i->socket_context != NULL);
     return i->socket_context;
 }
+
+/* The first call for a request: check its headers (rpc_request_check_headers,
+ * for every path), route it, and for POST / check the content headers and
+ * set up its exchange. */
 
 static enum MHD_Result request_begin(rpc_server *s, struct MHD_Connection *conn, const char *url,
                                      const char *method, void **con_cls) {
