@@ -57,7 +57,14 @@ static bool host_name_ok(const char *host, const rpc_host_list *l) {
     return false;
 }
 
-/* Whether "host[:port]" or "[v6]:port" (a Host header, or an Origin's
+/* Whether port (after the colon of an authority) is digits only. */
+static bool port_ok(const char *port) {
+    for (const char *d = port; *d; d++)
+        if (!isdigit((unsigned char)*d)) return false;
+    return true;
+}
+
+/* Whether "host[:port]" or "[v6][:port]" (a Host header, or an Origin's
  * authority) names an allowed host. */
 static bool authority_ok(const char *auth, const rpc_host_list *l) {
     char host[HOST_TEXT_MAX];
@@ -65,7 +72,7 @@ static bool authority_ok(const char *auth, const rpc_host_list *l) {
     if (n == 0 || n >= sizeof host) return false;
     if (auth[0] == '[') {
         const char *end = strchr(auth, ']');
-        if (!end || (end[1] != '\0' && end[1] != ':')) return false;
+        if (!end || (end[1] != '\0' && (end[1] != ':' || !port_ok(end + 2)))) return false;
         size_t len = (size_t)(end - auth - 1);
         memcpy(host, auth + 1, len);
         host[len] = '\0';
@@ -74,10 +81,8 @@ static bool authority_ok(const char *auth, const rpc_host_list *l) {
     }
     const char *colon = strchr(auth, ':');
     size_t len = colon ? (size_t)(colon - auth) : n;
-    if (colon && strchr(colon + 1, ':')) return false; /* a bare IPv6 literal is not a Host */
-    if (colon)
-        for (const char *d = colon + 1; *d; d++)
-            if (!isdigit((unsigned char)*d)) return false;
+    if (colon && (strchr(colon + 1, ':') || !port_ok(colon + 1)))
+        return false; /* a bare IPv6 literal is not a Host */
     memcpy(host, auth, len);
     host[len] = '\0';
     return host_name_ok(host, l);
