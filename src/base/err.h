@@ -37,7 +37,8 @@
     X(HANSA_ERR_CONFIG, "bad configuration")                                     \
     X(HANSA_ERR_PROTOCOL, "protocol violation")                                  \
     X(HANSA_ERR_CRYPTO, "cryptographic operation failed")                        \
-    X(HANSA_ERR_APP_HASH, "app hash mismatch")
+    X(HANSA_ERR_APP_HASH, "app hash mismatch")                                   \
+    X(HANSA_ERR_DISK_FULL, "no space left on the disk")
 
 typedef enum {
 #define HANSA_ERR_ENUM(name, msg) name,

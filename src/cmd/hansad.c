@@ -15,11 +15,14 @@
  * At start it hashes its own executable (/proc/self/exe) once: `status`
  * shows that software hash and whether the chain ratified it.
  *
- * HANSA_TEST_DOUBLE_SIGN=1 is for tests only: it makes this node a
- * Byzantine delegate that, next to each of its prevotes, signs and sends a
+ * Built with HANSA_BYZANTINE_TEST_BUILD (the separate test-only program
+ * `hansad-byzantine`, never in a release build), this node is a Byzantine
+ * delegate that, next to each of its prevotes, signs and sends a
  * conflicting one (nil against a block, a made-up block against nil), so
- * the honest nodes must produce evidence and the ledger must slash it. It
- * lives here, in the daemon's glue, so no protocol code carries it.
+ * the honest nodes must produce evidence and the ledger must slash it
+ * (tests/delegates/test_double_sign.py). It lives here, in the daemon's
+ * glue, so no protocol code carries it; the release daemon has no switch
+ * that turns it on because it has no such code at all.
  *
  * HANSA_TEST_CLOCK_SKEW_MS=N (tests only) sets this node's wall clock N ms
  * (negative: behind) off the system's, as a delegate with a bad clock has:
@@ -31,6 +34,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/hex.h"
 #include "base/log.h"
@@ -55,6 +59,13 @@
 
 #define HANSA_VERSION "0.1.0"
 
+/* Exit codes (docs/cli.md, "Output and exit codes"):
+ * 0 stopped by a signal, 1 stopped by a fatal error while running (the log
+ * says which: a damaged store, a full disk, a diverged state), 2 could not
+ * start (command line, config.json, genesis.json, node.key, store, ports). */
+#define HANSAD_EXIT_FATAL 1
+#define HANSAD_EXIT_START 2
+
 typedef struct {
     uv_loop_t loop;
     uv_timer_t wake;
@@ -74,7 +85,6 @@ typedef struct {
     node *n;
     store *st;
     const hansa_keypair *key;  /* the node's signing key (borrowed from the key file) */
-    bool double_sign;          /* HANSA_TEST_DOUBLE_SIGN: test-only Byzantine mode */
     wire_validator reserved_for[WIRE_VALIDATORS_MAX]; /* the set last given to net/ */
     uint16_t reserved_n;
     bool has_software;
@@ -107,7 +117,8 @@ static void io_send(void *ctx, void *peer, uint8_t type, const uint8_t *b, size_
     net_send(peer, type, b, len);
 }
 
-/* Test-only (HANSA_TEST_DOUBLE_SIGN): when b is this node's own prevote,
+#ifdef HANSA_BYZANTINE_TEST_BUILD
+/* Test-only (hansad-byzantine): when b is this node's own prevote,
  * signs and sends a second prevote for the same height and round with a
  * different block id. Deterministic signatures make every re-send of it the
  * same vote, so peers see one offence per round. */
@@ -128,12 +139,15 @@ static void double_sign(daemon_ctx *d, const uint8_t *b, size_t len) {
     hbuf_free(&sb);
     hbuf_free(&enc);
 }
+#endif
 
 static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, void *except) {
     daemon_ctx *d = ctx;
     if (!d->net) return;
     net_broadcast(d->net, type, b, len, except);
-    if (d->double_sign && type == MSG_VOTE) double_sign(d, b, len);
+#ifdef HANSA_BYZANTINE_TEST_BUILD
+    if (type == MSG_VOTE) double_sign(d, b, len);
+#endif
 }
 
 /* The node drops a peer only for what no honest peer sends: ban it (net/
@@ -207,7 +221,7 @@ static void write_metrics(hbuf *out, void *ctx) {
 static void io_fatal(void *ctx, const char *why) {
     daemon_ctx *d = ctx;
     LOG_E("hansad", "fatal: %s", why);
-    d->exit_code = 3;
+    d->exit_code = HANSAD_EXIT_FATAL;
     shutdown_daemon(d);
 }
 
@@ -268,9 +282,10 @@ static void on_signal(uv_signal_t *s, int signum) {
     shutdown_daemon(s->data);
 }
 
+/* A start-up failure: says what and why on stderr. */
 static int fail(const char *what, const char *why) {
     fprintf(stderr, "hansad: %s: %s\n", what, why);
-    return 2;
+    return HANSAD_EXIT_START;
 }
 
 static hansa_err split_addr(const char *addr, char *host, size_t host_len, uint16_t *port) {
@@ -339,6 +354,10 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     if (split_addr(cfg->rpc, host, sizeof host, &rc.port) != HANSA_OK)
         return fail("config", "rpc must be \"ip:port\"");
     rc.bind_address = host;
+    const char *hosts[CONFIG_RPC_HOSTS_MAX];
+    for (size_t i = 0; i < cfg->n_rpc_hosts; i++) hosts[i] = cfg->rpc_hosts[i];
+    rc.allowed_hosts = hosts;
+    rc.n_allowed_hosts = cfg->n_rpc_hosts;
     if (rpc_server_new(&d->loop, &rc, &d->rpc) != HANSA_OK) return fail("rpc listen", cfg->rpc);
     d->api = rpc_node_api_new(d->rpc, d->n, HANSA_VERSION);
     if (d->has_software) rpc_node_api_set_software(d->api, &d->software);
@@ -350,6 +369,7 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
     d->extras = http_extras_start(&d->loop, d->rpc, d->n, cfg->rpc);
     rpc_set_metrics(d->rpc, write_metrics, d);
+    rpc_node_metrics_set_api(d->metrics, d->api);
     rpc_node_metrics_sample(d->metrics, clock_mono_ms(&hansa_clock_system));
     uv_timer_start(&d->metrics_tick, on_metrics_tick, 1000, 1000);
     return 0;
@@ -377,44 +397,64 @@ static bool hash_self(hansa_hash *out) {
 /* Where config.json and genesis.json are: --conf, else the home. */
 static const char *conf_dir;
 
-static int run(daemon_ctx *d, const char *home) {
-    char path[4096], why[CONFIG_WHY_MAX];
+/* What hansad reads from its home before it starts anything. */
+typedef struct {
     config_file cfg;
     genesis_file gen;
+    keyfile kf;
+    const keyfile_key *key; /* into kf */
+} home_files;
+
+/* Frees what h holds; safe on a zeroed h and twice. */
+static void home_files_free(home_files *h) {
+    keyfile_free(&h->kf);
+    genesis_free(&h->gen);
+}
+
+/* Loads config.json, genesis.json and node.key from home. Returns 0, or
+ * HANSAD_EXIT_START after saying what is wrong (h is freed then). */
+static int load_home(const char *home, home_files *h) {
+    char path[4096], why[CONFIG_WHY_MAX];
+    memset(h, 0, sizeof *h);
     snprintf(path, sizeof path, "%s/config.json", conf_dir ? conf_dir : home);
-    if (config_load(path, &cfg, why) != HANSA_OK) return fail("config", why);
-    int lvl = log_level_parse(cfg.log_level);
-    if (lvl < 0) return fail("config", "log_level must be trace, debug, info, warn or error");
+    if (config_load(path, &h->cfg, why) != HANSA_OK) return fail("config", why);
+    int lvl = log_level_parse(h->cfg.log_level);
+    if (lvl < 0) {
+        snprintf(why, sizeof why, "%s: log_level: expected trace, debug, info, warn or error", path);
+        return fail("config", why);
+    }
     log_set_level((log_level)lvl);
     snprintf(path, sizeof path, "%s/genesis.json", conf_dir ? conf_dir : home);
-    if (genesis_load(path, &gen, why) != HANSA_OK) return fail("genesis", why);
-
-    keyfile kf;
+    if (genesis_load(path, &h->gen, why) != HANSA_OK) return fail("genesis", why);
     snprintf(path, sizeof path, "%s/node.key", home);
-    if (keyfile_load(path, &kf, why) != HANSA_OK) return fail("key file", why);
-    const keyfile_key *key = keyfile_find(&kf, cfg.key_name[0] ? cfg.key_name : "node");
-    if (!key) return fail("key file", "no key named in config \"key\" (default \"node\")");
-    d->key = &key->kp;
-    const char *ds = getenv("HANSA_TEST_DOUBLE_SIGN");
-    d->double_sign = ds && strcmp(ds, "1") == 0;
-    if (d->double_sign)
-        LOG_W("hansad", "HANSA_TEST_DOUBLE_SIGN=1: TEST ONLY — this node signs a conflicting "
-                        "prevote next to each of its prevotes and WILL BE SLASHED");
-    d->has_software = hash_self(&d->software);
+    if (keyfile_load(path, &h->kf, why) != HANSA_OK) {
+        home_files_free(h);
+        return fail("key file", why);
+    }
+    const char *name = h->cfg.key_name[0] ? h->cfg.key_name : "node";
+    h->key = keyfile_find(&h->kf, name);
+    if (!h->key) {
+        snprintf(why, sizeof why, "%s holds no key named \"%s\" (config.json \"key\")", path, name);
+        home_files_free(h);
+        return fail("key file", why);
+    }
+    return 0;
+}
 
-    snprintf(path, sizeof path, "%s/data", home);
-    if (store_open(path, &(store_options){0}, &d->st) != HANSA_OK) return fail("store", path);
-
-    cfg.node.st = d->st;
-    cfg.node.genesis = &gen.g;
-    cfg.node.key = &key->kp;
+/* Runs the node until it stops; returns its exit code. */
+static int run_node(daemon_ctx *d, const char *home, home_files *h) {
+    char why[CONFIG_WHY_MAX];
+    node_config *nc = &h->cfg.node;
+    nc->st = d->st;
+    nc->genesis = &h->gen.g;
+    nc->key = &h->key->kp;
     const char *skew = getenv("HANSA_TEST_CLOCK_SKEW_MS");
     clock_skew_ms = skew ? strtoll(skew, NULL, 10) : 0;
     if (clock_skew_ms != 0)
         LOG_W("hansad", "HANSA_TEST_CLOCK_SKEW_MS=%lld: TEST ONLY — this node's wall clock is off by "
                         "that much", (long long)clock_skew_ms);
-    cfg.node.clock = clock_skew_ms != 0 ? &skewed_clock : &hansa_clock_system;
-    crypto_random(cfg.node.hash_key, sizeof cfg.node.hash_key);
+    nc->clock = clock_skew_ms != 0 ? &skewed_clock : &hansa_clock_system;
+    crypto_random(nc->hash_key, sizeof nc->hash_key);
     node_io io = {.ctx = d,
                   .send = io_send,
                   .broadcast = io_broadcast,
@@ -424,26 +464,42 @@ static int run(daemon_ctx *d, const char *home) {
                   .fatal = io_fatal,
                   .credit_event = io_credit_event,
                   .penalize = io_penalize};
-    hansa_err err = node_open(&cfg.node, &io, &d->n, why, sizeof why);
-    int rc = err == HANSA_OK ? 0 : fail("node", why);
-    if (rc == 0) rc = start_net(d, &cfg, &key->kp);
-    if (rc == 0) rc = start_rpc(d, &cfg);
+    int rc = node_open(nc, &io, &d->n, why, sizeof why) == HANSA_OK ? 0 : fail("node", why);
+    if (rc == 0) rc = start_net(d, &h->cfg, &h->key->kp);
+    if (rc == 0) rc = start_rpc(d, &h->cfg);
+    if (rc != 0) return rc;
+    LOG_I("hansad", "hansad %s listening on %s, rpc on %s, %zu peers configured", HANSA_VERSION,
+          h->cfg.listen, h->cfg.rpc, h->cfg.n_peers);
+    node_start(d->n);
+    snprintf(d->routes_path, sizeof d->routes_path, "%s/routes.json", home);
+    d->relay = relay_driver_new(&d->loop, d->n, d->routes_path);
+    uv_run(&d->loop, UV_RUN_DEFAULT);
+    return d->exit_code;
+}
+
+static int run(daemon_ctx *d, const char *home) {
+    home_files h;
+    int rc = load_home(home, &h);
     if (rc == 0) {
-        LOG_I("hansad", "hansad %s listening on %s, rpc on %s, %zu peers configured", HANSA_VERSION,
-              cfg.listen, cfg.rpc, cfg.n_peers);
-        node_start(d->n);
-        snprintf(d->routes_path, sizeof d->routes_path, "%s/routes.json", home);
-        d->relay = relay_driver_new(&d->loop, d->n, d->routes_path);
-        uv_run(&d->loop, UV_RUN_DEFAULT);
-        rc = d->exit_code;
-    } else {
-        shutdown_daemon(d);
-        uv_run(&d->loop, UV_RUN_DEFAULT);
+        d->key = &h.key->kp;
+#ifdef HANSA_BYZANTINE_TEST_BUILD
+        LOG_W("hansad", "hansad-byzantine: TEST ONLY — this node signs a conflicting prevote "
+                        "next to each of its prevotes and WILL BE SLASHED");
+#endif
+        d->has_software = hash_self(&d->software);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/data", home);
+        if (store_open(path, &(store_options){0}, &d->st) != HANSA_OK)
+            rc = fail("store", "cannot open it (the log line above says why)");
     }
+    if (rc == 0) rc = run_node(d, home, &h);
+    /* Whatever happened, the loop's handles (timers, signals, links, rpc)
+     * close before the node and store they point at are freed. */
+    shutdown_daemon(d);
+    uv_run(&d->loop, UV_RUN_DEFAULT);
     node_close(d->n);
     store_close(d->st);
-    keyfile_free(&kf);
-    genesis_free(&gen);
+    home_files_free(&h);
     return rc;
 }
 
@@ -458,12 +514,12 @@ int main(int argc, char **argv) {
             return 0;
         } else {
             fprintf(stderr, "usage: hansad --home DIR\n");
-            return 2;
+            return HANSAD_EXIT_START;
         }
     }
     if (!home) {
         fprintf(stderr, "usage: hansad --home DIR\n");
-        return 2;
+        return HANSAD_EXIT_START;
     }
     crypto_init();
     signal(SIGPIPE, SIG_IGN);
@@ -479,6 +535,6 @@ int main(int argc, char **argv) {
     uv_signal_start(&d.sigint, on_signal, SIGINT);
     uv_signal_start(&d.sigterm, on_signal, SIGTERM);
     int rc = run(&d, home);
-    uv_loop_close(&d.loop);
+    HANSA_ASSERT(uv_loop_close(&d.loop) == 0);
     return rc;
 }

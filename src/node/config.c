@@ -1,51 +1,112 @@
 /* config.c — parsing genesis.json and config.json (see config.h). The
  * files are untrusted input: each is bounded in size, each field is
- * type-checked, and every error says file, field and reason. */
+ * type-checked, and every error names the file, the field's path and what
+ * is wrong ("config.json: timeouts_ms.propose: expected an integer from 0
+ * to 600000").
+ *
+ * Strictness is the point: a typo in an optional key ("comit_delay_ms")
+ * would otherwise change nothing, silently, and the operator would believe
+ * the setting took. So every object is read through a cfg_obj, which
+ * remembers the keys the parser asked for; cfg_done refuses any other key
+ * and names the ones the object takes. A value of the wrong JSON type is an
+ * error too, never "absent". */
 #include "node/config.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "base/assert.h"
 #include "base/hex.h"
 #include "base/mem.h"
 #include "crypto/address.h"
 
 #define CONFIG_FILE_BYTES_MAX (256u << 20) /* a genesis with millions of accounts */
+/* Keys one object of either file may take (the top of config.json has the most). */
+#define CFG_KEYS_MAX 32
 
-static json_t *load_json(const char *path, char why[CONFIG_WHY_MAX]) {
-    json_error_t je;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(why, CONFIG_WHY_MAX, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
-    long size = ftell(f);
-    fclose(f);
-    if (!root) {
-        snprintf(why, CONFIG_WHY_MAX, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-        return NULL;
-    }
-    if (size > (long)CONFIG_FILE_BYTES_MAX || !json_is_object(root)) {
-        snprintf(why, CONFIG_WHY_MAX, "%s: must be a JSON object under 256 MiB", path);
-        json_decref(root);
-        return NULL;
-    }
-    return root;
+/* One JSON object being read, with where it is for messages and the keys
+ * read from it so far. */
+typedef struct {
+    json_t *obj;        /* borrowed */
+    const char *file;   /* the file's path, as given */
+    char at[96];        /* "" at the top, else the dotted path: "timeouts_ms", "accounts[3]" */
+    const char *known[CFG_KEYS_MAX];
+    size_t n_known;
+    char *why;          /* CONFIG_WHY_MAX bytes */
+} cfg_obj;
+
+/* Writes "<file>: <at>.<key>: <message>" into o->why; returns false. */
+__attribute__((format(printf, 3, 4))) static bool cfg_fail(const cfg_obj *o, const char *key,
+                                                           const char *fmt, ...) {
+    char msg[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *dot = o->at[0] && key ? "." : "";
+    snprintf(o->why, CONFIG_WHY_MAX, "%s: %s%s%s: %s", o->file, o->at, dot, key ? key : "", msg);
+    return false;
 }
 
-/* A u64 from a non-negative JSON integer or a decimal string. */
+/* Starts reading v, found at `at` (a printf format), as an object. False
+ * (with why) if v is not an object. */
+__attribute__((format(printf, 5, 6))) static bool cfg_open(cfg_obj *o, json_t *v, const char *file,
+                                                           char *why, const char *at, ...) {
+    memset(o, 0, sizeof *o);
+    o->obj = v;
+    o->file = file;
+    o->why = why;
+    va_list ap;
+    va_start(ap, at);
+    vsnprintf(o->at, sizeof o->at, at, ap);
+    va_end(ap);
+    if (json_is_object(v)) return true;
+    snprintf(why, CONFIG_WHY_MAX, "%s: %s: expected an object", file, o->at[0] ? o->at : "(top)");
+    return false;
+}
+
+/* obj[key] (borrowed; NULL when absent), remembering key as one this object takes. */
+static json_t *cfg_get(cfg_obj *o, const char *key) {
+    HANSA_ASSERT(o->n_known < CFG_KEYS_MAX);
+    o->known[o->n_known++] = key;
+    return json_object_get(o->obj, key);
+}
+
+/* Refuses any key of the object that the parser did not ask for. */
+static bool cfg_done(const cfg_obj *o) {
+    const char *key;
+    json_t *v;
+    json_object_foreach(o->obj, key, v) {
+        bool known = false;
+        for (size_t i = 0; i < o->n_known && !known; i++) known = strcmp(o->known[i], key) == 0;
+        if (known) continue;
+        char list[CONFIG_WHY_MAX / 2] = "";
+        size_t len = 0;
+        for (size_t i = 0; i < o->n_known && len < sizeof list; i++)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "",
+                                    o->known[i]);
+        return cfg_fail(o, key, "unknown key (this object takes: %s)", list);
+    }
+    return true;
+}
+
+/* A u64 from a non-negative JSON integer or a canonical decimal string (u64
+ * values above 2^63 do not survive most JSON tools as numbers). */
 static bool get_u64(json_t *v, uint64_t *out) {
-    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+    if (json_is_integer(v)) {
+        if (json_integer_value(v) < 0) return false;
         *out = (uint64_t)json_integer_value(v);
         return true;
     }
     if (!json_is_string(v)) return false;
     const char *s = json_string_value(v);
-    if (!*s || strlen(s) > 20) return false;
+    size_t n = strlen(s);
+    if (n == 0 || n > 20 || (n > 1 && s[0] == '0')) return false;
     for (const char *c = s; *c; c++)
         if (*c < '0' || *c > '9') return false;
     errno = 0;
@@ -55,59 +116,131 @@ static bool get_u64(json_t *v, uint64_t *out) {
     return true;
 }
 
-/* Reads an optional numeric field bounded by max; false with why on error. */
-static bool opt_u64(json_t *obj, const char *key, uint64_t max, uint64_t *out, const char *path,
-                    char why[CONFIG_WHY_MAX]) {
-    json_t *v = json_object_get(obj, key);
-    if (!v) return true;
+/* An integer field bounded by max. Absent and !required: *out untouched. */
+static bool cfg_u64(cfg_obj *o, const char *key, bool required, uint64_t max, uint64_t *out) {
+    json_t *v = cfg_get(o, key);
+    if (!v && !required) return true;
+    if (!v) return cfg_fail(o, key, "missing (an integer from 0 to %llu)", (unsigned long long)max);
     uint64_t x;
-    if (!get_u64(v, &x) || x > max) {
-        snprintf(why, CONFIG_WHY_MAX, "%s: \"%s\" must be an integer from 0 to %llu", path, key,
-                 (unsigned long long)max);
-        return false;
-    }
+    if (!get_u64(v, &x) || x > max)
+        return cfg_fail(o, key, "expected an integer from 0 to %llu", (unsigned long long)max);
     *out = x;
     return true;
 }
 
-/* A 32-byte hash from 64 hex digits. */
-static bool get_hash(json_t *v, hansa_hash *out) {
-    const char *hex = json_string_value(v);
+/* A string field of fewer than out_len bytes. Absent and !required: out untouched. */
+static bool cfg_string(cfg_obj *o, const char *key, bool required, char *out, size_t out_len) {
+    json_t *v = cfg_get(o, key);
+    if (!v && !required) return true;
+    if (!v) return cfg_fail(o, key, "missing (a string)");
+    if (!json_is_string(v) || json_string_length(v) >= out_len || strlen(json_string_value(v)) !=
+                                                                      json_string_length(v))
+        return cfg_fail(o, key, "expected a string under %zu bytes", out_len);
+    memcpy(out, json_string_value(v), json_string_length(v) + 1);
+    return true;
+}
+
+/* An array field of at most max elements; *arr NULL when absent and !required. */
+static bool cfg_array(cfg_obj *o, const char *key, bool required, size_t min, size_t max,
+                      json_t **arr) {
+    json_t *v = cfg_get(o, key);
+    *arr = v;
+    if (!v && !required) return true;
+    if (!json_is_array(v) || json_array_size(v) < min || json_array_size(v) > max)
+        return cfg_fail(o, key, "expected an array of %zu to %zu elements", min, max);
+    return true;
+}
+
+/* ---- reading a file ---- */
+
+/* The text's JSON value, or NULL with why (not JSON, duplicate keys). */
+static json_t *parse_json(const char *file, const char *text, size_t len,
+                          char why[CONFIG_WHY_MAX]) {
+    json_error_t je;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root) snprintf(why, CONFIG_WHY_MAX, "%s:%d:%d: %s", file, je.line, je.column, je.text);
+    return root;
+}
+
+/* The file's bytes (malloc'd, *len of them), or NULL with why (unreadable,
+ * over CONFIG_FILE_BYTES_MAX). */
+static char *read_file(const char *path, size_t *len, char why[CONFIG_WHY_MAX]) {
+    FILE *f = fopen(path, "rb");
+    struct stat sb;
+    if (!f || fstat(fileno(f), &sb) != 0) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: %s", path, strerror(errno));
+        if (f) fclose(f);
+        return NULL;
+    }
+    if (sb.st_size > (off_t)CONFIG_FILE_BYTES_MAX) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: %lld bytes, over the limit of %u", path,
+                 (long long)sb.st_size, CONFIG_FILE_BYTES_MAX);
+        fclose(f);
+        return NULL;
+    }
+    char *text = hansa_malloc((size_t)sb.st_size + 1);
+    *len = fread(text, 1, (size_t)sb.st_size + 1, f);
+    bool bad = ferror(f) || *len > (size_t)sb.st_size;
+    fclose(f);
+    if (bad) {
+        snprintf(why, CONFIG_WHY_MAX, "%s: read failed or the file grew while read", path);
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+typedef hansa_err (*parse_fn)(const char *file, const char *text, size_t len, void *out,
+                              char why[CONFIG_WHY_MAX]);
+
+static hansa_err load_file(const char *path, parse_fn parse, void *out, char why[CONFIG_WHY_MAX]) {
+    size_t len = 0;
+    char *text = read_file(path, &len, why);
+    if (!text) return HANSA_ERR_CONFIG;
+    hansa_err e = parse(path, text, len, out, why);
+    free(text);
+    return e;
+}
+
+/* ---- trust roots (genesis "clients", routes.json, the route/client RPC) ---- */
+
+/* A hash field of 64 hex digits. */
+static bool cfg_hash(cfg_obj *o, const char *key, hansa_hash *out) {
+    char hex[2 * HANSA_HASH_BYTES + 1];
     size_t got = 0;
-    return hex && strlen(hex) == 2 * HANSA_HASH_BYTES &&
-           hex_decode(hex, strlen(hex), out->b, HANSA_HASH_BYTES, &got, NULL) == HANSA_OK &&
-           got == HANSA_HASH_BYTES;
+    if (!cfg_string(o, key, true, hex, sizeof hex)) return false;
+    if (strlen(hex) != 2 * HANSA_HASH_BYTES ||
+        hex_decode(hex, strlen(hex), out->b, HANSA_HASH_BYTES, &got, NULL) != HANSA_OK ||
+        got != HANSA_HASH_BYTES)
+        return cfg_fail(o, key, "expected 64 hex digits");
+    return true;
+}
+
+static bool parse_trust_root(cfg_obj *o, ic_create *out) {
+    char chain[CHAIN_ID_TEXT_MAX + 8] = "";
+    if (!cfg_string(o, "chain_id", true, chain, sizeof chain)) return false;
+    const char *chain_why = "malformed";
+    if (chain_id_parse(chain, &out->params.chain_id, &chain_why) != HANSA_OK)
+        return cfg_fail(o, "chain_id", "%s", chain_why);
+    cfg_obj r;
+    json_t *rv = cfg_get(o, "root");
+    if (!cfg_u64(o, "trusting_period_ms", true, UINT64_MAX, &out->params.trusting_period_ms) ||
+        !cfg_u64(o, "max_clock_drift_ms", true, UINT64_MAX, &out->params.max_clock_drift_ms) ||
+        !cfg_done(o) || !cfg_open(&r, rv, o->file, o->why, "%s%sroot", o->at, o->at[0] ? "." : ""))
+        return false;
+    return cfg_u64(&r, "height", true, UINT64_MAX, &out->root.height) &&
+           cfg_u64(&r, "time_ms", true, UINT64_MAX, &out->root.time_ms) &&
+           cfg_hash(&r, "header_hash", &out->root.header_hash) &&
+           cfg_hash(&r, "app_hash", &out->root.app_hash) &&
+           cfg_hash(&r, "tx_root", &out->root.tx_root) &&
+           cfg_hash(&r, "validators_hash", &out->root.validators_hash) &&
+           cfg_hash(&r, "next_validators_hash", &out->root.next_validators_hash) && cfg_done(&r);
 }
 
 bool config_trust_root_parse(json_t *obj, ic_create *out, const char *where, char why[CONFIG_WHY_MAX]) {
     memset(out, 0, sizeof *out);
-    const char *chain = json_string_value(json_object_get(obj, "chain_id"));
-    const char *chain_why = "missing";
-    if (!json_is_object(obj) || !chain || chain_id_parse(chain, &out->params.chain_id, &chain_why) != HANSA_OK) {
-        snprintf(why, CONFIG_WHY_MAX, "%s.chain_id: %s", where, chain_why);
-        return false;
-    }
-    json_t *root = json_object_get(obj, "root");
-    uint64_t *nums[4] = {&out->params.trusting_period_ms, &out->params.max_clock_drift_ms,
-                         &out->root.height, &out->root.time_ms};
-    json_t *src[4] = {json_object_get(obj, "trusting_period_ms"), json_object_get(obj, "max_clock_drift_ms"),
-                      json_object_get(root, "height"), json_object_get(root, "time_ms")};
-    static const char *const num_names[4] = {"trusting_period_ms", "max_clock_drift_ms", "root.height",
-                                             "root.time_ms"};
-    for (int i = 0; i < 4; i++)
-        if (!get_u64(src[i], nums[i])) {
-            snprintf(why, CONFIG_WHY_MAX, "%s.%s must be a u64", where, num_names[i]);
-            return false;
-        }
-    hansa_hash *hashes[5] = {&out->root.header_hash, &out->root.app_hash, &out->root.tx_root,
-                             &out->root.validators_hash, &out->root.next_validators_hash};
-    static const char *const hash_names[5] = {"header_hash", "app_hash", "tx_root", "validators_hash",
-                                              "next_validators_hash"};
-    for (int i = 0; i < 5; i++)
-        if (!get_hash(json_object_get(root, hash_names[i]), hashes[i])) {
-            snprintf(why, CONFIG_WHY_MAX, "%s.root.%s must be 64 hex digits", where, hash_names[i]);
-            return false;
-        }
+    cfg_obj o;
+    if (!cfg_open(&o, obj, where, why, "%s", "") || !parse_trust_root(&o, out)) return false;
     char iwhy[IC_WHY_MAX];
     if (ic_create_check(out, iwhy, sizeof iwhy) != HANSA_OK) {
         snprintf(why, CONFIG_WHY_MAX, "%s: %s", where, iwhy);
@@ -137,22 +270,60 @@ json_t *config_trust_root_json(const ic_create *c) {
                      (json_int_t)c->params.max_clock_drift_ms, "root", root);
 }
 
-/* The optional "clients" array: light clients active from genesis. */
-static bool parse_clients(json_t *arr, genesis_file *g, const char *path, char why[CONFIG_WHY_MAX]) {
-    if (arr == NULL) return true;
+/* ---- genesis.json ---- */
+
+static bool parse_accounts(json_t *arr, genesis_file *g, const char *file, char *why) {
     size_t n = json_array_size(arr);
-    if (!json_is_array(arr) || n > LEDGER_CLIENTS_MAX) {
-        snprintf(why, CONFIG_WHY_MAX, "%s: \"clients\" must be an array of at most %d", path,
-                 LEDGER_CLIENTS_MAX);
-        return false;
+    g->accounts = hansa_calloc(n ? n : 1, sizeof *g->accounts);
+    for (size_t i = 0; i < n; i++) {
+        cfg_obj a;
+        if (!cfg_open(&a, json_array_get(arr, i), file, why, "accounts[%zu]", i)) return false;
+        char text[ADDR_TEXT_MAX + 8] = "";
+        if (!cfg_string(&a, "address", true, text, sizeof text)) return false;
+        const char *addr_why = "malformed";
+        uint32_t chain = g->g.params.chain_id;
+        if (addr_parse(text, &chain, NULL, &g->accounts[i].addr, &addr_why) != HANSA_OK)
+            return cfg_fail(&a, "address", "%s", addr_why);
+        if (!cfg_u64(&a, "balance", true, UINT64_MAX, &g->accounts[i].balance) || !cfg_done(&a))
+            return false;
     }
+    g->g.accounts = g->accounts;
+    g->g.n_accounts = n;
+    return true;
+}
+
+static bool parse_delegates(json_t *arr, genesis_file *g, const char *file, char *why) {
+    size_t n = json_array_size(arr);
+    g->delegates = hansa_calloc(n, sizeof *g->delegates);
+    for (size_t i = 0; i < n; i++) {
+        cfg_obj d;
+        if (!cfg_open(&d, json_array_get(arr, i), file, why, "delegates[%zu]", i)) return false;
+        char hex[2 * HANSA_PUBKEY_BYTES + 1];
+        size_t got = 0;
+        if (!cfg_string(&d, "pubkey", true, hex, sizeof hex)) return false;
+        if (hex_decode(hex, strlen(hex), g->delegates[i].pubkey.b, HANSA_PUBKEY_BYTES, &got,
+                       NULL) != HANSA_OK || got != HANSA_PUBKEY_BYTES)
+            return cfg_fail(&d, "pubkey", "expected 64 hex digits");
+        if (!cfg_u64(&d, "power", true, UINT64_MAX, &g->delegates[i].power) || !cfg_done(&d))
+            return false;
+    }
+    g->g.delegates = g->delegates;
+    g->g.n_delegates = n;
+    return true;
+}
+
+/* The optional "clients" array: light clients active from genesis. */
+static bool parse_clients(json_t *arr, genesis_file *g, const char *file, char *why) {
+    size_t n = json_array_size(arr);
     g->clients = hansa_calloc(n ? n : 1, sizeof *g->clients);
     for (size_t i = 0; i < n; i++) {
-        char where[64];
-        snprintf(where, sizeof where, "clients[%zu]", i);
-        char inner[CONFIG_WHY_MAX];
-        if (!config_trust_root_parse(json_array_get(arr, i), &g->clients[i], where, inner)) {
-            snprintf(why, CONFIG_WHY_MAX, "%s: %s", path, inner);
+        cfg_obj c;
+        if (!cfg_open(&c, json_array_get(arr, i), file, why, "clients[%zu]", i) ||
+            !parse_trust_root(&c, &g->clients[i]))
+            return false;
+        char iwhy[IC_WHY_MAX];
+        if (ic_create_check(&g->clients[i], iwhy, sizeof iwhy) != HANSA_OK) {
+            snprintf(why, CONFIG_WHY_MAX, "%s: clients[%zu]: %s", file, i, iwhy);
             return false;
         }
     }
@@ -161,65 +332,14 @@ static bool parse_clients(json_t *arr, genesis_file *g, const char *path, char w
     return true;
 }
 
-static bool parse_accounts(json_t *arr, genesis_file *g, const char *path, char why[CONFIG_WHY_MAX]) {
-    size_t n = json_array_size(arr);
-    if (!json_is_array(arr) || n > LEDGER_GENESIS_ACCOUNTS_MAX) {
-        snprintf(why, CONFIG_WHY_MAX, "%s: \"accounts\" must be an array", path);
-        return false;
-    }
-    g->accounts = hansa_calloc(n ? n : 1, sizeof *g->accounts);
-    for (size_t i = 0; i < n; i++) {
-        json_t *a = json_array_get(arr, i);
-        const char *text = json_string_value(json_object_get(a, "address"));
-        const char *addr_why = "missing";
-        uint32_t chain = g->g.params.chain_id;
-        if (!text || addr_parse(text, &chain, NULL, &g->accounts[i].addr, &addr_why) != HANSA_OK) {
-            snprintf(why, CONFIG_WHY_MAX, "%s: accounts[%zu].address: %s", path, i, addr_why);
-            return false;
-        }
-        if (!get_u64(json_object_get(a, "balance"), &g->accounts[i].balance)) {
-            snprintf(why, CONFIG_WHY_MAX, "%s: accounts[%zu].balance must be a u64", path, i);
-            return false;
-        }
-    }
-    g->g.accounts = g->accounts;
-    g->g.n_accounts = n;
-    return true;
-}
-
-static bool parse_delegates(json_t *arr, genesis_file *g, const char *path, char why[CONFIG_WHY_MAX]) {
-    size_t n = json_array_size(arr);
-    if (!json_is_array(arr) || n == 0 || n > WIRE_VALIDATORS_MAX) {
-        snprintf(why, CONFIG_WHY_MAX, "%s: \"delegates\" must be an array of 1 to %d", path,
-                 WIRE_VALIDATORS_MAX);
-        return false;
-    }
-    g->delegates = hansa_calloc(n, sizeof *g->delegates);
-    for (size_t i = 0; i < n; i++) {
-        json_t *d = json_array_get(arr, i);
-        const char *hex = json_string_value(json_object_get(d, "pubkey"));
-        size_t got = 0;
-        if (!hex || hex_decode(hex, strlen(hex), g->delegates[i].pubkey.b, HANSA_PUBKEY_BYTES, &got,
-                               NULL) != HANSA_OK || got != HANSA_PUBKEY_BYTES) {
-            snprintf(why, CONFIG_WHY_MAX, "%s: delegates[%zu].pubkey must be 64 hex digits", path, i);
-            return false;
-        }
-        if (!get_u64(json_object_get(d, "power"), &g->delegates[i].power)) {
-            snprintf(why, CONFIG_WHY_MAX, "%s: delegates[%zu].power must be a u64", path, i);
-            return false;
-        }
-    }
-    g->g.delegates = g->delegates;
-    g->g.n_delegates = n;
-    return true;
-}
-
 /* The optional "elections" object: each field overrides its default
  * (docs/delegates.md); the ledger checks the ranges. */
-static bool parse_elect(json_t *obj, ledger_elect_params *e, const char *path,
-                        char why[CONFIG_WHY_MAX]) {
-    if (obj == NULL) return true;
-    uint64_t v[11] = {e->epoch_blocks,    e->active_max,        e->bench_max,
+static bool parse_elect(cfg_obj *top, ledger_elect_params *e) {
+    json_t *v = cfg_get(top, "elections");
+    if (v == NULL) return true;
+    cfg_obj o;
+    if (!cfg_open(&o, v, top->file, top->why, "elections")) return false;
+    uint64_t x[11] = {e->epoch_blocks,    e->active_max,        e->bench_max,
                       e->unbonding_blocks, e->liveness_window,  e->liveness_miss_bps,
                       e->jail_blocks,     e->slash_bps,         e->evidence_age_max,
                       e->block_reward,    e->upgrade_window};
@@ -231,40 +351,49 @@ static bool parse_elect(json_t *obj, ledger_elect_params *e, const char *path,
                                      UINT16_MAX, UINT32_MAX, UINT16_MAX, UINT32_MAX, UINT64_MAX,
                                      UINT32_MAX};
     for (int i = 0; i < 11; i++)
-        if (!opt_u64(obj, names[i], max[i], &v[i], path, why)) return false;
-    *e = (ledger_elect_params){(uint32_t)v[0], (uint16_t)v[1], (uint16_t)v[2], (uint32_t)v[3],
-                               (uint16_t)v[4], (uint16_t)v[5], (uint32_t)v[6], (uint16_t)v[7],
-                               (uint32_t)v[8], v[9], (uint32_t)v[10]};
+        if (!cfg_u64(&o, names[i], false, max[i], &x[i])) return false;
+    if (!cfg_done(&o)) return false;
+    *e = (ledger_elect_params){(uint32_t)x[0], (uint16_t)x[1], (uint16_t)x[2], (uint32_t)x[3],
+                               (uint16_t)x[4], (uint16_t)x[5], (uint32_t)x[6], (uint16_t)x[7],
+                               (uint32_t)x[8], x[9], (uint32_t)x[10]};
     return true;
 }
 
-static bool parse_params(json_t *root, ledger_params *p, const char *path, char why[CONFIG_WHY_MAX]) {
-    const char *chain = json_string_value(json_object_get(root, "chain_id"));
-    const char *chain_why = "missing";
-    if (!chain || chain_id_parse(chain, &p->chain_id, &chain_why) != HANSA_OK) {
-        snprintf(why, CONFIG_WHY_MAX, "%s: chain_id: %s", path, chain_why);
-        return false;
-    }
+static bool parse_params(cfg_obj *top, ledger_params *p) {
+    char chain[CHAIN_ID_TEXT_MAX + 8] = "";
+    if (!cfg_string(top, "chain_id", true, chain, sizeof chain)) return false;
+    const char *chain_why = "malformed";
+    if (chain_id_parse(chain, &p->chain_id, &chain_why) != HANSA_OK)
+        return cfg_fail(top, "chain_id", "%s", chain_why);
     uint64_t t = 0, bps = 0, min_fee = 0, max_txs = WIRE_BLOCK_TXS_MAX;
-    json_t *params = json_object_get(root, "params");
-    if (!opt_u64(root, "genesis_time_ms", UINT64_MAX, &t, path, why)) return false;
-    if (params && (!opt_u64(params, "fee_burn_bps", LEDGER_BPS_ONE, &bps, path, why) ||
-                   !opt_u64(params, "min_fee", UINT64_MAX, &min_fee, path, why) ||
-                   !opt_u64(params, "max_block_txs", WIRE_BLOCK_TXS_MAX, &max_txs, path, why)))
-        return false;
+    if (!cfg_u64(top, "genesis_time_ms", false, UINT64_MAX, &t)) return false;
+    json_t *pv = cfg_get(top, "params");
+    if (pv) {
+        cfg_obj o;
+        if (!cfg_open(&o, pv, top->file, top->why, "params") ||
+            !cfg_u64(&o, "fee_burn_bps", false, LEDGER_BPS_ONE, &bps) ||
+            !cfg_u64(&o, "min_fee", false, UINT64_MAX, &min_fee) ||
+            !cfg_u64(&o, "max_block_txs", false, WIRE_BLOCK_TXS_MAX, &max_txs) || !cfg_done(&o))
+            return false;
+    }
     *p = (ledger_params){p->chain_id, t, (uint16_t)bps, min_fee, (uint32_t)max_txs,
                          ledger_elect_params_default()};
-    return parse_elect(json_object_get(root, "elections"), &p->elect, path, why);
+    return parse_elect(top, &p->elect);
 }
 
-hansa_err genesis_load(const char *path, genesis_file *out, char why[CONFIG_WHY_MAX]) {
+hansa_err genesis_parse(const char *file, const char *text, size_t len, genesis_file *out,
+                        char why[CONFIG_WHY_MAX]) {
     memset(out, 0, sizeof *out);
-    json_t *root = load_json(path, why);
+    json_t *root = parse_json(file, text, len, why);
     if (!root) return HANSA_ERR_CONFIG;
-    bool ok = parse_params(root, &out->g.params, path, why) &&
-              parse_accounts(json_object_get(root, "accounts"), out, path, why) &&
-              parse_delegates(json_object_get(root, "delegates"), out, path, why) &&
-              parse_clients(json_object_get(root, "clients"), out, path, why);
+    cfg_obj top;
+    json_t *accounts = NULL, *delegates = NULL, *clients = NULL;
+    bool ok = cfg_open(&top, root, file, why, "%s", "") && parse_params(&top, &out->g.params) &&
+              cfg_array(&top, "accounts", true, 0, LEDGER_GENESIS_ACCOUNTS_MAX, &accounts) &&
+              cfg_array(&top, "delegates", true, 1, WIRE_VALIDATORS_MAX, &delegates) &&
+              cfg_array(&top, "clients", false, 0, LEDGER_CLIENTS_MAX, &clients) &&
+              cfg_done(&top) && parse_accounts(accounts, out, file, why) &&
+              parse_delegates(delegates, out, file, why) && parse_clients(clients, out, file, why);
     json_decref(root);
     if (!ok) {
         genesis_free(out);
@@ -273,10 +402,20 @@ hansa_err genesis_load(const char *path, genesis_file *out, char why[CONFIG_WHY_
     char lwhy[LEDGER_WHY_MAX];
     hansa_err err = ledger_genesis_validate(&out->g, lwhy, sizeof lwhy);
     if (err != HANSA_OK) {
-        snprintf(why, CONFIG_WHY_MAX, "%s: %s", path, lwhy);
+        snprintf(why, CONFIG_WHY_MAX, "%s: %s", file, lwhy);
         genesis_free(out);
     }
     return err;
+}
+
+static hansa_err genesis_parse_any(const char *file, const char *text, size_t len, void *out,
+                                   char why[CONFIG_WHY_MAX]) {
+    return genesis_parse(file, text, len, out, why);
+}
+
+hansa_err genesis_load(const char *path, genesis_file *out, char why[CONFIG_WHY_MAX]) {
+    memset(out, 0, sizeof *out);
+    return load_file(path, genesis_parse_any, out, why);
 }
 
 void genesis_free(genesis_file *g) {
@@ -286,74 +425,83 @@ void genesis_free(genesis_file *g) {
     memset(g, 0, sizeof *g);
 }
 
-static bool opt_string(json_t *obj, const char *key, char *out, size_t out_len, const char *path,
-                       char why[CONFIG_WHY_MAX]) {
-    json_t *v = json_object_get(obj, key);
-    if (!v) return true;
-    if (!json_is_string(v) || json_string_length(v) >= out_len) {
-        snprintf(why, CONFIG_WHY_MAX, "%s: \"%s\" must be a string under %zu bytes", path, key, out_len);
-        return false;
-    }
-    memcpy(out, json_string_value(v), json_string_length(v) + 1);
-    return true;
-}
+/* ---- config.json ---- */
 
-static bool parse_peers(json_t *arr, config_file *c, const char *path, char why[CONFIG_WHY_MAX]) {
-    if (!arr) return true;
-    if (!json_is_array(arr) || json_array_size(arr) > CONFIG_PEERS_MAX) {
-        snprintf(why, CONFIG_WHY_MAX, "%s: \"peers\" must be an array of at most %d addresses", path,
-                 CONFIG_PEERS_MAX);
-        return false;
-    }
-    for (size_t i = 0; i < json_array_size(arr); i++) {
+/* An optional array of at most max strings of under CONFIG_ADDR_MAX bytes
+ * (what names: for messages) into out[*n]. */
+static bool parse_strings(cfg_obj *top, const char *key, size_t max, const char *what,
+                          char (*out)[CONFIG_ADDR_MAX], size_t *n) {
+    json_t *arr;
+    if (!cfg_array(top, key, false, 0, max, &arr)) return false;
+    for (size_t i = 0; arr && i < json_array_size(arr); i++) {
         json_t *p = json_array_get(arr, i);
-        if (!json_is_string(p) || json_string_length(p) >= CONFIG_ADDR_MAX) {
-            snprintf(why, CONFIG_WHY_MAX, "%s: peers[%zu] must be an \"ip:port\" string", path, i);
+        if (!json_is_string(p) || json_string_length(p) >= CONFIG_ADDR_MAX ||
+            json_string_length(p) == 0) {
+            snprintf(top->why, CONFIG_WHY_MAX, "%s: %s[%zu]: expected %s", top->file, key, i, what);
             return false;
         }
-        memcpy(c->peers[c->n_peers++], json_string_value(p), json_string_length(p) + 1);
+        memcpy(out[(*n)++], json_string_value(p), json_string_length(p) + 1);
     }
     return true;
 }
 
-static bool parse_timeouts(json_t *t, cons_timeouts *to, const char *path, char why[CONFIG_WHY_MAX]) {
-    if (!t) return true;
-    const char *names[] = {"propose", "propose_delta", "prevote", "prevote_delta", "precommit",
-                           "precommit_delta"};
+static bool parse_timeouts(cfg_obj *top, cons_timeouts *to) {
+    json_t *v = cfg_get(top, "timeouts_ms");
+    if (!v) return true;
+    cfg_obj o;
+    if (!cfg_open(&o, v, top->file, top->why, "timeouts_ms")) return false;
+    static const char *const names[] = {"propose",   "propose_delta",  "prevote",
+                                        "prevote_delta", "precommit", "precommit_delta"};
     uint32_t *fields[] = {&to->propose_ms, &to->propose_delta_ms, &to->prevote_ms,
                           &to->prevote_delta_ms, &to->precommit_ms, &to->precommit_delta_ms};
     for (size_t i = 0; i < 6; i++) {
-        uint64_t v = *fields[i];
-        if (!opt_u64(t, names[i], 600000, &v, path, why)) return false;
-        *fields[i] = (uint32_t)v;
+        uint64_t x = *fields[i];
+        if (!cfg_u64(&o, names[i], false, 600000, &x)) return false;
+        *fields[i] = (uint32_t)x;
     }
-    return true;
+    return cfg_done(&o);
 }
 
-hansa_err config_load(const char *path, config_file *out, char why[CONFIG_WHY_MAX]) {
+hansa_err config_parse(const char *file, const char *text, size_t len, config_file *out,
+                       char why[CONFIG_WHY_MAX]) {
     memset(out, 0, sizeof *out);
     node_config_defaults(&out->node);
     snprintf(out->listen, sizeof out->listen, "127.0.0.1:26656");
     snprintf(out->rpc, sizeof out->rpc, "127.0.0.1:26657");
     snprintf(out->log_level, sizeof out->log_level, "info");
-    json_t *root = load_json(path, why);
+    json_t *root = parse_json(file, text, len, why);
     if (!root) return HANSA_ERR_CONFIG;
     uint64_t delay = out->node.commit_delay_ms, mp = 100000;
     uint64_t precision = out->node.pbts_precision_ms, msg_delay = out->node.pbts_msg_delay_ms;
-    bool ok = opt_string(root, "listen", out->listen, sizeof out->listen, path, why) &&
-              opt_string(root, "rpc", out->rpc, sizeof out->rpc, path, why) &&
-              opt_string(root, "log_level", out->log_level, sizeof out->log_level, path, why) &&
-              opt_string(root, "key", out->key_name, sizeof out->key_name, path, why) &&
-              parse_peers(json_object_get(root, "peers"), out, path, why) &&
-              parse_timeouts(json_object_get(root, "timeouts_ms"), &out->node.timeouts, path, why) &&
-              opt_u64(root, "commit_delay_ms", 600000, &delay, path, why) &&
-              opt_u64(root, "mempool_max_txs", 10000000, &mp, path, why) &&
-              opt_u64(root, "pbts_precision_ms", 600000, &precision, path, why) &&
-              opt_u64(root, "pbts_msg_delay_ms", 600000, &msg_delay, path, why);
+    cfg_obj top;
+    bool ok = cfg_open(&top, root, file, why, "%s", "") &&
+              cfg_string(&top, "listen", false, out->listen, sizeof out->listen) &&
+              cfg_string(&top, "rpc", false, out->rpc, sizeof out->rpc) &&
+              cfg_string(&top, "log_level", false, out->log_level, sizeof out->log_level) &&
+              cfg_string(&top, "key", false, out->key_name, sizeof out->key_name) &&
+              parse_strings(&top, "peers", CONFIG_PEERS_MAX, "an \"ip:port\" string", out->peers,
+                            &out->n_peers) &&
+              parse_strings(&top, "rpc_allowed_hosts", CONFIG_RPC_HOSTS_MAX, "a host name",
+                            out->rpc_hosts, &out->n_rpc_hosts) &&
+              parse_timeouts(&top, &out->node.timeouts) &&
+              cfg_u64(&top, "commit_delay_ms", false, 600000, &delay) &&
+              cfg_u64(&top, "mempool_max_txs", false, 10000000, &mp) &&
+              cfg_u64(&top, "pbts_precision_ms", false, 600000, &precision) &&
+              cfg_u64(&top, "pbts_msg_delay_ms", false, 600000, &msg_delay) && cfg_done(&top);
     json_decref(root);
-    out->node.commit_delay_ms = (uint32_t)delay;
     out->node.pbts_precision_ms = (uint32_t)precision;
     out->node.pbts_msg_delay_ms = (uint32_t)msg_delay;
+    out->node.commit_delay_ms = (uint32_t)delay;
     out->node.mempool.max_txs = (uint32_t)mp;
     return ok ? HANSA_OK : HANSA_ERR_CONFIG;
+}
+
+static hansa_err config_parse_any(const char *file, const char *text, size_t len, void *out,
+                                  char why[CONFIG_WHY_MAX]) {
+    return config_parse(file, text, len, out, why);
+}
+
+hansa_err config_load(const char *path, config_file *out, char why[CONFIG_WHY_MAX]) {
+    memset(out, 0, sizeof *out);
+    return load_file(path, config_parse_any, out, why);
 }

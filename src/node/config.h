@@ -1,6 +1,8 @@
 /* config.h — the files an operator writes: a node's config.json and a
- * chain's genesis.json. Both are JSON (jansson); every field is checked and
- * an error names the file, the field and what is wrong.
+ * chain's genesis.json. Both are JSON (jansson); every field is checked, a
+ * key the file format does not have is refused (a typo must not be silently
+ * ignored), and an error names the file, the field's path and what is wrong:
+ * "config.json: timeouts_ms.propose: expected an integer from 0 to 600000".
  *
  * genesis.json:
  *   { "chain_id": "e2e4", "genesis_time_ms": 1767225600000,
@@ -9,8 +11,8 @@
  *     "delegates": [ { "pubkey": "<64 hex>", "power": 10 }, ... ],
      "elections": { "epoch_blocks": 100, "active_max": 32, ... },  (optional,
      every field optional: docs/delegates.md lists them and their defaults)
-     "clients": [ <trust root>, ... ] }  (optional: light clients of foreign
-     chains, active from genesis; docs/interchain.md)
+ *     "clients": [ <trust root>, ... ] }  (optional: light clients of foreign
+ *     chains, active from genesis; docs/interchain.md)
  * A trust root (also in routes.json and the route/client RPC methods):
  *   { "chain_id": "a1", "trusting_period_ms": 1209600000, "max_clock_drift_ms": 10000,
  *     "root": { "height": 0, "time_ms": ..., "header_hash": "<64 hex>", "app_hash": ...,
@@ -20,6 +22,8 @@
  * config.json (every field optional except where noted):
  *   { "listen": "127.0.0.1:26656", "rpc": "127.0.0.1:26657",
  *     "peers": ["127.0.0.1:26666", ...], "log_level": "info",
+ *     "rpc_allowed_hosts": ["node.example.org"],   (Host names RPC answers to
+ *                                  besides IP literals and localhost: rpc/server.h) 
  *     "key": "node",                     (name in node.key; absent = full node)
  *     "timeouts_ms": { "propose": 1000, "propose_delta": 500, "prevote": 1000,
  *                      "prevote_delta": 500, "precommit": 1000, "precommit_delta": 500 },
@@ -40,6 +44,7 @@
 #define CONFIG_PEERS_MAX 64
 #define CONFIG_ADDR_MAX 64
 #define CONFIG_WHY_MAX 256
+#define CONFIG_RPC_HOSTS_MAX 16
 
 typedef struct {
     ledger_genesis g;                 /* arrays below are owned */
@@ -53,21 +58,33 @@ typedef struct {
     char rpc[CONFIG_ADDR_MAX];
     char peers[CONFIG_PEERS_MAX][CONFIG_ADDR_MAX];
     size_t n_peers;
+    char rpc_hosts[CONFIG_RPC_HOSTS_MAX][CONFIG_ADDR_MAX]; /* rpc_allowed_hosts */
+    size_t n_rpc_hosts;
     char log_level[16];
     char key_name[64];                /* empty: no delegate key */
     node_config node;                 /* tunables; st/genesis/key/clock set by hansad */
 } config_file;
 
+/* Reads and checks genesis.json at path. On failure (HANSA_ERR_CONFIG, or
+ * the ledger's verdict on the genesis) why says "<path>: <field>: <what>"
+ * and *out holds nothing to free. Unknown keys and values of the wrong type
+ * anywhere are errors, not ignored. */
 hansa_err genesis_load(const char *path, genesis_file *out, char why[CONFIG_WHY_MAX]);
+/* The same from text in memory; file names it in messages. */
+hansa_err genesis_parse(const char *file, const char *text, size_t len, genesis_file *out,
+                        char why[CONFIG_WHY_MAX]);
 void genesis_free(genesis_file *g);
 
 /* A trust root (the JSON above) into *out, checked (ic_create_check);
- * false with why naming `where` and the field. */
+ * false with why naming `where` and the field. Unknown keys are refused. */
 bool config_trust_root_parse(json_t *obj, ic_create *out, const char *where, char why[CONFIG_WHY_MAX]);
 /* The JSON form of a trust root (new reference). */
 json_t *config_trust_root_json(const ic_create *c);
 
-/* Fills defaults, then overrides them from the file. */
+/* Fills defaults, then overrides them from the file; as strict as
+ * genesis_load. config_parse does it from text in memory. */
 hansa_err config_load(const char *path, config_file *out, char why[CONFIG_WHY_MAX]);
+hansa_err config_parse(const char *file, const char *text, size_t len, config_file *out,
+                       char why[CONFIG_WHY_MAX]);
 
 #endif

@@ -45,9 +45,26 @@ static void counter(hbuf *out, const char *name, const char *help, uint64_t v) {
                        name, v);
 }
 
-void rpc_counters_write(const rpc_counters *c, unsigned pending, hbuf *out) {
+void rpc_counters_write(const rpc_counters *c, const conns_counters *cc, unsigned pending,
+                        unsigned open_connections, hbuf *out) {
     counter(out, "hansa_rpc_http_requests_total", "HTTP requests received, any path.",
             c->http_requests);
+    counter(out, "hansa_rpc_requests_refused_total",
+            "Requests refused from their headers (Host, Origin, Content-Length, encodings).",
+            c->requests_refused);
+    rpc_metrics_printf(out, "# HELP hansa_rpc_connections Open HTTP connections.\n"
+                            "# TYPE hansa_rpc_connections gauge\nhansa_rpc_connections %u\n",
+                       open_connections);
+    rpc_metrics_printf(out,
+                       "# HELP hansa_rpc_connections_refused_total Connections refused at accept.\n"
+                       "# TYPE hansa_rpc_connections_refused_total counter\n"
+                       "hansa_rpc_connections_refused_total{reason=\"per_client\"} %" PRIu64 "\n"
+                       "hansa_rpc_connections_refused_total{reason=\"full\"} %" PRIu64 "\n",
+                       cc->refused_per_client, cc->refused_full);
+    counter(out, "hansa_rpc_connections_evicted_total",
+            "Idle or slow connections closed to give their slot to a newcomer.", cc->evicted);
+    counter(out, "hansa_rpc_clients_gone_total",
+            "Connections closed at once because their client closed its socket.", cc->gone);
     counter(out, "hansa_rpc_calls_total", "JSON-RPC calls received (batch members each).",
             c->calls);
     counter(out, "hansa_rpc_too_large_total", "Request bodies refused as too large.",

@@ -4,12 +4,21 @@
  * Reads go straight to the node's state and store: the loop thread is the
  * only one touching them, so there is nothing to lock. Calls that wait
  * (submit_tx with wait, wait_tx, wait_block) become waiters on one list:
- * a deferred rpc_pending plus what it waits for. After every commit the
- * driver calls rpc_node_api_on_commit, which answers each waiter whose
- * event has happened; the server answers the rest with -32004 when their
- * deadline passes (calling waiter_cancel, which unlinks them). A waiter is
- * answered exactly once: by on_commit, by the server's cancel, or by
- * rpc_node_api_free at shutdown. */
+ * a deferred rpc_pending plus what it waits for. A waiter is answered
+ * exactly once: by the answering job below, by the server's cancel (its
+ * deadline passed, or its client left: waiter_cancel unlinks it), or by
+ * rpc_node_api_free at shutdown.
+ *
+ * Waiters must not stall consensus. The driver reports a commit from the
+ * middle of the node's commit pipeline (rpc_node_api_on_commit), so that
+ * call only notes the height and starts the answering job, a uv_idle that
+ * runs on later turns of the loop and looks at WAITERS_PER_TURN waiters per
+ * turn: the loop polls the peers' sockets and runs the consensus timers
+ * between turns, whatever the number of waiters. The `wait_block` answer
+ * for a height is built once (a small cache of block views) and shared by
+ * every waiter of that height: before, 1000 waiters meant 1000 reads,
+ * decodes and JSON builds of the same block on the consensus path. And the
+ * waiters for blocks are capped (WAIT_BLOCK_WAITERS_MAX). */
 #include "rpc/node_api.h"
 
 #include <jansson.h>
@@ -29,6 +38,12 @@
 /* Bounds of the waiting calls' timeout_ms param. */
 #define WAIT_TIMEOUT_MS_DEFAULT 30000
 #define WAIT_TIMEOUT_MS_MAX 300000
+/* wait_block calls waiting at once; more are answered -32005. */
+#define WAIT_BLOCK_WAITERS_MAX 512
+/* Waiters the answering job looks at per turn of the loop. */
+#define WAITERS_PER_TURN 32
+/* Block views kept for waiters: the heights just committed. */
+#define VIEW_CACHE_HEIGHTS 8
 /* Hashes listed by `mempool` at most (its `limit` param). */
 #define MEMPOOL_LIST_MAX 10000
 #define MEMPOOL_LIST_DEFAULT 100
@@ -40,9 +55,15 @@ typedef struct waiter {
     rpc_node_api *api;
     rpc_pending *pending;
     waiter_kind kind;
-    hansa_hash hash;       /* WAIT_SUBMIT, WAIT_TX */
-    uint64_t after_height; /* WAIT_BLOCK */
+    hansa_hash hash;        /* WAIT_SUBMIT, WAIT_TX */
+    uint64_t after_height;  /* WAIT_BLOCK */
+    uint64_t checked_at;    /* the commit height it was last looked at for */
 } waiter;
+
+typedef struct {
+    uint64_t height;     /* 0: empty */
+    rpc_json_text *view; /* owned reference; shared with the answers */
+} cached_view;
 
 struct rpc_node_api {
     rpc_server *server;
@@ -52,7 +73,13 @@ struct rpc_node_api {
     hansa_hash software; /* SHA-256 of the running executable */
     rpc_peers_fn peers;  /* lists the links for status; may be NULL */
     void *peers_ctx;
-    waiter *waiters; /* doubly linked, unordered */
+    waiter *waiters;     /* doubly linked, unordered */
+    unsigned block_waiters;
+    uint64_t committed;  /* the last commit height reported */
+    uv_idle_t answering; /* runs answer_turn while waiters are unchecked */
+    bool answering_on;
+    cached_view views[VIEW_CACHE_HEIGHTS];
+    rpc_node_api_counters counters;
 };
 
 /* ---- errors ---- */
@@ -152,6 +179,24 @@ static hansa_err block_view(rpc_node_api *api, uint64_t height, bool with_txs, j
     return e;
 }
 
+/* The `block` result without txs for height, built and serialised once
+ * and shared by every answer: *out is a new reference to the cached text
+ * (the caller owns that reference). */
+static hansa_err block_view_shared(rpc_node_api *api, uint64_t height, rpc_json_text **out) {
+    cached_view *slot = &api->views[height % VIEW_CACHE_HEIGHTS];
+    if (slot->height != height) {
+        json_t *v = NULL;
+        hansa_err e = block_view(api, height, false, &v);
+        if (e != HANSA_OK) return e;
+        api->counters.block_views_built++;
+        rpc_json_text_unref(slot->view);
+        *slot = (cached_view){height, rpc_json_text_new(v)};
+        json_decref(v);
+    }
+    *out = rpc_json_text_ref(slot->view);
+    return HANSA_OK;
+}
+
 /* The `tx` result for a committed tx: where it is, the tx, its RFC 6962
  * inclusion proof under the header's tx_root, the header and the commit. */
 static hansa_err tx_view(rpc_node_api *api, const hansa_hash *hash, const store_tx_loc *loc,
@@ -197,6 +242,7 @@ static void waiter_unlink(waiter *w) {
     if (w->prev) w->prev->next = w->next;
     else api->waiters = w->next;
     if (w->next) w->next->prev = w->prev;
+    if (w->kind == WAIT_BLOCK) api->block_waiters--;
     free(w);
 }
 
@@ -210,11 +256,17 @@ static void waiter_cancel(rpc_pending *p, void *ctx) {
  * pending marker, or RPC_BUSY when the server holds too many). */
 static rpc_outcome waiter_add(rpc_node_api *api, rpc_call *call, uint64_t timeout_ms,
                               waiter_kind kind, const hansa_hash *hash, uint64_t after_height) {
+    if (kind == WAIT_BLOCK && api->block_waiters >= WAIT_BLOCK_WAITERS_MAX)
+        return rpc_fail(RPC_BUSY, json_pack("{s:i}", "max_block_waiters", WAIT_BLOCK_WAITERS_MAX),
+                        "too many wait_block calls waiting; retry later");
     waiter *w = hansa_calloc(1, sizeof *w);
     w->api = api;
     w->kind = kind;
     if (hash) w->hash = *hash;
     w->after_height = after_height;
+    /* The caller looked at the chain as it stands: nothing to check until
+     * the next commit. */
+    w->checked_at = api->committed;
     rpc_outcome o = rpc_defer(call, timeout_ms, waiter_cancel, w, &w->pending);
     if (!w->pending) {
         free(w);
@@ -223,6 +275,7 @@ static rpc_outcome waiter_add(rpc_node_api *api, rpc_call *call, uint64_t timeou
     w->next = api->waiters;
     if (w->next) w->next->prev = w;
     api->waiters = w;
+    if (kind == WAIT_BLOCK) api->block_waiters++;
     return o;
 }
 
@@ -235,10 +288,11 @@ static void reply_store_broken(rpc_node_api *api, rpc_pending *p, hansa_err e) {
 static bool waiter_try(rpc_node_api *api, waiter *w, uint64_t height) {
     if (w->kind == WAIT_BLOCK) {
         if (height <= w->after_height) return false;
-        json_t *r = NULL;
-        hansa_err e = block_view(api, w->after_height + 1, false, &r);
-        if (e == HANSA_OK) rpc_reply(w->pending, r);
+        rpc_json_text *view = NULL;
+        hansa_err e = block_view_shared(api, w->after_height + 1, &view);
+        if (e == HANSA_OK) rpc_reply_text(w->pending, view);
         else reply_store_broken(api, w->pending, e);
+        rpc_json_text_unref(view);
         return true;
     }
     store_tx_loc loc;
@@ -525,10 +579,10 @@ static rpc_outcome m_wait_block(rpc_call *call, json_t *params, void *ctx) {
     if (after == UINT64_MAX) return nj_bad_param("after_height", "must be below 2^64-1");
     if (!param_timeout(params, &timeout_ms, &out)) return out;
     if (tip_height(api) > after) {
-        json_t *r = NULL;
-        hansa_err e = block_view(api, after + 1, false, &r);
+        rpc_json_text *view = NULL;
+        hansa_err e = block_view_shared(api, after + 1, &view);
         if (e != HANSA_OK) return store_broken(api, e);
-        return rpc_ok(r);
+        return rpc_ok_text(view);
     }
     return waiter_add(api, call, timeout_ms, WAIT_BLOCK, NULL, after);
 }
@@ -552,11 +606,40 @@ static rpc_outcome m_wait_tx(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(r);
 }
 
+static void answering_stop(rpc_node_api *api) {
+    if (!api->answering_on) return;
+    uv_idle_stop(&api->answering);
+    api->answering_on = false;
+}
+
+/* One turn of the answering job: looks at up to WAITERS_PER_TURN waiters
+ * not yet checked against the last commit; stops when none is left. */
+static void answer_turn(uv_idle_t *h) {
+    rpc_node_api *api = h->data;
+    uint64_t height = api->committed;
+    unsigned looked = 0;
+    waiter *w = api->waiters;
+    while (w && looked < WAITERS_PER_TURN) {
+        waiter *next = w->next;
+        if (w->checked_at < height) {
+            looked++;
+            w->checked_at = height;
+            if (waiter_try(api, w, height)) waiter_unlink(w);
+        }
+        w = next;
+    }
+    api->counters.answer_turns++;
+    if (!w) answering_stop(api); /* the whole list was looked at */
+}
+
 rpc_node_api *rpc_node_api_new(rpc_server *server, node *n, const char *version) {
     rpc_node_api *api = hansa_calloc(1, sizeof *api);
     api->server = server;
     api->n = n;
+    api->committed = tip_height(api);
     snprintf(api->version, sizeof api->version, "%s", version);
+    HANSA_ASSERT(uv_idle_init(rpc_server_loop(server), &api->answering) == 0);
+    api->answering.data = api;
     rpc_register(server, "status", m_status, api);
     rpc_register(server, "submit_tx", m_submit_tx, api);
     rpc_register(server, "account", m_account, api);
@@ -580,12 +663,22 @@ void rpc_node_api_set_peers(rpc_node_api *api, rpc_peers_fn fn, void *ctx) {
 }
 
 void rpc_node_api_on_commit(rpc_node_api *api, uint64_t height) {
-    waiter *w = api->waiters;
-    while (w) {
-        waiter *next = w->next;
-        if (waiter_try(api, w, height)) waiter_unlink(w);
-        w = next;
-    }
+    api->committed = height;
+    if (api->answering_on || !api->waiters) return;
+    HANSA_ASSERT(uv_idle_start(&api->answering, answer_turn) == 0);
+    api->answering_on = true;
+}
+
+const rpc_node_api_counters *rpc_node_api_counters_get(const rpc_node_api *api) {
+    return &api->counters;
+}
+
+unsigned rpc_node_api_block_waiters(const rpc_node_api *api) { return api->block_waiters; }
+
+static void api_closed(uv_handle_t *h) {
+    rpc_node_api *api = h->data;
+    for (size_t i = 0; i < VIEW_CACHE_HEIGHTS; i++) rpc_json_text_unref(api->views[i].view);
+    free(api);
 }
 
 void rpc_node_api_free(rpc_node_api *api) {
@@ -596,5 +689,6 @@ void rpc_node_api_free(rpc_node_api *api) {
         rpc_reply_error(w->pending, RPC_SHUTTING_DOWN, NULL, "the node is shutting down");
         waiter_unlink(w);
     }
-    free(api);
+    answering_stop(api);
+    uv_close((uv_handle_t *)&api->answering, api_closed);
 }

@@ -43,8 +43,24 @@ typedef size_t (*rpc_peers_fn)(void *ctx, rpc_peer_view *out, size_t max);
 /* Tells status how to list the links (field `links`); without this call
  * the field is an empty array. fn and ctx must outlive the api. */
 void rpc_node_api_set_peers(rpc_node_api *api, rpc_peers_fn fn, void *ctx);
-/* Called by the driver after each commit: answers the waiting calls. */
+/* Called by the driver after each commit (from inside the node's commit
+ * pipeline): notes the height and starts answering the waiting calls on
+ * later turns of the loop, a few per turn, so that no number of waiters
+ * holds up consensus. */
 void rpc_node_api_on_commit(rpc_node_api *api, uint64_t height);
+
+/* What /metrics shows of the waiting calls. */
+typedef struct {
+    uint64_t block_views_built; /* wait_block answers built (one per height, however many wait) */
+    uint64_t answer_turns;      /* turns of the loop spent answering waiters */
+} rpc_node_api_counters;
+
+const rpc_node_api_counters *rpc_node_api_counters_get(const rpc_node_api *api);
+/* wait_block calls waiting now. */
+unsigned rpc_node_api_block_waiters(const rpc_node_api *api);
+
+/* Answers every waiting call with -32006 and frees api once its libuv
+ * handle has closed (keep running the loop). */
 void rpc_node_api_free(rpc_node_api *api);
 
 #endif

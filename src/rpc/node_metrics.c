@@ -24,6 +24,7 @@ typedef struct {
 struct rpc_node_metrics {
     rpc_server *server;
     node *n;
+    const rpc_node_api *api; /* NULL until set */
     rate_sample ring[RATE_SAMPLES];
     size_t next;  /* slot the next sample goes to */
     size_t count; /* samples held, <= RATE_SAMPLES */
@@ -155,6 +156,22 @@ static void write_histograms(hbuf *out, const node_status *st) {
               &st->block_bytes, false);
 }
 
+/* The waiting calls: how many wait for a block, and the work they cost. */
+static void write_waiters(hbuf *out, const rpc_node_api *api) {
+    const rpc_node_api_counters *c = rpc_node_api_counters_get(api);
+    rpc_metrics_printf(out,
+                       "# HELP hansa_rpc_block_waiters wait_block calls waiting.\n"
+                       "# TYPE hansa_rpc_block_waiters gauge\nhansa_rpc_block_waiters %u\n"
+                       "# HELP hansa_rpc_block_views_built_total wait_block answers built "
+                       "(once per height, shared by every waiter).\n"
+                       "# TYPE hansa_rpc_block_views_built_total counter\n"
+                       "hansa_rpc_block_views_built_total %" PRIu64 "\n"
+                       "# HELP hansa_rpc_answer_turns_total Loop turns spent answering waiters.\n"
+                       "# TYPE hansa_rpc_answer_turns_total counter\n"
+                       "hansa_rpc_answer_turns_total %" PRIu64 "\n",
+                       rpc_node_api_block_waiters(api), c->block_views_built, c->answer_turns);
+}
+
 void rpc_node_metrics_write(const rpc_node_metrics *m, hbuf *out) {
     node_status st;
     node_get_status(m->n, &st);
@@ -166,4 +183,7 @@ void rpc_node_metrics_write(const rpc_node_metrics *m, hbuf *out) {
     gauge_f(out, "hansa_committed_tx_rate", "Transactions committed per second over the last 10 s.",
             txs);
     write_histograms(out, &st);
+    if (m->api) write_waiters(out, m->api);
 }
+
+void rpc_node_metrics_set_api(rpc_node_metrics *m, const rpc_node_api *api) { m->api = api; }

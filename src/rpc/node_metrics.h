@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "node/node.h"
+#include "rpc/node_api.h"
 #include "rpc/server.h"
 
 typedef struct rpc_node_metrics rpc_node_metrics;
@@ -31,6 +32,9 @@ void rpc_node_metrics_sample(rpc_node_metrics *m, uint64_t now_ms);
 /* Appends the node's metrics to out (what the server callback does; public
  * for tests and for other drivers). */
 void rpc_node_metrics_write(const rpc_node_metrics *m, hbuf *out);
+
+/* Adds the waiting calls of api (borrowed; NULL: none) to what m writes. */
+void rpc_node_metrics_set_api(rpc_node_metrics *m, const rpc_node_api *api);
 
 /* Unregisters the callback and frees m. NULL is a no-op. */
 void rpc_node_metrics_free(rpc_node_metrics *m);

@@ -39,6 +39,7 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "rpc/conns.h"
 #include "rpc/server_internal.h"
 
 #define RPC_DEFAULT_ADDRESS "127.0.0.1"
@@ -47,6 +48,9 @@
 #define RPC_DEFAULT_MAX_BATCH 100u
 #define RPC_DEFAULT_MAX_PENDING 1024u
 #define RPC_DEFAULT_IDLE_TIMEOUT_S 30u
+#define RPC_DEFAULT_MAX_PER_CLIENT 16u
+#define RPC_DEFAULT_OPERATOR_RESERVE 4u
+#define RPC_DEFAULT_SLOW_REQUEST_MS 2000u
 /* Bound on registered methods: the registry is a linear table, and a node has
  * a few dozen methods at most. */
 #define RPC_METHODS_MAX 256u
@@ -71,6 +75,8 @@ typedef struct exchange {
     bool dispatching; /* handlers are running: do not finish yet */
     size_t slot_count;
     json_t **slots;   /* one response object per call; NULL for notifications */
+    rpc_json_text **texts; /* per slot: its result as shared JSON text, which the
+                            * response object lacks (rpc_reply_text), or NULL */
     json_t *single;   /* a response for the whole body (parse error, bad batch) */
     unsigned waiting; /* deferred calls not yet answered */
 } exchange;
@@ -120,6 +126,8 @@ struct rpc_server {
     rpc_pending *pending_head;
     unsigned pending_count;
     rpc_counters counters;
+    rpc_conns conns;        /* who holds a connection (conns.h) */
+    rpc_host_list hosts;    /* host names allowed besides IP literals and localhost */
 };
 
 static void drive(rpc_server *s);
@@ -245,18 +253,24 @@ static enum MHD_Result queue_too_large(rpc_server *s, struct MHD_Connection *con
 /* ---------- the exchange: collecting answers ---------- */
 
 static void exchange_free(exchange *ex) {
-    for (size_t i = 0; i < ex->slot_count; i++) json_decref(ex->slots[i]);
+    for (size_t i = 0; i < ex->slot_count; i++) {
+        json_decref(ex->slots[i]);
+        rpc_json_text_unref(ex->texts[i]);
+    }
     free(ex->slots);
+    free(ex->texts);
     json_decref(ex->single);
     hbuf_free(&ex->body);
     free(ex);
 }
 
-/* Stores the response (owned) of the call in slot. */
-static void exchange_fill(exchange *ex, size_t slot, json_t *response) {
+/* Stores the response (owned) of the call in slot; text (a reference
+ * taken over; NULL for none) is its result, which response then lacks. */
+static void exchange_fill(exchange *ex, size_t slot, json_t *response, rpc_json_text *text) {
     HANSA_ASSERT(slot < ex->slot_count);
     HANSA_ASSERT(ex->slots[slot] == NULL);
     ex->slots[slot] = response;
+    ex->texts[slot] = text;
 }
 
 /* One deferred call of ex is done; when it was the last one awaited, the
@@ -280,21 +294,71 @@ static enum MHD_Result exchange_send(exchange *ex) {
         ex->single = NULL;
         return queue_json(ex->conn, MHD_HTTP_OK, single, false);
     }
-    json_t *arr = json_array();
-    HANSA_ASSERT(arr != NULL);
+    /* The body is written as text so that a shared result text goes in as
+     * it is: serialising one block view per waiter cost more than building
+     * it did. A response object is {"jsonrpc":"2.0","id":…}; a text result
+     * goes in before its closing brace. */
+    hbuf body = HBUF_INIT;
+    size_t answers = 0;
+    if (ex->is_batch) hbuf_append(&body, "[", 1);
     for (size_t i = 0; i < ex->slot_count; i++) {
         if (!ex->slots[i]) continue;
-        json_array_append_new(arr, ex->slots[i]);
-        ex->slots[i] = NULL;
+        char *one = json_dumps(ex->slots[i], JSON_COMPACT);
+        HANSA_ASSERT(one != NULL);
+        size_t n = strlen(one);
+        if (answers++ > 0) hbuf_append(&body, ",", 1);
+        if (ex->texts[i]) {
+            HANSA_ASSERT(n > 0 && one[n - 1] == '}');
+            static const char key[] = ",\"result\":";
+            hbuf_append(&body, one, n - 1);
+            hbuf_append(&body, key, sizeof key - 1);
+            hbuf_append(&body, ex->texts[i]->bytes, ex->texts[i]->len);
+            hbuf_append(&body, "}", 1);
+        } else {
+            hbuf_append(&body, one, n);
+        }
+        free(one);
     }
-    if (json_array_size(arr) == 0) {
-        json_decref(arr);
+    if (answers == 0) {
+        hbuf_free(&body);
         return queue_text(ex->conn, MHD_HTTP_NO_CONTENT, NULL, NULL, 0, false);
     }
-    if (ex->is_batch) return queue_json(ex->conn, MHD_HTTP_OK, arr, false);
-    json_t *one = json_incref(json_array_get(arr, 0));
-    json_decref(arr);
-    return queue_json(ex->conn, MHD_HTTP_OK, one, false);
+    HANSA_ASSERT(ex->is_batch || answers == 1);
+    if (ex->is_batch) hbuf_append(&body, "]", 1);
+    size_t len = 0;
+    char *text = (char *)hbuf_take(&body, &len);
+    return queue_text(ex->conn, MHD_HTTP_OK, "application/json", text, len, false);
+}
+
+/* ---------- shared result texts ---------- */
+
+rpc_json_text *rpc_json_text_new(const json_t *value) {
+    char *dump = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    HANSA_ASSERT(dump != NULL);
+    size_t n = strlen(dump);
+    rpc_json_text *t = hansa_malloc(sizeof *t + n);
+    t->refs = 1;
+    t->len = n;
+    memcpy(t->bytes, dump, n);
+    free(dump);
+    return t;
+}
+
+rpc_json_text *rpc_json_text_ref(rpc_json_text *t) {
+    HANSA_ASSERT(t != NULL && t->refs > 0);
+    t->refs++;
+    return t;
+}
+
+void rpc_json_text_unref(rpc_json_text *t) {
+    if (!t) return;
+    HANSA_ASSERT(t->refs > 0);
+    if (--t->refs == 0) free(t);
+}
+
+rpc_outcome rpc_ok_text(rpc_json_text *result) {
+    HANSA_ASSERT(result != NULL);
+    return (rpc_outcome){.kind = RPC_OUTCOME_TEXT, .text = result};
 }
 
 /* ---------- deferred calls ---------- */
@@ -310,7 +374,7 @@ static void pending_closed(uv_handle_t *h) {
 
 /* Unlinks p, hands its answer (owned; NULL to drop it) to its exchange, and
  * closes its timer; p is freed when the timer has closed. */
-static void pending_finish(rpc_pending *p, json_t *response) {
+static void pending_finish(rpc_pending *p, json_t *response, rpc_json_text *text) {
     rpc_server *s = p->server;
     if (p->prev) p->prev->next = p->next;
     else s->pending_head = p->next;
@@ -322,10 +386,12 @@ static void pending_finish(rpc_pending *p, json_t *response) {
     exchange *ex = p->ex;
     p->ex = NULL;
     if (ex) {
-        if (response) exchange_fill(ex, p->slot, response);
+        if (response) exchange_fill(ex, p->slot, response, text);
+        else rpc_json_text_unref(text);
         exchange_answered(ex);
     } else {
         json_decref(response);
+        rpc_json_text_unref(text);
     }
     uv_close((uv_handle_t *)&p->timer, pending_closed);
 }
@@ -336,7 +402,13 @@ static void pending_abandon(rpc_pending *p, int code, const char *message) {
     rpc_error err;
     rpc_error_set(&err, code, NULL, "%s", message);
     json_t *resp = p->id ? error_response(p->server, p->id, &err) : NULL;
-    pending_finish(p, resp);
+    pending_finish(p, resp, NULL);
+}
+
+/* The client of p is gone: the owner is told, and there is no answer. */
+static void pending_drop(rpc_pending *p) {
+    p->cancel(p, p->cancel_ctx);
+    pending_finish(p, NULL, NULL);
 }
 
 static void on_pending_timeout(uv_timer_t *t) {
@@ -384,7 +456,15 @@ void rpc_reply(rpc_pending *p, json_t *result) {
     json_t *resp = NULL;
     if (p->id) resp = result_response(p->id, result);
     else json_decref(result);
-    pending_finish(p, resp);
+    pending_finish(p, resp, NULL);
+}
+
+void rpc_reply_text(rpc_pending *p, rpc_json_text *result) {
+    HANSA_ASSERT(p != NULL);
+    HANSA_ASSERT(result != NULL);
+    json_t *resp = NULL;
+    if (p->id) resp = response_base(p->id);
+    pending_finish(p, resp, rpc_json_text_ref(result));
 }
 
 void rpc_reply_error(rpc_pending *p, int code, json_t *data, const char *fmt, ...) {
@@ -397,7 +477,7 @@ void rpc_reply_error(rpc_pending *p, int code, json_t *data, const char *fmt, ..
     json_t *resp = NULL;
     if (p->id) resp = error_response(p->server, p->id, &err);
     else rpc_error_clear(&err);
-    pending_finish(p, resp);
+    pending_finish(p, resp, NULL);
 }
 
 /* ---------- dispatch ---------- */
@@ -453,7 +533,7 @@ static void dispatch_one(exchange *ex, size_t slot, json_t *req) {
     json_t *params = NULL, *id = NULL;
     rpc_error err;
     if (!request_check(req, &name, &params, &id, &err)) {
-        exchange_fill(ex, slot, error_response(s, id, &err));
+        exchange_fill(ex, slot, error_response(s, id, &err), NULL);
         return;
     }
     const rpc_method *m = method_find(s, name);
@@ -461,7 +541,7 @@ static void dispatch_one(exchange *ex, size_t slot, json_t *req) {
         if (!id) return;
         rpc_error_set(&err, RPC_METHOD_NOT_FOUND, json_pack("{s:s}", "method", name),
                       "method not found");
-        exchange_fill(ex, slot, error_response(s, id, &err));
+        exchange_fill(ex, slot, error_response(s, id, &err), NULL);
         return;
     }
     rpc_call call = {.ex = ex, .slot = slot, .id = id};
@@ -470,12 +550,17 @@ static void dispatch_one(exchange *ex, size_t slot, json_t *req) {
     case RPC_OUTCOME_RESULT:
         HANSA_ASSERT(!call.deferred);
         HANSA_ASSERT(o.result != NULL);
-        if (id) exchange_fill(ex, slot, result_response(id, o.result));
+        if (id) exchange_fill(ex, slot, result_response(id, o.result), NULL);
         else json_decref(o.result);
+        return;
+    case RPC_OUTCOME_TEXT:
+        HANSA_ASSERT(!call.deferred);
+        if (id) exchange_fill(ex, slot, response_base(id), o.text);
+        else rpc_json_text_unref(o.text);
         return;
     case RPC_OUTCOME_ERROR:
         HANSA_ASSERT(!call.deferred);
-        if (id) exchange_fill(ex, slot, error_response(s, id, &o.error));
+        if (id) exchange_fill(ex, slot, error_response(s, id, &o.error), NULL);
         else rpc_error_clear(&o.error);
         return;
     case RPC_OUTCOME_PENDING:
@@ -515,6 +600,7 @@ static void exchange_dispatch(exchange *ex) {
     } else {
         ex->slot_count = n;
         ex->slots = hansa_calloc(n, sizeof *ex->slots);
+        ex->texts = hansa_calloc(n, sizeof *ex->texts);
         ex->dispatching = true;
         for (size_t i = 0; i < n; i++)
             dispatch_one(ex, i, ex->is_batch ? json_array_get(root, i) : root);
@@ -534,7 +620,8 @@ static bool is_json_content_type(const char *ct) {
 
 static enum MHD_Result serve_metrics(rpc_server *s, struct MHD_Connection *conn) {
     hbuf out = HBUF_INIT;
-    rpc_counters_write(&s->counters, s->pending_count, &out);
+    rpc_counters_write(&s->counters, &s->conns.counters, s->pending_count, conns_open(&s->conns),
+                       &out);
     if (s->metrics_fn) s->metrics_fn(&out, s->metrics_ctx);
     size_t len = 0;
     char *text = (char *)hbuf_take(&out, &len);
@@ -548,11 +635,29 @@ static const rpc_route *route_find(const rpc_server *s, const char *url) {
     return NULL;
 }
 
-/* The first call for a request: route it, and for POST / check the headers
- * and set up its exchange. */
+/* The book's record of conn (set when MHD started it). */
+static rpc_conn *conn_of(struct MHD_Connection *conn) {
+    const union MHD_ConnectionInfo *i =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    HANSA_ASSERT(i != NULL && i->socket_context != NULL);
+    return i->socket_context;
+}
+
+/* The first call for a request: check its headers (rpc_request_check_headers,
+ * for every path), route it, and for POST / check the content headers and
+ * set up its exchange. */
+
 static enum MHD_Result request_begin(rpc_server *s, struct MHD_Connection *conn, const char *url,
                                      const char *method, void **con_cls) {
     s->counters.http_requests++;
+    rpc_conn *rc = conn_of(conn);
+    conns_phase(rc, CONN_RESPONDING); /* until an exchange below says otherwise */
+    rpc_error herr;
+    unsigned status = rpc_request_check_headers(conn, &s->hosts, &herr);
+    if (status != 0) {
+        s->counters.requests_refused++;
+        return queue_json(conn, status, error_response(s, NULL, &herr), true);
+    }
     bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
     bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
     if (strcmp(url, "/health") == 0 && get) return queue_plain(conn, MHD_HTTP_OK, "ok\n");
@@ -574,6 +679,8 @@ static enum MHD_Result request_begin(rpc_server *s, struct MHD_Connection *conn,
     ex->conn = conn;
     ex->state = EX_BODY;
     *con_cls = ex;
+    rc->exchange = ex;
+    conns_phase(rc, CONN_REQUEST);
     return MHD_YES;
 }
 
@@ -613,12 +720,15 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         ex->server->counters.too_large++;
         return MHD_NO;
     }
+    rpc_conn *rc = conn_of(conn);
     switch (ex->state) {
     case EX_BODY:
+        conns_phase(rc, CONN_RESPONDING);
         if (ex->too_large) return queue_too_large(s, conn);
         exchange_dispatch(ex);
         if (ex->waiting > 0) {
             ex->state = EX_WAITING;
+            conns_phase(rc, CONN_WAITING);
             MHD_suspend_connection(conn);
             return MHD_YES;
         }
@@ -628,6 +738,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         /* MHD only calls back a suspended request once it is resumed. */
         HANSA_UNREACHABLE();
     case EX_READY:
+        conns_phase(rc, CONN_RESPONDING);
         return exchange_send(ex);
     }
     HANSA_UNREACHABLE();
@@ -635,9 +746,12 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
 
 static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                               enum MHD_RequestTerminationCode toe) {
-    (void)conn;
     (void)toe;
     rpc_server *s = cls;
+    /* The connection is free for its next request (keep-alive). */
+    rpc_conn *rc = conn_of(conn);
+    rc->exchange = NULL;
+    conns_phase(rc, CONN_IDLE);
     exchange *ex = *con_cls;
     if (!ex) return;
     *con_cls = NULL;
@@ -651,23 +765,60 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
     exchange_free(ex);
 }
 
-/* At max_connections MHD takes its listening socket out of its epoll set,
- * and puts it back only at the start of a later MHD_run. Without another run
+/* MHD started or closed a connection: the book (conns.h) follows. At its
+ * connection limit MHD takes its listening socket out of its epoll set and
+ * puts it back only at the start of a later MHD_run; without another run
  * after a connection closes, new clients would wait in the kernel's backlog
- * until some unrelated event (or MHD's idle timeout) woke us. */
+ * until some unrelated event woke us. */
 static void connection_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
                               enum MHD_ConnectionNotificationCode code) {
-    (void)conn;
-    (void)socket_ctx;
     rpc_server *s = cls;
     switch (code) {
-    case MHD_CONNECTION_NOTIFY_STARTED:
+    case MHD_CONNECTION_NOTIFY_STARTED: {
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *addr =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        HANSA_ASSERT(fd != NULL && addr != NULL);
+        *socket_ctx = conns_started(&s->conns, conn, fd->connect_fd, addr->client_addr);
+        s->handles_open++;
         return;
+    }
     case MHD_CONNECTION_NOTIFY_CLOSED:
+        conns_closing(&s->conns, *socket_ctx);
+        *socket_ctx = NULL;
         schedule_run(s);
         return;
     }
     HANSA_UNREACHABLE();
+}
+
+/* Accept policy (conns.h): slots per client, the operators' reserve, and
+ * taking an idle or slow connection's slot when all are taken. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len) {
+    rpc_server *s = cls;
+    return conns_admit(&s->conns, addr, len) ? MHD_YES : MHD_NO;
+}
+
+/* The client of c left while c waited for deferred answers: drop them (the
+ * owners are told), so the calls do not linger until their deadline. */
+static void client_gone(void *cls, rpc_conn *c) {
+    rpc_server *s = cls;
+    exchange *ex = c->exchange;
+    if (!ex) return;
+    rpc_pending *p = s->pending_head;
+    while (p && ex->waiting > 0) {
+        rpc_pending *next = p->next;
+        if (p->ex == ex) pending_drop(p);
+        p = next;
+    }
+}
+
+static void conn_handle_closed(void *cls) {
+    rpc_server *s = cls;
+    HANSA_ASSERT(s->handles_open > 0);
+    s->handles_open--;
+    if (s->closing && s->handles_open == 0) server_destroy(s);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
@@ -733,6 +884,9 @@ static void config_defaults(rpc_config *c) {
     if (c->max_batch == 0) c->max_batch = RPC_DEFAULT_MAX_BATCH;
     if (c->max_pending == 0) c->max_pending = RPC_DEFAULT_MAX_PENDING;
     if (c->idle_timeout_s == 0) c->idle_timeout_s = RPC_DEFAULT_IDLE_TIMEOUT_S;
+    if (c->max_per_client == 0) c->max_per_client = RPC_DEFAULT_MAX_PER_CLIENT;
+    if (c->operator_reserve == 0) c->operator_reserve = RPC_DEFAULT_OPERATOR_RESERVE;
+    if (c->slow_request_ms == 0) c->slow_request_ms = RPC_DEFAULT_SLOW_REQUEST_MS;
 }
 
 static hansa_err start_daemon(rpc_server *s, const char *address) {
@@ -751,10 +905,14 @@ static hansa_err start_daemon(rpc_server *s, const char *address) {
     }
     /* The logger goes first so that MHD reports problems with the other
      * options through it too. */
-    s->mhd = MHD_start_daemon(flags, s->cfg.port, NULL, NULL, access_handler, s,
+    /* The book (conns.h) holds connections to max_connections plus the
+     * operators' reserve; MHD's own limit leaves room past that for the
+     * connections the book has shut down and MHD has yet to close. */
+    unsigned mhd_limit = 2 * s->cfg.max_connections + s->cfg.operator_reserve;
+    s->mhd = MHD_start_daemon(flags, s->cfg.port, accept_policy, s, access_handler, s,
                               MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                              MHD_OPTION_CONNECTION_LIMIT, s->cfg.max_connections,
+                              MHD_OPTION_CONNECTION_LIMIT, mhd_limit,
                               MHD_OPTION_CONNECTION_TIMEOUT, s->cfg.idle_timeout_s,
                               MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
                               MHD_OPTION_NOTIFY_CONNECTION, connection_notify, s,
@@ -778,9 +936,14 @@ hansa_err rpc_server_new(uv_loop_t *loop, const rpc_config *config, rpc_server *
     s->loop = loop;
     s->cfg = *config;
     s->cfg.bind_address = NULL;
+    s->cfg.allowed_hosts = NULL;
     config_defaults(&s->cfg);
+    rpc_host_list_init(&s->hosts, config->allowed_hosts, config->n_allowed_hosts);
+    conns_init(&s->conns, loop, s->cfg.max_connections, s->cfg.max_per_client,
+               s->cfg.operator_reserve, s->cfg.slow_request_ms, client_gone, conn_handle_closed, s);
     hansa_err e = start_daemon(s, config->bind_address ? config->bind_address : RPC_DEFAULT_ADDRESS);
     if (e != HANSA_OK) {
+        rpc_host_list_free(&s->hosts);
         free(s);
         return e;
     }
@@ -804,6 +967,7 @@ static void server_destroy(rpc_server *s) {
     HANSA_ASSERT(s->pending_head == NULL);
     for (unsigned i = 0; i < s->route_count; i++) free(s->routes[i].prefix);
     for (unsigned i = 0; i < s->method_count; i++) free(s->methods[i].name);
+    rpc_host_list_free(&s->hosts);
     free(s);
 }
 
@@ -834,6 +998,8 @@ void rpc_server_free(rpc_server *s) {
 }
 
 uint16_t rpc_server_port(const rpc_server *s) { return s->port; }
+
+uv_loop_t *rpc_server_loop(const rpc_server *s) { return s->loop; }
 
 unsigned rpc_server_pending_count(const rpc_server *s) { return s->pending_count; }
 

@@ -10,8 +10,8 @@
  * cancel callbacks and the metrics callback are called from it, and every
  * function here must be called from it. There are no locks.
  *
- * A handler returns one of three outcomes (rpc_outcome):
- *   - a result (rpc_ok),
+ * A handler returns one of these outcomes (rpc_outcome):
+ *   - a result (rpc_ok, or rpc_ok_text for one already serialised and shared),
  *   - an error object (rpc_fail, or rpc_fail_with for an rpc_error a param
  *     helper filled in),
  *   - "pending" (rpc_defer): the answer comes later through rpc_reply /
@@ -20,6 +20,20 @@
  *     work. A pending call has a deadline; if the owner has not replied by then,
  *     or the server shuts down, the server calls the owner's cancel callback
  *     (after which the handle is gone) and answers the call with an error.
+ *
+ * Connections (conns.h): a client that closes its socket is noticed at once
+ * and its connection closed; one client address holds at most
+ * max_per_client slots; local operators (127.0.0.1, ::1) have
+ * operator_reserve slots of their own; when the slots run out, an idle or
+ * slow connection gives its slot to the newcomer, and with none to take the
+ * newcomer is refused at once.
+ *
+ * Requests are refused from their headers alone, before any body is read
+ * (request_check.c): a Host or Origin naming anything but an IP literal,
+ * localhost or an allowed host (DNS rebinding: a web page whose name
+ * resolves to 127.0.0.1 must not reach the node), a second Content-Length,
+ * Content-Length with Transfer-Encoding, a transfer coding other than
+ * chunked, a content coding other than identity.
  *
  * Error codes (JSON-RPC 2.0 reserves -32768..-32000; hansa's own live in the
  * server range -32000..-32099). docs/rpc.md has the same table. */
@@ -62,12 +76,34 @@ typedef struct {
     json_t *data; /* owned; NULL for none */
 } rpc_error;
 
-typedef enum { RPC_OUTCOME_RESULT, RPC_OUTCOME_ERROR, RPC_OUTCOME_PENDING } rpc_outcome_kind;
+/* A result already serialised, shared by many answers and reference
+ * counted: one block view sent to every waiter of a height is written into
+ * each response as it is, not serialised once per waiter. */
+typedef struct {
+    unsigned refs;
+    size_t len;
+    char bytes[]; /* compact JSON, not NUL-terminated */
+} rpc_json_text;
+
+/* value serialised (compact), with one reference for the caller. */
+rpc_json_text *rpc_json_text_new(const json_t *value);
+/* Another reference to t; returns t. */
+rpc_json_text *rpc_json_text_ref(rpc_json_text *t);
+/* Drops a reference (NULL: no-op); the last one frees t. */
+void rpc_json_text_unref(rpc_json_text *t);
+
+typedef enum {
+    RPC_OUTCOME_RESULT,
+    RPC_OUTCOME_TEXT,
+    RPC_OUTCOME_ERROR,
+    RPC_OUTCOME_PENDING
+} rpc_outcome_kind;
 
 typedef struct {
     rpc_outcome_kind kind;
-    json_t *result; /* RPC_OUTCOME_RESULT: owned */
-    rpc_error error; /* RPC_OUTCOME_ERROR */
+    json_t *result;      /* RPC_OUTCOME_RESULT: owned */
+    rpc_json_text *text; /* RPC_OUTCOME_TEXT: one reference, owned */
+    rpc_error error;     /* RPC_OUTCOME_ERROR */
 } rpc_outcome;
 
 /* params: the request's "params" member, borrowed for the handler's duration;
@@ -87,10 +123,17 @@ typedef struct {
     const char *bind_address;   /* IPv4 or IPv6 literal; NULL = "127.0.0.1" */
     uint16_t port;              /* 0 = ephemeral; read it back with rpc_server_port */
     size_t max_body_bytes;      /* 0 = 1 MiB */
-    unsigned max_connections;   /* 0 = 64 */
+    unsigned max_connections;   /* slots for anyone; 0 = 64 */
+    unsigned max_per_client;    /* slots one client address may hold (not 127.0.0.1/::1); 0 = 16 */
+    unsigned operator_reserve;  /* more slots only 127.0.0.1/::1 may use; 0 = 4 */
+    unsigned slow_request_ms;   /* when slots run out, a request being sent longer yields; 0 = 2000 */
     unsigned max_batch;         /* calls in one batch; 0 = 100 */
     unsigned max_pending;       /* deferred calls at once, all connections; 0 = 1024 */
     unsigned idle_timeout_s;    /* a connection silent this long is closed; 0 = 30 */
+    /* Host names a request's Host (and Origin) may name besides IP literals
+     * and localhost, against DNS rebinding (copied; may be NULL). */
+    const char *const *allowed_hosts;
+    size_t n_allowed_hosts;
 } rpc_config;
 
 /* Starts listening on loop. Returns HANSA_ERR_CONFIG for a bad address,
@@ -108,6 +151,9 @@ void rpc_server_free(rpc_server *server);
 
 /* The port the server listens on (the real one when config.port was 0). */
 uint16_t rpc_server_port(const rpc_server *server);
+
+/* The loop the server runs on (for method owners' own handles). */
+uv_loop_t *rpc_server_loop(const rpc_server *server);
 
 /* Number of deferred calls not yet answered. */
 unsigned rpc_server_pending_count(const rpc_server *server);
@@ -128,6 +174,9 @@ void rpc_metrics_printf(hbuf *out, const char *fmt, ...) __attribute__((format(p
 /* A result; takes ownership of result (must be non-NULL; json_null() for none). */
 rpc_outcome rpc_ok(json_t *result);
 
+/* A result given as shared text; takes over one reference of result. */
+rpc_outcome rpc_ok_text(rpc_json_text *result);
+
 /* An error with a printf-style message; takes ownership of data (may be NULL). */
 rpc_outcome rpc_fail(int code, json_t *data, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -146,6 +195,10 @@ rpc_outcome rpc_defer(rpc_call *call, uint64_t timeout_ms, rpc_cancel_fn cancel,
 
 /* Answers a deferred call with result (ownership taken). The handle is freed. */
 void rpc_reply(rpc_pending *pending, json_t *result);
+
+/* Answers a deferred call with a shared result text (a reference of its
+ * own is taken: the caller keeps its). The handle is freed. */
+void rpc_reply_text(rpc_pending *pending, rpc_json_text *result);
 
 /* Answers a deferred call with an error; takes data (may be NULL). The handle is freed. */
 void rpc_reply_error(rpc_pending *pending, int code, json_t *data, const char *fmt, ...)

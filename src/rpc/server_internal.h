@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 
 #include "base/buf.h"
+#include "rpc/conns.h"
 #include "rpc/server.h"
 
 /* Fills err (message formatted, cut at RPC_ERROR_MESSAGE_MAX); takes data. */
@@ -27,9 +28,28 @@ void rpc_error_setv(rpc_error *err, int code, json_t *data, const char *fmt, va_
 enum { RPC_COUNTED_CODE_COUNT = 0 RPC_COUNTED_CODES(RPC_COUNTED_ONE) };
 #undef RPC_COUNTED_ONE
 
+/* Host names allowed in Host and Origin besides IP literals and localhost
+ * (rpc_config.allowed_hosts, copied, lower case). */
+typedef struct {
+    char **names;
+    size_t count;
+} rpc_host_list;
+
+void rpc_host_list_init(rpc_host_list *l, const char *const *names, size_t count);
+void rpc_host_list_free(rpc_host_list *l);
+
+struct MHD_Connection;
+
+/* Checks a request's headers before anything else is done with it (see
+ * server.h): returns 0 if it may go on, else the HTTP status to refuse it
+ * with, err filled (RPC_INVALID_REQUEST, a message, data naming the header). */
+unsigned rpc_request_check_headers(struct MHD_Connection *conn, const rpc_host_list *hosts,
+                                   rpc_error *err);
+
 /* The server's own counters, served first on GET /metrics. */
 typedef struct {
     uint64_t http_requests; /* every HTTP request, any path */
+    uint64_t requests_refused; /* refused from their headers (rpc_request_check_headers) */
     uint64_t calls;         /* JSON-RPC calls, batch members counted one by one */
     uint64_t too_large;     /* bodies refused with 413 */
     uint64_t timeouts;      /* deferred calls that passed their deadline */
@@ -39,8 +59,10 @@ typedef struct {
 
 /* Counts an error response with this code. */
 void rpc_counters_error(rpc_counters *c, int code);
-/* Appends the counters (and the pending gauge) in Prometheus text format. */
-void rpc_counters_write(const rpc_counters *c, unsigned pending, hbuf *out);
+/* Appends the counters, the connection book's counters and the pending
+ * and open-connection gauges in Prometheus text format. */
+void rpc_counters_write(const rpc_counters *c, const conns_counters *cc, unsigned pending,
+                        unsigned open_connections, hbuf *out);
 
 /* --- GET routes for the other HTTP endpoints of rpc/ (static.c serves the
  * explorer's files, events.c the server-sent events stream). They live in

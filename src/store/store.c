@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "base/assert.h"
@@ -83,6 +84,8 @@ static const struct {
 struct store {
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT_];
+    char *dir;            /* for messages */
+    bool read_only;       /* store_options.read_only: every write is refused */
     int lock_fd;
     size_t map_bytes;
     size_t map_bytes_max; /* 0: no cap */
@@ -181,7 +184,9 @@ static void describe_key(store_db db, const uint8_t *k, size_t klen, char *out, 
 
 /* ---- Errors ---- */
 
-static bool err_is_fatal(hansa_err e) { return e == HANSA_ERR_IO || e == HANSA_ERR_CORRUPT; }
+static bool err_is_fatal(hansa_err e) {
+    return e == HANSA_ERR_IO || e == HANSA_ERR_CORRUPT || e == HANSA_ERR_DISK_FULL;
+}
 
 /* Records a failure: the message goes to store_errmsg() and, unless it is a
  * plain "not found", to the log. I/O errors and corruption poison the store. */
@@ -218,6 +223,9 @@ static hansa_err mdb_to_err(int rc) {
         return HANSA_ERR_CORRUPT;
     case ENOMEM:
         return HANSA_ERR_NOMEM;
+    case ENOSPC:
+    case EDQUOT:
+        return HANSA_ERR_DISK_FULL;
     default:
         return HANSA_ERR_IO;
     }
@@ -351,6 +359,23 @@ static hansa_err grow_map(store *st, const char *what) {
     return HANSA_OK;
 }
 
+/* Below this much free space, a failed write is taken for a full disk. */
+#define DISK_FULL_FREE_BYTES (1u << 20)
+
+/* Whether a commit failing with rc failed for lack of disk space. LMDB
+ * reports ENOSPC (or EDQUOT) when a write finds no room at all, but a write
+ * that fits in part comes back short, which LMDB turns into EIO ("short
+ * write, filesystem full?"); the free space of the store's file system tells
+ * the two EIOs apart. *free_bytes gets that free space. */
+static bool disk_full(store *st, int rc, uint64_t *free_bytes) {
+    struct statvfs vfs;
+    *free_bytes = 0;
+    bool known = statvfs(st->dir, &vfs) == 0;
+    if (known) *free_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+    if (rc == ENOSPC || rc == EDQUOT) return true;
+    return rc == EIO && known && *free_bytes < DISK_FULL_FREE_BYTES;
+}
+
 typedef hansa_err (*write_body)(store *st, MDB_txn *txn, void *ctx);
 
 /* Runs body in one write transaction and commits it synchronously: when this
@@ -358,6 +383,9 @@ typedef hansa_err (*write_body)(store *st, MDB_txn *txn, void *ctx);
  * A body that fails leaves nothing behind. On MDB_MAP_FULL the map grows and
  * the body runs again from the start. */
 static hansa_err run_write(store *st, const char *what, write_body body, void *ctx) {
+    if (st->read_only)
+        return st_fail(st, HANSA_ERR_STATE, "store %s is open read-only: refusing %s", st->dir,
+                       what);
     if (st->fatal != HANSA_OK)
         return st_fail(st, HANSA_ERR_STATE, "store refuses %s after an earlier fatal error: %s",
                        what, st->fatal_msg);
@@ -376,10 +404,22 @@ static hansa_err run_write(store *st, const char *what, write_body body, void *c
                 st->errmsg[0] = '\0';
                 return HANSA_OK;
             }
-            /* After a failed commit nobody knows what reached the disk: fatal. */
+            /* LMDB writes the data pages before the meta page that makes
+             * them current, and a full disk fails the first of them: the
+             * store is still at its last commit. It is fatal all the same
+             * (the node must stop), but the message says what to do. */
+            uint64_t free_bytes;
+            if (disk_full(st, rc, &free_bytes))
+                return st_fail(st, HANSA_ERR_DISK_FULL,
+                               "the disk holding %s is full (%llu bytes free; LMDB says: %s) "
+                               "while %s: nothing of it was written; free space on that disk "
+                               "and restart",
+                               st->dir, (unsigned long long)free_bytes, mdb_strerror(rc), what);
+            /* After another failed commit nobody knows what reached the disk: fatal. */
             if (rc != MDB_MAP_FULL)
-                return st_fail(st, HANSA_ERR_IO, "committing the transaction for %s: %s", what,
-                               mdb_strerror(rc));
+                return st_fail(st, mdb_to_err(rc) == HANSA_ERR_CORRUPT ? HANSA_ERR_CORRUPT
+                                                                       : HANSA_ERR_IO,
+                               "committing the transaction for %s: %s", what, mdb_strerror(rc));
         }
         e = grow_map(st, what);
         if (e != HANSA_OK) return e;
@@ -423,6 +463,19 @@ static hansa_err make_dir(store *st, const char *dir) {
     return HANSA_OK;
 }
 
+/* A read-only open needs a store that is there: it creates nothing. */
+static hansa_err existing_dir(store *st, const char *dir) {
+    size_t n = strlen(dir) + sizeof "/data.mdb";
+    char *path = hansa_malloc(n);
+    snprintf(path, n, "%s/data.mdb", dir);
+    struct stat sb;
+    hansa_err e = HANSA_OK;
+    if (stat(path, &sb) != 0)
+        e = st_fail(st, HANSA_ERR_IO, "no store in %s (%s: %s)", dir, path, strerror(errno));
+    free(path);
+    return e;
+}
+
 /* One process per store: two nodes sharing a signer state could sign twice.
  * flock locks belong to the open file, so a second open in this process is
  * refused too (LMDB forbids opening one environment twice in a process). */
@@ -441,7 +494,59 @@ static hansa_err take_lock(store *st, const char *dir) {
     return e;
 }
 
+/* LMDB's data file holds two meta pages before anything else; a shorter
+ * one (a copy cut short, a disk that lost the file's tail) would be taken
+ * by LMDB for a new, empty store when it is empty, and misread otherwise. */
+#define DATA_FILE_BYTES_MIN (2 * 4096)
+
+/* Refuses a data.mdb that exists but is too short to be one: LMDB would
+ * quietly start over with an empty store (losing the chain and the signer
+ * state that stops double signing) or fail to read its meta pages. */
+static hansa_err check_data_file(store *st, const char *dir) {
+    size_t n = strlen(dir) + sizeof "/data.mdb";
+    char *path = hansa_malloc(n);
+    snprintf(path, n, "%s/data.mdb", dir);
+    struct stat sb;
+    hansa_err e = HANSA_OK;
+    if (stat(path, &sb) == 0 && sb.st_size < DATA_FILE_BYTES_MIN)
+        e = st_fail(st, HANSA_ERR_CORRUPT,
+                    "%s is %lld bytes, shorter than LMDB's two meta pages: the file was "
+                    "truncated (restore the folder from a backup, or remove it and let the "
+                    "node sync again; a delegate's signer state goes with it)",
+                    path, (long long)sb.st_size);
+    free(path);
+    return e;
+}
+
+/* LMDB maps data.mdb and trusts it to hold every page its newest meta page
+ * names: in a file cut short, the first read of a page past the end is a
+ * SIGBUS that kills the process without a log line. So the size is checked
+ * against the meta page (read with pread by mdb_env_open) before any other
+ * page is touched. */
+static hansa_err check_data_size(store *st, const char *dir) {
+    MDB_envinfo info;
+    MDB_stat stat_;
+    mdb_filehandle_t fd;
+    struct stat sb;
+    HANSA_ASSERT(mdb_env_info(st->env, &info) == 0);
+    HANSA_ASSERT(mdb_env_stat(st->env, &stat_) == 0);
+    HANSA_ASSERT(mdb_env_get_fd(st->env, &fd) == 0);
+    if (fstat(fd, &sb) != 0)
+        return st_fail(st, HANSA_ERR_IO, "fstat of %s/data.mdb: %s", dir, strerror(errno));
+    uint64_t need = ((uint64_t)info.me_last_pgno + 1) * stat_.ms_psize;
+    if ((uint64_t)sb.st_size < need)
+        return st_fail(st, HANSA_ERR_CORRUPT,
+                       "%s/data.mdb is %lld bytes but its newest meta page names %llu pages of "
+                       "%u bytes (%llu bytes): the file was truncated (restore the folder from "
+                       "a backup, or remove it and let the node sync again)",
+                       dir, (long long)sb.st_size, (unsigned long long)info.me_last_pgno + 1,
+                       stat_.ms_psize, (unsigned long long)need);
+    return HANSA_OK;
+}
+
 static hansa_err open_env(store *st, const char *dir, size_t map_bytes) {
+    hansa_err e = check_data_file(st, dir);
+    if (e != HANSA_OK) return e;
     int rc = mdb_env_create(&st->env);
     if (rc != 0) return env_fail(st, rc, "creating the LMDB environment");
     rc = mdb_env_set_maxdbs(st->env, DB_COUNT_);
@@ -449,12 +554,14 @@ static hansa_err open_env(store *st, const char *dir, size_t map_bytes) {
     /* Flags 0: synchronous commits (no MDB_NOSYNC / MDB_NOMETASYNC /
      * MDB_MAPASYNC), no MDB_WRITEMAP (stray writes through a pointer cannot
      * reach the file), thread-local reader slots (see the file comment). */
-    if (rc == 0) rc = mdb_env_open(st->env, dir, 0, 0600);
+    if (rc == 0) rc = mdb_env_open(st->env, dir, st->read_only ? MDB_RDONLY : 0, 0600);
     if (rc != 0) {
         mdb_env_close(st->env);
         st->env = NULL;
         return env_fail(st, rc, "opening the LMDB environment in %s", dir);
     }
+    e = check_data_size(st, dir);
+    if (e != HANSA_OK) return e;
     HANSA_ASSERT(mdb_env_get_maxkeysize(st->env) >= STORE_KEY_BYTES_MAX);
     /* Reader slots of a process killed with -9 stay taken until cleared. */
     int dead = 0;
@@ -469,10 +576,10 @@ static hansa_err open_env(store *st, const char *dir, size_t map_bytes) {
 
 static hansa_err open_dbs(store *st) {
     MDB_txn *txn;
-    int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    int rc = mdb_txn_begin(st->env, NULL, st->read_only ? MDB_RDONLY : 0, &txn);
     if (rc != 0) return env_fail(st, rc, "beginning the open transaction");
     for (int i = 0; i < DB_COUNT_; i++) {
-        rc = mdb_dbi_open(txn, db_info[i].name, MDB_CREATE, &st->dbi[i]);
+        rc = mdb_dbi_open(txn, db_info[i].name, st->read_only ? 0 : MDB_CREATE, &st->dbi[i]);
         if (rc != 0) {
             mdb_txn_abort(txn);
             return env_fail(st, rc, "opening database %s", db_info[i].name);
@@ -499,11 +606,13 @@ hansa_err store_open(const char *dir, const store_options *opts, store **out) {
     store *st = hansa_calloc(1, sizeof *st);
     st->lock_fd = -1;
     st->map_bytes_max = o.map_size_bytes_max;
-    hansa_err e = make_dir(st, dir);
+    st->read_only = o.read_only;
+    st->dir = hansa_strdup(dir);
+    hansa_err e = o.read_only ? existing_dir(st, dir) : make_dir(st, dir);
     if (e == HANSA_OK) e = take_lock(st, dir);
     if (e == HANSA_OK) e = open_env(st, dir, o.map_size_bytes);
     if (e == HANSA_OK) e = open_dbs(st);
-    if (e == HANSA_OK) e = fsync_dir(dir, "LMDB files", st);
+    if (e == HANSA_OK && !o.read_only) e = fsync_dir(dir, "LMDB files", st);
     if (e == HANSA_OK) {
         /* Check the tip now, so a damaged store fails at start-up. */
         MDB_txn *txn;
@@ -529,6 +638,7 @@ void store_close(store *st) {
     HANSA_ASSERT(!st->in_callback);
     if (st->env) mdb_env_close(st->env);
     if (st->lock_fd >= 0) close(st->lock_fd); /* releases the flock */
+    free(st->dir);
     free(st);
 }
 
@@ -849,13 +959,58 @@ static hansa_err get_copy(store *st, store_db db, const uint8_t *k, size_t klen,
     return e;
 }
 
+/* The first height stored in db (blocks or commits), or 0 if it is empty. */
+static hansa_err first_height(store *st, MDB_txn *txn, store_db db, uint64_t *out) {
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, st->dbi[db], &c);
+    if (rc != 0) return env_fail(st, rc, "opening a cursor on %s", db_info[db].name);
+    MDB_val k, v;
+    rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+    mdb_cursor_close(c);
+    *out = 0;
+    if (rc == MDB_NOTFOUND) return HANSA_OK;
+    if (rc != 0) return env_fail(st, rc, "reading the first key of %s", db_info[db].name);
+    if (k.mv_size != HEIGHT_KEY_BYTES)
+        return corrupt(st, db, k.mv_data, k.mv_size, "key is not an 8-byte height");
+    *out = be64_load(k.mv_data);
+    return HANSA_OK;
+}
+
+/* Reads the record of height in db (blocks or commits) like get_copy, but
+ * a height the store claims to have (from its first one up to the tip) that
+ * LMDB does not find is corruption, not absence: a damaged B-tree page
+ * (a flipped bit in a key) makes LMDB miss records it still holds, and
+ * answering "not found" would let the node run on as if nothing happened. */
+static hansa_err get_height(store *st, store_db db, uint64_t height, size_t skip, hbuf *out,
+                            uint8_t *skipped) {
+    uint8_t k[HEIGHT_KEY_BYTES];
+    be64_store(k, height);
+    hansa_err e = get_copy(st, db, k, sizeof k, skip, out, skipped);
+    if (e != HANSA_ERR_NOT_FOUND) return e;
+    MDB_txn *txn;
+    e = read_begin(st, &txn);
+    if (e != HANSA_OK) return e;
+    store_tip tip;
+    uint64_t first = 0;
+    e = read_tip(st, txn, &tip);
+    if (e == HANSA_OK) e = first_height(st, txn, db, &first);
+    mdb_txn_abort(txn);
+    if (e == HANSA_ERR_NOT_FOUND) return not_found(st, db, k, sizeof k); /* no tip: empty store */
+    if (e != HANSA_OK) return e;
+    if (first == 0 || height < first || height > tip.height) return not_found(st, db, k, sizeof k);
+    char why[160];
+    snprintf(why, sizeof why,
+             "missing, yet the store holds heights %llu to %llu: LMDB's own pages are damaged "
+             "(run `hansa store check`)",
+             (unsigned long long)first, (unsigned long long)tip.height);
+    return corrupt(st, db, k, sizeof k, why);
+}
+
 hansa_err store_get_block(store *st, uint64_t height, hbuf *out, hansa_hash *block_hash) {
     call_enter(st);
     HANSA_ASSERT(out != NULL);
-    uint8_t k[HEIGHT_KEY_BYTES];
-    be64_store(k, height);
     hansa_hash h;
-    hansa_err e = get_copy(st, DB_BLOCKS, k, sizeof k, HANSA_HASH_BYTES, out, h.b);
+    hansa_err e = get_height(st, DB_BLOCKS, height, HANSA_HASH_BYTES, out, h.b);
     if (e == HANSA_OK && block_hash) *block_hash = h;
     return e;
 }
@@ -889,9 +1044,7 @@ hansa_err store_get_block_by_hash(store *st, const hansa_hash *block_hash, hbuf 
 hansa_err store_get_commit(store *st, uint64_t height, hbuf *out) {
     call_enter(st);
     HANSA_ASSERT(out != NULL);
-    uint8_t k[HEIGHT_KEY_BYTES];
-    be64_store(k, height);
-    return get_copy(st, DB_COMMITS, k, sizeof k, 0, out, NULL);
+    return get_height(st, DB_COMMITS, height, 0, out, NULL);
 }
 
 hansa_err store_get_tx(store *st, const hansa_hash *tx_hash, store_tx_loc *out) {
@@ -1157,4 +1310,281 @@ hansa_err store_receipt_scan(store *st, store_scan_fn fn, void *ctx) {
     HANSA_ASSERT(fn != NULL);
     state_visit_ctx sv = {fn, ctx};
     return scan_prefix(st, DB_RECEIPTS, NULL, 0, receipt_visit, &sv);
+}
+
+/* ---- Integrity check ---- */
+
+/* Problems reported at most (the walk goes on counting the rest). */
+#define CHECK_PROBLEMS_MAX 1000
+
+typedef struct {
+    store *st;
+    MDB_txn *txn;
+    store_check_summary *sum;
+    store_problem_fn report;
+    void *ctx;
+    uint64_t problems;
+    hbuf block_hashes;   /* hash of each stored block, in height order */
+    hbuf block_heights;  /* its height, u64, same order */
+    hbuf commit_heights; /* u64 each, in order */
+} check_ctx;
+
+__attribute__((format(printf, 2, 3))) static void problem(check_ctx *c, const char *fmt, ...) {
+    c->problems++;
+    if (c->problems > CHECK_PROBLEMS_MAX) return;
+    char line[MSG_BYTES];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    c->report(c->ctx, line);
+}
+
+/* What a key of db must look like; NULL if it does. */
+static const char *key_shape(store_db db, const uint8_t *k, size_t klen) {
+    switch (db) {
+    case DB_BLOCKS:
+    case DB_COMMITS:
+        return klen == HEIGHT_KEY_BYTES ? NULL : "key is not an 8-byte height";
+    case DB_BLOCK_INDEX:
+    case DB_TX_INDEX:
+    case DB_VALSETS:
+        return klen == HANSA_HASH_BYTES ? NULL : "key is not a 32-byte hash";
+    case DB_RECEIPTS:
+        return klen == STORE_RECEIPT_KEY_BYTES ? NULL : "key is not a 32-byte tx hash";
+    case DB_WAL:
+        return klen == WAL_KEY_BYTES ? NULL : "key is not a 12-byte height and sequence";
+    case DB_META:
+        return klen == strlen(tip_key) && memcmp(k, tip_key, klen) == 0 ? NULL
+                                                                        : "unknown meta key";
+    case DB_SIGNER:
+        return klen == strlen(signer_key) && memcmp(k, signer_key, klen) == 0
+                   ? NULL
+                   : "unknown signer key";
+    case DB_STATE:
+        return klen >= 1 && klen <= STORE_KEY_BYTES_MAX ? NULL : "key size out of 1..511";
+    case DB_COUNT_:
+        HANSA_UNREACHABLE();
+    }
+    HANSA_UNREACHABLE();
+}
+
+/* One record that passed its header check: what the database's meaning
+ * asks of it, and what the cross-checks need from it. */
+static void check_entry(check_ctx *c, store_db db, const uint8_t *k, size_t klen,
+                        const uint8_t *p, size_t n) {
+    store_check_summary *s = c->sum;
+    char kd[96];
+    describe_key(db, k, klen, kd, sizeof kd);
+    switch (db) {
+    case DB_BLOCKS:
+        if (n < HANSA_HASH_BYTES) {
+            problem(c, "blocks at %s: payload of %zu bytes holds no block hash", kd, n);
+            return;
+        }
+        hbuf_append(&c->block_hashes, p, HANSA_HASH_BYTES);
+        hbuf_put_u64(&c->block_heights, be64_load(k));
+        return;
+    case DB_COMMITS:
+        hbuf_put_u64(&c->commit_heights, be64_load(k));
+        return;
+    case DB_BLOCK_INDEX:
+        if (n != 8) problem(c, "block_index at %s: payload is not an 8-byte height", kd);
+        return;
+    case DB_TX_INDEX:
+        if (n != TX_LOC_BYTES) {
+            problem(c, "tx_index at %s: payload is not a 12-byte height and index", kd);
+            return;
+        }
+        if (!s->has_tip || le64_load(p) > s->tip.height || le64_load(p) == 0)
+            problem(c, "tx_index at %s: points at height %llu, outside the chain", kd,
+                    (unsigned long long)le64_load(p));
+        return;
+    case DB_META:
+        return; /* the tip was read and checked before the walk */
+    case DB_SIGNER:
+        s->has_signer = true;
+        return;
+    case DB_WAL:
+        if (s->has_tip && be64_load(k) <= s->tip.height)
+            problem(c, "wal at %s: a record at or below the tip %llu (committing a height "
+                       "deletes its WAL)", kd, (unsigned long long)s->tip.height);
+        return;
+    case DB_STATE:
+    case DB_VALSETS:
+    case DB_RECEIPTS:
+        return;
+    case DB_COUNT_:
+        HANSA_UNREACHABLE();
+    }
+    HANSA_UNREACHABLE();
+}
+
+/* Walks every entry of db with a cursor: LMDB's structure, key order and
+ * shape, each record's header and checksum, and LMDB's own entry count.
+ * Returns the entries walked. */
+static uint64_t check_db(check_ctx *c, store_db db) {
+    const char *name = db_info[db].name;
+    MDB_stat ms;
+    int rc = mdb_stat(c->txn, c->st->dbi[db], &ms);
+    if (rc != 0) {
+        problem(c, "%s: LMDB cannot read its statistics: %s", name, mdb_strerror(rc));
+        return 0;
+    }
+    MDB_cursor *cur;
+    rc = mdb_cursor_open(c->txn, c->st->dbi[db], &cur);
+    if (rc != 0) {
+        problem(c, "%s: LMDB cannot open a cursor: %s", name, mdb_strerror(rc));
+        return 0;
+    }
+    uint8_t prev[STORE_KEY_BYTES_MAX];
+    size_t prev_len = 0;
+    uint64_t walked = 0;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const uint8_t *kp = k.mv_data;
+        char kd[96];
+        describe_key(db, kp, k.mv_size, kd, sizeof kd);
+        size_t m = prev_len < k.mv_size ? prev_len : k.mv_size;
+        int order = walked == 0 ? 1 : memcmp(kp, prev, m);
+        if (walked > 0 && (order < 0 || (order == 0 && k.mv_size <= prev_len)))
+            problem(c, "%s at %s: key out of order after the previous one (a damaged B-tree "
+                       "page)", name, kd);
+        walked++;
+        prev_len = k.mv_size < sizeof prev ? k.mv_size : sizeof prev;
+        memcpy(prev, kp, prev_len);
+        const char *bad = key_shape(db, kp, k.mv_size);
+        if (bad) {
+            problem(c, "%s at %s: %s", name, kd, bad);
+            continue;
+        }
+        const uint8_t *p;
+        size_t n;
+        char why[160];
+        if (store_record_check(v.mv_data, v.mv_size, db_info[db].type, kp, k.mv_size, &p, &n,
+                               why, sizeof why) != HANSA_OK) {
+            problem(c, "%s at %s: %s", name, kd, why);
+            continue;
+        }
+        check_entry(c, db, kp, k.mv_size, p, n);
+    }
+    if (rc != MDB_NOTFOUND)
+        problem(c, "%s: LMDB cannot walk on after %llu entries: %s", name,
+                (unsigned long long)walked, mdb_strerror(rc));
+    else if (walked != ms.ms_entries)
+        problem(c, "%s: LMDB counts %llu entries but the walk found %llu (a damaged B-tree page)",
+                name, (unsigned long long)ms.ms_entries, (unsigned long long)walked);
+    mdb_cursor_close(cur);
+    return walked;
+}
+
+/* Heights 1..n of a sorted list must run without gaps from its first. */
+static void check_contiguous(check_ctx *c, const char *name, const hbuf *heights) {
+    size_t n = heights->len / 8;
+    for (size_t i = 1; i < n; i++) {
+        uint64_t a = le64_load(heights->data + 8 * (i - 1)), b = le64_load(heights->data + 8 * i);
+        if (b != a + 1)
+            problem(c, "%s: heights %llu to %llu are missing", name, (unsigned long long)a + 1,
+                    (unsigned long long)b - 1);
+    }
+}
+
+/* The position of height in the sorted list, or SIZE_MAX. */
+static size_t find_height(const hbuf *heights, uint64_t h) {
+    size_t lo = 0, hi = heights->len / 8;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t x = le64_load(heights->data + 8 * mid);
+        if (x == h) return mid;
+        if (x < h) lo = mid + 1;
+        else hi = mid;
+    }
+    return SIZE_MAX;
+}
+
+/* Blocks against the tip, the commits and the hash index. */
+static void check_cross(check_ctx *c) {
+    store_check_summary *s = c->sum;
+    const hbuf *bh = &c->block_heights;
+    size_t nb = bh->len / 8;
+    if (nb > 0) s->first_height = le64_load(bh->data);
+    check_contiguous(c, "blocks", bh);
+    check_contiguous(c, "commits", &c->commit_heights);
+    if (nb > 0 && !s->has_tip) problem(c, "meta: no tip, yet %zu blocks are stored", nb);
+    if (nb == 0 && s->has_tip) problem(c, "meta: a tip at height %llu, yet no block is stored",
+                                       (unsigned long long)s->tip.height);
+    if (nb > 0 && s->has_tip) {
+        uint64_t last = le64_load(bh->data + 8 * (nb - 1));
+        if (last != s->tip.height)
+            problem(c, "meta: the tip is height %llu but the last stored block is %llu",
+                    (unsigned long long)s->tip.height, (unsigned long long)last);
+        else if (memcmp(c->block_hashes.data + HANSA_HASH_BYTES * (nb - 1), s->tip.block_hash.b,
+                        HANSA_HASH_BYTES) != 0)
+            problem(c, "meta: the tip's block hash differs from the hash stored with block %llu",
+                    (unsigned long long)last);
+    }
+    for (size_t i = 0; i < c->commit_heights.len / 8; i++) {
+        uint64_t h = le64_load(c->commit_heights.data + 8 * i);
+        if (find_height(bh, h) == SIZE_MAX)
+            problem(c, "commits at height %llu: no block at that height", (unsigned long long)h);
+    }
+    for (size_t i = 0; i < nb; i++) {
+        uint64_t h = le64_load(bh->data + 8 * i);
+        if (find_height(&c->commit_heights, h) == SIZE_MAX)
+            problem(c, "blocks at height %llu: no commit certificate", (unsigned long long)h);
+        /* The block's hash must lead back to it through the index. */
+        const uint8_t *hash = c->block_hashes.data + HANSA_HASH_BYTES * i;
+        const uint8_t *p;
+        size_t n;
+        MDB_val key = {HANSA_HASH_BYTES, (void *)hash}, val;
+        char hex[2 * HANSA_HASH_BYTES + 1];
+        hex_encode(hash, HANSA_HASH_BYTES, hex);
+        int rc = mdb_get(c->txn, c->st->dbi[DB_BLOCK_INDEX], &key, &val);
+        char why[160];
+        if (rc != 0)
+            problem(c, "block_index: no entry for block %llu (hash %.16s...): %s",
+                    (unsigned long long)h, hex, mdb_strerror(rc));
+        else if (store_record_check(val.mv_data, val.mv_size, STORE_REC_BLOCK_INDEX, hash,
+                                    HANSA_HASH_BYTES, &p, &n, why, sizeof why) != HANSA_OK ||
+                 n != 8 || le64_load(p) != h)
+            problem(c, "block_index at hash %.16s...: does not point at block %llu", hex,
+                    (unsigned long long)h);
+    }
+    if (s->block_index != nb)
+        problem(c, "block_index: %llu entries for %zu blocks", (unsigned long long)s->block_index,
+                nb);
+}
+
+hansa_err store_check(store *st, store_check_summary *sum, store_problem_fn report, void *ctx) {
+    call_enter(st);
+    HANSA_ASSERT(sum != NULL && report != NULL);
+    memset(sum, 0, sizeof *sum);
+    check_ctx c = {.st = st, .sum = sum, .report = report, .ctx = ctx};
+    hansa_err e = read_begin(st, &c.txn);
+    if (e != HANSA_OK) return e;
+    e = read_tip(st, c.txn, &sum->tip);
+    if (e == HANSA_OK) sum->has_tip = true;
+    else if (e != HANSA_ERR_NOT_FOUND) problem(&c, "meta: %s", st->errmsg);
+    sum->blocks = check_db(&c, DB_BLOCKS);
+    sum->commits = check_db(&c, DB_COMMITS);
+    sum->block_index = check_db(&c, DB_BLOCK_INDEX);
+    sum->tx_index = check_db(&c, DB_TX_INDEX);
+    sum->state = check_db(&c, DB_STATE);
+    sum->wal = check_db(&c, DB_WAL);
+    check_db(&c, DB_VALSETS);
+    check_db(&c, DB_RECEIPTS);
+    check_db(&c, DB_META);
+    check_db(&c, DB_SIGNER);
+    check_cross(&c);
+    mdb_txn_abort(c.txn);
+    hbuf_free(&c.block_hashes);
+    hbuf_free(&c.block_heights);
+    hbuf_free(&c.commit_heights);
+    sum->problems = c.problems;
+    st->errmsg[0] = '\0';
+    if (c.problems == 0) return HANSA_OK;
+    snprintf(st->errmsg, sizeof st->errmsg, "%llu problem(s) found",
+             (unsigned long long)c.problems);
+    return HANSA_ERR_CORRUPT;
 }

@@ -69,6 +69,10 @@ typedef struct {
      * bytes) and the write retried; 0 = no cap beyond the address space.
      * At the cap the write fails with HANSA_ERR_FULL and nothing is written. */
     size_t map_size_bytes_max;
+    /* Opens an existing store without changing it: nothing is created, and
+     * every write call fails with HANSA_ERR_STATE. For `hansa store check`
+     * on a stopped node's folder (the lock still keeps a running node out). */
+    bool read_only;
 } store_options;
 
 /* The last committed block, as recorded by store_batch_commit. */
@@ -172,7 +176,10 @@ void store_batch_abort(store_batch *b);
 hansa_err store_get_tip(store *st, store_tip *out);
 
 /* The block at height: its bytes replace out's contents; *block_hash
- * (optional) gets its hash. HANSA_ERR_NOT_FOUND, HANSA_ERR_CORRUPT. */
+ * (optional) gets its hash. HANSA_ERR_NOT_FOUND above the tip (or below
+ * the first stored height), HANSA_ERR_CORRUPT — also for a height between
+ * the first and the tip that LMDB cannot find: the store never answers
+ * "not found" for a height it claims to have. */
 hansa_err store_get_block(store *st, uint64_t height, hbuf *out, hansa_hash *block_hash);
 
 /* The block whose header hash is block_hash: bytes into out, *height
@@ -182,7 +189,7 @@ hansa_err store_get_block_by_hash(store *st, const hansa_hash *block_hash, hbuf 
                                   uint64_t *height);
 
 /* The commit certificate for height: bytes replace out's contents.
- * HANSA_ERR_NOT_FOUND, HANSA_ERR_CORRUPT. */
+ * HANSA_ERR_NOT_FOUND, HANSA_ERR_CORRUPT, as store_get_block. */
 hansa_err store_get_commit(store *st, uint64_t height, hbuf *out);
 
 /* Where the committed transaction tx_hash is. HANSA_ERR_NOT_FOUND (never
@@ -258,5 +265,35 @@ hansa_err store_wal_read(store *st, uint64_t height, store_wal_fn fn, void *ctx)
 /* Deletes every WAL record of heights <= through_height (UINT64_MAX: all).
  * store_batch_commit does this itself for the committed height. */
 hansa_err store_wal_truncate(store *st, uint64_t through_height);
+
+/* ---- Integrity check (`hansa store check`) ---- */
+
+/* What a check walked. */
+typedef struct {
+    uint64_t blocks, commits, block_index, tx_index, state, wal; /* entries walked */
+    uint64_t first_height; /* of the first stored block; 0 for none */
+    bool has_tip;
+    store_tip tip;
+    bool has_signer;
+    uint64_t problems; /* found (at most 1000 reported) */
+} store_check_summary;
+
+/* Called with one problem, a line naming the database, the key and what is
+ * wrong. The line is borrowed for the call. */
+typedef void (*store_problem_fn)(void *ctx, const char *problem);
+
+/* Walks every record of every database from one snapshot, the way SQLite's
+ * integrity_check walks its b-trees: LMDB's own structure (a page LMDB cannot
+ * follow, or a count that differs from its own, means a damaged B-tree),
+ * keys in order and of their database's shape, every record's version,
+ * type and checksum, and the databases against each other: a block and a
+ * commit for every height from the first to the tip and none past it, each
+ * block's hash indexed back to it, the tip agreeing with the last block,
+ * tx index entries inside the chain, no WAL record at or below the tip.
+ * It does not decode blocks (the store deals in bytes): the caller checks
+ * what they say. report is called per problem. Returns HANSA_OK if none was
+ * found, HANSA_ERR_CORRUPT if some were, or the error that kept the walk
+ * from starting. Works on a read-only store. */
+hansa_err store_check(store *st, store_check_summary *sum, store_problem_fn report, void *ctx);
 
 #endif

@@ -3,8 +3,12 @@
 keeps going.
 
 Four genesis delegates (self bond 10 each, slash_bps 5000). One is stopped
-and restarted with HANSA_TEST_DOUBLE_SIGN=1, which makes it send, next to
-each of its prevotes, a conflicting prevote signed with its key. The honest
+and restarted as `hansad-byzantine` (a test-only build of the daemon, absent
+from release builds), which sends, next to each of its prevotes, a
+conflicting prevote signed with its key. The release daemon must have no
+such code: its binary does not carry the fault's warning text, and started
+with the environment variable that once switched it on, it does nothing
+different. The honest
 nodes' vote sets see both faces and produce duplicate-vote evidence
 (consensus), the evidence goes through the node's pool into a block's
 evidence list, and the ledger burns half of the offender's bond, tombstones
@@ -12,7 +16,38 @@ it and re-elects at once: the offender leaves the active set, the other
 three keep committing, the evidence shows as punished, and the offender can
 never unjail.
 """
+import os
+import subprocess
+
 from delegates import DelegateNet, check, main, say, wait_for
+import cluster
+
+BYZANTINE = os.path.join(cluster.BUILD, "hansad-byzantine")
+MARK = b"hansad-byzantine: TEST ONLY"
+
+
+def start_byzantine(net, i):
+    """Starts node i as hansad-byzantine (argv[0] "hansad", so the testnet's
+    cleanup finds it) and records its pid where `testnet down` looks."""
+    home = net.home(i)
+    with open(net.log_path(i), "ab") as log:
+        p = subprocess.Popen(["hansad", "--home", home], executable=BYZANTINE,
+                             stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                             start_new_session=True)
+    net.extra.append(p)
+    with open(os.path.join(home, "hansad.pid"), "w") as f:
+        f.write("%d\n" % p.pid)
+    wait_for(lambda: MARK.decode() in net.log_text(i), 30, "node%d to start as a double signer" % i)
+
+
+def release_daemon_has_no_switch(net, i):
+    with open(cluster.HANSAD, "rb") as f:
+        check(MARK not in f.read(), "the hansad binary carries no double-signing code")
+    with open(BYZANTINE, "rb") as f:
+        check(MARK in f.read(), "hansad-byzantine does")
+    net.stop(i)
+    net.up(env={"HANSA_TEST_DOUBLE_SIGN": "1"})  # the old switch: must do nothing now
+    check("TEST ONLY" not in net.log_text(i), "hansad ignores HANSA_TEST_DOUBLE_SIGN=1")
 
 
 def test():
@@ -21,10 +56,10 @@ def test():
         bad = 3
         key = net.key_info(bad)["pubkey"]
         check(net.candidates()[key]["self_bond"] == "10", "node%d starts with self bond 10" % bad)
+        release_daemon_has_no_switch(net, bad)
         net.stop(bad)
-        net.up(env={"HANSA_TEST_DOUBLE_SIGN": "1"})
-        check("HANSA_TEST_DOUBLE_SIGN=1: TEST ONLY" in net.log_text(bad),
-              "node%d warns loudly that it double-signs" % bad)
+        start_byzantine(net, bad)
+        check(True, "node%d warns loudly that it double-signs" % bad)
         h0 = net.height(0)
         say("node%d restarted as a double signer at height ~%d" % (bad, h0))
 

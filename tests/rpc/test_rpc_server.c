@@ -6,6 +6,7 @@
  * their state is atomic. Each test starts its own server, so one test's
  * leftovers cannot pass or fail another. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -146,22 +147,43 @@ static rpc_outcome m_wait(rpc_call *call, json_t *params, void *ctx) {
     return o;
 }
 
-/* "poke": answers every parked "wait" with params.value; returns how many. */
+/* "poke": answers every parked "wait" with params.value (with params.text,
+ * as one shared text {"v": value, "s": "é\n"} each); returns how many. */
 static rpc_outcome m_poke(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     test_ctx *t = ctx;
     uint64_t value = 0;
+    bool as_text = false;
     rpc_error err;
-    if (!rpc_param_u64(params, "value", true, &value, &err)) return rpc_fail_with(&err);
+    if (!rpc_param_u64(params, "value", true, &value, &err) ||
+        !rpc_param_bool(params, "text", false, &as_text, &err))
+        return rpc_fail_with(&err);
+    json_t *v = json_pack("{s:I, s:s}", "v", (json_int_t)value, "s", "\xc3\xa9\n");
+    rpc_json_text *shared = rpc_json_text_new(v);
+    json_decref(v);
     int woken = 0;
     for (int i = 0; i < WAITERS_MAX; i++) {
         if (!t->waiters[i]) continue;
-        rpc_reply(t->waiters[i], json_integer((json_int_t)value));
+        if (as_text) rpc_reply_text(t->waiters[i], shared);
+        else rpc_reply(t->waiters[i], json_integer((json_int_t)value));
         t->waiters[i] = NULL;
         atomic_fetch_sub(&t->waiting, 1);
         woken++;
     }
+    rpc_json_text_unref(shared);
     return rpc_ok(json_integer(woken));
+}
+
+/* "text": the shared text ["a", {"b": params.n}] as its result. */
+static rpc_outcome m_text(rpc_call *call, json_t *params, void *ctx) {
+    (void)call, (void)ctx;
+    uint64_t n = 0;
+    rpc_error err;
+    if (!rpc_param_u64(params, "n", true, &n, &err)) return rpc_fail_with(&err);
+    json_t *v = json_pack("[s, {s:I}]", "a", "b", (json_int_t)n);
+    rpc_json_text *t = rpc_json_text_new(v);
+    json_decref(v);
+    return rpc_ok_text(t);
 }
 
 static void never_cancel(rpc_pending *p, void *arg) {
@@ -210,6 +232,7 @@ static fixture *server_start(const rpc_config *cfg) {
     rpc_register(f->server, "wait", m_wait, &f->ctx);
     rpc_register(f->server, "poke", m_poke, &f->ctx);
     rpc_register(f->server, "never", m_never, &f->ctx);
+    rpc_register(f->server, "text", m_text, NULL);
     rpc_set_metrics(f->server, app_metrics, NULL);
     uv_async_init(&f->loop, &f->stop, on_stop);
     f->stop.data = f;
@@ -282,7 +305,7 @@ static void http_raw(uint16_t port, const char *req, size_t len, http_reply *r) 
 static int post_send(uint16_t port, const char *body) {
     char head[256];
     int n = snprintf(head, sizeof head,
-                     "POST / HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                     "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
                      strlen(body));
     int fd = tcp_connect(port);
@@ -297,7 +320,7 @@ static void post(uint16_t port, const char *body, http_reply *r) {
 
 static void get(uint16_t port, const char *path, http_reply *r) {
     char req[256];
-    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
                      path);
     http_raw(port, req, (size_t)n, r);
 }
@@ -331,7 +354,7 @@ static void http_read_one(int fd, http_reply *r) {
 static void post_keep_alive(int fd, const char *body) {
     char head[256];
     int n = snprintf(head, sizeof head,
-                     "POST / HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                     "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                      "Content-Length: %zu\r\n\r\n",
                      strlen(body));
     send_all(fd, head, (size_t)n);
@@ -409,7 +432,7 @@ static void test_single_calls(void) {
     CHECK(json_object_get(r.json, "error") == NULL);
     reply_free(&r);
     /* string id, no params, charset parameter on the content type */
-    const char *req = "POST / HTTP/1.1\r\nHost: t\r\nContent-Type: application/json; charset=utf-8\r\n"
+    const char *req = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json; charset=utf-8\r\n"
                       "Content-Length: 42\r\nConnection: close\r\n\r\n"
                       "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":\"x\"}";
     http_raw(f->port, req, strlen(req), &r);
@@ -474,7 +497,7 @@ static void test_invalid_requests(void) {
     CHECK(str_eq(json_object_get(error_data(r.json), "method"), "nope"));
     reply_free(&r);
     /* a content type other than JSON */
-    const char *req = "POST / HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\n"
+    const char *req = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
                       "Content-Length: 2\r\nConnection: close\r\n\r\n{}";
     http_raw(f->port, req, strlen(req), &r);
     CHECK_EQ_U64(r.status, 415);
@@ -617,7 +640,7 @@ static void test_notification(void) {
 static size_t chunked_body(char *out, size_t cap, int chunks) {
     HANSA_ASSERT(cap > 200 + (size_t)chunks * 1010);
     size_t n = (size_t)snprintf(out, cap,
-                                "POST / HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                                "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                                 "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
     for (int i = 0; i < chunks; i++) {
         n += (size_t)snprintf(out + n, cap - n, "3e8\r\n");
@@ -634,7 +657,7 @@ static void test_oversize(void) {
     fixture *f = server_start(&default_cfg); /* max_body_bytes 4096 */
     http_reply r;
     /* announced too large: refused from the headers, the body is never sent */
-    const char *big = "POST / HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+    const char *big = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                       "Content-Length: 100000000\r\n\r\n";
     http_raw(f->port, big, strlen(big), &r);
     CHECK_EQ_U64(r.status, 413);
@@ -738,9 +761,9 @@ static void test_slow_clients(void) {
     cfg.idle_timeout_s = 1;
     fixture *f = server_start(&cfg);
     int half_head = tcp_connect(f->port);
-    send_all(half_head, "POST / HTTP/1.1\r\nHost: t\r\nContent-Le", 37);
+    send_all(half_head, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le", 37);
     int half_body = tcp_connect(f->port);
-    const char *hb = "POST / HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+    const char *hb = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                      "Content-Length: 100\r\n\r\n{\"jsonrpc\":";
     send_all(half_body, hb, strlen(hb));
     http_reply r;
@@ -922,31 +945,331 @@ static void test_random_batches(void) {
     server_stop(f);
 }
 
-/* At max_connections further clients wait in the listen backlog, and are
- * served as soon as a connection closes. */
-static void test_connection_limit(void) {
-    rpc_config cfg = default_cfg;
-    cfg.max_connections = 2;
-    fixture *f = server_start(&cfg);
-    int a = tcp_connect(f->port), b = tcp_connect(f->port);
-    send_all(a, "GET", 3);
-    send_all(b, "GET", 3);
+/* Results given as shared, already serialised text come out as the same
+ * JSON as any other: alone, in a batch beside other answers, deferred, and
+ * for a notification (nothing). */
+static void test_shared_text_results(void) {
+    fixture *f = server_start(&default_cfg);
     http_reply r;
-    int c = post_send(f->port, "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":1}");
-    /* Nothing for c while a and b hold the slots (a short look; an answer
-     * here would be the bug). */
-    struct timeval tv = {.tv_usec = 200000};
-    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    char byte;
-    CHECK(recv(c, &byte, 1, MSG_PEEK) < 0);
-    tv = (struct timeval){.tv_sec = 10};
-    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    close(a);
-    http_read(c, &r);
+    post(f->port, "{\"jsonrpc\":\"2.0\",\"method\":\"text\",\"params\":{\"n\":5},\"id\":\"x\"}", &r);
+    json_t *want = json_pack("[s, {s:i}]", "a", "b", 5);
+    CHECK(is_response(r.json) && str_eq(json_object_get(r.json, "id"), "x"));
+    CHECK(json_equal(json_object_get(r.json, "result"), want));
+    reply_free(&r);
+    post(f->port,
+         "[{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[1],\"id\":1},"
+         "{\"jsonrpc\":\"2.0\",\"method\":\"text\",\"params\":{\"n\":5},\"id\":2},"
+         "{\"jsonrpc\":\"2.0\",\"method\":\"text\",\"params\":{\"n\":5}},"
+         "{\"jsonrpc\":\"2.0\",\"method\":\"text\",\"params\":{\"n\":5},\"id\":null}]",
+         &r);
+    CHECK(json_is_array(r.json) && json_array_size(r.json) == 3);
+    CHECK(json_equal(json_object_get(find_by_id(r.json, 2), "result"), want));
+    CHECK(find_by_id(r.json, 1) != NULL);
+    reply_free(&r);
+    json_decref(want);
+    int w1 = post_send(f->port, "{\"jsonrpc\":\"2.0\",\"method\":\"wait\",\"id\":7}");
+    int w2 = post_send(f->port, "[{\"jsonrpc\":\"2.0\",\"method\":\"wait\",\"id\":8},"
+                                "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":9}]");
+    for (int i = 0; i < 10000 && atomic_load(&f->ctx.waiting) < 2; i++) usleep(1000);
+    post(f->port, "{\"jsonrpc\":\"2.0\",\"method\":\"poke\",\"params\":{\"value\":3,\"text\":true},"
+                  "\"id\":1}", &r);
+    CHECK_EQ_U64(json_integer_value(json_object_get(r.json, "result")), 2);
+    reply_free(&r);
+    want = json_pack("{s:i, s:s}", "v", 3, "s", "\xc3\xa9\n");
+    http_read(w1, &r);
+    CHECK_EQ_U64(json_integer_value(json_object_get(r.json, "id")), 7);
+    CHECK(json_equal(json_object_get(r.json, "result"), want));
+    reply_free(&r);
+    http_read(w2, &r);
+    CHECK(json_array_size(r.json) == 2);
+    CHECK(json_equal(json_object_get(find_by_id(r.json, 8), "result"), want));
+    reply_free(&r);
+    json_decref(want);
+    server_stop(f);
+}
+
+/* ---------- connections: dead, idle, slow and greedy clients ---------- */
+
+/* A connection from a given loopback source address: 127.0.0.1 is a local
+ * operator to the server, 127.0.0.2 and up stand for remote clients. */
+static int tcp_connect_from(uint16_t port, const char *source) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    HANSA_ASSERT(fd >= 0);
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_in src = {.sin_family = AF_INET};
+    HANSA_ASSERT(inet_pton(AF_INET, source, &src.sin_addr) == 1);
+    HANSA_ASSERT(bind(fd, (struct sockaddr *)&src, sizeof src) == 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    HANSA_ASSERT(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+    return fd;
+}
+
+static const char echo_call[] = "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[7],\"id\":1}";
+
+/* POSTs an echo over fd (connected already) and checks the answer. */
+static void echo_over(int fd) {
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                     strlen(echo_call), echo_call);
+    send_all(fd, req, (size_t)n);
+    http_reply r;
+    http_read(fd, &r);
     CHECK_EQ_U64(r.status, 200);
     CHECK(is_response(r.json));
     reply_free(&r);
-    close(b);
+}
+
+/* The server closed fd without an answer (refused, or its slot taken). */
+static bool closed_silently(int fd) {
+    char c;
+    ssize_t k = recv(fd, &c, 1, 0);
+    close(fd);
+    return k == 0 || (k < 0 && errno == ECONNRESET);
+}
+
+/* A metric's value from /metrics (the first line starting with name). */
+static uint64_t metric(uint16_t port, const char *name) {
+    http_reply r;
+    get(port, "/metrics", &r);
+    char want[128];
+    snprintf(want, sizeof want, "\n%s ", name);
+    const char *at = strstr(r.body, want);
+    uint64_t v = at ? strtoull(at + strlen(want), NULL, 10) : UINT64_MAX;
+    reply_free(&r);
+    return v;
+}
+
+/* 500 clients send half a request each and close their sockets. With an
+ * idle timeout of an hour, only noticing the closes frees their slots: the
+ * server must be left with no connection of theirs (before, each waited out
+ * the idle timeout, 64 at a time: minutes of no answer), then answer the
+ * next caller. */
+static void test_dead_clients(void) {
+    rpc_config cfg = default_cfg;
+    cfg.max_connections = 8;
+    cfg.idle_timeout_s = 3600;
+    fixture *f = server_start(&cfg);
+    enum { DEAD = 500 };
+    static const char half[] = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                               "application/json\r\nContent-Length: 100\r\n\r\n{\"js";
+    int *fds = calloc(DEAD, sizeof *fds);
+    for (int i = 0; i < DEAD; i++) {
+        fds[i] = tcp_connect(f->port);
+        send_all(fds[i], half, sizeof half - 1);
+    }
+    for (int i = 0; i < DEAD; i++) close(fds[i]);
+    free(fds);
+    /* Each /metrics call is a connection of its own: 1 means none is left. */
+    uint64_t open = UINT64_MAX;
+    for (int i = 0; i < 3000 && open != 1; i++) {
+        open = metric(f->port, "hansa_rpc_connections");
+        if (open != 1) usleep(10000);
+    }
+    CHECK_EQ_U64(open, 1);
+    fprintf(stderr, "  %d dead clients: %llu noticed gone, the rest closed by MHD or refused\n",
+            DEAD, (unsigned long long)metric(f->port, "hansa_rpc_clients_gone_total"));
+    echo_over(tcp_connect(f->port));
+    server_stop(f);
+}
+
+/* A long-poll whose client leaves: the call is dropped at once (its owner's
+ * cancel runs), not held until its deadline. */
+static void test_long_poll_client_gone(void) {
+    fixture *f = server_start(&default_cfg);
+    int w = post_send(f->port, "{\"jsonrpc\":\"2.0\",\"method\":\"wait\",\"id\":1}");
+    for (int i = 0; i < 10000 && atomic_load(&f->ctx.waiting) == 0; i++) usleep(1000);
+    CHECK_EQ_U64(atomic_load(&f->ctx.waiting), 1);
+    close(w);
+    for (int i = 0; i < 10000 && atomic_load(&f->ctx.cancelled) == 0; i++) usleep(1000);
+    CHECK_EQ_U64(atomic_load(&f->ctx.cancelled), 1);
+    for (int i = 0; i < 100 && metric(f->port, "hansa_rpc_pending") != 0; i++) usleep(10000);
+    CHECK_EQ_U64(metric(f->port, "hansa_rpc_pending"), 0);
+    server_stop(f);
+}
+
+/* Slots full of idle connections (connected, silent, or between requests):
+ * a newcomer takes the slot of the one idle longest, and is answered. */
+static void test_idle_clients_yield(void) {
+    rpc_config cfg = default_cfg;
+    cfg.max_connections = 4;
+    cfg.idle_timeout_s = 3600;
+    fixture *f = server_start(&cfg);
+    int idle[5];
+    for (int i = 0; i < 5; i++) {
+        idle[i] = tcp_connect_from(f->port, "127.0.0.2");
+        if (i == 1) { /* one that was answered and stays open (keep-alive) */
+            post_keep_alive(idle[i], echo_call);
+            http_reply r;
+            http_read_one(idle[i], &r);
+            reply_free(&r);
+        } else {
+            send_all(idle[i], "POST / HT", 9); /* a slowloris: headers that never end */
+        }
+        /* /metrics comes from 127.0.0.1, an operator: it uses the reserve. */
+        uint64_t want = i < 4 ? (uint64_t)i + 2 : 5;
+        for (int k = 0; k < 1000 && metric(f->port, "hansa_rpc_connections") < want; k++)
+            usleep(1000);
+        if (i == 4) CHECK(closed_silently(idle[0])); /* full: the oldest gave its slot */
+    }
+    echo_over(tcp_connect_from(f->port, "127.0.0.3"));
+    CHECK(closed_silently(idle[1])); /* the next oldest: idle since its answer */
+    CHECK_EQ_U64(metric(f->port, "hansa_rpc_connections_evicted_total"), 2);
+    for (int i = 2; i < 5; i++) close(idle[i]);
+    server_stop(f);
+}
+
+/* Slots full of requests whose bodies trickle in: a newcomer is refused at
+ * once (its socket closed, not left in the backlog) while they are young,
+ * and takes the oldest one's slot once it has been sending for longer than
+ * slow_request_ms. */
+static void test_slow_requests_yield(void) {
+    rpc_config cfg = default_cfg;
+    cfg.max_connections = 3;
+    cfg.idle_timeout_s = 3600;
+    cfg.slow_request_ms = 300;
+    fixture *f = server_start(&cfg);
+    static const char head[] = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                               "application/json\r\nContent-Length: 100\r\n\r\n{";
+    int slow[3];
+    for (int i = 0; i < 3; i++) {
+        slow[i] = tcp_connect_from(f->port, "127.0.0.2");
+        send_all(slow[i], head, sizeof head - 1);
+        for (int k = 0; k < 1000 && metric(f->port, "hansa_rpc_connections") < (uint64_t)i + 2; k++)
+            usleep(1000);
+    }
+    CHECK(closed_silently(tcp_connect_from(f->port, "127.0.0.3")));
+    usleep(400000); /* now older than slow_request_ms */
+    echo_over(tcp_connect_from(f->port, "127.0.0.3"));
+    CHECK(closed_silently(slow[0]));
+    for (int i = 1; i < 3; i++) close(slow[i]);
+    server_stop(f);
+}
+
+/* One client address holds at most max_per_client slots; other clients and
+ * local operators still get theirs. */
+static void test_per_client_limit(void) {
+    rpc_config cfg = default_cfg;
+    cfg.max_per_client = 3;
+    fixture *f = server_start(&cfg);
+    int greedy[3];
+    for (int i = 0; i < 3; i++) {
+        greedy[i] = tcp_connect_from(f->port, "127.0.0.2");
+        post_keep_alive(greedy[i], echo_call);
+        http_reply r;
+        http_read_one(greedy[i], &r); /* kept open, idle */
+        reply_free(&r);
+    }
+    CHECK(closed_silently(tcp_connect_from(f->port, "127.0.0.2")));
+    echo_over(tcp_connect_from(f->port, "127.0.0.3"));
+    echo_over(tcp_connect_from(f->port, "127.0.0.1"));
+    http_reply r;
+    get(f->port, "/metrics", &r);
+    CHECK(strstr(r.body, "hansa_rpc_connections_refused_total{reason=\"per_client\"} 1\n") != NULL);
+    reply_free(&r);
+    for (int i = 0; i < 3; i++) close(greedy[i]);
+    server_stop(f);
+}
+
+/* Every shared slot held by long-polls (nothing to take): a remote newcomer
+ * is refused at once, a local operator gets a reserved slot. */
+static void test_operator_reserve(void) {
+    rpc_config cfg = default_cfg;
+    cfg.max_connections = 2;
+    cfg.operator_reserve = 1;
+    fixture *f = server_start(&cfg);
+    int w[2];
+    for (int i = 0; i < 2; i++) {
+        w[i] = tcp_connect_from(f->port, i == 0 ? "127.0.0.2" : "127.0.0.3");
+        post_keep_alive(w[i], "{\"jsonrpc\":\"2.0\",\"method\":\"wait\",\"id\":1}");
+    }
+    for (int i = 0; i < 10000 && atomic_load(&f->ctx.waiting) < 2; i++) usleep(1000);
+    CHECK_EQ_U64(atomic_load(&f->ctx.waiting), 2);
+    CHECK(closed_silently(tcp_connect_from(f->port, "127.0.0.4")));
+    echo_over(tcp_connect_from(f->port, "127.0.0.1"));
+    for (int i = 0; i < 2; i++) close(w[i]);
+    server_stop(f);
+}
+
+/* ---------- requests refused from their headers ---------- */
+
+/* Sends head (CRLF-terminated header lines after the request line, no
+ * blank line) and a small body; returns the reply. */
+static void post_with_headers(uint16_t port, const char *head, http_reply *r) {
+    char req[1024];
+    int n = snprintf(req, sizeof req,
+                     "POST / HTTP/1.1\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                     "%s\r\n%s",
+                     head, echo_call);
+    http_raw(port, req, (size_t)n, r);
+}
+
+static void expect_headers(uint16_t port, const char *head, int status, const char *header) {
+    http_reply r;
+    post_with_headers(port, head, &r);
+    if ((int)r.status != status) fprintf(stderr, "  headers %s: status %d\n", head, r.status);
+    CHECK_EQ_U64(r.status, status);
+    if (header) {
+        CHECK_EQ_U64((uint64_t)(int64_t)error_code(r.json), (uint64_t)(int64_t)RPC_INVALID_REQUEST);
+        CHECK(str_eq(json_object_get(error_data(r.json), "header"), header));
+    } else {
+        CHECK(is_response(r.json) && json_object_get(r.json, "result") != NULL);
+    }
+    reply_free(&r);
+}
+
+static void test_header_checks(void) {
+    static const char *const allowed[] = {"Node.Example.org"};
+    rpc_config cfg = default_cfg;
+    cfg.allowed_hosts = allowed;
+    cfg.n_allowed_hosts = 1;
+    fixture *f = server_start(&cfg);
+    uint16_t p = f->port;
+    char cl[64];
+    snprintf(cl, sizeof cl, "Content-Length: %zu\r\n", strlen(echo_call));
+    char h[512];
+    /* Hosts: IP literals, localhost, the allowed name; nothing else (DNS rebinding). */
+    static const struct {
+        const char *host;
+        bool ok;
+    } hosts[] = {{"127.0.0.1:8080", true}, {"10.1.2.3", true},       {"[::1]:26657", true},
+                 {"localhost", true},      {"LOCALHOST:1", true},    {"app.localhost:9", true},
+                 {"node.example.org", true}, {"evil.example:26657", false},
+                 {"127.0.0.1.evil.example", false}, {"localhost.evil.example", false},
+                 {"::1", false},           {"127.0.0.1:80x", false}, {"[::1]:8x", false},
+                 {"", false}};
+    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+        snprintf(h, sizeof h, "Host: %s\r\n%s", hosts[i].host, cl);
+        expect_headers(p, h, hosts[i].ok ? 200 : 403, hosts[i].ok ? NULL : "Host");
+    }
+    static const struct {
+        const char *origin;
+        bool ok;
+    } origins[] = {{"http://127.0.0.1:26657", true}, {"https://localhost", true},
+                   {"http://node.example.org:80", true}, {"http://evil.example", false},
+                   {"null", false}, {"file://", false}, {"http://127.0.0.1/x", false}};
+    for (size_t i = 0; i < sizeof origins / sizeof origins[0]; i++) {
+        snprintf(h, sizeof h, "Host: 127.0.0.1\r\nOrigin: %s\r\n%s", origins[i].origin, cl);
+        expect_headers(p, h, origins[i].ok ? 200 : 403, origins[i].ok ? NULL : "Origin");
+    }
+    /* Framing that could be read two ways, and codings the server does not speak. */
+    snprintf(h, sizeof h, "Host: 127.0.0.1\r\n%sContent-Length: 5\r\n", cl);
+    expect_headers(p, h, 400, "Content-Length");
+    snprintf(h, sizeof h, "Host: 127.0.0.1\r\n%sTransfer-Encoding: chunked\r\n", cl);
+    expect_headers(p, h, 400, "Transfer-Encoding");
+    expect_headers(p, "Host: 127.0.0.1\r\nTransfer-Encoding: gzip\r\n", 501, "Transfer-Encoding");
+    expect_headers(p, "Host: 127.0.0.1\r\nTransfer-Encoding: gzip, chunked\r\n", 501,
+                   "Transfer-Encoding");
+    snprintf(h, sizeof h, "Host: 127.0.0.1\r\nContent-Encoding: gzip\r\n%s", cl);
+    expect_headers(p, h, 415, "Content-Encoding");
+    snprintf(h, sizeof h, "Host: 127.0.0.1\r\nHost: 127.0.0.1\r\n%s", cl);
+    expect_headers(p, h, 400, "Host");
+    snprintf(h, sizeof h, "Host: 127.0.0.1\r\nContent-Encoding: identity\r\n%s", cl);
+    expect_headers(p, h, 200, NULL);
+    CHECK_EQ_U64(metric(p, "hansa_rpc_requests_refused_total"), 17);
     server_stop(f);
 }
 
@@ -954,7 +1277,7 @@ static void test_connection_limit(void) {
 static void test_huge_headers(void) {
     fixture *f = server_start(&default_cfg);
     static char big[70000];
-    int n = snprintf(big, sizeof big, "GET /health HTTP/1.1\r\nHost: t\r\nX-Big: ");
+    int n = snprintf(big, sizeof big, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ");
     memset(big + n, 'a', 40000);
     n += 40000;
     n += snprintf(big + n, sizeof big - (size_t)n, "\r\nConnection: close\r\n\r\n");
@@ -1001,7 +1324,14 @@ int main(void) {
     RUN(test_pending_timeout);
     RUN(test_pending_bound);
     RUN(test_slow_clients);
-    RUN(test_connection_limit);
+    RUN(test_shared_text_results);
+    RUN(test_dead_clients);
+    RUN(test_long_poll_client_gone);
+    RUN(test_idle_clients_yield);
+    RUN(test_slow_requests_yield);
+    RUN(test_per_client_limit);
+    RUN(test_operator_reserve);
+    RUN(test_header_checks);
     RUN(test_huge_headers);
     RUN(test_shutdown_with_pending);
     return check_summary();

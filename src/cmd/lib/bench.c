@@ -16,7 +16,6 @@
 #define _GNU_SOURCE
 #include "cmd/lib/bench.h"
 
-#include <errno.h>
 #include <ftw.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -227,7 +226,7 @@ static int find_pids(const char *dir, bench_watch *w) {
     w->n_nodes = testnet_size(dir);
     if (w->n_nodes == 0) {
         fprintf(stderr, "hansa bench: no network in %s\n", dir);
-        return 1;
+        return CLI_USAGE;
     }
     HANSA_ASSERT(w->n_nodes <= LOAD_NODES_MAX);
     for (int i = 0; i < w->n_nodes; i++) {
@@ -235,7 +234,7 @@ static int find_pids(const char *dir, bench_watch *w) {
         if (w->pid[i] == 0) {
             fprintf(stderr, "hansa bench: node%d of %s is not running (hansa testnet up --dir %s)\n",
                     i, dir, dir);
-            return 1;
+            return CLI_UNREACHABLE;
         }
     }
     return 0;
@@ -243,26 +242,29 @@ static int find_pids(const char *dir, bench_watch *w) {
 
 /* Saturates the network in o->dir for the warm-up and o->duration_s (the
  * load of load.h, unpaced, o->window in flight per account). Returns 0 with
- * *out filled, or 1 after printing to stderr what went wrong (no network,
- * no node answering, no transaction committed in the window). */
+ * *out filled, or an exit code of docs/cli.md after printing to stderr
+ * what went wrong: CLI_USAGE (no network), CLI_UNREACHABLE (a node not
+ * running or not answering), CLI_FAILED (no transaction committed in the
+ * window). */
 static int bench_load_run(const bench_opts *o, bench_load_result *out) {
     memset(out, 0, sizeof *out);
     bench_watch w = {.progress = true, .next_progress_s = PROGRESS_S};
-    if (find_pids(o->dir, &w)) return 1;
+    int rc = find_pids(o->dir, &w);
+    if (rc != CLI_OK) return rc;
     load_opts lo = {.dir = o->dir, .accounts = o->accounts, .duration_s = WARMUP_S + o->duration_s,
                     .fee = 1, .window = (uint32_t)o->window, .on_tick = on_tick, .tick_arg = &w};
     load_result r;
     char why[512];
-    int rc = load_run(&lo, &r, why, sizeof why);
+    rc = load_run(&lo, &r, why, sizeof why);
     if (rc != 0) fprintf(stderr, "hansa bench: %s\n", why);
     else if (w.measuring) window_figures(&r, &w, out);
     load_result_free(&r);
     if (rc == 0 && out->committed_txs == 0) {
         fprintf(stderr, "hansa bench: no transaction was committed in %.0f s (last refusal: %s)\n",
                 out->window_s, out->last_refusal[0] ? out->last_refusal : "none");
-        rc = 1;
+        rc = CLI_FAILED;
     }
-    return rc ? 1 : 0;
+    return rc;
 }
 
 /* ---- agreement ---- */
@@ -270,7 +272,8 @@ static int bench_load_run(const bench_opts *o, bench_load_result *out) {
 /* Asks every node of the network in dir for its status until all report the
  * same height (they commit several blocks a second, so a few tries usually
  * suffice), then compares their app hashes. Prints the outcome. Returns 0 if
- * all agree, 1 if they differ or never stood at one height (stderr says). */
+ * all agree, CLI_FAILED if they differ or never stood at one height,
+ * CLI_UNREACHABLE if one does not answer (stderr says). */
 
 typedef struct {
     uint64_t height;
@@ -286,7 +289,7 @@ static int read_tips(const char *dir, int n, node_tip *tips) {
                          : NULL;
         if (!st) {
             fprintf(stderr, "hansa bench: node%d does not answer status\n", i);
-            return 1;
+            return CLI_UNREACHABLE;
         }
         tips[i].height = (uint64_t)json_integer_value(json_object_get(st, "height"));
         snprintf(tips[i].app_hash, sizeof tips[i].app_hash, "%s",
@@ -301,7 +304,8 @@ static int check_agreement(const char *dir) {
     node_tip tips[LOAD_NODES_MAX];
     HANSA_ASSERT(n <= LOAD_NODES_MAX);
     for (int attempt = 0; attempt < 200 && n > 0; attempt++) {
-        if (read_tips(dir, n, tips)) return 1;
+        int rc = read_tips(dir, n, tips);
+        if (rc != CLI_OK) return rc;
         bool same_height = true, same_hash = true;
         for (int i = 1; i < n; i++) {
             same_height = same_height && tips[i].height == tips[0].height;
@@ -315,14 +319,14 @@ static int check_agreement(const char *dir) {
             fprintf(stderr, "hansa bench: DISAGREEMENT at height %llu:\n",
                     (unsigned long long)tips[0].height);
             for (int i = 0; i < n; i++) fprintf(stderr, "  node%d app hash %s\n", i, tips[i].app_hash);
-            return 1;
+            return CLI_FAILED;
         }
         printf("  all %d nodes at height %llu agree: app hash %.16s…\n", n,
                (unsigned long long)tips[0].height, tips[0].app_hash);
         return 0;
     }
     fprintf(stderr, "hansa bench: the nodes never stood at one height (is one of them stuck?)\n");
-    return 1;
+    return CLI_FAILED;
 }
 
 /* ---- report ---- */
@@ -489,11 +493,12 @@ static int run_attach(const bench_opts *o) {
            o->accounts, o->dir, o->duration_s + (int)WARMUP_S);
     fflush(stdout);
     bench_load_result r;
-    if (bench_load_run(o, &r) != 0) return 1;
+    int rc = bench_load_run(o, &r);
+    if (rc != CLI_OK) return rc;
     printf("\nwhat happened (the last %.0f s; the first %.0f s warmed up):\n", r.window_s, WARMUP_S);
     print_load(&r);
     print_cpu(&r);
-    int rc = check_agreement(o->dir);
+    rc = check_agreement(o->dir);
     if (o->json) print_result(o->saved_stdout, result_json(&r, testnet_size(o->dir), cores(), 0, rc == 0));
     return rc;
 }
@@ -507,16 +512,7 @@ static int usage(void) {
             "       hansa bench --attach [--dir D] [--duration S] [--accounts K] [--window W] [--json]\n"
             "  --json: the report goes to stderr, the figures as JSON to stdout\n"
             "  N 1..64 (4), S 1..3600 seconds (20), K 2..1000 (256), W 1..4096 in flight per account (8)\n");
-    return 2;
-}
-
-static bool int_arg(const char *s, int lo, int hi, int *out) {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < lo || v > hi) return false;
-    *out = (int)v;
-    return true;
+    return CLI_USAGE;
 }
 
 /* A flag, or an option with its value in argv[i+1] (then *i moves past it). */
@@ -532,10 +528,10 @@ static bool parse_one(int argc, char **argv, int *i, bench_opts *o) {
         o->dir = v;
         return o->dir_given = true;
     }
-    if (strcmp(a, "--validators") == 0) return int_arg(v, 1, 64, &o->validators);
-    if (strcmp(a, "--duration") == 0) return int_arg(v, 1, 3600, &o->duration_s);
-    if (strcmp(a, "--accounts") == 0) return int_arg(v, 2, 1000, &o->accounts);
-    if (strcmp(a, "--window") == 0) return int_arg(v, 1, 4096, &o->window);
+    if (strcmp(a, "--validators") == 0) return cli_parse_int(v, 1, 64, &o->validators);
+    if (strcmp(a, "--duration") == 0) return cli_parse_int(v, 1, 3600, &o->duration_s);
+    if (strcmp(a, "--accounts") == 0) return cli_parse_int(v, 2, 1000, &o->accounts);
+    if (strcmp(a, "--window") == 0) return cli_parse_int(v, 1, 4096, &o->window);
     return false;
 }
 
@@ -564,7 +560,7 @@ int cmd_bench(int argc, char **argv) {
     if (stat(o.dir, &st) == 0) {
         fprintf(stderr, "hansa bench: %s already exists; give a new --dir (or use --attach to load "
                         "a running network)\n", o.dir);
-        return 1;
+        return CLI_USAGE;
     }
     return run_fresh(&o);
 }

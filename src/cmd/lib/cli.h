@@ -9,6 +9,7 @@
  *                               cli_delegates.c  delegates and ratification
  *   hansa tally|chit|invoice    cli_credit.c     credit: tallies, chits, invoices
  *   hansa receipt, send --receipt  cli_receipt.c  stake-backed receipts and claims
+ *   hansa store check           cli_store.c  a stopped node's store, checked whole
  *
  * Shared here (cli_common.c): which node to talk to, calling it with error
  * messages that say what to do, key file paths, --json output, and the exit
@@ -58,6 +59,7 @@ int cmd_receipt(int argc, char **argv);      /* cli_receipt.c */
 /* `hansa send --receipt`: submit_receipt with the signed tx, print the
  * receipt, its guarantors and the time it took. Returns an exit code. */
 int cli_send_receipt(const char *addr, const uint8_t *tx, size_t tx_len, bool json);
+int cmd_store(int argc, char **argv);
 
 /* Options most commands share. */
 typedef struct {
@@ -116,6 +118,8 @@ bool cli_hex_fixed(const json_t *obj, const char *key, uint8_t *out, size_t n);
 
 /* Parses a canonical decimal u64 (digits only, no sign, no overflow). */
 bool cli_parse_u64(const char *s, uint64_t *out);
+/* Parses a canonical decimal integer in lo..hi (lo >= 0). */
+bool cli_parse_int(const char *s, int lo, int hi, int *out);
 
 /* Formats a Unix time in ms as "2026-11-23 10:00:00.123 UTC". */
 void cli_format_time(uint64_t ms, char *out, size_t n);

@@ -132,6 +132,13 @@ bool cli_parse_u64(const char *s, uint64_t *out) {
     return true;
 }
 
+bool cli_parse_int(const char *s, int lo, int hi, int *out) {
+    uint64_t v;
+    if (!cli_parse_u64(s, &v) || v < (uint64_t)lo || v > (uint64_t)hi) return false;
+    *out = (int)v;
+    return true;
+}
+
 void cli_format_time(uint64_t ms, char *out, size_t n) {
     time_t secs = (time_t)(ms / 1000);
     struct tm tm;

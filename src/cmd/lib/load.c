@@ -8,6 +8,7 @@
  * order. */
 #include "cmd/lib/load.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,6 +21,7 @@
 #include "base/clock.h"
 #include "base/hex.h"
 #include "base/mem.h"
+#include "cmd/lib/cli.h"
 #include "cmd/lib/rpc_client.h"
 #include "cmd/lib/testnet.h"
 #include "crypto/address.h"
@@ -500,13 +502,13 @@ static int find_nodes(load_ctx *c, char *why, size_t why_len) {
     c->n_nodes = testnet_size(dir);
     if (c->n_nodes == 0) {
         snprintf(why, why_len, "no testnet in %s (start one with `hansa testnet up`)", dir);
-        return -1;
+        return CLI_USAGE;
     }
     if (c->n_nodes > LOAD_NODES_MAX) c->n_nodes = LOAD_NODES_MAX;
     for (int i = 0; i < c->n_nodes; i++)
         if (testnet_rpc_addr(dir, i, c->addrs[i], sizeof c->addrs[i]) != 0) {
             snprintf(why, why_len, "cannot read the rpc address of node%d in %s", i, dir);
-            return -1;
+            return CLI_USAGE;
         }
     return 0;
 }
@@ -517,13 +519,13 @@ static int load_senders(load_ctx *c, char *why, size_t why_len) {
     snprintf(path, sizeof path, "%s/accounts.key", o->dir);
     if (keyfile_load(path, &c->kf, kwhy) != HANSA_OK) {
         snprintf(why, why_len, "%s", kwhy);
-        return -1;
+        return CLI_USAGE;
     }
     int have = (int)c->kf.count;
     c->n_senders = o->accounts > 0 && o->accounts < have ? o->accounts : have;
     if (c->n_senders < 2) {
         snprintf(why, why_len, "%s holds %d account(s); a transfer needs two", path, have);
-        return -1;
+        return CLI_USAGE;
     }
     c->chain_id = c->kf.chain_id;
     c->senders = hansa_calloc((size_t)c->n_senders, sizeof *c->senders);
@@ -542,13 +544,13 @@ static int read_start(load_ctx *c, char *why, size_t why_len) {
     int node;
     if (!read_status(c, &node, &c->height, &c->committed_txs)) {
         snprintf(why, why_len, "no node of %s answers the status RPC", c->o->dir);
-        return -1;
+        return CLI_UNREACHABLE;
     }
     for (int i = 0; i < c->n_senders; i++) {
         load_sender *s = &c->senders[i];
         if (!read_nonce(c, i, node, &s->base_nonce)) {
             snprintf(why, why_len, "no node of %s answers the account RPC", c->o->dir);
-            return -1;
+            return CLI_UNREACHABLE;
         }
         s->next_nonce = s->committed = s->base_nonce;
     }
@@ -743,34 +745,44 @@ static void progress(const load_tick *t, void *arg) {
     fflush(p->out);
 }
 
+/* A finite decimal number >= min (a rate or a number of seconds). */
+static bool seconds_arg(const char *s, double min, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= min) || v > 1e9) return false;
+    *out = v;
+    return true;
+}
+
 int cmd_load(int argc, char **argv) {
     progress_state ps = {stderr, 1.0};
     load_opts o = {.rate_tx_s = 50, .duration_s = 10, .settle_s = 10, .fee = 1,
                    .on_tick = progress, .tick_arg = &ps};
     bool json = false;
     for (int i = 1; i < argc; i++) {
-        bool has = i + 1 < argc;
+        bool has = i + 1 < argc, ok = true;
         if (strcmp(argv[i], "--dir") == 0 && has) o.dir = argv[++i];
-        else if (strcmp(argv[i], "--accounts") == 0 && has) o.accounts = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--rate") == 0 && has) o.rate_tx_s = atof(argv[++i]);
-        else if (strcmp(argv[i], "--duration") == 0 && has) o.duration_s = atof(argv[++i]);
-        else if (strcmp(argv[i], "--settle") == 0 && has) o.settle_s = atof(argv[++i]);
-        else if (strcmp(argv[i], "--fee") == 0 && has) o.fee = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--accounts") == 0 && has) ok = cli_parse_int(argv[++i], 0, 1000, &o.accounts);
+        else if (strcmp(argv[i], "--rate") == 0 && has) ok = seconds_arg(argv[++i], 0, &o.rate_tx_s);
+        else if (strcmp(argv[i], "--duration") == 0 && has) ok = seconds_arg(argv[++i], 1e-3, &o.duration_s);
+        else if (strcmp(argv[i], "--settle") == 0 && has) ok = seconds_arg(argv[++i], 0, &o.settle_s);
+        else if (strcmp(argv[i], "--fee") == 0 && has) ok = cli_parse_u64(argv[++i], &o.fee) && o.fee >= 1;
         else if (strcmp(argv[i], "--node-all") == 0) o.node_all = true;
         else if (strcmp(argv[i], "--json") == 0) json = true;
         else if (strcmp(argv[i], "--quiet") == 0) o.on_tick = NULL;
-        else return usage();
+        else ok = false;
+        if (!ok) return usage();
     }
-    if (!o.dir || o.accounts < 0 || o.rate_tx_s < 0 || o.duration_s <= 0 || o.settle_s < 0 ||
-        o.fee < 1)
-        return usage();
+    if (!o.dir) return usage();
     crypto_init();
     load_result r;
     char why[512];
-    if (load_run(&o, &r, why, sizeof why) != 0) {
+    int rc = load_run(&o, &r, why, sizeof why);
+    if (rc != CLI_OK) {
         fprintf(stderr, "hansa load: %s\n", why);
         load_result_free(&r);
-        return 1;
+        return rc;
     }
     if (json) load_result_print_json(&r, stdout);
     else load_result_print(&r, stdout);

@@ -111,9 +111,10 @@ struct load_result {
 
 /* Runs the load described by o against the testnet in o->dir. Fills *out
  * (initialised here; free with load_result_free, also after an error).
- * Returns 0, or -1 with why set when it cannot start (no network, bad key
- * file, no node answers). Rejections and unreachable nodes during the run
- * are counted, not errors. */
+ * Returns 0, or an exit code of docs/cli.md with why set when it cannot
+ * start: CLI_USAGE (no network in o->dir, a bad key file), CLI_UNREACHABLE
+ * (no node answers). Rejections and unreachable nodes during the run are
+ * counted, not errors. */
 int load_run(const load_opts *o, load_result *out, char *why, size_t why_len);
 
 void load_result_free(load_result *r);

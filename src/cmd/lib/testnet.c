@@ -13,8 +13,11 @@
  *
  * `up` creates the folder on first use (keys, genesis, configs on free
  * ports) and starts every node as a background process; on a folder that
- * already exists it restarts the nodes from their stores. `down` stops them
- * (SIGTERM, then SIGKILL after a grace period) and leaves no process. */
+ * already exists it starts the nodes that are not running, from their
+ * stores, and says which were already running (it refuses options that
+ * would shape the network differently from the one in the folder, rather
+ * than ignore them). `down` stops them (SIGTERM, then SIGKILL after a grace
+ * period) and leaves no process. Exit codes follow docs/cli.md. */
 #include "cmd/lib/testnet.h"
 
 #include <stdbool.h>
@@ -33,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/hex.h"
 #include "cmd/lib/cli.h"
@@ -147,17 +151,9 @@ static int init_node(const testnet_opts *o, int i, int base, const hansa_keypair
 
 static int init_network(const testnet_opts *o) {
     char path[4096], why[KEYFILE_WHY_MAX];
-    json_t *elections = NULL;
-    if (o->elections) {
-        json_error_t je;
-        elections = json_loads(o->elections, JSON_REJECT_DUPLICATES, &je);
-        if (!json_is_object(elections)) {
-            fprintf(stderr, "hansa testnet: --elections must be a JSON object: %s\n",
-                    elections ? "not an object" : je.text);
-            json_decref(elections);
-            return -1;
-        }
-    }
+    /* cmd_testnet checked that it is an object. */
+    json_t *elections = o->elections ? json_loads(o->elections, 0, NULL) : NULL;
+    HANSA_ASSERT(!o->elections || json_is_object(elections));
     if (mkdir(o->dir, 0700) != 0) {
         fprintf(stderr, "hansa testnet: cannot create %s: %s\n", o->dir, strerror(errno));
         json_decref(elections);
@@ -275,13 +271,15 @@ static int start_node(const char *dir, int i) {
     return 0;
 }
 
-/* Waits until every node answers status, or timeout. */
+/* Waits until every node answers status. Returns CLI_OK, CLI_FAILED if a
+ * node's process exited (its log says why), or CLI_UNREACHABLE if one runs
+ * but does not answer within timeout_ms. */
 static int wait_ready(const char *dir, int n, int timeout_ms) {
     uint64_t deadline = clock_system_mono_us() + (uint64_t)timeout_ms * 1000;
     cli_progress prog = cli_progress_start();
     for (int i = 0; i < n; i++) {
         char addr[64];
-        if (testnet_rpc_addr(dir, i, addr, sizeof addr)) return -1;
+        if (testnet_rpc_addr(dir, i, addr, sizeof addr)) return CLI_FAILED;
         for (;;) {
             cli_progress_tick(&prog, "waiting for node%d of %d to answer", i, n);
             rpcc_error err;
@@ -291,35 +289,109 @@ static int wait_ready(const char *dir, int n, int timeout_ms) {
                 break;
             }
             json_decref(err.data);
-            if (clock_system_mono_us() > deadline || !read_pid(dir, i)) {
+            if (!read_pid(dir, i)) {
                 cli_progress_end(&prog);
-                fprintf(stderr, "hansa testnet: node%d did not come up: %s (see %s/node%d/hansad.log)\n",
+                fprintf(stderr, "hansa testnet: node%d exited at start (see %s/node%d/hansad.log)\n",
+                        i, dir, i);
+                return CLI_FAILED;
+            }
+            if (clock_system_mono_us() > deadline) {
+                cli_progress_end(&prog);
+                fprintf(stderr, "hansa testnet: node%d does not answer: %s (see %s/node%d/hansad.log)\n",
                         i, err.message, dir, i);
-                return -1;
+                return CLI_UNREACHABLE;
             }
             usleep(100000);
         }
     }
     cli_progress_end(&prog);
-    return 0;
+    return CLI_OK;
+}
+
+/* ---- an existing network against the options given ---- */
+
+static json_t *node_json(const char *dir, int i, const char *file) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/node%d/%s", dir, i, file);
+    return json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+}
+
+/* Refuses (false, message on stderr) an option given on the command line
+ * whose value differs from what the network in o->dir was made with: the
+ * network is not remade, so the option would silently do nothing. */
+static bool same_shape(const testnet_opts *o, int n) {
+    json_t *gen = node_json(o->dir, 0, "genesis.json"), *cfg = node_json(o->dir, 0, "config.json");
+    int delegates = (int)json_array_size(json_object_get(gen, "delegates"));
+    json_t *elect = json_object_get(gen, "elections");
+    int propose = (int)json_integer_value(json_object_get(json_object_get(cfg, "timeouts_ms"), "propose"));
+    char path[4096], why[KEYFILE_WHY_MAX];
+    snprintf(path, sizeof path, "%s/accounts.key", o->dir);
+    keyfile kf;
+    int accounts = keyfile_load(path, &kf, why) == HANSA_OK ? (int)kf.count : -1;
+    if (accounts >= 0) keyfile_free(&kf);
+    json_t *want_elect = o->elections ? json_loads(o->elections, 0, NULL) : NULL;
+    const char *differs = NULL;
+    char have[64] = "";
+    if (o->validators_given && o->validators != delegates) {
+        differs = "--validators";
+        snprintf(have, sizeof have, "%d delegates", delegates);
+    } else if (o->full_nodes_given && o->full_nodes != n - delegates) {
+        differs = "--full-nodes";
+        snprintf(have, sizeof have, "%d full nodes", n - delegates);
+    } else if (o->accounts_given && o->accounts != accounts) {
+        differs = "--accounts";
+        snprintf(have, sizeof have, "%d accounts", accounts);
+    } else if (o->timeout_given && (int)o->timeout_propose_ms != propose) {
+        differs = "--timeout-ms";
+        snprintf(have, sizeof have, "a propose timeout of %d ms", propose);
+    } else if (o->elections && !(elect ? json_equal(want_elect, elect) : json_object_size(want_elect) == 0)) {
+        differs = "--elections";
+        snprintf(have, sizeof have, "other election parameters");
+    }
+    if (differs)
+        fprintf(stderr, "hansa testnet: %s does not match the network in %s (it has %s); "
+                        "the options only shape a new network: `hansa testnet down --dir %s` and "
+                        "remove the folder to make another\n", differs, o->dir, have, o->dir);
+    json_decref(want_elect);
+    json_decref(gen);
+    json_decref(cfg);
+    return differs == NULL;
 }
 
 int testnet_up_dir(const testnet_opts *o) {
     struct stat st;
     bool fresh = stat(o->dir, &st) != 0;
-    if (fresh && init_network(o) != 0) return 1;
+    if (fresh && init_network(o) != 0) return CLI_FAILED;
     int n = testnet_size(o->dir);
     if (n == 0) {
         fprintf(stderr, "hansa testnet: %s exists but holds no network\n", o->dir);
-        return 1;
+        return CLI_USAGE;
     }
-    for (int i = 0; i < n; i++)
-        if (start_node(o->dir, i) != 0) return 1;
-    if (wait_ready(o->dir, n, 20000) != 0) return 1;
+    if (!fresh && !same_shape(o, n)) return CLI_USAGE;
+    int running = 0;
+    for (int i = 0; i < n; i++) {
+        if (read_pid(o->dir, i)) {
+            running++;
+            continue;
+        }
+        if (start_node(o->dir, i) != 0) {
+            fprintf(stderr, "hansa testnet: cannot start node%d: %s\n", i, strerror(errno));
+            return CLI_FAILED;
+        }
+    }
+    int rc = wait_ready(o->dir, n, 20000);
+    if (rc != CLI_OK) return rc;
     json_t *nodes = json_array();
-    if (!o->json)
-        printf("%s %d nodes in %s (logs: %s/node*/hansad.log)\n", fresh ? "started" : "restarted",
-               n, o->dir, o->dir);
+    if (o->json) {
+        /* the JSON object below says it all */
+    } else if (fresh) {
+        printf("started %d nodes in %s (logs: %s/node*/hansad.log)\n", n, o->dir, o->dir);
+    } else if (running == n) {
+        printf("all %d nodes in %s were already running; nothing started\n", n, o->dir);
+    } else {
+        printf("started %d of %d nodes in %s (%d already running; logs: %s/node*/hansad.log)\n",
+               n - running, n, o->dir, running, o->dir);
+    }
     for (int i = 0; i < n; i++) {
         char addr[64];
         testnet_rpc_addr(o->dir, i, addr, sizeof addr);
@@ -337,11 +409,15 @@ int testnet_up_dir(const testnet_opts *o) {
         printf("  explorer: http://%s/explorer/\n", addr);
         json_decref(nodes);
     }
-    return 0;
+    return CLI_OK;
 }
 
 int testnet_down_dir(const testnet_opts *o) {
     int n = testnet_size(o->dir), stopped = 0;
+    if (n == 0) {
+        fprintf(stderr, "hansa testnet: no network in %s\n", o->dir);
+        return CLI_USAGE;
+    }
     cli_progress prog = cli_progress_start();
     for (int i = 0; i < n; i++) {
         pid_t pid = read_pid(o->dir, i);
@@ -366,14 +442,15 @@ int testnet_down_dir(const testnet_opts *o) {
     } else {
         printf("stopped %d node%s in %s\n", stopped, stopped == 1 ? "" : "s", o->dir);
     }
-    return 0;
+    return CLI_OK;
 }
 
+/* Exit code CLI_UNREACHABLE when some node does not answer. */
 static int testnet_status(const testnet_opts *o) {
     int n = testnet_size(o->dir), bad = 0;
     if (n == 0) {
         fprintf(stderr, "hansa testnet: no network in %s (start one with `hansa testnet up`)\n", o->dir);
-        return 1;
+        return CLI_USAGE;
     }
     json_t *all = json_array();
     if (!o->json)
@@ -390,7 +467,7 @@ static int testnet_status(const testnet_opts *o) {
             json_array_append_new(all, json_pack("{s:i, s:i, s:s, s:b, s:s}", "node", i, "pid", pid, "rpc",
                                                  addr, "up", false, "error", err.message));
             json_decref(err.data);
-            bad = 1;
+            bad = CLI_UNREACHABLE;
             continue;
         }
         if (!o->json)
@@ -413,29 +490,51 @@ static int usage(void) {
                     "                        [--full-nodes F] [--elections JSON]\n"
                     "       hansa testnet status [--dir D]\n"
                     "       hansa testnet down [--dir D]\n"
-                    "       (each takes --json)\n");
-    return 2;
+                    "       (each takes --json)\n"
+                    "  N 1..64 (4), F 0..63 (0; N + F at most 64), K 1..1000 (16), T 1..600000 ms (1000)\n");
+    return CLI_USAGE;
+}
+
+/* One option with its value in argv[*i + 1]; false for an unknown option,
+ * a missing value or one out of range. */
+static bool parse_option(int argc, char **argv, int *i, testnet_opts *o) {
+    if (strcmp(argv[*i], "--json") == 0) return o->json = true;
+    if (*i + 1 >= argc) return false;
+    const char *a = argv[*i], *v = argv[++*i];
+    int x = 0;
+    if (strcmp(a, "--dir") == 0) return (o->dir = v)[0] != '\0';
+    if (strcmp(a, "--elections") == 0) return (o->elections = v) != NULL;
+    if (strcmp(a, "--validators") == 0 && cli_parse_int(v, 1, TESTNET_NODES_MAX, &x))
+        return o->validators = x, o->validators_given = true;
+    if (strcmp(a, "--accounts") == 0 && cli_parse_int(v, 1, 1000, &x))
+        return o->accounts = x, o->accounts_given = true;
+    if (strcmp(a, "--full-nodes") == 0 && cli_parse_int(v, 0, TESTNET_NODES_MAX - 1, &x))
+        return o->full_nodes = x, o->full_nodes_given = true;
+    if (strcmp(a, "--timeout-ms") == 0 && cli_parse_int(v, 1, 600000, &x))
+        return o->timeout_propose_ms = (uint32_t)x, o->timeout_given = true;
+    return false;
 }
 
 int cmd_testnet(int argc, char **argv) {
     if (argc < 2) return usage();
     testnet_opts o = {"testnet", 4, 16, 1000};
-    for (int i = 2; i < argc; i++) {
-        bool has = i + 1 < argc;
-        if (strcmp(argv[i], "--dir") == 0 && has) o.dir = argv[++i];
-        else if (strcmp(argv[i], "--validators") == 0 && has) o.validators = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--accounts") == 0 && has) o.accounts = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--timeout-ms") == 0 && has) o.timeout_propose_ms = (uint32_t)atoi(argv[++i]);
-        else if (strcmp(argv[i], "--full-nodes") == 0 && has) o.full_nodes = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--elections") == 0 && has) o.elections = argv[++i];
-        else if (strcmp(argv[i], "--json") == 0) o.json = true;
-        else return usage();
+    for (int i = 2; i < argc; i++)
+        if (!parse_option(argc, argv, &i, &o)) return usage();
+    if (o.validators + o.full_nodes > TESTNET_NODES_MAX) {
+        fprintf(stderr, "hansa testnet: --validators and --full-nodes together must be at most %d\n",
+                TESTNET_NODES_MAX);
+        return CLI_USAGE;
     }
-    if (o.validators < 1 || o.full_nodes < 0 || o.validators + o.full_nodes > TESTNET_NODES_MAX ||
-        o.accounts < 1 || o.accounts > 1000) {
-        fprintf(stderr, "hansa testnet: --validators must be 1..%d (with --full-nodes, together) "
-                        "and --accounts 1..1000\n", TESTNET_NODES_MAX);
-        return 2;
+    if (o.elections) {
+        json_error_t je;
+        json_t *e = json_loads(o.elections, JSON_REJECT_DUPLICATES, &je);
+        bool ok = json_is_object(e);
+        json_decref(e);
+        if (!ok) {
+            fprintf(stderr, "hansa testnet: --elections must be a JSON object: %s\n",
+                    e ? "not an object" : je.text);
+            return CLI_USAGE;
+        }
     }
     crypto_init();
     if (strcmp(argv[1], "up") == 0) return testnet_up_dir(&o);

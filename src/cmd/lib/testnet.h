@@ -20,6 +20,9 @@ typedef struct {
     const char *elections;       /* JSON object for genesis "elections", or NULL */
     uint32_t chain_id;           /* 0: e2e4 */
     int port_base;               /* first port; 0: search for free ones */
+    /* Which of the above the command line set: on an existing network
+     * those must match it (they cannot change it). */
+    bool validators_given, accounts_given, timeout_given, full_nodes_given;
 } testnet_opts;
 
 /* Creates the network's folder (keys, genesis, configs) without starting
@@ -30,10 +33,14 @@ int testnet_free_port_base(int ports);
 
 /* `testnet up`: creates the network in o->dir if it does not exist, starts
  * every node that is not running (the hansad next to this binary), waits
- * until all answer status, prints where they are. 0 on success, 1 with a
- * message on stderr otherwise. */
+ * until all answer status, prints where they are and which were already
+ * running. Returns an exit code of docs/cli.md with a message on stderr:
+ * CLI_USAGE for options that do not match an existing network or a folder
+ * that holds none, CLI_FAILED if the network cannot be made or a node exits
+ * at start, CLI_UNREACHABLE if a node runs but does not answer. */
 int testnet_up_dir(const testnet_opts *o);
-/* `testnet down`: stops every node of the network in o->dir; 0. */
+/* `testnet down`: stops every node of the network in o->dir; CLI_OK, or
+ * CLI_USAGE if the folder holds no network. */
 int testnet_down_dir(const testnet_opts *o);
 /* The pid of node i's hansad if it is running, else 0. */
 int testnet_node_pid(const char *dir, int i);
