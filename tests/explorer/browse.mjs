@@ -102,8 +102,11 @@ try {
   check(inBrowser.height > 0, `a transfer signed in the browser committed at height ${inBrowser.height}`);
 
   // A new candidate (acct1 stakes) appears on the bench until an election.
+  // Its bond is small: acct1 runs no node, and at the election (height 100)
+  // a bond above the delegates' would give it more than 1/3 of the power
+  // and halt this chain.
   const a1 = keys.keys.get("acct1");
-  const st1 = await h.stake({ chainId: keys.chainId, key: a1, nonce: (await client.account({ address: a1.address })).nonce, fee: status.min_fee, amount: 500 });
+  const st1 = await h.stake({ chainId: keys.chainId, key: a1, nonce: (await client.account({ address: a1.address })).nonce, fee: status.min_fee, amount: 1 });
   await client.submit(st1.bytes, { wait: true, timeoutMs: 120000 });
 
   // Delegates: the node's candidates and active set.

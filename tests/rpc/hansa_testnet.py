@@ -149,7 +149,9 @@ class Testnet:
                     with open(log) as f:
                         tail = f.read()[-3000:]
                     sys.stderr.write(f"--- node{i} log tail ---\n{tail}\n")
-        if not left:
+        if os.environ.get("HANSA_KEEP_TESTNET"):
+            sys.stderr.write(f"kept {self.dir} (HANSA_KEEP_TESTNET)\n")
+        elif not left:
             shutil.rmtree(self.dir, ignore_errors=True)
         assert not left, f"hansad processes left running: {left}"
         return False

@@ -36,7 +36,7 @@ def open_stream(addr, query, rcvbuf=None):
     if rcvbuf:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     s.connect((host, int(port)))
-    s.sendall(f"GET /events?{query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    s.sendall(f"GET /events?{query} HTTP/1.1\r\nHost: {addr}\r\n\r\n".encode())
     return s
 
 
