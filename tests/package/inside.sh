@@ -69,7 +69,7 @@ exec 3<>/dev/tcp/127.0.0.1/26657
 printf 'GET /explorer/lib/verify.js HTTP/1.0\r\n\r\n' >&3
 reply=$(cat <&3)
 echo "$reply" | head -1 | grep -q ' 200 ' && echo "$reply" | grep -q 'export async function verifyCommit' \
-  || { say "explorer library not served: $(echo "$reply" | head -3)"; exit 1; }
+  || { say "explorer library not served ($(printf %s "$reply" | wc -c) bytes): $(echo "$reply" | head -3) ... $(echo "$reply" | tail -3)"; exit 1; }
 say "explorer: /explorer/ and its library /explorer/lib/ served from /usr/share/hansa/explorer"
 kill -TERM $pid
 wait $pid || true
