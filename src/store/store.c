@@ -983,32 +983,35 @@ typedef struct {
     size_t len;
 } wal_append_ctx;
 
-/* The next sequence number for height, from the newest record. */
+/* The next sequence number for height: one past its newest record. Heights
+ * may interleave (a node logs messages of the next height while it still
+ * signs at the current one), so the newest record of height is the one
+ * just before the first key of height + 1, not the WAL's last record. */
 static hansa_err wal_next_seq(store *st, MDB_txn *txn, uint64_t height, uint32_t *seq) {
     MDB_cursor *c;
     int rc = mdb_cursor_open(txn, st->dbi[DB_WAL], &c);
     if (rc != 0) return env_fail(st, rc, "opening a cursor on the WAL");
-    MDB_val k, v;
-    rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    uint8_t after[WAL_KEY_BYTES];
+    wal_key(after, height + 1, 0);
+    MDB_val k = {sizeof after, after}, v;
+    rc = height == UINT64_MAX ? MDB_NOTFOUND : mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    rc = mdb_cursor_get(c, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
     hansa_err e = HANSA_OK;
     *seq = 0;
     if (rc == 0) {
         if (k.mv_size != WAL_KEY_BYTES) {
             e = corrupt(st, DB_WAL, k.mv_data, k.mv_size, "WAL key is not 12 bytes");
-        } else {
-            uint64_t last_h = be64_load(k.mv_data);
+        } else if (be64_load(k.mv_data) == height) {
             uint32_t last_seq = be32_load((const uint8_t *)k.mv_data + 8);
-            if (last_h > height)
-                e = st_fail(st, HANSA_ERR_STATE, "WAL append for height %llu after height %llu",
-                            (unsigned long long)height, (unsigned long long)last_h);
-            else if (last_h == height && last_seq == UINT32_MAX)
+            if (last_seq == UINT32_MAX)
                 e = st_fail(st, HANSA_ERR_FULL, "WAL for height %llu is full",
                             (unsigned long long)height);
-            else if (last_h == height)
+            else
                 *seq = last_seq + 1;
         }
     } else if (rc != MDB_NOTFOUND) {
-        e = env_fail(st, rc, "reading the newest WAL record");
+        e = env_fail(st, rc, "reading the newest WAL record of height %llu",
+                     (unsigned long long)height);
     }
     mdb_cursor_close(c);
     return e;
@@ -1021,7 +1024,7 @@ static hansa_err wal_append_body(store *st, MDB_txn *txn, void *ctx) {
     if (e != HANSA_OK) return e;
     uint8_t k[WAL_KEY_BYTES];
     wal_key(k, wc->height, seq);
-    return put_record(st, txn, DB_WAL, k, sizeof k, NULL, 0, wc->bytes, wc->len, MDB_APPEND);
+    return put_record(st, txn, DB_WAL, k, sizeof k, NULL, 0, wc->bytes, wc->len, MDB_NOOVERWRITE);
 }
 
 hansa_err store_wal_append(store *st, uint64_t height, const uint8_t *bytes, size_t len) {
@@ -1033,26 +1036,90 @@ hansa_err store_wal_append(store *st, uint64_t height, const uint8_t *bytes, siz
     return run_write(st, "appending to the WAL", wal_append_body, &wc);
 }
 
+/* A WAL record that fails its check ends the log of its height: a crash
+ * in the middle of an append leaves exactly such a tail, and the records
+ * are hints for resuming a height, not chain data. So it is not a fatal
+ * error: the damaged record and the rest of its height are deleted, with a
+ * warning, and the valid prefix is what the WAL holds. */
 typedef struct {
-    store_wal_fn fn;
-    void *ctx;
-} wal_visit_ctx;
+    bool damaged;
+    uint8_t key[WAL_KEY_BYTES]; /* the first damaged record */
+    char why[160];
+} wal_damage;
 
-static hansa_err wal_visit(store *st, const MDB_val *k, const uint8_t *p, size_t n, void *ctx) {
-    const wal_visit_ctx *wv = ctx;
-    if (k->mv_size != WAL_KEY_BYTES)
-        return corrupt(st, DB_WAL, k->mv_data, k->mv_size, "WAL key is not 12 bytes");
-    const uint8_t *kb = k->mv_data;
-    return wv->fn(wv->ctx, be64_load(kb), be32_load(kb + 8), p, n);
+/* Walks the records of one height in order, handing each valid one to fn,
+ * and stops at the first damaged one (noted in *dmg). */
+static hansa_err wal_walk(store *st, uint64_t height, store_wal_fn fn, void *ctx, wal_damage *dmg) {
+    MDB_txn *txn;
+    hansa_err e = read_begin(st, &txn);
+    if (e != HANSA_OK) return e;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, st->dbi[DB_WAL], &c);
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return env_fail(st, rc, "opening a cursor on wal");
+    }
+    uint8_t first[WAL_KEY_BYTES];
+    wal_key(first, height, 0);
+    MDB_val k = {sizeof first, first}, v;
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    while (e == HANSA_OK && rc == 0) {
+        if (k.mv_size != WAL_KEY_BYTES || be64_load(k.mv_data) != height) break;
+        const uint8_t *p;
+        size_t n;
+        e = store_record_check(v.mv_data, v.mv_size, STORE_REC_WAL, k.mv_data, k.mv_size, &p, &n,
+                               dmg->why, sizeof dmg->why);
+        if (e != HANSA_OK) {
+            dmg->damaged = true;
+            memcpy(dmg->key, k.mv_data, WAL_KEY_BYTES);
+            e = HANSA_OK;
+            break;
+        }
+        const uint8_t *kb = k.mv_data;
+        st->in_callback = true;
+        e = fn(ctx, height, be32_load(kb + 8), p, n);
+        st->in_callback = false;
+        if (e == HANSA_OK) rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    if (e == HANSA_OK && rc != 0 && rc != MDB_NOTFOUND) e = env_fail(st, rc, "iterating over wal");
+    mdb_cursor_close(c);
+    mdb_txn_abort(txn);
+    return e;
+}
+
+static hansa_err wal_cut_body(store *st, MDB_txn *txn, void *ctx) {
+    const wal_damage *dmg = ctx;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, st->dbi[DB_WAL], &c);
+    if (rc != 0) return env_fail(st, rc, "opening a cursor on the WAL");
+    uint64_t height = be64_load(dmg->key);
+    for (;;) { /* every key from the damaged one on, while it is of height */
+        MDB_val k = {WAL_KEY_BYTES, (void *)dmg->key}, v;
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        if (rc != 0 || k.mv_size != WAL_KEY_BYTES || be64_load(k.mv_data) != height) break;
+        rc = mdb_cursor_del(c, 0);
+        if (rc != 0) break;
+    }
+    mdb_cursor_close(c);
+    if (rc == MDB_MAP_FULL) {
+        st->map_full = true;
+        return HANSA_ERR_FULL;
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return env_fail(st, rc, "cutting the WAL of height %llu", (unsigned long long)height);
+    return HANSA_OK;
 }
 
 hansa_err store_wal_read(store *st, uint64_t height, store_wal_fn fn, void *ctx) {
     call_enter(st);
     HANSA_ASSERT(fn != NULL);
-    uint8_t prefix[HEIGHT_KEY_BYTES];
-    be64_store(prefix, height);
-    wal_visit_ctx wv = {fn, ctx};
-    return scan_prefix(st, DB_WAL, prefix, sizeof prefix, wal_visit, &wv);
+    wal_damage dmg = {0};
+    hansa_err e = wal_walk(st, height, fn, ctx, &dmg);
+    if (e != HANSA_OK || !dmg.damaged) return e;
+    LOG_W("store", "WAL record height %llu seq %u is damaged (%s): the WAL of that height is cut "
+          "there; a crash during an append leaves such a tail",
+          (unsigned long long)height, be32_load(dmg.key + 8), dmg.why);
+    return run_write(st, "cutting a damaged WAL tail", wal_cut_body, &dmg);
 }
 
 static hansa_err wal_truncate_body(store *st, MDB_txn *txn, void *ctx) {
