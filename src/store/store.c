@@ -13,8 +13,13 @@
  * runs a caller's body in a write transaction, commits it synchronously and
  * grows the map on MDB_MAP_FULL. Values are written in place with
  * MDB_RESERVE and sealed with their header (record.h), so a 24 MiB block is
- * copied once, into LMDB's page. */
+ * copied once, into LMDB's page.
+ *
+ * A store opened with store_open_backend (backend.h) has no LMDB
+ * environment: each public call does the shared checks here and then
+ * hands over to the backend (one `if (st->be)` line per call). */
 #include "store/store.h"
+#include "store/backend.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +82,8 @@ static const struct {
 };
 
 struct store {
+    const store_backend *be; /* NULL: this is an LMDB store */
+    void *be_ctx;
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT_];
     int lock_fd;
@@ -174,13 +181,9 @@ static bool err_is_fatal(hansa_err e) { return e == HANSA_ERR_IO || e == HANSA_E
 
 /* Records a failure: the message goes to store_errmsg() and, unless it is a
  * plain "not found", to the log. I/O errors and corruption poison the store. */
-__attribute__((format(printf, 3, 4))) static hansa_err st_fail(store *st, hansa_err e,
-                                                               const char *fmt, ...) {
+static hansa_err st_vfail(store *st, hansa_err e, const char *fmt, va_list ap) {
     HANSA_ASSERT(e != HANSA_OK);
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(st->errmsg, sizeof st->errmsg, fmt, ap);
-    va_end(ap);
     if (e != HANSA_ERR_NOT_FOUND) LOG_E("store", "%s (%s)", st->errmsg, hansa_errname(e));
     if (err_is_fatal(e) && st->fatal == HANSA_OK) {
         st->fatal = e;
@@ -188,6 +191,30 @@ __attribute__((format(printf, 3, 4))) static hansa_err st_fail(store *st, hansa_
         LOG_E("store", "store refuses further writes");
     }
     return e;
+}
+
+__attribute__((format(printf, 3, 4))) static hansa_err st_fail(store *st, hansa_err e,
+                                                               const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    st_vfail(st, e, fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+hansa_err store_fail(store *st, hansa_err e, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    st_vfail(st, e, fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+/* The shared refusal of a write after a fatal error (run_write's for LMDB). */
+static hansa_err refuse_if_failed(store *st, const char *what) {
+    if (st->fatal == HANSA_OK) return HANSA_OK;
+    return st_fail(st, HANSA_ERR_STATE, "store refuses %s after an earlier fatal error: %s", what,
+                   st->fatal_msg);
 }
 
 static hansa_err mdb_to_err(int rc) {
@@ -347,9 +374,7 @@ typedef hansa_err (*write_body)(store *st, MDB_txn *txn, void *ctx);
  * A body that fails leaves nothing behind. On MDB_MAP_FULL the map grows and
  * the body runs again from the start. */
 static hansa_err run_write(store *st, const char *what, write_body body, void *ctx) {
-    if (st->fatal != HANSA_OK)
-        return st_fail(st, HANSA_ERR_STATE, "store refuses %s after an earlier fatal error: %s",
-                       what, st->fatal_msg);
+    if (st->fatal != HANSA_OK) return refuse_if_failed(st, what);
     for (;;) {
         MDB_txn *txn;
         int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
@@ -513,9 +538,20 @@ hansa_err store_open(const char *dir, const store_options *opts, store **out) {
     return HANSA_OK;
 }
 
+hansa_err store_open_backend(const store_backend *be, void *ctx, store **out) {
+    HANSA_ASSERT(be != NULL && out != NULL);
+    store *st = hansa_calloc(1, sizeof *st);
+    st->be = be;
+    st->be_ctx = ctx;
+    st->lock_fd = -1;
+    *out = st;
+    return HANSA_OK;
+}
+
 void store_close(store *st) {
     if (st == NULL) return;
     HANSA_ASSERT(!st->in_callback);
+    if (st->be) st->be->close(st->be_ctx);
     if (st->env) mdb_env_close(st->env);
     if (st->lock_fd >= 0) close(st->lock_fd); /* releases the flock */
     free(st);
@@ -545,6 +581,7 @@ static hansa_err read_tip(store *st, MDB_txn *txn, store_tip *tip) {
 
 hansa_err store_get_tip(store *st, store_tip *out) {
     call_enter(st);
+    if (st->be) return st->be->get_tip(st->be_ctx, st, out);
     MDB_txn *txn;
     hansa_err e = read_begin(st, &txn);
     if (e != HANSA_OK) return e;
@@ -660,6 +697,47 @@ void store_batch_abort(store_batch *b) {
     hbuf_free(&b->ops);
     hbuf_free(&b->txs);
     free(b);
+}
+
+uint64_t store_batch_height(const store_batch *b) { return b->height; }
+
+void store_batch_block(const store_batch *b, hansa_hash *hash, const uint8_t **bytes,
+                       size_t *len) {
+    HANSA_ASSERT(b->have_block);
+    *hash = b->block_hash;
+    *bytes = b->block.data;
+    *len = b->block.len;
+}
+
+void store_batch_commit_bytes(const store_batch *b, const uint8_t **bytes, size_t *len) {
+    HANSA_ASSERT(b->have_commit);
+    *bytes = b->commit.data;
+    *len = b->commit.len;
+}
+
+void store_batch_each_op(const store_batch *b, store_batch_op_fn fn, void *ctx) {
+    size_t off = 0;
+    for (uint32_t i = 0; i < b->n_ops; i++) {
+        HANSA_ASSERT(off + OP_HEADER_BYTES <= b->ops.len);
+        const uint8_t *h = b->ops.data + off;
+        uint32_t klen = le32_load(h + 1), vlen = le32_load(h + 5);
+        const uint8_t *key = h + OP_HEADER_BYTES;
+        off += OP_HEADER_BYTES + klen + vlen;
+        HANSA_ASSERT(off <= b->ops.len);
+        bool del = h[0] == OP_DEL;
+        fn(ctx, key, klen, del ? NULL : key + klen, vlen, del);
+    }
+    HANSA_ASSERT(off == b->ops.len);
+}
+
+void store_batch_each_tx(const store_batch *b, store_batch_tx_fn fn, void *ctx) {
+    HANSA_ASSERT(b->txs.len == (size_t)b->n_txs * TX_ENTRY_BYTES);
+    for (uint32_t i = 0; i < b->n_txs; i++) {
+        const uint8_t *e = b->txs.data + (size_t)i * TX_ENTRY_BYTES;
+        hansa_hash h;
+        memcpy(h.b, e, HANSA_HASH_BYTES);
+        fn(ctx, &h, le32_load(e + HANSA_HASH_BYTES));
+    }
 }
 
 static hansa_err batch_write_ops(store *st, MDB_txn *txn, const store_batch *b) {
@@ -784,6 +862,9 @@ hansa_err store_batch_commit(store_batch *b, const hansa_hash *app_hash) {
     if (!b->have_block || !b->have_commit) {
         e = st_fail(st, HANSA_ERR_STATE, "batch for height %llu lacks its %s",
                     (unsigned long long)b->height, b->have_block ? "commit" : "block");
+    } else if (st->be) {
+        e = refuse_if_failed(st, "committing a block");
+        if (e == HANSA_OK) e = st->be->batch_commit(st->be_ctx, st, b, app_hash);
     } else {
         batch_ctx bc = {b, app_hash};
         e = run_write(st, "committing a block", batch_commit_body, &bc);
@@ -821,6 +902,7 @@ static hansa_err get_copy(store *st, store_db db, const uint8_t *k, size_t klen,
 hansa_err store_get_block(store *st, uint64_t height, hbuf *out, hansa_hash *block_hash) {
     call_enter(st);
     HANSA_ASSERT(out != NULL);
+    if (st->be) return st->be->get_block(st->be_ctx, st, height, out, block_hash);
     uint8_t k[HEIGHT_KEY_BYTES];
     be64_store(k, height);
     hansa_hash h;
@@ -833,6 +915,7 @@ hansa_err store_get_block_by_hash(store *st, const hansa_hash *block_hash, hbuf 
                                   uint64_t *height) {
     call_enter(st);
     HANSA_ASSERT(block_hash != NULL && out != NULL);
+    if (st->be) return st->be->get_block_by_hash(st->be_ctx, st, block_hash, out, height);
     hbuf hv = HBUF_INIT;
     hansa_err e = get_copy(st, DB_BLOCK_INDEX, block_hash->b, HANSA_HASH_BYTES, 0, &hv, NULL);
     uint64_t h = 0;
@@ -858,6 +941,7 @@ hansa_err store_get_block_by_hash(store *st, const hansa_hash *block_hash, hbuf 
 hansa_err store_get_commit(store *st, uint64_t height, hbuf *out) {
     call_enter(st);
     HANSA_ASSERT(out != NULL);
+    if (st->be) return st->be->get_commit(st->be_ctx, st, height, out);
     uint8_t k[HEIGHT_KEY_BYTES];
     be64_store(k, height);
     return get_copy(st, DB_COMMITS, k, sizeof k, 0, out, NULL);
@@ -866,6 +950,7 @@ hansa_err store_get_commit(store *st, uint64_t height, hbuf *out) {
 hansa_err store_get_tx(store *st, const hansa_hash *tx_hash, store_tx_loc *out) {
     call_enter(st);
     HANSA_ASSERT(tx_hash != NULL && out != NULL);
+    if (st->be) return st->be->get_tx(st->be_ctx, st, tx_hash, out);
     hbuf v = HBUF_INIT;
     hansa_err e = get_copy(st, DB_TX_INDEX, tx_hash->b, HANSA_HASH_BYTES, 0, &v, NULL);
     if (e == HANSA_OK && v.len != TX_LOC_BYTES)
@@ -884,12 +969,14 @@ hansa_err store_state_get(store *st, const uint8_t *key, size_t klen, hbuf *out)
     HANSA_ASSERT(out != NULL);
     hansa_err e = check_state_key(st, key, klen);
     if (e != HANSA_OK) return e;
+    if (st->be) return st->be->state_get(st->be_ctx, st, key, klen, out);
     return get_copy(st, DB_STATE, key, klen, 0, out, NULL);
 }
 
 hansa_err store_get_signer(store *st, hbuf *out) {
     call_enter(st);
     HANSA_ASSERT(out != NULL);
+    if (st->be) return st->be->get_signer(st->be_ctx, st, out);
     return get_copy(st, DB_SIGNER, (const uint8_t *)signer_key, strlen(signer_key), 0, out, NULL);
 }
 
@@ -949,6 +1036,12 @@ hansa_err store_state_scan(store *st, const uint8_t *prefix, size_t plen, store_
     HANSA_ASSERT(prefix != NULL || plen == 0);
     if (plen > STORE_KEY_BYTES_MAX)
         return st_fail(st, HANSA_ERR_TOO_LONG, "scan prefix of %zu bytes", plen);
+    if (st->be) { /* the callback must not re-enter the store */
+        st->in_callback = true;
+        hansa_err e = st->be->state_scan(st->be_ctx, st, prefix, plen, fn, ctx);
+        st->in_callback = false;
+        return e;
+    }
     state_visit_ctx sv = {fn, ctx};
     return scan_prefix(st, DB_STATE, prefix, plen, state_visit, &sv);
 }
@@ -971,6 +1064,10 @@ hansa_err store_put_signer(store *st, const uint8_t *bytes, size_t len) {
     HANSA_ASSERT(bytes != NULL || len == 0);
     if (len > STORE_PAYLOAD_BYTES_MAX)
         return st_fail(st, HANSA_ERR_TOO_LONG, "signer state of %zu bytes is too long", len);
+    if (st->be) {
+        hansa_err e = refuse_if_failed(st, "writing the signer state");
+        return e == HANSA_OK ? st->be->put_signer(st->be_ctx, st, bytes, len) : e;
+    }
     bytes_ctx bc = {bytes, len};
     return run_write(st, "writing the signer state", signer_body, &bc);
 }
@@ -1032,6 +1129,10 @@ hansa_err store_wal_append(store *st, uint64_t height, const uint8_t *bytes, siz
     HANSA_ASSERT(bytes != NULL || len == 0);
     if (len > STORE_PAYLOAD_BYTES_MAX)
         return st_fail(st, HANSA_ERR_TOO_LONG, "WAL record of %zu bytes is too long", len);
+    if (st->be) {
+        hansa_err e = refuse_if_failed(st, "appending to the WAL");
+        return e == HANSA_OK ? st->be->wal_append(st->be_ctx, st, height, bytes, len) : e;
+    }
     wal_append_ctx wc = {height, bytes, len};
     return run_write(st, "appending to the WAL", wal_append_body, &wc);
 }
@@ -1113,6 +1214,12 @@ static hansa_err wal_cut_body(store *st, MDB_txn *txn, void *ctx) {
 hansa_err store_wal_read(store *st, uint64_t height, store_wal_fn fn, void *ctx) {
     call_enter(st);
     HANSA_ASSERT(fn != NULL);
+    if (st->be) {
+        st->in_callback = true;
+        hansa_err e = st->be->wal_read(st->be_ctx, st, height, fn, ctx);
+        st->in_callback = false;
+        return e;
+    }
     wal_damage dmg = {0};
     hansa_err e = wal_walk(st, height, fn, ctx, &dmg);
     if (e != HANSA_OK || !dmg.damaged) return e;
@@ -1128,5 +1235,9 @@ static hansa_err wal_truncate_body(store *st, MDB_txn *txn, void *ctx) {
 
 hansa_err store_wal_truncate(store *st, uint64_t through_height) {
     call_enter(st);
+    if (st->be) {
+        hansa_err e = refuse_if_failed(st, "truncating the WAL");
+        return e == HANSA_OK ? st->be->wal_truncate(st->be_ctx, st, through_height) : e;
+    }
     return run_write(st, "truncating the WAL", wal_truncate_body, &through_height);
 }
