@@ -214,7 +214,11 @@ static void build_evidence(node *n, wire_block *blk) {
             dup = hash_eq(&hj, &le.hash);
         }
         if (!dup && le.height >= n->height + 1) { i++; continue; } /* not yet includable */
-        if (dup || ledger_evidence_check(n->state, &le, NULL, 0) != HANSA_OK) {
+        /* evidence_ok refuses an offender in neither set; one that left them
+         * (slashed for another offence) never returns, so neither does this. */
+        bool member = valset_index(&n->vs, &le.offender) >= 0 ||
+                      valset_index(&n->vs_prev, &le.offender) >= 0;
+        if (dup || !member || ledger_evidence_check(n->state, &le, NULL, 0) != HANSA_OK) {
             n->evidence[i] = n->evidence[--n->n_evidence];
             continue;
         }

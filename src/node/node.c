@@ -26,6 +26,7 @@ void node_config_defaults(node_config *cfg) {
     cfg->status_ms = 1000;
     cfg->sync_timeout_ms = 3000;
     cfg->mempool = (mempool_limits){0, 0};
+    cfg->test_break_line29 = false;
 }
 
 uint64_t node_now(const node *n) { return clock_mono_ms(n->cfg.clock); }
@@ -279,6 +280,7 @@ static hansa_err open_engine(node *n, char *why, size_t why_len) {
     cc.future_rounds_max = 16;
     cc.app = (cons_app){n, chain_get_value, chain_valid, NULL};
     cc.key = n->cfg.key;
+    cc.test_break_line29 = n->cfg.test_break_line29;
     n->engine = cons_new(&cc, have ? &restored : NULL);
     return HANSA_OK;
 }

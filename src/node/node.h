@@ -62,6 +62,7 @@ typedef struct {
     uint32_t status_ms;           /* STATUS to peers this often */
     uint32_t sync_timeout_ms;     /* re-ask another peer for a block after this */
     mempool_limits mempool;
+    bool test_break_line29;       /* test only (the simulator): cons_config's switch */
 } node_config;
 
 /* Defaults for the tunables (timeouts, delays, limits). */

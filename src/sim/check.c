@@ -20,6 +20,9 @@ const char *sim_violation_name(sim_violation v) {
     case SIM_V_LIVENESS_ROUNDS: return "liveness-rounds";
     case SIM_V_LIVENESS_STALL: return "liveness-stall";
     case SIM_V_SLASHING: return "slashing";
+    case SIM_V_STOPPED: return "node-stopped";
+    case SIM_V_SUPPLY: return "supply";
+    case SIM_V_APP_HASH: return "app-hash";
     case SIM_V_COUNT_: break;
     }
     return "?";
@@ -33,6 +36,7 @@ void sim_checker_init(sim_checker *c, uint16_t nodes, const bool *honest) {
     memcpy(c->honest, honest, nodes * sizeof *honest);
     sha256_init(&c->digest);
     smap_init(&c->first_decision);
+    smap_init(&c->first_app_hash);
     smap_init(&c->decided);
     smap_init(&c->signed_msgs);
     smap_init(&c->evidence_known);
@@ -40,6 +44,7 @@ void sim_checker_init(sim_checker *c, uint16_t nodes, const bool *honest) {
 
 void sim_checker_free(sim_checker *c) {
     smap_free(&c->first_decision);
+    smap_free(&c->first_app_hash);
     smap_free(&c->decided);
     smap_free(&c->signed_msgs);
     smap_free(&c->evidence_known);
@@ -189,6 +194,20 @@ static void settle_owed(sim_checker *c, uint16_t node) {
     }
 }
 
+static void check_committed(sim_checker *c, const sim_trace_ev *ev) {
+    if (!ev->honest) return;
+    if (!ev->flag)
+        violation(c, SIM_V_SUPPLY, "node %u: the supply equation fails after height %" PRIu64,
+                  ev->node, ev->height);
+    const hansa_hash *first = smap_put_new(&c->first_app_hash, (smap_key){ev->height, 0, 0}, &ev->id);
+    if (first && !hash_eq(first, &ev->id)) {
+        char a[17], b[17];
+        short_hex(first, a), short_hex(&ev->id, b);
+        violation(c, SIM_V_APP_HASH, "height %" PRIu64 ": node %u holds app hash %s, another honest node %s",
+                  ev->height, ev->node, b, a);
+    }
+}
+
 void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev) {
     HANSA_ASSERT(ev->node < c->nodes);
     digest_event(c, ev);
@@ -198,6 +217,11 @@ void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev) {
     case SIM_T_EQUIVOCATION_SEEN: owe(c, ev); break;
     case SIM_T_EVIDENCE: pay(c, ev); break;
     case SIM_T_VALSET: note_member(c, ev); break;
+    case SIM_T_COMMITTED: check_committed(c, ev); break;
+    case SIM_T_STOPPED:
+        if (ev->honest) violation(c, SIM_V_STOPPED, "honest node %u stopped at height %" PRIu64,
+                                  ev->node, ev->height);
+        break;
     case SIM_T_HEIGHT_START:
     case SIM_T_CRASH: settle_owed(c, ev->node); break;
     case SIM_T_DELIVER:
@@ -232,7 +256,8 @@ void sim_checker_finish(sim_checker *c, uint64_t target_height, hansa_hash *dige
 
 uint64_t sim_checker_safety(const sim_checker *c) {
     return c->count[SIM_V_AGREEMENT] + c->count[SIM_V_VALIDITY] + c->count[SIM_V_DOUBLE_DECIDE] +
-           c->count[SIM_V_DOUBLE_SIGN] + c->count[SIM_V_EVIDENCE] + c->count[SIM_V_SLASHING];
+           c->count[SIM_V_DOUBLE_SIGN] + c->count[SIM_V_EVIDENCE] + c->count[SIM_V_SLASHING] +
+           c->count[SIM_V_STOPPED] + c->count[SIM_V_SUPPLY] + c->count[SIM_V_APP_HASH];
 }
 
 uint64_t sim_checker_liveness(const sim_checker *c) {

@@ -22,12 +22,20 @@
  *                 higher than it (the driver sets bounds for heights started
  *                 after GST + settle), and sim_checker_finish() reports every
  *                 honest node that did not reach the target height;
- *   slashing      (runs that trace sets, SIM_T_VALSET) a validator that an
- *                 honest node emitted evidence against at height e is not a
- *                 member of the last set traced, at height H, when
- *                 e + SIM_SLASH_MARGIN <= H: by then its evidence has had
- *                 time to be gossiped, carried in a decided value and take
- *                 effect two heights later (sim_checker_finish). */
+ *   slashing      a validator that an honest node emitted evidence against
+ *                 at height e is not a member of the last set traced
+ *                 (SIM_T_VALSET), at height H, when e + SIM_SLASH_MARGIN <=
+ *                 H: by then its evidence has had time to be gossiped,
+ *                 carried in a block and take effect two heights later
+ *                 (sim_checker_finish);
+ *   node stopped  an honest node never stops (SIM_T_STOPPED: it found the
+ *                 chain's decision invalid — its state diverged — or its
+ *                 storage failed);
+ *   supply        after every block an honest node commits, the ledger's
+ *                 supply equation holds (ledger_supply_check; the flag of
+ *                 SIM_T_COMMITTED);
+ *   app hash      honest nodes that committed a height hold the same state
+ *                 (the id of SIM_T_COMMITTED is the app hash). */
 #ifndef HANSA_SIM_CHECK_H
 #define HANSA_SIM_CHECK_H
 
@@ -63,6 +71,9 @@ typedef enum {
     SIM_T_SYNC,          /* node applied a decided value learned from block sync */
     SIM_T_VALSET,        /* node is a member of the set of height, power in round
                             (one event per member, when the set is computed) */
+    SIM_T_STOPPED,       /* node stopped with a fatal error */
+    SIM_T_COMMITTED,     /* node committed height; id = app hash after it,
+                            flag = the supply equation holds */
 } sim_trace_kind;
 
 typedef struct {
@@ -88,6 +99,9 @@ typedef enum {
     SIM_V_LIVENESS_ROUNDS,
     SIM_V_LIVENESS_STALL,
     SIM_V_SLASHING,
+    SIM_V_STOPPED,
+    SIM_V_SUPPLY,
+    SIM_V_APP_HASH,
     SIM_V_COUNT_
 } sim_violation;
 
@@ -107,6 +121,7 @@ typedef struct {
     sha256_ctx digest;
     uint64_t events;
     smap first_decision;  /* height -> id of the first honest decision */
+    smap first_app_hash;  /* height -> app hash of the first honest commit */
     smap decided;         /* (node, height) -> id */
     smap signed_msgs;     /* (node, height, round<<8|step) -> sign-bytes hash */
     smap evidence_known;  /* offences owed or paid, so each is owed once */

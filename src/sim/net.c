@@ -3,9 +3,10 @@
  * Each send is decided at the moment it is made: a message crossing a
  * partition or a clogged direction is dropped, before GST a message may be
  * lost or duplicated, and every copy gets its own latency (a base plus an
- * exponential tail), so messages overtake each other and arrive reordered as
- * they do on real links. Nothing is sent to oneself: the engine puts its own
- * messages in its log when it releases them. After GST the network is reliable with a short tail: the
+ * exponential tail, after the sender's disk time in the same input), so
+ * messages overtake each other and arrive reordered as they do on real
+ * links. Only linked nodes talk (host_linked: same chain, both up, no
+ * dropped link). After GST the network is reliable with a short tail: the
  * "eventually synchronous" model Tendermint's liveness proof assumes.
  *
  * Messages are immutable, reference-counted byte strings; a broadcast shares
@@ -18,7 +19,6 @@
 #include "base/mem.h"
 #include "crypto/sha256.h"
 #include "sim/world.h"
-#include "wire/codec.h"
 
 #define LATENCY_BASE_US 2000
 #define LATENCY_JITTER_US 3000
@@ -29,14 +29,14 @@
 #define LOSS_PER_MILLE 50
 #define DUP_PER_MILLE 20
 
-sim_msg *msg_new(const uint8_t *p, size_t len) {
-    HANSA_ASSERT(len > 0);
-    HANSA_ASSERT(len <= WIRE_BLOCK_BYTES_MAX);
-    sim_msg *m = hansa_malloc(sizeof *m + len);
+sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len) {
+    HANSA_ASSERT(len < WIRE_BLOCK_BYTES_MAX + (1u << 20));
+    sim_msg *m = hansa_malloc(sizeof *m + 1 + len);
     m->refs = 0;
-    m->len = (uint32_t)len;
-    memcpy(m->data, p, len);
-    sha256(p, len, &m->hash);
+    m->len = (uint32_t)(1 + len);
+    m->data[0] = type;
+    if (len) memcpy(m->data + 1, p, len);
+    sha256(m->data, m->len, &m->hash);
     return m;
 }
 
@@ -48,24 +48,6 @@ void msg_unref(sim_msg *m) {
 /* A sent message nobody holds (every copy dropped) is freed here. */
 void msg_release_unsent(sim_msg *m) {
     if (m->refs == 0) free(m);
-}
-
-sim_msg *msg_vote(world *w, const wire_vote *v) {
-    hbuf_reset(&w->scratch);
-    hbuf_put_u8(&w->scratch, MSG_VOTE);
-    wire_vote_encode(&w->scratch, v);
-    return msg_new(w->scratch.data, w->scratch.len);
-}
-
-sim_msg *msg_proposal(world *w, const wire_proposal *p, const uint8_t *value, size_t len) {
-    hbuf enc = HBUF_INIT;
-    wire_proposal_encode(&enc, p);
-    hbuf_reset(&w->scratch);
-    hbuf_put_u8(&w->scratch, MSG_PROPOSAL);
-    wire_put_bytes(&w->scratch, enc.data, (uint32_t)enc.len);
-    wire_put_bytes(&w->scratch, value, (uint32_t)len);
-    hbuf_free(&enc);
-    return msg_new(w->scratch.data, w->scratch.len);
 }
 
 /* Exponential with the given mean, capped: a few slow messages, most fast. */
@@ -88,10 +70,10 @@ static void deliver_later(world *w, uint16_t from, uint16_t to, sim_msg *m, uint
     world_push(w, w->now_us + delay_us, EV_DELIVER, &w->nodes[to], from, 0, 0, 0, m);
 }
 
-static void send_one(world *w, uint16_t from, uint16_t to, sim_msg *m) {
+static void send_one(world *w, uint16_t from, uint16_t to, sim_msg *m, uint64_t delay_us) {
     HANSA_ASSERT(from < w->n);
     HANSA_ASSERT(to < w->n);
-    if (from == to) return; /* the engine logs its own messages itself */
+    HANSA_ASSERT(from != to);
     bool blocked = (w->partitioned && w->group[from] != w->group[to]) ||
                    w->clog_until[from][to] > w->now_us ||
                    (w->script.on && script_drops(w, from, to, m));
@@ -101,23 +83,24 @@ static void send_one(world *w, uint16_t from, uint16_t to, sim_msg *m) {
                     UINT32_MAX);
         return;
     }
-    deliver_later(w, from, to, m, latency_us(w));
+    deliver_later(w, from, to, m, delay_us + latency_us(w));
     if (net_faulty(w) && prng_chance(&w->rng, DUP_PER_MILLE, 1000))
-        deliver_later(w, from, to, m, latency_us(w));
+        deliver_later(w, from, to, m, delay_us + latency_us(w));
 }
 
-void simnet_send(world *w, uint16_t from, uint16_t to, sim_msg *m) {
-    send_one(w, from, to, m);
+void simnet_send(world *w, uint16_t from, uint16_t to, sim_msg *m, uint64_t delay_us) {
+    if (host_linked(w, from, to)) send_one(w, from, to, m, delay_us);
     msg_release_unsent(m);
 }
 
-void simnet_broadcast(world *w, uint16_t from, sim_msg *m) {
-    for (uint16_t to = 0; to < w->n; to++) send_one(w, from, to, m);
+void simnet_broadcast(world *w, uint16_t from, sim_msg *m, int except, uint64_t delay_us) {
+    for (uint16_t to = 0; to < w->n; to++)
+        if (to != except && host_linked(w, from, to)) send_one(w, from, to, m, delay_us);
     msg_release_unsent(m);
 }
 
-void simnet_multicast(world *w, uint16_t from, sim_msg *m, const bool *to) {
+void simnet_multicast(world *w, uint16_t from, sim_msg *m, const bool *to, uint64_t delay_us) {
     for (uint16_t i = 0; i < w->n; i++)
-        if (to[i]) send_one(w, from, i, m);
+        if (to[i] && host_linked(w, from, i)) send_one(w, from, i, m, delay_us);
     msg_release_unsent(m);
 }

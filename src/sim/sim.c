@@ -1,4 +1,4 @@
-/* sim.c — setting up a simulated chain, scheduling its faults, running it.
+/* sim.c — setting up a simulated world, scheduling its faults, running it.
  *
  * The run is a loop over a discrete-event queue (heap.h) in simulated
  * microseconds. Setup draws from the seed, in a fixed order: node keys and
@@ -16,15 +16,18 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/log.h"
 #include "base/mem.h"
+#include "sim/sig.h"
 #include "sim/world.h"
 
 #define MS 1000ull
 #define S 1000000ull
-#define CHAIN_ID 0xe2e4u
 #define SETTLE_US (4 * S)
 #define HEIGHT_BUDGET_US (20 * S)
 #define POWER_MAX 100
+#define CHURN_POWER_MIN 50 /* with elections, honest powers are 50..100 (fault budget) */
+#define CHURN_BYZ_POWER_MAX 25 /* ... and Byzantine ones 1..25 */
 
 /* --- small services for the other files ------------------------------------ */
 
@@ -44,29 +47,6 @@ void world_push(world *w, uint64_t time_us, uint32_t kind, const sim_node *nd, u
                     sub, ptr};
     HANSA_ASSERT(time_us >= w->now_us);
     sim_heap_push(&w->q, &ev);
-}
-
-const cons_valset *world_valset(world *w, uint64_t height) {
-    HANSA_ASSERT(height >= 1);
-    if (w->o.valset_fn) {
-        w->o.valset_fn(w->o.valset_ctx, height, &w->vs[0]);
-        return &w->vs[0];
-    }
-    while (w->n_vs < height) {
-        if (w->n_vs == w->cap_vs) {
-            w->cap_vs *= 2;
-            w->vs = hansa_realloc(w->vs, w->cap_vs * sizeof *w->vs);
-        }
-        if (w->o.valset_change && w->n_vs >= 2) {
-            vset_next(w);
-        } else {
-            w->vs[w->n_vs] = w->vs[w->n_vs - 1];
-            valset_advance(&w->vs[w->n_vs]);
-            w->n_vs++;
-        }
-        if (w->o.valset_change) vset_trace(w, w->n_vs);
-    }
-    return &w->vs[height - 1];
 }
 
 int world_node_of_key(const world *w, const hansa_pubkey *pk) {
@@ -94,14 +74,8 @@ uint64_t world_global_us(const sim_node *nd, uint64_t local_ms) {
     return (uint64_t)((num + rate - 1) / rate);
 }
 
-uint32_t world_round_bound(world *w, uint64_t height) {
-    const cons_valset *vs = world_valset(w, height);
-    unsigned honest_seen = 0;
-    for (uint32_t r = 0; r < 1000; r++) {
-        int node = world_node_of_key(w, &vs->v[valset_proposer(vs, r)].pubkey);
-        if (node >= 0 && w->nodes[node].byz == BYZ_NONE && ++honest_seen == 2) return r + 1;
-    }
-    return UINT32_MAX;
+uint64_t world_between(world *w, uint64_t lo_us, uint64_t hi_us) {
+    return lo_us + prng_below(&w->rng, hi_us - lo_us);
 }
 
 /* --- options ---------------------------------------------------------------- */
@@ -111,6 +85,7 @@ void sim_options_default(sim_options *o) {
     o->seed = 1;
     o->nodes = 4;
     o->heights = 10;
+    o->load_tps = 20;
 }
 
 static const struct {
@@ -195,8 +170,10 @@ static byz_kind pick_kind(world *w) {
     return enabled[prng_below(&w->rng, n)];
 }
 
-/* Within budget: Byzantine power stays below 1/3. Over budget: it reaches
- * 1/3 (at least two honest nodes remain, to be split in halves), and every
+/* Within budget: Byzantine power stays below 1/3 — with elections, of any
+ * set the ledger can elect (byz power * 3 below the active set's other
+ * members at the lowest honest power). Over budget: it reaches 1/3 (at
+ * least two honest nodes remain, to be split in halves), and every
  * Byzantine node joins the coordinated attack. */
 static void choose_byzantine(world *w, uint64_t total) {
     bool over = w->o.byz_power_third;
@@ -205,10 +182,18 @@ static void choose_byzantine(world *w, uint64_t total) {
     shuffle(w, order, w->n);
     uint64_t byz = 0;
     uint16_t count = 0;
+    uint16_t active = (uint16_t)(w->n - (w->n / 4 > 1 ? w->n / 4 : 1));
     for (uint16_t k = 0; k < w->n; k++) {
         sim_node *nd = &w->nodes[order[k]];
         if (over) {
             if (byz * 3 >= total || w->n - count <= 2) break;
+        } else if (w->o.valset_change) {
+            uint64_t power = 1 + prng_below(&w->rng, CHURN_BYZ_POWER_MAX);
+            if (count + 1 >= active ||
+                (byz + power) * 3 >= (uint64_t)(active - count - 1) * CHURN_POWER_MIN)
+                continue;
+            w->res->total_power -= nd->power - power;
+            nd->power = power;
         } else if ((byz + nd->power) * 3 >= total) {
             continue;
         }
@@ -241,7 +226,6 @@ static void split_halves(world *w) {
 }
 
 static void setup_nodes(world *w) {
-    wire_validator vals[SIM_NODES_MAX];
     uint64_t total = 0;
     for (uint16_t i = 0; i < w->n; i++) {
         sim_node *nd = &w->nodes[i];
@@ -251,11 +235,10 @@ static void setup_nodes(world *w) {
         nd->idx = i;
         keypair_from_seed(&nd->key, seed);
         nd->power = 1 + prng_below(&w->rng, POWER_MAX);
+        if (w->o.valset_change && nd->power < CHURN_POWER_MIN) nd->power += CHURN_POWER_MIN;
         if (w->o.attack) nd->power = SCRIPT_POWER;
-        smap_init(&nd->votes_seen);
-        smap_init(&nd->wal_seen);
-        vals[i] = (wire_validator){nd->key.pub, nd->power};
         total += nd->power;
+        host_init(nd);
     }
     sort_by_key(w);
     w->res->total_power = total;
@@ -267,53 +250,43 @@ static void setup_nodes(world *w) {
         nd->offset_us = (int64_t)prng_below(&w->rng, 10 * S);
         nd->skew_ppm = (int32_t)prng_below(&w->rng, 100001) - 50000;
     }
-    w->cap_vs = 64;
-    w->vs = hansa_calloc(w->cap_vs, sizeof *w->vs);
-    HANSA_ASSERT(valset_init(&w->vs[0], vals, w->n) == HANSA_OK);
-    w->n_vs = 1;
     if (w->o.attack) script_setup(w);
-    if (w->o.valset_change) vset_genesis(w);
     for (uint16_t i = 0; i < w->n; i++) w->honest_count += w->nodes[i].byz == BYZ_NONE;
 }
 
+/* What every node runs with: hansad's defaults, with the simulator's
+ * shorter timeouts (rounds of 1–2 s). */
 static void setup_config(world *w) {
-    cons_config *c = &w->cfg;
-    memset(c, 0, sizeof *c);
-    c->chain_id = CHAIN_ID;
+    node_config *c = &w->cfg;
+    node_config_defaults(c);
     c->timeouts = (cons_timeouts){1000, 500, 500, 250, 500, 250};
-    c->future_rounds_max = 8;
-    c->app.get_value = simnode_app_get_value;
-    c->app.valid = simnode_app_valid;
-    c->app.verify = simnode_app_verify;
+    if (w->o.no_pacing) c->commit_delay_ms = 0;
+    memset(c->hash_key, 0x5a, sizeof c->hash_key);
 }
 
 /* --- faults ------------------------------------------------------------------ */
-
-static uint64_t between(world *w, uint64_t lo_us, uint64_t hi_us) {
-    return lo_us + prng_below(&w->rng, hi_us - lo_us);
-}
 
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 static void schedule_faults(world *w) {
     uint32_t f = w->o.faults;
     if (f & (SIM_F_NET | SIM_F_PARTITION | SIM_F_CLOG | SIM_F_CRASH))
-        w->gst_us = between(w, 2 * S, 10 * S);
+        w->gst_us = world_between(w, 2 * S, 10 * S);
     w->settle_us = SETTLE_US;
     if (w->o.attack) w->gst_us = script_gst_us(w);
     if (f & SIM_F_PARTITION) {
-        for (uint64_t t = between(w, 0, S); t < w->gst_us;) {
-            uint64_t end = min_u64(t + between(w, 500 * MS, 4 * S), w->gst_us);
+        for (uint64_t t = world_between(w, 0, S); t < w->gst_us;) {
+            uint64_t end = min_u64(t + world_between(w, 500 * MS, 4 * S), w->gst_us);
             world_push(w, t, EV_PARTITION, NULL, 0, 0, 0, 0, NULL);
             world_push(w, end, EV_HEAL, NULL, 0, 0, 0, 0, NULL);
-            t = end + between(w, 200 * MS, 2 * S);
+            t = end + world_between(w, 200 * MS, 2 * S);
         }
     }
     if (f & SIM_F_CLOG) {
         uint64_t clogs = 1 + prng_below(&w->rng, w->n);
         for (uint64_t k = 0; k < clogs; k++) {
             uint64_t t = prng_below(&w->rng, w->gst_us);
-            uint64_t end = min_u64(t + between(w, 500 * MS, 5 * S), w->gst_us);
+            uint64_t end = min_u64(t + world_between(w, 500 * MS, 5 * S), w->gst_us);
             uint16_t a = (uint16_t)prng_below(&w->rng, w->n);
             uint16_t b = (uint16_t)((a + 1 + prng_below(&w->rng, w->n - 1)) % w->n);
             world_push(w, t, EV_CLOG, &w->nodes[a], b, end, 0, 0, NULL);
@@ -321,19 +294,20 @@ static void schedule_faults(world *w) {
         }
     }
     if (f & SIM_F_CRASH) {
-        for (uint64_t t = between(w, 200 * MS, S); t < w->gst_us;
-             t += between(w, 300 * MS, 2 * S)) {
+        /* Half the crashes hit a node in the middle of its next disk write. */
+        for (uint64_t t = world_between(w, 200 * MS, S); t < w->gst_us;
+             t += world_between(w, 300 * MS, 2 * S)) {
             const sim_node *nd = &w->nodes[prng_below(&w->rng, w->n)];
-            world_push(w, t, EV_CRASH, nd, 0, 0, 0, 0, NULL);
-            world_push(w, min_u64(t + between(w, 100 * MS, 3 * S), w->gst_us), EV_RESTART, nd, 0,
+            world_push(w, t, EV_CRASH, nd, 0, 0, 0, (uint8_t)prng_below(&w->rng, 2), NULL);
+            world_push(w, min_u64(t + world_between(w, 100 * MS, 3 * S), w->gst_us), EV_RESTART, nd, 0,
                        0, 0, 0, NULL);
         }
     }
     for (uint16_t i = 0; i < w->n; i++) {
         const sim_node *nd = &w->nodes[i];
-        if (nd->byz == BYZ_GARBAGE) world_push(w, between(w, 0, S), EV_GARBAGE, nd, 0, 0, 0, 0, NULL);
+        if (nd->byz == BYZ_GARBAGE) world_push(w, world_between(w, 0, S), EV_GARBAGE, nd, 0, 0, 0, 0, NULL);
         if (nd->byz == BYZ_AMNESIA)
-            world_push(w, between(w, S, 4 * S), EV_AMNESIA, nd, 0, 0, 0, 0, NULL);
+            world_push(w, world_between(w, S, 4 * S), EV_AMNESIA, nd, 0, 0, 0, 0, NULL);
     }
     world_push(w, w->gst_us, EV_GST, NULL, 0, 0, 0, 0, NULL);
     w->deadline_us = w->gst_us + w->settle_us + w->o.heights * HEIGHT_BUDGET_US;
@@ -364,51 +338,57 @@ static void on_deliver(world *w, const sim_event *ev) {
         w->res->dropped++;
         world_trace(w, SIM_T_DROP, nd, ev->peer, 0, 0, 2, &m->hash, false, UINT32_MAX);
     } else {
-        w->res->delivered++;
-        world_trace(w, SIM_T_DELIVER, nd, ev->peer, 0, 0, 0, &m->hash, false, UINT32_MAX);
-        simnode_on_message(nd, ev->peer, m);
+        host_deliver(nd, ev->peer, m);
     }
     msg_unref(m);
+}
+
+/* The crash kinds a write can meet: lost, durable but unacknowledged, torn. */
+static void arm_crash(world *w, sim_node *nd) {
+    static const sim_disk_op ops[] = {SIM_DISK_SIGNER, SIM_DISK_WAL, SIM_DISK_BLOCK};
+    static const sim_disk_fault faults[] = {SIM_DISK_CRASH_LOST, SIM_DISK_CRASH_AFTER,
+                                            SIM_DISK_CRASH_TORN};
+    nd->crash_armed = true;
+    nd->crash_op = ops[prng_below(&w->rng, 3)];
+    nd->crash_fault = faults[prng_below(&w->rng, 3)];
+}
+
+static void on_restart(world *w, sim_node *nd, const sim_event *ev) {
+    if (nd->up && nd->crash_armed) { /* no write came: crash now, come back soon */
+        host_crash(nd);
+        world_push(w, w->now_us + world_between(w, 10 * MS, 100 * MS), EV_RESTART, nd, 0, 0, 0,
+                   ev->sub, NULL);
+        return;
+    }
+    if (nd->up) return;
+    world_trace(w, SIM_T_RESTART, nd, 0, nd->height + 1, 0, 0, NULL, ev->sub, UINT32_MAX);
+    host_boot(nd, ev->sub);
 }
 
 static void dispatch(world *w, const sim_event *ev) {
     sim_node *nd = &w->nodes[ev->node];
     switch (ev->kind) {
     case EV_DELIVER: on_deliver(w, ev); return;
-    case EV_TIMER:
-        if (node_current(w, ev)) simnode_on_timer(nd, ev);
-        return;
-    case EV_PERSISTED:
-        if (node_current(w, ev)) simnode_on_persisted(nd, ev->height);
-        return;
-    case EV_REBROADCAST:
-        if (node_current(w, ev)) simnode_rebroadcast(nd);
-        return;
-    case EV_SYNC_TICK:
-        if (node_current(w, ev)) simnode_sync_tick(nd);
+    case EV_WAKE:
+        if (node_current(w, ev) && ev->time_us == nd->wake_ev_us) host_wake(nd);
         return;
     case EV_CRASH:
-        if (nd->up) simnode_crash(nd);
+        if (nd->up && ev->sub) arm_crash(w, nd);
+        else if (nd->up) host_crash(nd);
         return;
-    case EV_RESTART:
-        if (nd->up) return;
-        world_trace(w, SIM_T_RESTART, nd, 0, nd->n_decided + 1, 0, 0, NULL, ev->sub, UINT32_MAX);
-        simnode_boot(nd, ev->sub);
-        return;
+    case EV_RESTART: on_restart(w, nd, ev); return;
     case EV_AMNESIA:
         if (nd->up) {
-            simnode_crash(nd);
-            world_push(w, w->now_us + between(w, 10 * MS, 300 * MS), EV_RESTART, nd, 0, 0, 0, 1,
-                       NULL);
+            host_crash(nd);
+            world_push(w, w->now_us + world_between(w, 10 * MS, 300 * MS), EV_RESTART, nd, 0, 0,
+                       0, 1, NULL);
         }
-        world_push(w, w->now_us + between(w, S, 4 * S), EV_AMNESIA, nd, 0, 0, 0, 0, NULL);
+        world_push(w, w->now_us + world_between(w, S, 4 * S), EV_AMNESIA, nd, 0, 0, 0, 0, NULL);
         return;
     case EV_GARBAGE:
         if (nd->up) byz_garbage(nd);
-        world_push(w, w->now_us + between(w, 50 * MS, 300 * MS), EV_GARBAGE, nd, 0, 0, 0, 0, NULL);
-        return;
-    case EV_NEXT_HEIGHT:
-        if (node_current(w, ev)) simnode_next_height(nd, ev->height);
+        world_push(w, w->now_us + world_between(w, 50 * MS, 300 * MS), EV_GARBAGE, nd, 0, 0, 0,
+                   0, NULL);
         return;
     case EV_PARTITION: on_partition(w); return;
     case EV_HEAL:
@@ -427,6 +407,9 @@ static void dispatch(world *w, const sim_event *ev) {
         w->partitioned = false;
         world_trace(w, SIM_T_GST, nd, 0, 0, 0, 0, NULL, false, UINT32_MAX);
         return;
+    case EV_LINK_DOWN: host_link_down(nd, ev->peer); return;
+    case EV_LINK_UP: host_link_up(nd, ev->peer); return;
+    case EV_CLIENT: chain_client_act(w, &w->chains[ev->peer]); return;
     }
     HANSA_UNREACHABLE();
 }
@@ -453,26 +436,22 @@ static void teardown(world *w) {
     while (sim_heap_pop(&w->q, &ev))
         if (ev.kind == EV_DELIVER) msg_unref(ev.ptr);
     sim_heap_free(&w->q);
-    for (uint16_t i = 0; i < w->n; i++) simnode_free(&w->nodes[i]);
-    while (w->all_blocks) {
-        sim_block *b = w->all_blocks;
-        w->all_blocks = b->next_all;
-        free(b->value);
-        free(b->commit);
-        free(b);
-    }
-    free(w->blocks);
-    free(w->vs);
-    sim_vcache_free(w->vc);
+    for (uint16_t i = 0; i < w->n; i++) host_free(&w->nodes[i]);
+    script_free(w);
     sim_checker_free(&w->chk);
     hbuf_free(&w->scratch);
 }
 
 static void collect(world *w, sim_result *r) {
     uint64_t low = UINT64_MAX;
-    for (uint16_t i = 0; i < w->n; i++)
-        if (w->nodes[i].byz == BYZ_NONE && w->nodes[i].n_decided < low) low = w->nodes[i].n_decided;
+    for (uint16_t i = 0; i < w->n; i++) {
+        const sim_node *nd = &w->nodes[i];
+        if (nd->byz == BYZ_NONE && nd->height < low) low = nd->height;
+        r->disk_writes += sim_disk_writes(nd->disk);
+    }
     r->heights_decided = low == UINT64_MAX ? 0 : low;
+    r->txs_committed = chain_committed_txs(w, &w->chains[0]);
+    chain_finish(w);
     sim_checker_finish(&w->chk, w->o.heights, &r->digest);
     r->safety_violations = sim_checker_safety(&w->chk);
     r->liveness_failures = sim_checker_liveness(&w->chk);
@@ -481,7 +460,6 @@ static void collect(world *w, sim_result *r) {
     memcpy(r->first_violation, w->chk.first, sizeof r->first_violation);
     r->sim_time_us = w->now_us;
     r->gst_us = w->gst_us;
-    sim_vcache_stats(w->vc, &r->verify_hits, &r->verify_misses);
 }
 
 hansa_err sim_run(const sim_options *o, sim_result *r) {
@@ -489,10 +467,13 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     if (o->heights < 1 || o->heights > SIM_HEIGHTS_MAX) return HANSA_ERR_CONFIG;
     if (o->faults & ~(uint32_t)SIM_F_ALL) return HANSA_ERR_CONFIG;
     if (o->attack && script_check_options(o) != HANSA_OK) return HANSA_ERR_CONFIG;
-    if (o->attack && o->valset_change) return HANSA_ERR_CONFIG; /* the script fixes the set */
     if (o->valset_change > SIM_VALSET_CHANGE_MAX) return HANSA_ERR_CONFIG;
-    if (o->valset_change && o->valset_fn) return HANSA_ERR_CONFIG;
+    if (o->load_tps > SIM_LOAD_TPS_MAX) return HANSA_ERR_CONFIG;
     crypto_init();
+    /* The run owns the process's signature scheme and log for its length. */
+    sign_scheme_install(&sim_sign_scheme);
+    log_level saved_level = log_get_level();
+    log_set_level(o->trace ? LOG_WARN : LOG_OFF); /* with a trace, the nodes' warnings too */
     memset(r, 0, sizeof *r);
     world *w = hansa_calloc(1, sizeof *w);
     w->o = *o;
@@ -500,18 +481,20 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     w->n = o->nodes;
     prng_seed(&w->rng, o->seed);
     sim_heap_init(&w->q);
-    w->vc = sim_vcache_new(1u << 16);
     setup_config(w);
     setup_nodes(w);
+    chain_setup(w);
     bool honest[SIM_NODES_MAX];
     for (uint16_t i = 0; i < w->n; i++) honest[i] = w->nodes[i].byz == BYZ_NONE;
     sim_checker_init(&w->chk, w->n, honest);
-    if (o->valset_change) vset_trace(w, 1);
     schedule_faults(w);
-    for (uint16_t i = 0; i < w->n; i++) simnode_boot(&w->nodes[i], false);
+    for (uint16_t i = 0; i < w->n; i++) host_boot(&w->nodes[i], false);
     run_loop(w);
     collect(w, r);
     teardown(w);
     free(w);
+    log_set_level(saved_level);
+    log_set_prefix(NULL);
+    sign_scheme_install(NULL);
     return HANSA_OK;
 }

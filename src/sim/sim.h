@@ -1,21 +1,23 @@
-/* sim.h — the deterministic simulator of a hansa chain's consensus.
+/* sim.h — the deterministic simulator of hansa chains.
  *
- * Modelled on TigerBeetle's VOPR: N real consensus engines (consensus/engine.h,
- * the same code hansad runs) are driven by a simulated world — a network
- * with latency, loss, duplication, reordering, partitions and one-way clogs;
- * disks whose writes complete late and are lost in a crash; clocks with
- * offset and rate skew; and Byzantine delegates built from a real engine plus
- * a wrapper that alters what it sends. One seeded PRNG drives everything and
- * there is no real time or I/O, so a (seed, options) pair replays exactly and
- * the run's digest (check.h) proves it. Checkers watch the trace for safety
- * and liveness violations; the run returns them in sim_result rather than
- * printing (report.c formats results for the CLI).
+ * Modelled on TigerBeetle's VOPR: N production nodes (node/, and through it
+ * the consensus engine, the ledger with real blocks and transactions, the
+ * mempool, block sync and the WAL — the same code hansad runs) are driven
+ * by a simulated world: a network with latency, loss, duplication,
+ * reordering, partitions and one-way clogs; disks (disk.h) whose writes can
+ * be cut short by a crash; clocks with offset and rate skew; clients that
+ * submit signed transfers; and Byzantine delegates built from a real node
+ * plus a wrapper that alters what it sends. One seeded PRNG drives
+ * everything and there is no real time or I/O, so a (seed, options) pair
+ * replays exactly and the run's digest (check.h) proves it. Checkers watch
+ * the trace for safety and liveness violations; the run returns them in
+ * sim_result rather than printing (report.c formats results for the CLI).
  *
- * A run: build N nodes with keys and unequal voting power from the seed,
- * choose the Byzantine ones within the fault budget, schedule faults until
- * GST ("global stabilisation time": the last fault ends), then let the
- * honest nodes decide until each has decided the target height or the
- * simulated time limit passes. */
+ * A run: build N nodes with keys and unequal voting power from the seed, a
+ * genesis naming them delegates, choose the Byzantine ones within the fault
+ * budget, schedule faults until GST ("global stabilisation time": the last
+ * fault ends), then let the honest nodes commit until each has committed
+ * the target height or the simulated time limit passes. */
 #ifndef HANSA_SIM_SIM_H
 #define HANSA_SIM_SIM_H
 
@@ -25,7 +27,6 @@
 
 #include "base/bytes.h"
 #include "base/err.h"
-#include "consensus/valset.h"
 
 /* Fault mixes are sets of these bits. */
 enum {
@@ -57,50 +58,47 @@ typedef enum {
 } sim_attack_kind;
 
 #define SIM_NODES_MIN 4
-#define SIM_NODES_MAX 100
+#define SIM_NODES_MAX 64 /* a node keeps at most NODE_PEERS_MAX (64) peers */
 #define SIM_HEIGHTS_MAX 100000
 #define SIM_VALSET_CHANGE_MAX 1000
-
-/* The validator set of a height (pluggable: a later issue changes sets every
- * few heights). Must fill *out with a set whose keys are among the
- * simulation's node keys; the simulator advances proposer priorities
- * itself only in its default function. */
-typedef void (*sim_valset_fn)(void *ctx, uint64_t height, cons_valset *out);
+#define SIM_LOAD_TPS_MAX 1000
 
 typedef struct {
     uint64_t seed;
     uint16_t nodes;          /* SIM_NODES_MIN..SIM_NODES_MAX */
-    uint64_t heights;        /* target: every honest node decides 1..heights */
+    uint64_t heights;        /* target: every honest node commits 1..heights */
     uint32_t faults;         /* SIM_F_* bits */
     bool byz_power_third;    /* Byzantine power >= 1/3 (breaks the fault budget) */
-    bool break_line29;       /* cfg.test_break_line29 on honest engines */
-    sim_valset_fn valset_fn; /* NULL: one fixed set, priorities advanced per height */
-    void *valset_ctx;
+    bool break_line29;       /* node_config.test_break_line29 on honest nodes */
     FILE *trace;             /* optional: one line per trace event */
-    bool no_pacing;          /* start each height at once (no block interval) */
-    sim_attack_kind attack;  /* needs 4 nodes, no faults, no valset_fn */
-    /* Delegate churn (vset.c): every valset_change heights the set changes
-     * (members rotate in from the pool of all nodes, powers are redrawn),
-     * and evidence decided in a value slashes its validator. 0: off. */
+    bool no_pacing;          /* start each height at once (commit_delay_ms 0) */
+    sim_attack_kind attack;  /* needs 4 nodes, no faults */
+    /* Delegate churn: every valset_change heights the ledger holds an
+     * election (epoch_blocks) and clients' TX_VOTEs have moved weight
+     * between candidates, so members rotate in and out; evidence in a
+     * block slashes its offender as always. 0: no elections by epoch. */
     uint32_t valset_change;
-    bool break_slashing;     /* test only: the set ignores decided evidence */
+    /* Client transfers submitted per simulated second, over the chain's
+     * clients (0: none); SIM_LOAD_TPS_MAX at most. */
+    uint32_t load_tps;
 } sim_options;
 
 typedef struct {
     hansa_hash digest;
-    uint64_t heights_decided;    /* lowest height every honest node decided */
+    uint64_t heights_decided;    /* lowest height every honest node committed */
     uint64_t safety_violations;
     uint64_t liveness_failures;
-    uint64_t violations[8];      /* per sim_violation */
+    uint64_t violations[12];     /* per sim_violation */
     char first_violation[256];   /* "" when none */
     uint64_t sim_time_us, gst_us;
     uint64_t events, delivered, dropped, rejected, crashes, syncs, evidence;
     uint64_t max_round;          /* highest decision round seen */
     uint16_t byz_nodes;
     uint64_t byz_power, total_power;
-    uint64_t verify_hits, verify_misses;
-    uint64_t set_changes;        /* --valset-change: sets that differ from the one before */
-    uint64_t slashed;            /* nodes removed from the set by decided evidence */
+    uint64_t txs_submitted, txs_committed; /* client transfers; committed on the slowest honest node */
+    uint64_t disk_writes, write_crashes;   /* crashes that hit a node in the middle of a write */
+    uint64_t set_changes;        /* validator sets that differ from the one before */
+    uint64_t slashed;            /* delegates removed from the set after evidence */
 } sim_result;
 
 void sim_options_default(sim_options *o);

@@ -2,7 +2,7 @@
  *
  *   hansa sim [--seed S] [--seeds K] [--nodes N] [--heights H]
  *             [--faults mix[,mix...]] [--byz-power-third] [--break-line29]
- *             [--attack line29] [--trace] [--valset-change K [--break-slashing]]
+ *             [--attack line29] [--trace] [--valset-change K] [--load TPS]
  *
  * One seed (K = 1) prints the run's figures and digest. A campaign (K > 1)
  * runs seeds S..S+K-1 for every mix in the list and prints, per mix, the
@@ -40,9 +40,10 @@ static void usage(void) {
     fprintf(stderr,
             "usage: hansa sim [--seed S] [--seeds K] [--nodes N] [--heights H]\n"
             "                 [--faults mix[,mix...]] [--byz-power-third] [--break-line29]\n"
-            "                 [--attack line29] [--trace] [--valset-change K [--break-slashing]]\n"
-            "--valset-change K: the validator set rotates every K heights and decided\n"
-            "       evidence slashes; --break-slashing (test only) ignores that evidence\n"
+            "                 [--attack line29] [--trace] [--valset-change K] [--load TPS]\n"
+            "--valset-change K: an election every K heights while clients' votes move\n"
+            "       weight between candidates (evidence in a block always slashes)\n"
+            "--load TPS: client transactions per simulated second (default 20, 0: none)\n"
             "mixes: none net partition clog crash drift byzantine byz-equivocate byz-double-vote\n"
             "       byz-silent byz-garbage byz-invalid byz-amnesia all (join with '+')\n");
 }
@@ -72,13 +73,14 @@ static int parse_args(int argc, char **argv, sim_args *a) {
             a->nodes_given = a->nodes_given || a->base.attack;
             i++;
         }
-        else if (strcmp(k, "--break-slashing") == 0) a->base.break_slashing = true;
         else if (strcmp(k, "--faults") == 0 && v) {
             snprintf(a->mix_buf, sizeof a->mix_buf, "%s", v);
             i++;
         } else if (parse_u64(v, &x) && strcmp(k, "--seed") == 0) a->base.seed = x, i++;
         else if (parse_u64(v, &x) && strcmp(k, "--seeds") == 0 && x > 0) a->seeds = x, i++;
         else if (parse_u64(v, &x) && strcmp(k, "--heights") == 0) a->base.heights = x, i++;
+        else if (parse_u64(v, &x) && strcmp(k, "--load") == 0 && x <= SIM_LOAD_TPS_MAX)
+            a->base.load_tps = (uint32_t)x, i++;
         else if (parse_u64(v, &x) && strcmp(k, "--valset-change") == 0 && x > 0 &&
                  x <= SIM_VALSET_CHANGE_MAX)
             a->base.valset_change = (uint32_t)x, i++;
