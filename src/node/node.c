@@ -116,6 +116,21 @@ static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *pa
     hbuf_free(&rec);
 }
 
+/* Pooled evidence is kept in the WAL too, two heights ahead of the tip:
+ * a commit deletes the WAL only through its own height, so the record
+ * outlives the next commit, after which chain_commit logs the pool again
+ * one height further; a restart replays the next two heights. Without it
+ * a double signer whose evidence every honest holder lost in a crash
+ * before a block carried it kept its seat (the simulator: seed 12,
+ * --faults all). */
+void node_wal_log_evidence(node *n, const wire_evidence *ev) {
+    if (n->wal_replaying) return; /* the record is already there */
+    hbuf b = HBUF_INIT;
+    wire_evidence_encode(&b, ev);
+    wal_append(n, n->height + 2, MSG_EVIDENCE, b.data, b.len);
+    hbuf_free(&b);
+}
+
 static void wal_proposal(node *n, const wire_proposal *p, const uint8_t *value, size_t len) {
     hbuf prop = HBUF_INIT, msg = HBUF_INIT;
     wire_proposal_encode(&prop, p);
@@ -235,7 +250,15 @@ static void replay_wal_entry(node *n, const uint8_t *bytes, size_t len) {
     msg_proposal m;
     wire_proposal p;
     wire_vote v;
+    wire_evidence ev;
     bool ok = len > 0;
+    if (ok && bytes[0] == MSG_EVIDENCE) {
+        if (wire_evidence_decode(bytes + 1, len - 1, &ev, NULL) == HANSA_OK)
+            chain_evidence_add(n, &ev, NULL);
+        else
+            LOG_W("node", "skipping an unreadable WAL record");
+        return;
+    }
     if (ok && bytes[0] == MSG_PROPOSAL)
         ok = msg_proposal_decode(bytes + 1, len - 1, &m, NULL) == HANSA_OK &&
              wire_proposal_decode(m.proposal, m.proposal_len, &p, NULL) == HANSA_OK;
@@ -345,7 +368,11 @@ void node_start(node *n) {
     n->rebroadcast_at_ms = now + n->cfg.rebroadcast_ms;
     n->status_at_ms = now + n->cfg.status_ms;
     start_height(n);
-    store_wal_read(n->cfg.st, n->height + 1, wal_cb, n);
+    /* This height's records, and the next one's (messages the engine had
+     * buffered for it, and the evidence pool). */
+    n->wal_replaying = true;
+    for (uint64_t h = n->height + 1; h <= n->height + 2; h++) store_wal_read(n->cfg.st, h, wal_cb, n);
+    n->wal_replaying = false;
     LOG_I("node", "started at height %llu as %s", (unsigned long long)n->height + 1,
           n->cfg.key && valset_index(&n->vs, &n->cfg.key->pub) >= 0 ? "delegate" : "full node");
     node_drain(n);
@@ -422,6 +449,7 @@ void node_on_wake(node *n) {
             resend_own_votes(n);
             relay_pol_votes(n);
         }
+        chain_evidence_gossip(n);
         n->rebroadcast_at_ms = now + n->cfg.rebroadcast_ms;
     }
     if (now >= n->status_at_ms) {

@@ -83,6 +83,7 @@ struct node {
     size_t n_evidence;
     hmap evidence_seen;      /* evidence hashes ever pooled or committed */
 
+    bool wal_replaying;      /* node_start is feeding the WAL back (node.c) */
     ledger_writes genesis_writes; /* stored with block 1, then freed */
     char invalid_why[256];   /* why the last block judged invalid was */
     bool stopped;            /* a fatal error happened: ignore all input */
@@ -100,6 +101,7 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
 void chain_pending_clear(node *n);
 void chain_fatal(node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void chain_evidence_add(node *n, const wire_evidence *ev, void *from_peer);
+void chain_evidence_gossip(node *n);
 
 /* sync.c */
 void sync_on_status(node *n, void *peer, const uint8_t *bytes, size_t len);
@@ -114,5 +116,7 @@ void sync_refresh_target(node *n);
 /* node.c */
 void node_drain(node *n);
 uint64_t node_now(const node *n);
+/* Keeps pooled evidence durable across a crash (WAL, two heights ahead). */
+void node_wal_log_evidence(node *n, const wire_evidence *ev);
 
 #endif

@@ -13,12 +13,26 @@
  *                with a known equivocation the halves get opposite faces;
  *   silent       sends nothing at all;
  *   garbage      behaves, and besides sends random bytes, badly signed
- *                votes and proposals, truncated messages and votes for far
- *                future rounds (exercising every rejection path);
+ *                votes and proposals, truncated messages, votes for far
+ *                future rounds (exercising every rejection path) and signed
+ *                votes for the next few rounds (one node's power must not
+ *                make anyone skip a round, Alg. 1 line 55);
  *   invalid      proposes blocks whose app hash is wrong (every honest node
  *                that executes one finds it invalid) and votes for them;
  *   amnesia      behaves, but crashes now and then and restarts with its
  *                signer state and WAL forgotten (sim.c schedules it);
+ *   lockbreak    as proposer, in place of what its node proposes (often its
+ *                valid value with a proof of lock), shows everyone either a
+ *                fresh block (no proof of lock: locked nodes must refuse it,
+ *                Alg. 1 line 23) or a value proposed in an earlier round of
+ *                the height with that round as its proof-of-lock round
+ *                (nodes locked later must refuse it, line 29). It counts the
+ *                prevotes its node relays, and when it knows of two proofs
+ *                of lock for two values in one height it re-proposes the
+ *                older one: the line-29 attack's move, made on its own.
+ *                At heights where it proposes round 1 it may launch the
+ *                lock-split attack (attack.c), which sets up those two
+ *                proofs of lock itself;
  *   coordinated  equivocate + double vote, all Byzantine nodes showing the
  *                same face to the same half: the attack that breaks safety
  *                once Byzantine power reaches 1/3;
@@ -33,7 +47,8 @@
 #include "node/node_int.h" /* the adversary borrows its own node's block builder */
 #include "sim/world.h"
 
-enum { FACE_PROPOSAL = 1, FACE_INVALID, FACE_VOTE_PREVOTE, FACE_VOTE_PRECOMMIT };
+enum { FACE_PROPOSAL = 1, FACE_INVALID, FACE_VOTE_PREVOTE, FACE_VOTE_PRECOMMIT, FACE_SEEN,
+       FACE_LOCKBREAK };
 
 static const byz_face *face_find(const sim_node *nd, uint64_t height, uint32_t round, uint8_t kind) {
     uint32_t n = nd->n_faces < BYZ_FACES_MAX ? nd->n_faces : BYZ_FACES_MAX;
@@ -174,16 +189,112 @@ static const byz_face *invalid_proposal(sim_node *nd, const own_msg *o) {
     wire_header_hash(&blk.header, &q.block);
     wire_block_free(&blk);
     sign_proposal(nd, &q);
+    smap_key k = {le64_load(q.block.b), le64_load(q.block.b + 8), le64_load(q.block.b + 16)};
+    smap_put_new(&nd->w->invalid_blocks, k, &q.block);
     f = face_keep(nd, q.height, q.round, FACE_INVALID, &o->p.block, &q.block,
                   proposal_msg(&q, bad.data, bad.len));
     hbuf_free(&bad);
     return f;
 }
 
+/* The prevotes for a block seen in one round, counted once per voter. */
+static void tally_prevote(sim_node *nd, const wire_vote *v) {
+    if (v->type != VOTE_PREVOTE || !v->block.present) return;
+    const cons_valset *vs = node_valset(nd->n);
+    int i = valset_index(vs, &v->validator);
+    int who = world_node_of_key(nd->w, &v->validator);
+    if (i < 0 || who < 0) return;
+    uint32_t n = nd->n_tallies < BYZ_TALLIES_MAX ? nd->n_tallies : BYZ_TALLIES_MAX;
+    byz_tally *t = NULL;
+    for (uint32_t k = 0; k < n && !t; k++)
+        if (nd->tallies[k].height == v->height && nd->tallies[k].round == v->round &&
+            hash_eq(&nd->tallies[k].id, &v->block.hash))
+            t = &nd->tallies[k];
+    if (!t) {
+        t = &nd->tallies[nd->n_tallies++ % BYZ_TALLIES_MAX];
+        *t = (byz_tally){v->height, v->round, v->block.hash, 0, 0};
+    }
+    uint64_t bit = 1ull << who;
+    if (t->voters & bit) return;
+    t->voters |= bit;
+    t->power += vs->v[i].power;
+}
+
+/* A value with a proof of lock in round vr while another value has one in a
+ * later round r1 < round: the proposal that only a broken line 29 lets a
+ * node locked in r1 prevote. Returns its seen proposal, or NULL. */
+static const byz_face *old_pol_value(const sim_node *nd, uint64_t height, uint32_t round) {
+    const cons_valset *vs = node_valset(nd->n);
+    uint32_t n = nd->n_tallies < BYZ_TALLIES_MAX ? nd->n_tallies : BYZ_TALLIES_MAX;
+    const byz_tally *best = NULL;
+    for (uint32_t a = 0; a < n; a++) {
+        const byz_tally *old = &nd->tallies[a];
+        if (old->height != height || !valset_is_quorum(vs, old->power)) continue;
+        for (uint32_t b = 0; b < n; b++) {
+            const byz_tally *later = &nd->tallies[b];
+            if (later->height != height || later->round <= old->round || later->round >= round ||
+                hash_eq(&later->id, &old->id) || !valset_is_quorum(vs, later->power))
+                continue;
+            if (!best || old->round < best->round) best = old;
+        }
+    }
+    if (!best) return NULL;
+    uint32_t nf = nd->n_faces < BYZ_FACES_MAX ? nd->n_faces : BYZ_FACES_MAX;
+    for (uint32_t i = 0; i < nf; i++) {
+        const byz_face *f = &nd->faces[i];
+        if (f->kind == FACE_SEEN && f->height == height && f->round == best->round &&
+            hash_eq(&f->id, &best->id))
+            return f;
+    }
+    return NULL;
+}
+
+/* The lockbreak proposer's choice for its slot, made once: an older value
+ * with a proof of lock when a later one exists (old_pol_value); else, at
+ * random, its node's proposal, a fresh block, or the oldest proposal it
+ * saw at this height with that proposal's round as the proof-of-lock round. */
+static const byz_face *lockbreak_proposal(sim_node *nd, const own_msg *o, const uint8_t *b,
+                                          size_t len) {
+    const byz_face *f = face_find(nd, o->p.height, o->p.round, FACE_LOCKBREAK);
+    if (f) return f;
+    world *w = nd->w;
+    const byz_face *old = old_pol_value(nd, o->p.height, o->p.round);
+    uint64_t pick = attack_fresh(nd, o->p.height, o->p.round) ? 1 : old ? 2 : prng_below(&w->rng, 3);
+    uint32_t n = nd->n_faces < BYZ_FACES_MAX ? nd->n_faces : BYZ_FACES_MAX;
+    for (uint32_t i = 0; i < n && !old; i++) {
+        const byz_face *g = &nd->faces[i];
+        if (g->kind == FACE_SEEN && g->height == o->p.height && g->round < o->p.round &&
+            (!old || g->round < old->round))
+            old = g;
+    }
+    sim_msg *m = NULL;
+    hansa_hash id = o->p.block;
+    if (pick == 1) {
+        f = alt_proposal(nd, &o->p); /* fresh, no proof of lock */
+        if (f) {
+            m = f->msg;
+            id = f->id;
+        }
+    } else if (pick == 2 && old) {
+        msg_proposal mp;
+        wire_proposal seen, q = o->p;
+        HANSA_ASSERT(msg_proposal_decode(old->msg->data + 1, old->msg->len - 1, &mp, NULL) == HANSA_OK);
+        HANSA_ASSERT(wire_proposal_decode(mp.proposal, mp.proposal_len, &seen, NULL) == HANSA_OK);
+        q.block = seen.block;
+        q.pol_round = seen.round;
+        sign_proposal(nd, &q);
+        m = proposal_msg(&q, mp.block, mp.block_len);
+        id = q.block;
+    }
+    if (!m) m = msg_new(MSG_PROPOSAL, b, len);
+    return face_keep(nd, o->p.height, o->p.round, FACE_LOCKBREAK, &o->p.block, &id, m);
+}
+
 static void send_proposal(sim_node *nd, const own_msg *o, const uint8_t *b, size_t len, int except) {
     world *w = nd->w;
     bool to[SIM_NODES_MAX];
     const byz_face *f = NULL;
+    host_observe_proposal(nd, b, len);
     switch (nd->byz) {
     case BYZ_EQUIVOCATE:
     case BYZ_COORDINATED:
@@ -194,11 +305,18 @@ static void send_proposal(sim_node *nd, const own_msg *o, const uint8_t *b, size
         half_mask(nd, 0, to);
         simnet_multicast(w, nd->idx, msg_new(MSG_PROPOSAL, b, len), to, nd->busy_us);
         half_mask(nd, 1, to);
+        host_observe_proposal(nd, f->msg->data + 1, f->msg->len - 1);
         simnet_multicast(w, nd->idx, f->msg, to, nd->busy_us); /* the face holds a reference */
         return;
     case BYZ_INVALID:
         f = invalid_proposal(nd, o);
         if (!f) break;
+        host_observe_proposal(nd, f->msg->data + 1, f->msg->len - 1);
+        simnet_broadcast(w, nd->idx, f->msg, except, nd->busy_us);
+        return;
+    case BYZ_LOCKBREAK:
+        f = lockbreak_proposal(nd, o, b, len);
+        host_observe_proposal(nd, f->msg->data + 1, f->msg->len - 1);
         simnet_broadcast(w, nd->idx, f->msg, except, nd->busy_us);
         return;
     case BYZ_NONE:
@@ -259,6 +377,27 @@ static void send_vote(sim_node *nd, const own_msg *o, const uint8_t *b, size_t l
         simnet_broadcast(w, nd->idx, vote_msg(&x), except, nd->busy_us);
         return;
     }
+    case BYZ_LOCKBREAK: { /* it backs what it proposed */
+        const byz_face *f = face_find(nd, o->v.height, o->v.round, FACE_LOCKBREAK);
+        uint16_t only;
+        if (f && o->v.type == VOTE_PRECOMMIT &&
+            attack_precommit_to(nd, o->v.height, o->v.round, &only)) {
+            /* the lock-split attack: A's one decisive precommit, to D alone */
+            x = o->v;
+            x.block = (block_id){true, f->id};
+            sign_vote(nd, &x);
+            simnet_send(w, nd->idx, only, vote_msg(&x), nd->busy_us);
+            return;
+        }
+        if (!f || !o->v.block.present || hash_eq(&f->id, &f->orig) ||
+            !hash_eq(&o->v.block.hash, &f->orig))
+            break;
+        x = o->v;
+        x.block.hash = f->id;
+        sign_vote(nd, &x);
+        simnet_broadcast(w, nd->idx, vote_msg(&x), except, nd->busy_us);
+        return;
+    }
     case BYZ_NONE:
     case BYZ_EQUIVOCATE:
     case BYZ_SILENT:
@@ -271,12 +410,23 @@ static void send_vote(sim_node *nd, const own_msg *o, const uint8_t *b, size_t l
 
 void byz_broadcast(sim_node *nd, uint8_t type, const uint8_t *b, size_t len, int except) {
     if (nd->byz == BYZ_SILENT) return;
+    /* Its node's own proposal, whatever is shown in its place: the lock
+     * checker must know every proof-of-lock round anyone may have seen. */
+    if (type == MSG_PROPOSAL) host_observe_proposal(nd, b, len);
     if (nd->byz == BYZ_SCRIPTED) {
         script_byz_broadcast(nd, type, b, len, except);
         return;
     }
     own_msg o;
     own_of(nd, type, b, len, &o);
+    if (type == MSG_VOTE && nd->byz == BYZ_LOCKBREAK) tally_prevote(nd, &o.v);
+    if (type == MSG_PROPOSAL && !o.is_proposal && nd->byz == BYZ_LOCKBREAK) {
+        /* A proposal its node relays: remembered, to be re-proposed later. */
+        sim_msg *m = msg_new(type, b, len);
+        face_keep(nd, o.p.height, o.p.round, FACE_SEEN, &o.p.block, &o.p.block, m);
+        simnet_broadcast(nd->w, nd->idx, m, except, nd->busy_us);
+        return;
+    }
     if (o.is_proposal) send_proposal(nd, &o, b, len, except);
     else if (o.is_vote) send_vote(nd, &o, b, len, except);
     else simnet_broadcast(nd->w, nd->idx, msg_new(type, b, len), except, nd->busy_us);
@@ -295,7 +445,7 @@ void byz_garbage(sim_node *nd) {
                    (uint8_t)(1 + prng_below(&w->rng, 2)), {true, {{0}}}, nd->key.pub, {{0}}};
     prng_fill(&w->rng, v.block.hash.b, HANSA_HASH_BYTES);
     sim_msg *m;
-    switch (prng_below(&w->rng, 5)) {
+    switch (prng_below(&w->rng, 6)) {
     case 0: { /* random bytes under a random message type */
         uint8_t junk[300];
         size_t len = prng_below(&w->rng, sizeof junk);
@@ -319,6 +469,12 @@ void byz_garbage(sim_node *nd) {
     }
     case 3: /* correctly signed, for a round far beyond any buffer */
         v.round = s.cons_round + 1000 + (uint32_t)prng_below(&w->rng, 1u << 20);
+        sign_vote(nd, &v);
+        m = vote_msg(&v);
+        break;
+    case 4: /* correctly signed nil, for one of the next rounds */
+        v.round = s.cons_round + 1 + (uint32_t)prng_below(&w->rng, 4);
+        v.block = (block_id){false, {{0}}};
         sign_vote(nd, &v);
         m = vote_msg(&v);
         break;

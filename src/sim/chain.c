@@ -196,6 +196,7 @@ void chain_on_commit(sim_node *nd, uint64_t height) {
     if (round > w->res->max_round) w->res->max_round = round;
     bool supply_ok = ledger_supply_check(node_ledger(nd->n), NULL, 0) == HANSA_OK;
     world_trace(w, SIM_T_COMMITTED, nd, 0, height, 0, 0, &s.app_hash, supply_ok, UINT32_MAX);
+    if (nd->byz == BYZ_LOCKBREAK) attack_consider(nd, height + 1);
     if (nd->byz != BYZ_NONE) return;
     if (height == w->o.heights) w->honest_done++;
     note_set(nd, height);

@@ -23,6 +23,7 @@ const char *sim_violation_name(sim_violation v) {
     case SIM_V_STOPPED: return "node-stopped";
     case SIM_V_SUPPLY: return "supply";
     case SIM_V_APP_HASH: return "app-hash";
+    case SIM_V_LOCK: return "lock";
     case SIM_V_COUNT_: break;
     }
     return "?";
@@ -40,6 +41,7 @@ void sim_checker_init(sim_checker *c, uint16_t nodes, const bool *honest) {
     smap_init(&c->decided);
     smap_init(&c->signed_msgs);
     smap_init(&c->evidence_known);
+    smap_init(&c->proposals);
 }
 
 void sim_checker_free(sim_checker *c) {
@@ -48,6 +50,7 @@ void sim_checker_free(sim_checker *c) {
     smap_free(&c->decided);
     smap_free(&c->signed_msgs);
     smap_free(&c->evidence_known);
+    smap_free(&c->proposals);
 }
 
 __attribute__((format(printf, 3, 4))) static void violation(sim_checker *c, sim_violation v,
@@ -208,6 +211,53 @@ static void check_committed(sim_checker *c, const sim_trace_ev *ev) {
     }
 }
 
+static smap_key proposal_key(uint64_t height, uint32_t round, const hansa_hash *id) {
+    return (smap_key){height, round, le64_load(id->b)};
+}
+
+/* The proposal's proof-of-lock round as a number that grows with it: 0 for
+ * none, vr + 1 otherwise; of two proposals of one value in one round (only
+ * a Byzantine proposer sends them) the larger counts. */
+static void note_proposal(sim_checker *c, const sim_trace_ev *ev) {
+    uint32_t pol = ev->bound == UINT32_MAX ? 0 : ev->bound + 1;
+    smap_key k = proposal_key(ev->height, ev->round, &ev->id);
+    const hansa_hash *prev = smap_get(&c->proposals, k);
+    if (prev && le32_load(prev->b) >= pol) return;
+    bool first = prev == NULL;
+    hansa_hash v = {{0}};
+    le32_store(v.b, pol);
+    smap_set(&c->proposals, k, &v);
+    if (!first) return;
+    /* A proposer locked earlier in the height re-proposes (Alg. 1 line 15). */
+    if (ev->honest && pol == 0 && c->lock_height[ev->node] == ev->height &&
+        c->lock_round[ev->node] < ev->round)
+        violation(c, SIM_V_LOCK, "node %u, locked in round %u, proposed a fresh block at height %" PRIu64
+                  " round %u", ev->node, c->lock_round[ev->node], ev->height, ev->round);
+}
+
+static void check_voted(sim_checker *c, const sim_trace_ev *ev) {
+    if (!ev->honest || !ev->flag) return;
+    uint16_t x = ev->node;
+    bool locked = c->lock_height[x] == ev->height;
+    if (ev->step == 2) { /* a precommit for a block: the lock moves here */
+        if (!locked || ev->round > c->lock_round[x]) {
+            c->lock_height[x] = ev->height;
+            c->lock_round[x] = ev->round;
+            c->lock_id[x] = ev->id;
+        }
+        return;
+    }
+    if (!locked || ev->round <= c->lock_round[x] || hash_eq(&c->lock_id[x], &ev->id)) return;
+    const hansa_hash *p = smap_get(&c->proposals, proposal_key(ev->height, ev->round, &ev->id));
+    uint32_t pol = p ? le32_load(p->b) : 0;
+    if (pol >= c->lock_round[x] + 1) return; /* vr >= lockedRound: unlocked (line 29) */
+    char a[17], b[17];
+    short_hex(&c->lock_id[x], a), short_hex(&ev->id, b);
+    violation(c, SIM_V_LOCK, "node %u, locked on %s in round %u, prevoted %s at height %" PRIu64
+              " round %u (proof-of-lock round %s)", x, a, c->lock_round[x], b, ev->height,
+              ev->round, pol ? "older" : "none");
+}
+
 void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev) {
     HANSA_ASSERT(ev->node < c->nodes);
     digest_event(c, ev);
@@ -218,6 +268,13 @@ void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev) {
     case SIM_T_EVIDENCE: pay(c, ev); break;
     case SIM_T_VALSET: note_member(c, ev); break;
     case SIM_T_COMMITTED: check_committed(c, ev); break;
+    case SIM_T_PROPOSAL: note_proposal(c, ev); break;
+    case SIM_T_VOTED: check_voted(c, ev); break;
+    case SIM_T_VOTED_INVALID:
+        if (ev->honest)
+            violation(c, SIM_V_VALIDITY, "node %u voted (type %u) for an invalid block at height %" PRIu64
+                      " round %u", ev->node, ev->step, ev->height, ev->round);
+        break;
     case SIM_T_STOPPED:
         if (ev->honest) violation(c, SIM_V_STOPPED, "honest node %u stopped at height %" PRIu64,
                                   ev->node, ev->height);
@@ -234,6 +291,8 @@ void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev) {
     case SIM_T_UNCLOG:
     case SIM_T_TIMEOUT:
     case SIM_T_GST:
+    case SIM_T_TARGET:
+    case SIM_T_ATTACK:
     case SIM_T_SYNC: break;
     }
 }
@@ -257,7 +316,8 @@ void sim_checker_finish(sim_checker *c, uint64_t target_height, hansa_hash *dige
 uint64_t sim_checker_safety(const sim_checker *c) {
     return c->count[SIM_V_AGREEMENT] + c->count[SIM_V_VALIDITY] + c->count[SIM_V_DOUBLE_DECIDE] +
            c->count[SIM_V_DOUBLE_SIGN] + c->count[SIM_V_EVIDENCE] + c->count[SIM_V_SLASHING] +
-           c->count[SIM_V_STOPPED] + c->count[SIM_V_SUPPLY] + c->count[SIM_V_APP_HASH];
+           c->count[SIM_V_STOPPED] + c->count[SIM_V_SUPPLY] + c->count[SIM_V_APP_HASH] +
+           c->count[SIM_V_LOCK];
 }
 
 uint64_t sim_checker_liveness(const sim_checker *c) {

@@ -11,7 +11,9 @@
  *
  * Checkers (DESIGN.md section 5):
  *   agreement     no two honest nodes decide different values at a height;
- *   validity      every honest decision passed the application's valid();
+ *   validity      every honest decision passed the application's valid(),
+ *                 and no honest node votes for a block known to be invalid
+ *                 (SIM_T_VOTED_INVALID: Alg. 1 prevotes id(v) only if valid(v));
  *   one decision  a node decides each height at most once;
  *   no double sign  an honest key never signs two different messages for
  *                 one height/round/step, across crashes;
@@ -35,7 +37,16 @@
  *                 supply equation holds (ledger_supply_check; the flag of
  *                 SIM_T_COMMITTED);
  *   app hash      honest nodes that committed a height hold the same state
- *                 (the id of SIM_T_COMMITTED is the app hash). */
+ *                 (the id of SIM_T_COMMITTED is the app hash);
+ *   lock          (Alg. 1 lines 23, 29, 36-39, 15) an honest node that
+ *                 precommitted v in round r of a height is locked on v from
+ *                 r on: it prevotes another value w in a later round r' only
+ *                 for a proposal of w whose proof-of-lock round is >= r (a
+ *                 fresh proposal, or an older proof, must get nil), and as
+ *                 the proposer of a later round it proposes its valid value
+ *                 with its round, never a fresh value. Seen from outside: its
+ *                 released votes (SIM_T_VOTED) against every proposal sent
+ *                 (SIM_T_PROPOSAL). */
 #ifndef HANSA_SIM_CHECK_H
 #define HANSA_SIM_CHECK_H
 
@@ -74,6 +85,16 @@ typedef enum {
     SIM_T_STOPPED,       /* node stopped with a fatal error */
     SIM_T_COMMITTED,     /* node committed height; id = app hash after it,
                             flag = the supply equation holds */
+    SIM_T_TARGET,        /* the targeted delay holds back messages of height from
+                            round on (sim.c, on_target) */
+    SIM_T_VOTED_INVALID, /* node signed a vote (type in step) for block id, which is
+                            invalid (the adversary made it so) */
+    SIM_T_PROPOSAL,      /* node sent a proposal for block id at height/round with
+                            proof-of-lock round `bound` (UINT32_MAX: none) */
+    SIM_T_VOTED,         /* node released its vote (type in step) for block id
+                            (flag: not nil) at height/round */
+    SIM_T_ATTACK,        /* node (Byzantine) launched the lock-split attack at
+                            height (attack.c); other = the round-2 proposer */
 } sim_trace_kind;
 
 typedef struct {
@@ -102,6 +123,7 @@ typedef enum {
     SIM_V_STOPPED,
     SIM_V_SUPPLY,
     SIM_V_APP_HASH,
+    SIM_V_LOCK,
     SIM_V_COUNT_
 } sim_violation;
 
@@ -125,6 +147,12 @@ typedef struct {
     smap decided;         /* (node, height) -> id */
     smap signed_msgs;     /* (node, height, round<<8|step) -> sign-bytes hash */
     smap evidence_known;  /* offences owed or paid, so each is owed once */
+    smap proposals;       /* (height, round, id prefix) -> highest proof-of-lock round + 1 */
+    /* Each node's lock as its votes show it: its highest non-nil precommit
+     * of lock_height (round, block); lock_height 0 = none. */
+    uint64_t lock_height[SIM_CHECK_NODES_MAX];
+    uint32_t lock_round[SIM_CHECK_NODES_MAX];
+    hansa_hash lock_id[SIM_CHECK_NODES_MAX];
     sim_owed owed[SIM_OWED_MAX];
     size_t n_owed;
     uint64_t decided_height[SIM_CHECK_NODES_MAX]; /* highest decided, per node */

@@ -98,10 +98,12 @@ static hansa_err unseal(store *st, const hbuf *rec, store_rec_type type, const c
 static hansa_err write_begin(sim_disk *d, store *st, sim_disk_op op, const char *what,
                              sim_disk_fault *f) {
     HANSA_ASSERT(d->open);
+    *f = SIM_DISK_OK;
     if (d->crashed) return store_fail(st, HANSA_ERR_IO, "%s: the node is crashing", what);
     d->writes++;
     *f = d->fault ? d->fault(d->fault_ctx, op) : SIM_DISK_OK;
     if (*f == SIM_DISK_CRASH_TORN && op != SIM_DISK_WAL) *f = SIM_DISK_CRASH_LOST;
+    if (*f == SIM_DISK_FULL) return store_fail(st, HANSA_ERR_FULL, "%s: the disk is full (simulated)", what);
     if (*f != SIM_DISK_CRASH_LOST) return HANSA_OK;
     d->crashed = true;
     return store_fail(st, HANSA_ERR_IO, "%s: simulated crash before the write was durable", what);

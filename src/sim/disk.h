@@ -15,7 +15,8 @@
  * happens to it (sim_disk_fault_fn): nothing, or the node crashes during
  * the write — before the data reached the platter (the write is lost),
  * after (it is durable but the process never learns), or halfway through a
- * WAL append (a torn record whose checksum fails). A crashed disk fails
+ * WAL append (a torn record whose checksum fails); or the disk is full and
+ * the write fails cleanly (HANSA_ERR_FULL, not fatal). A crashed disk fails
  * every later write with HANSA_ERR_IO until it is opened again; the
  * simulator meanwhile swallows everything the dying node still sends. That
  * is how "persist, then release" is tested at its worst moment. */
@@ -34,6 +35,7 @@ typedef enum {
     SIM_DISK_CRASH_LOST,  /* the node dies before the write is durable */
     SIM_DISK_CRASH_AFTER, /* the write is durable, the node dies before it returns */
     SIM_DISK_CRASH_TORN,  /* (WAL appends) half a record reaches the disk, then the node dies */
+    SIM_DISK_FULL,        /* the write fails (HANSA_ERR_FULL, nothing written), the node lives */
 } sim_disk_fault;
 
 /* Asked before every write with its kind; ctx is the owner's. */

@@ -64,6 +64,7 @@ static sim_disk_fault disk_fault(void *ctx, sim_disk_op op) {
     sim_node *nd = ctx;
     world *w = W(nd);
     nd->busy_us += DISK_BASE_US + prng_below(&w->rng, DISK_JITTER_US);
+    if (nd->wal_full && op == SIM_DISK_WAL) return SIM_DISK_FULL;
     if (!nd->crash_armed || op != nd->crash_op) return SIM_DISK_OK;
     nd->crash_armed = false;
     nd->dying = true;
@@ -81,6 +82,22 @@ static void trace_signed(sim_node *nd, uint64_t height, uint32_t round, cons_ste
                 UINT32_MAX);
 }
 
+void host_observe_proposal(sim_node *nd, const uint8_t *b, size_t len) {
+    msg_proposal m;
+    wire_proposal p;
+    if (msg_proposal_decode(b, len, &m, NULL) != HANSA_OK ||
+        wire_proposal_decode(m.proposal, m.proposal_len, &p, NULL) != HANSA_OK ||
+        !pubkey_eq(&p.proposer, &nd->key.pub))
+        return;
+    world_trace(W(nd), SIM_T_PROPOSAL, nd, 0, p.height, p.round, 0, &p.block, false, p.pol_round);
+    if (nd->crash_after_send && nd->crash_step == CONS_STEP_PROPOSE) nd->die_after_send = true;
+    if (nd->byz != BYZ_NONE) return;
+    hbuf sb = HBUF_INIT;
+    wire_proposal_sign_bytes(&sb, &p);
+    trace_signed(nd, p.height, p.round, CONS_STEP_PROPOSE, &sb);
+    hbuf_free(&sb);
+}
+
 /* Own proposals and votes as they leave, and evidence it spreads. */
 static void observe_out(sim_node *nd, uint8_t type, const uint8_t *b, size_t len) {
     world *w = W(nd);
@@ -88,19 +105,20 @@ static void observe_out(sim_node *nd, uint8_t type, const uint8_t *b, size_t len
     if (type == MSG_VOTE) {
         wire_vote v;
         if (wire_vote_decode(b, len, &v, NULL) == HANSA_OK && pubkey_eq(&v.validator, &nd->key.pub)) {
+            cons_step step = v.type == VOTE_PREVOTE ? CONS_STEP_PREVOTE : CONS_STEP_PRECOMMIT;
             wire_vote_sign_bytes(&sb, &v);
-            trace_signed(nd, v.height, v.round,
-                         v.type == VOTE_PREVOTE ? CONS_STEP_PREVOTE : CONS_STEP_PRECOMMIT, &sb);
+            trace_signed(nd, v.height, v.round, step, &sb);
+            world_trace(w, SIM_T_VOTED, nd, 0, v.height, v.round, v.type, &v.block.hash,
+                        v.block.present, UINT32_MAX);
+            if (nd->crash_after_send && nd->crash_step == step) nd->die_after_send = true;
+            smap_key k = {le64_load(v.block.hash.b), le64_load(v.block.hash.b + 8),
+                          le64_load(v.block.hash.b + 16)};
+            if (v.block.present && smap_get(&w->invalid_blocks, k))
+                world_trace(w, SIM_T_VOTED_INVALID, nd, 0, v.height, v.round, v.type,
+                            &v.block.hash, false, UINT32_MAX);
         }
     } else if (type == MSG_PROPOSAL) {
-        msg_proposal m;
-        wire_proposal p;
-        if (msg_proposal_decode(b, len, &m, NULL) == HANSA_OK &&
-            wire_proposal_decode(m.proposal, m.proposal_len, &p, NULL) == HANSA_OK &&
-            pubkey_eq(&p.proposer, &nd->key.pub)) {
-            wire_proposal_sign_bytes(&sb, &p);
-            trace_signed(nd, p.height, p.round, CONS_STEP_PROPOSE, &sb);
-        }
+        host_observe_proposal(nd, b, len);
     } else if (type == MSG_EVIDENCE) {
         wire_evidence ev;
         if (wire_evidence_decode(b, len, &ev, NULL) == HANSA_OK) {
@@ -129,6 +147,10 @@ static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, 
     }
     observe_out(nd, type, b, len);
     simnet_broadcast(W(nd), nd->idx, msg_new(type, b, len), ex, nd->busy_us);
+    if (nd->die_after_send) { /* the worst moment: it left, and nothing after it */
+        nd->dying = true;
+        nd->die_after_send = nd->crash_after_send = false;
+    }
 }
 
 static void io_drop(void *ctx, void *peer, const char *reason) {
@@ -218,11 +240,18 @@ void host_boot(sim_node *nd, bool forget) {
     char why[256];
     input_begin(nd);
     hansa_err err = node_open(&cfg, &io, &nd->n, why, sizeof why);
-    if (err != HANSA_OK) { /* a damaged disk the node refuses: it stays down */
+    if (err != HANSA_OK) { /* a store the node refuses to start on: it stays down */
         store_close(nd->st);
         nd->st = NULL;
+        nd->n = NULL;
         nd->stopped = true;
+        LOG_E("sim", "node %u cannot restart: %s", nd->idx, why);
+        bool first = w->chk.first[0] == '\0';
         world_trace(w, SIM_T_STOPPED, nd, 0, nd->height + 1, 0, 0, NULL, false, UINT32_MAX);
+        if (first && honest(nd)) {
+            size_t k = strlen(w->chk.first);
+            snprintf(w->chk.first + k, sizeof w->chk.first - k, ": cannot restart: %s", why);
+        }
         return;
     }
     nd->up = true;
@@ -252,7 +281,7 @@ static void finish_crash(sim_node *nd) {
     nd->st = NULL;
     nd->up = false;
     nd->dying = false;
-    nd->crash_armed = false;
+    nd->crash_armed = nd->crash_after_send = nd->die_after_send = nd->wal_full = false;
     nd->inc++;
     nd->wake_ev_us = 0;
     w->res->crashes++;
@@ -270,28 +299,30 @@ void host_crash(sim_node *nd) {
     finish_crash(nd);
 }
 
-/* When an honest node is handed a second, different vote of one validator
- * for one height/round/type that its engine takes (current height, round
- * within the engine's buffer, a validator of its set, a good signature,
- * no prevote after its decision), the engine owes evidence (check.h). The
- * conditions mirror cons_on_vote's, seen from outside. */
-static void note_vote(sim_node *nd, const uint8_t *b, size_t len) {
-    if (!honest(nd) || nd->stopped) return;
+/* True when an honest node is handed a second, different vote of one
+ * validator for one height/round/type that its engine takes (current
+ * height, round within the engine's buffer, a validator of its set, a good
+ * signature, no prevote after its decision): then it owes evidence
+ * (check.h), traced once the node has taken the vote. The conditions mirror
+ * cons_on_vote's, seen from outside. */
+static bool note_vote(sim_node *nd, const uint8_t *b, size_t len, uint16_t *val_out,
+                      wire_vote *out) {
+    if (!honest(nd) || nd->stopped) return false;
     wire_vote v;
-    if (wire_vote_decode(b, len, &v, NULL) != HANSA_OK) return;
+    if (wire_vote_decode(b, len, &v, NULL) != HANSA_OK) return false;
     node_status s;
     node_get_status(nd->n, &s);
     bool decided = s.height >= s.cons_height;
-    if (v.height != s.cons_height || v.chain_id != nd->chain->genesis.params.chain_id) return;
-    if (v.round > s.cons_round + FUTURE_ROUNDS_MAX || (decided && v.type == VOTE_PREVOTE)) return;
-    if (valset_index(node_valset(nd->n), &v.validator) < 0) return;
+    if (v.height != s.cons_height || v.chain_id != nd->chain->genesis.params.chain_id) return false;
+    if (v.round > s.cons_round + FUTURE_ROUNDS_MAX || (decided && v.type == VOTE_PREVOTE)) return false;
+    if (valset_index(node_valset(nd->n), &v.validator) < 0) return false;
     hbuf sb = HBUF_INIT;
     wire_vote_sign_bytes(&sb, &v);
     bool sig_ok = verify_domain(&v.validator, SIGN_DOMAIN_VOTE, sb.data, sb.len, &v.sig);
     hbuf_free(&sb);
-    if (!sig_ok) return;
+    if (!sig_ok) return false;
     int val = world_node_of_key(W(nd), &v.validator);
-    if (val < 0) return;
+    if (val < 0) return false;
     if (nd->votes_seen_height != v.height || nd->votes_seen_inc != nd->inc) {
         smap_clear(&nd->votes_seen);
         nd->votes_seen_height = v.height;
@@ -300,9 +331,9 @@ static void note_vote(sim_node *nd, const uint8_t *b, size_t len) {
     hansa_hash id = v.block.hash;
     id.b[0] ^= v.block.present; /* nil and the all-zero block differ */
     const hansa_hash *prev = smap_put_new(&nd->votes_seen, (smap_key){(uint64_t)val, v.round, v.type}, &id);
-    if (prev && !hash_eq(prev, &id))
-        world_trace(W(nd), SIM_T_EQUIVOCATION_SEEN, nd, (uint16_t)val, v.height, v.round, v.type,
-                    NULL, false, UINT32_MAX);
+    *val_out = (uint16_t)val;
+    *out = v;
+    return prev && !hash_eq(prev, &id);
 }
 
 void host_deliver(sim_node *nd, uint16_t from, const sim_msg *m) {
@@ -316,10 +347,16 @@ void host_deliver(sim_node *nd, uint16_t from, const sim_msg *m) {
     w->res->delivered++;
     world_trace(w, SIM_T_DELIVER, nd, from, 0, 0, 0, &m->hash, false, UINT32_MAX);
     uint8_t type = m->data[0];
-    if (type == MSG_VOTE) note_vote(nd, m->data + 1, m->len - 1);
+    uint16_t val = 0;
+    wire_vote v;
+    bool conflict = type == MSG_VOTE && note_vote(nd, m->data + 1, m->len - 1, &val, &v);
     if (type == MSG_BLOCK) w->res->syncs++;
     input_begin(nd);
     node_on_message(nd->n, &w->nodes[from], type, m->data + 1, m->len - 1);
+    /* A node that died taking the vote owes nothing for it. */
+    if (conflict && !nd->dying)
+        world_trace(w, SIM_T_EQUIVOCATION_SEEN, nd, val, v.height, v.round, v.type, NULL, false,
+                    UINT32_MAX);
     after_input(nd);
 }
 

@@ -6,7 +6,9 @@
  * exponential tail, after the sender's disk time in the same input), so
  * messages overtake each other and arrive reordered as they do on real
  * links. Only linked nodes talk (host_linked: same chain, both up, no
- * dropped link). After GST the network is reliable with a short tail: the
+ * dropped link). The targeted delay (sim.c, on_target) holds some
+ * proposals and votes of a few rounds of one height back from some nodes
+ * until its window ends. After GST the network is reliable with a short tail: the
  * "eventually synchronous" model Tendermint's liveness proof assumes.
  *
  * Messages are immutable, reference-counted byte strings; a broadcast shares
@@ -18,6 +20,7 @@
 #include "base/assert.h"
 #include "base/mem.h"
 #include "crypto/sha256.h"
+#include "node/msg.h"
 #include "sim/world.h"
 
 #define LATENCY_BASE_US 2000
@@ -70,19 +73,48 @@ static void deliver_later(world *w, uint16_t from, uint16_t to, sim_msg *m, uint
     world_push(w, w->now_us + delay_us, EV_DELIVER, &w->nodes[to], from, 0, 0, 0, m);
 }
 
+/* How long the targeted delay holds m back from `to` (0: not at all). */
+static uint64_t targeted_hold_us(const world *w, uint16_t to, const sim_msg *m) {
+    const sim_target *t = &w->target;
+    if (w->now_us >= t->until_us) return 0;
+    uint64_t height;
+    uint32_t round;
+    uint8_t kind;
+    int signer;
+    wire_vote v;
+    msg_proposal mp;
+    wire_proposal p;
+    if (m->data[0] == MSG_VOTE && wire_vote_decode(m->data + 1, m->len - 1, &v, NULL) == HANSA_OK) {
+        height = v.height, round = v.round, kind = v.type;
+        signer = world_node_of_key(w, &v.validator);
+    } else if (m->data[0] == MSG_PROPOSAL &&
+               msg_proposal_decode(m->data + 1, m->len - 1, &mp, NULL) == HANSA_OK &&
+               wire_proposal_decode(mp.proposal, mp.proposal_len, &p, NULL) == HANSA_OK) {
+        height = p.height, round = p.round, kind = 0;
+        signer = world_node_of_key(w, &p.proposer);
+    } else {
+        return 0;
+    }
+    if (height != t->height || round < t->first_round || round >= t->first_round + SIM_TARGET_ROUNDS)
+        return 0;
+    if (signer < 0 || !(t->held[round - t->first_round][kind][signer] >> to & 1)) return 0;
+    return t->until_us - w->now_us;
+}
+
 static void send_one(world *w, uint16_t from, uint16_t to, sim_msg *m, uint64_t delay_us) {
     HANSA_ASSERT(from < w->n);
     HANSA_ASSERT(to < w->n);
     HANSA_ASSERT(from != to);
     bool blocked = (w->partitioned && w->group[from] != w->group[to]) ||
                    w->clog_until[from][to] > w->now_us ||
-                   (w->script.on && script_drops(w, from, to, m));
+                   (w->script.on && script_drops(w, from, to, m)) || attack_drops(w, from, to, m);
     if (blocked || (net_faulty(w) && prng_chance(&w->rng, LOSS_PER_MILLE, 1000))) {
         w->res->dropped++;
         world_trace(w, SIM_T_DROP, &w->nodes[to], from, 0, 0, blocked, &m->hash, false,
                     UINT32_MAX);
         return;
     }
+    delay_us += targeted_hold_us(w, to, m);
     deliver_later(w, from, to, m, delay_us + latency_us(w));
     if (net_faulty(w) && prng_chance(&w->rng, DUP_PER_MILLE, 1000))
         deliver_later(w, from, to, m, delay_us + latency_us(w));

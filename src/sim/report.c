@@ -32,6 +32,11 @@ static const char *trace_kind_name(sim_trace_kind k) {
     case SIM_T_VALSET: return "valset";
     case SIM_T_STOPPED: return "stopped";
     case SIM_T_COMMITTED: return "committed";
+    case SIM_T_TARGET: return "target";
+    case SIM_T_VOTED_INVALID: return "voted-invalid";
+    case SIM_T_PROPOSAL: return "proposal";
+    case SIM_T_VOTED: return "voted";
+    case SIM_T_ATTACK: return "attack";
     }
     return "?";
 }

@@ -221,6 +221,7 @@ static void send_a(sim_node *nd, const wire_proposal *p, int except) {
         hbuf_free(&block);
         hbuf_free(&pb);
     }
+    host_observe_proposal(nd, s->a_msg.data, s->a_msg.len);
     simnet_broadcast(nd->w, nd->idx, msg_new(MSG_PROPOSAL, s->a_msg.data, s->a_msg.len), except,
                      nd->busy_us);
 }

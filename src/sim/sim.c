@@ -24,6 +24,7 @@
 #define MS 1000ull
 #define S 1000000ull
 #define SETTLE_US (4 * S)
+#define LIVE_US (2 * S) /* heights started after GST + settle are checked this long at least */
 #define HEIGHT_BUDGET_US (20 * S)
 #define POWER_MAX 100
 #define CHURN_POWER_MIN 50 /* with elections, honest powers are 50..100 (fault budget) */
@@ -105,6 +106,8 @@ static const struct {
     {"byz-garbage", SIM_F_BYZ_GARBAGE},
     {"byz-invalid", SIM_F_BYZ_INVALID},
     {"byz-amnesia", SIM_F_BYZ_AMNESIA},
+    {"targeted", SIM_F_TARGETED},
+    {"byz-lockbreak", SIM_F_BYZ_LOCKBREAK},
     {"all", SIM_F_ALL},
 };
 
@@ -118,8 +121,9 @@ hansa_err sim_faults_parse(const char *s, uint32_t *out, const char **why) {
                 break;
         if (i == sizeof fault_names / sizeof fault_names[0]) {
             if (why) *why = "unknown fault mix (none, net, partition, clog, crash, drift, "
-                            "byzantine, byz-equivocate, byz-double-vote, byz-silent, "
-                            "byz-garbage, byz-invalid, byz-amnesia, all; join with '+')";
+                            "targeted, byzantine, byz-equivocate, byz-double-vote, byz-silent, "
+                            "byz-garbage, byz-invalid, byz-amnesia, byz-lockbreak, all; join "
+                            "with '+')";
             return HANSA_ERR_CONFIG;
         }
         bits |= fault_names[i].bits;
@@ -128,6 +132,37 @@ hansa_err sim_faults_parse(const char *s, uint32_t *out, const char **why) {
     }
     *out = bits;
     return HANSA_OK;
+}
+
+uint32_t sim_faults_random(uint64_t seed) {
+    static const uint32_t plain[] = {SIM_F_NET,   SIM_F_PARTITION, SIM_F_CLOG,
+                                     SIM_F_CRASH, SIM_F_DRIFT,     SIM_F_TARGETED};
+    static const uint32_t byz[] = {SIM_F_BYZ_EQUIVOCATE, SIM_F_BYZ_DOUBLE_VOTE, SIM_F_BYZ_SILENT,
+                                   SIM_F_BYZ_GARBAGE,    SIM_F_BYZ_INVALID,     SIM_F_BYZ_AMNESIA,
+                                   SIM_F_BYZ_LOCKBREAK};
+    hansa_prng p;
+    prng_seed(&p, seed ^ 0x6661756c7473ull);
+    uint32_t bits = 0;
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        if (prng_chance(&p, 1, 2)) bits |= plain[i];
+    if (prng_chance(&p, 2, 3)) {
+        uint64_t kinds = 1 + prng_below(&p, 2);
+        for (uint64_t k = 0; k < kinds; k++) bits |= byz[prng_below(&p, sizeof byz / sizeof byz[0])];
+    }
+    return bits;
+}
+
+void sim_faults_format(uint32_t bits, char *out, size_t out_len) {
+    size_t k = 0;
+    out[0] = '\0';
+    for (size_t i = 1; i < sizeof fault_names / sizeof fault_names[0]; i++) {
+        uint32_t b = fault_names[i].bits;
+        if (b == 0 || (b & (b - 1)) != 0 || !(bits & b)) continue; /* single bits only */
+        int n = snprintf(out + k, out_len - k, "%s%s", k ? "+" : "", fault_names[i].name);
+        if (n < 0 || (size_t)n >= out_len - k) break;
+        k += (size_t)n;
+    }
+    if (k == 0) snprintf(out, out_len, "none");
 }
 
 /* --- setup -------------------------------------------------------------------- */
@@ -161,10 +196,11 @@ static byz_kind pick_kind(world *w) {
         byz_kind kind;
     } kinds[] = {{SIM_F_BYZ_EQUIVOCATE, BYZ_EQUIVOCATE}, {SIM_F_BYZ_DOUBLE_VOTE, BYZ_DOUBLE_VOTE},
                  {SIM_F_BYZ_SILENT, BYZ_SILENT},         {SIM_F_BYZ_GARBAGE, BYZ_GARBAGE},
-                 {SIM_F_BYZ_INVALID, BYZ_INVALID},       {SIM_F_BYZ_AMNESIA, BYZ_AMNESIA}};
-    byz_kind enabled[6];
+                 {SIM_F_BYZ_INVALID, BYZ_INVALID},       {SIM_F_BYZ_AMNESIA, BYZ_AMNESIA},
+                 {SIM_F_BYZ_LOCKBREAK, BYZ_LOCKBREAK}};
+    byz_kind enabled[sizeof kinds / sizeof kinds[0]];
     size_t n = 0;
-    for (size_t i = 0; i < 6; i++)
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (w->o.faults & kinds[i].bit) enabled[n++] = kinds[i].kind;
     HANSA_ASSERT(n > 0);
     return enabled[prng_below(&w->rng, n)];
@@ -270,7 +306,9 @@ static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 static void schedule_faults(world *w) {
     uint32_t f = w->o.faults;
-    if (f & (SIM_F_NET | SIM_F_PARTITION | SIM_F_CLOG | SIM_F_CRASH))
+    /* A lockbreak node's attack holds messages too: it needs a GST. */
+    if (f & (SIM_F_NET | SIM_F_PARTITION | SIM_F_CLOG | SIM_F_CRASH | SIM_F_TARGETED |
+             SIM_F_BYZ_LOCKBREAK))
         w->gst_us = world_between(w, 2 * S, 10 * S);
     w->settle_us = SETTLE_US;
     if (w->o.attack) w->gst_us = script_gst_us(w);
@@ -294,15 +332,21 @@ static void schedule_faults(world *w) {
         }
     }
     if (f & SIM_F_CRASH) {
-        /* Half the crashes hit a node in the middle of its next disk write. */
+        /* A crash comes at a random instant, in the middle of the node's
+         * next disk write, right after its next own proposal or vote leaves,
+         * or so while its disk is full for WAL appends (the message leaves
+         * unlogged); the node is back 0.1–3 s later. */
         for (uint64_t t = world_between(w, 200 * MS, S); t < w->gst_us;
              t += world_between(w, 300 * MS, 2 * S)) {
             const sim_node *nd = &w->nodes[prng_below(&w->rng, w->n)];
-            world_push(w, t, EV_CRASH, nd, 0, 0, 0, (uint8_t)prng_below(&w->rng, 2), NULL);
+            world_push(w, t, EV_CRASH, nd, 0, 0, 0, (uint8_t)prng_below(&w->rng, 4), NULL);
             world_push(w, min_u64(t + world_between(w, 100 * MS, 3 * S), w->gst_us), EV_RESTART, nd, 0,
                        0, 0, 0, NULL);
         }
     }
+    if (f & SIM_F_TARGETED)
+        for (uint64_t t = world_between(w, 0, S); t < w->gst_us; t += world_between(w, S, 4 * S))
+            world_push(w, t, EV_TARGET, NULL, 0, 0, 0, 0, NULL);
     for (uint16_t i = 0; i < w->n; i++) {
         const sim_node *nd = &w->nodes[i];
         if (nd->byz == BYZ_GARBAGE) world_push(w, world_between(w, 0, S), EV_GARBAGE, nd, 0, 0, 0, 0, NULL);
@@ -321,6 +365,33 @@ static void on_partition(world *w) {
     for (uint16_t i = 0; i < w->n; i++) w->group[order[i]] = i < side;
     w->partitioned = true;
     world_trace(w, SIM_T_PARTITION, &w->nodes[0], side, 0, 0, 0, NULL, false, UINT32_MAX);
+}
+
+/* The targeted delay: a random honest node's current height and, for its
+ * current round and the next few, every (kind, signer, receiver) of
+ * proposals, prevotes and precommits held until the window (0.5–4 s) ends
+ * with a probability drawn per round (1/8 to 1/2). Timed against the
+ * engines' timeouts, the partial views it leaves make quorums and
+ * proposals that only some nodes see: they lock, or decide, and the others
+ * move on without it — the shape of the line-29 attack, drawn at random. */
+static void on_target(world *w) {
+    sim_node *nd = &w->nodes[prng_below(&w->rng, w->n)];
+    if (!nd->up || nd->byz != BYZ_NONE) return;
+    node_status st;
+    node_get_status(nd->n, &st);
+    sim_target *t = &w->target;
+    t->height = st.cons_height;
+    t->first_round = st.cons_round;
+    t->until_us = w->now_us + world_between(w, 500 * MS, 4 * S);
+    memset(t->held, 0, sizeof t->held);
+    for (int r = 0; r < SIM_TARGET_ROUNDS; r++) {
+        uint64_t per8 = 1 + prng_below(&w->rng, 4); /* held with probability per8/8 */
+        for (int k = 0; k < 3; k++)
+            for (uint16_t from = 0; from < w->n; from++)
+                for (uint16_t to = 0; to < w->n; to++)
+                    if (prng_chance(&w->rng, per8, 8)) t->held[r][k][from] |= 1ull << to;
+    }
+    world_trace(w, SIM_T_TARGET, nd, 0, t->height, t->first_round, 0, NULL, false, UINT32_MAX);
 }
 
 /* --- the event loop ------------------------------------------------------------ */
@@ -353,8 +424,16 @@ static void arm_crash(world *w, sim_node *nd) {
     nd->crash_fault = faults[prng_below(&w->rng, 3)];
 }
 
+/* Crash right after the node's next own message of a random step leaves:
+ * the moment "persist, then release" exists for. */
+static void arm_crash_after_send(world *w, sim_node *nd, bool wal_full) {
+    nd->crash_after_send = true;
+    nd->crash_step = (uint8_t)prng_below(&w->rng, 3);
+    nd->wal_full = wal_full;
+}
+
 static void on_restart(world *w, sim_node *nd, const sim_event *ev) {
-    if (nd->up && nd->crash_armed) { /* no write came: crash now, come back soon */
+    if (nd->up && (nd->crash_armed || nd->crash_after_send)) { /* it never came: crash now */
         host_crash(nd);
         world_push(w, w->now_us + world_between(w, 10 * MS, 100 * MS), EV_RESTART, nd, 0, 0, 0,
                    ev->sub, NULL);
@@ -373,7 +452,8 @@ static void dispatch(world *w, const sim_event *ev) {
         if (node_current(w, ev) && ev->time_us == nd->wake_ev_us) host_wake(nd);
         return;
     case EV_CRASH:
-        if (nd->up && ev->sub) arm_crash(w, nd);
+        if (nd->up && ev->sub == 1) arm_crash(w, nd);
+        else if (nd->up && ev->sub >= 2) arm_crash_after_send(w, nd, ev->sub == 3);
         else if (nd->up) host_crash(nd);
         return;
     case EV_RESTART: on_restart(w, nd, ev); return;
@@ -410,15 +490,17 @@ static void dispatch(world *w, const sim_event *ev) {
     case EV_LINK_DOWN: host_link_down(nd, ev->peer); return;
     case EV_LINK_UP: host_link_up(nd, ev->peer); return;
     case EV_CLIENT: chain_client_act(w, &w->chains[ev->peer]); return;
+    case EV_TARGET: on_target(w); return;
     }
     HANSA_UNREACHABLE();
 }
 
 static void run_loop(world *w) {
     sim_event ev;
-    /* Run past GST + settle even when the target comes early, so every run
-     * exercises liveness after the faults end. */
-    while ((w->honest_done < w->honest_count || w->now_us < w->gst_us + w->settle_us) &&
+    /* Run past GST + settle (and then some) even when the target comes
+     * early, so every run has heights whose rounds the liveness checker
+     * bounds. */
+    while ((w->honest_done < w->honest_count || w->now_us < w->gst_us + w->settle_us + LIVE_US) &&
            sim_heap_pop(&w->q, &ev)) {
         if (ev.time_us > w->deadline_us) {
             if (ev.kind == EV_DELIVER) msg_unref(ev.ptr);
@@ -438,6 +520,7 @@ static void teardown(world *w) {
     sim_heap_free(&w->q);
     for (uint16_t i = 0; i < w->n; i++) host_free(&w->nodes[i]);
     script_free(w);
+    smap_free(&w->invalid_blocks);
     sim_checker_free(&w->chk);
     hbuf_free(&w->scratch);
 }
@@ -487,6 +570,7 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     bool honest[SIM_NODES_MAX];
     for (uint16_t i = 0; i < w->n; i++) honest[i] = w->nodes[i].byz == BYZ_NONE;
     sim_checker_init(&w->chk, w->n, honest);
+    smap_init(&w->invalid_blocks);
     schedule_faults(w);
     for (uint16_t i = 0; i < w->n; i++) host_boot(&w->nodes[i], false);
     run_loop(w);

@@ -22,6 +22,7 @@
 #define HANSA_SIM_SIM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -41,12 +42,17 @@ enum {
     SIM_F_BYZ_GARBAGE = 1u << 8,    /* random bytes, bad signatures, far rounds */
     SIM_F_BYZ_INVALID = 1u << 9,    /* proposes and votes for invalid values */
     SIM_F_BYZ_AMNESIA = 1u << 10,   /* restarts with its signer state forgotten */
+    SIM_F_TARGETED = 1u << 11,      /* per round of a height, proposals, prevotes or
+                                       precommits held back from all but a few nodes */
+    SIM_F_BYZ_LOCKBREAK = 1u << 12, /* proposes fresh values or old proof-of-lock values
+                                       in place of its valid value */
 };
 #define SIM_F_BYZ_ALL                                                                      \
     (SIM_F_BYZ_EQUIVOCATE | SIM_F_BYZ_DOUBLE_VOTE | SIM_F_BYZ_SILENT | SIM_F_BYZ_GARBAGE |   \
-     SIM_F_BYZ_INVALID | SIM_F_BYZ_AMNESIA)
+     SIM_F_BYZ_INVALID | SIM_F_BYZ_AMNESIA | SIM_F_BYZ_LOCKBREAK)
 #define SIM_F_ALL                                                                          \
-    (SIM_F_NET | SIM_F_PARTITION | SIM_F_CLOG | SIM_F_CRASH | SIM_F_DRIFT | SIM_F_BYZ_ALL)
+    (SIM_F_NET | SIM_F_PARTITION | SIM_F_CLOG | SIM_F_CRASH | SIM_F_DRIFT | SIM_F_TARGETED |  \
+     SIM_F_BYZ_ALL)
 
 /* Scripted attacks: a fixed schedule instead of random faults (script.c). */
 typedef enum {
@@ -58,7 +64,7 @@ typedef enum {
 } sim_attack_kind;
 
 #define SIM_NODES_MIN 4
-#define SIM_NODES_MAX 64 /* a node keeps at most NODE_PEERS_MAX (64) peers */
+#define SIM_NODES_MAX 64 /* a node keeps at most NODE_PEERS_MAX (64) peers; byz.c's bitmasks */
 #define SIM_HEIGHTS_MAX 100000
 #define SIM_VALSET_CHANGE_MAX 1000
 #define SIM_LOAD_TPS_MAX 1000
@@ -88,7 +94,7 @@ typedef struct {
     uint64_t heights_decided;    /* lowest height every honest node committed */
     uint64_t safety_violations;
     uint64_t liveness_failures;
-    uint64_t violations[12];     /* per sim_violation */
+    uint64_t violations[16];     /* per sim_violation */
     char first_violation[256];   /* "" when none */
     uint64_t sim_time_us, gst_us;
     uint64_t events, delivered, dropped, rejected, crashes, syncs, evidence;
@@ -113,6 +119,14 @@ hansa_err sim_run(const sim_options *o, sim_result *r);
  * byz-invalid, byz-amnesia, all) or several joined with '+'. On error *why
  * names the unknown part. */
 hansa_err sim_faults_parse(const char *s, uint32_t *out, const char **why);
+/* A fault mix drawn from seed, for campaigns that leave the mix to chance
+ * ("--faults random"): each of net, partition, clog, crash, drift and
+ * targeted with probability 1/2, and in two runs of three one or two
+ * Byzantine kinds. */
+uint32_t sim_faults_random(uint64_t seed);
+/* Writes bits as a mix sim_faults_parse reads back ("none", or names
+ * joined with '+'). */
+void sim_faults_format(uint32_t bits, char *out, size_t out_len);
 /* Parses an attack name (line29). */
 hansa_err sim_attack_parse(const char *s, sim_attack_kind *out);
 const char *sim_attack_name(sim_attack_kind a);

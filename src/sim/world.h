@@ -34,7 +34,8 @@
 enum {
     EV_DELIVER = 1,  /* ptr = sim_msg, peer = sender */
     EV_WAKE,         /* the node asked to be woken then (node_io.wake_at) */
-    EV_CRASH,        /* sub = 1: crash at the node's next disk write instead */
+    EV_CRASH,        /* sub = 1: at the node's next disk write; 2: right after it sends;
+                        3: as 2, its WAL appends failing (disk full) until then */
     EV_RESTART,      /* sub = 1: forget signer state and WAL (amnesia) */
     EV_PARTITION,
     EV_HEAL,
@@ -46,6 +47,7 @@ enum {
     EV_LINK_DOWN,    /* node dropped peer: both ends lose the link */
     EV_LINK_UP,      /* ... and reconnect */
     EV_CLIENT,       /* a client of chain `peer` submits a transaction */
+    EV_TARGET,       /* the targeted delay picks its next height (sim.c, on_target) */
 };
 
 /* A message on the simulated wire: node/msg.h type byte, then the payload. */
@@ -66,6 +68,7 @@ typedef enum {
     BYZ_AMNESIA,
     BYZ_COORDINATED, /* equivocate + double vote together: the over-budget attack */
     BYZ_SCRIPTED,    /* the Byzantine node of a scripted attack (script.c) */
+    BYZ_LOCKBREAK,   /* proposes fresh or old proof-of-lock values (byz.c) */
 } byz_kind;
 
 typedef struct world world;
@@ -82,6 +85,16 @@ typedef struct {
     sim_msg *msg;     /* the message it sent (a reference held) */
 } byz_face;
 #define BYZ_FACES_MAX 32
+
+/* Prevotes a lockbreak node saw for one block in one round (byz.c). */
+typedef struct {
+    uint64_t height;
+    uint32_t round;
+    hansa_hash id;
+    uint64_t power;
+    uint64_t voters; /* bit per node index (SIM_NODES_MAX <= 64) */
+} byz_tally;
+#define BYZ_TALLIES_MAX 32
 
 typedef struct {
     world *w;
@@ -106,10 +119,15 @@ typedef struct {
     uint64_t wake_ms;        /* local time the node asked to be woken at */
     uint64_t wake_ev_us;     /* time of the EV_WAKE queued for it; 0 = none */
     uint64_t busy_us;        /* disk time spent in the current input: delays its sends */
-    /* Crash at the next disk write of kind crash_op (EV_CRASH, sub 1). */
+    /* Crash at the next disk write of kind crash_op (EV_CRASH, sub 1), or
+     * right after its next own message of step crash_step leaves (sub 2). */
     bool crash_armed;
     sim_disk_op crash_op;
     sim_disk_fault crash_fault;
+    bool crash_after_send;
+    uint8_t crash_step;
+    bool die_after_send;
+    bool wal_full;           /* its WAL appends fail, disk full (EV_CRASH, sub 3) */
     /* What it committed, for the trace and the liveness bound. */
     uint64_t height;         /* last committed height */
     uint64_t height_start_us;/* when it started height + 1 */
@@ -124,6 +142,8 @@ typedef struct {
     /* byz.c: the faces it showed, so every re-send repeats the same bytes. */
     byz_face faces[BYZ_FACES_MAX];
     uint32_t n_faces;        /* written so far; the ring keeps the last BYZ_FACES_MAX */
+    byz_tally tallies[BYZ_TALLIES_MAX];
+    uint32_t n_tallies;      /* a ring too */
 } sim_node;
 
 #define SIM_CLIENTS_MAX 16
@@ -173,6 +193,28 @@ typedef struct {
     hansa_hash a;
 } sim_script;
 
+/* The targeted delay (SIM_F_TARGETED): for `height` and each of the rounds
+ * first_round .. + SIM_TARGET_ROUNDS - 1, a message of kind k (0 proposal,
+ * 1 prevote, 2 precommit) signed by node s reaches node d before until_us
+ * only if bit d of held[round][k][s] is clear; else when the window ends. */
+#define SIM_TARGET_ROUNDS 4
+typedef struct {
+    uint64_t height;
+    uint32_t first_round;
+    uint64_t until_us;
+    uint64_t held[SIM_TARGET_ROUNDS][3][SIM_NODES_MAX];
+} sim_target;
+
+/* The lock-split attack a lockbreak node launches at a height (attack.c):
+ * B proposes round 1, P0 round 0, P2 round 2; N never gets round 0's
+ * proposal; D alone gets B's precommit of round 1. */
+typedef struct {
+    bool on;
+    uint64_t height;
+    uint16_t b, p0, p2, d;
+    bool n[SIM_NODES_MAX];
+} sim_locksplit;
+
 #define SIM_CHAINS_MAX 4
 
 struct world {
@@ -196,6 +238,9 @@ struct world {
     sim_attack attacks[SIM_ATTACKS_MAX];
     size_t n_attacks;
     sim_script script;
+    sim_target target;
+    sim_locksplit locksplit;
+    smap invalid_blocks;            /* ids of blocks the adversary made invalid (byz.c) */
     uint16_t honest_done;           /* honest nodes that reached the target */
     uint16_t honest_count;
     hbuf scratch;
@@ -225,6 +270,9 @@ void host_link_down(sim_node *nd, uint16_t peer);
 void host_link_up(sim_node *nd, uint16_t peer);
 /* A client's transaction for this node (RPC submit_tx); false if refused. */
 bool host_submit_tx(sim_node *nd, const uint8_t *tx, size_t len, char *why, size_t why_len);
+/* A proposal nd sends as its own (PROPOSAL message bytes): traced for the
+ * lock checker. byz.c calls it for every face it shows. */
+void host_observe_proposal(sim_node *nd, const uint8_t *b, size_t len);
 /* True if a and b may exchange messages (same chain, both up, link up). */
 bool host_linked(const world *w, uint16_t a, uint16_t b);
 
@@ -263,6 +311,16 @@ void simnet_multicast(world *w, uint16_t from, sim_msg *m, const bool *to, uint6
 void byz_broadcast(sim_node *nd, uint8_t type, const uint8_t *bytes, size_t len, int except);
 void byz_garbage(sim_node *nd);
 void byz_free(sim_node *nd);
+
+/* attack.c */
+/* b (a lockbreak node) just committed height - 1: it may attack height. */
+void attack_consider(sim_node *b, uint64_t height);
+/* True if b must propose a fresh block at (height, round) for the attack. */
+bool attack_fresh(const sim_node *b, uint64_t height, uint32_t round);
+/* True (and *to) if b's precommit at (height, round) goes to one node only. */
+bool attack_precommit_to(const sim_node *b, uint64_t height, uint32_t round, uint16_t *to);
+/* True if the attack holds m on the link from -> to now. */
+bool attack_drops(world *w, uint16_t from, uint16_t to, const sim_msg *m);
 
 /* script.c */
 /* Checks the options a scripted attack needs (HANSA_ERR_CONFIG if not). */

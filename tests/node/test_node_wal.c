@@ -1,5 +1,5 @@
 /* test_node_wal.c — the node's consensus WAL across a message of the next
- * height and across a restart.
+ * height and across a restart, and the evidence pool it keeps there.
  *
  * Four delegates of equal power. Two run as real nodes on real stores (P,
  * the proposer of height 1, round 0, and X, the node under test); the other
@@ -268,9 +268,39 @@ static void test_wal_keeps_own_votes_after_next_height_message(void) {
     node_down(&P);
 }
 
+/* Evidence a node pooled survives its crash (the WAL keeps the pool two
+ * heights ahead) and is gossiped again on the next rebroadcast. */
+static void test_evidence_pool_survives_restart(void) {
+    genesis_init();
+    test_node X = {0};
+    node_up(&X, &keys[1]);
+    hansa_hash a = {{1}}, b = {{2}};
+    wire_vote x = signed_vote(2, 1, VOTE_PREVOTE, &a), y = signed_vote(2, 1, VOTE_PREVOTE, &b);
+    wire_evidence ev;
+    HANSA_ASSERT(wire_evidence_make(&x, &y, &ev) == HANSA_OK);
+    hbuf e = HBUF_INIT;
+    wire_evidence_encode(&e, &ev);
+    node_on_message(X.n, &peer_handle, MSG_EVIDENCE, e.data, e.len);
+    hbuf_free(&e);
+    size_t pooled = 0;
+    node_evidence_pool(X.n, &pooled);
+    CHECK_EQ_U64(pooled, 1);
+    node_close(X.n); /* a crash: nothing but the store is left */
+    io_clear(&X.io);
+    node_open_on(&X);
+    node_evidence_pool(X.n, &pooled);
+    CHECK_EQ_U64(pooled, 1);
+    io_clear(&X.io);
+    now.mono_ms += 1500;
+    node_on_wake(X.n);
+    CHECK(find_sent(&X, MSG_EVIDENCE) != NULL);
+    node_down(&X);
+}
+
 int main(void) {
     crypto_init();
     log_set_level(LOG_ERROR);
     RUN(test_wal_keeps_own_votes_after_next_height_message);
+    RUN(test_evidence_pool_survives_restart);
     return check_summary();
 }

@@ -138,6 +138,14 @@ static void test_crash_faults(void) {
     memset(&l, 0, sizeof l);
     CHECK_ERR(store_wal_read(st, 1, wal_collect, &l), HANSA_OK);
     CHECK(l.n == 2 && strcmp(l.recs[1], "next") == 0);
+    /* A full disk: the append fails, nothing is written, the store goes on. */
+    next_fault = SIM_DISK_FULL;
+    CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"lost", 4), HANSA_ERR_FULL);
+    CHECK(!sim_disk_crashed(d));
+    CHECK_ERR(store_failed(st), HANSA_OK);
+    memset(&l, 0, sizeof l);
+    CHECK_ERR(store_wal_read(st, 1, wal_collect, &l), HANSA_OK);
+    CHECK_EQ_U64(l.n, 2);
     /* Amnesia: signer state and WAL gone, blocks kept. */
     store_close(st);
     sim_disk_forget_signer(d);
