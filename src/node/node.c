@@ -101,7 +101,8 @@ static void timer_add(node *n, const cons_out *o) {
 
 /* The WAL keeps what the node signed or accepted at a height — proposals
  * with their blocks, and votes — as (message type u8 | message payload)
- * records; the node's own votes carry WAL_OWN_VOTE instead of MSG_VOTE.
+ * records; the node's own votes carry WAL_OWN_VOTE instead of MSG_VOTE,
+ * and pooled evidence is kept as MSG_EVIDENCE records (node_wal_log_evidence).
  * After a restart they are fed back to the engine, so the node still has
  * the block it locked on and the votes that proved it, even if every peer
  * that sent them is gone (Tendermint's WAL does the same). */

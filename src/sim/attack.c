@@ -25,6 +25,8 @@
  *               on A in r0+1 must prevote nil (line 29: lockedRound <= vr
  *               fails); with line 29 or 23 broken it prevotes B0, and the
  *               lock checker says so.
+ * In half the attacks A does reach P2 in round r0+1 (the line-23 shape):
+ * P2, locked on B0, must prevote nil on a fresh A.
  * The powers must fit (N and B together hold at least 1/3, neither alone;
  * P2 below 1/3; P2 and B together between 1/3 and 2/3); if they do not,
  * or GST is too near, the height goes by without an attack. */
@@ -53,7 +55,7 @@ void attack_consider(sim_node *b, uint64_t height) {
     world *w = b->w;
     sim_locksplit *a = &w->locksplit;
     if (a->on && a->height + 1 >= height) return; /* one at a time */
-    if (w->now_us + ATTACK_US >= w->gst_us || !prng_chance(&w->rng, 1, 2)) return;
+    if (w->now_us + ATTACK_US >= w->gst_us) return;
     const cons_valset *vs = node_valset(b->n);
     uint64_t total = vs->total_power, pb = power_of(vs, b);
     int p0 = node_at(w, vs, 0), p1 = node_at(w, vs, 1), p2 = node_at(w, vs, 2);
@@ -74,6 +76,7 @@ void attack_consider(sim_node *b, uint64_t height) {
     }
     if (d < 0 || third(pn, total) || !third(pn + pb, total)) return;
     a->on = true;
+    a->a_to_p2 = prng_chance(&w->rng, 1, 2);
     a->height = height;
     a->b = b->idx;
     a->p0 = (uint16_t)p0;
@@ -103,7 +106,10 @@ bool attack_drops(world *w, uint16_t from, uint16_t to, const sim_msg *m) {
     msg_proposal mp;
     wire_proposal p;
     if (type == MSG_VOTE && wire_vote_decode(m->data + 1, m->len - 1, &v, NULL) == HANSA_OK) {
-        if (v.height != a->height || v.round != 0 || v.type != VOTE_PREVOTE) return false;
+        if (v.height != a->height) return false;
+        if (v.round == 1 && v.type == VOTE_PRECOMMIT) /* D's relays of B's precommit too */
+            return world_node_of_key(w, &v.validator) == a->b && to != a->d;
+        if (v.round != 0 || v.type != VOTE_PREVOTE) return false;
         if (world_node_of_key(w, &v.validator) != a->b || to == a->p2 || w->nodes[to].byz != BYZ_NONE)
             return false;
         const sim_node *rx = &w->nodes[to];
@@ -117,6 +123,6 @@ bool attack_drops(world *w, uint16_t from, uint16_t to, const sim_msg *m) {
         return false;
     int signer = world_node_of_key(w, &p.proposer);
     if (p.round == 0) return signer == a->p0 && a->n[to];
-    if (p.round == 1) return signer == a->b && to == a->p2;
+    if (p.round == 1) return signer == a->b && to == a->p2 && !a->a_to_p2;
     return false;
 }

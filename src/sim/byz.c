@@ -472,12 +472,12 @@ void byz_garbage(sim_node *nd) {
         sign_vote(nd, &v);
         m = vote_msg(&v);
         break;
-    case 4: /* correctly signed nil, for one of the next rounds */
+    case 4: /* correctly signed nil, for one of the next rounds, to everyone */
         v.round = s.cons_round + 1 + (uint32_t)prng_below(&w->rng, 4);
         v.block = (block_id){false, {{0}}};
         sign_vote(nd, &v);
-        m = vote_msg(&v);
-        break;
+        simnet_broadcast(w, nd->idx, vote_msg(&v), -1, 0);
+        return;
     default: { /* a signed vote cut short */
         sign_vote(nd, &v);
         hbuf b = HBUF_INIT;

@@ -69,6 +69,44 @@ __attribute__((format(printf, 3, 4))) static void violation(sim_checker *c, sim_
 
 static void short_hex(const hansa_hash *h, char out[17]) { hex_encode(h->b, 8, out); }
 
+/* ---- coverage ---- */
+
+enum {
+    COV_DECIDE = 0,          /* + round bucket (0..3) */
+    COV_VOTED = 4,           /* + (type - 1) * 8 + non-nil * 4 + round bucket */
+    COV_PROPOSAL = 20,       /* + has proof of lock * 4 + round bucket */
+    COV_UNLOCK = 28,         /* a locked node prevoted another value with a newer proof */
+    COV_LOCK_MOVED,          /* a node's lock moved to another value */
+    COV_NEAR_MISS,           /* a proposal whose proof of lock is older than a node's lock */
+    COV_LOCKS_SPLIT,         /* two honest nodes locked on different values at a height */
+    COV_EQUIVOCATION,
+    COV_EVIDENCE,
+    COV_CRASH,
+    COV_RESTART,
+    COV_AMNESIA,
+    COV_TARGET,
+    COV_ATTACK,
+    COV_REJECT,
+    COV_PARTITION,
+    COV_CLOG,
+    COV_ROUND_AT_BOUND,      /* a decision after GST + settle in the last round allowed */
+    COV_DECIDE_HIGH = 48,    /* + round 4..11 */
+    COV_BITS_ = 64 * SIM_COVERAGE_WORDS
+};
+
+static unsigned bucket(uint32_t round) { return round < 3 ? round : 3; }
+
+static void cover(sim_checker *c, unsigned bit) {
+    HANSA_ASSERT(bit < COV_BITS_);
+    c->coverage[bit / 64] |= 1ull << (bit % 64);
+}
+
+unsigned sim_checker_coverage(const sim_checker *c) {
+    unsigned n = 0;
+    for (int i = 0; i < SIM_COVERAGE_WORDS; i++) n += (unsigned)__builtin_popcountll(c->coverage[i]);
+    return n;
+}
+
 /* The canonical form of one event: fixed-width little-endian fields. */
 static void digest_event(sim_checker *c, const sim_trace_ev *ev) {
     uint8_t b[1 + 8 + 2 + 2 + 1 + 1 + 8 + 4 + 4 + 1 + HANSA_HASH_BYTES], *p = b;
@@ -106,6 +144,8 @@ static void check_decide(sim_checker *c, const sim_trace_ev *ev) {
     if (!ev->flag)
         violation(c, SIM_V_VALIDITY, "node %u decided an invalid value at height %" PRIu64,
                   ev->node, ev->height);
+    cover(c, ev->round < 4 ? COV_DECIDE + ev->round : COV_DECIDE_HIGH + (ev->round < 12 ? ev->round - 4 : 7));
+    if (ev->bound != UINT32_MAX && ev->round == ev->bound) cover(c, COV_ROUND_AT_BOUND);
     if (ev->round > ev->bound)
         violation(c, SIM_V_LIVENESS_ROUNDS,
                   "node %u decided height %" PRIu64 " only at round %u (bound %u after GST)",
@@ -211,6 +251,23 @@ static void check_committed(sim_checker *c, const sim_trace_ev *ev) {
     }
 }
 
+/* A proposal (height, round, id, pol) against the honest locks known now. */
+static void cover_proposal(sim_checker *c, const sim_trace_ev *ev, uint32_t pol) {
+    cover(c, COV_PROPOSAL + (pol != 0) * 4 + bucket(ev->round));
+    for (uint16_t x = 0; x < c->nodes; x++)
+        if (c->honest[x] && c->lock_height[x] == ev->height && c->lock_round[x] < ev->round &&
+            pol < c->lock_round[x] + 1 && !hash_eq(&c->lock_id[x], &ev->id))
+            cover(c, COV_NEAR_MISS);
+}
+
+static void cover_lock(sim_checker *c, uint16_t x, const sim_trace_ev *ev) {
+    if (c->lock_height[x] == ev->height && !hash_eq(&c->lock_id[x], &ev->id)) cover(c, COV_LOCK_MOVED);
+    for (uint16_t y = 0; y < c->nodes; y++)
+        if (y != x && c->honest[y] && c->lock_height[y] == ev->height &&
+            !hash_eq(&c->lock_id[y], &ev->id))
+            cover(c, COV_LOCKS_SPLIT);
+}
+
 static smap_key proposal_key(uint64_t height, uint32_t round, const hansa_hash *id) {
     return (smap_key){height, round, le64_load(id->b)};
 }
@@ -228,6 +285,7 @@ static void note_proposal(sim_checker *c, const sim_trace_ev *ev) {
     le32_store(v.b, pol);
     smap_set(&c->proposals, k, &v);
     if (!first) return;
+    cover_proposal(c, ev, pol);
     /* A proposer locked earlier in the height re-proposes (Alg. 1 line 15). */
     if (ev->honest && pol == 0 && c->lock_height[ev->node] == ev->height &&
         c->lock_round[ev->node] < ev->round)
@@ -236,11 +294,14 @@ static void note_proposal(sim_checker *c, const sim_trace_ev *ev) {
 }
 
 static void check_voted(sim_checker *c, const sim_trace_ev *ev) {
-    if (!ev->honest || !ev->flag) return;
+    if (!ev->honest) return;
+    if (ev->step == 1 || ev->step == 2) cover(c, COV_VOTED + (ev->step - 1) * 8 + ev->flag * 4 + bucket(ev->round));
+    if (!ev->flag) return;
     uint16_t x = ev->node;
     bool locked = c->lock_height[x] == ev->height;
     if (ev->step == 2) { /* a precommit for a block: the lock moves here */
         if (!locked || ev->round > c->lock_round[x]) {
+            cover_lock(c, x, ev);
             c->lock_height[x] = ev->height;
             c->lock_round[x] = ev->round;
             c->lock_id[x] = ev->id;
@@ -250,7 +311,10 @@ static void check_voted(sim_checker *c, const sim_trace_ev *ev) {
     if (!locked || ev->round <= c->lock_round[x] || hash_eq(&c->lock_id[x], &ev->id)) return;
     const hansa_hash *p = smap_get(&c->proposals, proposal_key(ev->height, ev->round, &ev->id));
     uint32_t pol = p ? le32_load(p->b) : 0;
-    if (pol >= c->lock_round[x] + 1) return; /* vr >= lockedRound: unlocked (line 29) */
+    if (pol >= c->lock_round[x] + 1) { /* vr >= lockedRound: unlocked (line 29) */
+        cover(c, COV_UNLOCK);
+        return;
+    }
     char a[17], b[17];
     short_hex(&c->lock_id[x], a), short_hex(&ev->id, b);
     violation(c, SIM_V_LOCK, "node %u, locked on %s in round %u, prevoted %s at height %" PRIu64
@@ -264,8 +328,14 @@ void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev) {
     switch (ev->kind) {
     case SIM_T_DECIDE: check_decide(c, ev); break;
     case SIM_T_SIGNED: check_signed(c, ev); break;
-    case SIM_T_EQUIVOCATION_SEEN: owe(c, ev); break;
-    case SIM_T_EVIDENCE: pay(c, ev); break;
+    case SIM_T_EQUIVOCATION_SEEN:
+        cover(c, COV_EQUIVOCATION);
+        owe(c, ev);
+        break;
+    case SIM_T_EVIDENCE:
+        cover(c, COV_EVIDENCE);
+        pay(c, ev);
+        break;
     case SIM_T_VALSET: note_member(c, ev); break;
     case SIM_T_COMMITTED: check_committed(c, ev); break;
     case SIM_T_PROPOSAL: note_proposal(c, ev); break;
@@ -279,20 +349,23 @@ void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev) {
         if (ev->honest) violation(c, SIM_V_STOPPED, "honest node %u stopped at height %" PRIu64,
                                   ev->node, ev->height);
         break;
-    case SIM_T_HEIGHT_START:
-    case SIM_T_CRASH: settle_owed(c, ev->node); break;
+    case SIM_T_CRASH:
+        cover(c, COV_CRASH);
+        settle_owed(c, ev->node);
+        break;
+    case SIM_T_HEIGHT_START: settle_owed(c, ev->node); break;
+    case SIM_T_RESTART: cover(c, ev->flag ? COV_AMNESIA : COV_RESTART); break;
+    case SIM_T_TARGET: cover(c, COV_TARGET); break;
+    case SIM_T_ATTACK: cover(c, COV_ATTACK); break;
+    case SIM_T_REJECT: cover(c, COV_REJECT); break;
+    case SIM_T_PARTITION: cover(c, COV_PARTITION); break;
+    case SIM_T_CLOG: cover(c, COV_CLOG); break;
     case SIM_T_DELIVER:
     case SIM_T_DROP:
-    case SIM_T_REJECT:
-    case SIM_T_RESTART:
-    case SIM_T_PARTITION:
     case SIM_T_HEAL:
-    case SIM_T_CLOG:
     case SIM_T_UNCLOG:
     case SIM_T_TIMEOUT:
     case SIM_T_GST:
-    case SIM_T_TARGET:
-    case SIM_T_ATTACK:
     case SIM_T_SYNC: break;
     }
 }

@@ -79,7 +79,7 @@ typedef enum {
     SIM_T_UNCLOG,
     SIM_T_TIMEOUT,       /* an engine timer fired; step = timer kind */
     SIM_T_GST,           /* the last fault is over */
-    SIM_T_SYNC,          /* node applied a decided value learned from block sync */
+    SIM_T_SYNC,          /* node committed height from a peer's BLOCK (block sync) */
     SIM_T_VALSET,        /* node is a member of the set of height, power in round
                             (one event per member, when the set is computed) */
     SIM_T_STOPPED,       /* node stopped with a fatal error */
@@ -128,6 +128,7 @@ typedef enum {
 } sim_violation;
 
 #define SIM_CHECK_NODES_MAX 128
+#define SIM_COVERAGE_WORDS 2 /* 128 situation bits */
 #define SIM_OWED_MAX 4096
 #define SIM_SLASH_MARGIN 6
 
@@ -161,6 +162,7 @@ typedef struct {
     uint64_t set_height;                           /* last set traced; 0 none */
     bool member[SIM_CHECK_NODES_MAX];              /* of that set */
     uint64_t count[SIM_V_COUNT_];
+    uint64_t coverage[SIM_COVERAGE_WORDS]; /* protocol situations reached (check.c) */
     char first[256];      /* the first violation, in words */
 } sim_checker;
 
@@ -173,6 +175,12 @@ void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev);
 void sim_checker_finish(sim_checker *c, uint64_t target_height, hansa_hash *digest);
 
 uint64_t sim_checker_safety(const sim_checker *c);
+/* How many distinct protocol situations the run reached (of the bits in
+ * sim_checker.coverage: decisions and votes by round, proposals with and
+ * without proof of lock, locks moved or split across nodes, a proposal
+ * whose proof of lock is older than a node's lock, evidence, crashes,
+ * attacks...). Campaigns steer by it (sim_guide, sim.h). */
+unsigned sim_checker_coverage(const sim_checker *c);
 uint64_t sim_checker_liveness(const sim_checker *c);
 const char *sim_violation_name(sim_violation v);
 

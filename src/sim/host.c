@@ -350,9 +350,13 @@ void host_deliver(sim_node *nd, uint16_t from, const sim_msg *m) {
     uint16_t val = 0;
     wire_vote v;
     bool conflict = type == MSG_VOTE && note_vote(nd, m->data + 1, m->len - 1, &val, &v);
-    if (type == MSG_BLOCK) w->res->syncs++;
+    uint64_t before = nd->height;
     input_begin(nd);
     node_on_message(nd->n, &w->nodes[from], type, m->data + 1, m->len - 1);
+    if (type == MSG_BLOCK && nd->height > before && !nd->dying) { /* committed by block sync */
+        w->res->syncs++;
+        world_trace(w, SIM_T_SYNC, nd, from, nd->height, 0, 0, NULL, false, UINT32_MAX);
+    }
     /* A node that died taking the vote owes nothing for it. */
     if (conflict && !nd->dying)
         world_trace(w, SIM_T_EQUIVOCATION_SEEN, nd, val, v.height, v.round, v.type, NULL, false,

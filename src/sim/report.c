@@ -66,6 +66,8 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
     fprintf(f, "disk_writes %" PRIu64 "\nwrite_crashes %" PRIu64 "\n", r->disk_writes,
             r->write_crashes);
     fprintf(f, "set_changes %" PRIu64 "\nslashed %" PRIu64 "\n", r->set_changes, r->slashed);
+    fprintf(f, "coverage %d situations\n",
+            __builtin_popcountll(r->coverage[0]) + __builtin_popcountll(r->coverage[1]));
     for (int v = 0; v < SIM_V_COUNT_; v++)
         if (r->violations[v])
             fprintf(f, "violation %s %" PRIu64 "\n", sim_violation_name((sim_violation)v),

@@ -134,22 +134,55 @@ hansa_err sim_faults_parse(const char *s, uint32_t *out, const char **why) {
     return HANSA_OK;
 }
 
-uint32_t sim_faults_random(uint64_t seed) {
-    static const uint32_t plain[] = {SIM_F_NET,   SIM_F_PARTITION, SIM_F_CLOG,
-                                     SIM_F_CRASH, SIM_F_DRIFT,     SIM_F_TARGETED};
-    static const uint32_t byz[] = {SIM_F_BYZ_EQUIVOCATE, SIM_F_BYZ_DOUBLE_VOTE, SIM_F_BYZ_SILENT,
-                                   SIM_F_BYZ_GARBAGE,    SIM_F_BYZ_INVALID,     SIM_F_BYZ_AMNESIA,
-                                   SIM_F_BYZ_LOCKBREAK};
+_Static_assert(SIM_F_ALL == (1u << SIM_FAULT_BITS) - 1, "one weight per fault bit");
+#define PLAIN_FAULTS (SIM_F_NET | SIM_F_PARTITION | SIM_F_CLOG | SIM_F_CRASH | SIM_F_DRIFT | SIM_F_TARGETED)
+#define GUIDE_WEIGHT_MAX 4
+
+void sim_guide_init(sim_guide *g) {
+    memset(g, 0, sizeof *g);
+    for (int i = 0; i < SIM_FAULT_BITS; i++) g->weight[i] = 1;
+}
+
+uint32_t sim_faults_guided(const sim_guide *g, uint64_t seed) {
     hansa_prng p;
     prng_seed(&p, seed ^ 0x6661756c7473ull);
+    uint64_t plain_sum = 0, plain_n = 0, byz_sum = 0;
+    for (int i = 0; i < SIM_FAULT_BITS; i++) {
+        if (PLAIN_FAULTS & (1u << i)) plain_sum += g->weight[i], plain_n++;
+        else byz_sum += g->weight[i];
+    }
     uint32_t bits = 0;
-    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
-        if (prng_chance(&p, 1, 2)) bits |= plain[i];
+    for (int i = 0; i < SIM_FAULT_BITS; i++) /* w / (w + mean): with n * w against n * w + sum */
+        if ((PLAIN_FAULTS & (1u << i)) &&
+            prng_chance(&p, g->weight[i] * plain_n, g->weight[i] * plain_n + plain_sum))
+            bits |= 1u << i;
     if (prng_chance(&p, 2, 3)) {
         uint64_t kinds = 1 + prng_below(&p, 2);
-        for (uint64_t k = 0; k < kinds; k++) bits |= byz[prng_below(&p, sizeof byz / sizeof byz[0])];
+        for (uint64_t k = 0; k < kinds; k++) {
+            uint64_t x = prng_below(&p, byz_sum);
+            for (int i = 0; i < SIM_FAULT_BITS; i++) {
+                if (PLAIN_FAULTS & (1u << i)) continue;
+                if (x < g->weight[i]) {
+                    bits |= 1u << i;
+                    break;
+                }
+                x -= g->weight[i];
+            }
+        }
     }
     return bits;
+}
+
+unsigned sim_guide_update(sim_guide *g, uint32_t faults, const sim_result *r) {
+    unsigned fresh = 0;
+    for (int i = 0; i < 2; i++) {
+        fresh += (unsigned)__builtin_popcountll(r->coverage[i] & ~g->seen[i]);
+        g->seen[i] |= r->coverage[i];
+    }
+    /* One step per run that found something, capped: a lean, not a rut. */
+    for (int i = 0; i < SIM_FAULT_BITS && fresh; i++)
+        if ((faults & (1u << i)) && g->weight[i] < GUIDE_WEIGHT_MAX) g->weight[i]++;
+    return fresh;
 }
 
 void sim_faults_format(uint32_t bits, char *out, size_t out_len) {
@@ -541,6 +574,8 @@ static void collect(world *w, sim_result *r) {
     _Static_assert(SIM_V_COUNT_ <= sizeof r->violations / sizeof r->violations[0], "room");
     for (int v = 0; v < SIM_V_COUNT_; v++) r->violations[v] = w->chk.count[v];
     memcpy(r->first_violation, w->chk.first, sizeof r->first_violation);
+    _Static_assert(sizeof r->coverage == sizeof w->chk.coverage, "coverage words");
+    memcpy(r->coverage, w->chk.coverage, sizeof r->coverage);
     r->sim_time_us = w->now_us;
     r->gst_us = w->gst_us;
 }

@@ -105,6 +105,7 @@ typedef struct {
     uint64_t disk_writes, write_crashes;   /* crashes that hit a node in the middle of a write */
     uint64_t set_changes;        /* validator sets that differ from the one before */
     uint64_t slashed;            /* delegates removed from the set after evidence */
+    uint64_t coverage[2];        /* protocol situations reached (check.h) */
 } sim_result;
 
 void sim_options_default(sim_options *o);
@@ -119,11 +120,25 @@ hansa_err sim_run(const sim_options *o, sim_result *r);
  * byz-invalid, byz-amnesia, all) or several joined with '+'. On error *why
  * names the unknown part. */
 hansa_err sim_faults_parse(const char *s, uint32_t *out, const char **why);
-/* A fault mix drawn from seed, for campaigns that leave the mix to chance
- * ("--faults random"): each of net, partition, clog, crash, drift and
- * targeted with probability 1/2, and in two runs of three one or two
- * Byzantine kinds. */
-uint32_t sim_faults_random(uint64_t seed);
+/* Coverage-guided fault mixes for campaigns that leave the mix to chance
+ * ("--faults random"). Each fault bit has a weight; a mix drawn from a
+ * seed takes each of net, partition, clog, crash, drift and targeted with
+ * probability w / (w + mean w), and in two runs of three one or two
+ * Byzantine kinds chosen in proportion to their weights. After a run,
+ * every protocol situation it reached that the campaign had not reached
+ * before (sim_result.coverage) adds one to the weights of its mix's bits
+ * (up to 4), so the campaign leans toward the faults that led somewhere
+ * new. All weights equal: each plain fault with probability 1/2, kinds
+ * uniform. */
+#define SIM_FAULT_BITS 13
+typedef struct {
+    uint32_t weight[SIM_FAULT_BITS];
+    uint64_t seen[2];      /* the campaign's coverage so far */
+} sim_guide;
+void sim_guide_init(sim_guide *g);
+uint32_t sim_faults_guided(const sim_guide *g, uint64_t seed);
+/* Folds a run with `faults` into g; returns how many situations were new. */
+unsigned sim_guide_update(sim_guide *g, uint32_t faults, const sim_result *r);
 /* Writes bits as a mix sim_faults_parse reads back ("none", or names
  * joined with '+'). */
 void sim_faults_format(uint32_t bits, char *out, size_t out_len);

@@ -210,6 +210,7 @@ typedef struct {
  * proposal; D alone gets B's precommit of round 1. */
 typedef struct {
     bool on;
+    bool a_to_p2;            /* round 1's proposal reaches P2 (the line-23 shape) */
     uint64_t height;
     uint16_t b, p0, p2, d;
     bool n[SIM_NODES_MAX];

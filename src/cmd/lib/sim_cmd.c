@@ -11,8 +11,10 @@
  * simulated heights per wall-clock second; each failing seed is printed with
  * the exact command that replays it. Without --nodes a campaign draws each
  * run's node count (4..10) from its seed; the replay command names it. The
- * mix "random" draws each seed's faults from the seed (sim_faults_random);
- * the replay command names the mix drawn. --first-failure ends a campaign
+ * mix "random" draws each seed's faults from the seed, guided by the
+ * coverage the campaign has reached so far (sim_guide); the replay command
+ * names the mix drawn. The last column of a campaign counts the protocol
+ * situations its runs reached. --first-failure ends a campaign
  * at its first failing seed (scripts/mutate counts seeds to the first
  * catch).
  * --attack line29 runs the scripted line-29 attack (src/sim/script.c) on 4
@@ -122,10 +124,12 @@ static uint16_t nodes_for_seed(uint64_t seed) {
     return (uint16_t)(4 + prng_below(&p, 7));
 }
 
-/* The faults of mix for seed, and their name for the replay command. */
-static void resolve_mix(const char *mix, uint64_t seed, uint32_t *bits, char *name, size_t n) {
+/* The faults of mix for seed (guided by g for "random"), and their name
+ * for the replay command. */
+static void resolve_mix(const char *mix, uint64_t seed, const sim_guide *g, uint32_t *bits,
+                        char *name, size_t n) {
     if (strcmp(mix, "random") == 0) {
-        *bits = sim_faults_random(seed);
+        *bits = sim_faults_guided(g, seed);
         sim_faults_format(*bits, name, n);
     } else {
         (void)sim_faults_parse(mix, bits, NULL);
@@ -137,7 +141,9 @@ static int run_single(const sim_args *a) {
     sim_options o = a->base;
     sim_result r;
     char mix[256];
-    resolve_mix(a->mixes[0], o.seed, &o.faults, mix, sizeof mix);
+    sim_guide g;
+    sim_guide_init(&g);
+    resolve_mix(a->mixes[0], o.seed, &g, &o.faults, mix, sizeof mix);
     if (a->trace) o.trace = stdout;
     uint64_t t0 = clock_system_mono_us();
     if (sim_run(&o, &r) != HANSA_OK) {
@@ -161,10 +167,12 @@ static int run_single(const sim_args *a) {
 
 static int run_campaign(const sim_args *a) {
     int status = 0;
-    printf("%-28s %6s %8s %7s %9s %10s\n", "faults", "seeds", "heights", "safety", "liveness",
-           "heights/s");
+    printf("%-28s %6s %8s %7s %9s %10s %9s\n", "faults", "seeds", "heights", "safety", "liveness",
+           "heights/s", "coverage");
     for (size_t m = 0; m < a->n_mixes; m++) {
         uint64_t heights = 0, safety = 0, liveness = 0;
+        sim_guide g;
+        sim_guide_init(&g);
         uint64_t t0 = clock_system_mono_us();
         for (uint64_t s = 0; s < a->seeds; s++) {
             sim_options o = a->base;
@@ -172,7 +180,7 @@ static int run_campaign(const sim_args *a) {
             o.seed = a->base.seed + s;
             if (!a->nodes_given) o.nodes = nodes_for_seed(o.seed);
             char mix[256];
-            resolve_mix(a->mixes[m], o.seed, &o.faults, mix, sizeof mix);
+            resolve_mix(a->mixes[m], o.seed, &g, &o.faults, mix, sizeof mix);
             /* Which seed, should this one die (scripts/mutate reads it). */
             if (a->first_failure) fprintf(stderr, "seed %" PRIu64 " (%" PRIu64 " of the campaign)\n", o.seed, s + 1);
             if (sim_run(&o, &r) != HANSA_OK) {
@@ -182,6 +190,7 @@ static int run_campaign(const sim_args *a) {
             heights += r.heights_decided;
             safety += r.safety_violations;
             liveness += r.liveness_failures;
+            sim_guide_update(&g, o.faults, &r);
             if (r.safety_violations || r.liveness_failures) {
                 printf("  FAIL seed %" PRIu64 " (%" PRIu64 " of the campaign): %s\n  replay: ",
                        o.seed, s + 1, r.first_violation);
@@ -192,8 +201,9 @@ static int run_campaign(const sim_args *a) {
             }
         }
         double wall_s = (double)(clock_system_mono_us() - t0) / 1e6;
-        printf("%-28s %6" PRIu64 " %8" PRIu64 " %7" PRIu64 " %9" PRIu64 " %10.1f\n", a->mixes[m],
-               a->seeds, heights, safety, liveness, wall_s > 0 ? (double)heights / wall_s : 0.0);
+        printf("%-28s %6" PRIu64 " %8" PRIu64 " %7" PRIu64 " %9" PRIu64 " %10.1f %9d\n", a->mixes[m],
+               a->seeds, heights, safety, liveness, wall_s > 0 ? (double)heights / wall_s : 0.0,
+               __builtin_popcountll(g.seen[0]) + __builtin_popcountll(g.seen[1]));
         fflush(stdout);
     }
     return status;
