@@ -101,12 +101,6 @@ static void cover(sim_checker *c, unsigned bit) {
     c->coverage[bit / 64] |= 1ull << (bit % 64);
 }
 
-unsigned sim_checker_coverage(const sim_checker *c) {
-    unsigned n = 0;
-    for (int i = 0; i < SIM_COVERAGE_WORDS; i++) n += (unsigned)__builtin_popcountll(c->coverage[i]);
-    return n;
-}
-
 /* The canonical form of one event: fixed-width little-endian fields. */
 static void digest_event(sim_checker *c, const sim_trace_ev *ev) {
     uint8_t b[1 + 8 + 2 + 2 + 1 + 1 + 8 + 4 + 4 + 1 + HANSA_HASH_BYTES], *p = b;

@@ -162,7 +162,12 @@ typedef struct {
     uint64_t set_height;                           /* last set traced; 0 none */
     bool member[SIM_CHECK_NODES_MAX];              /* of that set */
     uint64_t count[SIM_V_COUNT_];
-    uint64_t coverage[SIM_COVERAGE_WORDS]; /* protocol situations reached (check.c) */
+    /* Protocol situations the run reached (check.c: decisions and votes by
+     * round, proposals with and without proof of lock, locks moved or split
+     * across nodes, a proposal whose proof of lock is older than a node's
+     * lock, evidence, crashes, attacks...); campaigns steer by it (sim_guide,
+     * sim.h). */
+    uint64_t coverage[SIM_COVERAGE_WORDS];
     char first[256];      /* the first violation, in words */
 } sim_checker;
 
@@ -175,12 +180,6 @@ void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev);
 void sim_checker_finish(sim_checker *c, uint64_t target_height, hansa_hash *digest);
 
 uint64_t sim_checker_safety(const sim_checker *c);
-/* How many distinct protocol situations the run reached (of the bits in
- * sim_checker.coverage: decisions and votes by round, proposals with and
- * without proof of lock, locks moved or split across nodes, a proposal
- * whose proof of lock is older than a node's lock, evidence, crashes,
- * attacks...). Campaigns steer by it (sim_guide, sim.h). */
-unsigned sim_checker_coverage(const sim_checker *c);
 uint64_t sim_checker_liveness(const sim_checker *c);
 const char *sim_violation_name(sim_violation v);
 

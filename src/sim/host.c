@@ -13,8 +13,9 @@
  * (sim.c). Disk: every write costs simulated time (0.3–3.3 ms), which
  * delays whatever the node sends later in the same input, as an fsync
  * delays a real node; and a write may be where a crash hits (disk.h). A
- * node that crashed in the middle of a write is "dying" for the rest of
- * that input: its sends are lost, its fatal error (the failed write) is
+ * node a crash hits during an input (in the middle of a write, or right
+ * after one of its own messages left) is "dying" for the rest of that
+ * input: its sends are lost, its fatal error (the failed write) is
  * expected, and after the input the process is torn down.
  *
  * What the checkers need is observed from outside, as a peer would see it:
