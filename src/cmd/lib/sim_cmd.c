@@ -52,9 +52,10 @@ static void usage(void) {
             "       weight between candidates (evidence in a block always slashes)\n"
             "--load TPS: client transactions per simulated second (default 20, 0: none)\n"
             "--first-failure: a campaign stops at its first failing seed\n"
-            "mixes: none net partition clog crash drift byzantine byz-equivocate byz-double-vote\n"
-            "       byz-silent byz-garbage byz-invalid byz-amnesia all (join with '+'), or\n"
-            "       random (each seed draws its own mix)\n");
+            "mixes: none net partition clog crash drift targeted byzantine byz-equivocate\n"
+            "       byz-double-vote byz-silent byz-garbage byz-invalid byz-amnesia byz-lockbreak\n"
+            "       all (join with '+'), or random (each seed draws its own mix, guided by\n"
+            "       the coverage the campaign reached)\n");
 }
 
 static bool parse_u64(const char *s, uint64_t *out) {
