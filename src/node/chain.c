@@ -494,7 +494,8 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     hbuf_reset(&n->last_commit);
     wire_commit_encode(&n->last_commit, commit);
     prune_pools(n, &blk);
-    for (size_t i = 0; i < n->n_evidence; i++) node_wal_log_evidence(n, &n->evidence[i]);
+    for (size_t i = 0; i < n->n_evidence && i < NODE_EVIDENCE_DURABLE_MAX; i++)
+        node_wal_log_evidence(n, &n->evidence[i]);
     n->stats.committed_txs += blk.n_txs;
     node_hist_observe(&n->stats.block_txs, blk.n_txs);
     node_hist_observe(&n->stats.block_bytes, len);
@@ -511,13 +512,14 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
 
 /* ---- evidence ---- */
 
-/* The pool again, to every peer, each rebroadcast_ms: evidence sent once
- * can be lost (a partition, a peer down), and the proposer that would put
- * it in a block may be the one node that never got it (the simulator: a
- * double signer kept its seat for 18 heights, seed 27, --faults all). The
- * pool is bounded (NODE_EVIDENCE_MAX) and empties as blocks carry it. */
+/* The pool again, to every peer, each rebroadcast_ms, a few items at a
+ * time in turn: evidence sent once can be lost (a partition, a peer down),
+ * and the proposer that would put it in a block may be the one node that
+ * never got it (the simulator: a double signer kept its seat for 18
+ * heights, seed 27, --faults all). The pool empties as blocks carry it. */
 void chain_evidence_gossip(node *n) {
-    for (size_t i = 0; i < n->n_evidence; i++) {
+    for (size_t k = 0; k < n->n_evidence && k < NODE_EVIDENCE_GOSSIP_MAX; k++) {
+        size_t i = n->evidence_gossip_at++ % n->n_evidence;
         hbuf_reset(&n->scratch);
         wire_evidence_encode(&n->scratch, &n->evidence[i]);
         n->io.broadcast(n->io.ctx, MSG_EVIDENCE, n->scratch.data, n->scratch.len, NULL);

@@ -119,8 +119,9 @@ static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *pa
 
 /* Pooled evidence is kept in the WAL too, two heights ahead of the tip:
  * a commit deletes the WAL only through its own height, so the record
- * outlives the next commit, after which chain_commit logs the pool again
- * one height further; a restart replays the next two heights. Without it
+ * outlives the next commit, after which chain_commit logs the pool (its
+ * first NODE_EVIDENCE_DURABLE_MAX items) again one height further; a
+ * restart replays the next two heights. Without it
  * a double signer whose evidence every honest holder lost in a crash
  * before a block carried it kept its seat (the simulator: seed 12,
  * --faults all). */

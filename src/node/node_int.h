@@ -18,6 +18,11 @@
 #define NODE_PENDING_BLOCKS_MAX 16 /* validated proposals kept per height */
 #define NODE_TIMERS_MAX 32
 #define NODE_EVIDENCE_MAX 256
+/* Pooled evidence re-logged to the WAL per commit, and gossiped again per
+ * rebroadcast: a bound, so a pool flooded with evidence costs a few writes
+ * per block and a few messages per second, not hundreds. */
+#define NODE_EVIDENCE_DURABLE_MAX 8
+#define NODE_EVIDENCE_GOSSIP_MAX 8
 
 typedef struct {
     void *handle;          /* the driver's; NULL = free slot */
@@ -82,6 +87,7 @@ struct node {
     wire_evidence evidence[NODE_EVIDENCE_MAX];
     size_t n_evidence;
     hmap evidence_seen;      /* evidence hashes ever pooled or committed */
+    size_t evidence_gossip_at; /* where chain_evidence_gossip goes on */
 
     bool wal_replaying;      /* node_start is feeding the WAL back (node.c) */
     ledger_writes genesis_writes; /* stored with block 1, then freed */
