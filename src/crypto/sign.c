@@ -16,7 +16,15 @@ _Static_assert(crypto_sign_SEEDBYTES == HANSA_SEED_BYTES, "seed size");
 
 void crypto_init(void) { HANSA_ASSERT(sodium_init() >= 0); }
 
+static const sign_scheme *scheme; /* NULL: Ed25519 */
+
+void sign_scheme_install(const sign_scheme *s) { scheme = s; }
+
 void keypair_from_seed(hansa_keypair *kp, const uint8_t seed[HANSA_SEED_BYTES]) {
+    if (scheme) {
+        scheme->keypair_from_seed(kp, seed);
+        return;
+    }
     HANSA_ASSERT(crypto_sign_seed_keypair(kp->pub.b, kp->secret, seed) == 0);
 }
 
@@ -51,6 +59,10 @@ static uint8_t *with_domain(const char *domain, const void *msg, size_t len, uin
 
 void sign_domain(const hansa_keypair *kp, const char *domain, const void *msg, size_t len,
                  hansa_sig *sig) {
+    if (scheme) {
+        scheme->sign(kp, domain, msg, len, sig);
+        return;
+    }
     uint8_t stack[DOMAIN_STACK_BYTES];
     size_t total;
     uint8_t *m = with_domain(domain, msg, len, stack, &total);
@@ -60,6 +72,7 @@ void sign_domain(const hansa_keypair *kp, const char *domain, const void *msg, s
 
 bool verify_domain(const hansa_pubkey *pk, const char *domain, const void *msg, size_t len,
                    const hansa_sig *sig) {
+    if (scheme) return scheme->verify(pk, domain, msg, len, sig);
     uint8_t stack[DOMAIN_STACK_BYTES];
     size_t total;
     uint8_t *m = with_domain(domain, msg, len, stack, &total);

@@ -45,6 +45,21 @@ void sign_domain(const hansa_keypair *kp, const char *domain, const void *msg, s
 bool verify_domain(const hansa_pubkey *pk, const char *domain, const void *msg, size_t len,
                    const hansa_sig *sig);
 
+/* Another signature scheme in place of Ed25519 for keypair_from_seed,
+ * sign_domain and verify_domain, process-wide. Only the simulator installs
+ * one (a cheap deterministic stand-in: its runs are about consensus, not
+ * cryptography, and must run thousands of heights a second) for the length
+ * of a run and puts Ed25519 back after; hansad and every other test use
+ * Ed25519. s is borrowed until the next call; NULL restores Ed25519. */
+typedef struct {
+    void (*keypair_from_seed)(hansa_keypair *kp, const uint8_t seed[HANSA_SEED_BYTES]);
+    void (*sign)(const hansa_keypair *kp, const char *domain, const void *msg, size_t len,
+                 hansa_sig *sig);
+    bool (*verify)(const hansa_pubkey *pk, const char *domain, const void *msg, size_t len,
+                   const hansa_sig *sig);
+} sign_scheme;
+void sign_scheme_install(const sign_scheme *s);
+
 /* Plain Ed25519 over msg (no domain) — only for RFC 8032 known-answer tests. */
 void sign_raw(const hansa_keypair *kp, const void *msg, size_t len, hansa_sig *sig);
 bool verify_raw(const hansa_pubkey *pk, const void *msg, size_t len, const hansa_sig *sig);

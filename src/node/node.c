@@ -42,6 +42,7 @@ void node_config_defaults(node_config *cfg) {
                                  .ban_ms = 60000,
                                  .ban_max_ms = 3600000,
                                  .ban_score = 1000};
+    cfg->test_break_line29 = false;
 }
 
 uint64_t node_now(const node *n) { return clock_mono_ms(n->cfg.clock); }
@@ -118,7 +119,8 @@ static void timer_add(node *n, const cons_out *o) {
 
 /* The WAL keeps what the node signed or accepted at a height — proposals
  * with their blocks, and votes — as (message type u8 | message payload)
- * records; the node's own votes carry WAL_OWN_VOTE instead of MSG_VOTE.
+ * records; the node's own votes carry WAL_OWN_VOTE instead of MSG_VOTE,
+ * and pooled evidence is kept as MSG_EVIDENCE records (node_wal_log_evidence).
  * After a restart they are fed back to the engine, so the node still has
  * the block it locked on and the votes that proved it, even if every peer
  * that sent them is gone (Tendermint's WAL does the same). */
@@ -131,6 +133,22 @@ static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *pa
     if (store_wal_append(n->cfg.st, height, rec.data, rec.len) != HANSA_OK)
         LOG_W("node", "WAL append failed: %s", store_errmsg(n->cfg.st));
     hbuf_free(&rec);
+}
+
+/* Pooled evidence is kept in the WAL too, two heights ahead of the tip:
+ * a commit deletes the WAL only through its own height, so the record
+ * outlives the next commit, after which chain_commit logs the pool (its
+ * first NODE_EVIDENCE_DURABLE_MAX items) again one height further; a
+ * restart replays the next two heights. Without it
+ * a double signer whose evidence every honest holder lost in a crash
+ * before a block carried it kept its seat (the simulator: seed 12,
+ * --faults all). */
+void node_wal_log_evidence(node *n, const wire_evidence *ev) {
+    if (n->wal_replaying) return; /* the record is already there */
+    hbuf b = HBUF_INIT;
+    wire_evidence_encode(&b, ev);
+    wal_append(n, n->height + 2, MSG_EVIDENCE, b.data, b.len);
+    hbuf_free(&b);
 }
 
 static void wal_proposal(node *n, const wire_proposal *p, const uint8_t *value, size_t len) {
@@ -264,7 +282,15 @@ static void replay_wal_entry(node *n, const uint8_t *bytes, size_t len) {
     msg_proposal m;
     wire_proposal p;
     wire_vote v;
+    wire_evidence ev;
     bool ok = len > 0;
+    if (ok && bytes[0] == MSG_EVIDENCE) {
+        if (wire_evidence_decode(bytes + 1, len - 1, &ev, NULL) == HANSA_OK)
+            chain_evidence_add(n, &ev, NULL);
+        else
+            LOG_W("node", "skipping an unreadable WAL record");
+        return;
+    }
     if (ok && bytes[0] == MSG_PROPOSAL)
         ok = msg_proposal_decode(bytes + 1, len - 1, &m, NULL) == HANSA_OK &&
              wire_proposal_decode(m.proposal, m.proposal_len, &p, NULL) == HANSA_OK;
@@ -309,6 +335,7 @@ static hansa_err open_engine(node *n, char *why, size_t why_len) {
     cc.future_rounds_max = 16;
     cc.app = (cons_app){n, chain_get_value, chain_valid, NULL, chain_timely};
     cc.key = n->cfg.key;
+    cc.test_break_line29 = n->cfg.test_break_line29;
     n->engine = cons_new(&cc, have ? &restored : NULL);
     return HANSA_OK;
 }
@@ -374,7 +401,11 @@ void node_start(node *n) {
     n->rebroadcast_at_ms = now + n->cfg.rebroadcast_ms;
     n->status_at_ms = now + n->cfg.status_ms;
     start_height(n);
-    store_wal_read(n->cfg.st, n->height + 1, wal_cb, n);
+    /* This height's records, and the next one's (messages the engine had
+     * buffered for it, and the evidence pool). */
+    n->wal_replaying = true;
+    for (uint64_t h = n->height + 1; h <= n->height + 2; h++) store_wal_read(n->cfg.st, h, wal_cb, n);
+    n->wal_replaying = false;
     LOG_I("node", "started at height %llu as %s", (unsigned long long)n->height + 1,
           n->cfg.key && valset_index(&n->vs, &n->cfg.key->pub) >= 0 ? "delegate" : "full node");
     node_drain(n);
@@ -452,6 +483,7 @@ void node_on_wake(node *n) {
             resend_own_votes(n);
             relay_pol_votes(n);
         }
+        chain_evidence_gossip(n);
         n->rebroadcast_at_ms = now + n->cfg.rebroadcast_ms;
     }
     if (now >= n->status_at_ms) {

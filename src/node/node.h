@@ -96,6 +96,7 @@ typedef struct {
     uint32_t block_serve_burst;   /* ... and at once after a quiet spell */
     mempool_limits mempool;
     node_net_limits net;
+    bool test_break_line29;       /* test only (the simulator): cons_config's switch */
 } node_config;
 
 /* Defaults for the tunables (timeouts, delays, limits). */

@@ -21,6 +21,11 @@
 #define NODE_PENDING_BLOCKS_MAX 16 /* validated proposals kept per height */
 #define NODE_TIMERS_MAX 32
 #define NODE_EVIDENCE_MAX 256
+/* Pooled evidence re-logged to the WAL per commit, and gossiped again per
+ * rebroadcast: a bound, so a pool flooded with evidence costs a few writes
+ * per block and a few messages per second, not hundreds. */
+#define NODE_EVIDENCE_DURABLE_MAX 8
+#define NODE_EVIDENCE_GOSSIP_MAX 8
 
 typedef struct {
     void *handle;          /* the driver's; NULL = free slot */
@@ -107,7 +112,9 @@ struct node {
         hansa_hash tx;
     } relay_waiting[RELAY_JOBS_MAX];
     size_t n_relay_waiting;
+    size_t evidence_gossip_at; /* where chain_evidence_gossip goes on */
 
+    bool wal_replaying;      /* node_start is feeding the WAL back (node.c) */
     ledger_writes genesis_writes; /* stored with block 1, then freed */
     char invalid_why[256];   /* why the last block judged invalid was */
     bool stopped;            /* a fatal error happened: ignore all input */
@@ -139,6 +146,7 @@ void chain_fatal(node *n, const char *fmt, ...) __attribute__((format(printf, 2,
  * HANSA_OK (also when it was already known) or the reason in why. */
 hansa_err chain_evidence_submit(node *n, const wire_evidence *ev, char *why, size_t why_len);
 void chain_evidence_add(node *n, const wire_evidence *ev, void *from_peer);
+void chain_evidence_gossip(node *n);
 
 /* sync.c */
 void sync_on_status(node *n, void *peer, const uint8_t *bytes, size_t len);
@@ -163,5 +171,7 @@ void receipts_peer_down(node *n, void *peer);
 /* node.c */
 void node_drain(node *n);
 uint64_t node_now(const node *n);
+/* Keeps pooled evidence durable across a crash (WAL, two heights ahead). */
+void node_wal_log_evidence(node *n, const wire_evidence *ev);
 
 #endif

@@ -20,6 +20,11 @@ const char *sim_violation_name(sim_violation v) {
     case SIM_V_LIVENESS_ROUNDS: return "liveness-rounds";
     case SIM_V_LIVENESS_STALL: return "liveness-stall";
     case SIM_V_SLASHING: return "slashing";
+    case SIM_V_STOPPED: return "node-stopped";
+    case SIM_V_SUPPLY: return "supply";
+    case SIM_V_APP_HASH: return "app-hash";
+    case SIM_V_LOCK: return "lock";
+    case SIM_V_BLOCK_TIME: return "block-time";
     case SIM_V_COUNT_: break;
     }
     return "?";
@@ -33,16 +38,33 @@ void sim_checker_init(sim_checker *c, uint16_t nodes, const bool *honest) {
     memcpy(c->honest, honest, nodes * sizeof *honest);
     sha256_init(&c->digest);
     smap_init(&c->first_decision);
+    smap_init(&c->first_app_hash);
     smap_init(&c->decided);
     smap_init(&c->signed_msgs);
     smap_init(&c->evidence_known);
+    smap_init(&c->proposals);
+    smap_init(&c->height_start);
+    smap_init(&c->block_time_seen);
+}
+
+void sim_checker_time_bound(sim_checker *c, uint64_t genesis_ms, uint64_t offset_ms,
+                            uint64_t precision_ms, uint64_t delay_ms) {
+    HANSA_ASSERT(precision_ms > 0);
+    c->tb.genesis_ms = genesis_ms;
+    c->tb.offset_ms = offset_ms;
+    c->tb.precision_ms = precision_ms;
+    c->tb.delay_ms = delay_ms;
 }
 
 void sim_checker_free(sim_checker *c) {
     smap_free(&c->first_decision);
+    smap_free(&c->first_app_hash);
     smap_free(&c->decided);
     smap_free(&c->signed_msgs);
     smap_free(&c->evidence_known);
+    smap_free(&c->proposals);
+    smap_free(&c->height_start);
+    smap_free(&c->block_time_seen);
 }
 
 __attribute__((format(printf, 3, 4))) static void violation(sim_checker *c, sim_violation v,
@@ -60,6 +82,38 @@ __attribute__((format(printf, 3, 4))) static void violation(sim_checker *c, sim_
 }
 
 static void short_hex(const hansa_hash *h, char out[17]) { hex_encode(h->b, 8, out); }
+
+/* ---- coverage ---- */
+
+enum {
+    COV_DECIDE = 0,          /* + round bucket (0..3) */
+    COV_VOTED = 4,           /* + (type - 1) * 8 + non-nil * 4 + round bucket */
+    COV_PROPOSAL = 20,       /* + has proof of lock * 4 + round bucket */
+    COV_UNLOCK = 28,         /* a locked node prevoted another value with a newer proof */
+    COV_LOCK_MOVED,          /* a node's lock moved to another value */
+    COV_NEAR_MISS,           /* a proposal whose proof of lock is older than a node's lock */
+    COV_LOCKS_SPLIT,         /* two honest nodes locked on different values at a height */
+    COV_EQUIVOCATION,
+    COV_EVIDENCE,
+    COV_CRASH,
+    COV_RESTART,
+    COV_AMNESIA,
+    COV_TARGET,
+    COV_ATTACK,
+    COV_REJECT,
+    COV_PARTITION,
+    COV_CLOG,
+    COV_ROUND_AT_BOUND,      /* a decision after GST + settle in the last round allowed */
+    COV_DECIDE_HIGH = 48,    /* + round 4..11 */
+    COV_BITS_ = 64 * SIM_COVERAGE_WORDS
+};
+
+static unsigned bucket(uint32_t round) { return round < 3 ? round : 3; }
+
+static void cover(sim_checker *c, unsigned bit) {
+    HANSA_ASSERT(bit < COV_BITS_);
+    c->coverage[bit / 64] |= 1ull << (bit % 64);
+}
 
 /* The canonical form of one event: fixed-width little-endian fields. */
 static void digest_event(sim_checker *c, const sim_trace_ev *ev) {
@@ -98,6 +152,8 @@ static void check_decide(sim_checker *c, const sim_trace_ev *ev) {
     if (!ev->flag)
         violation(c, SIM_V_VALIDITY, "node %u decided an invalid value at height %" PRIu64,
                   ev->node, ev->height);
+    cover(c, ev->round < 4 ? COV_DECIDE + ev->round : COV_DECIDE_HIGH + (ev->round < 12 ? ev->round - 4 : 7));
+    if (ev->bound != UINT32_MAX && ev->round == ev->bound) cover(c, COV_ROUND_AT_BOUND);
     if (ev->round > ev->bound)
         violation(c, SIM_V_LIVENESS_ROUNDS,
                   "node %u decided height %" PRIu64 " only at round %u (bound %u after GST)",
@@ -121,11 +177,20 @@ static smap_key owed_key(const sim_trace_ev *ev) {
                       ((uint64_t)ev->round << 8) | ev->step};
 }
 
+/* Whether node has emitted evidence against validator before. */
+static smap_key accused_key(uint16_t node, uint16_t validator) {
+    return (smap_key){((uint64_t)node << 16) | validator, 0, UINT64_MAX};
+}
+
 /* One offence is owed once per node: an engine emits evidence for a slot
- * once and then refuses further conflicting copies as duplicates. */
+ * once and then refuses further conflicting copies as duplicates. And one
+ * accusation per offender is enough (node/chain.c's pool keeps one item per
+ * offender: the first that lands slashes and tombstones it), so a node that
+ * already accused the validator owes nothing for its later offences. */
 static void owe(sim_checker *c, const sim_trace_ev *ev) {
     static const hansa_hash owed_mark = {{1}};
     if (!ev->honest) return;
+    if (smap_get(&c->evidence_known, accused_key(ev->node, ev->other))) return;
     if (smap_put_new(&c->evidence_known, owed_key(ev), &owed_mark)) return;
     HANSA_ASSERT(c->n_owed < SIM_OWED_MAX);
     c->owed[c->n_owed++] = (sim_owed){ev->node, ev->other, ev->height, ev->round, ev->step};
@@ -163,13 +228,11 @@ static void pay(sim_checker *c, const sim_trace_ev *ev) {
     static const hansa_hash paid_mark = {{2}};
     note_evidence(c, ev);
     smap_put_new(&c->evidence_known, owed_key(ev), &paid_mark);
-    for (size_t i = 0; i < c->n_owed; i++) {
+    smap_put_new(&c->evidence_known, accused_key(ev->node, ev->other), &paid_mark);
+    for (size_t i = 0; i < c->n_owed;) {
         const sim_owed *o = &c->owed[i];
-        if (o->node == ev->node && o->validator == ev->other && o->height == ev->height &&
-            o->round == ev->round && o->type == ev->step) {
-            c->owed[i] = c->owed[--c->n_owed];
-            return;
-        }
+        if (o->node == ev->node && o->validator == ev->other) c->owed[i] = c->owed[--c->n_owed];
+        else i++;
     }
 }
 
@@ -189,24 +252,170 @@ static void settle_owed(sim_checker *c, uint16_t node) {
     }
 }
 
+static void check_committed(sim_checker *c, const sim_trace_ev *ev) {
+    if (!ev->honest) return;
+    if (!ev->flag)
+        violation(c, SIM_V_SUPPLY, "node %u: the supply equation fails after height %" PRIu64,
+                  ev->node, ev->height);
+    const hansa_hash *first = smap_put_new(&c->first_app_hash, (smap_key){ev->height, 0, 0}, &ev->id);
+    if (first && !hash_eq(first, &ev->id)) {
+        char a[17], b[17];
+        short_hex(first, a), short_hex(&ev->id, b);
+        violation(c, SIM_V_APP_HASH, "height %" PRIu64 ": node %u holds app hash %s, another honest node %s",
+                  ev->height, ev->node, b, a);
+    }
+}
+
+static void note_height_start(sim_checker *c, const sim_trace_ev *ev) {
+    if (!ev->honest) return;
+    hansa_hash t = {{0}};
+    le64_store(t.b, ev->time_us);
+    smap_put_new(&c->height_start, (smap_key){ev->height, 0, 0}, &t);
+}
+
+/* The first honest commit of a height: its block time against the clocks
+ * of the honest nodes that found its proposal timely. Only a proposal some
+ * honest node prevoted can be decided (a Byzantine third cannot make a
+ * polka alone), and an honest node prevotes it only if the time lies within
+ * [its clock - precision - delay (r + 1), its clock + precision] when the
+ * proposal arrives (between the height's start and its decision). */
+static void check_block_time(sim_checker *c, const sim_trace_ev *ev) {
+    if (!ev->honest || c->tb.precision_ms == 0) return;
+    hansa_hash none = {{0}};
+    if (smap_put_new(&c->block_time_seen, (smap_key){ev->height, 0, 0}, &none)) return;
+    uint64_t b = le64_load(ev->id.b);
+    uint64_t hi = c->tb.genesis_ms + ev->time_us / 1000 + c->tb.offset_ms + c->tb.precision_ms;
+    if (b > hi) {
+        violation(c, SIM_V_BLOCK_TIME, "height %" PRIu64 ": block time %" PRIu64 " is %" PRIu64
+                  " ms ahead of every honest clock (bound %" PRIu64 ")", ev->height, b, b - hi, hi);
+        return;
+    }
+    const hansa_hash *start = smap_get(&c->height_start, (smap_key){ev->height, 0, 0});
+    if (!start) return;
+    uint64_t slack = c->tb.offset_ms + c->tb.precision_ms + c->tb.delay_ms * ((uint64_t)ev->round + 1);
+    uint64_t from = c->tb.genesis_ms + le64_load(start->b) / 1000;
+    uint64_t lo = from > slack ? from - slack : 0;
+    if (b < lo)
+        violation(c, SIM_V_BLOCK_TIME, "height %" PRIu64 ": block time %" PRIu64 " is %" PRIu64
+                  " ms behind every honest clock (bound %" PRIu64 ")", ev->height, b, lo - b, lo);
+}
+
+/* A proposal (height, round, id, pol) against the honest locks known now. */
+static void cover_proposal(sim_checker *c, const sim_trace_ev *ev, uint32_t pol) {
+    cover(c, COV_PROPOSAL + (pol != 0) * 4 + bucket(ev->round));
+    for (uint16_t x = 0; x < c->nodes; x++)
+        if (c->honest[x] && c->lock_height[x] == ev->height && c->lock_round[x] < ev->round &&
+            pol < c->lock_round[x] + 1 && !hash_eq(&c->lock_id[x], &ev->id))
+            cover(c, COV_NEAR_MISS);
+}
+
+static void cover_lock(sim_checker *c, uint16_t x, const sim_trace_ev *ev) {
+    if (c->lock_height[x] == ev->height && !hash_eq(&c->lock_id[x], &ev->id)) cover(c, COV_LOCK_MOVED);
+    for (uint16_t y = 0; y < c->nodes; y++)
+        if (y != x && c->honest[y] && c->lock_height[y] == ev->height &&
+            !hash_eq(&c->lock_id[y], &ev->id))
+            cover(c, COV_LOCKS_SPLIT);
+}
+
+static smap_key proposal_key(uint64_t height, uint32_t round, const hansa_hash *id) {
+    return (smap_key){height, round, le64_load(id->b)};
+}
+
+/* The proposal's proof-of-lock round as a number that grows with it: 0 for
+ * none, vr + 1 otherwise; of two proposals of one value in one round (only
+ * a Byzantine proposer sends them) the larger counts. */
+static void note_proposal(sim_checker *c, const sim_trace_ev *ev) {
+    uint32_t pol = ev->bound == UINT32_MAX ? 0 : ev->bound + 1;
+    smap_key k = proposal_key(ev->height, ev->round, &ev->id);
+    const hansa_hash *prev = smap_get(&c->proposals, k);
+    if (prev && le32_load(prev->b) >= pol) return;
+    bool first = prev == NULL;
+    hansa_hash v = {{0}};
+    le32_store(v.b, pol);
+    smap_set(&c->proposals, k, &v);
+    if (!first) return;
+    cover_proposal(c, ev, pol);
+    /* A proposer locked earlier in the height re-proposes (Alg. 1 line 15). */
+    if (ev->honest && pol == 0 && c->lock_height[ev->node] == ev->height &&
+        c->lock_round[ev->node] < ev->round)
+        violation(c, SIM_V_LOCK, "node %u, locked in round %u, proposed a fresh block at height %" PRIu64
+                  " round %u", ev->node, c->lock_round[ev->node], ev->height, ev->round);
+}
+
+static void check_voted(sim_checker *c, const sim_trace_ev *ev) {
+    if (!ev->honest) return;
+    if (ev->step == 1 || ev->step == 2) cover(c, COV_VOTED + (ev->step - 1) * 8 + ev->flag * 4 + bucket(ev->round));
+    if (!ev->flag) return;
+    uint16_t x = ev->node;
+    bool locked = c->lock_height[x] == ev->height;
+    if (ev->step == 2) { /* a precommit for a block: the lock moves here */
+        if (!locked || ev->round > c->lock_round[x]) {
+            cover_lock(c, x, ev);
+            c->lock_height[x] = ev->height;
+            c->lock_round[x] = ev->round;
+            c->lock_id[x] = ev->id;
+        }
+        return;
+    }
+    if (!locked || ev->round <= c->lock_round[x] || hash_eq(&c->lock_id[x], &ev->id)) return;
+    const hansa_hash *p = smap_get(&c->proposals, proposal_key(ev->height, ev->round, &ev->id));
+    uint32_t pol = p ? le32_load(p->b) : 0;
+    if (pol >= c->lock_round[x] + 1) { /* vr >= lockedRound: unlocked (line 29) */
+        cover(c, COV_UNLOCK);
+        return;
+    }
+    char a[17], b[17];
+    short_hex(&c->lock_id[x], a), short_hex(&ev->id, b);
+    violation(c, SIM_V_LOCK, "node %u, locked on %s in round %u, prevoted %s at height %" PRIu64
+              " round %u (proof-of-lock round %s)", x, a, c->lock_round[x], b, ev->height,
+              ev->round, pol ? "older" : "none");
+}
+
 void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev) {
     HANSA_ASSERT(ev->node < c->nodes);
     digest_event(c, ev);
     switch (ev->kind) {
     case SIM_T_DECIDE: check_decide(c, ev); break;
     case SIM_T_SIGNED: check_signed(c, ev); break;
-    case SIM_T_EQUIVOCATION_SEEN: owe(c, ev); break;
-    case SIM_T_EVIDENCE: pay(c, ev); break;
+    case SIM_T_EQUIVOCATION_SEEN:
+        cover(c, COV_EQUIVOCATION);
+        owe(c, ev);
+        break;
+    case SIM_T_EVIDENCE:
+        cover(c, COV_EVIDENCE);
+        pay(c, ev);
+        break;
     case SIM_T_VALSET: note_member(c, ev); break;
+    case SIM_T_COMMITTED: check_committed(c, ev); break;
+    case SIM_T_PROPOSAL: note_proposal(c, ev); break;
+    case SIM_T_VOTED: check_voted(c, ev); break;
+    case SIM_T_VOTED_INVALID:
+        if (ev->honest)
+            violation(c, SIM_V_VALIDITY, "node %u voted (type %u) for an invalid block at height %" PRIu64
+                      " round %u", ev->node, ev->step, ev->height, ev->round);
+        break;
+    case SIM_T_STOPPED:
+        if (ev->honest) violation(c, SIM_V_STOPPED, "honest node %u stopped at height %" PRIu64,
+                                  ev->node, ev->height);
+        break;
+    case SIM_T_CRASH:
+        cover(c, COV_CRASH);
+        settle_owed(c, ev->node);
+        break;
     case SIM_T_HEIGHT_START:
-    case SIM_T_CRASH: settle_owed(c, ev->node); break;
+        settle_owed(c, ev->node);
+        note_height_start(c, ev);
+        break;
+    case SIM_T_BLOCK_TIME: check_block_time(c, ev); break;
+    case SIM_T_RESTART: cover(c, ev->flag ? COV_AMNESIA : COV_RESTART); break;
+    case SIM_T_TARGET: cover(c, COV_TARGET); break;
+    case SIM_T_ATTACK: cover(c, COV_ATTACK); break;
+    case SIM_T_REJECT: cover(c, COV_REJECT); break;
+    case SIM_T_PARTITION: cover(c, COV_PARTITION); break;
+    case SIM_T_CLOG: cover(c, COV_CLOG); break;
     case SIM_T_DELIVER:
     case SIM_T_DROP:
-    case SIM_T_REJECT:
-    case SIM_T_RESTART:
-    case SIM_T_PARTITION:
     case SIM_T_HEAL:
-    case SIM_T_CLOG:
     case SIM_T_UNCLOG:
     case SIM_T_TIMEOUT:
     case SIM_T_GST:
@@ -232,7 +441,9 @@ void sim_checker_finish(sim_checker *c, uint64_t target_height, hansa_hash *dige
 
 uint64_t sim_checker_safety(const sim_checker *c) {
     return c->count[SIM_V_AGREEMENT] + c->count[SIM_V_VALIDITY] + c->count[SIM_V_DOUBLE_DECIDE] +
-           c->count[SIM_V_DOUBLE_SIGN] + c->count[SIM_V_EVIDENCE] + c->count[SIM_V_SLASHING];
+           c->count[SIM_V_DOUBLE_SIGN] + c->count[SIM_V_EVIDENCE] + c->count[SIM_V_SLASHING] +
+           c->count[SIM_V_STOPPED] + c->count[SIM_V_SUPPLY] + c->count[SIM_V_APP_HASH] +
+           c->count[SIM_V_LOCK] + c->count[SIM_V_BLOCK_TIME];
 }
 
 uint64_t sim_checker_liveness(const sim_checker *c) {

@@ -11,23 +11,51 @@
  *
  * Checkers (DESIGN.md section 5):
  *   agreement     no two honest nodes decide different values at a height;
- *   validity      every honest decision passed the application's valid();
+ *   validity      every honest decision passed the application's valid(),
+ *                 and no honest node votes for a block known to be invalid
+ *                 (SIM_T_VOTED_INVALID: Alg. 1 prevotes id(v) only if valid(v));
  *   one decision  a node decides each height at most once;
  *   no double sign  an honest key never signs two different messages for
  *                 one height/round/step, across crashes;
  *   evidence      an honest node that was handed two conflicting votes from
- *                 one validator (EQUIVOCATION_SEEN) emits EVIDENCE for it
- *                 before it leaves that height, crashes, or the run ends;
+ *                 one validator (EQUIVOCATION_SEEN) emits EVIDENCE against
+ *                 that validator before it leaves that height, crashes, or
+ *                 the run ends, unless it has accused it before (one item
+ *                 per offender slashes and tombstones it: node/chain.c);
  *   liveness      a decision whose `bound` is set must come at a round no
  *                 higher than it (the driver sets bounds for heights started
  *                 after GST + settle), and sim_checker_finish() reports every
  *                 honest node that did not reach the target height;
- *   slashing      (runs that trace sets, SIM_T_VALSET) a validator that an
- *                 honest node emitted evidence against at height e is not a
- *                 member of the last set traced, at height H, when
- *                 e + SIM_SLASH_MARGIN <= H: by then its evidence has had
- *                 time to be gossiped, carried in a decided value and take
- *                 effect two heights later (sim_checker_finish). */
+ *   slashing      a validator that an honest node emitted evidence against
+ *                 at height e is not a member of the last set traced
+ *                 (SIM_T_VALSET), at height H, when e + SIM_SLASH_MARGIN <=
+ *                 H: by then its evidence has had time to be gossiped,
+ *                 carried in a block and take effect two heights later
+ *                 (sim_checker_finish);
+ *   node stopped  an honest node never stops (SIM_T_STOPPED: it found the
+ *                 chain's decision invalid — its state diverged — or its
+ *                 storage failed);
+ *   supply        after every block an honest node commits, the ledger's
+ *                 supply equation holds (ledger_supply_check; the flag of
+ *                 SIM_T_COMMITTED);
+ *   app hash      honest nodes that committed a height hold the same state
+ *                 (the id of SIM_T_COMMITTED is the app hash);
+ *   block time    (PBTS, docs/consensus.md) the time of every block lies
+ *                 within what an honest clock can accept: no later than the
+ *                 true time of its first honest commit plus the honest clock
+ *                 offset and the precision, no earlier than the true time
+ *                 the height first started minus the offset, the precision
+ *                 and the message delay of every round up to its decision
+ *                 (a Byzantine proposer with a clock a minute off gets nil);
+ *   lock          (Alg. 1 lines 23, 29, 36-39, 15) an honest node that
+ *                 precommitted v in round r of a height is locked on v from
+ *                 r on: it prevotes another value w in a later round r' only
+ *                 for a proposal of w whose proof-of-lock round is >= r (a
+ *                 fresh proposal, or an older proof, must get nil), and as
+ *                 the proposer of a later round it proposes its valid value
+ *                 with its round, never a fresh value. Seen from outside: its
+ *                 released votes (SIM_T_VOTED) against every proposal sent
+ *                 (SIM_T_PROPOSAL). */
 #ifndef HANSA_SIM_CHECK_H
 #define HANSA_SIM_CHECK_H
 
@@ -60,9 +88,24 @@ typedef enum {
     SIM_T_UNCLOG,
     SIM_T_TIMEOUT,       /* an engine timer fired; step = timer kind */
     SIM_T_GST,           /* the last fault is over */
-    SIM_T_SYNC,          /* node applied a decided value learned from block sync */
+    SIM_T_SYNC,          /* node committed height from a peer's BLOCK (block sync) */
     SIM_T_VALSET,        /* node is a member of the set of height, power in round
                             (one event per member, when the set is computed) */
+    SIM_T_STOPPED,       /* node stopped with a fatal error */
+    SIM_T_COMMITTED,     /* node committed height; id = app hash after it,
+                            flag = the supply equation holds */
+    SIM_T_TARGET,        /* the targeted delay holds back messages of height from
+                            round on (sim.c, on_target) */
+    SIM_T_VOTED_INVALID, /* node signed a vote (type in step) for block id, which is
+                            invalid (the adversary made it so) */
+    SIM_T_PROPOSAL,      /* node sent a proposal for block id at height/round with
+                            proof-of-lock round `bound` (UINT32_MAX: none) */
+    SIM_T_VOTED,         /* node released its vote (type in step) for block id
+                            (flag: not nil) at height/round */
+    SIM_T_ATTACK,        /* node (Byzantine) launched the lock-split attack at
+                            height (attack.c); other = the round-2 proposer */
+    SIM_T_BLOCK_TIME,    /* node committed height, decided at round, whose block
+                            time (ms) is the u64 LE in the first 8 bytes of id */
 } sim_trace_kind;
 
 typedef struct {
@@ -88,10 +131,16 @@ typedef enum {
     SIM_V_LIVENESS_ROUNDS,
     SIM_V_LIVENESS_STALL,
     SIM_V_SLASHING,
+    SIM_V_STOPPED,
+    SIM_V_SUPPLY,
+    SIM_V_APP_HASH,
+    SIM_V_LOCK,
+    SIM_V_BLOCK_TIME,
     SIM_V_COUNT_
 } sim_violation;
 
 #define SIM_CHECK_NODES_MAX 128
+#define SIM_COVERAGE_WORDS 2 /* 128 situation bits */
 #define SIM_OWED_MAX 4096
 #define SIM_SLASH_MARGIN 6
 
@@ -107,9 +156,16 @@ typedef struct {
     sha256_ctx digest;
     uint64_t events;
     smap first_decision;  /* height -> id of the first honest decision */
+    smap first_app_hash;  /* height -> app hash of the first honest commit */
     smap decided;         /* (node, height) -> id */
     smap signed_msgs;     /* (node, height, round<<8|step) -> sign-bytes hash */
     smap evidence_known;  /* offences owed or paid, so each is owed once */
+    smap proposals;       /* (height, round, id prefix) -> highest proof-of-lock round + 1 */
+    /* Each node's lock as its votes show it: its highest non-nil precommit
+     * of lock_height (round, block); lock_height 0 = none. */
+    uint64_t lock_height[SIM_CHECK_NODES_MAX];
+    uint32_t lock_round[SIM_CHECK_NODES_MAX];
+    hansa_hash lock_id[SIM_CHECK_NODES_MAX];
     sim_owed owed[SIM_OWED_MAX];
     size_t n_owed;
     uint64_t decided_height[SIM_CHECK_NODES_MAX]; /* highest decided, per node */
@@ -117,12 +173,31 @@ typedef struct {
     uint64_t evidence_height[SIM_CHECK_NODES_MAX]; /* first honest evidence against; 0 none */
     uint64_t set_height;                           /* last set traced; 0 none */
     bool member[SIM_CHECK_NODES_MAX];              /* of that set */
+    /* The block-time bound (sim_checker_time_bound); off while precision_ms
+     * is 0. height_start: height -> true time (us) an honest node first
+     * started it, in the first 8 bytes. */
+    struct {
+        uint64_t genesis_ms, offset_ms, precision_ms, delay_ms;
+    } tb;
+    smap height_start;
+    smap block_time_seen; /* heights whose block time was checked */
     uint64_t count[SIM_V_COUNT_];
+    /* Protocol situations the run reached (check.c: decisions and votes by
+     * round, proposals with and without proof of lock, locks moved or split
+     * across nodes, a proposal whose proof of lock is older than a node's
+     * lock, evidence, crashes, attacks...); campaigns steer by it (sim_guide,
+     * sim.h). */
+    uint64_t coverage[SIM_COVERAGE_WORDS];
     char first[256];      /* the first violation, in words */
 } sim_checker;
 
 void sim_checker_init(sim_checker *c, uint16_t nodes, const bool *honest);
 void sim_checker_free(sim_checker *c);
+/* Turns on the block-time checker: honest wall clocks read genesis_ms + true
+ * time +- offset_ms, and proposals are timely within precision_ms and
+ * delay_ms per round (node_config's PBTS bounds). */
+void sim_checker_time_bound(sim_checker *c, uint64_t genesis_ms, uint64_t offset_ms,
+                            uint64_t precision_ms, uint64_t delay_ms);
 /* Digests ev and runs every checker on it. */
 void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev);
 /* Ends the run: owed evidence still unpaid counts, and every honest node

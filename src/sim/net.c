@@ -3,9 +3,12 @@
  * Each send is decided at the moment it is made: a message crossing a
  * partition or a clogged direction is dropped, before GST a message may be
  * lost or duplicated, and every copy gets its own latency (a base plus an
- * exponential tail), so messages overtake each other and arrive reordered as
- * they do on real links. Nothing is sent to oneself: the engine puts its own
- * messages in its log when it releases them. After GST the network is reliable with a short tail: the
+ * exponential tail, after the sender's disk time in the same input), so
+ * messages overtake each other and arrive reordered as they do on real
+ * links. Only linked nodes talk (host_linked: same chain, both up, no
+ * dropped link). The targeted delay (sim.c, on_target) holds some
+ * proposals and votes of a few rounds of one height back from some nodes
+ * until its window ends. After GST the network is reliable with a short tail: the
  * "eventually synchronous" model Tendermint's liveness proof assumes.
  *
  * Messages are immutable, reference-counted byte strings; a broadcast shares
@@ -17,8 +20,8 @@
 #include "base/assert.h"
 #include "base/mem.h"
 #include "crypto/sha256.h"
+#include "node/msg.h"
 #include "sim/world.h"
-#include "wire/codec.h"
 
 #define LATENCY_BASE_US 2000
 #define LATENCY_JITTER_US 3000
@@ -29,14 +32,14 @@
 #define LOSS_PER_MILLE 50
 #define DUP_PER_MILLE 20
 
-sim_msg *msg_new(const uint8_t *p, size_t len) {
-    HANSA_ASSERT(len > 0);
-    HANSA_ASSERT(len <= WIRE_BLOCK_BYTES_MAX);
-    sim_msg *m = hansa_malloc(sizeof *m + len);
+sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len) {
+    HANSA_ASSERT(len < WIRE_BLOCK_BYTES_MAX + (1u << 20));
+    sim_msg *m = hansa_malloc(sizeof *m + 1 + len);
     m->refs = 0;
-    m->len = (uint32_t)len;
-    memcpy(m->data, p, len);
-    sha256(p, len, &m->hash);
+    m->len = (uint32_t)(1 + len);
+    m->data[0] = type;
+    if (len) memcpy(m->data + 1, p, len);
+    sha256(m->data, m->len, &m->hash);
     return m;
 }
 
@@ -48,24 +51,6 @@ void msg_unref(sim_msg *m) {
 /* A sent message nobody holds (every copy dropped) is freed here. */
 void msg_release_unsent(sim_msg *m) {
     if (m->refs == 0) free(m);
-}
-
-sim_msg *msg_vote(world *w, const wire_vote *v) {
-    hbuf_reset(&w->scratch);
-    hbuf_put_u8(&w->scratch, MSG_VOTE);
-    wire_vote_encode(&w->scratch, v);
-    return msg_new(w->scratch.data, w->scratch.len);
-}
-
-sim_msg *msg_proposal(world *w, const wire_proposal *p, const uint8_t *value, size_t len) {
-    hbuf enc = HBUF_INIT;
-    wire_proposal_encode(&enc, p);
-    hbuf_reset(&w->scratch);
-    hbuf_put_u8(&w->scratch, MSG_PROPOSAL);
-    wire_put_bytes(&w->scratch, enc.data, (uint32_t)enc.len);
-    wire_put_bytes(&w->scratch, value, (uint32_t)len);
-    hbuf_free(&enc);
-    return msg_new(w->scratch.data, w->scratch.len);
 }
 
 /* Exponential with the given mean, capped: a few slow messages, most fast. */
@@ -88,36 +73,66 @@ static void deliver_later(world *w, uint16_t from, uint16_t to, sim_msg *m, uint
     world_push(w, w->now_us + delay_us, EV_DELIVER, &w->nodes[to], from, 0, 0, 0, m);
 }
 
-static void send_one(world *w, uint16_t from, uint16_t to, sim_msg *m) {
+/* How long the targeted delay holds m back from `to` (0: not at all). */
+static uint64_t targeted_hold_us(const world *w, uint16_t to, const sim_msg *m) {
+    const sim_target *t = &w->target;
+    if (w->now_us >= t->until_us) return 0;
+    uint64_t height;
+    uint32_t round;
+    uint8_t kind;
+    int signer;
+    wire_vote v;
+    msg_proposal mp;
+    wire_proposal p;
+    if (m->data[0] == MSG_VOTE && wire_vote_decode(m->data + 1, m->len - 1, &v, NULL) == HANSA_OK) {
+        height = v.height, round = v.round, kind = v.type;
+        signer = world_node_of_key(w, &v.validator);
+    } else if (m->data[0] == MSG_PROPOSAL &&
+               msg_proposal_decode(m->data + 1, m->len - 1, &mp, NULL) == HANSA_OK &&
+               wire_proposal_decode(mp.proposal, mp.proposal_len, &p, NULL) == HANSA_OK) {
+        height = p.height, round = p.round, kind = 0;
+        signer = world_node_of_key(w, &p.proposer);
+    } else {
+        return 0;
+    }
+    if (height != t->height || round < t->first_round || round >= t->first_round + SIM_TARGET_ROUNDS)
+        return 0;
+    if (signer < 0 || !(t->held[round - t->first_round][kind][signer] >> to & 1)) return 0;
+    return t->until_us - w->now_us;
+}
+
+static void send_one(world *w, uint16_t from, uint16_t to, sim_msg *m, uint64_t delay_us) {
     HANSA_ASSERT(from < w->n);
     HANSA_ASSERT(to < w->n);
-    if (from == to) return; /* the engine logs its own messages itself */
+    HANSA_ASSERT(from != to);
     bool blocked = (w->partitioned && w->group[from] != w->group[to]) ||
                    w->clog_until[from][to] > w->now_us ||
-                   (w->script.on && script_drops(w, from, to, m));
+                   (w->script.on && script_drops(w, from, to, m)) || attack_drops(w, from, to, m);
     if (blocked || (net_faulty(w) && prng_chance(&w->rng, LOSS_PER_MILLE, 1000))) {
         w->res->dropped++;
         world_trace(w, SIM_T_DROP, &w->nodes[to], from, 0, 0, blocked, &m->hash, false,
                     UINT32_MAX);
         return;
     }
-    deliver_later(w, from, to, m, latency_us(w));
+    delay_us += targeted_hold_us(w, to, m);
+    deliver_later(w, from, to, m, delay_us + latency_us(w));
     if (net_faulty(w) && prng_chance(&w->rng, DUP_PER_MILLE, 1000))
-        deliver_later(w, from, to, m, latency_us(w));
+        deliver_later(w, from, to, m, delay_us + latency_us(w));
 }
 
-void simnet_send(world *w, uint16_t from, uint16_t to, sim_msg *m) {
-    send_one(w, from, to, m);
+void simnet_send(world *w, uint16_t from, uint16_t to, sim_msg *m, uint64_t delay_us) {
+    if (host_linked(w, from, to)) send_one(w, from, to, m, delay_us);
     msg_release_unsent(m);
 }
 
-void simnet_broadcast(world *w, uint16_t from, sim_msg *m) {
-    for (uint16_t to = 0; to < w->n; to++) send_one(w, from, to, m);
+void simnet_broadcast(world *w, uint16_t from, sim_msg *m, int except, uint64_t delay_us) {
+    for (uint16_t to = 0; to < w->n; to++)
+        if (to != except && host_linked(w, from, to)) send_one(w, from, to, m, delay_us);
     msg_release_unsent(m);
 }
 
-void simnet_multicast(world *w, uint16_t from, sim_msg *m, const bool *to) {
+void simnet_multicast(world *w, uint16_t from, sim_msg *m, const bool *to, uint64_t delay_us) {
     for (uint16_t i = 0; i < w->n; i++)
-        if (to[i]) send_one(w, from, i, m);
+        if (to[i] && host_linked(w, from, i)) send_one(w, from, i, m, delay_us);
     msg_release_unsent(m);
 }

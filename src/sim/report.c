@@ -30,6 +30,14 @@ static const char *trace_kind_name(sim_trace_kind k) {
     case SIM_T_GST: return "gst";
     case SIM_T_SYNC: return "sync";
     case SIM_T_VALSET: return "valset";
+    case SIM_T_STOPPED: return "stopped";
+    case SIM_T_COMMITTED: return "committed";
+    case SIM_T_TARGET: return "target";
+    case SIM_T_VOTED_INVALID: return "voted-invalid";
+    case SIM_T_PROPOSAL: return "proposal";
+    case SIM_T_VOTED: return "voted";
+    case SIM_T_ATTACK: return "attack";
+    case SIM_T_BLOCK_TIME: return "block-time";
     }
     return "?";
 }
@@ -54,10 +62,14 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
             "\ncrashes %" PRIu64 "\nsyncs %" PRIu64 "\nevidence %" PRIu64 "\nmax_round %" PRIu64 "\n",
             r->events, r->delivered, r->dropped, r->rejected, r->crashes, r->syncs, r->evidence,
             r->max_round);
-    fprintf(f, "verify_cache hits %" PRIu64 " misses %" PRIu64 "\n", r->verify_hits,
-            r->verify_misses);
-    if (o->valset_change)
-        fprintf(f, "set_changes %" PRIu64 "\nslashed %" PRIu64 "\n", r->set_changes, r->slashed);
+    fprintf(f, "txs submitted %" PRIu64 " committed %" PRIu64 "\n", r->txs_submitted,
+            r->txs_committed);
+    fprintf(f, "disk_writes %" PRIu64 "\nwrite_crashes %" PRIu64 "\n", r->disk_writes,
+            r->write_crashes);
+    fprintf(f, "honest_penalty_points %" PRIu64 "\n", r->honest_penalty_points);
+    fprintf(f, "set_changes %" PRIu64 "\nslashed %" PRIu64 "\n", r->set_changes, r->slashed);
+    fprintf(f, "coverage %d situations\n",
+            __builtin_popcountll(r->coverage[0]) + __builtin_popcountll(r->coverage[1]));
     for (int v = 0; v < SIM_V_COUNT_; v++)
         if (r->violations[v])
             fprintf(f, "violation %s %" PRIu64 "\n", sim_violation_name((sim_violation)v),
@@ -73,5 +85,5 @@ void sim_report_replay(FILE *f, const char *prog, const sim_options *o, const ch
             o->break_line29 ? " --break-line29" : "");
     if (o->attack) fprintf(f, " --attack %s", sim_attack_name(o->attack));
     if (o->valset_change) fprintf(f, " --valset-change %" PRIu32, o->valset_change);
-    fprintf(f, "%s\n", o->break_slashing ? " --break-slashing" : "");
+    fprintf(f, " --load %" PRIu32 "\n", o->load_tps);
 }

@@ -5,8 +5,11 @@
  * never broke agreement). A scripted attack names them: roles picked from
  * the proposer order, a Byzantine node that lies in a set way (byz.c,
  * BYZ_SCRIPTED), and drop rules by (height, round, message kind, signer,
- * receiver). The rules hold only before GST, like every other fault, so a
- * run with the correct engine still ends live.
+ * receiver, matched by who signed a message, so relayed copies obey them
+ * too). The rules hold only before GST, like every other fault, so a run
+ * with the correct engine still ends live. The nodes are production nodes
+ * (host.c); the honest ones get node_config.test_break_line29 with
+ * --break-line29.
  *
  * The line-29 attack. Four nodes of equal power (quorum 3, f = 1): B is
  * Byzantine; H2, B, H3 propose rounds 0, 1, 2 of height 1; H1 is the fourth.
@@ -19,7 +22,8 @@
  *            and H2 only. H1, H2 and B prevote A; H1 and H2 lock on A
  *            (round 1). B's precommit for A reaches H1 only: H1 decides A.
  *            H3, locked on B0 and without A's proposal, keeps validValue B0
- *            of round 0. Nobody else learns H1's decision by block sync.
+ *            of round 0. Nobody else learns H1's decision by block sync
+ *            (H1's BLOCK answers are dropped).
  *   Round 2  H3 proposes B0 with proof-of-lock round 0 (H2 holds that POL:
  *            H2, H3 and B's late prevote). Alg. 1 line 28 lets H2, locked
  *            on A in round 1, prevote B0 only if lockedRound <= vr, i.e.
@@ -33,6 +37,8 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "node/msg.h"
+#include "node/node_int.h" /* B builds its fresh block A with its node's builder */
 #include "sim/world.h"
 #include "wire/codec.h"
 
@@ -40,10 +46,10 @@
 #define ROLE_ANY ROLE_COUNT_
 
 typedef struct {
-    uint8_t msg;       /* MSG_PROPOSAL, MSG_VOTE, MSG_SYNC_RESP */
+    uint8_t msg;       /* MSG_PROPOSAL, MSG_VOTE, MSG_BLOCK */
     uint8_t vote_type; /* MSG_VOTE: VOTE_PREVOTE or VOTE_PRECOMMIT */
     uint32_t round;    /* of height 1 (consensus messages) */
-    script_role from;  /* the signer; for MSG_SYNC_RESP the sender */
+    script_role from;  /* the signer; for MSG_BLOCK the sender */
     script_role to;    /* or ROLE_ANY */
     bool while_in_round; /* only while the receiver is still in `round` */
 } script_rule;
@@ -60,7 +66,7 @@ static const script_rule line29_rules[] = {
     {MSG_VOTE, VOTE_PRECOMMIT, 1, ROLE_B, ROLE_H3, false},
     /* Nobody learns H1's decision by block sync (B's engine neither: it
      * must still be at height 1 to vote in round 2). */
-    {MSG_SYNC_RESP, 0, 0, ROLE_H1, ROLE_ANY, false},
+    {MSG_BLOCK, 0, 0, ROLE_H1, ROLE_ANY, false},
 };
 
 hansa_err sim_attack_parse(const char *s, sim_attack_kind *out) {
@@ -79,42 +85,43 @@ const char *sim_attack_name(sim_attack_kind a) {
 }
 
 /* The schedule assumes exactly its own world: four equal nodes, no random
- * faults, the default validator set (whose proposer order it reads). */
+ * faults, the genesis set (whose proposer order it reads). */
 hansa_err script_check_options(const sim_options *o) {
     HANSA_ASSERT(o->attack == SIM_ATTACK_LINE29);
-    if (o->nodes != ROLE_COUNT_ || o->faults != 0 || o->byz_power_third || o->valset_fn)
+    if (o->nodes != ROLE_COUNT_ || o->faults != 0 || o->byz_power_third || o->valset_change)
         return HANSA_ERR_CONFIG;
     return HANSA_OK;
-}
-
-static uint16_t proposer_node(const world *w, uint32_t round) {
-    const cons_valset *vs = &w->vs[0];
-    int node = world_node_of_key(w, &vs->v[valset_proposer(vs, round)].pubkey);
-    HANSA_ASSERT(node >= 0);
-    return (uint16_t)node;
 }
 
 void script_setup(world *w) {
     sim_script *s = &w->script;
     HANSA_ASSERT(w->n == ROLE_COUNT_);
-    HANSA_ASSERT(w->n_vs == 1);
     memset(s, 0, sizeof *s);
     s->on = true;
-    s->node[ROLE_H2] = proposer_node(w, 0);
-    s->node[ROLE_B] = proposer_node(w, 1);
-    s->node[ROLE_H3] = proposer_node(w, 2);
+    wire_validator v[ROLE_COUNT_];
+    for (uint16_t i = 0; i < w->n; i++) v[i] = (wire_validator){w->nodes[i].key.pub, w->nodes[i].power};
+    cons_valset vs;
+    HANSA_ASSERT(valset_init(&vs, v, w->n) == HANSA_OK);
+    uint16_t p[3];
+    for (uint32_t r = 0; r < 3; r++) {
+        int k = world_node_of_key(w, &vs.v[valset_proposer(&vs, r)].pubkey);
+        HANSA_ASSERT(k >= 0);
+        p[r] = (uint16_t)k;
+    }
+    s->node[ROLE_H2] = p[0];
+    s->node[ROLE_B] = p[1];
+    s->node[ROLE_H3] = p[2];
     /* Equal powers: weighted round-robin gives four distinct proposers. */
-    HANSA_ASSERT(s->node[ROLE_H2] != s->node[ROLE_B]);
-    HANSA_ASSERT(s->node[ROLE_H2] != s->node[ROLE_H3]);
-    HANSA_ASSERT(s->node[ROLE_B] != s->node[ROLE_H3]);
-    s->node[ROLE_H1] = (uint16_t)(0 + 1 + 2 + 3 - s->node[ROLE_H2] - s->node[ROLE_B] -
-                                  s->node[ROLE_H3]);
+    HANSA_ASSERT(p[0] != p[1] && p[0] != p[2] && p[1] != p[2]);
+    s->node[ROLE_H1] = (uint16_t)(0 + 1 + 2 + 3 - p[0] - p[1] - p[2]);
     HANSA_ASSERT(s->node[ROLE_H1] < w->n);
     sim_node *b = &w->nodes[s->node[ROLE_B]];
     b->byz = BYZ_SCRIPTED;
     w->res->byz_nodes = 1;
     w->res->byz_power = b->power;
 }
+
+void script_free(world *w) { hbuf_free(&w->script.a_msg); }
 
 uint64_t script_gst_us(const world *w) {
     HANSA_ASSERT(w->script.on);
@@ -130,14 +137,11 @@ typedef struct {
 } msg_facts;
 
 static bool facts_of(const world *w, uint16_t from, const sim_msg *m, msg_facts *f) {
-    wire_rd r;
-    rd_init(&r, m->data, m->len);
-    f->msg = rd_u8(&r, "type");
+    f->msg = m->data[0];
     f->vote_type = 0;
     f->round = 0;
     f->signer = from;
-    if (r.err != HANSA_OK) return false;
-    if (f->msg == MSG_SYNC_RESP) return true;
+    if (f->msg == MSG_BLOCK) return true;
     if (f->msg == MSG_VOTE) {
         wire_vote v;
         if (wire_vote_decode(m->data + 1, m->len - 1, &v, NULL) != HANSA_OK || v.height != 1)
@@ -147,11 +151,10 @@ static bool facts_of(const world *w, uint16_t from, const sim_msg *m, msg_facts 
         f->signer = world_node_of_key(w, &v.validator);
         return true;
     }
-    if (f->msg != MSG_PROPOSAL) return false;
-    uint32_t len = rd_len(&r, 1024, "proposal");
-    const uint8_t *pb = rd_borrow(&r, len, "proposal");
+    msg_proposal mp;
     wire_proposal p;
-    if (r.err != HANSA_OK || wire_proposal_decode(pb, len, &p, NULL) != HANSA_OK || p.height != 1)
+    if (f->msg != MSG_PROPOSAL || msg_proposal_decode(m->data + 1, m->len - 1, &mp, NULL) != HANSA_OK ||
+        wire_proposal_decode(mp.proposal, mp.proposal_len, &p, NULL) != HANSA_OK || p.height != 1)
         return false;
     f->round = p.round;
     f->signer = world_node_of_key(w, &p.proposer);
@@ -163,11 +166,14 @@ static bool rule_matches(const world *w, const script_rule *rule, const msg_fact
     const sim_script *s = &w->script;
     if (rule->msg != f->msg || f->signer != (int)s->node[rule->from]) return false;
     if (rule->to != ROLE_ANY && to != s->node[rule->to]) return false;
-    if (f->msg == MSG_SYNC_RESP) return true;
+    if (f->msg == MSG_BLOCK) return true;
     if (rule->round != f->round || rule->vote_type != f->vote_type) return false;
     if (!rule->while_in_round) return true;
     const sim_node *rx = &w->nodes[to];
-    return rx->e != NULL && cons_height(rx->e) == 1 && cons_round(rx->e) <= rule->round;
+    if (!rx->up) return false;
+    node_status st;
+    node_get_status(rx->n, &st);
+    return st.cons_height == 1 && st.cons_round <= rule->round;
 }
 
 bool script_drops(world *w, uint16_t from, uint16_t to, const sim_msg *m) {
@@ -178,4 +184,81 @@ bool script_drops(world *w, uint16_t from, uint16_t to, const sim_msg *m) {
     for (size_t i = 0; i < sizeof line29_rules / sizeof line29_rules[0]; i++)
         if (rule_matches(w, &line29_rules[i], &f, to)) return true;
     return false;
+}
+
+/* --- the B node (its sends arrive here from byz.c) ------------------------ */
+
+static bool script_slot(const world *w, uint64_t height, uint32_t round) {
+    return w->script.on && height == 1 && round <= 2;
+}
+
+static void send_vote(sim_node *nd, const wire_vote *v, int except) {
+    hbuf b = HBUF_INIT;
+    wire_vote_encode(&b, v);
+    simnet_broadcast(nd->w, nd->idx, msg_new(MSG_VOTE, b.data, b.len), except, nd->busy_us);
+    hbuf_free(&b);
+}
+
+/* Round 1 of height 1: a fresh block A (proof-of-lock round none) in place
+ * of what B's node proposes (its valid value B0, POL round 0), built once
+ * by B's node, so every re-send repeats the same signed message. */
+static void send_a(sim_node *nd, const wire_proposal *p, int except) {
+    sim_script *s = &nd->w->script;
+    if (!s->has_a) {
+        hbuf block = HBUF_INIT, pb = HBUF_INIT;
+        HANSA_ASSERT(chain_get_value(nd->n, 1, 1, &block, &s->a));
+        wire_proposal q = *p;
+        q.pol_round = WIRE_ROUND_NONE;
+        q.block = s->a;
+        q.proposer = nd->key.pub;
+        wire_proposal_sign_bytes(&pb, &q);
+        sign_domain(&nd->key, SIGN_DOMAIN_PROPOSAL, pb.data, pb.len, &q.sig);
+        hbuf_reset(&pb);
+        wire_proposal_encode(&pb, &q);
+        msg_proposal mp = {pb.data, (uint32_t)pb.len, block.data, (uint32_t)block.len};
+        msg_proposal_encode(&s->a_msg, &mp);
+        s->has_a = true;
+        hbuf_free(&block);
+        hbuf_free(&pb);
+    }
+    host_observe_proposal(nd, s->a_msg.data, s->a_msg.len);
+    simnet_broadcast(nd->w, nd->idx, msg_new(MSG_PROPOSAL, s->a_msg.data, s->a_msg.len), except,
+                     nd->busy_us);
+}
+
+/* Round 0: B's node votes as it likes (it prevotes B0, the proposal it
+ * got), and B0 is noted. Round 1: A, both steps. Round 2: B0, both steps.
+ * Later rounds and heights, and everything else: as its node says. */
+void script_byz_broadcast(sim_node *nd, uint8_t type, const uint8_t *b, size_t len, int except) {
+    world *w = nd->w;
+    sim_script *s = &w->script;
+    HANSA_ASSERT(nd->byz == BYZ_SCRIPTED);
+    msg_proposal mp;
+    wire_proposal p;
+    wire_vote v;
+    if (type == MSG_PROPOSAL && msg_proposal_decode(b, len, &mp, NULL) == HANSA_OK &&
+        wire_proposal_decode(mp.proposal, mp.proposal_len, &p, NULL) == HANSA_OK &&
+        pubkey_eq(&p.proposer, &nd->key.pub) && script_slot(w, p.height, p.round) && p.round == 1) {
+        send_a(nd, &p, except);
+        return;
+    }
+    if (type == MSG_VOTE && wire_vote_decode(b, len, &v, NULL) == HANSA_OK &&
+        pubkey_eq(&v.validator, &nd->key.pub) && script_slot(w, v.height, v.round)) {
+        if (v.round == 0 && v.type == VOTE_PREVOTE && v.block.present && !s->has_b0) {
+            s->b0 = v.block.hash;
+            s->has_b0 = true;
+        }
+        wire_vote x = v;
+        if (v.round == 1 && s->has_a) x.block = (block_id){true, s->a};
+        if (v.round == 2 && s->has_b0) x.block = (block_id){true, s->b0};
+        if (v.round > 0) {
+            hbuf sb = HBUF_INIT;
+            wire_vote_sign_bytes(&sb, &x);
+            sign_domain(&nd->key, SIGN_DOMAIN_VOTE, sb.data, sb.len, &x.sig);
+            hbuf_free(&sb);
+        }
+        send_vote(nd, &x, except);
+        return;
+    }
+    simnet_broadcast(w, nd->idx, msg_new(type, b, len), except, nd->busy_us);
 }

@@ -1,4 +1,4 @@
-/* sim.c — setting up a simulated chain, scheduling its faults, running it.
+/* sim.c — setting up a simulated world, scheduling its faults, running it.
  *
  * The run is a loop over a discrete-event queue (heap.h) in simulated
  * microseconds. Setup draws from the seed, in a fixed order: node keys and
@@ -16,15 +16,19 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/log.h"
 #include "base/mem.h"
+#include "sim/sig.h"
 #include "sim/world.h"
 
 #define MS 1000ull
 #define S 1000000ull
-#define CHAIN_ID 0xe2e4u
 #define SETTLE_US (4 * S)
+#define LIVE_US (2 * S) /* heights started after GST + settle are checked this long at least */
 #define HEIGHT_BUDGET_US (20 * S)
 #define POWER_MAX 100
+#define CHURN_POWER_MIN 50 /* with elections, honest powers are 50..100 (fault budget) */
+#define CHURN_BYZ_POWER_MAX 25 /* ... and Byzantine ones 1..25 */
 
 /* --- small services for the other files ------------------------------------ */
 
@@ -44,29 +48,6 @@ void world_push(world *w, uint64_t time_us, uint32_t kind, const sim_node *nd, u
                     sub, ptr};
     HANSA_ASSERT(time_us >= w->now_us);
     sim_heap_push(&w->q, &ev);
-}
-
-const cons_valset *world_valset(world *w, uint64_t height) {
-    HANSA_ASSERT(height >= 1);
-    if (w->o.valset_fn) {
-        w->o.valset_fn(w->o.valset_ctx, height, &w->vs[0]);
-        return &w->vs[0];
-    }
-    while (w->n_vs < height) {
-        if (w->n_vs == w->cap_vs) {
-            w->cap_vs *= 2;
-            w->vs = hansa_realloc(w->vs, w->cap_vs * sizeof *w->vs);
-        }
-        if (w->o.valset_change && w->n_vs >= 2) {
-            vset_next(w);
-        } else {
-            w->vs[w->n_vs] = w->vs[w->n_vs - 1];
-            valset_advance(&w->vs[w->n_vs]);
-            w->n_vs++;
-        }
-        if (w->o.valset_change) vset_trace(w, w->n_vs);
-    }
-    return &w->vs[height - 1];
 }
 
 int world_node_of_key(const world *w, const hansa_pubkey *pk) {
@@ -94,14 +75,8 @@ uint64_t world_global_us(const sim_node *nd, uint64_t local_ms) {
     return (uint64_t)((num + rate - 1) / rate);
 }
 
-uint32_t world_round_bound(world *w, uint64_t height) {
-    const cons_valset *vs = world_valset(w, height);
-    unsigned honest_seen = 0;
-    for (uint32_t r = 0; r < 1000; r++) {
-        int node = world_node_of_key(w, &vs->v[valset_proposer(vs, r)].pubkey);
-        if (node >= 0 && w->nodes[node].byz == BYZ_NONE && ++honest_seen == 2) return r + 1;
-    }
-    return UINT32_MAX;
+uint64_t world_between(world *w, uint64_t lo_us, uint64_t hi_us) {
+    return lo_us + prng_below(&w->rng, hi_us - lo_us);
 }
 
 /* --- options ---------------------------------------------------------------- */
@@ -111,6 +86,7 @@ void sim_options_default(sim_options *o) {
     o->seed = 1;
     o->nodes = 4;
     o->heights = 10;
+    o->load_tps = 20;
 }
 
 static const struct {
@@ -130,6 +106,8 @@ static const struct {
     {"byz-garbage", SIM_F_BYZ_GARBAGE},
     {"byz-invalid", SIM_F_BYZ_INVALID},
     {"byz-amnesia", SIM_F_BYZ_AMNESIA},
+    {"targeted", SIM_F_TARGETED},
+    {"byz-lockbreak", SIM_F_BYZ_LOCKBREAK},
     {"all", SIM_F_ALL},
 };
 
@@ -143,8 +121,9 @@ hansa_err sim_faults_parse(const char *s, uint32_t *out, const char **why) {
                 break;
         if (i == sizeof fault_names / sizeof fault_names[0]) {
             if (why) *why = "unknown fault mix (none, net, partition, clog, crash, drift, "
-                            "byzantine, byz-equivocate, byz-double-vote, byz-silent, "
-                            "byz-garbage, byz-invalid, byz-amnesia, all; join with '+')";
+                            "targeted, byzantine, byz-equivocate, byz-double-vote, byz-silent, "
+                            "byz-garbage, byz-invalid, byz-amnesia, byz-lockbreak, all; join "
+                            "with '+')";
             return HANSA_ERR_CONFIG;
         }
         bits |= fault_names[i].bits;
@@ -153,6 +132,70 @@ hansa_err sim_faults_parse(const char *s, uint32_t *out, const char **why) {
     }
     *out = bits;
     return HANSA_OK;
+}
+
+_Static_assert(SIM_F_ALL == (1u << SIM_FAULT_BITS) - 1, "one weight per fault bit");
+#define PLAIN_FAULTS (SIM_F_NET | SIM_F_PARTITION | SIM_F_CLOG | SIM_F_CRASH | SIM_F_DRIFT | SIM_F_TARGETED)
+#define GUIDE_WEIGHT_MAX 4
+
+void sim_guide_init(sim_guide *g) {
+    memset(g, 0, sizeof *g);
+    for (int i = 0; i < SIM_FAULT_BITS; i++) g->weight[i] = 1;
+}
+
+uint32_t sim_faults_guided(const sim_guide *g, uint64_t seed) {
+    hansa_prng p;
+    prng_seed(&p, seed ^ 0x6661756c7473ull);
+    uint64_t plain_sum = 0, plain_n = 0, byz_sum = 0;
+    for (int i = 0; i < SIM_FAULT_BITS; i++) {
+        if (PLAIN_FAULTS & (1u << i)) plain_sum += g->weight[i], plain_n++;
+        else byz_sum += g->weight[i];
+    }
+    uint32_t bits = 0;
+    for (int i = 0; i < SIM_FAULT_BITS; i++) /* w / (w + mean): with n * w against n * w + sum */
+        if ((PLAIN_FAULTS & (1u << i)) &&
+            prng_chance(&p, g->weight[i] * plain_n, g->weight[i] * plain_n + plain_sum))
+            bits |= 1u << i;
+    if (prng_chance(&p, 2, 3)) {
+        uint64_t kinds = 1 + prng_below(&p, 2);
+        for (uint64_t k = 0; k < kinds; k++) {
+            uint64_t x = prng_below(&p, byz_sum);
+            for (int i = 0; i < SIM_FAULT_BITS; i++) {
+                if (PLAIN_FAULTS & (1u << i)) continue;
+                if (x < g->weight[i]) {
+                    bits |= 1u << i;
+                    break;
+                }
+                x -= g->weight[i];
+            }
+        }
+    }
+    return bits;
+}
+
+unsigned sim_guide_update(sim_guide *g, uint32_t faults, const sim_result *r) {
+    unsigned fresh = 0;
+    for (int i = 0; i < 2; i++) {
+        fresh += (unsigned)__builtin_popcountll(r->coverage[i] & ~g->seen[i]);
+        g->seen[i] |= r->coverage[i];
+    }
+    /* One step per run that found something, capped: a lean, not a rut. */
+    for (int i = 0; i < SIM_FAULT_BITS && fresh; i++)
+        if ((faults & (1u << i)) && g->weight[i] < GUIDE_WEIGHT_MAX) g->weight[i]++;
+    return fresh;
+}
+
+void sim_faults_format(uint32_t bits, char *out, size_t out_len) {
+    size_t k = 0;
+    out[0] = '\0';
+    for (size_t i = 1; i < sizeof fault_names / sizeof fault_names[0]; i++) {
+        uint32_t b = fault_names[i].bits;
+        if (b == 0 || (b & (b - 1)) != 0 || !(bits & b)) continue; /* single bits only */
+        int n = snprintf(out + k, out_len - k, "%s%s", k ? "+" : "", fault_names[i].name);
+        if (n < 0 || (size_t)n >= out_len - k) break;
+        k += (size_t)n;
+    }
+    if (k == 0) snprintf(out, out_len, "none");
 }
 
 /* --- setup -------------------------------------------------------------------- */
@@ -186,17 +229,20 @@ static byz_kind pick_kind(world *w) {
         byz_kind kind;
     } kinds[] = {{SIM_F_BYZ_EQUIVOCATE, BYZ_EQUIVOCATE}, {SIM_F_BYZ_DOUBLE_VOTE, BYZ_DOUBLE_VOTE},
                  {SIM_F_BYZ_SILENT, BYZ_SILENT},         {SIM_F_BYZ_GARBAGE, BYZ_GARBAGE},
-                 {SIM_F_BYZ_INVALID, BYZ_INVALID},       {SIM_F_BYZ_AMNESIA, BYZ_AMNESIA}};
-    byz_kind enabled[6];
+                 {SIM_F_BYZ_INVALID, BYZ_INVALID},       {SIM_F_BYZ_AMNESIA, BYZ_AMNESIA},
+                 {SIM_F_BYZ_LOCKBREAK, BYZ_LOCKBREAK}};
+    byz_kind enabled[sizeof kinds / sizeof kinds[0]];
     size_t n = 0;
-    for (size_t i = 0; i < 6; i++)
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (w->o.faults & kinds[i].bit) enabled[n++] = kinds[i].kind;
     HANSA_ASSERT(n > 0);
     return enabled[prng_below(&w->rng, n)];
 }
 
-/* Within budget: Byzantine power stays below 1/3. Over budget: it reaches
- * 1/3 (at least two honest nodes remain, to be split in halves), and every
+/* Within budget: Byzantine power stays below 1/3 — with elections, of any
+ * set the ledger can elect (byz power * 3 below the active set's other
+ * members at the lowest honest power). Over budget: it reaches 1/3 (at
+ * least two honest nodes remain, to be split in halves), and every
  * Byzantine node joins the coordinated attack. */
 static void choose_byzantine(world *w, uint64_t total) {
     bool over = w->o.byz_power_third;
@@ -205,10 +251,18 @@ static void choose_byzantine(world *w, uint64_t total) {
     shuffle(w, order, w->n);
     uint64_t byz = 0;
     uint16_t count = 0;
+    uint16_t active = (uint16_t)(w->n - (w->n / 4 > 1 ? w->n / 4 : 1));
     for (uint16_t k = 0; k < w->n; k++) {
         sim_node *nd = &w->nodes[order[k]];
         if (over) {
             if (byz * 3 >= total || w->n - count <= 2) break;
+        } else if (w->o.valset_change) {
+            uint64_t power = 1 + prng_below(&w->rng, CHURN_BYZ_POWER_MAX);
+            if (count + 1 >= active ||
+                (byz + power) * 3 >= (uint64_t)(active - count - 1) * CHURN_POWER_MIN)
+                continue;
+            w->res->total_power -= nd->power - power;
+            nd->power = power;
         } else if ((byz + nd->power) * 3 >= total) {
             continue;
         }
@@ -240,8 +294,20 @@ static void split_halves(world *w) {
         if (w->nodes[i].byz != BYZ_NONE) w->nodes[i].half = i & 1;
 }
 
+/* Wall clocks (block times, PBTS) are disciplined as NTP keeps a server's:
+ * an honest node's lies within half the PBTS precision of true time, so
+ * any two honest clocks differ by at most the precision PBTS assumes. A
+ * Byzantine node's may be anywhere within a minute: it proposes blocks
+ * that honest nodes must find untimely (the block-time checker, check.h).
+ * The monotonic clocks keep their offsets and +-5% rate skew: timeouts
+ * are what the rate skew stresses. */
+static void set_wall_offset(world *w, sim_node *nd) {
+    int64_t half = w->cfg.pbts_precision_ms / 2;
+    if (nd->byz != BYZ_NONE) half = 60000;
+    nd->wall_offset_ms = (int64_t)prng_below(&w->rng, (uint64_t)(2 * half + 1)) - half;
+}
+
 static void setup_nodes(world *w) {
-    wire_validator vals[SIM_NODES_MAX];
     uint64_t total = 0;
     for (uint16_t i = 0; i < w->n; i++) {
         sim_node *nd = &w->nodes[i];
@@ -251,11 +317,10 @@ static void setup_nodes(world *w) {
         nd->idx = i;
         keypair_from_seed(&nd->key, seed);
         nd->power = 1 + prng_below(&w->rng, POWER_MAX);
+        if (w->o.valset_change && nd->power < CHURN_POWER_MIN) nd->power += CHURN_POWER_MIN;
         if (w->o.attack) nd->power = SCRIPT_POWER;
-        smap_init(&nd->votes_seen);
-        smap_init(&nd->wal_seen);
-        vals[i] = (wire_validator){nd->key.pub, nd->power};
         total += nd->power;
+        host_init(nd);
     }
     sort_by_key(w);
     w->res->total_power = total;
@@ -266,54 +331,47 @@ static void setup_nodes(world *w) {
         if (!(w->o.faults & SIM_F_DRIFT)) continue;
         nd->offset_us = (int64_t)prng_below(&w->rng, 10 * S);
         nd->skew_ppm = (int32_t)prng_below(&w->rng, 100001) - 50000;
+        set_wall_offset(w, nd);
     }
-    w->cap_vs = 64;
-    w->vs = hansa_calloc(w->cap_vs, sizeof *w->vs);
-    HANSA_ASSERT(valset_init(&w->vs[0], vals, w->n) == HANSA_OK);
-    w->n_vs = 1;
     if (w->o.attack) script_setup(w);
-    if (w->o.valset_change) vset_genesis(w);
     for (uint16_t i = 0; i < w->n; i++) w->honest_count += w->nodes[i].byz == BYZ_NONE;
 }
 
+/* What every node runs with: hansad's defaults, with the simulator's
+ * shorter timeouts (rounds of 1–2 s). */
 static void setup_config(world *w) {
-    cons_config *c = &w->cfg;
-    memset(c, 0, sizeof *c);
-    c->chain_id = CHAIN_ID;
+    node_config *c = &w->cfg;
+    node_config_defaults(c);
     c->timeouts = (cons_timeouts){1000, 500, 500, 250, 500, 250};
-    c->future_rounds_max = 8;
-    c->app.get_value = simnode_app_get_value;
-    c->app.valid = simnode_app_valid;
-    c->app.verify = simnode_app_verify;
+    if (w->o.no_pacing) c->commit_delay_ms = 0;
+    memset(c->hash_key, 0x5a, sizeof c->hash_key);
 }
 
 /* --- faults ------------------------------------------------------------------ */
-
-static uint64_t between(world *w, uint64_t lo_us, uint64_t hi_us) {
-    return lo_us + prng_below(&w->rng, hi_us - lo_us);
-}
 
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 static void schedule_faults(world *w) {
     uint32_t f = w->o.faults;
-    if (f & (SIM_F_NET | SIM_F_PARTITION | SIM_F_CLOG | SIM_F_CRASH))
-        w->gst_us = between(w, 2 * S, 10 * S);
+    /* A lockbreak node's attack holds messages too: it needs a GST. */
+    if (f & (SIM_F_NET | SIM_F_PARTITION | SIM_F_CLOG | SIM_F_CRASH | SIM_F_TARGETED |
+             SIM_F_BYZ_LOCKBREAK))
+        w->gst_us = world_between(w, 2 * S, 10 * S);
     w->settle_us = SETTLE_US;
     if (w->o.attack) w->gst_us = script_gst_us(w);
     if (f & SIM_F_PARTITION) {
-        for (uint64_t t = between(w, 0, S); t < w->gst_us;) {
-            uint64_t end = min_u64(t + between(w, 500 * MS, 4 * S), w->gst_us);
+        for (uint64_t t = world_between(w, 0, S); t < w->gst_us;) {
+            uint64_t end = min_u64(t + world_between(w, 500 * MS, 4 * S), w->gst_us);
             world_push(w, t, EV_PARTITION, NULL, 0, 0, 0, 0, NULL);
             world_push(w, end, EV_HEAL, NULL, 0, 0, 0, 0, NULL);
-            t = end + between(w, 200 * MS, 2 * S);
+            t = end + world_between(w, 200 * MS, 2 * S);
         }
     }
     if (f & SIM_F_CLOG) {
         uint64_t clogs = 1 + prng_below(&w->rng, w->n);
         for (uint64_t k = 0; k < clogs; k++) {
             uint64_t t = prng_below(&w->rng, w->gst_us);
-            uint64_t end = min_u64(t + between(w, 500 * MS, 5 * S), w->gst_us);
+            uint64_t end = min_u64(t + world_between(w, 500 * MS, 5 * S), w->gst_us);
             uint16_t a = (uint16_t)prng_below(&w->rng, w->n);
             uint16_t b = (uint16_t)((a + 1 + prng_below(&w->rng, w->n - 1)) % w->n);
             world_push(w, t, EV_CLOG, &w->nodes[a], b, end, 0, 0, NULL);
@@ -321,19 +379,26 @@ static void schedule_faults(world *w) {
         }
     }
     if (f & SIM_F_CRASH) {
-        for (uint64_t t = between(w, 200 * MS, S); t < w->gst_us;
-             t += between(w, 300 * MS, 2 * S)) {
+        /* A crash comes at a random instant, in the middle of the node's
+         * next disk write, right after its next own proposal or vote leaves,
+         * or so while its disk is full for WAL appends (the message leaves
+         * unlogged); the node is back 0.1–3 s later. */
+        for (uint64_t t = world_between(w, 200 * MS, S); t < w->gst_us;
+             t += world_between(w, 300 * MS, 2 * S)) {
             const sim_node *nd = &w->nodes[prng_below(&w->rng, w->n)];
-            world_push(w, t, EV_CRASH, nd, 0, 0, 0, 0, NULL);
-            world_push(w, min_u64(t + between(w, 100 * MS, 3 * S), w->gst_us), EV_RESTART, nd, 0,
+            world_push(w, t, EV_CRASH, nd, 0, 0, 0, (uint8_t)prng_below(&w->rng, 4), NULL);
+            world_push(w, min_u64(t + world_between(w, 100 * MS, 3 * S), w->gst_us), EV_RESTART, nd, 0,
                        0, 0, 0, NULL);
         }
     }
+    if (f & SIM_F_TARGETED)
+        for (uint64_t t = world_between(w, 0, S); t < w->gst_us; t += world_between(w, S, 4 * S))
+            world_push(w, t, EV_TARGET, NULL, 0, 0, 0, 0, NULL);
     for (uint16_t i = 0; i < w->n; i++) {
         const sim_node *nd = &w->nodes[i];
-        if (nd->byz == BYZ_GARBAGE) world_push(w, between(w, 0, S), EV_GARBAGE, nd, 0, 0, 0, 0, NULL);
+        if (nd->byz == BYZ_GARBAGE) world_push(w, world_between(w, 0, S), EV_GARBAGE, nd, 0, 0, 0, 0, NULL);
         if (nd->byz == BYZ_AMNESIA)
-            world_push(w, between(w, S, 4 * S), EV_AMNESIA, nd, 0, 0, 0, 0, NULL);
+            world_push(w, world_between(w, S, 4 * S), EV_AMNESIA, nd, 0, 0, 0, 0, NULL);
     }
     world_push(w, w->gst_us, EV_GST, NULL, 0, 0, 0, 0, NULL);
     w->deadline_us = w->gst_us + w->settle_us + w->o.heights * HEIGHT_BUDGET_US;
@@ -347,6 +412,33 @@ static void on_partition(world *w) {
     for (uint16_t i = 0; i < w->n; i++) w->group[order[i]] = i < side;
     w->partitioned = true;
     world_trace(w, SIM_T_PARTITION, &w->nodes[0], side, 0, 0, 0, NULL, false, UINT32_MAX);
+}
+
+/* The targeted delay: a random honest node's current height and, for its
+ * current round and the next few, every (kind, signer, receiver) of
+ * proposals, prevotes and precommits held until the window (0.5–4 s) ends
+ * with a probability drawn per round (1/8 to 1/2). Timed against the
+ * engines' timeouts, the partial views it leaves make quorums and
+ * proposals that only some nodes see: they lock, or decide, and the others
+ * move on without it — the shape of the line-29 attack, drawn at random. */
+static void on_target(world *w) {
+    sim_node *nd = &w->nodes[prng_below(&w->rng, w->n)];
+    if (!nd->up || nd->byz != BYZ_NONE) return;
+    node_status st;
+    node_get_status(nd->n, &st);
+    sim_target *t = &w->target;
+    t->height = st.cons_height;
+    t->first_round = st.cons_round;
+    t->until_us = w->now_us + world_between(w, 500 * MS, 4 * S);
+    memset(t->held, 0, sizeof t->held);
+    for (int r = 0; r < SIM_TARGET_ROUNDS; r++) {
+        uint64_t per8 = 1 + prng_below(&w->rng, 4); /* held with probability per8/8 */
+        for (int k = 0; k < 3; k++)
+            for (uint16_t from = 0; from < w->n; from++)
+                for (uint16_t to = 0; to < w->n; to++)
+                    if (prng_chance(&w->rng, per8, 8)) t->held[r][k][from] |= 1ull << to;
+    }
+    world_trace(w, SIM_T_TARGET, nd, 0, t->height, t->first_round, 0, NULL, false, UINT32_MAX);
 }
 
 /* --- the event loop ------------------------------------------------------------ */
@@ -364,51 +456,66 @@ static void on_deliver(world *w, const sim_event *ev) {
         w->res->dropped++;
         world_trace(w, SIM_T_DROP, nd, ev->peer, 0, 0, 2, &m->hash, false, UINT32_MAX);
     } else {
-        w->res->delivered++;
-        world_trace(w, SIM_T_DELIVER, nd, ev->peer, 0, 0, 0, &m->hash, false, UINT32_MAX);
-        simnode_on_message(nd, ev->peer, m);
+        host_deliver(nd, ev->peer, m);
     }
     msg_unref(m);
+}
+
+/* The crash kinds a write can meet: lost, durable but unacknowledged, torn. */
+static void arm_crash(world *w, sim_node *nd) {
+    static const sim_disk_op ops[] = {SIM_DISK_SIGNER, SIM_DISK_WAL, SIM_DISK_BLOCK};
+    static const sim_disk_fault faults[] = {SIM_DISK_CRASH_LOST, SIM_DISK_CRASH_AFTER,
+                                            SIM_DISK_CRASH_TORN};
+    nd->crash_armed = true;
+    nd->crash_op = ops[prng_below(&w->rng, 3)];
+    nd->crash_fault = faults[prng_below(&w->rng, 3)];
+}
+
+/* Crash right after the node's next own message of a random step leaves:
+ * the moment "persist, then release" exists for. */
+static void arm_crash_after_send(world *w, sim_node *nd, bool wal_full) {
+    nd->crash_after_send = true;
+    nd->crash_step = (uint8_t)prng_below(&w->rng, 3);
+    nd->wal_full = wal_full;
+}
+
+static void on_restart(world *w, sim_node *nd, const sim_event *ev) {
+    if (nd->up && (nd->crash_armed || nd->crash_after_send)) { /* it never came: crash now */
+        host_crash(nd);
+        world_push(w, w->now_us + world_between(w, 10 * MS, 100 * MS), EV_RESTART, nd, 0, 0, 0,
+                   ev->sub, NULL);
+        return;
+    }
+    if (nd->up) return;
+    world_trace(w, SIM_T_RESTART, nd, 0, nd->height + 1, 0, 0, NULL, ev->sub, UINT32_MAX);
+    host_boot(nd, ev->sub);
 }
 
 static void dispatch(world *w, const sim_event *ev) {
     sim_node *nd = &w->nodes[ev->node];
     switch (ev->kind) {
     case EV_DELIVER: on_deliver(w, ev); return;
-    case EV_TIMER:
-        if (node_current(w, ev)) simnode_on_timer(nd, ev);
-        return;
-    case EV_PERSISTED:
-        if (node_current(w, ev)) simnode_on_persisted(nd, ev->height);
-        return;
-    case EV_REBROADCAST:
-        if (node_current(w, ev)) simnode_rebroadcast(nd);
-        return;
-    case EV_SYNC_TICK:
-        if (node_current(w, ev)) simnode_sync_tick(nd);
+    case EV_WAKE:
+        if (node_current(w, ev) && ev->time_us == nd->wake_ev_us) host_wake(nd);
         return;
     case EV_CRASH:
-        if (nd->up) simnode_crash(nd);
+        if (nd->up && ev->sub == 1) arm_crash(w, nd);
+        else if (nd->up && ev->sub >= 2) arm_crash_after_send(w, nd, ev->sub == 3);
+        else if (nd->up) host_crash(nd);
         return;
-    case EV_RESTART:
-        if (nd->up) return;
-        world_trace(w, SIM_T_RESTART, nd, 0, nd->n_decided + 1, 0, 0, NULL, ev->sub, UINT32_MAX);
-        simnode_boot(nd, ev->sub);
-        return;
+    case EV_RESTART: on_restart(w, nd, ev); return;
     case EV_AMNESIA:
         if (nd->up) {
-            simnode_crash(nd);
-            world_push(w, w->now_us + between(w, 10 * MS, 300 * MS), EV_RESTART, nd, 0, 0, 0, 1,
-                       NULL);
+            host_crash(nd);
+            world_push(w, w->now_us + world_between(w, 10 * MS, 300 * MS), EV_RESTART, nd, 0, 0,
+                       0, 1, NULL);
         }
-        world_push(w, w->now_us + between(w, S, 4 * S), EV_AMNESIA, nd, 0, 0, 0, 0, NULL);
+        world_push(w, w->now_us + world_between(w, S, 4 * S), EV_AMNESIA, nd, 0, 0, 0, 0, NULL);
         return;
     case EV_GARBAGE:
         if (nd->up) byz_garbage(nd);
-        world_push(w, w->now_us + between(w, 50 * MS, 300 * MS), EV_GARBAGE, nd, 0, 0, 0, 0, NULL);
-        return;
-    case EV_NEXT_HEIGHT:
-        if (node_current(w, ev)) simnode_next_height(nd, ev->height);
+        world_push(w, w->now_us + world_between(w, 50 * MS, 300 * MS), EV_GARBAGE, nd, 0, 0, 0,
+                   0, NULL);
         return;
     case EV_PARTITION: on_partition(w); return;
     case EV_HEAL:
@@ -427,15 +534,20 @@ static void dispatch(world *w, const sim_event *ev) {
         w->partitioned = false;
         world_trace(w, SIM_T_GST, nd, 0, 0, 0, 0, NULL, false, UINT32_MAX);
         return;
+    case EV_LINK_DOWN: host_link_down(nd, ev->peer); return;
+    case EV_LINK_UP: host_link_up(nd, ev->peer); return;
+    case EV_CLIENT: chain_client_act(w, &w->chains[ev->peer]); return;
+    case EV_TARGET: on_target(w); return;
     }
     HANSA_UNREACHABLE();
 }
 
 static void run_loop(world *w) {
     sim_event ev;
-    /* Run past GST + settle even when the target comes early, so every run
-     * exercises liveness after the faults end. */
-    while ((w->honest_done < w->honest_count || w->now_us < w->gst_us + w->settle_us) &&
+    /* Run past GST + settle (and then some) even when the target comes
+     * early, so every run has heights whose rounds the liveness checker
+     * bounds. */
+    while ((w->honest_done < w->honest_count || w->now_us < w->gst_us + w->settle_us + LIVE_US) &&
            sim_heap_pop(&w->q, &ev)) {
         if (ev.time_us > w->deadline_us) {
             if (ev.kind == EV_DELIVER) msg_unref(ev.ptr);
@@ -453,35 +565,33 @@ static void teardown(world *w) {
     while (sim_heap_pop(&w->q, &ev))
         if (ev.kind == EV_DELIVER) msg_unref(ev.ptr);
     sim_heap_free(&w->q);
-    for (uint16_t i = 0; i < w->n; i++) simnode_free(&w->nodes[i]);
-    while (w->all_blocks) {
-        sim_block *b = w->all_blocks;
-        w->all_blocks = b->next_all;
-        free(b->value);
-        free(b->commit);
-        free(b);
-    }
-    free(w->blocks);
-    free(w->vs);
-    sim_vcache_free(w->vc);
+    for (uint16_t i = 0; i < w->n; i++) host_free(&w->nodes[i]);
+    script_free(w);
+    smap_free(&w->invalid_blocks);
     sim_checker_free(&w->chk);
     hbuf_free(&w->scratch);
 }
 
 static void collect(world *w, sim_result *r) {
     uint64_t low = UINT64_MAX;
-    for (uint16_t i = 0; i < w->n; i++)
-        if (w->nodes[i].byz == BYZ_NONE && w->nodes[i].n_decided < low) low = w->nodes[i].n_decided;
+    for (uint16_t i = 0; i < w->n; i++) {
+        const sim_node *nd = &w->nodes[i];
+        if (nd->byz == BYZ_NONE && nd->height < low) low = nd->height;
+        r->disk_writes += sim_disk_writes(nd->disk);
+    }
     r->heights_decided = low == UINT64_MAX ? 0 : low;
+    r->txs_committed = chain_committed_txs(w, &w->chains[0]);
+    chain_finish(w);
     sim_checker_finish(&w->chk, w->o.heights, &r->digest);
     r->safety_violations = sim_checker_safety(&w->chk);
     r->liveness_failures = sim_checker_liveness(&w->chk);
     _Static_assert(SIM_V_COUNT_ <= sizeof r->violations / sizeof r->violations[0], "room");
     for (int v = 0; v < SIM_V_COUNT_; v++) r->violations[v] = w->chk.count[v];
     memcpy(r->first_violation, w->chk.first, sizeof r->first_violation);
+    _Static_assert(sizeof r->coverage == sizeof w->chk.coverage, "coverage words");
+    memcpy(r->coverage, w->chk.coverage, sizeof r->coverage);
     r->sim_time_us = w->now_us;
     r->gst_us = w->gst_us;
-    sim_vcache_stats(w->vc, &r->verify_hits, &r->verify_misses);
 }
 
 hansa_err sim_run(const sim_options *o, sim_result *r) {
@@ -489,10 +599,13 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     if (o->heights < 1 || o->heights > SIM_HEIGHTS_MAX) return HANSA_ERR_CONFIG;
     if (o->faults & ~(uint32_t)SIM_F_ALL) return HANSA_ERR_CONFIG;
     if (o->attack && script_check_options(o) != HANSA_OK) return HANSA_ERR_CONFIG;
-    if (o->attack && o->valset_change) return HANSA_ERR_CONFIG; /* the script fixes the set */
     if (o->valset_change > SIM_VALSET_CHANGE_MAX) return HANSA_ERR_CONFIG;
-    if (o->valset_change && o->valset_fn) return HANSA_ERR_CONFIG;
+    if (o->load_tps > SIM_LOAD_TPS_MAX) return HANSA_ERR_CONFIG;
     crypto_init();
+    /* The run owns the process's signature scheme and log for its length. */
+    sign_scheme_install(&sim_sign_scheme);
+    log_level saved_level = log_get_level();
+    log_set_level(o->trace ? LOG_WARN : LOG_OFF); /* with a trace, the nodes' warnings too */
     memset(r, 0, sizeof *r);
     world *w = hansa_calloc(1, sizeof *w);
     w->o = *o;
@@ -500,18 +613,23 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     w->n = o->nodes;
     prng_seed(&w->rng, o->seed);
     sim_heap_init(&w->q);
-    w->vc = sim_vcache_new(1u << 16);
     setup_config(w);
     setup_nodes(w);
+    chain_setup(w);
     bool honest[SIM_NODES_MAX];
     for (uint16_t i = 0; i < w->n; i++) honest[i] = w->nodes[i].byz == BYZ_NONE;
     sim_checker_init(&w->chk, w->n, honest);
-    if (o->valset_change) vset_trace(w, 1);
+    sim_checker_time_bound(&w->chk, w->chains[0].genesis.params.genesis_time_ms, w->cfg.pbts_precision_ms / 2,
+                           w->cfg.pbts_precision_ms, w->cfg.pbts_msg_delay_ms);
+    smap_init(&w->invalid_blocks);
     schedule_faults(w);
-    for (uint16_t i = 0; i < w->n; i++) simnode_boot(&w->nodes[i], false);
+    for (uint16_t i = 0; i < w->n; i++) host_boot(&w->nodes[i], false);
     run_loop(w);
     collect(w, r);
     teardown(w);
     free(w);
+    log_set_level(saved_level);
+    log_set_prefix(NULL);
+    sign_scheme_install(NULL);
     return HANSA_OK;
 }

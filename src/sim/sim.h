@@ -1,31 +1,33 @@
-/* sim.h — the deterministic simulator of a hansa chain's consensus.
+/* sim.h — the deterministic simulator of hansa chains.
  *
- * Modelled on TigerBeetle's VOPR: N real consensus engines (consensus/engine.h,
- * the same code hansad runs) are driven by a simulated world — a network
- * with latency, loss, duplication, reordering, partitions and one-way clogs;
- * disks whose writes complete late and are lost in a crash; clocks with
- * offset and rate skew; and Byzantine delegates built from a real engine plus
- * a wrapper that alters what it sends. One seeded PRNG drives everything and
- * there is no real time or I/O, so a (seed, options) pair replays exactly and
- * the run's digest (check.h) proves it. Checkers watch the trace for safety
- * and liveness violations; the run returns them in sim_result rather than
- * printing (report.c formats results for the CLI).
+ * Modelled on TigerBeetle's VOPR: N production nodes (node/, and through it
+ * the consensus engine, the ledger with real blocks and transactions, the
+ * mempool, block sync and the WAL — the same code hansad runs) are driven
+ * by a simulated world: a network with latency, loss, duplication,
+ * reordering, partitions and one-way clogs; disks (disk.h) whose writes can
+ * be cut short by a crash; clocks with offset and rate skew; clients that
+ * submit signed transfers; and Byzantine delegates built from a real node
+ * plus a wrapper that alters what it sends. One seeded PRNG drives
+ * everything and there is no real time or I/O, so a (seed, options) pair
+ * replays exactly and the run's digest (check.h) proves it. Checkers watch
+ * the trace for safety and liveness violations; the run returns them in
+ * sim_result rather than printing (report.c formats results for the CLI).
  *
- * A run: build N nodes with keys and unequal voting power from the seed,
- * choose the Byzantine ones within the fault budget, schedule faults until
- * GST ("global stabilisation time": the last fault ends), then let the
- * honest nodes decide until each has decided the target height or the
- * simulated time limit passes. */
+ * A run: build N nodes with keys and unequal voting power from the seed, a
+ * genesis naming them delegates, choose the Byzantine ones within the fault
+ * budget, schedule faults until GST ("global stabilisation time": the last
+ * fault ends), then let the honest nodes commit until each has committed
+ * the target height or the simulated time limit passes. */
 #ifndef HANSA_SIM_SIM_H
 #define HANSA_SIM_SIM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "base/bytes.h"
 #include "base/err.h"
-#include "consensus/valset.h"
 
 /* Fault mixes are sets of these bits. */
 enum {
@@ -40,12 +42,17 @@ enum {
     SIM_F_BYZ_GARBAGE = 1u << 8,    /* random bytes, bad signatures, far rounds */
     SIM_F_BYZ_INVALID = 1u << 9,    /* proposes and votes for invalid values */
     SIM_F_BYZ_AMNESIA = 1u << 10,   /* restarts with its signer state forgotten */
+    SIM_F_TARGETED = 1u << 11,      /* per round of a height, proposals, prevotes or
+                                       precommits held back from all but a few nodes */
+    SIM_F_BYZ_LOCKBREAK = 1u << 12, /* proposes fresh values or old proof-of-lock values
+                                       in place of its valid value */
 };
 #define SIM_F_BYZ_ALL                                                                      \
     (SIM_F_BYZ_EQUIVOCATE | SIM_F_BYZ_DOUBLE_VOTE | SIM_F_BYZ_SILENT | SIM_F_BYZ_GARBAGE |   \
-     SIM_F_BYZ_INVALID | SIM_F_BYZ_AMNESIA)
+     SIM_F_BYZ_INVALID | SIM_F_BYZ_AMNESIA | SIM_F_BYZ_LOCKBREAK)
 #define SIM_F_ALL                                                                          \
-    (SIM_F_NET | SIM_F_PARTITION | SIM_F_CLOG | SIM_F_CRASH | SIM_F_DRIFT | SIM_F_BYZ_ALL)
+    (SIM_F_NET | SIM_F_PARTITION | SIM_F_CLOG | SIM_F_CRASH | SIM_F_DRIFT | SIM_F_TARGETED |  \
+     SIM_F_BYZ_ALL)
 
 /* Scripted attacks: a fixed schedule instead of random faults (script.c). */
 typedef enum {
@@ -57,50 +64,52 @@ typedef enum {
 } sim_attack_kind;
 
 #define SIM_NODES_MIN 4
-#define SIM_NODES_MAX 100
+#define SIM_NODES_MAX 64 /* a node keeps at most NODE_PEERS_MAX (64) peers; byz.c's bitmasks */
 #define SIM_HEIGHTS_MAX 100000
 #define SIM_VALSET_CHANGE_MAX 1000
-
-/* The validator set of a height (pluggable: a later issue changes sets every
- * few heights). Must fill *out with a set whose keys are among the
- * simulation's node keys; the simulator advances proposer priorities
- * itself only in its default function. */
-typedef void (*sim_valset_fn)(void *ctx, uint64_t height, cons_valset *out);
+#define SIM_LOAD_TPS_MAX 1000
 
 typedef struct {
     uint64_t seed;
     uint16_t nodes;          /* SIM_NODES_MIN..SIM_NODES_MAX */
-    uint64_t heights;        /* target: every honest node decides 1..heights */
+    uint64_t heights;        /* target: every honest node commits 1..heights */
     uint32_t faults;         /* SIM_F_* bits */
     bool byz_power_third;    /* Byzantine power >= 1/3 (breaks the fault budget) */
-    bool break_line29;       /* cfg.test_break_line29 on honest engines */
-    sim_valset_fn valset_fn; /* NULL: one fixed set, priorities advanced per height */
-    void *valset_ctx;
+    bool break_line29;       /* node_config.test_break_line29 on honest nodes */
     FILE *trace;             /* optional: one line per trace event */
-    bool no_pacing;          /* start each height at once (no block interval) */
-    sim_attack_kind attack;  /* needs 4 nodes, no faults, no valset_fn */
-    /* Delegate churn (vset.c): every valset_change heights the set changes
-     * (members rotate in from the pool of all nodes, powers are redrawn),
-     * and evidence decided in a value slashes its validator. 0: off. */
+    bool no_pacing;          /* start each height at once (commit_delay_ms 0) */
+    sim_attack_kind attack;  /* needs 4 nodes, no faults */
+    /* Delegate churn: every valset_change heights the ledger holds an
+     * election (epoch_blocks) and clients' TX_VOTEs have moved weight
+     * between candidates, so members rotate in and out; evidence in a
+     * block slashes its offender as always. 0: no elections by epoch. */
     uint32_t valset_change;
-    bool break_slashing;     /* test only: the set ignores decided evidence */
+    /* Client transfers submitted per simulated second, over the chain's
+     * clients (0: none); SIM_LOAD_TPS_MAX at most. */
+    uint32_t load_tps;
 } sim_options;
 
 typedef struct {
     hansa_hash digest;
-    uint64_t heights_decided;    /* lowest height every honest node decided */
+    uint64_t heights_decided;    /* lowest height every honest node committed */
     uint64_t safety_violations;
     uint64_t liveness_failures;
-    uint64_t violations[8];      /* per sim_violation */
+    uint64_t violations[16];     /* per sim_violation */
     char first_violation[256];   /* "" when none */
     uint64_t sim_time_us, gst_us;
     uint64_t events, delivered, dropped, rejected, crashes, syncs, evidence;
     uint64_t max_round;          /* highest decision round seen */
     uint16_t byz_nodes;
     uint64_t byz_power, total_power;
-    uint64_t verify_hits, verify_misses;
-    uint64_t set_changes;        /* --valset-change: sets that differ from the one before */
-    uint64_t slashed;            /* nodes removed from the set by decided evidence */
+    uint64_t txs_submitted, txs_committed; /* client transfers; committed on the slowest honest node */
+    uint64_t disk_writes, write_crashes;   /* crashes that hit a node in the middle of a write */
+    uint64_t set_changes;        /* validator sets that differ from the one before */
+    uint64_t slashed;            /* delegates removed from the set after evidence */
+    /* Penalty points (node_io.penalize) honest nodes gave honest peers: what
+     * a real driver would have counted toward dropping them (hansad bans a
+     * stranger at ban_score points; configured peers and delegates never). */
+    uint64_t honest_penalty_points;
+    uint64_t coverage[2];        /* protocol situations reached (check.h) */
 } sim_result;
 
 void sim_options_default(sim_options *o);
@@ -115,6 +124,28 @@ hansa_err sim_run(const sim_options *o, sim_result *r);
  * byz-invalid, byz-amnesia, all) or several joined with '+'. On error *why
  * names the unknown part. */
 hansa_err sim_faults_parse(const char *s, uint32_t *out, const char **why);
+/* Coverage-guided fault mixes for campaigns that leave the mix to chance
+ * ("--faults random"). Each fault bit has a weight; a mix drawn from a
+ * seed takes each of net, partition, clog, crash, drift and targeted with
+ * probability w / (w + mean w), and in two runs of three one or two
+ * Byzantine kinds chosen in proportion to their weights. After a run,
+ * every protocol situation it reached that the campaign had not reached
+ * before (sim_result.coverage) adds one to the weights of its mix's bits
+ * (up to 4), so the campaign leans toward the faults that led somewhere
+ * new. All weights equal: each plain fault with probability 1/2, kinds
+ * uniform. */
+#define SIM_FAULT_BITS 13
+typedef struct {
+    uint32_t weight[SIM_FAULT_BITS];
+    uint64_t seen[2];      /* the campaign's coverage so far */
+} sim_guide;
+void sim_guide_init(sim_guide *g);
+uint32_t sim_faults_guided(const sim_guide *g, uint64_t seed);
+/* Folds a run with `faults` into g; returns how many situations were new. */
+unsigned sim_guide_update(sim_guide *g, uint32_t faults, const sim_result *r);
+/* Writes bits as a mix sim_faults_parse reads back ("none", or names
+ * joined with '+'). */
+void sim_faults_format(uint32_t bits, char *out, size_t out_len);
 /* Parses an attack name (line29). */
 hansa_err sim_attack_parse(const char *s, sim_attack_kind *out);
 const char *sim_attack_name(sim_attack_kind a);

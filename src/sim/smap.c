@@ -73,3 +73,14 @@ const hansa_hash *smap_put_new(smap *m, smap_key key, const hansa_hash *val) {
     m->n++;
     return NULL;
 }
+
+void smap_set(smap *m, smap_key key, const hansa_hash *val) {
+    if ((m->n + 1) * 10 > m->cap * 7) grow(m);
+    smap_slot *s = find(m, key);
+    if (!s->used) {
+        s->used = true;
+        s->key = key;
+        m->n++;
+    }
+    s->val = *val;
+}

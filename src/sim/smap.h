@@ -38,4 +38,7 @@ const hansa_hash *smap_get(const smap *m, smap_key key);
  * map unchanged and returns the value already stored (until the next insert). */
 const hansa_hash *smap_put_new(smap *m, smap_key key, const hansa_hash *val);
 
+/* Inserts key -> val, or overwrites the value stored for key. */
+void smap_set(smap *m, smap_key key, const hansa_hash *val);
+
 #endif

@@ -1,10 +1,16 @@
-/* world.h — the simulated world's state, shared by the sim_*.c files.
+/* world.h — the simulated world's state, shared by the files of src/sim/.
  *
  * Internal to src/sim/. sim.c sets the world up, schedules faults and runs
- * the event loop; node.c drives one node's engine (inputs, outputs, disk,
- * crash and restart, block sync); net.c carries messages; byz.c holds the
- * Byzantine wrappers; vset.c changes the validator set and slashes. Everything random comes from w->rng, everything timed
- * from w->now_us, so the order of events is a function of the seed alone. */
+ * the event loop; host.c hosts one production node (node/node.h) on a
+ * simulated disk, clock and network: it is the node's driver, as
+ * cmd/hansad.c is for a real one; chain.c holds each chain's genesis, its
+ * clients and the checks of what its nodes commit; net.c carries messages;
+ * byz.c holds the Byzantine wrappers; script.c the scripted attack.
+ * Everything random comes from w->rng, everything timed from w->now_us, so
+ * the order of events is a function of the seed alone.
+ *
+ * The world holds chains (one today; the types do not assume one): each
+ * node belongs to a chain and talks to that chain's nodes. */
 #ifndef HANSA_SIM_WORLD_H
 #define HANSA_SIM_WORLD_H
 
@@ -12,49 +18,39 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/rng.h"
-#include "consensus/engine.h"
 #include "crypto/sign.h"
+#include "ledger/state.h"
+#include "node/node.h"
 #include "sim/check.h"
+#include "sim/disk.h"
 #include "sim/heap.h"
-#include "sim/smap.h"
 #include "sim/sim.h"
-#include "sim/vcache.h"
+#include "sim/smap.h"
 #include "wire/codec.h"
 
 /* Event kinds in the queue. */
 enum {
     EV_DELIVER = 1,  /* ptr = sim_msg, peer = sender */
-    EV_TIMER,        /* engine timer: sub = cons_timer_kind, height, round */
-    EV_PERSISTED,    /* disk write done: height = persist seq */
-    EV_REBROADCAST,  /* driver timer */
-    EV_SYNC_TICK,    /* driver timer */
-    EV_CRASH,
-    EV_RESTART,      /* sub = 1: forget signer state (amnesia) */
+    EV_WAKE,         /* the node asked to be woken then (node_io.wake_at) */
+    EV_CRASH,        /* sub = 1: at the node's next disk write; 2: right after it sends;
+                        3: as 2, its WAL appends failing (disk full) until then */
+    EV_RESTART,      /* sub = 1: forget signer state and WAL (amnesia) */
     EV_PARTITION,
     EV_HEAL,
-    EV_CLOG,         /* node -> peer */
+    EV_CLOG,         /* node -> peer, until height (µs) */
     EV_UNCLOG,
     EV_GARBAGE,      /* a garbage-sending Byzantine node acts */
     EV_AMNESIA,      /* an amnesiac node crashes */
     EV_GST,
-    EV_NEXT_HEIGHT,  /* block interval over: start height */
+    EV_LINK_DOWN,    /* node dropped peer: both ends lose the link */
+    EV_LINK_UP,      /* ... and reconnect */
+    EV_CLIENT,       /* a client of chain `peer` submits a transaction */
+    EV_TARGET,       /* the targeted delay picks its next height (sim.c, on_target) */
 };
 
-/* Messages on the simulated wire: a type byte, then the payload. */
-enum {
-    MSG_PROPOSAL = 1, /* u32 len, proposal encoding, u32 len, value */
-    MSG_VOTE = 2,     /* vote encoding */
-    MSG_SYNC_REQ = 3, /* u64 first height wanted */
-    MSG_SYNC_RESP = 4, /* u8 count, then per entry: u64 height, u32 len, value, u32 len, commit */
-    MSG_EVIDENCE = 5   /* u16 accused node (vset.c) */
-};
-#define SYNC_ENTRIES_MAX 8
-#define SIM_WAL_MAX 16384 /* messages per height: n * rounds * 2 types * 2 faces */
-#define SIM_VALUE_BYTES 32
-#define VALUE_FLAG_INVALID 1
-#define VALUE_FLAG_ALT 2
-
+/* A message on the simulated wire: node/msg.h type byte, then the payload. */
 typedef struct {
     uint32_t refs;
     uint32_t len;
@@ -72,77 +68,110 @@ typedef enum {
     BYZ_AMNESIA,
     BYZ_COORDINATED, /* equivocate + double vote together: the over-budget attack */
     BYZ_SCRIPTED,    /* the Byzantine node of a scripted attack (script.c) */
+    BYZ_LOCKBREAK,   /* proposes fresh or old proof-of-lock values (byz.c) */
 } byz_kind;
 
-/* A decided value with its certificate, shared by every node that decided it. */
-typedef struct sim_block {
-    uint64_t height;
-    hansa_hash id;
-    uint8_t *value;
-    size_t value_len;
-    uint8_t *commit; /* encoded wire_commit */
-    size_t commit_len;
-    struct sim_block *next_same_height;
-    struct sim_block *next_all;
-} sim_block;
-
-typedef struct {
-    uint64_t seq;
-    cons_signer_state st;
-} sim_write;
-
 typedef struct world world;
+typedef struct sim_chain sim_chain;
 
+/* A message a Byzantine node showed in place of (or beside) its node's
+ * own, for one slot (byz.c says which kinds there are). */
 typedef struct {
     uint64_t height;
-    sim_msg *m;
-    bool own; /* a vote this node signed and released (re-sent by the driver) */
-} sim_wal_entry;
+    uint32_t round;
+    uint8_t kind;
+    hansa_hash orig;  /* the block id its node used */
+    hansa_hash id;    /* the block id it showed instead */
+    sim_msg *msg;     /* the message it sent (a reference held) */
+} byz_face;
+#define BYZ_FACES_MAX 32
+
+/* Prevotes a lockbreak node saw for one block in one round (byz.c). */
+typedef struct {
+    uint64_t height;
+    uint32_t round;
+    hansa_hash id;
+    uint64_t power;
+    uint64_t voters; /* bit per node index (SIM_NODES_MAX <= 64) */
+} byz_tally;
+#define BYZ_TALLIES_MAX 32
 
 typedef struct {
     world *w;
+    sim_chain *chain;
     uint16_t idx;
     byz_kind byz;
     uint8_t half;            /* which side a two-faced Byzantine node shows it */
     hansa_keypair key;
-    uint64_t power;
+    uint64_t power;          /* genesis voting power */
     int64_t offset_us;       /* local clock = offset + now * (1e6 + skew) / 1e6 */
     int32_t skew_ppm;
-    bool up;
+    int64_t wall_offset_ms;  /* wall clock = genesis + true time + this (+ nudge); drift:
+                                within +-precision/2 if honest, far off if Byzantine */
+    uint64_t wall_nudge_ms;  /* added to the wall clock (byz.c builds a second block) */
+    hansa_clock clock;
+    sim_disk *disk;          /* survives crashes */
+    store *st;               /* this incarnation's store on disk, node's process */
+    node *n;
+    bool up;                 /* the process runs */
+    bool dying;              /* a disk write crashed it in the current input: what it
+                                still does is lost, and it goes down after the input */
+    bool stopped;            /* it stopped with a fatal error (traced once) */
     uint32_t inc;            /* incarnation: bumped at each crash */
-    cons_engine *e;
-    /* Disk: the last completed signer-state write, and the writes in flight. */
-    bool disk_has;
-    cons_signer_state disk;
-    sim_write *pend;
-    size_t n_pend, cap_pend;
-    uint64_t disk_free_us;   /* writes complete in order */
-    /* Durable decided log: decided[h-1] for heights 1..n_decided. */
-    sim_block **decided;
-    uint64_t n_decided, cap_decided;
-    uint64_t height_start_us;
-    uint64_t last_sync_us;
-    /* WAL: proposals and votes the engine took at the current height,
-     * durable (logged before the node acts on them) and replayed after a
-     * restart, as a Tendermint node's WAL does. A locked node thus keeps
-     * its locked value's bytes and the proof-of-lock prevotes behind its
-     * lock: without them, a lock whose POL included a Byzantine face that
-     * only crashed nodes had seen can never be shown to anyone again, and
-     * the height stalls (seed 237, 4 nodes, --faults all). Messages of the
-     * next height count too: the engine buffers them, and a proposal that
-     * came early is still the one a node locks on (seed 436, --faults
-     * crash, 8 heights). The node's own messages are logged as well. */
-    sim_wal_entry *wal;     /* heights: the current one and the next */
-    size_t n_wal, cap_wal;
-    smap wal_seen;          /* hashes of the logged messages */
-    /* Block pacing: the next height starts one block interval after a decision. */
-    /* Votes the engine accepted at the current height, for the evidence check. */
+    uint64_t wake_ms;        /* local time the node asked to be woken at */
+    uint64_t wake_ev_us;     /* time of the EV_WAKE queued for it; 0 = none */
+    uint64_t busy_us;        /* disk time spent in the current input: delays its sends */
+    /* Crash at the next disk write of kind crash_op (EV_CRASH, sub 1), or
+     * right after its next own message of step crash_step leaves (sub 2). */
+    bool crash_armed;
+    sim_disk_op crash_op;
+    sim_disk_fault crash_fault;
+    bool crash_after_send;
+    uint8_t crash_step;
+    bool die_after_send;
+    bool wal_full;           /* its WAL appends fail, disk full (EV_CRASH, sub 3) */
+    /* What it committed, for the trace and the liveness bound. */
+    uint64_t height;         /* last committed height */
+    uint64_t height_start_us;/* when it started height + 1 */
+    uint32_t round_bound;    /* highest round allowed for height + 1 after GST */
+    bool start_pending;      /* trace HEIGHT_START after the current input */
+    /* Votes it was handed at its current height, for the evidence check. */
     smap votes_seen;
     uint64_t votes_seen_height;
     uint32_t votes_seen_inc;
-    /* Evidence pool (vset.c), by accused node: durable, like the real one. */
-    bool evidence_pool[SIM_NODES_MAX];
+    /* Links this node dropped (or that dropped it) and that are not back yet. */
+    bool link_down[SIM_NODES_MAX];
+    /* byz.c: the faces it showed, so every re-send repeats the same bytes. */
+    byz_face faces[BYZ_FACES_MAX];
+    uint32_t n_faces;        /* written so far; the ring keeps the last BYZ_FACES_MAX */
+    byz_tally tallies[BYZ_TALLIES_MAX];
+    uint32_t n_tallies;      /* a ring too */
 } sim_node;
+
+#define SIM_CLIENTS_MAX 16
+
+typedef struct {
+    hansa_keypair key;
+    hansa_addr addr;
+    uint64_t next_nonce;
+} sim_client;
+
+/* One chain: its genesis, its nodes and clients, and what its honest
+ * nodes committed (for the checks that compare them). */
+struct sim_chain {
+    uint16_t idx;
+    ledger_genesis genesis;
+    ledger_genesis_account accounts[SIM_CLIENTS_MAX];
+    wire_validator delegates[SIM_NODES_MAX];
+    uint16_t first_node, n_nodes; /* its nodes: w->nodes[first_node .. + n_nodes) */
+    sim_client clients[SIM_CLIENTS_MAX];
+    uint16_t n_clients;
+    uint64_t vote_every;          /* churn: a client TX_VOTE every this many txs; 0 none */
+    uint64_t tx_count;
+    /* The last validator set traced (SIM_T_VALSET), at set_height. */
+    uint64_t set_height;
+    ledger_validators set;
+};
 
 typedef struct {
     uint64_t height;
@@ -162,9 +191,34 @@ typedef struct {
     bool has_b0;                      /* B0: the value proposed in round 0 */
     hansa_hash b0;
     bool has_a;                       /* A: B's fresh proposal of round 1 */
-    wire_proposal a_prop;
-    uint8_t a_value[SIM_VALUE_BYTES];
+    hbuf a_msg;                       /* its PROPOSAL message */
+    hansa_hash a;
 } sim_script;
+
+/* The targeted delay (SIM_F_TARGETED): for `height` and each of the rounds
+ * first_round .. + SIM_TARGET_ROUNDS - 1, a message of kind k (0 proposal,
+ * 1 prevote, 2 precommit) signed by node s reaches node d before until_us
+ * only if bit d of held[round][k][s] is clear; else when the window ends. */
+#define SIM_TARGET_ROUNDS 4
+typedef struct {
+    uint64_t height;
+    uint32_t first_round;
+    uint64_t until_us;
+    uint64_t held[SIM_TARGET_ROUNDS][3][SIM_NODES_MAX];
+} sim_target;
+
+/* The lock-split attack a lockbreak node launches at a height (attack.c):
+ * B proposes round 1, P0 round 0, P2 round 2; N never gets round 0's
+ * proposal; D alone gets B's precommit of round 1. */
+typedef struct {
+    bool on;
+    bool a_to_p2;            /* round 1's proposal reaches P2 (the line-23 shape) */
+    uint64_t height;
+    uint16_t b, p0, p2, d;
+    bool n[SIM_NODES_MAX];
+} sim_locksplit;
+
+#define SIM_CHAINS_MAX 4
 
 struct world {
     sim_options o;
@@ -175,10 +229,9 @@ struct world {
     uint16_t n;
     sim_node nodes[SIM_NODES_MAX];
     uint16_t by_key[SIM_NODES_MAX]; /* node indices sorted by pubkey */
-    cons_config cfg;
-    cons_valset *vs;                /* vs[h-1]: set of height h (default fn) */
-    uint64_t n_vs, cap_vs;
-    sim_vcache *vc;
+    sim_chain chains[SIM_CHAINS_MAX];
+    uint16_t n_chains;
+    node_config cfg;                /* what every node is configured with */
     sim_checker chk;
     uint64_t gst_us, settle_us, deadline_us;
     bool stable;                    /* now >= gst */
@@ -188,17 +241,12 @@ struct world {
     sim_attack attacks[SIM_ATTACKS_MAX];
     size_t n_attacks;
     sim_script script;
-    sim_block **blocks;             /* blocks[h-1]: distinct decided values */
-    uint64_t cap_blocks;
-    sim_block *all_blocks;
+    sim_target target;
+    sim_locksplit locksplit;
+    smap invalid_blocks;            /* ids of blocks the adversary made invalid (byz.c) */
     uint16_t honest_done;           /* honest nodes that reached the target */
     uint16_t honest_count;
     hbuf scratch;
-    /* vset.c: nodes some engine emitted evidence against (the sim's stand-in
-     * for checking the two signed votes), and nodes the chain has slashed
-     * in the sets computed so far. */
-    bool evidenced[SIM_NODES_MAX];
-    bool slashed[SIM_NODES_MAX];
 };
 
 /* sim.c */
@@ -207,85 +255,90 @@ void world_trace(world *w, sim_trace_kind kind, const sim_node *nd, uint16_t oth
                  uint32_t bound);
 void world_push(world *w, uint64_t time_us, uint32_t kind, const sim_node *nd, uint16_t peer,
                 uint64_t height, uint32_t round, uint8_t sub, void *ptr);
-const cons_valset *world_valset(world *w, uint64_t height);
 int world_node_of_key(const world *w, const hansa_pubkey *pk);
 uint64_t world_local_ms(const sim_node *nd, uint64_t now_us);
 uint64_t world_global_us(const sim_node *nd, uint64_t local_ms);
-/* Highest round a height started after GST + settle may need: one past the
- * round of its second honest proposer (check.h, liveness). */
-uint32_t world_round_bound(world *w, uint64_t height);
+uint64_t world_between(world *w, uint64_t lo, uint64_t hi);
 
-/* node.c */
-void simnode_boot(sim_node *nd, bool forget);
-void simnode_crash(sim_node *nd);
-void simnode_on_message(sim_node *nd, uint16_t from, const sim_msg *m);
-void simnode_on_timer(sim_node *nd, const sim_event *ev);
-void simnode_on_persisted(sim_node *nd, uint64_t seq);
-void simnode_rebroadcast(sim_node *nd);
-void simnode_sync_tick(sim_node *nd);
-void simnode_make_value(sim_node *nd, uint64_t height, uint32_t round, uint8_t flags, uint8_t *out,
-                     hansa_hash *id);
-void simnode_free(sim_node *nd);
-void simnode_next_height(sim_node *nd, uint64_t height);
-/* The cons_app callbacks; ctx is the sim_node. */
-bool simnode_app_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hansa_hash *id);
-bool simnode_app_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
-                    const hansa_hash *id);
-bool simnode_app_verify(void *ctx, const hansa_pubkey *pk, const char *domain, const uint8_t *msg,
-                     size_t len, const hansa_sig *sig);
+/* host.c: one node's driver */
+void host_init(sim_node *nd);
+void host_free(sim_node *nd);
+/* Starts the node's process on its disk (forget: amnesia first). */
+void host_boot(sim_node *nd, bool forget);
+/* Kills the process: what it did not write is gone. */
+void host_crash(sim_node *nd);
+void host_deliver(sim_node *nd, uint16_t from, const sim_msg *m);
+void host_wake(sim_node *nd);
+void host_link_down(sim_node *nd, uint16_t peer);
+void host_link_up(sim_node *nd, uint16_t peer);
+/* A client's transaction for this node (RPC submit_tx); false if refused. */
+bool host_submit_tx(sim_node *nd, const uint8_t *tx, size_t len, char *why, size_t why_len);
+/* A proposal nd sends as its own (PROPOSAL message bytes): traced for the
+ * lock checker. byz.c calls it for every face it shows. */
+void host_observe_proposal(sim_node *nd, const uint8_t *b, size_t len);
+/* True if a and b may exchange messages (same chain, both up, link up). */
+bool host_linked(const world *w, uint16_t a, uint16_t b);
 
-/* vset.c (only with o.valset_change) */
-/* The set of heights 1 and 2, from the seed (w->vs[0] must hold all nodes). */
-void vset_genesis(world *w);
-/* Appends the set of height w->n_vs + 1 (>= 3) to w->vs, from the set before
- * it and the value decided at height - 2. */
-void vset_next(world *w);
-/* Traces the members of the set of `height` (SIM_T_VALSET). */
-void vset_trace(world *w, uint64_t height);
-/* Appends a node's evidence list to a value: u8 count, u16 accused... */
-void vset_value_tail(const sim_node *nd, hbuf *out);
-/* True when tail (the bytes after the first SIM_VALUE_BYTES) is a
- * well-formed evidence list of genuine evidence. */
-bool vset_tail_ok(const world *w, const uint8_t *tail, size_t len);
-/* An engine emitted evidence against node `accused` (-1: not a node). */
-void vset_on_evidence(sim_node *nd, int accused);
-void vset_on_message(sim_node *nd, wire_rd *r);
-/* Re-sends the pool's evidence the chain has not acted on yet. */
-void vset_rebroadcast(sim_node *nd);
+/* chain.c */
+/* The chains' genesis and clients, from the seed (nodes' keys and powers set). */
+void chain_setup(world *w);
+/* A block was committed by nd (its node state is after it): checks it and
+ * traces the sets. */
+void chain_on_commit(sim_node *nd, uint64_t height);
+/* A client of chain c acts. */
+void chain_client_act(world *w, sim_chain *c);
+/* At the end of a run: the last set of each chain is traced once more. */
+void chain_finish(world *w);
+/* Client transactions committed on c's slowest honest node that is up. */
+uint64_t chain_committed_txs(const world *w, const sim_chain *c);
+/* The highest round a height started after GST + settle may need, for a
+ * node whose set for that height is vs: one past the round of its second
+ * honest proposer (check.h, liveness). */
+uint32_t chain_round_bound(const world *w, const cons_valset *vs);
 
 /* net.c */
-sim_msg *msg_new(const uint8_t *p, size_t len);
+sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len);
 void msg_unref(sim_msg *m);
 /* Frees a message no event holds (refs == 0); a no-op once it is queued. */
 void msg_release_unsent(sim_msg *m);
-/* Sends m from -> to through the network model; takes no reference from the caller. */
-void simnet_send(world *w, uint16_t from, uint16_t to, sim_msg *m);
-void simnet_broadcast(world *w, uint16_t from, sim_msg *m);
-/* Sends m to every node i with to[i]. */
-void simnet_multicast(world *w, uint16_t from, sim_msg *m, const bool *to);
-sim_msg *msg_vote(world *w, const wire_vote *v);
-sim_msg *msg_proposal(world *w, const wire_proposal *p, const uint8_t *value, size_t len);
+/* Sends m from -> to through the network model after delay_us (the
+ * sender's busy time); takes no reference from the caller. */
+void simnet_send(world *w, uint16_t from, uint16_t to, sim_msg *m, uint64_t delay_us);
+/* To every node linked to from, except `except` (-1: none). */
+void simnet_broadcast(world *w, uint16_t from, sim_msg *m, int except, uint64_t delay_us);
+/* To every node i linked to from with to[i]. */
+void simnet_multicast(world *w, uint16_t from, sim_msg *m, const bool *to, uint64_t delay_us);
 
 /* byz.c */
-void byz_send_proposal(sim_node *nd, const wire_proposal *p, const uint8_t *value, size_t len);
-void byz_send_vote(sim_node *nd, const wire_vote *v);
+/* What a Byzantine node sends in place of broadcasting (type, bytes). */
+void byz_broadcast(sim_node *nd, uint8_t type, const uint8_t *bytes, size_t len, int except);
 void byz_garbage(sim_node *nd);
-void sign_vote(const sim_node *nd, wire_vote *v);
-void sign_proposal(const sim_node *nd, wire_proposal *p);
-void byz_script_proposal(sim_node *nd, const wire_proposal *p, const uint8_t *value, size_t len);
-void byz_script_vote(sim_node *nd, const wire_vote *v);
+void byz_free(sim_node *nd);
+
+/* attack.c */
+/* b (a lockbreak node) just committed height - 1: it may attack height. */
+void attack_consider(sim_node *b, uint64_t height);
+/* True if b must propose a fresh block at (height, round) for the attack. */
+bool attack_fresh(const sim_node *b, uint64_t height, uint32_t round);
+/* True (and *to) if b's precommit at (height, round) goes to one node only. */
+bool attack_precommit_to(const sim_node *b, uint64_t height, uint32_t round, uint16_t *to);
+/* True if the attack holds m on the link from -> to now. */
+bool attack_drops(world *w, uint16_t from, uint16_t to, const sim_msg *m);
 
 /* script.c */
 /* Checks the options a scripted attack needs (HANSA_ERR_CONFIG if not). */
 hansa_err script_check_options(const sim_options *o);
 /* The voting power every node gets under the attack. */
-#define SCRIPT_POWER 1
-/* Assigns the roles from the proposer order of height 1 (w->vs[0] built)
- * and makes the B node Byzantine. */
+#define SCRIPT_POWER 10
+/* Assigns the roles from the proposer order of height 1 and makes the B
+ * node Byzantine. */
 void script_setup(world *w);
 /* GST of a scripted run: the schedule's rules hold only before it. */
 uint64_t script_gst_us(const world *w);
 /* True if the schedule drops m on the link from -> to now. */
 bool script_drops(world *w, uint16_t from, uint16_t to, const sim_msg *m);
+/* The B node's proposal and votes (byz.c hands them over). */
+void script_byz_broadcast(sim_node *nd, uint8_t type, const uint8_t *bytes, size_t len, int except);
+void script_free(world *w);
 
 #endif

@@ -13,8 +13,13 @@
  * runs a caller's body in a write transaction, commits it synchronously and
  * grows the map on MDB_MAP_FULL. Values are written in place with
  * MDB_RESERVE and sealed with their header (record.h), so a 24 MiB block is
- * copied once, into LMDB's page. */
+ * copied once, into LMDB's page.
+ *
+ * A store opened with store_open_backend (backend.h) has no LMDB
+ * environment: each public call does the shared checks here and then
+ * hands over to the backend (one `if (st->be)` line per call). */
 #include "store/store.h"
+#include "store/backend.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,6 +87,8 @@ static const struct {
 };
 
 struct store {
+    const store_backend *be; /* NULL: this is an LMDB store */
+    void *be_ctx;
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT_];
     char *dir;            /* for messages */
@@ -190,13 +197,9 @@ static bool err_is_fatal(hansa_err e) {
 
 /* Records a failure: the message goes to store_errmsg() and, unless it is a
  * plain "not found", to the log. I/O errors and corruption poison the store. */
-__attribute__((format(printf, 3, 4))) static hansa_err st_fail(store *st, hansa_err e,
-                                                               const char *fmt, ...) {
+static hansa_err st_vfail(store *st, hansa_err e, const char *fmt, va_list ap) {
     HANSA_ASSERT(e != HANSA_OK);
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(st->errmsg, sizeof st->errmsg, fmt, ap);
-    va_end(ap);
     if (e != HANSA_ERR_NOT_FOUND) LOG_E("store", "%s (%s)", st->errmsg, hansa_errname(e));
     if (err_is_fatal(e) && st->fatal == HANSA_OK) {
         st->fatal = e;
@@ -204,6 +207,30 @@ __attribute__((format(printf, 3, 4))) static hansa_err st_fail(store *st, hansa_
         LOG_E("store", "store refuses further writes");
     }
     return e;
+}
+
+__attribute__((format(printf, 3, 4))) static hansa_err st_fail(store *st, hansa_err e,
+                                                               const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    st_vfail(st, e, fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+hansa_err store_fail(store *st, hansa_err e, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    st_vfail(st, e, fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+/* The shared refusal of a write after a fatal error (run_write's for LMDB). */
+static hansa_err refuse_if_failed(store *st, const char *what) {
+    if (st->fatal == HANSA_OK) return HANSA_OK;
+    return st_fail(st, HANSA_ERR_STATE, "store refuses %s after an earlier fatal error: %s", what,
+                   st->fatal_msg);
 }
 
 static hansa_err mdb_to_err(int rc) {
@@ -386,9 +413,7 @@ static hansa_err run_write(store *st, const char *what, write_body body, void *c
     if (st->read_only)
         return st_fail(st, HANSA_ERR_STATE, "store %s is open read-only: refusing %s", st->dir,
                        what);
-    if (st->fatal != HANSA_OK)
-        return st_fail(st, HANSA_ERR_STATE, "store refuses %s after an earlier fatal error: %s",
-                       what, st->fatal_msg);
+    if (st->fatal != HANSA_OK) return refuse_if_failed(st, what);
     for (;;) {
         MDB_txn *txn;
         int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
@@ -633,9 +658,20 @@ hansa_err store_open(const char *dir, const store_options *opts, store **out) {
     return HANSA_OK;
 }
 
+hansa_err store_open_backend(const store_backend *be, void *ctx, store **out) {
+    HANSA_ASSERT(be != NULL && out != NULL);
+    store *st = hansa_calloc(1, sizeof *st);
+    st->be = be;
+    st->be_ctx = ctx;
+    st->lock_fd = -1;
+    *out = st;
+    return HANSA_OK;
+}
+
 void store_close(store *st) {
     if (st == NULL) return;
     HANSA_ASSERT(!st->in_callback);
+    if (st->be) st->be->close(st->be_ctx);
     if (st->env) mdb_env_close(st->env);
     if (st->lock_fd >= 0) close(st->lock_fd); /* releases the flock */
     free(st->dir);
@@ -666,6 +702,7 @@ static hansa_err read_tip(store *st, MDB_txn *txn, store_tip *tip) {
 
 hansa_err store_get_tip(store *st, store_tip *out) {
     call_enter(st);
+    if (st->be) return st->be->get_tip(st->be_ctx, st, out);
     MDB_txn *txn;
     hansa_err e = read_begin(st, &txn);
     if (e != HANSA_OK) return e;
@@ -800,6 +837,52 @@ void store_batch_abort(store_batch *b) {
     free(b);
 }
 
+uint64_t store_batch_height(const store_batch *b) { return b->height; }
+
+void store_batch_block(const store_batch *b, hansa_hash *hash, const uint8_t **bytes,
+                       size_t *len) {
+    HANSA_ASSERT(b->have_block);
+    *hash = b->block_hash;
+    *bytes = b->block.data;
+    *len = b->block.len;
+}
+
+void store_batch_commit_bytes(const store_batch *b, const uint8_t **bytes, size_t *len) {
+    HANSA_ASSERT(b->have_commit);
+    *bytes = b->commit.data;
+    *len = b->commit.len;
+}
+
+void store_batch_each_op(const store_batch *b, store_batch_op_fn fn, void *ctx) {
+    size_t off = 0;
+    for (uint32_t i = 0; i < b->n_ops; i++) {
+        HANSA_ASSERT(off + OP_HEADER_BYTES <= b->ops.len);
+        const uint8_t *h = b->ops.data + off;
+        uint32_t klen = le32_load(h + 1), vlen = le32_load(h + 5);
+        const uint8_t *key = h + OP_HEADER_BYTES;
+        off += OP_HEADER_BYTES + klen + vlen;
+        HANSA_ASSERT(off <= b->ops.len);
+        bool del = h[0] == OP_DEL;
+        fn(ctx, key, klen, del ? NULL : key + klen, vlen, del);
+    }
+    HANSA_ASSERT(off == b->ops.len);
+}
+
+void store_batch_each_valset(const store_batch *b, store_batch_valset_fn fn, void *ctx) {
+    for (uint32_t i = 0; i < b->n_valsets; i++)
+        fn(ctx, &b->valset_hash[i], b->valset[i].data, b->valset[i].len);
+}
+
+void store_batch_each_tx(const store_batch *b, store_batch_tx_fn fn, void *ctx) {
+    HANSA_ASSERT(b->txs.len == (size_t)b->n_txs * TX_ENTRY_BYTES);
+    for (uint32_t i = 0; i < b->n_txs; i++) {
+        const uint8_t *e = b->txs.data + (size_t)i * TX_ENTRY_BYTES;
+        hansa_hash h;
+        memcpy(h.b, e, HANSA_HASH_BYTES);
+        fn(ctx, &h, le32_load(e + HANSA_HASH_BYTES));
+    }
+}
+
 static hansa_err batch_write_ops(store *st, MDB_txn *txn, const store_batch *b) {
     size_t off = 0;
     for (uint32_t i = 0; i < b->n_ops; i++) {
@@ -925,6 +1008,9 @@ hansa_err store_batch_commit(store_batch *b, const hansa_hash *app_hash) {
     if (!b->have_block || !b->have_commit) {
         e = st_fail(st, HANSA_ERR_STATE, "batch for height %llu lacks its %s",
                     (unsigned long long)b->height, b->have_block ? "commit" : "block");
+    } else if (st->be) {
+        e = refuse_if_failed(st, "committing a block");
+        if (e == HANSA_OK) e = st->be->batch_commit(st->be_ctx, st, b, app_hash);
     } else {
         batch_ctx bc = {b, app_hash};
         e = run_write(st, "committing a block", batch_commit_body, &bc);
@@ -1009,6 +1095,7 @@ static hansa_err get_height(store *st, store_db db, uint64_t height, size_t skip
 hansa_err store_get_block(store *st, uint64_t height, hbuf *out, hansa_hash *block_hash) {
     call_enter(st);
     HANSA_ASSERT(out != NULL);
+    if (st->be) return st->be->get_block(st->be_ctx, st, height, out, block_hash);
     hansa_hash h;
     hansa_err e = get_height(st, DB_BLOCKS, height, HANSA_HASH_BYTES, out, h.b);
     if (e == HANSA_OK && block_hash) *block_hash = h;
@@ -1019,6 +1106,7 @@ hansa_err store_get_block_by_hash(store *st, const hansa_hash *block_hash, hbuf 
                                   uint64_t *height) {
     call_enter(st);
     HANSA_ASSERT(block_hash != NULL && out != NULL);
+    if (st->be) return st->be->get_block_by_hash(st->be_ctx, st, block_hash, out, height);
     hbuf hv = HBUF_INIT;
     hansa_err e = get_copy(st, DB_BLOCK_INDEX, block_hash->b, HANSA_HASH_BYTES, 0, &hv, NULL);
     uint64_t h = 0;
@@ -1044,12 +1132,14 @@ hansa_err store_get_block_by_hash(store *st, const hansa_hash *block_hash, hbuf 
 hansa_err store_get_commit(store *st, uint64_t height, hbuf *out) {
     call_enter(st);
     HANSA_ASSERT(out != NULL);
+    if (st->be) return st->be->get_commit(st->be_ctx, st, height, out);
     return get_height(st, DB_COMMITS, height, 0, out, NULL);
 }
 
 hansa_err store_get_tx(store *st, const hansa_hash *tx_hash, store_tx_loc *out) {
     call_enter(st);
     HANSA_ASSERT(tx_hash != NULL && out != NULL);
+    if (st->be) return st->be->get_tx(st->be_ctx, st, tx_hash, out);
     hbuf v = HBUF_INIT;
     hansa_err e = get_copy(st, DB_TX_INDEX, tx_hash->b, HANSA_HASH_BYTES, 0, &v, NULL);
     if (e == HANSA_OK && v.len != TX_LOC_BYTES)
@@ -1066,6 +1156,7 @@ hansa_err store_get_tx(store *st, const hansa_hash *tx_hash, store_tx_loc *out) 
 hansa_err store_get_valset(store *st, const hansa_hash *hash, hbuf *out) {
     call_enter(st);
     HANSA_ASSERT(hash != NULL && out != NULL);
+    if (st->be) return st->be->get_valset(st->be_ctx, st, hash, out);
     return get_copy(st, DB_VALSETS, hash->b, HANSA_HASH_BYTES, 0, out, NULL);
 }
 
@@ -1074,12 +1165,14 @@ hansa_err store_state_get(store *st, const uint8_t *key, size_t klen, hbuf *out)
     HANSA_ASSERT(out != NULL);
     hansa_err e = check_state_key(st, key, klen);
     if (e != HANSA_OK) return e;
+    if (st->be) return st->be->state_get(st->be_ctx, st, key, klen, out);
     return get_copy(st, DB_STATE, key, klen, 0, out, NULL);
 }
 
 hansa_err store_get_signer(store *st, hbuf *out) {
     call_enter(st);
     HANSA_ASSERT(out != NULL);
+    if (st->be) return st->be->get_signer(st->be_ctx, st, out);
     return get_copy(st, DB_SIGNER, (const uint8_t *)signer_key, strlen(signer_key), 0, out, NULL);
 }
 
@@ -1139,6 +1232,12 @@ hansa_err store_state_scan(store *st, const uint8_t *prefix, size_t plen, store_
     HANSA_ASSERT(prefix != NULL || plen == 0);
     if (plen > STORE_KEY_BYTES_MAX)
         return st_fail(st, HANSA_ERR_TOO_LONG, "scan prefix of %zu bytes", plen);
+    if (st->be) { /* the callback must not re-enter the store */
+        st->in_callback = true;
+        hansa_err e = st->be->state_scan(st->be_ctx, st, prefix, plen, fn, ctx);
+        st->in_callback = false;
+        return e;
+    }
     state_visit_ctx sv = {fn, ctx};
     return scan_prefix(st, DB_STATE, prefix, plen, state_visit, &sv);
 }
@@ -1161,6 +1260,10 @@ hansa_err store_put_signer(store *st, const uint8_t *bytes, size_t len) {
     HANSA_ASSERT(bytes != NULL || len == 0);
     if (len > STORE_PAYLOAD_BYTES_MAX)
         return st_fail(st, HANSA_ERR_TOO_LONG, "signer state of %zu bytes is too long", len);
+    if (st->be) {
+        hansa_err e = refuse_if_failed(st, "writing the signer state");
+        return e == HANSA_OK ? st->be->put_signer(st->be_ctx, st, bytes, len) : e;
+    }
     bytes_ctx bc = {bytes, len};
     return run_write(st, "writing the signer state", signer_body, &bc);
 }
@@ -1173,32 +1276,35 @@ typedef struct {
     size_t len;
 } wal_append_ctx;
 
-/* The next sequence number for height, from the newest record. */
+/* The next sequence number for height: one past its newest record. Heights
+ * may interleave (a node logs messages of the next height while it still
+ * signs at the current one), so the newest record of height is the one
+ * just before the first key of height + 1, not the WAL's last record. */
 static hansa_err wal_next_seq(store *st, MDB_txn *txn, uint64_t height, uint32_t *seq) {
     MDB_cursor *c;
     int rc = mdb_cursor_open(txn, st->dbi[DB_WAL], &c);
     if (rc != 0) return env_fail(st, rc, "opening a cursor on the WAL");
-    MDB_val k, v;
-    rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    uint8_t after[WAL_KEY_BYTES];
+    wal_key(after, height + 1, 0);
+    MDB_val k = {sizeof after, after}, v;
+    rc = height == UINT64_MAX ? MDB_NOTFOUND : mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    rc = mdb_cursor_get(c, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
     hansa_err e = HANSA_OK;
     *seq = 0;
     if (rc == 0) {
         if (k.mv_size != WAL_KEY_BYTES) {
             e = corrupt(st, DB_WAL, k.mv_data, k.mv_size, "WAL key is not 12 bytes");
-        } else {
-            uint64_t last_h = be64_load(k.mv_data);
+        } else if (be64_load(k.mv_data) == height) {
             uint32_t last_seq = be32_load((const uint8_t *)k.mv_data + 8);
-            if (last_h > height)
-                e = st_fail(st, HANSA_ERR_STATE, "WAL append for height %llu after height %llu",
-                            (unsigned long long)height, (unsigned long long)last_h);
-            else if (last_h == height && last_seq == UINT32_MAX)
+            if (last_seq == UINT32_MAX)
                 e = st_fail(st, HANSA_ERR_FULL, "WAL for height %llu is full",
                             (unsigned long long)height);
-            else if (last_h == height)
+            else
                 *seq = last_seq + 1;
         }
     } else if (rc != MDB_NOTFOUND) {
-        e = env_fail(st, rc, "reading the newest WAL record");
+        e = env_fail(st, rc, "reading the newest WAL record of height %llu",
+                     (unsigned long long)height);
     }
     mdb_cursor_close(c);
     return e;
@@ -1211,7 +1317,7 @@ static hansa_err wal_append_body(store *st, MDB_txn *txn, void *ctx) {
     if (e != HANSA_OK) return e;
     uint8_t k[WAL_KEY_BYTES];
     wal_key(k, wc->height, seq);
-    return put_record(st, txn, DB_WAL, k, sizeof k, NULL, 0, wc->bytes, wc->len, MDB_APPEND);
+    return put_record(st, txn, DB_WAL, k, sizeof k, NULL, 0, wc->bytes, wc->len, MDB_NOOVERWRITE);
 }
 
 hansa_err store_wal_append(store *st, uint64_t height, const uint8_t *bytes, size_t len) {
@@ -1219,30 +1325,104 @@ hansa_err store_wal_append(store *st, uint64_t height, const uint8_t *bytes, siz
     HANSA_ASSERT(bytes != NULL || len == 0);
     if (len > STORE_PAYLOAD_BYTES_MAX)
         return st_fail(st, HANSA_ERR_TOO_LONG, "WAL record of %zu bytes is too long", len);
+    if (st->be) {
+        hansa_err e = refuse_if_failed(st, "appending to the WAL");
+        return e == HANSA_OK ? st->be->wal_append(st->be_ctx, st, height, bytes, len) : e;
+    }
     wal_append_ctx wc = {height, bytes, len};
     return run_write(st, "appending to the WAL", wal_append_body, &wc);
 }
 
+/* A WAL record that fails its check ends the log of its height: a crash
+ * in the middle of an append leaves exactly such a tail, and the records
+ * are hints for resuming a height, not chain data. So it is not a fatal
+ * error: the damaged record and the rest of its height are deleted, with a
+ * warning, and the valid prefix is what the WAL holds. */
 typedef struct {
-    store_wal_fn fn;
-    void *ctx;
-} wal_visit_ctx;
+    bool damaged;
+    uint8_t key[WAL_KEY_BYTES]; /* the first damaged record */
+    char why[160];
+} wal_damage;
 
-static hansa_err wal_visit(store *st, const MDB_val *k, const uint8_t *p, size_t n, void *ctx) {
-    const wal_visit_ctx *wv = ctx;
-    if (k->mv_size != WAL_KEY_BYTES)
-        return corrupt(st, DB_WAL, k->mv_data, k->mv_size, "WAL key is not 12 bytes");
-    const uint8_t *kb = k->mv_data;
-    return wv->fn(wv->ctx, be64_load(kb), be32_load(kb + 8), p, n);
+/* Walks the records of one height in order, handing each valid one to fn,
+ * and stops at the first damaged one (noted in *dmg). */
+static hansa_err wal_walk(store *st, uint64_t height, store_wal_fn fn, void *ctx, wal_damage *dmg) {
+    MDB_txn *txn;
+    hansa_err e = read_begin(st, &txn);
+    if (e != HANSA_OK) return e;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, st->dbi[DB_WAL], &c);
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return env_fail(st, rc, "opening a cursor on wal");
+    }
+    uint8_t first[WAL_KEY_BYTES];
+    wal_key(first, height, 0);
+    MDB_val k = {sizeof first, first}, v;
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    while (e == HANSA_OK && rc == 0) {
+        if (k.mv_size != WAL_KEY_BYTES || be64_load(k.mv_data) != height) break;
+        const uint8_t *p;
+        size_t n;
+        e = store_record_check(v.mv_data, v.mv_size, STORE_REC_WAL, k.mv_data, k.mv_size, &p, &n,
+                               dmg->why, sizeof dmg->why);
+        if (e != HANSA_OK) {
+            dmg->damaged = true;
+            memcpy(dmg->key, k.mv_data, WAL_KEY_BYTES);
+            e = HANSA_OK;
+            break;
+        }
+        const uint8_t *kb = k.mv_data;
+        st->in_callback = true;
+        e = fn(ctx, height, be32_load(kb + 8), p, n);
+        st->in_callback = false;
+        if (e == HANSA_OK) rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+    if (e == HANSA_OK && rc != 0 && rc != MDB_NOTFOUND) e = env_fail(st, rc, "iterating over wal");
+    mdb_cursor_close(c);
+    mdb_txn_abort(txn);
+    return e;
+}
+
+static hansa_err wal_cut_body(store *st, MDB_txn *txn, void *ctx) {
+    const wal_damage *dmg = ctx;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, st->dbi[DB_WAL], &c);
+    if (rc != 0) return env_fail(st, rc, "opening a cursor on the WAL");
+    uint64_t height = be64_load(dmg->key);
+    for (;;) { /* every key from the damaged one on, while it is of height */
+        MDB_val k = {WAL_KEY_BYTES, (void *)dmg->key}, v;
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        if (rc != 0 || k.mv_size != WAL_KEY_BYTES || be64_load(k.mv_data) != height) break;
+        rc = mdb_cursor_del(c, 0);
+        if (rc != 0) break;
+    }
+    mdb_cursor_close(c);
+    if (rc == MDB_MAP_FULL) {
+        st->map_full = true;
+        return HANSA_ERR_FULL;
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return env_fail(st, rc, "cutting the WAL of height %llu", (unsigned long long)height);
+    return HANSA_OK;
 }
 
 hansa_err store_wal_read(store *st, uint64_t height, store_wal_fn fn, void *ctx) {
     call_enter(st);
     HANSA_ASSERT(fn != NULL);
-    uint8_t prefix[HEIGHT_KEY_BYTES];
-    be64_store(prefix, height);
-    wal_visit_ctx wv = {fn, ctx};
-    return scan_prefix(st, DB_WAL, prefix, sizeof prefix, wal_visit, &wv);
+    if (st->be) {
+        st->in_callback = true;
+        hansa_err e = st->be->wal_read(st->be_ctx, st, height, fn, ctx);
+        st->in_callback = false;
+        return e;
+    }
+    wal_damage dmg = {0};
+    hansa_err e = wal_walk(st, height, fn, ctx, &dmg);
+    if (e != HANSA_OK || !dmg.damaged) return e;
+    LOG_W("store", "WAL record height %llu seq %u is damaged (%s): the WAL of that height is cut "
+          "there; a crash during an append leaves such a tail",
+          (unsigned long long)height, be32_load(dmg.key + 8), dmg.why);
+    return run_write(st, "cutting a damaged WAL tail", wal_cut_body, &dmg);
 }
 
 static hansa_err wal_truncate_body(store *st, MDB_txn *txn, void *ctx) {
@@ -1251,6 +1431,10 @@ static hansa_err wal_truncate_body(store *st, MDB_txn *txn, void *ctx) {
 
 hansa_err store_wal_truncate(store *st, uint64_t through_height) {
     call_enter(st);
+    if (st->be) {
+        hansa_err e = refuse_if_failed(st, "truncating the WAL");
+        return e == HANSA_OK ? st->be->wal_truncate(st->be_ctx, st, through_height) : e;
+    }
     return run_write(st, "truncating the WAL", wal_truncate_body, &through_height);
 }
 
@@ -1274,6 +1458,10 @@ hansa_err store_receipt_put(store *st, const uint8_t key[STORE_RECEIPT_KEY_BYTES
     HANSA_ASSERT(bytes != NULL && len > 0);
     if (len > STORE_RECEIPT_BYTES_MAX)
         return st_fail(st, HANSA_ERR_TOO_LONG, "receipt guarantee of %zu bytes is too long", len);
+    if (st->be) {
+        hansa_err e = refuse_if_failed(st, "writing a receipt guarantee");
+        return e == HANSA_OK ? st->be->receipt_put(st->be_ctx, st, key, bytes, len) : e;
+    }
     receipt_put_ctx c = {key, bytes, len};
     return run_write(st, "writing a receipt guarantee", receipt_put_body, &c);
 }
@@ -1294,6 +1482,10 @@ static hansa_err receipt_del_body(store *st, MDB_txn *txn, void *ctx) {
 hansa_err store_receipt_del(store *st, const uint8_t (*keys)[STORE_RECEIPT_KEY_BYTES], size_t n) {
     call_enter(st);
     if (n == 0) return HANSA_OK;
+    if (st->be) {
+        hansa_err e = refuse_if_failed(st, "deleting receipt guarantees");
+        return e == HANSA_OK ? st->be->receipt_del(st->be_ctx, st, keys, n) : e;
+    }
     receipt_del_ctx c = {keys, n};
     return run_write(st, "deleting receipt guarantees", receipt_del_body, &c);
 }
@@ -1308,6 +1500,12 @@ static hansa_err receipt_visit(store *st, const MDB_val *k, const uint8_t *p, si
 hansa_err store_receipt_scan(store *st, store_scan_fn fn, void *ctx) {
     call_enter(st);
     HANSA_ASSERT(fn != NULL);
+    if (st->be) { /* the callback must not re-enter the store */
+        st->in_callback = true;
+        hansa_err e = st->be->receipt_scan(st->be_ctx, st, fn, ctx);
+        st->in_callback = false;
+        return e;
+    }
     state_visit_ctx sv = {fn, ctx};
     return scan_prefix(st, DB_RECEIPTS, NULL, 0, receipt_visit, &sv);
 }
@@ -1560,6 +1758,8 @@ hansa_err store_check(store *st, store_check_summary *sum, store_problem_fn repo
     call_enter(st);
     HANSA_ASSERT(sum != NULL && report != NULL);
     memset(sum, 0, sizeof *sum);
+    if (st->be) /* what it checks is LMDB's pages; a backend checks its records on every read */
+        return st_fail(st, HANSA_ERR_STATE, "store_check works on LMDB stores only");
     check_ctx c = {.st = st, .sum = sum, .report = report, .ctx = ctx};
     hansa_err e = read_begin(st, &c.txn);
     if (e != HANSA_OK) return e;

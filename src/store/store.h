@@ -248,9 +248,10 @@ hansa_err store_receipt_scan(store *st, store_scan_fn fn, void *ctx);
 
 /* ---- Consensus write-ahead log ---- */
 
-/* Appends one record (<= STORE_PAYLOAD_BYTES_MAX) for height; durable when
- * it returns. Heights never go back: appending for a height below the
- * newest record's is HANSA_ERR_STATE. */
+/* Appends one record (<= STORE_PAYLOAD_BYTES_MAX) to the log of height;
+ * durable when it returns. Heights may interleave (the node logs messages
+ * of the next height while it signs at the current one); each height's
+ * records keep their append order. */
 hansa_err store_wal_append(store *st, uint64_t height, const uint8_t *bytes, size_t len);
 
 /* Called for each WAL record of a height, in append order. bytes is borrowed
@@ -259,7 +260,11 @@ typedef hansa_err (*store_wal_fn)(void *ctx, uint64_t height, uint32_t seq,
                                   const uint8_t *bytes, size_t len);
 
 /* Calls fn for every record appended for height, in order. A height with no
- * records is not an error (fn is not called). fn must not call the store. */
+ * records is not an error (fn is not called). fn must not call the store.
+ * A damaged record ends the log of its height (a crash during an append
+ * leaves such a tail): it and the later records of that height are
+ * deleted with a warning in the log, and the call still returns HANSA_OK
+ * after handing over the valid prefix; it is not a fatal error. */
 hansa_err store_wal_read(store *st, uint64_t height, store_wal_fn fn, void *ctx);
 
 /* Deletes every WAL record of heights <= through_height (UINT64_MAX: all).

@@ -1,5 +1,7 @@
-/* test_sim.c — the deterministic simulator: replay, campaigns, and checkers
- * that are shown to fire.
+/* test_sim.c — the deterministic simulator driving production nodes:
+ * replay, campaigns, and checkers that are shown to fire (here on real runs
+ * and hand-made traces; the mutation run, scripts/mutate, shows them
+ * catching single-line bugs in the engine and the node).
  *
  * Every run here is a pure function of its seed, so these tests are
  * deterministic. The campaign prints the seed range it covers; a failing seed
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "check.h"
 #include "sim/check.h"
 #include "sim/sim.h"
@@ -46,6 +49,9 @@ static void test_options_rejected(void) {
     o.nodes = 4;
     o.heights = 0;
     CHECK_ERR(sim_run(&o, &r), HANSA_ERR_CONFIG);
+    o.heights = 1;
+    o.load_tps = SIM_LOAD_TPS_MAX + 1;
+    CHECK_ERR(sim_run(&o, &r), HANSA_ERR_CONFIG);
     uint32_t f;
     const char *why = NULL;
     CHECK_ERR(sim_faults_parse("net+bogus", &f, &why), HANSA_ERR_CONFIG);
@@ -62,7 +68,7 @@ static void test_campaign_within_budget(void) {
                                   "crash+byzantine+partition", "byz-equivocate",
                                   "byz-double-vote", "byz-silent", "byz-garbage", "byz-invalid",
                                   "byz-amnesia", "all"};
-    const uint64_t first = 1000, per_mix = 40;
+    const uint64_t first = 1000, per_mix = 12;
     uint64_t runs = 0, heights = 0;
     fprintf(stderr, "campaign: seeds %" PRIu64 "..%" PRIu64 " for each of %zu mixes\n", first,
             first + per_mix - 1, sizeof mixes / sizeof mixes[0]);
@@ -99,10 +105,10 @@ static void test_checkers_fire_over_budget(void) {
     CHECK(found != 0);
 }
 
-/* Delegate churn: sets rotate every 2 or 3 heights while faults run and
- * double-signers are slashed; every checker, slashing included, passes. */
-static sim_result run_churn(uint64_t seed, uint16_t nodes, const char *mix, uint32_t k,
-                            bool break_slashing) {
+/* Delegate churn: an election every 2 or 3 heights while clients' votes
+ * move weight between candidates and faults run; double-signers are
+ * slashed by the ledger; every checker, slashing included, passes. */
+static sim_result run_churn(uint64_t seed, uint16_t nodes, const char *mix, uint32_t k) {
     sim_options o;
     sim_result r;
     sim_options_default(&o);
@@ -110,7 +116,6 @@ static sim_result run_churn(uint64_t seed, uint16_t nodes, const char *mix, uint
     o.nodes = nodes;
     o.heights = 12;
     o.valset_change = k;
-    o.break_slashing = break_slashing;
     CHECK_ERR(sim_faults_parse(mix, &o.faults, NULL), HANSA_OK);
     CHECK_ERR(sim_run(&o, &r), HANSA_OK);
     return r;
@@ -122,7 +127,7 @@ static const char *churn_mixes[] = {"byz-double-vote", "byz-equivocate", "byz-do
 #define CHURN_MIXES (sizeof churn_mixes / sizeof churn_mixes[0])
 
 static void test_campaign_delegates(void) {
-    const uint64_t first = 2000, per_mix = 8;
+    const uint64_t first = 2000, per_mix = 6;
     uint64_t runs = 0, heights = 0, accused_runs = 0, slashed = 0, changes = 0;
     fprintf(stderr, "delegates: seeds %" PRIu64 "..%" PRIu64 " for each of %zu mixes, 12 heights\n",
             first, first + per_mix - 1, CHURN_MIXES);
@@ -130,7 +135,7 @@ static void test_campaign_delegates(void) {
         for (uint64_t s = first; s < first + per_mix; s++) {
             uint16_t nodes = (uint16_t)(5 + s % 6);
             uint32_t k = 2 + (uint32_t)(s % 2);
-            sim_result r = run_churn(s, nodes, churn_mixes[m], k, false);
+            sim_result r = run_churn(s, nodes, churn_mixes[m], k);
             runs++;
             heights += r.heights_decided;
             changes += r.set_changes;
@@ -143,36 +148,20 @@ static void test_campaign_delegates(void) {
             CHECK_EQ_U64(r.safety_violations, 0);
             CHECK_EQ_U64(r.liveness_failures, 0);
             CHECK(r.heights_decided >= 12);
-            CHECK(r.set_changes >= 3); /* the set did change while the faults ran */
-            if (r.evidence > 0) CHECK(r.slashed > 0);
+            CHECK(r.set_changes >= 1); /* the set did change while the faults ran */
+            if (r.evidence > 0 && r.byz_nodes > 0) CHECK(r.slashed > 0);
         }
     }
     fprintf(stderr, "delegates: %" PRIu64 " runs, %" PRIu64 " heights, %" PRIu64
                     " set changes, %" PRIu64 " runs with evidence, %" PRIu64 " slashed\n",
             runs, heights, changes, accused_runs, slashed);
-    CHECK(accused_runs > runs / 2);
-}
-
-/* The slashing checker catches a chain that ignores decided evidence. */
-static void test_slashing_checker_fires(void) {
-    uint64_t caught = 0, runs = 0;
-    for (uint64_t s = 1; s <= 8; s++) {
-        sim_result r = run_churn(s, (uint16_t)(5 + s % 6), churn_mixes[s % CHURN_MIXES], 2, true);
-        runs++;
-        CHECK_EQ_U64(r.slashed, 0);
-        if (r.violations[SIM_V_SLASHING] == 0) continue;
-        caught++;
-        CHECK_EQ_U64(r.safety_violations, r.violations[SIM_V_SLASHING]); /* nothing else broke */
-        if (caught == 1) fprintf(stderr, "break-slashing: seed %" PRIu64 " -> %s\n", s, r.first_violation);
-    }
-    fprintf(stderr, "break-slashing: caught in %" PRIu64 " of %" PRIu64 " seeds\n", caught, runs);
-    CHECK(caught > 0);
+    CHECK(accused_runs > runs / 3); /* equivocating proposers vote once: no evidence */
 }
 
 static void test_churn_replays(void) {
-    sim_result a = run_churn(77, 7, "byz-double-vote+crash", 2, false);
-    sim_result b = run_churn(77, 7, "byz-double-vote+crash", 2, false);
-    sim_result c = run_churn(77, 7, "byz-double-vote+crash", 3, false);
+    sim_result a = run_churn(77, 7, "byz-double-vote+crash", 2);
+    sim_result b = run_churn(77, 7, "byz-double-vote+crash", 2);
+    sim_result c = run_churn(77, 7, "byz-double-vote+crash", 3);
     CHECK(hash_eq(&a.digest, &b.digest));
     CHECK(!hash_eq(&a.digest, &c.digest));
     sim_options o;
@@ -181,10 +170,24 @@ static void test_churn_replays(void) {
     CHECK_ERR(sim_run(&o, &a), HANSA_ERR_CONFIG);
 }
 
+/* Clients' transfers reach blocks on every node; the supply and app-hash
+ * checkers ran after each of them (a violation would be counted). */
+static void test_load_committed(void) {
+    sim_result r = run(5, 5, 10, "crash+net", false);
+    CHECK_EQ_U64(r.safety_violations, 0);
+    CHECK(r.txs_submitted > 20);
+    CHECK(r.txs_committed > 10);
+    CHECK(r.disk_writes > 100);
+    fprintf(stderr, "load: %" PRIu64 " txs submitted, %" PRIu64 " committed, %" PRIu64
+                    " crashes (%" PRIu64 " in a write)\n",
+            r.txs_submitted, r.txs_committed, r.crashes, r.write_crashes);
+}
+
 /* The scripted line-29 attack (src/sim/script.c). With the unlock rule
- * broken, every seed of the range must end in an agreement violation (H1
- * decides A in round 1, H2 and H3 decide B0 in round 2); with the correct
- * rule the same schedule must end safe and live (H2's lock holds). */
+ * broken, every seed of the range must end in a lock violation and an
+ * agreement violation (H1 decides A in round 1, H2 and H3 decide B0 in
+ * round 2); with the correct rule the same schedule must end safe and live
+ * (H2's lock holds). */
 static sim_result run_line29(uint64_t seed, bool broken) {
     sim_options o;
     sim_result r;
@@ -205,7 +208,10 @@ static void test_line29_attack(void) {
         if (bad.violations[SIM_V_AGREEMENT] == 0)
             fprintf(stderr, "line-29 attack: seed %" PRIu64 " --break-line29 kept agreement\n", s);
         CHECK(bad.violations[SIM_V_AGREEMENT] > 0);
-        CHECK(strncmp(bad.first_violation, "agreement", 9) == 0);
+        /* H2, locked on A in round 1, prevotes B0 (proof of lock round 0) in
+         * round 2: the lock checker sees it before the decisions differ. */
+        CHECK(bad.violations[SIM_V_LOCK] > 0);
+        CHECK(strncmp(bad.first_violation, "lock", 4) == 0);
         CHECK(bad.max_round >= 2); /* the second value is decided in round 2 */
         sim_result good = run_line29(s, false);
         if (good.safety_violations || good.liveness_failures)
@@ -342,6 +348,137 @@ static void test_checker_slashing(void) {
     sim_checker_free(&c);
 }
 
+static void test_checker_committed_state(void) {
+    sim_checker c;
+    checker_new(&c);
+    sim_trace_ev a = ev(SIM_T_COMMITTED, 0, 4, 0, 0, 0xaa), b = ev(SIM_T_COMMITTED, 1, 4, 0, 0, 0xaa);
+    sim_checker_feed(&c, &a);
+    sim_checker_feed(&c, &b);
+    CHECK_EQ_U64(sim_checker_safety(&c), 0);
+    sim_trace_ev d = ev(SIM_T_COMMITTED, 2, 4, 0, 0, 0xbb); /* another state at height 4 */
+    sim_checker_feed(&c, &d);
+    CHECK_EQ_U64(c.count[SIM_V_APP_HASH], 1);
+    sim_trace_ev e = ev(SIM_T_COMMITTED, 0, 5, 0, 0, 0xcc);
+    e.flag = false; /* the supply equation failed */
+    sim_checker_feed(&c, &e);
+    CHECK_EQ_U64(c.count[SIM_V_SUPPLY], 1);
+    sim_trace_ev z = ev(SIM_T_COMMITTED, 3, 5, 0, 0, 0xdd); /* Byzantine: not counted */
+    z.honest = false;
+    z.flag = false;
+    sim_checker_feed(&c, &z);
+    sim_trace_ev st = ev(SIM_T_STOPPED, 1, 6, 0, 0, 0);
+    sim_checker_feed(&c, &st);
+    CHECK_EQ_U64(c.count[SIM_V_STOPPED], 1);
+    CHECK_EQ_U64(sim_checker_safety(&c), 3);
+    sim_checker_free(&c);
+}
+
+/* Alg. 1's locks, seen from outside: node 0 precommits A in round 1. */
+static void test_checker_lock(void) {
+    sim_checker c;
+    checker_new(&c);
+    sim_trace_ev pa = ev(SIM_T_PROPOSAL, 3, 5, 1, 0, 0xaa), pc = ev(SIM_T_VOTED, 0, 5, 1, 2, 0xaa);
+    pa.bound = UINT32_MAX;
+    sim_checker_feed(&c, &pa);
+    sim_checker_feed(&c, &pc);
+    /* Round 2: B with proof of lock round 1 unlocks (line 29 allows it). */
+    sim_trace_ev pb = ev(SIM_T_PROPOSAL, 1, 5, 2, 0, 0xbb), vb = ev(SIM_T_VOTED, 0, 5, 2, 1, 0xbb);
+    pb.bound = 1;
+    sim_checker_feed(&c, &pb);
+    sim_checker_feed(&c, &vb);
+    CHECK_EQ_U64(c.count[SIM_V_LOCK], 0);
+    /* Round 3: a fresh C must get nil from a node locked in round 1. */
+    sim_trace_ev pf = ev(SIM_T_PROPOSAL, 2, 5, 3, 0, 0xcc), vf = ev(SIM_T_VOTED, 0, 5, 3, 1, 0xcc);
+    pf.bound = UINT32_MAX;
+    sim_checker_feed(&c, &pf);
+    sim_checker_feed(&c, &vf);
+    CHECK_EQ_U64(c.count[SIM_V_LOCK], 1);
+    /* Round 4: an older proof of lock (round 0) must get nil too. */
+    sim_trace_ev po = ev(SIM_T_PROPOSAL, 2, 5, 4, 0, 0xdd), vo = ev(SIM_T_VOTED, 0, 5, 4, 1, 0xdd);
+    po.bound = 0;
+    sim_checker_feed(&c, &po);
+    sim_checker_feed(&c, &vo);
+    CHECK_EQ_U64(c.count[SIM_V_LOCK], 2);
+    /* Prevoting the locked value, or nil, is always fine. */
+    sim_trace_ev va = ev(SIM_T_VOTED, 0, 5, 5, 1, 0xaa), vn = ev(SIM_T_VOTED, 0, 5, 6, 1, 0);
+    vn.flag = false;
+    sim_checker_feed(&c, &va);
+    sim_checker_feed(&c, &vn);
+    CHECK_EQ_U64(c.count[SIM_V_LOCK], 2);
+    /* A locked proposer re-proposes its valid value; a fresh one is wrong. */
+    sim_trace_ev own = ev(SIM_T_PROPOSAL, 0, 5, 7, 0, 0xee);
+    own.bound = UINT32_MAX;
+    sim_checker_feed(&c, &own);
+    CHECK_EQ_U64(c.count[SIM_V_LOCK], 3);
+    CHECK(strstr(c.first, "node 0") != NULL);
+    sim_checker_free(&c);
+}
+
+/* A node that accused a validator once owes nothing for its later offences
+ * (one pooled item per offender slashes it). */
+static void test_checker_evidence_once_per_offender(void) {
+    sim_checker c;
+    checker_new(&c);
+    sim_trace_ev seen = ev(SIM_T_EQUIVOCATION_SEEN, 0, 3, 0, 1, 0);
+    seen.other = 3;
+    sim_trace_ev paid = seen;
+    paid.kind = SIM_T_EVIDENCE;
+    sim_checker_feed(&c, &seen);
+    sim_checker_feed(&c, &paid);
+    sim_trace_ev later = ev(SIM_T_EQUIVOCATION_SEEN, 0, 5, 1, 2, 0);
+    later.other = 3;
+    sim_checker_feed(&c, &later);
+    sim_trace_ev next = ev(SIM_T_HEIGHT_START, 0, 6, 0, 0, 0);
+    sim_checker_feed(&c, &next);
+    CHECK_EQ_U64(c.count[SIM_V_EVIDENCE], 0);
+    sim_checker_free(&c);
+}
+
+static sim_trace_ev block_time(uint64_t h, uint32_t round, uint64_t at_us, uint64_t time_ms) {
+    sim_trace_ev e = ev(SIM_T_BLOCK_TIME, 0, h, round, 0, 0);
+    e.time_us = at_us;
+    le64_store(e.id.b, time_ms);
+    return e;
+}
+
+/* Honest clocks within 250 ms of true time, precision 500 ms, delay 2 s a
+ * round: a block of height 2, started at true time 10 s and decided at
+ * 11 s, may carry a time from 10 s - 2.75 s (round 0) to 11 s + 0.75 s. */
+static void test_checker_block_time(void) {
+    sim_checker c;
+    checker_new(&c);
+    const uint64_t g = 1000000;
+    sim_checker_time_bound(&c, g, 250, 500, 2000);
+    sim_trace_ev start = ev(SIM_T_HEIGHT_START, 1, 2, 0, 0, 0);
+    start.time_us = 10000000;
+    sim_checker_feed(&c, &start);
+    sim_trace_ev ok = block_time(2, 0, 11000000, g + 11750);
+    sim_checker_feed(&c, &ok);
+    CHECK_EQ_U64(c.count[SIM_V_BLOCK_TIME], 0);
+    /* Ahead: a proposer's clock a second fast passed for timely. */
+    sim_trace_ev ahead = block_time(3, 0, 12000000, g + 12751);
+    sim_checker_feed(&c, &ahead);
+    CHECK_EQ_U64(c.count[SIM_V_BLOCK_TIME], 1);
+    CHECK(strstr(c.first, "ahead") != NULL);
+    /* Behind: round 1 allows two delays, not more. */
+    start.height = 4;
+    start.time_us = 20000000;
+    sim_checker_feed(&c, &start);
+    sim_trace_ev late_ok = block_time(4, 1, 25000000, g + 20000 - 4750);
+    sim_checker_feed(&c, &late_ok);
+    CHECK_EQ_U64(c.count[SIM_V_BLOCK_TIME], 1);
+    start.height = 5;
+    sim_checker_feed(&c, &start);
+    sim_trace_ev behind = block_time(5, 1, 25000000, g + 20000 - 4751);
+    sim_checker_feed(&c, &behind);
+    CHECK_EQ_U64(c.count[SIM_V_BLOCK_TIME], 2);
+    CHECK_EQ_U64(sim_checker_safety(&c), 2);
+    /* Each height is judged once, by its first honest commit. */
+    sim_checker_feed(&c, &behind);
+    CHECK_EQ_U64(c.count[SIM_V_BLOCK_TIME], 2);
+    sim_checker_free(&c);
+}
+
 static void test_checker_stall(void) {
     sim_checker c;
     hansa_hash d1, d2;
@@ -364,10 +501,14 @@ int main(void) {
     RUN(test_checker_validity_and_rounds);
     RUN(test_checker_double_sign);
     RUN(test_checker_evidence);
+    RUN(test_checker_evidence_once_per_offender);
+    RUN(test_checker_block_time);
     RUN(test_checker_stall);
     RUN(test_checker_slashing);
+    RUN(test_checker_committed_state);
+    RUN(test_checker_lock);
     RUN(test_churn_replays);
-    RUN(test_slashing_checker_fires);
+    RUN(test_load_committed);
     RUN(test_campaign_delegates);
     RUN(test_same_seed_same_digest);
     RUN(test_checkers_fire_over_budget);

@@ -376,15 +376,18 @@ static void test_wal(void) {
     CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"v1", 2), HANSA_OK);
     CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"", 0), HANSA_OK);
     CHECK_ERR(store_wal_append(st, 2, (const uint8_t *)"p2", 2), HANSA_OK);
-    CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"late", 4), HANSA_ERR_STATE);
+    /* A node logs messages of the next height while it still signs at the
+     * current one: heights interleave, each keeps its own order. */
+    CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"late", 4), HANSA_OK);
     store_close(st);
 
     CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
     wal_log l = {0};
     CHECK_ERR(store_wal_read(st, 1, wal_collect, &l), HANSA_OK);
-    CHECK_EQ_U64(l.n, 3);
+    CHECK_EQ_U64(l.n, 4);
     CHECK(strcmp(l.recs[0], "p1") == 0 && strcmp(l.recs[1], "v1") == 0 && l.recs[2][0] == 0);
-    CHECK(l.seqs[0] == 0 && l.seqs[1] == 1 && l.seqs[2] == 2);
+    CHECK(strcmp(l.recs[3], "late") == 0);
+    CHECK(l.seqs[0] == 0 && l.seqs[1] == 1 && l.seqs[2] == 2 && l.seqs[3] == 3);
     CHECK_EQ_U64(wal_count(st, 2), 1);
     CHECK_EQ_U64(wal_count(st, 3), 0);
 
@@ -640,6 +643,42 @@ static void test_corrupt_tip_fails_open(void) {
     tmpdir_remove(&t);
 }
 
+/* A damaged WAL record ends the log of its height: the valid prefix is
+ * read back, the damaged record and the rest of that height are cut, other
+ * heights stay, and the store goes on writing (no fatal error). */
+static void test_wal_damaged_tail(void) {
+    tmpdir t;
+    tmpdir_make(&t);
+    store *st;
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    CHECK_ERR(store_wal_append(st, 4, (const uint8_t *)"p4", 2), HANSA_OK);
+    CHECK_ERR(store_wal_append(st, 4, (const uint8_t *)"v4", 2), HANSA_OK);
+    CHECK_ERR(store_wal_append(st, 5, (const uint8_t *)"p5", 2), HANSA_OK);
+    CHECK_ERR(store_wal_append(st, 4, (const uint8_t *)MARKER, strlen(MARKER)), HANSA_OK);
+    CHECK_ERR(store_wal_append(st, 4, (const uint8_t *)"v4b", 3), HANSA_OK);
+    store_close(st);
+    CHECK(patch_file(t.db, MARKER, 3, 0x01, NULL) >= 1);
+
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    wal_log l = {0};
+    CHECK_ERR(store_wal_read(st, 4, wal_collect, &l), HANSA_OK);
+    CHECK_EQ_U64(l.n, 2);
+    CHECK(strcmp(l.recs[0], "p4") == 0 && strcmp(l.recs[1], "v4") == 0);
+    CHECK_ERR(store_failed(st), HANSA_OK);
+    CHECK_EQ_U64(wal_count(st, 5), 1);
+    /* The cut is durable and appends go on after the valid prefix. */
+    CHECK_ERR(store_wal_append(st, 4, (const uint8_t *)"v4c", 3), HANSA_OK);
+    store_close(st);
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    memset(&l, 0, sizeof l);
+    CHECK_ERR(store_wal_read(st, 4, wal_collect, &l), HANSA_OK);
+    CHECK_EQ_U64(l.n, 3);
+    CHECK(l.n == 3 && strcmp(l.recs[2], "v4c") == 0 && l.seqs[2] == 2);
+    CHECK_ERR(store_put_signer(st, (const uint8_t *)"s", 1), HANSA_OK);
+    store_close(st);
+    tmpdir_remove(&t);
+}
+
 int main(void) {
     log_set_level(LOG_OFF); /* the expected errors would flood the test log */
     RUN(test_open_creates_private_dir);
@@ -655,5 +694,6 @@ int main(void) {
     RUN(test_corrupt_block_and_scan);
     RUN(test_corruption_raw_values);
     RUN(test_corrupt_tip_fails_open);
+    RUN(test_wal_damaged_tail);
     return check_summary();
 }

@@ -2,14 +2,21 @@
  *
  *   hansa sim [--seed S] [--seeds K] [--nodes N] [--heights H]
  *             [--faults mix[,mix...]] [--byz-power-third] [--break-line29]
- *             [--attack line29] [--trace] [--valset-change K [--break-slashing]]
+ *             [--attack line29] [--trace] [--valset-change K] [--load TPS]
+ *             [--first-failure]
  *
  * One seed (K = 1) prints the run's figures and digest. A campaign (K > 1)
  * runs seeds S..S+K-1 for every mix in the list and prints, per mix, the
  * seeds run, heights decided, safety violations, liveness failures and
  * simulated heights per wall-clock second; each failing seed is printed with
  * the exact command that replays it. Without --nodes a campaign draws each
- * run's node count (4..10) from its seed; the replay command names it.
+ * run's node count (4..10) from its seed; the replay command names it. The
+ * mix "random" draws each seed's faults from the seed, guided by the
+ * coverage the campaign has reached so far (sim_guide); the replay command
+ * names the mix drawn. The last column of a campaign counts the protocol
+ * situations its runs reached. --first-failure ends a campaign
+ * at its first failing seed (scripts/mutate counts seeds to the first
+ * catch).
  * --attack line29 runs the scripted line-29 attack (src/sim/script.c) on 4
  * nodes with no random faults: with --break-line29 it must report an
  * agreement violation, without it none. The wall clock is read here, never
@@ -30,7 +37,7 @@
 typedef struct {
     sim_options base;
     uint64_t seeds;
-    bool nodes_given, trace;
+    bool nodes_given, trace, first_failure;
     char *mixes[MIXES_MAX];
     size_t n_mixes;
     char mix_buf[512];
@@ -40,11 +47,15 @@ static void usage(void) {
     fprintf(stderr,
             "usage: hansa sim [--seed S] [--seeds K] [--nodes N] [--heights H]\n"
             "                 [--faults mix[,mix...]] [--byz-power-third] [--break-line29]\n"
-            "                 [--attack line29] [--trace] [--valset-change K [--break-slashing]]\n"
-            "--valset-change K: the validator set rotates every K heights and decided\n"
-            "       evidence slashes; --break-slashing (test only) ignores that evidence\n"
-            "mixes: none net partition clog crash drift byzantine byz-equivocate byz-double-vote\n"
-            "       byz-silent byz-garbage byz-invalid byz-amnesia all (join with '+')\n");
+            "                 [--attack line29] [--trace] [--valset-change K] [--load TPS]\n"
+            "--valset-change K: an election every K heights while clients' votes move\n"
+            "       weight between candidates (evidence in a block always slashes)\n"
+            "--load TPS: client transactions per simulated second (default 20, 0: none)\n"
+            "--first-failure: a campaign stops at its first failing seed\n"
+            "mixes: none net partition clog crash drift targeted byzantine byz-equivocate\n"
+            "       byz-double-vote byz-silent byz-garbage byz-invalid byz-amnesia byz-lockbreak\n"
+            "       all (join with '+'), or random (each seed draws its own mix, guided by\n"
+            "       the coverage the campaign reached)\n");
 }
 
 static bool parse_u64(const char *s, uint64_t *out) {
@@ -65,6 +76,7 @@ static int parse_args(int argc, char **argv, sim_args *a) {
         if (strcmp(k, "--byz-power-third") == 0) a->base.byz_power_third = true;
         else if (strcmp(k, "--break-line29") == 0) a->base.break_line29 = true;
         else if (strcmp(k, "--trace") == 0) a->trace = true;
+        else if (strcmp(k, "--first-failure") == 0) a->first_failure = true;
         else if (strcmp(k, "--attack") == 0 && v && sim_attack_parse(v, &a->base.attack) == HANSA_OK) {
             /* The script's world has four nodes; a campaign must not draw
              * other sizes (an explicit --nodes is kept, and refused). */
@@ -72,13 +84,14 @@ static int parse_args(int argc, char **argv, sim_args *a) {
             a->nodes_given = a->nodes_given || a->base.attack;
             i++;
         }
-        else if (strcmp(k, "--break-slashing") == 0) a->base.break_slashing = true;
         else if (strcmp(k, "--faults") == 0 && v) {
             snprintf(a->mix_buf, sizeof a->mix_buf, "%s", v);
             i++;
         } else if (parse_u64(v, &x) && strcmp(k, "--seed") == 0) a->base.seed = x, i++;
         else if (parse_u64(v, &x) && strcmp(k, "--seeds") == 0 && x > 0) a->seeds = x, i++;
         else if (parse_u64(v, &x) && strcmp(k, "--heights") == 0) a->base.heights = x, i++;
+        else if (parse_u64(v, &x) && strcmp(k, "--load") == 0 && x <= SIM_LOAD_TPS_MAX)
+            a->base.load_tps = (uint32_t)x, i++;
         else if (parse_u64(v, &x) && strcmp(k, "--valset-change") == 0 && x > 0 &&
                  x <= SIM_VALSET_CHANGE_MAX)
             a->base.valset_change = (uint32_t)x, i++;
@@ -95,7 +108,8 @@ static int parse_args(int argc, char **argv, sim_args *a) {
          m = strtok_r(NULL, ",", &save)) {
         uint32_t bits;
         const char *why = NULL;
-        if (a->n_mixes == MIXES_MAX || sim_faults_parse(m, &bits, &why) != HANSA_OK) {
+        if (a->n_mixes == MIXES_MAX ||
+            (strcmp(m, "random") != 0 && sim_faults_parse(m, &bits, &why) != HANSA_OK)) {
             fprintf(stderr, "hansa sim: --faults '%s': %s\n", m, why ? why : "too many mixes");
             return 2;
         }
@@ -111,10 +125,26 @@ static uint16_t nodes_for_seed(uint64_t seed) {
     return (uint16_t)(4 + prng_below(&p, 7));
 }
 
+/* The faults of mix for seed (guided by g for "random"), and their name
+ * for the replay command. */
+static void resolve_mix(const char *mix, uint64_t seed, const sim_guide *g, uint32_t *bits,
+                        char *name, size_t n) {
+    if (strcmp(mix, "random") == 0) {
+        *bits = sim_faults_guided(g, seed);
+        sim_faults_format(*bits, name, n);
+    } else {
+        (void)sim_faults_parse(mix, bits, NULL);
+        snprintf(name, n, "%s", mix);
+    }
+}
+
 static int run_single(const sim_args *a) {
     sim_options o = a->base;
     sim_result r;
-    (void)sim_faults_parse(a->mixes[0], &o.faults, NULL);
+    char mix[256];
+    sim_guide g;
+    sim_guide_init(&g);
+    resolve_mix(a->mixes[0], o.seed, &g, &o.faults, mix, sizeof mix);
     if (a->trace) o.trace = stdout;
     uint64_t t0 = clock_system_mono_us();
     if (sim_run(&o, &r) != HANSA_OK) {
@@ -124,31 +154,36 @@ static int run_single(const sim_args *a) {
         return 2;
     }
     double wall_s = (double)(clock_system_mono_us() - t0) / 1e6;
-    printf("faults %s\n", a->mixes[0]);
+    printf("faults %s\n", mix);
     sim_report_run(stdout, &o, &r);
     printf("wall_s %.3f\nheights_per_s %.1f\n", wall_s,
            wall_s > 0 ? (double)r.heights_decided / wall_s : 0.0);
     bool bad = r.safety_violations || r.liveness_failures;
     if (bad) {
         printf("replay: ");
-        sim_report_replay(stdout, "hansa", &o, a->mixes[0]);
+        sim_report_replay(stdout, "hansa", &o, mix);
     }
     return bad ? 1 : 0;
 }
 
 static int run_campaign(const sim_args *a) {
     int status = 0;
-    printf("%-28s %6s %8s %7s %9s %10s\n", "faults", "seeds", "heights", "safety", "liveness",
-           "heights/s");
+    printf("%-28s %6s %8s %7s %9s %10s %9s\n", "faults", "seeds", "heights", "safety", "liveness",
+           "heights/s", "coverage");
     for (size_t m = 0; m < a->n_mixes; m++) {
         uint64_t heights = 0, safety = 0, liveness = 0;
+        sim_guide g;
+        sim_guide_init(&g);
         uint64_t t0 = clock_system_mono_us();
         for (uint64_t s = 0; s < a->seeds; s++) {
             sim_options o = a->base;
             sim_result r;
             o.seed = a->base.seed + s;
             if (!a->nodes_given) o.nodes = nodes_for_seed(o.seed);
-            (void)sim_faults_parse(a->mixes[m], &o.faults, NULL);
+            char mix[256];
+            resolve_mix(a->mixes[m], o.seed, &g, &o.faults, mix, sizeof mix);
+            /* Which seed, should this one die (scripts/mutate reads it). */
+            if (a->first_failure) fprintf(stderr, "seed %" PRIu64 " (%" PRIu64 " of the campaign)\n", o.seed, s + 1);
             if (sim_run(&o, &r) != HANSA_OK) {
                 fprintf(stderr, "hansa sim: options out of range for seed %" PRIu64 "\n", o.seed);
                 return 2;
@@ -156,15 +191,20 @@ static int run_campaign(const sim_args *a) {
             heights += r.heights_decided;
             safety += r.safety_violations;
             liveness += r.liveness_failures;
+            sim_guide_update(&g, o.faults, &r);
             if (r.safety_violations || r.liveness_failures) {
-                printf("  FAIL %s\n  replay: ", r.first_violation);
-                sim_report_replay(stdout, "hansa", &o, a->mixes[m]);
+                printf("  FAIL seed %" PRIu64 " (%" PRIu64 " of the campaign): %s\n  replay: ",
+                       o.seed, s + 1, r.first_violation);
+                sim_report_replay(stdout, "hansa", &o, mix);
+                fflush(stdout);
                 status = 1;
+                if (a->first_failure) return status;
             }
         }
         double wall_s = (double)(clock_system_mono_us() - t0) / 1e6;
-        printf("%-28s %6" PRIu64 " %8" PRIu64 " %7" PRIu64 " %9" PRIu64 " %10.1f\n", a->mixes[m],
-               a->seeds, heights, safety, liveness, wall_s > 0 ? (double)heights / wall_s : 0.0);
+        printf("%-28s %6" PRIu64 " %8" PRIu64 " %7" PRIu64 " %9" PRIu64 " %10.1f %9d\n", a->mixes[m],
+               a->seeds, heights, safety, liveness, wall_s > 0 ? (double)heights / wall_s : 0.0,
+               __builtin_popcountll(g.seen[0]) + __builtin_popcountll(g.seen[1]));
         fflush(stdout);
     }
     return status;

@@ -1,0 +1,573 @@
+/* disk.c — the simulated disk; see disk.h.
+ *
+ * Each "database" of the LMDB store has a plain in-memory counterpart:
+ * blocks and commits in an array by height, the block and tx indexes in
+ * hash maps, the state, validator sets and receipt guarantees in arrays
+ * sorted by key (prefix scans walk them in LMDB's byte order), the WAL in an array sorted by (height, seq). Values
+ * are kept as sealed records (store/record.h) under the same keys LMDB
+ * uses, so a read checks exactly what a read from data.mdb checks. */
+#include "sim/disk.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/hmap.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "store/backend.h"
+#include "store/record.h"
+
+#define HEIGHT_KEY_BYTES 8
+#define WAL_KEY_BYTES 12
+
+typedef struct {
+    bool has;
+    hbuf block;  /* sealed: block hash || block bytes */
+    hbuf commit; /* sealed: commit bytes */
+} disk_block;
+
+typedef struct {
+    uint8_t *key;
+    size_t klen;
+    hbuf rec; /* sealed value */
+} disk_kv;
+
+typedef struct {
+    disk_kv *v; /* sorted by key, in LMDB's byte order */
+    size_t n, cap;
+} disk_table;
+
+typedef struct {
+    uint64_t height;
+    uint32_t seq;
+    hbuf rec; /* sealed WAL record */
+} disk_wal;
+
+struct sim_disk {
+    sim_disk_fault_fn fault;
+    void *fault_ctx;
+    bool open;
+    bool crashed;
+    uint64_t writes;
+    disk_block *blocks; /* blocks[h - 1] */
+    uint64_t n_blocks, cap_blocks;
+    hmap block_index;   /* block hash -> height */
+    hmap tx_index;      /* tx hash -> height << 32 | index */
+    disk_table state;
+    disk_table valsets;  /* validator set hash -> encoded set */
+    disk_table receipts; /* tx hash -> outstanding receipt guarantee */
+    bool has_tip;
+    store_tip tip;
+    bool has_signer;
+    hbuf signer;        /* sealed */
+    disk_wal *wal;      /* sorted by (height, seq) */
+    size_t n_wal, cap_wal;
+};
+
+static const char signer_key[] = "signer";
+
+static void be64_put(uint8_t *p, uint64_t v) {
+    for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
+}
+
+static void wal_key(uint8_t k[WAL_KEY_BYTES], uint64_t height, uint32_t seq) {
+    be64_put(k, height);
+    for (int i = 3; i >= 0; i--, seq >>= 8) k[8 + i] = (uint8_t)seq;
+}
+
+/* A record sealed as store.c seals it: header, then pre || body. */
+static void seal(hbuf *out, store_rec_type type, const uint8_t *key, size_t klen,
+                 const uint8_t *pre, size_t prelen, const uint8_t *body, size_t bodylen) {
+    hbuf_reset(out);
+    uint8_t *hdr = hbuf_extend(out, STORE_RECORD_HEADER_BYTES);
+    (void)hdr;
+    if (prelen) hbuf_append(out, pre, prelen);
+    if (bodylen) hbuf_append(out, body, bodylen);
+    store_record_seal(out->data, type, key, klen, out->data + STORE_RECORD_HEADER_BYTES,
+                      prelen + bodylen);
+}
+
+/* Checks a sealed record; on damage the store learns it as LMDB's would. */
+static hansa_err unseal(store *st, const hbuf *rec, store_rec_type type, const char *db,
+                        const uint8_t *key, size_t klen, const uint8_t **p, size_t *n) {
+    char why[160];
+    if (store_record_check(rec->data, rec->len, type, key, klen, p, n, why, sizeof why) == HANSA_OK)
+        return HANSA_OK;
+    return store_fail(st, HANSA_ERR_CORRUPT, "corrupt record in database %s: %s", db, why);
+}
+
+/* ---- faults ---- */
+
+/* Asks the owner what becomes of this write. Returns HANSA_OK to go on
+ * writing; *after tells the caller to crash once the write is done. */
+static hansa_err write_begin(sim_disk *d, store *st, sim_disk_op op, const char *what,
+                             sim_disk_fault *f) {
+    HANSA_ASSERT(d->open);
+    *f = SIM_DISK_OK;
+    if (d->crashed) return store_fail(st, HANSA_ERR_IO, "%s: the node is crashing", what);
+    d->writes++;
+    *f = d->fault ? d->fault(d->fault_ctx, op) : SIM_DISK_OK;
+    if (*f == SIM_DISK_CRASH_TORN && op != SIM_DISK_WAL) *f = SIM_DISK_CRASH_LOST;
+    if (*f == SIM_DISK_FULL) return store_fail(st, HANSA_ERR_FULL, "%s: the disk is full (simulated)", what);
+    if (*f != SIM_DISK_CRASH_LOST) return HANSA_OK;
+    d->crashed = true;
+    return store_fail(st, HANSA_ERR_IO, "%s: simulated crash before the write was durable", what);
+}
+
+static hansa_err write_end(sim_disk *d, store *st, sim_disk_fault f, const char *what) {
+    if (f == SIM_DISK_OK) return HANSA_OK;
+    d->crashed = true;
+    return store_fail(st, HANSA_ERR_IO, "%s: simulated crash %s", what,
+                      f == SIM_DISK_CRASH_TORN ? "halfway through the write"
+                                               : "after the write was durable");
+}
+
+/* ---- sorted key-value tables (state, validator sets, receipts) ---- */
+
+static int key_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
+    int c = memcmp(a, b, al < bl ? al : bl);
+    if (c != 0) return c;
+    return al < bl ? -1 : al > bl;
+}
+
+/* Index of the first entry whose key is >= key. */
+static size_t kv_lower(const disk_table *t, const uint8_t *key, size_t klen) {
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (key_cmp(t->v[mid].key, t->v[mid].klen, key, klen) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static bool kv_at(const disk_table *t, size_t i, const uint8_t *key, size_t klen) {
+    return i < t->n && key_cmp(t->v[i].key, t->v[i].klen, key, klen) == 0;
+}
+
+static void kv_put(disk_table *t, store_rec_type type, const uint8_t *key, size_t klen,
+                   const uint8_t *v, size_t vl) {
+    size_t i = kv_lower(t, key, klen);
+    if (!kv_at(t, i, key, klen)) {
+        if (t->n == t->cap) {
+            t->cap = t->cap ? 2 * t->cap : 256;
+            t->v = hansa_realloc(t->v, t->cap * sizeof *t->v);
+        }
+        memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof *t->v);
+        t->n++;
+        t->v[i] = (disk_kv){hansa_memdup(key, klen), klen, HBUF_INIT};
+    }
+    seal(&t->v[i].rec, type, key, klen, NULL, 0, v, vl);
+}
+
+static void kv_del(disk_table *t, const uint8_t *key, size_t klen) {
+    size_t i = kv_lower(t, key, klen);
+    if (!kv_at(t, i, key, klen)) return;
+    free(t->v[i].key);
+    hbuf_free(&t->v[i].rec);
+    memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof *t->v);
+    t->n--;
+}
+
+static void kv_free(disk_table *t) {
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->v[i].key);
+        hbuf_free(&t->v[i].rec);
+    }
+    free(t->v);
+}
+
+static hansa_err kv_get(const disk_table *t, store *st, store_rec_type type, const char *db,
+                        const uint8_t *key, size_t klen, hbuf *out) {
+    size_t i = kv_lower(t, key, klen);
+    if (!kv_at(t, i, key, klen))
+        return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database %s", db);
+    const uint8_t *p;
+    size_t n;
+    hansa_err e = unseal(st, &t->v[i].rec, type, db, key, klen, &p, &n);
+    if (e != HANSA_OK) return e;
+    hbuf_reset(out);
+    hbuf_append(out, p, n);
+    return HANSA_OK;
+}
+
+static hansa_err kv_scan(const disk_table *t, store *st, store_rec_type type, const char *db,
+                         const uint8_t *prefix, size_t plen, store_scan_fn fn, void *fn_ctx) {
+    for (size_t i = plen ? kv_lower(t, prefix, plen) : 0; i < t->n; i++) {
+        const disk_kv *kv = &t->v[i];
+        if (plen && (kv->klen < plen || memcmp(kv->key, prefix, plen) != 0)) break;
+        const uint8_t *p;
+        size_t n;
+        hansa_err e = unseal(st, &kv->rec, type, db, kv->key, kv->klen, &p, &n);
+        if (e == HANSA_OK) e = fn(fn_ctx, kv->key, kv->klen, p, n);
+        if (e != HANSA_OK) return e;
+    }
+    return HANSA_OK;
+}
+
+/* ---- WAL ---- */
+
+/* Index of the first record of a height above `height`. */
+static size_t wal_after(const sim_disk *d, uint64_t height) {
+    size_t i = d->n_wal;
+    while (i > 0 && d->wal[i - 1].height > height) i--;
+    return i;
+}
+
+static size_t wal_first(const sim_disk *d, uint64_t height) {
+    size_t i = wal_after(d, height);
+    while (i > 0 && d->wal[i - 1].height == height) i--;
+    return i;
+}
+
+static void wal_remove(sim_disk *d, size_t from, size_t to) {
+    if (from == to) return;
+    for (size_t i = from; i < to; i++) hbuf_free(&d->wal[i].rec);
+    memmove(&d->wal[from], &d->wal[to], (d->n_wal - to) * sizeof *d->wal);
+    d->n_wal -= to - from;
+}
+
+static void wal_delete_through(sim_disk *d, uint64_t through) {
+    size_t k = 0;
+    while (k < d->n_wal && d->wal[k].height <= through) k++;
+    wal_remove(d, 0, k);
+}
+
+/* ---- the backend ---- */
+
+static void be_close(void *ctx) {
+    sim_disk *d = ctx;
+    HANSA_ASSERT(d->open);
+    d->open = false;
+}
+
+static hansa_err be_get_tip(void *ctx, store *st, store_tip *out) {
+    sim_disk *d = ctx;
+    if (!d->has_tip) return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database meta at key \"tip\"");
+    *out = d->tip;
+    return HANSA_OK;
+}
+
+typedef struct {
+    sim_disk *d;
+    uint64_t height;
+} commit_ctx;
+
+static void apply_op(void *ctx, const uint8_t *key, size_t klen, const uint8_t *value, size_t vlen,
+                     bool del) {
+    commit_ctx *c = ctx;
+    if (del) kv_del(&c->d->state, key, klen);
+    else kv_put(&c->d->state, STORE_REC_STATE, key, klen, value, vlen);
+}
+
+static void apply_valset(void *ctx, const hansa_hash *hash, const uint8_t *bytes, size_t len) {
+    commit_ctx *c = ctx;
+    kv_put(&c->d->valsets, STORE_REC_VALSET, hash->b, HANSA_HASH_BYTES, bytes, len);
+}
+
+static void apply_tx(void *ctx, const hansa_hash *tx, uint32_t index) {
+    commit_ctx *c = ctx;
+    HANSA_ASSERT(c->height < (1ull << 32));
+    hmap_put(&c->d->tx_index, tx, c->height << 32 | index);
+}
+
+static void apply_batch(sim_disk *d, const store_batch *b, const hansa_hash *app_hash) {
+    uint64_t h = store_batch_height(b);
+    if (h > d->cap_blocks) {
+        uint64_t cap = d->cap_blocks ? d->cap_blocks : 256;
+        while (cap < h) cap *= 2;
+        d->blocks = hansa_realloc(d->blocks, cap * sizeof *d->blocks);
+        memset(d->blocks + d->cap_blocks, 0, (cap - d->cap_blocks) * sizeof *d->blocks);
+        d->cap_blocks = cap;
+    }
+    hansa_hash hash;
+    const uint8_t *bytes, *commit;
+    size_t len, clen;
+    store_batch_block(b, &hash, &bytes, &len);
+    store_batch_commit_bytes(b, &commit, &clen);
+    uint8_t hk[HEIGHT_KEY_BYTES];
+    be64_put(hk, h);
+    disk_block *blk = &d->blocks[h - 1];
+    seal(&blk->block, STORE_REC_BLOCK, hk, sizeof hk, hash.b, HANSA_HASH_BYTES, bytes, len);
+    seal(&blk->commit, STORE_REC_COMMIT, hk, sizeof hk, NULL, 0, commit, clen);
+    blk->has = true;
+    if (h > d->n_blocks) d->n_blocks = h;
+    hmap_put(&d->block_index, &hash, h);
+    commit_ctx c = {d, h};
+    store_batch_each_tx(b, apply_tx, &c);
+    store_batch_each_op(b, apply_op, &c);
+    store_batch_each_valset(b, apply_valset, &c);
+    d->has_tip = true;
+    d->tip = (store_tip){h, *app_hash, hash};
+    wal_delete_through(d, h);
+}
+
+static hansa_err be_batch_commit(void *ctx, store *st, const store_batch *b,
+                                 const hansa_hash *app_hash) {
+    sim_disk *d = ctx;
+    uint64_t h = store_batch_height(b);
+    if (d->has_tip && h != d->tip.height + 1)
+        return store_fail(st, HANSA_ERR_STATE, "batch for height %llu, but the tip is at %llu",
+                          (unsigned long long)h, (unsigned long long)d->tip.height);
+    hansa_hash hash;
+    const uint8_t *bytes;
+    size_t len;
+    store_batch_block(b, &hash, &bytes, &len);
+    uint64_t at;
+    if (hmap_get(&d->block_index, &hash, &at))
+        return store_fail(st, HANSA_ERR_DUPLICATE, "block hash already stored (at height %llu)",
+                          (unsigned long long)at);
+    sim_disk_fault f;
+    hansa_err e = write_begin(d, st, SIM_DISK_BLOCK, "committing a block", &f);
+    if (e != HANSA_OK) return e;
+    apply_batch(d, b, app_hash);
+    return write_end(d, st, f, "committing a block");
+}
+
+static const disk_block *block_at(const sim_disk *d, uint64_t height) {
+    if (height == 0 || height > d->n_blocks || !d->blocks[height - 1].has) return NULL;
+    return &d->blocks[height - 1];
+}
+
+static hansa_err be_get_block(void *ctx, store *st, uint64_t height, hbuf *out,
+                              hansa_hash *block_hash) {
+    const disk_block *blk = block_at(ctx, height);
+    if (!blk)
+        return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database blocks at height %llu",
+                          (unsigned long long)height);
+    uint8_t hk[HEIGHT_KEY_BYTES];
+    be64_put(hk, height);
+    const uint8_t *p;
+    size_t n;
+    hansa_err e = unseal(st, &blk->block, STORE_REC_BLOCK, "blocks", hk, sizeof hk, &p, &n);
+    if (e != HANSA_OK) return e;
+    if (n < HANSA_HASH_BYTES)
+        return store_fail(st, HANSA_ERR_CORRUPT, "block record at height %llu is too short",
+                          (unsigned long long)height);
+    if (block_hash) memcpy(block_hash->b, p, HANSA_HASH_BYTES);
+    hbuf_reset(out);
+    hbuf_append(out, p + HANSA_HASH_BYTES, n - HANSA_HASH_BYTES);
+    return HANSA_OK;
+}
+
+static hansa_err be_get_block_by_hash(void *ctx, store *st, const hansa_hash *block_hash, hbuf *out,
+                                      uint64_t *height) {
+    sim_disk *d = ctx;
+    uint64_t h;
+    if (!hmap_get(&d->block_index, block_hash, &h))
+        return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database block_index");
+    hansa_hash stored;
+    hansa_err e = be_get_block(ctx, st, h, out, &stored);
+    if (e != HANSA_OK) return e;
+    if (!hash_eq(&stored, block_hash))
+        return store_fail(st, HANSA_ERR_CORRUPT, "block index points at a block with another hash");
+    if (height) *height = h;
+    return HANSA_OK;
+}
+
+static hansa_err be_get_commit(void *ctx, store *st, uint64_t height, hbuf *out) {
+    const disk_block *blk = block_at(ctx, height);
+    if (!blk)
+        return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database commits at height %llu",
+                          (unsigned long long)height);
+    uint8_t hk[HEIGHT_KEY_BYTES];
+    be64_put(hk, height);
+    const uint8_t *p;
+    size_t n;
+    hansa_err e = unseal(st, &blk->commit, STORE_REC_COMMIT, "commits", hk, sizeof hk, &p, &n);
+    if (e != HANSA_OK) return e;
+    hbuf_reset(out);
+    hbuf_append(out, p, n);
+    return HANSA_OK;
+}
+
+static hansa_err be_get_tx(void *ctx, store *st, const hansa_hash *tx_hash, store_tx_loc *out) {
+    sim_disk *d = ctx;
+    uint64_t v;
+    if (!hmap_get(&d->tx_index, tx_hash, &v))
+        return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database tx_index");
+    *out = (store_tx_loc){v >> 32, (uint32_t)v};
+    return HANSA_OK;
+}
+
+static hansa_err be_state_get(void *ctx, store *st, const uint8_t *key, size_t klen, hbuf *out) {
+    sim_disk *d = ctx;
+    return kv_get(&d->state, st, STORE_REC_STATE, "state", key, klen, out);
+}
+
+static hansa_err be_state_scan(void *ctx, store *st, const uint8_t *prefix, size_t plen,
+                               store_scan_fn fn, void *fn_ctx) {
+    sim_disk *d = ctx;
+    return kv_scan(&d->state, st, STORE_REC_STATE, "state", prefix, plen, fn, fn_ctx);
+}
+
+static hansa_err be_get_valset(void *ctx, store *st, const hansa_hash *hash, hbuf *out) {
+    sim_disk *d = ctx;
+    return kv_get(&d->valsets, st, STORE_REC_VALSET, "valsets", hash->b, HANSA_HASH_BYTES, out);
+}
+
+/* Receipt guarantees are durable before the receipt leaves the node, as
+ * the signer state is: a crash can come before or after the write. */
+static hansa_err be_receipt_put(void *ctx, store *st, const uint8_t key[STORE_RECEIPT_KEY_BYTES],
+                                const uint8_t *bytes, size_t len) {
+    sim_disk *d = ctx;
+    sim_disk_fault f;
+    hansa_err e = write_begin(d, st, SIM_DISK_RECEIPT, "writing a receipt guarantee", &f);
+    if (e != HANSA_OK) return e;
+    kv_put(&d->receipts, STORE_REC_RECEIPT, key, STORE_RECEIPT_KEY_BYTES, bytes, len);
+    return write_end(d, st, f, "writing a receipt guarantee");
+}
+
+static hansa_err be_receipt_del(void *ctx, store *st,
+                                const uint8_t (*keys)[STORE_RECEIPT_KEY_BYTES], size_t n) {
+    sim_disk *d = ctx;
+    sim_disk_fault f;
+    hansa_err e = write_begin(d, st, SIM_DISK_RECEIPT, "deleting receipt guarantees", &f);
+    if (e != HANSA_OK) return e;
+    for (size_t i = 0; i < n; i++) kv_del(&d->receipts, keys[i], STORE_RECEIPT_KEY_BYTES);
+    return write_end(d, st, f, "deleting receipt guarantees");
+}
+
+static hansa_err be_receipt_scan(void *ctx, store *st, store_scan_fn fn, void *fn_ctx) {
+    sim_disk *d = ctx;
+    return kv_scan(&d->receipts, st, STORE_REC_RECEIPT, "receipts", NULL, 0, fn, fn_ctx);
+}
+
+static hansa_err be_put_signer(void *ctx, store *st, const uint8_t *bytes, size_t len) {
+    sim_disk *d = ctx;
+    sim_disk_fault f;
+    hansa_err e = write_begin(d, st, SIM_DISK_SIGNER, "writing the signer state", &f);
+    if (e != HANSA_OK) return e;
+    seal(&d->signer, STORE_REC_SIGNER, (const uint8_t *)signer_key, strlen(signer_key), NULL, 0,
+         bytes, len);
+    d->has_signer = true;
+    return write_end(d, st, f, "writing the signer state");
+}
+
+static hansa_err be_get_signer(void *ctx, store *st, hbuf *out) {
+    sim_disk *d = ctx;
+    if (!d->has_signer)
+        return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database signer at key \"signer\"");
+    const uint8_t *p;
+    size_t n;
+    hansa_err e = unseal(st, &d->signer, STORE_REC_SIGNER, "signer", (const uint8_t *)signer_key,
+                         strlen(signer_key), &p, &n);
+    if (e != HANSA_OK) return e;
+    hbuf_reset(out);
+    hbuf_append(out, p, n);
+    return HANSA_OK;
+}
+
+static hansa_err be_wal_append(void *ctx, store *st, uint64_t height, const uint8_t *bytes,
+                               size_t len) {
+    sim_disk *d = ctx;
+    sim_disk_fault f;
+    hansa_err e = write_begin(d, st, SIM_DISK_WAL, "appending to the WAL", &f);
+    if (e != HANSA_OK) return e;
+    size_t at = wal_after(d, height);
+    uint32_t seq = at > 0 && d->wal[at - 1].height == height ? d->wal[at - 1].seq + 1 : 0;
+    if (d->n_wal == d->cap_wal) {
+        d->cap_wal = d->cap_wal ? 2 * d->cap_wal : 64;
+        d->wal = hansa_realloc(d->wal, d->cap_wal * sizeof *d->wal);
+    }
+    memmove(&d->wal[at + 1], &d->wal[at], (d->n_wal - at) * sizeof *d->wal);
+    d->n_wal++;
+    disk_wal *w = &d->wal[at];
+    *w = (disk_wal){height, seq, HBUF_INIT};
+    uint8_t k[WAL_KEY_BYTES];
+    wal_key(k, height, seq);
+    seal(&w->rec, STORE_REC_WAL, k, sizeof k, NULL, 0, bytes, len);
+    if (f == SIM_DISK_CRASH_TORN) w->rec.data[w->rec.len / 2] ^= 0x5a; /* half of it written */
+    return write_end(d, st, f, "appending to the WAL");
+}
+
+static hansa_err be_wal_read(void *ctx, store *st, uint64_t height, store_wal_fn fn, void *fn_ctx) {
+    sim_disk *d = ctx;
+    (void)st; /* a damaged tail is not an error of the store */
+    size_t end = wal_after(d, height);
+    for (size_t i = wal_first(d, height); i < end; i++) {
+        const disk_wal *w = &d->wal[i];
+        uint8_t k[WAL_KEY_BYTES];
+        wal_key(k, w->height, w->seq);
+        const uint8_t *p;
+        size_t n;
+        char why[160];
+        if (store_record_check(w->rec.data, w->rec.len, STORE_REC_WAL, k, sizeof k, &p, &n, why,
+                               sizeof why) != HANSA_OK) {
+            /* As the LMDB store: the damaged record ends the height's log. */
+            LOG_W("store", "WAL record height %llu seq %u is damaged (%s): the WAL of that height "
+                  "is cut there; a crash during an append leaves such a tail",
+                  (unsigned long long)height, w->seq, why);
+            wal_remove(d, i, end);
+            return HANSA_OK;
+        }
+        hansa_err e = fn(fn_ctx, height, w->seq, p, n);
+        if (e != HANSA_OK) return e;
+    }
+    return HANSA_OK;
+}
+
+static hansa_err be_wal_truncate(void *ctx, store *st, uint64_t through_height) {
+    sim_disk *d = ctx;
+    sim_disk_fault f;
+    hansa_err e = write_begin(d, st, SIM_DISK_WAL, "truncating the WAL", &f);
+    if (e != HANSA_OK) return e;
+    wal_delete_through(d, through_height);
+    return write_end(d, st, f, "truncating the WAL");
+}
+
+static const store_backend disk_backend = {
+    be_close,       be_get_tip,    be_batch_commit, be_get_block,  be_get_block_by_hash,
+    be_get_commit,  be_get_tx,     be_state_get,    be_state_scan, be_put_signer,
+    be_get_signer,  be_wal_append, be_wal_read,     be_wal_truncate, be_get_valset,
+    be_receipt_put, be_receipt_del, be_receipt_scan,
+};
+
+/* ---- the disk ---- */
+
+sim_disk *sim_disk_new(sim_disk_fault_fn fault, void *ctx) {
+    sim_disk *d = hansa_calloc(1, sizeof *d);
+    d->fault = fault;
+    d->fault_ctx = ctx;
+    return d;
+}
+
+void sim_disk_free(sim_disk *d) {
+    if (!d) return;
+    HANSA_ASSERT(!d->open);
+    for (uint64_t i = 0; i < d->cap_blocks; i++) {
+        hbuf_free(&d->blocks[i].block);
+        hbuf_free(&d->blocks[i].commit);
+    }
+    free(d->blocks);
+    hmap_free(&d->block_index);
+    hmap_free(&d->tx_index);
+    kv_free(&d->state);
+    kv_free(&d->valsets);
+    kv_free(&d->receipts);
+    hbuf_free(&d->signer);
+    wal_remove(d, 0, d->n_wal);
+    free(d->wal);
+    free(d);
+}
+
+store *sim_disk_open(sim_disk *d) {
+    HANSA_ASSERT(!d->open);
+    d->open = true;
+    d->crashed = false;
+    store *st;
+    HANSA_ASSERT(store_open_backend(&disk_backend, d, &st) == HANSA_OK);
+    return st;
+}
+
+bool sim_disk_crashed(const sim_disk *d) { return d->crashed; }
+
+void sim_disk_forget_signer(sim_disk *d) {
+    HANSA_ASSERT(!d->open);
+    d->has_signer = false;
+    hbuf_reset(&d->signer);
+    wal_remove(d, 0, d->n_wal);
+}
+
+uint64_t sim_disk_writes(const sim_disk *d) { return d->writes; }

@@ -1,0 +1,63 @@
+/* disk.h — a simulated node's disk: the store API (store/backend.h) in
+ * memory, with crashes that land in the middle of a write.
+ *
+ * A sim_disk outlives the stores opened on it, the way a node's disk
+ * outlives its process: the simulator opens a store on it at every boot
+ * and closes it at every crash. It keeps what the LMDB store keeps —
+ * blocks, hash and tx indexes, commits, state, tip, signer state, WAL —
+ * each value sealed with the same checksummed record header (store/
+ * record.h) and checked on every read, so damage is reported exactly as on
+ * a real disk, and it keeps the store's contract: a write that returned
+ * HANSA_OK is durable, a block commit is all or nothing, WAL heights
+ * interleave, a damaged WAL record ends its height's log.
+ *
+ * Durability is the point. Before each write the disk asks its owner what
+ * happens to it (sim_disk_fault_fn): nothing, or the node crashes during
+ * the write — before the data reached the platter (the write is lost),
+ * after (it is durable but the process never learns), or halfway through a
+ * WAL append (a torn record whose checksum fails); or the disk is full and
+ * the write fails cleanly (HANSA_ERR_FULL, not fatal). A crashed disk fails
+ * every later write with HANSA_ERR_IO until it is opened again; the
+ * simulator meanwhile swallows everything the dying node still sends. That
+ * is how "persist, then release" is tested at its worst moment. */
+#ifndef HANSA_SIM_DISK_H
+#define HANSA_SIM_DISK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+typedef enum { SIM_DISK_SIGNER, SIM_DISK_WAL, SIM_DISK_BLOCK, SIM_DISK_RECEIPT } sim_disk_op;
+
+typedef enum {
+    SIM_DISK_OK,          /* the write completes */
+    SIM_DISK_CRASH_LOST,  /* the node dies before the write is durable */
+    SIM_DISK_CRASH_AFTER, /* the write is durable, the node dies before it returns */
+    SIM_DISK_CRASH_TORN,  /* (WAL appends) half a record reaches the disk, then the node dies */
+    SIM_DISK_FULL,        /* the write fails (HANSA_ERR_FULL, nothing written), the node lives */
+} sim_disk_fault;
+
+/* Asked before every write with its kind; ctx is the owner's. */
+typedef sim_disk_fault (*sim_disk_fault_fn)(void *ctx, sim_disk_op op);
+
+typedef struct sim_disk sim_disk;
+
+sim_disk *sim_disk_new(sim_disk_fault_fn fault, void *ctx);
+void sim_disk_free(sim_disk *d);
+
+/* Opens a store on d (one at a time; the disk is no longer crashed). The
+ * caller closes it with store_close. */
+store *sim_disk_open(sim_disk *d);
+
+/* True when a write crashed the node since the last open. */
+bool sim_disk_crashed(const sim_disk *d);
+
+/* Forgets the signer state and the WAL (an amnesiac delegate, or an
+ * operator restoring an old backup). Only while no store is open. */
+void sim_disk_forget_signer(sim_disk *d);
+
+/* Writes done since creation (every kind), for reports. */
+uint64_t sim_disk_writes(const sim_disk *d);
+
+#endif

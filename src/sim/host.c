@@ -1,0 +1,448 @@
+/* host.c — hosts one production node in the simulated world.
+ *
+ * This is the node's driver, as cmd/hansad.c is for a real one: it opens a
+ * store on the node's (simulated) disk, opens and starts the node, feeds
+ * it inputs — a peer came or went, a message arrived, a wake-up time was
+ * reached, a client submitted a transaction — and carries out what the
+ * node asks through node_io: send, broadcast, drop a peer, wake me at T,
+ * a block was committed, a fatal error. Nothing of the node's logic lives
+ * here: WAL, rebroadcast, block sync, validator-set bookkeeping are the
+ * node's own (DESIGN.md section 3: one state machine, two drivers).
+ *
+ * Time: the node's clocks are the world's simulated time, skewed per node
+ * (sim.c). Disk: every write costs simulated time (0.3–3.3 ms), which
+ * delays whatever the node sends later in the same input, as an fsync
+ * delays a real node; and a write may be where a crash hits (disk.h). A
+ * node a crash hits during an input (in the middle of a write, or right
+ * after one of its own messages left) is "dying" for the rest of that
+ * input: its sends are lost, its fatal error (the failed write) is
+ * expected, and after the input the process is torn down.
+ *
+ * What the checkers need is observed from outside, as a peer would see it:
+ * its own signed proposals and votes as they leave (SIGNED), the evidence
+ * it broadcasts (EVIDENCE), the conflicting votes it was handed
+ * (EQUIVOCATION_SEEN), what it committed (DECIDE, COMMITTED, from
+ * node_io.committed), and a fatal stop (STOPPED). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "crypto/sha256.h"
+#include "node/msg.h"
+#include "sim/world.h"
+
+#define DISK_BASE_US 300
+#define DISK_JITTER_US 3000
+#define RECONNECT_MIN_US 1000000
+#define RECONNECT_MAX_US 3000000
+#define FUTURE_ROUNDS_MAX 16 /* node.c's cons_config.future_rounds_max */
+
+static world *W(const sim_node *nd) { return nd->w; }
+static bool honest(const sim_node *nd) { return nd->byz == BYZ_NONE; }
+static uint16_t idx_of(const world *w, void *peer) {
+    return (uint16_t)((sim_node *)peer - w->nodes);
+}
+
+bool host_linked(const world *w, uint16_t a, uint16_t b) {
+    const sim_node *x = &w->nodes[a], *y = &w->nodes[b];
+    return a != b && x->chain == y->chain && x->up && y->up && !x->link_down[b];
+}
+
+/* ---- clock and disk ---- */
+
+static uint64_t clock_mono(void *ctx) {
+    const sim_node *nd = ctx;
+    return world_local_ms(nd, W(nd)->now_us);
+}
+
+static uint64_t clock_wall(void *ctx) {
+    const sim_node *nd = ctx;
+    uint64_t true_ms = W(nd)->now_us / 1000;
+    return nd->chain->genesis.params.genesis_time_ms + true_ms + (uint64_t)nd->wall_offset_ms +
+           nd->wall_nudge_ms;
+}
+
+static sim_disk_fault disk_fault(void *ctx, sim_disk_op op) {
+    sim_node *nd = ctx;
+    world *w = W(nd);
+    nd->busy_us += DISK_BASE_US + prng_below(&w->rng, DISK_JITTER_US);
+    if (nd->wal_full && op == SIM_DISK_WAL) return SIM_DISK_FULL;
+    if (!nd->crash_armed || op != nd->crash_op) return SIM_DISK_OK;
+    nd->crash_armed = false;
+    nd->dying = true;
+    w->res->write_crashes++;
+    return nd->crash_fault;
+}
+
+/* ---- what leaves the node ---- */
+
+static void trace_signed(sim_node *nd, uint64_t height, uint32_t round, cons_step step,
+                         const hbuf *sign_bytes) {
+    hansa_hash id;
+    sha256(sign_bytes->data, sign_bytes->len, &id);
+    world_trace(W(nd), SIM_T_SIGNED, nd, nd->idx, height, round, (uint8_t)step, &id, false,
+                UINT32_MAX);
+}
+
+void host_observe_proposal(sim_node *nd, const uint8_t *b, size_t len) {
+    msg_proposal m;
+    wire_proposal p;
+    if (msg_proposal_decode(b, len, &m, NULL) != HANSA_OK ||
+        wire_proposal_decode(m.proposal, m.proposal_len, &p, NULL) != HANSA_OK ||
+        !pubkey_eq(&p.proposer, &nd->key.pub))
+        return;
+    world_trace(W(nd), SIM_T_PROPOSAL, nd, 0, p.height, p.round, 0, &p.block, false, p.pol_round);
+    if (nd->crash_after_send && nd->crash_step == CONS_STEP_PROPOSE) nd->die_after_send = true;
+    if (nd->byz != BYZ_NONE) return;
+    hbuf sb = HBUF_INIT;
+    wire_proposal_sign_bytes(&sb, &p);
+    trace_signed(nd, p.height, p.round, CONS_STEP_PROPOSE, &sb);
+    hbuf_free(&sb);
+}
+
+/* Own proposals and votes as they leave, and evidence it spreads. */
+static void observe_out(sim_node *nd, uint8_t type, const uint8_t *b, size_t len) {
+    world *w = W(nd);
+    hbuf sb = HBUF_INIT;
+    if (type == MSG_VOTE) {
+        wire_vote v;
+        if (wire_vote_decode(b, len, &v, NULL) == HANSA_OK && pubkey_eq(&v.validator, &nd->key.pub)) {
+            cons_step step = v.type == VOTE_PREVOTE ? CONS_STEP_PREVOTE : CONS_STEP_PRECOMMIT;
+            wire_vote_sign_bytes(&sb, &v);
+            trace_signed(nd, v.height, v.round, step, &sb);
+            world_trace(w, SIM_T_VOTED, nd, 0, v.height, v.round, v.type, &v.block.hash,
+                        v.block.present, UINT32_MAX);
+            if (nd->crash_after_send && nd->crash_step == step) nd->die_after_send = true;
+            smap_key k = {le64_load(v.block.hash.b), le64_load(v.block.hash.b + 8),
+                          le64_load(v.block.hash.b + 16)};
+            if (v.block.present && smap_get(&w->invalid_blocks, k))
+                world_trace(w, SIM_T_VOTED_INVALID, nd, 0, v.height, v.round, v.type,
+                            &v.block.hash, false, UINT32_MAX);
+        }
+    } else if (type == MSG_PROPOSAL) {
+        host_observe_proposal(nd, b, len);
+    } else if (type == MSG_EVIDENCE) {
+        wire_evidence ev;
+        if (wire_evidence_decode(b, len, &ev, NULL) == HANSA_OK) {
+            int x = world_node_of_key(w, &ev.a.validator);
+            w->res->evidence++;
+            world_trace(w, SIM_T_EVIDENCE, nd, x < 0 ? UINT16_MAX : (uint16_t)x, ev.a.height,
+                        ev.a.round, ev.a.type, NULL, false, UINT32_MAX);
+        }
+    }
+    hbuf_free(&sb);
+}
+
+static void io_send(void *ctx, void *peer, uint8_t type, const uint8_t *b, size_t len) {
+    sim_node *nd = ctx;
+    if (nd->dying || nd->byz == BYZ_SILENT) return;
+    simnet_send(W(nd), nd->idx, idx_of(W(nd), peer), msg_new(type, b, len), nd->busy_us);
+}
+
+static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, void *except) {
+    sim_node *nd = ctx;
+    if (nd->dying) return;
+    int ex = except ? idx_of(W(nd), except) : -1;
+    if (!honest(nd)) {
+        byz_broadcast(nd, type, b, len, ex);
+        return;
+    }
+    observe_out(nd, type, b, len);
+    simnet_broadcast(W(nd), nd->idx, msg_new(type, b, len), ex, nd->busy_us);
+    if (nd->die_after_send) { /* the worst moment: it left, and nothing after it */
+        nd->dying = true;
+        nd->die_after_send = nd->crash_after_send = false;
+    }
+}
+
+static void io_drop(void *ctx, void *peer, const char *reason) {
+    sim_node *nd = ctx;
+    (void)reason;
+    if (nd->dying) return;
+    uint16_t p = idx_of(W(nd), peer);
+    W(nd)->res->rejected++;
+    world_trace(W(nd), SIM_T_REJECT, nd, p, 0, 0, 0, NULL, false, UINT32_MAX);
+    world_push(W(nd), W(nd)->now_us, EV_LINK_DOWN, nd, p, 0, 0, 0, NULL);
+}
+
+/* The simulator keeps every link (the peers are delegates, which hansad
+ * never bans either) and counts what honest peers were blamed for. */
+static void io_penalize(void *ctx, void *peer, uint32_t points, const char *why) {
+    sim_node *nd = ctx;
+    (void)why;
+    if (nd->dying || !honest(nd)) return;
+    if (W(nd)->nodes[idx_of(W(nd), peer)].byz == BYZ_NONE) W(nd)->res->honest_penalty_points += points;
+}
+
+static void io_wake_at(void *ctx, uint64_t mono_ms) {
+    sim_node *nd = ctx;
+    if (nd->dying) return;
+    nd->wake_ms = mono_ms;
+    uint64_t at = world_global_us(nd, mono_ms);
+    if (at < W(nd)->now_us) at = W(nd)->now_us;
+    if (nd->wake_ev_us != 0 && nd->wake_ev_us <= at) return; /* an earlier wake-up is queued */
+    nd->wake_ev_us = at;
+    world_push(W(nd), at, EV_WAKE, nd, 0, 0, 0, 0, NULL);
+}
+
+static void io_committed(void *ctx, uint64_t height) {
+    sim_node *nd = ctx;
+    if (nd->dying) return;
+    nd->height = height;
+    chain_on_commit(nd, height);
+    nd->start_pending = true;
+}
+
+static void io_fatal(void *ctx, const char *why) {
+    sim_node *nd = ctx;
+    if (nd->dying || nd->stopped) return; /* a crash in a write: its own failure */
+    world *w = W(nd);
+    nd->stopped = true;
+    bool first = w->chk.first[0] == '\0';
+    world_trace(w, SIM_T_STOPPED, nd, 0, nd->height + 1, 0, 0, NULL, false, UINT32_MAX);
+    if (first && honest(nd)) {
+        size_t k = strlen(w->chk.first);
+        snprintf(w->chk.first + k, sizeof w->chk.first - k, ": %s", why);
+    }
+}
+
+/* ---- inputs ---- */
+
+/* With --trace the nodes' warnings are logged: each line says when
+ * (simulated seconds) and which node. */
+static void input_begin(sim_node *nd) {
+    if (!W(nd)->o.trace) return;
+    char p[48];
+    snprintf(p, sizeof p, "t=%.6f node=%u", (double)W(nd)->now_us / 1e6, nd->idx);
+    log_set_prefix(p);
+}
+
+/* After every input: the height start the commit asked for is traced, and
+ * a node that crashed during the input goes down. */
+static void finish_crash(sim_node *nd);
+
+static void after_input(sim_node *nd) {
+    if (nd->start_pending && !nd->dying)
+        world_trace(W(nd), SIM_T_HEIGHT_START, nd, 0, nd->height + 1, 0, 0, NULL, false,
+                    UINT32_MAX);
+    nd->start_pending = false;
+    nd->busy_us = 0;
+    if (nd->dying) finish_crash(nd);
+}
+
+static void connect(sim_node *a, sim_node *b) {
+    input_begin(a);
+    node_peer_up(a->n, b);
+    after_input(a);
+}
+
+void host_boot(sim_node *nd, bool forget) {
+    world *w = W(nd);
+    HANSA_ASSERT(!nd->up);
+    if (forget) sim_disk_forget_signer(nd->disk);
+    nd->st = sim_disk_open(nd->disk);
+    node_config cfg = w->cfg;
+    cfg.st = nd->st;
+    cfg.genesis = &nd->chain->genesis;
+    cfg.key = &nd->key;
+    cfg.clock = &nd->clock;
+    cfg.test_break_line29 = w->o.break_line29 && honest(nd);
+    node_io io = {.ctx = nd,
+                  .send = io_send,
+                  .broadcast = io_broadcast,
+                  .drop = io_drop,
+                  .wake_at = io_wake_at,
+                  .committed = io_committed,
+                  .fatal = io_fatal,
+                  .penalize = io_penalize}; /* no credit_event: the clients send transfers */
+    char why[256];
+    input_begin(nd);
+    hansa_err err = node_open(&cfg, &io, &nd->n, why, sizeof why);
+    if (err != HANSA_OK) { /* a store the node refuses to start on: it stays down */
+        store_close(nd->st);
+        nd->st = NULL;
+        nd->n = NULL;
+        nd->stopped = true;
+        LOG_E("sim", "node %u cannot restart: %s", nd->idx, why);
+        bool first = w->chk.first[0] == '\0';
+        world_trace(w, SIM_T_STOPPED, nd, 0, nd->height + 1, 0, 0, NULL, false, UINT32_MAX);
+        if (first && honest(nd)) {
+            size_t k = strlen(w->chk.first);
+            snprintf(w->chk.first + k, sizeof w->chk.first - k, ": cannot restart: %s", why);
+        }
+        return;
+    }
+    nd->up = true;
+    nd->dying = false;
+    nd->stopped = false;
+    node_status s;
+    node_get_status(nd->n, &s);
+    nd->height = s.height;
+    nd->height_start_us = w->now_us;
+    nd->round_bound = w->now_us >= w->gst_us + w->settle_us
+                          ? chain_round_bound(w, node_valset(nd->n)) : UINT32_MAX;
+    node_start(nd->n);
+    after_input(nd);
+    for (uint16_t j = nd->chain->first_node; j < nd->chain->first_node + nd->chain->n_nodes; j++) {
+        if (!host_linked(w, nd->idx, j)) continue;
+        connect(nd, &w->nodes[j]);
+        if (host_linked(w, nd->idx, j)) connect(&w->nodes[j], nd);
+    }
+}
+
+static void finish_crash(sim_node *nd) {
+    world *w = W(nd);
+    HANSA_ASSERT(nd->up);
+    node_close(nd->n);
+    store_close(nd->st);
+    nd->n = NULL;
+    nd->st = NULL;
+    nd->up = false;
+    nd->dying = false;
+    nd->crash_armed = nd->crash_after_send = nd->die_after_send = nd->wal_full = false;
+    nd->inc++;
+    nd->wake_ev_us = 0;
+    w->res->crashes++;
+    world_trace(w, SIM_T_CRASH, nd, 0, nd->height + 1, 0, 0, NULL, false, UINT32_MAX);
+    for (uint16_t j = nd->chain->first_node; j < nd->chain->first_node + nd->chain->n_nodes; j++) {
+        sim_node *p = &w->nodes[j];
+        if (j == nd->idx || !p->up || nd->link_down[j]) continue;
+        node_peer_down(p->n, nd);
+        after_input(p);
+    }
+}
+
+void host_crash(sim_node *nd) {
+    HANSA_ASSERT(nd->up && !nd->dying);
+    finish_crash(nd);
+}
+
+/* True when an honest node is handed a second, different vote of one
+ * validator for one height/round/type that its engine takes (current
+ * height, round within the engine's buffer, a validator of its set, a good
+ * signature, no prevote after its decision): then it owes evidence
+ * (check.h), traced once the node has taken the vote. The conditions mirror
+ * cons_on_vote's, seen from outside. */
+static bool note_vote(sim_node *nd, const uint8_t *b, size_t len, uint16_t *val_out,
+                      wire_vote *out) {
+    if (!honest(nd) || nd->stopped) return false;
+    wire_vote v;
+    if (wire_vote_decode(b, len, &v, NULL) != HANSA_OK) return false;
+    node_status s;
+    node_get_status(nd->n, &s);
+    bool decided = s.height >= s.cons_height;
+    if (v.height != s.cons_height || v.chain_id != nd->chain->genesis.params.chain_id) return false;
+    if (v.round > s.cons_round + FUTURE_ROUNDS_MAX || (decided && v.type == VOTE_PREVOTE)) return false;
+    if (valset_index(node_valset(nd->n), &v.validator) < 0) return false;
+    hbuf sb = HBUF_INIT;
+    wire_vote_sign_bytes(&sb, &v);
+    bool sig_ok = verify_domain(&v.validator, SIGN_DOMAIN_VOTE, sb.data, sb.len, &v.sig);
+    hbuf_free(&sb);
+    if (!sig_ok) return false;
+    int val = world_node_of_key(W(nd), &v.validator);
+    if (val < 0) return false;
+    if (nd->votes_seen_height != v.height || nd->votes_seen_inc != nd->inc) {
+        smap_clear(&nd->votes_seen);
+        nd->votes_seen_height = v.height;
+        nd->votes_seen_inc = nd->inc;
+    }
+    hansa_hash id = v.block.hash;
+    id.b[0] ^= v.block.present; /* nil and the all-zero block differ */
+    const hansa_hash *prev = smap_put_new(&nd->votes_seen, (smap_key){(uint64_t)val, v.round, v.type}, &id);
+    *val_out = (uint16_t)val;
+    *out = v;
+    return prev && !hash_eq(prev, &id);
+}
+
+void host_deliver(sim_node *nd, uint16_t from, const sim_msg *m) {
+    world *w = W(nd);
+    HANSA_ASSERT(nd->up);
+    if (!host_linked(w, from, nd->idx)) { /* the link went down with it in flight */
+        w->res->dropped++;
+        world_trace(w, SIM_T_DROP, nd, from, 0, 0, 3, &m->hash, false, UINT32_MAX);
+        return;
+    }
+    w->res->delivered++;
+    world_trace(w, SIM_T_DELIVER, nd, from, 0, 0, 0, &m->hash, false, UINT32_MAX);
+    uint8_t type = m->data[0];
+    uint16_t val = 0;
+    wire_vote v;
+    bool conflict = type == MSG_VOTE && note_vote(nd, m->data + 1, m->len - 1, &val, &v);
+    uint64_t before = nd->height;
+    input_begin(nd);
+    node_on_message(nd->n, &w->nodes[from], type, m->data + 1, m->len - 1);
+    if (type == MSG_BLOCK && nd->height > before && !nd->dying) { /* committed by block sync */
+        w->res->syncs++;
+        world_trace(w, SIM_T_SYNC, nd, from, nd->height, 0, 0, NULL, false, UINT32_MAX);
+    }
+    /* A node that died taking the vote owes nothing for it. */
+    if (conflict && !nd->dying)
+        world_trace(w, SIM_T_EQUIVOCATION_SEEN, nd, val, v.height, v.round, v.type, NULL, false,
+                    UINT32_MAX);
+    after_input(nd);
+}
+
+void host_wake(sim_node *nd) {
+    nd->wake_ev_us = 0;
+    if (world_local_ms(nd, W(nd)->now_us) < nd->wake_ms) { /* asked for later since */
+        io_wake_at(nd, nd->wake_ms);
+        return;
+    }
+    input_begin(nd);
+    node_on_wake(nd->n);
+    after_input(nd);
+}
+
+void host_link_down(sim_node *nd, uint16_t peer) {
+    world *w = W(nd);
+    sim_node *p = &w->nodes[peer];
+    if (nd->link_down[peer]) return;
+    bool was = host_linked(w, nd->idx, peer);
+    nd->link_down[peer] = p->link_down[nd->idx] = true;
+    if (was) {
+        input_begin(nd);
+        node_peer_down(nd->n, p);
+        after_input(nd);
+        node_peer_down(p->n, nd);
+        after_input(p);
+    }
+    world_push(w, w->now_us + world_between(w, RECONNECT_MIN_US, RECONNECT_MAX_US), EV_LINK_UP,
+               nd, peer, 0, 0, 0, NULL);
+}
+
+void host_link_up(sim_node *nd, uint16_t peer) {
+    world *w = W(nd);
+    sim_node *p = &w->nodes[peer];
+    nd->link_down[peer] = p->link_down[nd->idx] = false;
+    if (!host_linked(w, nd->idx, peer)) return;
+    connect(nd, p);
+    if (host_linked(w, nd->idx, peer)) connect(p, nd);
+}
+
+bool host_submit_tx(sim_node *nd, const uint8_t *tx, size_t len, char *why, size_t why_len) {
+    hansa_hash h;
+    input_begin(nd);
+    hansa_err err = node_submit_tx(nd->n, tx, len, &h, why, why_len);
+    after_input(nd);
+    return err == HANSA_OK;
+}
+
+/* ---- setup ---- */
+
+void host_init(sim_node *nd) {
+    nd->clock = (hansa_clock){clock_wall, clock_mono, nd};
+    nd->disk = sim_disk_new(disk_fault, nd);
+    smap_init(&nd->votes_seen);
+}
+
+void host_free(sim_node *nd) {
+    if (nd->up) {
+        node_close(nd->n);
+        store_close(nd->st);
+        nd->up = false;
+    }
+    sim_disk_free(nd->disk);
+    smap_free(&nd->votes_seen);
+    byz_free(nd);
+}

@@ -1,0 +1,205 @@
+/* test_disk.c — the simulated disk keeps the store's contract (store.h),
+ * and a crash in the middle of a write does what the fault says: lost,
+ * durable but unacknowledged, or a torn WAL record cut on the next read. */
+#include <string.h>
+
+#include "base/log.h"
+#include "check.h"
+#include "sim/disk.h"
+
+static sim_disk_fault next_fault;
+
+static sim_disk_fault fault(void *ctx, sim_disk_op op) {
+    (void)ctx, (void)op;
+    sim_disk_fault f = next_fault;
+    next_fault = SIM_DISK_OK;
+    return f;
+}
+
+static hansa_err commit(store *st, uint64_t h, uint8_t tag, const char *key, const char *val) {
+    store_batch *b;
+    hansa_err e = store_batch_begin(st, h, &b);
+    if (e != HANSA_OK) return e;
+    hansa_hash id = {{tag, (uint8_t)h}}, app = {{0xa0, (uint8_t)h}}, tx = {{0x70, tag, (uint8_t)h}};
+    uint8_t block[3] = {'b', tag, (uint8_t)h};
+    CHECK_ERR(store_batch_put_block(b, &id, block, sizeof block), HANSA_OK);
+    CHECK_ERR(store_batch_put_commit(b, (const uint8_t *)"cc", 2), HANSA_OK);
+    CHECK_ERR(store_batch_put_tx(b, &tx, 5), HANSA_OK);
+    if (val) CHECK_ERR(store_batch_put_state(b, (const uint8_t *)key, strlen(key), (const uint8_t *)val, strlen(val)), HANSA_OK);
+    else CHECK_ERR(store_batch_del_state(b, (const uint8_t *)key, strlen(key)), HANSA_OK);
+    return store_batch_commit(b, &app);
+}
+
+typedef struct {
+    char recs[8][16];
+    int n;
+} wal_log;
+
+static hansa_err wal_collect(void *ctx, uint64_t height, uint32_t seq, const uint8_t *b, size_t len) {
+    wal_log *l = ctx;
+    (void)height;
+    CHECK_EQ_U64(seq, (uint64_t)l->n);
+    snprintf(l->recs[l->n++], sizeof l->recs[0], "%.*s", (int)len, (const char *)b);
+    return HANSA_OK;
+}
+
+static hansa_err count_state(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl) {
+    (void)k, (void)kl, (void)v, (void)vl;
+    (*(int *)ctx)++;
+    return HANSA_OK;
+}
+
+static void test_contract(void) {
+    sim_disk *d = sim_disk_new(fault, NULL);
+    store *st = sim_disk_open(d);
+    store_tip tip;
+    CHECK_ERR(store_get_tip(st, &tip), HANSA_ERR_NOT_FOUND);
+    CHECK_ERR(commit(st, 1, 1, "acct/a", "10"), HANSA_OK);
+    CHECK_ERR(commit(st, 3, 1, "acct/a", "10"), HANSA_ERR_STATE);   /* not tip + 1 */
+    CHECK_ERR(commit(st, 2, 1, "acct/a", "10"), HANSA_OK);
+    CHECK_ERR(store_get_tip(st, &tip), HANSA_OK);
+    CHECK_EQ_U64(tip.height, 2);
+    hbuf out = HBUF_INIT;
+    hansa_hash id;
+    CHECK_ERR(store_get_block(st, 2, &out, &id), HANSA_OK);
+    CHECK(out.len == 3 && out.data[2] == 2 && id.b[1] == 2);
+    uint64_t h = 0;
+    CHECK_ERR(store_get_block_by_hash(st, &id, &out, &h), HANSA_OK);
+    CHECK_EQ_U64(h, 2);
+    CHECK_ERR(store_get_commit(st, 2, &out), HANSA_OK);
+    CHECK_ERR(store_state_get(st, (const uint8_t *)"acct/a", 6, &out), HANSA_OK);
+    CHECK(out.len == 2 && memcmp(out.data, "10", 2) == 0);
+    CHECK_ERR(commit(st, 3, 3, "acct/a", NULL), HANSA_OK);
+    CHECK_ERR(store_state_get(st, (const uint8_t *)"acct/a", 6, &out), HANSA_ERR_NOT_FOUND);
+    int n = 0;
+    CHECK_ERR(store_state_scan(st, NULL, 0, count_state, &n), HANSA_OK);
+    CHECK_EQ_U64(n, 0);
+
+    /* WAL heights interleave; a commit drops the WAL through its height. */
+    CHECK_ERR(store_wal_append(st, 4, (const uint8_t *)"p4", 2), HANSA_OK);
+    CHECK_ERR(store_wal_append(st, 5, (const uint8_t *)"p5", 2), HANSA_OK);
+    CHECK_ERR(store_wal_append(st, 4, (const uint8_t *)"v4", 2), HANSA_OK);
+    wal_log l = {0};
+    CHECK_ERR(store_wal_read(st, 4, wal_collect, &l), HANSA_OK);
+    CHECK(l.n == 2 && strcmp(l.recs[0], "p4") == 0 && strcmp(l.recs[1], "v4") == 0);
+    CHECK_ERR(commit(st, 4, 4, "acct/b", "1"), HANSA_OK);
+    memset(&l, 0, sizeof l);
+    CHECK_ERR(store_wal_read(st, 4, wal_collect, &l), HANSA_OK);
+    CHECK_EQ_U64(l.n, 0);
+    memset(&l, 0, sizeof l);
+    CHECK_ERR(store_wal_read(st, 5, wal_collect, &l), HANSA_OK);
+    CHECK_EQ_U64(l.n, 1);
+    hbuf_free(&out);
+    store_close(st);
+    sim_disk_free(d);
+}
+
+static void test_crash_faults(void) {
+    sim_disk *d = sim_disk_new(fault, NULL);
+    store *st = sim_disk_open(d);
+    CHECK_ERR(store_put_signer(st, (const uint8_t *)"s1", 2), HANSA_OK);
+    /* Lost: the old signer state stays, the node is crashing. */
+    next_fault = SIM_DISK_CRASH_LOST;
+    CHECK_ERR(store_put_signer(st, (const uint8_t *)"s2", 2), HANSA_ERR_IO);
+    CHECK(sim_disk_crashed(d));
+    CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"x", 1), HANSA_ERR_STATE); /* refused */
+    store_close(st);
+    st = sim_disk_open(d);
+    CHECK(!sim_disk_crashed(d));
+    hbuf out = HBUF_INIT;
+    CHECK_ERR(store_get_signer(st, &out), HANSA_OK);
+    CHECK(out.len == 2 && out.data[1] == '1');
+    /* After: durable though the node never learned. */
+    next_fault = SIM_DISK_CRASH_AFTER;
+    CHECK_ERR(store_put_signer(st, (const uint8_t *)"s3", 2), HANSA_ERR_IO);
+    store_close(st);
+    st = sim_disk_open(d);
+    CHECK_ERR(store_get_signer(st, &out), HANSA_OK);
+    CHECK(out.len == 2 && out.data[1] == '3');
+    /* A lost block commit leaves no trace. */
+    next_fault = SIM_DISK_CRASH_LOST;
+    CHECK_ERR(commit(st, 1, 9, "k", "v"), HANSA_ERR_IO);
+    store_close(st);
+    st = sim_disk_open(d);
+    store_tip tip;
+    CHECK_ERR(store_get_tip(st, &tip), HANSA_ERR_NOT_FOUND);
+    CHECK_ERR(store_state_get(st, (const uint8_t *)"k", 1, &out), HANSA_ERR_NOT_FOUND);
+    /* A torn WAL append: the next read cuts it and the height's log goes on. */
+    CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"ok", 2), HANSA_OK);
+    next_fault = SIM_DISK_CRASH_TORN;
+    CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"torn", 4), HANSA_ERR_IO);
+    store_close(st);
+    st = sim_disk_open(d);
+    wal_log l = {0};
+    CHECK_ERR(store_wal_read(st, 1, wal_collect, &l), HANSA_OK);
+    CHECK(l.n == 1 && strcmp(l.recs[0], "ok") == 0);
+    CHECK_ERR(store_failed(st), HANSA_OK);
+    CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"next", 4), HANSA_OK);
+    memset(&l, 0, sizeof l);
+    CHECK_ERR(store_wal_read(st, 1, wal_collect, &l), HANSA_OK);
+    CHECK(l.n == 2 && strcmp(l.recs[1], "next") == 0);
+    /* A full disk: the append fails, nothing is written, the store goes on. */
+    next_fault = SIM_DISK_FULL;
+    CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"lost", 4), HANSA_ERR_FULL);
+    CHECK(!sim_disk_crashed(d));
+    CHECK_ERR(store_failed(st), HANSA_OK);
+    memset(&l, 0, sizeof l);
+    CHECK_ERR(store_wal_read(st, 1, wal_collect, &l), HANSA_OK);
+    CHECK_EQ_U64(l.n, 2);
+    /* Amnesia: signer state and WAL gone, blocks kept. */
+    store_close(st);
+    sim_disk_forget_signer(d);
+    st = sim_disk_open(d);
+    CHECK_ERR(store_get_signer(st, &out), HANSA_ERR_NOT_FOUND);
+    memset(&l, 0, sizeof l);
+    CHECK_ERR(store_wal_read(st, 1, wal_collect, &l), HANSA_OK);
+    CHECK_EQ_U64(l.n, 0);
+    hbuf_free(&out);
+    store_close(st);
+    sim_disk_free(d);
+}
+
+/* Validator sets come with a block; receipt guarantees are written on
+ * their own, deleted in groups, and survive a crash once written. */
+static void test_valsets_and_receipts(void) {
+    sim_disk *d = sim_disk_new(fault, NULL);
+    store *st = sim_disk_open(d);
+    store_batch *b;
+    CHECK_ERR(store_batch_begin(st, 1, &b), HANSA_OK);
+    hansa_hash id = {{9}}, app = {{8}}, vh = {{7}}, other = {{6}};
+    CHECK_ERR(store_batch_put_block(b, &id, (const uint8_t *)"blk", 3), HANSA_OK);
+    CHECK_ERR(store_batch_put_commit(b, (const uint8_t *)"cc", 2), HANSA_OK);
+    CHECK_ERR(store_batch_put_valset(b, &vh, (const uint8_t *)"set", 3), HANSA_OK);
+    CHECK_ERR(store_batch_commit(b, &app), HANSA_OK);
+    hbuf out = HBUF_INIT;
+    CHECK_ERR(store_get_valset(st, &vh, &out), HANSA_OK);
+    CHECK(out.len == 3 && memcmp(out.data, "set", 3) == 0);
+    CHECK_ERR(store_get_valset(st, &other, &out), HANSA_ERR_NOT_FOUND);
+    uint8_t k1[STORE_RECEIPT_KEY_BYTES] = {1}, k2[STORE_RECEIPT_KEY_BYTES] = {2};
+    CHECK_ERR(store_receipt_put(st, k1, (const uint8_t *)"g1", 2), HANSA_OK);
+    next_fault = SIM_DISK_CRASH_AFTER; /* durable, then the node dies */
+    CHECK_ERR(store_receipt_put(st, k2, (const uint8_t *)"g2", 2), HANSA_ERR_IO);
+    CHECK(sim_disk_crashed(d));
+    store_close(st);
+    st = sim_disk_open(d);
+    int n = 0;
+    CHECK_ERR(store_receipt_scan(st, count_state, &n), HANSA_OK);
+    CHECK_EQ_U64((uint64_t)n, 2);
+    const uint8_t(*gone)[STORE_RECEIPT_KEY_BYTES] = &k1;
+    CHECK_ERR(store_receipt_del(st, gone, 1), HANSA_OK);
+    n = 0;
+    CHECK_ERR(store_receipt_scan(st, count_state, &n), HANSA_OK);
+    CHECK_EQ_U64((uint64_t)n, 1);
+    CHECK_ERR(store_get_valset(st, &vh, &out), HANSA_OK); /* survived the crash with its block */
+    hbuf_free(&out);
+    store_close(st);
+    sim_disk_free(d);
+}
+
+int main(void) {
+    log_set_level(LOG_OFF); /* the expected failures would flood the log */
+    RUN(test_contract);
+    RUN(test_valsets_and_receipts);
+    RUN(test_crash_faults);
+    return check_summary();
+}
