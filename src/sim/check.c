@@ -186,11 +186,16 @@ static smap_key accused_key(uint16_t node, uint16_t validator) {
  * once and then refuses further conflicting copies as duplicates. And one
  * accusation per offender is enough (node/chain.c's pool keeps one item per
  * offender: the first that lands slashes and tombstones it), so a node that
- * already accused the validator owes nothing for its later offences. */
+ * already accused the validator owes nothing for its later offences; nor does
+ * any node once an honest node accused it at an earlier height (that
+ * evidence may have been committed: a tombstoned validator cannot be
+ * punished again, so the pool refuses evidence against it). */
 static void owe(sim_checker *c, const sim_trace_ev *ev) {
     static const hansa_hash owed_mark = {{1}};
     if (!ev->honest) return;
     if (smap_get(&c->evidence_known, accused_key(ev->node, ev->other))) return;
+    uint64_t accused = ev->other < c->nodes ? c->evidence_height[ev->other] : 0;
+    if (accused != 0 && accused < ev->height) return;
     if (smap_put_new(&c->evidence_known, owed_key(ev), &owed_mark)) return;
     HANSA_ASSERT(c->n_owed < SIM_OWED_MAX);
     c->owed[c->n_owed++] = (sim_owed){ev->node, ev->other, ev->height, ev->round, ev->step};

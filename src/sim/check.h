@@ -20,8 +20,9 @@
  *   evidence      an honest node that was handed two conflicting votes from
  *                 one validator (EQUIVOCATION_SEEN) emits EVIDENCE against
  *                 that validator before it leaves that height, crashes, or
- *                 the run ends, unless it has accused it before (one item
- *                 per offender slashes and tombstones it: node/chain.c);
+ *                 the run ends, unless it has accused it before or any
+ *                 honest node did at an earlier height (one item per
+ *                 offender slashes and tombstones it: node/chain.c);
  *   liveness      a decision whose `bound` is set must come at a round no
  *                 higher than it (the driver sets bounds for heights started
  *                 after GST + settle), and sim_checker_finish() reports every
@@ -105,7 +106,7 @@ typedef enum {
     SIM_T_ATTACK,        /* node (Byzantine) launched the lock-split attack at
                             height (attack.c); other = the round-2 proposer */
     SIM_T_BLOCK_TIME,    /* node committed height, decided at round, whose block
-                            time (ms) is the u64 LE in the first 8 bytes of id */
+                            time in ms is the u64 LE in the first 8 bytes of id */
 } sim_trace_kind;
 
 typedef struct {
