@@ -952,3 +952,41 @@ uint8_t ledger_xfer_outcome(const ledger_state *s, uint32_t src_chain, const uin
     ledger_block_free(b);
     return o;
 }
+
+typedef struct {
+    uint32_t dest;
+    xfer_pending *all;
+    size_t n, cap;
+} pending_ctx;
+
+static void pending_visit(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen) {
+    pending_ctx *p = ctx;
+    (void)klen;
+    if (key[0] != XFER_KEY_OUT) return;
+    xfer_out o;
+    wire_rd r;
+    rd_init(&r, val, vlen);
+    rd_out(&r, &o);
+    if (r.err != HANSA_OK || o.state != XFER_PENDING || o.dest_chain != p->dest) return;
+    if (p->n == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 64;
+        p->all = hansa_realloc(p->all, p->cap * sizeof *p->all);
+    }
+    memcpy(p->all[p->n].hash.b, key + 1, HANSA_HASH_BYTES);
+    p->all[p->n++].height = o.sent_height;
+}
+
+static int pending_cmp(const void *a, const void *b) {
+    const xfer_pending *x = a, *y = b;
+    if (x->height != y->height) return x->height < y->height ? -1 : 1;
+    return memcmp(x->hash.b, y->hash.b, HANSA_HASH_BYTES);
+}
+
+size_t ledger_xfer_pending(const ledger_state *s, uint32_t dest, xfer_pending *out, size_t max) {
+    pending_ctx p = {.dest = dest};
+    ledger_records_iter(s, LEDGER_TAB_XFER, pending_visit, &p);
+    if (p.n > 1) qsort(p.all, p.n, sizeof *p.all, pending_cmp);
+    if (p.n > 0 && max > 0) memcpy(out, p.all, (p.n < max ? p.n : max) * sizeof *out);
+    free(p.all);
+    return p.n;
+}

@@ -118,6 +118,15 @@ bool ledger_xfer_in(const ledger_state *s, uint32_t src_chain, const hansa_hash 
 /* The vouchers a holds: up to max (denomination, amount) pairs, total returned. */
 size_t ledger_xfer_vouchers_of(const ledger_state *s, const hansa_addr *a, pkt_denom *denoms,
                                uint64_t *amounts, size_t max);
+/* The packets this chain sent to dest that are still pending, as (hash,
+ * sent height) in increasing height, at most max written (the oldest);
+ * the total returned. */
+typedef struct {
+    hansa_hash hash;
+    uint64_t height;
+} xfer_pending;
+size_t ledger_xfer_pending(const ledger_state *s, uint32_t dest, xfer_pending *out, size_t max);
+
 /* The outcome this chain would give a recv of send_tx (a complete encoded
  * TX_PACKET_SEND of src_chain) in a block at time now_ms, against the
  * committed state: what a relayer puts in the recv body. */
