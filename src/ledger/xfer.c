@@ -67,7 +67,36 @@ static size_t key_supply(const pkt_denom *d, uint8_t *out) {
     return 1 + denom_put(out + 1, d);
 }
 
+static size_t key_bond(uint32_t chain, const hansa_addr *a, uint8_t *out) {
+    out[0] = XFER_KEY_BOND;
+    be32_put(out + 1, chain);
+    memcpy(out + 5, a->b, HANSA_ADDR_BYTES);
+    return 5 + HANSA_ADDR_BYTES;
+}
+
+static size_t key_corr(uint32_t chain, uint8_t *out) {
+    out[0] = XFER_KEY_CORR;
+    be32_put(out + 1, chain);
+    return 5;
+}
+
 /* ---- record codecs ---------------------------------------------------------- */
+
+static void rd_corr(wire_rd *r, xfer_corr *c) {
+    memset(c, 0, sizeof *c);
+    if (rd_u8(r, "version") != LEDGER_RECORD_VERSION && r->err == HANSA_OK)
+        rd_fail(r, HANSA_ERR_VERSION, "version");
+    uint8_t limited = rd_u8(r, "limited");
+    c->limited = limited == 1;
+    c->collateral = rd_u64(r, "collateral");
+    c->outstanding = rd_u64(r, "outstanding");
+    c->paid_out = rd_u64(r, "paid out");
+    if (r->err != HANSA_OK) return;
+    if (limited > 1 || (!c->limited && (c->collateral != 0 || c->paid_out != 0)))
+        rd_fail(r, HANSA_ERR_INVALID, "correspondent fields");
+    else if (!c->limited && c->outstanding == 0)
+        rd_fail(r, HANSA_ERR_NONCANONICAL, "empty correspondent");
+}
 
 static void out_encode(hbuf *b, const xfer_out *o) {
     hbuf_put_u8(b, LEDGER_RECORD_VERSION);
@@ -184,6 +213,12 @@ hansa_err xfer_record_check(const uint8_t *key, size_t klen, const uint8_t *val,
         denom_key_rd(&kr, &d);
         amount = voucher_denom = true;
         break;
+    case XFER_KEY_BOND:
+        (void)rd_u32(&kr, "key chain");
+        rd_fixed(&kr, skip, HANSA_ADDR_BYTES, "key address");
+        amount = true;
+        break;
+    case XFER_KEY_CORR: (void)rd_u32(&kr, "key chain"); break;
     default: rd_fail(&kr, HANSA_ERR_INVALID, "key type"); break;
     }
     rd_end(&kr);
@@ -200,6 +235,9 @@ hansa_err xfer_record_check(const uint8_t *key, size_t klen, const uint8_t *val,
     } else if (type == XFER_KEY_OUT) {
         xfer_out o;
         rd_out(r, &o);
+    } else if (type == XFER_KEY_CORR) {
+        xfer_corr c;
+        rd_corr(r, &c);
     } else {
         xfer_in in;
         rd_in(r, &in);
@@ -261,12 +299,55 @@ static void hold_sub(ledger_block *b, const hansa_addr *a, const pkt_denom *d, u
     amt_sub(b, key, key_voucher(a, d, key), x);
 }
 
-/* Vouchers of d outstanding here grow (minted) or shrink (burned). */
+static void corr_get(const ledger_block *b, uint32_t chain, xfer_corr *out) {
+    uint8_t key[KVMAP_KEY_MAX];
+    size_t klen = key_corr(chain, key), vlen;
+    const uint8_t *v = stake_raw_get(b, LEDGER_TAB_XFER, key, klen, &vlen);
+    memset(out, 0, sizeof *out);
+    if (v == NULL) return;
+    wire_rd r;
+    rd_init(&r, v, vlen);
+    rd_corr(&r, out);
+    rd_end(&r);
+    HANSA_ASSERT(r.err == HANSA_OK);
+}
+
+static void corr_put(ledger_block *b, uint32_t chain, const xfer_corr *c) {
+    uint8_t key[KVMAP_KEY_MAX], val[1 + 1 + 3 * 8];
+    size_t klen = key_corr(chain, key);
+    HANSA_ASSERT(c->limited || (c->collateral == 0 && c->paid_out == 0));
+    val[0] = LEDGER_RECORD_VERSION;
+    val[1] = c->limited ? 1 : 0;
+    le64_store(val + 2, c->collateral);
+    le64_store(val + 10, c->outstanding);
+    le64_store(val + 18, c->paid_out);
+    bool empty = !c->limited && c->outstanding == 0;
+    stake_raw_put(b, LEDGER_TAB_XFER, key, klen, val, empty ? 0 : sizeof val);
+}
+
+/* Vouchers of d outstanding here grow (minted) or shrink (burned); they
+ * are claims on the chain of d's last hop. */
 static void supply_move(ledger_block *b, const pkt_denom *d, uint64_t x, bool mint) {
     uint8_t key[KVMAP_KEY_MAX];
     size_t klen = key_supply(d, key);
-    if (mint) amt_add(b, key, klen, x);
-    else amt_sub(b, key, klen, x);
+    xfer_corr c;
+    HANSA_ASSERT(d->n > 0);
+    corr_get(b, d->chain[d->n - 1], &c);
+    if (mint) {
+        amt_add(b, key, klen, x);
+        HANSA_ASSERT(u64_add(c.outstanding, x, &c.outstanding));
+    } else {
+        amt_sub(b, key, klen, x);
+        HANSA_ASSERT(u64_sub(c.outstanding, x, &c.outstanding));
+    }
+    corr_put(b, d->chain[d->n - 1], &c);
+}
+
+/* The most claims on chain that its collateral allows (UINT64_MAX: no limit). */
+static uint64_t corr_limit(const xfer_corr *c) {
+    if (!c->limited) return UINT64_MAX;
+    uint64_t lim;
+    return u64_mul(c->collateral, XFER_CORR_MULTIPLE, &lim) ? lim : UINT64_MAX;
 }
 
 static bool out_get(const ledger_block *b, const hansa_hash *h, xfer_out *out) {
@@ -482,10 +563,15 @@ static uint8_t recv_outcome(const ledger_block *b, uint32_t src, const pkt_send 
         uint8_t key[KVMAP_KEY_MAX];
         if (amt_get(b, key, key_escrow(src, credit, key)) < t->amount) return PKT_REFUSED_ESCROW;
     } else {
-        /* Vouchers outstanding fit a u64 (a byzantine source could claim more). */
+        /* Claims on the source stay within its correspondent limit, and
+         * every count fits a u64 (a byzantine source could claim more). */
         uint8_t key[KVMAP_KEY_MAX];
-        uint64_t sum;
-        if (!u64_add(amt_get(b, key, key_supply(credit, key)), t->amount, &sum)) return PKT_REFUSED_LIMIT;
+        uint64_t sum, claims;
+        xfer_corr c;
+        corr_get(b, src, &c);
+        if (!u64_add(amt_get(b, key, key_supply(credit, key)), t->amount, &sum) ||
+            !u64_add(c.outstanding, t->amount, &claims) || claims > corr_limit(&c))
+            return PKT_REFUSED_LIMIT;
     }
     return PKT_OK;
 }
@@ -664,6 +750,7 @@ typedef struct {
     uint64_t amount;    /* voucher, escrow, supply */
     xfer_out out;
     xfer_in in;
+    xfer_corr corr;
 } xrec;
 
 typedef struct {
@@ -706,6 +793,15 @@ static void collect(void *ctx, const uint8_t *key, size_t klen, const uint8_t *v
         rd_init(&r, val, vlen);
         rd_in(&r, &e->in);
         return;
+    case XFER_KEY_BOND:
+        e->chain = be32_get(key + 1);
+        e->amount = le64_load(val + 1);
+        return;
+    case XFER_KEY_CORR:
+        e->chain = be32_get(key + 1);
+        rd_init(&r, val, vlen);
+        rd_corr(&r, &e->corr);
+        return;
     default: HANSA_UNREACHABLE();
     }
     denom_key_rd(&kr, &e->denom);
@@ -730,6 +826,12 @@ static uint64_t sum_of(const xrecs *x, uint8_t type, uint32_t chain, const pkt_d
     return sum;
 }
 
+static bool has_corr(const xrecs *x, uint32_t chain) {
+    for (size_t i = 0; i < x->n; i++)
+        if (x->r[i].type == XFER_KEY_CORR && x->r[i].chain == chain) return true;
+    return false;
+}
+
 hansa_err ledger_xfer_audit(const ledger_state *s, uint64_t *native_escrow, char *why,
                             size_t why_len) {
     xrecs x = xrecs_of(s);
@@ -744,8 +846,31 @@ hansa_err ledger_xfer_audit(const ledger_state *s, uint64_t *native_escrow, char
         const xrec *e = &x.r[i];
         char dn[64];
         pkt_denom_format(&e->denom, dn, sizeof dn);
-        if (e->type == XFER_KEY_ESCROW && e->denom.n == 0) {
+        if ((e->type == XFER_KEY_SUPPLY && !has_corr(&x, e->denom.chain[e->denom.n - 1])) ||
+            (e->type == XFER_KEY_BOND && !has_corr(&x, e->chain))) {
+            ledger_why(why, why_len, "xfer: vouchers or collateral of %s without its correspondent record", dn);
+            err = HANSA_ERR_CORRUPT;
+            continue;
+        }
+        if ((e->type == XFER_KEY_ESCROW && e->denom.n == 0) || e->type == XFER_KEY_BOND) {
             if (!u64_add(*native_escrow, e->amount, native_escrow)) overflow = true;
+        } else if (e->type == XFER_KEY_CORR) {
+            uint64_t bonded = 0, claims = 0;
+            for (size_t j = 0; j < x.n; j++) {
+                const xrec *f = &x.r[j];
+                if (f->type == XFER_KEY_BOND && f->chain == e->chain && !u64_add(bonded, f->amount, &bonded))
+                    overflow = true;
+                if (f->type == XFER_KEY_SUPPLY && f->denom.chain[f->denom.n - 1] == e->chain &&
+                    !u64_add(claims, f->amount, &claims))
+                    overflow = true;
+            }
+            if (!overflow && (bonded != e->corr.collateral || claims != e->corr.outstanding)) {
+                ledger_why(why, why_len,
+                           "xfer: correspondent %" PRIx32 " has collateral %" PRIu64 " (bonds %" PRIu64
+                           ") and claims %" PRIu64 " (vouchers %" PRIu64 ")",
+                           e->chain, e->corr.collateral, bonded, e->corr.outstanding, claims);
+                err = HANSA_ERR_CORRUPT;
+            }
         } else if (e->type == XFER_KEY_VOUCHER || e->type == XFER_KEY_ESCROW) {
             uint8_t key[KVMAP_KEY_MAX];
             size_t klen = key_supply(&e->denom, key);
@@ -989,4 +1114,197 @@ size_t ledger_xfer_pending(const ledger_state *s, uint32_t dest, xfer_pending *o
     if (p.n > 0 && max > 0) memcpy(out, p.all, (p.n < max ? p.n : max) * sizeof *out);
     free(p.all);
     return p.n;
+}
+
+/* ---- correspondent collateral -------------------------------------------------------- */
+
+hansa_err xfer_corr_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
+                           size_t why_len) {
+    if (len != XFER_CORR_BODY_BYTES) {
+        ledger_why(why, why_len, "collateral body: %u bytes, not %d", len, XFER_CORR_BODY_BYTES);
+        return len < XFER_CORR_BODY_BYTES ? HANSA_ERR_TRUNCATED : HANSA_ERR_TRAILING;
+    }
+    out->corr.chain = le32_load(body);
+    out->corr.amount = le64_load(body + 4);
+    if (out->corr.amount == 0) {
+        ledger_why(why, why_len, "collateral body: amount 0");
+        return HANSA_ERR_INVALID;
+    }
+    return HANSA_OK;
+}
+
+hansa_err xfer_bond_check(const ledger_block *b, const ledger_tx_ctx *c, char *why, size_t why_len) {
+    uint64_t need;
+    ic_client cl;
+    if (c->body.corr.chain == own_chain(b) || !ledger_block_client(b, c->body.corr.chain, &cl)) {
+        ledger_why(why, why_len, "collateral for chain %" PRIx32 ": this chain keeps no client of it",
+                   c->body.corr.chain);
+        return HANSA_ERR_NOT_FOUND;
+    }
+    if (cl.status == IC_STATUS_FROZEN) {
+        ledger_why(why, why_len, "the client of chain %" PRIx32 " is frozen", c->body.corr.chain);
+        return HANSA_ERR_STATE;
+    }
+    if (!u64_add(c->body.corr.amount, c->tx->fee, &need)) {
+        ledger_why(why, why_len, "amount + fee overflows");
+        return HANSA_ERR_OVERFLOW;
+    }
+    if (c->sender_acct.balance < need) {
+        ledger_why(why, why_len, "balance %" PRIu64 " < amount + fee %" PRIu64, c->sender_acct.balance, need);
+        return HANSA_ERR_FUNDS;
+    }
+    return HANSA_OK;
+}
+
+void xfer_bond_apply(ledger_block *b, const ledger_tx_ctx *c) {
+    uint32_t chain = c->body.corr.chain;
+    uint64_t amount = c->body.corr.amount;
+    uint8_t key[KVMAP_KEY_MAX];
+    hold_sub(b, &c->sender, &(pkt_denom){0}, amount);
+    amt_add(b, key, key_bond(chain, &c->sender, key), amount);
+    xfer_corr k;
+    corr_get(b, chain, &k);
+    k.limited = true;
+    HANSA_ASSERT(u64_add(k.collateral, amount, &k.collateral));
+    corr_put(b, chain, &k);
+}
+
+hansa_err xfer_unbond_check(const ledger_block *b, const ledger_tx_ctx *c, char *why, size_t why_len) {
+    uint32_t chain = c->body.corr.chain;
+    uint64_t amount = c->body.corr.amount;
+    uint8_t key[KVMAP_KEY_MAX];
+    uint64_t mine = amt_get(b, key, key_bond(chain, &c->sender, key));
+    if (mine < amount) {
+        ledger_why(why, why_len, "bonded %" PRIu64 " for chain %" PRIx32 ", not %" PRIu64, mine, chain, amount);
+        return HANSA_ERR_FUNDS;
+    }
+    xfer_corr k;
+    corr_get(b, chain, &k);
+    k.collateral -= amount;
+    if (k.outstanding > corr_limit(&k)) {
+        ledger_why(why, why_len, "%" PRIu64 " vouchers of chain %" PRIx32 " are outstanding: the collateral "
+                   "must stay at least 1/%d of that", k.outstanding, chain, XFER_CORR_MULTIPLE);
+        return HANSA_ERR_STATE;
+    }
+    return HANSA_OK;
+}
+
+void xfer_unbond_apply(ledger_block *b, const ledger_tx_ctx *c) {
+    uint32_t chain = c->body.corr.chain;
+    uint64_t amount = c->body.corr.amount;
+    uint8_t key[KVMAP_KEY_MAX];
+    amt_sub(b, key, key_bond(chain, &c->sender, key), amount);
+    hold_add(b, &c->sender, &(pkt_denom){0}, amount);
+    xfer_corr k;
+    corr_get(b, chain, &k);
+    k.collateral -= amount;
+    corr_put(b, chain, &k);
+}
+
+/* ---- the payout of a frozen chain's collateral ----------------------------------------- */
+
+typedef struct {
+    uint32_t chain;
+    hansa_addr *who;
+    uint64_t *amount;
+    size_t n, cap;
+    uint64_t total;
+} holders_ctx;
+
+static void holders_push(holders_ctx *h, const uint8_t *addr, uint64_t amount) {
+    if (h->n == h->cap) {
+        h->cap = h->cap ? 2 * h->cap : 16;
+        h->who = hansa_realloc(h->who, h->cap * sizeof *h->who);
+        h->amount = hansa_realloc(h->amount, h->cap * sizeof *h->amount);
+    }
+    memcpy(h->who[h->n].b, addr, HANSA_ADDR_BYTES);
+    h->amount[h->n++] = amount;
+}
+
+/* Voucher holders of the chain (vouchers whose last hop is it), and bonders for it. */
+static void holders_visit(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen) {
+    holders_ctx *h = ctx;
+    (void)vlen;
+    if (key[0] != XFER_KEY_VOUCHER) return;
+    wire_rd kr;
+    pkt_denom d;
+    rd_init(&kr, key + 1 + HANSA_ADDR_BYTES, klen - 1 - HANSA_ADDR_BYTES);
+    denom_key_rd(&kr, &d);
+    if (d.n == 0 || d.chain[d.n - 1] != h->chain) return;
+    uint64_t amount = le64_load(val + 1);
+    holders_push(h, key + 1, amount);
+    HANSA_ASSERT(u64_add(h->total, amount, &h->total));
+}
+
+static void bonders_visit(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen) {
+    holders_ctx *h = ctx;
+    (void)klen, (void)vlen;
+    if (key[0] == XFER_KEY_BOND && be32_get(key + 1) == h->chain) holders_push(h, key + 5, le64_load(val + 1));
+}
+
+static void payout(ledger_block *b, uint32_t chain, xfer_corr *k) {
+    holders_ctx h = {.chain = chain};
+    stake_iter(b, LEDGER_TAB_XFER, holders_visit, &h);
+    uint64_t paid = 0;
+    for (size_t i = 0; i < h.n; i++) {
+        uint64_t share = (uint64_t)((unsigned __int128)k->collateral * h.amount[i] / h.total);
+        hold_add(b, &h.who[i], &(pkt_denom){0}, share);
+        paid += share;
+    }
+    /* the rounding remainder, or all of it when nobody holds vouchers of chain */
+    HANSA_ASSERT(u64_add(b->supply.burned, k->collateral - paid, &b->supply.burned));
+    free(h.who);
+    free(h.amount);
+    holders_ctx bonders = {.chain = chain};
+    stake_iter(b, LEDGER_TAB_XFER, bonders_visit, &bonders);
+    for (size_t i = 0; i < bonders.n; i++) {
+        uint8_t key[KVMAP_KEY_MAX];
+        stake_raw_put(b, LEDGER_TAB_XFER, key, key_bond(chain, &bonders.who[i], key), NULL, 0);
+    }
+    free(bonders.who);
+    free(bonders.amount);
+    HANSA_ASSERT(u64_add(k->paid_out, k->collateral, &k->paid_out));
+    k->collateral = 0;
+    corr_put(b, chain, k);
+}
+
+typedef struct {
+    uint32_t chain[LEDGER_CLIENTS_MAX];
+    size_t n;
+} frozen_ctx;
+
+static void frozen_visit(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen) {
+    frozen_ctx *f = ctx;
+    ic_client c;
+    (void)klen;
+    uint32_t chain = be32_get(key + 1);
+    if (f->n < LEDGER_CLIENTS_MAX && ic_client_decode(val, vlen, chain, &c, NULL) == HANSA_OK &&
+        c.status == IC_STATUS_FROZEN)
+        f->chain[f->n++] = chain;
+}
+
+void xfer_block_finish(ledger_block *b) {
+    frozen_ctx *f = hansa_calloc(1, sizeof *f);
+    stake_iter(b, LEDGER_TAB_IC_CLIENT, frozen_visit, f);
+    for (size_t i = 0; i < f->n; i++) {
+        xfer_corr k;
+        corr_get(b, f->chain[i], &k);
+        if (k.collateral > 0) payout(b, f->chain[i], &k);
+    }
+    free(f);
+}
+
+bool ledger_xfer_corr(const ledger_state *s, uint32_t chain, xfer_corr *out) {
+    ledger_block *b = ledger_block_begin_check(s);
+    corr_get(b, chain, out);
+    ledger_block_free(b);
+    return out->limited || out->outstanding > 0;
+}
+
+uint64_t ledger_xfer_escrow_for(const ledger_state *s, uint32_t chain) {
+    ledger_block *b = ledger_block_begin_check(s);
+    uint8_t key[KVMAP_KEY_MAX];
+    uint64_t v = amt_get(b, key, key_escrow(chain, &(pkt_denom){0}, key));
+    ledger_block_free(b);
+    return v;
 }

@@ -19,12 +19,26 @@
  *   38 | chain u32 | packet hash(32) incoming   see xfer_in
  *   39 | denom                       vouchers   amount u64 > 0: outstanding here
  *                                               (balances + escrow of it)
+ *   3a | chain u32 | addr(20)        collateral amount u64 > 0 bonded by addr for chain
+ *   3b | chain u32                   correspondent  see xfer_corr
  * denom in keys is its wire form (packet.h): n u8 | n x u32 LE.
  *
  * Kinds: TX_PACKET_SEND 20 (a packet; so far transfers), TX_PACKET_RECV 21
  * (a relayer proves a send of another chain and states its outcome, which
  * this chain must agree with), TX_PACKET_ACK 22 (a relayer proves the
- * destination's recv: credited ends the packet, a refusal refunds it). */
+ * destination's recv: credited ends the packet, a refusal refunds it),
+ * TX_CORR_BOND 23 / TX_CORR_UNBOND 24 (chain u32 | amount u64: collateral
+ * for a foreign chain, held out of the bonder's balance).
+ *
+ * Correspondent accounts (seed 001's banks): vouchers that came from chain
+ * C (their last hop is C) are claims on C. Once anyone bonds collateral for
+ * C, C is "limited": a packet from C that would raise those claims past
+ * XFER_CORR_MULTIPLE times the collateral is refused (and so refunded on C),
+ * and collateral can be unbonded only while the claims stay within the
+ * limit. A chain nobody bonded for is trusted without a limit (its light
+ * client alone). If this chain's client of C freezes (misbehaviour), the
+ * collateral for C is paid at the end of the block to the holders of C's
+ * vouchers, pro rata, the rounding remainder burned. */
 #ifndef HANSA_LEDGER_XFER_H
 #define HANSA_LEDGER_XFER_H
 
@@ -42,8 +56,12 @@
 #define XFER_KEY_OUT 0x37
 #define XFER_KEY_IN 0x38
 #define XFER_KEY_SUPPLY 0x39
+#define XFER_KEY_BOND 0x3a
+#define XFER_KEY_CORR 0x3b
 #define XFER_KEY_FIRST XFER_KEY_VOUCHER
-#define XFER_KEY_LAST XFER_KEY_SUPPLY
+#define XFER_KEY_LAST XFER_KEY_CORR
+#define XFER_CORR_MULTIPLE 10 /* claims on a limited chain <= 10 x its collateral */
+#define XFER_CORR_BODY_BYTES 12
 
 typedef enum { XFER_PENDING = 1, XFER_CREDITED = 2, XFER_REFUNDED = 3 } xfer_state;
 
@@ -71,6 +89,14 @@ typedef struct {
     pkt_denom denom;          /* as credited here (a refusal: as it would have been) */
 } xfer_in;
 
+/* A correspondent account: this chain's position with foreign chain C. */
+typedef struct {
+    bool limited;          /* collateral was bonded for C once: the limit applies */
+    uint64_t collateral;   /* bonded for C now */
+    uint64_t outstanding;  /* vouchers whose last hop is C, outstanding here */
+    uint64_t paid_out;     /* collateral paid to voucher holders at freezes */
+} xfer_corr;
+
 /* The transaction kinds (rows of tx.c's table). Bodies are decoded again
  * from the tx by check and apply (they borrow from it). */
 hansa_err xfer_send_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
@@ -85,6 +111,16 @@ hansa_err xfer_ack_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out
                           size_t why_len);
 hansa_err xfer_ack_check(const ledger_block *b, const ledger_tx_ctx *c, char *why, size_t why_len);
 void xfer_ack_apply(ledger_block *b, const ledger_tx_ctx *c);
+
+hansa_err xfer_corr_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
+                           size_t why_len);
+hansa_err xfer_bond_check(const ledger_block *b, const ledger_tx_ctx *c, char *why, size_t why_len);
+void xfer_bond_apply(ledger_block *b, const ledger_tx_ctx *c);
+hansa_err xfer_unbond_check(const ledger_block *b, const ledger_tx_ctx *c, char *why, size_t why_len);
+void xfer_unbond_apply(ledger_block *b, const ledger_tx_ctx *c);
+
+/* End of block: pays out the collateral of every frozen client's chain. */
+void xfer_block_finish(ledger_block *b);
 
 /* Checks a stored record of the xfer table (key layout, value, ranges). */
 hansa_err xfer_record_check(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
@@ -118,6 +154,11 @@ bool ledger_xfer_in(const ledger_state *s, uint32_t src_chain, const hansa_hash 
 /* The vouchers a holds: up to max (denomination, amount) pairs, total returned. */
 size_t ledger_xfer_vouchers_of(const ledger_state *s, const hansa_addr *a, pkt_denom *denoms,
                                uint64_t *amounts, size_t max);
+/* The correspondent account of chain (zeros when none). */
+bool ledger_xfer_corr(const ledger_state *s, uint32_t chain, xfer_corr *out);
+/* Own tokens held in escrow for chain (what chain's holders may redeem here). */
+uint64_t ledger_xfer_escrow_for(const ledger_state *s, uint32_t chain);
+
 /* The packets this chain sent to dest that are still pending, as (hash,
  * sent height) in increasing height, at most max written (the oldest);
  * the total returned. */

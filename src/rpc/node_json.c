@@ -75,6 +75,11 @@ static void tx_body_fields(json_t *j, const wire_tx *tx) {
     case TX_PACKET_ACK:
     case TX_KIND_MAX_:
         return; /* no decoded view yet: the body hex says it all */
+    case TX_CORR_BOND:
+    case TX_CORR_UNBOND:
+        json_object_set_new(j, "corr_chain", nj_chain(body.corr.chain));
+        json_object_set_new(j, "amount", nj_u64(body.corr.amount));
+        return; /* no decoded view yet: the body hex says it all */
     case TX_TALLY_OFFER:
     case TX_TALLY_COUNTER:
     case TX_TALLY_ACCEPT:

@@ -4,6 +4,7 @@
 #include "rpc/xfer_api.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -248,6 +249,39 @@ static rpc_outcome m_vouchers(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(json_pack("{s:o}", "vouchers", list));
 }
 
+/* correspondents -> {correspondents: [{chain_id, limited, collateral, limit,
+ * claims, escrow, position, paid_out}]}: per foreign chain with a client or
+ * a correspondent record. claims: vouchers from it outstanding here (what it
+ * owes this chain's holders); escrow: this chain's tokens held for it (what
+ * this chain owes its holders); position = claims - escrow, the one figure
+ * per pair that lifts will clear. */
+static rpc_outcome m_corr(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_xfer_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {NULL};
+    if (!nj_params_only(params, names, &bad)) return bad;
+    const ledger_state *s = node_ledger(api->n);
+    uint32_t chains[LEDGER_CLIENTS_MAX];
+    size_t n = ledger_clients_list(s, chains, LEDGER_CLIENTS_MAX);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n && i < LEDGER_CLIENTS_MAX; i++) {
+        xfer_corr k;
+        ledger_xfer_corr(s, chains[i], &k);
+        uint64_t escrow = ledger_xfer_escrow_for(s, chains[i]);
+        char pos[24];
+        snprintf(pos, sizeof pos, "%s%llu", k.outstanding >= escrow ? "" : "-",
+                 (unsigned long long)(k.outstanding >= escrow ? k.outstanding - escrow : escrow - k.outstanding));
+        json_t *limit = k.limited ? nj_u64(k.collateral * XFER_CORR_MULTIPLE) : json_null();
+        json_array_append_new(list, json_pack("{s:o, s:b, s:o, s:o, s:o, s:o, s:s, s:o}", "chain_id",
+                                              chain_json(chains[i]), "limited", k.limited, "collateral",
+                                              nj_u64(k.collateral), "limit", limit, "claims", nj_u64(k.outstanding),
+                                              "escrow", nj_u64(escrow), "position", pos, "paid_out",
+                                              nj_u64(k.paid_out)));
+    }
+    return rpc_ok(json_pack("{s:o}", "correspondents", list));
+}
+
 rpc_xfer_api *rpc_xfer_api_new(rpc_server *server, node *n) {
     rpc_xfer_api *api = hansa_calloc(1, sizeof *api);
     api->server = server;
@@ -256,6 +290,7 @@ rpc_xfer_api *rpc_xfer_api_new(rpc_server *server, node *n) {
     rpc_register(server, "packet_acks", m_acks, api);
     rpc_register(server, "xfer_status", m_status, api);
     rpc_register(server, "vouchers", m_vouchers, api);
+    rpc_register(server, "correspondents", m_corr, api);
     return api;
 }
 

@@ -11,6 +11,9 @@ one federation for every scenario:
    and acknowledged (the outbox is the ledger, the duty passes on);
 3. the destination stopped for longer than the packet's timeout: when it is
    back it refuses the packet as timed out and the source refunds the sender;
+   over the correspondent limit: collateral bonded on fed2 for fed1 caps
+   fed1's vouchers there at 10 x the collateral, and a packet past it is
+   refused and refunded (`hansa xfer bond`, `hansa xfer corr`);
 4. at the end, with every node stopped, `hansa xfer audit` checks
    conservation across the three chains' stores.
 Forged proofs and replays are refused by the ledger (tests/ledger/test_ledger_xfer.c).
@@ -100,6 +103,20 @@ def test():
         h5 = send(f, 2, "acct0", b1, 50, "--denom", "%s/%s" % (fed1, fed2))
         wait_done(f, 2, h5, "credited")
         check(vouchers(f, 1, b1).get(fed1) == 50, "fed3 returned 50 of fed1's token to fed2")
+
+        # over the correspondent limit
+        corr = {c["chain_id"]: c for c in f.call(1, 0, "correspondents")["correspondents"]}[fed1]
+        claims = int(corr["claims"])
+        check(claims == 600 and corr["limit"] is None, "fed2 holds 600 claims on fed1, no limit yet: %s" % corr)
+        bond = (claims + 9) // 10
+        f.cli("xfer", "bond", fed1, "--amount", str(bond), "--from", "acct2", "--keys", keys(f, 1), k=1)
+        out = f.cli("xfer", "corr", k=1)
+        check(str(bond) in out and str(bond * 10) in out, "hansa xfer corr shows the collateral and limit:\n" + out)
+        before = balance(f, 0, a1)
+        h8 = send(f, 0, "acct1", b1, bond * 10 - claims + 1)
+        s8 = wait_done(f, 0, h8, "refunded")
+        check(s8["outcome"] == "over the correspondent limit", "refused: %s" % s8["outcome"])
+        check(balance(f, 0, a1) == before - 1, "fed1's acct1 was refunded (the fee is spent)")
 
         # 2. kill -9 of relaying nodes while a packet is in flight
         h6 = send(f, 0, "acct1", c0, 77)

@@ -374,13 +374,80 @@ static void test_conservation_catches(void) {
     kvmap_put(&b->s->tabs[LEDGER_TAB_XFER], key, klen, val, sizeof val);
     /* B alone now fails its own audit ... */
     CHECK(!t_supply_ok(b->s));
-    /* ... and, with its outstanding record raised too, only conservation sees it */
-    uint8_t skey[8] = {XFER_KEY_SUPPLY, 1};
+    /* ... and, with its outstanding and correspondent records raised too,
+     * only conservation sees it */
+    uint8_t skey[8] = {XFER_KEY_SUPPLY, 1}, ckey[5] = {XFER_KEY_CORR, 0, 0, 0, 0xa}, cval[26] = {1, 0};
     le32_store(skey + 2, 0xa);
     kvmap_put(&b->s->tabs[LEDGER_TAB_XFER], skey, 6, val, sizeof val);
+    le64_store(cval + 10, 200);
+    kvmap_put(&b->s->tabs[LEDGER_TAB_XFER], ckey, 5, cval, sizeof cval);
     CHECK(t_supply_ok(b->s));
     CHECK(!conserved());
     CHECK_EQ_U64(ledger_xfer_voucher(b->s, &t_addrs[2], &va), 200);
+    fed_free();
+}
+
+static hansa_err corr_tx(tchain *c, int who, uint16_t kind, uint32_t chain, uint64_t amount) {
+    uint8_t body[XFER_CORR_BODY_BYTES];
+    le32_store(body, chain);
+    le64_store(body + 4, amount);
+    return submit(c, who, kind, body, sizeof body);
+}
+
+/* Claims on A held by B stay within 10 x the collateral bonded for A on B. */
+static void test_correspondent_limit(void) {
+    fed_init();
+    tchain *a = &fed[0], *b = &fed[1];
+    xfer_corr k;
+    CHECK(trip(a, b, 1, 2, 100, NULL) == PKT_OK); /* unlimited before any bond */
+    CHECK_ERR(corr_tx(b, 3, TX_CORR_BOND, 0x77, 50), HANSA_ERR_NOT_FOUND);
+    CHECK_ERR(corr_tx(b, 3, TX_CORR_BOND, a->id, 5000000), HANSA_ERR_FUNDS);
+    uint64_t b3 = t_balance(b->s, 3);
+    CHECK_ERR(corr_tx(b, 3, TX_CORR_BOND, a->id, 50), HANSA_OK);
+    CHECK_EQ_U64(t_balance(b->s, 3), b3 - 50 - FEE);
+    CHECK(ledger_xfer_corr(b->s, a->id, &k) && k.limited && k.collateral == 50 && k.outstanding == 100);
+    CHECK(trip(a, b, 1, 2, 400, NULL) == PKT_OK);     /* 500 = the limit */
+    uint64_t a1 = t_balance(a->s, 1);
+    CHECK(trip(a, b, 1, 2, 1, NULL) == PKT_REFUSED_LIMIT); /* refused, refunded */
+    CHECK_EQ_U64(t_balance(a->s, 1), a1 - FEE); /* the 1 came back, the fee did not */
+    CHECK_ERR(corr_tx(b, 3, TX_CORR_UNBOND, a->id, 20), HANSA_ERR_STATE);
+    CHECK_ERR(corr_tx(b, 4, TX_CORR_UNBOND, a->id, 20), HANSA_ERR_FUNDS); /* not its bond */
+    pkt_denom va = {1, {0xa}};
+    CHECK(trip(b, a, 2, 1, 250, &va) == PKT_OK); /* claims fall to 250 */
+    CHECK(ledger_xfer_corr(b->s, a->id, &k) && k.outstanding == 250);
+    CHECK_ERR(corr_tx(b, 3, TX_CORR_UNBOND, a->id, 25), HANSA_OK);
+    CHECK_ERR(corr_tx(b, 3, TX_CORR_UNBOND, a->id, 1), HANSA_ERR_STATE);
+    CHECK(ledger_xfer_corr(b->s, a->id, &k) && k.collateral == 25);
+    fed_free();
+}
+
+/* A frozen client pays the collateral to the holders of its chain's vouchers. */
+static void test_freeze_payout(void) {
+    fed_init();
+    tchain *a = &fed[0], *b = &fed[1];
+    CHECK_ERR(corr_tx(b, 3, TX_CORR_BOND, a->id, 100), HANSA_OK);
+    CHECK(trip(a, b, 1, 2, 300, NULL) == PKT_OK);
+    CHECK(trip(a, b, 1, 4, 100, NULL) == PKT_OK);
+    uint64_t b2 = t_balance(b->s, 2), b4 = t_balance(b->s, 4);
+    ic_client cl;
+    CHECK(ledger_client_get(b->s, a->id, &cl));
+    cl.status = IC_STATUS_FROZEN;
+    cl.freeze_reason = IC_FREEZE_CONFLICT;
+    cl.frozen_height = 3;
+    hbuf v = HBUF_INIT;
+    ic_client_encode(&v, &cl);
+    uint8_t key[5] = {0x30, 0, 0, 0, 0xa};
+    kvmap_put(&b->s->tabs[LEDGER_TAB_IC_CLIENT], key, 5, v.data, v.len);
+    hbuf_free(&v);
+    char why[LEDGER_WHY_MAX];
+    CHECK_ERR(block(b, NULL, 0, why), HANSA_OK);
+    CHECK_EQ_U64(t_balance(b->s, 2), b2 + 75);
+    CHECK_EQ_U64(t_balance(b->s, 4), b4 + 25);
+    xfer_corr k;
+    CHECK(ledger_xfer_corr(b->s, a->id, &k) && k.collateral == 0 && k.paid_out == 100 && k.outstanding == 400);
+    CHECK_ERR(corr_tx(b, 3, TX_CORR_BOND, a->id, 10), HANSA_ERR_STATE); /* frozen */
+    CHECK_ERR(block(b, NULL, 0, why), HANSA_OK);                      /* paid once */
+    CHECK_EQ_U64(t_balance(b->s, 2), b2 + 75);
     fed_free();
 }
 
@@ -463,6 +530,8 @@ int main(void) {
     RUN(test_refusals);
     RUN(test_timeout_refund);
     RUN(test_conservation_catches);
+    RUN(test_correspondent_limit);
+    RUN(test_freeze_payout);
     RUN(test_codecs);
     return check_summary();
 }

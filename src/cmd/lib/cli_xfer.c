@@ -7,6 +7,10 @@
  *       height and time, from which source block, with what outcome)
  *   hansa xfer vouchers ADDRESS [--node A] [--json]
  *       the vouchers (other chains' tokens) an address holds
+ *   hansa xfer bond|unbond CHAIN --amount N --from NAME [--keys F] [--node A]
+ *       collateral for a foreign chain (its correspondent account here)
+ *   hansa xfer corr [--node A] [--json]
+ *       per foreign chain: collateral, limit, claims, escrow, position
  *   hansa xfer audit HOME...
  *       conservation across chains (xfer_conservation_check), from the
  *       stores of stopped nodes, one node home per chain */
@@ -14,8 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hex.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "cmd/lib/cli.h"
+#include "crypto/address.h"
+#include "crypto/sign.h"
+#include "node/keyfile.h"
+#include "wire/codec.h"
 #include "ledger/state.h"
 #include "ledger/xfer.h"
 #include "store/store.h"
@@ -25,6 +35,8 @@
 static int usage(void) {
     fprintf(stderr, "usage: hansa xfer status HASH [--node ip:port] [--dest-node ip:port] [--json]\n"
                     "       hansa xfer vouchers ADDRESS [--node ip:port] [--json]\n"
+                    "       hansa xfer bond|unbond CHAIN --amount N --from NAME [--keys F] [--node ip:port]\n"
+                    "       hansa xfer corr [--node ip:port] [--json]\n"
                     "       hansa xfer audit HOME... (one stopped node's home per chain)\n");
     return CLI_USAGE;
 }
@@ -150,8 +162,103 @@ static int audit(int n, char **homes) {
     return rc;
 }
 
+/* Signs a collateral bond or unbond from key `from` and waits for its commit. */
+static int corr_tx(const cli_common *c, uint16_t kind, const char *chain_text, const char *amount_text,
+                   const char *from) {
+    uint32_t chain;
+    uint64_t amount;
+    const char *cwhy = "";
+    if (from == NULL || amount_text == NULL || !cli_parse_u64(amount_text, &amount) ||
+        chain_id_parse(chain_text, &chain, &cwhy) != HANSA_OK) {
+        fprintf(stderr, "hansa xfer: a chain id, --amount N and --from NAME are needed %s\n", cwhy);
+        return CLI_USAGE;
+    }
+    crypto_init();
+    char path[CLI_PATH_MAX], why[KEYFILE_WHY_MAX], addr[CLI_ADDR_MAX], me[ADDR_TEXT_MAX];
+    cli_keys_path(c, path);
+    cli_node_addr(c, addr);
+    keyfile kf;
+    if (keyfile_load(path, &kf, why) != HANSA_OK) {
+        fprintf(stderr, "hansa xfer: %s\n", why);
+        return CLI_USAGE;
+    }
+    const keyfile_key *k = keyfile_find(&kf, from);
+    int rc = CLI_OK;
+    json_t *st = NULL, *acct = NULL, *r = NULL;
+    if (k == NULL) {
+        fprintf(stderr, "hansa xfer: no key named %s in %s\n", from, path);
+        rc = CLI_USAGE;
+    } else if ((st = cli_call("xfer", addr, "status", NULL, CLI_CALL_TIMEOUT_MS, &rc)) != NULL) {
+        keyfile_address(&kf, k, me);
+        acct = cli_call("xfer", addr, "account", json_pack("{s:s}", "address", me), CLI_CALL_TIMEOUT_MS, &rc);
+    }
+    if (acct) {
+        uint8_t body[XFER_CORR_BODY_BYTES];
+        le32_store(body, chain);
+        le64_store(body + 4, amount);
+        wire_tx tx = {.chain_id = kf.chain_id, .sender = k->kp.pub, .nonce = cli_u64(acct, "nonce"),
+                      .fee = cli_u64(st, "min_fee"), .kind = kind, .body = body, .body_len = sizeof body};
+        hbuf sb = HBUF_INIT, enc = HBUF_INIT;
+        wire_tx_sign_bytes(&sb, &tx);
+        sign_domain(&k->kp, SIGN_DOMAIN_TX, sb.data, sb.len, &tx.sig);
+        wire_tx_encode(&enc, &tx);
+        char *hex = hansa_malloc(2 * enc.len + 1);
+        hex_encode(enc.data, enc.len, hex);
+        r = cli_call("xfer", addr, "submit_tx", json_pack("{s:s, s:b, s:i}", "tx", hex, "wait", 1, "timeout_ms", 30000),
+                     35000, &rc);
+        free(hex);
+        hbuf_free(&sb);
+        hbuf_free(&enc);
+        if (r) printf("committed %s\n", cli_str(r, "hash"));
+    }
+    json_decref(r);
+    json_decref(acct);
+    json_decref(st);
+    keyfile_free(&kf);
+    return rc;
+}
+
+static int corr_show(const cli_common *c) {
+    char addr[CLI_ADDR_MAX];
+    cli_node_addr(c, addr);
+    int rc = CLI_OK;
+    json_t *r = cli_call("xfer corr", addr, "correspondents", NULL, CLI_CALL_TIMEOUT_MS, &rc);
+    if (!r) return rc;
+    if (c->json) {
+        cli_print_json(r);
+    } else {
+        json_t *list = json_object_get(r, "correspondents");
+        printf("%-10s %12s %12s %12s %12s %12s\n", "chain", "collateral", "limit", "claims", "escrow", "position");
+        for (size_t i = 0; i < json_array_size(list); i++) {
+            json_t *e = json_array_get(list, i);
+            printf("%-10s %12s %12s %12s %12s %12s\n", cli_str(e, "chain_id"), cli_str(e, "collateral"),
+                   json_is_null(json_object_get(e, "limit")) ? "none" : cli_str(e, "limit"), cli_str(e, "claims"),
+                   cli_str(e, "escrow"), cli_str(e, "position"));
+        }
+    }
+    json_decref(r);
+    return CLI_OK;
+}
+
 int cmd_xfer(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "audit") == 0) return audit(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "corr") == 0) {
+        cli_common c = {0};
+        for (int i = 2; i < argc; i++)
+            if (!cli_common_opt(&c, argc, argv, &i)) return usage();
+        return corr_show(&c);
+    }
+    if (argc >= 3 && (strcmp(argv[1], "bond") == 0 || strcmp(argv[1], "unbond") == 0)) {
+        cli_common c = {0};
+        const char *amount = NULL, *from = NULL;
+        for (int i = 3; i < argc; i++) {
+            if (cli_common_opt(&c, argc, argv, &i)) continue;
+            if (strcmp(argv[i], "--amount") == 0 && i + 1 < argc) amount = argv[++i];
+            else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc) from = argv[++i];
+            else return usage();
+        }
+        return corr_tx(&c, strcmp(argv[1], "bond") == 0 ? TX_CORR_BOND : TX_CORR_UNBOND, argv[2], amount, from);
+    }
     if (argc < 3) return usage();
     cli_common c = {0};
     const char *dest = NULL;

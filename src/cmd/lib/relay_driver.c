@@ -50,7 +50,7 @@ struct relay_driver {
     uint32_t unrouted[RELAY_JOBS_MAX]; /* chains already logged as having no route */
     size_t n_unrouted;
     hmap backoff;            /* packet hash -> height before which it is not sent again */
-    uint64_t submitted;      /* recvs and acks submitted (redundancy is counted against it) */
+    uint64_t submitted[2];   /* recvs, acks submitted: logged at stop (hansa bench counts redundancy) */
     struct {
         uint32_t chain;
         uint32_t fails;      /* packet fetches from it that failed in a row */
@@ -161,7 +161,7 @@ static void after_cb(uv_work_t *req, int status) {
                 LOG_W("relay", "chain %x: %s", t->job.chain, t->why);
             }
             if (t->job.kind == RELAY_PACKETS || t->job.kind == RELAY_ACKS) {
-                rp_finish(&t->pk, r->n, &t->job, &r->backoff, &r->submitted);
+                rp_finish(&t->pk, r->n, &t->job, &r->backoff, r->submitted);
                 chain_answered(r, t->job.chain, t->pk.fetched, uv_now(req->loop));
             }
             for (uint16_t k = 0; t->job.kind == RELAY_EVIDENCE && k < t->n_ev; k++) {
@@ -272,6 +272,8 @@ static void on_closed(uv_handle_t *h) {
 void relay_driver_stop(relay_driver *r) {
     if (r == NULL || r->stopping) return;
     r->stopping = true;
+    LOG_I("relay", "packets relayed: %llu recvs and %llu acks submitted", (unsigned long long)r->submitted[0],
+          (unsigned long long)r->submitted[1]);
     uv_timer_stop(&r->timer);
     uv_close((uv_handle_t *)&r->timer, on_closed);
 }

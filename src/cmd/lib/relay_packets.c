@@ -153,7 +153,7 @@ void rp_work(relay_pk *p, const relay_job *job, const route_entry *route) {
 
 /* ---- back on the loop ---- */
 
-void rp_finish(relay_pk *p, node *n, const relay_job *job, hmap *backoff, uint64_t *submitted) {
+void rp_finish(relay_pk *p, node *n, const relay_job *job, hmap *backoff, uint64_t submitted[2]) {
     if (!p->fetched) {
         LOG_W("relay", "packets of chain %x: %s", job->chain, p->why);
         return;
@@ -199,7 +199,7 @@ void rp_finish(relay_pk *p, node *n, const relay_job *job, hmap *backoff, uint64
         }
         if (node_relay_packet(n, kind, body.data, body.len, &txh, why, sizeof why) == HANSA_OK) {
             hmap_put(backoff, &it->hash, st.height + RELAY_PACKET_RETRY_BLOCKS);
-            (*submitted)++;
+            submitted[kind == TX_PACKET_RECV ? 0 : 1]++;
         } else {
             LOG_W("relay", "%s of a packet %s chain %x refused: %s", kind == TX_PACKET_RECV ? "recv" : "ack",
                   kind == TX_PACKET_RECV ? "from" : "to", job->chain, why);

@@ -52,8 +52,9 @@ typedef struct {
 bool rp_prepare(relay_pk *p, node *n, const relay_job *job, const hmap *backoff);
 /* Worker thread: fetches from the route's seeds and builds the update. */
 void rp_work(relay_pk *p, const relay_job *job, const route_entry *route);
-/* Loop thread: submits what is due; counts what it submitted into *submitted. */
-void rp_finish(relay_pk *p, node *n, const relay_job *job, hmap *backoff, uint64_t *submitted);
+/* Loop thread: submits what is due; counts the recvs it submitted into
+ * submitted[0], the acks into submitted[1]. */
+void rp_finish(relay_pk *p, node *n, const relay_job *job, hmap *backoff, uint64_t submitted[2]);
 void rp_free(relay_pk *p);
 
 #endif
