@@ -2,11 +2,9 @@
 #include "interchain/packet.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/assert.h"
-#include "base/mem.h"
 #include "crypto/address.h"
 #include "crypto/merkle.h"
 #include "wire/types.h"
@@ -214,19 +212,6 @@ hansa_err pkt_ack_decode(const uint8_t *p, size_t len, pkt_ack *out, wire_rd *r)
     out->dest_chain = rd_u32(r, "dest chain");
     rd_proof(r, &out->proof);
     return finish(r, out, sizeof *out);
-}
-
-void pkt_proof_build(const wire_bytes *txs, size_t n, size_t index, uint64_t height, pkt_proof *out) {
-    HANSA_ASSERT(index < n && n <= WIRE_BLOCK_TXS_MAX);
-    hansa_hash *leaves = hansa_malloc(n * sizeof *leaves);
-    for (size_t i = 0; i < n; i++) merkle_leaf_hash(txs[i].bytes, txs[i].len, &leaves[i]);
-    hansa_hash path[MERKLE_PROOF_MAX];
-    size_t len = merkle_proof(leaves, n, index, path);
-    HANSA_ASSERT(len <= PKT_PATH_MAX);
-    *out = (pkt_proof){.height = height, .index = (uint32_t)index, .count = (uint32_t)n,
-                       .path_len = (uint8_t)len, .tx_len = (uint32_t)txs[index].len, .tx = txs[index].bytes};
-    memcpy(out->path, path, len * sizeof path[0]);
-    free(leaves);
 }
 
 bool pkt_proof_verify(const pkt_proof *proof, const hansa_hash *root) {

@@ -121,10 +121,6 @@ hansa_err pkt_transfer_decode(const uint8_t *p, size_t len, pkt_transfer *out, w
 hansa_err pkt_recv_decode(const uint8_t *p, size_t len, pkt_recv *out, wire_rd *r);
 hansa_err pkt_ack_decode(const uint8_t *p, size_t len, pkt_ack *out, wire_rd *r);
 
-/* Fills *out with the proof of txs[index] among a block's n txs at height
- * (tx borrowed from txs). n <= WIRE_BLOCK_TXS_MAX, index < n. */
-void pkt_proof_build(const wire_bytes *txs, size_t n, size_t index, uint64_t height, pkt_proof *out);
-
 /* True when proof's tx is leaf `index` of `count` under root. */
 bool pkt_proof_verify(const pkt_proof *proof, const hansa_hash *root);
 

@@ -1079,7 +1079,7 @@ uint8_t ledger_xfer_outcome(const ledger_state *s, uint32_t src_chain, const uin
 }
 
 typedef struct {
-    uint32_t dest;
+    uint32_t dest, mod, rem;
     xfer_pending *all;
     size_t n, cap;
 } pending_ctx;
@@ -1087,7 +1087,7 @@ typedef struct {
 static void pending_visit(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen) {
     pending_ctx *p = ctx;
     (void)klen;
-    if (key[0] != XFER_KEY_OUT) return;
+    if (key[0] != XFER_KEY_OUT || le32_load(key + 1) % p->mod != p->rem) return;
     xfer_out o;
     wire_rd r;
     rd_init(&r, val, vlen);
@@ -1107,8 +1107,10 @@ static int pending_cmp(const void *a, const void *b) {
     return memcmp(x->hash.b, y->hash.b, HANSA_HASH_BYTES);
 }
 
-size_t ledger_xfer_pending(const ledger_state *s, uint32_t dest, xfer_pending *out, size_t max) {
-    pending_ctx p = {.dest = dest};
+size_t ledger_xfer_pending(const ledger_state *s, uint32_t dest, uint32_t mod, uint32_t rem, xfer_pending *out,
+                           size_t max) {
+    HANSA_ASSERT(mod > 0 && rem < mod);
+    pending_ctx p = {.dest = dest, .mod = mod, .rem = rem};
     ledger_records_iter(s, LEDGER_TAB_XFER, pending_visit, &p);
     if (p.n > 1) qsort(p.all, p.n, sizeof *p.all, pending_cmp);
     if (p.n > 0 && max > 0) memcpy(out, p.all, (p.n < max ? p.n : max) * sizeof *out);

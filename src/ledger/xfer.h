@@ -161,12 +161,15 @@ uint64_t ledger_xfer_escrow_for(const ledger_state *s, uint32_t chain);
 
 /* The packets this chain sent to dest that are still pending, as (hash,
  * sent height) in increasing height, at most max written (the oldest);
- * the total returned. */
+ * the total returned. Only packets whose hash's first 4 bytes (little-
+ * endian) are rem modulo mod count (mod 1, rem 0: all): a relayer asks for
+ * the share it is on duty for (node/relay.h). */
 typedef struct {
     hansa_hash hash;
     uint64_t height;
 } xfer_pending;
-size_t ledger_xfer_pending(const ledger_state *s, uint32_t dest, xfer_pending *out, size_t max);
+size_t ledger_xfer_pending(const ledger_state *s, uint32_t dest, uint32_t mod, uint32_t rem, xfer_pending *out,
+                           size_t max);
 
 /* The outcome this chain would give a recv of send_tx (a complete encoded
  * TX_PACKET_SEND of src_chain) in a block at time now_ms, against the

@@ -57,7 +57,7 @@ size_t node_relay_jobs(node *n, relay_job *out, size_t max) {
         }
         if (c.status != IC_STATUS_ACTIVE || ledger_client_expired(s, &c, now)) continue;
         out[k++] = (relay_job){.kind = RELAY_PACKETS, .chain = chains[i], .params = c.params, .now_ms = now};
-        if (k < max && ledger_xfer_pending(s, chains[i], NULL, 0) > 0)
+        if (k < max && ledger_xfer_pending(s, chains[i], 1, 0, NULL, 0) > 0)
             out[k++] = (relay_job){.kind = RELAY_ACKS, .chain = chains[i], .params = c.params, .now_ms = now};
         if (k == max) break;
         j = &out[k];
@@ -116,6 +116,16 @@ bool node_relay_packet_duty(node *n, const hansa_hash *packet) {
     if (self < 0) return false;
     uint64_t slot = (n->height + 1) / RELAY_PACKET_SLOT_BLOCKS;
     return (le32_load(packet->b) + slot) % n->vs.n == (uint64_t)self;
+}
+
+bool node_relay_packet_share(node *n, uint32_t *mod, uint32_t *rem) {
+    if (n->cfg.key == NULL || n->vs.n == 0) return false;
+    int self = valset_index(&n->vs, &n->cfg.key->pub);
+    if (self < 0) return false;
+    uint64_t slot = (n->height + 1) / RELAY_PACKET_SLOT_BLOCKS;
+    *mod = n->vs.n;
+    *rem = (uint32_t)(((uint64_t)self + n->vs.n - slot % n->vs.n) % n->vs.n);
+    return true;
 }
 
 hansa_err node_relay_packet(node *n, uint16_t kind, const uint8_t *body, size_t len, hansa_hash *tx,

@@ -42,7 +42,7 @@
 
 #define RELAY_SLOT_BLOCKS 3
 #define RELAY_JOBS_MAX 32
-#define RELAY_PACKET_SLOT_BLOCKS 10
+#define RELAY_PACKET_SLOT_BLOCKS 30
 
 typedef enum { RELAY_UPDATE = 1, RELAY_EVIDENCE = 2, RELAY_PACKETS = 3, RELAY_ACKS = 4 } relay_kind;
 
@@ -68,6 +68,9 @@ hansa_err node_relay_update(node *n, uint32_t chain, const uint8_t *body, size_t
 
 /* True when this node is the delegate on duty for packet now. */
 bool node_relay_packet_duty(node *n, const hansa_hash *packet);
+/* The share of packets this node is on duty for now: those whose hash's
+ * first 4 bytes are *rem modulo *mod. False for a node not in the set. */
+bool node_relay_packet_share(node *n, uint32_t *mod, uint32_t *rem);
 
 /* Wraps a packet recv or ack body as a transaction of that kind from this
  * node's key (like node_relay_update) and admits it. */

@@ -11,6 +11,7 @@
 #include "base/assert.h"
 #include "base/mem.h"
 #include "crypto/address.h"
+#include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "interchain/packet.h"
 #include "ledger/client.h"
@@ -49,6 +50,7 @@ typedef struct {
     uint64_t height;
     hbuf raw;
     wire_block blk;
+    hansa_hash *leaves, *hashes; /* per tx: Merkle leaf hash, SHA-256 (the tx hash) */
     bool have;
 } block_cache;
 
@@ -61,12 +63,32 @@ static hansa_err cache_load(const rpc_xfer_api *api, block_cache *c, uint64_t he
     if (e == HANSA_OK && wire_block_decode(c->raw.data, c->raw.len, &c->blk, NULL) != HANSA_OK) e = HANSA_ERR_CORRUPT;
     c->have = e == HANSA_OK;
     c->height = height;
-    return e;
+    if (!c->have) return e;
+    size_t n = c->blk.n_txs ? c->blk.n_txs : 1;
+    c->leaves = hansa_realloc(c->leaves, n * sizeof *c->leaves);
+    c->hashes = hansa_realloc(c->hashes, n * sizeof *c->hashes);
+    for (uint32_t i = 0; i < c->blk.n_txs; i++) {
+        merkle_leaf_hash(c->blk.txs[i].bytes, c->blk.txs[i].len, &c->leaves[i]);
+        sha256(c->blk.txs[i].bytes, c->blk.txs[i].len, &c->hashes[i]);
+    }
+    return HANSA_OK;
 }
 
 static void cache_free(block_cache *c) {
     if (c->have) wire_block_free(&c->blk);
     hbuf_free(&c->raw);
+    free(c->leaves);
+    free(c->hashes);
+}
+
+/* The proof of tx i of the cached block. */
+static void cache_proof(const block_cache *c, uint32_t i, pkt_proof *out) {
+    hansa_hash path[MERKLE_PROOF_MAX];
+    size_t len = merkle_proof(c->leaves, c->blk.n_txs, i, path);
+    HANSA_ASSERT(len <= PKT_PATH_MAX);
+    *out = (pkt_proof){.height = c->height, .index = i, .count = c->blk.n_txs, .path_len = (uint8_t)len,
+                       .tx_len = c->blk.txs[i].len, .tx = c->blk.txs[i].bytes};
+    memcpy(out->path, path, len * sizeof path[0]);
 }
 
 static json_t *proof_json(const pkt_proof *p) {
@@ -82,32 +104,35 @@ static bool find_tx(const rpc_xfer_api *api, block_cache *c, uint64_t height, co
                     pkt_proof *out) {
     if (cache_load(api, c, height) != HANSA_OK) return false;
     for (uint32_t i = 0; i < c->blk.n_txs; i++) {
-        hansa_hash th;
-        sha256(c->blk.txs[i].bytes, c->blk.txs[i].len, &th);
-        if (hash_eq(&th, h)) {
-            pkt_proof_build(c->blk.txs, c->blk.n_txs, i, height, out);
+        if (hash_eq(&c->hashes[i], h)) {
+            cache_proof(c, i, out);
             return true;
         }
     }
     return false;
 }
 
-/* packets_pending {chain_id, max?} -> {pending, packets: [{hash, proof}]}:
- * the oldest max (default and at most XFER_API_BATCH_MAX) packets to
- * chain_id still pending here, each with its proof. */
+/* packets_pending {chain_id, max?, mod?, rem?} -> {pending, packets: [{hash,
+ * proof}]}: the oldest max (default and at most XFER_API_BATCH_MAX) packets
+ * to chain_id still pending here whose hash's first 4 bytes are rem modulo
+ * mod (default all), each with its proof. */
 static rpc_outcome m_pending(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     rpc_xfer_api *api = ctx;
     rpc_outcome bad;
-    static const char *const names[] = {"chain_id", "max", NULL};
+    static const char *const names[] = {"chain_id", "max", "mod", "rem", NULL};
     uint32_t chain;
     if (!nj_params_only(params, names, &bad) || !param_chain(params, &chain, &bad)) return bad;
-    uint64_t max = XFER_API_BATCH_MAX;
+    uint64_t max = XFER_API_BATCH_MAX, mod = 1, rem = 0;
     rpc_error err = {0};
-    if (!rpc_param_u64(params, "max", false, &max, &err)) return rpc_fail_with(&err);
-    if (max == 0 || max > XFER_API_BATCH_MAX) return nj_bad_param("max", "must be 1 to 256");
+    if (!rpc_param_u64(params, "max", false, &max, &err) || !rpc_param_u64(params, "mod", false, &mod, &err) ||
+        !rpc_param_u64(params, "rem", false, &rem, &err))
+        return rpc_fail_with(&err);
+    if (max == 0 || max > XFER_API_BATCH_MAX) return nj_bad_param("max", "must be 1 to 1024");
+    if (mod == 0 || mod > WIRE_VALIDATORS_MAX || rem >= mod) return nj_bad_param("rem", "must be below mod (1 to 128)");
     xfer_pending *p = hansa_calloc(max, sizeof *p);
-    size_t total = ledger_xfer_pending(node_ledger(api->n), chain, p, max), n = total < max ? total : max;
+    size_t total = ledger_xfer_pending(node_ledger(api->n), chain, (uint32_t)mod, (uint32_t)rem, p, max),
+           n = total < max ? total : max;
     block_cache c = {.raw = HBUF_INIT};
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -135,7 +160,7 @@ static bool find_recv(const rpc_xfer_api *api, block_cache *c, uint64_t height, 
         hansa_hash th;
         sha256(v.proof.tx, v.proof.tx_len, &th);
         if (hash_eq(&th, h)) {
-            pkt_proof_build(c->blk.txs, c->blk.n_txs, i, height, out);
+            cache_proof(c, i, out);
             return true;
         }
     }
@@ -153,7 +178,7 @@ static rpc_outcome m_acks(rpc_call *call, json_t *params, void *ctx) {
     if (!nj_params_only(params, names, &bad) || !param_chain(params, &chain, &bad)) return bad;
     json_t *hashes = json_object_get(params, "hashes");
     if (!json_is_array(hashes) || json_array_size(hashes) > XFER_API_BATCH_MAX)
-        return nj_bad_param("hashes", "must be an array of at most 256 packet hashes");
+        return nj_bad_param("hashes", "must be an array of at most 1024 packet hashes");
     block_cache c = {.raw = HBUF_INIT};
     json_t *list = json_array();
     for (size_t i = 0; i < json_array_size(hashes); i++) {

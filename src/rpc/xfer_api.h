@@ -17,7 +17,7 @@
 #include "node/node.h"
 #include "rpc/server.h"
 
-#define XFER_API_BATCH_MAX 256 /* packets in one reply */
+#define XFER_API_BATCH_MAX 1024 /* packets in one reply */
 
 typedef struct rpc_xfer_api rpc_xfer_api;
 

@@ -20,7 +20,7 @@ void rp_free(relay_pk *p) {
     for (size_t i = 0; i < p->n_items; i++) free((void *)p->items[i].proof.tx);
     free(p->items);
     free(p->asked);
-    hbuf_free(&p->body);
+    for (size_t i = 0; i < RELAY_UPDATES_MAX; i++) hbuf_free(&p->body[i]);
     memset(p, 0, sizeof *p);
 }
 
@@ -31,13 +31,13 @@ static bool waiting(const hmap *backoff, const hansa_hash *h, uint64_t height) {
 
 bool rp_prepare(relay_pk *p, node *n, const relay_job *job, const hmap *backoff) {
     const ledger_state *s = node_ledger(n);
-    *p = (relay_pk){.own_chain = ledger_state_params(s)->chain_id, .body = HBUF_INIT};
-    if (!ledger_client_get(s, job->chain, &p->client)) return false;
+    *p = (relay_pk){.own_chain = ledger_state_params(s)->chain_id};
+    if (!ledger_client_get(s, job->chain, &p->client) || !node_relay_packet_share(n, &p->mod, &p->rem)) return false;
     for (uint16_t i = 0; i < p->client.n_heights; i++)
         HANSA_ASSERT(ledger_client_consensus(s, job->chain, p->client.heights[i], &p->states[i]));
     if (job->kind != RELAY_ACKS) return true;
     xfer_pending *pend = hansa_calloc(RELAY_PACKETS_MAX, sizeof *pend);
-    size_t total = ledger_xfer_pending(s, job->chain, pend, RELAY_PACKETS_MAX);
+    size_t total = ledger_xfer_pending(s, job->chain, p->mod, p->rem, pend, RELAY_PACKETS_MAX);
     node_status st;
     node_get_status(n, &st);
     p->asked = hansa_calloc(RELAY_PACKETS_MAX, sizeof *p->asked);
@@ -95,20 +95,39 @@ static bool stored(const relay_pk *p, uint64_t height) {
     return false;
 }
 
-/* The update to the lowest fetched height the client lacks (and can reach:
- * above its lowest stored height). */
-static void build_update(relay_pk *p, const relay_job *job, const char *seed) {
-    uint64_t target = 0;
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Updates to the lowest RELAY_UPDATES_MAX fetched heights the client lacks
+ * (and can reach: above its lowest stored height), each proven from the
+ * highest stored height below the lowest of them. */
+static void build_updates(relay_pk *p, const relay_job *job, const char *seed) {
+    uint64_t *want = hansa_calloc(p->n_items ? p->n_items : 1, sizeof *want);
+    size_t n = 0;
     for (size_t i = 0; i < p->n_items; i++) {
         uint64_t h = p->items[i].proof.height;
-        if (!stored(p, h) && h > p->client.heights[0] && (target == 0 || h < target)) target = h;
+        if (!stored(p, h) && h > p->client.heights[0]) want[n++] = h;
     }
-    if (target == 0) return;
+    qsort(want, n, sizeof *want, cmp_u64);
     const ic_consensus *trusted = &p->states[0];
-    for (uint16_t i = 0; i < p->client.n_heights; i++)
-        if (p->states[i].height < target) trusted = &p->states[i];
-    p->built = lf_build_update(seed, &job->params, trusted, target, job->now_ms, false, &p->body,
-                               &p->update_height, p->why, sizeof p->why);
+    for (uint16_t i = 0; n > 0 && i < p->client.n_heights; i++)
+        if (p->states[i].height < want[0]) trusted = &p->states[i];
+    for (size_t i = 0; i < n && p->n_updates < RELAY_UPDATES_MAX; i++) {
+        if (i > 0 && want[i] == want[i - 1]) continue;
+        hbuf *b = &p->body[p->n_updates];
+        uint64_t got = 0;
+        int r = lf_build_update(seed, &job->params, trusted, want[i], job->now_ms, false, b, &got, p->why,
+                                sizeof p->why);
+        if (r < 0) {
+            p->update_failed = true;
+            break;
+        }
+        if (r > 0 && got == want[i]) p->update_height[p->n_updates++] = got;
+        else hbuf_reset(b); /* bisected elsewhere: the next round gets there */
+    }
+    free(want);
 }
 
 void rp_work(relay_pk *p, const relay_job *job, const route_entry *route) {
@@ -127,7 +146,8 @@ void rp_work(relay_pk *p, const relay_job *job, const route_entry *route) {
             params = json_pack("{s:s, s:o}", "chain_id", own, "hashes", hashes);
             method = "packet_acks";
         } else {
-            params = json_pack("{s:s}", "chain_id", own);
+            params = json_pack("{s:s, s:i, s:i, s:i}", "chain_id", own, "max", RELAY_PACKETS_MAX, "mod", (int)p->mod,
+                               "rem", (int)p->rem);
             method = "packets_pending";
         }
         rpcc_error err = {0};
@@ -147,7 +167,7 @@ void rp_work(relay_pk *p, const relay_job *job, const route_entry *route) {
             else free((void *)p->items[p->n_items].proof.tx);
         }
         json_decref(r);
-        build_update(p, job, route->seeds[s]);
+        build_updates(p, job, route->seeds[s]);
     }
 }
 
@@ -162,18 +182,16 @@ void rp_finish(relay_pk *p, node *n, const relay_job *job, hmap *backoff, uint64
     node_status st;
     node_get_status(n, &st);
     char why[256] = "";
-    uint64_t updated = 0;
+    bool updated[RELAY_UPDATES_MAX] = {false};
     hansa_hash txh;
-    if (p->built > 0) {
-        hansa_err err = node_relay_update(n, job->chain, p->body.data, p->body.len, &txh, why, sizeof why);
-        if (err == HANSA_OK || err == HANSA_ERR_DUPLICATE) /* another delegate's update got there first */
-            updated = p->update_height;
-        else
+    for (size_t u = 0; u < p->n_updates; u++) {
+        hansa_err err = node_relay_update(n, job->chain, p->body[u].data, p->body[u].len, &txh, why, sizeof why);
+        updated[u] = err == HANSA_OK || err == HANSA_ERR_DUPLICATE; /* DUPLICATE: another delegate's got there first */
+        if (!updated[u])
             LOG_W("relay", "update of chain %x to height %llu for a packet refused: %s", job->chain,
-                  (unsigned long long)p->update_height, why);
-    } else if (p->built < 0) {
-        LOG_W("relay", "chain %x: %s", job->chain, p->why);
+                  (unsigned long long)p->update_height[u], why);
     }
+    if (p->update_failed) LOG_W("relay", "chain %x: %s", job->chain, p->why);
     if (backoff->len > RELAY_BACKOFF_MAX) hmap_clear(backoff);
     for (size_t i = 0; i < p->n_items; i++) {
         relay_item *it = &p->items[i];
@@ -183,7 +201,10 @@ void rp_finish(relay_pk *p, node *n, const relay_job *job, hmap *backoff, uint64
         if (job->kind == RELAY_ACKS && (!ledger_xfer_out(s, &it->hash, &o) || o.state != XFER_PENDING)) continue;
         if (!node_relay_packet_duty(n, &it->hash) || waiting(backoff, &it->hash, st.height)) continue;
         ic_consensus cs;
-        if (it->proof.height != updated && !ledger_client_consensus(s, job->chain, it->proof.height, &cs)) continue;
+        bool provable = ledger_client_consensus(s, job->chain, it->proof.height, &cs);
+        for (size_t u = 0; u < p->n_updates && !provable; u++)
+            provable = updated[u] && p->update_height[u] == it->proof.height;
+        if (!provable) continue;
         hbuf body = HBUF_INIT;
         uint16_t kind;
         if (job->kind == RELAY_PACKETS) {
