@@ -307,6 +307,32 @@ static rpc_outcome m_corr(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(json_pack("{s:o}", "correspondents", list));
 }
 
+/* packets -> {packets: [{id, from_chain, to_chain, kind, state, sent_height}]}:
+ * the packets this chain sent that are still in flight (not acknowledged or
+ * refunded), the oldest XFER_API_BATCH_MAX per destination. */
+static rpc_outcome m_packets(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_xfer_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {NULL};
+    if (!nj_params_only(params, names, &bad)) return bad;
+    const ledger_state *s = node_ledger(api->n);
+    uint32_t chains[LEDGER_CLIENTS_MAX], own = ledger_state_params(s)->chain_id;
+    size_t n = ledger_clients_list(s, chains, LEDGER_CLIENTS_MAX);
+    xfer_pending *p = hansa_calloc(XFER_API_BATCH_MAX, sizeof *p);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n && i < LEDGER_CLIENTS_MAX; i++) {
+        size_t total = ledger_xfer_pending(s, chains[i], 1, 0, p, XFER_API_BATCH_MAX);
+        for (size_t k = 0; k < total && k < XFER_API_BATCH_MAX; k++)
+            json_array_append_new(list, json_pack("{s:o, s:o, s:o, s:s, s:s, s:I}", "id", nj_hash(&p[k].hash),
+                                                  "from_chain", chain_json(own), "to_chain", chain_json(chains[i]),
+                                                  "kind", "transfer", "state", "pending", "sent_height",
+                                                  (json_int_t)p[k].height));
+    }
+    free(p);
+    return rpc_ok(json_pack("{s:o}", "packets", list));
+}
+
 rpc_xfer_api *rpc_xfer_api_new(rpc_server *server, node *n) {
     rpc_xfer_api *api = hansa_calloc(1, sizeof *api);
     api->server = server;
@@ -316,6 +342,7 @@ rpc_xfer_api *rpc_xfer_api_new(rpc_server *server, node *n) {
     rpc_register(server, "xfer_status", m_status, api);
     rpc_register(server, "vouchers", m_vouchers, api);
     rpc_register(server, "correspondents", m_corr, api);
+    rpc_register(server, "packets", m_packets, api);
     return api;
 }
 

@@ -9,6 +9,7 @@
  *   xfer_status      the life of one packet sent from, or received by, this chain
  *   vouchers         the vouchers an address holds here
  *   correspondents   per foreign chain: collateral, limit, claims, escrow
+ *   packets          this chain's packets in flight (the explorer's table)
  * Proofs come from the node's store (the block of the transaction) on the
  * loop thread. Registered by hansad next to rpc_interchain_api_new. */
 #ifndef HANSA_RPC_XFER_API_H
