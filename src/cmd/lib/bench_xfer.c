@@ -2,8 +2,8 @@
  * local chains, with local transfers in the same run for comparison.
  *
  * Starts a federation of two chains (hansa federation up) in a fresh folder,
- * and for --duration seconds keeps acct0 and acct1 of fed1 sending packets to
- * fed2 and acct2 and acct3 of fed1 sending local transfers, each sender with
+ * and for --duration seconds keeps acct0..acct7 of fed1 sending packets to
+ * fed2 and acct8..acct15 of fed1 sending local transfers, each sender with
  * up to BX_WINDOW transactions submitted and not yet committed (batches of
  * submit_tx to its own node, nonces consecutive). Then it waits until every
  * packet is acknowledged, stops the federation and reports:
@@ -39,8 +39,9 @@
 #include "node/keyfile.h"
 #include "wire/codec.h"
 
-#define BX_SENDERS 4        /* acct0, acct1 cross-chain; acct2, acct3 local */
-#define BX_WINDOW 400       /* transactions in flight per sender */
+#define BX_SENDERS 16       /* acct0..acct7 cross-chain; acct8..acct15 local */
+#define BX_CROSS 8
+#define BX_WINDOW 200       /* transactions in flight per sender */
 #define BX_BATCH 100        /* submit_tx calls per HTTP request */
 #define BX_TXS_MAX 400000   /* transactions recorded over a run */
 #define BX_SAMPLE 300       /* packets and local transfers whose latency is read */
@@ -75,8 +76,10 @@ typedef struct {
 static int fed(const char *verb, bx_ctx *c) {
     char chains[] = "2", vals[8];
     snprintf(vals, sizeof vals, "%d", c->validators);
-    char *argv[] = {"federation", (char *)verb, "--dir", (char *)c->dir, "--chains", chains, "--validators", vals};
-    int argc = strcmp(verb, "up") == 0 ? 8 : 4;
+    char accts[] = "16";
+    char *argv[] = {"federation", (char *)verb, "--dir", (char *)c->dir, "--chains", chains, "--validators", vals,
+                    "--accounts", accts};
+    int argc = strcmp(verb, "up") == 0 ? 10 : 4;
     return cmd_federation(argc, argv);
 }
 
@@ -252,23 +255,24 @@ static int run(bx_ctx *c, const keyfile *k1, const keyfile *k2) {
         snprintf(name, sizeof name, "acct%d", i);
         bx_sender *s = &c->s[i];
         s->key = keyfile_find(k1, name);
-        const keyfile_key *to = i < 2 ? keyfile_find(k2, name) : keyfile_find(k1, "acct0");
+        const keyfile_key *to = i < BX_CROSS ? keyfile_find(k2, name) : keyfile_find(k1, "acct0");
         if (!s->key || !to) {
             fprintf(stderr, "hansa bench: the federation has no %s\n", name);
             return CLI_FAILED;
         }
         addr_from_pubkey(&to->kp.pub, &s->to);
-        s->to_chain = i < 2 ? 0xfed2 : 0xfed1;
+        s->to_chain = i < BX_CROSS ? 0xfed2 : 0xfed1;
         s->node = i % c->validators;
         s->committed = s->next_nonce = nonce_of(c, s);
     }
-    fprintf(stderr, "loading fed1 for %d s: 2 senders of packets to fed2, 2 of local transfers\n", c->duration_s);
+    fprintf(stderr, "loading fed1 for %d s: %d senders of packets to fed2, %d of local transfers\n", c->duration_s,
+            BX_CROSS, BX_SENDERS - BX_CROSS);
     uint64_t start = clock_wall_ms(&hansa_clock_system), end = start + (uint64_t)c->duration_s * 1000;
     while (clock_wall_ms(&hansa_clock_system) < end) round_once(c);
     uint64_t sent_cross = 0, sent_local = 0;
     for (int i = 0; i < BX_SENDERS; i++) {
         c->s[i].committed = nonce_of(c, &c->s[i]);
-        *(i < 2 ? &sent_cross : &sent_local) += c->s[i].committed;
+        *(i < BX_CROSS ? &sent_cross : &sent_local) += c->s[i].committed;
     }
     fprintf(stderr, "waiting for every packet to be acknowledged\n");
     for (int t = 0; t < 1200 && pending_packets(c) != 0; t++) usleep(100000);
