@@ -28,8 +28,8 @@ export const FEDERATION_SOURCES = [
     rows: (r) => r.routes, columns: ["chain_id", "seeds", "trust_root"] },
   { title: "Light clients", method: "light_clients", what: "foreign chains this chain verifies: latest trusted height, status",
     rows: (r) => r.clients, columns: ["chain_id", "height", "status", "trusted_until_ms"] },
-  { title: "Correspondent accounts", method: "correspondents", what: "per foreign chain: collateral, voucher limit, outstanding",
-    rows: (r) => r.correspondents, columns: ["chain_id", "collateral", "limit", "outstanding"] },
+  { title: "Correspondent accounts", method: "correspondents", what: "per foreign chain: collateral, voucher limit, claims on it held here, own tokens in escrow for it, position",
+    rows: (r) => r.correspondents, columns: ["chain_id", "collateral", "limit", "claims", "escrow", "position"] },
   { title: "Packets in flight", method: "packets", what: "cross-chain packets and their state",
     rows: (r) => r.packets, columns: ["id", "from_chain", "to_chain", "kind", "state"] },
 ];

@@ -44,6 +44,7 @@ static const hansa_command commands[] = {
     {"receipt", cmd_receipt, "receipt collateral, show, verify and claim receipts, node exposure"},
     {"invoice", cmd_invoice, "create, show (JSON, QR code), pay or refuse an invoice"},
     {"client", cmd_client, "light clients of foreign chains: list, show, register, approve, update"},
+    {"xfer", cmd_xfer, "follow a cross-chain transfer (status HASH) and list vouchers held"},
     {"route", cmd_route, "a node's routing table: foreign chain -> seed nodes, trust root"},
     {"federation", cmd_federation, "start, inspect and stop several local chains that follow each other"},
     {"bench", cmd_bench, "measure a local network's committed tx/s against the verify bound"},

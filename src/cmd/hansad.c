@@ -56,6 +56,7 @@
 #include "rpc/node_api.h"
 #include "rpc/node_metrics.h"
 #include "rpc/server.h"
+#include "rpc/xfer_api.h"
 
 #define HANSA_VERSION "0.1.0"
 
@@ -77,6 +78,7 @@ typedef struct {
     rpc_delegates_api *dapi;
     rpc_credit_api *capi;
     rpc_interchain_api *iapi;
+    rpc_xfer_api *xapi;
     relay_driver *relay;
     char routes_path[4200];
     rpc_receipt_api *rapi;
@@ -265,6 +267,8 @@ static void shutdown_daemon(daemon_ctx *d) {
     d->capi = NULL;
     rpc_interchain_api_free(d->iapi);
     d->iapi = NULL;
+    rpc_xfer_api_free(d->xapi);
+    d->xapi = NULL;
     relay_driver_stop(d->relay);
     d->relay = NULL;
     rpc_receipt_api_free(d->rapi);
@@ -365,6 +369,7 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     d->dapi = rpc_delegates_api_new(d->rpc, d->n);
     d->capi = rpc_credit_api_new(d->rpc, d->n);
     d->iapi = rpc_interchain_api_new(d->rpc, d->n);
+    d->xapi = rpc_xfer_api_new(d->rpc, d->n);
     d->rapi = rpc_receipt_api_new(d->rpc, d->n);
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
     d->extras = http_extras_start(&d->loop, d->rpc, d->n, cfg->rpc);

@@ -14,6 +14,7 @@
 #include "ledger/elect.h"
 #include "ledger/tx.h"
 #include "ledger/tx_receipt.h"
+#include "ledger/xfer.h"
 #include "wire/codec.h"
 
 /* A pending block over s with an empty overlay; info is not checked here. */
@@ -166,6 +167,7 @@ void ledger_block_finish(ledger_block *b) {
     elect_block_finish(b);
     client_block_finish(b); /* approvals count the bonds as elect left them */
     receipt_block_finish(b);
+    xfer_block_finish(b); /* after client_block_finish: a client frozen by now pays out */
     b->finished = true;
     collect_writes(b);
     hansa_hash writes_hash;

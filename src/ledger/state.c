@@ -12,6 +12,7 @@
 #include "crypto/address.h"
 #include "ledger/client.h"
 #include "ledger/tx_receipt.h"
+#include "ledger/xfer.h"
 
 static int validator_cmp(const void *a, const void *b) {
     return pubkey_cmp(&((const wire_validator *)a)->pubkey, &((const wire_validator *)b)->pubkey);
@@ -405,10 +406,12 @@ hansa_err ledger_supply_check(const ledger_state *s, char *why, size_t why_len) 
     }
     hansa_err err = bonds_check(s, why, why_len);
     if (err == HANSA_OK) err = ledger_receipts_check(s, NULL, why, why_len);
+    uint64_t escrow = 0; /* own tokens sent to other chains (ledger/xfer.h) */
+    if (err == HANSA_OK) err = ledger_xfer_audit(s, &escrow, why, why_len);
     if (err != HANSA_OK) return err;
     uint64_t lhs, rhs;
     if (!u64_add(sum, s->supply.bonded, &sum) || !u64_add(sum, s->supply.unbonding, &sum) ||
-        !u64_add(sum, s->supply.receipts, &sum)) {
+        !u64_add(sum, s->supply.receipts, &sum) || !u64_add(sum, escrow, &sum)) {
         ledger_why(why, why_len, "supply: balances plus bonds overflow a u64");
         return HANSA_ERR_CORRUPT;
     }

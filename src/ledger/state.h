@@ -132,9 +132,10 @@ bool ledger_account_get(const ledger_state *s, const hansa_addr *addr, ledger_ac
 
 /* Recomputes sum(balances), the bonds (candidates, votes, bonders) and the
  * unbonding entries with checked additions and verifies
- * balances + bonded + unbonding + receipts + burned == genesis + minted, that
- * the bond records agree with each other and with the counters, and the
- * receipt audit (ledger_receipts_check in tx_receipt.h). Returns HANSA_OK or HANSA_ERR_CORRUPT
+ * balances + bonded + unbonding + receipts + escrow + burned == genesis + minted
+ * (escrow: own tokens sent to other chains), that the bond records agree with
+ * each other and with the counters, the receipt audit (ledger_receipts_check
+ * in tx_receipt.h) and the voucher audit (ledger_xfer_audit in xfer.h). Returns HANSA_OK or HANSA_ERR_CORRUPT
  * with both sides of the equation in why. O(accounts): for tests, start-up
  * and audits, not for every block of a busy node. */
 hansa_err ledger_supply_check(const ledger_state *s, char *why, size_t why_len);

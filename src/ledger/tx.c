@@ -12,6 +12,7 @@
 #include "ledger/block.h"
 #include "ledger/client.h"
 #include "ledger/record.h"
+#include "ledger/xfer.h"
 #include "ledger/tx_credit.h"
 #include "ledger/tx_receipt.h"
 #include "ledger/tx_stake.h"
@@ -107,6 +108,11 @@ static const ledger_tx_kind kinds[TX_KIND_MAX_ + 1] = {
     [TX_CLIENT_MISBEHAVIOUR] = {"client_misbehaviour", txc_misbehaviour_decode, txc_misbehaviour_check,
                                 txc_misbehaviour_apply},
     [TX_CLIENT_REVIVE] = {"client_revive", txc_update_decode, txc_revive_check, txc_revive_apply},
+    [TX_PACKET_SEND] = {"packet_send", xfer_send_decode, xfer_send_check, xfer_send_apply},
+    [TX_PACKET_RECV] = {"packet_recv", xfer_recv_decode, xfer_recv_check, xfer_recv_apply},
+    [TX_PACKET_ACK] = {"packet_ack", xfer_ack_decode, xfer_ack_check, xfer_ack_apply},
+    [TX_CORR_BOND] = {"corr_bond", xfer_corr_decode, xfer_bond_check, xfer_bond_apply},
+    [TX_CORR_UNBOND] = {"corr_unbond", xfer_corr_decode, xfer_unbond_check, xfer_unbond_apply},
     [TX_RECEIPT_BOND] = {"receipt_bond", txr_amount_decode, txr_bond_check, txr_bond_apply},
     [TX_RECEIPT_UNBOND] = {"receipt_unbond", txr_amount_decode, txr_unbond_check, txr_unbond_apply},
     [TX_RECEIPT_CLAIM] = {"receipt_claim", txr_claim_decode, txr_claim_check, txr_claim_apply},

@@ -77,6 +77,10 @@ typedef union {
     } client_approve; /* TX_CLIENT_APPROVE; update, misbehaviour and revive
                        * bodies are decoded again from the tx (they own arrays) */
     receipt_claim claim;       /* TX_RECEIPT_CLAIM (tx_receipt.h); bond/unbond use `bond` */
+    struct {
+        uint32_t chain;
+        uint64_t amount;
+    } corr; /* TX_CORR_BOND, TX_CORR_UNBOND (xfer.h) */
 } ledger_tx_body;
 
 /* A transaction being checked/applied, with what the checks learned. */

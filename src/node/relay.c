@@ -10,6 +10,7 @@
 #include "crypto/address.h"
 #include "crypto/sign.h"
 #include "ledger/client.h"
+#include "ledger/xfer.h"
 #include "node/node_int.h"
 #include "wire/codec.h"
 
@@ -55,6 +56,12 @@ size_t node_relay_jobs(node *n, relay_job *out, size_t max) {
             continue;
         }
         if (c.status != IC_STATUS_ACTIVE || ledger_client_expired(s, &c, now)) continue;
+        out[k++] = (relay_job){.kind = RELAY_PACKETS, .chain = chains[i], .params = c.params, .now_ms = now};
+        if (k < max && ledger_xfer_pending(s, chains[i], 1, 0, NULL, 0) > 0)
+            out[k++] = (relay_job){.kind = RELAY_ACKS, .chain = chains[i], .params = c.params, .now_ms = now};
+        if (k == max) break;
+        j = &out[k];
+        *j = (relay_job){.chain = chains[i], .params = c.params, .now_ms = now};
         if (relay_turn(n, chains[i]) != (uint16_t)self || relay_waits(n, chains[i])) continue;
         j->kind = RELAY_UPDATE;
         HANSA_ASSERT(ledger_client_consensus(s, chains[i], ic_client_latest(&c), &j->trusted));
@@ -66,8 +73,9 @@ size_t node_relay_jobs(node *n, relay_job *out, size_t max) {
     return k;
 }
 
-hansa_err node_relay_update(node *n, uint32_t chain, const uint8_t *body, size_t len, hansa_hash *tx_hash,
-                            char *why, size_t why_len) {
+/* Signs body as a tx of kind from this node's key and admits it. */
+static hansa_err relay_submit(node *n, uint16_t kind, const uint8_t *body, size_t len, hansa_hash *tx_hash,
+                              char *why, size_t why_len) {
     if (n->cfg.key == NULL) {
         snprintf(why, why_len, "this node has no key to sign relay transactions with");
         return HANSA_ERR_STATE;
@@ -81,7 +89,7 @@ hansa_err node_relay_update(node *n, uint32_t chain, const uint8_t *body, size_t
     addr_from_pubkey(&n->cfg.key->pub, &self);
     wire_tx tx = {.chain_id = p->chain_id, .sender = n->cfg.key->pub,
                   .nonce = mempool_next_nonce(n->mp, &self), .fee = p->min_fee,
-                  .kind = TX_CLIENT_UPDATE, .body = body, .body_len = (uint32_t)len};
+                  .kind = kind, .body = body, .body_len = (uint32_t)len};
     hbuf b = HBUF_INIT;
     wire_tx_sign_bytes(&b, &tx);
     sign_domain(n->cfg.key, SIGN_DOMAIN_TX, b.data, b.len, &tx.sig);
@@ -89,9 +97,39 @@ hansa_err node_relay_update(node *n, uint32_t chain, const uint8_t *body, size_t
     wire_tx_encode(&b, &tx);
     hansa_err err = node_submit_tx(n, b.data, b.len, tx_hash, why, why_len);
     hbuf_free(&b);
+    return err;
+}
+
+hansa_err node_relay_update(node *n, uint32_t chain, const uint8_t *body, size_t len, hansa_hash *tx_hash,
+                            char *why, size_t why_len) {
+    hansa_err err = relay_submit(n, TX_CLIENT_UPDATE, body, len, tx_hash, why, why_len);
     if (err != HANSA_OK) return err;
     if (n->n_relay_waiting < RELAY_JOBS_MAX)
         n->relay_waiting[n->n_relay_waiting++] = (typeof(n->relay_waiting[0])){chain, *tx_hash};
     LOG_I("relay", "submitted an update of chain %x's client", chain);
     return HANSA_OK;
+}
+
+bool node_relay_packet_duty(node *n, const hansa_hash *packet) {
+    if (n->cfg.key == NULL || n->vs.n == 0) return false;
+    int self = valset_index(&n->vs, &n->cfg.key->pub);
+    if (self < 0) return false;
+    uint64_t slot = (n->height + 1) / RELAY_PACKET_SLOT_BLOCKS;
+    return (le32_load(packet->b) + slot) % n->vs.n == (uint64_t)self;
+}
+
+bool node_relay_packet_share(node *n, uint32_t *mod, uint32_t *rem) {
+    if (n->cfg.key == NULL || n->vs.n == 0) return false;
+    int self = valset_index(&n->vs, &n->cfg.key->pub);
+    if (self < 0) return false;
+    uint64_t slot = (n->height + 1) / RELAY_PACKET_SLOT_BLOCKS;
+    *mod = n->vs.n;
+    *rem = (uint32_t)(((uint64_t)self + n->vs.n - slot % n->vs.n) % n->vs.n);
+    return true;
+}
+
+hansa_err node_relay_packet(node *n, uint16_t kind, const uint8_t *body, size_t len, hansa_hash *tx,
+                            char *why, size_t why_len) {
+    HANSA_ASSERT(kind == TX_PACKET_RECV || kind == TX_PACKET_ACK);
+    return relay_submit(n, kind, body, len, tx, why, why_len);
 }

@@ -173,6 +173,11 @@ void cj_tx_fields(json_t *j, uint16_t kind, const ledger_credit_body *body, uint
     case TX_CLIENT_UPDATE:
     case TX_CLIENT_MISBEHAVIOUR:
     case TX_CLIENT_REVIVE:
+    case TX_PACKET_SEND:
+    case TX_PACKET_RECV:
+    case TX_PACKET_ACK:
+    case TX_CORR_BOND:
+    case TX_CORR_UNBOND:
     case TX_RECEIPT_BOND:
     case TX_RECEIPT_UNBOND:
     case TX_RECEIPT_CLAIM:

@@ -9,6 +9,7 @@
 #include "base/hex.h"
 #include "base/mem.h"
 #include "crypto/address.h"
+#include "interchain/packet.h"
 #include "ledger/state.h"
 #include "ledger/tx.h"
 #include "rpc/credit_api.h"
@@ -70,7 +71,14 @@ static void tx_body_fields(json_t *j, const wire_tx *tx) {
     case TX_CLIENT_UPDATE:
     case TX_CLIENT_MISBEHAVIOUR:
     case TX_CLIENT_REVIVE:
+    case TX_PACKET_RECV:
+    case TX_PACKET_ACK:
     case TX_KIND_MAX_:
+        return; /* no decoded view yet: the body hex says it all */
+    case TX_CORR_BOND:
+    case TX_CORR_UNBOND:
+        json_object_set_new(j, "corr_chain", nj_chain(body.corr.chain));
+        json_object_set_new(j, "amount", nj_u64(body.corr.amount));
         return; /* no decoded view yet: the body hex says it all */
     case TX_TALLY_OFFER:
     case TX_TALLY_COUNTER:
@@ -95,6 +103,20 @@ static void tx_body_fields(json_t *j, const wire_tx *tx) {
     case TX_RECEIPT_UNBOND:
         json_object_set_new(j, "amount", nj_u64(body.bond.amount));
         return;
+    case TX_PACKET_SEND: {
+        pkt_send s;
+        pkt_transfer t;
+        char dn[64];
+        if (pkt_send_decode(tx->body, tx->body_len, &s, NULL) != HANSA_OK || s.type != PKT_TYPE_TRANSFER ||
+            pkt_transfer_decode(s.payload, s.payload_len, &t, NULL) != HANSA_OK)
+            return;
+        pkt_denom_format(&t.denom, dn, sizeof dn);
+        json_object_set_new(j, "to", nj_address(s.dest_chain, &t.to));
+        json_object_set_new(j, "amount", nj_u64(t.amount));
+        json_object_set_new(j, "denom", json_string(dn));
+        json_object_set_new(j, "timeout_ms", nj_u64(s.timeout_ms));
+        return;
+    }
     case TX_RECEIPT_CLAIM: {
         hansa_hash id;
         receipt_id(&body.claim.rc.core, &id);

@@ -51,6 +51,11 @@ typedef enum {
      * (interchain/), 20-29 packets, vouchers and correspondent accounts,
      * 30-39 tallies, chits and invoices (credit/), 40-49 lifts and referee
      * rulings, 50-59 receipts and claims, 60-69 threshold keys (FROST). */
+    TX_PACKET_SEND = 20,    /* packets (ledger/xfer.h, interchain/packet.h) */
+    TX_PACKET_RECV = 21,
+    TX_PACKET_ACK = 22,
+    TX_CORR_BOND = 23,      /* collateral for a foreign chain: chain u32 | amount u64 */
+    TX_CORR_UNBOND = 24,
     TX_TALLY_OFFER = 30,    /* credit (docs/credit.md): contract | sig */
     TX_TALLY_COUNTER = 31,  /* contract (revision + 1) | sig */
     TX_TALLY_ACCEPT = 32,   /* tally id | revision | sig */

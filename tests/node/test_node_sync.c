@@ -440,7 +440,19 @@ static void test_pbts_prevote(void) {
 /* The relay duty (node/relay.h): a delegate is offered a foreign chain's
  * update only in its turn, (slot + chain) mod n; a full node never; an
  * update that does not verify is refused with the ledger's reason and not
- * remembered as waiting. */
+ * remembered as waiting. Every delegate fetches every chain's packets (the
+ * duty is per packet); acks only while packets are pending. */
+static size_t updates_of(const relay_job *jobs, size_t n, size_t *packets, size_t *first) {
+    size_t k = 0;
+    *packets = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].kind == RELAY_UPDATE && k++ == 0) *first = i;
+        *packets += jobs[i].kind == RELAY_PACKETS;
+        CHECK(jobs[i].kind != RELAY_ACKS);
+    }
+    return k;
+}
+
 static void test_relay_turns(void) {
     ic_create clients[2];
     memset(clients, 0, sizeof clients);
@@ -458,20 +470,21 @@ static void test_relay_turns(void) {
     node_up(&a, &delegate);
     node_up(&full, NULL);
     relay_job jobs[RELAY_JOBS_MAX];
-    size_t n = node_relay_jobs(a.n, jobs, RELAY_JOBS_MAX);
+    size_t n = node_relay_jobs(a.n, jobs, RELAY_JOBS_MAX), packets, u = 0;
     /* Height 0 + 1 is in slot 0: chain 0xa0 + i is A's when i == a_index. */
-    CHECK_EQ_U64(n, 1);
-    CHECK_EQ_U64(jobs[0].kind, RELAY_UPDATE);
-    CHECK_EQ_U64(jobs[0].chain, 0xa0 + (uint32_t)a_index);
-    CHECK_EQ_U64(jobs[0].trusted.height, 0);
-    CHECK(hash_eq(&jobs[0].trusted.next_validators_hash, &clients[0].root.next_validators_hash));
+    CHECK_EQ_U64(updates_of(jobs, n, &packets, &u), 1);
+    CHECK_EQ_U64(packets, 2);
+    CHECK_EQ_U64(jobs[u].chain, 0xa0 + (uint32_t)a_index);
+    CHECK_EQ_U64(jobs[u].trusted.height, 0);
+    CHECK(hash_eq(&jobs[u].trusted.next_validators_hash, &clients[0].root.next_validators_hash));
     CHECK_EQ_U64(node_relay_jobs(full.n, jobs, RELAY_JOBS_MAX), 0);
     hansa_hash tx;
     char why[256] = "";
     uint8_t junk[8] = {0};
     CHECK(node_relay_update(a.n, 0xa0, junk, sizeof junk, &tx, why, sizeof why) != HANSA_OK);
     CHECK(strstr(why, "client update") != NULL);
-    CHECK_EQ_U64(node_relay_jobs(a.n, jobs, RELAY_JOBS_MAX), 1);
+    n = node_relay_jobs(a.n, jobs, RELAY_JOBS_MAX);
+    CHECK_EQ_U64(updates_of(jobs, n, &packets, &u), 1);
     CHECK(node_relay_update(full.n, 0xa0, junk, sizeof junk, &tx, why, sizeof why) == HANSA_ERR_STATE);
     node_down(&full);
     node_down(&a);

@@ -53,6 +53,7 @@ typedef struct {
     bool keep;
     bool block;
     bool json;        /* the report goes to stderr, the figures as JSON to stdout */
+    int chains;       /* 2: cross-chain transfers (bench_xfer.c); 0: one chain */
     int saved_stdout; /* with json: the real stdout while stdout is stderr */
 } bench_opts;
 
@@ -510,6 +511,7 @@ static int usage(void) {
             "usage: hansa bench [--validators N] [--duration S] [--accounts K] [--dir D]\n"
             "                   [--window W] [--keep] [--no-block] [--json]\n"
             "       hansa bench --attach [--dir D] [--duration S] [--accounts K] [--window W] [--json]\n"
+            "       hansa bench --chains 2 [--validators N] [--duration S] [--dir D] [--keep]\n"
             "  --json: the report goes to stderr, the figures as JSON to stdout\n"
             "  N 1..64 (4), S 1..3600 seconds (20), K 2..1000 (256), W 1..4096 in flight per account (8)\n");
     return CLI_USAGE;
@@ -532,6 +534,7 @@ static bool parse_one(int argc, char **argv, int *i, bench_opts *o) {
     if (strcmp(a, "--duration") == 0) return cli_parse_int(v, 1, 3600, &o->duration_s);
     if (strcmp(a, "--accounts") == 0) return cli_parse_int(v, 2, 1000, &o->accounts);
     if (strcmp(a, "--window") == 0) return cli_parse_int(v, 1, 4096, &o->window);
+    if (strcmp(a, "--chains") == 0) return cli_parse_int(v, 2, 2, &o->chains);
     return false;
 }
 
@@ -546,6 +549,8 @@ int cmd_bench(int argc, char **argv) {
     bench_opts o = {NULL, false, 4, 20, 256, 8, false, false, true};
     int rc = parse(argc, argv, &o);
     if (rc) return rc;
+    if (o.chains == 2 && (o.attach || o.json)) return usage();
+    if (o.chains == 2) return bench_xfer(o.validators, o.duration_s, o.dir, o.keep);
     if (o.json) o.saved_stdout = report_to_stderr();
     crypto_init();
     if (o.attach) {

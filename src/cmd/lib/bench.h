@@ -4,6 +4,7 @@
  *   hansa bench [--validators N] [--duration S] [--accounts K] [--dir D]
  *               [--window W] [--keep] [--no-block]
  *   hansa bench --attach [--dir D] [--duration S] [--accounts K] [--window W]
+ *   hansa bench --chains 2 [--validators N] [--duration S] [--dir D] [--keep]
  *
  * Without --attach: measures the Ed25519 verify rate of one core, starts a
  * fresh network of N delegates in D (default /tmp/hansa-bench-<pid>; D must
@@ -27,6 +28,12 @@
 #ifndef HANSA_CMD_BENCH_H
 #define HANSA_CMD_BENCH_H
 
+#include <stdbool.h>
+
 int cmd_bench(int argc, char **argv);
+
+/* `hansa bench --chains 2` (bench_xfer.c): cross-chain transfers between two
+ * fresh local chains of `validators` delegates, local transfers beside them. */
+int bench_xfer(int validators, int duration_s, const char *dir, bool keep);
 
 #endif

@@ -54,6 +54,7 @@ int cmd_invoice(int argc, char **argv);
 int cmd_bench_credit(int argc, char **argv); /* bench_credit.c */
 int cmd_client(int argc, char **argv);     /* cli_client.c: light clients of foreign chains */
 int cmd_route(int argc, char **argv);      /* cli_route.c: the routing table */
+int cmd_xfer(int argc, char **argv);       /* cli_xfer.c: cross-chain transfers */
 int cmd_federation(int argc, char **argv); /* federation.c: several local chains that follow each other */
 int cmd_receipt(int argc, char **argv);      /* cli_receipt.c */
 /* `hansa send --receipt`: submit_receipt with the signed tx, print the

@@ -1,6 +1,8 @@
 /* cli_send.c — `hansa send`: a transfer from a named key, built and signed
  * here, submitted to a node, and (unless --no-wait) followed until it is
- * committed.
+ * committed. An address of another chain (its chain id prefix decides)
+ * makes it a cross-chain transfer: a packet (ledger/xfer.h) that the
+ * chains' delegates relay; `hansa xfer status HASH` follows it from there.
  *
  * The node is asked for three things only: its chain id and minimum fee
  * (status), the sender's next nonce (account), and to take the signed bytes
@@ -22,6 +24,7 @@
 #include "crypto/address.h"
 #include "crypto/sha256.h"
 #include "crypto/sign.h"
+#include "interchain/packet.h"
 #include "ledger/tx.h"
 #include "node/keyfile.h"
 #include "wire/codec.h"
@@ -31,7 +34,7 @@
 
 typedef struct {
     cli_common c;
-    const char *from, *to, *amount, *fee, *nonce, *timeout;
+    const char *from, *to, *amount, *fee, *nonce, *timeout, *denom, *xfer_timeout;
     bool no_wait, dry_run, receipt;
 } send_opts;
 
@@ -40,7 +43,11 @@ static int usage(void) {
             "usage: hansa send --from NAME --to ADDRESS --amount N [--fee F] [--keys FILE]\n"
             "                  [--node ip:port] [--no-wait] [--timeout-ms T] [--nonce K]\n"
             "                  [--dry-run] [--receipt] [--json]\n"
+            "                  [--denom TRACE] [--xfer-timeout-s S]\n"
             "--fee defaults to the node's minimum fee, --nonce to the sender's next one;\n"
+            "an address of another chain sends a cross-chain transfer: --denom names what\n"
+            "is sent (native, the default, or a voucher's trace such as a/b), and it is\n"
+            "refunded if not credited by the destination's time now + S (default 600);\n"
             "--dry-run prints the signed transaction instead of submitting it;\n"
             "--receipt asks the node for a stake-backed receipt instead of waiting.\n");
     return CLI_USAGE;
@@ -60,6 +67,8 @@ static bool parse_args(send_opts *o, int argc, char **argv) {
         else if (strcmp(a, "--fee") == 0 && has) o->fee = argv[++i];
         else if (strcmp(a, "--nonce") == 0 && has) o->nonce = argv[++i];
         else if (strcmp(a, "--timeout-ms") == 0 && has) o->timeout = argv[++i];
+        else if (strcmp(a, "--denom") == 0 && has) o->denom = argv[++i];
+        else if (strcmp(a, "--xfer-timeout-s") == 0 && has) o->xfer_timeout = argv[++i];
         else return false;
     }
     return o->from && o->to && o->amount;
@@ -78,6 +87,9 @@ typedef struct {
     uint32_t chain_id;
     uint64_t amount, fee, nonce, timeout_ms;
     hansa_addr to;
+    uint32_t to_chain;        /* != chain_id: a cross-chain transfer */
+    pkt_denom denom;
+    uint64_t xfer_timeout_ms; /* the destination's time by which it must be credited */
 } send_plan;
 
 /* Asks the node for its chain, min fee and the sender's nonce, for
@@ -115,12 +127,24 @@ static void build_tx(const keyfile_key *k, const send_plan *p, hbuf *out, hansa_
     le64_store(body + HANSA_ADDR_BYTES, p->amount);
     wire_tx tx = {.chain_id = p->chain_id, .sender = k->kp.pub, .nonce = p->nonce, .fee = p->fee,
                   .kind = TX_TRANSFER, .body = body, .body_len = sizeof body};
+    hbuf pay = HBUF_INIT, packet = HBUF_INIT;
+    if (p->to_chain != p->chain_id) {
+        pkt_transfer t = {.to = p->to, .amount = p->amount, .denom = p->denom};
+        pkt_transfer_encode(&pay, &t);
+        pkt_send s = {p->to_chain, p->xfer_timeout_ms, PKT_TYPE_TRANSFER, (uint16_t)pay.len, pay.data};
+        pkt_send_encode(&packet, &s);
+        tx.kind = TX_PACKET_SEND;
+        tx.body = packet.data;
+        tx.body_len = (uint32_t)packet.len;
+    }
     hbuf sb = HBUF_INIT;
     wire_tx_sign_bytes(&sb, &tx);
     sign_domain(&k->kp, SIGN_DOMAIN_TX, sb.data, sb.len, &tx.sig);
     hbuf_free(&sb);
     wire_tx_encode(out, &tx);
     wire_tx_hash(&tx, hash);
+    hbuf_free(&pay);
+    hbuf_free(&packet);
 }
 
 /* ---- waiting with progress ---- */
@@ -185,6 +209,8 @@ static int report(const send_opts *o, const send_plan *p, const char *hash_hex, 
                hash_hex, (unsigned long long)cli_u64(j->result, "height"),
                (unsigned long long)cli_u64(j->result, "index"), (unsigned long long)p->amount,
                (unsigned long long)p->fee, (unsigned long long)p->nonce);
+    if (!o->c.json && p->to_chain != p->chain_id)
+        printf("  a packet to chain %x: follow it with `hansa xfer status %s`\n", p->to_chain, hash_hex);
     json_decref(j->result);
     return CLI_OK;
 }
@@ -220,10 +246,26 @@ static int submit(const send_opts *o, const char *addr, const send_plan *p, cons
 static int send_with_key(const send_opts *o, const keyfile *kf, const keyfile_key *k) {
     send_plan p = {.chain_id = kf->chain_id, .timeout_ms = SEND_TIMEOUT_MS_DEFAULT};
     const char *why = NULL;
-    if (addr_parse(o->to, &kf->chain_id, NULL, &p.to, &why) != HANSA_OK) {
+    if (addr_parse(o->to, NULL, &p.to_chain, &p.to, &why) != HANSA_OK) {
         fprintf(stderr, "hansa send: --to %s: %s\n", o->to, why);
         return CLI_USAGE;
     }
+    uint64_t xfer_s = 600;
+    if ((o->denom || o->xfer_timeout) && p.to_chain == p.chain_id) {
+        fprintf(stderr, "hansa send: --denom and --xfer-timeout-s are for an address of another chain\n");
+        return CLI_USAGE;
+    }
+    if (o->denom && pkt_denom_parse(o->denom, &p.denom, &why) != HANSA_OK) {
+        fprintf(stderr, "hansa send: --denom %s: %s\n", o->denom, why);
+        return CLI_USAGE;
+    }
+    if (o->xfer_timeout && (!opt_u64("--xfer-timeout-s", o->xfer_timeout, &xfer_s) || xfer_s == 0 ||
+                            xfer_s > 365 * 24 * 3600)) {
+        fprintf(stderr, "hansa send: --xfer-timeout-s must be 1 s to a year\n");
+        return CLI_USAGE;
+    }
+    /* The destination's BFT time follows the wall clock (docs/consensus.md). */
+    p.xfer_timeout_ms = clock_wall_ms(&hansa_clock_system) + xfer_s * 1000;
     if (!opt_u64("--amount", o->amount, &p.amount) || (o->fee && !opt_u64("--fee", o->fee, &p.fee)) ||
         (o->nonce && !opt_u64("--nonce", o->nonce, &p.nonce)) ||
         (o->timeout && !opt_u64("--timeout-ms", o->timeout, &p.timeout_ms)))

@@ -47,6 +47,7 @@ typedef struct {
     uint32_t timeout_ms;
     const char *elections;
     bool by_stake; /* register and approve the clients by transactions, not genesis entries */
+    int accounts;  /* funded accounts per chain (acct0..) */
 } fed_opts;
 
 static int nodes_of(const fed_opts *o) { return o->validators + o->full_nodes; }
@@ -57,7 +58,7 @@ static void chain_dir(const fed_opts *o, int k, char *out, size_t n) {
 
 static testnet_opts chain_opts(const fed_opts *o, int k, char *dir, size_t n, int port_base) {
     chain_dir(o, k, dir, n);
-    return (testnet_opts){.dir = dir, .validators = o->validators, .accounts = 4,
+    return (testnet_opts){.dir = dir, .validators = o->validators, .accounts = o->accounts,
                           .timeout_propose_ms = o->timeout_ms, .full_nodes = o->full_nodes,
                           .elections = o->elections, .chain_id = FED_CHAIN_BASE + (uint32_t)k,
                           .port_base = port_base};
@@ -301,6 +302,7 @@ static int usage(void) {
     fprintf(stderr, "usage: hansa federation up [--chains K] [--validators N] [--dir D] [--timeout-ms T]\n"
                     "                           [--full-nodes F] [--elections JSON]   (on every chain)\n"
                     "                           [--approve-by-stake]   (clients by transactions, not genesis)\n"
+                    "                           [--accounts K]   (funded accounts per chain, 1..256, default 4)\n"
                     "       hansa federation status [--dir D]\n"
                     "       hansa federation down [--dir D]\n");
     return CLI_USAGE;
@@ -308,7 +310,7 @@ static int usage(void) {
 
 int cmd_federation(int argc, char **argv) {
     if (argc < 2) return usage();
-    fed_opts o = {"federation", 2, 4, 0, 1000, NULL, false};
+    fed_opts o = {"federation", 2, 4, 0, 1000, NULL, false, 4};
     for (int i = 2; i < argc; i++) {
         bool has = i + 1 < argc;
         if (strcmp(argv[i], "--dir") == 0 && has) o.dir = argv[++i];
@@ -316,6 +318,7 @@ int cmd_federation(int argc, char **argv) {
         else if (strcmp(argv[i], "--validators") == 0 && has) o.validators = atoi(argv[++i]);
         else if (strcmp(argv[i], "--timeout-ms") == 0 && has) o.timeout_ms = (uint32_t)atoi(argv[++i]);
         else if (strcmp(argv[i], "--full-nodes") == 0 && has) o.full_nodes = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--accounts") == 0 && has && cli_parse_int(argv[i + 1], 1, 256, &o.accounts)) i++;
         else if (strcmp(argv[i], "--elections") == 0 && has) o.elections = argv[++i];
         else if (strcmp(argv[i], "--approve-by-stake") == 0) o.by_stake = true;
         else return usage();

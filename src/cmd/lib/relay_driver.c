@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "cmd/lib/lightfetch.h"
+#include "cmd/lib/relay_packets.h"
 #include "cmd/lib/rpc_client.h"
 #include "ledger/client.h"
 #include "node/relay.h"
@@ -29,6 +30,7 @@ typedef struct {
     hbuf body;
     uint64_t height;
     bool *delivered;         /* per evidence item */
+    relay_pk pk;             /* RELAY_PACKETS, RELAY_ACKS */
     char why[256];
 } relay_task;
 
@@ -47,11 +49,20 @@ struct relay_driver {
     hmap delivered;          /* evidence hash -> 1 */
     uint32_t unrouted[RELAY_JOBS_MAX]; /* chains already logged as having no route */
     size_t n_unrouted;
+    hmap backoff;            /* packet hash -> height before which it is not sent again */
+    uint64_t submitted[2];   /* recvs, acks submitted: logged at stop (hansa bench counts redundancy) */
+    struct {
+        uint32_t chain;
+        uint32_t fails;      /* packet fetches from it that failed in a row */
+        uint64_t until_ms;   /* not asked again before (uv_now) */
+    } down[RELAY_JOBS_MAX];  /* back-off per chain whose seeds do not answer */
+    size_t n_down;
 };
 
 static void driver_maybe_free(relay_driver *r) {
     if (!r->stopping || r->busy || !r->timer_closed) return;
     hmap_free(&r->delivered);
+    hmap_free(&r->backoff);
     free(r);
 }
 
@@ -95,6 +106,8 @@ static void work_cb(uv_work_t *req) {
         switch (t->job.kind) {
         case RELAY_UPDATE: do_update(t); break;
         case RELAY_EVIDENCE: do_evidence(t); break;
+        case RELAY_PACKETS:
+        case RELAY_ACKS: rp_work(&t->pk, &t->job, &t->route); break;
         }
     }
 }
@@ -102,9 +115,33 @@ static void work_cb(uv_work_t *req) {
 /* ---- back on the loop ---- */
 
 static void task_free(relay_task *t) {
+    rp_free(&t->pk);
     hbuf_free(&t->body);
     free(t->ev);
     free(t->delivered);
+}
+
+/* The back-off entry of chain (made on first use); NULL when full. */
+static typeof(((relay_driver *)0)->down[0]) *down_of(relay_driver *r, uint32_t chain) {
+    for (size_t i = 0; i < r->n_down; i++)
+        if (r->down[i].chain == chain) return &r->down[i];
+    if (r->n_down == RELAY_JOBS_MAX) return NULL;
+    r->down[r->n_down] = (typeof(r->down[0])){.chain = chain};
+    return &r->down[r->n_down++];
+}
+
+/* Packet fetches back off while a chain's seeds do not answer: 1 s, 2 s,
+ * ... up to 32 s between tries, back to every round once one answers. */
+static void chain_answered(relay_driver *r, uint32_t chain, bool answered, uint64_t now_ms) {
+    typeof(r->down[0]) *d = down_of(r, chain);
+    if (d == NULL) return;
+    if (answered) {
+        d->fails = 0;
+        d->until_ms = 0;
+        return;
+    }
+    if (d->fails < 5) d->fails++;
+    d->until_ms = now_ms + (RELAY_DRIVER_PERIOD_MS << d->fails);
 }
 
 static void after_cb(uv_work_t *req, int status) {
@@ -122,6 +159,10 @@ static void after_cb(uv_work_t *req, int status) {
                           (unsigned long long)t->height, why);
             } else if (t->job.kind == RELAY_UPDATE && t->built < 0) {
                 LOG_W("relay", "chain %x: %s", t->job.chain, t->why);
+            }
+            if (t->job.kind == RELAY_PACKETS || t->job.kind == RELAY_ACKS) {
+                rp_finish(&t->pk, r->n, &t->job, &r->backoff, r->submitted);
+                chain_answered(r, t->job.chain, t->pk.fetched, uv_now(req->loop));
             }
             for (uint16_t k = 0; t->job.kind == RELAY_EVIDENCE && k < t->n_ev; k++) {
                 hansa_hash h;
@@ -191,6 +232,13 @@ static void on_timer(uv_timer_t *timer) {
             task_free(t);
             continue;
         }
+        if (jobs[i].kind == RELAY_PACKETS || jobs[i].kind == RELAY_ACKS) {
+            typeof(r->down[0]) *d = down_of(r, jobs[i].chain);
+            if ((d && d->until_ms > uv_now(timer->loop)) || !rp_prepare(&t->pk, r->n, &jobs[i], &r->backoff)) {
+                task_free(t);
+                continue;
+            }
+        }
         rd->n++;
     }
     route_table_free(&routes);
@@ -208,6 +256,7 @@ relay_driver *relay_driver_new(uv_loop_t *loop, node *n, const char *routes_path
     r->n = n;
     r->routes_path = routes_path;
     r->delivered = (hmap)HMAP_INIT;
+    r->backoff = (hmap)HMAP_INIT;
     uv_timer_init(loop, &r->timer);
     r->timer.data = r;
     uv_timer_start(&r->timer, on_timer, RELAY_DRIVER_PERIOD_MS, RELAY_DRIVER_PERIOD_MS);
@@ -223,6 +272,8 @@ static void on_closed(uv_handle_t *h) {
 void relay_driver_stop(relay_driver *r) {
     if (r == NULL || r->stopping) return;
     r->stopping = true;
+    LOG_I("relay", "packets relayed: %llu recvs and %llu acks submitted", (unsigned long long)r->submitted[0],
+          (unsigned long long)r->submitted[1]);
     uv_timer_stop(&r->timer);
     uv_close((uv_handle_t *)&r->timer, on_closed);
 }
