@@ -9,6 +9,7 @@
 
 #include "base/assert.h"
 #include "base/buf.h"
+#include "wire/codec.h"
 #include "crypto/sha256.h"
 #include "crypto/sign.h"
 
@@ -100,7 +101,7 @@ hansa_err credit_lift_check(const credit_lift *l, char *why, size_t why_len) {
             l->n_hops);
         return HANSA_ERR_INVALID;
     }
-    bool closes = pubkey_eq(&l->parties[0], &l->parties[l->n_hops]);
+    bool closes = pubkey_eq(&l->parties[0].key, &l->parties[l->n_hops].key);
     if (l->kind == CREDIT_LIFT_CIRCULAR ? !closes || l->n_hops < 2 : l->kind != CREDIT_LIFT_LINEAR || closes) {
         say(why, why_len, "a circular lift returns to its originator over 2 or more tallies, a "
                           "linear one does not return");
@@ -109,7 +110,7 @@ hansa_err credit_lift_check(const credit_lift *l, char *why, size_t why_len) {
     for (int i = 0; i < l->n_hops; i++)
         for (int j = i + 1; j <= l->n_hops; j++) {
             bool circle_end = i == 0 && j == l->n_hops;
-            if (!circle_end && pubkey_eq(&l->parties[i], &l->parties[j])) {
+            if (!circle_end && pubkey_eq(&l->parties[i].key, &l->parties[j].key)) {
                 say(why, why_len, "party %d appears again at %d", i, j);
                 return HANSA_ERR_INVALID;
             }
@@ -121,18 +122,63 @@ hansa_err credit_lift_check(const credit_lift *l, char *why, size_t why_len) {
     return HANSA_OK;
 }
 
+void credit_lift_encode(hbuf *b, const credit_lift *l) {
+    HANSA_ASSERT(l->n_hops >= 1 && l->n_hops <= CREDIT_LIFT_HOPS_MAX);
+    hbuf_put_u8(b, CREDIT_VERSION);
+    hbuf_append(b, l->lift_id.b, CREDIT_ID_BYTES);
+    hbuf_put_u8(b, l->kind);
+    hbuf_put_u64(b, l->amount);
+    hbuf_put_u64(b, l->expiry_ms);
+    hbuf_put_u32(b, l->referee_chain);
+    hbuf_append(b, l->referee_key.b, HANSA_PUBKEY_BYTES);
+    hbuf_put_u8(b, l->n_hops);
+    for (int i = 0; i < l->n_hops; i++) hbuf_append(b, l->tallies[i].b, CREDIT_ID_BYTES);
+    for (int i = 0; i <= l->n_hops; i++) {
+        hbuf_put_u32(b, l->parties[i].chain_id);
+        hbuf_append(b, l->parties[i].key.b, HANSA_PUBKEY_BYTES);
+    }
+}
+
+void credit_rd_lift(wire_rd *r, credit_lift *out) {
+    memset(out, 0, sizeof *out);
+    if (rd_u8(r, "version") != CREDIT_VERSION && r->err == HANSA_OK)
+        rd_fail(r, HANSA_ERR_VERSION, "version");
+    rd_fixed(r, out->lift_id.b, CREDIT_ID_BYTES, "lift_id");
+    out->kind = rd_u8(r, "kind");
+    out->amount = rd_u64(r, "amount");
+    out->expiry_ms = rd_u64(r, "expiry_ms");
+    out->referee_chain = rd_u32(r, "referee_chain");
+    rd_fixed(r, out->referee_key.b, HANSA_PUBKEY_BYTES, "referee_key");
+    out->n_hops = rd_u8(r, "n_hops");
+    if (r->err != HANSA_OK) return;
+    if (out->n_hops == 0 || out->n_hops > CREDIT_LIFT_HOPS_MAX) {
+        rd_fail(r, HANSA_ERR_TOO_LONG, "n_hops");
+        return;
+    }
+    for (int i = 0; i < out->n_hops; i++) rd_fixed(r, out->tallies[i].b, CREDIT_ID_BYTES, "tally");
+    for (int i = 0; i <= out->n_hops; i++) {
+        out->parties[i].chain_id = rd_u32(r, "party chain");
+        rd_fixed(r, out->parties[i].key.b, HANSA_PUBKEY_BYTES, "party key");
+    }
+    if (r->err != HANSA_OK) return;
+    if (credit_id_is_zero(&out->lift_id)) rd_fail(r, HANSA_ERR_INVALID, "lift_id");
+    else if (credit_lift_check(out, NULL, 0) != HANSA_OK) rd_fail(r, HANSA_ERR_INVALID, "route");
+}
+
+hansa_err credit_lift_decode(const uint8_t *p, size_t len, credit_lift *out, wire_rd *r) {
+    wire_rd local;
+    if (r == NULL) r = &local;
+    rd_init(r, p, len);
+    credit_rd_lift(r, out);
+    rd_end(r);
+    if (r->err != HANSA_OK) memset(out, 0, sizeof *out);
+    return r->err;
+}
+
 void credit_lift_hash(const credit_lift *l, hansa_hash *out) {
-    hbuf b = {0};
+    hbuf b = HBUF_INIT;
     hbuf_append(&b, CREDIT_LIFT_DOMAIN_HEADER, strlen(CREDIT_LIFT_DOMAIN_HEADER));
-    hbuf_append(&b, l->lift_id.b, CREDIT_ID_BYTES);
-    hbuf_put_u8(&b, l->kind);
-    hbuf_put_u64(&b, l->amount);
-    hbuf_put_u64(&b, l->expiry_ms);
-    hbuf_put_u32(&b, l->referee_chain);
-    hbuf_append(&b, l->referee_key.b, HANSA_PUBKEY_BYTES);
-    hbuf_put_u8(&b, l->n_hops);
-    for (int i = 0; i < l->n_hops; i++) hbuf_append(&b, l->tallies[i].b, CREDIT_ID_BYTES);
-    for (int i = 0; i <= l->n_hops; i++) hbuf_append(&b, l->parties[i].b, HANSA_PUBKEY_BYTES);
+    credit_lift_encode(&b, l);
     sha256(b.data, b.len, out);
     hbuf_free(&b);
 }
@@ -320,17 +366,17 @@ hansa_err credit_hop_join(credit_hop *hop, credit_holds *hs, const credit_lift *
         say(why, why_len, "party already holds %d promises", CREDIT_LIFT_HOLDS_MAX);
         return HANSA_ERR_FULL;
     }
-    const hansa_pubkey *me = &l->parties[pos];
+    const hansa_pubkey *me = &l->parties[pos].key;
     if (in) {
         e = leg_check(hs, in, &l->tallies[in_idx], me, true, l->amount, why, why_len);
         if (e) return e;
-        if (side_on(in->tally, &l->parties[in_idx]) == 0) {
+        if (side_on(in->tally, &l->parties[in_idx].key) == 0) {
             say(why, why_len, "the payer is not a party of its tally");
             return HANSA_ERR_INVALID;
         }
     }
     if (out) {
-        e = leg_check(hs, out, &l->tallies[out_idx], &l->parties[out_idx + 1], false, l->amount,
+        e = leg_check(hs, out, &l->tallies[out_idx], &l->parties[out_idx + 1].key, false, l->amount,
                       why, why_len);
         if (e) return e;
         if (side_on(out->tally, me) == 0) {
@@ -339,7 +385,7 @@ hansa_err credit_hop_join(credit_hop *hop, credit_holds *hs, const credit_lift *
         }
     }
     if (in) hold(hs, &hop->lift_hash, in->tally, side_on(in->tally, me), l->amount);
-    if (out) hold(hs, &hop->lift_hash, out->tally, side_on(out->tally, &l->parties[out_idx + 1]),
+    if (out) hold(hs, &hop->lift_hash, out->tally, side_on(out->tally, &l->parties[out_idx + 1].key),
                   l->amount);
     hop->state = CREDIT_HOP_PENDING;
     return HANSA_OK;
@@ -353,6 +399,20 @@ static void book(credit_tally *t, credit_side receiver, uint64_t amount) {
         t->balance -= (int64_t)amount;
 }
 
+void credit_hop_resolve(credit_hop *hop, credit_holds *hs, credit_ruling_outcome outcome,
+                        credit_tally *in, credit_tally *out) {
+    if (hop->state != CREDIT_HOP_PENDING) return;
+    credit_holds_release(hs, &hop->lift_hash);
+    switch (outcome) {
+    case CREDIT_RULING_EXPIRED: hop->state = CREDIT_HOP_VOIDED; return;
+    case CREDIT_RULING_COMMIT: break;
+    }
+    const credit_lift *l = &hop->lift;
+    if (in) book(in, side_on(in, &l->parties[hop->pos].key), l->amount);
+    if (out) book(out, side_on(out, &l->parties[hop->pos + 1].key), l->amount);
+    hop->state = CREDIT_HOP_COMMITTED;
+}
+
 hansa_err credit_hop_ruling(credit_hop *hop, credit_holds *hs, const credit_ruling *r,
                             credit_tally *in, credit_tally *out) {
     if (mutant != CREDIT_LIFT_MUTANT_TRUST_NEIGHBOUR && !credit_ruling_verify(r, &hop->lift))
@@ -360,18 +420,7 @@ hansa_err credit_hop_ruling(credit_hop *hop, credit_holds *hs, const credit_ruli
     if (hop->state != CREDIT_HOP_PENDING) return HANSA_OK;
     hop->have_ruling = true;
     hop->ruling = *r;
-    credit_holds_release(hs, &hop->lift_hash);
-    if (r->outcome == CREDIT_RULING_EXPIRED) {
-        hop->state = CREDIT_HOP_VOIDED;
-        return HANSA_OK;
-    }
-    const hansa_pubkey *me = &hop->lift.parties[hop->pos];
-    if (in) book(in, side_on(in, me), hop->lift.amount);
-    if (out) {
-        int out_idx = hop->pos;
-        book(out, side_on(out, &hop->lift.parties[out_idx + 1]), hop->lift.amount);
-    }
-    hop->state = CREDIT_HOP_COMMITTED;
+    credit_hop_resolve(hop, hs, (credit_ruling_outcome)r->outcome, in, out);
     return HANSA_OK;
 }
 

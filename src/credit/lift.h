@@ -95,14 +95,28 @@ typedef struct {
     hansa_pubkey referee_key; /* phase 1: the key whose signature is the ruling's proof */
     uint8_t n_hops;           /* tallies, 1..CREDIT_LIFT_HOPS_MAX */
     credit_id tallies[CREDIT_LIFT_HOPS_MAX];
-    hansa_pubkey parties[CREDIT_LIFT_HOPS_MAX + 1];
+    credit_party parties[CREDIT_LIFT_HOPS_MAX + 1]; /* chain and key of each */
 } credit_lift;
+
+#define CREDIT_LIFT_BYTES_MIN \
+    (1 + CREDIT_ID_BYTES + 1 + 8 + 8 + 4 + HANSA_PUBKEY_BYTES + 1 + CREDIT_ID_BYTES + \
+     2 * CREDIT_PARTY_BYTES)
+#define CREDIT_LIFT_BYTES_MAX \
+    (CREDIT_LIFT_BYTES_MIN + (CREDIT_LIFT_HOPS_MAX - 1) * (CREDIT_ID_BYTES + CREDIT_PARTY_BYTES))
 
 /* Checks form: amount, hop count, kind matching the route's ends, no party
  * twice (but the originator closing a circle). */
 hansa_err credit_lift_check(const credit_lift *l, char *why, size_t why_len);
-/* SHA-256 of the header's canonical bytes: what a ruling names. */
+/* SHA-256 of domain | the header's encoding: what a ruling names. */
 void credit_lift_hash(const credit_lift *l, hansa_hash *out);
+
+/* The header's encoding (docs/wire.md "Lift"): version 1 | lift id |
+ * kind | amount | expiry | referee chain | referee key | n | n tally ids |
+ * n + 1 parties (chain u32, key). The decoder checks form and
+ * credit_lift_check; out is zeroed on failure. */
+void credit_lift_encode(hbuf *b, const credit_lift *l);
+void credit_rd_lift(wire_rd *r, credit_lift *out);
+hansa_err credit_lift_decode(const uint8_t *p, size_t len, credit_lift *out, wire_rd *r);
 
 typedef enum { CREDIT_RULING_COMMIT = 1, CREDIT_RULING_EXPIRED = 2 } credit_ruling_outcome;
 
@@ -206,6 +220,12 @@ hansa_err credit_hop_join(credit_hop *hop, credit_holds *hs, const credit_lift *
  * nothing). in/out as for join. */
 hansa_err credit_hop_ruling(credit_hop *hop, credit_holds *hs, const credit_ruling *r,
                             credit_tally *in, credit_tally *out);
+
+/* The ruling's outcome, when its proof was checked by the caller (on one
+ * chain the referee is the chain itself: its own state is the proof).
+ * Same effect as credit_hop_ruling. */
+void credit_hop_resolve(credit_hop *hop, credit_holds *hs, credit_ruling_outcome outcome,
+                        credit_tally *in, credit_tally *out);
 
 /* The originator (pos 0) heard the terminus confirm: it should now ask the
  * referee to commit (returns true while it is PENDING). A malicious

@@ -24,6 +24,7 @@
 #include "check.h"
 #include "credit/lift.h"
 #include "crypto/sign.h"
+#include "crypto/sha256.h"
 
 #define NP 26 /* parties in the harness (and keys) */
 #define NT 28 /* tallies in the harness */
@@ -134,7 +135,7 @@ static void mk_lift(credit_lift *l, uint8_t id, const int *parties, const credit
     l->referee_key = referee_kp.pub;
     l->n_hops = (uint8_t)n_hops;
     for (int i = 0; i < n_hops; i++) l->tallies[i] = ts[i]->contract.tally_id;
-    for (int i = 0; i <= n_hops; i++) l->parties[i] = keys[parties[i]].pub;
+    for (int i = 0; i <= n_hops; i++) l->parties[i] = (credit_party){7, keys[parties[i]].pub};
 }
 
 static void test_referee_rules_once(void) {
@@ -229,6 +230,64 @@ static void test_hop_join_and_resolve(void) {
     /* Repeated: nothing moves twice. */
     CHECK_ERR(credit_hop_ruling(&h, &hs, &r, &t0, &t1), HANSA_OK);
     CHECK(t0.balance == -40);
+}
+
+static void test_lift_codec(void) {
+    credit_tally t0, t1, t2;
+    mk_tally(&t0, 1, &keys[0].pub, &keys[1].pub, -100, 0, 0, 1000);
+    mk_tally(&t1, 2, &keys[1].pub, &keys[2].pub, -100, 0, 0, 1000);
+    mk_tally(&t2, 3, &keys[2].pub, &keys[0].pub, -100, 0, 0, 1000);
+    const credit_tally *ts[3] = {&t0, &t1, &t2};
+    int ps[4] = {0, 1, 2, 0};
+    credit_lift l, back;
+    mk_lift(&l, 9, ps, ts, 3, 100, 5000, true);
+    hbuf b = HBUF_INIT;
+    credit_lift_encode(&b, &l);
+    CHECK_EQ_U64(b.len, CREDIT_LIFT_BYTES_MIN + 2 * (CREDIT_ID_BYTES + CREDIT_PARTY_BYTES));
+    CHECK_ERR(credit_lift_decode(b.data, b.len, &back, NULL), HANSA_OK);
+    CHECK(memcmp(&l, &back, sizeof l) == 0);
+    hansa_hash h1, h2;
+    credit_lift_hash(&l, &h1);
+    credit_lift_hash(&back, &h2);
+    CHECK(hash_eq(&h1, &h2));
+    /* Every truncation fails and leaves the object zeroed. */
+    for (size_t n = 0; n < b.len; n++) {
+        memset(&back, 0xa5, sizeof back);
+        CHECK(credit_lift_decode(b.data, n, &back, NULL) != HANSA_OK);
+        CHECK(back.amount == 0 && back.n_hops == 0);
+    }
+    /* Trailing bytes, version, hop count, zero id, a route that is no circle. */
+    hbuf_put_u8(&b, 0);
+    CHECK_ERR(credit_lift_decode(b.data, b.len, &back, NULL), HANSA_ERR_TRAILING);
+    b.len--;
+    b.data[0] = 2;
+    CHECK_ERR(credit_lift_decode(b.data, b.len, &back, NULL), HANSA_ERR_VERSION);
+    b.data[0] = 1;
+    size_t at_n = 1 + CREDIT_ID_BYTES + 1 + 8 + 8 + 4 + HANSA_PUBKEY_BYTES;
+    b.data[at_n] = 0;
+    CHECK_ERR(credit_lift_decode(b.data, b.len, &back, NULL), HANSA_ERR_TOO_LONG);
+    b.data[at_n] = 3;
+    wire_rd r;
+    credit_lift bad = l;
+    memset(&bad.lift_id, 0, sizeof bad.lift_id);
+    hbuf_reset(&b);
+    credit_lift_encode(&b, &bad);
+    CHECK_ERR(credit_lift_decode(b.data, b.len, &back, &r), HANSA_ERR_INVALID);
+    bad = l;
+    bad.kind = CREDIT_LIFT_LINEAR; /* but it returns to its originator */
+    hbuf_reset(&b);
+    credit_lift_encode(&b, &bad);
+    CHECK_ERR(credit_lift_decode(b.data, b.len, &back, &r), HANSA_ERR_INVALID);
+    bad = l;
+    bad.amount = 0;
+    CHECK_ERR(credit_lift_check(&bad, NULL, 0), HANSA_ERR_INVALID);
+    bad = l;
+    bad.parties[2] = bad.parties[1];
+    CHECK_ERR(credit_lift_check(&bad, NULL, 0), HANSA_ERR_INVALID);
+    bad = l;
+    bad.tallies[2] = bad.tallies[0];
+    CHECK_ERR(credit_lift_check(&bad, NULL, 0), HANSA_ERR_INVALID);
+    hbuf_free(&b);
 }
 
 /* ---- the multi-party harness ---------------------------------------------------------- */
@@ -473,7 +532,7 @@ static void start_lift(world *w, int L) {
     l->referee_key = referee_kp.pub;
     l->n_hops = (uint8_t)ld->n_hops;
     for (int i = 0; i < ld->n_hops; i++) l->tallies[i] = w->td[ld->tallies[i]].t.contract.tally_id;
-    for (int i = 0; i <= ld->n_hops; i++) l->parties[i] = keys[ld->parties[i]].pub;
+    for (int i = 0; i <= ld->n_hops; i++) l->parties[i] = (credit_party){7, keys[ld->parties[i]].pub};
     ld->started = true;
     if (!is_down(w, ld->parties[0])) join(w, L, 0);
 }
@@ -797,6 +856,7 @@ int main(void) {
     keys_init();
     RUN(test_edge_capacity);
     RUN(test_path_capacity);
+    RUN(test_lift_codec);
     RUN(test_referee_rules_once);
     RUN(test_hop_join_and_resolve);
     RUN(test_circular_ring);
