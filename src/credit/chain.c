@@ -158,6 +158,7 @@ static hansa_err fault(credit_half *h, credit_out *out, const credit_id *id,
 static bool chit_valid(const credit_half *h, const credit_chit *c, bool trust_sig) {
     if (!credit_id_eq(&c->tally_id, &h->tally_id)) return false;
     if (c->by != CREDIT_STOCK && c->by != CREDIT_FOIL) return false;
+    if (c->kind == CREDIT_CHIT_LIFT) return h->ops->lift_chit_ok && h->ops->lift_chit_ok(h->ctx, c);
     return trust_sig || credit_chit_verify(c, &h->keys[c->by]);
 }
 

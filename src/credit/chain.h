@@ -115,6 +115,10 @@ typedef struct {
     uint64_t (*find)(void *ctx, const credit_id *id);
     /* Stores link idx == n + 1 (n: the half's length before the call). */
     void (*append)(void *ctx, uint64_t idx, const credit_link *l);
+    /* True when lift chit c is a leg of a committed lift the owner knows
+     * (its proof is the ruling, not a party's signature). NULL: the owner
+     * takes no lift chits. */
+    bool (*lift_chit_ok)(void *ctx, const credit_chit *c);
 } credit_chain_ops;
 
 /* One half. The first block is what the owner persists (credit_half_encode);

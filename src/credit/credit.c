@@ -24,6 +24,12 @@ const hansa_pubkey *credit_contract_key(const credit_contract *c, credit_side s)
 
 /* ---- small readers shared by the decoders ------------------------------- */
 
+static bool sig_is_zero(const hansa_sig *s) {
+    for (int i = 0; i < HANSA_SIG_BYTES; i++)
+        if (s->b[i]) return false;
+    return true;
+}
+
 static void rd_id(wire_rd *r, credit_id *out, const char *field) {
     rd_fixed(r, out->b, CREDIT_ID_BYTES, field);
 }
@@ -241,10 +247,13 @@ void credit_rd_chit(wire_rd *r, credit_chit *out) {
     out->memo_len = rd_text(r, out->memo, CREDIT_MEMO_MAX, "memo");
     rd_fixed(r, out->sig.b, HANSA_SIG_BYTES, "sig");
     if (r->err != HANSA_OK) return;
-    if (out->kind != CREDIT_CHIT_DIRECT && out->kind != CREDIT_CHIT_INVOICE)
+    if (out->kind != CREDIT_CHIT_DIRECT && out->kind != CREDIT_CHIT_INVOICE &&
+        out->kind != CREDIT_CHIT_LIFT)
         rd_fail(r, HANSA_ERR_INVALID, "kind");
-    else if ((out->kind == CREDIT_CHIT_INVOICE) == credit_id_is_zero(&out->invoice_id))
-        rd_fail(r, HANSA_ERR_NONCANONICAL, "invoice_id (set exactly for invoice chits)");
+    else if ((out->kind != CREDIT_CHIT_DIRECT) == credit_id_is_zero(&out->invoice_id))
+        rd_fail(r, HANSA_ERR_NONCANONICAL, "invoice_id (set exactly for invoice and lift chits)");
+    else if (out->kind == CREDIT_CHIT_LIFT && !sig_is_zero(&out->sig))
+        rd_fail(r, HANSA_ERR_NONCANONICAL, "sig (all zero on a lift chit)");
     else if (credit_id_is_zero(&out->chit_id)) rd_fail(r, HANSA_ERR_INVALID, "chit_id");
 }
 
@@ -267,6 +276,7 @@ bool credit_chit_same(const credit_chit *a, const credit_chit *b) {
 }
 
 bool credit_chit_verify(const credit_chit *c, const hansa_pubkey *key) {
+    if (c->kind == CREDIT_CHIT_LIFT) return false; /* proven by its lift, not a party */
     hbuf b = HBUF_INIT;
     credit_chit_sign_bytes(&b, c);
     bool ok = verify_domain(key, CREDIT_DOMAIN_CHIT, b.data, b.len, &c->sig);

@@ -131,7 +131,14 @@ typedef struct {
 
 /* Chits. A direct chit is a payment; an invoice chit pays an invoice and
  * names it. Either is signed only by the party pledging value (`by`). */
-typedef enum { CREDIT_CHIT_DIRECT = 1, CREDIT_CHIT_INVOICE = 2 } credit_chit_kind;
+/* A lift chit (credit/lift.h) is one leg of a committed lift: invoice_id
+ * carries the lift id and sig is all zero, for its proof is the lift's
+ * ruling (on one chain, the lift record the same transaction wrote). */
+typedef enum {
+    CREDIT_CHIT_DIRECT = 1,
+    CREDIT_CHIT_INVOICE = 2,
+    CREDIT_CHIT_LIFT = 3,
+} credit_chit_kind;
 
 typedef struct {
     credit_id tally_id;
@@ -139,7 +146,7 @@ typedef struct {
     uint8_t by;           /* credit_side pledging value */
     uint8_t kind;         /* credit_chit_kind */
     uint64_t amount;      /* milli-CHIPs, 1..CREDIT_AMOUNT_MAX */
-    credit_id invoice_id; /* zero for a direct chit, non-zero for an invoice chit */
+    credit_id invoice_id; /* zero for a direct chit; the invoice, or the lift of a lift chit */
     uint16_t memo_len;    /* <= CREDIT_MEMO_MAX, printable ASCII */
     uint8_t memo[CREDIT_MEMO_MAX];
     hansa_sig sig;

@@ -293,7 +293,7 @@ static hansa_err chit_on(ledger_block *b, const ledger_tx_ctx *c, credit_invoice
 static hansa_err do_chit(ledger_block *b, const ledger_tx_ctx *c, bool apply, char *why,
                          size_t why_len) {
     if (c->body.credit.chit.kind != CREDIT_CHIT_DIRECT) {
-        ledger_why(why, why_len, "an invoice chit travels as invoice_pay");
+        ledger_why(why, why_len, "only a direct chit travels as chit (an invoice chit as invoice_pay, a lift chit inside its lift)");
         return HANSA_ERR_INVALID;
     }
     return chit_on(b, c, NULL, apply, why, why_len);
