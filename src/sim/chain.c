@@ -25,10 +25,14 @@
 
 #include "base/assert.h"
 #include "crypto/address.h"
+#include "consensus/valset.h"
 #include "ledger/tx.h"
 #include "sim/world.h"
 
-#define CHAIN_ID 0xe2e4u
+#define CHAIN_ID 0xe2e4u /* chain k's id: CHAIN_ID + k */
+#define DELEGATE_BALANCE 1000000000ull /* with several chains: relay fees */
+#define FED_TRUSTING_PERIOD_MS (14ull * 24 * 3600 * 1000) /* as hansa federation up */
+#define FED_CLOCK_DRIFT_MS 10000
 #define GENESIS_TIME_MS 1767225600000ull
 #define CLIENT_BALANCE 1000000000ull
 #define MIN_FEE 1
@@ -47,38 +51,75 @@ static void client_keys(world *w, sim_chain *c) {
     }
 }
 
-void chain_setup(world *w) {
-    sim_chain *c = &w->chains[0];
-    w->n_chains = 1;
-    c->idx = 0;
-    c->first_node = 0;
-    c->n_nodes = w->n;
-    for (uint16_t i = 0; i < w->n; i++) {
-        w->nodes[i].chain = c;
-        c->delegates[i] = (wire_validator){w->nodes[i].key.pub, w->nodes[i].power};
+/* Chain c's genesis (the nodes laid out, keys and powers drawn). */
+static void chain_genesis(world *w, sim_chain *c) {
+    for (uint16_t i = 0; i < c->n_nodes; i++) {
+        const sim_node *nd = &w->nodes[c->first_node + i];
+        c->delegates[i] = (wire_validator){nd->key.pub, nd->power};
     }
     client_keys(w, c);
+    uint16_t n = c->n_nodes;
     ledger_elect_params e = ledger_elect_params_default();
     e.liveness_miss_bps = LEDGER_BPS_ONE; /* never jailed for missed blocks */
     e.block_reward = 5;
-    e.active_max = (uint16_t)w->n;
-    e.bench_max = (uint16_t)w->n;
+    e.active_max = n;
+    e.bench_max = n;
     e.epoch_blocks = UINT32_MAX;
     if (w->o.valset_change) {
         e.epoch_blocks = w->o.valset_change;
-        e.active_max = (uint16_t)(w->n - (w->n / 4 > 1 ? w->n / 4 : 1));
+        e.active_max = (uint16_t)(n - (n / 4 > 1 ? n / 4 : 1));
         c->vote_every = VOTE_EVERY;
     }
-    c->genesis.params = (ledger_params){CHAIN_ID, GENESIS_TIME_MS, 5000, MIN_FEE, 500, e};
+    c->genesis.params = (ledger_params){CHAIN_ID + c->idx, GENESIS_TIME_MS, 5000, MIN_FEE, 500, e};
     c->genesis.accounts = c->accounts;
     c->genesis.n_accounts = c->n_clients;
     c->genesis.delegates = c->delegates;
     c->genesis.n_delegates = c->n_nodes;
-    char why[LEDGER_WHY_MAX];
-    HANSA_ASSERT(ledger_genesis_validate(&c->genesis, why, sizeof why) == HANSA_OK);
-    if (w->o.load_tps)
-        world_push(w, world_between(w, 0, 1000000 / w->o.load_tps + 1), EV_CLIENT, NULL, 0, 0, 0,
-                   0, NULL);
+}
+
+/* With several chains, as `hansa federation up` writes them: each genesis
+ * holds a light client of every other chain, rooted in that chain's
+ * genesis (height 0, its genesis time, its genesis set as set and next
+ * set), and funds its delegates, who pay for the relay transactions. */
+static void federate(world *w) {
+    ic_create roots[SIM_CHAINS_MAX];
+    for (uint16_t k = 0; k < w->n_chains; k++) {
+        const sim_chain *c = &w->chains[k];
+        cons_valset vs;
+        HANSA_ASSERT(valset_init(&vs, c->delegates, c->n_nodes) == HANSA_OK);
+        memset(&roots[k], 0, sizeof roots[k]);
+        roots[k].params = (ic_params){c->genesis.params.chain_id, FED_TRUSTING_PERIOD_MS, FED_CLOCK_DRIFT_MS};
+        roots[k].root.time_ms = c->genesis.params.genesis_time_ms;
+        wire_valset wv = valset_as_wire(&vs);
+        wire_valset_hash(&wv, &roots[k].root.validators_hash);
+        roots[k].root.next_validators_hash = roots[k].root.validators_hash;
+    }
+    for (uint16_t k = 0; k < w->n_chains; k++) {
+        sim_chain *c = &w->chains[k];
+        size_t n = 0;
+        for (uint16_t j = 0; j < w->n_chains; j++)
+            if (j != k) c->roots[n++] = roots[j];
+        c->genesis.clients = c->roots;
+        c->genesis.n_clients = n;
+        for (uint16_t i = 0; i < c->n_nodes; i++) {
+            hansa_addr a;
+            addr_from_pubkey(&c->delegates[i].pubkey, &a);
+            c->accounts[c->n_clients + i] = (ledger_genesis_account){a, DELEGATE_BALANCE};
+        }
+        c->genesis.n_accounts = c->n_clients + c->n_nodes;
+    }
+}
+
+void chain_setup(world *w) {
+    for (uint16_t k = 0; k < w->n_chains; k++) chain_genesis(w, &w->chains[k]);
+    if (w->n_chains > 1) federate(w);
+    for (uint16_t k = 0; k < w->n_chains; k++) {
+        char why[LEDGER_WHY_MAX];
+        HANSA_ASSERT(ledger_genesis_validate(&w->chains[k].genesis, why, sizeof why) == HANSA_OK);
+        if (w->o.load_tps)
+            world_push(w, world_between(w, 0, 1000000 / w->o.load_tps + 1), EV_CLIENT, NULL, k, 0,
+                       0, 0, NULL);
+    }
 }
 
 /* ---- clients ---- */
@@ -178,7 +219,7 @@ static void note_set(sim_node *nd, uint64_t height) {
             int x = world_node_of_key(w, &c->set.v[i].pubkey);
             bool gone = true;
             for (uint16_t j = 0; j < lv->n && gone; j++) gone = !pubkey_eq(&lv->v[j].pubkey, &c->set.v[i].pubkey);
-            if (gone && x >= 0 && w->chk.evidence_height[x]) w->res->slashed++;
+            if (gone && x >= 0 && w->chk[c->idx].evidence_height[x - c->first_node]) w->res->slashed++;
         }
     }
     c->set = *lv;

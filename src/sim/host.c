@@ -199,11 +199,12 @@ static void io_fatal(void *ctx, const char *why) {
     if (nd->dying || nd->stopped) return; /* a crash in a write: its own failure */
     world *w = W(nd);
     nd->stopped = true;
-    bool first = w->chk.first[0] == '\0';
+    char *words = world_chk(w, nd)->first;
+    bool first = words[0] == '\0';
     world_trace(w, SIM_T_STOPPED, nd, 0, nd->height + 1, 0, 0, NULL, false, UINT32_MAX);
     if (first && honest(nd)) {
-        size_t k = strlen(w->chk.first);
-        snprintf(w->chk.first + k, sizeof w->chk.first - k, ": %s", why);
+        size_t k = strlen(words);
+        snprintf(words + k, sizeof world_chk(w, nd)->first - k, ": %s", why);
     }
 }
 
@@ -265,11 +266,12 @@ void host_boot(sim_node *nd, bool forget) {
         nd->n = NULL;
         nd->stopped = true;
         LOG_E("sim", "node %u cannot restart: %s", nd->idx, why);
-        bool first = w->chk.first[0] == '\0';
+        char *words = world_chk(w, nd)->first;
+        bool first = words[0] == '\0';
         world_trace(w, SIM_T_STOPPED, nd, 0, nd->height + 1, 0, 0, NULL, false, UINT32_MAX);
         if (first && honest(nd)) {
-            size_t k = strlen(w->chk.first);
-            snprintf(w->chk.first + k, sizeof w->chk.first - k, ": cannot restart: %s", why);
+            size_t k = strlen(words);
+            snprintf(words + k, sizeof world_chk(w, nd)->first - k, ": cannot restart: %s", why);
         }
         return;
     }

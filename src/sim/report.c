@@ -54,6 +54,7 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
     char digest[2 * HANSA_HASH_BYTES + 1];
     hex_encode(r->digest.b, HANSA_HASH_BYTES, digest);
     if (o->attack) fprintf(f, "attack %s\n", sim_attack_name(o->attack));
+    if (o->chains > 1) fprintf(f, "chains %u\n", o->chains);
     fprintf(f, "seed %" PRIu64 "\nnodes %u\nbyzantine %u nodes, power %" PRIu64 " of %" PRIu64 "\n",
             o->seed, o->nodes, r->byz_nodes, r->byz_power, r->total_power);
     fprintf(f, "heights %" PRIu64 " of %" PRIu64 "\nsim_time_s %.3f\ngst_s %.3f\n",
@@ -85,5 +86,6 @@ void sim_report_replay(FILE *f, const char *prog, const sim_options *o, const ch
             o->break_line29 ? " --break-line29" : "");
     if (o->attack) fprintf(f, " --attack %s", sim_attack_name(o->attack));
     if (o->valset_change) fprintf(f, " --valset-change %" PRIu32, o->valset_change);
+    if (o->chains > 1) fprintf(f, " --chains %u", o->chains);
     fprintf(f, " --load %" PRIu32 "\n", o->load_tps);
 }

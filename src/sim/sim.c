@@ -38,8 +38,17 @@ void world_trace(world *w, sim_trace_kind kind, const sim_node *nd, uint16_t oth
     sim_trace_ev ev = {kind, w->now_us, nd->idx, other, nd->byz == BYZ_NONE, flag, height, round,
                        bound, step, {{0}}};
     if (id) ev.id = *id;
-    sim_checker_feed(&w->chk, &ev);
     if (w->o.trace) sim_trace_print(w->o.trace, &ev);
+    if (kind == SIM_T_PARTITION || kind == SIM_T_HEAL || kind == SIM_T_GST) { /* the world's */
+        for (uint16_t c = 0; c < w->n_chains; c++) sim_checker_feed(&w->chk[c], &ev);
+        return;
+    }
+    /* The chain's checker sees its nodes as 0 .. n_nodes - 1. */
+    const sim_chain *c = nd->chain;
+    ev.node = (uint16_t)(nd->idx - c->first_node);
+    if (other >= c->first_node && other < c->first_node + c->n_nodes)
+        ev.other = (uint16_t)(other - c->first_node);
+    sim_checker_feed(&w->chk[c->idx], &ev);
 }
 
 void world_push(world *w, uint64_t time_us, uint32_t kind, const sim_node *nd, uint16_t peer,
@@ -85,6 +94,7 @@ void sim_options_default(sim_options *o) {
     memset(o, 0, sizeof *o);
     o->seed = 1;
     o->nodes = 4;
+    o->chains = 1;
     o->heights = 10;
     o->load_tps = 20;
 }
@@ -244,18 +254,18 @@ static byz_kind pick_kind(world *w) {
  * members at the lowest honest power). Over budget: it reaches 1/3 (at
  * least two honest nodes remain, to be split in halves), and every
  * Byzantine node joins the coordinated attack. */
-static void choose_byzantine(world *w, uint64_t total) {
+static void choose_byzantine(world *w, const sim_chain *c, uint64_t total) {
     bool over = w->o.byz_power_third;
     if (!over && !(w->o.faults & SIM_F_BYZ_ALL)) return;
-    uint16_t order[SIM_NODES_MAX];
-    shuffle(w, order, w->n);
+    uint16_t order[SIM_NODES_MAX], n = c->n_nodes;
+    shuffle(w, order, n);
     uint64_t byz = 0;
     uint16_t count = 0;
-    uint16_t active = (uint16_t)(w->n - (w->n / 4 > 1 ? w->n / 4 : 1));
-    for (uint16_t k = 0; k < w->n; k++) {
-        sim_node *nd = &w->nodes[order[k]];
+    uint16_t active = (uint16_t)(n - (n / 4 > 1 ? n / 4 : 1));
+    for (uint16_t k = 0; k < n; k++) {
+        sim_node *nd = &w->nodes[c->first_node + order[k]];
         if (over) {
-            if (byz * 3 >= total || w->n - count <= 2) break;
+            if (byz * 3 >= total || n - count <= 2) break;
         } else if (w->o.valset_change) {
             uint64_t power = 1 + prng_below(&w->rng, CHURN_BYZ_POWER_MAX);
             if (count + 1 >= active ||
@@ -270,17 +280,19 @@ static void choose_byzantine(world *w, uint64_t total) {
         byz += nd->power;
         count++;
     }
-    w->res->byz_nodes = count;
-    w->res->byz_power = byz;
+    w->res->byz_nodes += count;
+    w->res->byz_power += byz;
 }
 
-/* Honest nodes in two halves of near-equal power (greedy, heaviest first). */
-static void split_halves(world *w) {
+/* A chain's honest nodes in two halves of near-equal power (greedy,
+ * heaviest first). */
+static void split_halves(world *w, const sim_chain *c) {
     uint64_t load[2] = {0, 0};
     bool placed[SIM_NODES_MAX] = {false};
+    uint16_t end = (uint16_t)(c->first_node + c->n_nodes);
     for (;;) {
         int best = -1;
-        for (uint16_t i = 0; i < w->n; i++)
+        for (uint16_t i = c->first_node; i < end; i++)
             if (!placed[i] && w->nodes[i].byz == BYZ_NONE &&
                 (best < 0 || w->nodes[i].power > w->nodes[best].power))
                 best = i;
@@ -290,8 +302,8 @@ static void split_halves(world *w) {
         load[h] += w->nodes[best].power;
         placed[best] = true;
     }
-    for (uint16_t i = 0; i < w->n; i++)
-        if (w->nodes[i].byz != BYZ_NONE) w->nodes[i].half = i & 1;
+    for (uint16_t i = c->first_node; i < end; i++)
+        if (w->nodes[i].byz != BYZ_NONE) w->nodes[i].half = (i - c->first_node) & 1;
 }
 
 /* Wall clocks (block times, PBTS) are disciplined as NTP keeps a server's:
@@ -307,8 +319,20 @@ static void set_wall_offset(world *w, sim_node *nd) {
     nd->wall_offset_ms = (int64_t)prng_below(&w->rng, (uint64_t)(2 * half + 1)) - half;
 }
 
+/* Chain k holds nodes k * nodes .. (k + 1) * nodes - 1. */
+static void layout_chains(world *w) {
+    w->n_chains = w->o.chains ? w->o.chains : 1;
+    for (uint16_t k = 0; k < w->n_chains; k++) {
+        sim_chain *c = &w->chains[k];
+        c->idx = k;
+        c->first_node = (uint16_t)(k * w->o.nodes);
+        c->n_nodes = w->o.nodes;
+        for (uint16_t i = c->first_node; i < c->first_node + c->n_nodes; i++) w->nodes[i].chain = c;
+    }
+}
+
 static void setup_nodes(world *w) {
-    uint64_t total = 0;
+    layout_chains(w);
     for (uint16_t i = 0; i < w->n; i++) {
         sim_node *nd = &w->nodes[i];
         uint8_t seed[HANSA_SEED_BYTES];
@@ -319,13 +343,17 @@ static void setup_nodes(world *w) {
         nd->power = 1 + prng_below(&w->rng, POWER_MAX);
         if (w->o.valset_change && nd->power < CHURN_POWER_MIN) nd->power += CHURN_POWER_MIN;
         if (w->o.attack) nd->power = SCRIPT_POWER;
-        total += nd->power;
+        w->res->total_power += nd->power;
         host_init(nd);
     }
     sort_by_key(w);
-    w->res->total_power = total;
-    choose_byzantine(w, total);
-    split_halves(w);
+    for (uint16_t k = 0; k < w->n_chains; k++) {
+        const sim_chain *c = &w->chains[k];
+        uint64_t total = 0;
+        for (uint16_t i = c->first_node; i < c->first_node + c->n_nodes; i++) total += w->nodes[i].power;
+        choose_byzantine(w, c, total);
+        split_halves(w, c);
+    }
     for (uint16_t i = 0; i < w->n; i++) {
         sim_node *nd = &w->nodes[i];
         if (!(w->o.faults & SIM_F_DRIFT)) continue;
@@ -372,8 +400,10 @@ static void schedule_faults(world *w) {
         for (uint64_t k = 0; k < clogs; k++) {
             uint64_t t = prng_below(&w->rng, w->gst_us);
             uint64_t end = min_u64(t + world_between(w, 500 * MS, 5 * S), w->gst_us);
-            uint16_t a = (uint16_t)prng_below(&w->rng, w->n);
-            uint16_t b = (uint16_t)((a + 1 + prng_below(&w->rng, w->n - 1)) % w->n);
+            uint16_t a = (uint16_t)prng_below(&w->rng, w->n); /* b: of a's chain */
+            const sim_chain *c = w->nodes[a].chain;
+            uint16_t b = (uint16_t)(c->first_node +
+                                    (a - c->first_node + 1 + prng_below(&w->rng, c->n_nodes - 1)) % c->n_nodes);
             world_push(w, t, EV_CLOG, &w->nodes[a], b, end, 0, 0, NULL);
             world_push(w, end, EV_UNCLOG, &w->nodes[a], b, 0, 0, 0, NULL);
         }
@@ -568,7 +598,7 @@ static void teardown(world *w) {
     for (uint16_t i = 0; i < w->n; i++) host_free(&w->nodes[i]);
     script_free(w);
     smap_free(&w->invalid_blocks);
-    sim_checker_free(&w->chk);
+    for (uint16_t k = 0; k < w->n_chains; k++) sim_checker_free(&w->chk[k]);
     hbuf_free(&w->scratch);
 }
 
@@ -580,22 +610,38 @@ static void collect(world *w, sim_result *r) {
         r->disk_writes += sim_disk_writes(nd->disk);
     }
     r->heights_decided = low == UINT64_MAX ? 0 : low;
-    r->txs_committed = chain_committed_txs(w, &w->chains[0]);
     chain_finish(w);
-    sim_checker_finish(&w->chk, w->o.heights, &r->digest);
-    r->safety_violations = sim_checker_safety(&w->chk);
-    r->liveness_failures = sim_checker_liveness(&w->chk);
+    /* The chains' checkers combined: counts add up, coverage joins, the
+     * first violation is the first chain's that has one (named when there
+     * are several chains), and the digest is chain 0's alone with one
+     * chain (so one-chain runs keep theirs), else that of all of them. */
+    sha256_ctx all;
+    sha256_init(&all);
     _Static_assert(SIM_V_COUNT_ <= sizeof r->violations / sizeof r->violations[0], "room");
-    for (int v = 0; v < SIM_V_COUNT_; v++) r->violations[v] = w->chk.count[v];
-    memcpy(r->first_violation, w->chk.first, sizeof r->first_violation);
-    _Static_assert(sizeof r->coverage == sizeof w->chk.coverage, "coverage words");
-    memcpy(r->coverage, w->chk.coverage, sizeof r->coverage);
+    _Static_assert(sizeof r->coverage == sizeof w->chk[0].coverage, "coverage words");
+    for (uint16_t k = 0; k < w->n_chains; k++) {
+        sim_checker *chk = &w->chk[k];
+        r->txs_committed += chain_committed_txs(w, &w->chains[k]);
+        sim_checker_finish(chk, w->o.heights, &r->digest);
+        sha256_update(&all, r->digest.b, sizeof r->digest.b);
+        r->safety_violations += sim_checker_safety(chk);
+        r->liveness_failures += sim_checker_liveness(chk);
+        for (int v = 0; v < SIM_V_COUNT_; v++) r->violations[v] += chk->count[v];
+        for (int i = 0; i < SIM_COVERAGE_WORDS; i++) r->coverage[i] |= chk->coverage[i];
+        if (r->first_violation[0] == '\0' && chk->first[0] != '\0') {
+            if (w->n_chains == 1) memcpy(r->first_violation, chk->first, sizeof r->first_violation);
+            else snprintf(r->first_violation, sizeof r->first_violation, "chain %u: %s", k, chk->first);
+        }
+    }
+    if (w->n_chains > 1) sha256_final(&all, &r->digest);
     r->sim_time_us = w->now_us;
     r->gst_us = w->gst_us;
 }
 
 hansa_err sim_run(const sim_options *o, sim_result *r) {
-    if (o->nodes < SIM_NODES_MIN || o->nodes > SIM_NODES_MAX) return HANSA_ERR_CONFIG;
+    uint16_t chains = o->chains ? o->chains : 1;
+    if (chains > SIM_CHAINS_MAX || (chains > 1 && o->attack)) return HANSA_ERR_CONFIG;
+    if (o->nodes < SIM_NODES_MIN || (uint32_t)o->nodes * chains > SIM_NODES_MAX) return HANSA_ERR_CONFIG;
     if (o->heights < 1 || o->heights > SIM_HEIGHTS_MAX) return HANSA_ERR_CONFIG;
     if (o->faults & ~(uint32_t)SIM_F_ALL) return HANSA_ERR_CONFIG;
     if (o->attack && script_check_options(o) != HANSA_OK) return HANSA_ERR_CONFIG;
@@ -610,17 +656,20 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     world *w = hansa_calloc(1, sizeof *w);
     w->o = *o;
     w->res = r;
-    w->n = o->nodes;
+    w->n = (uint16_t)(o->nodes * chains);
     prng_seed(&w->rng, o->seed);
     sim_heap_init(&w->q);
     setup_config(w);
     setup_nodes(w);
     chain_setup(w);
-    bool honest[SIM_NODES_MAX];
-    for (uint16_t i = 0; i < w->n; i++) honest[i] = w->nodes[i].byz == BYZ_NONE;
-    sim_checker_init(&w->chk, w->n, honest);
-    sim_checker_time_bound(&w->chk, w->chains[0].genesis.params.genesis_time_ms, w->cfg.pbts_precision_ms / 2,
-                           w->cfg.pbts_precision_ms, w->cfg.pbts_msg_delay_ms);
+    for (uint16_t k = 0; k < w->n_chains; k++) {
+        const sim_chain *c = &w->chains[k];
+        bool honest[SIM_NODES_MAX];
+        for (uint16_t i = 0; i < c->n_nodes; i++) honest[i] = w->nodes[c->first_node + i].byz == BYZ_NONE;
+        sim_checker_init(&w->chk[k], c->n_nodes, honest);
+        sim_checker_time_bound(&w->chk[k], c->genesis.params.genesis_time_ms, w->cfg.pbts_precision_ms / 2,
+                               w->cfg.pbts_precision_ms, w->cfg.pbts_msg_delay_ms);
+    }
     smap_init(&w->invalid_blocks);
     schedule_faults(w);
     for (uint16_t i = 0; i < w->n; i++) host_boot(&w->nodes[i], false);

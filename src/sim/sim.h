@@ -65,13 +65,19 @@ typedef enum {
 
 #define SIM_NODES_MIN 4
 #define SIM_NODES_MAX 64 /* a node keeps at most NODE_PEERS_MAX (64) peers; byz.c's bitmasks */
+#define SIM_CHAINS_MAX 4 /* chains in one world; nodes * chains <= SIM_NODES_MAX */
 #define SIM_HEIGHTS_MAX 100000
 #define SIM_VALSET_CHANGE_MAX 1000
 #define SIM_LOAD_TPS_MAX 1000
 
 typedef struct {
     uint64_t seed;
-    uint16_t nodes;          /* SIM_NODES_MIN..SIM_NODES_MAX */
+    uint16_t nodes;          /* per chain, SIM_NODES_MIN..; all chains' within SIM_NODES_MAX */
+    /* Chains in the world (0 is read as 1), each with its own id, nodes,
+     * clients, Byzantine budget and checkers; with more than one, every
+     * genesis holds a light client of every other chain (as `hansa
+     * federation up` writes them) and the nodes relay (fed.c). */
+    uint8_t chains;
     uint64_t heights;        /* target: every honest node commits 1..heights */
     uint32_t faults;         /* SIM_F_* bits */
     bool byz_power_third;    /* Byzantine power >= 1/3 (breaks the fault budget) */

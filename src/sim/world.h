@@ -9,8 +9,9 @@
  * Everything random comes from w->rng, everything timed from w->now_us, so
  * the order of events is a function of the seed alone.
  *
- * The world holds chains (one today; the types do not assume one): each
- * node belongs to a chain and talks to that chain's nodes. */
+ * The world holds 1..SIM_CHAINS_MAX chains: each node belongs to a chain
+ * and talks only to that chain's nodes; each chain has its own checker,
+ * fed with node indices local to the chain (world_trace). */
 #ifndef HANSA_SIM_WORLD_H
 #define HANSA_SIM_WORLD_H
 
@@ -21,6 +22,7 @@
 #include "base/clock.h"
 #include "base/rng.h"
 #include "crypto/sign.h"
+#include "interchain/client.h"
 #include "ledger/state.h"
 #include "node/node.h"
 #include "sim/check.h"
@@ -149,6 +151,7 @@ typedef struct {
 } sim_node;
 
 #define SIM_CLIENTS_MAX 16
+#define SIM_ACCOUNTS_MAX (SIM_CLIENTS_MAX + SIM_NODES_MAX) /* clients, then funded delegates */
 
 typedef struct {
     hansa_keypair key;
@@ -161,7 +164,8 @@ typedef struct {
 struct sim_chain {
     uint16_t idx;
     ledger_genesis genesis;
-    ledger_genesis_account accounts[SIM_CLIENTS_MAX];
+    ledger_genesis_account accounts[SIM_ACCOUNTS_MAX];
+    ic_create roots[SIM_CHAINS_MAX]; /* light clients of the other chains, from genesis */
     wire_validator delegates[SIM_NODES_MAX];
     uint16_t first_node, n_nodes; /* its nodes: w->nodes[first_node .. + n_nodes) */
     sim_client clients[SIM_CLIENTS_MAX];
@@ -218,8 +222,6 @@ typedef struct {
     bool n[SIM_NODES_MAX];
 } sim_locksplit;
 
-#define SIM_CHAINS_MAX 4
-
 struct world {
     sim_options o;
     sim_result *res;
@@ -232,7 +234,7 @@ struct world {
     sim_chain chains[SIM_CHAINS_MAX];
     uint16_t n_chains;
     node_config cfg;                /* what every node is configured with */
-    sim_checker chk;
+    sim_checker chk[SIM_CHAINS_MAX]; /* one per chain, node indices local to it */
     uint64_t gst_us, settle_us, deadline_us;
     bool stable;                    /* now >= gst */
     bool partitioned;
@@ -248,6 +250,9 @@ struct world {
     uint16_t honest_count;
     hbuf scratch;
 };
+
+/* The checker of nd's chain. */
+static inline sim_checker *world_chk(world *w, const sim_node *nd) { return &w->chk[nd->chain->idx]; }
 
 /* sim.c */
 void world_trace(world *w, sim_trace_kind kind, const sim_node *nd, uint16_t other,

@@ -52,6 +52,14 @@ static void test_options_rejected(void) {
     o.heights = 1;
     o.load_tps = SIM_LOAD_TPS_MAX + 1;
     CHECK_ERR(sim_run(&o, &r), HANSA_ERR_CONFIG);
+    o.chains = SIM_CHAINS_MAX + 1;
+    CHECK_ERR(sim_run(&o, &r), HANSA_ERR_CONFIG);
+    o.chains = 2;
+    o.nodes = SIM_NODES_MAX / 2 + 1; /* 2 chains of these: too many nodes */
+    CHECK_ERR(sim_run(&o, &r), HANSA_ERR_CONFIG);
+    o.nodes = 4;
+    o.attack = SIM_ATTACK_LINE29; /* the script's world is one chain */
+    CHECK_ERR(sim_run(&o, &r), HANSA_ERR_CONFIG);
     uint32_t f;
     const char *why = NULL;
     CHECK_ERR(sim_faults_parse("net+bogus", &f, &why), HANSA_ERR_CONFIG);
@@ -88,6 +96,38 @@ static void test_campaign_within_budget(void) {
         }
     }
     fprintf(stderr, "campaign: %" PRIu64 " runs, %" PRIu64 " heights decided\n", runs, heights);
+}
+
+/* Several chains: each keeps its own budget and checkers; a run replays,
+ * and within budget no chain's checker fires under the fault mixes. */
+static void test_chains_campaign(void) {
+    static const char *mixes[] = {"none", "all", "byzantine+partition+crash", "net+clog+drift+targeted"};
+    const uint64_t first = 3000, per_mix = 3;
+    fprintf(stderr, "chains campaign: seeds %" PRIu64 "..%" PRIu64 ", 2-3 chains\n", first, first + per_mix - 1);
+    for (size_t m = 0; m < sizeof mixes / sizeof mixes[0]; m++) {
+        for (uint64_t s = first; s < first + per_mix; s++) {
+            sim_options o;
+            sim_result r, again;
+            sim_options_default(&o);
+            o.seed = s;
+            o.nodes = (uint16_t)(4 + s % 3);
+            o.chains = (uint8_t)(2 + s % 2);
+            o.heights = 3;
+            CHECK_ERR(sim_faults_parse(mixes[m], &o.faults, NULL), HANSA_OK);
+            CHECK_ERR(sim_run(&o, &r), HANSA_OK);
+            if (r.safety_violations || r.liveness_failures)
+                fprintf(stderr, "  FAIL %s\n  replay: hansa sim --seed %" PRIu64 " --nodes %u --chains %u "
+                                "--heights 3 --faults %s\n",
+                        r.first_violation, s, o.nodes, o.chains, mixes[m]);
+            CHECK_EQ_U64(r.safety_violations, 0);
+            CHECK_EQ_U64(r.liveness_failures, 0);
+            CHECK(r.heights_decided >= 3);
+            if (m == 1 && s == first) { /* one replay per campaign is enough */
+                CHECK_ERR(sim_run(&o, &again), HANSA_OK);
+                CHECK(hash_eq(&r.digest, &again.digest));
+            }
+        }
+    }
 }
 
 /* Over budget (Byzantine power >= 1/3, coordinated equivocation), the
@@ -513,6 +553,7 @@ int main(void) {
     RUN(test_same_seed_same_digest);
     RUN(test_checkers_fire_over_budget);
     RUN(test_line29_attack);
+    RUN(test_chains_campaign);
     RUN(test_campaign_within_budget);
     return check_summary();
 }

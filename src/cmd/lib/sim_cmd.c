@@ -1,6 +1,6 @@
 /* sim_cmd.c — `hansa sim`: the command-line face of src/sim/.
  *
- *   hansa sim [--seed S] [--seeds K] [--nodes N] [--heights H]
+ *   hansa sim [--seed S] [--seeds K] [--nodes N] [--chains C] [--heights H]
  *             [--faults mix[,mix...]] [--byz-power-third] [--break-line29]
  *             [--attack line29] [--trace] [--valset-change K] [--load TPS]
  *             [--first-failure]
@@ -9,7 +9,9 @@
  * runs seeds S..S+K-1 for every mix in the list and prints, per mix, the
  * seeds run, heights decided, safety violations, liveness failures and
  * simulated heights per wall-clock second; each failing seed is printed with
- * the exact command that replays it. Without --nodes a campaign draws each
+ * the exact command that replays it. --chains C runs C chains of N nodes
+ * each that follow one another with light clients (docs/sim.md, "Several
+ * chains"). Without --nodes a campaign draws each
  * run's node count (4..10) from its seed; the replay command names it. The
  * mix "random" draws each seed's faults from the seed, guided by the
  * coverage the campaign has reached so far (sim_guide); the replay command
@@ -45,11 +47,13 @@ typedef struct {
 
 static void usage(void) {
     fprintf(stderr,
-            "usage: hansa sim [--seed S] [--seeds K] [--nodes N] [--heights H]\n"
+            "usage: hansa sim [--seed S] [--seeds K] [--nodes N] [--chains C] [--heights H]\n"
             "                 [--faults mix[,mix...]] [--byz-power-third] [--break-line29]\n"
             "                 [--attack line29] [--trace] [--valset-change K] [--load TPS]\n"
             "--valset-change K: an election every K heights while clients' votes move\n"
             "       weight between candidates (evidence in a block always slashes)\n"
+            "--chains C: C chains (1..4) of N nodes each, following one another with\n"
+            "       light clients their nodes relay to (C * N <= 64)\n"
             "--load TPS: client transactions per simulated second (default 20, 0: none)\n"
             "--first-failure: a campaign stops at its first failing seed\n"
             "mixes: none net partition clog crash drift targeted byzantine byz-equivocate\n"
@@ -90,6 +94,8 @@ static int parse_args(int argc, char **argv, sim_args *a) {
         } else if (parse_u64(v, &x) && strcmp(k, "--seed") == 0) a->base.seed = x, i++;
         else if (parse_u64(v, &x) && strcmp(k, "--seeds") == 0 && x > 0) a->seeds = x, i++;
         else if (parse_u64(v, &x) && strcmp(k, "--heights") == 0) a->base.heights = x, i++;
+        else if (parse_u64(v, &x) && strcmp(k, "--chains") == 0 && x >= 1 && x <= SIM_CHAINS_MAX)
+            a->base.chains = (uint8_t)x, i++;
         else if (parse_u64(v, &x) && strcmp(k, "--load") == 0 && x <= SIM_LOAD_TPS_MAX)
             a->base.load_tps = (uint32_t)x, i++;
         else if (parse_u64(v, &x) && strcmp(k, "--valset-change") == 0 && x > 0 &&
