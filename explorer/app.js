@@ -340,7 +340,7 @@ async function federationPage() {
   for (const s of FEDERATION_SOURCES) {
     const r = await optional(client, s.method);
     if (r.missing) {
-      parts.push(`<h2>${esc(s.title)}</h2><div class="empty" data-source="${esc(s.method)}" data-missing="true">${esc(s.what)}: ${esc(r.missing)} (it arrives with the interchain layer).</div>`);
+      parts.push(`<h2>${esc(s.title)}</h2><div class="empty" data-source="${esc(s.method)}" data-missing="true">${esc(s.what)}: ${esc(r.missing)}.</div>`);
     } else {
       const rows = s.rows(r.result).map((x) => `<tr>${s.columns.map((c) => `<td>${esc(typeof x[c] === "object" ? JSON.stringify(x[c]) : x[c])}</td>`).join("")}</tr>`);
       parts.push(`<h2>${esc(s.title)}</h2>${table(s.columns, rows)}`);

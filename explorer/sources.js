@@ -26,8 +26,8 @@ export async function optional(client, method, params) {
 export const FEDERATION_SOURCES = [
   { title: "Routing table", method: "routes", what: "chains this node can reach: chain id → seed nodes and trust root",
     rows: (r) => r.routes, columns: ["chain_id", "seeds", "trust_root"] },
-  { title: "Light clients", method: "light_clients", what: "foreign chains this chain verifies: latest trusted height, status",
-    rows: (r) => r.clients, columns: ["chain_id", "height", "status", "trusted_until_ms"] },
+  { title: "Light clients", method: "client_list", what: "foreign chains this chain verifies: latest trusted height, status",
+    rows: (r) => r.clients, columns: ["chain_id", "status", "expired", "trusted_height", "trusted_time_ms", "expires_at_ms"] },
   { title: "Correspondent accounts", method: "correspondents", what: "per foreign chain: collateral, voucher limit, claims on it held here, own tokens in escrow for it, position",
     rows: (r) => r.correspondents, columns: ["chain_id", "collateral", "limit", "claims", "escrow", "position"] },
   { title: "Packets in flight", method: "packets", what: "cross-chain packets and their state",
