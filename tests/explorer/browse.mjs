@@ -154,6 +154,9 @@ try {
       : { address: c.params.address, tallies: gen.byAddress.get(c.params.address) || [] } }));
     await route.fulfill({ json: Array.isArray(body) ? answers : answers[0] });
   });
+  // The real (empty) graph drawn above is done already: forget it, so the
+  // wait below sees the generated one (seen racing on a loaded machine).
+  await page.evaluate(() => { window.hansaExplorer.graph = null; });
   await open("#/graph", "#graph");
   await page.waitForFunction(() => window.hansaExplorer.graph && window.hansaExplorer.graph.stats().done, null, { timeout: 90000 });
   const gs = await page.evaluate(() => window.hansaExplorer.graph.stats());
