@@ -389,6 +389,16 @@ static uint32_t own_chain(const ledger_block *b) { return b->base->params.chain_
 
 /* ---- TX_PACKET_SEND -------------------------------------------------------------- */
 
+/* A packet body a decoder refused: err, and where in why (what names it). */
+static hansa_err refused_body(hansa_err err, const wire_rd *r, const char *what, char *why,
+                              size_t why_len) {
+    if (err == HANSA_OK) return HANSA_OK;
+    char where[96];
+    rd_describe(r, where, sizeof where);
+    ledger_why(why, why_len, "%s: %s", what, where);
+    return err;
+}
+
 hansa_err xfer_send_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
                            size_t why_len) {
     (void)out;
@@ -399,12 +409,7 @@ hansa_err xfer_send_decode(const uint8_t *body, uint32_t len, ledger_tx_body *ou
         pkt_transfer t;
         err = pkt_transfer_decode(s.payload, s.payload_len, &t, &r);
     }
-    if (err != HANSA_OK) {
-        char where[96];
-        rd_describe(&r, where, sizeof where);
-        ledger_why(why, why_len, "packet: %s", where);
-    }
-    return err;
+    return refused_body(err, &r, "packet", why, why_len);
 }
 
 /* The decoded send of a tx whose body passed xfer_send_decode. */
@@ -535,13 +540,7 @@ hansa_err xfer_recv_decode(const uint8_t *body, uint32_t len, ledger_tx_body *ou
     (void)out;
     pkt_recv v;
     wire_rd r;
-    hansa_err err = pkt_recv_decode(body, len, &v, &r);
-    if (err != HANSA_OK) {
-        char where[96];
-        rd_describe(&r, where, sizeof where);
-        ledger_why(why, why_len, "recv: %s", where);
-    }
-    return err;
+    return refused_body(pkt_recv_decode(body, len, &v, &r), &r, "recv", why, why_len);
 }
 
 /* What this chain does with a proven send: the outcome and the
@@ -672,13 +671,7 @@ hansa_err xfer_ack_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out
     (void)out;
     pkt_ack a;
     wire_rd r;
-    hansa_err err = pkt_ack_decode(body, len, &a, &r);
-    if (err != HANSA_OK) {
-        char where[96];
-        rd_describe(&r, where, sizeof where);
-        ledger_why(why, why_len, "ack: %s", where);
-    }
-    return err;
+    return refused_body(pkt_ack_decode(body, len, &a, &r), &r, "ack", why, why_len);
 }
 
 /* The acknowledged packet of an ack tx: its hash, record and the outcome. */
