@@ -7,9 +7,14 @@
  * is the wire fuzzers' (fuzz_common.h): what a decoder accepts re-encodes to
  * exactly the same bytes, and a rejected input leaves the object all zeros.
  * The record check (no encoder) gets klen | key | value and must only never
- * crash or leak. */
+ * crash or leak. The ledger's transaction-body decoders (ledger/xfer.h, the
+ * tx table's entries for kinds 20-24) get a selector byte and a body: one
+ * that accepts must agree with the packet decoder it wraps (a corr body:
+ * exactly 12 bytes with a non-zero amount), one that refuses must say why. */
 #include "fuzz_common.h"
 #include "interchain/packet.h"
+#include "ledger/state.h"
+#include "ledger/tx.h"
 #include "ledger/xfer.h"
 
 static void enc_denom(hbuf *b, const void *o) { pkt_denom_encode(b, o); }
@@ -45,13 +50,41 @@ static union {
     pkt_ack a;
 } obj;
 
+/* The ledger body decoders against the packet decoders they wrap. */
+static void ledger_body(const uint8_t *p, size_t n) {
+    if (n == 0) return;
+    uint8_t which = p[0] % 4;
+    const uint8_t *b = n > 1 ? p + 1 : NULL;
+    uint32_t len = (uint32_t)(n - 1);
+    ledger_tx_body body;
+    memset(&body, 0, sizeof body);
+    char why[LEDGER_WHY_MAX] = "";
+    hansa_err err = HANSA_OK, inner = HANSA_OK;
+    switch (which) {
+    case 0: err = xfer_send_decode(b, len, &body, why, sizeof why); inner = pkt_send_decode(b, len, &obj.s, NULL); break;
+    case 1: err = xfer_recv_decode(b, len, &body, why, sizeof why); inner = pkt_recv_decode(b, len, &obj.v, NULL); break;
+    case 2: err = xfer_ack_decode(b, len, &body, why, sizeof why); inner = pkt_ack_decode(b, len, &obj.a, NULL); break;
+    case 3: err = xfer_corr_decode(b, len, &body, why, sizeof why); break;
+    }
+    if (err != HANSA_OK) {
+        HANSA_ASSERT(why[0] != '\0');
+        return;
+    }
+    HANSA_ASSERT(inner == HANSA_OK);
+    if (which == 3) HANSA_ASSERT(len == XFER_CORR_BODY_BYTES && body.corr.amount != 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) return 0;
-    size_t k = data[0] % (N_KINDS + 1);
+    size_t k = data[0] % (N_KINDS + 2);
     const uint8_t *p = size > 1 ? data + 1 : NULL;
     size_t n = size - 1;
     wire_rd r;
+    if (k == N_KINDS + 1) {
+        ledger_body(p, n);
+        return 0;
+    }
     if (k == N_KINDS) { /* a stored xfer record: klen | key | value */
         if (n == 0) return 0;
         size_t klen = p[0] < n - 1 ? p[0] : n - 1;
