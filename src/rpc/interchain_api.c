@@ -25,27 +25,6 @@ static rpc_outcome store_broken(const rpc_interchain_api *api) {
                     store_errmsg(node_store(api->n)));
 }
 
-static json_t *chain_json(uint32_t chain) {
-    char c[CHAIN_ID_TEXT_MAX];
-    chain_id_format(chain, c);
-    return json_string(c);
-}
-
-/* Reads the required param "chain_id" (1-8 hex digits). */
-static bool param_chain(json_t *params, uint32_t *chain, rpc_outcome *out) {
-    const char *text = NULL, *why = "must be 1 to 8 lowercase hex digits";
-    rpc_error err = {0};
-    if (!rpc_param_string(params, "chain_id", true, &text, &err)) {
-        *out = rpc_fail_with(&err);
-        return false;
-    }
-    if (chain_id_parse(text, chain, &why) != HANSA_OK) {
-        *out = nj_bad_param("chain_id", why);
-        return false;
-    }
-    return true;
-}
-
 /* ---- light_block ---- */
 
 /* The stored header of height h, decoded. */
@@ -94,7 +73,7 @@ static rpc_outcome m_light_block(rpc_call *call, json_t *params, void *ctx) {
         hansa_hash id;
         wire_header_hash(&h, &id);
         out = rpc_ok(json_pack("{s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "chain_id",
-                               chain_json(h.chain_id), "height", (json_int_t)height, "time_ms",
+                               nj_chain(h.chain_id), "height", (json_int_t)height, "time_ms",
                                (json_int_t)h.time_ms, "hash", nj_hash(&id), "header",
                                nj_hex(enc.data, enc.len), "commit", nj_hex(commit.data, commit.len),
                                "validators", nj_hex(vals.data, vals.len), "next_validators",
@@ -124,7 +103,7 @@ static json_t *client_summary(const ledger_state *s, const ic_client *c) {
     ic_consensus latest;
     HANSA_ASSERT(ledger_client_consensus(s, c->params.chain_id, ic_client_latest(c), &latest));
     bool expired = ledger_client_expired(s, c, ledger_last_block_time_ms(s));
-    json_t *j = json_pack("{s:o, s:s, s:b, s:I, s:I, s:I, s:I}", "chain_id", chain_json(c->params.chain_id),
+    json_t *j = json_pack("{s:o, s:s, s:b, s:I, s:I, s:I, s:I}", "chain_id", nj_chain(c->params.chain_id),
                           "status", ic_status_name((ic_status)c->status), "expired", expired,
                           "trusted_height", (json_int_t)latest.height, "trusted_time_ms",
                           (json_int_t)latest.time_ms, "since", (json_int_t)c->since, "expires_at_ms",
@@ -180,7 +159,7 @@ static rpc_outcome m_client(rpc_call *call, json_t *params, void *ctx) {
     static const char *const names[] = {"chain_id", NULL};
     if (!nj_params_only(params, names, &bad)) return bad;
     uint32_t chain;
-    if (!param_chain(params, &chain, &bad)) return bad;
+    if (!nj_param_chain(params, &chain, &bad)) return bad;
     const ledger_state *s = node_ledger(api->n);
     ic_client c;
     if (!ledger_client_get(s, chain, &c))

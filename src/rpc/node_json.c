@@ -31,7 +31,7 @@ json_t *nj_u64(uint64_t v) {
     return json_string(s);
 }
 
-static json_t *nj_chain(uint32_t chain_id) {
+json_t *nj_chain(uint32_t chain_id) {
     char c[CHAIN_ID_TEXT_MAX];
     chain_id_format(chain_id, c);
     return json_string(c);
@@ -248,6 +248,20 @@ bool nj_param_address(json_t *params, uint32_t chain_id, hansa_addr *addr, rpc_o
     const char *why = NULL;
     if (addr_parse(text, &chain_id, NULL, addr, &why) != HANSA_OK) {
         *out = nj_bad_param("address", why);
+        return false;
+    }
+    return true;
+}
+
+bool nj_param_chain(json_t *params, uint32_t *chain, rpc_outcome *out) {
+    const char *text = NULL, *why = "must be 1 to 8 lowercase hex digits";
+    rpc_error err = {0};
+    if (!rpc_param_string(params, "chain_id", true, &text, &err)) {
+        *out = rpc_fail_with(&err);
+        return false;
+    }
+    if (chain_id_parse(text, chain, &why) != HANSA_OK) {
+        *out = nj_bad_param("chain_id", why);
         return false;
     }
     return true;

@@ -30,6 +30,8 @@ json_t *nj_hex(const uint8_t *p, size_t n);
 json_t *nj_hash(const hansa_hash *h);
 /* A u64 as a decimal string. */
 json_t *nj_u64(uint64_t v);
+/* A chain id in its text form (1-8 lowercase hex digits). */
+json_t *nj_chain(uint32_t chain_id);
 /* The checksummed address a (or of pk) on chain_id. */
 json_t *nj_address(uint32_t chain_id, const hansa_addr *a);
 json_t *nj_address_of(uint32_t chain_id, const hansa_pubkey *pk);
@@ -74,5 +76,7 @@ bool nj_param_address(json_t *params, uint32_t chain_id, hansa_addr *addr, rpc_o
 /* Reads the required hex param "hash" (32 bytes) into *h. False with *out
  * the error to return if it is missing or not 64 hex digits. */
 bool nj_param_hash(json_t *params, hansa_hash *h, rpc_outcome *out);
+/* Reads the required param "chain_id" (1-8 hex digits). */
+bool nj_param_chain(json_t *params, uint32_t *chain, rpc_outcome *out);
 
 #endif

@@ -25,26 +25,6 @@ struct rpc_xfer_api {
     node *n;
 };
 
-static json_t *chain_json(uint32_t chain) {
-    char c[CHAIN_ID_TEXT_MAX];
-    chain_id_format(chain, c);
-    return json_string(c);
-}
-
-static bool param_chain(json_t *params, uint32_t *chain, rpc_outcome *out) {
-    const char *text = NULL, *why = "must be 1 to 8 lowercase hex digits";
-    rpc_error err = {0};
-    if (!rpc_param_string(params, "chain_id", true, &text, &err)) {
-        *out = rpc_fail_with(&err);
-        return false;
-    }
-    if (chain_id_parse(text, chain, &why) != HANSA_OK) {
-        *out = nj_bad_param("chain_id", why);
-        return false;
-    }
-    return true;
-}
-
 /* One block kept decoded while a reply is built (packets cluster by height). */
 typedef struct {
     uint64_t height;
@@ -122,7 +102,7 @@ static rpc_outcome m_pending(rpc_call *call, json_t *params, void *ctx) {
     rpc_outcome bad;
     static const char *const names[] = {"chain_id", "max", "mod", "rem", NULL};
     uint32_t chain;
-    if (!nj_params_only(params, names, &bad) || !param_chain(params, &chain, &bad)) return bad;
+    if (!nj_params_only(params, names, &bad) || !nj_param_chain(params, &chain, &bad)) return bad;
     uint64_t max = XFER_API_BATCH_MAX, mod = 1, rem = 0;
     rpc_error err = {0};
     if (!rpc_param_u64(params, "max", false, &max, &err) || !rpc_param_u64(params, "mod", false, &mod, &err) ||
@@ -175,7 +155,7 @@ static rpc_outcome m_acks(rpc_call *call, json_t *params, void *ctx) {
     rpc_outcome bad;
     static const char *const names[] = {"chain_id", "hashes", NULL};
     uint32_t chain;
-    if (!nj_params_only(params, names, &bad) || !param_chain(params, &chain, &bad)) return bad;
+    if (!nj_params_only(params, names, &bad) || !nj_param_chain(params, &chain, &bad)) return bad;
     json_t *hashes = json_object_get(params, "hashes");
     if (!json_is_array(hashes) || json_array_size(hashes) > XFER_API_BATCH_MAX)
         return nj_bad_param("hashes", "must be an array of at most 1024 packet hashes");
@@ -233,7 +213,7 @@ static rpc_outcome m_status(rpc_call *call, json_t *params, void *ctx) {
         return rpc_ok(json_pack(
             "{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:s, s:s, s:I, s:I, s:b}", "direction", "out",
             "hash", nj_hash(&h), "from", nj_address(own, &o.sender), "to", nj_address(o.dest_chain, &o.to),
-            "dest_chain", chain_json(o.dest_chain), "amount", nj_u64(o.amount), "denom", denom_json(&o.denom),
+            "dest_chain", nj_chain(o.dest_chain), "amount", nj_u64(o.amount), "denom", denom_json(&o.denom),
             "state", state_name(o.state), "sent_height", (json_int_t)o.sent_height, "sent_time_ms",
             (json_int_t)o.sent_time_ms, "timeout_ms", (json_int_t)o.timeout_ms, "outcome",
             o.state == XFER_PENDING ? "" : pkt_outcome_name(o.reason), "escrow", o.burned ? "burned" : "escrowed",
@@ -245,7 +225,7 @@ static rpc_outcome m_status(rpc_call *call, json_t *params, void *ctx) {
         xfer_in in;
         if (!ledger_xfer_in(s, chains[i], &h, &in)) continue;
         return rpc_ok(json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:I, s:I}", "direction", "in",
-                                "hash", nj_hash(&h), "src_chain", chain_json(chains[i]), "from",
+                                "hash", nj_hash(&h), "src_chain", nj_chain(chains[i]), "from",
                                 nj_address(chains[i], &in.from), "to", nj_address(own, &in.to), "amount",
                                 nj_u64(in.amount), "denom", denom_json(&in.denom), "outcome",
                                 pkt_outcome_name(in.outcome), "height", (json_int_t)in.height, "time_ms",
@@ -299,7 +279,7 @@ static rpc_outcome m_corr(rpc_call *call, json_t *params, void *ctx) {
                  (unsigned long long)(k.outstanding >= escrow ? k.outstanding - escrow : escrow - k.outstanding));
         json_t *limit = k.limited ? nj_u64(k.collateral * XFER_CORR_MULTIPLE) : json_null();
         json_array_append_new(list, json_pack("{s:o, s:b, s:o, s:o, s:o, s:o, s:s, s:o}", "chain_id",
-                                              chain_json(chains[i]), "limited", k.limited, "collateral",
+                                              nj_chain(chains[i]), "limited", k.limited, "collateral",
                                               nj_u64(k.collateral), "limit", limit, "claims", nj_u64(k.outstanding),
                                               "escrow", nj_u64(escrow), "position", pos, "paid_out",
                                               nj_u64(k.paid_out)));
@@ -325,7 +305,7 @@ static rpc_outcome m_packets(rpc_call *call, json_t *params, void *ctx) {
         size_t total = ledger_xfer_pending(s, chains[i], 1, 0, p, XFER_API_BATCH_MAX);
         for (size_t k = 0; k < total && k < XFER_API_BATCH_MAX; k++)
             json_array_append_new(list, json_pack("{s:o, s:o, s:o, s:s, s:s, s:I}", "id", nj_hash(&p[k].hash),
-                                                  "from_chain", chain_json(own), "to_chain", chain_json(chains[i]),
+                                                  "from_chain", nj_chain(own), "to_chain", nj_chain(chains[i]),
                                                   "kind", "transfer", "state", "pending", "sent_height",
                                                   (json_int_t)p[k].height));
     }
