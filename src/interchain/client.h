@@ -43,7 +43,7 @@
 #include "interchain/cert.h"
 #include "wire/types.h"
 
-#define IC_HISTORY_MAX 32 /* verified heights kept per client */
+#define IC_HISTORY_MAX 128 /* verified heights kept per client: packet proofs need one per source block with packets */
 /* Trust level of skipping verification: more than 1/3 of the trusted set
  * (CometBFT's default, the least that guarantees one honest signer). */
 #define IC_TRUST_NUM 1

@@ -19,7 +19,7 @@
 #include "wire/codec.h"
 
 #define FORGE_KEYS 40
-#define FORGE_HEIGHTS 80
+#define FORGE_HEIGHTS 160
 #define FORGE_T0 1700000000000ull
 
 typedef struct {
