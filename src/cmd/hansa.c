@@ -50,6 +50,7 @@ static const hansa_command commands[] = {
     {"bench", cmd_bench, "measure a local network's committed tx/s against the verify bound"},
     {"bench-credit", cmd_bench_credit, "measure chits/s the ledger applies on one tally"},
     {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 (or, with --frost, FROST) rates on one core"},
+    {"bench-receipts", cmd_bench_receipts, "measure receipt latency next to commit latency, receipts/s, underwriting"},
     {"bench-mempool", cmd_bench_mempool, "measure what a full mempool spends refusing txs"},
     {"testnet", cmd_testnet, "start, inspect and stop a local network of delegates"},
     {"load", cmd_load, "sign and submit transfers to a testnet, report what committed"},

@@ -99,6 +99,8 @@ static void request_wake(node *n) {
     uint64_t at = n->rebroadcast_at_ms < n->status_at_ms ? n->rebroadcast_at_ms : n->status_at_ms;
     uint64_t serve = sync_next_wake_ms(n);
     if (serve < at) at = serve;
+    uint64_t ask = receipts_next_wake_ms(n);
+    if (ask < at) at = ask;
     if (n->next_height_at_ms && n->next_height_at_ms < at) at = n->next_height_at_ms;
     for (size_t i = 0; i < n->n_timers; i++)
         if (n->timers[i].deadline_ms < at) at = n->timers[i].deadline_ms;
@@ -477,6 +479,7 @@ void node_on_wake(node *n) {
     cons_tick(n->engine, now);
     if (n->next_height_at_ms && now >= n->next_height_at_ms) start_height(n);
     fire_timers(n, now);
+    receipts_on_wake(n, now);
     if (now >= n->rebroadcast_at_ms) {
         if (!cons_decided(n->engine)) {
             cons_rebroadcast(n->engine);

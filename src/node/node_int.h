@@ -167,6 +167,8 @@ void receipts_close(node *n);
 void receipts_on_commit(node *n, const wire_block *blk);
 void receipts_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, size_t len);
 void receipts_peer_down(node *n, void *peer);
+void receipts_on_wake(node *n, uint64_t now_ms);
+uint64_t receipts_next_wake_ms(const node *n); /* UINT64_MAX: none */
 
 /* node.c */
 void node_drain(node *n);

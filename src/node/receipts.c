@@ -35,6 +35,7 @@ typedef struct {
     uint64_t covered;        /* own + others' shares */
     size_t next_peer;        /* the peer slot to ask after the current one */
     void *asked;             /* the peer asked now */
+    uint64_t asked_until_ms; /* then ask the next one: a silent peer must not stall it */
     uint8_t *tx;             /* owned copy of the encoded tx */
     uint32_t tx_len;
     node_receipt_done done;
@@ -387,6 +388,7 @@ static void pending_ask_next(node *n, pending *p) {
         return;
     }
     p->asked = n->peers[p->next_peer++].handle;
+    p->asked_until_ms = node_now(n) + NODE_RECEIPT_ASK_MS;
     node_receipt_ask ask = {.request = p->id, .core = p->rc.core,
                             .want = p->rc.core.amount - p->covered, .tx = p->tx, .tx_len = p->tx_len};
     hbuf_reset(&n->scratch);
@@ -453,6 +455,7 @@ hansa_err node_receipt_request(node *n, const node_receipt_req *req, receipt *ou
     R(n)->exposure += own; /* reserved until the receipt is issued or given up */
     *async = p->id;
     pending_ask_next(n, p);
+    node_drain(n); /* re-arms the wake-up for the ask's timeout */
     return HANSA_OK;
 }
 
@@ -573,6 +576,27 @@ void receipts_peer_down(node *n, void *peer) {
             pending_ask_next(n, p);
         }
     }
+}
+
+/* A peer that has not answered in NODE_RECEIPT_ASK_MS is passed over (its
+ * late answer is ignored: on_share accepts only the peer asked now). */
+void receipts_on_wake(node *n, uint64_t now_ms) {
+    for (size_t i = 0; i < PENDING_MAX; i++) {
+        pending *p = &R(n)->pend[i];
+        if (p->id == 0 || !p->asked || now_ms < p->asked_until_ms) continue;
+        LOG_D("receipts", "an underwriter did not answer in %u ms: asking the next", NODE_RECEIPT_ASK_MS);
+        p->asked = NULL;
+        pending_ask_next(n, p);
+    }
+}
+
+uint64_t receipts_next_wake_ms(const node *n) {
+    uint64_t at = UINT64_MAX;
+    for (size_t i = 0; i < PENDING_MAX; i++) {
+        const pending *p = &R(n)->pend[i];
+        if (p->id != 0 && p->asked && p->asked_until_ms < at) at = p->asked_until_ms;
+    }
+    return at;
 }
 
 /* ---- views ---------------------------------------------------------------------------- */

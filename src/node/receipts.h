@@ -36,6 +36,7 @@ typedef struct node node;
 
 #define NODE_RECEIPT_DEADLINE_DEFAULT 20 /* heights after the tip */
 #define NODE_RECEIPT_REASON_MAX 120      /* bytes of a refusal's reason */
+#define NODE_RECEIPT_ASK_MS 1000         /* an underwriter's time to answer */
 
 typedef struct {
     const uint8_t *tx; /* the encoded transfer; borrowed for the call */

@@ -1,0 +1,100 @@
+/* test_node_receipts.c — underwriting between four real nodes in one
+ * process (node_net.h): what the asking node does when an underwriter is
+ * silent (docs/receipts.md). */
+#include "check.h"
+#include "node/receipts.h"
+#include "node_net.h"
+
+typedef struct {
+    int calls;
+    hansa_err err;
+    receipt rc;
+    char why[256];
+} answer;
+
+static void on_done(void *ctx, hansa_err err, const char *why, const receipt *rc) {
+    answer *a = ctx;
+    a->calls++;
+    a->err = err;
+    snprintf(a->why, sizeof a->why, "%s", why ? why : "");
+    if (rc) a->rc = *rc;
+}
+
+/* Node i bonds amount of receipt collateral from its own account. */
+static void bond(nn_net *nn, size_t i, uint64_t amount) {
+    uint8_t body[8];
+    le64_store(body, amount);
+    wire_tx tx = {.chain_id = 0xe2e4, .sender = nn->keys[i].pub, .nonce = 0, .fee = 1,
+                  .kind = TX_RECEIPT_BOND, .body = body, .body_len = sizeof body};
+    hbuf b = HBUF_INIT;
+    wire_tx_sign_bytes(&b, &tx);
+    sign_domain(&nn->keys[i], SIGN_DOMAIN_TX, b.data, b.len, &tx.sig);
+    hbuf_reset(&b);
+    wire_tx_encode(&b, &tx);
+    hansa_hash h;
+    char why[256];
+    CHECK_ERR(node_submit_tx(nn->nodes[i].n, b.data, b.len, &h, why, sizeof why), HANSA_OK);
+    hbuf_free(&b);
+}
+
+/* Heights 5 s apart: the transfer stays in the mempools while node0 waits. */
+static void slow_heights(node_config *cfg, int i) {
+    (void)i;
+    cfg->commit_delay_ms = 5000;
+}
+
+static bool signed_by(const receipt *rc, const hansa_pubkey *pk, uint64_t amount) {
+    for (uint8_t i = 0; i < rc->n_shares; i++)
+        if (pubkey_eq(&rc->shares[i].signer, pk)) return rc->shares[i].amount == amount;
+    return false;
+}
+
+/* Node0 covers 100 of 500 and asks its first peer, node1, whose answers
+ * never arrive (the link from node0 to node1 drops everything). Before the
+ * per-peer timer the request waited for node1 until the RPC gave up; now
+ * node0 moves on after NODE_RECEIPT_ASK_MS and node2 underwrites the rest. */
+static void test_silent_underwriter_passed_over(void) {
+    nn_net nn;
+    nn_genesis(&nn, 4);
+    nn_start(&nn, slow_heights);
+    bond(&nn, 0, 100);
+    bond(&nn, 1, 1000);
+    bond(&nn, 2, 1000);
+    CHECK(nn_run_to_height(&nn, nn_min_height(&nn) + 3, 120000));
+    node_receipt_status st;
+    node_receipt_status_get(nn.nodes[0].n, &st);
+    CHECK_EQ_U64(st.free, 100);
+    node_receipt_status_get(nn.nodes[2].n, &st);
+    CHECK_EQ_U64(st.free, 1000);
+
+    nn.up[0][1] = false; /* node0's asks to node1 are lost; 3 of 4 still commit */
+    hbuf tx = HBUF_INIT;
+    nn_transfer(&nn, 3, 0, 1, 500, false, &tx);
+    node_receipt_req req = {.tx = tx.data, .tx_len = tx.len};
+    answer a = {0};
+    receipt now;
+    uint64_t handle;
+    char why[256];
+    CHECK_ERR(node_receipt_request(nn.nodes[0].n, &req, &now, &handle, on_done, &a, why, sizeof why),
+              HANSA_OK);
+    CHECK(handle != 0); /* underwriters asked */
+    nn_run_for(&nn, NODE_RECEIPT_ASK_MS / 2);
+    CHECK_EQ_U64(a.calls, 0); /* still waiting for node1 */
+    nn_run_for(&nn, NODE_RECEIPT_ASK_MS);
+    CHECK_EQ_U64(a.calls, 1);
+    if (a.err != HANSA_OK) fprintf(stderr, "  refused: %s\n", a.why);
+    CHECK_ERR(a.err, HANSA_OK);
+    CHECK_EQ_U64(a.rc.n_shares, 2);
+    CHECK(signed_by(&a.rc, &nn.keys[0].pub, 100));
+    CHECK(signed_by(&a.rc, &nn.keys[2].pub, 400));
+    CHECK(receipt_verify(&a.rc) < 0); /* every share's signature holds */
+    node_receipt_status_get(nn.nodes[1].n, &st);
+    CHECK_EQ_U64(st.free, 1000); /* node1 never heard of it */
+    hbuf_free(&tx);
+    nn_stop(&nn);
+}
+
+int main(void) {
+    RUN(test_silent_underwriter_passed_over);
+    return check_summary();
+}
