@@ -663,6 +663,19 @@ static bool rule_line47(cons_engine *e, round_state *rs) {
     return true;
 }
 
+/* Not in Alg. 1 (CometBFT does it): upon 2f+1 <PRECOMMIT, h, r, nil> while
+ * round_p = r: StartRound(r + 1) at once instead of after timeoutPrecommit.
+ * Safe: no value can gather 2f+1 precommits in r any more without more than
+ * f validators precommitting twice, and starting a round early is what line
+ * 65 does anyway (safety never depends on when a round starts). It turns a
+ * silent proposer's cost from propose + precommit timeouts into the propose
+ * timeout alone. */
+static bool rule_nil_quorum(cons_engine *e, round_state *rs) {
+    if (!valset_is_quorum(&e->vs, cons_voteset_power_for(&rs->votes[1], &nil_block))) return false;
+    start_round(e, e->round + 1);
+    return true;
+}
+
 /* The commit certificate of the decision: the precommits for id at round,
  * in increasing validator index. */
 static void build_commit(cons_engine *e, const round_state *rs, uint32_t round,
@@ -743,6 +756,7 @@ static void run_rules(cons_engine *e) {
         if (rule_line34(e, rs)) continue;
         if (rule_line36(e, rs)) continue;
         if (rule_line44(e, rs)) continue;
+        if (rule_nil_quorum(e, rs)) continue;
         if (rule_line47(e, rs)) continue;
         return;
     }

@@ -3,11 +3,14 @@
 #include "ledger/tx.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/assert.h"
 #include "base/buf.h"
+#include "base/mem.h"
 #include "crypto/address.h"
+#include "crypto/sigbatch.h"
 #include "crypto/sign.h"
 #include "ledger/block.h"
 #include "ledger/client.h"
@@ -227,6 +230,42 @@ hansa_err ledger_tx_check(const ledger_state *s, const wire_tx *tx, char *why, s
     hansa_err err = ledger_tx_check_pending(&b, tx, &c, why, why_len);
     HANSA_ASSERT(b.touched.cap == 0);
     return err;
+}
+
+void ledger_txs_verify_sigs(const wire_bytes *txs, uint32_t n, bool *ok) {
+    size_t cap = n ? n : 1;
+    hansa_pubkey *pk = hansa_calloc(cap, sizeof *pk);
+    hansa_sig *sig = hansa_calloc(cap, sizeof *sig);
+    uint32_t *idx = hansa_calloc(cap, sizeof *idx);
+    size_t *off = hansa_calloc(cap + 1, sizeof *off);
+    hbuf msg = HBUF_INIT;
+    size_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        wire_tx tx;
+        wire_rd rd;
+        if (ok[i] || wire_tx_decode(txs[i].bytes, txs[i].len, &tx, &rd) != HANSA_OK) continue;
+        off[m] = msg.len;
+        wire_tx_sign_bytes(&msg, &tx);
+        pk[m] = tx.sender;
+        sig[m] = tx.sig;
+        idx[m++] = i;
+    }
+    off[m] = msg.len;
+    /* Items point into msg only once it stops growing. */
+    sig_item *items = hansa_calloc(m ? m : 1, sizeof *items);
+    bool *good = hansa_calloc(m ? m : 1, sizeof *good);
+    for (size_t j = 0; j < m; j++)
+        items[j] = (sig_item){&pk[j], SIGN_DOMAIN_TX, msg.data + off[j], off[j + 1] - off[j], &sig[j]};
+    sig_batch_verify(items, m, good);
+    for (size_t j = 0; j < m; j++)
+        if (good[j]) ok[idx[j]] = true;
+    free(good);
+    free(items);
+    hbuf_free(&msg);
+    free(off);
+    free(idx);
+    free(sig);
+    free(pk);
 }
 
 hansa_err ledger_tx_verify_sig(const wire_tx *tx) {

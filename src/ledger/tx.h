@@ -119,6 +119,14 @@ hansa_err ledger_tx_check(const ledger_state *s, const wire_tx *tx, char *why, s
  * HANSA_OK or HANSA_ERR_BAD_SIG. */
 hansa_err ledger_tx_verify_sig(const wire_tx *tx);
 
+/* Verifies, on every core (crypto/sigbatch.h), the signatures of the
+ * encoded transactions txs[i] whose ok[i] is false, setting ok[i] for each
+ * that verifies. One that does not decode or verify keeps ok[i] false, so
+ * that block application finds it and says why. The verdicts are
+ * verify_domain()'s, whatever the threads do: every node computes the same
+ * flags, and the state transition stays deterministic. */
+void ledger_txs_verify_sigs(const wire_bytes *txs, uint32_t n, bool *ok);
+
 /* The burned part of a fee: floor(fee * bps / 10000), exact for every u64
  * fee (no intermediate overflow). bps <= 10000. */
 uint64_t ledger_fee_burn(uint64_t fee, uint16_t bps);

@@ -404,8 +404,9 @@ static bool evidence_ok(node *n, const wire_block *blk, char *why, size_t why_le
     return true;
 }
 
-/* Executes the block's transactions on an overlay; signatures of
- * transactions in our mempool were verified on admission and are skipped. */
+/* Executes the block's transactions on an overlay. Signatures of
+ * transactions in our mempool were verified on admission and are skipped;
+ * the others are verified here on every core before execution. */
 static ledger_block *execute(node *n, const wire_block *blk, char *why, size_t why_len) {
     bool *verified = hansa_calloc(blk->n_txs ? blk->n_txs : 1, sizeof *verified);
     for (uint32_t i = 0; i < blk->n_txs; i++) {
@@ -414,6 +415,7 @@ static ledger_block *execute(node *n, const wire_block *blk, char *why, size_t w
         verified[i] = mempool_has(n->mp, &th);
         if (!verified[i]) n->stats.sig_verifies++;
     }
+    ledger_txs_verify_sigs(blk->txs, blk->n_txs, verified);
     ledger_block_info info;
     ledger_info_keep *keep = hansa_malloc(sizeof *keep);
     block_info(blk, &info, keep);

@@ -18,6 +18,7 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "crypto/sigbatch.h"
 #include "sim/sig.h"
 #include "sim/world.h"
 
@@ -650,6 +651,10 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     crypto_init();
     /* The run owns the process's signature scheme and log for its length. */
     sign_scheme_install(&sim_sign_scheme);
+    /* Single-threaded: batches of signatures (commits, blocks) are checked
+     * inline, on the one thread whose order the seed fixes. */
+    unsigned saved_threads = sig_batch_threads();
+    sig_batch_set_threads(1);
     log_level saved_level = log_get_level();
     log_set_level(o->trace ? LOG_WARN : LOG_OFF); /* with a trace, the nodes' warnings too */
     memset(r, 0, sizeof *r);
@@ -680,5 +685,6 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     log_set_level(saved_level);
     log_set_prefix(NULL);
     sign_scheme_install(NULL);
+    sig_batch_set_threads(saved_threads);
     return HANSA_OK;
 }

@@ -65,8 +65,8 @@ static void fire(fx *f, cons_timer_kind kind, uint32_t r) {
     drv_persist(&f->d);
 }
 
-/* Every other validator precommits nil in round r, then the precommit
- * timeout of r fires: the engine moves to round r+1. */
+/* Every other validator precommits nil in round r: the engine moves to
+ * round r+1 (at once; the precommit timeout of r that fires then is stale). */
 static void next_round(fx *f, uint32_t r) {
     for (int i = 0; i < 3; i++) give_vote(f, f->oth[i], r, VOTE_PRECOMMIT, NULL);
     fire(f, CONS_TIMER_PRECOMMIT, r);
@@ -466,6 +466,35 @@ static void test_line49_earlier_round(void) {
     CHECK(hash_eq(&f.d.dec_id, &x.id));
     CHECK_EQ_U64(f.d.dec_commit.n_sigs, 3);
     CHECK_ERR(cert_commit_verify(&f.d.dec_commit, H_CHAIN, f.net.vs.v, f.net.vs.n), HANSA_OK);
+    hbuf_free(&x.bytes);
+    fx_free(&f);
+}
+
+/* ---- a quorum of nil precommits: the next round at once ----------------- */
+
+static void test_nil_quorum_starts_next_round(void) {
+    fx f;
+    fx_init(&f, false);
+    give_vote(&f, f.oth[0], 0, VOTE_PRECOMMIT, NULL);
+    give_vote(&f, f.oth[1], 0, VOTE_PRECOMMIT, NULL);
+    CHECK_EQ_U64(cons_round(f.d.e), 0); /* 20 of 40 */
+    give_vote(&f, f.oth[2], 0, VOTE_PRECOMMIT, NULL);
+    /* 30 of 40 precommitted nil: round 1 without waiting out timeoutPrecommit. */
+    CHECK_EQ_U64(cons_round(f.d.e), 1);
+    CHECK_EQ_U64(drv_count_timers(&f.d, CONS_TIMER_PRECOMMIT, 0), 0);
+    CHECK_EQ_U64(drv_count_timers(&f.d, CONS_TIMER_PROPOSE, 1), 1);
+    fire(&f, CONS_TIMER_PRECOMMIT, 0); /* stale now */
+    CHECK_EQ_U64(cons_round(f.d.e), 1);
+    fx_free(&f);
+
+    /* A quorum that is not all nil only schedules the timeout (line 47). */
+    fx_init(&f, false);
+    h_val x = mk_val(1, 0, 1);
+    give_vote(&f, f.oth[0], 0, VOTE_PRECOMMIT, &x.id);
+    give_vote(&f, f.oth[1], 0, VOTE_PRECOMMIT, NULL);
+    give_vote(&f, f.oth[2], 0, VOTE_PRECOMMIT, NULL);
+    CHECK_EQ_U64(cons_round(f.d.e), 0);
+    CHECK_EQ_U64(drv_count_timers(&f.d, CONS_TIMER_PRECOMMIT, 0), 1);
     hbuf_free(&x.bytes);
     fx_free(&f);
 }
@@ -1294,6 +1323,7 @@ int main(void) {
     RUN(test_line49_decide_with_commit);
     RUN(test_decided_commit_takes_late_precommits);
     RUN(test_line49_earlier_round);
+    RUN(test_nil_quorum_starts_next_round);
     RUN(test_line55_round_skip);
     RUN(test_stale_timeouts_ignored);
     RUN(test_restart_after_prevote);

@@ -6,6 +6,7 @@
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/rng.h"
+#include "crypto/sigbatch.h"
 #include "check.h"
 #include "ledger_helpers.h"
 
@@ -644,6 +645,38 @@ static void test_full_block(void) {
     ledger_state_free(s);
 }
 
+/* The parallel signature check: good signatures become verified, a bad
+ * one, an undecodable one and the ones already flagged keep their flags,
+ * on one thread and on several alike. */
+static void test_txs_verify_sigs(void) {
+    enum { N = 40 };
+    uint8_t body[LEDGER_TRANSFER_BODY_BYTES];
+    hansa_addr to = {{0xfe}};
+    t_transfer_body(body, &to, 7);
+    hbuf enc = HBUF_INIT;
+    size_t offs[N + 1];
+    for (int i = 0; i < N; i++) {
+        wire_tx tx = t_tx_raw(i % 4, T_CHAIN, (uint64_t)i, 10, TX_TRANSFER, body, sizeof body);
+        if (i == 7) tx.sig.b[5] ^= 1;
+        offs[i] = enc.len;
+        wire_tx_encode(&enc, &tx);
+    }
+    offs[N] = enc.len;
+    wire_bytes wb[N];
+    for (int i = 0; i < N; i++) wb[i] = (wire_bytes){enc.data + offs[i], (uint32_t)(offs[i + 1] - offs[i])};
+    wb[9].len = 3; /* does not decode */
+    unsigned saved = sig_batch_threads();
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        sig_batch_set_threads(threads);
+        bool ok[N] = {0};
+        ok[11] = true;
+        ledger_txs_verify_sigs(wb, N, ok);
+        for (int i = 0; i < N; i++) CHECK(ok[i] == (i != 7 && i != 9));
+    }
+    sig_batch_set_threads(saved);
+    hbuf_free(&enc);
+}
+
 /* The supply checker is trusted only once it has caught a broken supply. */
 static void test_supply_check_catches(void) {
     ledger_params p = t_params();
@@ -676,6 +709,7 @@ int main(void) {
     RUN(test_app_hash_sensitive);
     RUN(test_random_workload);
     RUN(test_full_block);
+    RUN(test_txs_verify_sigs);
     RUN(test_supply_check_catches);
     return check_summary();
 }
