@@ -572,6 +572,19 @@ static void emit_credit_event(void *ctx, const ledger_credit_event *ev) {
     e->n->io.credit_event(e->n->io.ctx, e->height, ev);
 }
 
+/* Heights indexed per store_index_step: sorting a batch's entries lets
+ * neighbouring keys share the pages they dirty. */
+#define CHAIN_INDEX_BATCH 32
+
+void chain_index_txs(node *n, bool idle) {
+    uint64_t backlog = 0;
+    hansa_err e = store_index_backlog(n->cfg.st, &backlog);
+    if (e == HANSA_OK && backlog > 0 && (idle || backlog >= CHAIN_INDEX_BATCH))
+        e = store_index_step(n->cfg.st, CHAIN_INDEX_BATCH, NULL);
+    if (e != HANSA_OK)
+        chain_fatal(n, "cannot index committed transactions: %s", store_errmsg(n->cfg.st));
+}
+
 void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *id,
                   const wire_commit *commit) {
     HANSA_ASSERT(commit->height == n->height + 1);

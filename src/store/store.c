@@ -65,6 +65,7 @@ typedef enum {
     DB_TX_INDEX,
     DB_VALSETS,
     DB_RECEIPTS,
+    DB_TX_LOG,
     DB_COUNT_
 } store_db;
 
@@ -84,6 +85,7 @@ static const struct {
     [DB_TX_INDEX] = {"tx_index", STORE_REC_TX_INDEX},
     [DB_VALSETS] = {"valsets", STORE_REC_VALSET},
     [DB_RECEIPTS] = {"receipts", STORE_REC_RECEIPT},
+    [DB_TX_LOG] = {"tx_log", STORE_REC_TX_LOG},
 };
 
 struct store {
@@ -99,6 +101,7 @@ struct store {
     hansa_err fatal;      /* HANSA_OK until a fatal error; then writes are refused */
     bool in_callback;     /* a scan callback is running: the store must not be re-entered */
     bool map_full;        /* the current write transaction hit MDB_MAP_FULL */
+    bool has_tx_log;      /* false only for an older store opened read-only */
     char errmsg[MSG_BYTES];
     char fatal_msg[MSG_BYTES];
 };
@@ -155,6 +158,7 @@ static void describe_key(store_db db, const uint8_t *k, size_t klen, char *out, 
     switch (db) {
     case DB_BLOCKS:
     case DB_COMMITS:
+    case DB_TX_LOG:
         if (klen == HEIGHT_KEY_BYTES) {
             snprintf(out, n, "height %llu", (unsigned long long)be64_load(k));
             return;
@@ -605,6 +609,9 @@ static hansa_err open_dbs(store *st) {
     if (rc != 0) return env_fail(st, rc, "beginning the open transaction");
     for (int i = 0; i < DB_COUNT_; i++) {
         rc = mdb_dbi_open(txn, db_info[i].name, st->read_only ? 0 : MDB_CREATE, &st->dbi[i]);
+        /* A store written before tx_log existed has every entry in tx_index. */
+        if (rc == MDB_NOTFOUND && i == DB_TX_LOG && st->read_only) continue;
+        if (i == DB_TX_LOG) st->has_tx_log = rc == 0;
         if (rc != 0) {
             mdb_txn_abort(txn);
             return env_fail(st, rc, "opening database %s", db_info[i].name);
@@ -901,18 +908,17 @@ static hansa_err batch_write_ops(store *st, MDB_txn *txn, const store_batch *b) 
     return HANSA_OK;
 }
 
+/* The block's tx index entries go into one tx_log record under its height:
+ * a key past every other, so the write costs the same however many
+ * transactions the chain already holds. store_index_step moves them into
+ * tx_index (hash order, random keys) later, off the commit. */
 static hansa_err batch_write_txs(store *st, MDB_txn *txn, const store_batch *b) {
     HANSA_ASSERT(b->txs.len == (size_t)b->n_txs * TX_ENTRY_BYTES);
-    uint8_t loc[TX_LOC_BYTES];
-    le64_store(loc, b->height);
-    for (uint32_t i = 0; i < b->n_txs; i++) {
-        const uint8_t *e = b->txs.data + (size_t)i * TX_ENTRY_BYTES;
-        memcpy(loc + 8, e + HANSA_HASH_BYTES, 4);
-        hansa_err err = put_record(st, txn, DB_TX_INDEX, e, HANSA_HASH_BYTES, NULL, 0, loc,
-                                   sizeof loc, 0);
-        if (err != HANSA_OK) return err;
-    }
-    return HANSA_OK;
+    if (b->n_txs == 0) return HANSA_OK;
+    uint8_t hk[HEIGHT_KEY_BYTES];
+    be64_store(hk, b->height);
+    return put_record(st, txn, DB_TX_LOG, hk, sizeof hk, NULL, 0, b->txs.data, b->txs.len,
+                      MDB_NOOVERWRITE);
 }
 
 /* Deletes WAL records of heights <= through. They form a prefix of the WAL
@@ -1136,21 +1142,151 @@ hansa_err store_get_commit(store *st, uint64_t height, hbuf *out) {
     return get_height(st, DB_COMMITS, height, 0, out, NULL);
 }
 
+/* Looks tx_hash up among the logged entries not yet in tx_index: a linear
+ * scan, kept short by store_index_step (the node runs it every commit wait). */
+static hansa_err find_logged_tx(store *st, MDB_txn *txn, const hansa_hash *tx_hash,
+                                store_tx_loc *out) {
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, st->dbi[DB_TX_LOG], &c);
+    if (rc != 0) return env_fail(st, rc, "opening a cursor on tx_log");
+    hansa_err e = HANSA_ERR_NOT_FOUND;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && e == HANSA_ERR_NOT_FOUND;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        const uint8_t *p;
+        size_t n;
+        e = check_record(st, DB_TX_LOG, k.mv_data, k.mv_size, &v, &p, &n);
+        if (e == HANSA_OK && (k.mv_size != HEIGHT_KEY_BYTES || n % TX_ENTRY_BYTES != 0))
+            e = corrupt(st, DB_TX_LOG, k.mv_data, k.mv_size, "not an 8-byte height holding "
+                                                             "whole 36-byte entries");
+        if (e != HANSA_OK) break;
+        e = HANSA_ERR_NOT_FOUND;
+        for (size_t off = 0; off < n; off += TX_ENTRY_BYTES) {
+            if (memcmp(p + off, tx_hash->b, HANSA_HASH_BYTES) != 0) continue;
+            out->height = be64_load(k.mv_data);
+            out->index = le32_load(p + off + HANSA_HASH_BYTES);
+            e = HANSA_OK;
+            break;
+        }
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND && e == HANSA_ERR_NOT_FOUND)
+        e = env_fail(st, rc, "walking tx_log");
+    mdb_cursor_close(c);
+    return e;
+}
+
 hansa_err store_get_tx(store *st, const hansa_hash *tx_hash, store_tx_loc *out) {
     call_enter(st);
     HANSA_ASSERT(tx_hash != NULL && out != NULL);
     if (st->be) return st->be->get_tx(st->be_ctx, st, tx_hash, out);
-    hbuf v = HBUF_INIT;
-    hansa_err e = get_copy(st, DB_TX_INDEX, tx_hash->b, HANSA_HASH_BYTES, 0, &v, NULL);
-    if (e == HANSA_OK && v.len != TX_LOC_BYTES)
+    MDB_txn *txn;
+    hansa_err e = read_begin(st, &txn);
+    if (e != HANSA_OK) return e;
+    const uint8_t *p;
+    size_t n;
+    e = lookup(st, txn, DB_TX_INDEX, tx_hash->b, HANSA_HASH_BYTES, &p, &n);
+    if (e == HANSA_OK && n != TX_LOC_BYTES)
         e = corrupt(st, DB_TX_INDEX, tx_hash->b, HANSA_HASH_BYTES,
                     "payload is not a 12-byte height and index");
     if (e == HANSA_OK) {
-        out->height = le64_load(v.data);
-        out->index = le32_load(v.data + 8);
+        out->height = le64_load(p);
+        out->index = le32_load(p + 8);
     }
-    hbuf_free(&v);
+    if (e == HANSA_ERR_NOT_FOUND && st->has_tx_log) e = find_logged_tx(st, txn, tx_hash, out);
+    mdb_txn_abort(txn);
+    if (e == HANSA_ERR_NOT_FOUND) return not_found(st, DB_TX_INDEX, tx_hash->b, HANSA_HASH_BYTES);
     return e;
+}
+
+/* ---- Moving logged tx entries into the index ---- */
+
+typedef struct {
+    uint32_t max_heights;
+    uint32_t moved; /* heights */
+    hbuf entries;   /* [hash 32][height u64 LE][index u32 LE] each */
+} index_step;
+
+#define INDEX_ENTRY_BYTES (HANSA_HASH_BYTES + TX_LOC_BYTES)
+
+static int cmp_index_entry(const void *a, const void *b) {
+    return memcmp(a, b, HANSA_HASH_BYTES);
+}
+
+/* Takes the oldest logged heights off tx_log and puts their entries into
+ * tx_index in hash order, so neighbouring keys share the pages they dirty. */
+static hansa_err index_step_body(store *st, MDB_txn *txn, void *ctx) {
+    index_step *is = ctx;
+    is->moved = 0;
+    hbuf_reset(&is->entries);
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, st->dbi[DB_TX_LOG], &c);
+    if (rc != 0) return env_fail(st, rc, "opening a cursor on tx_log");
+    hansa_err e = HANSA_OK;
+    MDB_val k, v;
+    while (e == HANSA_OK && is->moved < is->max_heights &&
+           (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0) {
+        const uint8_t *p;
+        size_t n;
+        e = check_record(st, DB_TX_LOG, k.mv_data, k.mv_size, &v, &p, &n);
+        if (e == HANSA_OK && (k.mv_size != HEIGHT_KEY_BYTES || n % TX_ENTRY_BYTES != 0))
+            e = corrupt(st, DB_TX_LOG, k.mv_data, k.mv_size, "not an 8-byte height holding "
+                                                             "whole 36-byte entries");
+        if (e != HANSA_OK) break;
+        uint64_t height = be64_load(k.mv_data);
+        for (size_t off = 0; off < n; off += TX_ENTRY_BYTES) {
+            uint8_t *d = hbuf_extend(&is->entries, INDEX_ENTRY_BYTES);
+            memcpy(d, p + off, HANSA_HASH_BYTES);
+            le64_store(d + HANSA_HASH_BYTES, height);
+            memcpy(d + HANSA_HASH_BYTES + 8, p + off + HANSA_HASH_BYTES, 4);
+        }
+        rc = mdb_cursor_del(c, 0);
+        if (rc == MDB_MAP_FULL) {
+            st->map_full = true;
+            e = HANSA_ERR_FULL;
+        } else if (rc != 0) {
+            e = env_fail(st, rc, "deleting from tx_log");
+        }
+        is->moved++;
+    }
+    if (e == HANSA_OK && rc != 0 && rc != MDB_NOTFOUND) e = env_fail(st, rc, "walking tx_log");
+    mdb_cursor_close(c);
+    size_t count = is->entries.len / INDEX_ENTRY_BYTES;
+    if (e == HANSA_OK && count > 1)
+        qsort(is->entries.data, count, INDEX_ENTRY_BYTES, cmp_index_entry);
+    for (size_t i = 0; i < count && e == HANSA_OK; i++) {
+        const uint8_t *d = is->entries.data + i * INDEX_ENTRY_BYTES;
+        e = put_record(st, txn, DB_TX_INDEX, d, HANSA_HASH_BYTES, NULL, 0, d + HANSA_HASH_BYTES,
+                       TX_LOC_BYTES, 0);
+    }
+    return e;
+}
+
+hansa_err store_index_step(store *st, uint32_t max_heights, uint32_t *moved) {
+    call_enter(st);
+    HANSA_ASSERT(max_heights > 0);
+    if (moved) *moved = 0;
+    if (st->be || !st->has_tx_log) return HANSA_OK;
+    index_step is = {max_heights, 0, HBUF_INIT};
+    hansa_err e = run_write(st, "indexing committed transactions", index_step_body, &is);
+    if (e == HANSA_OK && moved) *moved = is.moved;
+    hbuf_free(&is.entries);
+    return e;
+}
+
+hansa_err store_index_backlog(store *st, uint64_t *heights) {
+    call_enter(st);
+    HANSA_ASSERT(heights != NULL);
+    *heights = 0;
+    if (st->be || !st->has_tx_log) return HANSA_OK;
+    MDB_txn *txn;
+    hansa_err e = read_begin(st, &txn);
+    if (e != HANSA_OK) return e;
+    MDB_stat ms;
+    int rc = mdb_stat(txn, st->dbi[DB_TX_LOG], &ms);
+    mdb_txn_abort(txn);
+    if (rc != 0) return env_fail(st, rc, "reading the statistics of tx_log");
+    *heights = ms.ms_entries;
+    return HANSA_OK;
 }
 
 hansa_err store_get_valset(store *st, const hansa_hash *hash, hbuf *out) {
@@ -1525,6 +1661,7 @@ typedef struct {
     hbuf block_hashes;   /* hash of each stored block, in height order */
     hbuf block_heights;  /* its height, u64, same order */
     hbuf commit_heights; /* u64 each, in order */
+    uint64_t tx_logged;  /* tx_log entries, not yet moved into tx_index */
 } check_ctx;
 
 __attribute__((format(printf, 2, 3))) static void problem(check_ctx *c, const char *fmt, ...) {
@@ -1543,6 +1680,7 @@ static const char *key_shape(store_db db, const uint8_t *k, size_t klen) {
     switch (db) {
     case DB_BLOCKS:
     case DB_COMMITS:
+    case DB_TX_LOG:
         return klen == HEIGHT_KEY_BYTES ? NULL : "key is not an 8-byte height";
     case DB_BLOCK_INDEX:
     case DB_TX_INDEX:
@@ -1597,6 +1735,13 @@ static void check_entry(check_ctx *c, store_db db, const uint8_t *k, size_t klen
         if (!s->has_tip || le64_load(p) > s->tip.height || le64_load(p) == 0)
             problem(c, "tx_index at %s: points at height %llu, outside the chain", kd,
                     (unsigned long long)le64_load(p));
+        return;
+    case DB_TX_LOG:
+        if (n == 0 || n % TX_ENTRY_BYTES != 0)
+            problem(c, "tx_log at %s: payload of %zu bytes is not whole 36-byte entries", kd, n);
+        if (!s->has_tip || be64_load(k) > s->tip.height || be64_load(k) == 0)
+            problem(c, "tx_log at %s: a height outside the chain", kd);
+        c->tx_logged += n / TX_ENTRY_BYTES;
         return;
     case DB_META:
         return; /* the tip was read and checked before the walk */
@@ -1770,6 +1915,8 @@ hansa_err store_check(store *st, store_check_summary *sum, store_problem_fn repo
     sum->commits = check_db(&c, DB_COMMITS);
     sum->block_index = check_db(&c, DB_BLOCK_INDEX);
     sum->tx_index = check_db(&c, DB_TX_INDEX);
+    if (st->has_tx_log) check_db(&c, DB_TX_LOG);
+    sum->tx_index += c.tx_logged; /* an entry counts once indexed or still logged */
     sum->state = check_db(&c, DB_STATE);
     sum->wal = check_db(&c, DB_WAL);
     check_db(&c, DB_VALSETS);

@@ -1,6 +1,6 @@
 /* store.h — hansa's persistent storage: blocks, commits, state, signer state, WAL.
  *
- * One LMDB environment per node in one directory, with nine named
+ * One LMDB environment per node in one directory, with eleven named
  * databases (docs/storage.md has every key and record layout):
  *
  *   blocks       height (u64 big-endian) -> block hash || block bytes
@@ -11,6 +11,10 @@
  *   signer       "signer"                 -> consensus signer state bytes
  *   wal          height BE || seq BE      -> consensus WAL record
  *   tx_index     tx hash (32)             -> height u64 LE || index u32 LE
+ *   tx_log       height (u64 big-endian)  -> that block's tx hash || index
+ *                                            u32 LE entries, until
+ *                                            store_index_step moves them
+ *                                            into tx_index
  *   valsets      validator set hash (32)  -> the encoded set (every set the
  *                                            chain ever used: light clients of
  *                                            this chain ask for old ones)
@@ -196,6 +200,20 @@ hansa_err store_get_commit(store *st, uint64_t height, hbuf *out);
  * committed, or committed before this store kept a tx index),
  * HANSA_ERR_CORRUPT. */
 hansa_err store_get_tx(store *st, const hansa_hash *tx_hash, store_tx_loc *out);
+
+/* The tx index in two steps, so that committing a block costs the same at
+ * any chain length: store_batch_commit appends the block's entries under
+ * its height in tx_log (one record, a key past every other), and this call
+ * moves the entries of the oldest up to max_heights (> 0) logged heights
+ * into the hash-keyed tx_index in one durable transaction (random keys in a
+ * B-tree that grows with the chain: the cost the commit no longer pays).
+ * store_get_tx finds a transaction either way. *moved (may be NULL): heights
+ * moved, 0 once nothing is left. A no-op on a backend store (the simulated
+ * disk indexes at commit). */
+hansa_err store_index_step(store *st, uint32_t max_heights, uint32_t *moved);
+
+/* Heights whose tx entries are still only in tx_log (0 on a backend store). */
+hansa_err store_index_backlog(store *st, uint64_t *heights);
 /* The validator set stored under hash (encoded), or HANSA_ERR_NOT_FOUND. */
 hansa_err store_get_valset(store *st, const hansa_hash *hash, hbuf *out);
 

@@ -1,7 +1,8 @@
 /* Tests of the store's tx index (store_batch_put_tx, store_get_tx): entries
  * are written with their block in one transaction, survive a reopen, are
  * absent when the batch is aborted or its commit fails, and a damaged entry
- * is reported as corrupt rather than used. */
+ * is reported as corrupt rather than used. The commit logs a block's entries
+ * under its height; store_index_step moves them into the hash index. */
 #include "tmpdir.h"
 
 #include <lmdb.h>
@@ -45,6 +46,11 @@ static bool tx_at(store *st, uint64_t height, uint32_t i) {
     hansa_hash th = tx_hash(height, i);
     store_tx_loc loc = {0};
     return store_get_tx(st, &th, &loc) == HANSA_OK && loc.height == height && loc.index == i;
+}
+
+static void print_problem(void *ctx, const char *problem) {
+    (void)ctx;
+    fprintf(stderr, "problem: %s\n", problem);
 }
 
 static void test_index_written_with_block(void) {
@@ -100,6 +106,7 @@ static void test_damaged_entry_is_corrupt(void) {
     store *st;
     CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
     CHECK_ERR(commit_with_txs(st, 1, 2), HANSA_OK);
+    CHECK_ERR(store_index_step(st, 1, NULL), HANSA_OK);
     store_close(st);
     MDB_env *env;
     MDB_txn *txn;
@@ -129,10 +136,95 @@ static void test_damaged_entry_is_corrupt(void) {
     tmpdir_remove(&t);
 }
 
+/* The commit only logs a block's entries (store_index_step moves them into
+ * tx_index later): a transaction is found the same before, during and after
+ * the move, oldest heights move first, and both survive a reopen. */
+static void test_logged_then_indexed(void) {
+    tmpdir t;
+    tmpdir_make(&t);
+    store *st;
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    uint64_t backlog = 99;
+    CHECK_ERR(store_index_backlog(st, &backlog), HANSA_OK);
+    CHECK(backlog == 0);
+    for (uint64_t h = 1; h <= 5; h++) CHECK_ERR(commit_with_txs(st, h, h == 3 ? 0 : 50), HANSA_OK);
+    CHECK_ERR(store_index_backlog(st, &backlog), HANSA_OK);
+    CHECK(backlog == 4); /* height 3 has no transactions, so no log record */
+    CHECK(tx_at(st, 1, 0) && tx_at(st, 5, 49));
+    uint32_t moved = 0;
+    CHECK_ERR(store_index_step(st, 2, &moved), HANSA_OK);
+    CHECK(moved == 2);
+    CHECK_ERR(store_index_backlog(st, &backlog), HANSA_OK);
+    CHECK(backlog == 2);
+    for (uint64_t h = 1; h <= 5; h++)
+        if (h != 3) CHECK(tx_at(st, h, 0) && tx_at(st, h, 49));
+    store_close(st);
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    CHECK(tx_at(st, 2, 7) && tx_at(st, 4, 7));
+    CHECK_ERR(store_index_step(st, 10, &moved), HANSA_OK);
+    CHECK(moved == 2);
+    CHECK_ERR(store_index_step(st, 10, &moved), HANSA_OK);
+    CHECK(moved == 0);
+    CHECK_ERR(store_index_backlog(st, &backlog), HANSA_OK);
+    CHECK(backlog == 0);
+    CHECK(tx_at(st, 4, 7) && tx_at(st, 5, 0));
+    hansa_hash missing = tx_hash(3, 0);
+    store_tx_loc loc;
+    CHECK_ERR(store_get_tx(st, &missing, &loc), HANSA_ERR_NOT_FOUND);
+    store_check_summary sum;
+    CHECK_ERR(store_check(st, &sum, print_problem, NULL), HANSA_OK);
+    CHECK(sum.tx_index == 200);
+    store_close(st);
+    tmpdir_remove(&t);
+}
+
+/* A damaged tx_log record is reported as corrupt by the lookup that reads
+ * it and by the index step, never moved into tx_index. */
+static void test_damaged_log_is_corrupt(void) {
+    tmpdir t;
+    tmpdir_make(&t);
+    store *st;
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    CHECK_ERR(commit_with_txs(st, 1, 2), HANSA_OK);
+    store_close(st);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    CHECK(mdb_env_create(&env) == 0);
+    CHECK(mdb_env_set_maxdbs(env, 16) == 0);
+    CHECK(mdb_env_open(env, t.db, 0, 0600) == 0);
+    CHECK(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+    CHECK(mdb_dbi_open(txn, "tx_log", 0, &dbi) == 0);
+    uint8_t hk[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+    MDB_val key = {sizeof hk, hk}, val;
+    CHECK(mdb_get(txn, dbi, &key, &val) == 0);
+    uint8_t copy[128];
+    CHECK(val.mv_size <= sizeof copy);
+    memcpy(copy, val.mv_data, val.mv_size);
+    copy[val.mv_size - 1] ^= 1;
+    MDB_val nv = {val.mv_size, copy};
+    CHECK(mdb_put(txn, dbi, &key, &nv, 0) == 0);
+    CHECK(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    hansa_hash th = tx_hash(1, 1);
+    store_tx_loc loc;
+    CHECK_ERR(store_get_tx(st, &th, &loc), HANSA_ERR_CORRUPT);
+    CHECK(strstr(store_errmsg(st), "tx_log") != NULL);
+    CHECK_ERR(store_index_step(st, 1, NULL), HANSA_ERR_STATE); /* corruption is fatal */
+    store_close(st);
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    CHECK_ERR(store_index_step(st, 1, NULL), HANSA_ERR_CORRUPT);
+    store_close(st);
+    tmpdir_remove(&t);
+}
+
 int main(void) {
     log_set_level(LOG_OFF);
     RUN(test_index_written_with_block);
     RUN(test_index_only_with_committed_batch);
     RUN(test_damaged_entry_is_corrupt);
+    RUN(test_logged_then_indexed);
+    RUN(test_damaged_log_is_corrupt);
     return check_summary();
 }

@@ -1,0 +1,197 @@
+/* bench_store.c — see bench_store.h.
+ *
+ * Each block is what a full block asks of the store: its bytes (random, as
+ * incompressible as signed transactions), a commit certificate's worth of
+ * bytes, one tx index entry per transaction (random hashes, as SHA-256
+ * makes them) and a few state writes. The commit is timed alone; then the
+ * tx index step the node runs in its commit delay (store_index_step) is
+ * timed apart, batched the way the node batches it while catching up, so
+ * both costs are on the table. Hashes and bytes come from a seeded PRNG:
+ * runs are repeatable (HANSA_SEED picks another seed). */
+#define _GNU_SOURCE /* nftw, mkdtemp */
+#include "cmd/lib/bench_store.h"
+
+#include <ftw.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/rng.h"
+#include "cmd/lib/cli.h"
+#include "store/store.h"
+
+#define WINDOW 20            /* blocks averaged at the start and at the end */
+#define COMMIT_BYTES 4096    /* a commit certificate of ~40 signatures */
+#define STATE_WRITES 64      /* accounts touched; their keys repeat across blocks */
+
+typedef struct {
+    uint64_t blocks, txs, tx_bytes, index_batch;
+    char dir[CLI_PATH_MAX];
+    bool own_dir;
+} bench_opts;
+
+static int usage(void) {
+    fprintf(stderr, "usage: hansa bench-store [--blocks N] [--txs N] [--tx-bytes N] [--index-batch N]\n"
+                    "                         [--dir DIR]\n"
+                    "  commits N full blocks (default 1000 of 10000 txs of 200 bytes) into a\n"
+                    "  fresh store and prints the commit time at the start and at the end\n");
+    return 2;
+}
+
+static bool parse(int argc, char **argv, bench_opts *o) {
+    *o = (bench_opts){.blocks = 1000, .txs = 10000, .tx_bytes = 200, .index_batch = 32};
+    for (int i = 1; i < argc; i++) {
+        bool has = i + 1 < argc;
+        if (strcmp(argv[i], "--blocks") == 0 && has && cli_parse_u64(argv[i + 1], &o->blocks) &&
+            o->blocks >= 2 * WINDOW && o->blocks <= 1000000) i++;
+        else if (strcmp(argv[i], "--txs") == 0 && has && cli_parse_u64(argv[i + 1], &o->txs) &&
+                 o->txs <= 100000) i++;
+        else if (strcmp(argv[i], "--tx-bytes") == 0 && has &&
+                 cli_parse_u64(argv[i + 1], &o->tx_bytes) && o->tx_bytes <= 2048) i++;
+        else if (strcmp(argv[i], "--index-batch") == 0 && has &&
+                 cli_parse_u64(argv[i + 1], &o->index_batch) && o->index_batch <= 1000000) i++;
+        else if (strcmp(argv[i], "--dir") == 0 && has && strlen(argv[i + 1]) < sizeof o->dir) {
+            snprintf(o->dir, sizeof o->dir, "%s", argv[++i]);
+        } else {
+            fprintf(stderr, "bench-store: bad option %s (blocks 40..1000000, txs <= 100000, "
+                            "tx-bytes <= 2048)\n", argv[i]);
+            return false;
+        }
+    }
+    if (o->dir[0]) return true;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(o->dir, sizeof o->dir, "%s/hansa-bench-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(o->dir)) {
+        perror("bench-store: mkdtemp");
+        return false;
+    }
+    o->own_dir = true;
+    return true;
+}
+
+typedef struct {
+    uint64_t commit_us, index_us; /* summed over the window */
+} window;
+
+/* Commits block h (1-based) of o into st; adds its commit time to *us. */
+static hansa_err commit_block(store *st, const bench_opts *o, hansa_prng *rng, uint64_t h,
+                              hbuf *scratch, uint64_t *us) {
+    store_batch *b = NULL;
+    hansa_err e = store_batch_begin(st, h, &b);
+    if (e != HANSA_OK) return e;
+    hansa_hash bh;
+    prng_fill(rng, bh.b, sizeof bh.b);
+    hbuf_reset(scratch);
+    prng_fill(rng, hbuf_extend(scratch, o->txs * o->tx_bytes + 1), o->txs * o->tx_bytes + 1);
+    e = store_batch_put_block(b, &bh, scratch->data, scratch->len);
+    uint8_t cert[COMMIT_BYTES];
+    prng_fill(rng, cert, sizeof cert);
+    if (e == HANSA_OK) e = store_batch_put_commit(b, cert, sizeof cert);
+    for (uint64_t i = 0; i < o->txs && e == HANSA_OK; i++) {
+        hansa_hash th;
+        prng_fill(rng, th.b, sizeof th.b);
+        e = store_batch_put_tx(b, &th, (uint32_t)i);
+    }
+    for (uint32_t i = 0; i < STATE_WRITES && e == HANSA_OK; i++) {
+        uint8_t key[9] = {0x10}, val[40];
+        uint64_t acct = prng_below(rng, 100000);
+        memcpy(key + 1, &acct, 8);
+        prng_fill(rng, val, sizeof val);
+        e = store_batch_put_state(b, key, sizeof key, val, sizeof val);
+    }
+    if (e != HANSA_OK) {
+        store_batch_abort(b);
+        return e;
+    }
+    hansa_hash app;
+    prng_fill(rng, app.b, sizeof app.b);
+    uint64_t t0 = clock_system_mono_us();
+    e = store_batch_commit(b, &app);
+    *us += clock_system_mono_us() - t0;
+    return e;
+}
+
+static void print_window(const char *name, uint64_t first, const window *w) {
+    printf("  %-6s blocks %6llu..%-6llu commit %8.2f ms/block   tx index step %8.2f ms/block\n",
+           name, (unsigned long long)first, (unsigned long long)(first + WINDOW - 1),
+           (double)w->commit_us / WINDOW / 1000.0, (double)w->index_us / WINDOW / 1000.0);
+}
+
+static int run(const bench_opts *o, store *st) {
+    const char *seed_env = getenv("HANSA_SEED");
+    uint64_t seed = seed_env ? strtoull(seed_env, NULL, 10) : 1;
+    hansa_prng rng;
+    prng_seed(&rng, seed);
+    printf("bench-store: %llu blocks of %llu txs (%llu-byte txs) in %s, seed %llu\n",
+           (unsigned long long)o->blocks, (unsigned long long)o->txs,
+           (unsigned long long)o->tx_bytes, o->dir, (unsigned long long)seed);
+    hbuf scratch = HBUF_INIT;
+    window start = {0}, end = {0}, all = {0};
+    hansa_err e = HANSA_OK;
+    for (uint64_t h = 1; h <= o->blocks && e == HANSA_OK; h++) {
+        uint64_t commit_us = 0, index_us = 0;
+        e = commit_block(st, o, &rng, h, &scratch, &commit_us);
+        /* As the node does while catching up: a batch once one piled up. */
+        if (e == HANSA_OK && o->index_batch && (h % o->index_batch == 0 || h == o->blocks)) {
+            uint64_t t0 = clock_system_mono_us();
+            uint32_t moved = 0;
+            do e = store_index_step(st, (uint32_t)o->index_batch, &moved);
+            while (e == HANSA_OK && moved > 0);
+            index_us = clock_system_mono_us() - t0;
+        }
+        window *w = h <= WINDOW ? &start : h > o->blocks - WINDOW ? &end : NULL;
+        if (w) w->commit_us += commit_us, w->index_us += index_us;
+        all.commit_us += commit_us, all.index_us += index_us;
+        if (h % 100 == 0) {
+            fprintf(stderr, "\r  %llu/%llu blocks", (unsigned long long)h,
+                    (unsigned long long)o->blocks);
+            fflush(stderr);
+        }
+    }
+    fprintf(stderr, "\n");
+    hbuf_free(&scratch);
+    if (e != HANSA_OK) {
+        fprintf(stderr, "bench-store: %s\n", store_errmsg(st));
+        return 1;
+    }
+    print_window("start", 1, &start);
+    print_window("end", o->blocks - WINDOW + 1, &end);
+    printf("  whole  commit %.2f ms/block, tx index %.2f ms/block (amortized over batches of %llu)\n",
+           (double)all.commit_us / (double)o->blocks / 1000.0,
+           (double)all.index_us / (double)o->blocks / 1000.0,
+           (unsigned long long)o->index_batch);
+    printf("  commit end/start %.2f\n", start.commit_us
+                                            ? (double)end.commit_us / (double)start.commit_us
+                                            : 0.0);
+    return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+int cmd_bench_store(int argc, char **argv) {
+    bench_opts o;
+    if (!parse(argc, argv, &o)) return usage();
+    store *st = NULL;
+    store_options so = {0};
+    hansa_err e = store_open(o.dir, &so, &st);
+    int rc;
+    if (e != HANSA_OK) {
+        fprintf(stderr, "bench-store: cannot open a store in %s\n", o.dir);
+        rc = 1;
+    } else {
+        rc = run(&o, st);
+    }
+    store_close(st);
+    if (o.own_dir && nftw(o.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        fprintf(stderr, "bench-store: could not remove %s\n", o.dir);
+    return rc;
+}
