@@ -78,7 +78,8 @@ void sim_fedcheck_finish(sim_fedcheck *f, uint16_t nodes, const uint16_t *node_c
             if (!lag[i] || k == node_chain[i] || !tip_back(f, i, k, lag[i], &tip) || f->latest[i][k] >= tip)
                 continue;
             violation(f, false, "node %u's client of chain %u holds height %" PRIu64 " at its height %" PRIu64
-                                ", though that chain had committed %" PRIu64 " %" PRIu64 " of its heights before",
+                                ", though that chain had committed height %" PRIu64 " when the node was %" PRIu64
+                                " heights back",
                       i, k, f->latest[i][k], f->own[i], tip, lag[i]);
         }
     }
