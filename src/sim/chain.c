@@ -234,6 +234,7 @@ void chain_on_commit(sim_node *nd, uint64_t height) {
     uint32_t round = (uint32_t)(s.rounds_last_height - 1);
     uint32_t bound = nd->height_start_us >= w->gst_us + w->settle_us ? nd->round_bound : UINT32_MAX;
     world_trace(w, SIM_T_DECIDE, nd, 0, height, round, 0, &s.block_hash, true, bound);
+    fed_on_commit(nd, height, &s.block_hash);
     if (round > w->res->max_round) w->res->max_round = round;
     bool supply_ok = ledger_supply_check(node_ledger(nd->n), NULL, 0) == HANSA_OK;
     world_trace(w, SIM_T_COMMITTED, nd, 0, height, 0, 0, &s.app_hash, supply_ok, UINT32_MAX);

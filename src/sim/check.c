@@ -25,6 +25,8 @@ const char *sim_violation_name(sim_violation v) {
     case SIM_V_APP_HASH: return "app-hash";
     case SIM_V_LOCK: return "lock";
     case SIM_V_BLOCK_TIME: return "block-time";
+    case SIM_V_CLIENT_SAFETY: return "client-safety";
+    case SIM_V_CLIENT_LIVENESS: return "client-liveness";
     case SIM_V_COUNT_: break;
     }
     return "?";

@@ -137,6 +137,9 @@ typedef enum {
     SIM_V_APP_HASH,
     SIM_V_LOCK,
     SIM_V_BLOCK_TIME,
+    SIM_V_CLIENT_SAFETY,   /* fedcheck.h: a light client stored a header its chain did not commit,
+                              or froze while that chain kept its fault budget */
+    SIM_V_CLIENT_LIVENESS, /* fedcheck.h: a light client trails its chain too far at the end */
     SIM_V_COUNT_
 } sim_violation;
 

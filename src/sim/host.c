@@ -224,9 +224,11 @@ static void input_begin(sim_node *nd) {
 static void finish_crash(sim_node *nd);
 
 static void after_input(sim_node *nd) {
-    if (nd->start_pending && !nd->dying)
+    if (nd->start_pending && !nd->dying) {
         world_trace(W(nd), SIM_T_HEIGHT_START, nd, 0, nd->height + 1, 0, 0, NULL, false,
                     UINT32_MAX);
+        fed_after_commit(nd);
+    }
     nd->start_pending = false;
     nd->busy_us = 0;
     if (nd->dying) finish_crash(nd);

@@ -599,6 +599,7 @@ static void teardown(world *w) {
     for (uint16_t i = 0; i < w->n; i++) host_free(&w->nodes[i]);
     script_free(w);
     smap_free(&w->invalid_blocks);
+    fed_free(w);
     for (uint16_t k = 0; k < w->n_chains; k++) sim_checker_free(&w->chk[k]);
     hbuf_free(&w->scratch);
 }
@@ -635,6 +636,7 @@ static void collect(world *w, sim_result *r) {
         }
     }
     if (w->n_chains > 1) sha256_final(&all, &r->digest);
+    fed_finish(w, r);
     r->sim_time_us = w->now_us;
     r->gst_us = w->gst_us;
 }
@@ -676,6 +678,7 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
                                w->cfg.pbts_precision_ms, w->cfg.pbts_msg_delay_ms);
     }
     smap_init(&w->invalid_blocks);
+    fed_setup(w);
     schedule_faults(w);
     for (uint16_t i = 0; i < w->n; i++) host_boot(&w->nodes[i], false);
     run_loop(w);

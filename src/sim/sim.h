@@ -116,6 +116,9 @@ typedef struct {
      * stranger at ban_score points; configured peers and delegates never). */
     uint64_t honest_penalty_points;
     uint64_t coverage[2];        /* protocol situations reached (check.h) */
+    /* Several chains (fed.c): client updates honest nodes relayed, nodes
+     * whose clients' lag was checked at the end, and the largest lag seen. */
+    uint64_t relay_updates, clients_checked, client_lag_max;
 } sim_result;
 
 void sim_options_default(sim_options *o);

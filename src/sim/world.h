@@ -27,6 +27,7 @@
 #include "node/node.h"
 #include "sim/check.h"
 #include "sim/disk.h"
+#include "sim/fedcheck.h"
 #include "sim/heap.h"
 #include "sim/sim.h"
 #include "sim/smap.h"
@@ -136,6 +137,7 @@ typedef struct {
     uint64_t height;         /* last committed height */
     uint64_t height_start_us;/* when it started height + 1 */
     uint32_t round_bound;    /* highest round allowed for height + 1 after GST */
+    uint64_t fed_settled;    /* fed.c: its first height committed after GST + settle */
     bool start_pending;      /* trace HEIGHT_START after the current input */
     /* Votes it was handed at its current height, for the evidence check. */
     smap votes_seen;
@@ -246,6 +248,8 @@ struct world {
     sim_target target;
     sim_locksplit locksplit;
     smap invalid_blocks;            /* ids of blocks the adversary made invalid (byz.c) */
+    sim_fedcheck fed;               /* the light-client checkers (several chains) */
+    uint64_t fed_seen[SIM_NODES_MAX][SIM_CHAINS_MAX]; /* client heights fed.c has checked */
     uint16_t honest_done;           /* honest nodes that reached the target */
     uint16_t honest_count;
     hbuf scratch;
@@ -300,6 +304,17 @@ uint64_t chain_committed_txs(const world *w, const sim_chain *c);
  * node whose set for that height is vs: one past the round of its second
  * honest proposer (check.h, liveness). */
 uint32_t chain_round_bound(const world *w, const cons_valset *vs);
+
+/* fed.c: relaying and the light-client checkers, with several chains */
+void fed_setup(world *w);
+void fed_free(world *w);
+/* nd committed height (block: its header hash); traced for the checkers. */
+void fed_on_commit(sim_node *nd, uint64_t height, const hansa_hash *block);
+/* After the input in which nd committed: it relays what is due and its
+ * clients are checked. */
+void fed_after_commit(sim_node *nd);
+/* The clients' lag is checked; the checkers' counts go into r. */
+void fed_finish(world *w, sim_result *r);
 
 /* net.c */
 sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len);

@@ -13,12 +13,7 @@
 #include "interchain/codec.h"
 #include "wire/codec.h"
 
-void light_block_free(light_block *lb) {
-    wire_commit_free(&lb->commit);
-    wire_valset_free(&lb->vals);
-    wire_valset_free(&lb->next_vals);
-    memset(lb, 0, sizeof *lb);
-}
+void light_block_free(light_block *lb) { ic_light_block_free(lb); }
 
 /* Decodes hex obj[key] (at most max bytes) with dec into obj_out. */
 typedef hansa_err (*dec_fn)(const uint8_t *p, size_t len, void *out);
@@ -49,23 +44,11 @@ bool lf_parse(const json_t *r, const char *from, light_block *out, char *why, si
               field(r, "validators", WIRE_VALSET_BYTES(WIRE_VALIDATORS_MAX), dec_valset, &out->vals, why, why_len) &&
               field(r, "next_validators", WIRE_VALSET_BYTES(WIRE_VALIDATORS_MAX), dec_valset, &out->next_vals,
                     why, why_len);
-    if (ok) {
-        hansa_hash id, vh, nh;
-        wire_header_hash(&out->header, &id);
-        wire_valset_hash(&out->vals, &vh);
-        wire_valset_hash(&out->next_vals, &nh);
-        if (!hash_eq(&id, &out->commit.block) || out->commit.height != out->header.height)
-            snprintf(why, why_len, "%s: the commit is for another block", from), ok = false;
-        else if (!hash_eq(&vh, &out->header.validators_hash) || !hash_eq(&nh, &out->header.next_validators_hash))
-            snprintf(why, why_len, "%s: the validator sets are not the header's", from), ok = false;
-    }
     if (!ok) {
         light_block_free(out);
         return false;
     }
-    out->chain_id = out->header.chain_id;
-    out->height = out->header.height;
-    return true;
+    return ic_light_block_check(out, from, why, why_len);
 }
 
 static json_t *hex_json(const uint8_t *p, size_t n) {
@@ -120,77 +103,16 @@ void lf_trust_root(const light_block *lb, uint64_t trusting_period_ms, uint64_t 
     ic_consensus_of_header(&lb->header, &out->root);
 }
 
-/* The pre-check does not verify signatures: the ledger will, and a
- * relayer's choice of target only needs the power arithmetic. */
-static bool sigs_later(void *ctx, const hansa_pubkey *pk, const char *domain, const uint8_t *msg, size_t len,
-                       const hansa_sig *sig) {
-    (void)ctx, (void)pk, (void)domain, (void)msg, (void)len, (void)sig;
-    return true;
-}
-
-/* u takes lb's parts (lb's arrays move into u). */
-static void update_of(light_block *lb, const ic_consensus *trusted, const wire_valset *trusted_vals,
-                      ic_update *u) {
-    memset(u, 0, sizeof *u);
-    u->trusted_height = trusted->height;
-    u->header = lb->header;
-    u->cert_kind = IC_CERT_COMMIT;
-    u->commit = lb->commit;
-    u->vals = lb->vals;
-    memset(&lb->commit, 0, sizeof lb->commit);
-    memset(&lb->vals, 0, sizeof lb->vals);
-    if (lb->height != trusted->height + 1) {
-        u->has_trusted_vals = true;
-        u->trusted_vals.n = trusted_vals->n;
-        u->trusted_vals.v = hansa_memdup(trusted_vals->v, trusted_vals->n * sizeof *trusted_vals->v);
-    }
+static bool fetch_rpc(void *ctx, uint64_t height, ic_light_block *out, char *why, size_t why_len) {
+    return lf_fetch(ctx, height, out, why, why_len);
 }
 
 int lf_build_update(const char *addr, const ic_params *p, const ic_consensus *trusted, uint64_t target,
                     uint64_t now_ms, bool revive, hbuf *out, uint64_t *height, char *why, size_t why_len) {
-    light_block tip;
-    if (!lf_fetch(addr, target, &tip, why, why_len)) return -1;
-    if (tip.chain_id != p->chain_id) {
-        snprintf(why, why_len, "%s serves chain %x, not %x", addr, tip.chain_id, p->chain_id);
-        light_block_free(&tip);
-        return -1;
-    }
-    if (tip.height <= trusted->height) {
-        snprintf(why, why_len, "%s has nothing above height %" PRIu64, addr, trusted->height);
-        light_block_free(&tip);
-        return 0;
-    }
-    /* The trusted height's next set: the set of height trusted + 1. */
-    light_block first;
-    if (!lf_fetch(addr, trusted->height + 1, &first, why, why_len)) {
-        light_block_free(&tip);
-        return -1;
-    }
-    uint64_t goal = tip.height;
-    int result = -1;
-    cert_verifier no_sigs = {sigs_later, NULL};
-    for (;;) {
-        light_block lb;
-        if (goal == tip.height) {
-            lb = tip;
-            memset(&tip, 0, sizeof tip);
-        } else if (!lf_fetch(addr, goal, &lb, why, why_len)) {
-            break;
-        }
-        ic_update u;
-        update_of(&lb, trusted, &first.vals, &u);
-        light_block_free(&lb);
-        hansa_err err = ic_verify(p, trusted, &u, now_ms, !revive, &no_sigs, why, why_len);
-        if (err == HANSA_OK) {
-            ic_update_encode(out, &u);
-            *height = goal;
-            result = 1;
-        }
-        ic_update_free(&u);
-        if (err != HANSA_ERR_QUORUM || goal == trusted->height + 1) break;
-        goal = trusted->height + (goal - trusted->height) / 2; /* bisect towards the trusted height */
-    }
-    light_block_free(&tip);
-    light_block_free(&first);
-    return result;
+    char err[256];
+    int rc = ic_build_update(fetch_rpc, (void *)addr, p, trusted, target, now_ms, revive, out, height, err,
+                             sizeof err);
+    if (rc <= 0 && strncmp(err, addr, strlen(addr)) == 0) snprintf(why, why_len, "%s", err); /* named */
+    else if (rc <= 0) snprintf(why, why_len, "%s: %s", addr, err);
+    return rc;
 }

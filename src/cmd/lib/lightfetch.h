@@ -5,11 +5,8 @@
  * keeps state between calls).
  *
  * Nothing fetched is trusted: the chain's ledger verifies every update
- * against its light client. The checks made here (the commit names the
- * header, the sets hash to what the header says, the trust level holds) are
- * only there to pick a target the ledger will accept: when a skip from the
- * trusted height fails the trust level, the target is halved towards it
- * (CometBFT's bisection) until it holds or the step is adjacent. */
+ * against its light client. Picking the target (the checks, the bisection)
+ * is interchain/bisect.c's, shared with the simulator; this file fetches. */
 #ifndef HANSA_CMD_LIGHTFETCH_H
 #define HANSA_CMD_LIGHTFETCH_H
 
@@ -20,20 +17,14 @@
 #include <jansson.h>
 
 #include "base/buf.h"
+#include "interchain/bisect.h"
 #include "interchain/client.h"
 #include "wire/types.h"
 
 #define LF_TIMEOUT_MS 5000
 
 /* One height of a chain as its nodes serve it; owns its arrays. */
-typedef struct {
-    uint32_t chain_id;
-    uint64_t height;
-    wire_header header;
-    wire_commit commit;
-    wire_valset vals;       /* the set that signed (header.validators_hash) */
-    wire_valset next_vals;  /* the set the header announces */
-} light_block;
+typedef ic_light_block light_block;
 
 void light_block_free(light_block *lb);
 
@@ -58,7 +49,7 @@ void lf_trust_root(const light_block *lb, uint64_t trusting_period_ms, uint64_t 
  * revive: the trusted state is expired (a revival, ledger/client.h): its
  * trusting period is not checked.
  * Returns 1 when built, 0 when the source has nothing above the trusted
- * height, -1 on error (why says). */
+ * height, -1 on error (why says). ic_build_update fetching from addr. */
 int lf_build_update(const char *addr, const ic_params *p, const ic_consensus *trusted, uint64_t target,
                     uint64_t now_ms, bool revive, hbuf *out, uint64_t *height, char *why, size_t why_len);
 

@@ -1,0 +1,184 @@
+/* fed.c — relaying between the chains of a simulated federation
+ * (--chains C > 1), and what the light-client checkers (fedcheck.h) see.
+ *
+ * After each block an honest node commits, the node does what hansad's
+ * relay driver (cmd/lib/relay_driver.c) does on its timer: for every header
+ * update node_relay_jobs says is due, it builds the ic_update from the
+ * foreign chain's committed blocks, commits and validator sets, read from
+ * the store of an up, honest node of that chain (what its RPC light_block
+ * would serve; the one with the highest tip; none up: nothing is relayed
+ * this time), choosing the target with the bisection hansad uses
+ * (interchain/bisect.c), and hands it to node_relay_update. Evidence of
+ * frozen clients (RELAY_EVIDENCE) is not carried: no fault here freezes a
+ * client within budget, and the checker says if one does.
+ *
+ * Then the node's clients are read for the checkers: every consensus state
+ * stored since the last look, and each client's latest height and status.
+ * Byzantine nodes neither relay nor are watched. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "interchain/bisect.h"
+#include "ledger/client.h"
+#include "node/relay.h"
+#include "sim/world.h"
+#include "store/store.h"
+#include "wire/codec.h"
+
+/* How far, in its own chain's heights, a node's clients may trail: the
+ * relay turn moves every slot, and every Byzantine delegate (which does not
+ * relay) may hold it one slot in a row; then a slot for the relayer's turn,
+ * one for the "updated less than a slot ago" wait, and two heights for the
+ * update to be proposed and committed. */
+static uint64_t lag_of(const world *w, const sim_chain *c) {
+    uint64_t byz = 0;
+    for (uint16_t i = c->first_node; i < c->first_node + c->n_nodes; i++) byz += w->nodes[i].byz != BYZ_NONE;
+    return (byz + 2) * RELAY_SLOT_BLOCKS + 2;
+}
+
+/* Heights a node's chain must commit after GST + settle before its clients'
+ * lag is checked: every delegate's relay turn comes round once, and the lag. */
+static uint64_t live_heights(const world *w, const sim_chain *c) {
+    return (uint64_t)c->n_nodes * RELAY_SLOT_BLOCKS + lag_of(w, c);
+}
+
+void fed_setup(world *w) {
+    bool over[SIM_CHAINS_MAX] = {false};
+    for (uint16_t k = 0; k < w->n_chains; k++) {
+        const sim_chain *c = &w->chains[k];
+        uint64_t total = 0, byz = 0;
+        for (uint16_t i = c->first_node; i < c->first_node + c->n_nodes; i++) {
+            total += w->nodes[i].power;
+            if (w->nodes[i].byz != BYZ_NONE) byz += w->nodes[i].power;
+        }
+        over[k] = byz * 3 >= total;
+    }
+    sim_fedcheck_init(&w->fed, w->n_chains, over);
+}
+
+void fed_free(world *w) { sim_fedcheck_free(&w->fed); }
+
+/* Light block `height` (0: the tip) as source node src's store has it. */
+static bool fetch_store(void *ctx, uint64_t height, ic_light_block *out, char *why, size_t why_len) {
+    const sim_node *src = ctx;
+    memset(out, 0, sizeof *out);
+    if (height == 0) height = src->height;
+    if (height == 0 || height > src->height) {
+        snprintf(why, why_len, "node %u has no block at height %" PRIu64, src->idx, height);
+        return false;
+    }
+    store *st = node_store(src->n);
+    hbuf raw = HBUF_INIT;
+    hansa_err e = store_get_block(st, height, &raw, NULL);
+    if (e == HANSA_OK) e = wire_block_peek_header(raw.data, raw.len, &out->header);
+    hbuf_reset(&raw);
+    if (e == HANSA_OK) e = store_get_commit(st, height, &raw);
+    if (e == HANSA_OK) e = wire_commit_decode(raw.data, raw.len, &out->commit, NULL);
+    hbuf_reset(&raw);
+    if (e == HANSA_OK) e = store_get_valset(st, &out->header.validators_hash, &raw);
+    if (e == HANSA_OK) e = wire_valset_decode(raw.data, raw.len, &out->vals, NULL);
+    hbuf_reset(&raw);
+    if (e == HANSA_OK) e = store_get_valset(st, &out->header.next_validators_hash, &raw);
+    if (e == HANSA_OK) e = wire_valset_decode(raw.data, raw.len, &out->next_vals, NULL);
+    hbuf_free(&raw);
+    if (e != HANSA_OK) {
+        ic_light_block_free(out);
+        snprintf(why, why_len, "node %u cannot serve height %" PRIu64 ": %s", src->idx, height, hansa_strerror(e));
+        return false;
+    }
+    return ic_light_block_check(out, "the source", why, why_len);
+}
+
+static const sim_chain *chain_of_id(const world *w, uint32_t id) {
+    for (uint16_t k = 0; k < w->n_chains; k++)
+        if (w->chains[k].genesis.params.chain_id == id) return &w->chains[k];
+    return NULL;
+}
+
+static const sim_node *source_of(const world *w, const sim_chain *c) {
+    const sim_node *best = NULL;
+    for (uint16_t i = c->first_node; i < c->first_node + c->n_nodes; i++) {
+        const sim_node *x = &w->nodes[i];
+        if (x->byz == BYZ_NONE && x->up && !x->dying && !x->stopped && (!best || x->height > best->height))
+            best = x;
+    }
+    return best;
+}
+
+static void relay(sim_node *nd) {
+    world *w = nd->w;
+    relay_job jobs[RELAY_JOBS_MAX];
+    size_t n = node_relay_jobs(nd->n, jobs, RELAY_JOBS_MAX);
+    for (size_t j = 0; j < n && !nd->dying; j++) {
+        if (jobs[j].kind != RELAY_UPDATE) continue;
+        const sim_chain *c = chain_of_id(w, jobs[j].chain);
+        const sim_node *src = c ? source_of(w, c) : NULL;
+        if (!src) continue;
+        hbuf body = HBUF_INIT;
+        uint64_t height = 0;
+        char why[256];
+        hansa_hash tx;
+        if (ic_build_update(fetch_store, (void *)src, &jobs[j].params, &jobs[j].trusted, 0, jobs[j].now_ms, false,
+                            &body, &height, why, sizeof why) == 1 &&
+            node_relay_update(nd->n, jobs[j].chain, body.data, body.len, &tx, why, sizeof why) == HANSA_OK)
+            w->res->relay_updates++;
+        hbuf_free(&body);
+    }
+}
+
+/* What nd's clients hold, for the checkers. */
+static void observe(sim_node *nd) {
+    world *w = nd->w;
+    const ledger_state *s = node_ledger(nd->n);
+    for (uint16_t k = 0; k < w->n_chains; k++) {
+        const sim_chain *c = &w->chains[k];
+        ic_client cl;
+        if (c == nd->chain || !ledger_client_get(s, c->genesis.params.chain_id, &cl) || cl.n_heights == 0) continue;
+        for (uint16_t i = 0; i < cl.n_heights; i++) {
+            uint64_t h = cl.heights[i];
+            ic_consensus cs;
+            if (h <= w->fed_seen[nd->idx][k] || !ledger_client_consensus(s, c->genesis.params.chain_id, h, &cs))
+                continue;
+            sim_fedcheck_state(&w->fed, nd->idx, k, h, &cs.header_hash);
+        }
+        uint64_t latest = cl.heights[cl.n_heights - 1];
+        if (latest > w->fed_seen[nd->idx][k]) w->fed_seen[nd->idx][k] = latest;
+        sim_fedcheck_client(&w->fed, nd->idx, k, nd->height, latest, cl.status == IC_STATUS_FROZEN);
+    }
+}
+
+void fed_on_commit(sim_node *nd, uint64_t height, const hansa_hash *block) {
+    if (nd->w->n_chains > 1 && nd->byz == BYZ_NONE) sim_fedcheck_commit(&nd->w->fed, nd->chain->idx, height, block);
+}
+
+void fed_after_commit(sim_node *nd) {
+    world *w = nd->w;
+    if (w->n_chains < 2 || nd->byz != BYZ_NONE || !nd->up || nd->dying || nd->stopped) return;
+    if (w->now_us >= w->gst_us + w->settle_us && nd->fed_settled == 0) nd->fed_settled = nd->height;
+    relay(nd);
+    observe(nd);
+}
+
+void fed_finish(world *w, sim_result *r) {
+    if (w->n_chains < 2) return;
+    uint16_t chain[SIM_NODES_MAX];
+    uint64_t lag[SIM_NODES_MAX];
+    for (uint16_t i = 0; i < w->n; i++) {
+        const sim_node *nd = &w->nodes[i];
+        chain[i] = nd->chain->idx;
+        bool eligible = nd->byz == BYZ_NONE && nd->up && !nd->stopped && nd->fed_settled &&
+                        nd->height >= nd->fed_settled + live_heights(w, nd->chain);
+        lag[i] = eligible ? lag_of(w, nd->chain) : 0;
+        HANSA_ASSERT(lag[i] < SIM_FED_RING);
+        r->clients_checked += eligible;
+    }
+    sim_fedcheck_finish(&w->fed, w->n, chain, lag);
+    r->violations[SIM_V_CLIENT_SAFETY] += w->fed.safety;
+    r->violations[SIM_V_CLIENT_LIVENESS] += w->fed.liveness;
+    r->safety_violations += w->fed.safety;
+    r->liveness_failures += w->fed.liveness;
+    if (r->first_violation[0] == '\0' && w->fed.first[0]) snprintf(r->first_violation, sizeof r->first_violation, "%s", w->fed.first);
+    r->client_lag_max = sim_fedcheck_lag_seen(&w->fed, w->n, chain, lag);
+}
