@@ -183,6 +183,68 @@ void credit_lift_hash(const credit_lift *l, hansa_hash *out) {
     hbuf_free(&b);
 }
 
+void credit_lift_rec_encode(hbuf *b, const credit_lift_rec *rec) {
+    hbuf_put_u8(b, CREDIT_VERSION);
+    credit_lift_encode(b, &rec->lift);
+    hbuf_put_u8(b, rec->outcome);
+    hbuf_put_u64(b, rec->height);
+    hbuf_put_u64(b, rec->time_ms);
+}
+
+hansa_err credit_lift_rec_decode(const uint8_t *p, size_t len, credit_lift_rec *out, wire_rd *r) {
+    wire_rd local;
+    if (r == NULL) r = &local;
+    rd_init(r, p, len);
+    memset(out, 0, sizeof *out);
+    if (rd_u8(r, "version") != CREDIT_VERSION && r->err == HANSA_OK)
+        rd_fail(r, HANSA_ERR_VERSION, "version");
+    credit_rd_lift(r, &out->lift);
+    out->outcome = rd_u8(r, "outcome");
+    out->height = rd_u64(r, "height");
+    out->time_ms = rd_u64(r, "time_ms");
+    if (r->err == HANSA_OK && out->outcome != CREDIT_RULING_COMMIT &&
+        out->outcome != CREDIT_RULING_EXPIRED)
+        rd_fail(r, HANSA_ERR_INVALID, "outcome");
+    rd_end(r);
+    if (r->err != HANSA_OK) memset(out, 0, sizeof *out);
+    return r->err;
+}
+
+static void lift_chit_id(const credit_lift *l, int leg, credit_id *out) {
+    uint8_t m[sizeof "hansa/lift-chit/v1" - 1 + CREDIT_ID_BYTES + 1];
+    memcpy(m, "hansa/lift-chit/v1", sizeof "hansa/lift-chit/v1" - 1);
+    memcpy(m + sizeof "hansa/lift-chit/v1" - 1, l->lift_id.b, CREDIT_ID_BYTES);
+    m[sizeof m - 1] = (uint8_t)leg;
+    hansa_hash h;
+    sha256(m, sizeof m, &h);
+    memcpy(out->b, h.b, CREDIT_ID_BYTES);
+}
+
+bool credit_lift_chit_make(const credit_lift *l, int leg, const credit_contract *k,
+                           credit_chit *out) {
+    HANSA_ASSERT(leg >= 0 && leg < l->n_hops);
+    memset(out, 0, sizeof *out);
+    credit_side by = credit_contract_side_of(k, &l->parties[leg].key);
+    if (by == 0 || !credit_id_eq(&k->tally_id, &l->tallies[leg])) return false;
+    out->tally_id = k->tally_id;
+    lift_chit_id(l, leg, &out->chit_id);
+    out->by = (uint8_t)by;
+    out->kind = CREDIT_CHIT_LIFT;
+    out->amount = l->amount;
+    out->invoice_id = l->lift_id;
+    return true;
+}
+
+bool credit_lift_chit_matches(const credit_lift *l, const credit_contract *k,
+                              const credit_chit *c) {
+    for (int i = 0; i < l->n_hops; i++) {
+        credit_chit want;
+        if (credit_id_eq(&l->tallies[i], &c->tally_id) && credit_lift_chit_make(l, i, k, &want))
+            return credit_chit_same(&want, c);
+    }
+    return false;
+}
+
 /* ---- rulings and the referee ------------------------------------------------------- */
 
 static void ruling_bytes(const credit_ruling *r, uint8_t out[HANSA_HASH_BYTES + 1 + 8]) {

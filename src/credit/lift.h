@@ -131,6 +131,28 @@ void credit_ruling_sign(credit_ruling *r, const hansa_keypair *referee);
 /* True when r is the referee's ruling on lift l (hash and signature). */
 bool credit_ruling_verify(const credit_ruling *r, const credit_lift *l);
 
+/* A referee's ruling as a chain keeps it (the lift record, docs/credit.md):
+ * version 1 | lift header | outcome u8 | height u64 | time_ms u64. */
+typedef struct {
+    credit_lift lift;
+    uint8_t outcome; /* credit_ruling_outcome */
+    uint64_t height; /* the block that ruled */
+    uint64_t time_ms; /* its BFT time */
+} credit_lift_rec;
+
+void credit_lift_rec_encode(hbuf *b, const credit_lift_rec *rec);
+hansa_err credit_lift_rec_decode(const uint8_t *p, size_t len, credit_lift_rec *out, wire_rd *r);
+
+/* Lift chits: leg i of lift l on the tally whose contract is k, pledged by
+ * its payer parties[i], with an id derived from the lift and the leg
+ * (SHA-256("hansa/lift-chit/v1" | lift id | i), first 16 bytes) so each leg
+ * has exactly one chit. make: fills out (false if parties[i] is not on k).
+ * matches: true when c is exactly such a chit of some leg of l. */
+bool credit_lift_chit_make(const credit_lift *l, int leg, const credit_contract *k,
+                           credit_chit *out);
+bool credit_lift_chit_matches(const credit_lift *l, const credit_contract *k,
+                              const credit_chit *c);
+
 /* ---- the referee ----------------------------------------------------------- */
 
 /* A referee's memory of one lift: at most one ruling, forever. */

@@ -46,9 +46,10 @@ static hansa_err check_index(const uint8_t *val, size_t vlen, wire_rd *r) {
 hansa_err ledger_credit_record_check(const uint8_t *key, size_t klen, const uint8_t *val,
                                      size_t vlen, wire_rd *r) {
     static const size_t lens[] = {LEDGER_KEY_TALLY_BYTES, LEDGER_KEY_CHIT_BYTES,
-                                  LEDGER_KEY_CHIT_ID_BYTES, LEDGER_KEY_INVOICE_BYTES};
+                                  LEDGER_KEY_CHIT_ID_BYTES, LEDGER_KEY_INVOICE_BYTES,
+                                  LEDGER_KEY_LIFT_BYTES};
     rd_init(r, val, vlen);
-    if (klen == 0 || key[0] < LEDGER_KEY_TALLY || key[0] > LEDGER_KEY_INVOICE ||
+    if (klen == 0 || key[0] < LEDGER_KEY_TALLY || key[0] > LEDGER_KEY_LIFT ||
         klen != lens[key[0] - LEDGER_KEY_TALLY]) {
         rd_fail(r, HANSA_ERR_INVALID, "credit key type or length");
         return r->err;
@@ -71,6 +72,14 @@ hansa_err ledger_credit_record_check(const uint8_t *key, size_t klen, const uint
         if (credit_invoice_record_decode(val, vlen, &inv, r) == HANSA_OK &&
             !credit_id_eq(&inv.invoice_id, &id))
             rd_fail(r, HANSA_ERR_INVALID, "invoice key (another id)");
+        return r->err;
+    }
+    case LEDGER_KEY_LIFT: {
+        credit_lift_rec *rec = hansa_malloc(sizeof *rec);
+        if (credit_lift_rec_decode(val, vlen, rec, r) == HANSA_OK &&
+            !credit_id_eq(&rec->lift.lift_id, &id))
+            rd_fail(r, HANSA_ERR_INVALID, "lift key (another id)");
+        free(rec);
         return r->err;
     }
     }
@@ -108,6 +117,27 @@ bool ledger_invoice_get(const ledger_state *s, const credit_id *id, credit_invoi
     if (slot == NULL) return false;
     HANSA_ASSERT(credit_invoice_record_decode(slot->val, slot->vlen, out, NULL) == HANSA_OK);
     return true;
+}
+
+bool ledger_lift_get(const ledger_state *s, const credit_id *id, credit_lift_rec *out) {
+    uint8_t key[KVMAP_KEY_MAX];
+    const kvmap_slot *slot = committed(s, key, credit_key_lift(id, key));
+    if (slot == NULL) return false;
+    HANSA_ASSERT(credit_lift_rec_decode(slot->val, slot->vlen, out, NULL) == HANSA_OK);
+    return true;
+}
+
+void ledger_lifts_iter(const ledger_state *s, void (*fn)(void *ctx, const credit_lift_rec *rec),
+                       void *ctx) {
+    const kvmap *m = credit_tab(s);
+    credit_lift_rec *rec = hansa_malloc(sizeof *rec);
+    for (size_t i = 0; i < m->cap; i++) {
+        const kvmap_slot *slot = &m->slots[i];
+        if (!slot->used || slot->deleted || slot->key[0] != LEDGER_KEY_LIFT) continue;
+        HANSA_ASSERT(credit_lift_rec_decode(slot->val, slot->vlen, rec, NULL) == HANSA_OK);
+        fn(ctx, rec);
+    }
+    free(rec);
 }
 
 void ledger_tallies_iter(const ledger_state *s, void (*fn)(void *ctx, const credit_tally *t),
@@ -215,8 +245,16 @@ static void check_chain(checker *k, const credit_tally *t) {
         credit_chain_link_hash(&h, &l.chit, &next);
         if (!hash_eq(&next, &l.hash)) return fail(k, id, "a link hash does not chain");
         h = next;
-        if (!credit_chit_verify(&l.chit, credit_contract_key(&t->contract, l.chit.by)))
+        if (l.chit.kind == CREDIT_CHIT_LIFT) {
+            credit_lift_rec *rec = hansa_malloc(sizeof *rec);
+            bool ok = ledger_lift_get(k->s, &l.chit.invoice_id, rec) &&
+                      rec->outcome == CREDIT_RULING_COMMIT &&
+                      credit_lift_chit_matches(&rec->lift, &t->contract, &l.chit);
+            free(rec);
+            if (!ok) return fail(k, id, "a lift chit is no leg of a lift the chain committed");
+        } else if (!credit_chit_verify(&l.chit, credit_contract_key(&t->contract, l.chit.by))) {
             return fail(k, id, "a chit's signature does not verify");
+        }
         uint8_t key[KVMAP_KEY_MAX];
         size_t klen = credit_key_chit_id(id, &l.chit.chit_id, key);
         const kvmap_slot *slot = committed(k->s, key, klen);

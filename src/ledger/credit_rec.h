@@ -16,6 +16,7 @@
  *   41 | tally id(16) | index u64 BE      chit link: version | chit | link hash(32)
  *   42 | tally id(16) | chit id(16)       version | index u64 (of the link)
  *   43 | invoice id(16)                  invoice record (credit_invoice_record_encode)
+ *   44 | lift id(16)                     lift record: the chain's ruling (credit_lift_rec_encode)
  * Index keys are big-endian so a tally's links sort in chain order. */
 #ifndef HANSA_LEDGER_CREDIT_REC_H
 #define HANSA_LEDGER_CREDIT_REC_H
@@ -25,6 +26,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "credit/lift.h"
 #include "credit/tally.h"
 #include "ledger/writes.h"
 #include "wire/codec.h"
@@ -36,12 +38,14 @@ typedef enum {
     LEDGER_KEY_CHIT = 0x41,
     LEDGER_KEY_CHIT_ID = 0x42,
     LEDGER_KEY_INVOICE = 0x43,
+    LEDGER_KEY_LIFT = 0x44,
 } ledger_credit_key;
 
 #define LEDGER_KEY_TALLY_BYTES (1 + CREDIT_ID_BYTES)
 #define LEDGER_KEY_CHIT_BYTES (1 + CREDIT_ID_BYTES + 8)
 #define LEDGER_KEY_CHIT_ID_BYTES (1 + 2 * CREDIT_ID_BYTES)
 #define LEDGER_KEY_INVOICE_BYTES (1 + CREDIT_ID_BYTES)
+#define LEDGER_KEY_LIFT_BYTES (1 + CREDIT_ID_BYTES)
 
 /* Decoded bodies of the credit transaction kinds (one member per form). */
 typedef struct {
@@ -52,6 +56,7 @@ typedef struct {
     credit_trade_signed trade; /* TRADE */
     credit_chit chit;         /* CHIT, INVOICE_PAY */
     credit_invoice invoice;   /* INVOICE_CREATE */
+    credit_lift lift;         /* LIFT */
 } ledger_credit_body;
 
 /* Checks a stored credit record (key type, lengths, the value's codec, the
@@ -65,6 +70,10 @@ hansa_err ledger_credit_record_check(const uint8_t *key, size_t klen, const uint
 bool ledger_tally_get(const ledger_state *s, const credit_id *id, credit_tally *out);
 bool ledger_chit_get(const ledger_state *s, const credit_id *tally, uint64_t idx, credit_link *out);
 bool ledger_invoice_get(const ledger_state *s, const credit_id *id, credit_invoice *out);
+bool ledger_lift_get(const ledger_state *s, const credit_id *id, credit_lift_rec *out);
+/* Calls fn for every lift record, in no particular order. */
+void ledger_lifts_iter(const ledger_state *s, void (*fn)(void *ctx, const credit_lift_rec *rec),
+                       void *ctx);
 /* Calls fn for every tally / invoice, in no particular order. t is borrowed
  * for the call. */
 void ledger_tallies_iter(const ledger_state *s, void (*fn)(void *ctx, const credit_tally *t),
@@ -107,7 +116,8 @@ void ledger_credit_events(const ledger_writes *ws,
 /* Recomputes everything credit promises from the records: every tally
  * record decodes and its halves are settled, unfaulted and equal; its chain
  * links hash from the genesis hash to the halves' end, every chit is the
- * tally's, signed by its pledging party, indexed by its id and counted
+ * tally's, signed by its pledging party (a lift chit: a leg of a lift the
+ * chain committed), indexed by its id and counted
  * once; the sum of its chits is the recorded balance, within the credit the
  * contract grants (and zero when closed); every paid invoice names a chit
  * of its tally that pays it; no record is orphaned. Returns HANSA_OK or

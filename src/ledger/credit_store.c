@@ -1,10 +1,12 @@
 /* credit_store.c — see credit_store.h: credit records through the overlay. */
 #include "ledger/credit_store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/assert.h"
 #include "base/hex.h"
+#include "base/mem.h"
 #include "ledger/block.h"
 #include "ledger/record.h"
 #include "ledger/stake.h"
@@ -35,6 +37,12 @@ size_t credit_key_invoice(const credit_id *id, uint8_t *out) {
     out[0] = LEDGER_KEY_INVOICE;
     memcpy(out + 1, id->b, CREDIT_ID_BYTES);
     return LEDGER_KEY_INVOICE_BYTES;
+}
+
+size_t credit_key_lift(const credit_id *id, uint8_t *out) {
+    out[0] = LEDGER_KEY_LIFT;
+    memcpy(out + 1, id->b, CREDIT_ID_BYTES);
+    return LEDGER_KEY_LIFT_BYTES;
 }
 
 void credit_link_encode(hbuf *b, const credit_link *l) {
@@ -87,6 +95,24 @@ void credit_store_invoice_put(ledger_block *b, const credit_invoice *inv) {
     size_t klen = credit_key_invoice(&inv->invoice_id, key);
     hbuf enc = HBUF_INIT;
     credit_invoice_record_encode(&enc, inv);
+    stake_raw_put(b, LEDGER_TAB_CREDIT, key, klen, enc.data, enc.len);
+    hbuf_free(&enc);
+}
+
+bool credit_store_lift_get(const ledger_block *b, const credit_id *id, credit_lift_rec *out) {
+    uint8_t key[KVMAP_KEY_MAX];
+    size_t klen = credit_key_lift(id, key), vlen;
+    const uint8_t *v = stake_raw_get(b, LEDGER_TAB_CREDIT, key, klen, &vlen);
+    if (v == NULL) return false;
+    HANSA_ASSERT(credit_lift_rec_decode(v, vlen, out, NULL) == HANSA_OK);
+    return true;
+}
+
+void credit_store_lift_put(ledger_block *b, const credit_lift_rec *rec) {
+    uint8_t key[KVMAP_KEY_MAX];
+    size_t klen = credit_key_lift(&rec->lift.lift_id, key);
+    hbuf enc = HBUF_INIT;
+    credit_lift_rec_encode(&enc, rec);
     stake_raw_put(b, LEDGER_TAB_CREDIT, key, klen, enc.data, enc.len);
     hbuf_free(&enc);
 }
@@ -160,7 +186,21 @@ static void ops_append(void *ctx, uint64_t idx, const credit_link *l) {
     hbuf_free(&enc);
 }
 
-static const credit_chain_ops store_ops = {ops_get, ops_find, ops_append};
+/* A lift chit is valid on this chain when it is a leg of a lift the chain
+ * committed (the lift transaction writes its record before its chits). */
+static bool ops_lift_chit_ok(void *ctx, const credit_chit *ch) {
+    credit_store_ctx *c = ctx;
+    credit_lift_rec *rec = hansa_malloc(sizeof *rec);
+    credit_tally *t = hansa_malloc(sizeof *t);
+    bool ok = credit_store_lift_get(c->b, &ch->invoice_id, rec) &&
+              rec->outcome == CREDIT_RULING_COMMIT && credit_store_tally_get(c->b, &c->tally, t) &&
+              credit_lift_chit_matches(&rec->lift, &t->contract, ch);
+    free(t);
+    free(rec);
+    return ok;
+}
+
+static const credit_chain_ops store_ops = {ops_get, ops_find, ops_append, ops_lift_chit_ok};
 
 void credit_store_attach(ledger_block *b, credit_tally *t, credit_store_ctx *ctx) {
     ctx->b = b;

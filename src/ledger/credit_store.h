@@ -17,6 +17,7 @@ size_t credit_key_tally(const credit_id *id, uint8_t *out);
 size_t credit_key_chit(const credit_id *tally, uint64_t idx, uint8_t *out);
 size_t credit_key_chit_id(const credit_id *tally, const credit_id *chit, uint8_t *out);
 size_t credit_key_invoice(const credit_id *id, uint8_t *out);
+size_t credit_key_lift(const credit_id *id, uint8_t *out);
 
 /* Values (version byte first); decoders assume a checked record. */
 void credit_link_encode(hbuf *b, const credit_link *l);
@@ -26,6 +27,8 @@ bool credit_store_tally_get(const ledger_block *b, const credit_id *id, credit_t
 void credit_store_tally_put(ledger_block *b, const credit_tally *t);
 bool credit_store_invoice_get(const ledger_block *b, const credit_id *id, credit_invoice *out);
 void credit_store_invoice_put(ledger_block *b, const credit_invoice *inv);
+bool credit_store_lift_get(const ledger_block *b, const credit_id *id, credit_lift_rec *out);
+void credit_store_lift_put(ledger_block *b, const credit_lift_rec *rec);
 
 /* HANSA_OK if chit's id is new on its tally; else HANSA_ERR_DUPLICATE (the
  * same chit is there) or HANSA_ERR_INVALID (a conflict: a different chit

@@ -105,6 +105,7 @@ static const ledger_tx_kind kinds[TX_KIND_MAX_ + 1] = {
     [TX_INVOICE_PAY] = {"invoice_pay", txc_chit_decode, txc_invoice_pay_check, txc_invoice_pay_apply},
     [TX_INVOICE_REFUSE] = {"invoice_refuse", txc_id_decode, txc_invoice_refuse_check,
                            txc_invoice_refuse_apply},
+    [TX_LIFT] = {"lift", txc_lift_decode, txc_lift_check, txc_lift_apply},
     [TX_CLIENT_CREATE] = {"client_create", txc_create_decode, txc_create_check, txc_create_apply},
     [TX_CLIENT_APPROVE] = {"client_approve", txc_approve_decode, txc_approve_check, txc_approve_apply},
     [TX_CLIENT_UPDATE] = {"client_update", txc_update_decode, txc_update_check, txc_update_apply},

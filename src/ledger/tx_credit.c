@@ -226,7 +226,7 @@ ROW(trade, do_trade)
 
 /* Carries the messages of out to the other half, and theirs back, until
  * both halves are quiet: on one chain the ledger is the transport. */
-static void loopback(credit_tally *t, credit_side from, const credit_out *out, int depth) {
+void txc_loopback(credit_tally *t, credit_side from, const credit_out *out, int depth) {
     HANSA_ASSERT(depth < 8); /* a settled exchange takes three hops */
     credit_side to = credit_side_other(from);
     credit_out *next = hansa_malloc(sizeof *next);
@@ -235,7 +235,7 @@ static void loopback(credit_tally *t, credit_side from, const credit_out *out, i
         hansa_err err = credit_half_recv(&t->half[to], &out->msgs[i], next, why, sizeof why);
         HANSA_ASSERT(err == HANSA_OK);
         HANSA_ASSERT(t->half[to].fault == 0);
-        loopback(t, to, next, depth + 1);
+        txc_loopback(t, to, next, depth + 1);
     }
     free(next);
 }
@@ -273,7 +273,7 @@ static hansa_err chit_on(ledger_block *b, const ledger_tx_ctx *c, credit_invoice
     credit_store_attach(b, t, &sc);
     credit_out *out = hansa_malloc(sizeof *out);
     HANSA_ASSERT(credit_half_issue(&t->half[by], chit, true, out, NULL, 0) == HANSA_OK);
-    loopback(t, by, out, 0);
+    txc_loopback(t, by, out, 0);
     free(out);
     HANSA_ASSERT(credit_half_settled(&t->half[CREDIT_STOCK]));
     HANSA_ASSERT(credit_half_settled(&t->half[CREDIT_FOIL]));

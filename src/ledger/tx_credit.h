@@ -13,6 +13,8 @@
  *   TX_INVOICE_CREATE 37   invoice                             the payee
  *   TX_INVOICE_PAY 38      invoice chit                        the payer
  *   TX_INVOICE_REFUSE 39   invoice id 16                       either party
+ *   TX_LIFT 40             lift header (credit/lift.h)         a linear lift's originator;
+ *                                                              anyone for a circular one
  * Every signature inside a body is the party's own key (credit.h); the
  * transaction's sender must be the party the row names. */
 #ifndef HANSA_LEDGER_TX_CREDIT_H
@@ -35,6 +37,14 @@ hansa_err txc_chit_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out
 hansa_err txc_invoice_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
                              size_t why_len);
 
+hansa_err txc_lift_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
+                          size_t why_len);
+
+/* Carries the chit chain messages of out from the `from` half of t to the
+ * other and theirs back until both are quiet: on one chain the ledger is
+ * the transport (tx_credit.c; tx_lift.c links lift chits the same way). */
+void txc_loopback(credit_tally *t, credit_side from, const credit_out *out, int depth);
+
 #define TXC_ROW(name)                                                                      \
     hansa_err txc_##name##_check(const ledger_block *b, const ledger_tx_ctx *c, char *why, \
                                  size_t why_len);                                          \
@@ -49,6 +59,7 @@ TXC_ROW(chit)
 TXC_ROW(invoice_create)
 TXC_ROW(invoice_pay)
 TXC_ROW(invoice_refuse)
+TXC_ROW(lift)
 #undef TXC_ROW
 
 #endif

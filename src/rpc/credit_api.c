@@ -72,10 +72,35 @@ json_t *cj_chit(const credit_chit *c, uint32_t chain_id) {
     (void)chain_id;
     json_t *j = json_pack("{s:o, s:o, s:s, s:s, s:o, s:s#, s:o}", "tally_id", cj_id(&c->tally_id),
                           "chit_id", cj_id(&c->chit_id), "by", credit_side_name(c->by), "kind",
-                          c->kind == CREDIT_CHIT_DIRECT ? "direct" : "invoice", "amount",
+                          c->kind == CREDIT_CHIT_DIRECT    ? "direct"
+                          : c->kind == CREDIT_CHIT_INVOICE ? "invoice"
+                                                           : "lift",
+                          "amount",
                           nj_u64(c->amount), "memo", (const char *)c->memo, (int)c->memo_len,
                           "signature", nj_hex(c->sig.b, HANSA_SIG_BYTES));
     if (c->kind == CREDIT_CHIT_INVOICE) json_object_set_new(j, "invoice_id", cj_id(&c->invoice_id));
+    if (c->kind == CREDIT_CHIT_LIFT) json_object_set_new(j, "lift_id", cj_id(&c->invoice_id));
+    return j;
+}
+
+json_t *cj_lift(const credit_lift *l) {
+    json_t *route = json_array();
+    for (int i = 0; i < l->n_hops; i++)
+        json_array_append_new(route, json_pack("{s:o, s:o, s:o}", "tally_id", cj_id(&l->tallies[i]),
+                                               "payer", cj_party(&l->parties[i]), "receiver",
+                                               cj_party(&l->parties[i + 1])));
+    return json_pack("{s:o, s:s, s:o, s:o, s:I, s:o}", "lift_id", cj_id(&l->lift_id), "kind",
+                     l->kind == CREDIT_LIFT_CIRCULAR ? "circular" : "linear", "amount",
+                     nj_u64(l->amount), "expiry_ms", nj_u64(l->expiry_ms), "referee_chain",
+                     (json_int_t)l->referee_chain, "route", route);
+}
+
+json_t *cj_lift_rec(const credit_lift_rec *rec) {
+    json_t *j = cj_lift(&rec->lift);
+    json_object_set_new(j, "ruling",
+                        json_string(rec->outcome == CREDIT_RULING_COMMIT ? "commit" : "expired"));
+    json_object_set_new(j, "height", nj_u64(rec->height));
+    json_object_set_new(j, "time_ms", nj_u64(rec->time_ms));
     return j;
 }
 
@@ -158,6 +183,9 @@ void cj_tx_fields(json_t *j, uint16_t kind, const ledger_credit_body *body, uint
         return;
     case TX_INVOICE_REFUSE:
         json_object_set_new(j, "invoice_id", cj_id(&body->id));
+        return;
+    case TX_LIFT:
+        json_object_set_new(j, "lift", cj_lift(&body->lift));
         return;
     case TX_TRANSFER:
     case TX_STAKE:
@@ -326,6 +354,53 @@ static rpc_outcome m_invoices(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(json_pack("{s:o, s:o}", "tally_id", cj_id(&f.tally), "invoices", f.list));
 }
 
+/* lift {id} -> the lift record: header, route and the chain's ruling */
+static rpc_outcome m_lift(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_credit_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"id", NULL};
+    credit_id id;
+    if (!nj_params_only(params, names, &bad) || !param_id(params, "id", &id, &bad)) return bad;
+    credit_lift_rec *rec = hansa_malloc(sizeof *rec);
+    if (!ledger_lift_get(node_ledger(api->n), &id, rec)) {
+        free(rec);
+        return not_found("lift", &id);
+    }
+    json_t *j = cj_lift_rec(rec);
+    free(rec);
+    return rpc_ok(j);
+}
+
+typedef struct {
+    credit_id tally; /* zero: every lift */
+    json_t *list;
+} lift_filter;
+
+static void add_if_through(void *ctx, const credit_lift_rec *rec) {
+    lift_filter *f = ctx;
+    bool through = credit_id_is_zero(&f->tally);
+    for (int i = 0; i < rec->lift.n_hops && !through; i++)
+        through = credit_id_eq(&rec->lift.tallies[i], &f->tally);
+    if (through && json_array_size(f->list) < 1000) json_array_append_new(f->list, cj_lift_rec(rec));
+}
+
+/* lifts {tally?} -> {lifts: [...]}: the lifts through a tally, or all (at
+ * most 1000, in no particular order) */
+static rpc_outcome m_lifts(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_credit_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"tally", NULL};
+    lift_filter f;
+    memset(&f, 0, sizeof f);
+    if (!nj_params_only(params, names, &bad)) return bad;
+    if (json_object_get(params, "tally") && !param_id(params, "tally", &f.tally, &bad)) return bad;
+    f.list = json_array();
+    ledger_lifts_iter(node_ledger(api->n), add_if_through, &f);
+    return rpc_ok(json_pack("{s:o}", "lifts", f.list));
+}
+
 rpc_credit_api *rpc_credit_api_new(rpc_server *server, node *n) {
     rpc_credit_api *api = hansa_calloc(1, sizeof *api);
     api->server = server;
@@ -335,6 +410,8 @@ rpc_credit_api *rpc_credit_api_new(rpc_server *server, node *n) {
     rpc_register(server, "chits", m_chits, api);
     rpc_register(server, "invoice", m_invoice, api);
     rpc_register(server, "invoices", m_invoices, api);
+    rpc_register(server, "lift", m_lift, api);
+    rpc_register(server, "lifts", m_lifts, api);
     return api;
 }
 

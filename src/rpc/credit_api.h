@@ -26,6 +26,8 @@ json_t *cj_id(const credit_id *id);
 json_t *cj_tally(const credit_tally *t);
 json_t *cj_chit(const credit_chit *c, uint32_t chain_id);
 json_t *cj_invoice(const credit_invoice *inv, const credit_tally *t);
+json_t *cj_lift(const credit_lift *l);
+json_t *cj_lift_rec(const credit_lift_rec *rec);
 json_t *cj_event(const ledger_credit_event *ev);
 /* Adds the decoded fields of a credit transaction body to j. */
 void cj_tx_fields(json_t *j, uint16_t kind, const ledger_credit_body *body, uint32_t chain_id);

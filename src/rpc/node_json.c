@@ -90,6 +90,7 @@ static void tx_body_fields(json_t *j, const wire_tx *tx) {
     case TX_INVOICE_CREATE:
     case TX_INVOICE_PAY:
     case TX_INVOICE_REFUSE:
+    case TX_LIFT:
         cj_tx_fields(j, tx->kind, &body.credit, tx->chain_id);
         return;
     case TX_CLIENT_CREATE:

@@ -66,6 +66,7 @@ typedef enum {
     TX_INVOICE_CREATE = 37, /* an invoice */
     TX_INVOICE_PAY = 38,    /* an invoice chit */
     TX_INVOICE_REFUSE = 39, /* invoice id */
+    TX_LIFT = 40,           /* lifts (docs/credit.md): a lift header, one chain */
     TX_RECEIPT_BOND = 50,   /* receipts (docs/receipts.md): amount u64 */
     TX_RECEIPT_UNBOND = 51, /* amount u64 */
     TX_RECEIPT_CLAIM = 52,  /* a receipt and the proof it was broken */
