@@ -56,7 +56,8 @@ typedef enum {
     PKT_REFUSED_LIMIT = 3,       /* over the correspondent limit for the source */
     PKT_REFUSED_ESCROW = 4,      /* a return with less in escrow than it claims */
     PKT_REFUSED_TYPE = 5,        /* a packet type this chain does not know */
-    PKT_OUTCOME_MAX_ = 5
+    PKT_REFUSED_TALLY = 6,       /* a tally message its tally's rules refuse here */
+    PKT_OUTCOME_MAX_ = 6
 } pkt_outcome;
 
 /* A sentence naming an outcome ("credited", "timed out", ...). */
