@@ -713,7 +713,9 @@ static int invoice_refuse(const copts *o, ctx *x) {
  * as tally packets from --from (any funded key: the chain checks each
  * message is true of its half). --peer is a node of the other chain, asked
  * how much of the foil's chain its stock confirmed. Prints how many it sent:
- * 0 means this half has nothing to say. */
+ * 0 means this half has nothing to say. A message the chain refuses as no
+ * longer true (the half moved on since the outbox was read) is skipped:
+ * the next sync sends what is true then. */
 static int tally_sync(const copts *o, ctx *x) {
     if (!need(o, o->peer, "--peer (a node of the other party's chain)")) return CLI_USAGE;
     int rc = CLI_OK;
@@ -737,7 +739,7 @@ static int tally_sync(const copts *o, ctx *x) {
     json_t *box = cli_call(o->cmd, x->addr, "tally_outbox", params, CLI_CALL_TIMEOUT_MS, &rc);
     if (!box) return rc;
     const json_t *msgs = json_object_get(box, "messages");
-    size_t sent = 0;
+    size_t sent = 0, stale = 0;
     for (size_t i = 0; i < json_array_size(msgs) && rc == CLI_OK; i++) {
         const char *hex = json_string_value(json_array_get(msgs, i));
         uint8_t *raw = malloc(PKT_PAYLOAD_MAX);
@@ -745,8 +747,8 @@ static int tally_sync(const copts *o, ctx *x) {
         credit_xmsg *m = malloc(sizeof *m);
         if (hex && hex_decode(hex, strlen(hex), raw, PKT_PAYLOAD_MAX, &n, NULL) == HANSA_OK &&
             credit_xmsg_decode(raw, n, m, NULL) == HANSA_OK) {
-            rc = send_packet(o, x, dest, m, "sent a chain message");
-            sent += rc == CLI_OK;
+            if (send_packet(o, x, dest, m, "sent a chain message") == CLI_OK) sent++;
+            else stale++;
         } else {
             fprintf(stderr, "hansa %s: the node's outbox holds a message that does not decode\n", o->cmd);
             rc = CLI_FAILED;
@@ -755,7 +757,8 @@ static int tally_sync(const copts *o, ctx *x) {
         free(raw);
     }
     json_decref(box);
-    if (rc == CLI_OK && !o->c.json) printf("%zu chain message(s) sent to chain %x\n", sent, dest);
+    if (rc == CLI_OK && !o->c.json)
+        printf("%zu chain message(s) sent to chain %x, %zu refused as stale\n", sent, dest, stale);
     return rc;
 }
 
