@@ -40,7 +40,7 @@ static const hansa_command commands[] = {
     {"delegates", cmd_delegates, "the active delegates, the next set and the bench"},
     {"store", cmd_store, "check a stopped node's store record by record (store check DIR)"},
     {"upgrade", cmd_upgrade, "propose, approve and follow software ratification"},
-    {"tally", cmd_tally, "credit tallies: offer, counter, accept, refuse, close, trade, show, list"},
+    {"tally", cmd_tally, "credit tallies: offer, counter, accept, refuse, close, trade, show, list, sync (across chains)"},
     {"chit", cmd_chit, "pay on a tally with a signed chit; list a tally's chit chain"},
     {"receipt", cmd_receipt, "receipt collateral, show, verify and claim receipts, node exposure"},
     {"invoice", cmd_invoice, "create, show (JSON, QR code), pay or refuse an invoice"},

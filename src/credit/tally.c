@@ -87,6 +87,9 @@ static void make_offer(credit_tally *t, const credit_contract *c, credit_side by
     }
 }
 
+static hansa_err offer_on(credit_tally *t, bool exists, const credit_contract *c, credit_side by,
+                          const hansa_sig *sig, char *why, size_t why_len);
+
 hansa_err credit_tally_offer(credit_tally *t, bool exists, const credit_contract *c,
                              credit_side by, const hansa_sig *sig, uint32_t chain_id, char *why,
                              size_t why_len) {
@@ -98,6 +101,29 @@ hansa_err credit_tally_offer(credit_tally *t, bool exists, const credit_contract
         say(why, why_len, "a party is on another chain: cross-chain tallies need packets");
         return HANSA_ERR_WRONG_CHAIN;
     }
+    return offer_on(t, exists, c, by, sig, why, why_len);
+}
+
+hansa_err credit_tally_offer_across(credit_tally *t, bool exists, const credit_contract *c,
+                                    credit_side by, const hansa_sig *sig, uint32_t here,
+                                    uint32_t there, char *why, size_t why_len) {
+    if (c->revision == 0) {
+        say(why, why_len, "revision 0 (offers count from 1)");
+        return HANSA_ERR_INVALID;
+    }
+    bool ok = here != there && ((c->stock.chain_id == here && c->foil.chain_id == there) ||
+                                (c->stock.chain_id == there && c->foil.chain_id == here));
+    if (!ok) {
+        say(why, why_len, "the parties are not one on chain %" PRIx32 " and one on chain %" PRIx32,
+            here, there);
+        return HANSA_ERR_WRONG_CHAIN;
+    }
+    return offer_on(t, exists, c, by, sig, why, why_len);
+}
+
+/* The rules of an offer once its parties' chains are right. */
+static hansa_err offer_on(credit_tally *t, bool exists, const credit_contract *c, credit_side by,
+                          const hansa_sig *sig, char *why, size_t why_len) {
     if (exists) {
         if (t->state != CREDIT_TALLY_VOID) return bad_state(t, "re-offer", why, why_len);
         if (!same_parties(&t->contract, c)) {

@@ -25,8 +25,8 @@
  * errors say why: HANSA_ERR_STATE (not in a state that allows it, with the
  * state named), HANSA_ERR_BAD_SIG, HANSA_ERR_INVALID (wrong party, revision,
  * terms or amount), HANSA_ERR_FUNDS (over the granted credit),
- * HANSA_ERR_WRONG_CHAIN (a party on another chain: the cross-chain half
- * travels as packets, a later issue). */
+ * HANSA_ERR_WRONG_CHAIN (a party on another chain: a cross-chain tally's
+ * messages travel as packets, ledger/xtally.h). */
 #ifndef HANSA_CREDIT_TALLY_H
 #define HANSA_CREDIT_TALLY_H
 
@@ -71,6 +71,12 @@ credit_side credit_contract_side_of(const credit_contract *c, const hansa_pubkey
 hansa_err credit_tally_offer(credit_tally *t, bool exists, const credit_contract *c,
                              credit_side by, const hansa_sig *sig, uint32_t chain_id, char *why,
                              size_t why_len);
+/* The same offer for a tally across chains (docs/credit.md "Cross-chain
+ * tallies"): one party on chain `here` (this chain), the other on `there`;
+ * each chain keeps its copy of the tally and applies the same rules. */
+hansa_err credit_tally_offer_across(credit_tally *t, bool exists, const credit_contract *c,
+                                    credit_side by, const hansa_sig *sig, uint32_t here,
+                                    uint32_t there, char *why, size_t why_len);
 /* A counter-offer on an OFFERED tally by the party it was offered to: new
  * terms, same id and parties, revision + 1, signed by `by`. */
 hansa_err credit_tally_counter(credit_tally *t, const credit_contract *c, credit_side by,

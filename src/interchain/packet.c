@@ -17,6 +17,7 @@ const char *pkt_outcome_name(uint8_t outcome) {
     case PKT_REFUSED_LIMIT: return "over the correspondent limit";
     case PKT_REFUSED_ESCROW: return "escrow short";
     case PKT_REFUSED_TYPE: return "unknown packet type";
+    case PKT_REFUSED_TALLY: return "refused by the tally's rules";
     }
     return "unknown outcome";
 }

@@ -7,8 +7,8 @@
  * source chain: destination chain, timeout (the destination's BFT time), a
  * packet type and its payload. Its identity is (source chain, SHA-256 of the
  * whole send transaction): a sender's (key, nonce) is used once per chain, so
- * that is the packet's sequence. Transfers are packet type 1; tally and lift
- * messages will be further types with their own payloads.
+ * that is the packet's sequence. Transfers are packet type 1, tally
+ * messages (credit/xmsg.h) type 2; lift messages will be further types.
  *
  * Proofs: the destination proves the send transaction in the source block's
  * tx root (the header's, which its light client stored); the source proves
@@ -43,7 +43,10 @@
 #define PKT_PATH_MAX 16      /* a block of 2^16 txs needs 16 hashes */
 #define PKT_DENOM_BYTES_MAX (1 + 4 * PKT_TRACE_MAX)
 
-typedef enum { PKT_TYPE_TRANSFER = 1 } pkt_type;
+typedef enum {
+    PKT_TYPE_TRANSFER = 1,
+    PKT_TYPE_TALLY = 2, /* a cross-chain tally message: credit/xmsg.h */
+} pkt_type;
 
 /* Why a destination refused a packet; 0 = credited. */
 typedef enum {
@@ -53,7 +56,8 @@ typedef enum {
     PKT_REFUSED_LIMIT = 3,       /* over the correspondent limit for the source */
     PKT_REFUSED_ESCROW = 4,      /* a return with less in escrow than it claims */
     PKT_REFUSED_TYPE = 5,        /* a packet type this chain does not know */
-    PKT_OUTCOME_MAX_ = 5
+    PKT_REFUSED_TALLY = 6,       /* a tally message its tally's rules refuse here */
+    PKT_OUTCOME_MAX_ = 6
 } pkt_outcome;
 
 /* A sentence naming an outcome ("credited", "timed out", ...). */

@@ -12,6 +12,7 @@
 #include "ledger/credit_store.h"
 #include "ledger/record.h"
 #include "ledger/state.h"
+#include "ledger/xtally.h"
 
 /* ---- record checks -------------------------------------------------------------- */
 
@@ -109,6 +110,12 @@ bool ledger_chit_get(const ledger_state *s, const credit_id *tally, uint64_t idx
     if (slot == NULL) return false;
     credit_link_decode(slot->val, slot->vlen, out);
     return true;
+}
+
+uint64_t ledger_chit_index(const ledger_state *s, const credit_id *tally, const credit_id *chit) {
+    uint8_t key[KVMAP_KEY_MAX];
+    const kvmap_slot *slot = committed(s, key, credit_key_chit_id(tally, chit, key));
+    return slot != NULL && slot->vlen == 9 ? le64_load(slot->val + 1) : 0;
 }
 
 bool ledger_invoice_get(const ledger_state *s, const credit_id *id, credit_invoice *out) {
@@ -227,14 +234,33 @@ static void fail(checker *k, const credit_id *id, const char *what) {
     k->bad = true;
 }
 
-/* Walks one tally's chain from the genesis hash. */
-static void check_chain(checker *k, const credit_tally *t) {
+/* The half whose chain this state stores: on one chain both halves are
+ * settled and equal after every transaction (the foil's is returned); across
+ * chains only this chain's holder's half lives here, the other stays empty
+ * (its chain is the other chain's, checked there). NULL after fail(). */
+static const credit_half *stored_half(checker *k, const credit_tally *t) {
     const credit_id *id = &t->contract.tally_id;
     const credit_half *st = &t->half[CREDIT_STOCK], *fo = &t->half[CREDIT_FOIL];
-    if (st->fault || fo->fault) return fail(k, id, "a half is faulted");
+    if (st->fault || fo->fault) return fail(k, id, "a half is faulted"), NULL;
+    credit_side local;
+    if (xtally_across(t, k->s->params.chain_id, &local)) {
+        const credit_half *away = &t->half[credit_side_other(local)];
+        if (local == 0) return fail(k, id, "a tally across chains with no party here"), NULL;
+        if (away->n != 0 || away->n_tail != 0 || away->ack != 0)
+            return fail(k, id, "the half of the other chain's party holds chits here"), NULL;
+        return &t->half[local];
+    }
     if (!credit_half_settled(st) || !credit_half_settled(fo))
-        return fail(k, id, "a half is not settled after its transaction");
-    if (st->n != fo->n || !hash_eq(&st->end, &fo->end)) return fail(k, id, "the halves differ");
+        return fail(k, id, "a half is not settled after its transaction"), NULL;
+    if (st->n != fo->n || !hash_eq(&st->end, &fo->end)) return fail(k, id, "the halves differ"), NULL;
+    return fo;
+}
+
+/* Walks one tally's stored chain from the genesis hash. */
+static void check_chain(checker *k, const credit_tally *t) {
+    const credit_id *id = &t->contract.tally_id;
+    const credit_half *fo = stored_half(k, t);
+    if (fo == NULL) return;
     hansa_hash h;
     credit_chain_genesis(id, &h);
     int64_t sum = 0;

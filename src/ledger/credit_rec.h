@@ -69,6 +69,8 @@ hansa_err ledger_credit_record_check(const uint8_t *key, size_t klen, const uint
 /* Each returns false when the record does not exist. */
 bool ledger_tally_get(const ledger_state *s, const credit_id *id, credit_tally *out);
 bool ledger_chit_get(const ledger_state *s, const credit_id *tally, uint64_t idx, credit_link *out);
+/* The index of chit `chit`'s link on its tally's stored chain, or 0. */
+uint64_t ledger_chit_index(const ledger_state *s, const credit_id *tally, const credit_id *chit);
 bool ledger_invoice_get(const ledger_state *s, const credit_id *id, credit_invoice *out);
 bool ledger_lift_get(const ledger_state *s, const credit_id *id, credit_lift_rec *out);
 /* Calls fn for every lift record, in no particular order. */

@@ -17,6 +17,7 @@
 #include "ledger/credit_store.h"
 #include "ledger/record.h"
 #include "ledger/stake.h"
+#include "ledger/xtally.h"
 
 /* ---- decoders ------------------------------------------------------------------ */
 
@@ -117,6 +118,15 @@ static hansa_err sender_side(const credit_tally *t, const ledger_tx_ctx *c, cred
     return HANSA_ERR_INVALID;
 }
 
+/* HANSA_ERR_WRONG_CHAIN for a tally across chains: its party messages
+ * travel as tally packets (xtally.h), never as one chain's transaction. */
+static hansa_err one_chain(const ledger_block *b, const credit_tally *t, char *why, size_t why_len) {
+    credit_side local;
+    if (!xtally_across(t, b->base->params.chain_id, &local)) return HANSA_OK;
+    ledger_why(why, why_len, "the tally is across chains: send this as a tally packet (kind 20, type 2)");
+    return HANSA_ERR_WRONG_CHAIN;
+}
+
 /* Runs a transition on the tally named by id; on success with apply, the
  * tally is stored. step gets the tally and the sender's side. */
 typedef hansa_err (*tally_step)(credit_tally *t, credit_side by, const ledger_tx_ctx *c,
@@ -129,6 +139,7 @@ static hansa_err on_tally(ledger_block *b, const ledger_tx_ctx *c, const credit_
     if (err != HANSA_OK) return err;
     credit_side by = 0;
     err = sender_side(t, c, &by, why, why_len);
+    if (err == HANSA_OK) err = one_chain(b, t, why, why_len);
     if (err == HANSA_OK) err = step(t, by, c, why, why_len);
     HANSA_ASSERT(!apply || err == HANSA_OK);
     if (err == HANSA_OK && apply) credit_store_tally_put(b, t);
@@ -257,6 +268,12 @@ static hansa_err chit_on(ledger_block *b, const ledger_tx_ctx *c, credit_invoice
         err = HANSA_ERR_INVALID;
     }
     if (err == HANSA_OK && inv != NULL) err = credit_invoice_check_pay(inv, chit, why, why_len);
+    credit_side local;
+    if (err == HANSA_OK && xtally_across(t, b->base->params.chain_id, &local)) {
+        err = xtally_chit(b, t, by, chit, inv, apply, why, why_len);
+        free(t);
+        return err;
+    }
     if (err == HANSA_OK) err = credit_tally_chit_check(t, chit, &after, why, why_len);
     if (err == HANSA_OK && !credit_chit_verify(chit, credit_contract_key(&t->contract, by))) {
         ledger_why(why, why_len, "the chit's signature by the %s holder does not verify",
@@ -337,6 +354,7 @@ static hansa_err do_invoice_create(ledger_block *b, const ledger_tx_ctx *c, bool
     if (err != HANSA_OK) return err;
     credit_side by = 0;
     err = sender_side(t, c, &by, why, why_len);
+    if (err == HANSA_OK) err = one_chain(b, t, why, why_len);
     if (err == HANSA_OK) err = credit_invoice_check_create(t, &inv, by, why, why_len);
     free(t);
     HANSA_ASSERT(!apply || err == HANSA_OK);
@@ -358,6 +376,7 @@ static hansa_err do_invoice_refuse(ledger_block *b, const ledger_tx_ctx *c, bool
     if (err != HANSA_OK) return err;
     credit_side by = 0;
     err = sender_side(t, c, &by, why, why_len);
+    if (err == HANSA_OK) err = one_chain(b, t, why, why_len);
     free(t);
     if (err == HANSA_OK) err = credit_invoice_check_refuse(&inv, why, why_len);
     HANSA_ASSERT(!apply || err == HANSA_OK);

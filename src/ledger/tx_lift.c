@@ -23,6 +23,7 @@
 #include "ledger/credit_store.h"
 #include "ledger/record.h"
 #include "ledger/tx_credit.h"
+#include "ledger/xtally.h"
 
 hansa_err txc_lift_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
                           size_t why_len) {
@@ -40,12 +41,15 @@ static hansa_err load_route(const ledger_block *b, const credit_lift *l, credit_
                             char *why, size_t why_len) {
     credit_tally *ts = hansa_malloc(l->n_hops * sizeof *ts);
     for (int i = 0; i < l->n_hops; i++) {
-        if (credit_store_tally_get(b, &l->tallies[i], &ts[i])) continue;
+        credit_side local;
+        bool found = credit_store_tally_get(b, &l->tallies[i], &ts[i]);
+        if (found && !xtally_across(&ts[i], b->base->params.chain_id, &local)) continue;
         char hex[2 * CREDIT_ID_BYTES + 1];
         hex_encode(l->tallies[i].b, CREDIT_ID_BYTES, hex);
-        ledger_why(why, why_len, "lift leg %d: no tally %s", i, hex);
+        ledger_why(why, why_len, found ? "lift leg %d: tally %s is across chains (its chits travel as packets)"
+                                       : "lift leg %d: no tally %s", i, hex);
         free(ts);
-        return HANSA_ERR_NOT_FOUND;
+        return found ? HANSA_ERR_WRONG_CHAIN : HANSA_ERR_NOT_FOUND;
     }
     *out = ts;
     return HANSA_OK;

@@ -16,6 +16,7 @@
 #include "ledger/elect.h"
 #include "ledger/record.h"
 #include "ledger/state.h"
+#include "ledger/xtally.h"
 
 #define VAL_AMOUNT_BYTES 9
 #define OUT_FIXED_BYTES (1 + 4 + 2 * HANSA_ADDR_BYTES + 8 + 1 + 8 + 8 + 8 + 1 + 1 + 8 + 8)
@@ -134,7 +135,7 @@ static void rd_out(wire_rd *r, xfer_out *o) {
     o->done_time_ms = rd_u64(r, "done time");
     pkt_rd_denom(r, &o->denom);
     if (r->err != HANSA_OK) return;
-    if (burned > 1 || o->amount == 0 || o->sent_height == 0 || o->state < XFER_PENDING ||
+    if (burned > 1 || (o->amount == 0 && (o->burned || o->denom.n != 0)) || o->sent_height == 0 || o->state < XFER_PENDING ||
         o->state > XFER_REFUNDED || o->reason > PKT_OUTCOME_MAX_ ||
         (o->state == XFER_PENDING) != (o->done_height == 0) ||
         (o->state == XFER_REFUNDED) != (o->reason != PKT_OK) || (o->burned && o->denom.n == 0))
@@ -166,7 +167,8 @@ static void rd_in(wire_rd *r, xfer_in *in) {
     in->amount = rd_u64(r, "amount");
     pkt_rd_denom(r, &in->denom);
     if (r->err == HANSA_OK && (in->height == 0 || in->src_height == 0 || in->outcome > PKT_OUTCOME_MAX_ ||
-                               (in->amount == 0) != (in->outcome == PKT_REFUSED_TYPE)))
+                               (in->amount != 0 && in->outcome == PKT_REFUSED_TYPE) ||
+                               (in->amount == 0 && in->denom.n != 0)))
         rd_fail(r, HANSA_ERR_INVALID, "incoming packet fields");
 }
 
@@ -408,6 +410,11 @@ hansa_err xfer_send_decode(const uint8_t *body, uint32_t len, ledger_tx_body *ou
     if (err == HANSA_OK && s.type == PKT_TYPE_TRANSFER) {
         pkt_transfer t;
         err = pkt_transfer_decode(s.payload, s.payload_len, &t, &r);
+    } else if (err == HANSA_OK && s.type == PKT_TYPE_TALLY) {
+        credit_xmsg *m = hansa_malloc(sizeof *m);
+        err = credit_xmsg_decode(s.payload, s.payload_len, m, &r);
+        free(m);
+        return refused_body(err, &r, "tally message", why, why_len);
     }
     return refused_body(err, &r, "packet", why, why_len);
 }
@@ -427,7 +434,7 @@ hansa_err xfer_send_check(const ledger_block *b, const ledger_tx_ctx *c, char *w
     pkt_send s;
     pkt_transfer t;
     send_of(c->tx, &s, &t);
-    if (s.type != PKT_TYPE_TRANSFER) {
+    if (s.type != PKT_TYPE_TRANSFER && s.type != PKT_TYPE_TALLY) {
         ledger_why(why, why_len, "packet type %u is not one this chain sends", s.type);
         return HANSA_ERR_INVALID;
     }
@@ -450,6 +457,7 @@ hansa_err xfer_send_check(const ledger_block *b, const ledger_tx_ctx *c, char *w
                    s.timeout_ms, s.dest_chain, latest.time_ms);
         return HANSA_ERR_INVALID;
     }
+    if (s.type == PKT_TYPE_TALLY) return xtally_send_check(b, c, &s, why, why_len);
     if (!is_return(&t.denom, s.dest_chain) && t.denom.n + 1 > PKT_TRACE_MAX) {
         ledger_why(why, why_len, "the denomination's trace would grow past %d chains", PKT_TRACE_MAX);
         return HANSA_ERR_TOO_LONG;
@@ -487,6 +495,12 @@ void xfer_send_apply(ledger_block *b, const ledger_tx_ctx *c) {
                   .sent_height = b->info.height,
                   .sent_time_ms = b->info.time_ms,
                   .state = XFER_PENDING};
+    if (s.type == PKT_TYPE_TALLY) {
+        /* A message: no value moves, the record tracks its acknowledgement. */
+        xtally_send_apply(b, c, &s);
+        out_put(b, &h, &o);
+        return;
+    }
     hold_sub(b, &c->sender, &t.denom, t.amount);
     if (o.burned) {
         supply_move(b, &t.denom, t.amount, false);
@@ -545,9 +559,13 @@ hansa_err xfer_recv_decode(const uint8_t *body, uint32_t len, ledger_tx_body *ou
 
 /* What this chain does with a proven send: the outcome and the
  * denomination it credits. */
-static uint8_t recv_outcome(const ledger_block *b, uint32_t src, const pkt_send *s,
-                            const pkt_transfer *t, pkt_denom *credit) {
+static uint8_t recv_outcome(const ledger_block *b, uint32_t src, const wire_tx *send,
+                            const pkt_send *s, const pkt_transfer *t, pkt_denom *credit) {
     memset(credit, 0, sizeof *credit);
+    if (s->type == PKT_TYPE_TALLY) {
+        if (b->info.time_ms >= s->timeout_ms) return PKT_REFUSED_TIMEOUT;
+        return xtally_recv_outcome(b, src, send, s, NULL, 0);
+    }
     if (s->type != PKT_TYPE_TRANSFER) return PKT_REFUSED_TYPE;
     if (is_return(&t->denom, own_chain(b))) {
         *credit = t->denom;
@@ -606,7 +624,7 @@ static hansa_err recv_eval(const ledger_block *b, const pkt_recv *v, wire_tx *se
                    prev.height, pkt_outcome_name(prev.outcome));
         return HANSA_ERR_DUPLICATE;
     }
-    *outcome = recv_outcome(b, v->src_chain, s, t, credit);
+    *outcome = recv_outcome(b, v->src_chain, send, s, t, credit);
     return HANSA_OK;
 }
 
@@ -647,7 +665,9 @@ void xfer_recv_apply(ledger_block *b, const ledger_tx_ctx *c) {
                   .amount = t.amount,
                   .denom = credit};
     addr_from_pubkey(&send.sender, &in.from);
-    if (outcome == PKT_OK) {
+    if (s.type == PKT_TYPE_TALLY) {
+        if (outcome == PKT_OK) xtally_recv_apply(b, v.src_chain, &send, &s);
+    } else if (outcome == PKT_OK) {
         if (is_return(&t.denom, own_chain(b))) {
             uint8_t key[KVMAP_KEY_MAX];
             amt_sub(b, key, key_escrow(v.src_chain, &credit, key), t.amount);
@@ -709,6 +729,16 @@ hansa_err xfer_ack_check(const ledger_block *b, const ledger_tx_ctx *c, char *wh
     return ack_eval(b, &a, &h, &o, &outcome, why, why_len);
 }
 
+/* The send of an ack that passed ack_eval (borrowed from a). */
+static void acked_send(const pkt_ack *a, pkt_send *s) {
+    wire_tx recv, send;
+    pkt_recv v;
+    HANSA_ASSERT(wire_tx_decode(a->proof.tx, a->proof.tx_len, &recv, NULL) == HANSA_OK);
+    HANSA_ASSERT(pkt_recv_decode(recv.body, recv.body_len, &v, NULL) == HANSA_OK);
+    HANSA_ASSERT(wire_tx_decode(v.proof.tx, v.proof.tx_len, &send, NULL) == HANSA_OK);
+    HANSA_ASSERT(pkt_send_decode(send.body, send.body_len, s, NULL) == HANSA_OK);
+}
+
 void xfer_ack_apply(ledger_block *b, const ledger_tx_ctx *c) {
     pkt_ack a;
     HANSA_ASSERT(pkt_ack_decode(c->tx->body, c->tx->body_len, &a, NULL) == HANSA_OK);
@@ -720,7 +750,11 @@ void xfer_ack_apply(ledger_block *b, const ledger_tx_ctx *c) {
     o.done_time_ms = b->info.time_ms;
     o.reason = outcome;
     o.state = outcome == PKT_OK ? XFER_CREDITED : XFER_REFUNDED;
-    if (outcome != PKT_OK) {
+    if (o.amount == 0) { /* a tally message: its sender's copy hears the outcome */
+        pkt_send s;
+        acked_send(&a, &s);
+        xtally_ack_apply(b, &s, outcome);
+    } else if (outcome != PKT_OK) {
         if (o.burned) {
             supply_move(b, &o.denom, o.amount, true);
         } else {
@@ -1066,7 +1100,7 @@ uint8_t ledger_xfer_outcome(const ledger_state *s, uint32_t src_chain, const uin
     ledger_block *b = ledger_block_begin_check(s);
     b->info.time_ms = now_ms;
     pkt_denom credit;
-    uint8_t o = recv_outcome(b, src_chain, &snd, &t, &credit);
+    uint8_t o = recv_outcome(b, src_chain, &tx, &snd, &t, &credit);
     ledger_block_free(b);
     return o;
 }

@@ -8,6 +8,7 @@
 #include "base/hex.h"
 #include "base/mem.h"
 #include "crypto/address.h"
+#include "ledger/xtally.h"
 #include "rpc/node_json.h"
 
 struct rpc_credit_api {
@@ -295,7 +296,11 @@ static rpc_outcome m_chits(rpc_call *call, json_t *params, void *ctx) {
     const ledger_state *s = node_ledger(api->n);
     credit_tally *t = hansa_malloc(sizeof *t);
     bool found = ledger_tally_get(s, &id, t);
-    uint64_t n = found ? t->half[CREDIT_FOIL].n : 0;
+    /* One chain stores the foil's (= the stock's) chain; across chains,
+     * this chain's holder's half. */
+    credit_side local = CREDIT_FOIL;
+    if (found && xtally_across(t, node_chain_id(api->n), &local) && local == 0) local = CREDIT_FOIL;
+    uint64_t n = found ? t->half[local].n : 0;
     free(t);
     if (!found) return not_found("tally", &id);
     json_t *list = json_array();
@@ -401,6 +406,49 @@ static rpc_outcome m_lifts(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(json_pack("{s:o}", "lifts", f.list));
 }
 
+/* tally_outbox {id, peer_acked?} -> {tally_id, messages: [hex]}: the tally
+ * messages this chain's half of a cross-chain tally has to send now, each
+ * the payload of a tally packet (packet type 2) anyone may send to the
+ * other chain. peer_acked: how much of this chain's foil chain the stock
+ * confirmed, as the other chain's copy says (so the stock knows whether to
+ * acknowledge). */
+static rpc_outcome m_tally_outbox(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_credit_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"id", "peer_acked", NULL};
+    credit_id id;
+    if (!nj_params_only(params, names, &bad) || !param_id(params, "id", &id, &bad)) return bad;
+    rpc_error err = {0};
+    uint64_t acked = 0; /* unknown: the stock acknowledges (a repeat is harmless) */
+    if (!rpc_param_u64(params, "peer_acked", false, &acked, &err)) return rpc_fail_with(&err);
+    const ledger_state *s = node_ledger(api->n);
+    credit_tally *t = hansa_malloc(sizeof *t);
+    bool found = ledger_tally_get(s, &id, t);
+    free(t);
+    if (!found) return not_found("tally", &id);
+    credit_half *peer = hansa_calloc(1, sizeof *peer);
+    peer->ack = acked;
+    credit_msg *msgs = hansa_calloc(XTALLY_OUTBOX_MAX, sizeof *msgs);
+    size_t n = ledger_xtally_outbox(s, &id, peer, msgs);
+    json_t *list = json_array();
+    credit_xmsg *x = hansa_malloc(sizeof *x);
+    for (size_t i = 0; i < n; i++) {
+        memset(x, 0, sizeof *x);
+        x->kind = CREDIT_XMSG_CHAIN;
+        x->from = msgs[i].from;
+        x->msg = msgs[i];
+        hbuf b = HBUF_INIT;
+        credit_xmsg_encode(&b, x);
+        json_array_append_new(list, nj_hex(b.data, b.len));
+        hbuf_free(&b);
+    }
+    free(x);
+    free(msgs);
+    free(peer);
+    return rpc_ok(json_pack("{s:o, s:o}", "tally_id", cj_id(&id), "messages", list));
+}
+
 rpc_credit_api *rpc_credit_api_new(rpc_server *server, node *n) {
     rpc_credit_api *api = hansa_calloc(1, sizeof *api);
     api->server = server;
@@ -412,6 +460,7 @@ rpc_credit_api *rpc_credit_api_new(rpc_server *server, node *n) {
     rpc_register(server, "invoices", m_invoices, api);
     rpc_register(server, "lift", m_lift, api);
     rpc_register(server, "lifts", m_lifts, api);
+    rpc_register(server, "tally_outbox", m_tally_outbox, api);
     return api;
 }
 

@@ -7,7 +7,9 @@
  * per core, before consensus and networking (the multi-process test
  * tests/cluster/test_credit.py prints an end-to-end rate).
  *
- *   hansa bench-credit [--chits N] [--block N]  (defaults 20000 and 1000) */
+ *   hansa bench-credit [--chits N] [--block N]  (defaults 20000 and 1000)
+ *   hansa bench-credit --across [--chits N] [--block N]  (a tally across two
+ *                     chains, bench_xtally.c; --block: chits per round) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,16 +107,19 @@ static void setup(bench *b) {
 
 int cmd_bench_credit(int argc, char **argv) {
     uint64_t n = 20000, per_block = 1000;
+    bool across = false;
     for (int i = 1; i < argc; i++) {
         bool has = i + 1 < argc;
-        if (strcmp(argv[i], "--chits") == 0 && has && cli_parse_u64(argv[i + 1], &n) && n > 0 && n <= 1000000) i++;
+        if (strcmp(argv[i], "--across") == 0) across = true;
+        else if (strcmp(argv[i], "--chits") == 0 && has && cli_parse_u64(argv[i + 1], &n) && n > 0 && n <= 1000000) i++;
         else if (strcmp(argv[i], "--block") == 0 && has && cli_parse_u64(argv[i + 1], &per_block) &&
                  per_block > 0 && per_block <= WIRE_BLOCK_TXS_MAX) i++;
         else {
-            fprintf(stderr, "usage: hansa bench-credit [--chits 1..1000000] [--block 1..10000]\n");
+            fprintf(stderr, "usage: hansa bench-credit [--across] [--chits 1..1000000] [--block 1..10000]\n");
             return CLI_USAGE;
         }
     }
+    if (across) return bench_credit_across(n, per_block < 64 ? per_block : 64);
     crypto_init();
     bench b;
     memset(&b, 0, sizeof b);

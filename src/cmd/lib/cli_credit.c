@@ -1,12 +1,13 @@
 /* cli_credit.c — the credit commands of `hansa`: tallies, chits and invoices
  * (docs/credit.md; docs/cli.md "Credit").
  *
- *   hansa tally offer   --from NAME --with NAME|PUBKEY --as stock|foil
+ *   hansa tally offer   --from NAME --with NAME|PUBKEY[@CHAIN] --as stock|foil
  *                       [--foil-limit N] [--stock-limit N] [--call-days D] [--id HEX]
  *   hansa tally counter --from NAME --id ID [--foil-limit N] [--stock-limit N] [--call-days D]
  *   hansa tally accept|refuse|close --from NAME --id ID
  *   hansa tally trade   --from NAME --id ID [--target N] [--bound N] [--reward PPM] [--clutch PPM]
  *   hansa tally show    --id ID            hansa tally list --address ADDR | --from NAME
+ *   hansa tally sync    --from NAME --id ID --peer NODE   (a cross-chain tally: send its half's messages)
  *   hansa chit pay      --from NAME --id TALLY --amount N [--memo TEXT]
  *   hansa chit list     --id TALLY
  *   hansa invoice create --from NAME --id TALLY --amount N [--item TEXT=N].. [--hint TEXT]..
@@ -27,7 +28,10 @@
 #include "base/buf.h"
 #include "base/hex.h"
 #include "cmd/lib/cli.h"
+#include "base/clock.h"
 #include "credit/tally.h"
+#include "credit/xmsg.h"
+#include "interchain/packet.h"
 #include "crypto/address.h"
 #include "crypto/sign.h"
 #include "ledger/tx.h"
@@ -40,7 +44,7 @@
 typedef struct {
     cli_common c;
     const char *cmd;
-    const char *from, *with, *as, *id, *amount, *memo, *address, *fee, *nonce;
+    const char *from, *with, *as, *id, *amount, *memo, *address, *fee, *nonce, *peer;
     const char *foil_limit, *stock_limit, *call_days;
     const char *target, *bound, *reward, *clutch;
     const char *items[OPT_MAX], *hints[OPT_MAX];
@@ -69,7 +73,7 @@ static bool parse(copts *o, int argc, char **argv, int first) {
                 {"--stock-limit", offsetof(copts, stock_limit)},
                 {"--call-days", offsetof(copts, call_days)}, {"--target", offsetof(copts, target)},
                 {"--bound", offsetof(copts, bound)}, {"--reward", offsetof(copts, reward)},
-                {"--clutch", offsetof(copts, clutch)},
+                {"--clutch", offsetof(copts, clutch)}, {"--peer", offsetof(copts, peer)},
             };
             for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
                 if (strcmp(a, opts[k].name) == 0) slot = (const char **)((char *)o + opts[k].off);
@@ -204,6 +208,41 @@ static json_t *fetch(const copts *o, const ctx *x, const char *method, const cha
     return cli_call(o->cmd, x->addr, method, json_pack("{s:s}", param, id), CLI_CALL_TIMEOUT_MS, rc);
 }
 
+/* A tally message: on one chain the transaction kind/body; across chains
+ * (the parties' chain ids differ) the same message m as a tally packet to
+ * the other party's chain (docs/credit.md "Cross-chain tallies"), which
+ * must be credited by the destination's time in a day. */
+#define XTALLY_TIMEOUT_MS (24ull * 3600 * 1000)
+
+static int send_packet(const copts *o, const ctx *x, uint32_t dest, const credit_xmsg *m, const char *done) {
+    hbuf pay = HBUF_INIT, body = HBUF_INIT;
+    credit_xmsg_encode(&pay, m);
+    int rc = CLI_FAILED;
+    if (pay.len > PKT_PAYLOAD_MAX) {
+        fprintf(stderr, "hansa %s: the message is %zu bytes, over a packet's %d\n", o->cmd, pay.len, PKT_PAYLOAD_MAX);
+    } else {
+        /* The destination's BFT time follows the wall clock (docs/consensus.md). */
+        pkt_send ps = {dest, clock_wall_ms(&hansa_clock_system) + XTALLY_TIMEOUT_MS, PKT_TYPE_TALLY,
+                       (uint16_t)pay.len, pay.data};
+        pkt_send_encode(&body, &ps);
+        rc = submit(o, x, TX_PACKET_SEND, &body, done);
+    }
+    hbuf_free(&pay);
+    hbuf_free(&body);
+    return rc;
+}
+
+static int submit_msg(const copts *o, const ctx *x, const credit_contract *c, tx_kind kind,
+                      const hbuf *body, credit_xmsg *m, const char *done) {
+    if (c->stock.chain_id == c->foil.chain_id) return submit(o, x, kind, body, done);
+    m->from = (uint8_t)credit_contract_side_of(c, &x->k->kp.pub);
+    credit_side other = credit_side_other((credit_side)m->from);
+    uint32_t dest = other == CREDIT_STOCK ? c->stock.chain_id : c->foil.chain_id;
+    char msg[192];
+    snprintf(msg, sizeof msg, "%s (a tally packet to chain %x)", done, dest);
+    return send_packet(o, x, dest, m, msg);
+}
+
 /* Rebuilds a contract from the tally JSON of rpc/credit_api.c. */
 static bool contract_of(const json_t *t, credit_contract *c) {
     memset(c, 0, sizeof *c);
@@ -245,32 +284,47 @@ static bool terms(const copts *o, credit_contract *c) {
     return true;
 }
 
-static bool partner_key(const copts *o, const ctx *x, hansa_pubkey *out) {
-    const keyfile_key *k = o->with ? keyfile_find(&x->kf, o->with) : NULL;
+/* --with NAME|PUBKEY[@CHAIN]: the other party's key and chain (this
+ * chain unless @CHAIN names another, in the chain id form of `hansa key
+ * show`). */
+static bool partner_key(const copts *o, const ctx *x, hansa_pubkey *out, uint32_t *chain) {
+    char who[160];
+    snprintf(who, sizeof who, "%s", o->with ? o->with : "");
+    char *at = strchr(who, '@');
+    const char *cwhy = "";
+    *chain = x->kf.chain_id;
+    if (at != NULL) {
+        *at = '\0';
+        if (chain_id_parse(at + 1, chain, &cwhy) != HANSA_OK) {
+            fprintf(stderr, "hansa %s: --with ...@%s: %s\n", o->cmd, at + 1, cwhy);
+            return false;
+        }
+    }
+    const keyfile_key *k = o->with ? keyfile_find(&x->kf, who) : NULL;
     if (k) {
         *out = k->kp.pub;
         return true;
     }
     size_t n = 0;
-    if (o->with && hex_decode(o->with, strlen(o->with), out->b, HANSA_PUBKEY_BYTES, &n, NULL) == HANSA_OK &&
+    if (o->with && hex_decode(who, strlen(who), out->b, HANSA_PUBKEY_BYTES, &n, NULL) == HANSA_OK &&
         n == HANSA_PUBKEY_BYTES)
         return true;
     fprintf(stderr, "hansa %s: --with: a key name in the key file or a 64-hex-digit public key "
-                    "(`hansa key show` prints it)\n", o->cmd);
+                    "(`hansa key show` prints it), then @CHAIN for a party on another chain\n", o->cmd);
     return false;
 }
 
 static int offer_signed(const copts *o, const ctx *x, tx_kind kind, const credit_contract *c,
                         const char *done) {
-    hansa_sig sig;
-    credit_contract_sign(c, &x->k->kp, &sig);
+    credit_xmsg m = {.kind = kind == TX_TALLY_OFFER ? CREDIT_XMSG_OFFER : CREDIT_XMSG_COUNTER, .contract = *c};
+    credit_contract_sign(c, &x->k->kp, &m.sig);
     hbuf b = HBUF_INIT;
     credit_contract_encode(&b, c);
-    hbuf_append(&b, sig.b, HANSA_SIG_BYTES);
+    hbuf_append(&b, m.sig.b, HANSA_SIG_BYTES);
     char msg[160], hex[2 * CREDIT_ID_BYTES + 1];
     hex_encode(c->tally_id.b, CREDIT_ID_BYTES, hex);
     snprintf(msg, sizeof msg, "%s tally %s (revision %u)", done, hex, c->revision);
-    int rc = submit(o, x, kind, &b, msg);
+    int rc = submit_msg(o, x, c, kind, &b, &m, msg);
     hbuf_free(&b);
     return rc;
 }
@@ -279,15 +333,16 @@ static int tally_offer(const copts *o, ctx *x) {
     credit_contract c;
     memset(&c, 0, sizeof c);
     hansa_pubkey partner;
-    if (!need(o, o->as, "--as stock|foil") || !partner_key(o, x, &partner)) return CLI_USAGE;
+    uint32_t partner_chain;
+    if (!need(o, o->as, "--as stock|foil") || !partner_key(o, x, &partner, &partner_chain)) return CLI_USAGE;
     bool stock = strcmp(o->as, "stock") == 0;
     if (!stock && strcmp(o->as, "foil") != 0) {
         fprintf(stderr, "hansa %s: --as is stock (you are owed: the vendor) or foil (the client)\n", o->cmd);
         return CLI_USAGE;
     }
     if (o->id ? !parse_id(o, o->id, &c.tally_id) : (new_id(&c.tally_id), false)) return CLI_USAGE;
-    c.stock = (credit_party){x->kf.chain_id, stock ? x->k->kp.pub : partner};
-    c.foil = (credit_party){x->kf.chain_id, stock ? partner : x->k->kp.pub};
+    c.stock = stock ? (credit_party){x->kf.chain_id, x->k->kp.pub} : (credit_party){partner_chain, partner};
+    c.foil = stock ? (credit_party){partner_chain, partner} : (credit_party){x->kf.chain_id, x->k->kp.pub};
     c.revision = 1;
     if (!terms(o, &c)) return CLI_USAGE;
     if (o->id) { /* a re-offer of a refused tally raises its revision */
@@ -324,18 +379,23 @@ static int tally_answer(const copts *o, ctx *x, tx_kind kind) {
     hbuf b = HBUF_INIT;
     hbuf_append(&b, c.tally_id.b, CREDIT_ID_BYTES);
     const char *done = "closing requested on";
-    if (kind != TX_TALLY_CLOSE) hbuf_put_u32(&b, c.revision);
+    credit_xmsg m = {.kind = CREDIT_XMSG_CLOSE, .id = c.tally_id};
+    if (kind != TX_TALLY_CLOSE) {
+        hbuf_put_u32(&b, c.revision);
+        m.revision = c.revision;
+        m.kind = CREDIT_XMSG_REFUSE;
+    }
     if (kind == TX_TALLY_ACCEPT) {
-        hansa_sig sig;
-        credit_contract_sign(&c, &x->k->kp, &sig);
-        hbuf_append(&b, sig.b, HANSA_SIG_BYTES);
+        credit_contract_sign(&c, &x->k->kp, &m.sig);
+        hbuf_append(&b, m.sig.b, HANSA_SIG_BYTES);
+        m.kind = CREDIT_XMSG_ACCEPT;
         done = "accepted";
     } else if (kind == TX_TALLY_REFUSE) {
         done = "refused";
     }
     char msg[128];
     snprintf(msg, sizeof msg, "%s tally %s", done, o->id);
-    rc = submit(o, x, kind, &b, msg);
+    rc = submit_msg(o, x, &c, kind, &b, &m, msg);
     hbuf_free(&b);
     return rc;
 }
@@ -373,7 +433,8 @@ static int tally_trade(const copts *o, ctx *x) {
     credit_trade_sign(&ts, &x->k->kp);
     hbuf b = HBUF_INIT;
     credit_trade_signed_encode(&b, &ts);
-    rc = submit(o, x, TX_TALLY_TRADE, &b, "trading variables signed");
+    credit_xmsg m = {.kind = CREDIT_XMSG_TRADE, .trade = ts};
+    rc = submit_msg(o, x, &c, TX_TALLY_TRADE, &b, &m, "trading variables signed");
     hbuf_free(&b);
     return rc;
 }
@@ -547,7 +608,8 @@ static int invoice_create(const copts *o, ctx *x) {
     char msg[128], hex[2 * CREDIT_ID_BYTES + 1];
     hex_encode(inv.invoice_id.b, CREDIT_ID_BYTES, hex);
     snprintf(msg, sizeof msg, "invoice %s for %llu milli-CHIPs", hex, (unsigned long long)inv.amount);
-    rc = submit(o, x, TX_INVOICE_CREATE, &b, msg);
+    credit_xmsg m = {.kind = CREDIT_XMSG_INVOICE, .invoice = inv};
+    rc = submit_msg(o, x, &c, TX_INVOICE_CREATE, &b, &m, msg);
     hbuf_free(&b);
     return rc;
 }
@@ -624,10 +686,79 @@ static int invoice_pay(const copts *o, ctx *x) {
 static int invoice_refuse(const copts *o, ctx *x) {
     credit_id id;
     if (!parse_id(o, o->id, &id)) return CLI_USAGE;
+    int rc = CLI_OK;
+    json_t *inv = fetch(o, x, "invoice", "id", o->id, &rc);
+    if (!inv) return rc;
+    char tally[2 * CREDIT_ID_BYTES + 1];
+    snprintf(tally, sizeof tally, "%s", cli_str(inv, "tally_id"));
+    json_decref(inv);
+    json_t *t = fetch(o, x, "tally", "id", tally, &rc);
+    if (!t) return rc;
+    credit_contract c;
+    bool ok = contract_of(t, &c);
+    json_decref(t);
+    if (!ok) return CLI_FAILED;
     hbuf b = HBUF_INIT;
     hbuf_append(&b, id.b, CREDIT_ID_BYTES);
-    int rc = submit(o, x, TX_INVOICE_REFUSE, &b, "invoice refused");
+    credit_xmsg m = {.kind = CREDIT_XMSG_INV_REFUSE, .id = c.tally_id, .invoice_id = id};
+    rc = submit_msg(o, x, &c, TX_INVOICE_REFUSE, &b, &m, "invoice refused");
     hbuf_free(&b);
+    return rc;
+}
+
+/* ---- cross-chain sync ---------------------------------------------------------------- */
+
+/* hansa tally sync --from NAME --id ID --peer NODE: sends what this chain's
+ * half of a cross-chain tally has to tell the other half (rpc tally_outbox)
+ * as tally packets from --from (any funded key: the chain checks each
+ * message is true of its half). --peer is a node of the other chain, asked
+ * how much of the foil's chain its stock confirmed. Prints how many it sent:
+ * 0 means this half has nothing to say. A message the chain refuses as no
+ * longer true (the half moved on since the outbox was read) is skipped:
+ * the next sync sends what is true then. */
+static int tally_sync(const copts *o, ctx *x) {
+    if (!need(o, o->peer, "--peer (a node of the other party's chain)")) return CLI_USAGE;
+    int rc = CLI_OK;
+    json_t *t = fetch(o, x, "tally", "id", o->id, &rc);
+    if (!t) return rc;
+    credit_contract c;
+    bool ok = contract_of(t, &c);
+    json_decref(t);
+    if (!ok) return CLI_FAILED;
+    if (c.stock.chain_id == c.foil.chain_id) {
+        fprintf(stderr, "hansa %s: the tally is on one chain: nothing to sync\n", o->cmd);
+        return CLI_USAGE;
+    }
+    bool here_stock = c.stock.chain_id == x->kf.chain_id;
+    uint32_t dest = here_stock ? c.foil.chain_id : c.stock.chain_id;
+    json_t *pt = cli_call(o->cmd, o->peer, "tally", json_pack("{s:s}", "id", o->id), CLI_CALL_TIMEOUT_MS, &rc);
+    json_t *params = json_pack("{s:s}", "id", o->id);
+    if (pt) json_object_set_new(params, "peer_acked",
+                                json_integer((json_int_t)cli_u64(json_object_get(pt, "foil_half"), "acked")));
+    json_decref(pt);
+    json_t *box = cli_call(o->cmd, x->addr, "tally_outbox", params, CLI_CALL_TIMEOUT_MS, &rc);
+    if (!box) return rc;
+    const json_t *msgs = json_object_get(box, "messages");
+    size_t sent = 0, stale = 0;
+    for (size_t i = 0; i < json_array_size(msgs) && rc == CLI_OK; i++) {
+        const char *hex = json_string_value(json_array_get(msgs, i));
+        uint8_t *raw = malloc(PKT_PAYLOAD_MAX);
+        size_t n = 0;
+        credit_xmsg *m = malloc(sizeof *m);
+        if (hex && hex_decode(hex, strlen(hex), raw, PKT_PAYLOAD_MAX, &n, NULL) == HANSA_OK &&
+            credit_xmsg_decode(raw, n, m, NULL) == HANSA_OK) {
+            if (send_packet(o, x, dest, m, "sent a chain message") == CLI_OK) sent++;
+            else stale++;
+        } else {
+            fprintf(stderr, "hansa %s: the node's outbox holds a message that does not decode\n", o->cmd);
+            rc = CLI_FAILED;
+        }
+        free(m);
+        free(raw);
+    }
+    json_decref(box);
+    if (rc == CLI_OK && !o->c.json)
+        printf("%zu chain message(s) sent to chain %x, %zu refused as stale\n", sent, dest, stale);
     return rc;
 }
 
@@ -674,6 +805,7 @@ int cmd_tally(int argc, char **argv) {
         {"accept", run_accept, true, true},     {"refuse", run_refuse, true, true},
         {"close", run_close, true, true},       {"trade", tally_trade, true, true},
         {"show", tally_show, false, true},      {"list", tally_list, false, false},
+        {"sync", tally_sync, true, true},
     };
     return dispatch("tally", subs, sizeof subs / sizeof subs[0], argc, argv);
 }
