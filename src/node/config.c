@@ -487,7 +487,9 @@ hansa_err config_parse(const char *file, const char *text, size_t len, config_fi
               cfg_u64(&top, "commit_delay_ms", false, 600000, &delay) &&
               cfg_u64(&top, "mempool_max_txs", false, 10000000, &mp) &&
               cfg_u64(&top, "pbts_precision_ms", false, 600000, &precision) &&
-              cfg_u64(&top, "pbts_msg_delay_ms", false, 600000, &msg_delay) && cfg_done(&top);
+              cfg_u64(&top, "pbts_msg_delay_ms", false, 600000, &msg_delay) &&
+              cfg_u64(&top, "store_map_max_mb", false, CONFIG_STORE_MAP_MAX_MB, &out->store_map_max_mb) &&
+              cfg_done(&top);
     json_decref(root);
     out->node.pbts_precision_ms = (uint32_t)precision;
     out->node.pbts_msg_delay_ms = (uint32_t)msg_delay;
