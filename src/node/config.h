@@ -29,7 +29,11 @@
  *                      "prevote_delta": 500, "precommit": 1000, "precommit_delta": 500 },
  *     "commit_delay_ms": 200, "mempool_max_txs": 100000,
  *     "pbts_precision_ms": 500, "pbts_msg_delay_ms": 2000,  (block time, node.h)
- *     "store_map_max_mb": 0 }   (LMDB map ceiling in MiB, 0 = none: store.h) */
+ *     "store_map_max_mb": 0,    (LMDB map ceiling in MiB, 0 = none: store.h)
+ *     "net": { "max_inbound": 24, "max_pending": 16, "keepalive_ms": 5000,
+ *              "link_timeout_ms": 30000, "inbound_idle_ms": 120000, "ban_ms": 60000,
+ *              "ban_max_ms": 3600000, "ban_score": 1000, "block_serve_per_s": 100,
+ *              "block_serve_burst": 20 } }   (link and abuse limits: docs/node.md) */
 #ifndef HANSA_NODE_CONFIG_H
 #define HANSA_NODE_CONFIG_H
 
