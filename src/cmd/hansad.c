@@ -446,6 +446,18 @@ static int load_home(const char *home, home_files *h) {
     return 0;
 }
 
+/* The store's map from config.json: with a ceiling, the map starts at the
+ * smaller of the default and the ceiling (store_open refuses a ceiling
+ * below the start) and doubles up to it; a write past it is a clean stop. */
+static store_options store_options_from(const config_file *cfg) {
+    store_options so = {0};
+    if (cfg->store_map_max_mb == 0) return so;
+    so.map_size_bytes_max = (size_t)(cfg->store_map_max_mb << 20);
+    so.map_size_bytes = so.map_size_bytes_max < STORE_MAP_BYTES_DEFAULT ? so.map_size_bytes_max
+                                                                        : STORE_MAP_BYTES_DEFAULT;
+    return so;
+}
+
 /* Runs the node until it stops; returns its exit code. */
 static int run_node(daemon_ctx *d, const char *home, home_files *h) {
     char why[CONFIG_WHY_MAX];
@@ -494,7 +506,8 @@ static int run(daemon_ctx *d, const char *home) {
         d->has_software = hash_self(&d->software);
         char path[4096];
         snprintf(path, sizeof path, "%s/data", home);
-        if (store_open(path, &(store_options){0}, &d->st) != HANSA_OK)
+        store_options so = store_options_from(&h.cfg);
+        if (store_open(path, &so, &d->st) != HANSA_OK)
             rc = fail("store", "cannot open it (the log line above says why)");
     }
     if (rc == 0) rc = run_node(d, home, &h);

@@ -462,6 +462,39 @@ static bool parse_timeouts(cfg_obj *top, cons_timeouts *to) {
     return cfg_done(&o);
 }
 
+/* "net": the peer link and abuse limits (node_net_limits, net/host.h) and
+ * the block-serving rate. Zero keepalive or link timeout would close or
+ * flood every link, so each has a floor; a ban never shrinks as it doubles. */
+static bool parse_net(cfg_obj *top, node_config *nc) {
+    json_t *v = cfg_get(top, "net");
+    if (!v) return true;
+    cfg_obj o;
+    if (!cfg_open(&o, v, top->file, top->why, "net")) return false;
+    node_net_limits *l = &nc->net;
+    static const char *const names[] = {"max_inbound", "max_pending", "keepalive_ms",
+                                        "link_timeout_ms", "inbound_idle_ms", "ban_ms",
+                                        "ban_max_ms", "ban_score", "block_serve_per_s",
+                                        "block_serve_burst"};
+    uint32_t *fields[] = {&l->max_inbound, &l->max_pending, &l->keepalive_ms, &l->link_timeout_ms,
+                          &l->inbound_idle_ms, &l->ban_ms, &l->ban_max_ms, &l->ban_score,
+                          &nc->block_serve_per_s, &nc->block_serve_burst};
+    static const uint32_t lo[] = {0, 1, 100, 1000, 1000, 1000, 1000, 1, 1, 1};
+    static const uint32_t hi[] = {4096, 4096, 600000, 3600000, 86400000, 86400000, 604800000,
+                                  1000000, 100000, 100000};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        uint64_t x = *fields[i];
+        if (!cfg_u64(&o, names[i], false, hi[i], &x)) return false;
+        if (x < lo[i])
+            return cfg_fail(&o, names[i], "expected an integer from %u to %u", lo[i], hi[i]);
+        *fields[i] = (uint32_t)x;
+    }
+    if (l->keepalive_ms >= l->link_timeout_ms)
+        return cfg_fail(&o, "keepalive_ms", "must be below link_timeout_ms (%u)", l->link_timeout_ms);
+    if (l->ban_ms > l->ban_max_ms)
+        return cfg_fail(&o, "ban_ms", "must not exceed ban_max_ms (%u)", l->ban_max_ms);
+    return cfg_done(&o);
+}
+
 hansa_err config_parse(const char *file, const char *text, size_t len, config_file *out,
                        char why[CONFIG_WHY_MAX]) {
     memset(out, 0, sizeof *out);
@@ -483,11 +516,13 @@ hansa_err config_parse(const char *file, const char *text, size_t len, config_fi
                             &out->n_peers) &&
               parse_strings(&top, "rpc_allowed_hosts", CONFIG_RPC_HOSTS_MAX, "a host name",
                             out->rpc_hosts, &out->n_rpc_hosts) &&
-              parse_timeouts(&top, &out->node.timeouts) &&
+              parse_timeouts(&top, &out->node.timeouts) && parse_net(&top, &out->node) &&
               cfg_u64(&top, "commit_delay_ms", false, 600000, &delay) &&
               cfg_u64(&top, "mempool_max_txs", false, 10000000, &mp) &&
               cfg_u64(&top, "pbts_precision_ms", false, 600000, &precision) &&
-              cfg_u64(&top, "pbts_msg_delay_ms", false, 600000, &msg_delay) && cfg_done(&top);
+              cfg_u64(&top, "pbts_msg_delay_ms", false, 600000, &msg_delay) &&
+              cfg_u64(&top, "store_map_max_mb", false, CONFIG_STORE_MAP_MAX_MB, &out->store_map_max_mb) &&
+              cfg_done(&top);
     json_decref(root);
     out->node.pbts_precision_ms = (uint32_t)precision;
     out->node.pbts_msg_delay_ms = (uint32_t)msg_delay;

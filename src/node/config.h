@@ -28,11 +28,17 @@
  *     "timeouts_ms": { "propose": 1000, "propose_delta": 500, "prevote": 1000,
  *                      "prevote_delta": 500, "precommit": 1000, "precommit_delta": 500 },
  *     "commit_delay_ms": 200, "mempool_max_txs": 100000,
- *     "pbts_precision_ms": 500, "pbts_msg_delay_ms": 2000 }   (block time, node.h) */
+ *     "pbts_precision_ms": 500, "pbts_msg_delay_ms": 2000,  (block time, node.h)
+ *     "store_map_max_mb": 0,    (LMDB map ceiling in MiB, 0 = none: store.h)
+ *     "net": { "max_inbound": 24, "max_pending": 16, "keepalive_ms": 5000,
+ *              "link_timeout_ms": 30000, "inbound_idle_ms": 120000, "ban_ms": 60000,
+ *              "ban_max_ms": 3600000, "ban_score": 1000, "block_serve_per_s": 100,
+ *              "block_serve_burst": 20 } }   (link and abuse limits: docs/node.md) */
 #ifndef HANSA_NODE_CONFIG_H
 #define HANSA_NODE_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -45,6 +51,7 @@
 #define CONFIG_ADDR_MAX 64
 #define CONFIG_WHY_MAX 256
 #define CONFIG_RPC_HOSTS_MAX 16
+#define CONFIG_STORE_MAP_MAX_MB ((uint64_t)1 << 24) /* 16 TiB: any real disk */
 
 typedef struct {
     ledger_genesis g;                 /* arrays below are owned */
@@ -62,6 +69,7 @@ typedef struct {
     size_t n_rpc_hosts;
     char log_level[16];
     char key_name[64];                /* empty: no delegate key */
+    uint64_t store_map_max_mb;        /* map_size_bytes_max in MiB; 0 = no ceiling */
     node_config node;                 /* tunables; st/genesis/key/clock set by hansad */
 } config_file;
 

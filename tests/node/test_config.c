@@ -16,7 +16,9 @@ static const char good_config[] =
     "{\"listen\": \"127.0.0.1:1000\", \"rpc\": \"127.0.0.1:1001\","
     " \"peers\": [\"127.0.0.1:2000\", \"127.0.0.1:2002\"], \"log_level\": \"debug\","
     " \"key\": \"node\", \"timeouts_ms\": {\"propose\": 700, \"precommit_delta\": 90},"
-    " \"commit_delay_ms\": 150, \"mempool_max_txs\": 5000,"
+    " \"commit_delay_ms\": 150, \"mempool_max_txs\": 5000, \"store_map_max_mb\": 4096,"
+    " \"net\": {\"max_inbound\": 8, \"keepalive_ms\": 2000, \"ban_score\": 50,"
+    " \"block_serve_per_s\": 10},"
     " \"rpc_allowed_hosts\": [\"node.example.org\"]}";
 
 /* Parses text as config.json and checks it fails with a message holding want. */
@@ -42,6 +44,12 @@ static void test_config_fields(void) {
     CHECK_EQ_U64(c.node.timeouts.precommit_delta_ms, 90);
     CHECK_EQ_U64(c.node.commit_delay_ms, 150);
     CHECK_EQ_U64(c.node.mempool.max_txs, 5000);
+    CHECK_EQ_U64(c.store_map_max_mb, 4096);
+    CHECK_EQ_U64(c.node.net.max_inbound, 8);
+    CHECK_EQ_U64(c.node.net.keepalive_ms, 2000);
+    CHECK_EQ_U64(c.node.net.ban_score, 50);
+    CHECK_EQ_U64(c.node.block_serve_per_s, 10);
+    CHECK_EQ_U64(c.node.net.link_timeout_ms, 30000); /* absent: default */
     CHECK_EQ_U64(c.n_rpc_hosts, 1);
     CHECK(strcmp(c.rpc_hosts[0], "node.example.org") == 0);
     /* An empty object keeps every default. */
@@ -66,6 +74,15 @@ static void test_config_wrong_types(void) {
     config_refused("{\"commit_delay_ms\": 1.5}", "config.json: commit_delay_ms: expected an integer");
     config_refused("{\"mempool_max_txs\": -1}", "config.json: mempool_max_txs: expected an integer");
     config_refused("{\"mempool_max_txs\": 20000000}", "from 0 to 10000000");
+    config_refused("{\"store_map_max_mb\": \"big\"}", "config.json: store_map_max_mb: expected an integer");
+    config_refused("{\"store_map_max_mb\": 16777217}", "from 0 to 16777216");
+    config_refused("{\"net\": 3}", "config.json: net: expected an object");
+    config_refused("{\"net\": {\"max_inbound\": \"many\"}}", "config.json: net.max_inbound: expected an integer");
+    config_refused("{\"net\": {\"max_inbound\": 5000}}", "net.max_inbound: expected an integer from 0 to 4096");
+    config_refused("{\"net\": {\"keepalive_ms\": 0}}", "net.keepalive_ms: expected an integer from 100 to 600000");
+    config_refused("{\"net\": {\"keepalive_ms\": 40000}}", "net.keepalive_ms: must be below link_timeout_ms");
+    config_refused("{\"net\": {\"ban_ms\": 7200000}}", "net.ban_ms: must not exceed ban_max_ms");
+    config_refused("{\"net\": {\"ban_sec\": 1}}", "net.ban_sec: unknown key");
     config_refused("{\"log_level\": 3}", "config.json: log_level: expected a string");
     config_refused("{\"listen\": null}", "config.json: listen: expected a string");
     config_refused("{\"peers\": \"127.0.0.1:1\"}", "config.json: peers: expected an array");
