@@ -51,6 +51,7 @@ int cmd_delegates(int argc, char **argv);
 int cmd_tally(int argc, char **argv);   /* cli_credit.c */
 int cmd_chit(int argc, char **argv);
 int cmd_invoice(int argc, char **argv);
+int cmd_lift(int argc, char **argv);
 int cmd_bench_credit(int argc, char **argv); /* bench_credit.c */
 int cmd_bench_receipts(int argc, char **argv); /* bench_receipts.c */
 int cmd_client(int argc, char **argv);     /* cli_client.c: light clients of foreign chains */

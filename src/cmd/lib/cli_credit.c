@@ -12,6 +12,9 @@
  *   hansa invoice create --from NAME --id TALLY --amount N [--item TEXT=N].. [--hint TEXT]..
  *   hansa invoice show  --id INVOICE [--qr]
  *   hansa invoice pay|refuse --from NAME --id INVOICE
+ *   hansa lift pay      --from NAME --route TALLY[,TALLY].. --amount N [--circular]
+ *                       [--expiry-s S] [--id HEX]
+ *   hansa lift show     --id LIFT      hansa lift list [--tally TALLY]
  *
  * Amounts are milli-CHIPs. Every signature (the contract, a chit, trading
  * variables, the transaction) is made here with the party's own key, which
@@ -27,6 +30,7 @@
 #include "base/buf.h"
 #include "base/hex.h"
 #include "cmd/lib/cli.h"
+#include "credit/lift.h"
 #include "credit/tally.h"
 #include "crypto/address.h"
 #include "crypto/sign.h"
@@ -43,9 +47,10 @@ typedef struct {
     const char *from, *with, *as, *id, *amount, *memo, *address, *fee, *nonce;
     const char *foil_limit, *stock_limit, *call_days;
     const char *target, *bound, *reward, *clutch;
+    const char *route, *expiry_s, *tally;
     const char *items[OPT_MAX], *hints[OPT_MAX];
     int n_items, n_hints;
-    bool no_wait, qr;
+    bool no_wait, qr, circular;
 } copts;
 
 static bool parse(copts *o, int argc, char **argv, int first) {
@@ -56,6 +61,7 @@ static bool parse(copts *o, int argc, char **argv, int first) {
         const char **slot = NULL;
         if (strcmp(a, "--no-wait") == 0) o->no_wait = true;
         else if (strcmp(a, "--qr") == 0) o->qr = true;
+        else if (strcmp(a, "--circular") == 0) o->circular = true;
         else if (strcmp(a, "--item") == 0 && has && o->n_items < OPT_MAX) o->items[o->n_items++] = argv[++i];
         else if (strcmp(a, "--hint") == 0 && has && o->n_hints < OPT_MAX) o->hints[o->n_hints++] = argv[++i];
         else {
@@ -69,7 +75,8 @@ static bool parse(copts *o, int argc, char **argv, int first) {
                 {"--stock-limit", offsetof(copts, stock_limit)},
                 {"--call-days", offsetof(copts, call_days)}, {"--target", offsetof(copts, target)},
                 {"--bound", offsetof(copts, bound)}, {"--reward", offsetof(copts, reward)},
-                {"--clutch", offsetof(copts, clutch)},
+                {"--clutch", offsetof(copts, clutch)}, {"--route", offsetof(copts, route)},
+                {"--expiry-s", offsetof(copts, expiry_s)}, {"--tally", offsetof(copts, tally)},
             };
             for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
                 if (strcmp(a, opts[k].name) == 0) slot = (const char **)((char *)o + opts[k].off);
@@ -631,6 +638,115 @@ static int invoice_refuse(const copts *o, ctx *x) {
     return rc;
 }
 
+/* ---- lifts ---------------------------------------------------------------------------- */
+
+/* Builds the lift from --route: each tally's other party receives from the
+ * one before, starting with --from (docs/credit.md "Lifts"). */
+static int lift_route(const copts *o, ctx *x, credit_lift *l) {
+    char buf[CREDIT_LIFT_HOPS_MAX * (2 * CREDIT_ID_BYTES + 1) + 1];
+    if (strlen(o->route) >= sizeof buf) {
+        fprintf(stderr, "hansa %s: --route: at most %d tallies\n", o->cmd, CREDIT_LIFT_HOPS_MAX);
+        return CLI_USAGE;
+    }
+    snprintf(buf, sizeof buf, "%s", o->route);
+    l->parties[0] = (credit_party){x->kf.chain_id, x->k->kp.pub};
+    int rc = CLI_OK;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (l->n_hops == CREDIT_LIFT_HOPS_MAX) {
+            fprintf(stderr, "hansa %s: --route: at most %d tallies\n", o->cmd, CREDIT_LIFT_HOPS_MAX);
+            return CLI_USAGE;
+        }
+        if (!parse_id(o, tok, &l->tallies[l->n_hops])) return CLI_USAGE;
+        json_t *t = fetch(o, x, "tally", "id", tok, &rc);
+        if (!t) return rc;
+        credit_contract c;
+        bool ok = contract_of(t, &c);
+        json_decref(t);
+        credit_side s = ok ? credit_contract_side_of(&c, &l->parties[l->n_hops].key) : 0;
+        if (s == 0) {
+            fprintf(stderr, "hansa %s: --route: tally %s does not continue the route\n", o->cmd, tok);
+            return CLI_USAGE;
+        }
+        l->parties[l->n_hops + 1] = s == CREDIT_STOCK ? c.foil : c.stock;
+        l->n_hops++;
+    }
+    return CLI_OK;
+}
+
+static int lift_pay(const copts *o, ctx *x) {
+    if (!need(o, o->route, "--route") || !need(o, o->amount, "--amount")) return CLI_USAGE;
+    credit_lift *l = calloc(1, sizeof *l);
+    uint64_t expiry_s = 60;
+    int rc = CLI_USAGE;
+    if (!num(o, "--amount", o->amount, CREDIT_AMOUNT_MAX, &l->amount) ||
+        (o->expiry_s && !num(o, "--expiry-s", o->expiry_s, 86400, &expiry_s)))
+        goto out;
+    if (o->id ? !parse_id(o, o->id, &l->lift_id) : (new_id(&l->lift_id), false)) goto out;
+    rc = lift_route(o, x, l);
+    if (rc != CLI_OK) goto out;
+    /* On one chain the chain is the referee; the expiry is in its BFT time. */
+    json_t *st = cli_call(o->cmd, x->addr, "status", NULL, CLI_CALL_TIMEOUT_MS, &rc);
+    if (!st) goto out;
+    l->expiry_ms = cli_u64(st, "block_time_ms") + expiry_s * 1000;
+    json_decref(st);
+    l->kind = o->circular ? CREDIT_LIFT_CIRCULAR : CREDIT_LIFT_LINEAR;
+    l->referee_chain = x->kf.chain_id;
+    char why[160];
+    if (credit_lift_check(l, why, sizeof why) != HANSA_OK) {
+        fprintf(stderr, "hansa %s: %s\n", o->cmd, why);
+        rc = CLI_USAGE;
+        goto out;
+    }
+    hbuf b = HBUF_INIT;
+    credit_lift_encode(&b, l);
+    char hex[2 * CREDIT_ID_BYTES + 1], done[64];
+    hex_encode(l->lift_id.b, CREDIT_ID_BYTES, hex);
+    snprintf(done, sizeof done, "lift %s committed", hex);
+    rc = submit(o, x, TX_LIFT, &b, done);
+    hbuf_free(&b);
+out:
+    free(l);
+    return rc;
+}
+
+static void print_lift(const json_t *j) {
+    printf("lift %s  %s %s  %s milli-CHIPs  (height %s)\n", cli_str(j, "lift_id"), cli_str(j, "kind"),
+           cli_str(j, "ruling"), cli_str(j, "amount"), cli_str(j, "height"));
+    const json_t *route = json_object_get(j, "route");
+    for (size_t i = 0; i < json_array_size(route); i++) {
+        const json_t *leg = json_array_get(route, i);
+        printf("  %s  %s -> %s\n", cli_str(leg, "tally_id"),
+               cli_str(json_object_get(leg, "payer"), "address"),
+               cli_str(json_object_get(leg, "receiver"), "address"));
+    }
+}
+
+static int lift_show(const copts *o, ctx *x) {
+    int rc = CLI_OK;
+    json_t *j = fetch(o, x, "lift", "id", o->id, &rc);
+    if (!j) return rc;
+    if (o->c.json) cli_print_json(j);
+    else print_lift(j);
+    json_decref(j);
+    return CLI_OK;
+}
+
+static int lift_list(const copts *o, ctx *x) {
+    int rc = CLI_OK;
+    json_t *j = o->tally ? fetch(o, x, "lifts", "tally", o->tally, &rc)
+                         : cli_call(o->cmd, x->addr, "lifts", json_object(), CLI_CALL_TIMEOUT_MS, &rc);
+    if (!j) return rc;
+    if (o->c.json) {
+        cli_print_json(j);
+    } else {
+        const json_t *list = json_object_get(j, "lifts");
+        for (size_t i = 0; i < json_array_size(list); i++) print_lift(json_array_get(list, i));
+        if (json_array_size(list) == 0) printf("no lifts\n");
+    }
+    json_decref(j);
+    return CLI_OK;
+}
+
 /* ---- dispatch ------------------------------------------------------------------------- */
 
 typedef struct {
@@ -691,4 +807,13 @@ int cmd_invoice(int argc, char **argv) {
         {"refuse", invoice_refuse, true, true},
     };
     return dispatch("invoice", subs, sizeof subs / sizeof subs[0], argc, argv);
+}
+
+int cmd_lift(int argc, char **argv) {
+    static const sub subs[] = {
+        {"pay", lift_pay, true, false},
+        {"show", lift_show, false, true},
+        {"list", lift_list, false, false},
+    };
+    return dispatch("lift", subs, sizeof subs / sizeof subs[0], argc, argv);
 }
