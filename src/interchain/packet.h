@@ -43,7 +43,12 @@
 #define PKT_PATH_MAX 16      /* a block of 2^16 txs needs 16 hashes */
 #define PKT_DENOM_BYTES_MAX (1 + 4 * PKT_TRACE_MAX)
 
-typedef enum { PKT_TYPE_TRANSFER = 1 } pkt_type;
+typedef enum {
+    PKT_TYPE_TRANSFER = 1,
+    /* 2: tally messages (branch xtally) */
+    PKT_TYPE_LIFT_PROMISE = 3, /* a lift segment's promise, to the referee chain: credit/xlift.h */
+    PKT_TYPE_LIFT_RULING = 4,  /* the referee chain's ruling, to a segment's chain */
+} pkt_type;
 
 /* Why a destination refused a packet; 0 = credited. */
 typedef enum {

@@ -16,6 +16,7 @@
 #include "ledger/elect.h"
 #include "ledger/record.h"
 #include "ledger/state.h"
+#include "ledger/xlift.h"
 
 #define VAL_AMOUNT_BYTES 9
 #define OUT_FIXED_BYTES (1 + 4 + 2 * HANSA_ADDR_BYTES + 8 + 1 + 8 + 8 + 8 + 1 + 1 + 8 + 8)
@@ -134,8 +135,9 @@ static void rd_out(wire_rd *r, xfer_out *o) {
     o->done_time_ms = rd_u64(r, "done time");
     pkt_rd_denom(r, &o->denom);
     if (r->err != HANSA_OK) return;
-    if (burned > 1 || o->amount == 0 || o->sent_height == 0 || o->state < XFER_PENDING ||
-        o->state > XFER_REFUNDED || o->reason > PKT_OUTCOME_MAX_ ||
+    /* amount 0: a packet that carries no value (a lift's), native denom */
+    if (burned > 1 || (o->amount == 0 && (o->burned || o->denom.n != 0)) || o->sent_height == 0 ||
+        o->state < XFER_PENDING || o->state > XFER_REFUNDED || o->reason > PKT_OUTCOME_MAX_ ||
         (o->state == XFER_PENDING) != (o->done_height == 0) ||
         (o->state == XFER_REFUNDED) != (o->reason != PKT_OK) || (o->burned && o->denom.n == 0))
         rd_fail(r, HANSA_ERR_INVALID, "outgoing packet fields");
@@ -166,7 +168,7 @@ static void rd_in(wire_rd *r, xfer_in *in) {
     in->amount = rd_u64(r, "amount");
     pkt_rd_denom(r, &in->denom);
     if (r->err == HANSA_OK && (in->height == 0 || in->src_height == 0 || in->outcome > PKT_OUTCOME_MAX_ ||
-                               (in->amount == 0) != (in->outcome == PKT_REFUSED_TYPE)))
+                               (in->outcome == PKT_REFUSED_TYPE && in->amount != 0)))
         rd_fail(r, HANSA_ERR_INVALID, "incoming packet fields");
 }
 
@@ -408,6 +410,8 @@ hansa_err xfer_send_decode(const uint8_t *body, uint32_t len, ledger_tx_body *ou
     if (err == HANSA_OK && s.type == PKT_TYPE_TRANSFER) {
         pkt_transfer t;
         err = pkt_transfer_decode(s.payload, s.payload_len, &t, &r);
+    } else if (err == HANSA_OK && xlift_pkt_type(s.type)) {
+        err = xlift_payload_check(&s, &r);
     }
     return refused_body(err, &r, "packet", why, why_len);
 }
@@ -427,7 +431,7 @@ hansa_err xfer_send_check(const ledger_block *b, const ledger_tx_ctx *c, char *w
     pkt_send s;
     pkt_transfer t;
     send_of(c->tx, &s, &t);
-    if (s.type != PKT_TYPE_TRANSFER) {
+    if (s.type != PKT_TYPE_TRANSFER && !xlift_pkt_type(s.type)) {
         ledger_why(why, why_len, "packet type %u is not one this chain sends", s.type);
         return HANSA_ERR_INVALID;
     }
@@ -450,6 +454,7 @@ hansa_err xfer_send_check(const ledger_block *b, const ledger_tx_ctx *c, char *w
                    s.timeout_ms, s.dest_chain, latest.time_ms);
         return HANSA_ERR_INVALID;
     }
+    if (xlift_pkt_type(s.type)) return xlift_send_check(b, c, &s, why, why_len);
     if (!is_return(&t.denom, s.dest_chain) && t.denom.n + 1 > PKT_TRACE_MAX) {
         ledger_why(why, why_len, "the denomination's trace would grow past %d chains", PKT_TRACE_MAX);
         return HANSA_ERR_TOO_LONG;
@@ -487,6 +492,11 @@ void xfer_send_apply(ledger_block *b, const ledger_tx_ctx *c) {
                   .sent_height = b->info.height,
                   .sent_time_ms = b->info.time_ms,
                   .state = XFER_PENDING};
+    if (xlift_pkt_type(s.type)) {
+        xlift_send_apply(b, c, &s); /* carries no value: amount 0 */
+        out_put(b, &h, &o);
+        return;
+    }
     hold_sub(b, &c->sender, &t.denom, t.amount);
     if (o.burned) {
         supply_move(b, &t.denom, t.amount, false);
@@ -548,6 +558,7 @@ hansa_err xfer_recv_decode(const uint8_t *body, uint32_t len, ledger_tx_body *ou
 static uint8_t recv_outcome(const ledger_block *b, uint32_t src, const pkt_send *s,
                             const pkt_transfer *t, pkt_denom *credit) {
     memset(credit, 0, sizeof *credit);
+    if (xlift_pkt_type(s->type)) return xlift_recv_outcome(b, src, s);
     if (s->type != PKT_TYPE_TRANSFER) return PKT_REFUSED_TYPE;
     if (is_return(&t->denom, own_chain(b))) {
         *credit = t->denom;
@@ -647,7 +658,9 @@ void xfer_recv_apply(ledger_block *b, const ledger_tx_ctx *c) {
                   .amount = t.amount,
                   .denom = credit};
     addr_from_pubkey(&send.sender, &in.from);
-    if (outcome == PKT_OK) {
+    if (outcome == PKT_OK && xlift_pkt_type(s.type)) {
+        xlift_recv_apply(b, v.src_chain, &s);
+    } else if (outcome == PKT_OK) {
         if (is_return(&t.denom, own_chain(b))) {
             uint8_t key[KVMAP_KEY_MAX];
             amt_sub(b, key, key_escrow(v.src_chain, &credit, key), t.amount);
@@ -720,7 +733,7 @@ void xfer_ack_apply(ledger_block *b, const ledger_tx_ctx *c) {
     o.done_time_ms = b->info.time_ms;
     o.reason = outcome;
     o.state = outcome == PKT_OK ? XFER_CREDITED : XFER_REFUNDED;
-    if (outcome != PKT_OK) {
+    if (outcome != PKT_OK && o.amount > 0) {
         if (o.burned) {
             supply_move(b, &o.denom, o.amount, true);
         } else {
