@@ -97,26 +97,34 @@ void credit_xlift_payload_encode(hbuf *b, const credit_xlift *x, uint8_t tail) {
     hbuf_put_u8(b, tail);
 }
 
-hansa_err credit_xlift_payload_decode(const uint8_t *p, size_t len, credit_xlift *out,
-                                      uint8_t *tail, wire_rd *r) {
+/* Reads a descriptor, and the tail byte when tail is non-NULL, to the end. */
+static hansa_err rd_xlift(const uint8_t *p, size_t len, credit_xlift *out, uint8_t *tail, wire_rd *r) {
     wire_rd local;
     if (r == NULL) r = &local;
     rd_init(r, p, len);
     memset(out, 0, sizeof *out);
-    *tail = 0;
     if (rd_u8(r, "version") != CREDIT_VERSION && r->err == HANSA_OK)
         rd_fail(r, HANSA_ERR_VERSION, "version");
     out->n_segs = rd_u8(r, "n_segs");
     if (r->err == HANSA_OK && (out->n_segs < 2 || out->n_segs > CREDIT_XLIFT_SEGS_MAX))
         rd_fail(r, HANSA_ERR_TOO_LONG, "n_segs");
     for (int j = 0; j < out->n_segs && r->err == HANSA_OK; j++) credit_rd_lift(r, &out->seg[j]);
-    *tail = rd_u8(r, "tail");
+    if (tail) *tail = rd_u8(r, "tail");
     rd_end(r);
     if (r->err == HANSA_OK && credit_xlift_check(out, NULL, 0) != HANSA_OK)
         rd_fail(r, HANSA_ERR_INVALID, "segments");
     if (r->err != HANSA_OK) {
         memset(out, 0, sizeof *out);
-        *tail = 0;
+        if (tail) *tail = 0;
     }
     return r->err;
+}
+
+hansa_err credit_xlift_decode(const uint8_t *p, size_t len, credit_xlift *out, wire_rd *r) {
+    return rd_xlift(p, len, out, NULL, r);
+}
+
+hansa_err credit_xlift_payload_decode(const uint8_t *p, size_t len, credit_xlift *out,
+                                      uint8_t *tail, wire_rd *r) {
+    return rd_xlift(p, len, out, tail, r);
 }

@@ -50,6 +50,8 @@ int credit_xlift_seg_on(const credit_xlift *x, uint32_t chain);
 void credit_xlift_hash(const credit_xlift *x, hansa_hash *out);
 
 void credit_xlift_encode(hbuf *b, const credit_xlift *x);
+/* The descriptor alone (as the CLI passes it around); as the payload decoder. */
+hansa_err credit_xlift_decode(const uint8_t *p, size_t len, credit_xlift *out, wire_rd *r);
 /* A packet payload: the descriptor and one byte (segment index or ruling
  * outcome, checked by the caller). Exactly one value in [p, p+len); out is
  * zeroed on failure and r (optional) says where. */

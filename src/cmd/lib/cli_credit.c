@@ -15,6 +15,11 @@
  *   hansa lift pay      --from NAME --route TALLY[,TALLY].. --amount N [--circular]
  *                       [--expiry-s S] [--id HEX]
  *   hansa lift show     --id LIFT      hansa lift list [--tally TALLY]
+ *   hansa lift cross    --from NAME --referee NODE --amount N --seg NODE=TALLY[,TALLY].. (2-4x)
+ *                       [--expiry-s S] [--id HEX]
+ *   hansa lift promise  --from NAME --xlift HEX      (on a segment's chain)
+ *   hansa lift rule     --from NAME --xlift HEX --to CHAIN   (on the referee chain)
+ *   hansa lift xshow    --id LIFT | --xlift HEX
  *
  * Amounts are milli-CHIPs. Every signature (the contract, a chit, trading
  * variables, the transaction) is made here with the party's own key, which
@@ -32,8 +37,10 @@
 #include "cmd/lib/cli.h"
 #include "credit/lift.h"
 #include "credit/tally.h"
+#include "credit/xlift.h"
 #include "crypto/address.h"
 #include "crypto/sign.h"
+#include "interchain/packet.h"
 #include "ledger/tx.h"
 #include "node/keyfile.h"
 #include "wire/codec.h"
@@ -47,9 +54,9 @@ typedef struct {
     const char *from, *with, *as, *id, *amount, *memo, *address, *fee, *nonce;
     const char *foil_limit, *stock_limit, *call_days;
     const char *target, *bound, *reward, *clutch;
-    const char *route, *expiry_s, *tally;
-    const char *items[OPT_MAX], *hints[OPT_MAX];
-    int n_items, n_hints;
+    const char *route, *expiry_s, *tally, *referee, *xlift, *to;
+    const char *items[OPT_MAX], *hints[OPT_MAX], *segs[CREDIT_XLIFT_SEGS_MAX];
+    int n_items, n_hints, n_segs;
     bool no_wait, qr, circular;
 } copts;
 
@@ -64,6 +71,7 @@ static bool parse(copts *o, int argc, char **argv, int first) {
         else if (strcmp(a, "--circular") == 0) o->circular = true;
         else if (strcmp(a, "--item") == 0 && has && o->n_items < OPT_MAX) o->items[o->n_items++] = argv[++i];
         else if (strcmp(a, "--hint") == 0 && has && o->n_hints < OPT_MAX) o->hints[o->n_hints++] = argv[++i];
+        else if (strcmp(a, "--seg") == 0 && has && o->n_segs < CREDIT_XLIFT_SEGS_MAX) o->segs[o->n_segs++] = argv[++i];
         else {
             static const struct { const char *name; size_t off; } opts[] = {
                 {"--from", offsetof(copts, from)}, {"--with", offsetof(copts, with)},
@@ -77,6 +85,8 @@ static bool parse(copts *o, int argc, char **argv, int first) {
                 {"--bound", offsetof(copts, bound)}, {"--reward", offsetof(copts, reward)},
                 {"--clutch", offsetof(copts, clutch)}, {"--route", offsetof(copts, route)},
                 {"--expiry-s", offsetof(copts, expiry_s)}, {"--tally", offsetof(copts, tally)},
+                {"--referee", offsetof(copts, referee)}, {"--xlift", offsetof(copts, xlift)},
+                {"--to", offsetof(copts, to)},
             };
             for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
                 if (strcmp(a, opts[k].name) == 0) slot = (const char **)((char *)o + opts[k].off);
@@ -640,16 +650,18 @@ static int invoice_refuse(const copts *o, ctx *x) {
 
 /* ---- lifts ---------------------------------------------------------------------------- */
 
-/* Builds the lift from --route: each tally's other party receives from the
- * one before, starting with --from (docs/credit.md "Lifts"). */
-static int lift_route(const copts *o, ctx *x, credit_lift *l) {
+/* Builds l's route from `route` (tally ids, comma-separated) as the node
+ * at y->addr knows the tallies: each tally's other party receives from the
+ * one before, starting with `start` on `chain` (docs/credit.md "Lifts"). */
+static int route_walk(const copts *o, const ctx *y, const char *route, uint32_t chain,
+                      const hansa_pubkey *start, credit_lift *l) {
     char buf[CREDIT_LIFT_HOPS_MAX * (2 * CREDIT_ID_BYTES + 1) + 1];
-    if (strlen(o->route) >= sizeof buf) {
+    if (strlen(route) >= sizeof buf) {
         fprintf(stderr, "hansa %s: --route: at most %d tallies\n", o->cmd, CREDIT_LIFT_HOPS_MAX);
         return CLI_USAGE;
     }
-    snprintf(buf, sizeof buf, "%s", o->route);
-    l->parties[0] = (credit_party){x->kf.chain_id, x->k->kp.pub};
+    snprintf(buf, sizeof buf, "%s", route);
+    l->parties[0] = (credit_party){chain, *start};
     int rc = CLI_OK;
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (l->n_hops == CREDIT_LIFT_HOPS_MAX) {
@@ -657,7 +669,7 @@ static int lift_route(const copts *o, ctx *x, credit_lift *l) {
             return CLI_USAGE;
         }
         if (!parse_id(o, tok, &l->tallies[l->n_hops])) return CLI_USAGE;
-        json_t *t = fetch(o, x, "tally", "id", tok, &rc);
+        json_t *t = fetch(o, y, "tally", "id", tok, &rc);
         if (!t) return rc;
         credit_contract c;
         bool ok = contract_of(t, &c);
@@ -671,6 +683,10 @@ static int lift_route(const copts *o, ctx *x, credit_lift *l) {
         l->n_hops++;
     }
     return CLI_OK;
+}
+
+static int lift_route(const copts *o, ctx *x, credit_lift *l) {
+    return route_walk(o, x, o->route, x->kf.chain_id, &x->k->kp.pub, l);
 }
 
 static int lift_pay(const copts *o, ctx *x) {
@@ -747,6 +763,192 @@ static int lift_list(const copts *o, ctx *x) {
     return CLI_OK;
 }
 
+/* ---- lifts across chains (docs/credit.md "Lifts across chains") ------------------- */
+
+/* The chain id and block time of the node at addr. */
+static int node_status(const copts *o, const char *addr, uint32_t *chain, uint64_t *time_ms) {
+    int rc = CLI_OK;
+    json_t *st = cli_call(o->cmd, addr, "status", NULL, CLI_CALL_TIMEOUT_MS, &rc);
+    if (!st) return rc;
+    const char *why = "";
+    if (chain_id_parse(cli_str(st, "chain_id"), chain, &why) != HANSA_OK) {
+        fprintf(stderr, "hansa %s: the node at %s gave no chain id %s\n", o->cmd, addr, why);
+        rc = CLI_FAILED;
+    }
+    *time_ms = cli_u64(st, "block_time_ms");
+    json_decref(st);
+    return rc;
+}
+
+/* Builds the descriptor from --seg NODE=TALLY,..: each segment walked on its
+ * own chain's node, from --from's key, then from where the last one ended. */
+static int lift_cross(const copts *o, ctx *x) {
+    if (!need(o, o->referee, "--referee") || !need(o, o->amount, "--amount")) return CLI_USAGE;
+    credit_xlift *xl = calloc(1, sizeof *xl);
+    credit_lift proto;
+    memset(&proto, 0, sizeof proto);
+    uint64_t expiry_s = 120, now_ms = 0;
+    int rc = CLI_USAGE;
+    if (!num(o, "--amount", o->amount, CREDIT_AMOUNT_MAX, &proto.amount) ||
+        (o->expiry_s && !num(o, "--expiry-s", o->expiry_s, 86400, &expiry_s)))
+        goto out;
+    if (o->id ? !parse_id(o, o->id, &proto.lift_id) : (new_id(&proto.lift_id), false)) goto out;
+    if ((rc = node_status(o, o->referee, &proto.referee_chain, &now_ms)) != CLI_OK) goto out;
+    proto.expiry_ms = now_ms + expiry_s * 1000;
+    proto.kind = CREDIT_LIFT_LINEAR;
+    hansa_pubkey start = x->k->kp.pub;
+    for (int j = 0; j < o->n_segs; j++) {
+        const char *eq = strchr(o->segs[j], '=');
+        ctx y = *x;
+        if (!eq || (size_t)(eq - o->segs[j]) >= sizeof y.addr) {
+            fprintf(stderr, "hansa %s: --seg %s: NODE=TALLY[,TALLY]..\n", o->cmd, o->segs[j]);
+            rc = CLI_USAGE;
+            goto out;
+        }
+        snprintf(y.addr, sizeof y.addr, "%.*s", (int)(eq - o->segs[j]), o->segs[j]);
+        uint32_t chain;
+        uint64_t t;
+        xl->seg[j] = proto;
+        if ((rc = node_status(o, y.addr, &chain, &t)) != CLI_OK ||
+            (rc = route_walk(o, &y, eq + 1, chain, &start, &xl->seg[j])) != CLI_OK)
+            goto out;
+        start = xl->seg[j].parties[xl->seg[j].n_hops].key;
+        xl->n_segs++;
+    }
+    char why[160];
+    if (credit_xlift_check(xl, why, sizeof why) != HANSA_OK) {
+        fprintf(stderr, "hansa %s: %s\n", o->cmd, why);
+        rc = CLI_USAGE;
+        goto out;
+    }
+    hbuf b = HBUF_INIT;
+    credit_xlift_encode(&b, xl);
+    char *hex = malloc(2 * b.len + 1), id[2 * CREDIT_ID_BYTES + 1];
+    hex_encode(b.data, b.len, hex);
+    hex_encode(proto.lift_id.b, CREDIT_ID_BYTES, id);
+    hansa_hash h;
+    char hx[2 * HANSA_HASH_BYTES + 1];
+    credit_xlift_hash(xl, &h);
+    hex_encode(h.b, HANSA_HASH_BYTES, hx);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:b}", "xlift", hex, "lift_id", id, "xlift_hash", hx,
+                          "expiry_ms", (json_int_t)proto.expiry_ms, "circular", credit_xlift_circular(xl));
+    if (o->c.json) cli_print_json(j);
+    else printf("%s\n", hex);
+    json_decref(j);
+    free(hex);
+    hbuf_free(&b);
+    rc = CLI_OK;
+out:
+    free(xl);
+    return rc;
+}
+
+/* --xlift HEX, decoded (heap, caller frees), or NULL with a message. */
+static credit_xlift *xlift_arg(const copts *o) {
+    if (!need(o, o->xlift, "--xlift")) return NULL;
+    size_t n = strlen(o->xlift) / 2;
+    uint8_t *bytes = malloc(n + 1);
+    credit_xlift *xl = malloc(sizeof *xl);
+    wire_rd r;
+    hansa_err err = hex_decode(o->xlift, strlen(o->xlift), bytes, n + 1, &n, NULL);
+    if (err == HANSA_OK) err = credit_xlift_decode(bytes, n, xl, &r);
+    free(bytes);
+    if (err == HANSA_OK) return xl;
+    fprintf(stderr, "hansa %s: --xlift is not a cross-chain lift (hansa lift cross prints one): %s\n", o->cmd,
+            hansa_strerror(err));
+    free(xl);
+    return NULL;
+}
+
+static int send_lift_packet(const copts *o, ctx *x, const credit_xlift *xl, uint8_t type, uint8_t tail,
+                            uint32_t dest, uint64_t timeout_ms, const char *done) {
+    hbuf pay = HBUF_INIT, body = HBUF_INIT;
+    credit_xlift_payload_encode(&pay, xl, tail);
+    pkt_send s = {dest, timeout_ms, type, (uint16_t)pay.len, pay.data};
+    pkt_send_encode(&body, &s);
+    int rc = submit(o, x, TX_PACKET_SEND, &body, done);
+    hbuf_free(&pay);
+    hbuf_free(&body);
+    return rc;
+}
+
+/* This chain's segment: the promise goes to the referee, timing out at the expiry. */
+static int lift_promise(const copts *o, ctx *x) {
+    credit_xlift *xl = xlift_arg(o);
+    if (!xl) return CLI_USAGE;
+    int k = credit_xlift_seg_on(xl, x->kf.chain_id), rc = CLI_USAGE;
+    char done[96], id[2 * CREDIT_ID_BYTES + 1];
+    hex_encode(xl->seg[0].lift_id.b, CREDIT_ID_BYTES, id);
+    if (k < 0) {
+        fprintf(stderr, "hansa %s: the lift has no segment on this chain\n", o->cmd);
+    } else {
+        snprintf(done, sizeof done, "lift %s: segment %d promised", id, k);
+        rc = send_lift_packet(o, x, xl, PKT_TYPE_LIFT_PROMISE, (uint8_t)k, xl->seg[0].referee_chain,
+                              xl->seg[0].expiry_ms, done);
+    }
+    free(xl);
+    return rc;
+}
+
+/* The referee's ruling to chain --to: its record's, or EXPIRED once past the
+ * expiry with none (the chain rules it then). */
+static int lift_rule(const copts *o, ctx *x) {
+    credit_xlift *xl = xlift_arg(o);
+    if (!xl) return CLI_USAGE;
+    uint32_t to = 0, chain;
+    uint64_t now_ms;
+    const char *cwhy = "";
+    int rc = CLI_USAGE;
+    if (!need(o, o->to, "--to") || chain_id_parse(o->to, &to, &cwhy) != HANSA_OK) {
+        fprintf(stderr, "hansa %s: --to needs a chain id %s\n", o->cmd, cwhy);
+    } else if ((rc = node_status(o, x->addr, &chain, &now_ms)) == CLI_OK) {
+        hansa_hash h;
+        credit_xlift_hash(xl, &h);
+        char hx[2 * HANSA_HASH_BYTES + 1];
+        hex_encode(h.b, HANSA_HASH_BYTES, hx);
+        int qrc = CLI_OK;
+        json_t *f = cli_call(o->cmd, x->addr, "xlift_ruling", json_pack("{s:s}", "hash", hx), CLI_CALL_TIMEOUT_MS,
+                             &qrc);
+        const char *ruling = f ? cli_str(f, "ruling") : "none";
+        uint8_t outcome = strcmp(ruling, "commit") == 0 ? CREDIT_RULING_COMMIT : CREDIT_RULING_EXPIRED;
+        if (strcmp(ruling, "none") == 0 && now_ms < xl->seg[0].expiry_ms) {
+            fprintf(stderr, "hansa %s: no ruling yet: the lift may commit until %llu (now %llu)\n", o->cmd,
+                    (unsigned long long)xl->seg[0].expiry_ms, (unsigned long long)now_ms);
+            rc = CLI_FAILED;
+        } else {
+            char done[96];
+            snprintf(done, sizeof done, "ruling %s sent to chain %s", outcome == CREDIT_RULING_COMMIT ? "commit" : "expired",
+                     o->to);
+            rc = send_lift_packet(o, x, xl, PKT_TYPE_LIFT_RULING, outcome, to, now_ms + 600000, done);
+        }
+        json_decref(f);
+    }
+    free(xl);
+    return rc;
+}
+
+/* This chain's segment (--id) or the referee's record (--xlift). */
+static int lift_xshow(const copts *o, ctx *x) {
+    int rc = CLI_OK;
+    json_t *j = NULL;
+    if (o->id) {
+        j = fetch(o, x, "xlift", "id", o->id, &rc);
+    } else {
+        credit_xlift *xl = xlift_arg(o);
+        if (!xl) return CLI_USAGE;
+        hansa_hash h;
+        credit_xlift_hash(xl, &h);
+        free(xl);
+        char hx[2 * HANSA_HASH_BYTES + 1];
+        hex_encode(h.b, HANSA_HASH_BYTES, hx);
+        j = fetch(o, x, "xlift_ruling", "hash", hx, &rc);
+    }
+    if (!j) return rc;
+    cli_print_json(j);
+    json_decref(j);
+    return CLI_OK;
+}
+
 /* ---- dispatch ------------------------------------------------------------------------- */
 
 typedef struct {
@@ -814,6 +1016,10 @@ int cmd_lift(int argc, char **argv) {
         {"pay", lift_pay, true, false},
         {"show", lift_show, false, true},
         {"list", lift_list, false, false},
+        {"cross", lift_cross, true, false},
+        {"promise", lift_promise, true, false},
+        {"rule", lift_rule, true, false},
+        {"xshow", lift_xshow, false, false},
     };
     return dispatch("lift", subs, sizeof subs / sizeof subs[0], argc, argv);
 }
