@@ -53,6 +53,7 @@ int cmd_chit(int argc, char **argv);
 int cmd_invoice(int argc, char **argv);
 int cmd_lift(int argc, char **argv);
 int cmd_bench_credit(int argc, char **argv); /* bench_credit.c */
+int cmd_bench_lifts(int argc, char **argv);  /* bench_lifts.c: hansa bench --lifts */
 int cmd_bench_receipts(int argc, char **argv); /* bench_receipts.c */
 int cmd_client(int argc, char **argv);     /* cli_client.c: light clients of foreign chains */
 int cmd_route(int argc, char **argv);      /* cli_route.c: the routing table */
