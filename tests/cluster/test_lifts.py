@@ -6,7 +6,8 @@ clears part of the cycle: every debt shrinks by the amount and nobody's total
 moves. A linear lift then carries value from acct0 to acct2 through acct1.
 A lift past a receiver's capacity is refused and changes nothing. At the end
 every party's total across its tallies is what the lifts say (conservation),
-`hansa lift show|list` report the chain's rulings, and, with the nodes
+`hansa lift show|list` report the chain's rulings; `hansa lift agent` finds
+a second cycle of debt and lifts its bottleneck; and, with the nodes
 stopped, the credit checker passes on a node's store (`hansa xfer audit`)."""
 import json
 import os
@@ -108,6 +109,19 @@ def test():
         check(sorted(l["lift_id"] for l in listed) == sorted([circ, lin]), "hansa lift list shows both lifts")
         text = hansa(net, "lift", "show", "--id", lin).stdout
         check("linear commit" in text and addrs[2] in text, "hansa lift show prints the route")
+
+        # The clearing agent: a second cycle (acct4 owes acct3 500, acct5
+        # owes acct4 300, acct3 owes acct5 400) found and lifted by the agent.
+        cyc = [open_debt(net, "acct3", "acct4", 500), open_debt(net, "acct4", "acct5", 300),
+               open_debt(net, "acct5", "acct3", 400)]
+        before = nets(net, cyc, net.accounts_addresses()[3:6])
+        r = hansa_json(net, "lift", "agent", "--from", "acct3")
+        check(r["lifts"] == 1 and r["refused"] == 0 and r["cleared"] == 900,
+              "hansa lift agent found the cycle and lifted its bottleneck (300 around 3 tallies): %s" % r)
+        check(balances(net, cyc) == [200, 0, 100], "the agent's lift left debts of 200, 0 and 100")
+        check(nets(net, cyc, net.accounts_addresses()[3:6]) == before, "the agent's lift moved nobody's total")
+        r = hansa_json(net, "lift", "agent", "--from", "acct3")
+        check(r["lifts"] == 0, "a second pass finds nothing left to lift")
 
         net.stop_all()
         audit = subprocess.run([cluster.HANSA, "xfer", "audit", net.home(0)], capture_output=True,

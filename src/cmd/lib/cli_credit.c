@@ -20,6 +20,7 @@
  *   hansa lift promise  --from NAME --xlift HEX      (on a segment's chain)
  *   hansa lift rule     --from NAME --xlift HEX --to CHAIN   (on the referee chain)
  *   hansa lift xshow    --id LIFT | --xlift HEX
+ *   hansa lift agent    --from NAME [--max-hops N]   (clears cycles of debt around --from)
  *
  * Amounts are milli-CHIPs. Every signature (the contract, a chit, trading
  * variables, the transaction) is made here with the party's own key, which
@@ -35,6 +36,7 @@
 #include "base/buf.h"
 #include "base/hex.h"
 #include "cmd/lib/cli.h"
+#include "credit/clearing.h"
 #include "credit/lift.h"
 #include "credit/tally.h"
 #include "credit/xlift.h"
@@ -54,10 +56,10 @@ typedef struct {
     const char *from, *with, *as, *id, *amount, *memo, *address, *fee, *nonce;
     const char *foil_limit, *stock_limit, *call_days;
     const char *target, *bound, *reward, *clutch;
-    const char *route, *expiry_s, *tally, *referee, *xlift, *to;
+    const char *route, *expiry_s, *tally, *referee, *xlift, *to, *max_hops;
     const char *items[OPT_MAX], *hints[OPT_MAX], *segs[CREDIT_XLIFT_SEGS_MAX];
     int n_items, n_hints, n_segs;
-    bool no_wait, qr, circular;
+    bool no_wait, qr, circular, quiet;
 } copts;
 
 static bool parse(copts *o, int argc, char **argv, int first) {
@@ -86,7 +88,7 @@ static bool parse(copts *o, int argc, char **argv, int first) {
                 {"--clutch", offsetof(copts, clutch)}, {"--route", offsetof(copts, route)},
                 {"--expiry-s", offsetof(copts, expiry_s)}, {"--tally", offsetof(copts, tally)},
                 {"--referee", offsetof(copts, referee)}, {"--xlift", offsetof(copts, xlift)},
-                {"--to", offsetof(copts, to)},
+                {"--to", offsetof(copts, to)}, {"--max-hops", offsetof(copts, max_hops)},
             };
             for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
                 if (strcmp(a, opts[k].name) == 0) slot = (const char **)((char *)o + opts[k].off);
@@ -205,7 +207,9 @@ static int submit(const copts *o, const ctx *x, tx_kind kind, const hbuf *body, 
     }
     json_t *r = cli_call(o->cmd, x->addr, "submit_tx", params, timeout, &rc);
     if (!r) return rc;
-    if (o->c.json) {
+    if (o->quiet) {
+        /* the caller reports (the agent's summary) */
+    } else if (o->c.json) {
         json_object_set_new(r, "done", json_string(done));
         cli_print_json(r);
     } else {
@@ -763,6 +767,144 @@ static int lift_list(const copts *o, ctx *x) {
     return CLI_OK;
 }
 
+/* ---- the clearing agent (credit/clearing.h) ------------------------------------------ */
+
+#define AGENT_PARTIES_MAX 256
+#define AGENT_TALLIES_MAX 2048
+
+/* What the agent learned: parties by key, open tallies, and the lift graph. */
+typedef struct {
+    hansa_pubkey party[AGENT_PARTIES_MAX];
+    char addr[AGENT_PARTIES_MAX][ADDR_TEXT_MAX];
+    uint32_t n_parties;
+    credit_id tally[AGENT_TALLIES_MAX];
+    size_t n_tallies;
+    clr_edge edge[2 * AGENT_TALLIES_MAX];
+    size_t edge_tally[2 * AGENT_TALLIES_MAX], n_edges;
+    uint32_t lifts, refused;
+} agent;
+
+static uint32_t agent_party(agent *a, const json_t *p) {
+    hansa_pubkey k;
+    if (!cli_hex_fixed(p, "key", k.b, HANSA_PUBKEY_BYTES)) return UINT32_MAX;
+    for (uint32_t i = 0; i < a->n_parties; i++)
+        if (pubkey_eq(&a->party[i], &k)) return i;
+    if (a->n_parties == AGENT_PARTIES_MAX) return UINT32_MAX;
+    a->party[a->n_parties] = k;
+    snprintf(a->addr[a->n_parties], ADDR_TEXT_MAX, "%s", cli_str(p, "address"));
+    return a->n_parties++;
+}
+
+/* One open tally from its JSON: an edge toward each side with what that
+ * side takes freely under its own trading variables (credit_lift_edge_cap). */
+static void agent_tally(agent *a, const json_t *j) {
+    credit_tally *t = calloc(1, sizeof *t);
+    uint32_t st = agent_party(a, json_object_get(j, "stock")), fo = agent_party(a, json_object_get(j, "foil"));
+    bool seen = false;
+    if (contract_of(j, &t->contract))
+        for (size_t i = 0; i < a->n_tallies && !seen; i++) seen = credit_id_eq(&a->tally[i], &t->contract.tally_id);
+    if (!seen && st != UINT32_MAX && fo != UINT32_MAX && a->n_tallies < AGENT_TALLIES_MAX &&
+        strcmp(cli_str(j, "state"), "open") == 0) {
+        t->state = CREDIT_TALLY_OPEN;
+        t->balance = strtoll(cli_str(j, "balance"), NULL, 10);
+        static const char *const trade[] = {"", "stock_trade", "foil_trade"};
+        for (int s = CREDIT_STOCK; s <= CREDIT_FOIL; s++) {
+            const json_t *tv = json_object_get(j, trade[s]);
+            t->trade[s].tv.target = cli_u64(tv, "target");
+            t->trade[s].tv.bound = cli_u64(tv, "bound");
+        }
+        size_t k = a->n_tallies++;
+        a->tally[k] = t->contract.tally_id;
+        for (int s = CREDIT_STOCK; s <= CREDIT_FOIL; s++) {
+            uint64_t cap = credit_lift_edge_cap(t, (credit_side)s, 0).min;
+            if (cap == 0) continue;
+            a->edge[a->n_edges] = s == CREDIT_FOIL ? (clr_edge){st, fo, cap} : (clr_edge){fo, st, cap};
+            a->edge_tally[a->n_edges++] = k;
+        }
+    }
+    free(t);
+}
+
+typedef struct {
+    const copts *o;
+    ctx *x;
+    agent *a;
+} agent_run;
+
+/* A circular lift around the cycle, sent (and its fee paid) by --from. */
+static bool agent_lift(void *arg, const clr_cycle *c) {
+    agent_run *r = arg;
+    credit_lift *l = calloc(1, sizeof *l);
+    int rc = CLI_FAILED;
+    json_t *st = cli_call(r->o->cmd, r->x->addr, "status", NULL, CLI_CALL_TIMEOUT_MS, &rc);
+    if (st && c->n <= CREDIT_LIFT_HOPS_MAX) {
+        new_id(&l->lift_id);
+        l->kind = CREDIT_LIFT_CIRCULAR;
+        l->amount = c->amount;
+        l->expiry_ms = cli_u64(st, "block_time_ms") + 60000;
+        l->referee_chain = r->x->kf.chain_id;
+        l->n_hops = (uint8_t)c->n;
+        for (size_t i = 0; i < c->n; i++) {
+            l->tallies[i] = r->a->tally[r->a->edge_tally[c->edge[i]]];
+            l->parties[i] = (credit_party){r->x->kf.chain_id, r->a->party[r->a->edge[c->edge[i]].from]};
+        }
+        l->parties[c->n] = l->parties[0];
+        hbuf b = HBUF_INIT;
+        credit_lift_encode(&b, l);
+        char done[96], hex[2 * CREDIT_ID_BYTES + 1];
+        hex_encode(l->lift_id.b, CREDIT_ID_BYTES, hex);
+        snprintf(done, sizeof done, "agent: lift %s of %llu around %zu tallies committed", hex,
+                 (unsigned long long)c->amount, c->n);
+        copts quiet = *r->o;
+        quiet.quiet = r->o->c.json;
+        rc = submit(&quiet, r->x, TX_LIFT, &b, done);
+        hbuf_free(&b);
+    }
+    json_decref(st);
+    free(l);
+    if (rc == CLI_OK) r->a->lifts++;
+    else r->a->refused++;
+    return rc == CLI_OK;
+}
+
+/* Learns the tallies reachable from --from (breadth first over parties, at
+ * most AGENT_PARTIES_MAX), then lifts greedy shortest cycles to the end. */
+static int lift_agent(const copts *o, ctx *x) {
+    uint64_t max_hops = 8;
+    if (o->max_hops && !num(o, "--max-hops", o->max_hops, CREDIT_LIFT_HOPS_MAX, &max_hops)) return CLI_USAGE;
+    if (max_hops < 2) max_hops = 2;
+    agent *a = calloc(1, sizeof *a);
+    a->party[0] = x->k->kp.pub;
+    keyfile_address(&x->kf, x->k, a->addr[0]);
+    a->n_parties = 1;
+    int rc = CLI_OK;
+    for (uint32_t p = 0; p < a->n_parties && rc == CLI_OK; p++) {
+        json_t *r = cli_call(o->cmd, x->addr, "tallies", json_pack("{s:s}", "address", a->addr[p]),
+                             CLI_CALL_TIMEOUT_MS, &rc);
+        const json_t *list = json_object_get(r, "tallies");
+        for (size_t i = 0; i < json_array_size(list); i++) agent_tally(a, json_array_get(list, i));
+        json_decref(r);
+    }
+    uint64_t gross = 0, cleared = 0;
+    for (size_t e = 0; e < a->n_edges; e++) gross += a->edge[e].cap;
+    if (rc == CLI_OK) {
+        clr_graph g = {a->n_parties, a->n_edges, a->edge};
+        agent_run run = {o, x, a};
+        cleared = clr_greedy(&g, max_hops, agent_lift, &run);
+    }
+    json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I}", "parties", (json_int_t)a->n_parties, "tallies",
+                          (json_int_t)a->n_tallies, "lifts", (json_int_t)a->lifts, "refused",
+                          (json_int_t)a->refused, "cleared", (json_int_t)cleared);
+    if (o->c.json) cli_print_json(j);
+    else
+        printf("agent: %u parties, %zu open tallies seen; %u lifts committed, %u refused; cleared %llu of "
+               "%llu milli-CHIPs of liftable debt\n", a->n_parties, a->n_tallies, a->lifts, a->refused,
+               (unsigned long long)cleared, (unsigned long long)gross);
+    json_decref(j);
+    free(a);
+    return rc;
+}
+
 /* ---- lifts across chains (docs/credit.md "Lifts across chains") ------------------- */
 
 /* The chain id and block time of the node at addr. */
@@ -1020,6 +1162,7 @@ int cmd_lift(int argc, char **argv) {
         {"promise", lift_promise, true, false},
         {"rule", lift_rule, true, false},
         {"xshow", lift_xshow, false, false},
+        {"agent", lift_agent, true, false},
     };
     return dispatch("lift", subs, sizeof subs / sizeof subs[0], argc, argv);
 }
