@@ -44,6 +44,7 @@ static const hansa_command commands[] = {
     {"chit", cmd_chit, "pay on a tally with a signed chit; list a tally's chit chain"},
     {"receipt", cmd_receipt, "receipt collateral, show, verify and claim receipts, node exposure"},
     {"invoice", cmd_invoice, "create, show (JSON, QR code), pay or refuse an invoice"},
+    {"lift", cmd_lift, "pay by a lift along a route of tallies (linear or circular), show, list"},
     {"client", cmd_client, "light clients of foreign chains: list, show, register, approve, update"},
     {"xfer", cmd_xfer, "follow a cross-chain transfer (status HASH) and list vouchers held"},
     {"route", cmd_route, "a node's routing table: foreign chain -> seed nodes, trust root"},

@@ -45,7 +45,9 @@
 
 typedef enum {
     PKT_TYPE_TRANSFER = 1,
-    PKT_TYPE_TALLY = 2, /* a cross-chain tally message: credit/xmsg.h */
+    PKT_TYPE_TALLY = 2,        /* a cross-chain tally message: credit/xmsg.h */
+    PKT_TYPE_LIFT_PROMISE = 3, /* a lift segment's promise, to the referee chain: credit/xlift.h */
+    PKT_TYPE_LIFT_RULING = 4,  /* the referee chain's ruling, to a segment's chain */
 } pkt_type;
 
 /* Why a destination refused a packet; 0 = credited. */

@@ -13,6 +13,7 @@
 #include "ledger/record.h"
 #include "ledger/state.h"
 #include "ledger/xtally.h"
+#include "ledger/xlift.h"
 
 /* ---- record checks -------------------------------------------------------------- */
 
@@ -49,6 +50,8 @@ hansa_err ledger_credit_record_check(const uint8_t *key, size_t klen, const uint
     static const size_t lens[] = {LEDGER_KEY_TALLY_BYTES, LEDGER_KEY_CHIT_BYTES,
                                   LEDGER_KEY_CHIT_ID_BYTES, LEDGER_KEY_INVOICE_BYTES,
                                   LEDGER_KEY_LIFT_BYTES};
+    if (klen > 0 && key[0] > LEDGER_KEY_LIFT && key[0] <= LEDGER_KEY_XLIFT_LAST)
+        return xlift_record_check(key, klen, val, vlen, r);
     rd_init(r, val, vlen);
     if (klen == 0 || key[0] < LEDGER_KEY_TALLY || key[0] > LEDGER_KEY_LIFT ||
         klen != lens[key[0] - LEDGER_KEY_TALLY]) {
@@ -338,6 +341,8 @@ hansa_err ledger_credit_check(const ledger_state *s, char *why, size_t why_len) 
     ledger_tallies_iter(s, check_tally, &k);
     if (!k.bad) ledger_invoices_iter(s, check_invoice, &k);
     if (k.bad) return HANSA_ERR_CORRUPT;
+    hansa_err err = ledger_xlift_check(s, why, why_len);
+    if (err != HANSA_OK) return err;
     uint64_t stored = 0;
     const kvmap *m = credit_tab(s);
     for (size_t i = 0; i < m->cap; i++)

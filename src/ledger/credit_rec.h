@@ -40,6 +40,9 @@ typedef enum {
     LEDGER_KEY_INVOICE = 0x43,
     LEDGER_KEY_LIFT = 0x44,
 } ledger_credit_key;
+/* 0x45..0x47: lifts across chains (segment, pending per tally, referee;
+ * ledger/xlift.h), checked there. */
+#define LEDGER_KEY_XLIFT_LAST 0x47
 
 #define LEDGER_KEY_TALLY_BYTES (1 + CREDIT_ID_BYTES)
 #define LEDGER_KEY_CHIT_BYTES (1 + CREDIT_ID_BYTES + 8)

@@ -18,6 +18,7 @@
 #include "ledger/record.h"
 #include "ledger/stake.h"
 #include "ledger/xtally.h"
+#include "ledger/xlift.h"
 
 /* ---- decoders ------------------------------------------------------------------ */
 
@@ -214,6 +215,12 @@ static hansa_err step_close(credit_tally *t, credit_side by, const ledger_tx_ctx
 }
 static hansa_err do_close(ledger_block *b, const ledger_tx_ctx *c, bool apply, char *why,
                           size_t why_len) {
+    /* A closing tally takes only chits toward zero: a pending lift's leg
+     * might not book. */
+    if (xlift_busy(b, &c->body.credit.id)) {
+        ledger_why(why, why_len, "cross-chain lifts are pending on this tally: close it once they resolve");
+        return HANSA_ERR_STATE;
+    }
     return on_tally(b, c, &c->body.credit.id, step_close, apply, why, why_len);
 }
 ROW(close, do_close)
@@ -275,6 +282,7 @@ static hansa_err chit_on(ledger_block *b, const ledger_tx_ctx *c, credit_invoice
         return err;
     }
     if (err == HANSA_OK) err = credit_tally_chit_check(t, chit, &after, why, why_len);
+    if (err == HANSA_OK) err = xlift_room(b, t, after, why, why_len);
     if (err == HANSA_OK && !credit_chit_verify(chit, credit_contract_key(&t->contract, by))) {
         ledger_why(why, why_len, "the chit's signature by the %s holder does not verify",
                    credit_side_name(by));

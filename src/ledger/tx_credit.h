@@ -40,6 +40,18 @@ hansa_err txc_invoice_decode(const uint8_t *body, uint32_t len, ledger_tx_body *
 hansa_err txc_lift_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
                           size_t why_len);
 
+/* Lifts (tx_lift.c), shared with cross-chain segments (xlift.c): the
+ * route's tallies in order (heap array, caller frees) or an error naming the
+ * missing one; every party joins with the hop rule, pending cross-chain
+ * promises held, and every leg must fit the grants with them all booked
+ * (the first refusal is the verdict); book: the lift record (COMMIT) and
+ * one lift chit per leg. */
+hansa_err txc_lift_route(const ledger_block *b, const credit_lift *l, credit_tally **out,
+                         char *why, size_t why_len);
+hansa_err txc_lift_join(const ledger_block *b, const credit_lift *l, credit_tally *ts, char *why,
+                        size_t why_len);
+void txc_lift_book(ledger_block *b, const credit_lift *l, credit_tally *ts);
+
 /* Carries the chit chain messages of out from the `from` half of t to the
  * other and theirs back until both are quiet: on one chain the ledger is
  * the transport (tx_credit.c; tx_lift.c links lift chits the same way). */

@@ -24,6 +24,7 @@
 #include "ledger/record.h"
 #include "ledger/tx_credit.h"
 #include "ledger/xtally.h"
+#include "ledger/xlift.h"
 
 hansa_err txc_lift_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
                           size_t why_len) {
@@ -35,9 +36,7 @@ hansa_err txc_lift_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out
     return r.err;
 }
 
-/* The parties' tallies, loaded in route order (heap array, caller frees),
- * or an error naming the missing one. */
-static hansa_err load_route(const ledger_block *b, const credit_lift *l, credit_tally **out,
+hansa_err txc_lift_route(const ledger_block *b, const credit_lift *l, credit_tally **out,
                             char *why, size_t why_len) {
     credit_tally *ts = hansa_malloc(l->n_hops * sizeof *ts);
     for (int i = 0; i < l->n_hops; i++) {
@@ -55,8 +54,8 @@ static hansa_err load_route(const ledger_block *b, const credit_lift *l, credit_
     return HANSA_OK;
 }
 
-/* Every party joins with the hop rule; the first refusal is the verdict. */
-static hansa_err join_all(const credit_lift *l, credit_tally *ts, char *why, size_t why_len) {
+hansa_err txc_lift_join(const ledger_block *b, const credit_lift *l, credit_tally *ts, char *why,
+                        size_t why_len) {
     bool circ = l->kind == CREDIT_LIFT_CIRCULAR;
     int n_parties = circ ? l->n_hops : l->n_hops + 1;
     credit_holds *hs = hansa_malloc(sizeof *hs);
@@ -66,7 +65,10 @@ static hansa_err join_all(const credit_lift *l, credit_tally *ts, char *why, siz
         int in_idx = i > 0 ? i - 1 : circ ? l->n_hops - 1 : -1;
         credit_lift_edge in = {in_idx >= 0 ? &ts[in_idx] : NULL, 0};
         credit_lift_edge out = {i < l->n_hops ? &ts[i] : NULL, 0};
-        hs->n = 0; /* on one chain nothing else is pending: lifts are atomic */
+        /* Cross-chain lifts still pending on these tallies hold capacity. */
+        hs->n = 0;
+        if (in.tally) xlift_holds_load(b, &in.tally->contract.tally_id, hs);
+        if (out.tally && in.tally != out.tally) xlift_holds_load(b, &out.tally->contract.tally_id, hs);
         char w[LEDGER_WHY_MAX] = "";
         err = credit_hop_join(hop, hs, l, (uint8_t)i, in.tally ? &in : NULL,
                               out.tally ? &out : NULL, w, sizeof w);
@@ -74,51 +76,19 @@ static hansa_err join_all(const credit_lift *l, credit_tally *ts, char *why, siz
     }
     free(hop);
     free(hs);
+    /* Every leg must book even if all the pending ones book first. */
+    for (int i = 0; i < l->n_hops && err == HANSA_OK; i++) {
+        credit_chit chit;
+        int64_t after;
+        HANSA_ASSERT(credit_lift_chit_make(l, i, &ts[i].contract, &chit));
+        err = credit_tally_chit_check(&ts[i], &chit, &after, why, why_len);
+        if (err == HANSA_OK) err = xlift_room(b, &ts[i], after, why, why_len);
+    }
     return err;
 }
 
-static hansa_err do_lift(ledger_block *b, const ledger_tx_ctx *c, bool apply, char *why,
-                         size_t why_len) {
-    const credit_lift *l = &c->body.credit.lift;
-    uint32_t chain = b->base->params.chain_id;
-    if (l->referee_chain != chain) {
-        ledger_why(why, why_len, "a lift on one chain has this chain (%u) as referee, not %u",
-                   chain, l->referee_chain);
-        return HANSA_ERR_WRONG_CHAIN;
-    }
-    for (int i = 0; i <= l->n_hops; i++)
-        if (l->parties[i].chain_id != chain) {
-            ledger_why(why, why_len, "lift party %d is on chain %u: cross-chain lifts travel as "
-                                     "packets (not yet)", i, l->parties[i].chain_id);
-            return HANSA_ERR_WRONG_CHAIN;
-        }
-    if (l->kind == CREDIT_LIFT_LINEAR && !pubkey_eq(&c->tx->sender, &l->parties[0].key)) {
-        ledger_why(why, why_len, "a linear lift is sent by its originator, who pays");
-        return HANSA_ERR_INVALID;
-    }
-    if (b->info.time_ms >= l->expiry_ms) {
-        ledger_why(why, why_len, "the lift expired: block time %llu >= expiry %llu",
-                   (unsigned long long)b->info.time_ms, (unsigned long long)l->expiry_ms);
-        return HANSA_ERR_STATE;
-    }
+void txc_lift_book(ledger_block *b, const credit_lift *l, credit_tally *ts) {
     credit_lift_rec *rec = hansa_malloc(sizeof *rec);
-    bool ruled = credit_store_lift_get(b, &l->lift_id, rec);
-    free(rec);
-    if (ruled) {
-        ledger_why(why, why_len, "lift id already ruled on");
-        return HANSA_ERR_DUPLICATE;
-    }
-    credit_tally *ts;
-    hansa_err err = load_route(b, l, &ts, why, why_len);
-    if (err != HANSA_OK) return err;
-    err = join_all(l, ts, why, why_len);
-    HANSA_ASSERT(!apply || err == HANSA_OK);
-    if (err != HANSA_OK || !apply) {
-        free(ts);
-        return err;
-    }
-    /* The chain rules, once: COMMIT, in its BFT time before the expiry. */
-    rec = hansa_malloc(sizeof *rec);
     memset(rec, 0, sizeof *rec);
     rec->lift = *l;
     rec->outcome = CREDIT_RULING_COMMIT;
@@ -144,6 +114,50 @@ static hansa_err do_lift(ledger_block *b, const ledger_tx_ctx *c, bool apply, ch
         credit_store_tally_put(b, t);
     }
     free(out);
+}
+
+static hansa_err do_lift(ledger_block *b, const ledger_tx_ctx *c, bool apply, char *why,
+                         size_t why_len) {
+    const credit_lift *l = &c->body.credit.lift;
+    uint32_t chain = b->base->params.chain_id;
+    if (l->referee_chain != chain) {
+        ledger_why(why, why_len, "a lift on one chain has this chain (%u) as referee, not %u",
+                   chain, l->referee_chain);
+        return HANSA_ERR_WRONG_CHAIN;
+    }
+    for (int i = 0; i <= l->n_hops; i++)
+        if (l->parties[i].chain_id != chain) {
+            ledger_why(why, why_len, "lift party %d is on chain %u: cross-chain lifts travel as "
+                                     "lift packets", i, l->parties[i].chain_id);
+            return HANSA_ERR_WRONG_CHAIN;
+        }
+    if (l->kind == CREDIT_LIFT_LINEAR && !pubkey_eq(&c->tx->sender, &l->parties[0].key)) {
+        ledger_why(why, why_len, "a linear lift is sent by its originator, who pays");
+        return HANSA_ERR_INVALID;
+    }
+    if (b->info.time_ms >= l->expiry_ms) {
+        ledger_why(why, why_len, "the lift expired: block time %llu >= expiry %llu",
+                   (unsigned long long)b->info.time_ms, (unsigned long long)l->expiry_ms);
+        return HANSA_ERR_STATE;
+    }
+    credit_lift_rec *rec = hansa_malloc(sizeof *rec);
+    bool ruled = credit_store_lift_get(b, &l->lift_id, rec) || xlift_seg_exists(b, &l->lift_id);
+    free(rec);
+    if (ruled) {
+        ledger_why(why, why_len, "lift id already ruled on");
+        return HANSA_ERR_DUPLICATE;
+    }
+    credit_tally *ts;
+    hansa_err err = txc_lift_route(b, l, &ts, why, why_len);
+    if (err != HANSA_OK) return err;
+    err = txc_lift_join(b, l, ts, why, why_len);
+    HANSA_ASSERT(!apply || err == HANSA_OK);
+    if (err != HANSA_OK || !apply) {
+        free(ts);
+        return err;
+    }
+    /* The chain rules, once: COMMIT, in its BFT time before the expiry. */
+    txc_lift_book(b, l, ts);
     free(ts);
     return HANSA_OK;
 }

@@ -17,6 +17,7 @@
 #include "ledger/record.h"
 #include "ledger/state.h"
 #include "ledger/xtally.h"
+#include "ledger/xlift.h"
 
 #define VAL_AMOUNT_BYTES 9
 #define OUT_FIXED_BYTES (1 + 4 + 2 * HANSA_ADDR_BYTES + 8 + 1 + 8 + 8 + 8 + 1 + 1 + 8 + 8)
@@ -135,8 +136,9 @@ static void rd_out(wire_rd *r, xfer_out *o) {
     o->done_time_ms = rd_u64(r, "done time");
     pkt_rd_denom(r, &o->denom);
     if (r->err != HANSA_OK) return;
-    if (burned > 1 || (o->amount == 0 && (o->burned || o->denom.n != 0)) || o->sent_height == 0 || o->state < XFER_PENDING ||
-        o->state > XFER_REFUNDED || o->reason > PKT_OUTCOME_MAX_ ||
+    /* amount 0: a packet that carries no value (a tally message's or a lift's), native denom */
+    if (burned > 1 || (o->amount == 0 && (o->burned || o->denom.n != 0)) || o->sent_height == 0 ||
+        o->state < XFER_PENDING || o->state > XFER_REFUNDED || o->reason > PKT_OUTCOME_MAX_ ||
         (o->state == XFER_PENDING) != (o->done_height == 0) ||
         (o->state == XFER_REFUNDED) != (o->reason != PKT_OK) || (o->burned && o->denom.n == 0))
         rd_fail(r, HANSA_ERR_INVALID, "outgoing packet fields");
@@ -415,6 +417,8 @@ hansa_err xfer_send_decode(const uint8_t *body, uint32_t len, ledger_tx_body *ou
         err = credit_xmsg_decode(s.payload, s.payload_len, m, &r);
         free(m);
         return refused_body(err, &r, "tally message", why, why_len);
+    } else if (err == HANSA_OK && xlift_pkt_type(s.type)) {
+        err = xlift_payload_check(&s, &r);
     }
     return refused_body(err, &r, "packet", why, why_len);
 }
@@ -434,7 +438,7 @@ hansa_err xfer_send_check(const ledger_block *b, const ledger_tx_ctx *c, char *w
     pkt_send s;
     pkt_transfer t;
     send_of(c->tx, &s, &t);
-    if (s.type != PKT_TYPE_TRANSFER && s.type != PKT_TYPE_TALLY) {
+    if (s.type != PKT_TYPE_TRANSFER && s.type != PKT_TYPE_TALLY && !xlift_pkt_type(s.type)) {
         ledger_why(why, why_len, "packet type %u is not one this chain sends", s.type);
         return HANSA_ERR_INVALID;
     }
@@ -458,6 +462,7 @@ hansa_err xfer_send_check(const ledger_block *b, const ledger_tx_ctx *c, char *w
         return HANSA_ERR_INVALID;
     }
     if (s.type == PKT_TYPE_TALLY) return xtally_send_check(b, c, &s, why, why_len);
+    if (xlift_pkt_type(s.type)) return xlift_send_check(b, c, &s, why, why_len);
     if (!is_return(&t.denom, s.dest_chain) && t.denom.n + 1 > PKT_TRACE_MAX) {
         ledger_why(why, why_len, "the denomination's trace would grow past %d chains", PKT_TRACE_MAX);
         return HANSA_ERR_TOO_LONG;
@@ -495,9 +500,10 @@ void xfer_send_apply(ledger_block *b, const ledger_tx_ctx *c) {
                   .sent_height = b->info.height,
                   .sent_time_ms = b->info.time_ms,
                   .state = XFER_PENDING};
-    if (s.type == PKT_TYPE_TALLY) {
-        /* A message: no value moves, the record tracks its acknowledgement. */
-        xtally_send_apply(b, c, &s);
+    if (s.type == PKT_TYPE_TALLY || xlift_pkt_type(s.type)) {
+        /* A message: no value moves (amount 0), the record tracks its acknowledgement. */
+        if (s.type == PKT_TYPE_TALLY) xtally_send_apply(b, c, &s);
+        else xlift_send_apply(b, c, &s);
         out_put(b, &h, &o);
         return;
     }
@@ -566,6 +572,7 @@ static uint8_t recv_outcome(const ledger_block *b, uint32_t src, const wire_tx *
         if (b->info.time_ms >= s->timeout_ms) return PKT_REFUSED_TIMEOUT;
         return xtally_recv_outcome(b, src, send, s, NULL, 0);
     }
+    if (xlift_pkt_type(s->type)) return xlift_recv_outcome(b, src, s);
     if (s->type != PKT_TYPE_TRANSFER) return PKT_REFUSED_TYPE;
     if (is_return(&t->denom, own_chain(b))) {
         *credit = t->denom;
@@ -667,6 +674,8 @@ void xfer_recv_apply(ledger_block *b, const ledger_tx_ctx *c) {
     addr_from_pubkey(&send.sender, &in.from);
     if (s.type == PKT_TYPE_TALLY) {
         if (outcome == PKT_OK) xtally_recv_apply(b, v.src_chain, &send, &s);
+    } else if (outcome == PKT_OK && xlift_pkt_type(s.type)) {
+        xlift_recv_apply(b, v.src_chain, &s);
     } else if (outcome == PKT_OK) {
         if (is_return(&t.denom, own_chain(b))) {
             uint8_t key[KVMAP_KEY_MAX];
@@ -750,10 +759,10 @@ void xfer_ack_apply(ledger_block *b, const ledger_tx_ctx *c) {
     o.done_time_ms = b->info.time_ms;
     o.reason = outcome;
     o.state = outcome == PKT_OK ? XFER_CREDITED : XFER_REFUNDED;
-    if (o.amount == 0) { /* a tally message: its sender's copy hears the outcome */
+    if (o.amount == 0) { /* a message carrying no value: a tally's sender copy hears the outcome */
         pkt_send s;
         acked_send(&a, &s);
-        xtally_ack_apply(b, &s, outcome);
+        if (s.type == PKT_TYPE_TALLY) xtally_ack_apply(b, &s, outcome);
     } else if (outcome != PKT_OK) {
         if (o.burned) {
             supply_move(b, &o.denom, o.amount, true);

@@ -9,6 +9,7 @@
 #include "base/mem.h"
 #include "crypto/address.h"
 #include "ledger/xtally.h"
+#include "ledger/xlift.h"
 #include "rpc/node_json.h"
 
 struct rpc_credit_api {
@@ -447,6 +448,49 @@ static rpc_outcome m_tally_outbox(rpc_call *call, json_t *params, void *ctx) {
     free(msgs);
     free(peer);
     return rpc_ok(json_pack("{s:o, s:o}", "tally_id", cj_id(&id), "messages", list));
+static const char *const xlift_states[] = {"?", "pending", "committed", "voided"};
+static const char *const rulings[] = {"none", "commit", "expired"};
+
+/* xlift {id} -> this chain's segment of a cross-chain lift and its state */
+static rpc_outcome m_xlift(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_credit_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"id", NULL};
+    credit_id id;
+    if (!nj_params_only(params, names, &bad) || !param_id(params, "id", &id, &bad)) return bad;
+    xlift_seg_rec *s = hansa_malloc(sizeof *s);
+    if (!ledger_xlift_seg_get(node_ledger(api->n), &id, s)) {
+        free(s);
+        return not_found("cross-chain lift segment", &id);
+    }
+    json_t *j = json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "state", xlift_states[s->state], "segment", s->seg,
+                          "xlift_hash", nj_hash(&s->xlift_hash), "promised_height", nj_u64(s->promised_height),
+                          "done_height", nj_u64(s->done_height), "lift", cj_lift(&s->lift));
+    free(s);
+    return rpc_ok(j);
+}
+
+/* xlift_ruling {hash} -> the referee chain's record of a cross-chain lift */
+static rpc_outcome m_xlift_ruling(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_credit_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"hash", NULL};
+    hansa_hash h;
+    xlift_ref_rec f;
+    if (!nj_params_only(params, names, &bad) || !nj_param_hash(params, &h, &bad)) return bad;
+    if (!ledger_xlift_ref_get(node_ledger(api->n), &h, &f))
+        return rpc_fail(RPC_NOT_FOUND, json_pack("{s:o}", "hash", nj_hash(&h)),
+                        "no promise or ruling for this cross-chain lift here");
+    json_t *chains = json_array(), *promised = json_array();
+    for (int j = 0; j < f.n; j++) {
+        json_array_append_new(chains, json_integer(f.chains[j]));
+        json_array_append_new(promised, json_boolean(f.promised >> j & 1));
+    }
+    return rpc_ok(json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o}", "xlift_hash", nj_hash(&h), "chains", chains,
+                            "promised", promised, "expiry_ms", nj_u64(f.expiry_ms), "ruling", rulings[f.ruling],
+                            "height", nj_u64(f.height), "time_ms", nj_u64(f.time_ms)));
 }
 
 rpc_credit_api *rpc_credit_api_new(rpc_server *server, node *n) {
@@ -461,6 +505,8 @@ rpc_credit_api *rpc_credit_api_new(rpc_server *server, node *n) {
     rpc_register(server, "lift", m_lift, api);
     rpc_register(server, "lifts", m_lifts, api);
     rpc_register(server, "tally_outbox", m_tally_outbox, api);
+    rpc_register(server, "xlift", m_xlift, api);
+    rpc_register(server, "xlift_ruling", m_xlift_ruling, api);
     return api;
 }
 

@@ -554,6 +554,7 @@ static int parse(int argc, char **argv, bench_opts *o) {
 int cmd_bench(int argc, char **argv) {
     static char tmp_dir[64];
     bench_opts o = {NULL, false, 4, 20, 256, 8, false, false, true};
+    if (argc > 1 && strcmp(argv[1], "--lifts") == 0) return cmd_bench_lifts(argc - 1, argv + 1);
     int rc = parse(argc, argv, &o);
     if (rc) return rc;
     if (o.chains == 2 && (o.attach || o.json)) return usage();

@@ -51,9 +51,11 @@ int cmd_delegates(int argc, char **argv);
 int cmd_tally(int argc, char **argv);   /* cli_credit.c */
 int cmd_chit(int argc, char **argv);
 int cmd_invoice(int argc, char **argv);
+int cmd_lift(int argc, char **argv);
 int cmd_bench_credit(int argc, char **argv); /* bench_credit.c */
 /* bench-credit --across (bench_xtally.c): n chits across two chains, rounds of per_round. */
 int bench_credit_across(uint64_t n, uint64_t per_round);
+int cmd_bench_lifts(int argc, char **argv);  /* bench_lifts.c: hansa bench --lifts */
 int cmd_bench_receipts(int argc, char **argv); /* bench_receipts.c */
 int cmd_client(int argc, char **argv);     /* cli_client.c: light clients of foreign chains */
 int cmd_route(int argc, char **argv);      /* cli_route.c: the routing table */

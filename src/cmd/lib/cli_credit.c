@@ -13,6 +13,15 @@
  *   hansa invoice create --from NAME --id TALLY --amount N [--item TEXT=N].. [--hint TEXT]..
  *   hansa invoice show  --id INVOICE [--qr]
  *   hansa invoice pay|refuse --from NAME --id INVOICE
+ *   hansa lift pay      --from NAME --route TALLY[,TALLY].. --amount N [--circular]
+ *                       [--expiry-s S] [--id HEX]
+ *   hansa lift show     --id LIFT      hansa lift list [--tally TALLY]
+ *   hansa lift cross    --from NAME --referee NODE --amount N --seg NODE=TALLY[,TALLY].. (2-4x)
+ *                       [--expiry-s S] [--id HEX]
+ *   hansa lift promise  --from NAME --xlift HEX      (on a segment's chain)
+ *   hansa lift rule     --from NAME --xlift HEX --to CHAIN   (on the referee chain)
+ *   hansa lift xshow    --id LIFT | --xlift HEX
+ *   hansa lift agent    --from NAME [--max-hops N]   (clears cycles of debt around --from)
  *
  * Amounts are milli-CHIPs. Every signature (the contract, a chit, trading
  * variables, the transaction) is made here with the party's own key, which
@@ -26,14 +35,17 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/hex.h"
 #include "cmd/lib/cli.h"
-#include "base/clock.h"
+#include "credit/clearing.h"
+#include "credit/lift.h"
 #include "credit/tally.h"
+#include "credit/xlift.h"
 #include "credit/xmsg.h"
-#include "interchain/packet.h"
 #include "crypto/address.h"
 #include "crypto/sign.h"
+#include "interchain/packet.h"
 #include "ledger/tx.h"
 #include "node/keyfile.h"
 #include "wire/codec.h"
@@ -47,9 +59,10 @@ typedef struct {
     const char *from, *with, *as, *id, *amount, *memo, *address, *fee, *nonce, *peer;
     const char *foil_limit, *stock_limit, *call_days;
     const char *target, *bound, *reward, *clutch;
-    const char *items[OPT_MAX], *hints[OPT_MAX];
-    int n_items, n_hints;
-    bool no_wait, qr;
+    const char *route, *expiry_s, *tally, *referee, *xlift, *to, *max_hops;
+    const char *items[OPT_MAX], *hints[OPT_MAX], *segs[CREDIT_XLIFT_SEGS_MAX];
+    int n_items, n_hints, n_segs;
+    bool no_wait, qr, circular, quiet;
 } copts;
 
 static bool parse(copts *o, int argc, char **argv, int first) {
@@ -60,8 +73,10 @@ static bool parse(copts *o, int argc, char **argv, int first) {
         const char **slot = NULL;
         if (strcmp(a, "--no-wait") == 0) o->no_wait = true;
         else if (strcmp(a, "--qr") == 0) o->qr = true;
+        else if (strcmp(a, "--circular") == 0) o->circular = true;
         else if (strcmp(a, "--item") == 0 && has && o->n_items < OPT_MAX) o->items[o->n_items++] = argv[++i];
         else if (strcmp(a, "--hint") == 0 && has && o->n_hints < OPT_MAX) o->hints[o->n_hints++] = argv[++i];
+        else if (strcmp(a, "--seg") == 0 && has && o->n_segs < CREDIT_XLIFT_SEGS_MAX) o->segs[o->n_segs++] = argv[++i];
         else {
             static const struct { const char *name; size_t off; } opts[] = {
                 {"--from", offsetof(copts, from)}, {"--with", offsetof(copts, with)},
@@ -74,6 +89,10 @@ static bool parse(copts *o, int argc, char **argv, int first) {
                 {"--call-days", offsetof(copts, call_days)}, {"--target", offsetof(copts, target)},
                 {"--bound", offsetof(copts, bound)}, {"--reward", offsetof(copts, reward)},
                 {"--clutch", offsetof(copts, clutch)}, {"--peer", offsetof(copts, peer)},
+                {"--route", offsetof(copts, route)},
+                {"--expiry-s", offsetof(copts, expiry_s)}, {"--tally", offsetof(copts, tally)},
+                {"--referee", offsetof(copts, referee)}, {"--xlift", offsetof(copts, xlift)},
+                {"--to", offsetof(copts, to)}, {"--max-hops", offsetof(copts, max_hops)},
             };
             for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
                 if (strcmp(a, opts[k].name) == 0) slot = (const char **)((char *)o + opts[k].off);
@@ -192,7 +211,9 @@ static int submit(const copts *o, const ctx *x, tx_kind kind, const hbuf *body, 
     }
     json_t *r = cli_call(o->cmd, x->addr, "submit_tx", params, timeout, &rc);
     if (!r) return rc;
-    if (o->c.json) {
+    if (o->quiet) {
+        /* the caller reports (the agent's summary) */
+    } else if (o->c.json) {
         json_object_set_new(r, "done", json_string(done));
         cli_print_json(r);
     } else {
@@ -762,6 +783,445 @@ static int tally_sync(const copts *o, ctx *x) {
     return rc;
 }
 
+/* ---- lifts ---------------------------------------------------------------------------- */
+
+/* Builds l's route from `route` (tally ids, comma-separated) as the node
+ * at y->addr knows the tallies: each tally's other party receives from the
+ * one before, starting with `start` on `chain` (docs/credit.md "Lifts"). */
+static int route_walk(const copts *o, const ctx *y, const char *route, uint32_t chain,
+                      const hansa_pubkey *start, credit_lift *l) {
+    char buf[CREDIT_LIFT_HOPS_MAX * (2 * CREDIT_ID_BYTES + 1) + 1];
+    if (strlen(route) >= sizeof buf) {
+        fprintf(stderr, "hansa %s: --route: at most %d tallies\n", o->cmd, CREDIT_LIFT_HOPS_MAX);
+        return CLI_USAGE;
+    }
+    snprintf(buf, sizeof buf, "%s", route);
+    l->parties[0] = (credit_party){chain, *start};
+    int rc = CLI_OK;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (l->n_hops == CREDIT_LIFT_HOPS_MAX) {
+            fprintf(stderr, "hansa %s: --route: at most %d tallies\n", o->cmd, CREDIT_LIFT_HOPS_MAX);
+            return CLI_USAGE;
+        }
+        if (!parse_id(o, tok, &l->tallies[l->n_hops])) return CLI_USAGE;
+        json_t *t = fetch(o, y, "tally", "id", tok, &rc);
+        if (!t) return rc;
+        credit_contract c;
+        bool ok = contract_of(t, &c);
+        json_decref(t);
+        credit_side s = ok ? credit_contract_side_of(&c, &l->parties[l->n_hops].key) : 0;
+        if (s == 0) {
+            fprintf(stderr, "hansa %s: --route: tally %s does not continue the route\n", o->cmd, tok);
+            return CLI_USAGE;
+        }
+        l->parties[l->n_hops + 1] = s == CREDIT_STOCK ? c.foil : c.stock;
+        l->n_hops++;
+    }
+    return CLI_OK;
+}
+
+static int lift_route(const copts *o, ctx *x, credit_lift *l) {
+    return route_walk(o, x, o->route, x->kf.chain_id, &x->k->kp.pub, l);
+}
+
+static int lift_pay(const copts *o, ctx *x) {
+    if (!need(o, o->route, "--route") || !need(o, o->amount, "--amount")) return CLI_USAGE;
+    credit_lift *l = calloc(1, sizeof *l);
+    uint64_t expiry_s = 60;
+    int rc = CLI_USAGE;
+    if (!num(o, "--amount", o->amount, CREDIT_AMOUNT_MAX, &l->amount) ||
+        (o->expiry_s && !num(o, "--expiry-s", o->expiry_s, 86400, &expiry_s)))
+        goto out;
+    if (o->id ? !parse_id(o, o->id, &l->lift_id) : (new_id(&l->lift_id), false)) goto out;
+    rc = lift_route(o, x, l);
+    if (rc != CLI_OK) goto out;
+    /* On one chain the chain is the referee; the expiry is in its BFT time. */
+    json_t *st = cli_call(o->cmd, x->addr, "status", NULL, CLI_CALL_TIMEOUT_MS, &rc);
+    if (!st) goto out;
+    l->expiry_ms = cli_u64(st, "block_time_ms") + expiry_s * 1000;
+    json_decref(st);
+    l->kind = o->circular ? CREDIT_LIFT_CIRCULAR : CREDIT_LIFT_LINEAR;
+    l->referee_chain = x->kf.chain_id;
+    char why[160];
+    if (credit_lift_check(l, why, sizeof why) != HANSA_OK) {
+        fprintf(stderr, "hansa %s: %s\n", o->cmd, why);
+        rc = CLI_USAGE;
+        goto out;
+    }
+    hbuf b = HBUF_INIT;
+    credit_lift_encode(&b, l);
+    char hex[2 * CREDIT_ID_BYTES + 1], done[64];
+    hex_encode(l->lift_id.b, CREDIT_ID_BYTES, hex);
+    snprintf(done, sizeof done, "lift %s committed", hex);
+    rc = submit(o, x, TX_LIFT, &b, done);
+    hbuf_free(&b);
+out:
+    free(l);
+    return rc;
+}
+
+static void print_lift(const json_t *j) {
+    printf("lift %s  %s %s  %s milli-CHIPs  (height %s)\n", cli_str(j, "lift_id"), cli_str(j, "kind"),
+           cli_str(j, "ruling"), cli_str(j, "amount"), cli_str(j, "height"));
+    const json_t *route = json_object_get(j, "route");
+    for (size_t i = 0; i < json_array_size(route); i++) {
+        const json_t *leg = json_array_get(route, i);
+        printf("  %s  %s -> %s\n", cli_str(leg, "tally_id"),
+               cli_str(json_object_get(leg, "payer"), "address"),
+               cli_str(json_object_get(leg, "receiver"), "address"));
+    }
+}
+
+static int lift_show(const copts *o, ctx *x) {
+    int rc = CLI_OK;
+    json_t *j = fetch(o, x, "lift", "id", o->id, &rc);
+    if (!j) return rc;
+    if (o->c.json) cli_print_json(j);
+    else print_lift(j);
+    json_decref(j);
+    return CLI_OK;
+}
+
+static int lift_list(const copts *o, ctx *x) {
+    int rc = CLI_OK;
+    json_t *j = o->tally ? fetch(o, x, "lifts", "tally", o->tally, &rc)
+                         : cli_call(o->cmd, x->addr, "lifts", json_object(), CLI_CALL_TIMEOUT_MS, &rc);
+    if (!j) return rc;
+    if (o->c.json) {
+        cli_print_json(j);
+    } else {
+        const json_t *list = json_object_get(j, "lifts");
+        for (size_t i = 0; i < json_array_size(list); i++) print_lift(json_array_get(list, i));
+        if (json_array_size(list) == 0) printf("no lifts\n");
+    }
+    json_decref(j);
+    return CLI_OK;
+}
+
+/* ---- the clearing agent (credit/clearing.h) ------------------------------------------ */
+
+#define AGENT_PARTIES_MAX 256
+#define AGENT_TALLIES_MAX 2048
+
+/* What the agent learned: parties by key, open tallies, and the lift graph. */
+typedef struct {
+    hansa_pubkey party[AGENT_PARTIES_MAX];
+    char addr[AGENT_PARTIES_MAX][ADDR_TEXT_MAX];
+    uint32_t n_parties;
+    credit_id tally[AGENT_TALLIES_MAX];
+    size_t n_tallies;
+    clr_edge edge[2 * AGENT_TALLIES_MAX];
+    size_t edge_tally[2 * AGENT_TALLIES_MAX], n_edges;
+    uint32_t lifts, refused;
+} agent;
+
+static uint32_t agent_party(agent *a, const json_t *p) {
+    hansa_pubkey k;
+    if (!cli_hex_fixed(p, "key", k.b, HANSA_PUBKEY_BYTES)) return UINT32_MAX;
+    for (uint32_t i = 0; i < a->n_parties; i++)
+        if (pubkey_eq(&a->party[i], &k)) return i;
+    if (a->n_parties == AGENT_PARTIES_MAX) return UINT32_MAX;
+    a->party[a->n_parties] = k;
+    snprintf(a->addr[a->n_parties], ADDR_TEXT_MAX, "%s", cli_str(p, "address"));
+    return a->n_parties++;
+}
+
+/* One open tally from its JSON: an edge toward each side with what that
+ * side takes freely under its own trading variables (credit_lift_edge_cap). */
+static void agent_tally(agent *a, const json_t *j) {
+    credit_tally *t = calloc(1, sizeof *t);
+    uint32_t st = agent_party(a, json_object_get(j, "stock")), fo = agent_party(a, json_object_get(j, "foil"));
+    bool seen = false;
+    if (contract_of(j, &t->contract))
+        for (size_t i = 0; i < a->n_tallies && !seen; i++) seen = credit_id_eq(&a->tally[i], &t->contract.tally_id);
+    if (!seen && st != UINT32_MAX && fo != UINT32_MAX && a->n_tallies < AGENT_TALLIES_MAX &&
+        strcmp(cli_str(j, "state"), "open") == 0) {
+        t->state = CREDIT_TALLY_OPEN;
+        t->balance = strtoll(cli_str(j, "balance"), NULL, 10);
+        static const char *const trade[] = {"", "stock_trade", "foil_trade"};
+        for (int s = CREDIT_STOCK; s <= CREDIT_FOIL; s++) {
+            const json_t *tv = json_object_get(j, trade[s]);
+            t->trade[s].tv.target = cli_u64(tv, "target");
+            t->trade[s].tv.bound = cli_u64(tv, "bound");
+        }
+        size_t k = a->n_tallies++;
+        a->tally[k] = t->contract.tally_id;
+        for (int s = CREDIT_STOCK; s <= CREDIT_FOIL; s++) {
+            uint64_t cap = credit_lift_edge_cap(t, (credit_side)s, 0).min;
+            if (cap == 0) continue;
+            a->edge[a->n_edges] = s == CREDIT_FOIL ? (clr_edge){st, fo, cap} : (clr_edge){fo, st, cap};
+            a->edge_tally[a->n_edges++] = k;
+        }
+    }
+    free(t);
+}
+
+typedef struct {
+    const copts *o;
+    ctx *x;
+    agent *a;
+} agent_run;
+
+/* A circular lift around the cycle, sent (and its fee paid) by --from. */
+static bool agent_lift(void *arg, const clr_cycle *c) {
+    agent_run *r = arg;
+    credit_lift *l = calloc(1, sizeof *l);
+    int rc = CLI_FAILED;
+    json_t *st = cli_call(r->o->cmd, r->x->addr, "status", NULL, CLI_CALL_TIMEOUT_MS, &rc);
+    if (st && c->n <= CREDIT_LIFT_HOPS_MAX) {
+        new_id(&l->lift_id);
+        l->kind = CREDIT_LIFT_CIRCULAR;
+        l->amount = c->amount;
+        l->expiry_ms = cli_u64(st, "block_time_ms") + 60000;
+        l->referee_chain = r->x->kf.chain_id;
+        l->n_hops = (uint8_t)c->n;
+        for (size_t i = 0; i < c->n; i++) {
+            l->tallies[i] = r->a->tally[r->a->edge_tally[c->edge[i]]];
+            l->parties[i] = (credit_party){r->x->kf.chain_id, r->a->party[r->a->edge[c->edge[i]].from]};
+        }
+        l->parties[c->n] = l->parties[0];
+        hbuf b = HBUF_INIT;
+        credit_lift_encode(&b, l);
+        char done[96], hex[2 * CREDIT_ID_BYTES + 1];
+        hex_encode(l->lift_id.b, CREDIT_ID_BYTES, hex);
+        snprintf(done, sizeof done, "agent: lift %s of %llu around %zu tallies committed", hex,
+                 (unsigned long long)c->amount, c->n);
+        copts quiet = *r->o;
+        quiet.quiet = r->o->c.json;
+        rc = submit(&quiet, r->x, TX_LIFT, &b, done);
+        hbuf_free(&b);
+    }
+    json_decref(st);
+    free(l);
+    if (rc == CLI_OK) r->a->lifts++;
+    else r->a->refused++;
+    return rc == CLI_OK;
+}
+
+/* Learns the tallies reachable from --from (breadth first over parties, at
+ * most AGENT_PARTIES_MAX), then lifts greedy shortest cycles to the end. */
+static int lift_agent(const copts *o, ctx *x) {
+    uint64_t max_hops = 8;
+    if (o->max_hops && !num(o, "--max-hops", o->max_hops, CREDIT_LIFT_HOPS_MAX, &max_hops)) return CLI_USAGE;
+    if (max_hops < 2) max_hops = 2;
+    agent *a = calloc(1, sizeof *a);
+    a->party[0] = x->k->kp.pub;
+    keyfile_address(&x->kf, x->k, a->addr[0]);
+    a->n_parties = 1;
+    int rc = CLI_OK;
+    for (uint32_t p = 0; p < a->n_parties && rc == CLI_OK; p++) {
+        json_t *r = cli_call(o->cmd, x->addr, "tallies", json_pack("{s:s}", "address", a->addr[p]),
+                             CLI_CALL_TIMEOUT_MS, &rc);
+        const json_t *list = json_object_get(r, "tallies");
+        for (size_t i = 0; i < json_array_size(list); i++) agent_tally(a, json_array_get(list, i));
+        json_decref(r);
+    }
+    uint64_t gross = 0, cleared = 0;
+    for (size_t e = 0; e < a->n_edges; e++) gross += a->edge[e].cap;
+    if (rc == CLI_OK) {
+        clr_graph g = {a->n_parties, a->n_edges, a->edge};
+        agent_run run = {o, x, a};
+        cleared = clr_greedy(&g, max_hops, agent_lift, &run);
+    }
+    json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I}", "parties", (json_int_t)a->n_parties, "tallies",
+                          (json_int_t)a->n_tallies, "lifts", (json_int_t)a->lifts, "refused",
+                          (json_int_t)a->refused, "cleared", (json_int_t)cleared);
+    if (o->c.json) cli_print_json(j);
+    else
+        printf("agent: %u parties, %zu open tallies seen; %u lifts committed, %u refused; cleared %llu of "
+               "%llu milli-CHIPs of liftable debt\n", a->n_parties, a->n_tallies, a->lifts, a->refused,
+               (unsigned long long)cleared, (unsigned long long)gross);
+    json_decref(j);
+    free(a);
+    return rc;
+}
+
+/* ---- lifts across chains (docs/credit.md "Lifts across chains") ------------------- */
+
+/* The chain id and block time of the node at addr. */
+static int node_status(const copts *o, const char *addr, uint32_t *chain, uint64_t *time_ms) {
+    int rc = CLI_OK;
+    json_t *st = cli_call(o->cmd, addr, "status", NULL, CLI_CALL_TIMEOUT_MS, &rc);
+    if (!st) return rc;
+    const char *why = "";
+    if (chain_id_parse(cli_str(st, "chain_id"), chain, &why) != HANSA_OK) {
+        fprintf(stderr, "hansa %s: the node at %s gave no chain id %s\n", o->cmd, addr, why);
+        rc = CLI_FAILED;
+    }
+    *time_ms = cli_u64(st, "block_time_ms");
+    json_decref(st);
+    return rc;
+}
+
+/* Builds the descriptor from --seg NODE=TALLY,..: each segment walked on its
+ * own chain's node, from --from's key, then from where the last one ended. */
+static int lift_cross(const copts *o, ctx *x) {
+    if (!need(o, o->referee, "--referee") || !need(o, o->amount, "--amount")) return CLI_USAGE;
+    credit_xlift *xl = calloc(1, sizeof *xl);
+    credit_lift proto;
+    memset(&proto, 0, sizeof proto);
+    uint64_t expiry_s = 120, now_ms = 0;
+    int rc = CLI_USAGE;
+    if (!num(o, "--amount", o->amount, CREDIT_AMOUNT_MAX, &proto.amount) ||
+        (o->expiry_s && !num(o, "--expiry-s", o->expiry_s, 86400, &expiry_s)))
+        goto out;
+    if (o->id ? !parse_id(o, o->id, &proto.lift_id) : (new_id(&proto.lift_id), false)) goto out;
+    if ((rc = node_status(o, o->referee, &proto.referee_chain, &now_ms)) != CLI_OK) goto out;
+    proto.expiry_ms = now_ms + expiry_s * 1000;
+    proto.kind = CREDIT_LIFT_LINEAR;
+    hansa_pubkey start = x->k->kp.pub;
+    for (int j = 0; j < o->n_segs; j++) {
+        const char *eq = strchr(o->segs[j], '=');
+        ctx y = *x;
+        if (!eq || (size_t)(eq - o->segs[j]) >= sizeof y.addr) {
+            fprintf(stderr, "hansa %s: --seg %s: NODE=TALLY[,TALLY]..\n", o->cmd, o->segs[j]);
+            rc = CLI_USAGE;
+            goto out;
+        }
+        snprintf(y.addr, sizeof y.addr, "%.*s", (int)(eq - o->segs[j]), o->segs[j]);
+        uint32_t chain;
+        uint64_t t;
+        xl->seg[j] = proto;
+        if ((rc = node_status(o, y.addr, &chain, &t)) != CLI_OK ||
+            (rc = route_walk(o, &y, eq + 1, chain, &start, &xl->seg[j])) != CLI_OK)
+            goto out;
+        start = xl->seg[j].parties[xl->seg[j].n_hops].key;
+        xl->n_segs++;
+    }
+    char why[160];
+    if (credit_xlift_check(xl, why, sizeof why) != HANSA_OK) {
+        fprintf(stderr, "hansa %s: %s\n", o->cmd, why);
+        rc = CLI_USAGE;
+        goto out;
+    }
+    hbuf b = HBUF_INIT;
+    credit_xlift_encode(&b, xl);
+    char *hex = malloc(2 * b.len + 1), id[2 * CREDIT_ID_BYTES + 1];
+    hex_encode(b.data, b.len, hex);
+    hex_encode(proto.lift_id.b, CREDIT_ID_BYTES, id);
+    hansa_hash h;
+    char hx[2 * HANSA_HASH_BYTES + 1];
+    credit_xlift_hash(xl, &h);
+    hex_encode(h.b, HANSA_HASH_BYTES, hx);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:b}", "xlift", hex, "lift_id", id, "xlift_hash", hx,
+                          "expiry_ms", (json_int_t)proto.expiry_ms, "circular", credit_xlift_circular(xl));
+    if (o->c.json) cli_print_json(j);
+    else printf("%s\n", hex);
+    json_decref(j);
+    free(hex);
+    hbuf_free(&b);
+    rc = CLI_OK;
+out:
+    free(xl);
+    return rc;
+}
+
+/* --xlift HEX, decoded (heap, caller frees), or NULL with a message. */
+static credit_xlift *xlift_arg(const copts *o) {
+    if (!need(o, o->xlift, "--xlift")) return NULL;
+    size_t n = strlen(o->xlift) / 2;
+    uint8_t *bytes = malloc(n + 1);
+    credit_xlift *xl = malloc(sizeof *xl);
+    wire_rd r;
+    hansa_err err = hex_decode(o->xlift, strlen(o->xlift), bytes, n + 1, &n, NULL);
+    if (err == HANSA_OK) err = credit_xlift_decode(bytes, n, xl, &r);
+    free(bytes);
+    if (err == HANSA_OK) return xl;
+    fprintf(stderr, "hansa %s: --xlift is not a cross-chain lift (hansa lift cross prints one): %s\n", o->cmd,
+            hansa_strerror(err));
+    free(xl);
+    return NULL;
+}
+
+static int send_lift_packet(const copts *o, ctx *x, const credit_xlift *xl, uint8_t type, uint8_t tail,
+                            uint32_t dest, uint64_t timeout_ms, const char *done) {
+    hbuf pay = HBUF_INIT, body = HBUF_INIT;
+    credit_xlift_payload_encode(&pay, xl, tail);
+    pkt_send s = {dest, timeout_ms, type, (uint16_t)pay.len, pay.data};
+    pkt_send_encode(&body, &s);
+    int rc = submit(o, x, TX_PACKET_SEND, &body, done);
+    hbuf_free(&pay);
+    hbuf_free(&body);
+    return rc;
+}
+
+/* This chain's segment: the promise goes to the referee, timing out at the expiry. */
+static int lift_promise(const copts *o, ctx *x) {
+    credit_xlift *xl = xlift_arg(o);
+    if (!xl) return CLI_USAGE;
+    int k = credit_xlift_seg_on(xl, x->kf.chain_id), rc = CLI_USAGE;
+    char done[96], id[2 * CREDIT_ID_BYTES + 1];
+    hex_encode(xl->seg[0].lift_id.b, CREDIT_ID_BYTES, id);
+    if (k < 0) {
+        fprintf(stderr, "hansa %s: the lift has no segment on this chain\n", o->cmd);
+    } else {
+        snprintf(done, sizeof done, "lift %s: segment %d promised", id, k);
+        rc = send_lift_packet(o, x, xl, PKT_TYPE_LIFT_PROMISE, (uint8_t)k, xl->seg[0].referee_chain,
+                              xl->seg[0].expiry_ms, done);
+    }
+    free(xl);
+    return rc;
+}
+
+/* The referee's ruling to chain --to: its record's, or EXPIRED once past the
+ * expiry with none (the chain rules it then). */
+static int lift_rule(const copts *o, ctx *x) {
+    credit_xlift *xl = xlift_arg(o);
+    if (!xl) return CLI_USAGE;
+    uint32_t to = 0, chain;
+    uint64_t now_ms;
+    const char *cwhy = "";
+    int rc = CLI_USAGE;
+    if (!need(o, o->to, "--to") || chain_id_parse(o->to, &to, &cwhy) != HANSA_OK) {
+        fprintf(stderr, "hansa %s: --to needs a chain id %s\n", o->cmd, cwhy);
+    } else if ((rc = node_status(o, x->addr, &chain, &now_ms)) == CLI_OK) {
+        hansa_hash h;
+        credit_xlift_hash(xl, &h);
+        char hx[2 * HANSA_HASH_BYTES + 1];
+        hex_encode(h.b, HANSA_HASH_BYTES, hx);
+        int qrc = CLI_OK;
+        json_t *f = cli_call(o->cmd, x->addr, "xlift_ruling", json_pack("{s:s}", "hash", hx), CLI_CALL_TIMEOUT_MS,
+                             &qrc);
+        const char *ruling = f ? cli_str(f, "ruling") : "none";
+        uint8_t outcome = strcmp(ruling, "commit") == 0 ? CREDIT_RULING_COMMIT : CREDIT_RULING_EXPIRED;
+        if (strcmp(ruling, "none") == 0 && now_ms < xl->seg[0].expiry_ms) {
+            fprintf(stderr, "hansa %s: no ruling yet: the lift may commit until %llu (now %llu)\n", o->cmd,
+                    (unsigned long long)xl->seg[0].expiry_ms, (unsigned long long)now_ms);
+            rc = CLI_FAILED;
+        } else {
+            char done[96];
+            snprintf(done, sizeof done, "ruling %s sent to chain %s", outcome == CREDIT_RULING_COMMIT ? "commit" : "expired",
+                     o->to);
+            rc = send_lift_packet(o, x, xl, PKT_TYPE_LIFT_RULING, outcome, to, now_ms + 600000, done);
+        }
+        json_decref(f);
+    }
+    free(xl);
+    return rc;
+}
+
+/* This chain's segment (--id) or the referee's record (--xlift). */
+static int lift_xshow(const copts *o, ctx *x) {
+    int rc = CLI_OK;
+    json_t *j = NULL;
+    if (o->id) {
+        j = fetch(o, x, "xlift", "id", o->id, &rc);
+    } else {
+        credit_xlift *xl = xlift_arg(o);
+        if (!xl) return CLI_USAGE;
+        hansa_hash h;
+        credit_xlift_hash(xl, &h);
+        free(xl);
+        char hx[2 * HANSA_HASH_BYTES + 1];
+        hex_encode(h.b, HANSA_HASH_BYTES, hx);
+        j = fetch(o, x, "xlift_ruling", "hash", hx, &rc);
+    }
+    if (!j) return rc;
+    cli_print_json(j);
+    json_decref(j);
+    return CLI_OK;
+}
+
 /* ---- dispatch ------------------------------------------------------------------------- */
 
 typedef struct {
@@ -823,4 +1283,18 @@ int cmd_invoice(int argc, char **argv) {
         {"refuse", invoice_refuse, true, true},
     };
     return dispatch("invoice", subs, sizeof subs / sizeof subs[0], argc, argv);
+}
+
+int cmd_lift(int argc, char **argv) {
+    static const sub subs[] = {
+        {"pay", lift_pay, true, false},
+        {"show", lift_show, false, true},
+        {"list", lift_list, false, false},
+        {"cross", lift_cross, true, false},
+        {"promise", lift_promise, true, false},
+        {"rule", lift_rule, true, false},
+        {"xshow", lift_xshow, false, false},
+        {"agent", lift_agent, true, false},
+    };
+    return dispatch("lift", subs, sizeof subs / sizeof subs[0], argc, argv);
 }

@@ -12,8 +12,9 @@
  *   hansa xfer corr [--node A] [--json]
  *       per foreign chain: collateral, limit, claims, escrow, position
  *   hansa xfer audit HOME...
- *       conservation across chains (xfer_conservation_check), from the
- *       stores of stopped nodes, one node home per chain */
+ *       conservation across chains (xfer_conservation_check) and the credit
+ *       checker on each chain (ledger_credit_check: tallies, chits, lifts),
+ *       from the stores of stopped nodes, one node home per chain */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "crypto/sign.h"
 #include "node/keyfile.h"
 #include "wire/codec.h"
+#include "ledger/credit_rec.h"
 #include "ledger/state.h"
 #include "ledger/xfer.h"
 #include "store/store.h"
@@ -156,6 +158,10 @@ static int audit(int n, char **homes) {
         hansa_err err = xfer_conservation_check(states, (size_t)n, why, sizeof why);
         if (err == HANSA_OK) printf("conservation holds across %d chains\n", n);
         else printf("CONSERVATION BROKEN: %s\n", why);
+        for (int i = 0; i < n && err == HANSA_OK; i++)
+            if ((err = ledger_credit_check(states[i], why, sizeof why)) != HANSA_OK)
+                printf("CREDIT BROKEN in %s: %s\n", homes[i], why);
+        if (err == HANSA_OK) printf("the credit checker passes on %d chains\n", n);
         rc = err == HANSA_OK ? CLI_OK : CLI_FAILED;
     }
     for (int i = 0; i < loaded; i++) ledger_state_free((ledger_state *)states[i]);

@@ -1,0 +1,204 @@
+/* discovery.c — see discovery.h. */
+#include "credit/discovery.h"
+
+#include <string.h>
+
+#include "base/assert.h"
+
+#define HOPS_SEEN_MAX 64 /* ways out a site's view may give per query */
+
+static bool ent_eq(const disc_ent *a, const disc_ent *b) {
+    return a->site == b->site && pubkey_eq(&a->key, &b->key);
+}
+
+static void emit(disc_out *out, uint32_t to, const disc_msg *m) {
+    HANSA_ASSERT(out->n < sizeof out->s / sizeof out->s[0]);
+    out->s[out->n].to_site = to;
+    out->s[out->n++].m = *m;
+}
+
+static bool wider(const credit_lift_cap *a, const credit_lift_cap *b) {
+    return a->max > b->max || (a->max == b->max && a->min > b->min);
+}
+
+void disc_site_init(disc_site *rs, uint32_t site, disc_view view, uint64_t timeout_ms, uint64_t fresh_ms,
+                     uint64_t retry_ms) {
+    memset(rs, 0, sizeof *rs);
+    rs->site = site;
+    rs->view = view;
+    rs->timeout_ms = timeout_ms;
+    rs->fresh_ms = fresh_ms;
+    rs->retry_ms = retry_ms;
+}
+
+/* True the first time a search id arrives here (then remembered). */
+static bool take_id(disc_site *rs, const credit_id *id) {
+    size_t n = rs->n_seen < DISC_SEEN_MAX ? rs->n_seen : DISC_SEEN_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (credit_id_eq(&rs->seen[i], id)) return false;
+    rs->seen[rs->n_seen++ % DISC_SEEN_MAX] = *id;
+    return true;
+}
+
+static disc_search *slot_of(disc_site *rs, const credit_id *id) {
+    for (size_t i = 0; i < DISC_SEARCHES_MAX; i++)
+        if (rs->s[i].used && credit_id_eq(&rs->s[i].search, id)) return &rs->s[i];
+    return NULL;
+}
+
+static disc_search *slot_new(disc_site *rs) {
+    for (size_t i = 0; i < DISC_SEARCHES_MAX; i++)
+        if (!rs->s[i].used) {
+            memset(&rs->s[i], 0, sizeof rs->s[i]);
+            rs->s[i].used = true;
+            return &rs->s[i];
+        }
+    return NULL;
+}
+
+static disc_record *record_of(disc_site *rs, const disc_ent *entry, const disc_ent *target, bool create) {
+    for (size_t i = 0; i < rs->n_rec; i++)
+        if (ent_eq(&rs->rec[i].entry, entry) && ent_eq(&rs->rec[i].target, target)) return &rs->rec[i];
+    if (!create) return NULL;
+    size_t k = rs->n_rec;
+    if (k == DISC_RECORDS_MAX) { /* the oldest record makes room */
+        k = 0;
+        for (size_t i = 1; i < rs->n_rec; i++)
+            if (rs->rec[i].updated_ms < rs->rec[k].updated_ms) k = i;
+    } else {
+        rs->n_rec++;
+    }
+    memset(&rs->rec[k], 0, sizeof rs->rec[k]);
+    rs->rec[k].entry = *entry;
+    rs->rec[k].target = *target;
+    return &rs->rec[k];
+}
+
+const disc_record *disc_record_get(const disc_site *rs, const disc_ent *entry, const disc_ent *target) {
+    return record_of((disc_site *)rs, entry, target, false);
+}
+
+size_t disc_open(const disc_site *rs) {
+    size_t n = 0;
+    for (size_t i = 0; i < DISC_SEARCHES_MAX; i++) n += rs->s[i].used;
+    return n;
+}
+
+/* The search is over: the origin records it, others answer their asker. */
+static void finish(disc_site *rs, disc_search *s, uint64_t now_ms, disc_out *out) {
+    if (s->origin) {
+        disc_record *r = record_of(rs, &s->entry, &s->target, true);
+        r->state = s->found ? DISC_GOOD : DISC_NONE;
+        r->cap = s->found ? s->best : (credit_lift_cap){0, 0, 0};
+        r->hops = s->found ? s->best_hops : 0;
+        r->updated_ms = now_ms;
+    } else {
+        disc_msg a = {.kind = DISC_ANSWER, .search = s->search, .found = s->found, .hops = s->best_hops};
+        if (s->found) a.cap = s->best;
+        emit(out, s->asker, &a);
+    }
+    s->used = false;
+}
+
+/* Looks locally, then forwards one query per neighbouring site (its widest
+ * way there), ttl - 1; finishes at once when nothing is left to wait for. */
+static void open_search(disc_site *rs, disc_search *s, uint8_t ttl, uint64_t now_ms, disc_out *out) {
+    s->deadline_ms = now_ms + rs->timeout_ms * (ttl + 1u) / (DISC_TTL_MAX + 1u);
+    credit_lift_cap cap;
+    if (s->target.site == rs->site && rs->view.local(rs->view.ctx, &s->entry, &s->target, &cap) && cap.max > 0) {
+        s->found = true;
+        s->best = cap;
+        s->best_hops = 0;
+        return finish(rs, s, now_ms, out);
+    }
+    disc_hop hops[HOPS_SEEN_MAX];
+    size_t n = ttl == 0 ? 0 : rs->view.hops(rs->view.ctx, &s->entry, hops, HOPS_SEEN_MAX);
+    for (size_t i = 0; i < n; i++) {
+        if (hops[i].next.site == rs->site || hops[i].cap.max == 0) continue;
+        size_t k = 0;
+        while (k < s->n_fwd && s->fwd_site[k] != hops[i].next.site) k++;
+        if (k == s->n_fwd) {
+            if (s->n_fwd == DISC_FORWARD_MAX) continue;
+            s->n_fwd++;
+        } else if (!wider(&hops[i].cap, &s->fwd_cap[k])) {
+            continue;
+        }
+        s->fwd_site[k] = hops[i].next.site;
+        s->fwd_entry[k] = hops[i].next;
+        s->fwd_cap[k] = hops[i].cap;
+    }
+    for (uint8_t k = 0; k < s->n_fwd; k++) {
+        disc_msg q = {.kind = DISC_QUERY, .search = s->search, .entry = s->fwd_entry[k], .target = s->target,
+                       .ttl = (uint8_t)(ttl - 1)};
+        emit(out, s->fwd_site[k], &q);
+    }
+    s->waiting = s->n_fwd;
+    if (s->waiting == 0) finish(rs, s, now_ms, out);
+}
+
+const disc_record *disc_find(disc_site *rs, const disc_ent *entry, const disc_ent *target, uint64_t now_ms,
+                               const credit_id *search, disc_out *out) {
+    disc_record *r = record_of(rs, entry, target, true);
+    if (r->state == DISC_DRAFT ||
+        (r->state == DISC_GOOD && now_ms - r->updated_ms < rs->fresh_ms) ||
+        (r->state == DISC_NONE && now_ms - r->updated_ms < rs->retry_ms))
+        return r;
+    disc_search *s = slot_new(rs);
+    r->updated_ms = now_ms;
+    if (s == NULL || !take_id(rs, search)) {
+        if (s) s->used = false;
+        r->state = DISC_NONE;
+        return r;
+    }
+    r->state = DISC_DRAFT;
+    *s = (disc_search){.used = true, .origin = true, .search = *search, .entry = *entry, .target = *target,
+                        .started_ms = now_ms};
+    open_search(rs, s, DISC_TTL_MAX, now_ms, out);
+    return record_of(rs, entry, target, false);
+}
+
+static void on_query(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out) {
+    disc_search *s = NULL;
+    if (m->entry.site != rs->site || !take_id(rs, &m->search) || (s = slot_new(rs)) == NULL) {
+        disc_msg none = {.kind = DISC_ANSWER, .search = m->search};
+        emit(out, from, &none);
+        return;
+    }
+    *s = (disc_search){.used = true, .search = m->search, .asker = from, .entry = m->entry, .target = m->target,
+                        .started_ms = now_ms};
+    open_search(rs, s, m->ttl < DISC_TTL_MAX ? m->ttl : DISC_TTL_MAX, now_ms, out);
+}
+
+static void on_answer(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out) {
+    disc_search *s = slot_of(rs, &m->search);
+    if (s == NULL) return; /* late: the search ended */
+    uint8_t k = 0;
+    while (k < s->n_fwd && (s->fwd_site[k] != from || s->fwd_done[k])) k++;
+    if (k == s->n_fwd) return; /* not asked of that site */
+    s->fwd_done[k] = true;
+    s->waiting--;
+    if (m->found && m->hops < DISC_TTL_MAX && m->cap.max > 0) {
+        credit_lift_cap two[2] = {s->fwd_cap[k], m->cap};
+        credit_lift_cap cand = credit_lift_path_cap(two, 2);
+        if (cand.max > 0 && (!s->found || wider(&cand, &s->best))) {
+            s->found = true;
+            s->best = cand;
+            s->best_hops = (uint8_t)(m->hops + 1);
+        }
+    }
+    if (s->waiting == 0) finish(rs, s, now_ms, out);
+}
+
+void disc_recv(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out) {
+    switch ((disc_msg_kind)m->kind) {
+    case DISC_QUERY: return on_query(rs, from, m, now_ms, out);
+    case DISC_ANSWER: return on_answer(rs, from, m, now_ms, out);
+    }
+}
+
+void disc_tick(disc_site *rs, uint64_t now_ms, disc_out *out) {
+    /* Each ending search sends at most one answer; the rest end next tick. */
+    for (size_t i = 0; i < DISC_SEARCHES_MAX; i++)
+        if (rs->s[i].used && now_ms >= rs->s[i].deadline_ms && out->n < DISC_FORWARD_MAX)
+            finish(rs, &rs->s[i], now_ms, out);
+}

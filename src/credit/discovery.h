@@ -1,0 +1,150 @@
+/* discovery.h — route discovery between sites (seed 003 "Route Discovery
+ * Protocol"; a site is a chain): does value have a way from an entry entity
+ * to a target, and with what capacity? Sans-I/O state machine per site; the
+ * transport between chains is not built yet (docs/credit.md "Route
+ * discovery").
+ *
+ * A site knows only its own ledger: from an entity on it, which local
+ * entities it can reach (its segments, with their path capacity) and which
+ * foreign tallies leave from them (to an entity on another site). A search
+ * goes upstream, against the flow of queries' answers:
+ *
+ *   query   search id | entry (site, key) | target (site, key) | ttl
+ *   answer  search id | found | capacity (min, max, margin) | hops
+ *
+ * The search id is 16 random bytes per search: queries name no originator
+ * (the entry is the entity the value would arrive at on the receiving site),
+ * and each site answers the site that asked, so the answer retraces the
+ * query's path without any site learning more than its neighbours. Bounds:
+ * a query travels at most ttl <= DISC_TTL_MAX site hops; a site forwards
+ * one query per neighbouring site (its widest hop there) and at most
+ * DISC_FORWARD_MAX; it takes a search id once (a second arrival is answered
+ * "none" at once, so loops end); it keeps at most DISC_SEARCHES_MAX open
+ * searches (more are answered "none"), each a fixed-size slot, and gives up
+ * waiting after timeout_ms x (ttl + 1) / (DISC_TTL_MAX + 1), answering with
+ * what it has: a site further upstream gives up sooner, so its late answer
+ * still reaches a site that waits.
+ *
+ * The originating site keeps route records per (entry, target): DRAFT while
+ * a search runs, GOOD (with capacity, hops and the time) or NONE; a GOOD
+ * record younger than fresh_ms is used without searching, a NONE younger than
+ * retry_ms is not retried. */
+#ifndef HANSA_CREDIT_DISC_H
+#define HANSA_CREDIT_DISC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/bytes.h"
+#include "credit/credit.h"
+#include "credit/lift.h"
+
+#define DISC_TTL_MAX 8
+#define DISC_FORWARD_MAX 8
+#define DISC_SEARCHES_MAX 64
+#define DISC_RECORDS_MAX 64
+
+typedef struct {
+    uint32_t site;
+    hansa_pubkey key;
+} disc_ent;
+
+/* A way out of the site: from the entry, through local segments to `via`,
+ * then over a foreign tally to `next` (on next.site); cap is the path's. */
+typedef struct {
+    disc_ent next;
+    credit_lift_cap cap;
+} disc_hop;
+
+/* The site's view of its own ledger. local: whether target (on this site)
+ * is reachable from entry, with the path's capacity. hops: the ways out from
+ * entry (at most max), capacity > 0 only. */
+typedef struct {
+    bool (*local)(void *ctx, const disc_ent *entry, const disc_ent *target, credit_lift_cap *cap);
+    size_t (*hops)(void *ctx, const disc_ent *entry, disc_hop *out, size_t max);
+    void *ctx;
+} disc_view;
+
+typedef enum { DISC_QUERY = 1, DISC_ANSWER = 2 } disc_msg_kind;
+
+typedef struct {
+    uint8_t kind; /* disc_msg_kind */
+    credit_id search;
+    disc_ent entry, target; /* query */
+    uint8_t ttl;             /* query: site hops left */
+    bool found;              /* answer */
+    credit_lift_cap cap;     /* answer: from the query's entry to the target */
+    uint8_t hops;            /* answer: site hops of the route */
+} disc_msg;
+
+typedef struct {
+    size_t n;
+    struct {
+        uint32_t to_site;
+        disc_msg m;
+    } s[DISC_FORWARD_MAX + 1];
+} disc_out;
+
+typedef enum { DISC_DRAFT = 1, DISC_GOOD = 2, DISC_NONE = 3 } disc_state;
+
+typedef struct {
+    disc_ent entry, target;
+    uint8_t state; /* disc_state */
+    credit_lift_cap cap;
+    uint8_t hops;
+    uint64_t updated_ms;
+} disc_record;
+
+/* One open search at a site: who asked (0 and origin = this site's own),
+ * the hops it forwarded (one per site) and the best answer so far. */
+typedef struct {
+    bool used, origin;
+    credit_id search;
+    uint32_t asker;
+    disc_ent entry, target;
+    uint64_t started_ms, deadline_ms;
+    uint8_t n_fwd, waiting;
+    uint32_t fwd_site[DISC_FORWARD_MAX];
+    disc_ent fwd_entry[DISC_FORWARD_MAX];
+    credit_lift_cap fwd_cap[DISC_FORWARD_MAX];
+    bool fwd_done[DISC_FORWARD_MAX];
+    bool found;
+    credit_lift_cap best;
+    uint8_t best_hops;
+} disc_search;
+
+/* Search ids a site has taken (a ring: the most recent DISC_SEEN_MAX). */
+#define DISC_SEEN_MAX 256
+
+typedef struct {
+    uint32_t site;
+    disc_view view;
+    uint64_t timeout_ms, fresh_ms, retry_ms;
+    disc_search s[DISC_SEARCHES_MAX];
+    disc_record rec[DISC_RECORDS_MAX];
+    size_t n_rec;
+    credit_id seen[DISC_SEEN_MAX];
+    size_t n_seen;
+} disc_site;
+
+void disc_site_init(disc_site *rs, uint32_t site, disc_view view, uint64_t timeout_ms, uint64_t fresh_ms,
+                     uint64_t retry_ms);
+
+/* A local user asks for a route from entry (on this site) to target, now.
+ * Returns the record (GOOD or NONE, possibly fresh from memory, or DRAFT
+ * with the queries to send in out). search: 16 random bytes from the
+ * caller's rng, used only if a search starts. */
+const disc_record *disc_find(disc_site *rs, const disc_ent *entry, const disc_ent *target, uint64_t now_ms,
+                               const credit_id *search, disc_out *out);
+/* A message from site `from`: queries and answers to send go in out. */
+void disc_recv(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out);
+/* Time passed: searches past the timeout answer with what they have. */
+void disc_tick(disc_site *rs, uint64_t now_ms, disc_out *out);
+
+/* The record of (entry, target), or NULL. */
+const disc_record *disc_record_get(const disc_site *rs, const disc_ent *entry, const disc_ent *target);
+/* Open searches (for the memory bound's checks). */
+size_t disc_open(const disc_site *rs);
+
+#endif
