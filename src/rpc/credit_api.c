@@ -448,6 +448,8 @@ static rpc_outcome m_tally_outbox(rpc_call *call, json_t *params, void *ctx) {
     free(msgs);
     free(peer);
     return rpc_ok(json_pack("{s:o, s:o}", "tally_id", cj_id(&id), "messages", list));
+}
+
 static const char *const xlift_states[] = {"?", "pending", "committed", "voided"};
 static const char *const rulings[] = {"none", "commit", "expired"};
 
