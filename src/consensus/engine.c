@@ -376,6 +376,13 @@ static sign_verdict sign_check(const cons_engine *e, uint32_t round, cons_step s
  * and valid value of this moment, and asks for it to be persisted. */
 static uint64_t signer_advance(cons_engine *e, uint32_t round, cons_step step) {
     cons_signer_state *s = &e->signer;
+    if (!s->has_signed || s->height != e->height) {
+        s->has_prev_precommit = false;
+        memset(&s->prev_precommit, 0, sizeof s->prev_precommit);
+    } else if (s->round < round && s->signed_kind == 1 && s->last_vote.type == VOTE_PRECOMMIT) {
+        s->has_prev_precommit = true; /* the round it leaves: see engine.h */
+        s->prev_precommit = s->last_vote;
+    }
     s->height = e->height;
     s->round = round;
     s->step = (uint8_t)step;
@@ -523,12 +530,15 @@ static void sign_vote(cons_engine *e, uint8_t type, const block_id *block) {
 
 /* A restarted engine entering the round of its persisted message sends that
  * message again (it may never have left before the crash) and counts it;
- * after a precommit, the round's prevote first. */
+ * first its precommit of the round it left, then after a precommit the
+ * round's prevote. */
 static void resend_restored(cons_engine *e, uint32_t round) {
     const cons_signer_state *s = &e->signer;
     if (e->self < 0 || !e->signer_durable || !s->has_signed) return;
-    if (s->height != e->height || s->round != round || s->signed_kind != 1) return;
-    if (!pubkey_eq(&s->last_vote.validator, &e->key.pub)) return;
+    if (s->height != e->height || s->round != round) return;
+    if (s->has_prev_precommit && pubkey_eq(&s->prev_precommit.validator, &e->key.pub))
+        release_vote(e, &s->prev_precommit);
+    if (s->signed_kind != 1 || !pubkey_eq(&s->last_vote.validator, &e->key.pub)) return;
     if (s->has_round_prevote) release_vote(e, &s->round_prevote);
     release_vote(e, &s->last_vote);
 }

@@ -112,6 +112,15 @@ typedef struct {
      * Added to the original contract; false/zero otherwise. */
     bool has_round_prevote;
     wire_vote round_prevote;
+    /* The precommit the engine signed in the latest earlier round of this
+     * height, kept once it moves to a later round (version 2). A round can
+     * end the instant the engine precommits (a nil-precommit quorum starts
+     * the next round in the same step): if the node then crashes with that
+     * precommit still in flight, peers left in the earlier round lack it and
+     * wait forever while this node waits in the next (a stall the simulator
+     * found, seed 3330). Re-sent after a restart like the other two. */
+    bool has_prev_precommit;
+    wire_vote prev_precommit;
     /* Lock and valid value survive a crash (forgetting the lock is the
      * "amnesia" fault). Rounds use WIRE_ROUND_NONE for -1. */
     uint32_t locked_round;

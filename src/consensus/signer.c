@@ -8,7 +8,7 @@
  * for another height) is rejected rather than half-trusted. store/ wraps the
  * record with its own checksum; this layer only defines the bytes.
  *
- * Format, version 1 (little-endian, like every hansa encoding):
+ * Format, version 2 (little-endian, like every hansa encoding):
  *
  *   offset  size  field
  *   0       1     version = 1
@@ -26,17 +26,23 @@
  *   92+L    1     has_round_prevote: 0 or 1
  *   93+L    4     P: length of the round's prevote (only if has_round_prevote)
  *   97+L    P     the engine's prevote of this height/round, wire encoding
+ *   then    1     has_prev_precommit: 0 or 1
+ *           4     Q: length of the earlier precommit (only if present)
+ *           Q     the engine's precommit of an earlier round of this height
  *
- * With nothing signed, round, step and signed_kind are zero and L = 0. A
- * round prevote is present only beside a precommit of the same validator,
- * height and round. */
+ * With nothing signed, round, step and signed_kind are zero, L = 0 and both
+ * flags are 0. A round prevote is present only beside a precommit of the
+ * same validator, height and round; an earlier precommit only beside a
+ * message of the same validator and height in a later round. Version 1 is
+ * version 2 without the last three fields (records written before the
+ * earlier precommit was kept) and is still read, as "none kept". */
 #include <string.h>
 
 #include "base/assert.h"
 #include "consensus/engine.h"
 #include "wire/codec.h"
 
-#define SIGNER_VERSION 1
+#define SIGNER_VERSION 2
 
 static void put_hash(hbuf *b, const hansa_hash *h) { hbuf_append(b, h->b, HANSA_HASH_BYTES); }
 
@@ -54,8 +60,9 @@ void cons_signer_encode(hbuf *b, const cons_signer_state *s) {
     hbuf_put_u32(b, s->valid_round);
     put_hash(b, &s->valid_id);
     if (!s->has_signed) {
-        HANSA_ASSERT(!s->has_round_prevote);
+        HANSA_ASSERT(!s->has_round_prevote && !s->has_prev_precommit);
         hbuf_put_u32(b, 0);
+        hbuf_put_u8(b, 0);
         hbuf_put_u8(b, 0);
         return;
     }
@@ -67,6 +74,12 @@ void cons_signer_encode(hbuf *b, const cons_signer_state *s) {
     if (s->has_round_prevote) {
         hbuf_reset(&msg);
         wire_vote_encode(&msg, &s->round_prevote);
+        wire_put_bytes(b, msg.data, (uint32_t)msg.len);
+    }
+    hbuf_put_u8(b, s->has_prev_precommit ? 1 : 0);
+    if (s->has_prev_precommit) {
+        hbuf_reset(&msg);
+        wire_vote_encode(&msg, &s->prev_precommit);
         wire_put_bytes(b, msg.data, (uint32_t)msg.len);
     }
     hbuf_free(&msg);
@@ -107,7 +120,31 @@ static hansa_err round_prevote_matches(const cons_signer_state *s) {
     return HANSA_OK;
 }
 
-static hansa_err decode_message(wire_rd *r, cons_signer_state *s) {
+/* The kept earlier precommit: this validator's, of this height, of a round
+ * before the state's own. */
+static hansa_err prev_precommit_matches(const cons_signer_state *s) {
+    const wire_vote *p = &s->prev_precommit;
+    uint32_t chain = s->signed_kind == 0 ? s->last_proposal.chain_id : s->last_vote.chain_id;
+    const hansa_pubkey *key = s->signed_kind == 0 ? &s->last_proposal.proposer : &s->last_vote.validator;
+    if (p->type != VOTE_PRECOMMIT || p->chain_id != chain || p->height != s->height || p->round >= s->round)
+        return HANSA_ERR_INVALID;
+    return pubkey_eq(&p->validator, key) ? HANSA_OK : HANSA_ERR_INVALID;
+}
+
+/* An optional vote: a bool, then (if set) its length and wire encoding. */
+static bool decode_opt_vote(wire_rd *r, wire_vote *v, const char *what, hansa_err *err) {
+    bool has = rd_bool(r, what);
+    if (r->err != HANSA_OK || !has) {
+        *err = r->err;
+        return false;
+    }
+    uint32_t len = rd_len(r, WIRE_VOTE_BYTES, what);
+    const uint8_t *p = rd_borrow(r, len, what);
+    *err = r->err != HANSA_OK ? r->err : wire_vote_decode(p, len, v, NULL);
+    return *err == HANSA_OK;
+}
+
+static hansa_err decode_message(wire_rd *r, uint8_t version, cons_signer_state *s) {
     uint32_t max = s->signed_kind == 0 ? WIRE_PROPOSAL_BYTES : WIRE_VOTE_BYTES;
     uint32_t len = rd_len(r, max, "signer.message_len");
     const uint8_t *p = rd_borrow(r, len, "signer.message");
@@ -117,19 +154,18 @@ static hansa_err decode_message(wire_rd *r, cons_signer_state *s) {
     if (err != HANSA_OK) return err;
     err = message_matches(s);
     if (err != HANSA_OK) return err;
-    s->has_round_prevote = rd_bool(r, "signer.has_round_prevote");
-    if (r->err != HANSA_OK || !s->has_round_prevote) return r->err;
-    len = rd_len(r, WIRE_VOTE_BYTES, "signer.round_prevote_len");
-    p = rd_borrow(r, len, "signer.round_prevote");
-    if (r->err != HANSA_OK) return r->err;
-    err = wire_vote_decode(p, len, &s->round_prevote, NULL);
+    s->has_round_prevote = decode_opt_vote(r, &s->round_prevote, "signer.round_prevote", &err);
     if (err != HANSA_OK) return err;
-    return round_prevote_matches(s);
+    if (s->has_round_prevote && (err = round_prevote_matches(s)) != HANSA_OK) return err;
+    if (version < 2) return HANSA_OK;
+    s->has_prev_precommit = decode_opt_vote(r, &s->prev_precommit, "signer.prev_precommit", &err);
+    if (err != HANSA_OK) return err;
+    return s->has_prev_precommit ? prev_precommit_matches(s) : HANSA_OK;
 }
 
 static hansa_err decode_fields(wire_rd *r, cons_signer_state *s) {
     uint8_t version = rd_u8(r, "signer.version");
-    if (r->err == HANSA_OK && version != SIGNER_VERSION) return HANSA_ERR_VERSION;
+    if (r->err == HANSA_OK && (version < 1 || version > SIGNER_VERSION)) return HANSA_ERR_VERSION;
     s->height = rd_u64(r, "signer.height");
     s->round = rd_u32(r, "signer.round");
     s->step = rd_u8(r, "signer.step");
@@ -143,11 +179,13 @@ static hansa_err decode_fields(wire_rd *r, cons_signer_state *s) {
     if (s->step > CONS_STEP_PRECOMMIT || s->signed_kind > 1) return HANSA_ERR_NONCANONICAL;
     if (!round_id_ok(s->locked_round, &s->locked_id, s->round)) return HANSA_ERR_INVALID;
     if (!round_id_ok(s->valid_round, &s->valid_id, s->round)) return HANSA_ERR_INVALID;
-    if (s->has_signed) return decode_message(r, s);
+    if (s->has_signed) return decode_message(r, version, s);
     if (s->round != 0 || s->step != 0 || s->signed_kind != 0) return HANSA_ERR_NONCANONICAL;
     if (rd_len(r, 0, "signer.message_len") != 0 || r->err != HANSA_OK)
         return r->err == HANSA_ERR_TOO_LONG ? HANSA_ERR_NONCANONICAL : r->err;
     if (rd_bool(r, "signer.has_round_prevote") || r->err != HANSA_OK)
+        return r->err != HANSA_OK ? r->err : HANSA_ERR_INVALID;
+    if (version >= 2 && (rd_bool(r, "signer.has_prev_precommit") || r->err != HANSA_OK))
         return r->err != HANSA_OK ? r->err : HANSA_ERR_INVALID;
     return HANSA_OK;
 }

@@ -618,6 +618,11 @@ static void test_rebroadcast_repeats_only_released_votes(void) {
     fire(&f, CONS_TIMER_PROPOSE, 1);
     CHECK(vote_is(drv_last_vote(&f.d), VOTE_PREVOTE, 1, NULL));
     cons_signer_state saved = roundtrip(&f.d.persist_state[f.d.n_persist - 1]);
+    /* As a version-1 record would be: round 0's precommit not kept, so the
+     * one below reaches the engine only from outside. */
+    CHECK(saved.has_prev_precommit);
+    saved.has_prev_precommit = false;
+    memset(&saved.prev_precommit, 0, sizeof saved.prev_precommit);
     cons_free(f.d.e); /* crash: round 0 is forgotten */
     drv_reset(&f.d);
     fx_start(&f, false, &saved);
@@ -628,6 +633,57 @@ static void test_rebroadcast_repeats_only_released_votes(void) {
     cons_rebroadcast(f.d.e);
     drv_collect(&f.d);
     for (size_t i = before; i < f.d.n_votes; i++) CHECK(f.d.votes[i].round == 1);
+    fx_free(&f);
+}
+
+/* The precommit of the round the engine left survives a crash in the next
+ * round: a nil-precommit quorum moves the engine on in the same step as its
+ * own precommit, which may then be lost in flight; peers still in that round
+ * need it (seed 3330 stalled the simulator for good without it). */
+static void test_restart_resends_left_precommit(void) {
+    fx f;
+    fx_init(&f, false);
+    fire(&f, CONS_TIMER_PROPOSE, 0);
+    fire(&f, CONS_TIMER_PREVOTE, 0);
+    wire_vote pc0 = *drv_last_vote(&f.d);
+    CHECK(vote_is(&pc0, VOTE_PRECOMMIT, 0, NULL));
+    next_round(&f, 0);
+    fire(&f, CONS_TIMER_PROPOSE, 1);
+    CHECK(vote_is(drv_last_vote(&f.d), VOTE_PREVOTE, 1, NULL));
+    cons_signer_state saved = roundtrip(&f.d.persist_state[f.d.n_persist - 1]);
+    CHECK(saved.has_prev_precommit && saved.prev_precommit.round == 0);
+    cons_free(f.d.e); /* crash with both votes still in flight */
+    drv_reset(&f.d);
+    fx_start(&f, false, &saved);
+    CHECK_EQ_U64(cons_round(f.d.e), 1);
+    CHECK_EQ_U64(f.d.n_votes, 2);
+    CHECK(vote_is(&f.d.votes[0], VOTE_PRECOMMIT, 0, NULL) && memcmp(f.d.votes[0].sig.b, pc0.sig.b, HANSA_SIG_BYTES) == 0);
+    CHECK(vote_is(&f.d.votes[1], VOTE_PREVOTE, 1, NULL));
+    CHECK_EQ_U64(f.d.n_persist, 0); /* nothing new signed */
+    /* and it keeps repeating it while peers may still be in round 0 */
+    size_t before = f.d.n_votes;
+    cons_rebroadcast(f.d.e);
+    drv_collect(&f.d);
+    bool again = false;
+    for (size_t i = before; i < f.d.n_votes; i++) again |= vote_is(&f.d.votes[i], VOTE_PRECOMMIT, 0, NULL);
+    CHECK(again);
+    /* The decoder takes only this validator's precommit of an earlier round. */
+    cons_signer_state d, bad = saved;
+    hbuf b = HBUF_INIT;
+    bad.prev_precommit.round = 1;
+    cons_signer_encode(&b, &bad);
+    CHECK_ERR(cons_signer_decode(b.data, b.len, &d), HANSA_ERR_INVALID);
+    bad = saved;
+    bad.prev_precommit.type = VOTE_PREVOTE;
+    hbuf_reset(&b);
+    cons_signer_encode(&b, &bad);
+    CHECK_ERR(cons_signer_decode(b.data, b.len, &d), HANSA_ERR_INVALID);
+    bad = saved;
+    bad.prev_precommit.validator = f.net.k[f.oth[0]].pub;
+    hbuf_reset(&b);
+    cons_signer_encode(&b, &bad);
+    CHECK_ERR(cons_signer_decode(b.data, b.len, &d), HANSA_ERR_INVALID);
+    hbuf_free(&b);
     fx_free(&f);
 }
 
@@ -743,9 +799,15 @@ static void test_signer_codec(void) {
     CHECK_ERR(cons_signer_decode(b2.data, b2.len, &d), HANSA_ERR_TRAILING);
     for (size_t cut = 0; cut < b.len; cut++)
         CHECK(cons_signer_decode(b.data, cut, &d) != HANSA_OK);
-    b.data[0] = 2;
+    b.data[0] = 3;
     CHECK_ERR(cons_signer_decode(b.data, b.len, &d), HANSA_ERR_VERSION);
+    b.data[0] = 0;
+    CHECK_ERR(cons_signer_decode(b.data, b.len, &d), HANSA_ERR_VERSION);
+    /* Version 1 (no earlier precommit field) is still read. */
     b.data[0] = 1;
+    CHECK_ERR(cons_signer_decode(b.data, b.len - 1, &d), HANSA_OK);
+    CHECK(!d.has_prev_precommit && d.has_round_prevote);
+    b.data[0] = 2;
     b.data[13] = 1; /* step prevote, but the message is a precommit */
     CHECK_ERR(cons_signer_decode(b.data, b.len, &d), HANSA_ERR_INVALID);
     b.data[13] = 3;
@@ -1328,6 +1390,7 @@ int main(void) {
     RUN(test_stale_timeouts_ignored);
     RUN(test_restart_after_prevote);
     RUN(test_rebroadcast_repeats_only_released_votes);
+    RUN(test_restart_resends_left_precommit);
     RUN(test_restart_keeps_lock);
     RUN(test_restart_refuses_other_proposal);
     RUN(test_restart_valid_value_without_bytes);
