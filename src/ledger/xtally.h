@@ -79,6 +79,8 @@ hansa_err xtally_chit(ledger_block *b, credit_tally *t, credit_side by, const cr
  * peer's conflicting tail chits, or its fault. A relayer or wallet sends
  * each as a tally packet; sending one again is harmless. 0 when settled or
  * not a cross-chain tally held here. */
+/* A tally packet's timeout: a day of the other chain's time. */
+#define XTALLY_TIMEOUT_MS (24ull * 3600 * 1000)
 #define XTALLY_UPDS_MAX 16 /* foil updates in one outbox: over 100 chits */
 #define XTALLY_OUTBOX_MAX (XTALLY_UPDS_MAX + CREDIT_TAIL_MAX)
 size_t ledger_xtally_outbox(const ledger_state *s, const credit_id *id, const credit_half *peer,

@@ -130,6 +130,6 @@ bool node_relay_packet_share(node *n, uint32_t *mod, uint32_t *rem) {
 
 hansa_err node_relay_packet(node *n, uint16_t kind, const uint8_t *body, size_t len, hansa_hash *tx,
                             char *why, size_t why_len) {
-    HANSA_ASSERT(kind == TX_PACKET_RECV || kind == TX_PACKET_ACK);
+    HANSA_ASSERT(kind == TX_PACKET_RECV || kind == TX_PACKET_ACK || kind == TX_PACKET_SEND);
     return relay_submit(n, kind, body, len, tx, why, why_len);
 }

@@ -72,8 +72,9 @@ bool node_relay_packet_duty(node *n, const hansa_hash *packet);
  * first 4 bytes are *rem modulo *mod. False for a node not in the set. */
 bool node_relay_packet_share(node *n, uint32_t *mod, uint32_t *rem);
 
-/* Wraps a packet recv or ack body as a transaction of that kind from this
- * node's key (like node_relay_update) and admits it. */
+/* Wraps a packet recv or ack body (or a send carrying a tally message of
+ * this chain's half: cmd/lib/relay_tallies.h) as a transaction of that
+ * kind from this node's key (like node_relay_update) and admits it. */
 hansa_err node_relay_packet(node *n, uint16_t kind, const uint8_t *body, size_t len, hansa_hash *tx,
                             char *why, size_t why_len);
 

@@ -47,6 +47,7 @@
 #include "crypto/sign.h"
 #include "interchain/packet.h"
 #include "ledger/tx.h"
+#include "ledger/xtally.h"
 #include "node/keyfile.h"
 #include "wire/codec.h"
 
@@ -233,7 +234,6 @@ static json_t *fetch(const copts *o, const ctx *x, const char *method, const cha
  * (the parties' chain ids differ) the same message m as a tally packet to
  * the other party's chain (docs/credit.md "Cross-chain tallies"), which
  * must be credited by the destination's time in a day. */
-#define XTALLY_TIMEOUT_MS (24ull * 3600 * 1000)
 
 static int send_packet(const copts *o, const ctx *x, uint32_t dest, const credit_xmsg *m, const char *done) {
     hbuf pay = HBUF_INIT, body = HBUF_INIT;

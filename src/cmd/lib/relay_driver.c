@@ -11,6 +11,7 @@
 #include "base/mem.h"
 #include "cmd/lib/lightfetch.h"
 #include "cmd/lib/relay_packets.h"
+#include "cmd/lib/relay_tallies.h"
 #include "cmd/lib/rpc_client.h"
 #include "ledger/client.h"
 #include "node/relay.h"
@@ -39,6 +40,7 @@ typedef struct {
     relay_driver *r;
     relay_task tasks[RELAY_JOBS_MAX];
     size_t n;
+    relay_tl tallies;        /* cross-chain tallies with something to say */
 } relay_round;
 
 struct relay_driver {
@@ -51,6 +53,9 @@ struct relay_driver {
     size_t n_unrouted;
     hmap backoff;            /* packet hash -> height before which it is not sent again */
     uint64_t submitted[2];   /* recvs, acks submitted: logged at stop (hansa bench counts redundancy) */
+    hmap tally_acked;        /* tally id -> stock position the other chain was seen to confirm */
+    uint64_t tally_height;   /* the height the tallies were last scanned at */
+    uint64_t tally_sent;     /* tally messages sent */
     struct {
         uint32_t chain;
         uint32_t fails;      /* packet fetches from it that failed in a row */
@@ -63,6 +68,7 @@ static void driver_maybe_free(relay_driver *r) {
     if (!r->stopping || r->busy || !r->timer_closed) return;
     hmap_free(&r->delivered);
     hmap_free(&r->backoff);
+    hmap_free(&r->tally_acked);
     free(r);
 }
 
@@ -110,6 +116,7 @@ static void work_cb(uv_work_t *req) {
         case RELAY_ACKS: rp_work(&t->pk, &t->job, &t->route); break;
         }
     }
+    rt_work(&rd->tallies);
 }
 
 /* ---- back on the loop ---- */
@@ -177,6 +184,9 @@ static void after_cb(uv_work_t *req, int status) {
         }
         task_free(t);
     }
+    if (status == 0 && !r->stopping && rd->tallies.n > 0)
+        rt_finish(&rd->tallies, r->n, &r->backoff, &r->tally_acked, &r->tally_sent);
+    rt_free(&rd->tallies);
     free(rd);
     r->busy = false;
     driver_maybe_free(r);
@@ -211,7 +221,9 @@ static void on_timer(uv_timer_t *timer) {
     if (r->busy || r->stopping) return;
     relay_job jobs[RELAY_JOBS_MAX];
     size_t n = node_relay_jobs(r->n, jobs, RELAY_JOBS_MAX);
-    if (n == 0) return;
+    node_status st;
+    node_get_status(r->n, &st);
+    if (n == 0 && st.height == r->tally_height) return; /* tallies are looked at once a height */
     route_table routes;
     char why[CONFIG_WHY_MAX];
     if (route_table_load(r->routes_path, &routes, why) != HANSA_OK) {
@@ -241,8 +253,9 @@ static void on_timer(uv_timer_t *timer) {
         }
         rd->n++;
     }
+    rt_prepare(&rd->tallies, r->n, &routes, &r->tally_acked, &r->tally_height);
     route_table_free(&routes);
-    if (rd->n == 0) {
+    if (rd->n == 0 && rd->tallies.n == 0) {
         free(rd);
         return;
     }
@@ -257,6 +270,7 @@ relay_driver *relay_driver_new(uv_loop_t *loop, node *n, const char *routes_path
     r->routes_path = routes_path;
     r->delivered = (hmap)HMAP_INIT;
     r->backoff = (hmap)HMAP_INIT;
+    r->tally_acked = (hmap)HMAP_INIT;
     uv_timer_init(loop, &r->timer);
     r->timer.data = r;
     uv_timer_start(&r->timer, on_timer, RELAY_DRIVER_PERIOD_MS, RELAY_DRIVER_PERIOD_MS);
@@ -272,8 +286,9 @@ static void on_closed(uv_handle_t *h) {
 void relay_driver_stop(relay_driver *r) {
     if (r == NULL || r->stopping) return;
     r->stopping = true;
-    LOG_I("relay", "packets relayed: %llu recvs and %llu acks submitted", (unsigned long long)r->submitted[0],
-          (unsigned long long)r->submitted[1]);
+    LOG_I("relay", "packets relayed: %llu recvs and %llu acks submitted, %llu tally messages sent",
+          (unsigned long long)r->submitted[0], (unsigned long long)r->submitted[1],
+          (unsigned long long)r->tally_sent);
     uv_timer_stop(&r->timer);
     uv_close((uv_handle_t *)&r->timer, on_closed);
 }
