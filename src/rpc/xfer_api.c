@@ -11,12 +11,11 @@
 #include "base/assert.h"
 #include "base/mem.h"
 #include "crypto/address.h"
-#include "crypto/merkle.h"
-#include "crypto/sha256.h"
 #include "interchain/packet.h"
 #include "ledger/client.h"
 #include "ledger/state.h"
 #include "ledger/xfer.h"
+#include "node/xfer_proof.h"
 #include "rpc/node_json.h"
 #include "wire/codec.h"
 
@@ -25,71 +24,12 @@ struct rpc_xfer_api {
     node *n;
 };
 
-/* One block kept decoded while a reply is built (packets cluster by height). */
-typedef struct {
-    uint64_t height;
-    hbuf raw;
-    wire_block blk;
-    hansa_hash *leaves, *hashes; /* per tx: Merkle leaf hash, SHA-256 (the tx hash) */
-    bool have;
-} block_cache;
-
-static hansa_err cache_load(const rpc_xfer_api *api, block_cache *c, uint64_t height) {
-    if (c->have && c->height == height) return HANSA_OK;
-    if (c->have) wire_block_free(&c->blk);
-    c->have = false;
-    hbuf_reset(&c->raw);
-    hansa_err e = store_get_block(node_store(api->n), height, &c->raw, NULL);
-    if (e == HANSA_OK && wire_block_decode(c->raw.data, c->raw.len, &c->blk, NULL) != HANSA_OK) e = HANSA_ERR_CORRUPT;
-    c->have = e == HANSA_OK;
-    c->height = height;
-    if (!c->have) return e;
-    size_t n = c->blk.n_txs ? c->blk.n_txs : 1;
-    c->leaves = hansa_realloc(c->leaves, n * sizeof *c->leaves);
-    c->hashes = hansa_realloc(c->hashes, n * sizeof *c->hashes);
-    for (uint32_t i = 0; i < c->blk.n_txs; i++) {
-        merkle_leaf_hash(c->blk.txs[i].bytes, c->blk.txs[i].len, &c->leaves[i]);
-        sha256(c->blk.txs[i].bytes, c->blk.txs[i].len, &c->hashes[i]);
-    }
-    return HANSA_OK;
-}
-
-static void cache_free(block_cache *c) {
-    if (c->have) wire_block_free(&c->blk);
-    hbuf_free(&c->raw);
-    free(c->leaves);
-    free(c->hashes);
-}
-
-/* The proof of tx i of the cached block. */
-static void cache_proof(const block_cache *c, uint32_t i, pkt_proof *out) {
-    hansa_hash path[MERKLE_PROOF_MAX];
-    size_t len = merkle_proof(c->leaves, c->blk.n_txs, i, path);
-    HANSA_ASSERT(len <= PKT_PATH_MAX);
-    *out = (pkt_proof){.height = c->height, .index = i, .count = c->blk.n_txs, .path_len = (uint8_t)len,
-                       .tx_len = c->blk.txs[i].len, .tx = c->blk.txs[i].bytes};
-    memcpy(out->path, path, len * sizeof path[0]);
-}
-
 static json_t *proof_json(const pkt_proof *p) {
     json_t *path = json_array();
     for (uint8_t i = 0; i < p->path_len; i++) json_array_append_new(path, nj_hash(&p->path[i]));
     return json_pack("{s:I, s:I, s:I, s:o, s:o}", "height", (json_int_t)p->height, "index",
                      (json_int_t)p->index, "count", (json_int_t)p->count, "path", path, "tx",
                      nj_hex(p->tx, p->tx_len));
-}
-
-/* The proof of the tx of hash h in block height (via the cache). */
-static bool find_tx(const rpc_xfer_api *api, block_cache *c, uint64_t height, const hansa_hash *h,
-                    pkt_proof *out) {
-    if (cache_load(api, c, height) != HANSA_OK) return false;
-    for (uint32_t i = 0; i < c->blk.n_txs; i++) {
-        if (hash_eq(&c->hashes[i], h)) {
-            cache_proof(c, i, out);
-            return true;
-        }
-    }
-    return false;
 }
 
 /* packets_pending {chain_id, max?, mod?, rem?} -> {pending, packets: [{hash,
@@ -113,38 +53,17 @@ static rpc_outcome m_pending(rpc_call *call, json_t *params, void *ctx) {
     xfer_pending *p = hansa_calloc(max, sizeof *p);
     size_t total = ledger_xfer_pending(node_ledger(api->n), chain, (uint32_t)mod, (uint32_t)rem, p, max),
            n = total < max ? total : max;
-    block_cache c = {.raw = HBUF_INIT};
+    node_block_cache c = NODE_BLOCK_CACHE_INIT;
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
         pkt_proof proof;
-        if (!find_tx(api, &c, p[i].height, &p[i].hash, &proof)) continue; /* pruned or broken store */
+        if (!node_packet_proof(api->n, &c, p[i].height, &p[i].hash, &proof)) continue; /* pruned or broken store */
         json_array_append_new(list, json_pack("{s:o, s:o}", "hash", nj_hash(&p[i].hash), "proof",
                                               proof_json(&proof)));
     }
-    cache_free(&c);
+    node_block_cache_free(&c);
     free(p);
     return rpc_ok(json_pack("{s:I, s:o}", "pending", (json_int_t)total, "packets", list));
-}
-
-/* The recv tx for packet (src, h) in block height: its proof. */
-static bool find_recv(const rpc_xfer_api *api, block_cache *c, uint64_t height, uint32_t src,
-                      const hansa_hash *h, pkt_proof *out) {
-    if (cache_load(api, c, height) != HANSA_OK) return false;
-    for (uint32_t i = 0; i < c->blk.n_txs; i++) {
-        wire_tx tx;
-        pkt_recv v;
-        if (wire_tx_decode(c->blk.txs[i].bytes, c->blk.txs[i].len, &tx, NULL) != HANSA_OK ||
-            tx.kind != TX_PACKET_RECV || pkt_recv_decode(tx.body, tx.body_len, &v, NULL) != HANSA_OK ||
-            v.src_chain != src)
-            continue;
-        hansa_hash th;
-        sha256(v.proof.tx, v.proof.tx_len, &th);
-        if (hash_eq(&th, h)) {
-            cache_proof(c, i, out);
-            return true;
-        }
-    }
-    return false;
 }
 
 /* packet_acks {chain_id, hashes: [hex]} -> {acks: [{hash, outcome, proof}]}
@@ -159,7 +78,7 @@ static rpc_outcome m_acks(rpc_call *call, json_t *params, void *ctx) {
     json_t *hashes = json_object_get(params, "hashes");
     if (!json_is_array(hashes) || json_array_size(hashes) > XFER_API_BATCH_MAX)
         return nj_bad_param("hashes", "must be an array of at most 1024 packet hashes");
-    block_cache c = {.raw = HBUF_INIT};
+    node_block_cache c = NODE_BLOCK_CACHE_INIT;
     json_t *list = json_array();
     for (size_t i = 0; i < json_array_size(hashes); i++) {
         json_t *one = json_pack("{s:O}", "hash", json_array_get(hashes, i));
@@ -168,17 +87,17 @@ static rpc_outcome m_acks(rpc_call *call, json_t *params, void *ctx) {
         json_decref(one);
         if (!ok) {
             json_decref(list);
-            cache_free(&c);
+            node_block_cache_free(&c);
             return bad;
         }
         xfer_in in;
         pkt_proof proof;
-        if (!ledger_xfer_in(node_ledger(api->n), chain, &h, &in) || !find_recv(api, &c, in.height, chain, &h, &proof))
+        if (!ledger_xfer_in(node_ledger(api->n), chain, &h, &in) || !node_recv_proof(api->n, &c, in.height, chain, &h, &proof))
             continue;
         json_array_append_new(list, json_pack("{s:o, s:s, s:o}", "hash", nj_hash(&h), "outcome",
                                               pkt_outcome_name(in.outcome), "proof", proof_json(&proof)));
     }
-    cache_free(&c);
+    node_block_cache_free(&c);
     return rpc_ok(json_pack("{s:o}", "acks", list));
 }
 
