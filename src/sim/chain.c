@@ -154,8 +154,11 @@ void chain_client_act(world *w, sim_chain *c) {
     size_t body_len;
     wire_tx tx = {.chain_id = c->genesis.params.chain_id, .sender = cl->key.pub,
                   .nonce = cl->next_nonce, .fee = MIN_FEE + prng_below(&w->rng, 10)};
+    hbuf pkt = HBUF_INIT;
     if (c->vote_every && ++c->tx_count % c->vote_every == 0 && vote_body(w, c, body, &body_len)) {
         tx.kind = TX_VOTE;
+    } else if (fedpkt_client_send(w, c, nd, cl, &pkt)) {
+        tx.kind = TX_PACKET_SEND;
     } else {
         const sim_client *to = &c->clients[prng_below(&w->rng, c->n_clients)];
         memcpy(body, to->addr.b, HANSA_ADDR_BYTES);
@@ -163,8 +166,8 @@ void chain_client_act(world *w, sim_chain *c) {
         body_len = LEDGER_TRANSFER_BODY_BYTES;
         tx.kind = TX_TRANSFER;
     }
-    tx.body = body;
-    tx.body_len = (uint32_t)body_len;
+    tx.body = tx.kind == TX_PACKET_SEND ? pkt.data : body;
+    tx.body_len = tx.kind == TX_PACKET_SEND ? (uint32_t)pkt.len : (uint32_t)body_len;
     hbuf b = HBUF_INIT;
     wire_tx_sign_bytes(&b, &tx);
     sign_domain(&cl->key, SIGN_DOMAIN_TX, b.data, b.len, &tx.sig);
@@ -174,12 +177,14 @@ void chain_client_act(world *w, sim_chain *c) {
     if (host_submit_tx(nd, b.data, b.len, why, sizeof why)) {
         cl->next_nonce++;
         w->res->txs_submitted++;
+        w->res->packets_sent += tx.kind == TX_PACKET_SEND;
     } else if (nd->up && !nd->stopped) {
         ledger_account a;
         ledger_account_get(node_ledger(nd->n), &cl->addr, &a);
         cl->next_nonce = a.nonce;
     }
     hbuf_free(&b);
+    hbuf_free(&pkt);
 }
 
 /* ---- commits ---- */

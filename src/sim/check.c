@@ -27,6 +27,7 @@ const char *sim_violation_name(sim_violation v) {
     case SIM_V_BLOCK_TIME: return "block-time";
     case SIM_V_CLIENT_SAFETY: return "client-safety";
     case SIM_V_CLIENT_LIVENESS: return "client-liveness";
+    case SIM_V_CONSERVATION: return "conservation";
     case SIM_V_COUNT_: break;
     }
     return "?";

@@ -140,6 +140,7 @@ typedef enum {
     SIM_V_CLIENT_SAFETY,   /* fedcheck.h: a light client stored a header its chain did not commit,
                               or froze while that chain kept its fault budget */
     SIM_V_CLIENT_LIVENESS, /* fedcheck.h: a light client trails its chain too far at the end */
+    SIM_V_CONSERVATION,    /* fedpkt.c: value created or lost across the chains */
     SIM_V_COUNT_
 } sim_violation;
 

@@ -58,10 +58,13 @@ void fed_setup(world *w) {
     sim_fedcheck_init(&w->fed, w->n_chains, over);
 }
 
-void fed_free(world *w) { sim_fedcheck_free(&w->fed); }
+void fed_free(world *w) {
+    sim_fedcheck_free(&w->fed);
+    for (uint16_t i = 0; i < SIM_NODES_MAX; i++) hmap_free(&w->fed_backoff[i]);
+}
 
 /* Light block `height` (0: the tip) as source node src's store has it. */
-static bool fetch_store(void *ctx, uint64_t height, ic_light_block *out, char *why, size_t why_len) {
+bool fed_fetch_store(void *ctx, uint64_t height, ic_light_block *out, char *why, size_t why_len) {
     const sim_node *src = ctx;
     memset(out, 0, sizeof *out);
     if (height == 0) height = src->height;
@@ -97,7 +100,7 @@ static const sim_chain *chain_of_id(const world *w, uint32_t id) {
     return NULL;
 }
 
-static const sim_node *source_of(const world *w, const sim_chain *c) {
+const sim_node *fed_source_of(const world *w, const sim_chain *c) {
     const sim_node *best = NULL;
     for (uint16_t i = c->first_node; i < c->first_node + c->n_nodes; i++) {
         const sim_node *x = &w->nodes[i];
@@ -112,15 +115,18 @@ static void relay(sim_node *nd) {
     relay_job jobs[RELAY_JOBS_MAX];
     size_t n = node_relay_jobs(nd->n, jobs, RELAY_JOBS_MAX);
     for (size_t j = 0; j < n && !nd->dying; j++) {
-        if (jobs[j].kind != RELAY_UPDATE) continue;
         const sim_chain *c = chain_of_id(w, jobs[j].chain);
-        const sim_node *src = c ? source_of(w, c) : NULL;
-        if (!src) continue;
+        const sim_node *src = c ? fed_source_of(w, c) : NULL;
+        if (!src || jobs[j].kind == RELAY_EVIDENCE) continue;
+        if (jobs[j].kind == RELAY_PACKETS || jobs[j].kind == RELAY_ACKS) {
+            fedpkt_relay(nd, &jobs[j], src);
+            continue;
+        }
         hbuf body = HBUF_INIT;
         uint64_t height = 0;
         char why[256];
         hansa_hash tx;
-        if (ic_build_update(fetch_store, (void *)src, &jobs[j].params, &jobs[j].trusted, 0, jobs[j].now_ms, false,
+        if (ic_build_update(fed_fetch_store, (void *)src, &jobs[j].params, &jobs[j].trusted, 0, jobs[j].now_ms, false,
                             &body, &height, why, sizeof why) == 1 &&
             node_relay_update(nd->n, jobs[j].chain, body.data, body.len, &tx, why, sizeof why) == HANSA_OK)
             w->res->relay_updates++;
@@ -153,12 +159,31 @@ void fed_on_commit(sim_node *nd, uint64_t height, const hansa_hash *block) {
     if (nd->w->n_chains > 1 && nd->byz == BYZ_NONE) sim_fedcheck_commit(&nd->w->fed, nd->chain->idx, height, block);
 }
 
+/* A restarted node's store may hold blocks whose commit died with it (the
+ * crash came in the input that committed them): they are committed all the
+ * same, and a relayer may serve them, so the checker learns them here. */
+void fed_on_restart(sim_node *nd, uint64_t traced) {
+    if (nd->w->n_chains < 2 || nd->byz != BYZ_NONE) return;
+    for (uint64_t h = traced + 1; h <= nd->height; h++) {
+        ic_light_block lb;
+        char why[128];
+        if (!fed_fetch_store(nd, h, &lb, why, sizeof why)) continue;
+        hansa_hash id;
+        wire_header_hash(&lb.header, &id);
+        ic_light_block_free(&lb);
+        sim_fedcheck_commit(&nd->w->fed, nd->chain->idx, h, &id);
+    }
+}
+
 void fed_after_commit(sim_node *nd) {
     world *w = nd->w;
     if (w->n_chains < 2 || nd->byz != BYZ_NONE || !nd->up || nd->dying || nd->stopped) return;
     if (w->now_us >= w->gst_us + w->settle_us && nd->fed_settled == 0) nd->fed_settled = nd->height;
     relay(nd);
     observe(nd);
+    const sim_node *state_of[SIM_CHAINS_MAX];
+    for (uint16_t k = 0; k < w->n_chains; k++) state_of[k] = fed_source_of(w, &w->chains[k]);
+    fedpkt_check(w, state_of);
 }
 
 void fed_finish(world *w, sim_result *r) {
@@ -177,7 +202,10 @@ void fed_finish(world *w, sim_result *r) {
     sim_fedcheck_finish(&w->fed, w->n, chain, lag);
     r->violations[SIM_V_CLIENT_SAFETY] += w->fed.safety;
     r->violations[SIM_V_CLIENT_LIVENESS] += w->fed.liveness;
-    r->safety_violations += w->fed.safety;
+    r->violations[SIM_V_CONSERVATION] += w->fed_conservation;
+    r->safety_violations += w->fed.safety + w->fed_conservation;
+    if (r->first_violation[0] == '\0' && w->fed_conservation_first[0])
+        snprintf(r->first_violation, sizeof r->first_violation, "conservation: %s", w->fed_conservation_first);
     r->liveness_failures += w->fed.liveness;
     if (r->first_violation[0] == '\0' && w->fed.first[0]) snprintf(r->first_violation, sizeof r->first_violation, "%s", w->fed.first);
     r->client_lag_max = sim_fedcheck_lag_seen(&w->fed, w->n, chain, lag);

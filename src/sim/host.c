@@ -282,7 +282,9 @@ void host_boot(sim_node *nd, bool forget) {
     nd->stopped = false;
     node_status s;
     node_get_status(nd->n, &s);
+    uint64_t traced = nd->height;
     nd->height = s.height;
+    fed_on_restart(nd, traced);
     nd->height_start_us = w->now_us;
     nd->round_bound = w->now_us >= w->gst_us + w->settle_us
                           ? chain_round_bound(w, node_valset(nd->n)) : UINT32_MAX;

@@ -56,7 +56,9 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
     if (o->attack) fprintf(f, "attack %s\n", sim_attack_name(o->attack));
     if (o->chains > 1)
         fprintf(f, "chains %u\nrelay_updates %" PRIu64 "\nclients_checked %" PRIu64 " nodes, lag at most %" PRIu64
-                   " heights\n", o->chains, r->relay_updates, r->clients_checked, r->client_lag_max);
+                   " heights\npackets %" PRIu64 " sent, %" PRIu64 " recvs and %" PRIu64 " acks relayed\n"
+                   "conservation_checks %" PRIu64 "\n", o->chains, r->relay_updates, r->clients_checked,
+                r->client_lag_max, r->packets_sent, r->packet_recvs, r->packet_acks, r->conservation_checks);
     fprintf(f, "seed %" PRIu64 "\nnodes %u\nbyzantine %u nodes, power %" PRIu64 " of %" PRIu64 "\n",
             o->seed, o->nodes, r->byz_nodes, r->byz_power, r->total_power);
     fprintf(f, "heights %" PRIu64 " of %" PRIu64 "\nsim_time_s %.3f\ngst_s %.3f\n",

@@ -658,7 +658,7 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     unsigned saved_threads = sig_batch_threads();
     sig_batch_set_threads(1);
     log_level saved_level = log_get_level();
-    log_set_level(o->trace ? LOG_WARN : LOG_OFF); /* with a trace, the nodes' warnings too */
+    log_set_level(o->trace ? LOG_INFO : LOG_OFF); /* with a trace, the nodes' warnings too */
     memset(r, 0, sizeof *r);
     world *w = hansa_calloc(1, sizeof *w);
     w->o = *o;

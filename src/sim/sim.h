@@ -119,6 +119,9 @@ typedef struct {
     /* Several chains (fed.c): client updates honest nodes relayed, nodes
      * whose clients' lag was checked at the end, and the largest lag seen. */
     uint64_t relay_updates, clients_checked, client_lag_max;
+    /* Cross-chain transfers (fedpkt.c): sends clients submitted, recvs and
+     * acks relayers submitted, conservation checks made after commits. */
+    uint64_t packets_sent, packet_recvs, packet_acks, conservation_checks;
 } sim_result;
 
 void sim_options_default(sim_options *o);

@@ -20,11 +20,14 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/hmap.h"
 #include "base/rng.h"
 #include "crypto/sign.h"
+#include "interchain/bisect.h"
 #include "interchain/client.h"
 #include "ledger/state.h"
 #include "node/node.h"
+#include "node/relay.h"
 #include "sim/check.h"
 #include "sim/disk.h"
 #include "sim/fedcheck.h"
@@ -174,6 +177,7 @@ struct sim_chain {
     uint16_t n_clients;
     uint64_t vote_every;          /* churn: a client TX_VOTE every this many txs; 0 none */
     uint64_t tx_count;
+    uint64_t pkt_count;           /* fedpkt.c: client txs counted toward cross-chain sends */
     /* The last validator set traced (SIM_T_VALSET), at set_height. */
     uint64_t set_height;
     ledger_validators set;
@@ -250,6 +254,10 @@ struct world {
     smap invalid_blocks;            /* ids of blocks the adversary made invalid (byz.c) */
     sim_fedcheck fed;               /* the light-client checkers (several chains) */
     uint64_t fed_seen[SIM_NODES_MAX][SIM_CHAINS_MAX]; /* client heights fed.c has checked */
+    hmap fed_backoff[SIM_NODES_MAX];   /* fedpkt.c: packet -> height before which not re-submitted */
+    uint64_t fed_proved[SIM_CHAINS_MAX]; /* fedpkt.c: highest height a relayer proved from, per chain */
+    uint64_t fed_conservation;         /* fedpkt.c: conservation violations */
+    char fed_conservation_first[256];
     uint16_t honest_done;           /* honest nodes that reached the target */
     uint16_t honest_count;
     hbuf scratch;
@@ -313,8 +321,23 @@ void fed_on_commit(sim_node *nd, uint64_t height, const hansa_hash *block);
 /* After the input in which nd committed: it relays what is due and its
  * clients are checked. */
 void fed_after_commit(sim_node *nd);
+/* nd restarted at its store's height, last traced at `traced`. */
+void fed_on_restart(sim_node *nd, uint64_t traced);
 /* The clients' lag is checked; the checkers' counts go into r. */
 void fed_finish(world *w, sim_result *r);
+/* Light block `height` (0: the tip) from node ctx's store (an ic_fetch_fn). */
+bool fed_fetch_store(void *ctx, uint64_t height, ic_light_block *out, char *why, size_t why_len);
+/* The up, honest node of c with the highest height (NULL if none). */
+const sim_node *fed_source_of(const world *w, const sim_chain *c);
+
+/* fedpkt.c: cross-chain transfers (see there) */
+/* Appends a client's TX_PACKET_SEND body to body when this client tx is
+ * to be one (nd: the node it goes to); false otherwise. */
+bool fedpkt_client_send(world *w, sim_chain *c, const sim_node *nd, const sim_client *cl, hbuf *body);
+/* The packet jobs (RELAY_PACKETS, RELAY_ACKS) of nd; other: the job's chain's node to read. */
+void fedpkt_relay(sim_node *nd, const relay_job *job, const sim_node *other);
+/* Conservation across the chains, one state per chain (state_of[k]: chain k's node or NULL). */
+void fedpkt_check(world *w, const sim_node *const *state_of);
 
 /* net.c */
 sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len);
