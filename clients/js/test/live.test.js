@@ -62,6 +62,17 @@ test("every tx kind, every method, verified proofs, events", { skip, timeout: 24
   await assert.rejects(c.submit(uj.bytes), (e) => e.code === -32002 && !/TRUNCATED|TRAILING|NONCANONICAL/.test(e.data.error));
   nonces.delete("acct1");
 
+  // Receipt collateral commits. A transfer to a chain this one holds no
+  // light client of is refused for that reason (tests/cluster/test_transfers.py
+  // moves value between chains; the codec is pinned by body_vectors.json).
+  await send(h.receiptBond, a2, { amount: 700 });
+  const foreign = await h.addressOfPubkey(0x7a11, fresh.publicKey);
+  const xt = await h.crossTransfer({ chainId, key: a0, nonce: await next(a0), fee, to: foreign, amount: 5,
+    timeoutMs: Date.now() + 60000 });
+  assert.equal(h.bodyDecode(h.KIND.packet_send, h.txDecode(xt.bytes).body).transfer.amount, "5");
+  await assert.rejects(c.submit(xt.bytes), (e) => e.code === -32002 && /light client of chain 7a11/.test(JSON.stringify(e.data) + e.message));
+  nonces.delete("acct0");
+
   // A tampered tx is refused for its signature.
   const t = await h.transfer({ chainId, key: a0, nonce: await next(a0), fee, to: freshAddr, amount: 1 });
   const bad = t.bytes.slice(); bad[bad.length - 1] ^= 1;
