@@ -6,7 +6,11 @@
  * rejects a proof for index i presented as index j. */
 #include "crypto/merkle.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "base/assert.h"
+#include "base/mem.h"
 #include "crypto/sha256.h"
 
 void merkle_leaf_hash(const void *data, size_t len, hansa_hash *out) {
@@ -73,6 +77,60 @@ static size_t path(const hansa_hash *leaves, size_t n, size_t m, hansa_hash *out
 size_t merkle_proof(const hansa_hash *leaves, size_t n, size_t index, hansa_hash *out) {
     HANSA_ASSERT(index < n);
     return path(leaves, n, index, out, 0);
+}
+
+/* Node of leaves [s, s + n) into t (pre-order), its index returned. */
+static uint32_t tree_node(merkle_tree *t, const hansa_hash *leaves, size_t s, size_t n) {
+    uint32_t i = (uint32_t)t->n_nodes++;
+    if (n == 1) {
+        t->node[i] = leaves[s];
+        return i;
+    }
+    size_t k = split_point(n);
+    t->left[i] = tree_node(t, leaves, s, k);
+    t->right[i] = tree_node(t, leaves, s + k, n - k);
+    merkle_node_hash(&t->node[t->left[i]], &t->node[t->right[i]], &t->node[i]);
+    return i;
+}
+
+void merkle_tree_build(merkle_tree *t, const hansa_hash *leaves, size_t n) {
+    HANSA_ASSERT(n >= 1 && n < UINT32_MAX / 2);
+    t->n_leaves = n;
+    t->n_nodes = 0;
+    t->node = hansa_malloc((2 * n - 1) * sizeof *t->node);
+    t->left = hansa_calloc(2 * n - 1, sizeof *t->left);
+    t->right = hansa_calloc(2 * n - 1, sizeof *t->right);
+    tree_node(t, leaves, 0, n);
+}
+
+size_t merkle_tree_proof(const merkle_tree *t, size_t index, hansa_hash *out) {
+    HANSA_ASSERT(index < t->n_leaves);
+    hansa_hash sib[MERKLE_PROOF_MAX];
+    size_t depth = 0, n = t->n_leaves, m = index;
+    uint32_t i = 0;
+    while (n > 1) { /* root down; PATH lists the leaf side first */
+        HANSA_ASSERT(depth < MERKLE_PROOF_MAX);
+        size_t k = split_point(n);
+        if (m < k) {
+            sib[depth++] = t->node[t->right[i]];
+            i = t->left[i];
+            n = k;
+        } else {
+            sib[depth++] = t->node[t->left[i]];
+            i = t->right[i];
+            m -= k;
+            n -= k;
+        }
+    }
+    for (size_t d = 0; d < depth; d++) out[d] = sib[depth - 1 - d];
+    return depth;
+}
+
+void merkle_tree_free(merkle_tree *t) {
+    free(t->node);
+    free(t->left);
+    free(t->right);
+    memset(t, 0, sizeof *t);
 }
 
 bool merkle_verify(const hansa_hash *leaf_hash, uint64_t index, uint64_t n, const hansa_hash *proof,

@@ -30,6 +30,22 @@ void merkle_root(const hansa_hash *leaves, size_t n, hansa_hash *root);
  * MERKLE_PROOF_MAX) and returns its length. index < n. */
 size_t merkle_proof(const hansa_hash *leaves, size_t n, size_t index, hansa_hash *path);
 
+/* A whole tree kept for many proofs (a relayer proving every packet of a
+ * block): O(n) hashes to build, then no hashing per proof, where
+ * merkle_proof hashes O(n) per call. Node i's children are left[i] and
+ * right[i]; the root is node 0. */
+typedef struct {
+    hansa_hash *node;
+    uint32_t *left, *right;
+    size_t n_leaves, n_nodes;
+} merkle_tree;
+
+/* n >= 1 leaf hashes (already leaf-hashed); free with merkle_tree_free. */
+void merkle_tree_build(merkle_tree *t, const hansa_hash *leaves, size_t n);
+/* The same path merkle_proof gives for leaf index (< n_leaves). */
+size_t merkle_tree_proof(const merkle_tree *t, size_t index, hansa_hash *path);
+void merkle_tree_free(merkle_tree *t);
+
 /* True if leaf_hash at index in a tree of n leaves, with this path, yields root.
  * False for index >= n, a path of the wrong length, or any mismatch. */
 bool merkle_verify(const hansa_hash *leaf_hash, uint64_t index, uint64_t n, const hansa_hash *path,

@@ -14,6 +14,7 @@
 static hansa_err cache_load(node *n, node_block_cache *c, uint64_t height) {
     if (c->have && c->height == height) return HANSA_OK;
     if (c->have) wire_block_free(&c->blk);
+    if (c->tree.n_leaves) merkle_tree_free(&c->tree);
     c->have = false;
     hbuf_reset(&c->raw);
     hansa_err e = store_get_block(node_store(n), height, &c->raw, NULL);
@@ -28,11 +29,13 @@ static hansa_err cache_load(node *n, node_block_cache *c, uint64_t height) {
         merkle_leaf_hash(c->blk.txs[i].bytes, c->blk.txs[i].len, &c->leaves[i]);
         sha256(c->blk.txs[i].bytes, c->blk.txs[i].len, &c->hashes[i]);
     }
+    if (c->blk.n_txs) merkle_tree_build(&c->tree, c->leaves, c->blk.n_txs);
     return HANSA_OK;
 }
 
 void node_block_cache_free(node_block_cache *c) {
     if (c->have) wire_block_free(&c->blk);
+    if (c->tree.n_leaves) merkle_tree_free(&c->tree);
     hbuf_free(&c->raw);
     free(c->leaves);
     free(c->hashes);
@@ -42,7 +45,7 @@ void node_block_cache_free(node_block_cache *c) {
 /* The proof of tx i of the cached block. */
 static void cache_proof(const node_block_cache *c, uint32_t i, pkt_proof *out) {
     hansa_hash path[MERKLE_PROOF_MAX];
-    size_t len = merkle_proof(c->leaves, c->blk.n_txs, i, path);
+    size_t len = merkle_tree_proof(&c->tree, i, path);
     HANSA_ASSERT(len <= PKT_PATH_MAX);
     *out = (pkt_proof){.height = c->height, .index = i, .count = c->blk.n_txs, .path_len = (uint8_t)len,
                        .tx_len = c->blk.txs[i].len, .tx = c->blk.txs[i].bytes};

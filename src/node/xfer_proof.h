@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "crypto/merkle.h"
 #include "interchain/packet.h"
 #include "node/node.h"
 #include "wire/types.h"
@@ -22,6 +23,7 @@ typedef struct {
     hbuf raw;
     wire_block blk;
     hansa_hash *leaves, *hashes; /* per tx: Merkle leaf hash, SHA-256 (the tx hash) */
+    merkle_tree tree;            /* over leaves, built once per block: proofs cost no hashing */
     bool have;
 } node_block_cache;
 #define NODE_BLOCK_CACHE_INIT {.raw = HBUF_INIT}

@@ -259,6 +259,28 @@ static void test_all_trees(void) {
     CHECK(size_accepted > 0);
 }
 
+/* A kept tree gives every leaf the path merkle_proof gives, and the root. */
+static void test_kept_tree(void) {
+    hansa_prng p;
+    prng_seed(&p, check_seed("test_kept_tree", 9162));
+    static hansa_hash leaves[TREE_MAX];
+    prng_fill(&p, leaves, sizeof leaves);
+    for (size_t n = 1; n <= TREE_MAX; n++) {
+        merkle_tree t;
+        merkle_tree_build(&t, leaves, n);
+        hansa_hash root;
+        merkle_root(leaves, n, &root);
+        CHECK(hash_eq(&t.node[0], &root));
+        CHECK_EQ_U64(t.n_nodes, 2 * n - 1);
+        for (size_t i = 0; i < n; i++) {
+            hansa_hash a[MERKLE_PROOF_MAX], b[MERKLE_PROOF_MAX];
+            size_t la = merkle_proof(leaves, n, i, a), lb = merkle_tree_proof(&t, i, b);
+            CHECK(la == lb && memcmp(a, b, la * sizeof a[0]) == 0);
+        }
+        merkle_tree_free(&t);
+    }
+}
+
 /* Degenerate inputs: no tree, index out of range, a wrong leaf. */
 static void test_degenerate(void) {
     hansa_hash leaves[2], root, path[MERKLE_PROOF_MAX];
@@ -289,6 +311,7 @@ int main(void) {
     RUN(test_vectors_readme);
     RUN(test_hand_checked_trees);
     RUN(test_all_trees);
+    RUN(test_kept_tree);
     RUN(test_degenerate);
     return check_summary();
 }
