@@ -9,7 +9,7 @@
 //   37     8    nonce u64
 //   45     8    fee u64
 //   53     2    kind u16
-//   55     4    body_len u32 (<= 16384)
+//   55     4    body_len u32 (<= 65536)
 //   59     n    body
 //   59+n   64   Ed25519 signature under "hansa/tx/v1" over bytes [0, 59+n)
 //
@@ -17,19 +17,19 @@
 import { Reader, Writer, concat, fromHex, toHex, toU64 } from "./bytes.js";
 import { DOMAIN_TX, sha256, signDomain, verifyDomain } from "./crypto.js";
 import { addressBytes, addressFormat, addressParse } from "./address.js";
+import { MORE_KINDS, chitSignBytes, contract, liftHeader, tradeSignBytes } from "./bodies.js";
 
 export const WIRE_VERSION = 1;
-export const TX_BODY_MAX = 16384;
+export const TX_BODY_MAX = 65536;
 export const VOTE_PAIRS_MAX = 16;
 
-/** Kind numbers (append only; ranges per layer are reserved in types.h). */
+/** Kind numbers (append only; ranges per layer are reserved in types.h). The
+ * kinds from 10 on (light clients, packets, credit, lifts, receipts) have
+ * their codecs in bodies.js. */
 export const KIND = Object.freeze({
   transfer: 1, stake: 2, unstake: 3, vote: 4, unvote: 5, unjail: 6,
   evidence: 7, upgrade_propose: 8, upgrade_vote: 9,
-  // credit (docs/credit.md): named here so pages can show them; their bodies
-  // are built by the credit layer's own tools until codecs are added below.
-  tally_offer: 30, tally_counter: 31, tally_accept: 32, tally_refuse: 33, tally_close: 34,
-  tally_trade: 35, chit: 36, invoice_create: 37, invoice_pay: 38, invoice_refuse: 39,
+  ...Object.fromEntries(Object.entries(MORE_KINDS).map(([name, [code]]) => [name, code])),
 });
 const KIND_NAME = Object.fromEntries(Object.entries(KIND).map(([k, v]) => [v, k]));
 export function kindName(code) { return KIND_NAME[code] ?? String(code); }
@@ -77,6 +77,7 @@ const BODIES = {
   [KIND.unjail]: { encode: () => new Uint8Array(0), decode: (b) => { if (b.length) throw new Error("unjail: body must be empty"); return {}; } },
   [KIND.upgrade_propose]: hashBody,
   [KIND.upgrade_vote]: hashBody,
+  ...Object.fromEntries(Object.values(MORE_KINDS).map(([code, c]) => [code, c])),
 };
 
 /** The bytes that are signed: the encoding without the signature. */
@@ -164,3 +165,69 @@ export async function txDescribe(bytes) {
 }
 
 
+
+// ---- builders of the kinds from 10 on ------------------------------------------
+// Each takes the common {chainId, key, nonce, fee} and the body's fields as
+// bodies.js names them. Where the body holds a signature of its own (tally
+// contracts, trading variables, chits) the builder makes it with `key`, the
+// sender's key, for the ledger requires the sender to be that signer.
+
+export const DOMAIN_TALLY = "hansa/tally/v1";
+export const DOMAIN_TRADE = "hansa/trade/v1";
+export const DOMAIN_CHIT = "hansa/chit/v1";
+export const DOMAIN_LIFT = "hansa/lift/v1";
+
+/** The sender's signature of a tally contract (fields as bodies.js `contract`). */
+export const signContract = (key, c) => signDomain(key, DOMAIN_TALLY, contract.encode(c));
+export const signTrade = (key, t) => signDomain(key, DOMAIN_TRADE, tradeSignBytes(t));
+export const signChit = (key, c) => signDomain(key, DOMAIN_CHIT, chitSignBytes(c));
+/** A lift's hash, what its ruling names: SHA-256("hansa/lift/v1" | header) as hex. */
+export async function liftHash(fields) { return toHex(await sha256(concat(new TextEncoder().encode(DOMAIN_LIFT), liftHeader.encode(fields)))); }
+
+const build = (kind) => (o) => buildTx({ ...o, kind, fields: o.fields });
+export const clientCreate = build("client_create");
+export const clientApprove = build("client_approve");
+export const clientUpdate = build("client_update");
+export const clientMisbehaviour = build("client_misbehaviour");
+export const clientRevive = build("client_revive");
+export const packetSend = build("packet_send");
+export const packetRecv = build("packet_recv");
+export const packetAck = build("packet_ack");
+export const corrBond = (o) => buildTx({ ...o, kind: "corr_bond", fields: { chain: o.chain, amount: o.amount } });
+export const corrUnbond = (o) => buildTx({ ...o, kind: "corr_unbond", fields: { chain: o.chain, amount: o.amount } });
+export const tallyRefuse = (o) => buildTx({ ...o, kind: "tally_refuse", fields: { tallyId: o.tallyId, revision: o.revision } });
+export const tallyClose = (o) => buildTx({ ...o, kind: "tally_close", fields: { id: o.tallyId } });
+export const invoiceCreate = build("invoice_create");
+export const invoiceRefuse = (o) => buildTx({ ...o, kind: "invoice_refuse", fields: { id: o.invoiceId } });
+export const lift = build("lift");
+export const receiptBond = (o) => buildTx({ ...o, kind: "receipt_bond", fields: { amount: o.amount } });
+export const receiptUnbond = (o) => buildTx({ ...o, kind: "receipt_unbond", fields: { amount: o.amount } });
+export const receiptClaim = build("receipt_claim");
+
+/** Sends tokens to another chain: a transfer packet to `to` (an address of destChain). */
+export async function transferOut(o) {
+  const { bytes } = await addressParse(o.to, o.destChain);
+  const transfer = { to: toHex(bytes), amount: o.amount, denom: o.denom ?? [] };
+  return buildTx({ ...o, kind: "packet_send", fields: { destChain: o.destChain, timeoutMs: o.timeoutMs, type: 1, transfer } });
+}
+/** Offers (or counters, counter: true) a tally: the contract signed by the sender. */
+export async function tallyOffer(o) {
+  const sig = toHex(await signContract(o.key, o.contract));
+  return buildTx({ ...o, kind: o.counter ? "tally_counter" : "tally_offer", fields: { contract: o.contract, sig } });
+}
+/** Accepts the contract offered: the sender signs the same bytes. */
+export async function tallyAccept(o) {
+  const sig = toHex(await signContract(o.key, o.contract));
+  return buildTx({ ...o, kind: "tally_accept", fields: { tallyId: o.contract.tallyId, revision: o.contract.revision, sig } });
+}
+/** Replaces the sender's trading variables ({tallyId, side, seq, target, bound, rewardPpm, clutchPpm}). */
+export async function tallyTrade(o) {
+  const sig = toHex(await signTrade(o.key, o.trade));
+  return buildTx({ ...o, kind: "tally_trade", fields: { ...o.trade, sig } });
+}
+/** A direct chit, or with invoiceId an invoice payment ({tallyId, chitId, by, amount, memo}). */
+export async function chit(o) {
+  const c = { ...o.chit, chitKind: o.chit.invoiceId ? 2 : 1 };
+  const sig = toHex(await signChit(o.key, c));
+  return buildTx({ ...o, kind: c.chitKind === 2 ? "invoice_pay" : "chit", fields: { ...c, invoiceId: c.invoiceId ?? "00".repeat(16), sig } });
+}
