@@ -17,7 +17,7 @@
 import { Reader, Writer, concat, fromHex, toHex, toU64 } from "./bytes.js";
 import { DOMAIN_TX, sha256, signDomain, verifyDomain } from "./crypto.js";
 import { addressBytes, addressFormat, addressParse } from "./address.js";
-import { MORE_KINDS, chitSignBytes, contract, liftHeader, tradeSignBytes } from "./bodies.js";
+import { MORE_KINDS, chitSignBytes, contract, liftHeader, receiptCore, tradeSignBytes } from "./bodies.js";
 
 export const WIRE_VERSION = 1;
 export const TX_BODY_MAX = 65536;
@@ -176,11 +176,15 @@ export const DOMAIN_TALLY = "hansa/tally/v1";
 export const DOMAIN_TRADE = "hansa/trade/v1";
 export const DOMAIN_CHIT = "hansa/chit/v1";
 export const DOMAIN_LIFT = "hansa/lift/v1";
+export const DOMAIN_RECEIPT = "hansa/receipt/v1";
 
 /** The sender's signature of a tally contract (fields as bodies.js `contract`). */
 export const signContract = (key, c) => signDomain(key, DOMAIN_TALLY, contract.encode(c));
 export const signTrade = (key, t) => signDomain(key, DOMAIN_TRADE, tradeSignBytes(t));
 export const signChit = (key, c) => signDomain(key, DOMAIN_CHIT, chitSignBytes(c));
+/** An underwriter's share of a receipt: its signature over core | signer | amount u64. */
+export const signReceiptShare = (key, core, share) =>
+  signDomain(key, DOMAIN_RECEIPT, new Writer().bytes(receiptCore.encode(core)).bytes(fromHex(share.signer, 32)).u64(toU64(share.amount, "amount")).done());
 /** A lift's hash, what its ruling names: SHA-256("hansa/lift/v1" | header) as hex. */
 export async function liftHash(fields) { return toHex(await sha256(concat(new TextEncoder().encode(DOMAIN_LIFT), liftHeader.encode(fields)))); }
 
