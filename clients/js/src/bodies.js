@@ -429,6 +429,8 @@ function receiptDec(r) {
   receiptEnc(new Writer(), rc);
   return rc;
 }
+/** A receipt as submit_receipt returns it and receipt_verify takes it: core | n | shares. */
+export const receipt = codec("receipt", receiptEnc, receiptDec);
 const claim = codec("receipt claim", (w, f) => {
   receiptEnc(w, f.receipt);
   w.u8(f.proof ? 1 : 0);
