@@ -445,7 +445,11 @@ const amountOnly = codec("amount", (w, f) => {
   const a = toU64(f.amount, "amount");
   if (a === 0n) throw new RangeError("amount: must be > 0");
   w.u64(a);
-}, (r) => ({ amount: u64s(r, "amount") }));
+}, (r) => {
+  const a = r.u64("amount");
+  if (a === 0n) throw new Error("amount: 0");
+  return { amount: a.toString() };
+});
 
 /** Kind name -> [code, codec]. */
 export const MORE_KINDS = {

@@ -20,7 +20,9 @@ import { addressBytes, addressFormat, addressParse } from "./address.js";
 import { MORE_KINDS, chitSignBytes, contract, liftHeader, receiptCore, tradeSignBytes } from "./bodies.js";
 
 export const WIRE_VERSION = 1;
-export const TX_BODY_MAX = 65536;
+export const TX_BODY_MAX = 65536; // WIRE_TX_BODY_MAX (docs/wire.md)
+export const PKT_PAYLOAD_MAX = 1024;
+export const PKT_TRACE_MAX = 4;
 export const VOTE_PAIRS_MAX = 16;
 
 /** Kind numbers (append only; ranges per layer are reserved in types.h). The
@@ -115,14 +117,20 @@ export function bodyDecode(kind, body) {
   return c ? c.decode(body) : null;
 }
 
+/** The body of a transaction of `kind` (name or number) from its fields. */
+export function bodyEncode(kind, fields) {
+  const code = typeof kind === "string" ? KIND[kind] : kind;
+  const codec = BODIES[code];
+  if (!codec) throw new Error(`no body codec for kind ${kind}`);
+  return codec.encode(fields);
+}
+
 /** Builds and signs a transaction.
  * opts: {chainId, key (from keyFromSeed), nonce, fee, kind (name or number), fields}
  * Returns {bytes, hex, hash (hex), tx}. */
 export async function buildTx({ chainId, key, nonce, fee, kind, fields = {} }) {
   const code = typeof kind === "string" ? KIND[kind] : kind;
-  const codec = BODIES[code];
-  if (!codec) throw new Error(`no body codec for kind ${kind}`);
-  const body = codec.encode(fields);
+  const body = bodyEncode(code, fields);
   const tx = { chainId, sender: key.publicKey, nonce: toU64(nonce, "nonce"), fee: toU64(fee, "fee"), kind: code, body };
   tx.signature = await signDomain(key, DOMAIN_TX, txSignBytes(tx));
   const bytes = txEncode(tx);
@@ -208,12 +216,16 @@ export const receiptBond = (o) => buildTx({ ...o, kind: "receipt_bond", fields: 
 export const receiptUnbond = (o) => buildTx({ ...o, kind: "receipt_unbond", fields: { amount: o.amount } });
 export const receiptClaim = build("receipt_claim");
 
-/** Sends tokens to another chain: a transfer packet to `to` (an address of destChain). */
+/** A transfer to another chain (kind 20): `to` is an address of the
+ * destination chain (its prefix names it unless `destChain` is given),
+ * `timeoutMs` the destination's BFT time after which the transfer is
+ * refunded, `denom` the trace of a voucher ([] = this chain's own token). */
 export async function transferOut(o) {
-  const { bytes } = await addressParse(o.to, o.destChain);
+  const { chainId: dest, bytes } = await addressParse(o.to, o.destChain);
   const transfer = { to: toHex(bytes), amount: o.amount, denom: o.denom ?? [] };
-  return buildTx({ ...o, kind: "packet_send", fields: { destChain: o.destChain, timeoutMs: o.timeoutMs, type: 1, transfer } });
+  return buildTx({ ...o, kind: "packet_send", fields: { destChain: dest, timeoutMs: o.timeoutMs, type: 1, transfer } });
 }
+export const crossTransfer = transferOut;
 /** Offers (or counters, counter: true) a tally: the contract signed by the sender. */
 export async function tallyOffer(o) {
   const sig = toHex(await signContract(o.key, o.contract));

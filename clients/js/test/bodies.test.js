@@ -81,6 +81,7 @@ test("codecs refuse what the C decoders refuse", () => {
   assert.throws(() => h.bodyDecode(40, flip("lift", 17, 3)), /liftKind/);
   assert.throws(() => h.bodyDecode(34, new Uint8Array(16)), /all zero/);
   assert.throws(() => h.bodyDecode(23, h.fromHex("114a0000" + "00".repeat(8))), /amount/);
+  assert.throws(() => h.bodyDecode(50, new Uint8Array(8)), /amount: 0/);
   const inv = fieldsOf(by.invoice_create);
   assert.throws(() => h.bodyDecode(37, h.MORE_KINDS.invoice_create[1].encode({ ...inv, amount: "901" })), /sum/);
   assert.throws(() => h.MORE_KINDS.chit[1].encode({ ...fieldsOf(by.chit), memo: "caf\u00e9" }), /ASCII/);
