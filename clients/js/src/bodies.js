@@ -205,15 +205,17 @@ const packetSend = codec("packet_send", (w, f) => {
   return out;
 });
 
-export const PACKET_OUTCOMES = ["credited", "timed out", "trace too long", "over limit", "escrow short", "unknown type"];
+// Outcome 6 (a tally message its tally's rules refuse) is xtally's, on main.
+export const PACKET_OUTCOMES = ["credited", "timed out", "trace too long", "over limit", "escrow short", "unknown type",
+  "refused by the tally's rules"];
 const packetRecv = codec("packet_recv", (w, f) => {
   u32(w, f.srcChain, "srcChain");
   proofEnc(w, f.proof);
-  if (!(f.outcome >= 0 && f.outcome < PACKET_OUTCOMES.length)) throw new RangeError("outcome: 0..5");
+  if (!(f.outcome >= 0 && f.outcome < PACKET_OUTCOMES.length)) throw new RangeError(`outcome: 0..${PACKET_OUTCOMES.length - 1}`);
   w.u8(f.outcome);
 }, (r) => {
   const srcChain = r.u32("src_chain"), proof = proofDec(r), outcome = r.u8("outcome");
-  if (outcome >= PACKET_OUTCOMES.length) throw new Error(`outcome ${outcome}: 0..5`);
+  if (outcome >= PACKET_OUTCOMES.length) throw new Error(`outcome ${outcome}: 0..${PACKET_OUTCOMES.length - 1}`);
   return { srcChain, proof, outcome };
 });
 const packetAck = codec("packet_ack", (w, f) => { u32(w, f.destChain, "destChain"); proofEnc(w, f.proof); },
