@@ -7,12 +7,13 @@
 //   #/block/H          a block: header, commit verified, its transactions decoded
 //   #/tx/HASH          a transaction with its Merkle proof and commit, verified
 //   #/delegates        active set, bench, candidates, evidence, upgrades (live)
-//   #/accounts         accounts seen in recent blocks; #/account/ADDR one account (live)
+//   #/accounts         accounts seen in recent blocks; #/account/ADDR one account (live):
+//                      tallies, lifts, transfers out, vouchers, receipts
 //   #/federation       this chain and the chains it knows (sources.js)
 //   #/graph            the credit graph (graph.js)
 import * as hansa from "./lib/index.js";
 import { CreditGraph } from "./graph.js";
-import { FEDERATION_SOURCES, creditGraph, optional } from "./sources.js";
+import { FEDERATION_SOURCES, creditGraph, liftView, optional } from "./sources.js";
 
 const client = new hansa.HansaClient(location.origin);
 const view = document.getElementById("view");
@@ -194,6 +195,8 @@ async function txPage(hash) {
       ${f.amount ? `<dt>amount</dt><dd id="tx-amount">${amount(f.amount)}</dd>` : ""}
       ${f.pairs ? `<dt>candidates</dt><dd>${f.pairs.map((p) => `${esc(short(p.candidate))}: ${amount(p.amount)}`).join("<br>")}</dd>` : ""}
       ${f.hash ? `<dt>software hash</dt><dd class="hash">${esc(f.hash)}</dd>` : ""}
+      ${d.kindCode >= 10 ? `<dt>body</dt><dd><pre id="tx-body">${esc(JSON.stringify(f, null, 1))}</pre></dd>` : ""}
+      ${d.bodyError ? `<dt>body</dt><dd class="bad">${esc(d.bodyError)}</dd>` : ""}
       <dt>fee</dt><dd>${esc(d.fee)}</dd><dt>nonce</dt><dd>${esc(d.nonce)}</dd>
       <dt>Merkle proof</dt><dd>leaf ${esc(t.proof.index)} of ${esc(t.proof.tree_size)}, ${esc(t.proof.path.length)} hashes to root <span class="hash">${esc(short(t.proof.root, 16))}</span></dd>
       <dt>signature</dt><dd class="hash">${esc(t.tx.signature)}</dd></dl>`)) return;
@@ -297,13 +300,66 @@ function tallyTable(addr, r) {
   return table(["tally", "this side", "counterparty", "#balance", "state", "#chits"], rows, "acct-tallies");
 }
 
+/** The lifts through the account's tallies (RPC `lifts`), or why there are none to show. */
+function liftTable(addr, r) {
+  if (r.missing) return `<div class="empty" data-missing="true">${esc(r.missing)}.</div>`;
+  const rows = r.result.lifts.map(liftView).filter((l) => l.path.includes(addr)).map((l) => {
+    const at = l.path.indexOf(addr), role = at === 0 ? "originator" : at === l.path.length - 1 ? (l.kind === "circular" ? "originator" : "terminus") : "along the route";
+    const cls = l.state === "committed" ? "ok" : l.state === "voided" ? "bad" : "warn";
+    return `<tr data-lift="${esc(l.id)}" data-state="${esc(l.state)}"><td class="hash">${esc(short(l.id, 8))}</td><td>${esc(l.kind)}</td><td>${role}</td>` +
+      `<td class="num">${amount(l.amount)}</td><td class="${cls}">${esc(l.state)}</td><td>${l.path.map((a) => (a === addr ? "this" : addrLink(a))).join(" → ")}</td>` +
+      `<td class="num">${l.height ? link(`#/block/${l.height}`, l.height, "") : ""}</td></tr>`;
+  });
+  return table(["lift", "kind", "this account", "#amount", "state", "route", "#block"], rows, "acct-lifts");
+}
+
+/** Tokens sent to other chains (packet_send txs found in the scan) with the
+ * node's `xfer_status` of each, and the vouchers (other denominations) held. */
+async function transferTables(addr, sends) {
+  const rows = [];
+  for (const d of sends) {
+    const x = await client.call("xfer_status", { hash: d.hash }).catch((e) => ({ state: e.message }));
+    const tr = d.fields.transfer || {};
+    rows.push(`<tr data-xfer="${esc(d.hash)}" data-state="${esc(x.state)}"><td>${link(`#/tx/${d.hash}`, short(d.hash, 12))}</td><td class="mono">${esc(Number(d.fields.destChain).toString(16))}</td>` +
+      `<td class="hash">${esc(x.to ?? short(tr.to ?? "", 10))}</td><td class="num">${tr.amount ? amount(tr.amount) : ""}</td><td>${esc(x.state)}</td></tr>`);
+  }
+  const v = await optional(client, "vouchers", { address: addr });
+  const vrows = v.missing ? [] : v.result.vouchers.map((x) => `<tr data-denom="${esc(x.denom)}"><td class="mono">${esc(x.denom)}</td><td class="num">${amount(x.amount)}</td></tr>`);
+  return table(["packet", "to chain", "recipient", "#amount", "state"], rows, "acct-xfers") +
+    `<h2>Other denominations</h2>${v.missing ? `<div class="empty" data-missing="true">${esc(v.missing)}.</div>` : table(["denomination", "#amount"], vrows, "acct-vouchers")}`;
+}
+
+/** Receipts this account sent under, is paid by or underwrote, from the claims found in the
+ * scan (kind 52), each with the node's `receipt_verify` status. */
+async function receiptTable(addr, chainId, claims) {
+  const rows = [];
+  for (const { d, h } of claims) {
+    const rc = d.fields.receipt;
+    const ben = await hansa.addressFormat(chainId, hansa.fromHex(rc.core.beneficiary));
+    const sender = await hansa.addressOfPubkey(chainId, hansa.fromHex(rc.core.sender));
+    const signers = await Promise.all(rc.shares.map((x) => hansa.addressOfPubkey(chainId, hansa.fromHex(x.signer))));
+    const role = ben === addr ? "beneficiary" : sender === addr ? "sender" : signers.includes(addr) ? "underwriter" : null;
+    if (!role) continue;
+    const bytes = hansa.receipt.encode(rc);
+    const id = hansa.toHex(await hansa.sha256(bytes.slice(0, 121)));
+    const v = await optional(client, "receipt_verify", { receipt: hansa.toHex(bytes) });
+    const status = v.missing ? "?" : v.result.status;
+    rows.push(`<tr data-receipt="${id}" data-status="${esc(status)}"><td class="hash">${esc(short(id, 8))}</td><td>${role}</td>` +
+      `<td class="num">${amount(rc.core.amount)}</td><td class="num">${esc(rc.core.deadline)}</td><td>${rc.shares.length}</td><td>${esc(status)}</td>` +
+      `<td>${link(`#/tx/${d.hash}`, `claim at ${h}`, "")}</td></tr>`);
+  }
+  return table(["receipt", "this account", "#amount", "#deadline", "signers", "status", "claim"], rows, "acct-receipts");
+}
+
 async function accountPage(addr) {
   const seq = routeSeq;
   const acc = await client.account({ address: addr });
   const ub = await client.unbonding({ address: addr });
   const st = await client.status();
-  const rows = [];
+  const rows = [], sends = [], claims = [];
   const scanned = await scanRecent(st.height, (d, h) => {
+      if (d.kind === "packet_send" && d.senderAddress === acc.address) sends.push(d);
+      if (d.kind === "receipt_claim" && d.fields) claims.push({ d, h });
       const to = d.fields && d.fields.to;
       if (d.senderAddress !== acc.address && to !== acc.address) return;
       rows.push(`<tr><td class="num">${link(`#/block/${h}`, h, "")}</td><td>${link(`#/tx/${d.hash}`, short(d.hash, 12))}</td><td>${esc(d.kind)}</td>` +
@@ -315,8 +371,11 @@ async function accountPage(addr) {
       <dt>balance</dt><dd id="acct-balance">${amount(acc.balance)}</dd><dt>nonce</dt><dd id="acct-nonce">${esc(acc.nonce)}</dd>
       <dt>bonded</dt><dd>${amount(ub.bonded ?? "0")}</dd>
       <dt>unbonding</dt><dd>${(ub.entries || []).map((e) => `${amount(e.amount)} until ${esc(e.release_height)}`).join("<br>") || "none"}</dd>
-      <dt>other denominations, lifts</dt><dd class="muted">none on this chain yet (they arrive with the interchain and lift layers)</dd></dl>
+      </dl>
     <h2>Tallies</h2>${tallyTable(acc.address, await optional(client, "tallies", { address: acc.address }))}
+    <h2>Lifts</h2>${liftTable(acc.address, await optional(client, "lifts"))}
+    <h2>Transfers to other chains (last ${scanned} blocks)</h2>${await transferTables(acc.address, sends)}
+    <h2>Receipts claimed (last ${scanned} blocks)</h2>${await receiptTable(acc.address, hansa.chainIdParse(st.chain_id), claims)}
     <h2>Transactions in the last ${scanned} blocks</h2>${table(["#block", "hash", "kind", "dir", "counterparty", "#amount"], rows, "acct-txs")}`)) return;
   // Live: the node tells this page when the account changes.
   const sub = client.subscribe({
@@ -357,11 +416,13 @@ async function federationPage() {
 
 // ---------- credit graph ----------
 
-/** Addresses to start the credit crawl from: the delegates and the accounts
- * of the last blocks. */
+/** Addresses to start the credit crawl from: the delegates, the parties of
+ * the lifts the chain recorded and the accounts of the last blocks. */
 async function seedAddresses() {
   const st = await client.status();
   const seen = new Set((await client.candidates()).candidates.map((c) => c.address));
+  const lifts = await optional(client, "lifts");
+  for (const l of lifts.missing ? [] : lifts.result.lifts) liftView(l).path.forEach((a) => seen.add(a));
   const heights = [];
   for (let h = st.height; h > Math.max(0, st.height - RECENT); h--) heights.push(h);
   for (const b of await Promise.all(heights.map((h) => client.block({ height: h, txs: true })))) {

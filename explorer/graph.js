@@ -153,7 +153,7 @@ export class CreditGraph {
   }
 
   stats() {
-    return { nodes: this.g.nodes.length, edges: this.g.edges.length, drawnEdges: this.drawnEdges || 0,
+    return { nodes: this.g.nodes.length, edges: this.g.edges.length, drawnEdges: this.drawnEdges || 0, lifts: this.g.lifts.map((l) => l.state),
              steps: this.steps, done: this.steps >= MAX_STEPS, frames: this.frames, maxFrameMs: Math.round(this.maxFrameMs) };
   }
 }

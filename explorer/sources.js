@@ -41,8 +41,8 @@ export const FEDERATION_SOURCES = [
  * found names two parties, whose tallies are read next, in JSON-RPC batches,
  * up to CRAWL_ENTITIES addresses and CRAWL_TALLIES tallies. Parties on other
  * chains are drawn but not asked (this node answers for its own chain).
- * Lifts are drawn when the node has a `lifts` method ({lifts: [{id, state,
- * path: [address…]}]}); until the lift layer lands it has none. */
+ * Lifts come from the node's `lifts` method (docs/rpc.md "lift": each
+ * record's route of legs, payer -> receiver, and its ruling). */
 export const CRAWL_ENTITIES = 5000;
 export const CRAWL_TALLIES = 10000;
 
@@ -69,6 +69,16 @@ export async function creditGraph(client, seeds, chainId) {
   return toGraph([...tallies.values()], lifts.result ? lifts.result.lifts : [], { truncated: queue.length > 0 });
 }
 
+/** A lift as the pages show it, from the node's lift record: its parties in
+ * route order and its state, committed or voided by the ruling (commit,
+ * expired), proposed while there is none. */
+export function liftView(l) {
+  const route = l.route || [];
+  const path = route.length ? [route[0].payer.address, ...route.map((r) => r.receiver.address)] : [];
+  const state = l.ruling === "commit" ? "committed" : l.ruling === "expired" ? "voided" : "proposed";
+  return { id: l.lift_id, state, path, kind: l.kind, amount: l.amount, height: l.height, tallies: route.map((r) => r.tally_id) };
+}
+
 /** Turns tally views ({tally_id, stock: {address}, foil: {address}, balance,
  * state}) and lifts into {nodes, edges, lifts, chains} for graph.js. */
 export function toGraph(tallies, lifts = [], extra = {}) {
@@ -87,7 +97,7 @@ export function toGraph(tallies, lifts = [], extra = {}) {
     nodes[e.to].weight += amount;
     edges.push(e);
   }
-  const paths = (lifts || []).map((l) => ({ id: l.id, state: l.state, path: (l.path || []).filter((a) => index.has(a)).map((a) => index.get(a)) }));
+  const paths = (lifts || []).map(liftView).map((l) => ({ id: l.id, state: l.state, path: l.path.filter((a) => index.has(a)).map((a) => index.get(a)) }));
   const chains = [...new Set(nodes.map((n) => n.chain))].sort();
   return { nodes, edges, lifts: paths, chains, ...extra };
 }

@@ -1,8 +1,9 @@
 """The JavaScript client (clients/js) against a live four-delegate network.
 
-Runs clients/js's own tests with `node --test`: the unit tests, and
-live.test.js with HANSA_NODE and HANSA_KEYS pointing at the network this
-test starts (and always stops). Node comes from Debian's packages
+Runs clients/js's own tests with `node --test`: the unit tests (with the
+body vectors of tests/clients/test_js_vectors.c), and live.test.js and
+live_kinds.test.js (every tx family from kind 10 on) with HANSA_NODE and
+HANSA_KEYS pointing at the network this test starts (and always stops). Node comes from Debian's packages
 (scripts/deps); the library has no npm dependency, so nothing is installed.
 """
 import os

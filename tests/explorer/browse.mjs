@@ -137,15 +137,46 @@ try {
         `federation: light clients, correspondents and packets drawn from client_list, correspondents and packets; only the routing table (routes.json, not served by RPC) reported missing (${missing})`);
   await shot("federation");
 
-  // Credit graph from the node's own `tallies`: this testnet opened none...
+  // Credit, a lift and a receipt on the real chain, made with the client
+  // library: x and y (funded by acct3) open a tally, x lifts 200 to y over
+  // it, x underwrites a receipt for y's nonce 0 and y claims it broken.
+  const real = await creditStory(keys, status.min_fee);
+  await open(`#/account/${real.xAddr}`, "#acct-lifts");
+  const liftRec = await client.call("lift", { id: real.liftId });
+  const liftRow = await page.$(`#acct-lifts tr[data-lift="${real.liftId}"]`);
+  check(liftRow !== null && (await liftRow.getAttribute("data-state")) === (liftRec.ruling === "commit" ? "committed" : "voided"),
+        `account page shows x's lift ${real.liftId.slice(0, 8)} as the node's ruling (${liftRec.ruling})`);
+  check((await liftRow.textContent()).replace(/,/g, "").includes(liftRec.amount), "the lift row shows the node's amount");
+  const xferRows = await page.$$eval("#acct-xfers tbody tr[data-xfer]", (r) => r.length);
+  check(xferRows === 0 && (await client.call("packets")).packets.length === 0, "no packets in flight, as the node says (transfers table empty)");
+  const uRow = await page.$(`#acct-receipts tr[data-receipt="${real.receiptId}"]`);
+  check(uRow !== null && (await uRow.textContent()).includes("underwriter"), "x's account page shows the receipt it underwrote");
+  await shot("account-lifts");
+  await open(`#/account/${real.yAddr}`, "#acct-receipts");
+  const rv = await client.call("receipt_verify", { receipt: real.receiptHex });
+  const rRow = await page.$(`#acct-receipts tr[data-receipt="${real.receiptId}"]`);
+  check(rRow !== null && (await rRow.getAttribute("data-status")) === rv.status, `y's account page shows the receipt claimed against x with the node's status (${rv.status})`);
+  await open(`#/tx/${real.liftTx}`, "#tx-body");
+  check((await text("#tx-kind")) === "lift" && (await text("#tx-body")).includes(real.liftId), "the lift tx page shows its decoded body");
+  await shot("tx-lift");
+
+  // Credit graph from the node's own `tallies` and `lifts`: the tally above, its lift...
   await open("#/graph", "#graph-legend");
   const legend = await text("#graph-legend");
-  check(/\b0 tallies\b/.test(legend), `credit graph drawn from the node's tallies (${legend.split("(")[0].trim()})`);
+  const nLifts = (await client.call("lifts")).lifts.length;
+  check(/\b1 tallies\b/.test(legend) && new RegExp(`\\b${nLifts} lifts\\b`).test(legend),
+        `credit graph drawn from the node's tallies and ${nLifts} lift(s) (${legend.split("(")[0].trim()})`);
+  await page.waitForFunction(() => window.hansaExplorer.graph && window.hansaExplorer.graph.stats().lifts.length > 0, null, { timeout: 30000 });
+  const realStats = await page.evaluate(() => window.hansaExplorer.graph.stats());
+  check(realStats.lifts.join() === "committed", `the graph draws the lift as committed (${realStats.lifts})`);
   // ...and with a GENERATED credit network (test data, not from the node)
   // answered to the page's own `tallies` (and `lifts`) calls, the same code
-  // path (crawl from acct0 in JSON-RPC batches, layout, canvas) draws 3000
+  // path (crawl from a delegate in JSON-RPC batches, layout, canvas) draws 3000
   // tallies between 1200 entities.
-  const gen = generatedTallies(a0.address, 1200, 3000, 6);
+  // The crawl starts from the delegates and the accounts of the last 20
+  // blocks: a delegate is always among them.
+  const genSeed = (await client.candidates()).candidates[0].address;
+  const gen = generatedTallies(genSeed, 1200, 3000, 6);
   await page.route(`${NODE}/`, async (route) => {
     const body = route.request().postDataJSON();
     const calls = Array.isArray(body) ? body : [body];
@@ -166,10 +197,10 @@ try {
   await page.selectOption("#chain", "e2e5");
   await page.waitForFunction(() => window.hansaExplorer.graph.stats().drawnEdges < 3000, null, { timeout: 10000 });
   check(true, "the chain filter hides other chains' tallies");
-  // The account page lists acct0's tallies from the same answers.
-  await open(`#/account/${a0.address}`, "#acct-tallies");
+  // The account page lists the seed's tallies from the same answers.
+  await open(`#/account/${genSeed}`, "#acct-tallies");
   const tallyRows = await page.$$eval("#acct-tallies tbody tr[data-tally]", (r) => r.length);
-  check(tallyRows === gen.byAddress.get(a0.address).length, `account page lists acct0's ${tallyRows} tallies`);
+  check(tallyRows === gen.byAddress.get(genSeed).length, `account page lists the delegate's ${tallyRows} tallies`);
   await page.unroute(`${NODE}/`);
 
   check(errors.length === 0, `no page script errors${errors.length ? ": " + errors.join("; ") : ""}`);
@@ -208,7 +239,47 @@ function generatedTallies(seed, n, m, nlifts) {
     for (const x of [t.stock.address, t.foil.address]) (byAddress.get(x) || byAddress.set(x, []).get(x)).push(t);
     return t;
   });
-  const states = ["proposed", "committed", "voided"];
-  const lifts = Array.from({ length: nlifts }, (_, i) => ({ id: `l${i}`, state: states[i % 3], path: tallies.slice(i * 4, i * 4 + 4).map((t) => t.foil.address) }));
+  // lift records as the node's `lifts` gives them; no ruling = proposed
+  const rulings = [undefined, "commit", "expired"];
+  const lifts = Array.from({ length: nlifts }, (_, i) => ({ lift_id: `l${i}`, kind: "linear", amount: "100", ruling: rulings[i % 3],
+    route: tallies.slice(i * 4, i * 4 + 4).map((t) => ({ tally_id: t.tally_id, payer: t.foil, receiver: t.stock })) }));
   return { byAddress, lifts };
+}
+
+/** Makes real credit, lift and receipt data with the client library; returns
+ * what the checks look for. */
+async function creditStory(keys, fee) {
+  const chainId = keys.chainId, a3 = keys.keys.get("acct3");
+  const nonces = new Map();
+  const addrOf = async (k) => k.address ?? h.addressOfPubkey(chainId, k.publicKey);
+  const send = async (builder, key, extra) => {
+    const a = await addrOf(key);
+    const n = nonces.has(a) ? nonces.get(a) : BigInt((await client.account({ address: a })).nonce);
+    nonces.set(a, n + 1n);
+    const t = await builder({ chainId, key, nonce: n, fee, ...extra });
+    await client.submit(t.bytes, { wait: true, timeoutMs: 60000 });
+    return client.tx({ hash: t.hash });
+  };
+  const x = await h.randomKey(), y = await h.randomKey();
+  const xAddr = await addrOf(x), yAddr = await addrOf(y);
+  await send(h.transfer, a3, { to: xAddr, amount: 1000000 });
+  await send(h.transfer, a3, { to: yAddr, amount: 1000000 });
+  const id = () => { const b = new Uint8Array(16); globalThis.crypto.getRandomValues(b); b[0] |= 1; return h.toHex(b); };
+  const contract = { tallyId: id(), stock: { chain: chainId, key: h.toHex(x.publicKey) }, foil: { chain: chainId, key: h.toHex(y.publicKey) },
+    stockGrants: { limit: 5000000, callDays: 30 }, foilGrants: { limit: 5000000, callDays: 30 }, revision: 1 };
+  await send(h.tallyOffer, x, { contract });
+  const yFirst = await send(h.tallyAccept, y, { contract }); // y's nonce 0
+  await send(h.tallyTrade, y, { trade: { tallyId: contract.tallyId, side: 2, seq: 1, target: 0, bound: 4000000, rewardPpm: 0, clutchPpm: 0 } });
+  const liftId = id();
+  const liftRes = await send(h.lift, x, { fields: { liftId, liftKind: 2, amount: 200, expiryMs: Date.now() + 600000, refereeChain: chainId,
+    refereeKey: h.toHex(x.publicKey), tallies: [contract.tallyId], parties: [contract.stock, contract.foil] } });
+  await send(h.receiptBond, x, { amount: 50000 });
+  const core = { chainId, txHash: "11".repeat(32), sender: h.toHex(y.publicKey), nonce: 0,
+    beneficiary: h.toHex((await h.addressParse(yAddr, chainId)).bytes), amount: 100, issuedHeight: 1, deadline: 2 };
+  const share = { signer: h.toHex(x.publicKey), amount: "100" };
+  const receipt = { core, shares: [{ ...share, sig: h.toHex(await h.signReceiptShare(x, core, share)) }] };
+  const p = yFirst.proof;
+  await send(h.receiptClaim, y, { fields: { receipt, proof: { height: yFirst.height, index: p.index, count: p.tree_size, path: p.path, tx: yFirst.tx.encoded } } });
+  const rbytes = h.receipt.encode(receipt);
+  return { xAddr, yAddr, liftId, liftTx: liftRes.hash, receiptHex: h.toHex(rbytes), receiptId: h.toHex(await h.sha256(rbytes.slice(0, 121))) };
 }

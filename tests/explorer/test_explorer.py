@@ -1,6 +1,7 @@
 """The web explorer in a real browser (Debian's headless Chromium).
 
-Starts a four-delegate network, drives transfers, then runs browse.mjs,
+Starts a four-delegate network, drives transfers, then runs browse.mjs
+(which also makes a tally, a lift and a claimed receipt with clients/js),
 which opens every explorer page, checks what it shows against RPC answers,
 saves screenshots under build/explorer-shots/, and fails on any page script
 error. Exits 77 (skipped) only if Chromium or playwright-core genuinely

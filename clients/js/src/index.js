@@ -3,6 +3,7 @@ export * from "./bytes.js";
 export * from "./crypto.js";
 export * from "./address.js";
 export * from "./tx.js";
+export * from "./bodies.js";
 export * from "./merkle.js";
 export * from "./verify.js";
 export * from "./rpc.js";

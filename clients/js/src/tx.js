@@ -9,7 +9,7 @@
 //   37     8    nonce u64
 //   45     8    fee u64
 //   53     2    kind u16
-//   55     4    body_len u32 (<= 16384)
+//   55     4    body_len u32 (<= 65536)
 //   59     n    body
 //   59+n   64   Ed25519 signature under "hansa/tx/v1" over bytes [0, 59+n)
 //
@@ -17,6 +17,7 @@
 import { Reader, Writer, concat, fromHex, toHex, toU64 } from "./bytes.js";
 import { DOMAIN_TX, sha256, signDomain, verifyDomain } from "./crypto.js";
 import { addressBytes, addressFormat, addressParse } from "./address.js";
+import { MORE_KINDS, chitSignBytes, contract, liftHeader, receiptCore, tradeSignBytes } from "./bodies.js";
 
 export const WIRE_VERSION = 1;
 export const TX_BODY_MAX = 65536; // WIRE_TX_BODY_MAX (docs/wire.md)
@@ -24,20 +25,13 @@ export const PKT_PAYLOAD_MAX = 1024;
 export const PKT_TRACE_MAX = 4;
 export const VOTE_PAIRS_MAX = 16;
 
-/** Kind numbers (append only; ranges per layer are reserved in types.h). */
+/** Kind numbers (append only; ranges per layer are reserved in types.h). The
+ * kinds from 10 on (light clients, packets, credit, lifts, receipts) have
+ * their codecs in bodies.js. */
 export const KIND = Object.freeze({
   transfer: 1, stake: 2, unstake: 3, vote: 4, unvote: 5, unjail: 6,
   evidence: 7, upgrade_propose: 8, upgrade_vote: 9,
-  // credit (docs/credit.md): named here so pages can show them; their bodies
-  // are built by the credit layer's own tools until codecs are added below.
-  tally_offer: 30, tally_counter: 31, tally_accept: 32, tally_refuse: 33, tally_close: 34,
-  tally_trade: 35, chit: 36, invoice_create: 37, invoice_pay: 38, invoice_refuse: 39,
-  // packets and correspondents (docs/interchain.md); recv and ack are built
-  // by the relaying delegates from proofs, so only their names are here.
-  packet_send: 20, packet_recv: 21, packet_ack: 22, corr_bond: 23, corr_unbond: 24,
-  lift: 40,
-  // receipts (docs/receipts.md): collateral bonded for instant receipts
-  receipt_bond: 50, receipt_unbond: 51, receipt_claim: 52,
+  ...Object.fromEntries(Object.entries(MORE_KINDS).map(([name, [code]]) => [name, code])),
 });
 const KIND_NAME = Object.fromEntries(Object.entries(KIND).map(([k, v]) => [v, k]));
 export function kindName(code) { return KIND_NAME[code] ?? String(code); }
@@ -73,98 +67,6 @@ const pairsBody = {
     return { pairs };
   },
 };
-// A denomination: the chain ids of its trace, origin first ([] = the
-// sending chain's own token): n u8 | n x chain u32.
-function denomWrite(w, denom = []) {
-  if (denom.length > PKT_TRACE_MAX) throw new Error(`denom: at most ${PKT_TRACE_MAX} chains`);
-  w.u8(denom.length);
-  for (const c of denom) w.u32(c);
-}
-function denomRead(r) {
-  const n = r.u8("denom.n");
-  if (n > PKT_TRACE_MAX) throw new Error(`denom.n ${n} over ${PKT_TRACE_MAX}`);
-  const out = [];
-  for (let i = 0; i < n; i++) out.push(r.u32("denom.chain"));
-  return out;
-}
-// Packet send (kind 20): dest_chain u32 | timeout_ms u64 (the destination's
-// BFT time) | type u8 | payload_len u16 | payload; a transfer (type 1) has
-// the payload to (20) | amount u64 | denom. Other types carry `payload` hex.
-const packetSendBody = {
-  encode: (f) => {
-    const type = f.type ?? 1;
-    let payload;
-    if (type === 1) {
-      const t = f.transfer;
-      const to = typeof t.to === "string" ? fromHex(t.to, 20) : Uint8Array.from(t.to);
-      if (to.length !== 20) throw new Error("transfer.to: 20 bytes");
-      const amount = toU64(t.amount, "transfer.amount");
-      if (amount === 0n) throw new Error("transfer.amount: must be above 0");
-      const w = new Writer().bytes(to).u64(amount);
-      denomWrite(w, t.denom);
-      payload = w.done();
-    } else {
-      payload = fromHex(f.payload);
-    }
-    if (type < 1 || type > 255) throw new Error("type: 1..255");
-    if (payload.length > PKT_PAYLOAD_MAX) throw new Error(`payload over ${PKT_PAYLOAD_MAX} bytes`);
-    return new Writer().u32(f.destChain).u64(toU64(f.timeoutMs, "timeoutMs")).u8(type).u16(payload.length)
-      .bytes(payload).done();
-  },
-  decode: (b) => {
-    const r = new Reader(b);
-    const destChain = r.u32("dest_chain");
-    const timeoutMs = r.u64("timeout_ms").toString();
-    const type = r.u8("type");
-    if (type === 0) throw new Error("type 0");
-    const len = r.u16("payload_len");
-    if (len > PKT_PAYLOAD_MAX) throw new Error("payload_len too long");
-    const payload = r.bytes(len, "payload");
-    r.end("packet send body");
-    const out = { destChain, timeoutMs, type, payload: toHex(payload) };
-    if (type === 1) {
-      const t = new Reader(payload);
-      const to = toHex(t.bytes(20, "transfer.to"));
-      const amount = t.u64("transfer.amount");
-      if (amount === 0n) throw new Error("transfer.amount 0");
-      const denom = denomRead(t);
-      t.end("transfer payload");
-      out.transfer = { to, amount: amount.toString(), denom };
-    }
-    return out;
-  },
-};
-// Collateral for a foreign chain (kinds 23, 24): chain u32 | amount u64 > 0.
-const chainAmountBody = {
-  encode: (f) => {
-    const amount = toU64(f.amount, "amount");
-    if (amount === 0n) throw new Error("amount: must be above 0");
-    return new Writer().u32(f.chain).u64(amount).done();
-  },
-  decode: (b) => {
-    const r = new Reader(b);
-    const chain = r.u32("chain");
-    const amount = r.u64("amount");
-    r.end("collateral body");
-    if (amount === 0n) throw new Error("amount 0");
-    return { chain, amount: amount.toString() };
-  },
-};
-
-// Receipt collateral (kinds 50, 51): amount u64 > 0.
-const positiveAmountBody = {
-  encode: (f) => {
-    const amount = toU64(f.amount, "amount");
-    if (amount === 0n) throw new Error("amount: must be above 0");
-    return new Writer().u64(amount).done();
-  },
-  decode: (b) => {
-    const out = amountBody.decode(b);
-    if (out.amount === "0") throw new Error("amount 0");
-    return out;
-  },
-};
-
 const BODIES = {
   [KIND.transfer]: {
     encode: (f) => new Writer().bytes(f.toBytes).u64(toU64(f.amount, "amount")).done(),
@@ -177,11 +79,7 @@ const BODIES = {
   [KIND.unjail]: { encode: () => new Uint8Array(0), decode: (b) => { if (b.length) throw new Error("unjail: body must be empty"); return {}; } },
   [KIND.upgrade_propose]: hashBody,
   [KIND.upgrade_vote]: hashBody,
-  [KIND.packet_send]: packetSendBody,
-  [KIND.corr_bond]: chainAmountBody,
-  [KIND.corr_unbond]: chainAmountBody,
-  [KIND.receipt_bond]: positiveAmountBody,
-  [KIND.receipt_unbond]: positiveAmountBody,
+  ...Object.fromEntries(Object.values(MORE_KINDS).map(([code, c]) => [code, c])),
 };
 
 /** The bytes that are signed: the encoding without the signature. */
@@ -258,19 +156,6 @@ export const unvote = (o) => buildTx({ ...o, kind: "unvote", fields: { pairs: o.
 export const unjail = (o) => buildTx({ ...o, kind: "unjail" });
 export const upgradePropose = (o) => buildTx({ ...o, kind: "upgrade_propose", fields: { hash: o.hash } });
 export const upgradeVote = (o) => buildTx({ ...o, kind: "upgrade_vote", fields: { hash: o.hash } });
-/** A transfer to another chain (kind 20): `to` is an address of the
- * destination chain (its prefix names it), `timeoutMs` the destination's BFT
- * time after which the transfer is refunded, `denom` the trace of a voucher
- * ([] = this chain's own token). */
-export async function crossTransfer(o) {
-  const { chainId: dest, bytes } = await addressParse(o.to);
-  return buildTx({ ...o, kind: "packet_send",
-    fields: { destChain: dest, timeoutMs: o.timeoutMs, type: 1, transfer: { to: bytes, amount: o.amount, denom: o.denom ?? [] } } });
-}
-export const corrBond = (o) => buildTx({ ...o, kind: "corr_bond", fields: { chain: o.chain, amount: o.amount } });
-export const corrUnbond = (o) => buildTx({ ...o, kind: "corr_unbond", fields: { chain: o.chain, amount: o.amount } });
-export const receiptBond = (o) => buildTx({ ...o, kind: "receipt_bond", fields: { amount: o.amount } });
-export const receiptUnbond = (o) => buildTx({ ...o, kind: "receipt_unbond", fields: { amount: o.amount } });
 
 /** A readable view of a tx encoding: kind name, sender address, decoded body. */
 export async function txDescribe(bytes) {
@@ -288,3 +173,77 @@ export async function txDescribe(bytes) {
 }
 
 
+
+// ---- builders of the kinds from 10 on ------------------------------------------
+// Each takes the common {chainId, key, nonce, fee} and the body's fields as
+// bodies.js names them. Where the body holds a signature of its own (tally
+// contracts, trading variables, chits) the builder makes it with `key`, the
+// sender's key, for the ledger requires the sender to be that signer.
+
+export const DOMAIN_TALLY = "hansa/tally/v1";
+export const DOMAIN_TRADE = "hansa/trade/v1";
+export const DOMAIN_CHIT = "hansa/chit/v1";
+export const DOMAIN_LIFT = "hansa/lift/v1";
+export const DOMAIN_RECEIPT = "hansa/receipt/v1";
+
+/** The sender's signature of a tally contract (fields as bodies.js `contract`). */
+export const signContract = (key, c) => signDomain(key, DOMAIN_TALLY, contract.encode(c));
+export const signTrade = (key, t) => signDomain(key, DOMAIN_TRADE, tradeSignBytes(t));
+export const signChit = (key, c) => signDomain(key, DOMAIN_CHIT, chitSignBytes(c));
+/** An underwriter's share of a receipt: its signature over core | signer | amount u64. */
+export const signReceiptShare = (key, core, share) =>
+  signDomain(key, DOMAIN_RECEIPT, new Writer().bytes(receiptCore.encode(core)).bytes(fromHex(share.signer, 32)).u64(toU64(share.amount, "amount")).done());
+/** A lift's hash, what its ruling names: SHA-256("hansa/lift/v1" | header) as hex. */
+export async function liftHash(fields) { return toHex(await sha256(concat(new TextEncoder().encode(DOMAIN_LIFT), liftHeader.encode(fields)))); }
+
+const build = (kind) => (o) => buildTx({ ...o, kind, fields: o.fields });
+export const clientCreate = build("client_create");
+export const clientApprove = build("client_approve");
+export const clientUpdate = build("client_update");
+export const clientMisbehaviour = build("client_misbehaviour");
+export const clientRevive = build("client_revive");
+export const packetSend = build("packet_send");
+export const packetRecv = build("packet_recv");
+export const packetAck = build("packet_ack");
+export const corrBond = (o) => buildTx({ ...o, kind: "corr_bond", fields: { chain: o.chain, amount: o.amount } });
+export const corrUnbond = (o) => buildTx({ ...o, kind: "corr_unbond", fields: { chain: o.chain, amount: o.amount } });
+export const tallyRefuse = (o) => buildTx({ ...o, kind: "tally_refuse", fields: { tallyId: o.tallyId, revision: o.revision } });
+export const tallyClose = (o) => buildTx({ ...o, kind: "tally_close", fields: { id: o.tallyId } });
+export const invoiceCreate = build("invoice_create");
+export const invoiceRefuse = (o) => buildTx({ ...o, kind: "invoice_refuse", fields: { id: o.invoiceId } });
+export const lift = build("lift");
+export const receiptBond = (o) => buildTx({ ...o, kind: "receipt_bond", fields: { amount: o.amount } });
+export const receiptUnbond = (o) => buildTx({ ...o, kind: "receipt_unbond", fields: { amount: o.amount } });
+export const receiptClaim = build("receipt_claim");
+
+/** A transfer to another chain (kind 20): `to` is an address of the
+ * destination chain (its prefix names it unless `destChain` is given),
+ * `timeoutMs` the destination's BFT time after which the transfer is
+ * refunded, `denom` the trace of a voucher ([] = this chain's own token). */
+export async function transferOut(o) {
+  const { chainId: dest, bytes } = await addressParse(o.to, o.destChain);
+  const transfer = { to: toHex(bytes), amount: o.amount, denom: o.denom ?? [] };
+  return buildTx({ ...o, kind: "packet_send", fields: { destChain: dest, timeoutMs: o.timeoutMs, type: 1, transfer } });
+}
+export const crossTransfer = transferOut;
+/** Offers (or counters, counter: true) a tally: the contract signed by the sender. */
+export async function tallyOffer(o) {
+  const sig = toHex(await signContract(o.key, o.contract));
+  return buildTx({ ...o, kind: o.counter ? "tally_counter" : "tally_offer", fields: { contract: o.contract, sig } });
+}
+/** Accepts the contract offered: the sender signs the same bytes. */
+export async function tallyAccept(o) {
+  const sig = toHex(await signContract(o.key, o.contract));
+  return buildTx({ ...o, kind: "tally_accept", fields: { tallyId: o.contract.tallyId, revision: o.contract.revision, sig } });
+}
+/** Replaces the sender's trading variables ({tallyId, side, seq, target, bound, rewardPpm, clutchPpm}). */
+export async function tallyTrade(o) {
+  const sig = toHex(await signTrade(o.key, o.trade));
+  return buildTx({ ...o, kind: "tally_trade", fields: { ...o.trade, sig } });
+}
+/** A direct chit, or with invoiceId an invoice payment ({tallyId, chitId, by, amount, memo}). */
+export async function chit(o) {
+  const c = { ...o.chit, chitKind: o.chit.invoiceId ? 2 : 1 };
+  const sig = toHex(await signChit(o.key, c));
+  return buildTx({ ...o, kind: c.chitKind === 2 ? "invoice_pay" : "chit", fields: { ...c, invoiceId: c.invoiceId ?? "00".repeat(16), sig } });
+}
