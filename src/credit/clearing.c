@@ -93,10 +93,10 @@ bool clr_find_cycle(const clr_graph *g, const uint64_t *residual, size_t max_hop
     return out->n > 0;
 }
 
-uint64_t clr_greedy(const clr_graph *g, size_t max_hops, bool (*fn)(void *ctx, const clr_cycle *c),
-                    void *ctx) {
-    uint64_t *residual = hansa_calloc(g->n_edges + 1, sizeof *residual), cleared = 0;
-    for (size_t e = 0; e < g->n_edges; e++) residual[e] = g->e[e].cap;
+/* The greedy loop over a residual the caller owns (lowered as it lifts). */
+static uint64_t greedy_on(const clr_graph *g, uint64_t *residual, size_t max_hops,
+                          bool (*fn)(void *ctx, const clr_cycle *c), void *ctx) {
+    uint64_t cleared = 0;
     clr_cycle c;
     while (clr_find_cycle(g, residual, max_hops, &c)) {
         if (fn && !fn(ctx, &c)) {
@@ -106,6 +106,41 @@ uint64_t clr_greedy(const clr_graph *g, size_t max_hops, bool (*fn)(void *ctx, c
         for (size_t i = 0; i < c.n; i++) residual[c.edge[i]] -= c.amount;
         cleared += c.amount * c.n;
     }
+    return cleared;
+}
+
+uint64_t clr_greedy(const clr_graph *g, size_t max_hops, bool (*fn)(void *ctx, const clr_cycle *c),
+                    void *ctx) {
+    uint64_t *residual = hansa_calloc(g->n_edges + 1, sizeof *residual);
+    for (size_t e = 0; e < g->n_edges; e++) residual[e] = g->e[e].cap;
+    uint64_t cleared = greedy_on(g, residual, max_hops, fn, ctx);
+    free(residual);
+    return cleared;
+}
+
+uint64_t clr_agent(const clr_graph *g, size_t max_hops, bool (*fn)(void *ctx, const clr_cycle *c), void *ctx) {
+    uint64_t *residual = hansa_calloc(g->n_edges + 1, sizeof *residual);
+    uint64_t *flow = hansa_calloc(g->n_edges + 1, sizeof *flow), cleared = 0, best;
+    for (size_t e = 0; e < g->n_edges; e++) residual[e] = g->e[e].cap;
+    if (clr_optimum(g, flow, &best) == HANSA_OK) {
+        /* Any cycle in the support of a circulation, less its least flow,
+         * leaves a circulation: peeling the shortest ones lifts all of it
+         * that lies on cycles within max_hops. flow <= residual throughout. */
+        clr_cycle c;
+        while (clr_find_cycle(g, flow, max_hops, &c)) {
+            if (fn && !fn(ctx, &c)) {
+                flow[c.edge[0]] = residual[c.edge[0]] = 0;
+                continue;
+            }
+            for (size_t i = 0; i < c.n; i++) {
+                flow[c.edge[i]] -= c.amount;
+                residual[c.edge[i]] -= c.amount;
+            }
+            cleared += c.amount * c.n;
+        }
+    }
+    cleared += greedy_on(g, residual, max_hops, fn, ctx);
+    free(flow);
     free(residual);
     return cleared;
 }

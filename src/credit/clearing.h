@@ -11,7 +11,9 @@
  * each node, at most max_hops edges) and lifts its bottleneck, until none is
  * left. The optimum is the most debt any set of circular lifts could clear:
  * a maximum-weight circulation (weight 1 per unit per edge, within the
- * capacities), found by cancelling positive cycles in the residual graph. */
+ * capacities), found by cancelling positive cycles in the residual graph.
+ * The agent (clr_agent) computes that optimum on its view and lifts it,
+ * decomposed into cycles, then whatever the greedy loop still finds. */
 #ifndef HANSA_CREDIT_CLEARING_H
 #define HANSA_CREDIT_CLEARING_H
 
@@ -53,6 +55,13 @@ bool clr_find_cycle(const clr_graph *g, const uint64_t *residual, size_t max_hop
  * cycle's first edge from the search). Returns the gross debt cleared. */
 uint64_t clr_greedy(const clr_graph *g, size_t max_hops, bool (*fn)(void *ctx, const clr_cycle *c),
                     void *ctx);
+
+/* The clearing agent: lifts the optimum's circulation cycle by cycle (the
+ * shortest cycle of its support each time, within max_hops), then runs the
+ * greedy loop on what is left (cycles longer than max_hops in the optimum,
+ * lifts that failed); fn and the return as clr_greedy's. Over the bounds of
+ * clr_optimum it is the greedy agent alone. */
+uint64_t clr_agent(const clr_graph *g, size_t max_hops, bool (*fn)(void *ctx, const clr_cycle *c), void *ctx);
 
 /* The optimum: flow[e] per edge (caller's array of n_edges) of a
  * maximum-weight circulation; returns the gross debt it clears (sum of

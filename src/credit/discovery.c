@@ -202,3 +202,75 @@ void disc_tick(disc_site *rs, uint64_t now_ms, disc_out *out) {
         if (rs->s[i].used && now_ms >= rs->s[i].deadline_ms && out->n < DISC_FORWARD_MAX)
             finish(rs, &rs->s[i], now_ms, out);
 }
+
+/* ---- the message's bytes ------------------------------------------------- */
+
+static void put_ent(hbuf *b, const disc_ent *e) {
+    hbuf_put_u32(b, e->site);
+    hbuf_append(b, e->key.b, HANSA_PUBKEY_BYTES);
+}
+
+void disc_msg_encode(hbuf *b, const disc_msg *m) {
+    hbuf_put_u8(b, CREDIT_VERSION);
+    hbuf_put_u8(b, m->kind);
+    hbuf_append(b, m->search.b, CREDIT_ID_BYTES);
+    switch ((disc_msg_kind)m->kind) {
+    case DISC_QUERY:
+        put_ent(b, &m->entry);
+        put_ent(b, &m->target);
+        hbuf_put_u8(b, m->ttl);
+        return;
+    case DISC_ANSWER:
+        hbuf_put_u8(b, m->found ? 1 : 0);
+        hbuf_put_u64(b, m->cap.min);
+        hbuf_put_u64(b, m->cap.max);
+        hbuf_put_u32(b, (uint32_t)m->cap.margin_ppm);
+        hbuf_put_u8(b, m->hops);
+        return;
+    }
+    HANSA_ASSERT(!"disc_msg_encode: unknown kind");
+}
+
+static void rd_ent(wire_rd *r, disc_ent *e, const char *site, const char *key) {
+    e->site = rd_u32(r, site);
+    rd_fixed(r, e->key.b, HANSA_PUBKEY_BYTES, key);
+}
+
+/* The answer's fields and their bounds; a "none" answer has one encoding. */
+static void rd_answer(wire_rd *r, disc_msg *m) {
+    m->found = rd_bool(r, "found");
+    m->cap.min = rd_u64(r, "cap_min");
+    m->cap.max = rd_u64(r, "cap_max");
+    m->cap.margin_ppm = (int32_t)rd_u32(r, "margin_ppm");
+    m->hops = rd_u8(r, "hops");
+    if (r->err != HANSA_OK) return;
+    if (m->cap.min > m->cap.max) rd_fail(r, HANSA_ERR_INVALID, "cap_min");
+    else if (m->cap.margin_ppm < -CREDIT_PPM_ONE || m->cap.margin_ppm > CREDIT_PPM_ONE)
+        rd_fail(r, HANSA_ERR_INVALID, "margin_ppm");
+    else if (m->hops > DISC_TTL_MAX + 1) rd_fail(r, HANSA_ERR_TOO_LONG, "hops");
+    else if (!m->found && (m->cap.max != 0 || m->cap.margin_ppm != 0 || m->hops != 0))
+        rd_fail(r, HANSA_ERR_INVALID, "found");
+}
+
+hansa_err disc_msg_decode(const uint8_t *p, size_t len, disc_msg *out, wire_rd *r) {
+    wire_rd local;
+    if (r == NULL) r = &local;
+    rd_init(r, p, len);
+    memset(out, 0, sizeof *out);
+    if (rd_u8(r, "version") != CREDIT_VERSION && r->err == HANSA_OK) rd_fail(r, HANSA_ERR_VERSION, "version");
+    out->kind = rd_u8(r, "kind");
+    rd_fixed(r, out->search.b, CREDIT_ID_BYTES, "search");
+    if (r->err == HANSA_OK && out->kind == DISC_QUERY) {
+        rd_ent(r, &out->entry, "entry_site", "entry_key");
+        rd_ent(r, &out->target, "target_site", "target_key");
+        out->ttl = rd_u8(r, "ttl");
+        if (r->err == HANSA_OK && out->ttl > DISC_TTL_MAX) rd_fail(r, HANSA_ERR_TOO_LONG, "ttl");
+    } else if (r->err == HANSA_OK && out->kind == DISC_ANSWER) {
+        rd_answer(r, out);
+    } else if (r->err == HANSA_OK) {
+        rd_fail(r, HANSA_ERR_INVALID, "kind");
+    }
+    rd_end(r);
+    if (r->err != HANSA_OK) memset(out, 0, sizeof *out);
+    return r->err;
+}

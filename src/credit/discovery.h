@@ -37,8 +37,10 @@
 #include <stdint.h>
 
 #include "base/bytes.h"
+#include "base/err.h"
 #include "credit/credit.h"
 #include "credit/lift.h"
+#include "wire/codec.h"
 
 #define DISC_TTL_MAX 8
 #define DISC_FORWARD_MAX 8
@@ -141,6 +143,18 @@ const disc_record *disc_find(disc_site *rs, const disc_ent *entry, const disc_en
 void disc_recv(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out);
 /* Time passed: searches past the timeout answer with what they have. */
 void disc_tick(disc_site *rs, uint64_t now_ms, disc_out *out);
+
+/* The message's bytes between sites (docs/wire.md "Route discovery
+ * message"): version u8 | kind u8 | search 16, then a query's entry and
+ * target (site u32, key 32 each) and ttl u8, or an answer's found u8, min
+ * u64, max u64, margin i32 and hops u8. DISC_MSG_BYTES bounds both. */
+#define DISC_MSG_BYTES (1 + 1 + 16 + 2 * (4 + 32) + 1)
+void disc_msg_encode(hbuf *b, const disc_msg *m);
+/* Reads exactly one message; refuses an unknown kind, a ttl above
+ * DISC_TTL_MAX, a capacity with min > max or a margin beyond one, hops above
+ * DISC_TTL_MAX + 1, and a "none" answer carrying a capacity or hops (one
+ * encoding per message). On refusal out is all zeros and r says where. */
+hansa_err disc_msg_decode(const uint8_t *p, size_t len, disc_msg *out, wire_rd *r);
 
 /* The record of (entry, target), or NULL. */
 const disc_record *disc_record_get(const disc_site *rs, const disc_ent *entry, const disc_ent *target);

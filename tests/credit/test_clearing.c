@@ -4,7 +4,8 @@
  * that fails drops its cycle; and on seeded random graphs, the optimum is a
  * circulation within the caps, at least what the greedy agent clears, and
  * leaves no cycle with room (so no lift could add to it). The circulation
- * checker is shown catching a flow over a cap and a broken conservation. */
+ * checker is shown catching a flow over a cap and a broken conservation.
+ * The agent (clr_agent) lifts the optimum when its cycles fit the hop bound. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,9 @@ static void test_greedy_below_optimum(void) {
     clr_edge e[] = {{0, 1, 10}, {1, 0, 10}, {1, 2, 10}, {2, 0, 10}};
     CHECK_EQ_U64(greedy(e, 4, 3), 20);
     CHECK_EQ_U64(optimum(e, 4, 3), 30);
+    clr_graph g = {3, 4, e};
+    CHECK_EQ_U64(clr_agent(&g, 16, NULL, NULL), 30); /* the agent lifts the optimum */
+    CHECK_EQ_U64(clr_agent(&g, 2, NULL, NULL), 20);  /* the 3-cycle is over the hop bound */
 }
 
 static bool refuse_first(void *ctx, const clr_cycle *c) {
@@ -59,6 +63,11 @@ static void test_failed_lift_dropped(void) {
     clr_graph g = {3, 4, e};
     int calls = 0;
     CHECK_EQ_U64(clr_greedy(&g, 16, refuse_first, &calls), 30);
+    CHECK(calls == 2);
+    /* The agent's first cycle is the optimum's a->c->b->a: refused, its
+     * first edge a->c leaves, and the greedy loop lifts a->b->a after it. */
+    calls = 0;
+    CHECK_EQ_U64(clr_agent(&g, 16, refuse_first, &calls), 20);
     CHECK(calls == 2);
 }
 
@@ -91,6 +100,8 @@ static void test_random_graphs(void) {
         CHECK_ERR(clr_optimum(&g, flow, &best), HANSA_OK);
         CHECK_ERR(clr_flow_check(&g, flow, why, sizeof why), HANSA_OK);
         CHECK(greedy(e, m, n) <= best);
+        /* Within no hop bound the agent lifts exactly the optimum. */
+        CHECK_EQ_U64(clr_agent(&g, 64, NULL, NULL), best);
         /* Optimal: in the residual of the optimum no cycle of forward room
          * alone is left (one would add to it). */
         for (size_t i = 0; i < m; i++) res[i] = e[i].cap - flow[i];

@@ -8,7 +8,9 @@
  * search ends (timeouts under loss), no site holds more than its bound of
  * open searches, messages per search stay within 2 x sites x fan-out, and
  * records are reused while fresh and retried after retry_ms. The soundness
- * check is shown catching an inflated capacity. Seeded: HANSA_SEED replays. */
+ * check is shown catching an inflated capacity. Every message crosses as
+ * bytes (disc_msg_encode/decode); test_codec checks the byte format's round
+ * trip and refusals. Seeded: HANSA_SEED replays. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,7 +140,13 @@ static void run(world *w, disc_out *first, uint32_t from) {
         q[k] = q[--n];
         w->msgs++;
         if (prng_chance(&w->p, (uint64_t)w->loss_pct, 100)) continue;
-        disc_recv(&w->site[f.to - 1], f.from, &f.m, w->now, &out);
+        /* every message crosses as bytes, as it does between chains */
+        hbuf b = HBUF_INIT;
+        disc_msg_encode(&b, &f.m);
+        disc_msg got;
+        HANSA_ASSERT(b.len <= DISC_MSG_BYTES && disc_msg_decode(b.data, b.len, &got, NULL) == HANSA_OK);
+        hbuf_free(&b);
+        disc_recv(&w->site[f.to - 1], f.from, &got, w->now, &out);
         for (size_t i = 0; i < out.n; i++) {
             HANSA_ASSERT(n < cap);
             q[n++] = (flight){f.to, out.s[i].to_site, out.s[i].m};
@@ -215,7 +223,75 @@ static void test_lossy(void) {
     CHECK(found <= exist);
 }
 
+static disc_msg query(void) {
+    disc_msg m = {.kind = DISC_QUERY, .entry = {.site = 7}, .target = {.site = 9}, .ttl = DISC_TTL_MAX};
+    for (int i = 0; i < CREDIT_ID_BYTES; i++) m.search.b[i] = (uint8_t)(i + 1);
+    m.entry.key.b[0] = 0xe1;
+    m.target.key.b[31] = 0x7a;
+    return m;
+}
+
+/* Encodes m, flips byte at (if >= 0) to v, and decodes. */
+static hansa_err redecode(const disc_msg *m, int at, uint8_t v, size_t cut, disc_msg *out, wire_rd *r) {
+    hbuf b = HBUF_INIT;
+    disc_msg_encode(&b, m);
+    if (at >= 0) b.data[at] = v;
+    hansa_err e = disc_msg_decode(b.data, b.len - cut, out, r);
+    hbuf_free(&b);
+    return e;
+}
+
+static bool all_zero(const void *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (((const uint8_t *)p)[i]) return false;
+    return true;
+}
+
+static void test_codec(void) {
+    disc_msg q = query(), got;
+    wire_rd r;
+    CHECK_ERR(redecode(&q, -1, 0, 0, &got, &r), HANSA_OK);
+    CHECK(got.kind == DISC_QUERY && got.ttl == DISC_TTL_MAX && credit_id_eq(&got.search, &q.search));
+    CHECK(got.entry.site == 7 && got.entry.key.b[0] == 0xe1 && got.target.site == 9 && got.target.key.b[31] == 0x7a);
+    disc_msg a = {.kind = DISC_ANSWER, .search = q.search, .found = true,
+                  .cap = {.min = 5, .max = 900, .margin_ppm = -2500}, .hops = 3};
+    CHECK_ERR(redecode(&a, -1, 0, 0, &got, &r), HANSA_OK);
+    CHECK(got.found && got.cap.min == 5 && got.cap.max == 900 && got.cap.margin_ppm == -2500 && got.hops == 3);
+    disc_msg none = {.kind = DISC_ANSWER, .search = q.search};
+    CHECK_ERR(redecode(&none, -1, 0, 0, &got, &r), HANSA_OK);
+    CHECK(!got.found && got.cap.max == 0);
+
+    /* refusals: each names its field and leaves the message zeroed */
+    const size_t ttl_at = 1 + 1 + 16 + 2 * (4 + 32), found_at = 18, hops_at = 18 + 1 + 8 + 8 + 4;
+    CHECK_ERR(redecode(&q, 0, 2, 0, &got, &r), HANSA_ERR_VERSION);
+    CHECK_ERR(redecode(&q, 1, 3, 0, &got, &r), HANSA_ERR_INVALID);
+    CHECK(r.err_field && strcmp(r.err_field, "kind") == 0 && all_zero(&got, sizeof got));
+    CHECK_ERR(redecode(&q, (int)ttl_at, DISC_TTL_MAX + 1, 0, &got, &r), HANSA_ERR_TOO_LONG);
+    CHECK(strcmp(r.err_field, "ttl") == 0 && all_zero(&got, sizeof got));
+    CHECK_ERR(redecode(&q, -1, 0, 1, &got, &r), HANSA_ERR_TRUNCATED);
+    CHECK_ERR(redecode(&a, (int)found_at, 2, 0, &got, &r), HANSA_ERR_NONCANONICAL);
+    CHECK_ERR(redecode(&a, (int)hops_at, DISC_TTL_MAX + 2, 0, &got, &r), HANSA_ERR_TOO_LONG);
+    disc_msg bad = a;
+    bad.cap.min = 901;
+    CHECK_ERR(redecode(&bad, -1, 0, 0, &got, &r), HANSA_ERR_INVALID);
+    CHECK(strcmp(r.err_field, "cap_min") == 0);
+    bad = a;
+    bad.cap.margin_ppm = CREDIT_PPM_ONE + 1;
+    CHECK_ERR(redecode(&bad, -1, 0, 0, &got, &r), HANSA_ERR_INVALID);
+    bad = none;
+    bad.hops = 1; /* "none" with hops: a second encoding of "none" */
+    CHECK_ERR(redecode(&bad, -1, 0, 0, &got, &r), HANSA_ERR_INVALID);
+    CHECK(strcmp(r.err_field, "found") == 0 && all_zero(&got, sizeof got));
+    hbuf b = HBUF_INIT;
+    disc_msg_encode(&b, &q);
+    CHECK_EQ_U64(b.len, DISC_MSG_BYTES);
+    hbuf_put_u8(&b, 0);
+    CHECK_ERR(disc_msg_decode(b.data, b.len, &got, &r), HANSA_ERR_TRAILING);
+    hbuf_free(&b);
+}
+
 int main(void) {
+    RUN(test_codec);
     RUN(test_lossless);
     RUN(test_lossy);
     return check_summary();

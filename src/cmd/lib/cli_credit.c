@@ -999,7 +999,7 @@ static bool agent_lift(void *arg, const clr_cycle *c) {
 }
 
 /* Learns the tallies reachable from --from (breadth first over parties, at
- * most AGENT_PARTIES_MAX), then lifts greedy shortest cycles to the end. */
+ * most AGENT_PARTIES_MAX), then lifts the optimum of that view cycle by cycle (clr_agent). */
 static int lift_agent(const copts *o, ctx *x) {
     uint64_t max_hops = 8;
     if (o->max_hops && !num(o, "--max-hops", o->max_hops, CREDIT_LIFT_HOPS_MAX, &max_hops)) return CLI_USAGE;
@@ -1021,7 +1021,7 @@ static int lift_agent(const copts *o, ctx *x) {
     if (rc == CLI_OK) {
         clr_graph g = {a->n_parties, a->n_edges, a->edge};
         agent_run run = {o, x, a};
-        cleared = clr_greedy(&g, max_hops, agent_lift, &run);
+        cleared = clr_agent(&g, max_hops, agent_lift, &run);
     }
     json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I}", "parties", (json_int_t)a->n_parties, "tallies",
                           (json_int_t)a->n_tallies, "lifts", (json_int_t)a->lifts, "refused",
