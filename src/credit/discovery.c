@@ -1,9 +1,11 @@
 /* discovery.c — see discovery.h. */
 #include "credit/discovery.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/mem.h"
 
 #define HOPS_SEEN_MAX 64 /* ways out a site's view may give per query */
 
@@ -273,4 +275,118 @@ hansa_err disc_msg_decode(const uint8_t *p, size_t len, disc_msg *out, wire_rd *
     rd_end(r);
     if (r->err != HANSA_OK) memset(out, 0, sizeof *out);
     return r->err;
+}
+
+/* ---- a site's view built from its tallies ----------------------------------------- */
+
+void disc_graph_init(disc_graph *g, uint32_t site) {
+    memset(g, 0, sizeof *g);
+    g->site = site;
+    g->edge = hansa_calloc(DISC_GRAPH_EDGES_MAX, sizeof *g->edge);
+    g->node = hansa_calloc(DISC_GRAPH_EDGES_MAX, sizeof *g->node);
+    g->best = hansa_calloc(DISC_GRAPH_EDGES_MAX, sizeof *g->best);
+    g->next = hansa_calloc(DISC_GRAPH_EDGES_MAX, sizeof *g->next);
+    g->reached = hansa_calloc(DISC_GRAPH_EDGES_MAX, sizeof *g->reached);
+    g->reached_next = hansa_calloc(DISC_GRAPH_EDGES_MAX, sizeof *g->reached_next);
+}
+
+void disc_graph_free(disc_graph *g) {
+    free(g->edge);
+    free(g->node);
+    free(g->best);
+    free(g->next);
+    free(g->reached);
+    free(g->reached_next);
+    memset(g, 0, sizeof *g);
+}
+
+static int node_find(const disc_graph *g, const hansa_pubkey *k) {
+    for (size_t i = 0; i < g->n_nodes; i++)
+        if (pubkey_eq(&g->node[i], k)) return (int)i;
+    return -1;
+}
+
+static uint32_t node_of(disc_graph *g, const hansa_pubkey *k) {
+    int i = node_find(g, k);
+    if (i >= 0) return (uint32_t)i;
+    g->node[g->n_nodes] = *k;
+    return (uint32_t)g->n_nodes++;
+}
+
+/* The edge paying `payer` -> the receiving side of t, when it has room. */
+static void add_edge(disc_graph *g, const credit_tally *t, const credit_party *payer, const credit_party *to,
+                     credit_side receiver) {
+    credit_lift_cap cap = credit_lift_edge_cap(t, receiver, 0);
+    if (cap.max == 0) return;
+    disc_edge *e = &g->edge[g->n_edges++];
+    e->from = node_of(g, &payer->key);
+    e->to = to->chain_id == g->site ? (int32_t)node_of(g, &to->key) : -1;
+    e->to_ent = (disc_ent){to->chain_id, to->key};
+    e->cap = cap;
+}
+
+bool disc_graph_add_tally(disc_graph *g, const credit_tally *t) {
+    const credit_party *st = &t->contract.stock, *fo = &t->contract.foil;
+    bool st_here = st->chain_id == g->site, fo_here = fo->chain_id == g->site;
+    if (t->state != CREDIT_TALLY_OPEN || (!st_here && !fo_here)) return true;
+    /* two edges and as many new nodes at most */
+    if (g->n_edges + 2 > DISC_GRAPH_EDGES_MAX || g->n_nodes + 2 > DISC_GRAPH_EDGES_MAX) return false;
+    if (st_here) add_edge(g, t, st, fo, CREDIT_FOIL);
+    if (fo_here) add_edge(g, t, fo, st, CREDIT_STOCK);
+    return true;
+}
+
+/* Widest paths from entry over the site's own edges, at most
+ * CREDIT_LIFT_HOPS_MAX of them (one round per tally, so the bound is exact).
+ * Returns entry's index, -1 when the site has no edge from it. */
+static int widest(disc_graph *g, const disc_ent *entry) {
+    int s = entry->site == g->site ? node_find(g, &entry->key) : -1;
+    memset(g->reached, 0, g->n_nodes * sizeof *g->reached);
+    if (s < 0) return -1;
+    g->reached[s] = true;
+    g->best[s] = (credit_lift_cap){UINT64_MAX, UINT64_MAX, 0}; /* the empty path */
+    for (int round = 0; round < CREDIT_LIFT_HOPS_MAX; round++) {
+        bool changed = false;
+        memcpy(g->next, g->best, g->n_nodes * sizeof *g->next);
+        memcpy(g->reached_next, g->reached, g->n_nodes * sizeof *g->reached_next);
+        for (size_t i = 0; i < g->n_edges; i++) {
+            const disc_edge *e = &g->edge[i];
+            if (e->to < 0 || e->to == s || !g->reached[e->from]) continue;
+            credit_lift_cap two[2] = {g->best[e->from], e->cap}, c = credit_lift_path_cap(two, 2);
+            if (!g->reached_next[e->to] || c.max > g->next[e->to].max) {
+                g->next[e->to] = c;
+                g->reached_next[e->to] = true;
+                changed = true;
+            }
+        }
+        memcpy(g->best, g->next, g->n_nodes * sizeof *g->best);
+        memcpy(g->reached, g->reached_next, g->n_nodes * sizeof *g->reached);
+        if (!changed) break;
+    }
+    return s;
+}
+
+static bool graph_local(void *ctx, const disc_ent *entry, const disc_ent *target, credit_lift_cap *cap) {
+    disc_graph *g = ctx;
+    int s = widest(g, entry), t = target->site == g->site ? node_find(g, &target->key) : -1;
+    if (s < 0 || t < 0 || t == s || !g->reached[t]) return false;
+    *cap = g->best[t];
+    return true;
+}
+
+static size_t graph_hops(void *ctx, const disc_ent *entry, disc_hop *out, size_t max) {
+    disc_graph *g = ctx;
+    size_t n = 0;
+    if (widest(g, entry) < 0) return 0;
+    for (size_t i = 0; i < g->n_edges && n < max; i++) {
+        const disc_edge *e = &g->edge[i];
+        if (e->to >= 0 || !g->reached[e->from]) continue;
+        credit_lift_cap two[2] = {g->best[e->from], e->cap};
+        out[n++] = (disc_hop){e->to_ent, credit_lift_path_cap(two, 2)};
+    }
+    return n;
+}
+
+disc_view disc_graph_view(disc_graph *g) {
+    return (disc_view){graph_local, graph_hops, g};
 }

@@ -1,7 +1,8 @@
 /* discovery.h — route discovery between sites (seed 003 "Route Discovery
  * Protocol"; a site is a chain): does value have a way from an entry entity
- * to a target, and with what capacity? Sans-I/O state machine per site; the
- * transport between chains is not built yet (docs/credit.md "Route
+ * to a target, and with what capacity? Sans-I/O state machine per site,
+ * the bytes of its messages, and the view a site builds from its tallies;
+ * the transport between chains is not built yet (docs/credit.md "Route
  * discovery").
  *
  * A site knows only its own ledger: from an entity on it, which local
@@ -40,6 +41,7 @@
 #include "base/err.h"
 #include "credit/credit.h"
 #include "credit/lift.h"
+#include "credit/tally.h"
 #include "wire/codec.h"
 
 #define DISC_TTL_MAX 8
@@ -143,6 +145,40 @@ const disc_record *disc_find(disc_site *rs, const disc_ent *entry, const disc_en
 void disc_recv(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out);
 /* Time passed: searches past the timeout answer with what they have. */
 void disc_tick(disc_site *rs, uint64_t now_ms, disc_out *out);
+
+/* ---- a site's view built from its tallies ----------------------------------
+ * The graph a chain's node loads from its ledger's open tallies and serves
+ * as the machine's disc_view. A tally with both parties on the site gives an
+ * edge each way (to the receiving side, its credit_lift_edge_cap, zero
+ * dropped); a tally across sites gives only the way out (the foreign side
+ * receiving). Paths inside the site are widest (largest max) within
+ * CREDIT_LIFT_HOPS_MAX tallies. Pending lift holds are not counted: the
+ * capacity is what the tallies show, an estimate as every route record is. */
+#define DISC_GRAPH_EDGES_MAX 4096
+
+typedef struct {
+    uint32_t from;        /* index of a local entity in node[] */
+    int32_t to;           /* index of a local entity, or -1: leaves the site */
+    disc_ent to_ent;
+    credit_lift_cap cap;
+} disc_edge;
+
+typedef struct {
+    uint32_t site;
+    size_t n_edges, n_nodes;
+    disc_edge *edge;  /* DISC_GRAPH_EDGES_MAX */
+    hansa_pubkey *node; /* local entities, at most DISC_GRAPH_EDGES_MAX */
+    credit_lift_cap *best, *next; /* scratch, per node */
+    bool *reached, *reached_next;
+} disc_graph;
+
+void disc_graph_init(disc_graph *g, uint32_t site);
+void disc_graph_free(disc_graph *g);
+/* Adds t's edges; false (nothing added) when the graph is full. A tally
+ * not OPEN or not touching the site adds nothing. */
+bool disc_graph_add_tally(disc_graph *g, const credit_tally *t);
+/* The view over g (g outlives it). */
+disc_view disc_graph_view(disc_graph *g);
 
 /* The message's bytes between sites (docs/wire.md "Route discovery
  * message"): version u8 | kind u8 | search 16, then a query's entry and

@@ -11,10 +11,12 @@
 #include "ledger/xtally.h"
 #include "ledger/xlift.h"
 #include "rpc/node_json.h"
+#include "rpc/route_api.h"
 
 struct rpc_credit_api {
     rpc_server *server;
     node *n;
+    rpc_route_api *route; /* route discovery between chains */
 };
 
 /* ---- JSON forms ---------------------------------------------------------------- */
@@ -509,7 +511,11 @@ rpc_credit_api *rpc_credit_api_new(rpc_server *server, node *n) {
     rpc_register(server, "tally_outbox", m_tally_outbox, api);
     rpc_register(server, "xlift", m_xlift, api);
     rpc_register(server, "xlift_ruling", m_xlift_ruling, api);
+    api->route = rpc_route_api_new(server, n);
     return api;
 }
 
-void rpc_credit_api_free(rpc_credit_api *api) { free(api); }
+void rpc_credit_api_free(rpc_credit_api *api) {
+    if (api) rpc_route_api_free(api->route);
+    free(api);
+}

@@ -1,0 +1,218 @@
+/* route_api.c — see route_api.h. */
+#include "rpc/route_api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/hex.h"
+#include "base/mem.h"
+#include "credit/discovery.h"
+#include "crypto/address.h"
+#include "crypto/sign.h"
+#include "ledger/credit_rec.h"
+#include "rpc/node_json.h"
+
+/* Messages kept for the drivers: the most recent ROUTE_OUTBOX_MAX, each
+ * numbered so a driver reads on from the last one it carried. */
+#define ROUTE_OUTBOX_MAX 256
+
+/* The machine's timeouts: a search gives up after 4 s (less upstream), a
+ * GOOD record is reused for 30 s, a NONE is not retried for 10 s. */
+#define ROUTE_TIMEOUT_MS 4000
+#define ROUTE_FRESH_MS 30000
+#define ROUTE_RETRY_MS 10000
+
+typedef struct {
+    uint64_t seq;
+    uint32_t to_chain;
+    size_t len;
+    uint8_t msg[DISC_MSG_BYTES];
+} route_out;
+
+struct rpc_route_api {
+    rpc_server *server;
+    node *n;
+    hansa_rng rng;
+    disc_graph graph;
+    disc_site site;
+    route_out out[ROUTE_OUTBOX_MAX];
+    uint64_t next_seq; /* of the next message queued; message s is out[s % MAX] */
+};
+
+static uint64_t now_ms(void) { return clock_mono_ms(&hansa_clock_system); }
+
+/* The view the machine asks: the committed tallies, loaded afresh. */
+static void add_tally(void *ctx, const credit_tally *t) { (void)disc_graph_add_tally(ctx, t); }
+
+static void reload(rpc_route_api *api) {
+    api->graph.n_edges = api->graph.n_nodes = 0;
+    ledger_tallies_iter(node_ledger(api->n), add_tally, &api->graph);
+}
+
+static void queue(rpc_route_api *api, const disc_out *o) {
+    for (size_t i = 0; i < o->n; i++) {
+        hbuf b = HBUF_INIT;
+        disc_msg_encode(&b, &o->s[i].m);
+        route_out *r = &api->out[api->next_seq % ROUTE_OUTBOX_MAX];
+        r->seq = api->next_seq++;
+        r->to_chain = o->s[i].to_site;
+        r->len = b.len;
+        memcpy(r->msg, b.data, b.len);
+        hbuf_free(&b);
+    }
+}
+
+/* Time passed since the last call: searches past their deadline answer. */
+static void tick(rpc_route_api *api, uint64_t now) {
+    disc_out o = {0};
+    disc_tick(&api->site, now, &o);
+    queue(api, &o);
+}
+
+static const char *const states[] = {"?", "draft", "good", "none"};
+
+static json_t *ent_json(const disc_ent *e) {
+    return json_pack("{s:o, s:o}", "chain", nj_chain(e->site), "key", nj_hex(e->key.b, HANSA_PUBKEY_BYTES));
+}
+
+static json_t *record_json(const disc_record *r, uint64_t now) {
+    return json_pack("{s:o, s:o, s:s, s:{s:o, s:o, s:i}, s:i, s:I}", "from", ent_json(&r->entry), "to",
+                     ent_json(&r->target), "state", states[r->state], "capacity", "min", nj_u64(r->cap.min),
+                     "max", nj_u64(r->cap.max), "margin_ppm", (int)r->cap.margin_ppm, "hops", (int)r->hops,
+                     "age_ms", (json_int_t)(now - r->updated_ms));
+}
+
+static bool param_key(json_t *params, const char *name, hansa_pubkey *k, rpc_outcome *bad) {
+    rpc_error err = {0};
+    if (rpc_param_hex(params, name, true, k->b, HANSA_PUBKEY_BYTES, &err)) return true;
+    *bad = rpc_fail_with(&err);
+    return false;
+}
+
+/* A chain id in its text form (as nj_chain prints it). */
+static bool param_chain(json_t *params, const char *name, uint32_t *chain, rpc_outcome *bad) {
+    const char *text = NULL, *why = "must be 1 to 8 lowercase hex digits";
+    rpc_error err = {0};
+    if (!rpc_param_string(params, name, true, &text, &err)) {
+        *bad = rpc_fail_with(&err);
+        return false;
+    }
+    if (chain_id_parse(text, chain, &why) == HANSA_OK) return true;
+    *bad = nj_bad_param(name, why);
+    return false;
+}
+
+/* route_find {from: key, to_chain, to: key} -> the route record; a search
+ * that starts leaves its queries in the outbox and the record "draft". */
+static rpc_outcome m_route_find(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_route_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"from", "to_chain", "to", NULL};
+    disc_ent from = {node_chain_id(api->n), {{0}}}, to;
+    if (!nj_params_only(params, names, &bad) || !param_key(params, "from", &from.key, &bad) ||
+        !param_chain(params, "to_chain", &to.site, &bad) || !param_key(params, "to", &to.key, &bad))
+        return bad;
+    uint64_t now = now_ms();
+    tick(api, now);
+    reload(api);
+    credit_id search;
+    rng_fill(&api->rng, search.b, sizeof search.b);
+    disc_out o = {0};
+    const disc_record *r = disc_find(&api->site, &from, &to, now, &search, &o);
+    queue(api, &o);
+    return rpc_ok(record_json(r, now));
+}
+
+/* routes {} -> {routes: [record]} */
+static rpc_outcome m_routes(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_route_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {NULL};
+    if (!nj_params_only(params, names, &bad)) return bad;
+    uint64_t now = now_ms();
+    tick(api, now);
+    json_t *list = json_array();
+    for (size_t i = 0; i < api->site.n_rec; i++) json_array_append_new(list, record_json(&api->site.rec[i], now));
+    return rpc_ok(json_pack("{s:o}", "routes", list));
+}
+
+/* route_msg {from_chain, msg: hex} -> {} : one discovery message from a
+ * neighbour chain, refused with the decoder's reason. */
+static rpc_outcome m_route_msg(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_route_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"from_chain", "msg", NULL};
+    uint32_t from;
+    if (!nj_params_only(params, names, &bad) || !param_chain(params, "from_chain", &from, &bad)) return bad;
+    if (from == node_chain_id(api->n))
+        return nj_bad_param("from_chain", "a route message comes from another chain");
+    rpc_error err = {0};
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (!rpc_param_bytes(params, "msg", true, DISC_MSG_BYTES, &bytes, &len, &err)) return rpc_fail_with(&err);
+    disc_msg m;
+    wire_rd r;
+    hansa_err e = disc_msg_decode(bytes, len, &m, &r);
+    free(bytes);
+    if (e != HANSA_OK) {
+        char why[160];
+        rd_describe(&r, why, sizeof why);
+        return nj_bad_param("msg", why);
+    }
+    uint64_t now = now_ms();
+    tick(api, now);
+    reload(api);
+    disc_out o = {0};
+    disc_recv(&api->site, from, &m, now, &o);
+    queue(api, &o);
+    return rpc_ok(json_object());
+}
+
+/* route_outbox {after?} -> {next, msgs: [{seq, to_chain, msg}]}: the
+ * messages numbered from `after` on that are still kept (older ones are
+ * gone: next says where the outbox is). */
+static rpc_outcome m_route_outbox(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_route_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"after", NULL};
+    if (!nj_params_only(params, names, &bad)) return bad;
+    rpc_error err = {0};
+    uint64_t after = 0;
+    if (!rpc_param_u64(params, "after", false, &after, &err)) return rpc_fail_with(&err);
+    tick(api, now_ms());
+    uint64_t first = api->next_seq > ROUTE_OUTBOX_MAX ? api->next_seq - ROUTE_OUTBOX_MAX : 0;
+    if (after < first) after = first;
+    json_t *list = json_array();
+    for (uint64_t s = after; s < api->next_seq; s++) {
+        const route_out *o = &api->out[s % ROUTE_OUTBOX_MAX];
+        json_array_append_new(list, json_pack("{s:I, s:o, s:o}", "seq", (json_int_t)o->seq, "to_chain",
+                                              nj_chain(o->to_chain), "msg", nj_hex(o->msg, o->len)));
+    }
+    return rpc_ok(json_pack("{s:I, s:o}", "next", (json_int_t)api->next_seq, "msgs", list));
+}
+
+rpc_route_api *rpc_route_api_new(rpc_server *server, node *n) {
+    rpc_route_api *api = hansa_calloc(1, sizeof *api);
+    api->server = server;
+    api->n = n;
+    api->rng = crypto_os_rng();
+    disc_graph_init(&api->graph, node_chain_id(n));
+    disc_site_init(&api->site, node_chain_id(n), disc_graph_view(&api->graph), ROUTE_TIMEOUT_MS, ROUTE_FRESH_MS,
+                   ROUTE_RETRY_MS);
+    rpc_register(server, "route_find", m_route_find, api);
+    rpc_register(server, "routes", m_routes, api);
+    rpc_register(server, "route_msg", m_route_msg, api);
+    rpc_register(server, "route_outbox", m_route_outbox, api);
+    return api;
+}
+
+void rpc_route_api_free(rpc_route_api *api) {
+    if (api == NULL) return;
+    disc_graph_free(&api->graph);
+    free(api);
+}
