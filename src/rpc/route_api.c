@@ -125,7 +125,8 @@ static rpc_outcome m_route_find(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(record_json(r, now));
 }
 
-/* routes {} -> {routes: [record]} */
+/* route_records {} -> {routes: [record]} (not "routes": that name is the routing
+ * table's, which the explorer asks for) */
 static rpc_outcome m_routes(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     rpc_route_api *api = ctx;
@@ -205,7 +206,7 @@ rpc_route_api *rpc_route_api_new(rpc_server *server, node *n) {
     disc_site_init(&api->site, node_chain_id(n), disc_graph_view(&api->graph), ROUTE_TIMEOUT_MS, ROUTE_FRESH_MS,
                    ROUTE_RETRY_MS);
     rpc_register(server, "route_find", m_route_find, api);
-    rpc_register(server, "routes", m_routes, api);
+    rpc_register(server, "route_records", m_routes, api);
     rpc_register(server, "route_msg", m_route_msg, api);
     rpc_register(server, "route_outbox", m_route_outbox, api);
     return api;

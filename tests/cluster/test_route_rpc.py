@@ -72,7 +72,7 @@ def test():
         check(r["state"] == "none", "acct1 -> acct0: none (acct0 takes no more debt): %s" % r)
         r = find(net, k0, "%x" % other, k1)
         check(r["state"] == "none", "no tally leaves the chain: none: %s" % r)
-        check(len(net.call(0, "routes")["routes"]) == 3, "routes lists the three records")
+        check(len(net.call(0, "route_records")["routes"]) == 3, "route_records lists the three records")
 
         r = cli(net, "find", "--from", "acct0", "--to", "acct1", "--amount", str(DEBT))
         check(r.returncode == 0 and ": good, capacity min 1000 max 1000" in r.stdout, "route find: good")

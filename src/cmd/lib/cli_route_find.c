@@ -135,7 +135,7 @@ static int records(int argc, char **argv) {
     char addr[CLI_ADDR_MAX];
     cli_node_addr(&c, addr);
     int rc = CLI_OK;
-    json_t *r = cli_call("route records", addr, "routes", json_object(), CLI_CALL_TIMEOUT_MS, &rc);
+    json_t *r = cli_call("route records", addr, "route_records", json_object(), CLI_CALL_TIMEOUT_MS, &rc);
     if (r == NULL) return rc;
     const json_t *list = json_object_get(r, "routes");
     if (c.json) cli_print_json(r);
