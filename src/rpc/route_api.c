@@ -196,6 +196,21 @@ static rpc_outcome m_route_outbox(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(json_pack("{s:I, s:o}", "next", (json_int_t)api->next_seq, "msgs", list));
 }
 
+size_t rpc_route_api_take(rpc_route_api *api, uint64_t *cursor, rpc_route_msg *out, size_t max) {
+    _Static_assert(sizeof out->msg == DISC_MSG_BYTES, "rpc_route_msg holds one message");
+    tick(api, now_ms());
+    uint64_t first = api->next_seq > ROUTE_OUTBOX_MAX ? api->next_seq - ROUTE_OUTBOX_MAX : 0;
+    if (*cursor < first) *cursor = first;
+    size_t n = 0;
+    for (; *cursor < api->next_seq && n < max; (*cursor)++, n++) {
+        const route_out *o = &api->out[*cursor % ROUTE_OUTBOX_MAX];
+        out[n].to_chain = o->to_chain;
+        out[n].len = o->len;
+        memcpy(out[n].msg, o->msg, o->len);
+    }
+    return n;
+}
+
 rpc_route_api *rpc_route_api_new(rpc_server *server, node *n) {
     rpc_route_api *api = hansa_calloc(1, sizeof *api);
     api->server = server;
