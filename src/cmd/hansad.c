@@ -50,6 +50,7 @@
 #include "node/node.h"
 #include "rpc/credit_api.h"
 #include "cmd/lib/relay_driver.h"
+#include "cmd/lib/route_driver.h"
 #include "rpc/receipt_api.h"
 #include "rpc/delegates_api.h"
 #include "rpc/interchain_api.h"
@@ -80,6 +81,7 @@ typedef struct {
     rpc_interchain_api *iapi;
     rpc_xfer_api *xapi;
     relay_driver *relay;
+    route_driver *route; /* route discovery messages to neighbour chains */
     char routes_path[4200];
     rpc_receipt_api *rapi;
     rpc_node_metrics *metrics;
@@ -263,6 +265,8 @@ static void shutdown_daemon(daemon_ctx *d) {
     d->api = NULL;
     rpc_delegates_api_free(d->dapi);
     d->dapi = NULL;
+    route_driver_stop(d->route); /* before the api it reads */
+    d->route = NULL;
     rpc_credit_api_free(d->capi);
     d->capi = NULL;
     rpc_interchain_api_free(d->iapi);
@@ -490,6 +494,7 @@ static int run_node(daemon_ctx *d, const char *home, home_files *h) {
     node_start(d->n);
     snprintf(d->routes_path, sizeof d->routes_path, "%s/routes.json", home);
     d->relay = relay_driver_new(&d->loop, d->n, d->routes_path);
+    d->route = route_driver_new(&d->loop, rpc_credit_api_route(d->capi), node_chain_id(d->n), d->routes_path);
     uv_run(&d->loop, UV_RUN_DEFAULT);
     return d->exit_code;
 }

@@ -368,6 +368,10 @@ static int widest(disc_graph *g, const disc_ent *entry) {
 
 static bool graph_local(void *ctx, const disc_ent *entry, const disc_ent *target, credit_lift_cap *cap) {
     disc_graph *g = ctx;
+    if (ent_eq(entry, target)) { /* a query arriving at its target: the empty path */
+        *cap = (credit_lift_cap){UINT64_MAX, UINT64_MAX, 0};
+        return entry->site == g->site;
+    }
     int s = widest(g, entry), t = target->site == g->site ? node_find(g, &target->key) : -1;
     if (s < 0 || t < 0 || t == s || !g->reached[t]) return false;
     *cap = g->best[t];

@@ -2,8 +2,8 @@
  * Protocol"; a site is a chain): does value have a way from an entry entity
  * to a target, and with what capacity? Sans-I/O state machine per site,
  * the bytes of its messages, and the view a site builds from its tallies;
- * the transport between chains is not built yet (docs/credit.md "Route
- * discovery").
+ * nodes carry the messages between chains (rpc/route_api.h,
+ * cmd/lib/route_driver.h; docs/credit.md "Route discovery").
  *
  * A site knows only its own ledger: from an entity on it, which local
  * entities it can reach (its segments, with their path capacity) and which

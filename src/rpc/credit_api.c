@@ -515,6 +515,8 @@ rpc_credit_api *rpc_credit_api_new(rpc_server *server, node *n) {
     return api;
 }
 
+rpc_route_api *rpc_credit_api_route(rpc_credit_api *api) { return api->route; }
+
 void rpc_credit_api_free(rpc_credit_api *api) {
     if (api) rpc_route_api_free(api->route);
     free(api);

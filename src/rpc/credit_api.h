@@ -20,6 +20,8 @@ typedef struct rpc_credit_api rpc_credit_api;
  * n (both borrowed; they must outlive the api). */
 rpc_credit_api *rpc_credit_api_new(rpc_server *server, node *n);
 void rpc_credit_api_free(rpc_credit_api *api);
+/* Its route discovery methods' state (rpc/route_api.h), for hansad's driver. */
+struct rpc_route_api *rpc_credit_api_route(rpc_credit_api *api);
 
 /* JSON forms (new references). */
 json_t *cj_id(const credit_id *id);

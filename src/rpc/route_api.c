@@ -5,12 +5,12 @@
 #include <string.h>
 
 #include "base/clock.h"
-#include "base/hex.h"
 #include "base/mem.h"
 #include "credit/discovery.h"
 #include "crypto/address.h"
 #include "crypto/sign.h"
 #include "ledger/credit_rec.h"
+#include "ledger/state.h"
 #include "rpc/node_json.h"
 
 /* Messages kept for the drivers: the most recent ROUTE_OUTBOX_MAX, each
@@ -35,6 +35,7 @@ struct rpc_route_api {
     node *n;
     hansa_rng rng;
     disc_graph graph;
+    uint64_t graph_height; /* the committed height graph was loaded at; UINT64_MAX: never */
     disc_site site;
     route_out out[ROUTE_OUTBOX_MAX];
     uint64_t next_seq; /* of the next message queued; message s is out[s % MAX] */
@@ -42,10 +43,14 @@ struct rpc_route_api {
 
 static uint64_t now_ms(void) { return clock_mono_ms(&hansa_clock_system); }
 
-/* The view the machine asks: the committed tallies, loaded afresh. */
+/* The view the machine asks: the committed tallies, loaded again once per
+ * height (so a flood of route messages does not rebuild it each time). */
 static void add_tally(void *ctx, const credit_tally *t) { (void)disc_graph_add_tally(ctx, t); }
 
 static void reload(rpc_route_api *api) {
+    uint64_t h = ledger_height(node_ledger(api->n));
+    if (h == api->graph_height) return;
+    api->graph_height = h;
     api->graph.n_edges = api->graph.n_nodes = 0;
     ledger_tallies_iter(node_ledger(api->n), add_tally, &api->graph);
 }
@@ -197,12 +202,28 @@ static rpc_outcome m_route_outbox(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(json_pack("{s:I, s:o}", "next", (json_int_t)api->next_seq, "msgs", list));
 }
 
+size_t rpc_route_api_take(rpc_route_api *api, uint64_t *cursor, rpc_route_msg *out, size_t max) {
+    _Static_assert(sizeof out->msg == DISC_MSG_BYTES, "rpc_route_msg holds one message");
+    tick(api, now_ms());
+    uint64_t first = api->next_seq > ROUTE_OUTBOX_MAX ? api->next_seq - ROUTE_OUTBOX_MAX : 0;
+    if (*cursor < first) *cursor = first;
+    size_t n = 0;
+    for (; *cursor < api->next_seq && n < max; (*cursor)++, n++) {
+        const route_out *o = &api->out[*cursor % ROUTE_OUTBOX_MAX];
+        out[n].to_chain = o->to_chain;
+        out[n].len = o->len;
+        memcpy(out[n].msg, o->msg, o->len);
+    }
+    return n;
+}
+
 rpc_route_api *rpc_route_api_new(rpc_server *server, node *n) {
     rpc_route_api *api = hansa_calloc(1, sizeof *api);
     api->server = server;
     api->n = n;
     api->rng = crypto_os_rng();
     disc_graph_init(&api->graph, node_chain_id(n));
+    api->graph_height = UINT64_MAX;
     disc_site_init(&api->site, node_chain_id(n), disc_graph_view(&api->graph), ROUTE_TIMEOUT_MS, ROUTE_FRESH_MS,
                    ROUTE_RETRY_MS);
     rpc_register(server, "route_find", m_route_find, api);

@@ -20,4 +20,16 @@ typedef struct rpc_route_api rpc_route_api;
 rpc_route_api *rpc_route_api_new(rpc_server *server, node *n);
 void rpc_route_api_free(rpc_route_api *api);
 
+/* One message for a neighbour chain, as the driver carries it. */
+typedef struct {
+    uint32_t to_chain;
+    size_t len;
+    uint8_t msg[91]; /* DISC_MSG_BYTES */
+} rpc_route_msg;
+
+/* Lets time pass (searches past their deadline answer), then copies up to
+ * max messages numbered from *cursor on into out and moves *cursor past
+ * them (to the oldest kept if it fell behind). For hansad's route driver. */
+size_t rpc_route_api_take(rpc_route_api *api, uint64_t *cursor, rpc_route_msg *out, size_t max);
+
 #endif

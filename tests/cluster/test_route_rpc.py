@@ -9,8 +9,7 @@ route_outbox for the asking chain with the capacity, a second arrival of
 the same search is answered "none" (so loops end), and malformed bytes or a
 message claiming to come from the node's own chain are refused with a reason.
 `hansa route find|records` print the same records (exit 0 only for a route
-that fits the amount). Not yet here: the driver carrying the outbox between chains (the brief's
-3-chain test)."""
+that fits the amount). Across chains: test_route_fed.py."""
 import os
 import struct
 import subprocess

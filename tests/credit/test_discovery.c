@@ -335,6 +335,9 @@ static void test_graph_view(void) {
     CHECK(v.local(v.ctx, &a, &d, &cap) && cap.max == 100); /* widest is the chain's least bound */
     CHECK(v.local(v.ctx, &d, &a, &cap) && cap.max == 100); /* both ways inside the site */
     CHECK(!v.local(v.ctx, &a, &far, &cap));               /* not local */
+    CHECK(v.local(v.ctx, &far, &far, &cap) == false);     /* not this site's */
+    disc_ent lone = party(1, 77);                          /* arrived at the target: reachable */
+    CHECK(v.local(v.ctx, &lone, &lone, &cap) && cap.max == UINT64_MAX);
     disc_hop h[4];
     CHECK(v.hops(v.ctx, &a, h, 4) == 1 && h[0].next.site == 2 && h[0].next.key.b[0] == 9 && h[0].cap.max == 100);
     disc_graph_free(&g);
