@@ -32,6 +32,28 @@ try:
         assert re.search(pattern, out), f"bench output lacks /{pattern}/"
     leftover = subprocess.run(["pgrep", "-f", net], capture_output=True, text=True).stdout.strip()
     assert not leftover, f"hansad processes of {net} left behind: {leftover}"
-    print("1 passed, 0 failed")
+
+    # --down: one of four delegates stopped once up; the other three commit
+    # and agree, and the bound counts the three running.
+    net_down = os.path.join(tmp, "net-down")
+    proc = subprocess.run([hansa, "bench", "--validators", "4", "--down", "1", "--duration", "2",
+                           "--accounts", "8", "--no-block", "--dir", net_down],
+                          capture_output=True, text=True, timeout=240)
+    out = proc.stdout + proc.stderr
+    print(out)
+    assert proc.returncode == 0, f"hansa bench --down 1 exited {proc.returncode}"
+    for pattern in [r"stopped node3", r"4 delegates, 1 of them down",
+                    r"committed\s+\d+ transactions", r"N running = \d+ x \d+ / 3 =",
+                    r"all 3 nodes at height \d+ agree"]:
+        assert re.search(pattern, out), f"bench --down output lacks /{pattern}/"
+    leftover = subprocess.run(["pgrep", "-f", net_down], capture_output=True, text=True).stdout.strip()
+    assert not leftover, f"hansad processes of {net_down} left behind: {leftover}"
+
+    # A third or more of the delegates down would stop the chain: refused.
+    proc = subprocess.run([hansa, "bench", "--validators", "4", "--down", "2", "--dir",
+                           os.path.join(tmp, "never")], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--down D" in proc.stderr, (proc.returncode, proc.stderr)
+    assert not os.path.exists(os.path.join(tmp, "never"))
+    print("3 passed, 0 failed")
 finally:
     shutil.rmtree(tmp, ignore_errors=True)

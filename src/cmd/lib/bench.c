@@ -56,6 +56,7 @@ typedef struct {
     bool json;        /* the report goes to stderr, the figures as JSON to stdout */
     int chains;       /* 2: cross-chain transfers (bench_xfer.c); 0: one chain */
     int saved_stdout; /* with json: the real stdout while stdout is stderr */
+    int down;         /* delegates stopped once the network is up: the last `down` */
 } bench_opts;
 
 static int cores(void) {
@@ -224,8 +225,11 @@ static void window_figures(const load_result *r, const bench_watch *w, bench_loa
     window_latency(r, w->window_start_us, out);
 }
 
-static int find_pids(const char *dir, bench_watch *w) {
-    w->n_nodes = testnet_size(dir);
+/* The nodes running: all of dir's, less the last `down` (stopped on purpose). */
+static int nodes_up(const char *dir, int down) { return testnet_size(dir) - down; }
+
+static int find_pids(const char *dir, int down, bench_watch *w) {
+    w->n_nodes = nodes_up(dir, down);
     if (w->n_nodes == 0) {
         fprintf(stderr, "hansa bench: no network in %s\n", dir);
         return CLI_USAGE;
@@ -251,10 +255,11 @@ static int find_pids(const char *dir, bench_watch *w) {
 static int bench_load_run(const bench_opts *o, bench_load_result *out) {
     memset(out, 0, sizeof *out);
     bench_watch w = {.progress = true, .next_progress_s = PROGRESS_S};
-    int rc = find_pids(o->dir, &w);
+    int rc = find_pids(o->dir, o->down, &w);
     if (rc != CLI_OK) return rc;
     load_opts lo = {.dir = o->dir, .accounts = o->accounts, .duration_s = WARMUP_S + o->duration_s,
-                    .fee = 1, .window = (uint32_t)o->window, .on_tick = on_tick, .tick_arg = &w};
+                    .fee = 1, .window = (uint32_t)o->window, .on_tick = on_tick, .tick_arg = &w,
+                    .nodes = w.n_nodes};
     load_result r;
     char why[512];
     rc = load_run(&lo, &r, why, sizeof why);
@@ -271,7 +276,7 @@ static int bench_load_run(const bench_opts *o, bench_load_result *out) {
 
 /* ---- agreement ---- */
 
-/* Asks every node of the network in dir for its status until all report the
+/* Asks every running node of the network in dir (all less the last `down`) for its status until all report the
  * same height (they commit several blocks a second, so a few tries usually
  * suffice), then compares their app hashes. Prints the outcome. Returns 0 if
  * all agree, CLI_FAILED if they differ or never stood at one height,
@@ -301,8 +306,8 @@ static int read_tips(const char *dir, int n, node_tip *tips) {
     return 0;
 }
 
-static int check_agreement(const char *dir) {
-    int n = testnet_size(dir);
+static int check_agreement(const char *dir, int down) {
+    int n = nodes_up(dir, down);
     node_tip tips[LOAD_NODES_MAX];
     HANSA_ASSERT(n <= LOAD_NODES_MAX);
     for (int attempt = 0; attempt < 200 && n > 0; attempt++) {
@@ -368,7 +373,7 @@ static double print_cpu(const bench_load_result *r) {
 static void print_bound(const bench_load_result *r, int n, int c, double verify_rate) {
     double tps = (double)r->committed_txs / r->window_s;
     double bound = (double)c * verify_rate / (double)n;
-    printf("  verify bound       C x verify_rate / N = %d x %.0f / %d = %.0f tx/s\n", c, verify_rate,
+    printf("  verify bound       C x verify_rate / N running = %d x %.0f / %d = %.0f tx/s\n", c, verify_rate,
            n, bound);
     printf("  ratio              committed / bound = %.0f / %.0f = %.3f\n", tps, bound, tps / bound);
 }
@@ -462,6 +467,20 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return remove(path);
 }
 
+/* Stops the last o->down delegates: the rest (more than two thirds of the
+ * weight, as parse checks) go on committing without them, and every round
+ * one of them would have proposed times out first. */
+static int stop_delegates(const bench_opts *o) {
+    for (int i = o->validators - o->down; i < o->validators; i++) {
+        if (!testnet_stop_node(o->dir, i)) {
+            fprintf(stderr, "hansa bench: node%d was not running, cannot stop it\n", i);
+            return CLI_FAILED;
+        }
+        printf("stopped node%d (--down %d)\n", i, o->down);
+    }
+    return CLI_OK;
+}
+
 static int run_fresh(const bench_opts *o) {
     int c = cores();
     printf("hansa bench: %d delegates on %d cores, %d accounts x %d in flight, %d s measured after %.0f s warm-up\n",
@@ -473,18 +492,21 @@ static int run_fresh(const bench_opts *o) {
     int rc = testnet_up_dir(&to);
     bench_load_result r;
     json_t *j = NULL;
+    if (rc == 0 && o->down > 0) rc = stop_delegates(o);
     if (rc == 0) {
         printf("\nload running...\n");
         fflush(stdout);
         rc = bench_load_run(o, &r);
     }
     if (rc == 0) {
-        printf("\nresults (%d delegates, %d cores)\n", o->validators, c);
+        printf("\nresults (%d delegates, %d of them down, %d cores)\n", o->validators, o->down, c);
         print_load(&r);
         print_cpu(&r);
-        print_bound(&r, o->validators, c, verify_rate);
-        rc = check_agreement(o->dir);
-        if (o->json) j = result_json(&r, o->validators, c, verify_rate, rc == 0);
+        print_bound(&r, o->validators - o->down, c, verify_rate);
+        rc = check_agreement(o->dir, o->down);
+        if (o->json) j = result_json(&r, o->validators - o->down, c, verify_rate, rc == 0);
+        if (j) json_object_set_new(j, "validators", json_integer(o->validators));
+        if (j) json_object_set_new(j, "down", json_integer(o->down));
     }
     testnet_down_dir(&to);
     if (!o->dir_given && !o->keep) nftw(o->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -506,7 +528,7 @@ static int run_attach(const bench_opts *o) {
     printf("\nwhat happened (the last %.0f s; the first %.0f s warmed up):\n", r.window_s, WARMUP_S);
     print_load(&r);
     print_cpu(&r);
-    rc = check_agreement(o->dir);
+    rc = check_agreement(o->dir, 0);
     if (o->json) print_result(o->saved_stdout, result_json(&r, testnet_size(o->dir), cores(), 0, rc == 0));
     return rc;
 }
@@ -516,10 +538,11 @@ static int run_attach(const bench_opts *o) {
 static int usage(void) {
     fprintf(stderr,
             "usage: hansa bench [--validators N] [--duration S] [--accounts K] [--dir D]\n"
-            "                   [--window W] [--keep] [--no-block] [--json]\n"
+            "                   [--window W] [--down D] [--keep] [--no-block] [--json]\n"
             "       hansa bench --attach [--dir D] [--duration S] [--accounts K] [--window W] [--json]\n"
             "       hansa bench --chains 2 [--validators N] [--duration S] [--dir D] [--keep]\n"
             "  --json: the report goes to stderr, the figures as JSON to stdout\n"
+            "  --down D: stop the last D delegates once up (fewer than a third of N)\n"
             "  N 1..64 (4), S 1..3600 seconds (20), K 2..1000 (256), W 1..4096 in flight per account (8)\n");
     return CLI_USAGE;
 }
@@ -542,6 +565,7 @@ static bool parse_one(int argc, char **argv, int *i, bench_opts *o) {
     if (strcmp(a, "--accounts") == 0) return cli_parse_int(v, 2, 1000, &o->accounts);
     if (strcmp(a, "--window") == 0) return cli_parse_int(v, 1, 4096, &o->window);
     if (strcmp(a, "--chains") == 0) return cli_parse_int(v, 2, 2, &o->chains);
+    if (strcmp(a, "--down") == 0) return cli_parse_int(v, 0, 21, &o->down);
     return false;
 }
 
@@ -558,6 +582,7 @@ int cmd_bench(int argc, char **argv) {
     int rc = parse(argc, argv, &o);
     if (rc) return rc;
     if (o.chains == 2 && (o.attach || o.json)) return usage();
+    if (o.down > 0 && (o.attach || o.chains == 2 || 3 * o.down >= o.validators)) return usage();
     if (o.chains == 2) return bench_xfer(o.validators, o.duration_s, o.dir, o.keep);
     if (o.json) o.saved_stdout = report_to_stderr();
     crypto_init();

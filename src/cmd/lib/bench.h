@@ -2,7 +2,7 @@
  * bound the machine's signature-verify rate sets.
  *
  *   hansa bench [--validators N] [--duration S] [--accounts K] [--dir D]
- *               [--window W] [--keep] [--no-block]
+ *               [--window W] [--down X] [--keep] [--no-block]
  *   hansa bench --attach [--dir D] [--duration S] [--accounts K] [--window W]
  *   hansa bench --chains 2 [--validators N] [--duration S] [--dir D] [--keep]
  *
@@ -15,7 +15,9 @@
  *     bound = C × verify_rate / N
  * (N delegates on one machine with C cores: every delegate verifies every
  * transaction's signature once, so the machine verifies N signatures per
- * committed transaction). Then it stops the network, removes D unless --dir
+ * committed transaction). With --down X the last X delegates are stopped
+ * once the network is up (X < N/3) and N counts those still running. Then it
+ * stops the network, removes D unless --dir
  * or --keep was given, and (unless --no-block) times building, hashing and
  * validating one full 10,000-transaction block in process.
  *

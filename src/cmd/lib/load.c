@@ -504,6 +504,7 @@ static int find_nodes(load_ctx *c, char *why, size_t why_len) {
         snprintf(why, why_len, "no testnet in %s (start one with `hansa testnet up`)", dir);
         return CLI_USAGE;
     }
+    if (c->o->nodes > 0 && c->o->nodes < c->n_nodes) c->n_nodes = c->o->nodes;
     if (c->n_nodes > LOAD_NODES_MAX) c->n_nodes = LOAD_NODES_MAX;
     for (int i = 0; i < c->n_nodes; i++)
         if (testnet_rpc_addr(dir, i, c->addrs[i], sizeof c->addrs[i]) != 0) {

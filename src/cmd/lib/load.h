@@ -65,6 +65,7 @@ typedef struct {
     uint32_t window;      /* per sender: accepted and not yet committed, 1..4096; 0 = 256 */
     load_tick_fn on_tick; /* or NULL */
     void *tick_arg;
+    int nodes;            /* submit to and poll node0..node<nodes-1> only; 0 = every node */
 } load_opts;
 
 typedef enum {

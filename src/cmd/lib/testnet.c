@@ -412,6 +412,26 @@ int testnet_up_dir(const testnet_opts *o) {
     return CLI_OK;
 }
 
+/* Stops node i (SIGTERM, then SIGKILL after a 5 s grace) and removes its
+ * pid file; 1 if it was running, 0 if not. */
+static int stop_node(const char *dir, int i, cli_progress *prog) {
+    pid_t pid = read_pid(dir, i);
+    if (!pid) return 0;
+    kill(pid, SIGTERM);
+    for (int t = 0; t < 100 && alive(pid); t++) {
+        if (prog) cli_progress_tick(prog, "waiting for node%d (pid %d) to stop", i, (int)pid);
+        waitpid(pid, NULL, WNOHANG);
+        usleep(50000);
+    }
+    if (alive(pid)) kill(pid, SIGKILL);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/node%d/hansad.pid", dir, i);
+    unlink(path);
+    return 1;
+}
+
+int testnet_stop_node(const char *dir, int i) { return stop_node(dir, i, NULL); }
+
 int testnet_down_dir(const testnet_opts *o) {
     int n = testnet_size(o->dir), stopped = 0;
     if (n == 0) {
@@ -419,21 +439,7 @@ int testnet_down_dir(const testnet_opts *o) {
         return CLI_USAGE;
     }
     cli_progress prog = cli_progress_start();
-    for (int i = 0; i < n; i++) {
-        pid_t pid = read_pid(o->dir, i);
-        if (!pid) continue;
-        kill(pid, SIGTERM);
-        for (int t = 0; t < 100 && alive(pid); t++) {
-            cli_progress_tick(&prog, "waiting for node%d (pid %d) to stop", i, (int)pid);
-            waitpid(pid, NULL, WNOHANG);
-            usleep(50000);
-        }
-        if (alive(pid)) kill(pid, SIGKILL);
-        char path[4096];
-        snprintf(path, sizeof path, "%s/node%d/hansad.pid", o->dir, i);
-        unlink(path);
-        stopped++;
-    }
+    for (int i = 0; i < n; i++) stopped += stop_node(o->dir, i, &prog);
     cli_progress_end(&prog);
     if (o->json) {
         json_t *j = json_pack("{s:s, s:i}", "dir", o->dir, "stopped", stopped);

@@ -42,6 +42,9 @@ int testnet_up_dir(const testnet_opts *o);
 /* `testnet down`: stops every node of the network in o->dir; CLI_OK, or
  * CLI_USAGE if the folder holds no network. */
 int testnet_down_dir(const testnet_opts *o);
+/* Stops node i of the network in dir alone (bench --down); 1 if it was
+ * running, 0 if not. */
+int testnet_stop_node(const char *dir, int i);
 /* The pid of node i's hansad if it is running, else 0. */
 int testnet_node_pid(const char *dir, int i);
 
