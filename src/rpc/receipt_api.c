@@ -9,9 +9,9 @@
 #include <uv.h>
 
 #include "base/mem.h"
-#include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "ledger/tx_receipt.h"
+#include "node/receipt_proof.h"
 #include "node/receipts.h"
 #include "rpc/node_json.h"
 
@@ -133,54 +133,6 @@ static bool param_receipt(json_t *params, receipt *rc, rpc_outcome *out) {
     return true;
 }
 
-/* The proof a claim needs, from this node's blocks: the receipt's own tx
- * if it was committed, else the tx that used the sender's nonce among the
- * blocks whose tx roots the ledger keeps, else none (the nonce is unused). */
-static void claim_proof(node *n, receipt_claim *cl, hbuf *tx_keep) {
-    const receipt_core *k = &cl->rc.core;
-    const ledger_state *s = node_ledger(n);
-    store_tx_loc loc;
-    bool found = store_get_tx(node_store(n), &k->tx_hash, &loc) == HANSA_OK;
-    uint64_t top = ledger_height(s), from = top > RECEIPT_ROOTS_KEPT ? top - RECEIPT_ROOTS_KEPT : 1;
-    hbuf bytes = HBUF_INIT;
-    for (uint64_t h = found ? loc.height : from; h <= (found ? loc.height : top); h++) {
-        wire_block blk;
-        if (store_get_block(node_store(n), h, &bytes, NULL) != HANSA_OK ||
-            wire_block_decode(bytes.data, bytes.len, &blk, NULL) != HANSA_OK)
-            continue;
-        int at = found ? (int)loc.index : -1;
-        for (uint32_t i = 0; at < 0 && i < blk.n_txs; i++) {
-            wire_tx tx;
-            if (wire_tx_decode(blk.txs[i].bytes, blk.txs[i].len, &tx, NULL) == HANSA_OK &&
-                pubkey_eq(&tx.sender, &k->sender) && tx.nonce == k->nonce)
-                at = (int)i;
-        }
-        if (at >= 0 && (uint32_t)at < blk.n_txs) {
-            hansa_hash *leaves = hansa_calloc(blk.n_txs, sizeof *leaves);
-            for (uint32_t i = 0; i < blk.n_txs; i++)
-                merkle_leaf_hash(blk.txs[i].bytes, blk.txs[i].len, &leaves[i]);
-            hansa_hash path[MERKLE_PROOF_MAX];
-            size_t pl = merkle_proof(leaves, blk.n_txs, (size_t)at, path);
-            free(leaves);
-            if (pl <= RECEIPT_PROOF_PATH_MAX) {
-                cl->proof = RECEIPT_PROOF_TX;
-                cl->height = h;
-                cl->index = (uint32_t)at;
-                cl->count = blk.n_txs;
-                cl->path_len = (uint8_t)pl;
-                memcpy(cl->path, path, pl * sizeof *path);
-                hbuf_reset(tx_keep);
-                hbuf_append(tx_keep, blk.txs[at].bytes, blk.txs[at].len);
-                cl->tx = tx_keep->data;
-                cl->tx_len = blk.txs[at].len;
-            }
-            h = top; /* found: stop */
-        }
-        wire_block_free(&blk);
-    }
-    hbuf_free(&bytes);
-}
-
 /* receipt_claim_body {receipt} -> {body, payable} or why it is refused */
 static rpc_outcome m_claim_body(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
@@ -191,7 +143,7 @@ static rpc_outcome m_claim_body(rpc_call *call, json_t *params, void *ctx) {
     receipt_claim cl = {0};
     if (!param_receipt(params, &cl.rc, &bad)) return bad;
     hbuf tx = HBUF_INIT, body = HBUF_INIT;
-    claim_proof(api->n, &cl, &tx);
+    node_receipt_claim_proof(api->n, &cl, &tx);
     uint64_t payable = 0;
     char why[LEDGER_WHY_MAX] = "";
     hansa_err e = ledger_receipt_claim_check(node_ledger(api->n), &cl, &payable, why, sizeof why);

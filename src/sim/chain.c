@@ -80,7 +80,7 @@ static void chain_genesis(world *w, sim_chain *c) {
 /* With several chains, as `hansa federation up` writes them: each genesis
  * holds a light client of every other chain, rooted in that chain's
  * genesis (height 0, its genesis time, its genesis set as set and next
- * set), and funds its delegates, who pay for the relay transactions. */
+ * set). */
 static void federate(world *w) {
     ic_create roots[SIM_CHAINS_MAX];
     for (uint16_t k = 0; k < w->n_chains; k++) {
@@ -101,18 +101,24 @@ static void federate(world *w) {
             if (j != k) c->roots[n++] = roots[j];
         c->genesis.clients = c->roots;
         c->genesis.n_clients = n;
-        for (uint16_t i = 0; i < c->n_nodes; i++) {
-            hansa_addr a;
-            addr_from_pubkey(&c->delegates[i].pubkey, &a);
-            c->accounts[c->n_clients + i] = (ledger_genesis_account){a, DELEGATE_BALANCE};
-        }
-        c->genesis.n_accounts = c->n_clients + c->n_nodes;
     }
+}
+
+/* Funds c's delegates: they pay for relay transactions and bond receipt collateral. */
+static void fund_delegates(sim_chain *c) {
+    for (uint16_t i = 0; i < c->n_nodes; i++) {
+        hansa_addr a;
+        addr_from_pubkey(&c->delegates[i].pubkey, &a);
+        c->accounts[c->n_clients + i] = (ledger_genesis_account){a, DELEGATE_BALANCE};
+    }
+    c->genesis.n_accounts = c->n_clients + c->n_nodes;
 }
 
 void chain_setup(world *w) {
     for (uint16_t k = 0; k < w->n_chains; k++) chain_genesis(w, &w->chains[k]);
     if (w->n_chains > 1) federate(w);
+    for (uint16_t k = 0; k < w->n_chains; k++)
+        if (w->n_chains > 1 || w->o.receipts) fund_delegates(&w->chains[k]);
     for (uint16_t k = 0; k < w->n_chains; k++) {
         char why[LEDGER_WHY_MAX];
         HANSA_ASSERT(ledger_genesis_validate(&w->chains[k].genesis, why, sizeof why) == HANSA_OK);
@@ -149,6 +155,7 @@ void chain_client_act(world *w, sim_chain *c) {
                c->idx, 0, 0, 0, NULL);
     sim_node *nd = pick_node(w, c);
     if (!nd) return;
+    if (w->o.receipts && rcpt_client_act(w, c, nd)) return;
     sim_client *cl = &c->clients[prng_below(&w->rng, c->n_clients)];
     uint8_t body[1 + LEDGER_VOTE_PAIR_BYTES];
     size_t body_len;
@@ -250,6 +257,7 @@ void chain_on_commit(sim_node *nd, uint64_t height) {
     if (nd->byz != BYZ_NONE) return;
     if (height == w->o.heights) w->honest_done++;
     note_set(nd, height);
+    if (w->o.receipts) rcpt_on_commit(nd, height);
     nd->height_start_us = w->now_us;
     nd->round_bound = w->now_us >= w->gst_us + w->settle_us
                           ? chain_round_bound(w, node_valset(nd->n)) : UINT32_MAX;

@@ -28,6 +28,7 @@ const char *sim_violation_name(sim_violation v) {
     case SIM_V_CLIENT_SAFETY: return "client-safety";
     case SIM_V_CLIENT_LIVENESS: return "client-liveness";
     case SIM_V_CONSERVATION: return "conservation";
+    case SIM_V_RECEIPTS: return "receipts";
     case SIM_V_COUNT_: break;
     }
     return "?";

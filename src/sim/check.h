@@ -141,6 +141,7 @@ typedef enum {
                               or froze while that chain kept its fault budget */
     SIM_V_CLIENT_LIVENESS, /* fedcheck.h: a light client trails its chain too far at the end */
     SIM_V_CONSERVATION,    /* fedpkt.c: value created or lost across the chains */
+    SIM_V_RECEIPTS,        /* rcpt.c: a receipt honest nodes signed was not paid in full */
     SIM_V_COUNT_
 } sim_violation;
 

@@ -434,6 +434,14 @@ bool host_submit_tx(sim_node *nd, const uint8_t *tx, size_t len, char *why, size
     return err == HANSA_OK;
 }
 
+hansa_err host_receipt_request(sim_node *nd, const node_receipt_req *req, receipt *out, uint64_t *async,
+                               node_receipt_done done, void *ctx, char *why, size_t why_len) {
+    input_begin(nd);
+    hansa_err err = node_receipt_request(nd->n, req, out, async, done, ctx, why, why_len);
+    after_input(nd);
+    return err;
+}
+
 /* ---- setup ---- */
 
 void host_init(sim_node *nd) {

@@ -59,6 +59,10 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
                    " heights\npackets %" PRIu64 " sent, %" PRIu64 " recvs and %" PRIu64 " acks relayed\n"
                    "conservation_checks %" PRIu64 "\n", o->chains, r->relay_updates, r->clients_checked,
                 r->client_lag_max, r->packets_sent, r->packet_recvs, r->packet_acks, r->conservation_checks);
+    if (o->receipts)
+        fprintf(f, "receipts asked %" PRIu64 ", issued %" PRIu64 ", double-spent %" PRIu64 ", kept %" PRIu64
+                   ", claims %" PRIu64 ", paid %" PRIu64 "\n", r->receipts_asked, r->receipts_issued,
+                r->receipt_double_spends, r->receipts_kept, r->receipt_claims, r->receipts_paid);
     fprintf(f, "seed %" PRIu64 "\nnodes %u\nbyzantine %u nodes, power %" PRIu64 " of %" PRIu64 "\n",
             o->seed, o->nodes, r->byz_nodes, r->byz_power, r->total_power);
     fprintf(f, "heights %" PRIu64 " of %" PRIu64 "\nsim_time_s %.3f\ngst_s %.3f\n",
@@ -91,5 +95,6 @@ void sim_report_replay(FILE *f, const char *prog, const sim_options *o, const ch
     if (o->attack) fprintf(f, " --attack %s", sim_attack_name(o->attack));
     if (o->valset_change) fprintf(f, " --valset-change %" PRIu32, o->valset_change);
     if (o->chains > 1) fprintf(f, " --chains %u", o->chains);
+    if (o->receipts) fprintf(f, " --receipts");
     fprintf(f, " --load %" PRIu32 "\n", o->load_tps);
 }

@@ -600,6 +600,7 @@ static void teardown(world *w) {
     script_free(w);
     smap_free(&w->invalid_blocks);
     fed_free(w);
+    free(w->rcpts);
     for (uint16_t k = 0; k < w->n_chains; k++) sim_checker_free(&w->chk[k]);
     hbuf_free(&w->scratch);
 }
@@ -637,6 +638,7 @@ static void collect(world *w, sim_result *r) {
     }
     if (w->n_chains > 1) sha256_final(&all, &r->digest);
     fed_finish(w, r);
+    rcpt_finish(w, r);
     r->sim_time_us = w->now_us;
     r->gst_us = w->gst_us;
 }

@@ -93,6 +93,10 @@ typedef struct {
     /* Client transfers submitted per simulated second, over the chain's
      * clients (0: none); SIM_LOAD_TPS_MAX at most. */
     uint32_t load_tps;
+    /* Receipts (rcpt.c): delegates bond collateral, clients ask for
+     * receipts, double-spend some and claim the broken ones; checked that
+     * honest signers pay every claim in full. */
+    bool receipts;
 } sim_options;
 
 typedef struct {
@@ -100,7 +104,7 @@ typedef struct {
     uint64_t heights_decided;    /* lowest height every honest node committed */
     uint64_t safety_violations;
     uint64_t liveness_failures;
-    uint64_t violations[16];     /* per sim_violation */
+    uint64_t violations[24];     /* per sim_violation */
     char first_violation[256];   /* "" when none */
     uint64_t sim_time_us, gst_us;
     uint64_t events, delivered, dropped, rejected, crashes, syncs, evidence;
@@ -122,6 +126,10 @@ typedef struct {
     /* Cross-chain transfers (fedpkt.c): sends clients submitted, recvs and
      * acks relayers submitted, conservation checks made after commits. */
     uint64_t packets_sent, packet_recvs, packet_acks, conservation_checks;
+    /* Receipts (rcpt.c): asked of nodes, issued, double-spent at another
+     * node, claims submitted, claims paid, receipts whose transfer committed in time. */
+    uint64_t receipts_asked, receipts_issued, receipt_double_spends, receipt_claims, receipts_paid,
+        receipts_kept;
 } sim_result;
 
 void sim_options_default(sim_options *o);

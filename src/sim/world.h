@@ -27,6 +27,7 @@
 #include "interchain/client.h"
 #include "ledger/state.h"
 #include "node/node.h"
+#include "node/receipts.h"
 #include "node/relay.h"
 #include "sim/check.h"
 #include "sim/disk.h"
@@ -178,10 +179,22 @@ struct sim_chain {
     uint64_t vote_every;          /* churn: a client TX_VOTE every this many txs; 0 none */
     uint64_t tx_count;
     uint64_t pkt_count;           /* fedpkt.c: client txs counted toward cross-chain sends */
+    uint64_t rcpt_height;         /* rcpt.c: the last height its receipts were looked at */
     /* The last validator set traced (SIM_T_VALSET), at set_height. */
     uint64_t set_height;
     ledger_validators set;
 };
+
+/* A receipt a node issued (rcpt.c), followed until it is paid, kept or
+ * past its claim window. */
+typedef struct {
+    receipt rc;
+    uint16_t chain;
+    bool honest;       /* every signer is an honest node */
+    bool settled;
+    uint64_t claim_at; /* height its last claim was sent at; 0 = none yet */
+} sim_rcpt;
+#define SIM_RCPTS_MAX 1024
 
 typedef struct {
     uint64_t height;
@@ -258,6 +271,11 @@ struct world {
     uint64_t fed_proved[SIM_CHAINS_MAX]; /* fedpkt.c: highest height a relayer proved from, per chain */
     uint64_t fed_conservation;         /* fedpkt.c: conservation violations */
     char fed_conservation_first[256];
+    sim_rcpt *rcpts;                   /* rcpt.c: receipts issued (allocated with the first) */
+    size_t n_rcpts;
+    uint64_t rcpt_bond_at[SIM_NODES_MAX]; /* rcpt.c: height a node's bond was sent at + 1 */
+    uint64_t rcpt_bad;                 /* rcpt.c: receipt checker violations */
+    char rcpt_first[256];
     uint16_t honest_done;           /* honest nodes that reached the target */
     uint16_t honest_count;
     hbuf scratch;
@@ -290,6 +308,9 @@ void host_link_down(sim_node *nd, uint16_t peer);
 void host_link_up(sim_node *nd, uint16_t peer);
 /* A client's transaction for this node (RPC submit_tx); false if refused. */
 bool host_submit_tx(sim_node *nd, const uint8_t *tx, size_t len, char *why, size_t why_len);
+/* A client's receipt request for this node (RPC send_receipt). */
+hansa_err host_receipt_request(sim_node *nd, const node_receipt_req *req, receipt *out, uint64_t *async,
+                               node_receipt_done done, void *ctx, char *why, size_t why_len);
 /* A proposal nd sends as its own (PROPOSAL message bytes): traced for the
  * lock checker. byz.c calls it for every face it shows. */
 void host_observe_proposal(sim_node *nd, const uint8_t *b, size_t len);
@@ -338,6 +359,14 @@ bool fedpkt_client_send(world *w, sim_chain *c, const sim_node *nd, const sim_cl
 void fedpkt_relay(sim_node *nd, const relay_job *job, const sim_node *other);
 /* Conservation across the chains, one state per chain (state_of[k]: chain k's node or NULL). */
 void fedpkt_check(world *w, const sim_node *const *state_of);
+
+/* rcpt.c: receipts (o.receipts; see there) */
+/* A client action about receipts (a bond, or a receipt asked of nd), or
+ * false when this action is an ordinary one. */
+bool rcpt_client_act(world *w, sim_chain *c, sim_node *nd);
+/* After an honest node committed height: claims, and the checker. */
+void rcpt_on_commit(sim_node *nd, uint64_t height);
+void rcpt_finish(world *w, sim_result *r);
 
 /* net.c */
 sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len);
