@@ -82,11 +82,19 @@ static uint16_t priority_step(const cons_valset *vs, int64_t *priority) {
     return best;
 }
 
+/* The next step's winner, passing over absent members (at most n extra
+ * steps: if every winner so far was absent, the last one proposes). */
+static uint16_t present_step(const cons_valset *vs, int64_t *priority) {
+    uint16_t who = priority_step(vs, priority);
+    for (uint16_t k = 0; k < vs->n && vs->absent[who]; k++) who = priority_step(vs, priority);
+    return who;
+}
+
 uint16_t valset_proposer(const cons_valset *vs, uint32_t round) {
     int64_t priority[WIRE_VALIDATORS_MAX];
     memcpy(priority, vs->priority, vs->n * sizeof priority[0]);
-    uint16_t who = priority_step(vs, priority);
-    for (uint32_t r = 0; r < round; r++) who = priority_step(vs, priority);
+    uint16_t who = present_step(vs, priority);
+    for (uint32_t r = 0; r < round; r++) who = present_step(vs, priority);
     HANSA_ASSERT(who < vs->n);
     return who;
 }

@@ -12,13 +12,22 @@
  * but the starting priorities.
  *
  * Exactly: the proposer of round r is the winner of step r+1 from the
- * starting priorities, and valset_advance makes step 1, so round 0 of height
+ * starting priorities (steps won by absent members not counted, below), and valset_advance makes step 1, so round 0 of height
  * h+1 follows round 0 of height h. Nothing is centred or rescaled: starting
  * from all-zero priorities (valset_init) the sum stays zero and every
  * priority stays within [-total, total] (tests/consensus/test_valset.c
  * checks it, and each step asserts a looser bound). An application that
  * changes the set between heights should start the new members at zero and
- * keep the sum at zero. Cost: O(n * (round + 1)) per call. */
+ * keep the sum at zero. Cost: O(n * (round + 1)) per call.
+ *
+ * Absent members: the application may mark members the chain saw missing
+ * from its last commits (chain state, so every node marks the same ones).
+ * A step that picks an absent member is taken again, up to n times, so a
+ * stopped delegate costs a few heights of propose timeouts instead of one
+ * round in every n for as long as it is down (issue 15: with 1 of 4
+ * stopped, heights/s fell by a third). Proposer selection decides only who
+ * may propose, never what is safe, so a wrong mark costs rounds, not
+ * safety. */
 #ifndef HANSA_CONSENSUS_VALSET_H
 #define HANSA_CONSENSUS_VALSET_H
 
@@ -34,6 +43,7 @@ typedef struct {
     wire_validator v[WIRE_VALIDATORS_MAX]; /* sorted by pubkey, unique, power > 0 */
     int64_t priority[WIRE_VALIDATORS_MAX];
     uint64_t total_power;
+    bool absent[WIRE_VALIDATORS_MAX]; /* passed over as proposer (see above); valset_init clears */
 } cons_valset;
 
 /* Builds a set from n validators (any order; sorted here) with all

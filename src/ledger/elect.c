@@ -504,6 +504,28 @@ void ledger_records_iter(const ledger_state *s, ledger_tab tab, stake_iter_fn fn
     }
 }
 
+void ledger_absent_members(const ledger_state *s, bool *absent) {
+    const ledger_validators *cur = ledger_state_valset(s, LEDGER_SET_CUR, NULL);
+    uint16_t w = s->params.elect.liveness_window;
+    uint64_t h = ledger_height(s); /* block h recorded who signed height h - 1 */
+    for (uint16_t i = 0; i < cur->n; i++) {
+        absent[i] = false;
+        if (w < LEDGER_ABSENT_HEIGHTS || h <= LEDGER_ABSENT_HEIGHTS) continue;
+        uint8_t key[KVMAP_KEY_MAX];
+        size_t klen = stake_key_liveness(&cur->v[i].pubkey, key);
+        const kvmap_slot *slot = kvmap_get(&s->tabs[LEDGER_TAB_LIVENESS], key, klen);
+        if (slot == NULL || slot->deleted) continue;
+        HANSA_ASSERT(slot->vlen == 3 + LEDGER_LIVENESS_BITS_BYTES); /* stake.h: version, missed, bits */
+        const uint8_t *bits = slot->val + 3;
+        bool all = true;
+        for (uint64_t j = 1; j <= LEDGER_ABSENT_HEIGHTS && all; j++) {
+            uint64_t idx = (h - j) % w;
+            all = (bits[idx / 8] >> (idx % 8)) & 1;
+        }
+        absent[i] = all;
+    }
+}
+
 uint16_t ledger_missed_get(const ledger_state *s, const hansa_pubkey *pk) {
     ledger_block *b = ledger_block_begin_check(s);
     ledger_liveness l;

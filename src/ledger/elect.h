@@ -58,6 +58,13 @@ bool ledger_evidence_punished(const ledger_state *s, const hansa_hash *ev_hash);
 /* How many of the last liveness_window heights pk missed (0 if it has no
  * liveness record: not in a recent set, or it missed none). */
 uint16_t ledger_missed_get(const ledger_state *s, const hansa_pubkey *pk);
+/* Heights a member must have missed in a row to be passed over as
+ * proposer (cons_valset.absent): a few, so one slow commit does not count. */
+#define LEDGER_ABSENT_HEIGHTS 3
+/* For each member i of the current set (the one deciding height + 1):
+ * absent[i] = it missed each of the last LEDGER_ABSENT_HEIGHTS heights the
+ * chain recorded (its liveness window: not among the commit's signers). */
+void ledger_absent_members(const ledger_state *s, bool *absent);
 /* The address's bonded total (its self bond plus the votes it gave); 0 if none. */
 uint64_t ledger_bonded_get(const ledger_state *s, const hansa_addr *who);
 /* Calls fn for every record of table tab in the committed state, in no

@@ -49,6 +49,20 @@ static hansa_err valset_at(const node *n, ledger_set_which which, uint64_t h, co
     return HANSA_OK;
 }
 
+/* Marks the members of vs the chain saw absent from its last commits:
+ * they are passed over as proposers (valset.h). vs is sorted by pubkey,
+ * the ledger's set in its own order, so members are matched by key. */
+static void absent_mark(node *n) {
+    const ledger_validators *lv = ledger_state_valset(n->state, LEDGER_SET_CUR, NULL);
+    bool absent[WIRE_VALIDATORS_MAX];
+    ledger_absent_members(n->state, absent);
+    for (uint16_t i = 0; i < lv->n; i++) {
+        int k = valset_index(&n->vs, &lv->v[i].pubkey);
+        HANSA_ASSERT(k >= 0);
+        n->vs.absent[k] = absent[i];
+    }
+}
+
 /* After a commit (or at start-up): vs decides height+1, vs_prev decided
  * height. When the ledger's current set is the one vs already walks (same
  * activation), one step suffices instead of a walk from the activation. */
@@ -59,13 +73,16 @@ static hansa_err valsets_refresh(node *n, bool after_commit) {
         n->vs_prev = n->vs;
         if (act == n->vs_activation) {
             valset_advance(&n->vs);
+            absent_mark(n);
             return HANSA_OK;
         }
     } else if (n->height > 0) {
         hansa_err err = valset_at(n, LEDGER_SET_PREV, n->height, &n->vs_prev, NULL);
         if (err != HANSA_OK) return err;
     }
-    return valset_at(n, LEDGER_SET_CUR, n->height + 1, &n->vs, &n->vs_activation);
+    hansa_err err = valset_at(n, LEDGER_SET_CUR, n->height + 1, &n->vs, &n->vs_activation);
+    if (err == HANSA_OK) absent_mark(n);
+    return err;
 }
 
 /* The hash a header carries for one of the ledger's sets. */

@@ -102,10 +102,31 @@ static void test_proposer_equal_power_rotates(void) {
     CHECK_EQ_U64(valset_proposer(&net.vs, 0), 0);
 }
 
+/* Absent members are passed over: never proposers while another member is
+ * present, the others keep their turns in order; all absent, every member
+ * still gets a turn. */
+static void test_proposer_skips_absent(void) {
+    h_net net;
+    h_net_init(&net, 4, NULL, 0);
+    cons_valset vs = net.vs;
+    uint16_t plain[8];
+    for (uint32_t r = 0; r < 8; r++) plain[r] = valset_proposer(&vs, r);
+    vs.absent[2] = true;
+    for (uint32_t r = 0; r < 8; r++) CHECK(valset_proposer(&vs, r) != 2);
+    CHECK_EQ_U64(valset_proposer(&vs, 0), plain[0]);
+    CHECK_EQ_U64(valset_proposer(&vs, 1), plain[1]);
+    CHECK_EQ_U64(valset_proposer(&vs, 2), plain[3]); /* 2's turn goes to the next */
+    for (int i = 0; i < 4; i++) vs.absent[i] = true;
+    bool seen[4] = {false};
+    for (uint32_t r = 0; r < 4; r++) seen[valset_proposer(&vs, r)] = true;
+    for (int i = 0; i < 4; i++) CHECK(seen[i]);
+}
+
 int main(void) {
     RUN(test_init_rejects);
     RUN(test_quorum_arithmetic);
     RUN(test_proposer_frequencies);
     RUN(test_proposer_equal_power_rotates);
+    RUN(test_proposer_skips_absent);
     return check_summary();
 }

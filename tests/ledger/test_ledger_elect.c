@@ -165,6 +165,34 @@ static void test_election_order_and_pipeline(void) {
     ledger_state_free(s);
 }
 
+/* A member missing from LEDGER_ABSENT_HEIGHTS commits in a row is marked
+ * absent (passed over as proposer), not before, and is present again
+ * once it signs one commit. */
+static void test_absent_members(void) {
+    ledger_params p = e_params();
+    p.elect.epoch_blocks = 1000;
+    p.elect.liveness_miss_bps = LEDGER_BPS_ONE; /* never jailed here */
+    uint64_t bal[1] = {1000};
+    ledger_state *s = t_state(&p, bal, 1, t_hash_key_a);
+    empty_blocks(s, 2);
+    const ledger_validators *cur = ledger_state_valset(s, LEDGER_SET_CUR, NULL);
+    const ledger_validators *prev = ledger_state_valset(s, LEDGER_SET_PREV, NULL);
+    CHECK(pubkey_eq(&cur->v[1].pubkey, &prev->v[1].pubkey)); /* no election: one order */
+    bool absent[WIRE_VALIDATORS_MAX];
+    for (int i = 0; i < LEDGER_ABSENT_HEIGHTS; i++) {
+        ledger_absent_members(s, absent);
+        CHECK(!absent[1]);
+        CHECK_ERR(block_full(s, NULL, 0, 60, 1u << 1, NULL, 0), HANSA_OK);
+    }
+    ledger_absent_members(s, absent);
+    CHECK(absent[1]);
+    CHECK(!absent[0] && !absent[2] && !absent[3]);
+    CHECK_ERR(block_full(s, NULL, 0, 60, 0, NULL, 0), HANSA_OK); /* it signs again */
+    ledger_absent_members(s, absent);
+    CHECK(!absent[1]);
+    ledger_state_free(s);
+}
+
 /* A delegate that misses more than half of the window is jailed at once and
  * the best bench candidate replaces it two heights later; it may unjail
  * only after jail_blocks. */
@@ -392,6 +420,7 @@ int main(void) {
     RUN(test_stake_vote_unbond);
     RUN(test_election_order_and_pipeline);
     RUN(test_jail_bench_unjail);
+    RUN(test_absent_members);
     RUN(test_slash_tombstone);
     RUN(test_rewards_split);
     RUN(test_ratification);
