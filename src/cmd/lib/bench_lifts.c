@@ -36,7 +36,7 @@
 #include "ledger/tx.h"
 
 #define CHAIN 0xe2e4u
-#define HOPS_MAX 8
+#define HOPS_MAX CREDIT_LIFT_HOPS_MAX /* a local lift's longest route */
 #define PARTIES_MAX 1000
 
 typedef struct {

@@ -1001,7 +1001,7 @@ static bool agent_lift(void *arg, const clr_cycle *c) {
 /* Learns the tallies reachable from --from (breadth first over parties, at
  * most AGENT_PARTIES_MAX), then lifts the optimum of that view cycle by cycle (clr_agent). */
 static int lift_agent(const copts *o, ctx *x) {
-    uint64_t max_hops = 8;
+    uint64_t max_hops = CREDIT_LIFT_HOPS_MAX;
     if (o->max_hops && !num(o, "--max-hops", o->max_hops, CREDIT_LIFT_HOPS_MAX, &max_hops)) return CLI_USAGE;
     if (max_hops < 2) max_hops = 2;
     agent *a = calloc(1, sizeof *a);
