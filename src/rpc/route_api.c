@@ -1,6 +1,7 @@
 /* route_api.c — see route_api.h. */
 #include "rpc/route_api.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "crypto/sign.h"
 #include "ledger/credit_rec.h"
 #include "ledger/state.h"
+#include "rpc/conns.h"
 #include "rpc/node_json.h"
 
 /* Messages kept for the drivers: the most recent ROUTE_OUTBOX_MAX, each
@@ -22,6 +24,22 @@
 #define ROUTE_TIMEOUT_MS 4000
 #define ROUTE_FRESH_MS 30000
 #define ROUTE_RETRY_MS 10000
+
+/* Route messages per client address: a token bucket of ROUTE_MSG_BURST
+ * refilled at ROUTE_MSG_RATE per second, for the most recent
+ * ROUTE_CLIENTS_MAX clients (the least recently seen is forgotten). A
+ * route message is cheap but public: unbounded, one client could push
+ * honest searches and answers out of the machine's bounded tables. A
+ * neighbour's route driver sends a few per search. */
+#define ROUTE_MSG_RATE 50
+#define ROUTE_MSG_BURST 200
+#define ROUTE_CLIENTS_MAX 64
+
+typedef struct {
+    char client[RPC_CLIENT_TEXT_MAX];
+    uint64_t tokens_milli; /* thousandths of a message */
+    uint64_t last_ms;
+} route_bucket;
 
 typedef struct {
     uint64_t seq;
@@ -39,6 +57,8 @@ struct rpc_route_api {
     disc_site site;
     route_out out[ROUTE_OUTBOX_MAX];
     uint64_t next_seq; /* of the next message queued; message s is out[s % MAX] */
+    route_bucket buckets[ROUTE_CLIENTS_MAX];
+    uint64_t limited;  /* route messages refused over the rate */
 };
 
 static uint64_t now_ms(void) { return clock_mono_ms(&hansa_clock_system); }
@@ -130,7 +150,7 @@ static rpc_outcome m_route_find(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(record_json(r, now));
 }
 
-/* route_records {} -> {routes: [record]} (not "routes": that name is the routing
+/* route_records {} -> {routes: [record], limited} (not "routes": that name is the routing
  * table's, which the explorer asks for) */
 static rpc_outcome m_routes(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
@@ -142,13 +162,36 @@ static rpc_outcome m_routes(rpc_call *call, json_t *params, void *ctx) {
     tick(api, now);
     json_t *list = json_array();
     for (size_t i = 0; i < api->site.n_rec; i++) json_array_append_new(list, record_json(&api->site.rec[i], now));
-    return rpc_ok(json_pack("{s:o}", "routes", list));
+    return rpc_ok(json_pack("{s:o, s:o}", "routes", list, "limited", nj_u64(api->limited)));
+}
+
+/* Takes one message from client's bucket; false when it is empty. */
+static bool bucket_take(rpc_route_api *api, const char *client, uint64_t now) {
+    route_bucket *b = NULL, *oldest = &api->buckets[0];
+    for (size_t i = 0; i < ROUTE_CLIENTS_MAX && !b; i++) {
+        route_bucket *x = &api->buckets[i];
+        if (strcmp(x->client, client) == 0) b = x;
+        else if (x->last_ms < oldest->last_ms) oldest = x;
+    }
+    if (!b) {
+        b = oldest;
+        snprintf(b->client, sizeof b->client, "%s", client);
+        b->tokens_milli = ROUTE_MSG_BURST * 1000ull;
+        b->last_ms = now;
+    }
+    uint64_t refill = (now - b->last_ms) * ROUTE_MSG_RATE; /* ms x msgs/s = thousandths */
+    b->tokens_milli = b->tokens_milli + refill > ROUTE_MSG_BURST * 1000ull ? ROUTE_MSG_BURST * 1000ull
+                                                                         : b->tokens_milli + refill;
+    b->last_ms = now;
+    if (b->tokens_milli < 1000) return false;
+    b->tokens_milli -= 1000;
+    return true;
 }
 
 /* route_msg {from_chain, msg: hex} -> {} : one discovery message from a
- * neighbour chain, refused with the decoder's reason. */
+ * neighbour chain, refused with the decoder's reason, or RPC_BUSY when
+ * its client sends more than ROUTE_MSG_RATE per second. */
 static rpc_outcome m_route_msg(rpc_call *call, json_t *params, void *ctx) {
-    (void)call;
     rpc_route_api *api = ctx;
     rpc_outcome bad;
     static const char *const names[] = {"from_chain", "msg", NULL};
@@ -156,6 +199,11 @@ static rpc_outcome m_route_msg(rpc_call *call, json_t *params, void *ctx) {
     if (!nj_params_only(params, names, &bad) || !param_chain(params, "from_chain", &from, &bad)) return bad;
     if (from == node_chain_id(api->n))
         return nj_bad_param("from_chain", "a route message comes from another chain");
+    if (!bucket_take(api, rpc_call_client(call), now_ms())) {
+        api->limited++;
+        return rpc_fail(RPC_BUSY, NULL, "route messages from %s over %d per second (burst %d): retry later",
+                        rpc_call_client(call), ROUTE_MSG_RATE, ROUTE_MSG_BURST);
+    }
     rpc_error err = {0};
     uint8_t *bytes = NULL;
     size_t len = 0;

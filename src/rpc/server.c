@@ -643,6 +643,8 @@ static rpc_conn *conn_of(struct MHD_Connection *conn) {
     return i->socket_context;
 }
 
+const char *rpc_call_client(const rpc_call *call) { return conn_of(call->ex->conn)->client; }
+
 /* The first call for a request: check its headers (rpc_request_check_headers,
  * for every path), route it, and for POST / check the content headers and
  * set up its exchange. */

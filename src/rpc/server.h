@@ -111,6 +111,10 @@ typedef struct {
  * pointer given to rpc_register. call identifies the call for rpc_defer. */
 typedef rpc_outcome (*rpc_handler)(rpc_call *call, json_t *params, void *ctx);
 
+/* The address of the client that made call (text, e.g. "192.0.2.7"), for
+ * per-client limits in handlers; valid for the handler's duration. */
+const char *rpc_call_client(const rpc_call *call);
+
 /* Called when the server gives up a pending call before its owner replied
  * (deadline passed, or server shutting down). The owner must forget the
  * handle: it is freed right after this returns. Never called after rpc_reply. */

@@ -9,7 +9,11 @@ route_outbox for the asking chain with the capacity, a second arrival of
 the same search is answered "none" (so loops end), and malformed bytes or a
 message claiming to come from the node's own chain are refused with a reason.
 `hansa route find|records` print the same records (exit 0 only for a route
-that fits the amount). Across chains: test_route_fed.py."""
+that fits the amount). A flood of route_msg from one client (500 in five
+batches) gets the burst of 200 through and the rest refused busy, and an
+honest route_find still answers. Across chains: test_route_fed.py."""
+import http.client
+import json
 import os
 import struct
 import subprocess
@@ -54,6 +58,24 @@ def refused(net, params, what, field):
         check(field in str(e), "%s: the reason names %s" % (what, field))
         return
     raise cluster.CheckFailed("%s was accepted" % what)
+
+
+def flood(net, other, chain_id, k0, k1):
+    """500 route queries from one client in five batches of 100 (the batch
+    limit): returns (accepted, refused busy)."""
+    host, port = net.rpc_addr(0).rsplit(":", 1)
+    ok = busy = 0
+    for b in range(5):
+        batch = [{"jsonrpc": "2.0", "id": i, "method": "route_msg",
+                  "params": {"from_chain": "%x" % other, "msg": query(os.urandom(16), chain_id, k0, k1)}}
+                 for i in range(100)]
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        conn.request("POST", "/", json.dumps(batch), {"Content-Type": "application/json"})
+        for r in json.loads(conn.getresponse().read()):
+            ok += "result" in r
+            busy += r.get("error", {}).get("code") == -32005
+        conn.close()
+    return ok, busy
 
 
 def test():
@@ -105,6 +127,16 @@ def test():
         refused(net, {"from_chain": chain, "msg": query(os.urandom(16), chain_id, k0, k1)},
                 "a message from the node's own chain", "from_chain")
         refused(net, {"from_chain": "%x" % other, "msg": "00" * 200}, "a message over 91 bytes", "msg")
+
+        ok, busy = flood(net, other, chain_id, k0, k1)
+        say("flood of 500 route messages: %d accepted, %d refused busy" % (ok, busy))
+        check(ok + busy == 500 and ok >= 190 and busy > 0,
+              "the burst goes through and the rest is refused busy (%d, %d)" % (ok, busy))
+        limited = net.call(0, "route_records")["limited"]
+        check(int(limited) == busy, "route_records counts the refusals (%s)" % limited)
+        check(len(net.call(0, "route_outbox", {"after": 0})["msgs"]) <= 256, "the outbox stays bounded")
+        r = find(net, k0, chain, k1)
+        check(r["state"] == "good", "an honest route_find still answers after the flood: %s" % r)
 
 
 if __name__ == "__main__":
