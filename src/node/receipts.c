@@ -48,6 +48,7 @@ struct node_rcpt {
     hmap by_tx;              /* tx hash -> index in e + 1 */
     uint64_t exposure;       /* sum of e[].g.amount plus pending own shares */
     pending pend[PENDING_MAX];
+    size_t n_pend;           /* of pend[] in use: the wake-up scan is skipped at 0 */
     uint64_t next_id;
     uint64_t issued, underwritten;
 };
@@ -363,6 +364,7 @@ static void pending_end(node *n, pending *p) {
     R(n)->exposure -= p->own;
     free(p->tx);
     *p = (pending){0};
+    R(n)->n_pend--;
 }
 
 static void pending_fail(node *n, pending *p, hansa_err err, const char *why) {
@@ -448,6 +450,7 @@ hansa_err node_receipt_request(node *n, const node_receipt_req *req, receipt *ou
         snprintf(why, why_len, "too many underwritten receipts in flight");
         return HANSA_ERR_FULL;
     }
+    R(n)->n_pend++;
     *p = (pending){.id = ++R(n)->next_id, .rc = rc, .own = own, .covered = own,
                    .tx = hansa_malloc(req->tx_len), .tx_len = (uint32_t)req->tx_len,
                    .done = done, .ctx = ctx};
@@ -592,7 +595,7 @@ void receipts_on_wake(node *n, uint64_t now_ms) {
 
 uint64_t receipts_next_wake_ms(const node *n) {
     uint64_t at = UINT64_MAX;
-    for (size_t i = 0; i < PENDING_MAX; i++) {
+    for (size_t i = 0; i < PENDING_MAX && R(n)->n_pend; i++) {
         const pending *p = &R(n)->pend[i];
         if (p->id != 0 && p->asked && p->asked_until_ms < at) at = p->asked_until_ms;
     }

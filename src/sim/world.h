@@ -180,6 +180,12 @@ struct sim_chain {
     uint64_t tx_count;
     uint64_t pkt_count;           /* fedpkt.c: client txs counted toward cross-chain sends */
     uint64_t rcpt_height;         /* rcpt.c: the last height its receipts were looked at */
+    /* The last supply check made (chain_on_commit): a state with the same
+     * height and app hash is the same state (the app hash chains every
+     * block's writes), so the check is not made again for it. */
+    uint64_t supply_height;
+    hansa_hash supply_app;
+    bool supply_ok;
     /* The last validator set traced (SIM_T_VALSET), at set_height. */
     uint64_t set_height;
     ledger_validators set;
