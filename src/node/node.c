@@ -15,6 +15,7 @@
 #include "base/hex.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "crypto/address.h"
 #include "node/msg.h"
 #include "node/node_int.h"
 #include "node/receipts.h"
@@ -565,6 +566,21 @@ static void on_vote(node *n, void *peer, const uint8_t *bytes, size_t len) {
     judge(n, peer, err, MSG_VOTE, bytes, len);
 }
 
+/* True when tx (well formed) uses a nonce this node's queue already used:
+ * the second of a double spend, or a tx the peer admitted before this node
+ * saw the block or the queued tx that used the nonce. Honest relays send
+ * these whenever a sender double-spends, and refusing one costs a nonce
+ * compare (the ledger checks nonces before signatures), so they are not
+ * held against the peer: else an attacker could get honest relays banned
+ * from each other by double-spending through both for one fee each. */
+static bool nonce_used(const node *n, const uint8_t *bytes, size_t len) {
+    wire_tx tx;
+    hansa_addr a;
+    if (wire_tx_decode(bytes, len, &tx, NULL) != HANSA_OK) return false;
+    addr_from_pubkey(&tx.sender, &a);
+    return tx.nonce < mempool_next_nonce(n->mp, &a);
+}
+
 static void on_tx(node *n, void *peer, const uint8_t *bytes, size_t len) {
     hansa_hash h;
     char why[256];
@@ -574,6 +590,8 @@ static void on_tx(node *n, void *peer, const uint8_t *bytes, size_t len) {
     } else if (err == HANSA_ERR_BAD_SIG || err == HANSA_ERR_TRUNCATED || err == HANSA_ERR_TRAILING ||
                err == HANSA_ERR_VERSION || err == HANSA_ERR_NONCANONICAL) {
         n->io.drop(n->io.ctx, peer, "invalid transaction");
+    } else if (err == HANSA_ERR_NONCE && nonce_used(n, bytes, len)) {
+        return;
     } else if (err != HANSA_ERR_DUPLICATE && n->io.penalize) {
         /* Stale nonces, short funds, a full pool: an honest relay sends
          * some (it judged against an older state), a flood of them costs

@@ -134,7 +134,8 @@ static void test_lying_status_keeps_commit_delay(void) {
 
 /* A peer relaying transactions the ledger refuses (here: nonces far ahead)
  * is reported for each, so the driver can score it; duplicates of a queued
- * tx are normal gossip and cost nothing; a bad signature drops the link. */
+ * tx and the second half of a double spend are normal gossip and cost
+ * nothing; a bad signature drops the link. */
 static void test_refused_tx_penalized(void) {
     nn_net nn;
     nn_genesis(&nn, 4);
@@ -150,6 +151,11 @@ static void test_refused_tx_penalized(void) {
     CHECK_EQ_U64(t->drops, 0);
     nn_transfer(&nn, 1, 0, 10, 1, false, &b);
     for (int i = 0; i < 3; i++) send_msg(&nn, 0, &outsider, MSG_TX, &b);
+    CHECK_EQ_U64(t->penalties, 50);
+    /* The other half of a double spend (nonce 0 again, another amount):
+     * refused, and not held against the relay. */
+    nn_transfer(&nn, 1, 0, 10, 2, false, &b);
+    send_msg(&nn, 0, &outsider, MSG_TX, &b);
     CHECK_EQ_U64(t->penalties, 50);
     nn_transfer(&nn, 2, 0, 10, 1, true, &b);
     send_msg(&nn, 0, &outsider, MSG_TX, &b);
