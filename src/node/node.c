@@ -129,11 +129,18 @@ static void timer_add(node *n, const cons_out *o) {
  * that sent them is gone (Tendermint's WAL does the same). */
 #define WAL_OWN_VOTE 0x84 /* MSG_VOTE | 0x80: a vote this node signed */
 
-static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *payload, size_t len) {
+/* durable: this node's own messages (and pooled evidence), synced before
+ * they leave; peers' messages are appended without a sync
+ * (store_wal_append_lazy): they are hints for resuming a height, which a
+ * kill -9 does not lose, and the peers still hold them. */
+static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *payload, size_t len,
+                       bool durable) {
     hbuf rec = HBUF_INIT;
     hbuf_put_u8(&rec, type);
     hbuf_append(&rec, payload, len);
-    if (store_wal_append(n->cfg.st, height, rec.data, rec.len) != HANSA_OK)
+    hansa_err e = durable ? store_wal_append(n->cfg.st, height, rec.data, rec.len)
+                          : store_wal_append_lazy(n->cfg.st, height, rec.data, rec.len);
+    if (e != HANSA_OK)
         LOG_W("node", "WAL append failed: %s", store_errmsg(n->cfg.st));
     hbuf_free(&rec);
 }
@@ -150,16 +157,16 @@ void node_wal_log_evidence(node *n, const wire_evidence *ev) {
     if (n->wal_replaying) return; /* the record is already there */
     hbuf b = HBUF_INIT;
     wire_evidence_encode(&b, ev);
-    wal_append(n, n->height + 2, MSG_EVIDENCE, b.data, b.len);
+    wal_append(n, n->height + 2, MSG_EVIDENCE, b.data, b.len, true);
     hbuf_free(&b);
 }
 
-static void wal_proposal(node *n, const wire_proposal *p, const uint8_t *value, size_t len) {
+static void wal_proposal(node *n, const wire_proposal *p, const uint8_t *value, size_t len, bool durable) {
     hbuf prop = HBUF_INIT, msg = HBUF_INIT;
     wire_proposal_encode(&prop, p);
     msg_proposal m = {prop.data, (uint32_t)prop.len, value, (uint32_t)len};
     msg_proposal_encode(&msg, &m);
-    wal_append(n, p->height, MSG_PROPOSAL, msg.data, msg.len);
+    wal_append(n, p->height, MSG_PROPOSAL, msg.data, msg.len, durable);
     hbuf_free(&prop);
     hbuf_free(&msg);
 }
@@ -174,7 +181,7 @@ static void wal_own_proposal(node *n, const cons_out *o) {
     if (seen) return;
     n->wal_own_height = p->height;
     n->wal_own_round = p->round;
-    wal_proposal(n, p, o->u.proposal.value, o->u.proposal.value_len);
+    wal_proposal(n, p, o->u.proposal.value, o->u.proposal.value_len, true);
 }
 
 /* Likewise our own votes: a vote's position (height, round, type) only
@@ -184,7 +191,7 @@ static void wal_own_vote(node *n, const wire_vote *v, const hbuf *encoded) {
     uint64_t pos = v->height << 24 | (uint64_t)(v->round & 0x3fffff) << 2 | v->type;
     if (pos <= n->wal_vote_pos) return;
     n->wal_vote_pos = pos;
-    wal_append(n, v->height, WAL_OWN_VOTE, encoded->data, encoded->len);
+    wal_append(n, v->height, WAL_OWN_VOTE, encoded->data, encoded->len, true);
 }
 
 /* The engine's proposals and votes go to every peer, or only to the one
@@ -547,7 +554,7 @@ static void on_proposal(node *n, void *peer, const uint8_t *bytes, size_t len) {
     if (err == HANSA_OK) {
         n->stats.sig_verifies++;
         note_proposal(n, p.height);
-        wal_proposal(n, &p, m.block, m.block_len);
+        wal_proposal(n, &p, m.block, m.block_len, false);
     }
     judge(n, peer, err, MSG_PROPOSAL, bytes, len);
 }
@@ -561,7 +568,7 @@ static void on_vote(node *n, void *peer, const uint8_t *bytes, size_t len) {
     hansa_err err = cons_on_vote(n->engine, &v);
     if (err == HANSA_OK) {
         n->stats.sig_verifies++;
-        wal_append(n, v.height, MSG_VOTE, bytes, len);
+        wal_append(n, v.height, MSG_VOTE, bytes, len, false);
     }
     judge(n, peer, err, MSG_VOTE, bytes, len);
 }

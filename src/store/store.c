@@ -1469,6 +1469,18 @@ hansa_err store_wal_append(store *st, uint64_t height, const uint8_t *bytes, siz
     return run_write(st, "appending to the WAL", wal_append_body, &wc);
 }
 
+hansa_err store_wal_append_lazy(store *st, uint64_t height, const uint8_t *bytes, size_t len) {
+    if (st->be || st->read_only) return store_wal_append(st, height, bytes, len);
+    /* The environment's flag, set for this one commit: writes run one at a
+     * time (call_enter), so no other commit sees it. */
+    int rc = mdb_env_set_flags(st->env, MDB_NOSYNC, 1);
+    if (rc != 0) return env_fail(st, rc, "turning off the sync for a WAL append");
+    hansa_err e = store_wal_append(st, height, bytes, len);
+    rc = mdb_env_set_flags(st->env, MDB_NOSYNC, 0);
+    if (rc != 0) return env_fail(st, rc, "turning the sync back on after a WAL append");
+    return e;
+}
+
 /* A WAL record that fails its check ends the log of its height: a crash
  * in the middle of an append leaves exactly such a tail, and the records
  * are hints for resuming a height, not chain data. So it is not a fatal

@@ -272,6 +272,14 @@ hansa_err store_receipt_scan(store *st, store_scan_fn fn, void *ctx);
  * records keep their append order. */
 hansa_err store_wal_append(store *st, uint64_t height, const uint8_t *bytes, size_t len);
 
+/* As store_wal_append, without the sync: the record survives the
+ * process's death (kill -9 leaves it in the page cache) and the next
+ * synced write of this store (a block, the signer state, a durable append)
+ * makes it durable with its own; only a power loss before that can drop
+ * it. For records that are hints, not promises: messages peers sent, which
+ * they still hold (issue 15: one fsync per accepted peer vote). */
+hansa_err store_wal_append_lazy(store *st, uint64_t height, const uint8_t *bytes, size_t len);
+
 /* Called for each WAL record of a height, in append order. bytes is borrowed
  * and valid only during the call; same return convention as store_scan_fn. */
 typedef hansa_err (*store_wal_fn)(void *ctx, uint64_t height, uint32_t seq,
