@@ -1739,6 +1739,7 @@ typedef struct {
     hbuf block_heights;  /* its height, u64, same order */
     hbuf commit_heights; /* u64 each, in order */
     uint64_t tx_logged;  /* tx_log entries, not yet moved into tx_index */
+    uint64_t tx_pruned;  /* tx_index entries of pruned heights (below the first block) */
 } check_ctx;
 
 __attribute__((format(printf, 2, 3))) static void problem(check_ctx *c, const char *fmt, ...) {
@@ -1812,6 +1813,8 @@ static void check_entry(check_ctx *c, store_db db, const uint8_t *k, size_t klen
         if (!s->has_tip || le64_load(p) > s->tip.height || le64_load(p) == 0)
             problem(c, "tx_index at %s: points at height %llu, outside the chain", kd,
                     (unsigned long long)le64_load(p));
+        else if (c->block_heights.len >= 8 && le64_load(p) < le64_load(c->block_heights.data))
+            c->tx_pruned++; /* blocks are walked first: their first height is known */
         return;
     case DB_TX_LOG:
         if (n == 0 || n % TX_ENTRY_BYTES != 0)
@@ -1994,6 +1997,8 @@ hansa_err store_check(store *st, store_check_summary *sum, store_problem_fn repo
     sum->tx_index = check_db(&c, DB_TX_INDEX);
     if (st->has_tx_log) check_db(&c, DB_TX_LOG);
     sum->tx_index += c.tx_logged; /* an entry counts once indexed or still logged */
+    sum->tx_index -= c.tx_pruned; /* entries of kept heights only */
+    sum->tx_pruned = c.tx_pruned;
     sum->state = check_db(&c, DB_STATE);
     sum->wal = check_db(&c, DB_WAL);
     check_db(&c, DB_VALSETS);

@@ -309,6 +309,7 @@ hansa_err store_wal_truncate(store *st, uint64_t through_height);
 /* What a check walked. */
 typedef struct {
     uint64_t blocks, commits, block_index, tx_index, state, wal; /* entries walked */
+    uint64_t tx_pruned; /* tx_index entries of pruned heights, not in tx_index */
     uint64_t first_height; /* of the first stored block; 0 for none */
     bool has_tip;
     store_tip tip;

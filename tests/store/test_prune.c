@@ -51,6 +51,7 @@ static void check_clean(store *st, uint64_t first, uint64_t tip) {
     CHECK(sum.first_height == first);
     CHECK(sum.tip.height == tip);
     CHECK(sum.blocks == tip - first + 1);
+    CHECK(sum.tx_index == tip - first + 1); /* one tx per kept height */
 }
 
 static bool has_height(store *st, uint64_t h) {
@@ -95,6 +96,9 @@ static void test_prune_in_batches(void) {
     CHECK_ERR(store_prune_step(st, 31, 12, &pruned), HANSA_OK);
     CHECK(pruned == 0);
     check_clean(st, 31, 50);
+    store_check_summary sum;
+    CHECK_ERR(store_check(st, &sum, print_problem, NULL), HANSA_OK);
+    CHECK(sum.tx_pruned == 25); /* heights 1..25 were indexed before pruning */
     for (uint64_t h = 1; h <= 30; h++) CHECK(!has_height(st, h));
     for (uint64_t h = 31; h <= 50; h++) CHECK(has_height(st, h));
     /* Logged entries of kept heights are still found; the log no longer
