@@ -602,6 +602,17 @@ void chain_index_txs(node *n, bool idle) {
         chain_fatal(n, "cannot index committed transactions: %s", store_errmsg(n->cfg.st));
 }
 
+/* Heights pruned per store_prune_step: bounded so a node switching from
+ * archive to pruned spreads its backlog over many commit waits. */
+#define CHAIN_PRUNE_BATCH 256
+
+void chain_prune(node *n) {
+    uint64_t keep = n->cfg.prune_keep_blocks;
+    if (keep == 0 || n->height <= keep) return;
+    hansa_err e = store_prune_step(n->cfg.st, n->height - keep + 1, CHAIN_PRUNE_BATCH, NULL);
+    if (e != HANSA_OK) chain_fatal(n, "cannot prune old blocks: %s", store_errmsg(n->cfg.st));
+}
+
 void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *id,
                   const wire_commit *commit) {
     HANSA_ASSERT(commit->height == n->height + 1);

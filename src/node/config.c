@@ -495,6 +495,22 @@ static bool parse_net(cfg_obj *top, node_config *nc) {
     return cfg_done(&o);
 }
 
+/* "prune": {"keep_blocks": N}: 0 (or no "prune") keeps every block, as an
+ * archive; otherwise at least CONFIG_PRUNE_KEEP_MIN (config.h says why). */
+static bool parse_prune(cfg_obj *top, config_file *out) {
+    json_t *v = cfg_get(top, "prune");
+    if (!v) return true;
+    cfg_obj o;
+    if (!cfg_open(&o, v, top->file, top->why, "prune") ||
+        !cfg_u64(&o, "keep_blocks", true, CONFIG_PRUNE_KEEP_MAX, &out->node.prune_keep_blocks))
+        return false;
+    if (out->node.prune_keep_blocks != 0 && out->node.prune_keep_blocks < CONFIG_PRUNE_KEEP_MIN)
+        return cfg_fail(&o, "keep_blocks", "expected 0 (archive) or at least %u, the blocks a "
+                        "node must keep to serve consensus and catching-up peers",
+                        CONFIG_PRUNE_KEEP_MIN);
+    return cfg_done(&o);
+}
+
 hansa_err config_parse(const char *file, const char *text, size_t len, config_file *out,
                        char why[CONFIG_WHY_MAX]) {
     memset(out, 0, sizeof *out);
@@ -522,7 +538,7 @@ hansa_err config_parse(const char *file, const char *text, size_t len, config_fi
               cfg_u64(&top, "pbts_precision_ms", false, 600000, &precision) &&
               cfg_u64(&top, "pbts_msg_delay_ms", false, 600000, &msg_delay) &&
               cfg_u64(&top, "store_map_max_mb", false, CONFIG_STORE_MAP_MAX_MB, &out->store_map_max_mb) &&
-              cfg_done(&top);
+              parse_prune(&top, out) && cfg_done(&top);
     json_decref(root);
     out->node.pbts_precision_ms = (uint32_t)precision;
     out->node.pbts_msg_delay_ms = (uint32_t)msg_delay;

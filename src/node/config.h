@@ -30,6 +30,7 @@
  *     "commit_delay_ms": 200, "mempool_max_txs": 100000,
  *     "pbts_precision_ms": 500, "pbts_msg_delay_ms": 2000,  (block time, node.h)
  *     "store_map_max_mb": 0,    (LMDB map ceiling in MiB, 0 = none: store.h)
+ *     "prune": { "keep_blocks": 0 },  (0 = archive; else keep the last N blocks)
  *     "net": { "max_inbound": 24, "max_pending": 16, "keepalive_ms": 5000,
  *              "link_timeout_ms": 30000, "inbound_idle_ms": 120000, "ban_ms": 60000,
  *              "ban_max_ms": 3600000, "ban_score": 1000, "block_serve_per_s": 100,
@@ -52,6 +53,16 @@
 #define CONFIG_WHY_MAX 256
 #define CONFIG_RPC_HOSTS_MAX 16
 #define CONFIG_STORE_MAP_MAX_MB ((uint64_t)1 << 24) /* 16 TiB: any real disk */
+/* The fewest blocks a pruned node keeps. Consensus reads only the tip's
+ * block and commit (the last commit of the next proposal); the longer
+ * windows (receipt claims: RECEIPT_ROOTS_KEPT roots, liveness bits,
+ * validator sets for evidence and light-client updates) read ledger state
+ * and the valsets database, which pruning never touches. The floor is
+ * therefore a margin for peers catching up after a short outage, not a
+ * window: 16 heights. Not yet checked: whether an RPC proof or a relayer
+ * asks this node for a header older than that (issue 15, slice 2). */
+#define CONFIG_PRUNE_KEEP_MIN 16u
+#define CONFIG_PRUNE_KEEP_MAX ((uint64_t)1 << 40)
 
 typedef struct {
     ledger_genesis g;                 /* arrays below are owned */

@@ -235,6 +235,8 @@ static void out_decide(node *n, const cons_out *o) {
      * higher height: a liar could then have slow honest delegates jailed. */
     chain_index_txs(n, !n->deciding_by_sync);
     if (n->stopped) return;
+    chain_prune(n);
+    if (n->stopped) return;
     uint64_t now = node_now(n);
     n->next_height_at_ms = n->deciding_by_sync ? now : now + n->cfg.commit_delay_ms;
     sync_send_status(n, NULL);

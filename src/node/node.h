@@ -94,6 +94,7 @@ typedef struct {
     uint32_t pbts_msg_delay_ms;   /* bound on a proposal's travel time, round 0 */
     uint32_t block_serve_per_s;   /* BLOCK_REQs answered per peer and second */
     uint32_t block_serve_burst;   /* ... and at once after a quiet spell */
+    uint64_t prune_keep_blocks;   /* 0: archive; else keep the last N (config.h) */
     mempool_limits mempool;
     node_net_limits net;
     bool test_break_line29;       /* test only (the simulator): cons_config's switch */

@@ -146,6 +146,9 @@ void chain_pending_clear(node *n);
  * each block never pays for the index's size and lookups scan few logged
  * heights. Stops the node if the store fails. */
 void chain_index_txs(node *n, bool idle);
+/* Deletes the oldest stored heights beyond the last cfg.prune_keep_blocks,
+ * a bounded batch per call (no-op on an archive node). */
+void chain_prune(node *n);
 void chain_fatal(node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Evidence from a client (carried home from another chain's light client):
  * verified, the offender a member of the current or last set, and (if its

@@ -1198,6 +1198,83 @@ hansa_err store_get_tx(store *st, const hansa_hash *tx_hash, store_tx_loc *out) 
     return e;
 }
 
+/* ---- Pruning (a node that keeps only the last N blocks) ---- */
+
+typedef struct {
+    uint64_t below;       /* delete heights under this */
+    uint32_t max_heights; /* per transaction */
+    uint32_t pruned;
+} prune_step;
+
+/* Deletes one height: its block, the block's hash index entry, its commit
+ * certificate and any tx entries still logged under it. */
+static hansa_err prune_height(store *st, MDB_txn *txn, uint64_t height) {
+    uint8_t k[HEIGHT_KEY_BYTES];
+    be64_store(k, height);
+    const uint8_t *p;
+    size_t n;
+    hansa_err e = lookup(st, txn, DB_BLOCKS, k, sizeof k, &p, &n);
+    if (e == HANSA_OK && n < HANSA_HASH_BYTES)
+        e = corrupt(st, DB_BLOCKS, k, sizeof k, "payload shorter than a block hash");
+    if (e == HANSA_OK) {
+        uint8_t hash[HANSA_HASH_BYTES];
+        memcpy(hash, p, sizeof hash);
+        e = del_key(st, txn, DB_BLOCK_INDEX, hash, sizeof hash);
+    }
+    if (e == HANSA_OK) e = del_key(st, txn, DB_BLOCKS, k, sizeof k);
+    if (e == HANSA_OK) e = del_key(st, txn, DB_COMMITS, k, sizeof k);
+    if (e == HANSA_OK && st->has_tx_log) e = del_key(st, txn, DB_TX_LOG, k, sizeof k);
+    return e;
+}
+
+/* The lowest kept height is the first stored block: it moves in the same
+ * transaction that deletes, so after a crash it is exactly as durable as the
+ * deletions themselves and needs no record of its own. */
+static hansa_err prune_step_body(store *st, MDB_txn *txn, void *ctx) {
+    prune_step *ps = ctx;
+    ps->pruned = 0;
+    uint64_t first;
+    hansa_err e = first_height(st, txn, DB_BLOCKS, &first);
+    for (uint64_t h = first; e == HANSA_OK && first != 0 && h < ps->below &&
+                             ps->pruned < ps->max_heights; h++) {
+        e = prune_height(st, txn, h);
+        if (e == HANSA_OK) ps->pruned++;
+    }
+    return e;
+}
+
+hansa_err store_prune_step(store *st, uint64_t below_height, uint32_t max_heights,
+                           uint32_t *pruned) {
+    call_enter(st);
+    HANSA_ASSERT(max_heights > 0);
+    if (pruned) *pruned = 0;
+    if (st->be) return HANSA_OK;
+    store_tip tip;
+    hansa_err e = store_get_tip(st, &tip);
+    if (e == HANSA_ERR_NOT_FOUND) return HANSA_OK; /* nothing stored yet */
+    if (e != HANSA_OK) return e;
+    if (below_height > tip.height)
+        return st_fail(st, HANSA_ERR_INVALID, "pruning below height %llu would delete the tip %llu",
+                       (unsigned long long)below_height, (unsigned long long)tip.height);
+    prune_step ps = {below_height, max_heights, 0};
+    e = run_write(st, "pruning old blocks", prune_step_body, &ps);
+    if (e == HANSA_OK && pruned) *pruned = ps.pruned;
+    return e;
+}
+
+hansa_err store_lowest_height(store *st, uint64_t *height) {
+    call_enter(st);
+    HANSA_ASSERT(height != NULL);
+    *height = 0;
+    if (st->be) return HANSA_OK;
+    MDB_txn *txn;
+    hansa_err e = read_begin(st, &txn);
+    if (e != HANSA_OK) return e;
+    e = first_height(st, txn, DB_BLOCKS, height);
+    mdb_txn_abort(txn);
+    return e;
+}
+
 /* ---- Moving logged tx entries into the index ---- */
 
 typedef struct {
@@ -1674,6 +1751,7 @@ typedef struct {
     hbuf block_heights;  /* its height, u64, same order */
     hbuf commit_heights; /* u64 each, in order */
     uint64_t tx_logged;  /* tx_log entries, not yet moved into tx_index */
+    uint64_t tx_pruned;  /* tx_index entries of pruned heights (below the first block) */
 } check_ctx;
 
 __attribute__((format(printf, 2, 3))) static void problem(check_ctx *c, const char *fmt, ...) {
@@ -1747,6 +1825,8 @@ static void check_entry(check_ctx *c, store_db db, const uint8_t *k, size_t klen
         if (!s->has_tip || le64_load(p) > s->tip.height || le64_load(p) == 0)
             problem(c, "tx_index at %s: points at height %llu, outside the chain", kd,
                     (unsigned long long)le64_load(p));
+        else if (c->block_heights.len >= 8 && le64_load(p) < le64_load(c->block_heights.data))
+            c->tx_pruned++; /* blocks are walked first: their first height is known */
         return;
     case DB_TX_LOG:
         if (n == 0 || n % TX_ENTRY_BYTES != 0)
@@ -1929,6 +2009,8 @@ hansa_err store_check(store *st, store_check_summary *sum, store_problem_fn repo
     sum->tx_index = check_db(&c, DB_TX_INDEX);
     if (st->has_tx_log) check_db(&c, DB_TX_LOG);
     sum->tx_index += c.tx_logged; /* an entry counts once indexed or still logged */
+    sum->tx_index -= c.tx_pruned; /* entries of kept heights only */
+    sum->tx_pruned = c.tx_pruned;
     sum->state = check_db(&c, DB_STATE);
     sum->wal = check_db(&c, DB_WAL);
     check_db(&c, DB_VALSETS);

@@ -214,6 +214,21 @@ hansa_err store_index_step(store *st, uint32_t max_heights, uint32_t *moved);
 
 /* Heights whose tx entries are still only in tx_log (0 on a backend store). */
 hansa_err store_index_backlog(store *st, uint64_t *heights);
+/* Pruning: deletes the blocks, commit certificates, block hash index entries
+ * and still-logged tx entries of the oldest stored heights below
+ * below_height (<= the tip), at most max_heights (> 0) of them in one
+ * durable transaction, so a node turning from archive to pruned never stalls
+ * one commit. *pruned (may be NULL): heights deleted, 0 once none is left.
+ * Hash-keyed tx_index entries of pruned heights stay (see docs/storage.md):
+ * store_get_tx may name a height whose block is gone. A no-op on a backend
+ * store. HANSA_ERR_INVALID if below_height is past the tip. */
+hansa_err store_prune_step(store *st, uint64_t below_height, uint32_t max_heights,
+                           uint32_t *pruned);
+
+/* The lowest height whose block is kept (the first stored block; 1 on an
+ * archive node, 0 when nothing is stored or on a backend store). */
+hansa_err store_lowest_height(store *st, uint64_t *height);
+
 /* The validator set stored under hash (encoded), or HANSA_ERR_NOT_FOUND. */
 hansa_err store_get_valset(store *st, const hansa_hash *hash, hbuf *out);
 
@@ -302,6 +317,7 @@ hansa_err store_wal_truncate(store *st, uint64_t through_height);
 /* What a check walked. */
 typedef struct {
     uint64_t blocks, commits, block_index, tx_index, state, wal; /* entries walked */
+    uint64_t tx_pruned; /* tx_index entries of pruned heights, not in tx_index */
     uint64_t first_height; /* of the first stored block; 0 for none */
     bool has_tip;
     store_tip tip;

@@ -19,7 +19,7 @@ static const char good_config[] =
     " \"commit_delay_ms\": 150, \"mempool_max_txs\": 5000, \"store_map_max_mb\": 4096,"
     " \"net\": {\"max_inbound\": 8, \"keepalive_ms\": 2000, \"ban_score\": 50,"
     " \"block_serve_per_s\": 10},"
-    " \"rpc_allowed_hosts\": [\"node.example.org\"]}";
+    " \"rpc_allowed_hosts\": [\"node.example.org\"], \"prune\": {\"keep_blocks\": 20}}";
 
 /* Parses text as config.json and checks it fails with a message holding want. */
 static void config_refused(const char *text, const char *want) {
@@ -57,6 +57,8 @@ static void test_config_fields(void) {
     CHECK_ERR(config_parse("config.json", "{}", 2, &d, why), HANSA_OK);
     CHECK(strcmp(d.rpc, "127.0.0.1:26657") == 0);
     CHECK_EQ_U64(d.node.mempool.max_txs, 100000);
+    CHECK_EQ_U64(c.node.prune_keep_blocks, 20);
+    CHECK_EQ_U64(d.node.prune_keep_blocks, 0); /* absent: archive */
 }
 
 static void test_config_unknown_keys(void) {
@@ -77,6 +79,11 @@ static void test_config_wrong_types(void) {
     config_refused("{\"store_map_max_mb\": \"big\"}", "config.json: store_map_max_mb: expected an integer");
     config_refused("{\"store_map_max_mb\": 16777217}", "from 0 to 16777216");
     config_refused("{\"net\": 3}", "config.json: net: expected an object");
+    config_refused("{\"prune\": 20}", "config.json: prune: expected an object");
+    config_refused("{\"prune\": {}}", "config.json: prune.keep_blocks");
+    config_refused("{\"prune\": {\"keep_blocks\": 15}}", "expected 0 (archive) or at least 16");
+    config_refused("{\"prune\": {\"keep_blocks\": -1}}", "prune.keep_blocks");
+    config_refused("{\"prune\": {\"keep_blocks\": 20, \"x\": 1}}", "prune");
     config_refused("{\"net\": {\"max_inbound\": \"many\"}}", "config.json: net.max_inbound: expected an integer");
     config_refused("{\"net\": {\"max_inbound\": 5000}}", "net.max_inbound: expected an integer from 0 to 4096");
     config_refused("{\"net\": {\"keepalive_ms\": 0}}", "net.keepalive_ms: expected an integer from 100 to 600000");
