@@ -2,6 +2,9 @@
  * key derivation (see tx_frost.h). */
 #include "ledger/tx_frost.h"
 
+#include <string.h>
+
+#include "base/assert.h"
 #include "base/buf.h"
 #include "crypto/sign.h"
 #include "wire/codec.h"
@@ -59,4 +62,23 @@ hansa_err frost_tx_group_key(uint16_t n, const frost_point *c0, const uint8_t *q
     if (count < dkg_threshold(n))
         return refuse(why, HANSA_ERR_STATE, "group key: fewer qualified dealers than the threshold");
     return HANSA_OK;
+}
+
+bool frost_set_keyable(const uint64_t *power, uint16_t n) {
+    HANSA_ASSERT(n >= 1 && n <= FROST_PARTICIPANTS_MAX);
+    uint64_t sorted[FROST_PARTICIPANTS_MAX];
+    memcpy(sorted, power, n * sizeof *power);
+    for (uint16_t i = 1; i < n; i++) /* insertion sort: n is small */
+        for (uint16_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+            uint64_t x = sorted[j];
+            sorted[j] = sorted[j - 1];
+            sorted[j - 1] = x;
+        }
+    unsigned __int128 least = 0, total = 0;
+    uint16_t t = dkg_threshold(n);
+    for (uint16_t i = 0; i < n; i++) {
+        total += sorted[i];
+        if (i < t) least += sorted[i];
+    }
+    return 3 * least > 2 * total;
 }

@@ -12,6 +12,7 @@
 #ifndef HANSA_LEDGER_TX_FROST_H
 #define HANSA_LEDGER_TX_FROST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,5 +32,12 @@ hansa_err frost_tx_check_commit(const dkg_context *ctx, const hansa_pubkey *send
  * the sum is the identity. */
 hansa_err frost_tx_group_key(uint16_t n, const frost_point *c0, const uint8_t *qual,
                              frost_point *out, const char **why);
+
+/* Whether a set with these voting powers may have a group key: the
+ * dkg_threshold(n) delegates with the least power together hold more than
+ * two thirds of the total, so that every threshold of members does and a
+ * FROST signature implies what a commit certificate implies
+ * (docs/frost.md). n in 1..FROST_PARTICIPANTS_MAX. */
+bool frost_set_keyable(const uint64_t *power, uint16_t n);
 
 #endif

@@ -83,10 +83,23 @@ static void test_refusals(void) {
     net_free(&w);
 }
 
+static void test_keyable(void) {
+    uint64_t equal[4] = {10, 10, 10, 10};
+    CHECK(frost_set_keyable(equal, 4)); /* 3 of 4 hold 30/40 */
+    /* 3 of 4 members (t = 3) with 3 of 103 power must not hold a key alone. */
+    uint64_t skewed[4] = {1, 100, 1, 1};
+    CHECK(!frost_set_keyable(skewed, 4));
+    uint64_t big[3] = {UINT64_MAX, UINT64_MAX, UINT64_MAX};
+    CHECK(frost_set_keyable(big, 3)); /* no overflow: t = 3 of 3 */
+    uint64_t edge[7] = {1, 1, 1, 1, 1, 1, 4}; /* t = 5: least five hold 5 of 10 */
+    CHECK(!frost_set_keyable(edge, 7));
+}
+
 int main(void) {
     crypto_init();
     base_seed = check_seed("test_ledger_frost", 2026);
     RUN(test_key_equals_sessions);
     RUN(test_refusals);
+    RUN(test_keyable);
     return check_summary();
 }
