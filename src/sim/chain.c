@@ -150,6 +150,21 @@ static bool vote_body(world *w, sim_chain *c, uint8_t *body, size_t *len) {
     return true;
 }
 
+void chain_tx_sign_encode(const hansa_keypair *key, wire_tx *tx, hbuf *out) {
+    hbuf b = HBUF_INIT;
+    wire_tx_sign_bytes(&b, tx);
+    sign_domain(key, SIGN_DOMAIN_TX, b.data, b.len, &tx->sig);
+    hbuf_free(&b);
+    wire_tx_encode(out, tx);
+}
+
+void chain_nonce_resync(const sim_node *nd, sim_client *cl) {
+    if (!nd->up || nd->stopped) return;
+    ledger_account a;
+    ledger_account_get(node_ledger(nd->n), &cl->addr, &a);
+    cl->next_nonce = a.nonce;
+}
+
 void chain_client_act(world *w, sim_chain *c) {
     world_push(w, w->now_us + 1 + prng_below(&w->rng, 2000000 / w->o.load_tps), EV_CLIENT, NULL,
                c->idx, 0, 0, 0, NULL);
@@ -176,19 +191,14 @@ void chain_client_act(world *w, sim_chain *c) {
     tx.body = tx.kind == TX_PACKET_SEND ? pkt.data : body;
     tx.body_len = tx.kind == TX_PACKET_SEND ? (uint32_t)pkt.len : (uint32_t)body_len;
     hbuf b = HBUF_INIT;
-    wire_tx_sign_bytes(&b, &tx);
-    sign_domain(&cl->key, SIGN_DOMAIN_TX, b.data, b.len, &tx.sig);
-    hbuf_reset(&b);
-    wire_tx_encode(&b, &tx);
+    chain_tx_sign_encode(&cl->key, &tx, &b);
     char why[256];
     if (host_submit_tx(nd, b.data, b.len, why, sizeof why)) {
         cl->next_nonce++;
         w->res->txs_submitted++;
         w->res->packets_sent += tx.kind == TX_PACKET_SEND;
-    } else if (nd->up && !nd->stopped) {
-        ledger_account a;
-        ledger_account_get(node_ledger(nd->n), &cl->addr, &a);
-        cl->next_nonce = a.nonce;
+    } else {
+        chain_nonce_resync(nd, cl);
     }
     hbuf_free(&b);
     hbuf_free(&pkt);

@@ -35,21 +35,6 @@
 #define RCPT_CLAIM_RETRY 4      /* heights before a claim not seen on chain is sent again */
 #define RCPT_FEE 1
 
-static void nonce_resync(sim_node *nd, sim_client *cl) {
-    if (!nd->up || nd->stopped) return;
-    ledger_account a;
-    ledger_account_get(node_ledger(nd->n), &cl->addr, &a);
-    cl->next_nonce = a.nonce;
-}
-
-static void tx_sign_encode(const hansa_keypair *key, wire_tx *tx, hbuf *out) {
-    hbuf b = HBUF_INIT;
-    wire_tx_sign_bytes(&b, tx);
-    sign_domain(key, SIGN_DOMAIN_TX, b.data, b.len, &tx->sig);
-    hbuf_free(&b);
-    wire_tx_encode(out, tx);
-}
-
 static void transfer_tx(const sim_chain *c, const sim_client *from, const hansa_addr *to,
                         uint64_t amount, hbuf *out) {
     uint8_t body[LEDGER_TRANSFER_BODY_BYTES];
@@ -57,7 +42,7 @@ static void transfer_tx(const sim_chain *c, const sim_client *from, const hansa_
     le64_store(body + HANSA_ADDR_BYTES, amount);
     wire_tx tx = {.chain_id = c->genesis.params.chain_id, .kind = TX_TRANSFER, .sender = from->key.pub,
                   .nonce = from->next_nonce, .fee = RCPT_FEE, .body = body, .body_len = sizeof body};
-    tx_sign_encode(&from->key, &tx, out);
+    chain_tx_sign_encode(&from->key, &tx, out);
 }
 
 /* ---- delegates bond ---- */
@@ -80,7 +65,7 @@ static bool bond_one(world *w, sim_chain *c) {
         wire_tx tx = {.chain_id = c->genesis.params.chain_id, .kind = TX_RECEIPT_BOND, .sender = nd->key.pub,
                       .nonce = acct.nonce, .fee = RCPT_FEE, .body = body, .body_len = sizeof body};
         hbuf b = HBUF_INIT;
-        tx_sign_encode(&nd->key, &tx, &b);
+        chain_tx_sign_encode(&nd->key, &tx, &b);
         char why[256];
         host_submit_tx(nd, b.data, b.len, why, sizeof why);
         hbuf_free(&b);
@@ -145,7 +130,7 @@ static void ask_receipt(world *w, sim_chain *c, sim_node *nd) {
     char why[256];
     w->res->receipts_asked++;
     if (host_receipt_request(nd, &req, &rc, &async, on_underwritten, w, why, sizeof why) != HANSA_OK) {
-        nonce_resync(nd, cl);
+        chain_nonce_resync(nd, cl);
     } else {
         if (!async) record(w, &rc);
         uint64_t nonce = cl->next_nonce++;
@@ -207,12 +192,12 @@ static void claim(sim_node *nd, sim_rcpt *r, uint64_t height) {
         receipt_claim_encode(&body, &cl);
         wire_tx t = {.chain_id = r->rc.core.chain_id, .kind = TX_RECEIPT_CLAIM, .sender = ben->key.pub,
                      .nonce = ben->next_nonce, .fee = RCPT_FEE, .body = body.data, .body_len = (uint32_t)body.len};
-        tx_sign_encode(&ben->key, &t, &enc);
+        chain_tx_sign_encode(&ben->key, &t, &enc);
         if (host_submit_tx(nd, enc.data, enc.len, why, sizeof why)) {
             ben->next_nonce++;
             w->res->receipt_claims++;
         } else {
-            nonce_resync(nd, ben);
+            chain_nonce_resync(nd, ben);
         }
     }
     hbuf_free(&tx);

@@ -331,6 +331,11 @@ void chain_setup(world *w);
 void chain_on_commit(sim_node *nd, uint64_t height);
 /* A client of chain c acts. */
 void chain_client_act(world *w, sim_chain *c);
+/* Signs tx with key (its sig field) and appends its encoding to out. */
+void chain_tx_sign_encode(const hansa_keypair *key, wire_tx *tx, hbuf *out);
+/* After a refused submission: cl goes on from its account's nonce at nd
+ * (a lost transaction left a gap), if nd is up. */
+void chain_nonce_resync(const sim_node *nd, sim_client *cl);
 /* At the end of a run: the last set of each chain is traced once more. */
 void chain_finish(world *w);
 /* Client transactions committed on c's slowest honest node that is up. */
