@@ -515,12 +515,12 @@ void ledger_absent_members(const ledger_state *s, bool *absent) {
         size_t klen = stake_key_liveness(&cur->v[i].pubkey, key);
         const kvmap_slot *slot = kvmap_get(&s->tabs[LEDGER_TAB_LIVENESS], key, klen);
         if (slot == NULL || slot->deleted) continue;
-        HANSA_ASSERT(slot->vlen == 3 + LEDGER_LIVENESS_BITS_BYTES); /* stake.h: version, missed, bits */
-        const uint8_t *bits = slot->val + 3;
+        ledger_liveness l;
+        stake_liveness_decode(slot->val, slot->vlen, &l);
         bool all = true;
         for (uint64_t j = 1; j <= LEDGER_ABSENT_HEIGHTS && all; j++) {
             uint64_t idx = (h - j) % w;
-            all = (bits[idx / 8] >> (idx % 8)) & 1;
+            all = (l.bits[idx / 8] >> (idx % 8)) & 1;
         }
         absent[i] = all;
     }

@@ -326,10 +326,14 @@ bool stake_liveness_get(const ledger_block *b, const hansa_pubkey *pk, ledger_li
     const uint8_t *v = lookup(b, LEDGER_TAB_LIVENESS, key, klen, &vlen);
     memset(out, 0, sizeof *out);
     if (v == NULL) return false;
+    stake_liveness_decode(v, vlen, out);
+    return true;
+}
+
+void stake_liveness_decode(const uint8_t *v, size_t vlen, ledger_liveness *out) {
     HANSA_ASSERT(vlen == VAL_LIVENESS_BYTES);
     out->missed = le16_load(v + 1);
     memcpy(out->bits, v + 3, LEDGER_LIVENESS_BITS_BYTES);
-    return true;
 }
 
 void stake_liveness_put(ledger_block *b, const hansa_pubkey *pk, const ledger_liveness *l) {

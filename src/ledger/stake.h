@@ -122,6 +122,8 @@ void stake_candidate_decode(const uint8_t *v, ledger_candidate *out);
 void stake_u64_encode(hbuf *b, uint64_t x);
 void stake_upgrade_encode(hbuf *b, const ledger_upgrade *u);
 void stake_liveness_encode(hbuf *b, const ledger_liveness *l);
+/* v: a stored liveness record (its length asserted). */
+void stake_liveness_decode(const uint8_t *v, size_t vlen, ledger_liveness *out);
 
 /* ---- access through a pending block's overlay --------------------------- */
 
