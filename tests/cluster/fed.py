@@ -121,10 +121,21 @@ class Federation:
         c = self.client(k, other, i)
         return c["trusted_height"] if c else -1
 
+    def accounts_key(self, k):
+        """Chain k's key file of its genesis accounts (acct0, acct1, ...)."""
+        return os.path.join(self.dir, "chain-%s" % self.chain_id(k), "accounts.key")
+
     def key_info(self, k, i):
-        r = subprocess.run([HANSA, "key", "show", "node", "--keys", self.node_key(k, i), "--json"],
+        return self._key_show("node", self.node_key(k, i), "chain %s node%d" % (self.chain_id(k), i))
+
+    def account_info(self, k, name):
+        """`hansa key show NAME --json` of chain k's account NAME (address, pubkey...)."""
+        return self._key_show(name, self.accounts_key(k), "%s on chain %s" % (name, self.chain_id(k)))
+
+    def _key_show(self, name, keyfile, what):
+        r = subprocess.run([HANSA, "key", "show", name, "--keys", keyfile, "--json"],
                            capture_output=True, text=True, timeout=30)
-        check(r.returncode == 0, "key show of chain %s node%d" % (self.chain_id(k), i))
+        check(r.returncode == 0, "key show of %s" % what)
         return json.loads(r.stdout)
 
     # ---- the CLI ----

@@ -28,17 +28,6 @@ A, B = 0, 1
 COLLATERAL = 1000
 
 
-def keys(f, k):
-    return os.path.join(f.dir, "chain-%s" % f.chain_id(k), "accounts.key")
-
-
-def address(f, k, name):
-    r = subprocess.run([HANSA, "key", "show", name, "--keys", keys(f, k), "--json"], capture_output=True,
-                       text=True, timeout=30)
-    check(r.returncode == 0, "key show %s on chain %s" % (name, f.chain_id(k)))
-    return json.loads(r.stdout)["address"]
-
-
 def balance(f, k, addr):
     return int(f.call(k, 0, "account", {"address": addr})["balance"])
 
@@ -55,7 +44,7 @@ def corr(f, k, other):
 
 
 def send_credited(f, k, name, to, amount):
-    r = subprocess.run([HANSA, "send", "--from", name, "--to", to, "--amount", str(amount), "--keys", keys(f, k),
+    r = subprocess.run([HANSA, "send", "--from", name, "--to", to, "--amount", str(amount), "--keys", f.accounts_key(k),
                         "--node", f.rpc_addr(k, 0), "--json"], capture_output=True, text=True, timeout=120)
     check(r.returncode == 0, "hansa send %s -> %s: %s%s" % (name, to, r.stdout, r.stderr))
     h = json.loads(r.stdout)["hash"]
@@ -76,7 +65,7 @@ def freeze(f):
     f.cli("client", "forge", "--source", a_src, "--height", str(h), "--signer", f.node_key(A, 0),
           "--signer", f.node_key(A, 1), "--signer", f.node_key(A, 2), "--out", conflict, k=B)
     f.cli("client", "misbehaviour", f.chain_id(A), "--source", a_src, "--conflict", conflict,
-          "--from", "acct0", "--keys", keys(f, B), k=B)
+          "--from", "acct0", "--keys", f.accounts_key(B), k=B)
     c = f.client(B, A)
     check(c["status"] == "frozen" and c["frozen_reason"] == "conflicting headers",
           "B's client of A is frozen: %s at %s" % (c.get("frozen_reason"), c.get("frozen_height")))
@@ -87,10 +76,10 @@ def test():
         wait_for(lambda: f.trusted(B, A) >= 2 and f.trusted(A, B) >= 2 and [True], 120,
                  "each chain's client of the other to advance")
         a_denom = f.chain_id(A)
-        bonder, h1, h2 = address(f, B, "acct3"), address(f, B, "acct1"), address(f, B, "acct2")
+        bonder, h1, h2 = f.account_info(B, "acct3")["address"], f.account_info(B, "acct1")["address"], f.account_info(B, "acct2")["address"]
 
         # 1. collateral for A on B
-        f.cli("xfer", "bond", f.chain_id(A), "--amount", str(COLLATERAL), "--from", "acct3", "--keys", keys(f, B),
+        f.cli("xfer", "bond", f.chain_id(A), "--amount", str(COLLATERAL), "--from", "acct3", "--keys", f.accounts_key(B),
               k=B)
         c = corr(f, B, A)
         check(c and c["limited"] and int(c["collateral"]) == COLLATERAL and int(c["limit"]) == 10 * COLLATERAL,

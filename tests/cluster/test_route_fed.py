@@ -10,26 +10,14 @@ acct0 600 on a local tally (fed2.acct0 -> fed2.acct1). From fed1's node,
 each query and answer carried between the chains' nodes by hansad's route
 driver (routes.json links, RPC route_msg). `hansa route records` lists them."""
 import json
-import subprocess
 import time
 
-from cluster import HANSA, main
+from cluster import main
 from fed import Federation, check, say, wait_for
 
 
-def keys(f, k):
-    return "%s/chain-%s/accounts.key" % (f.dir, f.chain_id(k))
-
-
-def pubkey(f, k, name):
-    r = subprocess.run([HANSA, "key", "show", name, "--keys", keys(f, k), "--json"], capture_output=True,
-                       text=True, timeout=30)
-    check(r.returncode == 0, "key show %s on chain %s" % (name, f.chain_id(k)))
-    return json.loads(r.stdout)["pubkey"]
-
-
 def credit(f, k, *args, expect=0):
-    return f.cli(*args, "--keys", keys(f, k), k=k, expect=expect)
+    return f.cli(*args, "--keys", f.accounts_key(k), k=k, expect=expect)
 
 
 def tally(f, k, tid):
@@ -63,7 +51,7 @@ def test():
     f = Federation("routefed", chains=3, validators=4)
     with f:
         fed2, fed3 = f.chain_id(1), f.chain_id(2)
-        foil = pubkey(f, 1, "acct0")
+        foil = f.account_info(1, "acct0")["pubkey"]
         out = credit(f, 0, "tally", "offer", "--from", "acct0", "--with", "%s@%s" % (foil, fed2),
                      "--as", "stock", "--foil-limit", "100000", "--stock-limit", "50000")
         tid = out.split("offered tally ")[1].split()[0]
@@ -82,10 +70,10 @@ def test():
         out = find(f, "%s@%s" % (foil, fed2), 0)
         check(": good, capacity min 1000 max 1000" in out and "1 chains crossed" in out,
               "fed1.acct0 -> fed2.acct0: good, 1000, one chain crossed")
-        out = find(f, "%s@%s" % (pubkey(f, 1, "acct1"), fed2), 0)
+        out = find(f, "%s@%s" % (f.account_info(1, "acct1")["pubkey"], fed2), 0)
         check(": good, capacity min 600 max 600" in out and "1 chains crossed" in out,
               "fed1.acct0 -> fed2.acct1: good, 600 (the local tally on fed2)")
-        out = find(f, "%s@%s" % (pubkey(f, 2, "acct0"), fed3), 1)
+        out = find(f, "%s@%s" % (f.account_info(2, "acct0")["pubkey"], fed3), 1)
         check(": none," in out, "fed1.acct0 -> fed3.acct0: none")
         out = credit(f, 0, "route", "records")
         check(out.count("route ") == 3, "route records lists the three searches")

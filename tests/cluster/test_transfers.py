@@ -26,17 +26,6 @@ from cluster import HANSA, main
 from fed import Federation, check, say, wait_for
 
 
-def keys(f, k):
-    return "%s/chain-%s/accounts.key" % (f.dir, f.chain_id(k))
-
-
-def address(f, k, name):
-    r = subprocess.run([HANSA, "key", "show", name, "--keys", keys(f, k), "--json"], capture_output=True,
-                       text=True, timeout=30)
-    check(r.returncode == 0, "key show %s on chain %s" % (name, f.chain_id(k)))
-    return json.loads(r.stdout)["address"]
-
-
 def balance(f, k, addr):
     return int(f.call(k, 0, "account", {"address": addr})["balance"])
 
@@ -47,7 +36,7 @@ def vouchers(f, k, addr):
 
 def send(f, k, name, to, amount, *extra):
     """hansa send from key `name` of chain k; returns the packet hash."""
-    cmd = [HANSA, "send", "--from", name, "--to", to, "--amount", str(amount), "--keys", keys(f, k),
+    cmd = [HANSA, "send", "--from", name, "--to", to, "--amount", str(amount), "--keys", f.accounts_key(k),
            "--node", f.rpc_addr(k, 0), "--json", *extra]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     check(r.returncode == 0, "hansa send %s -> %s: %s%s" % (name, to, r.stdout, r.stderr))
@@ -73,8 +62,8 @@ def wait_done(f, k, h, want, timeout_s=90, i=0):
 def test():
     f = Federation("transfers", chains=3, validators=4)
     with f:
-        a0, b0, b1, c0 = address(f, 0, "acct0"), address(f, 1, "acct0"), address(f, 1, "acct1"), address(f, 2, "acct0")
-        a1 = address(f, 0, "acct1")
+        a0, b0, b1, c0 = f.account_info(0, "acct0")["address"], f.account_info(1, "acct0")["address"], f.account_info(1, "acct1")["address"], f.account_info(2, "acct0")["address"]
+        a1 = f.account_info(0, "acct1")["address"]
         fed1, fed2 = f.chain_id(0), f.chain_id(1)
 
         # 1. both ways, onward and home
@@ -109,7 +98,7 @@ def test():
         claims = int(corr["claims"])
         check(claims == 600 and corr["limit"] is None, "fed2 holds 600 claims on fed1, no limit yet: %s" % corr)
         bond = (claims + 9) // 10
-        f.cli("xfer", "bond", fed1, "--amount", str(bond), "--from", "acct2", "--keys", keys(f, 1), k=1)
+        f.cli("xfer", "bond", fed1, "--amount", str(bond), "--from", "acct2", "--keys", f.accounts_key(1), k=1)
         out = f.cli("xfer", "corr", k=1)
         check(str(bond) in out and str(bond * 10) in out, "hansa xfer corr shows the collateral and limit:\n" + out)
         before = balance(f, 0, a1)

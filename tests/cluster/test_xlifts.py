@@ -26,10 +26,6 @@ from fed import Federation, check, say, wait_for
 DEBT = 100
 
 
-def keys(f, k):
-    return "%s/chain-%s/accounts.key" % (f.dir, f.chain_id(k))
-
-
 def hansa(f, k, keyfile, *args, ok=True):
     cmd = [HANSA, *args, "--keys", keyfile, "--node", f.rpc_addr(k, 0)]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
@@ -47,9 +43,9 @@ def joint_keys(f, src, dst, names):
     accounts (the same person on both chains). An address in lowercase hex
     needs no checksum, so only the chain prefix changes."""
     out = []
-    with open(keys(f, dst)) as fd:
+    with open(f.accounts_key(dst)) as fd:
         out += [line for line in fd if not line.startswith("key ")]
-    with open(keys(f, src)) as fd:
+    with open(f.accounts_key(src)) as fd:
         for line in fd:
             p = line.split()
             if len(p) == 5 and p[0] == "key" and p[1] in names:
@@ -95,12 +91,12 @@ def test():
     f = Federation("xlifts", chains=3, validators=4)
     with f:
         A, B, R = 0, 1, 2
-        ka, kr = keys(f, A), keys(f, R)
+        ka, kr = f.accounts_key(A), f.accounts_key(R)
         kb = joint_keys(f, A, B, ("acct0", "acct2"))
         for name in ("acct0", "acct2"):
             addr = json.loads(subprocess.run([HANSA, "key", "show", name, "--keys", kb, "--json"],
                                              capture_output=True, text=True, timeout=30).stdout)["address"]
-            hansa(f, B, keys(f, B), "send", "--from", "acct3", "--to", addr, "--amount", "100000")
+            hansa(f, B, f.accounts_key(B), "send", "--from", "acct3", "--to", addr, "--amount", "100000")
         say("X and Y hold accounts on %s too, with their %s keys" % (f.chain_id(B), f.chain_id(A)))
         t_xz = owing(f, A, ka, "acct0", "acct1")
         t_zy = owing(f, A, ka, "acct1", "acct2")

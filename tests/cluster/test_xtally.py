@@ -24,17 +24,6 @@ from cluster import HANSA, main
 from fed import Federation, check, say, wait_for
 
 
-def keys(f, k):
-    return "%s/chain-%s/accounts.key" % (f.dir, f.chain_id(k))
-
-
-def key_json(f, k, name):
-    r = subprocess.run([HANSA, "key", "show", name, "--keys", keys(f, k), "--json"], capture_output=True,
-                       text=True, timeout=30)
-    check(r.returncode == 0, "key show %s on chain %s" % (name, f.chain_id(k)))
-    return json.loads(r.stdout)
-
-
 def tally(f, k, tid, i=0):
     try:
         return f.call(k, i, "tally", {"id": tid}, timeout_s=3.0)
@@ -48,7 +37,7 @@ def state_is(f, k, tid, want):
 
 
 def credit(f, k, *args):
-    return f.cli(*args, "--keys", keys(f, k), k=k)
+    return f.cli(*args, "--keys", f.accounts_key(k), k=k)
 
 
 def invoice_state(f, k, inv):
@@ -75,7 +64,7 @@ def test():
     f = Federation("xtally", chains=2, validators=4)
     with f:
         fed2 = f.chain_id(1)
-        foil = key_json(f, 1, "acct0")
+        foil = f.account_info(1, "acct0")
 
         # 1. offer across chains, accept on the other chain
         out = credit(f, 0, "tally", "offer", "--from", "acct0", "--with", "%s@%s" % (foil["pubkey"], fed2),
