@@ -96,7 +96,7 @@ void pkt_transfer_encode(hbuf *b, const pkt_transfer *t) {
     pkt_denom_encode(b, &t->denom);
 }
 
-static void proof_encode(hbuf *b, const pkt_proof *p) {
+void pkt_proof_encode(hbuf *b, const pkt_proof *p) {
     HANSA_ASSERT(p->path_len <= PKT_PATH_MAX);
     hbuf_put_u64(b, p->height);
     hbuf_put_u32(b, p->index);
@@ -109,13 +109,13 @@ static void proof_encode(hbuf *b, const pkt_proof *p) {
 
 void pkt_recv_encode(hbuf *b, const pkt_recv *v) {
     hbuf_put_u32(b, v->src_chain);
-    proof_encode(b, &v->proof);
+    pkt_proof_encode(b, &v->proof);
     hbuf_put_u8(b, v->outcome);
 }
 
 void pkt_ack_encode(hbuf *b, const pkt_ack *a) {
     hbuf_put_u32(b, a->dest_chain);
-    proof_encode(b, &a->proof);
+    pkt_proof_encode(b, &a->proof);
 }
 
 /* ---- decoders ------------------------------------------------------------- */
@@ -212,6 +212,15 @@ hansa_err pkt_ack_decode(const uint8_t *p, size_t len, pkt_ack *out, wire_rd *r)
     memset(out, 0, sizeof *out);
     out->dest_chain = rd_u32(r, "dest chain");
     rd_proof(r, &out->proof);
+    return finish(r, out, sizeof *out);
+}
+
+hansa_err pkt_proof_decode(const uint8_t *p, size_t len, pkt_proof *out, wire_rd *r) {
+    wire_rd local;
+    if (r == NULL) r = &local;
+    rd_init(r, p, len);
+    memset(out, 0, sizeof *out);
+    rd_proof(r, out);
     return finish(r, out, sizeof *out);
 }
 

@@ -117,6 +117,9 @@ void pkt_send_encode(hbuf *b, const pkt_send *s);
 void pkt_transfer_encode(hbuf *b, const pkt_transfer *t);
 void pkt_recv_encode(hbuf *b, const pkt_recv *v);
 void pkt_ack_encode(hbuf *b, const pkt_ack *a);
+/* A tx proof alone (the form above): also what proves a receipt signer's
+ * bond to another chain (ledger/receipt_x.h). */
+void pkt_proof_encode(hbuf *b, const pkt_proof *p);
 
 /* Decoders: exactly one value in [p, p+len); on error *out is zeroed and r
  * (optional) says where. A denom with n > PKT_TRACE_MAX is TOO_LONG, a zero
@@ -126,6 +129,7 @@ hansa_err pkt_send_decode(const uint8_t *p, size_t len, pkt_send *out, wire_rd *
 hansa_err pkt_transfer_decode(const uint8_t *p, size_t len, pkt_transfer *out, wire_rd *r);
 hansa_err pkt_recv_decode(const uint8_t *p, size_t len, pkt_recv *out, wire_rd *r);
 hansa_err pkt_ack_decode(const uint8_t *p, size_t len, pkt_ack *out, wire_rd *r);
+hansa_err pkt_proof_decode(const uint8_t *p, size_t len, pkt_proof *out, wire_rd *r);
 
 /* True when proof's tx is leaf `index` of `count` under root. */
 bool pkt_proof_verify(const pkt_proof *proof, const hansa_hash *root);

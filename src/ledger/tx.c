@@ -117,7 +117,7 @@ static const ledger_tx_kind kinds[TX_KIND_MAX_ + 1] = {
     [TX_PACKET_ACK] = {"packet_ack", xfer_ack_decode, xfer_ack_check, xfer_ack_apply},
     [TX_CORR_BOND] = {"corr_bond", xfer_corr_decode, xfer_bond_check, xfer_bond_apply},
     [TX_CORR_UNBOND] = {"corr_unbond", xfer_corr_decode, xfer_unbond_check, xfer_unbond_apply},
-    [TX_RECEIPT_BOND] = {"receipt_bond", txr_amount_decode, txr_bond_check, txr_bond_apply},
+    [TX_RECEIPT_BOND] = {"receipt_bond", txr_bond_decode, txr_bond_check, txr_bond_apply},
     [TX_RECEIPT_UNBOND] = {"receipt_unbond", txr_amount_decode, txr_unbond_check, txr_unbond_apply},
     [TX_RECEIPT_CLAIM] = {"receipt_claim", txr_claim_decode, txr_claim_check, txr_claim_apply},
 };

@@ -58,7 +58,8 @@ typedef union {
     } transfer;
     struct {
         uint64_t amount;
-    } bond; /* TX_STAKE, TX_UNSTAKE */
+        uint64_t until; /* TX_RECEIPT_BOND: collateral locked until this height, 0 = no term */
+    } bond; /* TX_STAKE, TX_UNSTAKE, TX_RECEIPT_BOND, TX_RECEIPT_UNBOND */
     struct {
         uint8_t n;
         struct {

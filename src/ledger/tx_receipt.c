@@ -23,14 +23,17 @@
 #include "ledger/elect.h"
 #include "ledger/record.h"
 #include "ledger/stake.h"
+#include "ledger/xfer.h"
 
 #define KEY_BOND_BYTES (1 + HANSA_PUBKEY_BYTES)
 #define KEY_RELEASE_BYTES (1 + 8 + HANSA_PUBKEY_BYTES)
 #define KEY_CLAIM_BYTES (1 + HANSA_HASH_BYTES)
 #define KEY_ROOT_BYTES (1 + 8)
+#define KEY_TERM_BYTES (1 + HANSA_PUBKEY_BYTES)
 #define VAL_BOND_BYTES (1 + 7 * 8)
 #define VAL_CLAIM_BYTES (1 + 8 + 8)
 #define VAL_ROOT_BYTES (1 + HANSA_HASH_BYTES)
+#define VAL_TERM_BYTES (1 + 8 + 8)
 
 /* ---- keys ------------------------------------------------------------------ */
 
@@ -48,6 +51,12 @@ static size_t key_bond(const hansa_pubkey *pk, uint8_t *out) {
     out[0] = LEDGER_RECEIPT_KEY_BOND;
     memcpy(out + 1, pk->b, HANSA_PUBKEY_BYTES);
     return KEY_BOND_BYTES;
+}
+
+static size_t key_term(const hansa_pubkey *pk, uint8_t *out) {
+    out[0] = LEDGER_RECEIPT_KEY_TERM;
+    memcpy(out + 1, pk->b, HANSA_PUBKEY_BYTES);
+    return KEY_TERM_BYTES;
 }
 
 static size_t key_release(uint64_t release, const hansa_pubkey *pk, uint8_t *out) {
@@ -125,6 +134,28 @@ static void release_mark(ledger_block *b, uint64_t release, const hansa_pubkey *
     stake_raw_put(b, LEDGER_TAB_RECEIPT_RELEASE, key, klen, &v, present ? 1 : 0);
 }
 
+/* The signer's term: *until 0 and *bond_height 0 when it never bonded. */
+static void term_get(const ledger_block *b, const hansa_pubkey *pk, uint64_t *until,
+                     uint64_t *bond_height) {
+    uint8_t key[KVMAP_KEY_MAX];
+    size_t klen = key_term(pk, key), vlen;
+    const uint8_t *v = stake_raw_get(b, LEDGER_TAB_RECEIPT, key, klen, &vlen);
+    *until = *bond_height = 0;
+    if (v == NULL) return;
+    HANSA_ASSERT(vlen == VAL_TERM_BYTES);
+    *until = le64_load(v + 1);
+    *bond_height = le64_load(v + 9);
+}
+
+static void term_put(ledger_block *b, const hansa_pubkey *pk, uint64_t until, uint64_t bond_height) {
+    uint8_t key[KVMAP_KEY_MAX], val[VAL_TERM_BYTES];
+    size_t klen = key_term(pk, key);
+    val[0] = LEDGER_RECORD_VERSION;
+    le64_store(val + 1, until);
+    le64_store(val + 9, bond_height);
+    stake_raw_put(b, LEDGER_TAB_RECEIPT, key, klen, val, sizeof val);
+}
+
 static void balance_add(ledger_block *b, const hansa_addr *a, uint64_t amount) {
     if (amount == 0) return;
     ledger_account acct;
@@ -156,13 +187,33 @@ static uint64_t collateral_take(ledger_block *b, const hansa_pubkey *pk, ledger_
 hansa_err txr_amount_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
                             size_t why_len) {
     if (len != 8) {
-        ledger_why(why, why_len, "receipt bond body is %u bytes, must be 8", len);
+        ledger_why(why, why_len, "receipt collateral body is %u bytes, must be 8", len);
         return len < 8 ? HANSA_ERR_TRUNCATED : HANSA_ERR_TRAILING;
     }
     out->bond.amount = le64_load(body);
+    out->bond.until = 0;
     if (out->bond.amount == 0) {
         ledger_why(why, why_len, "amount 0");
         return HANSA_ERR_INVALID;
+    }
+    return HANSA_OK;
+}
+
+/* amount u64 [| until u64]: the term is optional so that a plain bond keeps
+ * the 8-byte body every other amount-only kind has. */
+hansa_err txr_bond_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
+                          size_t why_len) {
+    if (len != 8 && len != 16) {
+        ledger_why(why, why_len, "receipt bond body is %u bytes, must be 8 or 16", len);
+        return len < 8 ? HANSA_ERR_TRUNCATED : HANSA_ERR_TRAILING;
+    }
+    if (len == 8) return txr_amount_decode(body, len, out, why, why_len);
+    hansa_err err = txr_amount_decode(body, 8, out, why, why_len);
+    if (err != HANSA_OK) return err;
+    out->bond.until = le64_load(body + 8);
+    if (out->bond.until == 0) {
+        ledger_why(why, why_len, "term until 0 (omit the term instead)");
+        return HANSA_ERR_NONCANONICAL;
     }
     return HANSA_OK;
 }
@@ -188,6 +239,12 @@ hansa_err txr_bond_check(const ledger_block *b, const ledger_tx_ctx *c, char *wh
                    c->sender_acct.balance, amount, c->tx->fee);
         return HANSA_ERR_FUNDS;
     }
+    uint64_t h = b->info.height, until = c->body.bond.until;
+    if (until != 0 && (until <= h || until - h > RECEIPT_TERM_MAX)) {
+        ledger_why(why, why_len, "term until %" PRIu64 " must be in (%" PRIu64 ", %" PRIu64 "]",
+                   until, h, h + RECEIPT_TERM_MAX);
+        return HANSA_ERR_INVALID;
+    }
     ledger_receipt_bond r;
     bond_get(b, &c->tx->sender, &r);
     if (!u64_add(r.deposited, amount, &total)) {
@@ -209,10 +266,20 @@ void txr_bond_apply(ledger_block *b, const ledger_tx_ctx *c) {
     HANSA_ASSERT(u64_add(r.deposited, amount, &r.deposited));
     bond_put(b, &c->tx->sender, &r);
     HANSA_ASSERT(u64_add(b->supply.receipts, amount, &b->supply.receipts));
+    uint64_t until, bond_height;
+    term_get(b, &c->tx->sender, &until, &bond_height);
+    term_put(b, &c->tx->sender, c->body.bond.until > until ? c->body.bond.until : until,
+             b->info.height);
 }
 
 hansa_err txr_unbond_check(const ledger_block *b, const ledger_tx_ctx *c, char *why,
                            size_t why_len) {
+    uint64_t until, bond_height;
+    term_get(b, &c->tx->sender, &until, &bond_height);
+    if (b->info.height < until) {
+        ledger_why(why, why_len, "receipt collateral is locked until height %" PRIu64, until);
+        return HANSA_ERR_STATE;
+    }
     ledger_receipt_bond r;
     bond_get(b, &c->tx->sender, &r);
     if (r.bonded < c->body.bond.amount) {
@@ -238,6 +305,24 @@ void txr_unbond_apply(ledger_block *b, const ledger_tx_ctx *c) {
 }
 
 /* ---- claims ----------------------------------------------------------------------- */
+
+/* A receipt for a transfer to another chain promises the money arrives
+ * there: its send committed in time still breaks the promise when the
+ * destination refused the packet (or it timed out) and it was refunded. */
+static hansa_err packet_broken(const ledger_block *b, const hansa_hash *packet, char *why,
+                               size_t why_len) {
+    xfer_out o;
+    if (!xfer_block_out(b, packet, &o) || o.state == XFER_CREDITED) {
+        ledger_why(why, why_len, "refuted: the transfer was committed by the deadline and credited");
+        return HANSA_ERR_INVALID;
+    }
+    if (o.state == XFER_PENDING) {
+        ledger_why(why, why_len, "the transfer to chain %" PRIx32 " is still in flight: claim once"
+                   " it is acknowledged", o.dest_chain);
+        return HANSA_ERR_STATE;
+    }
+    return HANSA_OK;
+}
 
 /* The proof part of a claim: the sender's nonce was never used, or the
  * proven transaction shows the promise broken. */
@@ -282,6 +367,7 @@ static hansa_err claim_broken(const ledger_block *b, const receipt_claim *cl, ch
     hansa_hash th;
     sha256(cl->tx, cl->tx_len, &th);
     if (hash_eq(&th, &k->tx_hash) && cl->height <= k->deadline) {
+        if (tx.kind == TX_PACKET_SEND) return packet_broken(b, &th, why, why_len);
         ledger_why(why, why_len, "refuted: the transaction was committed at height %" PRIu64
                    ", by the deadline %" PRIu64, cl->height, k->deadline);
         return HANSA_ERR_INVALID;
@@ -480,6 +566,7 @@ hansa_err ledger_receipt_record_check(const uint8_t *key, size_t klen, const uin
         case LEDGER_RECEIPT_KEY_RELEASE: want = KEY_RELEASE_BYTES; break;
         case LEDGER_RECEIPT_KEY_CLAIM: want = KEY_CLAIM_BYTES; break;
         case LEDGER_RECEIPT_KEY_ROOT: want = KEY_ROOT_BYTES; break;
+        case LEDGER_RECEIPT_KEY_TERM: want = KEY_TERM_BYTES; break;
         default: break; /* a reserved prefix nothing uses yet */
         }
     }
@@ -506,6 +593,11 @@ hansa_err ledger_receipt_record_check(const uint8_t *key, size_t klen, const uin
             rd_fixed(r, root, sizeof root, "root");
             break;
         }
+        case LEDGER_RECEIPT_KEY_TERM:
+            rd_u64(r, "until");
+            if (rd_u64(r, "bond height") == 0 && r->err == HANSA_OK)
+                rd_fail(r, HANSA_ERR_INVALID, "bond height (0)");
+            break;
         default: HANSA_UNREACHABLE();
         }
     }
@@ -521,6 +613,14 @@ bool ledger_receipt_bond_get(const ledger_state *s, const hansa_pubkey *pk,
     bool ok = bond_get(b, pk, out);
     ledger_block_free(b);
     return ok;
+}
+
+bool ledger_receipt_term_get(const ledger_state *s, const hansa_pubkey *pk, uint64_t *until,
+                             uint64_t *bond_height) {
+    ledger_block *b = ledger_block_begin_check(s);
+    term_get(b, pk, until, bond_height);
+    ledger_block_free(b);
+    return *bond_height != 0;
 }
 
 bool ledger_receipt_claim_get(const ledger_state *s, const hansa_hash *id, uint64_t *height,

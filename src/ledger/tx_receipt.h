@@ -1,5 +1,5 @@
 /* tx_receipt.h — receipt collateral and claims on chain (docs/receipts.md):
- * the records under key prefixes 0x50..0x53, the transaction kinds 50-52
+ * the records under key prefixes 0x50..0x54, the transaction kinds 50-52
  * (rows of the table in tx.c), the block hooks, and the audit.
  *
  *   key (bytes)                   value (version byte 1 first)
@@ -18,11 +18,20 @@
  *   53 | height u64 BE  tx root   root(32): the tx Merkle root of that block,
  *                                 written by the next block, kept for
  *                                 RECEIPT_ROOTS_KEPT heights
+ *   54 | pubkey(32)   term        until u64 | bond_height u64 > 0: the
+ *                                 collateral may not be unbonded before
+ *                                 `until` (0 = no term; it only rises); the
+ *                                 signer's latest receipt_bond was committed
+ *                                 at bond_height (where another chain's
+ *                                 verifier gets its proof, receipt_x.h)
  *
  *   kind                       body
- *   TX_RECEIPT_BOND 50         amount u64 > 0: balance -> own collateral
+ *   TX_RECEIPT_BOND 50         amount u64 > 0 [| until u64]: balance -> own
+ *                              collateral, locked until height `until` when
+ *                              given (height < until <= height + RECEIPT_TERM_MAX)
  *   TX_RECEIPT_UNBOND 51       amount u64 > 0: collateral -> unbonding, paid
- *                              back RECEIPT_UNBOND_BLOCKS later (claimable until then)
+ *                              back RECEIPT_UNBOND_BLOCKS later (claimable until
+ *                              then); refused before the term's `until`
  *   TX_RECEIPT_CLAIM 52        a claim (receipt.h); anyone may send it, the
  *                              beneficiary is paid
  * A claim is accepted when: the receipt is for this chain; every share's
@@ -51,6 +60,10 @@
 #define LEDGER_RECEIPT_KEY_RELEASE 0x51
 #define LEDGER_RECEIPT_KEY_CLAIM 0x52
 #define LEDGER_RECEIPT_KEY_ROOT 0x53
+#define LEDGER_RECEIPT_KEY_TERM 0x54
+/* The longest term a bond may lock collateral for: about 2.4 days at
+ * 5 blocks/s, so a mistyped height cannot lock money for ever. */
+#define RECEIPT_TERM_MAX (1u << 20)
 #define LEDGER_RECEIPT_KEY_FIRST 0x50 /* the prefixes reserved for receipts */
 #define LEDGER_RECEIPT_KEY_LAST 0x57
 
@@ -67,6 +80,8 @@ typedef struct {
 /* Table rows (tx.c). */
 hansa_err txr_amount_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
                             size_t why_len);
+hansa_err txr_bond_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
+                          size_t why_len);
 hansa_err txr_claim_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
                            size_t why_len);
 hansa_err txr_bond_check(const ledger_block *b, const ledger_tx_ctx *c, char *why, size_t why_len);
@@ -97,6 +112,10 @@ bool ledger_receipt_bond_get(const ledger_state *s, const hansa_pubkey *pk,
 /* True if receipt id was claimed; *height and *paid (optional) say when and how much. */
 bool ledger_receipt_claim_get(const ledger_state *s, const hansa_hash *id, uint64_t *height,
                               uint64_t *paid);
+/* The signer's term record: collateral locked until *until (0 = none) and
+ * the height of its latest receipt_bond; false if it never bonded. */
+bool ledger_receipt_term_get(const ledger_state *s, const hansa_pubkey *pk, uint64_t *until,
+                             uint64_t *bond_height);
 /* The kept tx root of block height; false if not kept. */
 bool ledger_receipt_root_get(const ledger_state *s, uint64_t height, hansa_hash *out);
 

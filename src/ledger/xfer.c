@@ -354,7 +354,7 @@ static uint64_t corr_limit(const xfer_corr *c) {
     return u64_mul(c->collateral, XFER_CORR_MULTIPLE, &lim) ? lim : UINT64_MAX;
 }
 
-static bool out_get(const ledger_block *b, const hansa_hash *h, xfer_out *out) {
+bool xfer_block_out(const ledger_block *b, const hansa_hash *h, xfer_out *out) {
     uint8_t key[KVMAP_KEY_MAX];
     size_t klen = key_out(h, key), vlen;
     const uint8_t *v = stake_raw_get(b, LEDGER_TAB_XFER, key, klen, &vlen);
@@ -521,8 +521,8 @@ void xfer_send_apply(ledger_block *b, const ledger_tx_ctx *c) {
 
 /* Proves proof.tx under the tx root of chain's verified header at
  * proof.height, and decodes it. */
-static hansa_err proven_tx(const ledger_block *b, uint32_t chain, const pkt_proof *p, wire_tx *tx,
-                           char *why, size_t why_len) {
+hansa_err xfer_proven_tx(const ledger_block *b, uint32_t chain, const pkt_proof *p, wire_tx *tx,
+                         char *why, size_t why_len) {
     ic_client cl;
     if (!ledger_block_client(b, chain, &cl)) {
         ledger_why(why, why_len, "no light client of chain %" PRIx32, chain);
@@ -609,7 +609,7 @@ static hansa_err recv_eval(const ledger_block *b, const pkt_recv *v, wire_tx *se
         ledger_why(why, why_len, "a packet from this chain itself");
         return HANSA_ERR_INVALID;
     }
-    hansa_err err = proven_tx(b, v->src_chain, &v->proof, send, why, why_len);
+    hansa_err err = xfer_proven_tx(b, v->src_chain, &v->proof, send, why, why_len);
     if (err != HANSA_OK) return err;
     if (send->kind != TX_PACKET_SEND || pkt_send_decode(send->body, send->body_len, s, NULL) != HANSA_OK) {
         ledger_why(why, why_len, "the proven transaction is not a packet");
@@ -707,7 +707,7 @@ hansa_err xfer_ack_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out
 static hansa_err ack_eval(const ledger_block *b, const pkt_ack *a, hansa_hash *h, xfer_out *o,
                           uint8_t *outcome, char *why, size_t why_len) {
     wire_tx recv;
-    hansa_err err = proven_tx(b, a->dest_chain, &a->proof, &recv, why, why_len);
+    hansa_err err = xfer_proven_tx(b, a->dest_chain, &a->proof, &recv, why, why_len);
     if (err != HANSA_OK) return err;
     pkt_recv v;
     if (recv.kind != TX_PACKET_RECV || pkt_recv_decode(recv.body, recv.body_len, &v, NULL) != HANSA_OK ||
@@ -716,7 +716,7 @@ static hansa_err ack_eval(const ledger_block *b, const pkt_ack *a, hansa_hash *h
         return HANSA_ERR_PROOF;
     }
     sha256(v.proof.tx, v.proof.tx_len, h);
-    if (!out_get(b, h, o) || o->dest_chain != a->dest_chain) {
+    if (!xfer_block_out(b, h, o) || o->dest_chain != a->dest_chain) {
         ledger_why(why, why_len, "no packet of this chain to %" PRIx32 " has that hash", a->dest_chain);
         return HANSA_ERR_NOT_FOUND;
     }
@@ -1056,7 +1056,7 @@ uint64_t ledger_xfer_voucher(const ledger_state *s, const hansa_addr *a, const p
 
 bool ledger_xfer_out(const ledger_state *s, const hansa_hash *packet, xfer_out *out) {
     ledger_block *b = ledger_block_begin_check(s);
-    bool ok = out_get(b, packet, out);
+    bool ok = xfer_block_out(b, packet, out);
     ledger_block_free(b);
     return ok;
 }

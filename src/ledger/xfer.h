@@ -97,6 +97,14 @@ typedef struct {
     uint64_t paid_out;     /* collateral paid to voucher holders at freezes */
 } xfer_corr;
 
+/* For other ledger modules, through a pending block: the outgoing packet
+ * record, and a transaction of foreign chain `chain` proven under the tx
+ * root of a header this chain's light client of it verified (the client
+ * active; HANSA_ERR_NOT_FOUND when that header is not held, with why). */
+bool xfer_block_out(const ledger_block *b, const hansa_hash *packet, xfer_out *out);
+hansa_err xfer_proven_tx(const ledger_block *b, uint32_t chain, const pkt_proof *p, wire_tx *tx,
+                         char *why, size_t why_len);
+
 /* The transaction kinds (rows of tx.c's table). Bodies are decoded again
  * from the tx by check and apply (they borrow from it). */
 hansa_err xfer_send_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,

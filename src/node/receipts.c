@@ -13,6 +13,7 @@
 #include "crypto/address.h"
 #include "crypto/sha256.h"
 #include "crypto/sign.h"
+#include "interchain/packet.h"
 #include "ledger/tx_receipt.h"
 #include "node/msg.h"
 #include "node/node_int.h"
@@ -262,8 +263,8 @@ void receipts_close(node *n) {
     n->rcpt = NULL;
 }
 
-/* After a commit: a guarantee whose tx was committed by its deadline is
- * kept; one whose claim window is over can no longer cost anything. */
+/* After a commit: a guarantee whose transfer was committed by its deadline
+ * is kept; one whose claim window is over can no longer cost anything. */
 void receipts_on_commit(node *n, const wire_block *blk) {
     node_rcpt *rp = R(n);
     if (rp->n == 0) return;
@@ -276,6 +277,12 @@ void receipts_on_commit(node *n, const wire_block *blk) {
             uint64_t j;
             sha256(blk->txs[t].bytes, blk->txs[t].len, &th);
             if (!hmap_get(&rp->by_tx, &th, &j) || n->height > rp->e[j - 1].g.core.deadline) continue;
+            /* A transfer to another chain is kept only once credited there:
+             * its guarantee stays counted until its claim window ends. */
+            wire_tx tx;
+            if (wire_tx_decode(blk->txs[t].bytes, blk->txs[t].len, &tx, NULL) == HANSA_OK &&
+                tx.kind == TX_PACKET_SEND)
+                continue;
             i = j - 1;
         } else {
             /* Last pass: every guarantee past its claim window. */
@@ -299,6 +306,27 @@ void receipts_on_commit(node *n, const wire_block *blk) {
 
 /* ---- checking a transaction ------------------------------------------------------ */
 
+/* A transfer to another chain, in this chain's own token (what collateral
+ * is held in): the receipt then promises that the money arrives there
+ * (the claim rules, tx_receipt.h). */
+static hansa_err outgoing_transfer(const wire_tx *tx, hansa_addr *to, uint64_t *amount, char *why,
+                                   size_t why_len) {
+    pkt_send s;
+    pkt_transfer t;
+    if (pkt_send_decode(tx->body, tx->body_len, &s, NULL) != HANSA_OK || s.type != PKT_TYPE_TRANSFER ||
+        pkt_transfer_decode(s.payload, s.payload_len, &t, NULL) != HANSA_OK) {
+        snprintf(why, why_len, "receipts are given for transfers only");
+        return HANSA_ERR_INVALID;
+    }
+    if (t.denom.n != 0) {
+        snprintf(why, why_len, "receipts are given for this chain's own token only, not vouchers");
+        return HANSA_ERR_INVALID;
+    }
+    *to = t.to;
+    *amount = t.amount;
+    return HANSA_OK;
+}
+
 /* The transfer behind a receipt core: it must be the tx the core names, and
  * pay the beneficiary at least the amount. */
 static hansa_err transfer_for(const node *n, const uint8_t *tx_bytes, size_t tx_len, wire_tx *tx,
@@ -307,13 +335,14 @@ static hansa_err transfer_for(const node *n, const uint8_t *tx_bytes, size_t tx_
         snprintf(why, why_len, "the transaction does not decode");
         return HANSA_ERR_INVALID;
     }
-    if (tx->kind != TX_TRANSFER || tx->body_len != LEDGER_TRANSFER_BODY_BYTES) {
-        snprintf(why, why_len, "receipts are given for transfers only");
-        return HANSA_ERR_INVALID;
-    }
     if (tx->chain_id != ledger_state_params(n->state)->chain_id) {
         snprintf(why, why_len, "the transaction is for another chain");
         return HANSA_ERR_WRONG_CHAIN;
+    }
+    if (tx->kind == TX_PACKET_SEND) return outgoing_transfer(tx, to, amount, why, why_len);
+    if (tx->kind != TX_TRANSFER || tx->body_len != LEDGER_TRANSFER_BODY_BYTES) {
+        snprintf(why, why_len, "receipts are given for transfers only");
+        return HANSA_ERR_INVALID;
     }
     memcpy(to->b, tx->body, HANSA_ADDR_BYTES);
     *amount = le64_load(tx->body + HANSA_ADDR_BYTES);

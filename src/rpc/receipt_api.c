@@ -8,8 +8,11 @@
 #include <string.h>
 #include <uv.h>
 
+#include "base/hex.h"
 #include "base/mem.h"
 #include "crypto/sha256.h"
+#include "interchain/packet.h"
+#include "ledger/receipt_x.h"
 #include "ledger/tx_receipt.h"
 #include "node/receipt_proof.h"
 #include "node/receipts.h"
@@ -17,6 +20,8 @@
 
 #define SUBMIT_TIMEOUT_MS_DEFAULT 10000
 #define CALLS_MAX 256
+/* A bond proof: height, index, count, path length, 16 hashes, tx. */
+#define BOND_PROOF_BYTES_MAX (8 + 4 + 4 + 1 + PKT_PATH_MAX * HANSA_HASH_BYTES + 4 + WIRE_TX_BYTES_MAX)
 
 typedef struct {
     rpc_receipt_api *api;
@@ -160,15 +165,9 @@ static rpc_outcome m_claim_body(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(j);
 }
 
-/* receipt_verify {receipt} -> signatures, signers' collateral, status */
-static rpc_outcome m_verify(rpc_call *call, json_t *params, void *ctx) {
-    (void)call;
-    rpc_receipt_api *api = ctx;
-    rpc_outcome bad;
-    static const char *const names[] = {"receipt", NULL};
-    if (!nj_params_only(params, names, &bad)) return bad;
-    receipt rc;
-    if (!param_receipt(params, &rc, &bad)) return bad;
+/* A receipt of this chain: signatures, signers' collateral, status. */
+static rpc_outcome verify_here(rpc_receipt_api *api, const receipt *rc0) {
+    receipt rc = *rc0;
     const ledger_state *s = node_ledger(api->n);
     int bad_sig = receipt_verify(&rc);
     json_t *signers = json_array();
@@ -203,6 +202,123 @@ static rpc_outcome m_verify(rpc_call *call, json_t *params, void *ctx) {
     json_object_set_new(j, "height", nj_u64(ledger_height(s)));
     json_object_set_new(j, "committed_height", committed ? nj_u64(loc.height) : json_null());
     json_object_set_new(j, "claimed_paid", claimed ? nj_u64(paid) : json_null());
+    return rpc_ok(j);
+}
+
+/* The "bonds" param: one hex tx proof per share, in share order. *out is
+ * malloc'd (the caller frees it and each proof's tx, which the proofs
+ * borrow from *keep). */
+static bool param_bonds(json_t *params, pkt_proof *out, size_t *n, uint8_t **keep,
+                        rpc_outcome *bad) {
+    const json_t *arr = json_object_get(params, "bonds");
+    *n = 0;
+    if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > RECEIPT_SHARES_MAX) {
+        *bad = nj_bad_param("bonds", "must be an array of 1 to 8 hex bond proofs");
+        return false;
+    }
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const char *hex = json_string_value(json_array_get(arr, i));
+        size_t hl = hex ? strlen(hex) : 0, got = 0;
+        if (hl == 0 || hl > 2 * BOND_PROOF_BYTES_MAX) {
+            *bad = nj_bad_param("bonds", "each proof must be a non-empty hex string of a bounded size");
+            return false;
+        }
+        keep[i] = hansa_malloc(hl / 2 + 1);
+        (*n)++;
+        if (hex_decode(hex, hl, keep[i], hl / 2 + 1, &got, NULL) != HANSA_OK) {
+            *bad = nj_bad_param("bonds", "a proof is not hex");
+            return false;
+        }
+        wire_rd r;
+        if (pkt_proof_decode(keep[i], got, &out[i], &r) != HANSA_OK) {
+            char where[128];
+            rd_describe(&r, where, sizeof where);
+            *bad = nj_bad_param("bonds", where);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A receipt of another chain, its signers' bonds proven through this
+ * chain's light client of it (ledger/receipt_x.h). */
+static rpc_outcome verify_foreign(rpc_receipt_api *api, const receipt *rc, json_t *params) {
+    pkt_proof bonds[RECEIPT_SHARES_MAX];
+    uint8_t *keep[RECEIPT_SHARES_MAX] = {0};
+    size_t n = 0;
+    rpc_outcome bad;
+    bool ok = param_bonds(params, bonds, &n, keep, &bad);
+    receipt_x_backing back[RECEIPT_SHARES_MAX] = {0};
+    char why[LEDGER_WHY_MAX] = "";
+    hansa_err e = ok ? ledger_receipt_x_check(node_ledger(api->n), rc, bonds, n, back, why, sizeof why)
+                     : HANSA_OK;
+    for (size_t i = 0; i < n; i++) free(keep[i]);
+    if (!ok) return bad;
+    json_t *signers = json_array();
+    for (uint8_t i = 0; e == HANSA_OK && i < rc->n_shares; i++)
+        json_array_append_new(signers, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "pubkey",
+                                                 nj_hex(rc->shares[i].signer.b, HANSA_PUBKEY_BYTES),
+                                                 "share", nj_u64(rc->shares[i].amount), "bond_height",
+                                                 nj_u64(back[i].height), "bond", nj_u64(back[i].bonded),
+                                                 "term", nj_u64(back[i].until), "backs_until",
+                                                 nj_u64(back[i].backs_until)));
+    json_t *j = receipt_json(rc->core.chain_id, rc, &rc->core.tx_hash, 0);
+    json_object_set_new(j, "valid", json_boolean(e == HANSA_OK));
+    json_object_set_new(j, "signers", signers);
+    json_object_set_new(j, "proven_on", nj_chain(node_chain_id(api->n)));
+    if (e != HANSA_OK) {
+        json_object_set_new(j, "error", json_string(hansa_errname(e)));
+        json_object_set_new(j, "why", json_string(why));
+    } else {
+        json_object_set_new(j, "risk", json_string("each bond is proven as deposited; claims by others"
+                                                   " or a slash on the source chain may take it first"));
+    }
+    return rpc_ok(j);
+}
+
+/* receipt_verify {receipt, bonds?} -> signatures, signers' collateral,
+ * status; a receipt of another chain needs bonds (receipt_bond_proof). */
+static rpc_outcome m_verify(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_receipt_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"receipt", "bonds", NULL};
+    if (!nj_params_only(params, names, &bad)) return bad;
+    receipt rc;
+    if (!param_receipt(params, &rc, &bad)) return bad;
+    if (rc.core.chain_id != node_chain_id(api->n) || json_object_get(params, "bonds"))
+        return verify_foreign(api, &rc, params);
+    return verify_here(api, &rc);
+}
+
+/* receipt_bond_proof {signer} -> the proof of signer's latest receipt_bond,
+ * what another chain needs to check its receipts */
+static rpc_outcome m_bond_proof(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_receipt_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"signer", NULL};
+    if (!nj_params_only(params, names, &bad)) return bad;
+    rpc_error err = {0};
+    hansa_pubkey pk;
+    if (!rpc_param_hex(params, "signer", true, pk.b, HANSA_PUBKEY_BYTES, &err)) return rpc_fail_with(&err);
+    pkt_proof p;
+    hbuf tx = HBUF_INIT, enc = HBUF_INIT;
+    char why[LEDGER_WHY_MAX] = "";
+    hansa_err e = node_receipt_bond_proof(api->n, &pk, &p, &tx, why, sizeof why);
+    if (e != HANSA_OK) {
+        hbuf_free(&tx);
+        return rpc_fail(RPC_NOT_FOUND, json_pack("{s:s, s:s}", "error", hansa_errname(e), "why", why),
+                        "no bond proof: %s", why);
+    }
+    pkt_proof_encode(&enc, &p);
+    uint64_t until = 0, bond_height = 0;
+    ledger_receipt_term_get(node_ledger(api->n), &pk, &until, &bond_height);
+    json_t *j = json_pack("{s:o, s:o, s:o, s:o, s:o}", "chain", nj_chain(node_chain_id(api->n)),
+                          "signer", nj_hex(pk.b, HANSA_PUBKEY_BYTES), "height", nj_u64(p.height),
+                          "term", nj_u64(until), "proof", nj_hex(enc.data, enc.len));
+    hbuf_free(&tx);
+    hbuf_free(&enc);
     return rpc_ok(j);
 }
 
@@ -257,6 +373,7 @@ rpc_receipt_api *rpc_receipt_api_new(rpc_server *server, node *n) {
     api->n = n;
     rpc_register(server, "submit_receipt", m_submit_receipt, api);
     rpc_register(server, "receipt_verify", m_verify, api);
+    rpc_register(server, "receipt_bond_proof", m_bond_proof, api);
     rpc_register(server, "receipt_claim_body", m_claim_body, api);
     rpc_register(server, "receipt_status", m_status, api);
     rpc_register(server, "receipts_audit", m_audit, api);

@@ -11,6 +11,7 @@
 #include "ledger/receipt.h"
 #include "ledger/tx_receipt.h"
 #include "ledger_helpers.h"
+#include "receipt_helpers.h"
 
 #define SIGNER 1   /* the receipt node */
 #define UNDER 5    /* an underwriter */
@@ -109,46 +110,6 @@ static hansa_err bond(tchain *c, int who, uint16_t kind, uint64_t amount) {
     return submit(c, who, kind, body, 8);
 }
 
-/* A receipt for tx over shares (signer key index, amount), sorted here. */
-static receipt make_receipt(const ledger_state *s, const wire_tx *tx, const hansa_addr *to,
-                            uint64_t deadline_after, const int *signers, const uint64_t *amounts,
-                            uint8_t n) {
-    receipt rc = {0};
-    hbuf enc = HBUF_INIT;
-    wire_tx_encode(&enc, tx);
-    sha256(enc.data, enc.len, &rc.core.tx_hash);
-    hbuf_free(&enc);
-    rc.core.chain_id = T_CHAIN;
-    rc.core.sender = tx->sender;
-    rc.core.nonce = tx->nonce;
-    rc.core.beneficiary = *to;
-    rc.core.issued_height = ledger_height(s);
-    rc.core.deadline = ledger_height(s) + deadline_after;
-    for (uint8_t i = 0; i < n; i++) rc.core.amount += amounts[i];
-    int order[RECEIPT_SHARES_MAX];
-    for (uint8_t i = 0; i < n; i++) order[i] = i;
-    for (uint8_t i = 1; i < n; i++)
-        for (uint8_t j = i; j > 0 && pubkey_cmp(&t_keys[signers[order[j]]].pub,
-                                                 &t_keys[signers[order[j - 1]]].pub) < 0; j--) {
-            int t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
-        }
-    rc.n_shares = n;
-    hbuf msg = HBUF_INIT;
-    for (uint8_t i = 0; i < n; i++) {
-        receipt_share *sh = &rc.shares[i];
-        const hansa_keypair *kp = &t_keys[signers[order[i]]];
-        sh->signer = kp->pub;
-        sh->amount = amounts[order[i]];
-        hbuf_reset(&msg);
-        receipt_share_sign_bytes(&msg, &rc.core, &sh->signer, sh->amount);
-        sign_domain(kp, RECEIPT_SIGN_DOMAIN, msg.data, msg.len, &sh->sig);
-    }
-    hbuf_free(&msg);
-    return rc;
-}
-
 static hansa_err claim(tchain *c, const receipt_claim *cl) {
     hbuf body = HBUF_INIT;
     receipt_claim_encode(&body, cl);
@@ -214,7 +175,7 @@ static void test_claim_paid_once(void) {
     wire_tx tx = t_transfer(SENDER, &t_addrs[MERCHANT], 700, 0, 10, body);
     int who[] = {SIGNER};
     uint64_t amt[] = {700};
-    receipt rc = make_receipt(c.s, &tx, &t_addrs[MERCHANT], 3, who, amt, 1);
+    receipt rc = t_make_receipt(c.s, &tx, &t_addrs[MERCHANT], 3, who, amt, 1);
     receipt_claim cl = {.rc = rc};
     CHECK_ERR(claim(&c, &cl), HANSA_ERR_STATE); /* deadline not passed */
     chain_empty_blocks(&c, 2);
@@ -243,7 +204,7 @@ static void test_claim_refuted_by_inclusion(void) {
     wire_tx tx = t_transfer(SENDER, &t_addrs[MERCHANT], 700, c.nonce[SENDER], 10, body);
     int who[] = {SIGNER};
     uint64_t amt[] = {700};
-    receipt rc = make_receipt(c.s, &tx, &t_addrs[MERCHANT], 3, who, amt, 1);
+    receipt rc = t_make_receipt(c.s, &tx, &t_addrs[MERCHANT], 3, who, amt, 1);
     char why[LEDGER_WHY_MAX];
     uint8_t b2[LEDGER_TRANSFER_BODY_BYTES];
     wire_tx filler = t_transfer(OTHER, &t_addrs[MERCHANT], 5, c.nonce[OTHER]++, 10, b2);
@@ -274,7 +235,7 @@ static void test_claim_double_spend(void) {
     wire_tx spent = t_transfer(SENDER, &t_addrs[OTHER], 900, c.nonce[SENDER], 10, b2);
     int who[] = {SIGNER};
     uint64_t amt[] = {900};
-    receipt rc = make_receipt(c.s, &promised, &t_addrs[MERCHANT], 2, who, amt, 1);
+    receipt rc = t_make_receipt(c.s, &promised, &t_addrs[MERCHANT], 2, who, amt, 1);
     char why[LEDGER_WHY_MAX];
     CHECK_ERR(chain_block(&c, &spent, 1, why), HANSA_OK);
     c.nonce[SENDER]++;
@@ -294,7 +255,7 @@ static void test_claim_late_commit(void) {
     wire_tx tx = t_transfer(SENDER, &t_addrs[MERCHANT], 400, c.nonce[SENDER], 10, b1);
     int who[] = {SIGNER};
     uint64_t amt[] = {400};
-    receipt rc = make_receipt(c.s, &tx, &t_addrs[MERCHANT], 1, who, amt, 1);
+    receipt rc = t_make_receipt(c.s, &tx, &t_addrs[MERCHANT], 1, who, amt, 1);
     chain_empty_blocks(&c, 2);
     char why[LEDGER_WHY_MAX];
     CHECK_ERR(chain_block(&c, &tx, 1, why), HANSA_OK);
@@ -312,8 +273,8 @@ static void test_claim_forged_or_expired(void) {
     wire_tx tx = t_transfer(SENDER, &t_addrs[MERCHANT], 400, 0, 10, b1);
     int who[] = {SIGNER}, nobody[] = {OTHER};
     uint64_t amt[] = {400};
-    receipt rc = make_receipt(c.s, &tx, &t_addrs[MERCHANT], 1, who, amt, 1);
-    receipt unbonded = make_receipt(c.s, &tx, &t_addrs[MERCHANT], 1, nobody, amt, 1);
+    receipt rc = t_make_receipt(c.s, &tx, &t_addrs[MERCHANT], 1, who, amt, 1);
+    receipt unbonded = t_make_receipt(c.s, &tx, &t_addrs[MERCHANT], 1, nobody, amt, 1);
     chain_empty_blocks(&c, 1);
     /* A raised amount breaks the signature. */
     receipt_claim forged = {.rc = rc};
@@ -347,9 +308,9 @@ static void test_over_exposure(void) {
     wire_tx t2 = t_transfer(OTHER, &t_addrs[MERCHANT], 400, 0, 10, b2);
     int who[] = {SIGNER};
     uint64_t amt[] = {400};
-    receipt r1 = make_receipt(c.s, &t1, &t_addrs[MERCHANT], 1, who, amt, 1);
-    receipt r2 = make_receipt(c.s, &t2, &t_addrs[MERCHANT], 1, who, amt, 1);
-    receipt r3 = make_receipt(c.s, &t2, &t_addrs[CLAIMER], 1, who, amt, 1);
+    receipt r1 = t_make_receipt(c.s, &t1, &t_addrs[MERCHANT], 1, who, amt, 1);
+    receipt r2 = t_make_receipt(c.s, &t2, &t_addrs[MERCHANT], 1, who, amt, 1);
+    receipt r3 = t_make_receipt(c.s, &t2, &t_addrs[CLAIMER], 1, who, amt, 1);
     chain_empty_blocks(&c, 1);
     receipt_claim c1 = {.rc = r1}, c2 = {.rc = r2}, c3 = {.rc = r3};
     uint64_t m = t_balance(c.s, MERCHANT);
@@ -370,7 +331,7 @@ static void test_underwriting_shares(void) {
     wire_tx tx = t_transfer(SENDER, &t_addrs[MERCHANT], 1000, 0, 10, b1);
     int who[] = {SIGNER, UNDER};
     uint64_t amt[] = {300, 700};
-    receipt rc = make_receipt(c.s, &tx, &t_addrs[MERCHANT], 1, who, amt, 2);
+    receipt rc = t_make_receipt(c.s, &tx, &t_addrs[MERCHANT], 1, who, amt, 2);
     CHECK_EQ_U64(rc.core.amount, 1000);
     CHECK(receipt_verify(&rc) < 0);
     /* Shares that do not cover the amount are not a receipt. */
@@ -463,7 +424,7 @@ static void test_codec(void) {
     wire_tx tx = t_transfer(SENDER, &t_addrs[MERCHANT], 1000, 0, 10, b1);
     int who[] = {SIGNER, UNDER, OTHER};
     uint64_t amt[] = {300, 600, 100};
-    receipt rc = make_receipt(c.s, &tx, &t_addrs[MERCHANT], 5, who, amt, 3);
+    receipt rc = t_make_receipt(c.s, &tx, &t_addrs[MERCHANT], 5, who, amt, 3);
     hbuf enc = HBUF_INIT;
     receipt_encode(&enc, &rc);
     CHECK_EQ_U64(enc.len, RECEIPT_BYTES(3));

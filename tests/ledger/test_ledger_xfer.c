@@ -3,7 +3,9 @@
  * onward to a third chain and back to origin, refusals with reasons
  * (forged proofs, replays, wrong outcomes, unverified heights), timeouts
  * refunded, the codecs, and the conservation check shown catching a packet
- * credited twice. Conservation and every chain's supply equation are checked
+ * credited twice. Receipts for transfers to another chain: the bond term,
+ * the destination's check of the signers' bonds (ledger/receipt_x.h), and
+ * a claim paid when the packet was refunded. Conservation and every chain's supply equation are checked
  * after every block.
  *
  * The chains' light clients are written straight into each state after
@@ -17,8 +19,12 @@
 #include "interchain/codec.h"
 #include "interchain/packet.h"
 #include "ledger/client.h"
+#include "ledger/receipt_x.h"
+#include "ledger/tx_receipt.h"
 #include "ledger/xfer.h"
+#include "client_helpers.h"
 #include "ledger_helpers.h"
+#include "receipt_helpers.h"
 
 #define N_CHAINS 3
 #define BLOCK_TXS_MAX 8
@@ -31,37 +37,12 @@ typedef struct {
     size_t n;
     uint64_t nonce[T_KEYS];
     uint16_t n_heights;
+    hansa_hash prev_root; /* the last block's tx root, which the next one keeps for receipt claims */
 } tchain;
 
 static tchain fed[N_CHAINS];
 static const uint32_t ids[N_CHAINS] = {0xa, 0xb, 0xc};
 
-/* Writes chain `of`'s header at height into x's client of it. */
-static void client_learn(tchain *x, const tchain *of, uint64_t height, const hansa_hash *tx_root,
-                         uint64_t time_ms) {
-    ic_client cl = {.params = {of->id, 3600 * 1000, 1000}, .status = IC_STATUS_ACTIVE};
-    ledger_client_get(x->s, of->id, &cl);
-    if (cl.n_heights == IC_HISTORY_MAX) {
-        memmove(cl.heights, cl.heights + 1, (IC_HISTORY_MAX - 1) * sizeof cl.heights[0]);
-        cl.n_heights--;
-    }
-    cl.heights[cl.n_heights++] = height;
-    ic_consensus cs = {.height = height, .time_ms = time_ms, .tx_root = *tx_root,
-                       .local_height = ledger_height(x->s) ? ledger_height(x->s) : 1,
-                       .local_time_ms = ledger_last_block_time_ms(x->s)};
-    hbuf v = HBUF_INIT;
-    uint8_t key[16] = {0x30};
-    key[1] = (uint8_t)(of->id >> 24), key[2] = (uint8_t)(of->id >> 16), key[3] = (uint8_t)(of->id >> 8),
-    key[4] = (uint8_t)of->id;
-    ic_client_encode(&v, &cl);
-    kvmap_put(&x->s->tabs[LEDGER_TAB_IC_CLIENT], key, 5, v.data, v.len);
-    hbuf_reset(&v);
-    key[0] = 0x31;
-    for (int i = 0; i < 8; i++) key[5 + i] = (uint8_t)(height >> (56 - 8 * i));
-    ic_consensus_encode(&v, &cs);
-    kvmap_put(&x->s->tabs[LEDGER_TAB_IC_CONSENSUS], key, 13, v.data, v.len);
-    hbuf_free(&v);
-}
 
 static void fed_init(void) {
     uint64_t bal[10];
@@ -74,7 +55,7 @@ static void fed_init(void) {
     hansa_hash zero = {{0}};
     for (int c = 0; c < N_CHAINS; c++)
         for (int d = 0; d < N_CHAINS; d++)
-            if (c != d) client_learn(&fed[c], &fed[d], 0, &zero, 1);
+            if (c != d) t_client_learn(fed[c].s, fed[d].id, 0, &zero, 1);
 }
 
 static void fed_free(void) {
@@ -100,6 +81,7 @@ static hansa_err block_at(tchain *c, const wire_tx *txs, size_t n, uint64_t dt_m
     HANSA_ASSERT(n <= BLOCK_TXS_MAX);
     ledger_block_info info = t_info(c->s, 60);
     info.time_ms = ledger_last_block_time_ms(c->s) + dt_ms;
+    info.prev_tx_root = c->prev_root;
     ledger_block *b;
     CHECK_ERR(ledger_block_begin(c->s, &info, &b, why, LEDGER_WHY_MAX), HANSA_OK);
     hansa_hash leaves[BLOCK_TXS_MAX], root;
@@ -117,10 +99,11 @@ static hansa_err block_at(tchain *c, const wire_tx *txs, size_t n, uint64_t dt_m
     }
     c->n = n;
     merkle_root(leaves, n, &root);
+    c->prev_root = root;
     ledger_block_finish(b);
     ledger_block_commit(c->s, b);
     for (int d = 0; d < N_CHAINS; d++)
-        if (&fed[d] != c) client_learn(&fed[d], c, info.height, &root, info.time_ms);
+        if (&fed[d] != c) t_client_learn(fed[d].s, c->id, info.height, &root, info.time_ms);
     CHECK(conserved());
     return HANSA_OK;
 }
@@ -524,6 +507,172 @@ static void test_codecs(void) {
     CHECK_ERR(xfer_record_check(key, 2, val, 9, &r), HANSA_ERR_INVALID);
 }
 
+/* ---- receipts for transfers to another chain ------------------------------- */
+
+#define R_SIGNER 4
+#define R_MERCHANT 3
+#define R_CLAIMER 6
+
+static hansa_err receipt_bond_on(tchain *c, int who, uint64_t amount, uint64_t until) {
+    uint8_t body[16];
+    le64_store(body, amount);
+    le64_store(body + 8, until);
+    return submit(c, who, TX_RECEIPT_BOND, body, until ? 16 : 8);
+}
+
+static hansa_err receipt_unbond_on(tchain *c, int who, uint64_t amount) {
+    uint8_t body[8];
+    le64_store(body, amount);
+    return submit(c, who, TX_RECEIPT_UNBOND, body, 8);
+}
+
+/* proof_of(c, i) with the tx bytes copied to keep (c->enc is reused by the next block). */
+static pkt_proof proof_kept(const tchain *c, size_t i, hbuf *keep) {
+    pkt_proof p = proof_of(c, i);
+    hbuf_reset(keep);
+    hbuf_append(keep, p.tx, p.tx_len);
+    p.tx = keep->data;
+    return p;
+}
+
+static void empty_blocks(tchain *c, uint64_t k) {
+    char why[LEDGER_WHY_MAX];
+    for (uint64_t i = 0; i < k; i++) CHECK_ERR(block(c, NULL, 0, why), HANSA_OK);
+}
+
+static void test_receipt_term(void) {
+    fed_init();
+    tchain *a = &fed[0];
+    uint64_t h = ledger_height(a->s), until, at;
+    const hansa_pubkey *pk = &t_keys[R_SIGNER].pub;
+    CHECK_ERR(receipt_bond_on(a, R_SIGNER, 1000, h + 1), HANSA_ERR_INVALID); /* lands at h+1 */
+    CHECK_ERR(receipt_bond_on(a, R_SIGNER, 1000, h + 2 + RECEIPT_TERM_MAX), HANSA_ERR_INVALID);
+    uint8_t zero_term[16] = {1};
+    CHECK(submit(a, R_SIGNER, TX_RECEIPT_BOND, zero_term, 16) != HANSA_OK);
+    CHECK(!ledger_receipt_term_get(a->s, pk, &until, &at));
+    CHECK_ERR(receipt_bond_on(a, R_SIGNER, 1000, h + 20), HANSA_OK);
+    CHECK(ledger_receipt_term_get(a->s, pk, &until, &at));
+    CHECK_EQ_U64(until, h + 20);
+    CHECK_EQ_U64(at, h + 1);
+    CHECK_ERR(receipt_bond_on(a, R_SIGNER, 10, h + 5), HANSA_OK); /* a shorter term does not shorten it */
+    CHECK(ledger_receipt_term_get(a->s, pk, &until, &at));
+    CHECK_EQ_U64(until, h + 20);
+    CHECK_EQ_U64(at, h + 2);
+    CHECK_ERR(receipt_unbond_on(a, R_SIGNER, 10), HANSA_ERR_STATE);
+    empty_blocks(a, h + 19 - ledger_height(a->s));
+    CHECK_ERR(receipt_unbond_on(a, R_SIGNER, 10), HANSA_OK); /* at height h + 20 */
+    fed_free();
+}
+
+/* Chain B checks a receipt of chain A for a transfer to B: the signer's bond
+ * proven through B's client of A, and each way that check refuses. */
+static void test_receipt_across(void) {
+    fed_init();
+    tchain *a = &fed[0], *b = &fed[1];
+    hbuf keep = HBUF_INIT, keep2 = HBUF_INIT;
+    uint64_t h0 = ledger_height(a->s);
+    CHECK_ERR(receipt_bond_on(a, R_SIGNER, 5000, h0 + 1000), HANSA_OK);
+    pkt_proof bond = proof_kept(a, 0, &keep);
+    uint8_t body[128];
+    uint32_t len = send_body(body, b->id, R_MERCHANT, 700, NULL, 1u << 30);
+    wire_tx tx = t_tx_raw(1, a->id, a->nonce[1], FEE, TX_PACKET_SEND, body, len);
+    int signer = R_SIGNER;
+    uint64_t amt = 700;
+    receipt rc = t_make_receipt(a->s, &tx, &t_addrs[R_MERCHANT], 200, &signer, &amt, 1);
+    receipt_x_backing back;
+    char why[LEDGER_WHY_MAX] = "";
+    CHECK_ERR(ledger_receipt_x_check(b->s, &rc, &bond, 1, &back, why, sizeof why), HANSA_OK);
+    CHECK_EQ_U64(back.height, h0 + 1);
+    CHECK_EQ_U64(back.bonded, 5000);
+    CHECK_EQ_U64(back.until, h0 + 1000);
+    CHECK_EQ_U64(back.backs_until, h0 + 1000 + RECEIPT_X_SLACK);
+    /* on its own chain it needs no proofs; one proof per share */
+    CHECK_ERR(ledger_receipt_x_check(a->s, &rc, &bond, 1, &back, why, sizeof why), HANSA_ERR_INVALID);
+    CHECK_ERR(ledger_receipt_x_check(b->s, &rc, &bond, 0, &back, why, sizeof why), HANSA_ERR_INVALID);
+    receipt forged = rc;
+    forged.shares[0].sig.b[0] ^= 1;
+    CHECK_ERR(ledger_receipt_x_check(b->s, &forged, &bond, 1, &back, why, sizeof why), HANSA_ERR_BAD_SIG);
+    pkt_proof bad = bond;
+    bad.count = 2; /* a leaf of another tree */
+    CHECK_ERR(ledger_receipt_x_check(b->s, &rc, &bad, 1, &back, why, sizeof why), HANSA_ERR_PROOF);
+    bad = bond;
+    bad.height = h0 + 50; /* a header B's client never verified */
+    CHECK_ERR(ledger_receipt_x_check(b->s, &rc, &bad, 1, &back, why, sizeof why), HANSA_ERR_NOT_FOUND);
+    CHECK(strstr(why, "update the client") != NULL);
+    /* the proof of another transaction of A is no bond */
+    CHECK_ERR(submit(a, 1, TX_PACKET_SEND, body, len), HANSA_OK);
+    pkt_proof not_bond = proof_kept(a, 0, &keep2);
+    CHECK_ERR(ledger_receipt_x_check(b->s, &rc, &not_bond, 1, &back, why, sizeof why), HANSA_ERR_PROOF);
+    /* a share above the proven bond */
+    amt = 6000;
+    len = send_body(body, b->id, R_MERCHANT, 6000, NULL, 1u << 30);
+    tx = t_tx_raw(1, a->id, a->nonce[1], FEE, TX_PACKET_SEND, body, len);
+    receipt big = t_make_receipt(a->s, &tx, &t_addrs[R_MERCHANT], 200, &signer, &amt, 1);
+    CHECK_ERR(ledger_receipt_x_check(b->s, &big, &bond, 1, &back, why, sizeof why), HANSA_ERR_FUNDS);
+    /* without a term a bond backs deadlines up to its height + RECEIPT_X_SLACK only */
+    signer = 5;
+    amt = 700;
+    CHECK_ERR(receipt_bond_on(a, 5, 5000, 0), HANSA_OK);
+    pkt_proof plain = proof_kept(a, 0, &keep2);
+    empty_blocks(a, 2);
+    receipt late = t_make_receipt(a->s, &tx, &t_addrs[R_MERCHANT], RECEIPT_DEADLINE_MAX, &signer, &amt, 1);
+    CHECK_ERR(ledger_receipt_x_check(b->s, &late, &plain, 1, &back, why, sizeof why), HANSA_ERR_STATE);
+    CHECK_EQ_U64(back.backs_until, plain.height + RECEIPT_X_SLACK);
+    receipt soon = t_make_receipt(a->s, &tx, &t_addrs[R_MERCHANT], 100, &signer, &amt, 1);
+    CHECK_ERR(ledger_receipt_x_check(b->s, &soon, &plain, 1, &back, why, sizeof why), HANSA_OK);
+    hbuf_free(&keep);
+    hbuf_free(&keep2);
+    fed_free();
+}
+
+/* Claims on A for a receipt of a transfer to B: still in flight (refused,
+ * not yet), refunded (paid), credited (refuted). */
+static void test_receipt_claim_refunded(void) {
+    fed_init();
+    tchain *a = &fed[0], *b = &fed[1];
+    hbuf keep = HBUF_INIT, rb = HBUF_INIT, ab = HBUF_INIT, cb = HBUF_INIT;
+    char why[LEDGER_WHY_MAX];
+    CHECK_ERR(receipt_bond_on(a, R_SIGNER, 5000, 0), HANSA_OK);
+    int signer = R_SIGNER;
+    uint64_t amt = 700;
+    for (int credited = 0; credited < 2; credited++) {
+        uint64_t timeout = credited ? 1u << 30 : ledger_last_block_time_ms(b->s) + 2000;
+        uint8_t body[128];
+        uint32_t len = send_body(body, b->id, R_MERCHANT, amt, NULL, timeout);
+        wire_tx tx = t_tx_raw(1, a->id, a->nonce[1], FEE, TX_PACKET_SEND, body, len);
+        receipt rc = t_make_receipt(a->s, &tx, &t_addrs[R_MERCHANT], 3, &signer, &amt, 1);
+        CHECK_ERR(submit(a, 1, TX_PACKET_SEND, body, len), HANSA_OK);
+        pkt_proof sent = proof_kept(a, 0, &keep);
+        receipt_claim cl = {.rc = rc, .proof = RECEIPT_PROOF_TX, .height = sent.height, .index = sent.index,
+                            .count = sent.count, .path_len = sent.path_len, .tx = sent.tx, .tx_len = sent.tx_len};
+        memcpy(cl.path, sent.path, sizeof cl.path);
+        hbuf_reset(&cb);
+        receipt_claim_encode(&cb, &cl);
+        empty_blocks(a, 4);
+        if (!credited)
+            CHECK_ERR(submit(a, R_CLAIMER, TX_RECEIPT_CLAIM, cb.data, (uint32_t)cb.len), HANSA_ERR_STATE);
+        if (!credited) CHECK_ERR(block_at(b, NULL, 0, 10000, why), HANSA_OK);
+        /* the relayers now prove the send to B and B's outcome back to A */
+        pkt_recv v = {.src_chain = a->id, .proof = sent,
+                      .outcome = credited ? PKT_OK : PKT_REFUSED_TIMEOUT};
+        hbuf_reset(&rb);
+        pkt_recv_encode(&rb, &v);
+        CHECK_ERR(submit(b, 9, TX_PACKET_RECV, rb.data, (uint32_t)rb.len), HANSA_OK);
+        CHECK_ERR(ack_on(a, b, 0, &ab), HANSA_OK);
+        uint64_t before = t_balance(a->s, R_MERCHANT);
+        hansa_err want = credited ? HANSA_ERR_INVALID : HANSA_OK;
+        CHECK_ERR(submit(a, R_CLAIMER, TX_RECEIPT_CLAIM, cb.data, (uint32_t)cb.len), want);
+        CHECK_EQ_U64(t_balance(a->s, R_MERCHANT), before + (credited ? 0 : amt));
+        if (!credited)
+            CHECK_ERR(submit(a, R_CLAIMER, TX_RECEIPT_CLAIM, cb.data, (uint32_t)cb.len), HANSA_ERR_DUPLICATE);
+    }
+    hbuf_free(&keep);
+    hbuf_free(&rb);
+    hbuf_free(&ab);
+    hbuf_free(&cb);
+    fed_free();
+}
+
 int main(void) {
     t_init_keys();
     RUN(test_round_trips);
@@ -533,5 +682,8 @@ int main(void) {
     RUN(test_correspondent_limit);
     RUN(test_freeze_payout);
     RUN(test_codecs);
+    RUN(test_receipt_term);
+    RUN(test_receipt_across);
+    RUN(test_receipt_claim_refunded);
     return check_summary();
 }

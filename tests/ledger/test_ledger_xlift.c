@@ -25,6 +25,7 @@
 #include "ledger/credit_rec.h"
 #include "ledger/xfer.h"
 #include "ledger/xlift.h"
+#include "client_helpers.h"
 #include "ledger_helpers.h"
 
 #define N_CHAINS 3
@@ -52,31 +53,6 @@ static credit_id t_xz = {{0x21, 0x01}}, t_zy = {{0x21, 0x02}}, t_yx = {{0x21, 0x
 
 /* Writes chain `of`'s header at height into x's client of it (standing in
  * for client updates, as in test_ledger_xfer.c). */
-static void client_learn(tchain *x, const tchain *of, uint64_t height, const hansa_hash *tx_root,
-                         uint64_t time_ms) {
-    ic_client cl = {.params = {of->id, 3600 * 1000, 1000}, .status = IC_STATUS_ACTIVE};
-    ledger_client_get(x->s, of->id, &cl);
-    if (cl.n_heights == IC_HISTORY_MAX) {
-        memmove(cl.heights, cl.heights + 1, (IC_HISTORY_MAX - 1) * sizeof cl.heights[0]);
-        cl.n_heights--;
-    }
-    cl.heights[cl.n_heights++] = height;
-    ic_consensus cs = {.height = height, .time_ms = time_ms, .tx_root = *tx_root,
-                       .local_height = ledger_height(x->s) ? ledger_height(x->s) : 1,
-                       .local_time_ms = ledger_last_block_time_ms(x->s)};
-    hbuf v = HBUF_INIT;
-    uint8_t key[16] = {0x30};
-    key[1] = (uint8_t)(of->id >> 24), key[2] = (uint8_t)(of->id >> 16), key[3] = (uint8_t)(of->id >> 8),
-    key[4] = (uint8_t)of->id;
-    ic_client_encode(&v, &cl);
-    kvmap_put(&x->s->tabs[LEDGER_TAB_IC_CLIENT], key, 5, v.data, v.len);
-    hbuf_reset(&v);
-    key[0] = 0x31;
-    for (int i = 0; i < 8; i++) key[5 + i] = (uint8_t)(height >> (56 - 8 * i));
-    ic_consensus_encode(&v, &cs);
-    kvmap_put(&x->s->tabs[LEDGER_TAB_IC_CONSENSUS], key, 13, v.data, v.len);
-    hbuf_free(&v);
-}
 
 static bool all_ok(void) {
     const ledger_state *st[N_CHAINS];
@@ -118,7 +94,7 @@ static hansa_err block_at(tchain *c, const wire_tx *txs, size_t n, uint64_t dt_m
     ledger_block_finish(b);
     ledger_block_commit(c->s, b);
     for (int d = 0; d < N_CHAINS; d++)
-        if (&fed[d] != c) client_learn(&fed[d], c, info.height, &root, info.time_ms);
+        if (&fed[d] != c) t_client_learn(fed[d].s, c->id, info.height, &root, info.time_ms);
     CHECK(all_ok());
     return HANSA_OK;
 }
@@ -153,7 +129,7 @@ static void fed_init(void) {
     hansa_hash zero = {{0}};
     for (int c = 0; c < N_CHAINS; c++)
         for (int d = 0; d < N_CHAINS; d++)
-            if (c != d) client_learn(&fed[c], &fed[d], 0, &zero, 1);
+            if (c != d) t_client_learn(fed[c].s, fed[d].id, 0, &zero, 1);
 }
 
 /* Opens tally id on chain c between stock and foil (each granting 1000);

@@ -24,6 +24,7 @@
 #include "ledger/credit_rec.h"
 #include "ledger/xfer.h"
 #include "ledger/xtally.h"
+#include "client_helpers.h"
 #include "ledger_helpers.h"
 
 #define FEE 10
@@ -48,31 +49,6 @@ static credit_contract K;
 
 static tchain *other(tchain *c) { return c == &A ? &B : &A; }
 
-static void client_learn(tchain *x, const tchain *of, uint64_t height, const hansa_hash *tx_root,
-                         uint64_t time_ms) {
-    ic_client cl = {.params = {of->id, 3600 * 1000, 1000}, .status = IC_STATUS_ACTIVE};
-    ledger_client_get(x->s, of->id, &cl);
-    if (cl.n_heights == IC_HISTORY_MAX) {
-        memmove(cl.heights, cl.heights + 1, (IC_HISTORY_MAX - 1) * sizeof cl.heights[0]);
-        cl.n_heights--;
-    }
-    cl.heights[cl.n_heights++] = height;
-    ic_consensus cs = {.height = height, .time_ms = time_ms, .tx_root = *tx_root,
-                       .local_height = ledger_height(x->s) ? ledger_height(x->s) : 1,
-                       .local_time_ms = ledger_last_block_time_ms(x->s)};
-    hbuf v = HBUF_INIT;
-    uint8_t key[16] = {0x30};
-    key[1] = (uint8_t)(of->id >> 24), key[2] = (uint8_t)(of->id >> 16), key[3] = (uint8_t)(of->id >> 8),
-    key[4] = (uint8_t)of->id;
-    ic_client_encode(&v, &cl);
-    kvmap_put(&x->s->tabs[LEDGER_TAB_IC_CLIENT], key, 5, v.data, v.len);
-    hbuf_reset(&v);
-    key[0] = 0x31;
-    for (int i = 0; i < 8; i++) key[5 + i] = (uint8_t)(height >> (56 - 8 * i));
-    ic_consensus_encode(&v, &cs);
-    kvmap_put(&x->s->tabs[LEDGER_TAB_IC_CONSENSUS], key, 13, v.data, v.len);
-    hbuf_free(&v);
-}
 
 static void fed_init(void) {
     uint64_t bal[10];
@@ -83,8 +59,8 @@ static void fed_init(void) {
     p.chain_id = 0xb;
     B = (tchain){.s = t_state(&p, bal, 10, t_hash_key_a), .id = 0xb};
     hansa_hash zero = {{0}};
-    client_learn(&A, &B, 0, &zero, 1);
-    client_learn(&B, &A, 0, &zero, 1);
+    t_client_learn(A.s, B.id, 0, &zero, 1);
+    t_client_learn(B.s, A.id, 0, &zero, 1);
     memset(&K, 0, sizeof K);
     K.tally_id = tid;
     K.stock = (credit_party){A.id, t_keys[STOCK].pub};
@@ -131,7 +107,7 @@ static hansa_err submit(tchain *c, int from, uint16_t kind, const uint8_t *body,
     merkle_leaf_hash(e.data, e.len, &root);
     ledger_block_finish(b);
     ledger_block_commit(c->s, b);
-    client_learn(other(c), c, info.height, &root, info.time_ms);
+    t_client_learn(other(c)->s, c->id, info.height, &root, info.time_ms);
     if (enc) {
         hbuf_reset(enc);
         hbuf_append(enc, e.data, e.len);

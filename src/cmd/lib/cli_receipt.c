@@ -2,8 +2,11 @@
  * (docs/receipts.md, docs/cli.md):
  *
  *   hansa receipt bond|unbond --from NAME --amount N   receipt collateral
+ *        [--term BLOCKS]                               (bond) locked for BLOCKS heights
  *   hansa receipt show RECEIPT                         decode, check signatures here
  *   hansa receipt verify RECEIPT                       the node's view: collateral, status
+ *        [--source ip:port]                            a receipt of another chain: its
+ *                                                      signers' bonds proven from there
  *   hansa receipt claim --from NAME RECEIPT            claim a broken receipt
  *   hansa receipt status                               the node's collateral and exposure
  *
@@ -20,6 +23,7 @@
 #include "crypto/sign.h"
 #include "ledger/receipt.h"
 #include "ledger/tx.h"
+#include "ledger/tx_receipt.h"
 #include "node/keyfile.h"
 #include "wire/codec.h"
 
@@ -27,14 +31,16 @@
 
 typedef struct {
     cli_common c;
-    const char *from, *amount, *arg;
+    const char *from, *amount, *arg, *term, *source;
 } rc_opts;
 
 static int usage(void) {
     fprintf(stderr,
             "usage: hansa receipt bond|unbond --from NAME --amount N [--keys FILE] [--node ip:port]\n"
+            "                   [--term BLOCKS]   (bond: unbonding refused for BLOCKS heights)\n"
             "       hansa receipt show RECEIPT\n"
-            "       hansa receipt verify RECEIPT [--node ip:port] [--json]\n"
+            "       hansa receipt verify RECEIPT [--node ip:port] [--source ip:port] [--json]\n"
+            "         --source: a node of the receipt's chain, when it is not --node's\n"
             "       hansa receipt claim --from NAME RECEIPT [--keys FILE] [--node ip:port]\n"
             "       hansa receipt status [--node ip:port] [--json]\n"
             "RECEIPT is the hex `hansa send --receipt` prints.\n");
@@ -47,6 +53,8 @@ static bool parse(rc_opts *o, int argc, char **argv) {
         bool has = i + 1 < argc;
         if (strcmp(argv[i], "--from") == 0 && has) o->from = argv[++i];
         else if (strcmp(argv[i], "--amount") == 0 && has) o->amount = argv[++i];
+        else if (strcmp(argv[i], "--term") == 0 && has) o->term = argv[++i];
+        else if (strcmp(argv[i], "--source") == 0 && has) o->source = argv[++i];
         else if (argv[i][0] != '-' && !o->arg) o->arg = argv[i];
         else return false;
     }
@@ -111,8 +119,22 @@ static int do_bond(const rc_opts *o, const char *cmd, uint16_t kind) {
         fprintf(stderr, "hansa receipt %s: needs --from NAME and --amount N > 0\n", cmd);
         return CLI_USAGE;
     }
-    uint8_t body[8];
+    uint8_t body[16];
     le64_store(body, amount);
+    if (!o->term) return sign_submit(o, cmd, kind, body, 8);
+    uint64_t term;
+    if (kind != TX_RECEIPT_BOND || !cli_parse_u64(o->term, &term) || term == 0 || term > RECEIPT_TERM_MAX) {
+        fprintf(stderr, "hansa receipt %s: --term is for bond, 1..%u blocks\n", cmd, RECEIPT_TERM_MAX);
+        return CLI_USAGE;
+    }
+    char addr[CLI_ADDR_MAX];
+    cli_node_addr(&o->c, addr);
+    int code = CLI_OK;
+    json_t *st = cli_call("receipt", addr, "status", NULL, CLI_CALL_TIMEOUT_MS, &code);
+    if (!st) return code;
+    /* From the tip: the bond lands a block or two later, still inside the term's bound. */
+    le64_store(body + 8, cli_u64(st, "height") + term);
+    json_decref(st);
     return sign_submit(o, cmd, kind, body, sizeof body);
 }
 
@@ -168,6 +190,39 @@ static int do_show(const rc_opts *o) {
     return bad >= 0 ? CLI_FAILED : CLI_OK;
 }
 
+/* The bonds of rc's signers, proven by a node of rc's chain at source:
+ * a JSON array of hex proofs, or NULL after saying why. */
+static json_t *bond_proofs(const receipt *rc, const char *source, int *code) {
+    json_t *bonds = json_array();
+    for (uint8_t i = 0; i < rc->n_shares; i++) {
+        char pk[2 * HANSA_PUBKEY_BYTES + 1];
+        hex_encode(rc->shares[i].signer.b, HANSA_PUBKEY_BYTES, pk);
+        json_t *r = cli_call("receipt", source, "receipt_bond_proof", json_pack("{s:s}", "signer", pk),
+                             CLI_CALL_TIMEOUT_MS, code);
+        if (!r) {
+            json_decref(bonds);
+            return NULL;
+        }
+        json_array_append_new(bonds, json_string(cli_str(r, "proof")));
+        json_decref(r);
+    }
+    return bonds;
+}
+
+static void print_backing(const json_t *r, uint32_t source_chain) {
+    const json_t *sg = json_object_get(r, "signers");
+    for (size_t i = 0; i < json_array_size(sg); i++) {
+        const json_t *x = json_array_get(sg, i);
+        printf("  guarantor %zu: bond %llu proven at %x height %llu, term %llu: backs deadlines to %llu\n",
+               i, (unsigned long long)cli_u64(x, "bond"), source_chain,
+               (unsigned long long)cli_u64(x, "bond_height"), (unsigned long long)cli_u64(x, "term"),
+               (unsigned long long)cli_u64(x, "backs_until"));
+    }
+    if (json_is_true(json_object_get(r, "valid"))) printf("  valid on %s; risk: %s\n", cli_str(r, "proven_on"),
+                                                          cli_str(r, "risk"));
+    else printf("  NOT valid here: %s\n", cli_str(r, "why"));
+}
+
 static int do_verify(const rc_opts *o) {
     receipt rc;
     uint8_t raw[RECEIPT_BYTES_MAX];
@@ -176,15 +231,27 @@ static int do_verify(const rc_opts *o) {
     char addr[CLI_ADDR_MAX];
     cli_node_addr(&o->c, addr);
     int code = CLI_OK;
-    json_t *r = cli_call("receipt", addr, "receipt_verify", json_pack("{s:s}", "receipt", o->arg),
-                         CLI_CALL_TIMEOUT_MS, &code);
+    json_t *params = json_pack("{s:s}", "receipt", o->arg);
+    if (o->source) {
+        json_t *bonds = bond_proofs(&rc, o->source, &code);
+        if (!bonds) {
+            json_decref(params);
+            return code;
+        }
+        json_object_set_new(params, "bonds", bonds);
+    }
+    json_t *r = cli_call("receipt", addr, "receipt_verify", params, CLI_CALL_TIMEOUT_MS, &code);
     if (!r) return code;
     bool valid = json_is_true(json_object_get(r, "valid"));
     if (o->c.json) cli_print_json(r);
-    else {
+    else if (o->source) {
+        print_receipt(&rc);
+        print_backing(r, rc.core.chain_id);
+    } else {
         print_receipt(&rc);
         printf("  %s, status %s at height %llu\n", valid ? "valid (signed, signers bonded)" : "NOT valid",
                cli_str(r, "status"), (unsigned long long)cli_u64(r, "height"));
+        if (!valid && cli_str(r, "why")[0]) printf("  %s\n", cli_str(r, "why"));
     }
     json_decref(r);
     return valid ? CLI_OK : CLI_FAILED;
