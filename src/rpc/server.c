@@ -113,6 +113,9 @@ struct rpc_server {
     uv_timer_t timer;
     unsigned handles_open; /* uv handles not closed yet; the server is freed at 0 */
     bool closing;
+    /* Set by rpc_server_free before its last pass: the owners of methods,
+     * routes and metrics may be freed already, so nothing is dispatched. */
+    bool stopping;
     bool in_mhd_run;
     bool run_again; /* a connection was resumed during MHD_run */
     rpc_config cfg; /* with defaults filled in; bind_address not kept */
@@ -544,6 +547,11 @@ static void dispatch_one(exchange *ex, size_t slot, json_t *req) {
         exchange_fill(ex, slot, error_response(s, id, &err), NULL);
         return;
     }
+    if (s->stopping) {
+        rpc_error_set(&err, RPC_SHUTTING_DOWN, NULL, "server shutting down");
+        if (id) exchange_fill(ex, slot, error_response(s, id, &err), NULL);
+        return;
+    }
     rpc_call call = {.ex = ex, .slot = slot, .id = id};
     rpc_outcome o = m->fn(&call, params, m->ctx);
     switch (o.kind) {
@@ -662,6 +670,7 @@ static enum MHD_Result request_begin(rpc_server *s, struct MHD_Connection *conn,
     }
     bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
     bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+    if (s->stopping && get) return queue_plain(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down\n");
     if (strcmp(url, "/health") == 0 && get) return queue_plain(conn, MHD_HTTP_OK, "ok\n");
     if (strcmp(url, "/metrics") == 0 && get) return serve_metrics(s, conn);
     const rpc_route *route = get ? route_find(s, url) : NULL;
@@ -986,6 +995,7 @@ void rpc_server_free(rpc_server *s) {
     /* Stopping MHD from inside its own callback would pull the connection
      * out from under it: a handler must not free the server. */
     HANSA_ASSERT(!s->in_mhd_run);
+    s->stopping = true;
     while (s->pending_head)
         pending_abandon(s->pending_head, RPC_SHUTTING_DOWN, "server shutting down");
     /* One more pass lets the resumed connections send their -32006 answers

@@ -39,6 +39,7 @@ typedef struct {
 typedef struct {
     uv_loop_t loop;
     uv_async_t stop;
+    unsigned stop_delay_us; /* on_stop sleeps first: requests pile up unread */
     rpc_server *server;
     pthread_t thread;
     uint16_t port;
@@ -208,6 +209,7 @@ static void app_metrics(hbuf *out, void *ctx) {
 
 static void on_stop(uv_async_t *a) {
     fixture *f = a->data;
+    if (f->stop_delay_us) usleep(f->stop_delay_us);
     rpc_server_free(f->server);
     uv_close((uv_handle_t *)&f->stop, NULL);
 }
@@ -302,14 +304,20 @@ static void http_raw(uint16_t port, const char *req, size_t len, http_reply *r) 
     http_read(fd, r);
 }
 
-static int post_send(uint16_t port, const char *body) {
-    char head[256];
-    int n = snprintf(head, sizeof head,
+/* The head of a POST of body; returns its length. */
+static size_t post_head(char head[256], const char *body) {
+    int n = snprintf(head, 256,
                      "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
                      strlen(body));
+    return (size_t)n;
+}
+
+static int post_send(uint16_t port, const char *body) {
+    char head[256];
+    size_t n = post_head(head, body);
     int fd = tcp_connect(port);
-    send_all(fd, head, (size_t)n);
+    send_all(fd, head, n);
     send_all(fd, body, strlen(body));
     return fd;
 }
@@ -801,6 +809,32 @@ static void test_shutdown_with_pending(void) {
     http_read(waiter, &r);
     CHECK_EQ_U64(r.status, 200);
     CHECK_EQ_U64((uint64_t)(int64_t)error_code(r.json), (uint64_t)(int64_t)RPC_SHUTTING_DOWN);
+    reply_free(&r);
+}
+
+/* A request that reaches the server while it stops is not dispatched: a
+ * daemon frees its methods' owners before the server (hansad did, and a
+ * late request ran a freed handler). */
+static void test_request_during_stop(void) {
+    fixture *f = server_start(&default_cfg);
+    atomic_int *notified = &f->ctx.notified;
+    const char *body = "{\"jsonrpc\":\"2.0\",\"method\":\"count\",\"id\":1}";
+    char head[256];
+    size_t n = post_head(head, body);
+    int fd = tcp_connect(f->port);
+    usleep(100000); /* accepted */
+    f->stop_delay_us = 300000;
+    uv_async_send(&f->stop);
+    usleep(100000); /* the loop is in on_stop now */
+    send_all(fd, head, n);
+    send_all(fd, body, strlen(body));
+    pthread_join(f->thread, NULL);
+    CHECK_EQ_U64(atomic_load(notified), 0);
+    CHECK(uv_loop_close(&f->loop) == 0);
+    free(f);
+    http_reply r;
+    http_read(fd, &r);
+    CHECK(r.status == 0 || error_code(r.json) == RPC_SHUTTING_DOWN);
     reply_free(&r);
 }
 
@@ -1334,5 +1368,6 @@ int main(void) {
     RUN(test_header_checks);
     RUN(test_huge_headers);
     RUN(test_shutdown_with_pending);
+    RUN(test_request_during_stop);
     return check_summary();
 }
