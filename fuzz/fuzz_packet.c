@@ -1,6 +1,7 @@
 /* fuzz_packet.c — libFuzzer harness for every packet decoder
  * (interchain/packet.h): the denomination, the send body, the transfer
- * payload, the recv and ack bodies, and the stored-record check of
+ * payload, the recv and ack bodies, a tx proof alone (a receipt signer's
+ * bond, ledger/receipt_x.h), and the stored-record check of
  * ledger/xfer.h.
  *
  * The first input byte picks the decoder; the rest is its input. The oracle
@@ -22,12 +23,14 @@ static void enc_send(hbuf *b, const void *o) { pkt_send_encode(b, o); }
 static void enc_transfer(hbuf *b, const void *o) { pkt_transfer_encode(b, o); }
 static void enc_recv(hbuf *b, const void *o) { pkt_recv_encode(b, o); }
 static void enc_ack(hbuf *b, const void *o) { pkt_ack_encode(b, o); }
+static void enc_proof(hbuf *b, const void *o) { pkt_proof_encode(b, o); }
 
 static hansa_err dec_denom(const uint8_t *p, size_t n, void *o, wire_rd *r) { return pkt_denom_decode(p, n, o, r); }
 static hansa_err dec_send(const uint8_t *p, size_t n, void *o, wire_rd *r) { return pkt_send_decode(p, n, o, r); }
 static hansa_err dec_transfer(const uint8_t *p, size_t n, void *o, wire_rd *r) { return pkt_transfer_decode(p, n, o, r); }
 static hansa_err dec_recv(const uint8_t *p, size_t n, void *o, wire_rd *r) { return pkt_recv_decode(p, n, o, r); }
 static hansa_err dec_ack(const uint8_t *p, size_t n, void *o, wire_rd *r) { return pkt_ack_decode(p, n, o, r); }
+static hansa_err dec_proof(const uint8_t *p, size_t n, void *o, wire_rd *r) { return pkt_proof_decode(p, n, o, r); }
 
 static const struct {
     hansa_err (*dec)(const uint8_t *, size_t, void *, wire_rd *);
@@ -39,6 +42,7 @@ static const struct {
     {dec_transfer, enc_transfer, sizeof(pkt_transfer)},
     {dec_recv, enc_recv, sizeof(pkt_recv)},
     {dec_ack, enc_ack, sizeof(pkt_ack)},
+    {dec_proof, enc_proof, sizeof(pkt_proof)},
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
@@ -48,6 +52,7 @@ static union {
     pkt_transfer t;
     pkt_recv v;
     pkt_ack a;
+    pkt_proof p;
 } obj;
 
 /* The ledger body decoders against the packet decoders they wrap. */

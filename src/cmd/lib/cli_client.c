@@ -58,6 +58,7 @@ static int usage(void) {
             "       hansa client register CHAIN --source A [--height H] [--trusting-period-ms N] [--drift-ms N]\n"
             "       hansa client approve CHAIN [--subject HASH]\n"
             "       hansa client update CHAIN (--source A [--height H] | --light FILE [--source A])\n"
+            "         (a --height below the latest fills in that past header)\n"
             "       hansa client revive CHAIN --source A [--height H]\n"
             "       hansa client misbehaviour CHAIN --source A --conflict FILE\n"
             "       hansa client forge --source A --height H --signer KEYFILE [--signer ...] [--round R] --out FILE\n"
@@ -136,6 +137,15 @@ static uint64_t stored_below(const json_t *cj, uint64_t h) {
         if (x < h && (!found || x > best)) best = x, found = true;
     }
     return best;
+}
+
+/* --height below the client's latest and not stored: a back-fill, proven
+ * from the stored height below it, as a relayer does for a packet from an
+ * older block (or a receipt signer's bond, ledger/receipt_x.h). */
+static bool backfill(const copts *o, const json_t *cj) {
+    if (!o->height || !o->source || o->light) return false;
+    uint64_t latest = cli_u64(json_object_get(cj, "latest"), "height");
+    return o->height < latest && stored_below(cj, o->height + 1) != o->height;
 }
 
 /* ---- signing and submitting ---- */
@@ -388,16 +398,23 @@ static int client_update(copts *o, bool revive) {
     json_t *cj = client_json(o, addr, &rc);
     if (!cj) return rc;
     hbuf body = HBUF_INIT;
-    if (o->light && !revive) {
+    bool back = !revive && backfill(o, cj);
+    if ((o->light || back) && !revive) {
         light_block lb;
         ic_update u;
-        if (!light_file(o, o->light, &lb)) rc = CLI_USAGE;
+        if (back && !lf_fetch(o->source, o->height, &lb, why, sizeof why)) {
+            fprintf(stderr, "hansa %s: %s\n", o->sub, why);
+            rc = CLI_UNREACHABLE;
+        } else if (!back && !light_file(o, o->light, &lb)) rc = CLI_USAGE;
         else if (!update_from(o, cj, &lb, &u)) rc = CLI_FAILED;
         else {
             ic_update_encode(&body, &u);
             ic_update_free(&u);
+            if (back && !o->c.json)
+                printf("back-filling chain %s's client at height %llu\n", o->chain_text,
+                       (unsigned long long)o->height);
         }
-        light_block_free(&lb);
+        if (rc != CLI_UNREACHABLE) light_block_free(&lb);
     } else {
         ic_params p = {.chain_id = o->chain};
         ic_consensus latest;
