@@ -570,7 +570,10 @@ static void on_vote(node *n, void *peer, const uint8_t *bytes, size_t len) {
     hansa_err err = cons_on_vote(n->engine, &v);
     if (err == HANSA_OK) {
         n->stats.sig_verifies++;
-        wal_append(n, v.height, MSG_VOTE, bytes, len, false);
+        /* A late precommit for the committed height only extends its
+         * certificate: the WAL, which resumes an open height, has no use for
+         * it (and committing truncated that height's WAL already). */
+        if (v.height > n->height) wal_append(n, v.height, MSG_VOTE, bytes, len, false);
     }
     judge(n, peer, err, MSG_VOTE, bytes, len);
 }
