@@ -114,6 +114,16 @@ static uint64_t tip_height(const rpc_node_api *api) {
     return st.height;
 }
 
+/* True if the block at height (at or below the tip) was pruned; then *out
+ * is the RPC_PRUNED error to answer. */
+static bool pruned(const rpc_node_api *api, uint64_t height, rpc_outcome *out) {
+    node_status st;
+    node_get_status(api->n, &st);
+    if (height >= st.lowest_height) return false;
+    *out = nj_pruned(height, st.lowest_height);
+    return true;
+}
+
 /* The current set, if it is the one that signed blocks with this
  * validators_hash (sets change only at elections; until then every block's
  * set is the current one). NULL otherwise. */
@@ -370,6 +380,7 @@ static rpc_outcome m_status(rpc_call *call, json_t *params, void *ctx) {
     json_t *r = json_object();
     json_object_set_new(r, "chain_id", json_string(chain));
     json_object_set_new(r, "height", json_integer((json_int_t)st.height));
+    json_object_set_new(r, "lowest_height", json_integer((json_int_t)st.lowest_height));
     json_object_set_new(r, "block_hash", nj_hash(&st.block_hash));
     json_object_set_new(r, "block_time_ms", json_integer((json_int_t)st.block_time_ms));
     json_object_set_new(r, "app_hash", nj_hash(&st.app_hash));
@@ -486,6 +497,7 @@ static rpc_outcome m_block(rpc_call *call, json_t *params, void *ctx) {
                         height == 0 ? "no block at height 0: blocks start at 1"
                                     : "no block at height %llu yet: the latest is %llu",
                         (unsigned long long)height, (unsigned long long)tip);
+    if (pruned(api, height, &out)) return out;
     json_t *r = NULL;
     hansa_err e = block_view(api, height, with_txs, &r);
     if (e != HANSA_OK) return store_broken(api, e);
@@ -516,6 +528,7 @@ static rpc_outcome m_tx(rpc_call *call, json_t *params, void *ctx) {
     store_tx_loc loc;
     hansa_err e = tx_lookup(api, &h, &loc);
     if (e == HANSA_ERR_NOT_FOUND) return tx_not_found(api, &h);
+    if (e == HANSA_OK && pruned(api, loc.height, &out)) return out;
     json_t *r = NULL;
     if (e == HANSA_OK) e = tx_view(api, &h, &loc, &r);
     if (e != HANSA_OK) return store_broken(api, e);
@@ -579,6 +592,7 @@ static rpc_outcome m_wait_block(rpc_call *call, json_t *params, void *ctx) {
     if (after == UINT64_MAX) return nj_bad_param("after_height", "must be below 2^64-1");
     if (!param_timeout(params, &timeout_ms, &out)) return out;
     if (tip_height(api) > after) {
+        if (pruned(api, after + 1, &out)) return out;
         rpc_json_text *view = NULL;
         hansa_err e = block_view_shared(api, after + 1, &view);
         if (e != HANSA_OK) return store_broken(api, e);
@@ -600,6 +614,7 @@ static rpc_outcome m_wait_tx(rpc_call *call, json_t *params, void *ctx) {
     store_tx_loc loc;
     hansa_err e = tx_lookup(api, &h, &loc);
     if (e == HANSA_ERR_NOT_FOUND) return waiter_add(api, call, timeout_ms, WAIT_TX, &h, 0);
+    if (e == HANSA_OK && pruned(api, loc.height, &out)) return out;
     json_t *r = NULL;
     if (e == HANSA_OK) e = tx_view(api, &h, &loc, &r);
     if (e != HANSA_OK) return store_broken(api, e);
