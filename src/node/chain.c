@@ -612,6 +612,13 @@ void chain_index_txs(node *n, bool idle) {
  * archive to pruned spreads its backlog over many commit waits. */
 #define CHAIN_PRUNE_BATCH 256
 
+/* tx_index entries the sweep looks at per commit: this many plus twice the
+ * block's transactions. The index grows by a block's transactions a commit
+ * and the sweep walks it in turn, so entries of pruned heights awaiting it
+ * stay under the index's live entries (about keep_blocks blocks' worth):
+ * the index stays within twice what the node keeps. */
+#define CHAIN_SWEEP_MIN 1024
+
 /* n->lowest from the store (a backend store keeps no blocks of its own to
  * count: every block up to the tip is taken as served, as before pruning). */
 static void lowest_load(node *n) {
@@ -625,6 +632,8 @@ void chain_prune(node *n) {
     uint32_t pruned = 0;
     if (keep != 0 && n->height > keep) {
         hansa_err e = store_prune_step(n->cfg.st, n->height - keep + 1, CHAIN_PRUNE_BATCH, &pruned);
+        if (e == HANSA_OK)
+            e = store_sweep_tx_index(n->cfg.st, &n->sweep_at, CHAIN_SWEEP_MIN + 2 * n->tip_txs, NULL);
         if (e != HANSA_OK) chain_fatal(n, "cannot prune old blocks: %s", store_errmsg(n->cfg.st));
     }
     if (!n->stopped && (pruned > 0 || n->lowest == 0)) lowest_load(n);
@@ -669,6 +678,7 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     for (size_t i = 0; i < n->n_evidence && i < NODE_EVIDENCE_DURABLE_MAX; i++)
         node_wal_log_evidence(n, &n->evidence[i]);
     n->stats.committed_txs += blk.n_txs;
+    n->tip_txs = blk.n_txs;
     node_hist_observe(&n->stats.block_txs, blk.n_txs);
     node_hist_observe(&n->stats.block_bytes, len);
     n->stats.rounds_last_height = commit->round + 1;

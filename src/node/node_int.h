@@ -103,6 +103,8 @@ struct node {
     uint64_t sync_target;    /* highest height a connected peer reports */
     uint64_t pruned_since_ms; /* since when only pruned peers have the next block; 0 = not */
     uint64_t lowest;         /* the lowest height whose block the store keeps; 0 = none */
+    hansa_hash sweep_at;     /* where the tx_index sweep goes on (chain_prune) */
+    uint32_t tip_txs;        /* transactions in block `height` */
 
     wire_evidence evidence[NODE_EVIDENCE_MAX];
     size_t n_evidence;

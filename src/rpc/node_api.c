@@ -509,11 +509,19 @@ static hansa_err tx_lookup(rpc_node_api *api, const hansa_hash *h, store_tx_loc 
     return store_get_tx(node_store(api->n), h, loc);
 }
 
+/* On a node that pruned, a transaction of a pruned block is not found
+ * once the tx index sweep took its entry: the answer says so. */
 static rpc_outcome tx_not_found(rpc_node_api *api, const hansa_hash *h) {
     bool queued = mempool_has(node_mempool(api->n), h);
-    return rpc_fail(RPC_NOT_FOUND, json_pack("{s:o, s:b}", "hash", nj_hash(h), "in_mempool", queued),
-                    queued ? "transaction not committed yet: it is in the mempool"
-                           : "no committed transaction with this hash");
+    node_status st;
+    node_get_status(api->n, &st);
+    json_t *data = json_pack("{s:o, s:b}", "hash", nj_hash(h), "in_mempool", queued);
+    if (queued) return rpc_fail(RPC_NOT_FOUND, data, "transaction not committed yet: it is in the mempool");
+    if (st.lowest_height <= 1) return rpc_fail(RPC_NOT_FOUND, data, "no committed transaction with this hash");
+    json_object_set_new(data, "lowest", json_integer((json_int_t)st.lowest_height));
+    return rpc_fail(RPC_NOT_FOUND, data,
+                    "no committed transaction with this hash in the kept blocks (lowest kept "
+                    "height is %llu)", (unsigned long long)st.lowest_height);
 }
 
 /* tx {hash} -> the committed tx with its inclusion proof, header and commit */
