@@ -137,6 +137,12 @@ static hansa_err load_stored(node *n, const store_tip *tip, char *why, size_t wh
         snprintf(why, why_len, "commit of tip: %s", store_errmsg(n->cfg.st));
         return err;
     }
+    err = store_lowest_height(n->cfg.st, &n->lowest);
+    if (err != HANSA_OK) {
+        snprintf(why, why_len, "lowest kept block: %s", store_errmsg(n->cfg.st));
+        return err;
+    }
+    if (n->lowest == 0) n->lowest = 1; /* a backend store: see lowest_load */
     return tip_tx_root_load(n, why, why_len);
 }
 
@@ -606,11 +612,31 @@ void chain_index_txs(node *n, bool idle) {
  * archive to pruned spreads its backlog over many commit waits. */
 #define CHAIN_PRUNE_BATCH 256
 
+/* tx_index entries the sweep looks at per commit: this many plus twice the
+ * block's transactions. The index grows by a block's transactions a commit
+ * and the sweep walks it in turn, so entries of pruned heights awaiting it
+ * stay under the index's live entries (about keep_blocks blocks' worth):
+ * the index stays within twice what the node keeps. */
+#define CHAIN_SWEEP_MIN 1024
+
+/* n->lowest from the store (a backend store keeps no blocks of its own to
+ * count: every block up to the tip is taken as served, as before pruning). */
+static void lowest_load(node *n) {
+    hansa_err e = store_lowest_height(n->cfg.st, &n->lowest);
+    if (e != HANSA_OK) chain_fatal(n, "cannot read the lowest kept block: %s", store_errmsg(n->cfg.st));
+    if (n->lowest == 0 && n->height > 0) n->lowest = 1;
+}
+
 void chain_prune(node *n) {
     uint64_t keep = n->cfg.prune_keep_blocks;
-    if (keep == 0 || n->height <= keep) return;
-    hansa_err e = store_prune_step(n->cfg.st, n->height - keep + 1, CHAIN_PRUNE_BATCH, NULL);
-    if (e != HANSA_OK) chain_fatal(n, "cannot prune old blocks: %s", store_errmsg(n->cfg.st));
+    uint32_t pruned = 0;
+    if (keep != 0 && n->height > keep) {
+        hansa_err e = store_prune_step(n->cfg.st, n->height - keep + 1, CHAIN_PRUNE_BATCH, &pruned);
+        if (e == HANSA_OK)
+            e = store_sweep_tx_index(n->cfg.st, &n->sweep_at, CHAIN_SWEEP_MIN + 2 * n->tip_txs, NULL);
+        if (e != HANSA_OK) chain_fatal(n, "cannot prune old blocks: %s", store_errmsg(n->cfg.st));
+    }
+    if (!n->stopped && (pruned > 0 || n->lowest == 0)) lowest_load(n);
 }
 
 void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *id,
@@ -652,6 +678,7 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     for (size_t i = 0; i < n->n_evidence && i < NODE_EVIDENCE_DURABLE_MAX; i++)
         node_wal_log_evidence(n, &n->evidence[i]);
     n->stats.committed_txs += blk.n_txs;
+    n->tip_txs = blk.n_txs;
     node_hist_observe(&n->stats.block_txs, blk.n_txs);
     node_hist_observe(&n->stats.block_bytes, len);
     n->stats.rounds_last_height = commit->round + 1;

@@ -20,6 +20,7 @@ void msg_status_encode(hbuf *b, const msg_status *s) {
     hbuf_put_u32(b, s->chain_id);
     hbuf_put_u64(b, s->height);
     hbuf_append(b, s->block.b, HANSA_HASH_BYTES);
+    if (s->lowest) hbuf_put_u64(b, s->lowest);
 }
 
 hansa_err msg_status_decode(const uint8_t *p, size_t len, msg_status *s, wire_rd *out) {
@@ -29,6 +30,14 @@ hansa_err msg_status_decode(const uint8_t *p, size_t len, msg_status *s, wire_rd
     s->chain_id = rd_u32(&r, "chain_id");
     s->height = rd_u64(&r, "height");
     rd_fixed(&r, s->block.b, HANSA_HASH_BYTES, "block");
+    /* Optional, so a STATUS from before pruning still decodes; when present
+     * it is 1..height (0 written out would be a second form of "absent"). */
+    s->lowest = 0;
+    if (r.err == HANSA_OK && r.off < r.len) {
+        s->lowest = rd_u64(&r, "lowest");
+        if (r.err == HANSA_OK && s->lowest == 0) rd_fail(&r, HANSA_ERR_NONCANONICAL, "lowest");
+        else if (r.err == HANSA_OK && s->lowest > s->height) rd_fail(&r, HANSA_ERR_INVALID, "lowest");
+    }
     return finish(&r, out);
 }
 

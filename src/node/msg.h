@@ -7,6 +7,7 @@
  *
  *   type  name        payload
  *   1     STATUS      version u8 | chain u32 | height u64 | block hash 32
+ *                     [| lowest u64]
  *   2     TX          encoded tx (wire)
  *   3     PROPOSAL    u32 len | proposal (wire) | u32 len | block (wire)
  *   4     VOTE        encoded vote (wire)
@@ -51,6 +52,10 @@ typedef struct {
     uint32_t chain_id;
     uint64_t height;      /* last committed height, 0 before the first block */
     hansa_hash block;     /* its header hash (zero at 0) */
+    /* The lowest height whose block the node serves (it pruned those below):
+     * 1..height when sent; 0 = not said (the field is absent: a node with no
+     * block, or one from before pruning), which means every block it has. */
+    uint64_t lowest;
 } msg_status;
 
 /* A proposal and the proposed block's bytes, both borrowed from the input. */

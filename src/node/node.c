@@ -662,6 +662,7 @@ hansa_err node_submit_evidence(node *n, const wire_evidence *ev, char *why, size
 void node_get_status(const node *n, node_status *out) {
     *out = n->stats;
     out->height = n->height;
+    out->lowest_height = n->lowest;
     out->block_hash = n->block_hash;
     out->block_time_ms = n->block_time_ms;
     out->app_hash = *ledger_app_hash(n->state);

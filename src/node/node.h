@@ -75,6 +75,10 @@ typedef struct {
     uint32_t ban_score;       /* penalty points that ban a stranger */
 } node_net_limits;
 
+/* A node that needs a block every peer that has it pruned waits this many
+ * sync_timeout_ms (an archive peer may still connect), then stops. */
+#define NODE_SYNC_PRUNED_WAITS 5
+
 typedef struct {
     store *st;                    /* borrowed, opened by the driver */
     const ledger_genesis *genesis;/* used on first start and to check the chain id */
@@ -149,6 +153,7 @@ void node_hist_observe(node_hist *h, uint64_t v);
 /* Read-only views for RPC, metrics and tests. */
 typedef struct {
     uint64_t height;            /* last committed */
+    uint64_t lowest_height;     /* the lowest block kept (1 on an archive; 0 = none) */
     hansa_hash block_hash;      /* its header hash */
     uint64_t block_time_ms;
     hansa_hash app_hash;

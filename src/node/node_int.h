@@ -30,6 +30,7 @@
 typedef struct {
     void *handle;          /* the driver's; NULL = free slot */
     uint64_t height;       /* from its last STATUS */
+    uint64_t lowest;       /* the lowest block it serves, from STATUS (1 if unsaid) */
     uint64_t asked_height; /* block we asked it for, 0 = none */
     uint64_t asked_at_ms;
     uint8_t sync_strikes;  /* requests it left unanswered in a row */
@@ -100,6 +101,10 @@ struct node {
 
     node_peer peers[NODE_PEERS_MAX];
     uint64_t sync_target;    /* highest height a connected peer reports */
+    uint64_t pruned_since_ms; /* since when only pruned peers have the next block; 0 = not */
+    uint64_t lowest;         /* the lowest height whose block the store keeps; 0 = none */
+    hansa_hash sweep_at;     /* where the tx_index sweep goes on (chain_prune) */
+    uint32_t tip_txs;        /* transactions in block `height` */
 
     wire_evidence evidence[NODE_EVIDENCE_MAX];
     size_t n_evidence;
@@ -147,7 +152,7 @@ void chain_pending_clear(node *n);
  * heights. Stops the node if the store fails. */
 void chain_index_txs(node *n, bool idle);
 /* Deletes the oldest stored heights beyond the last cfg.prune_keep_blocks,
- * a bounded batch per call (no-op on an archive node). */
+ * a bounded batch per call (no-op on an archive node), and keeps n->lowest. */
 void chain_prune(node *n);
 void chain_fatal(node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Evidence from a client (carried home from another chain's light client):

@@ -10,7 +10,13 @@
  * flight at a time; an unanswered request moves to another peer after
  * sync_timeout_ms. A block committed this way starts the next height at
  * once instead of after commit_delay_ms; a peer's claimed height alone
- * never does (node.c, out_decide). */
+ * never does (node.c, out_decide).
+ *
+ * A pruning node keeps only its last blocks: its STATUS says the lowest it
+ * serves, a request below that is answered with a STATUS (so the asker
+ * moves to another peer at once), and a node whose next block only pruned
+ * peers are past stops after a while, saying so, instead of waiting on
+ * them forever. */
 #include "base/assert.h"
 #include "base/log.h"
 #include "interchain/cert.h"
@@ -39,7 +45,7 @@ void sync_refresh_target(node *n) {
 }
 
 void sync_send_status(node *n, void *peer) {
-    msg_status s = {ledger_state_params(n->state)->chain_id, n->height, n->block_hash};
+    msg_status s = {ledger_state_params(n->state)->chain_id, n->height, n->block_hash, n->lowest};
     hbuf_reset(&n->scratch);
     msg_status_encode(&n->scratch, &s);
     if (peer) n->io.send(n->io.ctx, peer, MSG_STATUS, n->scratch.data, n->scratch.len);
@@ -57,16 +63,38 @@ static bool strike(node *n, node_peer *p, uint64_t want, uint64_t now_ms) {
     return true;
 }
 
+/* The next block is had only by peers that pruned it (the lowest of what
+ * they keep is `kept`): an archive peer may yet connect, so this waits
+ * NODE_SYNC_PRUNED_WAITS request timeouts before it stops the node. */
+static void pruned_everywhere(node *n, uint64_t want, uint64_t kept, uint64_t now_ms) {
+    if (!n->pruned_since_ms) {
+        n->pruned_since_ms = now_ms ? now_ms : 1;
+        LOG_W("node", "block sync: every peer that has block %llu pruned it (the lowest kept is "
+              "%llu); waiting for a peer that keeps it", (unsigned long long)want,
+              (unsigned long long)kept);
+        return;
+    }
+    if (now_ms - n->pruned_since_ms < (uint64_t)NODE_SYNC_PRUNED_WAITS * n->cfg.sync_timeout_ms) return;
+    chain_fatal(n, "block sync cannot go on: this node needs block %llu and every peer that has it "
+                "pruned it (the lowest any keeps is %llu). Join from an archive peer (\"prune\": "
+                "{\"keep_blocks\": 0}) or by state sync from a snapshot, which this version does "
+                "not have yet", (unsigned long long)want, (unsigned long long)kept);
+}
+
 static void request_next(node *n, uint64_t now_ms) {
-    uint64_t want = n->height + 1;
+    uint64_t want = n->height + 1, kept = 0; /* kept: the lowest a pruned peer keeps */
     node_peer *best = NULL;
     for (size_t i = 0; i < NODE_PEERS_MAX; i++) {
         node_peer *p = &n->peers[i];
         if (!p->handle || strike(n, p, want, now_ms)) continue;
         if (p->asked_height == want) return; /* still waiting for it */
-        if (p->height >= want && (!best || p->asked_at_ms < best->asked_at_ms)) best = p;
+        if (p->height < want) continue;
+        if (p->lowest > want) kept = kept && kept < p->lowest ? kept : p->lowest;
+        else if (!best || p->asked_at_ms < best->asked_at_ms) best = p;
     }
+    if (!best && kept) pruned_everywhere(n, want, kept, now_ms);
     if (!best) return;
+    n->pruned_since_ms = 0;
     best->asked_height = want;
     best->asked_at_ms = now_ms;
     hbuf_reset(&n->scratch);
@@ -77,6 +105,7 @@ static void request_next(node *n, uint64_t now_ms) {
 void sync_tick(node *n, uint64_t now_ms) {
     serve_kept(n, now_ms);
     if (sync_behind(n) && !cons_decided(n->engine)) request_next(n, now_ms);
+    else n->pruned_since_ms = 0;
 }
 
 void sync_on_status(node *n, void *peer, const uint8_t *bytes, size_t len) {
@@ -91,6 +120,9 @@ void sync_on_status(node *n, void *peer, const uint8_t *bytes, size_t len) {
         return;
     }
     p->height = s.height;
+    p->lowest = s.lowest ? s.lowest : 1;
+    /* It pruned the block we asked for: not a strike, just ask another. */
+    if (p->asked_height && p->asked_height < p->lowest) p->asked_height = 0;
     sync_refresh_target(n);
     sync_tick(n, node_now(n));
 }
@@ -129,8 +161,14 @@ uint64_t sync_next_wake_ms(const node *n) {
     return at;
 }
 
+/* Sends block h, or, if it was pruned, our STATUS: the lowest we keep, so
+ * the asker turns to another peer at once. */
 static void serve_block(node *n, void *peer, uint64_t h) {
     HANSA_ASSERT(h > 0 && h <= n->height);
+    if (h < n->lowest) {
+        sync_send_status(n, peer);
+        return;
+    }
     hbuf block = HBUF_INIT, commit = HBUF_INIT;
     hansa_hash id;
     if (store_get_block(n->cfg.st, h, &block, &id) == HANSA_OK &&
@@ -158,7 +196,7 @@ void sync_on_block_req(node *n, void *peer, const uint8_t *bytes, size_t len) {
         return;
     }
     node_peer *p = sync_peer(n, peer);
-    /* A block we do not have costs nothing to refuse: the asker times out. */
+    /* A block we never had costs nothing to refuse: the asker times out. */
     if (!p || h == 0 || h > n->height) return;
     serve_refill(n, p, node_now(n));
     if (p->serve_credit >= SERVE_UNIT && !p->serve_later) {

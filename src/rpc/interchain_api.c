@@ -56,6 +56,7 @@ static rpc_outcome m_light_block(rpc_call *call, json_t *params, void *ctx) {
                                                  (json_int_t)st.height),
                         "no committed block at height %llu (tip %llu)", (unsigned long long)height,
                         (unsigned long long)st.height);
+    if (height < st.lowest_height) return nj_pruned(height, st.lowest_height);
     wire_header h;
     hbuf commit = HBUF_INIT, vals = HBUF_INIT, next = HBUF_INIT, enc = HBUF_INIT;
     hansa_err e = header_at(api, height, &h);

@@ -114,6 +114,16 @@ static uint64_t tip_height(const rpc_node_api *api) {
     return st.height;
 }
 
+/* True if the block at height (at or below the tip) was pruned; then *out
+ * is the RPC_PRUNED error to answer. */
+static bool pruned(const rpc_node_api *api, uint64_t height, rpc_outcome *out) {
+    node_status st;
+    node_get_status(api->n, &st);
+    if (height >= st.lowest_height) return false;
+    *out = nj_pruned(height, st.lowest_height);
+    return true;
+}
+
 /* The current set, if it is the one that signed blocks with this
  * validators_hash (sets change only at elections; until then every block's
  * set is the current one). NULL otherwise. */
@@ -370,6 +380,7 @@ static rpc_outcome m_status(rpc_call *call, json_t *params, void *ctx) {
     json_t *r = json_object();
     json_object_set_new(r, "chain_id", json_string(chain));
     json_object_set_new(r, "height", json_integer((json_int_t)st.height));
+    json_object_set_new(r, "lowest_height", json_integer((json_int_t)st.lowest_height));
     json_object_set_new(r, "block_hash", nj_hash(&st.block_hash));
     json_object_set_new(r, "block_time_ms", json_integer((json_int_t)st.block_time_ms));
     json_object_set_new(r, "app_hash", nj_hash(&st.app_hash));
@@ -486,6 +497,7 @@ static rpc_outcome m_block(rpc_call *call, json_t *params, void *ctx) {
                         height == 0 ? "no block at height 0: blocks start at 1"
                                     : "no block at height %llu yet: the latest is %llu",
                         (unsigned long long)height, (unsigned long long)tip);
+    if (pruned(api, height, &out)) return out;
     json_t *r = NULL;
     hansa_err e = block_view(api, height, with_txs, &r);
     if (e != HANSA_OK) return store_broken(api, e);
@@ -497,11 +509,19 @@ static hansa_err tx_lookup(rpc_node_api *api, const hansa_hash *h, store_tx_loc 
     return store_get_tx(node_store(api->n), h, loc);
 }
 
+/* On a node that pruned, a transaction of a pruned block is not found
+ * once the tx index sweep took its entry: the answer says so. */
 static rpc_outcome tx_not_found(rpc_node_api *api, const hansa_hash *h) {
     bool queued = mempool_has(node_mempool(api->n), h);
-    return rpc_fail(RPC_NOT_FOUND, json_pack("{s:o, s:b}", "hash", nj_hash(h), "in_mempool", queued),
-                    queued ? "transaction not committed yet: it is in the mempool"
-                           : "no committed transaction with this hash");
+    node_status st;
+    node_get_status(api->n, &st);
+    json_t *data = json_pack("{s:o, s:b}", "hash", nj_hash(h), "in_mempool", queued);
+    if (queued) return rpc_fail(RPC_NOT_FOUND, data, "transaction not committed yet: it is in the mempool");
+    if (st.lowest_height <= 1) return rpc_fail(RPC_NOT_FOUND, data, "no committed transaction with this hash");
+    json_object_set_new(data, "lowest", json_integer((json_int_t)st.lowest_height));
+    return rpc_fail(RPC_NOT_FOUND, data,
+                    "no committed transaction with this hash in the kept blocks (lowest kept "
+                    "height is %llu)", (unsigned long long)st.lowest_height);
 }
 
 /* tx {hash} -> the committed tx with its inclusion proof, header and commit */
@@ -516,6 +536,7 @@ static rpc_outcome m_tx(rpc_call *call, json_t *params, void *ctx) {
     store_tx_loc loc;
     hansa_err e = tx_lookup(api, &h, &loc);
     if (e == HANSA_ERR_NOT_FOUND) return tx_not_found(api, &h);
+    if (e == HANSA_OK && pruned(api, loc.height, &out)) return out;
     json_t *r = NULL;
     if (e == HANSA_OK) e = tx_view(api, &h, &loc, &r);
     if (e != HANSA_OK) return store_broken(api, e);
@@ -579,6 +600,7 @@ static rpc_outcome m_wait_block(rpc_call *call, json_t *params, void *ctx) {
     if (after == UINT64_MAX) return nj_bad_param("after_height", "must be below 2^64-1");
     if (!param_timeout(params, &timeout_ms, &out)) return out;
     if (tip_height(api) > after) {
+        if (pruned(api, after + 1, &out)) return out;
         rpc_json_text *view = NULL;
         hansa_err e = block_view_shared(api, after + 1, &view);
         if (e != HANSA_OK) return store_broken(api, e);
@@ -600,6 +622,7 @@ static rpc_outcome m_wait_tx(rpc_call *call, json_t *params, void *ctx) {
     store_tx_loc loc;
     hansa_err e = tx_lookup(api, &h, &loc);
     if (e == HANSA_ERR_NOT_FOUND) return waiter_add(api, call, timeout_ms, WAIT_TX, &h, 0);
+    if (e == HANSA_OK && pruned(api, loc.height, &out)) return out;
     json_t *r = NULL;
     if (e == HANSA_OK) e = tx_view(api, &h, &loc, &r);
     if (e != HANSA_OK) return store_broken(api, e);

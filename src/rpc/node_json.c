@@ -232,6 +232,12 @@ rpc_outcome nj_bad_param(const char *name, const char *reason) {
                     "invalid params: \"%s\" %s", name, reason);
 }
 
+rpc_outcome nj_pruned(uint64_t height, uint64_t lowest) {
+    return rpc_fail(RPC_PRUNED, json_pack("{s:I, s:I}", "height", (json_int_t)height, "lowest",
+                                          (json_int_t)lowest),
+                    "pruned: lowest kept height is %llu", (unsigned long long)lowest);
+}
+
 bool nj_params_only(json_t *params, const char *const *names, rpc_outcome *out) {
     rpc_error err = {0};
     if (rpc_params_only(params, names, &err)) return true;

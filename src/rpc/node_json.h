@@ -64,6 +64,10 @@ json_t *nj_valset(const cons_valset *vs, uint32_t chain_id);
  * params: "name" reason". reason is a static sentence. */
 rpc_outcome nj_bad_param(const char *name, const char *reason);
 
+/* An RPC_PRUNED outcome for a block at height below lowest, the lowest
+ * this node keeps: data {height, lowest}, "pruned: lowest kept height is H". */
+rpc_outcome nj_pruned(uint64_t height, uint64_t lowest);
+
 /* True if params holds no member outside names (NULL-terminated); else
  * false with *out the error to return. */
 bool nj_params_only(json_t *params, const char *const *names, rpc_outcome *out);

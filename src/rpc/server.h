@@ -62,6 +62,7 @@
 #define RPC_TIMEOUT -32004         /* a pending call's deadline passed before its answer */
 #define RPC_BUSY -32005            /* too many pending calls; retry later */
 #define RPC_SHUTTING_DOWN -32006   /* the server stopped while the call was pending */
+#define RPC_PRUNED -32007          /* the block asked for (or holding the tx) was pruned */
 
 /* Longest message an rpc_error carries (longer ones are cut). */
 #define RPC_ERROR_MESSAGE_MAX 160

@@ -23,7 +23,7 @@ void rpc_error_setv(rpc_error *err, int code, json_t *data, const char *fmt, va_
     X(RPC_PARSE_ERROR) X(RPC_INVALID_REQUEST) X(RPC_METHOD_NOT_FOUND)            \
     X(RPC_INVALID_PARAMS) X(RPC_INTERNAL_ERROR) X(RPC_NOT_FOUND)                 \
     X(RPC_TX_REJECTED) X(RPC_TOO_LARGE) X(RPC_TIMEOUT) X(RPC_BUSY)               \
-    X(RPC_SHUTTING_DOWN)
+    X(RPC_SHUTTING_DOWN) X(RPC_PRUNED)
 #define RPC_COUNTED_ONE(code) +1
 enum { RPC_COUNTED_CODE_COUNT = 0 RPC_COUNTED_CODES(RPC_COUNTED_ONE) };
 #undef RPC_COUNTED_ONE

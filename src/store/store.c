@@ -1262,6 +1262,72 @@ hansa_err store_prune_step(store *st, uint64_t below_height, uint32_t max_height
     return e;
 }
 
+typedef struct {
+    hansa_hash from, next; /* next: set by a body that succeeds (run_write may retry) */
+    uint32_t max_entries;
+    uint32_t deleted;
+    hbuf doomed;           /* keys of the entries to delete, found in the walk */
+} sweep_step;
+
+/* Walks up to max_entries tx_index entries from sw->from, noting those
+ * pointing below first, then deletes them (not while the cursor walks). */
+static hansa_err sweep_walk(store *st, MDB_txn *txn, sweep_step *sw, uint64_t first) {
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, st->dbi[DB_TX_INDEX], &c);
+    if (rc != 0) return env_fail(st, rc, "opening a cursor on tx_index");
+    hansa_err e = HANSA_OK;
+    MDB_val k = {HANSA_HASH_BYTES, sw->from.b}, v;
+    uint32_t seen = 0;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && seen < sw->max_entries;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT), seen++) {
+        const uint8_t *p;
+        size_t n;
+        e = check_record(st, DB_TX_INDEX, k.mv_data, k.mv_size, &v, &p, &n);
+        if (e == HANSA_OK && (k.mv_size != HANSA_HASH_BYTES || n != TX_LOC_BYTES))
+            e = corrupt(st, DB_TX_INDEX, k.mv_data, k.mv_size,
+                        "not a tx hash holding a 12-byte height and index");
+        if (e != HANSA_OK) break;
+        if (le64_load(p) < first) hbuf_append(&sw->doomed, k.mv_data, HANSA_HASH_BYTES);
+    }
+    memset(sw->next.b, 0, sizeof sw->next.b); /* past the last entry: start over */
+    if (e == HANSA_OK && rc == 0) memcpy(sw->next.b, k.mv_data, HANSA_HASH_BYTES);
+    if (e == HANSA_OK && rc != 0 && rc != MDB_NOTFOUND) e = env_fail(st, rc, "walking tx_index");
+    mdb_cursor_close(c);
+    return e;
+}
+
+static hansa_err sweep_body(store *st, MDB_txn *txn, void *ctx) {
+    sweep_step *sw = ctx;
+    sw->deleted = 0;
+    sw->next = sw->from;
+    hbuf_reset(&sw->doomed);
+    uint64_t first;
+    hansa_err e = first_height(st, txn, DB_BLOCKS, &first);
+    if (e != HANSA_OK || first <= 1) return e; /* nothing pruned (0: nothing stored) */
+    e = sweep_walk(st, txn, sw, first);
+    for (size_t off = 0; e == HANSA_OK && off < sw->doomed.len; off += HANSA_HASH_BYTES) {
+        e = del_key(st, txn, DB_TX_INDEX, sw->doomed.data + off, HANSA_HASH_BYTES);
+        if (e == HANSA_OK) sw->deleted++;
+    }
+    return e;
+}
+
+hansa_err store_sweep_tx_index(store *st, hansa_hash *cursor, uint32_t max_entries,
+                               uint32_t *deleted) {
+    call_enter(st);
+    HANSA_ASSERT(cursor != NULL && max_entries > 0);
+    if (deleted) *deleted = 0;
+    if (st->be) return HANSA_OK;
+    sweep_step sw = {.from = *cursor, .max_entries = max_entries, .doomed = HBUF_INIT};
+    hansa_err e = run_write(st, "sweeping the tx index", sweep_body, &sw);
+    if (e == HANSA_OK) {
+        *cursor = sw.next;
+        if (deleted) *deleted = sw.deleted;
+    }
+    hbuf_free(&sw.doomed);
+    return e;
+}
+
 hansa_err store_lowest_height(store *st, uint64_t *height) {
     call_enter(st);
     HANSA_ASSERT(height != NULL);

@@ -225,6 +225,17 @@ hansa_err store_index_backlog(store *st, uint64_t *heights);
 hansa_err store_prune_step(store *st, uint64_t below_height, uint32_t max_heights,
                            uint32_t *pruned);
 
+/* Sweeps the hash-keyed tx_index for entries of pruned heights (below the
+ * lowest kept block, which store_prune_step leaves behind): looks at the
+ * entries from *cursor on (a tx hash; all zero is the start), at most
+ * max_entries (> 0) of them, and deletes those of pruned heights in one
+ * durable transaction. *cursor becomes where the next call goes on (back
+ * to zero past the last entry), so calls bounded by max_entries walk the
+ * whole index in turn. *deleted (may be NULL): entries deleted. A no-op on a
+ * backend store or one that pruned nothing. */
+hansa_err store_sweep_tx_index(store *st, hansa_hash *cursor, uint32_t max_entries,
+                               uint32_t *deleted);
+
 /* The lowest height whose block is kept (the first stored block; 1 on an
  * archive node, 0 when nothing is stored or on a backend store). */
 hansa_err store_lowest_height(store *st, uint64_t *height);

@@ -8,7 +8,12 @@ the other three are archives.
    the last prune and the stop); an archive's first block is still 1.
 2. kill -9 of node3 while it prunes under load, then a restart: its store
    checks clean and it commits on (nothing it should keep is lost).
-3. Figure: data.mdb of an archive and of the pruned node (printed, not
+3. node3 serves what it keeps: RPC status says its lowest kept height;
+   block, light_block, wait_block below it answer -32007 "pruned: lowest
+   kept height is H", tx of a transaction in a pruned block a not-found
+   naming that height (the archive node0 answers the same calls); the tx
+   index keeps no entry of a pruned block (the sweep took them).
+4. Figure: data.mdb of an archive and of the pruned node (printed, not
    asserted).
 """
 import json
@@ -49,6 +54,42 @@ def set_prune(net, i, keep):
         json.dump(cfg, f)
 
 
+def rpc_error(net, i, method, params):
+    try:
+        net.call(i, method, params)
+        return None
+    except cluster.RpcError as e:
+        return e
+
+
+def serves_what_it_keeps(net, i, archive):
+    low = net.status(i)["lowest_height"]
+    check(low > 1, "status of node%d reports its lowest kept height %d" % (i, low))
+    check(net.status(archive)["lowest_height"] == 1, "an archive reports lowest_height 1")
+    for method, params in (("block", {"height": 1}), ("light_block", {"height": 1}),
+                           ("wait_block", {"after_height": 0})):
+        e = rpc_error(net, i, method, params)
+        check(e is not None and e.code == -32007 and e.data["lowest"] >= low and
+              "pruned: lowest kept height is %d" % e.data["lowest"] in str(e),
+              "%s below it answers -32007 pruned (%s)" % (method, e))
+        check(rpc_error(net, archive, method, params) is None, "and the archive answers it")
+    check(net.call(i, "block", {"height": low + 2})["height"] == low + 2, "a kept block is served")
+    tx = None
+    for h in range(2, low - 1):
+        hashes = net.call(archive, "block", {"height": h})["tx_hashes"]
+        if hashes:
+            tx = hashes[0]
+            break
+    check(tx is not None, "the load committed a transaction below node%d's lowest block" % i)
+    # The sweep has taken its index entry by now (-32001 naming the lowest
+    # kept block); in the window before, its block was pruned (-32007).
+    e = rpc_error(net, i, "tx", {"hash": tx})
+    check(e is not None and (e.code == -32007 and e.data["height"] == h or
+                             e.code == -32001 and e.data.get("lowest", 0) > h),
+          "tx of a transaction in a pruned block is not served, saying why (%s)" % e)
+    check(net.call(archive, "tx", {"hash": tx})["height"] == h, "the archive serves that tx")
+
+
 def disk(net, i):
     return os.path.getsize(os.path.join(net.home(i), "data", "data.mdb"))
 
@@ -68,8 +109,13 @@ def test():
         check(s["first"] > 1 and s["tip"] - s["first"] + 1 <= KEEP + 1,
               "node3 holds only the last ~%d blocks" % KEEP)
         check(s["blocks"] == s["tip"] - s["first"] + 1, "and every height between them")
+        # Its index holds a few hundred entries, under what the sweep looks at
+        # every commit (1024 and more): each commit's sweep walked all of it.
+        check(s["tx_pruned"] == 0, "the tx index holds no entry of a pruned block (%d)" %
+              s["tx_pruned"])
 
         net.up()
+        serves_what_it_keeps(net, 3, 0)
         tip = net.height(3)
         net.wait_heights([3], tip + 10, 120)
         net.kill9(3)  # it prunes after every commit: this lands mid-prune or between

@@ -309,11 +309,27 @@ static void test_msg_rejects(void) {
     msg_status_encode(&b, &st);
     CHECK_ERR(msg_status_decode(b.data, b.len, &back, NULL), HANSA_OK);
     CHECK(back.height == 7 && back.chain_id == 0xe2e4);
+    CHECK(back.lowest == 0 && b.len == 45); /* lowest unsaid: the form from before pruning */
     CHECK_ERR(msg_status_decode(b.data, b.len - 1, &back, NULL), HANSA_ERR_TRUNCATED);
     hbuf_put_u8(&b, 0);
-    CHECK_ERR(msg_status_decode(b.data, b.len, &back, NULL), HANSA_ERR_TRAILING);
+    CHECK_ERR(msg_status_decode(b.data, b.len, &back, NULL), HANSA_ERR_TRUNCATED); /* a cut lowest */
     b.data[0] = 9;
     CHECK_ERR(msg_status_decode(b.data, b.len - 1, &back, NULL), HANSA_ERR_VERSION);
+    /* lowest: 1..height round-trips; 0 written out or above the height is refused */
+    for (uint64_t lowest = 0; lowest <= 9; lowest++) {
+        hbuf_reset(&b);
+        st.lowest = lowest;
+        msg_status_encode(&b, &st);
+        if (lowest == 0) hbuf_put_u64(&b, 0);
+        hansa_err want = lowest == 0 ? HANSA_ERR_NONCANONICAL : lowest > 7 ? HANSA_ERR_INVALID : HANSA_OK;
+        CHECK_ERR(msg_status_decode(b.data, b.len, &back, NULL), want);
+        if (want == HANSA_OK) CHECK(back.lowest == lowest && b.len == 53);
+    }
+    hbuf_reset(&b);
+    st.lowest = 3;
+    msg_status_encode(&b, &st);
+    hbuf_put_u8(&b, 0);
+    CHECK_ERR(msg_status_decode(b.data, b.len, &back, NULL), HANSA_ERR_TRAILING);
     hbuf_reset(&b);
     hbuf_put_u32(&b, 0xffffffffu); /* a proposal length far over its bound */
     msg_proposal mp;

@@ -35,6 +35,7 @@ static uint64_t skewed_wall(void *ctx) { return (uint64_t)((int64_t)fake_wall(ct
 
 typedef struct {
     uint8_t type;
+    void *peer; /* NULL: broadcast */
     hbuf bytes;
 } sent_msg;
 
@@ -47,22 +48,22 @@ typedef struct {
     char fatal_why[512];
 } fake_io;
 
-static void record(fake_io *f, uint8_t type, const uint8_t *b, size_t len) {
+static void record(fake_io *f, void *peer, uint8_t type, const uint8_t *b, size_t len) {
     if (f->n_sent == SENT_MAX) return;
     sent_msg *m = &f->sent[f->n_sent++];
     m->type = type;
+    m->peer = peer;
     m->bytes = (hbuf)HBUF_INIT;
     hbuf_append(&m->bytes, b, len);
 }
 
 static void io_send(void *ctx, void *peer, uint8_t type, const uint8_t *b, size_t len) {
-    (void)peer;
-    record(ctx, type, b, len);
+    record(ctx, peer, type, b, len);
 }
 
 static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, void *except) {
     (void)except;
-    record(ctx, type, b, len);
+    record(ctx, NULL, type, b, len);
 }
 
 static void io_drop(void *ctx, void *peer, const char *reason) {
@@ -119,10 +120,10 @@ static void genesis_init(void) {
 static void node_up_clock(test_node *t, const hansa_keypair *key, const hansa_clock *clock);
 static void node_up(test_node *t, const hansa_keypair *key) { node_up_clock(t, key, &fake_clock); }
 
-static void node_up_clock(test_node *t, const hansa_keypair *key, const hansa_clock *clock) {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(t->dir, sizeof t->dir, "%s/hansa-node-XXXXXX", tmp ? tmp : "/tmp");
-    HANSA_ASSERT(mkdtemp(t->dir) != NULL);
+static uint64_t keep_blocks; /* the next node's prune_keep_blocks */
+
+/* Opens t's node on the store in t->dir, as it is. */
+static void node_open_dir(test_node *t, const hansa_keypair *key, const hansa_clock *clock) {
     HANSA_ASSERT(store_open(t->dir, &(store_options){0}, &t->st) == HANSA_OK);
     node_config cfg;
     node_config_defaults(&cfg);
@@ -130,6 +131,7 @@ static void node_up_clock(test_node *t, const hansa_keypair *key, const hansa_cl
     cfg.genesis = &genesis;
     cfg.key = key;
     cfg.clock = clock;
+    cfg.prune_keep_blocks = keep_blocks;
     memset(cfg.hash_key, 3, sizeof cfg.hash_key);
     node_io io = {&t->io, io_send, io_broadcast, io_drop, io_wake_at, NULL, io_fatal};
     char why[256];
@@ -137,6 +139,13 @@ static void node_up_clock(test_node *t, const hansa_keypair *key, const hansa_cl
     if (err != HANSA_OK) fprintf(stderr, "node_open: %s\n", why);
     HANSA_ASSERT(err == HANSA_OK);
     node_start(t->n);
+}
+
+static void node_up_clock(test_node *t, const hansa_keypair *key, const hansa_clock *clock) {
+    const char *tmp = getenv("TMPDIR");
+    snprintf(t->dir, sizeof t->dir, "%s/hansa-node-XXXXXX", tmp ? tmp : "/tmp");
+    HANSA_ASSERT(mkdtemp(t->dir) != NULL);
+    node_open_dir(t, key, clock);
 }
 
 static void node_down(test_node *t) {
@@ -493,6 +502,114 @@ static void test_relay_turns(void) {
     genesis.n_delegates = 1;
 }
 
+/* ---- pruning ---- */
+
+static int peer_y;
+
+static void send_status(test_node *t, void *peer, uint64_t height, uint64_t lowest) {
+    hbuf b = HBUF_INIT;
+    msg_status st = {0xe2e4, height, {{9}}, lowest};
+    msg_status_encode(&b, &st);
+    node_on_message(t->n, peer, MSG_STATUS, b.data, b.len);
+    hbuf_free(&b);
+}
+
+/* The block requests t sent to peer since message `from`. */
+static size_t requests_to(const test_node *t, void *peer, size_t from) {
+    size_t k = 0;
+    for (size_t i = from; i < t->io.n_sent; i++)
+        k += t->io.sent[i].type == MSG_BLOCK_REQ && t->io.sent[i].peer == peer;
+    return k;
+}
+
+/* A node behind asks only a peer that keeps the block it needs; a peer that
+ * says (by STATUS) it pruned the block asked of it is not struck for the
+ * silence but passed over. With only pruned peers ahead the node waits
+ * NODE_SYNC_PRUNED_WAITS request timeouts for one that keeps it, then
+ * stops, naming the ways to join. */
+static void test_sync_skips_pruned_peers(void) {
+    genesis.n_delegates = 2; /* the node cannot decide alone: it stays behind */
+    test_node a = {0};
+    node_up(&a, &delegate);
+    node_peer_up(a.n, &peer_x);
+    node_peer_up(a.n, &peer_y);
+    send_status(&a, &peer_x, 100, 50); /* pruned below 50 */
+    send_status(&a, &peer_y, 100, 0);  /* lowest unsaid: every block */
+    CHECK_EQ_U64(requests_to(&a, &peer_x, 0), 0);
+    CHECK_EQ_U64(requests_to(&a, &peer_y, 0), 1);
+    size_t mark = a.io.n_sent;
+    send_status(&a, &peer_y, 101, 60); /* y pruned block 1 meanwhile */
+    for (int i = 0; i < NODE_SYNC_PRUNED_WAITS; i++) {
+        CHECK(!a.io.fatal);
+        now.mono_ms += 3000; /* sync_timeout_ms */
+        node_on_wake(a.n);
+    }
+    CHECK_EQ_U64(requests_to(&a, &peer_x, mark) + requests_to(&a, &peer_y, mark), 0);
+    CHECK_EQ_U64(a.io.drops, 0);
+    CHECK(a.io.fatal);
+    CHECK(strstr(a.io.fatal_why, "needs block 1") && strstr(a.io.fatal_why, "lowest any keeps is 50") &&
+          strstr(a.io.fatal_why, "archive peer") && strstr(a.io.fatal_why, "state sync"));
+    node_down(&a);
+
+    /* The control: an archive peer that comes in time is asked, no stop. */
+    test_node b = {0};
+    node_up(&b, &delegate);
+    node_peer_up(b.n, &peer_x);
+    send_status(&b, &peer_x, 100, 50);
+    now.mono_ms += 3000 * (NODE_SYNC_PRUNED_WAITS - 1);
+    node_on_wake(b.n);
+    node_peer_up(b.n, &peer_y);
+    send_status(&b, &peer_y, 100, 1);
+    now.mono_ms += 3000 * NODE_SYNC_PRUNED_WAITS;
+    node_on_wake(b.n);
+    CHECK(!b.io.fatal);
+    CHECK(requests_to(&b, &peer_y, 0) >= 1);
+    node_down(&b);
+    genesis.n_delegates = 1;
+}
+
+/* A pruning node keeps its last keep_blocks blocks, says the lowest in its
+ * STATUS and node_status (also after a restart), serves the kept ones and
+ * answers a request below them with its STATUS. */
+static void test_pruned_node_serves_kept(void) {
+    keep_blocks = 16;
+    test_node a = {0};
+    node_up(&a, &delegate);
+    run_until(&a, 40);
+    node_status st;
+    node_get_status(a.n, &st);
+    CHECK_EQ_U64(st.lowest_height, st.height - 16 + 1);
+    node_close(a.n);
+    store_close(a.st);
+    io_clear(&a.io);
+    node_open_dir(&a, &delegate, &fake_clock);
+    node_get_status(a.n, &st); /* (the restart may have decided one more height) */
+    CHECK_EQ_U64(st.lowest_height, st.height - 16 + 1);
+    CHECK(st.height >= 40);
+    node_peer_up(a.n, &peer_x);
+    size_t mark = a.io.n_sent;
+    hbuf b = HBUF_INIT;
+    msg_block_req_encode(&b, st.lowest_height - 1);
+    node_on_message(a.n, &peer_x, MSG_BLOCK_REQ, b.data, b.len);
+    hbuf_reset(&b);
+    msg_block_req_encode(&b, st.lowest_height);
+    node_on_message(a.n, &peer_x, MSG_BLOCK_REQ, b.data, b.len);
+    hbuf_free(&b);
+    CHECK_EQ_U64(a.io.n_sent - mark, 2);
+    const sent_msg *m = &a.io.sent[mark];
+    msg_status back;
+    CHECK(m->type == MSG_STATUS && m->peer == &peer_x);
+    CHECK_ERR(msg_status_decode(m->bytes.data, m->bytes.len, &back, NULL), HANSA_OK);
+    CHECK_EQ_U64(back.lowest, st.lowest_height);
+    CHECK_EQ_U64(back.height, st.height);
+    msg_block mb;
+    CHECK(m[1].type == MSG_BLOCK && m[1].peer == &peer_x);
+    CHECK_ERR(msg_block_decode(m[1].bytes.data, m[1].bytes.len, &mb, NULL), HANSA_OK);
+    CHECK_EQ_U64(mb.height, st.lowest_height);
+    node_down(&a);
+    keep_blocks = 0;
+}
+
 int main(void) {
     genesis_init();
     RUN(test_relay_turns);
@@ -502,5 +619,7 @@ int main(void) {
     RUN(test_rebroadcast_wal_once);
     RUN(test_tampered_sync_block);
     RUN(test_tampered_proposal);
+    RUN(test_sync_skips_pruned_peers);
+    RUN(test_pruned_node_serves_kept);
     return check_summary();
 }

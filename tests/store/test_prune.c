@@ -2,7 +2,9 @@
  * is gone (blocks, commits, hash index, logged tx entries), the kept range
  * is intact, the bound survives a reopen, each step deletes at most its
  * batch, pruning never reaches the tip, and store_check accepts a pruned
- * store after every step. */
+ * store after every step. The tx_index sweep deletes the entries of pruned
+ * heights and only those, at most its bound per call, and goes on from its
+ * cursor (across a reopen too) until it has walked the whole index. */
 #include "tmpdir.h"
 
 #include "base/buf.h"
@@ -129,8 +131,68 @@ static void test_prune_in_batches(void) {
     tmpdir_remove(&t);
 }
 
+static bool is_zero(const hansa_hash *h) {
+    static const hansa_hash zero;
+    return memcmp(h->b, zero.b, sizeof zero.b) == 0;
+}
+
+/* One pass of the sweep, bound entries a call, from a zero cursor until it
+ * wraps; reopens the store after `reopen_after` calls. Returns the calls. */
+static uint32_t sweep_pass(tmpdir *t, store **st, uint32_t bound, uint32_t reopen_after,
+                           uint32_t *total) {
+    hansa_hash cursor = {{0}};
+    uint32_t calls = 0, deleted;
+    *total = 0;
+    do {
+        CHECK_ERR(store_sweep_tx_index(*st, &cursor, bound, &deleted), HANSA_OK);
+        CHECK(deleted <= bound);
+        *total += deleted;
+        if (++calls == reopen_after) {
+            store_close(*st);
+            CHECK_ERR(store_open(t->db, &small_map, st), HANSA_OK);
+        }
+    } while (!is_zero(&cursor) && calls < 1000);
+    return calls;
+}
+
+static void test_sweep_tx_index(void) {
+    tmpdir t;
+    tmpdir_make(&t);
+    store *st;
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    for (uint64_t h = 1; h <= 60; h++) commit_height(st, h);
+    CHECK_ERR(store_index_step(st, 60, NULL), HANSA_OK);
+    uint32_t total;
+    sweep_pass(&t, &st, 7, 0, &total);
+    CHECK(total == 0); /* nothing pruned: nothing to sweep */
+
+    uint32_t pruned;
+    CHECK_ERR(store_prune_step(st, 41, 100, &pruned), HANSA_OK);
+    CHECK(pruned == 40);
+    store_check_summary sum;
+    CHECK_ERR(store_check(st, &sum, print_problem, NULL), HANSA_OK);
+    CHECK(sum.tx_pruned == 40);
+
+    /* 60 entries, 7 a call: 9 calls, the store reopened after the 4th. */
+    CHECK(sweep_pass(&t, &st, 7, 4, &total) == 9);
+    CHECK(total == 40);
+    CHECK_ERR(store_check(st, &sum, print_problem, NULL), HANSA_OK);
+    CHECK(sum.tx_pruned == 0 && sum.problems == 0);
+    check_clean(st, 41, 60);
+    store_tx_loc loc;
+    for (uint64_t h = 1; h <= 60; h++) {
+        hansa_hash th = tx_hash(h);
+        CHECK_ERR(store_get_tx(st, &th, &loc), h <= 40 ? HANSA_ERR_NOT_FOUND : HANSA_OK);
+    }
+    CHECK(sweep_pass(&t, &st, 7, 0, &total) == 3); /* 20 left */
+    CHECK(total == 0);
+    store_close(st);
+    tmpdir_remove(&t);
+}
+
 int main(void) {
     log_set_level(LOG_OFF);
     RUN(test_prune_in_batches);
+    RUN(test_sweep_tx_index);
     return check_summary();
 }

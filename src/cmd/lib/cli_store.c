@@ -166,20 +166,22 @@ static int store_check_cmd(const char *dir, bool json) {
                 (unsigned long long)sum.tx_index, (unsigned long long)cs.txs);
     store_close(st);
     if (json) {
-        json_t *j = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "store", path,
+        json_t *j = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "store", path,
                               "ok", cs.problems == 0, "problems", (json_int_t)cs.problems,
                               "tip", (json_int_t)(sum.has_tip ? sum.tip.height : 0), "blocks",
                               (json_int_t)sum.blocks, "txs", (json_int_t)cs.txs, "state",
                               (json_int_t)sum.state, "wal", (json_int_t)sum.wal, "first",
-                              (json_int_t)sum.first_height, "signer", sum.has_signer);
+                              (json_int_t)sum.first_height, "tx_pruned", (json_int_t)sum.tx_pruned,
+                              "signer", sum.has_signer);
         cli_print_json(j);
         json_decref(j);
     } else {
-        printf("  tip %llu, %llu blocks from %llu, %llu txs indexed, %llu state records, "
-               "%llu WAL records, signer state %s\n",
+        printf("  tip %llu, %llu blocks from %llu, %llu txs indexed (%llu more of pruned "
+               "blocks), %llu state records, %llu WAL records, signer state %s\n",
                (unsigned long long)(sum.has_tip ? sum.tip.height : 0),
                (unsigned long long)sum.blocks, (unsigned long long)sum.first_height,
-               (unsigned long long)sum.tx_index, (unsigned long long)sum.state,
+               (unsigned long long)sum.tx_index, (unsigned long long)sum.tx_pruned,
+               (unsigned long long)sum.state,
                (unsigned long long)sum.wal, sum.has_signer ? "present" : "absent");
         if (cs.problems == 0) printf("ok\n");
         else printf("DAMAGED: %llu problem(s)\n", (unsigned long long)cs.problems);
