@@ -1322,14 +1322,13 @@ static void frozen_visit(void *ctx, const uint8_t *key, size_t klen, const uint8
 }
 
 void xfer_block_finish(ledger_block *b) {
-    frozen_ctx *f = hansa_calloc(1, sizeof *f);
-    stake_iter(b, LEDGER_TAB_IC_CLIENT, frozen_visit, f);
-    for (size_t i = 0; i < f->n; i++) {
+    frozen_ctx f = {.n = 0};
+    stake_iter(b, LEDGER_TAB_IC_CLIENT, frozen_visit, &f);
+    for (size_t i = 0; i < f.n; i++) {
         xfer_corr k;
-        corr_get(b, f->chain[i], &k);
-        if (k.collateral > 0) payout(b, f->chain[i], &k);
+        corr_get(b, f.chain[i], &k);
+        if (k.collateral > 0) payout(b, f.chain[i], &k);
     }
-    free(f);
 }
 
 bool ledger_xfer_corr(const ledger_state *s, uint32_t chain, xfer_corr *out) {

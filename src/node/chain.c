@@ -268,6 +268,7 @@ static void build_txs(node *n, ledger_block *pb, wire_block *blk) {
  * repeats; items it refuses for good (stale, punished, unknown offender)
  * leave the pool. */
 static void build_evidence(node *n, wire_block *blk) {
+    if (n->n_evidence == 0) return; /* almost always: no 19 KB list to allocate */
     blk->evidence = hansa_calloc(WIRE_BLOCK_EVIDENCE_MAX, sizeof *blk->evidence);
     for (size_t i = 0; i < n->n_evidence && blk->n_evidence < WIRE_BLOCK_EVIDENCE_MAX;) {
         ledger_evidence le = {.offender = n->evidence[i].a.validator, .height = n->evidence[i].a.height};
@@ -309,13 +310,12 @@ bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hans
                                         NULL) == HANSA_OK);
     build_evidence(n, &blk);
     ledger_block_info info;
-    ledger_info_keep *keep = hansa_malloc(sizeof *keep);
-    block_info(&blk, &info, keep);
+    ledger_info_keep keep;
+    block_info(&blk, &info, &keep);
     info.prev_tx_root = n->tip_tx_root;
     ledger_block *pb;
     char why[LEDGER_WHY_MAX];
     hansa_err err = ledger_block_begin(n->state, &info, &pb, why, sizeof why);
-    free(keep);
     if (err != HANSA_OK) {
         LOG_W("node", "cannot build block %llu: %s", (unsigned long long)height, why);
         wire_block_free(&blk);
@@ -440,14 +440,13 @@ static ledger_block *execute(node *n, const wire_block *blk, char *why, size_t w
     }
     ledger_txs_verify_sigs(blk->txs, blk->n_txs, verified);
     ledger_block_info info;
-    ledger_info_keep *keep = hansa_malloc(sizeof *keep);
-    block_info(blk, &info, keep);
+    ledger_info_keep keep;
+    block_info(blk, &info, &keep);
     info.prev_tx_root = n->tip_tx_root;
     ledger_block *pb = NULL;
     ledger_block_result res;
     hansa_err err = ledger_apply_block(n->state, &info, blk->txs, blk->n_txs, verified, &pb, &res);
     free(verified);
-    free(keep);
     if (err != HANSA_OK) {
         snprintf(why, why_len, "%s", res.why);
         return NULL;

@@ -531,6 +531,7 @@ void node_peer_up(node *n, void *peer) {
 
 void node_peer_down(node *n, void *peer) {
     node_peer *p = sync_peer(n, peer);
+    if (p && p->serve_later) n->n_serve_later--;
     if (p) *p = (node_peer){0};
     sync_refresh_target(n);
     receipts_peer_down(n, peer);
@@ -675,6 +676,12 @@ void node_get_status(const node *n, node_status *out) {
     out->sig_verifies += mempool_get_stats(n->mp).sig_verifies;
     out->mempool_txs = mempool_count(n->mp);
     out->mempool_bytes = mempool_bytes(n->mp);
+}
+
+void node_get_position(const node *n, uint64_t *height, uint64_t *cons_h, uint32_t *cons_r) {
+    *height = n->height;
+    *cons_h = cons_height(n->engine);
+    *cons_r = cons_round(n->engine);
 }
 
 const ledger_state *node_ledger(const node *n) { return n->state; }

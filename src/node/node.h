@@ -181,6 +181,10 @@ typedef struct {
 } node_status;
 
 void node_get_status(const node *n, node_status *out);
+/* The committed height and the height and round consensus works on: the
+ * part of node_get_status (which copies every histogram) that a driver can
+ * afford to ask for on every message. */
+void node_get_position(const node *n, uint64_t *height, uint64_t *cons_h, uint32_t *cons_r);
 const ledger_state *node_ledger(const node *n);
 store *node_store(const node *n);
 uint32_t node_chain_id(const node *n);

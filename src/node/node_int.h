@@ -100,6 +100,7 @@ struct node {
     uint64_t height_started_ms, proposal_at_ms, prevote_quorum_at_ms;
 
     node_peer peers[NODE_PEERS_MAX];
+    size_t n_serve_later;    /* peers with a kept block request (serve_later != 0) */
     uint64_t sync_target;    /* highest height a connected peer reports */
     uint64_t pruned_since_ms; /* since when only pruned peers have the next block; 0 = not */
     uint64_t lowest;         /* the lowest height whose block the store keeps; 0 = none */

@@ -150,6 +150,7 @@ static void serve_refill(const node *n, node_peer *p, uint64_t now_ms) {
 /* The earliest time a kept request can be answered, or UINT64_MAX. */
 uint64_t sync_next_wake_ms(const node *n) {
     uint64_t at = UINT64_MAX;
+    if (n->n_serve_later == 0) return at; /* the usual case: no scan of every peer slot */
     uint32_t rate = n->cfg.block_serve_per_s;
     for (size_t i = 0; i < NODE_PEERS_MAX && rate; i++) {
         const node_peer *p = &n->peers[i];
@@ -204,6 +205,7 @@ void sync_on_block_req(node *n, void *peer, const uint8_t *bytes, size_t len) {
         serve_block(n, peer, h);
     } else if (!p->serve_later) {
         p->serve_later = h;
+        n->n_serve_later++;
     } else if (n->io.penalize) {
         n->io.penalize(n->io.ctx, peer, NODE_PENALTY_BLOCK_REQ, "block requests beyond the rate");
     }
@@ -211,7 +213,7 @@ void sync_on_block_req(node *n, void *peer, const uint8_t *bytes, size_t len) {
 
 /* Answers the kept requests whose peers' buckets have refilled. */
 static void serve_kept(node *n, uint64_t now_ms) {
-    for (size_t i = 0; i < NODE_PEERS_MAX; i++) {
+    for (size_t i = 0; i < NODE_PEERS_MAX && n->n_serve_later > 0; i++) {
         node_peer *p = &n->peers[i];
         if (!p->handle || !p->serve_later) continue;
         serve_refill(n, p, now_ms);
@@ -219,6 +221,7 @@ static void serve_kept(node *n, uint64_t now_ms) {
         p->serve_credit -= SERVE_UNIT;
         uint64_t h = p->serve_later;
         p->serve_later = 0;
+        n->n_serve_later--;
         serve_block(n, p->handle, h);
     }
 }

@@ -335,11 +335,12 @@ static bool note_vote(sim_node *nd, const uint8_t *b, size_t len, uint16_t *val_
     if (!honest(nd) || nd->stopped) return false;
     wire_vote v;
     if (wire_vote_decode(b, len, &v, NULL) != HANSA_OK) return false;
-    node_status s;
-    node_get_status(nd->n, &s);
-    bool decided = s.height >= s.cons_height;
-    if (v.height != s.cons_height || v.chain_id != nd->chain->genesis.params.chain_id) return false;
-    if (v.round > s.cons_round + FUTURE_ROUNDS_MAX || (decided && v.type == VOTE_PREVOTE)) return false;
+    uint64_t height, cons_h;
+    uint32_t cons_r;
+    node_get_position(nd->n, &height, &cons_h, &cons_r);
+    bool decided = height >= cons_h;
+    if (v.height != cons_h || v.chain_id != nd->chain->genesis.params.chain_id) return false;
+    if (v.round > cons_r + FUTURE_ROUNDS_MAX || (decided && v.type == VOTE_PREVOTE)) return false;
     if (valset_index(node_valset(nd->n), &v.validator) < 0) return false;
     hbuf sb = HBUF_INIT;
     wire_vote_sign_bytes(&sb, &v);
