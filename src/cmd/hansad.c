@@ -51,6 +51,7 @@
 #include "rpc/credit_api.h"
 #include "cmd/lib/relay_driver.h"
 #include "cmd/lib/route_driver.h"
+#include "rpc/frost_api.h"
 #include "rpc/receipt_api.h"
 #include "rpc/delegates_api.h"
 #include "rpc/interchain_api.h"
@@ -375,6 +376,7 @@ static int start_rpc(daemon_ctx *d, const config_file *cfg) {
     d->iapi = rpc_interchain_api_new(d->rpc, d->n);
     d->xapi = rpc_xfer_api_new(d->rpc, d->n);
     d->rapi = rpc_receipt_api_new(d->rpc, d->n);
+    rpc_frost_api_register(d->rpc, d->n);
     d->metrics = rpc_node_metrics_new(d->rpc, d->n);
     d->extras = http_extras_start(&d->loop, d->rpc, d->n, cfg->rpc);
     rpc_set_metrics(d->rpc, write_metrics, d);

@@ -544,8 +544,10 @@ bool frost_pok_verify(uint16_t id, const uint8_t *context, size_t context_len,
 
 bool frost_point_add(const frost_point *a, const frost_point *b, frost_point *out) {
     rvt_point pa, pb;
+    /* Decode before clearing out, so that out may alias a or b. */
+    bool ok = pub_decode(&pa, a) && pub_decode(&pb, b);
     memset(out, 0, sizeof *out);
-    if (!pub_decode(&pa, a) || !pub_decode(&pb, b)) return false;
+    if (!ok) return false;
     rvt_add(&pa, &pa, &pb);
     return pub_encode(out, &pa);
 }

@@ -214,7 +214,8 @@ bool frost_pok_verify(uint16_t id, const uint8_t *context, size_t context_len,
 
 /* ---- point arithmetic on public values ---------------------------------------------- */
 
-/* out = a + b. Returns false if the sum is the identity. */
+/* out = a + b; out may alias a or b. Returns false (out zeroed) if an
+ * input is no valid element or the sum is the identity. */
 bool frost_point_add(const frost_point *a, const frost_point *b, frost_point *out);
 /* Scalar arithmetic mod L (libsodium, constant time). out may alias inputs. */
 void frost_scalar_add(const frost_scalar *a, const frost_scalar *b, frost_scalar *out);

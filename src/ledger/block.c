@@ -13,6 +13,7 @@
 #include "ledger/client.h"
 #include "ledger/elect.h"
 #include "ledger/tx.h"
+#include "ledger/tx_frost.h"
 #include "ledger/tx_receipt.h"
 #include "ledger/xfer.h"
 #include "wire/codec.h"
@@ -179,6 +180,7 @@ void ledger_block_finish(ledger_block *b) {
     client_block_finish(b); /* approvals count the bonds as elect left them */
     receipt_block_finish(b);
     xfer_block_finish(b); /* after client_block_finish: a client frozen by now pays out */
+    frost_block_finish(b); /* reads the set that decided this block, not elect's new ones */
     b->finished = true;
     collect_writes(b);
     hansa_hash writes_hash;

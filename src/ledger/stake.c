@@ -12,6 +12,7 @@
 #include "ledger/record.h"
 #include "ledger/credit_rec.h"
 #include "ledger/tx_receipt.h"
+#include "ledger/tx_frost.h"
 #include "ledger/xfer.h"
 
 #define KEY_CAND_BYTES (1 + HANSA_PUBKEY_BYTES)
@@ -33,12 +34,13 @@ static const size_t key_bytes[LEDGER_TAB_COUNT_] = {
     CLIENT_KEY_VOTE_BYTES,
     0, 0, /* receipts: checked by tx_receipt.c */
     0,    /* xfer: checked by xfer.c */
+    0,    /* frost: checked by tx_frost.c */
 };
 
 uint8_t stake_tab_key_byte(ledger_tab tab) {
     HANSA_ASSERT(tab < LEDGER_TAB_COUNT_);
     /* credit and receipt keys carry their own type bytes */
-    HANSA_ASSERT(tab != LEDGER_TAB_CREDIT && tab < LEDGER_TAB_RECEIPT); /* and xfer */
+    HANSA_ASSERT(tab != LEDGER_TAB_CREDIT && tab < LEDGER_TAB_RECEIPT); /* and xfer, frost */
     if (tab >= LEDGER_TAB_IC_CLIENT) return (uint8_t)(LEDGER_TAB_IC_KEY_BASE + (tab - LEDGER_TAB_IC_CLIENT));
     return (uint8_t)(LEDGER_TAB_KEY_BASE + tab);
 }
@@ -85,6 +87,7 @@ int stake_tab_of_key(const uint8_t *key, size_t klen) {
     if (key[0] >= LEDGER_RECEIPT_KEY_FIRST && key[0] <= LEDGER_RECEIPT_KEY_LAST)
         return key[0] == LEDGER_RECEIPT_KEY_RELEASE ? LEDGER_TAB_RECEIPT_RELEASE : LEDGER_TAB_RECEIPT;
     if (key[0] >= XFER_KEY_FIRST && key[0] <= XFER_KEY_LAST) return LEDGER_TAB_XFER;
+    if (key[0] >= FROST_KEY_FIRST && key[0] <= FROST_KEY_LAST) return LEDGER_TAB_FROST;
     for (int t = 0; t <= LEDGER_TAB_IC_VOTE; t++)
         if (t != LEDGER_TAB_CREDIT && key[0] == stake_tab_key_byte((ledger_tab)t)) return t;
     return -1;
@@ -178,6 +181,7 @@ static void check_value(ledger_tab tab, wire_rd *r) {
     case LEDGER_TAB_RECEIPT:
     case LEDGER_TAB_RECEIPT_RELEASE:
     case LEDGER_TAB_XFER:
+    case LEDGER_TAB_FROST:
     case LEDGER_TAB_IC_CLIENT:
     case LEDGER_TAB_IC_CONSENSUS:
     case LEDGER_TAB_IC_EVIDENCE:
@@ -192,6 +196,7 @@ hansa_err stake_record_check(ledger_tab tab, const uint8_t *key, size_t klen, co
     HANSA_ASSERT(tab < LEDGER_TAB_COUNT_);
     if (tab == LEDGER_TAB_CREDIT) return ledger_credit_record_check(key, klen, val, vlen, r);
     if (tab == LEDGER_TAB_XFER) return xfer_record_check(key, klen, val, vlen, r);
+    if (tab == LEDGER_TAB_FROST) return frost_record_check(key, klen, val, vlen, r);
     if (tab == LEDGER_TAB_RECEIPT || tab == LEDGER_TAB_RECEIPT_RELEASE) {
         if (stake_tab_of_key(key, klen) != (int)tab) {
             rd_init(r, val, vlen);

@@ -17,6 +17,7 @@
 #include "ledger/record.h"
 #include "ledger/xfer.h"
 #include "ledger/tx_credit.h"
+#include "ledger/tx_frost.h"
 #include "ledger/tx_receipt.h"
 #include "ledger/tx_stake.h"
 #include "wire/codec.h"
@@ -120,6 +121,9 @@ static const ledger_tx_kind kinds[TX_KIND_MAX_ + 1] = {
     [TX_RECEIPT_BOND] = {"receipt_bond", txr_bond_decode, txr_bond_check, txr_bond_apply},
     [TX_RECEIPT_UNBOND] = {"receipt_unbond", txr_amount_decode, txr_unbond_check, txr_unbond_apply},
     [TX_RECEIPT_CLAIM] = {"receipt_claim", txr_claim_decode, txr_claim_check, txr_claim_apply},
+    [TX_DKG_COMMIT] = {"dkg_commit", frost_commit_decode, frost_commit_check, frost_commit_apply},
+    [TX_DKG_COMPLAINT] = {"dkg_complaint", frost_complaint_decode, frost_complaint_check,
+                          frost_complaint_apply},
 };
 
 const ledger_tx_kind *ledger_tx_kind_get(uint16_t kind) {

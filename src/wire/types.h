@@ -70,6 +70,8 @@ typedef enum {
     TX_RECEIPT_BOND = 50,   /* receipts (docs/receipts.md): amount u64 */
     TX_RECEIPT_UNBOND = 51, /* amount u64 */
     TX_RECEIPT_CLAIM = 52,  /* a receipt and the proof it was broken */
+    TX_DKG_COMMIT = 60,     /* threshold keys (docs/frost.md): a dkg COMMIT message */
+    TX_DKG_COMPLAINT = 61,  /* a dkg BAD_SHARE COMPLAINT message */
     TX_KIND_MAX_ = 255 /* kinds are < 256 on the wire (encoded as u16 for growth) */
 } tx_kind;
 

@@ -478,6 +478,31 @@ static void test_vss_and_pok(void) {
 
 /* frost_group_build sums dealers' commitment vectors and derives every
  * verification share: it must agree with the sum polynomial's own values. */
+/* frost_point_add with out aliasing an input: a += b and b = a + b give
+ * the same point as a separate output (it once cleared out first). */
+static void test_point_add_alias(void) {
+    frost_scalar x, y, xy;
+    frost_scalar_random(&rng, &x);
+    frost_scalar_random(&rng, &y);
+    frost_scalar_add(&x, &y, &xy);
+    frost_point a, b, want, got;
+    CHECK(frost_base_mul(&x, &a));
+    CHECK(frost_base_mul(&y, &b));
+    CHECK(frost_base_mul(&xy, &want));
+    CHECK(frost_point_add(&a, &b, &got));
+    CHECK(frost_point_eq(&got, &want));
+    frost_point a2 = a, b2 = b;
+    CHECK(frost_point_add(&a2, &b, &a2));
+    CHECK(frost_point_eq(&a2, &want));
+    CHECK(frost_point_add(&a, &b2, &b2));
+    CHECK(frost_point_eq(&b2, &want));
+    frost_point bad;
+    memset(bad.b, 0xff, sizeof bad.b); /* no canonical encoding */
+    CHECK(!frost_point_add(&a, &bad, &a));
+    frost_point zero = {{0}};
+    CHECK(memcmp(a.b, zero.b, sizeof a.b) == 0); /* out zeroed on failure */
+}
+
 static void test_group_build(void) {
     enum { DEALERS = 4, T = 3, N = 5 };
     frost_scalar coeffs[DEALERS][T], total[T];
@@ -554,6 +579,7 @@ int main(void) {
     RUN(test_verify_rules);
     RUN(test_vss_and_pok);
     RUN(test_group_build);
+    RUN(test_point_add_alias);
     RUN(test_pok_zcash_vector);
     return check_summary();
 }

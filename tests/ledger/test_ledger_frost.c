@@ -1,9 +1,13 @@
-/* test_ledger_frost.c — the ledger's check of DKG COMMIT transactions (tx
- * kind 60) and its group key derivation, against real DKG sessions. */
+/* test_ledger_frost.c — the chain as the DKG's broadcast channel: the
+ * ledger's checks of DKG COMMIT (tx 60) and COMPLAINT (tx 61) transactions,
+ * its group key record, and real DKG sessions of the four genesis
+ * delegates driven by the blocks, which must end with the chain's key. */
+#include <stdio.h>
 #include <string.h>
 
 #include "../threshold/dkg_harness.h"
 #include "ledger/tx_frost.h"
+#include "ledger_helpers.h"
 
 static uint64_t base_seed;
 
@@ -83,6 +87,462 @@ static void test_refusals(void) {
     net_free(&w);
 }
 
+
+/* ---- DKG sessions driven by a real chain ---------------------------------------- */
+
+#define C_N 4
+#define C_QUEUE 32
+
+typedef struct {
+    int from; /* t_keys index */
+    uint16_t kind;
+    hbuf body;
+} c_pending;
+
+/* Four delegates (t_keys 60..63) and an observer run the genesis set's
+ * session; their broadcasts become transactions of the next block, SHAREs
+ * go straight to the recipient; a cheat hook rewrites one dealer's share. */
+typedef struct {
+    ledger_state *s;
+    frost_epoch e;
+    int key_of[C_N + 1]; /* participant id -> t_keys index */
+    dkg_session *sess[C_N + 1];
+    hansa_prng prng;
+    hansa_rng rng;
+    c_pending q[C_QUEUE];
+    size_t nq;
+    uint16_t cheat_dealer, cheat_victim; /* 0: honest */
+    int refused;                         /* transactions the ledger refused */
+    bool done[C_N + 1];
+    hbuf sent[C_N + 1][C_N + 1]; /* the last SHARE from dealer to recipient */
+} cnet;
+
+static uint16_t c_id_of(const cnet *w, int key) {
+    for (uint16_t i = 1; i <= C_N; i++)
+        if (w->key_of[i] == key) return i;
+    return 0;
+}
+
+static void c_queue(cnet *w, int from, uint16_t kind, const uint8_t *bytes, size_t len) {
+    HANSA_ASSERT(w->nq < C_QUEUE);
+    c_pending *p = &w->q[w->nq++];
+    p->from = from;
+    p->kind = kind;
+    p->body = (hbuf)HBUF_INIT;
+    hbuf_append(&p->body, bytes, len);
+}
+
+/* Opens a SHARE with its recipient's key. */
+static bool c_open_share(const cnet *w, const dkg_msg *m, dkg_signed_share *out) {
+    noise_keypair x;
+    noise_keypair_from_ed25519(&x, t_keys[w->key_of[m->u.share.recipient]].secret);
+    hbuf ad = HBUF_INIT;
+    dkg_share_ad(&ad, &m->session, m->u.share.dealer, m->u.share.recipient);
+    uint8_t plain[DKG_SIGNED_SHARE_BYTES];
+    bool ok = seal_decrypt(x.priv, x.pub, ad.data, ad.len, m->u.share.sealed, DKG_SEALED_BYTES,
+                           plain) == HANSA_OK &&
+              dkg_signed_share_decode(plain, out) == HANSA_OK;
+    hbuf_free(&ad);
+    noise_keypair_wipe(&x);
+    return ok;
+}
+
+/* The cheat: the dealer's share to the victim, plus one, signed and sealed again. */
+static void c_corrupt_share(cnet *w, hbuf *share) {
+    dkg_msg m;
+    HANSA_ASSERT(dkg_msg_decode(share->data, share->len, &m, NULL) == HANSA_OK);
+    dkg_signed_share ss;
+    HANSA_ASSERT(c_open_share(w, &m, &ss));
+    frost_scalar one;
+    frost_id_scalar(1, &one);
+    frost_scalar_add(&ss.share, &one, &ss.share);
+    hbuf b = HBUF_INIT;
+    dkg_share_sign_bytes(&b, &m.session, m.u.share.dealer, m.u.share.recipient, &ss.commit_hash,
+                         &ss.share);
+    sign_domain(&t_keys[w->key_of[m.u.share.dealer]], DKG_SHARE_DOMAIN, b.data, b.len, &ss.sig);
+    hbuf_reset(&b);
+    dkg_share_ad(&b, &m.session, m.u.share.dealer, m.u.share.recipient);
+    uint8_t to[32], plain[DKG_SIGNED_SHARE_BYTES];
+    HANSA_ASSERT(noise_pubkey_from_ed25519(&w->e.members[m.u.share.recipient - 1], to) == HANSA_OK);
+    dkg_signed_share_encode(plain, &ss);
+    HANSA_ASSERT(seal_encrypt(&w->rng, to, b.data, b.len, plain, sizeof plain, m.u.share.sealed) ==
+                 HANSA_OK);
+    hbuf_free(&b);
+    hbuf_reset(share);
+    dkg_msg_encode(share, &m);
+}
+
+static void c_pump(cnet *w, uint16_t i) {
+    const dkg_out *o;
+    size_t n = dkg_drain(w->sess[i], &o);
+    for (size_t k = 0; k < n; k++) {
+        switch (o[k].kind) {
+        case DKG_OUT_BROADCAST: {
+            dkg_msg m;
+            HANSA_ASSERT(dkg_msg_decode(o[k].bytes, o[k].len, &m, NULL) == HANSA_OK);
+            /* What the chain carries: COMMITs and BAD_SHARE complaints. */
+            if (m.kind == DKG_MSG_COMMIT)
+                c_queue(w, w->key_of[i], TX_DKG_COMMIT, o[k].bytes, o[k].len);
+            else if (m.kind == DKG_MSG_COMPLAINT && m.u.complaint.reason == DKG_COMPLAINT_BAD_SHARE)
+                c_queue(w, w->key_of[i], TX_DKG_COMPLAINT, o[k].bytes, o[k].len);
+            break;
+        }
+        case DKG_OUT_SEND: {
+            hbuf share = HBUF_INIT;
+            hbuf_append(&share, o[k].bytes, o[k].len);
+            if (i == w->cheat_dealer && o[k].to == w->cheat_victim) c_corrupt_share(w, &share);
+            hbuf_reset(&w->sent[i][o[k].to]);
+            hbuf_append(&w->sent[i][o[k].to], share.data, share.len);
+            CHECK_ERR(dkg_on_direct(w->sess[o[k].to], share.data, share.len, NULL), HANSA_OK);
+            hbuf_free(&share);
+            c_pump(w, o[k].to);
+            break;
+        }
+        case DKG_OUT_DONE: w->done[i] = true; break;
+        case DKG_OUT_BLAME:
+        case DKG_OUT_ACCEPTED:
+        case DKG_OUT_FAILED: break;
+        }
+    }
+}
+
+static void c_init(cnet *w, uint16_t cheat_dealer, uint16_t cheat_victim) {
+    memset(w, 0, sizeof *w);
+    uint64_t bal[T_KEYS];
+    for (int i = 0; i < T_KEYS; i++) bal[i] = 1000000;
+    ledger_params p = t_params();
+    w->s = t_state(&p, bal, T_KEYS, t_hash_key_a);
+    frost_epoch_of(w->s, &w->e);
+    CHECK_EQ_U64(w->e.ctx.epoch, 1);
+    CHECK_EQ_U64(w->e.ctx.n, C_N);
+    CHECK(w->e.keyable);
+    for (uint16_t i = 1; i <= C_N; i++)
+        for (int k = 60; k < 64; k++)
+            if (pubkey_eq(&t_keys[k].pub, &w->e.members[i - 1])) w->key_of[i] = k;
+    prng_seed(&w->prng, base_seed);
+    w->rng = prng_as_rng(&w->prng);
+    w->cheat_dealer = cheat_dealer;
+    w->cheat_victim = cheat_victim;
+    for (uint16_t i = 0; i <= C_N; i++) {
+        CHECK(i == 0 || w->key_of[i] != 0);
+        dkg_config cfg = {.ctx = w->e.ctx, .timing = w->e.timing, .me = i,
+                          .key = i ? &t_keys[w->key_of[i]] : NULL, .rng = w->rng};
+        w->sess[i] = dkg_new(&cfg);
+    }
+    for (uint16_t i = 0; i <= C_N; i++) {
+        dkg_start(w->sess[i], 0);
+        c_pump(w, i);
+    }
+}
+
+static void c_free(cnet *w) {
+    for (uint16_t i = 0; i <= C_N; i++) dkg_free(w->sess[i]);
+    for (size_t k = 0; k < w->nq; k++) hbuf_free(&w->q[k].body);
+    for (uint16_t i = 0; i <= C_N; i++)
+        for (uint16_t j = 0; j <= C_N; j++) hbuf_free(&w->sent[i][j]);
+    ledger_state_free(w->s);
+}
+
+/* A signed transaction of key `from` with the next nonce after `extra`
+ * others of its already in the block. */
+static wire_tx c_tx(const cnet *w, int from, uint64_t extra, uint16_t kind, const hbuf *body) {
+    return t_tx_raw(from, T_CHAIN, t_nonce(w->s, from) + extra, 10, kind, body->data,
+                    (uint32_t)body->len);
+}
+
+/* One block with the queued transactions; then every session sees the
+ * ones the chain took, at the block's height, and the clock moves. */
+static void c_block(cnet *w) {
+    ledger_block_info info = t_info(w->s, 60);
+    ledger_block *b;
+    char why[LEDGER_WHY_MAX] = "";
+    CHECK_ERR(ledger_block_begin(w->s, &info, &b, why, sizeof why), HANSA_OK);
+    uint64_t sent[T_KEYS] = {0};
+    bool took[C_QUEUE] = {false};
+    for (size_t k = 0; k < w->nq; k++) {
+        wire_tx tx = c_tx(w, w->q[k].from, sent[w->q[k].from], w->q[k].kind, &w->q[k].body);
+        if (ledger_block_add_tx(b, &tx, false, why, sizeof why) == HANSA_OK) {
+            took[k] = true;
+            sent[w->q[k].from]++;
+        } else {
+            w->refused++;
+        }
+    }
+    ledger_block_finish(b);
+    ledger_block_commit(w->s, b);
+    CHECK(t_supply_ok(w->s));
+    size_t nq = w->nq;
+    c_pending q[C_QUEUE];
+    memcpy(q, w->q, sizeof q);
+    w->nq = 0;
+    for (size_t k = 0; k < nq; k++) {
+        for (uint16_t i = 0; i <= C_N && took[k]; i++) {
+            CHECK_ERR(dkg_on_broadcast(w->sess[i], q[k].body.data, q[k].body.len, info.height, NULL),
+                      HANSA_OK);
+            c_pump(w, i);
+        }
+        hbuf_free(&q[k].body);
+    }
+    for (uint16_t i = 0; i <= C_N; i++) {
+        dkg_tick(w->sess[i], info.height);
+        c_pump(w, i);
+    }
+}
+
+static void c_run_to(cnet *w, uint64_t height) {
+    while (ledger_height(w->s) < height) c_block(w);
+}
+
+/* The chain's key for epoch 1 equals every session's, including the observer's. */
+static void c_check_key(cnet *w, uint16_t qual_count) {
+    frost_group_rec g;
+    CHECK(ledger_group_key_get(w->s, 1, &g));
+    CHECK_EQ_U64(g.n, C_N);
+    CHECK_EQ_U64(g.t, 3);
+    CHECK_EQ_U64(g.keyed_at, 1 + FROST_DKG_COMPLAINT_BLOCKS - 1);
+    CHECK(hash_eq(&g.valset_hash, &w->e.ctx.valset_hash));
+    uint16_t count = 0;
+    for (uint16_t d = 1; d <= C_N; d++) count += dkg_bitmap_get(g.qual, d);
+    CHECK_EQ_U64(count, qual_count);
+    for (uint16_t i = 0; i <= C_N; i++) {
+        CHECK(w->done[i]);
+        const dkg_result *r = dkg_result_get(w->sess[i]);
+        CHECK(r != NULL);
+        if (r == NULL) continue;
+        CHECK(frost_point_eq(&r->group.key, &g.key));
+        CHECK(memcmp(r->qual, g.qual, DKG_BITMAP_BYTES) == 0);
+    }
+}
+
+/* Members ids[0..m) sign with their session shares; the signature
+ * verifies against the chain's key for epoch 1. */
+static bool c_sign_ok(const cnet *w, const uint16_t *ids, size_t m) {
+    frost_group_rec g;
+    const dkg_result *r0 = dkg_result_get(w->sess[0]);
+    if (!ledger_group_key_get(w->s, 1, &g) || r0 == NULL) return false;
+    frost_commitment list[C_N];
+    frost_nonces nonces[C_N];
+    frost_scalar z[C_N];
+    const uint8_t msg[] = "checkpoint";
+    for (size_t k = 0; k < m; k++) {
+        const dkg_result *r = dkg_result_get(w->sess[ids[k]]);
+        if (r == NULL || !r->has_share) return false;
+        frost_commit(&w->rng, ids[k], &r->share, &nonces[k], &list[k]);
+    }
+    frost_derived d;
+    if (frost_derive(&g.key, list, m, C_N, msg, sizeof msg, &d) != HANSA_OK) return false;
+    for (size_t k = 0; k < m; k++) {
+        const dkg_result *r = dkg_result_get(w->sess[ids[k]]);
+        if (frost_sign(&d, &list[k], &r->share, &nonces[k], &z[k]) != HANSA_OK) return false;
+        if (!frost_share_verify(&d, ids[k], &r0->group.shares[ids[k] - 1], &z[k])) return false;
+    }
+    frost_sig sig;
+    return frost_aggregate(&d, z, &sig) == HANSA_OK && frost_verify(&g.key, msg, sizeof msg, &sig);
+}
+
+/* The whole state reloaded from its records holds the same key. */
+static void c_check_reload(cnet *w) {
+    ledger_writes ws = LEDGER_WRITES_INIT;
+    ledger_state_records(w->s, &ws);
+    ledger_state *l = ledger_state_load_begin(t_hash_key_b);
+    char why[LEDGER_WHY_MAX] = "";
+    for (size_t i = 0; i < ws.n; i++) {
+        size_t kl, vl;
+        const uint8_t *k = ledger_write_key(&ws, i, &kl);
+        const uint8_t *v = ledger_write_value(&ws, i, &vl);
+        CHECK_ERR(ledger_state_load_record(l, k, kl, v, vl, why, sizeof why), HANSA_OK);
+    }
+    CHECK_ERR(ledger_state_load_finish(l, ledger_app_hash(w->s), why, sizeof why), HANSA_OK);
+    frost_group_rec a, b;
+    CHECK(ledger_group_key_get(w->s, 1, &a));
+    CHECK(ledger_group_key_get(l, 1, &b));
+    CHECK(memcmp(&a, &b, sizeof a) == 0);
+    ledger_state_free(l);
+    ledger_writes_free(&ws);
+}
+
+static void test_chain_dkg(void) {
+    cnet w;
+    c_init(&w, 0, 0);
+    c_run_to(&w, 2);
+    /* Mid-window: every dealer's record, no key yet. */
+    frost_dealer_rec d;
+    for (uint16_t i = 1; i <= C_N; i++) {
+        CHECK(ledger_dkg_dealer_get(w.s, 1, i, &d));
+        CHECK_EQ_U64(d.committed_at, 1);
+        CHECK_EQ_U64(d.flags, 0);
+    }
+    frost_group_rec g;
+    CHECK(!ledger_group_key_get(w.s, 1, &g));
+    c_run_to(&w, 1 + FROST_DKG_REVEAL_BLOCKS + 1);
+    CHECK_EQ_U64(w.refused, 0);
+    c_check_key(&w, C_N);
+    CHECK(!ledger_dkg_dealer_get(w.s, 1, 1, &d)); /* the window's records are gone */
+    /* The sessions' shares really sign for the chain's key. */
+    const uint16_t some[3] = {1, 2, 4}, others[3] = {2, 3, 4};
+    CHECK(c_sign_ok(&w, some, 3));
+    CHECK(c_sign_ok(&w, others, 3));
+    c_check_reload(&w);
+    c_free(&w);
+}
+
+/* A dealer hands one member a wrong share, signed: the member's complaint
+ * (tx 61) goes on chain and the key is made of the three others. */
+static void test_chain_bad_share(void) {
+    cnet w;
+    c_init(&w, 2, 4);
+    c_run_to(&w, 3);
+    frost_dealer_rec d;
+    CHECK(ledger_dkg_dealer_get(w.s, 1, 2, &d));
+    CHECK_EQ_U64(d.flags, FROST_DEALER_EXCLUDED);
+    CHECK(ledger_dkg_dealer_get(w.s, 1, 1, &d));
+    CHECK_EQ_U64(d.flags, 0);
+    c_run_to(&w, 1 + FROST_DKG_REVEAL_BLOCKS + 1);
+    CHECK_EQ_U64(w.refused, 0);
+    c_check_key(&w, C_N - 1);
+    frost_group_rec g;
+    CHECK(ledger_group_key_get(w.s, 1, &g));
+    CHECK(!dkg_bitmap_get(g.qual, 2));
+    const uint16_t with_victim[3] = {1, 3, 4};
+    CHECK(c_sign_ok(&w, with_victim, 3));
+    c_free(&w);
+}
+
+/* ledger_tx_check's verdict on kind/body from key `from`; why gets the reason. */
+static hansa_err c_check(const cnet *w, int from, uint16_t kind, const hbuf *body, char *why) {
+    wire_tx tx = c_tx(w, from, 0, kind, body);
+    why[0] = 0;
+    return ledger_tx_check(w->s, &tx, why, LEDGER_WHY_MAX);
+}
+
+#define CHECK_WHY(why, part)                                                   \
+    do {                                                                       \
+        CHECK(strstr(why, part) != NULL);                                      \
+        if (strstr(why, part) == NULL) fprintf(stderr, "  why: %s\n", why);  \
+    } while (0)
+
+/* Re-signs a COMMIT or COMPLAINT as t_keys[key]. */
+static void c_sign(int key, dkg_msg *m, hbuf *out) {
+    hbuf sb = HBUF_INIT;
+    dkg_msg_sign_bytes(&sb, m);
+    hansa_sig *sig = m->kind == DKG_MSG_COMMIT ? &m->u.commit.sig : &m->u.complaint.sig;
+    sign_domain(&t_keys[key], DKG_DOMAIN, sb.data, sb.len, sig);
+    hbuf_free(&sb);
+    hbuf_reset(out);
+    dkg_msg_encode(out, m);
+}
+
+static void test_chain_refusals(void) {
+    cnet w;
+    c_init(&w, 0, 0);
+    char why[LEDGER_WHY_MAX];
+    /* The queue holds the four COMMITs, not yet on chain. */
+    CHECK_EQ_U64(w.nq, C_N);
+    /* A copy: the queue is emptied by the first block. */
+    c_pending c1_copy = {w.q[0].from, w.q[0].kind, HBUF_INIT};
+    hbuf_append(&c1_copy.body, w.q[0].body.data, w.q[0].body.len);
+    const c_pending *c1 = &c1_copy;
+    uint16_t d1 = c_id_of(&w, c1->from);
+    CHECK(d1 != 0);
+    CHECK_ERR(c_check(&w, c1->from, TX_DKG_COMMIT, &c1->body, why), HANSA_OK);
+    /* A non-member (key 0), and another delegate, sending it. */
+    CHECK_ERR(c_check(&w, 0, TX_DKG_COMMIT, &c1->body, why), HANSA_ERR_PROTOCOL);
+    CHECK_WHY(why, "sender is not the delegate it names");
+    CHECK_ERR(c_check(&w, w.q[1].from, TX_DKG_COMMIT, &c1->body, why), HANSA_ERR_PROTOCOL);
+    /* A COMMIT as a complaint's body, and garbage. */
+    CHECK_ERR(c_check(&w, c1->from, TX_DKG_COMPLAINT, &c1->body, why), HANSA_ERR_INVALID);
+    hbuf junk = HBUF_INIT;
+    hbuf_append(&junk, c1->body.data, 10);
+    CHECK(c_check(&w, c1->from, TX_DKG_COMMIT, &junk, why) != HANSA_OK);
+    CHECK_WHY(why, "dkg message");
+    /* A stale epoch: a COMMIT of the session of epoch 2 (same set). */
+    dkg_context other = w.e.ctx;
+    other.epoch = 2;
+    dkg_config cfg = {.ctx = other, .timing = w.e.timing, .me = d1, .key = &t_keys[c1->from],
+                      .rng = w.rng};
+    dkg_session *stale = dkg_new(&cfg);
+    dkg_start(stale, 0);
+    const dkg_out *o;
+    size_t n = dkg_drain(stale, &o);
+    hbuf stale_commit = HBUF_INIT;
+    for (size_t k = 0; k < n; k++)
+        if (o[k].kind == DKG_OUT_BROADCAST) hbuf_append(&stale_commit, o[k].bytes, o[k].len);
+    dkg_free(stale);
+    CHECK_ERR(c_check(&w, c1->from, TX_DKG_COMMIT, &stale_commit, why), HANSA_ERR_PROTOCOL);
+    CHECK_WHY(why, "not this validator set's session");
+    /* A raised threshold: four commitments where the set's t is three,
+     * properly signed (the Trail of Bits attack). */
+    dkg_msg m;
+    CHECK_ERR(dkg_msg_decode(c1->body.data, c1->body.len, &m, NULL), HANSA_OK);
+    m.u.commit.commits[m.u.commit.t] = m.u.commit.commits[0];
+    m.u.commit.t++;
+    hbuf raised = HBUF_INIT;
+    c_sign(c1->from, &m, &raised);
+    CHECK_ERR(c_check(&w, c1->from, TX_DKG_COMMIT, &raised, why), HANSA_ERR_PROTOCOL);
+    CHECK_WHY(why, "not the threshold");
+
+    /* Block 1 takes the four COMMITs; a duplicate is refused. */
+    c_block(&w);
+    CHECK_EQ_U64(w.refused, 0);
+    CHECK_ERR(c_check(&w, c1->from, TX_DKG_COMMIT, &stale_commit, why), HANSA_ERR_PROTOCOL);
+    hbuf again = HBUF_INIT;
+    frost_dealer_rec rec;
+    CHECK(ledger_dkg_dealer_get(w.s, 1, d1, &rec));
+    CHECK_ERR(dkg_msg_decode(raised.data, raised.len, &m, NULL), HANSA_OK);
+    m.u.commit.t--; /* a second, different but valid-looking COMMIT of d1 */
+    c_sign(c1->from, &m, &again);
+    CHECK_ERR(c_check(&w, c1->from, TX_DKG_COMMIT, &again, why), HANSA_ERR_DUPLICATE);
+    CHECK_WHY(why, "already committed");
+
+    /* Complaints: a false one (the accused share is good), a MISSING one,
+     * one about itself, one from a sender other than the accuser. */
+    uint16_t acc = d1 == 1 ? 2 : 1, dealer = d1;
+    dkg_msg cm = {.kind = DKG_MSG_COMPLAINT, .session = m.session};
+    cm.u.complaint.accuser = acc;
+    cm.u.complaint.dealer = dealer;
+    cm.u.complaint.reason = DKG_COMPLAINT_BAD_SHARE;
+    hbuf comp = HBUF_INIT;
+    cm.u.complaint.reason = DKG_COMPLAINT_MISSING;
+    c_sign(w.key_of[acc], &cm, &comp);
+    CHECK_ERR(c_check(&w, w.key_of[acc], TX_DKG_COMPLAINT, &comp, why), HANSA_ERR_INVALID);
+    CHECK_WHY(why, "only BAD_SHARE");
+    cm.u.complaint.reason = DKG_COMPLAINT_BAD_SHARE;
+    cm.u.complaint.accuser = dealer;
+    c_sign(w.key_of[dealer], &cm, &comp);
+    CHECK_ERR(c_check(&w, w.key_of[dealer], TX_DKG_COMPLAINT, &comp, why), HANSA_ERR_PROTOCOL);
+    CHECK_WHY(why, "cannot accuse itself");
+    cm.u.complaint.accuser = acc;
+    c_sign(w.key_of[acc], &cm, &comp);
+    CHECK_ERR(c_check(&w, w.key_of[dealer], TX_DKG_COMPLAINT, &comp, why), HANSA_ERR_PROTOCOL);
+    CHECK_WHY(why, "names as accuser");
+    /* Evidence the dealer never signed (all zeros). */
+    CHECK_ERR(c_check(&w, w.key_of[acc], TX_DKG_COMPLAINT, &comp, why), HANSA_ERR_BAD_SIG);
+    CHECK_WHY(why, "not a share dealer");
+    /* A false accusation: the evidence is the good share d1 sent acc. */
+    dkg_msg sm;
+    CHECK_ERR(dkg_msg_decode(w.sent[dealer][acc].data, w.sent[dealer][acc].len, &sm, NULL), HANSA_OK);
+    CHECK(c_open_share(&w, &sm, &cm.u.complaint.evidence));
+    c_sign(w.key_of[acc], &cm, &comp);
+    CHECK_ERR(c_check(&w, w.key_of[acc], TX_DKG_COMPLAINT, &comp, why), HANSA_ERR_INVALID);
+    CHECK_WHY(why, "false accusation");
+
+    /* After the window: the key exists, and a replayed COMMIT or a late
+     * complaint is refused because the epoch has its key. */
+    c_run_to(&w, 1 + FROST_DKG_COMPLAINT_BLOCKS);
+    frost_group_rec g;
+    CHECK(ledger_group_key_get(w.s, 1, &g));
+    CHECK_ERR(c_check(&w, c1->from, TX_DKG_COMMIT, &c1->body, why), HANSA_ERR_DUPLICATE);
+    CHECK_WHY(why, "already has its group key");
+    CHECK_ERR(c_check(&w, w.key_of[acc], TX_DKG_COMPLAINT, &comp, why), HANSA_ERR_DUPLICATE);
+    hbuf_free(&comp);
+    hbuf_free(&again);
+    hbuf_free(&raised);
+    hbuf_free(&stale_commit);
+    hbuf_free(&junk);
+    hbuf_free(&c1_copy.body);
+    c_free(&w);
+}
+
 static void test_keyable(void) {
     uint64_t equal[4] = {10, 10, 10, 10};
     CHECK(frost_set_keyable(equal, 4)); /* 3 of 4 hold 30/40 */
@@ -96,10 +556,13 @@ static void test_keyable(void) {
 }
 
 int main(void) {
-    crypto_init();
+    t_init_keys();
     base_seed = check_seed("test_ledger_frost", 2026);
     RUN(test_key_equals_sessions);
     RUN(test_refusals);
     RUN(test_keyable);
+    RUN(test_chain_dkg);
+    RUN(test_chain_bad_share);
+    RUN(test_chain_refusals);
     return check_summary();
 }

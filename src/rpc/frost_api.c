@@ -1,0 +1,104 @@
+/* frost_api.c — see frost_api.h. Everything is read from the committed
+ * ledger state: the group key records (0x59) and, for the set deciding the
+ * next block, its DKG window and the dealer records (0x58) it holds. */
+#include "rpc/frost_api.h"
+
+#include <stdlib.h>
+
+#include "base/mem.h"
+#include "ledger/state.h"
+#include "ledger/tx_frost.h"
+#include "rpc/node_json.h"
+
+static json_t *ids_json(const uint8_t *bitmap, uint16_t n) {
+    json_t *a = json_array();
+    for (uint16_t d = 1; d <= n; d++)
+        if (dkg_bitmap_get(bitmap, d)) json_array_append_new(a, json_integer(d));
+    return a;
+}
+
+static json_t *key_json(uint64_t epoch, const frost_group_rec *g) {
+    return json_pack("{s:o, s:o, s:i, s:i, s:o, s:o, s:o}", "epoch", nj_u64(epoch), "key",
+                     nj_hex(g->key.b, FROST_POINT_BYTES), "n", (int)g->n, "t", (int)g->t, "qual",
+                     ids_json(g->qual, g->n), "valset_hash", nj_hash(&g->valset_hash),
+                     "keyed_at", nj_u64(g->keyed_at));
+}
+
+typedef struct {
+    uint64_t epoch;
+    frost_group_rec g;
+} key_item;
+
+typedef struct {
+    key_item *items;
+    size_t n, cap;
+} key_list;
+
+static void key_collect(void *ctx, uint64_t epoch, const frost_group_rec *g) {
+    key_list *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 8;
+        l->items = hansa_realloc(l->items, l->cap * sizeof *l->items);
+    }
+    l->items[l->n++] = (key_item){epoch, *g};
+}
+
+static int by_epoch(const void *a, const void *b) {
+    uint64_t x = ((const key_item *)a)->epoch, y = ((const key_item *)b)->epoch;
+    return (x > y) - (x < y);
+}
+
+/* The key generation of the set deciding the next block. */
+static json_t *dkg_json(const ledger_state *s) {
+    frost_epoch *e = hansa_malloc(sizeof *e);
+    frost_epoch_of(s, e);
+    uint8_t committed[DKG_BITMAP_BYTES] = {0}, excluded[DKG_BITMAP_BYTES] = {0};
+    frost_dealer_rec *d = hansa_malloc(sizeof *d);
+    for (uint16_t i = 1; i <= e->ctx.n; i++) {
+        if (!ledger_dkg_dealer_get(s, e->ctx.epoch, i, d)) continue;
+        dkg_bitmap_set(committed, i);
+        if (d->flags & FROST_DEALER_EXCLUDED) dkg_bitmap_set(excluded, i);
+    }
+    free(d);
+    frost_group_rec g;
+    const char *state = !e->keyable                               ? "not_keyable"
+                        : ledger_group_key_get(s, e->ctx.epoch, &g) ? "keyed"
+                        : ledger_height(s) + 1 < e->timing.complaint_end ? "open"
+                                                                      : "failed";
+    json_t *members = json_array();
+    for (uint16_t i = 0; i < e->ctx.n; i++)
+        json_array_append_new(members, nj_hex(e->members[i].b, HANSA_PUBKEY_BYTES));
+    json_t *j = json_pack("{s:o, s:s, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "epoch",
+                          nj_u64(e->ctx.epoch), "state", state, "n", (int)e->ctx.n, "t",
+                          (int)dkg_threshold(e->ctx.n), "commit_end", nj_u64(e->timing.commit_end),
+                          "complaint_end", nj_u64(e->timing.complaint_end), "committed",
+                          ids_json(committed, e->ctx.n), "excluded", ids_json(excluded, e->ctx.n),
+                          "members", members, "valset_hash", nj_hash(&e->ctx.valset_hash));
+    free(e);
+    return j;
+}
+
+/* group_key {} -> {height, current (the newest key, or null), keys (every
+ * recorded key, oldest first), dkg (the open set's key generation)} */
+static rpc_outcome m_group_key(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    node *n = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {NULL};
+    if (!nj_params_only(params, names, &bad)) return bad;
+    const ledger_state *s = node_ledger(n);
+    key_list l = {0};
+    ledger_group_keys_iter(s, key_collect, &l);
+    if (l.n > 1) qsort(l.items, l.n, sizeof *l.items, by_epoch);
+    json_t *keys = json_array();
+    for (size_t i = 0; i < l.n; i++)
+        json_array_append_new(keys, key_json(l.items[i].epoch, &l.items[i].g));
+    json_t *current = l.n ? key_json(l.items[l.n - 1].epoch, &l.items[l.n - 1].g) : json_null();
+    free(l.items);
+    return rpc_ok(json_pack("{s:o, s:o, s:o, s:o}", "height", nj_u64(ledger_height(s)), "current",
+                            current, "keys", keys, "dkg", dkg_json(s)));
+}
+
+void rpc_frost_api_register(rpc_server *server, node *n) {
+    rpc_register(server, "group_key", m_group_key, n);
+}
