@@ -71,6 +71,7 @@
 #define LIFT_LIVE_US 20000000ull  /* past expiry and GST + settle: resolved everywhere */
 #define LIFT_MAX 4096             /* lifts one run starts */
 #define LIFT_FEE 5
+#define LIFT_FORGE_EVERY 8        /* lift actions on a segment chain that forge a ruling */
 
 enum { P_X, P_Y, P_Z };
 enum { T_A, T_B, T_C, T_PER_CHAIN };
@@ -114,7 +115,8 @@ static void violation(world *w, bool safety, const char *fmt, ...) {
     if (safety) L->bad++;
     else L->live++;
     if (L->first[0]) return;
-    int n = snprintf(L->first, sizeof L->first, "at %.3f s: ", w->now_us / 1e6);
+    const char *kind = safety ? "lifts" : "lift-liveness";
+    int n = snprintf(L->first, sizeof L->first, "%s: at %.3f s: ", kind, w->now_us / 1e6);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(L->first + n, sizeof L->first - (size_t)n, fmt, ap);
@@ -396,6 +398,49 @@ static bool ruling_due(world *w, sim_chain *c, sim_node *nd) {
     return false;
 }
 
+/* The colluding pair (DSR "forged commit"): the originator X and a client
+ * of the referee chain forge the referee's COMMIT for a segment pending on
+ * chain c: a ruling packet the referee chain never committed, signed by
+ * the colluder, "proven" under the last header of the referee chain c's
+ * client holds, and submitted by X as a recv. The chain must refuse it
+ * (the transaction is no leaf under that header's tx root); one it takes
+ * books a lift the referee never ruled, which (c) reports. */
+static bool forge_ruling(world *w, sim_chain *c, sim_node *nd) {
+    sim_lifts *L = w->lifts;
+    const ledger_state *s = node_ledger(nd->n);
+    uint32_t ref = chain_id_of(w, LIFT_REFEREE);
+    ic_client cl;
+    if (!ledger_client_get(s, ref, &cl) || cl.n_heights == 0) return false;
+    for (size_t i = L->n; i-- > 0;) {
+        const sim_lift *sl = &L->lifts[i];
+        int j = sl->cross ? (sl->seg_chain[0] == c->idx ? 0 : 1) : -1;
+        xlift_seg_rec rec;
+        if (j < 0 || sl->settled || !ledger_xlift_seg_get(s, &sl->x.seg[j].lift_id, &rec) ||
+            rec.state != XLIFT_PENDING)
+            continue;
+        const sim_client *colluder = &w->chains[LIFT_REFEREE].clients[0];
+        hbuf pay = HBUF_INIT, body = HBUF_INIT, send = HBUF_INIT, recv = HBUF_INIT;
+        credit_xlift_payload_encode(&pay, &sl->x, CREDIT_RULING_COMMIT);
+        pkt_send ps = {c->genesis.params.chain_id, UINT64_MAX / 2, PKT_TYPE_LIFT_RULING, (uint16_t)pay.len, pay.data};
+        pkt_send_encode(&body, &ps);
+        wire_tx tx = {.chain_id = ref, .sender = colluder->key.pub, .nonce = colluder->next_nonce, .fee = LIFT_FEE,
+                      .kind = TX_PACKET_SEND, .body = body.data, .body_len = (uint32_t)body.len};
+        chain_tx_sign_encode(&colluder->key, &tx, &send);
+        pkt_recv v = {.src_chain = ref, .outcome = PKT_OK,
+                      .proof = {.height = cl.heights[cl.n_heights - 1], .index = 0, .count = 1,
+                                .tx_len = (uint32_t)send.len, .tx = send.data}};
+        pkt_recv_encode(&recv, &v);
+        w->res->lift_forgeries++;
+        if (submit(w, c, nd, P_X, TX_PACKET_RECV, &recv)) w->res->lift_forgeries_taken++;
+        hbuf_free(&pay);
+        hbuf_free(&body);
+        hbuf_free(&send);
+        hbuf_free(&recv);
+        return true;
+    }
+    return false;
+}
+
 bool lifts_client_act(world *w, sim_chain *c, sim_node *nd) {
     if (!lifts_on(w) || prng_below(&w->rng, LIFT_ACT_EVERY) != 0) return false;
     sim_lifts *L = w->lifts;
@@ -405,6 +450,7 @@ bool lifts_client_act(world *w, sim_chain *c, sim_node *nd) {
         if (setup_step(w, c, nd, &L->tallies[c->idx][t])) return true;
     if (!chain_open(L, c->idx)) return false;
     if (promise_due(w, c, nd)) return true;
+    if (prng_below(&w->rng, LIFT_FORGE_EVERY) == 0 && forge_ruling(w, c, nd)) return true;
     if (c->idx == 0 && chain_open(L, 1) && cross_lift(w)) {
         promise_due(w, c, nd); /* a segment here goes at once; the other chain's clients send theirs */
         return true;
@@ -464,6 +510,13 @@ static void check_agree(world *w, sim_lift *sl, const ledger_state *const *st) {
                   sl->seg_chain[outcome[0] == CREDIT_RULING_COMMIT ? 1 : 0]);
     xlift_ref_rec f;
     uint8_t ruling = ledger_xlift_ref_get(st[LIFT_REFEREE], &sl->h, &f) ? f.ruling : 0;
+    /* A referee state at least as high as every block relayers proved
+     * from holds the ruling any honest finalization was proven by. */
+    bool covers = ledger_height(st[LIFT_REFEREE]) >= w->fed_proved[LIFT_REFEREE];
+    for (int j = 0; j < 2; j++)
+        if (covers && ruling == 0 && outcome[j] == CREDIT_RULING_COMMIT)
+            violation(w, true, "lift agreement: chain %u committed a segment the referee never ruled on",
+                      sl->seg_chain[j]);
     for (int j = 0; j < 2; j++)
         if (ruling && outcome[j] && outcome[j] != ruling)
             violation(w, true, "lift agreement: chain %u %s a segment the referee ruled %s", sl->seg_chain[j],
@@ -579,5 +632,5 @@ void lifts_finish(world *w, sim_result *r) {
     r->safety_violations += L->bad;
     r->liveness_failures += L->live;
     if (r->first_violation[0] == '\0' && L->first[0])
-        snprintf(r->first_violation, sizeof r->first_violation, "lifts: %s", L->first);
+        snprintf(r->first_violation, sizeof r->first_violation, "%s", L->first);
 }

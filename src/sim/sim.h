@@ -136,9 +136,10 @@ typedef struct {
         receipts_kept;
     /* Lifts (lifts.c): local lifts and cross lifts started, promises and
      * rulings sent, checks made; lifts committed, cross lifts the referee
-     * ruled EXPIRED, cross lifts whose liveness deadline fell in the run. */
+     * ruled EXPIRED, cross lifts whose liveness deadline fell in the run;
+     * forged rulings submitted, and those a node took into its mempool. */
     uint64_t lifts_local, lifts_cross, lift_promises, lift_rulings, lift_checks, lifts_committed,
-        lifts_expired, lifts_live_checked;
+        lifts_expired, lifts_live_checked, lift_forgeries, lift_forgeries_taken;
 } sim_result;
 
 void sim_options_default(sim_options *o);

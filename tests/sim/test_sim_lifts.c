@@ -2,8 +2,10 @@
  * "Lifts"): three chains, circular lifts inside chains 0 and 1 and across
  * both with chain 2 as referee, under fault mixes, with the lift checkers
  * (balance bounds, agreement, conservation, liveness) after every commit.
- * That the checkers catch the bugs they exist for is shown by the mutants
- * lift-book-any and ruling-twice (scripts/mutate --only ..., docs/sim.md).
+ * A colluding pair forges the referee's COMMIT on pending segments; no
+ * node may take it. That the checkers catch the bugs they exist for is
+ * shown by the mutants lift-book-any, ruling-twice, proof-any and
+ * expired-ignored (scripts/mutate --only ..., docs/sim.md).
  *
  * Deterministic: each run is a function of its seed; a failing one prints
  * the command that replays it. */
@@ -29,7 +31,7 @@ static void test_options(void) {
 
 static void test_lifts_campaign(void) {
     static const char *mixes[] = {"none", "crash+partition", "net+clog+byz-silent"};
-    uint64_t local = 0, cross = 0, committed = 0, expired = 0, live = 0;
+    uint64_t local = 0, cross = 0, committed = 0, expired = 0, live = 0, forged = 0;
     for (uint64_t i = 0; i < sizeof mixes / sizeof mixes[0]; i++) {
         sim_options o;
         sim_result r;
@@ -51,15 +53,18 @@ static void test_lifts_campaign(void) {
         committed += r.lifts_committed;
         expired += r.lifts_expired;
         live += r.lifts_live_checked;
+        forged += r.lift_forgeries;
+        CHECK_EQ_U64(r.lift_forgeries_taken, 0); /* no node takes a ruling without its proof */
     }
     fprintf(stderr, "lifts: %" PRIu64 " local, %" PRIu64 " cross; %" PRIu64 " committed, %" PRIu64
-                    " expired; %" PRIu64 " cross lifts checked resolved by their deadline\n",
-            local, cross, committed, expired, live);
+                    " expired; %" PRIu64 " cross lifts checked resolved by their deadline; %" PRIu64
+                    " forged rulings refused\n", local, cross, committed, expired, live, forged);
     CHECK(local > 0);
     CHECK(cross > 0);
     CHECK(committed > local / 2);
     CHECK(expired > 0);
     CHECK(live > 0);
+    CHECK(forged > 0);
 }
 
 int main(void) {
