@@ -116,6 +116,7 @@ static void fund_delegates(sim_chain *c) {
 
 void chain_setup(world *w) {
     for (uint16_t k = 0; k < w->n_chains; k++) chain_genesis(w, &w->chains[k]);
+    if (w->o.lifts) lifts_setup(w);
     if (w->n_chains > 1) federate(w);
     for (uint16_t k = 0; k < w->n_chains; k++)
         if (w->n_chains > 1 || w->o.receipts) fund_delegates(&w->chains[k]);
@@ -171,6 +172,7 @@ void chain_client_act(world *w, sim_chain *c) {
     sim_node *nd = pick_node(w, c);
     if (!nd) return;
     if (w->o.receipts && rcpt_client_act(w, c, nd)) return;
+    if (w->o.lifts && lifts_client_act(w, c, nd)) return;
     sim_client *cl = &c->clients[prng_below(&w->rng, c->n_clients)];
     uint8_t body[1 + LEDGER_VOTE_PAIR_BYTES];
     size_t body_len;

@@ -29,6 +29,8 @@ const char *sim_violation_name(sim_violation v) {
     case SIM_V_CLIENT_LIVENESS: return "client-liveness";
     case SIM_V_CONSERVATION: return "conservation";
     case SIM_V_RECEIPTS: return "receipts";
+    case SIM_V_LIFTS: return "lifts";
+    case SIM_V_LIFT_LIVENESS: return "lift-liveness";
     case SIM_V_COUNT_: break;
     }
     return "?";

@@ -142,6 +142,8 @@ typedef enum {
     SIM_V_CLIENT_LIVENESS, /* fedcheck.h: a light client trails its chain too far at the end */
     SIM_V_CONSERVATION,    /* fedpkt.c: value created or lost across the chains */
     SIM_V_RECEIPTS,        /* rcpt.c: a receipt honest nodes signed was not paid in full */
+    SIM_V_LIFTS,           /* lifts.c: a lift broke a balance bound, agreement or conservation */
+    SIM_V_LIFT_LIVENESS,   /* lifts.c: a lift not resolved on every chain well past its expiry */
     SIM_V_COUNT_
 } sim_violation;
 

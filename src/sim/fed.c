@@ -184,6 +184,7 @@ void fed_after_commit(sim_node *nd) {
     const sim_node *state_of[SIM_CHAINS_MAX];
     for (uint16_t k = 0; k < w->n_chains; k++) state_of[k] = fed_source_of(w, &w->chains[k]);
     fedpkt_check(w, state_of);
+    lifts_check(w, state_of);
 }
 
 void fed_finish(world *w, sim_result *r) {

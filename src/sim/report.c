@@ -63,6 +63,12 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
         fprintf(f, "receipts asked %" PRIu64 ", issued %" PRIu64 ", double-spent %" PRIu64 ", kept %" PRIu64
                    ", claims %" PRIu64 ", paid %" PRIu64 "\n", r->receipts_asked, r->receipts_issued,
                 r->receipt_double_spends, r->receipts_kept, r->receipt_claims, r->receipts_paid);
+    if (o->lifts)
+        fprintf(f, "lifts local %" PRIu64 ", cross %" PRIu64 " (promises %" PRIu64 ", rulings %" PRIu64
+                   "), committed %" PRIu64 ", expired %" PRIu64 ", liveness checked %" PRIu64 ", checks %" PRIu64
+                   ", forged rulings %" PRIu64 " (taken %" PRIu64 ")\n",
+                r->lifts_local, r->lifts_cross, r->lift_promises, r->lift_rulings, r->lifts_committed,
+                r->lifts_expired, r->lifts_live_checked, r->lift_checks, r->lift_forgeries, r->lift_forgeries_taken);
     fprintf(f, "seed %" PRIu64 "\nnodes %u\nbyzantine %u nodes, power %" PRIu64 " of %" PRIu64 "\n",
             o->seed, o->nodes, r->byz_nodes, r->byz_power, r->total_power);
     fprintf(f, "heights %" PRIu64 " of %" PRIu64 "\nsim_time_s %.3f\ngst_s %.3f\n",
@@ -96,5 +102,6 @@ void sim_report_replay(FILE *f, const char *prog, const sim_options *o, const ch
     if (o->valset_change) fprintf(f, " --valset-change %" PRIu32, o->valset_change);
     if (o->chains > 1) fprintf(f, " --chains %u", o->chains);
     if (o->receipts) fprintf(f, " --receipts");
+    if (o->lifts) fprintf(f, " --lifts");
     fprintf(f, " --load %" PRIu32 "\n", o->load_tps);
 }

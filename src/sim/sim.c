@@ -601,6 +601,7 @@ static void teardown(world *w) {
     smap_free(&w->invalid_blocks);
     fed_free(w);
     free(w->rcpts);
+    lifts_free(w);
     for (uint16_t k = 0; k < w->n_chains; k++) sim_checker_free(&w->chk[k]);
     hbuf_free(&w->scratch);
 }
@@ -639,6 +640,7 @@ static void collect(world *w, sim_result *r) {
     if (w->n_chains > 1) sha256_final(&all, &r->digest);
     fed_finish(w, r);
     rcpt_finish(w, r);
+    lifts_finish(w, r);
     r->sim_time_us = w->now_us;
     r->gst_us = w->gst_us;
 }
@@ -652,6 +654,7 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     if (o->attack && script_check_options(o) != HANSA_OK) return HANSA_ERR_CONFIG;
     if (o->valset_change > SIM_VALSET_CHANGE_MAX) return HANSA_ERR_CONFIG;
     if (o->load_tps > SIM_LOAD_TPS_MAX) return HANSA_ERR_CONFIG;
+    if (o->lifts && (chains < 3 || !o->load_tps)) return HANSA_ERR_CONFIG; /* clients drive the lifts */
     crypto_init();
     /* The run owns the process's signature scheme and log for its length. */
     sign_scheme_install(&sim_sign_scheme);

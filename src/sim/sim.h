@@ -97,6 +97,10 @@ typedef struct {
      * receipts, double-spend some and claim the broken ones; checked that
      * honest signers pay every claim in full. */
     bool receipts;
+    /* Lifts (lifts.c; needs 3 chains): tallies with debts on chains 0 and
+     * 1, circular lifts inside each and across both, chain 2 the referee;
+     * checked for balance bounds, agreement, conservation and liveness. */
+    bool lifts;
 } sim_options;
 
 typedef struct {
@@ -130,6 +134,12 @@ typedef struct {
      * node, claims submitted, claims paid, receipts whose transfer committed in time. */
     uint64_t receipts_asked, receipts_issued, receipt_double_spends, receipt_claims, receipts_paid,
         receipts_kept;
+    /* Lifts (lifts.c): local lifts and cross lifts started, promises and
+     * rulings sent, checks made; lifts committed, cross lifts the referee
+     * ruled EXPIRED, cross lifts whose liveness deadline fell in the run;
+     * forged rulings submitted, and those a node took into its mempool. */
+    uint64_t lifts_local, lifts_cross, lift_promises, lift_rulings, lift_checks, lifts_committed,
+        lifts_expired, lifts_live_checked, lift_forgeries, lift_forgeries_taken;
 } sim_result;
 
 void sim_options_default(sim_options *o);

@@ -80,6 +80,7 @@ typedef enum {
 
 typedef struct world world;
 typedef struct sim_chain sim_chain;
+typedef struct sim_lifts sim_lifts; /* lifts.c */
 
 /* A message a Byzantine node showed in place of (or beside) its node's
  * own, for one slot (byz.c says which kinds there are). */
@@ -282,6 +283,7 @@ struct world {
     uint64_t rcpt_bond_at[SIM_NODES_MAX]; /* rcpt.c: height a node's bond was sent at + 1 */
     uint64_t rcpt_bad;                 /* rcpt.c: receipt checker violations */
     char rcpt_first[256];
+    sim_lifts *lifts;                  /* lifts.c (o.lifts) */
     uint16_t honest_done;           /* honest nodes that reached the target */
     uint16_t honest_count;
     hbuf scratch;
@@ -378,6 +380,18 @@ bool rcpt_client_act(world *w, sim_chain *c, sim_node *nd);
 /* After an honest node committed height: claims, and the checker. */
 void rcpt_on_commit(sim_node *nd, uint64_t height);
 void rcpt_finish(world *w, sim_result *r);
+
+/* lifts.c: lifts inside and across chains (o.lifts; see there) */
+/* Chain 1's first clients become chain 0's persons, the tallies are drawn
+ * (after the chains' genesis accounts, before they are validated). */
+void lifts_setup(world *w);
+void lifts_free(world *w);
+/* A client action about lifts on chain c through nd, or false when this
+ * action is an ordinary one. */
+bool lifts_client_act(world *w, sim_chain *c, sim_node *nd);
+/* The checkers over one state per chain (state_of[k]: chain k's node or NULL). */
+void lifts_check(world *w, const sim_node *const *state_of);
+void lifts_finish(world *w, sim_result *r);
 
 /* net.c */
 sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len);

@@ -3,7 +3,7 @@
  *   hansa sim [--seed S] [--seeds K] [--nodes N] [--chains C] [--heights H]
  *             [--faults mix[,mix...]] [--byz-power-third] [--break-line29]
  *             [--attack line29] [--trace] [--valset-change K] [--load TPS]
- *             [--first-failure] [--receipts]
+ *             [--first-failure] [--receipts] [--lifts]
  *
  * One seed (K = 1) prints the run's figures and digest. A campaign (K > 1)
  * runs seeds S..S+K-1 for every mix in the list and prints, per mix, the
@@ -50,7 +50,7 @@ static void usage(void) {
             "usage: hansa sim [--seed S] [--seeds K] [--nodes N] [--chains C] [--heights H]\n"
             "                 [--faults mix[,mix...]] [--byz-power-third] [--break-line29]\n"
             "                 [--attack line29] [--trace] [--valset-change K] [--load TPS]\n"
-            "                 [--first-failure] [--receipts]\n"
+            "                 [--first-failure] [--receipts] [--lifts]\n"
             "--valset-change K: an election every K heights while clients' votes move\n"
             "       weight between candidates (evidence in a block always slashes)\n"
             "--chains C: C chains (1..4) of N nodes each, following one another with\n"
@@ -59,6 +59,9 @@ static void usage(void) {
             "--first-failure: a campaign stops at its first failing seed\n"
             "--receipts: delegates bond receipt collateral, clients ask for receipts,\n"
             "       double-spend some and claim the broken ones (checked: paid in full)\n"
+            "--lifts: (3 chains) debts on chains 0 and 1, circular lifts inside each and\n"
+            "       across both with chain 2 as referee (checked: bounds, agreement,\n"
+            "       conservation, every lift resolved after its expiry)\n"
             "mixes: none net partition clog crash drift targeted byzantine byz-equivocate\n"
             "       byz-double-vote byz-silent byz-garbage byz-invalid byz-amnesia byz-lockbreak\n"
             "       all (join with '+'), or random (each seed draws its own mix, guided by\n"
@@ -85,6 +88,7 @@ static int parse_args(int argc, char **argv, sim_args *a) {
         else if (strcmp(k, "--trace") == 0) a->trace = true;
         else if (strcmp(k, "--first-failure") == 0) a->first_failure = true;
         else if (strcmp(k, "--receipts") == 0) a->base.receipts = true;
+        else if (strcmp(k, "--lifts") == 0) a->base.lifts = true;
         else if (strcmp(k, "--attack") == 0 && v && sim_attack_parse(v, &a->base.attack) == HANSA_OK) {
             /* The script's world has four nodes; a campaign must not draw
              * other sizes (an explicit --nodes is kept, and refused). */
