@@ -54,6 +54,10 @@ def test():
             check(r["dkg"]["state"] == "keyed", "node%d: the open epoch is keyed" % i)
             keys.append(cur["key"])
         check(len(set(keys)) == 1, "every node shows the same group key %s" % keys[0])
+        out = cluster.subprocess.run([cluster.HANSA, "group-key", "--node", net.rpc_addr(0)],
+                                     capture_output=True, text=True, timeout=30)
+        check(out.returncode == 0 and keys[0] in out.stdout and "keyed" in out.stdout,
+              "hansa group-key prints the key and the keyed state:\n%s" % out.stdout)
 
         # Each delegate's own session ended with the chain's key (the
         # victim's after resuming from its stored seed).
