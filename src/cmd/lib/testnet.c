@@ -124,7 +124,7 @@ static json_t *make_config(const testnet_opts *o, int base, int i) {
                      listen, "rpc", rpc, "peers", peers, "log_level", "info", "timeouts_ms",
                      "propose", tp, "propose_delta", tp / 2, "prevote", tp, "prevote_delta",
                      tp / 2, "precommit", tp, "precommit_delta", tp / 2, "commit_delay_ms", 100);
-    if (o->frost && i < o->validators) json_object_set_new(c, "frost_dkg", json_true());
+    if (o->frost) json_object_set_new(c, "frost_dkg", json_true()); /* full nodes may be elected */
     return c;
 }
 
