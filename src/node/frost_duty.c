@@ -40,7 +40,25 @@
 #include "node/msg.h"
 #include "node/node_int.h"
 
-#define DKG_SEED_REC_BYTES (1 + 8 + CRYPTO_DRBG_SEED_BYTES) /* version | epoch u64 | seed */
+/* The stored record (store_put_dkg), one per node, for its latest epoch:
+ *   off size
+ *   0   1    version = 1
+ *   1   8    epoch u64 LE
+ *   9   32   seed (zero once the session ended)
+ *   41  1    flags: 1 the session ended, 2 it left me a signing share
+ *   42  32   my signing share (zero unless flag 2)
+ * Written with the seed before dealing, and again with the share when the
+ * session ends: the share survives restarts as the seed does. */
+#define DKG_REC_BYTES (1 + 8 + CRYPTO_DRBG_SEED_BYTES + 1 + FROST_SCALAR_BYTES)
+#define DKG_REC_DONE 1u
+#define DKG_REC_SHARE 2u
+
+typedef struct {
+    uint64_t epoch;
+    uint8_t seed[CRYPTO_DRBG_SEED_BYTES];
+    uint8_t flags;
+    frost_scalar share;
+} dkg_rec;
 
 struct node_frost {
     dkg_session *sess; /* NULL: none */
@@ -51,7 +69,52 @@ struct node_frost {
     hbuf commit;                            /* my COMMIT message */
     hbuf shares[FROST_PARTICIPANTS_MAX + 1]; /* my SHARE message to each recipient */
     bool done;
+    /* What the store holds for the latest epoch I dealt in (its share is
+     * what checkpoint signing will use). */
+    bool have_rec;
+    dkg_rec rec;
 };
+
+/* ---- the stored record ----------------------------------------------------------- */
+
+/* Reads the stored record; false if none or not a version-1 record of the
+ * right size (an older layout is ignored: a new session overwrites it). */
+static bool rec_load(node *n, dkg_rec *out) {
+    hbuf b = HBUF_INIT;
+    hansa_err err = store_get_dkg(n->cfg.st, &b);
+    bool ok = err == HANSA_OK && b.len == DKG_REC_BYTES && b.data[0] == 1 &&
+              (b.data[41] & ~(DKG_REC_DONE | DKG_REC_SHARE)) == 0;
+    if (ok) {
+        out->epoch = le64_load(b.data + 1);
+        memcpy(out->seed, b.data + 9, CRYPTO_DRBG_SEED_BYTES);
+        out->flags = b.data[41];
+        memcpy(out->share.b, b.data + 42, FROST_SCALAR_BYTES);
+    }
+    frost_wipe(b.data, b.len);
+    hbuf_free(&b);
+    return ok;
+}
+
+/* Stores rec durably and keeps it as the node's; false (logged) if the
+ * store failed. */
+static bool rec_store(node *n, const dkg_rec *rec) {
+    uint8_t val[DKG_REC_BYTES];
+    val[0] = 1;
+    le64_store(val + 1, rec->epoch);
+    memcpy(val + 9, rec->seed, CRYPTO_DRBG_SEED_BYTES);
+    val[41] = rec->flags;
+    memcpy(val + 42, rec->share.b, FROST_SCALAR_BYTES);
+    hansa_err err = store_put_dkg(n->cfg.st, val, sizeof val);
+    frost_wipe(val, sizeof val);
+    if (err != HANSA_OK) {
+        LOG_E("dkg", "epoch %" PRIu64 ": storing my key generation record failed: %s", rec->epoch,
+              store_errmsg(n->cfg.st));
+        return false;
+    }
+    n->frost->rec = *rec;
+    n->frost->have_rec = true;
+    return true;
+}
 
 /* ---- submitting ------------------------------------------------------------------- */
 
@@ -104,6 +167,14 @@ static void on_done(node *n) {
     const dkg_result *r = dkg_result_get(f->sess);
     HANSA_ASSERT(r != NULL);
     f->done = true;
+    /* The seed is no longer needed; the share is, for signing. */
+    dkg_rec rec = {.epoch = f->epoch, .flags = DKG_REC_DONE};
+    if (r->has_share) {
+        rec.flags |= DKG_REC_SHARE;
+        rec.share = r->share;
+    }
+    rec_store(n, &rec);
+    frost_wipe(&rec, sizeof rec);
     char mine[2 * FROST_POINT_BYTES + 1];
     hex_encode(r->group.key.b, FROST_POINT_BYTES, mine);
     frost_group_rec g;
@@ -198,31 +269,19 @@ static void session_free(node_frost *f) {
 /* The seed of `epoch`: the stored one if it is for this epoch (a restart),
  * else a fresh one, stored durably first. false if storing failed. */
 static bool seed_for(node *n, uint64_t epoch, uint8_t seed[CRYPTO_DRBG_SEED_BYTES]) {
-    hbuf rec = HBUF_INIT;
-    hansa_err err = store_get_dkg(n->cfg.st, &rec);
-    bool reuse = err == HANSA_OK && rec.len == DKG_SEED_REC_BYTES && rec.data[0] == 1 &&
-                 le64_load(rec.data + 1) == epoch;
-    if (reuse) {
-        memcpy(seed, rec.data + 9, CRYPTO_DRBG_SEED_BYTES);
-        frost_wipe(rec.data, rec.len);
-        hbuf_free(&rec);
+    node_frost *f = n->frost;
+    if (f->have_rec && f->rec.epoch == epoch && !(f->rec.flags & DKG_REC_DONE)) {
+        memcpy(seed, f->rec.seed, CRYPTO_DRBG_SEED_BYTES);
         LOG_I("dkg", "epoch %" PRIu64 ": resuming my session from the stored seed", epoch);
         return true;
     }
-    hbuf_free(&rec);
-    crypto_random(seed, CRYPTO_DRBG_SEED_BYTES);
-    uint8_t val[DKG_SEED_REC_BYTES];
-    val[0] = 1;
-    le64_store(val + 1, epoch);
-    memcpy(val + 9, seed, CRYPTO_DRBG_SEED_BYTES);
-    err = store_put_dkg(n->cfg.st, val, sizeof val);
-    frost_wipe(val, sizeof val);
-    if (err != HANSA_OK) {
-        LOG_E("dkg", "epoch %" PRIu64 ": storing my key generation seed failed (%s); not dealing",
-              epoch, store_errmsg(n->cfg.st));
-        return false;
-    }
-    return true;
+    dkg_rec rec = {.epoch = epoch};
+    crypto_random(rec.seed, CRYPTO_DRBG_SEED_BYTES);
+    bool ok = rec_store(n, &rec);
+    if (ok) memcpy(seed, rec.seed, CRYPTO_DRBG_SEED_BYTES);
+    frost_wipe(&rec, sizeof rec);
+    if (!ok) LOG_E("dkg", "epoch %" PRIu64 ": not dealing without a stored seed", epoch);
+    return ok;
 }
 
 /* Starts the session of e as participant me: deals, then catches up on the
@@ -273,6 +332,7 @@ hansa_err frost_duty_open(node *n, char *why, size_t why_len) {
     (void)why_len;
     if (!n->cfg.frost_dkg || n->cfg.key == NULL) return HANSA_OK;
     n->frost = hansa_calloc(1, sizeof *n->frost);
+    n->frost->have_rec = rec_load(n, &n->frost->rec);
     return HANSA_OK;
 }
 
@@ -280,6 +340,7 @@ void frost_duty_close(node *n) {
     node_frost *f = n->frost;
     if (f == NULL) return;
     session_free(f);
+    frost_wipe(&f->rec, sizeof f->rec);
     hbuf_free(&f->commit);
     for (uint16_t j = 0; j <= FROST_PARTICIPANTS_MAX; j++) hbuf_free(&f->shares[j]);
     free(f);
@@ -305,6 +366,21 @@ void frost_duty_on_commit(node *n, const wire_block *blk) {
     if (f->sess == NULL || f->done) return;
     submit_commit(n);
     if (n->height < f->timing.share_end) send_shares(n);
+}
+
+bool node_frost_status(const node *n, node_frost_state *out) {
+    const node_frost *f = n->frost;
+    memset(out, 0, sizeof *out);
+    if (f == NULL) return false;
+    if (f->sess) {
+        out->epoch = f->epoch;
+        out->participant = f->me;
+        out->dealing = !f->done;
+    } else if (f->have_rec) {
+        out->epoch = f->rec.epoch;
+    }
+    out->has_share = f->have_rec && f->rec.epoch == out->epoch && (f->rec.flags & DKG_REC_SHARE);
+    return true;
 }
 
 void frost_duty_on_message(node *n, void *peer, const uint8_t *bytes, size_t len) {

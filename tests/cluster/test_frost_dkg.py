@@ -73,6 +73,19 @@ def test():
         # by block and resumes at the first one: from its stored seed, so it
         # deals the same polynomial (a second COMMIT would be refused and
         # logged as not admitted with "already committed").
+        # The signing shares are stored: after another kill -9 and restart
+        # every delegate still holds its share of epoch 1's key.
+        for i in nodes:
+            d = net.call(i, "group_key")["duty"]
+            check(int(d["epoch"]) == 1 and d["has_share"] and not d["dealing"],
+                  "node%d holds a signing share of epoch 1 (%s)" % (i, d))
+        again = rng.choice(nodes)
+        net.kill9(again)
+        net.up()
+        net.wait_heights([again], max(net.heights(nodes)), 60)
+        d = net.call(again, "group_key")["duty"]
+        check(int(d["epoch"]) == 1 and d["has_share"],
+              "node%d still holds its signing share after kill -9 and restart (%s)" % (again, d))
         vlog = net.log_text(victim)
         check("resuming my session from the stored seed" in vlog,
               "node%d resumed its session from the stored seed" % victim)
