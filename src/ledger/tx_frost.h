@@ -59,14 +59,15 @@
 #define FROST_KEY_DEALER_BYTES (1 + 8 + 2)
 #define FROST_KEY_GROUP_BYTES (1 + 8)
 
-/* DKG deadlines, in blocks after the set's activation (dkg_timing). Eight
- * blocks for every delegate's COMMIT to reach the chain; shares travel at
- * once over the links, so two more blocks for them to arrive; complaints
- * until fourteen; the session ends one later (no REVEALs on chain yet). */
-#define FROST_DKG_COMMIT_BLOCKS 8
-#define FROST_DKG_SHARE_BLOCKS 10
-#define FROST_DKG_COMPLAINT_BLOCKS 14
-#define FROST_DKG_REVEAL_BLOCKS 15
+/* DKG deadlines, in blocks after the set's activation (dkg_timing). Twelve
+ * blocks for every delegate's COMMIT to reach the chain (its account may
+ * first need the fee); shares travel at once over the links, so two more
+ * blocks for them to arrive; complaints until twenty; the session ends one
+ * later (no REVEALs on chain yet). */
+#define FROST_DKG_COMMIT_BLOCKS 12
+#define FROST_DKG_SHARE_BLOCKS 14
+#define FROST_DKG_COMPLAINT_BLOCKS 20
+#define FROST_DKG_REVEAL_BLOCKS 21
 
 #define FROST_DEALER_EXCLUDED 1u
 

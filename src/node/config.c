@@ -128,6 +128,15 @@ static bool cfg_u64(cfg_obj *o, const char *key, bool required, uint64_t max, ui
     return true;
 }
 
+/* An optional true/false field; absent: out untouched. */
+static bool cfg_bool(cfg_obj *o, const char *key, bool *out) {
+    json_t *v = cfg_get(o, key);
+    if (!v) return true;
+    if (!json_is_boolean(v)) return cfg_fail(o, key, "expected true or false");
+    *out = json_is_true(v);
+    return true;
+}
+
 /* A string field of fewer than out_len bytes. Absent and !required: out untouched. */
 static bool cfg_string(cfg_obj *o, const char *key, bool required, char *out, size_t out_len) {
     json_t *v = cfg_get(o, key);
@@ -538,7 +547,8 @@ hansa_err config_parse(const char *file, const char *text, size_t len, config_fi
               cfg_u64(&top, "pbts_precision_ms", false, 600000, &precision) &&
               cfg_u64(&top, "pbts_msg_delay_ms", false, 600000, &msg_delay) &&
               cfg_u64(&top, "store_map_max_mb", false, CONFIG_STORE_MAP_MAX_MB, &out->store_map_max_mb) &&
-              parse_prune(&top, out) && cfg_done(&top);
+              cfg_bool(&top, "frost_dkg", &out->node.frost_dkg) && parse_prune(&top, out) &&
+              cfg_done(&top);
     json_decref(root);
     out->node.pbts_precision_ms = (uint32_t)precision;
     out->node.pbts_msg_delay_ms = (uint32_t)msg_delay;

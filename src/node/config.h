@@ -31,6 +31,7 @@
  *     "pbts_precision_ms": 500, "pbts_msg_delay_ms": 2000,  (block time, node.h)
  *     "store_map_max_mb": 0,    (LMDB map ceiling in MiB, 0 = none: store.h)
  *     "prune": { "keep_blocks": 0 },  (0 = archive; else keep the last N blocks)
+ *     "frost_dkg": false,       (a delegate deals in its set's key generation: frost_duty.h)
  *     "net": { "max_inbound": 24, "max_pending": 16, "keepalive_ms": 5000,
  *              "link_timeout_ms": 30000, "inbound_idle_ms": 120000, "ban_ms": 60000,
  *              "ban_max_ms": 3600000, "ban_score": 1000, "block_serve_per_s": 100,

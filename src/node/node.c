@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "crypto/address.h"
+#include "node/frost_duty.h"
 #include "node/msg.h"
 #include "node/node_int.h"
 #include "node/receipts.h"
@@ -44,6 +45,7 @@ void node_config_defaults(node_config *cfg) {
                                  .ban_max_ms = 3600000,
                                  .ban_score = 1000};
     cfg->test_break_line29 = false;
+    cfg->frost_dkg = false;
 }
 
 uint64_t node_now(const node *n) { return clock_mono_ms(n->cfg.clock); }
@@ -373,6 +375,7 @@ hansa_err node_open(const node_config *cfg, const node_io *io, node **out, char 
     n->genesis_writes = (ledger_writes)LEDGER_WRITES_INIT;
     hansa_err err = chain_load(n, why, why_len);
     if (err == HANSA_OK) err = receipts_open(n, why, why_len);
+    if (err == HANSA_OK) err = frost_duty_open(n, why, why_len);
     if (err == HANSA_OK) err = open_engine(n, why, why_len);
     if (err != HANSA_OK) {
         node_close(n);
@@ -436,6 +439,7 @@ void node_close(node *n) {
     hbuf_free(&n->scratch);
     hmap_free(&n->evidence_seen);
     receipts_close(n);
+    frost_duty_close(n);
     free(n);
 }
 
@@ -635,6 +639,7 @@ void node_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, si
     case MSG_BLOCK: sync_on_block(n, peer, bytes, len); break;
     case MSG_RECEIPT_ASK:
     case MSG_RECEIPT_SHARE: receipts_on_message(n, peer, type, bytes, len); break;
+    case MSG_DKG_SHARE: frost_duty_on_message(n, peer, bytes, len); break;
     default: n->io.drop(n->io.ctx, peer, "unknown message type"); return;
     }
     node_drain(n);

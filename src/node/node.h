@@ -102,6 +102,7 @@ typedef struct {
     mempool_limits mempool;
     node_net_limits net;
     bool test_break_line29;       /* test only (the simulator): cons_config's switch */
+    bool frost_dkg;               /* a delegate deals in its set's key generation (frost_duty.h) */
 } node_config;
 
 /* Defaults for the tunables (timeouts, delays, limits). */

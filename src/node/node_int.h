@@ -133,6 +133,7 @@ struct node {
     node_status stats;
     hbuf scratch;
     struct node_rcpt *rcpt;  /* receipts.c: guarantees and underwriting */
+    struct node_frost *frost; /* frost_duty.c: the key generation duty (NULL: off) */
 };
 
 /* chain.c */

@@ -8,6 +8,7 @@
 #include "base/mem.h"
 #include "ledger/state.h"
 #include "ledger/tx_frost.h"
+#include "node/frost_duty.h"
 #include "rpc/node_json.h"
 
 static json_t *ids_json(const uint8_t *bitmap, uint16_t n) {
@@ -79,7 +80,8 @@ static json_t *dkg_json(const ledger_state *s) {
 }
 
 /* group_key {} -> {height, current (the newest key, or null), keys (every
- * recorded key, oldest first), dkg (the open set's key generation)} */
+ * recorded key, oldest first), dkg (the open set's key generation), duty
+ * (this node's part, when it runs the duty)} */
 static rpc_outcome m_group_key(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     node *n = ctx;
@@ -95,8 +97,14 @@ static rpc_outcome m_group_key(rpc_call *call, json_t *params, void *ctx) {
         json_array_append_new(keys, key_json(l.items[i].epoch, &l.items[i].g));
     json_t *current = l.n ? key_json(l.items[l.n - 1].epoch, &l.items[l.n - 1].g) : json_null();
     free(l.items);
-    return rpc_ok(json_pack("{s:o, s:o, s:o, s:o}", "height", nj_u64(ledger_height(s)), "current",
-                            current, "keys", keys, "dkg", dkg_json(s)));
+    json_t *j = json_pack("{s:o, s:o, s:o, s:o}", "height", nj_u64(ledger_height(s)), "current",
+                          current, "keys", keys, "dkg", dkg_json(s));
+    node_frost_state st;
+    if (node_frost_status(n, &st))
+        json_object_set_new(j, "duty", json_pack("{s:o, s:i, s:b, s:b}", "epoch", nj_u64(st.epoch),
+                                                 "participant", (int)st.participant, "dealing",
+                                                 st.dealing, "has_share", st.has_share));
+    return rpc_ok(j);
 }
 
 void rpc_frost_api_register(rpc_server *server, node *n) {

@@ -53,6 +53,7 @@ _Static_assert(STORE_PAYLOAD_BYTES_MAX <= UINT32_MAX, "record length is a u32");
 
 static const char tip_key[] = "tip";
 static const char signer_key[] = "signer";
+static const char dkg_key[] = "dkg"; /* also in the signer database: store_put_dkg */
 
 typedef enum {
     DB_BLOCKS,
@@ -1455,6 +1456,13 @@ hansa_err store_get_signer(store *st, hbuf *out) {
     return get_copy(st, DB_SIGNER, (const uint8_t *)signer_key, strlen(signer_key), 0, out, NULL);
 }
 
+hansa_err store_get_dkg(store *st, hbuf *out) {
+    call_enter(st);
+    HANSA_ASSERT(out != NULL);
+    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no key generation state");
+    return get_copy(st, DB_SIGNER, (const uint8_t *)dkg_key, strlen(dkg_key), 0, out, NULL);
+}
+
 /* ---- Scans ---- */
 
 /* The cursor walk shared by state scans and WAL reads: every key that starts
@@ -1532,6 +1540,22 @@ static hansa_err signer_body(store *st, MDB_txn *txn, void *ctx) {
     const bytes_ctx *bc = ctx;
     return put_record(st, txn, DB_SIGNER, (const uint8_t *)signer_key, strlen(signer_key), NULL,
                       0, bc->bytes, bc->len, 0);
+}
+
+static hansa_err dkg_body(store *st, MDB_txn *txn, void *ctx) {
+    const bytes_ctx *bc = ctx;
+    return put_record(st, txn, DB_SIGNER, (const uint8_t *)dkg_key, strlen(dkg_key), NULL, 0,
+                      bc->bytes, bc->len, 0);
+}
+
+hansa_err store_put_dkg(store *st, const uint8_t *bytes, size_t len) {
+    call_enter(st);
+    HANSA_ASSERT(bytes != NULL && len > 0);
+    if (len > STORE_PAYLOAD_BYTES_MAX)
+        return st_fail(st, HANSA_ERR_TOO_LONG, "key generation state of %zu bytes is too long", len);
+    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no key generation state");
+    bytes_ctx bc = {bytes, len};
+    return run_write(st, "writing the key generation state", dkg_body, &bc);
 }
 
 hansa_err store_put_signer(store *st, const uint8_t *bytes, size_t len) {
@@ -1850,7 +1874,8 @@ static const char *key_shape(store_db db, const uint8_t *k, size_t klen) {
         return klen == strlen(tip_key) && memcmp(k, tip_key, klen) == 0 ? NULL
                                                                         : "unknown meta key";
     case DB_SIGNER:
-        return klen == strlen(signer_key) && memcmp(k, signer_key, klen) == 0
+        return (klen == strlen(signer_key) && memcmp(k, signer_key, klen) == 0) ||
+                       (klen == strlen(dkg_key) && memcmp(k, dkg_key, klen) == 0)
                    ? NULL
                    : "unknown signer key";
     case DB_STATE:
@@ -1904,7 +1929,7 @@ static void check_entry(check_ctx *c, store_db db, const uint8_t *k, size_t klen
     case DB_META:
         return; /* the tip was read and checked before the walk */
     case DB_SIGNER:
-        s->has_signer = true;
+        if (klen == strlen(signer_key)) s->has_signer = true; /* not the "dkg" record */
         return;
     case DB_WAL:
         if (s->has_tip && be64_load(k) <= s->tip.height)

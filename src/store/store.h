@@ -274,6 +274,18 @@ hansa_err store_put_signer(store *st, const uint8_t *bytes, size_t len);
  * on a fresh store, HANSA_ERR_CORRUPT. */
 hansa_err store_get_signer(store *st, hbuf *out);
 
+/* ---- Key generation state (node/frost_duty.c) ----
+ * A delegate's secrets of its latest DKG session (the seed its polynomial
+ * is drawn from, then the signing share it ended with; the layout is
+ * node/frost_duty.c's; <= STORE_PAYLOAD_BYTES_MAX), kept in the signer database
+ * under key "dkg". Durable (synced) before store_put_dkg returns HANSA_OK,
+ * like the signer state: only then may a share dealt from it leave the
+ * process, so a delegate restarted mid-session deals the same polynomial.
+ * LMDB stores only: a backend store (the simulator's) refuses with
+ * HANSA_ERR_STATE. store_get_dkg: HANSA_ERR_NOT_FOUND when none. */
+hansa_err store_put_dkg(store *st, const uint8_t *bytes, size_t len);
+hansa_err store_get_dkg(store *st, hbuf *out);
+
 /* ---- Receipt guarantees (node/receipts.c) ----
  * receipts   key (32: the guaranteed tx hash) -> the node's guarantee record.
  * A receipt node stores what it guaranteed before the receipt leaves the

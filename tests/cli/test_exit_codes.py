@@ -44,7 +44,7 @@ def test_without_network(tmp, env):
     # Every command that talks to a node, pointed at nothing: 3.
     node_commands = [
         ["status"], ["account", addr], ["block", "1"], ["block", "latest"], ["tx", "ab" * 32],
-        ["candidates"], ["delegates"], ["upgrade", "status"],
+        ["candidates"], ["delegates"], ["group-key"], ["upgrade", "status"],
         ["send", *tx, "--to", addr, "--amount", "1"],
         ["stake", *tx, "--amount", "1"], ["unstake", *tx, "--amount", "1"],
         ["vote", *tx, "--for", pub, "--amount", "1"], ["unvote", *tx, "--for", pub, "--amount", "1"],

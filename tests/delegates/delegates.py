@@ -21,16 +21,17 @@ from cluster import HANSA, CheckFailed, check, say, wait_for  # noqa: E402,F401
 class DelegateNet(cluster.Testnet):
     """cluster.Testnet with full nodes and genesis election parameters."""
 
-    def __init__(self, name, validators=4, full_nodes=0, elections=None, accounts=4):
+    def __init__(self, name, validators=4, full_nodes=0, elections=None, accounts=4, frost=False):
         super().__init__(name, validators=validators, accounts=accounts)
         self.full_nodes = full_nodes
         self.elections = elections or {}
+        self.frost = frost  # every node runs the FROST key generation duty (--frost)
 
     def up(self, env=None):
         """testnet up (creates on first use; restarts stopped nodes after, with env)."""
         cmd = [HANSA, "testnet", "up", "--dir", self.dir, "--validators", str(self.validators),
                "--accounts", str(self.accounts), "--full-nodes", str(self.full_nodes),
-               "--elections", json.dumps(self.elections)]
+               "--elections", json.dumps(self.elections)] + (["--frost"] if self.frost else [])
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
                            env=dict(os.environ, **(env or {})))
         if r.returncode != 0:

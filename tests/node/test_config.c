@@ -59,6 +59,11 @@ static void test_config_fields(void) {
     CHECK_EQ_U64(d.node.mempool.max_txs, 100000);
     CHECK_EQ_U64(c.node.prune_keep_blocks, 20);
     CHECK_EQ_U64(d.node.prune_keep_blocks, 0); /* absent: archive */
+    CHECK(!d.node.frost_dkg); /* absent: the DKG duty is off */
+    config_file e;
+    const char *frost = "{\"frost_dkg\": true}";
+    CHECK_ERR(config_parse("config.json", frost, strlen(frost), &e, why), HANSA_OK);
+    CHECK(e.node.frost_dkg);
 }
 
 static void test_config_unknown_keys(void) {
@@ -91,6 +96,7 @@ static void test_config_wrong_types(void) {
     config_refused("{\"net\": {\"ban_ms\": 7200000}}", "net.ban_ms: must not exceed ban_max_ms");
     config_refused("{\"net\": {\"ban_sec\": 1}}", "net.ban_sec: unknown key");
     config_refused("{\"log_level\": 3}", "config.json: log_level: expected a string");
+    config_refused("{\"frost_dkg\": 1}", "config.json: frost_dkg: expected true or false");
     config_refused("{\"listen\": null}", "config.json: listen: expected a string");
     config_refused("{\"peers\": \"127.0.0.1:1\"}", "config.json: peers: expected an array");
     config_refused("{\"peers\": [1]}", "config.json: peers[0]: expected an \"ip:port\" string");

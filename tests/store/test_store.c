@@ -343,6 +343,43 @@ static void test_signer_state(void) {
     tmpdir_remove(&t);
 }
 
+static void count_problem(void *ctx, const char *problem) {
+    fprintf(stderr, "    store_check: %s\n", problem);
+    (*(int *)ctx)++;
+}
+
+/* The key generation seed sits beside the signer state: each reads back
+ * its own after a reopen, and store_check knows both keys. */
+static void test_dkg_state(void) {
+    tmpdir t;
+    tmpdir_make(&t);
+    store *st;
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    hbuf v = HBUF_INIT;
+    CHECK_ERR(store_get_dkg(st, &v), HANSA_ERR_NOT_FOUND);
+    uint8_t seed[41], signer[20];
+    memset(seed, 0x5d, sizeof seed);
+    memset(signer, 0x51, sizeof signer);
+    CHECK_ERR(store_put_signer(st, signer, sizeof signer), HANSA_OK);
+    CHECK_ERR(store_put_dkg(st, seed, sizeof seed), HANSA_OK);
+    seed[0] = 0x5e; /* a later session replaces it */
+    CHECK_ERR(store_put_dkg(st, seed, sizeof seed), HANSA_OK);
+    store_close(st);
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    CHECK_ERR(store_get_dkg(st, &v), HANSA_OK);
+    CHECK(v.len == sizeof seed && memcmp(v.data, seed, sizeof seed) == 0);
+    CHECK_ERR(store_get_signer(st, &v), HANSA_OK);
+    CHECK(v.len == sizeof signer && memcmp(v.data, signer, sizeof signer) == 0);
+    int problems = 0;
+    store_check_summary sum;
+    store_check(st, &sum, count_problem, &problems);
+    CHECK_EQ_U64(problems, 0);
+    CHECK(sum.has_signer);
+    hbuf_free(&v);
+    store_close(st);
+    tmpdir_remove(&t);
+}
+
 typedef struct {
     uint32_t seqs[16];
     char recs[16][16];
@@ -689,6 +726,7 @@ int main(void) {
     RUN(test_reopen_reads_back);
     RUN(test_state_prefix_scan);
     RUN(test_signer_state);
+    RUN(test_dkg_state);
     RUN(test_wal);
     RUN(test_map_growth);
     RUN(test_corruption_on_disk);

@@ -489,3 +489,49 @@ int cmd_delegates(int argc, char **argv) {
     json_decref(r);
     return CLI_OK;
 }
+
+/* Participant ids as "1 2 4" (or "-"). */
+static void print_ids(const char *label, const json_t *ids) {
+    printf("%s", label);
+    for (size_t i = 0; i < json_array_size(ids); i++)
+        printf(" %lld", (long long)json_integer_value(json_array_get(ids, i)));
+    printf("%s\n", json_array_size(ids) ? "" : " -");
+}
+
+int cmd_group_key(int argc, char **argv) {
+    cli_common c = {0};
+    if (!view_args(&c, argc, argv)) {
+        fprintf(stderr, "usage: hansa group-key [--node ip:port] [--json]\n");
+        return CLI_USAGE;
+    }
+    char addr[CLI_ADDR_MAX];
+    cli_node_addr(&c, addr);
+    int rc = CLI_OK;
+    json_t *r = cli_call("group-key", addr, "group_key", NULL, CLI_CALL_TIMEOUT_MS, &rc);
+    if (!r) return rc;
+    if (c.json) {
+        cli_print_json(r);
+        json_decref(r);
+        return CLI_OK;
+    }
+    const json_t *keys = json_object_get(r, "keys");
+    printf("group keys at height %llu: %zu\n", (unsigned long long)cli_u64(r, "height"),
+           json_array_size(keys));
+    for (size_t i = 0; i < json_array_size(keys); i++) {
+        const json_t *k = json_array_get(keys, i);
+        printf("  epoch %llu: %s (%llu of %llu, keyed at %llu)\n",
+               (unsigned long long)cli_u64(k, "epoch"), cli_str(k, "key"),
+               (unsigned long long)cli_u64(k, "t"), (unsigned long long)cli_u64(k, "n"),
+               (unsigned long long)cli_u64(k, "keyed_at"));
+        print_ids("    qualified:", json_object_get(k, "qual"));
+    }
+    const json_t *d = json_object_get(r, "dkg");
+    printf("key generation of epoch %llu: %s (commits before %llu, complaints before %llu)\n",
+           (unsigned long long)cli_u64(d, "epoch"), cli_str(d, "state"),
+           (unsigned long long)cli_u64(d, "commit_end"),
+           (unsigned long long)cli_u64(d, "complaint_end"));
+    print_ids("  committed:", json_object_get(d, "committed"));
+    print_ids("  excluded:", json_object_get(d, "excluded"));
+    json_decref(r);
+    return CLI_OK;
+}

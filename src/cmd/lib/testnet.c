@@ -120,10 +120,12 @@ static json_t *make_config(const testnet_opts *o, int base, int i) {
         json_array_append_new(peers, json_string(p));
     }
     uint32_t tp = o->timeout_propose_ms;
-    return json_pack("{s:s, s:s, s:o, s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:i}", "listen",
+    json_t *c = json_pack("{s:s, s:s, s:o, s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:i}", "listen",
                      listen, "rpc", rpc, "peers", peers, "log_level", "info", "timeouts_ms",
                      "propose", tp, "propose_delta", tp / 2, "prevote", tp, "prevote_delta",
                      tp / 2, "precommit", tp, "precommit_delta", tp / 2, "commit_delay_ms", 100);
+    if (o->frost) json_object_set_new(c, "frost_dkg", json_true()); /* full nodes may be elected */
+    return c;
 }
 
 static int init_node(const testnet_opts *o, int i, int base, const hansa_keypair *kp,
@@ -493,7 +495,7 @@ static int testnet_status(const testnet_opts *o) {
 
 static int usage(void) {
     fprintf(stderr, "usage: hansa testnet up [--validators N] [--accounts K] [--dir D] [--timeout-ms T]\n"
-                    "                        [--full-nodes F] [--elections JSON]\n"
+                    "                        [--full-nodes F] [--elections JSON] [--frost]\n"
                     "       hansa testnet status [--dir D]\n"
                     "       hansa testnet down [--dir D]\n"
                     "       (each takes --json)\n"
@@ -505,6 +507,7 @@ static int usage(void) {
  * a missing value or one out of range. */
 static bool parse_option(int argc, char **argv, int *i, testnet_opts *o) {
     if (strcmp(argv[*i], "--json") == 0) return o->json = true;
+    if (strcmp(argv[*i], "--frost") == 0) return o->frost = true;
     if (*i + 1 >= argc) return false;
     const char *a = argv[*i], *v = argv[++*i];
     int x = 0;

@@ -20,6 +20,7 @@ typedef struct {
     const char *elections;       /* JSON object for genesis "elections", or NULL */
     uint32_t chain_id;           /* 0: e2e4 */
     int port_base;               /* first port; 0: search for free ones */
+    bool frost;                  /* delegates run the key generation duty ("frost_dkg") */
     /* Which of the above the command line set: on an existing network
      * those must match it (they cannot change it). */
     bool validators_given, accounts_given, timeout_given, full_nodes_given;

@@ -1,0 +1,402 @@
+/* frost_duty.c — a delegate's part in its validator set's key generation
+ * (issue 14 phase 2; the rules are in ledger/tx_frost.h and docs/frost.md).
+ *
+ * When the set deciding the next block has no group key yet and its commit
+ * window is open, a delegate that is a member runs one dkg_session
+ * (threshold/dkg.h) with the chain as its broadcast channel:
+ *   - its COMMIT goes on chain as TX_DKG_COMMIT, re-submitted each block
+ *     until the chain holds it or the window closes;
+ *   - its SHAREs (each sealed to its recipient) are broadcast to every peer
+ *     as MSG_DKG_SHARE, again each block until the share window closes, so
+ *     a member that connects late or restarts still gets them;
+ *   - every committed block's DKG transactions are fed to the session at
+ *     the block's height, then the clock ticks; a bad share draws a
+ *     BAD_SHARE complaint, which goes on chain as TX_DKG_COMPLAINT;
+ *   - when the session ends, the node logs its result against the key the
+ *     chain recorded.
+ * The polynomial, proofs and seals come from a generator keyed by a random
+ * seed (crypto/drbg.h) that is stored durably (store_put_dkg) before
+ * anything is dealt: a delegate restarted mid-session rebuilds the same
+ * session from the seed and the stored blocks, deals the same COMMIT and
+ * shares again, and never a second, different polynomial. MISSING
+ * complaints, REVEALs and RESULTs are not carried on chain yet.
+ *
+ * Off unless node_config.frost_dkg is set; a delegate's account pays
+ * min_fee per transaction. */
+#include "node/frost_duty.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/hex.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "crypto/address.h"
+#include "crypto/drbg.h"
+#include "crypto/sign.h"
+#include "ledger/tx_frost.h"
+#include "node/msg.h"
+#include "node/node_int.h"
+
+/* The stored record (store_put_dkg), one per node, for its latest epoch:
+ *   off size
+ *   0   1    version = 1
+ *   1   8    epoch u64 LE
+ *   9   32   seed (zero once the session ended)
+ *   41  1    flags: 1 the session ended, 2 it left me a signing share
+ *   42  32   my signing share (zero unless flag 2)
+ * Written with the seed before dealing, and again with the share when the
+ * session ends: the share survives restarts as the seed does. */
+#define DKG_REC_BYTES (1 + 8 + CRYPTO_DRBG_SEED_BYTES + 1 + FROST_SCALAR_BYTES)
+#define DKG_REC_DONE 1u
+#define DKG_REC_SHARE 2u
+
+typedef struct {
+    uint64_t epoch;
+    uint8_t seed[CRYPTO_DRBG_SEED_BYTES];
+    uint8_t flags;
+    frost_scalar share;
+} dkg_rec;
+
+struct node_frost {
+    dkg_session *sess; /* NULL: none */
+    uint64_t epoch;
+    uint16_t me;
+    dkg_timing timing;
+    crypto_drbg drbg;
+    hbuf commit;                            /* my COMMIT message */
+    hbuf shares[FROST_PARTICIPANTS_MAX + 1]; /* my SHARE message to each recipient */
+    bool done;
+    /* What the store holds for the latest epoch I dealt in (its share is
+     * what checkpoint signing will use). */
+    bool have_rec;
+    dkg_rec rec;
+};
+
+/* ---- the stored record ----------------------------------------------------------- */
+
+/* Reads the stored record; false if none or not a version-1 record of the
+ * right size (an older layout is ignored: a new session overwrites it). */
+static bool rec_load(node *n, dkg_rec *out) {
+    hbuf b = HBUF_INIT;
+    hansa_err err = store_get_dkg(n->cfg.st, &b);
+    bool ok = err == HANSA_OK && b.len == DKG_REC_BYTES && b.data[0] == 1 &&
+              (b.data[41] & ~(DKG_REC_DONE | DKG_REC_SHARE)) == 0;
+    if (ok) {
+        out->epoch = le64_load(b.data + 1);
+        memcpy(out->seed, b.data + 9, CRYPTO_DRBG_SEED_BYTES);
+        out->flags = b.data[41];
+        memcpy(out->share.b, b.data + 42, FROST_SCALAR_BYTES);
+    }
+    frost_wipe(b.data, b.len);
+    hbuf_free(&b);
+    return ok;
+}
+
+/* Stores rec durably and keeps it as the node's; false (logged) if the
+ * store failed. */
+static bool rec_store(node *n, const dkg_rec *rec) {
+    uint8_t val[DKG_REC_BYTES];
+    val[0] = 1;
+    le64_store(val + 1, rec->epoch);
+    memcpy(val + 9, rec->seed, CRYPTO_DRBG_SEED_BYTES);
+    val[41] = rec->flags;
+    memcpy(val + 42, rec->share.b, FROST_SCALAR_BYTES);
+    hansa_err err = store_put_dkg(n->cfg.st, val, sizeof val);
+    frost_wipe(val, sizeof val);
+    if (err != HANSA_OK) {
+        LOG_E("dkg", "epoch %" PRIu64 ": storing my key generation record failed: %s", rec->epoch,
+              store_errmsg(n->cfg.st));
+        return false;
+    }
+    n->frost->rec = *rec;
+    n->frost->have_rec = true;
+    return true;
+}
+
+/* ---- submitting ------------------------------------------------------------------- */
+
+/* Signs body as a tx of kind from the delegate key and admits it. */
+static hansa_err submit(node *n, uint16_t kind, const uint8_t *body, size_t len, char *why,
+                        size_t why_len) {
+    const ledger_params *p = ledger_state_params(n->state);
+    hansa_addr self;
+    addr_from_pubkey(&n->cfg.key->pub, &self);
+    wire_tx tx = {.chain_id = p->chain_id, .sender = n->cfg.key->pub,
+                  .nonce = mempool_next_nonce(n->mp, &self), .fee = p->min_fee,
+                  .kind = kind, .body = body, .body_len = (uint32_t)len};
+    hbuf b = HBUF_INIT;
+    wire_tx_sign_bytes(&b, &tx);
+    sign_domain(n->cfg.key, SIGN_DOMAIN_TX, b.data, b.len, &tx.sig);
+    hbuf_reset(&b);
+    wire_tx_encode(&b, &tx);
+    hansa_hash h;
+    hansa_err err = node_submit_tx(n, b.data, b.len, &h, why, why_len);
+    hbuf_free(&b);
+    return err;
+}
+
+static void submit_commit(node *n) {
+    node_frost *f = n->frost;
+    frost_dealer_rec *mine = hansa_malloc(sizeof *mine);
+    bool on_chain = ledger_dkg_dealer_get(n->state, f->epoch, f->me, mine);
+    free(mine);
+    if (on_chain || f->commit.len == 0 || n->height + 1 >= f->timing.commit_end) return;
+    char why[LEDGER_WHY_MAX] = "";
+    hansa_err err = submit(n, TX_DKG_COMMIT, f->commit.data, f->commit.len, why, sizeof why);
+    if (err == HANSA_OK)
+        LOG_I("dkg", "epoch %" PRIu64 ": submitted my COMMIT as dealer %u", f->epoch, f->me);
+    else if (err != HANSA_ERR_DUPLICATE)
+        LOG_W("dkg", "epoch %" PRIu64 ": my COMMIT was not admitted (%s); retrying next block",
+              f->epoch, why);
+}
+
+static void send_shares(node *n) {
+    node_frost *f = n->frost;
+    for (uint16_t j = 1; j <= FROST_PARTICIPANTS_MAX; j++)
+        if (f->shares[j].len)
+            n->io.broadcast(n->io.ctx, MSG_DKG_SHARE, f->shares[j].data, f->shares[j].len, NULL);
+}
+
+/* ---- the session's outputs --------------------------------------------------------- */
+
+static void on_done(node *n) {
+    node_frost *f = n->frost;
+    const dkg_result *r = dkg_result_get(f->sess);
+    HANSA_ASSERT(r != NULL);
+    f->done = true;
+    /* The seed is no longer needed; the share is, for signing. */
+    dkg_rec rec = {.epoch = f->epoch, .flags = DKG_REC_DONE};
+    if (r->has_share) {
+        rec.flags |= DKG_REC_SHARE;
+        rec.share = r->share;
+    }
+    rec_store(n, &rec);
+    frost_wipe(&rec, sizeof rec);
+    char mine[2 * FROST_POINT_BYTES + 1];
+    hex_encode(r->group.key.b, FROST_POINT_BYTES, mine);
+    frost_group_rec g;
+    if (!ledger_group_key_get(n->state, f->epoch, &g)) {
+        LOG_W("dkg", "epoch %" PRIu64 ": my session ended with key %s but the chain recorded "
+              "none", f->epoch, mine);
+    } else if (!frost_point_eq(&g.key, &r->group.key)) {
+        LOG_E("dkg", "epoch %" PRIu64 ": my session's key %s differs from the chain's",
+              f->epoch, mine);
+    } else {
+        LOG_I("dkg", "epoch %" PRIu64 ": group key %s agreed with the chain (%u qualified, "
+              "signing share %s)", f->epoch, mine, r->qual_count, r->has_share ? "held" : "missing");
+    }
+}
+
+static void on_broadcast_out(node *n, const uint8_t *bytes, size_t len) {
+    node_frost *f = n->frost;
+    dkg_msg m;
+    HANSA_ASSERT(dkg_msg_decode(bytes, len, &m, NULL) == HANSA_OK); /* the session made it */
+    if (m.kind == DKG_MSG_COMMIT) {
+        hbuf_reset(&f->commit); /* submitted by frost_duty_on_commit */
+        hbuf_append(&f->commit, bytes, len);
+        return;
+    }
+    if (m.kind != DKG_MSG_COMPLAINT || m.u.complaint.reason != DKG_COMPLAINT_BAD_SHARE) return;
+    char why[LEDGER_WHY_MAX] = "";
+    hansa_err err = submit(n, TX_DKG_COMPLAINT, bytes, len, why, sizeof why);
+    if (err == HANSA_OK)
+        LOG_W("dkg", "epoch %" PRIu64 ": dealer %u sent me a bad share; complaint submitted",
+              f->epoch, m.u.complaint.dealer);
+    else
+        LOG_W("dkg", "epoch %" PRIu64 ": my complaint about dealer %u was not admitted: %s",
+              f->epoch, m.u.complaint.dealer, why);
+}
+
+static void pump(node *n) {
+    node_frost *f = n->frost;
+    const dkg_out *o;
+    size_t count = dkg_drain(f->sess, &o);
+    for (size_t k = 0; k < count; k++) {
+        switch (o[k].kind) {
+        case DKG_OUT_BROADCAST: on_broadcast_out(n, o[k].bytes, o[k].len); break;
+        case DKG_OUT_SEND:
+            HANSA_ASSERT(o[k].to >= 1 && o[k].to <= FROST_PARTICIPANTS_MAX);
+            hbuf_reset(&f->shares[o[k].to]);
+            hbuf_append(&f->shares[o[k].to], o[k].bytes, o[k].len);
+            n->io.broadcast(n->io.ctx, MSG_DKG_SHARE, o[k].bytes, o[k].len, NULL);
+            break;
+        case DKG_OUT_BLAME:
+            LOG_W("dkg", "epoch %" PRIu64 ": participant %u blamed (%s): %s", f->epoch,
+                  o[k].culprit, dkg_blame_name(o[k].blame), o[k].why);
+            break;
+        case DKG_OUT_DONE: on_done(n); break;
+        case DKG_OUT_ACCEPTED: break; /* RESULTs do not travel on chain yet */
+        case DKG_OUT_FAILED:
+            LOG_W("dkg", "epoch %" PRIu64 ": my session ended without a key: %s", f->epoch,
+                  o[k].why);
+            f->done = true;
+            break;
+        }
+    }
+}
+
+/* ---- the session ------------------------------------------------------------------- */
+
+/* Feeds block `height`'s DKG transactions to the session, then ticks. */
+static void feed_block(node *n, const wire_block *blk, uint64_t height) {
+    node_frost *f = n->frost;
+    for (uint32_t i = 0; i < blk->n_txs; i++) {
+        wire_tx tx;
+        if (wire_tx_decode(blk->txs[i].bytes, blk->txs[i].len, &tx, NULL) != HANSA_OK) continue;
+        if (tx.kind != TX_DKG_COMMIT && tx.kind != TX_DKG_COMPLAINT) continue;
+        const char *why = NULL;
+        if (dkg_on_broadcast(f->sess, tx.body, tx.body_len, height, &why) != HANSA_OK)
+            LOG_W("dkg", "epoch %" PRIu64 ": a committed DKG transaction at height %" PRIu64
+                  " did not count in my session: %s", f->epoch, height, why ? why : "?");
+        pump(n);
+    }
+    dkg_tick(f->sess, height);
+    pump(n);
+}
+
+static void session_free(node_frost *f) {
+    dkg_free(f->sess);
+    f->sess = NULL;
+    crypto_drbg_wipe(&f->drbg);
+    hbuf_reset(&f->commit);
+    for (uint16_t j = 0; j <= FROST_PARTICIPANTS_MAX; j++) hbuf_reset(&f->shares[j]);
+    f->done = false;
+}
+
+/* The seed of `epoch`: the stored one if it is for this epoch (a restart),
+ * else a fresh one, stored durably first. false if storing failed. */
+static bool seed_for(node *n, uint64_t epoch, uint8_t seed[CRYPTO_DRBG_SEED_BYTES]) {
+    node_frost *f = n->frost;
+    if (f->have_rec && f->rec.epoch == epoch && !(f->rec.flags & DKG_REC_DONE)) {
+        memcpy(seed, f->rec.seed, CRYPTO_DRBG_SEED_BYTES);
+        LOG_I("dkg", "epoch %" PRIu64 ": resuming my session from the stored seed", epoch);
+        return true;
+    }
+    dkg_rec rec = {.epoch = epoch};
+    crypto_random(rec.seed, CRYPTO_DRBG_SEED_BYTES);
+    bool ok = rec_store(n, &rec);
+    if (ok) memcpy(seed, rec.seed, CRYPTO_DRBG_SEED_BYTES);
+    frost_wipe(&rec, sizeof rec);
+    if (!ok) LOG_E("dkg", "epoch %" PRIu64 ": not dealing without a stored seed", epoch);
+    return ok;
+}
+
+/* Starts the session of e as participant me: deals, then catches up on the
+ * blocks of the window committed so far (all of them after a restart). */
+static void session_start(node *n, const frost_epoch *e, uint16_t me) {
+    node_frost *f = n->frost;
+    uint8_t seed[CRYPTO_DRBG_SEED_BYTES];
+    if (!seed_for(n, e->ctx.epoch, seed)) return;
+    crypto_drbg_init(&f->drbg, seed);
+    frost_wipe(seed, sizeof seed);
+    f->epoch = e->ctx.epoch;
+    f->me = me;
+    f->timing = e->timing;
+    dkg_config cfg = {.ctx = e->ctx, .timing = e->timing, .me = me, .key = n->cfg.key,
+                      .rng = crypto_drbg_rng(&f->drbg)};
+    f->sess = dkg_new(&cfg);
+    LOG_I("dkg", "epoch %" PRIu64 ": dealing as participant %u of %u (threshold %u)", f->epoch,
+          me, e->ctx.n, dkg_threshold(e->ctx.n));
+    dkg_start(f->sess, e->ctx.epoch - 1);
+    pump(n);
+    hbuf bytes = HBUF_INIT;
+    for (uint64_t h = e->ctx.epoch; h <= n->height; h++) {
+        wire_block blk;
+        if (store_get_block(n->cfg.st, h, &bytes, NULL) != HANSA_OK ||
+            wire_block_decode(bytes.data, bytes.len, &blk, NULL) != HANSA_OK) {
+            LOG_W("dkg", "epoch %" PRIu64 ": block %" PRIu64 " is not readable (%s); my session "
+                  "may miss a COMMIT", f->epoch, h, store_errmsg(n->cfg.st));
+            dkg_tick(f->sess, h);
+            pump(n);
+            continue;
+        }
+        feed_block(n, &blk, h);
+        wire_block_free(&blk);
+    }
+    hbuf_free(&bytes);
+}
+
+static uint16_t member_id(const node *n, const frost_epoch *e) {
+    for (uint16_t i = 0; i < e->ctx.n; i++)
+        if (pubkey_eq(&e->members[i], &n->cfg.key->pub)) return (uint16_t)(i + 1);
+    return 0;
+}
+
+/* ---- the node's calls ---------------------------------------------------------------- */
+
+hansa_err frost_duty_open(node *n, char *why, size_t why_len) {
+    (void)why;
+    (void)why_len;
+    if (!n->cfg.frost_dkg || n->cfg.key == NULL) return HANSA_OK;
+    n->frost = hansa_calloc(1, sizeof *n->frost);
+    n->frost->have_rec = rec_load(n, &n->frost->rec);
+    return HANSA_OK;
+}
+
+void frost_duty_close(node *n) {
+    node_frost *f = n->frost;
+    if (f == NULL) return;
+    session_free(f);
+    frost_wipe(&f->rec, sizeof f->rec);
+    hbuf_free(&f->commit);
+    for (uint16_t j = 0; j <= FROST_PARTICIPANTS_MAX; j++) hbuf_free(&f->shares[j]);
+    free(f);
+    n->frost = NULL;
+}
+
+void frost_duty_on_commit(node *n, const wire_block *blk) {
+    node_frost *f = n->frost;
+    if (f == NULL) return;
+    if (f->sess && !f->done) feed_block(n, blk, n->height);
+    frost_epoch *e = hansa_malloc(sizeof *e);
+    frost_epoch_of(n->state, e);
+    if (f->sess && f->epoch != e->ctx.epoch) {
+        LOG_I("dkg", "epoch %" PRIu64 ": the validator set changed; my session ends", f->epoch);
+        session_free(f);
+    }
+    frost_group_rec g;
+    uint16_t me = member_id(n, e);
+    if (f->sess == NULL && me != 0 && e->keyable && n->height + 1 < e->timing.commit_end &&
+        !ledger_group_key_get(n->state, e->ctx.epoch, &g))
+        session_start(n, e, me);
+    free(e);
+    if (f->sess == NULL || f->done) return;
+    submit_commit(n);
+    if (n->height < f->timing.share_end) send_shares(n);
+}
+
+bool node_frost_status(const node *n, node_frost_state *out) {
+    const node_frost *f = n->frost;
+    memset(out, 0, sizeof *out);
+    if (f == NULL) return false;
+    if (f->sess) {
+        out->epoch = f->epoch;
+        out->participant = f->me;
+        out->dealing = !f->done;
+    } else if (f->have_rec) {
+        out->epoch = f->rec.epoch;
+    }
+    out->has_share = f->have_rec && f->rec.epoch == out->epoch && (f->rec.flags & DKG_REC_SHARE);
+    return true;
+}
+
+void frost_duty_on_message(node *n, void *peer, const uint8_t *bytes, size_t len) {
+    dkg_msg m;
+    if (dkg_msg_decode(bytes, len, &m, NULL) != HANSA_OK || m.kind != DKG_MSG_SHARE) {
+        n->io.drop(n->io.ctx, peer, "malformed DKG_SHARE");
+        return;
+    }
+    node_frost *f = n->frost;
+    /* Not a delegate running this session, or a share for someone else:
+     * every share is broadcast to every peer. */
+    if (f == NULL || f->sess == NULL || f->done || m.u.share.recipient != f->me) return;
+    const char *why = NULL;
+    hansa_err err = dkg_on_direct(f->sess, bytes, len, &why);
+    if (err != HANSA_OK && err != HANSA_ERR_DUPLICATE && err != HANSA_ERR_PROTOCOL)
+        LOG_W("dkg", "epoch %" PRIu64 ": share from dealer %u refused: %s", f->epoch,
+              m.u.share.dealer, why ? why : hansa_errname(err));
+    pump(n);
+}

@@ -1,0 +1,39 @@
+/* frost_duty.h — a delegate's part in its validator set's key generation:
+ * dealing over the links and the chain, persisted so a restart deals the
+ * same polynomial (frost_duty.c; docs/frost.md). Called by node.c and
+ * chain.c; does nothing unless node_config.frost_dkg is set on a delegate. */
+#ifndef HANSA_NODE_FROST_DUTY_H
+#define HANSA_NODE_FROST_DUTY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "node/node.h"
+#include "wire/types.h"
+
+typedef struct node_frost node_frost;
+
+hansa_err frost_duty_open(node *n, char *why, size_t why_len);
+void frost_duty_close(node *n);
+/* After block n->height (blk) is committed: feeds the session, starts one
+ * for a new set, re-sends what has not landed yet. */
+void frost_duty_on_commit(node *n, const wire_block *blk);
+/* What the duty is doing, for the group_key RPC: the epoch of its latest
+ * session (this run's, or the stored record's after a restart), my
+ * participant id in it (0 if only the record is known), whether it is
+ * still dealing, and whether it left me a signing share (stored). */
+typedef struct {
+    uint64_t epoch;
+    uint16_t participant;
+    bool dealing;
+    bool has_share;
+} node_frost_state;
+/* false (and zeros) when the duty is off. */
+bool node_frost_status(const node *n, node_frost_state *out);
+
+/* A MSG_DKG_SHARE from peer (its payload is one dkg SHARE message). */
+void frost_duty_on_message(node *n, void *peer, const uint8_t *bytes, size_t len);
+
+#endif
