@@ -24,22 +24,25 @@
  *   EXPIRED past the expiry; again every LIFT_RULE_RETRY referee heights
  *   while it stays pending there.
  * Amounts are 1..LIFT_AMOUNT_MAX, and one lift in LIFT_OVER_EVERY asks more
- * than the debts allow (refused: a local lift at once, a cross one at its
- * promise, then ruled EXPIRED).
+ * than the grants allow (refused: a local lift at once, a cross one at its
+ * promise, then ruled EXPIRED). One lift action in LIFT_FORGE_EVERY on a
+ * segment chain forges the referee's COMMIT (forge_ruling), which every
+ * node must refuse.
  *
  * Checkers (after every commit of an honest node, over the state of the
  * highest honest node of each chain that is up, fed.c's choice):
  * (a) no party's net on a tally goes beyond what its signed trading
- *     variables let lifts bring it to (or where it started), nor below the
- *     credit the other party grants it;
+ *     variables let lifts bring it to (or where the debtor's chits alone
+ *     put it), nor below the credit the other party grants it;
  * (b) liveness, at the end: every cross lift whose expiry (and GST +
  *     settle) lies LIFT_LIVE_US before the end is ruled by the referee and
  *     resolved on every chain it touched;
  * (c) agreement: on each chain a segment is COMMITTED iff its lift record
  *     (0x44) books it, never COMMITTED on one chain and VOIDED on another,
- *     and each outcome is the referee's ruling;
- * (d) conservation: each tally's balance is its debt less the lifts whose
- *     record over it the chain holds, and ledger_credit_check (halves
+ *     each outcome is the referee's ruling, and none is COMMITTED with no
+ *     ruling on a referee state that covers every block relayers proved;
+ * (d) conservation: each tally's balance is the debtor's chits the state
+ *     holds less the lifts whose record over it the chain holds, and ledger_credit_check (halves
  *     settled and equal, chits sum to the balance, pending holds the sum
  *     of the pending legs) passes on each state. */
 #include <inttypes.h>
@@ -48,8 +51,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/mem.h"
 #include "base/assert.h"
+#include "base/mem.h"
 #include "credit/xlift.h"
 #include "interchain/packet.h"
 #include "ledger/client.h"
@@ -63,7 +66,7 @@
 #define LIFT_DEBTS_MAX 256        /* chits a tally's debtor sends in a run */
 #define LIFT_LIMIT 10000000ull    /* credit each party grants the other */
 #define LIFT_AMOUNT_MAX 1000
-#define LIFT_OVER_EVERY 10        /* lifts asking more than the debts allow */
+#define LIFT_OVER_EVERY 10        /* lifts asking more than the grants allow */
 #define LIFT_WITHHELD_EVERY 6     /* cross lifts promised on one chain only */
 #define LIFT_ACT_EVERY 2          /* client actions on a lift chain that are about lifts */
 #define LIFT_CROSS_OPEN_MAX 3     /* cross lifts unresolved at once (4 pending per tally) */
@@ -73,7 +76,7 @@
 #define LIFT_RESEND_US 3000000    /* a setup step or promise not seen committed is sent again */
 #define LIFT_RULE_RETRY 8         /* referee heights before a ruling is sent again */
 #define LIFT_LIVE_US 20000000ull  /* past expiry and GST + settle: resolved everywhere */
-#define LIFT_MAX 4096             /* lifts one run starts */
+#define LIFT_MAX 4096             /* lifts one run starts at most */
 #define LIFT_FEE 5
 #define LIFT_FORGE_EVERY 8        /* lift actions on a segment chain that forge a ruling */
 
