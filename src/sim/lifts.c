@@ -8,7 +8,9 @@
  * persons X, Y, Z are clients 0..2 of chain 0 and, with the same keys, of
  * chain 1. On each of those chains they open three tallies at the start
  * (offer by the creditor, accept, a chit of LIFT_DEBT by the debtor): Z
- * owes X (a), Y owes Z (b), X owes Y (c), a cycle of debts.
+ * owes X (a), Y owes Z (b), X owes Y (c), a cycle of debts. Whenever a
+ * debt falls below LIFT_DEBT_LOW its debtor pays another LIFT_DEBT, so
+ * lifts keep running and keep racing pending promises for what is left.
  *
  * Lifts, once a chain's tallies are open:
  * - local: a TX_LIFT around a, b, c of one chain (X -> Z -> Y -> X);
@@ -22,22 +24,25 @@
  *   EXPIRED past the expiry; again every LIFT_RULE_RETRY referee heights
  *   while it stays pending there.
  * Amounts are 1..LIFT_AMOUNT_MAX, and one lift in LIFT_OVER_EVERY asks more
- * than the debts allow (refused: a local lift at once, a cross one at its
- * promise, then ruled EXPIRED).
+ * than the grants allow (refused: a local lift at once, a cross one at its
+ * promise, then ruled EXPIRED). One lift action in LIFT_FORGE_EVERY on a
+ * segment chain forges the referee's COMMIT (forge_ruling), which every
+ * node must refuse.
  *
  * Checkers (after every commit of an honest node, over the state of the
  * highest honest node of each chain that is up, fed.c's choice):
  * (a) no party's net on a tally goes beyond what its signed trading
- *     variables let lifts bring it to (or where it started), nor below the
- *     credit the other party grants it;
+ *     variables let lifts bring it to (or where the debtor's chits alone
+ *     put it), nor below the credit the other party grants it;
  * (b) liveness, at the end: every cross lift whose expiry (and GST +
  *     settle) lies LIFT_LIVE_US before the end is ruled by the referee and
  *     resolved on every chain it touched;
  * (c) agreement: on each chain a segment is COMMITTED iff its lift record
  *     (0x44) books it, never COMMITTED on one chain and VOIDED on another,
- *     and each outcome is the referee's ruling;
- * (d) conservation: each tally's balance is its debt less the lifts whose
- *     record over it the chain holds, and ledger_credit_check (halves
+ *     each outcome is the referee's ruling, and none is COMMITTED with no
+ *     ruling on a referee state that covers every block relayers proved;
+ * (d) conservation: each tally's balance is the debtor's chits the state
+ *     holds less the lifts whose record over it the chain holds, and ledger_credit_check (halves
  *     settled and equal, chits sum to the balance, pending holds the sum
  *     of the pending legs) passes on each state. */
 #include <inttypes.h>
@@ -46,8 +51,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/mem.h"
 #include "base/assert.h"
+#include "base/mem.h"
 #include "credit/xlift.h"
 #include "interchain/packet.h"
 #include "ledger/client.h"
@@ -56,10 +61,12 @@
 #include "ledger/xlift.h"
 #include "sim/world.h"
 
-#define LIFT_DEBT 1000000ull      /* each tally's debt at the start, milli-CHIPs */
+#define LIFT_DEBT 20000ull        /* a debtor's chit: at the start, and again when its debt is */
+#define LIFT_DEBT_LOW 2000        /* ... below this (lifts then race for what is left) */
+#define LIFT_DEBTS_MAX 256        /* chits a tally's debtor sends in a run */
 #define LIFT_LIMIT 10000000ull    /* credit each party grants the other */
 #define LIFT_AMOUNT_MAX 1000
-#define LIFT_OVER_EVERY 10        /* lifts asking more than the debts allow */
+#define LIFT_OVER_EVERY 10        /* lifts asking more than the grants allow */
 #define LIFT_WITHHELD_EVERY 6     /* cross lifts promised on one chain only */
 #define LIFT_ACT_EVERY 2          /* client actions on a lift chain that are about lifts */
 #define LIFT_CROSS_OPEN_MAX 3     /* cross lifts unresolved at once (4 pending per tally) */
@@ -69,7 +76,7 @@
 #define LIFT_RESEND_US 3000000    /* a setup step or promise not seen committed is sent again */
 #define LIFT_RULE_RETRY 8         /* referee heights before a ruling is sent again */
 #define LIFT_LIVE_US 20000000ull  /* past expiry and GST + settle: resolved everywhere */
-#define LIFT_MAX 4096             /* lifts one run starts */
+#define LIFT_MAX 4096             /* lifts one run starts at most */
 #define LIFT_FEE 5
 #define LIFT_FORGE_EVERY 8        /* lift actions on a segment chain that forge a ruling */
 
@@ -79,9 +86,16 @@ enum { T_A, T_B, T_C, T_PER_CHAIN };
 #define LIFT_REFEREE 2
 
 typedef struct {
+    credit_id id;
+    uint64_t amount;
+} sim_debt;
+
+typedef struct {
     credit_contract c;
-    uint64_t sent_us; /* last setup step submitted */
-    bool open;        /* OPEN with its debt, as some node saw it */
+    uint64_t sent_us; /* last setup step or debt submitted */
+    bool open;        /* OPEN with a debt, as some node saw it */
+    sim_debt debts[LIFT_DEBTS_MAX]; /* the debtor's direct chits submitted */
+    uint16_t n_debts;
 } sim_tally;
 
 typedef struct {
@@ -181,18 +195,17 @@ static uint16_t client_of(const sim_chain *c, const hansa_pubkey *k) {
     HANSA_UNREACHABLE();
 }
 
-/* The next setup step of one tally of chain k as nd's ledger has it;
- * false when none is due. */
-static bool setup_step(world *w, sim_chain *c, sim_node *nd, sim_tally *st) {
-    if (st->open) return false;
+/* The next step of one tally of chain k as nd's ledger has it (offer,
+ * accept, or a chit of the debtor's when its debt is low); false when
+ * none is due. */
+static bool tally_step(world *w, sim_chain *c, sim_node *nd, sim_tally *st) {
     credit_tally t;
     const ledger_state *s = node_ledger(nd->n);
     bool exists = ledger_tally_get(s, &st->c.tally_id, &t);
-    if (exists && t.state == CREDIT_TALLY_OPEN && t.balance != 0) {
-        st->open = true;
+    if (exists && t.state == CREDIT_TALLY_OPEN && t.balance != 0) st->open = true;
+    if ((exists && t.state == CREDIT_TALLY_OPEN && t.balance >= (int64_t)LIFT_DEBT_LOW) ||
+        st->n_debts == LIFT_DEBTS_MAX || (st->sent_us && w->now_us < st->sent_us + LIFT_RESEND_US))
         return false;
-    }
-    if (st->sent_us && w->now_us < st->sent_us + LIFT_RESEND_US) return false;
     hbuf b = HBUF_INIT;
     hansa_sig sig;
     uint16_t kind, by;
@@ -214,6 +227,7 @@ static bool setup_step(world *w, sim_chain *c, sim_node *nd, sim_tally *st) {
         prng_fill(&w->rng, chit.chit_id.b, CREDIT_ID_BYTES);
         credit_chit_sign(&chit, &c->clients[by].key);
         credit_chit_encode(&b, &chit);
+        st->debts[st->n_debts++] = (sim_debt){chit.chit_id, chit.amount};
     } else {
         return false;
     }
@@ -244,7 +258,7 @@ static sim_lift *lift_new(world *w) {
 }
 
 static uint64_t lift_amount(world *w) {
-    return prng_below(&w->rng, LIFT_OVER_EVERY) == 0 ? LIFT_DEBT + 1 : 1 + prng_below(&w->rng, LIFT_AMOUNT_MAX);
+    return prng_below(&w->rng, LIFT_OVER_EVERY) == 0 ? LIFT_LIMIT + 1 : 1 + prng_below(&w->rng, LIFT_AMOUNT_MAX);
 }
 
 /* A linear or circular route over tallies `ts` of chain k, paid first by `from`. */
@@ -447,7 +461,7 @@ bool lifts_client_act(world *w, sim_chain *c, sim_node *nd) {
     if (c->idx == LIFT_REFEREE) return ruling_due(w, c, nd);
     if (c->idx > LIFT_REFEREE) return false;
     for (int t = 0; t < T_PER_CHAIN; t++)
-        if (setup_step(w, c, nd, &L->tallies[c->idx][t])) return true;
+        if (tally_step(w, c, nd, &L->tallies[c->idx][t])) return true;
     if (!chain_open(L, c->idx)) return false;
     if (promise_due(w, c, nd)) return true;
     if (prng_below(&w->rng, LIFT_FORGE_EVERY) == 0 && forge_ruling(w, c, nd)) return true;
@@ -525,16 +539,21 @@ static void check_agree(world *w, sim_lift *sl, const ledger_state *const *st) {
     sl->settled = resolved && (ruling != 0 || !promised);
 }
 
-/* (a) and (d) on the tallies of chain k; `lifted`: what its lift records book per tally. */
+/* (a) and (d) on the tallies of chain k; `lifted`: what its lift records
+ * book per tally. Lifts only lower the creditor's net and raise the
+ * debtor's; the debtor's direct chits move them the other way. */
 static void check_tallies(world *w, uint16_t k, const ledger_state *s, const uint64_t *lifted) {
     sim_lifts *L = w->lifts;
     for (int i = 0; i < T_PER_CHAIN; i++) {
         const sim_tally *st = &L->tallies[k][i];
         credit_tally t;
-        if (!ledger_tally_get(s, &st->c.tally_id, &t) || t.state != CREDIT_TALLY_OPEN || t.balance == 0) continue;
+        if (!ledger_tally_get(s, &st->c.tally_id, &t) || t.state != CREDIT_TALLY_OPEN) continue;
+        int64_t debt = 0; /* the debtor's chits this state holds */
+        for (uint16_t d = 0; d < st->n_debts; d++)
+            if (ledger_chit_index(s, &st->c.tally_id, &st->debts[d].id) != 0) debt += (int64_t)st->debts[d].amount;
         for (credit_side side = CREDIT_STOCK; side <= CREDIT_FOIL; side++) {
             int64_t net = side == CREDIT_STOCK ? t.balance : -t.balance;
-            int64_t start = side == CREDIT_STOCK ? (int64_t)LIFT_DEBT : -(int64_t)LIFT_DEBT;
+            int64_t start = side == CREDIT_STOCK ? debt : -debt; /* where the chits, without lifts, put it */
             const credit_trade *tv = &t.trade[side].tv;
             int64_t hi = (int64_t)(tv->bound > tv->target ? tv->bound : tv->target);
             if (hi < start) hi = start;
@@ -546,10 +565,10 @@ static void check_tallies(world *w, uint16_t k, const ledger_state *s, const uin
                           ", %" PRId64 "] its trading variables and grant allow", k, 'a' + i,
                           credit_side_name(side), net, lo, hi);
         }
-        if (t.balance != (int64_t)(LIFT_DEBT - lifted[i]))
-            violation(w, true, "lift conservation: chain %u tally %c: balance %" PRId64 ", but debt %" PRIu64
-                      " less the lifts booked over it is %" PRIu64, k, 'a' + i, t.balance, LIFT_DEBT,
-                      LIFT_DEBT - lifted[i]);
+        if (t.balance != debt - (int64_t)lifted[i])
+            violation(w, true, "lift conservation: chain %u tally %c: balance %" PRId64 ", but the debtor's chits "
+                      "%" PRId64 " less the lifts booked over it are %" PRId64, k, 'a' + i, t.balance, debt,
+                      debt - (int64_t)lifted[i]);
     }
 }
 

@@ -4,8 +4,9 @@
  * (balance bounds, agreement, conservation, liveness) after every commit.
  * A colluding pair forges the referee's COMMIT on pending segments; no
  * node may take it. That the checkers catch the bugs they exist for is
- * shown by the mutants lift-book-any, ruling-twice, proof-any and
- * expired-ignored (scripts/mutate --only ..., docs/sim.md).
+ * shown by the mutants lift-book-any, ruling-twice, proof-any,
+ * expired-ignored and lift-ignores-holds (scripts/mutate --only ...,
+ * docs/sim.md).
  *
  * Deterministic: each run is a function of its seed; a failing one prints
  * the command that replays it. */

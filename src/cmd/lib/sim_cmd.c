@@ -163,7 +163,8 @@ static int run_single(const sim_args *a) {
     uint64_t t0 = clock_system_mono_us();
     if (sim_run(&o, &r) != HANSA_OK) {
         fprintf(stderr, "hansa sim: options out of range (nodes %d..%d, heights 1..%d; "
-                "--attack line29: 4 nodes, --faults none, no --byz-power-third)\n",
+                "--attack line29: 4 nodes, --faults none, no --byz-power-third; "
+                "--lifts: --chains 3 or more, --load above 0)\n",
                 SIM_NODES_MIN, SIM_NODES_MAX, SIM_HEIGHTS_MAX);
         return 2;
     }
