@@ -280,6 +280,36 @@ static void release_due(ledger_block *b) {
     free(l.k);
 }
 
+/* ---- punished evidence that can no longer matter ------------------------------ */
+
+#define EVIDENCE_KEY_BYTES (1 + HANSA_HASH_BYTES)
+
+static int evidence_key_cmp(const void *a, const void *b) {
+    return memcmp(a, b, EVIDENCE_KEY_BYTES);
+}
+
+/* A punished-evidence record older than evidence_age_max heights is never
+ * read again: evidence that old is refused for its age before the record
+ * is looked at (evidence_check; the offence is below the block that
+ * punished it). Such records are removed, lowest key first so every node
+ * removes the same ones, at most WIRE_BLOCK_EVIDENCE_MAX a block: as many
+ * as a block can add, so the table holds about evidence_age_max blocks'
+ * worth however long the chain runs. */
+static void evidence_expire(ledger_block *b) {
+    key_list l = {0};
+    stake_iter(b, LEDGER_TAB_EVIDENCE, keys_collect, &l);
+    if (l.n > 1) qsort(l.k, l.n, sizeof *l.k, evidence_key_cmp);
+    uint64_t h = b->info.height, age_max = b->base->params.elect.evidence_age_max;
+    size_t removed = 0;
+    for (size_t i = 0; i < l.n && removed < WIRE_BLOCK_EVIDENCE_MAX; i++) {
+        uint64_t at = stake_u64_get(b, LEDGER_TAB_EVIDENCE, l.k[i], EVIDENCE_KEY_BYTES);
+        if (h - at <= age_max) continue;
+        stake_u64_put(b, LEDGER_TAB_EVIDENCE, l.k[i], EVIDENCE_KEY_BYTES, 0);
+        removed++;
+    }
+    free(l.k);
+}
+
 /* ---- upgrade ratification ----------------------------------------------------- */
 
 typedef struct {
@@ -426,6 +456,7 @@ static void sets_advance(ledger_block *b) {
 void elect_block_finish(ledger_block *b) {
     rewards_pay(b);
     release_due(b);
+    evidence_expire(b);
     upgrades_tally(b);
     sets_advance(b);
 }

@@ -293,6 +293,33 @@ static void test_slash_tombstone(void) {
     ledger_state_free(s);
 }
 
+/* A punished-evidence record goes once it is more than evidence_age_max (6)
+ * heights old, when that evidence is refused for its age anyway; a record
+ * within the window stays (test_random_supply reloads states whose records
+ * expired to the same app hash). */
+static void test_evidence_expires(void) {
+    ledger_params p = e_params();
+    p.elect.epoch_blocks = 1000;
+    uint64_t bal[2] = {1000, 1000};
+    ledger_state *s = t_state(&p, bal, 2, t_hash_key_a);
+    empty_blocks(s, 2);
+    ledger_evidence ev = evidence_for(60, 2, 0xab), ev2 = evidence_for(60, 3, 0xac);
+    CHECK_ERR(block_full(s, NULL, 0, 61, 0, &ev, 1), HANSA_OK);  /* punished at 3 */
+    CHECK_ERR(block_full(s, NULL, 0, 61, 0, &ev2, 1), HANSA_OK); /* punished at 4 */
+    empty_blocks(s, 5); /* height 9: 6 heights after 3 */
+    CHECK(ledger_evidence_punished(s, &ev.hash) && ledger_evidence_punished(s, &ev2.hash));
+    empty_blocks(s, 1); /* 10 */
+    CHECK(!ledger_evidence_punished(s, &ev.hash) && ledger_evidence_punished(s, &ev2.hash));
+    char why[LEDGER_WHY_MAX];
+    CHECK_ERR(ledger_evidence_check(s, &ev, why, sizeof why), HANSA_ERR_INVALID);
+    CHECK(strstr(why, "older than") != NULL); /* refused for its age, record or not */
+    empty_blocks(s, 1); /* 11 */
+    CHECK(!ledger_evidence_punished(s, &ev2.hash));
+    CHECK_ERR(block_full(s, NULL, 0, 61, 0, &ev2, 1), HANSA_ERR_INVALID);
+    CHECK(t_supply_ok(s));
+    ledger_state_free(s);
+}
+
 /* Reward + unburned fees go to the signers by power; the proposer gets the
  * rounding remainder. */
 static void test_rewards_split(void) {
@@ -422,6 +449,7 @@ int main(void) {
     RUN(test_jail_bench_unjail);
     RUN(test_absent_members);
     RUN(test_slash_tombstone);
+    RUN(test_evidence_expires);
     RUN(test_rewards_split);
     RUN(test_ratification);
     RUN(test_random_supply);
