@@ -280,12 +280,42 @@ static void release_due(ledger_block *b) {
     free(l.k);
 }
 
+/* ---- punished evidence that can no longer matter ------------------------------ */
+
+#define EVIDENCE_KEY_BYTES (1 + HANSA_HASH_BYTES)
+
+static int evidence_key_cmp(const void *a, const void *b) {
+    return memcmp(a, b, EVIDENCE_KEY_BYTES);
+}
+
+/* A punished-evidence record older than evidence_age_max heights is never
+ * read again: evidence that old is refused for its age before the record
+ * is looked at (evidence_check; the offence is below the block that
+ * punished it). Such records are removed, lowest key first so every node
+ * removes the same ones, at most WIRE_BLOCK_EVIDENCE_MAX a block: as many
+ * as a block can add, so the table holds about evidence_age_max blocks'
+ * worth however long the chain runs. */
+static void evidence_expire(ledger_block *b) {
+    key_list l = {0};
+    stake_iter(b, LEDGER_TAB_EVIDENCE, keys_collect, &l);
+    if (l.n > 1) qsort(l.k, l.n, sizeof *l.k, evidence_key_cmp);
+    uint64_t h = b->info.height, age_max = b->base->params.elect.evidence_age_max;
+    size_t removed = 0;
+    for (size_t i = 0; i < l.n && removed < WIRE_BLOCK_EVIDENCE_MAX; i++) {
+        uint64_t at = stake_u64_get(b, LEDGER_TAB_EVIDENCE, l.k[i], EVIDENCE_KEY_BYTES);
+        if (h - at <= age_max) continue;
+        stake_u64_put(b, LEDGER_TAB_EVIDENCE, l.k[i], EVIDENCE_KEY_BYTES, 0);
+        removed++;
+    }
+    free(l.k);
+}
+
 /* ---- upgrade ratification ----------------------------------------------------- */
 
 typedef struct {
     const ledger_block *b;
     const uint8_t *hash;
-    uint64_t approve;
+    uint64_t approvals, approve;
 } tally_ctx;
 
 static void tally_vote(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen) {
@@ -297,10 +327,13 @@ static void tally_vote(void *ctx, const uint8_t *key, size_t klen, const uint8_t
     uint8_t bk[KVMAP_KEY_MAX];
     size_t bl = stake_key_bonder(&voter, bk);
     HANSA_ASSERT(u64_add(t->approve, stake_u64_get(t->b, LEDGER_TAB_BONDER, bk, bl), &t->approve));
+    t->approvals++;
 }
 
 /* A proposal open at this height (within upgrade_window of its proposal)
- * is ratified when its voters' current bonds are more than 2/3 of all bonds. */
+ * is ratified when its voters' current bonds are more than 2/3 of all bonds.
+ * It closes when ratified or at the first height past its window: its
+ * tally is then kept in its record, and its votes can go. */
 static void upgrades_tally(ledger_block *b) {
     key_list l = {0};
     stake_iter(b, LEDGER_TAB_UPGRADE, keys_collect, &l);
@@ -309,15 +342,47 @@ static void upgrades_tally(ledger_block *b) {
         memcpy(h.b, l.k[i] + 1, HANSA_HASH_BYTES);
         ledger_upgrade u;
         HANSA_ASSERT(stake_upgrade_get(b, &h, &u));
-        if (u.ratified_at != 0 || b->info.height - u.proposed_at > b->base->params.elect.upgrade_window)
-            continue;
-        tally_ctx t = {b, h.b, 0};
+        if (u.closed_at != 0) continue;
+        tally_ctx t = {b, h.b, 0, 0};
         stake_iter(b, LEDGER_TAB_UPGRADE_VOTE, tally_vote, &t);
-        if (b->supply.bonded > 0 &&
-            (unsigned __int128)t.approve * 3 > (unsigned __int128)b->supply.bonded * 2) {
+        bool ended = b->info.height - u.proposed_at > b->base->params.elect.upgrade_window;
+        if (!ended && b->supply.bonded > 0 &&
+            (unsigned __int128)t.approve * 3 > (unsigned __int128)b->supply.bonded * 2)
             u.ratified_at = b->info.height;
-            stake_upgrade_put(b, &h, &u);
-        }
+        if (!ended && u.ratified_at == 0) continue;
+        u.closed_at = b->info.height;
+        u.approvals = t.approvals;
+        u.approval_weight = t.approve;
+        stake_upgrade_put(b, &h, &u);
+    }
+    free(l.k);
+}
+
+/* Upgrade votes whose proposal closed are never read again (a closed
+ * proposal takes no vote and its tally is in its record): deleted, lowest
+ * key first so every node deletes the same ones, at most
+ * UPGRADE_VOTES_EXPIRE_MAX a block. A proposal collects at most one vote
+ * per bonded address, so the table drains however long the chain runs. */
+#define UPGRADE_VOTES_EXPIRE_MAX 256
+#define UPGRADE_VOTE_KEY_BYTES (1 + HANSA_HASH_BYTES + HANSA_ADDR_BYTES)
+
+static int upgrade_vote_key_cmp(const void *a, const void *b) {
+    return memcmp(a, b, UPGRADE_VOTE_KEY_BYTES);
+}
+
+static void upgrade_votes_expire(ledger_block *b) {
+    key_list l = {0};
+    stake_iter(b, LEDGER_TAB_UPGRADE_VOTE, keys_collect, &l);
+    if (l.n > 1) qsort(l.k, l.n, sizeof *l.k, upgrade_vote_key_cmp);
+    size_t removed = 0;
+    for (size_t i = 0; i < l.n && removed < UPGRADE_VOTES_EXPIRE_MAX; i++) {
+        hansa_hash h;
+        memcpy(h.b, l.k[i] + 1, HANSA_HASH_BYTES);
+        ledger_upgrade u;
+        HANSA_ASSERT(stake_upgrade_get(b, &h, &u)); /* a vote is for an existing proposal */
+        if (u.closed_at == 0) continue;
+        stake_flag_del(b, LEDGER_TAB_UPGRADE_VOTE, l.k[i], UPGRADE_VOTE_KEY_BYTES);
+        removed++;
     }
     free(l.k);
 }
@@ -426,7 +491,9 @@ static void sets_advance(ledger_block *b) {
 void elect_block_finish(ledger_block *b) {
     rewards_pay(b);
     release_due(b);
+    evidence_expire(b);
     upgrades_tally(b);
+    upgrade_votes_expire(b);
     sets_advance(b);
 }
 

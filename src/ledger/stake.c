@@ -23,7 +23,7 @@
 #define KEY_BONDER_BYTES (1 + HANSA_ADDR_BYTES)
 #define VAL_CAND_BYTES 26
 #define VAL_U64_BYTES 9
-#define VAL_UPGRADE_BYTES 17
+#define VAL_UPGRADE_BYTES 41
 #define VAL_LIVENESS_BYTES (3 + LEDGER_LIVENESS_BITS_BYTES)
 
 static const size_t key_bytes[LEDGER_TAB_COUNT_] = {
@@ -122,6 +122,9 @@ void stake_upgrade_encode(hbuf *b, const ledger_upgrade *u) {
     hbuf_put_u8(b, LEDGER_RECORD_VERSION);
     hbuf_put_u64(b, u->proposed_at);
     hbuf_put_u64(b, u->ratified_at);
+    hbuf_put_u64(b, u->closed_at);
+    hbuf_put_u64(b, u->approvals);
+    hbuf_put_u64(b, u->approval_weight);
 }
 
 void stake_liveness_encode(hbuf *b, const ledger_liveness *l) {
@@ -171,8 +174,12 @@ static void check_value(ledger_tab tab, wire_rd *r) {
         break;
     case LEDGER_TAB_UPGRADE: {
         uint64_t at = rd_u64(r, "proposed_at"), rat = rd_u64(r, "ratified_at");
-        if (r->err == HANSA_OK && (at == 0 || (rat != 0 && rat < at)))
+        uint64_t closed = rd_u64(r, "closed_at"), n = rd_u64(r, "approvals"), w = rd_u64(r, "weight");
+        if (r->err == HANSA_OK && (at == 0 || (rat != 0 && (rat < at || closed != rat)) ||
+                                   (closed != 0 && closed < at)))
             rd_fail(r, HANSA_ERR_INVALID, "upgrade heights");
+        else if (r->err == HANSA_OK && closed == 0 && (n != 0 || w != 0))
+            rd_fail(r, HANSA_ERR_NONCANONICAL, "tally of an open proposal");
         break;
     }
     case LEDGER_TAB_UPGRADE_VOTE: break;
@@ -301,6 +308,9 @@ bool stake_upgrade_get(const ledger_block *b, const hansa_hash *h, ledger_upgrad
     HANSA_ASSERT(vlen == VAL_UPGRADE_BYTES);
     out->proposed_at = le64_load(v + 1);
     out->ratified_at = le64_load(v + 9);
+    out->closed_at = le64_load(v + 17);
+    out->approvals = le64_load(v + 25);
+    out->approval_weight = le64_load(v + 33);
     return true;
 }
 
@@ -323,6 +333,11 @@ void stake_flag_put(ledger_block *b, ledger_tab tab, const uint8_t *key, size_t 
     hbuf_put_u8(&enc, LEDGER_RECORD_VERSION);
     store_val(b, tab, key, klen, &enc);
     hbuf_free(&enc);
+}
+
+void stake_flag_del(ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen) {
+    hbuf none = HBUF_INIT;
+    store_val(b, tab, key, klen, &none);
 }
 
 bool stake_liveness_get(const ledger_block *b, const hansa_pubkey *pk, ledger_liveness *out) {

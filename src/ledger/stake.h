@@ -18,7 +18,11 @@
  *                                unbonding    amount u64 > 0
  *   23 | evidence hash(32)       punished     height it was punished at, > 0
  *   24 | software hash(32)       upgrade      proposed_at u64 > 0 |
- *                                             ratified_at u64 (0 = not yet)
+ *                                             ratified_at u64 (0 = not yet) |
+ *                                             closed_at u64 (0 = open) |
+ *                                             approvals u64 | weight u64
+ *                                             (the tally at closing; 0 while
+ *                                             open, when the votes hold it)
  *   25 | software hash(32) | addr(20)
  *                                upgrade vote (version byte only)
  *   26 | addr(20)                bonder       bonded u64 > 0: the address's self
@@ -89,6 +93,11 @@ typedef struct {
 typedef struct {
     uint64_t proposed_at;
     uint64_t ratified_at; /* 0 = not ratified */
+    /* The height it was ratified at or its window ended at (0 = still open)
+     * and its tally then: approving addresses and their bonds. Its votes
+     * are deleted after it closes (elect.c). */
+    uint64_t closed_at;
+    uint64_t approvals, approval_weight;
 } ledger_upgrade;
 
 typedef struct {
@@ -153,6 +162,7 @@ bool stake_upgrade_get(const ledger_block *b, const hansa_hash *h, ledger_upgrad
 void stake_upgrade_put(ledger_block *b, const hansa_hash *h, const ledger_upgrade *u);
 bool stake_flag_get(const ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen);
 void stake_flag_put(ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen);
+void stake_flag_del(ledger_block *b, ledger_tab tab, const uint8_t *key, size_t klen);
 
 bool stake_liveness_get(const ledger_block *b, const hansa_pubkey *pk, ledger_liveness *out);
 void stake_liveness_put(ledger_block *b, const hansa_pubkey *pk, const ledger_liveness *l);

@@ -309,9 +309,11 @@ static void sum_approval(void *ctx, const uint8_t *key, size_t klen, const uint8
     a->weight += ledger_bonded_get(a->s, &who); /* bonds are parts of the supply: no overflow */
 }
 
+/* An open proposal's tally is its votes now; a closed one's, kept in its
+ * record, is the tally when it closed (its votes are deleted after). */
 static json_t *proposal_view(const ledger_state *s, const proposal *p) {
-    approval_sum a = {s, &p->hash, 0, 0};
-    ledger_records_iter(s, LEDGER_TAB_UPGRADE_VOTE, sum_approval, &a);
+    approval_sum a = {s, &p->hash, p->u.approvals, p->u.approval_weight};
+    if (p->u.closed_at == 0) ledger_records_iter(s, LEDGER_TAB_UPGRADE_VOTE, sum_approval, &a);
     uint64_t window = ledger_state_params(s)->elect.upgrade_window;
     json_t *j = json_object();
     json_object_set_new(j, "hash", nj_hash(&p->hash));

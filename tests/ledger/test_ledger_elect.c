@@ -293,6 +293,33 @@ static void test_slash_tombstone(void) {
     ledger_state_free(s);
 }
 
+/* A punished-evidence record goes once it is more than evidence_age_max (6)
+ * heights old, when that evidence is refused for its age anyway; a record
+ * within the window stays (test_random_supply reloads states whose records
+ * expired to the same app hash). */
+static void test_evidence_expires(void) {
+    ledger_params p = e_params();
+    p.elect.epoch_blocks = 1000;
+    uint64_t bal[2] = {1000, 1000};
+    ledger_state *s = t_state(&p, bal, 2, t_hash_key_a);
+    empty_blocks(s, 2);
+    ledger_evidence ev = evidence_for(60, 2, 0xab), ev2 = evidence_for(60, 3, 0xac);
+    CHECK_ERR(block_full(s, NULL, 0, 61, 0, &ev, 1), HANSA_OK);  /* punished at 3 */
+    CHECK_ERR(block_full(s, NULL, 0, 61, 0, &ev2, 1), HANSA_OK); /* punished at 4 */
+    empty_blocks(s, 5); /* height 9: 6 heights after 3 */
+    CHECK(ledger_evidence_punished(s, &ev.hash) && ledger_evidence_punished(s, &ev2.hash));
+    empty_blocks(s, 1); /* 10 */
+    CHECK(!ledger_evidence_punished(s, &ev.hash) && ledger_evidence_punished(s, &ev2.hash));
+    char why[LEDGER_WHY_MAX];
+    CHECK_ERR(ledger_evidence_check(s, &ev, why, sizeof why), HANSA_ERR_INVALID);
+    CHECK(strstr(why, "older than") != NULL); /* refused for its age, record or not */
+    empty_blocks(s, 1); /* 11 */
+    CHECK(!ledger_evidence_punished(s, &ev2.hash));
+    CHECK_ERR(block_full(s, NULL, 0, 61, 0, &ev2, 1), HANSA_ERR_INVALID);
+    CHECK(t_supply_ok(s));
+    ledger_state_free(s);
+}
+
 /* Reward + unburned fees go to the signers by power; the proposer gets the
  * rounding remainder. */
 static void test_rewards_split(void) {
@@ -322,8 +349,37 @@ static void test_rewards_split(void) {
     ledger_state_free(s);
 }
 
+static void count_record(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen) {
+    (void)key, (void)klen, (void)val, (void)vlen;
+    (*(size_t *)ctx)++;
+}
+
+static size_t upgrade_votes(const ledger_state *s) {
+    size_t n = 0;
+    ledger_records_iter(s, LEDGER_TAB_UPGRADE_VOTE, count_record, &n);
+    return n;
+}
+
+/* The state reloads from its records to the same app hash and supply. */
+static void check_reload(const ledger_state *s) {
+    ledger_writes ws = LEDGER_WRITES_INIT;
+    ledger_state_records(s, &ws);
+    ledger_state *r = ledger_state_load_begin(t_hash_key_b);
+    char why[LEDGER_WHY_MAX] = "";
+    for (size_t i = 0; i < ws.n; i++) {
+        size_t kl, vl;
+        const uint8_t *k = ledger_write_key(&ws, i, &kl), *v = ledger_write_value(&ws, i, &vl);
+        CHECK_ERR(ledger_state_load_record(r, k, kl, v, vl, why, sizeof why), HANSA_OK);
+    }
+    CHECK_ERR(ledger_state_load_finish(r, ledger_app_hash(s), why, sizeof why), HANSA_OK);
+    CHECK(memcmp(ledger_state_supply(r), ledger_state_supply(s), sizeof(ledger_supply)) == 0);
+    ledger_writes_free(&ws);
+    ledger_state_free(r);
+}
+
 /* More than 2/3 of bonded weight within the window ratifies; not before,
- * not after the window. */
+ * not after the window. A proposal closes when ratified or past its
+ * window: its tally goes into its record and its votes are deleted. */
 static void test_ratification(void) {
     ledger_params p = e_params();
     uint64_t bal[3] = {1000, 1000, 1000};
@@ -343,6 +399,8 @@ static void test_ratification(void) {
     ledger_upgrade u;
     CHECK(ledger_upgrade_get(s, &h, &u));
     CHECK_EQ_U64(u.ratified_at, 2);
+    CHECK(u.closed_at == 2 && u.approvals == 2 && u.approval_weight == 200);
+    CHECK_EQ_U64(upgrade_votes(s), 0);
     /* A second proposal with only 130 of 270 is not ratified, and closes. */
     sw[0] = 1;
     memcpy(h.b, sw, sizeof sw);
@@ -351,7 +409,15 @@ static void test_ratification(void) {
     txs[2] = t_tx_raw(2, T_CHAIN, 1, 10, TX_UPGRADE_VOTE, sw, sizeof sw);
     CHECK_ERR(block_txs(s, txs, 3), HANSA_OK);
     CHECK(ledger_upgrade_get(s, &h, &u) && u.ratified_at == 0);
-    empty_blocks(s, 5); /* height 8: window (5) over */
+    empty_blocks(s, 5); /* height 8: the last of the window (5) */
+    CHECK(ledger_upgrade_get(s, &h, &u) && u.closed_at == 0 && u.approvals == 0);
+    CHECK_EQ_U64(upgrade_votes(s), 2);
+    check_reload(s);
+    empty_blocks(s, 1); /* 9: closed, not ratified, its tally kept */
+    CHECK(ledger_upgrade_get(s, &h, &u) && u.ratified_at == 0 && u.closed_at == 9);
+    CHECK(u.approvals == 2 && u.approval_weight == 130);
+    CHECK_EQ_U64(upgrade_votes(s), 0);
+    check_reload(s);
     txs[0] = t_tx_raw(1, T_CHAIN, 2, 10, TX_UPGRADE_VOTE, sw, sizeof sw);
     CHECK_ERR(ledger_tx_check(s, &txs[0], NULL, 0), HANSA_ERR_INVALID);
     /* Without a bond, no vote. */
@@ -398,20 +464,7 @@ static void test_random_supply(void) {
         CHECK_ERR(block_full(s, txs, n, 60 + (int)prng_below(&rng, 4), absent, &ev, with_ev), HANSA_OK);
         if (!t_supply_ok(s)) break;
     }
-    /* The state reloads from its records to the same app hash and supply. */
-    ledger_writes ws = LEDGER_WRITES_INIT;
-    ledger_state_records(s, &ws);
-    ledger_state *r = ledger_state_load_begin(t_hash_key_b);
-    char why[LEDGER_WHY_MAX] = "";
-    for (size_t i = 0; i < ws.n; i++) {
-        size_t kl, vl;
-        const uint8_t *k = ledger_write_key(&ws, i, &kl), *v = ledger_write_value(&ws, i, &vl);
-        CHECK_ERR(ledger_state_load_record(r, k, kl, v, vl, why, sizeof why), HANSA_OK);
-    }
-    CHECK_ERR(ledger_state_load_finish(r, ledger_app_hash(s), why, sizeof why), HANSA_OK);
-    CHECK(memcmp(ledger_state_supply(r), ledger_state_supply(s), sizeof(ledger_supply)) == 0);
-    ledger_writes_free(&ws);
-    ledger_state_free(r);
+    check_reload(s);
     ledger_state_free(s);
 }
 
@@ -422,6 +475,7 @@ int main(void) {
     RUN(test_jail_bench_unjail);
     RUN(test_absent_members);
     RUN(test_slash_tombstone);
+    RUN(test_evidence_expires);
     RUN(test_rewards_split);
     RUN(test_ratification);
     RUN(test_random_supply);
