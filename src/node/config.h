@@ -60,8 +60,12 @@
  * validator sets for evidence and light-client updates) read ledger state
  * and the valsets database, which pruning never touches. The floor is
  * therefore a margin for peers catching up after a short outage, not a
- * window: 16 heights. Not yet checked: whether an RPC proof or a relayer
- * asks this node for a header older than that (issue 15, slice 2). */
+ * window: 16 heights. What reads older blocks answers from the kept ones
+ * only: RPC block/tx/light_block say "pruned" (-32007); packets_pending and
+ * packet_acks leave out packets whose block is gone (a relayer should ask
+ * an archive, or a node keeping as many blocks as packets may wait); a
+ * receipt claim's inclusion proof (receipt_claim_body) needs the
+ * transfer's block, so claims on older receipts are built on an archive. */
 #define CONFIG_PRUNE_KEEP_MIN 16u
 #define CONFIG_PRUNE_KEEP_MAX ((uint64_t)1 << 40)
 
