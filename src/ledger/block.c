@@ -23,7 +23,9 @@
  * begins several per height (proposal check, its own proposal, each mempool
  * recheck) while others are still pending: a fresh allocation each time was
  * about 8% of the simulator's time in malloc and page faults. Per thread, so
- * threads never share one. */
+ * threads never share one; a thread that ends would leave its spares behind
+ * (at most 8 x 16 KB), which is why only the node's and the simulator's one
+ * ledger thread should build blocks. */
 #define SPARE_BLOCKS 8
 static _Thread_local ledger_block *spare_blocks[SPARE_BLOCKS];
 static _Thread_local size_t n_spare_blocks;

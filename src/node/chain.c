@@ -86,11 +86,29 @@ static hansa_err valsets_refresh(node *n, bool after_commit) {
     return err;
 }
 
-/* The hash a header carries for one of the ledger's sets. */
-static void ledger_set_hash(const node *n, ledger_set_which which, hansa_hash *out) {
-    const ledger_validators *lv = ledger_state_valset(n->state, which, NULL);
+/* wire_valset_hash of lv, from n's memo when lv is byte for byte a set
+ * hashed lately (equal bytes encode equally). */
+static void set_hash(node *n, const ledger_validators *lv, hansa_hash *out) {
+    size_t memo_len = sizeof n->set_memo / sizeof n->set_memo[0];
+    for (size_t i = 0; i < memo_len; i++) {
+        const ledger_validators *m = &n->set_memo[i].set;
+        if (n->set_memo[i].used && m->n == lv->n && memcmp(m->v, lv->v, lv->n * sizeof *lv->v) == 0) {
+            *out = n->set_memo[i].hash;
+            return;
+        }
+    }
     wire_valset w = {.n = lv->n, .v = (wire_validator *)lv->v};
     wire_valset_hash(&w, out);
+    size_t i = n->set_memo_next++ % memo_len;
+    n->set_memo[i].used = true;
+    n->set_memo[i].set.n = lv->n;
+    memcpy(n->set_memo[i].set.v, lv->v, lv->n * sizeof *lv->v);
+    n->set_memo[i].hash = *out;
+}
+
+/* The hash a header carries for one of the ledger's sets. */
+static void ledger_set_hash(node *n, ledger_set_which which, hansa_hash *out) {
+    set_hash(n, ledger_state_valset(n->state, which, NULL), out);
 }
 
 static hansa_err load_record(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl) {
@@ -530,7 +548,7 @@ static hansa_err put_valsets(node *n, store_batch *b, const ledger_block *pb) {
     for (int i = 0; i < 3 && err == HANSA_OK; i++) {
         const ledger_validators *lv = &pb->sets.set[order[i]].vals;
         wire_valset w = {.n = lv->n, .v = (wire_validator *)lv->v};
-        wire_valset_hash(&w, &seen[i]);
+        set_hash(n, lv, &seen[i]);
         bool known = false;
         for (int j = 0; j < 3; j++) known |= n->valsets_put[j] && hash_eq(&n->valset_put[j], &seen[i]);
         for (int j = 0; j < i; j++) known |= hash_eq(&seen[j], &seen[i]);

@@ -342,21 +342,28 @@ static bool note_vote(sim_node *nd, const uint8_t *b, size_t len, uint16_t *val_
     if (v.height != cons_h || v.chain_id != nd->chain->genesis.params.chain_id) return false;
     if (v.round > cons_r + FUTURE_ROUNDS_MAX || (decided && v.type == VOTE_PREVOTE)) return false;
     if (valset_index(node_valset(nd->n), &v.validator) < 0) return false;
+    int val = world_node_of_key(W(nd), &v.validator);
+    if (val < 0) return false;
+    bool seen_current = nd->votes_seen_height == v.height && nd->votes_seen_inc == nd->inc;
+    smap_key key = {(uint64_t)val, v.round, v.type};
+    hansa_hash id = v.block.hash;
+    id.b[0] ^= v.block.present; /* nil and the all-zero block differ */
+    /* The same vote again (each arrives once from its signer and once per
+     * relaying peer): whatever its signature, the answer is no and nothing
+     * changes, so it is not verified a second time. */
+    const hansa_hash *known = seen_current ? smap_get(&nd->votes_seen, key) : NULL;
+    if (known && hash_eq(known, &id)) return false;
     hbuf sb = HBUF_INIT;
     wire_vote_sign_bytes(&sb, &v);
     bool sig_ok = verify_domain(&v.validator, SIGN_DOMAIN_VOTE, sb.data, sb.len, &v.sig);
     hbuf_free(&sb);
     if (!sig_ok) return false;
-    int val = world_node_of_key(W(nd), &v.validator);
-    if (val < 0) return false;
-    if (nd->votes_seen_height != v.height || nd->votes_seen_inc != nd->inc) {
+    if (!seen_current) {
         smap_clear(&nd->votes_seen);
         nd->votes_seen_height = v.height;
         nd->votes_seen_inc = nd->inc;
     }
-    hansa_hash id = v.block.hash;
-    id.b[0] ^= v.block.present; /* nil and the all-zero block differ */
-    const hansa_hash *prev = smap_put_new(&nd->votes_seen, (smap_key){(uint64_t)val, v.round, v.type}, &id);
+    const hansa_hash *prev = smap_put_new(&nd->votes_seen, key, &id);
     *val_out = (uint16_t)val;
     *out = v;
     return prev && !hash_eq(prev, &id);

@@ -29,6 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -232,9 +234,20 @@ static int run_campaign(const sim_args *a) {
  * first touching it 4 KB at a time cost a fifth of the CPU in page faults
  * (20000 heights: 74k faults -> 12k, user CPU -21%). The run itself is the
  * same: the digest does not depend on the allocator. Left as it is when the
- * caller set GLIBC_TUNABLES, or when the exec fails (no /proc). */
+ * caller set GLIBC_TUNABLES, under valgrind, or when the exec fails (no
+ * /proc). */
+/* True when /proc/self/exe is the program the kernel was asked to run: not
+ * under valgrind (or another loader), where it is the tool, which would run
+ * without the program's own arguments. */
+static bool exe_is_this_program(void) {
+    const char *fn = (const char *)getauxval(AT_EXECFN);
+    struct stat a, b;
+    return fn != NULL && stat(fn, &a) == 0 && stat("/proc/self/exe", &b) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static void exec_with_huge_pages(int argc, char **argv) {
-    if (getenv("GLIBC_TUNABLES") != NULL) return;
+    if (getenv("GLIBC_TUNABLES") != NULL || !exe_is_this_program()) return;
     char **args = calloc((size_t)argc + 2, sizeof *args);
     if (!args) return;
     args[0] = "hansa";
