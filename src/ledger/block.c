@@ -29,6 +29,18 @@
 #define SPARE_BLOCKS 8
 static _Thread_local ledger_block *spare_blocks[SPARE_BLOCKS];
 static _Thread_local size_t n_spare_blocks;
+/* Sanitizer builds keep none, so that a use of a freed block stays an error
+ * the tests report rather than a read of the next block. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SPARE_KEEP false
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPARE_KEEP false
+#endif
+#endif
+#ifndef SPARE_KEEP
+#define SPARE_KEEP true
+#endif
 
 /* A pending block over s with an empty overlay; info is not checked here. */
 static ledger_block *block_new(const ledger_state *s, const ledger_block_info *info) {
@@ -230,7 +242,7 @@ void ledger_block_free(ledger_block *b) {
     acct_map_free(&b->touched);
     for (int t = 0; t < LEDGER_TAB_COUNT_; t++) kvmap_free(&b->tabs[t]);
     ledger_writes_free(&b->writes);
-    if (n_spare_blocks < SPARE_BLOCKS) spare_blocks[n_spare_blocks++] = b;
+    if (SPARE_KEEP && n_spare_blocks < SPARE_BLOCKS) spare_blocks[n_spare_blocks++] = b;
     else free(b);
 }
 
