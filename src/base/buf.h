@@ -47,5 +47,19 @@ static inline void le32_store(uint8_t *p, uint32_t v) {
 static inline void le64_store(uint8_t *p, uint64_t v) {
     for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
+/* Big-endian, for keys: byte order then sorts like the number (heights,
+ * chain ids and epochs in LMDB and ledger record keys). */
+static inline void be32_store(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+static inline void be64_store(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+static inline uint32_t be32_load(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline uint64_t be64_load(const uint8_t *p) {
+    return (uint64_t)be32_load(p) << 32 | be32_load(p + 4);
+}
 
 #endif

@@ -15,36 +15,23 @@
 
 /* ---- keys ------------------------------------------------------------------ */
 
-static void be32(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (24 - 8 * i));
-}
-static void be64(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-static uint32_t be32_load(const uint8_t *p) {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint64_t be64_load(const uint8_t *p) {
-    return (uint64_t)be32_load(p) << 32 | be32_load(p + 4);
-}
-
 /* Client, evidence and revival records: table byte | chain. */
 static size_t key_chain(ledger_tab tab, uint32_t chain, uint8_t *out) {
     out[0] = stake_tab_key_byte(tab);
-    be32(out + 1, chain);
+    be32_store(out + 1, chain);
     return CLIENT_KEY_BYTES;
 }
 
 static size_t key_consensus(uint32_t chain, uint64_t height, uint8_t *out) {
     out[0] = stake_tab_key_byte(LEDGER_TAB_IC_CONSENSUS);
-    be32(out + 1, chain);
-    be64(out + 5, height);
+    be32_store(out + 1, chain);
+    be64_store(out + 5, height);
     return CLIENT_KEY_CONSENSUS_BYTES;
 }
 
 static size_t key_vote(uint32_t chain, const hansa_hash *subject, const hansa_addr *who, uint8_t *out) {
     out[0] = stake_tab_key_byte(LEDGER_TAB_IC_VOTE);
-    be32(out + 1, chain);
+    be32_store(out + 1, chain);
     memcpy(out + 5, subject->b, HANSA_HASH_BYTES);
     memcpy(out + 5 + HANSA_HASH_BYTES, who->b, HANSA_ADDR_BYTES);
     return CLIENT_KEY_VOTE_BYTES;
@@ -514,7 +501,7 @@ void txc_revive_apply(ledger_block *b, const ledger_tx_ctx *c) {
 static void votes_of(const ledger_block *b, uint32_t chain, const hansa_hash *subject, keys *l) {
     uint8_t prefix[1 + 4 + HANSA_HASH_BYTES];
     prefix[0] = stake_tab_key_byte(LEDGER_TAB_IC_VOTE);
-    be32(prefix + 1, chain);
+    be32_store(prefix + 1, chain);
     memcpy(prefix + 5, subject->b, HANSA_HASH_BYTES);
     *l = (keys){.prefix = prefix, .prefix_len = sizeof prefix};
     stake_iter(b, LEDGER_TAB_IC_VOTE, keys_add, l);

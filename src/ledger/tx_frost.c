@@ -118,19 +118,9 @@ void frost_epoch_of(const ledger_state *s, frost_epoch *out) {
 
 /* ---- records -------------------------------------------------------------------- */
 
-static void be64_put(uint8_t *p, uint64_t x) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(x >> (56 - 8 * i));
-}
-
-static uint64_t be64_get(const uint8_t *p) {
-    uint64_t x = 0;
-    for (int i = 0; i < 8; i++) x = x << 8 | p[i];
-    return x;
-}
-
 static size_t key_dealer(uint64_t epoch, uint16_t dealer, uint8_t *out) {
     out[0] = FROST_KEY_DEALER;
-    be64_put(out + 1, epoch);
+    be64_store(out + 1, epoch);
     out[9] = (uint8_t)(dealer >> 8);
     out[10] = (uint8_t)dealer;
     return FROST_KEY_DEALER_BYTES;
@@ -138,7 +128,7 @@ static size_t key_dealer(uint64_t epoch, uint16_t dealer, uint8_t *out) {
 
 static size_t key_group(uint64_t epoch, uint8_t *out) {
     out[0] = FROST_KEY_GROUP;
-    be64_put(out + 1, epoch);
+    be64_store(out + 1, epoch);
     return FROST_KEY_GROUP_BYTES;
 }
 
@@ -231,7 +221,7 @@ hansa_err frost_record_check(const uint8_t *key, size_t klen, const uint8_t *val
                              wire_rd *r) {
     bool dealer = klen == FROST_KEY_DEALER_BYTES && key[0] == FROST_KEY_DEALER;
     bool group = klen == FROST_KEY_GROUP_BYTES && key[0] == FROST_KEY_GROUP;
-    if ((!dealer && !group) || be64_get(key + 1) == 0 ||
+    if ((!dealer && !group) || be64_load(key + 1) == 0 ||
         (dealer && (((uint16_t)key[9] << 8 | key[10]) == 0 ||
                     ((uint16_t)key[9] << 8 | key[10]) > FROST_PARTICIPANTS_MAX))) {
         rd_init(r, val, vlen);
@@ -524,7 +514,7 @@ static void group_visit(void *ctx, const uint8_t *key, size_t klen, const uint8_
     HANSA_ASSERT(klen == FROST_KEY_GROUP_BYTES);
     frost_group_rec g;
     HANSA_ASSERT(frost_group_rec_decode(val, vlen, &g, NULL) == HANSA_OK);
-    it->fn(it->ctx, be64_get(key + 1), &g);
+    it->fn(it->ctx, be64_load(key + 1), &g);
 }
 
 void ledger_group_keys_iter(const ledger_state *s, frost_group_fn fn, void *ctx) {

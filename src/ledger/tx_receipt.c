@@ -37,16 +37,6 @@
 
 /* ---- keys ------------------------------------------------------------------ */
 
-static void be64_put(uint8_t *p, uint64_t x) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(x >> (56 - 8 * i));
-}
-
-static uint64_t be64_get(const uint8_t *p) {
-    uint64_t x = 0;
-    for (int i = 0; i < 8; i++) x = x << 8 | p[i];
-    return x;
-}
-
 static size_t key_bond(const hansa_pubkey *pk, uint8_t *out) {
     out[0] = LEDGER_RECEIPT_KEY_BOND;
     memcpy(out + 1, pk->b, HANSA_PUBKEY_BYTES);
@@ -61,7 +51,7 @@ static size_t key_term(const hansa_pubkey *pk, uint8_t *out) {
 
 static size_t key_release(uint64_t release, const hansa_pubkey *pk, uint8_t *out) {
     out[0] = LEDGER_RECEIPT_KEY_RELEASE;
-    be64_put(out + 1, release);
+    be64_store(out + 1, release);
     memcpy(out + 9, pk->b, HANSA_PUBKEY_BYTES);
     return KEY_RELEASE_BYTES;
 }
@@ -74,7 +64,7 @@ static size_t key_claim(const hansa_hash *id, uint8_t *out) {
 
 static size_t key_root(uint64_t height, uint8_t *out) {
     out[0] = LEDGER_RECEIPT_KEY_ROOT;
-    be64_put(out + 1, height);
+    be64_store(out + 1, height);
     return KEY_ROOT_BYTES;
 }
 
@@ -486,7 +476,7 @@ static void due_collect(void *ctx, const uint8_t *key, size_t klen, const uint8_
     (void)val, (void)vlen;
     due_list *l = ctx;
     HANSA_ASSERT(klen == KEY_RELEASE_BYTES);
-    if (be64_get(key + 1) > l->height) return;
+    if (be64_load(key + 1) > l->height) return;
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 8;
         l->due = hansa_realloc(l->due, l->cap * sizeof *l->due);
@@ -580,7 +570,7 @@ hansa_err ledger_receipt_record_check(const uint8_t *key, size_t klen, const uin
         switch (key[0]) {
         case LEDGER_RECEIPT_KEY_BOND: check_bond_value(r); break;
         case LEDGER_RECEIPT_KEY_RELEASE:
-            if (be64_get(key + 1) == 0) rd_fail(r, HANSA_ERR_INVALID, "release height (0)");
+            if (be64_load(key + 1) == 0) rd_fail(r, HANSA_ERR_INVALID, "release height (0)");
             break;
         case LEDGER_RECEIPT_KEY_CLAIM:
             if (rd_u64(r, "claim height") == 0 && r->err == HANSA_OK)

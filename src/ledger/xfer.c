@@ -25,14 +25,6 @@
 
 /* ---- keys ------------------------------------------------------------------ */
 
-static void be32_put(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (24 - 8 * i));
-}
-
-static uint32_t be32_get(const uint8_t *p) {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static size_t denom_put(uint8_t *out, const pkt_denom *d) {
     out[0] = d->n;
     for (uint8_t i = 0; i < d->n; i++) le32_store(out + 1 + 4 * i, d->chain[i]);
@@ -47,7 +39,7 @@ static size_t key_voucher(const hansa_addr *a, const pkt_denom *d, uint8_t *out)
 
 static size_t key_escrow(uint32_t chain, const pkt_denom *d, uint8_t *out) {
     out[0] = XFER_KEY_ESCROW;
-    be32_put(out + 1, chain);
+    be32_store(out + 1, chain);
     return 5 + denom_put(out + 5, d);
 }
 
@@ -59,7 +51,7 @@ static size_t key_out(const hansa_hash *h, uint8_t *out) {
 
 static size_t key_in(uint32_t chain, const hansa_hash *h, uint8_t *out) {
     out[0] = XFER_KEY_IN;
-    be32_put(out + 1, chain);
+    be32_store(out + 1, chain);
     memcpy(out + 5, h->b, HANSA_HASH_BYTES);
     return 5 + HANSA_HASH_BYTES;
 }
@@ -71,14 +63,14 @@ static size_t key_supply(const pkt_denom *d, uint8_t *out) {
 
 static size_t key_bond(uint32_t chain, const hansa_addr *a, uint8_t *out) {
     out[0] = XFER_KEY_BOND;
-    be32_put(out + 1, chain);
+    be32_store(out + 1, chain);
     memcpy(out + 5, a->b, HANSA_ADDR_BYTES);
     return 5 + HANSA_ADDR_BYTES;
 }
 
 static size_t key_corr(uint32_t chain, uint8_t *out) {
     out[0] = XFER_KEY_CORR;
-    be32_put(out + 1, chain);
+    be32_store(out + 1, chain);
     return 5;
 }
 
@@ -814,7 +806,7 @@ static void collect(void *ctx, const uint8_t *key, size_t klen, const uint8_t *v
     switch (key[0]) {
     case XFER_KEY_VOUCHER: rd_init(&kr, key + 1 + HANSA_ADDR_BYTES, klen - 1 - HANSA_ADDR_BYTES); break;
     case XFER_KEY_ESCROW:
-        e->chain = be32_get(key + 1);
+        e->chain = be32_load(key + 1);
         rd_init(&kr, key + 5, klen - 5);
         break;
     case XFER_KEY_SUPPLY: rd_init(&kr, key + 1, klen - 1); break;
@@ -824,17 +816,17 @@ static void collect(void *ctx, const uint8_t *key, size_t klen, const uint8_t *v
         rd_out(&r, &e->out);
         return;
     case XFER_KEY_IN:
-        e->chain = be32_get(key + 1);
+        e->chain = be32_load(key + 1);
         memcpy(e->hash.b, key + 5, HANSA_HASH_BYTES);
         rd_init(&r, val, vlen);
         rd_in(&r, &e->in);
         return;
     case XFER_KEY_BOND:
-        e->chain = be32_get(key + 1);
+        e->chain = be32_load(key + 1);
         e->amount = le64_load(val + 1);
         return;
     case XFER_KEY_CORR:
-        e->chain = be32_get(key + 1);
+        e->chain = be32_load(key + 1);
         rd_init(&r, val, vlen);
         rd_corr(&r, &e->corr);
         return;
@@ -1277,7 +1269,7 @@ static void holders_visit(void *ctx, const uint8_t *key, size_t klen, const uint
 static void bonders_visit(void *ctx, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen) {
     holders_ctx *h = ctx;
     (void)klen, (void)vlen;
-    if (key[0] == XFER_KEY_BOND && be32_get(key + 1) == h->chain) holders_push(h, key + 5, le64_load(val + 1));
+    if (key[0] == XFER_KEY_BOND && be32_load(key + 1) == h->chain) holders_push(h, key + 5, le64_load(val + 1));
 }
 
 static void payout(ledger_block *b, uint32_t chain, xfer_corr *k) {
@@ -1315,7 +1307,7 @@ static void frozen_visit(void *ctx, const uint8_t *key, size_t klen, const uint8
     frozen_ctx *f = ctx;
     ic_client c;
     (void)klen;
-    uint32_t chain = be32_get(key + 1);
+    uint32_t chain = be32_load(key + 1);
     if (f->n < LEDGER_CLIENTS_MAX && ic_client_decode(val, vlen, chain, &c, NULL) == HANSA_OK &&
         c.status == IC_STATUS_FROZEN)
         f->chain[f->n++] = chain;

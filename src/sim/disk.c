@@ -67,12 +67,8 @@ struct sim_disk {
 
 static const char signer_key[] = "signer";
 
-static void be64_put(uint8_t *p, uint64_t v) {
-    for (int i = 7; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
-}
-
 static void wal_key(uint8_t k[WAL_KEY_BYTES], uint64_t height, uint32_t seq) {
-    be64_put(k, height);
+    be64_store(k, height);
     for (int i = 3; i >= 0; i--, seq >>= 8) k[8 + i] = (uint8_t)seq;
 }
 
@@ -295,7 +291,7 @@ static void apply_batch(sim_disk *d, const store_batch *b, const hansa_hash *app
     store_batch_block(b, &hash, &bytes, &len);
     store_batch_commit_bytes(b, &commit, &clen);
     uint8_t hk[HEIGHT_KEY_BYTES];
-    be64_put(hk, h);
+    be64_store(hk, h);
     disk_block *blk = &d->blocks[h - 1];
     seal(&blk->block, STORE_REC_BLOCK, hk, sizeof hk, hash.b, HANSA_HASH_BYTES, bytes, len);
     seal(&blk->commit, STORE_REC_COMMIT, hk, sizeof hk, NULL, 0, commit, clen);
@@ -345,7 +341,7 @@ static hansa_err be_get_block(void *ctx, store *st, uint64_t height, hbuf *out,
         return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database blocks at height %llu",
                           (unsigned long long)height);
     uint8_t hk[HEIGHT_KEY_BYTES];
-    be64_put(hk, height);
+    be64_store(hk, height);
     const uint8_t *p;
     size_t n;
     hansa_err e = unseal(st, &blk->block, STORE_REC_BLOCK, "blocks", hk, sizeof hk, &p, &n);
@@ -380,7 +376,7 @@ static hansa_err be_get_commit(void *ctx, store *st, uint64_t height, hbuf *out)
         return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database commits at height %llu",
                           (unsigned long long)height);
     uint8_t hk[HEIGHT_KEY_BYTES];
-    be64_put(hk, height);
+    be64_store(hk, height);
     const uint8_t *p;
     size_t n;
     hansa_err e = unseal(st, &blk->commit, STORE_REC_COMMIT, "commits", hk, sizeof hk, &p, &n);

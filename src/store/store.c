@@ -130,21 +130,6 @@ struct store_batch {
 
 /* ---- Keys ---- */
 
-static void be64_store(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-static uint64_t be64_load(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v = (v << 8) | p[i];
-    return v;
-}
-static void be32_store(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (24 - 8 * i));
-}
-static uint32_t be32_load(const uint8_t *p) {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void wal_key(uint8_t k[WAL_KEY_BYTES], uint64_t height, uint32_t seq) {
     be64_store(k, height);
     be32_store(k + 8, seq);
