@@ -7,9 +7,11 @@
  * is the wire fuzzers' (fuzz_common.h): what a decoder accepts re-encodes to
  * exactly the same bytes, and a rejected input leaves the object all zeros.
  * The record check (no encoder) gets klen | key | value and must only never
- * crash or leak. */
+ * crash or leak. The receipt_bond body decoder (amount [| until]) must
+ * accept exactly 8 or 16 bytes with non-zero fields, and say why otherwise. */
 #include "fuzz_common.h"
 #include "ledger/receipt.h"
+#include "ledger/state.h"
 #include "ledger/tx_receipt.h"
 #include "node/receipts.h"
 
@@ -49,13 +51,26 @@ static union {
     node_receipt_share share;
 } obj;
 
+static int bond_body(const uint8_t *p, size_t n) {
+    ledger_tx_body body;
+    memset(&body, 0, sizeof body);
+    char why[LEDGER_WHY_MAX] = "";
+    hansa_err e = txr_bond_decode(p, (uint32_t)n, &body, why, sizeof why);
+    bool ok = (n == 8 || n == 16) && le64_load(p) != 0 && (n == 8 || le64_load(p + 8) != 0);
+    HANSA_ASSERT((e == HANSA_OK) == ok);
+    if (!ok) HANSA_ASSERT(why[0] != '\0');
+    else HANSA_ASSERT(body.bond.amount == le64_load(p) && body.bond.until == (n == 16 ? le64_load(p + 8) : 0));
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) return 0;
-    size_t k = data[0] % (N_KINDS + 1);
+    size_t k = data[0] % (N_KINDS + 2);
     const uint8_t *p = size > 1 ? data + 1 : NULL;
     size_t n = size - 1;
     wire_rd r;
+    if (k == N_KINDS + 1) return bond_body(p, n);
     if (k == N_KINDS) { /* a stored receipt record: klen | key | value */
         if (n == 0) return 0;
         size_t klen = p[0] < n - 1 ? p[0] : n - 1;
