@@ -31,4 +31,7 @@ assert all(ok == n and n > 0 for f, (ok, n) in rates.items() if f <= 1), rates
 assert all(ok == 0 and n > 0 for f, (ok, n) in rates.items() if f > 1), rates
 bad = subprocess.run([hansa, "bench", "--lifts", "--parties", "2"], capture_output=True, text=True)
 assert bad.returncode == 2, "an out-of-range --parties is a usage error"
+for hops in ("1", "65"):
+    bad = subprocess.run([hansa, "bench", "--lifts", "--max-hops", hops], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--max-hops 2..64" in bad.stderr, f"--max-hops {hops}: {bad.stderr}"
 print("1 passed, 0 failed")

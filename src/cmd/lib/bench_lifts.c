@@ -16,7 +16,11 @@
  * consensus and networking; across chains, tests/cluster/test_xlifts.py
  * prints the end-to-end time on a 3-chain federation.
  *
- *   hansa bench --lifts [--parties N] [--tallies N] [--seed S] */
+ *   hansa bench --lifts [--parties N] [--tallies N] [--seed S] [--max-hops H]
+ *
+ * --max-hops bounds the cycles the agent lifts (default: the longest route a
+ * local lift takes), to show what the bound costs against the unbounded
+ * optimum. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +40,6 @@
 #include "ledger/tx.h"
 
 #define CHAIN 0xe2e4u
-#define HOPS_MAX CREDIT_LIFT_HOPS_MAX /* a local lift's longest route */
 #define PARTIES_MAX 1000
 
 typedef struct {
@@ -235,7 +238,7 @@ static uint64_t pct(uint64_t *v, size_t n, int p) {
 
 /* On a fresh copy of the graph: up to `tries` cycles, each lifted at
  * fraction of its capacity, each cycle's first edge then left out. */
-static void success_at(uint64_t seed, int parties, size_t tallies, double fraction, uint32_t tries) {
+static void success_at(uint64_t seed, int parties, size_t tallies, size_t hops, double fraction, uint32_t tries) {
     lbench *b = malloc(sizeof *b);
     setup(b, seed, parties, tallies);
     size_t n, *tally_of;
@@ -246,7 +249,7 @@ static void success_at(uint64_t seed, int parties, size_t tallies, double fracti
     for (size_t i = 0; i < n; i++) res[i] = e[i].cap;
     lift_run r = {b, e, tally_of, fraction, NULL, 0, 0, 0, 0};
     clr_cycle c;
-    while (r.tried < tries && clr_find_cycle(&g, res, HOPS_MAX, &c)) {
+    while (r.tried < tries && clr_find_cycle(&g, res, hops, &c)) {
         uint32_t before = r.ok;
         lift_cycle(&r, &c);
         uint64_t lifted = (uint64_t)((double)c.amount * fraction + 0.999);
@@ -266,7 +269,7 @@ static void success_at(uint64_t seed, int parties, size_t tallies, double fracti
 }
 
 int cmd_bench_lifts(int argc, char **argv) {
-    uint64_t parties = 40, tallies = 120, seed = 1;
+    uint64_t parties = 40, tallies = 120, seed = 1, hops = CREDIT_LIFT_HOPS_MAX;
     for (int i = 1; i < argc; i++) {
         bool has = i + 1 < argc;
         if (strcmp(argv[i], "--parties") == 0 && has && cli_parse_u64(argv[i + 1], &parties) && parties >= 3 &&
@@ -277,9 +280,13 @@ int cmd_bench_lifts(int argc, char **argv) {
             i++;
         else if (strcmp(argv[i], "--seed") == 0 && has && cli_parse_u64(argv[i + 1], &seed))
             i++;
+        else if (strcmp(argv[i], "--max-hops") == 0 && has && cli_parse_u64(argv[i + 1], &hops) && hops >= 2 &&
+                 hops <= CREDIT_LIFT_HOPS_MAX)
+            i++;
         else {
-            fprintf(stderr, "usage: hansa bench --lifts [--parties 3..%d] [--tallies 3..%d] [--seed S]\n",
-                    PARTIES_MAX, CLR_EDGES_MAX / 2);
+            fprintf(stderr,
+                    "usage: hansa bench --lifts [--parties 3..%d] [--tallies 3..%d] [--seed S] [--max-hops 2..%d]\n",
+                    PARTIES_MAX, CLR_EDGES_MAX / 2, CREDIT_LIFT_HOPS_MAX);
             return CLI_USAGE;
         }
     }
@@ -295,9 +302,9 @@ int cmd_bench_lifts(int argc, char **argv) {
     double opt_s = (double)(clock_system_mono_us() - t0) / 1e6;
     lift_run r = {b, e, tally_of, 1.0, NULL, 0, 0, 0, 0};
     t0 = clock_system_mono_us();
-    uint64_t cleared = clr_agent(&g, HOPS_MAX, lift_cycle, &r);
+    uint64_t cleared = clr_agent(&g, hops, lift_cycle, &r);
     double agent_s = (double)(clock_system_mono_us() - t0) / 1e6;
-    uint64_t greedy = clr_greedy(&g, HOPS_MAX, NULL, NULL); /* on the view alone, for comparison */
+    uint64_t greedy = clr_greedy(&g, hops, NULL, NULL); /* on the view alone, for comparison */
     char why[LEDGER_WHY_MAX] = "";
     hansa_err err = ledger_credit_check(b->s, why, sizeof why);
     size_t n2, *tally_of2;
@@ -311,9 +318,9 @@ int cmd_bench_lifts(int argc, char **argv) {
            (unsigned long long)best, gross ? 100.0 * (double)best / (double)gross : 0.0, opt_s);
     printf("  greedy shortest cycles alone (on the view, no ledger): clears %llu = %.1f%% of the optimum\n",
            (unsigned long long)greedy, best ? 100.0 * (double)greedy / (double)best : 100.0);
-    printf("  agent (the optimum in cycles, then greedy; <= %d hops): %u lifts, %u refused, clears %llu = %.1f%% "
+    printf("  agent (the optimum in cycles, then greedy; <= %u hops): %u lifts, %u refused, clears %llu = %.1f%% "
            "(%.1f%% of the optimum; gross debt now %llu) in %.2f s\n",
-           HOPS_MAX, r.ok, r.tried - r.ok, (unsigned long long)cleared,
+           (unsigned)hops, r.ok, r.tried - r.ok, (unsigned long long)cleared,
            gross ? 100.0 * (double)cleared / (double)gross : 0.0, best ? 100.0 * (double)cleared / (double)best : 100.0,
            (unsigned long long)after, agent_s);
     printf("  ledger latency per lift (one block, one core): p50 %llu us, p99 %llu us\n",
@@ -322,7 +329,7 @@ int cmd_bench_lifts(int argc, char **argv) {
     printf("success rate vs amount (fresh copies, up to 40 cycles each):\n");
     static const double fractions[] = {0.25, 0.5, 1.0, 1.25, 2.0};
     for (size_t i = 0; i < sizeof fractions / sizeof fractions[0]; i++)
-        success_at(seed, (int)parties, (size_t)tallies, fractions[i], 40);
+        success_at(seed, (int)parties, (size_t)tallies, (size_t)hops, fractions[i], 40);
     printf("across chains: tests/cluster/test_xlifts.py prints the time from the last promise to both "
            "chains finalized on a 3-chain federation\n");
     free(r.lat_us);
