@@ -4,11 +4,15 @@
 #include "rpc/frost_api.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/mem.h"
 #include "ledger/state.h"
 #include "ledger/tx_frost.h"
 #include "node/frost_duty.h"
+#include "node/frost_sign.h"
+#include "store/store.h"
+#include "threshold/checkpoint.h"
 #include "rpc/node_json.h"
 
 static json_t *ids_json(const uint8_t *bitmap, uint16_t n) {
@@ -107,6 +111,42 @@ static rpc_outcome m_group_key(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(j);
 }
 
+/* checkpoint {height?} -> {height, header_hash, epoch, group_key, signature,
+ * chain_id} for the stored checkpoint at height (default: the newest this
+ * node stored), checked again against the group key before it is served. */
+static rpc_outcome m_checkpoint(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    node *n = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"height", NULL};
+    if (!nj_params_only(params, names, &bad)) return bad;
+    node_fsign_state st;
+    node_fsign_status(n, &st);
+    uint64_t height = st.last_stored;
+    rpc_error err;
+    if (!rpc_param_u64(params, "height", false, &height, &err)) return rpc_fail_with(&err);
+    hbuf b = HBUF_INIT;
+    checkpoint cp;
+    uint32_t chain = ledger_state_params(node_ledger(n))->chain_id;
+    hansa_err e = height ? store_checkpoint_get(node_store(n), height, &b) : HANSA_ERR_NOT_FOUND;
+    if (e == HANSA_OK) e = checkpoint_decode(b.data, b.len, &cp, NULL);
+    hbuf_free(&b);
+    if (e == HANSA_ERR_NOT_FOUND)
+        return rpc_fail(RPC_NOT_FOUND, json_pack("{s:o}", "height", nj_u64(height)),
+                        "no signed checkpoint stored for this height");
+    if (e != HANSA_OK || !checkpoint_verify(chain, &cp))
+        return rpc_fail(RPC_INTERNAL_ERROR, NULL, "the stored checkpoint at %llu is unreadable (%s)",
+                        (unsigned long long)height, hansa_errname(e));
+    uint8_t sig[FROST_SIG_BYTES];
+    memcpy(sig, cp.sig.R.b, FROST_POINT_BYTES);
+    memcpy(sig + FROST_POINT_BYTES, cp.sig.z.b, FROST_SCALAR_BYTES);
+    return rpc_ok(json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "height", nj_u64(cp.height),
+                            "header_hash", nj_hash(&cp.header_hash), "epoch", nj_u64(cp.epoch),
+                            "group_key", nj_hex(cp.group_key.b, FROST_POINT_BYTES), "signature",
+                            nj_hex(sig, sizeof sig), "chain_id", nj_u64(chain)));
+}
+
 void rpc_frost_api_register(rpc_server *server, node *n) {
     rpc_register(server, "group_key", m_group_key, n);
+    rpc_register(server, "checkpoint", m_checkpoint, n);
 }

@@ -1,0 +1,161 @@
+/* checkpoint.c — see checkpoint.h. The decoders accept exactly what the
+ * encoders write (fuzz/fuzz_checkpoint.c and fuzz/fuzz_roast_env.c check
+ * encode(decode(x)) == x). */
+#include "threshold/checkpoint.h"
+
+#include <string.h>
+
+#include "base/assert.h"
+#include "threshold/frost_rd.h"
+
+_Static_assert(sizeof CHECKPOINT_DOMAIN - 1 == 19, "domain length in CHECKPOINT_MSG_BYTES");
+_Static_assert(CHECKPOINT_BYTES == 145, "checkpoint layout in docs/wire.md");
+
+#define ROAST_ENV_HEAD (1 + 4 + 2 + 4)
+
+void checkpoint_msg(hbuf *b, uint32_t chain_id, uint64_t height, const hansa_hash *header_hash,
+                    uint64_t epoch) {
+    hbuf_append(b, CHECKPOINT_DOMAIN, sizeof CHECKPOINT_DOMAIN - 1);
+    hbuf_put_u32(b, chain_id);
+    hbuf_put_u64(b, height);
+    hbuf_append(b, header_hash->b, HANSA_HASH_BYTES);
+    hbuf_put_u64(b, epoch);
+}
+
+void checkpoint_encode(hbuf *b, const checkpoint *c) {
+    hbuf_put_u8(b, WIRE_VERSION);
+    hbuf_put_u64(b, c->height);
+    hbuf_put_u64(b, c->epoch);
+    hbuf_append(b, c->header_hash.b, HANSA_HASH_BYTES);
+    hbuf_append(b, c->group_key.b, FROST_POINT_BYTES);
+    hbuf_append(b, c->sig.R.b, FROST_POINT_BYTES);
+    hbuf_append(b, c->sig.z.b, FROST_SCALAR_BYTES);
+}
+
+hansa_err checkpoint_decode(const uint8_t *p, size_t len, checkpoint *c, wire_rd *r) {
+    wire_rd local;
+    if (!r) r = &local;
+    rd_init(r, p, len);
+    memset(c, 0, sizeof *c);
+    uint8_t version = rd_u8(r, "version");
+    if (r->err == HANSA_OK && version != WIRE_VERSION) frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
+    c->height = rd_u64(r, "height");
+    c->epoch = rd_u64(r, "epoch");
+    rd_fixed(r, c->header_hash.b, HANSA_HASH_BYTES, "header_hash");
+    frd_point(r, &c->group_key, "group_key");
+    frd_point(r, &c->sig.R, "sig.R");
+    frd_scalar(r, &c->sig.z, "sig.z");
+    rd_end(r);
+    if (r->err != HANSA_OK) {
+        memset(c, 0, sizeof *c);
+        return r->err;
+    }
+    return HANSA_OK;
+}
+
+bool checkpoint_verify(uint32_t chain_id, const checkpoint *c) {
+    hbuf b = HBUF_INIT;
+    checkpoint_msg(&b, chain_id, c->height, &c->header_hash, c->epoch);
+    bool ok = frost_verify(&c->group_key, b.data, b.len, &c->sig);
+    hbuf_free(&b);
+    return ok;
+}
+
+void roast_env_encode(hbuf *b, uint32_t chain_id, uint16_t from, const uint8_t *msg, size_t len,
+                      const hansa_keypair *kp) {
+    HANSA_ASSERT(from >= 1 && from <= FROST_PARTICIPANTS_MAX);
+    HANSA_ASSERT(len >= 1 && len <= ROAST_ENV_MSG_MAX);
+    size_t start = b->len;
+    hbuf_put_u8(b, WIRE_VERSION);
+    hbuf_put_u32(b, chain_id);
+    hbuf_put_u16(b, from);
+    hbuf_put_u32(b, (uint32_t)len);
+    hbuf_append(b, msg, len);
+    hansa_sig sig;
+    sign_domain(kp, ROAST_ENV_DOMAIN, b->data + start, b->len - start, &sig);
+    hbuf_append(b, sig.b, HANSA_SIG_BYTES);
+}
+
+hansa_err roast_env_decode(const uint8_t *p, size_t len, roast_env *e, wire_rd *r) {
+    wire_rd local;
+    if (!r) r = &local;
+    rd_init(r, p, len);
+    memset(e, 0, sizeof *e);
+    uint8_t version = rd_u8(r, "version");
+    if (r->err == HANSA_OK && version != WIRE_VERSION) frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
+    e->chain_id = rd_u32(r, "chain_id");
+    e->from = frd_id(r, "from");
+    size_t at = r->off;
+    e->msg_len = rd_len(r, ROAST_ENV_MSG_MAX, "msg_len");
+    if (r->err == HANSA_OK && e->msg_len == 0) frd_fail_at(r, HANSA_ERR_INVALID, at, "msg_len");
+    e->msg = rd_borrow(r, e->msg_len, "msg");
+    rd_fixed(r, e->sig.b, HANSA_SIG_BYTES, "sig");
+    rd_end(r);
+    if (r->err != HANSA_OK) {
+        memset(e, 0, sizeof *e);
+        return r->err;
+    }
+    return HANSA_OK;
+}
+
+bool roast_env_verify(const uint8_t *p, size_t len, const hansa_pubkey *pk) {
+    HANSA_ASSERT(len >= ROAST_ENV_HEAD + HANSA_SIG_BYTES);
+    hansa_sig sig;
+    memcpy(sig.b, p + len - HANSA_SIG_BYTES, HANSA_SIG_BYTES);
+    return verify_domain(pk, ROAST_ENV_DOMAIN, p, len - HANSA_SIG_BYTES, &sig);
+}
+
+void roast_nonces_encode(hbuf *b, uint64_t epoch, const roast_nonce_rec *recs, size_t n) {
+    HANSA_ASSERT(n <= ROAST_FRESH_MAX);
+    hbuf_put_u8(b, WIRE_VERSION);
+    hbuf_put_u64(b, epoch);
+    hbuf_put_u16(b, (uint16_t)n);
+    for (size_t i = 0; i < n; i++) {
+        HANSA_ASSERT(recs[i].state == ROAST_NONCE_FRESH);
+        hbuf_put_u64(b, recs[i].round);
+        hbuf_put_u16(b, recs[i].commitment.id);
+        hbuf_append(b, recs[i].commitment.hiding.b, FROST_POINT_BYTES);
+        hbuf_append(b, recs[i].commitment.binding.b, FROST_POINT_BYTES);
+        hbuf_append(b, recs[i].nonces.hiding.b, FROST_SCALAR_BYTES);
+        hbuf_append(b, recs[i].nonces.binding.b, FROST_SCALAR_BYTES);
+    }
+}
+
+static void rd_nonce(wire_rd *r, frost_scalar *out, const char *field) {
+    size_t at = r->off;
+    frd_scalar(r, out, field);
+    if (r->err == HANSA_OK && frost_scalar_is_zero(out)) frd_fail_at(r, HANSA_ERR_INVALID, at, field);
+}
+
+hansa_err roast_nonces_decode(const uint8_t *p, size_t len, uint64_t *epoch,
+                              roast_nonce_rec recs[ROAST_FRESH_MAX], size_t *n, wire_rd *r) {
+    wire_rd local;
+    if (!r) r = &local;
+    rd_init(r, p, len);
+    *n = 0;
+    uint8_t version = rd_u8(r, "version");
+    if (r->err == HANSA_OK && version != WIRE_VERSION) frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
+    *epoch = rd_u64(r, "epoch");
+    size_t at = r->off;
+    uint16_t count = rd_u16(r, "count");
+    if (r->err == HANSA_OK && count > ROAST_FRESH_MAX) frd_fail_at(r, HANSA_ERR_TOO_LONG, at, "count");
+    for (uint16_t i = 0; i < count && r->err == HANSA_OK; i++) {
+        roast_nonce_rec *x = &recs[i];
+        memset(x, 0, sizeof *x);
+        x->state = ROAST_NONCE_FRESH;
+        x->round = rd_u64(r, "round");
+        x->commitment.id = frd_id(r, "id");
+        frd_point(r, &x->commitment.hiding, "hiding");
+        frd_point(r, &x->commitment.binding, "binding");
+        rd_nonce(r, &x->nonces.hiding, "hiding_nonce");
+        rd_nonce(r, &x->nonces.binding, "binding_nonce");
+    }
+    rd_end(r);
+    if (r->err != HANSA_OK) {
+        frost_wipe(recs, (size_t)count <= ROAST_FRESH_MAX ? count * sizeof *recs : 0);
+        *epoch = 0;
+        return r->err;
+    }
+    *n = count;
+    return HANSA_OK;
+}
