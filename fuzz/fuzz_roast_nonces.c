@@ -16,20 +16,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static bool init;
     if (!init) crypto_init();
     init = true;
-    roast_nonce_rec *recs = hansa_calloc(ROAST_FRESH_MAX, sizeof *recs);
+    roast_nonce_entry *recs = hansa_calloc(ROAST_NONCES_MAX, sizeof *recs);
     size_t n = 99;
-    uint64_t epoch = 0;
     wire_rd r;
-    if (roast_nonces_decode(size ? data : NULL, size, &epoch, recs, &n, &r) != HANSA_OK) {
+    if (roast_nonces_decode(size ? data : NULL, size, recs, &n, &r) != HANSA_OK) {
         HANSA_ASSERT(r.err != HANSA_OK && r.err_off <= size && n == 0);
     } else {
-        HANSA_ASSERT(n <= ROAST_FRESH_MAX);
+        HANSA_ASSERT(n <= ROAST_NONCES_MAX);
         for (size_t i = 0; i < n; i++)
-            HANSA_ASSERT(recs[i].state == ROAST_NONCE_FRESH &&
-                         !frost_scalar_is_zero(&recs[i].nonces.hiding) &&
-                         !frost_scalar_is_zero(&recs[i].nonces.binding));
+            HANSA_ASSERT(recs[i].rec.state == ROAST_NONCE_FRESH &&
+                         !frost_scalar_is_zero(&recs[i].rec.nonces.hiding) &&
+                         !frost_scalar_is_zero(&recs[i].rec.nonces.binding));
         hbuf b = HBUF_INIT;
-        roast_nonces_encode(&b, epoch, recs, n);
+        roast_nonces_encode(&b, recs, n);
         HANSA_ASSERT(b.len == size && memcmp(b.data, data, size) == 0);
         hbuf_free(&b);
     }

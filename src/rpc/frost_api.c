@@ -22,11 +22,27 @@ static json_t *ids_json(const uint8_t *bitmap, uint16_t n) {
     return a;
 }
 
-static json_t *key_json(uint64_t epoch, const frost_group_rec *g) {
-    return json_pack("{s:o, s:o, s:i, s:i, s:o, s:o, s:o}", "epoch", nj_u64(epoch), "key",
+/* The handoff to epoch's key this node stored: {from, signature} (the old
+ * group's signature, R || z in hex), or null. */
+static json_t *handoff_json(node *n, uint64_t epoch) {
+    hbuf b = HBUF_INIT;
+    handoff h;
+    bool ok = store_handoff_get(node_store(n), epoch, &b) == HANSA_OK &&
+              handoff_decode(b.data, b.len, &h, NULL) == HANSA_OK;
+    hbuf_free(&b);
+    if (!ok) return json_null();
+    uint8_t sig[FROST_SIG_BYTES];
+    memcpy(sig, h.sig.R.b, FROST_POINT_BYTES);
+    memcpy(sig + FROST_POINT_BYTES, h.sig.z.b, FROST_SCALAR_BYTES);
+    return json_pack("{s:o, s:o, s:o}", "from", nj_u64(h.old_epoch), "from_key",
+                     nj_hex(h.old_key.b, FROST_POINT_BYTES), "signature", nj_hex(sig, sizeof sig));
+}
+
+static json_t *key_json(node *n, uint64_t epoch, const frost_group_rec *g) {
+    return json_pack("{s:o, s:o, s:i, s:i, s:o, s:o, s:o, s:o}", "epoch", nj_u64(epoch), "key",
                      nj_hex(g->key.b, FROST_POINT_BYTES), "n", (int)g->n, "t", (int)g->t, "qual",
                      ids_json(g->qual, g->n), "valset_hash", nj_hash(&g->valset_hash),
-                     "keyed_at", nj_u64(g->keyed_at));
+                     "keyed_at", nj_u64(g->keyed_at), "handoff_sig", handoff_json(n, epoch));
 }
 
 typedef struct {
@@ -83,9 +99,10 @@ static json_t *dkg_json(const ledger_state *s) {
     return j;
 }
 
-/* group_key {} -> {height, current (the newest key, or null), keys (every
- * recorded key, oldest first), dkg (the open set's key generation), duty
- * (this node's part, when it runs the duty)} */
+/* group_key {} -> {height, chain_id, current (the newest key, or null),
+ * keys (every recorded key, oldest first, each with the handoff_sig this
+ * node stored for it), dkg (the open set's key generation), duty (this
+ * node's part, when it runs the duty)} */
 static rpc_outcome m_group_key(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     node *n = ctx;
@@ -98,10 +115,11 @@ static rpc_outcome m_group_key(rpc_call *call, json_t *params, void *ctx) {
     if (l.n > 1) qsort(l.items, l.n, sizeof *l.items, by_epoch);
     json_t *keys = json_array();
     for (size_t i = 0; i < l.n; i++)
-        json_array_append_new(keys, key_json(l.items[i].epoch, &l.items[i].g));
-    json_t *current = l.n ? key_json(l.items[l.n - 1].epoch, &l.items[l.n - 1].g) : json_null();
+        json_array_append_new(keys, key_json(n, l.items[i].epoch, &l.items[i].g));
+    json_t *current = l.n ? key_json(n, l.items[l.n - 1].epoch, &l.items[l.n - 1].g) : json_null();
     free(l.items);
-    json_t *j = json_pack("{s:o, s:o, s:o, s:o}", "height", nj_u64(ledger_height(s)), "current",
+    json_t *j = json_pack("{s:o, s:o, s:o, s:o, s:o}", "height", nj_u64(ledger_height(s)),
+                          "chain_id", nj_u64(ledger_state_params(s)->chain_id), "current",
                           current, "keys", keys, "dkg", dkg_json(s));
     node_frost_state st;
     if (node_frost_status(n, &st))

@@ -1844,15 +1844,15 @@ hansa_err store_receipt_scan(store *st, store_scan_fn fn, void *ctx) {
 /* ---- FROST checkpoints ---- */
 
 typedef struct {
-    uint8_t key[HEIGHT_KEY_BYTES];
+    uint8_t key[HEIGHT_KEY_BYTES + 1];
+    size_t klen;
     const uint8_t *bytes;
     size_t len;
 } checkpoint_put_ctx;
 
 static hansa_err checkpoint_put_body(store *st, MDB_txn *txn, void *ctx) {
     const checkpoint_put_ctx *c = ctx;
-    return put_record(st, txn, DB_CHECKPOINTS, c->key, HEIGHT_KEY_BYTES, NULL, 0, c->bytes, c->len,
-                      0);
+    return put_record(st, txn, DB_CHECKPOINTS, c->key, c->klen, NULL, 0, c->bytes, c->len, 0);
 }
 
 hansa_err store_checkpoint_put(store *st, uint64_t height, const uint8_t *bytes, size_t len) {
@@ -1861,9 +1861,35 @@ hansa_err store_checkpoint_put(store *st, uint64_t height, const uint8_t *bytes,
     if (len > STORE_CHECKPOINT_BYTES_MAX)
         return st_fail(st, HANSA_ERR_TOO_LONG, "checkpoint of %zu bytes is too long", len);
     if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no checkpoints");
-    checkpoint_put_ctx c = {.bytes = bytes, .len = len};
+    checkpoint_put_ctx c = {.bytes = bytes, .len = len, .klen = HEIGHT_KEY_BYTES};
     be64_store(c.key, height);
     return run_write(st, "writing a checkpoint", checkpoint_put_body, &c);
+}
+
+/* A handoff's key: 'H' || new epoch u64 BE, beside the 8-byte heights. */
+#define HANDOFF_KEY_BYTES 9
+
+hansa_err store_handoff_put(store *st, uint64_t new_epoch, const uint8_t *bytes, size_t len) {
+    call_enter(st);
+    HANSA_ASSERT(bytes != NULL && len > 0);
+    if (len > STORE_CHECKPOINT_BYTES_MAX)
+        return st_fail(st, HANSA_ERR_TOO_LONG, "handoff of %zu bytes is too long", len);
+    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no checkpoints");
+    checkpoint_put_ctx c = {.bytes = bytes, .len = len, .klen = HANDOFF_KEY_BYTES};
+    c.key[0] = 'H';
+    be64_store(c.key + 1, new_epoch);
+    return run_write(st, "writing a handoff", checkpoint_put_body, &c);
+}
+
+hansa_err store_handoff_get(store *st, uint64_t new_epoch, hbuf *out) {
+    call_enter(st);
+    HANSA_ASSERT(out != NULL);
+    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no checkpoints");
+    if (!st->has_checkpoints) return st_fail(st, HANSA_ERR_NOT_FOUND, "no handoff to %llu",
+                                             (unsigned long long)new_epoch);
+    uint8_t key[HANDOFF_KEY_BYTES] = {'H'};
+    be64_store(key + 1, new_epoch);
+    return get_copy(st, DB_CHECKPOINTS, key, sizeof key, 0, out, NULL);
 }
 
 hansa_err store_checkpoint_get(store *st, uint64_t height, hbuf *out) {
@@ -1913,8 +1939,11 @@ static const char *key_shape(store_db db, const uint8_t *k, size_t klen) {
     case DB_BLOCKS:
     case DB_COMMITS:
     case DB_TX_LOG:
-    case DB_CHECKPOINTS:
         return klen == HEIGHT_KEY_BYTES ? NULL : "key is not an 8-byte height";
+    case DB_CHECKPOINTS:
+        return klen == HEIGHT_KEY_BYTES || (klen == HEIGHT_KEY_BYTES + 1 && k[0] == 'H')
+                   ? NULL
+                   : "key is neither an 8-byte height nor 'H' and an epoch";
     case DB_BLOCK_INDEX:
     case DB_TX_INDEX:
     case DB_VALSETS:

@@ -3,6 +3,7 @@
  * encode(decode(x)) == x). */
 #include "threshold/checkpoint.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "base/assert.h"
@@ -61,6 +62,98 @@ bool checkpoint_verify(uint32_t chain_id, const checkpoint *c) {
     return ok;
 }
 
+_Static_assert(sizeof HANDOFF_DOMAIN - 1 == 16, "domain length in HANDOFF_MSG_BYTES");
+_Static_assert(HANDOFF_BYTES == 149, "handoff layout in docs/wire.md");
+
+void handoff_msg(hbuf *b, uint32_t chain_id, uint64_t old_epoch, uint64_t new_epoch,
+                 const frost_point *new_key, uint16_t t, uint16_t n) {
+    hbuf_append(b, HANDOFF_DOMAIN, sizeof HANDOFF_DOMAIN - 1);
+    hbuf_put_u32(b, chain_id);
+    hbuf_put_u64(b, old_epoch);
+    hbuf_put_u64(b, new_epoch);
+    hbuf_append(b, new_key->b, FROST_POINT_BYTES);
+    hbuf_put_u16(b, t);
+    hbuf_put_u16(b, n);
+}
+
+void handoff_encode(hbuf *b, const handoff *h) {
+    hbuf_put_u8(b, WIRE_VERSION);
+    hbuf_put_u64(b, h->old_epoch);
+    hbuf_put_u64(b, h->new_epoch);
+    hbuf_append(b, h->old_key.b, FROST_POINT_BYTES);
+    hbuf_append(b, h->new_key.b, FROST_POINT_BYTES);
+    hbuf_put_u16(b, h->t);
+    hbuf_put_u16(b, h->n);
+    hbuf_append(b, h->sig.R.b, FROST_POINT_BYTES);
+    hbuf_append(b, h->sig.z.b, FROST_SCALAR_BYTES);
+}
+
+hansa_err handoff_decode(const uint8_t *p, size_t len, handoff *h, wire_rd *r) {
+    wire_rd local;
+    if (!r) r = &local;
+    rd_init(r, p, len);
+    memset(h, 0, sizeof *h);
+    uint8_t version = rd_u8(r, "version");
+    if (r->err == HANSA_OK && version != WIRE_VERSION) frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
+    h->old_epoch = rd_u64(r, "old_epoch");
+    size_t at = r->off;
+    h->new_epoch = rd_u64(r, "new_epoch");
+    if (r->err == HANSA_OK && h->new_epoch <= h->old_epoch)
+        frd_fail_at(r, HANSA_ERR_INVALID, at, "new_epoch");
+    frd_point(r, &h->old_key, "old_key");
+    frd_point(r, &h->new_key, "new_key");
+    at = r->off;
+    h->t = rd_u16(r, "t");
+    h->n = rd_u16(r, "n");
+    if (r->err == HANSA_OK && (h->t < 1 || h->t > h->n || h->n > FROST_PARTICIPANTS_MAX))
+        frd_fail_at(r, HANSA_ERR_INVALID, at, "t");
+    frd_point(r, &h->sig.R, "sig.R");
+    frd_scalar(r, &h->sig.z, "sig.z");
+    rd_end(r);
+    if (r->err != HANSA_OK) {
+        memset(h, 0, sizeof *h);
+        return r->err;
+    }
+    return HANSA_OK;
+}
+
+bool handoff_verify(uint32_t chain_id, const handoff *h) {
+    hbuf b = HBUF_INIT;
+    handoff_msg(&b, chain_id, h->old_epoch, h->new_epoch, &h->new_key, h->t, h->n);
+    bool ok = frost_verify(&h->old_key, b.data, b.len, &h->sig);
+    hbuf_free(&b);
+    return ok;
+}
+
+static hansa_err trust_refuse(char *why, size_t why_len, hansa_err e, const char *reason) {
+    if (why && why_len) snprintf(why, why_len, "%s", reason);
+    return e;
+}
+
+hansa_err frost_trust_checkpoint(const frost_trust *t, const checkpoint *c, char *why,
+                                 size_t why_len) {
+    if (c->epoch != t->epoch || !frost_point_eq(&c->group_key, &t->key))
+        return trust_refuse(why, why_len, HANSA_ERR_STATE,
+                            "checkpoint: signed under another epoch's key than the trusted one");
+    if (!checkpoint_verify(t->chain_id, c))
+        return trust_refuse(why, why_len, HANSA_ERR_BAD_SIG,
+                            "checkpoint: the signature does not verify under the trusted key "
+                            "for this chain");
+    return HANSA_OK;
+}
+
+hansa_err frost_trust_follow(frost_trust *t, const handoff *h, char *why, size_t why_len) {
+    if (h->old_epoch != t->epoch || !frost_point_eq(&h->old_key, &t->key))
+        return trust_refuse(why, why_len, HANSA_ERR_STATE,
+                            "handoff: does not start at the trusted epoch and key");
+    if (!handoff_verify(t->chain_id, h))
+        return trust_refuse(why, why_len, HANSA_ERR_BAD_SIG,
+                            "handoff: the old group's signature does not verify");
+    t->epoch = h->new_epoch;
+    t->key = h->new_key;
+    return HANSA_OK;
+}
+
 void roast_env_encode(hbuf *b, uint32_t chain_id, uint16_t from, const uint8_t *msg, size_t len,
                       const hansa_keypair *kp) {
     HANSA_ASSERT(from >= 1 && from <= FROST_PARTICIPANTS_MAX);
@@ -105,19 +198,20 @@ bool roast_env_verify(const uint8_t *p, size_t len, const hansa_pubkey *pk) {
     return verify_domain(pk, ROAST_ENV_DOMAIN, p, len - HANSA_SIG_BYTES, &sig);
 }
 
-void roast_nonces_encode(hbuf *b, uint64_t epoch, const roast_nonce_rec *recs, size_t n) {
-    HANSA_ASSERT(n <= ROAST_FRESH_MAX);
+void roast_nonces_encode(hbuf *b, const roast_nonce_entry *e, size_t n) {
+    HANSA_ASSERT(n <= ROAST_NONCES_MAX);
     hbuf_put_u8(b, WIRE_VERSION);
-    hbuf_put_u64(b, epoch);
     hbuf_put_u16(b, (uint16_t)n);
     for (size_t i = 0; i < n; i++) {
-        HANSA_ASSERT(recs[i].state == ROAST_NONCE_FRESH);
-        hbuf_put_u64(b, recs[i].round);
-        hbuf_put_u16(b, recs[i].commitment.id);
-        hbuf_append(b, recs[i].commitment.hiding.b, FROST_POINT_BYTES);
-        hbuf_append(b, recs[i].commitment.binding.b, FROST_POINT_BYTES);
-        hbuf_append(b, recs[i].nonces.hiding.b, FROST_SCALAR_BYTES);
-        hbuf_append(b, recs[i].nonces.binding.b, FROST_SCALAR_BYTES);
+        const roast_nonce_rec *x = &e[i].rec;
+        HANSA_ASSERT(x->state == ROAST_NONCE_FRESH);
+        hbuf_put_u64(b, e[i].epoch);
+        hbuf_put_u64(b, x->round);
+        hbuf_put_u16(b, x->commitment.id);
+        hbuf_append(b, x->commitment.hiding.b, FROST_POINT_BYTES);
+        hbuf_append(b, x->commitment.binding.b, FROST_POINT_BYTES);
+        hbuf_append(b, x->nonces.hiding.b, FROST_SCALAR_BYTES);
+        hbuf_append(b, x->nonces.binding.b, FROST_SCALAR_BYTES);
     }
 }
 
@@ -127,22 +221,22 @@ static void rd_nonce(wire_rd *r, frost_scalar *out, const char *field) {
     if (r->err == HANSA_OK && frost_scalar_is_zero(out)) frd_fail_at(r, HANSA_ERR_INVALID, at, field);
 }
 
-hansa_err roast_nonces_decode(const uint8_t *p, size_t len, uint64_t *epoch,
-                              roast_nonce_rec recs[ROAST_FRESH_MAX], size_t *n, wire_rd *r) {
+hansa_err roast_nonces_decode(const uint8_t *p, size_t len, roast_nonce_entry e[ROAST_NONCES_MAX],
+                              size_t *n, wire_rd *r) {
     wire_rd local;
     if (!r) r = &local;
     rd_init(r, p, len);
     *n = 0;
     uint8_t version = rd_u8(r, "version");
     if (r->err == HANSA_OK && version != WIRE_VERSION) frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
-    *epoch = rd_u64(r, "epoch");
     size_t at = r->off;
     uint16_t count = rd_u16(r, "count");
-    if (r->err == HANSA_OK && count > ROAST_FRESH_MAX) frd_fail_at(r, HANSA_ERR_TOO_LONG, at, "count");
+    if (r->err == HANSA_OK && count > ROAST_NONCES_MAX) frd_fail_at(r, HANSA_ERR_TOO_LONG, at, "count");
     for (uint16_t i = 0; i < count && r->err == HANSA_OK; i++) {
-        roast_nonce_rec *x = &recs[i];
-        memset(x, 0, sizeof *x);
+        memset(&e[i], 0, sizeof e[i]);
+        roast_nonce_rec *x = &e[i].rec;
         x->state = ROAST_NONCE_FRESH;
+        e[i].epoch = rd_u64(r, "epoch");
         x->round = rd_u64(r, "round");
         x->commitment.id = frd_id(r, "id");
         frd_point(r, &x->commitment.hiding, "hiding");
@@ -152,8 +246,7 @@ hansa_err roast_nonces_decode(const uint8_t *p, size_t len, uint64_t *epoch,
     }
     rd_end(r);
     if (r->err != HANSA_OK) {
-        frost_wipe(recs, (size_t)count <= ROAST_FRESH_MAX ? count * sizeof *recs : 0);
-        *epoch = 0;
+        frost_wipe(e, count <= ROAST_NONCES_MAX ? count * sizeof *e : 0);
         return r->err;
     }
     *n = count;

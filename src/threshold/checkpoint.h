@@ -52,6 +52,55 @@ hansa_err checkpoint_decode(const uint8_t *p, size_t len, checkpoint *c, wire_rd
 /* Whether c->sig is the group key's signature on c's checkpoint message. */
 bool checkpoint_verify(uint32_t chain_id, const checkpoint *c);
 
+/* ---- the handoff: the old group signs the new group's key ---- */
+
+#define HANDOFF_DOMAIN "hansa/handoff/v1"
+/* domain (16) || chain_id u32 || old_epoch u64 || new_epoch u64 || new_key 32 || t u16 || n u16 */
+#define HANDOFF_MSG_BYTES (16 + 4 + 8 + 8 + FROST_POINT_BYTES + 2 + 2)
+/* The ROAST round of the handoff to new_epoch (checkpoint rounds are heights). */
+#define HANDOFF_ROUND(new_epoch) ((new_epoch) | (1ull << 63))
+
+typedef struct {
+    uint64_t old_epoch, new_epoch;
+    frost_point old_key;     /* who signed */
+    frost_point new_key;     /* what it vouches for, with the new group's t of n */
+    uint16_t t, n;
+    frost_sig sig;           /* by old_key over handoff_msg */
+} handoff;
+
+/* version 1 || old_epoch u64 || new_epoch u64 || old_key 32 || new_key 32 || t u16 || n u16 || sig 64 */
+#define HANDOFF_BYTES (1 + 8 + 8 + 2 * FROST_POINT_BYTES + 2 + 2 + FROST_SIG_BYTES)
+
+void handoff_msg(hbuf *b, uint32_t chain_id, uint64_t old_epoch, uint64_t new_epoch,
+                 const frost_point *new_key, uint16_t t, uint16_t n);
+void handoff_encode(hbuf *b, const handoff *h);
+/* Exactly HANDOFF_BYTES: TRUNCATED/TRAILING, VERSION, NONCANONICAL/INVALID
+ * for a bad key or signature, INVALID unless old_epoch < new_epoch and
+ * 1 <= t <= n <= FROST_PARTICIPANTS_MAX. */
+hansa_err handoff_decode(const uint8_t *p, size_t len, handoff *h, wire_rd *r);
+/* Whether h->sig is old_key's signature on h's handoff message. */
+bool handoff_verify(uint32_t chain_id, const handoff *h);
+
+/* ---- following a chain by its keys (a light client's rules) ---- */
+
+/* What a follower trusts: one group key of the chain and its epoch. */
+typedef struct {
+    uint32_t chain_id;
+    uint64_t epoch;
+    frost_point key;
+} frost_trust;
+
+/* A checkpoint proves header_hash at its height iff it names the trusted
+ * epoch and key and verifies for the trusted chain: HANSA_ERR_STATE for
+ * another epoch or key (a stale one, or a newer one the follower must reach
+ * by handoffs first), HANSA_ERR_BAD_SIG for a signature that fails (a
+ * forged one, or another chain's); why says which. */
+hansa_err frost_trust_checkpoint(const frost_trust *t, const checkpoint *c, char *why,
+                                 size_t why_len);
+/* Moves t to the handoff's new key: it must start at t's epoch and key
+ * (HANSA_ERR_STATE) and verify (HANSA_ERR_BAD_SIG); t is unchanged on error. */
+hansa_err frost_trust_follow(frost_trust *t, const handoff *h, char *why, size_t why_len);
+
 /* ---- the envelope of a ROAST message ---- */
 
 #define ROAST_ENV_DOMAIN "hansa/roast/v1"
@@ -79,17 +128,25 @@ bool roast_env_verify(const uint8_t *p, size_t len, const hansa_pubkey *pk);
 /* ---- a signer's stored nonces ---- */
 
 /* The record a delegate keeps its unused nonce pairs in (store_put_roast),
- * replaced whole at every change: version 1 || epoch u64 || count u16 ||
- * count x (round u64 || id u16 || hiding 32 || binding 32 || hiding nonce 32
- * || binding nonce 32). A nonce leaves the record before the share made
- * with it leaves the process, so a record never lists a used nonce. */
-#define ROAST_NONCE_ENTRY_BYTES (8 + 2 + 2 * FROST_POINT_BYTES + 2 * FROST_SCALAR_BYTES)
+ * replaced whole at every change: version 1 || count u16 || count x (epoch
+ * u64 || round u64 || id u16 || hiding 32 || binding 32 || hiding nonce 32
+ * || binding nonce 32); epoch names the group key the pair belongs to (a
+ * node may sign with two: the handoff). A nonce leaves the record before
+ * the share made with it leaves the process, so a record never lists a
+ * used nonce. */
+#define ROAST_NONCE_ENTRY_BYTES (8 + 8 + 2 + 2 * FROST_POINT_BYTES + 2 * FROST_SCALAR_BYTES)
+#define ROAST_NONCES_MAX (2 * ROAST_FRESH_MAX)
 
-void roast_nonces_encode(hbuf *b, uint64_t epoch, const roast_nonce_rec *recs, size_t n);
-/* Parses a record into recs[0..*n) (at most ROAST_FRESH_MAX, all FRESH):
+typedef struct {
+    uint64_t epoch;
+    roast_nonce_rec rec;
+} roast_nonce_entry;
+
+void roast_nonces_encode(hbuf *b, const roast_nonce_entry *e, size_t n);
+/* Parses a record into e[0..*n) (at most ROAST_NONCES_MAX, all FRESH):
  * TRUNCATED/TRAILING, VERSION, TOO_LONG (count), NONCANONICAL/INVALID for a
  * bad point, scalar or id, INVALID for a zero nonce. */
-hansa_err roast_nonces_decode(const uint8_t *p, size_t len, uint64_t *epoch,
-                              roast_nonce_rec recs[ROAST_FRESH_MAX], size_t *n, wire_rd *r);
+hansa_err roast_nonces_decode(const uint8_t *p, size_t len, roast_nonce_entry e[ROAST_NONCES_MAX],
+                              size_t *n, wire_rd *r);
 
 #endif

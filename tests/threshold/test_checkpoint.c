@@ -6,7 +6,9 @@
  * store (store_put_roast, as node/frost_sign.c keeps them) answers a
  * request after a kill between its commitment and its share, and refuses
  * the same request after a kill that followed the share: a restart never
- * reuses a nonce. Randomized parts print their seed (HANSA_SEED). */
+ * reuses a nonce; a follower moves from one key to the next by the old
+ * group's handoff signature and refuses forged ones, wrong epochs and stale
+ * keys. Randomized parts print their seed (HANSA_SEED). */
 #include "store/tmpdir.h" /* first: it asks for nftw */
 
 #include "base/assert.h"
@@ -55,7 +57,7 @@ static void group_make(group4 *gr, uint64_t seed) {
 
 typedef struct {
     store *st;
-    roast_nonce_rec recs[ROAST_FRESH_MAX];
+    roast_nonce_entry recs[ROAST_NONCES_MAX];
     size_t n;
     group4 *gr;
 } lmdb_nonces;
@@ -67,13 +69,13 @@ static bool same(const frost_commitment *a, const frost_commitment *b) {
 static bool persist_lmdb(void *ctx, const roast_nonce_rec *rec) {
     lmdb_nonces *ln = ctx;
     if (rec->state == ROAST_NONCE_FRESH) {
-        ln->recs[ln->n++] = *rec;
+        ln->recs[ln->n++] = (roast_nonce_entry){.epoch = EPOCH, .rec = *rec};
     } else {
         for (size_t i = 0; i < ln->n; i++)
-            if (same(&ln->recs[i].commitment, &rec->commitment)) ln->recs[i] = ln->recs[--ln->n];
+            if (same(&ln->recs[i].rec.commitment, &rec->commitment)) ln->recs[i] = ln->recs[--ln->n];
     }
     hbuf b = HBUF_INIT;
-    roast_nonces_encode(&b, EPOCH, ln->recs, ln->n);
+    roast_nonces_encode(&b, ln->recs, ln->n);
     hansa_err e = store_put_roast(ln->st, b.data, b.len);
     hbuf_free(&b);
     return e == HANSA_OK;
@@ -96,16 +98,18 @@ static roast_signer *reopen(lmdb_nonces *ln, const char *dir, uint16_t id) {
     CHECK_ERR(store_open(dir, &opts, &ln->st), HANSA_OK);
     ln->n = 0;
     hbuf b = HBUF_INIT;
-    if (store_get_roast(ln->st, &b) == HANSA_OK) {
-        uint64_t epoch = 0;
-        CHECK_ERR(roast_nonces_decode(b.data, b.len, &epoch, ln->recs, &ln->n, NULL), HANSA_OK);
-        CHECK(epoch == EPOCH);
-    }
+    roast_nonce_rec restored[ROAST_FRESH_MAX];
+    if (store_get_roast(ln->st, &b) == HANSA_OK)
+        CHECK_ERR(roast_nonces_decode(b.data, b.len, ln->recs, &ln->n, NULL), HANSA_OK);
     hbuf_free(&b);
+    for (size_t i = 0; i < ln->n; i++) {
+        CHECK(ln->recs[i].epoch == EPOCH);
+        restored[i] = ln->recs[i].rec;
+    }
     roast_signer_config cfg = {.group = ln->gr->g, .id = id, .share = ln->gr->share[id],
                                .rng = ln->gr->rng, .ctx = ln, .persist = persist_lmdb,
                                .approve = approve_cp};
-    return roast_signer_new(&cfg, ln->recs, ln->n);
+    return roast_signer_new(&cfg, restored, ln->n);
 }
 
 static void kill_node(lmdb_nonces *ln, roast_signer *s) {
@@ -154,7 +158,7 @@ static void test_restart_never_reuses(void) {
     CHECK_ERR(roast_signer_on_request(s, b.data, b.len, &share, &why), HANSA_OK);
     CHECK(share.len == ROAST_SHARE_BYTES);
     /* The record now lists only the next commitment, never the used one. */
-    CHECK(ln.n == 1 && !same(&ln.recs[0].commitment, &req.list[0]));
+    CHECK(ln.n == 1 && !same(&ln.recs[0].rec.commitment, &req.list[0]));
 
     /* kill -9 after the share: the same request is refused. */
     kill_node(&ln, s);
@@ -291,29 +295,98 @@ static void test_envelope(void) {
 static void test_nonce_record(void) {
     group4 gr;
     group_make(&gr, base_seed + 2);
-    roast_nonce_rec recs[2];
+    roast_nonce_entry recs[2];
+    memset(recs, 0, sizeof recs);
     for (int i = 0; i < 2; i++) {
-        recs[i] = (roast_nonce_rec){.round = 7 + (uint64_t)i, .state = ROAST_NONCE_FRESH};
-        frost_commit(&gr.rng, 2, &gr.share[2], &recs[i].nonces, &recs[i].commitment);
+        recs[i].epoch = EPOCH + (uint64_t)i;
+        recs[i].rec = (roast_nonce_rec){.round = 7 + (uint64_t)i, .state = ROAST_NONCE_FRESH};
+        frost_commit(&gr.rng, 2, &gr.share[2], &recs[i].rec.nonces, &recs[i].rec.commitment);
     }
     hbuf b = HBUF_INIT;
-    roast_nonces_encode(&b, EPOCH, recs, 2);
-    CHECK(b.len == 1 + 8 + 2 + 2 * ROAST_NONCE_ENTRY_BYTES);
-    roast_nonce_rec *got = hansa_calloc(ROAST_FRESH_MAX, sizeof *got);
+    roast_nonces_encode(&b, recs, 2);
+    CHECK(b.len == 1 + 2 + 2 * ROAST_NONCE_ENTRY_BYTES);
+    roast_nonce_entry *got = hansa_calloc(ROAST_NONCES_MAX, sizeof *got);
     size_t n = 0;
-    uint64_t epoch = 0;
-    CHECK_ERR(roast_nonces_decode(b.data, b.len, &epoch, got, &n, NULL), HANSA_OK);
-    CHECK(n == 2 && epoch == EPOCH && memcmp(got, recs, sizeof recs) == 0);
-    CHECK_ERR(roast_nonces_decode(b.data, b.len - 1, &epoch, got, &n, NULL), HANSA_ERR_TRUNCATED);
+    CHECK_ERR(roast_nonces_decode(b.data, b.len, got, &n, NULL), HANSA_OK);
+    CHECK(n == 2 && memcmp(got, recs, sizeof recs) == 0);
+    CHECK_ERR(roast_nonces_decode(b.data, b.len - 1, got, &n, NULL), HANSA_ERR_TRUNCATED);
     CHECK(n == 0);
-    le16_store(b.data + 9, ROAST_FRESH_MAX + 1);
-    CHECK_ERR(roast_nonces_decode(b.data, b.len, &epoch, got, &n, NULL), HANSA_ERR_TOO_LONG);
-    le16_store(b.data + 9, 2);
+    le16_store(b.data + 1, ROAST_NONCES_MAX + 1);
+    CHECK_ERR(roast_nonces_decode(b.data, b.len, got, &n, NULL), HANSA_ERR_TOO_LONG);
+    le16_store(b.data + 1, 2);
     memset(b.data + b.len - 32, 0, 32); /* a zero binding nonce */
-    CHECK_ERR(roast_nonces_decode(b.data, b.len, &epoch, got, &n, NULL), HANSA_ERR_INVALID);
+    CHECK_ERR(roast_nonces_decode(b.data, b.len, got, &n, NULL), HANSA_ERR_INVALID);
     free(got);
     hbuf_free(&b);
     hbuf_free(&gr.msg);
+}
+
+/* The old group hands over to the new key; a follower that trusts the old
+ * key moves to the new one by that one signature, then accepts the new
+ * group's checkpoints and no longer the old group's. */
+static void test_handoff_follow(void) {
+    group4 a, b;
+    group_make(&a, base_seed + 3);
+    group_make(&b, base_seed + 4);
+    handoff h = {.old_epoch = 1, .new_epoch = EPOCH, .old_key = a.g.key, .new_key = b.g.key,
+                 .t = 3, .n = 4};
+    hbuf_reset(&a.msg);
+    handoff_msg(&a.msg, CHAIN, 1, EPOCH, &b.g.key, 3, 4);
+    CHECK(a.msg.len == HANDOFF_MSG_BYTES);
+    sign_checkpoint(&a, &h.sig); /* group a signs its message: the handoff */
+    CHECK(handoff_verify(CHAIN, &h));
+
+    /* The codec. */
+    hbuf e = HBUF_INIT;
+    handoff_encode(&e, &h);
+    CHECK(e.len == HANDOFF_BYTES);
+    handoff got;
+    CHECK_ERR(handoff_decode(e.data, e.len, &got, NULL), HANSA_OK);
+    CHECK(memcmp(&got, &h, sizeof h) == 0);
+    CHECK_ERR(handoff_decode(e.data, e.len - 1, &got, NULL), HANSA_ERR_TRUNCATED);
+    le64_store(e.data + 9, 1); /* new epoch not after the old one */
+    CHECK_ERR(handoff_decode(e.data, e.len, &got, NULL), HANSA_ERR_INVALID);
+    le64_store(e.data + 9, EPOCH);
+    le16_store(e.data + 81, 5); /* t > n */
+    CHECK_ERR(handoff_decode(e.data, e.len, &got, NULL), HANSA_ERR_INVALID);
+    hbuf_free(&e);
+
+    frost_trust t = {.chain_id = CHAIN, .epoch = 1, .key = a.g.key};
+    char why[192];
+    handoff bad = h;
+    bad.sig.z.b[3] ^= 1; /* forged */
+    CHECK_ERR(frost_trust_follow(&t, &bad, why, sizeof why), HANSA_ERR_BAD_SIG);
+    bad = h;
+    bad.new_key = a.g.shares[1]; /* a key the old group did not sign */
+    CHECK_ERR(frost_trust_follow(&t, &bad, why, sizeof why), HANSA_ERR_BAD_SIG);
+    bad = h;
+    bad.old_epoch = 2; /* from an epoch the follower does not trust */
+    CHECK_ERR(frost_trust_follow(&t, &bad, why, sizeof why), HANSA_ERR_STATE);
+    frost_trust other = {.chain_id = CHAIN + 1, .epoch = 1, .key = a.g.key};
+    CHECK_ERR(frost_trust_follow(&other, &h, why, sizeof why), HANSA_ERR_BAD_SIG); /* another chain */
+    CHECK(t.epoch == 1 && frost_point_eq(&t.key, &a.g.key)); /* unchanged by refusals */
+
+    /* A checkpoint of the old group, accepted before the handoff only. */
+    checkpoint old_cp = {.height = HEIGHT, .epoch = 1, .group_key = a.g.key};
+    memset(old_cp.header_hash.b, 0xab, sizeof old_cp.header_hash.b);
+    hbuf_reset(&a.msg);
+    checkpoint_msg(&a.msg, CHAIN, HEIGHT, &old_cp.header_hash, 1);
+    sign_checkpoint(&a, &old_cp.sig);
+    CHECK_ERR(frost_trust_checkpoint(&t, &old_cp, why, sizeof why), HANSA_OK);
+    CHECK_ERR(frost_trust_follow(&t, &h, why, sizeof why), HANSA_OK);
+    CHECK(t.epoch == EPOCH && frost_point_eq(&t.key, &b.g.key));
+    CHECK_ERR(frost_trust_checkpoint(&t, &old_cp, why, sizeof why), HANSA_ERR_STATE); /* stale */
+    old_cp.epoch = EPOCH; /* the old key claiming the new epoch */
+    CHECK_ERR(frost_trust_checkpoint(&t, &old_cp, why, sizeof why), HANSA_ERR_STATE);
+    checkpoint cp = {.height = HEIGHT, .epoch = EPOCH, .group_key = b.g.key};
+    memset(cp.header_hash.b, 0xab, sizeof cp.header_hash.b);
+    sign_checkpoint(&b, &cp.sig); /* b.msg is epoch EPOCH's checkpoint of HEIGHT */
+    CHECK_ERR(frost_trust_checkpoint(&t, &cp, why, sizeof why), HANSA_OK);
+    cp.sig.z.b[0] ^= 1;
+    CHECK_ERR(frost_trust_checkpoint(&t, &cp, why, sizeof why), HANSA_ERR_BAD_SIG);
+    CHECK_ERR(frost_trust_follow(&t, &h, why, sizeof why), HANSA_ERR_STATE); /* a replay */
+    hbuf_free(&a.msg);
+    hbuf_free(&b.msg);
 }
 
 int main(void) {
@@ -323,5 +396,6 @@ int main(void) {
     RUN(test_envelope);
     RUN(test_nonce_record);
     RUN(test_restart_never_reuses);
+    RUN(test_handoff_follow);
     return check_summary();
 }

@@ -499,10 +499,49 @@ static void print_ids(const char *label, const json_t *ids) {
     printf("%s\n", json_array_size(ids) ? "" : " -");
 }
 
+static bool hex_field(const json_t *r, const char *name, uint8_t *out, size_t n);
+
+/* Follows the chain's keys from the oldest by their handoff signatures,
+ * checked here (threshold/checkpoint.h frost_trust_follow); prints each
+ * step. False if one is missing or does not verify. */
+static bool verify_handoffs(const json_t *r) {
+    const json_t *keys = json_object_get(r, "keys");
+    if (json_array_size(keys) == 0) return false;
+    frost_trust t = {.chain_id = (uint32_t)cli_u64(r, "chain_id"),
+                     .epoch = cli_u64(json_array_get(keys, 0), "epoch")};
+    uint8_t kb[FROST_POINT_BYTES];
+    if (!hex_field(json_array_get(keys, 0), "key", kb, sizeof kb) ||
+        frost_point_decode(kb, &t.key) != HANSA_OK)
+        return false;
+    for (size_t i = 1; i < json_array_size(keys); i++) {
+        const json_t *k = json_array_get(keys, i), *ho = json_object_get(k, "handoff_sig");
+        handoff h = {.old_epoch = cli_u64(ho, "from"), .new_epoch = cli_u64(k, "epoch"),
+                     .t = (uint16_t)cli_u64(k, "t"), .n = (uint16_t)cli_u64(k, "n")};
+        uint8_t ok_[FROST_POINT_BYTES], nk[FROST_POINT_BYTES], sig[FROST_SIG_BYTES];
+        char why[128] = "no handoff signature stored on this node";
+        bool ok = json_is_object(ho) && hex_field(ho, "from_key", ok_, sizeof ok_) &&
+                  hex_field(k, "key", nk, sizeof nk) && hex_field(ho, "signature", sig, sizeof sig) &&
+                  frost_point_decode(ok_, &h.old_key) == HANSA_OK &&
+                  frost_point_decode(nk, &h.new_key) == HANSA_OK &&
+                  frost_sig_decode(sig, &h.sig) == HANSA_OK &&
+                  frost_trust_follow(&t, &h, why, sizeof why) == HANSA_OK;
+        printf("  handoff to epoch %llu: %s\n", (unsigned long long)h.new_epoch,
+               ok ? "verified here (one signature by the previous key)" : why);
+        if (!ok) return false;
+    }
+    return true;
+}
+
 int cmd_group_key(int argc, char **argv) {
     cli_common c = {0};
-    if (!view_args(&c, argc, argv)) {
-        fprintf(stderr, "usage: hansa group-key [--node ip:port] [--json]\n");
+    bool verify = false, args_ok = true;
+    for (int i = 1; i < argc && args_ok; i++) {
+        if (cli_common_opt(&c, argc, argv, &i)) continue;
+        if (strcmp(argv[i], "--verify") == 0) verify = true;
+        else args_ok = false;
+    }
+    if (!args_ok) {
+        fprintf(stderr, "usage: hansa group-key [--verify] [--node ip:port] [--json]\n");
         return CLI_USAGE;
     }
     char addr[CLI_ADDR_MAX];
@@ -533,8 +572,9 @@ int cmd_group_key(int argc, char **argv) {
            (unsigned long long)cli_u64(d, "complaint_end"));
     print_ids("  committed:", json_object_get(d, "committed"));
     print_ids("  excluded:", json_object_get(d, "excluded"));
+    bool verified = !verify || verify_handoffs(r);
     json_decref(r);
-    return CLI_OK;
+    return verified ? CLI_OK : CLI_FAILED;
 }
 
 /* Reads hex field name of r into out (exactly n bytes). */
