@@ -7,8 +7,8 @@
  *   - its COMMIT goes on chain as TX_DKG_COMMIT, re-submitted each block
  *     until the chain holds it or the window closes;
  *   - its SHAREs (each sealed to its recipient) are broadcast to every peer
- *     as MSG_DKG_SHARE, again each block until the share window closes, so
- *     a member that connects late or restarts still gets them;
+ *     as MSG_DKG_SHARE, again each block until the session ends, so a
+ *     member that connects late or restarts still gets them;
  *   - every committed block's DKG transactions are fed to the session at
  *     the block's height, then the clock ticks; a bad share draws a
  *     BAD_SHARE complaint, which goes on chain as TX_DKG_COMPLAINT;
@@ -403,7 +403,11 @@ void frost_duty_on_commit(node *n, const wire_block *blk) {
     free(e);
     if (f->sess == NULL || f->done) return;
     submit_commit(n);
-    if (n->height < f->timing.share_end) send_shares(n);
+    /* Until the session ends, not only the share window: MISSING complaints
+     * and REVEALs do not travel on chain yet, so a member restarted after
+     * share_end has no other way to its share (the session takes a share
+     * until it ends). */
+    if (n->height < f->timing.reveal_end) send_shares(n);
 }
 
 bool node_frost_status(const node *n, node_frost_state *out) {
