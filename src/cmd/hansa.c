@@ -39,6 +39,7 @@ static const hansa_command commands[] = {
     {"candidates", cmd_candidates, "every candidate: bonds, weight, role, jailed or tombstoned"},
     {"delegates", cmd_delegates, "the active delegates, the next set and the bench"},
     {"group-key", cmd_group_key, "the FROST group keys the chain recorded and the open key generation"},
+    {"checkpoint", cmd_checkpoint, "a checkpoint signed by the chain's FROST group (--verify checks it here)"},
     {"store", cmd_store, "check a stopped node's store record by record (store check DIR)"},
     {"upgrade", cmd_upgrade, "propose, approve and follow software ratification"},
     {"tally", cmd_tally, "credit tallies: offer, counter, accept, refuse, close, trade, show, list, sync (across chains)"},

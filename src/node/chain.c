@@ -19,6 +19,7 @@
 #include "ledger/elect.h"
 #include "ledger/tx.h"
 #include "node/frost_duty.h"
+#include "node/frost_sign.h"
 #include "node/msg.h"
 #include "node/node_int.h"
 #include "wire/codec.h"
@@ -694,6 +695,7 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     prune_pools(n, &blk);
     receipts_on_commit(n, &blk);
     frost_duty_on_commit(n, &blk);
+    frost_sign_on_commit(n, &blk);
     for (size_t i = 0; i < n->n_evidence && i < NODE_EVIDENCE_DURABLE_MAX; i++)
         node_wal_log_evidence(n, &n->evidence[i]);
     n->stats.committed_txs += blk.n_txs;

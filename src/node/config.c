@@ -547,7 +547,10 @@ hansa_err config_parse(const char *file, const char *text, size_t len, config_fi
               cfg_u64(&top, "pbts_precision_ms", false, 600000, &precision) &&
               cfg_u64(&top, "pbts_msg_delay_ms", false, 600000, &msg_delay) &&
               cfg_u64(&top, "store_map_max_mb", false, CONFIG_STORE_MAP_MAX_MB, &out->store_map_max_mb) &&
-              cfg_bool(&top, "frost_dkg", &out->node.frost_dkg) && parse_prune(&top, out) &&
+              cfg_bool(&top, "frost_dkg", &out->node.frost_dkg) &&
+              cfg_u64(&top, "frost_checkpoint_every", false, UINT32_MAX,
+                      &out->node.frost_checkpoint_every) &&
+              parse_prune(&top, out) &&
               cfg_done(&top);
     json_decref(root);
     out->node.pbts_precision_ms = (uint32_t)precision;

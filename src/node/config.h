@@ -32,6 +32,7 @@
  *     "store_map_max_mb": 0,    (LMDB map ceiling in MiB, 0 = none: store.h)
  *     "prune": { "keep_blocks": 0 },  (0 = archive; else keep the last N blocks)
  *     "frost_dkg": false,       (a delegate deals in its set's key generation: frost_duty.h)
+ *     "frost_checkpoint_every": 1, (... and signs every Nth checkpoint, 0 = none: frost_sign.h)
  *     "net": { "max_inbound": 24, "max_pending": 16, "keepalive_ms": 5000,
  *              "link_timeout_ms": 30000, "inbound_idle_ms": 120000, "ban_ms": 60000,
  *              "ban_max_ms": 3600000, "ban_score": 1000, "block_serve_per_s": 100,

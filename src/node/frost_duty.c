@@ -7,8 +7,8 @@
  *   - its COMMIT goes on chain as TX_DKG_COMMIT, re-submitted each block
  *     until the chain holds it or the window closes;
  *   - its SHAREs (each sealed to its recipient) are broadcast to every peer
- *     as MSG_DKG_SHARE, again each block until the share window closes, so
- *     a member that connects late or restarts still gets them;
+ *     as MSG_DKG_SHARE, again each block until the session ends, so a
+ *     member that connects late or restarts still gets them;
  *   - every committed block's DKG transactions are fed to the session at
  *     the block's height, then the clock ticks; a bad share draws a
  *     BAD_SHARE complaint, which goes on chain as TX_DKG_COMPLAINT;
@@ -42,14 +42,19 @@
 
 /* The stored record (store_put_dkg), one per node, for its latest epoch:
  *   off size
- *   0   1    version = 1
+ *   0   1    version = 2
  *   1   8    epoch u64 LE
  *   9   32   seed (zero once the session ended)
  *   41  1    flags: 1 the session ended, 2 it left me a signing share
  *   42  32   my signing share (zero unless flag 2)
+ *   74  2+2  with flag 2: the group's n and t (u16 LE), then
+ *   78  32   its key and
+ *   110 32n  every participant's verification share (checkpoint signing
+ *            checks shares against them; the chain keeps only the key)
  * Written with the seed before dealing, and again with the share when the
  * session ends: the share survives restarts as the seed does. */
 #define DKG_REC_BYTES (1 + 8 + CRYPTO_DRBG_SEED_BYTES + 1 + FROST_SCALAR_BYTES)
+#define DKG_REC_GROUP_BYTES(n) (4 + FROST_POINT_BYTES * (1 + (size_t)(n)))
 #define DKG_REC_DONE 1u
 #define DKG_REC_SHARE 2u
 
@@ -58,7 +63,24 @@ typedef struct {
     uint8_t seed[CRYPTO_DRBG_SEED_BYTES];
     uint8_t flags;
     frost_scalar share;
+    frost_group group; /* with DKG_REC_SHARE */
 } dkg_rec;
+
+/* The group part of a stored record (after its fixed part); false unless
+ * it is exactly one well-formed group. */
+static bool rec_group_load(const uint8_t *p, size_t len, frost_group *g) {
+    if (len < 4) return false;
+    g->n = le16_load(p);
+    g->t = le16_load(p + 2);
+    if (g->n < 1 || g->n > FROST_PARTICIPANTS_MAX || g->t < 1 || g->t > g->n ||
+        len != DKG_REC_GROUP_BYTES(g->n))
+        return false;
+    if (frost_point_decode(p + 4, &g->key) != HANSA_OK) return false;
+    for (uint16_t i = 0; i < g->n; i++)
+        if (frost_point_decode(p + 4 + FROST_POINT_BYTES * (1 + (size_t)i), &g->shares[i]) != HANSA_OK)
+            return false;
+    return true;
+}
 
 struct node_frost {
     dkg_session *sess; /* NULL: none */
@@ -82,13 +104,17 @@ struct node_frost {
 static bool rec_load(node *n, dkg_rec *out) {
     hbuf b = HBUF_INIT;
     hansa_err err = store_get_dkg(n->cfg.st, &b);
-    bool ok = err == HANSA_OK && b.len == DKG_REC_BYTES && b.data[0] == 1 &&
+    bool ok = err == HANSA_OK && b.len >= DKG_REC_BYTES && b.data[0] == 2 &&
               (b.data[41] & ~(DKG_REC_DONE | DKG_REC_SHARE)) == 0;
     if (ok) {
+        memset(out, 0, sizeof *out);
         out->epoch = le64_load(b.data + 1);
         memcpy(out->seed, b.data + 9, CRYPTO_DRBG_SEED_BYTES);
         out->flags = b.data[41];
         memcpy(out->share.b, b.data + 42, FROST_SCALAR_BYTES);
+        ok = (out->flags & DKG_REC_SHARE)
+                 ? rec_group_load(b.data + DKG_REC_BYTES, b.len - DKG_REC_BYTES, &out->group)
+                 : b.len == DKG_REC_BYTES;
     }
     frost_wipe(b.data, b.len);
     hbuf_free(&b);
@@ -98,13 +124,24 @@ static bool rec_load(node *n, dkg_rec *out) {
 /* Stores rec durably and keeps it as the node's; false (logged) if the
  * store failed. */
 static bool rec_store(node *n, const dkg_rec *rec) {
-    uint8_t val[DKG_REC_BYTES];
-    val[0] = 1;
+    uint8_t val[DKG_REC_BYTES + DKG_REC_GROUP_BYTES(FROST_PARTICIPANTS_MAX)];
+    val[0] = 2;
     le64_store(val + 1, rec->epoch);
     memcpy(val + 9, rec->seed, CRYPTO_DRBG_SEED_BYTES);
     val[41] = rec->flags;
     memcpy(val + 42, rec->share.b, FROST_SCALAR_BYTES);
-    hansa_err err = store_put_dkg(n->cfg.st, val, sizeof val);
+    size_t len = DKG_REC_BYTES;
+    if (rec->flags & DKG_REC_SHARE) {
+        const frost_group *g = &rec->group;
+        le16_store(val + len, g->n);
+        le16_store(val + len + 2, g->t);
+        memcpy(val + len + 4, g->key.b, FROST_POINT_BYTES);
+        for (uint16_t i = 0; i < g->n; i++)
+            memcpy(val + len + 4 + FROST_POINT_BYTES * (1 + (size_t)i), g->shares[i].b,
+                   FROST_POINT_BYTES);
+        len += DKG_REC_GROUP_BYTES(g->n);
+    }
+    hansa_err err = store_put_dkg(n->cfg.st, val, len);
     frost_wipe(val, sizeof val);
     if (err != HANSA_OK) {
         LOG_E("dkg", "epoch %" PRIu64 ": storing my key generation record failed: %s", rec->epoch,
@@ -172,6 +209,7 @@ static void on_done(node *n) {
     if (r->has_share) {
         rec.flags |= DKG_REC_SHARE;
         rec.share = r->share;
+        rec.group = r->group;
     }
     rec_store(n, &rec);
     frost_wipe(&rec, sizeof rec);
@@ -365,7 +403,11 @@ void frost_duty_on_commit(node *n, const wire_block *blk) {
     free(e);
     if (f->sess == NULL || f->done) return;
     submit_commit(n);
-    if (n->height < f->timing.share_end) send_shares(n);
+    /* Until the session ends, not only the share window: MISSING complaints
+     * and REVEALs do not travel on chain yet, so a member restarted after
+     * share_end has no other way to its share (the session takes a share
+     * until it ends). */
+    if (n->height < f->timing.reveal_end) send_shares(n);
 }
 
 bool node_frost_status(const node *n, node_frost_state *out) {
@@ -380,6 +422,23 @@ bool node_frost_status(const node *n, node_frost_state *out) {
         out->epoch = f->rec.epoch;
     }
     out->has_share = f->have_rec && f->rec.epoch == out->epoch && (f->rec.flags & DKG_REC_SHARE);
+    return true;
+}
+
+bool frost_duty_signing_share(const node *n, uint64_t *epoch, uint16_t *me, frost_group *group,
+                              frost_scalar *share) {
+    const node_frost *f = n->frost;
+    if (f == NULL || !f->have_rec || !(f->rec.flags & DKG_REC_SHARE)) return false;
+    frost_point mine;
+    if (!frost_base_mul(&f->rec.share, &mine)) return false;
+    uint16_t id = 0;
+    for (uint16_t i = 0; i < f->rec.group.n; i++)
+        if (frost_point_eq(&mine, &f->rec.group.shares[i])) id = (uint16_t)(i + 1);
+    if (id == 0) return false;
+    *epoch = f->rec.epoch;
+    *me = id;
+    *group = f->rec.group;
+    *share = f->rec.share;
     return true;
 }
 

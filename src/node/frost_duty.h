@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "crypto/frost.h"
 #include "node/node.h"
 #include "wire/types.h"
 
@@ -32,6 +33,12 @@ typedef struct {
 } node_frost_state;
 /* false (and zeros) when the duty is off. */
 bool node_frost_status(const node *n, node_frost_state *out);
+
+/* The signing share my latest finished session left me (stored): its
+ * epoch, my participant id, the group (with verification shares) and the
+ * share. false when the duty is off or holds none. */
+bool frost_duty_signing_share(const node *n, uint64_t *epoch, uint16_t *me, frost_group *group,
+                              frost_scalar *share);
 
 /* A MSG_DKG_SHARE from peer (its payload is one dkg SHARE message). */
 void frost_duty_on_message(node *n, void *peer, const uint8_t *bytes, size_t len);

@@ -39,6 +39,9 @@ typedef enum {
     MSG_BLOCK_REQ = 6,
     MSG_BLOCK = 7,
     MSG_DKG_SHARE = 16,     /* a dkg SHARE, sealed to its recipient (node/frost_duty.h) */
+    MSG_ROAST = 17,         /* a ROAST message in its signed envelope (node/frost_sign.h) */
+    MSG_CHECKPOINT = 18,    /* a signed FROST checkpoint (threshold/checkpoint.h) */
+    MSG_HANDOFF = 19,       /* the old group's signature on the new group key (ditto) */
     MSG_RECEIPT_ASK = 32,   /* underwriting (node/receipts.h, docs/receipts.md) */
     MSG_RECEIPT_SHARE = 33,
     /* Reserved ranges: 8-15 link upkeep (8 is net/'s KEEPALIVE, never

@@ -17,6 +17,7 @@
 #include "base/mem.h"
 #include "crypto/address.h"
 #include "node/frost_duty.h"
+#include "node/frost_sign.h"
 #include "node/msg.h"
 #include "node/node_int.h"
 #include "node/receipts.h"
@@ -46,6 +47,7 @@ void node_config_defaults(node_config *cfg) {
                                  .ban_score = 1000};
     cfg->test_break_line29 = false;
     cfg->frost_dkg = false;
+    cfg->frost_checkpoint_every = 1;
 }
 
 uint64_t node_now(const node *n) { return clock_mono_ms(n->cfg.clock); }
@@ -439,6 +441,7 @@ void node_close(node *n) {
     hbuf_free(&n->scratch);
     hmap_free(&n->evidence_seen);
     receipts_close(n);
+    frost_sign_close(n);
     frost_duty_close(n);
     free(n);
 }
@@ -640,6 +643,9 @@ void node_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, si
     case MSG_RECEIPT_ASK:
     case MSG_RECEIPT_SHARE: receipts_on_message(n, peer, type, bytes, len); break;
     case MSG_DKG_SHARE: frost_duty_on_message(n, peer, bytes, len); break;
+    case MSG_ROAST:
+    case MSG_CHECKPOINT:
+    case MSG_HANDOFF: frost_sign_on_message(n, peer, type, bytes, len); break;
     default: n->io.drop(n->io.ctx, peer, "unknown message type"); return;
     }
     node_drain(n);

@@ -103,6 +103,7 @@ typedef struct {
     node_net_limits net;
     bool test_break_line29;       /* test only (the simulator): cons_config's switch */
     bool frost_dkg;               /* a delegate deals in its set's key generation (frost_duty.h) */
+    uint64_t frost_checkpoint_every; /* ... and signs every Nth block's checkpoint (0: none) */
 } node_config;
 
 /* Defaults for the tunables (timeouts, delays, limits). */

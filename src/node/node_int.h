@@ -143,6 +143,7 @@ struct node {
     hbuf scratch;
     struct node_rcpt *rcpt;  /* receipts.c: guarantees and underwriting */
     struct node_frost *frost; /* frost_duty.c: the key generation duty (NULL: off) */
+    struct node_fsign *fsign; /* frost_sign.c: the checkpoint signing duty (NULL: off) */
 };
 
 /* chain.c */

@@ -54,6 +54,7 @@ _Static_assert(STORE_PAYLOAD_BYTES_MAX <= UINT32_MAX, "record length is a u32");
 static const char tip_key[] = "tip";
 static const char signer_key[] = "signer";
 static const char dkg_key[] = "dkg"; /* also in the signer database: store_put_dkg */
+static const char roast_key[] = "roast"; /* and store_put_roast */
 
 typedef enum {
     DB_BLOCKS,
@@ -67,6 +68,7 @@ typedef enum {
     DB_VALSETS,
     DB_RECEIPTS,
     DB_TX_LOG,
+    DB_CHECKPOINTS,
     DB_COUNT_
 } store_db;
 
@@ -87,6 +89,7 @@ static const struct {
     [DB_VALSETS] = {"valsets", STORE_REC_VALSET},
     [DB_RECEIPTS] = {"receipts", STORE_REC_RECEIPT},
     [DB_TX_LOG] = {"tx_log", STORE_REC_TX_LOG},
+    [DB_CHECKPOINTS] = {"checkpoints", STORE_REC_CHECKPOINT},
 };
 
 struct store {
@@ -96,6 +99,7 @@ struct store {
     MDB_dbi dbi[DB_COUNT_];
     char *dir;            /* for messages */
     bool read_only;       /* store_options.read_only: every write is refused */
+    bool has_checkpoints; /* the checkpoints database exists (not in an old store opened read-only) */
     int lock_fd;
     size_t map_bytes;
     size_t map_bytes_max; /* 0: no cap */
@@ -145,6 +149,7 @@ static void describe_key(store_db db, const uint8_t *k, size_t klen, char *out, 
     case DB_BLOCKS:
     case DB_COMMITS:
     case DB_TX_LOG:
+    case DB_CHECKPOINTS:
         if (klen == HEIGHT_KEY_BYTES) {
             snprintf(out, n, "height %llu", (unsigned long long)be64_load(k));
             return;
@@ -598,6 +603,9 @@ static hansa_err open_dbs(store *st) {
         /* A store written before tx_log existed has every entry in tx_index. */
         if (rc == MDB_NOTFOUND && i == DB_TX_LOG && st->read_only) continue;
         if (i == DB_TX_LOG) st->has_tx_log = rc == 0;
+        /* ... and one written before FROST checkpoints has no checkpoints. */
+        if (rc == MDB_NOTFOUND && i == DB_CHECKPOINTS && st->read_only) continue;
+        if (i == DB_CHECKPOINTS) st->has_checkpoints = rc == 0;
         if (rc != 0) {
             mdb_txn_abort(txn);
             return env_fail(st, rc, "opening database %s", db_info[i].name);
@@ -1543,6 +1551,29 @@ hansa_err store_put_dkg(store *st, const uint8_t *bytes, size_t len) {
     return run_write(st, "writing the key generation state", dkg_body, &bc);
 }
 
+static hansa_err roast_body(store *st, MDB_txn *txn, void *ctx) {
+    const bytes_ctx *bc = ctx;
+    return put_record(st, txn, DB_SIGNER, (const uint8_t *)roast_key, strlen(roast_key), NULL, 0,
+                      bc->bytes, bc->len, 0);
+}
+
+hansa_err store_put_roast(store *st, const uint8_t *bytes, size_t len) {
+    call_enter(st);
+    HANSA_ASSERT(bytes != NULL && len > 0);
+    if (len > STORE_PAYLOAD_BYTES_MAX)
+        return st_fail(st, HANSA_ERR_TOO_LONG, "signing nonces of %zu bytes are too long", len);
+    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no signing nonces");
+    bytes_ctx bc = {bytes, len};
+    return run_write(st, "writing the signing nonces", roast_body, &bc);
+}
+
+hansa_err store_get_roast(store *st, hbuf *out) {
+    call_enter(st);
+    HANSA_ASSERT(out != NULL);
+    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no signing nonces");
+    return get_copy(st, DB_SIGNER, (const uint8_t *)roast_key, strlen(roast_key), 0, out, NULL);
+}
+
 hansa_err store_put_signer(store *st, const uint8_t *bytes, size_t len) {
     call_enter(st);
     HANSA_ASSERT(bytes != NULL || len == 0);
@@ -1810,6 +1841,68 @@ hansa_err store_receipt_scan(store *st, store_scan_fn fn, void *ctx) {
     return scan_prefix(st, DB_RECEIPTS, NULL, 0, receipt_visit, &sv);
 }
 
+/* ---- FROST checkpoints ---- */
+
+typedef struct {
+    uint8_t key[HEIGHT_KEY_BYTES + 1];
+    size_t klen;
+    const uint8_t *bytes;
+    size_t len;
+} checkpoint_put_ctx;
+
+static hansa_err checkpoint_put_body(store *st, MDB_txn *txn, void *ctx) {
+    const checkpoint_put_ctx *c = ctx;
+    return put_record(st, txn, DB_CHECKPOINTS, c->key, c->klen, NULL, 0, c->bytes, c->len, 0);
+}
+
+hansa_err store_checkpoint_put(store *st, uint64_t height, const uint8_t *bytes, size_t len) {
+    call_enter(st);
+    HANSA_ASSERT(bytes != NULL && len > 0);
+    if (len > STORE_CHECKPOINT_BYTES_MAX)
+        return st_fail(st, HANSA_ERR_TOO_LONG, "checkpoint of %zu bytes is too long", len);
+    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no checkpoints");
+    checkpoint_put_ctx c = {.bytes = bytes, .len = len, .klen = HEIGHT_KEY_BYTES};
+    be64_store(c.key, height);
+    return run_write(st, "writing a checkpoint", checkpoint_put_body, &c);
+}
+
+/* A handoff's key: 'H' || new epoch u64 BE, beside the 8-byte heights. */
+#define HANDOFF_KEY_BYTES 9
+
+hansa_err store_handoff_put(store *st, uint64_t new_epoch, const uint8_t *bytes, size_t len) {
+    call_enter(st);
+    HANSA_ASSERT(bytes != NULL && len > 0);
+    if (len > STORE_CHECKPOINT_BYTES_MAX)
+        return st_fail(st, HANSA_ERR_TOO_LONG, "handoff of %zu bytes is too long", len);
+    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no checkpoints");
+    checkpoint_put_ctx c = {.bytes = bytes, .len = len, .klen = HANDOFF_KEY_BYTES};
+    c.key[0] = 'H';
+    be64_store(c.key + 1, new_epoch);
+    return run_write(st, "writing a handoff", checkpoint_put_body, &c);
+}
+
+hansa_err store_handoff_get(store *st, uint64_t new_epoch, hbuf *out) {
+    call_enter(st);
+    HANSA_ASSERT(out != NULL);
+    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no checkpoints");
+    if (!st->has_checkpoints) return st_fail(st, HANSA_ERR_NOT_FOUND, "no handoff to %llu",
+                                             (unsigned long long)new_epoch);
+    uint8_t key[HANDOFF_KEY_BYTES] = {'H'};
+    be64_store(key + 1, new_epoch);
+    return get_copy(st, DB_CHECKPOINTS, key, sizeof key, 0, out, NULL);
+}
+
+hansa_err store_checkpoint_get(store *st, uint64_t height, hbuf *out) {
+    call_enter(st);
+    HANSA_ASSERT(out != NULL);
+    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no checkpoints");
+    if (!st->has_checkpoints) return st_fail(st, HANSA_ERR_NOT_FOUND, "no checkpoint at %llu",
+                                             (unsigned long long)height);
+    uint8_t key[HEIGHT_KEY_BYTES];
+    be64_store(key, height);
+    return get_copy(st, DB_CHECKPOINTS, key, HEIGHT_KEY_BYTES, 0, out, NULL);
+}
+
 /* ---- Integrity check ---- */
 
 /* Problems reported at most (the walk goes on counting the rest). */
@@ -1847,6 +1940,10 @@ static const char *key_shape(store_db db, const uint8_t *k, size_t klen) {
     case DB_COMMITS:
     case DB_TX_LOG:
         return klen == HEIGHT_KEY_BYTES ? NULL : "key is not an 8-byte height";
+    case DB_CHECKPOINTS:
+        return klen == HEIGHT_KEY_BYTES || (klen == HEIGHT_KEY_BYTES + 1 && k[0] == 'H')
+                   ? NULL
+                   : "key is neither an 8-byte height nor 'H' and an epoch";
     case DB_BLOCK_INDEX:
     case DB_TX_INDEX:
     case DB_VALSETS:
@@ -1860,7 +1957,8 @@ static const char *key_shape(store_db db, const uint8_t *k, size_t klen) {
                                                                         : "unknown meta key";
     case DB_SIGNER:
         return (klen == strlen(signer_key) && memcmp(k, signer_key, klen) == 0) ||
-                       (klen == strlen(dkg_key) && memcmp(k, dkg_key, klen) == 0)
+                       (klen == strlen(dkg_key) && memcmp(k, dkg_key, klen) == 0) ||
+                       (klen == strlen(roast_key) && memcmp(k, roast_key, klen) == 0)
                    ? NULL
                    : "unknown signer key";
     case DB_STATE:
@@ -1924,6 +2022,7 @@ static void check_entry(check_ctx *c, store_db db, const uint8_t *k, size_t klen
     case DB_STATE:
     case DB_VALSETS:
     case DB_RECEIPTS:
+    case DB_CHECKPOINTS:
         return;
     case DB_COUNT_:
         HANSA_UNREACHABLE();
@@ -2091,6 +2190,7 @@ hansa_err store_check(store *st, store_check_summary *sum, store_problem_fn repo
     sum->wal = check_db(&c, DB_WAL);
     check_db(&c, DB_VALSETS);
     check_db(&c, DB_RECEIPTS);
+    if (st->has_checkpoints) check_db(&c, DB_CHECKPOINTS);
     check_db(&c, DB_META);
     check_db(&c, DB_SIGNER);
     check_cross(&c);

@@ -286,6 +286,31 @@ hansa_err store_get_signer(store *st, hbuf *out);
 hansa_err store_put_dkg(store *st, const uint8_t *bytes, size_t len);
 hansa_err store_get_dkg(store *st, hbuf *out);
 
+/* ---- Signing nonces (node/frost_sign.c) ----
+ * A delegate's unused FROST nonce pairs (threshold/roast.h), one record
+ * (layout node/frost_sign.c's) under key "roast" of the signer database,
+ * replaced whole. Durable before store_put_roast returns HANSA_OK: a
+ * commitment leaves only once its nonces are stored, a share only once its
+ * nonces are gone from the record. LMDB stores only (else HANSA_ERR_STATE);
+ * store_get_roast: HANSA_ERR_NOT_FOUND when none. */
+hansa_err store_put_roast(store *st, const uint8_t *bytes, size_t len);
+hansa_err store_get_roast(store *st, hbuf *out);
+
+/* ---- FROST checkpoints (node/frost_sign.c) ----
+ * checkpoints  height u64 BE -> a signed checkpoint (threshold/checkpoint.h);
+ *              'H' || epoch u64 BE -> the handoff to that epoch's key.
+ * Node-local: anyone checks one against the group key, and two honest
+ * nodes may hold different signatures for one height (other signer
+ * subsets), so they are not part of the ledger state. LMDB only. */
+#define STORE_CHECKPOINT_BYTES_MAX 4096
+hansa_err store_checkpoint_put(store *st, uint64_t height, const uint8_t *bytes, size_t len);
+/* HANSA_ERR_NOT_FOUND when none at height. */
+hansa_err store_checkpoint_get(store *st, uint64_t height, hbuf *out);
+/* The same table keeps the handoff signed to each new key, under 'H' ||
+ * new epoch u64 BE (threshold/checkpoint.h's handoff). */
+hansa_err store_handoff_put(store *st, uint64_t new_epoch, const uint8_t *bytes, size_t len);
+hansa_err store_handoff_get(store *st, uint64_t new_epoch, hbuf *out);
+
 /* ---- Receipt guarantees (node/receipts.c) ----
  * receipts   key (32: the guaranteed tx hash) -> the node's guarantee record.
  * A receipt node stores what it guaranteed before the receipt leaves the

@@ -96,6 +96,22 @@ static void take_fresh(roast_signer *s, size_t i, roast_nonce_rec *rec) {
     frost_wipe(&s->fresh[s->n_fresh], sizeof s->fresh[s->n_fresh]);
 }
 
+size_t roast_signer_forget(roast_signer *s, uint64_t before) {
+    size_t dropped = 0;
+    for (size_t i = 0; i < s->n_fresh;) {
+        if (s->fresh[i].round >= before) {
+            i++;
+            continue;
+        }
+        roast_nonce_rec rec;
+        take_fresh(s, i, &rec);
+        remember_used(s, &rec.commitment);
+        frost_wipe(&rec, sizeof rec);
+        dropped++;
+    }
+    return dropped;
+}
+
 static hansa_err refuse(const char **why, hansa_err e, const char *reason) {
     if (why) *why = reason;
     return e;

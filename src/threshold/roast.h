@@ -94,6 +94,12 @@ hansa_err roast_signer_commit(roast_signer *s, uint64_t round, hbuf *out);
 hansa_err roast_signer_on_request(roast_signer *s, const uint8_t *req, size_t len, hbuf *out,
                                   const char **why);
 
+/* Drops (wipes, and refuses from then on) the unused nonces of rounds
+ * before `before`: rounds that finished without them. The driver drops its
+ * stored copies by the same rule; dropping an unused nonce is always safe.
+ * Returns how many were dropped. */
+size_t roast_signer_forget(roast_signer *s, uint64_t before);
+
 /* How many unused nonces the signer holds (tests, metrics). */
 size_t roast_signer_fresh(const roast_signer *s);
 

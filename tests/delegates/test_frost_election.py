@@ -12,13 +12,15 @@ equal-weight delegates; the powers {10, 10, 10, 11} are keyable (the three
 weakest hold more than two thirds). The new set's epoch is its activation
 height; its DKG runs among the new members only, and in the end every node
 shows both keys (different), the new one current, the fifth node's session
-agreed with it and the dropped delegate dealt nothing for it.
+agreed with it and the dropped delegate dealt nothing for it. Then the old
+group's handoff signature on the new key is stored by every old member and
+verified outside the node, and checkpoints go on under the new key.
 """
 import re
 
 from delegates import DelegateNet, check, main, say, wait_for
 
-EPOCH = 20
+EPOCH = 40  # long enough for epoch 1's key and shares (block 21) before the election
 KEY_AFTER = 20 - 1  # FROST_DKG_COMPLAINT_BLOCKS - 1: the key's block after the activation
 
 
@@ -73,6 +75,32 @@ def test():
             if i != idx:
                 check(re.search("epoch %d: group key [0-9a-f]{64} agreed" % epoch, net.log_text(i)),
                       "node%d's epoch %d session agreed with the chain" % (i, epoch))
+
+        # Handoff (issue 14 phase 3): at the block that recorded the new key the
+        # old group (nodes 0..3, the dropped one included) signed it over; each
+        # of them stored the signature, and `hansa group-key --verify` follows
+        # epoch 1's key to the new one by it, checking it outside the node.
+        def handed_over():
+            return all(keys_of(net, i)[0][epoch]["handoff_sig"] for i in range(4)) and [True]
+        ok = wait_for(handed_over, 30, "the handoff signature on nodes 0..3")
+        check(ok, "every member of the old group stored the handoff to epoch %d" % epoch)
+        ho = keys_of(net, 0)[0][epoch]["handoff_sig"]
+        check(int(ho["from"]) == 1 and ho["from_key"] == seen[0][0],
+              "the handoff comes from epoch 1's key (%s)" % ho)
+        out = net.cli("group-key", "--verify", node=idx)
+        check("handoff to epoch %d: verified here" % epoch in out,
+              "hansa group-key --verify follows epoch 1's key to epoch %d's:\n%s" % (epoch, out))
+        # Checkpoints go on under the new key, signed by the new members.
+        def new_checkpoint():
+            try:
+                cp = net.call(4, "checkpoint")
+            except Exception:
+                return None
+            return int(cp["epoch"]) == epoch and cp
+        cp = wait_for(new_checkpoint, 30, "a checkpoint under epoch %d's key" % epoch)
+        check(cp["group_key"] == seen[0][1], "the new checkpoints are signed by the new key")
+        out = net.cli("checkpoint", str(cp["height"]), "--verify", node=4)
+        check("verified here" in out, "hansa checkpoint --verify checks one:\n%s" % out)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ int cmd_upgrade(int argc, char **argv);
 int cmd_candidates(int argc, char **argv);
 int cmd_delegates(int argc, char **argv);
 int cmd_group_key(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
 int cmd_tally(int argc, char **argv);   /* cli_credit.c */
 int cmd_chit(int argc, char **argv);
 int cmd_invoice(int argc, char **argv);
