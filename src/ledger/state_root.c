@@ -89,3 +89,43 @@ void ledger_app_hash_checkpoint(const hansa_hash *prev, uint64_t height,
     memcpy(buf + 2 * HANSA_HASH_BYTES + 8, state_root->b, HANSA_HASH_BYTES);
     sha256(buf, sizeof buf, out);
 }
+
+void ledger_snap_info_encode(hbuf *b, const ledger_snap_info *in) {
+    size_t start = b->len;
+    hbuf_put_u8(b, LEDGER_RECORD_VERSION);
+    hbuf_put_u64(b, in->height);
+    hbuf_append(b, in->app_hash.b, HANSA_HASH_BYTES);
+    hbuf_append(b, in->prev_app_hash.b, HANSA_HASH_BYTES);
+    hbuf_append(b, in->writes_hash.b, HANSA_HASH_BYTES);
+    hbuf_append(b, in->state_root.b, HANSA_HASH_BYTES);
+    hbuf_put_u64(b, in->records);
+    hbuf_put_u64(b, in->bytes);
+    HANSA_ASSERT(b->len - start == LEDGER_SNAP_INFO_BYTES);
+}
+
+hansa_err ledger_snap_info_decode(const uint8_t *p, size_t len, ledger_snap_info *out, wire_rd *r) {
+    wire_rd local;
+    if (r == NULL) r = &local;
+    rd_init(r, p, len);
+    if (rd_u8(r, "version") != LEDGER_RECORD_VERSION && r->err == HANSA_OK)
+        rd_fail(r, HANSA_ERR_VERSION, "version");
+    out->height = rd_u64(r, "height");
+    if (r->err == HANSA_OK && out->height == 0) rd_fail(r, HANSA_ERR_INVALID, "height");
+    rd_fixed(r, out->app_hash.b, HANSA_HASH_BYTES, "app_hash");
+    rd_fixed(r, out->prev_app_hash.b, HANSA_HASH_BYTES, "prev_app_hash");
+    rd_fixed(r, out->writes_hash.b, HANSA_HASH_BYTES, "writes_hash");
+    rd_fixed(r, out->state_root.b, HANSA_HASH_BYTES, "state_root");
+    out->records = rd_u64(r, "records");
+    if (r->err == HANSA_OK && out->records == 0) rd_fail(r, HANSA_ERR_INVALID, "records");
+    out->bytes = rd_u64(r, "bytes");
+    rd_end(r);
+    if (r->err != HANSA_OK) memset(out, 0, sizeof *out);
+    return r->err;
+}
+
+bool ledger_snap_info_consistent(const ledger_snap_info *in) {
+    hansa_hash want;
+    ledger_app_hash_checkpoint(&in->prev_app_hash, in->height, &in->writes_hash, &in->state_root,
+                               &want);
+    return hash_eq(&want, &in->app_hash);
+}

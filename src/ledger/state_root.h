@@ -32,6 +32,7 @@
 #include "ledger/record.h"
 #include "ledger/state.h"
 #include "ledger/writes.h"
+#include "wire/codec.h"
 
 #define LEDGER_CHECKPOINT_BLOCKS_DEFAULT 256
 
@@ -58,5 +59,36 @@ void ledger_state_root(const ledger_state *s, hansa_hash *out);
 void ledger_app_hash_checkpoint(const hansa_hash *prev, uint64_t height,
                                 const hansa_hash *writes_hash, const hansa_hash *state_root,
                                 hansa_hash *out);
+
+/* What a snapshot of height h says about itself; the node stores it beside
+ * the snapshot's records and `snapshot_info` serves it (docs/wire.md):
+ *
+ *   off size  field
+ *   0   1     version = 1
+ *   1   8     height h (a checkpoint height, >= 1)
+ *   9   32    app_hash(h)
+ *   41  32    app_hash(h-1)
+ *   73  32    writes_hash(h)
+ *   105 32    state_root(h)
+ *   137 8     records (>= 1)
+ *   145 8     bytes: the sum of the records' key and value lengths
+ *
+ * Nothing in it is trusted by a joining node until
+ * ledger_snap_info_consistent holds and app_hash(h) is a verified header's. */
+#define LEDGER_SNAP_INFO_BYTES 153
+
+typedef struct {
+    uint64_t height;
+    hansa_hash app_hash, prev_app_hash, writes_hash, state_root;
+    uint64_t records, bytes;
+} ledger_snap_info;
+
+void ledger_snap_info_encode(hbuf *b, const ledger_snap_info *in);
+/* HANSA_ERR_TRUNCATED / TRAILING / VERSION, or INVALID for height 0 or no
+ * records; *out zeroed on error and r (optional) says where. */
+hansa_err ledger_snap_info_decode(const uint8_t *p, size_t len, ledger_snap_info *out, wire_rd *r);
+/* True if app_hash = SHA-256(prev_app_hash | u64 height | writes_hash |
+ * state_root): the checkpoint app hash of its own fields. */
+bool ledger_snap_info_consistent(const ledger_snap_info *in);
 
 #endif

@@ -242,11 +242,54 @@ static void test_checkpoint_catches_divergence(void) {
     divergence(0, HANSA_OK);
 }
 
+/* The snapshot info: round trip, each rejection, and the consistency check
+ * a joining node makes (any changed hash breaks it). */
+static void test_snap_info(void) {
+    ledger_snap_info in = {.height = 16, .records = 87, .bytes = 4076}, out;
+    for (int i = 0; i < 32; i++) {
+        in.prev_app_hash.b[i] = (uint8_t)i;
+        in.writes_hash.b[i] = (uint8_t)(2 * i);
+        in.state_root.b[i] = (uint8_t)(3 * i);
+    }
+    ledger_app_hash_checkpoint(&in.prev_app_hash, in.height, &in.writes_hash, &in.state_root,
+                               &in.app_hash);
+    CHECK(ledger_snap_info_consistent(&in));
+    hbuf b = HBUF_INIT;
+    ledger_snap_info_encode(&b, &in);
+    CHECK_EQ_U64(b.len, LEDGER_SNAP_INFO_BYTES);
+    CHECK_ERR(ledger_snap_info_decode(b.data, b.len, &out, NULL), HANSA_OK);
+    CHECK(memcmp(&in, &out, sizeof in) == 0);
+    CHECK_ERR(ledger_snap_info_decode(b.data, b.len - 1, &out, NULL), HANSA_ERR_TRUNCATED);
+    CHECK(out.height == 0); /* zeroed on error */
+    hbuf_put_u8(&b, 0);
+    CHECK_ERR(ledger_snap_info_decode(b.data, b.len, &out, NULL), HANSA_ERR_TRAILING);
+    b.len--;
+    b.data[0] = 2;
+    CHECK_ERR(ledger_snap_info_decode(b.data, b.len, &out, NULL), HANSA_ERR_VERSION);
+    b.data[0] = 1;
+    memset(b.data + 1, 0, 8);
+    CHECK_ERR(ledger_snap_info_decode(b.data, b.len, &out, NULL), HANSA_ERR_INVALID);
+    le64_store(b.data + 1, 16);
+    memset(b.data + 137, 0, 8);
+    CHECK_ERR(ledger_snap_info_decode(b.data, b.len, &out, NULL), HANSA_ERR_INVALID);
+    hbuf_free(&b);
+    ledger_snap_info bad = in;
+    bad.state_root.b[5] ^= 1;
+    CHECK(!ledger_snap_info_consistent(&bad));
+    bad = in;
+    bad.height++;
+    CHECK(!ledger_snap_info_consistent(&bad));
+    bad = in;
+    bad.prev_app_hash.b[0] ^= 1;
+    CHECK(!ledger_snap_info_consistent(&bad));
+}
+
 int main(void) {
     t_init_keys();
     RUN(test_root_deterministic);
     RUN(test_root_sensitive);
     RUN(test_root_after_block);
     RUN(test_checkpoint_catches_divergence);
+    RUN(test_snap_info);
     return check_summary();
 }
