@@ -42,6 +42,8 @@
 #define JOIN_STATE_BYTES_MAX (1ull << 32) /* refused above: 4 GiB of records */
 #define JOIN_STEPS_MAX 1000               /* light-client steps to reach h */
 #define JOIN_TIMEOUT_MS 30000
+#define JOIN_ATTEMPTS 3 /* snapshots a join may start on when the source drops one */
+#define RPC_NOT_FOUND_CODE (-32001) /* docs/rpc.md: no snapshot of that height (any more) */
 
 typedef struct {
     const char *source, *home;
@@ -79,12 +81,15 @@ static bool parse(int argc, char **argv, join_opts *o) {
     return o->source && o->home && strlen(o->home) < CLI_PATH_MAX - 32;
 }
 
-static json_t *call(const char *addr, const char *method, json_t *params, char *why,
+/* *gone (optional) is set when the source answers that the snapshot asked
+ * for is not (or no longer) there. */
+static json_t *call(const char *addr, const char *method, json_t *params, bool *gone, char *why,
                     size_t why_len) {
     rpcc_error err = {0};
     json_t *r = rpcc_call(addr, method, params, JOIN_TIMEOUT_MS, &err);
     if (!r) {
         snprintf(why, why_len, "%s %s: %s", addr, method, err.message);
+        if (gone && err.code == RPC_NOT_FOUND_CODE) *gone = true;
         json_decref(err.data);
     }
     return r;
@@ -105,7 +110,7 @@ static bool info_parse(const json_t *j, ledger_snap_info *out) {
 
 /* The source's snapshot of o->height, or its latest. */
 static bool pick_snapshot(const join_opts *o, ledger_snap_info *out, char *why, size_t why_len) {
-    json_t *r = call(o->source, "snapshot_info", json_object(), why, why_len);
+    json_t *r = call(o->source, "snapshot_info", json_object(), NULL, why, why_len);
     if (!r) return false;
     json_t *list = json_object_get(r, "snapshots");
     bool found = false, ok = true;
@@ -264,8 +269,8 @@ static bool take_chunk(download *d, const json_t *r, const ledger_snap_info *in,
     return true;
 }
 
-static bool fetch_records(const join_opts *o, const ledger_snap_info *in, download *d, char *why,
-                          size_t why_len) {
+static bool fetch_records(const join_opts *o, const ledger_snap_info *in, download *d, bool *gone,
+                          char *why, size_t why_len) {
     bool more = true;
     while (more) {
         json_t *params = json_pack("{s:I, s:I}", "height", (json_int_t)in->height, "max_bytes",
@@ -277,7 +282,7 @@ static bool fetch_records(const join_opts *o, const ledger_snap_info *in, downlo
             hex_encode(k, kl, hex);
             json_object_set_new(params, "after_key", json_string(hex));
         }
-        json_t *r = call(o->source, "snapshot_chunk", params, why, why_len);
+        json_t *r = call(o->source, "snapshot_chunk", params, gone, why, why_len);
         if (!r) return false;
         bool ok = take_chunk(d, r, in, o->chunk_bytes, &more, why, why_len);
         json_decref(r);
@@ -331,9 +336,9 @@ static bool load_state(const genesis_file *g, const download *d, const ledger_sn
 
 /* Block h from the source: its header must be the verified one. */
 static bool fetch_block(const join_opts *o, const wire_header *hdr, hbuf *bytes, wire_block *blk,
-                        char *why, size_t why_len) {
+                        bool *gone, char *why, size_t why_len) {
     json_t *r = call(o->source, "snapshot_block", json_pack("{s:I}", "height", (json_int_t)hdr->height),
-                     why, why_len);
+                     gone, why, why_len);
     if (!r) return false;
     uint8_t *raw = NULL;
     size_t len = 0;
@@ -405,8 +410,10 @@ static bool write_store(const join_opts *o, store *st, const ledger_state *s, co
     return e == HANSA_OK;
 }
 
-/* Everything after the store is open and empty. */
-static bool join(const join_opts *o, const genesis_file *g, store *st, char *why, size_t why_len) {
+/* One attempt, after the store is open and empty. *gone: the source
+ * dropped the snapshot meanwhile (the chain moved two checkpoints on). */
+static bool join_once(const join_opts *o, const genesis_file *g, store *st, bool *gone, char *why,
+                      size_t why_len) {
     ledger_snap_info in;
     wire_header hdr;
     hbuf commit = HBUF_INIT, block = HBUF_INIT;
@@ -424,8 +431,9 @@ static bool join(const join_opts *o, const genesis_file *g, store *st, char *why
                  "verified header %llu", (unsigned long long)in.height, (unsigned long long)hdr.height);
         ok = false;
     }
-    ok = ok && fetch_records(o, &in, &d, why, why_len) && load_state(g, &d, &in, &s, why, why_len);
-    ok = ok && (have_blk = fetch_block(o, &hdr, &block, &blk, why, why_len));
+    ok = ok && fetch_records(o, &in, &d, gone, why, why_len) &&
+         load_state(g, &d, &in, &s, why, why_len);
+    ok = ok && (have_blk = fetch_block(o, &hdr, &block, &blk, gone, why, why_len));
     ok = ok && write_store(o, st, s, &d, &block, &blk, &commit, why, why_len);
     if (ok)
         printf("joined at height %llu: %zu records (%llu bytes) match the state root of the "
@@ -438,6 +446,18 @@ static bool join(const join_opts *o, const genesis_file *g, store *st, char *why
     hbuf_free(&commit);
     hbuf_free(&block);
     return ok;
+}
+
+/* A source keeps its last two snapshots; one may go while it is being
+ * fetched. Then (unless --height pinned it) the join starts over on the
+ * newest, a few times. */
+static bool join(const join_opts *o, const genesis_file *g, store *st, char *why, size_t why_len) {
+    for (int attempt = 1;; attempt++) {
+        bool gone = false;
+        if (join_once(o, g, st, &gone, why, why_len)) return true;
+        if (!gone || o->height != 0 || attempt == JOIN_ATTEMPTS) return false;
+        fprintf(stderr, "hansa join: %s; starting over on the newest snapshot\n", why);
+    }
 }
 
 int cmd_join(int argc, char **argv) {

@@ -18,7 +18,9 @@
  *   5. loads them as a restart would (ledger_state_load_*), fetches block h
  *      (snapshot_block), checks it is the verified header's, and writes
  *      state, block, commit, validator sets and tip in one transaction.
- * Then `hansad --home DIR` block-syncs from h+1. */
+ * A source keeps two snapshots; if the one being fetched goes meanwhile
+ * (-32001), the join starts over on the newest (at most 3 times, never with
+ * --height). Then `hansad --home DIR` block-syncs from h+1. */
 #ifndef HANSA_CMD_JOIN_H
 #define HANSA_CMD_JOIN_H
 
