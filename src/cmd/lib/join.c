@@ -46,15 +46,15 @@
 #define RPC_NOT_FOUND_CODE (-32001) /* docs/rpc.md: no snapshot of that height (any more) */
 
 typedef struct {
-    const char *source, *home;
+    const char *source, *home, *conf; /* conf: where genesis.json is (default home) */
     uint64_t height; /* 0: the source's latest snapshot */
     uint64_t chunk_bytes, trusting_period_ms;
 } join_opts;
 
 static int usage(void) {
     fprintf(stderr,
-            "usage: hansa join --source RPC_ADDR --home DIR [--height H] [--chunk-bytes N]\n"
-            "                  [--trusting-period-ms MS]\n"
+            "usage: hansa join --source RPC_ADDR --home DIR [--conf DIR] [--height H]\n"
+            "                  [--chunk-bytes N] [--trusting-period-ms MS]\n"
             "  starts DIR (made by hansad init, with the chain's genesis.json) from a state\n"
             "  snapshot served by the node at RPC_ADDR, checked against a header verified\n"
             "  from the genesis by the light client; then run hansad --home DIR\n");
@@ -68,6 +68,7 @@ static bool parse(int argc, char **argv, join_opts *o) {
         if (!v) return false;
         if (strcmp(a, "--source") == 0) o->source = v;
         else if (strcmp(a, "--home") == 0) o->home = v;
+        else if (strcmp(a, "--conf") == 0) o->conf = v;
         else if (strcmp(a, "--height") == 0 && cli_parse_u64(v, &o->height) && o->height > 0) {
         } else if (strcmp(a, "--chunk-bytes") == 0 && cli_parse_u64(v, &o->chunk_bytes) &&
                    o->chunk_bytes >= 1 && o->chunk_bytes <= (4u << 20)) {
@@ -78,7 +79,9 @@ static bool parse(int argc, char **argv, join_opts *o) {
         } else return false;
         i++;
     }
-    return o->source && o->home && strlen(o->home) < CLI_PATH_MAX - 32;
+    if (!o->conf) o->conf = o->home;
+    return o->source && o->home && strlen(o->home) < CLI_PATH_MAX - 32 &&
+           strlen(o->conf) < CLI_PATH_MAX - 32;
 }
 
 /* *gone (optional) is set when the source answers that the snapshot asked
@@ -465,7 +468,7 @@ int cmd_join(int argc, char **argv) {
     if (!parse(argc, argv, &o)) return usage();
     char path[CLI_PATH_MAX], why[CONFIG_WHY_MAX + 256];
     genesis_file g;
-    snprintf(path, sizeof path, "%s/genesis.json", o.home);
+    snprintf(path, sizeof path, "%s/genesis.json", o.conf);
     if (genesis_load(path, &g, why) != HANSA_OK) {
         fprintf(stderr, "hansa join: %s\n", why);
         return CLI_USAGE;
