@@ -10,6 +10,8 @@
 #include "cmd/lib/bench.h"
 #include "cmd/lib/bench_crypto.h"
 #include "cmd/lib/bench_mempool.h"
+#include "cmd/lib/bench_root.h"
+#include "cmd/lib/join.h"
 #include "cmd/lib/bench_store.h"
 #include "cmd/lib/cli.h"
 #include "cmd/lib/genesis.h"
@@ -57,6 +59,8 @@ static const hansa_command commands[] = {
     {"bench-receipts", cmd_bench_receipts, "measure receipt latency next to commit latency, receipts/s, underwriting"},
     {"bench-mempool", cmd_bench_mempool, "measure what a full mempool spends refusing txs"},
     {"bench-store", cmd_bench_store, "measure block commit time at the start and end of 1,000 full blocks"},
+    {"bench-root", cmd_bench_root, "measure the state root a checkpoint height commits to (100k accounts)"},
+    {"join", cmd_join, "start a new node's home from a state snapshot checked by the light client"},
     {"testnet", cmd_testnet, "start, inspect and stop a local network of delegates"},
     {"load", cmd_load, "sign and submit transfers to a testnet, report what committed"},
     {"sim", cmd_sim, "run the deterministic consensus simulator (one seed or a campaign)"},

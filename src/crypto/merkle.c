@@ -58,6 +58,33 @@ void merkle_root(const hansa_hash *leaves, size_t n, hansa_hash *root) {
     mth(leaves, n, root);
 }
 
+void merkle_stream_init(merkle_stream *m) { memset(m, 0, sizeof *m); }
+
+void merkle_stream_add(merkle_stream *m, const hansa_hash *leaf_hash) {
+    HANSA_ASSERT(m->n_sub < 64);
+    m->sub[m->n_sub] = *leaf_hash;
+    m->height[m->n_sub++] = 0;
+    m->n_leaves++;
+    /* Two perfect trees of one size make one of the next: binary carry. */
+    while (m->n_sub >= 2 && m->height[m->n_sub - 2] == m->height[m->n_sub - 1]) {
+        hansa_hash joined;
+        merkle_node_hash(&m->sub[m->n_sub - 2], &m->sub[m->n_sub - 1], &joined);
+        m->n_sub--;
+        m->sub[m->n_sub - 1] = joined;
+        m->height[m->n_sub - 1]++;
+    }
+}
+
+void merkle_stream_root(const merkle_stream *m, hansa_hash *root) {
+    if (m->n_sub == 0) {
+        sha256("", 0, root);
+        return;
+    }
+    hansa_hash acc = m->sub[m->n_sub - 1];
+    for (int i = m->n_sub - 2; i >= 0; i--) merkle_node_hash(&m->sub[i], &acc, &acc);
+    *root = acc;
+}
+
 /* RFC 6962 PATH(m, D[n]): appended leaf-side first. */
 static size_t path(const hansa_hash *leaves, size_t n, size_t m, hansa_hash *out, size_t depth) {
     if (n == 1) return depth;

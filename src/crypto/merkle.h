@@ -26,6 +26,23 @@ void merkle_node_hash(const hansa_hash *left, const hansa_hash *right, hansa_has
 /* Root over n leaf hashes (already leaf-hashed). n may be 0. */
 void merkle_root(const hansa_hash *leaves, size_t n, hansa_hash *root);
 
+/* The same root computed leaf by leaf in O(log n) memory, for a root over
+ * more leaves than one wants to hold (a node's whole state, a snapshot
+ * streamed in chunks). It keeps the perfect subtrees built so far, largest
+ * first; folding them from the right at the end is exactly RFC 6962's split
+ * at the largest power of two. */
+typedef struct {
+    hansa_hash sub[64];   /* sub[i] is a perfect tree of 2^height[i] leaves */
+    uint8_t height[64];
+    int n_sub;
+    uint64_t n_leaves;
+} merkle_stream;
+
+void merkle_stream_init(merkle_stream *m);
+void merkle_stream_add(merkle_stream *m, const hansa_hash *leaf_hash);
+/* The root over every leaf added so far (SHA-256("") for none); m may go on. */
+void merkle_stream_root(const merkle_stream *m, hansa_hash *root);
+
 /* Writes the audit path for leaf `index` of n into path (room for
  * MERKLE_PROOF_MAX) and returns its length. index < n. */
 size_t merkle_proof(const hansa_hash *leaves, size_t n, size_t index, hansa_hash *path);

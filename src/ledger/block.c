@@ -11,6 +11,7 @@
 #include "base/mem.h"
 #include "crypto/address.h"
 #include "ledger/client.h"
+#include "ledger/state_root.h"
 #include "ledger/elect.h"
 #include "ledger/tx.h"
 #include "ledger/tx_frost.h"
@@ -197,9 +198,26 @@ void ledger_block_finish(ledger_block *b) {
     frost_block_finish(b); /* reads the set that decided this block, not elect's new ones */
     b->finished = true;
     collect_writes(b);
-    hansa_hash writes_hash;
-    ledger_writes_hash(&b->writes, &writes_hash);
-    ledger_app_hash_next(&b->base->app_hash, b->info.height, &writes_hash, &b->app_hash);
+    ledger_writes_hash(&b->writes, &b->writes_hash);
+    b->checkpoint = ledger_is_checkpoint(&b->base->params, b->info.height);
+    if (!b->checkpoint) {
+        ledger_app_hash_next(&b->base->app_hash, b->info.height, &b->writes_hash, &b->app_hash);
+        return;
+    }
+    ledger_state_root_after(b->base, &b->writes, &b->state_root);
+    ledger_app_hash_checkpoint(&b->base->app_hash, b->info.height, &b->writes_hash,
+                               &b->state_root, &b->app_hash);
+}
+
+const hansa_hash *ledger_block_writes_hash(const ledger_block *b) {
+    HANSA_ASSERT(b->finished);
+    return &b->writes_hash;
+}
+
+bool ledger_block_state_root(const ledger_block *b, hansa_hash *state_root) {
+    HANSA_ASSERT(b->finished);
+    if (b->checkpoint) *state_root = b->state_root;
+    return b->checkpoint;
 }
 
 const ledger_writes *ledger_block_writes(const ledger_block *b) {

@@ -24,6 +24,7 @@
  *   ledger_block_finish        credits the proposer, adds the burn, writes the
  *                              meta record, sorts the write set, computes
  *                              app_hash = SHA-256(prev | u64 height | writes_hash)
+ *                              (| state_root at checkpoint heights, state_root.h)
  *   ledger_block_commit / ledger_block_free
  * ledger_apply_block runs the first three over a block's encoded
  * transactions. */
@@ -88,7 +89,10 @@ struct ledger_block {
     bool finished;
     bool check_only;        /* a mempool's check state: no tx limit, never finished */
     ledger_writes writes;   /* after finish */
+    hansa_hash writes_hash; /* after finish */
     hansa_hash app_hash;    /* after finish */
+    bool checkpoint;        /* after finish: a checkpoint height (state_root.h) */
+    hansa_hash state_root;  /* after finish, at a checkpoint: the state's root */
 };
 
 /* Starts a pending block over s (which must outlive it and not change
@@ -126,6 +130,10 @@ void ledger_block_finish(ledger_block *b);
 /* After finish: the sorted write set and the new app hash, borrowed from b. */
 const ledger_writes *ledger_block_writes(const ledger_block *b);
 const hansa_hash *ledger_block_app_hash(const ledger_block *b);
+/* After finish: the writes hash, and whether the height is a checkpoint
+ * (then *state_root is the root the app hash folded in). */
+const hansa_hash *ledger_block_writes_hash(const ledger_block *b);
+bool ledger_block_state_root(const ledger_block *b, hansa_hash *state_root);
 
 /* Reads addr through the overlay; false (and {0,0}) if it does not exist. */
 bool ledger_block_account(const ledger_block *b, const hansa_addr *addr, ledger_account *out);

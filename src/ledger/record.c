@@ -53,6 +53,7 @@ void ledger_params_encode(hbuf *b, const ledger_params *p) {
     hbuf_put_u32(b, e->evidence_age_max);
     hbuf_put_u64(b, e->block_reward);
     hbuf_put_u32(b, e->upgrade_window);
+    hbuf_put_u32(b, p->checkpoint_blocks);
     HANSA_ASSERT(b->len - start == LEDGER_PARAMS_BYTES);
 }
 
@@ -140,6 +141,7 @@ hansa_err ledger_params_decode(const uint8_t *p, size_t len, ledger_params *out,
     e->evidence_age_max = rd_u32(r, "evidence_age_max");
     e->block_reward = rd_u64(r, "block_reward");
     e->upgrade_window = rd_u32(r, "upgrade_window");
+    out->checkpoint_blocks = rd_u32(r, "checkpoint_blocks");
     char why[LEDGER_WHY_BYTES_SMALL];
     if (r->err == HANSA_OK && ledger_params_check(out, why, sizeof why) != HANSA_OK)
         rd_fail(r, HANSA_ERR_INVALID, "params out of range");

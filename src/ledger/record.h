@@ -45,6 +45,9 @@
  *               49  4     evidence_age_max (heights), >= 1
  *               53  8     block_reward (minted per block)
  *               61  4     upgrade_window (heights), >= 1
+ *               65  4     checkpoint_blocks K: the app hash of every height
+ *                         h > 0 with h % K == 0 commits to the state root
+ *                         (state_root.h); 0 = no checkpoints
  *   supply      0   1     version = 1
  *               1   8     genesis supply (balances and bonds at genesis)
  *               9   8     burned (fees and slashes destroyed so far)
@@ -98,7 +101,7 @@ typedef enum {
 #define LEDGER_KEY_MAX_BYTES 64 /* longest key of any record type, now and later */
 
 #define LEDGER_META_BYTES 17
-#define LEDGER_PARAMS_BYTES 65
+#define LEDGER_PARAMS_BYTES 69
 #define LEDGER_SUPPLY_BYTES 49
 #define LEDGER_BENCH_MAX 128
 #define LEDGER_ACCOUNT_BYTES 17
@@ -129,6 +132,7 @@ typedef struct {
     uint64_t min_fee;       /* smallest fee a transaction may carry */
     uint32_t max_block_txs; /* at most WIRE_BLOCK_TXS_MAX */
     ledger_elect_params elect;
+    uint32_t checkpoint_blocks; /* K of state_root.h; 0 = no state roots */
 } ledger_params;
 
 /* The defaults docs/delegates.md lists (node/config.c starts from them). */

@@ -22,6 +22,7 @@
 #include "node/frost_sign.h"
 #include "node/msg.h"
 #include "node/node_int.h"
+#include "node/snapshot.h"
 #include "wire/codec.h"
 
 void chain_fatal(node *n, const char *fmt, ...) {
@@ -682,6 +683,8 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
         credit_emit emit = {n, commit->height};
         ledger_credit_events(ledger_block_writes(p->pending), emit_credit_event, &emit);
     }
+    ledger_snap_info snap;
+    bool checkpoint = node_snapshot_due(n, p->pending, &snap);
     ledger_block_commit(n->state, p->pending);
     p->pending = NULL;
     chain_pending_clear(n);
@@ -710,6 +713,8 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
         chain_fatal(n, "height %llu: the ledger's validator set is invalid", (unsigned long long)n->height);
         return;
     }
+    if (checkpoint) node_snapshot_write(n, &snap);
+    if (n->stopped) return;
     if (n->io.committed) n->io.committed(n->io.ctx, n->height);
 }
 

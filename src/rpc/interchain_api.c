@@ -13,6 +13,7 @@
 #include "crypto/address.h"
 #include "ledger/client.h"
 #include "rpc/node_json.h"
+#include "rpc/snapshot_api.h"
 #include "wire/codec.h"
 
 struct rpc_interchain_api {
@@ -238,6 +239,7 @@ rpc_interchain_api *rpc_interchain_api_new(rpc_server *server, node *n) {
     rpc_register(server, "client_list", m_client_list, api);
     rpc_register(server, "client", m_client, api);
     rpc_register(server, "submit_evidence", m_submit_evidence, api);
+    rpc_snapshot_register(server, n); /* state sync: light-client checked too */
     return api;
 }
 

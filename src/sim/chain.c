@@ -37,6 +37,9 @@
 #define CLIENT_BALANCE 1000000000ull
 #define MIN_FEE 1
 #define VOTE_EVERY 4 /* with elections: one TX_VOTE in this many client txs */
+/* State roots every 32 heights (not the default 256): every run of a few
+ * hundred heights crosses several checkpoints, and the sim state is small. */
+#define SIM_CHECKPOINT_BLOCKS 32
 
 static void client_keys(world *w, sim_chain *c) {
     c->n_clients = (uint16_t)(4 + prng_below(&w->rng, SIM_CLIENTS_MAX - 3));
@@ -70,7 +73,8 @@ static void chain_genesis(world *w, sim_chain *c) {
         e.active_max = (uint16_t)(n - (n / 4 > 1 ? n / 4 : 1));
         c->vote_every = VOTE_EVERY;
     }
-    c->genesis.params = (ledger_params){CHAIN_ID + c->idx, GENESIS_TIME_MS, 5000, MIN_FEE, 500, e};
+    c->genesis.params = (ledger_params){CHAIN_ID + c->idx, GENESIS_TIME_MS, 5000, MIN_FEE, 500, e,
+                                        SIM_CHECKPOINT_BLOCKS};
     c->genesis.accounts = c->accounts;
     c->genesis.n_accounts = c->n_clients;
     c->genesis.delegates = c->delegates;

@@ -46,6 +46,7 @@ typedef enum {
     STORE_REC_RECEIPT = 10,    /* receipts: one outstanding guarantee (node/receipts.c) */
     STORE_REC_TX_LOG = 11,     /* tx_log: a block's (tx hash || index u32 LE) entries */
     STORE_REC_CHECKPOINT = 12, /* checkpoints: a signed FROST checkpoint (threshold/checkpoint.h) */
+    STORE_REC_SNAP = 13,       /* snapshots: a snapshot's info, or one record of it */
 } store_rec_type;
 
 /* Fills the 10-byte header `hdr` for `payload` (plen bytes, <=

@@ -69,6 +69,7 @@ typedef enum {
     DB_RECEIPTS,
     DB_TX_LOG,
     DB_CHECKPOINTS,
+    DB_SNAP,
     DB_COUNT_
 } store_db;
 
@@ -90,6 +91,7 @@ static const struct {
     [DB_RECEIPTS] = {"receipts", STORE_REC_RECEIPT},
     [DB_TX_LOG] = {"tx_log", STORE_REC_TX_LOG},
     [DB_CHECKPOINTS] = {"checkpoints", STORE_REC_CHECKPOINT},
+    [DB_SNAP] = {"snapshots", STORE_REC_SNAP},
 };
 
 struct store {
@@ -107,6 +109,7 @@ struct store {
     bool in_callback;     /* a scan callback is running: the store must not be re-entered */
     bool map_full;        /* the current write transaction hit MDB_MAP_FULL */
     bool has_tx_log;      /* false only for an older store opened read-only */
+    bool has_snap;        /* the same for the snapshots database */
     char errmsg[MSG_BYTES];
     char fatal_msg[MSG_BYTES];
 };
@@ -176,6 +179,13 @@ static void describe_key(store_db db, const uint8_t *k, size_t klen, char *out, 
     case DB_SIGNER:
         snprintf(out, n, "key \"%.*s\"", (int)(klen < 32 ? klen : 32), (const char *)k);
         return;
+    case DB_SNAP:
+        if (klen >= HEIGHT_KEY_BYTES) {
+            snprintf(out, n, "snapshot %llu key %s%s (%zu bytes)", (unsigned long long)be64_load(k),
+                     hex + 2 * HEIGHT_KEY_BYTES, more, klen - HEIGHT_KEY_BYTES);
+            return;
+        }
+        break;
     case DB_STATE:
         break;
     case DB_COUNT_:
@@ -600,12 +610,13 @@ static hansa_err open_dbs(store *st) {
     if (rc != 0) return env_fail(st, rc, "beginning the open transaction");
     for (int i = 0; i < DB_COUNT_; i++) {
         rc = mdb_dbi_open(txn, db_info[i].name, st->read_only ? 0 : MDB_CREATE, &st->dbi[i]);
-        /* A store written before tx_log existed has every entry in tx_index. */
-        if (rc == MDB_NOTFOUND && i == DB_TX_LOG && st->read_only) continue;
+        /* A store written before tx_log existed has every entry in tx_index;
+         * one written before checkpoints or snapshots has none of them. */
+        if (rc == MDB_NOTFOUND && (i == DB_TX_LOG || i == DB_CHECKPOINTS || i == DB_SNAP) && st->read_only)
+            continue;
         if (i == DB_TX_LOG) st->has_tx_log = rc == 0;
-        /* ... and one written before FROST checkpoints has no checkpoints. */
-        if (rc == MDB_NOTFOUND && i == DB_CHECKPOINTS && st->read_only) continue;
         if (i == DB_CHECKPOINTS) st->has_checkpoints = rc == 0;
+        if (i == DB_SNAP) st->has_snap = rc == 0;
         if (rc != 0) {
             mdb_txn_abort(txn);
             return env_fail(st, rc, "opening database %s", db_info[i].name);
@@ -1463,8 +1474,11 @@ hansa_err store_get_dkg(store *st, hbuf *out) {
 typedef hansa_err (*visit_fn)(store *st, const MDB_val *k, const uint8_t *p, size_t n,
                               void *ctx);
 
-static hansa_err scan_prefix(store *st, store_db db, const uint8_t *prefix, size_t plen,
-                             visit_fn visit, void *ctx) {
+/* From the first key >= start (start_len bytes), every key that shares
+ * start's first plen bytes. */
+static hansa_err scan_from(store *st, store_db db, const uint8_t *start, size_t start_len,
+                           size_t plen, visit_fn visit, void *ctx) {
+    const uint8_t *prefix = start;
     MDB_txn *txn;
     hansa_err e = read_begin(st, &txn);
     if (e != HANSA_OK) return e;
@@ -1474,8 +1488,8 @@ static hansa_err scan_prefix(store *st, store_db db, const uint8_t *prefix, size
         mdb_txn_abort(txn);
         return env_fail(st, rc, "opening a cursor on %s", db_info[db].name);
     }
-    MDB_val k = {plen, (void *)prefix}, v;
-    rc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+    MDB_val k = {start_len, (void *)start}, v;
+    rc = mdb_cursor_get(c, &k, &v, start_len ? MDB_SET_RANGE : MDB_FIRST);
     while (e == HANSA_OK && rc == 0) {
         if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)) break;
         const uint8_t *p;
@@ -1492,6 +1506,11 @@ static hansa_err scan_prefix(store *st, store_db db, const uint8_t *prefix, size
     mdb_cursor_close(c);
     mdb_txn_abort(txn);
     return e;
+}
+
+static hansa_err scan_prefix(store *st, store_db db, const uint8_t *prefix, size_t plen,
+                             visit_fn visit, void *ctx) {
+    return scan_from(st, db, prefix, plen, plen, visit, ctx);
 }
 
 typedef struct {
@@ -1903,6 +1922,159 @@ hansa_err store_checkpoint_get(store *st, uint64_t height, hbuf *out) {
     return get_copy(st, DB_CHECKPOINTS, key, HEIGHT_KEY_BYTES, 0, out, NULL);
 }
 
+/* ---- State snapshots ---- */
+
+static void snap_key(uint8_t *k, uint64_t height, const uint8_t *key, size_t klen) {
+    be64_store(k, height);
+    if (klen) memcpy(k + HEIGHT_KEY_BYTES, key, klen);
+}
+
+/* Deletes every entry of the snapshots below `below` (keys sort by height). */
+static hansa_err snap_drop_below(store *st, MDB_txn *txn, uint64_t below) {
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, st->dbi[DB_SNAP], &c);
+    if (rc != 0) return env_fail(st, rc, "opening a cursor on snapshots");
+    MDB_val k, v;
+    hansa_err e = HANSA_OK;
+    while ((rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0) {
+        if (k.mv_size < HEIGHT_KEY_BYTES || be64_load(k.mv_data) >= below) break;
+        rc = mdb_cursor_del(c, 0);
+        if (rc != 0) break;
+    }
+    if (rc == MDB_MAP_FULL) {
+        st->map_full = true;
+        e = HANSA_ERR_FULL;
+    } else if (rc != 0 && rc != MDB_NOTFOUND) {
+        e = env_fail(st, rc, "deleting old snapshots");
+    }
+    mdb_cursor_close(c);
+    return e;
+}
+
+typedef struct {
+    uint64_t height, drop_below;
+    const uint8_t *info;
+    size_t info_len;
+    store_snap_next_fn next;
+    void *ctx;
+} snap_write_ctx;
+
+static hansa_err snap_write_body(store *st, MDB_txn *txn, void *ctx) {
+    const snap_write_ctx *w = ctx;
+    hansa_err e = snap_drop_below(st, txn, w->drop_below);
+    uint8_t k[HEIGHT_KEY_BYTES + STORE_KEY_BYTES_MAX];
+    snap_key(k, w->height, NULL, 0);
+    if (e == HANSA_OK) e = put_record(st, txn, DB_SNAP, k, HEIGHT_KEY_BYTES, NULL, 0, w->info,
+                                      w->info_len, 0);
+    const uint8_t *key, *val;
+    size_t klen, vlen;
+    for (size_t i = 0; e == HANSA_OK && w->next(w->ctx, i, &key, &klen, &val, &vlen); i++) {
+        HANSA_ASSERT(klen >= 1 && klen <= STORE_KEY_BYTES_MAX);
+        HANSA_ASSERT(vlen >= 1 && vlen <= STORE_PAYLOAD_BYTES_MAX);
+        snap_key(k, w->height, key, klen);
+        e = put_record(st, txn, DB_SNAP, k, HEIGHT_KEY_BYTES + klen, NULL, 0, val, vlen, 0);
+    }
+    return e;
+}
+
+static hansa_err snap_refuse(store *st) {
+    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no snapshots");
+    if (!st->has_snap) return HANSA_ERR_NOT_FOUND; /* an older store opened read-only */
+    return HANSA_OK;
+}
+
+bool store_keeps_snapshots(const store *st) { return st->be == NULL && st->has_snap; }
+
+hansa_err store_snap_write(store *st, uint64_t height, const uint8_t *info, size_t info_len,
+                           store_snap_next_fn next, void *ctx, uint64_t drop_below) {
+    call_enter(st);
+    HANSA_ASSERT(info != NULL && info_len > 0 && info_len <= STORE_PAYLOAD_BYTES_MAX);
+    HANSA_ASSERT(next != NULL && drop_below <= height);
+    hansa_err e = snap_refuse(st);
+    if (e != HANSA_OK) return e;
+    snap_write_ctx w = {height, drop_below, info, info_len, next, ctx};
+    return run_write(st, "writing a snapshot", snap_write_body, &w);
+}
+
+hansa_err store_snap_heights(store *st, uint64_t *heights, size_t max, size_t *n) {
+    call_enter(st);
+    *n = 0;
+    hansa_err e = snap_refuse(st);
+    if (e != HANSA_OK) return e == HANSA_ERR_NOT_FOUND ? HANSA_OK : e;
+    MDB_txn *txn;
+    e = read_begin(st, &txn);
+    if (e != HANSA_OK) return e;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, st->dbi[DB_SNAP], &c);
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return env_fail(st, rc, "opening a cursor on snapshots");
+    }
+    uint8_t k0[HEIGHT_KEY_BYTES];
+    MDB_val k = {0, NULL}, v;
+    rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+    /* Each snapshot starts with its info entry (the bare height): jump from
+     * one to the next instead of walking their records. */
+    while (rc == 0 && *n < max) {
+        if (k.mv_size != HEIGHT_KEY_BYTES) {
+            e = corrupt(st, DB_SNAP, k.mv_data, k.mv_size, "snapshot records without an info entry");
+            break;
+        }
+        uint64_t h = be64_load(k.mv_data);
+        heights[(*n)++] = h;
+        if (h == UINT64_MAX) break;
+        be64_store(k0, h + 1);
+        k = (MDB_val){sizeof k0, k0};
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+    }
+    if (e == HANSA_OK && rc != 0 && rc != MDB_NOTFOUND) e = env_fail(st, rc, "walking snapshots");
+    mdb_cursor_close(c);
+    mdb_txn_abort(txn);
+    return e;
+}
+
+hansa_err store_snap_info(store *st, uint64_t height, hbuf *out) {
+    call_enter(st);
+    HANSA_ASSERT(out != NULL);
+    hansa_err e = snap_refuse(st);
+    if (e != HANSA_OK) return e;
+    uint8_t k[HEIGHT_KEY_BYTES];
+    snap_key(k, height, NULL, 0);
+    return get_copy(st, DB_SNAP, k, sizeof k, 0, out, NULL);
+}
+
+typedef struct {
+    store_scan_fn fn;
+    void *ctx;
+} snap_visit_ctx;
+
+static hansa_err snap_visit(store *st, const MDB_val *k, const uint8_t *p, size_t n, void *ctx) {
+    (void)st;
+    const snap_visit_ctx *sv = ctx;
+    const uint8_t *kp = k->mv_data;
+    if (k->mv_size <= HEIGHT_KEY_BYTES) return HANSA_OK; /* the info entry */
+    return sv->fn(sv->ctx, kp + HEIGHT_KEY_BYTES, k->mv_size - HEIGHT_KEY_BYTES, p, n);
+}
+
+hansa_err store_snap_scan(store *st, uint64_t height, const uint8_t *after, size_t after_len,
+                          store_scan_fn fn, void *ctx) {
+    call_enter(st);
+    HANSA_ASSERT(fn != NULL && (after != NULL || after_len == 0));
+    if (after_len > STORE_KEY_BYTES_MAX)
+        return st_fail(st, HANSA_ERR_TOO_LONG, "snapshot key of %zu bytes", after_len);
+    hansa_err e = snap_refuse(st);
+    if (e != HANSA_OK) return e;
+    /* Start at height || after || 0x00: the first key after `after` (a key
+     * that extends it sorts right after it). */
+    uint8_t k[HEIGHT_KEY_BYTES + STORE_KEY_BYTES_MAX + 1];
+    snap_key(k, height, after, after_len);
+    size_t klen = HEIGHT_KEY_BYTES + after_len;
+    if (after_len) k[klen++] = 0x00;
+    snap_visit_ctx sv = {fn, ctx};
+    e = scan_from(st, DB_SNAP, k, klen, HEIGHT_KEY_BYTES, snap_visit, &sv);
+    return e == HANSA_ERR_FULL ? HANSA_OK : e; /* fn said it has enough */
+}
+
 /* ---- Integrity check ---- */
 
 /* Problems reported at most (the walk goes on counting the rest). */
@@ -1963,6 +2135,10 @@ static const char *key_shape(store_db db, const uint8_t *k, size_t klen) {
                    : "unknown signer key";
     case DB_STATE:
         return klen >= 1 && klen <= STORE_KEY_BYTES_MAX ? NULL : "key size out of 1..511";
+    case DB_SNAP:
+        return klen >= HEIGHT_KEY_BYTES && klen <= HEIGHT_KEY_BYTES + STORE_KEY_BYTES_MAX
+                   ? NULL
+                   : "key is not an 8-byte height and a state key of at most 511 bytes";
     case DB_COUNT_:
         HANSA_UNREACHABLE();
     }
@@ -2023,6 +2199,9 @@ static void check_entry(check_ctx *c, store_db db, const uint8_t *k, size_t klen
     case DB_VALSETS:
     case DB_RECEIPTS:
     case DB_CHECKPOINTS:
+        return;
+    case DB_SNAP:
+        if (klen == HEIGHT_KEY_BYTES) s->snapshots++;
         return;
     case DB_COUNT_:
         HANSA_UNREACHABLE();
@@ -2191,6 +2370,7 @@ hansa_err store_check(store *st, store_check_summary *sum, store_problem_fn repo
     check_db(&c, DB_VALSETS);
     check_db(&c, DB_RECEIPTS);
     if (st->has_checkpoints) check_db(&c, DB_CHECKPOINTS);
+    if (st->has_snap) check_db(&c, DB_SNAP);
     check_db(&c, DB_META);
     check_db(&c, DB_SIGNER);
     check_cross(&c);

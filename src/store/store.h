@@ -327,6 +327,40 @@ hansa_err store_receipt_del(store *st, const uint8_t (*keys)[STORE_RECEIPT_KEY_B
  * first (HANSA_ERR_CORRUPT stops the scan). fn must not call the store. */
 hansa_err store_receipt_scan(store *st, store_scan_fn fn, void *ctx);
 
+/* ---- State snapshots (state sync; docs/storage.md) ----
+ * snapshots  height u64 BE (8)          -> the snapshot's info (the node's
+ *                                          bytes; opaque here)
+ *            height u64 BE || state key -> that record's value as of height
+ * A node copies its whole state here at checkpoint heights and serves it
+ * to joining nodes while its live state moves on. LMDB stores only: a
+ * backend store (the simulator's) refuses with HANSA_ERR_STATE. */
+
+/* True for an LMDB store (one that keeps snapshots). */
+bool store_keeps_snapshots(const store *st);
+
+/* Yields record i of a snapshot being written (i = 0, 1, ...; keys strictly
+ * increasing, 1..STORE_KEY_BYTES_MAX bytes, values non-empty), false when
+ * there are no more. */
+typedef bool (*store_snap_next_fn)(void *ctx, size_t i, const uint8_t **key, size_t *klen,
+                                   const uint8_t **val, size_t *vlen);
+/* In ONE durable transaction: deletes every snapshot below drop_below
+ * (<= height), then writes snapshot `height`: info (1..STORE_PAYLOAD_BYTES_MAX
+ * bytes) and the records next yields (replacing any snapshot of that height
+ * that had the same keys). */
+hansa_err store_snap_write(store *st, uint64_t height, const uint8_t *info, size_t info_len,
+                           store_snap_next_fn next, void *ctx, uint64_t drop_below);
+/* The heights of the stored snapshots, increasing, at most max of them. */
+hansa_err store_snap_heights(store *st, uint64_t *heights, size_t max, size_t *n);
+/* The info of snapshot height; HANSA_ERR_NOT_FOUND when there is none. */
+hansa_err store_snap_info(store *st, uint64_t height, hbuf *out);
+/* Calls fn for the records of snapshot height whose keys come after `after`
+ * (after_len 0: from the first), in key order, each checked first. fn
+ * returns HANSA_ERR_FULL to stop early (then this returns HANSA_OK); any
+ * other error stops the scan and is returned. fn must not call the store.
+ * A height with no snapshot calls fn for nothing. */
+hansa_err store_snap_scan(store *st, uint64_t height, const uint8_t *after, size_t after_len,
+                          store_scan_fn fn, void *ctx);
+
 /* ---- Consensus write-ahead log ---- */
 
 /* Appends one record (<= STORE_PAYLOAD_BYTES_MAX) to the log of height;
@@ -367,6 +401,7 @@ typedef struct {
     uint64_t blocks, commits, block_index, tx_index, state, wal; /* entries walked */
     uint64_t tx_pruned; /* tx_index entries of pruned heights, not in tx_index */
     uint64_t first_height; /* of the first stored block; 0 for none */
+    uint64_t snapshots;    /* state snapshots kept */
     bool has_tip;
     store_tip tip;
     bool has_signer;

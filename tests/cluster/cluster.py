@@ -118,7 +118,8 @@ class Testnet:
     it always stops every node (testnet down, then SIGKILL of anything left
     under the dir) and checks that no process of the dir remains."""
 
-    def __init__(self, name, validators=4, accounts=16, keep=False):
+    def __init__(self, name, validators=4, accounts=16, keep=False, up_args=()):
+        self.up_args = list(up_args)  # more `testnet up` options, e.g. --checkpoint-blocks
         self.tmp = tempfile.mkdtemp(prefix="hansa-%s-" % name)
         self.dir = os.path.join(self.tmp, "net")
         self.validators, self.accounts = validators, accounts
@@ -149,7 +150,7 @@ class Testnet:
     def up(self):
         """testnet up: creates the network on first use, restarts stopped nodes after."""
         cmd = [HANSA, "testnet", "up", "--dir", self.dir, "--validators", str(self.validators),
-               "--accounts", str(self.accounts)]
+               "--accounts", str(self.accounts)] + self.up_args
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         if r.returncode != 0:
             raise CheckFailed("testnet up failed: %s%s" % (r.stdout, r.stderr))

@@ -166,13 +166,13 @@ static int store_check_cmd(const char *dir, bool json) {
                 (unsigned long long)sum.tx_index, (unsigned long long)cs.txs);
     store_close(st);
     if (json) {
-        json_t *j = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "store", path,
+        json_t *j = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I}", "store", path,
                               "ok", cs.problems == 0, "problems", (json_int_t)cs.problems,
                               "tip", (json_int_t)(sum.has_tip ? sum.tip.height : 0), "blocks",
                               (json_int_t)sum.blocks, "txs", (json_int_t)cs.txs, "state",
                               (json_int_t)sum.state, "wal", (json_int_t)sum.wal, "first",
                               (json_int_t)sum.first_height, "tx_pruned", (json_int_t)sum.tx_pruned,
-                              "signer", sum.has_signer);
+                              "signer", sum.has_signer, "snapshots", (json_int_t)sum.snapshots);
         cli_print_json(j);
         json_decref(j);
     } else {

@@ -105,6 +105,9 @@ static json_t *make_genesis(const testnet_opts *o, const hansa_keypair *nodes, c
                           "fee_burn_bps", 5000, "min_fee", 1, "max_block_txs", 10000, "accounts",
                           acc, "delegates", dels);
     if (elections) json_object_set(g, "elections", elections);
+    if (o->checkpoint_blocks)
+        json_object_set_new(json_object_get(g, "params"), "checkpoint_blocks",
+                            json_integer((json_int_t)o->checkpoint_blocks));
     return g;
 }
 
@@ -496,10 +499,12 @@ static int testnet_status(const testnet_opts *o) {
 static int usage(void) {
     fprintf(stderr, "usage: hansa testnet up [--validators N] [--accounts K] [--dir D] [--timeout-ms T]\n"
                     "                        [--full-nodes F] [--elections JSON] [--frost]\n"
+                    "                        [--checkpoint-blocks C]\n"
                     "       hansa testnet status [--dir D]\n"
                     "       hansa testnet down [--dir D]\n"
                     "       (each takes --json)\n"
-                    "  N 1..64 (4), F 0..63 (0; N + F at most 64), K 1..1000 (16), T 1..600000 ms (1000)\n");
+                    "  N 1..64 (4), F 0..63 (0; N + F at most 64), K 1..1000 (16), T 1..600000 ms (1000),\n"
+                    "  C 1..1000000 (256: heights between state roots, docs/ledger.md)\n");
     return CLI_USAGE;
 }
 
@@ -521,6 +526,8 @@ static bool parse_option(int argc, char **argv, int *i, testnet_opts *o) {
         return o->full_nodes = x, o->full_nodes_given = true;
     if (strcmp(a, "--timeout-ms") == 0 && cli_parse_int(v, 1, 600000, &x))
         return o->timeout_propose_ms = (uint32_t)x, o->timeout_given = true;
+    if (strcmp(a, "--checkpoint-blocks") == 0 && cli_parse_int(v, 1, 1000000, &x))
+        return o->checkpoint_blocks = (uint32_t)x, true;
     return false;
 }
 

@@ -21,6 +21,7 @@ typedef struct {
     uint32_t chain_id;           /* 0: e2e4 */
     int port_base;               /* first port; 0: search for free ones */
     bool frost;                  /* delegates run the key generation duty ("frost_dkg") */
+    uint32_t checkpoint_blocks;  /* genesis params.checkpoint_blocks; 0: the default (256) */
     /* Which of the above the command line set: on an existing network
      * those must match it (they cannot change it). */
     bool validators_given, accounts_given, timeout_given, full_nodes_given;

@@ -1,0 +1,32 @@
+/* join.h — `hansa join`: a new node starts from a verified state snapshot
+ * instead of replaying every block (state sync, docs/cli.md).
+ *
+ *   1. asks the source (any node's RPC) for its snapshots (snapshot_info)
+ *      and picks the latest, or --height;
+ *   2. verifies that height's header as a light client from the home's
+ *      genesis.json (the genesis delegates, then each set change, by
+ *      bisection; trusting period --trusting-period-ms, default 30 days: a
+ *      chain older than that cannot be joined from its genesis alone);
+ *   3. checks that the snapshot's hashes give the header's app hash
+ *      (app_hash = SHA-256(prev | h | writes_hash | state_root));
+ *   4. streams the records (snapshot_chunk, --chunk-bytes per call, default
+ *      1 MiB), checking every chunk: its height, [key, value] hex pairs,
+ *      keys of 1..511 bytes strictly increasing across chunks, at most
+ *      max_bytes a chunk (beyond its first record), at most the announced
+ *      record count and 4 GiB in all; then the Merkle root of the records
+ *      against the state root, refusing the snapshot with both roots named;
+ *   5. loads them as a restart would (ledger_state_load_*), fetches block h
+ *      (snapshot_block), checks it is the verified header's, and writes
+ *      state, block, commit, validator sets and tip in one transaction.
+ * A source keeps two snapshots; if the one being fetched goes meanwhile
+ * (-32001), the join starts over on the newest (at most 3 times, never with
+ * --height). Then `hansad --home DIR` block-syncs from h+1. */
+#ifndef HANSA_CMD_JOIN_H
+#define HANSA_CMD_JOIN_H
+
+/* argv[0] is the subcommand name. Returns 0 when joined (or the store
+ * already holds a chain), 1 when a check or the source failed (the message
+ * says which), 2 on a usage error or an unreadable genesis. */
+int cmd_join(int argc, char **argv);
+
+#endif

@@ -1,0 +1,24 @@
+/* snapshot.h — the node's state snapshots for state sync (docs/storage.md,
+ * "Snapshots"): after committing a checkpoint height (ledger/state_root.h)
+ * the node copies its whole state into the store's snapshots database,
+ * keeping that one and the one before, so a joining node can download a
+ * state whose root a header commits to while this node moves on. */
+#ifndef HANSA_NODE_SNAPSHOT_H
+#define HANSA_NODE_SNAPSHOT_H
+
+#include <stdbool.h>
+
+#include "ledger/block.h"
+#include "ledger/state_root.h"
+#include "node/node.h"
+
+/* Before pb is committed: true if its height is a checkpoint, with *out
+ * filled from it (records and bytes are counted when written). */
+bool node_snapshot_due(const node *n, const ledger_block *pb, ledger_snap_info *out);
+/* After the commit: writes the snapshot of the state at info->height and
+ * drops the ones older than the previous checkpoint. A store failure stops
+ * the node (chain_fatal) as a failed commit does. Nothing on a store that
+ * keeps no snapshots (the simulator's). */
+void node_snapshot_write(node *n, ledger_snap_info *info);
+
+#endif

@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""State sync with real processes (issue 15): a new node starts from a
+snapshot checked against a header its light client verified, then follows.
+
+A 4-delegate testnet with a state root every 8 heights runs under load past
+three checkpoints; the delegates keep the last two snapshots. Then, for a
+fresh home made like a full node's:
+1. a source that alters one byte of one record in the chunks it serves (a
+   proxy in this file in front of node0) is refused: `hansa join` exits 1
+   naming both roots, and writes nothing;
+2. a join that is killed with SIGKILL in the middle of its download (a
+   proxy that serves small chunks slowly) leaves no chain in the store, and
+   running it again against node0 completes; `hansa store check` passes;
+3. the joined node starts at the snapshot height, block-syncs to the
+   others, follows them, and agrees with node0 on block and app hashes;
+   its store holds no block below the snapshot.
+"""
+import http.server
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+
+import cluster
+from cluster import check, say, wait_for
+
+K = 8
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Proxy:
+    """A JSON-RPC forwarder to upstream that can alter or slow chunk replies."""
+
+    def __init__(self, upstream, tamper=False, delay_s=0.0):
+        self.upstream, self.tamper, self.delay_s = upstream, tamper, delay_s
+        self.chunks = 0
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                req = json.loads(body)
+                up = urllib.request.Request("http://%s/" % proxy.upstream, data=body,
+                                            headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(up, timeout=30) as r:
+                    reply = json.loads(r.read())
+                if req.get("method") == "snapshot_chunk" and "result" in reply:
+                    proxy.chunks += 1
+                    time.sleep(proxy.delay_s)
+                    recs = reply["result"]["records"]
+                    if proxy.tamper and proxy.chunks == 1 and recs:
+                        v = bytearray(bytes.fromhex(recs[-1][1]))
+                        v[-1] ^= 0x01
+                        recs[-1][1] = v.hex()
+                out = json.dumps(reply).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                try:
+                    self.wfile.write(out)
+                except BrokenPipeError:
+                    pass  # the join was killed while this reply was on its way
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.addr = "127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def fresh_home(net, name, acct):
+    """A full node's home (genesis, an account key that is no delegate's,
+    its own ports, the delegates as peers), not started."""
+    home = os.path.join(net.tmp, name)
+    os.makedirs(home)
+    shutil.copy(os.path.join(net.home(0), "genesis.json"), os.path.join(home, "genesis.json"))
+    key = os.path.join(home, "node.key")
+    shutil.copy(os.path.join(net.dir, "accounts.key"), key)
+    os.chmod(key, 0o600)
+    cfg = net.config(0)
+    cfg["listen"] = "127.0.0.1:%d" % free_port()
+    cfg["rpc"] = "127.0.0.1:%d" % free_port()
+    cfg["peers"] = [net.listen_addr(i) for i in range(4)]
+    cfg["key"] = "acct%d" % acct
+    with open(os.path.join(home, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    return home, cfg
+
+
+def join(home, source, extra=()):
+    cmd = [cluster.HANSA, "join", "--source", source, "--home", home] + list(extra)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+
+
+def has_chain(home):
+    """True if the store in home holds a tip, False if it holds none and is
+    sound, None if hansa store check finds a problem."""
+    r = subprocess.run([cluster.HANSA, "store", "check", os.path.join(home, "data"), "--json"],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        say("store check: %s %s" % (r.stdout.strip()[-300:], r.stderr.strip()[-300:]))
+        return None
+    return json.loads(r.stdout[r.stdout.index("{"):])["tip"] > 0
+
+
+def store_check(home):
+    r = subprocess.run([cluster.HANSA, "store", "check", os.path.join(home, "data")],
+                       capture_output=True, text=True, timeout=120)
+    return r.returncode, (r.stdout + r.stderr).strip()
+
+
+def status(cfg):
+    try:
+        return cluster.rpc(cfg["rpc"], "status", timeout_s=3)
+    except (OSError, cluster.RpcError):
+        return None
+
+
+def test():
+    with cluster.Testnet("statesync", up_args=["--checkpoint-blocks", str(K)]) as net:
+        load = net.start_load(rate=30, duration=600, accounts=8)
+        net.wait_heights([0, 1, 2, 3], 3 * K + 2, 300)
+        info = net.call(0, "snapshot_info")
+        heights = [s["height"] for s in info["snapshots"]]
+        say("node0 keeps snapshots %s (checkpoint_blocks %d)" % (heights, info["checkpoint_blocks"]))
+        check(info["checkpoint_blocks"] == K and len(heights) == 2 and heights[1] - heights[0] == K
+              and heights[1] % K == 0, "node0 keeps the last two checkpoints' snapshots")
+        snap = info["snapshots"][1]
+        block = net.call(0, "block", {"height": snap["height"]})
+        check(block["header"]["app_hash"] == snap["app_hash"],
+              "the snapshot's app hash is the header's at height %d" % snap["height"])
+
+        # 1. A tampered chunk is refused and nothing is written.
+        home_t, _ = fresh_home(net, "tampered", net.accounts - 1)
+        bad = Proxy(net.rpc_addr(0), tamper=True)
+        r = join(home_t, bad.addr, ["--chunk-bytes", "2048"])
+        bad.close()
+        say("join through the tampering proxy: exit %d: %s" % (r.returncode, r.stderr.strip()[-300:]))
+        check(r.returncode == 1 and "refused" in r.stderr and "root" in r.stderr,
+              "a snapshot with one altered byte is refused, naming the roots")
+        check(bad.chunks >= 1, "the proxy altered a served chunk (%d chunks)" % bad.chunks)
+        check(has_chain(home_t) is False, "the refused join left no chain in the store")
+
+        # 2. kill -9 in the middle of a download, then again to the end.
+        home, cfg = fresh_home(net, "joiner", net.accounts - 2)
+        slow = Proxy(net.rpc_addr(0), delay_s=0.3)
+        p = subprocess.Popen([cluster.HANSA, "join", "--source", slow.addr, "--home", home,
+                              "--chunk-bytes", "256"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        net.extra.append(p)
+        wait_for(lambda: slow.chunks >= 3 and [True], 60, "the join to fetch 3 chunks")
+        p.send_signal(signal.SIGKILL)
+        p.wait(10)
+        slow.close()
+        say("killed the join after %d chunks" % slow.chunks)
+        check(p.returncode == -signal.SIGKILL, "the join was killed mid-download")
+        check(has_chain(home) is False, "the killed join left no chain in the store")
+        r = join(home, net.rpc_addr(0))
+        say("join again: exit %d: %s %s" % (r.returncode, r.stdout.strip(), r.stderr.strip()[-200:]))
+        check(r.returncode == 0 and "joined at height" in r.stdout, "the second join completed")
+        joined_at = int(r.stdout.split("joined at height ")[1].split(":")[0])
+        rc, text = store_check(home)
+        check(rc == 0, "hansa store check passes on the joined store: %s" % text[-200:])
+
+        # 3. The joined node follows.
+        log_path = os.path.join(home, "hansad.log")
+        node = subprocess.Popen([cluster.HANSAD, "--home", home], stdout=open(log_path, "w"),
+                                stderr=subprocess.STDOUT)
+        net.extra.append(node)
+        target = max(net.heights()) + 2
+        wait_for(lambda: (status(cfg) or {}).get("height", 0) >= target and [True], 180,
+                 "the joined node to reach height %d" % target)
+        st = cluster.rpc(cfg["rpc"], "status")
+        say("joined node: height %d, lowest %d" % (st["height"], st["lowest_height"]))
+        check(st["lowest_height"] == joined_at, "its first block is the snapshot's (%d)" % joined_at)
+        for h in (joined_at, joined_at + 1, st["height"]):
+            got = cluster.rpc(cfg["rpc"], "block", {"height": h})
+            check((got["hash"], got["header"]["app_hash"]) == net.block_hash(0, h),
+                  "the joined node and node0 agree on block and app hash at height %d" % h)
+        h0 = st["height"]
+        wait_for(lambda: (status(cfg) or {}).get("height", 0) >= h0 + 3 and [True], 60,
+                 "the joined node to follow")
+        check(node.poll() is None, "the joined node is still running")
+        load.kill()
+        node.terminate()
+        node.wait(30)
+
+
+if __name__ == "__main__":
+    cluster.main(test)
