@@ -59,11 +59,8 @@
 #include "ledger/credit_rec.h"
 #include "ledger/tx.h"
 #include "ledger/xlift.h"
-#include "sim/world.h"
+#include "sim/lifts.h"
 
-#define LIFT_DEBT 20000ull        /* a debtor's chit: at the start, and again when its debt is */
-#define LIFT_DEBT_LOW 2000        /* ... below this (lifts then race for what is left) */
-#define LIFT_DEBTS_MAX 256        /* chits a tally's debtor sends in a run */
 #define LIFT_LIMIT 10000000ull    /* credit each party grants the other */
 #define LIFT_AMOUNT_MAX 1000
 #define LIFT_OVER_EVERY 10        /* lifts asking more than the grants allow */
@@ -75,56 +72,17 @@
 #define LIFT_LOCAL_EXPIRY_MS 10000
 #define LIFT_RESEND_US 3000000    /* a setup step or promise not seen committed is sent again */
 #define LIFT_RULE_RETRY 8         /* referee heights before a ruling is sent again */
-#define LIFT_LIVE_US 20000000ull  /* past expiry and GST + settle: resolved everywhere */
 #define LIFT_MAX 4096             /* lifts one run starts at most */
 #define LIFT_FEE 5
 #define LIFT_FORGE_EVERY 8        /* lift actions on a segment chain that forge a ruling */
 
-enum { P_X, P_Y, P_Z };
-enum { T_A, T_B, T_C, T_PER_CHAIN };
-#define LIFT_CHAINS 2 /* chains holding tallies; chain 2 referees */
-#define LIFT_REFEREE 2
-
-typedef struct {
-    credit_id id;
-    uint64_t amount;
-} sim_debt;
-
-typedef struct {
-    credit_contract c;
-    uint64_t sent_us; /* last setup step or debt submitted */
-    bool open;        /* OPEN with a debt, as some node saw it */
-    sim_debt debts[LIFT_DEBTS_MAX]; /* the debtor's direct chits submitted */
-    uint16_t n_debts;
-} sim_tally;
-
-typedef struct {
-    bool cross;
-    bool withheld;
-    credit_xlift x;         /* cross: the descriptor; local: seg[0] is the lift */
-    uint16_t seg_chain[2];  /* chain index of each segment (local: seg_chain[0]) */
-    hansa_hash h;           /* the descriptor's hash (cross) */
-    uint64_t promise_us[2]; /* last promise submitted per segment; 0 none */
-    uint64_t ruled_at[2];   /* referee height a ruling was last sent to each segment chain */
-    bool settled;           /* ruled, and resolved on every chain (cross) */
-    uint64_t deadline_us;   /* (b): resolved everywhere by then */
-} sim_lift;
-
-struct sim_lifts {
-    sim_tally tallies[LIFT_CHAINS][T_PER_CHAIN];
-    sim_lift *lifts;
-    size_t n, cap;
-    uint64_t checked_height[SIM_CHAINS_MAX]; /* states last checked (skip when unchanged) */
-    uint64_t credit_checked[SIM_CHAINS_MAX];
-    uint64_t bad, live;
-    char first[256];
-};
-
 static bool lifts_on(const world *w) { return w->o.lifts && w->n_chains > LIFT_REFEREE; }
 
-static uint32_t chain_id_of(const world *w, uint16_t k) { return w->chains[k].genesis.params.chain_id; }
+uint32_t lifts_chain_id(const world *w, uint16_t k) { return w->chains[k].genesis.params.chain_id; }
 
-static void violation(world *w, bool safety, const char *fmt, ...) {
+static uint32_t chain_id_of(const world *w, uint16_t k) { return lifts_chain_id(w, k); }
+
+void lifts_violation(world *w, bool safety, const char *fmt, ...) {
     sim_lifts *L = w->lifts;
     if (safety) L->bad++;
     else L->live++;
@@ -161,10 +119,12 @@ void lifts_setup(world *w) {
             c->stock_grants = c->foil_grants = (credit_terms){LIFT_LIMIT, 30};
             c->revision = 1;
         }
+    if (SIM_ATTACK_IS_LIFT(w->o.attack)) lift_attack_setup(w);
 }
 
 void lifts_free(world *w) {
     if (!w->lifts) return;
+    lift_attack_free(w);
     free(w->lifts->lifts);
     free(w->lifts);
     w->lifts = NULL;
@@ -237,6 +197,12 @@ static bool tally_step(world *w, sim_chain *c, sim_node *nd, sim_tally *st) {
     return true;
 }
 
+bool lifts_tally_steps(world *w, sim_chain *c, sim_node *nd) {
+    for (int t = 0; t < T_PER_CHAIN; t++)
+        if (tally_step(w, c, nd, &w->lifts->tallies[c->idx][t])) return true;
+    return false;
+}
+
 /* ---- lifts ---- */
 
 static bool chain_open(const sim_lifts *L, uint16_t k) {
@@ -245,7 +211,9 @@ static bool chain_open(const sim_lifts *L, uint16_t k) {
     return true;
 }
 
-static sim_lift *lift_new(world *w) {
+bool lifts_open(const world *w) { return chain_open(w->lifts, 0) && chain_open(w->lifts, 1); }
+
+sim_lift *lifts_new(world *w) {
     sim_lifts *L = w->lifts;
     if (L->n == LIFT_MAX) return NULL;
     if (L->n == L->cap) {
@@ -273,7 +241,7 @@ static void route(const sim_lifts *L, uint16_t k, const int *ts, int n, credit_l
 }
 
 static void local_lift(world *w, sim_chain *c, sim_node *nd) {
-    sim_lift *sl = lift_new(w);
+    sim_lift *sl = lifts_new(w);
     if (!sl) return;
     credit_lift *l = &sl->x.seg[0];
     static const int circle[] = {T_A, T_B, T_C};
@@ -292,7 +260,7 @@ static void local_lift(world *w, sim_chain *c, sim_node *nd) {
 
 /* The referee chain's time as nd's client of it last saw it (a wallet
  * asks the referee's node; this is what the chain will check against). */
-static bool referee_time(const world *w, const sim_node *nd, uint64_t *ms) {
+bool lifts_referee_time(const world *w, const sim_node *nd, uint64_t *ms) {
     const ledger_state *s = node_ledger(nd->n);
     ic_client cl;
     ic_consensus cs;
@@ -311,21 +279,16 @@ static uint16_t cross_open(const world *w) {
     return n;
 }
 
-/* X -> Z -> Y on chain d, Y -> X on the other, refereed by chain 2. */
-static bool cross_lift(world *w) {
-    const sim_node *ref = fed_source_of(w, &w->chains[LIFT_REFEREE]);
-    if (!ref || cross_open(w) >= LIFT_CROSS_OPEN_MAX) return false;
-    sim_lift *sl = lift_new(w);
-    if (!sl) return false;
-    uint16_t d = (uint16_t)prng_below(&w->rng, 2);
+sim_lift *lifts_cross_new(world *w, uint16_t d, uint64_t amount, uint64_t expiry_ms, bool withheld) {
+    sim_lift *sl = lifts_new(w);
+    if (!sl) return NULL;
     static const int first[] = {T_A, T_B}, second[] = {T_C};
     credit_lift proto;
     memset(&proto, 0, sizeof proto);
     prng_fill(&w->rng, proto.lift_id.b, CREDIT_ID_BYTES);
     proto.kind = CREDIT_LIFT_LINEAR;
-    proto.amount = lift_amount(w);
-    proto.expiry_ms = ledger_last_block_time_ms(node_ledger(ref->n)) + LIFT_EXPIRY_MS +
-                      prng_below(&w->rng, LIFT_EXPIRY_SPREAD_MS);
+    proto.amount = amount;
+    proto.expiry_ms = expiry_ms;
     proto.referee_chain = chain_id_of(w, LIFT_REFEREE);
     sl->cross = true;
     sl->x.n_segs = 2;
@@ -336,21 +299,33 @@ static bool cross_lift(world *w) {
     credit_xlift_hash(&sl->x, &sl->h);
     sl->seg_chain[0] = d;
     sl->seg_chain[1] = (uint16_t)(1 - d);
-    sl->withheld = prng_below(&w->rng, LIFT_WITHHELD_EVERY) == 0;
-    uint64_t expiry_us = (proto.expiry_ms - w->chains[LIFT_REFEREE].genesis.params.genesis_time_ms) * 1000;
+    sl->withheld = withheld;
+    uint64_t expiry_us = (expiry_ms - w->chains[LIFT_REFEREE].genesis.params.genesis_time_ms) * 1000;
     uint64_t from = expiry_us > w->gst_us + w->settle_us ? expiry_us : w->gst_us + w->settle_us;
     sl->deadline_us = from + LIFT_LIVE_US;
     w->res->lifts_cross++;
-    return true;
+    return sl;
+}
+
+/* A random cross lift: X -> Z -> Y on chain d, Y -> X on the other. */
+static bool cross_lift(world *w) {
+    const sim_node *ref = fed_source_of(w, &w->chains[LIFT_REFEREE]);
+    if (!ref || cross_open(w) >= LIFT_CROSS_OPEN_MAX) return false;
+    uint16_t d = (uint16_t)prng_below(&w->rng, 2);
+    uint64_t amount = lift_amount(w);
+    uint64_t expiry_ms = ledger_last_block_time_ms(node_ledger(ref->n)) + LIFT_EXPIRY_MS +
+                         prng_below(&w->rng, LIFT_EXPIRY_SPREAD_MS);
+    bool withheld = prng_below(&w->rng, LIFT_WITHHELD_EVERY) == 0;
+    return lifts_cross_new(w, d, amount, expiry_ms, withheld) != NULL;
 }
 
 /* A promise of one of chain c's segments that is due (not yet seen
  * committed at nd, not sent lately, before the expiry as nd's client of
  * the referee sees it); false when none is. */
-static bool promise_due(world *w, sim_chain *c, sim_node *nd) {
+bool lifts_promise_due(world *w, sim_chain *c, sim_node *nd) {
     sim_lifts *L = w->lifts;
     uint64_t ref_ms;
-    if (!referee_time(w, nd, &ref_ms)) return false;
+    if (!lifts_referee_time(w, nd, &ref_ms)) return false;
     for (size_t i = 0; i < L->n; i++) {
         sim_lift *sl = &L->lifts[i];
         if (!sl->cross || sl->settled || ref_ms >= sl->x.seg[0].expiry_ms) continue;
@@ -379,7 +354,7 @@ static bool promise_due(world *w, sim_chain *c, sim_node *nd) {
 /* A ruling the referee chain owes a segment chain still holding its
  * segment pending: the referee's record, or EXPIRED asked past the
  * expiry. Sent by any client of the referee chain. */
-static bool ruling_due(world *w, sim_chain *c, sim_node *nd) {
+bool lifts_ruling_due(world *w, sim_chain *c, sim_node *nd) {
     sim_lifts *L = w->lifts;
     const ledger_state *rs = node_ledger(nd->n);
     uint64_t now_ms = ledger_last_block_time_ms(rs), height = ledger_height(rs);
@@ -392,7 +367,7 @@ static bool ruling_due(world *w, sim_chain *c, sim_node *nd) {
         for (int j = 0; j < 2; j++) {
             const sim_node *seg = fed_source_of(w, &w->chains[sl->seg_chain[j]]);
             xlift_seg_rec rec;
-            if (!seg || (sl->ruled_at[j] && height < sl->ruled_at[j] + LIFT_RULE_RETRY) ||
+            if (!seg || (sl->ruled_at[j] && height < sl->ruled_at[j] + LIFT_RULE_RETRY) || now_ms < sl->rule_after_ms[j] ||
                 !ledger_xlift_seg_get(node_ledger(seg->n), &sl->x.seg[j].lift_id, &rec) ||
                 rec.state != XLIFT_PENDING)
                 continue;
@@ -419,7 +394,7 @@ static bool ruling_due(world *w, sim_chain *c, sim_node *nd) {
  * client holds, and submitted by X as a recv. The chain must refuse it
  * (the transaction is no leaf under that header's tx root); one it takes
  * books a lift the referee never ruled, which (c) reports. */
-static bool forge_ruling(world *w, sim_chain *c, sim_node *nd) {
+bool lifts_forge_ruling(world *w, sim_chain *c, sim_node *nd) {
     sim_lifts *L = w->lifts;
     const ledger_state *s = node_ledger(nd->n);
     uint32_t ref = chain_id_of(w, LIFT_REFEREE);
@@ -458,15 +433,15 @@ static bool forge_ruling(world *w, sim_chain *c, sim_node *nd) {
 bool lifts_client_act(world *w, sim_chain *c, sim_node *nd) {
     if (!lifts_on(w) || prng_below(&w->rng, LIFT_ACT_EVERY) != 0) return false;
     sim_lifts *L = w->lifts;
-    if (c->idx == LIFT_REFEREE) return ruling_due(w, c, nd);
+    if (c->idx == LIFT_REFEREE) return L->attack ? lift_attack_act(w, c, nd) : lifts_ruling_due(w, c, nd);
     if (c->idx > LIFT_REFEREE) return false;
-    for (int t = 0; t < T_PER_CHAIN; t++)
-        if (tally_step(w, c, nd, &L->tallies[c->idx][t])) return true;
+    if (lifts_tally_steps(w, c, nd)) return true;
+    if (L->attack) return lifts_open(w) && lift_attack_act(w, c, nd);
     if (!chain_open(L, c->idx)) return false;
-    if (promise_due(w, c, nd)) return true;
-    if (prng_below(&w->rng, LIFT_FORGE_EVERY) == 0 && forge_ruling(w, c, nd)) return true;
+    if (lifts_promise_due(w, c, nd)) return true;
+    if (prng_below(&w->rng, LIFT_FORGE_EVERY) == 0 && lifts_forge_ruling(w, c, nd)) return true;
     if (c->idx == 0 && chain_open(L, 1) && cross_lift(w)) {
-        promise_due(w, c, nd); /* a segment here goes at once; the other chain's clients send theirs */
+        lifts_promise_due(w, c, nd); /* a segment here goes at once; the other chain's clients send theirs */
         return true;
     }
     local_lift(w, c, nd);
@@ -514,12 +489,12 @@ static void check_agree(world *w, sim_lift *sl, const ledger_state *const *st) {
         if (has && rec.state != XLIFT_PENDING)
             outcome[j] = rec.state == XLIFT_COMMITTED ? CREDIT_RULING_COMMIT : CREDIT_RULING_EXPIRED;
         if (booked != (outcome[j] == CREDIT_RULING_COMMIT))
-            violation(w, true, "lift agreement: chain %u %s segment %d of a lift its state calls %s",
+            lifts_violation(w, true, "lift agreement: chain %u %s segment %d of a lift its state calls %s",
                       sl->seg_chain[j], booked ? "booked" : "did not book", j, seg_state_name(has, &rec));
         resolved = resolved && seg_settled(w, sl, j, s);
     }
     if (outcome[0] && outcome[1] && outcome[0] != outcome[1])
-        violation(w, true, "lift agreement: committed on chain %u, voided on chain %u",
+        lifts_violation(w, true, "lift agreement: committed on chain %u, voided on chain %u",
                   sl->seg_chain[outcome[0] == CREDIT_RULING_COMMIT ? 0 : 1],
                   sl->seg_chain[outcome[0] == CREDIT_RULING_COMMIT ? 1 : 0]);
     xlift_ref_rec f;
@@ -529,11 +504,11 @@ static void check_agree(world *w, sim_lift *sl, const ledger_state *const *st) {
     bool covers = ledger_height(st[LIFT_REFEREE]) >= w->fed_proved[LIFT_REFEREE];
     for (int j = 0; j < 2; j++)
         if (covers && ruling == 0 && outcome[j] == CREDIT_RULING_COMMIT)
-            violation(w, true, "lift agreement: chain %u committed a segment the referee never ruled on",
+            lifts_violation(w, true, "lift agreement: chain %u committed a segment the referee never ruled on",
                       sl->seg_chain[j]);
     for (int j = 0; j < 2; j++)
         if (ruling && outcome[j] && outcome[j] != ruling)
-            violation(w, true, "lift agreement: chain %u %s a segment the referee ruled %s", sl->seg_chain[j],
+            lifts_violation(w, true, "lift agreement: chain %u %s a segment the referee ruled %s", sl->seg_chain[j],
                       outcome[j] == CREDIT_RULING_COMMIT ? "committed" : "voided",
                       ruling == CREDIT_RULING_COMMIT ? "commit" : "expired");
     sl->settled = resolved && (ruling != 0 || !promised);
@@ -561,12 +536,12 @@ static void check_tallies(world *w, uint16_t k, const ledger_state *s, const uin
             const credit_terms *grant = side == CREDIT_STOCK ? &t.contract.foil_grants : &t.contract.stock_grants;
             int64_t lo = -(int64_t)grant->limit;
             if (net > hi || net < lo)
-                violation(w, true, "lift balance: chain %u tally %c: the %s's net %" PRId64 " is outside [%" PRId64
+                lifts_violation(w, true, "lift balance: chain %u tally %c: the %s's net %" PRId64 " is outside [%" PRId64
                           ", %" PRId64 "] its trading variables and grant allow", k, 'a' + i,
                           credit_side_name(side), net, lo, hi);
         }
         if (t.balance != debt - (int64_t)lifted[i])
-            violation(w, true, "lift conservation: chain %u tally %c: balance %" PRId64 ", but the debtor's chits "
+            lifts_violation(w, true, "lift conservation: chain %u tally %c: balance %" PRId64 ", but the debtor's chits "
                       "%" PRId64 " less the lifts booked over it are %" PRId64, k, 'a' + i, t.balance, debt,
                       debt - (int64_t)lifted[i]);
     }
@@ -606,7 +581,7 @@ void lifts_check(world *w, const sim_node *const *state_of) {
         char why[256];
         bool moved = L->credit_checked[k] != L->checked_height[k];
         if (moved && ledger_credit_check(st[k], why, sizeof why) != HANSA_OK)
-            violation(w, true, "lift conservation: chain %u's credit checker: %s", k, why);
+            lifts_violation(w, true, "lift conservation: chain %u's credit checker: %s", k, why);
         L->credit_checked[k] = L->checked_height[k];
     }
     for (uint16_t k = 0; k < LIFT_CHAINS; k++) {
@@ -616,6 +591,7 @@ void lifts_check(world *w, const sim_node *const *state_of) {
     }
     for (size_t i = 0; i < L->n; i++)
         if (L->lifts[i].cross) check_agree(w, &L->lifts[i], st);
+    if (L->attack) lift_attack_observe(w, st);
 }
 
 void lifts_finish(world *w, sim_result *r) {
@@ -642,9 +618,14 @@ void lifts_finish(world *w, sim_result *r) {
         if (w->now_us < sl->deadline_us) continue;
         r->lifts_live_checked++;
         if (!sl->settled)
-            violation(w, false, "lift liveness: a cross lift (expiry %" PRIu64 " ms, referee ruling %u) is "
+            lifts_violation(w, false, "lift liveness: a cross lift (expiry %" PRIu64 " ms, referee ruling %u) is "
                       "not resolved on every chain %.1f s past its deadline", sl->x.seg[0].expiry_ms, ruling,
                       (w->now_us - sl->deadline_us) / 1e6);
+    }
+    if (L->attack && all) {
+        const ledger_state *st[SIM_CHAINS_MAX];
+        for (uint16_t k = 0; k <= LIFT_REFEREE; k++) st[k] = node_ledger(state_of[k]->n);
+        lift_attack_finish(w, st, r);
     }
     r->violations[SIM_V_LIFTS] += L->bad;
     r->violations[SIM_V_LIFT_LIVENESS] += L->live;

@@ -69,6 +69,9 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
                    ", forged rulings %" PRIu64 " (taken %" PRIu64 ")\n",
                 r->lifts_local, r->lifts_cross, r->lift_promises, r->lift_rulings, r->lifts_committed,
                 r->lifts_expired, r->lifts_live_checked, r->lift_checks, r->lift_forgeries, r->lift_forgeries_taken);
+    if (SIM_ATTACK_IS_LIFT(o->attack))
+        fprintf(f, "attack lifts %" PRIu64 ", as ruled %" PRIu64 ", crashes %" PRIu64 "\n", r->attack_lifts,
+                r->attack_lifts_as_ruled, r->attack_crashes);
     fprintf(f, "seed %" PRIu64 "\nnodes %u\nbyzantine %u nodes, power %" PRIu64 " of %" PRIu64 "\n",
             o->seed, o->nodes, r->byz_nodes, r->byz_power, r->total_power);
     fprintf(f, "heights %" PRIu64 " of %" PRIu64 "\nsim_time_s %.3f\ngst_s %.3f\n",

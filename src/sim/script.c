@@ -69,19 +69,28 @@ static const script_rule line29_rules[] = {
     {MSG_BLOCK, 0, 0, ROLE_H1, ROLE_ANY, false},
 };
 
+static const char *const attack_names[] = {
+    [SIM_ATTACK_NONE] = "none",
+    [SIM_ATTACK_LINE29] = "line29",
+    [SIM_ATTACK_LIFT_INTERLOCK] = "interlocking",
+    [SIM_ATTACK_LIFT_TIMEOUT] = "unilateral-timeout",
+    [SIM_ATTACK_LIFT_RELAY] = "crashed-relay",
+    [SIM_ATTACK_LIFT_SILENT] = "silent-originator",
+    [SIM_ATTACK_LIFT_FORGE] = "forged-commit",
+    [SIM_ATTACK_LIFT_ALL] = "all",
+};
+
 hansa_err sim_attack_parse(const char *s, sim_attack_kind *out) {
-    if (strcmp(s, "none") == 0) *out = SIM_ATTACK_NONE;
-    else if (strcmp(s, "line29") == 0) *out = SIM_ATTACK_LINE29;
-    else return HANSA_ERR_CONFIG;
-    return HANSA_OK;
+    for (size_t i = 0; i < sizeof attack_names / sizeof attack_names[0]; i++)
+        if (strcmp(s, attack_names[i]) == 0) {
+            *out = (sim_attack_kind)i;
+            return HANSA_OK;
+        }
+    return HANSA_ERR_CONFIG;
 }
 
 const char *sim_attack_name(sim_attack_kind a) {
-    switch (a) {
-    case SIM_ATTACK_NONE: return "none";
-    case SIM_ATTACK_LINE29: return "line29";
-    }
-    return "?";
+    return (size_t)a < sizeof attack_names / sizeof attack_names[0] ? attack_names[a] : "?";
 }
 
 /* The schedule assumes exactly its own world: four equal nodes, no random

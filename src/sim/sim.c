@@ -343,7 +343,7 @@ static void setup_nodes(world *w) {
         keypair_from_seed(&nd->key, seed);
         nd->power = 1 + prng_below(&w->rng, POWER_MAX);
         if (w->o.valset_change && nd->power < CHURN_POWER_MIN) nd->power += CHURN_POWER_MIN;
-        if (w->o.attack) nd->power = SCRIPT_POWER;
+        if (w->o.attack == SIM_ATTACK_LINE29) nd->power = SCRIPT_POWER;
         w->res->total_power += nd->power;
         host_init(nd);
     }
@@ -362,7 +362,7 @@ static void setup_nodes(world *w) {
         nd->skew_ppm = (int32_t)prng_below(&w->rng, 100001) - 50000;
         set_wall_offset(w, nd);
     }
-    if (w->o.attack) script_setup(w);
+    if (w->o.attack == SIM_ATTACK_LINE29) script_setup(w);
     for (uint16_t i = 0; i < w->n; i++) w->honest_count += w->nodes[i].byz == BYZ_NONE;
 }
 
@@ -387,7 +387,8 @@ static void schedule_faults(world *w) {
              SIM_F_BYZ_LOCKBREAK))
         w->gst_us = world_between(w, 2 * S, 10 * S);
     w->settle_us = SETTLE_US;
-    if (w->o.attack) w->gst_us = script_gst_us(w);
+    if (w->o.attack == SIM_ATTACK_LINE29) w->gst_us = script_gst_us(w);
+    if (SIM_ATTACK_IS_LIFT(w->o.attack)) w->gst_us = lift_attack_gst_us(w);
     if (f & SIM_F_PARTITION) {
         for (uint64_t t = world_between(w, 0, S); t < w->gst_us;) {
             uint64_t end = min_u64(t + world_between(w, 500 * MS, 4 * S), w->gst_us);
@@ -577,8 +578,9 @@ static void run_loop(world *w) {
     sim_event ev;
     /* Run past GST + settle (and then some) even when the target comes
      * early, so every run has heights whose rounds the liveness checker
-     * bounds. */
-    while ((w->honest_done < w->honest_count || w->now_us < w->gst_us + w->settle_us + LIVE_US) &&
+     * bounds; a lift attack runs until its last lift's deadline. */
+    while ((w->honest_done < w->honest_count || w->now_us < w->gst_us + w->settle_us + LIVE_US ||
+            lift_attack_running(w)) &&
            sim_heap_pop(&w->q, &ev)) {
         if (ev.time_us > w->deadline_us) {
             if (ev.kind == EV_DELIVER) msg_unref(ev.ptr);
@@ -647,11 +649,12 @@ static void collect(world *w, sim_result *r) {
 
 hansa_err sim_run(const sim_options *o, sim_result *r) {
     uint16_t chains = o->chains ? o->chains : 1;
-    if (chains > SIM_CHAINS_MAX || (chains > 1 && o->attack)) return HANSA_ERR_CONFIG;
+    if (chains > SIM_CHAINS_MAX || (chains > 1 && o->attack == SIM_ATTACK_LINE29)) return HANSA_ERR_CONFIG;
     if (o->nodes < SIM_NODES_MIN || (uint32_t)o->nodes * chains > SIM_NODES_MAX) return HANSA_ERR_CONFIG;
     if (o->heights < 1 || o->heights > SIM_HEIGHTS_MAX) return HANSA_ERR_CONFIG;
     if (o->faults & ~(uint32_t)SIM_F_ALL) return HANSA_ERR_CONFIG;
-    if (o->attack && script_check_options(o) != HANSA_OK) return HANSA_ERR_CONFIG;
+    if (o->attack == SIM_ATTACK_LINE29 && script_check_options(o) != HANSA_OK) return HANSA_ERR_CONFIG;
+    if (SIM_ATTACK_IS_LIFT(o->attack) && lift_attack_check_options(o) != HANSA_OK) return HANSA_ERR_CONFIG;
     if (o->valset_change > SIM_VALSET_CHANGE_MAX) return HANSA_ERR_CONFIG;
     if (o->load_tps > SIM_LOAD_TPS_MAX) return HANSA_ERR_CONFIG;
     if (o->lifts && (chains < 3 || !o->load_tps)) return HANSA_ERR_CONFIG; /* clients drive the lifts */

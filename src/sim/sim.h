@@ -61,7 +61,18 @@ typedef enum {
      * broken line-29 unlock rule (break_line29) decides two values at
      * height 1, and the correct rule keeps the lock. */
     SIM_ATTACK_LINE29,
+    /* Lift attacks (lift_attack.c; need --lifts, 3 chains, no random
+     * faults): each flaw MyCHIPs' DSR study found as a fixed schedule of
+     * cross lifts in place of the random lift workload, each lift with the
+     * outcome the real rules give it (docs/sim.md "Lift attacks"). */
+    SIM_ATTACK_LIFT_INTERLOCK,  /* interlocking: two lifts that fit alone, not together */
+    SIM_ATTACK_LIFT_TIMEOUT,    /* unilateral-timeout: a segment asks for its ruling past the expiry */
+    SIM_ATTACK_LIFT_RELAY,      /* crashed-relay: a segment chain crashes before its promise is relayed */
+    SIM_ATTACK_LIFT_SILENT,     /* silent-originator: one segment promised, nobody told the referee */
+    SIM_ATTACK_LIFT_FORGE,      /* forged-commit: a colluding pair forges the referee's COMMIT */
+    SIM_ATTACK_LIFT_ALL,        /* all: each of the above in turn in one run */
 } sim_attack_kind;
+#define SIM_ATTACK_IS_LIFT(a) ((a) >= SIM_ATTACK_LIFT_INTERLOCK && (a) <= SIM_ATTACK_LIFT_ALL)
 
 #define SIM_NODES_MIN 4
 #define SIM_NODES_MAX 64 /* a node keeps at most NODE_PEERS_MAX (64) peers; byz.c's bitmasks */
@@ -84,7 +95,7 @@ typedef struct {
     bool break_line29;       /* node_config.test_break_line29 on honest nodes */
     FILE *trace;             /* optional: one line per trace event */
     bool no_pacing;          /* start each height at once (commit_delay_ms 0) */
-    sim_attack_kind attack;  /* needs 4 nodes, no faults */
+    sim_attack_kind attack;  /* line29: 4 nodes, no faults; lift attacks: with lifts, no faults */
     /* Delegate churn: every valset_change heights the ledger holds an
      * election (epoch_blocks) and clients' TX_VOTEs have moved weight
      * between candidates, so members rotate in and out; evidence in a
@@ -140,6 +151,9 @@ typedef struct {
      * forged rulings submitted, and those a node took into its mempool. */
     uint64_t lifts_local, lifts_cross, lift_promises, lift_rulings, lift_checks, lifts_committed,
         lifts_expired, lifts_live_checked, lift_forgeries, lift_forgeries_taken;
+    /* Lift attacks: the scripted lifts, those that ended as the real rules
+     * make them end, and the crashes the script made. */
+    uint64_t attack_lifts, attack_lifts_as_ruled, attack_crashes;
 } sim_result;
 
 void sim_options_default(sim_options *o);
@@ -176,7 +190,8 @@ unsigned sim_guide_update(sim_guide *g, uint32_t faults, const sim_result *r);
 /* Writes bits as a mix sim_faults_parse reads back ("none", or names
  * joined with '+'). */
 void sim_faults_format(uint32_t bits, char *out, size_t out_len);
-/* Parses an attack name (line29). */
+/* Parses an attack name (line29, interlocking, unilateral-timeout, crashed-relay,
+ * silent-originator, forged-commit, all). */
 hansa_err sim_attack_parse(const char *s, sim_attack_kind *out);
 const char *sim_attack_name(sim_attack_kind a);
 

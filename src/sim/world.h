@@ -392,6 +392,11 @@ bool lifts_client_act(world *w, sim_chain *c, sim_node *nd);
 /* The checkers over one state per chain (state_of[k]: chain k's node or NULL). */
 void lifts_check(world *w, const sim_node *const *state_of);
 void lifts_finish(world *w, sim_result *r);
+/* lift_attack.c: the scripted lift attacks (o.attack SIM_ATTACK_IS_LIFT) */
+hansa_err lift_attack_check_options(const sim_options *o);
+uint64_t lift_attack_gst_us(const world *w);
+/* True while the attack has lifts to start or deadlines to reach. */
+bool lift_attack_running(const world *w);
 
 /* net.c */
 sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len);

@@ -2,7 +2,7 @@
  *
  *   hansa sim [--seed S] [--seeds K] [--nodes N] [--chains C] [--heights H]
  *             [--faults mix[,mix...]] [--byz-power-third] [--break-line29]
- *             [--attack line29] [--trace] [--valset-change K] [--load TPS]
+ *             [--attack NAME] [--trace] [--valset-change K] [--load TPS]
  *             [--first-failure] [--receipts] [--lifts]
  *
  * One seed (K = 1) prints the run's figures and digest. A campaign (K > 1)
@@ -21,7 +21,10 @@
  * catch).
  * --attack line29 runs the scripted line-29 attack (src/sim/script.c) on 4
  * nodes with no random faults: with --break-line29 it must report an
- * agreement violation, without it none. The wall clock is read here, never
+ * agreement violation, without it none. With --lifts (3 chains) --attack
+ * interlocking, unilateral-timeout, crashed-relay, silent-originator,
+ * forged-commit or all runs the scripted DSR lift attack (src/sim/
+ * lift_attack.c) in place of the random lifts. The wall clock is read here, never
  * inside the simulator. */
 #include "cmd/lib/sim_cmd.h"
 
@@ -52,7 +55,7 @@ static void usage(void) {
     fprintf(stderr,
             "usage: hansa sim [--seed S] [--seeds K] [--nodes N] [--chains C] [--heights H]\n"
             "                 [--faults mix[,mix...]] [--byz-power-third] [--break-line29]\n"
-            "                 [--attack line29] [--trace] [--valset-change K] [--load TPS]\n"
+            "                 [--attack NAME] [--trace] [--valset-change K] [--load TPS]\n"
             "                 [--first-failure] [--receipts] [--lifts]\n"
             "--valset-change K: an election every K heights while clients' votes move\n"
             "       weight between candidates (evidence in a block always slashes)\n"
@@ -65,6 +68,9 @@ static void usage(void) {
             "--lifts: (3 chains) debts on chains 0 and 1, circular lifts inside each and\n"
             "       across both with chain 2 as referee (checked: bounds, agreement,\n"
             "       conservation, every lift resolved after its expiry)\n"
+            "--attack NAME: line29 (4 nodes, no faults), or with --lifts a scripted DSR\n"
+            "       lift attack: interlocking, unilateral-timeout, crashed-relay,\n"
+            "       silent-originator, forged-commit, all (docs/sim.md \"Lift attacks\")\n"
             "mixes: none net partition clog crash drift targeted byzantine byz-equivocate\n"
             "       byz-double-vote byz-silent byz-garbage byz-invalid byz-amnesia byz-lockbreak\n"
             "       all (join with '+'), or random (each seed draws its own mix, guided by\n"
@@ -166,7 +172,8 @@ static int run_single(const sim_args *a) {
     uint64_t t0 = clock_system_mono_us();
     if (sim_run(&o, &r) != HANSA_OK) {
         fprintf(stderr, "hansa sim: options out of range (nodes %d..%d, heights 1..%d; "
-                "--attack line29: 4 nodes, --faults none, no --byz-power-third; "
+                "--attack line29: 4 nodes, --faults none, no --byz-power-third; lift attacks: "
+                "--lifts, --chains 3, --faults none; "
                 "--lifts: --chains 3 or more, --load above 0)\n",
                 SIM_NODES_MIN, SIM_NODES_MAX, SIM_HEIGHTS_MAX);
         return 2;
