@@ -61,6 +61,11 @@ typedef enum {
      * broken line-29 unlock rule (break_line29) decides two values at
      * height 1, and the correct rule keeps the lock. */
     SIM_ATTACK_LINE29,
+    /* 4 honest nodes of equal power: two delegates lock a value only they
+     * have seen a proof of lock for and crash after precommitting it, with
+     * its proposer; restarted, only their WALs still hold its bytes
+     * (scripts/mutate's wal-no-replay). */
+    SIM_ATTACK_CRASH_PRECOMMIT,
 } sim_attack_kind;
 
 #define SIM_NODES_MIN 4
@@ -176,7 +181,7 @@ unsigned sim_guide_update(sim_guide *g, uint32_t faults, const sim_result *r);
 /* Writes bits as a mix sim_faults_parse reads back ("none", or names
  * joined with '+'). */
 void sim_faults_format(uint32_t bits, char *out, size_t out_len);
-/* Parses an attack name (line29). */
+/* Parses an attack name (line29, crash-precommit). */
 hansa_err sim_attack_parse(const char *s, sim_attack_kind *out);
 const char *sim_attack_name(sim_attack_kind a);
 

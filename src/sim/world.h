@@ -210,8 +210,10 @@ typedef struct {
 } sim_attack;
 #define SIM_ATTACKS_MAX 64
 
-/* The roles of the line-29 attack (script.c), indices into sim_script.node. */
-typedef enum { ROLE_B, ROLE_H1, ROLE_H2, ROLE_H3, ROLE_COUNT_ } script_role;
+/* The roles of a scripted attack (script.c), indices into sim_script.node:
+ * the proposers of rounds 0..3 of height 1 (four nodes of equal power take
+ * them in turn; each attack names them after what they do). */
+typedef enum { ROLE_P0, ROLE_P1, ROLE_P2, ROLE_P3, ROLE_COUNT_ } script_role;
 
 /* A scripted attack's state: who plays which role, and what the Byzantine
  * node has shown so far (so that every copy it re-sends is the same). */

@@ -2,7 +2,7 @@
  *
  *   hansa sim [--seed S] [--seeds K] [--nodes N] [--chains C] [--heights H]
  *             [--faults mix[,mix...]] [--byz-power-third] [--break-line29]
- *             [--attack line29] [--trace] [--valset-change K] [--load TPS]
+ *             [--attack line29|crash-precommit] [--trace] [--valset-change K] [--load TPS]
  *             [--first-failure] [--receipts] [--lifts]
  *
  * One seed (K = 1) prints the run's figures and digest. A campaign (K > 1)
@@ -21,8 +21,10 @@
  * catch).
  * --attack line29 runs the scripted line-29 attack (src/sim/script.c) on 4
  * nodes with no random faults: with --break-line29 it must report an
- * agreement violation, without it none. The wall clock is read here, never
- * inside the simulator. */
+ * agreement violation, without it none. --attack crash-precommit crashes
+ * three of the 4 nodes in an open height, two of them locked on a value
+ * only their WALs keep (it must end live; scripts/mutate's wal-no-replay
+ * stalls it). The wall clock is read here, never inside the simulator. */
 #include "cmd/lib/sim_cmd.h"
 
 #include <inttypes.h>
@@ -52,7 +54,8 @@ static void usage(void) {
     fprintf(stderr,
             "usage: hansa sim [--seed S] [--seeds K] [--nodes N] [--chains C] [--heights H]\n"
             "                 [--faults mix[,mix...]] [--byz-power-third] [--break-line29]\n"
-            "                 [--attack line29] [--trace] [--valset-change K] [--load TPS]\n"
+            "                 [--attack line29|crash-precommit] [--trace] [--valset-change K]\n"
+            "                 [--load TPS]\n"
             "                 [--first-failure] [--receipts] [--lifts]\n"
             "--valset-change K: an election every K heights while clients' votes move\n"
             "       weight between candidates (evidence in a block always slashes)\n"
@@ -166,7 +169,7 @@ static int run_single(const sim_args *a) {
     uint64_t t0 = clock_system_mono_us();
     if (sim_run(&o, &r) != HANSA_OK) {
         fprintf(stderr, "hansa sim: options out of range (nodes %d..%d, heights 1..%d; "
-                "--attack line29: 4 nodes, --faults none, no --byz-power-third; "
+                "--attack: 4 nodes, --faults none, no --byz-power-third; "
                 "--lifts: --chains 3 or more, --load above 0)\n",
                 SIM_NODES_MIN, SIM_NODES_MAX, SIM_HEIGHTS_MAX);
         return 2;
