@@ -28,13 +28,17 @@ typedef struct {
 } disk_block;
 
 typedef struct {
-    uint8_t *key;
-    size_t klen;
     hbuf rec; /* sealed value */
+    size_t klen;
+    uint8_t key[];
 } disk_kv;
 
+/* An array of pointers, not of entries: a put or delete in the middle
+ * (the receipts' tx roots enter at one end of their range and leave at the
+ * other, every height) moves 8 bytes per later entry, not the entry (a
+ * fifth of what memmove moved, 3.5% of a run's time). */
 typedef struct {
-    disk_kv *v; /* sorted by key, in LMDB's byte order */
+    disk_kv **v; /* sorted by key, in LMDB's byte order */
     size_t n, cap;
 } disk_table;
 
@@ -140,14 +144,14 @@ static size_t kv_lower(const disk_table *t, const uint8_t *key, size_t klen) {
     size_t lo = 0, hi = t->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (key_cmp(t->v[mid].key, t->v[mid].klen, key, klen) < 0) lo = mid + 1;
+        if (key_cmp(t->v[mid]->key, t->v[mid]->klen, key, klen) < 0) lo = mid + 1;
         else hi = mid;
     }
     return lo;
 }
 
 static bool kv_at(const disk_table *t, size_t i, const uint8_t *key, size_t klen) {
-    return i < t->n && key_cmp(t->v[i].key, t->v[i].klen, key, klen) == 0;
+    return i < t->n && key_cmp(t->v[i]->key, t->v[i]->klen, key, klen) == 0;
 }
 
 static void kv_put(disk_table *t, store_rec_type type, const uint8_t *key, size_t klen,
@@ -160,24 +164,28 @@ static void kv_put(disk_table *t, store_rec_type type, const uint8_t *key, size_
         }
         memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof *t->v);
         t->n++;
-        t->v[i] = (disk_kv){hansa_memdup(key, klen), klen, HBUF_INIT};
+        disk_kv *kv = hansa_malloc(sizeof *kv + klen);
+        kv->rec = (hbuf)HBUF_INIT;
+        kv->klen = klen;
+        if (klen) memcpy(kv->key, key, klen);
+        t->v[i] = kv;
     }
-    seal(&t->v[i].rec, type, key, klen, NULL, 0, v, vl);
+    seal(&t->v[i]->rec, type, key, klen, NULL, 0, v, vl);
 }
 
 static void kv_del(disk_table *t, const uint8_t *key, size_t klen) {
     size_t i = kv_lower(t, key, klen);
     if (!kv_at(t, i, key, klen)) return;
-    free(t->v[i].key);
-    hbuf_free(&t->v[i].rec);
+    hbuf_free(&t->v[i]->rec);
+    free(t->v[i]);
     memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof *t->v);
     t->n--;
 }
 
 static void kv_free(disk_table *t) {
     for (size_t i = 0; i < t->n; i++) {
-        free(t->v[i].key);
-        hbuf_free(&t->v[i].rec);
+        hbuf_free(&t->v[i]->rec);
+        free(t->v[i]);
     }
     free(t->v);
 }
@@ -189,7 +197,7 @@ static hansa_err kv_get(const disk_table *t, store *st, store_rec_type type, con
         return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database %s", db);
     const uint8_t *p;
     size_t n;
-    hansa_err e = unseal(st, &t->v[i].rec, type, db, key, klen, &p, &n);
+    hansa_err e = unseal(st, &t->v[i]->rec, type, db, key, klen, &p, &n);
     if (e != HANSA_OK) return e;
     hbuf_reset(out);
     hbuf_append(out, p, n);
@@ -199,7 +207,7 @@ static hansa_err kv_get(const disk_table *t, store *st, store_rec_type type, con
 static hansa_err kv_scan(const disk_table *t, store *st, store_rec_type type, const char *db,
                          const uint8_t *prefix, size_t plen, store_scan_fn fn, void *fn_ctx) {
     for (size_t i = plen ? kv_lower(t, prefix, plen) : 0; i < t->n; i++) {
-        const disk_kv *kv = &t->v[i];
+        const disk_kv *kv = t->v[i];
         if (plen && (kv->klen < plen || memcmp(kv->key, prefix, plen) != 0)) break;
         const uint8_t *p;
         size_t n;
