@@ -23,9 +23,22 @@
 
 typedef struct {
     bool has;
-    hbuf block;  /* sealed: block hash || block bytes */
-    hbuf commit; /* sealed: commit bytes */
+    const hbuf *block; /* sealed: block hash || block bytes; the pool's */
+    hbuf commit;       /* sealed: commit bytes */
 } disk_block;
+
+/* Sealed block records, shared by the disks of one world (sim_disk_share):
+ * every node of a chain stores the same blocks under the same keys (their
+ * heights), so one copy serves them all — three quarters of the blocks'
+ * memory with four nodes, the largest part of what a long run's heap
+ * holds. A record is shared only when its bytes are equal; records never
+ * change and live as long as the pool. */
+struct sim_block_pool {
+    hmap index; /* block hash -> index in recs of its first record */
+    hbuf **recs;
+    size_t n, cap;
+    hbuf scratch; /* the record being stored */
+};
 
 typedef struct {
     hbuf rec; /* sealed value */
@@ -51,6 +64,8 @@ typedef struct {
 struct sim_disk {
     sim_disk_fault_fn fault;
     void *fault_ctx;
+    sim_block_pool *pool;
+    bool own_pool; /* not shared: freed with the disk */
     bool open;
     bool crashed;
     uint64_t writes;
@@ -94,6 +109,39 @@ static void seal(hbuf *out, store_rec_type type, const uint8_t *key, size_t klen
     if (bodylen) memcpy(out->data + STORE_RECORD_HEADER_BYTES + prelen, body, bodylen);
     store_record_seal(out->data, type, key, klen, out->data + STORE_RECORD_HEADER_BYTES,
                       prelen + bodylen);
+}
+
+/* The pool's record equal to the sealed record in p->scratch (whose block
+ * hash is hash), added if there is none. */
+static const hbuf *pool_intern(sim_block_pool *p, const hansa_hash *hash) {
+    const hbuf *rec = &p->scratch;
+    uint64_t i;
+    bool known = hmap_get(&p->index, hash, &i);
+    if (known && p->recs[i]->len == rec->len && memcmp(p->recs[i]->data, rec->data, rec->len) == 0)
+        return p->recs[i];
+    if (p->n == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 256;
+        p->recs = hansa_realloc(p->recs, p->cap * sizeof *p->recs);
+    }
+    hbuf *r = hansa_malloc(sizeof *r);
+    *r = (hbuf){hansa_memdup(rec->data, rec->len), rec->len, rec->len};
+    if (!known) hmap_put(&p->index, hash, p->n);
+    p->recs[p->n++] = r;
+    return r;
+}
+
+sim_block_pool *sim_block_pool_new(void) { return hansa_calloc(1, sizeof(sim_block_pool)); }
+
+void sim_block_pool_free(sim_block_pool *p) {
+    if (!p) return;
+    for (size_t i = 0; i < p->n; i++) {
+        hbuf_free(p->recs[i]);
+        free(p->recs[i]);
+    }
+    free(p->recs);
+    hmap_free(&p->index);
+    hbuf_free(&p->scratch);
+    free(p);
 }
 
 /* Checks a sealed record; on damage the store learns it as LMDB's would. */
@@ -301,7 +349,8 @@ static void apply_batch(sim_disk *d, const store_batch *b, const hansa_hash *app
     uint8_t hk[HEIGHT_KEY_BYTES];
     be64_store(hk, h);
     disk_block *blk = &d->blocks[h - 1];
-    seal(&blk->block, STORE_REC_BLOCK, hk, sizeof hk, hash.b, HANSA_HASH_BYTES, bytes, len);
+    seal(&d->pool->scratch, STORE_REC_BLOCK, hk, sizeof hk, hash.b, HANSA_HASH_BYTES, bytes, len);
+    blk->block = pool_intern(d->pool, &hash);
     seal(&blk->commit, STORE_REC_COMMIT, hk, sizeof hk, NULL, 0, commit, clen);
     blk->has = true;
     if (h > d->n_blocks) d->n_blocks = h;
@@ -352,7 +401,7 @@ static hansa_err be_get_block(void *ctx, store *st, uint64_t height, hbuf *out,
     be64_store(hk, height);
     const uint8_t *p;
     size_t n;
-    hansa_err e = unseal(st, &blk->block, STORE_REC_BLOCK, "blocks", hk, sizeof hk, &p, &n);
+    hansa_err e = unseal(st, blk->block, STORE_REC_BLOCK, "blocks", hk, sizeof hk, &p, &n);
     if (e != HANSA_OK) return e;
     if (n < HANSA_HASH_BYTES)
         return store_fail(st, HANSA_ERR_CORRUPT, "block record at height %llu is too short",
@@ -542,17 +591,24 @@ sim_disk *sim_disk_new(sim_disk_fault_fn fault, void *ctx) {
     sim_disk *d = hansa_calloc(1, sizeof *d);
     d->fault = fault;
     d->fault_ctx = ctx;
+    d->pool = sim_block_pool_new();
+    d->own_pool = true;
     return d;
+}
+
+void sim_disk_share(sim_disk *d, sim_block_pool *pool) {
+    HANSA_ASSERT(d->own_pool && d->pool->n == 0);
+    sim_block_pool_free(d->pool);
+    d->pool = pool;
+    d->own_pool = false;
 }
 
 void sim_disk_free(sim_disk *d) {
     if (!d) return;
     HANSA_ASSERT(!d->open);
-    for (uint64_t i = 0; i < d->cap_blocks; i++) {
-        hbuf_free(&d->blocks[i].block);
-        hbuf_free(&d->blocks[i].commit);
-    }
+    for (uint64_t i = 0; i < d->cap_blocks; i++) hbuf_free(&d->blocks[i].commit);
     free(d->blocks);
+    if (d->own_pool) sim_block_pool_free(d->pool);
     hmap_free(&d->block_index);
     hmap_free(&d->tx_index);
     kv_free(&d->state);

@@ -597,6 +597,7 @@ static void teardown(world *w) {
         if (ev.kind == EV_DELIVER) msg_unref(ev.ptr);
     sim_heap_free(&w->q);
     for (uint16_t i = 0; i < w->n; i++) host_free(&w->nodes[i]);
+    sim_block_pool_free(w->block_pool);
     script_free(w);
     smap_free(&w->invalid_blocks);
     fed_free(w);
@@ -671,6 +672,7 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     w->n = (uint16_t)(o->nodes * chains);
     prng_seed(&w->rng, o->seed);
     sim_heap_init(&w->q);
+    w->block_pool = sim_block_pool_new();
     setup_config(w);
     setup_nodes(w);
     chain_setup(w);

@@ -274,6 +274,7 @@ struct world {
     sim_target target;
     sim_locksplit locksplit;
     smap invalid_blocks;            /* ids of blocks the adversary made invalid (byz.c) */
+    sim_block_pool *block_pool;     /* the block records every node's disk shares */
     sim_fedcheck fed;               /* the light-client checkers (several chains) */
     uint64_t fed_seen[SIM_NODES_MAX][SIM_CHAINS_MAX]; /* client heights fed.c has checked */
     hmap fed_backoff[SIM_NODES_MAX];   /* fedpkt.c: packet -> height before which not re-submitted */
