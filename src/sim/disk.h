@@ -46,6 +46,14 @@ typedef struct sim_disk sim_disk;
 sim_disk *sim_disk_new(sim_disk_fault_fn fault, void *ctx);
 void sim_disk_free(sim_disk *d);
 
+/* Block records kept once for several disks (the nodes of a world store
+ * the same blocks). A disk keeps its own until it is given a pool, before
+ * its first write; the pool is freed after every disk that uses it. */
+typedef struct sim_block_pool sim_block_pool;
+sim_block_pool *sim_block_pool_new(void);
+void sim_block_pool_free(sim_block_pool *p);
+void sim_disk_share(sim_disk *d, sim_block_pool *pool);
+
 /* Opens a store on d (one at a time; the disk is no longer crashed). The
  * caller closes it with store_close. */
 store *sim_disk_open(sim_disk *d);

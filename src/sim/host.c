@@ -455,6 +455,7 @@ hansa_err host_receipt_request(sim_node *nd, const node_receipt_req *req, receip
 void host_init(sim_node *nd) {
     nd->clock = (hansa_clock){clock_wall, clock_mono, nd};
     nd->disk = sim_disk_new(disk_fault, nd);
+    sim_disk_share(nd->disk, W(nd)->block_pool);
     smap_init(&nd->votes_seen);
 }
 

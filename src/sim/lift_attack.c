@@ -143,6 +143,7 @@ static bool stage_start(world *w, stage *s) {
     case SIM_ATTACK_LIFT_FORGE: scripted(w, s, ATTACK_AMOUNT, expiry, true, CREDIT_RULING_EXPIRED); break;
     case SIM_ATTACK_NONE:
     case SIM_ATTACK_LINE29:
+    case SIM_ATTACK_CRASH_PRECOMMIT:
     case SIM_ATTACK_LIFT_ALL: HANSA_UNREACHABLE();
     }
     s->started = true;

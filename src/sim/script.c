@@ -33,7 +33,33 @@
  *            precommit it, and with B's precommit they decide B0 while H1
  *            decided A — the agreement checker must say so.
  * H2 never needs B0 as its validValue (the sketch this began from had it):
- * line 28 only asks for the POL prevotes, which H2 gets in round 1. */
+ * line 28 only asks for the POL prevotes, which H2 gets in round 1.
+ *
+ * The crash-precommit schedule. Four honest nodes of equal power; P0..P3
+ * propose rounds 0..3 of height 1. It is the moment the WAL exists for:
+ * delegates crash right after they precommitted, and after their restart
+ * the height can only be decided with what their WALs kept.
+ *   Round 0  P0 proposes X; P3 never sees it and prevotes nil. P0, P1, P2
+ *            prevote X. P1 and P2 see the proof of lock (three prevotes for
+ *            X), lock X and precommit it; P0 never counts P1's prevote
+ *            while in round 0, so it neither locks X nor takes it as its
+ *            validValue (Alg. 1 line 36 needs the proof in the round). Two
+ *            precommits for X: no decision. At CRASH_AT_US, round 0 still
+ *            open, P1 and P2 crash, and P0 with them (the proposer holds
+ *            X's bytes too and re-sends its proposal to every peer that
+ *            comes up: a power cut in three of four sites). All three are
+ *            back at CRASH_RESTART_US.
+ *   Later    Locked on X (the signer state keeps the lock's id and round,
+ *            not the block), P1 and P2 prevote nil on any fresh value, so
+ *            nothing but X can gather three prevotes, and only a node whose
+ *            validValue is X re-proposes it: P1 or P2, once they have X's
+ *            bytes again. Their WAL holds them (the proposal, and the
+ *            round-0 prevotes P0 and P3 need to accept it, line 28): P1 or
+ *            P2 re-proposes X in the next round it leads and the height is
+ *            decided. A node that does not replay its WAL proposes nothing
+ *            in its rounds (engine.c, propose), P0 and P3 propose fresh
+ *            values the locked two refuse, and the chain stalls for good:
+ *            the liveness checker says so at the end of the run. */
 #include <string.h>
 
 #include "base/assert.h"
@@ -42,8 +68,16 @@
 #include "sim/world.h"
 #include "wire/codec.h"
 
-#define SCRIPT_GST_US 12000000ull /* round 2 of height 1 ends near 5 s */
+#define SCRIPT_GST_US 12000000ull /* line29: round 2 of height 1 ends near 5 s */
+#define CRASH_AT_US 300000ull       /* crash-precommit: P3 waits for X until 1 s */
+#define CRASH_RESTART_US 3000000ull /* P3 left round 0 near 2 s */
+#define CRASH_GST_US 4000000ull
 #define ROLE_ANY ROLE_COUNT_
+/* The line-29 attack's names for the roles. */
+#define ROLE_H2 ROLE_P0
+#define ROLE_B ROLE_P1
+#define ROLE_H3 ROLE_P2
+#define ROLE_H1 ROLE_P3
 
 typedef struct {
     uint8_t msg;       /* MSG_PROPOSAL, MSG_VOTE, MSG_BLOCK */
@@ -69,9 +103,17 @@ static const script_rule line29_rules[] = {
     {MSG_BLOCK, 0, 0, ROLE_H1, ROLE_ANY, false},
 };
 
+static const script_rule crash_rules[] = {
+    /* P3 never sees X: it prevotes nil and never holds X's bytes. */
+    {MSG_PROPOSAL, 0, 0, ROLE_P0, ROLE_P3, false},
+    /* P0 sees no proof of lock for X in round 0: X is not its validValue. */
+    {MSG_VOTE, VOTE_PREVOTE, 0, ROLE_P1, ROLE_P0, true},
+};
+
 static const char *const attack_names[] = {
     [SIM_ATTACK_NONE] = "none",
     [SIM_ATTACK_LINE29] = "line29",
+    [SIM_ATTACK_CRASH_PRECOMMIT] = "crash-precommit",
     [SIM_ATTACK_LIFT_INTERLOCK] = "interlocking",
     [SIM_ATTACK_LIFT_TIMEOUT] = "unilateral-timeout",
     [SIM_ATTACK_LIFT_RELAY] = "crashed-relay",
@@ -96,10 +138,24 @@ const char *sim_attack_name(sim_attack_kind a) {
 /* The schedule assumes exactly its own world: four equal nodes, no random
  * faults, the genesis set (whose proposer order it reads). */
 hansa_err script_check_options(const sim_options *o) {
-    HANSA_ASSERT(o->attack == SIM_ATTACK_LINE29);
+    HANSA_ASSERT(SIM_ATTACK_IS_SCRIPT(o->attack));
     if (o->nodes != ROLE_COUNT_ || o->faults != 0 || o->byz_power_third || o->valset_change)
         return HANSA_ERR_CONFIG;
     return HANSA_OK;
+}
+
+/* P0, P1 and P2 crash while waiting in round 0, P1's and P2's precommits
+ * for X sent, and restart with their disks as the crash left them. (Not at
+ * the instant a precommit leaves, as host.c's crash_after_send does: a
+ * crash drops what is still in flight on its links, and the first of the
+ * two to precommit would often take its prevote, which the other needs for
+ * its proof of lock, down with it.) */
+static void schedule_crashes(world *w) {
+    for (script_role r = ROLE_P0; r <= ROLE_P2; r++) {
+        const sim_node *nd = &w->nodes[w->script.node[r]];
+        world_push(w, CRASH_AT_US, EV_CRASH, nd, 0, 0, 0, 0, NULL);
+        world_push(w, CRASH_RESTART_US, EV_RESTART, nd, 0, 0, 0, 0, NULL);
+    }
 }
 
 void script_setup(world *w) {
@@ -111,30 +167,38 @@ void script_setup(world *w) {
     for (uint16_t i = 0; i < w->n; i++) v[i] = (wire_validator){w->nodes[i].key.pub, w->nodes[i].power};
     cons_valset vs;
     HANSA_ASSERT(valset_init(&vs, v, w->n) == HANSA_OK);
-    uint16_t p[3];
-    for (uint32_t r = 0; r < 3; r++) {
+    for (uint32_t r = 0; r < ROLE_COUNT_; r++) {
         int k = world_node_of_key(w, &vs.v[valset_proposer(&vs, r)].pubkey);
         HANSA_ASSERT(k >= 0);
-        p[r] = (uint16_t)k;
+        s->node[r] = (uint16_t)k;
     }
-    s->node[ROLE_H2] = p[0];
-    s->node[ROLE_B] = p[1];
-    s->node[ROLE_H3] = p[2];
     /* Equal powers: weighted round-robin gives four distinct proposers. */
-    HANSA_ASSERT(p[0] != p[1] && p[0] != p[2] && p[1] != p[2]);
-    s->node[ROLE_H1] = (uint16_t)(0 + 1 + 2 + 3 - p[0] - p[1] - p[2]);
-    HANSA_ASSERT(s->node[ROLE_H1] < w->n);
-    sim_node *b = &w->nodes[s->node[ROLE_B]];
-    b->byz = BYZ_SCRIPTED;
-    w->res->byz_nodes = 1;
-    w->res->byz_power = b->power;
+    for (uint32_t r = 0; r < ROLE_COUNT_; r++)
+        for (uint32_t q = 0; q < r; q++) HANSA_ASSERT(s->node[q] != s->node[r]);
+    switch (w->o.attack) {
+    case SIM_ATTACK_NONE:
+    case SIM_ATTACK_LIFT_INTERLOCK:
+    case SIM_ATTACK_LIFT_TIMEOUT:
+    case SIM_ATTACK_LIFT_RELAY:
+    case SIM_ATTACK_LIFT_SILENT:
+    case SIM_ATTACK_LIFT_FORGE:
+    case SIM_ATTACK_LIFT_ALL: HANSA_UNREACHABLE(); /* not a schedule of this file */
+    case SIM_ATTACK_LINE29: {
+        sim_node *b = &w->nodes[s->node[ROLE_B]];
+        b->byz = BYZ_SCRIPTED;
+        w->res->byz_nodes = 1;
+        w->res->byz_power = b->power;
+        return;
+    }
+    case SIM_ATTACK_CRASH_PRECOMMIT: schedule_crashes(w); return;
+    }
 }
 
 void script_free(world *w) { hbuf_free(&w->script.a_msg); }
 
 uint64_t script_gst_us(const world *w) {
     HANSA_ASSERT(w->script.on);
-    return SCRIPT_GST_US;
+    return w->o.attack == SIM_ATTACK_CRASH_PRECOMMIT ? CRASH_GST_US : SCRIPT_GST_US;
 }
 
 /* What a message is, as far as the rules care; false for messages no rule
@@ -190,8 +254,12 @@ bool script_drops(world *w, uint16_t from, uint16_t to, const sim_msg *m) {
     if (w->now_us >= w->gst_us) return false;
     msg_facts f;
     if (!facts_of(w, from, m, &f)) return false;
-    for (size_t i = 0; i < sizeof line29_rules / sizeof line29_rules[0]; i++)
-        if (rule_matches(w, &line29_rules[i], &f, to)) return true;
+    bool crash = w->o.attack == SIM_ATTACK_CRASH_PRECOMMIT;
+    const script_rule *rules = crash ? crash_rules : line29_rules;
+    size_t n = crash ? sizeof crash_rules / sizeof crash_rules[0]
+                     : sizeof line29_rules / sizeof line29_rules[0];
+    for (size_t i = 0; i < n; i++)
+        if (rule_matches(w, &rules[i], &f, to)) return true;
     return false;
 }
 

@@ -343,7 +343,7 @@ static void setup_nodes(world *w) {
         keypair_from_seed(&nd->key, seed);
         nd->power = 1 + prng_below(&w->rng, POWER_MAX);
         if (w->o.valset_change && nd->power < CHURN_POWER_MIN) nd->power += CHURN_POWER_MIN;
-        if (w->o.attack == SIM_ATTACK_LINE29) nd->power = SCRIPT_POWER;
+        if (SIM_ATTACK_IS_SCRIPT(w->o.attack)) nd->power = SCRIPT_POWER;
         w->res->total_power += nd->power;
         host_init(nd);
     }
@@ -362,7 +362,7 @@ static void setup_nodes(world *w) {
         nd->skew_ppm = (int32_t)prng_below(&w->rng, 100001) - 50000;
         set_wall_offset(w, nd);
     }
-    if (w->o.attack == SIM_ATTACK_LINE29) script_setup(w);
+    if (SIM_ATTACK_IS_SCRIPT(w->o.attack)) script_setup(w);
     for (uint16_t i = 0; i < w->n; i++) w->honest_count += w->nodes[i].byz == BYZ_NONE;
 }
 
@@ -387,7 +387,7 @@ static void schedule_faults(world *w) {
              SIM_F_BYZ_LOCKBREAK))
         w->gst_us = world_between(w, 2 * S, 10 * S);
     w->settle_us = SETTLE_US;
-    if (w->o.attack == SIM_ATTACK_LINE29) w->gst_us = script_gst_us(w);
+    if (SIM_ATTACK_IS_SCRIPT(w->o.attack)) w->gst_us = script_gst_us(w);
     if (SIM_ATTACK_IS_LIFT(w->o.attack)) w->gst_us = lift_attack_gst_us(w);
     if (f & SIM_F_PARTITION) {
         for (uint64_t t = world_between(w, 0, S); t < w->gst_us;) {
@@ -599,6 +599,7 @@ static void teardown(world *w) {
         if (ev.kind == EV_DELIVER) msg_unref(ev.ptr);
     sim_heap_free(&w->q);
     for (uint16_t i = 0; i < w->n; i++) host_free(&w->nodes[i]);
+    sim_block_pool_free(w->block_pool);
     script_free(w);
     smap_free(&w->invalid_blocks);
     fed_free(w);
@@ -649,11 +650,11 @@ static void collect(world *w, sim_result *r) {
 
 hansa_err sim_run(const sim_options *o, sim_result *r) {
     uint16_t chains = o->chains ? o->chains : 1;
-    if (chains > SIM_CHAINS_MAX || (chains > 1 && o->attack == SIM_ATTACK_LINE29)) return HANSA_ERR_CONFIG;
+    if (chains > SIM_CHAINS_MAX || (chains > 1 && SIM_ATTACK_IS_SCRIPT(o->attack))) return HANSA_ERR_CONFIG;
     if (o->nodes < SIM_NODES_MIN || (uint32_t)o->nodes * chains > SIM_NODES_MAX) return HANSA_ERR_CONFIG;
     if (o->heights < 1 || o->heights > SIM_HEIGHTS_MAX) return HANSA_ERR_CONFIG;
     if (o->faults & ~(uint32_t)SIM_F_ALL) return HANSA_ERR_CONFIG;
-    if (o->attack == SIM_ATTACK_LINE29 && script_check_options(o) != HANSA_OK) return HANSA_ERR_CONFIG;
+    if (SIM_ATTACK_IS_SCRIPT(o->attack) && script_check_options(o) != HANSA_OK) return HANSA_ERR_CONFIG;
     if (SIM_ATTACK_IS_LIFT(o->attack) && lift_attack_check_options(o) != HANSA_OK) return HANSA_ERR_CONFIG;
     if (o->valset_change > SIM_VALSET_CHANGE_MAX) return HANSA_ERR_CONFIG;
     if (o->load_tps > SIM_LOAD_TPS_MAX) return HANSA_ERR_CONFIG;
@@ -674,6 +675,7 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     w->n = (uint16_t)(o->nodes * chains);
     prng_seed(&w->rng, o->seed);
     sim_heap_init(&w->q);
+    w->block_pool = sim_block_pool_new();
     setup_config(w);
     setup_nodes(w);
     chain_setup(w);

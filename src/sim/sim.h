@@ -61,6 +61,11 @@ typedef enum {
      * broken line-29 unlock rule (break_line29) decides two values at
      * height 1, and the correct rule keeps the lock. */
     SIM_ATTACK_LINE29,
+    /* 4 honest nodes of equal power: two delegates lock a value only they
+     * have seen a proof of lock for and crash after precommitting it, with
+     * its proposer; restarted, only their WALs still hold its bytes
+     * (scripts/mutate's wal-no-replay). */
+    SIM_ATTACK_CRASH_PRECOMMIT,
     /* Lift attacks (lift_attack.c; need --lifts, 3 chains, no random
      * faults): each flaw MyCHIPs' DSR study found as a fixed schedule of
      * cross lifts in place of the random lift workload, each lift with the
@@ -72,6 +77,8 @@ typedef enum {
     SIM_ATTACK_LIFT_FORGE,      /* forged-commit: a colluding pair forges the referee's COMMIT */
     SIM_ATTACK_LIFT_ALL,        /* all: each of the above in turn in one run */
 } sim_attack_kind;
+/* The consensus schedules of script.c; the rest are lift_attack.c's. */
+#define SIM_ATTACK_IS_SCRIPT(a) ((a) == SIM_ATTACK_LINE29 || (a) == SIM_ATTACK_CRASH_PRECOMMIT)
 #define SIM_ATTACK_IS_LIFT(a) ((a) >= SIM_ATTACK_LIFT_INTERLOCK && (a) <= SIM_ATTACK_LIFT_ALL)
 
 #define SIM_NODES_MIN 4
@@ -190,8 +197,8 @@ unsigned sim_guide_update(sim_guide *g, uint32_t faults, const sim_result *r);
 /* Writes bits as a mix sim_faults_parse reads back ("none", or names
  * joined with '+'). */
 void sim_faults_format(uint32_t bits, char *out, size_t out_len);
-/* Parses an attack name (line29, interlocking, unilateral-timeout, crashed-relay,
- * silent-originator, forged-commit, all). */
+/* Parses an attack name (line29, crash-precommit, interlocking, unilateral-timeout,
+ * crashed-relay, silent-originator, forged-commit, all). */
 hansa_err sim_attack_parse(const char *s, sim_attack_kind *out);
 const char *sim_attack_name(sim_attack_kind a);
 

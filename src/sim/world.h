@@ -210,8 +210,10 @@ typedef struct {
 } sim_attack;
 #define SIM_ATTACKS_MAX 64
 
-/* The roles of the line-29 attack (script.c), indices into sim_script.node. */
-typedef enum { ROLE_B, ROLE_H1, ROLE_H2, ROLE_H3, ROLE_COUNT_ } script_role;
+/* The roles of a scripted attack (script.c), indices into sim_script.node:
+ * the proposers of rounds 0..3 of height 1 (four nodes of equal power take
+ * them in turn; each attack names them after what they do). */
+typedef enum { ROLE_P0, ROLE_P1, ROLE_P2, ROLE_P3, ROLE_COUNT_ } script_role;
 
 /* A scripted attack's state: who plays which role, and what the Byzantine
  * node has shown so far (so that every copy it re-sends is the same). */
@@ -272,6 +274,7 @@ struct world {
     sim_target target;
     sim_locksplit locksplit;
     smap invalid_blocks;            /* ids of blocks the adversary made invalid (byz.c) */
+    sim_block_pool *block_pool;     /* the block records every node's disk shares */
     sim_fedcheck fed;               /* the light-client checkers (several chains) */
     uint64_t fed_seen[SIM_NODES_MAX][SIM_CHAINS_MAX]; /* client heights fed.c has checked */
     hmap fed_backoff[SIM_NODES_MAX];   /* fedpkt.c: packet -> height before which not re-submitted */

@@ -21,7 +21,10 @@
  * catch).
  * --attack line29 runs the scripted line-29 attack (src/sim/script.c) on 4
  * nodes with no random faults: with --break-line29 it must report an
- * agreement violation, without it none. With --lifts (3 chains) --attack
+ * agreement violation, without it none. --attack crash-precommit crashes
+ * three of the 4 nodes in an open height, two of them locked on a value
+ * only their WALs keep (it must end live; scripts/mutate's wal-no-replay
+ * stalls it). With --lifts (3 chains) --attack
  * interlocking, unilateral-timeout, crashed-relay, silent-originator,
  * forged-commit or all runs the scripted DSR lift attack (src/sim/
  * lift_attack.c) in place of the random lifts. The wall clock is read here, never
@@ -172,8 +175,8 @@ static int run_single(const sim_args *a) {
     uint64_t t0 = clock_system_mono_us();
     if (sim_run(&o, &r) != HANSA_OK) {
         fprintf(stderr, "hansa sim: options out of range (nodes %d..%d, heights 1..%d; "
-                "--attack line29: 4 nodes, --faults none, no --byz-power-third; lift attacks: "
-                "--lifts, --chains 3, --faults none; "
+                "--attack line29|crash-precommit: 4 nodes, --faults none, no --byz-power-third; "
+                "lift attacks: --lifts, --chains 3, --faults none; "
                 "--lifts: --chains 3 or more, --load above 0)\n",
                 SIM_NODES_MIN, SIM_NODES_MAX, SIM_HEIGHTS_MAX);
         return 2;
@@ -239,10 +242,17 @@ static int run_campaign(const sim_args *a) {
  * transparent huge pages (the tunable is read only at process start). A
  * long run's heap holds every node's blocks and indexes, hundreds of MB, and
  * first touching it 4 KB at a time cost a fifth of the CPU in page faults
- * (20000 heights: 74k faults -> 12k, user CPU -21%). The run itself is the
- * same: the digest does not depend on the allocator. Left as it is when the
- * caller set GLIBC_TUNABLES, under valgrind, or when the exec fails (no
- * /proc). */
+ * (20000 heights: 74k faults -> 12k, user CPU -21%). Blocks of 128 KB and
+ * more (mempools, hash tables as they double) would still get mmap'd regions
+ * of their own, outside the huge-page heap, each faulted in 4 KB at a time:
+ * a fixed mmap threshold of 32 MB keeps them in the heap (10000 heights:
+ * faults 9-10k -> 1.1k, CPU -9%), and a high trim threshold keeps the heap
+ * from shrinking and faulting in again. The run itself is the same: the
+ * digest does not depend on the allocator. Left as it is when the caller
+ * set GLIBC_TUNABLES, under valgrind, or when the exec fails (no /proc). */
+#define SIM_MALLOC_TUNABLES                                                                    \
+    "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:"                             \
+    "glibc.malloc.trim_threshold=1073741824"
 /* True when /proc/self/exe is the program the kernel was asked to run: not
  * under valgrind (or another loader), where it is the tool, which would run
  * without the program's own arguments. */
@@ -259,7 +269,7 @@ static void exec_with_huge_pages(int argc, char **argv) {
     if (!args) return;
     args[0] = "hansa";
     for (int i = 0; i < argc; i++) args[i + 1] = argv[i];
-    if (setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 1) == 0) {
+    if (setenv("GLIBC_TUNABLES", SIM_MALLOC_TUNABLES, 1) == 0) {
         fflush(NULL);
         execv("/proc/self/exe", args);
         unsetenv("GLIBC_TUNABLES");
