@@ -39,7 +39,9 @@
 
 #define JOIN_TRUSTING_PERIOD_MS (30ull * 24 * 3600 * 1000) /* see join.h */
 #define JOIN_CLOCK_DRIFT_MS 10000ull
-#define JOIN_STATE_BYTES_MAX (1ull << 32) /* refused above: 4 GiB of records */
+/* Refused above 3 GiB of records: they are held in one ledger_writes, whose
+ * offsets are 32-bit. */
+#define JOIN_STATE_BYTES_MAX (3ull << 30)
 #define JOIN_STEPS_MAX 1000               /* light-client steps to reach h */
 #define JOIN_TIMEOUT_MS 30000
 #define JOIN_ATTEMPTS 3 /* snapshots a join may start on when the source drops one */
@@ -61,24 +63,28 @@ static int usage(void) {
     return CLI_USAGE;
 }
 
+/* A decimal option value in lo..hi. */
+static bool u64_in(const char *v, uint64_t lo, uint64_t hi, uint64_t *out) {
+    return cli_parse_u64(v, out) && *out >= lo && *out <= hi;
+}
+
+/* One option with its value v; false for an unknown one or a bad value. */
+static bool option(const char *a, const char *v, join_opts *o) {
+    if (strcmp(a, "--source") == 0) return (o->source = v) != NULL;
+    if (strcmp(a, "--home") == 0) return (o->home = v) != NULL;
+    if (strcmp(a, "--conf") == 0) return (o->conf = v) != NULL;
+    if (strcmp(a, "--height") == 0) return u64_in(v, 1, UINT64_MAX, &o->height);
+    if (strcmp(a, "--chunk-bytes") == 0) return u64_in(v, 1, 4u << 20, &o->chunk_bytes);
+    if (strcmp(a, "--trusting-period-ms") == 0)
+        return u64_in(v, IC_TRUSTING_PERIOD_MIN_MS, IC_TRUSTING_PERIOD_MAX_MS,
+                      &o->trusting_period_ms);
+    return false;
+}
+
 static bool parse(int argc, char **argv, join_opts *o) {
     *o = (join_opts){.chunk_bytes = 1u << 20, .trusting_period_ms = JOIN_TRUSTING_PERIOD_MS};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v) return false;
-        if (strcmp(a, "--source") == 0) o->source = v;
-        else if (strcmp(a, "--home") == 0) o->home = v;
-        else if (strcmp(a, "--conf") == 0) o->conf = v;
-        else if (strcmp(a, "--height") == 0 && cli_parse_u64(v, &o->height) && o->height > 0) {
-        } else if (strcmp(a, "--chunk-bytes") == 0 && cli_parse_u64(v, &o->chunk_bytes) &&
-                   o->chunk_bytes >= 1 && o->chunk_bytes <= (4u << 20)) {
-        } else if (strcmp(a, "--trusting-period-ms") == 0 &&
-                   cli_parse_u64(v, &o->trusting_period_ms) &&
-                   o->trusting_period_ms >= IC_TRUSTING_PERIOD_MIN_MS &&
-                   o->trusting_period_ms <= IC_TRUSTING_PERIOD_MAX_MS) {
-        } else return false;
-        i++;
-    }
+    for (int i = 1; i < argc; i += 2)
+        if (i + 1 >= argc || !option(argv[i], argv[i + 1], o)) return false;
     if (!o->conf) o->conf = o->home;
     return o->source && o->home && strlen(o->home) < CLI_PATH_MAX - 32 &&
            strlen(o->conf) < CLI_PATH_MAX - 32;
@@ -275,7 +281,8 @@ static bool take_chunk(download *d, const json_t *r, const ledger_snap_info *in,
         chunk += kl + vh / 2;
         d->bytes += kl + vh / 2;
         if ((i > 0 && chunk > max) || d->bytes > JOIN_STATE_BYTES_MAX) {
-            snprintf(why, why_len, "the chunk goes past %s bytes", chunk > max ? "max_bytes" : "4 GiB of state");
+            snprintf(why, why_len, "the chunk goes past %s",
+                     chunk > max ? "max_bytes" : "3 GiB of state");
             return false;
         }
         if (d->recs.n > 0) {

@@ -16,7 +16,7 @@
  *      1 MiB), checking every chunk: its height, [key, value] hex pairs,
  *      keys of 1..511 bytes strictly increasing across chunks, at most
  *      max_bytes a chunk (beyond its first record), at most the announced
- *      record count and 4 GiB in all; then the Merkle root of the records
+ *      record count and 3 GiB in all; then the Merkle root of the records
  *      against the state root, refusing the snapshot with both roots named;
  *   5. loads them as a restart would (ledger_state_load_*), fetches block h
  *      (snapshot_block), checks it is the verified header's, and writes
