@@ -651,7 +651,8 @@ void chain_prune(node *n) {
     uint64_t keep = n->cfg.prune_keep_blocks;
     uint32_t pruned = 0;
     if (keep != 0 && n->height > keep) {
-        hansa_err e = store_prune_step(n->cfg.st, n->height - keep + 1, CHAIN_PRUNE_BATCH, &pruned);
+        uint64_t below = node_snapshot_prune_floor(n, n->height - keep + 1);
+        hansa_err e = store_prune_step(n->cfg.st, below, CHAIN_PRUNE_BATCH, &pruned);
         if (e == HANSA_OK)
             e = store_sweep_tx_index(n->cfg.st, &n->sweep_at, CHAIN_SWEEP_MIN + 2 * n->tip_txs, NULL);
         if (e != HANSA_OK) chain_fatal(n, "cannot prune old blocks: %s", store_errmsg(n->cfg.st));

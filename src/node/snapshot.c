@@ -51,3 +51,12 @@ void node_snapshot_write(node *n, ledger_snap_info *info) {
     LOG_I("node", "snapshot height=%llu records=%llu bytes=%llu", (unsigned long long)info->height,
           (unsigned long long)info->records, (unsigned long long)info->bytes);
 }
+
+uint64_t node_snapshot_prune_floor(node *n, uint64_t below) {
+    uint64_t heights[1];
+    size_t count = 0;
+    if (!store_keeps_snapshots(n->cfg.st) ||
+        store_snap_heights(n->cfg.st, heights, 1, &count) != HANSA_OK || count == 0)
+        return below; /* a failed read prunes as before: the store reports it on its own */
+    return heights[0] < below ? heights[0] : below;
+}

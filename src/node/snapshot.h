@@ -21,4 +21,9 @@ bool node_snapshot_due(const node *n, const ledger_block *pb, ledger_snap_info *
  * keeps no snapshots (the simulator's). */
 void node_snapshot_write(node *n, ledger_snap_info *info);
 
+/* How far pruning may go: below, or the oldest kept snapshot's height if
+ * that is lower, so that a node serving a snapshot also serves its block,
+ * commit and light block (what `hansa join` fetches with it). */
+uint64_t node_snapshot_prune_floor(node *n, uint64_t below);
+
 #endif

@@ -77,8 +77,9 @@ static void pruned_everywhere(node *n, uint64_t want, uint64_t kept, uint64_t no
     if (now_ms - n->pruned_since_ms < (uint64_t)NODE_SYNC_PRUNED_WAITS * n->cfg.sync_timeout_ms) return;
     chain_fatal(n, "block sync cannot go on: this node needs block %llu and every peer that has it "
                 "pruned it (the lowest any keeps is %llu). Join from an archive peer (\"prune\": "
-                "{\"keep_blocks\": 0}) or by state sync from a snapshot, which this version does "
-                "not have yet", (unsigned long long)want, (unsigned long long)kept);
+                "{\"keep_blocks\": 0}) or by state sync from a snapshot: stop this node, move its "
+                "data folder away and run `hansa join --source PEER_RPC --home HOME`",
+                (unsigned long long)want, (unsigned long long)kept);
 }
 
 static void request_next(node *n, uint64_t now_ms) {

@@ -2,7 +2,7 @@
 """State sync with real processes (issue 15): a new node starts from a
 snapshot checked against a header its light client verified, then follows.
 
-A 4-delegate testnet with a state root every 8 heights runs under load past
+A 4-delegate testnet with a state root every 16 heights runs under load past
 three checkpoints; the delegates keep the last two snapshots. Then, for a
 fresh home made like a full node's:
 1. a source that alters one byte of one record in the chunks it serves (a
@@ -13,7 +13,10 @@ fresh home made like a full node's:
    running it again against node0 completes; `hansa store check` passes;
 3. the joined node starts at the snapshot height, block-syncs to the
    others, follows them, and agrees with node0 on block and app hashes;
-   its store holds no block below the snapshot.
+   its store holds no block below the snapshot;
+4. a delegate that prunes to its last 16 blocks still keeps the blocks from
+   its oldest snapshot on (what a join fetches with it), and a node joins
+   from it alone.
 """
 import http.server
 import json
@@ -29,7 +32,7 @@ import urllib.request
 import cluster
 from cluster import check, say, wait_for
 
-K = 8
+K = 16  # with keep_blocks 16 below: two snapshots reach further back than 16 blocks
 
 
 def free_port():
@@ -200,9 +203,30 @@ def test():
         wait_for(lambda: (status(cfg) or {}).get("height", 0) >= h0 + 3 and [True], 60,
                  "the joined node to follow")
         check(node.poll() is None, "the joined node is still running")
-        load.kill()
         node.terminate()
         node.wait(30)
+
+        # 4. A pruning source keeps what a join needs.
+        os.kill(net.pid(1), signal.SIGTERM)
+        wait_for(lambda: not cluster.hansad_pids(net.home(1)) and [True], 60, "node1 to stop")
+        c1 = net.config(1)
+        c1["prune"] = {"keep_blocks": 16}
+        with open(os.path.join(net.home(1), "config.json"), "w") as f:
+            json.dump(c1, f)
+        net.up()
+        net.wait_heights([1], max(net.heights()) + 2 * K, 120)
+        low = net.status(1)["lowest_height"]
+        kept = [s["height"] for s in net.call(1, "snapshot_info")["snapshots"]]
+        say("pruning node1: lowest kept block %d, snapshots %s, tip %d" % (low, kept, net.height(1)))
+        check(low > 1 and low <= kept[0] and net.height(1) - low >= 16,
+              "node1 pruned, but not below its oldest snapshot (it keeps more than 16 blocks)")
+        home_p, _ = fresh_home(net, "frompruned", net.accounts - 3)
+        r = join(home_p, net.rpc_addr(1))
+        say("join from pruned node1: exit %d: %s %s" % (r.returncode, r.stdout.strip(),
+                                                         r.stderr.strip()[-300:]))
+        check(r.returncode == 0 and "joined at height" in r.stdout,
+              "a node joins from a pruning source alone")
+        load.kill()
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 /* bench_root.h — `hansa bench-root`: what a checkpoint's state root costs.
  *
  * Builds a ledger state with N accounts (default 100,000) and times the
- * state root over all of it (ledger/state_root.h) and a checkpoint block
- * against an ordinary one, so the price of committing to the whole state
- * every K heights is a printed figure, not a guess. */
+ * state root over all of it (ledger/state_root.h), a checkpoint block
+ * against an ordinary one, and the snapshot copy a node then writes, so the
+ * price of committing to the whole state every K heights is a printed
+ * figure, not a guess. */
 #ifndef HANSA_CMD_BENCH_ROOT_H
 #define HANSA_CMD_BENCH_ROOT_H
 

@@ -39,7 +39,9 @@
 
 #define JOIN_TRUSTING_PERIOD_MS (30ull * 24 * 3600 * 1000) /* see join.h */
 #define JOIN_CLOCK_DRIFT_MS 10000ull
-#define JOIN_STATE_BYTES_MAX (1ull << 32) /* refused above: 4 GiB of records */
+/* Refused above 3 GiB of records: they are held in one ledger_writes, whose
+ * offsets are 32-bit. */
+#define JOIN_STATE_BYTES_MAX (3ull << 30)
 #define JOIN_STEPS_MAX 1000               /* light-client steps to reach h */
 #define JOIN_TIMEOUT_MS 30000
 #define JOIN_ATTEMPTS 3 /* snapshots a join may start on when the source drops one */
@@ -61,24 +63,28 @@ static int usage(void) {
     return CLI_USAGE;
 }
 
+/* A decimal option value in lo..hi. */
+static bool u64_in(const char *v, uint64_t lo, uint64_t hi, uint64_t *out) {
+    return cli_parse_u64(v, out) && *out >= lo && *out <= hi;
+}
+
+/* One option with its value v; false for an unknown one or a bad value. */
+static bool option(const char *a, const char *v, join_opts *o) {
+    if (strcmp(a, "--source") == 0) return (o->source = v) != NULL;
+    if (strcmp(a, "--home") == 0) return (o->home = v) != NULL;
+    if (strcmp(a, "--conf") == 0) return (o->conf = v) != NULL;
+    if (strcmp(a, "--height") == 0) return u64_in(v, 1, UINT64_MAX, &o->height);
+    if (strcmp(a, "--chunk-bytes") == 0) return u64_in(v, 1, 4u << 20, &o->chunk_bytes);
+    if (strcmp(a, "--trusting-period-ms") == 0)
+        return u64_in(v, IC_TRUSTING_PERIOD_MIN_MS, IC_TRUSTING_PERIOD_MAX_MS,
+                      &o->trusting_period_ms);
+    return false;
+}
+
 static bool parse(int argc, char **argv, join_opts *o) {
     *o = (join_opts){.chunk_bytes = 1u << 20, .trusting_period_ms = JOIN_TRUSTING_PERIOD_MS};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v) return false;
-        if (strcmp(a, "--source") == 0) o->source = v;
-        else if (strcmp(a, "--home") == 0) o->home = v;
-        else if (strcmp(a, "--conf") == 0) o->conf = v;
-        else if (strcmp(a, "--height") == 0 && cli_parse_u64(v, &o->height) && o->height > 0) {
-        } else if (strcmp(a, "--chunk-bytes") == 0 && cli_parse_u64(v, &o->chunk_bytes) &&
-                   o->chunk_bytes >= 1 && o->chunk_bytes <= (4u << 20)) {
-        } else if (strcmp(a, "--trusting-period-ms") == 0 &&
-                   cli_parse_u64(v, &o->trusting_period_ms) &&
-                   o->trusting_period_ms >= IC_TRUSTING_PERIOD_MIN_MS &&
-                   o->trusting_period_ms <= IC_TRUSTING_PERIOD_MAX_MS) {
-        } else return false;
-        i++;
-    }
+    for (int i = 1; i < argc; i += 2)
+        if (i + 1 >= argc || !option(argv[i], argv[i + 1], o)) return false;
     if (!o->conf) o->conf = o->home;
     return o->source && o->home && strlen(o->home) < CLI_PATH_MAX - 32 &&
            strlen(o->conf) < CLI_PATH_MAX - 32;
@@ -136,8 +142,9 @@ static bool pick_snapshot(const join_opts *o, ledger_snap_info *out, char *why, 
 
 /* ---- header h, verified from the genesis ---- */
 
-/* The genesis trust root: the genesis delegates decide height 1. */
-static bool genesis_root(const genesis_file *g, ic_consensus *out) {
+/* The genesis trust root: the genesis delegates decide height 1. *set
+ * (optional) gets their set, owned (free its v). */
+static bool genesis_root(const genesis_file *g, ic_consensus *out, wire_valset *set) {
     cons_valset vs;
     if (valset_init(&vs, g->g.delegates, g->g.n_delegates) != HANSA_OK) return false;
     memset(out, 0, sizeof *out);
@@ -145,7 +152,38 @@ static bool genesis_root(const genesis_file *g, ic_consensus *out) {
     wire_valset w = valset_as_wire(&vs);
     wire_valset_hash(&w, &out->validators_hash);
     out->next_validators_hash = out->validators_hash;
+    if (set) *set = (wire_valset){w.n, hansa_memdup(w.v, w.n * sizeof *w.v)};
     return true;
+}
+
+/* One skip from the genesis straight to `height`, with the genesis set
+ * known here: needs no header below `height`, so a pruning source serves
+ * it. HANSA_ERR_QUORUM when the genesis delegates no longer hold more than
+ * a third of the power (then only bisection over older headers helps). */
+static hansa_err skip_from_genesis(const join_opts *o, const ic_params *p, const ic_consensus *root,
+                                   const wire_valset *genesis_set, uint64_t height, uint64_t now,
+                                   wire_header *hdr, hbuf *commit, char *why, size_t why_len) {
+    light_block lb;
+    if (!lf_fetch(o->source, height, &lb, why, why_len)) return HANSA_ERR_NOT_FOUND;
+    ic_update u = {.trusted_height = 0, .header = lb.header, .cert_kind = IC_CERT_COMMIT,
+                   .commit = lb.commit, .vals = lb.vals, .has_trusted_vals = height > 1};
+    memset(&lb.commit, 0, sizeof lb.commit); /* u owns them now */
+    memset(&lb.vals, 0, sizeof lb.vals);
+    if (u.has_trusted_vals)
+        u.trusted_vals = (wire_valset){genesis_set->n, hansa_memdup(genesis_set->v,
+                                                                     genesis_set->n * sizeof *genesis_set->v)};
+    char vwhy[IC_WHY_MAX] = "";
+    hansa_err e = ic_verify(p, root, &u, now, true, NULL, vwhy, sizeof vwhy);
+    if (e == HANSA_OK) {
+        *hdr = u.header;
+        wire_commit_encode(commit, &u.commit);
+    } else {
+        snprintf(why, why_len, "header %llu from %s does not verify from the genesis: %s (%s)",
+                 (unsigned long long)height, o->source, vwhy, hansa_strerror(e));
+    }
+    ic_update_free(&u);
+    light_block_free(&lb);
+    return e;
 }
 
 /* Verifies header `height` step by step (bisection) from the genesis; on
@@ -154,11 +192,16 @@ static bool verify_header(const join_opts *o, const genesis_file *g, uint64_t he
                           wire_header *hdr, hbuf *commit, char *why, size_t why_len) {
     ic_params p = {g->g.params.chain_id, o->trusting_period_ms, JOIN_CLOCK_DRIFT_MS};
     ic_consensus trusted;
-    if (!genesis_root(g, &trusted)) {
+    wire_valset genesis_set;
+    if (!genesis_root(g, &trusted, &genesis_set)) {
         snprintf(why, why_len, "the genesis delegates do not make a validator set");
         return false;
     }
     uint64_t now = clock_wall_ms(&hansa_clock_system);
+    hansa_err first = skip_from_genesis(o, &p, &trusted, &genesis_set, height, now, hdr, commit, why,
+                                        why_len);
+    free(genesis_set.v);
+    if (first != HANSA_ERR_QUORUM) return first == HANSA_OK;
     for (int step = 0; step < JOIN_STEPS_MAX; step++) {
         hbuf enc = HBUF_INIT;
         uint64_t got = 0;
@@ -238,7 +281,8 @@ static bool take_chunk(download *d, const json_t *r, const ledger_snap_info *in,
         chunk += kl + vh / 2;
         d->bytes += kl + vh / 2;
         if ((i > 0 && chunk > max) || d->bytes > JOIN_STATE_BYTES_MAX) {
-            snprintf(why, why_len, "the chunk goes past %s bytes", chunk > max ? "max_bytes" : "4 GiB of state");
+            snprintf(why, why_len, "the chunk goes past %s",
+                     chunk > max ? "max_bytes" : "3 GiB of state");
             return false;
         }
         if (d->recs.n > 0) {

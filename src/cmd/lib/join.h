@@ -4,16 +4,19 @@
  *   1. asks the source (any node's RPC) for its snapshots (snapshot_info)
  *      and picks the latest, or --height;
  *   2. verifies that height's header as a light client from the home's
- *      genesis.json (the genesis delegates, then each set change, by
- *      bisection; trusting period --trusting-period-ms, default 30 days: a
- *      chain older than that cannot be joined from its genesis alone);
+ *      genesis.json: in one skip when the genesis delegates still hold more
+ *      than a third of the power (no older header needed, so a pruning
+ *      source will do), else by bisection over the set changes (the source
+ *      must then serve those headers); trusting period --trusting-period-ms,
+ *      default 30 days: a chain older than that cannot be joined from its
+ *      genesis alone;
  *   3. checks that the snapshot's hashes give the header's app hash
  *      (app_hash = SHA-256(prev | h | writes_hash | state_root));
  *   4. streams the records (snapshot_chunk, --chunk-bytes per call, default
  *      1 MiB), checking every chunk: its height, [key, value] hex pairs,
  *      keys of 1..511 bytes strictly increasing across chunks, at most
  *      max_bytes a chunk (beyond its first record), at most the announced
- *      record count and 4 GiB in all; then the Merkle root of the records
+ *      record count and 3 GiB in all; then the Merkle root of the records
  *      against the state root, refusing the snapshot with both roots named;
  *   5. loads them as a restart would (ledger_state_load_*), fetches block h
  *      (snapshot_block), checks it is the verified header's, and writes
