@@ -68,6 +68,11 @@ typedef struct {
     hansa_pubkey members[FROST_PARTICIPANTS_MAX];
     roast_signer *signer;
     node *n;
+    /* The link each member's envelopes came on (NULL: not seen yet): a
+     * message for one member goes there, not to every peer. A peer that
+     * replays another member's envelope can only divert what I send that
+     * member, which ROAST survives as a silent signer. */
+    void *peer[FROST_PARTICIPANTS_MAX];
 } fsign_key;
 
 typedef struct {
@@ -225,11 +230,18 @@ static bool approve(void *ctx, uint64_t round, const uint8_t *msg, size_t len) {
     return r != NULL && r->msg.len == len && memcmp(r->msg.data, msg, len) == 0;
 }
 
-/* Broadcasts roast message bytes in my signed envelope as member of k. */
-static void send_env(node *n, const fsign_key *k, const uint8_t *msg, size_t len) {
+/* Sends roast message bytes in my signed envelope as member of k to the
+ * members to[0..n_to) on their links, or to every peer if one of their
+ * links is not known yet. */
+static void send_env(node *n, const fsign_key *k, const uint16_t *to, size_t n_to,
+                     const uint8_t *msg, size_t len) {
     hbuf b = HBUF_INIT;
     roast_env_encode(&b, chain_id(n), k->me, msg, len, n->cfg.key);
-    n->io.broadcast(n->io.ctx, MSG_ROAST, b.data, b.len, NULL);
+    bool known = true;
+    for (size_t i = 0; i < n_to; i++) known &= to[i] == k->me || k->peer[to[i] - 1] != NULL;
+    for (size_t i = 0; i < n_to && known; i++)
+        if (to[i] != k->me) n->io.send(n->io.ctx, k->peer[to[i] - 1], MSG_ROAST, b.data, b.len);
+    if (!known) n->io.broadcast(n->io.ctx, MSG_ROAST, b.data, b.len, NULL);
     hbuf_free(&b);
 }
 
@@ -309,7 +321,7 @@ static void coord_pump(node *n, fsign_round *r) {
                 bool to_me = false;
                 s->sessions++;
                 for (size_t j = 0; j < o[i].n_to; j++) to_me |= o[i].to[j] == k->me;
-                send_env(n, k, o[i].bytes, o[i].len);
+                send_env(n, k, o[i].to, o[i].n_to, o[i].bytes, o[i].len);
                 const char *why = NULL;
                 if (to_me && roast_signer_on_request(k->signer, o[i].bytes, o[i].len, &mine,
                                                      &why) != HANSA_OK)
@@ -368,7 +380,7 @@ static void round_commit(node *n, fsign_key *k, fsign_round *r) {
                   why ? why : "?");
         coord_pump(n, r);
     } else {
-        send_env(n, k, commit.data, commit.len);
+        send_env(n, k, &r->coord, 1, commit.data, commit.len);
     }
     hbuf_free(&commit);
 }
@@ -436,6 +448,7 @@ static void on_envelope(node *n, void *peer, const uint8_t *bytes, size_t len) {
     fsign_key *k = key_of_group(s, &m.group_key);
     if (k == NULL || e.chain_id != chain_id(n) || e.from > k->group.n || e.from == k->me) return;
     if (!roast_env_verify(bytes, len, &k->members[e.from - 1])) return; /* not a member's */
+    if (peer) k->peer[e.from - 1] = peer;
     if (!round_open(s, m.round)) {
         bool handoff_round = (m.round & HANDOFF_ROUND(0)) != 0;
         if (handoff_round || (m.round > n->height && m.round <= n->height + FSIGN_ROUNDS))
@@ -485,6 +498,15 @@ static void on_handoff(node *n, void *peer, const uint8_t *bytes, size_t len) {
         return;
     }
     handoff_store(n, r, &h);
+}
+
+void frost_sign_peer_down(node *n, void *peer) {
+    node_fsign *s = n->fsign;
+    if (s == NULL) return;
+    fsign_key *keys[] = {s->cur, s->old};
+    for (size_t j = 0; j < 2; j++)
+        for (size_t i = 0; keys[j] && i < FROST_PARTICIPANTS_MAX; i++)
+            if (keys[j]->peer[i] == peer) keys[j]->peer[i] = NULL;
 }
 
 void frost_sign_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, size_t len) {
