@@ -105,6 +105,40 @@ typedef struct node_fsign {
 
 static uint32_t chain_id(const node *n) { return ledger_state_params(n->state)->chain_id; }
 
+/* ---- the chain's keys ---- */
+
+typedef struct {
+    uint64_t newest, prev;
+    frost_group_rec g, prev_g;
+} key_scan;
+
+static void scan_key(void *ctx, uint64_t epoch, const frost_group_rec *g) {
+    key_scan *ks = ctx;
+    if (epoch > ks->newest) {
+        if (ks->newest) {
+            ks->prev = ks->newest;
+            ks->prev_g = ks->g;
+        }
+        ks->newest = epoch;
+        ks->g = *g;
+    } else if (epoch > ks->prev) {
+        ks->prev = epoch;
+        ks->prev_g = *g;
+    }
+}
+
+/* The newest key recorded before epoch `before` (into ks->newest, ks->g). */
+typedef struct {
+    uint64_t before;
+    key_scan *ks;
+} key_before;
+
+static void scan_before(void *ctx, uint64_t epoch, const frost_group_rec *g) {
+    const key_before *kb = ctx;
+    if (epoch < kb->before) scan_key(kb->ks, epoch, g);
+}
+
+
 /* ---- the stored nonces --------------------------------------------------------------- */
 
 static bool nonces_write(node *n) {
@@ -481,23 +515,32 @@ static void on_checkpoint(node *n, void *peer, const uint8_t *bytes, size_t len)
     checkpoint_store(n, r, &cp);
 }
 
+/* A handoff is stored by any delegate that finds both its keys recorded
+ * on chain, the old one the key just before the new one, with the new
+ * key's t and n, and the signature good; once per new epoch. */
 static void on_handoff(node *n, void *peer, const uint8_t *bytes, size_t len) {
     handoff h;
     if (handoff_decode(bytes, len, &h, NULL) != HANSA_OK) {
         n->io.drop(n->io.ctx, peer, "malformed HANDOFF");
         return;
     }
-    fsign_round *r = round_find(n->fsign, HANDOFF_ROUND(h.new_epoch), h.old_epoch);
-    if (r == NULL || r->stored) return;
-    /* My round's fields are the chain's keys: the handoff must match them. */
-    handoff want = r->ho;
-    want.sig = h.sig;
-    if (memcmp(&want, &h, sizeof h) != 0 || !handoff_verify(chain_id(n), &h)) {
+    key_scan ks = {0};
+    frost_group_rec g;
+    hbuf have = HBUF_INIT;
+    bool stored = store_handoff_get(n->cfg.st, h.new_epoch, &have) == HANSA_OK;
+    hbuf_free(&have);
+    if (stored || !ledger_group_key_get(n->state, h.new_epoch, &g)) return;
+    ledger_group_keys_iter(n->state, scan_before, &(key_before){h.new_epoch, &ks});
+    if (ks.newest != h.old_epoch || !frost_point_eq(&ks.g.key, &h.old_key) ||
+        !frost_point_eq(&g.key, &h.new_key) || g.t != h.t || g.n != h.n ||
+        !handoff_verify(chain_id(n), &h)) {
         LOG_W("frost", "a handoff to epoch %" PRIu64 " that is not this chain's was refused",
               h.new_epoch);
         return;
     }
-    handoff_store(n, r, &h);
+    fsign_round *r = round_find(n->fsign, HANDOFF_ROUND(h.new_epoch), h.old_epoch);
+    fsign_round none = {0};
+    handoff_store(n, r ? r : &none, &h);
 }
 
 void frost_sign_peer_down(node *n, void *peer) {
@@ -520,26 +563,6 @@ void frost_sign_on_message(node *n, void *peer, uint8_t type, const uint8_t *byt
 }
 
 /* ---- the duty ---------------------------------------------------------------------------- */
-
-typedef struct {
-    uint64_t newest, prev;
-    frost_group_rec g, prev_g;
-} key_scan;
-
-static void scan_key(void *ctx, uint64_t epoch, const frost_group_rec *g) {
-    key_scan *ks = ctx;
-    if (epoch > ks->newest) {
-        if (ks->newest) {
-            ks->prev = ks->newest;
-            ks->prev_g = ks->g;
-        }
-        ks->newest = epoch;
-        ks->g = *g;
-    } else if (epoch > ks->prev) {
-        ks->prev = epoch;
-        ks->prev_g = *g;
-    }
-}
 
 /* Makes cur the signer of the chain's newest key once I hold its share
  * (the one it replaces becomes old). */
