@@ -68,6 +68,11 @@ typedef struct {
     hansa_pubkey members[FROST_PARTICIPANTS_MAX];
     roast_signer *signer;
     node *n;
+    /* The link each member's envelopes came on (NULL: not seen yet): a
+     * message for one member goes there, not to every peer. A peer that
+     * replays another member's envelope can only divert what I send that
+     * member, which ROAST survives as a silent signer. */
+    void *peer[FROST_PARTICIPANTS_MAX];
 } fsign_key;
 
 typedef struct {
@@ -99,6 +104,40 @@ typedef struct node_fsign {
 } node_fsign;
 
 static uint32_t chain_id(const node *n) { return ledger_state_params(n->state)->chain_id; }
+
+/* ---- the chain's keys ---- */
+
+typedef struct {
+    uint64_t newest, prev;
+    frost_group_rec g, prev_g;
+} key_scan;
+
+static void scan_key(void *ctx, uint64_t epoch, const frost_group_rec *g) {
+    key_scan *ks = ctx;
+    if (epoch > ks->newest) {
+        if (ks->newest) {
+            ks->prev = ks->newest;
+            ks->prev_g = ks->g;
+        }
+        ks->newest = epoch;
+        ks->g = *g;
+    } else if (epoch > ks->prev) {
+        ks->prev = epoch;
+        ks->prev_g = *g;
+    }
+}
+
+/* The newest key recorded before epoch `before` (into ks->newest, ks->g). */
+typedef struct {
+    uint64_t before;
+    key_scan *ks;
+} key_before;
+
+static void scan_before(void *ctx, uint64_t epoch, const frost_group_rec *g) {
+    const key_before *kb = ctx;
+    if (epoch < kb->before) scan_key(kb->ks, epoch, g);
+}
+
 
 /* ---- the stored nonces --------------------------------------------------------------- */
 
@@ -225,11 +264,18 @@ static bool approve(void *ctx, uint64_t round, const uint8_t *msg, size_t len) {
     return r != NULL && r->msg.len == len && memcmp(r->msg.data, msg, len) == 0;
 }
 
-/* Broadcasts roast message bytes in my signed envelope as member of k. */
-static void send_env(node *n, const fsign_key *k, const uint8_t *msg, size_t len) {
+/* Sends roast message bytes in my signed envelope as member of k to the
+ * members to[0..n_to) on their links, or to every peer if one of their
+ * links is not known yet. */
+static void send_env(node *n, const fsign_key *k, const uint16_t *to, size_t n_to,
+                     const uint8_t *msg, size_t len) {
     hbuf b = HBUF_INIT;
     roast_env_encode(&b, chain_id(n), k->me, msg, len, n->cfg.key);
-    n->io.broadcast(n->io.ctx, MSG_ROAST, b.data, b.len, NULL);
+    bool known = true;
+    for (size_t i = 0; i < n_to; i++) known &= to[i] == k->me || k->peer[to[i] - 1] != NULL;
+    for (size_t i = 0; i < n_to && known; i++)
+        if (to[i] != k->me) n->io.send(n->io.ctx, k->peer[to[i] - 1], MSG_ROAST, b.data, b.len);
+    if (!known) n->io.broadcast(n->io.ctx, MSG_ROAST, b.data, b.len, NULL);
     hbuf_free(&b);
 }
 
@@ -309,7 +355,7 @@ static void coord_pump(node *n, fsign_round *r) {
                 bool to_me = false;
                 s->sessions++;
                 for (size_t j = 0; j < o[i].n_to; j++) to_me |= o[i].to[j] == k->me;
-                send_env(n, k, o[i].bytes, o[i].len);
+                send_env(n, k, o[i].to, o[i].n_to, o[i].bytes, o[i].len);
                 const char *why = NULL;
                 if (to_me && roast_signer_on_request(k->signer, o[i].bytes, o[i].len, &mine,
                                                      &why) != HANSA_OK)
@@ -368,7 +414,7 @@ static void round_commit(node *n, fsign_key *k, fsign_round *r) {
                   why ? why : "?");
         coord_pump(n, r);
     } else {
-        send_env(n, k, commit.data, commit.len);
+        send_env(n, k, &r->coord, 1, commit.data, commit.len);
     }
     hbuf_free(&commit);
 }
@@ -436,6 +482,7 @@ static void on_envelope(node *n, void *peer, const uint8_t *bytes, size_t len) {
     fsign_key *k = key_of_group(s, &m.group_key);
     if (k == NULL || e.chain_id != chain_id(n) || e.from > k->group.n || e.from == k->me) return;
     if (!roast_env_verify(bytes, len, &k->members[e.from - 1])) return; /* not a member's */
+    if (peer) k->peer[e.from - 1] = peer;
     if (!round_open(s, m.round)) {
         bool handoff_round = (m.round & HANDOFF_ROUND(0)) != 0;
         if (handoff_round || (m.round > n->height && m.round <= n->height + FSIGN_ROUNDS))
@@ -468,23 +515,41 @@ static void on_checkpoint(node *n, void *peer, const uint8_t *bytes, size_t len)
     checkpoint_store(n, r, &cp);
 }
 
+/* A handoff is stored by any delegate that finds both its keys recorded
+ * on chain, the old one the key just before the new one, with the new
+ * key's t and n, and the signature good; once per new epoch. */
 static void on_handoff(node *n, void *peer, const uint8_t *bytes, size_t len) {
     handoff h;
     if (handoff_decode(bytes, len, &h, NULL) != HANSA_OK) {
         n->io.drop(n->io.ctx, peer, "malformed HANDOFF");
         return;
     }
-    fsign_round *r = round_find(n->fsign, HANDOFF_ROUND(h.new_epoch), h.old_epoch);
-    if (r == NULL || r->stored) return;
-    /* My round's fields are the chain's keys: the handoff must match them. */
-    handoff want = r->ho;
-    want.sig = h.sig;
-    if (memcmp(&want, &h, sizeof h) != 0 || !handoff_verify(chain_id(n), &h)) {
+    key_scan ks = {0};
+    frost_group_rec g;
+    hbuf have = HBUF_INIT;
+    bool stored = store_handoff_get(n->cfg.st, h.new_epoch, &have) == HANSA_OK;
+    hbuf_free(&have);
+    if (stored || !ledger_group_key_get(n->state, h.new_epoch, &g)) return;
+    ledger_group_keys_iter(n->state, scan_before, &(key_before){h.new_epoch, &ks});
+    if (ks.newest != h.old_epoch || !frost_point_eq(&ks.g.key, &h.old_key) ||
+        !frost_point_eq(&g.key, &h.new_key) || g.t != h.t || g.n != h.n ||
+        !handoff_verify(chain_id(n), &h)) {
         LOG_W("frost", "a handoff to epoch %" PRIu64 " that is not this chain's was refused",
               h.new_epoch);
         return;
     }
-    handoff_store(n, r, &h);
+    fsign_round *r = round_find(n->fsign, HANDOFF_ROUND(h.new_epoch), h.old_epoch);
+    fsign_round none = {0};
+    handoff_store(n, r ? r : &none, &h);
+}
+
+void frost_sign_peer_down(node *n, void *peer) {
+    node_fsign *s = n->fsign;
+    if (s == NULL) return;
+    fsign_key *keys[] = {s->cur, s->old};
+    for (size_t j = 0; j < 2; j++)
+        for (size_t i = 0; keys[j] && i < FROST_PARTICIPANTS_MAX; i++)
+            if (keys[j]->peer[i] == peer) keys[j]->peer[i] = NULL;
 }
 
 void frost_sign_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, size_t len) {
@@ -498,26 +563,6 @@ void frost_sign_on_message(node *n, void *peer, uint8_t type, const uint8_t *byt
 }
 
 /* ---- the duty ---------------------------------------------------------------------------- */
-
-typedef struct {
-    uint64_t newest, prev;
-    frost_group_rec g, prev_g;
-} key_scan;
-
-static void scan_key(void *ctx, uint64_t epoch, const frost_group_rec *g) {
-    key_scan *ks = ctx;
-    if (epoch > ks->newest) {
-        if (ks->newest) {
-            ks->prev = ks->newest;
-            ks->prev_g = ks->g;
-        }
-        ks->newest = epoch;
-        ks->g = *g;
-    } else if (epoch > ks->prev) {
-        ks->prev = epoch;
-        ks->prev_g = *g;
-    }
-}
 
 /* Makes cur the signer of the chain's newest key once I hold its share
  * (the one it replaces becomes old). */

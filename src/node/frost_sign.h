@@ -19,8 +19,10 @@
 void frost_sign_close(node *n);
 /* After block n->height (blk) is committed (after frost_duty_on_commit). */
 void frost_sign_on_commit(node *n, const wire_block *blk);
-/* MSG_ROAST and MSG_CHECKPOINT from peer. */
+/* MSG_ROAST, MSG_CHECKPOINT and MSG_HANDOFF from peer. */
 void frost_sign_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, size_t len);
+/* peer's link is gone: forget it as any member's. */
+void frost_sign_peer_down(node *n, void *peer);
 
 /* What the duty is doing (checkpoint RPC): the latest height it took part
  * in and the latest height whose checkpoint it stored; zeros when off. */

@@ -542,6 +542,7 @@ void node_peer_down(node *n, void *peer) {
     if (p) *p = (node_peer){0};
     sync_refresh_target(n);
     receipts_peer_down(n, peer);
+    frost_sign_peer_down(n, peer);
 }
 
 /* An engine verdict on a peer's message: relay what was new, drop peers

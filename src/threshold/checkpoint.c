@@ -12,7 +12,6 @@
 _Static_assert(sizeof CHECKPOINT_DOMAIN - 1 == 19, "domain length in CHECKPOINT_MSG_BYTES");
 _Static_assert(CHECKPOINT_BYTES == 145, "checkpoint layout in docs/wire.md");
 
-#define ROAST_ENV_HEAD (1 + 4 + 2 + 4)
 
 void checkpoint_msg(hbuf *b, uint32_t chain_id, uint64_t height, const hansa_hash *header_hash,
                     uint64_t epoch) {
@@ -192,7 +191,7 @@ hansa_err roast_env_decode(const uint8_t *p, size_t len, roast_env *e, wire_rd *
 }
 
 bool roast_env_verify(const uint8_t *p, size_t len, const hansa_pubkey *pk) {
-    HANSA_ASSERT(len >= ROAST_ENV_HEAD + HANSA_SIG_BYTES);
+    HANSA_ASSERT(len >= ROAST_ENV_BYTES(0));
     hansa_sig sig;
     memcpy(sig.b, p + len - HANSA_SIG_BYTES, HANSA_SIG_BYTES);
     return verify_domain(pk, ROAST_ENV_DOMAIN, p, len - HANSA_SIG_BYTES, &sig);

@@ -104,6 +104,8 @@ hansa_err frost_trust_follow(frost_trust *t, const handoff *h, char *why, size_t
 /* ---- the envelope of a ROAST message ---- */
 
 #define ROAST_ENV_DOMAIN "hansa/roast/v1"
+/* An envelope's bytes around a message of len bytes. */
+#define ROAST_ENV_BYTES(len) (1 + 4 + 2 + 4 + (size_t)(len) + HANSA_SIG_BYTES)
 /* A REQUEST for a full group and the largest message. */
 #define ROAST_ENV_MSG_MAX ROAST_REQUEST_BYTES(ROAST_MSG_MAX, FROST_PARTICIPANTS_MAX)
 

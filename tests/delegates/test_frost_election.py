@@ -101,6 +101,14 @@ def test():
         check(cp["group_key"] == seen[0][1], "the new checkpoints are signed by the new key")
         out = net.cli("checkpoint", str(cp["height"]), "--verify", node=4)
         check("verified here" in out, "hansa checkpoint --verify checks one:\n%s" % out)
+        # A follower that trusts only epoch 1's key reaches the new checkpoint
+        # by the handoff; a forged trust root (another key) does not.
+        out = net.cli("checkpoint", str(cp["height"]), "--follow", "1:" + seen[0][0], node=0)
+        check("followed here" in out and "followed to epoch %d: handoff verified" % epoch in out,
+              "a follower of epoch 1's key verifies the new checkpoint:\n%s" % out)
+        out = net.cli("checkpoint", str(cp["height"]), "--follow", "1:" + seen[0][1], node=0,
+                      expect=1)
+        check("not followed" in out, "a follower trusting another key refuses:\n%s" % out)
 
 
 if __name__ == "__main__":

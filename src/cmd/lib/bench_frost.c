@@ -21,13 +21,10 @@
 #include "cmd/lib/bench_crypto.h"
 #include "crypto/frost.h"
 #include "crypto/sign.h"
+#include "threshold/checkpoint.h"
 #include "threshold/dkg.h"
 #include "threshold/roast.h"
 #include "wire/codec.h"
-
-/* The checkpoint a chain's group signs, for the byte counts: a domain, the
- * chain id, the height and the header hash (phase 2 fixes the format). */
-#define CHECKPOINT_BYTES (19 + 4 + 8 + 32)
 
 typedef struct {
     uint16_t n, t;
@@ -35,7 +32,7 @@ typedef struct {
     frost_scalar share[FROST_PARTICIPANTS_MAX + 1];
     frost_commitment list[FROST_PARTICIPANTS_MAX];
     frost_nonces nonces[FROST_PARTICIPANTS_MAX];
-    uint8_t msg[CHECKPOINT_BYTES];
+    uint8_t msg[CHECKPOINT_MSG_BYTES]; /* threshold/checkpoint.h */
     hansa_rng rng;
 } bench_group;
 
@@ -231,7 +228,7 @@ static bool persist_in_memory(void *ctx, const roast_nonce_rec *rec) {
 
 static bool approve_bench(void *ctx, uint64_t round, const uint8_t *msg, size_t len) {
     (void)round;
-    return len == CHECKPOINT_BYTES && memcmp(msg, ctx, len) == 0;
+    return len == CHECKPOINT_MSG_BYTES && memcmp(msg, ctx, len) == 0;
 }
 
 typedef struct {
@@ -348,6 +345,19 @@ void bench_frost(uint16_t n, uint64_t ms) {
            "; %u session, %.1f ms on one core)\n",
            "bytes on the wire to sign a checkpoint", (unsigned)total, rs.commit_bytes,
            rs.request_bytes, rs.share_bytes, rs.sessions, rs.elapsed_us / 1000.0);
+    /* As node/frost_sign.c sends them, once every member's link is known:
+     * every ROAST message in a signed envelope, COMMITs to the coordinator,
+     * REQUESTs to the t - 1 other signers, SHAREs back, the result to every
+     * peer of a full mesh of n. */
+    uint64_t env = ROAST_ENV_BYTES(0), peers = n - 1u, others = b->t - 1u;
+    uint64_t commits = peers * (rs.commit_bytes / b->t + env);
+    uint64_t requests = rs.sessions * others * (rs.request_bytes / b->t + env);
+    uint64_t shares = others * (rs.share_bytes / b->t + env);
+    uint64_t results = peers * CHECKPOINT_BYTES;
+    printf("  %-46s %9" PRIu64 " B    (commits %" PRIu64 " + requests %" PRIu64 " + shares %" PRIu64
+           " + checkpoint to %" PRIu64 " peers %" PRIu64 ")\n",
+           "... as the node sends them (one session)", commits + requests + shares + results,
+           commits, requests, shares, peers, results);
     printf("  %-46s %9u B    (R || z)\n", "bytes a foreign chain checks: group signature",
            FROST_SIG_BYTES);
     printf("  %-46s %9zu B    (%u precommit signatures)\n", "bytes a foreign chain checks: commit",

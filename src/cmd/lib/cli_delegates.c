@@ -501,9 +501,25 @@ static void print_ids(const char *label, const json_t *ids) {
 
 static bool hex_field(const json_t *r, const char *name, uint8_t *out, size_t n);
 
-/* Follows the chain's keys from the oldest by their handoff signatures,
- * checked here (threshold/checkpoint.h frost_trust_follow); prints each
- * step. False if one is missing or does not verify. */
+/* Moves t to key k (a group_key RPC entry) by k's handoff signature,
+ * checked here (threshold/checkpoint.h frost_trust_follow); false with why
+ * if it is missing or does not verify. */
+static bool follow_key(frost_trust *t, const json_t *k, char *why, size_t why_len) {
+    const json_t *ho = json_object_get(k, "handoff_sig");
+    handoff h = {.old_epoch = cli_u64(ho, "from"), .new_epoch = cli_u64(k, "epoch"),
+                 .t = (uint16_t)cli_u64(k, "t"), .n = (uint16_t)cli_u64(k, "n")};
+    uint8_t ok_[FROST_POINT_BYTES], nk[FROST_POINT_BYTES], sig[FROST_SIG_BYTES];
+    snprintf(why, why_len, "no handoff signature stored on this node");
+    return json_is_object(ho) && hex_field(ho, "from_key", ok_, sizeof ok_) &&
+           hex_field(k, "key", nk, sizeof nk) && hex_field(ho, "signature", sig, sizeof sig) &&
+           frost_point_decode(ok_, &h.old_key) == HANSA_OK &&
+           frost_point_decode(nk, &h.new_key) == HANSA_OK &&
+           frost_sig_decode(sig, &h.sig) == HANSA_OK &&
+           frost_trust_follow(t, &h, why, why_len) == HANSA_OK;
+}
+
+/* Follows the chain's keys from the oldest by their handoff signatures;
+ * prints each step. False if one is missing or does not verify. */
 static bool verify_handoffs(const json_t *r) {
     const json_t *keys = json_object_get(r, "keys");
     if (json_array_size(keys) == 0) return false;
@@ -514,18 +530,10 @@ static bool verify_handoffs(const json_t *r) {
         frost_point_decode(kb, &t.key) != HANSA_OK)
         return false;
     for (size_t i = 1; i < json_array_size(keys); i++) {
-        const json_t *k = json_array_get(keys, i), *ho = json_object_get(k, "handoff_sig");
-        handoff h = {.old_epoch = cli_u64(ho, "from"), .new_epoch = cli_u64(k, "epoch"),
-                     .t = (uint16_t)cli_u64(k, "t"), .n = (uint16_t)cli_u64(k, "n")};
-        uint8_t ok_[FROST_POINT_BYTES], nk[FROST_POINT_BYTES], sig[FROST_SIG_BYTES];
-        char why[128] = "no handoff signature stored on this node";
-        bool ok = json_is_object(ho) && hex_field(ho, "from_key", ok_, sizeof ok_) &&
-                  hex_field(k, "key", nk, sizeof nk) && hex_field(ho, "signature", sig, sizeof sig) &&
-                  frost_point_decode(ok_, &h.old_key) == HANSA_OK &&
-                  frost_point_decode(nk, &h.new_key) == HANSA_OK &&
-                  frost_sig_decode(sig, &h.sig) == HANSA_OK &&
-                  frost_trust_follow(&t, &h, why, sizeof why) == HANSA_OK;
-        printf("  handoff to epoch %llu: %s\n", (unsigned long long)h.new_epoch,
+        const json_t *k = json_array_get(keys, i);
+        char why[192];
+        bool ok = follow_key(&t, k, why, sizeof why);
+        printf("  handoff to epoch %llu: %s\n", (unsigned long long)cli_u64(k, "epoch"),
                ok ? "verified here (one signature by the previous key)" : why);
         if (!ok) return false;
     }
@@ -621,19 +629,70 @@ static bool verify_checkpoint(const json_t *r, const char *addr, int *rc) {
     return chain_key;
 }
 
+/* Parses "EPOCH:KEYHEX" (a group key the caller trusts) into t. */
+static bool parse_trust(const char *arg, frost_trust *t) {
+    const char *colon = strchr(arg, ':');
+    char num[24];
+    uint8_t kb[FROST_POINT_BYTES];
+    size_t got = 0;
+    if (!colon || (size_t)(colon - arg) >= sizeof num) return false;
+    memcpy(num, arg, (size_t)(colon - arg));
+    num[colon - arg] = 0;
+    return cli_parse_u64(num, &t->epoch) &&
+           hex_decode(colon + 1, strlen(colon + 1), kb, sizeof kb, &got, NULL) == HANSA_OK &&
+           got == sizeof kb && frost_point_decode(kb, &t->key) == HANSA_OK;
+}
+
+/* A follower that trusts only t (not the node): it moves along the chain's
+ * keys by their handoff signatures up to the checkpoint's epoch, then
+ * checks the checkpoint under the key it reached. */
+static bool follow_checkpoint(const json_t *r, frost_trust *t, const char *addr, int *rc) {
+    checkpoint cp;
+    uint8_t sig[FROST_SIG_BYTES], key[FROST_POINT_BYTES];
+    cp.height = cli_u64(r, "height");
+    cp.epoch = cli_u64(r, "epoch");
+    t->chain_id = (uint32_t)cli_u64(r, "chain_id");
+    *rc = CLI_FAILED;
+    if (!hex_field(r, "header_hash", cp.header_hash.b, HANSA_HASH_BYTES) ||
+        !hex_field(r, "group_key", key, sizeof key) || !hex_field(r, "signature", sig, sizeof sig) ||
+        frost_point_decode(key, &cp.group_key) != HANSA_OK ||
+        frost_sig_decode(sig, &cp.sig) != HANSA_OK)
+        return false;
+    json_t *g = cli_call("checkpoint", addr, "group_key", NULL, CLI_CALL_TIMEOUT_MS, rc);
+    if (!g) return false;
+    const json_t *keys = json_object_get(g, "keys");
+    char why[192] = "";
+    bool ok = true;
+    for (size_t i = 0; i < json_array_size(keys) && ok; i++) {
+        const json_t *k = json_array_get(keys, i);
+        uint64_t e = cli_u64(k, "epoch");
+        if (e <= t->epoch || e > cp.epoch) continue;
+        ok = follow_key(t, k, why, sizeof why);
+        printf("  followed to epoch %llu: %s\n", (unsigned long long)e, ok ? "handoff verified" : why);
+    }
+    json_decref(g);
+    if (ok) ok = frost_trust_checkpoint(t, &cp, why, sizeof why) == HANSA_OK;
+    if (!ok) fprintf(stderr, "hansa checkpoint: not followed: %s\n", why);
+    *rc = ok ? CLI_OK : CLI_FAILED;
+    return ok;
+}
+
 int cmd_checkpoint(int argc, char **argv) {
     cli_common c = {0};
-    const char *arg = NULL;
+    const char *arg = NULL, *follow = NULL;
     bool verify = false, ok = true;
     for (int i = 1; i < argc && ok; i++) {
         if (cli_common_opt(&c, argc, argv, &i)) continue;
         if (strcmp(argv[i], "--verify") == 0) verify = true;
+        else if (strcmp(argv[i], "--follow") == 0 && i + 1 < argc) follow = argv[++i];
         else if (argv[i][0] != '-' && !arg) arg = argv[i];
         else ok = false;
     }
     uint64_t height = 0;
-    if (!ok || (arg && !cli_parse_u64(arg, &height))) {
-        fprintf(stderr, "usage: hansa checkpoint [HEIGHT] [--verify] [--node ip:port] [--json]\n");
+    frost_trust trust = {0};
+    if (!ok || (arg && !cli_parse_u64(arg, &height)) || (follow && !parse_trust(follow, &trust))) {
+        fprintf(stderr, "usage: hansa checkpoint [HEIGHT] [--verify] [--follow EPOCH:KEY] "
+                        "[--node ip:port] [--json]\n");
         return CLI_USAGE;
     }
     json_t *params = json_object();
@@ -644,15 +703,21 @@ int cmd_checkpoint(int argc, char **argv) {
     json_t *r = cli_call("checkpoint", addr, "checkpoint", params, CLI_CALL_TIMEOUT_MS, &rc);
     if (!r) return rc;
     bool verified = verify && verify_checkpoint(r, addr, &rc);
+    bool followed = follow && follow_checkpoint(r, &trust, addr, &rc);
     if (c.json) {
         if (verify) json_object_set_new(r, "verified", json_boolean(verified));
+        if (follow) json_object_set_new(r, "followed", json_boolean(followed));
         cli_print_json(r);
     } else {
         printf("checkpoint %llu (epoch %llu)\n  header hash %s\n  group key   %s\n  signature   %s\n",
                (unsigned long long)cli_u64(r, "height"), (unsigned long long)cli_u64(r, "epoch"),
                cli_str(r, "header_hash"), cli_str(r, "group_key"), cli_str(r, "signature"));
         if (verified) printf("  verified here: one FROST signature by the chain's group key\n");
+        if (followed)
+            printf("  followed here from the trusted key to epoch %llu's: checkpoint verified\n",
+                   (unsigned long long)trust.epoch);
     }
     json_decref(r);
-    return verify && !verified ? rc : CLI_OK;
+    bool failed = (verify && !verified) || (follow && !followed);
+    return failed ? (rc != CLI_OK ? rc : CLI_FAILED) : CLI_OK;
 }
