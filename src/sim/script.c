@@ -77,6 +77,7 @@ static const char *const attack_names[] = {
     [SIM_ATTACK_LIFT_RELAY] = "crashed-relay",
     [SIM_ATTACK_LIFT_SILENT] = "silent-originator",
     [SIM_ATTACK_LIFT_FORGE] = "forged-commit",
+    [SIM_ATTACK_LIFT_INVOICE] = "invoice-overlift",
     [SIM_ATTACK_LIFT_ALL] = "all",
 };
 
