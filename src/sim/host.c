@@ -434,12 +434,16 @@ void host_link_up(sim_node *nd, uint16_t peer) {
     if (host_linked(w, nd->idx, peer)) connect(p, nd);
 }
 
-bool host_submit_tx(sim_node *nd, const uint8_t *tx, size_t len, char *why, size_t why_len) {
+hansa_err host_submit_tx_err(sim_node *nd, const uint8_t *tx, size_t len, char *why, size_t why_len) {
     hansa_hash h;
     input_begin(nd);
     hansa_err err = node_submit_tx(nd->n, tx, len, &h, why, why_len);
     after_input(nd);
-    return err == HANSA_OK;
+    return err;
+}
+
+bool host_submit_tx(sim_node *nd, const uint8_t *tx, size_t len, char *why, size_t why_len) {
+    return host_submit_tx_err(nd, tx, len, why, why_len) == HANSA_OK;
 }
 
 hansa_err host_receipt_request(sim_node *nd, const node_receipt_req *req, receipt *out, uint64_t *async,

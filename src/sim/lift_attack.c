@@ -29,6 +29,12 @@
  *   forged-commit       as silent-originator, while the originator and a
  *                       client of the referee forge its COMMIT on chain 0
  *                       (lifts_forge_ruling): refused; proof-any, agreement (c)
+ *   invoice-overlift    Z invoices X on a for all the grant leaves X less
+ *                       half the lift to come; while the lift is pending
+ *                       on chain 0 (its ruling held until the expiry), X
+ *                       pays: the payment fits alone, not with the pending
+ *                       leg, and is refused (xlift_room); the lift commits.
+ *                       pay-ignores-holds, balance (a) with pending legs
  *   all                 each of the above in turn, in one run
  *
  * No random faults: the only crash is the script's, before a GST placed
@@ -50,7 +56,7 @@
 #define ATTACK_GST_US 30000000ull   /* after the crash, when the script crashes */
 #define ATTACK_FORGERIES 3
 #define ATTACK_INTERLOCK_MIN 5000   /* debts the two interlocking lifts race for, at least */
-#define ATTACK_STAGES 5
+#define ATTACK_STAGES 6
 
 typedef struct {
     sim_attack_kind kind;
@@ -58,6 +64,12 @@ typedef struct {
     size_t first, n;          /* its lifts in w->lifts->lifts */
     uint64_t crashed_us;      /* crashed-relay: when chain 1 went down; 0 not yet */
     uint64_t forgeries;       /* forged-commit: forged rulings submitted */
+    /* invoice-overlift: Z's invoice to X on a; 1 sent, 2 its lift made, 3 paid (or refused) */
+    credit_invoice inv;
+    uint8_t phase;
+    uint64_t sent_us;
+    bool paid_chit, pay_refused; /* its payment made; refused at once for want of room */
+    credit_chit chit;
 } stage;
 
 struct lift_attack {
@@ -87,7 +99,7 @@ void lift_attack_setup(world *w) {
      * are whole (its lifts race for most of them). */
     static const sim_attack_kind all[ATTACK_STAGES] = {SIM_ATTACK_LIFT_RELAY, SIM_ATTACK_LIFT_INTERLOCK,
                                                        SIM_ATTACK_LIFT_TIMEOUT, SIM_ATTACK_LIFT_SILENT,
-                                                       SIM_ATTACK_LIFT_FORGE};
+                                                       SIM_ATTACK_LIFT_FORGE, SIM_ATTACK_LIFT_INVOICE};
     for (int i = 0; i < ATTACK_STAGES; i++) A->stages[A->n++].kind = all[i];
 }
 
@@ -115,11 +127,81 @@ static sim_lift *scripted(world *w, stage *s, uint64_t amount, uint64_t expiry_m
     return sl;
 }
 
+/* invoice-overlift, first: Z invoices X on a for what the grant leaves X
+ * (its limit past the balance) less half the lift to come. */
+static bool invoice_create(world *w, stage *s, sim_chain *c, sim_node *nd) {
+    const sim_tally *a = &w->lifts->tallies[0][T_A];
+    credit_tally t;
+    if (!s->phase) {
+        if (!ledger_tally_get(node_ledger(nd->n), &a->c.tally_id, &t) || t.balance < (int64_t)LIFT_DEBT_LOW) return false;
+        memset(&s->inv, 0, sizeof s->inv);
+        prng_fill(&w->rng, s->inv.invoice_id.b, CREDIT_ID_BYTES);
+        s->inv.tally_id = a->c.tally_id;
+        s->inv.payee = CREDIT_FOIL;
+        s->inv.amount = t.contract.foil_grants.limit + (uint64_t)t.balance - ATTACK_AMOUNT / 2;
+        s->phase = 1;
+    }
+    hbuf b = HBUF_INIT;
+    credit_invoice_encode(&b, &s->inv);
+    lifts_submit(w, c, nd, P_Z, TX_INVOICE_CREATE, &b);
+    hbuf_free(&b);
+    s->sent_us = w->now_us;
+    return true;
+}
+
+/* ... then, once the invoice is in, the lift over a (COMMIT: nothing stops
+ * it); once its segment on chain 0 is pending, X pays the invoice: the
+ * payment fits the grant alone, not with the pending leg booked, so the
+ * chain must refuse it (xlift_room) and the invoice stays PENDING. */
+static bool invoice_step(world *w, stage *s, sim_chain *c, sim_node *nd, uint64_t expiry) {
+    const ledger_state *st = node_ledger(nd->n);
+    credit_invoice inv;
+    if (s->phase == 1 && !ledger_invoice_get(st, &s->inv.invoice_id, &inv))
+        return w->now_us >= s->sent_us + 3000000 && invoice_create(w, s, c, nd);
+    if (s->phase == 1) {
+        sim_lift *sl = lifts_cross_new(w, 0, ATTACK_AMOUNT, expiry, false);
+        if (!sl) return false;
+        sl->expect = CREDIT_RULING_COMMIT;
+        /* Its ruling goes out only at the expiry: the legs stay pending
+         * for seconds, long enough for the payment to meet them. */
+        sl->rule_after_ms[0] = sl->rule_after_ms[1] = expiry;
+        s->first = w->lifts->n - 1;
+        s->n = 1;
+        s->phase = 2;
+        lifts_promise_due(w, c, nd);
+        return true;
+    }
+    xlift_seg_rec rec;
+    const sim_lift *sl = &w->lifts->lifts[s->first];
+    if (s->phase != 2 || !ledger_xlift_seg_get(st, &sl->x.seg[0].lift_id, &rec) || rec.state != XLIFT_PENDING)
+        return false;
+    sim_tally *a = &w->lifts->tallies[0][T_A];
+    if (!s->paid_chit) { /* one chit, sent again while the node refuses it for another reason (a nonce) */
+        if (a->n_debts == LIFT_DEBTS_MAX) return false;
+        s->paid_chit = true;
+        s->chit = (credit_chit){.tally_id = a->c.tally_id, .by = CREDIT_STOCK, .kind = CREDIT_CHIT_INVOICE,
+                                .amount = s->inv.amount, .invoice_id = s->inv.invoice_id};
+        prng_fill(&w->rng, s->chit.chit_id.b, CREDIT_ID_BYTES);
+        credit_chit_sign(&s->chit, &c->clients[P_X].key);
+        a->debts[a->n_debts++] = (sim_debt){s->chit.chit_id, s->chit.amount, true};
+    }
+    hbuf b = HBUF_INIT;
+    credit_chit_encode(&b, &s->chit);
+    hansa_err err = lifts_submit_err(w, c, nd, P_X, TX_INVOICE_PAY, &b);
+    hbuf_free(&b);
+    /* Taken (a block must still refuse it), or refused for want of room. */
+    if (err == HANSA_OK || err == HANSA_ERR_FUNDS) s->phase = 3;
+    s->pay_refused = err == HANSA_ERR_FUNDS;
+    return true;
+}
+
+static uint64_t expiry_from(const ledger_state *ref) { return ledger_last_block_time_ms(ref) + ATTACK_EXPIRY_MS; }
+
 /* Starts stage s with its lifts; false while it cannot start yet. */
-static bool stage_start(world *w, stage *s) {
+static bool stage_start(world *w, stage *s, sim_chain *c, sim_node *nd) {
     const ledger_state *ref = state_of(w, LIFT_REFEREE);
     if (!ref) return false;
-    uint64_t expiry = ledger_last_block_time_ms(ref) + ATTACK_EXPIRY_MS;
+    uint64_t expiry = expiry_from(ref);
     s->first = w->lifts->n;
     switch (s->kind) {
     case SIM_ATTACK_LIFT_INTERLOCK: {
@@ -141,6 +223,9 @@ static bool stage_start(world *w, stage *s) {
     case SIM_ATTACK_LIFT_RELAY: scripted(w, s, ATTACK_AMOUNT, expiry, false, CREDIT_RULING_EXPIRED); break;
     case SIM_ATTACK_LIFT_SILENT:
     case SIM_ATTACK_LIFT_FORGE: scripted(w, s, ATTACK_AMOUNT, expiry, true, CREDIT_RULING_EXPIRED); break;
+    case SIM_ATTACK_LIFT_INVOICE:
+        if (!invoice_create(w, s, c, nd)) return false;
+        break;
     case SIM_ATTACK_NONE:
     case SIM_ATTACK_LINE29:
     case SIM_ATTACK_CRASH_PRECOMMIT:
@@ -153,6 +238,7 @@ static bool stage_start(world *w, stage *s) {
 /* Done: every lift of s resolved everywhere, or past its deadline (then the
  * liveness checker reports it and the next stage goes on). */
 static bool stage_done(const world *w, const stage *s) {
+    if (s->kind == SIM_ATTACK_LIFT_INVOICE && s->phase < 3) return false;
     for (size_t i = s->first; i < s->first + s->n; i++) {
         const sim_lift *sl = &w->lifts->lifts[i];
         if (!sl->settled && w->now_us < sl->deadline_us) return false;
@@ -171,11 +257,15 @@ bool lift_attack_act(world *w, sim_chain *c, sim_node *nd) {
         s->forgeries++;
         return true;
     }
+    if (s->started && s->kind == SIM_ATTACK_LIFT_INVOICE && c->idx == 0 && s->phase < 3) {
+        const ledger_state *ref = state_of(w, LIFT_REFEREE);
+        return ref && invoice_step(w, s, c, nd, expiry_from(ref));
+    }
     if (s->started && stage_done(w, s)) {
         if (++A->cur == A->n) return false;
         s = &A->stages[A->cur];
     }
-    if (s->started || c->idx != 0 || !stage_start(w, s)) return false;
+    if (s->started || c->idx != 0 || !stage_start(w, s, c, nd)) return false;
     lifts_promise_due(w, c, nd); /* chain 0's segment goes at once */
     return true;
 }
@@ -252,6 +342,12 @@ void lift_attack_finish(world *w, const ledger_state *const *st, sim_result *r) 
             lifts_violation(w, true, "attack %s: chain 1 never held the promise to crash on", name);
         if (s->kind == SIM_ATTACK_LIFT_FORGE && s->forgeries == 0)
             lifts_violation(w, true, "attack %s: no forged ruling was made", name);
+        credit_invoice inv;
+        if (s->kind == SIM_ATTACK_LIFT_INVOICE && s->phase < 3)
+            lifts_violation(w, true, "attack %s: the invoice was never paid over a pending lift", name);
+        else if (s->kind == SIM_ATTACK_LIFT_INVOICE &&
+                 !(ledger_invoice_get(st[0], &s->inv.invoice_id, &inv) && inv.state == CREDIT_INV_PENDING))
+            lifts_violation(w, true, "attack %s: the invoice was paid over the pending lift", name);
         for (size_t i = s->first; i < s->first + s->n; i++) {
             const sim_lift *sl = &w->lifts->lifts[i];
             char why[160];

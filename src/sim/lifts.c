@@ -33,7 +33,8 @@
  * highest honest node of each chain that is up, fed.c's choice):
  * (a) no party's net on a tally goes beyond what its signed trading
  *     variables let lifts bring it to (or where the debtor's chits alone
- *     put it), nor below the credit the other party grants it;
+ *     put it), nor below the credit the other party grants it; nor would
+ *     it with every pending leg on the tally booked (a COMMIT always books);
  * (b) liveness, at the end: every cross lift whose expiry (and GST +
  *     settle) lies LIFT_LIVE_US before the end is ruled by the referee and
  *     resolved on every chain it touched;
@@ -130,23 +131,26 @@ void lifts_free(world *w) {
     w->lifts = NULL;
 }
 
-/* Signs and submits a transaction of client p of chain c to nd. */
-static bool submit(world *w, sim_chain *c, sim_node *nd, uint16_t p, uint16_t kind, const hbuf *body) {
+hansa_err lifts_submit_err(world *w, sim_chain *c, sim_node *nd, uint16_t p, uint16_t kind, const hbuf *body) {
     sim_client *cl = &c->clients[p];
     wire_tx tx = {.chain_id = c->genesis.params.chain_id, .sender = cl->key.pub, .nonce = cl->next_nonce,
                   .fee = LIFT_FEE, .kind = kind, .body = body->data, .body_len = (uint32_t)body->len};
     hbuf b = HBUF_INIT;
     chain_tx_sign_encode(&cl->key, &tx, &b);
     char why[256];
-    bool ok = host_submit_tx(nd, b.data, b.len, why, sizeof why);
-    if (ok) {
+    hansa_err err = host_submit_tx_err(nd, b.data, b.len, why, sizeof why);
+    if (err == HANSA_OK) {
         cl->next_nonce++;
         w->res->txs_submitted++;
     } else {
         chain_nonce_resync(nd, cl);
     }
     hbuf_free(&b);
-    return ok;
+    return err;
+}
+
+bool lifts_submit(world *w, sim_chain *c, sim_node *nd, uint16_t p, uint16_t kind, const hbuf *body) {
+    return lifts_submit_err(w, c, nd, p, kind, body) == HANSA_OK;
 }
 
 static uint16_t client_of(const sim_chain *c, const hansa_pubkey *k) {
@@ -187,11 +191,11 @@ static bool tally_step(world *w, sim_chain *c, sim_node *nd, sim_tally *st) {
         prng_fill(&w->rng, chit.chit_id.b, CREDIT_ID_BYTES);
         credit_chit_sign(&chit, &c->clients[by].key);
         credit_chit_encode(&b, &chit);
-        st->debts[st->n_debts++] = (sim_debt){chit.chit_id, chit.amount};
+        st->debts[st->n_debts++] = (sim_debt){chit.chit_id, chit.amount, false};
     } else {
         return false;
     }
-    submit(w, c, nd, by, kind, &b);
+    lifts_submit(w, c, nd, by, kind, &b);
     st->sent_us = w->now_us;
     hbuf_free(&b);
     return true;
@@ -254,7 +258,7 @@ static void local_lift(world *w, sim_chain *c, sim_node *nd) {
     sl->seg_chain[0] = c->idx;
     hbuf b = HBUF_INIT;
     credit_lift_encode(&b, l);
-    if (submit(w, c, nd, P_X, TX_LIFT, &b)) w->res->lifts_local++;
+    if (lifts_submit(w, c, nd, P_X, TX_LIFT, &b)) w->res->lifts_local++;
     hbuf_free(&b);
 }
 
@@ -340,7 +344,7 @@ bool lifts_promise_due(world *w, sim_chain *c, sim_node *nd) {
             pkt_send s = {sl->x.seg[0].referee_chain, sl->x.seg[0].expiry_ms, PKT_TYPE_LIFT_PROMISE,
                           (uint16_t)pay.len, pay.data};
             pkt_send_encode(&body, &s);
-            if (submit(w, c, nd, client_of(c, &sl->x.seg[j].parties[0].key), TX_PACKET_SEND, &body))
+            if (lifts_submit(w, c, nd, client_of(c, &sl->x.seg[j].parties[0].key), TX_PACKET_SEND, &body))
                 w->res->lift_promises++;
             sl->promise_us[j] = w->now_us;
             hbuf_free(&pay);
@@ -376,7 +380,7 @@ bool lifts_ruling_due(world *w, sim_chain *c, sim_node *nd) {
             pkt_send s = {chain_id_of(w, sl->seg_chain[j]), now_ms + 600000, PKT_TYPE_LIFT_RULING,
                           (uint16_t)pay.len, pay.data};
             pkt_send_encode(&body, &s);
-            if (submit(w, c, nd, (uint16_t)prng_below(&w->rng, c->n_clients), TX_PACKET_SEND, &body))
+            if (lifts_submit(w, c, nd, (uint16_t)prng_below(&w->rng, c->n_clients), TX_PACKET_SEND, &body))
                 w->res->lift_rulings++;
             sl->ruled_at[j] = height;
             hbuf_free(&pay);
@@ -420,7 +424,7 @@ bool lifts_forge_ruling(world *w, sim_chain *c, sim_node *nd) {
                                 .tx_len = (uint32_t)send.len, .tx = send.data}};
         pkt_recv_encode(&recv, &v);
         w->res->lift_forgeries++;
-        if (submit(w, c, nd, P_X, TX_PACKET_RECV, &recv)) w->res->lift_forgeries_taken++;
+        if (lifts_submit(w, c, nd, P_X, TX_PACKET_RECV, &recv)) w->res->lift_forgeries_taken++;
         hbuf_free(&pay);
         hbuf_free(&body);
         hbuf_free(&send);
@@ -514,19 +518,55 @@ static void check_agree(world *w, sim_lift *sl, const ledger_state *const *st) {
     sl->settled = resolved && (ruling != 0 || !promised);
 }
 
-/* (a) and (d) on the tallies of chain k; `lifted`: what its lift records
- * book per tally. Lifts only lower the creditor's net and raise the
- * debtor's; the debtor's direct chits move them the other way. */
-static void check_tallies(world *w, uint16_t k, const ledger_state *s, const uint64_t *lifted) {
+/* What chain k's lift records book over each of its tallies, and what its
+ * pending segments would bring each side of them (`pending[t][side]`). */
+typedef struct {
+    uint64_t lifted[T_PER_CHAIN];
+    uint64_t pending[T_PER_CHAIN][CREDIT_FOIL + 1];
+} tally_lifts;
+
+static void lifted_on(const world *w, uint16_t k, const ledger_state *s, tally_lifts *out) {
+    const sim_lifts *L = w->lifts;
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < L->n; i++) {
+        const sim_lift *sl = &L->lifts[i];
+        for (int j = 0; j < (sl->cross ? 2 : 1); j++) {
+            credit_lift_rec lr;
+            xlift_seg_rec rec;
+            if (sl->seg_chain[j] != k) continue;
+            bool booked = ledger_lift_get(s, &sl->x.seg[j].lift_id, &lr);
+            bool pending = !booked && sl->cross && ledger_xlift_seg_get(s, &sl->x.seg[j].lift_id, &rec) &&
+                           rec.state == XLIFT_PENDING;
+            const credit_lift *l = &sl->x.seg[j];
+            for (int h = 0; h < l->n_hops && (booked || pending); h++)
+                for (int t = 0; t < T_PER_CHAIN; t++) {
+                    const credit_contract *c = &L->tallies[k][t].c;
+                    if (!credit_id_eq(&l->tallies[h], &c->tally_id)) continue;
+                    if (booked) out->lifted[t] += l->amount;
+                    else out->pending[t][pubkey_eq(&l->parties[h + 1].key, &c->stock.key) ? CREDIT_STOCK : CREDIT_FOIL] +=
+                        l->amount;
+                }
+        }
+    }
+}
+
+/* (a) and (d) on the tallies of chain k. Lifts only lower the creditor's
+ * net and raise the debtor's; the debtor's direct chits move them the
+ * other way (and an invoice the creditor paid, in a lift attack, the
+ * first way). (a) holds whatever the referee still rules: with every
+ * pending leg booked too, for the referee's COMMIT always books. */
+static void check_tallies(world *w, uint16_t k, const ledger_state *s, const tally_lifts *tl) {
     sim_lifts *L = w->lifts;
     for (int i = 0; i < T_PER_CHAIN; i++) {
         const sim_tally *st = &L->tallies[k][i];
         credit_tally t;
         if (!ledger_tally_get(s, &st->c.tally_id, &t) || t.state != CREDIT_TALLY_OPEN) continue;
-        int64_t debt = 0; /* the debtor's chits this state holds */
+        int64_t debt = 0; /* what the chits this state holds put the balance at */
         for (uint16_t d = 0; d < st->n_debts; d++)
-            if (ledger_chit_index(s, &st->c.tally_id, &st->debts[d].id) != 0) debt += (int64_t)st->debts[d].amount;
+            if (ledger_chit_index(s, &st->c.tally_id, &st->debts[d].id) != 0)
+                debt += st->debts[d].by_creditor ? -(int64_t)st->debts[d].amount : (int64_t)st->debts[d].amount;
         for (credit_side side = CREDIT_STOCK; side <= CREDIT_FOIL; side++) {
+            credit_side other = side == CREDIT_STOCK ? CREDIT_FOIL : CREDIT_STOCK;
             int64_t net = side == CREDIT_STOCK ? t.balance : -t.balance;
             int64_t start = side == CREDIT_STOCK ? debt : -debt; /* where the chits, without lifts, put it */
             const credit_trade *tv = &t.trade[side].tv;
@@ -539,28 +579,15 @@ static void check_tallies(world *w, uint16_t k, const ledger_state *s, const uin
                 lifts_violation(w, true, "lift balance: chain %u tally %c: the %s's net %" PRId64 " is outside [%" PRId64
                           ", %" PRId64 "] its trading variables and grant allow", k, 'a' + i,
                           credit_side_name(side), net, lo, hi);
+            else if (net + (int64_t)tl->pending[i][side] > hi || net - (int64_t)tl->pending[i][other] < lo)
+                lifts_violation(w, true, "lift balance: chain %u tally %c: the %s's net %" PRId64 " with the pending "
+                          "lifts booked (+%" PRIu64 ", -%" PRIu64 ") would leave [%" PRId64 ", %" PRId64 "]", k, 'a' + i,
+                          credit_side_name(side), net, tl->pending[i][side], tl->pending[i][other], lo, hi);
         }
-        if (t.balance != debt - (int64_t)lifted[i])
+        if (t.balance != debt - (int64_t)tl->lifted[i])
             lifts_violation(w, true, "lift conservation: chain %u tally %c: balance %" PRId64 ", but the debtor's chits "
                       "%" PRId64 " less the lifts booked over it are %" PRId64, k, 'a' + i, t.balance, debt,
-                      debt - (int64_t)lifted[i]);
-    }
-}
-
-/* What chain k's lift records book over each of its tallies. */
-static void lifted_on(const world *w, uint16_t k, const ledger_state *s, uint64_t *lifted) {
-    const sim_lifts *L = w->lifts;
-    memset(lifted, 0, T_PER_CHAIN * sizeof *lifted);
-    for (size_t i = 0; i < L->n; i++) {
-        const sim_lift *sl = &L->lifts[i];
-        for (int j = 0; j < (sl->cross ? 2 : 1); j++) {
-            credit_lift_rec lr;
-            if (sl->seg_chain[j] != k || !ledger_lift_get(s, &sl->x.seg[j].lift_id, &lr)) continue;
-            const credit_lift *l = &sl->x.seg[j];
-            for (int h = 0; h < l->n_hops; h++)
-                for (int t = 0; t < T_PER_CHAIN; t++)
-                    if (credit_id_eq(&l->tallies[h], &L->tallies[k][t].c.tally_id)) lifted[t] += l->amount;
-        }
+                      debt - (int64_t)tl->lifted[i]);
     }
 }
 
@@ -585,9 +612,9 @@ void lifts_check(world *w, const sim_node *const *state_of) {
         L->credit_checked[k] = L->checked_height[k];
     }
     for (uint16_t k = 0; k < LIFT_CHAINS; k++) {
-        uint64_t lifted[T_PER_CHAIN];
-        lifted_on(w, k, st[k], lifted);
-        check_tallies(w, k, st[k], lifted);
+        tally_lifts tl;
+        lifted_on(w, k, st[k], &tl);
+        check_tallies(w, k, st[k], &tl);
     }
     for (size_t i = 0; i < L->n; i++)
         if (L->lifts[i].cross) check_agree(w, &L->lifts[i], st);

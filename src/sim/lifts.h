@@ -20,6 +20,7 @@ enum { T_A, T_B, T_C, T_PER_CHAIN };
 typedef struct {
     credit_id id;
     uint64_t amount;
+    bool by_creditor; /* an invoice chit the creditor paid (lift attack invoice-overlift) */
 } sim_debt;
 
 typedef struct {
@@ -72,6 +73,9 @@ bool lifts_referee_time(const world *w, const sim_node *nd, uint64_t *ms);
 bool lifts_promise_due(world *w, sim_chain *c, sim_node *nd);
 bool lifts_ruling_due(world *w, sim_chain *c, sim_node *nd);
 bool lifts_forge_ruling(world *w, sim_chain *c, sim_node *nd);
+/* Signs and submits a transaction of client p of chain c to nd; false when nd refuses it. */
+bool lifts_submit(world *w, sim_chain *c, sim_node *nd, uint16_t p, uint16_t kind, const hbuf *body);
+hansa_err lifts_submit_err(world *w, sim_chain *c, sim_node *nd, uint16_t p, uint16_t kind, const hbuf *body);
 /* The tally steps of chain c (setup, debts), and whether both chains' are open. */
 bool lifts_tally_steps(world *w, sim_chain *c, sim_node *nd);
 bool lifts_open(const world *w);

@@ -119,6 +119,7 @@ static const char *const attack_names[] = {
     [SIM_ATTACK_LIFT_RELAY] = "crashed-relay",
     [SIM_ATTACK_LIFT_SILENT] = "silent-originator",
     [SIM_ATTACK_LIFT_FORGE] = "forged-commit",
+    [SIM_ATTACK_LIFT_INVOICE] = "invoice-overlift",
     [SIM_ATTACK_LIFT_ALL] = "all",
 };
 
@@ -182,6 +183,7 @@ void script_setup(world *w) {
     case SIM_ATTACK_LIFT_RELAY:
     case SIM_ATTACK_LIFT_SILENT:
     case SIM_ATTACK_LIFT_FORGE:
+    case SIM_ATTACK_LIFT_INVOICE:
     case SIM_ATTACK_LIFT_ALL: HANSA_UNREACHABLE(); /* not a schedule of this file */
     case SIM_ATTACK_LINE29: {
         sim_node *b = &w->nodes[s->node[ROLE_B]];

@@ -75,6 +75,7 @@ typedef enum {
     SIM_ATTACK_LIFT_RELAY,      /* crashed-relay: a segment chain crashes before its promise is relayed */
     SIM_ATTACK_LIFT_SILENT,     /* silent-originator: one segment promised, nobody told the referee */
     SIM_ATTACK_LIFT_FORGE,      /* forged-commit: a colluding pair forges the referee's COMMIT */
+    SIM_ATTACK_LIFT_INVOICE,    /* invoice-overlift: an invoice paid over a tally's pending legs */
     SIM_ATTACK_LIFT_ALL,        /* all: each of the above in turn in one run */
 } sim_attack_kind;
 /* The consensus schedules of script.c; the rest are lift_attack.c's. */
@@ -198,7 +199,7 @@ unsigned sim_guide_update(sim_guide *g, uint32_t faults, const sim_result *r);
  * joined with '+'). */
 void sim_faults_format(uint32_t bits, char *out, size_t out_len);
 /* Parses an attack name (line29, crash-precommit, interlocking, unilateral-timeout,
- * crashed-relay, silent-originator, forged-commit, all). */
+ * crashed-relay, silent-originator, forged-commit, invoice-overlift, all). */
 hansa_err sim_attack_parse(const char *s, sim_attack_kind *out);
 const char *sim_attack_name(sim_attack_kind a);
 

@@ -319,6 +319,8 @@ void host_link_down(sim_node *nd, uint16_t peer);
 void host_link_up(sim_node *nd, uint16_t peer);
 /* A client's transaction for this node (RPC submit_tx); false if refused. */
 bool host_submit_tx(sim_node *nd, const uint8_t *tx, size_t len, char *why, size_t why_len);
+/* The same, with the node's error code. */
+hansa_err host_submit_tx_err(sim_node *nd, const uint8_t *tx, size_t len, char *why, size_t why_len);
 /* A client's receipt request for this node (RPC send_receipt). */
 hansa_err host_receipt_request(sim_node *nd, const node_receipt_req *req, receipt *out, uint64_t *async,
                                node_receipt_done done, void *ctx, char *why, size_t why_len);

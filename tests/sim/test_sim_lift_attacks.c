@@ -4,7 +4,8 @@
  * checker passes and every scripted lift ends as ruled: the second
  * interlocking lift refused, the lift whose segment asked late committed
  * on both chains, the crashed chain's, the silent originator's and the
- * forged one voided everywhere. That each attack catches the mutant of
+ * forged one voided everywhere, the invoice paid over a pending lift
+ * refused. That each attack catches the mutant of
  * its rule in its first run is scripts/mutate --scenarios (and ctest
  * mutation_short).
  *
@@ -54,14 +55,15 @@ static void test_all_attacks(void) {
             r.lift_forgeries, r.lift_forgeries_taken);
     CHECK_EQ_U64(r.safety_violations, 0);
     CHECK_EQ_U64(r.liveness_failures, 0);
-    /* crashed-relay 1, interlocking 2, unilateral-timeout 1, silent-originator 1, forged-commit 1 */
-    CHECK_EQ_U64(r.attack_lifts, 6);
-    CHECK_EQ_U64(r.attack_lifts_as_ruled, 6);
-    CHECK_EQ_U64(r.lifts_committed, 2); /* the first interlocking lift and the late-asked one */
+    /* crashed-relay 1, interlocking 2, unilateral-timeout 1, silent-originator 1, forged-commit 1,
+     * invoice-overlift 1 */
+    CHECK_EQ_U64(r.attack_lifts, 7);
+    CHECK_EQ_U64(r.attack_lifts_as_ruled, 7);
+    CHECK_EQ_U64(r.lifts_committed, 3); /* the first interlocking lift, the late-asked one, the invoiced one */
     CHECK_EQ_U64(r.attack_crashes, 4);  /* chain 1's four delegates */
     CHECK(r.lift_forgeries > 0);
     CHECK_EQ_U64(r.lift_forgeries_taken, 0);
-    CHECK_EQ_U64(r.lifts_live_checked, 6);
+    CHECK_EQ_U64(r.lifts_live_checked, 7);
 }
 
 int main(void) {

@@ -26,7 +26,7 @@
  * only their WALs keep (it must end live; scripts/mutate's wal-no-replay
  * stalls it). With --lifts (3 chains) --attack
  * interlocking, unilateral-timeout, crashed-relay, silent-originator,
- * forged-commit or all runs the scripted DSR lift attack (src/sim/
+ * forged-commit, invoice-overlift or all runs the scripted DSR lift attack (src/sim/
  * lift_attack.c) in place of the random lifts. The wall clock is read here, never
  * inside the simulator. */
 #include "cmd/lib/sim_cmd.h"
@@ -73,7 +73,8 @@ static void usage(void) {
             "       conservation, every lift resolved after its expiry)\n"
             "--attack NAME: line29 (4 nodes, no faults), or with --lifts a scripted DSR\n"
             "       lift attack: interlocking, unilateral-timeout, crashed-relay,\n"
-            "       silent-originator, forged-commit, all (docs/sim.md \"Lift attacks\")\n"
+            "       silent-originator, forged-commit, invoice-overlift, all (docs/sim.md\n"
+            "       \"Lift attacks\")\n"
             "mixes: none net partition clog crash drift targeted byzantine byz-equivocate\n"
             "       byz-double-vote byz-silent byz-garbage byz-invalid byz-amnesia byz-lockbreak\n"
             "       all (join with '+'), or random (each seed draws its own mix, guided by\n"
