@@ -33,11 +33,23 @@ typedef struct {
  * memory with four nodes, the largest part of what a long run's heap
  * holds. A record is shared only when its bytes are equal; records never
  * change and live as long as the pool. */
+/* The tx index is shared the same way: a disk holds a pooled entry's tx
+ * when its own block at the entry's height is the entry's record. A tx in
+ * a block the pool's entry does not name (a fork, or a second inclusion)
+ * goes to the disk's own index, which is looked at first. */
+typedef struct {
+    uint64_t pos; /* height << 32 | index */
+    const hbuf *block;
+} pool_tx;
+
 struct sim_block_pool {
     hmap index; /* block hash -> index in recs of its first record */
     hbuf **recs;
     size_t n, cap;
     hbuf scratch; /* the record being stored */
+    hmap tx_index; /* tx hash -> index in txs */
+    pool_tx *txs;
+    size_t n_txs, cap_txs;
 };
 
 typedef struct {
@@ -72,7 +84,7 @@ struct sim_disk {
     disk_block *blocks; /* blocks[h - 1] */
     uint64_t n_blocks, cap_blocks;
     hmap block_index;   /* block hash -> height */
-    hmap tx_index;      /* tx hash -> height << 32 | index */
+    hmap tx_index;      /* tx hash -> height << 32 | index, beside the pool's */
     disk_table state;
     disk_table valsets;  /* validator set hash -> encoded set */
     disk_table receipts; /* tx hash -> outstanding receipt guarantee */
@@ -141,6 +153,8 @@ void sim_block_pool_free(sim_block_pool *p) {
     free(p->recs);
     hmap_free(&p->index);
     hbuf_free(&p->scratch);
+    hmap_free(&p->tx_index);
+    free(p->txs);
     free(p);
 }
 
@@ -329,7 +343,23 @@ static void apply_valset(void *ctx, const hansa_hash *hash, const uint8_t *bytes
 static void apply_tx(void *ctx, const hansa_hash *tx, uint32_t index) {
     commit_ctx *c = ctx;
     HANSA_ASSERT(c->height < (1ull << 32));
-    hmap_put(&c->d->tx_index, tx, c->height << 32 | index);
+    sim_block_pool *p = c->d->pool;
+    uint64_t pos = c->height << 32 | index, k;
+    const hbuf *block = c->d->blocks[c->height - 1].block;
+    if (!hmap_get(&p->tx_index, tx, &k)) {
+        if (p->n_txs == p->cap_txs) {
+            p->cap_txs = p->cap_txs ? 2 * p->cap_txs : 1024;
+            p->txs = hansa_realloc(p->txs, p->cap_txs * sizeof *p->txs);
+        }
+        k = p->n_txs++;
+        p->txs[k] = (pool_tx){pos, block};
+        hmap_put(&p->tx_index, tx, k);
+    }
+    if (p->txs[k].pos == pos && p->txs[k].block == block) {
+        if (c->d->tx_index.len) hmap_del(&c->d->tx_index, tx); /* the newest place wins */
+        return;
+    }
+    hmap_put(&c->d->tx_index, tx, pos);
 }
 
 static void apply_batch(sim_disk *d, const store_batch *b, const hansa_hash *app_hash) {
@@ -445,11 +475,20 @@ static hansa_err be_get_commit(void *ctx, store *st, uint64_t height, hbuf *out)
 
 static hansa_err be_get_tx(void *ctx, store *st, const hansa_hash *tx_hash, store_tx_loc *out) {
     sim_disk *d = ctx;
-    uint64_t v;
-    if (!hmap_get(&d->tx_index, tx_hash, &v))
-        return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database tx_index");
-    *out = (store_tx_loc){v >> 32, (uint32_t)v};
-    return HANSA_OK;
+    uint64_t v, k;
+    if (hmap_get(&d->tx_index, tx_hash, &v)) {
+        *out = (store_tx_loc){v >> 32, (uint32_t)v};
+        return HANSA_OK;
+    }
+    if (hmap_get(&d->pool->tx_index, tx_hash, &k)) {
+        const pool_tx *t = &d->pool->txs[k];
+        const disk_block *blk = block_at(d, t->pos >> 32);
+        if (blk && blk->block == t->block) {
+            *out = (store_tx_loc){t->pos >> 32, (uint32_t)t->pos};
+            return HANSA_OK;
+        }
+    }
+    return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database tx_index");
 }
 
 static hansa_err be_state_get(void *ctx, store *st, const uint8_t *key, size_t klen, hbuf *out) {

@@ -199,13 +199,17 @@ static void test_valsets_and_receipts(void) {
 /* Disks sharing a block pool (the nodes of one world) each read back what
  * they stored: the same block once for both, different blocks at one
  * height apart, and a block whose hash another disk stored with other
- * bytes (never equal records merged); the pool outlives the disks. */
-static hansa_err commit_bytes(store *st, uint64_t h, const hansa_hash *id, const char *bytes) {
+ * bytes (never equal records merged); each finds exactly the txs of its own
+ * blocks, the newest place of a tx indexed twice; the pool outlives the
+ * disks. */
+static hansa_err commit_bytes(store *st, uint64_t h, const hansa_hash *id, const char *bytes,
+                              const hansa_hash *tx, uint32_t tx_index) {
     store_batch *b;
     hansa_err e = store_batch_begin(st, h, &b);
     if (e != HANSA_OK) return e;
     hansa_hash app = {{0xa0, (uint8_t)h}};
     CHECK_ERR(store_batch_put_block(b, id, (const uint8_t *)bytes, strlen(bytes)), HANSA_OK);
+    CHECK_ERR(store_batch_put_tx(b, tx, tx_index), HANSA_OK);
     CHECK_ERR(store_batch_put_commit(b, (const uint8_t *)"cc", 2), HANSA_OK);
     return store_batch_commit(b, &app);
 }
@@ -220,18 +224,37 @@ static void check_block(store *st, uint64_t h, const hansa_hash *id, const char 
     hbuf_free(&out);
 }
 
+static void check_tx(store *st, const hansa_hash *tx, uint64_t height, uint32_t index) {
+    store_tx_loc loc;
+    if (height == 0) {
+        CHECK_ERR(store_get_tx(st, tx, &loc), HANSA_ERR_NOT_FOUND);
+        return;
+    }
+    CHECK_ERR(store_get_tx(st, tx, &loc), HANSA_OK);
+    CHECK_EQ_U64(loc.height, height);
+    CHECK_EQ_U64(loc.index, index);
+}
+
 static void test_shared_blocks(void) {
     sim_block_pool *pool = sim_block_pool_new();
     sim_disk *a = sim_disk_new(fault, NULL), *b = sim_disk_new(fault, NULL);
     sim_disk_share(a, pool);
     sim_disk_share(b, pool);
     store *sa = sim_disk_open(a), *sb = sim_disk_open(b);
-    hansa_hash x = {{1}}, y = {{2}}, z = {{3}};
-    CHECK_ERR(commit_bytes(sa, 1, &x, "block x"), HANSA_OK);
-    CHECK_ERR(commit_bytes(sb, 1, &x, "block x"), HANSA_OK);
-    CHECK_ERR(commit_bytes(sa, 2, &y, "block y"), HANSA_OK);
-    CHECK_ERR(commit_bytes(sb, 2, &z, "block z"), HANSA_OK);
-    CHECK_ERR(commit_bytes(sa, 3, &z, "block z at 3"), HANSA_OK);
+    hansa_hash x = {{1}}, y = {{2}}, z = {{3}}, w = {{4}};
+    hansa_hash t1 = {{0x71}}, t2 = {{0x72}}, t3 = {{0x73}};
+    CHECK_ERR(commit_bytes(sa, 1, &x, "block x", &t1, 0), HANSA_OK);
+    CHECK_ERR(commit_bytes(sb, 1, &x, "block x", &t1, 0), HANSA_OK);
+    CHECK_ERR(commit_bytes(sa, 2, &y, "block y", &t2, 0), HANSA_OK);
+    CHECK_ERR(commit_bytes(sb, 2, &z, "block z", &t2, 1), HANSA_OK);
+    CHECK_ERR(commit_bytes(sa, 3, &z, "block z at 3", &t3, 0), HANSA_OK);
+    CHECK_ERR(commit_bytes(sa, 4, &w, "block w", &t1, 2), HANSA_OK);
+    check_tx(sa, &t1, 4, 2);
+    check_tx(sb, &t1, 1, 0);
+    check_tx(sa, &t2, 2, 0);
+    check_tx(sb, &t2, 2, 1);
+    check_tx(sa, &t3, 3, 0);
+    check_tx(sb, &t3, 0, 0);
     check_block(sa, 1, &x, "block x");
     check_block(sb, 1, &x, "block x");
     check_block(sa, 2, &y, "block y");
