@@ -29,60 +29,62 @@ def keys_of(net, i):
     return {int(k["epoch"]): k for k in r["keys"]}, r
 
 
-def test():
-    with DelegateNet("frostelect", validators=4, full_nodes=1,
-                     elections={"epoch_blocks": EPOCH, "active_max": 4, "bench_max": 4,
+def run(name, v):
+    """v delegates and one more node that gets elected in place of one."""
+    t = v * 2 // 3 + 1  # dkg_threshold: more than two thirds
+    with DelegateNet(name, validators=v, full_nodes=1,
+                     elections={"epoch_blocks": EPOCH, "active_max": v, "bench_max": 4,
                                 "block_reward": 100}, frost=True) as net:
-        net.wait_heights(range(5), 3, 60)
-        new = net.key_info(4)
-        old = [net.key_info(i) for i in range(4)]
+        net.wait_heights(range(v + 1), 3, 60)
+        new = net.key_info(v)
+        old = [net.key_info(i) for i in range(v)]
         net.cli("send", "--from", "acct0", "--keys", net.accounts_key(), "--to", new["address"],
                 "--amount", "1000")
-        out = net.cli("stake", "--from", "node", "--keys", net.node_key(4), "--amount", "11")
+        out = net.cli("stake", "--from", "node", "--keys", net.node_key(v), "--amount", "11")
         staked_at = int(out.split("height ")[1].split(",")[0])
         election = (staked_at // EPOCH + 1) * EPOCH
         dropped = max(o["pubkey"] for o in old)
-        idx = [i for i in range(4) if old[i]["pubkey"] == dropped][0]
+        idx = [i for i in range(v) if old[i]["pubkey"] == dropped][0]
         say("stake committed at %d; election at %d; node%d should leave" % (staked_at, election, idx))
 
         def new_set():
             d = net.delegates()
-            act = {v["pubkey"] for v in d["active"]}
+            act = {a["pubkey"] for a in d["active"]}
             return new["pubkey"] in act and dropped not in act and int(d["active_from"])
-        epoch = wait_for(new_set, 120, "the election to put node4 in the set")
+        epoch = wait_for(new_set, 120, "the election to put node%d in the set" % v)
         say("the new set decides from height %d: its DKG epoch" % epoch)
-        net.wait_heights(range(5), epoch + KEY_AFTER + 3, 180)
+        net.wait_heights(range(v + 1), epoch + KEY_AFTER + 3, 180)
 
         seen = []
-        for i in range(5):
+        for i in range(v + 1):
             keys, r = keys_of(net, i)
             check(1 in keys and epoch in keys, "node%d shows epoch 1's and epoch %d's keys (%s)"
                   % (i, epoch, sorted(keys)))
             check(int(r["current"]["epoch"]) == epoch, "node%d: epoch %d's key is current" % (i, epoch))
             check(keys[1]["key"] != keys[epoch]["key"], "node%d: the new set has a new key" % i)
-            check(keys[epoch]["n"] == 4 and len(keys[epoch]["qual"]) >= 3,
-                  "node%d: epoch %d's key is 3 of 4 with %d qualified"
-                  % (i, epoch, len(keys[epoch]["qual"])))
+            check(keys[epoch]["n"] == v and keys[epoch]["t"] == t and len(keys[epoch]["qual"]) >= t,
+                  "node%d: epoch %d's key is %d of %d with %d qualified"
+                  % (i, epoch, t, v, len(keys[epoch]["qual"])))
             seen.append((keys[1]["key"], keys[epoch]["key"]))
         check(len(set(seen)) == 1, "every node records the same two keys")
 
         mark = "epoch %d: group key %s agreed with the chain" % (epoch, seen[0][1])
-        ok = wait_for(lambda: mark in net.log_text(4) and [True], 30, "node4's session to end")
-        check(ok, "node4 (elected) dealt in epoch %d and its session agreed with the chain" % epoch)
+        ok = wait_for(lambda: mark in net.log_text(v) and [True], 30, "node%d's session to end" % v)
+        check(ok, "node%d (elected) dealt in epoch %d and its session agreed with the chain" % (v, epoch))
         check(("epoch %d: dealing" % epoch) not in net.log_text(idx),
               "node%d (dropped) dealt nothing for epoch %d" % (idx, epoch))
-        for i in range(4):
+        for i in range(v):
             if i != idx:
                 check(re.search("epoch %d: group key [0-9a-f]{64} agreed" % epoch, net.log_text(i)),
                       "node%d's epoch %d session agreed with the chain" % (i, epoch))
 
         # Handoff (issue 14 phase 3): at the block that recorded the new key the
-        # old group (nodes 0..3, the dropped one included) signed it over; each
+        # old group (nodes 0..v-1, the dropped one included) signed it over; each
         # of them stored the signature, and `hansa group-key --verify` follows
         # epoch 1's key to the new one by it, checking it outside the node.
         def handed_over():
-            return all(keys_of(net, i)[0][epoch]["handoff_sig"] for i in range(4)) and [True]
-        ok = wait_for(handed_over, 30, "the handoff signature on nodes 0..3")
+            return all(keys_of(net, i)[0][epoch]["handoff_sig"] for i in range(v)) and [True]
+        ok = wait_for(handed_over, 30, "the handoff signature on nodes 0..%d" % (v - 1))
         check(ok, "every member of the old group stored the handoff to epoch %d" % epoch)
         ho = keys_of(net, 0)[0][epoch]["handoff_sig"]
         check(int(ho["from"]) == 1 and ho["from_key"] == seen[0][0],
@@ -93,13 +95,13 @@ def test():
         # Checkpoints go on under the new key, signed by the new members.
         def new_checkpoint():
             try:
-                cp = net.call(4, "checkpoint")
+                cp = net.call(v, "checkpoint")
             except Exception:
                 return None
             return int(cp["epoch"]) == epoch and cp
         cp = wait_for(new_checkpoint, 30, "a checkpoint under epoch %d's key" % epoch)
         check(cp["group_key"] == seen[0][1], "the new checkpoints are signed by the new key")
-        out = net.cli("checkpoint", str(cp["height"]), "--verify", node=4)
+        out = net.cli("checkpoint", str(cp["height"]), "--verify", node=v)
         check("verified here" in out, "hansa checkpoint --verify checks one:\n%s" % out)
         # A follower that trusts only epoch 1's key reaches the new checkpoint
         # by the handoff; a forged trust root (another key) does not.
@@ -109,6 +111,10 @@ def test():
         out = net.cli("checkpoint", str(cp["height"]), "--follow", "1:" + seen[0][1], node=0,
                       expect=1)
         check("not followed" in out, "a follower trusting another key refuses:\n%s" % out)
+
+
+def test():
+    run("frostelect", 4)
 
 
 if __name__ == "__main__":
