@@ -258,7 +258,10 @@ static void local_lift(world *w, sim_chain *c, sim_node *nd) {
     sl->seg_chain[0] = c->idx;
     hbuf b = HBUF_INIT;
     credit_lift_encode(&b, l);
-    if (lifts_submit(w, c, nd, P_X, TX_LIFT, &b)) w->res->lifts_local++;
+    if (lifts_submit(w, c, nd, P_X, TX_LIFT, &b)) {
+        w->res->lifts_local++;
+        sl->start_us = w->now_us;
+    }
     hbuf_free(&b);
 }
 
@@ -308,6 +311,7 @@ sim_lift *lifts_cross_new(world *w, uint16_t d, uint64_t amount, uint64_t expiry
     uint64_t from = expiry_us > w->gst_us + w->settle_us ? expiry_us : w->gst_us + w->settle_us;
     sl->deadline_us = from + LIFT_LIVE_US;
     w->res->lifts_cross++;
+    sl->start_us = w->now_us;
     return sl;
 }
 
@@ -516,6 +520,8 @@ static void check_agree(world *w, sim_lift *sl, const ledger_state *const *st) {
                       outcome[j] == CREDIT_RULING_COMMIT ? "committed" : "voided",
                       ruling == CREDIT_RULING_COMMIT ? "commit" : "expired");
     sl->settled = resolved && (ruling != 0 || !promised);
+    if (!sl->done_us && outcome[0] == CREDIT_RULING_COMMIT && outcome[1] == CREDIT_RULING_COMMIT)
+        sl->done_us = w->now_us;
 }
 
 /* What chain k's lift records book over each of its tallies, and what its
@@ -616,9 +622,34 @@ void lifts_check(world *w, const sim_node *const *state_of) {
         lifted_on(w, k, st[k], &tl);
         check_tallies(w, k, st[k], &tl);
     }
-    for (size_t i = 0; i < L->n; i++)
-        if (L->lifts[i].cross) check_agree(w, &L->lifts[i], st);
+    for (size_t i = 0; i < L->n; i++) {
+        sim_lift *sl = &L->lifts[i];
+        credit_lift_rec lr;
+        if (sl->cross) check_agree(w, sl, st);
+        else if (sl->start_us && !sl->done_us && w->now_us <= sl->start_us + LIFT_LOCAL_EXPIRY_MS * 1000 &&
+                 ledger_lift_get(st[sl->seg_chain[0]], &sl->x.seg[0].lift_id, &lr))
+            sl->done_us = w->now_us;
+    }
     if (L->attack) lift_attack_observe(w, st);
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* p50 and p99 (ms of simulated time) of the committed lifts' latencies,
+ * local (cross false) or across chains. */
+static void latency(const sim_lifts *L, bool cross, uint64_t *p50, uint64_t *p99, uint64_t *n) {
+    uint64_t *v = hansa_malloc((L->n ? L->n : 1) * sizeof *v);
+    *n = 0;
+    for (size_t i = 0; i < L->n; i++)
+        if (L->lifts[i].cross == cross && L->lifts[i].done_us)
+            v[(*n)++] = (L->lifts[i].done_us - L->lifts[i].start_us) / 1000;
+    qsort(v, *n, sizeof *v, cmp_u64);
+    *p50 = *n ? v[(*n - 1) / 2] : 0;
+    *p99 = *n ? v[(*n * 99 + 99) / 100 - 1] : 0;
+    free(v);
 }
 
 void lifts_finish(world *w, sim_result *r) {
@@ -649,6 +680,8 @@ void lifts_finish(world *w, sim_result *r) {
                       "not resolved on every chain %.1f s past its deadline", sl->x.seg[0].expiry_ms, ruling,
                       (w->now_us - sl->deadline_us) / 1e6);
     }
+    latency(L, false, &r->lift_local_p50_ms, &r->lift_local_p99_ms, &r->lift_local_timed);
+    latency(L, true, &r->lift_cross_p50_ms, &r->lift_cross_p99_ms, &r->lift_cross_timed);
     if (L->attack && all) {
         const ledger_state *st[SIM_CHAINS_MAX];
         for (uint16_t k = 0; k <= LIFT_REFEREE; k++) st[k] = node_ledger(state_of[k]->n);

@@ -45,6 +45,9 @@ typedef struct {
      * and the referee time before which no ruling goes to each segment. */
     uint8_t expect;
     uint64_t rule_after_ms[2];
+    /* Latency: made (local: submitted; cross: its first promise due), and
+     * first seen committed on every chain it touches; 0 not (yet). */
+    uint64_t start_us, done_us;
 } sim_lift;
 
 typedef struct lift_attack lift_attack; /* lift_attack.c */

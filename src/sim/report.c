@@ -69,6 +69,11 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
                    ", forged rulings %" PRIu64 " (taken %" PRIu64 ")\n",
                 r->lifts_local, r->lifts_cross, r->lift_promises, r->lift_rulings, r->lifts_committed,
                 r->lifts_expired, r->lifts_live_checked, r->lift_checks, r->lift_forgeries, r->lift_forgeries_taken);
+    if (o->lifts)
+        fprintf(f, "lift latency (simulated) local p50 %" PRIu64 " ms, p99 %" PRIu64 " ms (%" PRIu64
+                   " lifts); cross p50 %" PRIu64 " ms, p99 %" PRIu64 " ms (%" PRIu64 " lifts)\n",
+                r->lift_local_p50_ms, r->lift_local_p99_ms, r->lift_local_timed, r->lift_cross_p50_ms,
+                r->lift_cross_p99_ms, r->lift_cross_timed);
     if (SIM_ATTACK_IS_LIFT(o->attack))
         fprintf(f, "attack lifts %" PRIu64 ", as ruled %" PRIu64 ", crashes %" PRIu64 "\n", r->attack_lifts,
                 r->attack_lifts_as_ruled, r->attack_crashes);

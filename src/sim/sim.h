@@ -159,6 +159,11 @@ typedef struct {
      * forged rulings submitted, and those a node took into its mempool. */
     uint64_t lifts_local, lifts_cross, lift_promises, lift_rulings, lift_checks, lifts_committed,
         lifts_expired, lifts_live_checked, lift_forgeries, lift_forgeries_taken;
+    /* Lift latency in simulated time (made to first seen committed on every
+     * chain it touches, by the highest honest node of each): p50, p99 and
+     * how many lifts, inside one chain and across chains. */
+    uint64_t lift_local_p50_ms, lift_local_p99_ms, lift_local_timed, lift_cross_p50_ms, lift_cross_p99_ms,
+        lift_cross_timed;
     /* Lift attacks: the scripted lifts, those that ended as the real rules
      * make them end, and the crashes the script made. */
     uint64_t attack_lifts, attack_lifts_as_ruled, attack_crashes;

@@ -64,6 +64,9 @@ static void test_all_attacks(void) {
     CHECK(r.lift_forgeries > 0);
     CHECK_EQ_U64(r.lift_forgeries_taken, 0);
     CHECK_EQ_U64(r.lifts_live_checked, 7);
+    /* the latency figures time exactly the lifts committed everywhere */
+    CHECK_EQ_U64(r.lift_cross_timed, 3);
+    CHECK(r.lift_cross_p50_ms > 0 && r.lift_cross_p50_ms <= r.lift_cross_p99_ms);
 }
 
 int main(void) {
