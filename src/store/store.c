@@ -1546,44 +1546,36 @@ hansa_err store_state_scan(store *st, const uint8_t *prefix, size_t plen, store_
 typedef struct {
     const uint8_t *bytes;
     size_t len;
+    const char *key;
 } bytes_ctx;
 
-static hansa_err signer_body(store *st, MDB_txn *txn, void *ctx) {
+/* The signer database holds a few blobs under fixed names: the consensus
+ * signer state, the DKG dealing and the ROAST nonces. */
+static hansa_err signer_db_body(store *st, MDB_txn *txn, void *ctx) {
     const bytes_ctx *bc = ctx;
-    return put_record(st, txn, DB_SIGNER, (const uint8_t *)signer_key, strlen(signer_key), NULL,
-                      0, bc->bytes, bc->len, 0);
+    return put_record(st, txn, DB_SIGNER, (const uint8_t *)bc->key, strlen(bc->key), NULL, 0, bc->bytes,
+                      bc->len, 0);
 }
 
-static hansa_err dkg_body(store *st, MDB_txn *txn, void *ctx) {
-    const bytes_ctx *bc = ctx;
-    return put_record(st, txn, DB_SIGNER, (const uint8_t *)dkg_key, strlen(dkg_key), NULL, 0,
-                      bc->bytes, bc->len, 0);
+/* Writes one such blob (not the signer state, which a backend store keeps
+ * too) durably; `what` names it in errors. */
+static hansa_err put_signer_db(store *st, const char *key, const char *what, const uint8_t *bytes, size_t len) {
+    call_enter(st);
+    HANSA_ASSERT(bytes != NULL && len > 0);
+    if (len > STORE_PAYLOAD_BYTES_MAX) return st_fail(st, HANSA_ERR_TOO_LONG, "%s of %zu bytes: too long", what, len);
+    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no %s", what);
+    char op[64];
+    snprintf(op, sizeof op, "writing the %s", what);
+    bytes_ctx bc = {bytes, len, key};
+    return run_write(st, op, signer_db_body, &bc);
 }
 
 hansa_err store_put_dkg(store *st, const uint8_t *bytes, size_t len) {
-    call_enter(st);
-    HANSA_ASSERT(bytes != NULL && len > 0);
-    if (len > STORE_PAYLOAD_BYTES_MAX)
-        return st_fail(st, HANSA_ERR_TOO_LONG, "key generation state of %zu bytes is too long", len);
-    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no key generation state");
-    bytes_ctx bc = {bytes, len};
-    return run_write(st, "writing the key generation state", dkg_body, &bc);
-}
-
-static hansa_err roast_body(store *st, MDB_txn *txn, void *ctx) {
-    const bytes_ctx *bc = ctx;
-    return put_record(st, txn, DB_SIGNER, (const uint8_t *)roast_key, strlen(roast_key), NULL, 0,
-                      bc->bytes, bc->len, 0);
+    return put_signer_db(st, dkg_key, "key generation state", bytes, len);
 }
 
 hansa_err store_put_roast(store *st, const uint8_t *bytes, size_t len) {
-    call_enter(st);
-    HANSA_ASSERT(bytes != NULL && len > 0);
-    if (len > STORE_PAYLOAD_BYTES_MAX)
-        return st_fail(st, HANSA_ERR_TOO_LONG, "signing nonces of %zu bytes are too long", len);
-    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no signing nonces");
-    bytes_ctx bc = {bytes, len};
-    return run_write(st, "writing the signing nonces", roast_body, &bc);
+    return put_signer_db(st, roast_key, "signing nonces", bytes, len);
 }
 
 hansa_err store_get_roast(store *st, hbuf *out) {
@@ -1602,8 +1594,8 @@ hansa_err store_put_signer(store *st, const uint8_t *bytes, size_t len) {
         hansa_err e = refuse_if_failed(st, "writing the signer state");
         return e == HANSA_OK ? st->be->put_signer(st->be_ctx, st, bytes, len) : e;
     }
-    bytes_ctx bc = {bytes, len};
-    return run_write(st, "writing the signer state", signer_body, &bc);
+    bytes_ctx bc = {bytes, len, signer_key};
+    return run_write(st, "writing the signer state", signer_db_body, &bc);
 }
 
 /* ---- WAL ---- */
