@@ -1229,6 +1229,9 @@ static hansa_err prune_height(store *st, MDB_txn *txn, uint64_t height) {
     if (e == HANSA_OK) e = del_key(st, txn, DB_BLOCKS, k, sizeof k);
     if (e == HANSA_OK) e = del_key(st, txn, DB_COMMITS, k, sizeof k);
     if (e == HANSA_OK && st->has_tx_log) e = del_key(st, txn, DB_TX_LOG, k, sizeof k);
+    /* Its FROST checkpoint signs a header no longer kept; handoffs (keyed
+     * by epoch) stay, a follower needs every one of them. */
+    if (e == HANSA_OK && st->has_checkpoints) e = del_key(st, txn, DB_CHECKPOINTS, k, sizeof k);
     return e;
 }
 

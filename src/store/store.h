@@ -214,8 +214,8 @@ hansa_err store_index_step(store *st, uint32_t max_heights, uint32_t *moved);
 
 /* Heights whose tx entries are still only in tx_log (0 on a backend store). */
 hansa_err store_index_backlog(store *st, uint64_t *heights);
-/* Pruning: deletes the blocks, commit certificates, block hash index entries
- * and still-logged tx entries of the oldest stored heights below
+/* Pruning: deletes the blocks, commit certificates, block hash index entries,
+ * FROST checkpoints and still-logged tx entries of the oldest stored heights below
  * below_height (<= the tip), at most max_heights (> 0) of them in one
  * durable transaction, so a node turning from archive to pruned never stalls
  * one commit. *pruned (may be NULL): heights deleted, 0 once none is left.

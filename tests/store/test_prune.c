@@ -67,6 +67,37 @@ static bool has_height(store *st, uint64_t h) {
     return block;
 }
 
+/* A pruned height's FROST checkpoint goes with its block; the handoffs,
+ * keyed by epoch, all stay. */
+static void test_prune_checkpoints(void) {
+    tmpdir t;
+    tmpdir_make(&t);
+    store *st;
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    const uint8_t sig[4] = {1, 2, 3, 4};
+    for (uint64_t h = 1; h <= 10; h++) {
+        commit_height(st, h);
+        CHECK_ERR(store_checkpoint_put(st, h, sig, sizeof sig), HANSA_OK);
+    }
+    CHECK_ERR(store_handoff_put(st, 1, sig, sizeof sig), HANSA_OK);
+    uint32_t pruned = 0;
+    CHECK_ERR(store_prune_step(st, 6, 100, &pruned), HANSA_OK);
+    CHECK(pruned == 5);
+    hbuf out = HBUF_INIT;
+    for (uint64_t h = 1; h <= 10; h++) {
+        hbuf_reset(&out);
+        CHECK_ERR(store_checkpoint_get(st, h, &out), h < 6 ? HANSA_ERR_NOT_FOUND : HANSA_OK);
+    }
+    hbuf_reset(&out);
+    CHECK_ERR(store_handoff_get(st, 1, &out), HANSA_OK);
+    CHECK(out.len == sizeof sig);
+    hbuf_free(&out);
+    store_check_summary sum;
+    CHECK_ERR(store_check(st, &sum, print_problem, NULL), HANSA_OK);
+    store_close(st);
+    tmpdir_remove(&t);
+}
+
 static void test_prune_in_batches(void) {
     tmpdir t;
     tmpdir_make(&t);
@@ -193,6 +224,7 @@ static void test_sweep_tx_index(void) {
 int main(void) {
     log_set_level(LOG_OFF);
     RUN(test_prune_in_batches);
+    RUN(test_prune_checkpoints);
     RUN(test_sweep_tx_index);
     return check_summary();
 }
