@@ -9,8 +9,12 @@ fresh home made like a full node's:
    proxy in this file in front of node0) is refused: `hansa join` exits 1
    naming both roots, and writes nothing;
 2. a join that is killed with SIGKILL in the middle of its download (a
-   proxy that serves small chunks slowly) leaves no chain in the store, and
-   running it again against node0 completes; `hansa store check` passes;
+   proxy that serves small chunks slowly; two delegates are stopped
+   meanwhile so the chain halts and node0 keeps that snapshot) leaves no
+   chain in the store but the chunks it checked in join.partial; with a torn
+   frame appended there (a crash in the middle of an append), running it
+   again resumes after the kept records (its first chunk request names an
+   after_key), completes and deletes the file; `hansa store check` passes;
 3. the joined node starts at the snapshot height, block-syncs to the
    others, follows them, and agrees with node0 on block and app hashes;
    its store holds no block below the snapshot;
@@ -49,6 +53,7 @@ class Proxy:
     def __init__(self, upstream, tamper=False, delay_s=0.0):
         self.upstream, self.tamper, self.delay_s = upstream, tamper, delay_s
         self.chunks = 0
+        self.after_keys = []  # of each chunk request, None for the first of a download
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -64,6 +69,7 @@ class Proxy:
                     reply = json.loads(r.read())
                 if req.get("method") == "snapshot_chunk" and "result" in reply:
                     proxy.chunks += 1
+                    proxy.after_keys.append(req["params"].get("after_key"))
                     time.sleep(proxy.delay_s)
                     recs = reply["result"]["records"]
                     if proxy.tamper and proxy.chunks == 1 and recs:
@@ -138,6 +144,34 @@ def status(cfg):
         return None
 
 
+def kill_and_resume(home, source):
+    """Part 2: returns the height the resumed join joined at."""
+    slow = Proxy(source, delay_s=0.3)
+    p = subprocess.Popen([cluster.HANSA, "join", "--source", slow.addr, "--home", home,
+                          "--chunk-bytes", "256"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for(lambda: slow.chunks >= 3 and [True], 60, "the join to fetch 3 chunks")
+    p.send_signal(signal.SIGKILL)
+    p.wait(10)
+    slow.close()
+    say("killed the join after %d chunks" % slow.chunks)
+    check(p.returncode == -signal.SIGKILL, "the join was killed mid-download")
+    check(has_chain(home) is False, "the killed join left no chain in the store")
+    partial = os.path.join(home, "join.partial")
+    check(os.path.exists(partial), "the killed join kept what it had checked in join.partial")
+    with open(partial, "ab") as f:  # a torn frame: its length says more than follows
+        f.write(b"\x00\x10\x00\x00" + b"\x00" * 40)
+    again = Proxy(source)
+    r = join(home, again.addr, ["--chunk-bytes", "256"])
+    again.close()
+    say("join again: exit %d: %s %s" % (r.returncode, r.stdout.strip(), r.stderr.strip()[-300:]))
+    check(r.returncode == 0 and "joined at height" in r.stdout, "the second join completed")
+    check("resuming snapshot" in r.stderr and again.after_keys and again.after_keys[0],
+          "the second join resumed after the kept records (first after_key %s)" %
+          (again.after_keys[:1],))
+    check(not os.path.exists(partial), "the completed join deleted join.partial")
+    return int(r.stdout.split("joined at height ")[1].split(":")[0])
+
+
 def test():
     with cluster.Testnet("statesync", up_args=["--checkpoint-blocks", str(K)]) as net:
         load = net.start_load(rate=30, duration=600, accounts=8)
@@ -162,25 +196,18 @@ def test():
               "a snapshot with one altered byte is refused, naming the roots")
         check(bad.chunks >= 1, "the proxy altered a served chunk (%d chunks)" % bad.chunks)
         check(has_chain(home_t) is False, "the refused join left no chain in the store")
+        check(not os.path.exists(os.path.join(home_t, "join.partial")),
+              "the refused join kept none of the records it refused")
 
-        # 2. kill -9 in the middle of a download, then again to the end.
+        # 2. kill -9 in the middle of a download, then again: it resumes.
         home, cfg = fresh_home(net, "joiner", net.accounts - 2)
-        slow = Proxy(net.rpc_addr(0), delay_s=0.3)
-        p = subprocess.Popen([cluster.HANSA, "join", "--source", slow.addr, "--home", home,
-                              "--chunk-bytes", "256"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
-        net.extra.append(p)
-        wait_for(lambda: slow.chunks >= 3 and [True], 60, "the join to fetch 3 chunks")
-        p.send_signal(signal.SIGKILL)
-        p.wait(10)
-        slow.close()
-        say("killed the join after %d chunks" % slow.chunks)
-        check(p.returncode == -signal.SIGKILL, "the join was killed mid-download")
-        check(has_chain(home) is False, "the killed join left no chain in the store")
-        r = join(home, net.rpc_addr(0))
-        say("join again: exit %d: %s %s" % (r.returncode, r.stdout.strip(), r.stderr.strip()[-200:]))
-        check(r.returncode == 0 and "joined at height" in r.stdout, "the second join completed")
-        joined_at = int(r.stdout.split("joined at height ")[1].split(":")[0])
+        for i in (2, 3):  # the chain halts, so node0 keeps the snapshot being fetched
+            os.kill(net.pid(i), signal.SIGSTOP)
+        try:
+            joined_at = kill_and_resume(home, net.rpc_addr(0))
+        finally:
+            for i in (2, 3):
+                os.kill(net.pid(i), signal.SIGCONT)
         rc, text = store_check(home)
         check(rc == 0, "hansa store check passes on the joined store: %s" % text[-200:])
 

@@ -8,11 +8,16 @@
  * info's state root. The source can therefore lie about nothing but sizes,
  * and those are bounded as they arrive.
  *
- * Crash safety: nothing is written until every check passed, and then the
- * whole state, block h, its commit and the tip go in one store transaction.
- * A join killed at any moment leaves an empty store (or the complete one);
- * running it again starts over. */
+ * Crash safety: nothing is written to the store until every check passed,
+ * and then the whole state, block h, its commit and the tip go in one store
+ * transaction. A join killed at any moment leaves an empty store (or the
+ * complete one). What it downloaded is kept meanwhile in DIR/join.partial
+ * (join_partial.h), one synced frame per chunk: run again, it resumes after
+ * the last whole chunk when the source still offers that snapshot, checking
+ * the kept chunks again as they are read back; the file goes once the join
+ * is done, or when what it holds can no longer be used. */
 #include "cmd/lib/join.h"
+#include "cmd/lib/join_partial.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -44,6 +49,7 @@
 #define JOIN_STATE_BYTES_MAX (3ull << 30)
 #define JOIN_STEPS_MAX 1000               /* light-client steps to reach h */
 #define JOIN_TIMEOUT_MS 30000
+#define JOIN_CHUNK_BYTES_MAX (4u << 20) /* --chunk-bytes */
 #define JOIN_ATTEMPTS 3 /* snapshots a join may start on when the source drops one */
 #define RPC_NOT_FOUND_CODE (-32001) /* docs/rpc.md: no snapshot of that height (any more) */
 
@@ -74,7 +80,7 @@ static bool option(const char *a, const char *v, join_opts *o) {
     if (strcmp(a, "--home") == 0) return (o->home = v) != NULL;
     if (strcmp(a, "--conf") == 0) return (o->conf = v) != NULL;
     if (strcmp(a, "--height") == 0) return u64_in(v, 1, UINT64_MAX, &o->height);
-    if (strcmp(a, "--chunk-bytes") == 0) return u64_in(v, 1, 4u << 20, &o->chunk_bytes);
+    if (strcmp(a, "--chunk-bytes") == 0) return u64_in(v, 1, JOIN_CHUNK_BYTES_MAX, &o->chunk_bytes);
     if (strcmp(a, "--trusting-period-ms") == 0)
         return u64_in(v, IC_TRUSTING_PERIOD_MIN_MS, IC_TRUSTING_PERIOD_MAX_MS,
                       &o->trusting_period_ms);
@@ -117,8 +123,10 @@ static bool info_parse(const json_t *j, ledger_snap_info *out) {
            cli_hex_fixed(j, "state_root", out->state_root.b, HANSA_HASH_BYTES);
 }
 
-/* The source's snapshot of o->height, or its latest. */
-static bool pick_snapshot(const join_opts *o, ledger_snap_info *out, char *why, size_t why_len) {
+/* The source's snapshot of o->height, or else of `prefer` (the one a
+ * partial download holds; 0: none) if it still has it, or its latest. */
+static bool pick_snapshot(const join_opts *o, uint64_t prefer, ledger_snap_info *out, char *why,
+                          size_t why_len) {
     json_t *r = call(o->source, "snapshot_info", json_object(), NULL, why, why_len);
     if (!r) return false;
     json_t *list = json_object_get(r, "snapshots");
@@ -126,7 +134,9 @@ static bool pick_snapshot(const join_opts *o, ledger_snap_info *out, char *why, 
     for (size_t i = 0; ok && i < json_array_size(list); i++) {
         ledger_snap_info in;
         ok = info_parse(json_array_get(list, i), &in);
-        if (ok && (o->height == 0 ? in.height >= out->height || !found : in.height == o->height)) {
+        bool better = !found || (in.height == prefer) ||
+                      (out->height != prefer && in.height >= out->height);
+        if (ok && (o->height == 0 ? better : in.height == o->height)) {
             *out = in;
             found = true;
         }
@@ -249,7 +259,20 @@ typedef struct {
     ledger_writes recs;   /* every record received, in key order */
     merkle_stream root;
     uint64_t bytes;
+    bool more;            /* the last chunk said more follow */
+    bool spoilt;          /* the records cannot make the snapshot: none worth keeping */
+    join_partial kept;    /* where each chunk goes once checked */
 } download;
+
+static void download_init(download *d) {
+    *d = (download){.recs = LEDGER_WRITES_INIT, .more = true, .kept = {.fd = -1}};
+    merkle_stream_init(&d->root);
+}
+
+static void download_free(download *d) {
+    jp_close(&d->kept);
+    ledger_writes_free(&d->recs);
+}
 
 /* Checks one chunk (what join.h lists) and takes its records. */
 static bool take_chunk(download *d, const json_t *r, const ledger_snap_info *in, uint64_t max,
@@ -316,10 +339,18 @@ static bool take_chunk(download *d, const json_t *r, const ledger_snap_info *in,
     return true;
 }
 
+/* Keeps a checked chunk reply in the partial file. */
+static bool keep_chunk(download *d, const json_t *r, char *why, size_t why_len) {
+    char *text = json_dumps(r, JSON_COMPACT);
+    HANSA_ASSERT(text != NULL);
+    bool ok = jp_append(&d->kept, text, strlen(text), why, why_len);
+    free(text);
+    return ok;
+}
+
 static bool fetch_records(const join_opts *o, const ledger_snap_info *in, download *d, bool *gone,
                           char *why, size_t why_len) {
-    bool more = true;
-    while (more) {
+    while (d->more) {
         json_t *params = json_pack("{s:I, s:I}", "height", (json_int_t)in->height, "max_bytes",
                                    (json_int_t)o->chunk_bytes);
         if (d->recs.n > 0) {
@@ -331,7 +362,8 @@ static bool fetch_records(const join_opts *o, const ledger_snap_info *in, downlo
         }
         json_t *r = call(o->source, "snapshot_chunk", params, gone, why, why_len);
         if (!r) return false;
-        bool ok = take_chunk(d, r, in, o->chunk_bytes, &more, why, why_len);
+        bool ok = take_chunk(d, r, in, o->chunk_bytes, &d->more, why, why_len) &&
+                  keep_chunk(d, r, why, why_len);
         json_decref(r);
         if (!ok) return false;
     }
@@ -345,9 +377,102 @@ static bool fetch_records(const join_opts *o, const ledger_snap_info *in, downlo
         snprintf(why, why_len, "snapshot %llu refused: its %zu records have root %s but header "
                  "%llu commits to %s", (unsigned long long)in->height, d->recs.n, a,
                  (unsigned long long)in->height, b);
+        d->spoilt = true;
         return false;
     }
     return true;
+}
+
+/* ---- resuming a partial download ---- */
+
+static bool info_same(const ledger_snap_info *a, const ledger_snap_info *b) {
+    return a->height == b->height && a->records == b->records && a->bytes == b->bytes &&
+           hash_eq(&a->app_hash, &b->app_hash) && hash_eq(&a->prev_app_hash, &b->prev_app_hash) &&
+           hash_eq(&a->writes_hash, &b->writes_hash) && hash_eq(&a->state_root, &b->state_root);
+}
+
+/* The info as the first frame of the partial file keeps it (malloc'd). */
+static char *info_text(const ledger_snap_info *in) {
+    char app[65], prev[65], writes[65], root[65];
+    hex_encode(in->app_hash.b, HANSA_HASH_BYTES, app);
+    hex_encode(in->prev_app_hash.b, HANSA_HASH_BYTES, prev);
+    hex_encode(in->writes_hash.b, HANSA_HASH_BYTES, writes);
+    hex_encode(in->state_root.b, HANSA_HASH_BYTES, root);
+    json_t *j = json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:s}", "height", (json_int_t)in->height,
+                          "records", (json_int_t)in->records, "bytes", (json_int_t)in->bytes,
+                          "app_hash", app, "prev_app_hash", prev, "writes_hash", writes,
+                          "state_root", root);
+    char *text = json_dumps(j, JSON_COMPACT);
+    HANSA_ASSERT(text != NULL);
+    json_decref(j);
+    return text;
+}
+
+/* The height of the snapshot the partial file holds (0: none). */
+static bool peek_take(void *ctx, const char *text, size_t len) {
+    json_t *j = json_loadb(text, len, 0, NULL);
+    ledger_snap_info in;
+    if (j && info_parse(j, &in)) *(uint64_t *)ctx = in.height;
+    json_decref(j);
+    return false; /* the first frame is enough */
+}
+
+static uint64_t kept_height(const char *home) {
+    uint64_t h = 0;
+    char why[256];
+    jp_read(home, peek_take, &h, why, sizeof why);
+    return h;
+}
+
+typedef struct {
+    download *d;
+    const ledger_snap_info *in;
+    int frames;     /* read so far */
+    char why[256];  /* why the file cannot be resumed */
+} resume_ctx;
+
+/* Takes one kept frame: the info first, which must be the snapshot chosen
+ * now, then chunks, checked as when they arrived. */
+static bool resume_take(void *ctx, const char *text, size_t len) {
+    resume_ctx *rc = ctx;
+    json_t *j = json_loadb(text, len, 0, NULL);
+    ledger_snap_info kept;
+    bool ok = j != NULL;
+    if (!ok) snprintf(rc->why, sizeof rc->why, "frame %d is not JSON", rc->frames);
+    else if (rc->frames == 0 && !(ok = info_parse(j, &kept) && info_same(&kept, rc->in)))
+        snprintf(rc->why, sizeof rc->why, "it holds another snapshot than %llu",
+                 (unsigned long long)rc->in->height);
+    else if (rc->frames > 0)
+        ok = take_chunk(rc->d, j, rc->in, JOIN_CHUNK_BYTES_MAX, &rc->d->more, rc->why,
+                        sizeof rc->why);
+    json_decref(j);
+    rc->frames++;
+    return ok;
+}
+
+/* Continues the download of *in from the partial file when it holds the
+ * same snapshot, else starts the file afresh with *in's info. */
+static bool resume_or_start(const join_opts *o, const ledger_snap_info *in, download *d, char *why,
+                            size_t why_len) {
+    resume_ctx rc = {.d = d, .in = in};
+    int n = jp_read(o->home, resume_take, &rc, why, why_len);
+    if (n < 0) return false;
+    if (n >= 1 && n == rc.frames) {
+        fprintf(stderr, "hansa join: resuming snapshot %llu after %zu records (%d chunks kept in "
+                "%s/join.partial)\n", (unsigned long long)in->height, d->recs.n, n - 1, o->home);
+        return jp_open(&d->kept, o->home, why, why_len);
+    }
+    if (rc.frames > 0) {
+        fprintf(stderr, "hansa join: not resuming from %s/join.partial: %s\n", o->home, rc.why);
+        download_free(d);
+        download_init(d);
+    }
+    jp_remove(o->home);
+    char *text = info_text(in);
+    bool ok = jp_open(&d->kept, o->home, why, why_len) &&
+              jp_append(&d->kept, text, strlen(text), why, why_len);
+    free(text);
+    return ok;
 }
 
 /* ---- writing the store ---- */
@@ -464,11 +589,11 @@ static bool join_once(const join_opts *o, const genesis_file *g, store *st, bool
     ledger_snap_info in;
     wire_header hdr;
     hbuf commit = HBUF_INIT, block = HBUF_INIT;
-    download d = {.recs = LEDGER_WRITES_INIT};
-    merkle_stream_init(&d.root);
+    download d;
+    download_init(&d);
     ledger_state *s = NULL;
     wire_block blk;
-    bool have_blk = false, ok = pick_snapshot(o, &in, why, why_len);
+    bool have_blk = false, ok = pick_snapshot(o, kept_height(o->home), &in, why, why_len);
     if (ok) fprintf(stderr, "hansa join: snapshot %llu from %s (%llu records, %llu bytes)\n",
                     (unsigned long long)in.height, o->source, (unsigned long long)in.records,
                     (unsigned long long)in.bytes);
@@ -478,8 +603,12 @@ static bool join_once(const join_opts *o, const genesis_file *g, store *st, bool
                  "verified header %llu", (unsigned long long)in.height, (unsigned long long)hdr.height);
         ok = false;
     }
-    ok = ok && fetch_records(o, &in, &d, gone, why, why_len) &&
-         load_state(g, &d, &in, &s, why, why_len);
+    ok = ok && resume_or_start(o, &in, &d, why, why_len) &&
+         fetch_records(o, &in, &d, gone, why, why_len);
+    if (ok && !load_state(g, &d, &in, &s, why, why_len)) {
+        ok = false;
+        d.spoilt = true;
+    }
     ok = ok && (have_blk = fetch_block(o, &hdr, &block, &blk, gone, why, why_len));
     ok = ok && write_store(o, st, s, &d, &block, &blk, &commit, why, why_len);
     if (ok)
@@ -489,7 +618,8 @@ static bool join_once(const join_opts *o, const genesis_file *g, store *st, bool
                (unsigned long long)in.height + 1);
     if (have_blk) wire_block_free(&blk);
     ledger_state_free(s);
-    ledger_writes_free(&d.recs);
+    download_free(&d);
+    if (ok || *gone || d.spoilt) jp_remove(o->home);
     hbuf_free(&commit);
     hbuf_free(&block);
     return ok;

@@ -21,6 +21,11 @@
  *   5. loads them as a restart would (ledger_state_load_*), fetches block h
  *      (snapshot_block), checks it is the verified header's, and writes
  *      state, block, commit, validator sets and tip in one transaction.
+ * Each checked chunk is also kept, synced, in DIR/join.partial: a join that
+ * was killed or lost its source resumes after the last whole chunk when run
+ * again, if the source still offers that snapshot (it is then preferred to a
+ * newer one), checking the kept chunks again; the file is deleted once the
+ * join is done or its records turned out not to make the snapshot.
  * A source keeps two snapshots; if the one being fetched goes meanwhile
  * (-32001), the join starts over on the newest (at most 3 times, never with
  * --height). Then `hansad --home DIR` block-syncs from h+1. */
