@@ -99,6 +99,17 @@ static json_t *make_genesis(const testnet_opts *o, const hansa_keypair *nodes, c
         snprintf(bal, sizeof bal, "%llu", ACCOUNT_BALANCE);
         json_array_append_new(acc, json_pack("{s:s, s:s}", "address", addr, "balance", bal));
     }
+    /* Key generation goes on chain as transactions that pay a fee from the
+     * node key's account: without a balance there, --frost would end in a
+     * failed session with every dealer blamed absent. Full nodes too, as
+     * an election may bring them into the set. */
+    for (int i = 0; o->frost && i < node_count(o); i++) {
+        char addr[ADDR_TEXT_MAX];
+        hansa_addr a;
+        addr_from_pubkey(&nodes[i].pub, &a);
+        addr_format(chain_of(o), &a, addr);
+        json_array_append_new(acc, json_pack("{s:s, s:s}", "address", addr, "balance", "1000000"));
+    }
     uint64_t now_ms = clock_wall_ms(&hansa_clock_system);
     json_t *g = json_pack("{s:s, s:I, s:{s:i, s:i, s:i}, s:o, s:o}", "chain_id", chain,
                           "genesis_time_ms", (json_int_t)(now_ms / 1000 * 1000), "params",
