@@ -17,7 +17,10 @@
  *   - the aggregate is verified against the group key, stored
  *     (store_checkpoint_put) and sent to every peer as MSG_CHECKPOINT; a
  *     delegate stores one only after the same check and after matching its
- *     own header hash for that height.
+ *     own header hash for that height;
+ *   - the blocks from the one that recorded the key until my share arrived
+ *     (the session ends after the chain records its key) are signed once it
+ *     does (sign_missed).
  * Handoff: at the block that records a new key, the members of the previous
  * key's group sign handoff_msg(chain, old epoch, new epoch, new key, t, n)
  * the same way (round HANDOFF_ROUND(new epoch), coordinator the proposer of
@@ -565,10 +568,10 @@ void frost_sign_on_message(node *n, void *peer, uint8_t type, const uint8_t *byt
 /* ---- the duty ---------------------------------------------------------------------------- */
 
 /* Makes cur the signer of the chain's newest key once I hold its share
- * (the one it replaces becomes old). */
-static void keys_update(node *n, const key_scan *ks) {
+ * (the one it replaces becomes old); true when it did just now. */
+static bool keys_update(node *n, const key_scan *ks) {
     node_fsign *s = n->fsign;
-    if (s->cur && s->cur->epoch == ks->newest) return;
+    if (s->cur && s->cur->epoch == ks->newest) return false;
     frost_epoch *e = hansa_malloc(sizeof *e);
     frost_epoch_of(n->state, e);
     uint64_t epoch;
@@ -607,6 +610,7 @@ static void keys_update(node *n, const key_scan *ks) {
     frost_wipe(&share, sizeof share);
     free(group);
     free(e);
+    return ok;
 }
 
 /* Forgets the rounds (and their unused nonces) that are too old to finish,
@@ -676,6 +680,40 @@ static void handoff_start(node *n, const key_scan *ks, const wire_block *blk) {
     round_commit(n, k, r);
 }
 
+/* Opens round h (the checkpoint of block h, whose header hash is id) under
+ * key k, coordinated by the block's proposer. */
+static void sign_height(node *n, fsign_key *k, uint64_t h, const hansa_hash *id,
+                        const wire_block *blk) {
+    fsign_round *r = round_start(n, k, h, coordinator_of(k, blk, h));
+    if (r == NULL) return;
+    checkpoint_msg(&r->msg, chain_id(n), h, id, k->epoch);
+    if (h > n->fsign->last_round) n->fsign->last_round = h;
+    round_commit(n, k, r);
+}
+
+/* The chain records a key (keyed_at) a block or two before its members'
+ * sessions end at reveal_end and leave them their shares, so the blocks in
+ * between found nobody to sign them. Once I hold the share, I sign those
+ * too, each coordinated by its own block's proposer as usual; every member
+ * gets its share at the same height, so all open the same rounds. Only
+ * while they are recent (a node restarted later does not reopen them). */
+static void sign_missed(node *n, fsign_key *k, uint64_t keyed_at) {
+    uint64_t h = n->height, every = n->cfg.frost_checkpoint_every;
+    if (keyed_at >= h || h - keyed_at >= FSIGN_ROUNDS / 2) return;
+    for (uint64_t m = keyed_at; m < h; m++) {
+        if (m % every != 0 || round_open(n->fsign, m)) continue;
+        hbuf bytes = HBUF_INIT;
+        hansa_hash id;
+        wire_block blk;
+        if (store_get_block(n->cfg.st, m, &bytes, &id) == HANSA_OK &&
+            wire_block_decode(bytes.data, bytes.len, &blk, NULL) == HANSA_OK) {
+            sign_height(n, k, m, &id, &blk);
+            wire_block_free(&blk);
+        }
+        hbuf_free(&bytes);
+    }
+}
+
 void frost_sign_on_commit(node *n, const wire_block *blk) {
     if (n->frost == NULL || n->cfg.frost_checkpoint_every == 0) return;
     if (n->fsign == NULL) {
@@ -686,18 +724,14 @@ void frost_sign_on_commit(node *n, const wire_block *blk) {
     key_scan ks = {0};
     ledger_group_keys_iter(n->state, scan_key, &ks);
     if (ks.newest == 0) return;
-    keys_update(n, &ks);
+    bool fresh = keys_update(n, &ks);
     rounds_expire(n);
     handoff_start(n, &ks, blk);
     uint64_t h = n->height;
     fsign_key *k = s->cur;
-    if (k != NULL && k->epoch == ks.newest && h % n->cfg.frost_checkpoint_every == 0) {
-        fsign_round *r = round_start(n, k, h, coordinator_of(k, blk, h));
-        if (r != NULL) {
-            checkpoint_msg(&r->msg, chain_id(n), h, &n->block_hash, k->epoch);
-            s->last_round = h;
-            round_commit(n, k, r);
-        }
+    if (k != NULL && k->epoch == ks.newest) {
+        if (fresh) sign_missed(n, k, ks.g.keyed_at);
+        if (h % n->cfg.frost_checkpoint_every == 0) sign_height(n, k, h, &n->block_hash, blk);
     }
     early_replay(n);
 }

@@ -5,7 +5,9 @@ its key generation, then after every committed block the group signs the
 checkpoint (chain id, height, header hash, epoch) with ROAST over peer
 message 17 and every delegate stores the signature (message 18).
 
-Checked: successive heights have a checkpoint on every node, the same
+Checked: the key's own block and the next, which commit before the members
+hold their shares, are signed once they do; successive heights have a
+checkpoint on every node, the same
 header hash as the chain, a signature that `hansa checkpoint --verify`
 checks outside the node against the chain's group key; with one delegate
 killed (kill -9) the other three (t = 3 of 4) still sign new heights; the
@@ -47,7 +49,12 @@ def test():
         net.wait_heights(nodes, KEYED_AT + 2, 120)
         key = net.call(0, "group_key")["current"]
         check(key is not None, "the group key is recorded")
-        # Signing starts at the block after the key was recorded.
+        # The key's own block and the next are signed too, once the members'
+        # sessions end (reveal_end) and leave them their shares.
+        first = cluster.wait_for(lambda: all(any(checkpoint(net, i, h) for i in nodes)
+                                             for h in (KEYED_AT, KEYED_AT + 1)) and [True], 30,
+                                 "checkpoints of heights %d and %d" % (KEYED_AT, KEYED_AT + 1))
+        check(first, "the blocks from the key's own (%d) on have checkpoints" % KEYED_AT)
         lo = KEYED_AT + 1
         net.wait_heights(nodes, lo + 6, 60)
         hi = min(net.heights(nodes)) - 1

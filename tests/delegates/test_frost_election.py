@@ -29,13 +29,16 @@ def keys_of(net, i):
     return {int(k["epoch"]): k for k in r["keys"]}, r
 
 
-def run(name, v):
-    """v delegates and one more node that gets elected in place of one."""
+def run(name, v, slow=1, after=None):
+    """v delegates and one more node that gets elected in place of one;
+    waits up to slow times longer (many processes on few cores); calls
+    after(net, v, new epoch, height of its first checkpoint seen) at the end
+    while the network still runs."""
     t = v * 2 // 3 + 1  # dkg_threshold: more than two thirds
     with DelegateNet(name, validators=v, full_nodes=1,
                      elections={"epoch_blocks": EPOCH, "active_max": v, "bench_max": 4,
                                 "block_reward": 100}, frost=True) as net:
-        net.wait_heights(range(v + 1), 3, 60)
+        net.wait_heights(range(v + 1), 3, 60 * slow)
         new = net.key_info(v)
         old = [net.key_info(i) for i in range(v)]
         net.cli("send", "--from", "acct0", "--keys", net.accounts_key(), "--to", new["address"],
@@ -51,9 +54,9 @@ def run(name, v):
             d = net.delegates()
             act = {a["pubkey"] for a in d["active"]}
             return new["pubkey"] in act and dropped not in act and int(d["active_from"])
-        epoch = wait_for(new_set, 120, "the election to put node%d in the set" % v)
+        epoch = wait_for(new_set, 120 * slow, "the election to put node%d in the set" % v)
         say("the new set decides from height %d: its DKG epoch" % epoch)
-        net.wait_heights(range(v + 1), epoch + KEY_AFTER + 3, 180)
+        net.wait_heights(range(v + 1), epoch + KEY_AFTER + 3, 180 * slow)
 
         seen = []
         for i in range(v + 1):
@@ -69,7 +72,7 @@ def run(name, v):
         check(len(set(seen)) == 1, "every node records the same two keys")
 
         mark = "epoch %d: group key %s agreed with the chain" % (epoch, seen[0][1])
-        ok = wait_for(lambda: mark in net.log_text(v) and [True], 30, "node%d's session to end" % v)
+        ok = wait_for(lambda: mark in net.log_text(v) and [True], 30 * slow, "node%d's session to end" % v)
         check(ok, "node%d (elected) dealt in epoch %d and its session agreed with the chain" % (v, epoch))
         check(("epoch %d: dealing" % epoch) not in net.log_text(idx),
               "node%d (dropped) dealt nothing for epoch %d" % (idx, epoch))
@@ -84,7 +87,7 @@ def run(name, v):
         # epoch 1's key to the new one by it, checking it outside the node.
         def handed_over():
             return all(keys_of(net, i)[0][epoch]["handoff_sig"] for i in range(v)) and [True]
-        ok = wait_for(handed_over, 30, "the handoff signature on nodes 0..%d" % (v - 1))
+        ok = wait_for(handed_over, 30 * slow, "the handoff signature on nodes 0..%d" % (v - 1))
         check(ok, "every member of the old group stored the handoff to epoch %d" % epoch)
         ho = keys_of(net, 0)[0][epoch]["handoff_sig"]
         check(int(ho["from"]) == 1 and ho["from_key"] == seen[0][0],
@@ -99,7 +102,7 @@ def run(name, v):
             except Exception:
                 return None
             return int(cp["epoch"]) == epoch and cp
-        cp = wait_for(new_checkpoint, 30, "a checkpoint under epoch %d's key" % epoch)
+        cp = wait_for(new_checkpoint, 30 * slow, "a checkpoint under epoch %d's key" % epoch)
         check(cp["group_key"] == seen[0][1], "the new checkpoints are signed by the new key")
         out = net.cli("checkpoint", str(cp["height"]), "--verify", node=v)
         check("verified here" in out, "hansa checkpoint --verify checks one:\n%s" % out)
@@ -113,6 +116,8 @@ def run(name, v):
         out = net.cli("checkpoint", str(cp["height"]), "--follow", "1:" + seen[0][1], node=v,
                       expect=1)
         check("not followed" in out, "a follower trusting another key refuses:\n%s" % out)
+        if after:
+            after(net, v, epoch, int(cp["height"]))
 
 
 def test():
