@@ -128,14 +128,24 @@ void ic_update_free(ic_update *u) {
     memset(u, 0, sizeof *u);
 }
 
+_Static_assert(IC_UPDATE_FROST_BYTES_MAX == 2824, "the FROST update layout in docs/wire.md");
+_Static_assert(IC_UPDATE_FROST_BYTES_MAX <= IC_UPDATE_BYTES_MAX, "IC_UPDATE_BYTES_MAX bounds both kinds");
+
 void ic_update_encode(hbuf *b, const ic_update *u) {
-    HANSA_ASSERT(u->cert_kind == IC_CERT_COMMIT);
+    HANSA_ASSERT(u->cert_kind == IC_CERT_COMMIT || u->cert_kind == IC_CERT_FROST);
     size_t at;
     hbuf_put_u64(b, u->trusted_height);
     put_nested_begin(b, &at);
     wire_header_encode(b, &u->header);
     put_nested_end(b, at);
     hbuf_put_u8(b, u->cert_kind);
+    if (u->cert_kind == IC_CERT_FROST) {
+        HANSA_ASSERT(u->n_handoffs <= IC_FROST_HANDOFFS_MAX);
+        checkpoint_encode(b, &u->ckpt);
+        hbuf_put_u8(b, u->n_handoffs);
+        for (uint8_t i = 0; i < u->n_handoffs; i++) handoff_encode(b, &u->handoffs[i]);
+        return;
+    }
     put_nested_begin(b, &at);
     wire_commit_encode(b, &u->commit);
     put_nested_end(b, at);
@@ -150,6 +160,37 @@ void ic_update_encode(hbuf *b, const ic_update *u) {
     }
 }
 
+/* A fixed-size object of n bytes at r's position: its bytes (borrowed) or
+ * NULL, *start its offset in r's input. */
+static const uint8_t *rd_object(wire_rd *r, size_t n, size_t *start, const char *field) {
+    *start = r->off;
+    return rd_borrow(r, n, field);
+}
+
+/* The FROST part of an update, after its cert_kind: the checkpoint, then a
+ * count (at most IC_FROST_HANDOFFS_MAX, checked before any is read) and the
+ * handoffs, each fixed-size. Every key and signature is canonical (the
+ * object decoders); whether they chain and verify is ic_verify's business. */
+static void rd_frost_cert(wire_rd *r, ic_update *u) {
+    size_t start;
+    wire_rd sub;
+    const uint8_t *q = rd_object(r, CHECKPOINT_BYTES, &start, "checkpoint");
+    if (q != NULL && checkpoint_decode(q, CHECKPOINT_BYTES, &u->ckpt, &sub) != HANSA_OK)
+        fail_nested(r, &sub, start);
+    size_t at = r->off;
+    uint8_t n = rd_u8(r, "n_handoffs");
+    if (r->err == HANSA_OK && n > IC_FROST_HANDOFFS_MAX) {
+        rd_fail(r, HANSA_ERR_TOO_LONG, "n_handoffs (at most 16)");
+        r->err_off = at;
+    }
+    for (uint8_t i = 0; i < n && r->err == HANSA_OK; i++) {
+        q = rd_object(r, HANDOFF_BYTES, &start, "handoff");
+        if (q != NULL && handoff_decode(q, HANDOFF_BYTES, &u->handoffs[i], &sub) != HANSA_OK)
+            fail_nested(r, &sub, start);
+    }
+    if (r->err == HANSA_OK) u->n_handoffs = n;
+}
+
 /* Reads an update from r's current position (no end check). */
 static void rd_update(wire_rd *r, ic_update *u) {
     memset(u, 0, sizeof *u);
@@ -160,8 +201,12 @@ static void rd_update(wire_rd *r, ic_update *u) {
     if (q != NULL && wire_header_decode(q, len, &u->header, &sub) != HANSA_OK)
         fail_nested(r, &sub, start);
     u->cert_kind = rd_u8(r, "cert_kind");
-    if (r->err == HANSA_OK && u->cert_kind != IC_CERT_COMMIT)
-        rd_fail(r, HANSA_ERR_INVALID, "cert_kind (1 = commit certificate)");
+    if (r->err == HANSA_OK && u->cert_kind != IC_CERT_COMMIT && u->cert_kind != IC_CERT_FROST)
+        rd_fail(r, HANSA_ERR_INVALID, "cert_kind (1 = commit certificate, 2 = FROST checkpoint)");
+    if (r->err == HANSA_OK && u->cert_kind == IC_CERT_FROST) {
+        rd_frost_cert(r, u);
+        return;
+    }
     q = rd_nested(r, (uint32_t)WIRE_COMMIT_BYTES(WIRE_VALIDATORS_MAX), &len, &start, "commit");
     if (q != NULL && r->err == HANSA_OK && wire_commit_decode(q, len, &u->commit, &sub) != HANSA_OK)
         fail_nested(r, &sub, start);

@@ -16,9 +16,14 @@
  *               (exactly IC_CREATE_BYTES)
  *   approve     chain_id u32 | subject 32                (IC_APPROVE_BYTES)
  *   update      trusted_height u64 | header (u32 len, wire header)
- *               | cert_kind u8 = 1 | commit (u32 len, wire commit)
- *               | vals (u32 len, wire valset) | has_trusted u8 (0/1)
- *               | [trusted_vals (u32 len, wire valset)]
+ *               | cert_kind u8, then for 1 (commit certificate):
+ *                 commit (u32 len, wire commit)
+ *                 | vals (u32 len, wire valset) | has_trusted u8 (0/1)
+ *                 | [trusted_vals (u32 len, wire valset)]
+ *               and for 2 (FROST checkpoint):
+ *                 checkpoint (CHECKPOINT_BYTES, wire/checkpoint.h)
+ *                 | n_handoffs u8 (0..IC_FROST_HANDOFFS_MAX)
+ *                 | n_handoffs x handoff (HANDOFF_BYTES each)
  *   misbehaviour  a (u32 len, update) | b (u32 len, update)
  *   revive      update
  * Record values: see the encoders below. */
@@ -42,6 +47,9 @@
     (8 + 4 + WIRE_HEADER_BYTES + 1 + 4 + WIRE_COMMIT_BYTES(WIRE_VALIDATORS_MAX) + 1 +      \
      2 * (4 + WIRE_VALSET_BYTES(WIRE_VALIDATORS_MAX)))
 #define IC_MISBEHAVIOUR_BYTES_MAX (2 * (4 + IC_UPDATE_BYTES_MAX))
+/* A FROST update with the most handoffs (2824 bytes). */
+#define IC_UPDATE_FROST_BYTES_MAX                                                          \
+    (8 + 4 + WIRE_HEADER_BYTES + 1 + CHECKPOINT_BYTES + 1 + IC_FROST_HANDOFFS_MAX * HANDOFF_BYTES)
 
 /* Record values. */
 #define IC_CONSENSUS_RECORD_BYTES (1 + 8 + 5 * HANSA_HASH_BYTES + 8 + 8)

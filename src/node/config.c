@@ -376,7 +376,7 @@ static bool parse_params(cfg_obj *top, ledger_params *p) {
     if (chain_id_parse(chain, &p->chain_id, &chain_why) != HANSA_OK)
         return cfg_fail(top, "chain_id", "%s", chain_why);
     uint64_t t = 0, bps = 0, min_fee = 0, max_txs = WIRE_BLOCK_TXS_MAX;
-    uint64_t checkpoint = LEDGER_CHECKPOINT_BLOCKS_DEFAULT;
+    uint64_t checkpoint_blocks = LEDGER_CHECKPOINT_BLOCKS_DEFAULT;
     if (!cfg_u64(top, "genesis_time_ms", false, UINT64_MAX, &t)) return false;
     json_t *pv = cfg_get(top, "params");
     if (pv) {
@@ -385,11 +385,11 @@ static bool parse_params(cfg_obj *top, ledger_params *p) {
             !cfg_u64(&o, "fee_burn_bps", false, LEDGER_BPS_ONE, &bps) ||
             !cfg_u64(&o, "min_fee", false, UINT64_MAX, &min_fee) ||
             !cfg_u64(&o, "max_block_txs", false, WIRE_BLOCK_TXS_MAX, &max_txs) ||
-            !cfg_u64(&o, "checkpoint_blocks", false, UINT32_MAX, &checkpoint) || !cfg_done(&o))
+            !cfg_u64(&o, "checkpoint_blocks", false, UINT32_MAX, &checkpoint_blocks) || !cfg_done(&o))
             return false;
     }
     *p = (ledger_params){p->chain_id, t, (uint16_t)bps, min_fee, (uint32_t)max_txs,
-                         ledger_elect_params_default(), (uint32_t)checkpoint};
+                         ledger_elect_params_default(), (uint32_t)checkpoint_blocks};
     return parse_elect(top, &p->elect);
 }
 

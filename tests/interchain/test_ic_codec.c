@@ -89,7 +89,7 @@ static void test_update(void) {
     wire_rd r;
     /* cert_kind sits after trusted_height(8), header len(4) and header */
     size_t kind_off = 8 + 4 + WIRE_HEADER_BYTES;
-    b.data[kind_off] = 2;
+    b.data[kind_off] = 3;
     CHECK_ERR(ic_update_decode(b.data, b.len, &d, &r), HANSA_ERR_INVALID);
     CHECK_EQ_U64(r.err_off, kind_off + 1);
     b.data[kind_off] = 1;
