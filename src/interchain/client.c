@@ -33,11 +33,24 @@ hansa_err ic_params_check(const ic_params *p, char *why, size_t why_len) {
     return HANSA_OK;
 }
 
+bool ic_consensus_keyless(const ic_consensus *cs) {
+    /* The identity's encoding (all zero) stands for "no key": no group key
+     * decodes to it (RFC 9591 section 3.1 refuses the identity). */
+    static const frost_point none;
+    return frost_point_eq(&cs->group_key, &none);
+}
+
 hansa_err ic_create_check(const ic_create *c, char *why, size_t why_len) {
     hansa_err err = ic_params_check(&c->params, why, why_len);
     if (err != HANSA_OK) return err;
     if (hash_is_zero(&c->root.validators_hash) || hash_is_zero(&c->root.next_validators_hash)) {
         why_set(why, why_len, "the trust root has no validators_hash or next_validators_hash");
+        return HANSA_ERR_INVALID;
+    }
+    const ic_consensus *r = &c->root;
+    if (ic_consensus_keyless(r) ? (r->key_epoch != 0 || r->key_time_ms != 0) : r->key_time_ms != r->time_ms) {
+        why_set(why, why_len, "the trust root's group key must be current as of the root's time "
+                              "(and a root without a key names no epoch)");
         return HANSA_ERR_INVALID;
     }
     return HANSA_OK;
@@ -247,13 +260,6 @@ static hansa_err power_rules(const ic_consensus *trusted, const ic_update *u, co
     return HANSA_OK;
 }
 
-/* The identity's encoding (all zero) stands for "no key": no group key
- * decodes to it (RFC 9591 section 3.1 refuses the identity). */
-static bool key_is_none(const frost_point *k) {
-    static const frost_point none;
-    return frost_point_eq(k, &none);
-}
-
 /* The FROST rules (docs/interchain.md, "FROST checkpoints"), after the
  * header rules: the cheap checks of what the checkpoint names first, then
  * the handoffs from the trusted key, each verified by the key before it,
@@ -289,7 +295,7 @@ static hansa_err frost_rules(const ic_params *p, const ic_consensus *trusted, co
                 h->height);
         return HANSA_ERR_INVALID;
     }
-    if (key_is_none(&trusted->group_key)) {
+    if (ic_consensus_keyless(trusted)) {
         why_set(why, why_len, "the trusted state at height %" PRIu64 " names no group key of chain %x: "
                 "a client learns one only from its trust root", trusted->height, p->chain_id);
         return HANSA_ERR_STATE;

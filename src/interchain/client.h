@@ -153,9 +153,15 @@ void ic_update_free(ic_update *u);
 /* Checks parameters: trusting period in range, drift at most the period.
  * HANSA_ERR_INVALID with why (optional). */
 hansa_err ic_params_check(const ic_params *p, char *why, size_t why_len);
-/* Checks parameters and trust root: ic_params_check, and validator hashes
- * non-zero. HANSA_ERR_INVALID with why (optional). */
+/* Checks parameters and trust root: ic_params_check, validator hashes
+ * non-zero, and a group key, if named, current as of the root's time (a
+ * keyless root has zero key_epoch and key_time_ms). HANSA_ERR_INVALID with
+ * why (optional). */
 hansa_err ic_create_check(const ic_create *c, char *why, size_t why_len);
+
+/* True when cs trusts no group key (its key is the identity's encoding,
+ * all zero, which no group key decodes to). */
+bool ic_consensus_keyless(const ic_consensus *cs);
 
 /* The consensus fields of a header (local_* zero, no group key). */
 void ic_consensus_of_header(const wire_header *h, ic_consensus *out);

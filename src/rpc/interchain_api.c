@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/hex.h"
 #include "base/mem.h"
 #include "crypto/address.h"
 #include "ledger/client.h"
@@ -97,6 +98,13 @@ static json_t *consensus_json(const ic_consensus *cs) {
                           nj_hash(&cs->tx_root), "validators_hash", nj_hash(&cs->validators_hash),
                           "next_validators_hash", nj_hash(&cs->next_validators_hash), "local_height",
                           (json_int_t)cs->local_height, "local_time_ms", (json_int_t)cs->local_time_ms);
+    /* The FROST group key this state trusts, if any (docs/interchain.md). */
+    if (!ic_consensus_keyless(cs)) {
+        char hex[2 * FROST_POINT_BYTES + 1];
+        hex_encode(cs->group_key.b, FROST_POINT_BYTES, hex);
+        json_object_set_new(j, "group_key", json_pack("{s:I, s:s, s:I}", "epoch", (json_int_t)cs->key_epoch,
+                                                      "key", hex, "time_ms", (json_int_t)cs->key_time_ms));
+    }
     return j;
 }
 

@@ -7,7 +7,8 @@
  * key, a replayed or out-of-order handoff, another chain's checkpoint or
  * handoff, a key it has no handoff path to, a trusted state with no key, an
  * expired key, too many handoffs. The update's byte form round-trips and its
- * decoder refuses bad counts and nested objects at the right offset. The
+ * decoder refuses bad counts and nested objects at the right offset; the
+ * trust root and records that name a key round-trip and keep one encoding. The
  * printed figures compare the bytes of a FROST update with a commit update.
  * Randomized (FROST nonces and keys): prints its seed (HANSA_SEED). */
 #include "check.h"
@@ -355,6 +356,82 @@ static void test_codec(void) {
     hbuf_free(&b2);
 }
 
+/* The trust root and the records that name a key: a create body 40 bytes
+ * longer, consensus and revival records of version 2; keyless ones keep
+ * their old bytes (version 1), and a version 2 record without a key is
+ * refused, so each state has one encoding. */
+static void test_records(void) {
+    ic_create cr, d;
+    forge_root(&F, 0, PERIOD, &cr);
+    hbuf b = HBUF_INIT, b2 = HBUF_INIT;
+    ic_create_encode(&b, &cr);
+    CHECK_EQ_U64(b.len, IC_CREATE_BYTES);
+    cr.root.key_epoch = 1;
+    cr.root.group_key = G1.g.key;
+    cr.root.key_time_ms = cr.root.time_ms;
+    CHECK_ERR(ic_create_check(&cr, why, sizeof why), HANSA_OK);
+    hbuf_reset(&b);
+    ic_create_encode(&b, &cr);
+    CHECK_EQ_U64(b.len, IC_CREATE_KEY_BYTES);
+    wire_rd r;
+    CHECK_ERR(ic_create_decode(b.data, b.len, &d, &r), HANSA_OK);
+    CHECK(frost_point_eq(&d.root.group_key, &G1.g.key));
+    CHECK_EQ_U64(d.root.key_epoch, 1);
+    CHECK_EQ_U64(d.root.key_time_ms, d.root.time_ms);
+    CHECK_ERR(ic_create_check(&d, why, sizeof why), HANSA_OK);
+    CHECK_ERR(ic_create_decode(b.data, b.len - 1, &d, &r), HANSA_ERR_TRUNCATED);
+    CHECK_ERR(ic_create_decode(b.data, IC_CREATE_BYTES + 8, &d, &r), HANSA_ERR_TRUNCATED);
+    memset(b.data + IC_CREATE_BYTES + 8, 0, FROST_POINT_BYTES); /* the identity: no key */
+    CHECK_ERR(ic_create_decode(b.data, b.len, &d, &r), HANSA_ERR_INVALID);
+    CHECK(strcmp(r.err_field, "group_key") == 0);
+    /* a key current at another time than the root's, or an epoch without a key */
+    ic_create bad = cr;
+    bad.root.key_time_ms++;
+    CHECK_ERR(ic_create_check(&bad, why, sizeof why), HANSA_ERR_INVALID);
+    CHECK(why_has("current as of the root's time"));
+    bad = cr;
+    memset(&bad.root.group_key, 0, sizeof bad.root.group_key);
+    CHECK_ERR(ic_create_check(&bad, why, sizeof why), HANSA_ERR_INVALID);
+    /* consensus record */
+    ic_consensus cs = cr.root, cd;
+    cs.height = 9;
+    cs.local_height = 3;
+    cs.key_time_ms = cs.time_ms + 5;
+    hbuf_reset(&b);
+    ic_consensus_encode(&b, &cs);
+    CHECK_EQ_U64(b.len, IC_CONSENSUS_KEY_RECORD_BYTES);
+    CHECK_EQ_U64(b.data[0], IC_RECORD_VERSION_KEY);
+    CHECK_ERR(ic_consensus_decode(b.data, b.len, 9, &cd, &r), HANSA_OK);
+    CHECK(memcmp(&cd, &cs, sizeof cs) == 0);
+    b.data[0] = IC_RECORD_VERSION; /* version 1 has no key fields: trailing */
+    CHECK_ERR(ic_consensus_decode(b.data, b.len, 9, &cd, &r), HANSA_ERR_TRAILING);
+    b.data[0] = 3;
+    CHECK_ERR(ic_consensus_decode(b.data, b.len, 9, &cd, &r), HANSA_ERR_VERSION);
+    b.data[0] = IC_RECORD_VERSION_KEY;
+    memset(b.data + IC_CONSENSUS_RECORD_BYTES + 8, 0, FROST_POINT_BYTES);
+    CHECK_ERR(ic_consensus_decode(b.data, b.len, 9, &cd, &r), HANSA_ERR_INVALID);
+    ic_consensus keyless = cs;
+    keyless.key_epoch = 0;
+    keyless.key_time_ms = 0;
+    memset(&keyless.group_key, 0, sizeof keyless.group_key);
+    hbuf_reset(&b);
+    ic_consensus_encode(&b, &keyless);
+    CHECK_EQ_U64(b.len, IC_CONSENSUS_RECORD_BYTES);
+    CHECK_EQ_U64(b.data[0], IC_RECORD_VERSION);
+    /* revival record */
+    ic_revival rv = {.proposed_at = 4, .cs = cs}, rd;
+    rv.cs.local_height = rv.cs.local_time_ms = 0;
+    hbuf_reset(&b);
+    ic_revival_encode(&b, &rv);
+    CHECK_EQ_U64(b.len, IC_REVIVAL_KEY_RECORD_BYTES);
+    CHECK_ERR(ic_revival_decode(b.data, b.len, &rd, &r), HANSA_OK);
+    ic_revival_encode(&b2, &rd);
+    CHECK(b.len == b2.len && memcmp(b.data, b2.data, b.len) == 0);
+    CHECK(frost_point_eq(&rd.cs.group_key, &G1.g.key));
+    hbuf_free(&b);
+    hbuf_free(&b2);
+}
+
 /* Figures, not assertions: the bytes of an update proving one header by a
  * commit of n delegates (all signing) and by a FROST checkpoint. */
 static void test_sizes(void) {
@@ -393,6 +470,7 @@ int main(void) {
     RUN(test_refusals);
     RUN(test_no_key_and_expired_key);
     RUN(test_codec);
+    RUN(test_records);
     RUN(test_sizes);
     return check_summary();
 }
