@@ -11,7 +11,6 @@
 _Static_assert(sizeof CHECKPOINT_DOMAIN - 1 == 19, "domain length in CHECKPOINT_MSG_BYTES");
 _Static_assert(CHECKPOINT_BYTES == 145, "checkpoint layout in docs/wire.md");
 
-
 void checkpoint_msg(hbuf *b, uint32_t chain_id, uint64_t height, const hansa_hash *header_hash,
                     uint64_t epoch) {
     hbuf_append(b, CHECKPOINT_DOMAIN, sizeof CHECKPOINT_DOMAIN - 1);
