@@ -6,7 +6,8 @@
  * checkpoint of another header, a wrong epoch, a handoff signed by a wrong
  * key, a replayed or out-of-order handoff, another chain's checkpoint or
  * handoff, a key it has no handoff path to, a trusted state with no key, an
- * expired key, too many handoffs. The update's byte form round-trips and its
+ * expired key, too many handoffs; an expired client is revived by a
+ * checkpoint. The update's byte form round-trips and its
  * decoder refuses bad counts and nested objects at the right offset; the
  * trust root and records that name a key round-trip and keep one encoding. The
  * printed figures compare the bytes of a FROST update with a commit update.
@@ -306,6 +307,40 @@ static void test_no_key_and_expired_key(void) {
     CHECK_ERR(lc_update(&k, &u, now_at(121)), HANSA_OK);
 }
 
+/* Revival (docs/interchain.md): an expired client is proven onwards from
+ * its latest state by its group's checkpoint, the trusting period of that
+ * state and of its key not checked; the revived state names the key. */
+static void test_revival(void) {
+    lc l;
+    lc_init(&l, &G1);
+    ic_update u;
+    frost_update(0, &F.hdr[5], &G1, NULL, 0, &u);
+    CHECK_ERR(lc_update(&l, &u, now_at(5)), HANSA_OK);
+    uint64_t late = F.time_of[5] + PERIOD + 1;
+    ic_view v = lc_view(&l);
+    CHECK(ic_client_expired(&l.c, &v, late));
+    frost_update(5, &F.hdr[12], &G2, &H12, 1, &u);
+    CHECK_ERR(lc_update(&l, &u, late), HANSA_ERR_STATE); /* expired: only a revival */
+    /* the new header must itself be recent: move the forge's times on */
+    forge G = F;
+    for (uint64_t h = 6; h <= FORGE_HEIGHTS + 1; h++) G.time_of[h] = late - 1000 + h;
+    forge_build(&G);
+    G.hdr[5] = F.hdr[5]; /* the trusted header stays */
+    wire_header h12;
+    forge_header(&G, 12, NULL, &h12);
+    frost_update(5, &h12, &G2, &H12, 1, &u);
+    ic_consensus out;
+    CHECK_ERR(ic_client_revive_check(&l.c, &v, &u, late + 100, NULL, &out, why, sizeof why), HANSA_OK);
+    CHECK(frost_point_eq(&out.group_key, &G2.g.key));
+    CHECK_EQ_U64(out.key_epoch, 10);
+    CHECK_EQ_U64(out.key_time_ms, h12.time_ms);
+    /* a forged handoff is still refused */
+    handoff forged;
+    ff_handoff_by(&G1, &G2, &X, &prng, CHAIN, &forged);
+    frost_update(5, &h12, &G2, &forged, 1, &u);
+    CHECK_ERR(ic_client_revive_check(&l.c, &v, &u, late + 100, NULL, &out, why, sizeof why), HANSA_ERR_BAD_SIG);
+}
+
 /* ---- the byte form ----------------------------------------------------------- */
 
 static void test_codec(void) {
@@ -469,6 +504,7 @@ int main(void) {
     RUN(test_follow_by_checkpoints);
     RUN(test_refusals);
     RUN(test_no_key_and_expired_key);
+    RUN(test_revival);
     RUN(test_codec);
     RUN(test_records);
     RUN(test_sizes);
