@@ -39,6 +39,9 @@ def test():
         gk = c["latest"].get("group_key")
         check(gk is not None and gk["key"] == key["key"] and int(gk["epoch"]) == int(key["epoch"]),
               "its trust root names fed1's group key of epoch %s: %s" % (key["epoch"], gk))
+        out = f.cli("client", "show", fed1, k=1)
+        check("group key       %s of epoch %s" % (key["key"], key["epoch"]) in out,
+              "hansa client show names the trusted group key:\n" + out)
         start = c["trusted_height"]
         # The relay duty prefers a FROST update when the client would take it.
         cs = wait_for(lambda: (lambda c: c and c["trusted_height"] > start and frost_proven(c["latest"]) and c)(

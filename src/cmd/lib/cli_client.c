@@ -297,6 +297,13 @@ static int client_show(copts *o) {
     printf("  expires at      %s (trusting period %llu ms, drift %llu ms)\n", expires,
            (unsigned long long)cli_u64(r, "trusting_period_ms"), (unsigned long long)cli_u64(r, "max_clock_drift_ms"));
     printf("  heights kept    %zu\n", json_array_size(json_object_get(r, "heights")));
+    const json_t *gk = json_object_get(l, "group_key");
+    if (gk) { /* updates by FROST checkpoint are possible (docs/interchain.md) */
+        char seen[48];
+        cli_format_time(cli_u64(gk, "time_ms"), seen, sizeof seen);
+        printf("  group key       %s of epoch %llu, last shown current %s\n", cli_str(gk, "key"),
+               (unsigned long long)cli_u64(gk, "epoch"), seen);
+    }
     if (strcmp(cli_str(r, "status"), "pending") == 0)
         printf("  registration    %s approved by %s of %s bonded\n", cli_str(r, "root_hash"), cli_str(r, "approvals"),
                cli_str(r, "bonded"));
