@@ -289,11 +289,20 @@ static hansa_err frost_rules(const ic_params *p, const ic_consensus *trusted, co
                 ", which starts later", c->height, c->epoch);
         return HANSA_ERR_INVALID;
     }
-    if (h->height == trusted->height + 1 && !hash_is_zero(&trusted->header_hash) &&
-        !hash_eq(&h->prev_block, &trusted->header_hash)) {
-        why_set(why, why_len, "header %" PRIu64 " does not link to the trusted header (prev_block)",
-                h->height);
-        return HANSA_ERR_INVALID;
+    /* Adjacent: the same links a commit update needs. A header the group
+     * signed always has them; checking costs nothing and keeps the two kinds'
+     * adjacent headers alike. */
+    if (h->height == trusted->height + 1) {
+        if (!hash_eq(&h->validators_hash, &trusted->next_validators_hash)) {
+            why_set(why, why_len, "wrong validator set: header %" PRIu64 " is not decided by the set "
+                    "the trusted header announced (next_validators_hash)", h->height);
+            return HANSA_ERR_INVALID;
+        }
+        if (!hash_is_zero(&trusted->header_hash) && !hash_eq(&h->prev_block, &trusted->header_hash)) {
+            why_set(why, why_len, "header %" PRIu64 " does not link to the trusted header (prev_block)",
+                    h->height);
+            return HANSA_ERR_INVALID;
+        }
     }
     if (ic_consensus_keyless(trusted)) {
         why_set(why, why_len, "the trusted state at height %" PRIu64 " names no group key of chain %x: "

@@ -263,6 +263,11 @@ static void test_refusals(void) {
     frost_update(12, &h13, &G2, NULL, 0, &u);
     CHECK_ERR(lc_update(&l, &u, now_at(13)), HANSA_ERR_INVALID);
     CHECK(why_has("prev_block"));
+    h13 = F.hdr[13];
+    h13.validators_hash.b[0] ^= 1;
+    frost_update(12, &h13, &G2, NULL, 0, &u);
+    CHECK_ERR(lc_update(&l, &u, now_at(13)), HANSA_ERR_INVALID);
+    CHECK(why_has("wrong validator set"));
     frost_update(12, &F.hdr[40], &G2, NULL, 0, &u);
     CHECK_ERR(lc_update(&l, &u, now_at(13)), HANSA_ERR_INVALID);
     CHECK(why_has("from the future"));

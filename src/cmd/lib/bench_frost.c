@@ -368,6 +368,7 @@ static void frost_update(bench_group *b1, bench_group *b2, lc_ctx *c) {
     u->cert_kind = IC_CERT_FROST;
     memset(u->header.validators_hash.b, 7, HANSA_HASH_BYTES);
     u->header.next_validators_hash = u->header.validators_hash;
+    c->trusted.next_validators_hash = u->header.validators_hash;
     checkpoint *cp = &u->ckpt;
     cp->height = u->header.height;
     cp->epoch = b1 ? 2 : 1;
