@@ -404,6 +404,28 @@ static void test_frost_updates(void) {
     CHECK_ERR(frost_tx(s, 8, 9, &g6, NULL, 0), HANSA_OK);
     ic_client c = client_of(s);
     CHECK_EQ_U64(ic_client_latest(&c), 9);
+    /* the group signing two headers at height 10: misbehaviour freezes the
+     * client with no evidence record (a threshold signature names nobody) */
+    wire_header h10 = F.hdr[10];
+    h10.app_hash.b[1] ^= 1;
+    ic_update a, bb;
+    memset(&a, 0, sizeof a);
+    memset(&bb, 0, sizeof bb);
+    a.trusted_height = bb.trusted_height = 9;
+    a.cert_kind = bb.cert_kind = IC_CERT_FROST;
+    a.header = F.hdr[10];
+    bb.header = h10;
+    ff_checkpoint(&g6, &prng, &a.header, &a.ckpt);
+    ff_checkpoint(&g6, &prng, &bb.header, &bb.ckpt);
+    hbuf body = HBUF_INIT;
+    ic_misbehaviour_encode(&body, &a, &bb);
+    CHECK_ERR(tx_block(s, 2, TX_CLIENT_MISBEHAVIOUR, &body, 0), HANSA_OK);
+    hbuf_free(&body);
+    c = client_of(s);
+    CHECK_EQ_U64(c.status, IC_STATUS_FROZEN);
+    CHECK_EQ_U64(c.frozen_height, 10);
+    static ic_evidence_list evl;
+    CHECK(!ledger_client_evidence(s, FOREIGN, &evl));
     ledger_state_free(s);
 }
 
