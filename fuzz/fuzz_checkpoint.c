@@ -1,4 +1,4 @@
-/* fuzz_checkpoint.c — the signed checkpoint decoder (threshold/checkpoint.h)
+/* fuzz_checkpoint.c — the signed checkpoint decoder (wire/checkpoint.h)
  * under the canonical-encoding oracle (encode(decode(x)) == x), then its
  * verification, which must answer without crashing for any decoded value. */
 #include <string.h>
@@ -6,7 +6,7 @@
 #include "base/assert.h"
 #include "base/buf.h"
 #include "crypto/sign.h"
-#include "threshold/checkpoint.h"
+#include "wire/checkpoint.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -1,4 +1,4 @@
-/* fuzz_handoff.c — the handoff decoder (threshold/checkpoint.h: the old
+/* fuzz_handoff.c — the handoff decoder (wire/checkpoint.h: the old
  * group's signature on a new group key) under the canonical-encoding oracle
  * (encode(decode(x)) == x), then its verification and a follower taking it,
  * which must answer without crashing for any decoded value. */
@@ -7,7 +7,7 @@
 #include "base/assert.h"
 #include "base/buf.h"
 #include "crypto/sign.h"
-#include "threshold/checkpoint.h"
+#include "wire/checkpoint.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

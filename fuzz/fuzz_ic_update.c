@@ -3,7 +3,10 @@
  * anyone. Oracle of fuzz_common.h: what decodes re-encodes byte for byte,
  * a refusal leaves the object zeroed. A decoded update is then judged by
  * ic_verify against a fixed trusted state, adjacent and skipping: any input
- * must get a verdict, never a crash. */
+ * must get a verdict, never a crash. A FROST update (cert kind 2) is judged
+ * again against a state trusting the key its first handoff (or its
+ * checkpoint) starts from, so the handoff chain and the checkpoint
+ * signature are reached, not only the "no key" refusal. */
 #include "fuzz_common.h"
 #include "interchain/client.h"
 #include "interchain/codec.h"
@@ -30,6 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     (void)ic_verify(&p, &trusted, &u, u.header.time_ms + 1, true, NULL, why, sizeof why);
     if (u.has_trusted_vals) wire_valset_hash(&u.trusted_vals, &trusted.next_validators_hash);
     (void)ic_verify(&p, &trusted, &u, u.header.time_ms + 1, true, NULL, why, sizeof why);
+    if (u.cert_kind == IC_CERT_FROST) {
+        trusted.key_time_ms = trusted.time_ms;
+        trusted.key_epoch = u.n_handoffs ? u.handoffs[0].old_epoch : u.ckpt.epoch;
+        trusted.group_key = u.n_handoffs ? u.handoffs[0].old_key : u.ckpt.group_key;
+        (void)ic_verify(&p, &trusted, &u, u.header.time_ms + 1, true, NULL, why, sizeof why);
+    }
     ic_update_free(&u);
     return 0;
 }

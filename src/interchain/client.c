@@ -33,11 +33,24 @@ hansa_err ic_params_check(const ic_params *p, char *why, size_t why_len) {
     return HANSA_OK;
 }
 
+bool ic_consensus_keyless(const ic_consensus *cs) {
+    /* The identity's encoding (all zero) stands for "no key": no group key
+     * decodes to it (RFC 9591 section 3.1 refuses the identity). */
+    static const frost_point none;
+    return frost_point_eq(&cs->group_key, &none);
+}
+
 hansa_err ic_create_check(const ic_create *c, char *why, size_t why_len) {
     hansa_err err = ic_params_check(&c->params, why, why_len);
     if (err != HANSA_OK) return err;
     if (hash_is_zero(&c->root.validators_hash) || hash_is_zero(&c->root.next_validators_hash)) {
         why_set(why, why_len, "the trust root has no validators_hash or next_validators_hash");
+        return HANSA_ERR_INVALID;
+    }
+    const ic_consensus *r = &c->root;
+    if (ic_consensus_keyless(r) ? (r->key_epoch != 0 || r->key_time_ms != 0) : r->key_time_ms != r->time_ms) {
+        why_set(why, why_len, "the trust root's group key must be current as of the root's time "
+                              "(and a root without a key names no epoch)");
         return HANSA_ERR_INVALID;
     }
     return HANSA_OK;
@@ -54,12 +67,34 @@ void ic_consensus_of_header(const wire_header *h, ic_consensus *out) {
     out->next_validators_hash = h->next_validators_hash;
 }
 
+void ic_consensus_after(const ic_consensus *trusted, const ic_update *u, ic_consensus *out) {
+    ic_consensus_of_header(&u->header, out);
+    switch ((ic_cert_kind)u->cert_kind) {
+    case IC_CERT_COMMIT:
+        out->key_epoch = trusted->key_epoch;
+        out->group_key = trusted->group_key;
+        out->key_time_ms = trusted->key_time_ms;
+        return;
+    case IC_CERT_FROST:
+        out->key_epoch = u->ckpt.epoch;
+        out->group_key = u->ckpt.group_key;
+        out->key_time_ms = u->header.time_ms;
+        return;
+    }
+    HANSA_ASSERT(!"ic_consensus_after: a verified update has a known kind");
+}
+
+/* Whether `time_ms + trusting period <= now` (saturating). */
+static bool period_over(const ic_params *p, uint64_t time_ms, uint64_t now_ms) {
+    uint64_t end = time_ms > UINT64_MAX - p->trusting_period_ms ? UINT64_MAX
+                                                                : time_ms + p->trusting_period_ms;
+    return end <= now_ms;
+}
+
 bool ic_consensus_expired(const ic_params *p, const ic_consensus *cs, uint64_t now_ms) {
     /* 07-tendermint IsExpired: expirationTime = time + trustingPeriod;
      * expired when !expirationTime.After(now). */
-    uint64_t end = cs->time_ms > UINT64_MAX - p->trusting_period_ms ? UINT64_MAX
-                                                                     : cs->time_ms + p->trusting_period_ms;
-    return end <= now_ms;
+    return period_over(p, cs->time_ms, now_ms);
 }
 
 /* Sum of the power, in the trusted set, of the commit's signers (found by
@@ -225,17 +260,93 @@ static hansa_err power_rules(const ic_consensus *trusted, const ic_update *u, co
     return HANSA_OK;
 }
 
+/* The FROST rules (docs/interchain.md, "FROST checkpoints"), after the
+ * header rules: the cheap checks of what the checkpoint names first, then
+ * the handoffs from the trusted key, each verified by the key before it,
+ * then the checkpoint under the key reached: 1 + n_handoffs verifications. */
+static hansa_err frost_rules(const ic_params *p, const ic_consensus *trusted, const ic_update *u,
+                             uint64_t now_ms, bool check_expiry, char *why, size_t why_len) {
+    const wire_header *h = &u->header;
+    const checkpoint *c = &u->ckpt;
+    if (u->commit.n_sigs != 0 || u->vals.n != 0 || u->has_trusted_vals) {
+        why_set(why, why_len, "a FROST update carries no commit and no validator set");
+        return HANSA_ERR_INVALID;
+    }
+    if (u->n_handoffs > IC_FROST_HANDOFFS_MAX) {
+        why_set(why, why_len, "%u handoffs: at most %u per update", u->n_handoffs, IC_FROST_HANDOFFS_MAX);
+        return HANSA_ERR_INVALID;
+    }
+    hansa_hash hh;
+    wire_header_hash(h, &hh);
+    if (c->height != h->height || !hash_eq(&c->header_hash, &hh)) {
+        why_set(why, why_len, "the checkpoint is for another header (height %" PRIu64 ")", c->height);
+        return HANSA_ERR_INVALID;
+    }
+    /* A key's epoch is its set's activation height: it signs no earlier
+     * height, and a checkpoint claiming so names no key that was current. */
+    if (c->epoch > c->height) {
+        why_set(why, why_len, "the checkpoint of height %" PRIu64 " names key epoch %" PRIu64
+                ", which starts later", c->height, c->epoch);
+        return HANSA_ERR_INVALID;
+    }
+    /* Adjacent: the same links a commit update needs. A header the group
+     * signed always has them; checking costs nothing and keeps the two kinds'
+     * adjacent headers alike. */
+    if (h->height == trusted->height + 1) {
+        if (!hash_eq(&h->validators_hash, &trusted->next_validators_hash)) {
+            why_set(why, why_len, "wrong validator set: header %" PRIu64 " is not decided by the set "
+                    "the trusted header announced (next_validators_hash)", h->height);
+            return HANSA_ERR_INVALID;
+        }
+        if (!hash_is_zero(&trusted->header_hash) && !hash_eq(&h->prev_block, &trusted->header_hash)) {
+            why_set(why, why_len, "header %" PRIu64 " does not link to the trusted header (prev_block)",
+                    h->height);
+            return HANSA_ERR_INVALID;
+        }
+    }
+    if (ic_consensus_keyless(trusted)) {
+        why_set(why, why_len, "the trusted state at height %" PRIu64 " names no group key of chain %x: "
+                "a client learns one only from its trust root", trusted->height, p->chain_id);
+        return HANSA_ERR_STATE;
+    }
+    if (check_expiry && period_over(p, trusted->key_time_ms, now_ms)) {
+        why_set(why, why_len, "the trusted group key (epoch %" PRIu64 ") expired: last shown current at "
+                "%" PRIu64 " ms, trusting period %" PRIu64 " ms, now %" PRIu64 " ms",
+                trusted->key_epoch, trusted->key_time_ms, p->trusting_period_ms, now_ms);
+        return HANSA_ERR_STATE;
+    }
+    frost_trust t = {.chain_id = p->chain_id, .epoch = trusted->key_epoch, .key = trusted->group_key};
+    char inner[IC_WHY_MAX];
+    for (uint8_t i = 0; i < u->n_handoffs; i++) {
+        hansa_err err = frost_trust_follow(&t, &u->handoffs[i], inner, sizeof inner);
+        if (err != HANSA_OK) {
+            why_set(why, why_len, "handoff %u (epoch %" PRIu64 " to %" PRIu64 ", the key reached is of "
+                    "epoch %" PRIu64 "): %s", i, u->handoffs[i].old_epoch, u->handoffs[i].new_epoch,
+                    t.epoch, inner);
+            return err;
+        }
+    }
+    hansa_err err = frost_trust_checkpoint(&t, c, inner, sizeof inner);
+    if (err != HANSA_OK) {
+        why_set(why, why_len, "%s (checkpoint epoch %" PRIu64 ", key reached of epoch %" PRIu64 ")",
+                inner, c->epoch, t.epoch);
+        return err;
+    }
+    return HANSA_OK;
+}
+
 hansa_err ic_verify(const ic_params *p, const ic_consensus *trusted, const ic_update *u,
                     uint64_t now_ms, bool check_expiry, const cert_verifier *vf, char *why,
                     size_t why_len) {
     HANSA_ASSERT(p != NULL && trusted != NULL && u != NULL);
-    /* The one kind today; a FROST checkpoint is the next case here. */
-    if (u->cert_kind != IC_CERT_COMMIT) {
+    if (u->cert_kind != IC_CERT_COMMIT && u->cert_kind != IC_CERT_FROST) {
         why_set(why, why_len, "unknown certificate kind %u", u->cert_kind);
         return HANSA_ERR_INVALID;
     }
     hansa_err err = header_rules(p, trusted, &u->header, now_ms, check_expiry, why, why_len);
-    if (err == HANSA_OK) err = binding_rules(p, trusted, u, why, why_len);
+    if (err != HANSA_OK) return err;
+    if (u->cert_kind == IC_CERT_FROST) return frost_rules(p, trusted, u, now_ms, check_expiry, why, why_len);
+    err = binding_rules(p, trusted, u, why, why_len);
     if (err == HANSA_OK) err = power_rules(trusted, u, vf, why, why_len);
     return err;
 }
@@ -371,8 +482,6 @@ hansa_err ic_client_update(const ic_client *c, const ic_view *v, const ic_update
     err = trusted_get(c, v, u->trusted_height, &trusted, why, why_len);
     if (err != HANSA_OK) return err;
     ic_consensus_of_header(&u->header, &cs);
-    cs.local_height = local_height;
-    cs.local_time_ms = now_ms;
     bool exists = has_height(c, cs.height);
     if (exists) {
         must_get(v, cs.height, &stored);
@@ -383,6 +492,9 @@ hansa_err ic_client_update(const ic_client *c, const ic_view *v, const ic_update
     }
     err = ic_verify(&c->params, &trusted, u, now_ms, true, vf, why, why_len);
     if (err != HANSA_OK) return err;
+    ic_consensus_after(&trusted, u, &cs);
+    cs.local_height = local_height;
+    cs.local_time_ms = now_ms;
     /* 07-tendermint CheckForMisbehaviour: a valid header that differs from
      * the stored one at its height proves the chain forked. */
     if (exists) {
@@ -502,7 +614,7 @@ hansa_err ic_client_revive_check(const ic_client *c, const ic_view *v, const ic_
     must_get(v, latest, &trusted);
     hansa_err err = ic_verify(&c->params, &trusted, u, now_ms, false, vf, why, why_len);
     if (err != HANSA_OK) return err;
-    ic_consensus_of_header(&u->header, out);
+    ic_consensus_after(&trusted, u, out);
     /* A revived client must be able to go on from its new state. */
     if (ic_consensus_expired(&c->params, out, now_ms)) {
         why_set(why, why_len, "the revival header %" PRIu64 " is itself past the trusting period: "

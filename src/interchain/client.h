@@ -28,10 +28,16 @@
  *     client and yields the duplicate votes of everyone who signed both
  *     commits in one round, evidence the offending chain slashes with.
  *
- * Where a FROST checkpoint will go: a header's proof is an ic_cert whose
- * kind is IC_CERT_COMMIT today. A threshold signature under the chain's
- * group key becomes a second kind; ic_verify dispatches on the kind and
- * nothing above it changes. */
+ * A header's proof has one of two kinds, and ic_verify dispatches on it:
+ *   - IC_CERT_COMMIT: the per-delegate precommits above;
+ *   - IC_CERT_FROST: one FROST signature of the chain's group key over a
+ *     checkpoint of the header (wire/checkpoint.h), with the handoffs that
+ *     lead from the group key the trusted state names to the checkpoint's.
+ *     A client learns a group key only from its trust root (approved by
+ *     stake like the rest of it) and then only by handoffs: never from a
+ *     checkpoint or a node that presents one (no trust on first use).
+ * Nothing above ic_verify depends on the kind, except which group key the
+ * new consensus state carries (ic_consensus_after). */
 #ifndef HANSA_INTERCHAIN_CLIENT_H
 #define HANSA_INTERCHAIN_CLIENT_H
 
@@ -41,6 +47,7 @@
 
 #include "base/err.h"
 #include "interchain/cert.h"
+#include "wire/checkpoint.h"
 #include "wire/types.h"
 
 #define IC_HISTORY_MAX 128 /* verified heights kept per client: packet proofs need one per source block with packets */
@@ -51,6 +58,10 @@
 #define IC_TRUSTING_PERIOD_MIN_MS 1000ull
 #define IC_TRUSTING_PERIOD_MAX_MS (10ull * 366 * 24 * 3600 * 1000) /* ten years */
 #define IC_WHY_MAX 192
+/* Handoffs one FROST update may carry: one per key change of the foreign
+ * chain since the trusted state's key. A relayer that is further behind
+ * sends several updates, each ending at a checkpoint of an intermediate key. */
+#define IC_FROST_HANDOFFS_MAX 16
 
 /* What the client keeps of one verified foreign header. */
 typedef struct {
@@ -63,6 +74,18 @@ typedef struct {
     hansa_hash next_validators_hash;
     uint64_t local_height;         /* verifying chain's height when it was stored */
     uint64_t local_time_ms;        /* ... and that block's time */
+    /* The foreign chain's FROST group key this state trusts: the identity
+     * (all zero, never a valid key) when it trusts none. Set by the trust
+     * root, moved only by the handoffs of a FROST update, carried unchanged
+     * by a commit update (which does not show which key is current). */
+    uint64_t key_epoch;            /* the key's epoch (its set's activation height) */
+    frost_point group_key;
+    /* The foreign time at which the key was last shown current (the trust
+     * root's time, or the time of the last header it signed): the key
+     * vouches for nothing once trusting_period_ms has passed since then, as
+     * a header does, so a commit update that carries an old key forward
+     * does not stretch the trust in the group that held it. */
+    uint64_t key_time_ms;
 } ic_consensus;
 
 /* Chosen when the client is registered; never change. */
@@ -103,7 +126,10 @@ typedef struct {
     ic_consensus root;
 } ic_create;
 
-typedef enum { IC_CERT_COMMIT = 1 } ic_cert_kind; /* a FROST checkpoint will be 2 */
+typedef enum {
+    IC_CERT_COMMIT = 1, /* precommits of more than 2/3 of the header's set */
+    IC_CERT_FROST = 2,  /* a FROST checkpoint of the header under the chain's group key */
+} ic_cert_kind;
 
 /* A foreign header and what proves it. Decoded objects own their arrays
  * (ic_update_free). */
@@ -111,10 +137,15 @@ typedef struct {
     uint64_t trusted_height;   /* the stored height it is verified from */
     wire_header header;
     uint8_t cert_kind;         /* ic_cert_kind */
-    wire_commit commit;        /* IC_CERT_COMMIT: precommits for header */
+    /* IC_CERT_COMMIT */
+    wire_commit commit;        /* precommits for header */
     wire_valset vals;          /* the set that signed: hashes to validators_hash */
     bool has_trusted_vals;     /* skipping: the trusted height's next set */
     wire_valset trusted_vals;
+    /* IC_CERT_FROST */
+    checkpoint ckpt;           /* the group's signature on header's hash at its height */
+    uint8_t n_handoffs;        /* 0..IC_FROST_HANDOFFS_MAX */
+    handoff handoffs[IC_FROST_HANDOFFS_MAX]; /* from the trusted key's epoch to ckpt's, in order */
 } ic_update;
 
 void ic_update_free(ic_update *u);
@@ -122,12 +153,23 @@ void ic_update_free(ic_update *u);
 /* Checks parameters: trusting period in range, drift at most the period.
  * HANSA_ERR_INVALID with why (optional). */
 hansa_err ic_params_check(const ic_params *p, char *why, size_t why_len);
-/* Checks parameters and trust root: ic_params_check, and validator hashes
- * non-zero. HANSA_ERR_INVALID with why (optional). */
+/* Checks parameters and trust root: ic_params_check, validator hashes
+ * non-zero, and a group key, if named, current as of the root's time (a
+ * keyless root has zero key_epoch and key_time_ms). HANSA_ERR_INVALID with
+ * why (optional). */
 hansa_err ic_create_check(const ic_create *c, char *why, size_t why_len);
 
-/* The consensus state a verified header leaves (local_* zero). */
+/* True when cs trusts no group key (its key is the identity's encoding,
+ * all zero, which no group key decodes to). */
+bool ic_consensus_keyless(const ic_consensus *cs);
+
+/* The consensus fields of a header (local_* zero, no group key). */
 void ic_consensus_of_header(const wire_header *h, ic_consensus *out);
+/* The consensus state u leaves once verified from trusted (local_* zero):
+ * the header's fields and the group key: the checkpoint's key, current as
+ * of the header's time, after a FROST update; trusted's, unchanged, after a
+ * commit update. */
+void ic_consensus_after(const ic_consensus *trusted, const ic_update *u, ic_consensus *out);
 
 /* True when the trusted state cs may no longer vouch for anything at
  * now_ms: cs.time + trusting_period <= now. */
@@ -138,6 +180,11 @@ bool ic_consensus_expired(const ic_params *p, const ic_consensus *cs, uint64_t n
  * (docs/interchain.md, "Revival"). vf: NULL = verify every signature here
  * (in one parallel batch); a caller that already verified this update's
  * signatures on the same state may pass a verifier that says yes.
+ * A FROST update (IC_CERT_FROST) passes the same header rules, then the
+ * FROST rules (docs/interchain.md, "FROST checkpoints"): the trusted state
+ * names a group key, not expired; each handoff starts at the key reached so
+ * far and is signed by it; the checkpoint is of this header, under the key
+ * reached, of an epoch not after its height, and its signature verifies.
  * Each refusal has its own code and a why naming the rule:
  *   HANSA_ERR_WRONG_CHAIN  header or commit of another chain
  *   HANSA_ERR_INVALID      not above the trusted height or time; from the
@@ -146,11 +193,20 @@ bool ic_consensus_expired(const ic_params *p, const ic_consensus *cs, uint64_t n
  *                          commit for another block or height; an unknown
  *                          certificate kind; a trusted set where none is
  *                          wanted or none where one is needed; a broken
- *                          chain link (prev_block) at adjacent heights
- *   HANSA_ERR_STATE        the trusted state is expired
+ *                          chain link (prev_block) at adjacent heights;
+ *                          FROST: a checkpoint of another header or of an
+ *                          epoch after its height, commit parts in a FROST
+ *                          update, more than IC_FROST_HANDOFFS_MAX handoffs
+ *   HANSA_ERR_STATE        the trusted state is expired; FROST: it names
+ *                          no group key or its key expired, a handoff does
+ *                          not start at the key reached (replayed, out of
+ *                          order, from another key), or the checkpoint is
+ *                          under another key than the one reached
  *   HANSA_ERR_QUORUM       not more than 1/3 of the trusted set signed, or
  *                          not more than 2/3 of the header's own set
- *   HANSA_ERR_BAD_SIG      a forged signature (why gives its index)
+ *   HANSA_ERR_BAD_SIG      a forged signature (why gives its index); FROST:
+ *                          a handoff or checkpoint signature that does not
+ *                          verify for this chain
  *   HANSA_ERR_NONCANONICAL the commit's shape (unsorted indices) */
 hansa_err ic_verify(const ic_params *p, const ic_consensus *trusted, const ic_update *u,
                     uint64_t now_ms, bool check_expiry, const cert_verifier *vf, char *why,

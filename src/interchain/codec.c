@@ -5,6 +5,7 @@
 
 #include "base/assert.h"
 #include "crypto/sha256.h"
+#include "wire/frost_rd.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -69,6 +70,25 @@ static void rd_consensus_fields(wire_rd *r, ic_consensus *cs) {
     rd_hash(r, &cs->next_validators_hash, "root.next_validators_hash");
 }
 
+/* The group key a consensus state trusts, when it trusts one: the key's
+ * epoch, the key (a valid non-identity element: INVALID / NONCANONICAL) and,
+ * unless with_time is false (a trust root: its own time), the time it was
+ * last shown current. */
+static bool has_key(const ic_consensus *cs) { return !ic_consensus_keyless(cs); }
+
+static void key_fields_encode(hbuf *b, const ic_consensus *cs, bool with_time) {
+    HANSA_ASSERT(has_key(cs));
+    hbuf_put_u64(b, cs->key_epoch);
+    hbuf_append(b, cs->group_key.b, FROST_POINT_BYTES);
+    if (with_time) hbuf_put_u64(b, cs->key_time_ms);
+}
+
+static void rd_key_fields(wire_rd *r, ic_consensus *cs, bool with_time) {
+    cs->key_epoch = rd_u64(r, "key_epoch");
+    frd_point(r, &cs->group_key, "group_key");
+    if (with_time) cs->key_time_ms = rd_u64(r, "key_time_ms");
+}
+
 /* ---- create / approve ------------------------------------------------------- */
 
 void ic_create_encode(hbuf *b, const ic_create *c) {
@@ -77,7 +97,11 @@ void ic_create_encode(hbuf *b, const ic_create *c) {
     hbuf_put_u64(b, c->params.trusting_period_ms);
     hbuf_put_u64(b, c->params.max_clock_drift_ms);
     consensus_fields_encode(b, &c->root);
-    HANSA_ASSERT(b->len - start == IC_CREATE_BYTES);
+    if (has_key(&c->root)) {
+        HANSA_ASSERT(c->root.key_time_ms == c->root.time_ms);
+        key_fields_encode(b, &c->root, false);
+    }
+    HANSA_ASSERT(b->len - start == (has_key(&c->root) ? IC_CREATE_KEY_BYTES : IC_CREATE_BYTES));
 }
 
 hansa_err ic_create_decode(const uint8_t *p, size_t len, ic_create *out, wire_rd *ro) {
@@ -88,6 +112,11 @@ hansa_err ic_create_decode(const uint8_t *p, size_t len, ic_create *out, wire_rd
     out->params.trusting_period_ms = rd_u64(&r, "trusting_period_ms");
     out->params.max_clock_drift_ms = rd_u64(&r, "max_clock_drift_ms");
     rd_consensus_fields(&r, &out->root);
+    /* A root that names a group key: it is current as of the root's time. */
+    if (r.err == HANSA_OK && r.off < r.len) {
+        rd_key_fields(&r, &out->root, false);
+        out->root.key_time_ms = out->root.time_ms;
+    }
     hansa_err err = finish(&r, ro);
     if (err != HANSA_OK) memset(out, 0, sizeof *out);
     return err;
@@ -128,14 +157,24 @@ void ic_update_free(ic_update *u) {
     memset(u, 0, sizeof *u);
 }
 
+_Static_assert(IC_UPDATE_FROST_BYTES_MAX == 2824, "the FROST update layout in docs/wire.md");
+_Static_assert(IC_UPDATE_FROST_BYTES_MAX <= IC_UPDATE_BYTES_MAX, "IC_UPDATE_BYTES_MAX bounds both kinds");
+
 void ic_update_encode(hbuf *b, const ic_update *u) {
-    HANSA_ASSERT(u->cert_kind == IC_CERT_COMMIT);
+    HANSA_ASSERT(u->cert_kind == IC_CERT_COMMIT || u->cert_kind == IC_CERT_FROST);
     size_t at;
     hbuf_put_u64(b, u->trusted_height);
     put_nested_begin(b, &at);
     wire_header_encode(b, &u->header);
     put_nested_end(b, at);
     hbuf_put_u8(b, u->cert_kind);
+    if (u->cert_kind == IC_CERT_FROST) {
+        HANSA_ASSERT(u->n_handoffs <= IC_FROST_HANDOFFS_MAX);
+        checkpoint_encode(b, &u->ckpt);
+        hbuf_put_u8(b, u->n_handoffs);
+        for (uint8_t i = 0; i < u->n_handoffs; i++) handoff_encode(b, &u->handoffs[i]);
+        return;
+    }
     put_nested_begin(b, &at);
     wire_commit_encode(b, &u->commit);
     put_nested_end(b, at);
@@ -150,6 +189,37 @@ void ic_update_encode(hbuf *b, const ic_update *u) {
     }
 }
 
+/* A fixed-size object of n bytes at r's position: its bytes (borrowed) or
+ * NULL, *start its offset in r's input. */
+static const uint8_t *rd_object(wire_rd *r, size_t n, size_t *start, const char *field) {
+    *start = r->off;
+    return rd_borrow(r, n, field);
+}
+
+/* The FROST part of an update, after its cert_kind: the checkpoint, then a
+ * count (at most IC_FROST_HANDOFFS_MAX, checked before any is read) and the
+ * handoffs, each fixed-size. Every key and signature is canonical (the
+ * object decoders); whether they chain and verify is ic_verify's business. */
+static void rd_frost_cert(wire_rd *r, ic_update *u) {
+    size_t start;
+    wire_rd sub;
+    const uint8_t *q = rd_object(r, CHECKPOINT_BYTES, &start, "checkpoint");
+    if (q != NULL && checkpoint_decode(q, CHECKPOINT_BYTES, &u->ckpt, &sub) != HANSA_OK)
+        fail_nested(r, &sub, start);
+    size_t at = r->off;
+    uint8_t n = rd_u8(r, "n_handoffs");
+    if (r->err == HANSA_OK && n > IC_FROST_HANDOFFS_MAX) {
+        rd_fail(r, HANSA_ERR_TOO_LONG, "n_handoffs (at most 16)");
+        r->err_off = at;
+    }
+    for (uint8_t i = 0; i < n && r->err == HANSA_OK; i++) {
+        q = rd_object(r, HANDOFF_BYTES, &start, "handoff");
+        if (q != NULL && handoff_decode(q, HANDOFF_BYTES, &u->handoffs[i], &sub) != HANSA_OK)
+            fail_nested(r, &sub, start);
+    }
+    if (r->err == HANSA_OK) u->n_handoffs = n;
+}
+
 /* Reads an update from r's current position (no end check). */
 static void rd_update(wire_rd *r, ic_update *u) {
     memset(u, 0, sizeof *u);
@@ -160,8 +230,12 @@ static void rd_update(wire_rd *r, ic_update *u) {
     if (q != NULL && wire_header_decode(q, len, &u->header, &sub) != HANSA_OK)
         fail_nested(r, &sub, start);
     u->cert_kind = rd_u8(r, "cert_kind");
-    if (r->err == HANSA_OK && u->cert_kind != IC_CERT_COMMIT)
-        rd_fail(r, HANSA_ERR_INVALID, "cert_kind (1 = commit certificate)");
+    if (r->err == HANSA_OK && u->cert_kind != IC_CERT_COMMIT && u->cert_kind != IC_CERT_FROST)
+        rd_fail(r, HANSA_ERR_INVALID, "cert_kind (1 = commit certificate, 2 = FROST checkpoint)");
+    if (r->err == HANSA_OK && u->cert_kind == IC_CERT_FROST) {
+        rd_frost_cert(r, u);
+        return;
+    }
     q = rd_nested(r, (uint32_t)WIRE_COMMIT_BYTES(WIRE_VALIDATORS_MAX), &len, &start, "commit");
     if (q != NULL && r->err == HANSA_OK && wire_commit_decode(q, len, &u->commit, &sub) != HANSA_OK)
         fail_nested(r, &sub, start);
@@ -281,7 +355,7 @@ hansa_err ic_client_decode(const uint8_t *p, size_t len, uint32_t chain_id, ic_c
 
 void ic_consensus_encode(hbuf *b, const ic_consensus *cs) {
     size_t start = b->len;
-    hbuf_put_u8(b, IC_RECORD_VERSION);
+    hbuf_put_u8(b, has_key(cs) ? IC_RECORD_VERSION_KEY : IC_RECORD_VERSION);
     hbuf_put_u64(b, cs->time_ms);
     put_hash(b, &cs->header_hash);
     put_hash(b, &cs->app_hash);
@@ -290,7 +364,17 @@ void ic_consensus_encode(hbuf *b, const ic_consensus *cs) {
     put_hash(b, &cs->next_validators_hash);
     hbuf_put_u64(b, cs->local_height);
     hbuf_put_u64(b, cs->local_time_ms);
-    HANSA_ASSERT(b->len - start == IC_CONSENSUS_RECORD_BYTES);
+    if (has_key(cs)) key_fields_encode(b, cs, true);
+    HANSA_ASSERT(b->len - start ==
+                 (has_key(cs) ? IC_CONSENSUS_KEY_RECORD_BYTES : IC_CONSENSUS_RECORD_BYTES));
+}
+
+/* The version byte of a record that may name a group key: 1 (none) or 2. */
+static uint8_t rd_version_key(wire_rd *r) {
+    uint8_t v = rd_u8(r, "version");
+    if (r->err == HANSA_OK && v != IC_RECORD_VERSION && v != IC_RECORD_VERSION_KEY)
+        rd_fail(r, HANSA_ERR_VERSION, "version");
+    return v;
 }
 
 hansa_err ic_consensus_decode(const uint8_t *p, size_t len, uint64_t height, ic_consensus *out,
@@ -298,7 +382,7 @@ hansa_err ic_consensus_decode(const uint8_t *p, size_t len, uint64_t height, ic_
     wire_rd r;
     rd_init(&r, p, len);
     memset(out, 0, sizeof *out);
-    if (rd_u8(&r, "version") != IC_RECORD_VERSION && r.err == HANSA_OK) rd_fail(&r, HANSA_ERR_VERSION, "version");
+    uint8_t version = rd_version_key(&r);
     out->height = height;
     out->time_ms = rd_u64(&r, "time_ms");
     rd_hash(&r, &out->header_hash, "header_hash");
@@ -308,6 +392,7 @@ hansa_err ic_consensus_decode(const uint8_t *p, size_t len, uint64_t height, ic_
     rd_hash(&r, &out->next_validators_hash, "next_validators_hash");
     out->local_height = rd_u64(&r, "local_height");
     out->local_time_ms = rd_u64(&r, "local_time_ms");
+    if (r.err == HANSA_OK && version == IC_RECORD_VERSION_KEY) rd_key_fields(&r, out, true);
     hansa_err err = finish(&r, ro);
     if (err != HANSA_OK) memset(out, 0, sizeof *out);
     return err;
@@ -358,19 +443,22 @@ hansa_err ic_evidence_list_decode(const uint8_t *p, size_t len, ic_evidence_list
 void ic_revival_encode(hbuf *b, const ic_revival *rv) {
     size_t start = b->len;
     HANSA_ASSERT(rv->proposed_at > 0);
-    hbuf_put_u8(b, IC_RECORD_VERSION);
+    hbuf_put_u8(b, has_key(&rv->cs) ? IC_RECORD_VERSION_KEY : IC_RECORD_VERSION);
     hbuf_put_u64(b, rv->proposed_at);
     consensus_fields_encode(b, &rv->cs);
-    HANSA_ASSERT(b->len - start == IC_REVIVAL_RECORD_BYTES);
+    if (has_key(&rv->cs)) key_fields_encode(b, &rv->cs, true);
+    HANSA_ASSERT(b->len - start ==
+                 (has_key(&rv->cs) ? IC_REVIVAL_KEY_RECORD_BYTES : IC_REVIVAL_RECORD_BYTES));
 }
 
 hansa_err ic_revival_decode(const uint8_t *p, size_t len, ic_revival *out, wire_rd *ro) {
     wire_rd r;
     rd_init(&r, p, len);
     memset(out, 0, sizeof *out);
-    if (rd_u8(&r, "version") != IC_RECORD_VERSION && r.err == HANSA_OK) rd_fail(&r, HANSA_ERR_VERSION, "version");
+    uint8_t version = rd_version_key(&r);
     out->proposed_at = rd_u64(&r, "proposed_at");
     rd_consensus_fields(&r, &out->cs);
+    if (r.err == HANSA_OK && version == IC_RECORD_VERSION_KEY) rd_key_fields(&r, &out->cs, true);
     if (r.err == HANSA_OK && out->proposed_at == 0) rd_fail(&r, HANSA_ERR_INVALID, "proposed_at");
     hansa_err err = finish(&r, ro);
     if (err != HANSA_OK) memset(out, 0, sizeof *out);

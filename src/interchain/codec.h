@@ -13,12 +13,19 @@
  *   create      chain_id u32 | trusting_period_ms u64 | max_clock_drift_ms u64
  *               | root: height u64 | time_ms u64 | header_hash 32 | app_hash 32
  *               | tx_root 32 | validators_hash 32 | next_validators_hash 32
- *               (exactly IC_CREATE_BYTES)
+ *               | [key_epoch u64 | group_key 32: the chain's FROST group key
+ *                  the root trusts, current as of root.time_ms]
+ *               (exactly IC_CREATE_BYTES, or IC_CREATE_KEY_BYTES with a key)
  *   approve     chain_id u32 | subject 32                (IC_APPROVE_BYTES)
  *   update      trusted_height u64 | header (u32 len, wire header)
- *               | cert_kind u8 = 1 | commit (u32 len, wire commit)
- *               | vals (u32 len, wire valset) | has_trusted u8 (0/1)
- *               | [trusted_vals (u32 len, wire valset)]
+ *               | cert_kind u8, then for 1 (commit certificate):
+ *                 commit (u32 len, wire commit)
+ *                 | vals (u32 len, wire valset) | has_trusted u8 (0/1)
+ *                 | [trusted_vals (u32 len, wire valset)]
+ *               and for 2 (FROST checkpoint):
+ *                 checkpoint (CHECKPOINT_BYTES, wire/checkpoint.h)
+ *                 | n_handoffs u8 (0..IC_FROST_HANDOFFS_MAX)
+ *                 | n_handoffs x handoff (HANDOFF_BYTES each)
  *   misbehaviour  a (u32 len, update) | b (u32 len, update)
  *   revive      update
  * Record values: see the encoders below. */
@@ -34,18 +41,30 @@
 #include "wire/codec.h"
 
 #define IC_RECORD_VERSION 1
+/* The version of a consensus or revival record whose state names a group
+ * key (the key fields follow); a keyless state keeps version 1, so records
+ * written before keys existed read the same. */
+#define IC_RECORD_VERSION_KEY 2
 #define IC_CONSENSUS_FIELDS_BYTES (8 + 8 + 5 * HANSA_HASH_BYTES) /* height .. next_validators_hash */
+#define IC_KEY_FIELDS_BYTES (8 + FROST_POINT_BYTES + 8) /* key_epoch, group_key, key_time_ms */
 #define IC_CREATE_BYTES (4 + 8 + 8 + IC_CONSENSUS_FIELDS_BYTES)
+/* A create whose root names a group key (key_epoch, group_key; its time is the root's). */
+#define IC_CREATE_KEY_BYTES (IC_CREATE_BYTES + 8 + FROST_POINT_BYTES)
 #define IC_APPROVE_BYTES (4 + HANSA_HASH_BYTES)
 /* An update at the largest validator sets; a misbehaviour holds two. */
 #define IC_UPDATE_BYTES_MAX                                                                \
     (8 + 4 + WIRE_HEADER_BYTES + 1 + 4 + WIRE_COMMIT_BYTES(WIRE_VALIDATORS_MAX) + 1 +      \
      2 * (4 + WIRE_VALSET_BYTES(WIRE_VALIDATORS_MAX)))
 #define IC_MISBEHAVIOUR_BYTES_MAX (2 * (4 + IC_UPDATE_BYTES_MAX))
+/* A FROST update with the most handoffs (2824 bytes). */
+#define IC_UPDATE_FROST_BYTES_MAX                                                          \
+    (8 + 4 + WIRE_HEADER_BYTES + 1 + CHECKPOINT_BYTES + 1 + IC_FROST_HANDOFFS_MAX * HANDOFF_BYTES)
 
 /* Record values. */
 #define IC_CONSENSUS_RECORD_BYTES (1 + 8 + 5 * HANSA_HASH_BYTES + 8 + 8)
+#define IC_CONSENSUS_KEY_RECORD_BYTES (IC_CONSENSUS_RECORD_BYTES + IC_KEY_FIELDS_BYTES)
 #define IC_REVIVAL_RECORD_BYTES (1 + 8 + IC_CONSENSUS_FIELDS_BYTES)
+#define IC_REVIVAL_KEY_RECORD_BYTES (IC_REVIVAL_RECORD_BYTES + IC_KEY_FIELDS_BYTES)
 
 /* A pending revival: the state to install once approved. */
 typedef struct {
@@ -84,12 +103,15 @@ hansa_err ic_misbehaviour_decode(const uint8_t *p, size_t len, ic_update *a, ic_
  *              | since u64 | root_hash 32 | n u16 (1..IC_HISTORY_MAX)
  *              | n x height u64 (strictly increasing)
  *              (frozen <=> reason != 0 <=> frozen_height != 0)
- *   consensus  version | time_ms u64 | header_hash 32 | app_hash 32
- *              | tx_root 32 | validators_hash 32 | next_validators_hash 32
- *              | local_height u64 | local_time_ms u64
+ *   consensus  version (1, or 2 with the key) | time_ms u64 | header_hash 32
+ *              | app_hash 32 | tx_root 32 | validators_hash 32
+ *              | next_validators_hash 32 | local_height u64 | local_time_ms u64
+ *              | [version 2: key_epoch u64 | group_key 32 | key_time_ms u64]
  *   evidence   version | height u64 | n u16 (1..WIRE_VALIDATORS_MAX)
  *              | n x wire evidence (fixed size), offenders strictly increasing
- *   revival    version | proposed_at u64 | the consensus fields of create's root
+ *   revival    version (1, or 2 with the key) | proposed_at u64 | the
+ *              consensus fields of create's root | [version 2: key_epoch u64
+ *              | group_key 32 | key_time_ms u64]
  * The chain id (and the consensus height) are in the record's key, not its
  * value: decoders take them as arguments. */
 void ic_client_encode(hbuf *b, const ic_client *c);

@@ -15,8 +15,8 @@
 #include "ledger/elect.h"
 #include "ledger/stake.h"
 #include "ledger/state.h"
-#include "threshold/frost_rd.h"
 #include "wire/codec.h"
+#include "wire/frost_rd.h"
 
 static hansa_err refuse(const char **why, hansa_err e, const char *msg) {
     if (why) *why = msg;

@@ -685,7 +685,7 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
         ledger_credit_events(ledger_block_writes(p->pending), emit_credit_event, &emit);
     }
     ledger_snap_info snap;
-    bool checkpoint = node_snapshot_due(n, p->pending, &snap);
+    bool snapshot_due = node_snapshot_due(n, p->pending, &snap);
     ledger_block_commit(n->state, p->pending);
     p->pending = NULL;
     chain_pending_clear(n);
@@ -714,7 +714,7 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
         chain_fatal(n, "height %llu: the ledger's validator set is invalid", (unsigned long long)n->height);
         return;
     }
-    if (checkpoint) node_snapshot_write(n, &snap);
+    if (snapshot_due) node_snapshot_write(n, &snap);
     if (n->stopped) return;
     if (n->io.committed) n->io.committed(n->io.ctx, n->height);
 }

@@ -238,13 +238,29 @@ static bool parse_trust_root(cfg_obj *o, ic_create *out) {
         !cfg_u64(o, "max_clock_drift_ms", true, UINT64_MAX, &out->params.max_clock_drift_ms) ||
         !cfg_done(o) || !cfg_open(&r, rv, o->file, o->why, "%s%sroot", o->at, o->at[0] ? "." : ""))
         return false;
-    return cfg_u64(&r, "height", true, UINT64_MAX, &out->root.height) &&
-           cfg_u64(&r, "time_ms", true, UINT64_MAX, &out->root.time_ms) &&
-           cfg_hash(&r, "header_hash", &out->root.header_hash) &&
-           cfg_hash(&r, "app_hash", &out->root.app_hash) &&
-           cfg_hash(&r, "tx_root", &out->root.tx_root) &&
-           cfg_hash(&r, "validators_hash", &out->root.validators_hash) &&
-           cfg_hash(&r, "next_validators_hash", &out->root.next_validators_hash) && cfg_done(&r);
+    if (!(cfg_u64(&r, "height", true, UINT64_MAX, &out->root.height) &&
+          cfg_u64(&r, "time_ms", true, UINT64_MAX, &out->root.time_ms) &&
+          cfg_hash(&r, "header_hash", &out->root.header_hash) &&
+          cfg_hash(&r, "app_hash", &out->root.app_hash) &&
+          cfg_hash(&r, "tx_root", &out->root.tx_root) &&
+          cfg_hash(&r, "validators_hash", &out->root.validators_hash) &&
+          cfg_hash(&r, "next_validators_hash", &out->root.next_validators_hash)))
+        return false;
+    /* Optional: the chain's FROST group key the root trusts, current as of
+     * the root's time (docs/interchain.md, "FROST checkpoints"). */
+    json_t *kv = cfg_get(&r, "group_key");
+    if (kv) {
+        cfg_obj k;
+        hansa_hash key;
+        if (!cfg_open(&k, kv, r.file, r.why, "%s.group_key", r.at) ||
+            !cfg_u64(&k, "epoch", true, UINT64_MAX, &out->root.key_epoch) ||
+            !cfg_hash(&k, "key", &key) || !cfg_done(&k))
+            return false;
+        if (frost_point_decode(key.b, &out->root.group_key) != HANSA_OK)
+            return cfg_fail(&k, "key", "not a valid group key (a ristretto255 element, not the identity)");
+        out->root.key_time_ms = out->root.time_ms;
+    }
+    return cfg_done(&r);
 }
 
 bool config_trust_root_parse(json_t *obj, ic_create *out, const char *where, char why[CONFIG_WHY_MAX]) {
@@ -275,6 +291,12 @@ json_t *config_trust_root_json(const ic_create *c) {
     json_object_set_new(root, "tx_root", hash_json(&c->root.tx_root));
     json_object_set_new(root, "validators_hash", hash_json(&c->root.validators_hash));
     json_object_set_new(root, "next_validators_hash", hash_json(&c->root.next_validators_hash));
+    if (!ic_consensus_keyless(&c->root)) {
+        char hex[2 * FROST_POINT_BYTES + 1];
+        hex_encode(c->root.group_key.b, FROST_POINT_BYTES, hex);
+        json_object_set_new(root, "group_key", json_pack("{s:I, s:s}", "epoch",
+                                                         (json_int_t)c->root.key_epoch, "key", hex));
+    }
     return json_pack("{s:s, s:I, s:I, s:o}", "chain_id", chain, "trusting_period_ms",
                      (json_int_t)c->params.trusting_period_ms, "max_clock_drift_ms",
                      (json_int_t)c->params.max_clock_drift_ms, "root", root);
@@ -376,7 +398,7 @@ static bool parse_params(cfg_obj *top, ledger_params *p) {
     if (chain_id_parse(chain, &p->chain_id, &chain_why) != HANSA_OK)
         return cfg_fail(top, "chain_id", "%s", chain_why);
     uint64_t t = 0, bps = 0, min_fee = 0, max_txs = WIRE_BLOCK_TXS_MAX;
-    uint64_t checkpoint = LEDGER_CHECKPOINT_BLOCKS_DEFAULT;
+    uint64_t checkpoint_blocks = LEDGER_CHECKPOINT_BLOCKS_DEFAULT;
     if (!cfg_u64(top, "genesis_time_ms", false, UINT64_MAX, &t)) return false;
     json_t *pv = cfg_get(top, "params");
     if (pv) {
@@ -385,11 +407,11 @@ static bool parse_params(cfg_obj *top, ledger_params *p) {
             !cfg_u64(&o, "fee_burn_bps", false, LEDGER_BPS_ONE, &bps) ||
             !cfg_u64(&o, "min_fee", false, UINT64_MAX, &min_fee) ||
             !cfg_u64(&o, "max_block_txs", false, WIRE_BLOCK_TXS_MAX, &max_txs) ||
-            !cfg_u64(&o, "checkpoint_blocks", false, UINT32_MAX, &checkpoint) || !cfg_done(&o))
+            !cfg_u64(&o, "checkpoint_blocks", false, UINT32_MAX, &checkpoint_blocks) || !cfg_done(&o))
             return false;
     }
     *p = (ledger_params){p->chain_id, t, (uint16_t)bps, min_fee, (uint32_t)max_txs,
-                         ledger_elect_params_default(), (uint32_t)checkpoint};
+                         ledger_elect_params_default(), (uint32_t)checkpoint_blocks};
     return parse_elect(top, &p->elect);
 }
 

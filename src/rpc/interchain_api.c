@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/hex.h"
 #include "base/mem.h"
 #include "crypto/address.h"
 #include "ledger/client.h"
@@ -97,6 +98,13 @@ static json_t *consensus_json(const ic_consensus *cs) {
                           nj_hash(&cs->tx_root), "validators_hash", nj_hash(&cs->validators_hash),
                           "next_validators_hash", nj_hash(&cs->next_validators_hash), "local_height",
                           (json_int_t)cs->local_height, "local_time_ms", (json_int_t)cs->local_time_ms);
+    /* The FROST group key this state trusts, if any (docs/interchain.md). */
+    if (!ic_consensus_keyless(cs)) {
+        char hex[2 * FROST_POINT_BYTES + 1];
+        hex_encode(cs->group_key.b, FROST_POINT_BYTES, hex);
+        json_object_set_new(j, "group_key", json_pack("{s:I, s:s, s:I}", "epoch", (json_int_t)cs->key_epoch,
+                                                      "key", hex, "time_ms", (json_int_t)cs->key_time_ms));
+    }
     return j;
 }
 
@@ -158,14 +166,21 @@ static rpc_outcome m_client(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     rpc_interchain_api *api = ctx;
     rpc_outcome bad;
-    static const char *const names[] = {"chain_id", NULL};
+    static const char *const names[] = {"chain_id", "height", NULL};
     if (!nj_params_only(params, names, &bad)) return bad;
     uint32_t chain;
     if (!nj_param_chain(params, &chain, &bad)) return bad;
+    uint64_t at = 0;
+    rpc_error perr;
+    if (!rpc_param_u64(params, "height", false, &at, &perr)) return rpc_fail_with(&perr);
     const ledger_state *s = node_ledger(api->n);
     ic_client c;
     if (!ledger_client_get(s, chain, &c))
         return rpc_fail(RPC_NOT_FOUND, NULL, "this chain keeps no light client of chain %x", chain);
+    ic_consensus at_cs;
+    if (at && !ledger_client_consensus(s, chain, at, &at_cs))
+        return rpc_fail(RPC_NOT_FOUND, NULL, "the client of chain %x stores no height %llu", chain,
+                        (unsigned long long)at);
     json_t *j = client_summary(s, &c);
     json_object_set_new(j, "height", json_integer((json_int_t)ledger_height(s)));
     json_object_set_new(j, "trusting_period_ms", json_integer((json_int_t)c.params.trusting_period_ms));
@@ -177,6 +192,7 @@ static rpc_outcome m_client(rpc_call *call, json_t *params, void *ctx) {
     ic_consensus latest;
     HANSA_ASSERT(ledger_client_consensus(s, chain, ic_client_latest(&c), &latest));
     json_object_set_new(j, "latest", consensus_json(&latest));
+    if (at) json_object_set_new(j, "at", consensus_json(&at_cs));
     json_object_set_new(j, "bonded", nj_u64(ledger_state_supply(s)->bonded));
     if (c.status == IC_STATUS_PENDING)
         json_object_set_new(j, "approvals", nj_u64(ledger_client_approvals(s, chain, &c.root_hash)));

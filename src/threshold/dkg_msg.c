@@ -9,7 +9,7 @@
 
 #include "base/assert.h"
 #include "crypto/sha256.h"
-#include "threshold/frost_rd.h"
+#include "wire/frost_rd.h"
 
 _Static_assert(DKG_COMMIT_BYTES(22) == 870, "commit layout in docs/wire.md");
 _Static_assert(DKG_SHARE_BYTES == 214, "share layout in docs/wire.md");

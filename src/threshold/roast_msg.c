@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "base/assert.h"
-#include "threshold/frost_rd.h"
+#include "wire/frost_rd.h"
 
 _Static_assert(ROAST_COMMIT_BYTES == 108, "commit layout in docs/wire.md");
 _Static_assert(ROAST_SHARE_BYTES == 144, "share layout in docs/wire.md");

@@ -2,7 +2,7 @@
  * produce, made by the C encoders themselves (interchain/, credit/, ledger/).
  *
  * Every tx kind the ledger accepts beyond the delegate kinds gets one or
- * more vectors: the fields as JSON and the body as hex. Each body is first
+ * more vectors (a light-client update both by commit and by FROST checkpoint): the fields as JSON and the body as hex. Each body is first
  * checked against the ledger's own decoder for its kind (ledger_tx_kind_get),
  * so a vector is a body a node would take. The vectors are written as
  * clients/js/test/vectors/bodies.json; this test regenerates them and fails
@@ -22,6 +22,7 @@
 #include "credit/credit.h"
 #include "credit/lift.h"
 #include "crypto/sha256.h"
+#include "interchain/frost_forge.h"
 #include "interchain/ic_forge.h"
 #include "interchain/packet.h"
 #include "ledger/receipt.h"
@@ -154,6 +155,75 @@ static void test_client_bodies(void) {
     vec_open("client_approve", TX_CLIENT_APPROVE, &b);
     jp("\"chainId\":%u,", c.params.chain_id);
     jhex("subject", subject.b, 32);
+    vec_close();
+
+    /* A trust root naming the chain's FROST group key, and an update by
+     * checkpoint with a handoff (2-of-3 groups, fixed seed: the bytes are
+     * the same every run). */
+    hansa_prng prng;
+    prng_seed(&prng, 14);
+    ff_group g1, g2;
+    ff_group_make(&g1, &prng, 1);
+    ff_group_make(&g2, &prng, 7);
+    ic_create ck = c;
+    ck.root.key_epoch = 1;
+    ck.root.group_key = g1.g.key;
+    ck.root.key_time_ms = ck.root.time_ms;
+    hbuf_reset(&b);
+    ic_create_encode(&b, &ck);
+    vec_open("client_create_frost", TX_CLIENT_CREATE, &b);
+    jp("\"chainId\":%u,", ck.params.chain_id);
+    ju64("trustingPeriodMs", ck.params.trusting_period_ms);
+    jp(",");
+    ju64("maxClockDriftMs", ck.params.max_clock_drift_ms);
+    jp(",\"root\":{");
+    ju64("height", ck.root.height);
+    jp(",");
+    ju64("timeMs", ck.root.time_ms);
+    jp(",");
+    jhex("headerHash", ck.root.header_hash.b, 32);
+    jp(",");
+    jhex("appHash", ck.root.app_hash.b, 32);
+    jp(",");
+    jhex("txRoot", ck.root.tx_root.b, 32);
+    jp(",");
+    jhex("validatorsHash", ck.root.validators_hash.b, 32);
+    jp(",");
+    jhex("nextValidatorsHash", ck.root.next_validators_hash.b, 32);
+    jp(",\"groupKey\":{");
+    ju64("epoch", ck.root.key_epoch);
+    jp(",");
+    jhex("key", ck.root.group_key.b, 32);
+    jp("}}");
+    vec_close();
+    ic_update fu;
+    memset(&fu, 0, sizeof fu);
+    fu.trusted_height = 5;
+    fu.header = F.hdr[9];
+    fu.cert_kind = IC_CERT_FROST;
+    ff_checkpoint(&g2, &prng, &F.hdr[9], &fu.ckpt);
+    fu.n_handoffs = 1;
+    ff_handoff(&g1, &g2, &prng, F.chain_id, &fu.handoffs[0]);
+    hbuf_reset(&b);
+    ic_update_encode(&b, &fu);
+    vec_open("client_update_frost", TX_CLIENT_UPDATE, &b);
+    {
+        hbuf x = HBUF_INIT;
+        ju64("trustedHeight", fu.trusted_height);
+        header_bytes(&fu.header, &x);
+        jp(",");
+        jhex("header", x.data, x.len);
+        jp(",\"certKind\":2,");
+        hbuf_reset(&x);
+        checkpoint_encode(&x, &fu.ckpt);
+        jhex("checkpoint", x.data, x.len);
+        jp(",\"handoffs\":[");
+        hbuf_reset(&x);
+        handoff_encode(&x, &fu.handoffs[0]);
+        jhexval(x.data, x.len);
+        jp("]");
+        hbuf_free(&x);
+    }
     vec_close();
 
     ic_update adj, skip;

@@ -214,9 +214,9 @@ static void test_wrong_set_and_binding(void) {
     forge_update(&other, 0, 1, 0, &u);
     CHECK_ERR(lc_update(&l, &u, now_at(1)), HANSA_ERR_WRONG_CHAIN);
     ic_update_free(&u);
-    /* an unknown certificate kind (a FROST checkpoint, one day) */
+    /* an unknown certificate kind */
     forge_update(&F, 0, 1, 0, &u);
-    u.cert_kind = 2;
+    u.cert_kind = 3;
     CHECK_ERR(lc_update(&l, &u, now_at(1)), HANSA_ERR_INVALID);
     u.cert_kind = IC_CERT_COMMIT;
     /* the proper one passes, then header 2 must link to header 1 */

@@ -27,7 +27,6 @@ static void expect_prefixes_refused(const hbuf *b, dec_fn dec, void *obj, free_f
     hbuf_free(&c);
 }
 
-static hansa_err dec_create(const uint8_t *p, size_t n, void *o, wire_rd *r) { return ic_create_decode(p, n, o, r); }
 static hansa_err dec_update(const uint8_t *p, size_t n, void *o, wire_rd *r) { return ic_update_decode(p, n, o, r); }
 static void free_update(void *o) { ic_update_free(o); }
 static hansa_err dec_client(const uint8_t *p, size_t n, void *o, wire_rd *r) { return ic_client_decode(p, n, 0xa1, o, r); }
@@ -43,7 +42,11 @@ static void test_create_and_approve(void) {
     CHECK_EQ_U64(b.len, IC_CREATE_BYTES);
     CHECK_ERR(ic_create_decode(b.data, b.len, &d, NULL), HANSA_OK);
     CHECK(memcmp(&c, &d, sizeof c) == 0);
-    expect_prefixes_refused(&b, dec_create, &d, NULL);
+    for (size_t n = 0; n < b.len; n++) CHECK(ic_create_decode(n ? b.data : NULL, n, &d, NULL) != HANSA_OK);
+    /* a byte more is the start of a group key cut short (test_client_frost.c) */
+    hbuf_put_u8(&b, 0);
+    CHECK_ERR(ic_create_decode(b.data, b.len, &d, NULL), HANSA_ERR_TRUNCATED);
+    b.len--;
     hansa_hash h1, h2;
     ic_create_hash(&c, &h1);
     d.root.app_hash.b[0] ^= 1;
@@ -89,7 +92,7 @@ static void test_update(void) {
     wire_rd r;
     /* cert_kind sits after trusted_height(8), header len(4) and header */
     size_t kind_off = 8 + 4 + WIRE_HEADER_BYTES;
-    b.data[kind_off] = 2;
+    b.data[kind_off] = 3;
     CHECK_ERR(ic_update_decode(b.data, b.len, &d, &r), HANSA_ERR_INVALID);
     CHECK_EQ_U64(r.err_off, kind_off + 1);
     b.data[kind_off] = 1;

@@ -2,9 +2,12 @@
  * registration by anyone and approval by more than 2/3 of bonded stake (or
  * a genesis entry), updates as transactions judged in the verifying chain's
  * BFT time, misbehaviour freezing with its evidence kept for relayers,
- * revival by approval, stale subjects dropped, and every record surviving a
- * reload of the state. The foreign chain is ic_forge.h's. */
+ * revival by approval, stale subjects dropped, FROST checkpoint updates
+ * from a trust root that names a group key, and every record surviving a
+ * reload of the state. The foreign chain is ic_forge.h's, its FROST groups
+ * frost_forge.h's (seeded: HANSA_SEED). */
 #include "check.h"
+#include "interchain/frost_forge.h"
 #include "interchain/ic_forge.h"
 #include "ledger/client.h"
 #include "ledger/elect.h"
@@ -341,12 +344,99 @@ static void test_revival_window(void) {
     ledger_state_free(s);
 }
 
+static hansa_prng prng;
+
+/* A FROST update of header h from trusted height t (checkpoint by `by`,
+ * with handoffs) in a block of its own. */
+static hansa_err frost_tx(ledger_state *s, uint64_t t, uint64_t h, const ff_group *by, const handoff *hs,
+                          uint8_t n) {
+    ic_update u;
+    memset(&u, 0, sizeof u);
+    u.trusted_height = t;
+    u.header = F.hdr[h];
+    u.cert_kind = IC_CERT_FROST;
+    ff_checkpoint(by, &prng, &F.hdr[h], &u.ckpt);
+    u.n_handoffs = n;
+    for (uint8_t i = 0; i < n; i++) u.handoffs[i] = hs[i];
+    hbuf b = HBUF_INIT;
+    ic_update_encode(&b, &u);
+    hansa_err err = tx_block(s, 0, TX_CLIENT_UPDATE, &b, 0);
+    hbuf_free(&b);
+    return err;
+}
+
+static void test_frost_updates(void) {
+    reset();
+    ff_group g1, g6;
+    ff_group_make(&g1, &prng, 1);
+    ff_group_make(&g6, &prng, 6);
+    handoff h16;
+    ff_handoff(&g1, &g6, &prng, FOREIGN, &h16);
+    ledger_state *s = l_state(NULL, 0);
+    /* registered by a transaction whose trust root names epoch 1's key */
+    ic_create cr;
+    forge_root(&F, 0, PERIOD, &cr);
+    cr.root.key_epoch = 1;
+    cr.root.group_key = g1.g.key;
+    cr.root.key_time_ms = cr.root.time_ms;
+    CHECK_ERR(create_tx(s, 0, &cr), HANSA_OK);
+    hansa_hash subject;
+    ic_create_hash(&cr, &subject);
+    for (int k = 60; k <= 62; k++) CHECK_ERR(approve_tx(s, k, FOREIGN, &subject), HANSA_OK);
+    CHECK_EQ_U64(client_of(s).status, IC_STATUS_ACTIVE);
+    /* followed by checkpoints, across the key change at 6 */
+    CHECK_ERR(frost_tx(s, 0, 1, &g1, NULL, 0), HANSA_OK);
+    CHECK_ERR(frost_tx(s, 1, 7, &g6, NULL, 0), HANSA_ERR_STATE); /* no handoff path */
+    CHECK(strstr(why, "another epoch") != NULL);
+    CHECK_ERR(frost_tx(s, 1, 7, &g6, &h16, 1), HANSA_OK);
+    ic_consensus cs;
+    CHECK(ledger_client_consensus(s, FOREIGN, 7, &cs));
+    CHECK(frost_point_eq(&cs.group_key, &g6.g.key));
+    CHECK_EQ_U64(cs.key_epoch, 6);
+    CHECK_EQ_U64(cs.key_time_ms, F.time_of[7]);
+    /* a commit update carries the key; the records survive a reload */
+    CHECK_ERR(update_tx(s, TX_CLIENT_UPDATE, 7, 8, 0), HANSA_OK);
+    s = reload(s);
+    CHECK(ledger_client_consensus(s, FOREIGN, 8, &cs));
+    CHECK(frost_point_eq(&cs.group_key, &g6.g.key));
+    CHECK_EQ_U64(cs.key_time_ms, F.time_of[7]);
+    CHECK_ERR(frost_tx(s, 8, 9, &g1, NULL, 0), HANSA_ERR_STATE); /* the stale key */
+    CHECK_ERR(frost_tx(s, 8, 9, &g6, NULL, 0), HANSA_OK);
+    ic_client c = client_of(s);
+    CHECK_EQ_U64(ic_client_latest(&c), 9);
+    /* the group signing two headers at height 10: misbehaviour freezes the
+     * client with no evidence record (a threshold signature names nobody) */
+    wire_header h10 = F.hdr[10];
+    h10.app_hash.b[1] ^= 1;
+    ic_update a, bb;
+    memset(&a, 0, sizeof a);
+    memset(&bb, 0, sizeof bb);
+    a.trusted_height = bb.trusted_height = 9;
+    a.cert_kind = bb.cert_kind = IC_CERT_FROST;
+    a.header = F.hdr[10];
+    bb.header = h10;
+    ff_checkpoint(&g6, &prng, &a.header, &a.ckpt);
+    ff_checkpoint(&g6, &prng, &bb.header, &bb.ckpt);
+    hbuf body = HBUF_INIT;
+    ic_misbehaviour_encode(&body, &a, &bb);
+    CHECK_ERR(tx_block(s, 2, TX_CLIENT_MISBEHAVIOUR, &body, 0), HANSA_OK);
+    hbuf_free(&body);
+    c = client_of(s);
+    CHECK_EQ_U64(c.status, IC_STATUS_FROZEN);
+    CHECK_EQ_U64(c.frozen_height, 10);
+    static ic_evidence_list evl;
+    CHECK(!ledger_client_evidence(s, FOREIGN, &evl));
+    ledger_state_free(s);
+}
+
 int main(void) {
     t_init_keys();
+    prng_seed(&prng, check_seed("test_ledger_client", 14));
     RUN(test_register_and_approve);
     RUN(test_registration_window);
     RUN(test_genesis_client_and_misbehaviour);
     RUN(test_expiry_and_revival);
     RUN(test_revival_window);
+    RUN(test_frost_updates);
     return check_summary();
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "crypto/frost.h"
 #include "node/route.h"
 
 static char why[CONFIG_WHY_MAX];
@@ -31,6 +32,11 @@ static void test_roundtrip(void) {
     memset(b.root.root.validators_hash.b, 3, HANSA_HASH_BYTES);
     memset(b.root.root.next_validators_hash.b, 4, HANSA_HASH_BYTES);
     memset(b.root.root.header_hash.b, 5, HANSA_HASH_BYTES);
+    /* a root naming the chain's FROST group key */
+    frost_scalar sk = {.b = {7}};
+    CHECK(frost_base_mul(&sk, &b.root.root.group_key));
+    b.root.root.key_epoch = 3;
+    b.root.root.key_time_ms = b.root.root.time_ms;
     CHECK_ERR(route_put(&t, &b, why), HANSA_OK);
     CHECK_ERR(route_put(&t, &a, why), HANSA_OK);
     CHECK_EQ_U64(t.n, 2);
@@ -84,6 +90,19 @@ static void test_rejections(void) {
     CHECK_ERR(parse("{\"routes\": [{\"chain_id\": \"a1\", \"seeds\": [\"h:1\"], \"trust_root\": {}}]}", &t),
               HANSA_ERR_CONFIG);
     CHECK(strstr(why, "trust_root") != NULL);
+    /* a trust root whose group key is no key (the identity) */
+    const char *zeros = "0000000000000000000000000000000000000000000000000000000000000000";
+    const char *ones = "0101010101010101010101010101010101010101010101010101010101010101";
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"routes\": [{\"chain_id\": \"a1\", \"seeds\": [\"h:1\"], \"trust_root\": "
+             "{\"chain_id\": \"a1\", \"trusting_period_ms\": 60000, \"max_clock_drift_ms\": 1000, "
+             "\"root\": {\"height\": 1, \"time_ms\": 5, \"header_hash\": \"%s\", \"app_hash\": \"%s\", "
+             "\"tx_root\": \"%s\", \"validators_hash\": \"%s\", \"next_validators_hash\": \"%s\", "
+             "\"group_key\": {\"epoch\": 1, \"key\": \"%s\"}}}}]}",
+             zeros, zeros, zeros, ones, ones, zeros);
+    CHECK_ERR(parse(text, &t), HANSA_ERR_CONFIG);
+    CHECK(strstr(why, "root.group_key.key") != NULL && strstr(why, "not a valid group key") != NULL);
     CHECK(!route_seed_ok(":1"));
     CHECK(!route_seed_ok("h:"));
     CHECK(!route_seed_ok("h:0"));

@@ -85,10 +85,37 @@ const COMMIT_MAX = 53 + 66 * LIMITS.commitSigsMax;
 const VALSET_MAX = 5 + 40 * LIMITS.validatorsMax;
 const CONS = ["headerHash", "appHash", "txRoot", "validatorsHash", "nextValidatorsHash"];
 
+// A FROST update (cert kind 2) carries a signed checkpoint (145 bytes) and up
+// to 16 handoffs (149 bytes each) as fixed-size objects (docs/wire.md). Their
+// structure is checked here (version, epochs, t of n); whether the keys and
+// signatures are valid ristretto255 values, and verify, is the chain's check.
+const CHECKPOINT_BYTES = 145, HANDOFF_BYTES = 149, HANDOFFS_MAX = 16;
+function readCheckpoint(r) {
+  const b = r.bytes(CHECKPOINT_BYTES, "checkpoint");
+  if (b[0] !== 1) throw new Error(`checkpoint: version ${b[0]}`);
+  return toHex(b);
+}
+function readHandoff(r, i) {
+  const b = r.bytes(HANDOFF_BYTES, `handoff ${i}`);
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b[0] !== 1) throw new Error(`handoff ${i}: version ${b[0]}`);
+  if (dv.getBigUint64(9, true) <= dv.getBigUint64(1, true)) throw new Error(`handoff ${i}: new_epoch not above old_epoch`);
+  const t = dv.getUint16(81, true), n = dv.getUint16(83, true);
+  if (t < 1 || t > n || n > 128) throw new Error(`handoff ${i}: t ${t} of n ${n}`);
+  return toHex(b);
+}
 function updateEnc(w, u) {
   w.u64(toU64(u.trustedHeight, "trustedHeight"));
   nested(w, u.header, "header");
   u8(w, u.certKind ?? 1, "certKind");
+  if (u.certKind === 2) {
+    fixed(w, u.checkpoint, CHECKPOINT_BYTES, "checkpoint");
+    const hs = u.handoffs ?? [];
+    if (hs.length > HANDOFFS_MAX) throw new RangeError(`handoffs: at most ${HANDOFFS_MAX}`);
+    w.u8(hs.length);
+    hs.forEach((h, i) => fixed(w, h, HANDOFF_BYTES, `handoffs[${i}]`));
+    return;
+  }
   nested(w, u.commit, "commit");
   nested(w, u.vals, "vals");
   w.u8(u.trustedVals ? 1 : 0);
@@ -98,7 +125,16 @@ function updateDec(r) {
   const trustedHeight = u64s(r, "trusted_height");
   const header = readNested(r, LIMITS.headerBytes, "header");
   const certKind = r.u8("cert_kind");
-  if (certKind !== 1) throw new Error(`cert_kind ${certKind}: only 1 (a commit certificate)`);
+  if (certKind !== 1 && certKind !== 2)
+    throw new Error(`cert_kind ${certKind}: 1 (a commit certificate) or 2 (a FROST checkpoint)`);
+  if (certKind === 2) {
+    const checkpoint = readCheckpoint(r);
+    const n = r.u8("n_handoffs");
+    if (n > HANDOFFS_MAX) throw new Error(`n_handoffs ${n}: at most ${HANDOFFS_MAX}`);
+    const handoffs = [];
+    for (let i = 0; i < n; i++) handoffs.push(readHandoff(r, i));
+    return { trustedHeight, header, certKind, checkpoint, handoffs };
+  }
   const commit = readNested(r, COMMIT_MAX, "commit");
   const vals = readNested(r, VALSET_MAX, "vals");
   const has = r.u8("has_trusted_vals");
@@ -108,16 +144,22 @@ function updateDec(r) {
 }
 const update = codec("update", updateEnc, updateDec);
 
+// The root may name the chain's FROST group key: 40 more bytes (epoch, key).
 const clientCreate = codec("client_create", (w, f) => {
   u32(w, f.chainId, "chainId");
   w.u64(toU64(f.trustingPeriodMs, "trustingPeriodMs")).u64(toU64(f.maxClockDriftMs, "maxClockDriftMs"));
   w.u64(toU64(f.root.height, "root.height")).u64(toU64(f.root.timeMs, "root.timeMs"));
   for (const k of CONS) fixed(w, f.root[k], 32, `root.${k}`);
+  if (f.root.groupKey) {
+    w.u64(toU64(f.root.groupKey.epoch, "root.groupKey.epoch"));
+    fixed(w, f.root.groupKey.key, 32, "root.groupKey.key");
+  }
 }, (r) => {
   const chainId = r.u32("chain_id");
   const trustingPeriodMs = u64s(r, "trusting_period_ms"), maxClockDriftMs = u64s(r, "max_clock_drift_ms");
   const root = { height: u64s(r, "root.height"), timeMs: u64s(r, "root.time_ms") };
   for (const k of CONS) root[k] = hex(r, 32, `root.${k}`);
+  if (r.b.length - r.off === 40) root.groupKey = { epoch: u64s(r, "root.group_key.epoch"), key: hex(r, 32, "root.group_key") };
   return { chainId, trustingPeriodMs, maxClockDriftMs, root };
 });
 

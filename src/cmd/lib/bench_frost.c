@@ -21,6 +21,8 @@
 #include "cmd/lib/bench_crypto.h"
 #include "crypto/frost.h"
 #include "crypto/sign.h"
+#include "interchain/client.h"
+#include "interchain/codec.h"
 #include "threshold/checkpoint.h"
 #include "threshold/dkg.h"
 #include "threshold/roast.h"
@@ -282,6 +284,164 @@ static void run_roast(bench_group *b, roast_stats *st) {
     roast_coord_free(c);
 }
 
+/* ---- a light client's update: FROST checkpoint vs commit certificate ---------------------- */
+
+#define LC_CHAIN 0x1c0ffee
+#define LC_T0 1700000000000ull
+
+/* The group b's signature on msg (fresh round-one nonces each time). */
+static void group_sign(bench_group *b, const uint8_t *msg, size_t len, frost_sig *out) {
+    frost_commitment list[FROST_PARTICIPANTS_MAX];
+    frost_nonces nonces[FROST_PARTICIPANTS_MAX];
+    static frost_derived d;
+    static frost_scalar z[FROST_PARTICIPANTS_MAX];
+    for (uint16_t i = 0; i < b->t; i++)
+        frost_commit(&b->rng, (uint16_t)(i + 1), &b->share[i + 1], &nonces[i], &list[i]);
+    HANSA_ASSERT(frost_derive(&b->g.key, list, b->t, b->n, msg, len, &d) == HANSA_OK);
+    for (uint16_t i = 0; i < b->t; i++)
+        HANSA_ASSERT(frost_sign(&d, &list[i], &b->share[i + 1], &nonces[i], &z[i]) == HANSA_OK);
+    HANSA_ASSERT(frost_aggregate(&d, z, out) == HANSA_OK);
+}
+
+typedef struct {
+    ic_params p;
+    ic_consensus trusted;
+    ic_update u;
+} lc_ctx;
+
+/* One signature at a time on this core, as the FROST side: the comparison
+ * is of work, not of how many cores a verifier may borrow. */
+static bool serial_verify(void *ctx, const hansa_pubkey *pk, const char *domain, const uint8_t *msg,
+                          size_t len, const hansa_sig *sig) {
+    (void)ctx;
+    return verify_domain(pk, domain, msg, len, sig);
+}
+
+static void op_lc_verify(void *ctx) {
+    lc_ctx *c = ctx;
+    cert_verifier vf = {serial_verify, NULL};
+    char why[IC_WHY_MAX];
+    HANSA_ASSERT(ic_verify(&c->p, &c->trusted, &c->u, c->u.header.time_ms + 1, true, &vf, why, sizeof why) ==
+                 HANSA_OK);
+}
+
+static int by_pubkey(const void *a, const void *b) {
+    return pubkey_cmp(&((const hansa_keypair *)a)->pub, &((const hansa_keypair *)b)->pub);
+}
+
+/* An adjacent update of a header decided by n delegates, all signing. */
+static void commit_update(uint16_t n, lc_ctx *c) {
+    hansa_keypair *keys = hansa_calloc(n, sizeof *keys);
+    for (uint16_t i = 0; i < n; i++) keypair_generate(&keys[i]);
+    qsort(keys, n, sizeof *keys, by_pubkey);
+    ic_update *u = &c->u;
+    u->vals.n = n;
+    u->vals.v = hansa_calloc(n, sizeof *u->vals.v);
+    for (uint16_t i = 0; i < n; i++) u->vals.v[i] = (wire_validator){keys[i].pub, 10};
+    wire_valset_hash(&u->vals, &u->header.validators_hash);
+    u->header.next_validators_hash = u->header.validators_hash;
+    c->trusted.validators_hash = c->trusted.next_validators_hash = u->header.validators_hash;
+    u->cert_kind = IC_CERT_COMMIT;
+    wire_commit *cm = &u->commit;
+    cm->chain_id = LC_CHAIN;
+    cm->height = u->header.height;
+    wire_header_hash(&u->header, &cm->block);
+    cm->sigs = hansa_calloc(n, sizeof *cm->sigs);
+    for (uint16_t i = 0; i < n; i++) {
+        cm->sigs[i].validator_index = i;
+        cm->n_sigs++;
+        wire_vote v;
+        wire_commit_vote(cm, i, &keys[i].pub, &v);
+        hbuf sb = HBUF_INIT;
+        wire_vote_sign_bytes(&sb, &v);
+        sign_domain(&keys[i], SIGN_DOMAIN_VOTE, sb.data, sb.len, &cm->sigs[i].sig);
+        hbuf_free(&sb);
+    }
+    for (uint16_t i = 0; i < n; i++) keypair_wipe(&keys[i]);
+    free(keys);
+}
+
+/* An adjacent FROST update: b2's checkpoint of the header, and, if b1 is
+ * given, b1's handoff to b2 (the client trusts b1's key). */
+static void frost_update(bench_group *b1, bench_group *b2, lc_ctx *c) {
+    ic_update *u = &c->u;
+    u->cert_kind = IC_CERT_FROST;
+    memset(u->header.validators_hash.b, 7, HANSA_HASH_BYTES);
+    u->header.next_validators_hash = u->header.validators_hash;
+    c->trusted.next_validators_hash = u->header.validators_hash;
+    checkpoint *cp = &u->ckpt;
+    cp->height = u->header.height;
+    cp->epoch = b1 ? 2 : 1;
+    wire_header_hash(&u->header, &cp->header_hash);
+    cp->group_key = b2->g.key;
+    hbuf m = HBUF_INIT;
+    checkpoint_msg(&m, LC_CHAIN, cp->height, &cp->header_hash, cp->epoch);
+    group_sign(b2, m.data, m.len, &cp->sig);
+    c->trusted.key_epoch = 1;
+    c->trusted.group_key = b1 ? b1->g.key : b2->g.key;
+    c->trusted.key_time_ms = c->trusted.time_ms;
+    if (b1) {
+        handoff *h = &u->handoffs[u->n_handoffs++];
+        *h = (handoff){.old_epoch = 1, .new_epoch = 2, .old_key = b1->g.key, .new_key = b2->g.key,
+                       .t = b2->t, .n = b2->n};
+        hbuf_reset(&m);
+        handoff_msg(&m, LC_CHAIN, 1, 2, &h->new_key, h->t, h->n);
+        group_sign(b1, m.data, m.len, &h->sig);
+    }
+    hbuf_free(&m);
+}
+
+static void lc_init(lc_ctx *c) {
+    memset(c, 0, sizeof *c);
+    c->p = (ic_params){LC_CHAIN, 3600000, 10000};
+    c->trusted.height = 1;
+    c->trusted.time_ms = LC_T0;
+    c->u.trusted_height = 1;
+    c->u.header = (wire_header){.chain_id = LC_CHAIN, .height = 2, .time_ms = LC_T0 + 1000};
+}
+
+static size_t update_bytes(const ic_update *u) {
+    hbuf b = HBUF_INIT;
+    ic_update_encode(&b, u);
+    size_t n = b.len;
+    hbuf_free(&b);
+    return n;
+}
+
+/* The issue's comparison for a foreign chain: an update's bytes and its
+ * verification (ic_verify, every signature on this core) by commit at 4, 7
+ * and 32 delegates, and by FROST checkpoint with no and one key change. */
+static void bench_light_client(bench_group *b, uint64_t ms) {
+    printf("light-client update of one header (ic_verify, one core)\n");
+    static const uint16_t ns[] = {4, 7, 32};
+    lc_ctx *c = hansa_calloc(1, sizeof *c);
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        lc_init(c);
+        commit_update(ns[i], c);
+        double us = time_per_op(op_lc_verify, c, ms);
+        char label[64];
+        snprintf(label, sizeof label, "commit, %u of %u delegates signing", ns[i], ns[i]);
+        printf("  %-46s %9.3f ms   %5zu B\n", label, us / 1000, update_bytes(&c->u));
+        ic_update_free(&c->u);
+    }
+    bench_group *b2 = hansa_calloc(1, sizeof *b2);
+    b2->n = b->n;
+    b2->t = b->t;
+    b2->rng = b->rng;
+    make_group(b2);
+    for (int handoffs = 0; handoffs <= 1; handoffs++) {
+        lc_init(c);
+        frost_update(handoffs ? b : NULL, b2, c);
+        double us = time_per_op(op_lc_verify, c, ms);
+        printf("  %-46s %9.3f ms   %5zu B\n",
+               handoffs ? "FROST checkpoint + 1 handoff (key change)" : "FROST checkpoint, same key", us / 1000,
+               update_bytes(&c->u));
+    }
+    frost_wipe(b2, sizeof *b2);
+    free(b2);
+    free(c);
+}
+
 void bench_frost(uint16_t n, uint64_t ms) {
     HANSA_ASSERT(n >= 2 && n <= FROST_PARTICIPANTS_MAX);
     bench_group *b = hansa_calloc(1, sizeof *b);
@@ -362,6 +522,7 @@ void bench_frost(uint16_t n, uint64_t ms) {
            FROST_SIG_BYTES);
     printf("  %-46s %9zu B    (%u precommit signatures)\n", "bytes a foreign chain checks: commit",
            (size_t)WIRE_COMMIT_BYTES(b->t), b->t);
+    bench_light_client(b, ms);
     frost_wipe(b, sizeof *b);
     free(b);
 }

@@ -3,10 +3,10 @@
  *
  *   hansa client list                                     the clients, one line each
  *   hansa client show CHAIN                               one in full
- *   hansa client register CHAIN --source A [--height H] [--trusting-period-ms N] [--drift-ms N]
+ *   hansa client register CHAIN --source A [--height H] [--trusting-period-ms N] [--drift-ms N] [--cert frost]
  *   hansa client approve CHAIN [--subject HASH]           a registration or revival
- *   hansa client update CHAIN (--source A [--height H] | --light FILE [--source A])
- *   hansa client revive CHAIN --source A [--height H]
+ *   hansa client update CHAIN (--source A [--height H] [--cert C] | --light FILE [--source A])
+ *   hansa client revive CHAIN --source A [--height H] [--cert C]
  *   hansa client misbehaviour CHAIN --source A --conflict FILE
  *   hansa client forge --source A --height H --signer KEYFILE [--signer ...] --out FILE
  * with the common --node (the verifying chain's node), --keys, --from NAME
@@ -16,7 +16,14 @@
  * is checked by the chain, not believed). A light block FILE is the JSON of
  * that chain's `light_block` RPC reply. `forge` signs a conflicting header
  * with keys you hold — exactly the double signing that gets those keys
- * slashed — for drills and tests of the misbehaviour path. */
+ * slashed — for drills and tests of the misbehaviour path.
+ *
+ * --cert chooses an update's certificate: commit (the signers' precommits),
+ * frost (the chain's FROST checkpoint and the handoffs to its key: the
+ * client must trust a group key) or auto (the default: frost when it would
+ * be accepted, else commit). `register --cert frost` makes the trust root
+ * name the group key that signed the source's checkpoint of the root
+ * header (verified here; the stakeholders approving it vouch for it). */
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -48,6 +55,7 @@ typedef struct {
     uint64_t height, period, drift;
     uint32_t round;
     bool has_round, no_wait;
+    lf_cert cert;
     const char *signers[SIGNERS_MAX];
     size_t n_signers;
 } copts;
@@ -56,10 +64,11 @@ static int usage(void) {
     fprintf(stderr,
             "usage: hansa client list|show CHAIN [--node A] [--json]\n"
             "       hansa client register CHAIN --source A [--height H] [--trusting-period-ms N] [--drift-ms N]\n"
+            "         [--cert frost] (the root names the group key of the source's checkpoint)\n"
             "       hansa client approve CHAIN [--subject HASH]\n"
-            "       hansa client update CHAIN (--source A [--height H] | --light FILE [--source A])\n"
-            "         (a --height below the latest fills in that past header)\n"
-            "       hansa client revive CHAIN --source A [--height H]\n"
+            "       hansa client update CHAIN (--source A [--height H] [--cert C] | --light FILE [--source A])\n"
+            "         (a --height below the latest fills in that past header; C: auto, commit, frost)\n"
+            "       hansa client revive CHAIN --source A [--height H] [--cert C]\n"
             "       hansa client misbehaviour CHAIN --source A --conflict FILE\n"
             "       hansa client forge --source A --height H --signer KEYFILE [--signer ...] [--round R] --out FILE\n"
             "  transactions also take --from NAME [--keys FILE] [--node A] [--no-wait]\n");
@@ -79,6 +88,16 @@ static bool parse(copts *o, int argc, char **argv, int first) {
         else if (strcmp(a, "--conflict") == 0 && has) o->conflict = argv[++i];
         else if (strcmp(a, "--subject") == 0 && has) o->subject = argv[++i];
         else if (strcmp(a, "--out") == 0 && has) o->out = argv[++i];
+        else if (strcmp(a, "--cert") == 0 && has) {
+            const char *c = argv[++i];
+            if (strcmp(c, "auto") == 0) o->cert = LF_CERT_AUTO;
+            else if (strcmp(c, "commit") == 0) o->cert = LF_CERT_COMMIT;
+            else if (strcmp(c, "frost") == 0) o->cert = LF_CERT_FROST;
+            else {
+                fprintf(stderr, "hansa %s: --cert takes auto, commit or frost, not %s\n", o->sub, c);
+                return false;
+            }
+        }
         else if (strcmp(a, "--signer") == 0 && has && o->n_signers < SIGNERS_MAX) o->signers[o->n_signers++] = argv[++i];
         else if (strcmp(a, "--height") == 0 && has && cli_parse_u64(argv[i + 1], &o->height)) i++;
         else if (strcmp(a, "--trusting-period-ms") == 0 && has && cli_parse_u64(argv[i + 1], &o->period)) i++;
@@ -122,6 +141,14 @@ static bool client_state(const json_t *cj, ic_params *p, ic_consensus *latest) {
     memset(latest, 0, sizeof *latest);
     latest->height = cli_u64(l, "height");
     latest->time_ms = cli_u64(l, "time_ms");
+    const json_t *k = json_object_get(l, "group_key");
+    if (k) { /* the FROST group key the state trusts */
+        latest->key_epoch = cli_u64(k, "epoch");
+        latest->key_time_ms = cli_u64(k, "time_ms");
+        uint8_t key[FROST_POINT_BYTES];
+        if (!cli_hex_fixed(k, "key", key, sizeof key) || frost_point_decode(key, &latest->group_key) != HANSA_OK)
+            return false;
+    }
     return hash_field(l, "header_hash", &latest->header_hash) && hash_field(l, "app_hash", &latest->app_hash) &&
            hash_field(l, "tx_root", &latest->tx_root) && hash_field(l, "validators_hash", &latest->validators_hash) &&
            hash_field(l, "next_validators_hash", &latest->next_validators_hash);
@@ -270,6 +297,13 @@ static int client_show(copts *o) {
     printf("  expires at      %s (trusting period %llu ms, drift %llu ms)\n", expires,
            (unsigned long long)cli_u64(r, "trusting_period_ms"), (unsigned long long)cli_u64(r, "max_clock_drift_ms"));
     printf("  heights kept    %zu\n", json_array_size(json_object_get(r, "heights")));
+    const json_t *gk = json_object_get(l, "group_key");
+    if (gk) { /* updates by FROST checkpoint are possible (docs/interchain.md) */
+        char seen[48];
+        cli_format_time(cli_u64(gk, "time_ms"), seen, sizeof seen);
+        printf("  group key       %s of epoch %llu, last shown current %s\n", cli_str(gk, "key"),
+               (unsigned long long)cli_u64(gk, "epoch"), seen);
+    }
     if (strcmp(cli_str(r, "status"), "pending") == 0)
         printf("  registration    %s approved by %s of %s bonded\n", cli_str(r, "root_hash"), cli_str(r, "approvals"),
                cli_str(r, "bonded"));
@@ -289,11 +323,26 @@ static int client_show(copts *o) {
 
 /* ---- transactions ---- */
 
+/* The source's checkpoint at height (0: its newest), or false with a message. */
+static bool fetch_checkpoint(const copts *o, uint64_t height, checkpoint *cp) {
+    int rc = CLI_OK;
+    json_t *r = cli_call(o->sub, o->source, "checkpoint",
+                         height ? json_pack("{s:I}", "height", (json_int_t)height) : json_object(),
+                         CLI_CALL_TIMEOUT_MS, &rc);
+    bool ok = r && lf_checkpoint_parse(r, cp);
+    if (r && !ok) fprintf(stderr, "hansa %s: %s served a malformed checkpoint\n", o->sub, o->source);
+    json_decref(r);
+    return ok;
+}
+
 static int client_register(copts *o) {
     if (!o->source) return usage();
     light_block lb;
     char why[256];
-    if (!lf_fetch(o->source, o->height, &lb, why, sizeof why)) {
+    checkpoint cp;
+    bool frost = o->cert == LF_CERT_FROST;
+    if (frost && !fetch_checkpoint(o, o->height, &cp)) return CLI_FAILED;
+    if (!lf_fetch(o->source, frost ? cp.height : o->height, &lb, why, sizeof why)) {
         fprintf(stderr, "hansa client register: %s\n", why);
         return CLI_UNREACHABLE;
     }
@@ -303,9 +352,19 @@ static int client_register(copts *o) {
         return CLI_FAILED;
     }
     ic_create cr;
-    lf_trust_root(&lb, o->period ? o->period : TRUSTING_PERIOD_DEFAULT_MS, o->drift ? o->drift : CLOCK_DRIFT_DEFAULT_MS,
-                  &cr);
+    uint64_t period = o->period ? o->period : TRUSTING_PERIOD_DEFAULT_MS, drift = o->drift ? o->drift : CLOCK_DRIFT_DEFAULT_MS;
+    if (!frost) lf_trust_root(&lb, period, drift, &cr);
+    else if (!lf_trust_root_frost(&lb, &cp, period, drift, &cr, why, sizeof why)) {
+        fprintf(stderr, "hansa client register: %s\n", why);
+        light_block_free(&lb);
+        return CLI_FAILED;
+    }
     light_block_free(&lb);
+    if (frost && !o->c.json) {
+        char kh[2 * FROST_POINT_BYTES + 1];
+        hex_encode(cr.root.group_key.b, FROST_POINT_BYTES, kh);
+        printf("trust root names group key %s of epoch %llu\n", kh, (unsigned long long)cr.root.key_epoch);
+    }
     hbuf body = HBUF_INIT;
     ic_create_encode(&body, &cr);
     hansa_hash subject;
@@ -423,14 +482,19 @@ static int client_update(copts *o, bool revive) {
         json_decref(st);
         int built = -1;
         if (!client_state(cj, &p, &latest)) fprintf(stderr, "hansa %s: the node's client view is incomplete\n", o->sub);
-        else built = lf_build_update(o->source, &p, &latest, o->height, now, revive, &body, &height, why, sizeof why);
+        else built = lf_build_update_cert(o->source, o->cert, &p, &latest, o->height, now, revive, &body, &height, why,
+                                          sizeof why);
         if (built <= 0) {
             if (built == 0) printf("chain %s's client is up to date (%s)\n", o->chain_text, why);
             else fprintf(stderr, "hansa %s: %s\n", o->sub, why);
             rc = built == 0 ? CLI_OK : CLI_FAILED;
         } else if (!o->c.json) {
-            printf("%s chain %s's client from height %llu to %llu\n", revive ? "reviving" : "updating", o->chain_text,
-                   (unsigned long long)latest.height, (unsigned long long)height);
+            /* the byte after trusted_height, the header and its length is the kind */
+            size_t kind_at = 8 + 4 + WIRE_HEADER_BYTES;
+            bool frost = body.len > kind_at && body.data[kind_at] == IC_CERT_FROST;
+            printf("%s chain %s's client from height %llu to %llu by %s (%zu bytes)\n", revive ? "reviving" : "updating",
+                   o->chain_text, (unsigned long long)latest.height, (unsigned long long)height,
+                   frost ? "FROST checkpoint" : "commit certificate", body.len);
         }
         if (built <= 0) hbuf_free(&body);
     }

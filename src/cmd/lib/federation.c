@@ -40,6 +40,7 @@
 #define FED_TRUSTING_PERIOD_MS (14ull * 24 * 3600 * 1000)
 #define FED_CLOCK_DRIFT_MS 10000
 #define FED_DELEGATE_BALANCE "1000000000"
+#define FED_CHECKPOINT_WAIT_S 120 /* --frost: a chain's first key generation and checkpoint */
 
 typedef struct {
     const char *dir;
@@ -48,6 +49,7 @@ typedef struct {
     const char *elections;
     bool by_stake; /* register and approve the clients by transactions, not genesis entries */
     int accounts;  /* funded accounts per chain (acct0..) */
+    bool frost;    /* delegates run FROST key generation and checkpoint signing */
 } fed_opts;
 
 static int nodes_of(const fed_opts *o) { return o->validators + o->full_nodes; }
@@ -61,7 +63,7 @@ static testnet_opts chain_opts(const fed_opts *o, int k, char *dir, size_t n, in
     return (testnet_opts){.dir = dir, .validators = o->validators, .accounts = o->accounts,
                           .timeout_propose_ms = o->timeout_ms, .full_nodes = o->full_nodes,
                           .elections = o->elections, .chain_id = FED_CHAIN_BASE + (uint32_t)k,
-                          .port_base = port_base};
+                          .port_base = port_base, .frost = o->frost};
 }
 
 /* Chain k's genesis trust root, from its node0/genesis.json. */
@@ -197,10 +199,40 @@ static int client_cmd(const char *const *args, int n) {
     return rc;
 }
 
+/* Whether the node at addr's client of chain is active: approved already
+ * (more than 2/3 of the stake, e.g. 3 of 4 delegates, ends the approval). */
+static bool client_active(const char *addr, const char *chain) {
+    rpcc_error err = {0};
+    json_t *r = rpcc_call(addr, "client", json_pack("{s:s}", "chain_id", chain), 2000, &err);
+    json_decref(err.data);
+    bool active = r && strcmp(cli_str(r, "status"), "active") == 0;
+    json_decref(r);
+    return active;
+}
+
+/* Waits (up to FED_CHECKPOINT_WAIT_S) until the node at addr serves a
+ * signed checkpoint: its chain has run its first key generation. */
+static bool wait_checkpoint(const char *addr) {
+    for (int i = 0; i < 4 * FED_CHECKPOINT_WAIT_S; i++) {
+        rpcc_error err = {0};
+        json_t *r = rpcc_call(addr, "checkpoint", json_object(), 2000, &err);
+        json_decref(err.data);
+        if (r) {
+            json_decref(r);
+            return true;
+        }
+        usleep(250000);
+    }
+    fprintf(stderr, "hansa federation: %s served no FROST checkpoint within %d s\n", addr, FED_CHECKPOINT_WAIT_S);
+    return false;
+}
+
 /* The other way to approve a client than a genesis entry: on each chain,
  * its first account registers a client of every other chain (trust root:
- * that chain's newest header), and every delegate approves it — together
- * they hold all the bonded stake. */
+ * that chain's newest header; with --frost, the header of that chain's
+ * newest checkpoint and the group key that signed it, once it has one),
+ * and every delegate approves it — together they hold all the bonded
+ * stake. */
 static int register_by_stake(const fed_opts *o) {
     char dir_k[4096], dir_j[4096], node_k[64], src_j[64], accts[4200], key[4200], chain_j[CHAIN_ID_TEXT_MAX];
     for (int k = 0; k < o->chains; k++) {
@@ -213,9 +245,10 @@ static int register_by_stake(const fed_opts *o) {
             if (testnet_rpc_addr(dir_k, 0, node_k, sizeof node_k) || testnet_rpc_addr(dir_j, 0, src_j, sizeof src_j))
                 return 1;
             const char *reg[] = {"client", "register", chain_j, "--source", src_j, "--from", "acct0", "--keys", accts,
-                                 "--node", node_k};
-            if (client_cmd(reg, 11) != 0) return 1;
-            for (int i = 0; i < o->validators; i++) {
+                                 "--node", node_k, "--cert", "frost"};
+            if (o->frost && !wait_checkpoint(src_j)) return 1;
+            if (client_cmd(reg, o->frost ? 13 : 11) != 0) return 1;
+            for (int i = 0; i < o->validators && !client_active(node_k, chain_j); i++) {
                 snprintf(key, sizeof key, "%s/node%d/node.key", dir_k, i);
                 if (testnet_rpc_addr(dir_k, i, node_k, sizeof node_k)) return 1;
                 const char *app[] = {"client", "approve", chain_j, "--from", "node", "--keys", key, "--node", node_k};
@@ -302,6 +335,8 @@ static int usage(void) {
     fprintf(stderr, "usage: hansa federation up [--chains K] [--validators N] [--dir D] [--timeout-ms T]\n"
                     "                           [--full-nodes F] [--elections JSON]   (on every chain)\n"
                     "                           [--approve-by-stake]   (clients by transactions, not genesis)\n"
+                    "                           [--frost]   (FROST keys and checkpoints; with --approve-by-stake\n"
+                    "                                        each client's trust root names the chain's group key)\n"
                     "                           [--accounts K]   (funded accounts per chain, 1..256, default 4)\n"
                     "       hansa federation status [--dir D]\n"
                     "       hansa federation down [--dir D]\n");
@@ -310,7 +345,7 @@ static int usage(void) {
 
 int cmd_federation(int argc, char **argv) {
     if (argc < 2) return usage();
-    fed_opts o = {"federation", 2, 4, 0, 1000, NULL, false, 4};
+    fed_opts o = {"federation", 2, 4, 0, 1000, NULL, false, 4, false};
     for (int i = 2; i < argc; i++) {
         bool has = i + 1 < argc;
         if (strcmp(argv[i], "--dir") == 0 && has) o.dir = argv[++i];
@@ -321,6 +356,7 @@ int cmd_federation(int argc, char **argv) {
         else if (strcmp(argv[i], "--accounts") == 0 && has && cli_parse_int(argv[i + 1], 1, 256, &o.accounts)) i++;
         else if (strcmp(argv[i], "--elections") == 0 && has) o.elections = argv[++i];
         else if (strcmp(argv[i], "--approve-by-stake") == 0) o.by_stake = true;
+        else if (strcmp(argv[i], "--frost") == 0) o.frost = true;
         else return usage();
     }
     if (o.chains < 2 || o.chains > FED_CHAINS_MAX || o.validators < 1 || o.full_nodes < 0 ||

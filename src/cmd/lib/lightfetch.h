@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "interchain/bisect.h"
 #include "interchain/client.h"
+#include "wire/checkpoint.h"
 #include "wire/types.h"
 
 #define LF_TIMEOUT_MS 5000
@@ -42,6 +43,32 @@ json_t *lf_json(const light_block *lb);
 void lf_trust_root(const light_block *lb, uint64_t trusting_period_ms, uint64_t max_clock_drift_ms,
                    ic_create *out);
 
+/* Which certificate an update carries (docs/interchain.md). AUTO: a FROST
+ * checkpoint when the trusted state names a group key and the source serves
+ * a checkpoint and the handoffs that the light client would accept (checked
+ * here first), else a commit certificate. */
+typedef enum { LF_CERT_AUTO = 0, LF_CERT_COMMIT = 1, LF_CERT_FROST = 2 } lf_cert;
+
+/* The checkpoint of a `checkpoint` RPC reply, and the handoff to key k of a
+ * `group_key` reply's keys (its handoff_sig): false if malformed or absent.
+ * Nothing is verified here. */
+bool lf_checkpoint_parse(const json_t *r, checkpoint *out);
+bool lf_handoff_parse(const json_t *k, handoff *out);
+
+/* The trust root registered from lb that also names the chain's group key
+ * the checkpoint cp of lb's header shows current (cp verified here: false
+ * with why if it is not lb's or does not verify). */
+bool lf_trust_root_frost(const light_block *lb, const checkpoint *cp, uint64_t trusting_period_ms,
+                         uint64_t max_clock_drift_ms, ic_create *out, char *why, size_t why_len);
+
+/* As lf_build_update, with the certificate chosen by cert. A FROST update
+ * goes to the source's checkpoint at target (0: the newest it stored), with
+ * the handoffs from the trusted key's epoch, and is checked with ic_verify
+ * before it is returned, so what is submitted is what the chain accepts. */
+int lf_build_update_cert(const char *addr, lf_cert cert, const ic_params *p, const ic_consensus *trusted,
+                         uint64_t target, uint64_t now_ms, bool revive, hbuf *out, uint64_t *height,
+                         char *why, size_t why_len);
+
 /* Builds the update the chain at addr can give a light client whose latest
  * trusted state is `trusted`: towards the tip, or `target` if non-zero,
  * bisected as above, checked at now_ms (the verifying chain's BFT time).
@@ -49,7 +76,8 @@ void lf_trust_root(const light_block *lb, uint64_t trusting_period_ms, uint64_t 
  * revive: the trusted state is expired (a revival, ledger/client.h): its
  * trusting period is not checked.
  * Returns 1 when built, 0 when the source has nothing above the trusted
- * height, -1 on error (why says). ic_build_update fetching from addr. */
+ * height, -1 on error (why says). ic_build_update fetching from addr, or a
+ * FROST update (LF_CERT_AUTO above). */
 int lf_build_update(const char *addr, const ic_params *p, const ic_consensus *trusted, uint64_t target,
                     uint64_t now_ms, bool revive, hbuf *out, uint64_t *height, char *why, size_t why_len);
 

@@ -2,8 +2,8 @@
  * decoders: they read one field, check it with the RFC 9591 decoders
  * (canonical scalar; canonical, non-identity element) or the participant
  * range, and fail the cursor at the field's first byte. */
-#ifndef HANSA_THRESHOLD_FROST_RD_H
-#define HANSA_THRESHOLD_FROST_RD_H
+#ifndef HANSA_WIRE_FROST_RD_H
+#define HANSA_WIRE_FROST_RD_H
 
 #include <stdint.h>
 

@@ -1,5 +1,5 @@
 /* frost_rd.c — see frost_rd.h. */
-#include "threshold/frost_rd.h"
+#include "wire/frost_rd.h"
 
 void frd_fail_at(wire_rd *r, hansa_err err, size_t at, const char *field) {
     if (r->err != HANSA_OK) return;
