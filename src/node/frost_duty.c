@@ -314,7 +314,7 @@ static bool seed_for(node *n, uint64_t epoch, uint8_t seed[CRYPTO_DRBG_SEED_BYTE
         return true;
     }
     dkg_rec rec = {.epoch = epoch};
-    crypto_random(rec.seed, CRYPTO_DRBG_SEED_BYTES);
+    rng_fill(&n->cfg.rng, rec.seed, CRYPTO_DRBG_SEED_BYTES);
     bool ok = rec_store(n, &rec);
     if (ok) memcpy(seed, rec.seed, CRYPTO_DRBG_SEED_BYTES);
     frost_wipe(&rec, sizeof rec);
@@ -397,9 +397,17 @@ void frost_duty_on_commit(node *n, const wire_block *blk) {
     }
     frost_group_rec g;
     uint16_t me = member_id(n, e);
-    if (f->sess == NULL && me != 0 && e->keyable && n->height + 1 < e->timing.commit_end &&
-        !ledger_group_key_get(n->state, e->ctx.epoch, &g))
-        session_start(n, e, me);
+    /* A new session while the commit window is open and the epoch has no
+     * key; and a session I dealt in but had not finished when I went down
+     * (my seed is stored) resumes whenever I come back before it ends,
+     * past the commit window and the key's record too: my COMMIT is on
+     * chain, and without the session I would never hold my share (the
+     * simulator's FROST liveness checker found a delegate restarted at
+     * height A+12 that never signed again). */
+    bool fresh = n->height + 1 < e->timing.commit_end && !ledger_group_key_get(n->state, e->ctx.epoch, &g);
+    bool resume = f->have_rec && f->rec.epoch == e->ctx.epoch && !(f->rec.flags & DKG_REC_DONE) &&
+                  n->height < e->timing.reveal_end;
+    if (f->sess == NULL && me != 0 && e->keyable && (fresh || resume)) session_start(n, e, me);
     free(e);
     if (f->sess == NULL || f->done) return;
     submit_commit(n);

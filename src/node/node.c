@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "crypto/address.h"
+#include "crypto/sign.h"
 #include "node/frost_duty.h"
 #include "node/frost_sign.h"
 #include "node/msg.h"
@@ -31,6 +32,7 @@ void node_config_defaults(node_config *cfg) {
     cfg->sync_timeout_ms = 3000;
     cfg->pbts_precision_ms = 500;
     cfg->pbts_msg_delay_ms = 2000;
+    cfg->rng = crypto_os_rng();
     /* A syncing peer asks one block at a time; 100/s with a burst of 20
      * is far above what it needs from one peer and bounds what a flood of
      * requests makes this node read and send. */
