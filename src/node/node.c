@@ -646,6 +646,7 @@ void node_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, si
     case MSG_RECEIPT_ASK:
     case MSG_RECEIPT_SHARE: receipts_on_message(n, peer, type, bytes, len); break;
     case MSG_DKG_SHARE: frost_duty_on_message(n, peer, bytes, len); break;
+    case MSG_DKG_SHARE_REQ: frost_duty_on_share_req(n, peer, bytes, len); break;
     case MSG_ROAST:
     case MSG_CHECKPOINT:
     case MSG_HANDOFF: frost_sign_on_message(n, peer, type, bytes, len); break;

@@ -239,6 +239,7 @@ static void forge_request(sim_node *nd, const roast_env *e, const roast_msg *m) 
 }
 
 bool frost_on_send(sim_node *nd, uint8_t type, const uint8_t *b, size_t len) {
+    if (nd->w->frost && type == MSG_DKG_SHARE_REQ && honest(nd)) nd->w->res->frost_share_reqs++;
     if (!nd->w->frost || type != MSG_ROAST) return true;
     if (honest(nd)) {
         observe_honest(nd, b, len);

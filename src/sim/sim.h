@@ -183,6 +183,7 @@ typedef struct {
      * and handoffs checked. */
     uint64_t frost_keys, frost_dkg_ms, frost_shares, frost_forged, frost_signed, frost_live_checked,
         frost_missed, frost_checked, frost_handoffs;
+    uint64_t frost_share_reqs; /* DKG_SHARE_REQs honest nodes sent (back after the share window) */
 } sim_result;
 
 void sim_options_default(sim_options *o);
