@@ -268,9 +268,11 @@ static void choose_byzantine(world *w, const sim_chain *c, uint64_t total) {
         if (over) {
             if (byz * 3 >= total || n - count <= 2) break;
         } else if (w->o.valset_change) {
-            uint64_t power = 1 + prng_below(&w->rng, CHURN_BYZ_POWER_MAX);
+            /* Under --frost every power stays equal (a set must be keyable). */
+            uint64_t power = w->o.frost ? nd->power : 1 + prng_below(&w->rng, CHURN_BYZ_POWER_MAX);
+            uint64_t honest_min = w->o.frost ? nd->power : CHURN_POWER_MIN;
             if (count + 1 >= active ||
-                (byz + power) * 3 >= (uint64_t)(active - count - 1) * CHURN_POWER_MIN)
+                (byz + power) * 3 >= (uint64_t)(active - count - 1) * honest_min)
                 continue;
             w->res->total_power -= nd->power - power;
             nd->power = power;
@@ -344,7 +346,7 @@ static void setup_nodes(world *w) {
         nd->power = 1 + prng_below(&w->rng, POWER_MAX);
         if (w->o.valset_change && nd->power < CHURN_POWER_MIN) nd->power += CHURN_POWER_MIN;
         if (SIM_ATTACK_IS_SCRIPT(w->o.attack)) nd->power = SCRIPT_POWER;
-        if (w->o.frost) nd->power = SIM_FROST_POWER;
+        if (w->o.frost) nd->power = w->o.valset_change ? SIM_FROST_CHURN_POWER : SIM_FROST_POWER;
         w->res->total_power += nd->power;
         host_init(nd);
     }

@@ -409,6 +409,10 @@ bool lift_attack_running(const world *w);
 /* frost.c: the FROST duty and its checkers (o.frost; see there) */
 /* Equal voting power under --frost: every set is keyable (frost_set_keyable). */
 #define SIM_FROST_POWER 10
+/* ... and with elections (--valset-change) large beside the votes clients
+ * add (1..60 tokens each), so that elected sets stay keyable while votes
+ * still decide who is elected. */
+#define SIM_FROST_CHURN_POWER 100000
 /* Seeds each node's generator (after the nodes are set up). */
 void frost_setup(world *w);
 void frost_free(world *w);

@@ -113,6 +113,29 @@ static void test_frost_late_member(void) {
     CHECK_EQ_U64(r.frost_missed, 0);
 }
 
+/* Elections change the set: each new set gets its key, the old group
+ * hands over to it, and checkpoints go on under the new key. */
+static void test_frost_election(void) {
+    sim_options o;
+    sim_result r;
+    sim_options_default(&o);
+    o.seed = 7300;
+    o.nodes = 6;
+    o.heights = 130;
+    o.frost = true;
+    o.valset_change = 40;
+    CHECK_ERR(sim_run(&o, &r), HANSA_OK);
+    fprintf(stderr, "frost election: seed %" PRIu64 ", %u nodes: set changes %" PRIu64 ", keys %" PRIu64
+                    ", handoffs checked %" PRIu64 ", heights signed %" PRIu64 ", liveness checked %" PRIu64
+                    " %s\n", o.seed, o.nodes, r.set_changes, r.frost_keys, r.frost_handoffs, r.frost_signed,
+            r.frost_live_checked, r.first_violation);
+    CHECK_EQ_U64(r.safety_violations, 0);
+    CHECK_EQ_U64(r.liveness_failures, 0);
+    CHECK(r.set_changes >= 1);
+    CHECK(r.frost_keys >= 2);
+    CHECK(r.frost_handoffs > 0);
+}
+
 static void test_frost_replays(void) {
     sim_result a, b;
     run_one(7200, 4, "byz-garbage+net", &a);
@@ -128,6 +151,7 @@ int main(void) {
     RUN(test_liveness_rule);
     RUN(test_frost_runs);
     RUN(test_frost_late_member);
+    RUN(test_frost_election);
     RUN(test_frost_replays);
     return check_summary();
 }
