@@ -56,6 +56,7 @@ typedef struct {
 typedef struct {
     bool seen;
     bool coord_honest; /* the block's proposer (the round's coordinator) is honest */
+    int32_t coord;     /* its chain-local index; -1 unknown */
     uint64_t epoch;    /* the newest key recorded at that height; 0 none */
     uint64_t time_us;  /* true time of that first commit */
     hansa_hash header;
@@ -66,6 +67,7 @@ typedef struct {
     uint16_t n, t;
     hansa_hash key;
     uint64_t members; /* chain-local index bits of its set's members */
+    bool handed;      /* some honest node stores a good handoff to it */
 } frost_key;
 #define FROST_KEYS_MAX 64
 
@@ -312,6 +314,7 @@ void frost_on_commit(sim_node *nd, uint64_t height) {
     frost_height *fh = height_at(F, height);
     if (fh->seen) return;
     fh->seen = true;
+    fh->coord = -1;
     fh->epoch = kc.newest;
     fh->time_us = w->now_us;
     hbuf b = HBUF_INIT;
@@ -320,6 +323,7 @@ void frost_on_commit(sim_node *nd, uint64_t height) {
         wire_block_decode(b.data, b.len, &blk, NULL) == HANSA_OK) {
         int p = world_node_of_key(w, &blk.header.proposer);
         fh->coord_honest = p >= 0 && w->nodes[p].byz == BYZ_NONE;
+        fh->coord = p >= 0 ? local(&w->nodes[p]) : -1;
         wire_block_free(&blk);
     }
     hbuf_free(&b);
@@ -351,7 +355,8 @@ static void check_stored(world *w, const sim_node *nd, uint8_t *signed_at, uint6
         else signed_at[h] = 1;
     }
     for (size_t i = 0; i < F->n_keys; i++) {
-        const frost_key *nk = &F->keys[i], *ok = NULL;
+        frost_key *nk = &F->keys[i];
+        const frost_key *ok = NULL;
         for (size_t j = 0; j < F->n_keys; j++)
             if (F->keys[j].epoch < nk->epoch && (!ok || F->keys[j].epoch > ok->epoch)) ok = &F->keys[j];
         if (!ok || store_handoff_get(st, nk->epoch, &b) != HANSA_OK) continue;
@@ -364,6 +369,7 @@ static void check_stored(world *w, const sim_node *nd, uint8_t *signed_at, uint6
         else if (!handoff_verify(chain_id_of(nd), &ho)) bad = "does not verify";
         w->res->frost_handoffs++;
         if (bad) sim_frostcheck_bad_checkpoint(&F->chk, local(nd), 0, bad);
+        else nk->handed = true;
     }
     hbuf_free(&b);
 }
@@ -407,6 +413,23 @@ void frost_finish(world *w, sim_result *r) {
         uint16_t members = (uint16_t)__builtin_popcountll(k->members & up);
         r->frost_missed += !signed_at[h] && members >= k->t;
         sim_frostcheck_height(&F->chk, h, signed_at[h], members, k->t);
+    }
+    /* The handoff to each new key: signed by the old group at the block
+     * that recorded the new key, its round coordinated by that block's
+     * proposer; judged as a height is (after GST + settle, the run 8
+     * heights past it, an honest proposer of the old group, t of the old
+     * group's honest members up). */
+    for (size_t i = 0; low != UINT64_MAX && i < F->n_keys; i++) {
+        const frost_key *nk = &F->keys[i], *ok = NULL;
+        for (size_t j = 0; j < F->n_keys; j++)
+            if (F->keys[j].epoch < nk->epoch && (!ok || F->keys[j].epoch > ok->epoch)) ok = &F->keys[j];
+        const frost_height *fh = height_at(F, nk->keyed_at);
+        if (!ok || !fh->seen || nk->keyed_at + FROST_LIVE_HEIGHTS > low || !fh->coord_honest ||
+            fh->coord < 0 || !(ok->members >> fh->coord & 1) || fh->time_us < w->gst_us + w->settle_us)
+            continue;
+        r->frost_handoffs_judged++;
+        sim_frostcheck_handoff(&F->chk, nk->epoch, nk->handed, (uint16_t)__builtin_popcountll(ok->members & up),
+                               ok->t);
     }
     for (uint64_t h = 1; h <= top; h++) r->frost_signed += signed_at[h];
     free(signed_at);

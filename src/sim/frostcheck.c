@@ -64,6 +64,12 @@ void sim_frostcheck_height(sim_frostcheck *f, uint64_t h, bool signed_somewhere,
               " though %u honest members of its key's set were up (threshold %u)", h, members, t);
 }
 
+void sim_frostcheck_handoff(sim_frostcheck *f, uint64_t new_epoch, bool handed, uint16_t members, uint16_t t) {
+    if (handed || members < t) return;
+    violation(f, &f->liveness, "frost-liveness", "no honest node stores the handoff to epoch %" PRIu64
+              "'s key though %u honest members of the old set were up (threshold %u)", new_epoch, members, t);
+}
+
 void sim_frostcheck_bad_checkpoint(sim_frostcheck *f, uint16_t node, uint64_t height, const char *why) {
     if (height == 0) violation(f, &f->checkpoint, "frost-checkpoint", "node %u stores a handoff that %s", node, why);
     else violation(f, &f->checkpoint, "frost-checkpoint", "node %u stores a checkpoint of height %" PRIu64 " that %s",

@@ -25,7 +25,9 @@
  *               some honest node, if at least t honest members of the
  *               key's set are up (running, not stopped). Whether they hold
  *               their shares is what the rule checks, not a condition of
- *               it: a member that lost its share is a liveness failure;
+ *               it: a member that lost its share is a liveness failure.
+ *               The handoff to each new key is judged the same way, at the
+ *               block that recorded the key, against the old group;
  *   checkpoint  every checkpoint an honest node stores verifies under the
  *               key the chain recorded for its epoch, names that epoch as
  *               the signing key of its height and the header hash the
@@ -65,6 +67,10 @@ void sim_frostcheck_share(sim_frostcheck *f, uint16_t node, uint16_t id, const h
  * stores its checkpoint. */
 void sim_frostcheck_height(sim_frostcheck *f, uint64_t h, bool signed_somewhere, uint16_t members,
                            uint16_t t);
+/* The handoff to the key of new_epoch was judged as a height is (above),
+ * with `members` honest members of the old key's set up, its threshold t;
+ * handed: some honest node stores it. */
+void sim_frostcheck_handoff(sim_frostcheck *f, uint64_t new_epoch, bool handed, uint16_t members, uint16_t t);
 /* A stored checkpoint (or handoff: height 0) of honest node `node` that
  * failed `why` (the driver's checks: decodes, verifies, key, epoch, header). */
 void sim_frostcheck_bad_checkpoint(sim_frostcheck *f, uint16_t node, uint64_t height, const char *why);

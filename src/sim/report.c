@@ -81,10 +81,10 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
         fprintf(f, "frost keys %" PRIu64 " (DKG %" PRIu64 " ms simulated, mean), shares %" PRIu64
                    ", forged requests %" PRIu64 ", heights signed %" PRIu64 ", liveness checked %" PRIu64
                    " (missed %" PRIu64 "), checkpoints checked %" PRIu64 ", handoffs %" PRIu64
-                   ", share requests %" PRIu64 "\n",
+                   ", share requests %" PRIu64 ", handoffs judged %" PRIu64 "\n",
                 r->frost_keys, r->frost_dkg_ms, r->frost_shares, r->frost_forged, r->frost_signed,
                 r->frost_live_checked, r->frost_missed, r->frost_checked, r->frost_handoffs,
-                r->frost_share_reqs);
+                r->frost_share_reqs, r->frost_handoffs_judged);
     fprintf(f, "seed %" PRIu64 "\nnodes %u\nbyzantine %u nodes, power %" PRIu64 " of %" PRIu64 "\n",
             o->seed, o->nodes, r->byz_nodes, r->byz_power, r->total_power);
     fprintf(f, "heights %" PRIu64 " of %" PRIu64 "\nsim_time_s %.3f\ngst_s %.3f\n",

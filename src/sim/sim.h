@@ -184,6 +184,7 @@ typedef struct {
     uint64_t frost_keys, frost_dkg_ms, frost_shares, frost_forged, frost_signed, frost_live_checked,
         frost_missed, frost_checked, frost_handoffs;
     uint64_t frost_share_reqs; /* DKG_SHARE_REQs honest nodes sent (back after the share window) */
+    uint64_t frost_handoffs_judged; /* key changes whose handoff the liveness rule judged */
 } sim_result;
 
 void sim_options_default(sim_options *o);

@@ -59,6 +59,11 @@ static void test_liveness_rule(void) {
     CHECK_EQ_U64(f.liveness, 1);
     CHECK(strstr(f.first, "height 32") != NULL);
     CHECK_EQ_U64(sim_frostcheck_safety(&f), 0);
+    sim_frostcheck_handoff(&f, 41, true, 4, 3);
+    sim_frostcheck_handoff(&f, 41, false, 2, 3); /* the old group is down */
+    CHECK_EQ_U64(f.liveness, 1);
+    sim_frostcheck_handoff(&f, 41, false, 3, 3);
+    CHECK_EQ_U64(f.liveness, 2);
     sim_frostcheck_bad_checkpoint(&f, 2, 33, "does not verify");
     CHECK_EQ_U64(f.checkpoint, 1);
     CHECK_EQ_U64(sim_frostcheck_safety(&f), 1);
@@ -134,6 +139,7 @@ static void test_frost_election(void) {
     CHECK(r.set_changes >= 1);
     CHECK(r.frost_keys >= 2);
     CHECK(r.frost_handoffs > 0);
+    CHECK(r.frost_handoffs_judged > 0);
 }
 
 static void test_frost_replays(void) {
