@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const uint8_t *p = data + 1;
     size_t n = size - 1;
     hbuf b = HBUF_INIT;
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
     case 0: {
         msg_status s;
         if (msg_status_decode(p, n, &s, NULL) == HANSA_OK) msg_status_encode(&b, &s), check_same(&b, p, n);
@@ -37,6 +37,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case 3: {
         msg_block m;
         if (msg_block_decode(p, n, &m, NULL) == HANSA_OK) msg_block_encode(&b, &m), check_same(&b, p, n);
+        break;
+    }
+    case 4: {
+        msg_dkg_share_req m;
+        if (msg_dkg_share_req_decode(p, n, &m, NULL) == HANSA_OK)
+            msg_dkg_share_req_encode(&b, &m), check_same(&b, p, n);
         break;
     }
     }

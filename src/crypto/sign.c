@@ -28,6 +28,10 @@ void keypair_from_seed(hansa_keypair *kp, const uint8_t seed[HANSA_SEED_BYTES]) 
     HANSA_ASSERT(crypto_sign_seed_keypair(kp->pub.b, kp->secret, seed) == 0);
 }
 
+void keypair_from_seed_ed25519(hansa_keypair *kp, const uint8_t seed[HANSA_SEED_BYTES]) {
+    HANSA_ASSERT(crypto_sign_seed_keypair(kp->pub.b, kp->secret, seed) == 0);
+}
+
 void keypair_generate(hansa_keypair *kp) {
     crypto_init();
     HANSA_ASSERT(crypto_sign_keypair(kp->pub.b, kp->secret) == 0);

@@ -34,6 +34,10 @@ void crypto_init(void);
 
 /* Derives a key pair from a 32-byte seed (deterministic). */
 void keypair_from_seed(hansa_keypair *kp, const uint8_t seed[HANSA_SEED_BYTES]);
+/* Always Ed25519, whatever scheme is installed: a stand-in scheme whose
+ * keys must also work as X25519 keys (the DKG seals shares to the
+ * Ed25519 key mapped to X25519; sim/sig.c under --frost). */
+void keypair_from_seed_ed25519(hansa_keypair *kp, const uint8_t seed[HANSA_SEED_BYTES]);
 /* Fresh key pair from the OS CSPRNG. */
 void keypair_generate(hansa_keypair *kp);
 /* Wipes the secret. */

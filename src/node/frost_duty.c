@@ -44,7 +44,8 @@
  *   off size
  *   0   1    version = 2
  *   1   8    epoch u64 LE
- *   9   32   seed (zero once the session ended)
+ *   9   32   seed (kept after the session ended: it deals the same
+ *            shares again to a member that asks, MSG_DKG_SHARE_REQ)
  *   41  1    flags: 1 the session ended, 2 it left me a signing share
  *   42  32   my signing share (zero unless flag 2)
  *   74  2+2  with flag 2: the group's n and t (u16 LE), then
@@ -52,7 +53,8 @@
  *   110 32n  every participant's verification share (checkpoint signing
  *            checks shares against them; the chain keeps only the key)
  * Written with the seed before dealing, and again with the share when the
- * session ends: the share survives restarts as the seed does. */
+ * session ends: the share survives restarts as the seed does. The next
+ * epoch's record replaces it. */
 #define DKG_REC_BYTES (1 + 8 + CRYPTO_DRBG_SEED_BYTES + 1 + FROST_SCALAR_BYTES)
 #define DKG_REC_GROUP_BYTES(n) (4 + FROST_POINT_BYTES * (1 + (size_t)(n)))
 #define DKG_REC_DONE 1u
@@ -82,6 +84,12 @@ static bool rec_group_load(const uint8_t *p, size_t len, frost_group *g) {
     return true;
 }
 
+/* A member that came back after the share window asks the dealers for its
+ * shares again (MSG_DKG_SHARE_REQ) each block, and holds its session's
+ * clock short of reveal_end meanwhile, for at most this many blocks past
+ * it; a dealer answers each recipient at most once per block. */
+#define DKG_SHARE_WAIT_BLOCKS 32
+
 struct node_frost {
     dkg_session *sess; /* NULL: none */
     uint64_t epoch;
@@ -90,6 +98,8 @@ struct node_frost {
     crypto_drbg drbg;
     hbuf commit;                            /* my COMMIT message */
     hbuf shares[FROST_PARTICIPANTS_MAX + 1]; /* my SHARE message to each recipient */
+    uint64_t shares_epoch;                   /* ... of this epoch (0: none) */
+    uint64_t answered_at[FROST_PARTICIPANTS_MAX + 1]; /* my height when I last re-sent one */
     bool done;
     /* What the store holds for the latest epoch I dealt in (its share is
      * what checkpoint signing will use). */
@@ -204,8 +214,10 @@ static void on_done(node *n) {
     const dkg_result *r = dkg_result_get(f->sess);
     HANSA_ASSERT(r != NULL);
     f->done = true;
-    /* The seed is no longer needed; the share is, for signing. */
+    /* The share, for signing; and the seed, to deal the same shares again
+     * to a member that comes back late and asks (MSG_DKG_SHARE_REQ). */
     dkg_rec rec = {.epoch = f->epoch, .flags = DKG_REC_DONE};
+    if (f->have_rec && f->rec.epoch == f->epoch) memcpy(rec.seed, f->rec.seed, CRYPTO_DRBG_SEED_BYTES);
     if (r->has_share) {
         rec.flags |= DKG_REC_SHARE;
         rec.share = r->share;
@@ -259,6 +271,7 @@ static void pump(node *n) {
             HANSA_ASSERT(o[k].to >= 1 && o[k].to <= FROST_PARTICIPANTS_MAX);
             hbuf_reset(&f->shares[o[k].to]);
             hbuf_append(&f->shares[o[k].to], o[k].bytes, o[k].len);
+            f->shares_epoch = f->epoch;
             n->io.broadcast(n->io.ctx, MSG_DKG_SHARE, o[k].bytes, o[k].len, NULL);
             break;
         case DKG_OUT_BLAME:
@@ -278,6 +291,17 @@ static void pump(node *n) {
 
 /* ---- the session ------------------------------------------------------------------- */
 
+/* The session's clock at block `height`: held short of reveal_end while
+ * shares of committed dealers are missing, for DKG_SHARE_WAIT_BLOCKS past
+ * it (the chain carries nothing of the session after the complaint window,
+ * so the later end decides the same QUAL: dkg_shares_missing). */
+static uint64_t clock_at(const node_frost *f, uint64_t height) {
+    if (height < f->timing.reveal_end || height >= f->timing.reveal_end + DKG_SHARE_WAIT_BLOCKS ||
+        dkg_shares_missing(f->sess) == 0)
+        return height;
+    return f->timing.reveal_end - 1;
+}
+
 /* Feeds block `height`'s DKG transactions to the session, then ticks. */
 static void feed_block(node *n, const wire_block *blk, uint64_t height) {
     node_frost *f = n->frost;
@@ -291,7 +315,7 @@ static void feed_block(node *n, const wire_block *blk, uint64_t height) {
                   " did not count in my session: %s", f->epoch, height, why ? why : "?");
         pump(n);
     }
-    dkg_tick(f->sess, height);
+    dkg_tick(f->sess, clock_at(f, height));
     pump(n);
 }
 
@@ -301,6 +325,7 @@ static void session_free(node_frost *f) {
     crypto_drbg_wipe(&f->drbg);
     hbuf_reset(&f->commit);
     for (uint16_t j = 0; j <= FROST_PARTICIPANTS_MAX; j++) hbuf_reset(&f->shares[j]);
+    f->shares_epoch = 0;
     f->done = false;
 }
 
@@ -314,7 +339,7 @@ static bool seed_for(node *n, uint64_t epoch, uint8_t seed[CRYPTO_DRBG_SEED_BYTE
         return true;
     }
     dkg_rec rec = {.epoch = epoch};
-    crypto_random(rec.seed, CRYPTO_DRBG_SEED_BYTES);
+    rng_fill(&n->cfg.rng, rec.seed, CRYPTO_DRBG_SEED_BYTES);
     bool ok = rec_store(n, &rec);
     if (ok) memcpy(seed, rec.seed, CRYPTO_DRBG_SEED_BYTES);
     frost_wipe(&rec, sizeof rec);
@@ -328,6 +353,7 @@ static void session_start(node *n, const frost_epoch *e, uint16_t me) {
     node_frost *f = n->frost;
     uint8_t seed[CRYPTO_DRBG_SEED_BYTES];
     if (!seed_for(n, e->ctx.epoch, seed)) return;
+    for (uint16_t j = 0; j <= FROST_PARTICIPANTS_MAX; j++) hbuf_reset(&f->shares[j]); /* rebuilt ones */
     crypto_drbg_init(&f->drbg, seed);
     frost_wipe(seed, sizeof seed);
     f->epoch = e->ctx.epoch;
@@ -347,7 +373,7 @@ static void session_start(node *n, const frost_epoch *e, uint16_t me) {
             wire_block_decode(bytes.data, bytes.len, &blk, NULL) != HANSA_OK) {
             LOG_W("dkg", "epoch %" PRIu64 ": block %" PRIu64 " is not readable (%s); my session "
                   "may miss a COMMIT", f->epoch, h, store_errmsg(n->cfg.st));
-            dkg_tick(f->sess, h);
+            dkg_tick(f->sess, clock_at(f, h));
             pump(n);
             continue;
         }
@@ -361,6 +387,70 @@ static uint16_t member_id(const node *n, const frost_epoch *e) {
     for (uint16_t i = 0; i < e->ctx.n; i++)
         if (pubkey_eq(&e->members[i], &n->cfg.key->pub)) return (uint16_t)(i + 1);
     return 0;
+}
+
+/* ---- shares asked again ------------------------------------------------------------- */
+
+/* Past reveal_end with shares missing (I came back late): every dealer is
+ * asked to send mine again, once per block while the clock is held. */
+static void ask_shares(node *n) {
+    node_frost *f = n->frost;
+    if (dkg_shares_missing(f->sess) == 0) return;
+    hbuf b = HBUF_INIT;
+    msg_dkg_share_req_encode(&b, &(msg_dkg_share_req){.epoch = f->epoch, .recipient = f->me});
+    n->io.broadcast(n->io.ctx, MSG_DKG_SHARE_REQ, b.data, b.len, NULL);
+    hbuf_free(&b);
+    LOG_I("dkg", "epoch %" PRIu64 ": %u share(s) missing past the share window; asked the dealers",
+          f->epoch, dkg_shares_missing(f->sess));
+}
+
+/* My SHARE messages of `epoch` dealt again from the stored seed (after a
+ * restart that found my session ended): the same generator and the same
+ * calls give the same bytes. False if I cannot (not that epoch's dealer). */
+static bool shares_rebuild(node *n, uint64_t epoch) {
+    node_frost *f = n->frost;
+    if (f->sess || !f->have_rec || f->rec.epoch != epoch || !(f->rec.flags & DKG_REC_DONE)) return false;
+    frost_epoch *e = hansa_malloc(sizeof *e);
+    frost_epoch_of(n->state, e);
+    uint16_t me = member_id(n, e);
+    bool ok = e->ctx.epoch == epoch && me != 0 && e->keyable;
+    if (ok) {
+        crypto_drbg d;
+        crypto_drbg_init(&d, f->rec.seed);
+        dkg_config cfg = {.ctx = e->ctx, .timing = e->timing, .me = me, .key = n->cfg.key,
+                          .rng = crypto_drbg_rng(&d)};
+        dkg_session *s = dkg_new(&cfg);
+        dkg_start(s, epoch - 1);
+        const dkg_out *o;
+        size_t count = dkg_drain(s, &o);
+        for (size_t k = 0; k < count; k++) {
+            if (o[k].kind != DKG_OUT_SEND) continue;
+            hbuf_reset(&f->shares[o[k].to]);
+            hbuf_append(&f->shares[o[k].to], o[k].bytes, o[k].len);
+        }
+        f->shares_epoch = epoch;
+        dkg_free(s);
+        crypto_drbg_wipe(&d);
+    }
+    free(e);
+    return ok;
+}
+
+void frost_duty_on_share_req(node *n, void *peer, const uint8_t *bytes, size_t len) {
+    msg_dkg_share_req m;
+    if (msg_dkg_share_req_decode(bytes, len, &m, NULL) != HANSA_OK) {
+        n->io.drop(n->io.ctx, peer, "malformed DKG_SHARE_REQ");
+        return;
+    }
+    node_frost *f = n->frost;
+    if (f == NULL || m.recipient < 1 || m.recipient > FROST_PARTICIPANTS_MAX) return;
+    if (f->shares_epoch != m.epoch && !shares_rebuild(n, m.epoch)) return;
+    const hbuf *sh = &f->shares[m.recipient];
+    /* Sealed to its recipient: whoever asks learns nothing; once per block
+     * and recipient bounds what asking costs me. */
+    if (sh->len == 0 || f->answered_at[m.recipient] == n->height + 1) return;
+    f->answered_at[m.recipient] = n->height + 1;
+    n->io.send(n->io.ctx, peer, MSG_DKG_SHARE, sh->data, sh->len);
 }
 
 /* ---- the node's calls ---------------------------------------------------------------- */
@@ -397,9 +487,17 @@ void frost_duty_on_commit(node *n, const wire_block *blk) {
     }
     frost_group_rec g;
     uint16_t me = member_id(n, e);
-    if (f->sess == NULL && me != 0 && e->keyable && n->height + 1 < e->timing.commit_end &&
-        !ledger_group_key_get(n->state, e->ctx.epoch, &g))
-        session_start(n, e, me);
+    /* A new session while the commit window is open and the epoch has no
+     * key; and a session I dealt in but had not finished when I went down
+     * (my seed is stored) resumes whenever I come back while its set is
+     * in force, past the commit window and the key's record too: my
+     * COMMIT is on chain, and without the session I would never hold my
+     * share (the simulator's FROST liveness checker found a delegate
+     * restarted at height A+12 that never signed again). Come back after
+     * reveal_end, it asks the dealers for its shares (below). */
+    bool fresh = n->height + 1 < e->timing.commit_end && !ledger_group_key_get(n->state, e->ctx.epoch, &g);
+    bool resume = f->have_rec && f->rec.epoch == e->ctx.epoch && !(f->rec.flags & DKG_REC_DONE);
+    if (f->sess == NULL && me != 0 && e->keyable && (fresh || resume)) session_start(n, e, me);
     free(e);
     if (f->sess == NULL || f->done) return;
     submit_commit(n);
@@ -408,6 +506,7 @@ void frost_duty_on_commit(node *n, const wire_block *blk) {
      * share_end has no other way to its share (the session takes a share
      * until it ends). */
     if (n->height < f->timing.reveal_end) send_shares(n);
+    else ask_shares(n);
 }
 
 bool node_frost_status(const node *n, node_frost_state *out) {
@@ -458,4 +557,9 @@ void frost_duty_on_message(node *n, void *peer, const uint8_t *bytes, size_t len
         LOG_W("dkg", "epoch %" PRIu64 ": share from dealer %u refused: %s", f->epoch,
               m.u.share.dealer, why ? why : hansa_errname(err));
     pump(n);
+    /* The last missing share came while my clock was held: end now. */
+    if (!f->done && n->height >= f->timing.reveal_end && clock_at(f, n->height) == n->height) {
+        dkg_tick(f->sess, n->height);
+        pump(n);
+    }
 }

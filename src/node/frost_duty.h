@@ -42,5 +42,9 @@ bool frost_duty_signing_share(const node *n, uint64_t *epoch, uint16_t *me, fros
 
 /* A MSG_DKG_SHARE from peer (its payload is one dkg SHARE message). */
 void frost_duty_on_message(node *n, void *peer, const uint8_t *bytes, size_t len);
+/* A MSG_DKG_SHARE_REQ from peer: a member asks for its shares again (it
+ * came back after the share window); I send mine if I dealt in that epoch,
+ * at most once per block and recipient. */
+void frost_duty_on_share_req(node *n, void *peer, const uint8_t *bytes, size_t len);
 
 #endif

@@ -598,7 +598,7 @@ static bool keys_update(node *n, const key_scan *ks) {
         for (size_t i = 0; i < s->n_nonces && nr < ROAST_FRESH_MAX; i++)
             if (s->nonces[i].epoch == epoch) restored[nr++] = s->nonces[i].rec;
         roast_signer_config cfg = {.group = *group, .id = me, .share = share,
-                                   .rng = crypto_os_rng(), .ctx = k, .persist = persist,
+                                   .rng = n->cfg.rng, .ctx = k, .persist = persist,
                                    .approve = approve};
         k->signer = roast_signer_new(&cfg, restored, nr);
         frost_wipe(&cfg.share, sizeof cfg.share);

@@ -69,6 +69,21 @@ hansa_err msg_block_req_decode(const uint8_t *p, size_t len, uint64_t *height, w
     return finish(&r, out);
 }
 
+void msg_dkg_share_req_encode(hbuf *b, const msg_dkg_share_req *m) {
+    hbuf_put_u8(b, MSG_VERSION);
+    hbuf_put_u64(b, m->epoch);
+    hbuf_put_u16(b, m->recipient);
+}
+
+hansa_err msg_dkg_share_req_decode(const uint8_t *p, size_t len, msg_dkg_share_req *m, wire_rd *out) {
+    wire_rd r;
+    rd_init(&r, p, len);
+    rd_version(&r);
+    m->epoch = rd_u64(&r, "epoch");
+    m->recipient = rd_u16(&r, "recipient");
+    return finish(&r, out);
+}
+
 void msg_block_encode(hbuf *b, const msg_block *m) {
     hbuf_put_u8(b, MSG_VERSION);
     hbuf_put_u64(b, m->height);

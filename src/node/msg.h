@@ -42,6 +42,7 @@ typedef enum {
     MSG_ROAST = 17,         /* a ROAST message in its signed envelope (node/frost_sign.h) */
     MSG_CHECKPOINT = 18,    /* a signed FROST checkpoint (threshold/checkpoint.h) */
     MSG_HANDOFF = 19,       /* the old group's signature on the new group key (ditto) */
+    MSG_DKG_SHARE_REQ = 20, /* "send me again the shares you dealt me" (node/frost_duty.h) */
     MSG_RECEIPT_ASK = 32,   /* underwriting (node/receipts.h, docs/receipts.md) */
     MSG_RECEIPT_SHARE = 33,
     /* Reserved ranges: 8-15 link upkeep (8 is net/'s KEEPALIVE, never
@@ -90,5 +91,16 @@ hansa_err msg_block_req_decode(const uint8_t *p, size_t len, uint64_t *height, w
 
 void msg_block_encode(hbuf *b, const msg_block *m);
 hansa_err msg_block_decode(const uint8_t *p, size_t len, msg_block *m, wire_rd *r);
+
+/* DKG_SHARE_REQ: version || epoch u64 || recipient u16 (1..FROST_PARTICIPANTS_MAX,
+ * checked by the duty). Unauthenticated on purpose: a share is sealed to
+ * its recipient, so re-sending it to anyone who asks shows nothing; the
+ * dealer bounds how often it answers. */
+typedef struct {
+    uint64_t epoch;
+    uint16_t recipient;
+} msg_dkg_share_req;
+void msg_dkg_share_req_encode(hbuf *b, const msg_dkg_share_req *m);
+hansa_err msg_dkg_share_req_decode(const uint8_t *p, size_t len, msg_dkg_share_req *m, wire_rd *r);
 
 #endif

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "crypto/address.h"
+#include "crypto/sign.h"
 #include "node/frost_duty.h"
 #include "node/frost_sign.h"
 #include "node/msg.h"
@@ -31,6 +32,7 @@ void node_config_defaults(node_config *cfg) {
     cfg->sync_timeout_ms = 3000;
     cfg->pbts_precision_ms = 500;
     cfg->pbts_msg_delay_ms = 2000;
+    cfg->rng = crypto_os_rng();
     /* A syncing peer asks one block at a time; 100/s with a burst of 20
      * is far above what it needs from one peer and bounds what a flood of
      * requests makes this node read and send. */
@@ -644,6 +646,7 @@ void node_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, si
     case MSG_RECEIPT_ASK:
     case MSG_RECEIPT_SHARE: receipts_on_message(n, peer, type, bytes, len); break;
     case MSG_DKG_SHARE: frost_duty_on_message(n, peer, bytes, len); break;
+    case MSG_DKG_SHARE_REQ: frost_duty_on_share_req(n, peer, bytes, len); break;
     case MSG_ROAST:
     case MSG_CHECKPOINT:
     case MSG_HANDOFF: frost_sign_on_message(n, peer, type, bytes, len); break;

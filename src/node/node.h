@@ -28,6 +28,7 @@
 
 #include "base/clock.h"
 #include "base/err.h"
+#include "base/rng.h"
 #include "consensus/engine.h"
 #include "ledger/credit_rec.h"
 #include "ledger/state.h"
@@ -104,6 +105,12 @@ typedef struct {
     bool test_break_line29;       /* test only (the simulator): cons_config's switch */
     bool frost_dkg;               /* a delegate deals in its set's key generation (frost_duty.h) */
     uint64_t frost_checkpoint_every; /* ... and signs every Nth block's checkpoint (0: none) */
+    /* Where the node's secrets come from: the DKG seed and the signing
+     * nonces (frost_duty.c, frost_sign.c). node_config_defaults sets the
+     * OS generator (hansad); the simulator passes a seeded one per node so
+     * that a run replays from its seed (the protocol core draws nothing
+     * itself). */
+    hansa_rng rng;
 } node_config;
 
 /* Defaults for the tunables (timeouts, delays, limits). */

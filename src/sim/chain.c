@@ -108,7 +108,8 @@ static void federate(world *w) {
     }
 }
 
-/* Funds c's delegates: they pay for relay transactions and bond receipt collateral. */
+/* Funds c's delegates: they pay for relay and DKG transactions and bond
+ * receipt collateral. */
 static void fund_delegates(sim_chain *c) {
     for (uint16_t i = 0; i < c->n_nodes; i++) {
         hansa_addr a;
@@ -123,7 +124,7 @@ void chain_setup(world *w) {
     if (w->o.lifts) lifts_setup(w);
     if (w->n_chains > 1) federate(w);
     for (uint16_t k = 0; k < w->n_chains; k++)
-        if (w->n_chains > 1 || w->o.receipts) fund_delegates(&w->chains[k]);
+        if (w->n_chains > 1 || w->o.receipts || w->o.frost) fund_delegates(&w->chains[k]);
     for (uint16_t k = 0; k < w->n_chains; k++) {
         char why[LEDGER_WHY_MAX];
         HANSA_ASSERT(ledger_genesis_validate(&w->chains[k].genesis, why, sizeof why) == HANSA_OK);

@@ -31,6 +31,10 @@ const char *sim_violation_name(sim_violation v) {
     case SIM_V_RECEIPTS: return "receipts";
     case SIM_V_LIFTS: return "lifts";
     case SIM_V_LIFT_LIVENESS: return "lift-liveness";
+    case SIM_V_FROST_KEY: return "frost-key";
+    case SIM_V_FROST_NONCE: return "frost-nonce";
+    case SIM_V_FROST_LIVENESS: return "frost-liveness";
+    case SIM_V_FROST_CHECKPOINT: return "frost-checkpoint";
     case SIM_V_COUNT_: break;
     }
     return "?";

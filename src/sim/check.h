@@ -144,6 +144,10 @@ typedef enum {
     SIM_V_RECEIPTS,        /* rcpt.c: a receipt honest nodes signed was not paid in full */
     SIM_V_LIFTS,           /* lifts.c: a lift broke a balance bound, agreement or conservation */
     SIM_V_LIFT_LIVENESS,   /* lifts.c: a lift not resolved on every chain well past its expiry */
+    SIM_V_FROST_KEY,       /* frostcheck.h: two group keys for one epoch */
+    SIM_V_FROST_NONCE,     /* frostcheck.h: one nonce commitment in two signature shares */
+    SIM_V_FROST_LIVENESS,  /* frostcheck.h: a height unsigned while a threshold was honest and up */
+    SIM_V_FROST_CHECKPOINT,/* frostcheck.h: a stored checkpoint or handoff that does not verify */
     SIM_V_COUNT_
 } sim_violation;
 

@@ -88,6 +88,8 @@ struct sim_disk {
     disk_table state;
     disk_table valsets;  /* validator set hash -> encoded set */
     disk_table receipts; /* tx hash -> outstanding receipt guarantee */
+    disk_table blobs;    /* the signer database's other records: "dkg", "roast" */
+    disk_table checkpoints; /* FROST checkpoints and handoffs, keyed as store.c keys them */
     bool has_tip;
     store_tip tip;
     bool has_signer;
@@ -617,11 +619,44 @@ static hansa_err be_wal_truncate(void *ctx, store *st, uint64_t through_height) 
     return write_end(d, st, f, "truncating the WAL");
 }
 
+/* The DKG record and the nonce record are signer state: a crash at the
+ * next signer write can hit them, before or after they are durable. */
+static hansa_err be_blob_put(void *ctx, store *st, const char *name, const uint8_t *bytes,
+                             size_t len) {
+    sim_disk *d = ctx;
+    sim_disk_fault f;
+    hansa_err e = write_begin(d, st, SIM_DISK_SIGNER, name, &f);
+    if (e != HANSA_OK) return e;
+    kv_put(&d->blobs, STORE_REC_SIGNER, (const uint8_t *)name, strlen(name), bytes, len);
+    return write_end(d, st, f, name);
+}
+
+static hansa_err be_blob_get(void *ctx, store *st, const char *name, hbuf *out) {
+    sim_disk *d = ctx;
+    return kv_get(&d->blobs, st, STORE_REC_SIGNER, "signer", (const uint8_t *)name, strlen(name), out);
+}
+
+static hansa_err be_checkpoint_put(void *ctx, store *st, const uint8_t *key, size_t klen,
+                                   const uint8_t *bytes, size_t len) {
+    sim_disk *d = ctx;
+    sim_disk_fault f;
+    hansa_err e = write_begin(d, st, SIM_DISK_CHECKPOINT, "writing a checkpoint", &f);
+    if (e != HANSA_OK) return e;
+    kv_put(&d->checkpoints, STORE_REC_CHECKPOINT, key, klen, bytes, len);
+    return write_end(d, st, f, "writing a checkpoint");
+}
+
+static hansa_err be_checkpoint_get(void *ctx, store *st, const uint8_t *key, size_t klen, hbuf *out) {
+    sim_disk *d = ctx;
+    return kv_get(&d->checkpoints, st, STORE_REC_CHECKPOINT, "checkpoints", key, klen, out);
+}
+
 static const store_backend disk_backend = {
     be_close,       be_get_tip,    be_batch_commit, be_get_block,  be_get_block_by_hash,
     be_get_commit,  be_get_tx,     be_state_get,    be_state_scan, be_put_signer,
     be_get_signer,  be_wal_append, be_wal_read,     be_wal_truncate, be_get_valset,
-    be_receipt_put, be_receipt_del, be_receipt_scan,
+    be_receipt_put, be_receipt_del, be_receipt_scan, be_blob_put,   be_blob_get,
+    be_checkpoint_put, be_checkpoint_get,
 };
 
 /* ---- the disk ---- */
@@ -653,6 +688,8 @@ void sim_disk_free(sim_disk *d) {
     kv_free(&d->state);
     kv_free(&d->valsets);
     kv_free(&d->receipts);
+    kv_free(&d->blobs);
+    kv_free(&d->checkpoints);
     hbuf_free(&d->signer);
     wal_remove(d, 0, d->n_wal);
     free(d->wal);
@@ -675,6 +712,8 @@ void sim_disk_forget_signer(sim_disk *d) {
     d->has_signer = false;
     hbuf_reset(&d->signer);
     wal_remove(d, 0, d->n_wal);
+    kv_free(&d->blobs); /* its DKG seed and share and its nonces too */
+    d->blobs = (disk_table){0};
 }
 
 uint64_t sim_disk_writes(const sim_disk *d) { return d->writes; }

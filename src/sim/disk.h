@@ -4,7 +4,8 @@
  * A sim_disk outlives the stores opened on it, the way a node's disk
  * outlives its process: the simulator opens a store on it at every boot
  * and closes it at every crash. It keeps what the LMDB store keeps —
- * blocks, hash and tx indexes, commits, state, tip, signer state, WAL —
+ * blocks, hash and tx indexes, commits, state, tip, signer state (with
+ * the DKG and nonce records), WAL, FROST checkpoints —
  * each value sealed with the same checksummed record header (store/
  * record.h) and checked on every read, so damage is reported exactly as on
  * a real disk, and it keeps the store's contract: a write that returned
@@ -28,7 +29,14 @@
 
 #include "store/store.h"
 
-typedef enum { SIM_DISK_SIGNER, SIM_DISK_WAL, SIM_DISK_BLOCK, SIM_DISK_RECEIPT } sim_disk_op;
+/* SIGNER covers the signer database's DKG and nonce records too. */
+typedef enum {
+    SIM_DISK_SIGNER,
+    SIM_DISK_WAL,
+    SIM_DISK_BLOCK,
+    SIM_DISK_RECEIPT,
+    SIM_DISK_CHECKPOINT,
+} sim_disk_op;
 
 typedef enum {
     SIM_DISK_OK,          /* the write completes */
@@ -61,8 +69,9 @@ store *sim_disk_open(sim_disk *d);
 /* True when a write crashed the node since the last open. */
 bool sim_disk_crashed(const sim_disk *d);
 
-/* Forgets the signer state and the WAL (an amnesiac delegate, or an
- * operator restoring an old backup). Only while no store is open. */
+/* Forgets the signer state (the DKG and nonce records too) and the WAL
+ * (an amnesiac delegate, or an operator restoring an old backup). Only
+ * while no store is open. */
 void sim_disk_forget_signer(sim_disk *d);
 
 /* Writes done since creation (every kind), for reports. */

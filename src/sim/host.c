@@ -137,6 +137,7 @@ static void observe_out(sim_node *nd, uint8_t type, const uint8_t *b, size_t len
 static void io_send(void *ctx, void *peer, uint8_t type, const uint8_t *b, size_t len) {
     sim_node *nd = ctx;
     if (nd->dying || nd->byz == BYZ_SILENT) return;
+    if (!frost_on_send(nd, type, b, len)) return;
     simnet_send(W(nd), nd->idx, idx_of(W(nd), peer), msg_new(type, b, len), nd->busy_us);
 }
 
@@ -144,6 +145,7 @@ static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, 
     sim_node *nd = ctx;
     if (nd->dying) return;
     int ex = except ? idx_of(W(nd), except) : -1;
+    if (nd->byz != BYZ_SILENT && !frost_on_send(nd, type, b, len)) return;
     if (!honest(nd)) {
         byz_broadcast(nd, type, b, len, ex);
         return;
@@ -191,6 +193,7 @@ static void io_committed(void *ctx, uint64_t height) {
     if (nd->dying) return;
     nd->height = height;
     chain_on_commit(nd, height);
+    frost_on_commit(nd, height);
     nd->start_pending = true;
 }
 
@@ -251,6 +254,7 @@ void host_boot(sim_node *nd, bool forget) {
     cfg.key = &nd->key;
     cfg.clock = &nd->clock;
     cfg.test_break_line29 = w->o.break_line29 && honest(nd);
+    if (w->o.frost) cfg.rng = prng_as_rng(&nd->frost_prng);
     node_io io = {.ctx = nd,
                   .send = io_send,
                   .broadcast = io_broadcast,
@@ -384,6 +388,7 @@ void host_deliver(sim_node *nd, uint16_t from, const sim_msg *m) {
     wire_vote v;
     bool conflict = type == MSG_VOTE && note_vote(nd, m->data + 1, m->len - 1, &val, &v);
     uint64_t before = nd->height;
+    frost_on_deliver(nd, m);
     input_begin(nd);
     node_on_message(nd->n, &w->nodes[from], type, m->data + 1, m->len - 1);
     if (type == MSG_BLOCK && nd->height > before && !nd->dying) { /* committed by block sync */

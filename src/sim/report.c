@@ -77,6 +77,14 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
     if (SIM_ATTACK_IS_LIFT(o->attack))
         fprintf(f, "attack lifts %" PRIu64 ", as ruled %" PRIu64 ", crashes %" PRIu64 "\n", r->attack_lifts,
                 r->attack_lifts_as_ruled, r->attack_crashes);
+    if (o->frost)
+        fprintf(f, "frost keys %" PRIu64 " (DKG %" PRIu64 " ms simulated, mean), shares %" PRIu64
+                   ", forged requests %" PRIu64 ", heights signed %" PRIu64 ", liveness checked %" PRIu64
+                   " (missed %" PRIu64 "), checkpoints checked %" PRIu64 ", handoffs %" PRIu64
+                   ", share requests %" PRIu64 ", handoffs judged %" PRIu64 "\n",
+                r->frost_keys, r->frost_dkg_ms, r->frost_shares, r->frost_forged, r->frost_signed,
+                r->frost_live_checked, r->frost_missed, r->frost_checked, r->frost_handoffs,
+                r->frost_share_reqs, r->frost_handoffs_judged);
     fprintf(f, "seed %" PRIu64 "\nnodes %u\nbyzantine %u nodes, power %" PRIu64 " of %" PRIu64 "\n",
             o->seed, o->nodes, r->byz_nodes, r->byz_power, r->total_power);
     fprintf(f, "heights %" PRIu64 " of %" PRIu64 "\nsim_time_s %.3f\ngst_s %.3f\n",
@@ -111,5 +119,6 @@ void sim_report_replay(FILE *f, const char *prog, const sim_options *o, const ch
     if (o->chains > 1) fprintf(f, " --chains %u", o->chains);
     if (o->receipts) fprintf(f, " --receipts");
     if (o->lifts) fprintf(f, " --lifts");
+    if (o->frost) fprintf(f, " --frost");
     fprintf(f, " --load %" PRIu32 "\n", o->load_tps);
 }

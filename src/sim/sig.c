@@ -89,3 +89,9 @@ static bool stand_in_verify(const hansa_pubkey *pk, const char *domain, const vo
 }
 
 const sign_scheme sim_sign_scheme = {stand_in_keypair, stand_in_sign, stand_in_verify};
+
+/* With --frost the key generation seals each share to its recipient's
+ * delegate key mapped to X25519, so the public key must be the real
+ * Ed25519 key of the secret: key pairs are Ed25519's (made once per node),
+ * signatures stay the stand-in's (they bind the public key either way). */
+const sign_scheme sim_sign_scheme_frost = {keypair_from_seed_ed25519, stand_in_sign, stand_in_verify};

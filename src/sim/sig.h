@@ -7,5 +7,7 @@
 #include "crypto/sign.h"
 
 extern const sign_scheme sim_sign_scheme;
+/* The same with Ed25519 key pairs, for --frost (sig.c says why). */
+extern const sign_scheme sim_sign_scheme_frost;
 
 #endif

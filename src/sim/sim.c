@@ -268,9 +268,11 @@ static void choose_byzantine(world *w, const sim_chain *c, uint64_t total) {
         if (over) {
             if (byz * 3 >= total || n - count <= 2) break;
         } else if (w->o.valset_change) {
-            uint64_t power = 1 + prng_below(&w->rng, CHURN_BYZ_POWER_MAX);
+            /* Under --frost every power stays equal (a set must be keyable). */
+            uint64_t power = w->o.frost ? nd->power : 1 + prng_below(&w->rng, CHURN_BYZ_POWER_MAX);
+            uint64_t honest_min = w->o.frost ? nd->power : CHURN_POWER_MIN;
             if (count + 1 >= active ||
-                (byz + power) * 3 >= (uint64_t)(active - count - 1) * CHURN_POWER_MIN)
+                (byz + power) * 3 >= (uint64_t)(active - count - 1) * honest_min)
                 continue;
             w->res->total_power -= nd->power - power;
             nd->power = power;
@@ -344,6 +346,7 @@ static void setup_nodes(world *w) {
         nd->power = 1 + prng_below(&w->rng, POWER_MAX);
         if (w->o.valset_change && nd->power < CHURN_POWER_MIN) nd->power += CHURN_POWER_MIN;
         if (SIM_ATTACK_IS_SCRIPT(w->o.attack)) nd->power = SCRIPT_POWER;
+        if (w->o.frost) nd->power = w->o.valset_change ? SIM_FROST_CHURN_POWER : SIM_FROST_POWER;
         w->res->total_power += nd->power;
         host_init(nd);
     }
@@ -374,6 +377,7 @@ static void setup_config(world *w) {
     c->timeouts = (cons_timeouts){1000, 500, 500, 250, 500, 250};
     if (w->o.no_pacing) c->commit_delay_ms = 0;
     memset(c->hash_key, 0x5a, sizeof c->hash_key);
+    c->frost_dkg = w->o.frost; /* and a checkpoint every block (the default) */
 }
 
 /* --- faults ------------------------------------------------------------------ */
@@ -603,6 +607,7 @@ static void teardown(world *w) {
     script_free(w);
     smap_free(&w->invalid_blocks);
     fed_free(w);
+    frost_free(w);
     free(w->rcpts);
     lifts_free(w);
     for (uint16_t k = 0; k < w->n_chains; k++) sim_checker_free(&w->chk[k]);
@@ -644,6 +649,7 @@ static void collect(world *w, sim_result *r) {
     fed_finish(w, r);
     rcpt_finish(w, r);
     lifts_finish(w, r);
+    frost_finish(w, r);
     r->sim_time_us = w->now_us;
     r->gst_us = w->gst_us;
 }
@@ -659,9 +665,11 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     if (o->valset_change > SIM_VALSET_CHANGE_MAX) return HANSA_ERR_CONFIG;
     if (o->load_tps > SIM_LOAD_TPS_MAX) return HANSA_ERR_CONFIG;
     if (o->lifts && (chains < 3 || !o->load_tps)) return HANSA_ERR_CONFIG; /* clients drive the lifts */
+    /* One chain; the scripted attacks' worlds have no room for it. */
+    if (o->frost && (chains > 1 || o->attack)) return HANSA_ERR_CONFIG;
     crypto_init();
     /* The run owns the process's signature scheme and log for its length. */
-    sign_scheme_install(&sim_sign_scheme);
+    sign_scheme_install(o->frost ? &sim_sign_scheme_frost : &sim_sign_scheme);
     /* Single-threaded: batches of signatures (commits, blocks) are checked
      * inline, on the one thread whose order the seed fixes. */
     unsigned saved_threads = sig_batch_threads();
@@ -689,6 +697,7 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     }
     smap_init(&w->invalid_blocks);
     fed_setup(w);
+    frost_setup(w);
     schedule_faults(w);
     for (uint16_t i = 0; i < w->n; i++) host_boot(&w->nodes[i], false);
     run_loop(w);

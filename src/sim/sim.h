@@ -120,6 +120,14 @@ typedef struct {
      * 1, circular lifts inside each and across both, chain 2 the referee;
      * checked for balance bounds, agreement, conservation and liveness. */
     bool lifts;
+    /* FROST (frost.c; one chain): every delegate runs the node's DKG duty
+     * (frost_dkg) and signs every block's checkpoint; powers are equal (a
+     * set must be keyable, ledger/tx_frost.h) and delegates funded (they
+     * pay for their DKG transactions). Checked: one group key per epoch,
+     * no nonce in two signature shares, a checkpoint for every height
+     * while a threshold of the group is honest and up, every stored
+     * checkpoint valid (docs/sim.md, "FROST"). */
+    bool frost;
 } sim_options;
 
 typedef struct {
@@ -167,6 +175,16 @@ typedef struct {
     /* Lift attacks: the scripted lifts, those that ended as the real rules
      * make them end, and the crashes the script made. */
     uint64_t attack_lifts, attack_lifts_as_ruled, attack_crashes;
+    /* FROST (frost.c): group keys the chain recorded, the mean simulated
+     * time from an epoch's first block to its key, signature shares honest
+     * nodes sent (and forged REQUESTs Byzantine coordinators sent),
+     * heights with a stored checkpoint on some honest node, heights the
+     * liveness rule covered and those of them unsigned, stored checkpoints
+     * and handoffs checked. */
+    uint64_t frost_keys, frost_dkg_ms, frost_shares, frost_forged, frost_signed, frost_live_checked,
+        frost_missed, frost_checked, frost_handoffs;
+    uint64_t frost_share_reqs; /* DKG_SHARE_REQs honest nodes sent (back after the share window) */
+    uint64_t frost_handoffs_judged; /* key changes whose handoff the liveness rule judged */
 } sim_result;
 
 void sim_options_default(sim_options *o);

@@ -81,6 +81,7 @@ typedef enum {
 typedef struct world world;
 typedef struct sim_chain sim_chain;
 typedef struct sim_lifts sim_lifts; /* lifts.c */
+typedef struct sim_frost sim_frost; /* frost.c */
 
 /* A message a Byzantine node showed in place of (or beside) its node's
  * own, for one slot (byz.c says which kinds there are). */
@@ -155,6 +156,7 @@ typedef struct {
     uint32_t n_faces;        /* written so far; the ring keeps the last BYZ_FACES_MAX */
     byz_tally tallies[BYZ_TALLIES_MAX];
     uint32_t n_tallies;      /* a ring too */
+    hansa_prng frost_prng;   /* --frost: its node's secrets (node_config.rng), across crashes */
 } sim_node;
 
 #define SIM_CLIENTS_MAX 16
@@ -287,6 +289,7 @@ struct world {
     uint64_t rcpt_bad;                 /* rcpt.c: receipt checker violations */
     char rcpt_first[256];
     sim_lifts *lifts;                  /* lifts.c (o.lifts) */
+    sim_frost *frost;                  /* frost.c (o.frost) */
     uint16_t honest_done;           /* honest nodes that reached the target */
     uint16_t honest_count;
     hbuf scratch;
@@ -402,6 +405,24 @@ hansa_err lift_attack_check_options(const sim_options *o);
 uint64_t lift_attack_gst_us(const world *w);
 /* True while the attack has lifts to start or deadlines to reach. */
 bool lift_attack_running(const world *w);
+
+/* frost.c: the FROST duty and its checkers (o.frost; see there) */
+/* Equal voting power under --frost: every set is keyable (frost_set_keyable). */
+#define SIM_FROST_POWER 10
+/* ... and with elections (--valset-change) large beside the votes clients
+ * add (1..60 tokens each), so that elected sets stay keyable while votes
+ * still decide who is elected. */
+#define SIM_FROST_CHURN_POWER 100000
+/* Seeds each node's generator (after the nodes are set up). */
+void frost_setup(world *w);
+void frost_free(world *w);
+/* A message for nd, before the node takes it. */
+void frost_on_deliver(sim_node *nd, const sim_msg *m);
+/* A message nd sends (to one peer or all); false: a Byzantine node keeps it. */
+bool frost_on_send(sim_node *nd, uint8_t type, const uint8_t *b, size_t len);
+/* nd committed height (node_io.committed). */
+void frost_on_commit(sim_node *nd, uint64_t height);
+void frost_finish(world *w, sim_result *r);
 
 /* net.c */
 sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len);

@@ -52,6 +52,17 @@ typedef struct {
     hansa_err (*receipt_del)(void *ctx, store *st, const uint8_t (*keys)[STORE_RECEIPT_KEY_BYTES],
                              size_t n);
     hansa_err (*receipt_scan)(void *ctx, store *st, store_scan_fn fn, void *fn_ctx);
+    /* The signer database's other blobs ("dkg", "roast": store_put_dkg,
+     * store_put_roast), durable as the signer state. NULL: this backend
+     * keeps none (the calls fail with HANSA_ERR_STATE). */
+    hansa_err (*blob_put)(void *ctx, store *st, const char *name, const uint8_t *bytes, size_t len);
+    hansa_err (*blob_get)(void *ctx, store *st, const char *name, hbuf *out);
+    /* The checkpoints table (store_checkpoint_put, store_handoff_put): key
+     * as store.c builds it (height u64 BE, or 'H' || epoch u64 BE). NULL:
+     * none kept (HANSA_ERR_STATE). */
+    hansa_err (*checkpoint_put)(void *ctx, store *st, const uint8_t *key, size_t klen,
+                                const uint8_t *bytes, size_t len);
+    hansa_err (*checkpoint_get)(void *ctx, store *st, const uint8_t *key, size_t klen, hbuf *out);
 } store_backend;
 
 /* Opens a store whose calls go to be (borrowed; it must outlive the store)

@@ -1466,7 +1466,9 @@ hansa_err store_get_signer(store *st, hbuf *out) {
 hansa_err store_get_dkg(store *st, hbuf *out) {
     call_enter(st);
     HANSA_ASSERT(out != NULL);
-    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no key generation state");
+    if (st->be && !st->be->blob_get)
+        return st_fail(st, HANSA_ERR_STATE, "this store keeps no key generation state");
+    if (st->be) return st->be->blob_get(st->be_ctx, st, dkg_key, out);
     return get_copy(st, DB_SIGNER, (const uint8_t *)dkg_key, strlen(dkg_key), 0, out, NULL);
 }
 
@@ -1566,7 +1568,13 @@ static hansa_err put_signer_db(store *st, const char *key, const char *what, con
     call_enter(st);
     HANSA_ASSERT(bytes != NULL && len > 0);
     if (len > STORE_PAYLOAD_BYTES_MAX) return st_fail(st, HANSA_ERR_TOO_LONG, "%s of %zu bytes: too long", what, len);
-    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no %s", what);
+    if (st->be && !st->be->blob_put) return st_fail(st, HANSA_ERR_STATE, "this store keeps no %s", what);
+    if (st->be) {
+        char op[64];
+        snprintf(op, sizeof op, "writing the %s", what);
+        hansa_err e = refuse_if_failed(st, op);
+        return e == HANSA_OK ? st->be->blob_put(st->be_ctx, st, key, bytes, len) : e;
+    }
     char op[64];
     snprintf(op, sizeof op, "writing the %s", what);
     bytes_ctx bc = {bytes, len, key};
@@ -1584,7 +1592,8 @@ hansa_err store_put_roast(store *st, const uint8_t *bytes, size_t len) {
 hansa_err store_get_roast(store *st, hbuf *out) {
     call_enter(st);
     HANSA_ASSERT(out != NULL);
-    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no signing nonces");
+    if (st->be && !st->be->blob_get) return st_fail(st, HANSA_ERR_STATE, "this store keeps no signing nonces");
+    if (st->be) return st->be->blob_get(st->be_ctx, st, roast_key, out);
     return get_copy(st, DB_SIGNER, (const uint8_t *)roast_key, strlen(roast_key), 0, out, NULL);
 }
 
@@ -1869,14 +1878,26 @@ static hansa_err checkpoint_put_body(store *st, MDB_txn *txn, void *ctx) {
     return put_record(st, txn, DB_CHECKPOINTS, c->key, c->klen, NULL, 0, c->bytes, c->len, 0);
 }
 
+/* The checkpoints table on a backend store (or HANSA_ERR_STATE if it keeps none). */
+static hansa_err backend_checkpoint_put(store *st, const checkpoint_put_ctx *c, const char *op) {
+    if (!st->be->checkpoint_put) return st_fail(st, HANSA_ERR_STATE, "this store keeps no checkpoints");
+    hansa_err e = refuse_if_failed(st, op);
+    return e == HANSA_OK ? st->be->checkpoint_put(st->be_ctx, st, c->key, c->klen, c->bytes, c->len) : e;
+}
+
+static hansa_err backend_checkpoint_get(store *st, const uint8_t *key, size_t klen, hbuf *out) {
+    if (!st->be->checkpoint_get) return st_fail(st, HANSA_ERR_STATE, "this store keeps no checkpoints");
+    return st->be->checkpoint_get(st->be_ctx, st, key, klen, out);
+}
+
 hansa_err store_checkpoint_put(store *st, uint64_t height, const uint8_t *bytes, size_t len) {
     call_enter(st);
     HANSA_ASSERT(bytes != NULL && len > 0);
     if (len > STORE_CHECKPOINT_BYTES_MAX)
         return st_fail(st, HANSA_ERR_TOO_LONG, "checkpoint of %zu bytes is too long", len);
-    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no checkpoints");
     checkpoint_put_ctx c = {.bytes = bytes, .len = len, .klen = HEIGHT_KEY_BYTES};
     be64_store(c.key, height);
+    if (st->be) return backend_checkpoint_put(st, &c, "writing a checkpoint");
     return run_write(st, "writing a checkpoint", checkpoint_put_body, &c);
 }
 
@@ -1888,32 +1909,32 @@ hansa_err store_handoff_put(store *st, uint64_t new_epoch, const uint8_t *bytes,
     HANSA_ASSERT(bytes != NULL && len > 0);
     if (len > STORE_CHECKPOINT_BYTES_MAX)
         return st_fail(st, HANSA_ERR_TOO_LONG, "handoff of %zu bytes is too long", len);
-    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no checkpoints");
     checkpoint_put_ctx c = {.bytes = bytes, .len = len, .klen = HANDOFF_KEY_BYTES};
     c.key[0] = 'H';
     be64_store(c.key + 1, new_epoch);
+    if (st->be) return backend_checkpoint_put(st, &c, "writing a handoff");
     return run_write(st, "writing a handoff", checkpoint_put_body, &c);
 }
 
 hansa_err store_handoff_get(store *st, uint64_t new_epoch, hbuf *out) {
     call_enter(st);
     HANSA_ASSERT(out != NULL);
-    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no checkpoints");
-    if (!st->has_checkpoints) return st_fail(st, HANSA_ERR_NOT_FOUND, "no handoff to %llu",
-                                             (unsigned long long)new_epoch);
     uint8_t key[HANDOFF_KEY_BYTES] = {'H'};
     be64_store(key + 1, new_epoch);
+    if (st->be) return backend_checkpoint_get(st, key, sizeof key, out);
+    if (!st->has_checkpoints) return st_fail(st, HANSA_ERR_NOT_FOUND, "no handoff to %llu",
+                                             (unsigned long long)new_epoch);
     return get_copy(st, DB_CHECKPOINTS, key, sizeof key, 0, out, NULL);
 }
 
 hansa_err store_checkpoint_get(store *st, uint64_t height, hbuf *out) {
     call_enter(st);
     HANSA_ASSERT(out != NULL);
-    if (st->be) return st_fail(st, HANSA_ERR_STATE, "this store keeps no checkpoints");
-    if (!st->has_checkpoints) return st_fail(st, HANSA_ERR_NOT_FOUND, "no checkpoint at %llu",
-                                             (unsigned long long)height);
     uint8_t key[HEIGHT_KEY_BYTES];
     be64_store(key, height);
+    if (st->be) return backend_checkpoint_get(st, key, sizeof key, out);
+    if (!st->has_checkpoints) return st_fail(st, HANSA_ERR_NOT_FOUND, "no checkpoint at %llu",
+                                             (unsigned long long)height);
     return get_copy(st, DB_CHECKPOINTS, key, HEIGHT_KEY_BYTES, 0, out, NULL);
 }
 

@@ -615,6 +615,15 @@ static bool sum_my_share(const dkg_session *s, frost_scalar *out) {
     return true;
 }
 
+uint16_t dkg_shares_missing(const dkg_session *s) {
+    uint16_t missing = 0;
+    for (uint16_t d = 1; s->me != 0 && !s->ended && d <= s->n; d++) {
+        const dealer_state *ds = &s->dealers[d - 1];
+        missing += ds->committed && !ds->excluded && ds->mine != SHARE_VALID;
+    }
+    return missing;
+}
+
 /* The group from QUAL's commitments, and the transcript that names them. */
 static bool build_group(dkg_session *s) {
     dkg_result *res = &s->result;

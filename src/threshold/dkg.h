@@ -177,6 +177,14 @@ hansa_err dkg_on_direct(dkg_session *s, const uint8_t *msg, size_t len, const ch
  * the session at reveal_end. */
 void dkg_tick(dkg_session *s, uint64_t now);
 
+/* Committed dealers (not excluded) whose valid share I lack, before the
+ * session ends (0 after, and for an observer). A driver whose channel
+ * carries nothing of the session after the complaint window (no REVEALs:
+ * the chain, node/frost_duty.c) may hold the clock short of reveal_end
+ * while it asks for them: the same broadcasts decide the same QUAL at a
+ * later end. */
+uint16_t dkg_shares_missing(const dkg_session *s);
+
 /* Outputs since the last call; valid until the next call into the session. */
 size_t dkg_drain(dkg_session *s, const dkg_out **out);
 

@@ -3,7 +3,7 @@
  *   hansa sim [--seed S] [--seeds K] [--nodes N] [--chains C] [--heights H]
  *             [--faults mix[,mix...]] [--byz-power-third] [--break-line29]
  *             [--attack NAME] [--trace] [--valset-change K] [--load TPS]
- *             [--first-failure] [--receipts] [--lifts]
+ *             [--first-failure] [--receipts] [--lifts] [--frost]
  *
  * One seed (K = 1) prints the run's figures and digest. A campaign (K > 1)
  * runs seeds S..S+K-1 for every mix in the list and prints, per mix, the
@@ -59,7 +59,7 @@ static void usage(void) {
             "usage: hansa sim [--seed S] [--seeds K] [--nodes N] [--chains C] [--heights H]\n"
             "                 [--faults mix[,mix...]] [--byz-power-third] [--break-line29]\n"
             "                 [--attack NAME] [--trace] [--valset-change K] [--load TPS]\n"
-            "                 [--first-failure] [--receipts] [--lifts]\n"
+            "                 [--first-failure] [--receipts] [--lifts] [--frost]\n"
             "--valset-change K: an election every K heights while clients' votes move\n"
             "       weight between candidates (evidence in a block always slashes)\n"
             "--chains C: C chains (1..4) of N nodes each, following one another with\n"
@@ -71,6 +71,9 @@ static void usage(void) {
             "--lifts: (3 chains) debts on chains 0 and 1, circular lifts inside each and\n"
             "       across both with chain 2 as referee (checked: bounds, agreement,\n"
             "       conservation, every lift resolved after its expiry)\n"
+            "--frost: (one chain) the delegates run the DKG at genesis and at each set\n"
+            "       change and sign every block's checkpoint (checked: one key per epoch,\n"
+            "       no nonce reused, every height signed while a threshold is up)\n"
             "--attack NAME: line29 (4 nodes, no faults), or with --lifts a scripted DSR\n"
             "       lift attack: interlocking, unilateral-timeout, crashed-relay,\n"
             "       silent-originator, forged-commit, invoice-overlift, all (docs/sim.md\n"
@@ -102,6 +105,7 @@ static int parse_args(int argc, char **argv, sim_args *a) {
         else if (strcmp(k, "--first-failure") == 0) a->first_failure = true;
         else if (strcmp(k, "--receipts") == 0) a->base.receipts = true;
         else if (strcmp(k, "--lifts") == 0) a->base.lifts = true;
+        else if (strcmp(k, "--frost") == 0) a->base.frost = true;
         else if (strcmp(k, "--attack") == 0 && v && sim_attack_parse(v, &a->base.attack) == HANSA_OK) {
             /* The script's world has four nodes; a campaign must not draw
              * other sizes (an explicit --nodes is kept, and refused). */
@@ -178,7 +182,7 @@ static int run_single(const sim_args *a) {
         fprintf(stderr, "hansa sim: options out of range (nodes %d..%d, heights 1..%d; "
                 "--attack line29|crash-precommit: 4 nodes, --faults none, no --byz-power-third; "
                 "lift attacks: --lifts, --chains 3, --faults none; "
-                "--lifts: --chains 3 or more, --load above 0)\n",
+                "--lifts: --chains 3 or more, --load above 0; --frost: one chain, no --attack)\n",
                 SIM_NODES_MIN, SIM_NODES_MAX, SIM_HEIGHTS_MAX);
         return 2;
     }
