@@ -87,6 +87,14 @@ static bool genesis_root(const char *dir, ic_create *out) {
     return ok;
 }
 
+static bool has_account(const json_t *accounts, const char *addr) {
+    for (size_t i = 0; i < json_array_size(accounts); i++) {
+        const char *a = json_string_value(json_object_get(json_array_get(accounts, i), "address"));
+        if (a && strcmp(a, addr) == 0) return true;
+    }
+    return false;
+}
+
 /* Adds the other chains' roots and the delegates' accounts to every
  * genesis.json of the chain in dir. */
 static bool patch_genesis(const char *dir, int n_nodes, int self, const ic_create *roots, int chains,
@@ -111,7 +119,8 @@ static bool patch_genesis(const char *dir, int n_nodes, int self, const ic_creat
             }
             keyfile_address(&kf, &kf.keys[0], addr);
             keyfile_free(&kf);
-            json_array_append_new(accounts, json_pack("{s:s, s:s}", "address", addr, "balance", FED_DELEGATE_BALANCE));
+            if (!has_account(accounts, addr)) /* testnet --frost funds node keys already */
+                json_array_append_new(accounts, json_pack("{s:s, s:s}", "address", addr, "balance", FED_DELEGATE_BALANCE));
         }
         int rc = json_dump_file(g, path, JSON_INDENT(2));
         json_decref(g);
