@@ -25,10 +25,12 @@
  * receipt on each segment's chain, which books the legs (or voids them on
  * EXPIRED). Acknowledgements are left out: nothing in a lift waits on them.
  *
- * Light clients are stood in for as in bench-credit --across and the ledger
- * tests: each block's header (tx root, time) is written into the other
- * chains' states, with no commit verification (a real update costs one
- * signature check per relayed block, left out of the cost below).
+ * Light clients are real: every chain starts with a client of each chain it
+ * hears from (rooted in that chain's genesis set, as `hansa federation`
+ * writes them), and before the first receipt proven from a block the
+ * relayer sends a TX_CLIENT_UPDATE with the block's header (tx root, app
+ * hash, the sets) and a commit certificate the chain's delegate signed, which
+ * the receiving chain verifies (ic_verify) in the same block.
  *
  * Figures: the optimum over the whole federation graph (a max-weight
  * circulation that ignores every rule of cross-chain routes: an upper
@@ -89,6 +91,16 @@ typedef struct {
     uint32_t id;
     ledger_state *s;
     hansa_keypair del;
+    /* The last block's header and its commit certificate (one signature:
+     * the chain's single delegate), with the set that signed it. */
+    wire_header hdr;
+    wire_commit_sig sig;
+    wire_commit cert;
+    ledger_validators set, next;
+    /* Per chain following this one: the highest header queued to it as an
+     * update, and the set that header announced (a skipping update carries it). */
+    uint64_t told[XL_CHAINS_MAX];
+    ledger_validators told_next[XL_CHAINS_MAX];
     xl_tx *q;          /* queued for the next block */
     size_t n_q, cap_q;
     hbuf *last;        /* the last block's encoded txs, for proofs */
@@ -144,39 +156,54 @@ static void enqueue(xl_fed *f, int chain, uint16_t who, uint16_t kind, const hbu
     hbuf_append(&t->body, body->data, body->len);
 }
 
-/* Writes chain `of`'s header (height, tx root, time) into chain x's client
- * of it: the light-client stand-in. */
-static void learn(xl_fed *f, int x, int of, uint64_t height, const hansa_hash *tx_root, uint64_t time_ms) {
-    ledger_state *s = f->c[x].s;
-    uint32_t id = chain_id(of);
-    ic_client cl = {.params = {id, 3600 * 1000, 1000}, .status = IC_STATUS_ACTIVE};
-    ledger_client_get(s, id, &cl);
-    if (cl.n_heights == IC_HISTORY_MAX) {
-        memmove(cl.heights, cl.heights + 1, (IC_HISTORY_MAX - 1) * sizeof cl.heights[0]);
-        cl.n_heights--;
-    }
-    cl.heights[cl.n_heights++] = height;
-    ic_consensus cs = {.height = height, .time_ms = time_ms, .tx_root = *tx_root,
-                       .local_height = ledger_height(s) ? ledger_height(s) : 1,
-                       .local_time_ms = ledger_last_block_time_ms(s)};
-    hbuf v = HBUF_INIT;
-    uint8_t key[13] = {0x30};
-    for (int i = 0; i < 4; i++) key[1 + i] = (uint8_t)(id >> (24 - 8 * i));
-    ic_client_encode(&v, &cl);
-    kvmap_put(&s->tabs[LEDGER_TAB_IC_CLIENT], key, 5, v.data, v.len);
-    hbuf_reset(&v);
-    key[0] = 0x31;
-    for (int i = 0; i < 8; i++) key[5 + i] = (uint8_t)(height >> (56 - 8 * i));
-    ic_consensus_encode(&v, &cs);
-    kvmap_put(&s->tabs[LEDGER_TAB_IC_CONSENSUS], key, 13, v.data, v.len);
-    hbuf_free(&v);
+static wire_valset wire_set(ledger_validators *v) { return (wire_valset){v->n, v->v}; }
+
+/* The header of the block just finished on chain c (before its commit to
+ * the state, whose sets are still the ones deciding it), as a node builds
+ * it, and its commit certificate signed by the chain's delegate. */
+static void seal(xl_chain *c, const ledger_block_info *info, const ledger_block *blk) {
+    wire_header *h = &c->hdr;
+    hansa_hash prev;
+    wire_header_hash(h, &prev);
+    bool first = info->height == 1;
+    hansa_hash last_commit = {{0}};
+    if (!first) wire_commit_hash(&c->cert, &last_commit);
+    wire_bytes *txs = hansa_calloc(c->n_last + 1, sizeof *txs);
+    for (size_t i = 0; i < c->n_last; i++) txs[i] = (wire_bytes){c->last[i].data, (uint32_t)c->last[i].len};
+    memset(h, 0, sizeof *h);
+    h->chain_id = c->id;
+    h->height = info->height;
+    h->time_ms = info->time_ms;
+    if (!first) h->prev_block = prev, h->last_commit_hash = last_commit;
+    wire_tx_root(txs, c->n_last, &h->tx_root);
+    wire_evidence_root(NULL, 0, &h->evidence_root);
+    h->app_hash = *ledger_block_app_hash(blk);
+    c->set = *ledger_state_valset(c->s, LEDGER_SET_CUR, NULL);
+    wire_valset vs = wire_set(&c->set);
+    wire_valset_hash(&vs, &h->validators_hash);
+    c->next = *ledger_state_valset(c->s, LEDGER_SET_NEXT, NULL);
+    vs = wire_set(&c->next);
+    wire_valset_hash(&vs, &h->next_validators_hash);
+    h->proposer = c->del.pub;
+    h->tx_count = (uint32_t)c->n_last;
+    free(txs);
+    c->cert = (wire_commit){.chain_id = c->id, .height = h->height, .n_sigs = 1, .sigs = &c->sig};
+    wire_header_hash(h, &c->cert.block);
+    c->sig.validator_index = UINT16_MAX;
+    for (uint16_t i = 0; i < c->set.n; i++)
+        if (pubkey_eq(&c->set.v[i].pubkey, &c->del.pub)) c->sig.validator_index = i;
+    HANSA_ASSERT(c->sig.validator_index != UINT16_MAX);
+    wire_vote v;
+    wire_commit_vote(&c->cert, 0, &c->del.pub, &v);
+    hbuf sb = HBUF_INIT;
+    wire_vote_sign_bytes(&sb, &v);
+    sign_domain(&c->del, SIGN_DOMAIN_VOTE, sb.data, sb.len, &c->sig.sig);
+    hbuf_free(&sb);
 }
 
 /* Commits chain's queued txs as one block, each signed now with its
  * sender's next nonce; a refused one is left out of the block (its why in
- * f->why). Returns how many were refused. The chains that relay from this
- * one (the referee for a lift chain, every lift chain for the referee)
- * learn its header. */
+ * f->why). Returns how many were refused. */
 static size_t commit(xl_fed *f, int chain) {
     xl_chain *c = &f->c[chain];
     f->now_ms += 1000;
@@ -212,25 +239,44 @@ static size_t commit(xl_fed *f, int chain) {
         wire_tx_encode(&c->last[c->n_last++], &tx);
     }
     ledger_block_finish(blk);
+    f->block_us += clock_system_mono_us() - t0;
+    seal(c, &info, blk); /* the delegates' part, not the ledger's: not timed */
+    t0 = clock_system_mono_us();
     ledger_block_commit(c->s, blk);
     f->block_us += clock_system_mono_us() - t0;
     hbuf_free(&sb);
     for (size_t i = 0; i < c->n_q; i++) hbuf_free(&c->q[i].body);
     c->n_q = 0;
-    hansa_hash *leaves = hansa_calloc(c->n_last + 1, sizeof *leaves), root;
-    for (size_t i = 0; i < c->n_last; i++) merkle_leaf_hash(c->last[i].data, c->last[i].len, &leaves[i]);
-    merkle_root(leaves, c->n_last, &root);
-    free(leaves);
-    for (int k = 0; k < f->n_chains; k++)
-        if (k != chain && (chain == referee(f) || k == referee(f)))
-            learn(f, k, chain, info.height, &root, info.time_ms);
     return refused;
 }
 
+/* A block the run cannot go on without (relayed receipts, client updates,
+ * rulings): any refusal is a bug of the bench or of the ledger. */
+static void must_commit(xl_fed *f, int chain, const char *what) {
+    if (commit(f, chain) == 0) return;
+    fprintf(stderr, "bench --lifts --chains: %s refused on chain %x: %s\n", what, chain_id(chain), f->why);
+    HANSA_UNREACHABLE();
+}
+
 /* Queues on chain `to` the proven receipt (by the relayer) of tx i of
- * chain `from`'s last block. */
+ * chain `from`'s last block, after the client update to that block if `to`
+ * has not had it yet. */
 static void relay(xl_fed *f, int from, size_t i, int to) {
     xl_chain *c = &f->c[from];
+    if (c->told[to] < c->hdr.height) {
+        ic_client cl;
+        HANSA_ASSERT(ledger_client_get(f->c[to].s, c->id, &cl) && cl.n_heights > 0);
+        ic_update u = {.trusted_height = cl.heights[cl.n_heights - 1], .header = c->hdr, .cert_kind = IC_CERT_COMMIT,
+                       .commit = c->cert, .vals = wire_set(&c->set)};
+        u.has_trusted_vals = c->hdr.height != u.trusted_height + 1;
+        if (u.has_trusted_vals) u.trusted_vals = wire_set(&c->told_next[to]); /* skipping heights */
+        hbuf ub = HBUF_INIT;
+        ic_update_encode(&ub, &u);
+        enqueue(f, to, XL_RELAYER, TX_CLIENT_UPDATE, &ub);
+        hbuf_free(&ub);
+        c->told[to] = c->hdr.height;
+        c->told_next[to] = c->next;
+    }
     hansa_hash *leaves = hansa_calloc(c->n_last, sizeof *leaves);
     for (size_t k = 0; k < c->n_last; k++) merkle_leaf_hash(c->last[k].data, c->last[k].len, &leaves[k]);
     pkt_recv v = {.src_chain = c->id,
@@ -290,10 +336,28 @@ static void setup(xl_fed *f, int chains, int persons, uint64_t seed) {
     }
     uint8_t rs[HANSA_SEED_BYTES] = {0x72, 0x78};
     keypair_from_seed(&f->relayer, rs);
+    /* Every chain's trust root: its genesis set deciding heights 1 and 2. */
+    ic_create roots[XL_CHAINS_MAX];
+    for (int k = 0; k < chains; k++) {
+        uint8_t dseed[HANSA_SEED_BYTES] = {0xd2, (uint8_t)k};
+        keypair_from_seed(&f->c[k].del, dseed);
+        wire_validator del = {f->c[k].del.pub, 10};
+        wire_valset vs = {1, &del};
+        memset(&roots[k], 0, sizeof roots[k]);
+        roots[k].params = (ic_params){chain_id(k), IC_TRUSTING_PERIOD_MAX_MS, 10000};
+        roots[k].root.time_ms = 1000;
+        wire_valset_hash(&vs, &roots[k].root.validators_hash);
+        roots[k].root.next_validators_hash = roots[k].root.validators_hash;
+    }
     ledger_genesis_account *accts = hansa_calloc((size_t)persons + 1, sizeof *accts);
     for (int k = 0; k < chains; k++) {
         xl_chain *c = &f->c[k];
         c->id = chain_id(k);
+        /* The referee follows every lift chain; a lift chain the referee. */
+        ic_create follows[XL_CHAINS_MAX];
+        size_t n_follows = 0;
+        for (int j = 0; j < chains; j++)
+            if (j != k && (k == chains - 1 || j == chains - 1)) follows[n_follows++] = roots[j];
         size_t n = 0;
         for (int i = 0; i < persons && k < f->n_lift; i++)
             if (slot_of(&f->p[i], k) >= 0) {
@@ -302,22 +366,16 @@ static void setup(xl_fed *f, int chains, int persons, uint64_t seed) {
             }
         addr_from_pubkey(&f->relayer.pub, &accts[n].addr);
         accts[n++].balance = 1ull << 40;
-        uint8_t dseed[HANSA_SEED_BYTES] = {0xd2, (uint8_t)k};
-        keypair_from_seed(&c->del, dseed);
         wire_validator del = {c->del.pub, 10};
         ledger_genesis g = {{.chain_id = c->id, .genesis_time_ms = 1000, .fee_burn_bps = 5000, .min_fee = 1,
                              .max_block_txs = WIRE_BLOCK_TXS_MAX, .elect = ledger_elect_params_default()},
-                            accts, n, &del, 1};
+                            accts, n, &del, 1, follows, n_follows};
         static const uint8_t hash_key[ACCT_MAP_KEY_BYTES] = {0x78};
         char why[LEDGER_WHY_MAX] = "";
         HANSA_ASSERT(ledger_genesis_state(&g, hash_key, &c->s, NULL, why, sizeof why) == HANSA_OK);
+        for (int j = 0; j < chains; j++) c->told_next[j] = *ledger_state_valset(c->s, LEDGER_SET_CUR, NULL);
     }
     free(accts);
-    hansa_hash zero = {{0}};
-    for (int k = 0; k < f->n_lift; k++) {
-        learn(f, k, referee(f), 0, &zero, 1000);
-        learn(f, referee(f), k, 0, &zero, 1000);
-    }
     /* Tallies, chain by chain. */
     size_t cap = (size_t)persons * TALLIES_PER_PARTY * 2;
     f->t = hansa_calloc(cap, sizeof *f->t);
@@ -381,16 +439,10 @@ static void setup(xl_fed *f, int chains, int persons, uint64_t seed) {
                 enqueue(f, t->chain, (uint16_t)t->foil, TX_CHIT, &body);
                 t->start = (int64_t)ch.amount;
             }
-            if (f->c[t->chain].n_q == SETUP_BLOCK_TXS && commit(f, t->chain) != 0) {
-                fprintf(stderr, "bench --lifts --chains: setup tx refused: %s\n", f->why);
-                HANSA_UNREACHABLE();
-            }
+            if (f->c[t->chain].n_q == SETUP_BLOCK_TXS) must_commit(f, t->chain, "a setup tx");
         }
     for (int k = 0; k < f->n_lift; k++)
-        if (f->c[k].n_q && commit(f, k) != 0) {
-            fprintf(stderr, "bench --lifts --chains: setup tx refused: %s\n", f->why);
-            HANSA_UNREACHABLE();
-        }
+        if (f->c[k].n_q) must_commit(f, k, "a setup tx");
     hbuf_free(&body);
 }
 
@@ -605,7 +657,7 @@ static bool lift_cross(xl_fed *f, const xl_graph *g, const size_t *path, size_t 
         if (promised[j]) relay(f, seg_chain[j], 0, R);
     if (n_promised) {
         f->block_us = 0;
-        HANSA_ASSERT(commit(f, R) == 0);
+        must_commit(f, R, "a client update or promise receipt");
         cost += f->block_us;
     }
     hansa_hash h;
@@ -627,10 +679,7 @@ static bool lift_cross(xl_fed *f, const xl_graph *g, const size_t *path, size_t 
     }
     if (n_promised) {
         f->block_us = 0;
-        if (commit(f, R) != 0) {
-            fprintf(stderr, "bench --lifts --chains: a ruling refused: %s\n", f->why);
-            HANSA_UNREACHABLE();
-        }
+        must_commit(f, R, "a ruling");
         cost += f->block_us;
     }
     /* ... and is proven there, which books or voids the segment. */
@@ -638,7 +687,7 @@ static bool lift_cross(xl_fed *f, const xl_graph *g, const size_t *path, size_t 
         if (!promised[j]) continue;
         relay(f, R, (size_t)i++, seg_chain[j]);
         f->block_us = 0;
-        HANSA_ASSERT(commit(f, seg_chain[j]) == 0);
+        must_commit(f, seg_chain[j], "a client update or ruling receipt");
         cost += f->block_us;
         xlift_seg_rec sr;
         HANSA_ASSERT(ledger_xlift_seg_get(f->c[seg_chain[j]].s, &x->seg[j].lift_id, &sr));
