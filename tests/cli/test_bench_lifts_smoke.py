@@ -40,7 +40,7 @@ out = proc.stdout + proc.stderr
 print(out)
 assert proc.returncode == 0, f"hansa bench --lifts --chains 3 exited {proc.returncode}"
 opt = int(re.search(r"optimum over the federation graph .*: clears (\d+)", out).group(1))
-m = re.search(r"agent: (\d+) local lifts \(0 refused\) clear (\d+), then (\d+) cross-chain lifts \(0 refused\) "
+m = re.search(r"agent: (\d+) local lifts \(0 refused\) clear (\d+), (\d+) cross-chain lifts \(0 refused\) "
               r"clear (\d+)", out)
 assert m, "the agent's line (no lift refused)"
 local_n, local_c, cross_n, cross_c = map(int, m.groups())
