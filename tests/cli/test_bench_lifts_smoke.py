@@ -49,6 +49,9 @@ assert 0 < local_c + cross_c <= opt, f"the agent cleared {local_c + cross_c}, th
 assert len(re.findall(r"chain e2e5[01]: gross debt \d+, its own optimum clears \d+", out)) == 2
 assert re.search(r"local p50 \d+ us, p99 \d+ us \(\d+\); cross p50 \d+ us, p99 \d+ us \(\d+\)", out)
 assert re.search(r"checker \(credit check on 3 chains, 60 persons' totals unchanged, .*\): ok", out)
+# the checker is shown catching what it is for (on a copy of the final state)
+assert re.search(r"one leg booked alone and one side past its bound: both caught \(person \d+'s total moved "
+                 r"from -?\d+ to -?\d+; tally 0 on chain e2e50: the stock's net \d+ is outside", out)
 rates = {float(f): (int(lo), int(ln), int(xo), int(xn)) for f, lo, ln, xo, xn in
          re.findall(r"amount ([\d.]+) x capacity: local (\d+) of (\d+) committed \(\d+%\), "
                     r"cross (\d+) of (\d+) committed", out)}

@@ -851,34 +851,78 @@ static uint64_t cross_phase(xl_fed *f, const xl_graph *g, uint64_t *res, xl_lat 
 
 /* ---- the checker ---- */
 
-/* Each person's total over its tallies on every chain (what lifts must not
- * change), into tot[person]; and each tally side within [-grant, max(its
- * trading variables, where the chits put it)]. Returns false with why. */
-static bool totals(const xl_fed *f, int64_t *tot, char *why, size_t why_len) {
-    memset(tot, 0, (size_t)f->n_persons * sizeof *tot);
+/* What the checker reads of one tally: its balance, and per side the most
+ * its trading variables let lifts bring its net to and the other side's
+ * grant (the most it may owe). */
+typedef struct {
+    int64_t balance;
+    uint64_t tv_hi[CREDIT_FOIL + 1], grant[CREDIT_FOIL + 1];
+} xl_view;
+
+static void view_of(const xl_fed *f, xl_view *v) {
     credit_tally *t = hansa_malloc(sizeof *t);
-    bool ok = true;
-    for (size_t i = 0; i < f->n_tallies && ok; i++) {
-        const xl_tally *x = &f->t[i];
-        HANSA_ASSERT(ledger_tally_get(f->c[x->chain].s, &x->id, t));
-        tot[x->stock] += t->balance;
-        tot[x->foil] -= t->balance;
-        for (credit_side side = CREDIT_STOCK; side <= CREDIT_FOIL && ok; side++) {
-            int64_t net = side == CREDIT_STOCK ? t->balance : -t->balance;
-            int64_t start = side == CREDIT_STOCK ? x->start : -x->start;
+    for (size_t i = 0; i < f->n_tallies; i++) {
+        HANSA_ASSERT(ledger_tally_get(f->c[f->t[i].chain].s, &f->t[i].id, t));
+        v[i].balance = t->balance;
+        for (credit_side side = CREDIT_STOCK; side <= CREDIT_FOIL; side++) {
             const credit_trade *tv = &t->trade[side].tv;
-            int64_t hi = (int64_t)(tv->bound > tv->target ? tv->bound : tv->target);
-            if (hi < start) hi = start;
-            const credit_terms *grant = side == CREDIT_STOCK ? &t->contract.foil_grants : &t->contract.stock_grants;
-            if (net > hi || net < -(int64_t)grant->limit) {
-                snprintf(why, why_len, "tally %zu on chain %u: the %s's net %lld is outside [%lld, %lld]", i,
-                         x->chain, credit_side_name(side), (long long)net, -(long long)grant->limit, (long long)hi);
-                ok = false;
-            }
+            v[i].tv_hi[side] = tv->bound > tv->target ? tv->bound : tv->target;
+            v[i].grant[side] = (side == CREDIT_STOCK ? &t->contract.foil_grants : &t->contract.stock_grants)->limit;
         }
     }
     free(t);
-    return ok;
+}
+
+/* Each person's total over its tallies on every chain into tot[] (lifts
+ * must leave it as in `before`, when given), and each tally side within
+ * [-grant, max(its trading variables, where the chits put it)]. Returns
+ * false with why. */
+static bool check_totals(const xl_fed *f, const xl_view *v, int64_t *tot, const int64_t *before, char *why,
+                         size_t why_len) {
+    memset(tot, 0, (size_t)f->n_persons * sizeof *tot);
+    for (size_t i = 0; i < f->n_tallies; i++) {
+        const xl_tally *x = &f->t[i];
+        tot[x->stock] += v[i].balance;
+        tot[x->foil] -= v[i].balance;
+        for (credit_side side = CREDIT_STOCK; side <= CREDIT_FOIL; side++) {
+            int64_t net = side == CREDIT_STOCK ? v[i].balance : -v[i].balance;
+            int64_t start = side == CREDIT_STOCK ? x->start : -x->start;
+            int64_t hi = (int64_t)v[i].tv_hi[side] > start ? (int64_t)v[i].tv_hi[side] : start;
+            if (net > hi || net < -(int64_t)v[i].grant[side]) {
+                snprintf(why, why_len, "tally %zu on chain %x: the %s's net %lld is outside [%lld, %lld]", i,
+                         chain_id(x->chain), credit_side_name(side), (long long)net, -(long long)v[i].grant[side],
+                         (long long)hi);
+                return false;
+            }
+        }
+    }
+    for (int i = 0; i < f->n_persons && before; i++)
+        if (tot[i] != before[i]) {
+            snprintf(why, why_len, "person %d's total moved from %lld to %lld", i, (long long)before[i],
+                     (long long)tot[i]);
+            return false;
+        }
+    return true;
+}
+
+/* The checker shown catching what it exists for, on a copy of the final
+ * view: one leg of a lift booked without the rest (a total moves), and a
+ * creditor lifted past where its chits put it (beyond its bound). why gets
+ * both reports; false if either went unnoticed. */
+static bool check_catches(const xl_fed *f, const xl_view *v, const int64_t *before, char *why, size_t why_len) {
+    xl_view *bad = hansa_calloc(f->n_tallies + 1, sizeof *bad);
+    int64_t *tot = hansa_calloc((size_t)f->n_persons, sizeof *tot);
+    char a[LEDGER_WHY_MAX] = "", b[LEDGER_WHY_MAX] = "";
+    memcpy(bad, v, f->n_tallies * sizeof *bad);
+    bad[0].balance -= 1; /* the stock paid 1 on tally 0, nobody received */
+    bool caught = !check_totals(f, bad, tot, before, a, sizeof a);
+    memcpy(bad, v, f->n_tallies * sizeof *bad);
+    bad[0].balance = f->t[0].start + 1; /* the stock's net above its chits, its bound 0 */
+    caught = caught && !check_totals(f, bad, tot, NULL, b, sizeof b);
+    snprintf(why, why_len, "%s; %s", a, b);
+    free(tot);
+    free(bad);
+    return caught;
 }
 
 /* ---- success rate vs amount ---- */
@@ -952,7 +996,9 @@ int bench_lifts_chains(int chains, int persons, uint64_t seed, size_t hops) {
     int64_t *before = hansa_calloc((size_t)persons, sizeof *before);
     int64_t *after = hansa_calloc((size_t)persons, sizeof *after);
     char why[LEDGER_WHY_MAX] = "";
-    HANSA_ASSERT(totals(f, before, why, sizeof why));
+    xl_view *view = hansa_calloc(f->n_tallies + 1, sizeof *view);
+    view_of(f, view);
+    HANSA_ASSERT(check_totals(f, view, before, NULL, why, sizeof why));
     xl_graph g;
     graph_of(f, &g);
     int bridges = 0;
@@ -1034,15 +1080,15 @@ int bench_lifts_chains(int chains, int persons, uint64_t seed, size_t hops) {
             ok = false;
         }
     }
-    ok = ok && totals(f, after, why, sizeof why);
-    for (int i = 0; i < persons && ok; i++)
-        if (before[i] != after[i]) {
-            snprintf(why, sizeof why, "person %d's total moved from %lld to %lld", i, (long long)before[i],
-                     (long long)after[i]);
-            ok = false;
-        }
+    view_of(f, view);
+    ok = ok && check_totals(f, view, after, before, why, sizeof why);
     printf("  checker (credit check on %d chains, %d persons' totals unchanged, every side within its trading "
            "variables and grant): %s\n", chains, persons, ok ? "ok" : why);
+    char caught[2 * LEDGER_WHY_MAX + 2] = "";
+    bool catches = check_catches(f, view, before, caught, sizeof caught);
+    printf("  the checker on a copy with one leg booked alone and one side past its bound: %s (%s)\n",
+           catches ? "both caught" : "MISSED", caught);
+    ok = ok && catches;
     printf("success rate vs amount (fresh copies, up to %d local cycles on chain %x and %d cross cycles each):\n",
            XL_TRIES, chain_id(0), XL_TRIES);
     static const double fractions[] = {0.25, 0.5, 1.0, 1.25, 2.0};
@@ -1051,6 +1097,7 @@ int bench_lifts_chains(int chains, int persons, uint64_t seed, size_t hops) {
     printf("end to end over the network: scripts/bench-xlifts (3-chain federation of real processes)\n");
     free(lat_local.v);
     free(lat_cross.v);
+    free(view);
     free(before);
     free(after);
     graph_free(&g);
