@@ -52,10 +52,11 @@ static disc_seen *seen_new(disc_site *rs, const credit_id *id, const disc_ent *e
     return e;
 }
 
-/* The fwd index of s waiting for `from`'s answer about entry, or -1. */
-static int due_of(const disc_search *s, uint32_t from, const disc_ent *entry) {
+/* The fwd index of s that asked `from` about entry (still waiting for its
+ * answer when `waiting`), or -1. */
+static int fwd_of(const disc_search *s, uint32_t from, const disc_ent *entry, bool waiting) {
     for (uint8_t k = 0; k < s->n_fwd; k++)
-        if (s->fwd_site[k] == from && !s->fwd_done[k] && ent_eq(&s->fwd_entry[k], entry)) return k;
+        if (s->fwd_site[k] == from && (!waiting || !s->fwd_done[k]) && ent_eq(&s->fwd_entry[k], entry)) return k;
     return -1;
 }
 
@@ -65,7 +66,7 @@ static disc_search *slot_of(disc_site *rs, const disc_msg *m, uint32_t from) {
     for (size_t i = 0; i < DISC_SEARCHES_MAX; i++) {
         disc_search *s = &rs->s[i];
         if (s->used && credit_id_eq(&s->search, &m->search) && s->ttl == m->ttl + 1 &&
-            due_of(s, from, &m->entry) >= 0)
+            fwd_of(s, from, &m->entry, true) >= 0)
             return s;
     }
     return NULL;
@@ -249,14 +250,15 @@ static void on_query(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t n
 }
 
 /* An answer is the reply to the query it names (entry, ttl); a route it
- * brings starts at that entry, so every search here still waiting on that
- * entry takes it too. */
+ * brings starts at that entry, so every open search here that asked that
+ * entry takes it too (also one already answered: a copy sent again may have
+ * been answered before the search that site was running found it). */
 static void on_answer(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out) {
     disc_search *s = slot_of(rs, m, from);
-    if (s == NULL) return; /* late (the search ended), or not asked */
+    if (s == NULL && seed_rules) return; /* late (the search ended), or not asked */
     for (size_t i = 0; i < DISC_SEARCHES_MAX && m->found && m->hops < DISC_TTL_MAX && m->cap.max > 0; i++) {
         disc_search *o = &rs->s[i];
-        int k = o->used && credit_id_eq(&o->search, &m->search) ? due_of(o, from, &m->entry) : -1;
+        int k = o->used && credit_id_eq(&o->search, &m->search) ? fwd_of(o, from, &m->entry, false) : -1;
         if (k < 0 || (o != s && seed_rules)) continue;
         credit_lift_cap two[2] = {o->fwd_cap[k], m->cap};
         credit_lift_cap cand = credit_lift_path_cap(two, 2);
@@ -266,7 +268,8 @@ static void on_answer(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t 
             o->best_hops = (uint8_t)(m->hops + 1);
         }
     }
-    s->fwd_done[due_of(s, from, &m->entry)] = true;
+    if (s == NULL) return;
+    s->fwd_done[fwd_of(s, from, &m->entry, true)] = true;
     if (--s->waiting == 0) finish(rs, s, now_ms, out);
 }
 
@@ -278,10 +281,27 @@ void disc_recv(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms,
 }
 
 void disc_tick(disc_site *rs, uint64_t now_ms, disc_out *out) {
-    /* Each ending search sends at most one answer; the rest end next tick. */
-    for (size_t i = 0; i < DISC_SEARCHES_MAX; i++)
-        if (rs->s[i].used && now_ms >= rs->s[i].deadline_ms && out->n < DISC_FORWARD_MAX)
-            finish(rs, &rs->s[i], now_ms, out);
+    const size_t room = sizeof out->s / sizeof out->s[0];
+    for (size_t i = 0; i < DISC_SEARCHES_MAX; i++) {
+        disc_search *s = &rs->s[i];
+        if (!s->used) continue;
+        /* Each ending search sends at most one answer; the rest end next tick. */
+        if (now_ms >= s->deadline_ms) {
+            if (out->n < DISC_FORWARD_MAX) finish(rs, s, now_ms, out);
+            continue;
+        }
+        /* Halfway to its deadline, a query still unanswered goes once more:
+         * it or its answer may be lost. A site that took it answers the copy
+         * at once with what it found; one that never saw it takes it. */
+        if (seed_rules || 2 * (now_ms - s->started_ms) < s->deadline_ms - s->started_ms) continue;
+        for (uint8_t k = 0; k < s->n_fwd && out->n < room; k++) {
+            if (s->fwd_done[k] || s->fwd_resent[k]) continue;
+            disc_msg q = {.kind = DISC_QUERY, .search = s->search, .entry = s->fwd_entry[k], .target = s->target,
+                           .ttl = (uint8_t)(s->ttl - 1)};
+            emit(out, s->fwd_site[k], &q);
+            s->fwd_resent[k] = true;
+        }
+    }
 }
 
 /* ---- the message's bytes ------------------------------------------------- */

@@ -23,10 +23,11 @@
  * widest way there), then, while there is room, the next widest ways to
  * other entries of those sites (an entry may reach the target where the
  * widest way's cannot). It keeps at most DISC_SEARCHES_MAX open searches
- * (more are answered "none"), each a fixed-size slot, and gives up waiting
- * after timeout_ms x (ttl + 1) / (DISC_TTL_MAX + 1), answering with what it
- * has: a site further upstream gives up sooner, so its late answer still
- * reaches a site that waits.
+ * (more are answered "none"), each a fixed-size slot, sends a query still
+ * unanswered halfway to its deadline once more (it or its answer may have
+ * been lost), and gives up waiting after timeout_ms x (ttl + 1) /
+ * (DISC_TTL_MAX + 1), answering with what it has: a site further upstream
+ * gives up sooner, so its late answer still reaches a site that waits.
  *
  * An answer names the query it answers (entry and ttl), so a site that
  * asked one entry several times (with different ttls, or from several of
@@ -128,6 +129,7 @@ typedef struct {
     disc_ent fwd_entry[DISC_FORWARD_MAX];
     credit_lift_cap fwd_cap[DISC_FORWARD_MAX];
     bool fwd_done[DISC_FORWARD_MAX];
+    bool fwd_resent[DISC_FORWARD_MAX]; /* sent once more, unanswered halfway to the deadline */
     uint8_t ttl;
     bool found;
     credit_lift_cap best;
