@@ -58,7 +58,8 @@ rates = {float(f): (int(lo), int(ln), int(xo), int(xn)) for f, lo, ln, xo, xn in
 assert sorted(rates) == [0.25, 0.5, 1.0, 1.25, 2.0], rates
 assert all(lo == ln > 0 and xo == xn > 0 for f, (lo, ln, xo, xn) in rates.items() if f <= 1), rates
 assert all(lo == 0 < ln and xo == 0 < xn for f, (lo, ln, xo, xn) in rates.items() if f > 1), rates
-for args in (["--chains", "2"], ["--chains", "9"], ["--chains", "3", "--parties", "17"]):
+for args in (["--chains", "2"], ["--chains", "9"], ["--chains", "3", "--parties", "17"],
+             ["--chains", "3", "--tallies", "100"]):
     bad = subprocess.run([hansa, "bench", "--lifts"] + args, capture_output=True, text=True)
     assert bad.returncode == 2 and "--chains 3..8" in bad.stderr, f"{args}: {bad.stderr}"
 bad = subprocess.run([hansa, "bench", "--lifts", "--parties", "2"], capture_output=True, text=True)

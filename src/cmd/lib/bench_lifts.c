@@ -272,7 +272,7 @@ static void success_at(uint64_t seed, int parties, size_t tallies, size_t hops, 
 
 int cmd_bench_lifts(int argc, char **argv) {
     uint64_t parties = 0, tallies = 120, seed = 1, hops = CREDIT_LIFT_HOPS_MAX, chains = 1;
-    bool bad = false;
+    bool bad = false, tallies_given = false;
     for (int i = 1; i < argc; i++) {
         bool has = i + 1 < argc;
         if (strcmp(argv[i], "--parties") == 0 && has && cli_parse_u64(argv[i + 1], &parties) && parties >= 3 &&
@@ -283,7 +283,7 @@ int cmd_bench_lifts(int argc, char **argv) {
             i++;
         else if (strcmp(argv[i], "--tallies") == 0 && has && cli_parse_u64(argv[i + 1], &tallies) && tallies >= 3 &&
                  tallies <= CLR_EDGES_MAX / 2)
-            i++;
+            i++, tallies_given = true;
         else if (strcmp(argv[i], "--seed") == 0 && has && cli_parse_u64(argv[i + 1], &seed))
             i++;
         else if (strcmp(argv[i], "--max-hops") == 0 && has && cli_parse_u64(argv[i + 1], &hops) && hops >= 2 &&
@@ -295,7 +295,8 @@ int cmd_bench_lifts(int argc, char **argv) {
     /* One chain: at most PARTIES_MAX parties (default 40); a federation:
      * thousands over the chains (default 3000), XL_PARTIES_MAX at most. */
     if (parties == 0) parties = chains > 1 ? 3000 : 40;
-    if (bad || (chains == 1 && parties > PARTIES_MAX) || (chains > 1 && parties < 6 * chains)) {
+    /* A federation draws its tallies (3 a person on each of its chains). */
+    if (bad || (chains == 1 && parties > PARTIES_MAX) || (chains > 1 && (parties < 6 * chains || tallies_given))) {
         fprintf(stderr,
                 "usage: hansa bench --lifts [--parties 3..%d] [--tallies 3..%d] [--seed S] [--max-hops 2..%d]\n"
                 "       hansa bench --lifts --chains 3..%d [--parties 6xC..%d] [--seed S] [--max-hops 2..%d]\n",
