@@ -198,7 +198,7 @@ static bool sound(const disc_record *r, uint64_t widest) {
 }
 
 /* The most messages one search took (over a run of searches). */
-static uint64_t msgs_max;
+static uint64_t msgs_max, msgs_sum;
 static int simple_exist, simple_found;
 
 static void searches(uint64_t seed, int loss_pct, int *found, int *exist, int *total) {
@@ -226,6 +226,7 @@ static void searches(uint64_t seed, int loss_pct, int *found, int *exist, int *t
          * time and each once more; every query is answered once. */
         CHECK(w->msgs <= 4 * SITES * ENTS * (DISC_TTL_MAX + 1) * DISC_FORWARD_MAX);
         if (w->msgs > msgs_max) msgs_max = w->msgs;
+        msgs_sum += w->msgs;
         for (int x = 0; x < SITES; x++) CHECK(disc_open(&w->site[x]) == 0);
         *found += r && r->state == DISC_GOOD;
         *exist += widest > 0;
@@ -263,17 +264,17 @@ static void completeness(const char *name, uint64_t dflt, int loss_pct, int *fou
     uint64_t seed = check_seed(name, dflt);
     for (int seed_rule = 1; seed_rule >= 0; seed_rule--) {
         int total = 0, ex = 0, *f = &found[!seed_rule];
-        msgs_max = 0;
+        msgs_max = msgs_sum = 0;
         simple_exist = simple_found = 0;
         disc_test_seed_rules(seed_rule);
         for (int r = 0; r < 5; r++) searches(seed + (uint64_t)r, loss_pct, f, &ex, &total);
         disc_test_seed_rules(false);
         exist[!seed_rule] = ex;
         fprintf(stderr, "  %s, %d%% loss: %d searches, a route exists for %d, found %d (%.0f%%); of %d visiting "
-                "each site once, found %d (%.0f%%); at most %llu messages a search\n",
+                "each site once, found %d (%.0f%%); messages a search: mean %.1f, at most %llu\n",
                 seed_rule ? "seed's rules" : "this machine", loss_pct, total, ex, *f, ex ? 100.0 * *f / ex : 0.0,
                 simple_exist, simple_found, simple_exist ? 100.0 * simple_found / simple_exist : 0.0,
-                (unsigned long long)msgs_max);
+                total ? (double)msgs_sum / total : 0.0, (unsigned long long)msgs_max);
         CHECK(*f <= ex && simple_exist <= ex);
     }
 }
