@@ -79,7 +79,8 @@ bool clr_find_cycle(const clr_graph *g, const uint64_t *residual, size_t max_hop
     clr_cycle *c = hansa_malloc(sizeof *c);
     out->n = 0;
     for (uint32_t s = 0; s < g->n_nodes && out->n != 2; s++) {
-        bfs_cycle(g, &a, residual, s, max_hops, dist, via, queue, c);
+        /* Only a shorter cycle than the best so far matters: bound the search by it. */
+        bfs_cycle(g, &a, residual, s, out->n ? out->n - 1 : max_hops, dist, via, queue, c);
         if (c->n > 0 && (out->n == 0 || c->n < out->n)) *out = *c;
     }
     out->amount = 0;
@@ -154,31 +155,57 @@ static uint64_t room(const clr_graph *g, const uint64_t *flow, size_t arc) {
     return arc % 2 == 0 ? g->e[e].cap - flow[e] : flow[e];
 }
 
+static uint32_t tail_of(const clr_graph *g, size_t arc) {
+    const clr_edge *e = &g->e[arc / 2];
+    return arc % 2 == 0 ? e->from : e->to;
+}
+
+/* A node on a cycle of the predecessor graph, or UINT32_MAX. Any such
+ * cycle has negative cost (when the arc closing it was relaxed, every other
+ * arc on it was tight or better), and one shows up after a few rounds on
+ * these graphs instead of after n: what keeps the optimum at thousands of
+ * nodes within seconds. mark: n scratch entries. */
+static uint32_t pred_cycle(const clr_graph *g, const size_t *pred, uint32_t *mark) {
+    uint32_t n = g->n_nodes;
+    for (uint32_t u = 0; u < n; u++) mark[u] = UINT32_MAX;
+    for (uint32_t s = 0; s < n; s++) {
+        uint32_t v = s;
+        while (mark[v] == UINT32_MAX) {
+            mark[v] = s;
+            if (pred[v] == SIZE_MAX) break;
+            v = tail_of(g, pred[v]);
+        }
+        if (mark[v] == s && pred[v] != SIZE_MAX) return v;
+    }
+    return UINT32_MAX;
+}
+
 /* Bellman-Ford on cost = -gain; a negative cycle's arcs into arcs[], count
  * returned (0: none). */
-static size_t negative_cycle(const clr_graph *g, const uint64_t *flow, int64_t *dist, size_t *pred, size_t *arcs) {
-    uint32_t n = g->n_nodes, last = UINT32_MAX;
+static size_t negative_cycle(const clr_graph *g, const uint64_t *flow, int64_t *dist, size_t *pred, size_t *arcs,
+                             uint32_t *mark) {
+    uint32_t n = g->n_nodes, last = UINT32_MAX, v = UINT32_MAX;
     for (uint32_t u = 0; u < n; u++) dist[u] = 0, pred[u] = SIZE_MAX;
-    for (uint32_t round = 0; round < n; round++) {
+    for (uint32_t round = 0; round < n && v == UINT32_MAX; round++) {
         last = UINT32_MAX;
         for (size_t arc = 0; arc < 2 * g->n_edges; arc++) {
             if (room(g, flow, arc) == 0) continue;
             const clr_edge *e = &g->e[arc / 2];
-            uint32_t u = arc % 2 == 0 ? e->from : e->to, v = arc % 2 == 0 ? e->to : e->from;
+            uint32_t u = arc % 2 == 0 ? e->from : e->to, w = arc % 2 == 0 ? e->to : e->from;
             int64_t cost = arc % 2 == 0 ? -1 : 1;
-            if (dist[u] + cost < dist[v]) {
-                dist[v] = dist[u] + cost;
-                pred[v] = arc;
-                last = v;
+            if (dist[u] + cost < dist[w]) {
+                dist[w] = dist[u] + cost;
+                pred[w] = arc;
+                last = w;
             }
         }
         if (last == UINT32_MAX) return 0;
+        v = pred_cycle(g, pred, mark);
     }
-    /* Still relaxing after n rounds: walking back n steps lands on the cycle. */
-    uint32_t v = last;
-    for (uint32_t i = 0; i < n; i++) {
-        const clr_edge *e = &g->e[pred[v] / 2];
-        v = pred[v] % 2 == 0 ? e->from : e->to;
+    if (v == UINT32_MAX) {
+        /* Still relaxing after n rounds: walking back n steps lands on the cycle. */
+        v = last;
+        for (uint32_t i = 0; i < n; i++) v = tail_of(g, pred[v]);
     }
     size_t k = 0;
     uint32_t w = v;
@@ -198,8 +225,9 @@ hansa_err clr_optimum(const clr_graph *g, uint64_t *flow, uint64_t *cleared) {
     memset(flow, 0, g->n_edges * sizeof *flow);
     int64_t *dist = hansa_calloc(g->n_nodes + 1, sizeof *dist);
     size_t *pred = hansa_calloc(g->n_nodes + 1, sizeof *pred), *arcs = hansa_calloc(g->n_nodes + 2, sizeof *arcs);
+    uint32_t *mark = hansa_calloc(g->n_nodes + 1, sizeof *mark);
     size_t k;
-    while ((k = negative_cycle(g, flow, dist, pred, arcs)) > 0) {
+    while ((k = negative_cycle(g, flow, dist, pred, arcs, mark)) > 0) {
         uint64_t push = UINT64_MAX;
         for (size_t i = 0; i < k; i++)
             if (room(g, flow, arcs[i]) < push) push = room(g, flow, arcs[i]);
@@ -209,6 +237,7 @@ hansa_err clr_optimum(const clr_graph *g, uint64_t *flow, uint64_t *cleared) {
         }
     }
     for (size_t e = 0; e < g->n_edges; e++) *cleared += flow[e];
+    free(mark);
     free(arcs);
     free(pred);
     free(dist);

@@ -33,19 +33,60 @@ void disc_site_init(disc_site *rs, uint32_t site, disc_view view, uint64_t timeo
     rs->retry_ms = retry_ms;
 }
 
-/* True the first time a search id arrives here (then remembered). */
-static bool take_id(disc_site *rs, const credit_id *id) {
+static bool seed_rules; /* disc_test_seed_rules */
+
+void disc_test_seed_rules(bool on) { seed_rules = on; }
+
+/* What the site remembers of search id from entry (NULL: any entry), or NULL. */
+static disc_seen *seen_of(disc_site *rs, const credit_id *id, const disc_ent *entry) {
     size_t n = rs->n_seen < DISC_SEEN_MAX ? rs->n_seen : DISC_SEEN_MAX;
     for (size_t i = 0; i < n; i++)
-        if (credit_id_eq(&rs->seen[i], id)) return false;
-    rs->seen[rs->n_seen++ % DISC_SEEN_MAX] = *id;
-    return true;
+        if (credit_id_eq(&rs->seen[i].search, id) && (entry == NULL || ent_eq(&rs->seen[i].entry, entry)))
+            return &rs->seen[i];
+    return NULL;
 }
 
-static disc_search *slot_of(disc_site *rs, const credit_id *id) {
-    for (size_t i = 0; i < DISC_SEARCHES_MAX; i++)
-        if (rs->s[i].used && credit_id_eq(&rs->s[i].search, id)) return &rs->s[i];
+static disc_seen *seen_new(disc_site *rs, const credit_id *id, const disc_ent *entry) {
+    disc_seen *e = &rs->seen[rs->n_seen++ % DISC_SEEN_MAX];
+    *e = (disc_seen){.search = *id, .entry = *entry};
+    return e;
+}
+
+/* The fwd index of s that asked `from` about entry (still waiting for its
+ * answer when `waiting`), or -1. */
+static int fwd_of(const disc_search *s, uint32_t from, const disc_ent *entry, bool waiting) {
+    for (uint8_t k = 0; k < s->n_fwd; k++)
+        if (s->fwd_site[k] == from && (!waiting || !s->fwd_done[k]) && ent_eq(&s->fwd_entry[k], entry)) return k;
+    return -1;
+}
+
+/* The open search of id that sent the query answer m answers: asked site
+ * `from` about m's entry with m's ttl. Two that did asked the same thing. */
+static disc_search *slot_of(disc_site *rs, const disc_msg *m, uint32_t from) {
+    for (size_t i = 0; i < DISC_SEARCHES_MAX; i++) {
+        disc_search *s = &rs->s[i];
+        if (s->used && credit_id_eq(&s->search, &m->search) && s->ttl == m->ttl + 1 &&
+            fwd_of(s, from, &m->entry, true) >= 0)
+            return s;
+    }
     return NULL;
+}
+
+/* The best route from entry the site knows for search id: what its finished
+ * searches from there found (e) and what its open ones have so far. */
+static bool best_so_far(const disc_site *rs, const disc_seen *e, credit_lift_cap *cap, uint8_t *hops) {
+    if (e == NULL) return false;
+    bool found = e->found;
+    *cap = e->best;
+    *hops = e->best_hops;
+    for (size_t i = 0; i < DISC_SEARCHES_MAX; i++) {
+        const disc_search *s = &rs->s[i];
+        if (!s->used || !s->found || !credit_id_eq(&s->search, &e->search) || !ent_eq(&s->entry, &e->entry))
+            continue;
+        if (!found || wider(&s->best, cap)) *cap = s->best, *hops = s->best_hops;
+        found = true;
+    }
+    return found;
 }
 
 static disc_search *slot_new(disc_site *rs) {
@@ -86,8 +127,15 @@ size_t disc_open(const disc_site *rs) {
     return n;
 }
 
-/* The search is over: the origin records it, others answer their asker. */
+/* The search is over: the site remembers the best route from its entry,
+ * the origin records it, others answer their asker. */
 static void finish(disc_site *rs, disc_search *s, uint64_t now_ms, disc_out *out) {
+    disc_seen *e = seen_of(rs, &s->search, &s->entry);
+    if (e && s->found && (!e->found || wider(&s->best, &e->best))) {
+        e->found = true;
+        e->best = s->best;
+        e->best_hops = s->best_hops;
+    }
     if (s->origin) {
         disc_record *r = record_of(rs, &s->entry, &s->target, true);
         r->state = s->found ? DISC_GOOD : DISC_NONE;
@@ -95,16 +143,25 @@ static void finish(disc_site *rs, disc_search *s, uint64_t now_ms, disc_out *out
         r->hops = s->found ? s->best_hops : 0;
         r->updated_ms = now_ms;
     } else {
-        disc_msg a = {.kind = DISC_ANSWER, .search = s->search, .found = s->found, .hops = s->best_hops};
+        disc_msg a = {.kind = DISC_ANSWER, .search = s->search, .entry = s->entry, .ttl = s->ttl,
+                      .found = s->found, .hops = s->best_hops};
         if (s->found) a.cap = s->best;
         emit(out, s->asker, &a);
     }
     s->used = false;
 }
 
+static bool fwd_has(const disc_search *s, const disc_ent *e) {
+    for (uint8_t k = 0; k < s->n_fwd; k++)
+        if (ent_eq(&s->fwd_entry[k], e)) return true;
+    return false;
+}
+
 /* Looks locally, then forwards one query per neighbouring site (its widest
- * way there), ttl - 1; finishes at once when nothing is left to wait for. */
+ * way there) and, with room left, the next widest ways to other entries,
+ * ttl - 1; finishes at once when nothing is left to wait for. */
 static void open_search(disc_site *rs, disc_search *s, uint8_t ttl, uint64_t now_ms, disc_out *out) {
+    s->ttl = ttl;
     s->deadline_ms = now_ms + rs->timeout_ms * (ttl + 1u) / (DISC_TTL_MAX + 1u);
     credit_lift_cap cap;
     if (s->target.site == rs->site && rs->view.local(rs->view.ctx, &s->entry, &s->target, &cap) && cap.max > 0) {
@@ -129,6 +186,17 @@ static void open_search(disc_site *rs, disc_search *s, uint8_t ttl, uint64_t now
         s->fwd_entry[k] = hops[i].next;
         s->fwd_cap[k] = hops[i].cap;
     }
+    while (!seed_rules && s->n_fwd < DISC_FORWARD_MAX) {
+        size_t w = n;
+        for (size_t i = 0; i < n; i++)
+            if (hops[i].next.site != rs->site && hops[i].cap.max > 0 && !fwd_has(s, &hops[i].next) &&
+                (w == n || wider(&hops[i].cap, &hops[w].cap)))
+                w = i;
+        if (w == n) break;
+        s->fwd_site[s->n_fwd] = hops[w].next.site;
+        s->fwd_entry[s->n_fwd] = hops[w].next;
+        s->fwd_cap[s->n_fwd++] = hops[w].cap;
+    }
     for (uint8_t k = 0; k < s->n_fwd; k++) {
         disc_msg q = {.kind = DISC_QUERY, .search = s->search, .entry = s->fwd_entry[k], .target = s->target,
                        .ttl = (uint8_t)(ttl - 1)};
@@ -147,11 +215,12 @@ const disc_record *disc_find(disc_site *rs, const disc_ent *entry, const disc_en
         return r;
     disc_search *s = slot_new(rs);
     r->updated_ms = now_ms;
-    if (s == NULL || !take_id(rs, search)) {
+    if (s == NULL || seen_of(rs, search, NULL) != NULL) { /* an id is the origin's once */
         if (s) s->used = false;
         r->state = DISC_NONE;
         return r;
     }
+    seen_new(rs, search, entry)->ttl = DISC_TTL_MAX;
     r->state = DISC_DRAFT;
     *s = (disc_search){.used = true, .origin = true, .search = *search, .entry = *entry, .target = *target,
                         .started_ms = now_ms};
@@ -160,35 +229,48 @@ const disc_record *disc_find(disc_site *rs, const disc_ent *entry, const disc_en
 }
 
 static void on_query(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out) {
-    disc_search *s = NULL;
-    if (m->entry.site != rs->site || !take_id(rs, &m->search) || (s = slot_new(rs)) == NULL) {
-        disc_msg none = {.kind = DISC_ANSWER, .search = m->search};
-        emit(out, from, &none);
+    uint8_t ttl = m->ttl < DISC_TTL_MAX ? m->ttl : DISC_TTL_MAX;
+    bool here = m->entry.site == rs->site;
+    disc_seen *e = here ? seen_of(rs, &m->search, &m->entry) : NULL;
+    bool take = here && (seed_rules ? seen_of(rs, &m->search, NULL) == NULL : e == NULL || ttl > e->ttl);
+    disc_search *s = take ? slot_new(rs) : NULL;
+    if (s == NULL) {
+        disc_msg a = {.kind = DISC_ANSWER, .search = m->search, .entry = m->entry, .ttl = m->ttl};
+        if (!seed_rules && best_so_far(rs, e, &a.cap, &a.hops)) a.found = true;
+        emit(out, from, &a);
         return;
     }
     *s = (disc_search){.used = true, .search = m->search, .asker = from, .entry = m->entry, .target = m->target,
                         .started_ms = now_ms};
-    open_search(rs, s, m->ttl < DISC_TTL_MAX ? m->ttl : DISC_TTL_MAX, now_ms, out);
+    /* Taken again with more ttl: what it found from this entry stands. */
+    s->found = best_so_far(rs, e, &s->best, &s->best_hops);
+    if (e == NULL) e = seen_new(rs, &m->search, &m->entry);
+    e->ttl = ttl;
+    open_search(rs, s, ttl, now_ms, out);
 }
 
+/* An answer is the reply to the query it names (entry, ttl); a route it
+ * brings starts at that entry, so every open search here that asked that
+ * entry takes it too (also one already answered: a copy sent again may have
+ * been answered before the search that site was running found it). */
 static void on_answer(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out) {
-    disc_search *s = slot_of(rs, &m->search);
-    if (s == NULL) return; /* late: the search ended */
-    uint8_t k = 0;
-    while (k < s->n_fwd && (s->fwd_site[k] != from || s->fwd_done[k])) k++;
-    if (k == s->n_fwd) return; /* not asked of that site */
-    s->fwd_done[k] = true;
-    s->waiting--;
-    if (m->found && m->hops < DISC_TTL_MAX && m->cap.max > 0) {
-        credit_lift_cap two[2] = {s->fwd_cap[k], m->cap};
+    disc_search *s = slot_of(rs, m, from);
+    if (s == NULL && seed_rules) return; /* late (the search ended), or not asked */
+    for (size_t i = 0; i < DISC_SEARCHES_MAX && m->found && m->hops < DISC_TTL_MAX && m->cap.max > 0; i++) {
+        disc_search *o = &rs->s[i];
+        int k = o->used && credit_id_eq(&o->search, &m->search) ? fwd_of(o, from, &m->entry, false) : -1;
+        if (k < 0 || (o != s && seed_rules)) continue;
+        credit_lift_cap two[2] = {o->fwd_cap[k], m->cap};
         credit_lift_cap cand = credit_lift_path_cap(two, 2);
-        if (cand.max > 0 && (!s->found || wider(&cand, &s->best))) {
-            s->found = true;
-            s->best = cand;
-            s->best_hops = (uint8_t)(m->hops + 1);
+        if (cand.max > 0 && (!o->found || wider(&cand, &o->best))) {
+            o->found = true;
+            o->best = cand;
+            o->best_hops = (uint8_t)(m->hops + 1);
         }
     }
-    if (s->waiting == 0) finish(rs, s, now_ms, out);
+    if (s == NULL) return;
+    s->fwd_done[fwd_of(s, from, &m->entry, true)] = true;
+    if (--s->waiting == 0) finish(rs, s, now_ms, out);
 }
 
 void disc_recv(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out) {
@@ -199,10 +281,27 @@ void disc_recv(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms,
 }
 
 void disc_tick(disc_site *rs, uint64_t now_ms, disc_out *out) {
-    /* Each ending search sends at most one answer; the rest end next tick. */
-    for (size_t i = 0; i < DISC_SEARCHES_MAX; i++)
-        if (rs->s[i].used && now_ms >= rs->s[i].deadline_ms && out->n < DISC_FORWARD_MAX)
-            finish(rs, &rs->s[i], now_ms, out);
+    const size_t room = sizeof out->s / sizeof out->s[0];
+    for (size_t i = 0; i < DISC_SEARCHES_MAX; i++) {
+        disc_search *s = &rs->s[i];
+        if (!s->used) continue;
+        /* Each ending search sends at most one answer; the rest end next tick. */
+        if (now_ms >= s->deadline_ms) {
+            if (out->n < DISC_FORWARD_MAX) finish(rs, s, now_ms, out);
+            continue;
+        }
+        /* Halfway to its deadline, a query still unanswered goes once more:
+         * it or its answer may be lost. A site that took it answers the copy
+         * at once with what it found; one that never saw it takes it. */
+        if (seed_rules || 2 * (now_ms - s->started_ms) < s->deadline_ms - s->started_ms) continue;
+        for (uint8_t k = 0; k < s->n_fwd && out->n < room; k++) {
+            if (s->fwd_done[k] || s->fwd_resent[k]) continue;
+            disc_msg q = {.kind = DISC_QUERY, .search = s->search, .entry = s->fwd_entry[k], .target = s->target,
+                           .ttl = (uint8_t)(s->ttl - 1)};
+            emit(out, s->fwd_site[k], &q);
+            s->fwd_resent[k] = true;
+        }
+    }
 }
 
 /* ---- the message's bytes ------------------------------------------------- */
@@ -223,6 +322,8 @@ void disc_msg_encode(hbuf *b, const disc_msg *m) {
         hbuf_put_u8(b, m->ttl);
         return;
     case DISC_ANSWER:
+        put_ent(b, &m->entry);
+        hbuf_put_u8(b, m->ttl);
         hbuf_put_u8(b, m->found ? 1 : 0);
         hbuf_put_u64(b, m->cap.min);
         hbuf_put_u64(b, m->cap.max);
@@ -240,13 +341,16 @@ static void rd_ent(wire_rd *r, disc_ent *e, const char *site, const char *key) {
 
 /* The answer's fields and their bounds; a "none" answer has one encoding. */
 static void rd_answer(wire_rd *r, disc_msg *m) {
+    rd_ent(r, &m->entry, "entry_site", "entry_key");
+    m->ttl = rd_u8(r, "ttl");
     m->found = rd_bool(r, "found");
     m->cap.min = rd_u64(r, "cap_min");
     m->cap.max = rd_u64(r, "cap_max");
     m->cap.margin_ppm = (int32_t)rd_u32(r, "margin_ppm");
     m->hops = rd_u8(r, "hops");
     if (r->err != HANSA_OK) return;
-    if (m->cap.min > m->cap.max) rd_fail(r, HANSA_ERR_INVALID, "cap_min");
+    if (m->ttl > DISC_TTL_MAX) rd_fail(r, HANSA_ERR_TOO_LONG, "ttl");
+    else if (m->cap.min > m->cap.max) rd_fail(r, HANSA_ERR_INVALID, "cap_min");
     else if (m->cap.margin_ppm < -CREDIT_PPM_ONE || m->cap.margin_ppm > CREDIT_PPM_ONE)
         rd_fail(r, HANSA_ERR_INVALID, "margin_ppm");
     else if (m->hops > DISC_TTL_MAX + 1) rd_fail(r, HANSA_ERR_TOO_LONG, "hops");

@@ -11,20 +11,35 @@
  * goes upstream, against the flow of queries' answers:
  *
  *   query   search id | entry (site, key) | target (site, key) | ttl
- *   answer  search id | found | capacity (min, max, margin) | hops
+ *   answer  search id | entry (site, key) | ttl | found | capacity (min,
+ *           max, margin) | hops
  *
  * The search id is 16 random bytes per search: queries name no originator
  * (the entry is the entity the value would arrive at on the receiving site),
  * and each site answers the site that asked, so the answer retraces the
  * query's path without any site learning more than its neighbours. Bounds:
  * a query travels at most ttl <= DISC_TTL_MAX site hops; a site forwards
- * one query per neighbouring site (its widest hop there) and at most
- * DISC_FORWARD_MAX; it takes a search id once (a second arrival is answered
- * "none" at once, so loops end); it keeps at most DISC_SEARCHES_MAX open
- * searches (more are answered "none"), each a fixed-size slot, and gives up
- * waiting after timeout_ms x (ttl + 1) / (DISC_TTL_MAX + 1), answering with
- * what it has: a site further upstream gives up sooner, so its late answer
- * still reaches a site that waits.
+ * at most DISC_FORWARD_MAX queries: first one per neighbouring site (its
+ * widest way there), then, while there is room, the next widest ways to
+ * other entries of those sites (an entry may reach the target where the
+ * widest way's cannot). It keeps at most DISC_SEARCHES_MAX open searches
+ * (more are answered "none"), each a fixed-size slot, sends a query still
+ * unanswered halfway to its deadline once more (it or its answer may have
+ * been lost), and gives up waiting after timeout_ms x (ttl + 1) /
+ * (DISC_TTL_MAX + 1), answering with what it has: a site further upstream
+ * gives up sooner, so its late answer still reaches a site that waits.
+ *
+ * An answer names the query it answers (entry and ttl), so a site that
+ * asked one entry several times (with different ttls, or from several of
+ * its own entries) knows which search it is for. A site takes a search id
+ * once per entry, and again only with more ttl left than any time before (a
+ * shorter branch arriving after a longer one may reach what the longer could
+ * not): a search of its own at that ttl, beside one still open. Every other
+ * arrival is answered at once with the best route found from that entry so
+ * far (remembered with the id), or "none". A search only waits on searches
+ * taken with one ttl less, so none waits on itself and loops end; per entry
+ * ttl only grows, so a site takes an id at most DISC_TTL_MAX + 1 times per
+ * entry.
  *
  * The originating site keeps route records per (entry, target): DRAFT while
  * a search runs, GOOD (with capacity, hops and the time) or NONE; a GOOD
@@ -75,8 +90,9 @@ typedef enum { DISC_QUERY = 1, DISC_ANSWER = 2 } disc_msg_kind;
 typedef struct {
     uint8_t kind; /* disc_msg_kind */
     credit_id search;
-    disc_ent entry, target; /* query */
-    uint8_t ttl;             /* query: site hops left */
+    disc_ent entry;          /* query: where the value arrives; answer: the query's */
+    disc_ent target;         /* query */
+    uint8_t ttl;             /* query: site hops left; answer: the query's */
     bool found;              /* answer */
     credit_lift_cap cap;     /* answer: from the query's entry to the target */
     uint8_t hops;            /* answer: site hops of the route */
@@ -113,13 +129,26 @@ typedef struct {
     disc_ent fwd_entry[DISC_FORWARD_MAX];
     credit_lift_cap fwd_cap[DISC_FORWARD_MAX];
     bool fwd_done[DISC_FORWARD_MAX];
+    bool fwd_resent[DISC_FORWARD_MAX]; /* sent once more, unanswered halfway to the deadline */
+    uint8_t ttl;
     bool found;
     credit_lift_cap best;
     uint8_t best_hops;
 } disc_search;
 
-/* Search ids a site has taken (a ring: the most recent DISC_SEEN_MAX). */
+/* Searches a site has taken, by id and entry (a ring: the most recent
+ * DISC_SEEN_MAX), with the largest ttl taken with and the best route found
+ * from that entry so far. */
 #define DISC_SEEN_MAX 256
+
+typedef struct {
+    credit_id search;
+    disc_ent entry;
+    uint8_t ttl;
+    bool found;
+    credit_lift_cap best;
+    uint8_t best_hops;
+} disc_seen;
 
 typedef struct {
     uint32_t site;
@@ -128,7 +157,7 @@ typedef struct {
     disc_search s[DISC_SEARCHES_MAX];
     disc_record rec[DISC_RECORDS_MAX];
     size_t n_rec;
-    credit_id seen[DISC_SEEN_MAX];
+    disc_seen seen[DISC_SEEN_MAX];
     size_t n_seen;
 } disc_site;
 
@@ -182,8 +211,9 @@ disc_view disc_graph_view(disc_graph *g);
 
 /* The message's bytes between sites (docs/wire.md "Route discovery
  * message"): version u8 | kind u8 | search 16, then a query's entry and
- * target (site u32, key 32 each) and ttl u8, or an answer's found u8, min
- * u64, max u64, margin i32 and hops u8. DISC_MSG_BYTES bounds both. */
+ * target (site u32, key 32 each) and ttl u8, or an answer's entry (site
+ * u32, key 32), ttl u8, found u8, min u64, max u64, margin i32 and hops u8.
+ * DISC_MSG_BYTES bounds both. */
 #define DISC_MSG_BYTES (1 + 1 + 16 + 2 * (4 + 32) + 1)
 void disc_msg_encode(hbuf *b, const disc_msg *m);
 /* Reads exactly one message; refuses an unknown kind, a ttl above
@@ -196,5 +226,11 @@ hansa_err disc_msg_decode(const uint8_t *p, size_t len, disc_msg *out, wire_rd *
 const disc_record *disc_record_get(const disc_site *rs, const disc_ent *entry, const disc_ent *target);
 /* Open searches (for the memory bound's checks). */
 size_t disc_open(const disc_site *rs);
+
+/* Test switch: the seed's rules instead (one query per neighbouring site, a
+ * search id taken once whatever the entry, any later arrival answered
+ * "none"), to measure what the rules above find beyond them. Never set
+ * outside tests. */
+void disc_test_seed_rules(bool on);
 
 #endif

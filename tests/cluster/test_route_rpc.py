@@ -6,7 +6,8 @@ back, nor to a chain it has no tally with; routes lists the records.
 route_msg takes one discovery message from another chain, in its bytes
 (docs/wire.md "Route discovery message"): a query is answered into
 route_outbox for the asking chain with the capacity, a second arrival of
-the same search is answered "none" (so loops end), and malformed bytes or a
+the same search is answered at once with what the node found for it (so loops
+end without waiting), each answer naming the query's entry and ttl, and malformed bytes or a
 message claiming to come from the node's own chain are refused with a reason.
 `hansa route find|records` print the same records (exit 0 only for a route
 that fits the amount). A flood of route_msg from one client (500 in five
@@ -34,10 +35,13 @@ def query(search, chain, entry, target, ttl=8):
             struct.pack("<I", chain) + bytes.fromhex(target) + bytes([ttl])).hex()
 
 
-def answer_of(hexmsg):
+def answer_of(hexmsg, chain, entry, ttl=8):
     b = bytes.fromhex(hexmsg)
-    check(len(b) == 40 and b[0] == 1 and b[1] == 2, "an answer message of 40 bytes")
-    found, lo, hi, margin, hops = struct.unpack("<BQQiB", b[18:])
+    check(len(b) == 77 and b[0] == 1 and b[1] == 2, "an answer message of 77 bytes")
+    site, = struct.unpack("<I", b[18:22])
+    check(site == chain and b[22:54] == bytes.fromhex(entry) and b[54] == ttl,
+          "the answer names the query's entry and ttl")
+    found, lo, hi, margin, hops = struct.unpack("<BQQiB", b[55:])
     return b[2:18], found, lo, hi, hops
 
 
@@ -113,11 +117,12 @@ def test():
         out = net.call(0, "route_outbox", {"after": start})["msgs"]
         check(len(out) == 2 and all(m["to_chain"] == "%x" % other for m in out),
               "two answers to the asking chain: %s" % out)
-        s, found, lo, hi, hops = answer_of(out[0]["msg"])
+        s, found, lo, hi, hops = answer_of(out[0]["msg"], chain_id, k0)
         check(s == search and found == 1 and hi == DEBT and hops == 0,
               "the query is answered with the capacity (found %d, max %d)" % (found, hi))
-        s, found, lo, hi, hops = answer_of(out[1]["msg"])
-        check(s == search and found == 0 and hi == 0, "the same search again is answered none")
+        s, found, lo, hi, hops = answer_of(out[1]["msg"], chain_id, k0)
+        check(s == search and found == 1 and hi == DEBT and hops == 0,
+              "the same search again is answered at once with what the node found (found %d)" % found)
         after = net.call(0, "route_outbox", {"after": start + 2})
         check(after["msgs"] == [] and after["next"] == start + 2, "read on from the last: nothing new")
 

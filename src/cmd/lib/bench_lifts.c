@@ -18,6 +18,8 @@
  *
  *   hansa bench --lifts [--parties N] [--tallies N] [--seed S] [--max-hops H]
  *
+ * With --chains C it runs over a federation instead (bench_xlifts.c).
+ *
  * --max-hops bounds the cycles the agent lifts (default: the longest route a
  * local lift takes), to show what the bound costs against the unbounded
  * optimum. */
@@ -269,27 +271,40 @@ static void success_at(uint64_t seed, int parties, size_t tallies, size_t hops, 
 }
 
 int cmd_bench_lifts(int argc, char **argv) {
-    uint64_t parties = 40, tallies = 120, seed = 1, hops = CREDIT_LIFT_HOPS_MAX;
+    uint64_t parties = 0, tallies = 120, seed = 1, hops = CREDIT_LIFT_HOPS_MAX, chains = 1;
+    bool bad = false, tallies_given = false;
     for (int i = 1; i < argc; i++) {
         bool has = i + 1 < argc;
         if (strcmp(argv[i], "--parties") == 0 && has && cli_parse_u64(argv[i + 1], &parties) && parties >= 3 &&
-            parties <= PARTIES_MAX)
+            parties <= XL_PARTIES_MAX)
+            i++;
+        else if (strcmp(argv[i], "--chains") == 0 && has && cli_parse_u64(argv[i + 1], &chains) && chains >= 3 &&
+                 chains <= XL_CHAINS_MAX)
             i++;
         else if (strcmp(argv[i], "--tallies") == 0 && has && cli_parse_u64(argv[i + 1], &tallies) && tallies >= 3 &&
                  tallies <= CLR_EDGES_MAX / 2)
-            i++;
+            i++, tallies_given = true;
         else if (strcmp(argv[i], "--seed") == 0 && has && cli_parse_u64(argv[i + 1], &seed))
             i++;
         else if (strcmp(argv[i], "--max-hops") == 0 && has && cli_parse_u64(argv[i + 1], &hops) && hops >= 2 &&
                  hops <= CREDIT_LIFT_HOPS_MAX)
             i++;
-        else {
-            fprintf(stderr,
-                    "usage: hansa bench --lifts [--parties 3..%d] [--tallies 3..%d] [--seed S] [--max-hops 2..%d]\n",
-                    PARTIES_MAX, CLR_EDGES_MAX / 2, CREDIT_LIFT_HOPS_MAX);
-            return CLI_USAGE;
-        }
+        else
+            bad = true;
     }
+    /* One chain: at most PARTIES_MAX parties (default 40); a federation:
+     * thousands over the chains (default 3000), XL_PARTIES_MAX at most. */
+    if (parties == 0) parties = chains > 1 ? 3000 : 40;
+    /* A federation draws its tallies (3 a person on each of its chains). */
+    if (bad || (chains == 1 && parties > PARTIES_MAX) || (chains > 1 && (parties < 6 * chains || tallies_given))) {
+        fprintf(stderr,
+                "usage: hansa bench --lifts [--parties 3..%d] [--tallies 3..%d] [--seed S] [--max-hops 2..%d]\n"
+                "       hansa bench --lifts --chains 3..%d [--parties 6xC..%d] [--seed S] [--max-hops 2..%d]\n",
+                PARTIES_MAX, CLR_EDGES_MAX / 2, CREDIT_LIFT_HOPS_MAX, XL_CHAINS_MAX, XL_PARTIES_MAX,
+                CREDIT_LIFT_HOPS_MAX);
+        return CLI_USAGE;
+    }
+    if (chains > 1) return bench_lifts_chains((int)chains, (int)parties, seed, (size_t)hops);
     crypto_init();
     lbench *b = malloc(sizeof *b);
     setup(b, seed, (int)parties, (size_t)tallies);

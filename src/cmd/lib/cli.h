@@ -58,6 +58,10 @@ int cmd_bench_credit(int argc, char **argv); /* bench_credit.c */
 /* bench-credit --across (bench_xtally.c): n chits across two chains, rounds of per_round. */
 int bench_credit_across(uint64_t n, uint64_t per_round);
 int cmd_bench_lifts(int argc, char **argv);  /* bench_lifts.c: hansa bench --lifts */
+/* bench_xlifts.c: hansa bench --lifts --chains C (C - 1 lift chains and a referee). */
+#define XL_CHAINS_MAX 8
+#define XL_PARTIES_MAX 4000 /* persons of a federation: within CLR_NODES_MAX */
+int bench_lifts_chains(int chains, int persons, uint64_t seed, size_t hops);
 int cmd_bench_receipts(int argc, char **argv); /* bench_receipts.c */
 int cmd_client(int argc, char **argv);     /* cli_client.c: light clients of foreign chains */
 int cmd_route(int argc, char **argv);      /* cli_route.c: the routing table */

@@ -3,8 +3,8 @@
  * takes the messages the node's discovery machine sends (rpc/route_api.h)
  * and, on a libuv worker thread, posts each to route_msg at the seeds the
  * routing table (routes.json, re-read each round) lists for its chain: a
- * query to the first seed that takes it (one copy, so the loop rule never
- * answers a duplicate "none"), an answer to every seed (only the node that
+ * query to the first seed that takes it (one copy: a duplicate would be
+ * answered at once with what was found so far), an answer to every seed (only the node that
  * asked knows the search; the others drop it). Next to relay_driver.h,
  * over the same links. One round at a time; undeliverable messages are
  * counted in the log, and the searches they belong to time out. */
