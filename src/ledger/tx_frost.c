@@ -116,6 +116,23 @@ void frost_epoch_of(const ledger_state *s, frost_epoch *out) {
     out->keyable = frost_set_keyable(out->power, v->n);
 }
 
+bool frost_members_of(const ledger_state *s, const frost_group_rec *g, hansa_pubkey *members, uint16_t *n) {
+    static const ledger_set_which which[] = {LEDGER_SET_CUR, LEDGER_SET_PREV};
+    for (size_t k = 0; k < sizeof which / sizeof which[0]; k++) {
+        uint64_t a = 0;
+        const ledger_validators *v = ledger_state_valset(s, which[k], &a);
+        if (v->n < 1 || v->n > FROST_PARTICIPANTS_MAX) continue;
+        wire_valset w = {.n = v->n, .v = (wire_validator *)v->v};
+        hansa_hash h;
+        wire_valset_hash(&w, &h);
+        if (!hash_eq(&h, &g->valset_hash)) continue;
+        for (uint16_t i = 0; i < v->n; i++) members[i] = v->v[i].pubkey;
+        *n = v->n;
+        return true;
+    }
+    return false;
+}
+
 /* ---- records -------------------------------------------------------------------- */
 
 static size_t key_dealer(uint64_t epoch, uint16_t dealer, uint8_t *out) {

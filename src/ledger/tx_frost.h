@@ -158,6 +158,10 @@ void frost_block_finish(ledger_block *b);
 
 /* Epoch's group key; false if it has none. */
 bool ledger_group_key_get(const ledger_state *s, uint64_t epoch, frost_group_rec *out);
+/* The members (participant i+1 = members[i]) of the set whose hash is
+ * g->valset_hash, if it is the current or the previous set (a key's group
+ * just after its set was replaced); false otherwise. */
+bool frost_members_of(const ledger_state *s, const frost_group_rec *g, hansa_pubkey *members, uint16_t *n);
 /* Calls fn for every recorded group key, in no particular order. */
 typedef void (*frost_group_fn)(void *ctx, uint64_t epoch, const frost_group_rec *g);
 void ledger_group_keys_iter(const ledger_state *s, frost_group_fn fn, void *ctx);

@@ -101,6 +101,7 @@ struct node_frost {
     uint64_t shares_epoch;                   /* ... of this epoch (0: none) */
     uint64_t answered_at[FROST_PARTICIPANTS_MAX + 1]; /* my height when I last re-sent one */
     bool done;
+    uint64_t done_at; /* my height when the session ended */
     /* What the store holds for the latest epoch I dealt in (its share is
      * what checkpoint signing will use). */
     bool have_rec;
@@ -214,6 +215,7 @@ static void on_done(node *n) {
     const dkg_result *r = dkg_result_get(f->sess);
     HANSA_ASSERT(r != NULL);
     f->done = true;
+    f->done_at = n->height;
     /* The share, for signing; and the seed, to deal the same shares again
      * to a member that comes back late and asks (MSG_DKG_SHARE_REQ). */
     dkg_rec rec = {.epoch = f->epoch, .flags = DKG_REC_DONE};
@@ -284,6 +286,7 @@ static void pump(node *n) {
             LOG_W("dkg", "epoch %" PRIu64 ": my session ended without a key: %s", f->epoch,
                   o[k].why);
             f->done = true;
+            f->done_at = n->height;
             break;
         }
     }
@@ -482,6 +485,27 @@ void frost_duty_on_commit(node *n, const wire_block *blk) {
     frost_epoch *e = hansa_malloc(sizeof *e);
     frost_epoch_of(n->state, e);
     if (f->sess && f->epoch != e->ctx.epoch) {
+        /* The set changed after the chain recorded my session's key (a
+         * slashing re-elects at once, between A+19 and A+21): nothing of
+         * the session comes any more, so it ends now, and its share is
+         * stored and signs for the key the chain holds (frost_sign.c); the
+         * new set's session starts at the next block, its record replacing
+         * this one. Found by the simulator's liveness checker: the key
+         * had no holder until the next key. */
+        frost_group_rec kept;
+        if (!f->done && ledger_group_key_get(n->state, f->epoch, &kept)) {
+            LOG_I("dkg", "epoch %" PRIu64 ": the validator set changed after my key was recorded; "
+                  "my session ends now", f->epoch);
+            dkg_tick(f->sess, f->timing.reveal_end);
+            pump(n);
+        }
+        /* Ended in this block (now, or at its reveal_end): its stored share
+         * must stay the record until the signer took it (after this call),
+         * so the new session waits a block. */
+        if (f->done && f->done_at == n->height) {
+            free(e);
+            return;
+        }
         LOG_I("dkg", "epoch %" PRIu64 ": the validator set changed; my session ends", f->epoch);
         session_free(f);
     }

@@ -578,9 +578,13 @@ static bool keys_update(node *n, const key_scan *ks) {
     uint16_t me;
     frost_group *group = hansa_malloc(sizeof *group);
     frost_scalar share;
+    /* The members of the key's set: the current set's, or the previous
+     * one's when the set changed just after the key was recorded (my
+     * session ended then: frost_duty.c). */
+    uint16_t n_members = 0;
     bool ok = frost_duty_signing_share(n, &epoch, &me, group, &share) && epoch == ks->newest &&
-              frost_point_eq(&group->key, &ks->g.key) && e->ctx.epoch == epoch &&
-              group->n == e->ctx.n;
+              frost_point_eq(&group->key, &ks->g.key) &&
+              frost_members_of(n->state, &ks->g, e->members, &n_members) && group->n == n_members;
     if (ok) {
         if (s->cur) {
             key_free(&s->old);

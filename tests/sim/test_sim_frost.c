@@ -118,6 +118,17 @@ static void test_frost_late_member(void) {
     CHECK_EQ_U64(r.frost_missed, 0);
 }
 
+/* Seed 20 (10 nodes): a Byzantine node is slashed and the set changes
+ * at height 22, between the key's record (A + 19) and the end of the
+ * sessions (A + 21): every member used to drop its session there, and the
+ * chain's key had no holder until the next key (13 heights missed). */
+static void test_frost_set_change_after_key(void) {
+    sim_result r;
+    run_one(20, 10, "byz-garbage+byz-equivocate+net+partition+crash", &r);
+    CHECK(r.frost_live_checked > 0);
+    CHECK_EQ_U64(r.frost_missed, 0);
+}
+
 /* Elections change the set: each new set gets its key, the old group
  * hands over to it, and checkpoints go on under the new key. */
 static void test_frost_election(void) {
@@ -158,6 +169,7 @@ int main(void) {
     RUN(test_frost_runs);
     RUN(test_frost_late_member);
     RUN(test_frost_election);
+    RUN(test_frost_set_change_after_key);
     RUN(test_frost_replays);
     return check_summary();
 }
