@@ -313,7 +313,7 @@ static void feed_block(node *n, const wire_block *blk, uint64_t height) {
         if (wire_tx_decode(blk->txs[i].bytes, blk->txs[i].len, &tx, NULL) != HANSA_OK) continue;
         if (tx.kind != TX_DKG_COMMIT && tx.kind != TX_DKG_COMPLAINT) continue;
         const char *why = NULL;
-        if (dkg_on_broadcast(f->sess, tx.body, tx.body_len, height, &why) != HANSA_OK)
+        if (dkg_on_broadcast(f->sess, tx.body, tx.body_len, clock_at(f, height), &why) != HANSA_OK)
             LOG_W("dkg", "epoch %" PRIu64 ": a committed DKG transaction at height %" PRIu64
                   " did not count in my session: %s", f->epoch, height, why ? why : "?");
         pump(n);
@@ -494,15 +494,24 @@ void frost_duty_on_commit(node *n, const wire_block *blk) {
          * had no holder until the next key. */
         frost_group_rec kept;
         if (!f->done && ledger_group_key_get(n->state, f->epoch, &kept)) {
+            /* Still asking for shares (I came back late): a few more blocks,
+             * as long as the new set's commit window leaves room for my
+             * COMMIT (the seed 1029 of docs/sim.md's campaign). */
+            if (dkg_shares_missing(f->sess) > 0 && n->height + 4 < e->timing.commit_end) {
+                ask_shares(n);
+                free(e);
+                return;
+            }
             LOG_I("dkg", "epoch %" PRIu64 ": the validator set changed after my key was recorded; "
                   "my session ends now", f->epoch);
             dkg_tick(f->sess, f->timing.reveal_end);
             pump(n);
         }
-        /* Ended in this block (now, or at its reveal_end): its stored share
-         * must stay the record until the signer took it (after this call),
-         * so the new session waits a block. */
-        if (f->done && f->done_at == n->height) {
+        /* Ended in this block or since the last one (a share that came in
+         * between): its stored share must stay the record until the signer
+         * took it (after this call, at each commit), so the new session
+         * waits a block or two. */
+        if (f->done && f->done_at + 1 >= n->height) {
             free(e);
             return;
         }
