@@ -142,7 +142,11 @@ static void cover(sim_checker *c, unsigned bit) {
 
 /* The canonical form of one event: fixed-width little-endian fields. */
 static void digest_event(sim_checker *c, const sim_trace_ev *ev) {
-    uint8_t b[1 + 8 + 2 + 2 + 1 + 1 + 8 + 4 + 4 + 1 + HANSA_HASH_BYTES], *p = b;
+    if (c->digest_buf_len + SIM_DIGEST_EVENT_BYTES > sizeof c->digest_buf) {
+        sha256_update(&c->digest, c->digest_buf, c->digest_buf_len);
+        c->digest_buf_len = 0;
+    }
+    uint8_t *b = c->digest_buf + c->digest_buf_len, *p = b;
     *p++ = (uint8_t)ev->kind;
     le64_store(p, ev->time_us), p += 8;
     le16_store(p, ev->node), p += 2;
@@ -154,8 +158,10 @@ static void digest_event(sim_checker *c, const sim_trace_ev *ev) {
     le32_store(p, ev->bound), p += 4;
     *p++ = ev->step;
     memcpy(p, ev->id.b, HANSA_HASH_BYTES), p += HANSA_HASH_BYTES;
-    HANSA_ASSERT((size_t)(p - b) == sizeof b);
-    sha256_update(&c->digest, b, sizeof b);
+    HANSA_ASSERT((size_t)(p - b) == SIM_DIGEST_EVENT_BYTES);
+    _Static_assert(SIM_DIGEST_EVENT_BYTES == 1 + 8 + 2 + 2 + 1 + 1 + 8 + 4 + 4 + 1 + HANSA_HASH_BYTES,
+                   "digest event size");
+    c->digest_buf_len += SIM_DIGEST_EVENT_BYTES;
     c->events++;
 }
 
@@ -480,6 +486,7 @@ void sim_checker_finish(sim_checker *c, uint64_t target_height, hansa_hash *dige
                   i, c->decided_height[i], target_height);
     }
     sha256_ctx copy = c->digest;
+    sha256_update(&copy, c->digest_buf, c->digest_buf_len);
     uint8_t tail[16];
     le64_store(tail, c->events);
     le64_store(tail + 8, target_height);

@@ -151,6 +151,8 @@ typedef enum {
 #define SIM_COVERAGE_WORDS 2 /* 128 situation bits */
 #define SIM_OWED_MAX 4096
 #define SIM_SLASH_MARGIN 6
+#define SIM_DIGEST_EVENT_BYTES 64 /* check.c, digest_event */
+#define SIM_DIGEST_BUF_BYTES (64 * SIM_DIGEST_EVENT_BYTES)
 
 typedef struct {
     uint16_t node, validator;
@@ -181,6 +183,10 @@ typedef struct {
 typedef struct {
     uint16_t nodes;
     sha256_ctx digest;
+    /* Events not yet hashed into digest: hashed 64 at a time, one call
+     * instead of 64 (the digest is the same: SHA-256 of the concatenation). */
+    uint8_t digest_buf[SIM_DIGEST_BUF_BYTES];
+    size_t digest_buf_len;
     uint64_t events;
     /* What the checks keep of every height h, in arrays indexed by h (and
      * node): every height stays checked for the whole run, and a run's
