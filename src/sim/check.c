@@ -4,11 +4,13 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/assert.h"
 #include "base/buf.h"
 #include "base/hex.h"
+#include "base/mem.h"
 
 const char *sim_violation_name(sim_violation v) {
     switch (v) {
@@ -47,14 +49,9 @@ void sim_checker_init(sim_checker *c, uint16_t nodes, const bool *honest) {
     c->nodes = nodes;
     memcpy(c->honest, honest, nodes * sizeof *honest);
     sha256_init(&c->digest);
-    smap_init(&c->first_decision);
-    smap_init(&c->first_app_hash);
-    smap_init(&c->decided);
     smap_init(&c->signed_msgs);
     smap_init(&c->evidence_known);
     smap_init(&c->proposals);
-    smap_init(&c->height_start);
-    smap_init(&c->block_time_seen);
 }
 
 void sim_checker_time_bound(sim_checker *c, uint64_t genesis_ms, uint64_t offset_ms,
@@ -67,14 +64,36 @@ void sim_checker_time_bound(sim_checker *c, uint64_t genesis_ms, uint64_t offset
 }
 
 void sim_checker_free(sim_checker *c) {
-    smap_free(&c->first_decision);
-    smap_free(&c->first_app_hash);
-    smap_free(&c->decided);
+    free(c->heights);
+    free(c->node_heights);
+    c->heights = NULL;
+    c->node_heights = NULL;
+    c->heights_cap = 0;
     smap_free(&c->signed_msgs);
     smap_free(&c->evidence_known);
     smap_free(&c->proposals);
-    smap_free(&c->height_start);
-    smap_free(&c->block_time_seen);
+}
+
+/* Height h's entry, the arrays grown (doubling, zeroed) to hold it. */
+static sim_height *height_at(sim_checker *c, uint64_t h) {
+    if (h >= c->heights_cap) {
+        uint64_t cap = c->heights_cap ? c->heights_cap : 1024;
+        while (cap <= h) cap *= 2;
+        c->heights = hansa_realloc(c->heights, cap * sizeof *c->heights);
+        memset(c->heights + c->heights_cap, 0, (cap - c->heights_cap) * sizeof *c->heights);
+        size_t per = c->nodes;
+        c->node_heights = hansa_realloc(c->node_heights, cap * per * sizeof *c->node_heights);
+        memset(c->node_heights + c->heights_cap * per, 0,
+               (cap - c->heights_cap) * per * sizeof *c->node_heights);
+        c->heights_cap = cap;
+    }
+    return &c->heights[h];
+}
+
+static sim_node_height *node_height_at(sim_checker *c, uint16_t node, uint64_t h) {
+    HANSA_ASSERT(node < c->nodes);
+    height_at(c, h);
+    return &c->node_heights[h * c->nodes + node];
 }
 
 __attribute__((format(printf, 3, 4))) static void violation(sim_checker *c, sim_violation v,
@@ -127,7 +146,11 @@ static void cover(sim_checker *c, unsigned bit) {
 
 /* The canonical form of one event: fixed-width little-endian fields. */
 static void digest_event(sim_checker *c, const sim_trace_ev *ev) {
-    uint8_t b[1 + 8 + 2 + 2 + 1 + 1 + 8 + 4 + 4 + 1 + HANSA_HASH_BYTES], *p = b;
+    if (c->digest_buf_len + SIM_DIGEST_EVENT_BYTES > sizeof c->digest_buf) {
+        sha256_update(&c->digest, c->digest_buf, c->digest_buf_len);
+        c->digest_buf_len = 0;
+    }
+    uint8_t *b = c->digest_buf + c->digest_buf_len, *p = b;
     *p++ = (uint8_t)ev->kind;
     le64_store(p, ev->time_us), p += 8;
     le16_store(p, ev->node), p += 2;
@@ -139,23 +162,31 @@ static void digest_event(sim_checker *c, const sim_trace_ev *ev) {
     le32_store(p, ev->bound), p += 4;
     *p++ = ev->step;
     memcpy(p, ev->id.b, HANSA_HASH_BYTES), p += HANSA_HASH_BYTES;
-    HANSA_ASSERT((size_t)(p - b) == sizeof b);
-    sha256_update(&c->digest, b, sizeof b);
+    HANSA_ASSERT((size_t)(p - b) == SIM_DIGEST_EVENT_BYTES);
+    _Static_assert(SIM_DIGEST_EVENT_BYTES == 1 + 8 + 2 + 2 + 1 + 1 + 8 + 4 + 4 + 1 + HANSA_HASH_BYTES,
+                   "digest event size");
+    c->digest_buf_len += SIM_DIGEST_EVENT_BYTES;
     c->events++;
 }
 
 static void check_decide(sim_checker *c, const sim_trace_ev *ev) {
     char a[17], b[17];
     if (!ev->honest) return;
-    const hansa_hash *prev = smap_put_new(&c->decided, (smap_key){ev->node, ev->height, 0}, &ev->id);
-    if (prev) {
-        short_hex(prev, a), short_hex(&ev->id, b);
+    sim_node_height *nh = node_height_at(c, ev->node, ev->height);
+    if (nh->has_decided) {
+        short_hex(&nh->decided, a), short_hex(&ev->id, b);
         violation(c, SIM_V_DOUBLE_DECIDE, "node %u decided height %" PRIu64 " twice (%s, %s)",
                   ev->node, ev->height, a, b);
+    } else {
+        nh->has_decided = true;
+        nh->decided = ev->id;
     }
-    const hansa_hash *first = smap_put_new(&c->first_decision, (smap_key){ev->height, 0, 0}, &ev->id);
-    if (first && !hash_eq(first, &ev->id)) {
-        short_hex(first, a), short_hex(&ev->id, b);
+    sim_height *ht = height_at(c, ev->height);
+    if (!ht->has_decision) {
+        ht->has_decision = true;
+        ht->first_decision = ev->id;
+    } else if (!hash_eq(&ht->first_decision, &ev->id)) {
+        short_hex(&ht->first_decision, a), short_hex(&ev->id, b);
         violation(c, SIM_V_AGREEMENT, "height %" PRIu64 ": node %u decided %s, another honest node %s",
                   ev->height, ev->node, b, a);
     }
@@ -173,8 +204,16 @@ static void check_decide(sim_checker *c, const sim_trace_ev *ev) {
 
 static void check_signed(sim_checker *c, const sim_trace_ev *ev) {
     if (!ev->honest) return;
-    smap_key k = {ev->node, ev->height, ((uint64_t)ev->round << 8) | ev->step};
-    const hansa_hash *prev = smap_put_new(&c->signed_msgs, k, &ev->id);
+    const hansa_hash *prev;
+    if (ev->round == 0 && ev->step < SIM_CHECK_STEPS) {
+        sim_node_height *nh = node_height_at(c, ev->node, ev->height);
+        prev = nh->has_signed0[ev->step] ? &nh->signed0[ev->step] : NULL;
+        nh->has_signed0[ev->step] = true;
+        if (!prev) nh->signed0[ev->step] = ev->id;
+    } else {
+        smap_key k = {ev->node, ev->height, ((uint64_t)ev->round << 8) | ev->step};
+        prev = smap_put_new(&c->signed_msgs, k, &ev->id);
+    }
     if (prev && !hash_eq(prev, &ev->id))
         violation(c, SIM_V_DOUBLE_SIGN,
                   "honest node %u signed two different messages for height %" PRIu64
@@ -272,10 +311,13 @@ static void check_committed(sim_checker *c, const sim_trace_ev *ev) {
     if (!ev->flag)
         violation(c, SIM_V_SUPPLY, "node %u: the supply equation fails after height %" PRIu64,
                   ev->node, ev->height);
-    const hansa_hash *first = smap_put_new(&c->first_app_hash, (smap_key){ev->height, 0, 0}, &ev->id);
-    if (first && !hash_eq(first, &ev->id)) {
+    sim_height *ht = height_at(c, ev->height);
+    if (!ht->has_app_hash) {
+        ht->has_app_hash = true;
+        ht->first_app_hash = ev->id;
+    } else if (!hash_eq(&ht->first_app_hash, &ev->id)) {
         char a[17], b[17];
-        short_hex(first, a), short_hex(&ev->id, b);
+        short_hex(&ht->first_app_hash, a), short_hex(&ev->id, b);
         violation(c, SIM_V_APP_HASH, "height %" PRIu64 ": node %u holds app hash %s, another honest node %s",
                   ev->height, ev->node, b, a);
     }
@@ -283,9 +325,10 @@ static void check_committed(sim_checker *c, const sim_trace_ev *ev) {
 
 static void note_height_start(sim_checker *c, const sim_trace_ev *ev) {
     if (!ev->honest) return;
-    hansa_hash t = {{0}};
-    le64_store(t.b, ev->time_us);
-    smap_put_new(&c->height_start, (smap_key){ev->height, 0, 0}, &t);
+    sim_height *ht = height_at(c, ev->height);
+    if (ht->has_start) return;
+    ht->has_start = true;
+    ht->start_us = ev->time_us;
 }
 
 /* The first honest commit of a height: its block time against the clocks
@@ -296,8 +339,9 @@ static void note_height_start(sim_checker *c, const sim_trace_ev *ev) {
  * proposal arrives (between the height's start and its decision). */
 static void check_block_time(sim_checker *c, const sim_trace_ev *ev) {
     if (!ev->honest || c->tb.precision_ms == 0) return;
-    hansa_hash none = {{0}};
-    if (smap_put_new(&c->block_time_seen, (smap_key){ev->height, 0, 0}, &none)) return;
+    sim_height *ht = height_at(c, ev->height);
+    if (ht->block_time_seen) return;
+    ht->block_time_seen = true;
     uint64_t b = le64_load(ev->id.b);
     uint64_t hi = c->tb.genesis_ms + ev->time_us / 1000 + c->tb.offset_ms + c->tb.precision_ms;
     if (b > hi) {
@@ -305,10 +349,9 @@ static void check_block_time(sim_checker *c, const sim_trace_ev *ev) {
                   " ms ahead of every honest clock (bound %" PRIu64 ")", ev->height, b, b - hi, hi);
         return;
     }
-    const hansa_hash *start = smap_get(&c->height_start, (smap_key){ev->height, 0, 0});
-    if (!start) return;
+    if (!ht->has_start) return;
     uint64_t slack = c->tb.offset_ms + c->tb.precision_ms + c->tb.delay_ms * ((uint64_t)ev->round + 1);
-    uint64_t from = c->tb.genesis_ms + le64_load(start->b) / 1000;
+    uint64_t from = c->tb.genesis_ms + ht->start_us / 1000;
     uint64_t lo = from > slack ? from - slack : 0;
     if (b < lo)
         violation(c, SIM_V_BLOCK_TIME, "height %" PRIu64 ": block time %" PRIu64 " is %" PRIu64
@@ -447,6 +490,7 @@ void sim_checker_finish(sim_checker *c, uint64_t target_height, hansa_hash *dige
                   i, c->decided_height[i], target_height);
     }
     sha256_ctx copy = c->digest;
+    sha256_update(&copy, c->digest_buf, c->digest_buf_len);
     uint8_t tail[16];
     le64_store(tail, c->events);
     le64_store(tail + 8, target_height);

@@ -155,6 +155,8 @@ typedef enum {
 #define SIM_COVERAGE_WORDS 2 /* 128 situation bits */
 #define SIM_OWED_MAX 4096
 #define SIM_SLASH_MARGIN 6
+#define SIM_DIGEST_EVENT_BYTES 64 /* check.c, digest_event */
+#define SIM_DIGEST_BUF_BYTES (64 * SIM_DIGEST_EVENT_BYTES)
 
 typedef struct {
     uint16_t node, validator;
@@ -163,14 +165,41 @@ typedef struct {
     uint8_t type;
 } sim_owed;
 
+/* One height, as the checks see it. */
+typedef struct {
+    hansa_hash first_decision; /* the first honest decision */
+    hansa_hash first_app_hash; /* the app hash after the first honest commit */
+    uint64_t start_us;         /* true time an honest node first started it */
+    bool has_decision, has_app_hash, has_start;
+    bool block_time_seen;      /* its block time was checked */
+} sim_height;
+
+/* One node at one height: its decision and what it signed in round 0 (the
+ * round nearly every height ends in; later rounds go to signed_msgs). */
+#define SIM_CHECK_STEPS 3 /* cons_step: propose, prevote, precommit */
+typedef struct {
+    hansa_hash decided;
+    hansa_hash signed0[SIM_CHECK_STEPS];
+    bool has_decided;
+    bool has_signed0[SIM_CHECK_STEPS];
+} sim_node_height;
+
 typedef struct {
     uint16_t nodes;
     sha256_ctx digest;
+    /* Events not yet hashed into digest: hashed 64 at a time, one call
+     * instead of 64 (the digest is the same: SHA-256 of the concatenation). */
+    uint8_t digest_buf[SIM_DIGEST_BUF_BYTES];
+    size_t digest_buf_len;
     uint64_t events;
-    smap first_decision;  /* height -> id of the first honest decision */
-    smap first_app_hash;  /* height -> app hash of the first honest commit */
-    smap decided;         /* (node, height) -> id */
-    smap signed_msgs;     /* (node, height, round<<8|step) -> sign-bytes hash */
+    /* What the checks keep of every height h, in arrays indexed by h (and
+     * node): every height stays checked for the whole run, and a run's
+     * heights come one after another, so appending to an array costs less
+     * than hashing into a map that keeps growing (sim_height, check.c). */
+    sim_height *heights;  /* [h] */
+    sim_node_height *node_heights; /* [h * nodes + node] */
+    uint64_t heights_cap; /* entries of `heights` */
+    smap signed_msgs;     /* (node, height, round<<8|step) -> sign-bytes hash, rounds > 0 */
     smap evidence_known;  /* offences owed or paid, so each is owed once */
     smap proposals;       /* (height, round, id prefix) -> highest proof-of-lock round + 1 */
     /* Each node's lock as its votes show it: its highest non-nil precommit
@@ -186,13 +215,10 @@ typedef struct {
     uint64_t set_height;                           /* last set traced; 0 none */
     bool member[SIM_CHECK_NODES_MAX];              /* of that set */
     /* The block-time bound (sim_checker_time_bound); off while precision_ms
-     * is 0. height_start: height -> true time (us) an honest node first
-     * started it, in the first 8 bytes. */
+     * is 0. */
     struct {
         uint64_t genesis_ms, offset_ms, precision_ms, delay_ms;
     } tb;
-    smap height_start;
-    smap block_time_seen; /* heights whose block time was checked */
     uint64_t count[SIM_V_COUNT_];
     /* Protocol situations the run reached (check.c: decisions and votes by
      * round, proposals with and without proof of lock, locks moved or split
