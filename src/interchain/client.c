@@ -165,6 +165,24 @@ static hansa_err header_rules(const ic_params *p, const ic_consensus *trusted, c
     return HANSA_OK;
 }
 
+/* VerifyAdjacent: the header is decided by the set the trusted header
+ * announced (untrustedHeader.ValidatorsHash == trustedHeader.NextValidatorsHash)
+ * and links to it. A genesis trust root has no header hash to link to. */
+static hansa_err adjacent_links(const ic_consensus *trusted, const wire_header *h, char *why,
+                                size_t why_len) {
+    if (!hash_eq(&h->validators_hash, &trusted->next_validators_hash)) {
+        why_set(why, why_len, "wrong validator set: header %" PRIu64 " is not decided by the set "
+                "the trusted header announced (next_validators_hash)", h->height);
+        return HANSA_ERR_INVALID;
+    }
+    if (!hash_is_zero(&trusted->header_hash) && !hash_eq(&h->prev_block, &trusted->header_hash)) {
+        why_set(why, why_len, "header %" PRIu64 " does not link to the trusted header (prev_block)",
+                h->height);
+        return HANSA_ERR_INVALID;
+    }
+    return HANSA_OK;
+}
+
 /* The certificate names the header, and the sets are the ones the header
  * and the trusted state name. */
 static hansa_err binding_rules(const ic_params *p, const ic_consensus *trusted, const ic_update *u,
@@ -192,18 +210,7 @@ static hansa_err binding_rules(const ic_params *p, const ic_consensus *trusted, 
                                   "the trusted header announced)");
             return HANSA_ERR_INVALID;
         }
-        /* VerifyAdjacent: untrustedHeader.ValidatorsHash == trustedHeader.NextValidatorsHash */
-        if (!hash_eq(&h->validators_hash, &trusted->next_validators_hash)) {
-            why_set(why, why_len, "wrong validator set: header %" PRIu64 " is not decided by the set "
-                    "the trusted header announced (next_validators_hash)", h->height);
-            return HANSA_ERR_INVALID;
-        }
-        if (!hash_is_zero(&trusted->header_hash) && !hash_eq(&h->prev_block, &trusted->header_hash)) {
-            why_set(why, why_len, "header %" PRIu64 " does not link to the trusted header (prev_block)",
-                    h->height);
-            return HANSA_ERR_INVALID;
-        }
-        return HANSA_OK;
+        return adjacent_links(trusted, h, why, why_len);
     }
     if (!u->has_trusted_vals) {
         why_set(why, why_len, "a skipping update (trusted %" PRIu64 ", header %" PRIu64
@@ -293,16 +300,8 @@ static hansa_err frost_rules(const ic_params *p, const ic_consensus *trusted, co
      * signed always has them; checking costs nothing and keeps the two kinds'
      * adjacent headers alike. */
     if (h->height == trusted->height + 1) {
-        if (!hash_eq(&h->validators_hash, &trusted->next_validators_hash)) {
-            why_set(why, why_len, "wrong validator set: header %" PRIu64 " is not decided by the set "
-                    "the trusted header announced (next_validators_hash)", h->height);
-            return HANSA_ERR_INVALID;
-        }
-        if (!hash_is_zero(&trusted->header_hash) && !hash_eq(&h->prev_block, &trusted->header_hash)) {
-            why_set(why, why_len, "header %" PRIu64 " does not link to the trusted header (prev_block)",
-                    h->height);
-            return HANSA_ERR_INVALID;
-        }
+        hansa_err err = adjacent_links(trusted, h, why, why_len);
+        if (err != HANSA_OK) return err;
     }
     if (ic_consensus_keyless(trusted)) {
         why_set(why, why_len, "the trusted state at height %" PRIu64 " names no group key of chain %x: "

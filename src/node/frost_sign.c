@@ -495,6 +495,63 @@ static void on_envelope(node *n, void *peer, const uint8_t *bytes, size_t len) {
     on_roast(n, peer, k, e.from, &m, e.msg, e.msg_len);
 }
 
+/* The newest key the chain recorded at height h (the key that signs h's
+ * checkpoint) into *epoch and *g; false if none was. */
+typedef struct {
+    uint64_t height, epoch;
+    frost_group_rec *g;
+} key_at_height;
+
+static void scan_at(void *ctx, uint64_t epoch, const frost_group_rec *g) {
+    key_at_height *ka = ctx;
+    if (g->keyed_at <= ka->height && epoch > ka->epoch) {
+        ka->epoch = epoch;
+        *ka->g = *g;
+    }
+}
+
+/* True if my committed block at height is the header hash named. */
+static bool my_header_at(node *n, uint64_t height, const hansa_hash *header_hash) {
+    if (height > n->height) return false;
+    if (height == n->height) return hash_eq(&n->block_hash, header_hash);
+    hbuf b = HBUF_INIT;
+    wire_commit c;
+    bool same = store_get_commit(n->cfg.st, height, &b) == HANSA_OK &&
+                wire_commit_decode(b.data, b.len, &c, NULL) == HANSA_OK;
+    if (same) {
+        same = c.height == height && hash_eq(&c.block, header_hash);
+        wire_commit_free(&c);
+    }
+    hbuf_free(&b);
+    return same;
+}
+
+/* A checkpoint of a height I do not sign (a full node, a delegate outside
+ * the group, a member that missed the round): stored and passed on when the
+ * chain's key at that height signed my own header, so that every node, not
+ * only the group's members, serves checkpoints to light clients and relayers.
+ * One that arrives before I commit its height is not kept: the next height
+ * has its own. */
+static void observe_checkpoint(node *n, void *peer, const checkpoint *cp, const uint8_t *bytes,
+                               size_t len) {
+    hbuf have = HBUF_INIT;
+    bool stored = store_checkpoint_get(n->cfg.st, cp->height, &have) == HANSA_OK;
+    hbuf_free(&have);
+    frost_group_rec g;
+    key_at_height ka = {.height = cp->height, .g = &g};
+    if (stored || !my_header_at(n, cp->height, &cp->header_hash)) return;
+    ledger_group_keys_iter(n->state, scan_at, &ka);
+    if (ka.epoch != cp->epoch || !frost_point_eq(&g.key, &cp->group_key) ||
+        !checkpoint_verify(chain_id(n), cp)) {
+        LOG_W("frost", "a checkpoint for %" PRIu64 " that is not this chain's was refused",
+              cp->height);
+        return;
+    }
+    fsign_round none = {0};
+    checkpoint_store(n, &none, cp);
+    n->io.broadcast(n->io.ctx, MSG_CHECKPOINT, bytes, len, peer);
+}
+
 static void on_checkpoint(node *n, void *peer, const uint8_t *bytes, size_t len) {
     node_fsign *s = n->fsign;
     checkpoint cp;
@@ -503,9 +560,12 @@ static void on_checkpoint(node *n, void *peer, const uint8_t *bytes, size_t len)
         return;
     }
     fsign_round *r = round_find(s, cp.height, cp.epoch);
-    const fsign_key *k = key_of_epoch(s, cp.epoch);
-    if (r == NULL || r->stored || k == NULL || !frost_point_eq(&cp.group_key, &k->group.key))
+    if (r == NULL) {
+        observe_checkpoint(n, peer, &cp, bytes, len);
         return;
+    }
+    const fsign_key *k = key_of_epoch(s, cp.epoch);
+    if (r->stored || k == NULL || !frost_point_eq(&cp.group_key, &k->group.key)) return;
     hbuf msg = HBUF_INIT;
     checkpoint_msg(&msg, chain_id(n), cp.height, &cp.header_hash, cp.epoch);
     bool mine = msg.len == r->msg.len && memcmp(msg.data, r->msg.data, msg.len) == 0;
@@ -518,7 +578,7 @@ static void on_checkpoint(node *n, void *peer, const uint8_t *bytes, size_t len)
     checkpoint_store(n, r, &cp);
 }
 
-/* A handoff is stored by any delegate that finds both its keys recorded
+/* A handoff is stored by any node that finds both its keys recorded
  * on chain, the old one the key just before the new one, with the new
  * key's t and n, and the signature good; once per new epoch. */
 static void on_handoff(node *n, void *peer, const uint8_t *bytes, size_t len) {
@@ -544,6 +604,8 @@ static void on_handoff(node *n, void *peer, const uint8_t *bytes, size_t len) {
     fsign_round *r = round_find(n->fsign, HANDOFF_ROUND(h.new_epoch), h.old_epoch);
     fsign_round none = {0};
     handoff_store(n, r ? r : &none, &h);
+    /* Passed on once (stored now), so nodes the signers have no link to get it too. */
+    n->io.broadcast(n->io.ctx, MSG_HANDOFF, bytes, len, peer);
 }
 
 void frost_sign_peer_down(node *n, void *peer) {

@@ -12,7 +12,7 @@ Checked: fed2's client trusts epoch 1's key before the election and the new
 epoch's key after it, reached by a FROST update (its key shown current at its
 own header's time), with no new trust root and no approval in between.
 """
-from fed import Federation, check, say, wait_for
+from fed import CheckFailed, Federation, RpcError, check, say, wait_for
 
 EPOCH = 40  # epoch_blocks: epoch 1's key (block 20) and the registrations come first
 
@@ -52,6 +52,28 @@ def test():
               "reached by a handoff: same trust root, no revival")
         say("fed2's client of fed1 at height %d under epoch %d's key, from epoch 1's by one handoff" %
             (c["trusted_height"], epoch))
+        # Every node serves checkpoints and the handoff, not only the group's
+        # members: the delegate the election dropped and fed2's full node
+        # sign nothing (a relayer asking the dropped one, its first seed,
+        # once fell back to commit updates for good).
+        active = {a["pubkey"] for a in f.call(0, 0, "delegates")["active"]}
+        outside = [(0, i) for i in range(5) if f.key_info(0, i)["pubkey"] not in active] + [(1, 4)]
+        check(len(outside) == 2, "one fed1 node left the set: %s" % outside)
+        for k, i in outside:
+            newest = int(f.call(k, 0, "group_key")["current"]["epoch"])
+
+            def served():
+                try:
+                    cp = f.call(k, i, "checkpoint")
+                    return int(cp["epoch"]) == newest and "verified here" in f.cli(
+                        "checkpoint", str(cp["height"]), "--verify", k=k, i=i)
+                except (CheckFailed, RpcError):
+                    return False
+            wait_for(served, 30, "%s node%d to serve a checkpoint of epoch %d that verifies" %
+                     (f.chain_id(k), i, newest))
+        ho = {int(g["epoch"]): g for g in f.call(0, outside[0][1], "group_key")["keys"]}[epoch]
+        check(ho.get("handoff_sig") is not None, "the dropped delegate serves the handoff to epoch %d" % epoch)
+        say("the dropped delegate fed1 node%d and fed2's full node serve verified checkpoints" % outside[0][1])
 
 
 if __name__ == "__main__":
