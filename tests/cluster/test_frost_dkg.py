@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """The delegates' key generation duty (issue 14 phase 2, docs/frost.md): a
-4-delegate testnet with "frost_dkg" on (`hansa testnet up --frost`) and a
-block reward so that the delegates' accounts can pay their transactions'
-fee. The genesis set's DKG runs over the links (peer message 16, SHAREs)
+4-delegate testnet with "frost_dkg" on (`hansa testnet up --frost`, which
+funds the delegates' accounts for their transactions' fees). The genesis set's DKG runs over the links (peer message 16, SHAREs)
 and the chain (tx 60 COMMITs): one delegate is killed with kill -9 in the
 middle of it and restarted a few blocks later; it resumes its session from
 the seed it stored before dealing. In the end every node's group_key RPC
@@ -15,21 +14,13 @@ import cluster
 from cluster import check, say
 
 KEYED_AT = 1 + 20 - 1  # FROST_DKG_COMPLAINT_BLOCKS (ledger/tx_frost.h): the key's block
-
-
-class FrostTestnet(cluster.Testnet):
-    def up(self):
-        self.extra_args = ["--frost", "--elections", '{"block_reward": 100}']
-        cmd = [cluster.HANSA, "testnet", "up", "--dir", self.dir, "--validators",
-               str(self.validators), "--accounts", str(self.accounts)] + self.extra_args
-        r = cluster.subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-        if r.returncode != 0:
-            raise cluster.CheckFailed("testnet up failed: %s%s" % (r.stdout, r.stderr))
+# The DKG duty on every delegate (testnet up --frost funds their keys for its fees).
+FROST = ["--frost"]
 
 
 def test():
     rng = cluster.seed_from_env()
-    with FrostTestnet("frostdkg") as net:
+    with cluster.Testnet("frostdkg", up_args=FROST) as net:
         nodes = list(range(net.size()))
         victim = rng.choice(nodes)
         others = [i for i in nodes if i != victim]
