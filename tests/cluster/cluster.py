@@ -18,6 +18,7 @@ import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -113,6 +114,15 @@ def hansad_pids(home_prefix):
     return pids
 
 
+def free_port():
+    """A loopback port nothing listens on now (the caller binds it soon after)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 class Testnet:
     """A 4-delegate testnet in a fresh temp dir. Use as a context manager:
     it always stops every node (testnet down, then SIGKILL of anything left
@@ -198,6 +208,27 @@ class Testnet:
 
     def log_path(self, i):
         return os.path.join(self.home(i), "hansad.log")
+
+    def full_node_home(self, name, acct, peers=None):
+        """A full node's home in tmp/name, not started: the testnet's genesis,
+        the key of account acct (no delegate's), its own ports, node0's config
+        without pruning, the delegates (or the nodes in peers) as peers.
+        Returns (home, config)."""
+        home = os.path.join(self.tmp, name)
+        os.makedirs(home)
+        shutil.copy(os.path.join(self.home(0), "genesis.json"), os.path.join(home, "genesis.json"))
+        key = os.path.join(home, "node.key")
+        shutil.copy(os.path.join(self.dir, "accounts.key"), key)
+        os.chmod(key, 0o600)
+        cfg = self.config(0)
+        cfg.pop("prune", None)
+        cfg["listen"] = "127.0.0.1:%d" % free_port()
+        cfg["rpc"] = "127.0.0.1:%d" % free_port()
+        cfg["peers"] = [self.listen_addr(i) for i in (range(self.size()) if peers is None else peers)]
+        cfg["key"] = "acct%d" % acct
+        with open(os.path.join(home, "config.json"), "w") as f:
+            json.dump(cfg, f, indent=2)
+        return home, cfg
 
     def pid(self, i):
         try:

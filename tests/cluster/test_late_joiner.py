@@ -4,40 +4,11 @@ not a delegate's) with the same genesis and the four delegates as peers,
 started once the chain is past 50 blocks with transactions in it, reaches
 the delegates' height and holds the same block and app hash at every
 height."""
-import json
 import os
-import shutil
-import socket
 import subprocess
 
 import cluster
 from cluster import check, say
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def make_home(net, home):
-    """node4: the testnet's genesis, a key from accounts.key that is no
-    delegate's, its own ports, the four delegates as peers."""
-    os.makedirs(home)
-    shutil.copy(os.path.join(net.home(0), "genesis.json"), os.path.join(home, "genesis.json"))
-    key = os.path.join(home, "node.key")
-    shutil.copy(os.path.join(net.dir, "accounts.key"), key)
-    os.chmod(key, 0o600)
-    cfg = net.config(0)
-    cfg["listen"] = "127.0.0.1:%d" % free_port()
-    cfg["rpc"] = "127.0.0.1:%d" % free_port()
-    cfg["peers"] = [net.listen_addr(i) for i in range(net.size())]
-    cfg["key"] = "acct%d" % (net.accounts - 1)  # not a sender of the load below
-    with open(os.path.join(home, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
-    return cfg
 
 
 def test():
@@ -48,8 +19,7 @@ def test():
         r = net.finish_load(load)
         check(r["committed"] > 0, "the chain holds %d transactions" % r["committed"])
 
-        home = os.path.join(net.tmp, "node4")
-        cfg = make_home(net, home)
+        home, cfg = net.full_node_home("node4", net.accounts - 1)  # not a sender of the load below
         log = open(os.path.join(home, "hansad.log"), "w")
         p = subprocess.Popen([cluster.HANSAD, "--home", home], stdout=log, stderr=subprocess.STDOUT)
         net.extra.append(p)

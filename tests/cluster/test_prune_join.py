@@ -15,9 +15,7 @@ Delegates node1..node3 keep the last 16 blocks, node0 is an archive. Past
 """
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 
 import cluster
@@ -25,14 +23,6 @@ from cluster import check, say, wait_for
 
 KEEP = 16
 PRUNED = [1, 2, 3]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def stop(net, i):
@@ -48,22 +38,8 @@ def set_prune(net, i, keep):
 
 
 def start_fresh(net, name, peers, acct):
-    """A full node in net.tmp/name: the testnet's genesis, an account key
-    that is no delegate's, its own ports, the given delegates as peers."""
-    home = os.path.join(net.tmp, name)
-    os.makedirs(home)
-    shutil.copy(os.path.join(net.home(0), "genesis.json"), os.path.join(home, "genesis.json"))
-    key = os.path.join(home, "node.key")
-    shutil.copy(os.path.join(net.dir, "accounts.key"), key)
-    os.chmod(key, 0o600)
-    cfg = net.config(0)
-    cfg.pop("prune", None)
-    cfg["listen"] = "127.0.0.1:%d" % free_port()
-    cfg["rpc"] = "127.0.0.1:%d" % free_port()
-    cfg["peers"] = [net.listen_addr(i) for i in peers]
-    cfg["key"] = "acct%d" % acct
-    with open(os.path.join(home, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
+    """A full node in net.tmp/name (cluster.Testnet.full_node_home), started."""
+    home, cfg = net.full_node_home(name, acct, peers)
     log_path = os.path.join(home, "hansad.log")
     p = subprocess.Popen([cluster.HANSAD, "--home", home], stdout=open(log_path, "w"),
                          stderr=subprocess.STDOUT)

@@ -25,9 +25,7 @@ fresh home made like a full node's:
 import http.server
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -37,14 +35,6 @@ import cluster
 from cluster import check, say, wait_for
 
 K = 16  # with keep_blocks 16 below: two snapshots reach further back than 16 blocks
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Proxy:
@@ -94,25 +84,6 @@ class Proxy:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
-
-
-def fresh_home(net, name, acct):
-    """A full node's home (genesis, an account key that is no delegate's,
-    its own ports, the delegates as peers), not started."""
-    home = os.path.join(net.tmp, name)
-    os.makedirs(home)
-    shutil.copy(os.path.join(net.home(0), "genesis.json"), os.path.join(home, "genesis.json"))
-    key = os.path.join(home, "node.key")
-    shutil.copy(os.path.join(net.dir, "accounts.key"), key)
-    os.chmod(key, 0o600)
-    cfg = net.config(0)
-    cfg["listen"] = "127.0.0.1:%d" % free_port()
-    cfg["rpc"] = "127.0.0.1:%d" % free_port()
-    cfg["peers"] = [net.listen_addr(i) for i in range(4)]
-    cfg["key"] = "acct%d" % acct
-    with open(os.path.join(home, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
-    return home, cfg
 
 
 def join(home, source, extra=()):
@@ -187,7 +158,7 @@ def test():
               "the snapshot's app hash is the header's at height %d" % snap["height"])
 
         # 1. A tampered chunk is refused and nothing is written.
-        home_t, _ = fresh_home(net, "tampered", net.accounts - 1)
+        home_t, _ = net.full_node_home("tampered", net.accounts - 1)
         bad = Proxy(net.rpc_addr(0), tamper=True)
         r = join(home_t, bad.addr, ["--chunk-bytes", "2048"])
         bad.close()
@@ -200,7 +171,7 @@ def test():
               "the refused join kept none of the records it refused")
 
         # 2. kill -9 in the middle of a download, then again: it resumes.
-        home, cfg = fresh_home(net, "joiner", net.accounts - 2)
+        home, cfg = net.full_node_home("joiner", net.accounts - 2)
         for i in (2, 3):  # the chain halts, so node0 keeps the snapshot being fetched
             os.kill(net.pid(i), signal.SIGSTOP)
         try:
@@ -247,7 +218,7 @@ def test():
         say("pruning node1: lowest kept block %d, snapshots %s, tip %d" % (low, kept, net.height(1)))
         check(low > 1 and low <= kept[0] and net.height(1) - low >= 16,
               "node1 pruned, but not below its oldest snapshot (it keeps more than 16 blocks)")
-        home_p, _ = fresh_home(net, "frompruned", net.accounts - 3)
+        home_p, _ = net.full_node_home("frompruned", net.accounts - 3)
         r = join(home_p, net.rpc_addr(1))
         say("join from pruned node1: exit %d: %s %s" % (r.returncode, r.stdout.strip(),
                                                          r.stderr.strip()[-300:]))
