@@ -781,7 +781,9 @@ static void sign_missed(node *n, fsign_key *k, uint64_t keyed_at) {
 }
 
 void frost_sign_on_commit(node *n, const wire_block *blk) {
-    if (n->frost == NULL || n->cfg.frost_checkpoint_every == 0) return;
+    /* Not only delegates with the DKG duty: every node keeps (and serves)
+     * the checkpoints its peers pass on (observe_checkpoint). */
+    if (n->cfg.frost_checkpoint_every == 0) return;
     if (n->fsign == NULL) {
         n->fsign = hansa_calloc(1, sizeof *n->fsign);
         nonces_load(n);

@@ -13,6 +13,9 @@ checks outside the node against the chain's group key; with one delegate
 killed (kill -9) the other three (t = 3 of 4) still sign new heights; the
 restarted delegate resumes with its stored nonces and signs again, and no
 node ever refused a request for a nonce already used."""
+import json
+import os
+
 import cluster
 from cluster import check, say
 
@@ -32,6 +35,31 @@ def checkpoint(net, i, h):
 def signed(net, nodes, lo, hi):
     """Heights in lo..hi whose checkpoint every node in nodes stored."""
     return [h for h in range(lo, hi + 1) if all(checkpoint(net, i, h) for i in nodes)]
+
+
+def full_node_serves(net, key):
+    """A full node without the DKG duty, linked to node0 only, keeps and
+    serves the checkpoints its peer passes on (docs/frost.md)."""
+    home, cfg = net.full_node_home("full", net.accounts - 1, peers=[0])
+    cfg["frost_dkg"] = False
+    with open(os.path.join(home, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    net.extra.append(cluster.subprocess.Popen([cluster.HANSAD, "--home", home],
+                                              stdout=open(os.path.join(home, "hansad.log"), "w"),
+                                              stderr=cluster.subprocess.STDOUT))
+
+    def served():
+        try:
+            cp = cluster.rpc(cfg["rpc"], "checkpoint")
+        except (cluster.RpcError, OSError):
+            return None
+        return cp["group_key"] == key["key"] and cp
+    cp = cluster.wait_for(served, 60, "the full node to serve a checkpoint")
+    out = cluster.subprocess.run([cluster.HANSA, "checkpoint", str(cp["height"]), "--verify", "--node",
+                                  cfg["rpc"]], capture_output=True, text=True, timeout=30)
+    check(out.returncode == 0 and "verified here" in out.stdout,
+          "the full node's checkpoint %s verifies:\n%s%s" % (cp["height"], out.stdout, out.stderr))
+    say("a full node without the DKG duty serves checkpoint %s" % cp["height"])
 
 
 def test():
@@ -68,6 +96,7 @@ def test():
                                      capture_output=True, text=True, timeout=30)
         check(out.returncode == 0 and "verified here" in out.stdout,
               "hansa checkpoint %d --verify checks the signature:\n%s%s" % (h, out.stdout, out.stderr))
+        full_node_serves(net, key)
 
         victim = rng.choice(nodes)
         others = [i for i in nodes if i != victim]
