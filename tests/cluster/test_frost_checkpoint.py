@@ -16,7 +16,7 @@ node ever refused a request for a nonce already used."""
 import cluster
 from cluster import check, say
 
-KEYED_AT = 1 + 20 - 1  # FROST_DKG_COMPLAINT_BLOCKS (ledger/tx_frost.h): the key's block
+KEYED_AT = 1 + 24 - 1  # FROST_DKG_REVEAL_BLOCKS (ledger/tx_frost.h): the key's block
 
 
 class FrostTestnet(cluster.Testnet):
