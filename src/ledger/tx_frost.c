@@ -482,18 +482,30 @@ hansa_err frost_complaint_check(const ledger_block *b, const ledger_tx_ctx *c, c
     return complaint_check(b, c->tx, &m, &rec, why, why_len);
 }
 
-void frost_complaint_apply(ledger_block *b, const ledger_tx_ctx *c) {
-    dkg_msg m;
-    HANSA_ASSERT(dkg_msg_decode(c->tx->body, c->tx->body_len, &m, NULL) == HANSA_OK);
+/* For the apply of a checked COMPLAINT or REVEAL: its message, and the
+ * record of the dealer it is about (which the check found); returns the
+ * epoch. */
+static uint64_t applied_dealer(const ledger_block *b, const ledger_tx_ctx *c, dkg_msg *m,
+                               uint16_t *dealer, frost_dealer_rec *rec) {
+    HANSA_ASSERT(dkg_msg_decode(c->tx->body, c->tx->body_len, m, NULL) == HANSA_OK);
+    HANSA_ASSERT(m->kind == DKG_MSG_COMPLAINT || m->kind == DKG_MSG_REVEAL);
+    *dealer = m->kind == DKG_MSG_COMPLAINT ? m->u.complaint.dealer : m->u.reveal.dealer;
     frost_epoch e;
     frost_epoch_of(b->base, &e);
+    HANSA_ASSERT(dealer_get(b, e.ctx.epoch, *dealer, rec));
+    return e.ctx.epoch;
+}
+
+void frost_complaint_apply(ledger_block *b, const ledger_tx_ctx *c) {
+    dkg_msg m;
+    uint16_t dealer;
     frost_dealer_rec rec;
-    HANSA_ASSERT(dealer_get(b, e.ctx.epoch, m.u.complaint.dealer, &rec));
+    uint64_t epoch = applied_dealer(b, c, &m, &dealer, &rec);
     if (m.u.complaint.reason == DKG_COMPLAINT_MISSING)
         dkg_bitmap_set(rec.missing, m.u.complaint.accuser); /* the dealer owes a REVEAL */
     else
         rec.flags |= FROST_DEALER_EXCLUDED;
-    dealer_put(b, e.ctx.epoch, m.u.complaint.dealer, &rec);
+    dealer_put(b, epoch, dealer, &rec);
 }
 
 hansa_err frost_reveal_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
@@ -560,18 +572,16 @@ hansa_err frost_reveal_check(const ledger_block *b, const ledger_tx_ctx *c, char
  * proof of cheating (GJKR): it excludes the dealer, as in dkg.c. */
 void frost_reveal_apply(ledger_block *b, const ledger_tx_ctx *c) {
     dkg_msg m;
-    HANSA_ASSERT(dkg_msg_decode(c->tx->body, c->tx->body_len, &m, NULL) == HANSA_OK);
-    HANSA_ASSERT(m.kind == DKG_MSG_REVEAL);
-    frost_epoch e;
-    frost_epoch_of(b->base, &e);
-    const dkg_reveal_body *r = &m.u.reveal;
+    uint16_t dealer;
     frost_dealer_rec rec;
-    HANSA_ASSERT(dealer_get(b, e.ctx.epoch, r->dealer, &rec));
+    uint64_t epoch = applied_dealer(b, c, &m, &dealer, &rec);
+    const dkg_reveal_body *r = &m.u.reveal;
+    /* The share is public from here on (GJKR's cost): nothing to wipe. */
     if (frost_vss_verify(rec.commits, rec.t, r->recipient, &r->share.share))
         dkg_bitmap_set(rec.revealed, r->recipient);
     else
         rec.flags |= FROST_DEALER_EXCLUDED;
-    dealer_put(b, e.ctx.epoch, r->dealer, &rec);
+    dealer_put(b, epoch, dealer, &rec);
 }
 
 /* ---- closing the window ------------------------------------------------------------- */

@@ -121,6 +121,7 @@ static hansa_err refuse(const char **why, hansa_err e, const char *reason) {
 static void outputs_begin(dkg_session *s) {
     if (!s->drained_pending) return;
     s->n_outs = 0;
+    frost_wipe(s->arena.data, s->arena.len); /* a REVEAL holds a share in the clear */
     hbuf_reset(&s->arena);
     s->drained_pending = false;
 }
@@ -251,6 +252,7 @@ void dkg_free(dkg_session *s) {
     free(s->results);
     free(s->outs);
     free(s->drained);
+    frost_wipe(s->arena.data, s->arena.len);
     hbuf_free(&s->arena);
     free(s);
 }

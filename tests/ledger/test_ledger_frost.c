@@ -427,6 +427,20 @@ static void test_chain_dkg(void) {
     c_free(&w);
 }
 
+/* Runs past the window, where cheating dealer 2 (victim 4) was excluded:
+ * the key is made of the three others, its victim signs with them. */
+static void c_end_without_dealer_2(cnet *w) {
+    c_run_to(w, 1 + FROST_DKG_REVEAL_BLOCKS + 1);
+    CHECK_EQ_U64(w->refused, 0);
+    c_check_key(w, C_N - 1);
+    frost_group_rec g;
+    CHECK(ledger_group_key_get(w->s, 1, &g));
+    CHECK(!dkg_bitmap_get(g.qual, 2));
+    const uint16_t with_victim[3] = {1, 3, 4};
+    CHECK(c_sign_ok(w, with_victim, 3));
+    c_free(w);
+}
+
 /* A dealer hands one member a wrong share, signed: the member's complaint
  * (tx 61) goes on chain and the key is made of the three others. */
 static void test_chain_bad_share(void) {
@@ -438,15 +452,7 @@ static void test_chain_bad_share(void) {
     CHECK_EQ_U64(d.flags, FROST_DEALER_EXCLUDED);
     CHECK(ledger_dkg_dealer_get(w.s, 1, 1, &d));
     CHECK_EQ_U64(d.flags, 0);
-    c_run_to(&w, 1 + FROST_DKG_REVEAL_BLOCKS + 1);
-    CHECK_EQ_U64(w.refused, 0);
-    c_check_key(&w, C_N - 1);
-    frost_group_rec g;
-    CHECK(ledger_group_key_get(w.s, 1, &g));
-    CHECK(!dkg_bitmap_get(g.qual, 2));
-    const uint16_t with_victim[3] = {1, 3, 4};
-    CHECK(c_sign_ok(&w, with_victim, 3));
-    c_free(&w);
+    c_end_without_dealer_2(&w);
 }
 
 /* ledger_tx_check's verdict on kind/body from key `from`; why gets the reason. */
@@ -658,15 +664,7 @@ static void test_chain_withheld_silent(void) {
     CHECK_EQ_U64(d.flags, 0); /* not excluded before the window closes */
     CHECK(dkg_bitmap_get(d.missing, 4));
     CHECK(!dkg_bitmap_get(d.revealed, 4));
-    c_run_to(&w, 1 + FROST_DKG_REVEAL_BLOCKS + 1);
-    CHECK_EQ_U64(w.refused, 0);
-    c_check_key(&w, C_N - 1);
-    frost_group_rec g;
-    CHECK(ledger_group_key_get(w.s, 1, &g));
-    CHECK(!dkg_bitmap_get(g.qual, 2));
-    const uint16_t with_victim[3] = {1, 3, 4};
-    CHECK(c_sign_ok(&w, with_victim, 3));
-    c_free(&w);
+    c_end_without_dealer_2(&w);
 }
 
 /* A dealer withholds a share, then reveals a wrong one (signed): the chain
@@ -686,12 +684,7 @@ static void test_chain_bad_reveal(void) {
     CHECK_ERR(c_check(&w, w.key_of[2], TX_DKG_REVEAL, &good, why), HANSA_ERR_DUPLICATE);
     CHECK_WHY(why, "already excluded");
     hbuf_free(&good);
-    c_run_to(&w, 1 + FROST_DKG_REVEAL_BLOCKS + 1);
-    CHECK_EQ_U64(w.refused, 0);
-    c_check_key(&w, C_N - 1);
-    const uint16_t with_victim[3] = {1, 3, 4};
-    CHECK(c_sign_ok(&w, with_victim, 3));
-    c_free(&w);
+    c_end_without_dealer_2(&w);
 }
 
 /* Re-signs a REVEAL's share as dealer d would (for forged variants). */
