@@ -103,7 +103,7 @@ struct node_frost {
     crypto_drbg drbg;
     hbuf commit;                            /* my COMMIT message */
     hbuf missing[FROST_PARTICIPANTS_MAX + 1]; /* my MISSING complaint about each dealer */
-    uint64_t missing_at;                    /* my height when the session made them */
+    uint64_t missing_at, missing_at_ms;     /* my height and time when the session made them */
     hbuf reveals[FROST_PARTICIPANTS_MAX + 1]; /* my REVEAL for each recipient */
     hbuf shares[FROST_PARTICIPANTS_MAX + 1]; /* my SHARE message to each recipient */
     uint64_t shares_epoch;                   /* ... of this epoch (0: none) */
@@ -239,17 +239,19 @@ static bool resubmit(node *n, uint16_t kind, const hbuf *body, const char *what,
     return false;
 }
 
-/* My MISSING complaints, from the block after the session made them (a
- * member restarted mid-session replays the chain before the dealers'
- * shares reach it again, so it asks for them first and complains only
- * about what still lacks once it has caught up), until the chain holds
- * each or the complaint window closes. */
+/* My MISSING complaints, from the block after the session made them and
+ * a commit delay later (a member restarted mid-session replays and syncs
+ * the chain faster than the dealers' shares reach it again: it asks for
+ * them first and complains only about what still lacks once it has caught
+ * up and they had time to come; a needless complaint makes the share
+ * public), until the chain holds each or the complaint window closes. */
 static void complaints_submit(node *n) {
     node_frost *f = n->frost;
     frost_dealer_rec *rec = hansa_malloc(sizeof *rec);
     for (uint16_t d = 1; d <= FROST_PARTICIPANTS_MAX; d++) {
         if (f->missing[d].len == 0) continue;
-        if (n->height <= f->missing_at || sync_behind(n)) {
+        if (n->height <= f->missing_at || node_now(n) < f->missing_at_ms + n->cfg.commit_delay_ms ||
+            sync_behind(n)) {
             ask_shares(n);
             break;
         }
@@ -334,6 +336,7 @@ static void on_broadcast_out(node *n, const uint8_t *bytes, size_t len) {
         hbuf_reset(&f->missing[m.u.complaint.dealer]);
         hbuf_append(&f->missing[m.u.complaint.dealer], bytes, len);
         f->missing_at = n->height;
+        f->missing_at_ms = node_now(n);
         return;
     }
     char why[LEDGER_WHY_MAX] = "";
@@ -580,7 +583,7 @@ void frost_duty_on_commit(node *n, const wire_block *blk) {
     frost_epoch_of(n->state, e);
     if (f->sess && f->epoch != e->ctx.epoch) {
         /* The set changed after the chain recorded my session's key (a
-         * slashing re-elects at once, between A+19 and A+21): nothing of
+         * slashing re-elects at once, between A+23 and A+24): nothing of
          * the session comes any more, so it ends now, and its share is
          * stored and signs for the key the chain holds (frost_sign.c); the
          * new set's session starts at the next block, its record replacing
