@@ -124,6 +124,7 @@ static const ledger_tx_kind kinds[TX_KIND_MAX_ + 1] = {
     [TX_DKG_COMMIT] = {"dkg_commit", frost_commit_decode, frost_commit_check, frost_commit_apply},
     [TX_DKG_COMPLAINT] = {"dkg_complaint", frost_complaint_decode, frost_complaint_check,
                           frost_complaint_apply},
+    [TX_DKG_REVEAL] = {"dkg_reveal", frost_reveal_decode, frost_reveal_check, frost_reveal_apply},
 };
 
 const ledger_tx_kind *ledger_tx_kind_get(uint16_t kind) {

@@ -156,6 +156,8 @@ void frost_dealer_rec_encode(hbuf *b, const frost_dealer_rec *d) {
     hbuf_put_u8(b, d->flags);
     hbuf_put_u64(b, d->committed_at);
     hbuf_append(b, d->commit_hash.b, HANSA_HASH_BYTES);
+    hbuf_append(b, d->missing, DKG_BITMAP_BYTES);
+    hbuf_append(b, d->revealed, DKG_BITMAP_BYTES);
     hbuf_put_u16(b, d->t);
     for (uint16_t k = 0; k < d->t; k++) hbuf_append(b, d->commits[k].b, FROST_POINT_BYTES);
 }
@@ -178,6 +180,12 @@ hansa_err frost_dealer_rec_decode(const uint8_t *p, size_t len, frost_dealer_rec
     out->committed_at = rd_u64(r, "committed_at");
     if (out->committed_at == 0) frd_fail_at(r, HANSA_ERR_INVALID, at, "committed_at");
     rd_fixed(r, out->commit_hash.b, HANSA_HASH_BYTES, "commit_hash");
+    rd_fixed(r, out->missing, DKG_BITMAP_BYTES, "missing");
+    at = r->off;
+    rd_fixed(r, out->revealed, DKG_BITMAP_BYTES, "revealed");
+    for (size_t k = 0; k < DKG_BITMAP_BYTES && r->err == HANSA_OK; k++)
+        if (out->revealed[k] & ~out->missing[k])
+            frd_fail_at(r, HANSA_ERR_INVALID, at, "revealed (a REVEAL without a MISSING complaint)");
     at = r->off;
     out->t = rd_u16(r, "t");
     if (out->t > FROST_PARTICIPANTS_MAX) frd_fail_at(r, HANSA_ERR_TOO_LONG, at, "t");
@@ -368,6 +376,46 @@ void frost_commit_apply(ledger_block *b, const ledger_tx_ctx *c) {
     dealer_put(b, e.ctx.epoch, m.u.commit.dealer, &d);
 }
 
+/* The record of a dealer a complaint or a REVEAL is about: it must have
+ * committed and not be excluded yet (dkg.c refuses the same). */
+static hansa_err accused_dealer_get(const ledger_block *b, uint64_t epoch, uint16_t dealer,
+                                    frost_dealer_rec *rec, char *why, size_t why_len) {
+    if (!dealer_get(b, epoch, dealer, rec)) {
+        ledger_why(why, why_len, "epoch %" PRIu64 ": dealer %u has no commitment on chain", epoch,
+                   dealer);
+        return HANSA_ERR_PROTOCOL;
+    }
+    if (rec->flags & FROST_DEALER_EXCLUDED) {
+        ledger_why(why, why_len, "epoch %" PRIu64 ": dealer %u is already excluded", epoch, dealer);
+        return HANSA_ERR_DUPLICATE;
+    }
+    return HANSA_OK;
+}
+
+/* Whether `ss` is a share dealer d signed for recipient j naming d's
+ * recorded COMMIT: what makes a BAD_SHARE's evidence or a REVEAL count.
+ * `what` names the share in the refusal. */
+static hansa_err share_signed_for_record(const frost_epoch *e, const hansa_hash *sid, uint16_t d,
+                                         uint16_t j, const dkg_signed_share *ss,
+                                         const frost_dealer_rec *rec, const char *what, char *why,
+                                         size_t why_len) {
+    hbuf sb = HBUF_INIT;
+    dkg_share_sign_bytes(&sb, sid, d, j, &ss->commit_hash, &ss->share);
+    bool dealer_signed = verify_domain(&e->members[d - 1], DKG_SHARE_DOMAIN, sb.data, sb.len, &ss->sig);
+    hbuf_free(&sb);
+    if (!dealer_signed) {
+        ledger_why(why, why_len, "epoch %" PRIu64 ": %s is not a share dealer %u signed for "
+                   "participant %u", e->ctx.epoch, what, d, j);
+        return HANSA_ERR_BAD_SIG;
+    }
+    if (!hash_eq(&ss->commit_hash, &rec->commit_hash)) {
+        ledger_why(why, why_len, "epoch %" PRIu64 ": %s names another commitment than dealer %u's "
+                   "on chain", e->ctx.epoch, what, d);
+        return HANSA_ERR_PROTOCOL;
+    }
+    return HANSA_OK;
+}
+
 /* The complaint's checks in dkg.c's terms (on_complaint), refusing what
  * a session would not count as an exclusion. On HANSA_OK *rec is the
  * accused dealer's record. */
@@ -404,38 +452,21 @@ static hansa_err complaint_check(const ledger_block *b, const wire_tx *tx, const
                    epoch, c->accuser);
         return HANSA_ERR_BAD_SIG;
     }
-    if (c->reason != DKG_COMPLAINT_BAD_SHARE) {
-        ledger_why(why, why_len, "epoch %" PRIu64 ": only BAD_SHARE complaints go on chain (a "
-                   "MISSING one needs REVEALs, which the chain does not carry yet)", epoch);
-        return HANSA_ERR_INVALID;
+    err = accused_dealer_get(b, epoch, c->dealer, rec, why, why_len);
+    if (err != HANSA_OK) return err;
+    if (c->reason == DKG_COMPLAINT_MISSING) {
+        /* dkg.c counts one MISSING complaint per accuser and dealer. */
+        if (dkg_bitmap_get(rec->missing, c->accuser)) {
+            ledger_why(why, why_len, "epoch %" PRIu64 ": accuser %u already complained that "
+                       "dealer %u's share is missing", epoch, c->accuser, c->dealer);
+            return HANSA_ERR_DUPLICATE;
+        }
+        return HANSA_OK;
     }
-    if (!dealer_get(b, epoch, c->dealer, rec)) {
-        ledger_why(why, why_len, "epoch %" PRIu64 ": dealer %u has no commitment to complain about",
-                   epoch, c->dealer);
-        return HANSA_ERR_PROTOCOL;
-    }
-    if (rec->flags & FROST_DEALER_EXCLUDED) {
-        ledger_why(why, why_len, "epoch %" PRIu64 ": dealer %u is already excluded", epoch,
-                   c->dealer);
-        return HANSA_ERR_DUPLICATE;
-    }
-    const dkg_signed_share *ev = &c->evidence;
-    hbuf ss = HBUF_INIT;
-    dkg_share_sign_bytes(&ss, &sid, c->dealer, c->accuser, &ev->commit_hash, &ev->share);
-    bool dealer_signed =
-        verify_domain(&e.members[c->dealer - 1], DKG_SHARE_DOMAIN, ss.data, ss.len, &ev->sig);
-    hbuf_free(&ss);
-    if (!dealer_signed) {
-        ledger_why(why, why_len, "epoch %" PRIu64 ": the evidence is not a share dealer %u signed "
-                   "for accuser %u", epoch, c->dealer, c->accuser);
-        return HANSA_ERR_BAD_SIG;
-    }
-    if (!hash_eq(&ev->commit_hash, &rec->commit_hash)) {
-        ledger_why(why, why_len, "epoch %" PRIu64 ": the evidence names another commitment than "
-                   "dealer %u's on chain", epoch, c->dealer);
-        return HANSA_ERR_PROTOCOL;
-    }
-    if (frost_vss_verify(rec->commits, rec->t, c->accuser, &ev->share)) {
+    err = share_signed_for_record(&e, &sid, c->dealer, c->accuser, &c->evidence, rec,
+                                  "the evidence", why, why_len);
+    if (err != HANSA_OK) return err;
+    if (frost_vss_verify(rec->commits, rec->t, c->accuser, &c->evidence.share)) {
         ledger_why(why, why_len, "epoch %" PRIu64 ": the accused share of dealer %u verifies: a "
                    "false accusation", epoch, c->dealer);
         return HANSA_ERR_INVALID;
@@ -451,18 +482,118 @@ hansa_err frost_complaint_check(const ledger_block *b, const ledger_tx_ctx *c, c
     return complaint_check(b, c->tx, &m, &rec, why, why_len);
 }
 
-void frost_complaint_apply(ledger_block *b, const ledger_tx_ctx *c) {
-    dkg_msg m;
-    HANSA_ASSERT(dkg_msg_decode(c->tx->body, c->tx->body_len, &m, NULL) == HANSA_OK);
+/* For the apply of a checked COMPLAINT or REVEAL: its message, and the
+ * record of the dealer it is about (which the check found); returns the
+ * epoch. */
+static uint64_t applied_dealer(const ledger_block *b, const ledger_tx_ctx *c, dkg_msg *m,
+                               uint16_t *dealer, frost_dealer_rec *rec) {
+    HANSA_ASSERT(dkg_msg_decode(c->tx->body, c->tx->body_len, m, NULL) == HANSA_OK);
+    HANSA_ASSERT(m->kind == DKG_MSG_COMPLAINT || m->kind == DKG_MSG_REVEAL);
+    *dealer = m->kind == DKG_MSG_COMPLAINT ? m->u.complaint.dealer : m->u.reveal.dealer;
     frost_epoch e;
     frost_epoch_of(b->base, &e);
+    HANSA_ASSERT(dealer_get(b, e.ctx.epoch, *dealer, rec));
+    return e.ctx.epoch;
+}
+
+void frost_complaint_apply(ledger_block *b, const ledger_tx_ctx *c) {
+    dkg_msg m;
+    uint16_t dealer;
     frost_dealer_rec rec;
-    HANSA_ASSERT(dealer_get(b, e.ctx.epoch, m.u.complaint.dealer, &rec));
-    rec.flags |= FROST_DEALER_EXCLUDED;
-    dealer_put(b, e.ctx.epoch, m.u.complaint.dealer, &rec);
+    uint64_t epoch = applied_dealer(b, c, &m, &dealer, &rec);
+    if (m.u.complaint.reason == DKG_COMPLAINT_MISSING)
+        dkg_bitmap_set(rec.missing, m.u.complaint.accuser); /* the dealer owes a REVEAL */
+    else
+        rec.flags |= FROST_DEALER_EXCLUDED;
+    dealer_put(b, epoch, dealer, &rec);
+}
+
+hansa_err frost_reveal_decode(const uint8_t *body, uint32_t len, ledger_tx_body *out, char *why,
+                              size_t why_len) {
+    (void)out;
+    dkg_msg m;
+    return msg_decode(body, len, DKG_MSG_REVEAL, &m, why, why_len);
+}
+
+/* The REVEAL's checks in dkg.c's terms (on_reveal), plus one of the
+ * ledger's own: a REVEAL answers a MISSING complaint on chain, or the chain
+ * would carry shares in the clear that nobody asked for. On HANSA_OK
+ * *rec is the dealer's record. */
+static hansa_err reveal_check(const ledger_block *b, const wire_tx *tx, const dkg_msg *m,
+                              frost_dealer_rec *rec, char *why, size_t why_len) {
+    frost_epoch e;
+    frost_epoch_of(b->base, &e);
+    uint64_t epoch = e.ctx.epoch;
+    hansa_err err = window_open(b, &e, e.timing.reveal_end, "reveal", why, why_len);
+    if (err != HANSA_OK) return err;
+    hansa_hash sid;
+    dkg_session_id(&e.ctx, &sid);
+    const dkg_reveal_body *r = &m->u.reveal;
+    const char *reason = NULL;
+    if (!hash_eq(&sid, &m->session))
+        reason = "not this validator set's session (a stale epoch or another set)";
+    else if (r->dealer > e.ctx.n || r->recipient > e.ctx.n)
+        reason = "dealer or recipient outside the set";
+    else if (r->dealer == r->recipient)
+        reason = "a dealer cannot reveal its own share";
+    else if (!pubkey_eq(&e.members[r->dealer - 1], &tx->sender))
+        reason = "sender is not the dealer the reveal names";
+    if (reason != NULL) {
+        ledger_why(why, why_len, "epoch %" PRIu64 ": %s", epoch, reason);
+        return HANSA_ERR_PROTOCOL;
+    }
+    err = accused_dealer_get(b, epoch, r->dealer, rec, why, why_len);
+    if (err != HANSA_OK) return err;
+    err = share_signed_for_record(&e, &sid, r->dealer, r->recipient, &r->share, rec,
+                                  "the revealed share", why, why_len);
+    if (err != HANSA_OK) return err;
+    if (dkg_bitmap_get(rec->revealed, r->recipient)) {
+        ledger_why(why, why_len, "epoch %" PRIu64 ": dealer %u already revealed participant %u's "
+                   "share", epoch, r->dealer, r->recipient);
+        return HANSA_ERR_DUPLICATE;
+    }
+    if (!dkg_bitmap_get(rec->missing, r->recipient)) {
+        ledger_why(why, why_len, "epoch %" PRIu64 ": participant %u has no MISSING complaint about "
+                   "dealer %u for a REVEAL to answer", epoch, r->recipient, r->dealer);
+        return HANSA_ERR_PROTOCOL;
+    }
+    return HANSA_OK;
+}
+
+hansa_err frost_reveal_check(const ledger_block *b, const ledger_tx_ctx *c, char *why,
+                             size_t why_len) {
+    dkg_msg m;
+    HANSA_ASSERT(dkg_msg_decode(c->tx->body, c->tx->body_len, &m, NULL) == HANSA_OK);
+    frost_dealer_rec rec;
+    return reveal_check(b, c->tx, &m, &rec, why, why_len);
+}
+
+/* A good REVEAL answers the complaint; a bad one is the dealer's signed
+ * proof of cheating (GJKR): it excludes the dealer, as in dkg.c. */
+void frost_reveal_apply(ledger_block *b, const ledger_tx_ctx *c) {
+    dkg_msg m;
+    uint16_t dealer;
+    frost_dealer_rec rec;
+    uint64_t epoch = applied_dealer(b, c, &m, &dealer, &rec);
+    const dkg_reveal_body *r = &m.u.reveal;
+    /* The share is public from here on (GJKR's cost): nothing to wipe. */
+    if (frost_vss_verify(rec.commits, rec.t, r->recipient, &r->share.share))
+        dkg_bitmap_set(rec.revealed, r->recipient);
+    else
+        rec.flags |= FROST_DEALER_EXCLUDED;
+    dealer_put(b, epoch, dealer, &rec);
 }
 
 /* ---- closing the window ------------------------------------------------------------- */
+
+/* GJKR's QUAL, as dkg.c's decide_qual: not excluded, and every MISSING
+ * complaint answered by a good REVEAL. */
+static bool dealer_qualified(const frost_dealer_rec *d) {
+    if (d->flags & FROST_DEALER_EXCLUDED) return false;
+    for (size_t k = 0; k < DKG_BITMAP_BYTES; k++)
+        if (d->missing[k] & ~d->revealed[k]) return false;
+    return true;
+}
 
 static void record_key(ledger_block *b, const frost_epoch *e) {
     uint64_t epoch = e->ctx.epoch;
@@ -471,7 +602,7 @@ static void record_key(ledger_block *b, const frost_epoch *e) {
     frost_point c0[FROST_PARTICIPANTS_MAX];
     frost_dealer_rec *d = hansa_malloc(sizeof *d);
     for (uint16_t i = 1; i <= e->ctx.n; i++) {
-        if (!dealer_get(b, epoch, i, d) || (d->flags & FROST_DEALER_EXCLUDED)) continue;
+        if (!dealer_get(b, epoch, i, d) || !dealer_qualified(d)) continue;
         c0[i - 1] = d->commits[0];
         dkg_bitmap_set(g.qual, i);
     }
@@ -497,7 +628,7 @@ static void collect_dealer_key(void *ctx, const uint8_t *key, size_t klen, const
 void frost_block_finish(ledger_block *b) {
     frost_epoch e;
     frost_epoch_of(b->base, &e);
-    if (b->info.height + 1 != e.timing.complaint_end) return;
+    if (b->info.height + 1 != e.timing.reveal_end) return;
     if (e.keyable && !group_exists(b, e.ctx.epoch)) record_key(b, &e);
     /* Every dealer record goes, including those of an earlier epoch whose
      * window a set change cut short: stored state stays bounded. */

@@ -12,14 +12,19 @@
  *   - every committed block's DKG transactions are fed to the session at
  *     the block's height, then the clock ticks; a bad share draws a
  *     BAD_SHARE complaint, which goes on chain as TX_DKG_COMPLAINT;
+ *   - at share_end, a share still missing draws a MISSING complaint (also
+ *     TX_DKG_COMPLAINT), and a MISSING complaint about me on chain draws my
+ *     REVEAL of that share in the clear (TX_DKG_REVEAL), each re-submitted
+ *     each block until the chain holds it or its window closes; the
+ *     recipient takes a revealed share from the chain (dkg_on_broadcast);
  *   - when the session ends, the node logs its result against the key the
  *     chain recorded.
  * The polynomial, proofs and seals come from a generator keyed by a random
  * seed (crypto/drbg.h) that is stored durably (store_put_dkg) before
  * anything is dealt: a delegate restarted mid-session rebuilds the same
  * session from the seed and the stored blocks, deals the same COMMIT and
- * shares again, and never a second, different polynomial. MISSING
- * complaints, REVEALs and RESULTs are not carried on chain yet.
+ * shares again, and never a second, different polynomial (and answers a
+ * MISSING complaint with the same share). RESULTs are not carried on chain.
  *
  * Off unless node_config.frost_dkg is set; a delegate's account pays
  * min_fee per transaction. */
@@ -97,6 +102,9 @@ struct node_frost {
     dkg_timing timing;
     crypto_drbg drbg;
     hbuf commit;                            /* my COMMIT message */
+    hbuf missing[FROST_PARTICIPANTS_MAX + 1]; /* my MISSING complaint about each dealer */
+    uint64_t missing_at, missing_at_ms;     /* my height and time when the session made them */
+    hbuf reveals[FROST_PARTICIPANTS_MAX + 1]; /* my REVEAL for each recipient */
     hbuf shares[FROST_PARTICIPANTS_MAX + 1]; /* my SHARE message to each recipient */
     uint64_t shares_epoch;                   /* ... of this epoch (0: none) */
     uint64_t answered_at[FROST_PARTICIPANTS_MAX + 1]; /* my height when I last re-sent one */
@@ -208,6 +216,70 @@ static void send_shares(node *n) {
             n->io.broadcast(n->io.ctx, MSG_DKG_SHARE, f->shares[j].data, f->shares[j].len, NULL);
 }
 
+static void ask_shares(node *n);
+
+/* A REVEAL holds my share for j in the clear until the chain carries it:
+ * wiped when dropped. */
+static void reveal_drop(node_frost *f, uint16_t j) {
+    frost_wipe(f->reveals[j].data, f->reveals[j].len);
+    hbuf_reset(&f->reveals[j]);
+}
+
+/* Submits a complaint or a REVEAL again; false if it can never be admitted
+ * (logged): the caller drops it. A duplicate (in the mempool already) or a
+ * full mempool is retried next block. */
+static bool resubmit(node *n, uint16_t kind, const hbuf *body, const char *what, uint16_t who) {
+    char why[LEDGER_WHY_MAX] = "";
+    hansa_err err = submit(n, kind, body->data, body->len, why, sizeof why);
+    if (err == HANSA_OK)
+        LOG_I("dkg", "epoch %" PRIu64 ": submitted my %s (participant %u)", n->frost->epoch, what, who);
+    if (err == HANSA_OK || err == HANSA_ERR_DUPLICATE || err == HANSA_ERR_FULL) return true;
+    LOG_W("dkg", "epoch %" PRIu64 ": my %s (participant %u) was not admitted: %s", n->frost->epoch,
+          what, who, why);
+    return false;
+}
+
+/* My MISSING complaints, from the block after the session made them and
+ * a commit delay later (a member restarted mid-session replays and syncs
+ * the chain faster than the dealers' shares reach it again: it asks for
+ * them first and complains only about what still lacks once it has caught
+ * up and they had time to come; a needless complaint makes the share
+ * public), until the chain holds each or the complaint window closes. */
+static void complaints_submit(node *n) {
+    node_frost *f = n->frost;
+    frost_dealer_rec *rec = hansa_malloc(sizeof *rec);
+    for (uint16_t d = 1; d <= FROST_PARTICIPANTS_MAX; d++) {
+        if (f->missing[d].len == 0) continue;
+        if (n->height <= f->missing_at || node_now(n) < f->missing_at_ms + n->cfg.commit_delay_ms ||
+            sync_behind(n)) {
+            ask_shares(n);
+            break;
+        }
+        bool needed = !dkg_share_held(f->sess, d) && n->height + 1 < f->timing.complaint_end &&
+                      ledger_dkg_dealer_get(n->state, f->epoch, d, rec) &&
+                      !(rec->flags & FROST_DEALER_EXCLUDED) && !dkg_bitmap_get(rec->missing, f->me);
+        if (!needed || !resubmit(n, TX_DKG_COMPLAINT, &f->missing[d], "MISSING complaint", d))
+            hbuf_reset(&f->missing[d]);
+    }
+    free(rec);
+}
+
+/* My REVEALs, each while the chain holds a MISSING complaint of its
+ * recipient that no REVEAL answered yet and the reveal window is open. */
+static void reveals_submit(node *n) {
+    node_frost *f = n->frost;
+    frost_dealer_rec *rec = hansa_malloc(sizeof *rec);
+    bool on_chain = ledger_dkg_dealer_get(n->state, f->epoch, f->me, rec);
+    for (uint16_t j = 1; j <= FROST_PARTICIPANTS_MAX; j++) {
+        if (f->reveals[j].len == 0) continue;
+        bool needed = on_chain && !(rec->flags & FROST_DEALER_EXCLUDED) &&
+                      dkg_bitmap_get(rec->missing, j) && !dkg_bitmap_get(rec->revealed, j) &&
+                      n->height + 1 < f->timing.reveal_end;
+        if (!needed || !resubmit(n, TX_DKG_REVEAL, &f->reveals[j], "REVEAL", j)) reveal_drop(f, j);
+    }
+    free(rec);
+}
+
 /* ---- the session's outputs --------------------------------------------------------- */
 
 static void on_done(node *n) {
@@ -251,7 +323,22 @@ static void on_broadcast_out(node *n, const uint8_t *bytes, size_t len) {
         hbuf_append(&f->commit, bytes, len);
         return;
     }
-    if (m.kind != DKG_MSG_COMPLAINT || m.u.complaint.reason != DKG_COMPLAINT_BAD_SHARE) return;
+    if (m.kind == DKG_MSG_REVEAL) {
+        /* Submitted by reveals_submit while the complaint is unanswered. */
+        hbuf_reset(&f->reveals[m.u.reveal.recipient]);
+        hbuf_append(&f->reveals[m.u.reveal.recipient], bytes, len);
+        return;
+    }
+    if (m.kind != DKG_MSG_COMPLAINT) return;
+    if (m.u.complaint.reason == DKG_COMPLAINT_MISSING) {
+        /* Submitted by complaints_submit from the next block on, if the
+         * share is still missing then. */
+        hbuf_reset(&f->missing[m.u.complaint.dealer]);
+        hbuf_append(&f->missing[m.u.complaint.dealer], bytes, len);
+        f->missing_at = n->height;
+        f->missing_at_ms = node_now(n);
+        return;
+    }
     char why[LEDGER_WHY_MAX] = "";
     hansa_err err = submit(n, TX_DKG_COMPLAINT, bytes, len, why, sizeof why);
     if (err == HANSA_OK)
@@ -296,8 +383,9 @@ static void pump(node *n) {
 
 /* The session's clock at block `height`: held short of reveal_end while
  * shares of committed dealers are missing, for DKG_SHARE_WAIT_BLOCKS past
- * it (the chain carries nothing of the session after the complaint window,
- * so the later end decides the same QUAL: dkg_shares_missing). */
+ * it (the chain carries nothing of the session after block reveal_end - 1,
+ * which records the key, so the later end decides the same QUAL:
+ * dkg_shares_missing). */
 static uint64_t clock_at(const node_frost *f, uint64_t height) {
     if (height < f->timing.reveal_end || height >= f->timing.reveal_end + DKG_SHARE_WAIT_BLOCKS ||
         dkg_shares_missing(f->sess) == 0)
@@ -311,7 +399,8 @@ static void feed_block(node *n, const wire_block *blk, uint64_t height) {
     for (uint32_t i = 0; i < blk->n_txs; i++) {
         wire_tx tx;
         if (wire_tx_decode(blk->txs[i].bytes, blk->txs[i].len, &tx, NULL) != HANSA_OK) continue;
-        if (tx.kind != TX_DKG_COMMIT && tx.kind != TX_DKG_COMPLAINT) continue;
+        if (tx.kind != TX_DKG_COMMIT && tx.kind != TX_DKG_COMPLAINT && tx.kind != TX_DKG_REVEAL)
+            continue;
         const char *why = NULL;
         if (dkg_on_broadcast(f->sess, tx.body, tx.body_len, clock_at(f, height), &why) != HANSA_OK)
             LOG_W("dkg", "epoch %" PRIu64 ": a committed DKG transaction at height %" PRIu64
@@ -327,7 +416,11 @@ static void session_free(node_frost *f) {
     f->sess = NULL;
     crypto_drbg_wipe(&f->drbg);
     hbuf_reset(&f->commit);
-    for (uint16_t j = 0; j <= FROST_PARTICIPANTS_MAX; j++) hbuf_reset(&f->shares[j]);
+    for (uint16_t j = 0; j <= FROST_PARTICIPANTS_MAX; j++) {
+        hbuf_reset(&f->shares[j]);
+        hbuf_reset(&f->missing[j]);
+        reveal_drop(f, j);
+    }
     f->shares_epoch = 0;
     f->done = false;
 }
@@ -473,7 +566,11 @@ void frost_duty_close(node *n) {
     session_free(f);
     frost_wipe(&f->rec, sizeof f->rec);
     hbuf_free(&f->commit);
-    for (uint16_t j = 0; j <= FROST_PARTICIPANTS_MAX; j++) hbuf_free(&f->shares[j]);
+    for (uint16_t j = 0; j <= FROST_PARTICIPANTS_MAX; j++) {
+        hbuf_free(&f->shares[j]);
+        hbuf_free(&f->missing[j]);
+        hbuf_free(&f->reveals[j]);
+    }
     free(f);
     n->frost = NULL;
 }
@@ -486,7 +583,7 @@ void frost_duty_on_commit(node *n, const wire_block *blk) {
     frost_epoch_of(n->state, e);
     if (f->sess && f->epoch != e->ctx.epoch) {
         /* The set changed after the chain recorded my session's key (a
-         * slashing re-elects at once, between A+19 and A+21): nothing of
+         * slashing re-elects at once, between A+23 and A+24): nothing of
          * the session comes any more, so it ends now, and its share is
          * stored and signs for the key the chain holds (frost_sign.c); the
          * new set's session starts at the next block, its record replacing
@@ -534,10 +631,12 @@ void frost_duty_on_commit(node *n, const wire_block *blk) {
     free(e);
     if (f->sess == NULL || f->done) return;
     submit_commit(n);
-    /* Until the session ends, not only the share window: MISSING complaints
-     * and REVEALs do not travel on chain yet, so a member restarted after
-     * share_end has no other way to its share (the session takes a share
-     * until it ends). */
+    complaints_submit(n);
+    reveals_submit(n);
+    /* Until the session ends, not only the share window: a member restarted
+     * after share_end gets its shares privately instead of through MISSING
+     * complaints and REVEALs, which would make them public (the session
+     * takes a share until it ends). */
     if (n->height < f->timing.reveal_end) send_shares(n);
     else ask_shares(n);
 }

@@ -757,9 +757,10 @@ static void sign_height(node *n, fsign_key *k, uint64_t h, const hansa_hash *id,
     round_commit(n, k, r);
 }
 
-/* The chain records a key (keyed_at) a block or two before its members'
- * sessions end at reveal_end and leave them their shares, so the blocks in
- * between found nobody to sign them. Once I hold the share, I sign those
+/* The chain records a key (keyed_at, the last block of the reveal window)
+ * a block before its members' sessions end at reveal_end and leave them
+ * their shares (later for a member still asking for one), so the blocks
+ * in between found nobody to sign them. Once I hold the share, I sign those
  * too, each coordinated by its own block's proposer as usual; every member
  * gets its share at the same height, so all open the same rounds. Only
  * while they are recent (a node restarted later does not reopen them). */

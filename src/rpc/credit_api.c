@@ -215,6 +215,7 @@ void cj_tx_fields(json_t *j, uint16_t kind, const ledger_credit_body *body, uint
     case TX_RECEIPT_CLAIM:
     case TX_DKG_COMMIT:
     case TX_DKG_COMPLAINT:
+    case TX_DKG_REVEAL:
     case TX_KIND_MAX_:
         return;
     }

@@ -84,15 +84,16 @@ static json_t *dkg_json(const ledger_state *s) {
     frost_group_rec g;
     const char *state = !e->keyable                               ? "not_keyable"
                         : ledger_group_key_get(s, e->ctx.epoch, &g) ? "keyed"
-                        : ledger_height(s) + 1 < e->timing.complaint_end ? "open"
+                        : ledger_height(s) + 1 < e->timing.reveal_end ? "open"
                                                                       : "failed";
     json_t *members = json_array();
     for (uint16_t i = 0; i < e->ctx.n; i++)
         json_array_append_new(members, nj_hex(e->members[i].b, HANSA_PUBKEY_BYTES));
-    json_t *j = json_pack("{s:o, s:s, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "epoch",
+    json_t *j = json_pack("{s:o, s:s, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "epoch",
                           nj_u64(e->ctx.epoch), "state", state, "n", (int)e->ctx.n, "t",
                           (int)dkg_threshold(e->ctx.n), "commit_end", nj_u64(e->timing.commit_end),
-                          "complaint_end", nj_u64(e->timing.complaint_end), "committed",
+                          "complaint_end", nj_u64(e->timing.complaint_end), "reveal_end",
+                          nj_u64(e->timing.reveal_end), "committed",
                           ids_json(committed, e->ctx.n), "excluded", ids_json(excluded, e->ctx.n),
                           "members", members, "valset_hash", nj_hash(&e->ctx.valset_hash));
     free(e);

@@ -75,6 +75,7 @@ static void tx_body_fields(json_t *j, const wire_tx *tx) {
     case TX_PACKET_ACK:
     case TX_DKG_COMMIT:
     case TX_DKG_COMPLAINT:
+    case TX_DKG_REVEAL:
     case TX_KIND_MAX_:
         return; /* no decoded view yet: the body hex says it all */
     case TX_CORR_BOND:

@@ -398,11 +398,11 @@ void frost_finish(world *w, sim_result *r) {
     for (uint64_t h = 1; low != UINT64_MAX && h + FROST_LIVE_HEIGHTS <= low; h++) {
         const frost_height *fh = height_at(F, h);
         const frost_key *k = fh->seen ? key_of(F, fh->epoch) : NULL;
-        /* The members' sessions end with block A + FROST_DKG_REVEAL_BLOCKS
-         * (MISSING complaints and REVEALs would come before it), two
-         * blocks after the chain records the key at A + 19: the heights
-         * between have a key nobody holds yet, and the previous key no
-         * longer signs (docs/frost.md, "Which key signs"). */
+        /* The members' sessions end with block A + FROST_DKG_REVEAL_BLOCKS,
+         * a block after the chain records the key at the end of the
+         * reveal window (A + 23): the height between has a key nobody
+         * holds yet, and the previous key no longer signs (docs/frost.md,
+         * "Which key signs"). */
         if (!k || !fh->coord_honest || fh->time_us < w->gst_us + w->settle_us ||
             h < k->epoch + FROST_DKG_REVEAL_BLOCKS)
             continue;

@@ -121,6 +121,7 @@ static hansa_err refuse(const char **why, hansa_err e, const char *reason) {
 static void outputs_begin(dkg_session *s) {
     if (!s->drained_pending) return;
     s->n_outs = 0;
+    frost_wipe(s->arena.data, s->arena.len); /* a REVEAL holds a share in the clear */
     hbuf_reset(&s->arena);
     s->drained_pending = false;
 }
@@ -251,6 +252,7 @@ void dkg_free(dkg_session *s) {
     free(s->results);
     free(s->outs);
     free(s->drained);
+    frost_wipe(s->arena.data, s->arena.len);
     hbuf_free(&s->arena);
     free(s);
 }
@@ -581,6 +583,14 @@ static void fail(dkg_session *s, const char *why) {
     p->out.why = why;
 }
 
+/* Whether some MISSING complaint about the dealer is still unanswered:
+ * unless a REVEAL comes before reveal_end, decide_qual excludes it. */
+static bool owes_reveal(const dealer_state *ds) {
+    for (size_t k = 0; k < DKG_BITMAP_BYTES; k++)
+        if (ds->missing[k] & ~ds->revealed[k]) return true;
+    return false;
+}
+
 /* GJKR's QUAL: the dealers that committed in time, were not excluded, and
  * answered every MISSING complaint in public. Reports the others. */
 static void decide_qual(dkg_session *s) {
@@ -589,9 +599,8 @@ static void decide_qual(dkg_session *s) {
         dealer_state *ds = &s->dealers[d - 1];
         if (!ds->committed && !ds->excluded)
             exclude(s, d, DKG_BLAME_ABSENT, "no commitment before commit_end");
-        for (uint16_t j = 1; j <= s->n && !ds->excluded; j++)
-            if (dkg_bitmap_get(ds->missing, j) && !dkg_bitmap_get(ds->revealed, j))
-                exclude(s, d, DKG_BLAME_NO_REVEAL, "a MISSING complaint left unanswered");
+        if (!ds->excluded && owes_reveal(ds))
+            exclude(s, d, DKG_BLAME_NO_REVEAL, "a MISSING complaint left unanswered");
         if (ds->excluded) continue;
         dkg_bitmap_set(res->qual, d);
         res->qual_count++;
@@ -619,9 +628,14 @@ uint16_t dkg_shares_missing(const dkg_session *s) {
     uint16_t missing = 0;
     for (uint16_t d = 1; s->me != 0 && !s->ended && d <= s->n; d++) {
         const dealer_state *ds = &s->dealers[d - 1];
-        missing += ds->committed && !ds->excluded && ds->mine != SHARE_VALID;
+        missing += ds->committed && !ds->excluded && !owes_reveal(ds) && ds->mine != SHARE_VALID;
     }
     return missing;
+}
+
+bool dkg_share_held(const dkg_session *s, uint16_t dealer) {
+    HANSA_ASSERT(in_range(s, dealer));
+    return s->me != 0 && s->dealers[dealer - 1].mine == SHARE_VALID;
 }
 
 /* The group from QUAL's commitments, and the transcript that names them. */

@@ -177,13 +177,20 @@ hansa_err dkg_on_direct(dkg_session *s, const uint8_t *msg, size_t len, const ch
  * the session at reveal_end. */
 void dkg_tick(dkg_session *s, uint64_t now);
 
-/* Committed dealers (not excluded) whose valid share I lack, before the
- * session ends (0 after, and for an observer). A driver whose channel
- * carries nothing of the session after the complaint window (no REVEALs:
- * the chain, node/frost_duty.c) may hold the clock short of reveal_end
- * while it asks for them: the same broadcasts decide the same QUAL at a
- * later end. */
+/* Committed dealers (not excluded, and owing no REVEAL: a dealer with an
+ * unanswered MISSING complaint is excluded at the end unless the REVEAL
+ * brings the share) whose valid share I lack, before the session ends (0
+ * after, and for an observer). A driver whose channel carries nothing of
+ * the session after reveal_end - 1 (the chain, node/frost_duty.c: the
+ * ledger records the key then and refuses the rest) may hold the clock
+ * short of reveal_end while it asks for them: the same broadcasts decide
+ * the same QUAL at a later end. */
 uint16_t dkg_shares_missing(const dkg_session *s);
+/* Whether I hold a valid share from `dealer` (1..n): false for an
+ * observer. A driver uses it to drop a MISSING complaint whose share came
+ * before the complaint left (a member restarted mid-session replays the
+ * chain before the dealers' shares reach it again). */
+bool dkg_share_held(const dkg_session *s, uint16_t dealer);
 
 /* Outputs since the last call; valid until the next call into the session. */
 size_t dkg_drain(dkg_session *s, const dkg_out **out);

@@ -71,7 +71,8 @@ typedef enum {
     TX_RECEIPT_UNBOND = 51, /* amount u64 */
     TX_RECEIPT_CLAIM = 52,  /* a receipt and the proof it was broken */
     TX_DKG_COMMIT = 60,     /* threshold keys (docs/frost.md): a dkg COMMIT message */
-    TX_DKG_COMPLAINT = 61,  /* a dkg BAD_SHARE COMPLAINT message */
+    TX_DKG_COMPLAINT = 61,  /* a dkg COMPLAINT message (BAD_SHARE or MISSING) */
+    TX_DKG_REVEAL = 62,     /* a dkg REVEAL message: a share published in the clear */
     TX_KIND_MAX_ = 255 /* kinds are < 256 on the wire (encoded as u16 for growth) */
 } tx_kind;
 

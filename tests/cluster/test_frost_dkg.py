@@ -13,7 +13,7 @@ import re
 import cluster
 from cluster import check, say
 
-KEYED_AT = 1 + 20 - 1  # FROST_DKG_COMPLAINT_BLOCKS (ledger/tx_frost.h): the key's block
+KEYED_AT = 1 + 24 - 1  # FROST_DKG_REVEAL_BLOCKS (ledger/tx_frost.h): the key's block
 # The DKG duty on every delegate (testnet up --frost funds their keys for its fees).
 FROST = ["--frost"]
 

@@ -20,8 +20,8 @@ import re
 
 from delegates import DelegateNet, check, main, say, wait_for
 
-EPOCH = 40  # long enough for epoch 1's key and shares (block 21) before the election
-KEY_AFTER = 20 - 1  # FROST_DKG_COMPLAINT_BLOCKS - 1: the key's block after the activation
+EPOCH = 40  # long enough for epoch 1's key and shares (block 25) before the election
+KEY_AFTER = 24 - 1  # FROST_DKG_REVEAL_BLOCKS - 1: the key's block after the activation
 
 
 def keys_of(net, i):

@@ -1,5 +1,6 @@
 /* test_ledger_frost.c — the chain as the DKG's broadcast channel: the
- * ledger's checks of DKG COMMIT (tx 60) and COMPLAINT (tx 61) transactions,
+ * ledger's checks of DKG COMMIT (tx 60), COMPLAINT (tx 61, BAD_SHARE and
+ * MISSING) and REVEAL (tx 62) transactions,
  * its group key record, and real DKG sessions of the four genesis
  * delegates driven by the blocks, which must end with the chain's key. */
 #include <stdio.h>
@@ -99,9 +100,19 @@ typedef struct {
     hbuf body;
 } c_pending;
 
+/* How the cheating dealer treats its victim. */
+typedef enum {
+    C_HONEST,
+    C_BAD_SHARE,  /* a wrong share, signed: a BAD_SHARE complaint excludes it */
+    C_WITHHOLD,   /* no share: the victim's MISSING complaint, a good REVEAL keeps it */
+    C_SILENT,     /* no share and no REVEAL: excluded when the reveal window closes */
+    C_BAD_REVEAL, /* no share, then a wrong share revealed: excluded at once */
+} c_cheat;
+
 /* Four delegates (t_keys 60..63) and an observer run the genesis set's
  * session; their broadcasts become transactions of the next block, SHAREs
- * go straight to the recipient; a cheat hook rewrites one dealer's share. */
+ * go straight to the recipient; a cheat hook rewrites or drops one
+ * dealer's share to one victim, and its REVEAL. */
 typedef struct {
     ledger_state *s;
     frost_epoch e;
@@ -112,6 +123,7 @@ typedef struct {
     c_pending q[C_QUEUE];
     size_t nq;
     uint16_t cheat_dealer, cheat_victim; /* 0: honest */
+    c_cheat cheat;
     int refused;                         /* transactions the ledger refused */
     bool done[C_N + 1];
     hbuf sent[C_N + 1][C_N + 1]; /* the last SHARE from dealer to recipient */
@@ -147,20 +159,26 @@ static bool c_open_share(const cnet *w, const dkg_msg *m, dkg_signed_share *out)
     return ok;
 }
 
+/* A signed share of dealer d for recipient j, plus one, signed again by d. */
+static void c_corrupt_signed(const cnet *w, const hansa_hash *session, uint16_t d, uint16_t j,
+                             dkg_signed_share *ss) {
+    frost_scalar one;
+    frost_id_scalar(1, &one);
+    frost_scalar_add(&ss->share, &one, &ss->share);
+    hbuf b = HBUF_INIT;
+    dkg_share_sign_bytes(&b, session, d, j, &ss->commit_hash, &ss->share);
+    sign_domain(&t_keys[w->key_of[d]], DKG_SHARE_DOMAIN, b.data, b.len, &ss->sig);
+    hbuf_free(&b);
+}
+
 /* The cheat: the dealer's share to the victim, plus one, signed and sealed again. */
 static void c_corrupt_share(cnet *w, hbuf *share) {
     dkg_msg m;
     HANSA_ASSERT(dkg_msg_decode(share->data, share->len, &m, NULL) == HANSA_OK);
     dkg_signed_share ss;
     HANSA_ASSERT(c_open_share(w, &m, &ss));
-    frost_scalar one;
-    frost_id_scalar(1, &one);
-    frost_scalar_add(&ss.share, &one, &ss.share);
+    c_corrupt_signed(w, &m.session, m.u.share.dealer, m.u.share.recipient, &ss);
     hbuf b = HBUF_INIT;
-    dkg_share_sign_bytes(&b, &m.session, m.u.share.dealer, m.u.share.recipient, &ss.commit_hash,
-                         &ss.share);
-    sign_domain(&t_keys[w->key_of[m.u.share.dealer]], DKG_SHARE_DOMAIN, b.data, b.len, &ss.sig);
-    hbuf_reset(&b);
     dkg_share_ad(&b, &m.session, m.u.share.dealer, m.u.share.recipient);
     uint8_t to[32], plain[DKG_SIGNED_SHARE_BYTES];
     HANSA_ASSERT(noise_pubkey_from_ed25519(&w->e.members[m.u.share.recipient - 1], to) == HANSA_OK);
@@ -172,6 +190,21 @@ static void c_corrupt_share(cnet *w, hbuf *share) {
     dkg_msg_encode(share, &m);
 }
 
+/* Dealer i's REVEAL goes on chain, unless the cheat says otherwise. */
+static void c_reveal_out(cnet *w, uint16_t i, dkg_msg *m, const uint8_t *bytes, size_t len) {
+    bool victim = i == w->cheat_dealer && m->u.reveal.recipient == w->cheat_victim;
+    if (victim && w->cheat == C_SILENT) return;
+    if (!victim || w->cheat != C_BAD_REVEAL) {
+        c_queue(w, w->key_of[i], TX_DKG_REVEAL, bytes, len);
+        return;
+    }
+    c_corrupt_signed(w, &m->session, i, m->u.reveal.recipient, &m->u.reveal.share);
+    hbuf b = HBUF_INIT;
+    dkg_msg_encode(&b, m);
+    c_queue(w, w->key_of[i], TX_DKG_REVEAL, b.data, b.len);
+    hbuf_free(&b);
+}
+
 static void c_pump(cnet *w, uint16_t i) {
     const dkg_out *o;
     size_t n = dkg_drain(w->sess[i], &o);
@@ -180,19 +213,26 @@ static void c_pump(cnet *w, uint16_t i) {
         case DKG_OUT_BROADCAST: {
             dkg_msg m;
             HANSA_ASSERT(dkg_msg_decode(o[k].bytes, o[k].len, &m, NULL) == HANSA_OK);
-            /* What the chain carries: COMMITs and BAD_SHARE complaints. */
+            /* What the chain carries: COMMITs, complaints and REVEALs. */
             if (m.kind == DKG_MSG_COMMIT)
                 c_queue(w, w->key_of[i], TX_DKG_COMMIT, o[k].bytes, o[k].len);
-            else if (m.kind == DKG_MSG_COMPLAINT && m.u.complaint.reason == DKG_COMPLAINT_BAD_SHARE)
+            else if (m.kind == DKG_MSG_COMPLAINT)
                 c_queue(w, w->key_of[i], TX_DKG_COMPLAINT, o[k].bytes, o[k].len);
+            else if (m.kind == DKG_MSG_REVEAL)
+                c_reveal_out(w, i, &m, o[k].bytes, o[k].len);
             break;
         }
         case DKG_OUT_SEND: {
+            bool victim = i == w->cheat_dealer && o[k].to == w->cheat_victim;
             hbuf share = HBUF_INIT;
             hbuf_append(&share, o[k].bytes, o[k].len);
-            if (i == w->cheat_dealer && o[k].to == w->cheat_victim) c_corrupt_share(w, &share);
+            if (victim && w->cheat == C_BAD_SHARE) c_corrupt_share(w, &share);
             hbuf_reset(&w->sent[i][o[k].to]);
             hbuf_append(&w->sent[i][o[k].to], share.data, share.len);
+            if (victim && w->cheat != C_BAD_SHARE) { /* withheld */
+                hbuf_free(&share);
+                break;
+            }
             CHECK_ERR(dkg_on_direct(w->sess[o[k].to], share.data, share.len, NULL), HANSA_OK);
             hbuf_free(&share);
             c_pump(w, o[k].to);
@@ -206,7 +246,7 @@ static void c_pump(cnet *w, uint16_t i) {
     }
 }
 
-static void c_init(cnet *w, uint16_t cheat_dealer, uint16_t cheat_victim) {
+static void c_init(cnet *w, c_cheat cheat, uint16_t cheat_dealer, uint16_t cheat_victim) {
     memset(w, 0, sizeof *w);
     uint64_t bal[T_KEYS];
     for (int i = 0; i < T_KEYS; i++) bal[i] = 1000000;
@@ -223,6 +263,7 @@ static void c_init(cnet *w, uint16_t cheat_dealer, uint16_t cheat_victim) {
     w->rng = prng_as_rng(&w->prng);
     w->cheat_dealer = cheat_dealer;
     w->cheat_victim = cheat_victim;
+    w->cheat = cheat;
     for (uint16_t i = 0; i <= C_N; i++) {
         CHECK(i == 0 || w->key_of[i] != 0);
         dkg_config cfg = {.ctx = w->e.ctx, .timing = w->e.timing, .me = i,
@@ -299,7 +340,7 @@ static void c_check_key(cnet *w, uint16_t qual_count) {
     CHECK(ledger_group_key_get(w->s, 1, &g));
     CHECK_EQ_U64(g.n, C_N);
     CHECK_EQ_U64(g.t, 3);
-    CHECK_EQ_U64(g.keyed_at, 1 + FROST_DKG_COMPLAINT_BLOCKS - 1);
+    CHECK_EQ_U64(g.keyed_at, 1 + FROST_DKG_REVEAL_BLOCKS - 1);
     CHECK(hash_eq(&g.valset_hash, &w->e.ctx.valset_hash));
     uint16_t count = 0;
     for (uint16_t d = 1; d <= C_N; d++) count += dkg_bitmap_get(g.qual, d);
@@ -363,7 +404,7 @@ static void c_check_reload(cnet *w) {
 
 static void test_chain_dkg(void) {
     cnet w;
-    c_init(&w, 0, 0);
+    c_init(&w, C_HONEST, 0, 0);
     c_run_to(&w, 2);
     /* Mid-window: every dealer's record, no key yet. */
     frost_dealer_rec d;
@@ -386,26 +427,32 @@ static void test_chain_dkg(void) {
     c_free(&w);
 }
 
+/* Runs past the window, where cheating dealer 2 (victim 4) was excluded:
+ * the key is made of the three others, its victim signs with them. */
+static void c_end_without_dealer_2(cnet *w) {
+    c_run_to(w, 1 + FROST_DKG_REVEAL_BLOCKS + 1);
+    CHECK_EQ_U64(w->refused, 0);
+    c_check_key(w, C_N - 1);
+    frost_group_rec g;
+    CHECK(ledger_group_key_get(w->s, 1, &g));
+    CHECK(!dkg_bitmap_get(g.qual, 2));
+    const uint16_t with_victim[3] = {1, 3, 4};
+    CHECK(c_sign_ok(w, with_victim, 3));
+    c_free(w);
+}
+
 /* A dealer hands one member a wrong share, signed: the member's complaint
  * (tx 61) goes on chain and the key is made of the three others. */
 static void test_chain_bad_share(void) {
     cnet w;
-    c_init(&w, 2, 4);
+    c_init(&w, C_BAD_SHARE, 2, 4);
     c_run_to(&w, 3);
     frost_dealer_rec d;
     CHECK(ledger_dkg_dealer_get(w.s, 1, 2, &d));
     CHECK_EQ_U64(d.flags, FROST_DEALER_EXCLUDED);
     CHECK(ledger_dkg_dealer_get(w.s, 1, 1, &d));
     CHECK_EQ_U64(d.flags, 0);
-    c_run_to(&w, 1 + FROST_DKG_REVEAL_BLOCKS + 1);
-    CHECK_EQ_U64(w.refused, 0);
-    c_check_key(&w, C_N - 1);
-    frost_group_rec g;
-    CHECK(ledger_group_key_get(w.s, 1, &g));
-    CHECK(!dkg_bitmap_get(g.qual, 2));
-    const uint16_t with_victim[3] = {1, 3, 4};
-    CHECK(c_sign_ok(&w, with_victim, 3));
-    c_free(&w);
+    c_end_without_dealer_2(&w);
 }
 
 /* ledger_tx_check's verdict on kind/body from key `from`; why gets the reason. */
@@ -432,12 +479,50 @@ static void c_sign(int key, dkg_msg *m, hbuf *out) {
     dkg_msg_encode(out, m);
 }
 
+static hansa_hash c_session(const cnet *w) {
+    hansa_hash sid;
+    dkg_session_id(&w->e.ctx, &sid);
+    return sid;
+}
+
+/* The REVEAL of the share dealer d dealt j (the one it sent, or withheld). */
+static void c_reveal_msg(const cnet *w, uint16_t d, uint16_t j, dkg_msg *out) {
+    dkg_msg sm;
+    HANSA_ASSERT(dkg_msg_decode(w->sent[d][j].data, w->sent[d][j].len, &sm, NULL) == HANSA_OK);
+    *out = (dkg_msg){.kind = DKG_MSG_REVEAL, .session = sm.session};
+    out->u.reveal.dealer = d;
+    out->u.reveal.recipient = j;
+    HANSA_ASSERT(c_open_share(w, &sm, &out->u.reveal.share));
+}
+
+static void c_reveal_body(const cnet *w, uint16_t d, uint16_t j, hbuf *out) {
+    dkg_msg m;
+    c_reveal_msg(w, d, j, &m);
+    hbuf_reset(out);
+    dkg_msg_encode(out, &m);
+}
+
 static void test_chain_refusals(void) {
     cnet w;
-    c_init(&w, 0, 0);
+    c_init(&w, C_HONEST, 0, 0);
     char why[LEDGER_WHY_MAX];
     /* The queue holds the four COMMITs, not yet on chain. */
     CHECK_EQ_U64(w.nq, C_N);
+    /* Before any COMMIT is on chain, a MISSING complaint or a REVEAL has no
+     * dealer to be about. */
+    {
+        uint16_t dd = c_id_of(&w, w.q[0].from), aa = dd == 1 ? 2 : 1;
+        hbuf b = HBUF_INIT;
+        dkg_msg cm = {.kind = DKG_MSG_COMPLAINT, .session = c_session(&w)};
+        cm.u.complaint = (dkg_complaint_body){.accuser = aa, .dealer = dd, .reason = DKG_COMPLAINT_MISSING};
+        c_sign(w.key_of[aa], &cm, &b);
+        CHECK_ERR(c_check(&w, w.key_of[aa], TX_DKG_COMPLAINT, &b, why), HANSA_ERR_PROTOCOL);
+        CHECK_WHY(why, "no commitment on chain");
+        c_reveal_body(&w, dd, aa, &b);
+        CHECK_ERR(c_check(&w, w.key_of[dd], TX_DKG_REVEAL, &b, why), HANSA_ERR_PROTOCOL);
+        CHECK_WHY(why, "no commitment on chain");
+        hbuf_free(&b);
+    }
     /* A copy: the queue is emptied by the first block. */
     c_pending c1_copy = {w.q[0].from, w.q[0].kind, HBUF_INIT};
     hbuf_append(&c1_copy.body, w.q[0].body.data, w.q[0].body.len);
@@ -504,8 +589,7 @@ static void test_chain_refusals(void) {
     hbuf comp = HBUF_INIT;
     cm.u.complaint.reason = DKG_COMPLAINT_MISSING;
     c_sign(w.key_of[acc], &cm, &comp);
-    CHECK_ERR(c_check(&w, w.key_of[acc], TX_DKG_COMPLAINT, &comp, why), HANSA_ERR_INVALID);
-    CHECK_WHY(why, "only BAD_SHARE");
+    CHECK_ERR(c_check(&w, w.key_of[acc], TX_DKG_COMPLAINT, &comp, why), HANSA_OK);
     cm.u.complaint.reason = DKG_COMPLAINT_BAD_SHARE;
     cm.u.complaint.accuser = dealer;
     c_sign(w.key_of[dealer], &cm, &comp);
@@ -526,10 +610,15 @@ static void test_chain_refusals(void) {
     CHECK_ERR(c_check(&w, w.key_of[acc], TX_DKG_COMPLAINT, &comp, why), HANSA_ERR_INVALID);
     CHECK_WHY(why, "false accusation");
 
-    /* After the window: the key exists, and a replayed COMMIT or a late
-     * complaint is refused because the epoch has its key. */
-    c_run_to(&w, 1 + FROST_DKG_COMPLAINT_BLOCKS);
+    /* After the complaint window, before the key: complaints are late. */
+    c_run_to(&w, FROST_DKG_COMPLAINT_BLOCKS);
+    CHECK_ERR(c_check(&w, w.key_of[acc], TX_DKG_COMPLAINT, &comp, why), HANSA_ERR_STATE);
+    CHECK_WHY(why, "complaint window closed");
     frost_group_rec g;
+    CHECK(!ledger_group_key_get(w.s, 1, &g));
+    /* After the reveal window: the key exists, and a replayed COMMIT or a
+     * late complaint is refused because the epoch has its key. */
+    c_run_to(&w, FROST_DKG_REVEAL_BLOCKS);
     CHECK(ledger_group_key_get(w.s, 1, &g));
     CHECK_ERR(c_check(&w, c1->from, TX_DKG_COMMIT, &c1->body, why), HANSA_ERR_DUPLICATE);
     CHECK_WHY(why, "already has its group key");
@@ -540,6 +629,170 @@ static void test_chain_refusals(void) {
     hbuf_free(&stale_commit);
     hbuf_free(&junk);
     hbuf_free(&c1_copy.body);
+    c_free(&w);
+}
+
+/* A dealer withholds one member's share and answers the MISSING complaint
+ * with a good REVEAL: it stays qualified, and the member takes its share
+ * from the chain and signs. */
+static void test_chain_withheld_revealed(void) {
+    cnet w;
+    c_init(&w, C_WITHHOLD, 2, 4);
+    c_run_to(&w, FROST_DKG_REVEAL_BLOCKS - 1);
+    frost_dealer_rec d;
+    CHECK(ledger_dkg_dealer_get(w.s, 1, 2, &d));
+    CHECK_EQ_U64(d.flags, 0);
+    CHECK(dkg_bitmap_get(d.missing, 4));
+    CHECK(dkg_bitmap_get(d.revealed, 4));
+    CHECK(!dkg_bitmap_get(d.missing, 3));
+    c_run_to(&w, 1 + FROST_DKG_REVEAL_BLOCKS + 1);
+    CHECK_EQ_U64(w.refused, 0);
+    c_check_key(&w, C_N);
+    const uint16_t with_victim[3] = {2, 3, 4};
+    CHECK(c_sign_ok(&w, with_victim, 3));
+    c_free(&w);
+}
+
+/* A dealer withholds a share and never reveals it: the key is made of the
+ * three others once the reveal window closes, and the victim still signs. */
+static void test_chain_withheld_silent(void) {
+    cnet w;
+    c_init(&w, C_SILENT, 2, 4);
+    c_run_to(&w, FROST_DKG_REVEAL_BLOCKS - 1);
+    frost_dealer_rec d;
+    CHECK(ledger_dkg_dealer_get(w.s, 1, 2, &d));
+    CHECK_EQ_U64(d.flags, 0); /* not excluded before the window closes */
+    CHECK(dkg_bitmap_get(d.missing, 4));
+    CHECK(!dkg_bitmap_get(d.revealed, 4));
+    /* The victim does not wait for that share (a node would hold its
+     * session's clock for it): the dealer is excluded at the end. */
+    CHECK_EQ_U64(dkg_shares_missing(w.sess[4]), 0);
+    c_end_without_dealer_2(&w);
+}
+
+/* A dealer withholds a share, then reveals a wrong one (signed): the chain
+ * takes it as evidence and excludes the dealer at once; a good REVEAL
+ * after that is refused. */
+static void test_chain_bad_reveal(void) {
+    cnet w;
+    c_init(&w, C_BAD_REVEAL, 2, 4);
+    c_run_to(&w, FROST_DKG_REVEAL_BLOCKS - 1);
+    frost_dealer_rec d;
+    CHECK(ledger_dkg_dealer_get(w.s, 1, 2, &d));
+    CHECK_EQ_U64(d.flags, FROST_DEALER_EXCLUDED);
+    CHECK(!dkg_bitmap_get(d.revealed, 4));
+    char why[LEDGER_WHY_MAX];
+    hbuf good = HBUF_INIT;
+    c_reveal_body(&w, 2, 4, &good);
+    CHECK_ERR(c_check(&w, w.key_of[2], TX_DKG_REVEAL, &good, why), HANSA_ERR_DUPLICATE);
+    CHECK_WHY(why, "already excluded");
+    hbuf_free(&good);
+    c_end_without_dealer_2(&w);
+}
+
+/* Re-signs a REVEAL's share as dealer d would (for forged variants). */
+static void c_reveal_resign(const cnet *w, dkg_msg *m, hbuf *out) {
+    dkg_signed_share *ss = &m->u.reveal.share;
+    hbuf b = HBUF_INIT;
+    dkg_share_sign_bytes(&b, &m->session, m->u.reveal.dealer, m->u.reveal.recipient,
+                         &ss->commit_hash, &ss->share);
+    sign_domain(&t_keys[w->key_of[m->u.reveal.dealer]], DKG_SHARE_DOMAIN, b.data, b.len, &ss->sig);
+    hbuf_free(&b);
+    hbuf_reset(out);
+    dkg_msg_encode(out, m);
+}
+
+/* Every refusal of a MISSING complaint and of a REVEAL, each with its reason. */
+static void test_chain_reveal_refusals(void) {
+    cnet w;
+    c_init(&w, C_SILENT, 2, 4);
+    /* The victim's MISSING complaint goes on chain at share_end + 1. */
+    c_run_to(&w, FROST_DKG_SHARE_BLOCKS + 2);
+    CHECK_EQ_U64(w.refused, 0);
+    frost_dealer_rec d;
+    CHECK(ledger_dkg_dealer_get(w.s, 1, 2, &d));
+    CHECK(dkg_bitmap_get(d.missing, 4));
+    char why[LEDGER_WHY_MAX];
+    hbuf b = HBUF_INIT;
+    /* The same MISSING complaint again. */
+    dkg_msg cm = {.kind = DKG_MSG_COMPLAINT, .session = c_session(&w)};
+    cm.u.complaint = (dkg_complaint_body){.accuser = 4, .dealer = 2, .reason = DKG_COMPLAINT_MISSING};
+    c_sign(w.key_of[4], &cm, &b);
+    CHECK_ERR(c_check(&w, w.key_of[4], TX_DKG_COMPLAINT, &b, why), HANSA_ERR_DUPLICATE);
+    CHECK_WHY(why, "already complained");
+    /* A MISSING complaint about itself, or sent by another delegate. */
+    cm.u.complaint.accuser = 2;
+    c_sign(w.key_of[2], &cm, &b);
+    CHECK_ERR(c_check(&w, w.key_of[2], TX_DKG_COMPLAINT, &b, why), HANSA_ERR_PROTOCOL);
+    CHECK_WHY(why, "cannot accuse itself");
+    cm.u.complaint.accuser = 3;
+    c_sign(w.key_of[3], &cm, &b);
+    CHECK_ERR(c_check(&w, w.key_of[1], TX_DKG_COMPLAINT, &b, why), HANSA_ERR_PROTOCOL);
+    CHECK_WHY(why, "names as accuser");
+
+    /* REVEALs. The good one answers; first its forged variants. */
+    dkg_msg rm;
+    c_reveal_msg(&w, 2, 4, &rm);
+    c_reveal_body(&w, 2, 4, &b);
+    CHECK_ERR(c_check(&w, w.key_of[2], TX_DKG_REVEAL, &b, why), HANSA_OK);
+    /* Sent by someone else than the dealer (the victim itself, say). */
+    CHECK_ERR(c_check(&w, w.key_of[4], TX_DKG_REVEAL, &b, why), HANSA_ERR_PROTOCOL);
+    CHECK_WHY(why, "sender is not the dealer");
+    /* Another body kind in a REVEAL transaction. */
+    c_sign(w.key_of[4], &cm, &b);
+    CHECK_ERR(c_check(&w, w.key_of[2], TX_DKG_REVEAL, &b, why), HANSA_ERR_INVALID);
+    CHECK_WHY(why, "dkg message of kind");
+    /* Another session. */
+    dkg_msg x = rm;
+    x.session.b[0] ^= 1;
+    c_reveal_resign(&w, &x, &b);
+    CHECK_ERR(c_check(&w, w.key_of[2], TX_DKG_REVEAL, &b, why), HANSA_ERR_PROTOCOL);
+    CHECK_WHY(why, "not this validator set's session");
+    /* The dealer revealing a share of its own. */
+    x = rm;
+    x.u.reveal.recipient = 2;
+    c_reveal_resign(&w, &x, &b);
+    CHECK_ERR(c_check(&w, w.key_of[2], TX_DKG_REVEAL, &b, why), HANSA_ERR_PROTOCOL);
+    CHECK_WHY(why, "cannot reveal its own share");
+    /* A share the dealer did not sign (the signature of another recipient's). */
+    x = rm;
+    x.u.reveal.share.sig.b[0] ^= 1;
+    hbuf_reset(&b);
+    dkg_msg_encode(&b, &x);
+    CHECK_ERR(c_check(&w, w.key_of[2], TX_DKG_REVEAL, &b, why), HANSA_ERR_BAD_SIG);
+    CHECK_WHY(why, "not a share dealer 2 signed");
+    /* A share signed for a COMMIT that is not the one on chain (the
+     * simulator's byz-amnesia dealer after it forgot its seed). */
+    x = rm;
+    x.u.reveal.share.commit_hash.b[0] ^= 1;
+    c_reveal_resign(&w, &x, &b);
+    CHECK_ERR(c_check(&w, w.key_of[2], TX_DKG_REVEAL, &b, why), HANSA_ERR_PROTOCOL);
+    CHECK_WHY(why, "names another commitment");
+    /* A REVEAL nobody asked for: member 3 got its share. */
+    c_reveal_body(&w, 2, 3, &b);
+    CHECK_ERR(c_check(&w, w.key_of[2], TX_DKG_REVEAL, &b, why), HANSA_ERR_PROTOCOL);
+    CHECK_WHY(why, "no MISSING complaint");
+    /* The good REVEAL on chain; then again. */
+    c_reveal_body(&w, 2, 4, &b);
+    c_queue(&w, w.key_of[2], TX_DKG_REVEAL, b.data, b.len);
+    c_block(&w);
+    CHECK_EQ_U64(w.refused, 0);
+    CHECK(ledger_dkg_dealer_get(w.s, 1, 2, &d));
+    CHECK(dkg_bitmap_get(d.revealed, 4));
+    CHECK_ERR(c_check(&w, w.key_of[2], TX_DKG_REVEAL, &b, why), HANSA_ERR_DUPLICATE);
+    CHECK_WHY(why, "already revealed");
+    /* Answered: the victim's complaint again is still a duplicate. */
+    cm.u.complaint.accuser = 4;
+    hbuf again = HBUF_INIT;
+    c_sign(w.key_of[4], &cm, &again);
+    CHECK_ERR(c_check(&w, w.key_of[4], TX_DKG_COMPLAINT, &again, why), HANSA_ERR_DUPLICATE);
+    /* Once the key is recorded, every REVEAL is refused. */
+    c_run_to(&w, 1 + FROST_DKG_REVEAL_BLOCKS);
+    c_check_key(&w, C_N);
+    CHECK_ERR(c_check(&w, w.key_of[2], TX_DKG_REVEAL, &b, why), HANSA_ERR_DUPLICATE);
+    CHECK_WHY(why, "already has its group key");
+    hbuf_free(&again);
+    hbuf_free(&b);
     c_free(&w);
 }
 
@@ -564,5 +817,9 @@ int main(void) {
     RUN(test_chain_dkg);
     RUN(test_chain_bad_share);
     RUN(test_chain_refusals);
+    RUN(test_chain_withheld_revealed);
+    RUN(test_chain_withheld_silent);
+    RUN(test_chain_bad_reveal);
+    RUN(test_chain_reveal_refusals);
     return check_summary();
 }

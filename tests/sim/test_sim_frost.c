@@ -73,12 +73,13 @@ static void test_liveness_rule(void) {
 /* A run: the key is made, heights are signed and checked, nothing fires
  * (crashes included: a delegate back after its session's share window
  * asks the dealers for its shares, MSG_DKG_SHARE_REQ). */
-static void run_one(uint64_t seed, uint16_t nodes, const char *mix, sim_result *r) {
+static void run_heights(uint64_t seed, uint16_t nodes, uint64_t heights, const char *mix,
+                        sim_result *r) {
     sim_options o;
     sim_options_default(&o);
     o.seed = seed;
     o.nodes = nodes;
-    o.heights = 50;
+    o.heights = heights;
     o.frost = true;
     CHECK_ERR(sim_faults_parse(mix, &o.faults, NULL), HANSA_OK);
     CHECK_ERR(sim_run(&o, r), HANSA_OK);
@@ -93,9 +94,14 @@ static void run_one(uint64_t seed, uint16_t nodes, const char *mix, sim_result *
     CHECK(r->frost_checked >= r->frost_signed);
 }
 
+static void run_one(uint64_t seed, uint16_t nodes, const char *mix, sim_result *r) {
+    run_heights(seed, nodes, 50, mix, r);
+}
+
 static void test_frost_runs(void) {
     static const char *mixes[] = {"none", "net+partition", "clog+targeted+drift", "byz-garbage",
-                                  "byz-equivocate+net", "crash", "crash+partition+byz-double-vote"};
+                                  "byz-equivocate+net", "crash", "crash+partition+byz-double-vote",
+                                  "byz-amnesia+crash"};
     uint64_t live = 0, forged = 0;
     for (size_t i = 0; i < sizeof mixes / sizeof mixes[0]; i++) {
         sim_result r;
@@ -125,6 +131,20 @@ static void test_frost_late_member(void) {
 static void test_frost_set_change_after_key(void) {
     sim_result r;
     run_one(20, 10, "byz-garbage+byz-equivocate+net+partition+crash", &r);
+    CHECK(r.frost_live_checked > 0);
+    CHECK_EQ_U64(r.frost_missed, 0);
+}
+
+/* Seed 104 (7 nodes): a byz-amnesia dealer commits, forgets its seed and
+ * deals shares of a second polynomial that name a COMMIT not on chain.
+ * Before MISSING complaints and REVEALs went on chain it was never
+ * excluded: the members ended without valid shares and no height of the
+ * key was signed (frost-liveness from height 30). Now the members'
+ * MISSING complaints go on chain, its REVEAL (of the wrong polynomial) is
+ * refused, and the key is made without it. */
+static void test_frost_amnesia_dealer(void) {
+    sim_result r;
+    run_heights(104, 7, 60, "byzantine+crash", &r);
     CHECK(r.frost_live_checked > 0);
     CHECK_EQ_U64(r.frost_missed, 0);
 }
@@ -170,6 +190,7 @@ int main(void) {
     RUN(test_frost_late_member);
     RUN(test_frost_election);
     RUN(test_frost_set_change_after_key);
+    RUN(test_frost_amnesia_dealer);
     RUN(test_frost_replays);
     return check_summary();
 }
