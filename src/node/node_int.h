@@ -9,6 +9,7 @@
 #include "base/hmap.h"
 #include "consensus/engine.h"
 #include "ledger/block.h"
+#include "ledger/state_root.h"
 #include "ledger/writes.h"
 #include "crypto/sha256.h"
 #include "node/mempool.h"
@@ -144,6 +145,10 @@ struct node {
     struct node_rcpt *rcpt;  /* receipts.c: guarantees and underwriting */
     struct node_frost *frost; /* frost_duty.c: the key generation duty (NULL: off) */
     struct node_fsign *fsign; /* frost_sign.c: the checkpoint signing duty (NULL: off) */
+    /* snapshot.c: what made the app hash of the newest state-root height
+     * committed (height 0: none yet), kept also where the store keeps no
+     * snapshots: a key proof (ledger_key_proof) needs its hashes. */
+    ledger_snap_info last_root;
 };
 
 /* chain.c */

@@ -29,6 +29,7 @@ static bool next_record(void *ctx, size_t i, const uint8_t **key, size_t *klen,
 }
 
 void node_snapshot_write(node *n, ledger_snap_info *info) {
+    n->last_root = *info;
     if (!store_keeps_snapshots(n->cfg.st)) return;
     HANSA_ASSERT(ledger_height(n->state) == info->height);
     ledger_writes ws = LEDGER_WRITES_INIT;
@@ -50,6 +51,11 @@ void node_snapshot_write(node *n, ledger_snap_info *info) {
     }
     LOG_I("node", "snapshot height=%llu records=%llu bytes=%llu", (unsigned long long)info->height,
           (unsigned long long)info->records, (unsigned long long)info->bytes);
+}
+
+bool node_last_state_root(const node *n, ledger_snap_info *out) {
+    *out = n->last_root;
+    return out->height != 0;
 }
 
 uint64_t node_snapshot_prune_floor(node *n, uint64_t below) {

@@ -21,6 +21,12 @@ bool node_snapshot_due(const node *n, const ledger_block *pb, ledger_snap_info *
  * keeps no snapshots (the simulator's). */
 void node_snapshot_write(node *n, ledger_snap_info *info);
 
+/* The hashes behind the app hash of the newest state-root height this
+ * node committed since it started (records and bytes unset where the store
+ * keeps no snapshots); false if none yet. Right after that commit, the
+ * node's ledger is the state they commit to. */
+bool node_last_state_root(const node *n, ledger_snap_info *out);
+
 /* How far pruning may go: below, or the oldest kept snapshot's height if
  * that is lower, so that a node serving a snapshot also serves its block,
  * commit and light block (what `hansa join` fetches with it). */
