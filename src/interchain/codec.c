@@ -162,7 +162,7 @@ _Static_assert(IC_UPDATE_FROST_BYTES_MAX <= IC_UPDATE_BYTES_MAX, "IC_UPDATE_BYTE
 
 _Static_assert(IC_KEY_PROOF_BYTES_MAX == 2267, "the key proof layout in docs/wire.md");
 
-static void put_key_proof(hbuf *b, const ic_key_proof *k) {
+void ic_key_proof_encode(hbuf *b, const ic_key_proof *k) {
     HANSA_ASSERT(k->path_len <= MERKLE_PROOF_MAX);
     size_t at;
     hbuf_put_u8(b, 1);
@@ -206,7 +206,7 @@ void ic_update_encode(hbuf *b, const ic_update *u) {
         wire_valset_encode(b, &u->trusted_vals);
         put_nested_end(b, at);
     }
-    if (u->has_key_proof) put_key_proof(b, &u->key_proof);
+    if (u->has_key_proof) ic_key_proof_encode(b, &u->key_proof);
 }
 
 /* A fixed-size object of n bytes at r's position: its bytes (borrowed) or
@@ -270,6 +270,16 @@ static void rd_key_proof(wire_rd *r, ic_key_proof *k) {
     }
     for (uint8_t i = 0; i < n && r->err == HANSA_OK; i++) rd_hash(r, &k->path[i], "path");
     if (r->err == HANSA_OK) k->path_len = n;
+}
+
+hansa_err ic_key_proof_decode(const uint8_t *p, size_t len, ic_key_proof *out, wire_rd *ro) {
+    wire_rd r;
+    rd_init(&r, p, len);
+    memset(out, 0, sizeof *out);
+    rd_key_proof(&r, out);
+    hansa_err err = finish(&r, ro);
+    if (err != HANSA_OK) memset(out, 0, sizeof *out);
+    return err;
 }
 
 /* Reads an update from r's current position (no end check). */

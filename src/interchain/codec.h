@@ -104,6 +104,12 @@ void ic_update_encode(hbuf *b, const ic_update *u);
 /* *out owns its arrays on success (ic_update_free); freed on failure. */
 hansa_err ic_update_decode(const uint8_t *p, size_t len, ic_update *out, wire_rd *r);
 
+/* A key proof alone, tag byte included: the bytes a commit update carries
+ * after its commit parts, and what the key_proof RPC serves. */
+void ic_key_proof_encode(hbuf *b, const ic_key_proof *k);
+/* *out zeroed on error. */
+hansa_err ic_key_proof_decode(const uint8_t *p, size_t len, ic_key_proof *out, wire_rd *r);
+
 void ic_misbehaviour_encode(hbuf *out, const ic_update *a, const ic_update *b);
 hansa_err ic_misbehaviour_decode(const uint8_t *p, size_t len, ic_update *a, ic_update *b,
                                  wire_rd *r);
