@@ -313,7 +313,7 @@ static hansa_err frost_rules(const ic_params *p, const ic_consensus *trusted, co
     }
     if (ic_consensus_keyless(trusted)) {
         why_set(why, why_len, "the trusted state at height %" PRIu64 " names no group key of chain %x: "
-                "a client learns one only from its trust root", trusted->height, p->chain_id);
+                "a client learns one from its trust root or a key proof", trusted->height, p->chain_id);
         return HANSA_ERR_STATE;
     }
     if (check_expiry && period_over(p, trusted->key_time_ms, now_ms)) {
