@@ -46,19 +46,28 @@ static bool info_at(node *n, uint64_t h, ledger_snap_info *out, rpc_outcome *fai
     return false;
 }
 
+/* For a method that takes no params: the heights of the kept snapshots,
+ * oldest first, or the error to answer. */
+static bool kept_heights(json_t *params, node *n, uint64_t *heights, size_t *count, rpc_outcome *fail) {
+    static const char *const names[] = {NULL};
+    if (!nj_params_only(params, names, fail)) return false;
+    store *st = node_store(n);
+    *count = 0;
+    if (store_keeps_snapshots(st) && store_snap_heights(st, heights, RPC_SNAPSHOTS_LISTED, count) != HANSA_OK) {
+        *fail = store_broken(n);
+        return false;
+    }
+    return true;
+}
+
 /* snapshot_info {} -> {checkpoint_blocks, snapshots: [info...]}, oldest first. */
 static rpc_outcome m_snapshot_info(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     node *n = ctx;
     rpc_outcome bad;
-    static const char *const names[] = {NULL};
-    if (!nj_params_only(params, names, &bad)) return bad;
     uint64_t heights[RPC_SNAPSHOTS_LISTED];
-    size_t count = 0;
-    store *st = node_store(n);
-    if (store_keeps_snapshots(st) &&
-        store_snap_heights(st, heights, RPC_SNAPSHOTS_LISTED, &count) != HANSA_OK)
-        return store_broken(n);
+    size_t count;
+    if (!kept_heights(params, n, heights, &count, &bad)) return bad;
     json_t *list = json_array();
     for (size_t i = 0; i < count; i++) {
         ledger_snap_info in;
@@ -177,19 +186,15 @@ static rpc_outcome m_key_proof(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     node *n = ctx;
     rpc_outcome bad;
-    static const char *const names[] = {NULL};
-    if (!nj_params_only(params, names, &bad)) return bad;
     uint64_t heights[RPC_SNAPSHOTS_LISTED];
-    size_t count = 0;
-    store *st = node_store(n);
-    if (store_keeps_snapshots(st) && store_snap_heights(st, heights, RPC_SNAPSHOTS_LISTED, &count) != HANSA_OK)
-        return store_broken(n);
+    size_t count;
+    if (!kept_heights(params, n, heights, &count, &bad)) return bad;
     if (count == 0) return rpc_fail(RPC_NOT_FOUND, NULL, "no snapshot here yet (see snapshot_info)");
     ledger_snap_info in;
     if (!info_at(n, heights[count - 1], &in, &bad)) return bad;
     ledger_writes recs = LEDGER_WRITES_INIT;
     ic_key_proof *kp = hansa_malloc(sizeof *kp);
-    hansa_err e = store_snap_scan(st, in.height, NULL, 0, record_add, &recs);
+    hansa_err e = store_snap_scan(node_store(n), in.height, NULL, 0, record_add, &recs);
     bool found = e == HANSA_OK && ledger_key_proof(&recs, &in.prev_app_hash, &in.writes_hash, kp);
     ledger_writes_free(&recs);
     rpc_outcome out;
