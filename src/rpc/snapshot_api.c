@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "base/assert.h"
-#include "base/mem.h"
 #include "interchain/codec.h"
 #include "ledger/state_root.h"
+#include "node/snapshot.h"
 #include "rpc/node_json.h"
 #include "store/store.h"
 
@@ -46,28 +46,19 @@ static bool info_at(node *n, uint64_t h, ledger_snap_info *out, rpc_outcome *fai
     return false;
 }
 
-/* For a method that takes no params: the heights of the kept snapshots,
- * oldest first, or the error to answer. */
-static bool kept_heights(json_t *params, node *n, uint64_t *heights, size_t *count, rpc_outcome *fail) {
-    static const char *const names[] = {NULL};
-    if (!nj_params_only(params, names, fail)) return false;
-    store *st = node_store(n);
-    *count = 0;
-    if (store_keeps_snapshots(st) && store_snap_heights(st, heights, RPC_SNAPSHOTS_LISTED, count) != HANSA_OK) {
-        *fail = store_broken(n);
-        return false;
-    }
-    return true;
-}
-
 /* snapshot_info {} -> {checkpoint_blocks, snapshots: [info...]}, oldest first. */
 static rpc_outcome m_snapshot_info(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     node *n = ctx;
     rpc_outcome bad;
+    static const char *const names[] = {NULL};
+    if (!nj_params_only(params, names, &bad)) return bad;
     uint64_t heights[RPC_SNAPSHOTS_LISTED];
-    size_t count;
-    if (!kept_heights(params, n, heights, &count, &bad)) return bad;
+    size_t count = 0;
+    store *st = node_store(n);
+    if (store_keeps_snapshots(st) &&
+        store_snap_heights(st, heights, RPC_SNAPSHOTS_LISTED, &count) != HANSA_OK)
+        return store_broken(n);
     json_t *list = json_array();
     for (size_t i = 0; i < count; i++) {
         ledger_snap_info in;
@@ -170,48 +161,26 @@ static rpc_outcome m_snapshot_block(rpc_call *call, json_t *params, void *ctx) {
     return out;
 }
 
-static hansa_err record_add(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl) {
-    ledger_writes *ws = ctx;
-    ledger_writes_begin(ws, k, kl);
-    hbuf_append(&ws->data, v, vl);
-    ledger_writes_end_value(ws);
-    return HANSA_OK;
-}
-
-/* key_proof {} -> {height, epoch, key, proof}: the newest snapshot's proof
- * of the newest key record (proof: ic_key_proof_encode's bytes, hex). It
- * reads the whole snapshot (O(records) hashes): relayers ask only while a
- * client of this chain has no key. */
+/* key_proof {} -> {height, epoch, key, proof}: the proof of the chain's
+ * newest key record the node made at its newest state-root height
+ * (node_key_proof; proof: ic_key_proof_encode's bytes, hex). */
 static rpc_outcome m_key_proof(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     node *n = ctx;
     rpc_outcome bad;
-    uint64_t heights[RPC_SNAPSHOTS_LISTED];
-    size_t count;
-    if (!kept_heights(params, n, heights, &count, &bad)) return bad;
-    if (count == 0) return rpc_fail(RPC_NOT_FOUND, NULL, "no snapshot here yet (see snapshot_info)");
-    ledger_snap_info in;
-    if (!info_at(n, heights[count - 1], &in, &bad)) return bad;
-    ledger_writes recs = LEDGER_WRITES_INIT;
-    ic_key_proof *kp = hansa_malloc(sizeof *kp);
-    hansa_err e = store_snap_scan(node_store(n), in.height, NULL, 0, record_add, &recs);
-    bool found = e == HANSA_OK && ledger_key_proof(&recs, &in.prev_app_hash, &in.writes_hash, kp);
-    ledger_writes_free(&recs);
-    rpc_outcome out;
-    if (e != HANSA_OK || (found && !hash_eq(&kp->state_root, &in.state_root)))
-        out = store_broken(n);
-    else if (!found)
-        out = rpc_fail(RPC_NOT_FOUND, json_pack("{s:I}", "height", (json_int_t)in.height),
-                       "the snapshot of height %llu holds no group key", (unsigned long long)in.height);
-    else {
-        hbuf b = HBUF_INIT;
-        ic_key_proof_encode(&b, kp);
-        out = rpc_ok(json_pack("{s:I, s:I, s:o, s:o}", "height", (json_int_t)in.height, "epoch",
-                               (json_int_t)kp->epoch, "key", nj_hex(kp->rec.key.b, FROST_POINT_BYTES), "proof",
-                               nj_hex(b.data, b.len)));
-        hbuf_free(&b);
-    }
-    free(kp);
+    static const char *const names[] = {NULL};
+    if (!nj_params_only(params, names, &bad)) return bad;
+    uint64_t height;
+    const ic_key_proof *kp = node_key_proof(n, &height);
+    if (!kp)
+        return rpc_fail(RPC_NOT_FOUND, NULL, "no state-root height with a group key since this node started "
+                                             "(every checkpoint_blocks heights: see snapshot_info)");
+    hbuf b = HBUF_INIT;
+    ic_key_proof_encode(&b, kp);
+    rpc_outcome out = rpc_ok(json_pack("{s:I, s:I, s:o, s:o}", "height", (json_int_t)height, "epoch",
+                                       (json_int_t)kp->epoch, "key", nj_hex(kp->rec.key.b, FROST_POINT_BYTES),
+                                       "proof", nj_hex(b.data, b.len)));
+    hbuf_free(&b);
     return out;
 }
 

@@ -6,7 +6,8 @@
  *   snapshot_block  the encoded block of a snapshot's height (the joining
  *                   node stores it as its first block)
  *   key_proof       the proof of the chain's newest group key record (59)
- *                   in the newest snapshot, against that height's app hash:
+ *                   at the newest state-root height, against its app hash
+ *                   (made by the node when it committed that height):
  *                   what a relayer attaches to a commit update so that a
  *                   keyless light client of this chain learns the key
  *                   (interchain/client.h, ic_key_proof)

@@ -32,7 +32,6 @@
 #include "base/mem.h"
 #include "interchain/bisect.h"
 #include "ledger/client.h"
-#include "ledger/state_root.h"
 #include "ledger/tx_frost.h"
 #include "node/frost_sign.h"
 #include "node/relay.h"
@@ -126,20 +125,18 @@ const sim_node *fed_source_of(const world *w, const sim_chain *c) {
 
 /* ---- FROST (--frost) ---- */
 
-/* After an honest node commits a state-root height: the proof of its
- * chain's newest key there, kept for the relayers (the first node to
- * commit a newer such height replaces it). */
+/* The newest key proof an honest node made (at its newest state-root
+ * height), kept per chain for the relayers: a source node restarted since
+ * has none until its next state-root height. */
 static void keep_key_proof(sim_node *nd) {
     world *w = nd->w;
     uint16_t k = nd->chain->idx;
-    ledger_snap_info info;
-    const ledger_state *s = node_ledger(nd->n);
-    if (!node_last_state_root(nd->n, &info) || info.height != ledger_height(s) || info.height <= w->fed_kp_height[k])
-        return;
-    ledger_writes recs = LEDGER_WRITES_INIT;
-    ledger_state_records(s, &recs);
-    if (ledger_key_proof(&recs, &info.prev_app_hash, &info.writes_hash, &w->fed_kp[k])) w->fed_kp_height[k] = info.height;
-    ledger_writes_free(&recs);
+    uint64_t h;
+    const ic_key_proof *kp = node_key_proof(nd->n, &h);
+    if (kp && h > w->fed_kp_height[k]) {
+        w->fed_kp[k] = *kp;
+        w->fed_kp_height[k] = h;
+    }
 }
 
 static void note_key(void *ctx, uint64_t epoch, const frost_group_rec *g) {
