@@ -17,6 +17,9 @@ proven by a FROST checkpoint (its key shown current at its own time at a
 height that is no state-root height); fed1's key_proof RPC serves the proof
 and fed1's client of fed2 learns fed2's key the same way.
 """
+import subprocess
+
+from cluster import HANSA
 from fed import Federation, check, say, wait_for
 
 K = 32  # --checkpoint-blocks: the first state root after the key (recorded at height 20)
@@ -73,6 +76,16 @@ def test():
         kp = f.call(0, 0, "key_proof")
         check(int(kp["height"]) % K == 0 and kp["key"] == keys[int(kp["epoch"])],
               "fed1 serves the proof of its key at its newest snapshot: height %s" % kp["height"])
+        # By hand: the CLI's --cert auto builds the same kind of update for a keyless client
+        # (fed1's client of fed2 may have learned already: then it goes by checkpoint).
+        r = subprocess.run([HANSA, "client", "update", f.chain_id(1), "--source", f.rpc_addr(1, 1),
+                            "--from", "acct1", "--keys", f.accounts_key(0), "--node", f.rpc_addr(0, 0)],
+                           capture_output=True, text=True, timeout=120)
+        out = r.stdout + r.stderr
+        check(r.returncode == 0 and ("with the proof of key epoch" in out or "by FROST checkpoint" in out or
+                                     "up to date" in out),
+              "hansa client update --cert auto on fed1's client of fed2:\n" + out)
+        say(out.strip().splitlines()[0] if out.strip() else "(no output)")
         back = wait_for(lambda: (lambda c: c if c and keyed(c["latest"]) else None)(f.client(0, 1)), 40,
                         "fed1's client of fed2 to learn fed2's key")
         keys2 = {int(k["epoch"]): k["key"] for k in f.call(1, 0, "group_key")["keys"]}
