@@ -1,6 +1,7 @@
 /* fuzz_frost_record.c — libFuzzer harness for the DKG records the ledger
  * reads back from disk (ledger/tx_frost.h): a dealer's commitment record
- * (0x58) and an epoch's group key (0x59).
+ * (0x58) and an epoch's group key (0x59, wire/group_rec.h: a light client
+ * of the chain reads the same bytes in a key proof).
  *
  * The first input byte picks the record; the rest is the value. The oracle
  * is the one of the other record fuzzers (fuzz_common.h): what a decoder

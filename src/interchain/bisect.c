@@ -64,6 +64,12 @@ static void update_of(ic_light_block *lb, const ic_consensus *trusted, const wir
 
 int ic_build_update(ic_fetch_fn fetch, void *ctx, const ic_params *p, const ic_consensus *trusted, uint64_t target,
                     uint64_t now_ms, bool revive, hbuf *out, uint64_t *height, char *why, size_t why_len) {
+    return ic_build_update_key(fetch, ctx, p, trusted, target, NULL, now_ms, revive, out, height, why, why_len);
+}
+
+int ic_build_update_key(ic_fetch_fn fetch, void *ctx, const ic_params *p, const ic_consensus *trusted,
+                        uint64_t target, const ic_key_proof *kp, uint64_t now_ms, bool revive, hbuf *out,
+                        uint64_t *height, char *why, size_t why_len) {
     ic_light_block tip;
     if (!fetch(ctx, target, &tip, why, why_len)) return -1;
     if (tip.chain_id != p->chain_id) {
@@ -96,6 +102,10 @@ int ic_build_update(ic_fetch_fn fetch, void *ctx, const ic_params *p, const ic_c
         ic_update u;
         update_of(&lb, trusted, &first.vals, &u);
         ic_light_block_free(&lb);
+        if (kp && goal == target) {
+            u.has_key_proof = true;
+            u.key_proof = *kp;
+        }
         hansa_err err = ic_verify(p, trusted, &u, now_ms, !revive, &no_sigs, why, why_len);
         if (err == HANSA_OK) {
             ic_update_encode(out, &u);

@@ -53,4 +53,13 @@ typedef bool (*ic_fetch_fn)(void *ctx, uint64_t height, ic_light_block *out, cha
 int ic_build_update(ic_fetch_fn fetch, void *ctx, const ic_params *p, const ic_consensus *trusted, uint64_t target,
                     uint64_t now_ms, bool revive, hbuf *out, uint64_t *height, char *why, size_t why_len);
 
+/* The same, and when the update goes to target itself (the trust level
+ * holds there), it carries kp: a proof of the chain's key record at that
+ * height (ledger_key_proof), checked by ic_verify with the rest. A key
+ * proof the client would refuse (a stale key, a forged proof) fails the
+ * update: -1 with why. */
+int ic_build_update_key(ic_fetch_fn fetch, void *ctx, const ic_params *p, const ic_consensus *trusted,
+                        uint64_t target, const ic_key_proof *kp, uint64_t now_ms, bool revive, hbuf *out,
+                        uint64_t *height, char *why, size_t why_len);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include "base/assert.h"
 #include "wire/codec.h"
+#include "wire/state_hash.h"
 
 static void why_set(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void why_set(char *why, size_t n, const char *fmt, ...) {
@@ -71,6 +72,12 @@ void ic_consensus_after(const ic_consensus *trusted, const ic_update *u, ic_cons
     ic_consensus_of_header(&u->header, out);
     switch ((ic_cert_kind)u->cert_kind) {
     case IC_CERT_COMMIT:
+        if (u->has_key_proof) {
+            out->key_epoch = u->key_proof.epoch;
+            out->group_key = u->key_proof.rec.key;
+            out->key_time_ms = u->header.time_ms;
+            return;
+        }
         out->key_epoch = trusted->key_epoch;
         out->group_key = trusted->group_key;
         out->key_time_ms = trusted->key_time_ms;
@@ -275,8 +282,8 @@ static hansa_err frost_rules(const ic_params *p, const ic_consensus *trusted, co
                              uint64_t now_ms, bool check_expiry, char *why, size_t why_len) {
     const wire_header *h = &u->header;
     const checkpoint *c = &u->ckpt;
-    if (u->commit.n_sigs != 0 || u->vals.n != 0 || u->has_trusted_vals) {
-        why_set(why, why_len, "a FROST update carries no commit and no validator set");
+    if (u->commit.n_sigs != 0 || u->vals.n != 0 || u->has_trusted_vals || u->has_key_proof) {
+        why_set(why, why_len, "a FROST update carries no commit, no validator set and no key proof");
         return HANSA_ERR_INVALID;
     }
     if (u->n_handoffs > IC_FROST_HANDOFFS_MAX) {
@@ -305,7 +312,7 @@ static hansa_err frost_rules(const ic_params *p, const ic_consensus *trusted, co
     }
     if (ic_consensus_keyless(trusted)) {
         why_set(why, why_len, "the trusted state at height %" PRIu64 " names no group key of chain %x: "
-                "a client learns one only from its trust root", trusted->height, p->chain_id);
+                "a client learns one from its trust root or a key proof", trusted->height, p->chain_id);
         return HANSA_ERR_STATE;
     }
     if (check_expiry && period_over(p, trusted->key_time_ms, now_ms)) {
@@ -334,6 +341,57 @@ static hansa_err frost_rules(const ic_params *p, const ic_consensus *trusted, co
     return HANSA_OK;
 }
 
+/* The key proof of a commit update whose header is already proven: the
+ * record is in the state the header's app hash commits to, it is the key
+ * of the set deciding that header (an older set's key is stale there), and
+ * it is not older than the key the client trusts. Then the client trusts
+ * it from the header's time on, as if the trust root had named it. */
+static hansa_err key_proof_rules(const ic_consensus *trusted, const ic_update *u, char *why,
+                                 size_t why_len) {
+    const ic_key_proof *k = &u->key_proof;
+    const wire_header *h = &u->header;
+    if (k->rec.keyed_at > h->height || k->epoch >= k->rec.keyed_at) {
+        why_set(why, why_len, "key proof: the key of epoch %" PRIu64 ", recorded at height %" PRIu64
+                ", cannot be in the state after height %" PRIu64, k->epoch, k->rec.keyed_at, h->height);
+        return HANSA_ERR_INVALID;
+    }
+    hansa_hash app;
+    state_app_hash_checkpoint(&k->prev_app_hash, h->height, &k->writes_hash, &k->state_root, &app);
+    if (!hash_eq(&app, &h->app_hash)) {
+        why_set(why, why_len, "key proof: the state root does not make the app hash of header %" PRIu64
+                " (not a state-root height, or a forged root)", h->height);
+        return HANSA_ERR_PROOF;
+    }
+    uint8_t key[FROST_KEY_GROUP_BYTES];
+    hbuf val = HBUF_INIT;
+    frost_group_rec_encode(&val, &k->rec);
+    hansa_hash leaf;
+    state_record_leaf_hash(key, frost_group_rec_key(k->epoch, key), val.data, val.len, &leaf);
+    hbuf_free(&val);
+    if (!merkle_verify(&leaf, k->leaf_index, k->n_leaves, k->path, k->path_len, &k->state_root)) {
+        why_set(why, why_len, "key proof: the path of the key record of epoch %" PRIu64 " (leaf %" PRIu64
+                " of %" PRIu64 ") does not lead to the state root: a forged proof", k->epoch, k->leaf_index,
+                k->n_leaves);
+        return HANSA_ERR_PROOF;
+    }
+    if (!hash_eq(&k->rec.valset_hash, &h->validators_hash)) {
+        why_set(why, why_len, "key proof: the key of epoch %" PRIu64 " is of another set than the one "
+                "deciding header %" PRIu64 ": a stale epoch's key is not learned", k->epoch, h->height);
+        return HANSA_ERR_STATE;
+    }
+    if (ic_consensus_keyless(trusted)) return HANSA_OK;
+    if (k->epoch < trusted->key_epoch) {
+        why_set(why, why_len, "key proof: the key of epoch %" PRIu64 " is older than the trusted key of "
+                "epoch %" PRIu64 ": a key never replaces a newer one", k->epoch, trusted->key_epoch);
+        return HANSA_ERR_STATE;
+    }
+    if (k->epoch == trusted->key_epoch && !frost_point_eq(&k->rec.key, &trusted->group_key)) {
+        why_set(why, why_len, "key proof: another key for the trusted epoch %" PRIu64, k->epoch);
+        return HANSA_ERR_STATE;
+    }
+    return HANSA_OK;
+}
+
 hansa_err ic_verify(const ic_params *p, const ic_consensus *trusted, const ic_update *u,
                     uint64_t now_ms, bool check_expiry, const cert_verifier *vf, char *why,
                     size_t why_len) {
@@ -347,6 +405,7 @@ hansa_err ic_verify(const ic_params *p, const ic_consensus *trusted, const ic_up
     if (u->cert_kind == IC_CERT_FROST) return frost_rules(p, trusted, u, now_ms, check_expiry, why, why_len);
     err = binding_rules(p, trusted, u, why, why_len);
     if (err == HANSA_OK) err = power_rules(trusted, u, vf, why, why_len);
+    if (err == HANSA_OK && u->has_key_proof) err = key_proof_rules(trusted, u, why, why_len);
     return err;
 }
 

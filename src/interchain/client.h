@@ -33,9 +33,11 @@
  *   - IC_CERT_FROST: one FROST signature of the chain's group key over a
  *     checkpoint of the header (wire/checkpoint.h), with the handoffs that
  *     lead from the group key the trusted state names to the checkpoint's.
- *     A client learns a group key only from its trust root (approved by
- *     stake like the rest of it) and then only by handoffs: never from a
- *     checkpoint or a node that presents one (no trust on first use).
+ *     A client learns a group key from its trust root (approved by stake
+ *     like the rest of it), by handoffs, or from a commit update that
+ *     carries a state proof of the chain's key record (ic_key_proof):
+ *     never from a checkpoint or a node that presents one (no trust on
+ *     first use).
  * Nothing above ic_verify depends on the kind, except which group key the
  * new consensus state carries (ic_consensus_after). */
 #ifndef HANSA_INTERCHAIN_CLIENT_H
@@ -46,7 +48,9 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "crypto/merkle.h"
 #include "interchain/cert.h"
+#include "wire/group_rec.h"
 #include "wire/checkpoint.h"
 #include "wire/types.h"
 
@@ -126,6 +130,26 @@ typedef struct {
     ic_consensus root;
 } ic_create;
 
+/* The foreign chain's key record (`59 · epoch`, threshold/group_rec.h)
+ * proven against the app hash of the header a commit update proves. The
+ * header at a state-root height h commits to the whole state after block h
+ * (docs/ledger.md "State root at checkpoint heights"):
+ *   app_hash(h) = SHA-256(prev_app_hash | u64 h | writes_hash | state_root)
+ * and the record is a leaf of state_root (RFC 6962 audit path). A header of
+ * another height has no state root: its app hash is a 72-byte preimage, so
+ * no proof leads to it. */
+typedef struct {
+    uint64_t epoch;             /* the record's key: 59 | epoch u64 BE */
+    frost_group_rec rec;        /* its value */
+    hansa_hash prev_app_hash;   /* app_hash(h-1) */
+    hansa_hash writes_hash;     /* writes_hash(h) */
+    hansa_hash state_root;      /* state_root(h) */
+    uint64_t leaf_index;        /* the record's place among the state's records */
+    uint64_t n_leaves;          /* the state's records */
+    uint8_t path_len;           /* 0..MERKLE_PROOF_MAX */
+    hansa_hash path[MERKLE_PROOF_MAX];
+} ic_key_proof;
+
 typedef enum {
     IC_CERT_COMMIT = 1, /* precommits of more than 2/3 of the header's set */
     IC_CERT_FROST = 2,  /* a FROST checkpoint of the header under the chain's group key */
@@ -142,6 +166,10 @@ typedef struct {
     wire_valset vals;          /* the set that signed: hashes to validators_hash */
     bool has_trusted_vals;     /* skipping: the trusted height's next set */
     wire_valset trusted_vals;
+    /* Optional: the chain's key record, learned by a client that trusts
+     * the header (docs/interchain.md "Learning a key by proof"). */
+    bool has_key_proof;
+    ic_key_proof key_proof;
     /* IC_CERT_FROST */
     checkpoint ckpt;           /* the group's signature on header's hash at its height */
     uint8_t n_handoffs;        /* 0..IC_FROST_HANDOFFS_MAX */
@@ -167,8 +195,9 @@ bool ic_consensus_keyless(const ic_consensus *cs);
 void ic_consensus_of_header(const wire_header *h, ic_consensus *out);
 /* The consensus state u leaves once verified from trusted (local_* zero):
  * the header's fields and the group key: the checkpoint's key, current as
- * of the header's time, after a FROST update; trusted's, unchanged, after a
- * commit update. */
+ * of the header's time, after a FROST update; after a commit update the
+ * proven key, current as of the header's time, if it carries a key proof,
+ * else trusted's, unchanged. */
 void ic_consensus_after(const ic_consensus *trusted, const ic_update *u, ic_consensus *out);
 
 /* True when the trusted state cs may no longer vouch for anything at
@@ -196,12 +225,20 @@ bool ic_consensus_expired(const ic_params *p, const ic_consensus *cs, uint64_t n
  *                          chain link (prev_block) at adjacent heights;
  *                          FROST: a checkpoint of another header or of an
  *                          epoch after its height, commit parts in a FROST
- *                          update, more than IC_FROST_HANDOFFS_MAX handoffs
+ *                          update, more than IC_FROST_HANDOFFS_MAX handoffs;
+ *                          key proof: a record that cannot be in the
+ *                          state after the header's height
+ *   HANSA_ERR_PROOF        key proof: the state root does not make the
+ *                          header's app hash, or the record's path does not
+ *                          lead to the state root
  *   HANSA_ERR_STATE        the trusted state is expired; FROST: it names
  *                          no group key or its key expired, a handoff does
  *                          not start at the key reached (replayed, out of
  *                          order, from another key), or the checkpoint is
- *                          under another key than the one reached
+ *                          under another key than the one reached; key
+ *                          proof: the key of a set other than the header's
+ *                          (a stale epoch), older than the trusted key, or
+ *                          another key for the trusted epoch
  *   HANSA_ERR_QUORUM       not more than 1/3 of the trusted set signed, or
  *                          not more than 2/3 of the header's own set
  *   HANSA_ERR_BAD_SIG      a forged signature (why gives its index); FROST:

@@ -160,6 +160,25 @@ void ic_update_free(ic_update *u) {
 _Static_assert(IC_UPDATE_FROST_BYTES_MAX == 2824, "the FROST update layout in docs/wire.md");
 _Static_assert(IC_UPDATE_FROST_BYTES_MAX <= IC_UPDATE_BYTES_MAX, "IC_UPDATE_BYTES_MAX bounds both kinds");
 
+_Static_assert(IC_KEY_PROOF_BYTES_MAX == 2267, "the key proof layout in docs/wire.md");
+
+void ic_key_proof_encode(hbuf *b, const ic_key_proof *k) {
+    HANSA_ASSERT(k->path_len <= MERKLE_PROOF_MAX);
+    size_t at;
+    hbuf_put_u8(b, 1);
+    hbuf_put_u64(b, k->epoch);
+    put_nested_begin(b, &at);
+    frost_group_rec_encode(b, &k->rec);
+    put_nested_end(b, at);
+    put_hash(b, &k->prev_app_hash);
+    put_hash(b, &k->writes_hash);
+    put_hash(b, &k->state_root);
+    hbuf_put_u64(b, k->leaf_index);
+    hbuf_put_u64(b, k->n_leaves);
+    hbuf_put_u8(b, k->path_len);
+    for (uint8_t i = 0; i < k->path_len; i++) put_hash(b, &k->path[i]);
+}
+
 void ic_update_encode(hbuf *b, const ic_update *u) {
     HANSA_ASSERT(u->cert_kind == IC_CERT_COMMIT || u->cert_kind == IC_CERT_FROST);
     size_t at;
@@ -187,6 +206,7 @@ void ic_update_encode(hbuf *b, const ic_update *u) {
         wire_valset_encode(b, &u->trusted_vals);
         put_nested_end(b, at);
     }
+    if (u->has_key_proof) ic_key_proof_encode(b, &u->key_proof);
 }
 
 /* A fixed-size object of n bytes at r's position: its bytes (borrowed) or
@@ -220,6 +240,48 @@ static void rd_frost_cert(wire_rd *r, ic_update *u) {
     if (r->err == HANSA_OK) u->n_handoffs = n;
 }
 
+/* The optional key proof that ends a commit update: its tag is 1 (no tag at
+ * all is the only form of "none", so any other byte there is trailing
+ * after an update without one), the record decodes as a key record, the
+ * path is at most MERKLE_PROOF_MAX long (checked before it is read).
+ * Whether it proves anything is ic_verify's business. */
+static void rd_key_proof(wire_rd *r, ic_key_proof *k) {
+    size_t at = r->off;
+    if (rd_u8(r, "key_proof") != 1 && r->err == HANSA_OK) {
+        rd_fail(r, HANSA_ERR_TRAILING, "key_proof (trailing bytes: a key proof starts with 1)");
+        r->err_off = at;
+    }
+    k->epoch = rd_u64(r, "epoch");
+    size_t len, start;
+    wire_rd sub;
+    const uint8_t *q = rd_nested(r, FROST_GROUP_REC_BYTES, &len, &start, "record");
+    if (q != NULL && r->err == HANSA_OK && frost_group_rec_decode(q, len, &k->rec, &sub) != HANSA_OK)
+        fail_nested(r, &sub, start);
+    rd_hash(r, &k->prev_app_hash, "prev_app_hash");
+    rd_hash(r, &k->writes_hash, "writes_hash");
+    rd_hash(r, &k->state_root, "state_root");
+    k->leaf_index = rd_u64(r, "leaf_index");
+    k->n_leaves = rd_u64(r, "n_leaves");
+    at = r->off;
+    uint8_t n = rd_u8(r, "path_len");
+    if (r->err == HANSA_OK && n > MERKLE_PROOF_MAX) {
+        rd_fail(r, HANSA_ERR_TOO_LONG, "path_len (at most 64)");
+        r->err_off = at;
+    }
+    for (uint8_t i = 0; i < n && r->err == HANSA_OK; i++) rd_hash(r, &k->path[i], "path");
+    if (r->err == HANSA_OK) k->path_len = n;
+}
+
+hansa_err ic_key_proof_decode(const uint8_t *p, size_t len, ic_key_proof *out, wire_rd *ro) {
+    wire_rd r;
+    rd_init(&r, p, len);
+    memset(out, 0, sizeof *out);
+    rd_key_proof(&r, out);
+    hansa_err err = finish(&r, ro);
+    if (err != HANSA_OK) memset(out, 0, sizeof *out);
+    return err;
+}
+
 /* Reads an update from r's current position (no end check). */
 static void rd_update(wire_rd *r, ic_update *u) {
     memset(u, 0, sizeof *u);
@@ -248,6 +310,10 @@ static void rd_update(wire_rd *r, ic_update *u) {
                       "trusted_vals");
         if (q != NULL && wire_valset_decode(q, len, &u->trusted_vals, &sub) != HANSA_OK)
             fail_nested(r, &sub, start);
+    }
+    if (r->err == HANSA_OK && r->off < r->len) {
+        u->has_key_proof = true;
+        rd_key_proof(r, &u->key_proof);
     }
 }
 

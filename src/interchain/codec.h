@@ -22,6 +22,13 @@
  *                 commit (u32 len, wire commit)
  *                 | vals (u32 len, wire valset) | has_trusted u8 (0/1)
  *                 | [trusted_vals (u32 len, wire valset)]
+ *                 | [key_proof = 1 u8 | epoch u64
+ *                    | record (u32 len, record 59 value, threshold/group_rec.h)
+ *                    | prev_app_hash 32 | writes_hash 32 | state_root 32
+ *                    | leaf_index u64 | n_leaves u64
+ *                    | path_len u8 (0..MERKLE_PROOF_MAX) | path_len x 32]
+ *                 (no byte at all when there is no key proof: an update
+ *                  without one reads as it always did)
  *               and for 2 (FROST checkpoint):
  *                 checkpoint (CHECKPOINT_BYTES, wire/checkpoint.h)
  *                 | n_handoffs u8 (0..IC_FROST_HANDOFFS_MAX)
@@ -51,10 +58,14 @@
 /* A create whose root names a group key (key_epoch, group_key; its time is the root's). */
 #define IC_CREATE_KEY_BYTES (IC_CREATE_BYTES + 8 + FROST_POINT_BYTES)
 #define IC_APPROVE_BYTES (4 + HANSA_HASH_BYTES)
+/* A commit update's key proof at its longest path (2,267 bytes). */
+#define IC_KEY_PROOF_BYTES_MAX                                                             \
+    (1 + 8 + 4 + FROST_GROUP_REC_BYTES + 3 * HANSA_HASH_BYTES + 8 + 8 + 1 +               \
+     MERKLE_PROOF_MAX * HANSA_HASH_BYTES)
 /* An update at the largest validator sets; a misbehaviour holds two. */
 #define IC_UPDATE_BYTES_MAX                                                                \
     (8 + 4 + WIRE_HEADER_BYTES + 1 + 4 + WIRE_COMMIT_BYTES(WIRE_VALIDATORS_MAX) + 1 +      \
-     2 * (4 + WIRE_VALSET_BYTES(WIRE_VALIDATORS_MAX)))
+     2 * (4 + WIRE_VALSET_BYTES(WIRE_VALIDATORS_MAX)) + IC_KEY_PROOF_BYTES_MAX)
 #define IC_MISBEHAVIOUR_BYTES_MAX (2 * (4 + IC_UPDATE_BYTES_MAX))
 /* A FROST update with the most handoffs (2824 bytes). */
 #define IC_UPDATE_FROST_BYTES_MAX                                                          \
@@ -92,6 +103,12 @@ hansa_err ic_approve_decode(const uint8_t *p, size_t len, uint32_t *chain_id, ha
 void ic_update_encode(hbuf *b, const ic_update *u);
 /* *out owns its arrays on success (ic_update_free); freed on failure. */
 hansa_err ic_update_decode(const uint8_t *p, size_t len, ic_update *out, wire_rd *r);
+
+/* A key proof alone, tag byte included: the bytes a commit update carries
+ * after its commit parts, and what the key_proof RPC serves. */
+void ic_key_proof_encode(hbuf *b, const ic_key_proof *k);
+/* *out zeroed on error. */
+hansa_err ic_key_proof_decode(const uint8_t *p, size_t len, ic_key_proof *out, wire_rd *r);
 
 void ic_misbehaviour_encode(hbuf *out, const ic_update *a, const ic_update *b);
 hansa_err ic_misbehaviour_decode(const uint8_t *p, size_t len, ic_update *a, ic_update *b,

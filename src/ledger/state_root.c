@@ -2,12 +2,14 @@
  * one pass over the sorted records, no array of leaf hashes. */
 #include "ledger/state_root.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/assert.h"
 #include "base/buf.h"
+#include "base/mem.h"
 #include "crypto/merkle.h"
-#include "crypto/sha256.h"
+#include "wire/state_hash.h"
 
 bool ledger_is_checkpoint(const ledger_params *p, uint64_t height) {
     return p->checkpoint_blocks != 0 && height != 0 && height % p->checkpoint_blocks == 0;
@@ -15,15 +17,7 @@ bool ledger_is_checkpoint(const ledger_params *p, uint64_t height) {
 
 void ledger_record_leaf_hash(const uint8_t *key, size_t key_len, const uint8_t *val,
                              size_t val_len, hansa_hash *out) {
-    HANSA_ASSERT(key_len >= 1 && key_len <= UINT16_MAX && val_len >= 1);
-    uint8_t pre[3] = {0x00}; /* RFC 6962 leaf prefix, then u16 key_len */
-    le16_store(pre + 1, (uint16_t)key_len);
-    sha256_ctx c;
-    sha256_init(&c);
-    sha256_update(&c, pre, sizeof pre);
-    sha256_update(&c, key, key_len);
-    sha256_update(&c, val, val_len);
-    sha256_final(&c, out);
+    state_record_leaf_hash(key, key_len, val, val_len, out);
 }
 
 static void add_write(merkle_stream *m, const ledger_writes *ws, size_t i) {
@@ -79,15 +73,50 @@ void ledger_state_root(const ledger_state *s, hansa_hash *out) {
     ledger_state_root_after(s, &none, out);
 }
 
+/* The index of the newest key record among sorted records: keys 59 | epoch
+ * BE sort by epoch, so it is the last of them. */
+static bool newest_key_index(const ledger_writes *records, size_t *at) {
+    bool found = false;
+    for (size_t i = 0; i < records->n; i++) {
+        size_t klen;
+        const uint8_t *k = ledger_write_key(records, i, &klen);
+        if (klen == FROST_KEY_GROUP_BYTES && k[0] == FROST_KEY_GROUP) {
+            *at = i;
+            found = true;
+        }
+    }
+    return found;
+}
+
+bool ledger_key_proof(const ledger_writes *records, const hansa_hash *prev_app_hash,
+                      const hansa_hash *writes_hash, ic_key_proof *out) {
+    memset(out, 0, sizeof *out);
+    size_t at;
+    if (!newest_key_index(records, &at)) return false;
+    size_t klen, vlen;
+    const uint8_t *k = ledger_write_key(records, at, &klen), *v = ledger_write_value(records, at, &vlen);
+    out->epoch = be64_load(k + 1);
+    HANSA_ASSERT(frost_group_rec_decode(v, vlen, &out->rec, NULL) == HANSA_OK);
+    hansa_hash *leaves = hansa_malloc(records->n * sizeof *leaves);
+    for (size_t i = 0; i < records->n; i++) {
+        k = ledger_write_key(records, i, &klen);
+        v = ledger_write_value(records, i, &vlen);
+        ledger_record_leaf_hash(k, klen, v, vlen, &leaves[i]);
+    }
+    merkle_root(leaves, records->n, &out->state_root);
+    out->path_len = (uint8_t)merkle_proof(leaves, records->n, at, out->path);
+    free(leaves);
+    out->leaf_index = at;
+    out->n_leaves = records->n;
+    out->prev_app_hash = *prev_app_hash;
+    out->writes_hash = *writes_hash;
+    return true;
+}
+
 void ledger_app_hash_checkpoint(const hansa_hash *prev, uint64_t height,
                                 const hansa_hash *writes_hash, const hansa_hash *state_root,
                                 hansa_hash *out) {
-    uint8_t buf[3 * HANSA_HASH_BYTES + 8];
-    memcpy(buf, prev->b, HANSA_HASH_BYTES);
-    le64_store(buf + HANSA_HASH_BYTES, height);
-    memcpy(buf + HANSA_HASH_BYTES + 8, writes_hash->b, HANSA_HASH_BYTES);
-    memcpy(buf + 2 * HANSA_HASH_BYTES + 8, state_root->b, HANSA_HASH_BYTES);
-    sha256(buf, sizeof buf, out);
+    state_app_hash_checkpoint(prev, height, writes_hash, state_root, out);
 }
 
 void ledger_snap_info_encode(hbuf *b, const ledger_snap_info *in) {

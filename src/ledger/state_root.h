@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "base/bytes.h"
+#include "interchain/client.h"
 #include "ledger/record.h"
 #include "ledger/state.h"
 #include "ledger/writes.h"
@@ -59,6 +60,16 @@ void ledger_state_root(const ledger_state *s, hansa_hash *out);
 void ledger_app_hash_checkpoint(const hansa_hash *prev, uint64_t height,
                                 const hansa_hash *writes_hash, const hansa_hash *state_root,
                                 hansa_hash *out);
+
+/* The proof of this chain's newest FROST group key (record `59 · epoch`,
+ * the largest epoch among `records`) for a light client of this chain on
+ * another (interchain/client.h, ic_key_proof). records: every record of
+ * the state after a state-root height h, sorted (ledger_state_records, or a
+ * stored snapshot's); prev_app_hash and writes_hash: what app_hash(h) was
+ * made from (a ledger_snap_info's). False if the records hold no key.
+ * O(records) hashes. */
+bool ledger_key_proof(const ledger_writes *records, const hansa_hash *prev_app_hash,
+                      const hansa_hash *writes_hash, ic_key_proof *out);
 
 /* What a snapshot of height h says about itself; the node stores it beside
  * the snapshot's records and `snapshot_info` serves it (docs/wire.md):

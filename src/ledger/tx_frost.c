@@ -18,6 +18,9 @@
 #include "wire/codec.h"
 #include "wire/frost_rd.h"
 
+_Static_assert(FROST_GROUP_REC_VERSION == LEDGER_RECORD_VERSION, "record 59 keeps the ledger's record version");
+_Static_assert(FROST_GROUP_QUAL_BYTES == DKG_BITMAP_BYTES, "record 59's bitmap is the DKG's");
+
 static hansa_err refuse(const char **why, hansa_err e, const char *msg) {
     if (why) *why = msg;
     return e;
@@ -143,12 +146,6 @@ static size_t key_dealer(uint64_t epoch, uint16_t dealer, uint8_t *out) {
     return FROST_KEY_DEALER_BYTES;
 }
 
-static size_t key_group(uint64_t epoch, uint8_t *out) {
-    out[0] = FROST_KEY_GROUP;
-    be64_store(out + 1, epoch);
-    return FROST_KEY_GROUP_BYTES;
-}
-
 void frost_dealer_rec_encode(hbuf *b, const frost_dealer_rec *d) {
     HANSA_ASSERT(d->t >= 1 && d->t <= FROST_PARTICIPANTS_MAX);
     HANSA_ASSERT((d->flags & ~FROST_DEALER_EXCLUDED) == 0);
@@ -197,51 +194,6 @@ hansa_err frost_dealer_rec_decode(const uint8_t *p, size_t len, frost_dealer_rec
     return r->err;
 }
 
-void frost_group_rec_encode(hbuf *b, const frost_group_rec *g) {
-    HANSA_ASSERT(g->n >= 1 && g->n <= FROST_PARTICIPANTS_MAX);
-    HANSA_ASSERT(g->t == dkg_threshold(g->n));
-    hbuf_put_u8(b, LEDGER_RECORD_VERSION);
-    hbuf_append(b, g->valset_hash.b, HANSA_HASH_BYTES);
-    hbuf_put_u16(b, g->n);
-    hbuf_put_u16(b, g->t);
-    hbuf_append(b, g->qual, DKG_BITMAP_BYTES);
-    hbuf_append(b, g->key.b, FROST_POINT_BYTES);
-    hbuf_put_u64(b, g->keyed_at);
-}
-
-hansa_err frost_group_rec_decode(const uint8_t *p, size_t len, frost_group_rec *out, wire_rd *r) {
-    wire_rd local;
-    if (r == NULL) r = &local;
-    memset(out, 0, sizeof *out);
-    rd_init(r, p, len);
-    rd_version(r);
-    rd_fixed(r, out->valset_hash.b, HANSA_HASH_BYTES, "valset_hash");
-    size_t at = r->off;
-    out->n = rd_u16(r, "n");
-    if (out->n == 0 || out->n > FROST_PARTICIPANTS_MAX) frd_fail_at(r, HANSA_ERR_INVALID, at, "n");
-    at = r->off;
-    out->t = rd_u16(r, "t");
-    if (r->err == HANSA_OK && out->t != dkg_threshold(out->n))
-        frd_fail_at(r, HANSA_ERR_INVALID, at, "t (not the set's threshold)");
-    at = r->off;
-    rd_fixed(r, out->qual, DKG_BITMAP_BYTES, "qual");
-    uint16_t count = 0;
-    for (uint16_t id = 1; id <= FROST_PARTICIPANTS_MAX; id++) {
-        if (!dkg_bitmap_get(out->qual, id)) continue;
-        if (id > out->n) frd_fail_at(r, HANSA_ERR_INVALID, at, "qual (a dealer outside the set)");
-        count++;
-    }
-    if (r->err == HANSA_OK && count < out->t)
-        frd_fail_at(r, HANSA_ERR_INVALID, at, "qual (fewer dealers than the threshold)");
-    frd_point(r, &out->key, "key");
-    at = r->off;
-    out->keyed_at = rd_u64(r, "keyed_at");
-    if (out->keyed_at == 0) frd_fail_at(r, HANSA_ERR_INVALID, at, "keyed_at");
-    rd_end(r);
-    if (r->err != HANSA_OK) memset(out, 0, sizeof *out);
-    return r->err;
-}
-
 hansa_err frost_record_check(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
                              wire_rd *r) {
     bool dealer = klen == FROST_KEY_DEALER_BYTES && key[0] == FROST_KEY_DEALER;
@@ -282,7 +234,7 @@ static void dealer_put(ledger_block *b, uint64_t epoch, uint16_t dealer, const f
 
 static bool group_exists(const ledger_block *b, uint64_t epoch) {
     uint8_t key[KVMAP_KEY_MAX];
-    size_t klen = key_group(epoch, key), vlen;
+    size_t klen = frost_group_rec_key(epoch, key), vlen;
     return stake_raw_get(b, LEDGER_TAB_FROST, key, klen, &vlen) != NULL;
 }
 
@@ -611,7 +563,7 @@ static void record_key(ledger_block *b, const frost_epoch *e) {
      * nothing new until the next set change. */
     if (frost_tx_group_key(e->ctx.n, c0, g.qual, &g.key, NULL) != HANSA_OK) return;
     uint8_t key[KVMAP_KEY_MAX];
-    size_t klen = key_group(epoch, key);
+    size_t klen = frost_group_rec_key(epoch, key);
     hbuf v = HBUF_INIT;
     frost_group_rec_encode(&v, &g);
     stake_raw_put(b, LEDGER_TAB_FROST, key, klen, v.data, v.len);
@@ -643,7 +595,7 @@ void frost_block_finish(ledger_block *b) {
 
 bool ledger_group_key_get(const ledger_state *s, uint64_t epoch, frost_group_rec *out) {
     uint8_t key[KVMAP_KEY_MAX];
-    size_t klen = key_group(epoch, key);
+    size_t klen = frost_group_rec_key(epoch, key);
     const kvmap_slot *slot = kvmap_get(&s->tabs[LEDGER_TAB_FROST], key, klen);
     if (slot == NULL || slot->deleted) return false;
     HANSA_ASSERT(frost_group_rec_decode(slot->val, slot->vlen, out, NULL) == HANSA_OK);

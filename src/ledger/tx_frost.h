@@ -63,14 +63,13 @@
 #include "base/err.h"
 #include "ledger/tx.h"
 #include "threshold/dkg.h"
+#include "wire/group_rec.h"
 #include "wire/codec.h"
 
 #define FROST_KEY_FIRST 0x58
 #define FROST_KEY_LAST 0x5f
 #define FROST_KEY_DEALER 0x58
-#define FROST_KEY_GROUP 0x59
 #define FROST_KEY_DEALER_BYTES (1 + 8 + 2)
-#define FROST_KEY_GROUP_BYTES (1 + 8)
 
 /* DKG deadlines, in blocks after the set's activation (dkg_timing). Twelve
  * blocks for every delegate's COMMIT to reach the chain (its account may
@@ -97,14 +96,6 @@ typedef struct {
     uint16_t t;
     frost_point commits[FROST_PARTICIPANTS_MAX];
 } frost_dealer_rec;
-
-typedef struct {
-    hansa_hash valset_hash; /* the set the key belongs to */
-    uint16_t n, t;
-    uint8_t qual[DKG_BITMAP_BYTES]; /* the qualified dealers, 1..n */
-    frost_point key;
-    uint64_t keyed_at; /* height of the block that recorded it */
-} frost_group_rec;
 
 /* The key generation of the set that decides the next block. ctx.members
  * points into members: do not copy the struct, fill another. */
@@ -168,8 +159,7 @@ void frost_reveal_apply(ledger_block *b, const ledger_tx_ctx *c);
 void frost_dealer_rec_encode(hbuf *b, const frost_dealer_rec *d);
 /* Errors as record.h's decoders; *out zeroed on error. */
 hansa_err frost_dealer_rec_decode(const uint8_t *p, size_t len, frost_dealer_rec *out, wire_rd *r);
-void frost_group_rec_encode(hbuf *b, const frost_group_rec *g);
-hansa_err frost_group_rec_decode(const uint8_t *p, size_t len, frost_group_rec *out, wire_rd *r);
+/* The group key record (59) and its codec: threshold/group_rec.h. */
 /* Checks a stored key and value of the frost table (used by loading). */
 hansa_err frost_record_check(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
                              wire_rd *r);

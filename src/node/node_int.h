@@ -9,6 +9,7 @@
 #include "base/hmap.h"
 #include "consensus/engine.h"
 #include "ledger/block.h"
+#include "ledger/state_root.h"
 #include "ledger/writes.h"
 #include "crypto/sha256.h"
 #include "node/mempool.h"
@@ -144,6 +145,11 @@ struct node {
     struct node_rcpt *rcpt;  /* receipts.c: guarantees and underwriting */
     struct node_frost *frost; /* frost_duty.c: the key generation duty (NULL: off) */
     struct node_fsign *fsign; /* frost_sign.c: the checkpoint signing duty (NULL: off) */
+    /* snapshot.c: the proof of the chain's newest group key record at the
+     * newest state-root height committed since the node started
+     * (key_proof_height 0: none), what the key_proof RPC serves. */
+    uint64_t key_proof_height;
+    ic_key_proof key_proof;
 };
 
 /* chain.c */

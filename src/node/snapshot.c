@@ -6,6 +6,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "ledger/tx_frost.h"
 #include "node/node_int.h"
 
 bool node_snapshot_due(const node *n, const ledger_block *pb, ledger_snap_info *out) {
@@ -28,11 +29,27 @@ static bool next_record(void *ctx, size_t i, const uint8_t **key, size_t *klen,
     return true;
 }
 
+static void any_key(void *ctx, uint64_t epoch, const frost_group_rec *g) {
+    (void)epoch;
+    (void)g;
+    *(bool *)ctx = true;
+}
+
 void node_snapshot_write(node *n, ledger_snap_info *info) {
-    if (!store_keeps_snapshots(n->cfg.st)) return;
+    bool keyed = false, snap = store_keeps_snapshots(n->cfg.st);
+    ledger_group_keys_iter(n->state, any_key, &keyed);
+    if (!keyed && !snap) return;
     HANSA_ASSERT(ledger_height(n->state) == info->height);
     ledger_writes ws = LEDGER_WRITES_INIT;
     ledger_state_records(n->state, &ws);
+    /* Only a chain with a key pays for the proof: one more pass over the
+     * records than the state root's. */
+    if (keyed && ledger_key_proof(&ws, &info->prev_app_hash, &info->writes_hash, &n->key_proof))
+        n->key_proof_height = info->height;
+    if (!snap) {
+        ledger_writes_free(&ws);
+        return;
+    }
     info->records = ws.n;
     info->bytes = ws.data.len;
     hbuf enc = HBUF_INIT;
@@ -50,6 +67,11 @@ void node_snapshot_write(node *n, ledger_snap_info *info) {
     }
     LOG_I("node", "snapshot height=%llu records=%llu bytes=%llu", (unsigned long long)info->height,
           (unsigned long long)info->records, (unsigned long long)info->bytes);
+}
+
+const ic_key_proof *node_key_proof(const node *n, uint64_t *height) {
+    *height = n->key_proof_height;
+    return n->key_proof_height ? &n->key_proof : NULL;
 }
 
 uint64_t node_snapshot_prune_floor(node *n, uint64_t below) {

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "interchain/codec.h"
 #include "ledger/state_root.h"
+#include "node/snapshot.h"
 #include "rpc/node_json.h"
 #include "store/store.h"
 
@@ -159,8 +161,32 @@ static rpc_outcome m_snapshot_block(rpc_call *call, json_t *params, void *ctx) {
     return out;
 }
 
+/* key_proof {} -> {height, epoch, key, proof}: the proof of the chain's
+ * newest key record the node made at its newest state-root height
+ * (node_key_proof; proof: ic_key_proof_encode's bytes, hex). */
+static rpc_outcome m_key_proof(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    node *n = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {NULL};
+    if (!nj_params_only(params, names, &bad)) return bad;
+    uint64_t height;
+    const ic_key_proof *kp = node_key_proof(n, &height);
+    if (!kp)
+        return rpc_fail(RPC_NOT_FOUND, NULL, "no state-root height with a group key since this node started "
+                                             "(every checkpoint_blocks heights: see snapshot_info)");
+    hbuf b = HBUF_INIT;
+    ic_key_proof_encode(&b, kp);
+    rpc_outcome out = rpc_ok(json_pack("{s:I, s:I, s:o, s:o}", "height", (json_int_t)height, "epoch",
+                                       (json_int_t)kp->epoch, "key", nj_hex(kp->rec.key.b, FROST_POINT_BYTES),
+                                       "proof", nj_hex(b.data, b.len)));
+    hbuf_free(&b);
+    return out;
+}
+
 void rpc_snapshot_register(rpc_server *server, node *n) {
     rpc_register(server, "snapshot_info", m_snapshot_info, n);
     rpc_register(server, "snapshot_chunk", m_snapshot_chunk, n);
     rpc_register(server, "snapshot_block", m_snapshot_block, n);
+    rpc_register(server, "key_proof", m_key_proof, n);
 }

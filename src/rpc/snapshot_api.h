@@ -5,6 +5,12 @@
  *   snapshot_chunk  the records of one snapshot after a key, up to a size
  *   snapshot_block  the encoded block of a snapshot's height (the joining
  *                   node stores it as its first block)
+ *   key_proof       the proof of the chain's newest group key record (59)
+ *                   at the newest state-root height, against its app hash
+ *                   (made by the node when it committed that height):
+ *                   what a relayer attaches to a commit update so that a
+ *                   keyless light client of this chain learns the key
+ *                   (interchain/client.h, ic_key_proof)
  * Nothing served is trusted by the client: it checks the info against a
  * header it verified as a light client and the records against the root.
  * Reads go to the store on the loop thread. */

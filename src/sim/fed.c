@@ -8,21 +8,34 @@
  * the store of an up, honest node of that chain (what its RPC light_block
  * would serve; the one with the highest tip; none up: nothing is relayed
  * this time), choosing the target with the bisection hansad uses
- * (interchain/bisect.c), and hands it to node_relay_update. Evidence of
+ * (interchain/bisect.c), and hands it to node_relay_update. Under --frost,
+ * as hansad's driver does with --cert auto: a client that trusts a group
+ * key is moved by the source's newest FROST checkpoint with the handoffs
+ * from its key (read from the source's store and ledger: what the
+ * checkpoint and group_key RPCs serve); a keyless client by a commit update
+ * to the source chain's newest state-root height carrying the proof of its
+ * key record there (kept when an honest node commits that height: what the
+ * key_proof RPC serves from a snapshot); else by commits. Evidence of
  * frozen clients (RELAY_EVIDENCE) is not carried: no fault here freezes a
  * client within budget, and the checker says if one does.
  *
  * Then the node's clients are read for the checkers: every consensus state
- * stored since the last look, and each client's latest height and status.
+ * stored since the last look (and the key it trusts, under --frost), and
+ * each client's latest height and status.
  * Byzantine nodes neither relay nor are watched. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/mem.h"
 #include "interchain/bisect.h"
 #include "ledger/client.h"
+#include "ledger/tx_frost.h"
+#include "node/frost_sign.h"
 #include "node/relay.h"
+#include "node/snapshot.h"
 #include "sim/world.h"
 #include "store/store.h"
 #include "wire/codec.h"
@@ -110,6 +123,114 @@ const sim_node *fed_source_of(const world *w, const sim_chain *c) {
     return best;
 }
 
+/* ---- FROST (--frost) ---- */
+
+/* The newest key proof an honest node made (at its newest state-root
+ * height), kept per chain for the relayers: a source node restarted since
+ * has none until its next state-root height. */
+static void keep_key_proof(sim_node *nd) {
+    world *w = nd->w;
+    uint16_t k = nd->chain->idx;
+    uint64_t h;
+    const ic_key_proof *kp = node_key_proof(nd->n, &h);
+    if (kp && h > w->fed_kp_height[k]) {
+        w->fed_kp[k] = *kp;
+        w->fed_kp_height[k] = h;
+    }
+}
+
+static void note_key(void *ctx, uint64_t epoch, const frost_group_rec *g) {
+    const sim_node *nd = ctx;
+    hansa_hash key;
+    memcpy(key.b, g->key.b, HANSA_HASH_BYTES);
+    sim_fedcheck_key(&nd->w->fed, nd->chain->idx, epoch, &key);
+}
+
+typedef struct {
+    uint64_t from, to; /* epochs (from, to] */
+    uint64_t epochs[IC_FROST_HANDOFFS_MAX + 1];
+    size_t n;
+} epochs_between;
+
+static void collect_epoch(void *ctx, uint64_t epoch, const frost_group_rec *g) {
+    (void)g;
+    epochs_between *e = ctx;
+    if (epoch > e->from && epoch <= e->to && e->n <= IC_FROST_HANDOFFS_MAX) e->epochs[e->n++] = epoch;
+}
+
+/* The handoffs from the trusted key's epoch to u's checkpoint's, in order,
+ * as src stores them; false if there are too many or one is missing. */
+static bool handoffs_of(const sim_node *src, uint64_t from, ic_update *u) {
+    epochs_between e = {.from = from, .to = u->ckpt.epoch};
+    ledger_group_keys_iter(node_ledger(src->n), collect_epoch, &e);
+    if (e.n > IC_FROST_HANDOFFS_MAX) return false;
+    for (size_t i = 1; i < e.n; i++) /* the records come in no particular order */
+        for (size_t j = i; j > 0 && e.epochs[j - 1] > e.epochs[j]; j--) {
+            uint64_t t = e.epochs[j];
+            e.epochs[j] = e.epochs[j - 1];
+            e.epochs[j - 1] = t;
+        }
+    hbuf b = HBUF_INIT;
+    bool ok = true;
+    for (size_t i = 0; i < e.n && ok; i++)
+        ok = store_handoff_get(node_store(src->n), e.epochs[i], &b) == HANSA_OK &&
+             handoff_decode(b.data, b.len, &u->handoffs[u->n_handoffs++], NULL) == HANSA_OK;
+    hbuf_free(&b);
+    return ok;
+}
+
+/* The FROST update from trusted to src's checkpoint at target (0: its
+ * newest); true when it is built and the client would take it. */
+static bool build_frost(const sim_node *src, const ic_params *p, const ic_consensus *trusted, uint64_t target,
+                        uint64_t now_ms, hbuf *body, uint64_t *got) {
+    node_fsign_state st;
+    node_fsign_status(src->n, &st);
+    uint64_t at = target ? target : st.last_stored;
+    if (ic_consensus_keyless(trusted) || at <= trusted->height) return false;
+    ic_update *u = hansa_calloc(1, sizeof *u);
+    hbuf b = HBUF_INIT;
+    ic_light_block lb;
+    char why[256];
+    bool ok = store_checkpoint_get(node_store(src->n), at, &b) == HANSA_OK &&
+              checkpoint_decode(b.data, b.len, &u->ckpt, NULL) == HANSA_OK &&
+              fed_fetch_store((void *)src, at, &lb, why, sizeof why);
+    hbuf_free(&b);
+    if (ok) {
+        u->trusted_height = trusted->height;
+        u->header = lb.header;
+        u->cert_kind = IC_CERT_FROST;
+        ic_light_block_free(&lb);
+        ok = handoffs_of(src, trusted->key_epoch, u) &&
+             ic_verify(p, trusted, u, now_ms, true, NULL, why, sizeof why) == HANSA_OK;
+    }
+    if (ok) {
+        ic_update_encode(body, u);
+        *got = at;
+    }
+    free(u);
+    return ok;
+}
+
+int fed_build_update(world *w, const sim_node *src, const ic_params *p, const ic_consensus *trusted, uint64_t target,
+                     uint64_t now_ms, hbuf *body, uint64_t *got) {
+    char why[256];
+    if (w->o.frost) {
+        if (build_frost(src, p, trusted, target, now_ms, body, got)) {
+            w->res->relay_frost++;
+            return 1;
+        }
+        uint16_t k = src->chain->idx;
+        uint64_t at = w->fed_kp_height[k];
+        if (ic_consensus_keyless(trusted) && at > trusted->height && at <= src->height && (!target || at <= target) &&
+            ic_build_update_key(fed_fetch_store, (void *)src, p, trusted, at, &w->fed_kp[k], now_ms, false, body, got,
+                                why, sizeof why) == 1) {
+            w->res->relay_key_proofs++;
+            return FED_KEY_PROOF;
+        }
+    }
+    return ic_build_update(fed_fetch_store, (void *)src, p, trusted, target, now_ms, false, body, got, why, sizeof why);
+}
+
 static void relay(sim_node *nd) {
     world *w = nd->w;
     relay_job jobs[RELAY_JOBS_MAX];
@@ -123,11 +244,10 @@ static void relay(sim_node *nd) {
             continue;
         }
         hbuf body = HBUF_INIT;
-        uint64_t height = 0;
         char why[256];
         hansa_hash tx;
-        if (ic_build_update(fed_fetch_store, (void *)src, &jobs[j].params, &jobs[j].trusted, 0, jobs[j].now_ms, false,
-                            &body, &height, why, sizeof why) == 1 &&
+        uint64_t got;
+        if (fed_build_update(w, src, &jobs[j].params, &jobs[j].trusted, 0, jobs[j].now_ms, &body, &got) > 0 &&
             node_relay_update(nd->n, jobs[j].chain, body.data, body.len, &tx, why, sizeof why) == HANSA_OK)
             w->res->relay_updates++;
         hbuf_free(&body);
@@ -148,6 +268,10 @@ static void observe(sim_node *nd) {
             if (h <= w->fed_seen[nd->idx][k] || !ledger_client_consensus(s, c->genesis.params.chain_id, h, &cs))
                 continue;
             sim_fedcheck_state(&w->fed, nd->idx, k, h, &cs.header_hash);
+            if (ic_consensus_keyless(&cs)) continue;
+            hansa_hash key;
+            memcpy(key.b, cs.group_key.b, HANSA_HASH_BYTES);
+            sim_fedcheck_state_key(&w->fed, nd->idx, k, h, cs.key_epoch, &key);
         }
         uint64_t latest = cl.heights[cl.n_heights - 1];
         if (latest > w->fed_seen[nd->idx][k]) w->fed_seen[nd->idx][k] = latest;
@@ -179,6 +303,10 @@ void fed_after_commit(sim_node *nd) {
     world *w = nd->w;
     if (w->n_chains < 2 || nd->byz != BYZ_NONE || !nd->up || nd->dying || nd->stopped) return;
     if (w->now_us >= w->gst_us + w->settle_us && nd->fed_settled == 0) nd->fed_settled = nd->height;
+    if (w->o.frost) {
+        ledger_group_keys_iter(node_ledger(nd->n), note_key, nd);
+        keep_key_proof(nd);
+    }
     relay(nd);
     observe(nd);
     const sim_node *state_of[SIM_CHAINS_MAX];

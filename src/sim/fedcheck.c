@@ -44,6 +44,24 @@ void sim_fedcheck_state(sim_fedcheck *f, uint16_t node, uint16_t foreign, uint64
                            " than that chain committed", node, foreign, height);
 }
 
+/* Keys share the committed map: (chain, epoch, 1) beside (chain, height, 0). */
+void sim_fedcheck_key(sim_fedcheck *f, uint16_t chain, uint64_t epoch, const hansa_hash *key) {
+    const hansa_hash *had = smap_put_new(&f->committed, (smap_key){chain, epoch, 1}, key);
+    if (had && !hash_eq(had, key))
+        violation(f, true, "chain %u's honest nodes recorded two group keys for epoch %" PRIu64, chain, epoch);
+}
+
+void sim_fedcheck_state_key(sim_fedcheck *f, uint16_t node, uint16_t foreign, uint64_t height, uint64_t epoch,
+                            const hansa_hash *key) {
+    const hansa_hash *want = smap_get(&f->committed, (smap_key){foreign, epoch, 1});
+    if (!want)
+        violation(f, true, "node %u's client of chain %u trusts at height %" PRIu64 " a key of epoch %" PRIu64
+                           ", for which no honest node of that chain recorded a key", node, foreign, height, epoch);
+    else if (!hash_eq(want, key))
+        violation(f, true, "node %u's client of chain %u trusts at height %" PRIu64 " another key of epoch %" PRIu64
+                           " than that chain recorded", node, foreign, height, epoch);
+}
+
 void sim_fedcheck_client(sim_fedcheck *f, uint16_t node, uint16_t foreign, uint64_t own_height, uint64_t latest,
                          bool frozen) {
     f->latest[node][foreign] = latest;

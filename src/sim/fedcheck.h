@@ -8,7 +8,10 @@
  *                    at that height (and some honest node of A committed it:
  *                    relayers read only honest sources, so a state no honest
  *                    node committed was made up); and no client of A is
- *                    frozen while A's Byzantine power is under 1/3;
+ *                    frozen while A's Byzantine power is under 1/3; and
+ *                    a group key such a state trusts (from a trust root,
+ *                    a handoff or a key proof) is the key A's honest nodes
+ *                    recorded for that epoch;
  *   client liveness  at the end of the run, each client an eligible honest
  *                    node holds (the caller says which: up, and its chain went
  *                    on long enough after GST + settle for relaying to have
@@ -55,6 +58,13 @@ void sim_fedcheck_commit(sim_fedcheck *f, uint16_t chain, uint64_t height, const
  * with this header hash. */
 void sim_fedcheck_state(sim_fedcheck *f, uint16_t node, uint16_t foreign, uint64_t height,
                         const hansa_hash *header);
+/* An honest node of chain holds the group key record of epoch (key: its
+ * 32 bytes). */
+void sim_fedcheck_key(sim_fedcheck *f, uint16_t chain, uint64_t epoch, const hansa_hash *key);
+/* Honest node `node`'s client of chain `foreign` stores a state of height
+ * that trusts this key of epoch. */
+void sim_fedcheck_state_key(sim_fedcheck *f, uint16_t node, uint16_t foreign, uint64_t height, uint64_t epoch,
+                            const hansa_hash *key);
 /* ... and, with the node at its own height own_height, that client's
  * latest height is latest; frozen: it is frozen. */
 void sim_fedcheck_client(sim_fedcheck *f, uint16_t node, uint16_t foreign, uint64_t own_height, uint64_t latest,

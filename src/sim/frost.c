@@ -20,7 +20,10 @@
  *     their own commitment replaced by a fresh one, so each honest signer
  *     named is asked to use its nonce in two different lists: it must
  *     answer only one of them.
- * The checkers are frostcheck.h's. */
+ * The checkers are frostcheck.h's. With several chains (--chains), every
+ * chain runs the duty and these checkers watch chain 0 (its heights and
+ * keys are what they keep); the light-client checkers (fedcheck.h) check
+ * what the other chains' checkpoints and keys prove to their clients. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +88,7 @@ struct sim_frost {
 };
 
 static bool honest(const sim_node *nd) { return nd->byz == BYZ_NONE; }
+static bool watched(const sim_node *nd) { return honest(nd) && nd->chain->idx == 0; }
 static uint32_t chain_id_of(const sim_node *nd) { return nd->chain->genesis.params.chain_id; }
 static uint16_t local(const sim_node *nd) { return (uint16_t)(nd->idx - nd->chain->first_node); }
 
@@ -171,7 +175,7 @@ static void note_use(world *w, const sim_node *nd, const roast_msg *m, uint16_t 
 
 void frost_on_deliver(sim_node *nd, const sim_msg *msg) {
     sim_frost *F = nd->w->frost;
-    if (!F || !honest(nd) || msg->data[0] != MSG_ROAST) return;
+    if (!F || !watched(nd) || msg->data[0] != MSG_ROAST) return;
     roast_env e;
     roast_msg m;
     if (!open_env(msg->data + 1, msg->len - 1, &e, &m) || m.kind != ROAST_MSG_REQUEST) return;
@@ -244,7 +248,7 @@ bool frost_on_send(sim_node *nd, uint8_t type, const uint8_t *b, size_t len) {
     if (nd->w->frost && type == MSG_DKG_SHARE_REQ && honest(nd)) nd->w->res->frost_share_reqs++;
     if (!nd->w->frost || type != MSG_ROAST) return true;
     if (honest(nd)) {
-        observe_honest(nd, b, len);
+        if (watched(nd)) observe_honest(nd, b, len);
         return true;
     }
     roast_env e;
@@ -298,7 +302,7 @@ static void on_key(void *ctx, uint64_t epoch, const frost_group_rec *g) {
 void frost_on_commit(sim_node *nd, uint64_t height) {
     world *w = nd->w;
     sim_frost *F = w->frost;
-    if (!F || !honest(nd)) return;
+    if (!F || !watched(nd)) return;
     keys_ctx kc = {w, nd, 0};
     ledger_group_keys_iter(node_ledger(nd->n), on_key, &kc);
     uint64_t epoch;

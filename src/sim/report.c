@@ -59,6 +59,9 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
                    " heights\npackets %" PRIu64 " sent, %" PRIu64 " recvs and %" PRIu64 " acks relayed\n"
                    "conservation_checks %" PRIu64 "\n", o->chains, r->relay_updates, r->clients_checked,
                 r->client_lag_max, r->packets_sent, r->packet_recvs, r->packet_acks, r->conservation_checks);
+    if (o->chains > 1 && o->frost)
+        fprintf(f, "relayed by FROST checkpoint %" PRIu64 ", with a key proof %" PRIu64 "\n", r->relay_frost,
+                r->relay_key_proofs);
     if (o->receipts)
         fprintf(f, "receipts asked %" PRIu64 ", issued %" PRIu64 ", double-spent %" PRIu64 ", kept %" PRIu64
                    ", claims %" PRIu64 ", paid %" PRIu64 "\n", r->receipts_asked, r->receipts_issued,

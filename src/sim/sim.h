@@ -152,8 +152,11 @@ typedef struct {
     uint64_t honest_penalty_points;
     uint64_t coverage[2];        /* protocol situations reached (check.h) */
     /* Several chains (fed.c): client updates honest nodes relayed, nodes
-     * whose clients' lag was checked at the end, and the largest lag seen. */
+     * whose clients' lag was checked at the end, and the largest lag seen;
+     * under --frost, how many of the updates went by FROST checkpoint and
+     * how many carried a key proof. */
     uint64_t relay_updates, clients_checked, client_lag_max;
+    uint64_t relay_frost, relay_key_proofs;
     /* Cross-chain transfers (fedpkt.c): sends clients submitted, recvs and
      * acks relayers submitted, conservation checks made after commits. */
     uint64_t packets_sent, packet_recvs, packet_acks, conservation_checks;

@@ -281,6 +281,10 @@ struct world {
     uint64_t fed_seen[SIM_NODES_MAX][SIM_CHAINS_MAX]; /* client heights fed.c has checked */
     hmap fed_backoff[SIM_NODES_MAX];   /* fedpkt.c: packet -> height before which not re-submitted */
     uint64_t fed_proved[SIM_CHAINS_MAX]; /* fedpkt.c: highest height a relayer proved from, per chain */
+    /* fed.c (--frost): the proof of each chain's newest key at its newest
+     * state-root height an honest node committed (height 0: none yet). */
+    ic_key_proof fed_kp[SIM_CHAINS_MAX];
+    uint64_t fed_kp_height[SIM_CHAINS_MAX];
     uint64_t fed_conservation;         /* fedpkt.c: conservation violations */
     char fed_conservation_first[256];
     sim_rcpt *rcpts;                   /* rcpt.c: receipts issued (allocated with the first) */
@@ -371,6 +375,19 @@ void fed_finish(world *w, sim_result *r);
 bool fed_fetch_store(void *ctx, uint64_t height, ic_light_block *out, char *why, size_t why_len);
 /* The up, honest node of c with the highest height (NULL if none). */
 const sim_node *fed_source_of(const world *w, const sim_chain *c);
+/* The update a client with parameters p and trusted state `trusted` gets
+ * from src towards target (0: src's tip; else exactly target), as hansad's
+ * driver builds it with --cert auto: 1 built, *got its height; else
+ * ic_build_update's result. Under --frost: by src's FROST checkpoint (with
+ * the handoffs from the trusted key) when the client would take it; a
+ * keyless trusted state gets a commit update to the newest state-root
+ * height with the key proof kept there (fed_kp), if that height is above
+ * it and not above target: FED_KEY_PROOF, and *got may be below target (a
+ * detour that teaches the key first). Without --frost exactly
+ * ic_build_update. */
+#define FED_KEY_PROOF 2
+int fed_build_update(world *w, const sim_node *src, const ic_params *p, const ic_consensus *trusted, uint64_t target,
+                     uint64_t now_ms, hbuf *body, uint64_t *got);
 
 /* fedpkt.c: cross-chain transfers (see there) */
 /* Appends a client's TX_PACKET_SEND body to body when this client tx is

@@ -17,6 +17,7 @@
 #include "crypto/noise.h"
 #include "crypto/seal.h"
 #include "crypto/sha256.h"
+#include "wire/group_rec.h"
 
 #define SESSION_LABEL "hansa/dkg-session/v1"
 #define TRANSCRIPT_LABEL "hansa/dkg-transcript/v1"
@@ -79,10 +80,7 @@ struct dkg_session {
 
 /* ---- small helpers -------------------------------------------------------------- */
 
-uint16_t dkg_threshold(uint16_t n) {
-    HANSA_ASSERT(n >= 1);
-    return (uint16_t)(2 * (uint32_t)n / 3 + 1);
-}
+uint16_t dkg_threshold(uint16_t n) { return frost_group_threshold(n); }
 
 void dkg_session_id(const dkg_context *ctx, hansa_hash *out) {
     HANSA_ASSERT(ctx->n >= 1 && ctx->n <= FROST_PARTICIPANTS_MAX);

@@ -2,7 +2,7 @@
  * produce, made by the C encoders themselves (interchain/, credit/, ledger/).
  *
  * Every tx kind the ledger accepts beyond the delegate kinds gets one or
- * more vectors (a light-client update both by commit and by FROST checkpoint): the fields as JSON and the body as hex. Each body is first
+ * more vectors (a light-client update by commit, by commit with a key proof and by FROST checkpoint): the fields as JSON and the body as hex. Each body is first
  * checked against the ledger's own decoder for its kind (ledger_tx_kind_get),
  * so a vector is a body a node would take. The vectors are written as
  * clients/js/test/vectors/bodies.json; this test regenerates them and fails
@@ -238,6 +238,53 @@ static void test_client_bodies(void) {
     ic_update_encode(&b, &skip);
     vec_open("client_update_skipping", TX_CLIENT_UPDATE, &b);
     j_update(&skip);
+    vec_close();
+    /* The skipping update with a key proof: the chain's key record of
+     * epoch 1 and an audit path (made-up hashes: the decoders check the
+     * form, the client whether it leads to the header's app hash). */
+    ic_update kpu = skip;
+    kpu.has_key_proof = true;
+    ic_key_proof *kp = &kpu.key_proof;
+    kp->epoch = 1;
+    kp->rec = (frost_group_rec){.valset_hash = F.hdr[9].validators_hash, .n = 4, .t = 3, .key = g1.g.key,
+                                .keyed_at = 20};
+    kp->rec.qual[0] = 0x0f;
+    memset(kp->prev_app_hash.b, 0xa1, 32);
+    memset(kp->writes_hash.b, 0xb2, 32);
+    memset(kp->state_root.b, 0xc3, 32);
+    kp->leaf_index = 5;
+    kp->n_leaves = 11;
+    kp->path_len = 4;
+    for (uint8_t i = 0; i < kp->path_len; i++) memset(kp->path[i].b, 0x10 + i, 32);
+    hbuf_reset(&b);
+    ic_update_encode(&b, &kpu);
+    vec_open("client_update_keyproof", TX_CLIENT_UPDATE, &b);
+    j_update(&kpu);
+    {
+        hbuf x = HBUF_INIT;
+        frost_group_rec_encode(&x, &kp->rec);
+        jp(",\"keyProof\":{");
+        ju64("epoch", kp->epoch);
+        jp(",");
+        jhex("record", x.data, x.len);
+        jp(",");
+        jhex("prevAppHash", kp->prev_app_hash.b, 32);
+        jp(",");
+        jhex("writesHash", kp->writes_hash.b, 32);
+        jp(",");
+        jhex("stateRoot", kp->state_root.b, 32);
+        jp(",");
+        ju64("leafIndex", kp->leaf_index);
+        jp(",");
+        ju64("nLeaves", kp->n_leaves);
+        jp(",\"path\":[");
+        for (uint8_t i = 0; i < kp->path_len; i++) {
+            if (i) jp(",");
+            jhexval(kp->path[i].b, 32);
+        }
+        jp("]}");
+        hbuf_free(&x);
+    }
     vec_close();
     hbuf_reset(&b);
     ic_update_encode(&b, &skip);

@@ -12,79 +12,14 @@
  * trust root and records that name a key round-trip and keep one encoding. The
  * printed figures compare the bytes of a FROST update with a commit update.
  * Randomized (FROST nonces and keys): prints its seed (HANSA_SEED). */
-#include "check.h"
-#include "interchain/frost_forge.h"
-#include "interchain/ic_forge.h"
+#include "interchain/lc_harness.h"
 
 #define CHAIN 0xa11c
-#define PERIOD 100000ull /* trusting period, ms */
 
-static forge F;
 static hansa_prng prng;
 /* Key epochs: the forge's sets do not change (the light client does not
  * see which set holds a key), the keys do, at heights 1, 10 and 20. */
 static ff_group G1, G2, G3, X; /* X: a key the chain never had */
-
-typedef struct {
-    ic_client c;
-    ic_consensus cs[FORGE_HEIGHTS + 2];
-    bool has[FORGE_HEIGHTS + 2];
-} lc;
-
-static bool lc_get(void *ctx, uint64_t h, ic_consensus *out) {
-    lc *l = ctx;
-    if (h > FORGE_HEIGHTS + 1 || !l->has[h]) return false;
-    *out = l->cs[h];
-    return true;
-}
-
-static ic_view lc_view(lc *l) { return (ic_view){l, lc_get}; }
-
-/* A client trusting the genesis root and, if key is given, that group key
- * as of the root's time. */
-static void lc_init(lc *l, const ff_group *key) {
-    memset(l, 0, sizeof *l);
-    ic_create cr;
-    forge_root(&F, 0, PERIOD, &cr);
-    if (key) {
-        cr.root.key_epoch = key->epoch;
-        cr.root.group_key = key->g.key;
-        cr.root.key_time_ms = cr.root.time_ms;
-    }
-    CHECK_ERR(ic_create_check(&cr, NULL, 0), HANSA_OK);
-    l->c.params = cr.params;
-    l->c.status = IC_STATUS_ACTIVE;
-    l->c.n_heights = 1;
-    ic_create_hash(&cr, &l->c.root_hash);
-    l->cs[0] = cr.root;
-    l->has[0] = true;
-}
-
-static char why[IC_WHY_MAX];
-static ic_plan plan;
-
-static hansa_err lc_update(lc *l, const ic_update *u, uint64_t now) {
-    ic_view v = lc_view(l);
-    why[0] = 0;
-    hansa_err err = ic_client_update(&l->c, &v, u, now, 7, NULL, &plan, why, sizeof why);
-    if (err == HANSA_OK) {
-        for (uint16_t i = 0; i < plan.n_del; i++) l->has[plan.del[i]] = false;
-        if (plan.has_put) {
-            l->cs[plan.put.height] = plan.put;
-            l->has[plan.put.height] = true;
-        }
-        l->c = plan.client;
-    }
-    return err;
-}
-
-static uint64_t now_at(uint64_t h) { return F.time_of[h] + 500; }
-
-static bool why_has(const char *s) {
-    if (strstr(why, s)) return true;
-    fprintf(stderr, "  why was: %s\n", why);
-    return false;
-}
 
 /* A FROST update of header h from trusted height t: checkpoint by `by`,
  * with the handoffs given. */

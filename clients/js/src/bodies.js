@@ -104,6 +104,53 @@ function readHandoff(r, i) {
   if (t < 1 || t > n || n > 128) throw new Error(`handoff ${i}: t ${t} of n ${n}`);
   return toHex(b);
 }
+// A commit update may end with a key proof (docs/wire.md "client_update"):
+// the chain's key record 59 (93 bytes, checked for its structure: version,
+// t = floor(2n/3)+1 of n <= 128, at least t qualified dealers within 1..n,
+// keyed_at > 0), the three hashes that make the header's app hash and the
+// record's audit path. Whether it leads there is the chain's check.
+const GROUP_REC_BYTES = 93, KEY_PATH_MAX = 64;
+const KP_HASHES = ["prevAppHash", "writesHash", "stateRoot"];
+function checkGroupRec(b) {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b.length !== GROUP_REC_BYTES) throw new Error(`key proof record: ${b.length} bytes, not ${GROUP_REC_BYTES}`);
+  if (b[0] !== 1) throw new Error(`key proof record: version ${b[0]}`);
+  const n = dv.getUint16(33, true), t = dv.getUint16(35, true);
+  if (n < 1 || n > 128 || t !== Math.floor((2 * n) / 3) + 1) throw new Error(`key proof record: t ${t} of n ${n}`);
+  let q = 0;
+  for (let id = 1; id <= 128; id++) {
+    if (!((b[37 + ((id - 1) >> 3)] >> ((id - 1) & 7)) & 1)) continue;
+    if (id > n) throw new Error(`key proof record: dealer ${id} outside the set`);
+    q++;
+  }
+  if (q < t) throw new Error(`key proof record: ${q} qualified dealers, fewer than t ${t}`);
+  if (dv.getBigUint64(85, true) === 0n) throw new Error("key proof record: keyed_at 0");
+}
+function keyProofEnc(w, k) {
+  w.u8(1).u64(toU64(k.epoch, "keyProof.epoch"));
+  const rec = fromHex(k.record, GROUP_REC_BYTES);
+  checkGroupRec(rec);
+  w.varBytes(rec);
+  KP_HASHES.forEach((f) => fixed(w, k[f], 32, `keyProof.${f}`));
+  w.u64(toU64(k.leafIndex, "keyProof.leafIndex")).u64(toU64(k.nLeaves, "keyProof.nLeaves"));
+  if (k.path.length > KEY_PATH_MAX) throw new RangeError(`keyProof.path: at most ${KEY_PATH_MAX}`);
+  w.u8(k.path.length);
+  k.path.forEach((h, i) => fixed(w, h, 32, `keyProof.path[${i}]`));
+}
+function keyProofDec(r) {
+  const epoch = u64s(r, "epoch");
+  const record = readNested(r, GROUP_REC_BYTES, "key proof record");
+  checkGroupRec(fromHex(record));
+  const k = { epoch, record };
+  KP_HASHES.forEach((f) => { k[f] = hex(r, 32, f); });
+  k.leafIndex = u64s(r, "leaf_index");
+  k.nLeaves = u64s(r, "n_leaves");
+  const n = r.u8("path_len");
+  if (n > KEY_PATH_MAX) throw new Error(`path_len ${n}: at most ${KEY_PATH_MAX}`);
+  k.path = [];
+  for (let i = 0; i < n; i++) k.path.push(hex(r, 32, "path"));
+  return k;
+}
 function updateEnc(w, u) {
   w.u64(toU64(u.trustedHeight, "trustedHeight"));
   nested(w, u.header, "header");
@@ -120,6 +167,7 @@ function updateEnc(w, u) {
   nested(w, u.vals, "vals");
   w.u8(u.trustedVals ? 1 : 0);
   if (u.trustedVals) nested(w, u.trustedVals, "trustedVals");
+  if (u.keyProof) keyProofEnc(w, u.keyProof);
 }
 function updateDec(r) {
   const trustedHeight = u64s(r, "trusted_height");
@@ -140,7 +188,12 @@ function updateDec(r) {
   const has = r.u8("has_trusted_vals");
   if (has > 1) throw new Error("has_trusted_vals: 0 or 1");
   const trustedVals = has ? readNested(r, VALSET_MAX, "trusted_vals") : null;
-  return { trustedHeight, header, certKind, commit, vals, trustedVals };
+  const u = { trustedHeight, header, certKind, commit, vals, trustedVals };
+  if (r.off === r.b.length) return u; // no key proof: no byte at all
+  if (r.b[r.off] !== 1) throw new Error(`${r.b.length - r.off} bytes left after update (a key proof starts with 1)`);
+  r.off++;
+  u.keyProof = keyProofDec(r);
+  return u;
 }
 const update = codec("update", updateEnc, updateDec);
 

@@ -79,6 +79,13 @@ test("codecs refuse what the C decoders refuse", () => {
   assert.throws(() => h.bodyDecode(12, flip("client_update", 8 + 4 + 281, 3)), /cert_kind/);
   assert.throws(() => h.bodyDecode(12, flip("client_update_frost", 8 + 4 + 281 + 1 + 145, 17)), /n_handoffs/);
   assert.throws(() => h.bodyDecode(12, flip("client_update_frost", 8 + 4 + 281 + 1, 9)), /checkpoint: version/);
+  // the key proof after a commit update's parts: tag 1, the record, the path (bounded)
+  const kp = h.fromHex(by.client_update_skipping.body).length;
+  assert.equal(by.client_update_keyproof.body.slice(0, 2 * kp), by.client_update_skipping.body);
+  assert.throws(() => h.bodyDecode(12, flip("client_update_keyproof", kp, 0)), /left after update/);
+  assert.throws(() => h.bodyDecode(12, flip("client_update_keyproof", kp + 1 + 8 + 4, 2)), /record: version 2/);
+  assert.throws(() => h.bodyDecode(12, flip("client_update_keyproof", kp + 1 + 8 + 4 + 33, 9)), /t 3 of n 9/);
+  assert.throws(() => h.bodyDecode(12, flip("client_update_keyproof", kp + 1 + 8 + 4 + 93 + 96 + 16, 65)), /path_len 65/);
   assert.throws(() => h.bodyDecode(20, flip("packet_send", 12, 0)), /type/);
   assert.throws(() => h.bodyDecode(40, flip("lift", 17, 3)), /liftKind/);
   assert.throws(() => h.bodyDecode(34, new Uint8Array(16)), /all zero/);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/buf.h"
 #include "base/hex.h"
 #include "base/mem.h"
@@ -489,12 +490,16 @@ static int client_update(copts *o, bool revive) {
             else fprintf(stderr, "hansa %s: %s\n", o->sub, why);
             rc = built == 0 ? CLI_OK : CLI_FAILED;
         } else if (!o->c.json) {
-            /* the byte after trusted_height, the header and its length is the kind */
-            size_t kind_at = 8 + 4 + WIRE_HEADER_BYTES;
-            bool frost = body.len > kind_at && body.data[kind_at] == IC_CERT_FROST;
+            ic_update d;
+            HANSA_ASSERT(ic_update_decode(body.data, body.len, &d, NULL) == HANSA_OK); /* our own encoding */
+            char kind[96];
+            if (d.cert_kind == IC_CERT_FROST) snprintf(kind, sizeof kind, "FROST checkpoint");
+            else if (!d.has_key_proof) snprintf(kind, sizeof kind, "commit certificate");
+            else snprintf(kind, sizeof kind, "commit certificate with the proof of key epoch %llu",
+                          (unsigned long long)d.key_proof.epoch);
             printf("%s chain %s's client from height %llu to %llu by %s (%zu bytes)\n", revive ? "reviving" : "updating",
-                   o->chain_text, (unsigned long long)latest.height, (unsigned long long)height,
-                   frost ? "FROST checkpoint" : "commit certificate", body.len);
+                   o->chain_text, (unsigned long long)latest.height, (unsigned long long)height, kind, body.len);
+            ic_update_free(&d);
         }
         if (built <= 0) hbuf_free(&body);
     }

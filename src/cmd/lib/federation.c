@@ -50,6 +50,7 @@ typedef struct {
     bool by_stake; /* register and approve the clients by transactions, not genesis entries */
     int accounts;  /* funded accounts per chain (acct0..) */
     bool frost;    /* delegates run FROST key generation and checkpoint signing */
+    int checkpoint_blocks; /* state roots (and snapshots) every K heights; 0: the default */
 } fed_opts;
 
 static int nodes_of(const fed_opts *o) { return o->validators + o->full_nodes; }
@@ -63,7 +64,8 @@ static testnet_opts chain_opts(const fed_opts *o, int k, char *dir, size_t n, in
     return (testnet_opts){.dir = dir, .validators = o->validators, .accounts = o->accounts,
                           .timeout_propose_ms = o->timeout_ms, .full_nodes = o->full_nodes,
                           .elections = o->elections, .chain_id = FED_CHAIN_BASE + (uint32_t)k,
-                          .port_base = port_base, .frost = o->frost};
+                          .port_base = port_base, .frost = o->frost,
+                          .checkpoint_blocks = (uint32_t)o->checkpoint_blocks};
 }
 
 /* Chain k's genesis trust root, from its node0/genesis.json. */
@@ -347,6 +349,8 @@ static int usage(void) {
                     "                           [--frost]   (FROST keys and checkpoints; with --approve-by-stake\n"
                     "                                        each client's trust root names the chain's group key)\n"
                     "                           [--accounts K]   (funded accounts per chain, 1..256, default 4)\n"
+                    "                           [--checkpoint-blocks K]   (a state root and snapshot every K\n"
+                    "                                        heights, default 256: where key proofs are made)\n"
                     "       hansa federation status [--dir D]\n"
                     "       hansa federation down [--dir D]\n");
     return CLI_USAGE;
@@ -354,7 +358,7 @@ static int usage(void) {
 
 int cmd_federation(int argc, char **argv) {
     if (argc < 2) return usage();
-    fed_opts o = {"federation", 2, 4, 0, 1000, NULL, false, 4, false};
+    fed_opts o = {"federation", 2, 4, 0, 1000, NULL, false, 4, false, 0};
     for (int i = 2; i < argc; i++) {
         bool has = i + 1 < argc;
         if (strcmp(argv[i], "--dir") == 0 && has) o.dir = argv[++i];
@@ -366,6 +370,9 @@ int cmd_federation(int argc, char **argv) {
         else if (strcmp(argv[i], "--elections") == 0 && has) o.elections = argv[++i];
         else if (strcmp(argv[i], "--approve-by-stake") == 0) o.by_stake = true;
         else if (strcmp(argv[i], "--frost") == 0) o.frost = true;
+        else if (strcmp(argv[i], "--checkpoint-blocks") == 0 && has &&
+                 cli_parse_int(argv[i + 1], 1, 1000000, &o.checkpoint_blocks))
+            i++;
         else return usage();
     }
     if (o.chains < 2 || o.chains > FED_CHAINS_MAX || o.validators < 1 || o.full_nodes < 0 ||

@@ -21,6 +21,7 @@ typedef hansa_err (*dec_fn)(const uint8_t *p, size_t len, void *out);
 static hansa_err dec_header(const uint8_t *p, size_t n, void *o) { return wire_header_decode(p, n, o, NULL); }
 static hansa_err dec_commit(const uint8_t *p, size_t n, void *o) { return wire_commit_decode(p, n, o, NULL); }
 static hansa_err dec_valset(const uint8_t *p, size_t n, void *o) { return wire_valset_decode(p, n, o, NULL); }
+static hansa_err dec_key_proof(const uint8_t *p, size_t n, void *o) { return ic_key_proof_decode(p, n, o, NULL); }
 
 static bool field(const json_t *r, const char *key, size_t max, dec_fn dec, void *out, char *why,
                   size_t why_len) {
@@ -239,6 +240,32 @@ static int build_frost(const char *addr, const ic_params *p, const ic_consensus 
     return rc;
 }
 
+/* A commit update to addr's newest snapshot height carrying the proof of
+ * the chain's newest key record there (key_proof RPC), for a keyless
+ * client: 1 when the client would take it, else 0 or -1 with why. */
+static int build_key_proof(const char *addr, const ic_params *p, const ic_consensus *trusted, uint64_t now_ms,
+                           bool revive, hbuf *out, uint64_t *height, char *why, size_t why_len) {
+    json_t *r = call(addr, "key_proof", NULL, why, why_len);
+    if (!r) return -1;
+    ic_key_proof *kp = hansa_malloc(sizeof *kp);
+    uint64_t at = cli_u64(r, "height");
+    int rc = -1;
+    if (field(r, "proof", IC_KEY_PROOF_BYTES_MAX, dec_key_proof, kp, why, why_len)) {
+        if (at <= trusted->height) {
+            snprintf(why, why_len, "%s's key proof (height %" PRIu64 ") is not above the trusted height", addr, at);
+            rc = 0;
+        } else {
+            char err[256];
+            rc = ic_build_update_key(fetch_rpc, (void *)addr, p, trusted, at, kp, now_ms, revive, out, height, err,
+                                     sizeof err);
+            if (rc != 1) snprintf(why, why_len, "%s: the update with the key proof at %" PRIu64 ": %s", addr, at, err);
+        }
+    }
+    json_decref(r);
+    free(kp);
+    return rc;
+}
+
 int lf_build_update_cert(const char *addr, lf_cert cert, const ic_params *p, const ic_consensus *trusted,
                          uint64_t target, uint64_t now_ms, bool revive, hbuf *out, uint64_t *height,
                          char *why, size_t why_len) {
@@ -248,13 +275,15 @@ int lf_build_update_cert(const char *addr, lf_cert cert, const ic_params *p, con
     case LF_CERT_AUTO: break;
     }
     /* A FROST update is one signature per key change plus one, where a
-     * commit is one per signer: worth trying first whenever it can work. */
-    if (!ic_consensus_keyless(trusted)) {
-        size_t at = out->len;
-        int rc = build_frost(addr, p, trusted, target, now_ms, revive, out, height, why, why_len);
-        if (rc == 1) return rc;
-        out->len = at;
-    }
+     * commit is one per signer: worth trying first whenever it can work.
+     * A keyless client is first offered the chain's key by proof (on the
+     * way to the tip, not to a packet's height), so that FROST can work. */
+    size_t at = out->len;
+    int rc = ic_consensus_keyless(trusted)
+                 ? (target ? 0 : build_key_proof(addr, p, trusted, now_ms, revive, out, height, why, why_len))
+                 : build_frost(addr, p, trusted, target, now_ms, revive, out, height, why, why_len);
+    if (rc == 1) return rc;
+    out->len = at;
     return build_commit(addr, p, trusted, target, now_ms, revive, out, height, why, why_len);
 }
 

@@ -46,7 +46,10 @@ void lf_trust_root(const light_block *lb, uint64_t trusting_period_ms, uint64_t 
 /* Which certificate an update carries (docs/interchain.md). AUTO: a FROST
  * checkpoint when the trusted state names a group key and the source serves
  * a checkpoint and the handoffs that the light client would accept (checked
- * here first), else a commit certificate. */
+ * here first); when it names none (and no target height is asked for), a
+ * commit update to the source's newest snapshot height with the proof of
+ * its key record there (key_proof RPC), if the client would take it; else
+ * a commit certificate. */
 typedef enum { LF_CERT_AUTO = 0, LF_CERT_COMMIT = 1, LF_CERT_FROST = 2 } lf_cert;
 
 /* The checkpoint of a `checkpoint` RPC reply, and the handoff to key k of a

@@ -71,9 +71,10 @@ static void usage(void) {
             "--lifts: (3 chains) debts on chains 0 and 1, circular lifts inside each and\n"
             "       across both with chain 2 as referee (checked: bounds, agreement,\n"
             "       conservation, every lift resolved after its expiry)\n"
-            "--frost: (one chain) the delegates run the DKG at genesis and at each set\n"
-            "       change and sign every block's checkpoint (checked: one key per epoch,\n"
-            "       no nonce reused, every height signed while a threshold is up)\n"
+            "--frost: the delegates run the DKG at genesis and at each set change and\n"
+            "       sign every block's checkpoint (checked on chain 0: one key per epoch,\n"
+            "       no nonce reused, every height signed while a threshold is up); with\n"
+            "       --chains, clients learn keys by proof and follow by checkpoints\n"
             "--attack NAME: line29 (4 nodes, no faults), or with --lifts a scripted DSR\n"
             "       lift attack: interlocking, unilateral-timeout, crashed-relay,\n"
             "       silent-originator, forged-commit, invoice-overlift, all (docs/sim.md\n"
@@ -182,7 +183,7 @@ static int run_single(const sim_args *a) {
         fprintf(stderr, "hansa sim: options out of range (nodes %d..%d, heights 1..%d; "
                 "--attack line29|crash-precommit: 4 nodes, --faults none, no --byz-power-third; "
                 "lift attacks: --lifts, --chains 3, --faults none; "
-                "--lifts: --chains 3 or more, --load above 0; --frost: one chain, no --attack)\n",
+                "--lifts: --chains 3 or more, --load above 0; --frost: no --attack)\n",
                 SIM_NODES_MIN, SIM_NODES_MAX, SIM_HEIGHTS_MAX);
         return 2;
     }
