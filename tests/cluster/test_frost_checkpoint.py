@@ -19,23 +19,9 @@ import os
 import cluster
 from cluster import check, say
 
-<<<<<<< HEAD
-KEYED_AT = 1 + 20 - 1  # FROST_DKG_COMPLAINT_BLOCKS (ledger/tx_frost.h): the key's block
+KEYED_AT = 1 + 24 - 1  # FROST_DKG_REVEAL_BLOCKS (ledger/tx_frost.h): the key's block
 # The DKG duty on every delegate (testnet up --frost funds their keys for its fees).
 FROST = ["--frost"]
-=======
-KEYED_AT = 1 + 24 - 1  # FROST_DKG_REVEAL_BLOCKS (ledger/tx_frost.h): the key's block
-
-
-class FrostTestnet(cluster.Testnet):
-    def up(self):
-        self.extra_args = ["--frost", "--elections", '{"block_reward": 100}']
-        cmd = [cluster.HANSA, "testnet", "up", "--dir", self.dir, "--validators",
-               str(self.validators), "--accounts", str(self.accounts)] + self.extra_args
-        r = cluster.subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-        if r.returncode != 0:
-            raise cluster.CheckFailed("testnet up failed: %s%s" % (r.stdout, r.stderr))
->>>>>>> reveal
 
 
 def checkpoint(net, i, h):
