@@ -145,7 +145,7 @@ static rpc_outcome m_route_find(rpc_call *call, json_t *params, void *ctx) {
     credit_id search;
     rng_fill(&api->rng, search.b, sizeof search.b);
     disc_out o = {0};
-    const disc_record *r = disc_find(&api->site, &from, &to, now, &search, &o);
+    const disc_record *r = disc_find(&api->site, &from, &to, now, &search, DISC_ONEWAY, &o);
     queue(api, &o);
     return rpc_ok(record_json(r, now));
 }

@@ -24,7 +24,7 @@ void rpc_route_api_free(rpc_route_api *api);
 typedef struct {
     uint32_t to_chain;
     size_t len;
-    uint8_t msg[91]; /* DISC_MSG_BYTES */
+    uint8_t msg[112]; /* DISC_MSG_BYTES */
 } rpc_route_msg;
 
 /* Lets time pass (searches past their deadline answer), then copies up to

@@ -73,6 +73,16 @@ static size_t v_hops(void *ctx, const disc_ent *entry, disc_hop *out, size_t max
     return n;
 }
 
+/* The ways into site s: the foreign edges arriving there. */
+static size_t v_ins(void *ctx, uint32_t site, disc_in *out, size_t max) {
+    const world *w = ctx;
+    size_t n = 0;
+    for (int i = 0; i < FOREIGN && n < max; i++)
+        if (w->edge[i].t == (int)site - 1)
+            out[n++] = (disc_in){ent(w->edge[i].s, w->edge[i].a), ent(w->edge[i].t, w->edge[i].b)};
+    return n;
+}
+
 static void build(world *w, uint64_t seed, int loss_pct) {
     memset(w, 0, sizeof *w);
     prng_seed(&w->p, seed);
@@ -90,7 +100,7 @@ static void build(world *w, uint64_t seed, int loss_pct) {
         w->edge[i].b = (int)prng_below(&w->p, ENTS);
         w->edge[i].cap = 1 + prng_below(&w->p, 1000);
     }
-    disc_view v = {v_local, v_hops, w};
+    disc_view v = {v_local, v_hops, v_ins, w};
     for (int s = 0; s < SITES; s++) disc_site_init(&w->site[s], (uint32_t)s + 1, v, 200, 10000, 5000);
 }
 
@@ -201,7 +211,22 @@ static bool sound(const disc_record *r, uint64_t widest) {
 static uint64_t msgs_max, msgs_sum;
 static int simple_exist, simple_found;
 
-static void searches(uint64_t seed, int loss_pct, int *found, int *exist, int *total) {
+/* A bidirectional search starts with the target's beacon (its messages
+ * count with the search's). Each site passes a mark per entity at most
+ * DISC_HALF times (its ttl only grows), DISC_FORWARD_MAX marks each time. */
+#define BEACON_MSGS_MAX ((uint64_t)SITES * SITES * ENTS * DISC_HALF * DISC_FORWARD_MAX + DISC_FORWARD_MAX)
+
+static void beacon(world *w, int t, const disc_ent *g, const credit_id *id, disc_mode mode) {
+    if (mode != DISC_BIDIR) return;
+    credit_id bid = *id;
+    bid.b[0] ^= 0xbe;
+    disc_out out = {0};
+    disc_beacon(&w->site[t], g, w->now, &bid, &out);
+    run(w, &out, (uint32_t)t + 1);
+    CHECK(w->msgs <= BEACON_MSGS_MAX);
+}
+
+static void searches(uint64_t seed, int loss_pct, disc_mode mode, int *found, int *exist, int *total) {
     world *w = malloc(sizeof *w);
     build(w, seed, loss_pct);
     for (int k = 0; k < 40; k++) {
@@ -214,7 +239,8 @@ static void searches(uint64_t seed, int loss_pct, int *found, int *exist, int *t
         prng_fill(&w->pick, id.b, sizeof id.b);
         disc_out out = {0};
         w->msgs = 0;
-        const disc_record *r = disc_find(&w->site[s], &e, &g, w->now, &id, &out);
+        beacon(w, t, &g, &id, mode);
+        const disc_record *r = disc_find(&w->site[s], &e, &g, w->now, &id, mode, &out);
         /* DRAFT with queries out, or at once from memory or the site alone */
         CHECK(r != NULL && (r->state == DISC_DRAFT) == (out.n > 0));
         run(w, &out, (uint32_t)s + 1);
@@ -224,7 +250,7 @@ static void searches(uint64_t seed, int loss_pct, int *found, int *exist, int *t
         /* Each site takes a search at most DISC_TTL_MAX + 1 times per entry
          * (the ttl only grows), sending at most DISC_FORWARD_MAX queries each
          * time and each once more; every query is answered once. */
-        CHECK(w->msgs <= 4 * SITES * ENTS * (DISC_TTL_MAX + 1) * DISC_FORWARD_MAX);
+        CHECK(w->msgs <= 4 * SITES * ENTS * (DISC_TTL_MAX + 1) * DISC_FORWARD_MAX + BEACON_MSGS_MAX);
         if (w->msgs > msgs_max) msgs_max = w->msgs;
         msgs_sum += w->msgs;
         for (int x = 0; x < SITES; x++) CHECK(disc_open(&w->site[x]) == 0);
@@ -237,7 +263,7 @@ static void searches(uint64_t seed, int loss_pct, int *found, int *exist, int *t
             /* Fresh: asked again, the record answers without a message. */
             out.n = 0;
             credit_id id2 = {{0x99}};
-            CHECK(disc_find(&w->site[s], &e, &g, w->now + 1, &id2, &out)->state == DISC_GOOD && out.n == 0);
+            CHECK(disc_find(&w->site[s], &e, &g, w->now + 1, &id2, mode, &out)->state == DISC_GOOD && out.n == 0);
             disc_record bad = *r;
             bad.cap.max = widest + 1;
             CHECK(!sound(&bad, widest)); /* the check catches an inflated capacity */
@@ -245,9 +271,9 @@ static void searches(uint64_t seed, int loss_pct, int *found, int *exist, int *t
         if (r && r->state == DISC_NONE) {
             out.n = 0;
             credit_id id3 = {{0x98, (uint8_t)k}};
-            CHECK(disc_find(&w->site[s], &e, &g, w->now + 1, &id3, &out)->state == DISC_NONE && out.n == 0);
+            CHECK(disc_find(&w->site[s], &e, &g, w->now + 1, &id3, mode, &out)->state == DISC_NONE && out.n == 0);
             w->now += 6000; /* past retry_ms: searched again */
-            CHECK((disc_find(&w->site[s], &e, &g, w->now, &id3, &out)->state == DISC_DRAFT) == (out.n > 0));
+            CHECK((disc_find(&w->site[s], &e, &g, w->now, &id3, mode, &out)->state == DISC_DRAFT) == (out.n > 0));
             run(w, &out, (uint32_t)s + 1);
         }
     }
@@ -255,38 +281,40 @@ static void searches(uint64_t seed, int loss_pct, int *found, int *exist, int *t
 }
 
 /* Completeness with the seed's rules (one query per neighbouring site, a
- * search id taken once, a later arrival answered "none") and with this
- * machine's (docs/credit.md "Route discovery": other entries of a site
- * asked too, re-entry with more ttl, best-so-far answers), on the same
- * federations and searches. Also counted: the routes that visit each site
- * once (what a lift across chains can take: one segment per chain). */
+ * search id taken once, a later arrival answered "none"), with this
+ * machine's one-way search (docs/credit.md "Route discovery": other entries
+ * of a site asked too, re-entry with more ttl, best-so-far answers) and its
+ * bidirectional one, on the same federations and searches. Also counted:
+ * the routes that visit each site once (what a lift across chains can
+ * take: one segment per chain). found[] and exist[] by those three. */
 static void completeness(const char *name, uint64_t dflt, int loss_pct, int *found, int *exist) {
+    static const char *const names[3] = {"seed's rules", "one-way", "bidirectional"};
     uint64_t seed = check_seed(name, dflt);
-    for (int seed_rule = 1; seed_rule >= 0; seed_rule--) {
-        int total = 0, ex = 0, *f = &found[!seed_rule];
+    for (int m = 0; m < 3; m++) {
+        int total = 0;
         msgs_max = msgs_sum = 0;
         simple_exist = simple_found = 0;
-        disc_test_seed_rules(seed_rule);
-        for (int r = 0; r < 5; r++) searches(seed + (uint64_t)r, loss_pct, f, &ex, &total);
+        disc_test_seed_rules(m == 0);
+        for (int r = 0; r < 5; r++)
+            searches(seed + (uint64_t)r, loss_pct, m == 2 ? DISC_BIDIR : DISC_ONEWAY, &found[m], &exist[m], &total);
         disc_test_seed_rules(false);
-        exist[!seed_rule] = ex;
         fprintf(stderr, "  %s, %d%% loss: %d searches, a route exists for %d, found %d (%.0f%%); of %d visiting "
                 "each site once, found %d (%.0f%%); messages a search: mean %.1f, at most %llu\n",
-                seed_rule ? "seed's rules" : "this machine", loss_pct, total, ex, *f, ex ? 100.0 * *f / ex : 0.0,
+                names[m], loss_pct, total, exist[m], found[m], exist[m] ? 100.0 * found[m] / exist[m] : 0.0,
                 simple_exist, simple_found, simple_exist ? 100.0 * simple_found / simple_exist : 0.0,
                 total ? (double)msgs_sum / total : 0.0, (unsigned long long)msgs_max);
-        CHECK(*f <= ex && simple_exist <= ex);
+        CHECK(found[m] <= exist[m] && simple_exist <= exist[m]);
     }
 }
 
 static void test_lossless(void) {
-    int found[2] = {0, 0}, exist[2] = {0, 0};
+    int found[3] = {0}, exist[3] = {0};
     completeness("test_lossless", 7, 0, found, exist);
-    CHECK(found[0] > 0 && found[1] >= found[0]);
+    CHECK(found[0] > 0 && found[1] >= found[0] && found[2] > 0);
 }
 
 static void test_lossy(void) {
-    int found[2] = {0, 0}, exist[2] = {0, 0};
+    int found[3] = {0}, exist[3] = {0};
     completeness("test_lossy", 11, 20, found, exist);
 }
 
@@ -314,6 +342,30 @@ static bool all_zero(const void *p, size_t n) {
     return true;
 }
 
+/* A beacon's mark: its round trip (the longest message) and refusals. */
+static void test_codec_mark(void) {
+    disc_msg q = query(), got;
+    wire_rd r;
+    disc_msg k = {.kind = DISC_MARK, .search = q.search, .entry = q.entry, .target = q.target, .ttl = 2,
+                  .cap = {.min = 1, .max = 70, .margin_ppm = 1000}, .hops = 1};
+    CHECK_ERR(redecode(&k, -1, 0, 0, &got, &r), HANSA_OK);
+    CHECK(got.kind == DISC_MARK && got.ttl == 2 && got.hops == 1 && got.cap.max == 70 && got.cap.margin_ppm == 1000);
+    CHECK(got.entry.key.b[0] == 0xe1 && got.target.site == 9 && got.target.key.b[31] == 0x7a);
+    hbuf b = HBUF_INIT;
+    disc_msg_encode(&b, &k);
+    CHECK_EQ_U64(b.len, DISC_MSG_BYTES);
+    hbuf_free(&b);
+    const size_t ttl_at = 1 + 1 + 16 + 2 * (4 + 32), hops_at = ttl_at + 1 + 8 + 8 + 4;
+    disc_msg bad = k;
+    bad.cap = (credit_lift_cap){0, 0, 0}; /* a mark of no route */
+    CHECK_ERR(redecode(&bad, -1, 0, 0, &got, &r), HANSA_ERR_INVALID);
+    CHECK(strcmp(r.err_field, "cap_max") == 0 && all_zero(&got, sizeof got));
+    CHECK_ERR(redecode(&k, (int)hops_at, DISC_TTL_MAX - 2, 0, &got, &r), HANSA_ERR_TOO_LONG); /* past the budget */
+    CHECK(strcmp(r.err_field, "hops") == 0 && all_zero(&got, sizeof got));
+    CHECK_ERR(redecode(&k, (int)ttl_at, DISC_TTL_MAX + 1, 0, &got, &r), HANSA_ERR_TOO_LONG);
+    CHECK_ERR(redecode(&k, -1, 0, 1, &got, &r), HANSA_ERR_TRUNCATED);
+}
+
 static void test_codec(void) {
     disc_msg q = query(), got;
     wire_rd r;
@@ -333,10 +385,15 @@ static void test_codec(void) {
     const size_t ttl_at = 1 + 1 + 16 + 2 * (4 + 32), answer_ttl_at = 18 + 4 + 32,
                  found_at = answer_ttl_at + 1, hops_at = found_at + 1 + 8 + 8 + 4;
     CHECK_ERR(redecode(&q, 0, 2, 0, &got, &r), HANSA_ERR_VERSION);
-    CHECK_ERR(redecode(&q, 1, 3, 0, &got, &r), HANSA_ERR_INVALID);
+    CHECK_ERR(redecode(&q, 1, 4, 0, &got, &r), HANSA_ERR_INVALID);
     CHECK(r.err_field && strcmp(r.err_field, "kind") == 0 && all_zero(&got, sizeof got));
     CHECK_ERR(redecode(&q, (int)ttl_at, DISC_TTL_MAX + 1, 0, &got, &r), HANSA_ERR_TOO_LONG);
     CHECK(strcmp(r.err_field, "ttl") == 0 && all_zero(&got, sizeof got));
+    q.floor = DISC_HALF; /* a bidirectional query's floor */
+    CHECK_ERR(redecode(&q, -1, 0, 0, &got, &r), HANSA_OK);
+    CHECK(got.floor == DISC_HALF && got.ttl == DISC_TTL_MAX);
+    CHECK_ERR(redecode(&q, (int)ttl_at, DISC_HALF - 1, 0, &got, &r), HANSA_ERR_INVALID); /* floor above ttl */
+    CHECK(strcmp(r.err_field, "floor") == 0 && all_zero(&got, sizeof got));
     CHECK_ERR(redecode(&q, -1, 0, 1, &got, &r), HANSA_ERR_TRUNCATED);
     CHECK_ERR(redecode(&a, (int)found_at, 2, 0, &got, &r), HANSA_ERR_NONCANONICAL);
     CHECK_ERR(redecode(&a, (int)answer_ttl_at, DISC_TTL_MAX + 1, 0, &got, &r), HANSA_ERR_TOO_LONG);
@@ -353,9 +410,10 @@ static void test_codec(void) {
     bad.hops = 1; /* "none" with hops: a second encoding of "none" */
     CHECK_ERR(redecode(&bad, -1, 0, 0, &got, &r), HANSA_ERR_INVALID);
     CHECK(strcmp(r.err_field, "found") == 0 && all_zero(&got, sizeof got));
+    test_codec_mark();
     hbuf b = HBUF_INIT;
     disc_msg_encode(&b, &q);
-    CHECK_EQ_U64(b.len, DISC_MSG_BYTES);
+    CHECK_EQ_U64(b.len, DISC_MSG_BYTES - 20);
     hbuf_put_u8(&b, 0);
     CHECK_ERR(disc_msg_decode(b.data, b.len, &got, &r), HANSA_ERR_TRAILING);
     hbuf_free(&b);
@@ -438,7 +496,7 @@ static void test_graph_two_sites(void) {
          * cross tally seen from its side) makes the missing search loop back */
         disc_out out = {0};
         uint32_t from = 1;
-        disc_find(&s[0], &a, targets[k], 1, ids[k], &out);
+        disc_find(&s[0], &a, targets[k], 1, ids[k], DISC_ONEWAY, &out);
         CHECK(out.n == 1 && out.s[0].to_site == 2);
         for (int step = 0; step < 10 && out.n > 0; step++) {
             CHECK(out.n == 1);
@@ -458,9 +516,50 @@ static void test_graph_two_sites(void) {
     disc_graph_free(&g2);
 }
 
+/* A beacon over two sites' views from real tallies: site 2's beacon for
+ * its entity 11 marks its entity 9 at site 1 (the cross tally 4 -> 9 is
+ * site 1's way out and site 2's way in); site 1's bidirectional search from
+ * entity 1 then meets it without a message, with the narrowest edge's
+ * capacity (1 -> 4 is 100, 9 -> 11 is 700). Site 1 passes the mark to no
+ * one: its only way in is from site 2, where the mark came from. */
+static void test_graph_beacon(void) {
+    disc_graph g1, g2;
+    graph_of_chain(&g1, 3);
+    disc_graph_init(&g2, 2);
+    credit_tally x = tally(1, 4, 2, 9, 1000), y = tally(2, 9, 2, 11, 700);
+    CHECK(disc_graph_add_tally(&g2, &x) && disc_graph_add_tally(&g2, &y));
+    disc_site *s = calloc(2, sizeof *s);
+    disc_site_init(&s[0], 1, disc_graph_view(&g1), 1000, 10000, 10000);
+    disc_site_init(&s[1], 2, disc_graph_view(&g2), 1000, 10000, 10000);
+    disc_ent a = party(1, 1), want = party(2, 11);
+    credit_id b = {{7}}, id = {{8}};
+    disc_out out = {0}, next = {0};
+    CHECK(disc_beacon(&s[0], &want, 1, &b, &out) == 0); /* not site 1's entity */
+    CHECK(disc_beacon(&s[1], &want, 1, &b, &out) == 1 && out.s[0].to_site == 1);
+    const disc_msg *k = &out.s[0].m;
+    CHECK(k->kind == DISC_MARK && k->entry.site == 2 && k->entry.key.b[0] == 9 && k->cap.max == 700 && k->hops == 0);
+    CHECK(k->ttl == DISC_HALF - 1);
+    disc_recv(&s[0], 2, k, 2, &next);
+    CHECK(next.n == 0);
+    disc_msg forged = *k; /* a mark naming another site's entity is not taken */
+    forged.target = party(2, 12);
+    disc_recv(&s[0], 3, &forged, 2, &next);
+    out.n = 0;
+    const disc_record *r = disc_find(&s[0], &a, &want, 3, &id, DISC_BIDIR, &out);
+    CHECK(r && r->state == DISC_GOOD && r->cap.max == 100 && r->hops == 1 && out.n == 0);
+    credit_id id2 = {{9}};
+    r = disc_find(&s[0], &a, &forged.target, 3, &id2, DISC_BIDIR, &out);
+    CHECK(r && r->state == DISC_DRAFT && out.n == 1); /* no mark for it: the half search goes out */
+    CHECK(out.s[0].m.floor == DISC_HALF && out.s[0].m.ttl == DISC_TTL_MAX - 1);
+    free(s);
+    disc_graph_free(&g1);
+    disc_graph_free(&g2);
+}
+
 int main(void) {
     RUN(test_graph_view);
     RUN(test_graph_two_sites);
+    RUN(test_graph_beacon);
     RUN(test_codec);
     RUN(test_lossless);
     RUN(test_lossy);
