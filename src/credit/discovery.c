@@ -214,9 +214,9 @@ static disc_msg query_of(const disc_search *s, uint8_t k) {
                       .ttl = (uint8_t)(s->ttl - 1), .floor = s->floor};
 }
 
-/* Looks locally and at the marks of a beacon, then, while the ttl is above
- * the floor, forwards (pick_forwards) with ttl - 1; finishes at once when
- * nothing is left to wait for. */
+/* Looks locally and (a bidirectional search) at the marks of a beacon,
+ * then, while the ttl is above the floor, forwards (pick_forwards) with
+ * ttl - 1; finishes at once when nothing is left to wait for. */
 static void open_search(disc_site *rs, disc_search *s, uint8_t ttl, uint64_t now_ms, disc_out *out) {
     s->ttl = ttl;
     s->deadline_ms = now_ms + rs->timeout_ms * (ttl + 1u) / (DISC_TTL_MAX + 1u);
@@ -229,8 +229,8 @@ static void open_search(disc_site *rs, disc_search *s, uint8_t ttl, uint64_t now
     }
     disc_hop hops[HOPS_SEEN_MAX];
     size_t n = ttl == 0 ? 0 : rs->view.hops(rs->view.ctx, &s->entry, hops, HOPS_SEEN_MAX);
-    uint8_t h;
-    if (mark_route(rs, s, hops, n, now_ms, &cap, &h)) {
+    uint8_t h; /* a one-way search keeps the widest of all it floods: marks are the half searches' */
+    if (s->floor > 0 && mark_route(rs, s, hops, n, now_ms, &cap, &h)) {
         if (!s->found || wider(&cap, &s->best)) s->best = cap, s->best_hops = h;
         s->found = true;
         return finish(rs, s, now_ms, out);
@@ -247,12 +247,14 @@ static void open_search(disc_site *rs, disc_search *s, uint8_t ttl, uint64_t now
 const disc_record *disc_find(disc_site *rs, const disc_ent *entry, const disc_ent *target, uint64_t now_ms,
                                const credit_id *search, disc_mode mode, disc_out *out) {
     disc_record *r = record_of(rs, entry, target, true);
+    bool serves = r->mode == DISC_ONEWAY || mode == DISC_BIDIR;
     if (r->state == DISC_DRAFT ||
-        (r->state == DISC_GOOD && now_ms - r->updated_ms < rs->fresh_ms) ||
-        (r->state == DISC_NONE && now_ms - r->updated_ms < rs->retry_ms))
+        (serves && r->state == DISC_GOOD && now_ms - r->updated_ms < rs->fresh_ms) ||
+        (serves && r->state == DISC_NONE && now_ms - r->updated_ms < rs->retry_ms))
         return r;
     disc_search *s = slot_new(rs);
     r->updated_ms = now_ms;
+    r->mode = (uint8_t)mode;
     if (s == NULL || seen_of(rs, search, NULL) != NULL) { /* an id is the origin's once */
         if (s) s->used = false;
         r->state = DISC_NONE;

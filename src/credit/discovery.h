@@ -44,7 +44,9 @@
  * The originating site keeps route records per (entry, target): DRAFT while
  * a search runs, GOOD (with capacity, hops and the time) or NONE; a GOOD
  * record younger than fresh_ms is used without searching, a NONE younger than
- * retry_ms is not retried.
+ * retry_ms is not retried (a one-way search takes only records a one-way
+ * search set: the bidirectional stops where it meets a mark, and a route
+ * the one-way finds may be wider).
  *
  * Bidirectional search (docs/credit.md "Bidirectional search"): the target's
  * site sends a beacon against the flow of value, a mark to each neighbouring
@@ -60,8 +62,9 @@
  * DISC_FORWARD_MAX per mark, again for an entity only with more ttl left or a
  * new beacon. Nothing waits on a mark, so a beacon ends when its ttl runs
  * out. A query carries a floor: a site forwards it only while its ttl is
- * above the floor, and takes a route from a mark when one of its ways out
- * leads to a marked entity within the ttl. The bidirectional search is the
+ * above the floor, and (a floor above 0: a bidirectional search) takes a
+ * route from a mark when one of its ways out leads to a marked entity within
+ * the ttl. The bidirectional search is the
  * target's beacon with DISC_HALF hops and the originator's query with the
  * floor at DISC_HALF: each side floods half the hop budget and they meet
  * where the query finds a mark. */
@@ -138,10 +141,12 @@ typedef struct {
 } disc_out;
 
 typedef enum { DISC_DRAFT = 1, DISC_GOOD = 2, DISC_NONE = 3 } disc_state;
+typedef enum { DISC_ONEWAY = 1, DISC_BIDIR = 2 } disc_mode;
 
 typedef struct {
     disc_ent entry, target;
     uint8_t state; /* disc_state */
+    uint8_t mode;  /* disc_mode of the search that set it */
     credit_lift_cap cap;
     uint8_t hops;
     uint64_t updated_ms;
@@ -207,8 +212,6 @@ typedef struct {
 
 void disc_site_init(disc_site *rs, uint32_t site, disc_view view, uint64_t timeout_ms, uint64_t fresh_ms,
                      uint64_t retry_ms);
-
-typedef enum { DISC_ONEWAY = 1, DISC_BIDIR = 2 } disc_mode;
 
 /* A local user asks for a route from entry (on this site) to target, now.
  * Returns the record (GOOD or NONE, possibly fresh from memory, or DRAFT

@@ -15,7 +15,7 @@
 
 typedef struct rpc_route_api rpc_route_api;
 
-/* Registers route_find, routes, route_msg and route_outbox on server for
+/* Registers route_find, route_beacon, routes, route_msg and route_outbox on server for
  * node n (both borrowed; they must outlive the api). */
 rpc_route_api *rpc_route_api_new(rpc_server *server, node *n);
 void rpc_route_api_free(rpc_route_api *api);

@@ -584,6 +584,11 @@ static void test_graph_beacon(void) {
     out.n = 0;
     const disc_record *r = disc_find(&s[0], &a, &want, 3, &id, DISC_BIDIR, &out);
     CHECK(r && r->state == DISC_GOOD && r->cap.max == 100 && r->hops == 1 && out.n == 0);
+    CHECK(disc_find(&s[0], &a, &want, 4, &id, DISC_BIDIR, &out)->state == DISC_GOOD && out.n == 0); /* reused */
+    credit_id id1 = {{10}};
+    r = disc_find(&s[0], &a, &want, 4, &id1, DISC_ONEWAY, &out); /* a one-way search may find a wider route */
+    CHECK(r && r->state == DISC_DRAFT && out.n == 1 && out.s[0].m.floor == 0);
+    out.n = 0;
     credit_id id2 = {{9}};
     r = disc_find(&s[0], &a, &forged.target, 3, &id2, DISC_BIDIR, &out);
     CHECK(r && r->state == DISC_DRAFT && out.n == 1); /* no mark for it: the half search goes out */
