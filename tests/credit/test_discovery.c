@@ -598,10 +598,55 @@ static void test_graph_beacon(void) {
     disc_graph_free(&g2);
 }
 
+/* The memory a beacon leaves is the ring of DISC_MARKS_MAX marks: after
+ * DISC_MARKS_MAX + 44 marks for distinct entities the oldest is gone (a
+ * bidirectional search over a way to it goes out) and the newest is met at
+ * once. A view with one way out, to one_hop. */
+static disc_ent one_hop;
+
+static bool v1_local(void *ctx, const disc_ent *entry, const disc_ent *target, credit_lift_cap *cap) {
+    (void)ctx, (void)entry, (void)target, (void)cap;
+    return false;
+}
+
+static size_t v1_hops(void *ctx, const disc_ent *entry, disc_hop *out, size_t max) {
+    (void)ctx, (void)entry, (void)max;
+    out[0] = (disc_hop){one_hop, {10, 100, 0}};
+    return 1;
+}
+
+static size_t v1_ins(void *ctx, uint32_t site, disc_in *out, size_t max) {
+    (void)ctx, (void)site, (void)out, (void)max;
+    return 0;
+}
+
+static void test_marks_bound(void) {
+    disc_site *s = calloc(1, sizeof *s);
+    disc_site_init(s, 1, (disc_view){v1_local, v1_hops, v1_ins, NULL}, 1000, 10000, 10000);
+    disc_ent target = party(3, 1), from = party(1, 1);
+    disc_out out = {0};
+    for (int k = 0; k < DISC_MARKS_MAX + 44; k++) {
+        disc_msg m = {.kind = DISC_MARK, .search = {{(uint8_t)k}}, .entry = {2, {{(uint8_t)k, (uint8_t)(k >> 8)}}},
+                      .target = target, .ttl = 0, .cap = {5, 50, 0}, .hops = 3};
+        disc_recv(s, 2, &m, 1, &out);
+        CHECK(out.n == 0); /* ttl 0: kept, passed on to no one */
+    }
+    one_hop = (disc_ent){2, {{0, 0}}};
+    credit_id a = {{1, 1}}, b = {{2, 2}};
+    CHECK(disc_find(s, &from, &target, 2, &a, DISC_BIDIR, &out)->state == DISC_DRAFT && out.n == 1);
+    out.n = 0;
+    from = party(1, 2);
+    one_hop = (disc_ent){2, {{(DISC_MARKS_MAX + 43) & 0xff, (DISC_MARKS_MAX + 43) >> 8}}};
+    const disc_record *r = disc_find(s, &from, &target, 2, &b, DISC_BIDIR, &out);
+    CHECK(r->state == DISC_GOOD && r->cap.max == 50 && r->cap.min == 5 && r->hops == 4 && out.n == 0);
+    free(s);
+}
+
 int main(void) {
     RUN(test_graph_view);
     RUN(test_graph_two_sites);
     RUN(test_graph_beacon);
+    RUN(test_marks_bound);
     RUN(test_codec);
     RUN(test_lossless);
     RUN(test_lossy);
