@@ -52,6 +52,14 @@ static disc_seen *seen_new(disc_site *rs, const credit_id *id, const disc_ent *e
     return e;
 }
 
+/* The mark of (target, via), or NULL. */
+static disc_mark *mark_of(disc_site *rs, const disc_ent *target, const disc_ent *via) {
+    size_t n = rs->n_mark < DISC_MARKS_MAX ? rs->n_mark : DISC_MARKS_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (ent_eq(&rs->mark[i].target, target) && ent_eq(&rs->mark[i].via, via)) return &rs->mark[i];
+    return NULL;
+}
+
 /* The fwd index of s that asked `from` about entry (still waiting for its
  * answer when `waiting`), or -1. */
 static int fwd_of(const disc_search *s, uint32_t from, const disc_ent *entry, bool waiting) {
@@ -157,21 +165,23 @@ static bool fwd_has(const disc_search *s, const disc_ent *e) {
     return false;
 }
 
-/* Looks locally, then forwards one query per neighbouring site (its widest
- * way there) and, with room left, the next widest ways to other entries,
- * ttl - 1; finishes at once when nothing is left to wait for. */
-static void open_search(disc_site *rs, disc_search *s, uint8_t ttl, uint64_t now_ms, disc_out *out) {
-    s->ttl = ttl;
-    s->deadline_ms = now_ms + rs->timeout_ms * (ttl + 1u) / (DISC_TTL_MAX + 1u);
-    credit_lift_cap cap;
-    if (s->target.site == rs->site && rs->view.local(rs->view.ctx, &s->entry, &s->target, &cap) && cap.max > 0) {
-        s->found = true;
-        s->best = cap;
-        s->best_hops = 0;
-        return finish(rs, s, now_ms, out);
+/* The widest route from s's entry over one of its ways out (hops[0..n)) to
+ * an entity a fresh mark says reaches s's target within s's ttl. */
+static bool mark_route(disc_site *rs, const disc_search *s, const disc_hop *hops, size_t n, uint64_t now_ms,
+                       credit_lift_cap *cap, uint8_t *nhops) {
+    bool found = false;
+    for (size_t i = 0; i < n; i++) {
+        const disc_mark *k = mark_of(rs, &s->target, &hops[i].next);
+        if (k == NULL || now_ms - k->updated_ms >= rs->fresh_ms || k->hops + 1u > s->ttl) continue;
+        credit_lift_cap two[2] = {hops[i].cap, k->cap}, c = credit_lift_path_cap(two, 2);
+        if (c.max > 0 && (!found || wider(&c, cap))) *cap = c, *nhops = (uint8_t)(k->hops + 1), found = true;
     }
-    disc_hop hops[HOPS_SEEN_MAX];
-    size_t n = ttl == 0 ? 0 : rs->view.hops(rs->view.ctx, &s->entry, hops, HOPS_SEEN_MAX);
+    return found;
+}
+
+/* Picks the queries to forward: one per neighbouring site (its widest way
+ * there) and, with room left, the next widest ways to other entries. */
+static void pick_forwards(disc_site *rs, disc_search *s, const disc_hop *hops, size_t n) {
     for (size_t i = 0; i < n; i++) {
         if (hops[i].next.site == rs->site || hops[i].cap.max == 0) continue;
         size_t k = 0;
@@ -197,9 +207,37 @@ static void open_search(disc_site *rs, disc_search *s, uint8_t ttl, uint64_t now
         s->fwd_entry[s->n_fwd] = hops[w].next;
         s->fwd_cap[s->n_fwd++] = hops[w].cap;
     }
+}
+
+static disc_msg query_of(const disc_search *s, uint8_t k) {
+    return (disc_msg){.kind = DISC_QUERY, .search = s->search, .entry = s->fwd_entry[k], .target = s->target,
+                      .ttl = (uint8_t)(s->ttl - 1), .floor = s->floor};
+}
+
+/* Looks locally and (a bidirectional search) at the marks of a beacon,
+ * then, while the ttl is above the floor, forwards (pick_forwards) with
+ * ttl - 1; finishes at once when nothing is left to wait for. */
+static void open_search(disc_site *rs, disc_search *s, uint8_t ttl, uint64_t now_ms, disc_out *out) {
+    s->ttl = ttl;
+    s->deadline_ms = now_ms + rs->timeout_ms * (ttl + 1u) / (DISC_TTL_MAX + 1u);
+    credit_lift_cap cap;
+    if (s->target.site == rs->site && rs->view.local(rs->view.ctx, &s->entry, &s->target, &cap) && cap.max > 0) {
+        s->found = true;
+        s->best = cap;
+        s->best_hops = 0;
+        return finish(rs, s, now_ms, out);
+    }
+    disc_hop hops[HOPS_SEEN_MAX];
+    size_t n = ttl == 0 ? 0 : rs->view.hops(rs->view.ctx, &s->entry, hops, HOPS_SEEN_MAX);
+    uint8_t h; /* a one-way search keeps the widest of all it floods: marks are the half searches' */
+    if (s->floor > 0 && mark_route(rs, s, hops, n, now_ms, &cap, &h)) {
+        if (!s->found || wider(&cap, &s->best)) s->best = cap, s->best_hops = h;
+        s->found = true;
+        return finish(rs, s, now_ms, out);
+    }
+    if (ttl > s->floor) pick_forwards(rs, s, hops, n);
     for (uint8_t k = 0; k < s->n_fwd; k++) {
-        disc_msg q = {.kind = DISC_QUERY, .search = s->search, .entry = s->fwd_entry[k], .target = s->target,
-                       .ttl = (uint8_t)(ttl - 1)};
+        disc_msg q = query_of(s, k);
         emit(out, s->fwd_site[k], &q);
     }
     s->waiting = s->n_fwd;
@@ -207,14 +245,16 @@ static void open_search(disc_site *rs, disc_search *s, uint8_t ttl, uint64_t now
 }
 
 const disc_record *disc_find(disc_site *rs, const disc_ent *entry, const disc_ent *target, uint64_t now_ms,
-                               const credit_id *search, disc_out *out) {
+                               const credit_id *search, disc_mode mode, disc_out *out) {
     disc_record *r = record_of(rs, entry, target, true);
+    bool serves = r->mode == DISC_ONEWAY || mode == DISC_BIDIR;
     if (r->state == DISC_DRAFT ||
-        (r->state == DISC_GOOD && now_ms - r->updated_ms < rs->fresh_ms) ||
-        (r->state == DISC_NONE && now_ms - r->updated_ms < rs->retry_ms))
+        (serves && r->state == DISC_GOOD && now_ms - r->updated_ms < rs->fresh_ms) ||
+        (serves && r->state == DISC_NONE && now_ms - r->updated_ms < rs->retry_ms))
         return r;
     disc_search *s = slot_new(rs);
     r->updated_ms = now_ms;
+    r->mode = (uint8_t)mode;
     if (s == NULL || seen_of(rs, search, NULL) != NULL) { /* an id is the origin's once */
         if (s) s->used = false;
         r->state = DISC_NONE;
@@ -223,9 +263,89 @@ const disc_record *disc_find(disc_site *rs, const disc_ent *entry, const disc_en
     seen_new(rs, search, entry)->ttl = DISC_TTL_MAX;
     r->state = DISC_DRAFT;
     *s = (disc_search){.used = true, .origin = true, .search = *search, .entry = *entry, .target = *target,
-                        .started_ms = now_ms};
+                        .started_ms = now_ms, .floor = mode == DISC_BIDIR ? DISC_HALF : 0};
     open_search(rs, s, DISC_TTL_MAX, now_ms, out);
     return record_of(rs, entry, target, false);
+}
+
+/* ---- beacons: marks against the flow of value --------------------------- */
+
+/* How entity u of this site reaches target: over a way out to k's entity
+ * and on as k says, or (k NULL, target on this site) inside the site. */
+static bool reach(disc_site *rs, const disc_ent *u, const disc_mark *k, const disc_ent *target,
+                  credit_lift_cap *cap) {
+    if (k == NULL) return rs->view.local(rs->view.ctx, u, target, cap) && cap->max > 0;
+    disc_hop hops[HOPS_SEEN_MAX];
+    size_t n = rs->view.hops(rs->view.ctx, u, hops, HOPS_SEEN_MAX);
+    bool found = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!ent_eq(&hops[i].next, &k->via)) continue;
+        credit_lift_cap two[2] = {hops[i].cap, k->cap}, c = credit_lift_path_cap(two, 2);
+        if (c.max > 0 && (!found || wider(&c, cap))) *cap = c, found = true;
+    }
+    return found;
+}
+
+/* Marks to send: one per (site, entity), the DISC_FORWARD_MAX widest. */
+typedef struct {
+    size_t n;
+    uint32_t to[DISC_FORWARD_MAX];
+    disc_msg m[DISC_FORWARD_MAX];
+} mark_set;
+
+static void mark_keep(mark_set *ms, uint32_t to, const disc_msg *m) {
+    size_t j = 0;
+    while (j < ms->n && !(ms->to[j] == to && ent_eq(&ms->m[j].entry, &m->entry))) j++;
+    if (j == ms->n && ms->n < DISC_FORWARD_MAX) {
+        ms->n++;
+    } else {
+        if (j == ms->n) /* full: the narrowest may make room */
+            for (size_t x = j = 0; x < ms->n; x++)
+                if (wider(&ms->m[j].cap, &ms->m[x].cap)) j = x;
+        if (!wider(&m->cap, &ms->m[j].cap)) return;
+    }
+    ms->to[j] = to;
+    ms->m[j] = *m;
+}
+
+/* Sends this site's marks for target (reached over k, or inside the site)
+ * to the sites, all but `skip`, that pay into the entities reaching it;
+ * hops: from those entities to the target. */
+static size_t spread(disc_site *rs, uint32_t skip, const credit_id *beacon, const disc_ent *target,
+                     const disc_mark *k, uint8_t ttl, uint8_t hops, disc_out *out) {
+    disc_in in[HOPS_SEEN_MAX];
+    size_t n = rs->view.ins(rs->view.ctx, rs->site, in, HOPS_SEEN_MAX);
+    mark_set ms = {0};
+    for (size_t i = 0; i < n; i++) {
+        disc_msg m = {.kind = DISC_MARK, .search = *beacon, .entry = in[i].to, .target = *target, .ttl = ttl,
+                      .hops = hops};
+        uint32_t site = in[i].from.site;
+        if (site != rs->site && site != skip && in[i].to.site == rs->site && reach(rs, &in[i].to, k, target, &m.cap))
+            mark_keep(&ms, site, &m);
+    }
+    for (size_t j = 0; j < ms.n; j++) emit(out, ms.to[j], &ms.m[j]);
+    return ms.n;
+}
+
+size_t disc_beacon(disc_site *rs, const disc_ent *target, uint64_t now_ms, const credit_id *id, disc_out *out) {
+    (void)now_ms;
+    if (target->site != rs->site) return 0;
+    return spread(rs, 0, id, target, NULL, DISC_HALF - 1, 0, out);
+}
+
+/* A neighbour's mark: kept while it is new (a new beacon or more ttl than
+ * before for its entity) or wider at the same ttl, and passed on only when
+ * new, so a beacon passes each entity at most DISC_HALF times a site. */
+static void on_mark(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out) {
+    if (m->entry.site != from || m->target.site == rs->site) return; /* not the sender's own; or ours */
+    disc_mark *k = mark_of(rs, &m->target, &m->entry);
+    bool pass = k == NULL || now_ms - k->updated_ms >= rs->fresh_ms || !credit_id_eq(&k->beacon, &m->search) ||
+                m->ttl > k->ttl;
+    if (!pass && !(m->ttl == k->ttl && wider(&m->cap, &k->cap))) return;
+    if (k == NULL) k = &rs->mark[rs->n_mark++ % DISC_MARKS_MAX];
+    *k = (disc_mark){.beacon = m->search, .via = m->entry, .target = m->target, .cap = m->cap, .hops = m->hops,
+                     .ttl = m->ttl, .updated_ms = now_ms};
+    if (pass && m->ttl > 0) spread(rs, from, &k->beacon, &k->target, k, (uint8_t)(m->ttl - 1), (uint8_t)(m->hops + 1), out);
 }
 
 static void on_query(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out) {
@@ -241,7 +361,7 @@ static void on_query(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t n
         return;
     }
     *s = (disc_search){.used = true, .search = m->search, .asker = from, .entry = m->entry, .target = m->target,
-                        .started_ms = now_ms};
+                        .started_ms = now_ms, .floor = m->floor};
     /* Taken again with more ttl: what it found from this entry stands. */
     s->found = best_so_far(rs, e, &s->best, &s->best_hops);
     if (e == NULL) e = seen_new(rs, &m->search, &m->entry);
@@ -277,6 +397,7 @@ void disc_recv(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms,
     switch ((disc_msg_kind)m->kind) {
     case DISC_QUERY: return on_query(rs, from, m, now_ms, out);
     case DISC_ANSWER: return on_answer(rs, from, m, now_ms, out);
+    case DISC_MARK: return on_mark(rs, from, m, now_ms, out);
     }
 }
 
@@ -296,8 +417,7 @@ void disc_tick(disc_site *rs, uint64_t now_ms, disc_out *out) {
         if (seed_rules || 2 * (now_ms - s->started_ms) < s->deadline_ms - s->started_ms) continue;
         for (uint8_t k = 0; k < s->n_fwd && out->n < room; k++) {
             if (s->fwd_done[k] || s->fwd_resent[k]) continue;
-            disc_msg q = {.kind = DISC_QUERY, .search = s->search, .entry = s->fwd_entry[k], .target = s->target,
-                           .ttl = (uint8_t)(s->ttl - 1)};
+            disc_msg q = query_of(s, k);
             emit(out, s->fwd_site[k], &q);
             s->fwd_resent[k] = true;
         }
@@ -311,6 +431,12 @@ static void put_ent(hbuf *b, const disc_ent *e) {
     hbuf_append(b, e->key.b, HANSA_PUBKEY_BYTES);
 }
 
+static void put_cap(hbuf *b, const credit_lift_cap *c) {
+    hbuf_put_u64(b, c->min);
+    hbuf_put_u64(b, c->max);
+    hbuf_put_u32(b, (uint32_t)c->margin_ppm);
+}
+
 void disc_msg_encode(hbuf *b, const disc_msg *m) {
     hbuf_put_u8(b, CREDIT_VERSION);
     hbuf_put_u8(b, m->kind);
@@ -320,14 +446,20 @@ void disc_msg_encode(hbuf *b, const disc_msg *m) {
         put_ent(b, &m->entry);
         put_ent(b, &m->target);
         hbuf_put_u8(b, m->ttl);
+        hbuf_put_u8(b, m->floor);
         return;
     case DISC_ANSWER:
         put_ent(b, &m->entry);
         hbuf_put_u8(b, m->ttl);
         hbuf_put_u8(b, m->found ? 1 : 0);
-        hbuf_put_u64(b, m->cap.min);
-        hbuf_put_u64(b, m->cap.max);
-        hbuf_put_u32(b, (uint32_t)m->cap.margin_ppm);
+        put_cap(b, &m->cap);
+        hbuf_put_u8(b, m->hops);
+        return;
+    case DISC_MARK:
+        put_ent(b, &m->entry);
+        put_ent(b, &m->target);
+        hbuf_put_u8(b, m->ttl);
+        put_cap(b, &m->cap);
         hbuf_put_u8(b, m->hops);
         return;
     }
@@ -339,23 +471,47 @@ static void rd_ent(wire_rd *r, disc_ent *e, const char *site, const char *key) {
     rd_fixed(r, e->key.b, HANSA_PUBKEY_BYTES, key);
 }
 
-/* The answer's fields and their bounds; a "none" answer has one encoding. */
-static void rd_answer(wire_rd *r, disc_msg *m) {
-    rd_ent(r, &m->entry, "entry_site", "entry_key");
+/* ttl, capacity and hops as an answer and a mark carry them; false when one
+ * is out of bounds (r says which). */
+static bool rd_route(wire_rd *r, disc_msg *m, bool answer) {
     m->ttl = rd_u8(r, "ttl");
-    m->found = rd_bool(r, "found");
+    if (answer) m->found = rd_bool(r, "found");
     m->cap.min = rd_u64(r, "cap_min");
     m->cap.max = rd_u64(r, "cap_max");
     m->cap.margin_ppm = (int32_t)rd_u32(r, "margin_ppm");
     m->hops = rd_u8(r, "hops");
-    if (r->err != HANSA_OK) return;
+    if (r->err != HANSA_OK) return false;
     if (m->ttl > DISC_TTL_MAX) rd_fail(r, HANSA_ERR_TOO_LONG, "ttl");
     else if (m->cap.min > m->cap.max) rd_fail(r, HANSA_ERR_INVALID, "cap_min");
     else if (m->cap.margin_ppm < -CREDIT_PPM_ONE || m->cap.margin_ppm > CREDIT_PPM_ONE)
         rd_fail(r, HANSA_ERR_INVALID, "margin_ppm");
     else if (m->hops > DISC_TTL_MAX + 1) rd_fail(r, HANSA_ERR_TOO_LONG, "hops");
-    else if (!m->found && (m->cap.max != 0 || m->cap.margin_ppm != 0 || m->hops != 0))
+    return r->err == HANSA_OK;
+}
+
+/* The answer's fields and their bounds; a "none" answer has one encoding. */
+static void rd_answer(wire_rd *r, disc_msg *m) {
+    rd_ent(r, &m->entry, "entry_site", "entry_key");
+    if (rd_route(r, m, true) && !m->found && (m->cap.max != 0 || m->cap.margin_ppm != 0 || m->hops != 0))
         rd_fail(r, HANSA_ERR_INVALID, "found");
+}
+
+/* A mark brings a route (capacity) within what a beacon may travel. */
+static void rd_mark(wire_rd *r, disc_msg *m) {
+    rd_ent(r, &m->entry, "entry_site", "entry_key");
+    rd_ent(r, &m->target, "target_site", "target_key");
+    if (!rd_route(r, m, false)) return;
+    if (m->cap.max == 0) rd_fail(r, HANSA_ERR_INVALID, "cap_max");
+    else if (m->hops + m->ttl > DISC_TTL_MAX - 1) rd_fail(r, HANSA_ERR_TOO_LONG, "hops");
+}
+
+static void rd_query(wire_rd *r, disc_msg *m) {
+    rd_ent(r, &m->entry, "entry_site", "entry_key");
+    rd_ent(r, &m->target, "target_site", "target_key");
+    m->ttl = rd_u8(r, "ttl");
+    m->floor = rd_u8(r, "floor");
+    if (r->err == HANSA_OK && m->ttl > DISC_TTL_MAX) rd_fail(r, HANSA_ERR_TOO_LONG, "ttl");
+    else if (r->err == HANSA_OK && m->floor > m->ttl) rd_fail(r, HANSA_ERR_INVALID, "floor");
 }
 
 hansa_err disc_msg_decode(const uint8_t *p, size_t len, disc_msg *out, wire_rd *r) {
@@ -366,16 +522,10 @@ hansa_err disc_msg_decode(const uint8_t *p, size_t len, disc_msg *out, wire_rd *
     if (rd_u8(r, "version") != CREDIT_VERSION && r->err == HANSA_OK) rd_fail(r, HANSA_ERR_VERSION, "version");
     out->kind = rd_u8(r, "kind");
     rd_fixed(r, out->search.b, CREDIT_ID_BYTES, "search");
-    if (r->err == HANSA_OK && out->kind == DISC_QUERY) {
-        rd_ent(r, &out->entry, "entry_site", "entry_key");
-        rd_ent(r, &out->target, "target_site", "target_key");
-        out->ttl = rd_u8(r, "ttl");
-        if (r->err == HANSA_OK && out->ttl > DISC_TTL_MAX) rd_fail(r, HANSA_ERR_TOO_LONG, "ttl");
-    } else if (r->err == HANSA_OK && out->kind == DISC_ANSWER) {
-        rd_answer(r, out);
-    } else if (r->err == HANSA_OK) {
-        rd_fail(r, HANSA_ERR_INVALID, "kind");
-    }
+    if (r->err == HANSA_OK && out->kind == DISC_QUERY) rd_query(r, out);
+    else if (r->err == HANSA_OK && out->kind == DISC_ANSWER) rd_answer(r, out);
+    else if (r->err == HANSA_OK && out->kind == DISC_MARK) rd_mark(r, out);
+    else if (r->err == HANSA_OK) rd_fail(r, HANSA_ERR_INVALID, "kind");
     rd_end(r);
     if (r->err != HANSA_OK) memset(out, 0, sizeof *out);
     return r->err;
@@ -387,6 +537,7 @@ void disc_graph_init(disc_graph *g, uint32_t site) {
     memset(g, 0, sizeof *g);
     g->site = site;
     g->edge = hansa_calloc(DISC_GRAPH_EDGES_MAX, sizeof *g->edge);
+    g->in = hansa_calloc(DISC_GRAPH_EDGES_MAX, sizeof *g->in);
     g->node = hansa_calloc(DISC_GRAPH_EDGES_MAX, sizeof *g->node);
     g->best = hansa_calloc(DISC_GRAPH_EDGES_MAX, sizeof *g->best);
     g->next = hansa_calloc(DISC_GRAPH_EDGES_MAX, sizeof *g->next);
@@ -396,6 +547,7 @@ void disc_graph_init(disc_graph *g, uint32_t site) {
 
 void disc_graph_free(disc_graph *g) {
     free(g->edge);
+    free(g->in);
     free(g->node);
     free(g->best);
     free(g->next);
@@ -434,9 +586,16 @@ bool disc_graph_add_tally(disc_graph *g, const credit_tally *t) {
     bool st_here = st->chain_id == g->site, fo_here = fo->chain_id == g->site;
     if (t->state != CREDIT_TALLY_OPEN || (!st_here && !fo_here)) return true;
     /* two edges and as many new nodes at most */
-    if (g->n_edges + 2 > DISC_GRAPH_EDGES_MAX || g->n_nodes + 2 > DISC_GRAPH_EDGES_MAX) return false;
+    if (g->n_edges + 2 > DISC_GRAPH_EDGES_MAX || g->n_nodes + 2 > DISC_GRAPH_EDGES_MAX ||
+        g->n_in + 1 > DISC_GRAPH_EDGES_MAX)
+        return false;
     if (st_here) add_edge(g, t, st, fo, CREDIT_FOIL);
     if (fo_here) add_edge(g, t, fo, st, CREDIT_STOCK);
+    /* the way in a beacon's marks go out by: the foreign party paying ours */
+    credit_side in_side = st_here ? CREDIT_STOCK : CREDIT_FOIL;
+    if (st_here != fo_here && credit_lift_edge_cap(t, in_side, 0).max > 0)
+        g->in[g->n_in++] = st_here ? (disc_in){{fo->chain_id, fo->key}, {st->chain_id, st->key}}
+                                   : (disc_in){{st->chain_id, st->key}, {fo->chain_id, fo->key}};
     return true;
 }
 
@@ -495,6 +654,13 @@ static size_t graph_hops(void *ctx, const disc_ent *entry, disc_hop *out, size_t
     return n;
 }
 
+static size_t graph_ins(void *ctx, uint32_t site, disc_in *out, size_t max) {
+    const disc_graph *g = ctx;
+    size_t n = site != g->site ? 0 : g->n_in < max ? g->n_in : max;
+    memcpy(out, g->in, n * sizeof *out);
+    return n;
+}
+
 disc_view disc_graph_view(disc_graph *g) {
-    return (disc_view){graph_local, graph_hops, g};
+    return (disc_view){graph_local, graph_hops, graph_ins, g};
 }

@@ -44,7 +44,30 @@
  * The originating site keeps route records per (entry, target): DRAFT while
  * a search runs, GOOD (with capacity, hops and the time) or NONE; a GOOD
  * record younger than fresh_ms is used without searching, a NONE younger than
- * retry_ms is not retried. */
+ * retry_ms is not retried (a one-way search takes only records a one-way
+ * search set: the bidirectional stops where it meets a mark, and a route
+ * the one-way finds may be wider).
+ *
+ * Bidirectional search (docs/credit.md "Bidirectional search"): the target's
+ * site sends a beacon against the flow of value, a mark to each neighbouring
+ * site whose tallies pay into an entity that reaches the target:
+ *
+ *   mark    beacon id | entity (site, key) | target (site, key) | ttl |
+ *           capacity (min, max, margin) | hops
+ *
+ * "this entity of mine reaches the target in hops site hops with this
+ * capacity". A site keeps the marks (a ring of DISC_MARKS_MAX, used while
+ * younger than fresh_ms) and, with ttl left, passes its own mark on to the
+ * sites paying into its entities that reach the marked one: at most
+ * DISC_FORWARD_MAX per mark, again for an entity only with more ttl left or a
+ * new beacon. Nothing waits on a mark, so a beacon ends when its ttl runs
+ * out. A query carries a floor: a site forwards it only while its ttl is
+ * above the floor, and (a floor above 0: a bidirectional search) takes a
+ * route from a mark when one of its ways out leads to a marked entity within
+ * the ttl. The bidirectional search is the
+ * target's beacon with DISC_HALF hops and the originator's query with the
+ * floor at DISC_HALF: each side floods half the hop budget and they meet
+ * where the query finds a mark. */
 #ifndef HANSA_CREDIT_DISC_H
 #define HANSA_CREDIT_DISC_H
 
@@ -63,6 +86,8 @@
 #define DISC_FORWARD_MAX 8
 #define DISC_SEARCHES_MAX 64
 #define DISC_RECORDS_MAX 64
+#define DISC_HALF (DISC_TTL_MAX / 2) /* each side's hops in a bidirectional search */
+#define DISC_MARKS_MAX 256
 
 typedef struct {
     uint32_t site;
@@ -76,26 +101,35 @@ typedef struct {
     credit_lift_cap cap;
 } disc_hop;
 
+/* A way into the site: a foreign tally that can pay `from` (on another
+ * site) -> `to` (an entity of this site). */
+typedef struct {
+    disc_ent from, to;
+} disc_in;
+
 /* The site's view of its own ledger. local: whether target (on this site)
  * is reachable from entry, with the path's capacity. hops: the ways out from
- * entry (at most max), capacity > 0 only. */
+ * entry (at most max), capacity > 0 only. ins: the ways into site (this
+ * one; at most max), capacity > 0 only; a beacon passes marks along them. */
 typedef struct {
     bool (*local)(void *ctx, const disc_ent *entry, const disc_ent *target, credit_lift_cap *cap);
     size_t (*hops)(void *ctx, const disc_ent *entry, disc_hop *out, size_t max);
+    size_t (*ins)(void *ctx, uint32_t site, disc_in *out, size_t max);
     void *ctx;
 } disc_view;
 
-typedef enum { DISC_QUERY = 1, DISC_ANSWER = 2 } disc_msg_kind;
+typedef enum { DISC_QUERY = 1, DISC_ANSWER = 2, DISC_MARK = 3 } disc_msg_kind;
 
 typedef struct {
     uint8_t kind; /* disc_msg_kind */
-    credit_id search;
-    disc_ent entry;          /* query: where the value arrives; answer: the query's */
-    disc_ent target;         /* query */
-    uint8_t ttl;             /* query: site hops left; answer: the query's */
+    credit_id search;        /* mark: the beacon's id */
+    disc_ent entry;          /* query: where the value arrives; answer: the query's; mark: the sender's entity */
+    disc_ent target;         /* query, mark */
+    uint8_t ttl;             /* query: site hops left; answer: the query's; mark: hops it may still travel */
+    uint8_t floor;           /* query: forwarded only while ttl > floor (0: one-way search) */
     bool found;              /* answer */
-    credit_lift_cap cap;     /* answer: from the query's entry to the target */
-    uint8_t hops;            /* answer: site hops of the route */
+    credit_lift_cap cap;     /* answer: from the query's entry to the target; mark: from its entity */
+    uint8_t hops;            /* answer: site hops of the route; mark: from its entity to the target */
 } disc_msg;
 
 typedef struct {
@@ -107,10 +141,12 @@ typedef struct {
 } disc_out;
 
 typedef enum { DISC_DRAFT = 1, DISC_GOOD = 2, DISC_NONE = 3 } disc_state;
+typedef enum { DISC_ONEWAY = 1, DISC_BIDIR = 2 } disc_mode;
 
 typedef struct {
     disc_ent entry, target;
     uint8_t state; /* disc_state */
+    uint8_t mode;  /* disc_mode of the search that set it */
     credit_lift_cap cap;
     uint8_t hops;
     uint64_t updated_ms;
@@ -130,7 +166,7 @@ typedef struct {
     credit_lift_cap fwd_cap[DISC_FORWARD_MAX];
     bool fwd_done[DISC_FORWARD_MAX];
     bool fwd_resent[DISC_FORWARD_MAX]; /* sent once more, unanswered halfway to the deadline */
-    uint8_t ttl;
+    uint8_t ttl, floor;
     bool found;
     credit_lift_cap best;
     uint8_t best_hops;
@@ -150,6 +186,17 @@ typedef struct {
     uint8_t best_hops;
 } disc_seen;
 
+/* A mark a neighbour sent: its entity `via` reaches target in hops site
+ * hops with cap; ttl is what the mark could still travel (kept the largest
+ * per beacon). */
+typedef struct {
+    credit_id beacon;
+    disc_ent via, target;
+    credit_lift_cap cap;
+    uint8_t hops, ttl;
+    uint64_t updated_ms;
+} disc_mark;
+
 typedef struct {
     uint32_t site;
     disc_view view;
@@ -159,6 +206,8 @@ typedef struct {
     size_t n_rec;
     disc_seen seen[DISC_SEEN_MAX];
     size_t n_seen;
+    disc_mark mark[DISC_MARKS_MAX];
+    size_t n_mark;
 } disc_site;
 
 void disc_site_init(disc_site *rs, uint32_t site, disc_view view, uint64_t timeout_ms, uint64_t fresh_ms,
@@ -167,9 +216,15 @@ void disc_site_init(disc_site *rs, uint32_t site, disc_view view, uint64_t timeo
 /* A local user asks for a route from entry (on this site) to target, now.
  * Returns the record (GOOD or NONE, possibly fresh from memory, or DRAFT
  * with the queries to send in out). search: 16 random bytes from the
- * caller's rng, used only if a search starts. */
+ * caller's rng, used only if a search starts. DISC_BIDIR floods only
+ * DISC_HALF site hops and meets the target's beacon (disc_beacon, sent
+ * before); DISC_ONEWAY floods all DISC_TTL_MAX. */
 const disc_record *disc_find(disc_site *rs, const disc_ent *entry, const disc_ent *target, uint64_t now_ms,
-                               const credit_id *search, disc_out *out);
+                               const credit_id *search, disc_mode mode, disc_out *out);
+/* The target's site (target on it) sends a beacon of DISC_HALF site hops:
+ * marks to the neighbouring sites that pay into its entities reaching the
+ * target. id: 16 random bytes. Returns the marks sent. */
+size_t disc_beacon(disc_site *rs, const disc_ent *target, uint64_t now_ms, const credit_id *id, disc_out *out);
 /* A message from site `from`: queries and answers to send go in out. */
 void disc_recv(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out);
 /* Time passed: searches past the timeout answer with what they have. */
@@ -181,7 +236,8 @@ void disc_tick(disc_site *rs, uint64_t now_ms, disc_out *out);
  * edge each way (to the receiving side, its credit_lift_edge_cap, zero
  * dropped); a tally across sites gives only the way out (the foreign side
  * receiving). Paths inside the site are widest (largest max) within
- * CREDIT_LIFT_HOPS_MAX tallies. Pending lift holds are not counted: the
+ * CREDIT_LIFT_HOPS_MAX tallies; a tally across sites is also a way in (the
+ * local side receiving) for beacons. Pending lift holds are not counted: the
  * capacity is what the tallies show, an estimate as every route record is. */
 #define DISC_GRAPH_EDGES_MAX 4096
 
@@ -194,8 +250,9 @@ typedef struct {
 
 typedef struct {
     uint32_t site;
-    size_t n_edges, n_nodes;
+    size_t n_edges, n_nodes, n_in;
     disc_edge *edge;  /* DISC_GRAPH_EDGES_MAX */
+    disc_in *in;      /* ways in over tallies across sites, DISC_GRAPH_EDGES_MAX */
     hansa_pubkey *node; /* local entities, at most DISC_GRAPH_EDGES_MAX */
     credit_lift_cap *best, *next; /* scratch, per node */
     bool *reached, *reached_next;
@@ -211,15 +268,17 @@ disc_view disc_graph_view(disc_graph *g);
 
 /* The message's bytes between sites (docs/wire.md "Route discovery
  * message"): version u8 | kind u8 | search 16, then a query's entry and
- * target (site u32, key 32 each) and ttl u8, or an answer's entry (site
- * u32, key 32), ttl u8, found u8, min u64, max u64, margin i32 and hops u8.
- * DISC_MSG_BYTES bounds both. */
-#define DISC_MSG_BYTES (1 + 1 + 16 + 2 * (4 + 32) + 1)
+ * target (site u32, key 32 each), ttl u8 and floor u8, or an answer's entry
+ * (site u32, key 32), ttl u8, found u8, min u64, max u64, margin i32 and
+ * hops u8, or a mark's entity and target, ttl u8, min, max, margin and hops
+ * u8. DISC_MSG_BYTES bounds all three (the mark is the longest). */
+#define DISC_MSG_BYTES (1 + 1 + 16 + 2 * (4 + 32) + 1 + 8 + 8 + 4 + 1)
 void disc_msg_encode(hbuf *b, const disc_msg *m);
 /* Reads exactly one message; refuses an unknown kind, a ttl above
- * DISC_TTL_MAX, a capacity with min > max or a margin beyond one, hops above
- * DISC_TTL_MAX + 1, and a "none" answer carrying a capacity or hops (one
- * encoding per message). On refusal out is all zeros and r says where. */
+ * DISC_TTL_MAX, a floor above the ttl, a capacity with min > max or a margin
+ * beyond one, hops above DISC_TTL_MAX + 1, a "none" answer carrying a
+ * capacity or hops (one encoding per message), and a mark with no capacity
+ * or with hops + ttl beyond DISC_TTL_MAX - 1. On refusal out is all zeros and r says where. */
 hansa_err disc_msg_decode(const uint8_t *p, size_t len, disc_msg *out, wire_rd *r);
 
 /* The record of (entry, target), or NULL. */

@@ -71,7 +71,7 @@ static void reload(rpc_route_api *api) {
     uint64_t h = ledger_height(node_ledger(api->n));
     if (h == api->graph_height) return;
     api->graph_height = h;
-    api->graph.n_edges = api->graph.n_nodes = 0;
+    api->graph.n_edges = api->graph.n_nodes = api->graph.n_in = 0;
     ledger_tallies_iter(node_ledger(api->n), add_tally, &api->graph);
 }
 
@@ -128,26 +128,68 @@ static bool param_chain(json_t *params, const char *name, uint32_t *chain, rpc_o
     return false;
 }
 
-/* route_find {from: key, to_chain, to: key} -> the route record; a search
- * that starts leaves its queries in the outbox and the record "draft". */
+/* Before a search or beacon starts: time passes, the view is the committed
+ * tallies', and id is fresh. Returns now. */
+static uint64_t start(rpc_route_api *api, credit_id *id) {
+    uint64_t now = now_ms();
+    tick(api, now);
+    reload(api);
+    rng_fill(&api->rng, id->b, sizeof id->b);
+    return now;
+}
+
+/* mode: "oneway" (the default) or "bidir". */
+static bool param_mode(json_t *params, disc_mode *mode, rpc_outcome *bad) {
+    const char *text = "oneway";
+    rpc_error err = {0};
+    if (!rpc_param_string(params, "mode", false, &text, &err)) {
+        *bad = rpc_fail_with(&err);
+        return false;
+    }
+    *mode = strcmp(text, "bidir") == 0 ? DISC_BIDIR : DISC_ONEWAY;
+    if (*mode == DISC_BIDIR || strcmp(text, "oneway") == 0) return true;
+    *bad = nj_bad_param("mode", "must be \"oneway\" or \"bidir\"");
+    return false;
+}
+
+/* route_find {from: key, to_chain, to: key, mode?} -> the route record; a
+ * search that starts leaves its queries in the outbox and the record
+ * "draft". mode "bidir" floods half the hops, to meet the marks of the
+ * target chain's beacon (route_beacon there, before). */
 static rpc_outcome m_route_find(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     rpc_route_api *api = ctx;
     rpc_outcome bad;
-    static const char *const names[] = {"from", "to_chain", "to", NULL};
+    static const char *const names[] = {"from", "to_chain", "to", "mode", NULL};
     disc_ent from = {node_chain_id(api->n), {{0}}}, to;
+    disc_mode mode;
     if (!nj_params_only(params, names, &bad) || !param_key(params, "from", &from.key, &bad) ||
-        !param_chain(params, "to_chain", &to.site, &bad) || !param_key(params, "to", &to.key, &bad))
+        !param_chain(params, "to_chain", &to.site, &bad) || !param_key(params, "to", &to.key, &bad) ||
+        !param_mode(params, &mode, &bad))
         return bad;
-    uint64_t now = now_ms();
-    tick(api, now);
-    reload(api);
     credit_id search;
-    rng_fill(&api->rng, search.b, sizeof search.b);
+    uint64_t now = start(api, &search);
     disc_out o = {0};
-    const disc_record *r = disc_find(&api->site, &from, &to, now, &search, &o);
+    const disc_record *r = disc_find(&api->site, &from, &to, now, &search, mode, &o);
     queue(api, &o);
     return rpc_ok(record_json(r, now));
+}
+
+/* route_beacon {to} -> {marks}: the beacon of `to` (a key on this chain)
+ * for bidirectional searches toward it; its marks wait in the outbox. */
+static rpc_outcome m_route_beacon(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_route_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"to", NULL};
+    disc_ent to = {node_chain_id(api->n), {{0}}};
+    if (!nj_params_only(params, names, &bad) || !param_key(params, "to", &to.key, &bad)) return bad;
+    credit_id id;
+    uint64_t now = start(api, &id);
+    disc_out o = {0};
+    size_t n = disc_beacon(&api->site, &to, now, &id, &o);
+    queue(api, &o);
+    return rpc_ok(json_pack("{s:I}", "marks", (json_int_t)n));
 }
 
 /* route_records {} -> {routes: [record], limited} (not "routes": that name is the routing
@@ -275,6 +317,7 @@ rpc_route_api *rpc_route_api_new(rpc_server *server, node *n) {
     disc_site_init(&api->site, node_chain_id(n), disc_graph_view(&api->graph), ROUTE_TIMEOUT_MS, ROUTE_FRESH_MS,
                    ROUTE_RETRY_MS);
     rpc_register(server, "route_find", m_route_find, api);
+    rpc_register(server, "route_beacon", m_route_beacon, api);
     rpc_register(server, "route_records", m_routes, api);
     rpc_register(server, "route_msg", m_route_msg, api);
     rpc_register(server, "route_outbox", m_route_outbox, api);

@@ -15,7 +15,7 @@
 
 typedef struct rpc_route_api rpc_route_api;
 
-/* Registers route_find, routes, route_msg and route_outbox on server for
+/* Registers route_find, route_beacon, routes, route_msg and route_outbox on server for
  * node n (both borrowed; they must outlive the api). */
 rpc_route_api *rpc_route_api_new(rpc_server *server, node *n);
 void rpc_route_api_free(rpc_route_api *api);
@@ -24,7 +24,7 @@ void rpc_route_api_free(rpc_route_api *api);
 typedef struct {
     uint32_t to_chain;
     size_t len;
-    uint8_t msg[91]; /* DISC_MSG_BYTES */
+    uint8_t msg[112]; /* DISC_MSG_BYTES */
 } rpc_route_msg;
 
 /* Lets time pass (searches past their deadline answer), then copies up to

@@ -7,6 +7,8 @@ acct0 600 on a local tally (fed2.acct0 -> fed2.acct1). From fed1's node,
   - fed1.acct0 -> fed2.acct0: good, capacity 1000, one chain crossed;
   - fed1.acct0 -> fed2.acct1: good, capacity 600 (the narrower tally);
   - fed1.acct0 -> fed3.acct0: none (no tally reaches fed3);
+and, after fed2's node beacons for fed2.acct1 (one mark, to fed1), a
+bidirectional search finds fed1.acct0 -> fed2.acct1 (600);
 each query and answer carried between the chains' nodes by hansad's route
 driver (routes.json links, RPC route_msg). `hansa route records` lists them."""
 import json
@@ -66,6 +68,18 @@ def test():
         local = json.loads(out[out.index("{"):out.rindex("}") + 1])["done"].split()[2]
         credit(f, 1, "tally", "accept", "--from", "acct1", "--id", local)
         credit(f, 1, "chit", "pay", "--from", "acct1", "--id", local, "--amount", "600", "--memo", "debt")
+
+        # bidirectional: fed2's node beacons for acct1 (one mark, to fed1,
+        # whose acct0 pays into fed2.acct0 on the cross tally; carried by
+        # fed2's route driver), then fed1 searches half the hops
+        out = credit(f, 1, "route", "beacon", "--to", "acct1")
+        say(out.strip())
+        check("1 marks sent" in out, "fed2 beacons acct1: one mark, to fed1")
+        acct1 = "%s@%s" % (f.account_info(1, "acct1")["pubkey"], fed2)
+        out = credit(f, 0, "route", "find", "--from", "acct0", "--to", acct1, "--mode", "bidir")
+        say(out.strip())
+        check(": good, capacity min 600 max 600" in out and "1 chains crossed" in out,
+              "fed1.acct0 -> fed2.acct1 bidirectionally: good, 600")
 
         out = find(f, "%s@%s" % (foil, fed2), 0)
         check(": good, capacity min 1000 max 1000" in out and "1 chains crossed" in out,

@@ -30,9 +30,15 @@ def find(net, frm, chain, to):
     return net.call(0, "route_find", {"from": frm, "to_chain": chain, "to": to})
 
 
-def query(search, chain, entry, target, ttl=8):
+def query(search, chain, entry, target, ttl=8, floor=0):
     return (bytes([1, 1]) + search + struct.pack("<I", chain) + bytes.fromhex(entry) +
-            struct.pack("<I", chain) + bytes.fromhex(target) + bytes([ttl])).hex()
+            struct.pack("<I", chain) + bytes.fromhex(target) + bytes([ttl, floor])).hex()
+
+
+def mark(beacon, chain, entity, target_chain, target, cap_max, ttl=2, hops=1):
+    return (bytes([1, 3]) + beacon + struct.pack("<I", chain) + bytes.fromhex(entity) +
+            struct.pack("<I", target_chain) + bytes.fromhex(target) + bytes([ttl]) +
+            struct.pack("<QQiB", 0, cap_max, 0, hops)).hex()
 
 
 def answer_of(hexmsg, chain, entry, ttl=8):
@@ -62,6 +68,15 @@ def refused(net, params, what, field):
         check(field in str(e), "%s: the reason names %s" % (what, field))
         return
     raise cluster.CheckFailed("%s was accepted" % what)
+
+
+def refused_find(net, params, field):
+    try:
+        net.call(0, "route_find", params)
+    except cluster.RpcError as e:
+        check(e.code == -32602 and field in str(e), "route_find refuses a bad %s: %s" % (field, e))
+        return
+    raise cluster.CheckFailed("route_find took a bad %s" % field)
 
 
 def flood(net, other, chain_id, k0, k1):
@@ -131,7 +146,27 @@ def test():
         refused(net, {"from_chain": "%x" % other, "msg": bad_ttl}, "a ttl over 8", "(ttl)")
         refused(net, {"from_chain": chain, "msg": query(os.urandom(16), chain_id, k0, k1)},
                 "a message from the node's own chain", "from_chain")
-        refused(net, {"from_chain": "%x" % other, "msg": "00" * 200}, "a message over 91 bytes", "msg")
+        refused(net, {"from_chain": "%x" % other, "msg": query(search, chain_id, k0, k1, ttl=3, floor=4)},
+                "a floor above the ttl", "(floor)")
+        refused(net, {"from_chain": "%x" % other, "msg": "00" * 200}, "a message over 112 bytes", "msg")
+
+        # bidirectional: a beacon from this chain has no neighbour to mark
+        # (no tally leaves it); a neighbour's mark is taken without an answer,
+        # one of no capacity refused; an unknown mode refused
+        check(net.call(0, "route_beacon", {"to": k1})["marks"] == 0, "route_beacon: no chain pays in: no mark")
+        start = net.call(0, "route_outbox")["next"]
+        net.call(0, "route_msg", {"from_chain": "%x" % other,
+                                  "msg": mark(os.urandom(16), other, k1, other, k0, 500)})
+        check(net.call(0, "route_outbox")["next"] == start, "a mark is kept, not answered")
+        refused(net, {"from_chain": "%x" % other, "msg": mark(os.urandom(16), other, k1, other, k0, 0)},
+                "a mark of no capacity", "(cap_max)")
+        r = net.call(0, "route_find", {"from": k0, "to_chain": chain, "to": k1, "mode": "bidir"})
+        check(r["state"] == "good" and int(r["capacity"]["max"]) == DEBT, "route_find bidir inside the chain: %s" % r)
+        refused_find(net, {"from": k0, "to_chain": chain, "to": k1, "mode": "sideways"}, "mode")
+        r = cli(net, "find", "--from", "acct0", "--to", "acct1", "--mode", "bidir")
+        check(r.returncode == 0 and ": good," in r.stdout, "route find --mode bidir: good")
+        r = cli(net, "beacon", "--to", "acct1")
+        check(r.returncode == 0 and "0 marks" in r.stdout, "route beacon: no mark")
 
         ok, busy = flood(net, other, chain_id, k0, k1)
         say("flood of 500 route messages: %d accepted, %d refused busy" % (ok, busy))

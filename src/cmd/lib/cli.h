@@ -65,7 +65,7 @@ int bench_lifts_chains(int chains, int persons, uint64_t seed, size_t hops);
 int cmd_bench_receipts(int argc, char **argv); /* bench_receipts.c */
 int cmd_client(int argc, char **argv);     /* cli_client.c: light clients of foreign chains */
 int cmd_route(int argc, char **argv);      /* cli_route.c: the routing table */
-int cli_route_discovery(int argc, char **argv); /* cli_route_find.c: `route find|records` */
+int cli_route_discovery(int argc, char **argv); /* cli_route_find.c: `route find|beacon|records` */
 int cmd_xfer(int argc, char **argv);       /* cli_xfer.c: cross-chain transfers */
 int cmd_federation(int argc, char **argv); /* federation.c: several local chains that follow each other */
 int cmd_receipt(int argc, char **argv);      /* cli_receipt.c */

@@ -29,7 +29,7 @@ static int usage(void) {
                     "       hansa route add    CHAIN --seed HOST:PORT [--seed ...] [--home DIR]\n"
                     "                          [--trust-root FILE | --fetch [--trusting-period-ms N]]\n"
                     "       hansa route remove CHAIN [--home DIR]\n"
-                    "       hansa route find|records ...  (route discovery between chains)\n");
+                    "       hansa route find|beacon|records ...  (route discovery between chains)\n");
     return CLI_USAGE;
 }
 
@@ -170,7 +170,8 @@ static int remove_route(const char *chain_text, const char *path) {
 
 int cmd_route(int argc, char **argv) {
     if (argc < 2) return usage();
-    if (strcmp(argv[1], "find") == 0 || strcmp(argv[1], "records") == 0) return cli_route_discovery(argc, argv);
+    if (strcmp(argv[1], "find") == 0 || strcmp(argv[1], "records") == 0 || strcmp(argv[1], "beacon") == 0)
+        return cli_route_discovery(argc, argv);
     const char *home = NULL;
     bool json = false;
     for (int i = 2; i < argc; i++) {
