@@ -129,6 +129,22 @@ static void test_frost_set_change_after_key(void) {
     CHECK_EQ_U64(r.frost_missed, 0);
 }
 
+/* Seed 1029 (10 nodes, t = 7 = the honest count): node 9 comes back late
+ * asking for one share of epoch 1 and node 1, restarted, for two, after
+ * slashings replaced the set at height 24, before epoch 25 has a key.
+ * Height 42 (still under epoch 1's key) went unsigned: the dealers'
+ * records held only the new epoch's seed, so nobody dealt the old shares
+ * again, node 1 never resumed its old session, and a share received after
+ * the change could not be loaded (its set was no longer the ledger's
+ * current or previous one). */
+static void test_frost_dealer_replaced(void) {
+    sim_result r;
+    run_one(1029, 10, "byz-garbage+crash", &r);
+    CHECK(r.frost_share_reqs > 0);
+    CHECK(r.frost_live_checked > 0);
+    CHECK_EQ_U64(r.frost_missed, 0);
+}
+
 /* Elections change the set: each new set gets its key, the old group
  * hands over to it, and checkpoints go on under the new key. */
 static void test_frost_election(void) {
@@ -170,6 +186,7 @@ int main(void) {
     RUN(test_frost_late_member);
     RUN(test_frost_election);
     RUN(test_frost_set_change_after_key);
+    RUN(test_frost_dealer_replaced);
     RUN(test_frost_replays);
     return check_summary();
 }
