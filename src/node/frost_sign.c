@@ -854,6 +854,8 @@ static void rounds_reopen(node *n, fsign_key *k, const key_scan *ks) {
             r = height_open(n, k, round, &id, coord);
         }
         if (r == NULL) continue;
+        /* It expires when it would have, not 8 blocks from now: slots are few. */
+        r->opened_at = round == HANDOFF_ROUND(ks->newest) ? ks->g.keyed_at : round;
         LOG_I("frost", "round %" PRIu64 ": reopened after my restart, with my stored nonces",
               round);
         round_resend(n, k, r);
