@@ -415,8 +415,7 @@ static bool epoch_at(node *n, uint64_t epoch, frost_epoch *e) {
  * f->redealt, when no live session of mine holds them (a restart, or my
  * set was replaced since: a late member of the old set still asks): the
  * same generator and the same calls give the same bytes. False if I cannot
- * (not that epoch's dealer, or its set is neither the current nor the
- * previous one). */
+ * (no seed of that epoch stored, not its dealer, or its set not at hand). */
 static bool shares_rebuild(node *n, uint64_t epoch) {
     node_frost *f = n->frost;
     const dkg_rec_entry *rec = rec_entry(f, epoch);
