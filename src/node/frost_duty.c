@@ -76,6 +76,7 @@ struct node_frost {
      * seed for a member that asks (shares_rebuild). */
     hbuf redealt[FROST_PARTICIPANTS_MAX + 1];
     uint64_t redealt_epoch; /* 0: none */
+    uint64_t resumed_epoch; /* the replaced set's session resumed once (resume_previous) */
 };
 
 /* ---- the stored record ----------------------------------------------------------- */
@@ -499,8 +500,10 @@ static void resume_previous(node *n, const frost_epoch *cur) {
     const dkg_rec_entry *rec = &f->rec.cur;
     frost_group_rec g;
     if (!f->have_rec || rec->epoch >= cur->ctx.epoch || (rec->flags & DKG_REC_DONE) ||
-        n->height + 4 >= cur->timing.commit_end || !ledger_group_key_get(n->state, rec->epoch, &g))
+        rec->epoch == f->resumed_epoch || n->height + 4 >= cur->timing.commit_end ||
+        !ledger_group_key_get(n->state, rec->epoch, &g))
         return;
+    f->resumed_epoch = rec->epoch; /* once: a session that failed leaves no DONE record */
     frost_epoch *e = hansa_malloc(sizeof *e);
     uint16_t me = 0;
     if (epoch_at(n, rec->epoch, e) && (me = member_id(n, e)) != 0 && e->keyable) {
