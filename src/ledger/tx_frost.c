@@ -97,26 +97,32 @@ bool frost_set_keyable(const uint64_t *power, uint16_t n) {
 
 /* ---- the epoch ------------------------------------------------------------------ */
 
+void frost_epoch_of_set(const ledger_state *s, const wire_valset *set, uint64_t activation,
+                        frost_epoch *out) {
+    memset(out, 0, sizeof *out);
+    HANSA_ASSERT(set->n >= 1);
+    HANSA_ASSERT(set->n <= FROST_PARTICIPANTS_MAX);
+    HANSA_ASSERT(activation >= 1);
+    for (uint16_t i = 0; i < set->n; i++) {
+        out->members[i] = set->v[i].pubkey;
+        out->power[i] = set->v[i].power;
+    }
+    wire_valset_hash(set, &out->ctx.valset_hash);
+    out->ctx.chain_id = ledger_state_params(s)->chain_id;
+    out->ctx.epoch = activation;
+    out->ctx.n = set->n;
+    out->ctx.members = out->members;
+    uint64_t a = activation;
+    out->timing = (dkg_timing){a + FROST_DKG_COMMIT_BLOCKS, a + FROST_DKG_SHARE_BLOCKS,
+                               a + FROST_DKG_COMPLAINT_BLOCKS, a + FROST_DKG_REVEAL_BLOCKS};
+    out->keyable = frost_set_keyable(out->power, set->n);
+}
+
 void frost_epoch_of(const ledger_state *s, frost_epoch *out) {
     uint64_t a = 0;
     const ledger_validators *v = ledger_state_valset(s, LEDGER_SET_CUR, &a);
-    memset(out, 0, sizeof *out);
-    HANSA_ASSERT(v->n >= 1);
-    HANSA_ASSERT(v->n <= FROST_PARTICIPANTS_MAX);
-    HANSA_ASSERT(a >= 1);
-    for (uint16_t i = 0; i < v->n; i++) {
-        out->members[i] = v->v[i].pubkey;
-        out->power[i] = v->v[i].power;
-    }
     wire_valset w = {.n = v->n, .v = (wire_validator *)v->v};
-    wire_valset_hash(&w, &out->ctx.valset_hash);
-    out->ctx.chain_id = ledger_state_params(s)->chain_id;
-    out->ctx.epoch = a;
-    out->ctx.n = v->n;
-    out->ctx.members = out->members;
-    out->timing = (dkg_timing){a + FROST_DKG_COMMIT_BLOCKS, a + FROST_DKG_SHARE_BLOCKS,
-                               a + FROST_DKG_COMPLAINT_BLOCKS, a + FROST_DKG_REVEAL_BLOCKS};
-    out->keyable = frost_set_keyable(out->power, v->n);
+    frost_epoch_of_set(s, &w, a, out);
 }
 
 bool frost_members_of(const ledger_state *s, const frost_group_rec *g, hansa_pubkey *members, uint16_t *n) {

@@ -109,6 +109,11 @@ typedef struct {
 
 /* Fills *out for the set of s that decides height ledger_height(s) + 1. */
 void frost_epoch_of(const ledger_state *s, frost_epoch *out);
+/* The same for `set`, activated at `activation` (a set the chain used
+ * before: a dealer asked for its shares after its set was replaced).
+ * set->n in 1..FROST_PARTICIPANTS_MAX. */
+void frost_epoch_of_set(const ledger_state *s, const wire_valset *set, uint64_t activation,
+                        frost_epoch *out);
 
 /* ---- the pure checks (no state) ------------------------------------------------ */
 

@@ -44,50 +44,16 @@
 #include "ledger/tx_frost.h"
 #include "node/msg.h"
 #include "node/node_int.h"
+#include "threshold/dkg_rec.h"
 
-/* The stored record (store_put_dkg), one per node, for its latest epoch:
- *   off size
- *   0   1    version = 2
- *   1   8    epoch u64 LE
- *   9   32   seed (kept after the session ended: it deals the same
- *            shares again to a member that asks, MSG_DKG_SHARE_REQ)
- *   41  1    flags: 1 the session ended, 2 it left me a signing share
- *   42  32   my signing share (zero unless flag 2)
- *   74  2+2  with flag 2: the group's n and t (u16 LE), then
- *   78  32   its key and
- *   110 32n  every participant's verification share (checkpoint signing
- *            checks shares against them; the chain keeps only the key)
- * Written with the seed before dealing, and again with the share when the
- * session ends: the share survives restarts as the seed does. The next
- * epoch's record replaces it. */
-#define DKG_REC_BYTES (1 + 8 + CRYPTO_DRBG_SEED_BYTES + 1 + FROST_SCALAR_BYTES)
-#define DKG_REC_GROUP_BYTES(n) (4 + FROST_POINT_BYTES * (1 + (size_t)(n)))
-#define DKG_REC_DONE 1u
-#define DKG_REC_SHARE 2u
-
-typedef struct {
-    uint64_t epoch;
-    uint8_t seed[CRYPTO_DRBG_SEED_BYTES];
-    uint8_t flags;
-    frost_scalar share;
-    frost_group group; /* with DKG_REC_SHARE */
-} dkg_rec;
-
-/* The group part of a stored record (after its fixed part); false unless
- * it is exactly one well-formed group. */
-static bool rec_group_load(const uint8_t *p, size_t len, frost_group *g) {
-    if (len < 4) return false;
-    g->n = le16_load(p);
-    g->t = le16_load(p + 2);
-    if (g->n < 1 || g->n > FROST_PARTICIPANTS_MAX || g->t < 1 || g->t > g->n ||
-        len != DKG_REC_GROUP_BYTES(g->n))
-        return false;
-    if (frost_point_decode(p + 4, &g->key) != HANSA_OK) return false;
-    for (uint16_t i = 0; i < g->n; i++)
-        if (frost_point_decode(p + 4 + FROST_POINT_BYTES * (1 + (size_t)i), &g->shares[i]) != HANSA_OK)
-            return false;
-    return true;
-}
+/* The stored record (store_put_dkg; threshold/dkg_rec.h has its layout):
+ * the latest epoch's seed, written before dealing, and again with the
+ * signing share and its group when the session ends (the seed stays: it
+ * deals the same shares again to a member that asks, MSG_DKG_SHARE_REQ);
+ * plus the entry of the previous epoch whose session left me a share,
+ * until the handoff from its key is stored: while the new set generates
+ * its key the old key still signs, and it signs the handoff, so a member
+ * restarted meanwhile must still hold it. */
 
 /* A member that came back after the share window asks the dealers for its
  * shares again (MSG_DKG_SHARE_REQ) each block, and holds its session's
@@ -110,30 +76,32 @@ struct node_frost {
     uint64_t answered_at[FROST_PARTICIPANTS_MAX + 1]; /* my height when I last re-sent one */
     bool done;
     uint64_t done_at; /* my height when the session ended */
-    /* What the store holds for the latest epoch I dealt in (its share is
-     * what checkpoint signing will use). */
+    /* What the store holds for the latest epoch I dealt in and the one
+     * before (their shares are what checkpoint signing uses). */
     bool have_rec;
     dkg_rec rec;
+    /* My SHARE messages of an earlier epoch, dealt again from its stored
+     * seed for a member that asks (shares_rebuild). */
+    hbuf redealt[FROST_PARTICIPANTS_MAX + 1];
+    uint64_t redealt_epoch; /* 0: none */
+    uint64_t resumed_epoch; /* the replaced set's session resumed once (resume_previous) */
 };
 
 /* ---- the stored record ----------------------------------------------------------- */
 
-/* Reads the stored record; false if none or not a version-1 record of the
- * right size (an older layout is ignored: a new session overwrites it). */
+/* Reads the stored record; false if none or unreadable (a torn or garbled
+ * record is logged and ignored: a new session overwrites it). */
 static bool rec_load(node *n, dkg_rec *out) {
     hbuf b = HBUF_INIT;
-    hansa_err err = store_get_dkg(n->cfg.st, &b);
-    bool ok = err == HANSA_OK && b.len >= DKG_REC_BYTES && b.data[0] == 2 &&
-              (b.data[41] & ~(DKG_REC_DONE | DKG_REC_SHARE)) == 0;
-    if (ok) {
-        memset(out, 0, sizeof *out);
-        out->epoch = le64_load(b.data + 1);
-        memcpy(out->seed, b.data + 9, CRYPTO_DRBG_SEED_BYTES);
-        out->flags = b.data[41];
-        memcpy(out->share.b, b.data + 42, FROST_SCALAR_BYTES);
-        ok = (out->flags & DKG_REC_SHARE)
-                 ? rec_group_load(b.data + DKG_REC_BYTES, b.len - DKG_REC_BYTES, &out->group)
-                 : b.len == DKG_REC_BYTES;
+    bool ok = false;
+    if (store_get_dkg(n->cfg.st, &b) == HANSA_OK) {
+        wire_rd r;
+        ok = dkg_rec_decode(b.data, b.len, out, &r) == HANSA_OK;
+        if (!ok) {
+            char where[128];
+            rd_describe(&r, where, sizeof where);
+            LOG_W("dkg", "my stored key generation record is unreadable (%s); ignoring it", where);
+        }
     }
     frost_wipe(b.data, b.len);
     hbuf_free(&b);
@@ -143,33 +111,44 @@ static bool rec_load(node *n, dkg_rec *out) {
 /* Stores rec durably and keeps it as the node's; false (logged) if the
  * store failed. */
 static bool rec_store(node *n, const dkg_rec *rec) {
-    uint8_t val[DKG_REC_BYTES + DKG_REC_GROUP_BYTES(FROST_PARTICIPANTS_MAX)];
-    val[0] = 2;
-    le64_store(val + 1, rec->epoch);
-    memcpy(val + 9, rec->seed, CRYPTO_DRBG_SEED_BYTES);
-    val[41] = rec->flags;
-    memcpy(val + 42, rec->share.b, FROST_SCALAR_BYTES);
-    size_t len = DKG_REC_BYTES;
-    if (rec->flags & DKG_REC_SHARE) {
-        const frost_group *g = &rec->group;
-        le16_store(val + len, g->n);
-        le16_store(val + len + 2, g->t);
-        memcpy(val + len + 4, g->key.b, FROST_POINT_BYTES);
-        for (uint16_t i = 0; i < g->n; i++)
-            memcpy(val + len + 4 + FROST_POINT_BYTES * (1 + (size_t)i), g->shares[i].b,
-                   FROST_POINT_BYTES);
-        len += DKG_REC_GROUP_BYTES(g->n);
-    }
-    hansa_err err = store_put_dkg(n->cfg.st, val, len);
-    frost_wipe(val, sizeof val);
+    hbuf b = HBUF_INIT;
+    dkg_rec_encode(&b, rec);
+    hansa_err err = store_put_dkg(n->cfg.st, b.data, b.len);
+    frost_wipe(b.data, b.len);
+    hbuf_free(&b);
     if (err != HANSA_OK) {
-        LOG_E("dkg", "epoch %" PRIu64 ": storing my key generation record failed: %s", rec->epoch,
-              store_errmsg(n->cfg.st));
+        LOG_E("dkg", "epoch %" PRIu64 ": storing my key generation record failed: %s",
+              rec->cur.epoch, store_errmsg(n->cfg.st));
         return false;
     }
     n->frost->rec = *rec;
     n->frost->have_rec = true;
     return true;
+}
+
+/* The record for a new epoch's seed: the entry it replaces becomes the
+ * previous one if its session left me a share, or if no share is kept yet
+ * (its seed still deals my old shares to a late member, ended or not); a
+ * shareless entry never displaces a share that may still sign. */
+static void rec_next(const node_frost *f, uint64_t epoch, dkg_rec *out) {
+    memset(out, 0, sizeof *out);
+    out->cur.epoch = epoch;
+    if (!f->have_rec) return;
+    const dkg_rec_entry *cur = &f->rec.cur;
+    bool keep_prev = f->rec.has_prev && (f->rec.prev.flags & DKG_REC_SHARE);
+    const dkg_rec_entry *prev = NULL;
+    if ((cur->flags & DKG_REC_SHARE) || !keep_prev) prev = cur;
+    else if (f->rec.has_prev) prev = &f->rec.prev;
+    if (prev == NULL || prev->epoch >= epoch) return;
+    out->has_prev = true;
+    out->prev = *prev;
+}
+
+/* The stored entry of epoch (the latest or the previous one), or NULL. */
+static const dkg_rec_entry *rec_entry(const node_frost *f, uint64_t epoch) {
+    if (f == NULL || !f->have_rec) return NULL;
+    if (f->rec.cur.epoch == epoch) return &f->rec.cur;
+    return f->rec.has_prev && f->rec.prev.epoch == epoch ? &f->rec.prev : NULL;
 }
 
 /* ---- submitting ------------------------------------------------------------------- */
@@ -290,15 +269,18 @@ static void on_done(node *n) {
     f->done_at = n->height;
     /* The share, for signing; and the seed, to deal the same shares again
      * to a member that comes back late and asks (MSG_DKG_SHARE_REQ). */
-    dkg_rec rec = {.epoch = f->epoch, .flags = DKG_REC_DONE};
-    if (f->have_rec && f->rec.epoch == f->epoch) memcpy(rec.seed, f->rec.seed, CRYPTO_DRBG_SEED_BYTES);
+    dkg_rec *rec = hansa_malloc(sizeof *rec);
+    if (f->have_rec && f->rec.cur.epoch == f->epoch) *rec = f->rec;
+    else rec_next(f, f->epoch, rec);
+    rec->cur.flags = DKG_REC_DONE;
     if (r->has_share) {
-        rec.flags |= DKG_REC_SHARE;
-        rec.share = r->share;
-        rec.group = r->group;
+        rec->cur.flags |= DKG_REC_SHARE;
+        rec->cur.share = r->share;
+        rec->cur.group = r->group;
     }
-    rec_store(n, &rec);
-    frost_wipe(&rec, sizeof rec);
+    rec_store(n, rec);
+    frost_wipe(rec, sizeof *rec);
+    free(rec);
     char mine[2 * FROST_POINT_BYTES + 1];
     hex_encode(r->group.key.b, FROST_POINT_BYTES, mine);
     frost_group_rec g;
@@ -429,16 +411,18 @@ static void session_free(node_frost *f) {
  * else a fresh one, stored durably first. false if storing failed. */
 static bool seed_for(node *n, uint64_t epoch, uint8_t seed[CRYPTO_DRBG_SEED_BYTES]) {
     node_frost *f = n->frost;
-    if (f->have_rec && f->rec.epoch == epoch && !(f->rec.flags & DKG_REC_DONE)) {
-        memcpy(seed, f->rec.seed, CRYPTO_DRBG_SEED_BYTES);
+    if (f->have_rec && f->rec.cur.epoch == epoch && !(f->rec.cur.flags & DKG_REC_DONE)) {
+        memcpy(seed, f->rec.cur.seed, CRYPTO_DRBG_SEED_BYTES);
         LOG_I("dkg", "epoch %" PRIu64 ": resuming my session from the stored seed", epoch);
         return true;
     }
-    dkg_rec rec = {.epoch = epoch};
-    rng_fill(&n->cfg.rng, rec.seed, CRYPTO_DRBG_SEED_BYTES);
-    bool ok = rec_store(n, &rec);
-    if (ok) memcpy(seed, rec.seed, CRYPTO_DRBG_SEED_BYTES);
-    frost_wipe(&rec, sizeof rec);
+    dkg_rec *rec = hansa_malloc(sizeof *rec);
+    rec_next(f, epoch, rec);
+    rng_fill(&n->cfg.rng, rec->cur.seed, CRYPTO_DRBG_SEED_BYTES);
+    bool ok = rec_store(n, rec);
+    if (ok) memcpy(seed, rec->cur.seed, CRYPTO_DRBG_SEED_BYTES);
+    frost_wipe(rec, sizeof *rec);
+    free(rec);
     if (!ok) LOG_E("dkg", "epoch %" PRIu64 ": not dealing without a stored seed", epoch);
     return ok;
 }
@@ -500,31 +484,52 @@ static void ask_shares(node *n) {
           f->epoch, dkg_shares_missing(f->sess));
 }
 
-/* My SHARE messages of `epoch` dealt again from the stored seed (after a
- * restart that found my session ended): the same generator and the same
- * calls give the same bytes. False if I cannot (not that epoch's dealer). */
+/* The key generation of the set activated at `epoch`: the current set's,
+ * or the set that decided block `epoch` (its header names it; the store
+ * keeps every set the chain used). False if neither is at hand. */
+static bool epoch_at(node *n, uint64_t epoch, frost_epoch *e) {
+    frost_epoch_of(n->state, e);
+    if (e->ctx.epoch == epoch) return true;
+    hbuf raw = HBUF_INIT;
+    wire_header h;
+    wire_valset set = {0};
+    hansa_err err = store_get_block(n->cfg.st, epoch, &raw, NULL);
+    if (err == HANSA_OK) err = wire_block_peek_header(raw.data, raw.len, &h);
+    hbuf_reset(&raw);
+    if (err == HANSA_OK) err = store_get_valset(n->cfg.st, &h.validators_hash, &raw);
+    if (err == HANSA_OK) err = wire_valset_decode(raw.data, raw.len, &set, NULL);
+    bool ok = err == HANSA_OK && set.n >= 1 && set.n <= FROST_PARTICIPANTS_MAX;
+    if (ok) frost_epoch_of_set(n->state, &set, epoch, e);
+    wire_valset_free(&set);
+    hbuf_free(&raw);
+    return ok;
+}
+
+/* My SHARE messages of `epoch` dealt again from its stored seed into
+ * f->redealt, when no live session of mine holds them (a restart, or my
+ * set was replaced since: a late member of the old set still asks): the
+ * same generator and the same calls give the same bytes. False if I cannot
+ * (no seed of that epoch stored, not its dealer, or its set not at hand). */
 static bool shares_rebuild(node *n, uint64_t epoch) {
     node_frost *f = n->frost;
-    if (f->sess || !f->have_rec || f->rec.epoch != epoch || !(f->rec.flags & DKG_REC_DONE)) return false;
+    const dkg_rec_entry *rec = rec_entry(f, epoch);
+    if (rec == NULL) return false;
     frost_epoch *e = hansa_malloc(sizeof *e);
-    frost_epoch_of(n->state, e);
-    uint16_t me = member_id(n, e);
-    bool ok = e->ctx.epoch == epoch && me != 0 && e->keyable;
+    uint16_t me = 0;
+    bool ok = epoch_at(n, epoch, e) && (me = member_id(n, e)) != 0 && e->keyable;
     if (ok) {
         crypto_drbg d;
-        crypto_drbg_init(&d, f->rec.seed);
+        crypto_drbg_init(&d, rec->seed);
         dkg_config cfg = {.ctx = e->ctx, .timing = e->timing, .me = me, .key = n->cfg.key,
                           .rng = crypto_drbg_rng(&d)};
         dkg_session *s = dkg_new(&cfg);
         dkg_start(s, epoch - 1);
         const dkg_out *o;
         size_t count = dkg_drain(s, &o);
-        for (size_t k = 0; k < count; k++) {
-            if (o[k].kind != DKG_OUT_SEND) continue;
-            hbuf_reset(&f->shares[o[k].to]);
-            hbuf_append(&f->shares[o[k].to], o[k].bytes, o[k].len);
-        }
-        f->shares_epoch = epoch;
+        for (uint16_t j = 0; j <= FROST_PARTICIPANTS_MAX; j++) hbuf_reset(&f->redealt[j]);
+        for (size_t k = 0; k < count; k++)
+            if (o[k].kind == DKG_OUT_SEND) hbuf_append(&f->redealt[o[k].to], o[k].bytes, o[k].len);
+        f->redealt_epoch = epoch;
         dkg_free(s);
         crypto_drbg_wipe(&d);
     }
@@ -540,8 +545,10 @@ void frost_duty_on_share_req(node *n, void *peer, const uint8_t *bytes, size_t l
     }
     node_frost *f = n->frost;
     if (f == NULL || m.recipient < 1 || m.recipient > FROST_PARTICIPANTS_MAX) return;
-    if (f->shares_epoch != m.epoch && !shares_rebuild(n, m.epoch)) return;
-    const hbuf *sh = &f->shares[m.recipient];
+    const hbuf *sh;
+    if (f->shares_epoch == m.epoch) sh = &f->shares[m.recipient];
+    else if (f->redealt_epoch == m.epoch || shares_rebuild(n, m.epoch)) sh = &f->redealt[m.recipient];
+    else return;
     /* Sealed to its recipient: whoever asks learns nothing; once per block
      * and recipient bounds what asking costs me. */
     if (sh->len == 0 || f->answered_at[m.recipient] == n->height + 1) return;
@@ -570,9 +577,36 @@ void frost_duty_close(node *n) {
         hbuf_free(&f->shares[j]);
         hbuf_free(&f->missing[j]);
         hbuf_free(&f->reveals[j]);
+        hbuf_free(&f->redealt[j]);
     }
     free(f);
     n->frost = NULL;
+}
+
+/* Back from a restart with the session of my previous set unfinished (my
+ * record's latest entry) though the chain recorded its key, and my set
+ * replaced meanwhile: that session resumes first, so that I ask the
+ * dealers for my shares of the key that still signs until the new set's
+ * key is recorded, while the new set's commit window leaves room for my
+ * COMMIT (the set-change branch of frost_duty_on_commit then ends it, and
+ * the new session starts). Seed 1029 of docs/sim.md's FROST campaign. */
+static void resume_previous(node *n, const frost_epoch *cur) {
+    node_frost *f = n->frost;
+    const dkg_rec_entry *rec = &f->rec.cur;
+    frost_group_rec g;
+    if (!f->have_rec || rec->epoch >= cur->ctx.epoch || (rec->flags & DKG_REC_DONE) ||
+        rec->epoch == f->resumed_epoch || n->height + 4 >= cur->timing.commit_end ||
+        !ledger_group_key_get(n->state, rec->epoch, &g))
+        return;
+    f->resumed_epoch = rec->epoch; /* once: a session that failed leaves no DONE record */
+    frost_epoch *e = hansa_malloc(sizeof *e);
+    uint16_t me = 0;
+    if (epoch_at(n, rec->epoch, e) && (me = member_id(n, e)) != 0 && e->keyable) {
+        LOG_I("dkg", "epoch %" PRIu64 ": my set was replaced while I was down; resuming its "
+              "session for my shares first", e->ctx.epoch);
+        session_start(n, e, me);
+    }
+    free(e);
 }
 
 void frost_duty_on_commit(node *n, const wire_block *blk) {
@@ -625,8 +659,9 @@ void frost_duty_on_commit(node *n, const wire_block *blk) {
      * share (the simulator's FROST liveness checker found a delegate
      * restarted at height A+12 that never signed again). Come back after
      * reveal_end, it asks the dealers for its shares (below). */
+    if (f->sess == NULL) resume_previous(n, e);
     bool fresh = n->height + 1 < e->timing.commit_end && !ledger_group_key_get(n->state, e->ctx.epoch, &g);
-    bool resume = f->have_rec && f->rec.epoch == e->ctx.epoch && !(f->rec.flags & DKG_REC_DONE);
+    bool resume = f->have_rec && f->rec.cur.epoch == e->ctx.epoch && !(f->rec.cur.flags & DKG_REC_DONE);
     if (f->sess == NULL && me != 0 && e->keyable && (fresh || resume)) session_start(n, e, me);
     free(e);
     if (f->sess == NULL || f->done) return;
@@ -650,27 +685,51 @@ bool node_frost_status(const node *n, node_frost_state *out) {
         out->participant = f->me;
         out->dealing = !f->done;
     } else if (f->have_rec) {
-        out->epoch = f->rec.epoch;
+        out->epoch = f->rec.cur.epoch;
     }
-    out->has_share = f->have_rec && f->rec.epoch == out->epoch && (f->rec.flags & DKG_REC_SHARE);
+    out->has_share = f->have_rec && f->rec.cur.epoch == out->epoch && (f->rec.cur.flags & DKG_REC_SHARE);
+    return true;
+}
+
+static bool entry_share(const dkg_rec_entry *e, uint16_t *me, frost_group *group, frost_scalar *share) {
+    frost_point mine;
+    if (e == NULL || !(e->flags & DKG_REC_SHARE) || !frost_base_mul(&e->share, &mine)) return false;
+    uint16_t id = 0;
+    for (uint16_t i = 0; i < e->group.n; i++)
+        if (frost_point_eq(&mine, &e->group.shares[i])) id = (uint16_t)(i + 1);
+    if (id == 0) return false;
+    *me = id;
+    *group = e->group;
+    *share = e->share;
     return true;
 }
 
 bool frost_duty_signing_share(const node *n, uint64_t *epoch, uint16_t *me, frost_group *group,
                               frost_scalar *share) {
     const node_frost *f = n->frost;
-    if (f == NULL || !f->have_rec || !(f->rec.flags & DKG_REC_SHARE)) return false;
-    frost_point mine;
-    if (!frost_base_mul(&f->rec.share, &mine)) return false;
-    uint16_t id = 0;
-    for (uint16_t i = 0; i < f->rec.group.n; i++)
-        if (frost_point_eq(&mine, &f->rec.group.shares[i])) id = (uint16_t)(i + 1);
-    if (id == 0) return false;
-    *epoch = f->rec.epoch;
-    *me = id;
-    *group = f->rec.group;
-    *share = f->rec.share;
+    if (f == NULL || !f->have_rec || !entry_share(&f->rec.cur, me, group, share)) return false;
+    *epoch = f->rec.cur.epoch;
     return true;
+}
+
+bool frost_duty_share_of(const node *n, uint64_t epoch, uint16_t *me, frost_group *group,
+                         frost_scalar *share) {
+    return entry_share(rec_entry(n->frost, epoch), me, group, share);
+}
+
+void frost_duty_handoff_stored(node *n, uint64_t old_epoch) {
+    node_frost *f = n->frost;
+    if (f == NULL || !f->have_rec || !f->rec.has_prev || f->rec.prev.epoch > old_epoch) return;
+    uint64_t dropped = f->rec.prev.epoch;
+    dkg_rec *rec = hansa_malloc(sizeof *rec);
+    *rec = f->rec;
+    frost_wipe(&rec->prev, sizeof rec->prev);
+    rec->has_prev = false;
+    if (rec_store(n, rec))
+        LOG_I("dkg", "epoch %" PRIu64 ": handed over; my share of epoch %" PRIu64 " is dropped",
+              old_epoch, dropped);
+    frost_wipe(rec, sizeof *rec);
+    free(rec);
 }
 
 void frost_duty_on_message(node *n, void *peer, const uint8_t *bytes, size_t len) {

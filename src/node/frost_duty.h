@@ -34,11 +34,20 @@ typedef struct {
 /* false (and zeros) when the duty is off. */
 bool node_frost_status(const node *n, node_frost_state *out);
 
-/* The signing share my latest finished session left me (stored): its
+/* The signing share my latest session left me (the record's latest entry): its
  * epoch, my participant id, the group (with verification shares) and the
  * share. false when the duty is off or holds none. */
 bool frost_duty_signing_share(const node *n, uint64_t *epoch, uint16_t *me, frost_group *group,
                               frost_scalar *share);
+
+/* The same for epoch: the latest entry's or, until the handoff from its
+ * key is stored, the previous one's (a member restarted while the new set
+ * generates its key still signs with the old one, and signs the handoff). */
+bool frost_duty_share_of(const node *n, uint64_t epoch, uint16_t *me, frost_group *group,
+                         frost_scalar *share);
+/* The handoff from the key of old_epoch is stored: the record drops the
+ * previous epoch's entry if it is that old. */
+void frost_duty_handoff_stored(node *n, uint64_t old_epoch);
 
 /* A MSG_DKG_SHARE from peer (its payload is one dkg SHARE message). */
 void frost_duty_on_message(node *n, void *peer, const uint8_t *bytes, size_t len);

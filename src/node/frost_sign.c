@@ -25,9 +25,9 @@
  * key's group sign handoff_msg(chain, old epoch, new epoch, new key, t, n)
  * the same way (round HANDOFF_ROUND(new epoch), coordinator the proposer of
  * that block), store it (store_handoff_put) and send it (MSG_HANDOFF). The
- * old signer is kept in memory for that: a node restarted between the new
- * set's activation and the handoff no longer has the old share (the DKG
- * record holds the latest epoch only) and the others sign without it.
+ * old signer is kept in memory for that, and the DKG record keeps the old
+ * share until the handoff is stored (frost_duty.c), so a member restarted
+ * between the new set's activation and the handoff signs it too.
  *
  * ROAST messages travel in a signed envelope (roast_env) broadcast to every
  * peer; a member acts only on envelopes its group's delegate key signed.
@@ -39,7 +39,9 @@
  * its commitment leaves, and USED before the share leaves; here both go to
  * one record (store_put_roast, fsync'd) that lists exactly the unused pairs.
  * A restarted node rebuilds its signer from that record, so a used nonce is
- * never offered again and a REQUEST naming one is refused. */
+ * never offered again and a REQUEST naming one is refused; and it reopens
+ * the rounds those nonces were drawn for, sending their commitments to the
+ * coordinators again (rounds_reopen). */
 #include "node/frost_sign.h"
 
 #include <inttypes.h>
@@ -295,13 +297,23 @@ static void checkpoint_store(node *n, fsign_round *r, const checkpoint *cp) {
     hbuf_free(&b);
 }
 
+static bool handoff_stored(node *n, uint64_t new_epoch) {
+    hbuf have = HBUF_INIT;
+    bool stored = store_handoff_get(n->cfg.st, new_epoch, &have) == HANSA_OK;
+    hbuf_free(&have);
+    return stored;
+}
+
 static void handoff_store(node *n, fsign_round *r, const handoff *h) {
     hbuf b = HBUF_INIT;
     handoff_encode(&b, h);
-    if (store_handoff_put(n->cfg.st, h->new_epoch, b.data, b.len) != HANSA_OK)
+    if (store_handoff_put(n->cfg.st, h->new_epoch, b.data, b.len) != HANSA_OK) {
         LOG_E("frost", "storing the handoff to epoch %" PRIu64 " failed: %s", h->new_epoch,
               store_errmsg(n->cfg.st));
-    else r->stored = true;
+    } else {
+        r->stored = true;
+        frost_duty_handoff_stored(n, h->old_epoch); /* its old share is no longer needed */
+    }
     hbuf_free(&b);
 }
 
@@ -589,10 +601,7 @@ static void on_handoff(node *n, void *peer, const uint8_t *bytes, size_t len) {
     }
     key_scan ks = {0};
     frost_group_rec g;
-    hbuf have = HBUF_INIT;
-    bool stored = store_handoff_get(n->cfg.st, h.new_epoch, &have) == HANSA_OK;
-    hbuf_free(&have);
-    if (stored || !ledger_group_key_get(n->state, h.new_epoch, &g)) return;
+    if (handoff_stored(n, h.new_epoch) || !ledger_group_key_get(n->state, h.new_epoch, &g)) return;
     ledger_group_keys_iter(n->state, scan_before, &(key_before){h.new_epoch, &ks});
     if (ks.newest != h.old_epoch || !frost_point_eq(&ks.g.key, &h.old_key) ||
         !frost_point_eq(&g.key, &h.new_key) || g.t != h.t || g.n != h.n ||
@@ -629,40 +638,51 @@ void frost_sign_on_message(node *n, void *peer, uint8_t type, const uint8_t *byt
 
 /* ---- the duty ---------------------------------------------------------------------------- */
 
-/* Makes cur the signer of the chain's newest key once I hold its share
- * (the one it replaces becomes old); true when it did just now. */
-static bool keys_update(node *n, const key_scan *ks) {
+/* The members of a key's set: the current set's, or the previous one's
+ * when the set changed just after the key was recorded (my session ended
+ * then: frost_duty.c); or, from the store, an older set's (its key signs
+ * until the next set's key is recorded, and signs the handoff to it: a
+ * member restarted or given its share meanwhile loads it from there). */
+static bool key_members(node *n, const frost_group_rec *g, hansa_pubkey *members, uint16_t *count) {
+    if (frost_members_of(n->state, g, members, count)) return true;
+    hbuf raw = HBUF_INIT;
+    wire_valset set = {0};
+    bool ok = store_get_valset(n->cfg.st, &g->valset_hash, &raw) == HANSA_OK &&
+              wire_valset_decode(raw.data, raw.len, &set, NULL) == HANSA_OK && set.n >= 1 &&
+              set.n <= FROST_PARTICIPANTS_MAX;
+    for (uint16_t i = 0; ok && i < set.n; i++) members[i] = set.v[i].pubkey;
+    if (ok) *count = set.n;
+    wire_valset_free(&set);
+    hbuf_free(&raw);
+    return ok;
+}
+
+/* A signer for the key of `epoch` (g, as the chain recorded it) if the DKG
+ * record holds my share of it, with the nonces the stored record lists
+ * for it; NULL otherwise. */
+static fsign_key *key_load(node *n, uint64_t epoch, const frost_group_rec *g) {
     node_fsign *s = n->fsign;
-    if (s->cur && s->cur->epoch == ks->newest) return false;
     frost_epoch *e = hansa_malloc(sizeof *e);
-    frost_epoch_of(n->state, e);
-    uint64_t epoch;
     uint16_t me;
     frost_group *group = hansa_malloc(sizeof *group);
     frost_scalar share;
-    /* The members of the key's set: the current set's, or the previous
-     * one's when the set changed just after the key was recorded (my
-     * session ended then: frost_duty.c). */
     uint16_t n_members = 0;
-    bool ok = frost_duty_signing_share(n, &epoch, &me, group, &share) && epoch == ks->newest &&
-              frost_point_eq(&group->key, &ks->g.key) &&
-              frost_members_of(n->state, &ks->g, e->members, &n_members) && group->n == n_members;
+    fsign_key *k = NULL;
+    bool ok = frost_duty_share_of(n, epoch, &me, group, &share) &&
+              frost_point_eq(&group->key, &g->key) && key_members(n, g, e->members, &n_members) &&
+              group->n == n_members;
     if (ok) {
-        if (s->cur) {
-            key_free(&s->old);
-            s->old = s->cur;
-        }
-        fsign_key *k = s->cur = hansa_calloc(1, sizeof *k);
+        k = hansa_calloc(1, sizeof *k);
         k->epoch = epoch;
         k->me = me;
         k->group = *group;
         k->n = n;
         memcpy(k->members, e->members, sizeof k->members);
-        nonces_keep_mine(n);
         roast_nonce_rec *restored = hansa_calloc(ROAST_FRESH_MAX, sizeof *restored);
         size_t nr = 0;
         for (size_t i = 0; i < s->n_nonces && nr < ROAST_FRESH_MAX; i++)
-            if (s->nonces[i].epoch == epoch) restored[nr++] = s->nonces[i].rec;
+            if (s->nonces[i].epoch == epoch && s->nonces[i].rec.commitment.id == me)
+                restored[nr++] = s->nonces[i].rec;
         roast_signer_config cfg = {.group = *group, .id = me, .share = share,
                                    .rng = n->cfg.rng, .ctx = k, .persist = persist,
                                    .approve = approve};
@@ -670,13 +690,38 @@ static bool keys_update(node *n, const key_scan *ks) {
         frost_wipe(&cfg.share, sizeof cfg.share);
         frost_wipe(restored, ROAST_FRESH_MAX * sizeof *restored);
         free(restored);
-        LOG_I("frost", "epoch %" PRIu64 ": signing checkpoints as participant %u of %u "
-              "(threshold %u, %zu stored nonce(s))", epoch, me, group->n, group->t, nr);
+        LOG_I("frost", "epoch %" PRIu64 ": signing checkpoints as participant %u of %u (threshold %u, "
+              "%zu stored nonce(s))", epoch, me, group->n, group->t, nr);
     }
     frost_wipe(&share, sizeof share);
     free(group);
     free(e);
-    return ok;
+    return k;
+}
+
+/* Makes cur the signer of the chain's newest key once I hold its share
+ * (the one it replaces becomes old); true when it did just now. Right
+ * after a restart (no signer yet) without the newest key's share, cur
+ * signs with the previous key, whose share the DKG record keeps until its
+ * handoff; with it, the previous key is loaded as old while its handoff
+ * round may still be open, so that round reopens (rounds_reopen). */
+static bool keys_update(node *n, const key_scan *ks) {
+    node_fsign *s = n->fsign;
+    if (s->cur && s->cur->epoch == ks->newest) return false;
+    bool restart = s->cur == NULL;
+    fsign_key *k = key_load(n, ks->newest, &ks->g);
+    if (k != NULL) {
+        key_free(&s->old);
+        s->old = s->cur;
+        s->cur = k;
+        if (restart && ks->prev && ks->g.keyed_at + FSIGN_ROUNDS > n->height &&
+            !handoff_stored(n, ks->newest))
+            s->old = key_load(n, ks->prev, &ks->prev_g);
+    } else if (restart && ks->prev) {
+        s->cur = key_load(n, ks->prev, &ks->prev_g);
+    }
+    if (s->cur != NULL && (k != NULL || restart)) nonces_keep_mine(n);
+    return k != NULL || (restart && s->cur != NULL);
 }
 
 /* Forgets the rounds (and their unused nonces) that are too old to finish,
@@ -731,30 +776,57 @@ static void early_replay(node *n) {
 
 /* At the block that recorded the newest key: the previous key's group
  * signs it over. */
+/* Block h's header hash and the coordinator under k of a round of it (its
+ * proposer); false if block h is not readable. */
+static bool stored_block_coord(node *n, const fsign_key *k, uint64_t h, uint64_t salt,
+                               hansa_hash *id, uint16_t *coord) {
+    hbuf bytes = HBUF_INIT;
+    wire_block blk;
+    bool ok = store_get_block(n->cfg.st, h, &bytes, id) == HANSA_OK &&
+              wire_block_decode(bytes.data, bytes.len, &blk, NULL) == HANSA_OK;
+    if (ok) {
+        *coord = coordinator_of(k, &blk, salt);
+        wire_block_free(&blk);
+    }
+    hbuf_free(&bytes);
+    return ok;
+}
+
+/* Opens the handoff round from k (the previous key) to the newest key. */
+static fsign_round *handoff_open(node *n, fsign_key *k, const key_scan *ks, uint16_t coord) {
+    fsign_round *r = round_start(n, k, HANDOFF_ROUND(ks->newest), coord);
+    if (r == NULL) return NULL;
+    r->ho = (handoff){.old_epoch = ks->prev, .new_epoch = ks->newest, .old_key = k->group.key,
+                      .new_key = ks->g.key, .t = ks->g.t, .n = ks->g.n};
+    handoff_msg(&r->msg, chain_id(n), ks->prev, ks->newest, &ks->g.key, ks->g.t, ks->g.n);
+    return r;
+}
+
 static void handoff_start(node *n, const key_scan *ks, const wire_block *blk) {
     node_fsign *s = n->fsign;
     fsign_key *k = key_of_epoch(s, ks->prev);
     if (ks->prev == 0 || ks->g.keyed_at != n->height || k == NULL) return;
-    fsign_round *r = round_start(n, k, HANDOFF_ROUND(ks->newest), 0);
+    fsign_round *r = handoff_open(n, k, ks, coordinator_of(k, blk, ks->newest));
     if (r == NULL) return;
-    r->coord = coordinator_of(k, blk, ks->newest);
-    r->ho = (handoff){.old_epoch = ks->prev, .new_epoch = ks->newest, .old_key = k->group.key,
-                      .new_key = ks->g.key, .t = ks->g.t, .n = ks->g.n};
-    handoff_msg(&r->msg, chain_id(n), ks->prev, ks->newest, &ks->g.key, ks->g.t, ks->g.n);
     LOG_I("frost", "epoch %" PRIu64 ": handing over to epoch %" PRIu64 "'s key", ks->prev,
           ks->newest);
     round_commit(n, k, r);
 }
 
 /* Opens round h (the checkpoint of block h, whose header hash is id) under
- * key k, coordinated by the block's proposer. */
-static void sign_height(node *n, fsign_key *k, uint64_t h, const hansa_hash *id,
-                        const wire_block *blk) {
-    fsign_round *r = round_start(n, k, h, coordinator_of(k, blk, h));
-    if (r == NULL) return;
+ * key k, coordinated by coord (the block's proposer). */
+static fsign_round *height_open(node *n, fsign_key *k, uint64_t h, const hansa_hash *id,
+                                uint16_t coord) {
+    fsign_round *r = round_start(n, k, h, coord);
+    if (r == NULL) return NULL;
     checkpoint_msg(&r->msg, chain_id(n), h, id, k->epoch);
     if (h > n->fsign->last_round) n->fsign->last_round = h;
-    round_commit(n, k, r);
+    return r;
+}
+
+static void sign_height(node *n, fsign_key *k, uint64_t h, const hansa_hash *id, uint16_t coord) {
+    fsign_round *r = height_open(n, k, h, id, coord);
+    if (r != NULL) round_commit(n, k, r);
 }
 
 /* The chain records a key (keyed_at, the last block of the reveal window)
@@ -763,21 +835,93 @@ static void sign_height(node *n, fsign_key *k, uint64_t h, const hansa_hash *id,
  * in between found nobody to sign them. Once I hold the share, I sign those
  * too, each coordinated by its own block's proposer as usual; every member
  * gets its share at the same height, so all open the same rounds. Only
- * while they are recent (a node restarted later does not reopen them). */
+ * while they are recent. */
 static void sign_missed(node *n, fsign_key *k, uint64_t keyed_at) {
     uint64_t h = n->height, every = n->cfg.frost_checkpoint_every;
     if (keyed_at >= h || h - keyed_at >= FSIGN_ROUNDS / 2) return;
     for (uint64_t m = keyed_at; m < h; m++) {
-        if (m % every != 0 || round_open(n->fsign, m)) continue;
-        hbuf bytes = HBUF_INIT;
         hansa_hash id;
-        wire_block blk;
-        if (store_get_block(n->cfg.st, m, &bytes, &id) == HANSA_OK &&
-            wire_block_decode(bytes.data, bytes.len, &blk, NULL) == HANSA_OK) {
-            sign_height(n, k, m, &id, &blk);
-            wire_block_free(&blk);
+        uint16_t coord;
+        if (m % every != 0 || round_open(n->fsign, m)) continue;
+        if (stored_block_coord(n, k, m, m, &id, &coord)) sign_height(n, k, m, &id, coord);
+    }
+}
+
+/* ---- rounds reopened after a restart ---- */
+
+/* Sends the commitments my stored nonces hold for round r (not fresh
+ * ones) to its coordinator, or takes them as the coordinator: ROAST takes
+ * a signer's COMMIT as a fresh start (a session it was in and never
+ * answered ends), and a REQUEST naming one of them is answered, since the
+ * round is open again. Collected first: answering my own REQUEST changes
+ * the stored list. */
+static void round_resend(node *n, fsign_key *k, fsign_round *r) {
+    node_fsign *s = n->fsign;
+    if (r->coord == k->me) {
+        roast_coord_config cc = {.group = k->group, .round = r->round, .msg = r->msg.data,
+                                 .msg_len = r->msg.len};
+        r->c = roast_coord_new(&cc);
+    }
+    frost_commitment mine[ROAST_FRESH_MAX];
+    size_t n_mine = 0;
+    for (size_t i = 0; i < s->n_nonces && n_mine < ROAST_FRESH_MAX; i++)
+        if (s->nonces[i].epoch == k->epoch && s->nonces[i].rec.round == r->round)
+            mine[n_mine++] = s->nonces[i].rec.commitment;
+    for (size_t i = 0; i < n_mine; i++) {
+        roast_msg m = {.kind = ROAST_MSG_COMMIT, .group_key = k->group.key, .round = r->round,
+                       .commitment = mine[i]};
+        hbuf commit = HBUF_INIT;
+        roast_msg_encode(&commit, &m);
+        if (r->c) {
+            const char *why = NULL;
+            if (roast_coord_on_message(r->c, k->me, commit.data, commit.len, &why) != HANSA_OK)
+                LOG_W("frost", "round %" PRIu64 ": my restored commitment was refused: %s",
+                      r->round, why ? why : "?");
+            coord_pump(n, r);
+        } else {
+            send_env(n, k, &r->coord, 1, commit.data, commit.len);
         }
-        hbuf_free(&bytes);
+        hbuf_free(&commit);
+    }
+}
+
+/* After a restart, the rounds my stored (unused) nonces were drawn for open
+ * again with them, while they can still finish: the checkpoint rounds of
+ * the last FSIGN_ROUNDS blocks, and the handoff to the newest key if k is
+ * the previous one. Without this the restored nonces expired unused, and
+ * the rule that a nonce is stored USED before its share leaves guarded a
+ * path nothing took. */
+static void rounds_reopen(node *n, fsign_key *k, const key_scan *ks) {
+    node_fsign *s = n->fsign;
+    if (k == NULL) return;
+    uint64_t before = n->height >= FSIGN_ROUNDS ? n->height - FSIGN_ROUNDS + 1 : 0;
+    uint64_t rounds[ROAST_NONCES_MAX];
+    size_t n_rounds = 0;
+    for (size_t i = 0; i < s->n_nonces; i++) {
+        uint64_t round = s->nonces[i].rec.round;
+        bool listed = false;
+        for (size_t j = 0; j < n_rounds; j++) listed |= rounds[j] == round;
+        if (s->nonces[i].epoch == k->epoch && !listed) rounds[n_rounds++] = round;
+    }
+    for (size_t i = 0; i < n_rounds; i++) {
+        uint64_t round = rounds[i];
+        hansa_hash id;
+        uint16_t coord;
+        fsign_round *r = NULL;
+        if (round_open(s, round)) continue;
+        if (round == HANDOFF_ROUND(ks->newest) && k->epoch == ks->prev && ks->prev != 0) {
+            if (stored_block_coord(n, k, ks->g.keyed_at, ks->newest, &id, &coord))
+                r = handoff_open(n, k, ks, coord);
+        } else if ((round & HANDOFF_ROUND(0)) == 0 && round >= before && round <= n->height &&
+                   stored_block_coord(n, k, round, round, &id, &coord)) {
+            r = height_open(n, k, round, &id, coord);
+        }
+        if (r == NULL) continue;
+        /* It expires when it would have, not 8 blocks from now: slots are few. */
+        r->opened_at = round == HANDOFF_ROUND(ks->newest) ? ks->g.keyed_at : round;
+        LOG_I("frost", "round %" PRIu64 ": reopened after my restart, with my stored nonces",
+              round);
+        round_resend(n, k, r);
     }
 }
 
@@ -793,14 +937,20 @@ void frost_sign_on_commit(node *n, const wire_block *blk) {
     key_scan ks = {0};
     ledger_group_keys_iter(n->state, scan_key, &ks);
     if (ks.newest == 0) return;
+    bool restart = s->cur == NULL;
     bool fresh = keys_update(n, &ks);
+    if (restart && fresh) {
+        rounds_reopen(n, s->cur, &ks);
+        rounds_reopen(n, s->old, &ks);
+    }
     rounds_expire(n);
     handoff_start(n, &ks, blk);
     uint64_t h = n->height;
     fsign_key *k = s->cur;
     if (k != NULL && k->epoch == ks.newest) {
         if (fresh) sign_missed(n, k, ks.g.keyed_at);
-        if (h % n->cfg.frost_checkpoint_every == 0) sign_height(n, k, h, &n->block_hash, blk);
+        if (h % n->cfg.frost_checkpoint_every == 0)
+            sign_height(n, k, h, &n->block_hash, coordinator_of(k, blk, h));
     }
     early_replay(n);
 }

@@ -85,6 +85,11 @@ struct sim_frost {
     frost_key keys[FROST_KEYS_MAX];
     size_t n_keys;
     uint64_t dkg_ms_sum;
+    /* --attack frost-handoff: the set under attack (its activation) and
+     * its two victims (world node indices; -1 none). */
+    uint64_t atk_epoch;
+    int32_t atk_restarted, atk_down;
+    bool atk_restarted_crashed, atk_down_crashed, atk_share_crashed;
 };
 
 static bool honest(const sim_node *nd) { return nd->byz == BYZ_NONE; }
@@ -112,6 +117,7 @@ static frost_height *height_at(sim_frost *F, uint64_t h) {
 void frost_setup(world *w) {
     if (!w->o.frost) return;
     w->frost = hansa_calloc(1, sizeof *w->frost);
+    w->frost->atk_restarted = w->frost->atk_down = -1;
     sim_frostcheck_init(&w->frost->chk);
     for (uint16_t i = 0; i < w->n; i++) prng_seed(&w->nodes[i].frost_prng, prng_next(&w->rng));
 }
@@ -244,12 +250,14 @@ static void forge_request(sim_node *nd, const roast_env *e, const roast_msg *m) 
     hbuf_free(&env);
 }
 
+static bool attack_on_share(sim_node *nd, const uint8_t *b, size_t len);
+
 bool frost_on_send(sim_node *nd, uint8_t type, const uint8_t *b, size_t len) {
     if (nd->w->frost && type == MSG_DKG_SHARE_REQ && honest(nd)) nd->w->res->frost_share_reqs++;
     if (!nd->w->frost || type != MSG_ROAST) return true;
     if (honest(nd)) {
         if (watched(nd)) observe_honest(nd, b, len);
-        return true;
+        return !attack_on_share(nd, b, len);
     }
     roast_env e;
     roast_msg m;
@@ -299,6 +307,106 @@ static void on_key(void *ctx, uint64_t epoch, const frost_group_rec *g) {
     F->dkg_ms_sum += (w->now_us - from) / 1000;
 }
 
+/* ---- --attack frost-handoff ---- */
+
+/* Blocks after a new set's activation A (its key is recorded at A + 19 and
+ * the old group hands over then, in a round that lives 8 blocks): the
+ * restarted member goes down from A+1, after its record took the new seed,
+ * and is back at A+8, well before the handoff; the other goes down from
+ * A+13 and is back at A+30, past the whole handoff round. Each goes down
+ * at the first of those heights it did not propose: a crashed proposer
+ * takes its height's signing round (it coordinates it) down with it. */
+#define ATK_RESTARTED_DOWN 1
+#define ATK_RESTARTED_UP 8
+#define ATK_OTHER_DOWN 13
+#define ATK_OTHER_UP 30
+
+/* At the commit before a new set's first block: picks, among the honest
+ * members of the newest key's group, one that is in the new set too (its
+ * DKG record takes the new set's seed) and one other, preferably one the
+ * new set left out (a dealer of the new key that is down keeps the
+ * restarted member, which lost the shares it had received, from its new
+ * share). Once per run: two downs of the next set change would overlap
+ * this one's and stall the chain. */
+static void attack_pick(world *w, sim_frost *F, const frost_epoch *e) {
+    const frost_key *old = NULL;
+    for (size_t i = 0; i < F->n_keys; i++)
+        if (F->keys[i].epoch < e->ctx.epoch && (!old || F->keys[i].epoch > old->epoch)) old = &F->keys[i];
+    if (old == NULL) return;
+    F->atk_epoch = e->ctx.epoch;
+    F->atk_restarted = F->atk_down = -1;
+    const sim_chain *c = &w->chains[0];
+    for (uint16_t i = 0; old && i < c->n_nodes; i++) {
+        const sim_node *x = &w->nodes[c->first_node + i];
+        if (!honest(x) || !(old->members >> i & 1)) continue;
+        bool in_new = false;
+        for (uint16_t j = 0; j < e->ctx.n; j++) in_new |= pubkey_eq(&e->members[j], &x->key.pub);
+        if (in_new && F->atk_restarted < 0) F->atk_restarted = x->idx;
+        else if (F->atk_down < 0 || !in_new) F->atk_down = x->idx;
+    }
+}
+
+/* Crashes victim at `height` in [from, until) if it did not propose it
+ * (coord, chain-local) and has not crashed yet; restarts it at `up`. */
+static void attack_step(world *w, int32_t victim, bool *crashed, int32_t coord, uint64_t height,
+                        uint64_t from, uint64_t until, uint64_t up) {
+    if (victim < 0) return;
+    sim_node *v = &w->nodes[victim];
+    if (height >= from && height < until && !*crashed && coord != local(v)) {
+        *crashed = true;
+        world_push(w, w->now_us, EV_CRASH, v, 0, 0, 0, 0, NULL);
+    }
+    if (height == up) world_push(w, w->now_us, EV_RESTART, v, 0, 0, 0, 0, NULL);
+}
+
+/* The restarted member's first share of a checkpoint under the old key
+ * once the other is down (the old group's up members are then exactly its
+ * threshold): the share left the signer, its nonce stored USED, but the
+ * member crashes before it is off its link (it is lost) and is back a
+ * moment later. Its session at the coordinator stays open, the other
+ * members have answered and no other subset is left: the height is signed
+ * only if the member reopens the round and offers its stored commitment
+ * again, and only the unused one (a nonce stored FRESH though used goes
+ * into a second list: scripts/mutate's nonce-unpersisted). The member's
+ * new DKG session loses the shares it received, which the dealers send
+ * again until A + 21. True: the share is lost. */
+#define ATK_SHARE_DOWN_US 300000
+
+static bool attack_on_share(sim_node *nd, const uint8_t *b, size_t len) {
+    world *w = nd->w;
+    sim_frost *F = w->frost;
+    roast_env e;
+    roast_msg m;
+    if (w->o.attack != SIM_ATTACK_FROST_HANDOFF || (int32_t)nd->idx != F->atk_restarted ||
+        !F->atk_down_crashed || F->atk_share_crashed || !open_env(b, len, &e, &m) ||
+        m.kind != ROAST_MSG_SHARE || m.round <= F->atk_epoch + ATK_OTHER_DOWN ||
+        m.round >= F->atk_epoch + FROST_DKG_COMPLAINT_BLOCKS - 1)
+        return false;
+    F->atk_share_crashed = true;
+    world_push(w, w->now_us, EV_CRASH, nd, 0, 0, 0, 0, NULL);
+    world_push(w, w->now_us + ATK_SHARE_DOWN_US, EV_RESTART, nd, 0, 0, 0, 0, NULL);
+    return true;
+}
+
+/* Called once per height (its first honest commit, whose proposer is
+ * coord). */
+static void attack_on_height(sim_node *nd, uint64_t height, int32_t coord) {
+    world *w = nd->w;
+    sim_frost *F = w->frost;
+    if (w->o.attack != SIM_ATTACK_FROST_HANDOFF) return;
+    frost_epoch *e = hansa_malloc(sizeof *e);
+    frost_epoch_of(node_ledger(nd->n), e);
+    if (e->ctx.epoch == height + 1 && height > 1 && F->atk_epoch == 0) attack_pick(w, F, e);
+    free(e);
+    uint64_t a = F->atk_epoch;
+    if (a == 0) return;
+    attack_step(w, F->atk_restarted, &F->atk_restarted_crashed, coord, height,
+                a + ATK_RESTARTED_DOWN, a + ATK_RESTARTED_UP, a + ATK_RESTARTED_UP);
+    /* ... down before the block that records the new key (A + 19). */
+    attack_step(w, F->atk_down, &F->atk_down_crashed, coord, height, a + ATK_OTHER_DOWN,
+                a + FROST_DKG_COMPLAINT_BLOCKS - 1, a + ATK_OTHER_UP);
+}
+
 void frost_on_commit(sim_node *nd, uint64_t height) {
     world *w = nd->w;
     sim_frost *F = w->frost;
@@ -331,6 +439,7 @@ void frost_on_commit(sim_node *nd, uint64_t height) {
         wire_block_free(&blk);
     }
     hbuf_free(&b);
+    attack_on_height(nd, height, fh->coord);
 }
 
 /* ---- the end of the run ---- */

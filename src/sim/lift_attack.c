@@ -229,6 +229,7 @@ static bool stage_start(world *w, stage *s, sim_chain *c, sim_node *nd) {
     case SIM_ATTACK_NONE:
     case SIM_ATTACK_LINE29:
     case SIM_ATTACK_CRASH_PRECOMMIT:
+    case SIM_ATTACK_FROST_HANDOFF:
     case SIM_ATTACK_LIFT_ALL: HANSA_UNREACHABLE();
     }
     s->started = true;

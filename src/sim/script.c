@@ -121,6 +121,7 @@ static const char *const attack_names[] = {
     [SIM_ATTACK_LIFT_FORGE] = "forged-commit",
     [SIM_ATTACK_LIFT_INVOICE] = "invoice-overlift",
     [SIM_ATTACK_LIFT_ALL] = "all",
+    [SIM_ATTACK_FROST_HANDOFF] = "frost-handoff",
 };
 
 hansa_err sim_attack_parse(const char *s, sim_attack_kind *out) {
@@ -184,7 +185,8 @@ void script_setup(world *w) {
     case SIM_ATTACK_LIFT_SILENT:
     case SIM_ATTACK_LIFT_FORGE:
     case SIM_ATTACK_LIFT_INVOICE:
-    case SIM_ATTACK_LIFT_ALL: HANSA_UNREACHABLE(); /* not a schedule of this file */
+    case SIM_ATTACK_LIFT_ALL:
+    case SIM_ATTACK_FROST_HANDOFF: HANSA_UNREACHABLE(); /* not a schedule of this file */
     case SIM_ATTACK_LINE29: {
         sim_node *b = &w->nodes[s->node[ROLE_B]];
         b->byz = BYZ_SCRIPTED;

@@ -665,8 +665,10 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     if (o->valset_change > SIM_VALSET_CHANGE_MAX) return HANSA_ERR_CONFIG;
     if (o->load_tps > SIM_LOAD_TPS_MAX) return HANSA_ERR_CONFIG;
     if (o->lifts && (chains < 3 || !o->load_tps)) return HANSA_ERR_CONFIG; /* clients drive the lifts */
-    /* The scripted attacks' worlds have no room for it. */
-    if (o->frost && o->attack) return HANSA_ERR_CONFIG;
+    /* The scripted attacks' worlds have no room for it but its own, on one chain. */
+    bool frost_attack = o->attack == SIM_ATTACK_FROST_HANDOFF;
+    if (o->frost && o->attack && !frost_attack) return HANSA_ERR_CONFIG;
+    if (frost_attack && (!o->frost || !o->valset_change || chains > 1)) return HANSA_ERR_CONFIG;
     crypto_init();
     /* The run owns the process's signature scheme and log for its length. */
     sign_scheme_install(o->frost ? &sim_sign_scheme_frost : &sim_sign_scheme);

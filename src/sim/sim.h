@@ -77,6 +77,12 @@ typedef enum {
     SIM_ATTACK_LIFT_FORGE,      /* forged-commit: a colluding pair forges the referee's COMMIT */
     SIM_ATTACK_LIFT_INVOICE,    /* invoice-overlift: an invoice paid over a tally's pending legs */
     SIM_ATTACK_LIFT_ALL,        /* all: each of the above in turn in one run */
+    /* frost-handoff (frost.c; needs --frost and --valset-change): at the
+     * first new set after a key, a member of the old and the new set crashes a block in
+     * and is back before the new key is recorded, and another old member is
+     * down from before the record until after the handoff's round, so the
+     * old group's threshold needs the restarted one (docs/sim.md "FROST"). */
+    SIM_ATTACK_FROST_HANDOFF,
 } sim_attack_kind;
 /* The consensus schedules of script.c; the rest are lift_attack.c's. */
 #define SIM_ATTACK_IS_SCRIPT(a) ((a) == SIM_ATTACK_LINE29 || (a) == SIM_ATTACK_CRASH_PRECOMMIT)

@@ -149,6 +149,22 @@ static void test_frost_amnesia_dealer(void) {
     CHECK_EQ_U64(r.frost_missed, 0);
 }
 
+/* Seed 1029 (10 nodes, t = 7 = the honest count): node 9 comes back late
+ * asking for one share of epoch 1 and node 1, restarted, for two, after
+ * slashings replaced the set at height 24, before epoch 25 has a key.
+ * Height 42 (still under epoch 1's key) went unsigned: the dealers'
+ * records held only the new epoch's seed, so nobody dealt the old shares
+ * again, node 1 never resumed its old session, and a share received after
+ * the change could not be loaded (its set was no longer the ledger's
+ * current or previous one). */
+static void test_frost_dealer_replaced(void) {
+    sim_result r;
+    run_one(1029, 10, "byz-garbage+crash", &r);
+    CHECK(r.frost_share_reqs > 0);
+    CHECK(r.frost_live_checked > 0);
+    CHECK_EQ_U64(r.frost_missed, 0);
+}
+
 /* Elections change the set: each new set gets its key, the old group
  * hands over to it, and checkpoints go on under the new key. */
 static void test_frost_election(void) {
@@ -173,6 +189,40 @@ static void test_frost_election(void) {
     CHECK(r.frost_handoffs_judged > 0);
 }
 
+/* --attack frost-handoff (seed 1, 5 nodes, elections every 30 heights):
+ * at the first set change after a key, an old member that is also in the
+ * new set crashes after its DKG record took the new seed and is back
+ * before the new key is recorded; another old member is down across the
+ * handoff, so the old group's threshold (4 of 5) needs the restarted one,
+ * with the old share its record kept. Then the restarted one crashes
+ * again with a checkpoint share in flight, lost, and is back at once: the
+ * height is signed only if it reopens the round with its stored unused
+ * nonce. scripts/mutate catches prev-share-dropped (heights under the old
+ * key and the handoff unsigned), nonces-not-reopened (that height
+ * unsigned) and nonce-unpersisted (the used nonce offered again, in a
+ * second list: the nonce rule) on this run. */
+static void test_frost_handoff_restart(void) {
+    sim_options o;
+    sim_result r;
+    sim_options_default(&o);
+    o.seed = 1;
+    o.nodes = 5;
+    o.heights = 100;
+    o.frost = true;
+    o.valset_change = 30;
+    o.attack = SIM_ATTACK_FROST_HANDOFF;
+    CHECK_ERR(sim_run(&o, &r), HANSA_OK);
+    fprintf(stderr, "frost handoff restart: seed %" PRIu64 ": crashes %" PRIu64 ", keys %" PRIu64
+                    ", handoffs judged %" PRIu64 ", liveness checked %" PRIu64 " %s\n", o.seed, r.crashes,
+            r.frost_keys, r.frost_handoffs_judged, r.frost_live_checked, r.first_violation);
+    CHECK_EQ_U64(r.safety_violations, 0);
+    CHECK_EQ_U64(r.liveness_failures, 0);
+    CHECK_EQ_U64(r.crashes, 3);
+    CHECK(r.frost_keys >= 2);
+    CHECK(r.frost_handoffs_judged >= 1);
+    CHECK_EQ_U64(r.frost_missed, 0);
+}
+
 static void test_frost_replays(void) {
     sim_result a, b;
     run_one(7200, 4, "byz-garbage+net", &a);
@@ -191,6 +241,8 @@ int main(void) {
     RUN(test_frost_election);
     RUN(test_frost_set_change_after_key);
     RUN(test_frost_amnesia_dealer);
+    RUN(test_frost_dealer_replaced);
+    RUN(test_frost_handoff_restart);
     RUN(test_frost_replays);
     return check_summary();
 }

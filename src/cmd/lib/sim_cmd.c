@@ -27,7 +27,9 @@
  * stalls it). With --lifts (3 chains) --attack
  * interlocking, unilateral-timeout, crashed-relay, silent-originator,
  * forged-commit, invoice-overlift or all runs the scripted DSR lift attack (src/sim/
- * lift_attack.c) in place of the random lifts. The wall clock is read here, never
+ * lift_attack.c) in place of the random lifts. With --frost and --valset-change,
+ * --attack frost-handoff crashes an old member at the first set change so that the
+ * handoff needs it restarted (src/sim/frost.c). The wall clock is read here, never
  * inside the simulator. */
 #include "cmd/lib/sim_cmd.h"
 
@@ -78,7 +80,7 @@ static void usage(void) {
             "--attack NAME: line29 (4 nodes, no faults), or with --lifts a scripted DSR\n"
             "       lift attack: interlocking, unilateral-timeout, crashed-relay,\n"
             "       silent-originator, forged-commit, invoice-overlift, all (docs/sim.md\n"
-            "       \"Lift attacks\")\n"
+            "       \"Lift attacks\"), or with --frost --valset-change K frost-handoff\n"
             "mixes: none net partition clog crash drift targeted byzantine byz-equivocate\n"
             "       byz-double-vote byz-silent byz-garbage byz-invalid byz-amnesia byz-lockbreak\n"
             "       all (join with '+'), or random (each seed draws its own mix, guided by\n"
@@ -183,7 +185,8 @@ static int run_single(const sim_args *a) {
         fprintf(stderr, "hansa sim: options out of range (nodes %d..%d, heights 1..%d; "
                 "--attack line29|crash-precommit: 4 nodes, --faults none, no --byz-power-third; "
                 "lift attacks: --lifts, --chains 3, --faults none; "
-                "--lifts: --chains 3 or more, --load above 0; --frost: no --attack)\n",
+                "--lifts: --chains 3 or more, --load above 0; --frost: no --attack "
+                "but frost-handoff, which needs --valset-change and one chain)\n",
                 SIM_NODES_MIN, SIM_NODES_MAX, SIM_HEIGHTS_MAX);
         return 2;
     }

@@ -1,0 +1,92 @@
+/* dkg_rec.c — the stored key generation record (see dkg_rec.h). The decoder
+ * accepts exactly what the encoder writes, plus the version-2 layout
+ * (fuzz/fuzz_dkg_rec.c checks both). */
+#include "threshold/dkg_rec.h"
+
+#include <string.h>
+
+#include "base/assert.h"
+#include "wire/frost_rd.h"
+
+#define DKG_REC_V2 2
+
+static void entry_encode(hbuf *b, const dkg_rec_entry *e) {
+    HANSA_ASSERT((e->flags & ~(DKG_REC_DONE | DKG_REC_SHARE)) == 0);
+    hbuf_put_u64(b, e->epoch);
+    hbuf_append(b, e->seed, CRYPTO_DRBG_SEED_BYTES);
+    hbuf_put_u8(b, e->flags);
+    static const frost_scalar zero;
+    hbuf_append(b, (e->flags & DKG_REC_SHARE ? &e->share : &zero)->b, FROST_SCALAR_BYTES);
+    if (!(e->flags & DKG_REC_SHARE)) return;
+    const frost_group *g = &e->group;
+    HANSA_ASSERT(g->n >= 1 && g->n <= FROST_PARTICIPANTS_MAX && g->t >= 1 && g->t <= g->n);
+    hbuf_put_u16(b, g->n);
+    hbuf_put_u16(b, g->t);
+    hbuf_append(b, g->key.b, FROST_POINT_BYTES);
+    for (uint16_t i = 0; i < g->n; i++) hbuf_append(b, g->shares[i].b, FROST_POINT_BYTES);
+}
+
+void dkg_rec_encode(hbuf *b, const dkg_rec *rec) {
+    HANSA_ASSERT(!rec->has_prev || rec->prev.epoch < rec->cur.epoch);
+    hbuf_put_u8(b, DKG_REC_VERSION);
+    hbuf_put_u8(b, rec->has_prev ? 2 : 1);
+    entry_encode(b, &rec->cur);
+    if (rec->has_prev) entry_encode(b, &rec->prev);
+}
+
+static void group_decode(wire_rd *r, frost_group *g) {
+    size_t at = r->off;
+    g->n = rd_u16(r, "n");
+    g->t = rd_u16(r, "t");
+    if (r->err == HANSA_OK && (g->n < 1 || g->n > FROST_PARTICIPANTS_MAX || g->t < 1 || g->t > g->n))
+        frd_fail_at(r, HANSA_ERR_INVALID, at, "n, t");
+    frd_point(r, &g->key, "key");
+    for (uint16_t i = 0; i < g->n && r->err == HANSA_OK; i++)
+        frd_point(r, &g->shares[i], "verification share");
+}
+
+static void entry_decode(wire_rd *r, dkg_rec_entry *e) {
+    e->epoch = rd_u64(r, "epoch");
+    rd_fixed(r, e->seed, CRYPTO_DRBG_SEED_BYTES, "seed");
+    size_t at = r->off;
+    e->flags = rd_u8(r, "flags");
+    if (r->err == HANSA_OK && ((e->flags & ~(DKG_REC_DONE | DKG_REC_SHARE)) != 0 ||
+                               e->flags == DKG_REC_SHARE))
+        frd_fail_at(r, HANSA_ERR_INVALID, at, "flags");
+    at = r->off;
+    frd_scalar(r, &e->share, "share");
+    if (r->err == HANSA_OK && !(e->flags & DKG_REC_SHARE) && !frost_scalar_is_zero(&e->share))
+        frd_fail_at(r, HANSA_ERR_NONCANONICAL, at, "share");
+    if (e->flags & DKG_REC_SHARE) group_decode(r, &e->group);
+}
+
+hansa_err dkg_rec_decode(const uint8_t *p, size_t len, dkg_rec *out, wire_rd *r) {
+    wire_rd local;
+    if (!r) r = &local;
+    rd_init(r, p, len);
+    memset(out, 0, sizeof *out);
+    uint8_t version = rd_u8(r, "version");
+    if (r->err == HANSA_OK && version != DKG_REC_VERSION && version != DKG_REC_V2)
+        frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
+    uint8_t count = 1;
+    if (version == DKG_REC_VERSION) {
+        size_t at = r->off;
+        count = rd_u8(r, "count");
+        if (r->err == HANSA_OK && count != 1 && count != 2)
+            frd_fail_at(r, HANSA_ERR_INVALID, at, "count");
+    }
+    entry_decode(r, &out->cur);
+    if (count == 2 && r->err == HANSA_OK) {
+        size_t at = r->off;
+        entry_decode(r, &out->prev);
+        out->has_prev = true;
+        if (r->err == HANSA_OK && out->prev.epoch >= out->cur.epoch)
+            frd_fail_at(r, HANSA_ERR_INVALID, at, "previous epoch");
+    }
+    rd_end(r);
+    if (r->err != HANSA_OK) {
+        frost_wipe(out, sizeof *out); /* zeroes */
+        return r->err;
+    }
+    return HANSA_OK;
+}

@@ -1,0 +1,60 @@
+/* dkg_rec.h — the record a delegate keeps its key generation in
+ * (store_put_dkg, read back by node/frost_duty.c after a restart): the seed
+ * it deals from, and once its session ended the signing share it left and
+ * the group it belongs to.
+ *
+ * A record holds the latest epoch's entry and, until the handoff to the
+ * next key is stored, the previous epoch's (whose share still signs while
+ * the new set generates its key, and signs the handoff; whose seed deals
+ * its old shares again to a late member of the old set). Layout:
+ *   version 3 | count u8 (1 or 2) | entry (latest) [| entry (previous)]
+ *   entry: epoch u64 | seed 32 | flags u8 | share 32 (zero unless SHARE)
+ *          [SHARE: n u16 | t u16 | key 32 | n x verification share 32]
+ * A version-2 record (one entry, no count) still loads. Integers are
+ * little-endian (docs/frost.md, "The node's DKG duty"). */
+#ifndef HANSA_THRESHOLD_DKG_REC_H
+#define HANSA_THRESHOLD_DKG_REC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "crypto/drbg.h"
+#include "crypto/frost.h"
+#include "wire/codec.h"
+
+#define DKG_REC_VERSION 3
+#define DKG_REC_DONE 1u  /* the session ended */
+#define DKG_REC_SHARE 2u /* ... and left me a signing share (share, group) */
+
+typedef struct {
+    uint64_t epoch;
+    uint8_t seed[CRYPTO_DRBG_SEED_BYTES];
+    uint8_t flags;
+    frost_scalar share; /* with DKG_REC_SHARE */
+    frost_group group;  /* with DKG_REC_SHARE */
+} dkg_rec_entry;
+
+typedef struct {
+    dkg_rec_entry cur;  /* the latest epoch I dealt in */
+    bool has_prev;
+    dkg_rec_entry prev; /* an earlier epoch, kept until its handoff */
+} dkg_rec;
+
+/* Appends the version-3 record. Asserts a well-formed rec (prev older). */
+void dkg_rec_encode(hbuf *b, const dkg_rec *rec);
+/* Parses a version-3 or version-2 record occupying [p, p+len) (*out zeroed
+ * on error, *r, if given, says where):
+ *   TRUNCATED/TRAILING  a torn record
+ *   VERSION             neither 2 nor 3
+ *   INVALID             a count other than 1 or 2, unknown flags, SHARE
+ *                       without DONE, a group with n or t out of range, a
+ *                       previous entry not older than the latest
+ *   NONCANONICAL        a share that is no canonical scalar, or non-zero
+ *                       without SHARE; a point that is no canonical
+ *                       non-identity element */
+hansa_err dkg_rec_decode(const uint8_t *p, size_t len, dkg_rec *out, wire_rd *r);
+
+#endif
