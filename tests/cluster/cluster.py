@@ -114,6 +114,18 @@ def hansad_pids(home_prefix):
     return pids
 
 
+def exited(pid):
+    """True once pid has released everything it held: gone or a zombie. Its
+    cmdline reads empty earlier, as soon as its memory is freed, while its
+    files (the store's lock) are still open: hansad_pids stops listing it
+    before another process may open its store."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
 def free_port():
     """A loopback port nothing listens on now (the caller binds it soon after)."""
     s = socket.socket()
@@ -302,7 +314,7 @@ class Testnet:
         pid = self.pid(i)
         check(pid > 0, "node%d runs (pid %d) before kill -9" % (i, pid))
         os.kill(pid, signal.SIGKILL)
-        wait_for(lambda: not hansad_pids(self.home(i)) and [True], 10, "node%d to die" % i)
+        wait_for(lambda: exited(pid) and [True], 10, "node%d to die" % i)
 
     def start_load(self, rate=50, duration=10, accounts=8, extra=()):
         """Starts `hansa load` in the background; its stdout is JSON (see load_result)."""

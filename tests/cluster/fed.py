@@ -13,7 +13,7 @@ import signal
 import subprocess
 import tempfile
 
-from cluster import (HANSA, CheckFailed, RpcError, check, hansad_pids, rpc, say,  # noqa: F401
+from cluster import (HANSA, CheckFailed, RpcError, check, exited, hansad_pids, rpc, say,  # noqa: F401
                      wait_for)
 
 CHAIN_BASE = 0xfed1
@@ -52,7 +52,7 @@ class Federation:
         pid = self.pid(k, i)
         check(pid > 0, "chain %s node%d runs before kill -9" % (self.chain_id(k), i))
         os.kill(pid, signal.SIGKILL)
-        wait_for(lambda: not self.pid(k, i) and [True], 20, "chain %s node%d to die" % (self.chain_id(k), i))
+        wait_for(lambda: exited(pid) and [True], 20, "chain %s node%d to die" % (self.chain_id(k), i))
 
     def __exit__(self, exc_type, exc, tb):
         failed = exc_type is not None

@@ -33,7 +33,7 @@ def crash_round(net, nodes, addrs, rng, rnd):
     check(all(pids), "round %d: every node runs before the crash (pids %s)" % (rnd, pids))
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
-    cluster.wait_for(lambda: not cluster.hansad_pids(net.dir) and [True], 10, "nodes to die")
+    cluster.wait_for(lambda: all(cluster.exited(p) for p in pids) and [True], 10, "nodes to die")
     logged = {i: (net.logged_heights(i) or [0])[-1] for i in nodes}
     say("round %d: killed all four; last logged heights %s" % (rnd, logged))
     time.sleep(1)  # the load finds every node down
