@@ -240,19 +240,17 @@ static int build_frost(const char *addr, const ic_params *p, const ic_consensus 
     return rc;
 }
 
-/* A commit update to addr's newest snapshot height carrying the proof of
- * the chain's newest key record there (key_proof RPC), for a keyless
- * client: 1 when the client would take it, else 0 or -1 with why. */
-static int build_key_proof(const char *addr, const ic_params *p, const ic_consensus *trusted, uint64_t now_ms,
-                           bool revive, hbuf *out, uint64_t *height, char *why, size_t why_len) {
+int lf_build_key_update(const char *addr, const ic_params *p, const ic_consensus *trusted, uint64_t max_height,
+                        uint64_t now_ms, bool revive, hbuf *out, uint64_t *height, char *why, size_t why_len) {
     json_t *r = call(addr, "key_proof", NULL, why, why_len);
     if (!r) return -1;
     ic_key_proof *kp = hansa_malloc(sizeof *kp);
     uint64_t at = cli_u64(r, "height");
     int rc = -1;
     if (field(r, "proof", IC_KEY_PROOF_BYTES_MAX, dec_key_proof, kp, why, why_len)) {
-        if (at <= trusted->height) {
-            snprintf(why, why_len, "%s's key proof (height %" PRIu64 ") is not above the trusted height", addr, at);
+        if (at <= trusted->height || (max_height && at > max_height)) {
+            snprintf(why, why_len, "%s's key proof (height %" PRIu64 ") is not above the trusted height%s", addr, at,
+                     max_height ? " and not above the height wanted" : "");
             rc = 0;
         } else {
             char err[256];
@@ -280,7 +278,7 @@ int lf_build_update_cert(const char *addr, lf_cert cert, const ic_params *p, con
      * way to the tip, not to a packet's height), so that FROST can work. */
     size_t at = out->len;
     int rc = ic_consensus_keyless(trusted)
-                 ? (target ? 0 : build_key_proof(addr, p, trusted, now_ms, revive, out, height, why, why_len))
+                 ? (target ? 0 : lf_build_key_update(addr, p, trusted, 0, now_ms, revive, out, height, why, why_len))
                  : build_frost(addr, p, trusted, target, now_ms, revive, out, height, why, why_len);
     if (rc == 1) return rc;
     out->len = at;

@@ -72,6 +72,14 @@ int lf_build_update_cert(const char *addr, lf_cert cert, const ic_params *p, con
                          uint64_t target, uint64_t now_ms, bool revive, hbuf *out, uint64_t *height,
                          char *why, size_t why_len);
 
+/* For a client whose trusted state names no key: a commit update to addr's
+ * newest state-root height, if it is above trusted and (max_height
+ * non-zero) at most max_height, carrying the proof of the chain's key
+ * record there (key_proof RPC), checked with ic_verify first. 1 built
+ * (*height), 0 when there is no such height, -1 with why. */
+int lf_build_key_update(const char *addr, const ic_params *p, const ic_consensus *trusted, uint64_t max_height,
+                        uint64_t now_ms, bool revive, hbuf *out, uint64_t *height, char *why, size_t why_len);
+
 /* Builds the update the chain at addr can give a light client whose latest
  * trusted state is `trusted`: towards the tip, or `target` if non-zero,
  * bisected as above, checked at now_ms (the verifying chain's BFT time).

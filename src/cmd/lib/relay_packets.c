@@ -100,9 +100,19 @@ static int cmp_u64(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* The highest stored state below height (height is above the lowest). */
+static const ic_consensus *below(const relay_pk *p, uint64_t height) {
+    const ic_consensus *t = &p->states[0];
+    for (uint16_t i = 0; i < p->client.n_heights; i++)
+        if (p->states[i].height < height) t = &p->states[i];
+    return t;
+}
+
 /* Updates to the lowest RELAY_UPDATES_MAX fetched heights the client lacks
  * (and can reach: above its lowest stored height), each proven from the
- * highest stored height below the lowest of them. */
+ * highest stored height below it (so that a key learned at a stored height
+ * goes on into the states above it: docs/interchain.md "Learning a key by
+ * proof"). */
 static void build_updates(relay_pk *p, const relay_job *job, const char *seed) {
     uint64_t *want = hansa_calloc(p->n_items ? p->n_items : 1, sizeof *want);
     size_t n = 0;
@@ -111,14 +121,27 @@ static void build_updates(relay_pk *p, const relay_job *job, const char *seed) {
         if (!stored(p, h) && h > p->client.heights[0]) want[n++] = h;
     }
     qsort(want, n, sizeof *want, cmp_u64);
-    const ic_consensus *trusted = &p->states[0];
-    for (uint16_t i = 0; n > 0 && i < p->client.n_heights; i++)
-        if (p->states[i].height < want[0]) trusted = &p->states[i];
+    const ic_consensus *trusted = n > 0 ? below(p, want[0]) : NULL;
+    /* A keyless client is first taught the chain's key, when the proof's
+     * height comes before every packet's and above the latest state: the
+     * packets wait a round and are then proven by checkpoints. Packets
+     * keep the client fresh, so the header duty, which also teaches the
+     * key, seldom comes round under load (docs/interchain.md). */
+    if (n > 0 && trusted == &p->states[p->client.n_heights - 1] && ic_consensus_keyless(trusted)) {
+        uint64_t got = 0;
+        if (lf_build_key_update(seed, &job->params, trusted, want[0], job->now_ms, false, &p->body[0], &got, p->why,
+                                sizeof p->why) == 1) {
+            p->update_height[p->n_updates++] = got;
+            free(want);
+            return;
+        }
+        hbuf_reset(&p->body[0]);
+    }
     for (size_t i = 0; i < n && p->n_updates < RELAY_UPDATES_MAX; i++) {
         if (i > 0 && want[i] == want[i - 1]) continue;
         hbuf *b = &p->body[p->n_updates];
         uint64_t got = 0;
-        int r = lf_build_update(seed, &job->params, trusted, want[i], job->now_ms, false, b, &got, p->why,
+        int r = lf_build_update(seed, &job->params, below(p, want[i]), want[i], job->now_ms, false, b, &got, p->why,
                                 sizeof p->why);
         if (r < 0) {
             p->update_failed = true;
