@@ -128,6 +128,16 @@ static bool param_chain(json_t *params, const char *name, uint32_t *chain, rpc_o
     return false;
 }
 
+/* Before a search or beacon starts: time passes, the view is the committed
+ * tallies', and id is fresh. Returns now. */
+static uint64_t start(rpc_route_api *api, credit_id *id) {
+    uint64_t now = now_ms();
+    tick(api, now);
+    reload(api);
+    rng_fill(&api->rng, id->b, sizeof id->b);
+    return now;
+}
+
 /* mode: "oneway" (the default) or "bidir". */
 static bool param_mode(json_t *params, disc_mode *mode, rpc_outcome *bad) {
     const char *text = "oneway";
@@ -157,11 +167,8 @@ static rpc_outcome m_route_find(rpc_call *call, json_t *params, void *ctx) {
         !param_chain(params, "to_chain", &to.site, &bad) || !param_key(params, "to", &to.key, &bad) ||
         !param_mode(params, &mode, &bad))
         return bad;
-    uint64_t now = now_ms();
-    tick(api, now);
-    reload(api);
     credit_id search;
-    rng_fill(&api->rng, search.b, sizeof search.b);
+    uint64_t now = start(api, &search);
     disc_out o = {0};
     const disc_record *r = disc_find(&api->site, &from, &to, now, &search, mode, &o);
     queue(api, &o);
@@ -177,11 +184,8 @@ static rpc_outcome m_route_beacon(rpc_call *call, json_t *params, void *ctx) {
     static const char *const names[] = {"to", NULL};
     disc_ent to = {node_chain_id(api->n), {{0}}};
     if (!nj_params_only(params, names, &bad) || !param_key(params, "to", &to.key, &bad)) return bad;
-    uint64_t now = now_ms();
-    tick(api, now);
-    reload(api);
     credit_id id;
-    rng_fill(&api->rng, id.b, sizeof id.b);
+    uint64_t now = start(api, &id);
     disc_out o = {0};
     size_t n = disc_beacon(&api->site, &to, now, &id, &o);
     queue(api, &o);

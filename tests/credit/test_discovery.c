@@ -513,17 +513,24 @@ static void test_graph_view(void) {
     disc_graph_free(&g);
 }
 
+/* Site 1: the chain of graph_of_chain(3), its entity 4 paying site 2's 9;
+ * site 2: that cross tally and 9 -> 11 (bound 700). Each serves its graph. */
+static disc_site *two_sites(disc_graph *g1, disc_graph *g2) {
+    graph_of_chain(g1, 3);
+    disc_graph_init(g2, 2);
+    credit_tally x = tally(1, 4, 2, 9, 1000), y = tally(2, 9, 2, 11, 700);
+    CHECK(disc_graph_add_tally(g2, &x) && disc_graph_add_tally(g2, &y));
+    disc_site *s = calloc(2, sizeof *s);
+    disc_site_init(&s[0], 1, disc_graph_view(g1), 1000, 10000, 10000);
+    disc_site_init(&s[1], 2, disc_graph_view(g2), 1000, 10000, 10000);
+    return s;
+}
+
 /* Two sites, each serving its graph: site 1's entity 1 finds site 2's
  * entity 11 over the cross tally (4 -> 9 -> 11), not a missing one. */
 static void test_graph_two_sites(void) {
     disc_graph g1, g2;
-    graph_of_chain(&g1, 3);
-    disc_graph_init(&g2, 2);
-    credit_tally x = tally(1, 4, 2, 9, 1000), y = tally(2, 9, 2, 11, 700);
-    CHECK(disc_graph_add_tally(&g2, &x) && disc_graph_add_tally(&g2, &y));
-    disc_site *s = calloc(2, sizeof *s);
-    disc_site_init(&s[0], 1, disc_graph_view(&g1), 1000, 10000, 10000);
-    disc_site_init(&s[1], 2, disc_graph_view(&g2), 1000, 10000, 10000);
+    disc_site *s = two_sites(&g1, &g2);
     disc_ent a = party(1, 1), want = party(2, 11), missing = party(2, 12);
     credit_id id = {{1}}, id2 = {{2}};
     const disc_ent *targets[2] = {&want, &missing};
@@ -561,13 +568,7 @@ static void test_graph_two_sites(void) {
  * one: its only way in is from site 2, where the mark came from. */
 static void test_graph_beacon(void) {
     disc_graph g1, g2;
-    graph_of_chain(&g1, 3);
-    disc_graph_init(&g2, 2);
-    credit_tally x = tally(1, 4, 2, 9, 1000), y = tally(2, 9, 2, 11, 700);
-    CHECK(disc_graph_add_tally(&g2, &x) && disc_graph_add_tally(&g2, &y));
-    disc_site *s = calloc(2, sizeof *s);
-    disc_site_init(&s[0], 1, disc_graph_view(&g1), 1000, 10000, 10000);
-    disc_site_init(&s[1], 2, disc_graph_view(&g2), 1000, 10000, 10000);
+    disc_site *s = two_sites(&g1, &g2);
     disc_ent a = party(1, 1), want = party(2, 11);
     credit_id b = {{7}}, id = {{8}};
     disc_out out = {0}, next = {0};
