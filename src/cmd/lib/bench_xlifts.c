@@ -36,7 +36,9 @@
  *
  * Figures: the optimum over the whole federation graph (a max-weight
  * circulation that ignores every rule of cross-chain routes: an upper
- * bound) and per chain (its own tallies only), the agent's clearing share
+ * bound) and per chain (its own tallies only), where the optimum's flow
+ * that the first cross phase could not lift lies (a cycle decomposition,
+ * by the rule of a cross-chain lift each cycle breaks), the agent's clearing share
  * next to them, the ledger cost per lift (the blocks of its transactions,
  * applied and committed on one core, before consensus and networking:
  * p50/p99 local and cross), success rate against amount on fresh copies of
@@ -849,6 +851,98 @@ static uint64_t cross_phase(xl_fed *f, const xl_graph *g, uint64_t *res, xl_lat 
     return cleared;
 }
 
+/* ---- what the cross search leaves of the optimum ---- */
+
+/* The kinds of cycle a decomposition of the optimum's flow can hold, by the
+ * first rule of a cross-chain lift the cycle breaks. */
+enum { LEFT_LOCAL, LEFT_SEGS, LEFT_TWICE, LEFT_HOPS, LEFT_WITHIN, LEFT_UNBALANCED, LEFT_DOUBLE, LEFT_KINDS };
+
+/* The kind of cycle c, and whether a lift with twice the tallies and any
+ * number of chains, each once, could take it (*looser). */
+static int left_kind(const xl_fed *f, const xl_graph *g, const size_t *c, size_t n, bool *looser) {
+    unsigned mask = 0, segs = 0;
+    for (size_t i = 0; i < n; i++) {
+        int k = f->t[g->tally_of[c[i]]].chain, prev = f->t[g->tally_of[c[(i + n - 1) % n]]].chain;
+        mask |= 1u << k;
+        segs += k != prev;
+    }
+    *looser = segs > 0 && segs == (unsigned)__builtin_popcount(mask) && n <= 2 * CREDIT_XLIFT_HOPS_MAX;
+    if (segs == 0) return LEFT_LOCAL;
+    if (segs > CREDIT_XLIFT_SEGS_MAX) return LEFT_SEGS;
+    if (segs > (unsigned)__builtin_popcount(mask)) return LEFT_TWICE;
+    return n > CREDIT_XLIFT_HOPS_MAX ? LEFT_HOPS : LEFT_WITHIN;
+}
+
+/* Decomposes the flow the cross search left (a circulation, but for the
+ * first edge of a refused lift) into cycles, walking from each edge with
+ * flow until a person repeats, and weighs each kind by the debt its cycles
+ * would clear (flow x tallies). A decomposition is not unique: this says
+ * where the flow is, not that no other split could lift it. */
+static void left_of(const xl_fed *f, const xl_graph *g, const uint64_t *flow, uint64_t by[LEFT_KINDS]) {
+    xl_search S;
+    search_init(&S, f, g);
+    uint64_t *fl = hansa_calloc(g->n + 1, sizeof *fl);
+    memcpy(fl, flow, g->n * sizeof *fl);
+    size_t *walk = hansa_calloc((size_t)f->n_persons + 2, sizeof *walk); /* a walk visits each person once */
+    size_t *at = hansa_calloc((size_t)f->n_persons, sizeof *at);
+    for (int u = 0; u < f->n_persons; u++) at[u] = SIZE_MAX;
+    for (size_t e0 = 0; e0 < g->n; e0++) {
+        while (fl[e0] > 0) {
+            size_t n = 0;
+            bool dead = false;
+            uint32_t u = g->e[e0].from;
+            at[u] = 0;
+            walk[n++] = e0;
+            for (u = g->e[e0].to; at[u] == SIZE_MAX && !dead;) {
+                size_t e = SIZE_MAX;
+                for (size_t k = S.first[u]; k < S.first[u + 1] && e == SIZE_MAX; k++)
+                    if (fl[S.out[k]] > 0) e = S.out[k];
+                dead = e == SIZE_MAX; /* unbalanced: a refused lift's edge lost its flow */
+                if (dead) break;
+                at[u] = n;
+                walk[n++] = e;
+                u = g->e[e].to;
+            }
+            size_t from = dead ? 0 : at[u];
+            for (size_t i = 0; i < n; i++) at[g->e[walk[i]].from] = SIZE_MAX;
+            if (dead) {
+                by[LEFT_UNBALANCED] += fl[e0];
+                fl[e0] = 0;
+                continue;
+            }
+            uint64_t amount = UINT64_MAX;
+            for (size_t i = from; i < n; i++)
+                if (fl[walk[i]] < amount) amount = fl[walk[i]];
+            for (size_t i = from; i < n; i++) fl[walk[i]] -= amount;
+            bool looser;
+            int kind = left_kind(f, g, walk + from, n - from, &looser);
+            by[kind] += amount * (n - from);
+            if (looser && kind != LEFT_WITHIN) by[LEFT_DOUBLE] += amount * (n - from);
+        }
+    }
+    free(fl);
+    free(walk);
+    free(at);
+    search_free(&S);
+}
+
+/* Prints where the optimum's flow the first cross phase could not lift
+ * lies: cycles on one chain (the local lifts' part) and cross cycles over
+ * the limits of a cross-chain lift, out of its reach as the optimum routes
+ * them. */
+static void left_print(const xl_fed *f, const xl_graph *g, const uint64_t *flow, uint64_t best) {
+    uint64_t by[LEFT_KINDS] = {0}, all = 0;
+    left_of(f, g, flow, by);
+    for (int i = 0; i < LEFT_DOUBLE; i++) all += by[i];
+    double b = best ? 100.0 / (double)best : 0.0;
+    printf("  the optimum's flow the cross phase left: %.1f%% of the optimum; as cycles: one chain %.1f%%; beyond a "
+           "cross lift's limits: over %d chains %.1f%%, a chain twice %.1f%%, over %d tallies %.1f%% (%.1f%% within "
+           "%d tallies, each chain once); within them %.1f%%; unbalanced (refused lifts) %.1f%%\n",
+           b * (double)all, b * (double)by[LEFT_LOCAL], CREDIT_XLIFT_SEGS_MAX, b * (double)by[LEFT_SEGS],
+           b * (double)by[LEFT_TWICE], CREDIT_XLIFT_HOPS_MAX, b * (double)by[LEFT_HOPS], b * (double)by[LEFT_DOUBLE],
+           2 * CREDIT_XLIFT_HOPS_MAX, b * (double)by[LEFT_WITHIN], b * (double)by[LEFT_UNBALANCED]);
+}
+
 /* ---- the checker ---- */
 
 /* What the checker reads of one tally: its balance, and per side the most
@@ -1025,6 +1119,7 @@ int bench_lifts_chains(int chains, int persons, uint64_t seed, size_t hops) {
     uint32_t lok = 0, ltried = 0, xok = 0, xtried = 0;
     t0 = clock_system_mono_us();
     uint64_t cross_cleared = cross_phase(f, &g, flow, &lat_cross, &xok, &xtried);
+    left_print(f, &g, flow, best);
     free(flow);
     xl_graph pre;
     graph_of(f, &pre); /* its own edge numbering: an edge whose capacity fell to zero is gone */
