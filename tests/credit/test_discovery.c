@@ -170,7 +170,7 @@ static void run(world *w, disc_out *first, uint32_t from) {
         uint32_t from, to;
         disc_msg m;
     } flight;
-    size_t cap = 65536, n = 0;
+    size_t cap = 8192, n = 0;
     flight *q = malloc(cap * sizeof *q);
     for (size_t i = 0; i < first->n; i++) q[n++] = (flight){from, first->s[i].to_site, first->s[i].m};
     for (int idle = 0; idle < 100;) {
