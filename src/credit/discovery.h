@@ -59,8 +59,9 @@
  * capacity". A site keeps the marks (a ring of DISC_MARKS_MAX, used while
  * younger than fresh_ms) and, with ttl left, passes its own mark on to the
  * sites paying into its entities that reach the marked one: at most
- * DISC_FORWARD_MAX per mark, again for an entity only with more ttl left or a
- * new beacon. Nothing waits on a mark, so a beacon ends when its ttl runs
+ * DISC_FORWARD_MAX per mark, looking at most at DISC_FORWARD_MAX of its
+ * entities (bounded work per mark received), again for an
+ * entity only with more ttl left or a new beacon. Nothing waits on a mark, so a beacon ends when its ttl runs
  * out. A query carries a floor: a site forwards it only while its ttl is
  * above the floor, and (a floor above 0: a bidirectional search) takes a
  * route from a mark when one of its ways out leads to a marked entity within
