@@ -354,8 +354,7 @@ static size_t spread(disc_site *rs, uint32_t skip, const credit_id *beacon, cons
     return ms.n;
 }
 
-size_t disc_beacon(disc_site *rs, const disc_ent *target, uint64_t now_ms, const credit_id *id, disc_out *out) {
-    (void)now_ms;
+size_t disc_beacon(disc_site *rs, const disc_ent *target, const credit_id *id, disc_out *out) {
     if (target->site != rs->site) return 0;
     return spread(rs, 0, id, target, NULL, DISC_HALF - 1, 0, out);
 }
@@ -372,7 +371,8 @@ static void on_mark(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t no
     if (k == NULL) k = &rs->mark[rs->n_mark++ % DISC_MARKS_MAX];
     *k = (disc_mark){.beacon = m->search, .via = m->entry, .target = m->target, .cap = m->cap, .hops = m->hops,
                      .ttl = m->ttl, .updated_ms = now_ms};
-    if (pass && m->ttl > 0) spread(rs, from, &k->beacon, &k->target, k, (uint8_t)(m->ttl - 1), (uint8_t)(m->hops + 1), out);
+    if (pass && m->ttl > 0)
+        spread(rs, from, &k->beacon, &k->target, k, (uint8_t)(m->ttl - 1), (uint8_t)(m->hops + 1), out);
 }
 
 static void on_query(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out) {

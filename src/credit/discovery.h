@@ -225,7 +225,7 @@ const disc_record *disc_find(disc_site *rs, const disc_ent *entry, const disc_en
 /* The target's site (target on it) sends a beacon of DISC_HALF site hops:
  * marks to the neighbouring sites that pay into its entities reaching the
  * target. id: 16 random bytes. Returns the marks sent. */
-size_t disc_beacon(disc_site *rs, const disc_ent *target, uint64_t now_ms, const credit_id *id, disc_out *out);
+size_t disc_beacon(disc_site *rs, const disc_ent *target, const credit_id *id, disc_out *out);
 /* A message from site `from`: queries and answers to send go in out. */
 void disc_recv(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out);
 /* Time passed: searches past the timeout answer with what they have. */
