@@ -308,6 +308,31 @@ static void mark_keep(mark_set *ms, uint32_t to, const disc_msg *m) {
     ms->m[j] = *m;
 }
 
+/* How the entities a pass looks at reach the target: each entity's path
+ * search once, and at most DISC_FORWARD_MAX entities a pass, so one mark
+ * costs a site at most DISC_FORWARD_MAX path searches over its view (a
+ * query two). */
+typedef struct {
+    size_t n;
+    disc_ent u[DISC_FORWARD_MAX];
+    bool ok[DISC_FORWARD_MAX];
+    credit_lift_cap cap[DISC_FORWARD_MAX];
+} reach_memo;
+
+static bool reach_once(disc_site *rs, reach_memo *r, const disc_ent *u, const disc_mark *k, const disc_ent *target,
+                       credit_lift_cap *cap) {
+    size_t j = 0;
+    while (j < r->n && !ent_eq(&r->u[j], u)) j++;
+    if (j == r->n) {
+        if (r->n == DISC_FORWARD_MAX) return false;
+        r->u[j] = *u;
+        r->ok[j] = reach(rs, u, k, target, &r->cap[j]);
+        r->n++;
+    }
+    *cap = r->cap[j];
+    return r->ok[j];
+}
+
 /* Sends this site's marks for target (reached over k, or inside the site)
  * to the sites, all but `skip`, that pay into the entities reaching it;
  * hops: from those entities to the target. */
@@ -316,19 +341,20 @@ static size_t spread(disc_site *rs, uint32_t skip, const credit_id *beacon, cons
     disc_in in[HOPS_SEEN_MAX];
     size_t n = rs->view.ins(rs->view.ctx, rs->site, in, HOPS_SEEN_MAX);
     mark_set ms = {0};
+    reach_memo memo = {0};
     for (size_t i = 0; i < n; i++) {
         disc_msg m = {.kind = DISC_MARK, .search = *beacon, .entry = in[i].to, .target = *target, .ttl = ttl,
                       .hops = hops};
         uint32_t site = in[i].from.site;
-        if (site != rs->site && site != skip && in[i].to.site == rs->site && reach(rs, &in[i].to, k, target, &m.cap))
+        if (site != rs->site && site != skip && in[i].to.site == rs->site &&
+            reach_once(rs, &memo, &in[i].to, k, target, &m.cap))
             mark_keep(&ms, site, &m);
     }
     for (size_t j = 0; j < ms.n; j++) emit(out, ms.to[j], &ms.m[j]);
     return ms.n;
 }
 
-size_t disc_beacon(disc_site *rs, const disc_ent *target, uint64_t now_ms, const credit_id *id, disc_out *out) {
-    (void)now_ms;
+size_t disc_beacon(disc_site *rs, const disc_ent *target, const credit_id *id, disc_out *out) {
     if (target->site != rs->site) return 0;
     return spread(rs, 0, id, target, NULL, DISC_HALF - 1, 0, out);
 }
@@ -345,7 +371,8 @@ static void on_mark(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t no
     if (k == NULL) k = &rs->mark[rs->n_mark++ % DISC_MARKS_MAX];
     *k = (disc_mark){.beacon = m->search, .via = m->entry, .target = m->target, .cap = m->cap, .hops = m->hops,
                      .ttl = m->ttl, .updated_ms = now_ms};
-    if (pass && m->ttl > 0) spread(rs, from, &k->beacon, &k->target, k, (uint8_t)(m->ttl - 1), (uint8_t)(m->hops + 1), out);
+    if (pass && m->ttl > 0)
+        spread(rs, from, &k->beacon, &k->target, k, (uint8_t)(m->ttl - 1), (uint8_t)(m->hops + 1), out);
 }
 
 static void on_query(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out) {

@@ -59,8 +59,9 @@
  * capacity". A site keeps the marks (a ring of DISC_MARKS_MAX, used while
  * younger than fresh_ms) and, with ttl left, passes its own mark on to the
  * sites paying into its entities that reach the marked one: at most
- * DISC_FORWARD_MAX per mark, again for an entity only with more ttl left or a
- * new beacon. Nothing waits on a mark, so a beacon ends when its ttl runs
+ * DISC_FORWARD_MAX per mark, looking at most at DISC_FORWARD_MAX of its
+ * entities (bounded work per mark received), again for an
+ * entity only with more ttl left or a new beacon. Nothing waits on a mark, so a beacon ends when its ttl runs
  * out. A query carries a floor: a site forwards it only while its ttl is
  * above the floor, and (a floor above 0: a bidirectional search) takes a
  * route from a mark when one of its ways out leads to a marked entity within
@@ -224,7 +225,7 @@ const disc_record *disc_find(disc_site *rs, const disc_ent *entry, const disc_en
 /* The target's site (target on it) sends a beacon of DISC_HALF site hops:
  * marks to the neighbouring sites that pay into its entities reaching the
  * target. id: 16 random bytes. Returns the marks sent. */
-size_t disc_beacon(disc_site *rs, const disc_ent *target, uint64_t now_ms, const credit_id *id, disc_out *out);
+size_t disc_beacon(disc_site *rs, const disc_ent *target, const credit_id *id, disc_out *out);
 /* A message from site `from`: queries and answers to send go in out. */
 void disc_recv(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out);
 /* Time passed: searches past the timeout answer with what they have. */

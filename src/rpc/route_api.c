@@ -185,9 +185,9 @@ static rpc_outcome m_route_beacon(rpc_call *call, json_t *params, void *ctx) {
     disc_ent to = {node_chain_id(api->n), {{0}}};
     if (!nj_params_only(params, names, &bad) || !param_key(params, "to", &to.key, &bad)) return bad;
     credit_id id;
-    uint64_t now = start(api, &id);
+    (void)start(api, &id);
     disc_out o = {0};
-    size_t n = disc_beacon(&api->site, &to, now, &id, &o);
+    size_t n = disc_beacon(&api->site, &to, &id, &o);
     queue(api, &o);
     return rpc_ok(json_pack("{s:I}", "marks", (json_int_t)n));
 }

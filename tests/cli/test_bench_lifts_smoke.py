@@ -47,6 +47,15 @@ local_n, local_c, cross_n, cross_c = map(int, m.groups())
 assert local_n > 0 and cross_n > 0, m.groups()
 assert 0 < local_c + cross_c <= opt, f"the agent cleared {local_c + cross_c}, the optimum {opt}"
 assert len(re.findall(r"chain e2e5[01]: gross debt \d+, its own optimum clears \d+", out)) == 2
+# where the optimum's flow the first cross phase left lies: the kinds of
+# cycle add up to what it left, and no cross cycle within the rules is left
+left = re.search(r"cross phase left: ([\d.]+)% of the optimum; as cycles: one chain ([\d.]+)%; beyond a cross "
+                 r"lift's limits: over 4 chains ([\d.]+)%, a chain twice ([\d.]+)%, over 8 tallies ([\d.]+)% "
+                 r"\(([\d.]+)% within 16 tallies, each chain once\); within them ([\d.]+)%; unbalanced "
+                 r"\(refused lifts\) ([\d.]+)%", out)
+assert left, "the line on what the cross phase left"
+total, *kinds = map(float, left.groups())
+assert abs(total - (sum(kinds) - kinds[4])) < 0.5 and kinds[5] == 0.0, left.groups()
 assert re.search(r"local p50 \d+ us, p99 \d+ us \(\d+\); cross p50 \d+ us, p99 \d+ us \(\d+\)", out)
 assert re.search(r"checker \(credit check on 3 chains, 60 persons' totals unchanged, .*\): ok", out)
 # the checker is shown catching what it is for (on a copy of the final state)

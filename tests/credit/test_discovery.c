@@ -170,7 +170,7 @@ static void run(world *w, disc_out *first, uint32_t from) {
         uint32_t from, to;
         disc_msg m;
     } flight;
-    size_t cap = 65536, n = 0;
+    size_t cap = 8192, n = 0;
     flight *q = malloc(cap * sizeof *q);
     for (size_t i = 0; i < first->n; i++) q[n++] = (flight){from, first->s[i].to_site, first->s[i].m};
     for (int idle = 0; idle < 100;) {
@@ -234,7 +234,7 @@ static void beacon(world *w, int t, const disc_ent *g, const credit_id *id, disc
     credit_id bid = *id;
     bid.b[0] ^= 0xbe;
     disc_out out = {0};
-    disc_beacon(&w->site[t], g, w->now, &bid, &out);
+    disc_beacon(&w->site[t], g, &bid, &out);
     run(w, &out, (uint32_t)t + 1);
     CHECK(w->msgs <= BEACON_MSGS_MAX(w));
 }
@@ -318,12 +318,14 @@ static void completeness(const char *name, uint64_t dflt, int loss_pct, const in
             searches(seed + (uint64_t)r, loss_pct, shape, m == 2 ? DISC_BIDIR : DISC_ONEWAY, &found[m], &exist[m],
                      &total);
         disc_test_seed_rules(false);
-        fprintf(stderr, "  %d sites, %s, %d%% loss: %d searches, a route exists for %d, found %d (%.0f%%); of %d visiting "
+        fprintf(stderr, "  %d sites, %s, %d%% loss: %d searches, a route exists for %d, found %d (%.0f%%); of %d "
+                "visiting "
                 "each site once, found %d (%.0f%%); messages a search: mean %.1f, at most %llu\n",
                 shape[0], names[m], loss_pct, total, exist[m], found[m], exist[m] ? 100.0 * found[m] / exist[m] : 0.0,
                 simple_exist, simple_found, simple_exist ? 100.0 * simple_found / simple_exist : 0.0,
                 total ? (double)msgs_sum / total : 0.0, (unsigned long long)msgs_max);
-        fprintf(stderr, "    target's site a neighbour: %d searches, found %d, messages mean %.1f; farther: %d, found %d, "
+        fprintf(stderr, "    target's site a neighbour: %d searches, found %d, messages mean %.1f; farther: %d, "
+                "found %d, "
                 "messages mean %.1f; routes found carry %.0f%% of the widest's capacity\n", n_by[0], found_by[0],
                 n_by[0] ? (double)msgs_by[0] / n_by[0] : 0.0, n_by[1], found_by[1],
                 n_by[1] ? (double)msgs_by[1] / n_by[1] : 0.0, cap_widest ? 100.0 * cap_found / cap_widest : 0.0);
@@ -572,8 +574,8 @@ static void test_graph_beacon(void) {
     disc_ent a = party(1, 1), want = party(2, 11);
     credit_id b = {{7}}, id = {{8}};
     disc_out out = {0}, next = {0};
-    CHECK(disc_beacon(&s[0], &want, 1, &b, &out) == 0); /* not site 1's entity */
-    CHECK(disc_beacon(&s[1], &want, 1, &b, &out) == 1 && out.s[0].to_site == 1);
+    CHECK(disc_beacon(&s[0], &want, &b, &out) == 0); /* not site 1's entity */
+    CHECK(disc_beacon(&s[1], &want, &b, &out) == 1 && out.s[0].to_site == 1);
     const disc_msg *k = &out.s[0].m;
     CHECK(k->kind == DISC_MARK && k->entry.site == 2 && k->entry.key.b[0] == 9 && k->cap.max == 700 && k->hops == 0);
     CHECK(k->ttl == DISC_HALF - 1);

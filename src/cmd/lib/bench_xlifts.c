@@ -36,7 +36,9 @@
  *
  * Figures: the optimum over the whole federation graph (a max-weight
  * circulation that ignores every rule of cross-chain routes: an upper
- * bound) and per chain (its own tallies only), the agent's clearing share
+ * bound) and per chain (its own tallies only), where the optimum's flow
+ * that the first cross phase could not lift lies (a cycle decomposition,
+ * by the rule of a cross-chain lift each cycle breaks), the agent's clearing share
  * next to them, the ledger cost per lift (the blocks of its transactions,
  * applied and committed on one core, before consensus and networking:
  * p50/p99 local and cross), success rate against amount on fresh copies of
@@ -853,15 +855,18 @@ static uint64_t cross_phase(xl_fed *f, const xl_graph *g, uint64_t *res, xl_lat 
 
 /* The kinds of cycle a decomposition of the optimum's flow can hold, by the
  * first rule of a cross-chain lift the cycle breaks. */
-enum { LEFT_LOCAL, LEFT_SEGS, LEFT_TWICE, LEFT_HOPS, LEFT_WITHIN, LEFT_KINDS };
+enum { LEFT_LOCAL, LEFT_SEGS, LEFT_TWICE, LEFT_HOPS, LEFT_WITHIN, LEFT_UNBALANCED, LEFT_DOUBLE, LEFT_KINDS };
 
-static int left_kind(const xl_fed *f, const xl_graph *g, const size_t *c, size_t n) {
+/* The kind of cycle c, and whether a lift with twice the tallies and any
+ * number of chains, each once, could take it (*looser). */
+static int left_kind(const xl_fed *f, const xl_graph *g, const size_t *c, size_t n, bool *looser) {
     unsigned mask = 0, segs = 0;
     for (size_t i = 0; i < n; i++) {
         int k = f->t[g->tally_of[c[i]]].chain, prev = f->t[g->tally_of[c[(i + n - 1) % n]]].chain;
         mask |= 1u << k;
         segs += k != prev;
     }
+    *looser = segs > 0 && segs == (unsigned)__builtin_popcount(mask) && n <= 2 * CREDIT_XLIFT_HOPS_MAX;
     if (segs == 0) return LEFT_LOCAL;
     if (segs > CREDIT_XLIFT_SEGS_MAX) return LEFT_SEGS;
     if (segs > (unsigned)__builtin_popcount(mask)) return LEFT_TWICE;
@@ -873,7 +878,7 @@ static int left_kind(const xl_fed *f, const xl_graph *g, const size_t *c, size_t
  * flow until a person repeats, and weighs each kind by the debt its cycles
  * would clear (flow x tallies). A decomposition is not unique: this says
  * where the flow is, not that no other split could lift it. */
-static void left_of(const xl_fed *f, const xl_graph *g, const uint64_t *flow, uint64_t by[LEFT_KINDS + 1]) {
+static void left_of(const xl_fed *f, const xl_graph *g, const uint64_t *flow, uint64_t by[LEFT_KINDS]) {
     xl_search S;
     search_init(&S, f, g);
     uint64_t *fl = hansa_calloc(g->n + 1, sizeof *fl);
@@ -901,7 +906,7 @@ static void left_of(const xl_fed *f, const xl_graph *g, const uint64_t *flow, ui
             size_t from = dead ? 0 : at[u];
             for (size_t i = 0; i < n; i++) at[g->e[walk[i]].from] = SIZE_MAX;
             if (dead) {
-                by[LEFT_KINDS] += fl[e0];
+                by[LEFT_UNBALANCED] += fl[e0];
                 fl[e0] = 0;
                 continue;
             }
@@ -909,7 +914,10 @@ static void left_of(const xl_fed *f, const xl_graph *g, const uint64_t *flow, ui
             for (size_t i = from; i < n; i++)
                 if (fl[walk[i]] < amount) amount = fl[walk[i]];
             for (size_t i = from; i < n; i++) fl[walk[i]] -= amount;
-            by[left_kind(f, g, walk + from, n - from)] += amount * (n - from);
+            bool looser;
+            int kind = left_kind(f, g, walk + from, n - from, &looser);
+            by[kind] += amount * (n - from);
+            if (looser && kind != LEFT_WITHIN) by[LEFT_DOUBLE] += amount * (n - from);
         }
     }
     free(fl);
@@ -918,16 +926,21 @@ static void left_of(const xl_fed *f, const xl_graph *g, const uint64_t *flow, ui
     search_free(&S);
 }
 
+/* Prints where the optimum's flow the first cross phase could not lift
+ * lies: cycles on one chain (the local lifts' part) and cross cycles over
+ * the limits of a cross-chain lift, out of its reach as the optimum routes
+ * them. */
 static void left_print(const xl_fed *f, const xl_graph *g, const uint64_t *flow, uint64_t best) {
-    uint64_t by[LEFT_KINDS + 1] = {0}, all = 0;
+    uint64_t by[LEFT_KINDS] = {0}, all = 0;
     left_of(f, g, flow, by);
-    for (int i = 0; i <= LEFT_KINDS; i++) all += by[i];
+    for (int i = 0; i < LEFT_DOUBLE; i++) all += by[i];
     double b = best ? 100.0 / (double)best : 0.0;
-    printf("  the optimum's flow the cross search left: %.1f%% of the optimum; as cycles: one chain %.1f%%, over %d "
-           "chains %.1f%%, a chain twice %.1f%%, over %d tallies %.1f%%, within the rules %.1f%%, unbalanced %.1f%%\n",
+    printf("  the optimum's flow the cross phase left: %.1f%% of the optimum; as cycles: one chain %.1f%%; beyond a "
+           "cross lift's limits: over %d chains %.1f%%, a chain twice %.1f%%, over %d tallies %.1f%% (%.1f%% within "
+           "%d tallies, each chain once); within them %.1f%%; unbalanced (refused lifts) %.1f%%\n",
            b * (double)all, b * (double)by[LEFT_LOCAL], CREDIT_XLIFT_SEGS_MAX, b * (double)by[LEFT_SEGS],
-           b * (double)by[LEFT_TWICE], CREDIT_XLIFT_HOPS_MAX, b * (double)by[LEFT_HOPS], b * (double)by[LEFT_WITHIN],
-           b * (double)by[LEFT_KINDS]);
+           b * (double)by[LEFT_TWICE], CREDIT_XLIFT_HOPS_MAX, b * (double)by[LEFT_HOPS], b * (double)by[LEFT_DOUBLE],
+           2 * CREDIT_XLIFT_HOPS_MAX, b * (double)by[LEFT_WITHIN], b * (double)by[LEFT_UNBALANCED]);
 }
 
 /* ---- the checker ---- */

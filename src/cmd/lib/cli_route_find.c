@@ -173,7 +173,8 @@ static int beacon(int argc, char **argv) {
     cli_node_addr(&c, addr);
     if (!keys_of(&c, "beacon", NULL, NULL, to, to_key, &chain)) return CLI_USAGE;
     int rc = CLI_OK;
-    json_t *r = cli_call("route beacon", addr, "route_beacon", json_pack("{s:s}", "to", to_key), CLI_CALL_TIMEOUT_MS, &rc);
+    json_t *r =
+        cli_call("route beacon", addr, "route_beacon", json_pack("{s:s}", "to", to_key), CLI_CALL_TIMEOUT_MS, &rc);
     if (r == NULL) return rc;
     if (c.json) cli_print_json(r);
     else printf("beacon for %s: %lld marks sent to neighbouring chains\n", to_key,
