@@ -113,14 +113,17 @@ static void test_frost_runs(void) {
     CHECK(forged > 0); /* Byzantine coordinators tried to reuse honest nonces */
 }
 
-/* Seed 1's node 1 crashes in the DKG and is back after its session's
- * share window (A + 21): without asking the dealers for its shares again
- * it never signs, and every height it proposes goes unsigned (the
- * liveness rule fired on height 43 before MSG_DKG_SHARE_REQ). */
+/* A member back after the complaint window (A + 20) without all its
+ * shares: no MISSING complaint can bring them any more, so it asks the
+ * dealers (MSG_DKG_SHARE_REQ). Seed 11 (4 nodes, 60 heights, crash) has
+ * one; without asking it never signs, and the heights it proposes go
+ * unsigned (the mutant dkg-no-share-req: height 50). Seed 1 had one back
+ * after A + 21 before MISSING/REVEAL were on chain. */
 static void test_frost_late_member(void) {
     sim_result r;
-    run_one(1, 4, "crash", &r);
+    run_heights(11, 4, 60, "crash", &r);
     CHECK(r.frost_share_reqs > 0);
+    CHECK(r.frost_live_checked > 0);
     CHECK_EQ_U64(r.frost_missed, 0);
 }
 
