@@ -131,8 +131,9 @@ static void test_frost_late_member(void) {
  * at height 22, between the key's record (A + 19 then) and the end of the
  * sessions (A + 21 then): every member used to drop its session there,
  * and the chain's key had no holder until the next key (13 heights
- * missed). Since the key waits for REVEALs (A + 23) the seed's set change
- * comes before the key: the run still checks a set change mid-DKG. */
+ * missed). Since the key waits for REVEALs (A + 23) the run goes another
+ * way and has no set change (nobody is slashed): it stays as a 10-node
+ * Byzantine mix; the election run below changes sets after keys. */
 static void test_frost_set_change_after_key(void) {
     sim_result r;
     run_one(20, 10, "byz-garbage+byz-equivocate+net+partition+crash", &r);
