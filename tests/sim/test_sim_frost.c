@@ -113,24 +113,33 @@ static void test_frost_runs(void) {
     CHECK(forged > 0); /* Byzantine coordinators tried to reuse honest nonces */
 }
 
-/* Seed 1's node 1 crashes in the DKG and is back after its session's
- * share window (A + 21): without asking the dealers for its shares again
- * it never signs, and every height it proposes goes unsigned (the
- * liveness rule fired on height 43 before MSG_DKG_SHARE_REQ). */
+/* A member back after the complaint window (A + 20) without all its
+ * shares: no MISSING complaint can bring them any more, so it asks the
+ * dealers (MSG_DKG_SHARE_REQ). Seed 11 (4 nodes, 60 heights, crash) has
+ * one; without asking it never signs, and the heights it proposes go
+ * unsigned (the mutant dkg-no-share-req: height 50). Seed 1 had one back
+ * after A + 21 before MISSING/REVEAL were on chain. */
 static void test_frost_late_member(void) {
     sim_result r;
-    run_one(1, 4, "crash", &r);
+    run_heights(11, 4, 60, "crash", &r);
     CHECK(r.frost_share_reqs > 0);
+    CHECK(r.frost_live_checked > 0);
     CHECK_EQ_U64(r.frost_missed, 0);
 }
 
-/* Seed 20 (10 nodes): a Byzantine node is slashed and the set changes
- * at height 22, between the key's record (A + 19) and the end of the
- * sessions (A + 21): every member used to drop its session there, and the
- * chain's key had no holder until the next key (13 heights missed). */
+/* A set change between the key's record and the end of the sessions: a
+ * Byzantine node is slashed and the set re-elected at once. Every member
+ * used to drop its session there, and the chain's key had no holder until
+ * the next key (seed 20 when the key came at A + 19 and the sessions ended
+ * at A + 21: 13 heights missed). Since the key waits for REVEALs (A + 23,
+ * sessions end A + 24) seed 36 goes through it ("the validator set
+ * changed after my key was recorded") and must stay clean; it does not
+ * show the old bug (with the early end removed it signs 2 heights, but
+ * t = 7 is every honest member and the judged heights lack one up). */
 static void test_frost_set_change_after_key(void) {
     sim_result r;
-    run_one(20, 10, "byz-garbage+byz-equivocate+net+partition+crash", &r);
+    run_one(36, 10, "byz-garbage+byz-equivocate+net+partition+crash", &r);
+    CHECK(r.set_changes > 0);
     CHECK(r.frost_live_checked > 0);
     CHECK_EQ_U64(r.frost_missed, 0);
 }

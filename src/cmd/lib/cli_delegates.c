@@ -574,10 +574,12 @@ int cmd_group_key(int argc, char **argv) {
         print_ids("    qualified:", json_object_get(k, "qual"));
     }
     const json_t *d = json_object_get(r, "dkg");
-    printf("key generation of epoch %llu: %s (commits before %llu, complaints before %llu)\n",
+    printf("key generation of epoch %llu: %s (commits before %llu, complaints before %llu, "
+           "reveals before %llu)\n",
            (unsigned long long)cli_u64(d, "epoch"), cli_str(d, "state"),
            (unsigned long long)cli_u64(d, "commit_end"),
-           (unsigned long long)cli_u64(d, "complaint_end"));
+           (unsigned long long)cli_u64(d, "complaint_end"),
+           (unsigned long long)cli_u64(d, "reveal_end"));
     print_ids("  committed:", json_object_get(d, "committed"));
     print_ids("  excluded:", json_object_get(d, "excluded"));
     bool verified = !verify || verify_handoffs(r);
