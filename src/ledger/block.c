@@ -252,6 +252,11 @@ void ledger_block_commit(ledger_state *s, ledger_block *b) {
     s->supply = b->supply;
     s->meta = (ledger_meta){.height = b->info.height, .time_ms = b->info.time_ms};
     s->app_hash = b->app_hash;
+    ledger_leaves_apply(&s->leaves, &b->writes);
+    /* Hash the changed leaves once here, not in every proposal judged at
+     * the checkpoint. */
+    if (ledger_is_checkpoint(&s->params, s->meta.height + 1))
+        ledger_state_leaves_refresh(s);
     ledger_block_free(b);
 }
 
