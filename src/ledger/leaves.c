@@ -72,6 +72,29 @@ static void mark_stale(ledger_leaves *c, ledger_leaf *l) {
     l->stale = true;
 }
 
+/* Records that key now has a record (present) or none, searching from
+ * index `from`; returns the key's index, for the next search to start at. */
+static size_t touch(ledger_leaves *c, size_t from, const uint8_t *key, size_t klen, bool present) {
+    size_t at = lower_bound(c, from, key, klen);
+    bool found = at < c->n && ledger_key_cmp(c->e[at]->key, c->e[at]->klen, key, klen) == 0;
+    if (!present) {
+        if (!found) return at;
+        if (c->e[at]->stale) c->n_stale--;
+        free(c->e[at]);
+        memmove(&c->e[at], &c->e[at + 1], (c->n - at - 1) * sizeof *c->e);
+        c->n--;
+    } else if (found) {
+        mark_stale(c, c->e[at]);
+    } else {
+        reserve(c, c->n + 1);
+        memmove(&c->e[at + 1], &c->e[at], (c->n - at) * sizeof *c->e);
+        c->e[at] = leaf_new(key, klen);
+        c->n++;
+        c->n_stale++;
+    }
+    return at;
+}
+
 void ledger_leaves_apply(ledger_leaves *c, const ledger_writes *writes) {
     HANSA_ASSERT(c->built);
     HANSA_ASSERT(writes->sorted || writes->n == 0);
@@ -80,24 +103,13 @@ void ledger_leaves_apply(ledger_leaves *c, const ledger_writes *writes) {
         size_t klen, vlen;
         const uint8_t *k = ledger_write_key(writes, j, &klen);
         (void)ledger_write_value(writes, j, &vlen);
-        at = lower_bound(c, at, k, klen);
-        bool found = at < c->n && ledger_key_cmp(c->e[at]->key, c->e[at]->klen, k, klen) == 0;
-        if (vlen == 0) { /* a deletion: the ledger deletes only records that exist */
-            HANSA_ASSERT(found);
-            if (c->e[at]->stale) c->n_stale--;
-            free(c->e[at]);
-            memmove(&c->e[at], &c->e[at + 1], (c->n - at - 1) * sizeof *c->e);
-            c->n--;
-        } else if (found) {
-            mark_stale(c, c->e[at]);
-        } else {
-            reserve(c, c->n + 1);
-            memmove(&c->e[at + 1], &c->e[at], (c->n - at) * sizeof *c->e);
-            c->e[at] = leaf_new(k, klen);
-            c->n++;
-            c->n_stale++;
-        }
+        at = touch(c, at, k, klen, vlen > 0);
     }
+}
+
+void ledger_leaves_touch(ledger_leaves *c, const uint8_t *key, size_t klen, bool present) {
+    HANSA_ASSERT(c->built);
+    (void)touch(c, 0, key, klen, present);
 }
 
 /* The leaf hash of entry l as the state holds it now. */

@@ -55,6 +55,10 @@ void ledger_leaves_build(ledger_leaves *c, const ledger_writes *records);
  * other write inserts its key or marks it stale. Hashes nothing. */
 void ledger_leaves_apply(ledger_leaves *c, const ledger_writes *writes);
 
+/* The same for one key that now has a record (present) or none: for code
+ * that changes a state's records other than by committing a block. */
+void ledger_leaves_touch(ledger_leaves *c, const uint8_t *key, size_t klen, bool present);
+
 /* Hashes every stale leaf again with the values `value` gives (each stale
  * key must have a record). */
 void ledger_leaves_refresh(ledger_leaves *c, ledger_leaves_value_fn value, const void *ctx);

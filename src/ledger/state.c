@@ -231,6 +231,12 @@ bool ledger_state_record_value(const ledger_state *s, const uint8_t *key, size_t
     return true;
 }
 
+void ledger_state_record_touched(ledger_state *s, const uint8_t *key, size_t klen) {
+    hbuf scratch = HBUF_INIT;
+    ledger_leaves_touch(&s->leaves, key, klen, ledger_state_record_value(s, key, klen, &scratch));
+    hbuf_free(&scratch);
+}
+
 /* The leaf cache starts from the whole state, once the state is whole. */
 static void leaves_build(ledger_state *s, const ledger_writes *records) {
     ledger_writes local = LEDGER_WRITES_INIT;

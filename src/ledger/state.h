@@ -118,6 +118,11 @@ void ledger_state_records(const ledger_state *s, ledger_writes *ws);
  * returns true; false (out unchanged) if the state holds no such record. */
 bool ledger_state_record_value(const ledger_state *s, const uint8_t *key, size_t klen, hbuf *out);
 
+/* Tells s that the record under key was written or deleted other than by a
+ * block (a benchmark that installs records directly), so that its state
+ * root (state_root.h) still covers it. */
+void ledger_state_record_touched(ledger_state *s, const uint8_t *key, size_t klen);
+
 /* Accessors. Pointers are borrowed from s and valid until it changes. */
 uint64_t ledger_height(const ledger_state *s);
 const hansa_hash *ledger_app_hash(const ledger_state *s);
