@@ -252,9 +252,10 @@ void ledger_block_commit(ledger_state *s, ledger_block *b) {
     s->supply = b->supply;
     s->meta = (ledger_meta){.height = b->info.height, .time_ms = b->info.time_ms};
     s->app_hash = b->app_hash;
-    ledger_leaves_apply(&s->leaves, &b->writes);
+    ledger_leaves_note_writes(&s->leaves, &b->writes);
     /* Hash the changed leaves once here, not in every proposal judged at
-     * the checkpoint. */
+     * the checkpoint (nor at every commit: most records a block writes are
+     * written again before the checkpoint). */
     if (ledger_is_checkpoint(&s->params, s->meta.height + 1))
         ledger_state_leaves_refresh(s);
     ledger_block_free(b);

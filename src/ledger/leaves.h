@@ -4,16 +4,21 @@
  * record of the state in key order. Computed from scratch it encodes all the
  * records, sorts them and hashes each one, on every node, at every
  * checkpoint, although a block changes a handful of records (in the
- * simulator ~800 records, most of them the receipts' kept tx roots, of which
- * one enters and one leaves per height). This cache keeps the sorted keys
- * with their leaf hashes; a committed write set inserts, deletes or marks a
- * record stale, and only stale records are hashed again, once, before the
- * next checkpoint needs them. The root's value is unchanged: it is the same
- * tree over the same leaves (the unit test and debug builds compare it with
- * the from-scratch root).
+ * simulator ~860 records, 832 of them the receipts' kept tx roots, of which
+ * one enters and one leaves per height; ~11 writes per block). This cache
+ * keeps the sorted keys with their leaf hashes as of its last refresh, and
+ * the keys written since. A commit only notes its keys; a refresh (on the
+ * commit before a checkpoint) sorts the noted keys, hashes each one's
+ * current record once, and merges them into the array in one pass. A root
+ * then merges the array with the pending block's writes. The root's value
+ * is unchanged: the same tree over the same leaves (the unit test and debug
+ * builds compare it with the from-scratch root).
  *
- * Entries are allocated one by one and the array holds pointers, so that a
- * record entering or leaving the middle moves 8 bytes per later entry. */
+ * Entries are inline and the array is rebuilt by each refresh: noting keys
+ * per commit costs a copy of ~11 keys, where keeping the array current at
+ * every commit cost a binary search per write and a move of the array's
+ * tail per record entering or leaving (each tx root leaving moved the 832
+ * after it). */
 #ifndef HANSA_LEDGER_LEAVES_H
 #define HANSA_LEDGER_LEAVES_H
 
@@ -29,19 +34,25 @@
 typedef struct {
     uint8_t key[LEDGER_KEY_MAX_BYTES];
     uint8_t klen;
-    bool stale;      /* the record changed since `leaf` was computed */
-    hansa_hash leaf; /* ledger_record_leaf_hash of the record, unless stale */
+    hansa_hash leaf; /* ledger_record_leaf_hash of the record */
 } ledger_leaf;
 
 typedef struct {
-    ledger_leaf **e; /* owned, n entries, in increasing key order (writes.h) */
+    uint32_t off; /* into ledger_leaves.noted_keys */
+    uint8_t len;
+} ledger_leaf_note;
+
+typedef struct {
+    ledger_leaf *e, *spare; /* owned; e: n entries in increasing key order (writes.h) */
     size_t n, cap;
-    size_t n_stale;
-    bool built;      /* false until ledger_leaves_build */
+    hbuf noted_keys;        /* keys written since the last refresh, any order, repeats allowed */
+    ledger_leaf_note *notes; /* owned, n_notes of them */
+    size_t n_notes, cap_notes;
+    bool built;              /* false until ledger_leaves_build */
 } ledger_leaves;
 
 /* Appends the current value of the record `key` to out and returns true, or
- * returns false if there is no such record: how a stale leaf is hashed again. */
+ * returns false if there is no such record: how a noted key is hashed. */
 typedef bool (*ledger_leaves_value_fn)(const void *ctx, const uint8_t *key, size_t klen,
                                        hbuf *out);
 
@@ -51,22 +62,22 @@ void ledger_leaves_free(ledger_leaves *c);
  * no deletions (what ledger_state_records gives). */
 void ledger_leaves_build(ledger_leaves *c, const ledger_writes *records);
 
-/* Applies a committed, sorted write set: a deletion removes its key, any
- * other write inserts its key or marks it stale. Hashes nothing. */
-void ledger_leaves_apply(ledger_leaves *c, const ledger_writes *writes);
+/* Notes that the record of key was written or deleted. Hashes nothing. */
+void ledger_leaves_note(ledger_leaves *c, const uint8_t *key, size_t klen);
+/* Notes every key of a committed write set. */
+void ledger_leaves_note_writes(ledger_leaves *c, const ledger_writes *writes);
 
-/* The same for one key that now has a record (present) or none: for code
- * that changes a state's records other than by committing a block. */
-void ledger_leaves_touch(ledger_leaves *c, const uint8_t *key, size_t klen, bool present);
+/* True if no key was noted since the last build or refresh. */
+bool ledger_leaves_current(const ledger_leaves *c);
 
-/* Hashes every stale leaf again with the values `value` gives (each stale
- * key must have a record). */
+/* Brings the entries of the noted keys up to date with the values `value`
+ * gives (a key without a record leaves the array). */
 void ledger_leaves_refresh(ledger_leaves *c, ledger_leaves_value_fn value, const void *ctx);
 
 /* The state root over c's records with the sorted write set `writes` on top
- * (state_root.h): written records are hashed, stale ones are hashed from
- * `value` without updating c. */
+ * (state_root.h); c must be current. Hashes only the written records' leaves
+ * and the tree's inner nodes. */
 void ledger_leaves_root_after(const ledger_leaves *c, const ledger_writes *writes,
-                              ledger_leaves_value_fn value, const void *ctx, hansa_hash *out);
+                              hansa_hash *out);
 
 #endif

@@ -232,9 +232,7 @@ bool ledger_state_record_value(const ledger_state *s, const uint8_t *key, size_t
 }
 
 void ledger_state_record_touched(ledger_state *s, const uint8_t *key, size_t klen) {
-    hbuf scratch = HBUF_INIT;
-    ledger_leaves_touch(&s->leaves, key, klen, ledger_state_record_value(s, key, klen, &scratch));
-    hbuf_free(&scratch);
+    ledger_leaves_note(&s->leaves, key, klen);
 }
 
 /* The leaf cache starts from the whole state, once the state is whole. */

@@ -39,7 +39,7 @@ static void root_after_full(const ledger_state *base, const ledger_writes *recor
     if (base != NULL) ledger_state_records(base, &recs);
     ledger_leaves leaves = {0};
     ledger_leaves_build(&leaves, base != NULL ? &recs : records);
-    ledger_leaves_root_after(&leaves, writes, NULL, NULL, out);
+    ledger_leaves_root_after(&leaves, writes, out);
     ledger_leaves_free(&leaves);
     ledger_writes_free(&recs);
 }
@@ -51,7 +51,11 @@ void ledger_records_root(const ledger_writes *records, hansa_hash *out) {
 
 void ledger_state_root_after(const ledger_state *base, const ledger_writes *writes,
                              hansa_hash *out) {
-    ledger_leaves_root_after(&base->leaves, writes, state_value, base, out);
+    if (!ledger_leaves_current(&base->leaves)) { /* no refresh since the last commit */
+        root_after_full(base, NULL, writes, out);
+        return;
+    }
+    ledger_leaves_root_after(&base->leaves, writes, out);
 #ifndef NDEBUG /* debug builds (the tests) check the cached leaves at every checkpoint */
     hansa_hash full;
     root_after_full(base, NULL, writes, &full);

@@ -20,8 +20,8 @@
  *
  * Cost: the state keeps every record's leaf hash, sorted (leaves.h), so a
  * root hashes the block's writes, the records changed since the last
- * checkpoint (once per node) and the tree's inner nodes: O(records) node
- * hashes, no encoding or sorting. `hansa bench-root` prints it; K = 256 by
+ * checkpoint (once per node, on the commit before it) and the tree's inner
+ * nodes: O(records) node hashes, no encoding or sorting of the records. `hansa bench-root` prints it; K = 256 by
  * default keeps it a small share of block time. */
 #ifndef HANSA_LEDGER_STATE_ROOT_H
 #define HANSA_LEDGER_STATE_ROOT_H
@@ -50,13 +50,15 @@ void ledger_records_root(const ledger_writes *records, hansa_hash *out);
 
 /* The root of base's state with the sorted write set `writes` applied on
  * top (a write replaces the record of its key, an empty value deletes it):
- * the state a pending block would commit. */
+ * the state a pending block would commit. From base's cached leaves when
+ * they are current (the commit before a checkpoint refreshes them), else
+ * from scratch. */
 void ledger_state_root_after(const ledger_state *base, const ledger_writes *writes,
                              hansa_hash *out);
 
-/* Hashes again the leaves of the records committed blocks changed since the
- * last refresh (leaves.h), so that the roots computed on top of s hash only
- * their own block's writes. */
+/* Brings s's cached leaves up to date with the records committed blocks
+ * changed since the last refresh (leaves.h), so that the roots computed on
+ * top of s hash only their own block's writes. */
 void ledger_state_leaves_refresh(ledger_state *s);
 
 /* The root of s itself. */
