@@ -14,6 +14,7 @@ void ledger_leaves_free(ledger_leaves *c) {
     free(c->e);
     free(c->spare);
     free(c->notes);
+    free(c->memo);
     hbuf_free(&c->noted_keys);
     memset(c, 0, sizeof *c);
 }
@@ -91,6 +92,7 @@ static int note_cmp(const void *a, const void *b, void *ctx) {
 
 void ledger_leaves_refresh(ledger_leaves *c, ledger_leaves_value_fn value, const void *ctx) {
     HANSA_ASSERT(c->built);
+    if (c->memo == NULL) c->memo = hansa_calloc(1, sizeof *c->memo);
     if (c->n_notes == 0) return;
     const uint8_t *keys = c->noted_keys.data;
     qsort_r(c->notes, c->n_notes, sizeof *c->notes, note_cmp, (void *)keys);
@@ -121,12 +123,61 @@ void ledger_leaves_refresh(ledger_leaves *c, ledger_leaves_value_fn value, const
     forget_notes(c);
 }
 
+/* The leaves of a root, fed to the stream a run of LEDGER_LEAF_CHUNK at a
+ * time so that a run the memo holds costs no hashing. */
+typedef struct {
+    merkle_stream m;
+    ledger_leaf_memo *memo;
+    hansa_hash run[LEDGER_LEAF_CHUNK];
+    size_t n_run;
+} root_feed;
+
+/* The run's slot in the memo: the one holding it, else the least recently
+ * used of its set (its first leaf's first bytes pick the set: uniform). */
+static ledger_leaf_chunk *memo_slot(ledger_leaf_memo *memo, const hansa_hash *run, bool *hit) {
+    size_t set = (size_t)(le64_load(run[0].b) % (LEDGER_LEAF_MEMO_SLOTS / LEDGER_LEAF_MEMO_WAYS));
+    ledger_leaf_chunk *ways = &memo->slot[set * LEDGER_LEAF_MEMO_WAYS], *oldest = &ways[0];
+    for (size_t k = 0; k < LEDGER_LEAF_MEMO_WAYS; k++) {
+        ledger_leaf_chunk *s = &ways[k];
+        if (s->used_at != 0 && memcmp(s->leaves, run, sizeof s->leaves) == 0) {
+            *hit = true;
+            return s;
+        }
+        if (s->used_at < oldest->used_at) oldest = s;
+    }
+    *hit = false;
+    return oldest;
+}
+
+static void feed_run(root_feed *f) {
+    hansa_hash root;
+    if (f->memo == NULL) {
+        merkle_root(f->run, LEDGER_LEAF_CHUNK, &root);
+    } else {
+        bool hit;
+        ledger_leaf_chunk *s = memo_slot(f->memo, f->run, &hit);
+        if (!hit) {
+            memcpy(s->leaves, f->run, sizeof f->run);
+            merkle_root(f->run, LEDGER_LEAF_CHUNK, &s->root);
+        }
+        s->used_at = ++f->memo->clock;
+        root = s->root;
+    }
+    merkle_stream_add_subtree(&f->m, &root, LEDGER_LEAF_CHUNK_HEIGHT);
+    f->n_run = 0;
+}
+
+static void feed(root_feed *f, const hansa_hash *leaf) {
+    f->run[f->n_run++] = *leaf;
+    if (f->n_run == LEDGER_LEAF_CHUNK) feed_run(f);
+}
+
 void ledger_leaves_root_after(const ledger_leaves *c, const ledger_writes *writes,
                               hansa_hash *out) {
     HANSA_ASSERT(ledger_leaves_current(c));
     HANSA_ASSERT(writes->sorted || writes->n == 0);
-    merkle_stream m;
-    merkle_stream_init(&m);
+    root_feed f = {.memo = c->memo};
+    merkle_stream_init(&f.m);
     size_t i = 0, j = 0; /* merge: a write wins over the entry of its key */
     while (i < c->n || j < writes->n) {
         size_t klen = 0, vlen = 0;
@@ -139,7 +190,7 @@ void ledger_leaves_root_after(const ledger_leaves *c, const ledger_writes *write
         if (j == writes->n) cmp = -1;
         else if (i < c->n) cmp = ledger_key_cmp(c->e[i].key, c->e[i].klen, k, klen);
         if (cmp < 0) {
-            merkle_stream_add(&m, &c->e[i++].leaf);
+            feed(&f, &c->e[i++].leaf);
             continue;
         }
         if (cmp == 0) i++;
@@ -147,7 +198,8 @@ void ledger_leaves_root_after(const ledger_leaves *c, const ledger_writes *write
         if (vlen == 0) continue; /* a deletion */
         hansa_hash leaf;
         ledger_record_leaf_hash(k, klen, v, vlen, &leaf);
-        merkle_stream_add(&m, &leaf);
+        feed(&f, &leaf);
     }
-    merkle_stream_root(&m, out);
+    for (size_t r = 0; r < f.n_run; r++) merkle_stream_add(&f.m, &f.run[r]);
+    merkle_stream_root(&f.m, out);
 }
