@@ -527,11 +527,9 @@ static hansa_err put_writes(store_batch *b, const ledger_writes *ws) {
 
 /* Every transaction of the block in the tx index (hash -> height, position),
  * so RPC can find a transaction and prove its inclusion. */
-static hansa_err put_txs(store_batch *b, const wire_block *blk) {
+static hansa_err put_txs(store_batch *b, const wire_block *blk, const hansa_hash *tx_hashes) {
     for (uint32_t i = 0; i < blk->n_txs; i++) {
-        hansa_hash th;
-        sha256(blk->txs[i].bytes, blk->txs[i].len, &th);
-        hansa_err err = store_batch_put_tx(b, &th, i);
+        hansa_err err = store_batch_put_tx(b, &tx_hashes[i], i);
         if (err != HANSA_OK) return err;
     }
     return HANSA_OK;
@@ -569,10 +567,11 @@ static hansa_err put_valsets(node *n, store_batch *b, const ledger_block *pb) {
 
 /* Block, commit certificate, tx index and state writes in one durable
  * transaction. Block 1 also carries the genesis state records, so a restart
- * finds the whole state in the store. blk is value decoded. */
+ * finds the whole state in the store. blk is value decoded; tx_hashes are
+ * its transactions' hashes. */
 static hansa_err persist(node *n, const uint8_t *value, size_t len, const hansa_hash *id,
                          const wire_commit *commit, const ledger_block *pb,
-                         const wire_block *blk) {
+                         const wire_block *blk, const hansa_hash *tx_hashes) {
     store_batch *b;
     hansa_err err = store_batch_begin(n->cfg.st, commit->height, &b);
     if (err != HANSA_OK) return err;
@@ -580,7 +579,7 @@ static hansa_err persist(node *n, const uint8_t *value, size_t len, const hansa_
     wire_commit_encode(&n->scratch, commit);
     if (err == HANSA_OK) err = store_batch_put_block(b, id, value, len);
     if (err == HANSA_OK) err = store_batch_put_commit(b, n->scratch.data, n->scratch.len);
-    if (err == HANSA_OK) err = put_txs(b, blk);
+    if (err == HANSA_OK) err = put_txs(b, blk, tx_hashes);
     if (err == HANSA_OK && commit->height == 1) err = put_writes(b, &n->genesis_writes);
     if (err == HANSA_OK) err = put_writes(b, ledger_block_writes(pb));
     if (err == HANSA_OK) err = put_valsets(n, b, pb);
@@ -592,11 +591,8 @@ static hansa_err persist(node *n, const uint8_t *value, size_t len, const hansa_
 }
 
 /* The transactions and evidence of a committed block leave the pools. */
-static void prune_pools(node *n, const wire_block *blk) {
-    hansa_hash *hashes = hansa_calloc(blk->n_txs ? blk->n_txs : 1, sizeof *hashes);
-    for (uint32_t i = 0; i < blk->n_txs; i++) sha256(blk->txs[i].bytes, blk->txs[i].len, &hashes[i]);
-    mempool_update(n->mp, n->state, hashes, blk->n_txs);
-    free(hashes);
+static void prune_pools(node *n, const wire_block *blk, const hansa_hash *tx_hashes) {
+    mempool_update(n->mp, n->state, tx_hashes, blk->n_txs);
     for (uint16_t i = 0; i < blk->n_evidence; i++) {
         hansa_hash eh;
         wire_evidence_hash(&blk->evidence[i], &eh);
@@ -673,8 +669,12 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     }
     wire_block blk;
     HANSA_ASSERT(wire_block_decode(value, len, &blk, NULL) == HANSA_OK);
-    hansa_err err = persist(n, value, len, id, commit, p->pending, &blk);
+    /* Hashed once for the tx index and the mempool (each hashed them). */
+    hansa_hash *tx_hashes = hansa_calloc(blk.n_txs ? blk.n_txs : 1, sizeof *tx_hashes);
+    for (uint32_t i = 0; i < blk.n_txs; i++) sha256(blk.txs[i].bytes, blk.txs[i].len, &tx_hashes[i]);
+    hansa_err err = persist(n, value, len, id, commit, p->pending, &blk, tx_hashes);
     if (err != HANSA_OK) {
+        free(tx_hashes);
         wire_block_free(&blk);
         chain_fatal(n, "height %llu: storing the block failed: %s", (unsigned long long)commit->height,
                     store_errmsg(n->cfg.st));
@@ -696,7 +696,8 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     n->tip_tx_root = blk.header.tx_root;
     hbuf_reset(&n->last_commit);
     wire_commit_encode(&n->last_commit, commit);
-    prune_pools(n, &blk);
+    prune_pools(n, &blk, tx_hashes);
+    free(tx_hashes);
     receipts_on_commit(n, &blk);
     frost_duty_on_commit(n, &blk);
     frost_sign_on_commit(n, &blk);
