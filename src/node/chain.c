@@ -207,19 +207,26 @@ static node_pending *pending_find(node *n, const hansa_hash *id) {
     return NULL;
 }
 
+static void pending_free(node_pending *p) {
+    ledger_block_free(p->pending);
+    free(p->tx_hashes);
+    p->pending = NULL;
+    p->tx_hashes = NULL;
+}
+
 /* Remembers a verdict; when full, the oldest is forgotten (it can be
- * re-validated if it is ever decided). Takes ownership of pb. */
-static void pending_put(node *n, const hansa_hash *id, ledger_block *pb) {
+ * re-validated if it is ever decided). Takes ownership of pb and tx_hashes. */
+static void pending_put(node *n, const hansa_hash *id, ledger_block *pb, hansa_hash *tx_hashes) {
     if (n->n_pending == NODE_PENDING_BLOCKS_MAX) {
-        ledger_block_free(n->pending[0].pending);
+        pending_free(&n->pending[0]);
         memmove(&n->pending[0], &n->pending[1], (n->n_pending - 1) * sizeof n->pending[0]);
         n->n_pending--;
     }
-    n->pending[n->n_pending++] = (node_pending){*id, pb};
+    n->pending[n->n_pending++] = (node_pending){*id, pb, tx_hashes};
 }
 
 void chain_pending_clear(node *n) {
-    for (size_t i = 0; i < n->n_pending; i++) ledger_block_free(n->pending[i].pending);
+    for (size_t i = 0; i < n->n_pending; i++) pending_free(&n->pending[i]);
     n->n_pending = 0;
 }
 
@@ -351,8 +358,10 @@ bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hans
     wire_block_encode(out, &blk);
     wire_header_hash(h, id);
     LOG_D("node", "built block %llu with %u txs", (unsigned long long)height, blk.n_txs);
+    hansa_hash *tx_hashes = hansa_calloc(blk.n_txs ? blk.n_txs : 1, sizeof *tx_hashes);
+    for (uint32_t i = 0; i < blk.n_txs; i++) sha256(blk.txs[i].bytes, blk.txs[i].len, &tx_hashes[i]);
     wire_block_free(&blk);
-    pending_put(n, id, pb);
+    pending_put(n, id, pb, tx_hashes);
     return true;
 }
 
@@ -450,13 +459,14 @@ static bool evidence_ok(node *n, const wire_block *blk, char *why, size_t why_le
 
 /* Executes the block's transactions on an overlay. Signatures of
  * transactions in our mempool were verified on admission and are skipped;
- * the others are verified here on every core before execution. */
-static ledger_block *execute(node *n, const wire_block *blk, char *why, size_t why_len) {
+ * the others are verified here on every core before execution. tx_hashes
+ * (room for the block's transactions) receives their hashes. */
+static ledger_block *execute(node *n, const wire_block *blk, hansa_hash *tx_hashes, char *why,
+                             size_t why_len) {
     bool *verified = hansa_calloc(blk->n_txs ? blk->n_txs : 1, sizeof *verified);
     for (uint32_t i = 0; i < blk->n_txs; i++) {
-        hansa_hash th;
-        sha256(blk->txs[i].bytes, blk->txs[i].len, &th);
-        verified[i] = mempool_has(n->mp, &th);
+        sha256(blk->txs[i].bytes, blk->txs[i].len, &tx_hashes[i]);
+        verified[i] = mempool_has(n->mp, &tx_hashes[i]);
         if (!verified[i]) n->stats.sig_verifies++;
     }
     ledger_txs_verify_sigs(blk->txs, blk->n_txs, verified);
@@ -491,15 +501,22 @@ bool chain_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
     wire_rd r;
     char why[256] = "";
     ledger_block *pb = NULL;
+    hansa_hash *tx_hashes = NULL;
     bool is_id = false;
     if (wire_block_decode(value, len, &blk, &r) != HANSA_OK) {
         rd_describe(&r, why, sizeof why);
     } else {
         is_id = block_is(&blk, id, why, sizeof why);
         if (is_id && header_ok(n, &blk, why, sizeof why) && last_commit_ok(n, &blk, why, sizeof why) &&
-            evidence_ok(n, &blk, why, sizeof why))
-            pb = execute(n, &blk, why, sizeof why);
+            evidence_ok(n, &blk, why, sizeof why)) {
+            tx_hashes = hansa_calloc(blk.n_txs ? blk.n_txs : 1, sizeof *tx_hashes);
+            pb = execute(n, &blk, tx_hashes, why, sizeof why);
+        }
         wire_block_free(&blk);
+    }
+    if (!pb) {
+        free(tx_hashes);
+        tx_hashes = NULL;
     }
     if (!pb) LOG_W("node", "block %llu is invalid: %s", (unsigned long long)height, why);
     snprintf(n->invalid_why, sizeof n->invalid_why, "%s", why);
@@ -507,8 +524,10 @@ bool chain_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
      * commit) only if these bytes are block id: else a peer relaying forged
      * bytes under a real id first would make the real block "invalid" here,
      * and its commit look like a divergence of this node's state. */
-    if (is_id) pending_put(n, id, pb);
-    return pb != NULL;
+    bool valid = pb != NULL;
+    if (is_id) pending_put(n, id, pb, tx_hashes);
+    else pending_free(&(node_pending){.pending = pb, .tx_hashes = tx_hashes});
+    return valid;
 }
 
 /* ---- commit ---- */
@@ -669,9 +688,12 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     }
     wire_block blk;
     HANSA_ASSERT(wire_block_decode(value, len, &blk, NULL) == HANSA_OK);
-    /* Hashed once for the tx index and the mempool (each hashed them). */
-    hansa_hash *tx_hashes = hansa_calloc(blk.n_txs ? blk.n_txs : 1, sizeof *tx_hashes);
-    for (uint32_t i = 0; i < blk.n_txs; i++) sha256(blk.txs[i].bytes, blk.txs[i].len, &tx_hashes[i]);
+    /* Hashed once, when the block was executed, for the tx index and the
+     * mempool (each hashed them again). Ours now: the pending list is
+     * cleared below. */
+    hansa_hash *tx_hashes = p->tx_hashes;
+    HANSA_ASSERT(tx_hashes != NULL); /* every valid verdict has them */
+    p->tx_hashes = NULL;
     hansa_err err = persist(n, value, len, id, commit, p->pending, &blk, tx_hashes);
     if (err != HANSA_OK) {
         free(tx_hashes);
