@@ -61,10 +61,17 @@ void merkle_root(const hansa_hash *leaves, size_t n, hansa_hash *root) {
 void merkle_stream_init(merkle_stream *m) { memset(m, 0, sizeof *m); }
 
 void merkle_stream_add(merkle_stream *m, const hansa_hash *leaf_hash) {
+    merkle_stream_add_subtree(m, leaf_hash, 0);
+}
+
+void merkle_stream_add_subtree(merkle_stream *m, const hansa_hash *root, uint8_t height) {
     HANSA_ASSERT(m->n_sub < 64);
-    m->sub[m->n_sub] = *leaf_hash;
-    m->height[m->n_sub++] = 0;
-    m->n_leaves++;
+    HANSA_ASSERT(height < 64);
+    /* aligned: every subtree so far is at least as tall */
+    HANSA_ASSERT(m->n_sub == 0 || m->height[m->n_sub - 1] >= height);
+    m->sub[m->n_sub] = *root;
+    m->height[m->n_sub++] = height;
+    m->n_leaves += (uint64_t)1 << height;
     /* Two perfect trees of one size make one of the next: binary carry. */
     while (m->n_sub >= 2 && m->height[m->n_sub - 2] == m->height[m->n_sub - 1]) {
         hansa_hash joined;

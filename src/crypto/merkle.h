@@ -40,6 +40,11 @@ typedef struct {
 
 void merkle_stream_init(merkle_stream *m);
 void merkle_stream_add(merkle_stream *m, const hansa_hash *leaf_hash);
+/* Adds a whole perfect subtree of 2^height leaves given its root, as if its
+ * leaves were added one by one; the leaves added so far must be a multiple
+ * of 2^height (asserted), which holds when every earlier call added at least
+ * as many. For a caller that remembers subtrees it hashed before. */
+void merkle_stream_add_subtree(merkle_stream *m, const hansa_hash *root, uint8_t height);
 /* The root over every leaf added so far (SHA-256("") for none); m may go on. */
 void merkle_stream_root(const merkle_stream *m, hansa_hash *root);
 

@@ -46,7 +46,11 @@ static _Thread_local size_t n_spare_blocks;
 /* A pending block over s with an empty overlay; info is not checked here. */
 static ledger_block *block_new(const ledger_state *s, const ledger_block_info *info) {
     ledger_block *b = n_spare_blocks > 0 ? spare_blocks[--n_spare_blocks] : hansa_malloc(sizeof *b);
-    memset(b, 0, sizeof *b);
+    /* Zero all but the validator sets (15 of the block's 16 KB), which are
+     * copied below by the validators in use. */
+    size_t sets_at = offsetof(ledger_block, sets), sets_end = sets_at + sizeof b->sets;
+    memset(b, 0, sets_at);
+    memset((uint8_t *)b + sets_end, 0, sizeof *b - sets_end);
     b->base = s;
     b->base_height = s->meta.height;
     b->info = *info;
@@ -58,7 +62,7 @@ static ledger_block *block_new(const ledger_state *s, const ledger_block_info *i
     acct_map_init(&b->touched, key);
     for (int t = 0; t < LEDGER_TAB_COUNT_; t++)
         kvmap_init(&b->tabs[t], s->tabs[t].k0, s->tabs[t].k1);
-    b->sets = s->sets;
+    ledger_valsets_copy(&b->sets, &s->sets);
     b->writes = (ledger_writes)LEDGER_WRITES_INIT;
     b->info.signers = NULL;
     b->info.evidence = NULL;
@@ -138,7 +142,7 @@ hansa_err ledger_block_add_tx(ledger_block *b, const wire_tx *tx, bool sig_verif
  * record is a write with an empty value (writes.h). */
 static void collect_stake_writes(ledger_block *b) {
     ledger_writes *ws = &b->writes;
-    if (memcmp(&b->sets, &b->base->sets, sizeof b->sets) != 0) {
+    if (!ledger_valsets_equal(&b->sets, &b->base->sets)) {
         uint8_t key = LEDGER_KEY_VALIDATORS;
         ledger_writes_begin(ws, &key, 1);
         ledger_valsets_encode(&ws->data, &b->sets);
@@ -248,10 +252,16 @@ void ledger_block_commit(ledger_state *s, ledger_block *b) {
             else kvmap_put(&s->tabs[t], sl->key, sl->klen, sl->val, sl->vlen);
         }
     }
-    s->sets = b->sets;
+    ledger_valsets_copy(&s->sets, &b->sets);
     s->supply = b->supply;
     s->meta = (ledger_meta){.height = b->info.height, .time_ms = b->info.time_ms};
     s->app_hash = b->app_hash;
+    ledger_leaves_note_writes(&s->leaves, &b->writes);
+    /* Hash the changed leaves once here, not in every proposal judged at
+     * the checkpoint (nor at every commit: most records a block writes are
+     * written again before the checkpoint). */
+    if (ledger_is_checkpoint(&s->params, s->meta.height + 1))
+        ledger_state_leaves_refresh(s);
     ledger_block_free(b);
 }
 

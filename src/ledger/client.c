@@ -67,6 +67,7 @@ hansa_err client_record_check(ledger_tab tab, const uint8_t *key, size_t klen, c
     case LEDGER_TAB_CREDIT:
     case LEDGER_TAB_RECEIPT:
     case LEDGER_TAB_RECEIPT_RELEASE:
+    case LEDGER_TAB_RECEIPT_ROOT:
     case LEDGER_TAB_XFER:
     case LEDGER_TAB_FROST:
     case LEDGER_TAB_COUNT_: break;

@@ -473,16 +473,18 @@ static void liveness_prune(ledger_block *b) {
 static void sets_advance(ledger_block *b) {
     uint64_t h = b->info.height;
     ledger_valsets *s = &b->sets;
-    ledger_valset_at next = s->set[LEDGER_SET_NEXT];
+    ledger_valset_at next;
+    ledger_valset_at_copy(&next, &s->set[LEDGER_SET_NEXT]);
     if (h % b->base->params.elect.epoch_blocks == 0 || b->reelect) {
         ledger_validators *won = hansa_malloc(sizeof *won);
         elect(b, won);
-        if (won->n > 0 && !same_set(won, &next.vals)) next = (ledger_valset_at){h + 2, *won};
+        if (won->n > 0 && !same_set(won, &next.vals))
+            ledger_valset_at_copy(&next, &(const ledger_valset_at){.activation = h + 2, .vals = *won});
         free(won);
     }
-    s->set[LEDGER_SET_PREV] = s->set[LEDGER_SET_CUR];
-    s->set[LEDGER_SET_CUR] = s->set[LEDGER_SET_NEXT];
-    s->set[LEDGER_SET_NEXT] = next;
+    ledger_valset_at_copy(&s->set[LEDGER_SET_PREV], &s->set[LEDGER_SET_CUR]);
+    ledger_valset_at_copy(&s->set[LEDGER_SET_CUR], &s->set[LEDGER_SET_NEXT]);
+    ledger_valset_at_copy(&s->set[LEDGER_SET_NEXT], &next);
     HANSA_ASSERT(s->set[LEDGER_SET_CUR].activation <= h + 1);
     if (!same_set(&s->set[LEDGER_SET_PREV].vals, &b->base->sets.set[LEDGER_SET_PREV].vals))
         liveness_prune(b);

@@ -69,6 +69,27 @@ void ledger_supply_encode(hbuf *b, const ledger_supply *s) {
     HANSA_ASSERT(b->len - start == LEDGER_SUPPLY_BYTES);
 }
 
+void ledger_valset_at_copy(ledger_valset_at *dst, const ledger_valset_at *src) {
+    HANSA_ASSERT(src->vals.n <= WIRE_VALIDATORS_MAX);
+    dst->activation = src->activation;
+    dst->vals.n = src->vals.n;
+    memcpy(dst->vals.v, src->vals.v, src->vals.n * sizeof src->vals.v[0]);
+}
+
+void ledger_valsets_copy(ledger_valsets *dst, const ledger_valsets *src) {
+    for (int k = 0; k < 3; k++) ledger_valset_at_copy(&dst->set[k], &src->set[k]);
+}
+
+bool ledger_valsets_equal(const ledger_valsets *a, const ledger_valsets *b) {
+    for (int k = 0; k < 3; k++) {
+        const ledger_valset_at *x = &a->set[k], *y = &b->set[k];
+        if (x->activation != y->activation || x->vals.n != y->vals.n ||
+            memcmp(x->vals.v, y->vals.v, x->vals.n * sizeof x->vals.v[0]) != 0)
+            return false;
+    }
+    return true;
+}
+
 void ledger_valsets_encode(hbuf *b, const ledger_valsets *vs) {
     hbuf_put_u8(b, LEDGER_RECORD_VERSION);
     for (int k = 0; k < 3; k++) {

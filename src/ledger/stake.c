@@ -85,7 +85,9 @@ int stake_tab_of_key(const uint8_t *key, size_t klen) {
     if (key[0] >= LEDGER_CREDIT_KEY_FIRST && key[0] <= LEDGER_CREDIT_KEY_LAST)
         return LEDGER_TAB_CREDIT;
     if (key[0] >= LEDGER_RECEIPT_KEY_FIRST && key[0] <= LEDGER_RECEIPT_KEY_LAST)
-        return key[0] == LEDGER_RECEIPT_KEY_RELEASE ? LEDGER_TAB_RECEIPT_RELEASE : LEDGER_TAB_RECEIPT;
+        return key[0] == LEDGER_RECEIPT_KEY_RELEASE ? LEDGER_TAB_RECEIPT_RELEASE
+               : key[0] == LEDGER_RECEIPT_KEY_ROOT  ? LEDGER_TAB_RECEIPT_ROOT
+                                                    : LEDGER_TAB_RECEIPT;
     if (key[0] >= XFER_KEY_FIRST && key[0] <= XFER_KEY_LAST) return LEDGER_TAB_XFER;
     if (key[0] >= FROST_KEY_FIRST && key[0] <= FROST_KEY_LAST) return LEDGER_TAB_FROST;
     for (int t = 0; t <= LEDGER_TAB_IC_VOTE; t++)
@@ -187,6 +189,7 @@ static void check_value(ledger_tab tab, wire_rd *r) {
     case LEDGER_TAB_CREDIT:
     case LEDGER_TAB_RECEIPT:
     case LEDGER_TAB_RECEIPT_RELEASE:
+    case LEDGER_TAB_RECEIPT_ROOT:
     case LEDGER_TAB_XFER:
     case LEDGER_TAB_FROST:
     case LEDGER_TAB_IC_CLIENT:
@@ -204,7 +207,8 @@ hansa_err stake_record_check(ledger_tab tab, const uint8_t *key, size_t klen, co
     if (tab == LEDGER_TAB_CREDIT) return ledger_credit_record_check(key, klen, val, vlen, r);
     if (tab == LEDGER_TAB_XFER) return xfer_record_check(key, klen, val, vlen, r);
     if (tab == LEDGER_TAB_FROST) return frost_record_check(key, klen, val, vlen, r);
-    if (tab == LEDGER_TAB_RECEIPT || tab == LEDGER_TAB_RECEIPT_RELEASE) {
+    if (tab == LEDGER_TAB_RECEIPT || tab == LEDGER_TAB_RECEIPT_RELEASE ||
+        tab == LEDGER_TAB_RECEIPT_ROOT) {
         if (stake_tab_of_key(key, klen) != (int)tab) {
             rd_init(r, val, vlen);
             rd_fail(r, HANSA_ERR_INVALID, "key type");

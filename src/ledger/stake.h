@@ -66,10 +66,14 @@ typedef enum {
     LEDGER_TAB_IC_EVIDENCE,
     LEDGER_TAB_IC_REVIVAL,
     LEDGER_TAB_IC_VOTE,
-    LEDGER_TAB_RECEIPT, /* receipt collateral, claims, tx roots: 0x50, 0x52, 0x53 (tx_receipt.h) */
+    LEDGER_TAB_RECEIPT, /* receipt collateral, claims, terms: 0x50, 0x52, 0x54 (tx_receipt.h) */
     LEDGER_TAB_RECEIPT_RELEASE, /* receipt collateral release entries: 0x51 */
     LEDGER_TAB_XFER, /* assets and packets, key types 0x35..0x39 (ledger/xfer.h) */
     LEDGER_TAB_FROST, /* DKG dealers and group keys, key types 0x58..0x5f (tx_frost.h) */
+    /* the receipts' kept tx roots, 0x53: a table of their own, so that the
+     * receipt audit (run on every commit in the simulator) walks the
+     * collateral records and not RECEIPT_ROOTS_KEPT roots */
+    LEDGER_TAB_RECEIPT_ROOT,
     LEDGER_TAB_COUNT_
 } ledger_tab;
 

@@ -142,6 +142,8 @@ hansa_err ledger_genesis_validate(const ledger_genesis *g, char *why, size_t why
     return err;
 }
 
+static void leaves_build(ledger_state *s, const ledger_writes *records);
+
 hansa_err ledger_genesis_state(const ledger_genesis *g, const uint8_t hash_key[ACCT_MAP_KEY_BYTES],
                                ledger_state **out, ledger_writes *writes, char *why,
                                size_t why_len) {
@@ -157,6 +159,7 @@ hansa_err ledger_genesis_state(const ledger_genesis *g, const uint8_t hash_key[A
     HANSA_ASSERT(ws->n == 0);
     s->ready = true;
     ledger_state_records(s, ws);
+    leaves_build(s, ws);
     hansa_hash writes_hash, zero = {{0}};
     ledger_writes_hash(ws, &writes_hash);
     ledger_app_hash_next(&zero, 0, &writes_hash, &s->app_hash);
@@ -165,24 +168,25 @@ hansa_err ledger_genesis_state(const ledger_genesis *g, const uint8_t hash_key[A
     return HANSA_OK;
 }
 
+/* Encodes singleton record `type` (meta, params, supply, validators). */
+static void singleton_encode(const ledger_state *s, ledger_key_type type, hbuf *out) {
+    switch (type) {
+    case LEDGER_KEY_META: ledger_meta_encode(out, &s->meta); return;
+    case LEDGER_KEY_PARAMS: ledger_params_encode(out, &s->params); return;
+    case LEDGER_KEY_SUPPLY: ledger_supply_encode(out, &s->supply); return;
+    case LEDGER_KEY_VALIDATORS: ledger_valsets_encode(out, &s->sets); return;
+    case LEDGER_KEY_ACCOUNT: break;
+    }
+    HANSA_UNREACHABLE();
+}
+
 void ledger_state_records(const ledger_state *s, ledger_writes *ws) {
     HANSA_ASSERT(s->ready);
-    uint8_t key = LEDGER_KEY_META;
-    ledger_writes_begin(ws, &key, 1);
-    ledger_meta_encode(&ws->data, &s->meta);
-    ledger_writes_end_value(ws);
-    key = LEDGER_KEY_PARAMS;
-    ledger_writes_begin(ws, &key, 1);
-    ledger_params_encode(&ws->data, &s->params);
-    ledger_writes_end_value(ws);
-    key = LEDGER_KEY_SUPPLY;
-    ledger_writes_begin(ws, &key, 1);
-    ledger_supply_encode(&ws->data, &s->supply);
-    ledger_writes_end_value(ws);
-    key = LEDGER_KEY_VALIDATORS;
-    ledger_writes_begin(ws, &key, 1);
-    ledger_valsets_encode(&ws->data, &s->sets);
-    ledger_writes_end_value(ws);
+    for (uint8_t key = LEDGER_KEY_META; key <= LEDGER_KEY_VALIDATORS; key++) {
+        ledger_writes_begin(ws, &key, 1);
+        singleton_encode(s, (ledger_key_type)key, &ws->data);
+        ledger_writes_end_value(ws);
+    }
     for (int t = 0; t < LEDGER_TAB_COUNT_; t++) {
         const kvmap *m = &s->tabs[t];
         for (size_t i = 0; i < m->cap; i++) {
@@ -204,8 +208,47 @@ void ledger_state_records(const ledger_state *s, ledger_writes *ws) {
     ledger_writes_sort(ws);
 }
 
+bool ledger_state_record_value(const ledger_state *s, const uint8_t *key, size_t klen, hbuf *out) {
+    HANSA_ASSERT(klen >= 1);
+    if (key[0] <= LEDGER_KEY_VALIDATORS && klen == 1) {
+        singleton_encode(s, (ledger_key_type)key[0], out);
+        return true;
+    }
+    if (key[0] == LEDGER_KEY_ACCOUNT) {
+        if (klen != LEDGER_KEY_ACCOUNT_BYTES) return false;
+        hansa_addr addr;
+        memcpy(addr.b, key + 1, HANSA_ADDR_BYTES);
+        const ledger_account *a = acct_map_get(&s->accounts, &addr);
+        if (a == NULL) return false;
+        ledger_account_encode(out, a);
+        return true;
+    }
+    int tab = stake_tab_of_key(key, klen);
+    if (tab < 0) return false;
+    const kvmap_slot *sl = kvmap_get(&s->tabs[tab], key, klen);
+    if (sl == NULL || sl->deleted) return false;
+    hbuf_append(out, sl->val, sl->vlen);
+    return true;
+}
+
+void ledger_state_record_touched(ledger_state *s, const uint8_t *key, size_t klen) {
+    ledger_leaves_note(&s->leaves, key, klen);
+}
+
+/* The leaf cache starts from the whole state, once the state is whole. */
+static void leaves_build(ledger_state *s, const ledger_writes *records) {
+    ledger_writes local = LEDGER_WRITES_INIT;
+    if (records == NULL) {
+        ledger_state_records(s, &local);
+        records = &local;
+    }
+    ledger_leaves_build(&s->leaves, records);
+    ledger_writes_free(&local);
+}
+
 void ledger_state_free(ledger_state *s) {
     if (s == NULL) return;
+    ledger_leaves_free(&s->leaves);
     acct_map_free(&s->accounts);
     for (int t = 0; t < LEDGER_TAB_COUNT_; t++) kvmap_free(&s->tabs[t]);
     free(s);
@@ -317,6 +360,7 @@ hansa_err ledger_state_load_finish(ledger_state *s, const hansa_hash *app_hash, 
         return load_fail(s, inner, NULL, why, why_len);
     s->app_hash = *app_hash;
     s->ready = true;
+    leaves_build(s, NULL);
     return HANSA_OK;
 }
 

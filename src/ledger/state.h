@@ -28,6 +28,7 @@
 #include "interchain/client.h"
 #include "ledger/acct_map.h"
 #include "ledger/kvmap.h"
+#include "ledger/leaves.h"
 #include "ledger/record.h"
 #include "ledger/stake.h"
 #include "ledger/writes.h"
@@ -43,6 +44,7 @@ typedef struct ledger_state {
     ledger_valsets sets; /* prev / cur / next validator sets */
     acct_map accounts;
     kvmap tabs[LEDGER_TAB_COUNT_]; /* delegate records by table (stake.h) */
+    ledger_leaves leaves; /* every record's leaf hash, for the state root (leaves.h) */
     hansa_hash app_hash; /* after the block at meta.height (genesis hash at 0) */
     uint8_t have;        /* record types seen while loading (bit per LEDGER_KEY_*) */
     bool ready;          /* genesis done or load finished; false = refuses use */
@@ -111,6 +113,15 @@ void ledger_state_free(ledger_state *s);
  * LEDGER_WRITES_INIT) and sorts them: the whole state as the node would have
  * stored it. For the genesis batch, snapshots and the load round-trip test. */
 void ledger_state_records(const ledger_state *s, ledger_writes *ws);
+
+/* Appends the encoded value of the record stored under key to out and
+ * returns true; false (out unchanged) if the state holds no such record. */
+bool ledger_state_record_value(const ledger_state *s, const uint8_t *key, size_t klen, hbuf *out);
+
+/* Tells s that the record under key was written or deleted other than by a
+ * block (a benchmark that installs records directly), so that its state
+ * root (state_root.h) still covers it. */
+void ledger_state_record_touched(ledger_state *s, const uint8_t *key, size_t klen);
 
 /* Accessors. Pointers are borrowed from s and valid until it changes. */
 uint64_t ledger_height(const ledger_state *s);

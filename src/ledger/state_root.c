@@ -1,5 +1,6 @@
-/* state_root.c — see state_root.h. The root is streamed (merkle_stream):
- * one pass over the sorted records, no array of leaf hashes. */
+/* state_root.c — see state_root.h. The root is streamed (merkle_stream)
+ * over the state's cached leaf hashes (leaves.h) merged with the block's
+ * writes; the from-scratch root rebuilds those leaves from every record. */
 #include "ledger/state_root.h"
 
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "base/buf.h"
 #include "base/mem.h"
 #include "crypto/merkle.h"
+#include "ledger/leaves.h"
 #include "wire/state_hash.h"
 
 bool ledger_is_checkpoint(const ledger_params *p, uint64_t height) {
@@ -20,52 +22,43 @@ void ledger_record_leaf_hash(const uint8_t *key, size_t key_len, const uint8_t *
     state_record_leaf_hash(key, key_len, val, val_len, out);
 }
 
-static void add_write(merkle_stream *m, const ledger_writes *ws, size_t i) {
-    size_t klen, vlen;
-    const uint8_t *k = ledger_write_key(ws, i, &klen), *v = ledger_write_value(ws, i, &vlen);
-    if (vlen == 0) return; /* a deletion */
-    hansa_hash leaf;
-    ledger_record_leaf_hash(k, klen, v, vlen, &leaf);
-    merkle_stream_add(m, &leaf);
+static bool state_value(const void *ctx, const uint8_t *key, size_t klen, hbuf *out) {
+    return ledger_state_record_value(ctx, key, klen, out);
+}
+
+/* The root from scratch: every record encoded, sorted and hashed. */
+static void root_after_full(const ledger_state *base, const ledger_writes *records,
+                            const ledger_writes *writes, hansa_hash *out) {
+    ledger_writes recs = LEDGER_WRITES_INIT;
+    if (base != NULL) ledger_state_records(base, &recs);
+    ledger_leaves leaves = {0};
+    ledger_leaves_build(&leaves, base != NULL ? &recs : records);
+    ledger_leaves_root_after(&leaves, writes, out);
+    ledger_leaves_free(&leaves);
+    ledger_writes_free(&recs);
 }
 
 void ledger_records_root(const ledger_writes *records, hansa_hash *out) {
-    ledger_state_root_after(NULL, records, out);
-}
-
-/* memcmp, then the shorter first: the order of writes.h. */
-static int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
-    int c = memcmp(a, b, alen < blen ? alen : blen);
-    if (c != 0) return c;
-    return (alen > blen) - (alen < blen);
+    ledger_writes none = LEDGER_WRITES_INIT;
+    root_after_full(NULL, records, &none, out);
 }
 
 void ledger_state_root_after(const ledger_state *base, const ledger_writes *writes,
                              hansa_hash *out) {
-    HANSA_ASSERT(writes->sorted || writes->n == 0);
-    ledger_writes recs = LEDGER_WRITES_INIT;
-    if (base != NULL) ledger_state_records(base, &recs);
-    merkle_stream m;
-    merkle_stream_init(&m);
-    size_t i = 0, j = 0; /* merge: a write wins over the record of its key */
-    while (i < recs.n || j < writes->n) {
-        int c;
-        if (i == recs.n) c = 1;
-        else if (j == writes->n) c = -1;
-        else {
-            size_t alen, blen;
-            const uint8_t *a = ledger_write_key(&recs, i, &alen);
-            const uint8_t *b = ledger_write_key(writes, j, &blen);
-            c = key_cmp(a, alen, b, blen);
-        }
-        if (c < 0) add_write(&m, &recs, i++);
-        else {
-            add_write(&m, writes, j++);
-            if (c == 0) i++;
-        }
+    if (!ledger_leaves_current(&base->leaves)) { /* no refresh since the last commit */
+        root_after_full(base, NULL, writes, out);
+        return;
     }
-    merkle_stream_root(&m, out);
-    ledger_writes_free(&recs);
+    ledger_leaves_root_after(&base->leaves, writes, out);
+#ifndef NDEBUG /* debug builds (the tests) check the cached leaves at every checkpoint */
+    hansa_hash full;
+    root_after_full(base, NULL, writes, &full);
+    HANSA_ASSERT(hash_eq(&full, out));
+#endif
+}
+
+void ledger_state_leaves_refresh(ledger_state *s) {
+    ledger_leaves_refresh(&s->leaves, state_value, s);
 }
 
 void ledger_state_root(const ledger_state *s, hansa_hash *out) {

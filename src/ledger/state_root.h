@@ -18,9 +18,11 @@
  * Checkpoint heights are h > 0 with h % K == 0, K = params.checkpoint_blocks
  * (0: none). The genesis app hash already covers every genesis record.
  *
- * Cost: the root reads the whole state (O(records) hashes plus a sort), once
- * every K heights, on every node that applies the block. `hansa bench-root`
- * prints it; K = 256 by default keeps it a small share of block time. */
+ * Cost: the state keeps every record's leaf hash, sorted (leaves.h), so a
+ * root hashes the block's writes, the records changed since the last
+ * checkpoint (once per node, on the commit before it) and the tree's inner
+ * nodes: O(records) node hashes, no encoding or sorting of the records. `hansa bench-root` prints it; K = 256 by
+ * default keeps it a small share of block time. */
 #ifndef HANSA_LEDGER_STATE_ROOT_H
 #define HANSA_LEDGER_STATE_ROOT_H
 
@@ -49,9 +51,16 @@ void ledger_records_root(const ledger_writes *records, hansa_hash *out);
 
 /* The root of base's state with the sorted write set `writes` applied on
  * top (a write replaces the record of its key, an empty value deletes it):
- * the state a pending block would commit. */
+ * the state a pending block would commit. From base's cached leaves when
+ * they are current (the commit before a checkpoint refreshes them), else
+ * from scratch. */
 void ledger_state_root_after(const ledger_state *base, const ledger_writes *writes,
                              hansa_hash *out);
+
+/* Brings s's cached leaves up to date with the records committed blocks
+ * changed since the last refresh (leaves.h), so that the roots computed on
+ * top of s hash only their own block's writes. */
+void ledger_state_leaves_refresh(ledger_state *s);
 
 /* The root of s itself. */
 void ledger_state_root(const ledger_state *s, hansa_hash *out);

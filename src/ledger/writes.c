@@ -50,13 +50,16 @@ void ledger_writes_end_delete(ledger_writes *ws) {
     w->val_len = 0;
 }
 
+int ledger_key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    if (c != 0) return c;
+    return (alen > blen) - (alen < blen);
+}
+
 static int key_cmp(const void *a, const void *b, void *ctx) {
     const uint8_t *data = ctx;
     const ledger_write *x = a, *y = b;
-    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-    int c = memcmp(data + x->key_off, data + y->key_off, n);
-    if (c != 0) return c;
-    return (x->key_len > y->key_len) - (x->key_len < y->key_len);
+    return ledger_key_cmp(data + x->key_off, x->key_len, data + y->key_off, y->key_len);
 }
 
 void ledger_writes_sort(ledger_writes *ws) {

@@ -44,6 +44,9 @@ void ledger_writes_end_value(ledger_writes *ws);
  * it into a store delete; the writes hash covers it like any write. */
 void ledger_writes_end_delete(ledger_writes *ws);
 
+/* The key order above: memcmp, then the shorter first (<0, 0, >0). */
+int ledger_key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+
 /* Sorts by key; asserts that no key appears twice (a ledger bug otherwise). */
 void ledger_writes_sort(ledger_writes *ws);
 

@@ -207,19 +207,26 @@ static node_pending *pending_find(node *n, const hansa_hash *id) {
     return NULL;
 }
 
+static void pending_free(node_pending *p) {
+    ledger_block_free(p->pending);
+    free(p->tx_hashes);
+    p->pending = NULL;
+    p->tx_hashes = NULL;
+}
+
 /* Remembers a verdict; when full, the oldest is forgotten (it can be
- * re-validated if it is ever decided). Takes ownership of pb. */
-static void pending_put(node *n, const hansa_hash *id, ledger_block *pb) {
+ * re-validated if it is ever decided). Takes ownership of pb and tx_hashes. */
+static void pending_put(node *n, const hansa_hash *id, ledger_block *pb, hansa_hash *tx_hashes) {
     if (n->n_pending == NODE_PENDING_BLOCKS_MAX) {
-        ledger_block_free(n->pending[0].pending);
+        pending_free(&n->pending[0]);
         memmove(&n->pending[0], &n->pending[1], (n->n_pending - 1) * sizeof n->pending[0]);
         n->n_pending--;
     }
-    n->pending[n->n_pending++] = (node_pending){*id, pb};
+    n->pending[n->n_pending++] = (node_pending){*id, pb, tx_hashes};
 }
 
 void chain_pending_clear(node *n) {
-    for (size_t i = 0; i < n->n_pending; i++) ledger_block_free(n->pending[i].pending);
+    for (size_t i = 0; i < n->n_pending; i++) pending_free(&n->pending[i]);
     n->n_pending = 0;
 }
 
@@ -351,8 +358,10 @@ bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hans
     wire_block_encode(out, &blk);
     wire_header_hash(h, id);
     LOG_D("node", "built block %llu with %u txs", (unsigned long long)height, blk.n_txs);
+    hansa_hash *tx_hashes = hansa_calloc(blk.n_txs ? blk.n_txs : 1, sizeof *tx_hashes);
+    for (uint32_t i = 0; i < blk.n_txs; i++) sha256(blk.txs[i].bytes, blk.txs[i].len, &tx_hashes[i]);
     wire_block_free(&blk);
-    pending_put(n, id, pb);
+    pending_put(n, id, pb, tx_hashes);
     return true;
 }
 
@@ -450,13 +459,14 @@ static bool evidence_ok(node *n, const wire_block *blk, char *why, size_t why_le
 
 /* Executes the block's transactions on an overlay. Signatures of
  * transactions in our mempool were verified on admission and are skipped;
- * the others are verified here on every core before execution. */
-static ledger_block *execute(node *n, const wire_block *blk, char *why, size_t why_len) {
+ * the others are verified here on every core before execution. tx_hashes
+ * (room for the block's transactions) receives their hashes. */
+static ledger_block *execute(node *n, const wire_block *blk, hansa_hash *tx_hashes, char *why,
+                             size_t why_len) {
     bool *verified = hansa_calloc(blk->n_txs ? blk->n_txs : 1, sizeof *verified);
     for (uint32_t i = 0; i < blk->n_txs; i++) {
-        hansa_hash th;
-        sha256(blk->txs[i].bytes, blk->txs[i].len, &th);
-        verified[i] = mempool_has(n->mp, &th);
+        sha256(blk->txs[i].bytes, blk->txs[i].len, &tx_hashes[i]);
+        verified[i] = mempool_has(n->mp, &tx_hashes[i]);
         if (!verified[i]) n->stats.sig_verifies++;
     }
     ledger_txs_verify_sigs(blk->txs, blk->n_txs, verified);
@@ -491,15 +501,22 @@ bool chain_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
     wire_rd r;
     char why[256] = "";
     ledger_block *pb = NULL;
+    hansa_hash *tx_hashes = NULL;
     bool is_id = false;
     if (wire_block_decode(value, len, &blk, &r) != HANSA_OK) {
         rd_describe(&r, why, sizeof why);
     } else {
         is_id = block_is(&blk, id, why, sizeof why);
         if (is_id && header_ok(n, &blk, why, sizeof why) && last_commit_ok(n, &blk, why, sizeof why) &&
-            evidence_ok(n, &blk, why, sizeof why))
-            pb = execute(n, &blk, why, sizeof why);
+            evidence_ok(n, &blk, why, sizeof why)) {
+            tx_hashes = hansa_calloc(blk.n_txs ? blk.n_txs : 1, sizeof *tx_hashes);
+            pb = execute(n, &blk, tx_hashes, why, sizeof why);
+        }
         wire_block_free(&blk);
+    }
+    if (!pb) {
+        free(tx_hashes);
+        tx_hashes = NULL;
     }
     if (!pb) LOG_W("node", "block %llu is invalid: %s", (unsigned long long)height, why);
     snprintf(n->invalid_why, sizeof n->invalid_why, "%s", why);
@@ -507,8 +524,10 @@ bool chain_valid(void *ctx, uint64_t height, const uint8_t *value, size_t len,
      * commit) only if these bytes are block id: else a peer relaying forged
      * bytes under a real id first would make the real block "invalid" here,
      * and its commit look like a divergence of this node's state. */
-    if (is_id) pending_put(n, id, pb);
-    return pb != NULL;
+    bool valid = pb != NULL;
+    if (is_id) pending_put(n, id, pb, tx_hashes);
+    else pending_free(&(node_pending){.pending = pb, .tx_hashes = tx_hashes});
+    return valid;
 }
 
 /* ---- commit ---- */
@@ -527,11 +546,9 @@ static hansa_err put_writes(store_batch *b, const ledger_writes *ws) {
 
 /* Every transaction of the block in the tx index (hash -> height, position),
  * so RPC can find a transaction and prove its inclusion. */
-static hansa_err put_txs(store_batch *b, const wire_block *blk) {
+static hansa_err put_txs(store_batch *b, const wire_block *blk, const hansa_hash *tx_hashes) {
     for (uint32_t i = 0; i < blk->n_txs; i++) {
-        hansa_hash th;
-        sha256(blk->txs[i].bytes, blk->txs[i].len, &th);
-        hansa_err err = store_batch_put_tx(b, &th, i);
+        hansa_err err = store_batch_put_tx(b, &tx_hashes[i], i);
         if (err != HANSA_OK) return err;
     }
     return HANSA_OK;
@@ -569,10 +586,11 @@ static hansa_err put_valsets(node *n, store_batch *b, const ledger_block *pb) {
 
 /* Block, commit certificate, tx index and state writes in one durable
  * transaction. Block 1 also carries the genesis state records, so a restart
- * finds the whole state in the store. blk is value decoded. */
+ * finds the whole state in the store. blk is value decoded; tx_hashes are
+ * its transactions' hashes. */
 static hansa_err persist(node *n, const uint8_t *value, size_t len, const hansa_hash *id,
                          const wire_commit *commit, const ledger_block *pb,
-                         const wire_block *blk) {
+                         const wire_block *blk, const hansa_hash *tx_hashes) {
     store_batch *b;
     hansa_err err = store_batch_begin(n->cfg.st, commit->height, &b);
     if (err != HANSA_OK) return err;
@@ -580,7 +598,7 @@ static hansa_err persist(node *n, const uint8_t *value, size_t len, const hansa_
     wire_commit_encode(&n->scratch, commit);
     if (err == HANSA_OK) err = store_batch_put_block(b, id, value, len);
     if (err == HANSA_OK) err = store_batch_put_commit(b, n->scratch.data, n->scratch.len);
-    if (err == HANSA_OK) err = put_txs(b, blk);
+    if (err == HANSA_OK) err = put_txs(b, blk, tx_hashes);
     if (err == HANSA_OK && commit->height == 1) err = put_writes(b, &n->genesis_writes);
     if (err == HANSA_OK) err = put_writes(b, ledger_block_writes(pb));
     if (err == HANSA_OK) err = put_valsets(n, b, pb);
@@ -592,11 +610,8 @@ static hansa_err persist(node *n, const uint8_t *value, size_t len, const hansa_
 }
 
 /* The transactions and evidence of a committed block leave the pools. */
-static void prune_pools(node *n, const wire_block *blk) {
-    hansa_hash *hashes = hansa_calloc(blk->n_txs ? blk->n_txs : 1, sizeof *hashes);
-    for (uint32_t i = 0; i < blk->n_txs; i++) sha256(blk->txs[i].bytes, blk->txs[i].len, &hashes[i]);
-    mempool_update(n->mp, n->state, hashes, blk->n_txs);
-    free(hashes);
+static void prune_pools(node *n, const wire_block *blk, const hansa_hash *tx_hashes) {
+    mempool_update(n->mp, n->state, tx_hashes, blk->n_txs);
     for (uint16_t i = 0; i < blk->n_evidence; i++) {
         hansa_hash eh;
         wire_evidence_hash(&blk->evidence[i], &eh);
@@ -673,8 +688,15 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     }
     wire_block blk;
     HANSA_ASSERT(wire_block_decode(value, len, &blk, NULL) == HANSA_OK);
-    hansa_err err = persist(n, value, len, id, commit, p->pending, &blk);
+    /* Hashed once, when the block was executed, for the tx index and the
+     * mempool (each hashed them again). Ours now: the pending list is
+     * cleared below. */
+    hansa_hash *tx_hashes = p->tx_hashes;
+    HANSA_ASSERT(tx_hashes != NULL); /* every valid verdict has them */
+    p->tx_hashes = NULL;
+    hansa_err err = persist(n, value, len, id, commit, p->pending, &blk, tx_hashes);
     if (err != HANSA_OK) {
+        free(tx_hashes);
         wire_block_free(&blk);
         chain_fatal(n, "height %llu: storing the block failed: %s", (unsigned long long)commit->height,
                     store_errmsg(n->cfg.st));
@@ -696,7 +718,8 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     n->tip_tx_root = blk.header.tx_root;
     hbuf_reset(&n->last_commit);
     wire_commit_encode(&n->last_commit, commit);
-    prune_pools(n, &blk);
+    prune_pools(n, &blk, tx_hashes);
+    free(tx_hashes);
     receipts_on_commit(n, &blk);
     frost_duty_on_commit(n, &blk);
     frost_sign_on_commit(n, &blk);

@@ -52,10 +52,12 @@ typedef struct {
  * them unanswered in a row is dropped: it would keep the node "behind". */
 #define NODE_SYNC_STRIKES_MAX 3
 
-/* A proposal we validated: its overlay, so a decision needs no re-execution. */
+/* A proposal we validated: its overlay, so a decision needs no re-execution,
+ * and its transactions' hashes, so a commit needs no rehashing. */
 typedef struct {
     hansa_hash id;
     ledger_block *pending; /* owned; NULL if the block was invalid */
+    hansa_hash *tx_hashes; /* owned, one per transaction; NULL if pending is */
 } node_pending;
 
 typedef struct {

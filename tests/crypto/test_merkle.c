@@ -338,6 +338,42 @@ static void test_stream(void) {
     CHECK(!hash_eq(&want, &got));
 }
 
+/* Perfect subtrees added whole (merkle_stream_add_subtree) give the root of
+ * their leaves added one by one, for every n up to 100 and every subtree
+ * height that fits the alignment, greedily largest first. */
+static void test_stream_subtrees(void) {
+    enum { N = 100 };
+    hansa_hash leaves[N];
+    for (size_t i = 0; i < N; i++) {
+        uint8_t d[2] = {(uint8_t)i, 0x5a};
+        merkle_leaf_hash(d, sizeof d, &leaves[i]);
+    }
+    int bad = 0;
+    for (size_t n = 1; n <= N; n++) {
+        for (uint8_t hmax = 0; hmax <= 6; hmax++) {
+            merkle_stream m;
+            merkle_stream_init(&m);
+            size_t at = 0;
+            while (at < n) {
+                uint8_t h = hmax; /* the largest aligned subtree that fits */
+                while (h > 0 && (at % ((size_t)1 << h) != 0 || at + ((size_t)1 << h) > n)) h--;
+                /* only sizes that never follow a smaller one (the stream's rule) */
+                if (m.n_sub > 0 && m.height[m.n_sub - 1] < h) h = m.height[m.n_sub - 1];
+                hansa_hash sub;
+                merkle_root(leaves + at, (size_t)1 << h, &sub);
+                merkle_stream_add_subtree(&m, &sub, h);
+                at += (size_t)1 << h;
+            }
+            hansa_hash want, got;
+            merkle_root(leaves, n, &want);
+            merkle_stream_root(&m, &got);
+            bad += !hash_eq(&want, &got);
+            CHECK_EQ_U64(m.n_leaves, n);
+        }
+    }
+    CHECK_EQ_U64(bad, 0);
+}
+
 int main(void) {
     RUN(test_vectors_readme);
     RUN(test_hand_checked_trees);
@@ -345,5 +381,6 @@ int main(void) {
     RUN(test_kept_tree);
     RUN(test_degenerate);
     RUN(test_stream);
+    RUN(test_stream_subtrees);
     return check_summary();
 }

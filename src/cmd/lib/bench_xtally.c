@@ -74,11 +74,13 @@ static void learn(xchain *x, const xchain *of, uint64_t height, const hansa_hash
     for (int i = 0; i < 4; i++) key[1 + i] = (uint8_t)(of->id >> (24 - 8 * i));
     ic_client_encode(&v, &cl);
     kvmap_put(&x->s->tabs[LEDGER_TAB_IC_CLIENT], key, 5, v.data, v.len);
+    ledger_state_record_touched(x->s, key, 5);
     hbuf_reset(&v);
     key[0] = 0x31;
     for (int i = 0; i < 8; i++) key[5 + i] = (uint8_t)(height >> (56 - 8 * i));
     ic_consensus_encode(&v, &cs);
     kvmap_put(&x->s->tabs[LEDGER_TAB_IC_CONSENSUS], key, 13, v.data, v.len);
+    ledger_state_record_touched(x->s, key, 13);
     hbuf_free(&v);
 }
 

@@ -1,0 +1,205 @@
+/* leaves.c — see leaves.h. */
+#define _GNU_SOURCE /* qsort_r */
+#include "ledger/leaves.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/mem.h"
+#include "crypto/merkle.h"
+#include "ledger/state_root.h"
+
+void ledger_leaves_free(ledger_leaves *c) {
+    free(c->e);
+    free(c->spare);
+    free(c->notes);
+    free(c->memo);
+    hbuf_free(&c->noted_keys);
+    memset(c, 0, sizeof *c);
+}
+
+/* Room for n entries in both arrays. */
+static void reserve(ledger_leaves *c, size_t n) {
+    if (n <= c->cap) return;
+    size_t cap = c->cap ? c->cap : 64;
+    while (cap < n) cap *= 2;
+    c->e = hansa_realloc(c->e, cap * sizeof *c->e);
+    c->spare = hansa_realloc(c->spare, cap * sizeof *c->spare);
+    c->cap = cap;
+}
+
+static void leaf_set(ledger_leaf *l, const uint8_t *key, size_t klen, const uint8_t *val,
+                     size_t vlen) {
+    HANSA_ASSERT(klen >= 1);
+    HANSA_ASSERT(klen <= LEDGER_KEY_MAX_BYTES);
+    memcpy(l->key, key, klen);
+    l->klen = (uint8_t)klen;
+    ledger_record_leaf_hash(key, klen, val, vlen, &l->leaf);
+}
+
+static void forget_notes(ledger_leaves *c) {
+    c->n_notes = 0;
+    hbuf_reset(&c->noted_keys);
+}
+
+void ledger_leaves_build(ledger_leaves *c, const ledger_writes *records) {
+    HANSA_ASSERT(records->sorted || records->n == 0);
+    reserve(c, records->n);
+    c->n = 0;
+    for (size_t i = 0; i < records->n; i++) {
+        size_t klen, vlen;
+        const uint8_t *k = ledger_write_key(records, i, &klen);
+        const uint8_t *v = ledger_write_value(records, i, &vlen);
+        HANSA_ASSERT(vlen > 0); /* a whole state has no deletions */
+        leaf_set(&c->e[c->n++], k, klen, v, vlen);
+    }
+    forget_notes(c);
+    c->built = true;
+}
+
+void ledger_leaves_note(ledger_leaves *c, const uint8_t *key, size_t klen) {
+    HANSA_ASSERT(c->built);
+    HANSA_ASSERT(klen >= 1);
+    HANSA_ASSERT(klen <= LEDGER_KEY_MAX_BYTES);
+    HANSA_ASSERT(c->noted_keys.len + klen < UINT32_MAX);
+    if (c->n_notes == c->cap_notes) {
+        c->cap_notes = c->cap_notes ? 2 * c->cap_notes : 64;
+        c->notes = hansa_realloc(c->notes, c->cap_notes * sizeof *c->notes);
+    }
+    c->notes[c->n_notes++] = (ledger_leaf_note){(uint32_t)c->noted_keys.len, (uint8_t)klen};
+    hbuf_append(&c->noted_keys, key, klen);
+}
+
+void ledger_leaves_note_writes(ledger_leaves *c, const ledger_writes *writes) {
+    for (size_t j = 0; j < writes->n; j++) {
+        size_t klen;
+        const uint8_t *k = ledger_write_key(writes, j, &klen);
+        ledger_leaves_note(c, k, klen);
+    }
+}
+
+bool ledger_leaves_current(const ledger_leaves *c) {
+    HANSA_ASSERT(c->built);
+    return c->n_notes == 0;
+}
+
+static int note_cmp(const void *a, const void *b, void *ctx) {
+    const uint8_t *keys = ctx;
+    const ledger_leaf_note *x = a, *y = b;
+    return ledger_key_cmp(keys + x->off, x->len, keys + y->off, y->len);
+}
+
+void ledger_leaves_refresh(ledger_leaves *c, ledger_leaves_value_fn value, const void *ctx) {
+    HANSA_ASSERT(c->built);
+    if (c->memo == NULL) c->memo = hansa_calloc(1, sizeof *c->memo);
+    if (c->n_notes == 0) return;
+    const uint8_t *keys = c->noted_keys.data;
+    qsort_r(c->notes, c->n_notes, sizeof *c->notes, note_cmp, (void *)keys);
+    reserve(c, c->n + c->n_notes);
+    hbuf val = HBUF_INIT;
+    size_t i = 0, j = 0, m = 0; /* merge the entries (i) with the sorted notes (j) into spare */
+    while (i < c->n || j < c->n_notes) {
+        int cmp = 1; /* past the entries: the note comes first */
+        const uint8_t *k = j < c->n_notes ? keys + c->notes[j].off : NULL;
+        size_t klen = j < c->n_notes ? c->notes[j].len : 0;
+        if (j == c->n_notes) cmp = -1;
+        else if (i < c->n) cmp = ledger_key_cmp(c->e[i].key, c->e[i].klen, k, klen);
+        if (cmp < 0) {
+            c->spare[m++] = c->e[i++];
+            continue;
+        }
+        if (cmp == 0) i++; /* the noted key's current record replaces the entry */
+        hbuf_reset(&val);
+        if (value(ctx, k, klen, &val)) leaf_set(&c->spare[m++], k, klen, val.data, val.len);
+        do j++; /* the same key noted by several commits */
+        while (j < c->n_notes && note_cmp(&c->notes[j - 1], &c->notes[j], (void *)keys) == 0);
+    }
+    hbuf_free(&val);
+    ledger_leaf *t = c->e;
+    c->e = c->spare;
+    c->spare = t;
+    c->n = m;
+    forget_notes(c);
+}
+
+/* The leaves of a root, fed to the stream a run of LEDGER_LEAF_CHUNK at a
+ * time so that a run the memo holds costs no hashing. */
+typedef struct {
+    merkle_stream m;
+    ledger_leaf_memo *memo;
+    hansa_hash run[LEDGER_LEAF_CHUNK];
+    size_t n_run;
+} root_feed;
+
+/* The run's slot in the memo: the one holding it, else the least recently
+ * used of its set (its first leaf's first bytes pick the set: uniform). */
+static ledger_leaf_chunk *memo_slot(ledger_leaf_memo *memo, const hansa_hash *run, bool *hit) {
+    size_t set = (size_t)(le64_load(run[0].b) % (LEDGER_LEAF_MEMO_SLOTS / LEDGER_LEAF_MEMO_WAYS));
+    ledger_leaf_chunk *ways = &memo->slot[set * LEDGER_LEAF_MEMO_WAYS], *oldest = &ways[0];
+    for (size_t k = 0; k < LEDGER_LEAF_MEMO_WAYS; k++) {
+        ledger_leaf_chunk *s = &ways[k];
+        if (s->used_at != 0 && memcmp(s->leaves, run, sizeof s->leaves) == 0) {
+            *hit = true;
+            return s;
+        }
+        if (s->used_at < oldest->used_at) oldest = s;
+    }
+    *hit = false;
+    return oldest;
+}
+
+static void feed_run(root_feed *f) {
+    hansa_hash root;
+    if (f->memo == NULL) {
+        merkle_root(f->run, LEDGER_LEAF_CHUNK, &root);
+    } else {
+        bool hit;
+        ledger_leaf_chunk *s = memo_slot(f->memo, f->run, &hit);
+        if (!hit) {
+            memcpy(s->leaves, f->run, sizeof f->run);
+            merkle_root(f->run, LEDGER_LEAF_CHUNK, &s->root);
+        }
+        s->used_at = ++f->memo->clock;
+        root = s->root;
+    }
+    merkle_stream_add_subtree(&f->m, &root, LEDGER_LEAF_CHUNK_HEIGHT);
+    f->n_run = 0;
+}
+
+static void feed(root_feed *f, const hansa_hash *leaf) {
+    f->run[f->n_run++] = *leaf;
+    if (f->n_run == LEDGER_LEAF_CHUNK) feed_run(f);
+}
+
+void ledger_leaves_root_after(const ledger_leaves *c, const ledger_writes *writes,
+                              hansa_hash *out) {
+    HANSA_ASSERT(ledger_leaves_current(c));
+    HANSA_ASSERT(writes->sorted || writes->n == 0);
+    root_feed f = {.memo = c->memo};
+    merkle_stream_init(&f.m);
+    size_t i = 0, j = 0; /* merge: a write wins over the entry of its key */
+    while (i < c->n || j < writes->n) {
+        size_t klen = 0, vlen = 0;
+        const uint8_t *k = NULL, *v = NULL;
+        if (j < writes->n) {
+            k = ledger_write_key(writes, j, &klen);
+            v = ledger_write_value(writes, j, &vlen);
+        }
+        int cmp = 1;
+        if (j == writes->n) cmp = -1;
+        else if (i < c->n) cmp = ledger_key_cmp(c->e[i].key, c->e[i].klen, k, klen);
+        if (cmp < 0) {
+            feed(&f, &c->e[i++].leaf);
+            continue;
+        }
+        if (cmp == 0) i++;
+        j++;
+        if (vlen == 0) continue; /* a deletion */
+        hansa_hash leaf;
+        ledger_record_leaf_hash(k, klen, v, vlen, &leaf);
+        feed(&f, &leaf);
+    }
+    for (size_t r = 0; r < f.n_run; r++) merkle_stream_add(&f.m, &f.run[r]);
+    merkle_stream_root(&f.m, out);
+}

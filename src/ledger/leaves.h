@@ -1,0 +1,111 @@
+/* leaves.h — the state root's leaf hashes, kept sorted between checkpoints.
+ *
+ * The checkpoint state root (state_root.h) is an RFC 6962 root over every
+ * record of the state in key order. Computed from scratch it encodes all the
+ * records, sorts them and hashes each one, on every node, at every
+ * checkpoint, although a block changes a handful of records (in the
+ * simulator ~860 records, 832 of them the receipts' kept tx roots, of which
+ * one enters and one leaves per height; ~11 writes per block). This cache
+ * keeps the sorted keys with their leaf hashes as of its last refresh, and
+ * the keys written since. A commit only notes its keys; a refresh (on the
+ * commit before a checkpoint) sorts the noted keys, hashes each one's
+ * current record once, and merges them into the array in one pass. A root
+ * then merges the array with the pending block's writes. The root's value
+ * is unchanged: the same tree over the same leaves (the unit test and debug
+ * builds compare it with the from-scratch root).
+ *
+ * Entries are inline and the array is rebuilt by each refresh: noting keys
+ * per commit costs a copy of ~11 keys, where keeping the array current at
+ * every commit cost a binary search per write and a move of the array's
+ * tail per record entering or leaving (each tx root leaving moved the 832
+ * after it). */
+#ifndef HANSA_LEDGER_LEAVES_H
+#define HANSA_LEDGER_LEAVES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/bytes.h"
+#include "ledger/record.h"
+#include "ledger/writes.h"
+
+typedef struct {
+    uint8_t key[LEDGER_KEY_MAX_BYTES];
+    uint8_t klen;
+    hansa_hash leaf; /* ledger_record_leaf_hash of the record */
+} ledger_leaf;
+
+/* The root of a run of LEDGER_LEAF_CHUNK leaves a root hashed before (a
+ * perfect subtree, aligned in the tree), kept with the leaves so that a hit
+ * is exact. Between two checkpoints K heights apart the receipts' tx roots
+ * move K places (one enters and one leaves per height), so with K a
+ * multiple of 32 the runs of 32 roots reappear whole, aligned again, and
+ * their 31 inner nodes each are not hashed again: ~830 of ~860 inner nodes
+ * of the simulator's state. */
+#define LEDGER_LEAF_CHUNK_HEIGHT 5
+#define LEDGER_LEAF_CHUNK (1u << LEDGER_LEAF_CHUNK_HEIGHT)
+#define LEDGER_LEAF_MEMO_SLOTS 128 /* ~135 KB; a root over n records uses n / 32 */
+#define LEDGER_LEAF_MEMO_WAYS 4    /* a run may sit in any slot of its set of 4 */
+
+typedef struct {
+    uint64_t used_at; /* ledger_leaf_memo.clock when last hit or filled; 0: empty */
+    hansa_hash leaves[LEDGER_LEAF_CHUNK];
+    hansa_hash root;
+} ledger_leaf_chunk;
+
+typedef struct {
+    uint64_t clock;
+    ledger_leaf_chunk slot[LEDGER_LEAF_MEMO_SLOTS];
+} ledger_leaf_memo;
+
+typedef struct {
+    uint32_t off; /* into ledger_leaves.noted_keys */
+    uint8_t len;
+} ledger_leaf_note;
+
+typedef struct {
+    ledger_leaf *e, *spare; /* owned; e: n entries in increasing key order (writes.h) */
+    size_t n, cap;
+    hbuf noted_keys;        /* keys written since the last refresh, any order, repeats allowed */
+    ledger_leaf_note *notes; /* owned, n_notes of them */
+    size_t n_notes, cap_notes;
+    bool built;              /* false until ledger_leaves_build */
+    /* Owned; NULL until the first refresh (a state
+     * built for one root keeps none). ledger_leaves_root_after fills it
+     * through a const c: it is a cache of hashes, which never changes a
+     * result, and the ledger runs on one thread (block.c). */
+    ledger_leaf_memo *memo;
+} ledger_leaves;
+
+/* Appends the current value of the record `key` to out and returns true, or
+ * returns false if there is no such record: how a noted key is hashed. */
+typedef bool (*ledger_leaves_value_fn)(const void *ctx, const uint8_t *key, size_t klen,
+                                       hbuf *out);
+
+void ledger_leaves_free(ledger_leaves *c);
+
+/* Replaces c's contents with the leaves of `records`: a whole state, sorted,
+ * no deletions (what ledger_state_records gives). */
+void ledger_leaves_build(ledger_leaves *c, const ledger_writes *records);
+
+/* Notes that the record of key was written or deleted. Hashes nothing. */
+void ledger_leaves_note(ledger_leaves *c, const uint8_t *key, size_t klen);
+/* Notes every key of a committed write set. */
+void ledger_leaves_note_writes(ledger_leaves *c, const ledger_writes *writes);
+
+/* True if no key was noted since the last build or refresh. */
+bool ledger_leaves_current(const ledger_leaves *c);
+
+/* Brings the entries of the noted keys up to date with the values `value`
+ * gives (a key without a record leaves the array). */
+void ledger_leaves_refresh(ledger_leaves *c, ledger_leaves_value_fn value, const void *ctx);
+
+/* The state root over c's records with the sorted write set `writes` on top
+ * (state_root.h); c must be current. Hashes only the written records' leaves
+ * and the tree's inner nodes, except those of runs of leaves in c's memo. */
+void ledger_leaves_root_after(const ledger_leaves *c, const ledger_writes *writes,
+                              hansa_hash *out);
+
+#endif
