@@ -461,6 +461,20 @@ bool frost_poly_public(const frost_point *commits, size_t t, uint16_t id, frost_
     return ok;
 }
 
+bool frost_point_sum(const frost_point *points, size_t n, frost_point *out) {
+    HANSA_ASSERT(n >= 1);
+    rvt_point acc, p;
+    rvt_identity(&acc);
+    for (size_t i = 0; i < n; i++) {
+        if (!pub_decode(&p, &points[i])) {
+            memset(out, 0, sizeof *out);
+            return false;
+        }
+        rvt_add(&acc, &acc, &p);
+    }
+    return pub_encode(out, &acc);
+}
+
 bool frost_group_build(const frost_point *commits, size_t dealers, uint16_t t, uint16_t n,
                        frost_point *sum, frost_group *out) {
     HANSA_ASSERT(dealers >= 1);

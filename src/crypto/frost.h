@@ -217,6 +217,9 @@ bool frost_pok_verify(uint16_t id, const uint8_t *context, size_t context_len,
 /* out = a + b; out may alias a or b. Returns false (out zeroed) if an
  * input is no valid element or the sum is the identity. */
 bool frost_point_add(const frost_point *a, const frost_point *b, frost_point *out);
+/* The sum of points[0..n) (n >= 1); false only if the whole sum is the
+ * identity (a partial sum may be: x + (-x) + y is y), as frost_group_build's. */
+bool frost_point_sum(const frost_point *points, size_t n, frost_point *out);
 /* Scalar arithmetic mod L (libsodium, constant time). out may alias inputs. */
 void frost_scalar_add(const frost_scalar *a, const frost_scalar *b, frost_scalar *out);
 void frost_scalar_mul(const frost_scalar *a, const frost_scalar *b, frost_scalar *out);

@@ -259,8 +259,9 @@ void ledger_block_commit(ledger_state *s, ledger_block *b) {
     ledger_leaves_note_writes(&s->leaves, &b->writes);
     /* Hash the changed leaves once here, not in every proposal judged at
      * the checkpoint (nor at every commit: most records a block writes are
-     * written again before the checkpoint). */
-    if (ledger_is_checkpoint(&s->params, s->meta.height + 1))
+     * written again before the checkpoint), or when the notes would
+     * otherwise grow without bound (no checkpoints, or far apart). */
+    if (ledger_is_checkpoint(&s->params, s->meta.height + 1) || ledger_leaves_notes_full(&s->leaves))
         ledger_state_leaves_refresh(s);
     ledger_block_free(b);
 }

@@ -84,6 +84,10 @@ bool ledger_leaves_current(const ledger_leaves *c) {
     return c->n_notes == 0;
 }
 
+bool ledger_leaves_notes_full(const ledger_leaves *c) {
+    return c->n_notes > LEDGER_LEAF_NOTES_MAX && c->n_notes > c->n;
+}
+
 static int note_cmp(const void *a, const void *b, void *ctx) {
     const uint8_t *keys = ctx;
     const ledger_leaf_note *x = a, *y = b;

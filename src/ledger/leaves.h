@@ -97,6 +97,11 @@ void ledger_leaves_note_writes(ledger_leaves *c, const ledger_writes *writes);
 
 /* True if no key was noted since the last build or refresh. */
 bool ledger_leaves_current(const ledger_leaves *c);
+/* True once the noted keys outnumber the leaves and LEDGER_LEAF_NOTES_MAX:
+ * the commit path refreshes then, so the notes stay bounded on a chain with
+ * no checkpoints or far apart ones (a refresh costs about what the notes do). */
+#define LEDGER_LEAF_NOTES_MAX 4096
+bool ledger_leaves_notes_full(const ledger_leaves *c);
 
 /* Brings the entries of the noted keys up to date with the values `value`
  * gives (a key without a record leaves the array). */

@@ -58,21 +58,16 @@ hansa_err frost_tx_check_commit(const dkg_context *ctx, const hansa_pubkey *send
 
 hansa_err frost_tx_group_key(uint16_t n, const frost_point *c0, const uint8_t *qual,
                              frost_point *out, const char **why) {
+    frost_point q[FROST_PARTICIPANTS_MAX];
     uint16_t count = 0;
-    for (uint16_t d = 1; d <= n; d++) {
-        if (!dkg_bitmap_get(qual, d)) continue;
-        if (count == 0) {
-            *out = c0[d - 1];
-        } else {
-            frost_point sum; /* frost_point_add clears out first: no aliasing */
-            if (!frost_point_add(out, &c0[d - 1], &sum))
-                return refuse(why, HANSA_ERR_STATE, "group key: the sum is the identity");
-            *out = sum;
-        }
-        count++;
-    }
+    for (uint16_t d = 1; d <= n; d++)
+        if (dkg_bitmap_get(qual, d)) q[count++] = c0[d - 1];
     if (count < dkg_threshold(n))
         return refuse(why, HANSA_ERR_STATE, "group key: fewer qualified dealers than the threshold");
+    /* Summed whole, as every session's frost_group_build does: two dealers
+     * committing x*G and -x*G make a partial sum the identity, not the key. */
+    if (!frost_point_sum(q, count, out))
+        return refuse(why, HANSA_ERR_STATE, "group key: the sum is the identity");
     return HANSA_OK;
 }
 

@@ -84,6 +84,7 @@ struct node_frost {
      * seed for a member that asks (shares_rebuild). */
     hbuf redealt[FROST_PARTICIPANTS_MAX + 1];
     uint64_t redealt_epoch; /* 0: none */
+    uint64_t redealt_at;    /* my height + 1 when I last dealt an epoch again: once a block */
     uint64_t resumed_epoch; /* the replaced set's session resumed once (resume_previous) */
 };
 
@@ -545,15 +546,25 @@ void frost_duty_on_share_req(node *n, void *peer, const uint8_t *bytes, size_t l
     }
     node_frost *f = n->frost;
     if (f == NULL || m.recipient < 1 || m.recipient > FROST_PARTICIPANTS_MAX) return;
-    const hbuf *sh;
-    if (f->shares_epoch == m.epoch) sh = &f->shares[m.recipient];
-    else if (f->redealt_epoch == m.epoch || shares_rebuild(n, m.epoch)) sh = &f->redealt[m.recipient];
-    else return;
-    /* Sealed to its recipient: whoever asks learns nothing; once per block
-     * and recipient bounds what asking costs me. */
-    if (sh->len == 0 || f->answered_at[m.recipient] == n->height + 1) return;
-    f->answered_at[m.recipient] = n->height + 1;
-    n->io.send(n->io.ctx, peer, MSG_DKG_SHARE, sh->data, sh->len);
+    /* Unauthenticated (a share is sealed to its recipient: whoever asks
+     * learns nothing), so what asking costs me is bounded before any work:
+     * one answer per block and recipient, and dealing an epoch again (a whole
+     * session, ~20 ms at 128) at most once per block. */
+    uint64_t now = n->height + 1;
+    if (f->answered_at[m.recipient] == now) return;
+    const hbuf *sh = &f->redealt[m.recipient];
+    if (f->shares_epoch == m.epoch) {
+        sh = &f->shares[m.recipient];
+    } else if (f->redealt_epoch != m.epoch) {
+        if (f->redealt_at == now) return;
+        f->redealt_at = now;
+        if (!shares_rebuild(n, m.epoch)) return;
+    }
+    if (sh->len == 0) return;
+    f->answered_at[m.recipient] = now;
+    /* To every peer, not only the one asking: a peer that asks first for
+     * another member's share must not use up that member's answer. */
+    n->io.broadcast(n->io.ctx, MSG_DKG_SHARE, sh->data, sh->len, NULL);
 }
 
 /* ---- the node's calls ---------------------------------------------------------------- */

@@ -3,6 +3,7 @@
  * MISSING) and REVEAL (tx 62) transactions,
  * its group key record, and real DKG sessions of the four genesis
  * delegates driven by the blocks, which must end with the chain's key. */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,6 +52,30 @@ static void test_key_equals_sessions(void) {
     CHECK_ERR(frost_tx_group_key(4, c0, two, &mine, NULL), HANSA_ERR_STATE);
     for (int i = 0; i < 5; i++) hbuf_free(&c[i]);
     net_free(&w);
+}
+
+/* Two colluding dealers commit x*G and -x*G (each knows its own secret, so
+ * both proofs of knowledge verify): a partial sum is the identity, but the
+ * key is the whole sum, as every session's frost_group_build computes it.
+ * Adding one point at a time used to record no key while the sessions
+ * accepted one (a review finding). */
+static void test_key_partial_identity(void) {
+    frost_scalar s[4] = {{{7}}, {{0}}, {{11}}, {{13}}};
+    crypto_core_ristretto255_scalar_negate(s[1].b, s[0].b);
+    frost_point c0[4], want;
+    uint8_t qual[DKG_BITMAP_BYTES] = {0};
+    for (uint16_t d = 1; d <= 4; d++) {
+        CHECK(frost_base_mul(&s[d - 1], &c0[d - 1]));
+        dkg_bitmap_set(qual, d);
+    }
+    frost_scalar sum = {{24}};
+    CHECK(frost_base_mul(&sum, &want));
+    frost_point key;
+    CHECK_ERR(frost_tx_group_key(4, c0, qual, &key, NULL), HANSA_OK);
+    CHECK(frost_point_eq(&key, &want));
+    /* Only a whole sum that is the identity is refused. */
+    frost_point two[2] = {c0[0], c0[1]};
+    CHECK(!frost_point_sum(two, 2, &key));
 }
 
 static void test_refusals(void) {
@@ -812,6 +837,7 @@ int main(void) {
     t_init_keys();
     base_seed = check_seed("test_ledger_frost", 2026);
     RUN(test_key_equals_sessions);
+    RUN(test_key_partial_identity);
     RUN(test_refusals);
     RUN(test_keyable);
     RUN(test_chain_dkg);

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
+#include "ledger/leaves.h"
 #include "ledger/state_root.h"
 #include "ledger_helpers.h"
 
@@ -284,6 +285,29 @@ static void test_snap_info(void) {
     CHECK(!ledger_snap_info_consistent(&bad));
 }
 
+/* A chain without checkpoints never reaches a refresh at a checkpoint: the
+ * keys its commits note must still stay bounded (a review found them
+ * growing by every block's writes forever, towards an abort at 4 GiB). */
+static void test_notes_bounded(void) {
+    uint64_t bal[8] = {100000, 200, 300, 400, 500, 600, 700, 800};
+    ledger_params p = cp_params(0);
+    ledger_state *s = t_state(&p, bal, 8, t_hash_key_a);
+    size_t most = 0;
+    for (int h = 0; h < 3000; h++) {
+        commit_block(s, 1, NULL);
+        if (s->leaves.n_notes > most) most = s->leaves.n_notes;
+    }
+    CHECK(most <= LEDGER_LEAF_NOTES_MAX + 8);
+    hansa_hash cached, full;
+    ledger_state_root(s, &cached);
+    ledger_writes ws = LEDGER_WRITES_INIT;
+    ledger_state_records(s, &ws);
+    ledger_records_root(&ws, &full);
+    CHECK(hash_eq(&cached, &full));
+    ledger_writes_free(&ws);
+    ledger_state_free(s);
+}
+
 int main(void) {
     t_init_keys();
     RUN(test_root_deterministic);
@@ -291,5 +315,6 @@ int main(void) {
     RUN(test_root_after_block);
     RUN(test_checkpoint_catches_divergence);
     RUN(test_snap_info);
+    RUN(test_notes_bounded);
     return check_summary();
 }
