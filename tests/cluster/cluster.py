@@ -127,12 +127,25 @@ def exited(pid):
 
 
 def free_port():
-    """A loopback port nothing listens on now (the caller binds it soon after)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A loopback port nothing uses now (the caller binds it soon after), below
+    the kernel's ephemeral range like `hansa testnet`'s: a port in that range
+    can be taken by an outgoing connection while its node is down."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    for _ in range(1000):
+        port = random.randrange(10000, max(low, 10001))
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+    raise CheckFailed("no free port below %d" % low)
 
 
 class Testnet:

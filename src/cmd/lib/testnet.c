@@ -58,13 +58,34 @@ static int bindable(int port) {
     return ok;
 }
 
-/* A run of 2n free ports, searched from a pseudo-random start so that two
+/* The lowest port the kernel hands out to outgoing connections. A node's
+ * port inside that range can be taken by any connection's source port while
+ * the node is down, and it then cannot listen again (seen in CI: a restarted
+ * delegate's port was in use). */
+static int ephemeral_low(void) {
+    int lo = 32768, hi = 60999;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        if (fscanf(f, "%d %d", &lo, &hi) != 2) lo = 32768;
+        fclose(f);
+    }
+    return lo;
+}
+
+/* A run of 2n free ports below the ephemeral range (above it if that range
+ * leaves too little room), searched from a pseudo-random start so that two
  * networks on one machine rarely collide. The pid is mixed in: two tests
  * started in the same millisecond (ctest -j) must not start alike. */
 static int free_port_base(int n) {
+    int lo = 10000, hi = ephemeral_low(), step = 2 * n + 10;
+    if (hi - lo < 40 * step) {
+        lo = 20000;
+        hi = 60000;
+    }
     uint64_t mix = clock_system_mono_us() / 7 + (uint64_t)getpid() * 7919u;
-    int start = 20000 + (int)(mix % 20000);
-    for (int base = start; base < 60000; base += 2 * n + 10) {
+    int start = lo + (int)(mix % (uint64_t)(hi - lo - step));
+    for (int i = 0, base = start; i < (hi - lo) / step; i++, base += step) {
+        if (base + 2 * n > hi) base = lo + (base - lo) % step; /* wrap around once */
         int ok = 1;
         for (int p = base; p < base + 2 * n && ok; p++) ok = bindable(p);
         if (ok) return base;
