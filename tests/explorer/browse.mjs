@@ -37,6 +37,10 @@ try {
   const shot = (name) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: false });
 
   // Chain: the height is the node's, the newest block row is the node's block.
+  // The page lists the last 20 blocks; wait until the chain has more than 20
+  // so the count below is exact (a young chain lists all of its blocks).
+  const deadline = Date.now() + 90000;
+  while ((await client.status()).height <= 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   const before = (await client.status()).height;
   await open("#/", "#blocks tbody tr");
   const shown = Number(await text("#stat-height"));
