@@ -23,6 +23,8 @@
 #include <stdint.h>
 
 #include "base/bytes.h"
+#include "crypto/sign.h"
+#include "wire/codec.h"
 
 /* Exit codes (docs/cli.md). */
 #define CLI_OK 0
@@ -108,6 +110,14 @@ json_t *cli_call_ex(const char *cmd, const char *addr, const char *method, json_
  * naming what, e.g. "waiting for the commit of 3f2a…". */
 json_t *cli_call_waiting(const char *cmd, const char *addr, const char *method, json_t *params,
                          int timeout_ms, int *exit_code, const char *what);
+
+/* How long a submit with wait lets the node wait for the commit. */
+#define CLI_TX_WAIT_MS 30000
+
+/* Signs tx with its sender's key kp (filling tx->sig) and returns the
+ * params of submit_tx: {tx: hex}, plus wait and timeout_ms unless no_wait.
+ * *timeout_ms gets how long the call itself may take. */
+json_t *cli_submit_params(wire_tx *tx, const hansa_keypair *kp, bool no_wait, int *timeout_ms);
 
 /* `hansa status --wait-sync`: polls status until the node answers, has
  * committed a block and no peer is ahead of it, with progress on stderr.

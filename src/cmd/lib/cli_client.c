@@ -42,7 +42,6 @@
 #include "node/keyfile.h"
 #include "wire/codec.h"
 
-#define TX_WAIT_MS 30000
 #define SIGNERS_MAX 64
 #define TRUSTING_PERIOD_DEFAULT_MS (14ull * 24 * 3600 * 1000)
 #define CLOCK_DRIFT_DEFAULT_MS 10000
@@ -212,22 +211,8 @@ static int sign_submit(const copts *o, uint16_t kind, const hbuf *body) {
         wire_tx tx = {.chain_id = chain, .sender = k->kp.pub, .nonce = cli_u64(acct, "nonce"),
                       .fee = cli_u64(st, "min_fee"), .kind = kind, .body = body->data,
                       .body_len = (uint32_t)body->len};
-        hbuf sb = HBUF_INIT, enc = HBUF_INIT;
-        wire_tx_sign_bytes(&sb, &tx);
-        sign_domain(&k->kp, SIGN_DOMAIN_TX, sb.data, sb.len, &tx.sig);
-        wire_tx_encode(&enc, &tx);
-        char *hex = hansa_malloc(2 * enc.len + 1);
-        hex_encode(enc.data, enc.len, hex);
-        json_t *params = json_pack("{s:s}", "tx", hex);
-        free(hex);
-        hbuf_free(&sb);
-        hbuf_free(&enc);
-        int timeout = CLI_CALL_TIMEOUT_MS;
-        if (!o->no_wait) {
-            json_object_set_new(params, "wait", json_true());
-            json_object_set_new(params, "timeout_ms", json_integer(TX_WAIT_MS));
-            timeout = TX_WAIT_MS + 5000;
-        }
+        int timeout;
+        json_t *params = cli_submit_params(&tx, &k->kp, o->no_wait, &timeout);
         json_t *r = cli_call(o->sub, addr, "submit_tx", params, timeout, &rc);
         if (r && o->c.json) cli_print_json(r);
         else if (r) printf("%s %s\n", o->no_wait ? "submitted" : "committed", cli_str(r, "hash"));

@@ -15,6 +15,7 @@
 #include "base/mem.h"
 #include "cmd/lib/rpc_client.h"
 #include "cmd/lib/testnet.h"
+#include "crypto/sign.h"
 
 #define DEFAULT_NODE "127.0.0.1:26657"
 
@@ -217,4 +218,24 @@ json_t *cli_call_waiting(const char *cmd, const char *addr, const char *method, 
     }
     *exit_code = w.exit_code;
     return w.result;
+}
+
+json_t *cli_submit_params(wire_tx *tx, const hansa_keypair *kp, bool no_wait, int *timeout_ms) {
+    hbuf sb = HBUF_INIT, enc = HBUF_INIT;
+    wire_tx_sign_bytes(&sb, tx);
+    sign_domain(kp, SIGN_DOMAIN_TX, sb.data, sb.len, &tx->sig);
+    wire_tx_encode(&enc, tx);
+    char *hex = hansa_malloc(2 * enc.len + 1);
+    hex_encode(enc.data, enc.len, hex);
+    json_t *params = json_pack("{s:s}", "tx", hex);
+    free(hex);
+    hbuf_free(&sb);
+    hbuf_free(&enc);
+    *timeout_ms = CLI_CALL_TIMEOUT_MS;
+    if (!no_wait) {
+        json_object_set_new(params, "wait", json_true());
+        json_object_set_new(params, "timeout_ms", json_integer(CLI_TX_WAIT_MS));
+        *timeout_ms = CLI_TX_WAIT_MS + 5000; /* the node answers first */
+    }
+    return params;
 }

@@ -51,7 +51,6 @@
 #include "node/keyfile.h"
 #include "wire/codec.h"
 
-#define TX_WAIT_MS 30000
 #define OPT_MAX 8
 
 typedef struct {
@@ -194,22 +193,8 @@ static int submit(const copts *o, const ctx *x, tx_kind kind, const hbuf *body, 
     if (o->nonce && !num(o, "--nonce", o->nonce, UINT64_MAX, &nonce)) return CLI_USAGE;
     wire_tx tx = {.chain_id = x->kf.chain_id, .sender = x->k->kp.pub, .nonce = nonce, .fee = fee,
                   .kind = (uint16_t)kind, .body = body->data, .body_len = (uint32_t)body->len};
-    hbuf sb = HBUF_INIT, enc = HBUF_INIT;
-    wire_tx_sign_bytes(&sb, &tx);
-    sign_domain(&x->k->kp, SIGN_DOMAIN_TX, sb.data, sb.len, &tx.sig);
-    wire_tx_encode(&enc, &tx);
-    char *txhex = malloc(2 * enc.len + 1);
-    hex_encode(enc.data, enc.len, txhex);
-    json_t *params = json_pack("{s:s}", "tx", txhex);
-    free(txhex);
-    hbuf_free(&sb);
-    hbuf_free(&enc);
-    int timeout = CLI_CALL_TIMEOUT_MS;
-    if (!o->no_wait) {
-        json_object_set_new(params, "wait", json_true());
-        json_object_set_new(params, "timeout_ms", json_integer(TX_WAIT_MS));
-        timeout = TX_WAIT_MS + 5000;
-    }
+    int timeout;
+    json_t *params = cli_submit_params(&tx, &x->k->kp, o->no_wait, &timeout);
     json_t *r = cli_call(o->cmd, x->addr, "submit_tx", params, timeout, &rc);
     if (!r) return rc;
     if (o->quiet) {

@@ -31,7 +31,6 @@
 #include "node/keyfile.h"
 #include "wire/codec.h"
 
-#define TX_WAIT_MS 30000
 
 /* What every delegate transaction command parses. */
 typedef struct {
@@ -106,26 +105,12 @@ static int dtx_submit(const dtx_opts *o, const char *addr, const keyfile *kf, co
     if (rc != CLI_OK) return rc;
     wire_tx tx = {.chain_id = kf->chain_id, .sender = k->kp.pub, .nonce = nonce, .fee = fee,
                   .kind = (uint16_t)kind, .body = body, .body_len = (uint32_t)body_len};
-    hbuf sb = HBUF_INIT, enc = HBUF_INIT;
-    wire_tx_sign_bytes(&sb, &tx);
-    sign_domain(&k->kp, SIGN_DOMAIN_TX, sb.data, sb.len, &tx.sig);
-    wire_tx_encode(&enc, &tx);
+    int timeout;
+    json_t *params = cli_submit_params(&tx, &k->kp, o->no_wait, &timeout);
     hansa_hash h;
     wire_tx_hash(&tx, &h);
     char hash_hex[2 * HANSA_HASH_BYTES + 1];
     hex_encode(h.b, HANSA_HASH_BYTES, hash_hex);
-    char *txhex = malloc(2 * enc.len + 1);
-    hex_encode(enc.data, enc.len, txhex);
-    json_t *params = json_pack("{s:s}", "tx", txhex);
-    free(txhex);
-    hbuf_free(&sb);
-    hbuf_free(&enc);
-    int timeout = CLI_CALL_TIMEOUT_MS;
-    if (!o->no_wait) {
-        json_object_set_new(params, "wait", json_true());
-        json_object_set_new(params, "timeout_ms", json_integer(TX_WAIT_MS));
-        timeout = TX_WAIT_MS + 5000;
-    }
     char what[128];
     snprintf(what, sizeof what, "waiting for the commit of %.16s", hash_hex);
     json_t *r = o->no_wait ? cli_call(o->cmd, addr, "submit_tx", params, timeout, &rc)
