@@ -35,8 +35,10 @@
  * once per entry, and again only with more ttl left than any time before (a
  * shorter branch arriving after a longer one may reach what the longer could
  * not): a search of its own at that ttl, beside one still open. Every other
- * arrival is answered at once with the best route found from that entry so
- * far (remembered with the id), or "none". A search only waits on searches
+ * arrival is answered at once with the widest route found from that entry
+ * so far that fits the query's ttl (remembered with the id, the widest per
+ * hop count), or "none"; a search takes an answer only when its route fits
+ * its own ttl. A search only waits on searches
  * taken with one ttl less, so none waits on itself and loops end; per entry
  * ttl only grows, so a site takes an id at most DISC_TTL_MAX + 1 times per
  * entry.

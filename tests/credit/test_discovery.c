@@ -9,7 +9,9 @@
  * open searches, messages per search stay within 4 x sites x entities x
  * (ttl + 1) x fan-out, and
  * records are reused while fresh and retried after retry_ms. The soundness
- * check is shown catching an inflated capacity. Every message crosses as
+ * check is shown catching an inflated capacity. Each miss is put down to a
+ * reason (miss_why: the forwarding bound, loss, a route visiting a site
+ * twice), and lossless the one-way search must have only the first. Every message crosses as
  * bytes (disc_msg_encode/decode); test_codec checks the byte format's round
  * trip and refusals. test_graph_view and test_graph_two_sites check the view
  * a site builds from real tally structs (capacities from the trading
