@@ -707,6 +707,70 @@ static void test_marks_bound(void) {
     free(s);
 }
 
+/* A view where site 1's entity 1 has two ways out: to (2, 1), 100 wide,
+ * and to (3, 1), 50 wide. */
+static bool v2_local(void *ctx, const disc_ent *entry, const disc_ent *target, credit_lift_cap *cap) {
+    (void)ctx, (void)entry, (void)target, (void)cap;
+    return false;
+}
+
+static size_t v2_hops(void *ctx, const disc_ent *entry, disc_hop *out, size_t max) {
+    (void)ctx, (void)max;
+    if (entry->site != 1) return 0;
+    out[0] = (disc_hop){party(2, 1), {100, 100, 0}};
+    out[1] = (disc_hop){party(3, 1), {50, 50, 0}};
+    return 2;
+}
+
+/* The answer site 1 sends (to `asker`) in out, or NULL. */
+static const disc_msg *answer_to(const disc_out *out, uint32_t asker) {
+    for (size_t i = 0; i < out->n; i++)
+        if (out->s[i].to_site == asker && out->s[i].m.kind == DISC_ANSWER) return &out->s[i].m;
+    return NULL;
+}
+
+/* The cause of the one-way search's 5 misses on 40 chains, in small: a
+ * site whose search (ttl 5) found a wide 5-hop route and a narrow 1-hop one
+ * answers a later query with ttl 2 with the narrow one (the wide one does
+ * not fit: the asker would drop it, and with it the route); and a search
+ * with ttl 2 drops an answer too long for it and keeps the one that fits. */
+static void test_answer_fits_ttl(void) {
+    disc_site *s = calloc(1, sizeof *s);
+    disc_site_init(s, 1, (disc_view){v2_local, v2_hops, v1_ins, NULL}, 1000, 10000, 10000);
+    disc_ent e = party(1, 1), target = party(9, 9);
+    credit_id id = {{0x51}}, id2 = {{0x52}};
+    disc_out out = {0};
+    disc_msg q = {.kind = DISC_QUERY, .search = id, .entry = e, .target = target, .ttl = 5};
+    disc_recv(s, 5, &q, 1, &out);
+    CHECK(out.n == 2 && out.s[0].m.ttl == 4);
+    disc_msg wide = {.kind = DISC_ANSWER, .search = id, .entry = party(2, 1), .ttl = 4, .found = true,
+                     .cap = {100, 100, 0}, .hops = 4};
+    disc_msg narrow = {.kind = DISC_ANSWER, .search = id, .entry = party(3, 1), .ttl = 4, .found = true,
+                       .cap = {50, 50, 0}, .hops = 0};
+    out.n = 0;
+    disc_recv(s, 2, &wide, 2, &out);
+    disc_recv(s, 3, &narrow, 3, &out);
+    const disc_msg *a = answer_to(&out, 5);
+    CHECK(a && a->found && a->cap.max == 100 && a->hops == 5); /* its asker had the ttl for the widest */
+    q.ttl = 2;
+    out.n = 0;
+    disc_recv(s, 6, &q, 4, &out); /* less ttl than before: answered at once */
+    a = answer_to(&out, 6);
+    CHECK(a && a->found && a->cap.max == 50 && a->hops == 1);
+    q.search = wide.search = narrow.search = id2; /* a search of ttl 2 */
+    out.n = 0;
+    disc_recv(s, 7, &q, 5, &out);
+    CHECK(out.n == 2 && out.s[0].m.ttl == 1);
+    wide.ttl = narrow.ttl = 1;
+    out.n = 0;
+    disc_recv(s, 2, &wide, 6, &out); /* 5 hops: too long for ttl 2 */
+    disc_recv(s, 3, &narrow, 7, &out);
+    a = answer_to(&out, 7);
+    CHECK(a && a->found && a->cap.max == 50 && a->hops == 1);
+    CHECK(disc_open(s) == 0);
+    free(s);
+}
+
 /* The beacon duty: an invoice's payee is beaconed for at once, then every
  * refresh_ms (not more often however many invoices), until its invoices
  * are settled or life_ms after the last; at most DISC_DUTY_MAX payees, a
@@ -766,6 +830,7 @@ static void test_duty_beacon(void) {
 }
 
 int main(void) {
+    RUN(test_answer_fits_ttl);
     RUN(test_duty);
     RUN(test_duty_beacon);
     RUN(test_graph_view);
