@@ -29,6 +29,12 @@
  * pending invoice is beaconed for every ROUTE_FRESH_MS / 2 (its marks stay
  * fresh), for at most ROUTE_INVOICE_BEACON_MS after its last invoice. */
 #define ROUTE_INVOICE_BEACON_MS (10 * 60 * 1000)
+/* Beacons the duty sends a driver round (every 200 ms) at most: 32 due at
+ * once (a node starting with many pending invoices) go out over 3.2 s, their
+ * marks (8 a beacon) within a neighbour's per-client burst and rate
+ * (ROUTE_MSG_BURST, ROUTE_MSG_RATE), so they do not crowd out this node's
+ * queries and answers there. */
+#define ROUTE_DUTY_PER_ROUND 2
 
 /* Route messages per client address: a token bucket of ROUTE_MSG_BURST
  * refilled at ROUTE_MSG_RATE per second, for the most recent
@@ -312,8 +318,8 @@ static rpc_outcome m_route_outbox(rpc_call *call, json_t *params, void *ctx) {
 
 /* The beacons the duty owes now, into the outbox. */
 static void duty(rpc_route_api *api, uint64_t now) {
-    disc_ent due[DISC_DUTY_MAX];
-    size_t n = disc_duty_due(&api->duty, now, due, DISC_DUTY_MAX);
+    disc_ent due[ROUTE_DUTY_PER_ROUND];
+    size_t n = disc_duty_due(&api->duty, now, due, ROUTE_DUTY_PER_ROUND);
     if (n > 0) reload(api);
     for (size_t i = 0; i < n; i++) {
         credit_id id;
