@@ -78,8 +78,10 @@ def test():
         # `route find --mode auto` meets one at once (--wait-ms 0: no query
         # answered, the mark itself), with no `route beacon` asked
         credit(f, 1, "invoice", "create", "--from", "acct1", "--id", local, "--amount", "250")
+        t0 = time.time()
         wait_for(lambda: int(f.call(1, 0, "route_records")["beacons"]) >= 1, 60, "fed2's duty beacons for acct1")
         wait_for(lambda: int(f.call(0, 0, "route_records")["marks"]) >= 1, 60, "fed1 holds a mark for acct1")
+        say("fed1 holds the invoice payee's mark %.1f s after `invoice create` returned" % (time.time() - t0))
         acct1 = "%s@%s" % (f.account_info(1, "acct1")["pubkey"], fed2)
         out = credit(f, 0, "route", "find", "--from", "acct0", "--to", acct1, "--mode", "auto", "--wait-ms", "0",
                      "--amount", "250")
