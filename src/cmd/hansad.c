@@ -53,6 +53,7 @@
 #include "cmd/lib/route_driver.h"
 #include "rpc/frost_api.h"
 #include "rpc/receipt_api.h"
+#include "rpc/route_api.h"
 #include "rpc/delegates_api.h"
 #include "rpc/interchain_api.h"
 #include "rpc/node_api.h"
@@ -204,9 +205,11 @@ static void io_committed(void *ctx, uint64_t height) {
 }
 
 /* Credit events: logged one per line, where a subscription endpoint can
- * pick them up instead (rpc/credit_api.h has their JSON form, cj_event). */
+ * pick them up instead (rpc/credit_api.h has their JSON form, cj_event);
+ * an invoice's also go to route discovery's beacon duty. */
 static void io_credit_event(void *ctx, uint64_t height, const ledger_credit_event *ev) {
-    (void)ctx;
+    daemon_ctx *d = ctx;
+    if (d->capi) rpc_route_api_on_credit_event(rpc_credit_api_route(d->capi), ev);
     json_t *j = cj_event(ev);
     char *text = json_dumps(j, JSON_COMPACT);
     LOG_I("credit", "event height=%llu %s", (unsigned long long)height, text ? text : "?");

@@ -80,21 +80,28 @@ static disc_search *slot_of(disc_site *rs, const disc_msg *m, uint32_t from) {
     return NULL;
 }
 
-/* The best route from entry the site knows for search id: what its finished
- * searches from there found (e) and what its open ones have so far. */
-static bool best_so_far(const disc_site *rs, const disc_seen *e, credit_lift_cap *cap, uint8_t *hops) {
-    if (e == NULL) return false;
-    bool found = e->found;
-    *cap = e->best;
-    *hops = e->best_hops;
-    for (size_t i = 0; i < DISC_SEARCHES_MAX; i++) {
-        const disc_search *s = &rs->s[i];
-        if (!s->used || !s->found || !credit_id_eq(&s->search, &e->search) || !ent_eq(&s->entry, &e->entry))
-            continue;
-        if (!found || wider(&s->best, cap)) *cap = s->best, *hops = s->best_hops;
-        found = true;
-    }
+/* The widest route from e's entry the site knows for e's search (its
+ * searches from there, finished or open, note each route they find in e)
+ * within ttl site hops. A search taken with more ttl may have found a wider
+ * route that is longer: an asker with less ttl cannot use that one, but may
+ * a shorter one (before, the widest alone was answered, and the asker
+ * dropped it as too long: 5 of the 139 routes on 40 chains were lost so). */
+static bool best_so_far(const disc_seen *e, uint8_t ttl, credit_lift_cap *cap, uint8_t *hops) {
+    bool found = false;
+    for (uint8_t h = 0; e != NULL && h <= ttl && h <= DISC_TTL_MAX; h++)
+        if (e->by_hops[h].max > 0 && (!found || wider(&e->by_hops[h], cap)))
+            *cap = e->by_hops[h], *hops = h, found = true;
     return found;
+}
+
+/* Search s found a route of hops site hops from its entry: kept when it is
+ * its widest, and noted by hop count with the search's id and entry. */
+static void note(disc_site *rs, disc_search *s, const credit_lift_cap *cap, uint8_t hops) {
+    if (!s->found || wider(cap, &s->best)) s->best = *cap, s->best_hops = hops;
+    s->found = true;
+    disc_seen *e = seen_of(rs, &s->search, &s->entry);
+    if (e && hops <= DISC_TTL_MAX && (e->by_hops[hops].max == 0 || wider(cap, &e->by_hops[hops])))
+        e->by_hops[hops] = *cap;
 }
 
 static disc_search *slot_new(disc_site *rs) {
@@ -135,15 +142,9 @@ size_t disc_open(const disc_site *rs) {
     return n;
 }
 
-/* The search is over: the site remembers the best route from its entry,
- * the origin records it, others answer their asker. */
+/* The search is over (what it found is noted already): the origin
+ * records it, others answer their asker. */
 static void finish(disc_site *rs, disc_search *s, uint64_t now_ms, disc_out *out) {
-    disc_seen *e = seen_of(rs, &s->search, &s->entry);
-    if (e && s->found && (!e->found || wider(&s->best, &e->best))) {
-        e->found = true;
-        e->best = s->best;
-        e->best_hops = s->best_hops;
-    }
     if (s->origin) {
         disc_record *r = record_of(rs, &s->entry, &s->target, true);
         r->state = s->found ? DISC_GOOD : DISC_NONE;
@@ -157,12 +158,6 @@ static void finish(disc_site *rs, disc_search *s, uint64_t now_ms, disc_out *out
         emit(out, s->asker, &a);
     }
     s->used = false;
-}
-
-static bool fwd_has(const disc_search *s, const disc_ent *e) {
-    for (uint8_t k = 0; k < s->n_fwd; k++)
-        if (ent_eq(&s->fwd_entry[k], e)) return true;
-    return false;
 }
 
 /* The widest route from s's entry over one of its ways out (hops[0..n)) to
@@ -179,34 +174,42 @@ static bool mark_route(disc_site *rs, const disc_search *s, const disc_hop *hops
     return found;
 }
 
-/* Picks the queries to forward: one per neighbouring site (its widest way
- * there) and, with room left, the next widest ways to other entries. */
-static void pick_forwards(disc_site *rs, disc_search *s, const disc_hop *hops, size_t n) {
+/* Picks the ways to forward over (into fwd, at most DISC_FORWARD_MAX): one
+ * per neighbouring site (its widest way there) and, with room left, the
+ * next widest ways to other entries. */
+static size_t pick(const disc_site *rs, const disc_hop *hops, size_t n, disc_hop *fwd) {
+    size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         if (hops[i].next.site == rs->site || hops[i].cap.max == 0) continue;
         size_t k = 0;
-        while (k < s->n_fwd && s->fwd_site[k] != hops[i].next.site) k++;
-        if (k == s->n_fwd) {
-            if (s->n_fwd == DISC_FORWARD_MAX) continue;
-            s->n_fwd++;
-        } else if (!wider(&hops[i].cap, &s->fwd_cap[k])) {
+        while (k < m && fwd[k].next.site != hops[i].next.site) k++;
+        if (k == m) {
+            if (m == DISC_FORWARD_MAX) continue;
+            m++;
+        } else if (!wider(&hops[i].cap, &fwd[k].cap)) {
             continue;
         }
-        s->fwd_site[k] = hops[i].next.site;
-        s->fwd_entry[k] = hops[i].next;
-        s->fwd_cap[k] = hops[i].cap;
+        fwd[k] = hops[i];
     }
-    while (!seed_rules && s->n_fwd < DISC_FORWARD_MAX) {
+    while (!seed_rules && m < DISC_FORWARD_MAX) {
         size_t w = n;
-        for (size_t i = 0; i < n; i++)
-            if (hops[i].next.site != rs->site && hops[i].cap.max > 0 && !fwd_has(s, &hops[i].next) &&
+        for (size_t i = 0; i < n; i++) {
+            bool taken = false;
+            for (size_t k = 0; k < m && !taken; k++) taken = ent_eq(&fwd[k].next, &hops[i].next);
+            if (hops[i].next.site != rs->site && hops[i].cap.max > 0 && !taken &&
                 (w == n || wider(&hops[i].cap, &hops[w].cap)))
                 w = i;
+        }
         if (w == n) break;
-        s->fwd_site[s->n_fwd] = hops[w].next.site;
-        s->fwd_entry[s->n_fwd] = hops[w].next;
-        s->fwd_cap[s->n_fwd++] = hops[w].cap;
+        fwd[m++] = hops[w];
     }
+    return m;
+}
+
+size_t disc_forwards(disc_site *rs, const disc_ent *entry, disc_hop *out) {
+    disc_hop hops[HOPS_SEEN_MAX];
+    size_t n = rs->view.hops(rs->view.ctx, entry, hops, HOPS_SEEN_MAX);
+    return pick(rs, hops, n, out);
 }
 
 static disc_msg query_of(const disc_search *s, uint8_t k) {
@@ -222,20 +225,20 @@ static void open_search(disc_site *rs, disc_search *s, uint8_t ttl, uint64_t now
     s->deadline_ms = now_ms + rs->timeout_ms * (ttl + 1u) / (DISC_TTL_MAX + 1u);
     credit_lift_cap cap;
     if (s->target.site == rs->site && rs->view.local(rs->view.ctx, &s->entry, &s->target, &cap) && cap.max > 0) {
-        s->found = true;
-        s->best = cap;
-        s->best_hops = 0;
+        note(rs, s, &cap, 0);
         return finish(rs, s, now_ms, out);
     }
     disc_hop hops[HOPS_SEEN_MAX];
     size_t n = ttl == 0 ? 0 : rs->view.hops(rs->view.ctx, &s->entry, hops, HOPS_SEEN_MAX);
     uint8_t h; /* a one-way search keeps the widest of all it floods: marks are the half searches' */
     if (s->floor > 0 && mark_route(rs, s, hops, n, now_ms, &cap, &h)) {
-        if (!s->found || wider(&cap, &s->best)) s->best = cap, s->best_hops = h;
-        s->found = true;
+        note(rs, s, &cap, h);
         return finish(rs, s, now_ms, out);
     }
-    if (ttl > s->floor) pick_forwards(rs, s, hops, n);
+    disc_hop fwd[DISC_FORWARD_MAX];
+    s->n_fwd = ttl > s->floor ? (uint8_t)pick(rs, hops, n, fwd) : 0;
+    for (uint8_t k = 0; k < s->n_fwd; k++)
+        s->fwd_site[k] = fwd[k].next.site, s->fwd_entry[k] = fwd[k].next, s->fwd_cap[k] = fwd[k].cap;
     for (uint8_t k = 0; k < s->n_fwd; k++) {
         disc_msg q = query_of(s, k);
         emit(out, s->fwd_site[k], &q);
@@ -383,14 +386,14 @@ static void on_query(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t n
     disc_search *s = take ? slot_new(rs) : NULL;
     if (s == NULL) {
         disc_msg a = {.kind = DISC_ANSWER, .search = m->search, .entry = m->entry, .ttl = m->ttl};
-        if (!seed_rules && best_so_far(rs, e, &a.cap, &a.hops)) a.found = true;
+        if (!seed_rules && best_so_far(e, m->ttl, &a.cap, &a.hops)) a.found = true;
         emit(out, from, &a);
         return;
     }
     *s = (disc_search){.used = true, .search = m->search, .asker = from, .entry = m->entry, .target = m->target,
                         .started_ms = now_ms, .floor = m->floor};
     /* Taken again with more ttl: what it found from this entry stands. */
-    s->found = best_so_far(rs, e, &s->best, &s->best_hops);
+    s->found = best_so_far(e, ttl, &s->best, &s->best_hops);
     if (e == NULL) e = seen_new(rs, &m->search, &m->entry);
     e->ttl = ttl;
     open_search(rs, s, ttl, now_ms, out);
@@ -403,17 +406,14 @@ static void on_query(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t n
 static void on_answer(disc_site *rs, uint32_t from, const disc_msg *m, uint64_t now_ms, disc_out *out) {
     disc_search *s = slot_of(rs, m, from);
     if (s == NULL && seed_rules) return; /* late (the search ended), or not asked */
-    for (size_t i = 0; i < DISC_SEARCHES_MAX && m->found && m->hops < DISC_TTL_MAX && m->cap.max > 0; i++) {
+    for (size_t i = 0; i < DISC_SEARCHES_MAX && m->found && m->cap.max > 0; i++) {
         disc_search *o = &rs->s[i];
         int k = o->used && credit_id_eq(&o->search, &m->search) ? fwd_of(o, from, &m->entry, false) : -1;
-        if (k < 0 || (o != s && seed_rules)) continue;
+        /* a route longer than o's ttl allows would take the whole one past DISC_TTL_MAX */
+        if (k < 0 || (o != s && seed_rules) || m->hops + 1u > o->ttl) continue;
         credit_lift_cap two[2] = {o->fwd_cap[k], m->cap};
         credit_lift_cap cand = credit_lift_path_cap(two, 2);
-        if (cand.max > 0 && (!o->found || wider(&cand, &o->best))) {
-            o->found = true;
-            o->best = cand;
-            o->best_hops = (uint8_t)(m->hops + 1);
-        }
+        if (cand.max > 0) note(rs, o, &cand, (uint8_t)(m->hops + 1));
     }
     if (s == NULL) return;
     s->fwd_done[fwd_of(s, from, &m->entry, true)] = true;
@@ -449,6 +449,49 @@ void disc_tick(disc_site *rs, uint64_t now_ms, disc_out *out) {
             s->fwd_resent[k] = true;
         }
     }
+}
+
+/* ---- the beacon duty -------------------------------------------------------- */
+
+void disc_duty_init(disc_duty *d, uint64_t life_ms, uint64_t refresh_ms) {
+    memset(d, 0, sizeof *d);
+    d->life_ms = life_ms;
+    d->refresh_ms = refresh_ms;
+}
+
+static disc_duty_ent *duty_of(disc_duty *d, const disc_ent *who) {
+    for (size_t i = 0; i < DISC_DUTY_MAX; i++)
+        if (d->e[i].used && ent_eq(&d->e[i].who, who)) return &d->e[i];
+    return NULL;
+}
+
+void disc_duty_invoice(disc_duty *d, const disc_ent *who, uint64_t now_ms) {
+    disc_duty_ent *e = duty_of(d, who);
+    if (e == NULL) { /* a free place, or the one whose time ends first */
+        e = &d->e[0];
+        for (size_t i = 0; i < DISC_DUTY_MAX && e->used; i++)
+            if (!d->e[i].used || d->e[i].until_ms < e->until_ms) e = &d->e[i];
+        *e = (disc_duty_ent){.used = true, .who = *who, .next_ms = now_ms};
+    }
+    e->pending++;
+    e->until_ms = now_ms + d->life_ms;
+}
+
+void disc_duty_settled(disc_duty *d, const disc_ent *who) {
+    disc_duty_ent *e = duty_of(d, who);
+    if (e && --e->pending == 0) e->used = false;
+}
+
+size_t disc_duty_due(disc_duty *d, uint64_t now_ms, disc_ent *out, size_t max) {
+    size_t n = 0;
+    for (size_t i = 0; i < DISC_DUTY_MAX; i++) {
+        disc_duty_ent *e = &d->e[i];
+        if (e->used && now_ms >= e->until_ms) e->used = false;
+        if (!e->used || now_ms < e->next_ms || n == max) continue;
+        out[n++] = e->who;
+        e->next_ms = now_ms + d->refresh_ms;
+    }
+    return n;
 }
 
 /* ---- the message's bytes ------------------------------------------------- */

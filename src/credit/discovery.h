@@ -35,8 +35,10 @@
  * once per entry, and again only with more ttl left than any time before (a
  * shorter branch arriving after a longer one may reach what the longer could
  * not): a search of its own at that ttl, beside one still open. Every other
- * arrival is answered at once with the best route found from that entry so
- * far (remembered with the id), or "none". A search only waits on searches
+ * arrival is answered at once with the widest route found from that entry
+ * so far that fits the query's ttl (remembered with the id, the widest per
+ * hop count), or "none"; a search takes an answer only when its route fits
+ * its own ttl. A search only waits on searches
  * taken with one ttl less, so none waits on itself and loops end; per entry
  * ttl only grows, so a site takes an id at most DISC_TTL_MAX + 1 times per
  * entry.
@@ -174,17 +176,17 @@ typedef struct {
 } disc_search;
 
 /* Searches a site has taken, by id and entry (a ring: the most recent
- * DISC_SEEN_MAX), with the largest ttl taken with and the best route found
- * from that entry so far. */
+ * DISC_SEEN_MAX), with the largest ttl taken with and the widest route found
+ * from that entry so far for each number of site hops (by_hops[h].max == 0:
+ * none of h hops): a query asking with less ttl than the search that found
+ * the widest is answered with the widest that fits its ttl. */
 #define DISC_SEEN_MAX 256
 
 typedef struct {
     credit_id search;
     disc_ent entry;
     uint8_t ttl;
-    bool found;
-    credit_lift_cap best;
-    uint8_t best_hops;
+    credit_lift_cap by_hops[DISC_TTL_MAX + 1];
 } disc_seen;
 
 /* A mark a neighbour sent: its entity `via` reaches target in hops site
@@ -282,10 +284,53 @@ void disc_msg_encode(hbuf *b, const disc_msg *m);
  * or with hops + ttl beyond DISC_TTL_MAX - 1. On refusal out is all zeros and r says where. */
 hansa_err disc_msg_decode(const uint8_t *p, size_t len, disc_msg *out, wire_rd *r);
 
+/* The ways out from entry (on this site) a search from there forwards
+ * over, into out (room for DISC_FORWARD_MAX): a route that leaves entry by
+ * none of them is beyond what the bounded search can find (the tests'
+ * oracle uses it to say why a search missed a route). */
+size_t disc_forwards(disc_site *rs, const disc_ent *entry, disc_hop *out);
+
 /* The record of (entry, target), or NULL. */
 const disc_record *disc_record_get(const disc_site *rs, const disc_ent *entry, const disc_ent *target);
 /* Open searches (for the memory bound's checks). */
 size_t disc_open(const disc_site *rs);
+
+/* ---- the beacon duty: whom a site beacons for by itself ---------------------
+ * An entity of the site that asked to be paid (an invoice it issued, still
+ * pending) gets beacons without anyone asking, so that payers'
+ * bidirectional searches toward it (`hansa route find --mode auto`) meet its
+ * marks. The duty keeps at most DISC_DUTY_MAX entities (a new one takes the
+ * place of the one whose time ends first), each until life_ms after its
+ * last invoice or until none of its invoices is pending, and beacons for
+ * each at once and then again every refresh_ms while it stays (the marks
+ * are used while younger than fresh_ms, so refresh_ms below that keeps them
+ * fresh): however many invoices a chain holds, its duty sends at most
+ * DISC_DUTY_MAX beacons a refresh_ms. The beacon is disc_beacon's: its marks
+ * name the target and the site's entities, a fresh random id each, nothing
+ * of the invoice. */
+#define DISC_DUTY_MAX 32
+
+typedef struct {
+    bool used;
+    disc_ent who;
+    uint32_t pending; /* its invoices seen pending, less those seen paid or refused */
+    uint64_t until_ms, next_ms;
+} disc_duty_ent;
+
+typedef struct {
+    uint64_t life_ms, refresh_ms;
+    disc_duty_ent e[DISC_DUTY_MAX];
+} disc_duty;
+
+void disc_duty_init(disc_duty *d, uint64_t life_ms, uint64_t refresh_ms);
+/* who (an entity of the site) issued an invoice, pending, at now. */
+void disc_duty_invoice(disc_duty *d, const disc_ent *who, uint64_t now_ms);
+/* One of who's invoices was paid or refused: with none left pending, who
+ * leaves the duty. */
+void disc_duty_settled(disc_duty *d, const disc_ent *who);
+/* The entities to beacon for at now (at most max, into out), each then not
+ * again before refresh_ms has passed; those past their time leave. */
+size_t disc_duty_due(disc_duty *d, uint64_t now_ms, disc_ent *out, size_t max);
 
 /* Test switch: the seed's rules instead (one query per neighbouring site, a
  * search id taken once whatever the entry, any later arrival answered

@@ -25,6 +25,17 @@
 #define ROUTE_FRESH_MS 30000
 #define ROUTE_RETRY_MS 10000
 
+/* The beacon duty (credit/discovery.h): an entity of this chain with a
+ * pending invoice is beaconed for every ROUTE_FRESH_MS / 2 (its marks stay
+ * fresh), for at most ROUTE_INVOICE_BEACON_MS after its last invoice. */
+#define ROUTE_INVOICE_BEACON_MS (10 * 60 * 1000)
+/* Beacons the duty sends a driver round (every 200 ms) at most: 32 due at
+ * once (a node starting with many pending invoices) go out over 3.2 s, their
+ * marks (8 a beacon) within a neighbour's per-client burst and rate
+ * (ROUTE_MSG_BURST, ROUTE_MSG_RATE), so they do not crowd out this node's
+ * queries and answers there. */
+#define ROUTE_DUTY_PER_ROUND 2
+
 /* Route messages per client address: a token bucket of ROUTE_MSG_BURST
  * refilled at ROUTE_MSG_RATE per second, for the most recent
  * ROUTE_CLIENTS_MAX clients (the least recently seen is forgotten). A
@@ -59,6 +70,8 @@ struct rpc_route_api {
     uint64_t next_seq; /* of the next message queued; message s is out[s % MAX] */
     route_bucket buckets[ROUTE_CLIENTS_MAX];
     uint64_t limited;  /* route messages refused over the rate */
+    disc_duty duty;
+    uint64_t beacons;  /* sent by the duty */
 };
 
 static uint64_t now_ms(void) { return clock_mono_ms(&hansa_clock_system); }
@@ -102,10 +115,11 @@ static json_t *ent_json(const disc_ent *e) {
 }
 
 static json_t *record_json(const disc_record *r, uint64_t now) {
-    return json_pack("{s:o, s:o, s:s, s:{s:o, s:o, s:i}, s:i, s:I}", "from", ent_json(&r->entry), "to",
-                     ent_json(&r->target), "state", states[r->state], "capacity", "min", nj_u64(r->cap.min),
-                     "max", nj_u64(r->cap.max), "margin_ppm", (int)r->cap.margin_ppm, "hops", (int)r->hops,
-                     "age_ms", (json_int_t)(now - r->updated_ms));
+    return json_pack("{s:o, s:o, s:s, s:s, s:{s:o, s:o, s:i}, s:i, s:I}", "from", ent_json(&r->entry), "to",
+                     ent_json(&r->target), "state", states[r->state], "mode",
+                     r->mode == DISC_BIDIR ? "bidir" : "oneway", "capacity", "min", nj_u64(r->cap.min), "max",
+                     nj_u64(r->cap.max), "margin_ppm", (int)r->cap.margin_ppm, "hops", (int)r->hops, "age_ms",
+                     (json_int_t)(now - r->updated_ms));
 }
 
 static bool param_key(json_t *params, const char *name, hansa_pubkey *k, rpc_outcome *bad) {
@@ -192,8 +206,17 @@ static rpc_outcome m_route_beacon(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(json_pack("{s:I}", "marks", (json_int_t)n));
 }
 
-/* route_records {} -> {routes: [record], limited} (not "routes": that name is the routing
- * table's, which the explorer asks for) */
+/* Fresh marks the machine holds (for route_records). */
+static size_t marks_fresh(const disc_site *s, uint64_t now) {
+    size_t n = 0, kept = s->n_mark < DISC_MARKS_MAX ? s->n_mark : DISC_MARKS_MAX;
+    for (size_t i = 0; i < kept; i++) n += now - s->mark[i].updated_ms < s->fresh_ms;
+    return n;
+}
+
+/* route_records {} -> {routes: [record], limited, marks, beacons}: the
+ * records, route messages refused over the rate, fresh marks held and
+ * beacons the duty sent (not "routes": that name is the routing table's,
+ * which the explorer asks for) */
 static rpc_outcome m_routes(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
     rpc_route_api *api = ctx;
@@ -204,7 +227,8 @@ static rpc_outcome m_routes(rpc_call *call, json_t *params, void *ctx) {
     tick(api, now);
     json_t *list = json_array();
     for (size_t i = 0; i < api->site.n_rec; i++) json_array_append_new(list, record_json(&api->site.rec[i], now));
-    return rpc_ok(json_pack("{s:o, s:o}", "routes", list, "limited", nj_u64(api->limited)));
+    return rpc_ok(json_pack("{s:o, s:o, s:o, s:o}", "routes", list, "limited", nj_u64(api->limited), "marks",
+                            nj_u64(marks_fresh(&api->site, now)), "beacons", nj_u64(api->beacons)));
 }
 
 /* Takes one message from client's bucket; false when it is empty. */
@@ -292,9 +316,49 @@ static rpc_outcome m_route_outbox(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(json_pack("{s:I, s:o}", "next", (json_int_t)api->next_seq, "msgs", list));
 }
 
+/* The beacons the duty owes now, into the outbox. */
+static void duty(rpc_route_api *api, uint64_t now) {
+    disc_ent due[ROUTE_DUTY_PER_ROUND];
+    size_t n = disc_duty_due(&api->duty, now, due, ROUTE_DUTY_PER_ROUND);
+    if (n > 0) reload(api);
+    for (size_t i = 0; i < n; i++) {
+        credit_id id;
+        rng_fill(&api->rng, id.b, sizeof id.b);
+        disc_out o = {0};
+        disc_beacon(&api->site, &due[i], &id, &o);
+        queue(api, &o);
+        api->beacons++;
+    }
+}
+
+/* The payee of inv when it is an entity of this chain. */
+static bool payee_here(rpc_route_api *api, const credit_invoice *inv, disc_ent *who) {
+    credit_tally t;
+    if (!ledger_tally_get(node_ledger(api->n), &inv->tally_id, &t)) return false;
+    const credit_party *p = inv->payee == CREDIT_STOCK ? &t.contract.stock : &t.contract.foil;
+    *who = (disc_ent){p->chain_id, p->key};
+    return p->chain_id == node_chain_id(api->n);
+}
+
+void rpc_route_api_on_credit_event(rpc_route_api *api, const ledger_credit_event *ev) {
+    disc_ent who;
+    if (ev->kind != LEDGER_EV_INVOICE || !payee_here(api, &ev->invoice, &who)) return;
+    if (ev->invoice.state == CREDIT_INV_PENDING) disc_duty_invoice(&api->duty, &who, now_ms());
+    else disc_duty_settled(&api->duty, &who);
+}
+
+/* At start: the invoices pending in the ledger, as if issued now. */
+static void pending_invoice(void *ctx, const credit_invoice *inv) {
+    rpc_route_api *api = ctx;
+    disc_ent who;
+    if (inv->state == CREDIT_INV_PENDING && payee_here(api, inv, &who)) disc_duty_invoice(&api->duty, &who, now_ms());
+}
+
 size_t rpc_route_api_take(rpc_route_api *api, uint64_t *cursor, rpc_route_msg *out, size_t max) {
     _Static_assert(sizeof out->msg == DISC_MSG_BYTES, "rpc_route_msg holds one message");
-    tick(api, now_ms());
+    uint64_t now = now_ms();
+    tick(api, now);
+    duty(api, now);
     uint64_t first = api->next_seq > ROUTE_OUTBOX_MAX ? api->next_seq - ROUTE_OUTBOX_MAX : 0;
     if (*cursor < first) *cursor = first;
     size_t n = 0;
@@ -316,6 +380,8 @@ rpc_route_api *rpc_route_api_new(rpc_server *server, node *n) {
     api->graph_height = UINT64_MAX;
     disc_site_init(&api->site, node_chain_id(n), disc_graph_view(&api->graph), ROUTE_TIMEOUT_MS, ROUTE_FRESH_MS,
                    ROUTE_RETRY_MS);
+    disc_duty_init(&api->duty, ROUTE_INVOICE_BEACON_MS, ROUTE_FRESH_MS / 2);
+    ledger_invoices_iter(node_ledger(n), pending_invoice, api);
     rpc_register(server, "route_find", m_route_find, api);
     rpc_register(server, "route_beacon", m_route_beacon, api);
     rpc_register(server, "route_records", m_routes, api);

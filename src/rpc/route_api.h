@@ -20,6 +20,12 @@ typedef struct rpc_route_api rpc_route_api;
 rpc_route_api *rpc_route_api_new(rpc_server *server, node *n);
 void rpc_route_api_free(rpc_route_api *api);
 
+/* A credit event of a block being committed (node_io.credit_event): an
+ * invoice pending whose payee is on this chain puts the payee in the beacon
+ * duty, one paid or refused takes it back (credit/discovery.h "beacon
+ * duty"); the duty's beacons go out with rpc_route_api_take. */
+void rpc_route_api_on_credit_event(rpc_route_api *api, const ledger_credit_event *ev);
+
 /* One message for a neighbour chain, as the driver carries it. */
 typedef struct {
     uint32_t to_chain;
@@ -27,7 +33,8 @@ typedef struct {
     uint8_t msg[112]; /* DISC_MSG_BYTES */
 } rpc_route_msg;
 
-/* Lets time pass (searches past their deadline answer), then copies up to
+/* Lets time pass (searches past their deadline answer, the beacon duty
+ * sends what it owes), then copies up to
  * max messages numbered from *cursor on into out and moves *cursor past
  * them (to the oldest kept if it fell behind). For hansad's route driver. */
 size_t rpc_route_api_take(rpc_route_api *api, uint64_t *cursor, rpc_route_msg *out, size_t max);

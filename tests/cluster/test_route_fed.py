@@ -7,8 +7,11 @@ acct0 600 on a local tally (fed2.acct0 -> fed2.acct1). From fed1's node,
   - fed1.acct0 -> fed2.acct0: good, capacity 1000, one chain crossed;
   - fed1.acct0 -> fed2.acct1: good, capacity 600 (the narrower tally);
   - fed1.acct0 -> fed3.acct0: none (no tally reaches fed3);
-and, after fed2's node beacons for fed2.acct1 (one mark, to fed1), a
-bidirectional search finds fed1.acct0 -> fed2.acct1 (600);
+after fed2.acct1 issues an invoice, fed2's nodes beacon for it by
+themselves (the beacon duty) and `route find --mode auto` from fed1 meets
+the mark at once (600, bidirectional); after fed2's node beacons for
+fed2.acct1 on request (one mark, to fed1), a bidirectional search finds
+fed1.acct0 -> fed2.acct1 (600);
 each query and answer carried between the chains' nodes by hansad's route
 driver (routes.json links, RPC route_msg). `hansa route records` lists them."""
 import json
@@ -68,6 +71,23 @@ def test():
         local = json.loads(out[out.index("{"):out.rindex("}") + 1])["done"].split()[2]
         credit(f, 1, "tally", "accept", "--from", "acct1", "--id", local)
         credit(f, 1, "chit", "pay", "--from", "acct1", "--id", local, "--amount", "600", "--memo", "debt")
+
+        # an invoice beacons by itself: fed2.acct1 asks fed2.acct0 for 250
+        # on their tally; each fed2 node's beacon duty takes acct1 (the
+        # payee), its route driver carries the marks to fed1, and fed1's
+        # `route find --mode auto` meets one at once (--wait-ms 0: no query
+        # answered, the mark itself), with no `route beacon` asked
+        credit(f, 1, "invoice", "create", "--from", "acct1", "--id", local, "--amount", "250")
+        t0 = time.time()
+        wait_for(lambda: int(f.call(1, 0, "route_records")["beacons"]) >= 1, 60, "fed2's duty beacons for acct1")
+        wait_for(lambda: int(f.call(0, 0, "route_records")["marks"]) >= 1, 60, "fed1 holds a mark for acct1")
+        say("fed1 holds the invoice payee's mark %.1f s after `invoice create` returned" % (time.time() - t0))
+        acct1 = "%s@%s" % (f.account_info(1, "acct1")["pubkey"], fed2)
+        out = credit(f, 0, "route", "find", "--from", "acct0", "--to", acct1, "--mode", "auto", "--wait-ms", "0",
+                     "--amount", "250")
+        say(out.strip())
+        check(": good, capacity min 600 max 600" in out and "1 chains crossed" in out and
+              "bidirectional search" in out, "fed1.acct0 -> fed2.acct1 (the invoice's payee) met a mark: good, 600")
 
         # bidirectional: fed2's node beacons for acct1 (one mark, to fed1,
         # whose acct0 pays into fed2.acct0 on the cross tally; carried by

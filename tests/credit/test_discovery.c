@@ -9,7 +9,9 @@
  * open searches, messages per search stay within 4 x sites x entities x
  * (ttl + 1) x fan-out, and
  * records are reused while fresh and retried after retry_ms. The soundness
- * check is shown catching an inflated capacity. Every message crosses as
+ * check is shown catching an inflated capacity. Each miss is put down to a
+ * reason (miss_why: the forwarding bound, loss, a route visiting a site
+ * twice), and lossless the one-way search must have only the first. Every message crosses as
  * bytes (disc_msg_encode/decode); test_codec checks the byte format's round
  * trip and refusals. test_graph_view and test_graph_two_sites check the view
  * a site builds from real tally structs (capacities from the trading
@@ -163,6 +165,52 @@ static uint64_t oracle_simple(const world *w, int s, int a, int t, int b) {
     return simple_dfs(w, s, a, t, b, UINT64_MAX, 0, on);
 }
 
+/* Whether a route from (s, a) to (t, b) within DISC_TTL_MAX foreign hops
+ * leaves each (site, entity) only by a way a search from there forwards
+ * over (disc_forwards: at most DISC_FORWARD_MAX of them): the routes a
+ * bounded search can find at all. Breadth-first by hops. */
+static bool oracle_forwards(world *w, int s, int a, int t, int b) {
+    bool at[SITES_MAX][ENTS] = {{false}}, next[SITES_MAX][ENTS];
+    at[s][a] = true;
+    for (int h = 0; h <= DISC_TTL_MAX; h++) {
+        for (int e = 0; e < ENTS; e++)
+            if (at[t][e] && local_cap(w, t, e, b) > 0) return true;
+        memcpy(next, at, sizeof next);
+        for (int x = 0; x < w->sites; x++)
+            for (int e = 0; e < ENTS; e++) {
+                disc_hop f[DISC_FORWARD_MAX];
+                disc_ent from = ent(x, e);
+                size_t n = at[x][e] ? disc_forwards(&w->site[x], &from, f) : 0;
+                for (size_t i = 0; i < n; i++) next[f[i].next.site - 1][f[i].next.key.b[1]] = true;
+            }
+        memcpy(at, next, sizeof at);
+    }
+    return false;
+}
+
+/* Why searches missed a route that exists, by the first that applies:
+ * every route leaves some site by a way the search does not forward over
+ * (beyond DISC_FORWARD_MAX a site); messages were lost; every route visits
+ * a site twice (no lift takes such a route: one segment per chain); none of
+ * these (a bug, unless the search is bidirectional: its half floods may
+ * not meet, docs/credit.md "Bidirectional search"). */
+enum { MISS_FORWARDS, MISS_LOSS, MISS_TWICE, MISS_OTHER, MISS_KINDS };
+static int misses[MISS_KINDS];
+
+static const char *misses_mode; /* NULL: the seed's rules, which miss many: counted, not listed */
+
+static void miss_why(world *w, int s, int a, int t, int b) {
+    int why = !oracle_forwards(w, s, a, t, b) ? MISS_FORWARDS
+              : w->loss_pct > 0             ? MISS_LOSS
+              : oracle_simple(w, s, a, t, b) == 0 ? MISS_TWICE
+                                                  : MISS_OTHER;
+    misses[why]++;
+    if (misses_mode == NULL) return;
+    fprintf(stderr, "    %s missed %d.%d -> %d.%d: %s\n", misses_mode, s, a, t, b,
+            (const char *const[]){"every route leaves a site by a way not forwarded over", "messages lost",
+                                  "every route visits a site twice", "no reason known"}[why]);
+}
+
 /* Delivers messages (random order, some lost) until none is left; ticks
  * every site as time passes so lost answers end in timeouts. */
 static void run(world *w, disc_out *first, uint32_t from) {
@@ -261,6 +309,8 @@ static void searches(uint64_t seed, int loss_pct, const int shape[2], disc_mode 
         r = disc_record_get(&w->site[s], &e, &g);
         uint64_t widest = oracle(w, s, a, t, b);
         CHECK(r && r->state != DISC_DRAFT && sound(r, widest));
+        if (widest > 0 && r && r->state != DISC_GOOD && w->loss_pct == 0) miss_why(w, s, a, t, b);
+        else if (widest > 0 && r && r->state != DISC_GOOD) misses[MISS_LOSS]++;
         /* Each site takes a search at most DISC_TTL_MAX + 1 times per entry
          * (the ttl only grows), sending at most DISC_FORWARD_MAX queries each
          * time and each once more; every query is answered once. */
@@ -313,6 +363,8 @@ static void completeness(const char *name, uint64_t dflt, int loss_pct, const in
         int total = 0;
         msgs_max = msgs_sum = msgs_by[0] = msgs_by[1] = cap_found = cap_widest = 0;
         simple_exist = simple_found = n_by[0] = n_by[1] = found_by[0] = found_by[1] = 0;
+        memset(misses, 0, sizeof misses);
+        misses_mode = m == 0 ? NULL : names[m];
         disc_test_seed_rules(m == 0);
         for (int r = 0; r < 5; r++)
             searches(seed + (uint64_t)r, loss_pct, shape, m == 2 ? DISC_BIDIR : DISC_ONEWAY, &found[m], &exist[m],
@@ -329,7 +381,14 @@ static void completeness(const char *name, uint64_t dflt, int loss_pct, const in
                 "messages mean %.1f; routes found carry %.0f%% of the widest's capacity\n", n_by[0], found_by[0],
                 n_by[0] ? (double)msgs_by[0] / n_by[0] : 0.0, n_by[1], found_by[1],
                 n_by[1] ? (double)msgs_by[1] / n_by[1] : 0.0, cap_widest ? 100.0 * cap_found / cap_widest : 0.0);
+        fprintf(stderr, "    missed %d: %d beyond the forward bound, %d by lost messages, %d visiting a site twice only, "
+                "%d for no reason known\n", exist[m] - found[m], misses[MISS_FORWARDS], misses[MISS_LOSS],
+                misses[MISS_TWICE], misses[MISS_OTHER]);
         CHECK(found[m] <= exist[m] && simple_exist <= exist[m]);
+        CHECK(misses[MISS_FORWARDS] + misses[MISS_LOSS] + misses[MISS_TWICE] + misses[MISS_OTHER] ==
+              exist[m] - found[m]);
+        /* lossless, the one-way search misses only what its bounds put out of reach */
+        if (m == 1 && loss_pct == 0) CHECK(misses[MISS_OTHER] == 0 && misses[MISS_TWICE] == 0);
     }
 }
 
@@ -351,9 +410,12 @@ static void test_lossy(void) {
 static void test_large(void) {
     int found[3] = {0}, exist[3] = {0}, found_lossy[3] = {0}, exist_lossy[3] = {0};
     completeness("test_large", 7, 0, large, found, exist);
-    /* The one-way flood misses a few here (not by its timeouts: the same
-     * with 25 times the timeout); the half floods miss fewer. */
-    CHECK(found[2] >= found[1]);
+    /* The one-way flood finds every route here (it missed 5 of 139 while a
+     * site answered a query with the widest route it knew even when that
+     * was longer than the query's ttl allowed: the asker dropped it, and a
+     * shorter one was lost); the half floods all but one that visits a site
+     * twice. */
+    CHECK(found[1] == exist[1] && found[2] >= exist[2] - 1);
     completeness("test_large_lossy", 11, 20, large, found_lossy, exist_lossy);
 }
 
@@ -645,7 +707,132 @@ static void test_marks_bound(void) {
     free(s);
 }
 
+/* A view where site 1's entity 1 has two ways out: to (2, 1), 100 wide,
+ * and to (3, 1), 50 wide. */
+static bool v2_local(void *ctx, const disc_ent *entry, const disc_ent *target, credit_lift_cap *cap) {
+    (void)ctx, (void)entry, (void)target, (void)cap;
+    return false;
+}
+
+static size_t v2_hops(void *ctx, const disc_ent *entry, disc_hop *out, size_t max) {
+    (void)ctx, (void)max;
+    if (entry->site != 1) return 0;
+    out[0] = (disc_hop){party(2, 1), {100, 100, 0}};
+    out[1] = (disc_hop){party(3, 1), {50, 50, 0}};
+    return 2;
+}
+
+/* The answer site 1 sends (to `asker`) in out, or NULL. */
+static const disc_msg *answer_to(const disc_out *out, uint32_t asker) {
+    for (size_t i = 0; i < out->n; i++)
+        if (out->s[i].to_site == asker && out->s[i].m.kind == DISC_ANSWER) return &out->s[i].m;
+    return NULL;
+}
+
+/* The cause of the one-way search's 5 misses on 40 chains, in small: a
+ * site whose search (ttl 5) found a wide 5-hop route and a narrow 1-hop one
+ * answers a later query with ttl 2 with the narrow one (the wide one does
+ * not fit: the asker would drop it, and with it the route); and a search
+ * with ttl 2 drops an answer too long for it and keeps the one that fits. */
+static void test_answer_fits_ttl(void) {
+    disc_site *s = calloc(1, sizeof *s);
+    disc_site_init(s, 1, (disc_view){v2_local, v2_hops, v1_ins, NULL}, 1000, 10000, 10000);
+    disc_ent e = party(1, 1), target = party(9, 9);
+    credit_id id = {{0x51}}, id2 = {{0x52}};
+    disc_out out = {0};
+    disc_msg q = {.kind = DISC_QUERY, .search = id, .entry = e, .target = target, .ttl = 5};
+    disc_recv(s, 5, &q, 1, &out);
+    CHECK(out.n == 2 && out.s[0].m.ttl == 4);
+    disc_msg wide = {.kind = DISC_ANSWER, .search = id, .entry = party(2, 1), .ttl = 4, .found = true,
+                     .cap = {100, 100, 0}, .hops = 4};
+    disc_msg narrow = {.kind = DISC_ANSWER, .search = id, .entry = party(3, 1), .ttl = 4, .found = true,
+                       .cap = {50, 50, 0}, .hops = 0};
+    out.n = 0;
+    disc_recv(s, 2, &wide, 2, &out);
+    disc_recv(s, 3, &narrow, 3, &out);
+    const disc_msg *a = answer_to(&out, 5);
+    CHECK(a && a->found && a->cap.max == 100 && a->hops == 5); /* its asker had the ttl for the widest */
+    q.ttl = 2;
+    out.n = 0;
+    disc_recv(s, 6, &q, 4, &out); /* less ttl than before: answered at once */
+    a = answer_to(&out, 6);
+    CHECK(a && a->found && a->cap.max == 50 && a->hops == 1);
+    q.search = wide.search = narrow.search = id2; /* a search of ttl 2 */
+    out.n = 0;
+    disc_recv(s, 7, &q, 5, &out);
+    CHECK(out.n == 2 && out.s[0].m.ttl == 1);
+    wide.ttl = narrow.ttl = 1;
+    out.n = 0;
+    disc_recv(s, 2, &wide, 6, &out); /* 5 hops: too long for ttl 2 */
+    disc_recv(s, 3, &narrow, 7, &out);
+    a = answer_to(&out, 7);
+    CHECK(a && a->found && a->cap.max == 50 && a->hops == 1);
+    CHECK(disc_open(s) == 0);
+    free(s);
+}
+
+/* The beacon duty: an invoice's payee is beaconed for at once, then every
+ * refresh_ms (not more often however many invoices), until its invoices
+ * are settled or life_ms after the last; at most DISC_DUTY_MAX payees, a
+ * new one taking the place of the one whose time ends first. */
+static void test_duty(void) {
+    disc_duty d;
+    disc_duty_init(&d, 1000, 100);
+    disc_ent a = party(2, 11), b = party(2, 12), got[DISC_DUTY_MAX];
+    disc_duty_invoice(&d, &a, 0);
+    CHECK(disc_duty_due(&d, 0, got, DISC_DUTY_MAX) == 1 && got[0].key.b[0] == 11);
+    CHECK(disc_duty_due(&d, 99, got, DISC_DUTY_MAX) == 0); /* marks still fresh */
+    disc_duty_invoice(&d, &a, 50);                         /* a second invoice: no beacon more */
+    CHECK(disc_duty_due(&d, 60, got, DISC_DUTY_MAX) == 0);
+    CHECK(disc_duty_due(&d, 100, got, DISC_DUTY_MAX) == 1);
+    disc_duty_settled(&d, &a); /* one of two paid: still beaconed */
+    CHECK(disc_duty_due(&d, 200, got, DISC_DUTY_MAX) == 1);
+    disc_duty_settled(&d, &a); /* none pending */
+    CHECK(disc_duty_due(&d, 300, got, DISC_DUTY_MAX) == 0);
+    disc_duty_settled(&d, &a); /* settled unknown: nothing */
+    disc_duty_invoice(&d, &b, 400);
+    CHECK(disc_duty_due(&d, 1399, got, DISC_DUTY_MAX) == 1);
+    CHECK(disc_duty_due(&d, 1400, got, DISC_DUTY_MAX) == 0); /* life over, never paid */
+    CHECK(disc_duty_due(&d, 5000, got, DISC_DUTY_MAX) == 0);
+    /* the bound: DISC_DUTY_MAX + 8 payees keep the DISC_DUTY_MAX latest */
+    for (int k = 0; k < DISC_DUTY_MAX + 8; k++) {
+        disc_ent e = party(2, (uint8_t)(20 + k));
+        disc_duty_invoice(&d, &e, 6000 + (uint64_t)k);
+    }
+    CHECK(disc_duty_due(&d, 6500, got, 4) == 4); /* at most max at a time; the rest next time */
+    CHECK(disc_duty_due(&d, 6500, got, DISC_DUTY_MAX) == DISC_DUTY_MAX - 4);
+    CHECK(disc_duty_due(&d, 6600, got, DISC_DUTY_MAX) == DISC_DUTY_MAX);
+    for (int k = 0; k < DISC_DUTY_MAX; k++) CHECK(got[k].key.b[0] >= 28); /* 20..27 made room */
+}
+
+/* An invoice on site 2 (payee entity 11) puts it in site 2's duty; the
+ * beacon the duty owes reaches site 1, whose bidirectional search from
+ * entity 1 then meets it at once: no one asked site 2 to beacon. */
+static void test_duty_beacon(void) {
+    disc_graph g1, g2;
+    disc_site *s = two_sites(&g1, &g2);
+    disc_duty d;
+    disc_duty_init(&d, 600000, 15000);
+    disc_ent payee = party(2, 11), a = party(1, 1), due[DISC_DUTY_MAX];
+    disc_duty_invoice(&d, &payee, 10);
+    size_t n = disc_duty_due(&d, 10, due, DISC_DUTY_MAX);
+    CHECK(n == 1);
+    credit_id b = {{0x42}}, id = {{0x43}};
+    disc_out out = {0}, next = {0};
+    CHECK(disc_beacon(&s[1], &due[0], &b, &out) == 1 && out.s[0].to_site == 1);
+    disc_recv(&s[0], 2, &out.s[0].m, 11, &next);
+    out.n = 0;
+    const disc_record *r = disc_find(&s[0], &a, &payee, 12, &id, DISC_BIDIR, &out);
+    CHECK(r && r->state == DISC_GOOD && r->cap.max == 100 && r->hops == 1 && out.n == 0);
+    free(s);
+    disc_graph_free(&g1);
+    disc_graph_free(&g2);
+}
+
 int main(void) {
+    RUN(test_answer_fits_ttl);
+    RUN(test_duty);
+    RUN(test_duty_beacon);
     RUN(test_graph_view);
     RUN(test_graph_two_sites);
     RUN(test_graph_beacon);

@@ -69,13 +69,16 @@ static const char *state_of(const json_t *r) {
 }
 
 static void print_record(const json_t *r) {
-    printf("route %s@%s -> %s@%s: %s, capacity min %s max %s margin %lld ppm, %lld chains crossed, %lld ms old\n",
+    const char *mode = json_string_value(json_object_get(r, "mode"));
+    printf("route %s@%s -> %s@%s: %s, capacity min %s max %s margin %lld ppm, %lld chains crossed, %lld ms old, "
+           "%s search\n",
            u64_of(r, "from", "key"), u64_of(r, "from", "chain"), u64_of(r, "to", "key"), u64_of(r, "to", "chain"),
            state_of(r), u64_of(r, "capacity", "min"),
            u64_of(r, "capacity", "max"),
            (long long)json_integer_value(json_object_get(json_object_get(r, "capacity"), "margin_ppm")),
            (long long)json_integer_value(json_object_get(r, "hops")),
-           (long long)json_integer_value(json_object_get(r, "age_ms")));
+           (long long)json_integer_value(json_object_get(r, "age_ms")),
+           mode && strcmp(mode, "bidir") == 0 ? "bidirectional" : "one-way");
 }
 
 /* From the key file: the key named `from` (unless NULL) and the party `to`,
