@@ -247,14 +247,24 @@ static void open_search(disc_site *rs, disc_search *s, uint8_t ttl, uint64_t now
     if (s->waiting == 0) finish(rs, s, now_ms, out);
 }
 
+/* Whether record r answers a find in mode at now without a new search. */
+static bool record_answers(const disc_site *rs, const disc_record *r, uint64_t now_ms, disc_mode mode) {
+    bool serves = r->mode == DISC_ONEWAY || mode == DISC_BIDIR;
+    return r->state == DISC_DRAFT ||
+           (serves && r->state == DISC_GOOD && now_ms - r->updated_ms < rs->fresh_ms) ||
+           (serves && r->state == DISC_NONE && now_ms - r->updated_ms < rs->retry_ms);
+}
+
+const disc_record *disc_find_kept(const disc_site *rs, const disc_ent *entry, const disc_ent *target,
+                                  uint64_t now_ms, disc_mode mode) {
+    const disc_record *r = disc_record_get(rs, entry, target);
+    return r && record_answers(rs, r, now_ms, mode) ? r : NULL;
+}
+
 const disc_record *disc_find(disc_site *rs, const disc_ent *entry, const disc_ent *target, uint64_t now_ms,
                                const credit_id *search, disc_mode mode, disc_out *out) {
     disc_record *r = record_of(rs, entry, target, true);
-    bool serves = r->mode == DISC_ONEWAY || mode == DISC_BIDIR;
-    if (r->state == DISC_DRAFT ||
-        (serves && r->state == DISC_GOOD && now_ms - r->updated_ms < rs->fresh_ms) ||
-        (serves && r->state == DISC_NONE && now_ms - r->updated_ms < rs->retry_ms))
-        return r;
+    if (record_answers(rs, r, now_ms, mode)) return r;
     disc_search *s = slot_new(rs);
     r->updated_ms = now_ms;
     r->mode = (uint8_t)mode;

@@ -224,6 +224,11 @@ void disc_site_init(disc_site *rs, uint32_t site, disc_view view, uint64_t timeo
  * before); DISC_ONEWAY floods all DISC_TTL_MAX. */
 const disc_record *disc_find(disc_site *rs, const disc_ent *entry, const disc_ent *target, uint64_t now_ms,
                                const credit_id *search, disc_mode mode, disc_out *out);
+/* The record disc_find would answer with at now without starting a search
+ * (a search under way, a fresh GOOD, a NONE not yet to be retried), or
+ * NULL when it would start one. */
+const disc_record *disc_find_kept(const disc_site *rs, const disc_ent *entry, const disc_ent *target,
+                                  uint64_t now_ms, disc_mode mode);
 /* The target's site (target on it) sends a beacon of DISC_HALF site hops:
  * marks to the neighbouring sites that pay into its entities reaching the
  * target. id: 16 random bytes. Returns the marks sent. */

@@ -46,6 +46,13 @@
 #define ROUTE_MSG_BURST 200
 #define ROUTE_CLIENTS_MAX 64
 
+/* Searches and beacons a client may start: one starts up to ~300 messages
+ * over a federation of 40 chains, all sent as this node to its neighbours,
+ * whose per-client rate then also holds back this node's honest searches.
+ * A wallet asks for a route before a payment, not many times a second. */
+#define ROUTE_START_RATE 2
+#define ROUTE_START_BURST 8
+
 typedef struct {
     char client[RPC_CLIENT_TEXT_MAX];
     uint64_t tokens_milli; /* thousandths of a message */
@@ -68,8 +75,9 @@ struct rpc_route_api {
     disc_site site;
     route_out out[ROUTE_OUTBOX_MAX];
     uint64_t next_seq; /* of the next message queued; message s is out[s % MAX] */
-    route_bucket buckets[ROUTE_CLIENTS_MAX];
-    uint64_t limited;  /* route messages refused over the rate */
+    route_bucket buckets[ROUTE_CLIENTS_MAX];       /* route messages */
+    route_bucket start_buckets[ROUTE_CLIENTS_MAX]; /* searches and beacons started */
+    uint64_t limited;  /* route messages, searches and beacons refused over the rate */
     disc_duty duty;
     uint64_t beacons;  /* sent by the duty */
 };
@@ -166,12 +174,53 @@ static bool param_mode(json_t *params, disc_mode *mode, rpc_outcome *bad) {
     return false;
 }
 
+/* Client's bucket among buckets (ROUTE_CLIENTS_MAX), refilled at rate a
+ * second up to burst. */
+static route_bucket *bucket_of(route_bucket *buckets, unsigned rate, unsigned burst, const char *client,
+                               uint64_t now) {
+    route_bucket *b = NULL, *oldest = &buckets[0];
+    for (size_t i = 0; i < ROUTE_CLIENTS_MAX && !b; i++) {
+        route_bucket *x = &buckets[i];
+        if (strcmp(x->client, client) == 0) b = x;
+        else if (x->last_ms < oldest->last_ms) oldest = x;
+    }
+    if (!b) {
+        b = oldest;
+        snprintf(b->client, sizeof b->client, "%s", client);
+        b->tokens_milli = burst * 1000ull;
+        b->last_ms = now;
+    }
+    uint64_t refill = (now - b->last_ms) * rate; /* ms x tokens/s = thousandths */
+    b->tokens_milli = b->tokens_milli + refill > burst * 1000ull ? burst * 1000ull : b->tokens_milli + refill;
+    b->last_ms = now;
+    return b;
+}
+
+/* Takes one token from b; false when it is empty. */
+static bool bucket_take(route_bucket *b) {
+    if (b->tokens_milli < 1000) return false;
+    b->tokens_milli -= 1000;
+    return true;
+}
+
+/* Call's client's bucket of searches and beacons started, or NULL with
+ * RPC_BUSY in *busy when it is empty: its client started more than
+ * ROUTE_START_RATE a second (burst ROUTE_START_BURST). The caller takes a
+ * token only when the call sent messages. */
+static route_bucket *start_bucket(rpc_route_api *api, rpc_call *call, rpc_outcome *busy) {
+    route_bucket *b = bucket_of(api->start_buckets, ROUTE_START_RATE, ROUTE_START_BURST, rpc_call_client(call), now_ms());
+    if (b->tokens_milli >= 1000) return b;
+    api->limited++;
+    *busy = rpc_fail(RPC_BUSY, NULL, "route searches and beacons from %s over %d per second (burst %d): retry later",
+                     rpc_call_client(call), ROUTE_START_RATE, ROUTE_START_BURST);
+    return NULL;
+}
+
 /* route_find {from: key, to_chain, to: key, mode?} -> the route record; a
  * search that starts leaves its queries in the outbox and the record
  * "draft". mode "bidir" floods half the hops, to meet the marks of the
  * target chain's beacon (route_beacon there, before). */
 static rpc_outcome m_route_find(rpc_call *call, json_t *params, void *ctx) {
-    (void)call;
     rpc_route_api *api = ctx;
     rpc_outcome bad;
     static const char *const names[] = {"from", "to_chain", "to", "mode", NULL};
@@ -181,10 +230,17 @@ static rpc_outcome m_route_find(rpc_call *call, json_t *params, void *ctx) {
         !param_chain(params, "to_chain", &to.site, &bad) || !param_key(params, "to", &to.key, &bad) ||
         !param_mode(params, &mode, &bad))
         return bad;
+    uint64_t asked = now_ms();
+    tick(api, asked); /* a search past its deadline ends first */
+    const disc_record *kept = disc_find_kept(&api->site, &from, &to, asked, mode);
+    if (kept) return rpc_ok(record_json(kept, asked)); /* asking again costs nothing */
+    route_bucket *b = start_bucket(api, call, &bad);
+    if (!b) return bad;
     credit_id search;
     uint64_t now = start(api, &search);
     disc_out o = {0};
     const disc_record *r = disc_find(&api->site, &from, &to, now, &search, mode, &o);
+    if (o.n) (void)bucket_take(b);
     queue(api, &o);
     return rpc_ok(record_json(r, now));
 }
@@ -192,16 +248,18 @@ static rpc_outcome m_route_find(rpc_call *call, json_t *params, void *ctx) {
 /* route_beacon {to} -> {marks}: the beacon of `to` (a key on this chain)
  * for bidirectional searches toward it; its marks wait in the outbox. */
 static rpc_outcome m_route_beacon(rpc_call *call, json_t *params, void *ctx) {
-    (void)call;
     rpc_route_api *api = ctx;
     rpc_outcome bad;
     static const char *const names[] = {"to", NULL};
     disc_ent to = {node_chain_id(api->n), {{0}}};
     if (!nj_params_only(params, names, &bad) || !param_key(params, "to", &to.key, &bad)) return bad;
+    route_bucket *b = start_bucket(api, call, &bad);
+    if (!b) return bad;
     credit_id id;
     (void)start(api, &id);
     disc_out o = {0};
     size_t n = disc_beacon(&api->site, &to, &id, &o);
+    if (o.n) (void)bucket_take(b);
     queue(api, &o);
     return rpc_ok(json_pack("{s:I}", "marks", (json_int_t)n));
 }
@@ -231,29 +289,6 @@ static rpc_outcome m_routes(rpc_call *call, json_t *params, void *ctx) {
                             nj_u64(marks_fresh(&api->site, now)), "beacons", nj_u64(api->beacons)));
 }
 
-/* Takes one message from client's bucket; false when it is empty. */
-static bool bucket_take(rpc_route_api *api, const char *client, uint64_t now) {
-    route_bucket *b = NULL, *oldest = &api->buckets[0];
-    for (size_t i = 0; i < ROUTE_CLIENTS_MAX && !b; i++) {
-        route_bucket *x = &api->buckets[i];
-        if (strcmp(x->client, client) == 0) b = x;
-        else if (x->last_ms < oldest->last_ms) oldest = x;
-    }
-    if (!b) {
-        b = oldest;
-        snprintf(b->client, sizeof b->client, "%s", client);
-        b->tokens_milli = ROUTE_MSG_BURST * 1000ull;
-        b->last_ms = now;
-    }
-    uint64_t refill = (now - b->last_ms) * ROUTE_MSG_RATE; /* ms x msgs/s = thousandths */
-    b->tokens_milli = b->tokens_milli + refill > ROUTE_MSG_BURST * 1000ull ? ROUTE_MSG_BURST * 1000ull
-                                                                         : b->tokens_milli + refill;
-    b->last_ms = now;
-    if (b->tokens_milli < 1000) return false;
-    b->tokens_milli -= 1000;
-    return true;
-}
-
 /* route_msg {from_chain, msg: hex} -> {} : one discovery message from a
  * neighbour chain, refused with the decoder's reason, or RPC_BUSY when
  * its client sends more than ROUTE_MSG_RATE per second. */
@@ -265,7 +300,7 @@ static rpc_outcome m_route_msg(rpc_call *call, json_t *params, void *ctx) {
     if (!nj_params_only(params, names, &bad) || !param_chain(params, "from_chain", &from, &bad)) return bad;
     if (from == node_chain_id(api->n))
         return nj_bad_param("from_chain", "a route message comes from another chain");
-    if (!bucket_take(api, rpc_call_client(call), now_ms())) {
+    if (!bucket_take(bucket_of(api->buckets, ROUTE_MSG_RATE, ROUTE_MSG_BURST, rpc_call_client(call), now_ms()))) {
         api->limited++;
         return rpc_fail(RPC_BUSY, NULL, "route messages from %s over %d per second (burst %d): retry later",
                         rpc_call_client(call), ROUTE_MSG_RATE, ROUTE_MSG_BURST);

@@ -13,11 +13,14 @@ the mark at once (600, bidirectional); after fed2's node beacons for
 fed2.acct1 on request (one mark, to fed1), a bidirectional search finds
 fed1.acct0 -> fed2.acct1 (600);
 each query and answer carried between the chains' nodes by hansad's route
-driver (routes.json links, RPC route_msg). `hansa route records` lists them."""
+driver (routes.json links, RPC route_msg). `hansa route records` lists them. A client that starts searches in a burst is
+held to 8 at once, 2 a second (route_find answers -32005 busy beyond), while
+asking again about a search under way costs nothing."""
 import json
+import os
 import time
 
-from cluster import main
+from cluster import RpcError, main
 from fed import Federation, check, say, wait_for
 
 
@@ -111,6 +114,32 @@ def test():
         check(": none," in out, "fed1.acct0 -> fed3.acct0: none")
         out = credit(f, 0, "route", "records")
         check(out.count("route ") == 3, "route records lists the three searches")
+
+        burst_of_searches(f, fed2)
+
+
+def burst_of_searches(f, fed2):
+    """Searches toward 16 unknown parties of fed2, each one a query sent to
+    fed2, asked as fast as RPC answers: the client's burst goes through, the
+    rest is refused busy; asking again about the first costs nothing."""
+    frm = f.account_info(0, "acct0")["pubkey"]
+    limited = int(f.call(0, 0, "route_records")["limited"])
+    started, busy, first = 0, 0, None
+    for _ in range(16):
+        params = {"from": frm, "to_chain": fed2, "to": os.urandom(32).hex()}
+        try:
+            f.call(0, 0, "route_find", params)
+            started += 1
+            first = first or params
+        except RpcError as e:
+            check(e.code == -32005 and "per second" in str(e), "a search over the rate is refused busy: %s" % e)
+            busy += 1
+    say("16 searches at once from one client: %d started, %d refused busy" % (started, busy))
+    check(8 <= started <= 11 and started + busy == 16, "the burst of 8 (and what refills meanwhile) starts")
+    check(int(f.call(0, 0, "route_records")["limited"]) == limited + busy, "route_records counts the refusals")
+    for _ in range(3):  # the bucket is still empty: these start nothing
+        f.call(0, 0, "route_find", first)
+    check(True, "asking again about the first search (under way or ended) is answered at once")
 
 
 if __name__ == "__main__":
