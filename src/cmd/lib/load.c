@@ -52,6 +52,13 @@ typedef struct {
     size_t *tx_of;           /* index in result->txs of nonce base_nonce + i */
     size_t n_tx_of, cap_tx_of;
     bool resync;             /* rejected in the batch at hand: re-read its nonce */
+    /* Signed before the load (load_opts.presign): the encodings of nonces
+     * base_nonce .. base_nonce + n_pre - 1, pre_len bytes each, and their
+     * hashes. Read-only once the load runs. */
+    uint8_t *pre;
+    hansa_hash *pre_hash;
+    uint32_t n_pre;
+    size_t pre_len;
 } load_sender;
 
 typedef struct {
@@ -257,23 +264,86 @@ static bool poll_commits(load_ctx *c) {
 
 /* ---- signing ---- */
 
-/* The transaction of sender s at nonce: its hex encoding and hash. */
-static void sign_tx(const load_ctx *c, const load_sender *s, uint64_t nonce,
-                    char hex[LOAD_TX_HEX_MAX], hansa_hash *hash) {
+/* The transaction of sender s at nonce, encoded into b (reset first). */
+static void sign_tx_bytes(const load_ctx *c, const load_sender *s, uint64_t nonce, hbuf *b) {
     uint8_t body[LEDGER_TRANSFER_BODY_BYTES];
     memcpy(body, s->to.b, HANSA_ADDR_BYTES);
     le64_store(body + HANSA_ADDR_BYTES, LOAD_AMOUNT);
     wire_tx tx = {.chain_id = c->chain_id, .sender = s->key->kp.pub, .nonce = nonce, .fee = c->o->fee,
                   .kind = TX_TRANSFER, .body = body, .body_len = sizeof body};
+    hbuf_reset(b);
+    wire_tx_sign_bytes(b, &tx);
+    sign_domain(&s->key->kp, SIGN_DOMAIN_TX, b->data, b->len, &tx.sig);
+    hbuf_reset(b);
+    wire_tx_encode(b, &tx);
+    HANSA_ASSERT(2 * b->len < LOAD_TX_HEX_MAX);
+}
+
+/* The transaction of sender s at nonce: its hex encoding and hash, from
+ * what was signed before the load if it is there, else signed now. Returns
+ * true if it had to be signed now. */
+static bool sign_tx(const load_ctx *c, const load_sender *s, uint64_t nonce,
+                    char hex[LOAD_TX_HEX_MAX], hansa_hash *hash) {
+    uint64_t k = nonce - s->base_nonce;
+    if (nonce >= s->base_nonce && k < s->n_pre) {
+        hex_encode(s->pre + k * s->pre_len, s->pre_len, hex);
+        *hash = s->pre_hash[k];
+        return false;
+    }
     hbuf b = HBUF_INIT;
-    wire_tx_sign_bytes(&b, &tx);
-    sign_domain(&s->key->kp, SIGN_DOMAIN_TX, b.data, b.len, &tx.sig);
-    hbuf_reset(&b);
-    wire_tx_encode(&b, &tx);
-    HANSA_ASSERT(2 * b.len < LOAD_TX_HEX_MAX);
+    sign_tx_bytes(c, s, nonce, &b);
     hex_encode(b.data, b.len, hex);
     sha256(b.data, b.len, hash);
     hbuf_free(&b);
+    return true;
+}
+
+/* ---- signing before the load ---- */
+
+typedef struct {
+    load_ctx *c;
+    int first, step; /* senders first, first + step, ... */
+    pthread_t thread;
+} presigner;
+
+static void presign_sender(load_ctx *c, load_sender *s, uint32_t n) {
+    hbuf b = HBUF_INIT;
+    s->pre_hash = hansa_calloc(n, sizeof *s->pre_hash);
+    for (uint32_t k = 0; k < n; k++) {
+        sign_tx_bytes(c, s, s->base_nonce + k, &b);
+        if (k == 0) {
+            s->pre_len = b.len;
+            s->pre = hansa_malloc((size_t)n * b.len);
+        }
+        HANSA_ASSERT(b.len == s->pre_len); /* transfers of one sender: fixed-width fields */
+        memcpy(s->pre + (size_t)k * s->pre_len, b.data, b.len);
+        sha256(b.data, b.len, &s->pre_hash[k]);
+    }
+    s->n_pre = n;
+    hbuf_free(&b);
+}
+
+static void *presigner_main(void *arg) {
+    presigner *p = arg;
+    for (int i = p->first; i < p->c->n_senders; i += p->step)
+        presign_sender(p->c, &p->c->senders[i], p->c->o->presign);
+    return NULL;
+}
+
+/* Signs o->presign transactions of every sender on o->presign_threads
+ * threads, before the clock of the load starts. */
+static void presign_all(load_ctx *c) {
+    int t = c->o->presign_threads > 0 ? c->o->presign_threads : 1;
+    if (t > LOAD_NODES_MAX) t = LOAD_NODES_MAX;
+    presigner ps[LOAD_NODES_MAX];
+    uint64_t t0 = clock_system_mono_us();
+    for (int i = 0; i < t; i++) {
+        ps[i] = (presigner){c, i, t, 0};
+        HANSA_ASSERT(pthread_create(&ps[i].thread, NULL, presigner_main, &ps[i]) == 0);
+    }
+    for (int i = 0; i < t; i++) pthread_join(ps[i].thread, NULL);
+    c->r->presigned = (uint64_t)c->n_senders * c->o->presign;
+    c->r->presign_s = (double)(clock_system_mono_us() - t0) / 1e6;
 }
 
 /* The record of (s, nonce), created on first use. Under the lock. */
@@ -449,9 +519,10 @@ static int submit_batch(load_ctx *c, int node) {
     for (int i = 0; i < b.n; i++) {
         char hex[LOAD_TX_HEX_MAX];
         hansa_hash hash;
-        sign_tx(c, b.s[i], b.nonce[i], hex, &hash);
+        bool live = sign_tx(c, b.s[i], b.nonce[i], hex, &hash);
         json_array_append_new(calls, request(i, "submit_tx", json_pack("{s:s}", "tx", hex)));
         pthread_mutex_lock(&c->mu);
+        if (live) c->r->signed_live++;
         load_tx *t = tx_record(c, b.s[i], b.nonce[i], &hash);
         if (!t->submit_us) t->submit_us = now;
         pthread_mutex_unlock(&c->mu);
@@ -562,7 +633,11 @@ static int read_start(load_ctx *c, char *why, size_t why_len) {
 }
 
 static void load_teardown(load_ctx *c) {
-    for (int i = 0; i < c->n_senders && c->senders; i++) free(c->senders[i].tx_of);
+    for (int i = 0; i < c->n_senders && c->senders; i++) {
+        free(c->senders[i].tx_of);
+        free(c->senders[i].pre);
+        free(c->senders[i].pre_hash);
+    }
     free(c->senders);
     keyfile_free(&c->kf);
 }
@@ -626,6 +701,7 @@ int load_run(const load_opts *o, load_result *out, char *why, size_t why_len) {
     int rc = find_nodes(&c, why, why_len);
     if (rc == 0) rc = load_senders(&c, why, why_len);
     if (rc == 0) rc = read_start(&c, why, why_len);
+    if (rc == 0 && o->presign > 0) presign_all(&c);
     if (rc == 0) {
         out->start_us = c.due_us = clock_system_mono_us();
         run_submit(&c);

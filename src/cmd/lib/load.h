@@ -66,6 +66,13 @@ typedef struct {
     load_tick_fn on_tick; /* or NULL */
     void *tick_arg;
     int nodes;            /* submit to and poll node0..node<nodes-1> only; 0 = every node */
+    /* Sign this many transactions of every sender (its next nonces) before
+     * the load starts, on presign_threads threads, so that the clients
+     * cost the machine only their RPC while the nodes are measured; past
+     * them a sender's transactions are signed as they go. 0: sign as they
+     * go. */
+    uint32_t presign;
+    int presign_threads;
 } load_opts;
 
 typedef enum {
@@ -108,6 +115,9 @@ struct load_result {
     uint64_t height_start, height_end; /* of the first node that answered */
     uint64_t committed_txs_end;        /* that node's committed_txs counter at the end */
     int nodes;
+    uint64_t presigned;   /* transactions signed before the load (load_opts.presign) */
+    double presign_s;     /* how long that took */
+    uint64_t signed_live; /* transactions signed during the load (none presigned for that nonce) */
 };
 
 /* Runs the load described by o against the testnet in o->dir. Fills *out
