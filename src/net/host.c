@@ -62,6 +62,9 @@ struct net_peer {
     size_t queued_bytes; /* written to libuv, not yet confirmed */
     struct write_req *pend; /* sealed messages not yet handed to libuv, or NULL */
     size_t pend_cap;        /* bytes pend has room for */
+    hbuf bundle;            /* net_send_bundled items of this loop turn, not yet sealed */
+    uint8_t bundle_type;
+    size_t bundle_items;
     uint64_t full_since_ms; /* the queue overflowed at this time and has not drained; 0: not */
     uint64_t skipped;    /* messages not sent because the queue was full */
     struct sockaddr_storage addr; /* the remote end */
@@ -117,6 +120,7 @@ typedef struct write_req {
 
 static void conn_close(net_peer *c, const char *reason, bool protocol);
 static void conn_flush(net_peer *c);
+static void bundle_flush(net_peer *c);
 static uint64_t peer_score(const net_peer *c, uint64_t now);
 static bool conn_is_reserved(const net_host *h, const net_peer *c);
 static bool inbound_admit(net_host *h, net_peer *c);
@@ -192,6 +196,7 @@ static void conn_free(net_peer *c) {
     noise_cipher_wipe(&c->tx);
     noise_cipher_wipe(&c->rx);
     net_reasm_free(&c->reasm);
+    hbuf_free(&c->bundle);
     free(c->pend);
     free(c->in);
     free(c);
@@ -321,7 +326,10 @@ static void conn_close(net_peer *c, const char *reason, bool protocol) {
     if (protocol) h->protocol_drops++;
     /* What this turn queued goes out first, as it did before the close
      * (a failed write re-enters here and returns: the state is CLOSING). */
-    if (was_up) conn_flush(c);
+    if (was_up) {
+        bundle_flush(c);
+        conn_flush(c);
+    }
     char name[17];
     conn_name(c, name);
     LOG_D("net", "closing %s: %s", name, reason);
@@ -701,8 +709,10 @@ static void conn_flush(net_peer *c) {
 static void host_flush(net_host *h) {
     if (!h->has_pend) return;
     h->has_pend = false;
-    for (net_peer *c = h->conns; c; c = c->next)
+    for (net_peer *c = h->conns; c; c = c->next) {
+        if (c->state == CONN_UP) bundle_flush(c);
         if (c->state == CONN_UP) conn_flush(c);
+    }
 }
 
 static void flush_on_prepare(uv_prepare_t *p) { host_flush(p->data); }
@@ -741,7 +751,8 @@ static void conn_enqueue(net_peer *c, uint8_t type, const uint8_t *data, size_t 
     c->host->has_pend = true;
 }
 
-hansa_err net_send(net_peer *c, uint8_t type, const void *data, size_t len) {
+/* net_send without the bundle: the message goes after what is queued. */
+static hansa_err send_now(net_peer *c, uint8_t type, const void *data, size_t len) {
     net_host *h = c->host;
     HANSA_ASSERT(data != NULL || len == 0);
     if (c->state != CONN_UP) return HANSA_ERR_STATE;
@@ -760,6 +771,47 @@ hansa_err net_send(net_peer *c, uint8_t type, const void *data, size_t len) {
     conn_enqueue(c, type, data, len);
     return c->state == CONN_UP ? HANSA_OK : HANSA_ERR_STATE;
 }
+
+/* Sends c's bundle as one message (skipped as a whole if the queue is
+ * full, as any message is). */
+static void bundle_flush(net_peer *c) {
+    if (c->bundle_items == 0) return;
+    c->bundle_items = 0;
+    send_now(c, c->bundle_type, c->bundle.data, c->bundle.len);
+    hbuf_reset(&c->bundle);
+}
+
+hansa_err net_send(net_peer *c, uint8_t type, const void *data, size_t len) {
+    bundle_flush(c); /* what was bundled before this message goes before it */
+    return send_now(c, type, data, len);
+}
+
+hansa_err net_send_bundled(net_peer *c, uint8_t type, const void *data, size_t len) {
+    HANSA_ASSERT(len > 0 && len <= UINT32_MAX);
+    if (c->state != CONN_UP) return HANSA_ERR_STATE;
+    if (c->bundle_items && (c->bundle_type != type || c->bundle_items == NET_BUNDLE_ITEMS_MAX ||
+                            c->bundle.len + 4 + len > COALESCE_BYTES))
+        bundle_flush(c);
+    if (c->state != CONN_UP) return HANSA_ERR_STATE;
+    c->bundle_type = type;
+    hbuf_put_u32(&c->bundle, (uint32_t)len);
+    hbuf_append(&c->bundle, data, len);
+    c->bundle_items++;
+    c->host->has_pend = true;
+    return HANSA_OK;
+}
+
+size_t net_broadcast_bundled(net_host *h, uint8_t type, const void *data, size_t len,
+                             const net_peer *except) {
+    size_t sent = 0;
+    for (net_peer *c = h->conns; c; c = c->next) {
+        if (c == except || c->state != CONN_UP) continue;
+        if (net_send_bundled(c, type, data, len) == HANSA_OK) sent++;
+    }
+    return sent;
+}
+
+bool net_peer_is_up(const net_peer *c) { return c->state == CONN_UP; }
 
 size_t net_broadcast(net_host *h, uint8_t type, const void *data, size_t len,
                      const net_peer *except) {
