@@ -444,8 +444,19 @@ static bool send_batch(load_ctx *c, int node, json_t *calls, batch *b) {
         c->r->unreachable += (uint64_t)b->n;
         snprintf(c->r->last_reason, sizeof c->r->last_reason, "node%d: %.120s", node, err.message);
     }
-    for (int i = 0; i < b->n && (r || err.code != 0); i++)
-        judge_one(c, b, i, r ? reply_of(r, i) : NULL, err.message);
+    /* One submit_txs call: its results in order, or its error for all. */
+    json_t *m0 = r ? reply_of(r, 0) : NULL;
+    json_t *items = json_object_get(json_object_get(m0, "result"), "results");
+    for (int i = 0; i < b->n && (r || err.code != 0); i++) {
+        json_t *m = m0, *wrapped = NULL;
+        if (items) {
+            m = json_array_get(items, (size_t)i);
+            /* A refused one, {error, why}, in the shape of a refused submit_tx call. */
+            if (json_object_get(m, "error")) m = wrapped = json_pack("{s:{s:O}}", "error", "data", m);
+        }
+        judge_one(c, b, i, m, err.message);
+        json_decref(wrapped);
+    }
     pthread_mutex_unlock(&c->mu);
     json_decref(r);
     if (!r) json_decref(err.data);
@@ -514,19 +525,20 @@ static int submit_batch(load_ctx *c, int node) {
     if (b.n == 0) return 0;
     memset(b.held, 0, sizeof b.held);
     memset(b.rejected, 0, sizeof b.rejected);
-    json_t *calls = json_array();
+    json_t *txs = json_array();
     uint64_t now = clock_system_mono_us();
     for (int i = 0; i < b.n; i++) {
         char hex[LOAD_TX_HEX_MAX];
         hansa_hash hash;
         bool live = sign_tx(c, b.s[i], b.nonce[i], hex, &hash);
-        json_array_append_new(calls, request(i, "submit_tx", json_pack("{s:s}", "tx", hex)));
+        json_array_append_new(txs, json_string(hex));
         pthread_mutex_lock(&c->mu);
         if (live) c->r->signed_live++;
         load_tx *t = tx_record(c, b.s[i], b.nonce[i], &hash);
         if (!t->submit_us) t->submit_us = now;
         pthread_mutex_unlock(&c->mu);
     }
+    json_t *calls = json_pack("[o]", request(0, "submit_txs", json_pack("{s:o}", "txs", txs)));
     int targets = c->o->node_all ? c->n_nodes : 1;
     for (int k = 0; k < targets; k++) {
         json_incref(calls);

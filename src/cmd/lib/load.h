@@ -6,8 +6,8 @@
  * consecutive nonces. Sender i submits to node i mod n, so its nonces reach
  * that node's mempool in order (a node refuses a nonce gap) and the load is
  * spread over the network; with node_all every transaction goes to every
- * node. One submitter thread per node sends that node JSON-RPC batches of
- * up to 100 submit_tx calls, each from the senders pinned to it that have
+ * node. One submitter thread per node sends that node submit_txs calls of
+ * up to 100 transactions, each from the senders pinned to it that have
  * room in their window (accepted, not yet committed), so no node is left
  * idle while the load waits on another. With a rate the batches are paced
  * by a shared deadline; without one they go out as fast as the nodes answer.
@@ -100,7 +100,7 @@ typedef struct {
 } load_reason;
 
 struct load_result {
-    uint64_t submits;     /* submit_tx calls (resubmissions and node_all copies included) */
+    uint64_t submits;     /* transactions submitted (resubmissions and node_all copies included) */
     uint64_t accepted;    /* distinct transactions some node admitted */
     uint64_t rejected;    /* calls refused by a node (see reasons) */
     uint64_t duplicates;  /* calls answered "already in the mempool" (not rejections) */
