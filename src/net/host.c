@@ -317,6 +317,10 @@ static void slot_fire(uv_timer_t *t) {
 static void conn_close(net_peer *c, const char *reason, bool protocol) {
     net_host *h = c->host;
     if (c->state == CONN_CLOSING) return;
+    /* Bundled items go out like the messages already sealed (below); a
+     * write that fails in doing so has closed the link already. */
+    if (c->state == CONN_UP) bundle_flush(c);
+    if (c->state == CONN_CLOSING) return;
     bool was_up = c->state == CONN_UP;
     c->state = CONN_CLOSING;
     if (was_up) h->n_up--;
@@ -326,10 +330,7 @@ static void conn_close(net_peer *c, const char *reason, bool protocol) {
     if (protocol) h->protocol_drops++;
     /* What this turn queued goes out first, as it did before the close
      * (a failed write re-enters here and returns: the state is CLOSING). */
-    if (was_up) {
-        bundle_flush(c);
-        conn_flush(c);
-    }
+    if (was_up) conn_flush(c);
     char name[17];
     conn_name(c, name);
     LOG_D("net", "closing %s: %s", name, reason);
