@@ -17,12 +17,15 @@
 #include "cmd/lib/bench.h"
 
 #include <ftw.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/assert.h"
@@ -123,6 +126,62 @@ static double cpu_pct(long long a, long long b, double secs) {
     return 100.0 * (double)(b - a) / (double)sysconf(_SC_CLK_TCK) / secs;
 }
 
+/* ---- the verify rate during the load ---- */
+
+/* CPU time per process runs slower on a machine busy with other work
+ * (shared caches and cores), for the nodes' verifications and everything
+ * else alike. So that the verify part of the nodes' CPU is taken at the
+ * same contention as the nodes ran, a thread of the bench verifies for
+ * SAMPLE_MS every SAMPLE_GAP_US while the window is open, timed in its own
+ * CPU time; its CPU is left out of the load generator's. */
+#define SAMPLE_MS 20
+#define SAMPLE_GAP_US 480000
+
+typedef struct {
+    pthread_t thread;
+    bool running;
+    atomic_bool stop;
+    double us_sum; /* over the samples: CPU µs per verification */
+    int samples;
+    double cpu_s;  /* the sampler's own CPU */
+} verify_sampler;
+
+static double thread_cpu_s(void) {
+    struct timespec ts;
+    HANSA_ASSERT(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *sampler_main(void *arg) {
+    verify_sampler *s = arg;
+    double cpu0 = thread_cpu_s();
+    while (!atomic_load(&s->stop)) {
+        double per_cpu_s = 0;
+        bench_ed25519_verify_rates(SAMPLE_MS, &per_cpu_s);
+        if (per_cpu_s > 0) {
+            s->us_sum += 1e6 / per_cpu_s;
+            s->samples++;
+        }
+        usleep(SAMPLE_GAP_US);
+    }
+    s->cpu_s = thread_cpu_s() - cpu0;
+    return NULL;
+}
+
+static void sampler_start(verify_sampler *s) {
+    atomic_store(&s->stop, false);
+    s->running = pthread_create(&s->thread, NULL, sampler_main, s) == 0;
+}
+
+/* Stops it; returns its verify rate per CPU second, 0 without samples. */
+static double sampler_stop(verify_sampler *s) {
+    if (!s->running) return 0;
+    atomic_store(&s->stop, true);
+    pthread_join(s->thread, NULL);
+    s->running = false;
+    return s->samples ? 1e6 / (s->us_sum / s->samples) : 0;
+}
+
 /* ---- the load and what it shows ---- */
 
 typedef struct {
@@ -140,6 +199,8 @@ typedef struct {
     double node_cpu_pct[LOAD_NODES_MAX]; /* per hansad, % of one core */
     double self_cpu_pct;                 /* this process: signing and RPC */
     double nodes_cpu_s, self_cpu_s;      /* CPU seconds over the window: all hansads, this process */
+    double verify_cpu_rate;              /* sampled during the window (verify_sampler), or 0 */
+    int verify_samples;
     /* All cores of the machine, busy (not idle or iowait) as a % of their
      * total: with the nodes' share it shows how much other work (other
      * processes on a shared machine) took from the bound. */
@@ -158,6 +219,7 @@ typedef struct {
     uint64_t h0, tx0;        /* height and committed_txs when the window opened */
     uint64_t height, txs;    /* at the last tick */
     uint64_t block_txs_max;
+    verify_sampler sampler;  /* runs while the window is open */
 } bench_watch;
 
 static void on_tick(const load_tick *t, void *arg) {
@@ -166,6 +228,7 @@ static void on_tick(const load_tick *t, void *arg) {
         w->measuring = true;
         w->window_start_us = t->now_us;
         cpu_take(w->pid, w->n_nodes, &w->c0);
+        sampler_start(&w->sampler);
         w->h0 = t->height;
         w->tx0 = t->committed_txs;
     } else if (w->measuring && t->height == w->height + 1 && t->committed_txs - w->txs > w->block_txs_max) {
@@ -230,7 +293,8 @@ static void window_figures(const load_result *r, const bench_watch *w, bench_loa
     for (int i = 0; i < w->n_nodes; i++)
         if (w->c0.node[i] >= 0 && c1.node[i] >= w->c0.node[i])
             out->nodes_cpu_s += (double)(c1.node[i] - w->c0.node[i]) * tick_s;
-    out->self_cpu_s = (double)(c1.self - w->c0.self) * tick_s;
+    out->self_cpu_s = (double)(c1.self - w->c0.self) * tick_s - w->sampler.cpu_s;
+    if (out->self_cpu_s < 0) out->self_cpu_s = 0;
     long long dt = c1.machine_total - w->c0.machine_total;
     out->machine_busy_pct = w->c0.machine_total >= 0 && dt > 0
                                 ? 100.0 * (double)(c1.machine_busy - w->c0.machine_busy) / (double)dt
@@ -276,8 +340,11 @@ static int bench_load_run(const bench_opts *o, bench_load_result *out) {
     load_result r;
     char why[512];
     rc = load_run(&lo, &r, why, sizeof why);
+    double sampled = sampler_stop(&w.sampler);
     if (rc != 0) fprintf(stderr, "hansa bench: %s\n", why);
     else if (w.measuring) window_figures(&r, &w, out);
+    out->verify_cpu_rate = sampled;
+    out->verify_samples = w.sampler.samples;
     load_result_free(&r);
     if (rc == 0 && out->committed_txs == 0) {
         fprintf(stderr, "hansa bench: no transaction was committed in %.0f s (last refusal: %s)\n",
@@ -418,11 +485,15 @@ static cpu_per_tx cpu_figures(const bench_load_result *r, int n, double verify_c
     return f;
 }
 
-static void print_cpu_per_tx(const cpu_per_tx *f, int n, double verify_cpu_rate) {
+static void print_cpu_per_tx(const cpu_per_tx *f, int n, double verify_cpu_rate, int samples) {
     printf("  cpu per tx         nodes %.1f us (all nodes' user+sys / committed), load generator %.1f us\n",
            f->node_us, f->self_us);
     printf("  verify part        N x 1e6 / verify rate per cpu-s = %d x 1e6 / %.0f = %.1f us (%.0f%% of the "
            "nodes')\n", n, verify_cpu_rate, f->verify_us, 100.0 * f->ratio_nodes);
+    if (samples)
+        printf("                     (the rate sampled during the window: %d x %d ms, as busy as the nodes were)\n",
+               samples, SAMPLE_MS);
+    else printf("                     (the rate measured before the load: no sample in the window)\n");
     printf("  idle-machine ratio %.3f if the nodes had every core (verify part / node cpu); "
            "%.3f with the load generator on them too\n", f->ratio_nodes, f->ratio_all);
 }
@@ -578,11 +649,12 @@ static int run_fresh(const bench_opts *o) {
         print_load(&r);
         print_cpu(&r);
         print_bound(&r, o->validators - o->down, c, verify_rate);
-        cpu_per_tx f = cpu_figures(&r, o->validators - o->down, verify_cpu_rate);
-        print_cpu_per_tx(&f, o->validators - o->down, verify_cpu_rate);
+        double vr = r.verify_cpu_rate > 0 ? r.verify_cpu_rate : verify_cpu_rate;
+        cpu_per_tx f = cpu_figures(&r, o->validators - o->down, vr);
+        print_cpu_per_tx(&f, o->validators - o->down, vr, r.verify_samples);
         rc = check_agreement(o->dir, o->down);
         if (o->json) j = result_json(&r, o->validators - o->down, c, verify_rate, rc == 0);
-        if (j) json_object_set_new(j, "cpu_per_tx", cpu_json(&f, verify_cpu_rate));
+        if (j) json_object_set_new(j, "cpu_per_tx", cpu_json(&f, vr));
         if (j) json_object_set_new(j, "validators", json_integer(o->validators));
         if (j) json_object_set_new(j, "down", json_integer(o->down));
     }
