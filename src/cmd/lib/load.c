@@ -72,6 +72,7 @@ typedef struct {
     _Atomic uint64_t down_until_us[LOAD_NODES_MAX]; /* a node that did not answer is skipped till then */
     size_t cursor[LOAD_NODES_MAX]; /* round-robin start over the senders, per node */
     uint32_t chain_id, window;
+    bool one_by_one; /* the nodes predate submit_txs: a batch of submit_tx calls instead */
     int timeout_ms;
     uint64_t due_us, step_us;      /* pacing: the next transaction may go at due_us */
     uint64_t height, committed_txs; /* last status seen */
@@ -448,8 +449,8 @@ static bool send_batch(load_ctx *c, int node, json_t *calls, batch *b) {
     json_t *m0 = r ? reply_of(r, 0) : NULL;
     json_t *items = json_object_get(json_object_get(m0, "result"), "results");
     for (int i = 0; i < b->n && (r || err.code != 0); i++) {
-        json_t *m = m0, *wrapped = NULL;
-        if (items) {
+        json_t *m = c->one_by_one && r ? reply_of(r, i) : m0, *wrapped = NULL;
+        if (items && !c->one_by_one) {
             m = json_array_get(items, (size_t)i);
             /* A refused one, {error, why}, in the shape of a refused submit_tx call. */
             if (json_object_get(m, "error")) m = wrapped = json_pack("{s:{s:O}}", "error", "data", m);
@@ -531,14 +532,16 @@ static int submit_batch(load_ctx *c, int node) {
         char hex[LOAD_TX_HEX_MAX];
         hansa_hash hash;
         bool live = sign_tx(c, b.s[i], b.nonce[i], hex, &hash);
-        json_array_append_new(txs, json_string(hex));
+        json_array_append_new(txs, c->one_by_one ? request(i, "submit_tx", json_pack("{s:s}", "tx", hex))
+                                                 : json_string(hex));
         pthread_mutex_lock(&c->mu);
         if (live) c->r->signed_live++;
         load_tx *t = tx_record(c, b.s[i], b.nonce[i], &hash);
         if (!t->submit_us) t->submit_us = now;
         pthread_mutex_unlock(&c->mu);
     }
-    json_t *calls = json_pack("[o]", request(0, "submit_txs", json_pack("{s:o}", "txs", txs)));
+    json_t *calls = c->one_by_one ? txs
+                                  : json_pack("[o]", request(0, "submit_txs", json_pack("{s:o}", "txs", txs)));
     int targets = c->o->node_all ? c->n_nodes : 1;
     for (int k = 0; k < targets; k++) {
         json_incref(calls);
@@ -623,6 +626,19 @@ static int load_senders(load_ctx *c, char *why, size_t why_len) {
     return 0;
 }
 
+/* Whether node knows submit_txs: an empty one is refused as a bad param
+ * by a node that has it, as an unknown method by one from before it. */
+static bool knows_submit_txs(load_ctx *c, int node) {
+    rpcc_error err;
+    json_t *r = batch_call(c, node, json_pack("[o]", request(0, "submit_txs", json_pack("{s:[]}", "txs"))),
+                           &err);
+    if (!r) json_decref(err.data);
+    json_t *e = json_object_get(reply_of(r, 0), "error");
+    bool old = json_integer_value(json_object_get(e, "code")) == -32601;
+    json_decref(r);
+    return !old;
+}
+
 /* The senders' nonces and the height before any load. */
 static int read_start(load_ctx *c, char *why, size_t why_len) {
     int node;
@@ -630,6 +646,7 @@ static int read_start(load_ctx *c, char *why, size_t why_len) {
         snprintf(why, why_len, "no node of %s answers the status RPC", c->o->dir);
         return CLI_UNREACHABLE;
     }
+    c->one_by_one = !knows_submit_txs(c, node);
     for (int i = 0; i < c->n_senders; i++) {
         load_sender *s = &c->senders[i];
         if (!read_nonce(c, i, node, &s->base_nonce)) {
