@@ -147,10 +147,16 @@ static void double_sign(daemon_ctx *d, const uint8_t *b, size_t len) {
 }
 #endif
 
+/* A relayed tx goes to each peer in that peer's bundle of the loop turn
+ * (one TXS message, not one TX each: under load the per-message cost of
+ * the link, its encryption above all, was most of what gossip cost). */
+_Static_assert(MSG_TXS_MAX == NET_BUNDLE_ITEMS_MAX, "a TXS holds one net bundle");
+
 static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, void *except) {
     daemon_ctx *d = ctx;
     if (!d->net) return;
-    net_broadcast(d->net, type, b, len, except);
+    if (type == MSG_TX) net_broadcast_bundled(d->net, MSG_TXS, b, len, except);
+    else net_broadcast(d->net, type, b, len, except);
 #ifdef HANSA_BYZANTINE_TEST_BUILD
     if (type == MSG_VOTE) double_sign(d, b, len);
 #endif

@@ -22,6 +22,12 @@
 #include "net/frame.h"
 
 #define INBUF_BYTES (NET_LEN_PREFIX_BYTES + NOISE_MSG_MAX)
+/* A peer's messages of one loop turn go out in one write of up to this many
+ * bytes: under load a node gossips thousands of small messages a second,
+ * and a write (and the peer's wake-up and read) per message cost more CPU
+ * than the messages themselves. A message at least this long is its own
+ * write. */
+#define COALESCE_BYTES (64u * 1024)
 #define ADDR_TEXT_MAX 80
 
 typedef enum { CONN_CONNECTING, CONN_HANDSHAKE, CONN_UP, CONN_CLOSING } conn_state;
@@ -54,6 +60,11 @@ struct net_peer {
     size_t in_len;
     net_reasm reasm;
     size_t queued_bytes; /* written to libuv, not yet confirmed */
+    struct write_req *pend; /* sealed messages not yet handed to libuv, or NULL */
+    size_t pend_cap;        /* bytes pend has room for */
+    hbuf bundle;            /* net_send_bundled items of this loop turn, not yet sealed */
+    uint8_t bundle_type;
+    size_t bundle_items;
     uint64_t full_since_ms; /* the queue overflowed at this time and has not drained; 0: not */
     uint64_t skipped;    /* messages not sent because the queue was full */
     struct sockaddr_storage addr; /* the remote end */
@@ -88,13 +99,19 @@ struct net_host {
     uint64_t protocol_drops;
     uint64_t skipped;   /* messages skipped on full send queues, all peers */
     uv_timer_t upkeep; /* keepalives and timeouts of established links */
-    int open_handles; /* listener, slot timers and upkeep */
+    /* Both flush the coalesced writes: check after the loop's I/O
+     * callbacks, prepare before it blocks for I/O (what timers and close
+     * callbacks queued), so no message waits past one loop turn. */
+    uv_prepare_t flush_prepare;
+    uv_check_t flush_check;
+    bool has_pend; /* some peer may have a pend */
+    int open_handles; /* listener, slot timers, upkeep and the two flush handles */
     bool destroying;
     uint8_t *scratch; /* NOISE_MSG_MAX: decrypted input, or plaintext being sent */
 };
 
 /* A uv_write request and the bytes it carries, in one allocation. */
-typedef struct {
+typedef struct write_req {
     uv_write_t req;
     net_peer *conn;
     size_t len;
@@ -102,6 +119,8 @@ typedef struct {
 } write_req;
 
 static void conn_close(net_peer *c, const char *reason, bool protocol);
+static void conn_flush(net_peer *c);
+static void bundle_flush(net_peer *c);
 static uint64_t peer_score(const net_peer *c, uint64_t now);
 static bool conn_is_reserved(const net_host *h, const net_peer *c);
 static bool inbound_admit(net_host *h, net_peer *c);
@@ -177,6 +196,8 @@ static void conn_free(net_peer *c) {
     noise_cipher_wipe(&c->tx);
     noise_cipher_wipe(&c->rx);
     net_reasm_free(&c->reasm);
+    hbuf_free(&c->bundle);
+    free(c->pend);
     free(c->in);
     free(c);
     host_maybe_free(h);
@@ -296,6 +317,10 @@ static void slot_fire(uv_timer_t *t) {
 static void conn_close(net_peer *c, const char *reason, bool protocol) {
     net_host *h = c->host;
     if (c->state == CONN_CLOSING) return;
+    /* Bundled items go out like the messages already sealed (below); a
+     * write that fails in doing so has closed the link already. */
+    if (c->state == CONN_UP) bundle_flush(c);
+    if (c->state == CONN_CLOSING) return;
     bool was_up = c->state == CONN_UP;
     c->state = CONN_CLOSING;
     if (was_up) h->n_up--;
@@ -303,6 +328,9 @@ static void conn_close(net_peer *c, const char *reason, bool protocol) {
     if (was_up && !c->slot && !c->reserved) h->n_in_up--;
     if (!was_up && !c->slot) h->n_in_pending--;
     if (protocol) h->protocol_drops++;
+    /* What this turn queued goes out first, as it did before the close
+     * (a failed write re-enters here and returns: the state is CLOSING). */
+    if (was_up) conn_flush(c);
     char name[17];
     conn_name(c, name);
     LOG_D("net", "closing %s: %s", name, reason);
@@ -643,11 +671,11 @@ static void conn_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
 
 /* ---- sending ---- */
 
-/* Frames, encrypts and length-prefixes a whole message into one buffer. */
-static write_req *conn_seal(net_peer *c, uint8_t type, const uint8_t *data, size_t len) {
+/* Frames, encrypts and length-prefixes a whole message into out, which
+ * has room for net_frame_wire_bytes(len). */
+static void conn_seal(net_peer *c, uint8_t type, const uint8_t *data, size_t len, uint8_t *out) {
     size_t frames = net_frame_count(len);
-    write_req *w = write_req_new(net_frame_wire_bytes(len));
-    uint8_t *out = w->data, *plain = c->host->scratch;
+    uint8_t *start = out, *plain = c->host->scratch;
     for (size_t i = 0, off = 0; i < frames; i++) {
         size_t chunk = len - off < NET_FRAME_CHUNK_MAX ? len - off : NET_FRAME_CHUNK_MAX;
         net_frame_header hdr = {type, 0, (uint32_t)len};
@@ -663,11 +691,69 @@ static write_req *conn_seal(net_peer *c, uint8_t type, const uint8_t *data, size
         out += NET_LEN_PREFIX_BYTES + n;
         off += chunk;
     }
-    HANSA_ASSERT((size_t)(out - w->data) == w->len);
-    return w;
+    HANSA_ASSERT((size_t)(out - start) == net_frame_wire_bytes(len));
 }
 
-hansa_err net_send(net_peer *c, uint8_t type, const void *data, size_t len) {
+/* Hands c's coalesced messages to libuv as one write. */
+static void conn_flush(net_peer *c) {
+    write_req *w = c->pend;
+    if (!w) return;
+    c->pend = NULL;
+    c->pend_cap = 0;
+    conn_write(c, w);
+}
+
+/* Flushes every peer's coalesced messages (the loop turn's sends). A
+ * failed write closes its link, whose on_peer_down may send to others
+ * (has_pend is set again) or destroy the host (links are freed only in
+ * later close callbacks, so the walk stays valid). */
+static void host_flush(net_host *h) {
+    if (!h->has_pend) return;
+    h->has_pend = false;
+    for (net_peer *c = h->conns; c; c = c->next) {
+        if (c->state == CONN_UP) bundle_flush(c);
+        if (c->state == CONN_UP) conn_flush(c);
+    }
+}
+
+static void flush_on_prepare(uv_prepare_t *p) { host_flush(p->data); }
+static void flush_on_check(uv_check_t *k) { host_flush(k->data); }
+
+/* Room for `more` bytes after c's pending ones, in a buffer grown by
+ * doubling up to COALESCE_BYTES. */
+static void pend_reserve(net_peer *c, size_t more) {
+    size_t used = c->pend ? c->pend->len : 0;
+    if (used + more <= c->pend_cap) return;
+    size_t cap = c->pend_cap ? 2 * c->pend_cap : 4096;
+    while (cap < used + more) cap *= 2;
+    write_req *w = hansa_realloc(c->pend, sizeof *w + cap);
+    if (!c->pend) w->len = 0;
+    c->pend = w;
+    c->pend_cap = cap;
+}
+
+/* Seals the message after c's pending ones; it goes out with them at the
+ * end of the loop turn. A long one (or one that would make the write too
+ * long) flushes what is pending first, and a long one is written at once. */
+static void conn_enqueue(net_peer *c, uint8_t type, const uint8_t *data, size_t len) {
+    size_t wire = net_frame_wire_bytes(len);
+    c->tx_at_ms = host_now(c->host);
+    if (c->pend && c->pend->len + wire > COALESCE_BYTES) conn_flush(c);
+    if (c->state != CONN_UP) return; /* the flush's write failed: closed */
+    if (wire >= COALESCE_BYTES) {
+        write_req *w = write_req_new(wire);
+        conn_seal(c, type, data, len, w->data);
+        conn_write(c, w);
+        return;
+    }
+    pend_reserve(c, wire);
+    conn_seal(c, type, data, len, c->pend->data + c->pend->len);
+    c->pend->len += wire;
+    c->host->has_pend = true;
+}
+
+/* net_send without the bundle: the message goes after what is queued. */
+static hansa_err send_now(net_peer *c, uint8_t type, const void *data, size_t len) {
     net_host *h = c->host;
     HANSA_ASSERT(data != NULL || len == 0);
     if (c->state != CONN_UP) return HANSA_ERR_STATE;
@@ -676,15 +762,57 @@ hansa_err net_send(net_peer *c, uint8_t type, const void *data, size_t len) {
      * skipped, not a reason to cut an honest link: the protocol re-sends
      * what matters. A peer that stops reading for good is closed by the
      * upkeep tick once its queue has stayed full for link_timeout_ms. */
-    if (c->queued_bytes + net_frame_wire_bytes(len) > h->cfg.send_queue_max_bytes) {
+    size_t pending = c->pend ? c->pend->len : 0;
+    if (c->queued_bytes + pending + net_frame_wire_bytes(len) > h->cfg.send_queue_max_bytes) {
         if (!c->full_since_ms) c->full_since_ms = host_now(h);
         c->skipped++;
         h->skipped++;
         return HANSA_ERR_FULL;
     }
-    conn_write(c, conn_seal(c, type, data, len));
+    conn_enqueue(c, type, data, len);
+    return c->state == CONN_UP ? HANSA_OK : HANSA_ERR_STATE;
+}
+
+/* Sends c's bundle as one message (skipped as a whole if the queue is
+ * full, as any message is). */
+static void bundle_flush(net_peer *c) {
+    if (c->bundle_items == 0) return;
+    c->bundle_items = 0;
+    send_now(c, c->bundle_type, c->bundle.data, c->bundle.len);
+    hbuf_reset(&c->bundle);
+}
+
+hansa_err net_send(net_peer *c, uint8_t type, const void *data, size_t len) {
+    bundle_flush(c); /* what was bundled before this message goes before it */
+    return send_now(c, type, data, len);
+}
+
+hansa_err net_send_bundled(net_peer *c, uint8_t type, const void *data, size_t len) {
+    HANSA_ASSERT(len > 0 && len <= UINT32_MAX);
+    if (c->state != CONN_UP) return HANSA_ERR_STATE;
+    if (c->bundle_items && (c->bundle_type != type || c->bundle_items == NET_BUNDLE_ITEMS_MAX ||
+                            c->bundle.len + 4 + len > COALESCE_BYTES))
+        bundle_flush(c);
+    if (c->state != CONN_UP) return HANSA_ERR_STATE;
+    c->bundle_type = type;
+    hbuf_put_u32(&c->bundle, (uint32_t)len);
+    hbuf_append(&c->bundle, data, len);
+    c->bundle_items++;
+    c->host->has_pend = true;
     return HANSA_OK;
 }
+
+size_t net_broadcast_bundled(net_host *h, uint8_t type, const void *data, size_t len,
+                             const net_peer *except) {
+    size_t sent = 0;
+    for (net_peer *c = h->conns; c; c = c->next) {
+        if (c == except || c->state != CONN_UP) continue;
+        if (net_send_bundled(c, type, data, len) == HANSA_OK) sent++;
+    }
+    return sent;
+}
+
+bool net_peer_is_up(const net_peer *c) { return c->state == CONN_UP; }
 
 size_t net_broadcast(net_host *h, uint8_t type, const void *data, size_t len,
                      const net_peer *except) {
@@ -780,7 +908,7 @@ void net_peer_info_get(const net_peer *c, net_peer_info *out) {
     addr_text(&c->addr, out->addr, sizeof out->addr);
     out->up_ms = now - c->up_at_ms;
     out->heard_ms_ago = now - c->rx_at_ms;
-    out->queued_bytes = c->queued_bytes;
+    out->queued_bytes = c->queued_bytes + (c->pend ? c->pend->len : 0);
     out->skipped = c->skipped;
     out->reserved = c->reserved;
     out->score = peer_score(c, now);
@@ -920,6 +1048,15 @@ hansa_err net_host_new(uv_loop_t *loop, const net_config *cfg_in, net_host **out
                                                                      : cfg.link_timeout_ms / 10;
     if (tick == 0) tick = 1;
     uv_timer_start(&h->upkeep, host_upkeep, tick, tick);
+    HANSA_ASSERT(uv_prepare_init(loop, &h->flush_prepare) == 0);
+    HANSA_ASSERT(uv_check_init(loop, &h->flush_check) == 0);
+    h->flush_prepare.data = h->flush_check.data = h;
+    h->open_handles += 2;
+    uv_prepare_start(&h->flush_prepare, flush_on_prepare);
+    uv_check_start(&h->flush_check, flush_on_check);
+    /* They run every loop turn but are no reason for the loop to go on. */
+    uv_unref((uv_handle_t *)&h->flush_prepare);
+    uv_unref((uv_handle_t *)&h->flush_check);
     if (cfg.listen_addr) err = host_listen(h, cfg.listen_addr);
     if (err == HANSA_OK) err = host_slots(h, &cfg);
     if (err != HANSA_OK) {
@@ -937,6 +1074,8 @@ void net_host_destroy(net_host *h) {
     for (size_t i = 0; i < h->n_slots; i++)
         uv_close((uv_handle_t *)&h->slots[i].timer, slot_timer_closed);
     uv_close((uv_handle_t *)&h->upkeep, upkeep_closed);
+    uv_close((uv_handle_t *)&h->flush_prepare, upkeep_closed);
+    uv_close((uv_handle_t *)&h->flush_check, upkeep_closed);
     if (h->listening) uv_close((uv_handle_t *)&h->listener, listener_closed);
     host_maybe_free(h);
 }

@@ -156,6 +156,24 @@ hansa_err net_send(net_peer *peer, uint8_t type, const void *data, size_t len);
 size_t net_broadcast(net_host *host, uint8_t type, const void *data, size_t len,
                      const net_peer *except);
 
+/* Bundling: small messages of one kind that a node sends by the thousand
+ * (transactions) cost less as one message. An item queued with
+ * net_send_bundled waits in the peer's bundle until the end of the loop
+ * turn, or until any other message is sent to that peer (which then goes
+ * after it), the bundle holds NET_BUNDLE_ITEMS_MAX items or 64 KiB, or an
+ * item of another type comes. The bundle goes out as one message of the
+ * items' type whose payload is every item behind its length:
+ * (len u32 LE | item)*, len >= 1. The receiver must know that the type is a
+ * bundle (net/ passes it up like any message). Returns HANSA_ERR_STATE if
+ * the peer is closing; a full queue skips the bundle as a whole. */
+#define NET_BUNDLE_ITEMS_MAX 1024
+hansa_err net_send_bundled(net_peer *peer, uint8_t type, const void *data, size_t len);
+size_t net_broadcast_bundled(net_host *host, uint8_t type, const void *data, size_t len,
+                             const net_peer *except);
+
+/* True while the link is established (not closing). */
+bool net_peer_is_up(const net_peer *peer);
+
 /* Closes the link at the upper layer's request: calls on_peer_down with
  * reason before returning. No-op for a closing peer. */
 void net_peer_drop(net_peer *peer, const char *reason);

@@ -102,3 +102,29 @@ hansa_err msg_block_decode(const uint8_t *p, size_t len, msg_block *m, wire_rd *
     m->commit = rd_borrow(&r, m->commit_len, "commit");
     return finish(&r, out);
 }
+
+void msg_txs_encode(hbuf *b, const msg_txs *m) {
+    for (uint32_t i = 0; i < m->n; i++) {
+        hbuf_put_u32(b, m->len[i]);
+        hbuf_append(b, m->tx[i], m->len[i]);
+    }
+}
+
+hansa_err msg_txs_decode(const uint8_t *p, size_t len, msg_txs *m, wire_rd *out) {
+    wire_rd r;
+    rd_init(&r, p, len);
+    m->n = 0;
+    while (r.err == HANSA_OK && r.off < r.len) {
+        if (m->n == MSG_TXS_MAX) {
+            rd_fail(&r, HANSA_ERR_TOO_LONG, "txs");
+            break;
+        }
+        uint32_t n = rd_len(&r, WIRE_TX_BYTES_MAX, "tx");
+        if (r.err == HANSA_OK && n == 0) rd_fail(&r, HANSA_ERR_INVALID, "tx");
+        m->len[m->n] = n;
+        m->tx[m->n] = rd_borrow(&r, n, "tx");
+        if (r.err == HANSA_OK) m->n++;
+    }
+    if (r.err == HANSA_OK && m->n == 0) rd_fail(&r, HANSA_ERR_INVALID, "txs");
+    return finish(&r, out);
+}

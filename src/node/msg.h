@@ -14,6 +14,7 @@
  *   5     EVIDENCE    encoded evidence (wire)
  *   6     BLOCK_REQ   version u8 | height u64
  *   7     BLOCK       version u8 | height u64 | u32 len | block | u32 len | commit
+ *   56    TXS         (u32 len | encoded tx)*: 1..MSG_TXS_MAX txs, as TX each
  *
  * STATUS says what a node has committed; a peer that is behind asks for the
  * blocks it lacks with BLOCK_REQ and gets each with its commit certificate
@@ -45,10 +46,12 @@ typedef enum {
     MSG_DKG_SHARE_REQ = 20, /* "send me again the shares you dealt me" (node/frost_duty.h) */
     MSG_RECEIPT_ASK = 32,   /* underwriting (node/receipts.h, docs/receipts.md) */
     MSG_RECEIPT_SHARE = 33,
+    MSG_TXS = 56,           /* transactions in a bundle (below) */
     /* Reserved ranges: 8-15 link upkeep (8 is net/'s KEEPALIVE, never
      * passed up), 16-23 threshold
      * signing and key generation, 24-31 interchain relaying, 32-39 receipts
-     * and underwriting, 40-47 credit route discovery. */
+     * and underwriting, 40-47 credit route discovery, 48-55 state sync,
+     * 56-63 transaction gossip. */
 } node_msg_type;
 
 #define MSG_VERSION 1
@@ -79,6 +82,22 @@ typedef struct {
     const uint8_t *commit;
     uint32_t commit_len;
 } msg_block;
+
+/* TXS: the transactions a node relays to a peer in one loop turn, bundled
+ * by the driver (net_send_bundled) so they cost that link one message, not
+ * one each. Each is judged as a TX of its own; borrowed from the input. */
+#define MSG_TXS_MAX 1024
+typedef struct {
+    uint32_t n;
+    const uint8_t *tx[MSG_TXS_MAX];
+    uint32_t len[MSG_TXS_MAX];
+} msg_txs;
+
+void msg_txs_encode(hbuf *b, const msg_txs *m);
+/* Errors: HANSA_ERR_TOO_LONG past MSG_TXS_MAX txs or a tx longer than
+ * WIRE_TX_BYTES_MAX, HANSA_ERR_INVALID for an empty one or none at all,
+ * HANSA_ERR_TRUNCATED. The txs themselves are not decoded here. */
+hansa_err msg_txs_decode(const uint8_t *p, size_t len, msg_txs *m, wire_rd *r);
 
 void msg_status_encode(hbuf *b, const msg_status *s);
 hansa_err msg_status_decode(const uint8_t *p, size_t len, msg_status *s, wire_rd *r);

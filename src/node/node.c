@@ -623,6 +623,21 @@ static void on_tx(node *n, void *peer, const uint8_t *bytes, size_t len) {
     }
 }
 
+/* A bundle of TXs: each judged as if it came alone, until one of them gets
+ * the peer dropped (then the rest are not looked at). */
+static void on_txs(node *n, void *peer, const uint8_t *bytes, size_t len) {
+    msg_txs m; /* 12 KiB of pointers, borrowed from bytes */
+    if (msg_txs_decode(bytes, len, &m, NULL) != HANSA_OK) {
+        n->io.drop(n->io.ctx, peer, "malformed TXS");
+        return;
+    }
+    bool known = sync_peer(n, peer) != NULL;
+    for (uint32_t i = 0; i < m.n; i++) {
+        on_tx(n, peer, m.tx[i], m.len[i]);
+        if (known && !sync_peer(n, peer)) return;
+    }
+}
+
 static void on_evidence(node *n, void *peer, const uint8_t *bytes, size_t len) {
     wire_evidence ev;
     if (wire_evidence_decode(bytes, len, &ev, NULL) != HANSA_OK) {
@@ -638,6 +653,7 @@ void node_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, si
     switch ((node_msg_type)type) {
     case MSG_STATUS: sync_on_status(n, peer, bytes, len); break;
     case MSG_TX: on_tx(n, peer, bytes, len); break;
+    case MSG_TXS: on_txs(n, peer, bytes, len); break;
     case MSG_PROPOSAL: on_proposal(n, peer, bytes, len); break;
     case MSG_VOTE: on_vote(n, peer, bytes, len); break;
     case MSG_EVIDENCE: on_evidence(n, peer, bytes, len); break;

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 
 #include "base/assert.h"
+#include "base/hex.h"
 #include "base/mem.h"
 #include "crypto/address.h"
 #include "crypto/merkle.h"
@@ -426,6 +427,64 @@ static rpc_outcome m_submit_tx(rpc_call *call, json_t *params, void *ctx) {
     return waiter_add(api, call, timeout_ms, WAIT_SUBMIT, &h, 0);
 }
 
+/* submit_txs {txs: [hex, ...]} -> {results: [{hash} | {error, why}, ...]}:
+ * submit_tx for each, in order, without waiting, in one call. A client with
+ * many transactions (a wallet service, the bench's load) saves a JSON
+ * request and answer object per transaction, which on a node under load
+ * cost more than the transaction's bytes. The texts are checked first, so
+ * a malformed one refuses the call before any tx is admitted. */
+#define SUBMIT_TXS_MAX 1000u
+
+static bool txs_texts_ok(const json_t *txs, rpc_outcome *bad) {
+    size_t n = json_array_size(txs);
+    if (!json_is_array(txs) || n == 0 || n > SUBMIT_TXS_MAX) {
+        *bad = rpc_fail(RPC_INVALID_PARAMS, json_pack("{s:s, s:s}", "param", "txs", "reason",
+                        "must be an array of 1..1000 hex strings"),
+                        "invalid params: \"txs\" must be an array of 1..1000 hex strings");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_string_value(json_array_get(txs, i));
+        size_t len = s ? json_string_length(json_array_get(txs, i)) : 0;
+        if (!s || len == 0 || len % 2 != 0 || len / 2 > WIRE_TX_BYTES_MAX) {
+            *bad = rpc_fail(RPC_INVALID_PARAMS, json_pack("{s:s, s:s, s:I}", "param", "txs", "reason",
+                            "must be hex of 1..16507 bytes", "index", (json_int_t)i),
+                            "invalid params: \"txs\"[%zu] must be hex of 1..16507 bytes", i);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* One tx of submit_txs: its result object. */
+static json_t *submit_one(rpc_node_api *api, const char *hex, size_t len) {
+    uint8_t bytes[WIRE_TX_BYTES_MAX];
+    size_t n = 0;
+    char why[256];
+    hansa_hash h;
+    hansa_err e = hex_decode(hex, len, bytes, sizeof bytes, &n, NULL);
+    if (e != HANSA_OK) snprintf(why, sizeof why, "not hex");
+    else e = node_submit_tx(api->n, bytes, n, &h, why, sizeof why);
+    if (e != HANSA_OK) return json_pack("{s:s, s:s}", "error", hansa_errname(e), "why", why);
+    return json_pack("{s:o}", "hash", nj_hash(&h));
+}
+
+static rpc_outcome m_submit_txs(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    rpc_node_api *api = ctx;
+    rpc_outcome bad;
+    static const char *const names[] = {"txs", NULL};
+    if (!nj_params_only(params, names, &bad)) return bad;
+    json_t *txs = json_object_get(params, "txs");
+    if (!txs_texts_ok(txs, &bad)) return bad;
+    json_t *results = json_array();
+    for (size_t i = 0; i < json_array_size(txs); i++) {
+        json_t *s = json_array_get(txs, i);
+        json_array_append_new(results, submit_one(api, json_string_value(s), json_string_length(s)));
+    }
+    return rpc_ok(json_pack("{s:o}", "results", results));
+}
+
 /* account {address} -> {address, balance, nonce} */
 static rpc_outcome m_account(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
@@ -665,6 +724,7 @@ rpc_node_api *rpc_node_api_new(rpc_server *server, node *n, const char *version)
     api->answering.data = api;
     rpc_register(server, "status", m_status, api);
     rpc_register(server, "submit_tx", m_submit_tx, api);
+    rpc_register(server, "submit_txs", m_submit_txs, api);
     rpc_register(server, "account", m_account, api);
     rpc_register(server, "block", m_block, api);
     rpc_register(server, "tx", m_tx, api);

@@ -353,6 +353,38 @@ static void test_broadcast_three_hosts(void) {
     uv_run(&loop, UV_RUN_DEFAULT);
 }
 
+/* Bundled items of one loop turn arrive as one message, (len u32 | item)*,
+ * before a message sent after them; an item of another type starts a new
+ * bundle. */
+static void test_bundles(void) {
+    node a, b;
+    node_init(&a, "a", 21);
+    node_init(&b, "b", 22);
+    if (pair_up(&a, &b)) {
+        net_peer *p = a.peers[0];
+        CHECK_ERR(net_send_bundled(p, 56, "one", 3), HANSA_OK);
+        CHECK_ERR(net_send_bundled(p, 56, "two!", 4), HANSA_OK);
+        expect e = {&a, &b, NULL, 0, 1, 0};
+        CHECK(run_until(msgs_reached, &e));
+        CHECK(b.msgs == 1 && b.last_type == 56 && b.last_len == 4 + 3 + 4 + 4);
+        CHECK(le32_load(b.last) == 3 && memcmp(b.last + 4, "one", 3) == 0);
+        CHECK(le32_load(b.last + 7) == 4 && memcmp(b.last + 11, "two!", 4) == 0);
+        /* A message sent after an item goes after it; a new type, a new bundle. */
+        CHECK_ERR(net_send_bundled(p, 56, "x", 1), HANSA_OK);
+        CHECK_ERR(net_send(p, 7, "after", 5), HANSA_OK);
+        CHECK_ERR(net_send_bundled(p, 57, "y", 1), HANSA_OK);
+        e.want_b = 4;
+        CHECK(run_until(msgs_reached, &e));
+        CHECK(b.msgs == 4 && b.last_type == 57 && b.last_len == 5);
+        CHECK_EQ_U64(net_broadcast_bundled(a.host, 56, "z", 1, p), 0); /* b is the only peer */
+        CHECK(net_peer_is_up(p));
+    }
+    CHECK_EQ_U64(net_host_protocol_drops(b.host), 0);
+    node_stop(&a);
+    node_stop(&b);
+    uv_run(&loop, UV_RUN_DEFAULT);
+}
+
 static bool b_reconnected(void *ctx) {
     node **n = ctx;
     return n[0]->n_peers == 1 && n[1]->n_peers == 1 && n[1]->ups == 2;
@@ -907,6 +939,7 @@ int main(void) {
     RUN(test_stream_and_sizes);
     RUN(test_two_hosts_exchange);
     RUN(test_broadcast_three_hosts);
+    RUN(test_bundles);
     RUN(test_reconnect_after_restart);
     RUN(test_slow_peer_skipped_not_dropped);
     RUN(test_drop_by_upper_layer);

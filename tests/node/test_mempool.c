@@ -342,6 +342,36 @@ static void test_msg_rejects(void) {
     hbuf_free(&b);
 }
 
+/* TXS: length-prefixed txs, as net/ bundles them; bounded and never empty. */
+static void test_msg_txs(void) {
+    static msg_txs m, back;
+    hbuf b = HBUF_INIT;
+    m.n = 2;
+    m.tx[0] = (const uint8_t *)"abc", m.len[0] = 3;
+    m.tx[1] = (const uint8_t *)"de", m.len[1] = 2;
+    msg_txs_encode(&b, &m);
+    CHECK(b.len == 4 + 3 + 4 + 2);
+    CHECK_ERR(msg_txs_decode(b.data, b.len, &back, NULL), HANSA_OK);
+    CHECK(back.n == 2 && back.len[1] == 2 && memcmp(back.tx[1], "de", 2) == 0);
+    CHECK_ERR(msg_txs_decode(b.data, b.len - 1, &back, NULL), HANSA_ERR_TRUNCATED);
+    CHECK_ERR(msg_txs_decode(b.data, 0, &back, NULL), HANSA_ERR_INVALID); /* none */
+    hbuf_reset(&b);
+    hbuf_put_u32(&b, 0); /* an empty tx */
+    CHECK_ERR(msg_txs_decode(b.data, b.len, &back, NULL), HANSA_ERR_INVALID);
+    hbuf_reset(&b);
+    hbuf_put_u32(&b, WIRE_TX_BYTES_MAX + 1);
+    CHECK_ERR(msg_txs_decode(b.data, b.len, &back, NULL), HANSA_ERR_TOO_LONG);
+    hbuf_reset(&b);
+    for (int i = 0; i <= MSG_TXS_MAX; i++) {
+        hbuf_put_u32(&b, 1);
+        hbuf_put_u8(&b, 7);
+    }
+    CHECK_ERR(msg_txs_decode(b.data, b.len, &back, NULL), HANSA_ERR_TOO_LONG);
+    CHECK_ERR(msg_txs_decode(b.data, b.len - 5, &back, NULL), HANSA_OK);
+    CHECK(back.n == MSG_TXS_MAX);
+    hbuf_free(&b);
+}
+
 int main(void) {
     t_init_keys();
     RUN(test_admission);
@@ -353,5 +383,6 @@ int main(void) {
     RUN(test_evicted_sender_waits);
     RUN(test_eviction_model);
     RUN(test_msg_rejects);
+    RUN(test_msg_txs);
     return check_summary();
 }

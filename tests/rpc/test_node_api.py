@@ -151,6 +151,30 @@ def test_submit_batch_and_tx(tn, a):
     assert e.code == TX_REJECTED and e.data["error"] in ("HANSA_ERR_NONCE", "HANSA_ERR_DUPLICATE"), e.data
 
 
+def test_submit_txs(tn, a):
+    """submit_txs: one result per tx in order, a refusal does not stop the
+    rest; malformed strings refuse the whole call before anything is admitted."""
+    frm, to = tn.key_address("acct1"), tn.key_address("acct0")
+    nonce = int(call(a, "account", {"address": frm})["nonce"])
+    txs = [signed_tx(tn, a, "acct1", to, 10 + i, nonce=nonce + i) for i in range(3)]
+    check_invalid_param(call_error(a, "submit_txs", {}), "txs")
+    check_invalid_param(call_error(a, "submit_txs", {"txs": []}), "txs")
+    check_invalid_param(call_error(a, "submit_txs", {"txs": ["00"] * 1001}), "txs")
+    e = call_error(a, "submit_txs", {"txs": [txs[0]["tx"], "abc"]})
+    check_invalid_param(e, "txs")
+    assert e.data["index"] == 1, e.data
+    assert call(a, "account", {"address": frm})["nonce"] == str(nonce)
+    assert txs[0]["hash"] not in call(a, "mempool")["hashes"]
+    r = call(a, "submit_txs", {"txs": [txs[0]["tx"], "01", txs[1]["tx"], "zz", txs[2]["tx"], txs[0]["tx"]]})
+    res = r["results"]
+    assert len(res) == 6, r
+    assert [res[i].get("hash") for i in (0, 2, 4)] == [t["hash"] for t in txs], res
+    assert res[1]["error"] == "HANSA_ERR_TRUNCATED" and res[3]["error"] == "HANSA_ERR_BAD_HEX", res
+    assert res[5]["error"] == "HANSA_ERR_DUPLICATE", res
+    call(a, "wait_tx", {"hash": txs[2]["hash"], "timeout_ms": 20000}, timeout=30)
+    assert call(a, "account", {"address": frm})["nonce"] == str(nonce + 3)
+
+
 def test_submit_wait(tn, a):
     t = signed_tx(tn, a, "acct2", tn.key_address("acct3"), 777)
     r = call(a, "submit_tx", {"tx": t["tx"], "wait": True, "timeout_ms": 20000}, timeout=30)
@@ -260,6 +284,7 @@ def main():
                          ("account", lambda: test_account(tn, a)),
                          ("submit errors", lambda: test_submit_errors(tn, a)),
                          ("submit batch + tx proofs", lambda: test_submit_batch_and_tx(tn, a)),
+                         ("submit_txs", lambda: test_submit_txs(tn, a)),
                          ("submit wait", lambda: test_submit_wait(tn, a)),
                          ("tx errors", lambda: test_tx_errors(a)), ("block", lambda: test_block(a)),
                          ("mempool", lambda: test_mempool(a)), ("wait_block", lambda: test_wait_block(a)),

@@ -17,12 +17,15 @@
 #include "cmd/lib/bench.h"
 
 #include <ftw.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/assert.h"
@@ -57,6 +60,8 @@ typedef struct {
     int chains;       /* 2: cross-chain transfers (bench_xfer.c); 0: one chain */
     int saved_stdout; /* with json: the real stdout while stdout is stderr */
     int down;         /* delegates stopped once the network is up: the last `down` */
+    bool sign_live;   /* --sign-live: the clients sign as they submit, as before presigning */
+    uint32_t presign; /* transactions per account signed before the load (0: none) */
 } bench_opts;
 
 static int cores(void) {
@@ -121,6 +126,62 @@ static double cpu_pct(long long a, long long b, double secs) {
     return 100.0 * (double)(b - a) / (double)sysconf(_SC_CLK_TCK) / secs;
 }
 
+/* ---- the verify rate during the load ---- */
+
+/* CPU time per process runs slower on a machine busy with other work
+ * (shared caches and cores), for the nodes' verifications and everything
+ * else alike. So that the verify part of the nodes' CPU is taken at the
+ * same contention as the nodes ran, a thread of the bench verifies for
+ * SAMPLE_MS every SAMPLE_GAP_US while the window is open, timed in its own
+ * CPU time; its CPU is left out of the load generator's. */
+#define SAMPLE_MS 20
+#define SAMPLE_GAP_US 480000
+
+typedef struct {
+    pthread_t thread;
+    bool running;
+    atomic_bool stop;
+    double us_sum; /* over the samples: CPU µs per verification */
+    int samples;
+    double cpu_s;  /* the sampler's own CPU */
+} verify_sampler;
+
+static double thread_cpu_s(void) {
+    struct timespec ts;
+    HANSA_ASSERT(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *sampler_main(void *arg) {
+    verify_sampler *s = arg;
+    double cpu0 = thread_cpu_s();
+    while (!atomic_load(&s->stop)) {
+        double per_cpu_s = 0;
+        bench_ed25519_verify_rates(SAMPLE_MS, &per_cpu_s);
+        if (per_cpu_s > 0) {
+            s->us_sum += 1e6 / per_cpu_s;
+            s->samples++;
+        }
+        usleep(SAMPLE_GAP_US);
+    }
+    s->cpu_s = thread_cpu_s() - cpu0;
+    return NULL;
+}
+
+static void sampler_start(verify_sampler *s) {
+    atomic_store(&s->stop, false);
+    s->running = pthread_create(&s->thread, NULL, sampler_main, s) == 0;
+}
+
+/* Stops it; returns its verify rate per CPU second, 0 without samples. */
+static double sampler_stop(verify_sampler *s) {
+    if (!s->running) return 0;
+    atomic_store(&s->stop, true);
+    pthread_join(s->thread, NULL);
+    s->running = false;
+    return s->samples ? 1e6 / (s->us_sum / s->samples) : 0;
+}
+
 /* ---- the load and what it shows ---- */
 
 typedef struct {
@@ -131,10 +192,15 @@ typedef struct {
     size_t latency_samples;
     double latency_ms_p50, latency_ms_p99, latency_ms_max;
     uint64_t submitted, refused;     /* over the whole run, warm-up included */
+    uint64_t presigned, signed_live; /* signed before the load, and during it */
+    double presign_s;
     char last_refusal[LOAD_REASON_TEXT_MAX]; /* why the last refused transaction was refused */
     int n_nodes;
     double node_cpu_pct[LOAD_NODES_MAX]; /* per hansad, % of one core */
     double self_cpu_pct;                 /* this process: signing and RPC */
+    double nodes_cpu_s, self_cpu_s;      /* CPU seconds over the window: all hansads, this process */
+    double verify_cpu_rate;              /* sampled during the window (verify_sampler), or 0 */
+    int verify_samples;
     /* All cores of the machine, busy (not idle or iowait) as a % of their
      * total: with the nodes' share it shows how much other work (other
      * processes on a shared machine) took from the bound. */
@@ -153,6 +219,7 @@ typedef struct {
     uint64_t h0, tx0;        /* height and committed_txs when the window opened */
     uint64_t height, txs;    /* at the last tick */
     uint64_t block_txs_max;
+    verify_sampler sampler;  /* runs while the window is open */
 } bench_watch;
 
 static void on_tick(const load_tick *t, void *arg) {
@@ -161,6 +228,7 @@ static void on_tick(const load_tick *t, void *arg) {
         w->measuring = true;
         w->window_start_us = t->now_us;
         cpu_take(w->pid, w->n_nodes, &w->c0);
+        sampler_start(&w->sampler);
         w->h0 = t->height;
         w->tx0 = t->committed_txs;
     } else if (w->measuring && t->height == w->height + 1 && t->committed_txs - w->txs > w->block_txs_max) {
@@ -212,12 +280,21 @@ static void window_figures(const load_result *r, const bench_watch *w, bench_loa
     out->committed_txs = r->committed_txs_end - w->tx0;
     out->block_txs_max = w->block_txs_max;
     out->submitted = r->submits;
+    out->presigned = r->presigned;
+    out->signed_live = r->signed_live;
+    out->presign_s = r->presign_s;
     out->refused = r->rejected + r->unreachable;
     snprintf(out->last_refusal, sizeof out->last_refusal, "%s", r->last_reason);
     out->n_nodes = w->n_nodes;
     for (int i = 0; i < w->n_nodes; i++)
         out->node_cpu_pct[i] = cpu_pct(w->c0.node[i], c1.node[i], out->window_s);
     out->self_cpu_pct = cpu_pct(w->c0.self, c1.self, out->window_s);
+    double tick_s = 1.0 / (double)sysconf(_SC_CLK_TCK);
+    for (int i = 0; i < w->n_nodes; i++)
+        if (w->c0.node[i] >= 0 && c1.node[i] >= w->c0.node[i])
+            out->nodes_cpu_s += (double)(c1.node[i] - w->c0.node[i]) * tick_s;
+    out->self_cpu_s = (double)(c1.self - w->c0.self) * tick_s - w->sampler.cpu_s;
+    if (out->self_cpu_s < 0) out->self_cpu_s = 0;
     long long dt = c1.machine_total - w->c0.machine_total;
     out->machine_busy_pct = w->c0.machine_total >= 0 && dt > 0
                                 ? 100.0 * (double)(c1.machine_busy - w->c0.machine_busy) / (double)dt
@@ -259,12 +336,15 @@ static int bench_load_run(const bench_opts *o, bench_load_result *out) {
     if (rc != CLI_OK) return rc;
     load_opts lo = {.dir = o->dir, .accounts = o->accounts, .duration_s = WARMUP_S + o->duration_s,
                     .fee = 1, .window = (uint32_t)o->window, .on_tick = on_tick, .tick_arg = &w,
-                    .nodes = w.n_nodes};
+                    .nodes = w.n_nodes, .presign = o->presign, .presign_threads = cores()};
     load_result r;
     char why[512];
     rc = load_run(&lo, &r, why, sizeof why);
+    double sampled = sampler_stop(&w.sampler);
     if (rc != 0) fprintf(stderr, "hansa bench: %s\n", why);
     else if (w.measuring) window_figures(&r, &w, out);
+    out->verify_cpu_rate = sampled;
+    out->verify_samples = w.sampler.samples;
     load_result_free(&r);
     if (rc == 0 && out->committed_txs == 0) {
         fprintf(stderr, "hansa bench: no transaction was committed in %.0f s (last refusal: %s)\n",
@@ -355,6 +435,10 @@ static void print_load(const bench_load_result *r) {
            (unsigned long long)r->refused, r->refused ? " (last: " : "",
            r->refused ? r->last_refusal : "");
     if (r->refused) printf(")\n");
+    if (r->presigned)
+        printf("  clients            signed %llu transfers before the load (%.1f s, every core), %llu "
+               "during it: while measured they only submit\n", (unsigned long long)r->presigned,
+               r->presign_s, (unsigned long long)r->signed_live);
 }
 
 static double print_cpu(const bench_load_result *r) {
@@ -376,6 +460,42 @@ static void print_bound(const bench_load_result *r, int n, int c, double verify_
     printf("  verify bound       C x verify_rate / N running = %d x %.0f / %d = %.0f tx/s\n", c, verify_rate,
            n, bound);
     printf("  ratio              committed / bound = %.0f / %.0f = %.3f\n", tps, bound, tps / bound);
+}
+
+/* The figures that other load on the machine does not move (much): CPU
+ * time per committed transaction against the verifications it must cost.
+ * If the nodes had the C cores to themselves, they would commit
+ * C / node_cpu_per_tx tx/s against a bound of C / verify_per_tx, so the
+ * ratio they imply is verify_per_tx / node_cpu_per_tx, whatever C is. */
+typedef struct {
+    double node_us, self_us;  /* CPU µs per committed tx: all nodes, the load generator */
+    double verify_us;         /* N x 1e6 / the verify rate per CPU second */
+    double ratio_nodes;       /* verify_us / node_us */
+    double ratio_all;         /* verify_us / (node_us + self_us) */
+} cpu_per_tx;
+
+static cpu_per_tx cpu_figures(const bench_load_result *r, int n, double verify_cpu_rate) {
+    cpu_per_tx f = {0};
+    if (!r->committed_txs || verify_cpu_rate <= 0) return f;
+    f.node_us = r->nodes_cpu_s * 1e6 / (double)r->committed_txs;
+    f.self_us = r->self_cpu_s * 1e6 / (double)r->committed_txs;
+    f.verify_us = (double)n * 1e6 / verify_cpu_rate;
+    f.ratio_nodes = f.node_us > 0 ? f.verify_us / f.node_us : 0;
+    f.ratio_all = f.node_us + f.self_us > 0 ? f.verify_us / (f.node_us + f.self_us) : 0;
+    return f;
+}
+
+static void print_cpu_per_tx(const cpu_per_tx *f, int n, double verify_cpu_rate, int samples) {
+    printf("  cpu per tx         nodes %.1f us (all nodes' user+sys / committed), load generator %.1f us\n",
+           f->node_us, f->self_us);
+    printf("  verify part        N x 1e6 / verify rate per cpu-s = %d x 1e6 / %.0f = %.1f us (%.0f%% of the "
+           "nodes')\n", n, verify_cpu_rate, f->verify_us, 100.0 * f->ratio_nodes);
+    if (samples)
+        printf("                     (the rate sampled during the window: %d x %d ms, as busy as the nodes were)\n",
+               samples, SAMPLE_MS);
+    else printf("                     (the rate measured before the load: no sample in the window)\n");
+    printf("  idle-machine ratio %.3f if the nodes had every core (verify part / node cpu); "
+           "%.3f with the load generator on them too\n", f->ratio_nodes, f->ratio_all);
 }
 
 static void print_block(bench_block_result *out) {
@@ -432,6 +552,8 @@ static json_t *result_json(const bench_load_result *r, int n, int c, double veri
                           (json_int_t)r->submitted, "refused", (json_int_t)r->refused, "cpu_pct", "nodes", cpu,
                           "all_nodes", total, "load_generator", r->self_cpu_pct, "machine_busy",
                           r->machine_busy_pct, "agree", agree);
+    json_object_set_new(j, "presigned", json_integer((json_int_t)r->presigned));
+    json_object_set_new(j, "signed_live", json_integer((json_int_t)r->signed_live));
     if (verify_rate > 0) {
         double bound = (double)c * verify_rate / (double)n;
         json_object_set_new(j, "verify_rate", json_real(verify_rate));
@@ -439,6 +561,12 @@ static json_t *result_json(const bench_load_result *r, int n, int c, double veri
         json_object_set_new(j, "ratio", json_real(tps / bound));
     }
     return j;
+}
+
+static json_t *cpu_json(const cpu_per_tx *f, double verify_cpu_rate) {
+    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "nodes_us", f->node_us, "load_generator_us",
+                     f->self_us, "verify_us", f->verify_us, "verify_per_cpu_s", verify_cpu_rate,
+                     "idle_ratio_nodes", f->ratio_nodes, "idle_ratio_with_load_generator", f->ratio_all);
 }
 
 static json_t *block_json(const bench_block_result *b) {
@@ -481,12 +609,30 @@ static int stop_delegates(const bench_opts *o) {
     return CLI_OK;
 }
 
+/* Transactions per account to sign before the load: what the bound (at the
+ * CPU-time verify rate, which a loaded machine does not lower) would
+ * commit over the whole run, plus a window; at most PRESIGN_MAX over all
+ * accounts (about 200 MB), past which they are signed as they go. */
+#define PRESIGN_MAX 1000000u
+
+static uint32_t presign_count(const bench_opts *o, int c, double verify_cpu_rate) {
+    double bound = (double)c * verify_cpu_rate / (double)(o->validators - o->down);
+    double per = bound * (WARMUP_S + o->duration_s) / (double)o->accounts + (double)o->window;
+    double cap = (double)PRESIGN_MAX / (double)o->accounts;
+    return (uint32_t)(per < cap ? per : cap);
+}
+
 static int run_fresh(const bench_opts *o) {
     int c = cores();
     printf("hansa bench: %d delegates on %d cores, %d accounts x %d in flight, %d s measured after %.0f s warm-up\n",
            o->validators, c, o->accounts, o->window, o->duration_s, WARMUP_S);
-    double verify_rate = bench_ed25519_verify_rate(VERIFY_MS);
-    printf("ed25519 verify rate (one core, libsodium): %.0f/s\n\n", verify_rate);
+    double verify_cpu_rate = 0;
+    double verify_rate = bench_ed25519_verify_rates(VERIFY_MS, &verify_cpu_rate);
+    printf("ed25519 verify rate (one core, libsodium): %.0f/s (%.0f per cpu-second)\n\n", verify_rate,
+           verify_cpu_rate);
+    bench_opts po = *o;
+    if (!o->sign_live) po.presign = presign_count(o, c, verify_cpu_rate);
+    o = &po;
     fflush(stdout);
     testnet_opts to = {o->dir, o->validators, o->accounts, 1000};
     int rc = testnet_up_dir(&to);
@@ -503,8 +649,12 @@ static int run_fresh(const bench_opts *o) {
         print_load(&r);
         print_cpu(&r);
         print_bound(&r, o->validators - o->down, c, verify_rate);
+        double vr = r.verify_cpu_rate > 0 ? r.verify_cpu_rate : verify_cpu_rate;
+        cpu_per_tx f = cpu_figures(&r, o->validators - o->down, vr);
+        print_cpu_per_tx(&f, o->validators - o->down, vr, r.verify_samples);
         rc = check_agreement(o->dir, o->down);
         if (o->json) j = result_json(&r, o->validators - o->down, c, verify_rate, rc == 0);
+        if (j) json_object_set_new(j, "cpu_per_tx", cpu_json(&f, vr));
         if (j) json_object_set_new(j, "validators", json_integer(o->validators));
         if (j) json_object_set_new(j, "down", json_integer(o->down));
     }
@@ -538,11 +688,12 @@ static int run_attach(const bench_opts *o) {
 static int usage(void) {
     fprintf(stderr,
             "usage: hansa bench [--validators N] [--duration S] [--accounts K] [--dir D]\n"
-            "                   [--window W] [--down D] [--keep] [--no-block] [--json]\n"
+            "                   [--window W] [--down D] [--keep] [--no-block] [--json] [--sign-live]\n"
             "       hansa bench --attach [--dir D] [--duration S] [--accounts K] [--window W] [--json]\n"
             "       hansa bench --chains 2 [--validators N] [--duration S] [--dir D] [--keep]\n"
             "  --json: the report goes to stderr, the figures as JSON to stdout\n"
             "  --down D: stop the last D delegates once up (fewer than a third of N)\n"
+            "  --sign-live: the clients sign as they submit (default: before the load)\n"
             "  N 1..64 (4), S 1..3600 seconds (20), K 2..1000 (256), W 1..4096 in flight per account (8)\n");
     return CLI_USAGE;
 }
@@ -554,6 +705,7 @@ static bool parse_one(int argc, char **argv, int *i, bench_opts *o) {
     if (strcmp(a, "--keep") == 0) return o->keep = true;
     if (strcmp(a, "--no-block") == 0) return !(o->block = false);
     if (strcmp(a, "--json") == 0) return o->json = true;
+    if (strcmp(a, "--sign-live") == 0) return o->sign_live = true;
     if (*i + 1 >= argc) return false;
     const char *v = argv[++*i];
     if (strcmp(a, "--dir") == 0) {

@@ -18,4 +18,10 @@ int cmd_bench_crypto(int argc, char **argv);
  * The yardstick `hansa bench` divides committed tx/s by. */
 double bench_ed25519_verify_rate(uint64_t ms);
 
+/* The same, and *per_cpu_s (if not NULL) the rate per second of this
+ * thread's CPU time: what one core does when it runs the verifier alone,
+ * which other processes on a shared machine do not lower as they lower the
+ * rate per second of wall time. */
+double bench_ed25519_verify_rates(uint64_t ms, double *per_cpu_s);
+
 #endif

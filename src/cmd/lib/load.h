@@ -6,8 +6,8 @@
  * consecutive nonces. Sender i submits to node i mod n, so its nonces reach
  * that node's mempool in order (a node refuses a nonce gap) and the load is
  * spread over the network; with node_all every transaction goes to every
- * node. One submitter thread per node sends that node JSON-RPC batches of
- * up to 100 submit_tx calls, each from the senders pinned to it that have
+ * node. One submitter thread per node sends that node submit_txs calls of
+ * up to 100 transactions, each from the senders pinned to it that have
  * room in their window (accepted, not yet committed), so no node is left
  * idle while the load waits on another. With a rate the batches are paced
  * by a shared deadline; without one they go out as fast as the nodes answer.
@@ -66,6 +66,13 @@ typedef struct {
     load_tick_fn on_tick; /* or NULL */
     void *tick_arg;
     int nodes;            /* submit to and poll node0..node<nodes-1> only; 0 = every node */
+    /* Sign this many transactions of every sender (its next nonces) before
+     * the load starts, on presign_threads threads, so that the clients
+     * cost the machine only their RPC while the nodes are measured; past
+     * them a sender's transactions are signed as they go. 0: sign as they
+     * go. */
+    uint32_t presign;
+    int presign_threads;
 } load_opts;
 
 typedef enum {
@@ -93,7 +100,7 @@ typedef struct {
 } load_reason;
 
 struct load_result {
-    uint64_t submits;     /* submit_tx calls (resubmissions and node_all copies included) */
+    uint64_t submits;     /* transactions submitted (resubmissions and node_all copies included) */
     uint64_t accepted;    /* distinct transactions some node admitted */
     uint64_t rejected;    /* calls refused by a node (see reasons) */
     uint64_t duplicates;  /* calls answered "already in the mempool" (not rejections) */
@@ -108,6 +115,9 @@ struct load_result {
     uint64_t height_start, height_end; /* of the first node that answered */
     uint64_t committed_txs_end;        /* that node's committed_txs counter at the end */
     int nodes;
+    uint64_t presigned;   /* transactions signed before the load (load_opts.presign) */
+    double presign_s;     /* how long that took */
+    uint64_t signed_live; /* transactions signed during the load (none presigned for that nonce) */
 };
 
 /* Runs the load described by o against the testnet in o->dir. Fills *out
