@@ -150,7 +150,8 @@ static void double_sign(daemon_ctx *d, const uint8_t *b, size_t len) {
 /* A relayed tx goes to each peer in that peer's bundle of the loop turn
  * (one TXS message, not one TX each: under load the per-message cost of
  * the link, its encryption above all, was most of what gossip cost). */
-_Static_assert(MSG_TXS_MAX == NET_BUNDLE_ITEMS_MAX, "a TXS holds one net bundle");
+_Static_assert(MSG_TXS_MAX == NET_BUNDLE_ITEMS_MAX && MSG_TXS_BYTES_MAX == NET_BUNDLE_BYTES_MAX,
+               "a TXS holds one net bundle");
 
 static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, void *except) {
     daemon_ctx *d = ctx;

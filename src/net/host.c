@@ -776,22 +776,31 @@ static hansa_err send_now(net_peer *c, uint8_t type, const void *data, size_t le
 /* Sends c's bundle as one message (skipped as a whole if the queue is
  * full, as any message is). */
 static void bundle_flush(net_peer *c) {
-    if (c->bundle_items == 0) return;
+    size_t items = c->bundle_items;
+    if (items == 0) return;
     c->bundle_items = 0;
-    send_now(c, c->bundle_type, c->bundle.data, c->bundle.len);
+    if (send_now(c, c->bundle_type, c->bundle.data, c->bundle.len) == HANSA_ERR_FULL) {
+        c->skipped += items - 1; /* send_now counted the bundle as one */
+        c->host->skipped += items - 1;
+    }
     hbuf_reset(&c->bundle);
 }
 
 hansa_err net_send(net_peer *c, uint8_t type, const void *data, size_t len) {
     bundle_flush(c); /* what was bundled before this message goes before it */
-    return send_now(c, type, data, len);
+    hansa_err err = send_now(c, type, data, len);
+    /* Only bundled items wait for the end of the loop turn: a vote or a
+     * proposal held until the turn's other reads were judged (each perhaps
+     * a bundle of signatures to check) would add that wait to every round. */
+    if (c->state == CONN_UP) conn_flush(c);
+    return err;
 }
 
 hansa_err net_send_bundled(net_peer *c, uint8_t type, const void *data, size_t len) {
-    HANSA_ASSERT(len > 0 && len <= UINT32_MAX);
+    HANSA_ASSERT(len > 0 && len <= NET_BUNDLE_BYTES_MAX - 4);
     if (c->state != CONN_UP) return HANSA_ERR_STATE;
     if (c->bundle_items && (c->bundle_type != type || c->bundle_items == NET_BUNDLE_ITEMS_MAX ||
-                            c->bundle.len + 4 + len > COALESCE_BYTES))
+                            c->bundle.len + 4 + len > NET_BUNDLE_BYTES_MAX))
         bundle_flush(c);
     if (c->state != CONN_UP) return HANSA_ERR_STATE;
     c->bundle_type = type;

@@ -144,7 +144,8 @@ size_t net_host_pending_count(const net_host *host);
  * bad frame, failed decryption, oversize length, handshake timeout). */
 uint64_t net_host_protocol_drops(const net_host *host);
 
-/* Queues a message of len bytes (data is copied and encrypted now). Returns
+/* Queues a message of len bytes (data is copied and encrypted now) and
+ * hands it to the socket at once, after the peer's bundled items. Returns
  * HANSA_ERR_TOO_LONG above max_message_bytes, HANSA_ERR_STATE if the peer
  * is closing, HANSA_ERR_FULL if the send queue would overflow: the message
  * is then skipped and the link kept (a burst must not cut an honest link;
@@ -167,6 +168,7 @@ size_t net_broadcast(net_host *host, uint8_t type, const void *data, size_t len,
  * bundle (net/ passes it up like any message). Returns HANSA_ERR_STATE if
  * the peer is closing; a full queue skips the bundle as a whole. */
 #define NET_BUNDLE_ITEMS_MAX 1024
+#define NET_BUNDLE_BYTES_MAX (64u * 1024) /* the bundle's payload, items' lengths included */
 hansa_err net_send_bundled(net_peer *peer, uint8_t type, const void *data, size_t len);
 size_t net_broadcast_bundled(net_host *host, uint8_t type, const void *data, size_t len,
                              const net_peer *except);

@@ -114,6 +114,7 @@ hansa_err msg_txs_decode(const uint8_t *p, size_t len, msg_txs *m, wire_rd *out)
     wire_rd r;
     rd_init(&r, p, len);
     m->n = 0;
+    if (len > MSG_TXS_BYTES_MAX) rd_fail(&r, HANSA_ERR_TOO_LONG, "txs");
     while (r.err == HANSA_OK && r.off < r.len) {
         if (m->n == MSG_TXS_MAX) {
             rd_fail(&r, HANSA_ERR_TOO_LONG, "txs");

@@ -87,6 +87,10 @@ typedef struct {
  * by the driver (net_send_bundled) so they cost that link one message, not
  * one each. Each is judged as a TX of its own; borrowed from the input. */
 #define MSG_TXS_MAX 1024
+/* A TXS is at most this long (what a bundle holds): a peer's one message
+ * costs at most ~400 minimal transactions' checks, however many follow a
+ * bad one before the link is seen closed. */
+#define MSG_TXS_BYTES_MAX (64u * 1024)
 typedef struct {
     uint32_t n;
     const uint8_t *tx[MSG_TXS_MAX];
@@ -94,8 +98,8 @@ typedef struct {
 } msg_txs;
 
 void msg_txs_encode(hbuf *b, const msg_txs *m);
-/* Errors: HANSA_ERR_TOO_LONG past MSG_TXS_MAX txs or a tx longer than
- * WIRE_TX_BYTES_MAX, HANSA_ERR_INVALID for an empty one or none at all,
+/* Errors: HANSA_ERR_TOO_LONG past MSG_TXS_MAX txs, MSG_TXS_BYTES_MAX bytes
+ * or a tx longer than WIRE_TX_BYTES_MAX, HANSA_ERR_INVALID for an empty one or none at all,
  * HANSA_ERR_TRUNCATED. The txs themselves are not decoded here. */
 hansa_err msg_txs_decode(const uint8_t *p, size_t len, msg_txs *m, wire_rd *r);
 

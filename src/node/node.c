@@ -604,7 +604,8 @@ static bool nonce_used(const node *n, const uint8_t *bytes, size_t len) {
     return tx.nonce < mempool_next_nonce(n->mp, &a);
 }
 
-static void on_tx(node *n, void *peer, const uint8_t *bytes, size_t len) {
+/* Judges a TX from peer; false when it got the peer dropped. */
+static bool on_tx(node *n, void *peer, const uint8_t *bytes, size_t len) {
     hansa_hash h;
     char why[256];
     hansa_err err = mempool_add(n->mp, bytes, len, &h, why, sizeof why);
@@ -613,14 +614,16 @@ static void on_tx(node *n, void *peer, const uint8_t *bytes, size_t len) {
     } else if (err == HANSA_ERR_BAD_SIG || err == HANSA_ERR_TRUNCATED || err == HANSA_ERR_TRAILING ||
                err == HANSA_ERR_VERSION || err == HANSA_ERR_NONCANONICAL) {
         n->io.drop(n->io.ctx, peer, "invalid transaction");
+        return false;
     } else if (err == HANSA_ERR_NONCE && nonce_used(n, bytes, len)) {
-        return;
+        return true;
     } else if (err != HANSA_ERR_DUPLICATE && n->io.penalize) {
         /* Stale nonces, short funds, a full pool: an honest relay sends
          * some (it judged against an older state), a flood of them costs
          * this node checks for nothing; the driver adds them up. */
         n->io.penalize(n->io.ctx, peer, NODE_PENALTY_REFUSED_TX, "refused transaction");
     }
+    return true;
 }
 
 /* A bundle of TXs: each judged as if it came alone, until one of them gets
@@ -633,8 +636,8 @@ static void on_txs(node *n, void *peer, const uint8_t *bytes, size_t len) {
     }
     bool known = sync_peer(n, peer) != NULL;
     for (uint32_t i = 0; i < m.n; i++) {
-        on_tx(n, peer, m.tx[i], m.len[i]);
-        if (known && !sync_peer(n, peer)) return;
+        if (!on_tx(n, peer, m.tx[i], m.len[i])) return;
+        if (known && !sync_peer(n, peer)) return; /* penalties added up to a drop */
     }
 }
 
@@ -652,7 +655,7 @@ void node_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, si
     cons_tick(n->engine, node_now(n));
     switch ((node_msg_type)type) {
     case MSG_STATUS: sync_on_status(n, peer, bytes, len); break;
-    case MSG_TX: on_tx(n, peer, bytes, len); break;
+    case MSG_TX: (void)on_tx(n, peer, bytes, len); break;
     case MSG_TXS: on_txs(n, peer, bytes, len); break;
     case MSG_PROPOSAL: on_proposal(n, peer, bytes, len); break;
     case MSG_VOTE: on_vote(n, peer, bytes, len); break;

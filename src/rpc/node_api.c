@@ -431,16 +431,22 @@ static rpc_outcome m_submit_tx(rpc_call *call, json_t *params, void *ctx) {
  * submit_tx for each, in order, without waiting, in one call. A client with
  * many transactions (a wallet service, the bench's load) saves a JSON
  * request and answer object per transaction, which on a node under load
- * cost more than the transaction's bytes. The texts are checked first, so
- * a malformed one refuses the call before any tx is admitted. */
-#define SUBMIT_TXS_MAX 1000u
-
-static bool txs_texts_ok(const json_t *txs, rpc_outcome *bad) {
+ * cost more than the transaction's bytes. At most max_batch of them, and
+ * only as its request's one call: a request then admits no more
+ * transactions than a batch of submit_tx could (the event loop that judges
+ * them runs consensus too). The texts are checked first, so a malformed
+ * one refuses the call before any tx is admitted. */
+static bool txs_texts_ok(const json_t *txs, unsigned max, rpc_outcome *bad) {
     size_t n = json_array_size(txs);
-    if (!json_is_array(txs) || n == 0 || n > SUBMIT_TXS_MAX) {
-        *bad = rpc_fail(RPC_INVALID_PARAMS, json_pack("{s:s, s:s}", "param", "txs", "reason",
-                        "must be an array of 1..1000 hex strings"),
-                        "invalid params: \"txs\" must be an array of 1..1000 hex strings");
+    if (max == 0) {
+        *bad = rpc_fail(RPC_INVALID_REQUEST, NULL, "submit_txs must be its request's only call "
+                        "(a request admits at most max_batch transactions)");
+        return false;
+    }
+    if (!json_is_array(txs) || n == 0 || n > max) {
+        *bad = rpc_fail(RPC_INVALID_PARAMS, json_pack("{s:s, s:s, s:I}", "param", "txs", "reason",
+                        "must be an array of 1..max_batch hex strings", "max_batch", (json_int_t)max),
+                        "invalid params: \"txs\" must be an array of 1..%u hex strings", max);
         return false;
     }
     for (size_t i = 0; i < n; i++) {
@@ -470,13 +476,12 @@ static json_t *submit_one(rpc_node_api *api, const char *hex, size_t len) {
 }
 
 static rpc_outcome m_submit_txs(rpc_call *call, json_t *params, void *ctx) {
-    (void)call;
     rpc_node_api *api = ctx;
     rpc_outcome bad;
     static const char *const names[] = {"txs", NULL};
     if (!nj_params_only(params, names, &bad)) return bad;
     json_t *txs = json_object_get(params, "txs");
-    if (!txs_texts_ok(txs, &bad)) return bad;
+    if (!txs_texts_ok(txs, rpc_call_max_items(call), &bad)) return bad;
     json_t *results = json_array();
     for (size_t i = 0; i < json_array_size(txs); i++) {
         json_t *s = json_array_get(txs, i);

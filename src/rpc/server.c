@@ -653,6 +653,10 @@ static rpc_conn *conn_of(struct MHD_Connection *conn) {
 
 const char *rpc_call_client(const rpc_call *call) { return conn_of(call->ex->conn)->client; }
 
+unsigned rpc_call_max_items(const rpc_call *call) {
+    return call->ex->slot_count == 1 ? call->ex->server->cfg.max_batch : 0;
+}
+
 /* The first call for a request: check its headers (rpc_request_check_headers,
  * for every path), route it, and for POST / check the content headers and
  * set up its exchange. */

@@ -116,6 +116,12 @@ typedef rpc_outcome (*rpc_handler)(rpc_call *call, json_t *params, void *ctx);
  * per-client limits in handlers; valid for the handler's duration. */
 const char *rpc_call_client(const rpc_call *call);
 
+/* How many items a handler that does many calls' work in one call (e.g.
+ * submit_txs) may take: the server's max_batch when call is its request's
+ * only call, 0 when it shares a batch with others, so that one request
+ * never does more than max_batch calls' work. */
+unsigned rpc_call_max_items(const rpc_call *call);
+
 /* Called when the server gives up a pending call before its owner replied
  * (deadline passed, or server shutting down). The owner must forget the
  * handle: it is freed right after this returns. Never called after rpc_reply. */

@@ -369,6 +369,17 @@ static void test_msg_txs(void) {
     CHECK_ERR(msg_txs_decode(b.data, b.len, &back, NULL), HANSA_ERR_TOO_LONG);
     CHECK_ERR(msg_txs_decode(b.data, b.len - 5, &back, NULL), HANSA_OK);
     CHECK(back.n == MSG_TXS_MAX);
+    /* five txs of 16,000 bytes: few, each within bounds, but more bytes than a
+     * bundle holds (what one message may make the node check is bounded) */
+    static uint8_t big[16000];
+    hbuf_reset(&b);
+    for (int i = 0; i < 5; i++) {
+        hbuf_put_u32(&b, sizeof big);
+        hbuf_append(&b, big, sizeof big);
+    }
+    CHECK(b.len > MSG_TXS_BYTES_MAX);
+    CHECK_ERR(msg_txs_decode(b.data, b.len, &back, NULL), HANSA_ERR_TOO_LONG);
+    CHECK_ERR(msg_txs_decode(b.data, 4 * (4 + sizeof big), &back, NULL), HANSA_OK);
     hbuf_free(&b);
 }
 

@@ -159,7 +159,13 @@ def test_submit_txs(tn, a):
     txs = [signed_tx(tn, a, "acct1", to, 10 + i, nonce=nonce + i) for i in range(3)]
     check_invalid_param(call_error(a, "submit_txs", {}), "txs")
     check_invalid_param(call_error(a, "submit_txs", {"txs": []}), "txs")
-    check_invalid_param(call_error(a, "submit_txs", {"txs": ["00"] * 1001}), "txs")
+    check_invalid_param(call_error(a, "submit_txs", {"txs": ["00"] * 101}), "txs")
+    # beside other calls in one request it is refused: a request admits at
+    # most max_batch transactions however it is made
+    both = [{"jsonrpc": "2.0", "id": i, "method": "submit_txs", "params": {"txs": ["00"]}} for i in (1, 2)]
+    status, body = post_raw(a, json.dumps(both).encode())
+    replies = json.loads(body)
+    assert [r["error"]["code"] for r in replies] == [-32600, -32600], replies
     e = call_error(a, "submit_txs", {"txs": [txs[0]["tx"], "abc"]})
     check_invalid_param(e, "txs")
     assert e.data["index"] == 1, e.data
