@@ -61,19 +61,25 @@ static const uint8_t msg_type[] = {[REPAIR_MSG_REQUEST] = MSG_REPAIR_REQ,
                                    [REPAIR_MSG_DELTA] = MSG_REPAIR_DELTA,
                                    [REPAIR_MSG_SIGMA] = MSG_REPAIR_SIGMA};
 
-/* The state machines' output: every message to every peer (a REQUEST once,
- * though it names t helpers). */
+/* The state machines' output: every message to every peer. A helper keeps
+ * its callback's argument (the node) for later DELTAs; a target sends only
+ * while it is made, its REQUEST once though it names t helpers. */
+static void send_helper(void *arg, repair_msg_kind kind, uint16_t to, const uint8_t *bytes, size_t len) {
+    node *n = arg;
+    (void)to;
+    n->io.broadcast(n->io.ctx, msg_type[kind], bytes, len, NULL);
+}
+
 typedef struct {
     node *n;
     bool request_sent;
 } sender;
 
-static void send_out(void *arg, repair_msg_kind kind, uint16_t to, const uint8_t *bytes, size_t len) {
+static void send_target(void *arg, repair_msg_kind kind, uint16_t to, const uint8_t *bytes, size_t len) {
     sender *s = arg;
-    (void)to;
     if (kind == REPAIR_MSG_REQUEST && s->request_sent) return;
-    s->request_sent |= kind == REPAIR_MSG_REQUEST;
-    s->n->io.broadcast(s->n->io.ctx, msg_type[kind], bytes, len, NULL);
+    s->request_sent = true;
+    send_helper(s->n, kind, to, bytes, len);
 }
 
 /* The key of epoch as a repair names it: its set's session id, members. */
@@ -121,7 +127,7 @@ static void ask(node *n, struct frost_repair *r, uint64_t epoch, const frost_gro
     repair_target_free(r->target);
     repair_ctx ctx = {.session = session, .group = g, .members = e->members};
     sender s = {n, false};
-    r->target = repair_target_new(&ctx, me, n->cfg.key, (uint32_t)n->height, helpers, g->t, send_out, &s);
+    r->target = repair_target_new(&ctx, me, n->cfg.key, (uint32_t)n->height, helpers, g->t, send_target, &s);
     r->target_epoch = epoch;
     r->asked_at = n->height;
     r->attempts++;
@@ -218,11 +224,10 @@ static void on_request(node *n, const uint8_t *bytes, size_t len) {
     if (frost_duty_signing_share(n, &epoch, &me, g, &share) && ctx_of(n, epoch, e, &session) &&
         hash_eq(&session, &m.session) && my_id(n, e) == me) {
         repair_ctx ctx = {.session = session, .group = g, .members = e->members};
-        sender s = {n, false};
         hansa_err err;
         const char *why = NULL;
         repair_helper *h = repair_helper_new(&ctx, me, n->cfg.key, &share, &n->cfg.rng, bytes, len,
-                                             send_out, &s, &err, &why);
+                                             send_helper, n, &err, &why);
         if (h != NULL) {
             r->served_round[m.target] = m.round;
             size_t slot = help_slot(r);

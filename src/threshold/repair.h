@@ -74,8 +74,10 @@ typedef struct repair_helper repair_helper;
  * target it names, exactly t helpers with me among them, the target a
  * participant that is not a helper), then sends my t-1 DELTAs. `share` is
  * my signing share (participant `me`), `key` my delegate key; both are
- * copied and wiped in repair_helper_free. Returns NULL and sets *err and
- * *why (static) if the request is refused. */
+ * copied and wiped in repair_helper_free; rng, send and arg are kept (my
+ * SIGMA goes out later, from repair_helper_on_delta): they must outlive the
+ * helper. Returns NULL and sets *err and *why (static) if the request is
+ * refused. */
 repair_helper *repair_helper_new(const repair_ctx *ctx, uint16_t me, const hansa_keypair *key,
                                  const frost_scalar *share, const hansa_rng *rng,
                                  const uint8_t *req, size_t len, repair_send_fn send, void *arg,
