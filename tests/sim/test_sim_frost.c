@@ -172,6 +172,18 @@ static void test_frost_amnesia_dealer(void) {
     CHECK_EQ_U64(r.frost_missed, 0);
 }
 
+/* Seed 1019 (4 nodes, byz-amnesia+crash): the amnesiac node's session
+ * ends without its share and the three others repair it (docs/frost.md,
+ * "Share repair"; its log: "my share was repaired by 3 members, checked
+ * against my verification share and stored"). The first run that repaired
+ * a share: a helper's send callback pointed at a dead stack frame (a
+ * crash under ASan). */
+static void test_frost_share_repaired(void) {
+    sim_result r;
+    run_heights(1019, 4, 50, "byz-amnesia+crash", &r);
+    CHECK_EQ_U64(r.frost_missed, 0);
+}
+
 /* Seed 1029 (10 nodes, t = 7 = the honest count): node 9 came back late
  * asking for one share of epoch 1 and node 1, restarted, for two, after
  * slashings replaced the set at height 24, before epoch 25 has a key.
@@ -263,6 +275,7 @@ int main(void) {
     RUN(test_frost_runs);
     RUN(test_frost_late_member);
     RUN(test_frost_received_shares_kept);
+    RUN(test_frost_share_repaired);
     RUN(test_frost_election);
     RUN(test_frost_set_change_after_key);
     RUN(test_frost_amnesia_dealer);
