@@ -11,7 +11,8 @@
  *     member that connects late or restarts still gets them;
  *   - every committed block's DKG transactions are fed to the session at
  *     the block's height, then the clock ticks; a bad share draws a
- *     BAD_SHARE complaint, which goes on chain as TX_DKG_COMPLAINT;
+ *     BAD_SHARE complaint, which goes on chain as TX_DKG_COMPLAINT,
+ *     re-submitted each block until the chain excludes the dealer;
  *   - at share_end, a share still missing draws a MISSING complaint (also
  *     TX_DKG_COMPLAINT), and a MISSING complaint about me on chain draws my
  *     REVEAL of that share in the clear (TX_DKG_REVEAL), each re-submitted
