@@ -325,6 +325,38 @@ hansa_err frost_lagrange(const frost_derived *d, uint16_t id, frost_scalar *out)
     return HANSA_OK;
 }
 
+hansa_err frost_lagrange_at(const uint16_t *ids, size_t n, uint16_t id, uint16_t x, frost_scalar *out) {
+    memset(out, 0, sizeof *out);
+    bool found = false;
+    for (size_t j = 0; j < n; j++) {
+        if (ids[j] == 0) return HANSA_ERR_INVALID;
+        for (size_t k = j + 1; k < n; k++)
+            if (ids[k] == ids[j]) return HANSA_ERR_INVALID;
+        found |= ids[j] == id;
+    }
+    if (!found) return HANSA_ERR_NOT_FOUND;
+    frost_scalar num, den, xs, xi, xj, diff;
+    frost_id_scalar(1, &num);
+    frost_id_scalar(1, &den);
+    frost_id_scalar(x, &xs);
+    frost_id_scalar(id, &xi);
+    for (size_t j = 0; j < n; j++) {
+        if (ids[j] == id) continue;
+        frost_id_scalar(ids[j], &xj);
+        crypto_core_ristretto255_scalar_sub(diff.b, xs.b, xj.b);
+        frost_scalar_mul(&num, &diff, &num);
+        crypto_core_ristretto255_scalar_sub(diff.b, xi.b, xj.b);
+        frost_scalar_mul(&den, &diff, &den);
+    }
+    HANSA_ASSERT(crypto_core_ristretto255_scalar_invert(den.b, den.b) == 0);
+    frost_scalar_mul(&num, &den, out);
+    return HANSA_OK;
+}
+
+void frost_scalar_sub(const frost_scalar *a, const frost_scalar *b, frost_scalar *out) {
+    crypto_core_ristretto255_scalar_sub(out->b, a->b, b->b);
+}
+
 /* ---- round two ---------------------------------------------------------------------------- */
 
 hansa_err frost_sign(const frost_derived *d, const frost_commitment *mine, const frost_scalar *share,

@@ -149,6 +149,16 @@ hansa_err frost_derive(const frost_point *group_key, const frost_commitment *lis
  * HANSA_ERR_NOT_FOUND if id is not in the list. */
 hansa_err frost_lagrange(const frost_derived *d, uint16_t id, frost_scalar *out);
 
+/* The coefficient of f(id) in f(x) = sum over ids of lambda_j f(j), for a
+ * polynomial of degree below n: prod_{j != id} (x - j) / (id - j). With x = 0
+ * this is frost_lagrange's; another x is what a repairable threshold scheme
+ * needs (threshold/repair.h: helpers evaluate the lost share's point).
+ * HANSA_ERR_NOT_FOUND if id is not among ids, HANSA_ERR_INVALID if an
+ * identifier is 0 or repeated (a zero denominator). */
+hansa_err frost_lagrange_at(const uint16_t *ids, size_t n, uint16_t id, uint16_t x, frost_scalar *out);
+/* out = a - b mod L. */
+void frost_scalar_sub(const frost_scalar *a, const frost_scalar *b, frost_scalar *out);
+
 /* ---- round two (RFC 9591 section 5.2) -------------------------------------------- */
 
 /* RFC 9591 sign(): the signature share of signer `mine->id`. The signer's

@@ -11,7 +11,8 @@
  *     member that connects late or restarts still gets them;
  *   - every committed block's DKG transactions are fed to the session at
  *     the block's height, then the clock ticks; a bad share draws a
- *     BAD_SHARE complaint, which goes on chain as TX_DKG_COMPLAINT;
+ *     BAD_SHARE complaint, which goes on chain as TX_DKG_COMPLAINT,
+ *     re-submitted each block until the chain excludes the dealer;
  *   - at share_end, a share still missing draws a MISSING complaint (also
  *     TX_DKG_COMPLAINT), and a MISSING complaint about me on chain draws my
  *     REVEAL of that share in the clear (TX_DKG_REVEAL), each re-submitted
@@ -42,6 +43,7 @@
 #include "crypto/drbg.h"
 #include "crypto/sign.h"
 #include "ledger/tx_frost.h"
+#include "node/frost_repair.h"
 #include "node/msg.h"
 #include "node/node_int.h"
 #include "threshold/dkg_rec.h"
@@ -58,8 +60,11 @@
 /* A member that came back after the share window asks the dealers for its
  * shares again (MSG_DKG_SHARE_REQ) each block, and holds its session's
  * clock short of reveal_end meanwhile, for at most this many blocks past
- * it; a dealer answers each recipient at most once per block. */
-#define DKG_SHARE_WAIT_BLOCKS 32
+ * it; a dealer answers each recipient at most once per block. Then the
+ * session ends without my share and t holders repair it (frost_repair.c):
+ * a share whose dealer lost its seed never comes (it was 32 blocks before
+ * the repair). */
+#define DKG_SHARE_WAIT_BLOCKS 8
 
 struct node_frost {
     dkg_session *sess; /* NULL: none */
@@ -69,6 +74,7 @@ struct node_frost {
     crypto_drbg drbg;
     hbuf commit;                            /* my COMMIT message */
     hbuf missing[FROST_PARTICIPANTS_MAX + 1]; /* my MISSING complaint about each dealer */
+    hbuf bad[FROST_PARTICIPANTS_MAX + 1];     /* my BAD_SHARE complaint about each dealer */
     uint64_t missing_at, missing_at_ms;     /* my height and time when the session made them */
     hbuf reveals[FROST_PARTICIPANTS_MAX + 1]; /* my REVEAL for each recipient */
     hbuf shares[FROST_PARTICIPANTS_MAX + 1]; /* my SHARE message to each recipient */
@@ -86,6 +92,7 @@ struct node_frost {
     uint64_t redealt_epoch; /* 0: none */
     uint64_t redealt_at;    /* my height + 1 when I last dealt an epoch again: once a block */
     uint64_t resumed_epoch; /* the replaced set's session resumed once (resume_previous) */
+    struct frost_repair *repair; /* node/frost_repair.c */
 };
 
 /* ---- the stored record ----------------------------------------------------------- */
@@ -244,6 +251,24 @@ static void complaints_submit(node *n) {
     free(rec);
 }
 
+/* My BAD_SHARE complaints, submitted when the session made them and again
+ * each block until the chain excludes the dealer or the complaint window
+ * closes: a complaint submitted once was lost for good when its tx was (a
+ * full mempool, a crash, a proposer that drops it), and the dealer kept. */
+static void bad_complaints_submit(node *n) {
+    node_frost *f = n->frost;
+    frost_dealer_rec *rec = hansa_malloc(sizeof *rec);
+    for (uint16_t d = 1; d <= FROST_PARTICIPANTS_MAX; d++) {
+        if (f->bad[d].len == 0) continue;
+        bool needed = n->height + 1 < f->timing.complaint_end &&
+                      ledger_dkg_dealer_get(n->state, f->epoch, d, rec) &&
+                      !(rec->flags & FROST_DEALER_EXCLUDED);
+        if (!needed || !resubmit(n, TX_DKG_COMPLAINT, &f->bad[d], "BAD_SHARE complaint", d))
+            hbuf_reset(&f->bad[d]);
+    }
+    free(rec);
+}
+
 /* My REVEALs, each while the chain holds a MISSING complaint of its
  * recipient that no REVEAL answered yet and the reveal window is open. */
 static void reveals_submit(node *n) {
@@ -273,12 +298,14 @@ static void on_done(node *n) {
     dkg_rec *rec = hansa_malloc(sizeof *rec);
     if (f->have_rec && f->rec.cur.epoch == f->epoch) *rec = f->rec;
     else rec_next(f, f->epoch, rec);
-    rec->cur.flags = DKG_REC_DONE;
-    if (r->has_share) {
-        rec->cur.flags |= DKG_REC_SHARE;
-        rec->cur.share = r->share;
-        rec->cur.group = r->group;
-    }
+    /* The received shares are summed into the share now (or the session
+     * ended without one): they are wiped. Without a share the group is
+     * kept, to check a repaired share against (frost_repair.c). */
+    frost_wipe(rec->cur.got, sizeof rec->cur.got);
+    rec->cur.got_count = 0;
+    rec->cur.flags = DKG_REC_DONE | (r->has_share ? DKG_REC_SHARE : DKG_REC_GROUP);
+    rec->cur.group = r->group;
+    if (r->has_share) rec->cur.share = r->share;
     rec_store(n, rec);
     frost_wipe(rec, sizeof *rec);
     free(rec);
@@ -322,14 +349,13 @@ static void on_broadcast_out(node *n, const uint8_t *bytes, size_t len) {
         f->missing_at_ms = node_now(n);
         return;
     }
-    char why[LEDGER_WHY_MAX] = "";
-    hansa_err err = submit(n, TX_DKG_COMPLAINT, bytes, len, why, sizeof why);
-    if (err == HANSA_OK)
-        LOG_W("dkg", "epoch %" PRIu64 ": dealer %u sent me a bad share; complaint submitted",
-              f->epoch, m.u.complaint.dealer);
-    else
-        LOG_W("dkg", "epoch %" PRIu64 ": my complaint about dealer %u was not admitted: %s",
-              f->epoch, m.u.complaint.dealer, why);
+    /* BAD_SHARE: submitted now, and again each block until the chain
+     * excludes the dealer (bad_complaints_submit). */
+    uint16_t d = m.u.complaint.dealer;
+    LOG_W("dkg", "epoch %" PRIu64 ": dealer %u sent me a bad share; complaining", f->epoch, d);
+    hbuf_reset(&f->bad[d]);
+    hbuf_append(&f->bad[d], bytes, len);
+    if (!resubmit(n, TX_DKG_COMPLAINT, &f->bad[d], "BAD_SHARE complaint", d)) hbuf_reset(&f->bad[d]);
 }
 
 static void pump(node *n) {
@@ -402,6 +428,7 @@ static void session_free(node_frost *f) {
     for (uint16_t j = 0; j <= FROST_PARTICIPANTS_MAX; j++) {
         hbuf_reset(&f->shares[j]);
         hbuf_reset(&f->missing[j]);
+        hbuf_reset(&f->bad[j]);
         reveal_drop(f, j);
     }
     f->shares_epoch = 0;
@@ -428,6 +455,64 @@ static bool seed_for(node *n, uint64_t epoch, uint8_t seed[CRYPTO_DRBG_SEED_BYTE
     return ok;
 }
 
+/* The shares my session took before a restart, from the record (GOT),
+ * given to it again: a dealer that lost its seed since (byz-amnesia in the
+ * simulator) could never send them again, and with the complaint window
+ * closed nobody could make it reveal them (seeds 1017 and 1020 of
+ * docs/sim.md's FROST campaign: a member without its share, the key one
+ * short of its threshold). */
+static void shares_restore(node *n, const dkg_context *ctx) {
+    node_frost *f = n->frost;
+    const dkg_rec_entry *rec = rec_entry(f, f->epoch);
+    if (rec == NULL || (rec->flags & DKG_REC_DONE) || !(rec->flags & DKG_REC_GOT)) return;
+    dkg_msg *m = hansa_calloc(1, sizeof *m);
+    m->kind = DKG_MSG_SHARE;
+    dkg_session_id(ctx, &m->session);
+    m->u.share.recipient = f->me;
+    hbuf b = HBUF_INIT;
+    for (uint8_t k = 0; k < rec->got_count; k++) {
+        m->u.share.dealer = rec->got[k].dealer;
+        memcpy(m->u.share.sealed, rec->got[k].sealed, DKG_SEALED_BYTES);
+        hbuf_reset(&b);
+        dkg_msg_encode(&b, m);
+        const char *why = NULL;
+        if (dkg_on_direct(f->sess, b.data, b.len, &why) != HANSA_OK)
+            LOG_W("dkg", "epoch %" PRIu64 ": my stored share from dealer %u was refused: %s", f->epoch,
+                  rec->got[k].dealer, why ? why : "?");
+        pump(n);
+    }
+    LOG_I("dkg", "epoch %" PRIu64 ": restored %u received share(s) from my record", f->epoch,
+          rec->got_count);
+    hbuf_free(&b);
+    free(m);
+}
+
+/* A share my session just took, stored (GOT) before anything else: a
+ * restart gives it back (shares_restore). */
+static void share_keep(node *n, uint16_t dealer, const uint8_t sealed[DKG_SEALED_BYTES]) {
+    node_frost *f = n->frost;
+    if (!f->have_rec || f->rec.cur.epoch != f->epoch || (f->rec.cur.flags & DKG_REC_DONE)) return;
+    dkg_rec *rec = hansa_malloc(sizeof *rec);
+    *rec = f->rec;
+    dkg_rec_entry *e = &rec->cur;
+    if (!(e->flags & DKG_REC_GOT)) e->got_count = 0;
+    uint8_t k = 0;
+    while (k < e->got_count && e->got[k].dealer < dealer) k++;
+    if ((k < e->got_count && e->got[k].dealer == dealer) || e->got_count + 1 >= FROST_PARTICIPANTS_MAX) {
+        frost_wipe(rec, sizeof *rec);
+        free(rec);
+        return;
+    }
+    memmove(&e->got[k + 1], &e->got[k], (size_t)(e->got_count - k) * sizeof e->got[0]);
+    e->got[k].dealer = dealer;
+    memcpy(e->got[k].sealed, sealed, DKG_SEALED_BYTES);
+    e->got_count++;
+    e->flags |= DKG_REC_GOT;
+    rec_store(n, rec);
+    frost_wipe(rec, sizeof *rec);
+    free(rec);
+}
+
 /* Starts the session of e as participant me: deals, then catches up on the
  * blocks of the window committed so far (all of them after a restart). */
 static void session_start(node *n, const frost_epoch *e, uint16_t me) {
@@ -447,6 +532,7 @@ static void session_start(node *n, const frost_epoch *e, uint16_t me) {
           me, e->ctx.n, dkg_threshold(e->ctx.n));
     dkg_start(f->sess, e->ctx.epoch - 1);
     pump(n);
+    shares_restore(n, &e->ctx);
     hbuf bytes = HBUF_INIT;
     for (uint64_t h = e->ctx.epoch; h <= n->height; h++) {
         wire_block blk;
@@ -488,7 +574,7 @@ static void ask_shares(node *n) {
 /* The key generation of the set activated at `epoch`: the current set's,
  * or the set that decided block `epoch` (its header names it; the store
  * keeps every set the chain used). False if neither is at hand. */
-static bool epoch_at(node *n, uint64_t epoch, frost_epoch *e) {
+bool frost_duty_epoch_at(node *n, uint64_t epoch, frost_epoch *e) {
     frost_epoch_of(n->state, e);
     if (e->ctx.epoch == epoch) return true;
     hbuf raw = HBUF_INIT;
@@ -517,7 +603,7 @@ static bool shares_rebuild(node *n, uint64_t epoch) {
     if (rec == NULL) return false;
     frost_epoch *e = hansa_malloc(sizeof *e);
     uint16_t me = 0;
-    bool ok = epoch_at(n, epoch, e) && (me = member_id(n, e)) != 0 && e->keyable;
+    bool ok = frost_duty_epoch_at(n, epoch, e) && (me = member_id(n, e)) != 0 && e->keyable;
     if (ok) {
         crypto_drbg d;
         crypto_drbg_init(&d, rec->seed);
@@ -581,12 +667,14 @@ hansa_err frost_duty_open(node *n, char *why, size_t why_len) {
 void frost_duty_close(node *n) {
     node_frost *f = n->frost;
     if (f == NULL) return;
+    frost_repair_free(f->repair);
     session_free(f);
     frost_wipe(&f->rec, sizeof f->rec);
     hbuf_free(&f->commit);
     for (uint16_t j = 0; j <= FROST_PARTICIPANTS_MAX; j++) {
         hbuf_free(&f->shares[j]);
         hbuf_free(&f->missing[j]);
+        hbuf_free(&f->bad[j]);
         hbuf_free(&f->reveals[j]);
         hbuf_free(&f->redealt[j]);
     }
@@ -612,7 +700,7 @@ static void resume_previous(node *n, const frost_epoch *cur) {
     f->resumed_epoch = rec->epoch; /* once: a session that failed leaves no DONE record */
     frost_epoch *e = hansa_malloc(sizeof *e);
     uint16_t me = 0;
-    if (epoch_at(n, rec->epoch, e) && (me = member_id(n, e)) != 0 && e->keyable) {
+    if (frost_duty_epoch_at(n, rec->epoch, e) && (me = member_id(n, e)) != 0 && e->keyable) {
         LOG_I("dkg", "epoch %" PRIu64 ": my set was replaced while I was down; resuming its "
               "session for my shares first", e->ctx.epoch);
         session_start(n, e, me);
@@ -620,9 +708,8 @@ static void resume_previous(node *n, const frost_epoch *cur) {
     free(e);
 }
 
-void frost_duty_on_commit(node *n, const wire_block *blk) {
+static void duty_commit(node *n, const wire_block *blk) {
     node_frost *f = n->frost;
-    if (f == NULL) return;
     if (f->sess && !f->done) feed_block(n, blk, n->height);
     frost_epoch *e = hansa_malloc(sizeof *e);
     frost_epoch_of(n->state, e);
@@ -678,6 +765,7 @@ void frost_duty_on_commit(node *n, const wire_block *blk) {
     if (f->sess == NULL || f->done) return;
     submit_commit(n);
     complaints_submit(n);
+    bad_complaints_submit(n);
     reveals_submit(n);
     /* Until the session ends, not only the share window: a member restarted
      * after share_end gets its shares privately instead of through MISSING
@@ -685,6 +773,12 @@ void frost_duty_on_commit(node *n, const wire_block *blk) {
      * takes a share until it ends). */
     if (n->height < f->timing.reveal_end) send_shares(n);
     else ask_shares(n);
+}
+
+void frost_duty_on_commit(node *n, const wire_block *blk) {
+    if (n->frost == NULL) return;
+    duty_commit(n, blk);
+    frost_repair_on_commit(n); /* after the session may have ended without my share */
 }
 
 bool node_frost_status(const node *n, node_frost_state *out) {
@@ -755,6 +849,7 @@ void frost_duty_on_message(node *n, void *peer, const uint8_t *bytes, size_t len
     if (f == NULL || f->sess == NULL || f->done || m.u.share.recipient != f->me) return;
     const char *why = NULL;
     hansa_err err = dkg_on_direct(f->sess, bytes, len, &why);
+    if (err == HANSA_OK) share_keep(n, m.u.share.dealer, m.u.share.sealed);
     if (err != HANSA_OK && err != HANSA_ERR_DUPLICATE && err != HANSA_ERR_PROTOCOL)
         LOG_W("dkg", "epoch %" PRIu64 ": share from dealer %u refused: %s", f->epoch,
               m.u.share.dealer, why ? why : hansa_errname(err));
@@ -764,4 +859,41 @@ void frost_duty_on_message(node *n, void *peer, const uint8_t *bytes, size_t len
         dkg_tick(f->sess, n->height);
         pump(n);
     }
+}
+
+bool frost_duty_lacks_share(const node *n, uint64_t *epoch, frost_group *group) {
+    const node_frost *f = n->frost;
+    if (f == NULL || !f->have_rec || !(f->rec.cur.flags & DKG_REC_GROUP)) return false;
+    *epoch = f->rec.cur.epoch;
+    *group = f->rec.cur.group;
+    return true;
+}
+
+bool frost_duty_share_repaired(node *n, uint64_t epoch, const frost_scalar *share) {
+    node_frost *f = n->frost;
+    if (f == NULL || !f->have_rec || f->rec.cur.epoch != epoch || !(f->rec.cur.flags & DKG_REC_GROUP))
+        return false;
+    dkg_rec *rec = hansa_malloc(sizeof *rec);
+    *rec = f->rec;
+    rec->cur.flags = (uint8_t)((rec->cur.flags & ~DKG_REC_GROUP) | DKG_REC_SHARE);
+    rec->cur.share = *share;
+    bool ok = rec_store(n, rec);
+    frost_wipe(rec, sizeof *rec);
+    free(rec);
+    return ok;
+}
+
+struct frost_repair **frost_duty_repair_slot(node *n) { return n->frost ? &n->frost->repair : NULL; }
+
+bool frost_duty_share_mismatch(const node *n, uint64_t *epoch) {
+    const node_frost *f = n->frost;
+    if (f == NULL || !f->have_rec || !(f->rec.cur.flags & DKG_REC_SHARE)) return false;
+    uint16_t me;
+    frost_group *g = hansa_malloc(sizeof *g);
+    frost_scalar share;
+    bool bad = !entry_share(&f->rec.cur, &me, g, &share);
+    frost_wipe(&share, sizeof share);
+    free(g);
+    *epoch = f->rec.cur.epoch;
+    return bad;
 }

@@ -11,6 +11,7 @@
 
 #include "base/err.h"
 #include "crypto/frost.h"
+#include "ledger/tx_frost.h"
 #include "node/node.h"
 #include "wire/types.h"
 
@@ -48,6 +49,24 @@ bool frost_duty_share_of(const node *n, uint64_t epoch, uint16_t *me, frost_grou
 /* The handoff from the key of old_epoch is stored: the record drops the
  * previous epoch's entry if it is that old. */
 void frost_duty_handoff_stored(node *n, uint64_t old_epoch);
+
+/* For the share repair (frost_repair.c): my latest session ended without
+ * my share (the record keeps its group, DKG_REC_GROUP): its epoch and
+ * group. false otherwise. */
+bool frost_duty_lacks_share(const node *n, uint64_t *epoch, frost_group *group);
+/* A repaired share of epoch (checked against its verification share by
+ * the caller) stored durably as my signing share before anything uses it;
+ * false (logged) if the record moved on or the store failed. */
+bool frost_duty_share_repaired(node *n, uint64_t epoch, const frost_scalar *share);
+/* The key generation of the set activated at epoch (the current set's, or
+ * the stored set that decided block epoch); false if neither is at hand. */
+bool frost_duty_epoch_at(node *n, uint64_t epoch, frost_epoch *e);
+/* Whether the record's latest entry holds a share that is not my
+ * verification share in its group (the simulator's check that a repaired
+ * share was verified before it was stored); false without a share. */
+bool frost_duty_share_mismatch(const node *n, uint64_t *epoch);
+/* The share repair's state, kept with the duty's (NULL until it makes one). */
+struct frost_repair **frost_duty_repair_slot(node *n);
 
 /* A MSG_DKG_SHARE from peer (its payload is one dkg SHARE message). */
 void frost_duty_on_message(node *n, void *peer, const uint8_t *bytes, size_t len);

@@ -44,6 +44,9 @@ typedef enum {
     MSG_CHECKPOINT = 18,    /* a signed FROST checkpoint (threshold/checkpoint.h) */
     MSG_HANDOFF = 19,       /* the old group's signature on the new group key (ditto) */
     MSG_DKG_SHARE_REQ = 20, /* "send me again the shares you dealt me" (node/frost_duty.h) */
+    MSG_REPAIR_REQ = 21,    /* a share repair's REQUEST (threshold/repair.h, node/frost_repair.h) */
+    MSG_REPAIR_DELTA = 22,  /* ... a helper's piece for another helper, sealed to it */
+    MSG_REPAIR_SIGMA = 23,  /* ... a helper's sum for the member, sealed to it */
     MSG_RECEIPT_ASK = 32,   /* underwriting (node/receipts.h, docs/receipts.md) */
     MSG_RECEIPT_SHARE = 33,
     MSG_TXS = 56,           /* transactions in a bundle (below) */

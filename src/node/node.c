@@ -18,6 +18,7 @@
 #include "crypto/address.h"
 #include "crypto/sign.h"
 #include "node/frost_duty.h"
+#include "node/frost_repair.h"
 #include "node/frost_sign.h"
 #include "node/msg.h"
 #include "node/node_int.h"
@@ -666,6 +667,9 @@ void node_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, si
     case MSG_RECEIPT_SHARE: receipts_on_message(n, peer, type, bytes, len); break;
     case MSG_DKG_SHARE: frost_duty_on_message(n, peer, bytes, len); break;
     case MSG_DKG_SHARE_REQ: frost_duty_on_share_req(n, peer, bytes, len); break;
+    case MSG_REPAIR_REQ:
+    case MSG_REPAIR_DELTA:
+    case MSG_REPAIR_SIGMA: frost_repair_on_message(n, peer, type, bytes, len); break;
     case MSG_ROAST:
     case MSG_CHECKPOINT:
     case MSG_HANDOFF: frost_sign_on_message(n, peer, type, bytes, len); break;

@@ -29,6 +29,8 @@
 
 #include "base/assert.h"
 #include "base/mem.h"
+#include "crypto/noise.h"
+#include "crypto/seal.h"
 #include "crypto/sha256.h"
 #include "ledger/tx_frost.h"
 #include "node/frost_duty.h"
@@ -36,6 +38,7 @@
 #include "sim/frostcheck.h"
 #include "sim/world.h"
 #include "threshold/checkpoint.h"
+#include "threshold/repair_msg.h"
 #include "threshold/roast_msg.h"
 
 /* A checkpoint round lives this many blocks at a node (frost_sign.c's
@@ -252,8 +255,43 @@ static void forge_request(sim_node *nd, const roast_env *e, const roast_msg *m) 
 
 static bool attack_on_share(sim_node *nd, const uint8_t *b, size_t len);
 
+/* A Byzantine helper's SIGMA in a share repair: a random scalar in place
+ * of its sum, sealed to the member and signed as the real one would be, so
+ * only the member's check against its verification share catches it
+ * (scripts/mutate's repair-unchecked). */
+static void forge_sigma(sim_node *nd, const uint8_t *b, size_t len) {
+    repair_msg m;
+    if (repair_msg_decode(b, len, &m, NULL) != HANSA_OK || m.kind != REPAIR_MSG_SIGMA) return;
+    frost_epoch *e = hansa_malloc(sizeof *e);
+    frost_epoch_of(node_ledger(nd->n), e);
+    uint8_t to[SEAL_KEY_BYTES];
+    if (m.target <= e->ctx.n && noise_pubkey_from_ed25519(&e->members[m.target - 1], to) == HANSA_OK) {
+        world *w = nd->w;
+        hansa_rng rng = prng_as_rng(&w->rng);
+        frost_scalar x;
+        frost_scalar_random(&rng, &x);
+        hbuf ad = HBUF_INIT, out = HBUF_INIT;
+        repair_msg_encode_unsigned(&ad, &m);
+        ad.len -= REPAIR_SEALED_BYTES;
+        HANSA_ASSERT(seal_encrypt(&rng, to, ad.data, ad.len, x.b, FROST_SCALAR_BYTES, m.sealed) == HANSA_OK);
+        hbuf_reset(&ad);
+        repair_msg_encode_unsigned(&ad, &m);
+        sign_domain(&nd->key, REPAIR_DOMAIN, ad.data, ad.len, &m.sig);
+        repair_msg_encode(&out, &m);
+        simnet_broadcast(w, nd->idx, msg_new(MSG_REPAIR_SIGMA, out.data, out.len), -1, nd->busy_us);
+        w->res->frost_forged++;
+        hbuf_free(&ad);
+        hbuf_free(&out);
+    }
+    free(e);
+}
+
 bool frost_on_send(sim_node *nd, uint8_t type, const uint8_t *b, size_t len) {
     if (nd->w->frost && type == MSG_DKG_SHARE_REQ && honest(nd)) nd->w->res->frost_share_reqs++;
+    if (nd->w->frost && type == MSG_REPAIR_SIGMA && !honest(nd)) {
+        forge_sigma(nd, b, len);
+        return false;
+    }
     if (!nd->w->frost || type != MSG_ROAST) return true;
     if (honest(nd)) {
         if (watched(nd)) observe_honest(nd, b, len);
@@ -421,6 +459,7 @@ void frost_on_commit(sim_node *nd, uint64_t height) {
         hansa_hash k = point_hash(&g->key);
         sim_frostcheck_key(&F->chk, local(nd), epoch, &k, "its DKG share");
     }
+    if (frost_duty_share_mismatch(nd->n, &epoch)) sim_frostcheck_bad_share(&F->chk, local(nd), epoch);
     frost_wipe(&share, sizeof share);
     free(g);
     frost_height *fh = height_at(F, height);

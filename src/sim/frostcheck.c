@@ -76,4 +76,9 @@ void sim_frostcheck_bad_checkpoint(sim_frostcheck *f, uint16_t node, uint64_t he
                    node, height, why);
 }
 
+void sim_frostcheck_bad_share(sim_frostcheck *f, uint16_t node, uint64_t epoch) {
+    violation(f, &f->key, "frost-key", "node %u stores a signing share of epoch %" PRIu64 " that is not its "
+              "verification share", node, epoch);
+}
+
 uint64_t sim_frostcheck_safety(const sim_frostcheck *f) { return f->key + f->nonce + f->checkpoint; }

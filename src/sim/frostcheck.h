@@ -73,6 +73,9 @@ void sim_frostcheck_height(sim_frostcheck *f, uint64_t h, bool signed_somewhere,
 void sim_frostcheck_handoff(sim_frostcheck *f, uint64_t new_epoch, bool handed, uint16_t members, uint16_t t);
 /* A stored checkpoint (or handoff: height 0) of honest node `node` that
  * failed `why` (the driver's checks: decodes, verifies, key, epoch, header). */
+/* Node stores a signing share of epoch that is not its verification
+ * share (a repaired share taken unchecked: a Byzantine helper cheated). */
+void sim_frostcheck_bad_share(sim_frostcheck *f, uint16_t node, uint64_t epoch);
 void sim_frostcheck_bad_checkpoint(sim_frostcheck *f, uint16_t node, uint64_t height, const char *why);
 
 uint64_t sim_frostcheck_safety(const sim_frostcheck *f);

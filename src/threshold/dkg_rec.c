@@ -10,20 +10,33 @@
 
 #define DKG_REC_V2 2
 
+static void got_encode(hbuf *b, const dkg_rec_entry *e) {
+    HANSA_ASSERT(e->got_count >= 1 && e->got_count < FROST_PARTICIPANTS_MAX);
+    hbuf_put_u8(b, e->got_count);
+    for (uint8_t k = 0; k < e->got_count; k++) {
+        HANSA_ASSERT(k == 0 || e->got[k].dealer > e->got[k - 1].dealer);
+        hbuf_put_u16(b, e->got[k].dealer);
+        hbuf_append(b, e->got[k].sealed, DKG_SEALED_BYTES);
+    }
+}
+
 static void entry_encode(hbuf *b, const dkg_rec_entry *e) {
-    HANSA_ASSERT((e->flags & ~(DKG_REC_DONE | DKG_REC_SHARE)) == 0);
+    HANSA_ASSERT((e->flags & ~DKG_REC_FLAGS) == 0);
+    HANSA_ASSERT(!((e->flags & DKG_REC_SHARE) && (e->flags & DKG_REC_GROUP)));
     hbuf_put_u64(b, e->epoch);
     hbuf_append(b, e->seed, CRYPTO_DRBG_SEED_BYTES);
     hbuf_put_u8(b, e->flags);
     static const frost_scalar zero;
     hbuf_append(b, (e->flags & DKG_REC_SHARE ? &e->share : &zero)->b, FROST_SCALAR_BYTES);
-    if (!(e->flags & DKG_REC_SHARE)) return;
-    const frost_group *g = &e->group;
-    HANSA_ASSERT(g->n >= 1 && g->n <= FROST_PARTICIPANTS_MAX && g->t >= 1 && g->t <= g->n);
-    hbuf_put_u16(b, g->n);
-    hbuf_put_u16(b, g->t);
-    hbuf_append(b, g->key.b, FROST_POINT_BYTES);
-    for (uint16_t i = 0; i < g->n; i++) hbuf_append(b, g->shares[i].b, FROST_POINT_BYTES);
+    if (e->flags & (DKG_REC_SHARE | DKG_REC_GROUP)) {
+        const frost_group *g = &e->group;
+        HANSA_ASSERT(g->n >= 1 && g->n <= FROST_PARTICIPANTS_MAX && g->t >= 1 && g->t <= g->n);
+        hbuf_put_u16(b, g->n);
+        hbuf_put_u16(b, g->t);
+        hbuf_append(b, g->key.b, FROST_POINT_BYTES);
+        for (uint16_t i = 0; i < g->n; i++) hbuf_append(b, g->shares[i].b, FROST_POINT_BYTES);
+    }
+    if (e->flags & DKG_REC_GOT) got_encode(b, e);
 }
 
 void dkg_rec_encode(hbuf *b, const dkg_rec *rec) {
@@ -45,19 +58,39 @@ static void group_decode(wire_rd *r, frost_group *g) {
         frd_point(r, &g->shares[i], "verification share");
 }
 
+static void got_decode(wire_rd *r, dkg_rec_entry *e) {
+    size_t at = r->off;
+    e->got_count = rd_u8(r, "received shares");
+    if (r->err == HANSA_OK && (e->got_count == 0 || e->got_count >= FROST_PARTICIPANTS_MAX))
+        frd_fail_at(r, HANSA_ERR_INVALID, at, "received shares");
+    for (uint8_t k = 0; k < e->got_count && r->err == HANSA_OK; k++) {
+        at = r->off;
+        e->got[k].dealer = frd_id(r, "received share's dealer");
+        if (r->err == HANSA_OK && k > 0 && e->got[k].dealer <= e->got[k - 1].dealer)
+            frd_fail_at(r, HANSA_ERR_INVALID, at, "received share's dealer");
+        rd_fixed(r, e->got[k].sealed, DKG_SEALED_BYTES, "received share");
+    }
+}
+
+/* SHARE and GROUP only once the session ended, never both. */
+static bool flags_ok(uint8_t f) {
+    if ((f & ~DKG_REC_FLAGS) != 0) return false;
+    if ((f & (DKG_REC_SHARE | DKG_REC_GROUP)) && !(f & DKG_REC_DONE)) return false;
+    return !((f & DKG_REC_SHARE) && (f & DKG_REC_GROUP));
+}
+
 static void entry_decode(wire_rd *r, dkg_rec_entry *e) {
     e->epoch = rd_u64(r, "epoch");
     rd_fixed(r, e->seed, CRYPTO_DRBG_SEED_BYTES, "seed");
     size_t at = r->off;
     e->flags = rd_u8(r, "flags");
-    if (r->err == HANSA_OK && ((e->flags & ~(DKG_REC_DONE | DKG_REC_SHARE)) != 0 ||
-                               e->flags == DKG_REC_SHARE))
-        frd_fail_at(r, HANSA_ERR_INVALID, at, "flags");
+    if (r->err == HANSA_OK && !flags_ok(e->flags)) frd_fail_at(r, HANSA_ERR_INVALID, at, "flags");
     at = r->off;
     frd_scalar(r, &e->share, "share");
     if (r->err == HANSA_OK && !(e->flags & DKG_REC_SHARE) && !frost_scalar_is_zero(&e->share))
         frd_fail_at(r, HANSA_ERR_NONCANONICAL, at, "share");
-    if (e->flags & DKG_REC_SHARE) group_decode(r, &e->group);
+    if (r->err == HANSA_OK && (e->flags & (DKG_REC_SHARE | DKG_REC_GROUP))) group_decode(r, &e->group);
+    if (r->err == HANSA_OK && (e->flags & DKG_REC_GOT)) got_decode(r, e);
 }
 
 hansa_err dkg_rec_decode(const uint8_t *p, size_t len, dkg_rec *out, wire_rd *r) {

@@ -9,7 +9,13 @@
  * its old shares again to a late member of the old set). Layout:
  *   version 3 | count u8 (1 or 2) | entry (latest) [| entry (previous)]
  *   entry: epoch u64 | seed 32 | flags u8 | share 32 (zero unless SHARE)
- *          [SHARE: n u16 | t u16 | key 32 | n x verification share 32]
+ *          [SHARE or GROUP: n u16 | t u16 | key 32 | n x verification share 32]
+ *          [GOT: count u8 (1..127) | count x (dealer u16 | sealed share 176)]
+ * GROUP (the group of a session that ended without my share: what a
+ * repaired share is checked against, threshold/repair.h) and GOT (the
+ * sealed shares I received while the session runs, dealers strictly
+ * increasing: a restart must not lose a share whose dealer may since have
+ * lost its seed) are flags a record written before them never has.
  * A version-2 record (one entry, no count) still loads. Integers are
  * little-endian (docs/frost.md, "The node's DKG duty"). */
 #ifndef HANSA_THRESHOLD_DKG_REC_H
@@ -23,18 +29,30 @@
 #include "base/err.h"
 #include "crypto/drbg.h"
 #include "crypto/frost.h"
+#include "threshold/dkg_msg.h"
 #include "wire/codec.h"
 
 #define DKG_REC_VERSION 3
 #define DKG_REC_DONE 1u  /* the session ended */
 #define DKG_REC_SHARE 2u /* ... and left me a signing share (share, group) */
+#define DKG_REC_GROUP 4u /* ... without a share: its group only (DONE, not SHARE) */
+#define DKG_REC_GOT 8u   /* shares received so far (got, got_count) */
+#define DKG_REC_FLAGS (DKG_REC_DONE | DKG_REC_SHARE | DKG_REC_GROUP | DKG_REC_GOT)
+
+/* A share as it came to me, still sealed (dkg_msg.h's SHARE body). */
+typedef struct {
+    uint16_t dealer;
+    uint8_t sealed[DKG_SEALED_BYTES];
+} dkg_rec_got;
 
 typedef struct {
     uint64_t epoch;
     uint8_t seed[CRYPTO_DRBG_SEED_BYTES];
     uint8_t flags;
     frost_scalar share; /* with DKG_REC_SHARE */
-    frost_group group;  /* with DKG_REC_SHARE */
+    frost_group group;  /* with DKG_REC_SHARE or DKG_REC_GROUP */
+    uint8_t got_count;  /* with DKG_REC_GOT: 1..FROST_PARTICIPANTS_MAX - 1 */
+    dkg_rec_got got[FROST_PARTICIPANTS_MAX - 1];
 } dkg_rec_entry;
 
 typedef struct {
@@ -49,9 +67,11 @@ void dkg_rec_encode(hbuf *b, const dkg_rec *rec);
  * on error, *r, if given, says where):
  *   TRUNCATED/TRAILING  a torn record
  *   VERSION             neither 2 nor 3
- *   INVALID             a count other than 1 or 2, unknown flags, SHARE
- *                       without DONE, a group with n or t out of range, a
- *                       previous entry not older than the latest
+ *   INVALID             a count other than 1 or 2, unknown flags, SHARE or
+ *                       GROUP without DONE, both SHARE and GROUP, a group
+ *                       with n or t out of range, a previous entry not
+ *                       older than the latest, received shares 0 or over
+ *                       127 or their dealers not strictly increasing
  *   NONCANONICAL        a share that is no canonical scalar, or non-zero
  *                       without SHARE; a point that is no canonical
  *                       non-identity element */

@@ -208,11 +208,62 @@ static void test_torn_and_garbled(void) {
     free(rec);
 }
 
+/* The flags a record written before the share repair never has: GOT (the
+ * sealed shares received while the session runs) and GROUP (a session
+ * that ended without my share keeps its group) round-trip; GROUP without
+ * DONE, GROUP with SHARE, and received shares out of order or of a
+ * dealer 0 are refused naming the field. */
+static void test_got_and_group(void) {
+    hansa_prng p;
+    prng_seed(&p, base_seed + 3);
+    hansa_rng rng = prng_as_rng(&p);
+    dkg_rec *rec = calloc(1, sizeof *rec), *back = calloc(1, sizeof *back);
+    entry_make(&rng, 40, false, 4, &rec->cur);
+    rec->cur.flags = DKG_REC_GOT;
+    rec->cur.got_count = 3;
+    for (uint8_t k = 0; k < 3; k++) {
+        rec->cur.got[k].dealer = (uint16_t)(2 * k + 1);
+        rng_fill(&rng, rec->cur.got[k].sealed, DKG_SEALED_BYTES);
+    }
+    hbuf b = HBUF_INIT;
+    dkg_rec_encode(&b, rec);
+    CHECK_EQ_U64(b.len, 2 + 8 + 32 + 1 + 32 + 1 + 3 * (2 + DKG_SEALED_BYTES));
+    CHECK_ERR(dkg_rec_decode(b.data, b.len, back, NULL), HANSA_OK);
+    CHECK(back->cur.got_count == 3 && back->cur.got[2].dealer == 5 &&
+          memcmp(back->cur.got[1].sealed, rec->cur.got[1].sealed, DKG_SEALED_BYTES) == 0);
+    size_t dealer1 = 2 + 8 + 32 + 1 + 32 + 1 + (2 + DKG_SEALED_BYTES); /* the second dealer's u16 */
+    b.data[dealer1] = 1; /* 1 after 1 */
+    refused(&b, b.len, HANSA_ERR_INVALID, "received share's dealer");
+    b.data[dealer1] = 0;
+    refused(&b, b.len, HANSA_ERR_INVALID, "received share's dealer");
+    /* GROUP: a session that ended without my share keeps its group. */
+    dkg_rec_entry *e = &rec->cur;
+    entry_make(&rng, 40, true, 4, e);
+    memset(e->share.b, 0, FROST_SCALAR_BYTES);
+    e->flags = DKG_REC_DONE | DKG_REC_GROUP;
+    hbuf_reset(&b);
+    dkg_rec_encode(&b, rec);
+    CHECK_ERR(dkg_rec_decode(b.data, b.len, back, NULL), HANSA_OK);
+    CHECK(back->cur.flags == (DKG_REC_DONE | DKG_REC_GROUP) && back->cur.group.n == 4 &&
+          frost_point_eq(&back->cur.group.shares[3], &e->group.shares[3]));
+    size_t flags_at = 2 + 8 + 32;
+    b.data[flags_at] = DKG_REC_GROUP; /* without DONE */
+    refused(&b, b.len, HANSA_ERR_INVALID, "flags");
+    b.data[flags_at] = DKG_REC_DONE | DKG_REC_GROUP | DKG_REC_SHARE;
+    refused(&b, b.len, HANSA_ERR_INVALID, "flags");
+    b.data[flags_at] = 0x10; /* unknown */
+    refused(&b, b.len, HANSA_ERR_INVALID, "flags");
+    hbuf_free(&b);
+    free(rec);
+    free(back);
+}
+
 int main(void) {
     crypto_init();
     base_seed = check_seed("test_dkg_rec", 2026);
     RUN(test_v3_round_trip);
     RUN(test_v2_loads);
     RUN(test_torn_and_garbled);
+    RUN(test_got_and_group);
     return check_summary();
 }

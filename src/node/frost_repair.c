@@ -1,0 +1,269 @@
+/* frost_repair.c — share repairs over the peer links (see frost_repair.h;
+ * the scheme and its checks are threshold/repair.h's). */
+#include "node/frost_repair.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "node/frost_duty.h"
+#include "node/msg.h"
+#include "node/node_int.h"
+#include "threshold/dkg.h"
+#include "threshold/repair.h"
+
+/* A member without its share asks a new helper set this often (blocks):
+ * a helper may be down, or one of the set cheated and the sum was refused. */
+#define REPAIR_RETRY_BLOCKS 3
+/* Repairs I help in at once; a new one replaces the oldest. */
+#define REPAIR_HELPING_MAX 8
+/* DELTAs that came before their REQUEST (both go to every peer): kept. */
+#define REPAIR_EARLY_MAX 16
+
+typedef struct {
+    repair_helper *h;
+    uint64_t epoch;
+    uint64_t made_at; /* my height */
+} helping;
+
+struct frost_repair {
+    /* Asking for my share. */
+    repair_target *target;
+    uint64_t target_epoch;
+    uint64_t asked_at; /* my height */
+    uint32_t attempts;
+    /* Helping others. */
+    helping help[REPAIR_HELPING_MAX];
+    uint32_t served_round[FROST_PARTICIPANTS_MAX + 1]; /* per target: the last round I dealt for */
+    hbuf early[REPAIR_EARLY_MAX];
+    size_t n_early;
+};
+
+static struct frost_repair *state(node *n) {
+    struct frost_repair **slot = frost_duty_repair_slot(n);
+    if (slot == NULL) return NULL;
+    if (*slot == NULL) *slot = hansa_calloc(1, sizeof **slot);
+    return *slot;
+}
+
+void frost_repair_free(struct frost_repair *r) {
+    if (r == NULL) return;
+    repair_target_free(r->target);
+    for (size_t i = 0; i < REPAIR_HELPING_MAX; i++) repair_helper_free(r->help[i].h);
+    for (size_t i = 0; i < REPAIR_EARLY_MAX; i++) hbuf_free(&r->early[i]);
+    free(r);
+}
+
+static const uint8_t msg_type[] = {[REPAIR_MSG_REQUEST] = MSG_REPAIR_REQ,
+                                   [REPAIR_MSG_DELTA] = MSG_REPAIR_DELTA,
+                                   [REPAIR_MSG_SIGMA] = MSG_REPAIR_SIGMA};
+
+/* The state machines' output: every message to every peer. A helper keeps
+ * its callback's argument (the node) for later DELTAs; a target sends only
+ * while it is made, its REQUEST once though it names t helpers. */
+static void send_helper(void *arg, repair_msg_kind kind, uint16_t to, const uint8_t *bytes, size_t len) {
+    node *n = arg;
+    (void)to;
+    n->io.broadcast(n->io.ctx, msg_type[kind], bytes, len, NULL);
+}
+
+typedef struct {
+    node *n;
+    bool request_sent;
+} sender;
+
+static void send_target(void *arg, repair_msg_kind kind, uint16_t to, const uint8_t *bytes, size_t len) {
+    sender *s = arg;
+    if (kind == REPAIR_MSG_REQUEST && s->request_sent) return;
+    s->request_sent = true;
+    send_helper(s->n, kind, to, bytes, len);
+}
+
+/* The key of epoch as a repair names it: its set's session id, members. */
+static bool ctx_of(node *n, uint64_t epoch, frost_epoch *e, hansa_hash *session) {
+    if (!frost_duty_epoch_at(n, epoch, e)) return false;
+    dkg_session_id(&e->ctx, session);
+    return true;
+}
+
+static uint16_t my_id(const node *n, const frost_epoch *e) {
+    for (uint16_t i = 0; i < e->ctx.n; i++)
+        if (pubkey_eq(&e->members[i], &n->cfg.key->pub)) return (uint16_t)(i + 1);
+    return 0;
+}
+
+/* ---- asking --------------------------------------------------------------------------- */
+
+/* The attempt-th helper set: t of the others, in turn from an offset that
+ * moves by one each attempt (a set with a helper that is down or cheats is
+ * not asked twice in a row), sorted. */
+static void helpers_pick(uint16_t n, uint16_t t, uint16_t me, uint32_t attempt, uint16_t *out) {
+    uint16_t others[FROST_PARTICIPANTS_MAX], m = 0;
+    for (uint16_t i = 1; i <= n; i++)
+        if (i != me) others[m++] = i;
+    HANSA_ASSERT(t <= m);
+    uint16_t start = (uint16_t)(attempt % m), k = 0;
+    uint8_t taken[FROST_PARTICIPANTS_MAX + 1] = {0};
+    for (uint16_t j = 0; j < t; j++) taken[others[(start + j) % m]] = 1;
+    for (uint16_t i = 1; i <= n; i++)
+        if (taken[i]) out[k++] = i;
+    HANSA_ASSERT(k == t);
+}
+
+static void ask(node *n, struct frost_repair *r, uint64_t epoch, const frost_group *g) {
+    frost_epoch *e = hansa_malloc(sizeof *e);
+    hansa_hash session;
+    uint16_t me = 0;
+    if (!ctx_of(n, epoch, e, &session) || (me = my_id(n, e)) == 0 || e->ctx.n != g->n ||
+        g->n <= g->t) {
+        free(e);
+        return;
+    }
+    uint16_t helpers[FROST_PARTICIPANTS_MAX];
+    helpers_pick(g->n, g->t, me, r->attempts, helpers);
+    repair_target_free(r->target);
+    repair_ctx ctx = {.session = session, .group = g, .members = e->members};
+    sender s = {n, false};
+    r->target = repair_target_new(&ctx, me, n->cfg.key, (uint32_t)n->height, helpers, g->t, send_target, &s);
+    r->target_epoch = epoch;
+    r->asked_at = n->height;
+    r->attempts++;
+    LOG_I("dkg", "epoch %" PRIu64 ": my key generation left me no share; asked %u members to repair it "
+          "(attempt %" PRIu32 ", helpers from %u)", epoch, g->t, r->attempts, helpers[0]);
+    free(e);
+}
+
+void frost_repair_on_commit(node *n) {
+    uint64_t epoch;
+    frost_group *g = hansa_malloc(sizeof *g);
+    frost_group_rec rec;
+    struct frost_repair *r = NULL;
+    /* Only a key the chain recorded as made by my session's set. */
+    if (frost_duty_lacks_share(n, &epoch, g) && ledger_group_key_get(n->state, epoch, &rec) &&
+        frost_point_eq(&rec.key, &g->key) && (r = state(n)) != NULL &&
+        (r->target == NULL || r->target_epoch != epoch || n->height >= r->asked_at + REPAIR_RETRY_BLOCKS))
+        ask(n, r, epoch, g);
+    free(g);
+}
+
+static void on_sigma(node *n, const uint8_t *bytes, size_t len) {
+    struct frost_repair *r = state(n);
+    if (r == NULL || r->target == NULL) return;
+    const char *why = NULL;
+    if (repair_target_on_sigma(r->target, bytes, len, &why) != HANSA_OK) return;
+    frost_scalar share;
+    repair_status st = repair_target_status(r->target, &share);
+    if (st == REPAIR_PENDING) return;
+    uint16_t count;
+    const uint16_t *h = repair_target_helpers(r->target, &count);
+    if (st == REPAIR_REFUSED) {
+        char set[FROST_PARTICIPANTS_MAX * 5 + 1] = "";
+        size_t at = 0;
+        for (uint16_t k = 0; k < count && at + 6 < sizeof set; k++)
+            at += (size_t)snprintf(set + at, sizeof set - at, "%s%u", k ? "," : "", h[k]);
+        LOG_W("dkg", "epoch %" PRIu64 ": the repair of my share by helpers {%s} does not match my "
+              "verification share: refused (one of them cheated); asking another set",
+              r->target_epoch, set);
+        r->asked_at = 0; /* next block */
+    } else if (frost_duty_share_repaired(n, r->target_epoch, &share)) {
+        LOG_I("dkg", "epoch %" PRIu64 ": my share was repaired by %u members, checked against my "
+              "verification share and stored", r->target_epoch, count);
+    }
+    frost_wipe(&share, sizeof share);
+    repair_target_free(r->target);
+    r->target = NULL;
+}
+
+/* ---- helping -------------------------------------------------------------------------- */
+
+static void delta_to(struct frost_repair *r, const uint8_t *bytes, size_t len, bool keep) {
+    repair_msg m;
+    if (repair_msg_decode(bytes, len, &m, NULL) != HANSA_OK) return;
+    for (size_t i = 0; i < REPAIR_HELPING_MAX; i++) {
+        repair_helper *h = r->help[i].h;
+        if (h == NULL || !hash_eq(repair_helper_req(h), &m.req)) continue;
+        (void)repair_helper_on_delta(h, bytes, len, NULL);
+        return;
+    }
+    if (!keep) return;
+    /* Before its REQUEST: kept, the oldest dropped. */
+    hbuf *slot = &r->early[r->n_early++ % REPAIR_EARLY_MAX];
+    hbuf_reset(slot);
+    hbuf_append(slot, bytes, len);
+}
+
+/* The slot a new repair takes: a free one, else the oldest. */
+static size_t help_slot(const struct frost_repair *r) {
+    size_t slot = 0;
+    for (size_t i = 0; i < REPAIR_HELPING_MAX; i++) {
+        if (r->help[i].h == NULL) return i;
+        if (r->help[i].made_at < r->help[slot].made_at) slot = i;
+    }
+    return slot;
+}
+
+/* A REQUEST naming me, for the key whose share my record's latest entry
+ * holds: I deal my pieces, once per target and round (rounds are the
+ * target's heights: they strictly increase, so a replayed REQUEST deals
+ * nothing). */
+static void on_request(node *n, const uint8_t *bytes, size_t len) {
+    struct frost_repair *r = state(n);
+    repair_msg m;
+    if (r == NULL || repair_msg_decode(bytes, len, &m, NULL) != HANSA_OK ||
+        m.round <= r->served_round[m.target])
+        return;
+    uint64_t epoch = 0;
+    uint16_t me = 0;
+    frost_group *g = hansa_malloc(sizeof *g);
+    frost_scalar share;
+    frost_epoch *e = hansa_malloc(sizeof *e);
+    hansa_hash session;
+    if (frost_duty_signing_share(n, &epoch, &me, g, &share) && ctx_of(n, epoch, e, &session) &&
+        hash_eq(&session, &m.session) && my_id(n, e) == me) {
+        repair_ctx ctx = {.session = session, .group = g, .members = e->members};
+        hansa_err err;
+        const char *why = NULL;
+        repair_helper *h = repair_helper_new(&ctx, me, n->cfg.key, &share, &n->cfg.rng, bytes, len,
+                                             send_helper, n, &err, &why);
+        if (h != NULL) {
+            r->served_round[m.target] = m.round;
+            size_t slot = help_slot(r);
+            repair_helper_free(r->help[slot].h);
+            r->help[slot] = (helping){h, epoch, n->height};
+            LOG_I("dkg", "epoch %" PRIu64 ": helping repair participant %u's share (round %" PRIu32 ")",
+                  epoch, m.target, m.round);
+            for (size_t i = 0; i < REPAIR_EARLY_MAX; i++)
+                if (r->early[i].len) delta_to(r, r->early[i].data, r->early[i].len, false);
+        } else if (err != HANSA_ERR_PROTOCOL) { /* not named: no news */
+            LOG_W("dkg", "epoch %" PRIu64 ": a repair request of participant %u refused: %s", epoch,
+                  m.target, why ? why : "?");
+        }
+    }
+    frost_wipe(&share, sizeof share);
+    free(g);
+    free(e);
+}
+
+void frost_repair_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, size_t len) {
+    repair_msg m;
+    repair_msg_kind want = type == MSG_REPAIR_REQ     ? REPAIR_MSG_REQUEST
+                           : type == MSG_REPAIR_DELTA ? REPAIR_MSG_DELTA
+                                                      : REPAIR_MSG_SIGMA;
+    if (repair_msg_decode(bytes, len, &m, NULL) != HANSA_OK || m.kind != want) {
+        n->io.drop(n->io.ctx, peer, "malformed share repair message");
+        return;
+    }
+    if (n->frost == NULL || n->cfg.key == NULL) return;
+    switch (m.kind) {
+    case REPAIR_MSG_REQUEST: on_request(n, bytes, len); return;
+    case REPAIR_MSG_DELTA: {
+        struct frost_repair *r = state(n);
+        if (r) delta_to(r, bytes, len, true);
+        return;
+    }
+    case REPAIR_MSG_SIGMA: on_sigma(n, bytes, len); return;
+    }
+}
