@@ -134,11 +134,21 @@ static void observe_out(sim_node *nd, uint8_t type, const uint8_t *b, size_t len
     hbuf_free(&sb);
 }
 
+/* The message carrying type || b: the one the node is taking when b is
+ * its payload (a relay; messages never change, so sharing it is sending
+ * the same bytes, with the hash already made), else a new one. Pointer
+ * equality, not a compare: the node hands back the very bytes it got. */
+static sim_msg *out_msg(const sim_node *nd, uint8_t type, const uint8_t *b, size_t len) {
+    const sim_msg *in = nd->in_msg;
+    if (in && b == in->data + 1 && len == in->len - 1 && type == in->data[0]) return nd->in_msg;
+    return msg_new(type, b, len);
+}
+
 static void io_send(void *ctx, void *peer, uint8_t type, const uint8_t *b, size_t len) {
     sim_node *nd = ctx;
     if (nd->dying || nd->byz == BYZ_SILENT) return;
     if (!frost_on_send(nd, type, b, len)) return;
-    simnet_send(W(nd), nd->idx, idx_of(W(nd), peer), msg_new(type, b, len), nd->busy_us);
+    simnet_send(W(nd), nd->idx, idx_of(W(nd), peer), out_msg(nd, type, b, len), nd->busy_us);
 }
 
 static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, void *except) {
@@ -151,7 +161,7 @@ static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, 
         return;
     }
     observe_out(nd, type, b, len);
-    simnet_broadcast(W(nd), nd->idx, msg_new(type, b, len), ex, nd->busy_us);
+    simnet_broadcast(W(nd), nd->idx, out_msg(nd, type, b, len), ex, nd->busy_us);
     if (nd->die_after_send) { /* the worst moment: it left, and nothing after it */
         nd->dying = true;
         nd->die_after_send = nd->crash_after_send = false;
@@ -373,7 +383,7 @@ static bool note_vote(sim_node *nd, const uint8_t *b, size_t len, uint16_t *val_
     return prev && !hash_eq(prev, &id);
 }
 
-void host_deliver(sim_node *nd, uint16_t from, const sim_msg *m) {
+void host_deliver(sim_node *nd, uint16_t from, sim_msg *m) {
     world *w = W(nd);
     HANSA_ASSERT(nd->up);
     if (!host_linked(w, from, nd->idx)) { /* the link went down with it in flight */
@@ -390,7 +400,9 @@ void host_deliver(sim_node *nd, uint16_t from, const sim_msg *m) {
     uint64_t before = nd->height;
     frost_on_deliver(nd, m);
     input_begin(nd);
+    nd->in_msg = m;
     node_on_message(nd->n, &w->nodes[from], type, m->data + 1, m->len - 1);
+    nd->in_msg = NULL;
     if (type == MSG_BLOCK && nd->height > before && !nd->dying) { /* committed by block sync */
         w->res->syncs++;
         world_trace(w, SIM_T_SYNC, nd, from, nd->height, 0, 0, NULL, false, UINT32_MAX);
