@@ -224,6 +224,20 @@ static void check_block(store *st, uint64_t h, const hansa_hash *id, const char 
     hbuf_free(&out);
 }
 
+/* The block index: id found at height h (0: not found). */
+static void check_by_hash(store *st, const hansa_hash *id, uint64_t h, const char *bytes) {
+    hbuf out = HBUF_INIT;
+    uint64_t got = 0;
+    if (h == 0) {
+        CHECK_ERR(store_get_block_by_hash(st, id, &out, &got), HANSA_ERR_NOT_FOUND);
+    } else {
+        CHECK_ERR(store_get_block_by_hash(st, id, &out, &got), HANSA_OK);
+        CHECK_EQ_U64(got, h);
+        CHECK(out.len == strlen(bytes) && memcmp(out.data, bytes, out.len) == 0);
+    }
+    hbuf_free(&out);
+}
+
 static void check_tx(store *st, const hansa_hash *tx, uint64_t height, uint32_t index) {
     store_tx_loc loc;
     if (height == 0) {
@@ -260,6 +274,19 @@ static void test_shared_blocks(void) {
     check_block(sa, 2, &y, "block y");
     check_block(sb, 2, &z, "block z");
     check_block(sa, 3, &z, "block z at 3");
+    /* The block index, shared the same way: z's first record is b's (at
+     * 2), so a finds its own z (at 3) through its own index; b has no y
+     * and no w; a stored hash is refused again. */
+    check_by_hash(sa, &x, 1, "block x");
+    check_by_hash(sb, &x, 1, "block x");
+    check_by_hash(sa, &y, 2, "block y");
+    check_by_hash(sb, &y, 0, NULL);
+    check_by_hash(sb, &z, 2, "block z");
+    check_by_hash(sa, &z, 3, "block z at 3");
+    check_by_hash(sa, &w, 4, "block w");
+    check_by_hash(sb, &w, 0, NULL);
+    CHECK_ERR(commit_bytes(sb, 3, &x, "block x", &t3, 0), HANSA_ERR_DUPLICATE);
+    CHECK_ERR(commit_bytes(sa, 5, &z, "block z", &t3, 0), HANSA_ERR_DUPLICATE);
     store_close(sa);
     sim_disk_free(a);
     check_block(sb, 2, &z, "block z"); /* the pool's records outlive a */
