@@ -65,6 +65,8 @@ typedef struct {
     uint8_t data[];
 } sim_msg;
 
+#define SIM_VOTES_MSGS_MAX 16 /* four validators' prevote and precommit of round 0, twice */
+
 typedef enum {
     BYZ_NONE,
     BYZ_EQUIVOCATE,
@@ -153,6 +155,12 @@ typedef struct {
     smap votes_seen;
     uint64_t votes_seen_height;
     uint32_t votes_seen_inc;
+    /* Messages whose vote went into votes_seen since it was last cleared
+     * (a reference held on each, so no other message takes the address):
+     * the same message again (a relay shares it, out_msg) is answered
+     * without decoding it (host.c, note_vote). */
+    sim_msg *votes_msgs[SIM_VOTES_MSGS_MAX];
+    uint32_t n_votes_msgs;
     /* Links this node dropped (or that dropped it) and that are not back yet. */
     bool link_down[SIM_NODES_MAX];
     /* byz.c: the faces it showed, so every re-send repeats the same bytes. */
