@@ -69,16 +69,43 @@ void sim_checker_free(sim_checker *c) {
     c->heights = NULL;
     c->node_heights = NULL;
     c->heights_cap = 0;
+    c->heights_base = 0;
     smap_free(&c->signed_msgs);
     smap_free(&c->evidence_known);
     smap_free(&c->proposals);
 }
 
-/* Height h's entry, the arrays grown (doubling, zeroed) to hold it. */
+/* Drops heights below the window (check.h): those every honest node
+ * decided SIM_CHECK_WINDOW_MARGIN heights before its lowest decision. Only
+ * in steps of half the arrays or more, so the move is rare. A run that
+ * kept every height grew ~0.6 KB per height here (and twice that, zeroed
+ * ahead, as the arrays doubled): at 20000 heights a sixth of the heap,
+ * and first touching memory is slow on this machine (docs/sim.md). */
+static void slide(sim_checker *c) {
+    uint64_t low = UINT64_MAX;
+    for (uint16_t x = 0; x < c->nodes; x++)
+        if (c->honest[x] && c->decided_height[x] < low) low = c->decided_height[x];
+    if (low == UINT64_MAX || low < c->heights_base + SIM_CHECK_WINDOW_MARGIN) return;
+    uint64_t drop = low - SIM_CHECK_WINDOW_MARGIN - c->heights_base;
+    if (drop > c->heights_cap) drop = c->heights_cap;
+    if (drop < c->heights_cap / 2) return;
+    uint64_t keep = c->heights_cap - drop;
+    size_t per = c->nodes;
+    memmove(c->heights, c->heights + drop, keep * sizeof *c->heights);
+    memset(c->heights + keep, 0, drop * sizeof *c->heights);
+    memmove(c->node_heights, c->node_heights + drop * per, keep * per * sizeof *c->node_heights);
+    memset(c->node_heights + keep * per, 0, drop * per * sizeof *c->node_heights);
+    c->heights_base += drop;
+}
+
+/* Height h's entry, the window slid or the arrays grown (doubling, zeroed)
+ * to hold it; NULL when h is below the window. */
 static sim_height *height_at(sim_checker *c, uint64_t h) {
-    if (h >= c->heights_cap) {
+    if (h < c->heights_base) return NULL;
+    if (h - c->heights_base >= c->heights_cap) slide(c);
+    if (h - c->heights_base >= c->heights_cap) {
         uint64_t cap = c->heights_cap ? c->heights_cap : 1024;
-        while (cap <= h) cap *= 2;
+        while (cap <= h - c->heights_base) cap *= 2;
         c->heights = hansa_realloc(c->heights, cap * sizeof *c->heights);
         memset(c->heights + c->heights_cap, 0, (cap - c->heights_cap) * sizeof *c->heights);
         size_t per = c->nodes;
@@ -87,13 +114,13 @@ static sim_height *height_at(sim_checker *c, uint64_t h) {
                (cap - c->heights_cap) * per * sizeof *c->node_heights);
         c->heights_cap = cap;
     }
-    return &c->heights[h];
+    return &c->heights[h - c->heights_base];
 }
 
 static sim_node_height *node_height_at(sim_checker *c, uint16_t node, uint64_t h) {
     HANSA_ASSERT(node < c->nodes);
-    height_at(c, h);
-    return &c->node_heights[h * c->nodes + node];
+    if (!height_at(c, h)) return NULL;
+    return &c->node_heights[(h - c->heights_base) * c->nodes + node];
 }
 
 __attribute__((format(printf, 3, 4))) static void violation(sim_checker *c, sim_violation v,
@@ -169,10 +196,15 @@ static void digest_event(sim_checker *c, const sim_trace_ev *ev) {
     c->events++;
 }
 
-static void check_decide(sim_checker *c, const sim_trace_ev *ev) {
+/* One decision per node and height, and the same value at every node. */
+static void check_agreement(sim_checker *c, const sim_trace_ev *ev) {
     char a[17], b[17];
-    if (!ev->honest) return;
     sim_node_height *nh = node_height_at(c, ev->node, ev->height);
+    if (!nh) { /* below the window: the node decided this height long ago */
+        violation(c, SIM_V_DOUBLE_DECIDE, "node %u decided height %" PRIu64 " again, %d heights "
+                  "after every honest node had decided it", ev->node, ev->height, SIM_CHECK_WINDOW_MARGIN);
+        return;
+    }
     if (nh->has_decided) {
         short_hex(&nh->decided, a), short_hex(&ev->id, b);
         violation(c, SIM_V_DOUBLE_DECIDE, "node %u decided height %" PRIu64 " twice (%s, %s)",
@@ -190,6 +222,11 @@ static void check_decide(sim_checker *c, const sim_trace_ev *ev) {
         violation(c, SIM_V_AGREEMENT, "height %" PRIu64 ": node %u decided %s, another honest node %s",
                   ev->height, ev->node, b, a);
     }
+}
+
+static void check_decide(sim_checker *c, const sim_trace_ev *ev) {
+    if (!ev->honest) return;
+    check_agreement(c, ev);
     if (!ev->flag)
         violation(c, SIM_V_VALIDITY, "node %u decided an invalid value at height %" PRIu64,
                   ev->node, ev->height);
@@ -207,6 +244,12 @@ static void check_signed(sim_checker *c, const sim_trace_ev *ev) {
     const hansa_hash *prev;
     if (ev->round == 0 && ev->step < SIM_CHECK_STEPS) {
         sim_node_height *nh = node_height_at(c, ev->node, ev->height);
+        if (!nh) { /* below the window: it signed a height it decided long ago */
+            violation(c, SIM_V_DOUBLE_SIGN, "honest node %u signed for height %" PRIu64 " step %u, "
+                      "%d heights after every honest node had decided it", ev->node, ev->height,
+                      ev->step, SIM_CHECK_WINDOW_MARGIN);
+            return;
+        }
         prev = nh->has_signed0[ev->step] ? &nh->signed0[ev->step] : NULL;
         nh->has_signed0[ev->step] = true;
         if (!prev) nh->signed0[ev->step] = ev->id;
@@ -312,6 +355,7 @@ static void check_committed(sim_checker *c, const sim_trace_ev *ev) {
         violation(c, SIM_V_SUPPLY, "node %u: the supply equation fails after height %" PRIu64,
                   ev->node, ev->height);
     sim_height *ht = height_at(c, ev->height);
+    if (!ht) return; /* below the window: its DECIDE, traced with it, was a violation */
     if (!ht->has_app_hash) {
         ht->has_app_hash = true;
         ht->first_app_hash = ev->id;
@@ -326,7 +370,7 @@ static void check_committed(sim_checker *c, const sim_trace_ev *ev) {
 static void note_height_start(sim_checker *c, const sim_trace_ev *ev) {
     if (!ev->honest) return;
     sim_height *ht = height_at(c, ev->height);
-    if (ht->has_start) return;
+    if (!ht || ht->has_start) return;
     ht->has_start = true;
     ht->start_us = ev->time_us;
 }
@@ -340,7 +384,7 @@ static void note_height_start(sim_checker *c, const sim_trace_ev *ev) {
 static void check_block_time(sim_checker *c, const sim_trace_ev *ev) {
     if (!ev->honest || c->tb.precision_ms == 0) return;
     sim_height *ht = height_at(c, ev->height);
-    if (ht->block_time_seen) return;
+    if (!ht || ht->block_time_seen) return; /* below the window: checked long ago */
     ht->block_time_seen = true;
     uint64_t b = le64_load(ev->id.b);
     uint64_t hi = c->tb.genesis_ms + ev->time_us / 1000 + c->tb.offset_ms + c->tb.precision_ms;

@@ -155,6 +155,7 @@ typedef enum {
 #define SIM_COVERAGE_WORDS 2 /* 128 situation bits */
 #define SIM_OWED_MAX 4096
 #define SIM_SLASH_MARGIN 6
+#define SIM_CHECK_WINDOW_MARGIN 1024 /* heights kept below the lowest honest decision */
 #define SIM_DIGEST_EVENT_BYTES 64 /* check.c, digest_event */
 #define SIM_DIGEST_BUF_BYTES (64 * SIM_DIGEST_EVENT_BYTES)
 
@@ -192,12 +193,15 @@ typedef struct {
     uint8_t digest_buf[SIM_DIGEST_BUF_BYTES];
     size_t digest_buf_len;
     uint64_t events;
-    /* What the checks keep of every height h, in arrays indexed by h (and
-     * node): every height stays checked for the whole run, and a run's
-     * heights come one after another, so appending to an array costs less
-     * than hashing into a map that keeps growing (sim_height, check.c). */
-    sim_height *heights;  /* [h] */
-    sim_node_height *node_heights; /* [h * nodes + node] */
+    /* What the checks keep of height h, in arrays indexed by h - base (and
+     * node): a run's heights come one after another, so an array costs
+     * less than a map. Heights below base are dropped: every honest node
+     * decided them at least SIM_CHECK_WINDOW_MARGIN heights before, and an
+     * honest node neither decides nor signs a height it decided (check.c,
+     * height_at); a decision or signature there is a violation itself. */
+    sim_height *heights;  /* [h - base] */
+    sim_node_height *node_heights; /* [(h - base) * nodes + node] */
+    uint64_t heights_base; /* the first height kept */
     uint64_t heights_cap; /* entries of `heights` */
     smap signed_msgs;     /* (node, height, round<<8|step) -> sign-bytes hash, rounds > 0 */
     smap evidence_known;  /* offences owed or paid, so each is owed once */

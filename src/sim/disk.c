@@ -42,9 +42,16 @@ typedef struct {
     const hbuf *block;
 } pool_tx;
 
+/* The block index is shared the same way: the pool knows the height of
+ * each record, and a disk holds a block hash at that height when its own
+ * block there is the hash's first record; any other (equal hash, other
+ * bytes) goes to the disk's own block index, looked at first. Four disks
+ * each inserting every block's hash into a map that grew with the run
+ * was a cache miss or more per block and ~0.4 KB per height. */
 struct sim_block_pool {
     hmap index; /* block hash -> index in recs of its first record */
     hbuf **recs;
+    uint64_t *rec_height; /* [i]: the height recs[i] was stored at */
     size_t n, cap;
     hbuf scratch; /* the record being stored */
     hmap tx_index; /* tx hash -> index in txs */
@@ -53,7 +60,8 @@ struct sim_block_pool {
 };
 
 typedef struct {
-    hbuf rec; /* sealed value */
+    hbuf rec; /* sealed value, its checksum made when first read (crc_due) */
+    bool crc_due;
     size_t klen;
     uint8_t key[];
 } disk_kv;
@@ -70,7 +78,8 @@ typedef struct {
 typedef struct {
     uint64_t height;
     uint32_t seq;
-    hbuf rec; /* sealed WAL record */
+    hbuf rec; /* sealed WAL record (crc_due: its checksum not made yet) */
+    bool crc_due;
 } disk_wal;
 
 struct sim_disk {
@@ -83,7 +92,7 @@ struct sim_disk {
     uint64_t writes;
     disk_block *blocks; /* blocks[h - 1] */
     uint64_t n_blocks, cap_blocks;
-    hmap block_index;   /* block hash -> height */
+    hmap block_index;   /* block hash -> height, beside the pool's (disk_block_height) */
     hmap tx_index;      /* tx hash -> height << 32 | index, beside the pool's */
     disk_table state;
     disk_table valsets;  /* validator set hash -> encoded set */
@@ -93,7 +102,8 @@ struct sim_disk {
     bool has_tip;
     store_tip tip;
     bool has_signer;
-    hbuf signer;        /* sealed */
+    hbuf signer;        /* sealed (signer_crc_due: its checksum not made yet) */
+    bool signer_crc_due;
     disk_wal *wal;      /* sorted by (height, seq) */
     size_t n_wal, cap_wal;
 };
@@ -105,8 +115,17 @@ static void wal_key(uint8_t k[WAL_KEY_BYTES], uint64_t height, uint32_t seq) {
     for (int i = 3; i >= 0; i--, seq >>= 8) k[8 + i] = (uint8_t)seq;
 }
 
-/* A record sealed as store.c seals it: header, then pre || body. */
-static void seal(hbuf *out, store_rec_type type, const uint8_t *key, size_t klen,
+/* A record sealed as store.c seals it: header, then pre || body. With
+ * crc_due, the checksum is left for the first read (settle), and *crc_due
+ * says so: a node writes its state, signer state and WAL fifty times for
+ * each time it reads them back (the WAL is read only at a restart), and the
+ * checksums of what was never read were ~2% of a run's time. Nothing in the
+ * simulated world touches a record's bytes between its write and its first
+ * read except a torn write, which is sealed at once (be_wal_append) so that
+ * its damage shows; and a deferred checksum is made from the key the record
+ * was written under, kept with it, so a record found under the wrong key
+ * still fails the check. */
+static void seal(hbuf *out, bool *crc_due, store_rec_type type, const uint8_t *key, size_t klen,
                  const uint8_t *pre, size_t prelen, const uint8_t *body, size_t bodylen) {
     /* Exactly the record's size: the disk keeps every block and record for
      * the whole run, and hbuf's doubling left a third of that memory unused
@@ -121,13 +140,23 @@ static void seal(hbuf *out, store_rec_type type, const uint8_t *key, size_t klen
     memset(out->data, 0, STORE_RECORD_HEADER_BYTES);
     if (prelen) memcpy(out->data + STORE_RECORD_HEADER_BYTES, pre, prelen);
     if (bodylen) memcpy(out->data + STORE_RECORD_HEADER_BYTES + prelen, body, bodylen);
-    store_record_seal(out->data, type, key, klen, out->data + STORE_RECORD_HEADER_BYTES,
-                      prelen + bodylen);
+    store_record_seal_fields(out->data, type, prelen + bodylen);
+    if (crc_due) *crc_due = true;
+    else store_record_seal_crc(out->data, key, klen, out->data + STORE_RECORD_HEADER_BYTES);
+}
+
+/* Makes a deferred checksum (seal), from the key the record was written
+ * under, before the record is first read. */
+static void settle(hbuf *rec, bool *crc_due, const uint8_t *key, size_t klen) {
+    if (!*crc_due) return;
+    HANSA_ASSERT(rec->len >= STORE_RECORD_HEADER_BYTES);
+    store_record_seal_crc(rec->data, key, klen, rec->data + STORE_RECORD_HEADER_BYTES);
+    *crc_due = false;
 }
 
 /* The pool's record equal to the sealed record in p->scratch (whose block
  * hash is hash), added if there is none. */
-static const hbuf *pool_intern(sim_block_pool *p, const hansa_hash *hash) {
+static const hbuf *pool_intern(sim_block_pool *p, const hansa_hash *hash, uint64_t height) {
     const hbuf *rec = &p->scratch;
     uint64_t i;
     bool known = hmap_get(&p->index, hash, &i);
@@ -136,12 +165,22 @@ static const hbuf *pool_intern(sim_block_pool *p, const hansa_hash *hash) {
     if (p->n == p->cap) {
         p->cap = p->cap ? 2 * p->cap : 256;
         p->recs = hansa_realloc(p->recs, p->cap * sizeof *p->recs);
+        p->rec_height = hansa_realloc(p->rec_height, p->cap * sizeof *p->rec_height);
     }
     hbuf *r = hansa_malloc(sizeof *r);
     *r = (hbuf){hansa_memdup(rec->data, rec->len), rec->len, rec->len};
     if (!known) hmap_put(&p->index, hash, p->n);
+    p->rec_height[p->n] = height;
     p->recs[p->n++] = r;
     return r;
+}
+
+/* True when the pool's index names rec, stored at its height, for hash:
+ * then a disk whose block there is rec finds hash without an entry of
+ * its own. */
+static bool pool_names(const sim_block_pool *p, const hansa_hash *hash, const hbuf *rec) {
+    uint64_t i;
+    return hmap_get(&p->index, hash, &i) && p->recs[i] == rec;
 }
 
 sim_block_pool *sim_block_pool_new(void) { return hansa_calloc(1, sizeof(sim_block_pool)); }
@@ -153,6 +192,7 @@ void sim_block_pool_free(sim_block_pool *p) {
         free(p->recs[i]);
     }
     free(p->recs);
+    free(p->rec_height);
     hmap_free(&p->index);
     hbuf_free(&p->scratch);
     hmap_free(&p->tx_index);
@@ -234,7 +274,7 @@ static void kv_put(disk_table *t, store_rec_type type, const uint8_t *key, size_
         if (klen) memcpy(kv->key, key, klen);
         t->v[i] = kv;
     }
-    seal(&t->v[i]->rec, type, key, klen, NULL, 0, v, vl);
+    seal(&t->v[i]->rec, &t->v[i]->crc_due, type, key, klen, NULL, 0, v, vl);
 }
 
 static void kv_del(disk_table *t, const uint8_t *key, size_t klen) {
@@ -254,25 +294,28 @@ static void kv_free(disk_table *t) {
     free(t->v);
 }
 
-static hansa_err kv_get(const disk_table *t, store *st, store_rec_type type, const char *db,
+static hansa_err kv_get(disk_table *t, store *st, store_rec_type type, const char *db,
                         const uint8_t *key, size_t klen, hbuf *out) {
     size_t i = kv_lower(t, key, klen);
     if (!kv_at(t, i, key, klen))
         return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database %s", db);
+    disk_kv *kv = t->v[i];
+    settle(&kv->rec, &kv->crc_due, kv->key, kv->klen);
     const uint8_t *p;
     size_t n;
-    hansa_err e = unseal(st, &t->v[i]->rec, type, db, key, klen, &p, &n);
+    hansa_err e = unseal(st, &kv->rec, type, db, key, klen, &p, &n);
     if (e != HANSA_OK) return e;
     hbuf_reset(out);
     hbuf_append(out, p, n);
     return HANSA_OK;
 }
 
-static hansa_err kv_scan(const disk_table *t, store *st, store_rec_type type, const char *db,
+static hansa_err kv_scan(disk_table *t, store *st, store_rec_type type, const char *db,
                          const uint8_t *prefix, size_t plen, store_scan_fn fn, void *fn_ctx) {
     for (size_t i = plen ? kv_lower(t, prefix, plen) : 0; i < t->n; i++) {
-        const disk_kv *kv = t->v[i];
+        disk_kv *kv = t->v[i];
         if (plen && (kv->klen < plen || memcmp(kv->key, prefix, plen) != 0)) break;
+        settle(&kv->rec, &kv->crc_due, kv->key, kv->klen);
         const uint8_t *p;
         size_t n;
         hansa_err e = unseal(st, &kv->rec, type, db, kv->key, kv->klen, &p, &n);
@@ -381,12 +424,12 @@ static void apply_batch(sim_disk *d, const store_batch *b, const hansa_hash *app
     uint8_t hk[HEIGHT_KEY_BYTES];
     be64_store(hk, h);
     disk_block *blk = &d->blocks[h - 1];
-    seal(&d->pool->scratch, STORE_REC_BLOCK, hk, sizeof hk, hash.b, HANSA_HASH_BYTES, bytes, len);
-    blk->block = pool_intern(d->pool, &hash);
-    seal(&blk->commit, STORE_REC_COMMIT, hk, sizeof hk, NULL, 0, commit, clen);
+    seal(&d->pool->scratch, NULL, STORE_REC_BLOCK, hk, sizeof hk, hash.b, HANSA_HASH_BYTES, bytes, len);
+    blk->block = pool_intern(d->pool, &hash, h);
+    seal(&blk->commit, NULL, STORE_REC_COMMIT, hk, sizeof hk, NULL, 0, commit, clen);
     blk->has = true;
     if (h > d->n_blocks) d->n_blocks = h;
-    hmap_put(&d->block_index, &hash, h);
+    if (!pool_names(d->pool, &hash, blk->block)) hmap_put(&d->block_index, &hash, h);
     commit_ctx c = {d, h};
     store_batch_each_tx(b, apply_tx, &c);
     store_batch_each_op(b, apply_op, &c);
@@ -394,6 +437,20 @@ static void apply_batch(sim_disk *d, const store_batch *b, const hansa_hash *app
     d->has_tip = true;
     d->tip = (store_tip){h, *app_hash, hash};
     wal_delete_through(d, h);
+}
+
+static const disk_block *block_at(const sim_disk *d, uint64_t height);
+
+/* The height d stores the block `hash` at: its own index first, then the
+ * pool's first record of that hash if d's block at its height is it. */
+static bool disk_block_height(const sim_disk *d, const hansa_hash *hash, uint64_t *height) {
+    if (d->block_index.len && hmap_get(&d->block_index, hash, height)) return true;
+    uint64_t i;
+    if (!hmap_get(&d->pool->index, hash, &i)) return false;
+    const disk_block *blk = block_at(d, d->pool->rec_height[i]);
+    if (!blk || blk->block != d->pool->recs[i]) return false;
+    *height = d->pool->rec_height[i];
+    return true;
 }
 
 static hansa_err be_batch_commit(void *ctx, store *st, const store_batch *b,
@@ -408,7 +465,7 @@ static hansa_err be_batch_commit(void *ctx, store *st, const store_batch *b,
     size_t len;
     store_batch_block(b, &hash, &bytes, &len);
     uint64_t at;
-    if (hmap_get(&d->block_index, &hash, &at))
+    if (disk_block_height(d, &hash, &at))
         return store_fail(st, HANSA_ERR_DUPLICATE, "block hash already stored (at height %llu)",
                           (unsigned long long)at);
     sim_disk_fault f;
@@ -448,7 +505,7 @@ static hansa_err be_get_block_by_hash(void *ctx, store *st, const hansa_hash *bl
                                       uint64_t *height) {
     sim_disk *d = ctx;
     uint64_t h;
-    if (!hmap_get(&d->block_index, block_hash, &h))
+    if (!disk_block_height(d, block_hash, &h))
         return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database block_index");
     hansa_hash stored;
     hansa_err e = be_get_block(ctx, st, h, out, &stored);
@@ -541,7 +598,7 @@ static hansa_err be_put_signer(void *ctx, store *st, const uint8_t *bytes, size_
     sim_disk_fault f;
     hansa_err e = write_begin(d, st, SIM_DISK_SIGNER, "writing the signer state", &f);
     if (e != HANSA_OK) return e;
-    seal(&d->signer, STORE_REC_SIGNER, (const uint8_t *)signer_key, strlen(signer_key), NULL, 0,
+    seal(&d->signer, &d->signer_crc_due, STORE_REC_SIGNER, (const uint8_t *)signer_key, strlen(signer_key), NULL, 0,
          bytes, len);
     d->has_signer = true;
     return write_end(d, st, f, "writing the signer state");
@@ -551,6 +608,7 @@ static hansa_err be_get_signer(void *ctx, store *st, hbuf *out) {
     sim_disk *d = ctx;
     if (!d->has_signer)
         return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database signer at key \"signer\"");
+    settle(&d->signer, &d->signer_crc_due, (const uint8_t *)signer_key, strlen(signer_key));
     const uint8_t *p;
     size_t n;
     hansa_err e = unseal(st, &d->signer, STORE_REC_SIGNER, "signer", (const uint8_t *)signer_key,
@@ -576,11 +634,12 @@ static hansa_err be_wal_append(void *ctx, store *st, uint64_t height, const uint
     memmove(&d->wal[at + 1], &d->wal[at], (d->n_wal - at) * sizeof *d->wal);
     d->n_wal++;
     disk_wal *w = &d->wal[at];
-    *w = (disk_wal){height, seq, HBUF_INIT};
+    *w = (disk_wal){height, seq, HBUF_INIT, false};
     uint8_t k[WAL_KEY_BYTES];
     wal_key(k, height, seq);
-    seal(&w->rec, STORE_REC_WAL, k, sizeof k, NULL, 0, bytes, len);
-    if (f == SIM_DISK_CRASH_TORN) w->rec.data[w->rec.len / 2] ^= 0x5a; /* half of it written */
+    bool torn = f == SIM_DISK_CRASH_TORN;
+    seal(&w->rec, torn ? NULL : &w->crc_due, STORE_REC_WAL, k, sizeof k, NULL, 0, bytes, len);
+    if (torn) w->rec.data[w->rec.len / 2] ^= 0x5a; /* half of it written, checksum whole */
     return write_end(d, st, f, "appending to the WAL");
 }
 
@@ -589,9 +648,10 @@ static hansa_err be_wal_read(void *ctx, store *st, uint64_t height, store_wal_fn
     (void)st; /* a damaged tail is not an error of the store */
     size_t end = wal_after(d, height);
     for (size_t i = wal_first(d, height); i < end; i++) {
-        const disk_wal *w = &d->wal[i];
+        disk_wal *w = &d->wal[i];
         uint8_t k[WAL_KEY_BYTES];
         wal_key(k, w->height, w->seq);
+        settle(&w->rec, &w->crc_due, k, sizeof k);
         const uint8_t *p;
         size_t n;
         char why[160];

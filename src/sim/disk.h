@@ -8,7 +8,9 @@
  * the DKG and nonce records), WAL, FROST checkpoints —
  * each value sealed with the same checksummed record header (store/
  * record.h) and checked on every read, so damage is reported exactly as on
- * a real disk, and it keeps the store's contract: a write that returned
+ * a real disk (the checksum of a record that can only be damaged by a torn
+ * write is made at its first read, from the key it was written under:
+ * disk.c, seal), and it keeps the store's contract: a write that returned
  * HANSA_OK is durable, a block commit is all or nothing, WAL heights
  * interleave, a damaged WAL record ends its height's log.
  *

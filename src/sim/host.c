@@ -134,11 +134,21 @@ static void observe_out(sim_node *nd, uint8_t type, const uint8_t *b, size_t len
     hbuf_free(&sb);
 }
 
+/* The message carrying type || b: the one the node is taking when b is
+ * its payload (a relay; messages never change, so sharing it is sending
+ * the same bytes, with the hash already made), else a new one. Pointer
+ * equality, not a compare: the node hands back the very bytes it got. */
+static sim_msg *out_msg(const sim_node *nd, uint8_t type, const uint8_t *b, size_t len) {
+    const sim_msg *in = nd->in_msg;
+    if (in && b == in->data + 1 && len == in->len - 1 && type == in->data[0]) return nd->in_msg;
+    return msg_new(type, b, len);
+}
+
 static void io_send(void *ctx, void *peer, uint8_t type, const uint8_t *b, size_t len) {
     sim_node *nd = ctx;
     if (nd->dying || nd->byz == BYZ_SILENT) return;
     if (!frost_on_send(nd, type, b, len)) return;
-    simnet_send(W(nd), nd->idx, idx_of(W(nd), peer), msg_new(type, b, len), nd->busy_us);
+    simnet_send(W(nd), nd->idx, idx_of(W(nd), peer), out_msg(nd, type, b, len), nd->busy_us);
 }
 
 static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, void *except) {
@@ -151,7 +161,7 @@ static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, 
         return;
     }
     observe_out(nd, type, b, len);
-    simnet_broadcast(W(nd), nd->idx, msg_new(type, b, len), ex, nd->busy_us);
+    simnet_broadcast(W(nd), nd->idx, out_msg(nd, type, b, len), ex, nd->busy_us);
     if (nd->die_after_send) { /* the worst moment: it left, and nothing after it */
         nd->dying = true;
         nd->die_after_send = nd->crash_after_send = false;
@@ -334,9 +344,29 @@ void host_crash(sim_node *nd) {
  * signature, no prevote after its decision): then it owes evidence
  * (check.h), traced once the node has taken the vote. The conditions mirror
  * cons_on_vote's, seen from outside. */
-static bool note_vote(sim_node *nd, const uint8_t *b, size_t len, uint16_t *val_out,
-                      wire_vote *out) {
+/* Forgets the messages of votes_seen (its references dropped). */
+static void votes_msgs_reset(sim_node *nd) {
+    for (uint32_t i = 0; i < nd->n_votes_msgs; i++) msg_unref(nd->votes_msgs[i]);
+    nd->n_votes_msgs = 0;
+}
+
+/* True when m's vote is in votes_seen as it stands: then note_vote's answer
+ * for m is no, with nothing to change (its vote is known, with this id, for
+ * the height and incarnation votes_seen holds; a vote of another height
+ * gets no as well). Each vote reaches a node up to three times as one
+ * message, and decoding and looking it up each time was ~1% of a run. */
+static bool votes_msg_known(const sim_node *nd, const sim_msg *m) {
+    if (nd->votes_seen_inc != nd->inc) return false;
+    for (uint32_t i = 0; i < nd->n_votes_msgs; i++)
+        if (nd->votes_msgs[i] == m) return true;
+    return false;
+}
+
+static bool note_vote(sim_node *nd, sim_msg *m, uint16_t *val_out, wire_vote *out) {
     if (!honest(nd) || nd->stopped) return false;
+    if (votes_msg_known(nd, m)) return false;
+    const uint8_t *b = m->data + 1;
+    size_t len = m->len - 1;
     wire_vote v;
     if (wire_vote_decode(b, len, &v, NULL) != HANSA_OK) return false;
     uint64_t height, cons_h;
@@ -364,16 +394,21 @@ static bool note_vote(sim_node *nd, const uint8_t *b, size_t len, uint16_t *val_
     if (!sig_ok) return false;
     if (!seen_current) {
         smap_clear(&nd->votes_seen);
+        votes_msgs_reset(nd);
         nd->votes_seen_height = v.height;
         nd->votes_seen_inc = nd->inc;
     }
     const hansa_hash *prev = smap_put_new(&nd->votes_seen, key, &id);
+    if (!prev && nd->n_votes_msgs < SIM_VOTES_MSGS_MAX) {
+        m->refs++;
+        nd->votes_msgs[nd->n_votes_msgs++] = m;
+    }
     *val_out = (uint16_t)val;
     *out = v;
     return prev && !hash_eq(prev, &id);
 }
 
-void host_deliver(sim_node *nd, uint16_t from, const sim_msg *m) {
+void host_deliver(sim_node *nd, uint16_t from, sim_msg *m) {
     world *w = W(nd);
     HANSA_ASSERT(nd->up);
     if (!host_linked(w, from, nd->idx)) { /* the link went down with it in flight */
@@ -386,11 +421,13 @@ void host_deliver(sim_node *nd, uint16_t from, const sim_msg *m) {
     uint8_t type = m->data[0];
     uint16_t val = 0;
     wire_vote v;
-    bool conflict = type == MSG_VOTE && note_vote(nd, m->data + 1, m->len - 1, &val, &v);
+    bool conflict = type == MSG_VOTE && note_vote(nd, m, &val, &v);
     uint64_t before = nd->height;
     frost_on_deliver(nd, m);
     input_begin(nd);
+    nd->in_msg = m;
     node_on_message(nd->n, &w->nodes[from], type, m->data + 1, m->len - 1);
+    nd->in_msg = NULL;
     if (type == MSG_BLOCK && nd->height > before && !nd->dying) { /* committed by block sync */
         w->res->syncs++;
         world_trace(w, SIM_T_SYNC, nd, from, nd->height, 0, 0, NULL, false, UINT32_MAX);
@@ -476,5 +513,6 @@ void host_free(sim_node *nd) {
     }
     sim_disk_free(nd->disk);
     smap_free(&nd->votes_seen);
+    votes_msgs_reset(nd);
     byz_free(nd);
 }

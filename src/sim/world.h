@@ -65,6 +65,8 @@ typedef struct {
     uint8_t data[];
 } sim_msg;
 
+#define SIM_VOTES_MSGS_MAX 16 /* four validators' prevote and precommit of round 0, twice */
+
 typedef enum {
     BYZ_NONE,
     BYZ_EQUIVOCATE,
@@ -130,6 +132,10 @@ typedef struct {
     uint64_t wake_ms;        /* local time the node asked to be woken at */
     uint64_t wake_ev_us;     /* time of the EV_WAKE queued for it; 0 = none */
     uint64_t busy_us;        /* disk time spent in the current input: delays its sends */
+    /* The message the node is taking (host_deliver), NULL between inputs:
+     * a relay of it (the node broadcasts the bytes it was handed, node.c
+     * judge) goes out as this same message, not as a copy hashed again. */
+    sim_msg *in_msg;
     /* Crash at the next disk write of kind crash_op (EV_CRASH, sub 1), or
      * right after its next own message of step crash_step leaves (sub 2). */
     bool crash_armed;
@@ -149,6 +155,12 @@ typedef struct {
     smap votes_seen;
     uint64_t votes_seen_height;
     uint32_t votes_seen_inc;
+    /* Messages whose vote went into votes_seen since it was last cleared
+     * (a reference held on each, so no other message takes the address):
+     * the same message again (a relay shares it, out_msg) is answered
+     * without decoding it (host.c, note_vote). */
+    sim_msg *votes_msgs[SIM_VOTES_MSGS_MAX];
+    uint32_t n_votes_msgs;
     /* Links this node dropped (or that dropped it) and that are not back yet. */
     bool link_down[SIM_NODES_MAX];
     /* byz.c: the faces it showed, so every re-send repeats the same bytes. */
@@ -320,7 +332,9 @@ void host_free(sim_node *nd);
 void host_boot(sim_node *nd, bool forget);
 /* Kills the process: what it did not write is gone. */
 void host_crash(sim_node *nd);
-void host_deliver(sim_node *nd, uint16_t from, const sim_msg *m);
+/* Hands m to the node; a relay of it shares m (the caller's reference
+ * is held throughout). */
+void host_deliver(sim_node *nd, uint16_t from, sim_msg *m);
 void host_wake(sim_node *nd);
 void host_link_down(sim_node *nd, uint16_t peer);
 void host_link_up(sim_node *nd, uint16_t peer);

@@ -16,15 +16,27 @@ static uint32_t record_crc(const uint8_t *key, size_t klen, const uint8_t *hdr,
     return crc32c(c, payload, plen);
 }
 
-void store_record_seal(uint8_t hdr[STORE_RECORD_HEADER_BYTES], store_rec_type type,
-                       const uint8_t *key, size_t klen, const uint8_t *payload, size_t plen) {
+void store_record_seal_fields(uint8_t hdr[STORE_RECORD_HEADER_BYTES], store_rec_type type, size_t plen) {
     HANSA_ASSERT(plen <= STORE_PAYLOAD_BYTES_MAX);
-    HANSA_ASSERT(klen > 0);
-    HANSA_ASSERT(payload != NULL || plen == 0);
     hdr[0] = STORE_RECORD_VERSION;
     hdr[1] = (uint8_t)type;
     le32_store(hdr + 2, (uint32_t)plen);
+    le32_store(hdr + 6, 0);
+}
+
+void store_record_seal_crc(uint8_t hdr[STORE_RECORD_HEADER_BYTES], const uint8_t *key, size_t klen,
+                           const uint8_t *payload) {
+    uint32_t plen = le32_load(hdr + 2);
+    HANSA_ASSERT(plen <= STORE_PAYLOAD_BYTES_MAX);
+    HANSA_ASSERT(klen > 0);
+    HANSA_ASSERT(payload != NULL || plen == 0);
     le32_store(hdr + 6, record_crc(key, klen, hdr, payload, plen));
+}
+
+void store_record_seal(uint8_t hdr[STORE_RECORD_HEADER_BYTES], store_rec_type type,
+                       const uint8_t *key, size_t klen, const uint8_t *payload, size_t plen) {
+    store_record_seal_fields(hdr, type, plen);
+    store_record_seal_crc(hdr, key, klen, payload);
 }
 
 hansa_err store_record_check(const uint8_t *val, size_t len, store_rec_type type,

@@ -438,6 +438,57 @@ static void test_checker_double_sign(void) {
     sim_checker_free(&c);
 }
 
+/* The checker drops heights every honest node decided long ago (check.h):
+ * memory stays bounded, and what an honest node still does at such a
+ * height (decide it again, sign for it) is a violation by itself. The
+ * heights that some honest node has not decided stay checked. */
+static void test_checker_window(void) {
+    sim_checker c;
+    checker_new(&c);
+    uint64_t top = 6 * SIM_CHECK_WINDOW_MARGIN;
+    for (uint64_t h = 1; h <= top; h++)
+        for (uint16_t n = 0; n < 3; n++) {
+            sim_trace_ev s = ev(SIM_T_SIGNED, n, h, 0, 1, 0x10);
+            sim_trace_ev d = ev(SIM_T_DECIDE, n, h, 0, 0, 0x20);
+            sim_trace_ev m = ev(SIM_T_COMMITTED, n, h, 0, 0, 0x30);
+            sim_checker_feed(&c, &s);
+            sim_checker_feed(&c, &d);
+            sim_checker_feed(&c, &m);
+        }
+    CHECK(c.heights_base > 0);
+    CHECK(c.heights_base + SIM_CHECK_WINDOW_MARGIN <= top);
+    CHECK(c.heights_cap <= 4 * SIM_CHECK_WINDOW_MARGIN);
+    CHECK_EQ_U64(sim_checker_safety(&c), 0);
+    /* The same signature again just above the window is still fine; a
+     * different one is a double sign, as is any signature below it. */
+    uint64_t kept = c.heights_base, gone = c.heights_base - 1;
+    sim_trace_ev again = ev(SIM_T_SIGNED, 0, kept, 0, 1, 0x10);
+    sim_checker_feed(&c, &again);
+    CHECK_EQ_U64(sim_checker_safety(&c), 0);
+    again.id.b[0] = 0x11;
+    sim_checker_feed(&c, &again);
+    CHECK_EQ_U64(c.count[SIM_V_DOUBLE_SIGN], 1);
+    sim_trace_ev old_sig = ev(SIM_T_SIGNED, 1, gone, 0, 1, 0x10);
+    sim_checker_feed(&c, &old_sig);
+    CHECK_EQ_U64(c.count[SIM_V_DOUBLE_SIGN], 2);
+    sim_trace_ev old_decide = ev(SIM_T_DECIDE, 2, gone, 0, 0, 0x20);
+    sim_checker_feed(&c, &old_decide);
+    CHECK_EQ_U64(c.count[SIM_V_DOUBLE_DECIDE], 1);
+    sim_checker_free(&c);
+    /* A lagging honest node holds the window: its heights stay checked. */
+    checker_new(&c);
+    for (uint64_t h = 1; h <= top; h++)
+        for (uint16_t n = 0; n < 2; n++) {
+            sim_trace_ev d = ev(SIM_T_DECIDE, n, h, 0, 0, 0x20);
+            sim_checker_feed(&c, &d);
+        }
+    CHECK_EQ_U64(c.heights_base, 0);
+    sim_trace_ev late = ev(SIM_T_DECIDE, 2, 1, 0, 0, 0x21);
+    sim_checker_feed(&c, &late);
+    CHECK_EQ_U64(c.count[SIM_V_AGREEMENT], 1);
+    sim_checker_free(&c);
+}
+
 static void test_checker_evidence(void) {
     sim_checker c;
     checker_new(&c);
@@ -642,6 +693,7 @@ int main(void) {
     RUN(test_checker_agreement);
     RUN(test_checker_validity_and_rounds);
     RUN(test_checker_double_sign);
+    RUN(test_checker_window);
     RUN(test_checker_evidence);
     RUN(test_checker_evidence_once_per_offender);
     RUN(test_checker_block_time);
