@@ -1,10 +1,14 @@
 /* buf.h — a growable byte buffer for building encodings and messages.
  *
  * Appends never fail (allocation failure aborts, see mem.h). The buffer owns
- * its bytes; hbuf_free releases them. hbuf_take hands them to the caller. */
+ * its bytes; hbuf_free releases them. hbuf_take hands them to the caller.
+ * A buffer made by hbuf_on starts in storage the caller lends (a stack
+ * array), so encoding a vote or a header to hash or verify it costs no
+ * allocation; it moves to the heap only if it outgrows that storage. */
 #ifndef HANSA_BASE_BUF_H
 #define HANSA_BASE_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,9 +16,15 @@ typedef struct {
     uint8_t *data;
     size_t len;
     size_t cap;
+    bool lent; /* data is the caller's storage (hbuf_on): never freed here */
 } hbuf;
 
-#define HBUF_INIT {NULL, 0, 0}
+#define HBUF_INIT {NULL, 0, 0, false}
+
+/* An empty buffer writing into storage[0..cap), which must outlive it (or
+ * its move to the heap). hbuf_free and hbuf_take work as for any buffer;
+ * hbuf_take copies the bytes to the heap if they are still in storage. */
+static inline hbuf hbuf_on(uint8_t *storage, size_t cap) { return (hbuf){storage, 0, cap, true}; }
 
 void hbuf_reserve(hbuf *b, size_t extra);
 void hbuf_append(hbuf *b, const void *p, size_t n);
