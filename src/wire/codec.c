@@ -782,8 +782,40 @@ hansa_err wire_valset_decode(const uint8_t *p, size_t len, wire_valset *vs, wire
     return err;
 }
 
+/* The last sets hashed, with their hashes. The ledger's FROST epoch hashes
+ * the current set at every block (tx_frost.c), 2n SHA-256 calls for a set
+ * that changes only at elections. A hit compares the whole set, so the memo
+ * answers exactly what the hash would. Per thread: no locks; ~10 KB. */
+#define VALSET_MEMO_SLOTS 2
+
+typedef struct {
+    bool used;
+    uint16_t n;
+    wire_validator v[WIRE_VALIDATORS_MAX];
+    hansa_hash hash;
+} valset_memo;
+
+static _Thread_local valset_memo valset_memos[VALSET_MEMO_SLOTS];
+static _Thread_local unsigned valset_memo_next;
+
+/* Validators compare as bytes: no padding between the key and the power. */
+_Static_assert(sizeof(wire_validator) == HANSA_PUBKEY_BYTES + sizeof(uint64_t), "validator padding");
+
+static const valset_memo *valset_memo_find(const wire_valset *vs) {
+    for (size_t k = 0; k < VALSET_MEMO_SLOTS; k++) {
+        const valset_memo *m = &valset_memos[k];
+        if (m->used && m->n == vs->n && memcmp(m->v, vs->v, vs->n * sizeof vs->v[0]) == 0) return m;
+    }
+    return NULL;
+}
+
 void wire_valset_hash(const wire_valset *vs, hansa_hash *out) {
     HANSA_ASSERT(vs->n <= WIRE_VALIDATORS_MAX);
+    const valset_memo *hit = vs->n ? valset_memo_find(vs) : NULL;
+    if (hit) {
+        *out = hit->hash;
+        return;
+    }
     hansa_hash leaves[WIRE_VALIDATORS_MAX];
     uint8_t storage[WIRE_VALIDATOR_BYTES];
     hbuf b = hbuf_on(storage, sizeof storage);
@@ -794,4 +826,10 @@ void wire_valset_hash(const wire_valset *vs, hansa_hash *out) {
     }
     merkle_root(leaves, vs->n, out);
     hbuf_free(&b);
+    if (vs->n == 0) return;
+    valset_memo *m = &valset_memos[valset_memo_next++ % VALSET_MEMO_SLOTS];
+    m->used = true;
+    m->n = vs->n;
+    memcpy(m->v, vs->v, vs->n * sizeof vs->v[0]);
+    m->hash = *out;
 }
