@@ -230,7 +230,11 @@ hansa_err ledger_tx_check(const ledger_state *s, const wire_tx *tx, char *why, s
     b.info.height = s->meta.height + 1;
     b.info.time_ms = s->meta.time_ms;
     b.supply = s->supply;
-    static const uint8_t key[ACCT_MAP_KEY_BYTES];
+    /* The state's key, as block_new's overlays: one SipHash per lookup
+     * serves both maps (ledger_block_account). */
+    uint8_t key[ACCT_MAP_KEY_BYTES];
+    le64_store(key, s->accounts.k0);
+    le64_store(key + 8, s->accounts.k1);
     acct_map_init(&b.touched, key);
     ledger_tx_ctx c;
     hansa_err err = ledger_tx_check_pending(&b, tx, &c, why, why_len);
