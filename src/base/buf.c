@@ -7,7 +7,7 @@
 #include "base/assert.h"
 #include "base/mem.h"
 
-void hbuf_reserve(hbuf *b, size_t extra) {
+void hbuf_grow(hbuf *b, size_t extra) {
     HANSA_ASSERT(b->len <= b->cap);
     HANSA_ASSERT(extra <= SIZE_MAX - b->len);
     size_t need = b->len + extra;
@@ -33,27 +33,6 @@ uint8_t *hbuf_extend(hbuf *b, size_t n) {
     b->len += n;
     return p;
 }
-
-void hbuf_append(hbuf *b, const void *p, size_t n) {
-    if (n == 0) return;
-    hbuf_reserve(b, n);
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
-/* The integers are stored straight into reserved room: zeroing it first
- * (hbuf_extend) would write each byte twice. */
-static uint8_t *room(hbuf *b, size_t n) {
-    hbuf_reserve(b, n);
-    uint8_t *p = b->data + b->len;
-    b->len += n;
-    return p;
-}
-
-void hbuf_put_u8(hbuf *b, uint8_t v) { *room(b, 1) = v; }
-void hbuf_put_u16(hbuf *b, uint16_t v) { le16_store(room(b, 2), v); }
-void hbuf_put_u32(hbuf *b, uint32_t v) { le32_store(room(b, 4), v); }
-void hbuf_put_u64(hbuf *b, uint64_t v) { le64_store(room(b, 8), v); }
 
 void hbuf_reset(hbuf *b) { b->len = 0; }
 

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct {
     uint8_t *data;
@@ -26,12 +27,8 @@ typedef struct {
  * hbuf_take copies the bytes to the heap if they are still in storage. */
 static inline hbuf hbuf_on(uint8_t *storage, size_t cap) { return (hbuf){storage, 0, cap, true}; }
 
-void hbuf_reserve(hbuf *b, size_t extra);
-void hbuf_append(hbuf *b, const void *p, size_t n);
-void hbuf_put_u8(hbuf *b, uint8_t v);
-void hbuf_put_u16(hbuf *b, uint16_t v); /* little-endian */
-void hbuf_put_u32(hbuf *b, uint32_t v); /* little-endian */
-void hbuf_put_u64(hbuf *b, uint64_t v); /* little-endian */
+/* The slow path of hbuf_reserve: moves the bytes to a bigger allocation. */
+void hbuf_grow(hbuf *b, size_t extra);
 /* Appends n zero bytes and returns a pointer to them, valid until the next append. */
 uint8_t *hbuf_extend(hbuf *b, size_t n);
 void hbuf_reset(hbuf *b); /* len = 0, keeps the allocation */
@@ -71,5 +68,33 @@ static inline uint32_t be32_load(const uint8_t *p) {
 static inline uint64_t be64_load(const uint8_t *p) {
     return (uint64_t)be32_load(p) << 32 | be32_load(p + 4);
 }
+
+/* The appends are inline: encoders call them a few million times per
+ * simulated thousand heights, and almost every call only copies a few
+ * bytes into room the buffer already has. */
+static inline void hbuf_reserve(hbuf *b, size_t extra) {
+    if (b->len <= b->cap && extra <= b->cap - b->len) return;
+    hbuf_grow(b, extra);
+}
+
+/* n bytes of room at the end, counted in len; the caller fills them. */
+static inline uint8_t *hbuf_room(hbuf *b, size_t n) {
+    hbuf_reserve(b, n);
+    uint8_t *p = b->data + b->len;
+    b->len += n;
+    return p;
+}
+
+static inline void hbuf_append(hbuf *b, const void *p, size_t n) {
+    if (n == 0) return;
+    memcpy(hbuf_room(b, n), p, n);
+}
+
+/* The integers are stored straight into the room: zeroing it first
+ * (hbuf_extend) would write each byte twice. */
+static inline void hbuf_put_u8(hbuf *b, uint8_t v) { *hbuf_room(b, 1) = v; }
+static inline void hbuf_put_u16(hbuf *b, uint16_t v) { le16_store(hbuf_room(b, 2), v); } /* little-endian */
+static inline void hbuf_put_u32(hbuf *b, uint32_t v) { le32_store(hbuf_room(b, 4), v); } /* little-endian */
+static inline void hbuf_put_u64(hbuf *b, uint64_t v) { le64_store(hbuf_room(b, 8), v); } /* little-endian */
 
 #endif
