@@ -7,7 +7,7 @@
 #include "base/assert.h"
 #include "base/mem.h"
 
-void hbuf_reserve(hbuf *b, size_t extra) {
+void hbuf_grow(hbuf *b, size_t extra) {
     HANSA_ASSERT(b->len <= b->cap);
     HANSA_ASSERT(extra <= SIZE_MAX - b->len);
     size_t need = b->len + extra;
@@ -20,9 +20,10 @@ void hbuf_reserve(hbuf *b, size_t extra) {
     while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     uint8_t *data = hansa_malloc(cap);
     if (b->len) memcpy(data, b->data, b->len);
-    free(b->data);
+    if (!b->lent) free(b->data);
     b->data = data;
     b->cap = cap;
+    b->lent = false;
 }
 
 uint8_t *hbuf_extend(hbuf *b, size_t n) {
@@ -33,30 +34,17 @@ uint8_t *hbuf_extend(hbuf *b, size_t n) {
     return p;
 }
 
-void hbuf_append(hbuf *b, const void *p, size_t n) {
-    if (n == 0) return;
-    hbuf_reserve(b, n);
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
-void hbuf_put_u8(hbuf *b, uint8_t v) { hbuf_append(b, &v, 1); }
-void hbuf_put_u16(hbuf *b, uint16_t v) { le16_store(hbuf_extend(b, 2), v); }
-void hbuf_put_u32(hbuf *b, uint32_t v) { le32_store(hbuf_extend(b, 4), v); }
-void hbuf_put_u64(hbuf *b, uint64_t v) { le64_store(hbuf_extend(b, 8), v); }
-
 void hbuf_reset(hbuf *b) { b->len = 0; }
 
 void hbuf_free(hbuf *b) {
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
+    if (!b->lent) free(b->data);
+    *b = (hbuf)HBUF_INIT;
 }
 
 uint8_t *hbuf_take(hbuf *b, size_t *len) {
     uint8_t *p = b->data;
     *len = b->len;
-    b->data = NULL;
-    b->len = b->cap = 0;
+    if (b->lent) p = b->len ? hansa_memdup(b->data, b->len) : NULL;
+    *b = (hbuf)HBUF_INIT;
     return p;
 }

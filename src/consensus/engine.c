@@ -48,7 +48,7 @@ typedef struct {
 typedef struct {
     cons_voteset votes[2]; /* [0] prevotes, [1] precommits */
     prop_slot prop;
-    bool *seen;            /* n: validator sent something in this round (line 55) */
+    bool seen[WIRE_VALIDATORS_MAX]; /* by index: sent something in this round (line 55) */
     uint64_t power_seen;
     uint16_t proposer;     /* proposer(h, round), computed once */
     bool did_line34, did_line36, did_line47;
@@ -59,11 +59,16 @@ typedef struct {
 } round_state;
 
 /* valid() verdicts of this height, so the application judges each value once.
- * Keyed by id and a digest of the bytes: a Byzantine proposer cannot poison
- * the verdict of an honest value by sending other bytes under its id. */
+ * Keyed by id and the bytes: a Byzantine proposer cannot poison the verdict
+ * of an honest value by sending other bytes under its id. A value the engine
+ * keeps for the height (a stored proposal's) is compared byte for byte, so
+ * judging a proposal needs no hash of the whole block; any other value is
+ * known by its SHA-256 digest. */
 typedef struct {
     hansa_hash id;
-    hansa_hash digest;
+    const uint8_t *bytes; /* the kept value (owned by a round's prop_slot), or NULL */
+    size_t len;
+    hansa_hash digest;    /* when bytes is NULL */
     bool verdict;
 } valid_entry;
 
@@ -124,8 +129,12 @@ struct cons_engine {
     size_t decided_len;
     wire_commit commit;
 
-    wire_vote *next_votes; /* NEXT_VOTES_PER_VALIDATOR * vs.n */
-    size_t n_next_votes;
+    wire_vote *next_votes; /* room for NEXT_VOTES_PER_VALIDATOR * vs.n */
+    size_t n_next_votes, cap_next_votes;
+    /* The previous height's buffer, kept for the next: the two swap at
+     * each height instead of one being allocated and one freed. */
+    wire_vote *spare_votes;
+    size_t cap_spare_votes;
     uint8_t next_votes_from[WIRE_VALIDATORS_MAX];
     next_proposal next_props[NEXT_PROPOSALS_MAX];
     size_t n_next_props;
@@ -235,7 +244,6 @@ static round_state *round_new(const cons_engine *e, uint32_t round) {
     round_state *rs = hansa_calloc(1, sizeof *rs);
     cons_voteset_init(&rs->votes[0], e->vs.n);
     cons_voteset_init(&rs->votes[1], e->vs.n);
-    rs->seen = hansa_calloc(e->vs.n, sizeof *rs->seen);
     rs->proposer = valset_proposer(&e->vs, round);
     return rs;
 }
@@ -244,7 +252,6 @@ static void round_free(round_state *rs) {
     if (rs == NULL) return;
     cons_voteset_free(&rs->votes[0]);
     cons_voteset_free(&rs->votes[1]);
-    free(rs->seen);
     free(rs->prop.value);
     free(rs);
 }
@@ -274,15 +281,27 @@ static void mark_seen(cons_engine *e, round_state *rs, uint16_t idx) {
     rs->power_seen += e->vs.v[idx].power;
 }
 
-/* valid(v) of Alg. 1 with the per-height cache (see valid_entry). */
-static bool value_valid(cons_engine *e, const hansa_hash *id, const uint8_t *value, size_t len) {
+/* True if entry c was made for exactly these bytes; *digest (computed on
+ * first need, *has_digest says) is the bytes' SHA-256. */
+static bool entry_is(const valid_entry *c, const uint8_t *value, size_t len, hansa_hash *digest,
+                     bool *has_digest) {
+    if (c->bytes != NULL) return c->len == len && (len == 0 || memcmp(c->bytes, value, len) == 0);
+    if (!*has_digest) sha256(value, len, digest);
+    *has_digest = true;
+    return hash_eq(&c->digest, digest);
+}
+
+/* valid(v) of Alg. 1 with the per-height cache (see valid_entry). kept: if
+ * valid, value stays owned by the engine until height_clear (prop_store
+ * keeps it in the round's prop_slot), so the entry may point at it. */
+static bool value_valid(cons_engine *e, const hansa_hash *id, const uint8_t *value, size_t len,
+                        bool kept) {
     hansa_hash digest;
-    sha256(value, len, &digest);
-    bool id_has_valid_bytes = false;
+    bool has_digest = false, id_has_valid_bytes = false;
     for (size_t i = 0; i < e->n_vcache; i++) {
         const valid_entry *c = &e->vcache[i];
         if (!hash_eq(&c->id, id)) continue;
-        if (hash_eq(&c->digest, &digest)) return c->verdict;
+        if (entry_is(c, value, len, &digest, &has_digest)) return c->verdict;
         if (c->verdict) id_has_valid_bytes = true;
     }
     /* Other bytes were already accepted under this id; these cannot be it. */
@@ -292,7 +311,14 @@ static bool value_valid(cons_engine *e, const hansa_hash *id, const uint8_t *val
         e->cap_vcache = e->cap_vcache ? 2 * e->cap_vcache : 8;
         e->vcache = hansa_realloc(e->vcache, e->cap_vcache * sizeof *e->vcache);
     }
-    e->vcache[e->n_vcache++] = (valid_entry){.id = *id, .digest = digest, .verdict = ok};
+    valid_entry c = {.id = *id, .len = len, .verdict = ok};
+    if (ok && kept && value != NULL) {
+        c.bytes = value;
+    } else {
+        if (!has_digest) sha256(value, len, &digest);
+        c.digest = digest;
+    }
+    e->vcache[e->n_vcache++] = c;
     return ok;
 }
 
@@ -312,7 +338,7 @@ static void prop_store(cons_engine *e, round_state *rs, const wire_proposal *p, 
     rs->prop.has = true;
     rs->prop.msg = *p;
     rs->prop.timely = timely;
-    rs->prop.valid = value_valid(e, &p->block, value, len);
+    rs->prop.valid = value_valid(e, &p->block, value, len, true);
     if (rs->prop.valid) {
         rs->prop.value = value;
         rs->prop.value_len = len;
@@ -459,7 +485,8 @@ static void sign_proposal(cons_engine *e, uint32_t pol_round, const hansa_hash *
     }
     wire_proposal p = {.chain_id = e->cfg.chain_id, .height = e->height, .round = e->round,
                        .pol_round = pol_round, .block = *id, .proposer = e->key.pub};
-    hbuf b = HBUF_INIT;
+    uint8_t storage[WIRE_PROPOSAL_BYTES];
+    hbuf b = hbuf_on(storage, sizeof storage);
     wire_proposal_sign_bytes(&b, &p);
     sign_domain(&e->key, SIGN_DOMAIN_PROPOSAL, b.data, b.len, &p.sig);
     hbuf_free(&b);
@@ -487,7 +514,8 @@ static void sign_new_vote(cons_engine *e, uint8_t type, cons_step step, const bl
     wire_vote kept = s->last_vote;
     wire_vote v = {.chain_id = e->cfg.chain_id, .height = e->height, .round = e->round,
                    .type = type, .block = *block, .validator = e->key.pub};
-    hbuf b = HBUF_INIT;
+    uint8_t storage[WIRE_VOTE_BYTES];
+    hbuf b = hbuf_on(storage, sizeof storage);
     wire_vote_sign_bytes(&b, &v);
     sign_domain(&e->key, SIGN_DOMAIN_VOTE, b.data, b.len, &v.sig);
     hbuf_free(&b);
@@ -816,6 +844,7 @@ static hansa_err next_vote_keep(cons_engine *e, const wire_vote *v) {
     if (e->next_votes_from[idx] >= NEXT_VOTES_PER_VALIDATOR) return HANSA_ERR_FULL;
     if (!cons_vote_sig_ok(&e->cfg.app, v)) return HANSA_ERR_BAD_SIG;
     HANSA_ASSERT(e->n_next_votes < (size_t)NEXT_VOTES_PER_VALIDATOR * e->vs.n);
+    HANSA_ASSERT(e->n_next_votes < e->cap_next_votes);
     e->next_votes[e->n_next_votes++] = *v;
     e->next_votes_from[idx]++;
     return HANSA_OK;
@@ -983,7 +1012,7 @@ hansa_err cons_on_commit(cons_engine *e, const wire_commit *c, const uint8_t *va
     hansa_err err = cert_commit_verify_with(&vf, c, e->cfg.chain_id, e->vs.v, e->vs.n);
     if (err != HANSA_OK) return err;
     /* Line 50: decide only a valid value, and only the one the cert names. */
-    if (!value_valid(e, &c->block, value, value_len)) return HANSA_ERR_INVALID;
+    if (!value_valid(e, &c->block, value, value_len, false)) return HANSA_ERR_INVALID;
     e->commit = *c;
     e->commit.sigs = hansa_memdup(c->sigs, c->n_sigs * sizeof *c->sigs);
     decide(e, c->round, &c->block, value, value_len);
@@ -1044,6 +1073,7 @@ void cons_free(cons_engine *e) {
     height_clear(e);
     next_clear(e);
     free(e->next_votes);
+    free(e->spare_votes);
     free(e->vcache);
     free(e->pending);
     free(e->out);
@@ -1087,6 +1117,7 @@ void cons_start_height(cons_engine *e, uint64_t height, const cons_valset *vs, u
     /* Replay what arrived early for this height; it is re-checked against
      * the new set, so the buffers of the old set are moved aside first. */
     wire_vote *votes = e->next_votes;
+    size_t cap_votes = e->cap_next_votes;
     size_t n_votes = replay ? e->n_next_votes : 0;
     next_proposal props[NEXT_PROPOSALS_MAX];
     size_t n_props = replay ? e->n_next_props : 0;
@@ -1094,7 +1125,16 @@ void cons_start_height(cons_engine *e, uint64_t height, const cons_valset *vs, u
     if (!replay)
         for (size_t i = 0; i < e->n_next_props; i++) free(e->next_props[i].value);
     e->n_next_props = 0;
-    e->next_votes = hansa_calloc((size_t)NEXT_VOTES_PER_VALIDATOR * e->vs.n, sizeof *e->next_votes);
+    size_t need = (size_t)NEXT_VOTES_PER_VALIDATOR * e->vs.n;
+    if (e->cap_spare_votes < need) {
+        free(e->spare_votes);
+        e->spare_votes = hansa_malloc(need * sizeof *e->spare_votes);
+        e->cap_spare_votes = need;
+    }
+    e->next_votes = e->spare_votes;
+    e->cap_next_votes = e->cap_spare_votes;
+    e->spare_votes = NULL;
+    e->cap_spare_votes = 0;
     next_clear(e);
     /* A restarted engine resumes in the round it last signed in. */
     uint32_t first = 0;
@@ -1106,7 +1146,8 @@ void cons_start_height(cons_engine *e, uint64_t height, const cons_valset *vs, u
         free(props[i].value);
     }
     for (size_t i = 0; i < n_votes; i++) (void)vote_in(e, &votes[i]);
-    free(votes);
+    e->spare_votes = votes;
+    e->cap_spare_votes = cap_votes;
     run_rules(e);
 }
 

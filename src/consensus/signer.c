@@ -66,7 +66,8 @@ void cons_signer_encode(hbuf *b, const cons_signer_state *s) {
         hbuf_put_u8(b, 0);
         return;
     }
-    hbuf msg = HBUF_INIT;
+    uint8_t storage[WIRE_PROPOSAL_BYTES > WIRE_VOTE_BYTES ? WIRE_PROPOSAL_BYTES : WIRE_VOTE_BYTES];
+    hbuf msg = hbuf_on(storage, sizeof storage);
     if (s->signed_kind == 0) wire_proposal_encode(&msg, &s->last_proposal);
     else wire_vote_encode(&msg, &s->last_vote);
     wire_put_bytes(b, msg.data, (uint32_t)msg.len);

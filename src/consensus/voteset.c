@@ -12,15 +12,19 @@ void cons_voteset_init(cons_voteset *s, uint16_t n) {
     HANSA_ASSERT(n <= WIRE_VALIDATORS_MAX);
     memset(s, 0, sizeof *s);
     s->n = n;
-    s->slot = hansa_calloc(n, sizeof *s->slot);
-    s->alt = hansa_calloc(n, sizeof *s->alt);
-    s->tally = hansa_calloc(2 * (size_t)n, sizeof *s->tally);
+    /* One allocation for the three arrays (tally, slot, alt): two vote sets
+     * are made for every round of every height. The tally, the most aligned,
+     * comes first. */
+    _Static_assert(_Alignof(cons_vote_slot) <= _Alignof(cons_tally), "slots after the tally");
+    size_t tally = 2 * (size_t)n * sizeof(cons_tally);
+    uint8_t *mem = hansa_calloc(1, tally + 2 * (size_t)n * sizeof(cons_vote_slot));
+    s->tally = (cons_tally *)(void *)mem;
+    s->slot = (cons_vote_slot *)(void *)(mem + tally);
+    s->alt = s->slot + n;
 }
 
 void cons_voteset_free(cons_voteset *s) {
-    free(s->slot);
-    free(s->alt);
-    free(s->tally);
+    free(s->tally); /* holds slot and alt too */
     memset(s, 0, sizeof *s);
 }
 

@@ -34,9 +34,9 @@ typedef struct {
 
 typedef struct {
     uint16_t n;                 /* validators in the set this vote set counts for */
-    cons_vote_slot *slot;       /* n, by validator index: first votes; owned */
-    cons_vote_slot *alt;        /* n: a second, conflicting vote; owned */
-    cons_tally *tally;          /* at most 2n distinct block ids; owned */
+    cons_vote_slot *slot;       /* n, by validator index: first votes; in tally's allocation */
+    cons_vote_slot *alt;        /* n: a second, conflicting vote; in tally's allocation */
+    cons_tally *tally;          /* at most 2n distinct block ids; owned (holds slot and alt) */
     uint16_t n_tally;
     uint64_t power_any;         /* power of all validators with a vote here */
 } cons_voteset;

@@ -70,20 +70,31 @@ uint64_t acct_map_hash(const acct_map *m, const hansa_addr *addr) {
 
 /* Index of addr's slot, or of the empty slot where it would go. The table is
  * never full (load <= 70%), so the probe ends. */
-static size_t find_slot(const acct_map *m, const hansa_addr *addr) {
+static size_t find_slot_hashed(const acct_map *m, const hansa_addr *addr, uint64_t h) {
     HANSA_ASSERT(m->cap != 0);
     size_t mask = m->cap - 1;
-    size_t i = (size_t)acct_map_hash(m, addr) & mask;
+    size_t i = (size_t)h & mask;
     for (size_t probes = 0; probes < m->cap; probes++, i = (i + 1) & mask) {
         if (!m->slots[i].used || addr_eq(&m->slots[i].addr, addr)) return i;
     }
     HANSA_UNREACHABLE();
 }
 
-const ledger_account *acct_map_get(const acct_map *m, const hansa_addr *addr) {
+static size_t find_slot(const acct_map *m, const hansa_addr *addr) {
+    return find_slot_hashed(m, addr, acct_map_hash(m, addr));
+}
+
+const ledger_account *acct_map_get_hashed(const acct_map *m, const hansa_addr *addr, uint64_t h) {
+#ifndef NDEBUG
+    HANSA_ASSERT(h == acct_map_hash(m, addr)); /* debug builds: the caller's hash is this map's */
+#endif
     if (m->cap == 0) return NULL;
-    const acct_slot *s = &m->slots[find_slot(m, addr)];
+    const acct_slot *s = &m->slots[find_slot_hashed(m, addr, h)];
     return s->used ? &s->acct : NULL;
+}
+
+const ledger_account *acct_map_get(const acct_map *m, const hansa_addr *addr) {
+    return acct_map_get_hashed(m, addr, acct_map_hash(m, addr));
 }
 
 static void grow(acct_map *m) {

@@ -48,6 +48,11 @@ void acct_map_free(acct_map *m);
  * borrowed and stays valid until the next acct_map_put or acct_map_free. */
 const ledger_account *acct_map_get(const acct_map *m, const hansa_addr *addr);
 
+/* acct_map_get for h = acct_map_hash(m, addr), computed once by a caller
+ * that looks addr up in two maps under the same key (a block's overlay,
+ * then its state). Debug builds check h. */
+const ledger_account *acct_map_get_hashed(const acct_map *m, const hansa_addr *addr, uint64_t h);
+
 /* Inserts or overwrites the account of addr. */
 void acct_map_put(acct_map *m, const hansa_addr *addr, const ledger_account *acct);
 

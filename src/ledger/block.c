@@ -103,12 +103,15 @@ ledger_block *ledger_block_begin_check(const ledger_state *s) {
 }
 
 bool ledger_block_account(const ledger_block *b, const hansa_addr *addr, ledger_account *out) {
-    const ledger_account *a = acct_map_get(&b->touched, addr);
-    if (a != NULL) {
-        *out = *a;
-        return true;
-    }
-    return ledger_account_get(b->base, addr, out);
+    /* The overlay has the state's key (block_new), so one SipHash serves both lookups. */
+    const acct_map *state = &b->base->accounts;
+    HANSA_ASSERT(b->touched.k0 == state->k0);
+    HANSA_ASSERT(b->touched.k1 == state->k1);
+    uint64_t h = acct_map_hash(state, addr);
+    const ledger_account *a = acct_map_get_hashed(&b->touched, addr, h);
+    if (a == NULL) a = acct_map_get_hashed(state, addr, h);
+    *out = a ? *a : (ledger_account){0, 0};
+    return a != NULL;
 }
 
 void ledger_block_account_put(ledger_block *b, const hansa_addr *addr, const ledger_account *a) {

@@ -230,7 +230,11 @@ hansa_err ledger_tx_check(const ledger_state *s, const wire_tx *tx, char *why, s
     b.info.height = s->meta.height + 1;
     b.info.time_ms = s->meta.time_ms;
     b.supply = s->supply;
-    static const uint8_t key[ACCT_MAP_KEY_BYTES];
+    /* The state's key, as block_new's overlays: one SipHash per lookup
+     * serves both maps (ledger_block_account). */
+    uint8_t key[ACCT_MAP_KEY_BYTES];
+    le64_store(key, s->accounts.k0);
+    le64_store(key + 8, s->accounts.k1);
     acct_map_init(&b.touched, key);
     ledger_tx_ctx c;
     hansa_err err = ledger_tx_check_pending(&b, tx, &c, why, why_len);
@@ -239,14 +243,19 @@ hansa_err ledger_tx_check(const ledger_state *s, const wire_tx *tx, char *why, s
 }
 
 void ledger_txs_verify_sigs(const wire_bytes *txs, uint32_t n, bool *ok) {
-    size_t cap = n ? n : 1;
+    /* Usually every transaction of a block was verified on admission to the
+     * mempool: then there is nothing to batch, and nothing to allocate. */
+    uint32_t first = 0;
+    while (first < n && ok[first]) first++;
+    if (first == n) return;
+    size_t cap = n;
     hansa_pubkey *pk = hansa_calloc(cap, sizeof *pk);
     hansa_sig *sig = hansa_calloc(cap, sizeof *sig);
     uint32_t *idx = hansa_calloc(cap, sizeof *idx);
     size_t *off = hansa_calloc(cap + 1, sizeof *off);
     hbuf msg = HBUF_INIT;
     size_t m = 0;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = first; i < n; i++) {
         wire_tx tx;
         wire_rd rd;
         if (ok[i] || wire_tx_decode(txs[i].bytes, txs[i].len, &tx, &rd) != HANSA_OK) continue;
@@ -275,7 +284,8 @@ void ledger_txs_verify_sigs(const wire_bytes *txs, uint32_t n, bool *ok) {
 }
 
 hansa_err ledger_tx_verify_sig(const wire_tx *tx) {
-    hbuf msg = HBUF_INIT;
+    uint8_t storage[512]; /* most transactions' sign bytes fit: no allocation per check */
+    hbuf msg = hbuf_on(storage, sizeof storage);
     wire_tx_sign_bytes(&msg, tx);
     bool ok = verify_domain(&tx->sender, SIGN_DOMAIN_TX, msg.data, msg.len, &tx->sig);
     hbuf_free(&msg);

@@ -142,7 +142,8 @@ static void timer_add(node *n, const cons_out *o) {
  * kill -9 does not lose, and the peers still hold them. */
 static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *payload, size_t len,
                        bool durable) {
-    hbuf rec = HBUF_INIT;
+    uint8_t storage[1 + WIRE_EVIDENCE_BYTES]; /* a vote or evidence record needs no allocation */
+    hbuf rec = hbuf_on(storage, sizeof storage);
     hbuf_put_u8(&rec, type);
     hbuf_append(&rec, payload, len);
     hansa_err e = durable ? store_wal_append(n->cfg.st, height, rec.data, rec.len)
@@ -162,14 +163,16 @@ static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *pa
  * --faults all). */
 void node_wal_log_evidence(node *n, const wire_evidence *ev) {
     if (n->wal_replaying) return; /* the record is already there */
-    hbuf b = HBUF_INIT;
+    uint8_t storage[WIRE_EVIDENCE_BYTES];
+    hbuf b = hbuf_on(storage, sizeof storage);
     wire_evidence_encode(&b, ev);
     wal_append(n, n->height + 2, MSG_EVIDENCE, b.data, b.len, true);
     hbuf_free(&b);
 }
 
 static void wal_proposal(node *n, const wire_proposal *p, const uint8_t *value, size_t len, bool durable) {
-    hbuf prop = HBUF_INIT, msg = HBUF_INIT;
+    uint8_t storage[WIRE_PROPOSAL_BYTES];
+    hbuf prop = hbuf_on(storage, sizeof storage), msg = HBUF_INIT;
     wire_proposal_encode(&prop, p);
     msg_proposal m = {prop.data, (uint32_t)prop.len, value, (uint32_t)len};
     msg_proposal_encode(&msg, &m);
@@ -210,7 +213,8 @@ static void send_engine_msg(node *n, uint8_t type, const uint8_t *b, size_t len)
 
 static void out_proposal(node *n, const cons_out *o) {
     note_proposal(n, o->u.proposal.proposal.height);
-    hbuf prop = HBUF_INIT, msg = HBUF_INIT;
+    uint8_t storage[WIRE_PROPOSAL_BYTES];
+    hbuf prop = hbuf_on(storage, sizeof storage), msg = HBUF_INIT;
     wire_proposal_encode(&prop, &o->u.proposal.proposal);
     msg_proposal m = {prop.data, (uint32_t)prop.len, o->u.proposal.value,
                       (uint32_t)o->u.proposal.value_len};

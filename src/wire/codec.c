@@ -194,8 +194,11 @@ static int block_id_cmp(const block_id *a, const block_id *b) {
     return hash_cmp(&a->hash, &b->hash);
 }
 
+/* Most encodings hashed here (headers, transactions, votes' evidence) fit the
+ * stack storage, so hashing one allocates nothing. */
 static void hash_encoding(void (*enc)(hbuf *, const void *), const void *obj, hansa_hash *out) {
-    hbuf b = HBUF_INIT;
+    uint8_t storage[1024];
+    hbuf b = hbuf_on(storage, sizeof storage);
     enc(&b, obj);
     sha256(b.data, b.len, out);
     hbuf_free(&b);
@@ -642,18 +645,29 @@ hansa_err wire_block_decode(const uint8_t *p, size_t len, wire_block *blk, wire_
     return err;
 }
 
+/* Leaves of a block's tx root that fit on the stack (8 KB); a bigger block
+ * allocates them. Blocks are judged by every node at every height, and most
+ * carry fewer transactions than this. */
+#define TX_ROOT_STACK_LEAVES 256
+
 void wire_tx_root(const wire_bytes *txs, size_t n, hansa_hash *out) {
     HANSA_ASSERT(n <= WIRE_BLOCK_TXS_MAX);
-    hansa_hash *leaves = hansa_calloc(n ? n : 1, sizeof *leaves);
+    if (n == 0) {
+        merkle_root(NULL, 0, out);
+        return;
+    }
+    hansa_hash stack[TX_ROOT_STACK_LEAVES];
+    hansa_hash *leaves = n <= TX_ROOT_STACK_LEAVES ? stack : hansa_malloc(n * sizeof *leaves);
     for (size_t i = 0; i < n; i++) merkle_leaf_hash(txs[i].bytes, txs[i].len, &leaves[i]);
     merkle_root(leaves, n, out);
-    free(leaves);
+    if (leaves != stack) free(leaves);
 }
 
 void wire_evidence_root(const wire_evidence *ev, size_t n, hansa_hash *out) {
     HANSA_ASSERT(n <= WIRE_BLOCK_EVIDENCE_MAX);
-    hansa_hash *leaves = hansa_calloc(n ? n : 1, sizeof *leaves);
-    hbuf b = HBUF_INIT;
+    hansa_hash leaves[WIRE_BLOCK_EVIDENCE_MAX]; /* 2 KB: no allocation per block */
+    uint8_t storage[WIRE_EVIDENCE_BYTES];
+    hbuf b = hbuf_on(storage, sizeof storage);
     for (size_t i = 0; i < n; i++) {
         hbuf_reset(&b);
         wire_evidence_encode(&b, &ev[i]);
@@ -661,7 +675,6 @@ void wire_evidence_root(const wire_evidence *ev, size_t n, hansa_hash *out) {
     }
     merkle_root(leaves, n, out);
     hbuf_free(&b);
-    free(leaves);
 }
 
 void wire_block_seal(wire_block *blk) {
@@ -769,10 +782,43 @@ hansa_err wire_valset_decode(const uint8_t *p, size_t len, wire_valset *vs, wire
     return err;
 }
 
+/* The last sets hashed, with their hashes. The ledger's FROST epoch hashes
+ * the current set at every block (tx_frost.c), 2n SHA-256 calls for a set
+ * that changes only at elections. A hit compares the whole set, so the memo
+ * answers exactly what the hash would. Per thread: no locks; ~10 KB. */
+#define VALSET_MEMO_SLOTS 2
+
+typedef struct {
+    bool used;
+    uint16_t n;
+    wire_validator v[WIRE_VALIDATORS_MAX];
+    hansa_hash hash;
+} valset_memo;
+
+static _Thread_local valset_memo valset_memos[VALSET_MEMO_SLOTS];
+static _Thread_local unsigned valset_memo_next;
+
+/* Validators compare as bytes: no padding between the key and the power. */
+_Static_assert(sizeof(wire_validator) == HANSA_PUBKEY_BYTES + sizeof(uint64_t), "validator padding");
+
+static const valset_memo *valset_memo_find(const wire_valset *vs) {
+    for (size_t k = 0; k < VALSET_MEMO_SLOTS; k++) {
+        const valset_memo *m = &valset_memos[k];
+        if (m->used && m->n == vs->n && memcmp(m->v, vs->v, vs->n * sizeof vs->v[0]) == 0) return m;
+    }
+    return NULL;
+}
+
 void wire_valset_hash(const wire_valset *vs, hansa_hash *out) {
     HANSA_ASSERT(vs->n <= WIRE_VALIDATORS_MAX);
+    const valset_memo *hit = vs->n ? valset_memo_find(vs) : NULL;
+    if (hit) {
+        *out = hit->hash;
+        return;
+    }
     hansa_hash leaves[WIRE_VALIDATORS_MAX];
-    hbuf b = HBUF_INIT;
+    uint8_t storage[WIRE_VALIDATOR_BYTES];
+    hbuf b = hbuf_on(storage, sizeof storage);
     for (size_t i = 0; i < vs->n; i++) {
         hbuf_reset(&b);
         validator_encode(&b, &vs->v[i]);
@@ -780,4 +826,10 @@ void wire_valset_hash(const wire_valset *vs, hansa_hash *out) {
     }
     merkle_root(leaves, vs->n, out);
     hbuf_free(&b);
+    if (vs->n == 0) return;
+    valset_memo *m = &valset_memos[valset_memo_next++ % VALSET_MEMO_SLOTS];
+    m->used = true;
+    m->n = vs->n;
+    memcpy(m->v, vs->v, vs->n * sizeof vs->v[0]);
+    m->hash = *out;
 }

@@ -40,6 +40,33 @@ static void test_buf_le(void) {
     hbuf_free(&b);
 }
 
+/* A buffer in lent storage writes there until it outgrows it, then moves to
+ * the heap with its bytes; hbuf_take always hands out heap bytes. */
+static void test_buf_on(void) {
+    uint8_t storage[16];
+    hbuf b = hbuf_on(storage, sizeof storage);
+    for (int i = 0; i < 16; i++) hbuf_put_u8(&b, (uint8_t)i);
+    CHECK(b.data == storage);
+    hbuf_put_u32(&b, 0x13121110);
+    CHECK(b.data != storage);
+    CHECK(!b.lent);
+    CHECK_EQ_U64(b.len, 20);
+    for (size_t i = 0; i < b.len; i++) CHECK_EQ_U64(b.data[i], i);
+    hbuf_free(&b);
+    b = hbuf_on(storage, sizeof storage);
+    hbuf_put_u64(&b, 0x0706050403020100ull);
+    size_t n = 0;
+    uint8_t *p = hbuf_take(&b, &n);
+    CHECK(p != storage);
+    CHECK_EQ_U64(n, 8);
+    CHECK_EQ_U64(le64_load(p), 0x0706050403020100ull);
+    free(p);
+    CHECK(b.data == NULL && b.len == 0 && !b.lent);
+    b = hbuf_on(storage, sizeof storage);
+    hbuf_free(&b); /* frees nothing: the storage is the caller's */
+    CHECK(b.data == NULL);
+}
+
 static void test_prng_replays(void) {
     hansa_prng a, b;
     prng_seed(&a, 42);
@@ -111,6 +138,7 @@ int main(void) {
     RUN(test_hex_roundtrip);
     RUN(test_hex_rejects);
     RUN(test_buf_le);
+    RUN(test_buf_on);
     RUN(test_prng_replays);
     RUN(test_err_names);
     RUN(test_checked_math);

@@ -111,6 +111,37 @@ static void test_from_pubkey(void) {
     CHECK(memcmp(a.b, h.b, HANSA_ADDR_BYTES) == 0);
 }
 
+/* The memo of addr_from_pubkey answers what the hash would: keys that share
+ * a memo slot (same first two bytes) and differ in any later byte, asked in
+ * turn and again, each get their own key's address. */
+static void test_from_pubkey_memo(void) {
+    hansa_prng p;
+    uint64_t seed = 15;
+    printf("test_from_pubkey_memo seed=%llu\n", (unsigned long long)seed);
+    prng_seed(&p, seed);
+    hansa_pubkey keys[40];
+    for (int i = 0; i < 40; i++) {
+        prng_fill(&p, keys[i].b, sizeof keys[i].b);
+        keys[i].b[0] = 7; /* one slot for all */
+        keys[i].b[1] = 9;
+        if (i % 2 == 0) continue;
+        keys[i] = keys[i - 1];
+        keys[i].b[31 - i % 30] ^= 1; /* one bit from the key before, past the slot bytes */
+    }
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 40; i++) {
+            int k = round == 1 ? 39 - i : i;
+            hansa_hash h;
+            sha256(keys[k].b, 32, &h);
+            hansa_addr a;
+            addr_from_pubkey(&keys[k], &a);
+            CHECK(memcmp(a.b, h.b, HANSA_ADDR_BYTES) == 0);
+            addr_from_pubkey(&keys[k], &a); /* now a hit */
+            CHECK(memcmp(a.b, h.b, HANSA_ADDR_BYTES) == 0);
+        }
+    }
+}
+
 static void test_roundtrip(void) {
     hansa_prng p;
     prng_seed(&p, check_seed("test_roundtrip", 0xadd7));
@@ -324,6 +355,7 @@ static void test_malformed(void) {
 int main(void) {
     RUN(test_chain_id);
     RUN(test_from_pubkey);
+    RUN(test_from_pubkey_memo);
     RUN(test_roundtrip);
     RUN(test_case_flips_always_caught);
     RUN(test_substitutions_caught);

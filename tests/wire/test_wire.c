@@ -456,6 +456,49 @@ static void test_hashes(void) {
     wire_block_free(&blk);
 }
 
+/* The valset hash from its definition (leaves pubkey || power), not from
+ * wire_valset_hash, whose memo is under test. */
+static void valset_hash_ref(const wire_valset *vs, hansa_hash *out) {
+    hansa_hash leaves[WIRE_VALIDATORS_MAX];
+    for (size_t i = 0; i < vs->n; i++) {
+        uint8_t e[40];
+        memcpy(e, vs->v[i].pubkey.b, 32);
+        le64_store(e + 32, vs->v[i].power);
+        merkle_leaf_hash(e, 40, &leaves[i]);
+    }
+    merkle_root(leaves, vs->n, out);
+}
+
+/* wire_valset_hash remembers the last sets it hashed: sets asked in turn
+ * (more than it keeps), again, and sets one power or one key bit apart
+ * from a remembered one each get their own hash. */
+static void test_valset_hash_memo(void) {
+    hansa_prng g;
+    uint64_t seed = 15;
+    printf("test_valset_hash_memo seed=%llu\n", (unsigned long long)seed);
+    prng_seed(&g, seed);
+    enum { SETS = 5 };
+    wire_valset sets[SETS];
+    for (int i = 0; i < SETS; i++) gen_valset(&g, &sets[i], 8);
+    for (int k = 1; k <= 2; k++) { /* sets 1 and 2: set 0 with one change */
+        free(sets[k].v);
+        sets[k].n = sets[0].n;
+        sets[k].v = hansa_memdup(sets[0].v, sets[0].n * sizeof sets[0].v[0]);
+    }
+    sets[1].v[sets[1].n - 1].power ^= 1;
+    sets[2].v[0].pubkey.b[31] ^= 0x80;
+    for (int round = 0; round < 40; round++) {
+        int i = (int)prng_below(&g, SETS);
+        hansa_hash want, got;
+        valset_hash_ref(&sets[i], &want);
+        wire_valset_hash(&sets[i], &got);
+        CHECK(hash_eq(&want, &got));
+        wire_valset_hash(&sets[i], &got);
+        CHECK(hash_eq(&want, &got));
+    }
+    for (int i = 0; i < SETS; i++) wire_valset_free(&sets[i]);
+}
+
 static void test_block_check_body(void) {
     hansa_prng g;
     prng_seed(&g, check_seed("test_block_check_body", 0xb0d1));
@@ -957,5 +1000,6 @@ int main(void) {
     RUN(test_reject_block);
     RUN(test_reject_block_parts);
     RUN(test_reject_valset);
+    RUN(test_valset_hash_memo);
     return check_summary();
 }
