@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "node/frost_duty.h"
+#include "node/frost_sign.h"
 #include "node/msg.h"
 #include "node/node_int.h"
 #include "threshold/dkg.h"
@@ -19,10 +20,20 @@
  * are not passed on, so the peer made it (node_io.penalize). */
 #define REPAIR_PENALTY_BAD_SIG 1
 
+/* Where a helper's messages go: the node, and the set's delegate keys to
+ * find each recipient's link (allocated with the helper: its callback
+ * keeps it). */
+typedef struct {
+    node *n;
+    uint16_t count;
+    hansa_pubkey members[FROST_PARTICIPANTS_MAX];
+} helper_link;
+
 /* My part in one target's repair: one at a time per target, so a member
  * asking again replaces only its own (repair_round_admit bounds how often). */
 typedef struct {
     repair_helper *h;
+    helper_link *link;
     uint64_t made_at; /* my height */
     uint32_t round;   /* the last round I dealt for; 0: none */
 } helping;
@@ -48,7 +59,10 @@ static struct frost_repair *state(node *n) {
 void frost_repair_free(struct frost_repair *r) {
     if (r == NULL) return;
     repair_target_free(r->target);
-    for (size_t i = 0; i <= FROST_PARTICIPANTS_MAX; i++) repair_helper_free(r->help[i].h);
+    for (size_t i = 0; i <= FROST_PARTICIPANTS_MAX; i++) {
+        repair_helper_free(r->help[i].h);
+        free(r->help[i].link);
+    }
     repair_early_free(&r->early);
     free(r);
 }
@@ -57,13 +71,15 @@ static const uint8_t msg_type[] = {[REPAIR_MSG_REQUEST] = MSG_REPAIR_REQ,
                                    [REPAIR_MSG_DELTA] = MSG_REPAIR_DELTA,
                                    [REPAIR_MSG_SIGMA] = MSG_REPAIR_SIGMA};
 
-/* The state machines' output: every message to every peer. A helper keeps
- * its callback's argument (the node) for later DELTAs; a target sends only
- * while it is made, its REQUEST once though it names t helpers. */
+/* A helper's DELTA or SIGMA: to its recipient's link if the signing duty
+ * knows it (the other helpers sign with me), else to every peer (sealed to
+ * the recipient, so only it can use it). */
 static void send_helper(void *arg, repair_msg_kind kind, uint16_t to, const uint8_t *bytes, size_t len) {
-    node *n = arg;
-    (void)to;
-    n->io.broadcast(n->io.ctx, msg_type[kind], bytes, len, NULL);
+    const helper_link *l = arg;
+    node *n = l->n;
+    void *peer = to >= 1 && to <= l->count ? frost_sign_peer_of(n, &l->members[to - 1]) : NULL;
+    if (peer) n->io.send(n->io.ctx, peer, msg_type[kind], bytes, len);
+    else n->io.broadcast(n->io.ctx, msg_type[kind], bytes, len, NULL);
 }
 
 typedef struct {
@@ -71,11 +87,15 @@ typedef struct {
     bool request_sent;
 } sender;
 
+/* A target's REQUEST, to every peer once though it names t helpers (a
+ * member without its share signs nothing: no links are known); it sends
+ * only while it is made. */
 static void send_target(void *arg, repair_msg_kind kind, uint16_t to, const uint8_t *bytes, size_t len) {
     sender *s = arg;
+    (void)to;
     if (kind == REPAIR_MSG_REQUEST && s->request_sent) return;
     s->request_sent = true;
-    send_helper(s->n, kind, to, bytes, len);
+    s->n->io.broadcast(s->n->io.ctx, msg_type[kind], bytes, len, NULL);
 }
 
 /* The key of epoch as a repair names it: its set's session id, members. */
@@ -215,6 +235,30 @@ static void on_delta(node *n, void *peer, const uint8_t *bytes, size_t len, cons
     free(e);
 }
 
+/* A helper for a REQUEST of a key of mine (e: its set), with its link;
+ * NULL (logged, a bad signature penalised) if refused. */
+static repair_helper *helper_make(node *n, void *peer, const repair_ctx *ctx, uint16_t me,
+                                  const frost_scalar *share, const frost_epoch *e, uint64_t epoch,
+                                  const repair_msg *m, const uint8_t *bytes, size_t len, helper_link **link) {
+    *link = hansa_malloc(sizeof **link);
+    (*link)->n = n;
+    (*link)->count = e->ctx.n;
+    memcpy((*link)->members, e->members, e->ctx.n * sizeof *e->members);
+    hansa_err err;
+    const char *why = NULL;
+    repair_helper *h = repair_helper_new(ctx, me, n->cfg.key, share, &n->cfg.rng, bytes, len, send_helper,
+                                         *link, &err, &why);
+    if (h != NULL) return h;
+    free(*link);
+    *link = NULL;
+    if (err == HANSA_ERR_BAD_SIG)
+        penalize(n, peer, "share repair request not signed by its target");
+    else if (err != HANSA_ERR_PROTOCOL) /* not named: no news */
+        LOG_W("dkg", "epoch %" PRIu64 ": a repair request of participant %u refused: %s", epoch, m->target,
+              why ? why : "?");
+    return NULL;
+}
+
 /* A REQUEST naming me, for a key I hold a share of: I deal my pieces if
  * repair_round_admit takes its round, replacing my part in that target's
  * previous repair. */
@@ -226,25 +270,20 @@ static void on_request(node *n, void *peer, const uint8_t *bytes, size_t len, co
     frost_group *g = hansa_malloc(sizeof *g);
     frost_scalar share;
     frost_epoch *e = hansa_malloc(sizeof *e);
+    helper_link *link = NULL;
+    repair_helper *h = NULL;
     if (my_key(n, &m->session, 0, &epoch, &me, g, &share, e)) {
         repair_ctx ctx = {.session = m->session, .group = g, .members = e->members};
-        hansa_err err;
-        const char *why = NULL;
-        repair_helper *h = repair_helper_new(&ctx, me, n->cfg.key, &share, &n->cfg.rng, bytes, len,
-                                             send_helper, n, &err, &why);
-        if (h != NULL) {
-            helping *slot = &r->help[m->target];
-            repair_helper_free(slot->h);
-            *slot = (helping){h, n->height, m->round};
-            LOG_I("dkg", "epoch %" PRIu64 ": helping repair participant %u's share (round %" PRIu32 ")",
-                  epoch, m->target, m->round);
-            repair_early_feed(&r->early, h);
-        } else if (err == HANSA_ERR_BAD_SIG) {
-            penalize(n, peer, "share repair request not signed by its target");
-        } else if (err != HANSA_ERR_PROTOCOL) { /* not named: no news */
-            LOG_W("dkg", "epoch %" PRIu64 ": a repair request of participant %u refused: %s", epoch,
-                  m->target, why ? why : "?");
-        }
+        h = helper_make(n, peer, &ctx, me, &share, e, epoch, m, bytes, len, &link);
+    }
+    if (h != NULL) {
+        helping *slot = &r->help[m->target];
+        repair_helper_free(slot->h);
+        free(slot->link);
+        *slot = (helping){h, link, n->height, m->round};
+        LOG_I("dkg", "epoch %" PRIu64 ": helping repair participant %u's share (round %" PRIu32 ")", epoch,
+              m->target, m->round);
+        repair_early_feed(&r->early, h);
     }
     frost_wipe(&share, sizeof share);
     free(g);
