@@ -862,20 +862,40 @@ void frost_duty_on_message(node *n, void *peer, const uint8_t *bytes, size_t len
 
 bool frost_duty_lacks_share(const node *n, uint64_t *epoch, frost_group *group) {
     const node_frost *f = n->frost;
-    if (f == NULL || !f->have_rec || !(f->rec.cur.flags & DKG_REC_GROUP)) return false;
-    *epoch = f->rec.cur.epoch;
-    *group = f->rec.cur.group;
+    if (f == NULL || !f->have_rec) return false;
+    /* The previous entry too: its key signs until the handoff, after the
+     * next epoch's key generation moved my record on. */
+    const dkg_rec_entry *e = (f->rec.cur.flags & DKG_REC_GROUP) ? &f->rec.cur
+                             : f->rec.has_prev && (f->rec.prev.flags & DKG_REC_GROUP) ? &f->rec.prev
+                                                                                      : NULL;
+    if (e == NULL) return false;
+    *epoch = e->epoch;
+    *group = e->group;
     return true;
+}
+
+size_t frost_duty_share_epochs(const node *n, uint64_t epochs[2]) {
+    const node_frost *f = n->frost;
+    size_t k = 0;
+    if (f == NULL || !f->have_rec) return 0;
+    if (f->rec.cur.flags & DKG_REC_SHARE) epochs[k++] = f->rec.cur.epoch;
+    if (f->rec.has_prev && (f->rec.prev.flags & DKG_REC_SHARE)) epochs[k++] = f->rec.prev.epoch;
+    return k;
 }
 
 bool frost_duty_share_repaired(node *n, uint64_t epoch, const frost_scalar *share) {
     node_frost *f = n->frost;
-    if (f == NULL || !f->have_rec || f->rec.cur.epoch != epoch || !(f->rec.cur.flags & DKG_REC_GROUP))
+    const dkg_rec_entry *at = rec_entry(f, epoch);
+    if (at == NULL || !(at->flags & DKG_REC_GROUP)) {
+        LOG_W("dkg", "epoch %" PRIu64 ": my repaired share discarded: my record no longer waits for it",
+              epoch);
         return false;
+    }
     dkg_rec *rec = hansa_malloc(sizeof *rec);
     *rec = f->rec;
-    rec->cur.flags = (uint8_t)((rec->cur.flags & ~DKG_REC_GROUP) | DKG_REC_SHARE);
-    rec->cur.share = *share;
+    dkg_rec_entry *e = at == &f->rec.cur ? &rec->cur : &rec->prev;
+    e->flags = (uint8_t)((e->flags & ~DKG_REC_GROUP) | DKG_REC_SHARE);
+    e->share = *share;
     bool ok = rec_store(n, rec);
     frost_wipe(rec, sizeof *rec);
     free(rec);

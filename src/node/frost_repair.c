@@ -200,14 +200,23 @@ static void penalize(node *n, void *peer, const char *why) {
 }
 
 /* The key of mine a repair's session names: one whose share my record
- * holds (and in which I am `to`, unless 0: DELTAs for others are most of
+ * holds, the latest or the previous one (it signs until the handoff: a
+ * member of its set may still need its share repaired) (and in which I am `to`, unless 0: DELTAs for others are most of
  * what comes, dropped before the set is looked up). Its epoch, my id,
  * group, share and set. */
 static bool my_key(node *n, const hansa_hash *session, uint16_t to, uint64_t *epoch, uint16_t *me,
                    frost_group *g, frost_scalar *share, frost_epoch *e) {
-    hansa_hash s;
-    return frost_duty_signing_share(n, epoch, me, g, share) && (to == 0 || to == *me) &&
-           ctx_of(n, *epoch, e, &s) && hash_eq(&s, session) && my_id(n, e) == *me;
+    uint64_t epochs[2];
+    size_t count = frost_duty_share_epochs(n, epochs);
+    for (size_t k = 0; k < count; k++) {
+        hansa_hash s;
+        *epoch = epochs[k];
+        if (frost_duty_share_of(n, *epoch, me, g, share) && (to == 0 || to == *me) &&
+            ctx_of(n, *epoch, e, &s) && hash_eq(&s, session) && my_id(n, e) == *me)
+            return true;
+    }
+    frost_wipe(share, sizeof *share);
+    return false;
 }
 
 /* A DELTA: to my part in its target's repair, else kept until its REQUEST
