@@ -152,7 +152,24 @@ static void ask(node *n, struct frost_repair *r, uint64_t epoch, const frost_gro
     free(e);
 }
 
+/* My parts in repairs older than REPAIR_ROUND_WINDOW blocks are dropped:
+ * each holds a copy of my delegate key, and its target has asked another
+ * set by then (the round it dealt for is kept, for repair_round_admit). */
+static void helpers_expire(node *n) {
+    struct frost_repair **slot = frost_duty_repair_slot(n);
+    if (slot == NULL || *slot == NULL) return;
+    for (size_t i = 0; i <= FROST_PARTICIPANTS_MAX; i++) {
+        helping *h = &(*slot)->help[i];
+        if (h->h == NULL || n->height <= h->made_at + REPAIR_ROUND_WINDOW) continue;
+        repair_helper_free(h->h);
+        free(h->link);
+        h->h = NULL;
+        h->link = NULL;
+    }
+}
+
 void frost_repair_on_commit(node *n) {
+    helpers_expire(n);
     uint64_t epoch;
     frost_group *g = hansa_malloc(sizeof *g);
     frost_group_rec rec;
@@ -212,7 +229,7 @@ static bool my_key(node *n, const hansa_hash *session, uint16_t to, uint64_t *ep
         hansa_hash s;
         *epoch = epochs[k];
         if (frost_duty_share_of(n, *epoch, me, g, share) && (to == 0 || to == *me) &&
-            ctx_of(n, *epoch, e, &s) && hash_eq(&s, session) && my_id(n, e) == *me)
+            ctx_of(n, *epoch, e, &s) && hash_eq(&s, session) && my_id(n, e) == *me && g->n == e->ctx.n)
             return true;
     }
     frost_wipe(share, sizeof *share);
