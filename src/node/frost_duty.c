@@ -65,11 +65,19 @@
  * a share whose dealer lost its seed never comes (it was 32 blocks before
  * the repair). */
 #define DKG_SHARE_WAIT_BLOCKS 8
+/* ... but as before when n - 1 < t (n <= 3): no t others can repair my
+ * share, only the dealers can send it. Not when n - 1 == t (n 4..6, one
+ * helper set): the repair stalls only while one of the n - 1 is down, and
+ * waiting longer does not help when the missing share's dealer lost its
+ * seed (the sim's seed 1019, 4 nodes: with 32 here the member was still
+ * without its share at height 80; with 8 it is repaired at height 33). */
+#define DKG_SHARE_WAIT_BLOCKS_NO_SETS 32
 
 struct node_frost {
     dkg_session *sess; /* NULL: none */
     uint64_t epoch;
     uint16_t me;
+    uint16_t n;         /* the session's set size */
     dkg_timing timing;
     crypto_drbg drbg;
     hbuf commit;                            /* my COMMIT message */
@@ -396,7 +404,8 @@ static void pump(node *n) {
  * which records the key, so the later end decides the same QUAL:
  * dkg_shares_missing). */
 static uint64_t clock_at(const node_frost *f, uint64_t height) {
-    if (height < f->timing.reveal_end || height >= f->timing.reveal_end + DKG_SHARE_WAIT_BLOCKS ||
+    uint64_t wait = f->n - 1 < dkg_threshold(f->n) ? DKG_SHARE_WAIT_BLOCKS_NO_SETS : DKG_SHARE_WAIT_BLOCKS;
+    if (height < f->timing.reveal_end || height >= f->timing.reveal_end + wait ||
         dkg_shares_missing(f->sess) == 0)
         return height;
     return f->timing.reveal_end - 1;
@@ -524,6 +533,7 @@ static void session_start(node *n, const frost_epoch *e, uint16_t me) {
     frost_wipe(seed, sizeof seed);
     f->epoch = e->ctx.epoch;
     f->me = me;
+    f->n = e->ctx.n;
     f->timing = e->timing;
     dkg_config cfg = {.ctx = e->ctx, .timing = e->timing, .me = me, .key = n->cfg.key,
                       .rng = crypto_drbg_rng(&f->drbg)};
@@ -863,20 +873,40 @@ void frost_duty_on_message(node *n, void *peer, const uint8_t *bytes, size_t len
 
 bool frost_duty_lacks_share(const node *n, uint64_t *epoch, frost_group *group) {
     const node_frost *f = n->frost;
-    if (f == NULL || !f->have_rec || !(f->rec.cur.flags & DKG_REC_GROUP)) return false;
-    *epoch = f->rec.cur.epoch;
-    *group = f->rec.cur.group;
+    if (f == NULL || !f->have_rec) return false;
+    /* The previous entry too: its key signs until the handoff, after the
+     * next epoch's key generation moved my record on. */
+    const dkg_rec_entry *e = (f->rec.cur.flags & DKG_REC_GROUP) ? &f->rec.cur
+                             : f->rec.has_prev && (f->rec.prev.flags & DKG_REC_GROUP) ? &f->rec.prev
+                                                                                      : NULL;
+    if (e == NULL) return false;
+    *epoch = e->epoch;
+    *group = e->group;
     return true;
+}
+
+size_t frost_duty_share_epochs(const node *n, uint64_t epochs[2]) {
+    const node_frost *f = n->frost;
+    size_t k = 0;
+    if (f == NULL || !f->have_rec) return 0;
+    if (f->rec.cur.flags & DKG_REC_SHARE) epochs[k++] = f->rec.cur.epoch;
+    if (f->rec.has_prev && (f->rec.prev.flags & DKG_REC_SHARE)) epochs[k++] = f->rec.prev.epoch;
+    return k;
 }
 
 bool frost_duty_share_repaired(node *n, uint64_t epoch, const frost_scalar *share) {
     node_frost *f = n->frost;
-    if (f == NULL || !f->have_rec || f->rec.cur.epoch != epoch || !(f->rec.cur.flags & DKG_REC_GROUP))
+    const dkg_rec_entry *at = rec_entry(f, epoch);
+    if (at == NULL || !(at->flags & DKG_REC_GROUP)) {
+        LOG_W("dkg", "epoch %" PRIu64 ": my repaired share discarded: my record no longer waits for it",
+              epoch);
         return false;
+    }
     dkg_rec *rec = hansa_malloc(sizeof *rec);
     *rec = f->rec;
-    rec->cur.flags = (uint8_t)((rec->cur.flags & ~DKG_REC_GROUP) | DKG_REC_SHARE);
-    rec->cur.share = *share;
+    dkg_rec_entry *e = at == &f->rec.cur ? &rec->cur : &rec->prev;
+    e->flags = (uint8_t)((e->flags & ~DKG_REC_GROUP) | DKG_REC_SHARE);
+    e->share = *share;
     bool ok = rec_store(n, rec);
     frost_wipe(rec, sizeof *rec);
     free(rec);

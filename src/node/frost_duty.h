@@ -50,10 +50,14 @@ bool frost_duty_share_of(const node *n, uint64_t epoch, uint16_t *me, frost_grou
  * previous epoch's entry if it is that old. */
 void frost_duty_handoff_stored(node *n, uint64_t old_epoch);
 
-/* For the share repair (frost_repair.c): my latest session ended without
- * my share (the record keeps its group, DKG_REC_GROUP): its epoch and
- * group. false otherwise. */
+/* For the share repair (frost_repair.c): my latest session, or the
+ * previous one while my record keeps it, ended without my share (the
+ * record keeps its group, DKG_REC_GROUP): its epoch and group (the
+ * latest's first). false otherwise. */
 bool frost_duty_lacks_share(const node *n, uint64_t *epoch, frost_group *group);
+/* The epochs whose share my record holds (the latest, the previous one
+ * until its handoff): how many, at most 2. */
+size_t frost_duty_share_epochs(const node *n, uint64_t epochs[2]);
 /* A repaired share of epoch (checked against its verification share by
  * the caller) stored durably as my signing share before anything uses it;
  * false (logged) if the record moved on or the store failed. */

@@ -10,23 +10,32 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "node/frost_duty.h"
+#include "node/frost_sign.h"
 #include "node/msg.h"
 #include "node/node_int.h"
 #include "threshold/dkg.h"
 #include "threshold/repair.h"
 
-/* A member without its share asks a new helper set this often (blocks):
- * a helper may be down, or one of the set cheated and the sum was refused. */
-#define REPAIR_RETRY_BLOCKS 3
-/* Repairs I help in at once; a new one replaces the oldest. */
-#define REPAIR_HELPING_MAX 8
-/* DELTAs that came before their REQUEST (both go to every peer): kept. */
-#define REPAIR_EARLY_MAX 16
+/* A peer's REQUEST or DELTA whose signature is not its sender's: these
+ * are not passed on, so the peer made it (node_io.penalize). */
+#define REPAIR_PENALTY_BAD_SIG 1
 
+/* Where a helper's messages go: the node, and the set's delegate keys to
+ * find each recipient's link (allocated with the helper: its callback
+ * keeps it). */
+typedef struct {
+    node *n;
+    uint16_t count;
+    hansa_pubkey members[FROST_PARTICIPANTS_MAX];
+} helper_link;
+
+/* My part in one target's repair: one at a time per target, so a member
+ * asking again replaces only its own (repair_round_admit bounds how often). */
 typedef struct {
     repair_helper *h;
-    uint64_t epoch;
+    helper_link *link;
     uint64_t made_at; /* my height */
+    uint32_t round;   /* the last round I dealt for; 0: none */
 } helping;
 
 struct frost_repair {
@@ -36,10 +45,8 @@ struct frost_repair {
     uint64_t asked_at; /* my height */
     uint32_t attempts;
     /* Helping others. */
-    helping help[REPAIR_HELPING_MAX];
-    uint32_t served_round[FROST_PARTICIPANTS_MAX + 1]; /* per target: the last round I dealt for */
-    hbuf early[REPAIR_EARLY_MAX];
-    size_t n_early;
+    helping help[FROST_PARTICIPANTS_MAX + 1]; /* by target */
+    repair_early early;
 };
 
 static struct frost_repair *state(node *n) {
@@ -52,8 +59,11 @@ static struct frost_repair *state(node *n) {
 void frost_repair_free(struct frost_repair *r) {
     if (r == NULL) return;
     repair_target_free(r->target);
-    for (size_t i = 0; i < REPAIR_HELPING_MAX; i++) repair_helper_free(r->help[i].h);
-    for (size_t i = 0; i < REPAIR_EARLY_MAX; i++) hbuf_free(&r->early[i]);
+    for (size_t i = 0; i <= FROST_PARTICIPANTS_MAX; i++) {
+        repair_helper_free(r->help[i].h);
+        free(r->help[i].link);
+    }
+    repair_early_free(&r->early);
     free(r);
 }
 
@@ -61,13 +71,15 @@ static const uint8_t msg_type[] = {[REPAIR_MSG_REQUEST] = MSG_REPAIR_REQ,
                                    [REPAIR_MSG_DELTA] = MSG_REPAIR_DELTA,
                                    [REPAIR_MSG_SIGMA] = MSG_REPAIR_SIGMA};
 
-/* The state machines' output: every message to every peer. A helper keeps
- * its callback's argument (the node) for later DELTAs; a target sends only
- * while it is made, its REQUEST once though it names t helpers. */
+/* A helper's DELTA or SIGMA: to its recipient's link if the signing duty
+ * knows it (the other helpers sign with me), else to every peer (sealed to
+ * the recipient, so only it can use it). */
 static void send_helper(void *arg, repair_msg_kind kind, uint16_t to, const uint8_t *bytes, size_t len) {
-    node *n = arg;
-    (void)to;
-    n->io.broadcast(n->io.ctx, msg_type[kind], bytes, len, NULL);
+    const helper_link *l = arg;
+    node *n = l->n;
+    void *peer = to >= 1 && to <= l->count ? frost_sign_peer_of(n, &l->members[to - 1]) : NULL;
+    if (peer) n->io.send(n->io.ctx, peer, msg_type[kind], bytes, len);
+    else n->io.broadcast(n->io.ctx, msg_type[kind], bytes, len, NULL);
 }
 
 typedef struct {
@@ -75,11 +87,15 @@ typedef struct {
     bool request_sent;
 } sender;
 
+/* A target's REQUEST, to every peer once though it names t helpers (a
+ * member without its share signs nothing: no links are known); it sends
+ * only while it is made. */
 static void send_target(void *arg, repair_msg_kind kind, uint16_t to, const uint8_t *bytes, size_t len) {
     sender *s = arg;
+    (void)to;
     if (kind == REPAIR_MSG_REQUEST && s->request_sent) return;
     s->request_sent = true;
-    send_helper(s->n, kind, to, bytes, len);
+    s->n->io.broadcast(s->n->io.ctx, msg_type[kind], bytes, len, NULL);
 }
 
 /* The key of epoch as a repair names it: its set's session id, members. */
@@ -136,7 +152,24 @@ static void ask(node *n, struct frost_repair *r, uint64_t epoch, const frost_gro
     free(e);
 }
 
+/* My parts in repairs older than REPAIR_ROUND_WINDOW blocks are dropped:
+ * each holds a copy of my delegate key, and its target has asked another
+ * set by then (the round it dealt for is kept, for repair_round_admit). */
+static void helpers_expire(node *n) {
+    struct frost_repair **slot = frost_duty_repair_slot(n);
+    if (slot == NULL || *slot == NULL) return;
+    for (size_t i = 0; i <= FROST_PARTICIPANTS_MAX; i++) {
+        helping *h = &(*slot)->help[i];
+        if (h->h == NULL || n->height <= h->made_at + REPAIR_ROUND_WINDOW) continue;
+        repair_helper_free(h->h);
+        free(h->link);
+        h->h = NULL;
+        h->link = NULL;
+    }
+}
+
 void frost_repair_on_commit(node *n) {
+    helpers_expire(n);
     uint64_t epoch;
     frost_group *g = hansa_malloc(sizeof *g);
     frost_group_rec rec;
@@ -144,7 +177,7 @@ void frost_repair_on_commit(node *n) {
     /* Only a key the chain recorded as made by my session's set. */
     if (frost_duty_lacks_share(n, &epoch, g) && ledger_group_key_get(n->state, epoch, &rec) &&
         frost_point_eq(&rec.key, &g->key) && (r = state(n)) != NULL &&
-        (r->target == NULL || r->target_epoch != epoch || n->height >= r->asked_at + REPAIR_RETRY_BLOCKS))
+        (r->target_epoch != epoch || n->height >= r->asked_at + REPAIR_RETRY_BLOCKS))
         ask(n, r, epoch, g);
     free(g);
 }
@@ -165,9 +198,9 @@ static void on_sigma(node *n, const uint8_t *bytes, size_t len) {
         for (uint16_t k = 0; k < count && at + 6 < sizeof set; k++)
             at += (size_t)snprintf(set + at, sizeof set - at, "%s%u", k ? "," : "", h[k]);
         LOG_W("dkg", "epoch %" PRIu64 ": the repair of my share by helpers {%s} does not match my "
-              "verification share: refused (one of them cheated); asking another set",
-              r->target_epoch, set);
-        r->asked_at = 0; /* next block */
+              "verification share: refused (one of them cheated); asking another set in %u blocks",
+              r->target_epoch, set, REPAIR_RETRY_BLOCKS);
+        /* Not sooner: helpers take one round of mine per REPAIR_RETRY_BLOCKS. */
     } else if (frost_duty_share_repaired(n, r->target_epoch, &share)) {
         LOG_I("dkg", "epoch %" PRIu64 ": my share was repaired by %u members, checked against my "
               "verification share and stored", r->target_epoch, count);
@@ -179,68 +212,104 @@ static void on_sigma(node *n, const uint8_t *bytes, size_t len) {
 
 /* ---- helping -------------------------------------------------------------------------- */
 
-static void delta_to(struct frost_repair *r, const uint8_t *bytes, size_t len, bool keep) {
-    repair_msg m;
-    if (repair_msg_decode(bytes, len, &m, NULL) != HANSA_OK) return;
-    for (size_t i = 0; i < REPAIR_HELPING_MAX; i++) {
-        repair_helper *h = r->help[i].h;
-        if (h == NULL || !hash_eq(repair_helper_req(h), &m.req)) continue;
+static void penalize(node *n, void *peer, const char *why) {
+    if (peer && n->io.penalize) n->io.penalize(n->io.ctx, peer, REPAIR_PENALTY_BAD_SIG, why);
+}
+
+/* The key of mine a repair's session names: one whose share my record
+ * holds, the latest or the previous one (it signs until the handoff: a
+ * member of its set may still need its share repaired) (and in which I am `to`, unless 0: DELTAs for others are most of
+ * what comes, dropped before the set is looked up). Its epoch, my id,
+ * group, share and set. */
+static bool my_key(node *n, const hansa_hash *session, uint16_t to, uint64_t *epoch, uint16_t *me,
+                   frost_group *g, frost_scalar *share, frost_epoch *e) {
+    uint64_t epochs[2];
+    size_t count = frost_duty_share_epochs(n, epochs);
+    for (size_t k = 0; k < count; k++) {
+        hansa_hash s;
+        *epoch = epochs[k];
+        if (frost_duty_share_of(n, *epoch, me, g, share) && (to == 0 || to == *me) &&
+            ctx_of(n, *epoch, e, &s) && hash_eq(&s, session) && my_id(n, e) == *me && g->n == e->ctx.n)
+            return true;
+    }
+    frost_wipe(share, sizeof *share);
+    return false;
+}
+
+/* A DELTA: to my part in its target's repair, else kept until its REQUEST
+ * comes if it is for me (repair_early_keep). */
+static void on_delta(node *n, void *peer, const uint8_t *bytes, size_t len, const repair_msg *m) {
+    struct frost_repair *r = state(n);
+    if (r == NULL) return;
+    repair_helper *h = r->help[m->target].h;
+    if (h != NULL && hash_eq(repair_helper_req(h), &m->req)) {
         (void)repair_helper_on_delta(h, bytes, len, NULL);
         return;
     }
-    if (!keep) return;
-    /* Before its REQUEST: kept, the oldest dropped. */
-    hbuf *slot = &r->early[r->n_early++ % REPAIR_EARLY_MAX];
-    hbuf_reset(slot);
-    hbuf_append(slot, bytes, len);
-}
-
-/* The slot a new repair takes: a free one, else the oldest. */
-static size_t help_slot(const struct frost_repair *r) {
-    size_t slot = 0;
-    for (size_t i = 0; i < REPAIR_HELPING_MAX; i++) {
-        if (r->help[i].h == NULL) return i;
-        if (r->help[i].made_at < r->help[slot].made_at) slot = i;
+    uint64_t epoch;
+    uint16_t me;
+    frost_group *g = hansa_malloc(sizeof *g);
+    frost_scalar share;
+    frost_epoch *e = hansa_malloc(sizeof *e);
+    if (my_key(n, &m->session, m->to, &epoch, &me, g, &share, e)) {
+        repair_ctx ctx = {.session = m->session, .group = g, .members = e->members};
+        if (repair_early_keep(&r->early, &ctx, me, bytes, len, NULL) == HANSA_ERR_BAD_SIG)
+            penalize(n, peer, "share repair piece not signed by its sender");
     }
-    return slot;
+    frost_wipe(&share, sizeof share);
+    free(g);
+    free(e);
 }
 
-/* A REQUEST naming me, for the key whose share my record's latest entry
- * holds: I deal my pieces, once per target and round (rounds are the
- * target's heights: they strictly increase, so a replayed REQUEST deals
- * nothing). */
-static void on_request(node *n, const uint8_t *bytes, size_t len) {
+/* A helper for a REQUEST of a key of mine (e: its set), with its link;
+ * NULL (logged, a bad signature penalised) if refused. */
+static repair_helper *helper_make(node *n, void *peer, const repair_ctx *ctx, uint16_t me,
+                                  const frost_scalar *share, const frost_epoch *e, uint64_t epoch,
+                                  const repair_msg *m, const uint8_t *bytes, size_t len, helper_link **link) {
+    *link = hansa_malloc(sizeof **link);
+    (*link)->n = n;
+    (*link)->count = e->ctx.n;
+    memcpy((*link)->members, e->members, e->ctx.n * sizeof *e->members);
+    hansa_err err;
+    const char *why = NULL;
+    repair_helper *h = repair_helper_new(ctx, me, n->cfg.key, share, &n->cfg.rng, bytes, len, send_helper,
+                                         *link, &err, &why);
+    if (h != NULL) return h;
+    free(*link);
+    *link = NULL;
+    if (err == HANSA_ERR_BAD_SIG)
+        penalize(n, peer, "share repair request not signed by its target");
+    else if (err != HANSA_ERR_PROTOCOL) /* not named: no news */
+        LOG_W("dkg", "epoch %" PRIu64 ": a repair request of participant %u refused: %s", epoch, m->target,
+              why ? why : "?");
+    return NULL;
+}
+
+/* A REQUEST naming me, for a key I hold a share of: I deal my pieces if
+ * repair_round_admit takes its round, replacing my part in that target's
+ * previous repair. */
+static void on_request(node *n, void *peer, const uint8_t *bytes, size_t len, const repair_msg *m) {
     struct frost_repair *r = state(n);
-    repair_msg m;
-    if (r == NULL || repair_msg_decode(bytes, len, &m, NULL) != HANSA_OK ||
-        m.round <= r->served_round[m.target])
-        return;
+    if (r == NULL || !repair_round_admit(n->height, m->round, r->help[m->target].round)) return;
     uint64_t epoch = 0;
     uint16_t me = 0;
     frost_group *g = hansa_malloc(sizeof *g);
     frost_scalar share;
     frost_epoch *e = hansa_malloc(sizeof *e);
-    hansa_hash session;
-    if (frost_duty_signing_share(n, &epoch, &me, g, &share) && ctx_of(n, epoch, e, &session) &&
-        hash_eq(&session, &m.session) && my_id(n, e) == me) {
-        repair_ctx ctx = {.session = session, .group = g, .members = e->members};
-        hansa_err err;
-        const char *why = NULL;
-        repair_helper *h = repair_helper_new(&ctx, me, n->cfg.key, &share, &n->cfg.rng, bytes, len,
-                                             send_helper, n, &err, &why);
-        if (h != NULL) {
-            r->served_round[m.target] = m.round;
-            size_t slot = help_slot(r);
-            repair_helper_free(r->help[slot].h);
-            r->help[slot] = (helping){h, epoch, n->height};
-            LOG_I("dkg", "epoch %" PRIu64 ": helping repair participant %u's share (round %" PRIu32 ")",
-                  epoch, m.target, m.round);
-            for (size_t i = 0; i < REPAIR_EARLY_MAX; i++)
-                if (r->early[i].len) delta_to(r, r->early[i].data, r->early[i].len, false);
-        } else if (err != HANSA_ERR_PROTOCOL) { /* not named: no news */
-            LOG_W("dkg", "epoch %" PRIu64 ": a repair request of participant %u refused: %s", epoch,
-                  m.target, why ? why : "?");
-        }
+    helper_link *link = NULL;
+    repair_helper *h = NULL;
+    if (my_key(n, &m->session, 0, &epoch, &me, g, &share, e)) {
+        repair_ctx ctx = {.session = m->session, .group = g, .members = e->members};
+        h = helper_make(n, peer, &ctx, me, &share, e, epoch, m, bytes, len, &link);
+    }
+    if (h != NULL) {
+        helping *slot = &r->help[m->target];
+        repair_helper_free(slot->h);
+        free(slot->link);
+        *slot = (helping){h, link, n->height, m->round};
+        LOG_I("dkg", "epoch %" PRIu64 ": helping repair participant %u's share (round %" PRIu32 ")", epoch,
+              m->target, m->round);
+        repair_early_feed(&r->early, h);
     }
     frost_wipe(&share, sizeof share);
     free(g);
@@ -258,12 +327,8 @@ void frost_repair_on_message(node *n, void *peer, uint8_t type, const uint8_t *b
     }
     if (n->frost == NULL || n->cfg.key == NULL) return;
     switch (m.kind) {
-    case REPAIR_MSG_REQUEST: on_request(n, bytes, len); return;
-    case REPAIR_MSG_DELTA: {
-        struct frost_repair *r = state(n);
-        if (r) delta_to(r, bytes, len, true);
-        return;
-    }
+    case REPAIR_MSG_REQUEST: on_request(n, peer, bytes, len, &m); return;
+    case REPAIR_MSG_DELTA: on_delta(n, peer, bytes, len, &m); return;
     case REPAIR_MSG_SIGMA: on_sigma(n, bytes, len); return;
     }
 }

@@ -7,10 +7,11 @@
  * until it holds the share; it checks the result against its verification
  * share (refusing a bad repair and naming the helper set in the log) and
  * stores it durably as its signing share before anything uses it. Every
- * member holding a share of the key helps when named, at most once per
- * target and round, rounds strictly increasing (a replayed request deals
- * nothing). All three messages go to every peer: DELTAs and SIGMAs are
- * sealed to their recipient and signed by their sender. */
+ * member holding a share of the key (the latest or the previous one) helps
+ * when named, for rounds near its height and one per REPAIR_RETRY_BLOCKS
+ * per target (repair_round_admit). The REQUEST goes to every peer, DELTAs
+ * and SIGMAs to their recipient's link when known, else to every peer:
+ * they are sealed to their recipient and signed by their sender. */
 #ifndef HANSA_NODE_FROST_REPAIR_H
 #define HANSA_NODE_FROST_REPAIR_H
 

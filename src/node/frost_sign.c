@@ -626,6 +626,16 @@ void frost_sign_peer_down(node *n, void *peer) {
             if (keys[j]->peer[i] == peer) keys[j]->peer[i] = NULL;
 }
 
+void *frost_sign_peer_of(const node *n, const hansa_pubkey *pk) {
+    const node_fsign *s = n->fsign;
+    if (s == NULL) return NULL;
+    const fsign_key *keys[] = {s->cur, s->old};
+    for (size_t j = 0; j < 2; j++)
+        for (uint16_t i = 0; keys[j] && i < keys[j]->group.n; i++)
+            if (keys[j]->peer[i] && pubkey_eq(&keys[j]->members[i], pk)) return keys[j]->peer[i];
+    return NULL;
+}
+
 void frost_sign_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, size_t len) {
     if (n->fsign == NULL) return; /* not signing: nothing to check them against */
     switch ((node_msg_type)type) {

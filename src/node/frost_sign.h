@@ -23,6 +23,9 @@ void frost_sign_on_commit(node *n, const wire_block *blk);
 void frost_sign_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, size_t len);
 /* peer's link is gone: forget it as any member's. */
 void frost_sign_peer_down(node *n, void *peer);
+/* The link the member with delegate key pk signs on, as its ROAST
+ * envelopes came (NULL: none seen, or not signing). */
+void *frost_sign_peer_of(const node *n, const hansa_pubkey *pk);
 
 /* What the duty is doing (checkpoint RPC): the latest height it took part
  * in and the latest height whose checkpoint it stored; zeros when off. */

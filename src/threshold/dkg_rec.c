@@ -1,5 +1,5 @@
 /* dkg_rec.c — the stored key generation record (see dkg_rec.h). The decoder
- * accepts exactly what the encoder writes, plus the version-2 layout
+ * accepts exactly what the encoder writes, plus the version-2 and -3 layouts
  * (fuzz/fuzz_dkg_rec.c checks both). */
 #include "threshold/dkg_rec.h"
 
@@ -9,6 +9,11 @@
 #include "wire/frost_rd.h"
 
 #define DKG_REC_V2 2
+/* Version 3: two entries, without the flags GROUP and GOT (a binary of
+ * that version would take them for a garbled record and overwrite it:
+ * hence version 4 for them). */
+#define DKG_REC_V3 3
+#define DKG_REC_V3_FLAGS (DKG_REC_DONE | DKG_REC_SHARE)
 
 static void got_encode(hbuf *b, const dkg_rec_entry *e) {
     HANSA_ASSERT(e->got_count >= 1 && e->got_count < FROST_PARTICIPANTS_MAX);
@@ -72,19 +77,20 @@ static void got_decode(wire_rd *r, dkg_rec_entry *e) {
     }
 }
 
-/* SHARE and GROUP only once the session ended, never both. */
-static bool flags_ok(uint8_t f) {
-    if ((f & ~DKG_REC_FLAGS) != 0) return false;
+/* Flags of the record's version (known); SHARE and GROUP only once the
+ * session ended, never both. */
+static bool flags_ok(uint8_t f, uint8_t known) {
+    if ((f & ~known) != 0) return false;
     if ((f & (DKG_REC_SHARE | DKG_REC_GROUP)) && !(f & DKG_REC_DONE)) return false;
     return !((f & DKG_REC_SHARE) && (f & DKG_REC_GROUP));
 }
 
-static void entry_decode(wire_rd *r, dkg_rec_entry *e) {
+static void entry_decode(wire_rd *r, dkg_rec_entry *e, uint8_t known) {
     e->epoch = rd_u64(r, "epoch");
     rd_fixed(r, e->seed, CRYPTO_DRBG_SEED_BYTES, "seed");
     size_t at = r->off;
     e->flags = rd_u8(r, "flags");
-    if (r->err == HANSA_OK && !flags_ok(e->flags)) frd_fail_at(r, HANSA_ERR_INVALID, at, "flags");
+    if (r->err == HANSA_OK && !flags_ok(e->flags, known)) frd_fail_at(r, HANSA_ERR_INVALID, at, "flags");
     at = r->off;
     frd_scalar(r, &e->share, "share");
     if (r->err == HANSA_OK && !(e->flags & DKG_REC_SHARE) && !frost_scalar_is_zero(&e->share))
@@ -99,19 +105,19 @@ hansa_err dkg_rec_decode(const uint8_t *p, size_t len, dkg_rec *out, wire_rd *r)
     rd_init(r, p, len);
     memset(out, 0, sizeof *out);
     uint8_t version = rd_u8(r, "version");
-    if (r->err == HANSA_OK && version != DKG_REC_VERSION && version != DKG_REC_V2)
+    if (r->err == HANSA_OK && version != DKG_REC_VERSION && version != DKG_REC_V3 && version != DKG_REC_V2)
         frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
-    uint8_t count = 1;
-    if (version == DKG_REC_VERSION) {
+    uint8_t count = 1, known = version == DKG_REC_VERSION ? DKG_REC_FLAGS : DKG_REC_V3_FLAGS;
+    if (version != DKG_REC_V2) {
         size_t at = r->off;
         count = rd_u8(r, "count");
         if (r->err == HANSA_OK && count != 1 && count != 2)
             frd_fail_at(r, HANSA_ERR_INVALID, at, "count");
     }
-    entry_decode(r, &out->cur);
+    entry_decode(r, &out->cur, known);
     if (count == 2 && r->err == HANSA_OK) {
         size_t at = r->off;
-        entry_decode(r, &out->prev);
+        entry_decode(r, &out->prev, known);
         out->has_prev = true;
         if (r->err == HANSA_OK && out->prev.epoch >= out->cur.epoch)
             frd_fail_at(r, HANSA_ERR_INVALID, at, "previous epoch");

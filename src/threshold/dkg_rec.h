@@ -7,7 +7,7 @@
  * next key is stored, the previous epoch's (whose share still signs while
  * the new set generates its key, and signs the handoff; whose seed deals
  * its old shares again to a late member of the old set). Layout:
- *   version 3 | count u8 (1 or 2) | entry (latest) [| entry (previous)]
+ *   version 4 | count u8 (1 or 2) | entry (latest) [| entry (previous)]
  *   entry: epoch u64 | seed 32 | flags u8 | share 32 (zero unless SHARE)
  *          [SHARE or GROUP: n u16 | t u16 | key 32 | n x verification share 32]
  *          [GOT: count u8 (1..127) | count x (dealer u16 | sealed share 176)]
@@ -15,8 +15,10 @@
  * repaired share is checked against, threshold/repair.h) and GOT (the
  * sealed shares I received while the session runs, dealers strictly
  * increasing: a restart must not lose a share whose dealer may since have
- * lost its seed) are flags a record written before them never has.
- * A version-2 record (one entry, no count) still loads. Integers are
+ * lost its seed) are the flags version 4 added: a version-3 binary would
+ * refuse such a record as garbled and overwrite it, so it is refused as a
+ * version it does not know instead. A version-3 record (the same layout,
+ * neither flag) and a version-2 one (one entry, no count) still load. Integers are
  * little-endian (docs/frost.md, "The node's DKG duty"). */
 #ifndef HANSA_THRESHOLD_DKG_REC_H
 #define HANSA_THRESHOLD_DKG_REC_H
@@ -32,7 +34,7 @@
 #include "threshold/dkg_msg.h"
 #include "wire/codec.h"
 
-#define DKG_REC_VERSION 3
+#define DKG_REC_VERSION 4
 #define DKG_REC_DONE 1u  /* the session ended */
 #define DKG_REC_SHARE 2u /* ... and left me a signing share (share, group) */
 #define DKG_REC_GROUP 4u /* ... without a share: its group only (DONE, not SHARE) */
@@ -61,13 +63,14 @@ typedef struct {
     dkg_rec_entry prev; /* an earlier epoch, kept until its handoff */
 } dkg_rec;
 
-/* Appends the version-3 record. Asserts a well-formed rec (prev older). */
+/* Appends the version-4 record. Asserts a well-formed rec (prev older). */
 void dkg_rec_encode(hbuf *b, const dkg_rec *rec);
-/* Parses a version-3 or version-2 record occupying [p, p+len) (*out zeroed
+/* Parses a version-4, -3 or -2 record occupying [p, p+len) (*out zeroed
  * on error, *r, if given, says where):
  *   TRUNCATED/TRAILING  a torn record
- *   VERSION             neither 2 nor 3
- *   INVALID             a count other than 1 or 2, unknown flags, SHARE or
+ *   VERSION             not 2, 3 or 4
+ *   INVALID             a count other than 1 or 2, unknown flags (GROUP
+ *                       or GOT in version 3), SHARE or
  *                       GROUP without DONE, both SHARE and GROUP, a group
  *                       with n or t out of range, a previous entry not
  *                       older than the latest, received shares 0 or over

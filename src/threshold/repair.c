@@ -78,12 +78,16 @@ static void sign_msg(const party *p, repair_msg *m) {
     hbuf_free(&b);
 }
 
-static bool sig_ok(const party *p, const repair_msg *m, uint16_t signer) {
+static bool sig_by(const hansa_pubkey *pk, const repair_msg *m) {
     hbuf b = HBUF_INIT;
     repair_msg_encode_unsigned(&b, m);
-    bool ok = verify_domain(&p->members[signer - 1], REPAIR_DOMAIN, b.data, b.len, &m->sig);
+    bool ok = verify_domain(pk, REPAIR_DOMAIN, b.data, b.len, &m->sig);
     hbuf_free(&b);
     return ok;
+}
+
+static bool sig_ok(const party *p, const repair_msg *m, uint16_t signer) {
+    return sig_by(&p->members[signer - 1], m);
 }
 
 /* The associated data of a sealed piece: every byte before `sealed`. */
@@ -291,6 +295,48 @@ hansa_err repair_helper_on_delta(repair_helper *h, const uint8_t *msg, size_t le
     h->got_count++;
     helper_finish(h);
     return HANSA_OK;
+}
+
+/* ---- admission ----------------------------------------------------------------------- */
+
+bool repair_round_admit(uint64_t my_height, uint32_t round, uint32_t last_round) {
+    uint64_t r = round;
+    if (r + REPAIR_ROUND_WINDOW < my_height || r > my_height + REPAIR_ROUND_WINDOW) return false;
+    return last_round == 0 || r >= (uint64_t)last_round + REPAIR_RETRY_BLOCKS;
+}
+
+hansa_err repair_early_keep(repair_early *e, const repair_ctx *ctx, uint16_t me, const uint8_t *msg,
+                            size_t len, const char **why) {
+    repair_msg m;
+    hansa_err err = repair_msg_decode(msg, len, &m, NULL);
+    if (err != HANSA_OK) return refuse(why, err, "message: malformed");
+    if (m.kind != REPAIR_MSG_DELTA) return refuse(why, HANSA_ERR_PROTOCOL, "kind: not a DELTA");
+    if (!hash_eq(&m.session, &ctx->session))
+        return refuse(why, HANSA_ERR_PROTOCOL, "session: a piece for another key");
+    if (m.to != me) return refuse(why, HANSA_ERR_PROTOCOL, "to: the piece is not for me");
+    if (m.from > ctx->group->n || m.target > ctx->group->n)
+        return refuse(why, HANSA_ERR_PROTOCOL, "from: not a participant");
+    if (!sig_by(&ctx->members[m.from - 1], &m))
+        return refuse(why, HANSA_ERR_BAD_SIG, "sig: not signed by the helper's delegate key");
+    hbuf_reset(&e->from[m.from]);
+    hbuf_append(&e->from[m.from], msg, len);
+    return HANSA_OK;
+}
+
+void repair_early_feed(repair_early *e, repair_helper *h) {
+    for (uint16_t j = 1; j <= FROST_PARTICIPANTS_MAX; j++) {
+        repair_msg m;
+        hbuf *b = &e->from[j];
+        if (b->len == 0 || repair_msg_decode(b->data, b->len, &m, NULL) != HANSA_OK ||
+            !hash_eq(&m.req, &h->req_hash))
+            continue;
+        (void)repair_helper_on_delta(h, b->data, b->len, NULL); /* checked again, for its request */
+        hbuf_free(b);
+    }
+}
+
+void repair_early_free(repair_early *e) {
+    for (uint16_t j = 0; j <= FROST_PARTICIPANTS_MAX; j++) hbuf_free(&e->from[j]);
 }
 
 /* ---- the target ---------------------------------------------------------------------- */

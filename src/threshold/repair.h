@@ -122,6 +122,43 @@ repair_status repair_target_status(const repair_target *r, frost_scalar *share);
 const uint16_t *repair_target_helpers(const repair_target *r, uint16_t *count);
 uint32_t repair_target_round(const repair_target *r);
 
+/* ---- what a helper admits (the node's rules, kept here to be tested) ----------------- */
+
+/* A member without its share asks a new helper set this often (blocks of
+ * its height): a helper may be down, or one of the set cheated and the sum
+ * was refused. Its rounds are its heights, so they are this far apart. */
+#define REPAIR_RETRY_BLOCKS 3
+/* How far a REQUEST's round may be from my committed height. */
+#define REPAIR_ROUND_WINDOW (2 * REPAIR_RETRY_BLOCKS)
+
+/* Whether a helper deals for a REQUEST of `round` from a target whose last
+ * REQUEST it dealt for had last_round (0: none): the round within
+ * REPAIR_ROUND_WINDOW of my_height and at least REPAIR_RETRY_BLOCKS past
+ * last_round. Why: each REQUEST costs a named helper t seals and
+ * signatures and t-1 DELTAs to its peers; a member signing rounds r, r+1,
+ * ... by the thousand would make every helper deal thousands of times.
+ * With this, a few at once (the window) and then one per
+ * REPAIR_RETRY_BLOCKS, what an honest target asks anyway. */
+bool repair_round_admit(uint64_t my_height, uint32_t round, uint32_t last_round);
+
+/* DELTAs that came before their REQUEST (another helper dealt first),
+ * kept for the helper made when it comes: only pieces for me, of my
+ * session, signed by their sender, and one per sender (its newest), so no
+ * peer can evict another's pieces. Zeroed is empty. */
+typedef struct {
+    hbuf from[FROST_PARTICIPANTS_MAX + 1];
+} repair_early;
+
+/* Keeps msg (a DELTA) if it is for `me` in ctx's session and signed by its
+ * sender, replacing that sender's last one: HANSA_OK; else a decode error,
+ * PROTOCOL (another session, not for me, a sender that is no participant)
+ * or BAD_SIG. */
+hansa_err repair_early_keep(repair_early *e, const repair_ctx *ctx, uint16_t me, const uint8_t *msg,
+                            size_t len, const char **why);
+/* Gives h the kept pieces of its REQUEST, freeing each one given. */
+void repair_early_feed(repair_early *e, repair_helper *h);
+void repair_early_free(repair_early *e);
+
 /* ---- the arithmetic, for tests and the state machines ------------------------------ */
 
 /* Step 1: delta_j = lambda_j(target) * share split into count random pieces

@@ -9,9 +9,10 @@
  *   1      1     kind: 1 REQUEST, 2 DELTA, 3 SIGMA
  *   2      32    session: dkg_session_id of the key's set
  *   34     2     target: the participant whose share is rebuilt, 1..128
- *   36     4     round: the target's attempt number
+ *   36     4     round: the target's height when it asked (a helper takes
+ *                it only near its own height: repair_round_admit)
  *   REQUEST (target -> helpers; the node's peer message 21)
- *   40     2     count: helpers, 1..128
+ *   40     2     count: helpers, 1..127 (ids 1..128, not the target)
  *   42     2*c   helpers, strictly increasing, 1..128, none the target
  *   ..     64    sig (the target's)
  *   DELTA (helper -> helper; peer message 22)

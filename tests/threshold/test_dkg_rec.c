@@ -1,6 +1,7 @@
 /* Tests of threshold/dkg_rec: the key generation record a delegate keeps
  * (store_put_dkg) round-trips through an LMDB store with the previous
- * epoch's entry (version 3), a version-2 record of the older layout still
+ * epoch's entry (version 4; version 3, without the flags 4 added, still
+ * loads), a version-2 record of the older layout still
  * loads as one entry, and a torn or garbled record is refused with an
  * error that says what and where. Randomized parts print their seed
  * (HANSA_SEED). */
@@ -163,7 +164,7 @@ static void test_torn_and_garbled(void) {
     b.len--;
     /* Garbled, one field at a time. */
     size_t flags_at = 2 + 8 + 32, share_at = flags_at + 1, n_at = share_at + 32;
-    b.data[0] = 4;
+    b.data[0] = 5;
     refused(&b, b.len, HANSA_ERR_VERSION, "version");
     b.data[0] = DKG_REC_VERSION;
     b.data[1] = 3;
@@ -253,6 +254,19 @@ static void test_got_and_group(void) {
     refused(&b, b.len, HANSA_ERR_INVALID, "flags");
     b.data[flags_at] = 0x10; /* unknown */
     refused(&b, b.len, HANSA_ERR_INVALID, "flags");
+    /* GROUP and GOT came with version 4: a version-3 record has neither
+     * (a version-3 binary refuses them as garbled; they are version 4 so
+     * it refuses the version instead), and otherwise loads as it was. */
+    b.data[flags_at] = DKG_REC_DONE | DKG_REC_GROUP;
+    b.data[0] = 3;
+    refused(&b, b.len, HANSA_ERR_INVALID, "flags");
+    entry_make(&rng, 40, true, 4, e);
+    hbuf_reset(&b);
+    dkg_rec_encode(&b, rec);
+    CHECK(b.data[0] == DKG_REC_VERSION && DKG_REC_VERSION == 4);
+    b.data[0] = 3;
+    CHECK_ERR(dkg_rec_decode(b.data, b.len, back, NULL), HANSA_OK);
+    CHECK(entry_eq(&back->cur, e));
     hbuf_free(&b);
     free(rec);
     free(back);

@@ -313,6 +313,90 @@ static void test_piece_rules(void) {
     free(tm);
 }
 
+/* A helper's admission of rounds (the target's heights): within the
+ * window of my height, and REPAIR_RETRY_BLOCKS past the last one dealt
+ * for. A member signing rounds r, r+1, ... by the thousand at one height
+ * gets a handful dealt, then one per REPAIR_RETRY_BLOCKS; an honest
+ * target asking every REPAIR_RETRY_BLOCKS of its height is always taken. */
+static void test_round_admit(void) {
+    CHECK(repair_round_admit(100, 100, 0));
+    CHECK(repair_round_admit(100, 100 - REPAIR_ROUND_WINDOW, 0));
+    CHECK(!repair_round_admit(100, 100 - REPAIR_ROUND_WINDOW - 1, 0));
+    CHECK(repair_round_admit(100, 100 + REPAIR_ROUND_WINDOW, 0));
+    CHECK(!repair_round_admit(100, 100 + REPAIR_ROUND_WINDOW + 1, 0));
+    CHECK(repair_round_admit(3, 1, 0)); /* a chain younger than the window */
+    CHECK(!repair_round_admit(100, 100, 100));                       /* a replay */
+    CHECK(!repair_round_admit(100, 100 + REPAIR_RETRY_BLOCKS - 1, 100)); /* too soon */
+    CHECK(repair_round_admit(100, 100 + REPAIR_RETRY_BLOCKS, 100));
+    /* The flood: every round of 1..10000 at each of my heights 100..199. */
+    uint32_t last = 0, dealt = 0;
+    for (uint64_t h = 100; h < 200; h++)
+        for (uint32_t round = 1; round <= 10000; round++)
+            if (repair_round_admit(h, round, last)) last = round, dealt++;
+    CHECK(dealt <= (2 * REPAIR_ROUND_WINDOW) / REPAIR_RETRY_BLOCKS + 1 + 100 / REPAIR_RETRY_BLOCKS + 1);
+    /* An honest target: rounds its heights, one ask per REPAIR_RETRY_BLOCKS,
+     * its height one off mine either way. */
+    last = 0;
+    for (uint32_t round = 50; round < 80; round += REPAIR_RETRY_BLOCKS) {
+        uint64_t mine = round % 2 ? round + 1u : round - 1u;
+        CHECK(repair_round_admit(mine, round, last));
+        last = round;
+    }
+}
+
+/* DELTAs before their REQUEST: only those for me, of my session, signed by
+ * their sender are kept, one per sender; the helper made for the REQUEST
+ * gets its own (others' pieces, all sent to every peer, evict nothing),
+ * and each is freed once given. */
+static void test_early_pieces(void) {
+    team *tm = team_new(5, 3, base_seed + 17);
+    repair_ctx ctx = ctx_of(tm);
+    uint16_t helpers[3] = {1, 2, 3};
+    queue *qu = hansa_calloc(1, sizeof *qu);
+    repair_target *r = repair_target_new(&ctx, 4, &tm->key[4], 9, helpers, 3, enqueue, qu);
+    hansa_err e;
+    const char *why = NULL;
+    /* Helpers 1 and 3 deal first: q[3..4] are 1's DELTAs (to 2, 3), q[5..6] 3's (to 1, 2). */
+    repair_helper *h1 = repair_helper_new(&ctx, 1, &tm->key[1], &tm->share[1], &tm->rng, qu->q[0].bytes,
+                                          qu->q[0].len, enqueue, qu, &e, &why);
+    repair_helper *h3 = repair_helper_new(&ctx, 3, &tm->key[3], &tm->share[3], &tm->rng, qu->q[2].bytes,
+                                          qu->q[2].len, enqueue, qu, &e, &why);
+    CHECK(h1 && h3 && qu->n == 7);
+    repair_early *early = hansa_calloc(1, sizeof *early);
+    for (size_t k = 3; k < 7; k++) { /* all four reach helper 2: only the two for it are kept */
+        hansa_err want = qu->q[k].to == 2 ? HANSA_OK : HANSA_ERR_PROTOCOL;
+        CHECK_ERR(repair_early_keep(early, &ctx, 2, qu->q[k].bytes, qu->q[k].len, &why), want);
+    }
+    queued d = qu->q[3];
+    CHECK(d.to == 2);
+    uint8_t *bad = hansa_memdup(d.bytes, d.len);
+    bad[100] ^= 1;
+    CHECK_ERR(repair_early_keep(early, &ctx, 2, bad, d.len, &why), HANSA_ERR_BAD_SIG);
+    bad[100] ^= 1;
+    bad[2] ^= 1; /* another session */
+    CHECK_ERR(repair_early_keep(early, &ctx, 2, bad, d.len, &why), HANSA_ERR_PROTOCOL);
+    CHECK(early->from[1].len == d.len && early->from[3].len > 0 && early->from[2].len == 0);
+    /* Helper 2's REQUEST comes: it takes both kept pieces and sends its SIGMA. */
+    size_t before = qu->n;
+    repair_helper *h2 = repair_helper_new(&ctx, 2, &tm->key[2], &tm->share[2], &tm->rng, qu->q[1].bytes,
+                                          qu->q[1].len, enqueue, qu, &e, &why);
+    CHECK(h2 != NULL);
+    repair_early_feed(early, h2);
+    CHECK(repair_helper_done(h2));
+    CHECK_EQ_U64(qu->n, before + 3); /* two DELTAs and the SIGMA */
+    CHECK(early->from[1].len == 0 && early->from[3].len == 0);
+    repair_early_free(early);
+    free(early);
+    free(bad);
+    for (size_t k = 0; k < qu->n; k++) free(qu->q[k].bytes);
+    repair_helper_free(h1);
+    repair_helper_free(h2);
+    repair_helper_free(h3);
+    repair_target_free(r);
+    free(qu);
+    free(tm);
+}
+
 /* The codec: what the encoder writes decodes to the same message; the
  * decoder refuses an unsorted helper list, the target among the helpers,
  * a DELTA to its sender and a SIGMA from the target. */
@@ -357,6 +441,8 @@ int main(void) {
     RUN(test_t_minus_one_cannot);
     RUN(test_request_rules);
     RUN(test_piece_rules);
+    RUN(test_round_admit);
+    RUN(test_early_pieces);
     RUN(test_codec);
     return check_summary();
 }
