@@ -146,15 +146,9 @@ typedef struct {
     double cpu_s;  /* the sampler's own CPU */
 } verify_sampler;
 
-static double thread_cpu_s(void) {
-    struct timespec ts;
-    HANSA_ASSERT(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *sampler_main(void *arg) {
     verify_sampler *s = arg;
-    double cpu0 = thread_cpu_s();
+    double cpu0 = (double)bench_thread_cpu_us() / 1e6;
     while (!atomic_load(&s->stop)) {
         double per_cpu_s = 0;
         bench_ed25519_verify_rates(SAMPLE_MS, &per_cpu_s);
@@ -164,7 +158,7 @@ static void *sampler_main(void *arg) {
         }
         usleep(SAMPLE_GAP_US);
     }
-    s->cpu_s = thread_cpu_s() - cpu0;
+    s->cpu_s = (double)bench_thread_cpu_us() / 1e6 - cpu0;
     return NULL;
 }
 
