@@ -165,12 +165,7 @@ hansa_err dkg_msg_decode(const uint8_t *p, size_t len, dkg_msg *m, wire_rd *r) {
     if (!r) r = &local;
     rd_init(r, p, len);
     memset(m, 0, sizeof *m);
-    uint8_t version = rd_u8(r, "version");
-    if (r->err == HANSA_OK && version != WIRE_VERSION) frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
-    size_t at = r->off;
-    uint8_t kind = rd_u8(r, "kind");
-    if (r->err == HANSA_OK && (kind < DKG_MSG_COMMIT || kind > DKG_MSG_RESULT))
-        frd_fail_at(r, HANSA_ERR_NONCANONICAL, at, "kind");
+    uint8_t kind = frd_head(r, DKG_MSG_COMMIT, DKG_MSG_RESULT);
     rd_fixed(r, m->session.b, HANSA_HASH_BYTES, "session");
     if (r->err == HANSA_OK) {
         m->kind = (dkg_msg_kind)kind;

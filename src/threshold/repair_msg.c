@@ -61,25 +61,11 @@ void repair_msg_hash(const repair_msg *m, hansa_hash *out) {
 }
 
 static void decode_request(wire_rd *r, repair_msg *m) {
-    size_t at = r->off;
-    m->count = rd_u16(r, "count");
-    if (r->err != HANSA_OK) return;
-    if (m->count > FROST_PARTICIPANTS_MAX) {
-        frd_fail_at(r, HANSA_ERR_TOO_LONG, at, "count");
-        return;
-    }
-    if (m->count == 0) {
-        frd_fail_at(r, HANSA_ERR_INVALID, at, "count");
-        return;
-    }
+    m->count = frd_count(r, "count");
     for (uint16_t i = 0; i < m->count && r->err == HANSA_OK; i++) {
-        at = r->off;
-        m->helpers[i] = frd_id(r, "helper");
-        if (r->err != HANSA_OK) return;
-        if (i > 0 && m->helpers[i] <= m->helpers[i - 1])
-            frd_fail_at(r, HANSA_ERR_NONCANONICAL, at, "helper");
-        else if (m->helpers[i] == m->target)
-            frd_fail_at(r, HANSA_ERR_INVALID, at, "helper");
+        size_t at = r->off;
+        m->helpers[i] = frd_next_id(r, i ? m->helpers[i - 1] : 0, "helper");
+        if (r->err == HANSA_OK && m->helpers[i] == m->target) frd_fail_at(r, HANSA_ERR_INVALID, at, "helper");
     }
 }
 
@@ -104,12 +90,7 @@ hansa_err repair_msg_decode(const uint8_t *p, size_t len, repair_msg *m, wire_rd
     if (!r) r = &local;
     rd_init(r, p, len);
     memset(m, 0, sizeof *m);
-    uint8_t version = rd_u8(r, "version");
-    if (r->err == HANSA_OK && version != WIRE_VERSION) frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
-    size_t at = r->off;
-    uint8_t kind = rd_u8(r, "kind");
-    if (r->err == HANSA_OK && (kind < REPAIR_MSG_REQUEST || kind > REPAIR_MSG_SIGMA))
-        frd_fail_at(r, HANSA_ERR_NONCANONICAL, at, "kind");
+    uint8_t kind = frd_head(r, REPAIR_MSG_REQUEST, REPAIR_MSG_SIGMA);
     rd_fixed(r, m->session.b, HANSA_HASH_BYTES, "session");
     m->target = frd_id(r, "target");
     m->round = rd_u32(r, "round");

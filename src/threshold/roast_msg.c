@@ -60,24 +60,9 @@ static void decode_request(wire_rd *r, roast_msg *m) {
     m->session = rd_u32(r, "session");
     m->msg_len = rd_len(r, ROAST_MSG_MAX, "msg_len");
     m->msg = rd_borrow(r, m->msg_len, "msg");
-    size_t at = r->off;
-    m->n = rd_u16(r, "n");
-    if (r->err != HANSA_OK) return;
-    if (m->n > FROST_PARTICIPANTS_MAX) {
-        frd_fail_at(r, HANSA_ERR_TOO_LONG, at, "n");
-        return;
-    }
-    if (m->n == 0) {
-        frd_fail_at(r, HANSA_ERR_INVALID, at, "n");
-        return;
-    }
+    m->n = frd_count(r, "n");
     for (uint16_t i = 0; i < m->n && r->err == HANSA_OK; i++) {
-        at = r->off;
-        m->list[i].id = frd_id(r, "signer");
-        /* RFC 9591 section 4.3: the list is sorted by identifier; strictly,
-         * so one signer appears once. */
-        if (r->err == HANSA_OK && i > 0 && m->list[i].id <= m->list[i - 1].id)
-            frd_fail_at(r, HANSA_ERR_NONCANONICAL, at, "signer");
+        m->list[i].id = frd_next_id(r, i ? m->list[i - 1].id : 0, "signer");
         rd_commitment_points(r, &m->list[i]);
     }
 }
@@ -87,12 +72,7 @@ hansa_err roast_msg_decode(const uint8_t *p, size_t len, roast_msg *m, wire_rd *
     if (!r) r = &local;
     rd_init(r, p, len);
     memset(m, 0, sizeof *m);
-    uint8_t version = rd_u8(r, "version");
-    if (r->err == HANSA_OK && version != WIRE_VERSION) frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
-    size_t at = r->off;
-    uint8_t kind = rd_u8(r, "kind");
-    if (r->err == HANSA_OK && (kind < ROAST_MSG_COMMIT || kind > ROAST_MSG_SHARE))
-        frd_fail_at(r, HANSA_ERR_NONCANONICAL, at, "kind");
+    uint8_t kind = frd_head(r, ROAST_MSG_COMMIT, ROAST_MSG_SHARE);
     frd_point(r, &m->group_key, "group_key");
     m->round = rd_u64(r, "round");
     if (r->err == HANSA_OK) {

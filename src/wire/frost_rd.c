@@ -30,3 +30,27 @@ void frd_scalar(wire_rd *r, frost_scalar *out, const char *field) {
     hansa_err e = frost_scalar_decode(q, out);
     if (e != HANSA_OK) frd_fail_at(r, e, at, field);
 }
+
+uint16_t frd_count(wire_rd *r, const char *field) {
+    size_t at = r->off;
+    uint16_t n = rd_u16(r, field);
+    if (r->err == HANSA_OK && n > FROST_PARTICIPANTS_MAX) frd_fail_at(r, HANSA_ERR_TOO_LONG, at, field);
+    if (r->err == HANSA_OK && n == 0) frd_fail_at(r, HANSA_ERR_INVALID, at, field);
+    return r->err == HANSA_OK ? n : 0;
+}
+
+uint16_t frd_next_id(wire_rd *r, uint16_t prev, const char *field) {
+    size_t at = r->off;
+    uint16_t id = frd_id(r, field);
+    if (r->err == HANSA_OK && id <= prev) frd_fail_at(r, HANSA_ERR_NONCANONICAL, at, field);
+    return id;
+}
+
+uint8_t frd_head(wire_rd *r, uint8_t lo, uint8_t hi) {
+    uint8_t version = rd_u8(r, "version");
+    if (r->err == HANSA_OK && version != WIRE_VERSION) frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
+    size_t at = r->off;
+    uint8_t kind = rd_u8(r, "kind");
+    if (r->err == HANSA_OK && (kind < lo || kind > hi)) frd_fail_at(r, HANSA_ERR_NONCANONICAL, at, "kind");
+    return kind;
+}

@@ -16,5 +16,15 @@ void frd_fail_at(wire_rd *r, hansa_err err, size_t at, const char *field);
 uint16_t frd_id(wire_rd *r, const char *field);
 void frd_point(wire_rd *r, frost_point *out, const char *field);
 void frd_scalar(wire_rd *r, frost_scalar *out, const char *field);
+/* A participant list's length: TOO_LONG above FROST_PARTICIPANTS_MAX,
+ * INVALID at 0; 0 once the cursor failed, so a caller's loop reads nothing. */
+uint16_t frd_count(wire_rd *r, const char *field);
+/* The next identifier of a list sorted strictly by identifier (RFC 9591
+ * section 4.3; strictly, so one participant appears once): NONCANONICAL
+ * unless above prev, which is 0 before the first. */
+uint16_t frd_next_id(wire_rd *r, uint16_t prev, const char *field);
+/* The head of a FROST peer message: the version byte (WIRE_VERSION) and a
+ * kind byte in lo..hi, returned. */
+uint8_t frd_head(wire_rd *r, uint8_t lo, uint8_t hi);
 
 #endif
