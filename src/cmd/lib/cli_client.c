@@ -435,6 +435,28 @@ static bool update_from(const copts *o, const json_t *cj, light_block *lb, ic_up
     return true;
 }
 
+/* After a refused update: if the client now holds the header the update
+ * carried (another relayer's update landed between our read and our
+ * submit), the caller's goal is met and says so. */
+static bool landed_first(const copts *o, const char *addr, const hbuf *body) {
+    ic_update u;
+    if (ic_update_decode(body->data, body->len, &u, NULL) != HANSA_OK) return false;
+    hansa_hash want, got;
+    wire_header_hash(&u.header, &want);
+    uint64_t h = u.header.height;
+    ic_update_free(&u);
+    int rc = CLI_OK;
+    json_t *cj = cli_call_ex(o->sub, addr, "client", json_pack("{s:s, s:I}", "chain_id", o->chain_text, "height",
+                                                               (json_int_t)h), CLI_CALL_TIMEOUT_MS, &rc, NULL, NULL);
+    bool same = cj && strcmp(cli_str(cj, "status"), "active") == 0 &&
+                hash_field(json_object_get(cj, "at"), "header_hash", &got) && hash_eq(&got, &want);
+    json_decref(cj);
+    if (same)
+        printf("chain %s's client already holds height %llu with this header: another update landed first\n",
+               o->chain_text, (unsigned long long)h);
+    return same;
+}
+
 static int client_update(copts *o, bool revive) {
     if (!o->source && !o->light) return usage();
     char addr[CLI_ADDR_MAX], why[256];
@@ -489,7 +511,10 @@ static int client_update(copts *o, bool revive) {
         if (built <= 0) hbuf_free(&body);
     }
     json_decref(cj);
-    if (rc == CLI_OK && body.len > 0) rc = sign_submit(o, revive ? TX_CLIENT_REVIVE : TX_CLIENT_UPDATE, &body);
+    if (rc == CLI_OK && body.len > 0) {
+        rc = sign_submit(o, revive ? TX_CLIENT_REVIVE : TX_CLIENT_UPDATE, &body);
+        if (rc == CLI_FAILED && !revive && landed_first(o, addr, &body)) rc = CLI_OK;
+    }
     hbuf_free(&body);
     return rc;
 }
