@@ -164,6 +164,40 @@ static void test_refused_tx_penalized(void) {
     nn_stop(&nn);
 }
 
+static bool pooled(const nn_node *t, const hbuf *raw) {
+    wire_tx tx;
+    hansa_hash h;
+    HANSA_ASSERT(wire_tx_decode(raw->data, raw->len, &tx, NULL) == HANSA_OK);
+    wire_tx_hash(&tx, &h);
+    return mempool_has(node_mempool(t->n), &h);
+}
+
+/* A bundle is judged tx by tx: a bad signature in the middle drops the peer
+ * once, keeps what came before it (valid on its own, and relayed on) and
+ * looks at nothing after it (no verification spent on a dropped peer). */
+static void test_bad_sig_mid_bundle(void) {
+    nn_net nn;
+    nn_genesis(&nn, 4);
+    nn_start(&nn, NULL);
+    nn_node *t = &nn.nodes[0];
+    node_peer_up(t->n, &outsider);
+    hbuf tx[3] = {HBUF_INIT, HBUF_INIT, HBUF_INIT}, b = HBUF_INIT;
+    for (size_t i = 0; i < 3; i++) nn_transfer(&nn, 1 + i, 0, 10, 1, i == 1, &tx[i]);
+    msg_txs m = {.n = 3};
+    for (size_t i = 0; i < 3; i++) m.tx[i] = tx[i].data, m.len[i] = (uint32_t)tx[i].len;
+    msg_txs_encode(&b, &m);
+    size_t before = mempool_count(node_mempool(t->n));
+    send_msg(&nn, 0, &outsider, MSG_TXS, &b);
+    CHECK_EQ_U64(t->drops, 1);
+    CHECK_EQ_U64(t->penalties, 0);
+    CHECK_EQ_U64(mempool_count(node_mempool(t->n)), before + 1);
+    CHECK(pooled(t, &tx[0]));
+    CHECK(!pooled(t, &tx[2]));
+    for (size_t i = 0; i < 3; i++) hbuf_free(&tx[i]);
+    hbuf_free(&b);
+    nn_stop(&nn);
+}
+
 /* ---- amplification ---- */
 
 static size_t queued_from(const nn_net *nn, size_t from, uint8_t type) {
@@ -234,6 +268,7 @@ int main(void) {
     RUN(test_evidence_flood_then_double_sign);
     RUN(test_lying_status_keeps_commit_delay);
     RUN(test_refused_tx_penalized);
+    RUN(test_bad_sig_mid_bundle);
     RUN(test_reconnect_resends_to_new_peer_only);
     RUN(test_block_requests_rate_limited);
     return check_summary();
