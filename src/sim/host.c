@@ -63,15 +63,17 @@ static uint64_t clock_wall(void *ctx) {
            nd->wall_nudge_ms;
 }
 
-/* A full disk fails only the writes a node must stop on (node.c): the
- * DKG and nonce records, receipts and checkpoints are left out, since a
- * node may go on without them and the checker (SIM_T_WRITE_FAILED) holds
- * every failure traced to "nothing signed after it". */
+/* A full disk fails the writes of one kind a node must stop on (node.c):
+ * its signer state, WAL appends or blocks (sim.c draws which). The DKG and
+ * nonce records, receipts and checkpoints are left out, since a node may
+ * go on without them and the checker (SIM_T_WRITE_FAILED) holds every
+ * failure traced to "nothing signed after it". One kind, not every write:
+ * a node's WAL takes several appends for each signer write, so a failure
+ * spread over all of them would almost never fail the signer state first,
+ * the case where releasing a vote anyway is the bug to catch. */
 static bool full_write_fails(sim_node *nd, sim_disk_op op) {
     world *w = W(nd);
-    if (!nd->disk_full || nd->full_stop) return false;
-    if (op != SIM_DISK_SIGNER && op != SIM_DISK_WAL && op != SIM_DISK_BLOCK) return false;
-    if (prng_below(&w->rng, 2) != 0) return false;
+    if (!nd->disk_full || nd->full_stop || op != nd->full_op) return false;
     nd->write_failed = true;
     world_trace(w, SIM_T_WRITE_FAILED, nd, 0, nd->height + 1, 0, (uint8_t)op, NULL, false,
                 UINT32_MAX);
@@ -262,7 +264,7 @@ static void input_begin(sim_node *nd) {
 static void finish_crash(sim_node *nd);
 
 static void after_input(sim_node *nd) {
-    if (nd->start_pending && !nd->dying) {
+    if (nd->start_pending && !nd->dying && !nd->full_stop) {
         world_trace(W(nd), SIM_T_HEIGHT_START, nd, 0, nd->height + 1, 0, 0, NULL, false,
                     UINT32_MAX);
         fed_after_commit(nd);
@@ -458,8 +460,9 @@ void host_deliver(sim_node *nd, uint16_t from, sim_msg *m) {
         w->res->syncs++;
         world_trace(w, SIM_T_SYNC, nd, from, nd->height, 0, 0, NULL, false, UINT32_MAX);
     }
-    /* A node that died taking the vote owes nothing for it. */
-    if (conflict && !nd->dying)
+    /* A node that died taking the vote, or stopped on a full disk logging
+     * it (before its engine's evidence could leave), owes nothing for it. */
+    if (conflict && !nd->dying && !nd->full_stop)
         world_trace(w, SIM_T_EQUIVOCATION_SEEN, nd, val, v.height, v.round, v.type, NULL, false,
                     UINT32_MAX);
     after_input(nd);

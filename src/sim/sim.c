@@ -515,6 +515,14 @@ static void arm_crash_after_send(world *w, sim_node *nd) {
     nd->crash_step = (uint8_t)prng_below(&w->rng, 3);
 }
 
+/* Its disk fills up: writes of one kind fail from now on (host.c,
+ * full_write_fails) and the node must stop cleanly at the first. */
+static void arm_disk_full(world *w, sim_node *nd) {
+    static const sim_disk_op ops[] = {SIM_DISK_SIGNER, SIM_DISK_WAL, SIM_DISK_BLOCK};
+    nd->disk_full = true;
+    nd->full_op = ops[prng_below(&w->rng, 3)];
+}
+
 static void on_restart(world *w, sim_node *nd, const sim_event *ev) {
     if (nd->up && (nd->crash_armed || nd->crash_after_send || nd->disk_full)) { /* it never came: crash now */
         host_crash(nd);
@@ -537,7 +545,7 @@ static void dispatch(world *w, const sim_event *ev) {
     case EV_CRASH:
         if (nd->up && ev->sub == 1) arm_crash(w, nd);
         else if (nd->up && ev->sub == 2) arm_crash_after_send(w, nd);
-        else if (nd->up && ev->sub == 3) nd->disk_full = true; /* host.c: full_write_fails */
+        else if (nd->up && ev->sub == 3) arm_disk_full(w, nd);
         else if (nd->up) host_crash(nd);
         return;
     case EV_RESTART: on_restart(w, nd, ev); return;

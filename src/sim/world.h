@@ -144,10 +144,12 @@ typedef struct {
     bool crash_after_send;
     uint8_t crash_step;
     bool die_after_send;
-    /* Its disk is full (EV_CRASH, sub 3): each write of its signer state,
-     * WAL or blocks fails with even odds (the map's last pages go to
-     * whichever write fits), until the node stops on a failed one. */
+    /* Its disk is full (EV_CRASH, sub 3): every write of kind full_op (its
+     * signer state, WAL or blocks, drawn at the fault) fails while the
+     * others still fit (the map's last pages go to whichever write fits),
+     * until the node stops on a failed one. */
     bool disk_full;
+    sim_disk_op full_op;
     bool write_failed;       /* one did fail: its fatal stop is the expected one */
     bool full_stop;          /* it stopped on it: torn down after the input */
     /* What it committed, for the trace and the liveness bound. */
