@@ -133,10 +133,13 @@ static void test_frost_late_member(void) {
  * share, crashed after the complaint window and came back without the
  * amnesiac dealer's, which had forgotten its seed: three holders, fewer
  * than t, and heights from 38 on unsigned (frost-liveness). Their stored
- * received shares bring them back. */
+ * received shares bring them back. Seed 1015 since issue 15 changed the
+ * disk-full fault, which seed 1020's world draws: without the stored
+ * shares (scripts/mutate's received-shares-dropped) it leaves height 43
+ * unsigned. */
 static void test_frost_received_shares_kept(void) {
     sim_result r;
-    run_heights(1020, 6, 50, "byz-amnesia+crash", &r);
+    run_heights(1015, 6, 50, "byz-amnesia+crash", &r);
     CHECK(r.frost_live_checked > 0);
     CHECK_EQ_U64(r.frost_missed, 0);
 }
