@@ -136,21 +136,46 @@ static void timer_add(node *n, const cons_out *o) {
  * that sent them is gone (Tendermint's WAL does the same). */
 #define WAL_OWN_VOTE 0x84 /* MSG_VOTE | 0x80: a vote this node signed */
 
-/* durable: this node's own messages (and pooled evidence), synced before
+/* The order of writes (issue 15): a signer state that locks on block B,
+ * or names it as valid value, is written only after B is in the WAL, so a
+ * restart that finds the lock also finds B.
+ *   - Our own proposal: the engine stores it in its log only when it is
+ *     released (cons_on_persisted), and it can prevote, lock or precommit
+ *     on it only after that; the PROPOSAL output is handled (durable
+ *     append, below) before the persists of its batch (node_drain), and
+ *     every signer state that can name B comes in that batch or a later one.
+ *   - A peer's proposal: appended (lazily) right after cons_on_proposal
+ *     took it, before node_drain persists the signer state that input
+ *     produced; LMDB commits in order, so the synced signer write makes the
+ *     earlier record durable with it (store_wal_append_lazy).
+ * That order holds only if every append succeeds: a node that went on
+ * after a failed one (the map full: the block did not fit, the small
+ * signer state still did) locked on a block it then lost, and a lone
+ * delegate looped rounds forever after its restart. So any failed append
+ * stops the node (chain_fatal), before the engine's pending persists run
+ * and before the message it was logging leaves: a peer's proposal may be
+ * what our next lock names, and a peer's vote is dropped with it because
+ * a store that cannot take a vote cannot take the next block either, so
+ * going on would only delay the same stop.
+ *
+ * durable: this node's own messages (and pooled evidence), synced before
  * they leave; peers' messages are appended without a sync
- * (store_wal_append_lazy): they are hints for resuming a height, which a
- * kill -9 does not lose, and the peers still hold them. */
+ * (store_wal_append_lazy): a kill -9 does not lose them, and the peers
+ * still hold them. what names the record for the stop message; callers
+ * look at n->stopped. */
 static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *payload, size_t len,
-                       bool durable) {
+                       bool durable, const char *what) {
     uint8_t storage[1 + WIRE_EVIDENCE_BYTES]; /* a vote or evidence record needs no allocation */
     hbuf rec = hbuf_on(storage, sizeof storage);
     hbuf_put_u8(&rec, type);
     hbuf_append(&rec, payload, len);
     hansa_err e = durable ? store_wal_append(n->cfg.st, height, rec.data, rec.len)
                           : store_wal_append_lazy(n->cfg.st, height, rec.data, rec.len);
-    if (e != HANSA_OK)
-        LOG_W("node", "WAL append failed: %s", store_errmsg(n->cfg.st));
     hbuf_free(&rec);
+    if (e != HANSA_OK)
+        chain_fatal(n, "height %llu: cannot log %s in the WAL, and a delegate must not go on with "
+                       "what its restart would not find: %s",
+                    (unsigned long long)height, what, store_errmsg(n->cfg.st));
 }
 
 /* Pooled evidence is kept in the WAL too, two heights ahead of the tip:
@@ -166,7 +191,7 @@ void node_wal_log_evidence(node *n, const wire_evidence *ev) {
     uint8_t storage[WIRE_EVIDENCE_BYTES];
     hbuf b = hbuf_on(storage, sizeof storage);
     wire_evidence_encode(&b, ev);
-    wal_append(n, n->height + 2, MSG_EVIDENCE, b.data, b.len, true);
+    wal_append(n, n->height + 2, MSG_EVIDENCE, b.data, b.len, true, "pooled evidence");
     hbuf_free(&b);
 }
 
@@ -176,7 +201,8 @@ static void wal_proposal(node *n, const wire_proposal *p, const uint8_t *value, 
     wire_proposal_encode(&prop, p);
     msg_proposal m = {prop.data, (uint32_t)prop.len, value, (uint32_t)len};
     msg_proposal_encode(&msg, &m);
-    wal_append(n, p->height, MSG_PROPOSAL, msg.data, msg.len, durable);
+    wal_append(n, p->height, MSG_PROPOSAL, msg.data, msg.len, durable,
+               durable ? "its own proposal" : "a peer's proposal");
     hbuf_free(&prop);
     hbuf_free(&msg);
 }
@@ -201,12 +227,15 @@ static void wal_own_vote(node *n, const wire_vote *v, const hbuf *encoded) {
     uint64_t pos = v->height << 24 | (uint64_t)(v->round & 0x3fffff) << 2 | v->type;
     if (pos <= n->wal_vote_pos) return;
     n->wal_vote_pos = pos;
-    wal_append(n, v->height, WAL_OWN_VOTE, encoded->data, encoded->len, true);
+    wal_append(n, v->height, WAL_OWN_VOTE, encoded->data, encoded->len, true, "its own vote");
 }
 
 /* The engine's proposals and votes go to every peer, or only to the one
- * that just came up (node_peer_up). */
+ * that just came up (node_peer_up). Nothing signed leaves a stopped node:
+ * its WAL append or its signer state may have failed (persist, then
+ * release). */
 static void send_engine_msg(node *n, uint8_t type, const uint8_t *b, size_t len) {
+    if (n->stopped) return;
     if (n->resend_to) n->io.send(n->io.ctx, n->resend_to, type, b, len);
     else n->io.broadcast(n->io.ctx, type, b, len, NULL);
 }
@@ -327,8 +356,31 @@ static void replay_wal_entry(node *n, const uint8_t *bytes, size_t len) {
         LOG_W("node", "skipping an unreadable WAL record");
         return;
     }
-    if (bytes[0] == MSG_PROPOSAL) cons_on_proposal(n->engine, &p, m.block, m.block_len);
-    else cons_on_vote(n->engine, &v);
+    if (bytes[0] == MSG_PROPOSAL) {
+        cons_on_proposal(n->engine, &p, m.block, m.block_len);
+        if (p.height == n->restored_lock_height && hash_eq(&p.block, &n->restored_lock_id))
+            n->restored_lock_held = true;
+    } else {
+        cons_on_vote(n->engine, &v);
+    }
+}
+
+/* A restart locked on a block its WAL does not give back. The write order
+ * (see wal_append) makes this impossible on an intact store: the block is
+ * in the WAL before any signer state names it. It is left for a store
+ * damaged beyond that, or written by a node before that order: the engine
+ * then prevotes only a peer's re-proposal of the block (with its proof of
+ * lock) and, as proposer, proposes nothing, so the log says so instead of
+ * the node looping rounds in silence. */
+static void check_restored_lock(node *n) {
+    if (!n->restored_locked || n->restored_lock_held || n->restored_lock_height != n->height + 1)
+        return;
+    char hex[2 * HANSA_HASH_BYTES + 1];
+    hex_encode(n->restored_lock_id.b, HANSA_HASH_BYTES, hex);
+    LOG_E("node", "height %llu: the signer state is locked on block %s (round %u) but no WAL record "
+                  "holds its bytes: waiting for a peer to propose it again; a delegate alone "
+                  "in its set cannot go on (the store was damaged or written before issue 15)",
+          (unsigned long long)n->restored_lock_height, hex, n->restored_lock_round);
 }
 
 static hansa_err wal_cb(void *ctx, uint64_t height, uint32_t seq, const uint8_t *bytes, size_t len) {
@@ -354,6 +406,12 @@ static hansa_err open_engine(node *n, char *why, size_t why_len) {
     }
     hbuf_free(&signer);
     if (err != HANSA_OK) return err;
+    if (have && restored.locked_round != WIRE_ROUND_NONE) {
+        n->restored_locked = true;
+        n->restored_lock_height = restored.height;
+        n->restored_lock_round = restored.locked_round;
+        n->restored_lock_id = restored.locked_id;
+    }
     cons_config cc = {0};
     cc.chain_id = ledger_state_params(n->state)->chain_id;
     cc.timeouts = n->cfg.timeouts;
@@ -432,6 +490,7 @@ void node_start(node *n) {
     n->wal_replaying = true;
     for (uint64_t h = n->height + 1; h <= n->height + 2; h++) store_wal_read(n->cfg.st, h, wal_cb, n);
     n->wal_replaying = false;
+    check_restored_lock(n);
     LOG_I("node", "started at height %llu as %s", (unsigned long long)n->height + 1,
           n->cfg.key && valset_index(&n->vs, &n->cfg.key->pub) >= 0 ? "delegate" : "full node");
     node_drain(n);
@@ -574,7 +633,7 @@ static void on_proposal(node *n, void *peer, const uint8_t *bytes, size_t len) {
         note_proposal(n, p.height);
         wal_proposal(n, &p, m.block, m.block_len, false);
     }
-    judge(n, peer, err, MSG_PROPOSAL, bytes, len);
+    if (!n->stopped) judge(n, peer, err, MSG_PROPOSAL, bytes, len);
 }
 
 static void on_vote(node *n, void *peer, const uint8_t *bytes, size_t len) {
@@ -589,9 +648,10 @@ static void on_vote(node *n, void *peer, const uint8_t *bytes, size_t len) {
         /* A late precommit for the committed height only extends its
          * certificate: the WAL, which resumes an open height, has no use for
          * it (and committing truncated that height's WAL already). */
-        if (v.height > n->height) wal_append(n, v.height, MSG_VOTE, bytes, len, false);
+        if (v.height > n->height)
+            wal_append(n, v.height, MSG_VOTE, bytes, len, false, "a peer's vote");
     }
-    judge(n, peer, err, MSG_VOTE, bytes, len);
+    if (!n->stopped) judge(n, peer, err, MSG_VOTE, bytes, len);
 }
 
 /* True when tx (well formed) uses a nonce this node's queue already used:

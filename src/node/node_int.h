@@ -106,6 +106,13 @@ struct node {
     uint64_t wal_own_height;
     uint32_t wal_own_round;
     uint64_t wal_vote_pos;    /* newest own vote in the WAL: (height, round, type) packed */
+    /* The lock of the signer state a restart found (node_start): if no
+     * WAL record gives its block back, the log says what the node waits
+     * for instead of looping rounds in silence (node.c, check_restored_lock). */
+    bool restored_locked, restored_lock_held;
+    uint64_t restored_lock_height;
+    uint32_t restored_lock_round;
+    hansa_hash restored_lock_id;
     uint64_t rebroadcast_at_ms, status_at_ms;
     /* Step times of the current height for the node_status histograms;
      * 0 = not reached yet. */

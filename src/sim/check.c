@@ -37,6 +37,7 @@ const char *sim_violation_name(sim_violation v) {
     case SIM_V_FROST_NONCE: return "frost-nonce";
     case SIM_V_FROST_LIVENESS: return "frost-liveness";
     case SIM_V_FROST_CHECKPOINT: return "frost-checkpoint";
+    case SIM_V_SIGNED_AFTER_FAILURE: return "signed-after-failure";
     case SIM_V_COUNT_: break;
     }
     return "?";
@@ -241,6 +242,10 @@ static void check_decide(sim_checker *c, const sim_trace_ev *ev) {
 
 static void check_signed(sim_checker *c, const sim_trace_ev *ev) {
     if (!ev->honest) return;
+    if (c->write_failed[ev->node])
+        violation(c, SIM_V_SIGNED_AFTER_FAILURE, "honest node %u signed for height %" PRIu64
+                  " round %u step %u after a write of its signer state, WAL or block failed",
+                  ev->node, ev->height, ev->round, ev->step);
     const hansa_hash *prev;
     if (ev->round == 0 && ev->step < SIM_CHECK_STEPS) {
         sim_node_height *nh = node_height_at(c, ev->node, ev->height);
@@ -503,7 +508,9 @@ void sim_checker_feed(sim_checker *c, const sim_trace_ev *ev) {
     case SIM_T_CRASH:
         cover(c, COV_CRASH);
         settle_owed(c, ev->node);
+        c->write_failed[ev->node] = false;
         break;
+    case SIM_T_WRITE_FAILED: c->write_failed[ev->node] = true; break;
     case SIM_T_HEIGHT_START:
         settle_owed(c, ev->node);
         note_height_start(c, ev);
@@ -546,7 +553,8 @@ uint64_t sim_checker_safety(const sim_checker *c) {
     return c->count[SIM_V_AGREEMENT] + c->count[SIM_V_VALIDITY] + c->count[SIM_V_DOUBLE_DECIDE] +
            c->count[SIM_V_DOUBLE_SIGN] + c->count[SIM_V_EVIDENCE] + c->count[SIM_V_SLASHING] +
            c->count[SIM_V_STOPPED] + c->count[SIM_V_SUPPLY] + c->count[SIM_V_APP_HASH] +
-           c->count[SIM_V_LOCK] + c->count[SIM_V_BLOCK_TIME];
+           c->count[SIM_V_LOCK] + c->count[SIM_V_BLOCK_TIME] +
+           c->count[SIM_V_SIGNED_AFTER_FAILURE];
 }
 
 uint64_t sim_checker_liveness(const sim_checker *c) {

@@ -33,6 +33,11 @@
  *                 H: by then its evidence has had time to be gossiped,
  *                 carried in a block and take effect two heights later
  *                 (sim_checker_finish);
+ *   signed after failure  an honest node whose write of the signer state,
+ *                 the WAL or a block failed (SIM_T_WRITE_FAILED, a full disk)
+ *                 releases no signed message until it is torn down
+ *                 (SIM_T_CRASH): it stops at the failed write (node.c,
+ *                 "persist, then release"; issue 15);
  *   node stopped  an honest node never stops (SIM_T_STOPPED: it found the
  *                 chain's decision invalid — its state diverged — or its
  *                 storage failed);
@@ -107,6 +112,9 @@ typedef enum {
                             height (attack.c); other = the round-2 proposer */
     SIM_T_BLOCK_TIME,    /* node committed height, decided at round, whose block
                             time in ms is the u64 LE in the first 8 bytes of id */
+    SIM_T_WRITE_FAILED,  /* a write of node's signer state, WAL or block failed
+                            (disk full; step = sim_disk_op): it must sign nothing
+                            more until it is torn down (SIM_T_CRASH) */
 } sim_trace_kind;
 
 typedef struct {
@@ -148,6 +156,7 @@ typedef enum {
     SIM_V_FROST_NONCE,     /* frostcheck.h: one nonce commitment in two signature shares */
     SIM_V_FROST_LIVENESS,  /* frostcheck.h: a height unsigned while a threshold was honest and up */
     SIM_V_FROST_CHECKPOINT,/* frostcheck.h: a stored checkpoint or handoff that does not verify */
+    SIM_V_SIGNED_AFTER_FAILURE, /* a node signed after its signer state, WAL or block write failed */
     SIM_V_COUNT_
 } sim_violation;
 
@@ -208,6 +217,7 @@ typedef struct {
     smap proposals;       /* (height, round, id prefix) -> highest proof-of-lock round + 1 */
     /* Each node's lock as its votes show it: its highest non-nil precommit
      * of lock_height (round, block); lock_height 0 = none. */
+    bool write_failed[SIM_CHECK_NODES_MAX]; /* since its last SIM_T_CRASH */
     uint64_t lock_height[SIM_CHECK_NODES_MAX];
     uint32_t lock_round[SIM_CHECK_NODES_MAX];
     hansa_hash lock_id[SIM_CHECK_NODES_MAX];

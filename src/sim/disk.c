@@ -685,7 +685,7 @@ static hansa_err be_blob_put(void *ctx, store *st, const char *name, const uint8
                              size_t len) {
     sim_disk *d = ctx;
     sim_disk_fault f;
-    hansa_err e = write_begin(d, st, SIM_DISK_SIGNER, name, &f);
+    hansa_err e = write_begin(d, st, SIM_DISK_BLOB, name, &f);
     if (e != HANSA_OK) return e;
     kv_put(&d->blobs, STORE_REC_SIGNER, (const uint8_t *)name, strlen(name), bytes, len);
     return write_end(d, st, f, name);

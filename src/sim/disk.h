@@ -31,13 +31,16 @@
 
 #include "store/store.h"
 
-/* SIGNER covers the signer database's DKG and nonce records too. */
+/* BLOB: the signer database's DKG and nonce records, apart from the signer
+ * state (SIGNER) so that an owner can tell them apart; a crash aimed at
+ * SIGNER writes hits both (sim/host.c). */
 typedef enum {
     SIM_DISK_SIGNER,
     SIM_DISK_WAL,
     SIM_DISK_BLOCK,
     SIM_DISK_RECEIPT,
     SIM_DISK_CHECKPOINT,
+    SIM_DISK_BLOB,
 } sim_disk_op;
 
 typedef enum {

@@ -63,11 +63,29 @@ static uint64_t clock_wall(void *ctx) {
            nd->wall_nudge_ms;
 }
 
+/* A full disk fails the writes of one kind a node must stop on (node.c):
+ * its signer state, WAL appends or blocks (sim.c draws which). The DKG and
+ * nonce records, receipts and checkpoints are left out, since a node may
+ * go on without them and the checker (SIM_T_WRITE_FAILED) holds every
+ * failure traced to "nothing signed after it". One kind, not every write:
+ * a node's WAL takes several appends for each signer write, so a failure
+ * spread over all of them would almost never fail the signer state first,
+ * the case where releasing a vote anyway is the bug to catch. */
+static bool full_write_fails(sim_node *nd, sim_disk_op op) {
+    world *w = W(nd);
+    if (!nd->disk_full || nd->full_stop || op != nd->full_op) return false;
+    nd->write_failed = true;
+    world_trace(w, SIM_T_WRITE_FAILED, nd, 0, nd->height + 1, 0, (uint8_t)op, NULL, false,
+                UINT32_MAX);
+    return true;
+}
+
 static sim_disk_fault disk_fault(void *ctx, sim_disk_op op) {
     sim_node *nd = ctx;
     world *w = W(nd);
     nd->busy_us += DISK_BASE_US + prng_below(&w->rng, DISK_JITTER_US);
-    if (nd->wal_full && op == SIM_DISK_WAL) return SIM_DISK_FULL;
+    if (full_write_fails(nd, op)) return SIM_DISK_FULL;
+    if (op == SIM_DISK_BLOB) op = SIM_DISK_SIGNER; /* a crash at the signer database hits them too */
     if (!nd->crash_armed || op != nd->crash_op) return SIM_DISK_OK;
     nd->crash_armed = false;
     nd->dying = true;
@@ -211,6 +229,15 @@ static void io_fatal(void *ctx, const char *why) {
     sim_node *nd = ctx;
     if (nd->dying || nd->stopped) return; /* a crash in a write: its own failure */
     world *w = W(nd);
+    if (nd->write_failed) {
+        /* The clean stop a full disk must cause: the operator sees it, makes
+         * room and restarts the node (the restart sim.c scheduled with the
+         * fault). Its sends are not swallowed: the checker must see any
+         * signature that still left. */
+        nd->full_stop = true;
+        w->res->full_stops++;
+        return;
+    }
     nd->stopped = true;
     char *words = world_chk(w, nd)->first;
     bool first = words[0] == '\0';
@@ -237,14 +264,14 @@ static void input_begin(sim_node *nd) {
 static void finish_crash(sim_node *nd);
 
 static void after_input(sim_node *nd) {
-    if (nd->start_pending && !nd->dying) {
+    if (nd->start_pending && !nd->dying && !nd->full_stop) {
         world_trace(W(nd), SIM_T_HEIGHT_START, nd, 0, nd->height + 1, 0, 0, NULL, false,
                     UINT32_MAX);
         fed_after_commit(nd);
     }
     nd->start_pending = false;
     nd->busy_us = 0;
-    if (nd->dying) finish_crash(nd);
+    if (nd->dying || nd->full_stop) finish_crash(nd);
 }
 
 static void connect(sim_node *a, sim_node *b) {
@@ -320,7 +347,8 @@ static void finish_crash(sim_node *nd) {
     nd->st = NULL;
     nd->up = false;
     nd->dying = false;
-    nd->crash_armed = nd->crash_after_send = nd->die_after_send = nd->wal_full = false;
+    nd->crash_armed = nd->crash_after_send = nd->die_after_send = false;
+    nd->disk_full = nd->write_failed = nd->full_stop = false; /* the operator made room */
     nd->inc++;
     nd->wake_ev_us = 0;
     w->res->crashes++;
@@ -432,8 +460,9 @@ void host_deliver(sim_node *nd, uint16_t from, sim_msg *m) {
         w->res->syncs++;
         world_trace(w, SIM_T_SYNC, nd, from, nd->height, 0, 0, NULL, false, UINT32_MAX);
     }
-    /* A node that died taking the vote owes nothing for it. */
-    if (conflict && !nd->dying)
+    /* A node that died taking the vote, or stopped on a full disk logging
+     * it (before its engine's evidence could leave), owes nothing for it. */
+    if (conflict && !nd->dying && !nd->full_stop)
         world_trace(w, SIM_T_EQUIVOCATION_SEEN, nd, val, v.height, v.round, v.type, NULL, false,
                     UINT32_MAX);
     after_input(nd);

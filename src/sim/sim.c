@@ -416,9 +416,10 @@ static void schedule_faults(world *w) {
     }
     if (f & SIM_F_CRASH) {
         /* A crash comes at a random instant, in the middle of the node's
-         * next disk write, right after its next own proposal or vote leaves,
-         * or so while its disk is full for WAL appends (the message leaves
-         * unlogged); the node is back 0.1–3 s later. */
+         * next disk write, or right after its next own proposal or vote
+         * leaves; or its disk fills up, and it stops cleanly at the first
+         * write that fails (host.c, full_write_fails). The node is back
+         * 0.1–3 s later. */
         for (uint64_t t = world_between(w, 200 * MS, S); t < w->gst_us;
              t += world_between(w, 300 * MS, 2 * S)) {
             const sim_node *nd = &w->nodes[prng_below(&w->rng, w->n)];
@@ -509,14 +510,21 @@ static void arm_crash(world *w, sim_node *nd) {
 
 /* Crash right after the node's next own message of a random step leaves:
  * the moment "persist, then release" exists for. */
-static void arm_crash_after_send(world *w, sim_node *nd, bool wal_full) {
+static void arm_crash_after_send(world *w, sim_node *nd) {
     nd->crash_after_send = true;
     nd->crash_step = (uint8_t)prng_below(&w->rng, 3);
-    nd->wal_full = wal_full;
+}
+
+/* Its disk fills up: writes of one kind fail from now on (host.c,
+ * full_write_fails) and the node must stop cleanly at the first. */
+static void arm_disk_full(world *w, sim_node *nd) {
+    static const sim_disk_op ops[] = {SIM_DISK_SIGNER, SIM_DISK_WAL, SIM_DISK_BLOCK};
+    nd->disk_full = true;
+    nd->full_op = ops[prng_below(&w->rng, 3)];
 }
 
 static void on_restart(world *w, sim_node *nd, const sim_event *ev) {
-    if (nd->up && (nd->crash_armed || nd->crash_after_send)) { /* it never came: crash now */
+    if (nd->up && (nd->crash_armed || nd->crash_after_send || nd->disk_full)) { /* it never came: crash now */
         host_crash(nd);
         world_push(w, w->now_us + world_between(w, 10 * MS, 100 * MS), EV_RESTART, nd, 0, 0, 0,
                    ev->sub, NULL);
@@ -536,7 +544,8 @@ static void dispatch(world *w, const sim_event *ev) {
         return;
     case EV_CRASH:
         if (nd->up && ev->sub == 1) arm_crash(w, nd);
-        else if (nd->up && ev->sub >= 2) arm_crash_after_send(w, nd, ev->sub == 3);
+        else if (nd->up && ev->sub == 2) arm_crash_after_send(w, nd);
+        else if (nd->up && ev->sub == 3) arm_disk_full(w, nd);
         else if (nd->up) host_crash(nd);
         return;
     case EV_RESTART: on_restart(w, nd, ev); return;

@@ -144,7 +144,14 @@ typedef struct {
     bool crash_after_send;
     uint8_t crash_step;
     bool die_after_send;
-    bool wal_full;           /* its WAL appends fail, disk full (EV_CRASH, sub 3) */
+    /* Its disk is full (EV_CRASH, sub 3): every write of kind full_op (its
+     * signer state, WAL or blocks, drawn at the fault) fails while the
+     * others still fit (the map's last pages go to whichever write fits),
+     * until the node stops on a failed one. */
+    bool disk_full;
+    sim_disk_op full_op;
+    bool write_failed;       /* one did fail: its fatal stop is the expected one */
+    bool full_stop;          /* it stopped on it: torn down after the input */
     /* What it committed, for the trace and the liveness bound. */
     uint64_t height;         /* last committed height */
     uint64_t height_start_us;/* when it started height + 1 */

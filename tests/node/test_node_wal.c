@@ -44,9 +44,13 @@ typedef struct {
     sent_msg sent[SENT_MAX];
     size_t n_sent;
     bool fatal;
+    char why[512];            /* the fatal error's words */
+    bool expect_fatal;        /* the test provokes it: not printed */
+    size_t signed_after_fatal; /* proposals and votes sent after it */
 } fake_io;
 
 static void record(fake_io *f, uint8_t type, const uint8_t *b, size_t len) {
+    if (f->fatal && (type == MSG_PROPOSAL || type == MSG_VOTE)) f->signed_after_fatal++;
     HANSA_ASSERT(f->n_sent < SENT_MAX);
     sent_msg *m = &f->sent[f->n_sent++];
     m->type = type;
@@ -72,8 +76,10 @@ static void io_drop(void *ctx, void *peer, const char *reason) {
 
 static void io_wake_at(void *ctx, uint64_t mono_ms) { (void)ctx, (void)mono_ms; }
 static void io_fatal(void *ctx, const char *why) {
-    fprintf(stderr, "fatal: %s\n", why);
-    ((fake_io *)ctx)->fatal = true;
+    fake_io *f = ctx;
+    if (!f->expect_fatal) fprintf(stderr, "fatal: %s\n", why);
+    f->fatal = true;
+    snprintf(f->why, sizeof f->why, "%s", why);
 }
 
 static void io_clear(fake_io *f) {
@@ -297,10 +303,114 @@ static void test_evidence_pool_survives_restart(void) {
     node_down(&X);
 }
 
+/* ---- a full map (issue 15) ---- */
+
+#define PAD_HEIGHT 1000000 /* far above any height the test commits: never truncated */
+#define FULL_MAP_BYTES (1u << 20)
+
+/* Fills a store capped at FULL_MAP_BYTES with WAL records at PAD_HEIGHT
+ * until not even a small one fits. */
+static void fill_map(const char *dir) {
+    static uint8_t pad[16384];
+    store *st;
+    store_options capped = {.map_size_bytes = FULL_MAP_BYTES, .map_size_bytes_max = FULL_MAP_BYTES};
+    HANSA_ASSERT(store_open(dir, &capped, &st) == HANSA_OK);
+    for (size_t len = sizeof pad; len >= 64; len /= 2)
+        while (store_wal_append_lazy(st, PAD_HEIGHT, pad, len) == HANSA_OK) {}
+    HANSA_ASSERT(strstr(store_errmsg(st), "map_size_bytes_max") != NULL);
+    store_close(st);
+}
+
+/* Drives a one-delegate chain (its node alone decides every height) until
+ * it stops; returns the height it reached. */
+static uint64_t run_until_stop(test_node *t, int max_wakes) {
+    node_status s;
+    for (int i = 0; i < max_wakes && !t->io.fatal; i++) {
+        io_clear(&t->io);
+        now.mono_ms += 250;
+        node_on_wake(t->n);
+    }
+    node_get_status(t->n, &s);
+    return s.height;
+}
+
+/* Which write the full map stopped the node at, by the words of its stop. */
+typedef struct {
+    int wal, signer, block, other;
+} stop_kinds;
+
+/* The lone delegate of issue 15 on a map with its ceiling nearly reached:
+ * it must stop at the first write that does not fit, naming the ceiling,
+ * with nothing signed leaving after it (a proposal or vote whose WAL record
+ * or signer state is not on disk); restarted with room, it must commit on
+ * from its height (a lock on a block it no longer holds would keep it from
+ * ever deciding again). Each slack size makes a different write the first
+ * that does not fit. */
+static void full_map_once(size_t slack, stop_kinds *kinds) {
+    delegates[0] = (wire_validator){keys[0].pub, 10};
+    genesis.n_delegates = 1;
+    const char *tmp = getenv("TMPDIR");
+    test_node t = {0};
+    snprintf(t.dir, sizeof t.dir, "%s/hansa-wal-XXXXXX", tmp ? tmp : "/tmp");
+    HANSA_ASSERT(mkdtemp(t.dir) != NULL);
+    fill_map(t.dir);
+    /* The ceiling raised by slack: the node has about that much room. */
+    store_options room = {.map_size_bytes = FULL_MAP_BYTES + slack,
+                          .map_size_bytes_max = FULL_MAP_BYTES + slack};
+    HANSA_ASSERT(store_open(t.dir, &room, &t.st) == HANSA_OK);
+    t.key = &keys[0];
+    t.io.expect_fatal = true;
+    node_open_on(&t);
+    uint64_t reached = run_until_stop(&t, 4000);
+    CHECK(t.io.fatal);
+    CHECK(strstr(t.io.why, "map full") != NULL && strstr(t.io.why, "map_size_bytes_max") != NULL);
+    CHECK_EQ_U64(t.io.signed_after_fatal, 0);
+    if (strstr(t.io.why, "cannot log")) kinds->wal++;
+    else if (strstr(t.io.why, "signer state")) kinds->signer++;
+    else if (strstr(t.io.why, "storing the block")) kinds->block++;
+    else kinds->other++;
+    /* More input changes nothing: a stopped node sends nothing signed. */
+    now.mono_ms += 5000;
+    node_on_wake(t.n);
+    node_peer_up(t.n, &peer_handle);
+    CHECK_EQ_U64(t.io.signed_after_fatal, 0);
+
+    /* The operator raises the ceiling: the node resumes at its height and
+     * decides the next ones. */
+    node_close(t.n);
+    store_close(t.st);
+    io_clear(&t.io);
+    t.io = (fake_io){0};
+    HANSA_ASSERT(store_open(t.dir, &(store_options){0}, &t.st) == HANSA_OK);
+    node_open_on(&t);
+    uint64_t resumed = run_until_stop(&t, 40);
+    CHECK(!t.io.fatal);
+    CHECK(resumed >= reached + 3);
+    node_down(&t);
+}
+
+static void test_full_map_is_a_clean_stop(void) {
+    genesis_init();
+    stop_kinds kinds = {0};
+    /* 4, 8 and 12 KiB of room stop it at its own proposal's WAL record, its
+     * signer state and its own vote's WAL record (LMDB's page use is
+     * deterministic); 16 and 80 KiB at a block, the second after 20-odd
+     * heights. */
+    static const size_t slack_kib[] = {4, 8, 12, 16, 80};
+    for (size_t i = 0; i < sizeof slack_kib / sizeof slack_kib[0]; i++)
+        full_map_once(slack_kib[i] << 10, &kinds);
+    fprintf(stderr, "full map stops: WAL %d, signer state %d, block %d, other %d\n", kinds.wal,
+            kinds.signer, kinds.block, kinds.other);
+    CHECK_EQ_U64(kinds.other, 0);
+    CHECK(kinds.wal > 0); /* the stop this test is for (issue 15) */
+    genesis_init();
+}
+
 int main(void) {
     crypto_init();
     log_set_level(LOG_ERROR);
     RUN(test_wal_keeps_own_votes_after_next_height_message);
     RUN(test_evidence_pool_survives_restart);
+    RUN(test_full_map_is_a_clean_stop);
     return check_summary();
 }
