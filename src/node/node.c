@@ -161,9 +161,9 @@ static void timer_add(node *n, const cons_out *o) {
  * durable: this node's own messages (and pooled evidence), synced before
  * they leave; peers' messages are appended without a sync
  * (store_wal_append_lazy): a kill -9 does not lose them, and the peers
- * still hold them. what names the record for the stop message.
- * False (and the node stopped) on a failure. */
-static bool wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *payload, size_t len,
+ * still hold them. what names the record for the stop message; callers
+ * look at n->stopped. */
+static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *payload, size_t len,
                        bool durable, const char *what) {
     uint8_t storage[1 + WIRE_EVIDENCE_BYTES]; /* a vote or evidence record needs no allocation */
     hbuf rec = hbuf_on(storage, sizeof storage);
@@ -172,11 +172,11 @@ static bool wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *pa
     hansa_err e = durable ? store_wal_append(n->cfg.st, height, rec.data, rec.len)
                           : store_wal_append_lazy(n->cfg.st, height, rec.data, rec.len);
     hbuf_free(&rec);
-    if (e == HANSA_OK) return true;
-    chain_fatal(n, "height %llu: cannot log %s in the WAL, and a delegate must not go on with "
-                   "what its restart would not find: %s",
-                (unsigned long long)height, what, store_errmsg(n->cfg.st));
-    return false;
+    bool logged = e == HANSA_OK;
+    if (!logged)
+        chain_fatal(n, "height %llu: cannot log %s in the WAL, and the node must not go on with "
+                       "what its restart would not find: %s",
+                    (unsigned long long)height, what, store_errmsg(n->cfg.st));
 }
 
 /* Pooled evidence is kept in the WAL too, two heights ahead of the tip:
@@ -192,7 +192,7 @@ void node_wal_log_evidence(node *n, const wire_evidence *ev) {
     uint8_t storage[WIRE_EVIDENCE_BYTES];
     hbuf b = hbuf_on(storage, sizeof storage);
     wire_evidence_encode(&b, ev);
-    (void)wal_append(n, n->height + 2, MSG_EVIDENCE, b.data, b.len, true, "pooled evidence");
+    wal_append(n, n->height + 2, MSG_EVIDENCE, b.data, b.len, true, "pooled evidence");
     hbuf_free(&b);
 }
 
@@ -202,7 +202,7 @@ static void wal_proposal(node *n, const wire_proposal *p, const uint8_t *value, 
     wire_proposal_encode(&prop, p);
     msg_proposal m = {prop.data, (uint32_t)prop.len, value, (uint32_t)len};
     msg_proposal_encode(&msg, &m);
-    (void)wal_append(n, p->height, MSG_PROPOSAL, msg.data, msg.len, durable,
+    wal_append(n, p->height, MSG_PROPOSAL, msg.data, msg.len, durable,
                      durable ? "its own proposal" : "a peer's proposal");
     hbuf_free(&prop);
     hbuf_free(&msg);
@@ -228,7 +228,7 @@ static void wal_own_vote(node *n, const wire_vote *v, const hbuf *encoded) {
     uint64_t pos = v->height << 24 | (uint64_t)(v->round & 0x3fffff) << 2 | v->type;
     if (pos <= n->wal_vote_pos) return;
     n->wal_vote_pos = pos;
-    (void)wal_append(n, v->height, WAL_OWN_VOTE, encoded->data, encoded->len, true, "its own vote");
+    wal_append(n, v->height, WAL_OWN_VOTE, encoded->data, encoded->len, true, "its own vote");
 }
 
 /* The engine's proposals and votes go to every peer, or only to the one
@@ -358,8 +358,9 @@ static void replay_wal_entry(node *n, const uint8_t *bytes, size_t len) {
         return;
     }
     if (bytes[0] == MSG_PROPOSAL) {
-        cons_on_proposal(n->engine, &p, m.block, m.block_len);
-        if (p.height == n->restored_lock_height && hash_eq(&p.block, &n->restored_lock_id))
+        hansa_err e = cons_on_proposal(n->engine, &p, m.block, m.block_len);
+        if ((e == HANSA_OK || e == HANSA_ERR_DUPLICATE) && p.height == n->restored_lock_height &&
+            hash_eq(&p.block, &n->restored_lock_id))
             n->restored_lock_held = true;
     } else {
         cons_on_vote(n->engine, &v);
@@ -533,7 +534,7 @@ static hansa_err resend_own_cb(void *ctx, uint64_t height, uint32_t seq, const u
     node *n = ctx;
     (void)height;
     (void)seq;
-    if (len > 1 && bytes[0] == WAL_OWN_VOTE)
+    if (len > 1 && bytes[0] == WAL_OWN_VOTE && !n->stopped)
         n->io.broadcast(n->io.ctx, MSG_VOTE, bytes + 1, len - 1, NULL);
     return HANSA_OK;
 }
@@ -550,6 +551,7 @@ static void resend_own_votes(node *n) {
 /* Others' proof-of-lock prevotes for the current proposal: a peer that lost
  * them (crash, partition) could otherwise never accept that proposal. */
 static void relay_pol_votes(node *n) {
+    if (n->stopped) return; /* a stop in this wake-up: nothing leaves after it */
     wire_vote relay[WIRE_VALIDATORS_MAX];
     size_t k = cons_relay_votes(n->engine, relay, WIRE_VALIDATORS_MAX);
     for (size_t i = 0; i < k; i++) {
@@ -584,6 +586,7 @@ void node_on_wake(node *n) {
 }
 
 void node_peer_up(node *n, void *peer) {
+    if (n->stopped) return;
     node_peer *slot = sync_peer(n, NULL);
     if (!slot) {
         n->io.drop(n->io.ctx, peer, "too many peers");
@@ -649,7 +652,7 @@ static void on_vote(node *n, void *peer, const uint8_t *bytes, size_t len) {
         /* A late precommit for the committed height only extends its
          * certificate: the WAL, which resumes an open height, has no use for
          * it (and committing truncated that height's WAL already). */
-        if (v.height > n->height) (void)wal_append(n, v.height, MSG_VOTE, bytes, len, false, "a peer's vote");
+        if (v.height > n->height) wal_append(n, v.height, MSG_VOTE, bytes, len, false, "a peer's vote");
     }
     if (!n->stopped) judge(n, peer, err, MSG_VOTE, bytes, len);
 }
