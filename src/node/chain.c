@@ -31,6 +31,7 @@ void chain_fatal(node *n, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
+    if (n->stopped) return; /* the first cause is the one to report */
     LOG_E("node", "stopping: %s", why);
     n->stopped = true;
     if (n->io.fatal) n->io.fatal(n->io.ctx, why);
@@ -723,7 +724,7 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     receipts_on_commit(n, &blk);
     frost_duty_on_commit(n, &blk);
     frost_sign_on_commit(n, &blk);
-    for (size_t i = 0; i < n->n_evidence && i < NODE_EVIDENCE_DURABLE_MAX; i++)
+    for (size_t i = 0; i < n->n_evidence && i < NODE_EVIDENCE_DURABLE_MAX && !n->stopped; i++)
         node_wal_log_evidence(n, &n->evidence[i]);
     n->stats.committed_txs += blk.n_txs;
     n->tip_txs = blk.n_txs;
@@ -733,6 +734,7 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
     LOG_I("node", "committed height=%llu txs=%u round=%u mempool=%zu", (unsigned long long)n->height,
           blk.n_txs, commit->round, mempool_count(n->mp));
     wire_block_free(&blk);
+    if (n->stopped) return;
     if (valsets_refresh(n, true) != HANSA_OK) {
         chain_fatal(n, "height %llu: the ledger's validator set is invalid", (unsigned long long)n->height);
         return;
@@ -849,6 +851,7 @@ void chain_evidence_add(node *n, const wire_evidence *ev, void *from_peer) {
     n->evidence[at] = *ev;
     hmap_put(&n->evidence_seen, &eh, seen_value(ev->a.height, SEEN_POOLED));
     node_wal_log_evidence(n, ev);
+    if (n->stopped) return;
     LOG_W("node", "evidence of double signing at height %llu round %u",
           (unsigned long long)ev->a.height, ev->a.round);
     hbuf_reset(&n->scratch);

@@ -172,8 +172,9 @@ static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *pa
     hansa_err e = durable ? store_wal_append(n->cfg.st, height, rec.data, rec.len)
                           : store_wal_append_lazy(n->cfg.st, height, rec.data, rec.len);
     hbuf_free(&rec);
-    if (e != HANSA_OK)
-        chain_fatal(n, "height %llu: cannot log %s in the WAL, and a delegate must not go on with "
+    bool logged = e == HANSA_OK;
+    if (!logged)
+        chain_fatal(n, "height %llu: cannot log %s in the WAL, and the node must not go on with "
                        "what its restart would not find: %s",
                     (unsigned long long)height, what, store_errmsg(n->cfg.st));
 }
@@ -357,8 +358,9 @@ static void replay_wal_entry(node *n, const uint8_t *bytes, size_t len) {
         return;
     }
     if (bytes[0] == MSG_PROPOSAL) {
-        cons_on_proposal(n->engine, &p, m.block, m.block_len);
-        if (p.height == n->restored_lock_height && hash_eq(&p.block, &n->restored_lock_id))
+        hansa_err e = cons_on_proposal(n->engine, &p, m.block, m.block_len);
+        if ((e == HANSA_OK || e == HANSA_ERR_DUPLICATE) && p.height == n->restored_lock_height &&
+            hash_eq(&p.block, &n->restored_lock_id))
             n->restored_lock_held = true;
     } else {
         cons_on_vote(n->engine, &v);
@@ -532,7 +534,7 @@ static hansa_err resend_own_cb(void *ctx, uint64_t height, uint32_t seq, const u
     node *n = ctx;
     (void)height;
     (void)seq;
-    if (len > 1 && bytes[0] == WAL_OWN_VOTE)
+    if (len > 1 && bytes[0] == WAL_OWN_VOTE && !n->stopped)
         n->io.broadcast(n->io.ctx, MSG_VOTE, bytes + 1, len - 1, NULL);
     return HANSA_OK;
 }
@@ -549,6 +551,7 @@ static void resend_own_votes(node *n) {
 /* Others' proof-of-lock prevotes for the current proposal: a peer that lost
  * them (crash, partition) could otherwise never accept that proposal. */
 static void relay_pol_votes(node *n) {
+    if (n->stopped) return; /* a stop in this wake-up: nothing leaves after it */
     wire_vote relay[WIRE_VALIDATORS_MAX];
     size_t k = cons_relay_votes(n->engine, relay, WIRE_VALIDATORS_MAX);
     for (size_t i = 0; i < k; i++) {
@@ -583,6 +586,7 @@ void node_on_wake(node *n) {
 }
 
 void node_peer_up(node *n, void *peer) {
+    if (n->stopped) return;
     node_peer *slot = sync_peer(n, NULL);
     if (!slot) {
         n->io.drop(n->io.ctx, peer, "too many peers");

@@ -215,9 +215,9 @@ typedef struct {
     smap signed_msgs;     /* (node, height, round<<8|step) -> sign-bytes hash, rounds > 0 */
     smap evidence_known;  /* offences owed or paid, so each is owed once */
     smap proposals;       /* (height, round, id prefix) -> highest proof-of-lock round + 1 */
+    bool write_failed[SIM_CHECK_NODES_MAX]; /* since its last SIM_T_CRASH */
     /* Each node's lock as its votes show it: its highest non-nil precommit
      * of lock_height (round, block); lock_height 0 = none. */
-    bool write_failed[SIM_CHECK_NODES_MAX]; /* since its last SIM_T_CRASH */
     uint64_t lock_height[SIM_CHECK_NODES_MAX];
     uint32_t lock_round[SIM_CHECK_NODES_MAX];
     hansa_hash lock_id[SIM_CHECK_NODES_MAX];
