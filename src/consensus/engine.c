@@ -113,7 +113,11 @@ struct cons_engine {
     hansa_hash locked_id, valid_id;
 
     round_state **rounds; /* by round; NULL until touched */
-    uint32_t n_rounds;
+    uint32_t n_rounds, cap_rounds; /* the array is kept across heights */
+    /* One round's log kept from the last height for the next one's first
+     * round (most heights decide in round 0): its three allocations were
+     * made and freed per height and node. */
+    round_state *spare_round;
 
     valid_entry *vcache;
     size_t n_vcache, cap_vcache;
@@ -240,14 +244,6 @@ static void out_persist(cons_engine *e, uint64_t seq) {
 
 /* ---- the message log ----------------------------------------------------- */
 
-static round_state *round_new(const cons_engine *e, uint32_t round) {
-    round_state *rs = hansa_calloc(1, sizeof *rs);
-    cons_voteset_init(&rs->votes[0], e->vs.n);
-    cons_voteset_init(&rs->votes[1], e->vs.n);
-    rs->proposer = valset_proposer(&e->vs, round);
-    return rs;
-}
-
 static void round_free(round_state *rs) {
     if (rs == NULL) return;
     cons_voteset_free(&rs->votes[0]);
@@ -256,13 +252,39 @@ static void round_free(round_state *rs) {
     free(rs);
 }
 
+/* An empty log for round: the spare round's memory when its vote sets are
+ * sized for this set, else new. */
+static round_state *round_new(cons_engine *e, uint32_t round) {
+    round_state *rs = e->spare_round;
+    e->spare_round = NULL;
+    if (rs != NULL && rs->votes[0].n == e->vs.n) {
+        HANSA_ASSERT(rs->prop.value == NULL);
+        cons_voteset votes[2] = {rs->votes[0], rs->votes[1]};
+        memset(rs, 0, sizeof *rs);
+        rs->votes[0] = votes[0];
+        rs->votes[1] = votes[1];
+        cons_voteset_clear(&rs->votes[0]);
+        cons_voteset_clear(&rs->votes[1]);
+    } else {
+        round_free(rs);
+        rs = hansa_calloc(1, sizeof *rs);
+        cons_voteset_init(&rs->votes[0], e->vs.n);
+        cons_voteset_init(&rs->votes[1], e->vs.n);
+    }
+    rs->proposer = valset_proposer(&e->vs, round);
+    return rs;
+}
+
 /* The round's log, created on first use. Callers bound round (by the future
  * window or by the engine's own round), so the array stays bounded too. */
 static round_state *round_get(cons_engine *e, uint32_t round) {
     HANSA_ASSERT(round != WIRE_ROUND_NONE);
     if (round >= e->n_rounds) {
         uint32_t n = round + 1;
-        e->rounds = hansa_realloc(e->rounds, n * sizeof *e->rounds);
+        if (n > e->cap_rounds) {
+            e->rounds = hansa_realloc(e->rounds, n * sizeof *e->rounds);
+            e->cap_rounds = n;
+        }
         memset(e->rounds + e->n_rounds, 0, (n - e->n_rounds) * sizeof *e->rounds);
         e->n_rounds = n;
     }
@@ -1046,9 +1068,16 @@ cons_engine *cons_new(const cons_config *cfg, const cons_signer_state *restored)
 
 /* Everything of the current height: the log, the caches, the decision. */
 static void height_clear(cons_engine *e) {
-    for (uint32_t r = 0; r < e->n_rounds; r++) round_free(e->rounds[r]);
-    free(e->rounds);
-    e->rounds = NULL;
+    for (uint32_t r = 0; r < e->n_rounds; r++) {
+        round_state *rs = e->rounds[r];
+        if (rs == NULL || e->spare_round != NULL) {
+            round_free(rs);
+            continue;
+        }
+        free(rs->prop.value); /* the votes are cleared when it is taken again */
+        rs->prop.value = NULL;
+        e->spare_round = rs;
+    }
     e->n_rounds = 0;
     e->n_vcache = 0;
     for (size_t i = 0; i < e->n_pending; i++) free(e->pending[i].value);
@@ -1072,6 +1101,8 @@ void cons_free(cons_engine *e) {
     if (e == NULL) return;
     height_clear(e);
     next_clear(e);
+    round_free(e->spare_round);
+    free(e->rounds);
     free(e->next_votes);
     free(e->spare_votes);
     free(e->vcache);
