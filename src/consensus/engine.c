@@ -129,9 +129,15 @@ struct cons_engine {
     /* The decision of this height (after CONS_OUT_DECIDE). */
     uint32_t decided_round;
     hansa_hash decided_id;
-    uint8_t *decided_value;
+    uint8_t *decided_value; /* decided_buf once decided, else NULL */
     size_t decided_len;
-    wire_commit commit;
+    wire_commit commit; /* its sigs in commit_sigs */
+    /* The decision's bytes and its certificate's signatures, in buffers
+     * kept across heights: each was allocated and freed once per height. */
+    uint8_t *decided_buf;
+    size_t cap_decided;
+    wire_commit_sig *commit_sigs;
+    size_t cap_commit_sigs;
 
     wire_vote *next_votes; /* room for NEXT_VOTES_PER_VALIDATOR * vs.n */
     size_t n_next_votes, cap_next_votes;
@@ -736,6 +742,16 @@ static bool rule_nil_quorum(cons_engine *e, round_state *rs) {
     return true;
 }
 
+/* Room for n signatures of this height's certificate (e->commit_sigs). */
+static wire_commit_sig *commit_sigs_room(cons_engine *e, size_t n) {
+    if (n > e->cap_commit_sigs) {
+        free(e->commit_sigs);
+        e->commit_sigs = hansa_malloc(n * sizeof *e->commit_sigs);
+        e->cap_commit_sigs = n;
+    }
+    return e->commit_sigs;
+}
+
 /* The commit certificate of the decision: the precommits for id at round,
  * in increasing validator index. */
 static void build_commit(cons_engine *e, const round_state *rs, uint32_t round,
@@ -743,7 +759,8 @@ static void build_commit(cons_engine *e, const round_state *rs, uint32_t round,
     wire_commit *c = &e->commit;
     *c = (wire_commit){.chain_id = e->cfg.chain_id, .height = e->height, .round = round,
                        .block = *id};
-    c->sigs = hansa_calloc(e->vs.n, sizeof *c->sigs);
+    c->sigs = commit_sigs_room(e, e->vs.n);
+    memset(c->sigs, 0, e->vs.n * sizeof *c->sigs);
     block_id b = block_of(id);
     for (uint16_t i = 0; i < e->vs.n; i++) {
         const cons_vote_slot *s = cons_voteset_vote_for(&rs->votes[1], i, &b);
@@ -763,7 +780,13 @@ static void decide(cons_engine *e, uint32_t round, const hansa_hash *id, const u
     e->decided = true;
     e->decided_round = round;
     e->decided_id = *id;
-    e->decided_value = hansa_memdup(value, len);
+    if (len > e->cap_decided || e->decided_buf == NULL) {
+        free(e->decided_buf);
+        e->cap_decided = len ? len : 1;
+        e->decided_buf = hansa_malloc(e->cap_decided);
+    }
+    if (len) memcpy(e->decided_buf, value, len);
+    e->decided_value = e->decided_buf;
     e->decided_len = len;
     cons_out *o = out_push(e, CONS_OUT_DECIDE);
     o->u.decide.height = e->height;
@@ -1036,7 +1059,8 @@ hansa_err cons_on_commit(cons_engine *e, const wire_commit *c, const uint8_t *va
     /* Line 50: decide only a valid value, and only the one the cert names. */
     if (!value_valid(e, &c->block, value, value_len, false)) return HANSA_ERR_INVALID;
     e->commit = *c;
-    e->commit.sigs = hansa_memdup(c->sigs, c->n_sigs * sizeof *c->sigs);
+    e->commit.sigs = commit_sigs_room(e, c->n_sigs);
+    memcpy(e->commit.sigs, c->sigs, c->n_sigs * sizeof *c->sigs);
     decide(e, c->round, &c->block, value, value_len);
     return HANSA_OK;
 }
@@ -1082,10 +1106,9 @@ static void height_clear(cons_engine *e) {
     e->n_vcache = 0;
     for (size_t i = 0; i < e->n_pending; i++) free(e->pending[i].value);
     e->n_pending = 0;
-    free(e->decided_value);
-    e->decided_value = NULL;
+    e->decided_value = NULL; /* decided_buf is kept */
     e->decided_len = 0;
-    wire_commit_free(&e->commit);
+    memset(&e->commit, 0, sizeof e->commit); /* commit_sigs is kept */
     e->decided = false;
 }
 
@@ -1103,6 +1126,8 @@ void cons_free(cons_engine *e) {
     next_clear(e);
     round_free(e->spare_round);
     free(e->rounds);
+    free(e->decided_buf);
+    free(e->commit_sigs);
     free(e->next_votes);
     free(e->spare_votes);
     free(e->vcache);
