@@ -113,7 +113,11 @@ struct cons_engine {
     hansa_hash locked_id, valid_id;
 
     round_state **rounds; /* by round; NULL until touched */
-    uint32_t n_rounds;
+    uint32_t n_rounds, cap_rounds; /* the array is kept across heights */
+    /* One round's log kept from the last height for the next one's first
+     * round (most heights decide in round 0): its three allocations were
+     * made and freed per height and node. */
+    round_state *spare_round;
 
     valid_entry *vcache;
     size_t n_vcache, cap_vcache;
@@ -125,9 +129,15 @@ struct cons_engine {
     /* The decision of this height (after CONS_OUT_DECIDE). */
     uint32_t decided_round;
     hansa_hash decided_id;
-    uint8_t *decided_value;
+    uint8_t *decided_value; /* decided_buf once decided, else NULL */
     size_t decided_len;
-    wire_commit commit;
+    wire_commit commit; /* its sigs in commit_sigs */
+    /* The decision's bytes and its certificate's signatures, in buffers
+     * kept across heights: each was allocated and freed once per height. */
+    uint8_t *decided_buf;
+    size_t cap_decided;
+    wire_commit_sig *commit_sigs;
+    size_t cap_commit_sigs;
 
     wire_vote *next_votes; /* room for NEXT_VOTES_PER_VALIDATOR * vs.n */
     size_t n_next_votes, cap_next_votes;
@@ -240,14 +250,6 @@ static void out_persist(cons_engine *e, uint64_t seq) {
 
 /* ---- the message log ----------------------------------------------------- */
 
-static round_state *round_new(const cons_engine *e, uint32_t round) {
-    round_state *rs = hansa_calloc(1, sizeof *rs);
-    cons_voteset_init(&rs->votes[0], e->vs.n);
-    cons_voteset_init(&rs->votes[1], e->vs.n);
-    rs->proposer = valset_proposer(&e->vs, round);
-    return rs;
-}
-
 static void round_free(round_state *rs) {
     if (rs == NULL) return;
     cons_voteset_free(&rs->votes[0]);
@@ -256,13 +258,39 @@ static void round_free(round_state *rs) {
     free(rs);
 }
 
+/* An empty log for round: the spare round's memory when its vote sets are
+ * sized for this set, else new. */
+static round_state *round_new(cons_engine *e, uint32_t round) {
+    round_state *rs = e->spare_round;
+    e->spare_round = NULL;
+    if (rs != NULL && rs->votes[0].n == e->vs.n) {
+        HANSA_ASSERT(rs->prop.value == NULL);
+        cons_voteset votes[2] = {rs->votes[0], rs->votes[1]};
+        memset(rs, 0, sizeof *rs);
+        rs->votes[0] = votes[0];
+        rs->votes[1] = votes[1];
+        cons_voteset_clear(&rs->votes[0]);
+        cons_voteset_clear(&rs->votes[1]);
+    } else {
+        round_free(rs);
+        rs = hansa_calloc(1, sizeof *rs);
+        cons_voteset_init(&rs->votes[0], e->vs.n);
+        cons_voteset_init(&rs->votes[1], e->vs.n);
+    }
+    rs->proposer = valset_proposer(&e->vs, round);
+    return rs;
+}
+
 /* The round's log, created on first use. Callers bound round (by the future
  * window or by the engine's own round), so the array stays bounded too. */
 static round_state *round_get(cons_engine *e, uint32_t round) {
     HANSA_ASSERT(round != WIRE_ROUND_NONE);
     if (round >= e->n_rounds) {
         uint32_t n = round + 1;
-        e->rounds = hansa_realloc(e->rounds, n * sizeof *e->rounds);
+        if (n > e->cap_rounds) {
+            e->rounds = hansa_realloc(e->rounds, n * sizeof *e->rounds);
+            e->cap_rounds = n;
+        }
         memset(e->rounds + e->n_rounds, 0, (n - e->n_rounds) * sizeof *e->rounds);
         e->n_rounds = n;
     }
@@ -714,6 +742,16 @@ static bool rule_nil_quorum(cons_engine *e, round_state *rs) {
     return true;
 }
 
+/* Room for n signatures of this height's certificate (e->commit_sigs). */
+static wire_commit_sig *commit_sigs_room(cons_engine *e, size_t n) {
+    if (n > e->cap_commit_sigs) {
+        free(e->commit_sigs);
+        e->commit_sigs = hansa_malloc(n * sizeof *e->commit_sigs);
+        e->cap_commit_sigs = n;
+    }
+    return e->commit_sigs;
+}
+
 /* The commit certificate of the decision: the precommits for id at round,
  * in increasing validator index. */
 static void build_commit(cons_engine *e, const round_state *rs, uint32_t round,
@@ -721,7 +759,8 @@ static void build_commit(cons_engine *e, const round_state *rs, uint32_t round,
     wire_commit *c = &e->commit;
     *c = (wire_commit){.chain_id = e->cfg.chain_id, .height = e->height, .round = round,
                        .block = *id};
-    c->sigs = hansa_calloc(e->vs.n, sizeof *c->sigs);
+    c->sigs = commit_sigs_room(e, e->vs.n);
+    memset(c->sigs, 0, e->vs.n * sizeof *c->sigs);
     block_id b = block_of(id);
     for (uint16_t i = 0; i < e->vs.n; i++) {
         const cons_vote_slot *s = cons_voteset_vote_for(&rs->votes[1], i, &b);
@@ -741,7 +780,13 @@ static void decide(cons_engine *e, uint32_t round, const hansa_hash *id, const u
     e->decided = true;
     e->decided_round = round;
     e->decided_id = *id;
-    e->decided_value = hansa_memdup(value, len);
+    if (len > e->cap_decided || e->decided_buf == NULL) {
+        free(e->decided_buf);
+        e->cap_decided = len ? len : 1;
+        e->decided_buf = hansa_malloc(e->cap_decided);
+    }
+    if (len) memcpy(e->decided_buf, value, len);
+    e->decided_value = e->decided_buf;
     e->decided_len = len;
     cons_out *o = out_push(e, CONS_OUT_DECIDE);
     o->u.decide.height = e->height;
@@ -1014,7 +1059,8 @@ hansa_err cons_on_commit(cons_engine *e, const wire_commit *c, const uint8_t *va
     /* Line 50: decide only a valid value, and only the one the cert names. */
     if (!value_valid(e, &c->block, value, value_len, false)) return HANSA_ERR_INVALID;
     e->commit = *c;
-    e->commit.sigs = hansa_memdup(c->sigs, c->n_sigs * sizeof *c->sigs);
+    e->commit.sigs = commit_sigs_room(e, c->n_sigs);
+    memcpy(e->commit.sigs, c->sigs, c->n_sigs * sizeof *c->sigs);
     decide(e, c->round, &c->block, value, value_len);
     return HANSA_OK;
 }
@@ -1046,17 +1092,23 @@ cons_engine *cons_new(const cons_config *cfg, const cons_signer_state *restored)
 
 /* Everything of the current height: the log, the caches, the decision. */
 static void height_clear(cons_engine *e) {
-    for (uint32_t r = 0; r < e->n_rounds; r++) round_free(e->rounds[r]);
-    free(e->rounds);
-    e->rounds = NULL;
+    for (uint32_t r = 0; r < e->n_rounds; r++) {
+        round_state *rs = e->rounds[r];
+        if (rs == NULL || e->spare_round != NULL) {
+            round_free(rs);
+            continue;
+        }
+        free(rs->prop.value); /* the votes are cleared when it is taken again */
+        rs->prop.value = NULL;
+        e->spare_round = rs;
+    }
     e->n_rounds = 0;
     e->n_vcache = 0;
     for (size_t i = 0; i < e->n_pending; i++) free(e->pending[i].value);
     e->n_pending = 0;
-    free(e->decided_value);
-    e->decided_value = NULL;
+    e->decided_value = NULL; /* decided_buf is kept */
     e->decided_len = 0;
-    wire_commit_free(&e->commit);
+    memset(&e->commit, 0, sizeof e->commit); /* commit_sigs is kept */
     e->decided = false;
 }
 
@@ -1072,6 +1124,10 @@ void cons_free(cons_engine *e) {
     if (e == NULL) return;
     height_clear(e);
     next_clear(e);
+    round_free(e->spare_round);
+    free(e->rounds);
+    free(e->decided_buf);
+    free(e->commit_sigs);
     free(e->next_votes);
     free(e->spare_votes);
     free(e->vcache);

@@ -23,6 +23,14 @@ void cons_voteset_init(cons_voteset *s, uint16_t n) {
     s->alt = s->slot + n;
 }
 
+void cons_voteset_clear(cons_voteset *s) {
+    HANSA_ASSERT(s->tally != NULL);
+    size_t n = s->n;
+    memset(s->tally, 0, 2 * n * sizeof(cons_tally) + 2 * n * sizeof(cons_vote_slot));
+    s->n_tally = 0;
+    s->power_any = 0;
+}
+
 void cons_voteset_free(cons_voteset *s) {
     free(s->tally); /* holds slot and alt too */
     memset(s, 0, sizeof *s);

@@ -49,6 +49,8 @@ typedef enum {
 } cons_vs_check;
 
 void cons_voteset_init(cons_voteset *s, uint16_t n);
+/* Forgets every vote, keeping the memory for the same n. */
+void cons_voteset_clear(cons_voteset *s);
 void cons_voteset_free(cons_voteset *s);
 /* What adding a vote from validator idx for b would be; changes nothing. */
 cons_vs_check cons_voteset_check(const cons_voteset *s, uint16_t idx, const block_id *b);

@@ -2,6 +2,7 @@
 #include "interchain/cert.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/assert.h"
 #include "base/buf.h"
@@ -68,25 +69,43 @@ hansa_err cert_commit_shape(const wire_commit *c, const wire_validator *vs, size
 /* Sign bytes of every precommit of c, back to back in one buffer (they
  * differ per signer: the validator's key is part of them), with one
  * sig_item per signature pointing into it. */
+#define BATCH_STACK_SIGS 16 /* a commit of up to 16 signatures is checked without an allocation */
+
 typedef struct {
     hbuf bytes;
     size_t *off, *len;
     sig_item *items;
     bool *ok;
+    bool heap; /* the arrays were allocated (more than BATCH_STACK_SIGS) */
+    /* Every node checks a commit per block it judges and commits: two
+     * allocations each time, now only past BATCH_STACK_SIGS signers. */
+    uint8_t bytes_storage[BATCH_STACK_SIGS * WIRE_VOTE_BYTES];
+    sig_item items_storage[BATCH_STACK_SIGS];
+    size_t off_storage[BATCH_STACK_SIGS], len_storage[BATCH_STACK_SIGS];
+    bool ok_storage[BATCH_STACK_SIGS];
 } commit_batch;
 
 static void batch_build(commit_batch *cb, const wire_commit *c, const wire_validator *vs) {
     size_t n = c->n_sigs;
-    cb->bytes = (hbuf)HBUF_INIT;
-    hbuf_reserve(&cb->bytes, n * WIRE_VOTE_BYTES); /* one allocation: the sign bytes fit */
-    /* The four arrays in one allocation, most aligned first: every node
-     * checks a commit per block. */
-    _Static_assert(_Alignof(sig_item) >= _Alignof(size_t), "items first");
-    uint8_t *mem = hansa_calloc(n, sizeof *cb->items + 2 * sizeof(size_t) + sizeof(bool));
-    cb->items = (sig_item *)(void *)mem;
-    cb->off = (size_t *)(void *)(mem + n * sizeof *cb->items);
-    cb->len = cb->off + n;
-    cb->ok = (bool *)(void *)(cb->len + n);
+    cb->heap = n > BATCH_STACK_SIGS;
+    if (!cb->heap) {
+        cb->bytes = hbuf_on(cb->bytes_storage, sizeof cb->bytes_storage);
+        cb->items = cb->items_storage;
+        cb->off = cb->off_storage;
+        cb->len = cb->len_storage;
+        cb->ok = cb->ok_storage;
+        memset(cb->ok, 0, n * sizeof *cb->ok);
+    } else {
+        cb->bytes = (hbuf)HBUF_INIT;
+        hbuf_reserve(&cb->bytes, n * WIRE_VOTE_BYTES); /* one allocation: the sign bytes fit */
+        /* The four arrays in one allocation, most aligned first. */
+        _Static_assert(_Alignof(sig_item) >= _Alignof(size_t), "items first");
+        uint8_t *mem = hansa_calloc(n, sizeof *cb->items + 2 * sizeof(size_t) + sizeof(bool));
+        cb->items = (sig_item *)(void *)mem;
+        cb->off = (size_t *)(void *)(mem + n * sizeof *cb->items);
+        cb->len = cb->off + n;
+        cb->ok = (bool *)(void *)(cb->len + n);
+    }
     for (size_t i = 0; i < n; i++) {
         wire_vote v;
         wire_commit_vote(c, i, &vs[c->sigs[i].validator_index].pubkey, &v);
@@ -101,8 +120,8 @@ static void batch_build(commit_batch *cb, const wire_commit *c, const wire_valid
 }
 
 static void batch_free(commit_batch *cb) {
-    hbuf_free(&cb->bytes);
-    free(cb->items); /* holds off, len and ok too */
+    hbuf_free(&cb->bytes); /* a no-op on the lent storage */
+    if (cb->heap) free(cb->items); /* holds off, len and ok too */
 }
 
 hansa_err cert_commit_sigs(const cert_verifier *vf, const wire_commit *c, const wire_validator *vs,

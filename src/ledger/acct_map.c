@@ -64,6 +64,24 @@ void acct_map_free(acct_map *m) {
     m->count = 0;
 }
 
+void acct_map_clear(acct_map *m, size_t keep_max) {
+    if (m->cap > keep_max) {
+        acct_map_free(m);
+        return;
+    }
+    if (m->cap != 0) memset(m->slots, 0, m->cap * sizeof *m->slots);
+    m->count = 0;
+}
+
+void acct_map_take_slots(acct_map *m, acct_map *from) {
+    HANSA_ASSERT(m->cap == 0);
+    HANSA_ASSERT(from->count == 0);
+    m->slots = from->slots;
+    m->cap = from->cap;
+    from->slots = NULL;
+    from->cap = 0;
+}
+
 uint64_t acct_map_hash(const acct_map *m, const hansa_addr *addr) {
     return ledger_siphash24(m->k0, m->k1, addr->b, HANSA_ADDR_BYTES);
 }

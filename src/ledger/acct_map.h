@@ -43,6 +43,12 @@ typedef struct {
 /* Initializes an empty map; allocates nothing until the first put. */
 void acct_map_init(acct_map *m, const uint8_t key[ACCT_MAP_KEY_BYTES]);
 void acct_map_free(acct_map *m);
+/* Empties m. Its slots stay allocated (zeroed) for the next use when there
+ * are at most keep_max of them, else they are freed. */
+void acct_map_clear(acct_map *m, size_t keep_max);
+/* Moves the slots of the empty map from into m, just initialized (no
+ * slots): from is left with none. */
+void acct_map_take_slots(acct_map *m, acct_map *from);
 
 /* Returns a pointer to the account stored for addr, or NULL. The pointer is
  * borrowed and stays valid until the next acct_map_put or acct_map_free. */

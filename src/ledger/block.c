@@ -42,10 +42,25 @@ static _Thread_local size_t n_spare_blocks;
 #ifndef SPARE_KEEP
 #define SPARE_KEEP true
 #endif
+/* A spare also keeps its overlay's account slots and its writes' buffers
+ * (made again for every block: ~5 allocations per block judged), up to
+ * these sizes, so that one large block does not leave every later one
+ * clearing a large table. */
+#define SPARE_ACCT_SLOTS_MAX 256
+#define SPARE_WRITES_BYTES_MAX (64 * 1024)
 
 /* A pending block over s with an empty overlay; info is not checked here. */
 static ledger_block *block_new(const ledger_state *s, const ledger_block_info *info) {
-    ledger_block *b = n_spare_blocks > 0 ? spare_blocks[--n_spare_blocks] : hansa_malloc(sizeof *b);
+    ledger_block *b;
+    acct_map kept_touched = {0};
+    ledger_writes kept_writes = LEDGER_WRITES_INIT;
+    if (n_spare_blocks > 0) {
+        b = spare_blocks[--n_spare_blocks];
+        kept_touched = b->touched; /* emptied by ledger_block_free */
+        kept_writes = b->writes;
+    } else {
+        b = hansa_malloc(sizeof *b);
+    }
     /* Zero all but the validator sets (15 of the block's 16 KB), which are
      * copied below by the validators in use. */
     size_t sets_at = offsetof(ledger_block, sets), sets_end = sets_at + sizeof b->sets;
@@ -60,10 +75,11 @@ static ledger_block *block_new(const ledger_state *s, const ledger_block_info *i
     le64_store(key, s->accounts.k0);
     le64_store(key + 8, s->accounts.k1);
     acct_map_init(&b->touched, key);
+    acct_map_take_slots(&b->touched, &kept_touched);
     for (int t = 0; t < LEDGER_TAB_COUNT_; t++)
         kvmap_init(&b->tabs[t], s->tabs[t].k0, s->tabs[t].k1);
     ledger_valsets_copy(&b->sets, &s->sets);
-    b->writes = (ledger_writes)LEDGER_WRITES_INIT;
+    b->writes = kept_writes;
     b->info.signers = NULL;
     b->info.evidence = NULL;
     return b;
@@ -271,11 +287,16 @@ void ledger_block_commit(ledger_state *s, ledger_block *b) {
 
 void ledger_block_free(ledger_block *b) {
     if (b == NULL) return;
-    acct_map_free(&b->touched);
     for (int t = 0; t < LEDGER_TAB_COUNT_; t++) kvmap_free(&b->tabs[t]);
+    if (SPARE_KEEP && n_spare_blocks < SPARE_BLOCKS) {
+        acct_map_clear(&b->touched, SPARE_ACCT_SLOTS_MAX);
+        ledger_writes_clear(&b->writes, SPARE_WRITES_BYTES_MAX);
+        spare_blocks[n_spare_blocks++] = b;
+        return;
+    }
+    acct_map_free(&b->touched);
     ledger_writes_free(&b->writes);
-    if (SPARE_KEEP && n_spare_blocks < SPARE_BLOCKS) spare_blocks[n_spare_blocks++] = b;
-    else free(b);
+    free(b);
 }
 
 hansa_err ledger_apply_block(const ledger_state *s, const ledger_block_info *info,

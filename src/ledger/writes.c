@@ -17,6 +17,16 @@ void ledger_writes_free(ledger_writes *ws) {
     memset(ws, 0, sizeof *ws);
 }
 
+void ledger_writes_clear(ledger_writes *ws, size_t keep_bytes) {
+    if (ws->data.cap > keep_bytes) {
+        ledger_writes_free(ws);
+        return;
+    }
+    ws->n = 0;
+    hbuf_reset(&ws->data);
+    ws->sorted = false;
+}
+
 void ledger_writes_begin(ledger_writes *ws, const uint8_t *key, size_t key_len) {
     HANSA_ASSERT(key_len > 0);
     HANSA_ASSERT(key_len <= UINT16_MAX);

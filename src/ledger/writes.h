@@ -32,6 +32,9 @@ typedef struct {
 #define LEDGER_WRITES_INIT {NULL, 0, 0, HBUF_INIT, false}
 
 void ledger_writes_free(ledger_writes *ws);
+/* Empties ws; its buffers stay allocated for the next use when its bytes
+ * take at most keep_bytes, else they are freed. */
+void ledger_writes_clear(ledger_writes *ws, size_t keep_bytes);
 
 /* Appends a key and reserves its value: the caller then encodes exactly one
  * value into ws->data and calls ledger_writes_end_value. Used as

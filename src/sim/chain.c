@@ -157,7 +157,8 @@ static bool vote_body(world *w, sim_chain *c, uint8_t *body, size_t *len) {
 }
 
 void chain_tx_sign_encode(const hansa_keypair *key, wire_tx *tx, hbuf *out) {
-    hbuf b = HBUF_INIT;
+    uint8_t storage[512]; /* most transactions' sign bytes fit: no allocation per client tx */
+    hbuf b = hbuf_on(storage, sizeof storage);
     wire_tx_sign_bytes(&b, tx);
     sign_domain(key, SIGN_DOMAIN_TX, b.data, b.len, &tx->sig);
     hbuf_free(&b);
@@ -197,7 +198,8 @@ void chain_client_act(world *w, sim_chain *c) {
     }
     tx.body = tx.kind == TX_PACKET_SEND ? pkt.data : body;
     tx.body_len = tx.kind == TX_PACKET_SEND ? (uint32_t)pkt.len : (uint32_t)body_len;
-    hbuf b = HBUF_INIT;
+    uint8_t storage[512]; /* the usual client tx fits: not allocated per tx */
+    hbuf b = hbuf_on(storage, sizeof storage);
     chain_tx_sign_encode(&cl->key, &tx, &b);
     char why[256];
     if (host_submit_tx(nd, b.data, b.len, why, sizeof why)) {

@@ -20,6 +20,7 @@
 
 #define HEIGHT_KEY_BYTES 8
 #define WAL_KEY_BYTES 12
+#define WAL_SPARES 32 /* truncated WAL record buffers kept for reuse: a few heights' worth */
 
 typedef struct {
     bool has;
@@ -106,6 +107,11 @@ struct sim_disk {
     bool signer_crc_due;
     disk_wal *wal;      /* sorted by (height, seq) */
     size_t n_wal, cap_wal;
+    /* Buffers of truncated WAL records, kept for the next appends: a node
+     * appends ~8 records per height and truncates them a height later, and
+     * a malloc and free for each was the run's largest allocation site. */
+    hbuf wal_spare[WAL_SPARES];
+    size_t n_wal_spare;
 };
 
 static const char signer_key[] = "signer";
@@ -342,9 +348,24 @@ static size_t wal_first(const sim_disk *d, uint64_t height) {
 
 static void wal_remove(sim_disk *d, size_t from, size_t to) {
     if (from == to) return;
-    for (size_t i = from; i < to; i++) hbuf_free(&d->wal[i].rec);
+    for (size_t i = from; i < to; i++) {
+        if (d->n_wal_spare < WAL_SPARES) d->wal_spare[d->n_wal_spare++] = d->wal[i].rec;
+        else hbuf_free(&d->wal[i].rec);
+    }
     memmove(&d->wal[from], &d->wal[to], (d->n_wal - to) * sizeof *d->wal);
     d->n_wal -= to - from;
+}
+
+/* A spare buffer that seal keeps for a record of `need` bytes (room for it,
+ * and not more than twice it), or an empty one. */
+static hbuf wal_spare_take(sim_disk *d, size_t need) {
+    for (size_t i = d->n_wal_spare; i-- > 0;) {
+        hbuf b = d->wal_spare[i];
+        if (b.cap < need || b.cap > 2 * need) continue;
+        d->wal_spare[i] = d->wal_spare[--d->n_wal_spare];
+        return b;
+    }
+    return (hbuf)HBUF_INIT;
 }
 
 static void wal_delete_through(sim_disk *d, uint64_t through) {
@@ -634,7 +655,7 @@ static hansa_err be_wal_append(void *ctx, store *st, uint64_t height, const uint
     memmove(&d->wal[at + 1], &d->wal[at], (d->n_wal - at) * sizeof *d->wal);
     d->n_wal++;
     disk_wal *w = &d->wal[at];
-    *w = (disk_wal){height, seq, HBUF_INIT, false};
+    *w = (disk_wal){height, seq, wal_spare_take(d, STORE_RECORD_HEADER_BYTES + len), false};
     uint8_t k[WAL_KEY_BYTES];
     wal_key(k, height, seq);
     bool torn = f == SIM_DISK_CRASH_TORN;
@@ -752,6 +773,7 @@ void sim_disk_free(sim_disk *d) {
     kv_free(&d->checkpoints);
     hbuf_free(&d->signer);
     wal_remove(d, 0, d->n_wal);
+    for (size_t i = 0; i < d->n_wal_spare; i++) hbuf_free(&d->wal_spare[i]);
     free(d->wal);
     free(d);
 }

@@ -113,7 +113,8 @@ void host_observe_proposal(sim_node *nd, const uint8_t *b, size_t len) {
     world_trace(W(nd), SIM_T_PROPOSAL, nd, 0, p.height, p.round, 0, &p.block, false, p.pol_round);
     if (nd->crash_after_send && nd->crash_step == CONS_STEP_PROPOSE) nd->die_after_send = true;
     if (nd->byz != BYZ_NONE) return;
-    hbuf sb = HBUF_INIT;
+    uint8_t storage[WIRE_PROPOSAL_BYTES];
+    hbuf sb = hbuf_on(storage, sizeof storage);
     wire_proposal_sign_bytes(&sb, &p);
     trace_signed(nd, p.height, p.round, CONS_STEP_PROPOSE, &sb);
     hbuf_free(&sb);
@@ -122,7 +123,8 @@ void host_observe_proposal(sim_node *nd, const uint8_t *b, size_t len) {
 /* Own proposals and votes as they leave, and evidence it spreads. */
 static void observe_out(sim_node *nd, uint8_t type, const uint8_t *b, size_t len) {
     world *w = W(nd);
-    hbuf sb = HBUF_INIT;
+    uint8_t storage[WIRE_VOTE_BYTES]; /* a vote's sign bytes fit: nothing allocated per vote */
+    hbuf sb = hbuf_on(storage, sizeof storage);
     if (type == MSG_VOTE) {
         wire_vote v;
         if (wire_vote_decode(b, len, &v, NULL) == HANSA_OK && pubkey_eq(&v.validator, &nd->key.pub)) {
@@ -415,7 +417,8 @@ static bool note_vote(sim_node *nd, sim_msg *m, uint16_t *val_out, wire_vote *ou
      * changes, so it is not verified a second time. */
     const hansa_hash *known = seen_current ? smap_get(&nd->votes_seen, key) : NULL;
     if (known && hash_eq(known, &id)) return false;
-    hbuf sb = HBUF_INIT;
+    uint8_t storage[WIRE_VOTE_BYTES]; /* a vote's sign bytes fit: nothing allocated per vote */
+    hbuf sb = hbuf_on(storage, sizeof storage);
     wire_vote_sign_bytes(&sb, &v);
     bool sig_ok = verify_domain(&v.validator, SIGN_DOMAIN_VOTE, sb.data, sb.len, &v.sig);
     hbuf_free(&sb);

@@ -32,9 +32,39 @@
 #define LOSS_PER_MILLE 50
 #define DUP_PER_MILLE 20
 
+/* Messages of up to MSG_SMALL_BYTES (votes, statuses, transactions: nine
+ * in ten) are made with room for that many, and when the last reference
+ * goes they wait on a free list for the next one: a malloc and a free per
+ * message was the simulator's largest allocation site. Per thread, like
+ * ledger/block.c's spare blocks; sanitizer builds keep none, so that a use
+ * of a freed message stays an error the tests report. */
+#define MSG_SMALL_BYTES (256 - sizeof(sim_msg))
+#define MSG_SPARES 64
+static _Thread_local sim_msg *msg_spares[MSG_SPARES];
+static _Thread_local size_t n_msg_spares;
+#if defined(__SANITIZE_ADDRESS__)
+#define MSG_SPARE_KEEP false
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MSG_SPARE_KEEP false
+#endif
+#endif
+#ifndef MSG_SPARE_KEEP
+#define MSG_SPARE_KEEP true
+#endif
+
+static void msg_free(sim_msg *m) {
+    if (MSG_SPARE_KEEP && m->len <= MSG_SMALL_BYTES && n_msg_spares < MSG_SPARES)
+        msg_spares[n_msg_spares++] = m;
+    else free(m);
+}
+
 sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len) {
     HANSA_ASSERT(len < WIRE_BLOCK_BYTES_MAX + (1u << 20));
-    sim_msg *m = hansa_malloc(sizeof *m + 1 + len);
+    sim_msg *m;
+    if (1 + len > MSG_SMALL_BYTES) m = hansa_malloc(sizeof *m + 1 + len);
+    else if (n_msg_spares > 0) m = msg_spares[--n_msg_spares];
+    else m = hansa_malloc(sizeof *m + MSG_SMALL_BYTES);
     m->refs = 0;
     m->len = (uint32_t)(1 + len);
     m->data[0] = type;
@@ -45,12 +75,12 @@ sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len) {
 
 void msg_unref(sim_msg *m) {
     HANSA_ASSERT(m->refs > 0);
-    if (--m->refs == 0) free(m);
+    if (--m->refs == 0) msg_free(m);
 }
 
 /* A sent message nobody holds (every copy dropped) is freed here. */
 void msg_release_unsent(sim_msg *m) {
-    if (m->refs == 0) free(m);
+    if (m->refs == 0) msg_free(m);
 }
 
 /* Exponential with the given mean, capped: a few slow messages, most fast. */

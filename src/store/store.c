@@ -112,6 +112,10 @@ struct store {
     bool has_snap;        /* the same for the snapshots database */
     char errmsg[MSG_BYTES];
     char fatal_msg[MSG_BYTES];
+    /* The last finished batch, its buffers kept for the next: a node makes
+     * one batch per height, and its block, commit, state writes and tx
+     * index were five or more allocations each time. */
+    store_batch *spare_batch;
 };
 
 /* State writes are queued in one arena as [kind u8][klen u32][vlen u32][key][value]. */
@@ -680,12 +684,15 @@ hansa_err store_open_backend(const store_backend *be, void *ctx, store **out) {
     return HANSA_OK;
 }
 
+static void batch_free(store_batch *b);
+
 void store_close(store *st) {
     if (st == NULL) return;
     HANSA_ASSERT(!st->in_callback);
     if (st->be) st->be->close(st->be_ctx);
     if (st->env) mdb_env_close(st->env);
     if (st->lock_fd >= 0) close(st->lock_fd); /* releases the flock */
+    batch_free(st->spare_batch);
     free(st->dir);
     free(st);
 }
@@ -735,7 +742,9 @@ hansa_err store_batch_begin(store *st, uint64_t height, store_batch **out) {
         return st_fail(st, HANSA_ERR_STATE, "store refuses a batch after an earlier fatal error: %s",
                        st->fatal_msg);
     if (height == 0) return st_fail(st, HANSA_ERR_STATE, "batch for height 0 (blocks start at 1)");
-    store_batch *b = hansa_calloc(1, sizeof *b);
+    store_batch *b = st->spare_batch;
+    st->spare_batch = NULL;
+    if (b == NULL) b = hansa_calloc(1, sizeof *b);
     b->st = st;
     b->height = height;
     *out = b;
@@ -839,7 +848,7 @@ hansa_err store_batch_put_valset(store_batch *b, const hansa_hash *hash, const u
     return HANSA_OK;
 }
 
-void store_batch_abort(store_batch *b) {
+static void batch_free(store_batch *b) {
     if (b == NULL) return;
     for (uint32_t i = 0; i < b->n_valsets; i++) hbuf_free(&b->valset[i]);
     hbuf_free(&b->block);
@@ -847,6 +856,29 @@ void store_batch_abort(store_batch *b) {
     hbuf_free(&b->ops);
     hbuf_free(&b->txs);
     free(b);
+}
+
+/* Ends a batch: it becomes the store's spare (emptied, its buffers kept)
+ * unless the store holds one already. */
+void store_batch_abort(store_batch *b) {
+    if (b == NULL) return;
+    store *st = b->st;
+    if (st->spare_batch != NULL) {
+        batch_free(b);
+        return;
+    }
+    for (uint32_t i = 0; i < b->n_valsets; i++) hbuf_free(&b->valset[i]);
+    hbuf keep[4] = {b->block, b->commit, b->ops, b->txs};
+    memset(b, 0, sizeof *b);
+    b->block = keep[0];
+    b->commit = keep[1];
+    b->ops = keep[2];
+    b->txs = keep[3];
+    hbuf_reset(&b->block);
+    hbuf_reset(&b->commit);
+    hbuf_reset(&b->ops);
+    hbuf_reset(&b->txs);
+    st->spare_batch = b;
 }
 
 uint64_t store_batch_height(const store_batch *b) { return b->height; }

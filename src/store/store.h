@@ -125,7 +125,8 @@ typedef struct {
  * handed to it, so callers may free their buffers at once. Nothing touches
  * the disk until store_batch_commit. Returns HANSA_ERR_STATE if the store
  * refuses writes. On success *out is owned by the caller until
- * store_batch_commit or store_batch_abort. */
+ * store_batch_commit or store_batch_abort, which must come before
+ * store_close (the store keeps the ended batch's memory for the next). */
 hansa_err store_batch_begin(store *st, uint64_t height, store_batch **out);
 
 /* The block itself: its header hash (the block id) and its encoded bytes
@@ -171,7 +172,8 @@ hansa_err store_batch_put_valset(store_batch *b, const hansa_hash *hash, const u
  * the map cannot grow; HANSA_ERR_IO (fatal) if LMDB fails. */
 hansa_err store_batch_commit(store_batch *b, const hansa_hash *app_hash);
 
-/* Drops the batch unwritten and frees it. NULL is a no-op. */
+/* Drops the batch unwritten and frees it (its memory may be kept by the
+ * store for the next batch). NULL is a no-op. */
 void store_batch_abort(store_batch *b);
 
 /* ---- Reading blocks, commits, tip ---- */
