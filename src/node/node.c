@@ -3,9 +3,10 @@
  * the signer state, decisions), routes peer messages and keeps the timers.
  *
  * Persist before release: a CONS_OUT_PERSIST record is written to the store
- * (fsync) before cons_on_persisted lets the signed message out, so a
- * delegate killed at any instant restarts with the signer state of every
- * vote it may have sent and never signs a conflicting one. Proposals (with
+ * before cons_on_persisted lets the signed message out, and is durable
+ * (fsync) before that message leaves (send_engine_msg), so a delegate
+ * killed at any instant restarts with the signer state of every vote it
+ * may have sent and never signs a conflicting one. Proposals (with
  * their block bytes) also go to the store's WAL, so a restarted node still
  * has the block it locked on. */
 #include <stdio.h>
@@ -207,6 +208,10 @@ static void wal_own_vote(node *n, const wire_vote *v, const hbuf *encoded) {
 /* The engine's proposals and votes go to every peer, or only to the one
  * that just came up (node_peer_up). */
 static void send_engine_msg(node *n, uint8_t type, const uint8_t *b, size_t len) {
+    if (store_sync_signer(n->cfg.st) != HANSA_OK) {
+        chain_fatal(n, "cannot make the signer state durable: %s", store_errmsg(n->cfg.st));
+        return;
+    }
     if (n->resend_to) n->io.send(n->io.ctx, n->resend_to, type, b, len);
     else n->io.broadcast(n->io.ctx, type, b, len, NULL);
 }
@@ -227,7 +232,10 @@ static void out_proposal(node *n, const cons_out *o) {
 static void persist_signer(node *n, const cons_signer_state *state, uint64_t seq) {
     hbuf_reset(&n->scratch);
     cons_signer_encode(&n->scratch, state);
-    if (store_put_signer(n->cfg.st, n->scratch.data, n->scratch.len) != HANSA_OK) {
+    /* Lazy: send_engine_msg syncs it before the signature it guards leaves,
+     * and the durable WAL append of that vote or proposal usually already
+     * has (one flush for both). */
+    if (store_put_signer_lazy(n->cfg.st, n->scratch.data, n->scratch.len) != HANSA_OK) {
         /* Without a durable signer state we must not sign: stop. */
         chain_fatal(n, "cannot persist the signer state: %s", store_errmsg(n->cfg.st));
         return;
