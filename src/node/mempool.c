@@ -336,27 +336,29 @@ static hansa_err refuse(mempool *m, const hansa_hash *hash, hansa_err err) {
 
 hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *hash, char *why,
                       size_t why_len) {
-    wire_tx tx;
-    wire_rd r;
-    hansa_err err = wire_tx_decode(bytes, len, &tx, &r);
-    if (err != HANSA_OK) {
-        rd_describe(&r, why, why_len);
-        m->stats.refused++;
-        return err;
-    }
-    /* Bytes the decoder accepted are the canonical encoding of tx (no
+    /* Bytes the decoder accepted are the canonical encoding of their tx (no
      * trailing bytes, fixed-width fields; fuzz_tx checks the round trip),
-     * so their hash is wire_tx_hash(tx) without encoding tx again: most
-     * txs arrive here several times, once per peer that relays them. */
+     * so their hash is wire_tx_hash(tx) without encoding tx again; and
+     * bytes whose hash is queued or was refused are those very bytes. So
+     * both are looked up before the decode: most txs arrive here several
+     * times, once per peer that relays them (issue 15). */
     sha256(bytes, len, hash);
     if (hmap_get(&m->index, hash, NULL)) {
         snprintf(why, why_len, "transaction already in the mempool");
         return HANSA_ERR_DUPLICATE;
     }
-    err = reject_lookup(m, hash);
+    hansa_err err = reject_lookup(m, hash);
     if (err != HANSA_OK) {
         m->stats.refused_cached++;
         snprintf(why, why_len, "refused recently (%s), not checked again", hansa_errname(err));
+        return err;
+    }
+    wire_tx tx;
+    wire_rd r;
+    err = wire_tx_decode(bytes, len, &tx, &r);
+    if (err != HANSA_OK) {
+        rd_describe(&r, why, why_len);
+        m->stats.refused++;
         return err;
     }
     hansa_hash sender;
@@ -393,6 +395,18 @@ hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *
 
 bool mempool_has(const mempool *m, const hansa_hash *hash) {
     return hmap_get(&m->index, hash, NULL);
+}
+
+bool mempool_knows(const mempool *m, const hansa_hash *hash) {
+    return mempool_has(m, hash) || reject_lookup(m, hash) != HANSA_OK;
+}
+
+bool mempool_get(const mempool *m, const hansa_hash *hash, const uint8_t **bytes, uint32_t *len) {
+    uint64_t at;
+    if (!hmap_get(&m->index, hash, &at)) return false;
+    *bytes = m->entries[at].bytes;
+    *len = m->entries[at].len;
+    return true;
 }
 
 uint64_t mempool_next_nonce(const mempool *m, const hansa_addr *addr) {

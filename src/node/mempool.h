@@ -3,11 +3,13 @@
  *
  * Admission, in order, cheapest checks first, so that a transaction that
  * must be refused costs as little as possible:
- *   1. the bytes decode as a tx, and it is not already here;
- *   2. it was not refused recently (a ring of MEMPOOL_REJECTS_MAX refusals:
- *      a bad signature or another chain while the ring holds it, a refusal
- *      for funds, fee or a full pool until the next commit; nonce refusals
- *      are not remembered, as the missing nonce may arrive any moment);
+ *   1. it is not already here, and was not refused recently (a ring of
+ *      MEMPOOL_REJECTS_MAX refusals: a bad signature or another chain while
+ *      the ring holds it, a refusal for funds, fee or a full pool until the
+ *      next commit; nonce refusals are not remembered, as the missing nonce
+ *      may arrive any moment), both looked up by the bytes' hash before
+ *      they are decoded;
+ *   2. the bytes decode as a tx;
  *   3. if the pool is full, enough cheaper transactions can be evicted for
  *      it (below), found in O(log n);
  *   4. it applies cleanly on top of the committed state plus every
@@ -83,6 +85,14 @@ hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *
 
 /* True if the transaction is queued (and so its signature was verified). */
 bool mempool_has(const mempool *m, const hansa_hash *hash);
+
+/* True if the transaction is queued or its refusal is remembered: asking a
+ * peer for it would be for nothing (a TX_INV's ids). */
+bool mempool_knows(const mempool *m, const hansa_hash *hash);
+
+/* The queued transaction's bytes (borrowed until the next change to the
+ * mempool), or false if it is not queued (a TX_GET's ids). */
+bool mempool_get(const mempool *m, const hansa_hash *hash, const uint8_t **bytes, uint32_t *len);
 
 /* The nonce addr's next transaction must carry: its committed nonce plus
  * its transactions queued here. */

@@ -3,13 +3,15 @@
  * the signer state, decisions), routes peer messages and keeps the timers.
  *
  * Persist before release: a CONS_OUT_PERSIST record is written to the store
- * (fsync) before cons_on_persisted lets the signed message out, so a
- * delegate killed at any instant restarts with the signer state of every
- * vote it may have sent and never signs a conflicting one. Proposals (with
+ * before cons_on_persisted lets the signed message out, and is durable
+ * (fsync) before that message leaves (send_engine_msg), so a delegate
+ * killed at any instant restarts with the signer state of every vote it
+ * may have sent and never signs a conflicting one. Proposals (with
  * their block bytes) also go to the store's WAL, so a restarted node still
  * has the block it locked on. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/assert.h"
 #include "base/hex.h"
@@ -237,6 +239,10 @@ static void wal_own_vote(node *n, const wire_vote *v, const hbuf *encoded) {
  * release). */
 static void send_engine_msg(node *n, uint8_t type, const uint8_t *b, size_t len) {
     if (n->stopped) return;
+    if (store_sync_signer(n->cfg.st) != HANSA_OK) {
+        chain_fatal(n, "cannot make the signer state durable: %s", store_errmsg(n->cfg.st));
+        return;
+    }
     if (n->resend_to) n->io.send(n->io.ctx, n->resend_to, type, b, len);
     else n->io.broadcast(n->io.ctx, type, b, len, NULL);
 }
@@ -257,7 +263,10 @@ static void out_proposal(node *n, const cons_out *o) {
 static void persist_signer(node *n, const cons_signer_state *state, uint64_t seq) {
     hbuf_reset(&n->scratch);
     cons_signer_encode(&n->scratch, state);
-    if (store_put_signer(n->cfg.st, n->scratch.data, n->scratch.len) != HANSA_OK) {
+    /* Lazy: send_engine_msg syncs it before the signature it guards leaves,
+     * and the durable WAL append of that vote or proposal usually already
+     * has (one flush for both). */
+    if (store_put_signer_lazy(n->cfg.st, n->scratch.data, n->scratch.len) != HANSA_OK) {
         /* Without a durable signer state we must not sign: stop. */
         chain_fatal(n, "cannot persist the signer state: %s", store_errmsg(n->cfg.st));
         return;
@@ -673,13 +682,27 @@ static bool nonce_used(const node *n, const uint8_t *bytes, size_t len) {
     return tx.nonce < mempool_next_nonce(n->mp, &a);
 }
 
+/* A tx admitted from a peer goes to the others by id: a TX_INV of one
+ * item, which the driver merges with the turn's others to each peer. A
+ * peer that lacks it asks (TX_GET); in a full mesh each already has it from
+ * its origin, which pushed it whole (node_submit_tx), so a tx crosses each
+ * link once instead of once per relay. */
+static void announce_tx(node *n, void *from, const hansa_hash *h) {
+    uint8_t storage[MSG_ID_ITEM_BYTES];
+    hbuf b = hbuf_on(storage, sizeof storage);
+    hbuf_put_u32(&b, HANSA_HASH_BYTES);
+    hbuf_append(&b, h->b, HANSA_HASH_BYTES);
+    n->io.broadcast(n->io.ctx, MSG_TX_INV, b.data, b.len, from);
+    hbuf_free(&b);
+}
+
 /* Judges a TX from peer; false when it got the peer dropped. */
 static bool on_tx(node *n, void *peer, const uint8_t *bytes, size_t len) {
     hansa_hash h;
     char why[256];
     hansa_err err = mempool_add(n->mp, bytes, len, &h, why, sizeof why);
     if (err == HANSA_OK) {
-        n->io.broadcast(n->io.ctx, MSG_TX, bytes, len, peer);
+        announce_tx(n, peer, &h);
     } else if (err == HANSA_ERR_BAD_SIG || err == HANSA_ERR_TRUNCATED || err == HANSA_ERR_TRAILING ||
                err == HANSA_ERR_VERSION || err == HANSA_ERR_NONCANONICAL) {
         n->io.drop(n->io.ctx, peer, "invalid transaction");
@@ -710,6 +733,45 @@ static void on_txs(node *n, void *peer, const uint8_t *bytes, size_t len) {
     }
 }
 
+/* A peer's TX_INV: asks it (TX_GET, one message) for the ids this node
+ * neither queues nor remembers refusing. Nothing is kept per request: an
+ * id asked for and never delivered costs one GET item, and every other
+ * peer that admits the tx announces it again. */
+static void on_tx_inv(node *n, void *peer, const uint8_t *bytes, size_t len) {
+    msg_ids m; /* 8 KiB of pointers, borrowed from bytes */
+    if (msg_ids_decode(bytes, len, &m, NULL) != HANSA_OK) {
+        n->io.drop(n->io.ctx, peer, "malformed TX_INV");
+        return;
+    }
+    hbuf get = HBUF_INIT;
+    for (uint32_t i = 0; i < m.n; i++) {
+        hansa_hash h;
+        memcpy(h.b, m.id[i], HANSA_HASH_BYTES);
+        if (mempool_knows(n->mp, &h)) continue;
+        hbuf_put_u32(&get, HANSA_HASH_BYTES);
+        hbuf_append(&get, h.b, HANSA_HASH_BYTES);
+    }
+    if (get.len) n->io.send(n->io.ctx, peer, MSG_TX_GET, get.data, get.len);
+    hbuf_free(&get);
+}
+
+/* A peer's TX_GET: the asked txs still queued go to it as TXs (the driver
+ * bundles them); the others (committed or dropped since) are not answered. */
+static void on_tx_get(node *n, void *peer, const uint8_t *bytes, size_t len) {
+    msg_ids m;
+    if (msg_ids_decode(bytes, len, &m, NULL) != HANSA_OK) {
+        n->io.drop(n->io.ctx, peer, "malformed TX_GET");
+        return;
+    }
+    for (uint32_t i = 0; i < m.n; i++) {
+        hansa_hash h;
+        const uint8_t *tx;
+        uint32_t tx_len;
+        memcpy(h.b, m.id[i], HANSA_HASH_BYTES);
+        if (mempool_get(n->mp, &h, &tx, &tx_len)) n->io.send(n->io.ctx, peer, MSG_TX, tx, tx_len);
+    }
+}
+
 static void on_evidence(node *n, void *peer, const uint8_t *bytes, size_t len) {
     wire_evidence ev;
     if (wire_evidence_decode(bytes, len, &ev, NULL) != HANSA_OK) {
@@ -726,6 +788,8 @@ void node_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, si
     case MSG_STATUS: sync_on_status(n, peer, bytes, len); break;
     case MSG_TX: (void)on_tx(n, peer, bytes, len); break;
     case MSG_TXS: on_txs(n, peer, bytes, len); break;
+    case MSG_TX_INV: on_tx_inv(n, peer, bytes, len); break;
+    case MSG_TX_GET: on_tx_get(n, peer, bytes, len); break;
     case MSG_PROPOSAL: on_proposal(n, peer, bytes, len); break;
     case MSG_VOTE: on_vote(n, peer, bytes, len); break;
     case MSG_EVIDENCE: on_evidence(n, peer, bytes, len); break;

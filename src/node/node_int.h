@@ -172,9 +172,10 @@ void chain_commit(node *n, const uint8_t *value, size_t len, const hansa_hash *i
                   const wire_commit *commit);
 void chain_pending_clear(node *n);
 /* Moves logged tx index entries of committed blocks into the hash index
- * (store_index_step): all of them (up to a batch) when idle is true (the
- * commit delay, when the node waits anyway), else only once a full batch
- * has piled up (catching up, no delay between heights), so the commit of
+ * (store_index_step): all of them (up to a batch) once 16 heights have
+ * piled up when idle is true (the commit delay, when the node waits
+ * anyway), else only once a full batch has piled up (catching up, no
+ * delay between heights), so the commit of
  * each block never pays for the index's size and lookups scan few logged
  * heights. Stops the node if the store fails. */
 void chain_index_txs(node *n, bool idle);

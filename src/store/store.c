@@ -110,6 +110,11 @@ struct store {
     bool map_full;        /* the current write transaction hit MDB_MAP_FULL */
     bool has_tx_log;      /* false only for an older store opened read-only */
     bool has_snap;        /* the same for the snapshots database */
+    /* A commit since the last synced one was relaxed (MDB_NOSYNC or
+     * MDB_NOMETASYNC): what it wrote survives kill -9 but not yet a power
+     * loss. signer_unsynced: one of them wrote the signer state. */
+    bool unsynced;
+    bool signer_unsynced;
     char errmsg[MSG_BYTES];
     char fatal_msg[MSG_BYTES];
     /* The last finished batch, its buffers kept for the next: a node makes
@@ -414,6 +419,20 @@ static bool disk_full(store *st, int rc, uint64_t *free_bytes) {
 
 typedef hansa_err (*write_body)(store *st, MDB_txn *txn, void *ctx);
 
+/* A synced commit's fdatasync also flushes every relaxed commit before it
+ * (their pages and meta pages are in the same file), so after it nothing
+ * is pending; a relaxed one leaves its own writes pending. */
+static void note_commit(store *st) {
+    unsigned flags = 0;
+    mdb_env_get_flags(st->env, &flags);
+    if (flags & (MDB_NOSYNC | MDB_NOMETASYNC)) {
+        st->unsynced = true;
+    } else {
+        st->unsynced = false;
+        st->signer_unsynced = false;
+    }
+}
+
 /* Runs body in one write transaction and commits it synchronously: when this
  * returns HANSA_OK the writes are durable (see docs/storage.md, "Durability").
  * A body that fails leaves nothing behind. On MDB_MAP_FULL the map grows and
@@ -436,6 +455,7 @@ static hansa_err run_write(store *st, const char *what, write_body body, void *c
             rc = mdb_txn_commit(txn); /* frees txn whatever it returns */
             if (rc == 0) {
                 st->errmsg[0] = '\0';
+                note_commit(st);
                 return HANSA_OK;
             }
             /* LMDB writes the data pages before the meta page that makes
@@ -458,6 +478,26 @@ static hansa_err run_write(store *st, const char *what, write_body body, void *c
         e = grow_map(st, what);
         if (e != HANSA_OK) return e;
     }
+}
+
+/* run_write with one of LMDB's relaxed flags for this one commit (writes
+ * run one at a time, call_enter, so no other commit sees it):
+ *   MDB_NOMETASYNC: the pages are synced, the meta page that makes them
+ *     current is written without O_DSYNC. A power loss may lose this one
+ *     transaction (the previous meta page, synced, still names a whole
+ *     tree), never tear the store; the next synced commit or store_sync
+ *     makes it durable. One flush instead of two.
+ *   MDB_NOSYNC: nothing is flushed; for a write a synced one follows at
+ *     once (store_put_signer_lazy). */
+static hansa_err run_write_relaxed(store *st, const char *what, write_body body, void *ctx,
+                                   unsigned flag) {
+    if (st->read_only) return run_write(st, what, body, ctx); /* refused there */
+    int rc = mdb_env_set_flags(st->env, flag, 1);
+    if (rc != 0) return env_fail(st, rc, "relaxing the sync for %s", what);
+    hansa_err e = run_write(st, what, body, ctx);
+    rc = mdb_env_set_flags(st->env, flag, 0);
+    if (rc != 0) return env_fail(st, rc, "restoring the sync after %s", what);
+    return e;
 }
 
 /* ---- Opening ---- */
@@ -690,6 +730,9 @@ void store_close(store *st) {
     if (st == NULL) return;
     HANSA_ASSERT(!st->in_callback);
     if (st->be) st->be->close(st->be_ctx);
+    /* Relaxed commits become durable now, not at the next open's first
+     * synced write: a clean stop leaves nothing a power loss could take. */
+    if (st->env && st->unsynced && st->fatal == HANSA_OK) (void)mdb_env_sync(st->env, 1);
     if (st->env) mdb_env_close(st->env);
     if (st->lock_fd >= 0) close(st->lock_fd); /* releases the flock */
     batch_free(st->spare_batch);
@@ -1056,7 +1099,7 @@ hansa_err store_batch_commit(store_batch *b, const hansa_hash *app_hash) {
         if (e == HANSA_OK) e = st->be->batch_commit(st->be_ctx, st, b, app_hash);
     } else {
         batch_ctx bc = {b, app_hash};
-        e = run_write(st, "committing a block", batch_commit_body, &bc);
+        e = run_write_relaxed(st, "committing a block", batch_commit_body, &bc, MDB_NOMETASYNC);
     }
     store_batch_abort(b);
     return e;
@@ -1450,7 +1493,8 @@ hansa_err store_index_step(store *st, uint32_t max_heights, uint32_t *moved) {
     if (moved) *moved = 0;
     if (st->be || !st->has_tx_log) return HANSA_OK;
     index_step is = {max_heights, 0, HBUF_INIT};
-    hansa_err e = run_write(st, "indexing committed transactions", index_step_body, &is);
+    hansa_err e = run_write_relaxed(st, "indexing committed transactions", index_step_body, &is,
+                                    MDB_NOMETASYNC);
     if (e == HANSA_OK && moved) *moved = is.moved;
     hbuf_free(&is.entries);
     return e;
@@ -1640,6 +1684,33 @@ hansa_err store_put_signer(store *st, const uint8_t *bytes, size_t len) {
     }
     bytes_ctx bc = {bytes, len, signer_key};
     return run_write(st, "writing the signer state", signer_db_body, &bc);
+}
+
+hansa_err store_put_signer_lazy(store *st, const uint8_t *bytes, size_t len) {
+    if (st->be || st->read_only) return store_put_signer(st, bytes, len);
+    call_enter(st);
+    HANSA_ASSERT(bytes != NULL || len == 0);
+    if (len > STORE_PAYLOAD_BYTES_MAX)
+        return st_fail(st, HANSA_ERR_TOO_LONG, "signer state of %zu bytes is too long", len);
+    bytes_ctx bc = {bytes, len, signer_key};
+    hansa_err e = run_write_relaxed(st, "writing the signer state", signer_db_body, &bc, MDB_NOSYNC);
+    if (e == HANSA_OK) st->signer_unsynced = true;
+    return e;
+}
+
+hansa_err store_sync_signer(store *st) {
+    call_enter(st);
+    if (!st->signer_unsynced) return HANSA_OK;
+    hansa_err e = refuse_if_failed(st, "syncing the signer state");
+    if (e != HANSA_OK) return e;
+    int rc = mdb_env_sync(st->env, 1);
+    /* After a failed fsync nobody knows what reached the disk: fatal. */
+    if (rc != 0)
+        return st_fail(st, HANSA_ERR_IO, "syncing the signer state to %s: %s", st->dir,
+                       mdb_strerror(rc));
+    st->unsynced = false;
+    st->signer_unsynced = false;
+    return HANSA_OK;
 }
 
 /* ---- WAL ---- */

@@ -272,6 +272,19 @@ hansa_err store_state_scan(store *st, const uint8_t *prefix, size_t plen, store_
  * the process. That is what makes "never sign twice" survive kill -9. */
 hansa_err store_put_signer(store *st, const uint8_t *bytes, size_t len);
 
+/* As store_put_signer, without the sync (MDB_NOSYNC for this commit): the
+ * state survives kill -9 at once, a power loss only after the next synced
+ * write of this store or store_sync_signer. For a caller that makes one of
+ * those happen before the signature leaves: the node appends its own vote
+ * or proposal to the WAL durably first, and that one flush covers both
+ * (issue 15: two flushes per signed message instead of four). */
+hansa_err store_put_signer_lazy(store *st, const uint8_t *bytes, size_t len);
+
+/* Makes the signer state durable if its last write was lazy and no synced
+ * write came after it (nothing to do otherwise). A failed sync is fatal:
+ * the signature it guards must not leave. */
+hansa_err store_sync_signer(store *st);
+
 /* The last signer state: bytes replace out's contents. HANSA_ERR_NOT_FOUND
  * on a fresh store, HANSA_ERR_CORRUPT. */
 hansa_err store_get_signer(store *st, hbuf *out);
