@@ -115,6 +115,16 @@ struct store {
      * loss. signer_unsynced: one of them wrote the signer state. */
     bool unsynced;
     bool signer_unsynced;
+    /* Lazy writes (store_put_signer_lazy, store_wal_append_lazy) wait
+     * here, in memory, for the next commit of any kind, which writes them
+     * first in its own transaction (lazy_flush). So they cost no flush of
+     * their own, keep their order with every other write, and never sit
+     * in an unsynced LMDB commit: MDB_NOSYNC lets a power loss during a
+     * later flush tear the tree (lmdb.h), which could bring back an older
+     * signer state. lazy_wal: (u64 height | u32 len | bytes)*. */
+    hbuf lazy_wal;
+    hbuf lazy_signer;
+    bool lazy_has_signer;
     char errmsg[MSG_BYTES];
     char fatal_msg[MSG_BYTES];
     /* The last finished batch, its buffers kept for the next: a node makes
@@ -419,14 +429,25 @@ static bool disk_full(store *st, int rc, uint64_t *free_bytes) {
 
 typedef hansa_err (*write_body)(store *st, MDB_txn *txn, void *ctx);
 
+static hansa_err lazy_flush(store *st, MDB_txn *txn);
+
+static hansa_err nothing_body(store *st, MDB_txn *txn, void *ctx) {
+    (void)st, (void)txn, (void)ctx;
+    return HANSA_OK;
+}
+
 /* A synced commit's fdatasync also flushes every relaxed commit before it
  * (their pages and meta pages are in the same file), so after it nothing
  * is pending; a relaxed one leaves its own writes pending. */
 static void note_commit(store *st) {
     unsigned flags = 0;
     mdb_env_get_flags(st->env, &flags);
-    if (flags & (MDB_NOSYNC | MDB_NOMETASYNC)) {
+    bool wrote_signer = st->lazy_has_signer;
+    hbuf_reset(&st->lazy_wal);
+    st->lazy_has_signer = false;
+    if (flags & MDB_NOMETASYNC) {
         st->unsynced = true;
+        st->signer_unsynced |= wrote_signer;
     } else {
         st->unsynced = false;
         st->signer_unsynced = false;
@@ -447,7 +468,8 @@ static hansa_err run_write(store *st, const char *what, write_body body, void *c
         int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
         if (rc != 0) return env_fail(st, rc, "beginning the transaction for %s", what);
         st->map_full = false;
-        hansa_err e = body(st, txn, ctx);
+        hansa_err e = lazy_flush(st, txn);
+        if (e == HANSA_OK) e = body(st, txn, ctx);
         if (e != HANSA_OK) {
             mdb_txn_abort(txn);
             if (!st->map_full) return e;
@@ -480,15 +502,13 @@ static hansa_err run_write(store *st, const char *what, write_body body, void *c
     }
 }
 
-/* run_write with one of LMDB's relaxed flags for this one commit (writes
- * run one at a time, call_enter, so no other commit sees it):
- *   MDB_NOMETASYNC: the pages are synced, the meta page that makes them
- *     current is written without O_DSYNC. A power loss may lose this one
- *     transaction (the previous meta page, synced, still names a whole
- *     tree), never tear the store; the next synced commit or store_sync
- *     makes it durable. One flush instead of two.
- *   MDB_NOSYNC: nothing is flushed; for a write a synced one follows at
- *     once (store_put_signer_lazy). */
+/* run_write with MDB_NOMETASYNC for this one commit (writes run one at a
+ * time, call_enter, so no other commit sees the flag): the pages are
+ * synced, the meta page that makes them current is written without
+ * O_DSYNC. A power loss may lose this one transaction (the previous meta
+ * page, synced, still names a whole tree), never tear the store; the next
+ * synced commit or store_sync_signer makes it durable. One flush instead
+ * of two. */
 static hansa_err run_write_relaxed(store *st, const char *what, write_body body, void *ctx,
                                    unsigned flag) {
     if (st->read_only) return run_write(st, what, body, ctx); /* refused there */
@@ -730,12 +750,17 @@ void store_close(store *st) {
     if (st == NULL) return;
     HANSA_ASSERT(!st->in_callback);
     if (st->be) st->be->close(st->be_ctx);
+    /* Lazy writes are written (and synced) by a clean close. */
+    if (st->env && (st->lazy_wal.len > 0 || st->lazy_has_signer) && st->fatal == HANSA_OK && !st->read_only)
+        (void)run_write(st, "writing the lazy writes at close", nothing_body, NULL);
     /* Relaxed commits become durable now, not at the next open's first
      * synced write: a clean stop leaves nothing a power loss could take. */
     if (st->env && st->unsynced && st->fatal == HANSA_OK) (void)mdb_env_sync(st->env, 1);
     if (st->env) mdb_env_close(st->env);
     if (st->lock_fd >= 0) close(st->lock_fd); /* releases the flock */
     batch_free(st->spare_batch);
+    hbuf_free(&st->lazy_wal);
+    hbuf_free(&st->lazy_signer);
     free(st->dir);
     free(st);
 }
@@ -1536,6 +1561,11 @@ hansa_err store_get_signer(store *st, hbuf *out) {
     call_enter(st);
     HANSA_ASSERT(out != NULL);
     if (st->be) return st->be->get_signer(st->be_ctx, st, out);
+    if (st->lazy_has_signer) {
+        hbuf_reset(out);
+        hbuf_append(out, st->lazy_signer.data, st->lazy_signer.len);
+        return HANSA_OK;
+    }
     return get_copy(st, DB_SIGNER, (const uint8_t *)signer_key, strlen(signer_key), 0, out, NULL);
 }
 
@@ -1692,14 +1722,17 @@ hansa_err store_put_signer_lazy(store *st, const uint8_t *bytes, size_t len) {
     HANSA_ASSERT(bytes != NULL || len == 0);
     if (len > STORE_PAYLOAD_BYTES_MAX)
         return st_fail(st, HANSA_ERR_TOO_LONG, "signer state of %zu bytes is too long", len);
-    bytes_ctx bc = {bytes, len, signer_key};
-    hansa_err e = run_write_relaxed(st, "writing the signer state", signer_db_body, &bc, MDB_NOSYNC);
-    if (e == HANSA_OK) st->signer_unsynced = true;
-    return e;
+    hansa_err e = refuse_if_failed(st, "writing the signer state");
+    if (e != HANSA_OK) return e;
+    hbuf_reset(&st->lazy_signer);
+    hbuf_append(&st->lazy_signer, bytes, len);
+    st->lazy_has_signer = true;
+    return HANSA_OK;
 }
 
 hansa_err store_sync_signer(store *st) {
     call_enter(st);
+    if (st->lazy_has_signer) return run_write(st, "writing the signer state", nothing_body, NULL);
     if (!st->signer_unsynced) return HANSA_OK;
     hansa_err e = refuse_if_failed(st, "syncing the signer state");
     if (e != HANSA_OK) return e;
@@ -1778,16 +1811,38 @@ hansa_err store_wal_append(store *st, uint64_t height, const uint8_t *bytes, siz
     return run_write(st, "appending to the WAL", wal_append_body, &wc);
 }
 
+/* What waits in memory before a commit writes it anyway (a full node
+ * makes no synced write between its blocks). */
+#define STORE_LAZY_BYTES_MAX (16u << 20)
+
 hansa_err store_wal_append_lazy(store *st, uint64_t height, const uint8_t *bytes, size_t len) {
     if (st->be || st->read_only) return store_wal_append(st, height, bytes, len);
-    /* The environment's flag, set for this one commit: writes run one at a
-     * time (call_enter), so no other commit sees it. */
-    int rc = mdb_env_set_flags(st->env, MDB_NOSYNC, 1);
-    if (rc != 0) return env_fail(st, rc, "turning off the sync for a WAL append");
-    hansa_err e = store_wal_append(st, height, bytes, len);
-    rc = mdb_env_set_flags(st->env, MDB_NOSYNC, 0);
-    if (rc != 0) return env_fail(st, rc, "turning the sync back on after a WAL append");
-    return e;
+    call_enter(st);
+    HANSA_ASSERT(bytes != NULL || len == 0);
+    if (len > STORE_PAYLOAD_BYTES_MAX)
+        return st_fail(st, HANSA_ERR_TOO_LONG, "WAL record of %zu bytes is too long", len);
+    hansa_err e = refuse_if_failed(st, "appending to the WAL");
+    if (e != HANSA_OK) return e;
+    hbuf_put_u64(&st->lazy_wal, height);
+    hbuf_put_u32(&st->lazy_wal, (uint32_t)len);
+    hbuf_append(&st->lazy_wal, bytes, len);
+    if (st->lazy_wal.len < STORE_LAZY_BYTES_MAX) return HANSA_OK;
+    return run_write_relaxed(st, "writing lazy WAL records", nothing_body, NULL, MDB_NOMETASYNC);
+}
+
+/* The lazy writes, first in whatever transaction commits next, in the
+ * order they were made (run_write). */
+static hansa_err lazy_flush(store *st, MDB_txn *txn) {
+    const uint8_t *p = st->lazy_wal.data, *end = p + st->lazy_wal.len;
+    while (p < end) {
+        wal_append_ctx wc = {le64_load(p), p + 12, le32_load(p + 8)};
+        hansa_err e = wal_append_body(st, txn, &wc);
+        if (e != HANSA_OK) return e;
+        p += 12 + wc.len;
+    }
+    if (!st->lazy_has_signer) return HANSA_OK;
+    bytes_ctx bc = {st->lazy_signer.data, st->lazy_signer.len, signer_key};
+    return signer_db_body(st, txn, &bc);
 }
 
 /* A WAL record that fails its check ends the log of its height: a crash

@@ -272,12 +272,14 @@ hansa_err store_state_scan(store *st, const uint8_t *prefix, size_t plen, store_
  * the process. That is what makes "never sign twice" survive kill -9. */
 hansa_err store_put_signer(store *st, const uint8_t *bytes, size_t len);
 
-/* As store_put_signer, without the sync (MDB_NOSYNC for this commit): the
- * state survives kill -9 at once, a power loss only after the next synced
- * write of this store or store_sync_signer. For a caller that makes one of
- * those happen before the signature leaves: the node appends its own vote
- * or proposal to the WAL durably first, and that one flush covers both
- * (issue 15: two flushes per signed message instead of four). */
+/* As store_put_signer, without a commit of its own: the state waits in
+ * memory (store_get_signer returns it) and the next write transaction
+ * writes it first; durable with the next synced commit or
+ * store_sync_signer. For a caller that makes one of those happen before
+ * the signature leaves: the node appends its own vote or proposal to the
+ * WAL durably first, and that one commit covers both (issue 15: two
+ * flushes per signed message instead of four). No MDB_NOSYNC commit: a
+ * power loss during a later flush could tear one (docs/storage.md). */
 hansa_err store_put_signer_lazy(store *st, const uint8_t *bytes, size_t len);
 
 /* Makes the signer state durable if its last write was lazy and no synced
@@ -384,12 +386,12 @@ hansa_err store_snap_scan(store *st, uint64_t height, const uint8_t *after, size
  * records keep their append order. */
 hansa_err store_wal_append(store *st, uint64_t height, const uint8_t *bytes, size_t len);
 
-/* As store_wal_append, without the sync: the record survives the
- * process's death (kill -9 leaves it in the page cache) and the next
- * synced write of this store (a block, the signer state, a durable append)
- * makes it durable with its own; only a power loss before that can drop
- * it. For records that are hints, not promises: messages peers sent, which
- * they still hold (issue 15: one fsync per accepted peer vote). */
+/* As store_wal_append, without a commit of its own: the record waits in
+ * memory and the next write transaction of this store (a block, the
+ * signer state, a durable append) writes it first, keeping the append
+ * order; a crash before that drops it, and store_wal_read does not see it
+ * until then. For records that are hints, not promises: messages peers
+ * sent, which they still hold (issue 15: one fsync per accepted peer vote). */
 hansa_err store_wal_append_lazy(store *st, uint64_t height, const uint8_t *bytes, size_t len);
 
 /* Called for each WAL record of a height, in append order. bytes is borrowed

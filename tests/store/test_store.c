@@ -426,9 +426,12 @@ static void test_wal(void) {
     CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
     CHECK_EQ_U64(wal_count(st, 1), 0);
     CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"p1", 2), HANSA_OK);
-    /* A peer's message goes in without a sync: same log, same order. */
+    /* A peer's message goes in without a commit of its own: it waits for
+     * the next one, then stands in the log in its place. */
     CHECK_ERR(store_wal_append_lazy(st, 1, (const uint8_t *)"v1", 2), HANSA_OK);
+    CHECK_EQ_U64(wal_count(st, 1), 1);
     CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"", 0), HANSA_OK);
+    CHECK_EQ_U64(wal_count(st, 1), 3);
     CHECK_ERR(store_wal_append(st, 2, (const uint8_t *)"p2", 2), HANSA_OK);
     /* A node logs messages of the next height while it still signs at the
      * current one: heights interleave, each keeps its own order. */
