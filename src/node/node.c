@@ -148,8 +148,9 @@ static void timer_add(node *n, const cons_out *o) {
  *     every signer state that can name B comes in that batch or a later one.
  *   - A peer's proposal: appended (lazily) right after cons_on_proposal
  *     took it, before node_drain persists the signer state that input
- *     produced; LMDB commits in order, so the synced signer write makes the
- *     earlier record durable with it (store_wal_append_lazy).
+ *     produced; lazy writes wait in the store's memory and the next commit
+ *     writes them in their order, so the commit that makes that signer
+ *     state durable writes the earlier record first (store.h).
  * That order holds only if every append succeeds: a node that went on
  * after a failed one (the map full: the block did not fit, the small
  * signer state still did) locked on a block it then lost, and a lone
@@ -161,9 +162,9 @@ static void timer_add(node *n, const cons_out *o) {
  * going on would only delay the same stop.
  *
  * durable: this node's own messages (and pooled evidence), synced before
- * they leave; peers' messages are appended without a sync
- * (store_wal_append_lazy): a kill -9 does not lose them, and the peers
- * still hold them. what names the record for the stop message; callers
+ * they leave; peers' messages are appended lazily (store_wal_append_lazy:
+ * written by the next commit; a crash before it drops them, and the peers
+ * still hold them). what names the record for the stop message; callers
  * look at n->stopped. */
 static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *payload, size_t len,
                        bool durable, const char *what) {
