@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const uint8_t *p = data + 1;
     size_t n = size - 1;
     hbuf b = HBUF_INIT;
-    switch (data[0] % 7) {
+    switch (data[0] % 6) {
     case 0: {
         msg_status s;
         if (msg_status_decode(p, n, &s, NULL) == HANSA_OK) msg_status_encode(&b, &s), check_same(&b, p, n);
@@ -48,11 +48,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case 5: {
         static msg_txs m; /* large; a fuzzer runs one input at a time */
         if (msg_txs_decode(p, n, &m, NULL) == HANSA_OK) msg_txs_encode(&b, &m), check_same(&b, p, n);
-        break;
-    }
-    case 6: {
-        static msg_ids m;
-        if (msg_ids_decode(p, n, &m, NULL) == HANSA_OK) msg_ids_encode(&b, &m), check_same(&b, p, n);
         break;
     }
     }

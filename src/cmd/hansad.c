@@ -118,12 +118,9 @@ static const hansa_clock skewed_clock = {skewed_wall_ms, system_mono_ms, NULL};
 
 /* ---- node_io over net/ and libuv ---- */
 
-/* A TX sent to one peer answers its TX_GET: it joins that peer's TXS
- * bundle of the turn, as relayed ones did. */
 static void io_send(void *ctx, void *peer, uint8_t type, const uint8_t *b, size_t len) {
     (void)ctx;
-    if (type == MSG_TX) net_send_bundled(peer, MSG_TXS, b, len);
-    else net_send(peer, type, b, len);
+    net_send(peer, type, b, len);
 }
 
 #ifdef HANSA_BYZANTINE_TEST_BUILD
@@ -159,16 +156,8 @@ _Static_assert(MSG_TXS_MAX == NET_BUNDLE_ITEMS_MAX && MSG_TXS_BYTES_MAX == NET_B
 static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, void *except) {
     daemon_ctx *d = ctx;
     if (!d->net) return;
-    if (type == MSG_TX) {
-        net_broadcast_bundled(d->net, MSG_TXS, b, len, except);
-    } else if (type == MSG_TX_INV) {
-        /* The node's TX_INV is one bundle item (u32 32 | id): the turn's go
-         * to each peer as one TX_INV. */
-        HANSA_ASSERT(len == MSG_ID_ITEM_BYTES);
-        net_broadcast_bundled(d->net, MSG_TX_INV, b + 4, len - 4, except);
-    } else {
-        net_broadcast(d->net, type, b, len, except);
-    }
+    if (type == MSG_TX) net_broadcast_bundled(d->net, MSG_TXS, b, len, except);
+    else net_broadcast(d->net, type, b, len, except);
 #ifdef HANSA_BYZANTINE_TEST_BUILD
     if (type == MSG_VOTE) double_sign(d, b, len);
 #endif

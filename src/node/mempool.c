@@ -397,18 +397,6 @@ bool mempool_has(const mempool *m, const hansa_hash *hash) {
     return hmap_get(&m->index, hash, NULL);
 }
 
-bool mempool_knows(const mempool *m, const hansa_hash *hash) {
-    return mempool_has(m, hash) || reject_lookup(m, hash) != HANSA_OK;
-}
-
-bool mempool_get(const mempool *m, const hansa_hash *hash, const uint8_t **bytes, uint32_t *len) {
-    uint64_t at;
-    if (!hmap_get(&m->index, hash, &at)) return false;
-    *bytes = m->entries[at].bytes;
-    *len = m->entries[at].len;
-    return true;
-}
-
 uint64_t mempool_next_nonce(const mempool *m, const hansa_addr *addr) {
     ledger_account a;
     ledger_block_account(m->check, addr, &a);

@@ -86,14 +86,6 @@ hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *
 /* True if the transaction is queued (and so its signature was verified). */
 bool mempool_has(const mempool *m, const hansa_hash *hash);
 
-/* True if the transaction is queued or its refusal is remembered: asking a
- * peer for it would be for nothing (a TX_INV's ids). */
-bool mempool_knows(const mempool *m, const hansa_hash *hash);
-
-/* The queued transaction's bytes (borrowed until the next change to the
- * mempool), or false if it is not queued (a TX_GET's ids). */
-bool mempool_get(const mempool *m, const hansa_hash *hash, const uint8_t **bytes, uint32_t *len);
-
 /* The nonce addr's next transaction must carry: its committed nonce plus
  * its transactions queued here. */
 uint64_t mempool_next_nonce(const mempool *m, const hansa_addr *addr);

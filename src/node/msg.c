@@ -129,28 +129,3 @@ hansa_err msg_txs_decode(const uint8_t *p, size_t len, msg_txs *m, wire_rd *out)
     if (r.err == HANSA_OK && m->n == 0) rd_fail(&r, HANSA_ERR_INVALID, "txs");
     return finish(&r, out);
 }
-
-void msg_ids_encode(hbuf *b, const msg_ids *m) {
-    for (uint32_t i = 0; i < m->n; i++) {
-        hbuf_put_u32(b, HANSA_HASH_BYTES);
-        hbuf_append(b, m->id[i], HANSA_HASH_BYTES);
-    }
-}
-
-hansa_err msg_ids_decode(const uint8_t *p, size_t len, msg_ids *m, wire_rd *out) {
-    wire_rd r;
-    rd_init(&r, p, len);
-    m->n = 0;
-    while (r.err == HANSA_OK && r.off < r.len) {
-        if (m->n == MSG_IDS_MAX) {
-            rd_fail(&r, HANSA_ERR_TOO_LONG, "ids");
-            break;
-        }
-        uint32_t n = rd_len(&r, HANSA_HASH_BYTES, "id");
-        if (r.err == HANSA_OK && n != HANSA_HASH_BYTES) rd_fail(&r, HANSA_ERR_INVALID, "id");
-        m->id[m->n] = rd_borrow(&r, HANSA_HASH_BYTES, "id");
-        if (r.err == HANSA_OK) m->n++;
-    }
-    if (r.err == HANSA_OK && m->n == 0) rd_fail(&r, HANSA_ERR_INVALID, "ids");
-    return finish(&r, out);
-}

@@ -15,11 +15,6 @@
  *   6     BLOCK_REQ   version u8 | height u64
  *   7     BLOCK       version u8 | height u64 | u32 len | block | u32 len | commit
  *   56    TXS         (u32 len | encoded tx)*: 1..MSG_TXS_MAX txs, as TX each
- *   57    TX_INV      (u32 32 | tx id)*: 1..MSG_IDS_MAX ids of txs the sender
- *                     admitted from a peer (relayed as ids, not bytes)
- *   58    TX_GET      (u32 32 | tx id)*: 1..MSG_IDS_MAX ids of a TX_INV the
- *                     receiver lacks; answered with those the sender still
- *                     queues, as TX (bundled in TXS)
  *
  * STATUS says what a node has committed; a peer that is behind asks for the
  * blocks it lacks with BLOCK_REQ and gets each with its commit certificate
@@ -55,8 +50,6 @@ typedef enum {
     MSG_RECEIPT_ASK = 32,   /* underwriting (node/receipts.h, docs/receipts.md) */
     MSG_RECEIPT_SHARE = 33,
     MSG_TXS = 56,           /* transactions in a bundle (below) */
-    MSG_TX_INV = 57,        /* ids of relayed transactions (below) */
-    MSG_TX_GET = 58,        /* ids of a TX_INV the receiver asks for */
     /* Reserved ranges: 8-15 link upkeep (8 is net/'s KEEPALIVE, never
      * passed up), 16-23 threshold
      * signing and key generation, 24-31 interchain relaying, 32-39 receipts
@@ -106,24 +99,6 @@ typedef struct {
     const uint8_t *tx[MSG_TXS_MAX];
     uint32_t len[MSG_TXS_MAX];
 } msg_txs;
-
-/* TX_INV and TX_GET: transaction ids (SHA-256 of the tx bytes, 32 each) in
- * the TXS layout, so the driver bundles a turn's TX_INVs to a peer like
- * TXs. A node announces by id what it admitted from a peer, and pushes
- * whole only what a client gave it: in a full mesh every peer has a tx
- * from its origin before the relays' ids arrive, so it is received once
- * (issue 15: three times with relays of bytes). */
-#define MSG_IDS_MAX MSG_TXS_MAX
-#define MSG_ID_ITEM_BYTES (4 + HANSA_HASH_BYTES) /* one id as a bundle item */
-typedef struct {
-    uint32_t n;
-    const uint8_t *id[MSG_IDS_MAX]; /* HANSA_HASH_BYTES each */
-} msg_ids;
-
-void msg_ids_encode(hbuf *b, const msg_ids *m);
-/* Errors: HANSA_ERR_TOO_LONG past MSG_IDS_MAX ids, HANSA_ERR_INVALID for an
- * item that is not 32 bytes or none at all, HANSA_ERR_TRUNCATED. */
-hansa_err msg_ids_decode(const uint8_t *p, size_t len, msg_ids *m, wire_rd *r);
 
 void msg_txs_encode(hbuf *b, const msg_txs *m);
 /* Errors: HANSA_ERR_TOO_LONG past MSG_TXS_MAX txs, MSG_TXS_BYTES_MAX bytes

@@ -11,7 +11,6 @@
  * has the block it locked on. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "base/assert.h"
 #include "base/hex.h"
@@ -683,27 +682,13 @@ static bool nonce_used(const node *n, const uint8_t *bytes, size_t len) {
     return tx.nonce < mempool_next_nonce(n->mp, &a);
 }
 
-/* A tx admitted from a peer goes to the others by id: a TX_INV of one
- * item, which the driver merges with the turn's others to each peer. A
- * peer that lacks it asks (TX_GET); in a full mesh each already has it from
- * its origin, which pushed it whole (node_submit_tx), so a tx crosses each
- * link once instead of once per relay. */
-static void announce_tx(node *n, void *from, const hansa_hash *h) {
-    uint8_t storage[MSG_ID_ITEM_BYTES];
-    hbuf b = hbuf_on(storage, sizeof storage);
-    hbuf_put_u32(&b, HANSA_HASH_BYTES);
-    hbuf_append(&b, h->b, HANSA_HASH_BYTES);
-    n->io.broadcast(n->io.ctx, MSG_TX_INV, b.data, b.len, from);
-    hbuf_free(&b);
-}
-
 /* Judges a TX from peer; false when it got the peer dropped. */
 static bool on_tx(node *n, void *peer, const uint8_t *bytes, size_t len) {
     hansa_hash h;
     char why[256];
     hansa_err err = mempool_add(n->mp, bytes, len, &h, why, sizeof why);
     if (err == HANSA_OK) {
-        announce_tx(n, peer, &h);
+        n->io.broadcast(n->io.ctx, MSG_TX, bytes, len, peer);
     } else if (err == HANSA_ERR_BAD_SIG || err == HANSA_ERR_TRUNCATED || err == HANSA_ERR_TRAILING ||
                err == HANSA_ERR_VERSION || err == HANSA_ERR_NONCANONICAL) {
         n->io.drop(n->io.ctx, peer, "invalid transaction");
@@ -734,45 +719,6 @@ static void on_txs(node *n, void *peer, const uint8_t *bytes, size_t len) {
     }
 }
 
-/* A peer's TX_INV: asks it (TX_GET, one message) for the ids this node
- * neither queues nor remembers refusing. Nothing is kept per request: an
- * id asked for and never delivered costs one GET item, and every other
- * peer that admits the tx announces it again. */
-static void on_tx_inv(node *n, void *peer, const uint8_t *bytes, size_t len) {
-    msg_ids m; /* 8 KiB of pointers, borrowed from bytes */
-    if (msg_ids_decode(bytes, len, &m, NULL) != HANSA_OK) {
-        n->io.drop(n->io.ctx, peer, "malformed TX_INV");
-        return;
-    }
-    hbuf get = HBUF_INIT;
-    for (uint32_t i = 0; i < m.n; i++) {
-        hansa_hash h;
-        memcpy(h.b, m.id[i], HANSA_HASH_BYTES);
-        if (mempool_knows(n->mp, &h)) continue;
-        hbuf_put_u32(&get, HANSA_HASH_BYTES);
-        hbuf_append(&get, h.b, HANSA_HASH_BYTES);
-    }
-    if (get.len) n->io.send(n->io.ctx, peer, MSG_TX_GET, get.data, get.len);
-    hbuf_free(&get);
-}
-
-/* A peer's TX_GET: the asked txs still queued go to it as TXs (the driver
- * bundles them); the others (committed or dropped since) are not answered. */
-static void on_tx_get(node *n, void *peer, const uint8_t *bytes, size_t len) {
-    msg_ids m;
-    if (msg_ids_decode(bytes, len, &m, NULL) != HANSA_OK) {
-        n->io.drop(n->io.ctx, peer, "malformed TX_GET");
-        return;
-    }
-    for (uint32_t i = 0; i < m.n; i++) {
-        hansa_hash h;
-        const uint8_t *tx;
-        uint32_t tx_len;
-        memcpy(h.b, m.id[i], HANSA_HASH_BYTES);
-        if (mempool_get(n->mp, &h, &tx, &tx_len)) n->io.send(n->io.ctx, peer, MSG_TX, tx, tx_len);
-    }
-}
-
 static void on_evidence(node *n, void *peer, const uint8_t *bytes, size_t len) {
     wire_evidence ev;
     if (wire_evidence_decode(bytes, len, &ev, NULL) != HANSA_OK) {
@@ -789,8 +735,6 @@ void node_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, si
     case MSG_STATUS: sync_on_status(n, peer, bytes, len); break;
     case MSG_TX: (void)on_tx(n, peer, bytes, len); break;
     case MSG_TXS: on_txs(n, peer, bytes, len); break;
-    case MSG_TX_INV: on_tx_inv(n, peer, bytes, len); break;
-    case MSG_TX_GET: on_tx_get(n, peer, bytes, len); break;
     case MSG_PROPOSAL: on_proposal(n, peer, bytes, len); break;
     case MSG_VOTE: on_vote(n, peer, bytes, len); break;
     case MSG_EVIDENCE: on_evidence(n, peer, bytes, len); break;

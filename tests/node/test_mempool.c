@@ -383,70 +383,6 @@ static void test_msg_txs(void) {
     hbuf_free(&b);
 }
 
-/* TX_INV / TX_GET ids: 32-byte items only, 1..MSG_IDS_MAX of them. */
-static void test_msg_ids(void) {
-    static msg_ids m, back;
-    uint8_t a[32], c[32];
-    memset(a, 0xaa, sizeof a);
-    memset(c, 0xcc, sizeof c);
-    hbuf b = HBUF_INIT;
-    m.n = 2;
-    m.id[0] = a, m.id[1] = c;
-    msg_ids_encode(&b, &m);
-    CHECK(b.len == 2 * MSG_ID_ITEM_BYTES);
-    CHECK_ERR(msg_ids_decode(b.data, b.len, &back, NULL), HANSA_OK);
-    CHECK(back.n == 2 && memcmp(back.id[1], c, 32) == 0);
-    CHECK_ERR(msg_ids_decode(b.data, b.len - 1, &back, NULL), HANSA_ERR_TRUNCATED);
-    CHECK_ERR(msg_ids_decode(b.data, 0, &back, NULL), HANSA_ERR_INVALID); /* none */
-    hbuf_reset(&b);
-    hbuf_put_u32(&b, 31); /* not an id */
-    hbuf_append(&b, a, 31);
-    CHECK_ERR(msg_ids_decode(b.data, b.len, &back, NULL), HANSA_ERR_INVALID);
-    hbuf_reset(&b);
-    hbuf_put_u32(&b, 33);
-    hbuf_append(&b, a, 32);
-    hbuf_put_u8(&b, 0);
-    CHECK(msg_ids_decode(b.data, b.len, &back, NULL) != HANSA_OK);
-    hbuf_reset(&b);
-    for (int i = 0; i <= MSG_IDS_MAX; i++) {
-        hbuf_put_u32(&b, 32);
-        hbuf_append(&b, a, 32);
-    }
-    CHECK_ERR(msg_ids_decode(b.data, b.len, &back, NULL), HANSA_ERR_TOO_LONG);
-    CHECK_ERR(msg_ids_decode(b.data, b.len - MSG_ID_ITEM_BYTES, &back, NULL), HANSA_OK);
-    CHECK(back.n == MSG_IDS_MAX);
-    hbuf_free(&b);
-}
-
-/* What a TX_INV's receiver and a TX_GET's answerer look up. */
-static void test_knows_and_get(void) {
-    ledger_params p = t_params();
-    uint64_t bal[3] = {1000, 1000, 1};
-    ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
-    mempool *m = mempool_new(&(mempool_limits){0, 0}, s, NULL, NULL);
-    uint8_t b0[28], b1[28];
-    hansa_hash h, bad;
-    wire_tx tx = t_transfer(0, &t_addrs[2], 5, 0, 10, b0);
-    CHECK_ERR(add(m, &tx, &h), HANSA_OK);
-    CHECK(mempool_knows(m, &h));
-    const uint8_t *bytes;
-    uint32_t len;
-    CHECK(mempool_get(m, &h, &bytes, &len));
-    hbuf enc = HBUF_INIT;
-    wire_tx_encode(&enc, &tx);
-    CHECK(len == enc.len && memcmp(bytes, enc.data, len) == 0);
-    hbuf_free(&enc);
-    wire_tx forged = t_transfer(1, &t_addrs[2], 5, 0, 10, b1);
-    forged.sig.b[0] ^= 1;
-    CHECK_ERR(add(m, &forged, &bad), HANSA_ERR_BAD_SIG);
-    CHECK(mempool_knows(m, &bad)); /* its refusal is remembered */
-    CHECK(!mempool_get(m, &bad, &bytes, &len));
-    mempool_update(m, s, &h, 1); /* committed: gone */
-    CHECK(!mempool_knows(m, &h) && !mempool_get(m, &h, &bytes, &len));
-    mempool_free(m);
-    ledger_state_free(s);
-}
-
 int main(void) {
     t_init_keys();
     RUN(test_admission);
@@ -459,7 +395,5 @@ int main(void) {
     RUN(test_eviction_model);
     RUN(test_msg_rejects);
     RUN(test_msg_txs);
-    RUN(test_msg_ids);
-    RUN(test_knows_and_get);
     return check_summary();
 }
