@@ -310,14 +310,15 @@ static void test_evidence_pool_survives_restart(void) {
 #define FULL_MAP_BYTES (1u << 20)
 
 /* Fills a store capped at FULL_MAP_BYTES with WAL records at PAD_HEIGHT
- * until not even a small one fits. */
+ * until not even a small one fits (durable appends: a lazy one waits in
+ * memory for a commit). */
 static void fill_map(const char *dir) {
     static uint8_t pad[16384];
     store *st;
     store_options capped = {.map_size_bytes = FULL_MAP_BYTES, .map_size_bytes_max = FULL_MAP_BYTES};
     HANSA_ASSERT(store_open(dir, &capped, &st) == HANSA_OK);
     for (size_t len = sizeof pad; len >= 64; len /= 2)
-        while (store_wal_append_lazy(st, PAD_HEIGHT, pad, len) == HANSA_OK) {}
+        while (store_wal_append(st, PAD_HEIGHT, pad, len) == HANSA_OK) {}
     HANSA_ASSERT(strstr(store_errmsg(st), "map_size_bytes_max") != NULL);
     store_close(st);
 }
@@ -393,10 +394,10 @@ static void full_map_once(size_t slack, stop_kinds *kinds) {
 static void test_full_map_is_a_clean_stop(void) {
     genesis_init();
     stop_kinds kinds = {0};
-    /* 4, 8 and 12 KiB of room stop it at its own proposal's WAL record, its
-     * signer state and its own vote's WAL record (LMDB's page use is
-     * deterministic); 16 and 80 KiB at a block, the second after 20-odd
-     * heights. */
+    /* 4, 8 and 12 KiB of room stop it at its own proposal's or vote's WAL
+     * record (its lazy signer state is written by that same commit; LMDB's
+     * page use is deterministic); 16 and 80 KiB at a block, the second
+     * after 20-odd heights. */
     static const size_t slack_kib[] = {4, 8, 12, 16, 80};
     for (size_t i = 0; i < sizeof slack_kib / sizeof slack_kib[0]; i++)
         full_map_once(slack_kib[i] << 10, &kinds);
