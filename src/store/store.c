@@ -110,9 +110,9 @@ struct store {
     bool map_full;        /* the current write transaction hit MDB_MAP_FULL */
     bool has_tx_log;      /* false only for an older store opened read-only */
     bool has_snap;        /* the same for the snapshots database */
-    /* A commit since the last synced one was relaxed (MDB_NOSYNC or
-     * MDB_NOMETASYNC): what it wrote survives kill -9 but not yet a power
-     * loss. signer_unsynced: one of them wrote the signer state. */
+    /* A commit since the last synced one was relaxed (MDB_NOMETASYNC):
+     * what it wrote survives kill -9 but not yet a power loss.
+     * signer_unsynced: one of them wrote the signer state. */
     bool unsynced;
     bool signer_unsynced;
     /* Lazy writes (store_put_signer_lazy, store_wal_append_lazy) wait

@@ -26,9 +26,11 @@
  * read: damage is reported as HANSA_ERR_CORRUPT, never used.
  *
  * Durability: every write call is one LMDB transaction, committed in LMDB's
- * default (synchronous) mode before the call returns. When a write returns
- * HANSA_OK its effect survives kill -9 at any later instant and, on a disk
- * that honours flushes, power loss. "commit block H" is one transaction for
+ * default (synchronous) mode before the call returns, except where its
+ * comment says otherwise (block commits and index steps flush once,
+ * MDB_NOMETASYNC; the two lazy calls wait in memory for the next commit).
+ * When a synchronous write returns HANSA_OK its effect survives kill -9 at
+ * any later instant and, on a disk that honours flushes, power loss. "commit block H" is one transaction for
  * block, index, commit certificate, state writes, tip and WAL truncation, so
  * after a crash either all of it is there or none of it is.
  *
