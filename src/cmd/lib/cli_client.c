@@ -436,15 +436,19 @@ static bool update_from(const copts *o, const json_t *cj, light_block *lb, ic_up
 }
 
 /* After a refused update: if the client now holds the header the update
- * carried (another relayer's update landed between our read and our
- * submit), the caller's goal is met and says so. */
-static bool landed_first(const copts *o, const char *addr, const hbuf *body) {
+ * carried and did not when we read it (before, cj: another relayer's update
+ * landed between our read and our submit), the caller's goal is met and
+ * says so. A header it held already stays a refusal (a stale one). */
+static bool landed_first(const copts *o, const char *addr, const hbuf *body, const json_t *before) {
     ic_update u;
     if (ic_update_decode(body->data, body->len, &u, NULL) != HANSA_OK) return false;
     hansa_hash want, got;
     wire_header_hash(&u.header, &want);
     uint64_t h = u.header.height;
     ic_update_free(&u);
+    const json_t *hs = json_object_get(before, "heights");
+    for (size_t i = 0; i < json_array_size(hs); i++)
+        if ((uint64_t)json_integer_value(json_array_get(hs, i)) == h) return false;
     int rc = CLI_OK;
     json_t *cj = cli_call_ex(o->sub, addr, "client", json_pack("{s:s, s:I}", "chain_id", o->chain_text, "height",
                                                                (json_int_t)h), CLI_CALL_TIMEOUT_MS, &rc, NULL, NULL);
@@ -510,11 +514,11 @@ static int client_update(copts *o, bool revive) {
         }
         if (built <= 0) hbuf_free(&body);
     }
-    json_decref(cj);
     if (rc == CLI_OK && body.len > 0) {
         rc = sign_submit(o, revive ? TX_CLIENT_REVIVE : TX_CLIENT_UPDATE, &body);
-        if (rc == CLI_FAILED && !revive && landed_first(o, addr, &body)) rc = CLI_OK;
+        if (rc == CLI_FAILED && !revive && landed_first(o, addr, &body, cj)) rc = CLI_OK;
     }
+    json_decref(cj);
     hbuf_free(&body);
     return rc;
 }
