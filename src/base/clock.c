@@ -20,5 +20,7 @@ static uint64_t sys_mono_ms(void *ctx) {
 }
 
 uint64_t clock_system_mono_us(void) { return read_ns(CLOCK_MONOTONIC) / 1000u; }
+uint64_t clock_thread_cpu_us(void) { return read_ns(CLOCK_THREAD_CPUTIME_ID) / 1000u; }
+uint64_t clock_process_cpu_us(void) { return read_ns(CLOCK_PROCESS_CPUTIME_ID) / 1000u; }
 
 const hansa_clock hansa_clock_system = {sys_wall_ms, sys_mono_ms, NULL};

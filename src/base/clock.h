@@ -24,5 +24,10 @@ static inline uint64_t clock_mono_ms(const hansa_clock *c) { return c->mono_ms(c
 
 /* Monotonic microseconds from the OS, for measuring durations in benchmarks. */
 uint64_t clock_system_mono_us(void);
+/* CPU time (user + system) in microseconds of the calling thread, or of
+ * the whole process: what a benchmark spent, whatever share of a core a
+ * shared machine gave it. */
+uint64_t clock_thread_cpu_us(void);
+uint64_t clock_process_cpu_us(void);
 
 #endif

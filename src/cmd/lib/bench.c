@@ -148,7 +148,7 @@ typedef struct {
 
 static void *sampler_main(void *arg) {
     verify_sampler *s = arg;
-    double cpu0 = (double)bench_thread_cpu_us() / 1e6;
+    double cpu0 = (double)clock_thread_cpu_us() / 1e6;
     while (!atomic_load(&s->stop)) {
         double per_cpu_s = 0;
         bench_ed25519_verify_rates(SAMPLE_MS, &per_cpu_s);
@@ -158,7 +158,7 @@ static void *sampler_main(void *arg) {
         }
         usleep(SAMPLE_GAP_US);
     }
-    s->cpu_s = (double)bench_thread_cpu_us() / 1e6 - cpu0;
+    s->cpu_s = (double)clock_thread_cpu_us() / 1e6 - cpu0;
     return NULL;
 }
 

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/assert.h"
 #include "base/clock.h"
@@ -99,12 +98,6 @@ static bench_result bench_verify(const hansa_keypair *kp, const uint8_t *msg, ui
     return r;
 }
 
-uint64_t bench_thread_cpu_us(void) {
-    struct timespec ts;
-    HANSA_ASSERT(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 double bench_ed25519_verify_rates(uint64_t ms, double *per_cpu_s) {
     HANSA_ASSERT(ms > 0);
     uint8_t seed[HANSA_SEED_BYTES] = {0x68, 0x61, 0x6e, 0x73, 0x61};
@@ -112,9 +105,9 @@ double bench_ed25519_verify_rates(uint64_t ms, double *per_cpu_s) {
     keypair_from_seed(&kp, seed);
     uint8_t msg[TX_BYTES];
     memset(msg, 0xa5, sizeof msg);
-    uint64_t cpu0 = bench_thread_cpu_us();
+    uint64_t cpu0 = clock_thread_cpu_us();
     bench_result r = bench_verify(&kp, msg, ms);
-    uint64_t cpu = bench_thread_cpu_us() - cpu0;
+    uint64_t cpu = clock_thread_cpu_us() - cpu0;
     if (per_cpu_s) *per_cpu_s = (double)r.ops * 1e6 / (double)(cpu ? cpu : 1);
     keypair_wipe(&kp);
     return per_second(r);

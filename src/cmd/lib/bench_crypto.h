@@ -24,8 +24,4 @@ double bench_ed25519_verify_rate(uint64_t ms);
  * rate per second of wall time. */
 double bench_ed25519_verify_rates(uint64_t ms, double *per_cpu_s);
 
-/* CPU time the calling thread has used, µs (the benches' own cost, apart
- * from the processes they measure). */
-uint64_t bench_thread_cpu_us(void);
-
 #endif

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/assert.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/mem.h"
 #include "crypto/address.h"
 #include "crypto/sign.h"
@@ -40,14 +40,6 @@ typedef struct {
     size_t *off;       /* off[i] .. off[i+1] is tx i */
     size_t n;
 } tx_set;
-
-/* CPU time of this process: the machine may be shared, and what the bench
- * measures is work, not how much of a core it was given. */
-static uint64_t now_us(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void fixture_init(fixture *f, size_t pool_txs) {
     f->n_senders = (pool_txs + TXS_PER_SENDER - 1) / TXS_PER_SENDER;
@@ -154,11 +146,12 @@ static void prepare(tx_set *s, const fixture *f, int k, size_t n) {
 
 /* Offers txs [from, to) of each set in turn (one of each, then the next
  * round); every admission must give its set's expected error. Returns the
- * admissions per second. */
+ * admissions per second of this process's CPU time (the machine may be
+ * shared: what the bench measures is work, not its share of a core). */
 static double offer(fixture *f, tx_set *sets, size_t n_sets, size_t from, size_t to,
                     uint64_t budget_us) {
     size_t done = 0, live = mempool_count(f->mp);
-    uint64_t t0 = now_us(), spent = 0;
+    uint64_t t0 = clock_process_cpu_us(), spent = 0;
     for (size_t i = from; i < to && spent < budget_us; i++) {
         for (size_t k = 0; k < n_sets; k++) {
             tx_set *s = &sets[k];
@@ -172,7 +165,7 @@ static double offer(fixture *f, tx_set *sets, size_t n_sets, size_t from, size_t
             HANSA_ASSERT(err == s->expect);
             done++;
         }
-        spent = now_us() - t0;
+        spent = clock_process_cpu_us() - t0;
     }
     HANSA_ASSERT(mempool_count(f->mp) == live);
     return spent ? (double)done * 1e6 / (double)spent : 0;
@@ -184,7 +177,7 @@ static double offer_evicting(fixture *f, size_t n, uint64_t budget_us, size_t *d
     tx_set s = {"evicting", HANSA_OK, HBUF_INIT, NULL, 0};
     for (size_t i = 0; i < n; i++) put_tx(&s, f, f->n_senders, i, POOL_FEE + 1, 1, false);
     size_t live = mempool_count(f->mp);
-    uint64_t t0 = now_us(), spent = 0;
+    uint64_t t0 = clock_process_cpu_us(), spent = 0;
     *done = 0;
     for (size_t i = 0; i < s.n && spent < budget_us; i++) {
         hansa_hash h;
@@ -194,7 +187,7 @@ static double offer_evicting(fixture *f, size_t n, uint64_t budget_us, size_t *d
         if (err != HANSA_OK) fprintf(stderr, "bench evicting tx %zu: %s\n", i, why);
         HANSA_ASSERT(err == HANSA_OK);
         (*done)++;
-        spent = now_us() - t0;
+        spent = clock_process_cpu_us() - t0;
     }
     HANSA_ASSERT(mempool_count(f->mp) == live);
     tx_set_free(&s);
@@ -232,10 +225,10 @@ int cmd_bench_mempool(int argc, char **argv) {
     printf("hansa bench-mempool: a full pool of %llu transfers from %zu senders (fee %d), CPU time\n",
            (unsigned long long)pool_txs, f.n_senders, POOL_FEE);
     fflush(stdout);
-    uint64_t t = now_us();
+    uint64_t t = clock_process_cpu_us();
     fill(&f, pool_txs);
     printf("  fill               %.1f s of CPU (signature and checks of every tx)\n",
-           (double)(now_us() - t) / 1e6);
+           (double)(clock_process_cpu_us() - t) / 1e6);
     /* Half of each set for the mixed figure, the other half for its own. */
     size_t per = pool_txs / 5 < 20000 ? pool_txs / 5 : 20000;
     tx_set sets[K_COUNT];
