@@ -509,13 +509,12 @@ static hansa_err run_write(store *st, const char *what, write_body body, void *c
  * page, synced, still names a whole tree), never tear the store; the next
  * synced commit or store_sync_signer makes it durable. One flush instead
  * of two. */
-static hansa_err run_write_relaxed(store *st, const char *what, write_body body, void *ctx,
-                                   unsigned flag) {
+static hansa_err run_write_relaxed(store *st, const char *what, write_body body, void *ctx) {
     if (st->read_only) return run_write(st, what, body, ctx); /* refused there */
-    int rc = mdb_env_set_flags(st->env, flag, 1);
+    int rc = mdb_env_set_flags(st->env, MDB_NOMETASYNC, 1);
     if (rc != 0) return env_fail(st, rc, "relaxing the sync for %s", what);
     hansa_err e = run_write(st, what, body, ctx);
-    rc = mdb_env_set_flags(st->env, flag, 0);
+    rc = mdb_env_set_flags(st->env, MDB_NOMETASYNC, 0);
     if (rc != 0) return env_fail(st, rc, "restoring the sync after %s", what);
     return e;
 }
@@ -1124,7 +1123,7 @@ hansa_err store_batch_commit(store_batch *b, const hansa_hash *app_hash) {
         if (e == HANSA_OK) e = st->be->batch_commit(st->be_ctx, st, b, app_hash);
     } else {
         batch_ctx bc = {b, app_hash};
-        e = run_write_relaxed(st, "committing a block", batch_commit_body, &bc, MDB_NOMETASYNC);
+        e = run_write_relaxed(st, "committing a block", batch_commit_body, &bc);
     }
     store_batch_abort(b);
     return e;
@@ -1518,8 +1517,7 @@ hansa_err store_index_step(store *st, uint32_t max_heights, uint32_t *moved) {
     if (moved) *moved = 0;
     if (st->be || !st->has_tx_log) return HANSA_OK;
     index_step is = {max_heights, 0, HBUF_INIT};
-    hansa_err e = run_write_relaxed(st, "indexing committed transactions", index_step_body, &is,
-                                    MDB_NOMETASYNC);
+    hansa_err e = run_write_relaxed(st, "indexing committed transactions", index_step_body, &is);
     if (e == HANSA_OK && moved) *moved = is.moved;
     hbuf_free(&is.entries);
     return e;
@@ -1827,7 +1825,7 @@ hansa_err store_wal_append_lazy(store *st, uint64_t height, const uint8_t *bytes
     hbuf_put_u32(&st->lazy_wal, (uint32_t)len);
     hbuf_append(&st->lazy_wal, bytes, len);
     if (st->lazy_wal.len < STORE_LAZY_BYTES_MAX) return HANSA_OK;
-    return run_write_relaxed(st, "writing lazy WAL records", nothing_body, NULL, MDB_NOMETASYNC);
+    return run_write_relaxed(st, "writing lazy WAL records", nothing_body, NULL);
 }
 
 /* The lazy writes, first in whatever transaction commits next, in the
