@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/assert.h"
 #include "base/buf.h"
@@ -36,6 +37,7 @@
 #include "base/mem.h"
 #include "cmd/lib/cli.h"
 #include "cmd/lib/lightfetch.h"
+#include "cmd/lib/rpc_client.h"
 #include "crypto/address.h"
 #include "crypto/sign.h"
 #include "interchain/codec.h"
@@ -435,30 +437,52 @@ static bool update_from(const copts *o, const json_t *cj, light_block *lb, ic_up
     return true;
 }
 
-/* After a refused update: if the client now holds the header the update
- * carried and did not when we read it (before, cj: another relayer's update
- * landed between our read and our submit), the caller's goal is met and
- * says so. A header it held already stays a refusal (a stale one). */
+/* Whether addr's client of o's chain holds height h with header hash want
+ * (quietly: not holding it yet is no error here). */
+static bool client_holds(const copts *o, const char *addr, uint64_t h, const hansa_hash *want) {
+    rpcc_error err;
+    json_t *cj = rpcc_call(addr, "client", json_pack("{s:s, s:I}", "chain_id", o->chain_text, "height", (json_int_t)h),
+                           CLI_CALL_TIMEOUT_MS, &err);
+    if (!cj) {
+        json_decref(err.data);
+        return false;
+    }
+    hansa_hash got;
+    bool same = strcmp(cli_str(cj, "status"), "active") == 0 &&
+                hash_field(json_object_get(cj, "at"), "header_hash", &got) && hash_eq(&got, want);
+    json_decref(cj);
+    return same;
+}
+
+/* The other update may still wait in the node's mempool (ours was judged
+ * against it): a few blocks for it to commit. */
+#define LANDED_WAIT_POLLS 40
+#define LANDED_POLL_US 250000
+
+/* After a refused update: if the client comes to hold the header the
+ * update carried and did not when we read it (before, cj: another
+ * relayer's update landed between our read and our submit), the caller's
+ * goal is met and says so. A header it held already stays a refusal (a
+ * stale one). */
 static bool landed_first(const copts *o, const char *addr, const hbuf *body, const json_t *before) {
     ic_update u;
     if (ic_update_decode(body->data, body->len, &u, NULL) != HANSA_OK) return false;
-    hansa_hash want, got;
+    hansa_hash want;
     wire_header_hash(&u.header, &want);
     uint64_t h = u.header.height;
     ic_update_free(&u);
     const json_t *hs = json_object_get(before, "heights");
     for (size_t i = 0; i < json_array_size(hs); i++)
         if ((uint64_t)json_integer_value(json_array_get(hs, i)) == h) return false;
-    int rc = CLI_OK;
-    json_t *cj = cli_call_ex(o->sub, addr, "client", json_pack("{s:s, s:I}", "chain_id", o->chain_text, "height",
-                                                               (json_int_t)h), CLI_CALL_TIMEOUT_MS, &rc, NULL, NULL);
-    bool same = cj && strcmp(cli_str(cj, "status"), "active") == 0 &&
-                hash_field(json_object_get(cj, "at"), "header_hash", &got) && hash_eq(&got, &want);
-    json_decref(cj);
-    if (same)
-        printf("chain %s's client already holds height %llu with this header: another update landed first\n",
-               o->chain_text, (unsigned long long)h);
-    return same;
+    for (int t = 0; t < LANDED_WAIT_POLLS; t++) {
+        if (client_holds(o, addr, h, &want)) {
+            printf("chain %s's client holds height %llu with this header: another update landed first\n",
+                   o->chain_text, (unsigned long long)h);
+            return true;
+        }
+        usleep(LANDED_POLL_US);
+    }
+    return false;
 }
 
 static int client_update(copts *o, bool revive) {
