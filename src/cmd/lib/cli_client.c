@@ -179,7 +179,8 @@ static bool backfill(const copts *o, const json_t *cj) {
 
 /* ---- signing and submitting ---- */
 
-static int sign_submit(const copts *o, uint16_t kind, const hbuf *body) {
+/* dup (may be NULL): set when the node refused the tx as a duplicate. */
+static int sign_submit(const copts *o, uint16_t kind, const hbuf *body, bool *dup) {
     crypto_init();
     char path[CLI_PATH_MAX], why[KEYFILE_WHY_MAX], addr[CLI_ADDR_MAX];
     cli_keys_path(&o->c, path);
@@ -215,7 +216,10 @@ static int sign_submit(const copts *o, uint16_t kind, const hbuf *body) {
                       .body_len = (uint32_t)body->len};
         int timeout;
         json_t *params = cli_submit_params(&tx, &k->kp, o->no_wait, &timeout);
-        json_t *r = cli_call(o->sub, addr, "submit_tx", params, timeout, &rc);
+        json_t *edata = NULL;
+        json_t *r = cli_call_ex(o->sub, addr, "submit_tx", params, timeout, &rc, NULL, &edata);
+        if (dup) *dup = edata && strcmp(cli_str(edata, "error"), "duplicate") == 0;
+        json_decref(edata);
         if (r && o->c.json) cli_print_json(r);
         else if (r) printf("%s %s\n", o->no_wait ? "submitted" : "committed", cli_str(r, "hash"));
         json_decref(r);
@@ -361,7 +365,7 @@ static int client_register(copts *o) {
     hex_encode(subject.b, HANSA_HASH_BYTES, hex);
     if (!o->c.json) printf("trust root: chain %s height %llu; approvals vote for subject %s\n", o->chain_text,
                            (unsigned long long)cr.root.height, hex);
-    int rc = sign_submit(o, TX_CLIENT_CREATE, &body);
+    int rc = sign_submit(o, TX_CLIENT_CREATE, &body, NULL);
     hbuf_free(&body);
     return rc;
 }
@@ -392,7 +396,7 @@ static int client_approve(copts *o) {
     }
     hbuf body = HBUF_INIT;
     ic_approve_encode(&body, o->chain, &subject);
-    int rc = sign_submit(o, TX_CLIENT_APPROVE, &body);
+    int rc = sign_submit(o, TX_CLIENT_APPROVE, &body, NULL);
     hbuf_free(&body);
     return rc;
 }
@@ -459,7 +463,7 @@ static bool client_holds(const copts *o, const char *addr, uint64_t h, const han
 #define LANDED_WAIT_POLLS 40
 #define LANDED_POLL_US 250000
 
-/* After a refused update: if the client comes to hold the header the
+/* After an update refused as a duplicate: if the client comes to hold the header the
  * update carried and did not when we read it (before, cj: another
  * relayer's update landed between our read and our submit), the caller's
  * goal is met and says so. A header it held already stays a refusal (a
@@ -539,8 +543,9 @@ static int client_update(copts *o, bool revive) {
         if (built <= 0) hbuf_free(&body);
     }
     if (rc == CLI_OK && body.len > 0) {
-        rc = sign_submit(o, revive ? TX_CLIENT_REVIVE : TX_CLIENT_UPDATE, &body);
-        if (rc == CLI_FAILED && !revive && landed_first(o, addr, &body, cj)) rc = CLI_OK;
+        bool dup = false;
+        rc = sign_submit(o, revive ? TX_CLIENT_REVIVE : TX_CLIENT_UPDATE, &body, &dup);
+        if (rc == CLI_FAILED && dup && !revive && landed_first(o, addr, &body, cj)) rc = CLI_OK;
     }
     json_decref(cj);
     hbuf_free(&body);
@@ -571,7 +576,7 @@ static int client_misbehaviour(copts *o) {
         ic_misbehaviour_encode(&body, &a, &b);
         ic_update_free(&a);
         ic_update_free(&b);
-        rc = sign_submit(o, TX_CLIENT_MISBEHAVIOUR, &body);
+        rc = sign_submit(o, TX_CLIENT_MISBEHAVIOUR, &body, NULL);
     } else if (rc == CLI_OK) {
         rc = CLI_FAILED;
     }
