@@ -178,8 +178,10 @@ static void test_logged_then_indexed(void) {
     tmpdir_remove(&t);
 }
 
-/* A damaged tx_log record is reported as corrupt by the lookup that reads
- * it and by the index step, never moved into tx_index. */
+/* A damaged tx_log record is reported as corrupt, never moved into
+ * tx_index: a writable open (which copies the log's entries) finds
+ * it and the store refuses writes from there; a lookup reports it, in a
+ * writable store and in a read-only one (which walks the log). */
 static void test_damaged_log_is_corrupt(void) {
     tmpdir t;
     tmpdir_make(&t);
@@ -207,14 +209,53 @@ static void test_damaged_log_is_corrupt(void) {
     CHECK(mdb_txn_commit(txn) == 0);
     mdb_env_close(env);
     CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    CHECK_ERR(store_failed(st), HANSA_ERR_CORRUPT);
     hansa_hash th = tx_hash(1, 1);
     store_tx_loc loc;
     CHECK_ERR(store_get_tx(st, &th, &loc), HANSA_ERR_CORRUPT);
     CHECK(strstr(store_errmsg(st), "tx_log") != NULL);
     CHECK_ERR(store_index_step(st, 1, NULL), HANSA_ERR_STATE); /* corruption is fatal */
     store_close(st);
+    store_options ro = small_map;
+    ro.read_only = true;
+    CHECK_ERR(store_open(t.db, &ro, &st), HANSA_OK);
+    CHECK_ERR(store_get_tx(st, &th, &loc), HANSA_ERR_CORRUPT);
+    CHECK(strstr(store_errmsg(st), "tx_log") != NULL);
+    store_close(st);
+    tmpdir_remove(&t);
+}
+
+/* A lookup the index misses is answered from the store's copy of the log:
+ * it follows every commit, index step, prune and reopen exactly as a walk
+ * of the log would. Pruning heights still logged drops their entries (they
+ * must not be found with their blocks gone). */
+static void test_logged_lookups_follow_the_log(void) {
+    tmpdir t;
+    tmpdir_make(&t);
+    store *st;
     CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
-    CHECK_ERR(store_index_step(st, 1, NULL), HANSA_ERR_CORRUPT);
+    for (uint64_t h = 1; h <= 8; h++) CHECK_ERR(commit_with_txs(st, h, 20), HANSA_OK);
+    CHECK(tx_at(st, 1, 0) && tx_at(st, 8, 19));
+    CHECK_ERR(store_index_step(st, 2, NULL), HANSA_OK); /* 1, 2 indexed; 3..8 logged */
+    CHECK(tx_at(st, 2, 5) && tx_at(st, 3, 5));
+    uint32_t pruned = 0;
+    CHECK_ERR(store_prune_step(st, 5, 100, &pruned), HANSA_OK); /* 1..4 gone, 3 and 4 logged */
+    CHECK(pruned == 4);
+    store_tx_loc loc;
+    for (uint32_t i = 0; i < 20; i++) {
+        hansa_hash th3 = tx_hash(3, i), th4 = tx_hash(4, i);
+        CHECK_ERR(store_get_tx(st, &th3, &loc), HANSA_ERR_NOT_FOUND);
+        CHECK_ERR(store_get_tx(st, &th4, &loc), HANSA_ERR_NOT_FOUND);
+    }
+    CHECK(tx_at(st, 1, 0)); /* in tx_index until the sweep, as before */
+    CHECK(tx_at(st, 5, 0) && tx_at(st, 8, 19));
+    CHECK_ERR(commit_with_txs(st, 9, 3), HANSA_OK);
+    CHECK(tx_at(st, 9, 2));
+    store_close(st);
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    CHECK(tx_at(st, 5, 0) && tx_at(st, 9, 2));
+    hansa_hash th = tx_hash(3, 0);
+    CHECK_ERR(store_get_tx(st, &th, &loc), HANSA_ERR_NOT_FOUND);
     store_close(st);
     tmpdir_remove(&t);
 }
@@ -226,5 +267,6 @@ int main(void) {
     RUN(test_damaged_entry_is_corrupt);
     RUN(test_logged_then_indexed);
     RUN(test_damaged_log_is_corrupt);
+    RUN(test_logged_lookups_follow_the_log);
     return check_summary();
 }

@@ -6,8 +6,11 @@
  * makes them) and a few state writes. The commit is timed alone; then the
  * tx index step the node runs in its commit delay (store_index_step) is
  * timed apart, batched the way the node batches it while catching up, so
- * both costs are on the table. Hashes and bytes come from a seeded PRNG:
- * runs are repeatable (HANSA_SEED picks another seed). */
+ * both costs are on the table. Just before each step, with the most heights
+ * logged, it times lookups of hashes the store does not hold: what an RPC
+ * `tx` query or a waiting submit costs while the index lags. Hashes and
+ * bytes come from a seeded PRNG: runs are repeatable (HANSA_SEED picks
+ * another seed). */
 #define _GNU_SOURCE /* nftw, mkdtemp */
 #include "cmd/lib/bench_store.h"
 
@@ -27,6 +30,7 @@
 #define WINDOW 20            /* blocks averaged at the start and at the end */
 #define COMMIT_BYTES 4096    /* a commit certificate of ~40 signatures */
 #define STATE_WRITES 64      /* accounts touched; their keys repeat across blocks */
+#define MISS_LOOKUPS 64      /* lookups of absent hashes timed before each index step */
 
 typedef struct {
     uint64_t blocks, txs, tx_bytes, index_batch;
@@ -77,6 +81,40 @@ typedef struct {
     uint64_t commit_us, index_us; /* summed over the window */
 } window;
 
+#define MISS_SAMPLES_MAX 4096
+
+typedef struct {
+    uint64_t us[MISS_SAMPLES_MAX];
+    size_t lookups;
+} miss_timing;
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void print_misses(miss_timing *t, uint64_t logged) {
+    if (t->lookups == 0) return;
+    qsort(t->us, t->lookups, sizeof t->us[0], cmp_u64);
+    printf("  tx lookup miss with %llu heights logged: p50 %llu us, max %llu us (%zu lookups)\n",
+           (unsigned long long)logged, (unsigned long long)t->us[t->lookups / 2],
+           (unsigned long long)t->us[t->lookups - 1], t->lookups);
+}
+
+/* Times MISS_LOOKUPS lookups of random hashes (absent: 2^-256 odds). */
+static hansa_err time_misses(store *st, hansa_prng *rng, miss_timing *t) {
+    for (int i = 0; i < MISS_LOOKUPS && t->lookups < MISS_SAMPLES_MAX; i++) {
+        hansa_hash th;
+        prng_fill(rng, th.b, sizeof th.b);
+        store_tx_loc loc;
+        uint64_t t0 = clock_system_mono_us();
+        hansa_err e = store_get_tx(st, &th, &loc);
+        t->us[t->lookups++] = clock_system_mono_us() - t0;
+        if (e != HANSA_ERR_NOT_FOUND) return e == HANSA_OK ? HANSA_ERR_STATE : e;
+    }
+    return HANSA_OK;
+}
+
 /* Commits block h (1-based) of o into st; adds its commit time to *us. */
 static hansa_err commit_block(store *st, const bench_opts *o, hansa_prng *rng, uint64_t h,
                               hbuf *scratch, uint64_t *us) {
@@ -124,18 +162,23 @@ static void print_window(const char *name, uint64_t first, const window *w) {
 static int run(const bench_opts *o, store *st) {
     const char *seed_env = getenv("HANSA_SEED");
     uint64_t seed = seed_env ? strtoull(seed_env, NULL, 10) : 1;
-    hansa_prng rng;
+    hansa_prng rng, miss_rng; /* the blocks' bytes do not depend on the lookups */
     prng_seed(&rng, seed);
+    prng_seed(&miss_rng, seed ^ 0x6d697373u);
     printf("bench-store: %llu blocks of %llu txs (%llu-byte txs) in %s, seed %llu\n",
            (unsigned long long)o->blocks, (unsigned long long)o->txs,
            (unsigned long long)o->tx_bytes, o->dir, (unsigned long long)seed);
     hbuf scratch = HBUF_INIT;
     window start = {0}, end = {0}, all = {0};
+    static miss_timing miss;
+    miss.lookups = 0;
     hansa_err e = HANSA_OK;
     for (uint64_t h = 1; h <= o->blocks && e == HANSA_OK; h++) {
         uint64_t commit_us = 0, index_us = 0;
         e = commit_block(st, o, &rng, h, &scratch, &commit_us);
         /* As the node does while catching up: a batch once one piled up. */
+        if (e == HANSA_OK && o->index_batch && h % o->index_batch == 0)
+            e = time_misses(st, &miss_rng, &miss);
         if (e == HANSA_OK && o->index_batch && (h % o->index_batch == 0 || h == o->blocks)) {
             uint64_t t0 = clock_system_mono_us();
             uint32_t moved = 0;
@@ -164,6 +207,7 @@ static int run(const bench_opts *o, store *st) {
            (double)all.commit_us / (double)o->blocks / 1000.0,
            (double)all.index_us / (double)o->blocks / 1000.0,
            (unsigned long long)o->index_batch);
+    print_misses(&miss, o->index_batch);
     printf("  commit end/start %.2f\n", start.commit_us
                                             ? (double)end.commit_us / (double)start.commit_us
                                             : 0.0);
