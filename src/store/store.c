@@ -834,6 +834,16 @@ hansa_err store_get_tip(store *st, store_tip *out) {
  * false to stop the walk. */
 typedef bool (*logged_fn)(void *ctx, uint64_t height, const uint8_t *p, size_t n);
 
+/* Checks one tx_log record: an 8-byte height holding whole entries. */
+static hansa_err check_logged(store *st, const MDB_val *k, const MDB_val *v, const uint8_t **p,
+                              size_t *n) {
+    hansa_err e = check_record(st, DB_TX_LOG, k->mv_data, k->mv_size, v, p, n);
+    if (e == HANSA_OK && (k->mv_size != HEIGHT_KEY_BYTES || *n % TX_ENTRY_BYTES != 0))
+        e = corrupt(st, DB_TX_LOG, k->mv_data, k->mv_size, "not an 8-byte height holding "
+                                                           "whole 36-byte entries");
+    return e;
+}
+
 /* Walks tx_log, each record checked. */
 static hansa_err walk_logged(store *st, MDB_txn *txn, logged_fn fn, void *ctx) {
     MDB_cursor *c;
@@ -846,10 +856,7 @@ static hansa_err walk_logged(store *st, MDB_txn *txn, logged_fn fn, void *ctx) {
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         const uint8_t *p;
         size_t n;
-        e = check_record(st, DB_TX_LOG, k.mv_data, k.mv_size, &v, &p, &n);
-        if (e == HANSA_OK && (k.mv_size != HEIGHT_KEY_BYTES || n % TX_ENTRY_BYTES != 0))
-            e = corrupt(st, DB_TX_LOG, k.mv_data, k.mv_size, "not an 8-byte height holding "
-                                                             "whole 36-byte entries");
+        e = check_logged(st, &k, &v, &p, &n);
         if (e != HANSA_OK) break;
         go_on = fn(ctx, be64_load(k.mv_data), p, n);
     }
@@ -1630,10 +1637,7 @@ static hansa_err index_step_body(store *st, MDB_txn *txn, void *ctx) {
            (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0) {
         const uint8_t *p;
         size_t n;
-        e = check_record(st, DB_TX_LOG, k.mv_data, k.mv_size, &v, &p, &n);
-        if (e == HANSA_OK && (k.mv_size != HEIGHT_KEY_BYTES || n % TX_ENTRY_BYTES != 0))
-            e = corrupt(st, DB_TX_LOG, k.mv_data, k.mv_size, "not an 8-byte height holding "
-                                                             "whole 36-byte entries");
+        e = check_logged(st, &k, &v, &p, &n);
         if (e != HANSA_OK) break;
         uint64_t height = be64_load(k.mv_data);
         is->last = height;
