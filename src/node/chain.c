@@ -643,7 +643,8 @@ static void emit_credit_event(void *ctx, const ledger_credit_event *ev) {
 
 void chain_index_txs(node *n, bool idle) {
     uint64_t backlog = 0;
-    hansa_err e = store_index_backlog(n->cfg.st, &backlog);
+    hansa_err e = store_prepare_tx_lookups(n->cfg.st);
+    if (e == HANSA_OK) e = store_index_backlog(n->cfg.st, &backlog);
     if (e == HANSA_OK && backlog >= (idle ? CHAIN_INDEX_IDLE_MIN : CHAIN_INDEX_BATCH))
         e = store_index_step(n->cfg.st, CHAIN_INDEX_BATCH, NULL);
     if (e != HANSA_OK)

@@ -791,6 +791,7 @@ void node_get_status(const node *n, node_status *out) {
     out->sig_verifies += mempool_get_stats(n->mp).sig_verifies;
     out->mempool_txs = mempool_count(n->mp);
     out->mempool_bytes = mempool_bytes(n->mp);
+    out->unindexed_tx_bytes = store_logged_bytes(n->cfg.st);
 }
 
 void node_get_position(const node *n, uint64_t *height, uint64_t *cons_h, uint32_t *cons_r) {

@@ -177,6 +177,7 @@ typedef struct {
     uint64_t sig_verifies;      /* signatures verified since start */
     uint64_t untimely_proposals;/* proposals prevoted nil as untimely (PBTS) */
     uint64_t mempool_bytes;
+    uint64_t unindexed_tx_bytes; /* the store's copy of tx entries not yet indexed */
     /* Where the time of a height goes, on this node's monotonic clock, from
      * the start of the height (after commit_delay_ms) to: the first proposal
      * for it accepted (or built, on the proposer); the engine entering the

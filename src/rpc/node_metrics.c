@@ -133,6 +133,9 @@ static void write_state(hbuf *out, const node_status *st) {
     gauge(out, "hansa_mempool_txs", "Transactions waiting in the mempool.", st->mempool_txs);
     gauge(out, "hansa_mempool_bytes", "Encoded bytes of the transactions in the mempool.",
           st->mempool_bytes);
+    gauge(out, "hansa_store_unindexed_tx_bytes",
+          "Memory holding committed tx ids the tx index does not hold yet.",
+          st->unindexed_tx_bytes);
     gauge(out, "hansa_peers", "Connected peers.", st->peers);
     gauge(out, "hansa_is_delegate", "1 if this node is in the validator set deciding the height.",
           st->is_validator);

@@ -94,13 +94,11 @@ static const struct {
     [DB_SNAP] = {"snapshots", STORE_REC_SNAP},
 };
 
-/* One logged height's tx entries, copied from tx_log (see store.logged),
- * with an open-addressing table over them. */
+/* One logged height's tx entries, copied from tx_log (see store.logged). */
 typedef struct {
     uint64_t height;
-    hbuf entries;    /* TX_ENTRY_BYTES each: hash || index u32 LE */
-    uint32_t *slots; /* an entry's number + 1 at its hash's slot; 0: empty */
-    uint32_t mask;   /* slots - 1 (a power of two, over twice the entries) */
+    hbuf entries; /* TX_ENTRY_BYTES each: hash || index u32 LE */
+    bool sorted;  /* by hash, at the height's first lookup */
 } logged_height;
 
 struct store {
@@ -119,16 +117,20 @@ struct store {
     bool map_full;        /* the current write transaction hit MDB_MAP_FULL */
     bool has_tx_log;      /* false only for an older store opened read-only */
     bool has_snap;        /* the same for the snapshots database */
-    /* A copy of tx_log (logged_* below), each height's entries with a hash
-     * table, so that a lookup the index misses costs a probe per logged
-     * height, not a walk over every entry with each record's checksum
-     * recomputed (32 heights of 10,000 entries: ~1.5 ms, paid per RPC `tx`
-     * query and per waiting submit per height). Made at a writable open
-     * and kept in step by every call that changes tx_log; remade at the
-     * next miss if it was dropped. */
-    logged_height *logged;
-    size_t logged_n, logged_cap;
-    bool logged_built;
+    /* A copy of tx_log (logged_* below), each height's entries sorted by
+     * hash, so that a lookup the index misses costs a binary search per
+     * logged height, not a walk over every entry with each record's
+     * checksum recomputed (32 heights of 10,000 entries: ~1.5 ms, paid per
+     * RPC `tx` query and per waiting submit per height). New heights are
+     * read back from tx_log and sorted in the node's commit delay
+     * (store_prepare_tx_lookups; a lookup does what is still left): the
+     * commit pays nothing, and no order of hashes a sender could grind
+     * makes it slower. Made at a writable open; index steps and prunes cut
+     * it; a failed write drops it, to be made again. It is the newest
+     * state, not a read transaction's snapshot: the store has one thread. */
+    logged_height *logged; /* a ring: logged_n live heights from logged_head */
+    size_t logged_head, logged_n, logged_cap;
+    uint64_t logged_through; /* the highest height copied (0: none) */
     /* A commit since the last synced one was relaxed (MDB_NOMETASYNC):
      * what it wrote survives kill -9 but not yet a power loss.
      * signer_unsynced: one of them wrote the signer state. */
@@ -710,7 +712,7 @@ static hansa_err open_dbs(store *st) {
 }
 
 static hansa_err read_tip(store *st, MDB_txn *txn, store_tip *tip);
-static hansa_err logged_build(store *st, MDB_txn *txn);
+static hansa_err logged_catch_up(store *st, MDB_txn *txn);
 static void logged_clear(store *st);
 
 hansa_err store_open(const char *dir, const store_options *opts, store **out) {
@@ -742,12 +744,10 @@ hansa_err store_open(const char *dir, const store_options *opts, store **out) {
         if (e == HANSA_OK) {
             e = read_tip(st, txn, &tip);
             if (e == HANSA_ERR_NOT_FOUND) e = HANSA_OK;
-            /* Now, not at the first lookup: building is a pause of ~1 us
-             * per logged entry, which a loop serving consensus should not
-             * take. A damaged log record poisons the store here as its
-             * first reading would (writes are refused, naming it); reads of
-             * what is whole go on working, so the open does not fail. */
-            if (e == HANSA_OK && !o.read_only && st->has_tx_log) (void)logged_build(st, txn);
+            /* Now, not at the first lookup, which would pause a loop
+             * serving consensus; and a damaged log fails here, before a
+             * node joins its peers, like a damaged tip. */
+            if (e == HANSA_OK && !o.read_only && st->has_tx_log) e = logged_catch_up(st, txn);
             mdb_txn_abort(txn);
         }
     }
@@ -787,7 +787,7 @@ void store_close(store *st) {
     batch_free(st->spare_batch);
     hbuf_free(&st->lazy_wal);
     hbuf_free(&st->lazy_signer);
-    logged_clear(st);
+    for (size_t i = 0; i < st->logged_cap; i++) hbuf_free(&st->logged[i].entries);
     free(st->logged);
     free(st->dir);
     free(st);
@@ -844,15 +844,17 @@ static hansa_err check_logged(store *st, const MDB_val *k, const MDB_val *v, con
     return e;
 }
 
-/* Walks tx_log, each record checked. */
-static hansa_err walk_logged(store *st, MDB_txn *txn, logged_fn fn, void *ctx) {
+/* Walks tx_log from height `from` on, each record checked. */
+static hansa_err walk_logged(store *st, MDB_txn *txn, uint64_t from, logged_fn fn, void *ctx) {
     MDB_cursor *c;
     int rc = mdb_cursor_open(txn, st->dbi[DB_TX_LOG], &c);
     if (rc != 0) return env_fail(st, rc, "opening a cursor on tx_log");
     hansa_err e = HANSA_OK;
-    MDB_val k, v;
+    uint8_t fk[HEIGHT_KEY_BYTES];
+    be64_store(fk, from);
+    MDB_val k = {sizeof fk, fk}, v;
     bool go_on = true;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && go_on;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && go_on;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         const uint8_t *p;
         size_t n;
@@ -883,107 +885,134 @@ static bool scan_height(void *ctx, uint64_t height, const uint8_t *p, size_t n) 
     return true;
 }
 
-static void logged_free(logged_height *lh) {
-    hbuf_free(&lh->entries);
-    free(lh->slots);
-}
-
 static void logged_clear(store *st) {
-    for (size_t i = 0; i < st->logged_n; i++) logged_free(&st->logged[i]);
-    st->logged_n = 0;
-    st->logged_built = false;
+    st->logged_head = st->logged_n = 0;
+    st->logged_through = 0;
 }
 
-/* A tx hash's home slot: its first bytes (SHA-256 output). Hashes ground
- * to share a slot cost a signed transaction each and at worst make one
- * height's probe the walk it replaces. */
-static uint32_t logged_home(const uint8_t *hash, uint32_t mask) {
-    return le32_load(hash) & mask;
+static logged_height *logged_at(const store *st, size_t i) {
+    return &st->logged[(st->logged_head + i) % st->logged_cap];
 }
 
-static void logged_table(logged_height *lh) {
-    size_t count = lh->entries.len / TX_ENTRY_BYTES;
-    size_t cap = 16;
-    while (cap < 2 * count) cap *= 2;
-    HANSA_ASSERT(cap <= UINT32_MAX);
-    lh->mask = (uint32_t)(cap - 1);
-    lh->slots = hansa_calloc(cap, sizeof *lh->slots);
-    for (size_t i = 0; i < count; i++) {
-        uint32_t j = logged_home(lh->entries.data + i * TX_ENTRY_BYTES, lh->mask);
-        while (lh->slots[j] != 0) j = (j + 1) & lh->mask;
-        lh->slots[j] = (uint32_t)i + 1;
-    }
+/* Doubles the ring, its live heights first; every slot's buffer is kept. */
+static void logged_grow(store *st) {
+    size_t cap = st->logged_cap ? 2 * st->logged_cap : 64;
+    logged_height *ring = hansa_calloc(cap, sizeof *ring);
+    for (size_t i = 0; i < st->logged_cap; i++) ring[i] = *logged_at(st, i);
+    free(st->logged);
+    st->logged = ring;
+    st->logged_cap = cap;
+    st->logged_head = 0;
 }
 
-static const uint8_t *logged_probe(const logged_height *lh, const hansa_hash *want) {
-    for (uint32_t j = logged_home(want->b, lh->mask); lh->slots[j] != 0; j = (j + 1) & lh->mask) {
-        const uint8_t *e = lh->entries.data + (size_t)(lh->slots[j] - 1) * TX_ENTRY_BYTES;
-        if (memcmp(e, want->b, HANSA_HASH_BYTES) == 0) return e;
-    }
-    return NULL;
-}
-
-/* Appends a height's entries (heights come in ascending order; anything
- * else drops the copy, which the next miss rebuilds from the log). */
-static bool logged_push(void *ctx, uint64_t height, const uint8_t *p, size_t n) {
-    store *st = ctx;
-    if (n == 0) return true;
-    if (st->logged_n > 0 && st->logged[st->logged_n - 1].height >= height) {
-        logged_clear(st);
-        return false;
-    }
-    if (st->logged_n == st->logged_cap) {
-        st->logged_cap = st->logged_cap ? 2 * st->logged_cap : 64;
-        st->logged = hansa_realloc(st->logged, st->logged_cap * sizeof *st->logged);
-    }
-    logged_height *lh = &st->logged[st->logged_n++];
-    *lh = (logged_height){height, HBUF_INIT, NULL, 0};
+/* Appends a copy of a height's entries; false (nothing kept) if the height
+ * does not follow the last one. The copy goes into the buffer a dropped
+ * height left in its slot: memory already mapped, so a commit's copy costs
+ * a memcpy, not the page faults of fresh memory. */
+static bool logged_push(store *st, uint64_t height, const uint8_t *p, size_t n) {
+    if (st->logged_n > 0 && logged_at(st, st->logged_n - 1)->height >= height) return false;
+    if (st->logged_n == st->logged_cap) logged_grow(st);
+    logged_height *lh = logged_at(st, st->logged_n++);
+    lh->height = height;
+    lh->sorted = false;
+    hbuf_reset(&lh->entries);
     hbuf_append(&lh->entries, p, n);
-    logged_table(lh);
     return true;
 }
 
-/* Drops the copies of heights <= through (indexed or pruned: the lowest go
- * first, so they are a prefix). */
-static void logged_drop_through(store *st, uint64_t through) {
-    size_t k = 0;
-    while (k < st->logged_n && st->logged[k].height <= through) logged_free(&st->logged[k++]);
-    memmove(st->logged, st->logged + k, (st->logged_n - k) * sizeof *st->logged);
-    st->logged_n -= k;
+typedef struct {
+    store *st;
+    bool ascending;
+} logged_build_ctx;
+
+static bool build_height(void *ctx, uint64_t height, const uint8_t *p, size_t n) {
+    logged_build_ctx *b = ctx;
+    b->ascending = logged_push(b->st, height, p, n);
+    return b->ascending;
 }
 
-static hansa_err logged_build(store *st, MDB_txn *txn) {
-    if (st->logged_built) return HANSA_OK;
-    logged_clear(st);
-    hansa_err e = walk_logged(st, txn, logged_push, st);
-    st->logged_built = e == HANSA_OK;
+/* Drops the copies of heights <= through (indexed or pruned: the lowest go
+ * first, so they are a prefix); their buffers stay for later heights. */
+static void logged_drop_through(store *st, uint64_t through) {
+    while (st->logged_n > 0 && logged_at(st, 0)->height <= through) {
+        st->logged_head = (st->logged_head + 1) % st->logged_cap;
+        st->logged_n--;
+    }
+}
+
+/* Copies the heights logged since the last call (all of them after a
+ * clear), reading them back from tx_log rather than taking them from the
+ * commit: the commit path pays nothing. */
+static hansa_err logged_catch_up(store *st, MDB_txn *txn) {
+    logged_build_ctx b = {st, true};
+    hansa_err e = walk_logged(st, txn, st->logged_through + 1, build_height, &b);
+    if (e == HANSA_OK && !b.ascending)
+        e = st_fail(st, HANSA_ERR_CORRUPT, "tx_log: heights out of order");
+    if (e != HANSA_OK) logged_clear(st);
+    else if (st->logged_n > 0) st->logged_through = logged_at(st, st->logged_n - 1)->height;
     return e;
 }
 
+static int cmp_hash_prefix(const void *a, const void *b) {
+    return memcmp(a, b, HANSA_HASH_BYTES);
+}
+
+static void logged_sort(logged_height *lh) {
+    if (!lh->sorted)
+        qsort(lh->entries.data, lh->entries.len / TX_ENTRY_BYTES, TX_ENTRY_BYTES, cmp_hash_prefix);
+    lh->sorted = true;
+}
+
+hansa_err store_prepare_tx_lookups(store *st) {
+    call_enter(st);
+    if (st->be || st->read_only || !st->has_tx_log) return HANSA_OK;
+    MDB_txn *txn;
+    hansa_err e = read_begin(st, &txn);
+    if (e != HANSA_OK) return e;
+    e = logged_catch_up(st, txn);
+    mdb_txn_abort(txn);
+    for (size_t i = 0; i < st->logged_n && e == HANSA_OK; i++) logged_sort(logged_at(st, i));
+    return e;
+}
+
+static const uint8_t *logged_search(logged_height *lh, const hansa_hash *want) {
+    logged_sort(lh);
+    return bsearch(want->b, lh->entries.data, lh->entries.len / TX_ENTRY_BYTES, TX_ENTRY_BYTES,
+                   cmp_hash_prefix);
+}
+
 /* Looks tx_hash up among the logged entries not yet in tx_index: in the
- * copies (a read-only store, opened for one query, walks the log instead). */
+ * copy (a read-only store, opened for one query, walks the log instead). */
 static hansa_err find_logged_tx(store *st, MDB_txn *txn, const hansa_hash *tx_hash,
                                 store_tx_loc *out) {
     if (st->read_only) {
         logged_scan ls = {tx_hash, out, false};
-        hansa_err e = walk_logged(st, txn, scan_height, &ls);
+        hansa_err e = walk_logged(st, txn, 0, scan_height, &ls);
         return e != HANSA_OK ? e : ls.found ? HANSA_OK : HANSA_ERR_NOT_FOUND;
     }
-    hansa_err e = logged_build(st, txn);
+    hansa_err e = logged_catch_up(st, txn);
     for (size_t i = 0; i < st->logged_n && e == HANSA_OK; i++) {
-        const logged_height *lh = &st->logged[i];
-        const uint8_t *hit = logged_probe(lh, tx_hash);
+        const uint8_t *hit = logged_search(logged_at(st, i), tx_hash);
         if (!hit) continue;
-        out->height = lh->height;
+        out->height = logged_at(st, i)->height;
         out->index = le32_load(hit + HANSA_HASH_BYTES);
         return HANSA_OK;
     }
     return e != HANSA_OK ? e : HANSA_ERR_NOT_FOUND;
 }
 
-/* After a commit that logged b's entries. */
-static void logged_note_batch(store *st, const store_batch *b) {
-    if (st->logged_built) (void)logged_push(st, b->height, b->txs.data, b->txs.len);
+/* After a write that changed tx_log, or failed to (it may have committed
+ * before failing): keeps the copy in step, or drops it to be remade. */
+
+static void logged_after_drop(store *st, hansa_err e, uint32_t dropped, uint64_t through) {
+    if (e != HANSA_OK) logged_clear(st);
+    else if (dropped > 0) logged_drop_through(st, through);
+}
+
+size_t store_logged_bytes(const store *st) {
+    size_t bytes = 0;
+    for (size_t i = 0; i < st->logged_n; i++) bytes += logged_at(st, i)->entries.len;
+    return bytes;
 }
 
 /* ---- Batches ---- */
@@ -1311,7 +1340,7 @@ hansa_err store_batch_commit(store_batch *b, const hansa_hash *app_hash) {
     } else {
         batch_ctx bc = {b, app_hash};
         e = run_write_relaxed(st, "committing a block", batch_commit_body, &bc);
-        if (e == HANSA_OK) logged_note_batch(st, b);
+        if (e != HANSA_OK) logged_clear(st); /* it may have committed before failing */
     }
     store_batch_abort(b);
     return e;
@@ -1523,7 +1552,7 @@ hansa_err store_prune_step(store *st, uint64_t below_height, uint32_t max_height
                        (unsigned long long)below_height, (unsigned long long)tip.height);
     prune_step ps = {below_height, max_heights, 0, 0};
     e = run_write(st, "pruning old blocks", prune_step_body, &ps);
-    if (e == HANSA_OK && ps.pruned > 0) logged_drop_through(st, ps.last);
+    logged_after_drop(st, e, ps.pruned, ps.last);
     if (e == HANSA_OK && pruned) *pruned = ps.pruned;
     return e;
 }
@@ -1676,7 +1705,7 @@ hansa_err store_index_step(store *st, uint32_t max_heights, uint32_t *moved) {
     if (st->be || !st->has_tx_log) return HANSA_OK;
     index_step is = {max_heights, 0, 0, HBUF_INIT};
     hansa_err e = run_write_relaxed(st, "indexing committed transactions", index_step_body, &is);
-    if (e == HANSA_OK && is.moved > 0) logged_drop_through(st, is.last);
+    logged_after_drop(st, e, is.moved, is.last);
     if (e == HANSA_OK && moved) *moved = is.moved;
     hbuf_free(&is.entries);
     return e;

@@ -218,6 +218,18 @@ hansa_err store_index_step(store *st, uint32_t max_heights, uint32_t *moved);
 
 /* Heights whose tx entries are still only in tx_log (0 on a backend store). */
 hansa_err store_index_backlog(store *st, uint64_t *heights);
+
+/* Bytes of tx entries in a writable store's in-memory copy of tx_log
+ * (which answers lookups that tx_index misses): it follows the backlog
+ * above, so a node that stopped running index steps shows it here first. */
+size_t store_logged_bytes(const store *st);
+
+/* Brings that copy up to the last commit: reads the heights logged since
+ * and sorts them (~1.5 ms per 10,000 entries), so that no lookup pays for
+ * it: the node calls it in its commit delay, when it waits anyway. A lookup
+ * does whatever is still left. A no-op on a read-only or backend store.
+ * HANSA_ERR_CORRUPT (a damaged tx_log record), HANSA_ERR_IO. */
+hansa_err store_prepare_tx_lookups(store *st);
 /* Pruning: deletes the blocks, commit certificates, block hash index entries,
  * FROST checkpoints and still-logged tx entries of the oldest stored heights below
  * below_height (<= the tip), at most max_heights (> 0) of them in one
