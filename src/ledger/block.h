@@ -71,7 +71,7 @@ typedef struct {
     hansa_hash prev_tx_root;
 } ledger_block_info;
 
-/* The fields belong to the ledger. */
+/* The last addresses hashed in a block (ledger_block.addr_memo). */
 #define LEDGER_BLOCK_ADDR_MEMO 4
 
 typedef struct {
@@ -82,6 +82,7 @@ typedef struct {
     uint8_t n, next;
 } ledger_addr_memo;
 
+/* The fields belong to the ledger. */
 typedef struct ledger_block ledger_block;
 struct ledger_block {
     const ledger_state *base;
@@ -106,8 +107,9 @@ struct ledger_block {
     /* The last addresses hashed for the account tables (ledger_block_account):
      * a transfer reads and writes its sender and recipient ~8 times between
      * its check and its application, each a SipHash of the same 20 bytes.
-     * Reached through a pointer to the block's own memo_store because reads
-     * take a const block (the tx kinds' checks) and still fill the memo. */
+     * Reached through a pointer to the block's own addr_memo_store because
+     * reads take a const block (the tx kinds' checks) and still fill the
+     * memo: a block is read from one thread only. */
     ledger_addr_memo *addr_memo;
     ledger_addr_memo addr_memo_store;
 };

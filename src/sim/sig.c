@@ -67,7 +67,7 @@ static _Thread_local prefix_slot prefixes[PREFIX_SLOTS];
 
 static lanes prefix(const hansa_pubkey *pk, const char *domain) {
     size_t dlen = strlen(domain) + 1;
-    prefix_slot *s = &prefixes[(pk->b[0] ^ pk->b[1] << 1 ^ (uint8_t)dlen) % PREFIX_SLOTS];
+    prefix_slot *s = &prefixes[(pk->b[0] ^ (pk->b[1] << 1) ^ (uint8_t)dlen) % PREFIX_SLOTS];
     if (s->set && dlen <= PREFIX_DOMAIN_MAX && memcmp(s->domain, domain, dlen) == 0 &&
         memcmp(s->pk.b, pk->b, HANSA_PUBKEY_BYTES) == 0)
         return s->l;

@@ -73,7 +73,7 @@ int world_node_of_key(const world *w, const hansa_pubkey *pk) {
 }
 
 /* a * b / d, rounded up when up. While the product fits 64 bits (the clocks:
- * the first ~5 hours of simulated time, 2^64 / 10^6 us) a 64-bit division
+ * the first ~213 days of simulated time, 2^64 / 10^6 us: every run) a 64-bit division
  * gives the same quotient as the 128-bit one, which is a libgcc call
  * (__udivti3, ~1% of a run: the nodes read their clocks at every input). */
 static inline uint64_t mul_div(uint64_t a, uint64_t b, uint64_t d, bool up) {

@@ -432,10 +432,12 @@ static void test_addr_memo(void) {
         }
     }
     CHECK(!ledger_block_account(b, &t_addrs[20], &a));
+    CHECK(ledger_block_account(b, &t_addrs[0], &a)); /* memoized under key a, last */
     ledger_block_free(b); /* a release build keeps it as a spare for the next block_new */
     ledger_state *s2 = t_state(&p, bal, 3, t_hash_key_b);
     info = t_info(s2, 60);
     CHECK_ERR(ledger_block_begin(s2, &info, &b, NULL, 0), HANSA_OK);
+    /* Read first: a memo kept from the spare would hand key a's hash. */
     for (int i = 0; i < 3; i++) {
         CHECK(ledger_block_account(b, &t_addrs[i], &a));
         CHECK_EQ_U64(a.balance, bal[i]);
