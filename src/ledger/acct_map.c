@@ -131,10 +131,14 @@ static void grow(acct_map *m) {
     free(old);
 }
 
-void acct_map_put(acct_map *m, const hansa_addr *addr, const ledger_account *acct) {
+void acct_map_put_hashed(acct_map *m, const hansa_addr *addr, uint64_t h,
+                         const ledger_account *acct) {
+#ifndef NDEBUG
+    HANSA_ASSERT(h == acct_map_hash(m, addr)); /* debug builds: the caller's hash is this map's */
+#endif
     /* Grow before the insert that would take the load over 70%. */
     if (m->cap == 0 || (m->count + 1) * 10 > m->cap * 7) grow(m);
-    acct_slot *s = &m->slots[find_slot(m, addr)];
+    acct_slot *s = &m->slots[find_slot_hashed(m, addr, h)];
     if (!s->used) {
         s->used = true;
         s->addr = *addr;
@@ -142,4 +146,8 @@ void acct_map_put(acct_map *m, const hansa_addr *addr, const ledger_account *acc
     }
     s->acct = *acct;
     HANSA_ASSERT(m->count < m->cap);
+}
+
+void acct_map_put(acct_map *m, const hansa_addr *addr, const ledger_account *acct) {
+    acct_map_put_hashed(m, addr, acct_map_hash(m, addr), acct);
 }

@@ -61,6 +61,10 @@ const ledger_account *acct_map_get_hashed(const acct_map *m, const hansa_addr *a
 
 /* Inserts or overwrites the account of addr. */
 void acct_map_put(acct_map *m, const hansa_addr *addr, const ledger_account *acct);
+/* acct_map_put for h = acct_map_hash(m, addr), which the caller already
+ * made to look addr up (a block's overlay). Debug builds check h. */
+void acct_map_put_hashed(acct_map *m, const hansa_addr *addr, uint64_t h,
+                         const ledger_account *acct);
 
 /* Iteration: slot i in [0, cap) is live when slots[i].used. */
 static inline size_t acct_map_cap(const acct_map *m) { return m->cap; }

@@ -68,6 +68,7 @@ static ledger_block *block_new(const ledger_state *s, const ledger_block_info *i
     memset((uint8_t *)b + sets_end, 0, sizeof *b - sets_end);
     b->base = s;
     b->base_height = s->meta.height;
+    b->addr_memo = &b->addr_memo_store; /* zeroed above: empty */
     b->info = *info;
     b->supply = s->supply;
     /* The overlay uses the state's hash key: same secrecy, no new input. */
@@ -118,12 +119,26 @@ ledger_block *ledger_block_begin_check(const ledger_state *s) {
     return b;
 }
 
+/* acct_map_hash of addr under the state's key (the overlay has it too,
+ * block_new), from the memo when addr was one of the last few hashed. */
+static uint64_t addr_hash(const ledger_block *b, const hansa_addr *addr) {
+    ledger_addr_memo *m = b->addr_memo;
+    for (unsigned i = 0; i < m->n; i++)
+        if (addr_eq(&m->e[i].addr, addr)) return m->e[i].h;
+    uint64_t h = acct_map_hash(&b->base->accounts, addr);
+    m->e[m->next].addr = *addr;
+    m->e[m->next].h = h;
+    m->next = (uint8_t)((m->next + 1) % LEDGER_BLOCK_ADDR_MEMO);
+    if (m->n < LEDGER_BLOCK_ADDR_MEMO) m->n++;
+    return h;
+}
+
 bool ledger_block_account(const ledger_block *b, const hansa_addr *addr, ledger_account *out) {
     /* The overlay has the state's key (block_new), so one SipHash serves both lookups. */
     const acct_map *state = &b->base->accounts;
     HANSA_ASSERT(b->touched.k0 == state->k0);
     HANSA_ASSERT(b->touched.k1 == state->k1);
-    uint64_t h = acct_map_hash(state, addr);
+    uint64_t h = addr_hash(b, addr);
     const ledger_account *a = acct_map_get_hashed(&b->touched, addr, h);
     if (a == NULL) a = acct_map_get_hashed(state, addr, h);
     *out = a ? *a : (ledger_account){0, 0};
@@ -133,7 +148,7 @@ bool ledger_block_account(const ledger_block *b, const hansa_addr *addr, ledger_
 void ledger_block_account_put(ledger_block *b, const hansa_addr *addr, const ledger_account *a) {
     HANSA_ASSERT(!b->finished);
     HANSA_ASSERT(a->balance != 0 || a->nonce != 0); /* record.h: never an empty account */
-    acct_map_put(&b->touched, addr, a);
+    acct_map_put_hashed(&b->touched, addr, addr_hash(b, addr), a);
 }
 
 hansa_err ledger_block_add_tx(ledger_block *b, const wire_tx *tx, bool sig_verified, char *why,

@@ -71,6 +71,17 @@ typedef struct {
     hansa_hash prev_tx_root;
 } ledger_block_info;
 
+/* The last addresses hashed in a block (ledger_block.addr_memo). */
+#define LEDGER_BLOCK_ADDR_MEMO 4
+
+typedef struct {
+    struct {
+        hansa_addr addr;
+        uint64_t h;
+    } e[LEDGER_BLOCK_ADDR_MEMO];
+    uint8_t n, next;
+} ledger_addr_memo;
+
 /* The fields belong to the ledger. */
 typedef struct ledger_block ledger_block;
 struct ledger_block {
@@ -93,6 +104,14 @@ struct ledger_block {
     hansa_hash app_hash;    /* after finish */
     bool checkpoint;        /* after finish: a checkpoint height (state_root.h) */
     hansa_hash state_root;  /* after finish, at a checkpoint: the state's root */
+    /* The last addresses hashed for the account tables (ledger_block_account):
+     * a transfer reads and writes its sender and recipient ~8 times between
+     * its check and its application, each a SipHash of the same 20 bytes.
+     * Reached through a pointer to the block's own addr_memo_store because
+     * reads take a const block (the tx kinds' checks) and still fill the
+     * memo: a block is read from one thread only. */
+    ledger_addr_memo *addr_memo;
+    ledger_addr_memo addr_memo_store;
 };
 
 /* Starts a pending block over s (which must outlive it and not change

@@ -225,6 +225,7 @@ hansa_err ledger_tx_check(const ledger_state *s, const wire_tx *tx, char *why, s
     memset(&b, 0, sizeof b);
     b.base = s;
     b.base_height = s->meta.height;
+    b.addr_memo = &b.addr_memo_store;
     /* As in the next block, at the last block's time: the clock the
      * light client's trusting period runs on (client.h). */
     b.info.height = s->meta.height + 1;

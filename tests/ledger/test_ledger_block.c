@@ -405,6 +405,49 @@ static void test_overlay(void) {
     ledger_state_free(s);
 }
 
+/* The block's memo of address hashes (ledger_addr_memo, 4 entries): reads
+ * and writes of more addresses than it holds, each read again after it was
+ * evicted, give what was written; a block made from a spare over a state
+ * with another hash key starts with an empty memo. Debug builds check every
+ * hash the memo hands to the account maps, so a stale one fails here. */
+static void test_addr_memo(void) {
+    ledger_params p = t_params();
+    uint64_t bal[3] = {1000, 2000, 3000};
+    ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
+    ledger_block_info info = t_info(s, 60);
+    ledger_block *b;
+    CHECK_ERR(ledger_block_begin(s, &info, &b, NULL, 0), HANSA_OK);
+    ledger_account a;
+    for (int round = 0; round < 3; round++) {
+        for (int i = 3; i < 13; i++) {
+            ledger_account w = {(uint64_t)(i * 100 + round), (uint64_t)round};
+            ledger_block_account_put(b, &t_addrs[i], &w);
+            CHECK(ledger_block_account(b, &t_addrs[(i - 3) % 3], &a));
+            CHECK_EQ_U64(a.balance, bal[(i - 3) % 3]);
+        }
+        for (int i = 12; i >= 3; i--) {
+            CHECK(ledger_block_account(b, &t_addrs[i], &a));
+            CHECK_EQ_U64(a.balance, (uint64_t)(i * 100 + round));
+            CHECK_EQ_U64(a.nonce, (uint64_t)round);
+        }
+    }
+    CHECK(!ledger_block_account(b, &t_addrs[20], &a));
+    CHECK(ledger_block_account(b, &t_addrs[0], &a)); /* memoized under key a, last */
+    ledger_block_free(b); /* a release build keeps it as a spare for the next block_new */
+    ledger_state *s2 = t_state(&p, bal, 3, t_hash_key_b);
+    info = t_info(s2, 60);
+    CHECK_ERR(ledger_block_begin(s2, &info, &b, NULL, 0), HANSA_OK);
+    /* Read first: a memo kept from the spare would hand key a's hash. */
+    for (int i = 0; i < 3; i++) {
+        CHECK(ledger_block_account(b, &t_addrs[i], &a));
+        CHECK_EQ_U64(a.balance, bal[i]);
+    }
+    CHECK(!ledger_block_account(b, &t_addrs[5], &a));
+    ledger_block_free(b);
+    ledger_state_free(s2);
+    ledger_state_free(s);
+}
+
 /* The mempool's check state: queued transactions of one sender in sequence,
  * beyond the block limit, with their spending accumulated. */
 static void test_check_state(void) {
@@ -705,6 +748,7 @@ int main(void) {
     RUN(test_fee_split_block);
     RUN(test_block_validity);
     RUN(test_overlay);
+    RUN(test_addr_memo);
     RUN(test_check_state);
     RUN(test_app_hash_sensitive);
     RUN(test_random_workload);
