@@ -167,6 +167,13 @@ static void timer_add(node *n, const cons_out *o) {
  * look at n->stopped. */
 static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *payload, size_t len,
                        bool durable, const char *what) {
+    /* A committed height is closed: committing deleted its log, and a
+     * restart resumes the next one. Our own vote released after the
+     * decision (its signer state was still being written when the others'
+     * precommits decided) only extends the certificate, like a peer's late
+     * precommit (on_vote); logged, it outlived the commit until the next
+     * one, and a node stopped in between left it for `store check`. */
+    if (height <= n->height) return;
     uint8_t storage[1 + WIRE_EVIDENCE_BYTES]; /* a vote or evidence record needs no allocation */
     hbuf rec = hbuf_on(storage, sizeof storage);
     hbuf_put_u8(&rec, type);
@@ -658,11 +665,7 @@ static void on_vote(node *n, void *peer, const uint8_t *bytes, size_t len) {
     hansa_err err = cons_on_vote(n->engine, &v);
     if (err == HANSA_OK) {
         n->stats.sig_verifies++;
-        /* A late precommit for the committed height only extends its
-         * certificate: the WAL, which resumes an open height, has no use for
-         * it (and committing truncated that height's WAL already). */
-        if (v.height > n->height)
-            wal_append(n, v.height, MSG_VOTE, bytes, len, false, "a peer's vote");
+        wal_append(n, v.height, MSG_VOTE, bytes, len, false, "a peer's vote");
     }
     if (!n->stopped) judge(n, peer, err, MSG_VOTE, bytes, len);
 }
