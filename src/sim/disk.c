@@ -112,6 +112,17 @@ struct sim_disk {
      * a malloc and free for each was the run's largest allocation site. */
     hbuf wal_spare[WAL_SPARES];
     size_t n_wal_spare;
+    /* Lazy writes (backend.h) not yet made durable by a later write or a
+     * sync: what a power loss takes (sim_disk_power_loss). The signer state
+     * as the last durable write left it, and the WAL records appended
+     * lazily since, by height << 32 | seq. */
+    bool lazy;          /* the write under way is a lazy one */
+    bool signer_lazy;   /* signer holds a lazy write; durable_signer what it replaced */
+    bool durable_has_signer;
+    hbuf durable_signer;
+    bool durable_signer_crc_due;
+    uint64_t *lazy_wal;
+    size_t n_lazy_wal, cap_lazy_wal;
 };
 
 static const char signer_key[] = "signer";
@@ -217,13 +228,24 @@ static hansa_err unseal(store *st, const hbuf *rec, store_rec_type type, const c
 
 /* ---- faults ---- */
 
+/* The lazy writes become durable (a synced write, a sync, a clean close). */
+static void lazy_settle(sim_disk *d) {
+    d->signer_lazy = false;
+    d->n_lazy_wal = 0;
+}
+
 /* Asks the owner what becomes of this write. Returns HANSA_OK to go on
- * writing; *after tells the caller to crash once the write is done. */
+ * writing; *after tells the caller to crash once the write is done. A
+ * write that is not lazy makes the lazy ones before it durable, as the
+ * LMDB store's next commit writes them first; a crash in that write
+ * leaves them durable too (the simulator's crash kills the process after
+ * they were handed over: only a power loss takes them). */
 static hansa_err write_begin(sim_disk *d, store *st, sim_disk_op op, const char *what,
                              sim_disk_fault *f) {
     HANSA_ASSERT(d->open);
     *f = SIM_DISK_OK;
     if (d->crashed) return store_fail(st, HANSA_ERR_IO, "%s: the node is crashing", what);
+    if (!d->lazy) lazy_settle(d);
     d->writes++;
     *f = d->fault ? d->fault(d->fault_ctx, op) : SIM_DISK_OK;
     if (*f == SIM_DISK_CRASH_TORN && op != SIM_DISK_WAL) *f = SIM_DISK_CRASH_LOST;
@@ -379,6 +401,7 @@ static void wal_delete_through(sim_disk *d, uint64_t through) {
 static void be_close(void *ctx) {
     sim_disk *d = ctx;
     HANSA_ASSERT(d->open);
+    lazy_settle(d); /* store_close writes them, or a crash left them to the platter */
     d->open = false;
 }
 
@@ -664,6 +687,50 @@ static hansa_err be_wal_append(void *ctx, store *st, uint64_t height, const uint
     return write_end(d, st, f, "appending to the WAL");
 }
 
+/* Lazy writes: written as any other (the same fault, the same time), and
+ * remembered until a durable write settles them. */
+static hansa_err be_put_signer_lazy(void *ctx, store *st, const uint8_t *bytes, size_t len) {
+    sim_disk *d = ctx;
+    if (!d->signer_lazy && !d->crashed) { /* keep what a power loss goes back to */
+        d->durable_has_signer = d->has_signer;
+        d->durable_signer_crc_due = d->signer_crc_due;
+        hbuf_reset(&d->durable_signer);
+        hbuf_append(&d->durable_signer, d->signer.data, d->signer.len);
+    }
+    d->lazy = true;
+    hansa_err e = be_put_signer(ctx, st, bytes, len);
+    d->lazy = false;
+    if (e == HANSA_OK) d->signer_lazy = true;
+    return e;
+}
+
+static hansa_err be_wal_append_lazy(void *ctx, store *st, uint64_t height, const uint8_t *bytes,
+                                    size_t len) {
+    sim_disk *d = ctx;
+    d->lazy = true;
+    hansa_err e = be_wal_append(ctx, st, height, bytes, len);
+    d->lazy = false;
+    if (e != HANSA_OK) return e;
+    size_t at = wal_after(d, height); /* the record just appended is its height's last */
+    HANSA_ASSERT(at > 0 && height < (1ull << 32));
+    if (d->n_lazy_wal == d->cap_lazy_wal) {
+        d->cap_lazy_wal = d->cap_lazy_wal ? 2 * d->cap_lazy_wal : 16;
+        d->lazy_wal = hansa_realloc(d->lazy_wal, d->cap_lazy_wal * sizeof *d->lazy_wal);
+    }
+    d->lazy_wal[d->n_lazy_wal++] = height << 32 | d->wal[at - 1].seq;
+    return HANSA_OK;
+}
+
+/* As the LMDB store's: a commit only when the signer state is pending (it
+ * writes the lazy WAL records too); lazy WAL records alone stay pending. */
+static hansa_err be_sync(void *ctx, store *st) {
+    sim_disk *d = ctx;
+    if (!d->signer_lazy) return HANSA_OK;
+    if (d->crashed) return store_fail(st, HANSA_ERR_IO, "syncing the signer state: the node is crashing");
+    lazy_settle(d);
+    return HANSA_OK;
+}
+
 static hansa_err be_wal_read(void *ctx, store *st, uint64_t height, store_wal_fn fn, void *fn_ctx) {
     sim_disk *d = ctx;
     (void)st; /* a damaged tail is not an error of the store */
@@ -737,7 +804,7 @@ static const store_backend disk_backend = {
     be_get_commit,  be_get_tx,     be_state_get,    be_state_scan, be_put_signer,
     be_get_signer,  be_wal_append, be_wal_read,     be_wal_truncate, be_get_valset,
     be_receipt_put, be_receipt_del, be_receipt_scan, be_blob_put,   be_blob_get,
-    be_checkpoint_put, be_checkpoint_get,
+    be_checkpoint_put, be_checkpoint_get, be_put_signer_lazy, be_wal_append_lazy, be_sync,
 };
 
 /* ---- the disk ---- */
@@ -772,6 +839,8 @@ void sim_disk_free(sim_disk *d) {
     kv_free(&d->blobs);
     kv_free(&d->checkpoints);
     hbuf_free(&d->signer);
+    hbuf_free(&d->durable_signer);
+    free(d->lazy_wal);
     wal_remove(d, 0, d->n_wal);
     for (size_t i = 0; i < d->n_wal_spare; i++) hbuf_free(&d->wal_spare[i]);
     free(d->wal);
@@ -788,6 +857,31 @@ store *sim_disk_open(sim_disk *d) {
 }
 
 bool sim_disk_crashed(const sim_disk *d) { return d->crashed; }
+
+size_t sim_disk_power_loss(sim_disk *d) {
+    HANSA_ASSERT(d->open);
+    size_t lost = d->n_lazy_wal + d->signer_lazy;
+    if (d->signer_lazy) {
+        hbuf t = d->signer;
+        d->signer = d->durable_signer;
+        d->durable_signer = t;
+        d->has_signer = d->durable_has_signer;
+        d->signer_crc_due = d->durable_signer_crc_due;
+    }
+    for (size_t k = 0; k < d->n_lazy_wal; k++) {
+        uint64_t height = d->lazy_wal[k] >> 32;
+        uint32_t seq = (uint32_t)d->lazy_wal[k];
+        size_t end = wal_after(d, height);
+        for (size_t i = wal_first(d, height); i < end; i++)
+            if (d->wal[i].seq == seq) {
+                wal_remove(d, i, i + 1);
+                break;
+            }
+    }
+    lazy_settle(d);
+    d->crashed = true;
+    return lost;
+}
 
 void sim_disk_forget_signer(sim_disk *d) {
     HANSA_ASSERT(!d->open);

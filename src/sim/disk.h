@@ -27,6 +27,7 @@
 #define HANSA_SIM_DISK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -73,6 +74,14 @@ store *sim_disk_open(sim_disk *d);
 
 /* True when a write crashed the node since the last open. */
 bool sim_disk_crashed(const sim_disk *d);
+
+/* The node's machine loses power (only while a store is open): the lazy
+ * writes no later write or sync made durable (store_put_signer_lazy,
+ * store_wal_append_lazy) are gone, the rest stays; the disk is crashed
+ * (every later write fails) until it is opened again. The last block
+ * commit is kept: the sim makes every commit durable (docs/sim.md).
+ * Returns how many lazy writes it took. */
+size_t sim_disk_power_loss(sim_disk *d);
 
 /* Forgets the signer state (the DKG and nonce records too) and the WAL
  * (an amnesiac delegate, or an operator restoring an old backup). Only

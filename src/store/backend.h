@@ -63,6 +63,16 @@ typedef struct {
     hansa_err (*checkpoint_put)(void *ctx, store *st, const uint8_t *key, size_t klen,
                                 const uint8_t *bytes, size_t len);
     hansa_err (*checkpoint_get)(void *ctx, store *st, const uint8_t *key, size_t klen, hbuf *out);
+    /* store_put_signer_lazy and store_wal_append_lazy: the write need not
+     * be durable until the next write that is (any other write of this
+     * backend, or sync), as the LMDB store's lazy writes wait in memory for
+     * the next commit; a power loss before it may lose them. NULL: lazy
+     * writes go to put_signer and wal_append, durable at once. */
+    hansa_err (*put_signer_lazy)(void *ctx, store *st, const uint8_t *bytes, size_t len);
+    hansa_err (*wal_append_lazy)(void *ctx, store *st, uint64_t height, const uint8_t *bytes,
+                                 size_t len);
+    /* store_sync_signer: makes the lazy writes durable. NULL: nothing to do. */
+    hansa_err (*sync)(void *ctx, store *st);
 } store_backend;
 
 /* Opens a store whose calls go to be (borrowed; it must outlive the store)

@@ -160,6 +160,86 @@ static void test_crash_faults(void) {
     sim_disk_free(d);
 }
 
+static void check_signer(store *st, const char *want) {
+    hbuf out = HBUF_INIT;
+    if (!want) {
+        CHECK_ERR(store_get_signer(st, &out), HANSA_ERR_NOT_FOUND);
+    } else {
+        CHECK_ERR(store_get_signer(st, &out), HANSA_OK);
+        CHECK(out.len == strlen(want) && memcmp(out.data, want, out.len) == 0);
+    }
+    hbuf_free(&out);
+}
+
+static int wal_count(store *st, uint64_t height) {
+    wal_log l = {0};
+    CHECK_ERR(store_wal_read(st, height, wal_collect, &l), HANSA_OK);
+    return l.n;
+}
+
+/* A power loss takes the lazy writes (store_put_signer_lazy,
+ * store_wal_append_lazy) that no later write or store_sync_signer made
+ * durable, and nothing else; a process crash or a clean close keeps them. */
+static void test_power_loss(void) {
+    sim_disk *d = sim_disk_new(fault, NULL);
+    store *st = sim_disk_open(d);
+    /* Nothing ever durable: the signer state is gone, not an older one. */
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s0", 2), HANSA_OK);
+    check_signer(st, "s0"); /* read back from memory, as the LMDB store does */
+    sim_disk_power_loss(d);
+    CHECK(sim_disk_crashed(d));
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, NULL);
+    /* A synced write makes the lazy ones before it durable. */
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s1", 2), HANSA_OK);
+    CHECK_ERR(store_wal_append_lazy(st, 1, (const uint8_t *)"peer", 4), HANSA_OK);
+    CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"own", 3), HANSA_OK);
+    /* These two are lost: the signer state goes back to s1, the WAL to two. */
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s2", 2), HANSA_OK);
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s3", 2), HANSA_OK);
+    CHECK_ERR(store_wal_append_lazy(st, 1, (const uint8_t *)"late", 4), HANSA_OK);
+    CHECK_ERR(store_wal_append_lazy(st, 2, (const uint8_t *)"next", 4), HANSA_OK);
+    sim_disk_power_loss(d);
+    CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"dead", 4), HANSA_ERR_IO); /* no power */
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, "s1");
+    CHECK_EQ_U64(wal_count(st, 1), 2);
+    CHECK_EQ_U64(wal_count(st, 2), 0);
+    /* store_sync_signer makes a lazy signer state durable, and the lazy WAL
+     * records with it (one commit); lazy WAL records alone it leaves. */
+    CHECK_ERR(store_wal_append_lazy(st, 2, (const uint8_t *)"a", 1), HANSA_OK);
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s4", 2), HANSA_OK);
+    CHECK_ERR(store_sync_signer(st), HANSA_OK);
+    CHECK_ERR(store_wal_append_lazy(st, 2, (const uint8_t *)"b", 1), HANSA_OK);
+    CHECK_ERR(store_sync_signer(st), HANSA_OK);
+    sim_disk_power_loss(d);
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, "s4");
+    CHECK_EQ_U64(wal_count(st, 2), 1);
+    /* A clean close, or a process crash, leaves them to the platter. */
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s5", 2), HANSA_OK);
+    CHECK_ERR(store_wal_append_lazy(st, 2, (const uint8_t *)"c", 1), HANSA_OK);
+    store_close(st);
+    st = sim_disk_open(d);
+    sim_disk_power_loss(d);
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, "s5");
+    CHECK_EQ_U64(wal_count(st, 2), 2);
+    /* A block commit is a synced write too (the sim keeps every commit). */
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s6", 2), HANSA_OK);
+    CHECK_ERR(commit(st, 1, 1, "k", "v"), HANSA_OK);
+    sim_disk_power_loss(d);
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, "s6");
+    store_close(st);
+    sim_disk_free(d);
+}
+
 /* Validator sets come with a block; receipt guarantees are written on
  * their own, deleted in groups, and survive a crash once written. */
 static void test_valsets_and_receipts(void) {
@@ -391,6 +471,7 @@ int main(void) {
     RUN(test_contract);
     RUN(test_valsets_and_receipts);
     RUN(test_crash_faults);
+    RUN(test_power_loss);
     RUN(test_shared_blocks);
     RUN(test_state_table_model);
     return check_summary();
