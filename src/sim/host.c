@@ -183,6 +183,8 @@ static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, 
     observe_out(nd, type, b, len);
     simnet_broadcast(W(nd), nd->idx, out_msg(nd, type, b, len), ex, nd->busy_us);
     if (nd->die_after_send) { /* the worst moment: it left, and nothing after it */
+        if (nd->power_loss) /* not even what it had not synced */
+            W(nd)->res->power_lost_writes += sim_disk_power_loss(nd->disk);
         nd->dying = true;
         nd->die_after_send = nd->crash_after_send = false;
     }
@@ -343,6 +345,9 @@ void host_boot(sim_node *nd, bool forget) {
 static void finish_crash(sim_node *nd) {
     world *w = W(nd);
     HANSA_ASSERT(nd->up);
+    bool power_loss = nd->power_loss;
+    if (power_loss) w->res->power_lost_writes += sim_disk_power_loss(nd->disk);
+    nd->power_loss = false;
     node_close(nd->n);
     store_close(nd->st);
     nd->n = NULL;
@@ -354,7 +359,8 @@ static void finish_crash(sim_node *nd) {
     nd->inc++;
     nd->wake_ev_us = 0;
     w->res->crashes++;
-    world_trace(w, SIM_T_CRASH, nd, 0, nd->height + 1, 0, 0, NULL, false, UINT32_MAX);
+    w->res->power_losses += power_loss;
+    world_trace(w, SIM_T_CRASH, nd, 0, nd->height + 1, 0, 0, NULL, power_loss, UINT32_MAX);
     for (uint16_t j = nd->chain->first_node; j < nd->chain->first_node + nd->chain->n_nodes; j++) {
         sim_node *p = &w->nodes[j];
         if (j == nd->idx || !p->up || nd->link_down[j]) continue;

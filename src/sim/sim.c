@@ -513,6 +513,7 @@ static void arm_crash(world *w, sim_node *nd) {
 static void arm_crash_after_send(world *w, sim_node *nd) {
     nd->crash_after_send = true;
     nd->crash_step = (uint8_t)prng_below(&w->rng, 3);
+    nd->power_loss = prng_below(&w->power_rng, 2) == 0;
 }
 
 /* Its disk fills up: writes of one kind fail from now on (host.c,
@@ -546,7 +547,10 @@ static void dispatch(world *w, const sim_event *ev) {
         if (nd->up && ev->sub == 1) arm_crash(w, nd);
         else if (nd->up && ev->sub == 2) arm_crash_after_send(w, nd);
         else if (nd->up && ev->sub == 3) arm_disk_full(w, nd);
-        else if (nd->up) host_crash(nd);
+        else if (nd->up) {
+            nd->power_loss = prng_below(&w->power_rng, 2) == 0;
+            host_crash(nd);
+        }
         return;
     case EV_RESTART: on_restart(w, nd, ev); return;
     case EV_AMNESIA:
@@ -693,6 +697,7 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     w->res = r;
     w->n = (uint16_t)(o->nodes * chains);
     prng_seed(&w->rng, o->seed);
+    prng_seed(&w->power_rng, o->seed ^ 0x706f776572ull);
     sim_heap_init(&w->q);
     w->block_pool = sim_block_pool_new();
     setup_config(w);

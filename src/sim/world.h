@@ -144,6 +144,9 @@ typedef struct {
     bool crash_after_send;
     uint8_t crash_step;
     bool die_after_send;
+    /* The crash due (EV_CRASH, sub 0 or 2) is a power loss: the disk loses
+     * what the store had not made durable (sim_disk_power_loss). */
+    bool power_loss;
     /* Its disk is full (EV_CRASH, sub 3): every write of kind full_op (its
      * signer state, WAL or blocks, drawn at the fault) fails while the
      * others still fit (the map's last pages go to whichever write fits),
@@ -275,6 +278,9 @@ struct world {
     sim_options o;
     sim_result *res;
     hansa_prng rng;
+    /* Draws which crashes are power losses: a stream of its own, so that
+     * a seed none of whose crashes is one runs as it did before them. */
+    hansa_prng power_rng;
     sim_heap q;
     uint64_t now_us;
     uint16_t n;
@@ -337,7 +343,8 @@ void host_init(sim_node *nd);
 void host_free(sim_node *nd);
 /* Starts the node's process on its disk (forget: amnesia first). */
 void host_boot(sim_node *nd, bool forget);
-/* Kills the process: what it did not write is gone. */
+/* Kills the process: what it did not write is gone (with nd->power_loss,
+ * what the store had not made durable too). */
 void host_crash(sim_node *nd);
 /* Hands m to the node; a relay of it shares m (the caller's reference
  * is held throughout). */
