@@ -52,6 +52,10 @@ void world_trace(world *w, sim_trace_kind kind, const sim_node *nd, uint16_t oth
     sim_checker_feed(&w->chk[c->idx], &ev);
 }
 
+/* EV_CRASH's peer field for a crash the fault mix drew (0: a scripted one,
+ * which is never a power loss: scripts keep their schedules). */
+#define CRASH_OF_MIX 1
+
 void world_push(world *w, uint64_t time_us, uint32_t kind, const sim_node *nd, uint16_t peer,
                 uint64_t height, uint32_t round, uint8_t sub, void *ptr) {
     sim_event ev = {time_us, 0, kind, nd ? nd->idx : 0, peer, nd ? nd->inc : 0, round, height,
@@ -423,7 +427,7 @@ static void schedule_faults(world *w) {
         for (uint64_t t = world_between(w, 200 * MS, S); t < w->gst_us;
              t += world_between(w, 300 * MS, 2 * S)) {
             const sim_node *nd = &w->nodes[prng_below(&w->rng, w->n)];
-            world_push(w, t, EV_CRASH, nd, 0, 0, 0, (uint8_t)prng_below(&w->rng, 4), NULL);
+            world_push(w, t, EV_CRASH, nd, CRASH_OF_MIX, 0, 0, (uint8_t)prng_below(&w->rng, 4), NULL);
             world_push(w, min_u64(t + world_between(w, 100 * MS, 3 * S), w->gst_us), EV_RESTART, nd, 0,
                        0, 0, 0, NULL);
         }
@@ -498,6 +502,12 @@ static void on_deliver(world *w, const sim_event *ev) {
     msg_unref(m);
 }
 
+/* Half the plain crashes and crashes after a send the mix draws are power
+ * losses, drawn from their own stream (world.h, power_rng). */
+static bool draw_power_loss(world *w, const sim_event *ev) {
+    return ev->peer == CRASH_OF_MIX && prng_below(&w->power_rng, 2) == 0;
+}
+
 /* The crash kinds a write can meet: lost, durable but unacknowledged, torn. */
 static void arm_crash(world *w, sim_node *nd) {
     static const sim_disk_op ops[] = {SIM_DISK_SIGNER, SIM_DISK_WAL, SIM_DISK_BLOCK};
@@ -510,10 +520,10 @@ static void arm_crash(world *w, sim_node *nd) {
 
 /* Crash right after the node's next own message of a random step leaves:
  * the moment "persist, then release" exists for. */
-static void arm_crash_after_send(world *w, sim_node *nd) {
+static void arm_crash_after_send(world *w, sim_node *nd, const sim_event *ev) {
     nd->crash_after_send = true;
     nd->crash_step = (uint8_t)prng_below(&w->rng, 3);
-    nd->power_loss = prng_below(&w->power_rng, 2) == 0;
+    nd->power_loss = draw_power_loss(w, ev);
 }
 
 /* Its disk fills up: writes of one kind fail from now on (host.c,
@@ -545,10 +555,10 @@ static void dispatch(world *w, const sim_event *ev) {
         return;
     case EV_CRASH:
         if (nd->up && ev->sub == 1) arm_crash(w, nd);
-        else if (nd->up && ev->sub == 2) arm_crash_after_send(w, nd);
+        else if (nd->up && ev->sub == 2) arm_crash_after_send(w, nd, ev);
         else if (nd->up && ev->sub == 3) arm_disk_full(w, nd);
         else if (nd->up) {
-            nd->power_loss = prng_below(&w->power_rng, 2) == 0;
+            nd->power_loss = draw_power_loss(w, ev);
             host_crash(nd);
         }
         return;
