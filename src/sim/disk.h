@@ -11,7 +11,9 @@
  * a real disk (the checksum of a record that can only be damaged by a torn
  * write is made at its first read, from the key it was written under:
  * disk.c, seal), and it keeps the store's contract: a write that returned
- * HANSA_OK is durable, a block commit is all or nothing, WAL heights
+ * HANSA_OK is durable (a lazy one once a later write or a sync settled it:
+ * a power loss takes it before, sim_disk_power_loss), a block commit is
+ * all or nothing, WAL heights
  * interleave, a damaged WAL record ends its height's log.
  *
  * Durability is the point. Before each write the disk asks its owner what
