@@ -11,8 +11,8 @@
  * a real disk (the checksum of a record that can only be damaged by a torn
  * write is made at its first read, from the key it was written under:
  * disk.c, seal), and it keeps the store's contract: a write that returned
- * HANSA_OK is durable (a lazy one once a later write or a sync settled it:
- * a power loss takes it before, sim_disk_power_loss), a block commit is
+ * HANSA_OK is durable (a lazy one once a later synced write or a sync
+ * carried it: a crash or a power loss takes it before, sim_disk_crash), a block commit is
  * all or nothing, WAL heights
  * interleave, a damaged WAL record ends its height's log.
  *
@@ -77,13 +77,14 @@ store *sim_disk_open(sim_disk *d);
 /* True when a write crashed the node since the last open. */
 bool sim_disk_crashed(const sim_disk *d);
 
-/* The node's machine loses power (only while a store is open): the lazy
- * writes no later write or sync made durable (store_put_signer_lazy,
- * store_wal_append_lazy) are gone, the rest stays; the disk is crashed
- * (every later write fails) until it is opened again. The last block
- * commit is kept: the sim makes every commit durable (docs/sim.md).
- * Returns how many lazy writes it took. */
-size_t sim_disk_power_loss(sim_disk *d);
+/* The node's process dies (only while a store is open; not a clean
+ * close): the lazy writes (store_put_signer_lazy, store_wal_append_lazy)
+ * no commit carried yet are gone, as they are in the LMDB store's memory;
+ * with power_loss (its machine loses power) those only a relaxed commit
+ * (a block commit) carried too. The disk is crashed (every later write
+ * fails) until it is opened again. Blocks are kept: the sim makes every
+ * commit durable (docs/sim.md). Returns how many lazy writes it took. */
+size_t sim_disk_crash(sim_disk *d, bool power_loss);
 
 /* Forgets the signer state (the DKG and nonce records too) and the WAL
  * (an amnesiac delegate, or an operator restoring an old backup). Only

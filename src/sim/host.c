@@ -183,10 +183,10 @@ static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, 
     observe_out(nd, type, b, len);
     simnet_broadcast(W(nd), nd->idx, out_msg(nd, type, b, len), ex, nd->busy_us);
     if (nd->die_after_send) { /* the worst moment: it left, and nothing after it */
-        if (nd->power_loss) /* not even what it had not synced */
-            W(nd)->res->power_lost_writes += sim_disk_power_loss(nd->disk);
         nd->dying = true;
-        nd->die_after_send = nd->crash_after_send = false;
+        nd->dying_power_loss = nd->power_loss_after_send;
+        W(nd)->res->lazy_writes_lost += sim_disk_crash(nd->disk, nd->dying_power_loss);
+        nd->die_after_send = nd->crash_after_send = nd->power_loss_after_send = false;
     }
 }
 
@@ -265,7 +265,7 @@ static void input_begin(sim_node *nd) {
 
 /* After every input: the height start the commit asked for is traced, and
  * a node that crashed during the input goes down. */
-static void finish_crash(sim_node *nd);
+static void finish_crash(sim_node *nd, bool power_loss);
 
 static void after_input(sim_node *nd) {
     if (nd->start_pending && !nd->dying && !nd->full_stop) {
@@ -275,7 +275,7 @@ static void after_input(sim_node *nd) {
     }
     nd->start_pending = false;
     nd->busy_us = 0;
-    if (nd->dying || nd->full_stop) finish_crash(nd);
+    if (nd->dying || nd->full_stop) finish_crash(nd, false);
 }
 
 static void connect(sim_node *a, sim_node *b) {
@@ -342,12 +342,14 @@ void host_boot(sim_node *nd, bool forget) {
     }
 }
 
-static void finish_crash(sim_node *nd) {
+/* Not a clean close, not even a full disk's stop: store_close's commit of
+ * the lazy writes needs room the disk does not have. */
+static void finish_crash(sim_node *nd, bool power_loss) {
     world *w = W(nd);
     HANSA_ASSERT(nd->up);
-    bool power_loss = nd->power_loss;
-    if (power_loss) w->res->power_lost_writes += sim_disk_power_loss(nd->disk);
-    nd->power_loss = false;
+    power_loss |= nd->dying_power_loss;
+    w->res->lazy_writes_lost += sim_disk_crash(nd->disk, power_loss);
+    nd->dying_power_loss = nd->power_loss_after_send = false;
     node_close(nd->n);
     store_close(nd->st);
     nd->n = NULL;
@@ -369,9 +371,9 @@ static void finish_crash(sim_node *nd) {
     }
 }
 
-void host_crash(sim_node *nd) {
+void host_crash(sim_node *nd, bool power_loss) {
     HANSA_ASSERT(nd->up && !nd->dying);
-    finish_crash(nd);
+    finish_crash(nd, power_loss);
 }
 
 /* True when an honest node is handed a second, different vote of one

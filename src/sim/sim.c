@@ -523,7 +523,7 @@ static void arm_crash(world *w, sim_node *nd) {
 static void arm_crash_after_send(world *w, sim_node *nd, const sim_event *ev) {
     nd->crash_after_send = true;
     nd->crash_step = (uint8_t)prng_below(&w->rng, 3);
-    nd->power_loss = draw_power_loss(w, ev);
+    nd->power_loss_after_send = draw_power_loss(w, ev);
 }
 
 /* Its disk fills up: writes of one kind fail from now on (host.c,
@@ -536,7 +536,7 @@ static void arm_disk_full(world *w, sim_node *nd) {
 
 static void on_restart(world *w, sim_node *nd, const sim_event *ev) {
     if (nd->up && (nd->crash_armed || nd->crash_after_send || nd->disk_full)) { /* it never came: crash now */
-        host_crash(nd);
+        host_crash(nd, false);
         world_push(w, w->now_us + world_between(w, 10 * MS, 100 * MS), EV_RESTART, nd, 0, 0, 0,
                    ev->sub, NULL);
         return;
@@ -557,15 +557,12 @@ static void dispatch(world *w, const sim_event *ev) {
         if (nd->up && ev->sub == 1) arm_crash(w, nd);
         else if (nd->up && ev->sub == 2) arm_crash_after_send(w, nd, ev);
         else if (nd->up && ev->sub == 3) arm_disk_full(w, nd);
-        else if (nd->up) {
-            nd->power_loss = draw_power_loss(w, ev);
-            host_crash(nd);
-        }
+        else if (nd->up) host_crash(nd, draw_power_loss(w, ev));
         return;
     case EV_RESTART: on_restart(w, nd, ev); return;
     case EV_AMNESIA:
         if (nd->up) {
-            host_crash(nd);
+            host_crash(nd, false);
             world_push(w, w->now_us + world_between(w, 10 * MS, 300 * MS), EV_RESTART, nd, 0, 0,
                        0, 1, NULL);
         }

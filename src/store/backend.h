@@ -26,8 +26,10 @@
 
 typedef struct {
     /* Called by store_close; the backend's data may outlive the store (a
-     * simulated disk survives its node's crash). */
-    void (*close)(void *ctx);
+     * simulated disk survives its node's crash). st is still open: the
+     * backend can ask store_failed (a close after a fatal error writes no
+     * lazy writes). */
+    void (*close)(void *ctx, store *st);
     hansa_err (*get_tip)(void *ctx, store *st, store_tip *out);
     hansa_err (*batch_commit)(void *ctx, store *st, const store_batch *b,
                               const hansa_hash *app_hash);
@@ -77,7 +79,7 @@ typedef struct {
 
 /* Opens a store whose calls go to be (borrowed; it must outlive the store)
  * with ctx. Never fails for now; returns HANSA_OK and *out, which the
- * caller closes with store_close (that calls be->close(ctx)). */
+ * caller closes with store_close (that calls be->close(ctx, st)). */
 hansa_err store_open_backend(const store_backend *be, void *ctx, store **out);
 
 /* Records a failure of the current call on st: the message (printf-style)

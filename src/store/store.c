@@ -748,7 +748,7 @@ static void batch_free(store_batch *b);
 void store_close(store *st) {
     if (st == NULL) return;
     HANSA_ASSERT(!st->in_callback);
-    if (st->be) st->be->close(st->be_ctx);
+    if (st->be) st->be->close(st->be_ctx, st);
     /* Lazy writes are written (and synced) by a clean close. */
     if (st->env && (st->lazy_wal.len > 0 || st->lazy_has_signer) && st->fatal == HANSA_OK && !st->read_only)
         (void)run_write(st, "writing the lazy writes at close", nothing_body, NULL);
@@ -1731,7 +1731,7 @@ hansa_err store_put_signer_lazy(store *st, const uint8_t *bytes, size_t len) {
 
 hansa_err store_sync_signer(store *st) {
     call_enter(st);
-    /* The backend refuses as below: only when something is pending. */
+    /* The backend refuses as below: only when something is pending (disk.c, be_sync). */
     if (st->be) return st->be->sync ? st->be->sync(st->be_ctx, st) : HANSA_OK;
     if (st->lazy_has_signer) return run_write(st, "writing the signer state", nothing_body, NULL);
     if (!st->signer_unsynced) return HANSA_OK;

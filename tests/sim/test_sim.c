@@ -267,7 +267,7 @@ static void test_power_loss_restart(void) {
         CHECK_EQ_U64(r.safety_violations, 0);
         CHECK_EQ_U64(r.liveness_failures, 0);
         losses += r.power_losses;
-        lost += r.power_lost_writes;
+        lost += r.lazy_writes_lost;
     }
     fprintf(stderr, "power loss: %" PRIu64 " power losses took %" PRIu64 " lazy writes (seeds 1-12)\n",
             losses, lost);
