@@ -89,6 +89,8 @@ static sim_disk_fault disk_fault(void *ctx, sim_disk_op op) {
     if (!nd->crash_armed || op != nd->crash_op) return SIM_DISK_OK;
     nd->crash_armed = false;
     nd->dying = true;
+    nd->dying_power_loss = nd->armed_power_loss;
+    nd->armed_power_loss = false;
     w->res->write_crashes++;
     return nd->crash_fault;
 }
@@ -184,9 +186,9 @@ static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, 
     simnet_broadcast(W(nd), nd->idx, out_msg(nd, type, b, len), ex, nd->busy_us);
     if (nd->die_after_send) { /* the worst moment: it left, and nothing after it */
         nd->dying = true;
-        nd->dying_power_loss = nd->power_loss_after_send;
+        nd->dying_power_loss = nd->armed_power_loss;
         W(nd)->res->lazy_writes_lost += sim_disk_crash(nd->disk, nd->dying_power_loss);
-        nd->die_after_send = nd->crash_after_send = nd->power_loss_after_send = false;
+        nd->die_after_send = nd->crash_after_send = nd->armed_power_loss = false;
     }
 }
 
@@ -349,7 +351,7 @@ static void finish_crash(sim_node *nd, bool power_loss) {
     HANSA_ASSERT(nd->up);
     power_loss |= nd->dying_power_loss;
     w->res->lazy_writes_lost += sim_disk_crash(nd->disk, power_loss);
-    nd->dying_power_loss = nd->power_loss_after_send = false;
+    nd->dying_power_loss = nd->armed_power_loss = false;
     node_close(nd->n);
     store_close(nd->st);
     nd->n = NULL;

@@ -502,20 +502,23 @@ static void on_deliver(world *w, const sim_event *ev) {
     msg_unref(m);
 }
 
-/* Half the plain crashes and crashes after a send the mix draws are power
- * losses, drawn from their own stream (world.h, power_rng). */
+/* Half the crashes the mix draws (at an instant, in a write, after a send)
+ * are power losses, drawn from their own stream (world.h, power_rng). */
 static bool draw_power_loss(world *w, const sim_event *ev) {
     return ev->peer == CRASH_OF_MIX && prng_below(&w->power_rng, 2) == 0;
 }
 
-/* The crash kinds a write can meet: lost, durable but unacknowledged, torn. */
-static void arm_crash(world *w, sim_node *nd) {
+/* The crash kinds a write can meet: lost, durable but unacknowledged, torn
+ * (and half the mix's are power losses: a crash in the write that would
+ * carry the lazy writes, or after a relaxed commit carried them). */
+static void arm_crash(world *w, sim_node *nd, const sim_event *ev) {
     static const sim_disk_op ops[] = {SIM_DISK_SIGNER, SIM_DISK_WAL, SIM_DISK_BLOCK};
     static const sim_disk_fault faults[] = {SIM_DISK_CRASH_LOST, SIM_DISK_CRASH_AFTER,
                                             SIM_DISK_CRASH_TORN};
     nd->crash_armed = true;
     nd->crash_op = ops[prng_below(&w->rng, 3)];
     nd->crash_fault = faults[prng_below(&w->rng, 3)];
+    nd->armed_power_loss = draw_power_loss(w, ev);
 }
 
 /* Crash right after the node's next own message of a random step leaves:
@@ -523,7 +526,7 @@ static void arm_crash(world *w, sim_node *nd) {
 static void arm_crash_after_send(world *w, sim_node *nd, const sim_event *ev) {
     nd->crash_after_send = true;
     nd->crash_step = (uint8_t)prng_below(&w->rng, 3);
-    nd->power_loss_after_send = draw_power_loss(w, ev);
+    nd->armed_power_loss = draw_power_loss(w, ev);
 }
 
 /* Its disk fills up: writes of one kind fail from now on (host.c,
@@ -554,7 +557,7 @@ static void dispatch(world *w, const sim_event *ev) {
         if (node_current(w, ev) && ev->time_us == nd->wake_ev_us) host_wake(nd);
         return;
     case EV_CRASH:
-        if (nd->up && ev->sub == 1) arm_crash(w, nd);
+        if (nd->up && ev->sub == 1) arm_crash(w, nd, ev);
         else if (nd->up && ev->sub == 2) arm_crash_after_send(w, nd, ev);
         else if (nd->up && ev->sub == 3) arm_disk_full(w, nd);
         else if (nd->up) host_crash(nd, draw_power_loss(w, ev));

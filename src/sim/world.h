@@ -144,11 +144,12 @@ typedef struct {
     bool crash_after_send;
     uint8_t crash_step;
     bool die_after_send;
-    /* The crash after send armed (EV_CRASH, sub 2) is a power loss: the
-     * disk loses what only a relaxed commit carried too (sim_disk_crash).
-     * Consumed at the send, which sets dying_power_loss for the teardown;
-     * a crash that comes otherwise is a plain one. */
-    bool power_loss_after_send;
+    /* The crash armed by the fault mix (EV_CRASH, sub 1 or 2) is a power
+     * loss: the disk loses what only a relaxed commit carried too
+     * (sim_disk_crash). Consumed where it fires (the write, the send),
+     * which sets dying_power_loss for the teardown; a crash that comes
+     * otherwise is a plain one. */
+    bool armed_power_loss;
     bool dying_power_loss;
     /* Its disk is full (EV_CRASH, sub 3): every write of kind full_op (its
      * signer state, WAL or blocks, drawn at the fault) fails while the
