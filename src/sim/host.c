@@ -344,8 +344,10 @@ void host_boot(sim_node *nd, bool forget) {
     }
 }
 
-/* Not a clean close, not even a full disk's stop: store_close's commit of
- * the lazy writes needs room the disk does not have. */
+/* No crash is a clean close: the lazy writes still in the store's memory
+ * are gone (sim_disk_crash; the second call after a send's takes nothing
+ * more). A full disk's stop neither: store_close's commit of them would
+ * need room the disk does not have. */
 static void finish_crash(sim_node *nd, bool power_loss) {
     world *w = W(nd);
     HANSA_ASSERT(nd->up);
