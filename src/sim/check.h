@@ -86,7 +86,7 @@ typedef enum {
                                 for height/round/step(type) at that height */
     SIM_T_EVIDENCE,      /* node emitted evidence against other for height/round/type */
     SIM_T_HEIGHT_START,  /* node started height */
-    SIM_T_CRASH,
+    SIM_T_CRASH,         /* flag = a power loss (its unsynced writes lost too) */
     SIM_T_RESTART,       /* flag = restarted with its signer state forgotten */
     SIM_T_PARTITION,
     SIM_T_HEAL,

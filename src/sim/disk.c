@@ -83,6 +83,22 @@ typedef struct {
     bool crc_due;
 } disk_wal;
 
+/* How durable a lazy write is (the levels of struct sim_disk's comment). */
+typedef enum { LAZY_SYNCED, LAZY_RELAXED, LAZY_MEMORY } lazy_level;
+
+/* The signer state as one durability level left it. */
+typedef struct {
+    bool has;
+    hbuf rec;
+    bool crc_due;
+} signer_snap;
+
+typedef struct {
+    uint64_t height;
+    uint32_t seq;
+    bool relaxed; /* a relaxed commit carried it */
+} lazy_wal_rec;
+
 struct sim_disk {
     sim_disk_fault_fn fault;
     void *fault_ctx;
@@ -112,6 +128,18 @@ struct sim_disk {
      * a malloc and free for each was the run's largest allocation site. */
     hbuf wal_spare[WAL_SPARES];
     size_t n_wal_spare;
+    /* Lazy writes (backend.h) not yet made durable, at the level the LMDB
+     * store keeps them: in process memory (LAZY_MEMORY: any crash but a
+     * clean close takes them), carried by a relaxed commit (LAZY_RELAXED:
+     * a power loss takes them) or synced. The signer state as the last
+     * synced write and the last relaxed commit left it, and the WAL
+     * records appended lazily since the last synced write. */
+    bool lazy;            /* the write under way is a lazy one */
+    bool relaxed;         /* the write under way is a relaxed commit (MDB_NOMETASYNC) */
+    lazy_level signer_level;
+    signer_snap synced_signer, relaxed_signer;
+    lazy_wal_rec *lazy_wal;
+    size_t n_lazy_wal, cap_lazy_wal;
 };
 
 static const char signer_key[] = "signer";
@@ -217,6 +245,19 @@ static hansa_err unseal(store *st, const hbuf *rec, store_rec_type type, const c
 
 /* ---- faults ---- */
 
+/* The lazy writes a commit carried: a synced one makes every one durable
+ * (its fdatasync flushes the relaxed commits before it too), a relaxed one
+ * leaves them to a power loss. */
+static void lazy_commit(sim_disk *d, bool synced) {
+    if (synced) {
+        d->signer_level = LAZY_SYNCED;
+        d->n_lazy_wal = 0;
+        return;
+    }
+    if (d->signer_level == LAZY_MEMORY) d->signer_level = LAZY_RELAXED;
+    for (size_t k = 0; k < d->n_lazy_wal; k++) d->lazy_wal[k].relaxed = true;
+}
+
 /* Asks the owner what becomes of this write. Returns HANSA_OK to go on
  * writing; *after tells the caller to crash once the write is done. */
 static hansa_err write_begin(sim_disk *d, store *st, sim_disk_op op, const char *what,
@@ -233,7 +274,12 @@ static hansa_err write_begin(sim_disk *d, store *st, sim_disk_op op, const char 
     return store_fail(st, HANSA_ERR_IO, "%s: simulated crash before the write was durable", what);
 }
 
+/* A write that is not lazy carries the lazy ones before it, as the LMDB
+ * store's next commit writes them first (lazy_flush, in the same
+ * transaction): they are as durable as it, so only once it is (not when
+ * it crashed before it was, or tore). */
 static hansa_err write_end(sim_disk *d, store *st, sim_disk_fault f, const char *what) {
+    if (!d->lazy && (f == SIM_DISK_OK || f == SIM_DISK_CRASH_AFTER)) lazy_commit(d, !d->relaxed);
     if (f == SIM_DISK_OK) return HANSA_OK;
     d->crashed = true;
     return store_fail(st, HANSA_ERR_IO, "%s: simulated crash %s", what,
@@ -376,9 +422,60 @@ static void wal_delete_through(sim_disk *d, uint64_t through) {
 
 /* ---- the backend ---- */
 
-static void be_close(void *ctx) {
+static void snap_save(signer_snap *s, const sim_disk *d) {
+    s->has = d->has_signer;
+    s->crc_due = d->signer_crc_due;
+    hbuf_reset(&s->rec);
+    hbuf_append(&s->rec, d->signer.data, d->signer.len);
+}
+
+static void snap_restore(sim_disk *d, const signer_snap *s) {
+    d->has_signer = s->has;
+    d->signer_crc_due = s->crc_due;
+    hbuf_reset(&d->signer);
+    hbuf_append(&d->signer, s->rec.data, s->rec.len);
+}
+
+/* The process dies: the lazy writes still in its memory are gone; with
+ * power_loss those only a relaxed commit carried too. Returns how many. */
+static size_t lazy_drop(sim_disk *d, bool power_loss) {
+    size_t lost = 0;
+    if (d->signer_level == LAZY_MEMORY) {
+        snap_restore(d, &d->relaxed_signer);
+        d->signer_level = LAZY_RELAXED;
+        lost++;
+    }
+    if (power_loss && d->signer_level == LAZY_RELAXED) {
+        snap_restore(d, &d->synced_signer);
+        d->signer_level = LAZY_SYNCED;
+        lost += lost == 0;
+    }
+    size_t kept = 0;
+    for (size_t k = 0; k < d->n_lazy_wal; k++) {
+        lazy_wal_rec r = d->lazy_wal[k];
+        if (r.relaxed && !power_loss) {
+            d->lazy_wal[kept++] = r;
+            continue;
+        }
+        lost++;
+        size_t end = wal_after(d, r.height);
+        for (size_t i = wal_first(d, r.height); i < end; i++)
+            if (d->wal[i].seq == r.seq) {
+                wal_remove(d, i, i + 1);
+                break;
+            }
+    }
+    d->n_lazy_wal = kept;
+    return lost;
+}
+
+/* store_close writes the lazy writes and syncs, unless the store failed
+ * (store.c, store_close) or the node crashed (then they are gone already). */
+static void be_close(void *ctx, store *st) {
     sim_disk *d = ctx;
     HANSA_ASSERT(d->open);
+    if (!d->crashed && store_failed(st) == HANSA_OK) lazy_commit(d, true);
+    else lazy_drop(d, false);
     d->open = false;
 }
 
@@ -493,7 +590,10 @@ static hansa_err be_batch_commit(void *ctx, store *st, const store_batch *b,
     hansa_err e = write_begin(d, st, SIM_DISK_BLOCK, "committing a block", &f);
     if (e != HANSA_OK) return e;
     apply_batch(d, b, app_hash);
-    return write_end(d, st, f, "committing a block");
+    d->relaxed = true; /* as the LMDB store's block commit and index step */
+    e = write_end(d, st, f, "committing a block");
+    d->relaxed = false;
+    return e;
 }
 
 static const disk_block *block_at(const sim_disk *d, uint64_t height) {
@@ -664,6 +764,62 @@ static hansa_err be_wal_append(void *ctx, store *st, uint64_t height, const uint
     return write_end(d, st, f, "appending to the WAL");
 }
 
+/* Lazy writes: written as any other (the same fault, the same time), and
+ * remembered until a commit carries them. A crash in one takes it too. */
+static hansa_err be_put_signer_lazy(void *ctx, store *st, const uint8_t *bytes, size_t len) {
+    sim_disk *d = ctx;
+    if (!d->crashed && d->signer_level != LAZY_MEMORY) { /* keep what a crash goes back to */
+        if (d->signer_level == LAZY_SYNCED) snap_save(&d->synced_signer, d);
+        snap_save(&d->relaxed_signer, d);
+        d->signer_level = LAZY_MEMORY;
+    }
+    d->lazy = true;
+    hansa_err e = be_put_signer(ctx, st, bytes, len);
+    d->lazy = false;
+    return e;
+}
+
+static hansa_err be_wal_append_lazy(void *ctx, store *st, uint64_t height, const uint8_t *bytes,
+                                    size_t len) {
+    sim_disk *d = ctx;
+    size_t before = d->n_wal;
+    d->lazy = true;
+    hansa_err e = be_wal_append(ctx, st, height, bytes, len);
+    d->lazy = false;
+    if (d->n_wal == before) return e; /* nothing written */
+    size_t at = wal_after(d, height); /* the record just appended is its height's last */
+    HANSA_ASSERT(at > 0);
+    if (d->n_lazy_wal == d->cap_lazy_wal) {
+        d->cap_lazy_wal = d->cap_lazy_wal ? 2 * d->cap_lazy_wal : 16;
+        d->lazy_wal = hansa_realloc(d->lazy_wal, d->cap_lazy_wal * sizeof *d->lazy_wal);
+    }
+    d->lazy_wal[d->n_lazy_wal++] = (lazy_wal_rec){height, d->wal[at - 1].seq, false};
+    return e;
+}
+
+/* As the LMDB store's store_sync_signer: a synced commit when the signer
+ * state is in memory (it writes the lazy WAL records too), an fsync when a
+ * relaxed commit carried it (lazy WAL records still in memory stay there),
+ * nothing otherwise; refused after a crash or a fatal error. */
+static hansa_err be_sync(void *ctx, store *st) {
+    sim_disk *d = ctx;
+    if (d->signer_level == LAZY_SYNCED) return HANSA_OK;
+    if (d->crashed) return store_fail(st, HANSA_ERR_IO, "syncing the signer state: the node is crashing");
+    if (store_failed(st) != HANSA_OK)
+        return store_fail(st, HANSA_ERR_STATE, "store refuses syncing the signer state after an "
+                                               "earlier fatal error");
+    if (d->signer_level == LAZY_MEMORY) {
+        lazy_commit(d, true);
+        return HANSA_OK;
+    }
+    d->signer_level = LAZY_SYNCED;
+    size_t kept = 0;
+    for (size_t k = 0; k < d->n_lazy_wal; k++)
+        if (!d->lazy_wal[k].relaxed) d->lazy_wal[kept++] = d->lazy_wal[k];
+    d->n_lazy_wal = kept;
+    return HANSA_OK;
+}
+
 static hansa_err be_wal_read(void *ctx, store *st, uint64_t height, store_wal_fn fn, void *fn_ctx) {
     sim_disk *d = ctx;
     (void)st; /* a damaged tail is not an error of the store */
@@ -737,7 +893,7 @@ static const store_backend disk_backend = {
     be_get_commit,  be_get_tx,     be_state_get,    be_state_scan, be_put_signer,
     be_get_signer,  be_wal_append, be_wal_read,     be_wal_truncate, be_get_valset,
     be_receipt_put, be_receipt_del, be_receipt_scan, be_blob_put,   be_blob_get,
-    be_checkpoint_put, be_checkpoint_get,
+    be_checkpoint_put, be_checkpoint_get, be_put_signer_lazy, be_wal_append_lazy, be_sync,
 };
 
 /* ---- the disk ---- */
@@ -772,6 +928,9 @@ void sim_disk_free(sim_disk *d) {
     kv_free(&d->blobs);
     kv_free(&d->checkpoints);
     hbuf_free(&d->signer);
+    hbuf_free(&d->synced_signer.rec);
+    hbuf_free(&d->relaxed_signer.rec);
+    free(d->lazy_wal);
     wal_remove(d, 0, d->n_wal);
     for (size_t i = 0; i < d->n_wal_spare; i++) hbuf_free(&d->wal_spare[i]);
     free(d->wal);
@@ -789,6 +948,12 @@ store *sim_disk_open(sim_disk *d) {
 
 bool sim_disk_crashed(const sim_disk *d) { return d->crashed; }
 
+size_t sim_disk_crash(sim_disk *d, bool power_loss) {
+    HANSA_ASSERT(d->open);
+    d->crashed = true;
+    return lazy_drop(d, power_loss);
+}
+
 void sim_disk_forget_signer(sim_disk *d) {
     HANSA_ASSERT(!d->open);
     d->has_signer = false;
@@ -796,6 +961,8 @@ void sim_disk_forget_signer(sim_disk *d) {
     wal_remove(d, 0, d->n_wal);
     kv_free(&d->blobs); /* its DKG seed and share and its nonces too */
     d->blobs = (disk_table){0};
+    d->signer_level = LAZY_SYNCED;
+    d->n_lazy_wal = 0;
 }
 
 uint64_t sim_disk_writes(const sim_disk *d) { return d->writes; }

@@ -11,7 +11,9 @@
  * a real disk (the checksum of a record that can only be damaged by a torn
  * write is made at its first read, from the key it was written under:
  * disk.c, seal), and it keeps the store's contract: a write that returned
- * HANSA_OK is durable, a block commit is all or nothing, WAL heights
+ * HANSA_OK is durable (a lazy one once a later synced write or a sync
+ * carried it: a crash or a power loss takes it before, sim_disk_crash), a block commit is
+ * all or nothing, WAL heights
  * interleave, a damaged WAL record ends its height's log.
  *
  * Durability is the point. Before each write the disk asks its owner what
@@ -27,6 +29,7 @@
 #define HANSA_SIM_DISK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -73,6 +76,15 @@ store *sim_disk_open(sim_disk *d);
 
 /* True when a write crashed the node since the last open. */
 bool sim_disk_crashed(const sim_disk *d);
+
+/* The node's process dies (only while a store is open; not a clean
+ * close): the lazy writes (store_put_signer_lazy, store_wal_append_lazy)
+ * no commit carried yet are gone, as they are in the LMDB store's memory;
+ * with power_loss (its machine loses power) those only a relaxed commit
+ * (a block commit) carried too. The disk is crashed (every later write
+ * fails) until it is opened again. Blocks are kept: the sim makes every
+ * commit durable (docs/sim.md). Returns how many lazy writes it took. */
+size_t sim_disk_crash(sim_disk *d, bool power_loss);
 
 /* Forgets the signer state (the DKG and nonce records too) and the WAL
  * (an amnesiac delegate, or an operator restoring an old backup). Only

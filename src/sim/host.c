@@ -89,6 +89,8 @@ static sim_disk_fault disk_fault(void *ctx, sim_disk_op op) {
     if (!nd->crash_armed || op != nd->crash_op) return SIM_DISK_OK;
     nd->crash_armed = false;
     nd->dying = true;
+    nd->dying_power_loss = nd->armed_power_loss;
+    nd->armed_power_loss = false;
     w->res->write_crashes++;
     return nd->crash_fault;
 }
@@ -184,7 +186,9 @@ static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, 
     simnet_broadcast(W(nd), nd->idx, out_msg(nd, type, b, len), ex, nd->busy_us);
     if (nd->die_after_send) { /* the worst moment: it left, and nothing after it */
         nd->dying = true;
-        nd->die_after_send = nd->crash_after_send = false;
+        nd->dying_power_loss = nd->armed_power_loss;
+        W(nd)->res->lazy_writes_lost += sim_disk_crash(nd->disk, nd->dying_power_loss);
+        nd->die_after_send = nd->crash_after_send = nd->armed_power_loss = false;
     }
 }
 
@@ -263,7 +267,7 @@ static void input_begin(sim_node *nd) {
 
 /* After every input: the height start the commit asked for is traced, and
  * a node that crashed during the input goes down. */
-static void finish_crash(sim_node *nd);
+static void finish_crash(sim_node *nd, bool power_loss);
 
 static void after_input(sim_node *nd) {
     if (nd->start_pending && !nd->dying && !nd->full_stop) {
@@ -273,7 +277,7 @@ static void after_input(sim_node *nd) {
     }
     nd->start_pending = false;
     nd->busy_us = 0;
-    if (nd->dying || nd->full_stop) finish_crash(nd);
+    if (nd->dying || nd->full_stop) finish_crash(nd, false);
 }
 
 static void connect(sim_node *a, sim_node *b) {
@@ -340,9 +344,16 @@ void host_boot(sim_node *nd, bool forget) {
     }
 }
 
-static void finish_crash(sim_node *nd) {
+/* No crash is a clean close: the lazy writes still in the store's memory
+ * are gone (sim_disk_crash; the second call after a send's takes nothing
+ * more). A full disk's stop neither: store_close's commit of them would
+ * need room the disk does not have. */
+static void finish_crash(sim_node *nd, bool power_loss) {
     world *w = W(nd);
     HANSA_ASSERT(nd->up);
+    power_loss |= nd->dying_power_loss;
+    w->res->lazy_writes_lost += sim_disk_crash(nd->disk, power_loss);
+    nd->dying_power_loss = nd->armed_power_loss = false;
     node_close(nd->n);
     store_close(nd->st);
     nd->n = NULL;
@@ -354,7 +365,8 @@ static void finish_crash(sim_node *nd) {
     nd->inc++;
     nd->wake_ev_us = 0;
     w->res->crashes++;
-    world_trace(w, SIM_T_CRASH, nd, 0, nd->height + 1, 0, 0, NULL, false, UINT32_MAX);
+    w->res->power_losses += power_loss;
+    world_trace(w, SIM_T_CRASH, nd, 0, nd->height + 1, 0, 0, NULL, power_loss, UINT32_MAX);
     for (uint16_t j = nd->chain->first_node; j < nd->chain->first_node + nd->chain->n_nodes; j++) {
         sim_node *p = &w->nodes[j];
         if (j == nd->idx || !p->up || nd->link_down[j]) continue;
@@ -363,9 +375,9 @@ static void finish_crash(sim_node *nd) {
     }
 }
 
-void host_crash(sim_node *nd) {
+void host_crash(sim_node *nd, bool power_loss) {
     HANSA_ASSERT(nd->up && !nd->dying);
-    finish_crash(nd);
+    finish_crash(nd, power_loss);
 }
 
 /* True when an honest node is handed a second, different vote of one

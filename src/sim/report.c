@@ -99,8 +99,9 @@ void sim_report_run(FILE *f, const sim_options *o, const sim_result *r) {
             r->max_round);
     fprintf(f, "txs submitted %" PRIu64 " committed %" PRIu64 "\n", r->txs_submitted,
             r->txs_committed);
-    fprintf(f, "disk_writes %" PRIu64 "\nwrite_crashes %" PRIu64 "\nfull_stops %" PRIu64 "\n",
-            r->disk_writes, r->write_crashes, r->full_stops);
+    fprintf(f, "disk_writes %" PRIu64 "\nwrite_crashes %" PRIu64 "\nfull_stops %" PRIu64
+            "\npower_losses %" PRIu64 "\nlazy_writes_lost %" PRIu64 "\n", r->disk_writes,
+            r->write_crashes, r->full_stops, r->power_losses, r->lazy_writes_lost);
     fprintf(f, "honest_penalty_points %" PRIu64 "\n", r->honest_penalty_points);
     fprintf(f, "set_changes %" PRIu64 "\nslashed %" PRIu64 "\n", r->set_changes, r->slashed);
     fprintf(f, "coverage %d situations\n",

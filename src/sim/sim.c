@@ -52,6 +52,10 @@ void world_trace(world *w, sim_trace_kind kind, const sim_node *nd, uint16_t oth
     sim_checker_feed(&w->chk[c->idx], &ev);
 }
 
+/* EV_CRASH's peer field for a crash the fault mix drew (0: a scripted one,
+ * which is never a power loss: scripts keep their schedules). */
+#define CRASH_OF_MIX 1
+
 void world_push(world *w, uint64_t time_us, uint32_t kind, const sim_node *nd, uint16_t peer,
                 uint64_t height, uint32_t round, uint8_t sub, void *ptr) {
     sim_event ev = {time_us, 0, kind, nd ? nd->idx : 0, peer, nd ? nd->inc : 0, round, height,
@@ -432,7 +436,7 @@ static void schedule_faults(world *w) {
         for (uint64_t t = world_between(w, 200 * MS, S); t < w->gst_us;
              t += world_between(w, 300 * MS, 2 * S)) {
             const sim_node *nd = &w->nodes[prng_below(&w->rng, w->n)];
-            world_push(w, t, EV_CRASH, nd, 0, 0, 0, (uint8_t)prng_below(&w->rng, 4), NULL);
+            world_push(w, t, EV_CRASH, nd, CRASH_OF_MIX, 0, 0, (uint8_t)prng_below(&w->rng, 4), NULL);
             world_push(w, min_u64(t + world_between(w, 100 * MS, 3 * S), w->gst_us), EV_RESTART, nd, 0,
                        0, 0, 0, NULL);
         }
@@ -507,21 +511,31 @@ static void on_deliver(world *w, const sim_event *ev) {
     msg_unref(m);
 }
 
-/* The crash kinds a write can meet: lost, durable but unacknowledged, torn. */
-static void arm_crash(world *w, sim_node *nd) {
+/* Half the crashes the mix draws (at an instant, in a write, after a send)
+ * are power losses, drawn from their own stream (world.h, power_rng). */
+static bool draw_power_loss(world *w, const sim_event *ev) {
+    return ev->peer == CRASH_OF_MIX && prng_below(&w->power_rng, 2) == 0;
+}
+
+/* The crash kinds a write can meet: lost, durable but unacknowledged, torn
+ * (and half the mix's are power losses: a crash in the write that would
+ * carry the lazy writes, or after a relaxed commit carried them). */
+static void arm_crash(world *w, sim_node *nd, const sim_event *ev) {
     static const sim_disk_op ops[] = {SIM_DISK_SIGNER, SIM_DISK_WAL, SIM_DISK_BLOCK};
     static const sim_disk_fault faults[] = {SIM_DISK_CRASH_LOST, SIM_DISK_CRASH_AFTER,
                                             SIM_DISK_CRASH_TORN};
     nd->crash_armed = true;
     nd->crash_op = ops[prng_below(&w->rng, 3)];
     nd->crash_fault = faults[prng_below(&w->rng, 3)];
+    nd->armed_power_loss = draw_power_loss(w, ev);
 }
 
 /* Crash right after the node's next own message of a random step leaves:
  * the moment "persist, then release" exists for. */
-static void arm_crash_after_send(world *w, sim_node *nd) {
+static void arm_crash_after_send(world *w, sim_node *nd, const sim_event *ev) {
     nd->crash_after_send = true;
     nd->crash_step = (uint8_t)prng_below(&w->rng, 3);
+    nd->armed_power_loss = draw_power_loss(w, ev);
 }
 
 /* Its disk fills up: writes of one kind fail from now on (host.c,
@@ -534,7 +548,7 @@ static void arm_disk_full(world *w, sim_node *nd) {
 
 static void on_restart(world *w, sim_node *nd, const sim_event *ev) {
     if (nd->up && (nd->crash_armed || nd->crash_after_send || nd->disk_full)) { /* it never came: crash now */
-        host_crash(nd);
+        host_crash(nd, false);
         world_push(w, w->now_us + world_between(w, 10 * MS, 100 * MS), EV_RESTART, nd, 0, 0, 0,
                    ev->sub, NULL);
         return;
@@ -552,15 +566,15 @@ static void dispatch(world *w, const sim_event *ev) {
         if (node_current(w, ev) && ev->time_us == nd->wake_ev_us) host_wake(nd);
         return;
     case EV_CRASH:
-        if (nd->up && ev->sub == 1) arm_crash(w, nd);
-        else if (nd->up && ev->sub == 2) arm_crash_after_send(w, nd);
+        if (nd->up && ev->sub == 1) arm_crash(w, nd, ev);
+        else if (nd->up && ev->sub == 2) arm_crash_after_send(w, nd, ev);
         else if (nd->up && ev->sub == 3) arm_disk_full(w, nd);
-        else if (nd->up) host_crash(nd);
+        else if (nd->up) host_crash(nd, draw_power_loss(w, ev));
         return;
     case EV_RESTART: on_restart(w, nd, ev); return;
     case EV_AMNESIA:
         if (nd->up) {
-            host_crash(nd);
+            host_crash(nd, false);
             world_push(w, w->now_us + world_between(w, 10 * MS, 300 * MS), EV_RESTART, nd, 0, 0,
                        0, 1, NULL);
         }
@@ -702,6 +716,7 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     w->res = r;
     w->n = (uint16_t)(o->nodes * chains);
     prng_seed(&w->rng, o->seed);
+    prng_seed(&w->power_rng, o->seed ^ 0x706f776572ull);
     sim_heap_init(&w->q);
     w->block_pool = sim_block_pool_new();
     setup_config(w);

@@ -151,6 +151,8 @@ typedef struct {
     uint64_t txs_submitted, txs_committed; /* client transfers; committed on the slowest honest node */
     uint64_t disk_writes, write_crashes;   /* crashes that hit a node in the middle of a write */
     uint64_t full_stops;                   /* clean stops on a full disk (EV_CRASH, sub 3) */
+    uint64_t power_losses;                 /* crashes that were power losses */
+    uint64_t lazy_writes_lost;             /* lazy writes the crashes took (sim_disk_crash) */
     uint64_t set_changes;        /* validator sets that differ from the one before */
     uint64_t slashed;            /* delegates removed from the set after evidence */
     /* Penalty points (node_io.penalize) honest nodes gave honest peers: what

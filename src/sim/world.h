@@ -144,6 +144,13 @@ typedef struct {
     bool crash_after_send;
     uint8_t crash_step;
     bool die_after_send;
+    /* The crash armed by the fault mix (EV_CRASH, sub 1 or 2) is a power
+     * loss: the disk loses what only a relaxed commit carried too
+     * (sim_disk_crash). Consumed where it fires (the write, the send),
+     * which sets dying_power_loss for the teardown; a crash that comes
+     * otherwise is a plain one. */
+    bool armed_power_loss;
+    bool dying_power_loss;
     /* Its disk is full (EV_CRASH, sub 3): every write of kind full_op (its
      * signer state, WAL or blocks, drawn at the fault) fails while the
      * others still fit (the map's last pages go to whichever write fits),
@@ -275,6 +282,9 @@ struct world {
     sim_options o;
     sim_result *res;
     hansa_prng rng;
+    /* Draws which crashes are power losses: a stream of its own, so that
+     * a seed none of whose crashes is one runs as it did before them. */
+    hansa_prng power_rng;
     sim_heap q;
     uint64_t now_us;
     uint16_t n;
@@ -337,8 +347,10 @@ void host_init(sim_node *nd);
 void host_free(sim_node *nd);
 /* Starts the node's process on its disk (forget: amnesia first). */
 void host_boot(sim_node *nd, bool forget);
-/* Kills the process: what it did not write is gone. */
-void host_crash(sim_node *nd);
+/* Kills the process: what it did not write is gone, the store's lazy
+ * writes still in its memory too (with power_loss, its machine loses
+ * power: what only a relaxed commit carried too). */
+void host_crash(sim_node *nd, bool power_loss);
 /* Hands m to the node; a relay of it shares m (the caller's reference
  * is held throughout). */
 void host_deliver(sim_node *nd, uint16_t from, sim_msg *m);

@@ -26,8 +26,10 @@
 
 typedef struct {
     /* Called by store_close; the backend's data may outlive the store (a
-     * simulated disk survives its node's crash). */
-    void (*close)(void *ctx);
+     * simulated disk survives its node's crash). st is still open: the
+     * backend can ask store_failed (a close after a fatal error writes no
+     * lazy writes). */
+    void (*close)(void *ctx, store *st);
     hansa_err (*get_tip)(void *ctx, store *st, store_tip *out);
     hansa_err (*batch_commit)(void *ctx, store *st, const store_batch *b,
                               const hansa_hash *app_hash);
@@ -63,11 +65,21 @@ typedef struct {
     hansa_err (*checkpoint_put)(void *ctx, store *st, const uint8_t *key, size_t klen,
                                 const uint8_t *bytes, size_t len);
     hansa_err (*checkpoint_get)(void *ctx, store *st, const uint8_t *key, size_t klen, hbuf *out);
+    /* store_put_signer_lazy and store_wal_append_lazy: the write need not
+     * be durable until the next write that is (any other write of this
+     * backend, or sync), as the LMDB store's lazy writes wait in memory for
+     * the next commit; a power loss before it may lose them. NULL: lazy
+     * writes go to put_signer and wal_append, durable at once. */
+    hansa_err (*put_signer_lazy)(void *ctx, store *st, const uint8_t *bytes, size_t len);
+    hansa_err (*wal_append_lazy)(void *ctx, store *st, uint64_t height, const uint8_t *bytes,
+                                 size_t len);
+    /* store_sync_signer: makes the lazy writes durable. NULL: nothing to do. */
+    hansa_err (*sync)(void *ctx, store *st);
 } store_backend;
 
 /* Opens a store whose calls go to be (borrowed; it must outlive the store)
  * with ctx. Never fails for now; returns HANSA_OK and *out, which the
- * caller closes with store_close (that calls be->close(ctx)). */
+ * caller closes with store_close (that calls be->close(ctx, st)). */
 hansa_err store_open_backend(const store_backend *be, void *ctx, store **out);
 
 /* Records a failure of the current call on st: the message (printf-style)

@@ -775,7 +775,7 @@ static void batch_free(store_batch *b);
 void store_close(store *st) {
     if (st == NULL) return;
     HANSA_ASSERT(!st->in_callback);
-    if (st->be) st->be->close(st->be_ctx);
+    if (st->be) st->be->close(st->be_ctx, st);
     /* Lazy writes are written (and synced) by a clean close. */
     if (st->env && (st->lazy_wal.len > 0 || st->lazy_has_signer) && st->fatal == HANSA_OK && !st->read_only)
         (void)run_write(st, "writing the lazy writes at close", nothing_body, NULL);
@@ -1903,13 +1903,14 @@ hansa_err store_put_signer(store *st, const uint8_t *bytes, size_t len) {
 }
 
 hansa_err store_put_signer_lazy(store *st, const uint8_t *bytes, size_t len) {
-    if (st->be || st->read_only) return store_put_signer(st, bytes, len);
+    if ((st->be && !st->be->put_signer_lazy) || st->read_only) return store_put_signer(st, bytes, len);
     call_enter(st);
     HANSA_ASSERT(bytes != NULL || len == 0);
     if (len > STORE_PAYLOAD_BYTES_MAX)
         return st_fail(st, HANSA_ERR_TOO_LONG, "signer state of %zu bytes is too long", len);
     hansa_err e = refuse_if_failed(st, "writing the signer state");
     if (e != HANSA_OK) return e;
+    if (st->be) return st->be->put_signer_lazy(st->be_ctx, st, bytes, len);
     hbuf_reset(&st->lazy_signer);
     hbuf_append(&st->lazy_signer, bytes, len);
     st->lazy_has_signer = true;
@@ -1918,6 +1919,8 @@ hansa_err store_put_signer_lazy(store *st, const uint8_t *bytes, size_t len) {
 
 hansa_err store_sync_signer(store *st) {
     call_enter(st);
+    /* The backend refuses as below: only when something is pending (disk.c, be_sync). */
+    if (st->be) return st->be->sync ? st->be->sync(st->be_ctx, st) : HANSA_OK;
     if (st->lazy_has_signer) return run_write(st, "writing the signer state", nothing_body, NULL);
     if (!st->signer_unsynced) return HANSA_OK;
     hansa_err e = refuse_if_failed(st, "syncing the signer state");
@@ -2002,13 +2005,15 @@ hansa_err store_wal_append(store *st, uint64_t height, const uint8_t *bytes, siz
 #define STORE_LAZY_BYTES_MAX (16u << 20)
 
 hansa_err store_wal_append_lazy(store *st, uint64_t height, const uint8_t *bytes, size_t len) {
-    if (st->be || st->read_only) return store_wal_append(st, height, bytes, len);
+    if ((st->be && !st->be->wal_append_lazy) || st->read_only)
+        return store_wal_append(st, height, bytes, len);
     call_enter(st);
     HANSA_ASSERT(bytes != NULL || len == 0);
     if (len > STORE_PAYLOAD_BYTES_MAX)
         return st_fail(st, HANSA_ERR_TOO_LONG, "WAL record of %zu bytes is too long", len);
     hansa_err e = refuse_if_failed(st, "appending to the WAL");
     if (e != HANSA_OK) return e;
+    if (st->be) return st->be->wal_append_lazy(st->be_ctx, st, height, bytes, len);
     hbuf_put_u64(&st->lazy_wal, height);
     hbuf_put_u32(&st->lazy_wal, (uint32_t)len);
     hbuf_append(&st->lazy_wal, bytes, len);

@@ -7,6 +7,7 @@
 #include "base/rng.h"
 #include "check.h"
 #include "sim/disk.h"
+#include "store/backend.h"
 
 static sim_disk_fault next_fault;
 
@@ -156,6 +157,163 @@ static void test_crash_faults(void) {
     CHECK_ERR(store_wal_read(st, 1, wal_collect, &l), HANSA_OK);
     CHECK_EQ_U64(l.n, 0);
     hbuf_free(&out);
+    store_close(st);
+    sim_disk_free(d);
+}
+
+static void check_signer(store *st, const char *want) {
+    hbuf out = HBUF_INIT;
+    if (!want) {
+        CHECK_ERR(store_get_signer(st, &out), HANSA_ERR_NOT_FOUND);
+    } else {
+        CHECK_ERR(store_get_signer(st, &out), HANSA_OK);
+        CHECK(out.len == strlen(want) && memcmp(out.data, want, out.len) == 0);
+    }
+    hbuf_free(&out);
+}
+
+static int wal_count(store *st, uint64_t height) {
+    wal_log l = {0};
+    CHECK_ERR(store_wal_read(st, height, wal_collect, &l), HANSA_OK);
+    return l.n;
+}
+
+/* A power loss takes the lazy writes (store_put_signer_lazy,
+ * store_wal_append_lazy) that no synced write or store_sync_signer made
+ * durable, and nothing else. */
+static void test_power_loss(void) {
+    sim_disk *d = sim_disk_new(fault, NULL);
+    store *st = sim_disk_open(d);
+    /* Nothing ever durable: the signer state is gone, not an older one. */
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s0", 2), HANSA_OK);
+    check_signer(st, "s0"); /* read back from memory, as the LMDB store does */
+    CHECK_EQ_U64(sim_disk_crash(d, true), 1);
+    CHECK(sim_disk_crashed(d));
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, NULL);
+    /* A synced write makes the lazy ones before it durable. */
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s1", 2), HANSA_OK);
+    CHECK_ERR(store_wal_append_lazy(st, 1, (const uint8_t *)"peer", 4), HANSA_OK);
+    CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"own", 3), HANSA_OK);
+    /* These two are lost: the signer state goes back to s1, the WAL to two. */
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s2", 2), HANSA_OK);
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s3", 2), HANSA_OK);
+    CHECK_ERR(store_wal_append_lazy(st, 1, (const uint8_t *)"late", 4), HANSA_OK);
+    CHECK_ERR(store_wal_append_lazy(st, 2, (const uint8_t *)"next", 4), HANSA_OK);
+    CHECK_EQ_U64(sim_disk_crash(d, true), 3);
+    CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"dead", 4), HANSA_ERR_IO); /* no power */
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, "s1");
+    CHECK_EQ_U64(wal_count(st, 1), 2);
+    CHECK_EQ_U64(wal_count(st, 2), 0);
+    /* store_sync_signer makes a lazy signer state durable, and the lazy WAL
+     * records with it (one commit); lazy WAL records alone it leaves. */
+    CHECK_ERR(store_wal_append_lazy(st, 2, (const uint8_t *)"a", 1), HANSA_OK);
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s4", 2), HANSA_OK);
+    CHECK_ERR(store_sync_signer(st), HANSA_OK);
+    CHECK_ERR(store_wal_append_lazy(st, 2, (const uint8_t *)"b", 1), HANSA_OK);
+    CHECK_ERR(store_sync_signer(st), HANSA_OK);
+    CHECK_EQ_U64(sim_disk_crash(d, true), 1);
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, "s4");
+    CHECK_EQ_U64(wal_count(st, 2), 1);
+    /* A clean close writes them. */
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s5", 2), HANSA_OK);
+    CHECK_ERR(store_wal_append_lazy(st, 2, (const uint8_t *)"c", 1), HANSA_OK);
+    store_close(st);
+    st = sim_disk_open(d);
+    CHECK_EQ_U64(sim_disk_crash(d, true), 0);
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, "s5");
+    CHECK_EQ_U64(wal_count(st, 2), 2);
+    store_close(st);
+    sim_disk_free(d);
+}
+
+/* The LMDB store keeps lazy writes in process memory until a commit
+ * carries them: a process crash takes them too, and so does a crash in the
+ * synced write that would carry them or a close after a fatal error. */
+static void test_crash_takes_lazy(void) {
+    sim_disk *d = sim_disk_new(fault, NULL);
+    store *st = sim_disk_open(d);
+    CHECK_ERR(store_put_signer(st, (const uint8_t *)"s0", 2), HANSA_OK);
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s1", 2), HANSA_OK);
+    CHECK_ERR(store_wal_append_lazy(st, 1, (const uint8_t *)"peer", 4), HANSA_OK);
+    CHECK_EQ_U64(sim_disk_crash(d, false), 2);
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, "s0");
+    CHECK_EQ_U64(wal_count(st, 1), 0);
+    /* The carrying WAL append crashes before it is durable: both lost. */
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s2", 2), HANSA_OK);
+    CHECK_ERR(store_wal_append_lazy(st, 1, (const uint8_t *)"peer", 4), HANSA_OK);
+    next_fault = SIM_DISK_CRASH_LOST;
+    CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"own", 3), HANSA_ERR_IO);
+    sim_disk_crash(d, false);
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, "s0");
+    CHECK_EQ_U64(wal_count(st, 1), 0);
+    /* Durable but unacknowledged: it carried them. */
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s3", 2), HANSA_OK);
+    next_fault = SIM_DISK_CRASH_AFTER;
+    CHECK_ERR(store_wal_append(st, 1, (const uint8_t *)"own", 3), HANSA_ERR_IO);
+    sim_disk_crash(d, true);
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, "s3");
+    CHECK_EQ_U64(wal_count(st, 1), 1);
+    /* A close after a fatal error does not write them; store_sync_signer
+     * refuses, as the LMDB store's does. */
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s4", 2), HANSA_OK);
+    CHECK_ERR(store_fail(st, HANSA_ERR_CORRUPT, "test: a damaged record"), HANSA_ERR_CORRUPT);
+    CHECK_ERR(store_sync_signer(st), HANSA_ERR_STATE);
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, "s3");
+    store_close(st);
+    sim_disk_free(d);
+}
+
+/* A block commit is relaxed (MDB_NOMETASYNC in the LMDB store): the lazy
+ * writes it carries survive a process crash but not a power loss, until
+ * the next synced write or store_sync_signer. The block itself is kept. */
+static void test_relaxed_commit(void) {
+    sim_disk *d = sim_disk_new(fault, NULL);
+    store *st = sim_disk_open(d);
+    CHECK_ERR(store_put_signer(st, (const uint8_t *)"s0", 2), HANSA_OK);
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s1", 2), HANSA_OK);
+    CHECK_ERR(store_wal_append_lazy(st, 2, (const uint8_t *)"peer", 4), HANSA_OK);
+    CHECK_ERR(commit(st, 1, 1, "k", "v"), HANSA_OK);
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s2", 2), HANSA_OK);
+    CHECK_EQ_U64(sim_disk_crash(d, false), 1); /* s2 only */
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, "s1");
+    CHECK_EQ_U64(wal_count(st, 2), 1);
+    CHECK_EQ_U64(sim_disk_crash(d, true), 2); /* s1 and the record */
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, "s0");
+    CHECK_EQ_U64(wal_count(st, 2), 0);
+    store_tip tip;
+    CHECK_ERR(store_get_tip(st, &tip), HANSA_OK);
+    CHECK_EQ_U64(tip.height, 1);
+    /* store_sync_signer after the commit syncs it (an fsync): the record
+     * appended lazily after the commit stays in memory. */
+    CHECK_ERR(store_put_signer_lazy(st, (const uint8_t *)"s3", 2), HANSA_OK);
+    CHECK_ERR(commit(st, 2, 2, "k", "w"), HANSA_OK);
+    CHECK_ERR(store_wal_append_lazy(st, 3, (const uint8_t *)"x", 1), HANSA_OK);
+    CHECK_ERR(store_sync_signer(st), HANSA_OK);
+    CHECK_EQ_U64(sim_disk_crash(d, true), 1);
+    store_close(st);
+    st = sim_disk_open(d);
+    check_signer(st, "s3");
+    CHECK_EQ_U64(wal_count(st, 3), 0);
     store_close(st);
     sim_disk_free(d);
 }
@@ -391,6 +549,9 @@ int main(void) {
     RUN(test_contract);
     RUN(test_valsets_and_receipts);
     RUN(test_crash_faults);
+    RUN(test_power_loss);
+    RUN(test_crash_takes_lazy);
+    RUN(test_relaxed_commit);
     RUN(test_shared_blocks);
     RUN(test_state_table_model);
     return check_summary();
