@@ -33,6 +33,7 @@
 
 #include "base/assert.h"
 #include "base/buf.h"
+#include "base/err.h"
 #include "base/hex.h"
 #include "base/mem.h"
 #include "cmd/lib/cli.h"
@@ -218,7 +219,7 @@ static int sign_submit(const copts *o, uint16_t kind, const hbuf *body, bool *du
         json_t *params = cli_submit_params(&tx, &k->kp, o->no_wait, &timeout);
         json_t *edata = NULL;
         json_t *r = cli_call_ex(o->sub, addr, "submit_tx", params, timeout, &rc, NULL, &edata);
-        if (dup) *dup = edata && strcmp(cli_str(edata, "error"), "duplicate") == 0;
+        if (dup) *dup = edata && strcmp(cli_str(edata, "error"), hansa_errname(HANSA_ERR_DUPLICATE)) == 0;
         json_decref(edata);
         if (r && o->c.json) cli_print_json(r);
         else if (r) printf("%s %s\n", o->no_wait ? "submitted" : "committed", cli_str(r, "hash"));
@@ -463,11 +464,13 @@ static bool client_holds(const copts *o, const char *addr, uint64_t h, const han
 #define LANDED_WAIT_POLLS 40
 #define LANDED_POLL_US 250000
 
-/* After an update refused as a duplicate: if the client comes to hold the header the
- * update carried and did not when we read it (before, cj: another
- * relayer's update landed between our read and our submit), the caller's
- * goal is met and says so. A header it held already stays a refusal (a
- * stale one). */
+/* After an update refused as a duplicate: if the client comes to hold the
+ * header the update carried, the caller's goal is met and says so. When
+ * the caller named the height (--height, --light), a header the client
+ * held already when we read it (before) stays a refusal: a stale request.
+ * When this command chose the height (the source's newest), it may have
+ * read the client just before another relayer's update landed and built
+ * the same one: the client is as far as the source can take it. */
 static bool landed_first(const copts *o, const char *addr, const hbuf *body, const json_t *before) {
     ic_update u;
     if (ic_update_decode(body->data, body->len, &u, NULL) != HANSA_OK) return false;
@@ -476,12 +479,13 @@ static bool landed_first(const copts *o, const char *addr, const hbuf *body, con
     uint64_t h = u.header.height;
     ic_update_free(&u);
     const json_t *hs = json_object_get(before, "heights");
-    for (size_t i = 0; i < json_array_size(hs); i++)
+    bool named = o->height || o->light;
+    for (size_t i = 0; i < json_array_size(hs) && named; i++)
         if ((uint64_t)json_integer_value(json_array_get(hs, i)) == h) return false;
     for (int t = 0; t < LANDED_WAIT_POLLS; t++) {
         if (client_holds(o, addr, h, &want)) {
             printf("chain %s's client holds height %llu with this header: another update landed first\n",
-                   o->chain_text, (unsigned long long)h);
+                   o->chain_text, (unsigned long long)h); /* maybe before our read: the same for the caller */
             return true;
         }
         usleep(LANDED_POLL_US);
