@@ -214,22 +214,39 @@ hansa_err credit_half_issue(credit_half *h, const credit_chit *c, bool trust_sig
 
 /* ---- the foil ------------------------------------------------------------------- */
 
-/* The stock's chits for the foil to order, after its confirmed end. */
-static hansa_err foil_on_upd(credit_half *h, const credit_msg *m, credit_out *out, char *why,
-                             size_t why_len) {
+/* Every stock message that names a point of the foil's chain (UPD, ACK,
+ * REQ) first passes this: the stock's chain must equal the foil's up to
+ * m->idx, which the foil then counts as acknowledged. A point past the
+ * foil's end or a different hash there is a chain fault: then it returns
+ * false with *err what the message's handling returns (fault() answers
+ * HANSA_OK: the refusal is the answer), and the message goes no further.
+ * `verb` and `chits` word the first failure for the message at hand
+ * ("claims" .. "confirmed chits", "acknowledges" .. "chits"). */
+static bool foil_same_chain(credit_half *h, const credit_msg *m, credit_out *out, const char *verb,
+                            const char *chits, hansa_err *err, char *why, size_t why_len) {
     hansa_hash mine;
     if (m->idx > h->n) {
-        say(why, why_len, "the stock claims %llu confirmed chits, the foil has %llu",
-            (unsigned long long)m->idx, (unsigned long long)h->n);
-        return fault(h, out, NULL, CREDIT_REFUSE_CHAIN);
+        say(why, why_len, "the stock %s %llu %s, the foil has %llu", verb, (unsigned long long)m->idx, chits,
+            (unsigned long long)h->n);
+        *err = fault(h, out, NULL, CREDIT_REFUSE_CHAIN);
+        return false;
     }
     hash_at(h, m->idx, &mine);
     if (!hash_eq(&mine, &m->hash)) {
         say(why, why_len, "the stock's chain differs from the foil's at %llu",
             (unsigned long long)m->idx);
-        return fault(h, out, NULL, CREDIT_REFUSE_CHAIN);
+        *err = fault(h, out, NULL, CREDIT_REFUSE_CHAIN);
+        return false;
     }
     if (m->idx > h->ack) h->ack = m->idx;
+    return true;
+}
+
+/* The stock's chits for the foil to order, after its confirmed end. */
+static hansa_err foil_on_upd(credit_half *h, const credit_msg *m, credit_out *out, char *why,
+                             size_t why_len) {
+    hansa_err err;
+    if (!foil_same_chain(h, m, out, "claims", "confirmed chits", &err, why, why_len)) return err;
     for (uint16_t i = 0; i < m->n_chits; i++) {
         const credit_chit *c = &m->chits[i];
         uint64_t at = find_linked(h, &c->chit_id);
@@ -258,19 +275,8 @@ static hansa_err foil_on_upd(credit_half *h, const credit_msg *m, credit_out *ou
 /* ACK or REQ: the stock's chain equals the foil's up to m->idx. */
 static hansa_err foil_on_point(credit_half *h, const credit_msg *m, credit_out *out, char *why,
                                size_t why_len) {
-    hansa_hash mine;
-    if (m->idx > h->n) {
-        say(why, why_len, "the stock acknowledges %llu chits, the foil has %llu",
-            (unsigned long long)m->idx, (unsigned long long)h->n);
-        return fault(h, out, NULL, CREDIT_REFUSE_CHAIN);
-    }
-    hash_at(h, m->idx, &mine);
-    if (!hash_eq(&mine, &m->hash)) {
-        say(why, why_len, "the stock's chain differs from the foil's at %llu",
-            (unsigned long long)m->idx);
-        return fault(h, out, NULL, CREDIT_REFUSE_CHAIN);
-    }
-    if (m->idx > h->ack) h->ack = m->idx;
+    hansa_err err;
+    if (!foil_same_chain(h, m, out, "acknowledges", "chits", &err, why, why_len)) return err;
     if (h->n > h->ack) send_upd(h, out, h->ack);
     return HANSA_OK;
 }
