@@ -2,6 +2,7 @@
  * contracts, trading variables, chits and invoices. */
 #include "credit/credit.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +16,14 @@ const char *credit_side_name(credit_side s) {
     case CREDIT_FOIL: return "foil";
     }
     return "?";
+}
+
+void credit_say(char *why, size_t why_len, const char *fmt, ...) {
+    if (why == NULL || why_len == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, why_len, fmt, ap);
+    va_end(ap);
 }
 
 const hansa_pubkey *credit_contract_key(const credit_contract *c, credit_side s) {

@@ -73,6 +73,10 @@ static inline credit_side credit_side_other(credit_side s) {
 }
 const char *credit_side_name(credit_side s);
 
+/* Writes the reason a credit check failed into why (printf-style), which
+ * may be NULL or empty when the caller does not want one. */
+void credit_say(char *why, size_t why_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* One party: its chain and its key (its address is derived from the key). */
 typedef struct {
     uint32_t chain_id;
