@@ -53,6 +53,17 @@ typedef struct {
     size_t size;
 } fuzz_codec;
 
+/* Defines fuzz_enc_NAME and fuzz_dec_NAME: NAME_encode and NAME_decode cast
+ * to fuzz_codec's shape (one line per codec in a table harness). */
+#define FUZZ_CODEC_WRAP(NAME)                                                                  \
+    static void fuzz_enc_##NAME(hbuf *b, const void *o) { NAME##_encode(b, o); }              \
+    static hansa_err fuzz_dec_##NAME(const uint8_t *p, size_t n, void *o, wire_rd *r) {       \
+        return NAME##_decode(p, n, o, r);                                                      \
+    }
+
+/* The table entry of a codec wrapped by FUZZ_CODEC_WRAP(NAME) that fills a T. */
+#define FUZZ_CODEC(NAME, T) {fuzz_dec_##NAME, fuzz_enc_##NAME, sizeof(T)}
+
 /* The canonical-encoding oracle for one table entry: obj is scratch of
  * obj_bytes (at least c->size), filled with a non-zero pattern first so a
  * refusal that leaves bytes behind is seen. */

@@ -12,27 +12,20 @@
 #include "fuzz_common.h"
 #include "ledger/credit_rec.h"
 
-static void enc_contract(hbuf *b, const void *o) { credit_contract_encode(b, o); }
-static void enc_chit(hbuf *b, const void *o) { credit_chit_encode(b, o); }
-static void enc_invoice(hbuf *b, const void *o) { credit_invoice_encode(b, o); }
-static void enc_invoice_rec(hbuf *b, const void *o) { credit_invoice_record_encode(b, o); }
-static void enc_msg(hbuf *b, const void *o) { credit_msg_encode(b, o); }
-static void enc_tally(hbuf *b, const void *o) { credit_tally_encode(b, o); }
-
-static hansa_err dec_contract(const uint8_t *p, size_t n, void *o, wire_rd *r) { return credit_contract_decode(p, n, o, r); }
-static hansa_err dec_chit(const uint8_t *p, size_t n, void *o, wire_rd *r) { return credit_chit_decode(p, n, o, r); }
-static hansa_err dec_invoice(const uint8_t *p, size_t n, void *o, wire_rd *r) { return credit_invoice_decode(p, n, o, r); }
-static hansa_err dec_invoice_rec(const uint8_t *p, size_t n, void *o, wire_rd *r) { return credit_invoice_record_decode(p, n, o, r); }
-static hansa_err dec_msg(const uint8_t *p, size_t n, void *o, wire_rd *r) { return credit_msg_decode(p, n, o, r); }
-static hansa_err dec_tally(const uint8_t *p, size_t n, void *o, wire_rd *r) { return credit_tally_decode(p, n, o, r); }
+FUZZ_CODEC_WRAP(credit_contract)
+FUZZ_CODEC_WRAP(credit_chit)
+FUZZ_CODEC_WRAP(credit_invoice)
+FUZZ_CODEC_WRAP(credit_invoice_record)
+FUZZ_CODEC_WRAP(credit_msg)
+FUZZ_CODEC_WRAP(credit_tally)
 
 static const fuzz_codec kinds[] = {
-    {dec_contract, enc_contract, sizeof(credit_contract)},
-    {dec_chit, enc_chit, sizeof(credit_chit)},
-    {dec_invoice, enc_invoice, sizeof(credit_invoice)},
-    {dec_invoice_rec, enc_invoice_rec, sizeof(credit_invoice)},
-    {dec_msg, enc_msg, sizeof(credit_msg)},
-    {dec_tally, enc_tally, sizeof(credit_tally)},
+    FUZZ_CODEC(credit_contract, credit_contract),
+    FUZZ_CODEC(credit_chit, credit_chit),
+    FUZZ_CODEC(credit_invoice, credit_invoice),
+    FUZZ_CODEC(credit_invoice_record, credit_invoice),
+    FUZZ_CODEC(credit_msg, credit_msg),
+    FUZZ_CODEC(credit_tally, credit_tally),
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 

@@ -18,27 +18,20 @@
 #include "ledger/tx.h"
 #include "ledger/xfer.h"
 
-static void enc_denom(hbuf *b, const void *o) { pkt_denom_encode(b, o); }
-static void enc_send(hbuf *b, const void *o) { pkt_send_encode(b, o); }
-static void enc_transfer(hbuf *b, const void *o) { pkt_transfer_encode(b, o); }
-static void enc_recv(hbuf *b, const void *o) { pkt_recv_encode(b, o); }
-static void enc_ack(hbuf *b, const void *o) { pkt_ack_encode(b, o); }
-static void enc_proof(hbuf *b, const void *o) { pkt_proof_encode(b, o); }
-
-static hansa_err dec_denom(const uint8_t *p, size_t n, void *o, wire_rd *r) { return pkt_denom_decode(p, n, o, r); }
-static hansa_err dec_send(const uint8_t *p, size_t n, void *o, wire_rd *r) { return pkt_send_decode(p, n, o, r); }
-static hansa_err dec_transfer(const uint8_t *p, size_t n, void *o, wire_rd *r) { return pkt_transfer_decode(p, n, o, r); }
-static hansa_err dec_recv(const uint8_t *p, size_t n, void *o, wire_rd *r) { return pkt_recv_decode(p, n, o, r); }
-static hansa_err dec_ack(const uint8_t *p, size_t n, void *o, wire_rd *r) { return pkt_ack_decode(p, n, o, r); }
-static hansa_err dec_proof(const uint8_t *p, size_t n, void *o, wire_rd *r) { return pkt_proof_decode(p, n, o, r); }
+FUZZ_CODEC_WRAP(pkt_denom)
+FUZZ_CODEC_WRAP(pkt_send)
+FUZZ_CODEC_WRAP(pkt_transfer)
+FUZZ_CODEC_WRAP(pkt_recv)
+FUZZ_CODEC_WRAP(pkt_ack)
+FUZZ_CODEC_WRAP(pkt_proof)
 
 static const fuzz_codec kinds[] = {
-    {dec_denom, enc_denom, sizeof(pkt_denom)},
-    {dec_send, enc_send, sizeof(pkt_send)},
-    {dec_transfer, enc_transfer, sizeof(pkt_transfer)},
-    {dec_recv, enc_recv, sizeof(pkt_recv)},
-    {dec_ack, enc_ack, sizeof(pkt_ack)},
-    {dec_proof, enc_proof, sizeof(pkt_proof)},
+    FUZZ_CODEC(pkt_denom, pkt_denom),
+    FUZZ_CODEC(pkt_send, pkt_send),
+    FUZZ_CODEC(pkt_transfer, pkt_transfer),
+    FUZZ_CODEC(pkt_recv, pkt_recv),
+    FUZZ_CODEC(pkt_ack, pkt_ack),
+    FUZZ_CODEC(pkt_proof, pkt_proof),
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 

@@ -15,27 +15,20 @@
 #include "ledger/tx_receipt.h"
 #include "node/receipts.h"
 
-static void enc_receipt(hbuf *b, const void *o) { receipt_encode(b, o); }
-static void enc_core(hbuf *b, const void *o) { receipt_core_encode(b, o); }
-static void enc_claim(hbuf *b, const void *o) { receipt_claim_encode(b, o); }
-static void enc_guarantee(hbuf *b, const void *o) { node_guarantee_encode(b, o); }
-static void enc_ask(hbuf *b, const void *o) { node_receipt_ask_encode(b, o); }
-static void enc_share(hbuf *b, const void *o) { node_receipt_share_encode(b, o); }
-
-static hansa_err dec_receipt(const uint8_t *p, size_t n, void *o, wire_rd *r) { return receipt_decode(p, n, o, r); }
-static hansa_err dec_core(const uint8_t *p, size_t n, void *o, wire_rd *r) { return receipt_core_decode(p, n, o, r); }
-static hansa_err dec_claim(const uint8_t *p, size_t n, void *o, wire_rd *r) { return receipt_claim_decode(p, n, o, r); }
-static hansa_err dec_guarantee(const uint8_t *p, size_t n, void *o, wire_rd *r) { return node_guarantee_decode(p, n, o, r); }
-static hansa_err dec_ask(const uint8_t *p, size_t n, void *o, wire_rd *r) { return node_receipt_ask_decode(p, n, o, r); }
-static hansa_err dec_share(const uint8_t *p, size_t n, void *o, wire_rd *r) { return node_receipt_share_decode(p, n, o, r); }
+FUZZ_CODEC_WRAP(receipt)
+FUZZ_CODEC_WRAP(receipt_core)
+FUZZ_CODEC_WRAP(receipt_claim)
+FUZZ_CODEC_WRAP(node_guarantee)
+FUZZ_CODEC_WRAP(node_receipt_ask)
+FUZZ_CODEC_WRAP(node_receipt_share)
 
 static const fuzz_codec kinds[] = {
-    {dec_receipt, enc_receipt, sizeof(receipt)},
-    {dec_core, enc_core, sizeof(receipt_core)},
-    {dec_claim, enc_claim, sizeof(receipt_claim)},
-    {dec_guarantee, enc_guarantee, sizeof(node_guarantee)},
-    {dec_ask, enc_ask, sizeof(node_receipt_ask)},
-    {dec_share, enc_share, sizeof(node_receipt_share)},
+    FUZZ_CODEC(receipt, receipt),
+    FUZZ_CODEC(receipt_core, receipt_core),
+    FUZZ_CODEC(receipt_claim, receipt_claim),
+    FUZZ_CODEC(node_guarantee, node_guarantee),
+    FUZZ_CODEC(node_receipt_ask, node_receipt_ask),
+    FUZZ_CODEC(node_receipt_share, node_receipt_share),
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
