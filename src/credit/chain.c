@@ -410,11 +410,7 @@ void credit_msg_encode(hbuf *b, const credit_msg *m) {
 
 hansa_err credit_msg_decode(const uint8_t *p, size_t len, credit_msg *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    memset(out, 0, sizeof *out);
-    rd_init(r, p, len);
-    uint8_t v = rd_u8(r, "version");
-    if (r->err == HANSA_OK && v != CREDIT_VERSION) rd_fail(r, HANSA_ERR_VERSION, "version");
+    r = credit_rd_begin(r, &local, p, len, out, sizeof *out);
     out->kind = rd_u8(r, "kind");
     rd_fixed(r, out->tally_id.b, CREDIT_ID_BYTES, "tally_id");
     out->from = rd_u8(r, "from");

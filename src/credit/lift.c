@@ -183,11 +183,7 @@ void credit_lift_rec_encode(hbuf *b, const credit_lift_rec *rec) {
 
 hansa_err credit_lift_rec_decode(const uint8_t *p, size_t len, credit_lift_rec *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
-    memset(out, 0, sizeof *out);
-    if (rd_u8(r, "version") != CREDIT_VERSION && r->err == HANSA_OK)
-        rd_fail(r, HANSA_ERR_VERSION, "version");
+    r = credit_rd_begin(r, &local, p, len, out, sizeof *out);
     credit_rd_lift(r, &out->lift);
     out->outcome = rd_u8(r, "outcome");
     out->height = rd_u64(r, "height");

@@ -374,11 +374,7 @@ static const char *tally_inconsistency(const credit_tally *t) {
 
 hansa_err credit_tally_decode(const uint8_t *p, size_t len, credit_tally *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    memset(out, 0, sizeof *out);
-    rd_init(r, p, len);
-    uint8_t v = rd_u8(r, "version");
-    if (r->err == HANSA_OK && v != CREDIT_VERSION) rd_fail(r, HANSA_ERR_VERSION, "version");
+    r = credit_rd_begin(r, &local, p, len, out, sizeof *out);
     credit_rd_contract(r, &out->contract);
     out->state = rd_u8(r, "state");
     out->offered_by = rd_u8(r, "offered_by");
