@@ -8,29 +8,18 @@
 #include "fuzz_common.h"
 #include "ledger/record.h"
 
-/* Encoders, cast to one shape. */
-static void enc_meta(hbuf *b, const void *o) { ledger_meta_encode(b, o); }
-static void enc_params(hbuf *b, const void *o) { ledger_params_encode(b, o); }
-static void enc_supply(hbuf *b, const void *o) { ledger_supply_encode(b, o); }
-static void enc_validators(hbuf *b, const void *o) { ledger_valsets_encode(b, o); }
-static void enc_account(hbuf *b, const void *o) { ledger_account_encode(b, o); }
+FUZZ_CODEC_WRAP(ledger_meta)
+FUZZ_CODEC_WRAP(ledger_params)
+FUZZ_CODEC_WRAP(ledger_supply)
+FUZZ_CODEC_WRAP(ledger_valsets)
+FUZZ_CODEC_WRAP(ledger_account)
 
-static hansa_err dec_meta(const uint8_t *p, size_t n, void *o, wire_rd *r) { return ledger_meta_decode(p, n, o, r); }
-static hansa_err dec_params(const uint8_t *p, size_t n, void *o, wire_rd *r) { return ledger_params_decode(p, n, o, r); }
-static hansa_err dec_supply(const uint8_t *p, size_t n, void *o, wire_rd *r) { return ledger_supply_decode(p, n, o, r); }
-static hansa_err dec_validators(const uint8_t *p, size_t n, void *o, wire_rd *r) { return ledger_valsets_decode(p, n, o, r); }
-static hansa_err dec_account(const uint8_t *p, size_t n, void *o, wire_rd *r) { return ledger_account_decode(p, n, o, r); }
-
-static const struct {
-    hansa_err (*dec)(const uint8_t *, size_t, void *, wire_rd *);
-    void (*enc)(hbuf *, const void *);
-    size_t size;
-} kinds[] = {
-    {dec_meta, enc_meta, sizeof(ledger_meta)},
-    {dec_params, enc_params, sizeof(ledger_params)},
-    {dec_supply, enc_supply, sizeof(ledger_supply)},
-    {dec_validators, enc_validators, sizeof(ledger_valsets)},
-    {dec_account, enc_account, sizeof(ledger_account)},
+static const fuzz_codec kinds[] = {
+    FUZZ_CODEC(ledger_meta, ledger_meta),
+    FUZZ_CODEC(ledger_params, ledger_params),
+    FUZZ_CODEC(ledger_supply, ledger_supply),
+    FUZZ_CODEC(ledger_valsets, ledger_valsets),
+    FUZZ_CODEC(ledger_account, ledger_account),
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -38,18 +27,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) return 0;
     size_t k = data[0] % (sizeof kinds / sizeof kinds[0]);
     static ledger_valsets obj; /* the largest record object */
-    wire_rd r;
-    memset(&obj, 0xa5, sizeof obj);
-    if (kinds[k].dec(size > 1 ? data + 1 : NULL, size - 1, &obj, &r) != HANSA_OK) {
-        HANSA_ASSERT(r.err != HANSA_OK);
-        HANSA_ASSERT(r.err_off <= size - 1);
-        fuzz_check_zero(&obj, kinds[k].size);
-        return 0;
-    }
-    hbuf b = HBUF_INIT;
-    kinds[k].enc(&b, &obj);
-    HANSA_ASSERT(b.len == size - 1);
-    HANSA_ASSERT(memcmp(b.data, data + 1, size - 1) == 0);
-    hbuf_free(&b);
+    fuzz_codec_roundtrip(&kinds[k], size > 1 ? data + 1 : NULL, size - 1, &obj, sizeof obj);
     return 0;
 }

@@ -15,31 +15,20 @@
 #include "ledger/tx_receipt.h"
 #include "node/receipts.h"
 
-static void enc_receipt(hbuf *b, const void *o) { receipt_encode(b, o); }
-static void enc_core(hbuf *b, const void *o) { receipt_core_encode(b, o); }
-static void enc_claim(hbuf *b, const void *o) { receipt_claim_encode(b, o); }
-static void enc_guarantee(hbuf *b, const void *o) { node_guarantee_encode(b, o); }
-static void enc_ask(hbuf *b, const void *o) { node_receipt_ask_encode(b, o); }
-static void enc_share(hbuf *b, const void *o) { node_receipt_share_encode(b, o); }
+FUZZ_CODEC_WRAP(receipt)
+FUZZ_CODEC_WRAP(receipt_core)
+FUZZ_CODEC_WRAP(receipt_claim)
+FUZZ_CODEC_WRAP(node_guarantee)
+FUZZ_CODEC_WRAP(node_receipt_ask)
+FUZZ_CODEC_WRAP(node_receipt_share)
 
-static hansa_err dec_receipt(const uint8_t *p, size_t n, void *o, wire_rd *r) { return receipt_decode(p, n, o, r); }
-static hansa_err dec_core(const uint8_t *p, size_t n, void *o, wire_rd *r) { return receipt_core_decode(p, n, o, r); }
-static hansa_err dec_claim(const uint8_t *p, size_t n, void *o, wire_rd *r) { return receipt_claim_decode(p, n, o, r); }
-static hansa_err dec_guarantee(const uint8_t *p, size_t n, void *o, wire_rd *r) { return node_guarantee_decode(p, n, o, r); }
-static hansa_err dec_ask(const uint8_t *p, size_t n, void *o, wire_rd *r) { return node_receipt_ask_decode(p, n, o, r); }
-static hansa_err dec_share(const uint8_t *p, size_t n, void *o, wire_rd *r) { return node_receipt_share_decode(p, n, o, r); }
-
-static const struct {
-    hansa_err (*dec)(const uint8_t *, size_t, void *, wire_rd *);
-    void (*enc)(hbuf *, const void *);
-    size_t size;
-} kinds[] = {
-    {dec_receipt, enc_receipt, sizeof(receipt)},
-    {dec_core, enc_core, sizeof(receipt_core)},
-    {dec_claim, enc_claim, sizeof(receipt_claim)},
-    {dec_guarantee, enc_guarantee, sizeof(node_guarantee)},
-    {dec_ask, enc_ask, sizeof(node_receipt_ask)},
-    {dec_share, enc_share, sizeof(node_receipt_share)},
+static const fuzz_codec kinds[] = {
+    FUZZ_CODEC(receipt, receipt),
+    FUZZ_CODEC(receipt_core, receipt_core),
+    FUZZ_CODEC(receipt_claim, receipt_claim),
+    FUZZ_CODEC(node_guarantee, node_guarantee),
+    FUZZ_CODEC(node_receipt_ask, node_receipt_ask),
+    FUZZ_CODEC(node_receipt_share, node_receipt_share),
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
@@ -69,25 +58,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t k = data[0] % (N_KINDS + 2);
     const uint8_t *p = size > 1 ? data + 1 : NULL;
     size_t n = size - 1;
-    wire_rd r;
     if (k == N_KINDS + 1) return bond_body(p, n);
     if (k == N_KINDS) { /* a stored receipt record: klen | key | value */
-        if (n == 0) return 0;
-        size_t klen = p[0] < n - 1 ? p[0] : n - 1;
-        ledger_receipt_record_check(p + 1, klen, n - 1 - klen ? p + 1 + klen : NULL, n - 1 - klen, &r);
+        fuzz_record_check(p, n, 0, ledger_receipt_record_check);
         return 0;
     }
-    memset(&obj, 0xa5, sizeof obj);
-    if (kinds[k].dec(p, n, &obj, &r) != HANSA_OK) {
-        HANSA_ASSERT(r.err != HANSA_OK);
-        HANSA_ASSERT(r.err_off <= n);
-        fuzz_check_zero(&obj, kinds[k].size);
-        return 0;
-    }
-    hbuf b = HBUF_INIT;
-    kinds[k].enc(&b, &obj);
-    HANSA_ASSERT(b.len == n);
-    HANSA_ASSERT(memcmp(b.data, p, n) == 0);
-    hbuf_free(&b);
+    fuzz_codec_roundtrip(&kinds[k], p, n, &obj, sizeof obj);
     return 0;
 }

@@ -2,7 +2,6 @@
  * stock-conforms protocol, with its message codec. */
 #include "credit/chain.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,15 +19,6 @@ const char *credit_refuse_name(credit_refuse_reason r) {
     case CREDIT_REFUSE_CHAIN: return "chains disagree";
     }
     return "?";
-}
-
-static void say(char *why, size_t why_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t why_len, const char *fmt, ...) {
-    if (why == NULL || why_len == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, why_len, fmt, ap);
-    va_end(ap);
 }
 
 /* ---- hashes ------------------------------------------------------------------ */
@@ -176,12 +166,12 @@ hansa_err credit_half_issue(credit_half *h, const credit_chit *c, bool trust_sig
                             char *why, size_t why_len) {
     memset(out, 0, sizeof *out);
     if (h->fault) {
-        say(why, why_len, "the %s half stopped: %s", credit_side_name(h->side),
+        credit_say(why, why_len, "the %s half stopped: %s", credit_side_name(h->side),
             credit_refuse_name(h->fault));
         return HANSA_ERR_STATE;
     }
     if (c->by != h->side || !chit_valid(h, c, trust_sig)) {
-        say(why, why_len, "chit is not this tally's %s holder's, or its signature does not verify",
+        credit_say(why, why_len, "chit is not this tally's %s holder's, or its signature does not verify",
             credit_side_name(h->side));
         return HANSA_ERR_BAD_SIG;
     }
@@ -192,10 +182,10 @@ hansa_err credit_half_issue(credit_half *h, const credit_chit *c, bool trust_sig
         if (at != 0) h->ops->get(h->ctx, at, &l);
         const credit_chit *known = at != 0 ? &l.chit : &h->tail[t];
         if (credit_chit_same(known, c)) {
-            say(why, why_len, "this chit is already on the tally");
+            credit_say(why, why_len, "this chit is already on the tally");
             return HANSA_ERR_DUPLICATE;
         }
-        say(why, why_len, "conflict: the chit id is taken by a different chit");
+        credit_say(why, why_len, "conflict: the chit id is taken by a different chit");
         return HANSA_ERR_INVALID;
     }
     if (h->side == CREDIT_FOIL) {
@@ -204,7 +194,7 @@ hansa_err credit_half_issue(credit_half *h, const credit_chit *c, bool trust_sig
         return HANSA_OK;
     }
     if (h->n_tail == CREDIT_TAIL_MAX) {
-        say(why, why_len, "%d stock chits already wait for the foil's order", CREDIT_TAIL_MAX);
+        credit_say(why, why_len, "%d stock chits already wait for the foil's order", CREDIT_TAIL_MAX);
         return HANSA_ERR_FULL;
     }
     h->tail[h->n_tail++] = *c;
@@ -214,22 +204,39 @@ hansa_err credit_half_issue(credit_half *h, const credit_chit *c, bool trust_sig
 
 /* ---- the foil ------------------------------------------------------------------- */
 
-/* The stock's chits for the foil to order, after its confirmed end. */
-static hansa_err foil_on_upd(credit_half *h, const credit_msg *m, credit_out *out, char *why,
-                             size_t why_len) {
+/* Every stock message that names a point of the foil's chain (UPD, ACK,
+ * REQ) first passes this: the stock's chain must equal the foil's up to
+ * m->idx, which the foil then counts as acknowledged. A point past the
+ * foil's end or a different hash there is a chain fault: then it returns
+ * false with *err what the message's handling returns (fault() answers
+ * HANSA_OK: the refusal is the answer), and the message goes no further.
+ * `verb` and `chits` word the first failure for the message at hand
+ * ("claims" .. "confirmed chits", "acknowledges" .. "chits"). */
+static bool foil_same_chain(credit_half *h, const credit_msg *m, credit_out *out, const char *verb,
+                            const char *chits, hansa_err *err, char *why, size_t why_len) {
     hansa_hash mine;
     if (m->idx > h->n) {
-        say(why, why_len, "the stock claims %llu confirmed chits, the foil has %llu",
-            (unsigned long long)m->idx, (unsigned long long)h->n);
-        return fault(h, out, NULL, CREDIT_REFUSE_CHAIN);
+        credit_say(why, why_len, "the stock %s %llu %s, the foil has %llu", verb,
+                   (unsigned long long)m->idx, chits, (unsigned long long)h->n);
+        *err = fault(h, out, NULL, CREDIT_REFUSE_CHAIN);
+        return false;
     }
     hash_at(h, m->idx, &mine);
     if (!hash_eq(&mine, &m->hash)) {
-        say(why, why_len, "the stock's chain differs from the foil's at %llu",
+        credit_say(why, why_len, "the stock's chain differs from the foil's at %llu",
             (unsigned long long)m->idx);
-        return fault(h, out, NULL, CREDIT_REFUSE_CHAIN);
+        *err = fault(h, out, NULL, CREDIT_REFUSE_CHAIN);
+        return false;
     }
     if (m->idx > h->ack) h->ack = m->idx;
+    return true;
+}
+
+/* The stock's chits for the foil to order, after its confirmed end. */
+static hansa_err foil_on_upd(credit_half *h, const credit_msg *m, credit_out *out, char *why,
+                             size_t why_len) {
+    hansa_err err;
+    if (!foil_same_chain(h, m, out, "claims", "confirmed chits", &err, why, why_len)) return err;
     for (uint16_t i = 0; i < m->n_chits; i++) {
         const credit_chit *c = &m->chits[i];
         uint64_t at = find_linked(h, &c->chit_id);
@@ -237,7 +244,7 @@ static hansa_err foil_on_upd(credit_half *h, const credit_msg *m, credit_out *ou
             credit_link l;
             h->ops->get(h->ctx, at, &l);
             if (!credit_chit_same(&l.chit, c)) {
-                say(why, why_len, "refused: a stock chit reuses the id of chit %llu",
+                credit_say(why, why_len, "refused: a stock chit reuses the id of chit %llu",
                     (unsigned long long)at);
                 if (out->n_msgs < CREDIT_OUT_MSGS_MAX - 1)
                     send_refuse(h, out, &c->chit_id, CREDIT_REFUSE_CONFLICT);
@@ -245,7 +252,7 @@ static hansa_err foil_on_upd(credit_half *h, const credit_msg *m, credit_out *ou
             continue;
         }
         if (c->by != CREDIT_STOCK || !chit_valid(h, c, h->peer_in_state)) {
-            say(why, why_len, "refused: the stock sent a chit that is not its own or does not verify");
+            credit_say(why, why_len, "refused: the stock sent a chit that is not its own or does not verify");
             return fault(h, out, &c->chit_id, CREDIT_REFUSE_BAD);
         }
         link_chit(h, c);
@@ -258,19 +265,8 @@ static hansa_err foil_on_upd(credit_half *h, const credit_msg *m, credit_out *ou
 /* ACK or REQ: the stock's chain equals the foil's up to m->idx. */
 static hansa_err foil_on_point(credit_half *h, const credit_msg *m, credit_out *out, char *why,
                                size_t why_len) {
-    hansa_hash mine;
-    if (m->idx > h->n) {
-        say(why, why_len, "the stock acknowledges %llu chits, the foil has %llu",
-            (unsigned long long)m->idx, (unsigned long long)h->n);
-        return fault(h, out, NULL, CREDIT_REFUSE_CHAIN);
-    }
-    hash_at(h, m->idx, &mine);
-    if (!hash_eq(&mine, &m->hash)) {
-        say(why, why_len, "the stock's chain differs from the foil's at %llu",
-            (unsigned long long)m->idx);
-        return fault(h, out, NULL, CREDIT_REFUSE_CHAIN);
-    }
-    if (m->idx > h->ack) h->ack = m->idx;
+    hansa_err err;
+    if (!foil_same_chain(h, m, out, "acknowledges", "chits", &err, why, why_len)) return err;
     if (h->n > h->ack) send_upd(h, out, h->ack);
     return HANSA_OK;
 }
@@ -293,7 +289,7 @@ static hansa_err stock_on_upd(credit_half *h, const credit_msg *m, credit_out *o
     hansa_hash mine;
     hash_at(h, m->idx, &mine);
     if (!hash_eq(&mine, &m->hash)) {
-        say(why, why_len, "the foil's chain differs from the stock's at %llu",
+        credit_say(why, why_len, "the foil's chain differs from the stock's at %llu",
             (unsigned long long)m->idx);
         return fault(h, out, NULL, CREDIT_REFUSE_CHAIN);
     }
@@ -310,11 +306,11 @@ static hansa_err stock_on_upd(credit_half *h, const credit_msg *m, credit_out *o
                 continue;
             }
             if (mutant == CREDIT_MUTANT_STOCK_ORDERS) continue;
-            say(why, why_len, "the foil rewrote chit %llu", (unsigned long long)idx);
+            credit_say(why, why_len, "the foil rewrote chit %llu", (unsigned long long)idx);
             return fault(h, out, NULL, CREDIT_REFUSE_CHAIN);
         }
         if (find_linked(h, &c->chit_id) != 0) {
-            say(why, why_len, "the foil ordered one chit id twice");
+            credit_say(why, why_len, "the foil ordered one chit id twice");
             return fault(h, out, &c->chit_id, CREDIT_REFUSE_CHAIN);
         }
         int t = find_tail(h, &c->chit_id);
@@ -324,11 +320,11 @@ static hansa_err stock_on_upd(credit_half *h, const credit_msg *m, credit_out *o
             continue;
         }
         if (!chit_valid(h, c, h->peer_in_state && c->by == CREDIT_FOIL)) {
-            say(why, why_len, "the foil ordered a chit that does not verify");
+            credit_say(why, why_len, "the foil ordered a chit that does not verify");
             return fault(h, out, &c->chit_id, CREDIT_REFUSE_BAD);
         }
         if (t >= 0) { /* the foil linked a different chit under our id */
-            say(why, why_len, "refused: the foil linked a different chit under a stock chit's id");
+            credit_say(why, why_len, "refused: the foil linked a different chit under a stock chit's id");
             out->refused[out->n_refused++] = c->chit_id;
             drop_tail(h, t);
         }
@@ -345,13 +341,13 @@ static hansa_err on_refuse(credit_half *h, const credit_msg *m, credit_out *out,
                            size_t why_len) {
     int t = h->side == CREDIT_STOCK ? find_tail(h, &m->chit_id) : -1;
     if (m->reason == CREDIT_REFUSE_CONFLICT && t >= 0) {
-        say(why, why_len, "the foil refused a stock chit: its id is taken by a different chit");
+        credit_say(why, why_len, "the foil refused a stock chit: its id is taken by a different chit");
         out->refused[out->n_refused++] = m->chit_id;
         drop_tail(h, t);
         return HANSA_OK;
     }
     if (m->reason == CREDIT_REFUSE_CONFLICT) return HANSA_OK; /* an old refusal, handled */
-    say(why, why_len, "the %s half refused: %s", credit_side_name(credit_side_other(h->side)),
+    credit_say(why, why_len, "the %s half refused: %s", credit_side_name(credit_side_other(h->side)),
         credit_refuse_name(m->reason));
     h->fault = m->reason;
     return HANSA_OK;
@@ -361,12 +357,12 @@ hansa_err credit_half_recv(credit_half *h, const credit_msg *m, credit_out *out,
                            size_t why_len) {
     memset(out, 0, sizeof *out);
     if (h->fault) {
-        say(why, why_len, "the %s half stopped: %s", credit_side_name(h->side),
+        credit_say(why, why_len, "the %s half stopped: %s", credit_side_name(h->side),
             credit_refuse_name(h->fault));
         return HANSA_ERR_STATE;
     }
     if (!credit_id_eq(&m->tally_id, &h->tally_id) || m->from != credit_side_other(h->side)) {
-        say(why, why_len, "message is for another tally or from the wrong side");
+        credit_say(why, why_len, "message is for another tally or from the wrong side");
         return HANSA_ERR_PROTOCOL;
     }
     switch ((credit_msg_kind)m->kind) {
@@ -376,11 +372,11 @@ hansa_err credit_half_recv(credit_half *h, const credit_msg *m, credit_out *out,
     case CREDIT_MSG_ACK:
     case CREDIT_MSG_REQ:
         if (h->side == CREDIT_FOIL) return foil_on_point(h, m, out, why, why_len);
-        say(why, why_len, "the foil never sends %s", m->kind == CREDIT_MSG_ACK ? "ACK" : "REQ");
+        credit_say(why, why_len, "the foil never sends %s", m->kind == CREDIT_MSG_ACK ? "ACK" : "REQ");
         return HANSA_ERR_PROTOCOL;
     case CREDIT_MSG_REFUSE: return on_refuse(h, m, out, why, why_len);
     }
-    say(why, why_len, "unknown message kind %u", m->kind);
+    credit_say(why, why_len, "unknown message kind %u", m->kind);
     return HANSA_ERR_PROTOCOL;
 }
 
@@ -414,11 +410,7 @@ void credit_msg_encode(hbuf *b, const credit_msg *m) {
 
 hansa_err credit_msg_decode(const uint8_t *p, size_t len, credit_msg *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    memset(out, 0, sizeof *out);
-    rd_init(r, p, len);
-    uint8_t v = rd_u8(r, "version");
-    if (r->err == HANSA_OK && v != CREDIT_VERSION) rd_fail(r, HANSA_ERR_VERSION, "version");
+    r = credit_rd_begin(r, &local, p, len, out, sizeof *out);
     out->kind = rd_u8(r, "kind");
     rd_fixed(r, out->tally_id.b, CREDIT_ID_BYTES, "tally_id");
     out->from = rd_u8(r, "from");

@@ -1,21 +1,13 @@
 /* clearing.c — see clearing.h. */
 #include "credit/clearing.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/assert.h"
 #include "base/mem.h"
-
-static void say(char *why, size_t why_len, const char *fmt, ...) {
-    if (why == NULL || why_len == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, why_len, fmt, ap);
-    va_end(ap);
-}
+#include "credit/credit.h"
 
 /* Outgoing edges per node (CSR): first[u]..first[u+1] index into out[]. */
 typedef struct {
@@ -249,8 +241,8 @@ hansa_err clr_flow_check(const clr_graph *g, const uint64_t *flow, char *why, si
     hansa_err err = HANSA_OK;
     for (size_t e = 0; e < g->n_edges && err == HANSA_OK; e++) {
         if (flow[e] > g->e[e].cap) {
-            say(why, why_len, "edge %zu carries %llu over its capacity %llu", e, (unsigned long long)flow[e],
-                (unsigned long long)g->e[e].cap);
+            credit_say(why, why_len, "edge %zu carries %llu over its capacity %llu", e,
+                       (unsigned long long)flow[e], (unsigned long long)g->e[e].cap);
             err = HANSA_ERR_INVALID;
         }
         in[g->e[e].to] += flow[e];
@@ -258,7 +250,7 @@ hansa_err clr_flow_check(const clr_graph *g, const uint64_t *flow, char *why, si
     }
     for (uint32_t u = 0; u < g->n_nodes && err == HANSA_OK; u++)
         if (in[u] != out[u]) {
-            say(why, why_len, "node %u receives %llu but pays %llu: not a circulation", u,
+            credit_say(why, why_len, "node %u receives %llu but pays %llu: not a circulation", u,
                 (unsigned long long)in[u], (unsigned long long)out[u]);
             err = HANSA_ERR_INVALID;
         }

@@ -2,6 +2,7 @@
  * contracts, trading variables, chits and invoices. */
 #include "credit/credit.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +16,14 @@ const char *credit_side_name(credit_side s) {
     case CREDIT_FOIL: return "foil";
     }
     return "?";
+}
+
+void credit_say(char *why, size_t why_len, const char *fmt, ...) {
+    if (why == NULL || why_len == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, why_len, fmt, ap);
+    va_end(ap);
 }
 
 const hansa_pubkey *credit_contract_key(const credit_contract *c, credit_side s) {
@@ -119,6 +128,15 @@ static void rd_terms(wire_rd *r, credit_terms *t, const char *field) {
     t->call_days = rd_u32(r, "call_days");
     if (r->err == HANSA_OK && t->call_days > CREDIT_CALL_DAYS_MAX)
         rd_fail(r, HANSA_ERR_INVALID, "call_days");
+}
+
+wire_rd *credit_rd_begin(wire_rd *r, wire_rd *local, const uint8_t *p, size_t len, void *out, size_t size) {
+    if (r == NULL) r = local;
+    memset(out, 0, size);
+    rd_init(r, p, len);
+    uint8_t v = rd_u8(r, "version");
+    if (r->err == HANSA_OK && v != CREDIT_VERSION) rd_fail(r, HANSA_ERR_VERSION, "version");
+    return r;
 }
 
 void credit_rd_contract(wire_rd *r, credit_contract *out) {

@@ -73,6 +73,10 @@ static inline credit_side credit_side_other(credit_side s) {
 }
 const char *credit_side_name(credit_side s);
 
+/* Writes the reason a credit check failed into why (printf-style), which
+ * may be NULL or empty when the caller does not want one. */
+void credit_say(char *why, size_t why_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* One party: its chain and its key (its address is derived from the key). */
 typedef struct {
     uint32_t chain_id;
@@ -190,6 +194,12 @@ typedef struct {
  * Encoders append one value. Decoders parse exactly [p, p+len) (or, for the
  * rd_* forms, one value at the cursor) and fail with the codes of
  * wire/codec.h; out is zeroed on failure. */
+
+/* Starts the decode of a versioned credit record or message p..len into
+ * out (size bytes, zeroed): returns the cursor to read with (r, or local
+ * when the caller passes none), past the version byte, failed with
+ * HANSA_ERR_VERSION unless that byte is CREDIT_VERSION. */
+wire_rd *credit_rd_begin(wire_rd *r, wire_rd *local, const uint8_t *p, size_t len, void *out, size_t size);
 
 void credit_contract_encode(hbuf *b, const credit_contract *c);
 void credit_rd_contract(wire_rd *r, credit_contract *out);

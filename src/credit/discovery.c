@@ -596,10 +596,7 @@ static void rd_query(wire_rd *r, disc_msg *m) {
 
 hansa_err disc_msg_decode(const uint8_t *p, size_t len, disc_msg *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
-    memset(out, 0, sizeof *out);
-    if (rd_u8(r, "version") != CREDIT_VERSION && r->err == HANSA_OK) rd_fail(r, HANSA_ERR_VERSION, "version");
+    r = credit_rd_begin(r, &local, p, len, out, sizeof *out);
     out->kind = rd_u8(r, "kind");
     rd_fixed(r, out->search.b, CREDIT_ID_BYTES, "search");
     if (r->err == HANSA_OK && out->kind == DISC_QUERY) rd_query(r, out);

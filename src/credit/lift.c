@@ -3,7 +3,6 @@
 #include "credit/lift.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,15 +16,6 @@ static credit_lift_mutant mutant = CREDIT_LIFT_MUTANT_NONE;
 
 void credit_lift_test_mutant(credit_lift_mutant m) { mutant = m; }
 credit_lift_mutant credit_lift_mutant_get(void) { return mutant; }
-
-static void say(char *why, size_t why_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t why_len, const char *fmt, ...) {
-    if (why == NULL || why_len == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, why_len, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- capacity ---------------------------------------------------------------- */
 
@@ -93,17 +83,17 @@ credit_lift_cap credit_lift_path_cap(const credit_lift_cap *edges, size_t n) {
 
 hansa_err credit_lift_check(const credit_lift *l, char *why, size_t why_len) {
     if (l->amount == 0 || l->amount > CREDIT_AMOUNT_MAX) {
-        say(why, why_len, "lift amount %" PRIu64 " is not in 1..2^62", l->amount);
+        credit_say(why, why_len, "lift amount %" PRIu64 " is not in 1..2^62", l->amount);
         return HANSA_ERR_INVALID;
     }
     if (l->n_hops == 0 || l->n_hops > CREDIT_LIFT_HOPS_MAX) {
-        say(why, why_len, "a lift route has 1..%d tallies, not %u", CREDIT_LIFT_HOPS_MAX,
+        credit_say(why, why_len, "a lift route has 1..%d tallies, not %u", CREDIT_LIFT_HOPS_MAX,
             l->n_hops);
         return HANSA_ERR_INVALID;
     }
     bool closes = pubkey_eq(&l->parties[0].key, &l->parties[l->n_hops].key);
     if (l->kind == CREDIT_LIFT_CIRCULAR ? !closes || l->n_hops < 2 : l->kind != CREDIT_LIFT_LINEAR || closes) {
-        say(why, why_len, "a circular lift returns to its originator over 2 or more tallies, a "
+        credit_say(why, why_len, "a circular lift returns to its originator over 2 or more tallies, a "
                           "linear one does not return");
         return HANSA_ERR_INVALID;
     }
@@ -111,11 +101,11 @@ hansa_err credit_lift_check(const credit_lift *l, char *why, size_t why_len) {
         for (int j = i + 1; j <= l->n_hops; j++) {
             bool circle_end = i == 0 && j == l->n_hops;
             if (!circle_end && pubkey_eq(&l->parties[i].key, &l->parties[j].key)) {
-                say(why, why_len, "party %d appears again at %d", i, j);
+                credit_say(why, why_len, "party %d appears again at %d", i, j);
                 return HANSA_ERR_INVALID;
             }
             if (j < l->n_hops && credit_id_eq(&l->tallies[i], &l->tallies[j])) {
-                say(why, why_len, "tally %d appears again at %d", i, j);
+                credit_say(why, why_len, "tally %d appears again at %d", i, j);
                 return HANSA_ERR_INVALID;
             }
         }
@@ -193,11 +183,7 @@ void credit_lift_rec_encode(hbuf *b, const credit_lift_rec *rec) {
 
 hansa_err credit_lift_rec_decode(const uint8_t *p, size_t len, credit_lift_rec *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
-    memset(out, 0, sizeof *out);
-    if (rd_u8(r, "version") != CREDIT_VERSION && r->err == HANSA_OK)
-        rd_fail(r, HANSA_ERR_VERSION, "version");
+    r = credit_rd_begin(r, &local, p, len, out, sizeof *out);
     credit_rd_lift(r, &out->lift);
     out->outcome = rd_u8(r, "outcome");
     out->height = rd_u64(r, "height");
@@ -373,16 +359,16 @@ static hansa_err leg_check(const credit_holds *hs, const credit_lift_edge *e, co
                            char *why, size_t why_len) {
     const credit_tally *t = e->tally;
     if (!credit_id_eq(&t->contract.tally_id, tid)) {
-        say(why, why_len, "the tally given is not the route's");
+        credit_say(why, why_len, "the tally given is not the route's");
         return HANSA_ERR_INVALID;
     }
     credit_side r = side_on(t, receiver_key);
     if (r == 0) {
-        say(why, why_len, "the receiver is not a party of its tally");
+        credit_say(why, why_len, "the receiver is not a party of its tally");
         return HANSA_ERR_INVALID;
     }
     if (credit_holds_count(hs, tid) >= CREDIT_LIFT_PENDING_PER_TALLY) {
-        say(why, why_len, "tally already holds %d pending lifts", CREDIT_LIFT_PENDING_PER_TALLY);
+        credit_say(why, why_len, "tally already holds %d pending lifts", CREDIT_LIFT_PENDING_PER_TALLY);
         return HANSA_ERR_FULL;
     }
     uint64_t held = credit_holds_sum(hs, tid, r);
@@ -394,7 +380,7 @@ static hansa_err leg_check(const credit_holds *hs, const credit_lift_edge *e, co
         cap.max = t->state == CREDIT_TALLY_OPEN ? room((int64_t)grant_of(t, r), net) : 0;
     }
     if (amount > cap.max) {
-        say(why, why_len, "%s %" PRIu64 " over the capacity %" PRIu64 " (%s)",
+        credit_say(why, why_len, "%s %" PRIu64 " over the capacity %" PRIu64 " (%s)",
             mine ? "receiving" : "paying", amount, cap.max,
             mine ? "own trading variables" : "the grant");
         return HANSA_ERR_FUNDS;
@@ -414,18 +400,18 @@ hansa_err credit_hop_join(credit_hop *hop, credit_holds *hs, const credit_lift *
     if (e) return e;
     bool circ = l->kind == CREDIT_LIFT_CIRCULAR;
     if (pos > l->n_hops || (circ && pos == l->n_hops)) {
-        say(why, why_len, "position %u is not on the route", pos);
+        credit_say(why, why_len, "position %u is not on the route", pos);
         return HANSA_ERR_INVALID;
     }
     int in_idx = pos > 0 ? pos - 1 : circ ? l->n_hops - 1 : -1;
     int out_idx = pos < l->n_hops ? pos : -1;
     if ((in_idx >= 0) != (in != NULL) || (out_idx >= 0) != (out != NULL)) {
-        say(why, why_len, "position %u needs %s in-tally and %s out-tally", pos,
+        credit_say(why, why_len, "position %u needs %s in-tally and %s out-tally", pos,
             in_idx >= 0 ? "an" : "no", out_idx >= 0 ? "an" : "no");
         return HANSA_ERR_INVALID;
     }
     if (hs->n + 2 > CREDIT_LIFT_HOLDS_MAX) {
-        say(why, why_len, "party already holds %d promises", CREDIT_LIFT_HOLDS_MAX);
+        credit_say(why, why_len, "party already holds %d promises", CREDIT_LIFT_HOLDS_MAX);
         return HANSA_ERR_FULL;
     }
     const hansa_pubkey *me = &l->parties[pos].key;
@@ -433,7 +419,7 @@ hansa_err credit_hop_join(credit_hop *hop, credit_holds *hs, const credit_lift *
         e = leg_check(hs, in, &l->tallies[in_idx], me, true, l->amount, why, why_len);
         if (e) return e;
         if (side_on(in->tally, &l->parties[in_idx].key) == 0) {
-            say(why, why_len, "the payer is not a party of its tally");
+            credit_say(why, why_len, "the payer is not a party of its tally");
             return HANSA_ERR_INVALID;
         }
     }
@@ -442,7 +428,7 @@ hansa_err credit_hop_join(credit_hop *hop, credit_holds *hs, const credit_lift *
                       why, why_len);
         if (e) return e;
         if (side_on(out->tally, me) == 0) {
-            say(why, why_len, "this party is not on the tally it pays on");
+            credit_say(why, why_len, "this party is not on the tally it pays on");
             return HANSA_ERR_INVALID;
         }
     }

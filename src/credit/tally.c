@@ -3,20 +3,10 @@
 #include "credit/tally.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/assert.h"
-
-static void say(char *why, size_t why_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t why_len, const char *fmt, ...) {
-    if (why == NULL || why_len == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, why_len, fmt, ap);
-    va_end(ap);
-}
 
 const char *credit_tally_state_name(credit_tally_state s) {
     switch (s) {
@@ -36,7 +26,7 @@ credit_side credit_contract_side_of(const credit_contract *c, const hansa_pubkey
 }
 
 static hansa_err bad_state(const credit_tally *t, const char *what, char *why, size_t why_len) {
-    say(why, why_len, "cannot %s a tally that is %s", what,
+    credit_say(why, why_len, "cannot %s a tally that is %s", what,
         credit_tally_state_name((credit_tally_state)t->state));
     return HANSA_ERR_STATE;
 }
@@ -51,20 +41,20 @@ static bool same_parties(const credit_contract *a, const credit_contract *b) {
 static hansa_err offer_common(const credit_contract *c, credit_side by, const hansa_sig *sig,
                               char *why, size_t why_len) {
     if (c->stock_grants.limit > CREDIT_AMOUNT_MAX || c->foil_grants.limit > CREDIT_AMOUNT_MAX) {
-        say(why, why_len, "a credit limit is over 2^62 milli-CHIPs");
+        credit_say(why, why_len, "a credit limit is over 2^62 milli-CHIPs");
         return HANSA_ERR_INVALID;
     }
     if (c->stock_grants.call_days > CREDIT_CALL_DAYS_MAX ||
         c->foil_grants.call_days > CREDIT_CALL_DAYS_MAX) {
-        say(why, why_len, "call notice is over %d days", CREDIT_CALL_DAYS_MAX);
+        credit_say(why, why_len, "call notice is over %d days", CREDIT_CALL_DAYS_MAX);
         return HANSA_ERR_INVALID;
     }
     if (pubkey_eq(&c->stock.key, &c->foil.key)) {
-        say(why, why_len, "one key holds both halves");
+        credit_say(why, why_len, "one key holds both halves");
         return HANSA_ERR_INVALID;
     }
     if (!credit_contract_verify(c, credit_contract_key(c, by), sig)) {
-        say(why, why_len, "the %s holder's signature over the contract does not verify",
+        credit_say(why, why_len, "the %s holder's signature over the contract does not verify",
             credit_side_name(by));
         return HANSA_ERR_BAD_SIG;
     }
@@ -94,11 +84,11 @@ hansa_err credit_tally_offer(credit_tally *t, bool exists, const credit_contract
                              credit_side by, const hansa_sig *sig, uint32_t chain_id, char *why,
                              size_t why_len) {
     if (c->revision == 0) {
-        say(why, why_len, "revision 0 (offers count from 1)");
+        credit_say(why, why_len, "revision 0 (offers count from 1)");
         return HANSA_ERR_INVALID;
     }
     if (c->stock.chain_id != chain_id || c->foil.chain_id != chain_id) {
-        say(why, why_len, "a party is on another chain: cross-chain tallies need packets");
+        credit_say(why, why_len, "a party is on another chain: cross-chain tallies need packets");
         return HANSA_ERR_WRONG_CHAIN;
     }
     return offer_on(t, exists, c, by, sig, why, why_len);
@@ -108,13 +98,13 @@ hansa_err credit_tally_offer_across(credit_tally *t, bool exists, const credit_c
                                     credit_side by, const hansa_sig *sig, uint32_t here,
                                     uint32_t there, char *why, size_t why_len) {
     if (c->revision == 0) {
-        say(why, why_len, "revision 0 (offers count from 1)");
+        credit_say(why, why_len, "revision 0 (offers count from 1)");
         return HANSA_ERR_INVALID;
     }
     bool ok = here != there && ((c->stock.chain_id == here && c->foil.chain_id == there) ||
                                 (c->stock.chain_id == there && c->foil.chain_id == here));
     if (!ok) {
-        say(why, why_len, "the parties are not one on chain %" PRIx32 " and one on chain %" PRIx32,
+        credit_say(why, why_len, "the parties are not one on chain %" PRIx32 " and one on chain %" PRIx32,
             here, there);
         return HANSA_ERR_WRONG_CHAIN;
     }
@@ -127,11 +117,11 @@ static hansa_err offer_on(credit_tally *t, bool exists, const credit_contract *c
     if (exists) {
         if (t->state != CREDIT_TALLY_VOID) return bad_state(t, "re-offer", why, why_len);
         if (!same_parties(&t->contract, c)) {
-            say(why, why_len, "a re-offer must keep the parties of the refused tally");
+            credit_say(why, why_len, "a re-offer must keep the parties of the refused tally");
             return HANSA_ERR_INVALID;
         }
         if (c->revision <= t->contract.revision) {
-            say(why, why_len, "revision %" PRIu32 " is not above the refused %" PRIu32,
+            credit_say(why, why_len, "revision %" PRIu32 " is not above the refused %" PRIu32,
                 c->revision, t->contract.revision);
             return HANSA_ERR_INVALID;
         }
@@ -146,17 +136,18 @@ hansa_err credit_tally_counter(credit_tally *t, const credit_contract *c, credit
                                const hansa_sig *sig, char *why, size_t why_len) {
     if (t->state != CREDIT_TALLY_OFFERED) return bad_state(t, "counter", why, why_len);
     if (by == t->offered_by) {
-        say(why, why_len, "the %s holder made this offer: only the other party may counter it",
+        credit_say(why, why_len, "the %s holder made this offer: only the other party may counter it",
             credit_side_name(by));
         return HANSA_ERR_INVALID;
     }
     if (!credit_id_eq(&c->tally_id, &t->contract.tally_id) || !same_parties(&t->contract, c)) {
-        say(why, why_len, "a counter-offer keeps the tally id and the parties");
+        credit_say(why, why_len, "a counter-offer keeps the tally id and the parties");
         return HANSA_ERR_INVALID;
     }
     if (c->revision != t->contract.revision + 1) {
-        say(why, why_len, "a counter-offer to revision %" PRIu32 " is revision %" PRIu32 ", not %" PRIu32,
-            t->contract.revision, t->contract.revision + 1, c->revision);
+        credit_say(why, why_len,
+                   "a counter-offer to revision %" PRIu32 " is revision %" PRIu32 ", not %" PRIu32,
+                   t->contract.revision, t->contract.revision + 1, c->revision);
         return HANSA_ERR_INVALID;
     }
     hansa_err err = offer_common(c, by, sig, why, why_len);
@@ -170,12 +161,12 @@ static hansa_err answer_check(const credit_tally *t, credit_side by, uint32_t re
                               const char *what, char *why, size_t why_len) {
     if (t->state != CREDIT_TALLY_OFFERED) return bad_state(t, what, why, why_len);
     if (by == t->offered_by) {
-        say(why, why_len, "the %s holder made this offer: only the other party may %s it",
+        credit_say(why, why_len, "the %s holder made this offer: only the other party may %s it",
             credit_side_name(by), what);
         return HANSA_ERR_INVALID;
     }
     if (revision != t->contract.revision) {
-        say(why, why_len, "the offer is at revision %" PRIu32 ", not %" PRIu32,
+        credit_say(why, why_len, "the offer is at revision %" PRIu32 ", not %" PRIu32,
             t->contract.revision, revision);
         return HANSA_ERR_INVALID;
     }
@@ -187,7 +178,7 @@ hansa_err credit_tally_accept(credit_tally *t, credit_side by, uint32_t revision
     hansa_err err = answer_check(t, by, revision, "accept", why, why_len);
     if (err != HANSA_OK) return err;
     if (!credit_contract_verify(&t->contract, credit_contract_key(&t->contract, by), sig)) {
-        say(why, why_len, "the %s holder's signature over the contract does not verify",
+        credit_say(why, why_len, "the %s holder's signature over the contract does not verify",
             credit_side_name(by));
         return HANSA_ERR_BAD_SIG;
     }
@@ -217,18 +208,18 @@ hansa_err credit_tally_trade(credit_tally *t, const credit_trade_signed *ts, cha
         return bad_state(t, "set trading variables of", why, why_len);
     if (!credit_id_eq(&ts->tally_id, &t->contract.tally_id) ||
         (ts->side != CREDIT_STOCK && ts->side != CREDIT_FOIL)) {
-        say(why, why_len, "trading variables name another tally or no side");
+        credit_say(why, why_len, "trading variables name another tally or no side");
         return HANSA_ERR_INVALID;
     }
     hansa_err err = credit_trade_check(&ts->tv, why, why_len);
     if (err != HANSA_OK) return err;
     if (ts->seq <= t->trade[ts->side].seq) {
-        say(why, why_len, "seq %" PRIu32 " is not above the current %" PRIu32, ts->seq,
+        credit_say(why, why_len, "seq %" PRIu32 " is not above the current %" PRIu32, ts->seq,
             t->trade[ts->side].seq);
         return HANSA_ERR_INVALID;
     }
     if (!credit_trade_verify(ts, credit_contract_key(&t->contract, ts->side))) {
-        say(why, why_len, "the %s holder's signature over its trading variables does not verify",
+        credit_say(why, why_len, "the %s holder's signature over its trading variables does not verify",
             credit_side_name(ts->side));
         return HANSA_ERR_BAD_SIG;
     }
@@ -241,32 +232,32 @@ hansa_err credit_tally_chit_check(const credit_tally *t, const credit_chit *c, i
     if (t->state != CREDIT_TALLY_OPEN && t->state != CREDIT_TALLY_CLOSING)
         return bad_state(t, "pay on", why, why_len);
     if (!credit_id_eq(&c->tally_id, &t->contract.tally_id)) {
-        say(why, why_len, "the chit is for another tally");
+        credit_say(why, why_len, "the chit is for another tally");
         return HANSA_ERR_INVALID;
     }
     if (c->amount == 0 || c->amount > CREDIT_AMOUNT_MAX) {
-        say(why, why_len, "amount %" PRIu64 " is outside 1..2^62 milli-CHIPs", c->amount);
+        credit_say(why, why_len, "amount %" PRIu64 " is outside 1..2^62 milli-CHIPs", c->amount);
         return HANSA_ERR_INVALID;
     }
     int64_t delta = c->by == CREDIT_FOIL ? (int64_t)c->amount : -(int64_t)c->amount, b;
     if (__builtin_add_overflow(t->balance, delta, &b)) {
-        say(why, why_len, "balance %" PRId64 " + %" PRId64 " overflows", t->balance, delta);
+        credit_say(why, why_len, "balance %" PRId64 " + %" PRId64 " overflows", t->balance, delta);
         return HANSA_ERR_OVERFLOW;
     }
     /* Both limits are <= 2^62, so the casts are exact. */
     if (b > (int64_t)t->contract.stock_grants.limit) {
-        say(why, why_len, "the foil would owe %" PRId64 " milli-CHIPs, over the %" PRIu64
+        credit_say(why, why_len, "the foil would owe %" PRId64 " milli-CHIPs, over the %" PRIu64
             " the stock grants", b, t->contract.stock_grants.limit);
         return HANSA_ERR_FUNDS;
     }
     if (b < -(int64_t)t->contract.foil_grants.limit) {
-        say(why, why_len, "the stock would owe %" PRId64 " milli-CHIPs, over the %" PRIu64
+        credit_say(why, why_len, "the stock would owe %" PRId64 " milli-CHIPs, over the %" PRIu64
             " the foil grants", -b, t->contract.foil_grants.limit);
         return HANSA_ERR_FUNDS;
     }
     if (t->state == CREDIT_TALLY_CLOSING &&
         ((t->balance > 0 && (b < 0 || b > t->balance)) || (t->balance < 0 && (b > 0 || b < t->balance)))) {
-        say(why, why_len, "the tally is closing: a chit may only bring %" PRId64
+        credit_say(why, why_len, "the tally is closing: a chit may only bring %" PRId64
             " toward zero, not to %" PRId64, t->balance, b);
         return HANSA_ERR_STATE;
     }
@@ -287,11 +278,11 @@ hansa_err credit_invoice_check_create(const credit_tally *t, const credit_invoic
                                       credit_side by, char *why, size_t why_len) {
     if (t->state != CREDIT_TALLY_OPEN) return bad_state(t, "invoice on", why, why_len);
     if (!credit_id_eq(&inv->tally_id, &t->contract.tally_id)) {
-        say(why, why_len, "the invoice names another tally");
+        credit_say(why, why_len, "the invoice names another tally");
         return HANSA_ERR_INVALID;
     }
     if (inv->payee != by) {
-        say(why, why_len, "only the payee (the %s holder) may issue this invoice",
+        credit_say(why, why_len, "only the payee (the %s holder) may issue this invoice",
             credit_side_name((credit_side)inv->payee));
         return HANSA_ERR_INVALID;
     }
@@ -301,20 +292,20 @@ hansa_err credit_invoice_check_create(const credit_tally *t, const credit_invoic
 hansa_err credit_invoice_check_pay(const credit_invoice *inv, const credit_chit *c, char *why,
                                    size_t why_len) {
     if (inv->state != CREDIT_INV_PENDING) {
-        say(why, why_len, "the invoice is %s", inv->state == CREDIT_INV_PAID ? "paid" : "refused");
+        credit_say(why, why_len, "the invoice is %s", inv->state == CREDIT_INV_PAID ? "paid" : "refused");
         return HANSA_ERR_STATE;
     }
     if (c->kind != CREDIT_CHIT_INVOICE || !credit_id_eq(&c->invoice_id, &inv->invoice_id) ||
         !credit_id_eq(&c->tally_id, &inv->tally_id)) {
-        say(why, why_len, "the chit does not name this invoice and its tally");
+        credit_say(why, why_len, "the chit does not name this invoice and its tally");
         return HANSA_ERR_INVALID;
     }
     if (c->by == inv->payee) {
-        say(why, why_len, "the payee cannot pay its own invoice");
+        credit_say(why, why_len, "the payee cannot pay its own invoice");
         return HANSA_ERR_INVALID;
     }
     if (c->amount != inv->amount) {
-        say(why, why_len, "the chit pays %" PRIu64 ", the invoice asks %" PRIu64, c->amount,
+        credit_say(why, why_len, "the chit pays %" PRIu64 ", the invoice asks %" PRIu64, c->amount,
             inv->amount);
         return HANSA_ERR_INVALID;
     }
@@ -323,7 +314,7 @@ hansa_err credit_invoice_check_pay(const credit_invoice *inv, const credit_chit 
 
 hansa_err credit_invoice_check_refuse(const credit_invoice *inv, char *why, size_t why_len) {
     if (inv->state != CREDIT_INV_PENDING) {
-        say(why, why_len, "the invoice is %s", inv->state == CREDIT_INV_PAID ? "paid" : "refused");
+        credit_say(why, why_len, "the invoice is %s", inv->state == CREDIT_INV_PAID ? "paid" : "refused");
         return HANSA_ERR_STATE;
     }
     return HANSA_OK;
@@ -383,11 +374,7 @@ static const char *tally_inconsistency(const credit_tally *t) {
 
 hansa_err credit_tally_decode(const uint8_t *p, size_t len, credit_tally *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    memset(out, 0, sizeof *out);
-    rd_init(r, p, len);
-    uint8_t v = rd_u8(r, "version");
-    if (r->err == HANSA_OK && v != CREDIT_VERSION) rd_fail(r, HANSA_ERR_VERSION, "version");
+    r = credit_rd_begin(r, &local, p, len, out, sizeof *out);
     credit_rd_contract(r, &out->contract);
     out->state = rd_u8(r, "state");
     out->offered_by = rd_u8(r, "offered_by");

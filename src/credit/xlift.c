@@ -1,20 +1,11 @@
 /* xlift.c — see xlift.h. */
 #include "credit/xlift.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/assert.h"
 #include "crypto/sha256.h"
-
-static void say(char *why, size_t why_len, const char *fmt, ...) {
-    if (why == NULL || why_len == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, why_len, fmt, ap);
-    va_end(ap);
-}
 
 /* Every party of segment l is on its first party's chain. */
 static bool one_chain(const credit_lift *l) {
@@ -31,7 +22,8 @@ static bool same_terms(const credit_lift *a, const credit_lift *b) {
 
 hansa_err credit_xlift_check(const credit_xlift *x, char *why, size_t why_len) {
     if (x->n_segs < 2 || x->n_segs > CREDIT_XLIFT_SEGS_MAX) {
-        say(why, why_len, "a cross-chain lift has 2..%d segments, not %u", CREDIT_XLIFT_SEGS_MAX, x->n_segs);
+        credit_say(why, why_len, "a cross-chain lift has 2..%d segments, not %u", CREDIT_XLIFT_SEGS_MAX,
+                   x->n_segs);
         return HANSA_ERR_INVALID;
     }
     int hops = 0;
@@ -40,27 +32,28 @@ hansa_err credit_xlift_check(const credit_xlift *x, char *why, size_t why_len) {
         hops += s->n_hops;
         char w[160];
         if (credit_lift_check(s, w, sizeof w) != HANSA_OK) {
-            say(why, why_len, "segment %d: %s", j, w);
+            credit_say(why, why_len, "segment %d: %s", j, w);
             return HANSA_ERR_INVALID;
         }
         if (s->kind != CREDIT_LIFT_LINEAR || !one_chain(s) || !same_terms(s, &x->seg[0]) ||
             s->parties[0].chain_id == s->referee_chain) {
-            say(why, why_len, "segment %d is not a linear route on one chain (not the referee's) "
+            credit_say(why, why_len, "segment %d is not a linear route on one chain (not the referee's) "
                               "with the lift's id, amount, expiry and referee", j);
             return HANSA_ERR_INVALID;
         }
         for (int k = 0; k < j; k++)
             if (x->seg[k].parties[0].chain_id == s->parties[0].chain_id) {
-                say(why, why_len, "segments %d and %d are on the same chain", k, j);
+                credit_say(why, why_len, "segments %d and %d are on the same chain", k, j);
                 return HANSA_ERR_INVALID;
             }
         if (j > 0 && !pubkey_eq(&x->seg[j - 1].parties[x->seg[j - 1].n_hops].key, &s->parties[0].key)) {
-            say(why, why_len, "segment %d does not start with the key segment %d ends with", j, j - 1);
+            credit_say(why, why_len, "segment %d does not start with the key segment %d ends with", j, j - 1);
             return HANSA_ERR_INVALID;
         }
     }
     if (hops > CREDIT_XLIFT_HOPS_MAX) {
-        say(why, why_len, "a cross-chain lift has at most %d tallies, not %d", CREDIT_XLIFT_HOPS_MAX, hops);
+        credit_say(why, why_len, "a cross-chain lift has at most %d tallies, not %d", CREDIT_XLIFT_HOPS_MAX,
+                   hops);
         return HANSA_ERR_TOO_LONG;
     }
     return HANSA_OK;
@@ -100,11 +93,7 @@ void credit_xlift_payload_encode(hbuf *b, const credit_xlift *x, uint8_t tail) {
 /* Reads a descriptor, and the tail byte when tail is non-NULL, to the end. */
 static hansa_err rd_xlift(const uint8_t *p, size_t len, credit_xlift *out, uint8_t *tail, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
-    memset(out, 0, sizeof *out);
-    if (rd_u8(r, "version") != CREDIT_VERSION && r->err == HANSA_OK)
-        rd_fail(r, HANSA_ERR_VERSION, "version");
+    r = credit_rd_begin(r, &local, p, len, out, sizeof *out);
     out->n_segs = rd_u8(r, "n_segs");
     if (r->err == HANSA_OK && (out->n_segs < 2 || out->n_segs > CREDIT_XLIFT_SEGS_MAX))
         rd_fail(r, HANSA_ERR_TOO_LONG, "n_segs");

@@ -138,11 +138,7 @@ static void rd_body(wire_rd *r, credit_xmsg *out) {
 
 hansa_err credit_xmsg_decode(const uint8_t *p, size_t len, credit_xmsg *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    memset(out, 0, sizeof *out);
-    rd_init(r, p, len);
-    uint8_t v = rd_u8(r, "version");
-    if (r->err == HANSA_OK && v != CREDIT_VERSION) rd_fail(r, HANSA_ERR_VERSION, "version");
+    r = credit_rd_begin(r, &local, p, len, out, sizeof *out);
     out->kind = rd_u8(r, "kind");
     out->from = rd_u8(r, "from");
     if (r->err == HANSA_OK && out->from != CREDIT_STOCK && out->from != CREDIT_FOIL)

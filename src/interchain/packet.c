@@ -120,6 +120,18 @@ void pkt_ack_encode(hbuf *b, const pkt_ack *a) {
 
 /* ---- decoders ------------------------------------------------------------- */
 
+/* Starts a decode of p..len into out (size bytes, zeroed first): returns the
+ * cursor to read with, r or, when the caller passes none, local. finish()
+ * ends it. */
+static wire_rd *start(wire_rd *r, wire_rd *local, const uint8_t *p, size_t len, void *out, size_t size) {
+    if (r == NULL) r = local;
+    rd_init(r, p, len);
+    memset(out, 0, size);
+    return r;
+}
+
+/* Ends a decode: trailing bytes are an error, and a failed decode leaves
+ * out all zeros. */
 static hansa_err finish(wire_rd *r, void *out, size_t size) {
     rd_end(r);
     if (r->err != HANSA_OK) memset(out, 0, size);
@@ -164,9 +176,7 @@ hansa_err pkt_denom_decode(const uint8_t *p, size_t len, pkt_denom *out, wire_rd
 
 hansa_err pkt_send_decode(const uint8_t *p, size_t len, pkt_send *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
-    memset(out, 0, sizeof *out);
+    r = start(r, &local, p, len, out, sizeof *out);
     out->dest_chain = rd_u32(r, "dest chain");
     out->timeout_ms = rd_u64(r, "timeout");
     out->type = rd_u8(r, "packet type");
@@ -180,9 +190,7 @@ hansa_err pkt_send_decode(const uint8_t *p, size_t len, pkt_send *out, wire_rd *
 
 hansa_err pkt_transfer_decode(const uint8_t *p, size_t len, pkt_transfer *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
-    memset(out, 0, sizeof *out);
+    r = start(r, &local, p, len, out, sizeof *out);
     rd_fixed(r, out->to.b, HANSA_ADDR_BYTES, "to");
     out->amount = rd_u64(r, "amount");
     pkt_denom tmp;
@@ -194,9 +202,7 @@ hansa_err pkt_transfer_decode(const uint8_t *p, size_t len, pkt_transfer *out, w
 
 hansa_err pkt_recv_decode(const uint8_t *p, size_t len, pkt_recv *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
-    memset(out, 0, sizeof *out);
+    r = start(r, &local, p, len, out, sizeof *out);
     out->src_chain = rd_u32(r, "source chain");
     rd_proof(r, &out->proof);
     out->outcome = rd_u8(r, "outcome");
@@ -207,9 +213,7 @@ hansa_err pkt_recv_decode(const uint8_t *p, size_t len, pkt_recv *out, wire_rd *
 
 hansa_err pkt_ack_decode(const uint8_t *p, size_t len, pkt_ack *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
-    memset(out, 0, sizeof *out);
+    r = start(r, &local, p, len, out, sizeof *out);
     out->dest_chain = rd_u32(r, "dest chain");
     rd_proof(r, &out->proof);
     return finish(r, out, sizeof *out);
@@ -217,9 +221,7 @@ hansa_err pkt_ack_decode(const uint8_t *p, size_t len, pkt_ack *out, wire_rd *r)
 
 hansa_err pkt_proof_decode(const uint8_t *p, size_t len, pkt_proof *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
-    memset(out, 0, sizeof *out);
+    r = start(r, &local, p, len, out, sizeof *out);
     rd_proof(r, out);
     return finish(r, out, sizeof *out);
 }

@@ -172,21 +172,8 @@ static const dkg_rec_entry *rec_entry(const node_frost *f, uint64_t epoch) {
 /* Signs body as a tx of kind from the delegate key and admits it. */
 static hansa_err submit(node *n, uint16_t kind, const uint8_t *body, size_t len, char *why,
                         size_t why_len) {
-    const ledger_params *p = ledger_state_params(n->state);
-    hansa_addr self;
-    addr_from_pubkey(&n->cfg.key->pub, &self);
-    wire_tx tx = {.chain_id = p->chain_id, .sender = n->cfg.key->pub,
-                  .nonce = mempool_next_nonce(n->mp, &self), .fee = p->min_fee,
-                  .kind = kind, .body = body, .body_len = (uint32_t)len};
-    hbuf b = HBUF_INIT;
-    wire_tx_sign_bytes(&b, &tx);
-    sign_domain(n->cfg.key, SIGN_DOMAIN_TX, b.data, b.len, &tx.sig);
-    hbuf_reset(&b);
-    wire_tx_encode(&b, &tx);
     hansa_hash h;
-    hansa_err err = node_submit_tx(n, b.data, b.len, &h, why, why_len);
-    hbuf_free(&b);
-    return err;
+    return node_submit_own_tx(n, kind, body, len, &h, why, why_len);
 }
 
 static void submit_commit(node *n) {

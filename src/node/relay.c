@@ -84,6 +84,12 @@ static hansa_err relay_submit(node *n, uint16_t kind, const uint8_t *body, size_
         snprintf(why, why_len, "update of %zu bytes is over the transaction body bound", len);
         return HANSA_ERR_TOO_LONG;
     }
+    return node_submit_own_tx(n, kind, body, len, tx_hash, why, why_len);
+}
+
+hansa_err node_submit_own_tx(node *n, uint16_t kind, const uint8_t *body, size_t len, hansa_hash *tx_hash,
+                             char *why, size_t why_len) {
+    HANSA_ASSERT(n->cfg.key != NULL);
     const ledger_params *p = ledger_state_params(n->state);
     hansa_addr self;
     addr_from_pubkey(&n->cfg.key->pub, &self);

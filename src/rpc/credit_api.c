@@ -232,25 +232,53 @@ static bool param_id(json_t *params, const char *name, credit_id *out, rpc_outco
     return true;
 }
 
+/* Checks that params hold no names but `names` and that `key` is a credit
+ * id; on failure *bad says which, in the same words as the two checks. */
+static bool params_with_id(json_t *params, const char *const *names, const char *key, credit_id *id,
+                           rpc_outcome *bad) {
+    return nj_params_only(params, names, bad) && param_id(params, key, id, bad);
+}
+
 static rpc_outcome not_found(const char *what, const credit_id *id) {
     return rpc_fail(RPC_NOT_FOUND, json_pack("{s:o}", "id", cj_id(id)), "no %s with this id", what);
 }
 
+/* The JSON form of the record with this id, or NULL when this chain has
+ * none; the caller owns the result. */
+typedef json_t *(*record_json_fn)(const rpc_credit_api *api, const credit_id *id);
+
+/* One "{id} -> record" method: every lookup by id takes the same params and
+ * answers a missing record with the same not-found error naming `what`. */
+static rpc_outcome by_id(const rpc_credit_api *api, json_t *params, const char *what, record_json_fn get) {
+    static const char *const names[] = {"id", NULL};
+    rpc_outcome bad;
+    credit_id id;
+    if (!params_with_id(params, names, "id", &id, &bad)) return bad;
+    json_t *j = get(api, &id);
+    return j ? rpc_ok(j) : not_found(what, &id);
+}
+
+/* Whether this chain holds a tally with this id. */
+static bool tally_exists(const ledger_state *s, const credit_id *id) {
+    credit_tally *t = hansa_malloc(sizeof *t);
+    bool found = ledger_tally_get(s, id, t);
+    free(t);
+    return found;
+}
+
 /* ---- methods ------------------------------------------------------------------------ */
+
+static json_t *tally_json(const rpc_credit_api *api, const credit_id *id) {
+    credit_tally *t = hansa_malloc(sizeof *t);
+    json_t *j = ledger_tally_get(node_ledger(api->n), id, t) ? cj_tally(t) : NULL;
+    free(t);
+    return j;
+}
 
 /* tally {id} -> the tally */
 static rpc_outcome m_tally(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
-    rpc_credit_api *api = ctx;
-    rpc_outcome bad;
-    static const char *const names[] = {"id", NULL};
-    credit_id id;
-    if (!nj_params_only(params, names, &bad) || !param_id(params, "id", &id, &bad)) return bad;
-    credit_tally *t = hansa_malloc(sizeof *t);
-    bool found = ledger_tally_get(node_ledger(api->n), &id, t);
-    json_t *j = found ? cj_tally(t) : NULL;
-    free(t);
-    return found ? rpc_ok(j) : not_found("tally", &id);
+    return by_id(ctx, params, "tally", tally_json);
 }
 
 typedef struct {
@@ -292,7 +320,7 @@ static rpc_outcome m_chits(rpc_call *call, json_t *params, void *ctx) {
     rpc_outcome bad;
     static const char *const names[] = {"tally", "from", "limit", NULL};
     credit_id id;
-    if (!nj_params_only(params, names, &bad) || !param_id(params, "tally", &id, &bad)) return bad;
+    if (!params_with_id(params, names, "tally", &id, &bad)) return bad;
     rpc_error err = {0};
     uint64_t from = 1, limit = 100;
     if (!rpc_param_u64(params, "from", false, &from, &err) ||
@@ -321,22 +349,21 @@ static rpc_outcome m_chits(rpc_call *call, json_t *params, void *ctx) {
                             "chits", list));
 }
 
-/* invoice {id} -> the invoice with payee and payer addresses */
-static rpc_outcome m_invoice(rpc_call *call, json_t *params, void *ctx) {
-    (void)call;
-    rpc_credit_api *api = ctx;
-    rpc_outcome bad;
-    static const char *const names[] = {"id", NULL};
-    credit_id id;
-    if (!nj_params_only(params, names, &bad) || !param_id(params, "id", &id, &bad)) return bad;
+static json_t *invoice_json(const rpc_credit_api *api, const credit_id *id) {
     const ledger_state *s = node_ledger(api->n);
     credit_invoice inv;
-    if (!ledger_invoice_get(s, &id, &inv)) return not_found("invoice", &id);
+    if (!ledger_invoice_get(s, id, &inv)) return NULL;
     credit_tally *t = hansa_malloc(sizeof *t);
     bool have_tally = ledger_tally_get(s, &inv.tally_id, t);
     json_t *j = cj_invoice(&inv, have_tally ? t : NULL);
     free(t);
-    return rpc_ok(j);
+    return j;
+}
+
+/* invoice {id} -> the invoice with payee and payer addresses */
+static rpc_outcome m_invoice(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    return by_id(ctx, params, "invoice", invoice_json);
 }
 
 typedef struct {
@@ -357,30 +384,24 @@ static rpc_outcome m_invoices(rpc_call *call, json_t *params, void *ctx) {
     rpc_outcome bad;
     static const char *const names[] = {"tally", NULL};
     inv_filter f;
-    if (!nj_params_only(params, names, &bad) || !param_id(params, "tally", &f.tally, &bad))
-        return bad;
+    if (!params_with_id(params, names, "tally", &f.tally, &bad)) return bad;
     f.s = node_ledger(api->n);
     f.list = json_array();
     ledger_invoices_iter(f.s, add_if_tally, &f);
     return rpc_ok(json_pack("{s:o, s:o}", "tally_id", cj_id(&f.tally), "invoices", f.list));
 }
 
+static json_t *lift_json(const rpc_credit_api *api, const credit_id *id) {
+    credit_lift_rec *rec = hansa_malloc(sizeof *rec);
+    json_t *j = ledger_lift_get(node_ledger(api->n), id, rec) ? cj_lift_rec(rec) : NULL;
+    free(rec);
+    return j;
+}
+
 /* lift {id} -> the lift record: header, route and the chain's ruling */
 static rpc_outcome m_lift(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
-    rpc_credit_api *api = ctx;
-    rpc_outcome bad;
-    static const char *const names[] = {"id", NULL};
-    credit_id id;
-    if (!nj_params_only(params, names, &bad) || !param_id(params, "id", &id, &bad)) return bad;
-    credit_lift_rec *rec = hansa_malloc(sizeof *rec);
-    if (!ledger_lift_get(node_ledger(api->n), &id, rec)) {
-        free(rec);
-        return not_found("lift", &id);
-    }
-    json_t *j = cj_lift_rec(rec);
-    free(rec);
-    return rpc_ok(j);
+    return by_id(ctx, params, "lift", lift_json);
 }
 
 typedef struct {
@@ -424,15 +445,12 @@ static rpc_outcome m_tally_outbox(rpc_call *call, json_t *params, void *ctx) {
     rpc_outcome bad;
     static const char *const names[] = {"id", "peer_acked", NULL};
     credit_id id;
-    if (!nj_params_only(params, names, &bad) || !param_id(params, "id", &id, &bad)) return bad;
+    if (!params_with_id(params, names, "id", &id, &bad)) return bad;
     rpc_error err = {0};
     uint64_t acked = 0; /* unknown: the stock acknowledges (a repeat is harmless) */
     if (!rpc_param_u64(params, "peer_acked", false, &acked, &err)) return rpc_fail_with(&err);
     const ledger_state *s = node_ledger(api->n);
-    credit_tally *t = hansa_malloc(sizeof *t);
-    bool found = ledger_tally_get(s, &id, t);
-    free(t);
-    if (!found) return not_found("tally", &id);
+    if (!tally_exists(s, &id)) return not_found("tally", &id);
     credit_half *peer = hansa_calloc(1, sizeof *peer);
     peer->ack = acked;
     credit_msg *msgs = hansa_calloc(XTALLY_OUTBOX_MAX, sizeof *msgs);
@@ -458,24 +476,23 @@ static rpc_outcome m_tally_outbox(rpc_call *call, json_t *params, void *ctx) {
 static const char *const xlift_states[] = {"?", "pending", "committed", "voided"};
 static const char *const rulings[] = {"none", "commit", "expired"};
 
-/* xlift {id} -> this chain's segment of a cross-chain lift and its state */
-static rpc_outcome m_xlift(rpc_call *call, json_t *params, void *ctx) {
-    (void)call;
-    rpc_credit_api *api = ctx;
-    rpc_outcome bad;
-    static const char *const names[] = {"id", NULL};
-    credit_id id;
-    if (!nj_params_only(params, names, &bad) || !param_id(params, "id", &id, &bad)) return bad;
+static json_t *xlift_seg_json(const rpc_credit_api *api, const credit_id *id) {
     xlift_seg_rec *s = hansa_malloc(sizeof *s);
-    if (!ledger_xlift_seg_get(node_ledger(api->n), &id, s)) {
+    if (!ledger_xlift_seg_get(node_ledger(api->n), id, s)) {
         free(s);
-        return not_found("cross-chain lift segment", &id);
+        return NULL;
     }
     json_t *j = json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "state", xlift_states[s->state], "segment", s->seg,
                           "xlift_hash", nj_hash(&s->xlift_hash), "promised_height", nj_u64(s->promised_height),
                           "done_height", nj_u64(s->done_height), "lift", cj_lift(&s->lift));
     free(s);
-    return rpc_ok(j);
+    return j;
+}
+
+/* xlift {id} -> this chain's segment of a cross-chain lift and its state */
+static rpc_outcome m_xlift(rpc_call *call, json_t *params, void *ctx) {
+    (void)call;
+    return by_id(ctx, params, "cross-chain lift segment", xlift_seg_json);
 }
 
 /* xlift_ruling {hash} -> the referee chain's record of a cross-chain lift */

@@ -264,6 +264,20 @@ static bool contract_of(const json_t *t, credit_contract *c) {
            cli_hex_fixed(fo, "key", c->foil.key.b, HANSA_PUBKEY_BYTES);
 }
 
+/* Rebuilds the contract of tally `id` as the node at x->addr holds it.
+ * Returns CLI_OK; the call's exit code (CLI_FAILED or CLI_UNREACHABLE,
+ * message printed) when the node does not give the tally; or `unreadable`
+ * when its answer is not a tally's JSON (each caller says what that means
+ * for its command's exit code). */
+static int fetch_contract(const copts *o, const ctx *x, const char *id, credit_contract *c, int unreadable) {
+    int rc = CLI_OK;
+    json_t *t = fetch(o, x, "tally", "id", id, &rc);
+    if (!t) return rc;
+    bool ok = contract_of(t, c);
+    json_decref(t);
+    return ok ? CLI_OK : unreadable;
+}
+
 static credit_side my_side(const copts *o, const ctx *x, const credit_contract *c) {
     credit_side s = credit_contract_side_of(c, &x->k->kp.pub);
     if (s == 0) fprintf(stderr, "hansa %s: %s is not a party to this tally\n", o->cmd, o->from);
@@ -362,25 +376,18 @@ static int tally_offer(const copts *o, ctx *x) {
 }
 
 static int tally_counter(const copts *o, ctx *x) {
-    int rc = CLI_OK;
-    json_t *t = fetch(o, x, "tally", "id", o->id, &rc);
-    if (!t) return rc;
     credit_contract c;
-    bool ok = contract_of(t, &c);
-    json_decref(t);
-    if (!ok || !terms(o, &c)) return CLI_USAGE;
+    int rc = fetch_contract(o, x, o->id, &c, CLI_USAGE);
+    if (rc != CLI_OK) return rc;
+    if (!terms(o, &c)) return CLI_USAGE;
     c.revision++;
     return offer_signed(o, x, TX_TALLY_COUNTER, &c, "countered");
 }
 
 static int tally_answer(const copts *o, ctx *x, tx_kind kind) {
-    int rc = CLI_OK;
-    json_t *t = fetch(o, x, "tally", "id", o->id, &rc);
-    if (!t) return rc;
     credit_contract c;
-    bool ok = contract_of(t, &c);
-    json_decref(t);
-    if (!ok) return CLI_FAILED;
+    int rc = fetch_contract(o, x, o->id, &c, CLI_FAILED);
+    if (rc != CLI_OK) return rc;
     if (my_side(o, x, &c) == 0) return CLI_USAGE;
     hbuf b = HBUF_INIT;
     hbuf_append(&b, c.tally_id.b, CREDIT_ID_BYTES);
@@ -459,15 +466,19 @@ static void print_tally(const json_t *t) {
            cli_str(h, "end_hash"));
 }
 
-static int tally_show(const copts *o, ctx *x) {
+/* `show` of a record by --id: the node's `method` answer, printed as JSON
+ * with --json, else by print. Returns the call's exit code. */
+static int show_by_id(const copts *o, const ctx *x, const char *method, void (*print)(const json_t *)) {
     int rc = CLI_OK;
-    json_t *t = fetch(o, x, "tally", "id", o->id, &rc);
-    if (!t) return rc;
-    if (o->c.json) cli_print_json(t);
-    else print_tally(t);
-    json_decref(t);
+    json_t *j = fetch(o, x, method, "id", o->id, &rc);
+    if (!j) return rc;
+    if (o->c.json) cli_print_json(j);
+    else print(j);
+    json_decref(j);
     return CLI_OK;
 }
+
+static int tally_show(const copts *o, ctx *x) { return show_by_id(o, x, "tally", print_tally); }
 
 static int tally_list(const copts *o, ctx *x) {
     char addr[ADDR_TEXT_MAX];
@@ -524,13 +535,9 @@ static int chit_pay(const copts *o, ctx *x) {
         chit.memo_len = (uint16_t)n;
     }
     chit.kind = CREDIT_CHIT_DIRECT;
-    int rc = CLI_OK;
-    json_t *t = fetch(o, x, "tally", "id", o->id, &rc);
-    if (!t) return rc;
     credit_contract c;
-    bool ok = contract_of(t, &c);
-    json_decref(t);
-    return ok ? chit_submit(o, x, &c, &chit, TX_CHIT) : CLI_FAILED;
+    int rc = fetch_contract(o, x, o->id, &c, CLI_FAILED);
+    return rc == CLI_OK ? chit_submit(o, x, &c, &chit, TX_CHIT) : rc;
 }
 
 static int chit_list(const copts *o, ctx *x) {
@@ -597,13 +604,9 @@ static int invoice_create(const copts *o, ctx *x) {
                         inv.hints[i].text, &inv.hints[i].len))
             return CLI_USAGE;
     inv.n_hints = (uint8_t)o->n_hints;
-    int rc = CLI_OK;
-    json_t *t = fetch(o, x, "tally", "id", o->id, &rc);
-    if (!t) return rc;
     credit_contract c;
-    bool ok = contract_of(t, &c);
-    json_decref(t);
-    if (!ok) return CLI_FAILED;
+    int rc = fetch_contract(o, x, o->id, &c, CLI_FAILED);
+    if (rc != CLI_OK) return rc;
     credit_side side = my_side(o, x, &c);
     if (side == 0) return CLI_USAGE;
     new_id(&inv.invoice_id);
@@ -681,12 +684,9 @@ static int invoice_pay(const copts *o, ctx *x) {
     snprintf(tally, sizeof tally, "%s", cli_str(inv, "tally_id"));
     json_decref(inv);
     if (!ok) return CLI_FAILED;
-    json_t *t = fetch(o, x, "tally", "id", tally, &rc);
-    if (!t) return rc;
     credit_contract c;
-    ok = contract_of(t, &c);
-    json_decref(t);
-    return ok ? chit_submit(o, x, &c, &chit, TX_INVOICE_PAY) : CLI_FAILED;
+    rc = fetch_contract(o, x, tally, &c, CLI_FAILED);
+    return rc == CLI_OK ? chit_submit(o, x, &c, &chit, TX_INVOICE_PAY) : rc;
 }
 
 static int invoice_refuse(const copts *o, ctx *x) {
@@ -698,12 +698,9 @@ static int invoice_refuse(const copts *o, ctx *x) {
     char tally[2 * CREDIT_ID_BYTES + 1];
     snprintf(tally, sizeof tally, "%s", cli_str(inv, "tally_id"));
     json_decref(inv);
-    json_t *t = fetch(o, x, "tally", "id", tally, &rc);
-    if (!t) return rc;
     credit_contract c;
-    bool ok = contract_of(t, &c);
-    json_decref(t);
-    if (!ok) return CLI_FAILED;
+    rc = fetch_contract(o, x, tally, &c, CLI_FAILED);
+    if (rc != CLI_OK) return rc;
     hbuf b = HBUF_INIT;
     hbuf_append(&b, id.b, CREDIT_ID_BYTES);
     credit_xmsg m = {.kind = CREDIT_XMSG_INV_REFUSE, .id = c.tally_id, .invoice_id = id};
@@ -724,13 +721,9 @@ static int invoice_refuse(const copts *o, ctx *x) {
  * the next sync sends what is true then. */
 static int tally_sync(const copts *o, ctx *x) {
     if (!need(o, o->peer, "--peer (a node of the other party's chain)")) return CLI_USAGE;
-    int rc = CLI_OK;
-    json_t *t = fetch(o, x, "tally", "id", o->id, &rc);
-    if (!t) return rc;
     credit_contract c;
-    bool ok = contract_of(t, &c);
-    json_decref(t);
-    if (!ok) return CLI_FAILED;
+    int rc = fetch_contract(o, x, o->id, &c, CLI_FAILED);
+    if (rc != CLI_OK) return rc;
     if (c.stock.chain_id == c.foil.chain_id) {
         fprintf(stderr, "hansa %s: the tally is on one chain: nothing to sync\n", o->cmd);
         return CLI_USAGE;
@@ -857,15 +850,7 @@ static void print_lift(const json_t *j) {
     }
 }
 
-static int lift_show(const copts *o, ctx *x) {
-    int rc = CLI_OK;
-    json_t *j = fetch(o, x, "lift", "id", o->id, &rc);
-    if (!j) return rc;
-    if (o->c.json) cli_print_json(j);
-    else print_lift(j);
-    json_decref(j);
-    return CLI_OK;
-}
+static int lift_show(const copts *o, ctx *x) { return show_by_id(o, x, "lift", print_lift); }
 
 static int lift_list(const copts *o, ctx *x) {
     int rc = CLI_OK;
