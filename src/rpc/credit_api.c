@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/hex.h"
 #include "base/mem.h"
 #include "crypto/address.h"
@@ -485,6 +486,7 @@ static json_t *xlift_seg_json(const rpc_credit_api *api, const credit_id *id) {
     json_t *j = json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "state", xlift_states[s->state], "segment", s->seg,
                           "xlift_hash", nj_hash(&s->xlift_hash), "promised_height", nj_u64(s->promised_height),
                           "done_height", nj_u64(s->done_height), "lift", cj_lift(&s->lift));
+    HANSA_ASSERT(j != NULL); /* NULL means "no such segment" to by_id */
     free(s);
     return j;
 }
