@@ -282,6 +282,21 @@ def test_transport_errors(a):
     assert status == 415
 
 
+def test_credit_by_id(a):
+    """The credit lookups by id share one parameter check and one not-found answer."""
+    unknown = "ab" * 16  # credit ids are 16 bytes
+    for method, what in [("tally", "tally"), ("invoice", "invoice"), ("lift", "lift"),
+                         ("xlift", "cross-chain lift segment"), ("tally_outbox", "tally")]:
+        e = call_error(a, method, {"id": unknown})
+        assert e.code == NOT_FOUND and e.message == f"no {what} with this id", (method, e.code, e.message)
+        assert e.data["id"] == unknown, (method, e.data)
+        check_invalid_param(call_error(a, method, {"id": "zz"}), "id")
+        check_invalid_param(call_error(a, method, {"id": unknown[:-2]}), "id")
+        # an unknown name is reported before a bad id: the first failing check wins
+        e = call_error(a, method, {"id": "zz", "colour": 1})
+        assert e.code == INVALID_PARAMS and "colour" in e.message, (method, e.message)
+
+
 def main():
     with Testnet(validators=1) as tn:
         a = tn.addrs[0]
@@ -295,7 +310,8 @@ def main():
                          ("tx errors", lambda: test_tx_errors(a)), ("block", lambda: test_block(a)),
                          ("mempool", lambda: test_mempool(a)), ("wait_block", lambda: test_wait_block(a)),
                          ("wait_tx", lambda: test_wait_tx(tn, a)),
-                         ("transport errors", lambda: test_transport_errors(a))]:
+                         ("transport errors", lambda: test_transport_errors(a)),
+                         ("credit lookups by id", lambda: test_credit_by_id(a))]:
             fn()
             print(f"ok {name}")
     print("all node API tests passed")
