@@ -18,11 +18,14 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/assert.h"
+#include "base/buf.h"
 #include "base/hmap.h"
 #include "base/mem.h"
 #include "crypto/sha256.h"
+#include "ledger/acct_map.h"
 #include "ledger/block.h"
 #include "ledger/tx.h"
 #include "wire/codec.h"
@@ -33,6 +36,7 @@ typedef struct {
     hansa_hash hash;
     uint8_t *bytes; /* owned; NULL marks a removed entry */
     uint32_t len;
+    uint64_t bytes_key; /* SipHash of the bytes (bytes_index_key) */
     uint64_t fee;
     uint64_t seq;       /* admission number: among equal fees the older goes first */
     hansa_hash sender;  /* SHA-256 of the sender's key: attacker-chosen keys are hashed (hmap.h) */
@@ -59,6 +63,14 @@ struct mempool {
     uint64_t bytes;
     uint64_t seq;
     hmap index;          /* tx hash -> position in entries */
+    /* bytes_index_key -> position of an entry with those bytes' key. A
+     * relayed copy of a queued tx (each arrives once per relaying peer,
+     * more than half of all admissions asked for) is found by a SipHash and
+     * a compare of its bytes instead of a SHA-256 (issue 15). On a key
+     * collision the first entry keeps the slot and the others are found by
+     * hash as before. */
+    hmap by_bytes;
+    uint64_t k0, k1;     /* SipHash key of by_bytes */
     hmap tails;          /* sender -> position of its last queued entry */
     size_t *heap;        /* positions of the tails, a min-heap by (fee, seq) */
     size_t n_heap;
@@ -72,9 +84,11 @@ struct mempool {
     void *drop_ctx;
 };
 
-mempool *mempool_new(const mempool_limits *limits, const ledger_state *s, mempool_drop_fn drop,
-                     void *drop_ctx) {
+mempool *mempool_new(const mempool_limits *limits, const uint8_t hash_key[MEMPOOL_KEY_BYTES],
+                     const ledger_state *s, mempool_drop_fn drop, void *drop_ctx) {
     mempool *m = hansa_calloc(1, sizeof *m);
+    m->k0 = le64_load(hash_key);
+    m->k1 = le64_load(hash_key + 8);
     m->limits = *limits;
     if (m->limits.max_txs == 0) m->limits.max_txs = 100000;
     if (m->limits.max_bytes == 0) m->limits.max_bytes = 64u << 20;
@@ -92,6 +106,7 @@ void mempool_free(mempool *m) {
     free(m->entries);
     free(m->heap);
     hmap_free(&m->index);
+    hmap_free(&m->by_bytes);
     hmap_free(&m->tails);
     hmap_free(&m->evicted);
     hmap_free(&m->reject_index);
@@ -168,13 +183,47 @@ static void sender_key(const wire_tx *tx, hansa_hash *out) {
     sha256(tx->sender.b, sizeof tx->sender.b, out);
 }
 
-/* Removes entry i from the index and the counters (not from the sender
+/* The by_bytes key of a tx's bytes: their SipHash and length. */
+static hansa_hash bytes_index_key(uint64_t sip, size_t len) {
+    hansa_hash k = {{0}};
+    le64_store(k.b, sip);
+    le64_store(k.b + 8, len);
+    return k;
+}
+
+static uint64_t bytes_sip(const mempool *m, const uint8_t *bytes, size_t len) {
+    return ledger_siphash24(m->k0, m->k1, bytes, len);
+}
+
+/* Entry i holds the slot of its bytes' key in by_bytes unless another
+ * entry with that key already does. */
+static void bytes_index_put(mempool *m, size_t i) {
+    const mp_entry *e = &m->entries[i];
+    hansa_hash k = bytes_index_key(e->bytes_key, e->len);
+    if (!hmap_get(&m->by_bytes, &k, NULL)) hmap_put(&m->by_bytes, &k, i);
+}
+
+/* The queued entry whose bytes are exactly these, found by their key, or
+ * NONE (also when another entry holds the key: then the caller hashes). */
+static size_t bytes_index_find(const mempool *m, uint64_t sip, const uint8_t *bytes, size_t len) {
+    hansa_hash k = bytes_index_key(sip, len);
+    uint64_t at;
+    if (!hmap_get(&m->by_bytes, &k, &at)) return NONE;
+    const mp_entry *e = &m->entries[at];
+    HANSA_ASSERT(e->bytes != NULL); /* removals free their slot */
+    return e->len == len && memcmp(e->bytes, bytes, len) == 0 ? (size_t)at : NONE;
+}
+
+/* Removes entry i from the indexes and the counters (not from the sender
  * chain or the heap: the caller keeps those right). */
 static void remove_entry(mempool *m, size_t i, hansa_err err, const char *why) {
     mp_entry *e = &m->entries[i];
     HANSA_ASSERT(e->bytes != NULL);
     HANSA_ASSERT(m->live > 0);
     hmap_del(&m->index, &e->hash);
+    hansa_hash k = bytes_index_key(e->bytes_key, e->len);
+    uint64_t at;
+    if (hmap_get(&m->by_bytes, &k, &at) && (size_t)at == i) hmap_del(&m->by_bytes, &k);
     if (err != HANSA_OK && m->drop) m->drop(m->drop_ctx, &e->hash, err, why);
     m->bytes -= e->len;
     m->live--;
@@ -201,7 +250,7 @@ static void evict(mempool *m, size_t i) {
 }
 
 static void append(mempool *m, const hansa_hash *hash, const uint8_t *bytes, size_t len,
-                   const wire_tx *tx, const hansa_hash *sender) {
+                   uint64_t sip, const wire_tx *tx, const hansa_hash *sender) {
     if (m->n == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 256;
         m->entries = hansa_realloc(m->entries, m->cap * sizeof *m->entries);
@@ -210,9 +259,10 @@ static void append(mempool *m, const hansa_hash *hash, const uint8_t *bytes, siz
     uint64_t tail;
     size_t prev = hmap_get(&m->tails, sender, &tail) ? (size_t)tail : NONE;
     if (prev != NONE) heap_remove(m, prev);
-    m->entries[i] = (mp_entry){*hash, hansa_memdup(bytes, len), (uint32_t)len, tx->fee, m->seq++,
-                               *sender, prev, NONE};
+    m->entries[i] = (mp_entry){*hash, hansa_memdup(bytes, len), (uint32_t)len, sip, tx->fee,
+                               m->seq++, *sender, prev, NONE};
     hmap_put(&m->index, hash, i);
+    bytes_index_put(m, i);
     hmap_put(&m->tails, sender, i);
     heap_push(m, i);
     m->live++;
@@ -227,6 +277,10 @@ static void recheck(mempool *m) {
     m->check = ledger_block_begin_check(m->state);
     hmap_clear(&m->tails);
     hmap_clear(&m->evicted);
+    /* Rebuilt over the new positions below: a kept entry's new position
+     * is at most its old one, so remove_entry never mistakes a rebuilt
+     * slot for the position it removes. */
+    hmap_clear(&m->by_bytes);
     m->n_heap = 0;
     size_t out = 0;
     for (size_t i = 0; i < m->n; i++) {
@@ -246,6 +300,7 @@ static void recheck(mempool *m) {
         e->prev = hmap_get(&m->tails, &e->sender, &tail) ? (size_t)tail : NONE;
         e->heap_pos = NONE;
         hmap_put(&m->index, &e->hash, out);
+        bytes_index_put(m, out);
         hmap_put(&m->tails, &e->sender, out);
         out++;
     }
@@ -341,7 +396,15 @@ hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *
      * so their hash is wire_tx_hash(tx) without encoding tx again; and
      * bytes whose hash is queued or was refused are those very bytes. So
      * both are looked up before the decode: most txs arrive here several
-     * times, once per peer that relays them (issue 15). */
+     * times, once per peer that relays them (issue 15), and a copy of a
+     * queued tx is found by its bytes before even that hash. */
+    uint64_t sip = bytes_sip(m, bytes, len);
+    size_t same = bytes_index_find(m, sip, bytes, len);
+    if (same != NONE) {
+        *hash = m->entries[same].hash;
+        snprintf(why, why_len, "transaction already in the mempool");
+        return HANSA_ERR_DUPLICATE;
+    }
     sha256(bytes, len, hash);
     if (hmap_get(&m->index, hash, NULL)) {
         snprintf(why, why_len, "transaction already in the mempool");
@@ -388,7 +451,7 @@ hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *
     if (err == HANSA_OK || err == HANSA_ERR_BAD_SIG) m->stats.sig_verifies++;
     if (err != HANSA_OK) return refuse(m, hash, err);
     for (size_t i = 0; i < n_victims; i++) evict(m, victims[i]);
-    append(m, hash, bytes, len, &tx, &sender);
+    append(m, hash, bytes, len, sip, &tx, &sender);
     m->stats.admitted++;
     return HANSA_OK;
 }

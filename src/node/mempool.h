@@ -70,10 +70,15 @@ typedef void (*mempool_drop_fn)(void *ctx, const hansa_hash *tx, hansa_err err, 
 
 typedef struct mempool mempool;
 
+#define MEMPOOL_KEY_BYTES 16 /* SipHash key of the bytes index */
+
 /* Creates an empty mempool over the committed state s (borrowed: it must
- * stay valid until the next mempool_update or mempool_free). */
-mempool *mempool_new(const mempool_limits *limits, const ledger_state *s, mempool_drop_fn drop,
-                     void *drop_ctx);
+ * stay valid until the next mempool_update or mempool_free). hash_key
+ * (copied) keys the index of queued bytes that answers a relayed copy
+ * without hashing it: secret on a node, so peers cannot aim collisions at
+ * it (a collision costs only a SHA-256 and a compare, never a wrong answer). */
+mempool *mempool_new(const mempool_limits *limits, const uint8_t hash_key[MEMPOOL_KEY_BYTES],
+                     const ledger_state *s, mempool_drop_fn drop, void *drop_ctx);
 void mempool_free(mempool *m);
 
 /* Admits the encoded transaction (bytes are copied). On success *hash is

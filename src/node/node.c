@@ -466,7 +466,7 @@ hansa_err node_open(const node_config *cfg, const node_io *io, node **out, char 
         node_close(n);
         return err;
     }
-    n->mp = mempool_new(&cfg->mempool, n->state, on_mempool_drop, n);
+    n->mp = mempool_new(&cfg->mempool, cfg->hash_key, n->state, on_mempool_drop, n);
     n->stats.height_proposal_ms.bounds = node_hist_bounds_ms;
     n->stats.height_prevote_quorum_ms.bounds = node_hist_bounds_ms;
     n->stats.height_commit_ms.bounds = node_hist_bounds_ms;
