@@ -24,6 +24,7 @@
 #include "base/buf.h"
 #include "base/hmap.h"
 #include "base/mem.h"
+#include "crypto/address.h"
 #include "crypto/sha256.h"
 #include "ledger/acct_map.h"
 #include "ledger/block.h"
@@ -39,7 +40,7 @@ typedef struct {
     uint64_t bytes_key; /* SipHash of the bytes (bytes_index_key) */
     uint64_t fee;
     uint64_t seq;       /* admission number: among equal fees the older goes first */
-    hansa_hash sender;  /* SHA-256 of the sender's key: attacker-chosen keys are hashed (hmap.h) */
+    hansa_hash sender;  /* sender_key: attacker-chosen keys are hashed (hmap.h) */
     size_t prev;        /* the sender's previous queued entry, or NONE */
     size_t heap_pos;    /* position in the candidate heap, or NONE */
 } mp_entry;
@@ -179,8 +180,15 @@ static size_t cheapest_not_from(const mempool *m, const hansa_hash *sender) {
 
 /* ---- entries ---- */
 
+/* The sender's address (the first 20 bytes of the SHA-256 of its key),
+ * zero-padded: addr_from_pubkey remembers recent keys, and the ledger asks
+ * it for the same sender's address when it checks the tx, so the key is
+ * hashed once per admission, not twice. */
 static void sender_key(const wire_tx *tx, hansa_hash *out) {
-    sha256(tx->sender.b, sizeof tx->sender.b, out);
+    hansa_addr a;
+    addr_from_pubkey(&tx->sender, &a);
+    *out = (hansa_hash){{0}};
+    memcpy(out->b, a.b, HANSA_ADDR_BYTES);
 }
 
 /* The by_bytes key of a tx's bytes: their SipHash and length. */
