@@ -790,7 +790,7 @@ void node_get_status(const node *n, node_status *out) {
     out->is_validator = n->cfg.key && valset_index(&n->vs, &n->cfg.key->pub) >= 0;
     out->syncing = sync_behind(n);
     out->peers = 0;
-    for (size_t i = 0; i < NODE_PEERS_MAX; i++) out->peers += n->peers[i].handle != NULL;
+    for (size_t i = 0; i < n->peers_end; i++) out->peers += n->peers[i].handle != NULL;
     out->sig_verifies += mempool_get_stats(n->mp).sig_verifies;
     out->mempool_txs = mempool_count(n->mp);
     out->mempool_bytes = mempool_bytes(n->mp);
