@@ -468,6 +468,17 @@ bool mempool_has(const mempool *m, const hansa_hash *hash) {
     return hmap_get(&m->index, hash, NULL);
 }
 
+bool mempool_has_bytes(const mempool *m, const uint8_t *bytes, size_t len, hansa_hash *hash) {
+    size_t at = bytes_index_find(m, bytes_sip(m, bytes, len), bytes, len);
+    if (at != NONE) {
+        *hash = m->entries[at].hash;
+        return true;
+    }
+    /* Not queued, or another entry holds the bytes' key: by hash. */
+    sha256(bytes, len, hash);
+    return hmap_get(&m->index, hash, NULL);
+}
+
 uint64_t mempool_next_nonce(const mempool *m, const hansa_addr *addr) {
     ledger_account a;
     ledger_block_account(m->check, addr, &a);
@@ -478,11 +489,13 @@ size_t mempool_count(const mempool *m) { return m->live; }
 uint64_t mempool_bytes(const mempool *m) { return m->bytes; }
 mempool_stats mempool_get_stats(const mempool *m) { return m->stats; }
 
-bool mempool_next(const mempool *m, size_t *cursor, const uint8_t **bytes, uint32_t *len) {
+bool mempool_next(const mempool *m, size_t *cursor, const uint8_t **bytes, uint32_t *len,
+                  hansa_hash *hash) {
     while (*cursor < m->n && !m->entries[*cursor].bytes) (*cursor)++;
     if (*cursor >= m->n) return false;
     *bytes = m->entries[*cursor].bytes;
     *len = m->entries[*cursor].len;
+    if (hash) *hash = m->entries[*cursor].hash;
     (*cursor)++;
     return true;
 }

@@ -91,6 +91,12 @@ hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *
 /* True if the transaction is queued (and so its signature was verified). */
 bool mempool_has(const mempool *m, const hansa_hash *hash);
 
+/* True if a transaction with exactly these bytes is queued. *hash gets the
+ * bytes' tx hash either way: the stored one when queued (found by the bytes
+ * index, no SHA-256), else computed. For judging a block, most of whose
+ * transactions the node queued when they were relayed. */
+bool mempool_has_bytes(const mempool *m, const uint8_t *bytes, size_t len, hansa_hash *hash);
+
 /* The nonce addr's next transaction must carry: its committed nonce plus
  * its transactions queued here. */
 uint64_t mempool_next_nonce(const mempool *m, const hansa_addr *addr);
@@ -100,8 +106,10 @@ uint64_t mempool_bytes(const mempool *m);
 mempool_stats mempool_get_stats(const mempool *m);
 
 /* Admission-order iteration: start with *cursor = 0; returns false at the
- * end. The bytes are borrowed until the next change to the mempool. */
-bool mempool_next(const mempool *m, size_t *cursor, const uint8_t **bytes, uint32_t *len);
+ * end. The bytes are borrowed until the next change to the mempool; *hash
+ * (if hash is not NULL) gets the transaction's hash. */
+bool mempool_next(const mempool *m, size_t *cursor, const uint8_t **bytes, uint32_t *len,
+                  hansa_hash *hash);
 
 /* After a block is committed: s is the new committed state. Removes the
  * transactions the block included (committed hashes) and re-checks the
