@@ -33,6 +33,25 @@
 
 #define NONE SIZE_MAX
 
+/* A tx of up to BYTES_SMALL bytes (a transfer is ~150) is copied into a
+ * buffer of that size, and when it leaves the pool the buffer waits among
+ * up to BYTES_SPARES for the next admission: every node copies every tx in
+ * and frees it a block later, a malloc and a free per tx per node (~2% of
+ * a simulator run). Sanitizer builds keep none and copy exact sizes, so a
+ * read past a tx or of a freed one stays an error the tests report. */
+#define BYTES_SMALL 256
+#define BYTES_SPARES 64
+#if defined(__SANITIZE_ADDRESS__)
+#define BYTES_SPARE_KEEP false
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BYTES_SPARE_KEEP false
+#endif
+#endif
+#ifndef BYTES_SPARE_KEEP
+#define BYTES_SPARE_KEEP true
+#endif
+
 typedef struct {
     hansa_hash hash;
     uint8_t *bytes; /* owned; NULL marks a removed entry */
@@ -72,6 +91,8 @@ struct mempool {
      * hash as before. */
     hmap by_bytes;
     uint64_t k0, k1;     /* SipHash key of by_bytes */
+    uint8_t *spares[BYTES_SPARES]; /* buffers of BYTES_SMALL bytes (bytes_copy) */
+    size_t n_spares;
     hmap tails;          /* sender -> position of its last queued entry */
     size_t *heap;        /* positions of the tails, a min-heap by (fee, seq) */
     size_t n_heap;
@@ -104,6 +125,7 @@ mempool *mempool_new(const mempool_limits *limits, const uint8_t hash_key[MEMPOO
 void mempool_free(mempool *m) {
     if (!m) return;
     for (size_t i = 0; i < m->n; i++) free(m->entries[i].bytes);
+    for (size_t i = 0; i < m->n_spares; i++) free(m->spares[i]);
     free(m->entries);
     free(m->heap);
     hmap_free(&m->index);
@@ -191,6 +213,19 @@ static void sender_key(const wire_tx *tx, hansa_hash *out) {
     memcpy(out->b, a.b, HANSA_ADDR_BYTES);
 }
 
+/* A copy of a tx's bytes the entry owns (released by bytes_release). */
+static uint8_t *bytes_copy(mempool *m, const uint8_t *bytes, size_t len) {
+    if (!BYTES_SPARE_KEEP || len > BYTES_SMALL) return hansa_memdup(bytes, len);
+    uint8_t *p = m->n_spares > 0 ? m->spares[--m->n_spares] : hansa_malloc(BYTES_SMALL);
+    memcpy(p, bytes, len);
+    return p;
+}
+
+static void bytes_release(mempool *m, uint8_t *p, size_t len) {
+    if (BYTES_SPARE_KEEP && len <= BYTES_SMALL && m->n_spares < BYTES_SPARES) m->spares[m->n_spares++] = p;
+    else free(p);
+}
+
 /* The by_bytes key of a tx's bytes: their bytes_sip and length. */
 static hansa_hash bytes_index_key(uint64_t sip, size_t len) {
     hansa_hash k = {{0}};
@@ -242,7 +277,7 @@ static void remove_entry(mempool *m, size_t i, hansa_err err, const char *why) {
     if (err != HANSA_OK && m->drop) m->drop(m->drop_ctx, &e->hash, err, why);
     m->bytes -= e->len;
     m->live--;
-    free(e->bytes);
+    bytes_release(m, e->bytes, e->len);
     e->bytes = NULL;
 }
 
@@ -274,7 +309,7 @@ static void append(mempool *m, const hansa_hash *hash, const uint8_t *bytes, siz
     uint64_t tail;
     size_t prev = hmap_get(&m->tails, sender, &tail) ? (size_t)tail : NONE;
     if (prev != NONE) heap_remove(m, prev);
-    m->entries[i] = (mp_entry){*hash, hansa_memdup(bytes, len), (uint32_t)len, sip, tx->fee,
+    m->entries[i] = (mp_entry){*hash, bytes_copy(m, bytes, len), (uint32_t)len, sip, tx->fee,
                                m->seq++, *sender, prev, NONE};
     hmap_put(&m->index, hash, i);
     bytes_index_put(m, i);
