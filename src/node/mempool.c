@@ -234,11 +234,13 @@ static hansa_hash bytes_index_key(uint64_t sip, size_t len) {
     return k;
 }
 
-/* A SipHash of the last 16 bytes only: a SipHash of every byte cost about
- * what the SHA-256 it saves does (SHA-NI). A tx ends in its signature, and
- * no two transactions the pool queued share one; equal bytes still give
- * equal keys, and a collision costs the SHA-256, never a wrong answer. */
-#define BYTES_TAIL 16
+/* A SipHash of the tx's signature, its last HANSA_SIG_BYTES bytes, not of
+ * every byte: that cost about what the SHA-256 it saves does (SHA-NI). No
+ * two transactions the pool queued share a signature (the simulator's
+ * stand-in fills only the first 16 bytes of it, so less than all of it
+ * would not do); equal bytes still give equal keys, and a collision costs
+ * the SHA-256, never a wrong answer. */
+#define BYTES_TAIL HANSA_SIG_BYTES
 
 static uint64_t bytes_sip(const mempool *m, const uint8_t *bytes, size_t len) {
     size_t tail = len < BYTES_TAIL ? len : BYTES_TAIL;
@@ -451,6 +453,7 @@ hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *
     uint64_t sip = bytes_sip(m, bytes, len);
     size_t same = bytes_index_find(m, sip, bytes, len);
     if (same != NONE) {
+        m->stats.dup_by_bytes++;
         *hash = m->entries[same].hash;
         snprintf(why, why_len, "transaction already in the mempool");
         return HANSA_ERR_DUPLICATE;

@@ -61,6 +61,7 @@ typedef struct {
     uint64_t admitted;
     uint64_t refused;        /* by a check (not duplicates, not from the cache) */
     uint64_t refused_cached; /* answered from the recent refusals */
+    uint64_t dup_by_bytes;   /* copies of queued txs found by their bytes, not hashed */
     uint64_t evicted;
     uint64_t sig_verifies;   /* signatures verified on admission */
 } mempool_stats;

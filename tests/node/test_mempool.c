@@ -161,6 +161,7 @@ static void test_duplicate_by_bytes(void) {
         CHECK_ERR(add(m, &t[i], &h), HANSA_ERR_DUPLICATE);
         CHECK(hash_eq(&h, &want[i]));
     }
+    CHECK_EQ_U64(mempool_get_stats(m).dup_by_bytes, 4); /* none hashed */
     /* Commit t[0]: the re-check moves t[1..3] down one place. */
     ledger_block *pb;
     ledger_block_info info = t_info(s, 60);
@@ -175,6 +176,7 @@ static void test_duplicate_by_bytes(void) {
         CHECK_ERR(add(m, &t[i], &h), HANSA_ERR_DUPLICATE);
         CHECK(hash_eq(&h, &want[i]));
     }
+    CHECK_EQ_U64(mempool_get_stats(m).dup_by_bytes, 7);
     CHECK_ERR(add(m, &t[0], &h), HANSA_ERR_NONCE); /* committed: a stale nonce now */
     CHECK(hash_eq(&h, &want[0]));
     /* What a block's judge and builder ask: by bytes, and in order. */
@@ -185,9 +187,9 @@ static void test_duplicate_by_bytes(void) {
         CHECK(hash_eq(&h, &want[i]));
         hbuf_free(&e);
     }
-    /* Bytes with a queued tx's tail (its signature's last 16 bytes) but
-     * another body share its key in the bytes index: found by hash, so not
-     * queued, and judged on their own. */
+    /* Bytes with a queued tx's signature but another body share its key in
+     * the bytes index: found by hash, so not queued, and judged on their
+     * own. */
     hbuf e = HBUF_INIT;
     wire_tx_encode(&e, &t[3]);
     e.data[e.len - 70] ^= 1; /* in the body, before the signature */
