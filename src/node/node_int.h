@@ -155,6 +155,7 @@ struct node {
     void *resend_to;
     node_status stats;
     hbuf scratch;
+    hbuf wal_rec;            /* a proposal's WAL record (node.c wal_proposal), room kept */
     struct node_rcpt *rcpt;  /* receipts.c: guarantees and underwriting */
     struct node_frost *frost; /* frost_duty.c: the key generation duty (NULL: off) */
     struct node_fsign *fsign; /* frost_sign.c: the checkpoint signing duty (NULL: off) */
