@@ -137,11 +137,11 @@ static void timer_add(node *n, const cons_out *o) {
  * that sent them is gone (Tendermint's WAL does the same). */
 #define WAL_OWN_VOTE 0x84 /* MSG_VOTE | 0x80: a vote this node signed */
 
-/* Appends the record rec (type byte first) to the WAL; stops the node if
- * the store fails. */
-static void wal_write(node *n, uint64_t height, const hbuf *rec, bool durable, const char *what) {
-    hansa_err e = durable ? store_wal_append(n->cfg.st, height, rec->data, rec->len)
-                          : store_wal_append_lazy(n->cfg.st, height, rec->data, rec->len);
+/* Appends the record rec (type byte first; borrowed) to the WAL; stops the
+ * node if the store fails. */
+static void wal_write(node *n, uint64_t height, hbuf rec, bool durable, const char *what) {
+    hansa_err e = durable ? store_wal_append(n->cfg.st, height, rec.data, rec.len)
+                          : store_wal_append_lazy(n->cfg.st, height, rec.data, rec.len);
     bool logged = e == HANSA_OK;
     if (!logged)
         chain_fatal(n, "height %llu: cannot log %s in the WAL, and the node must not go on with "
@@ -190,7 +190,7 @@ static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *pa
     hbuf rec = hbuf_on(storage, sizeof storage);
     hbuf_put_u8(&rec, type);
     hbuf_append(&rec, payload, len);
-    wal_write(n, height, &rec, durable, what);
+    wal_write(n, height, rec, durable, what);
     hbuf_free(&rec);
 }
 
@@ -224,7 +224,7 @@ static void wal_proposal(node *n, const wire_proposal *p, const uint8_t *value, 
     hbuf_reset(&n->wal_rec);
     hbuf_put_u8(&n->wal_rec, MSG_PROPOSAL);
     msg_proposal_encode(&n->wal_rec, &m);
-    wal_write(n, p->height, &n->wal_rec, durable, durable ? "its own proposal" : "a peer's proposal");
+    wal_write(n, p->height, n->wal_rec, durable, durable ? "its own proposal" : "a peer's proposal");
     hbuf_free(&prop);
 }
 
