@@ -8,7 +8,8 @@
  *      the ring holds it, a refusal for funds, fee or a full pool until the
  *      next commit; nonce refusals are not remembered, as the missing nonce
  *      may arrive any moment), both looked up by the bytes' hash before
- *      they are decoded;
+ *      they are decoded (a copy of a queued tx is found by its bytes
+ *      first, without hashing it: mempool_new's hash_key);
  *   2. the bytes decode as a tx;
  *   3. if the pool is full, enough cheaper transactions can be evicted for
  *      it (below), found in O(log n);
