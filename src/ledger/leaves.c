@@ -8,15 +8,24 @@
 #include "base/assert.h"
 #include "base/mem.h"
 #include "crypto/merkle.h"
+#include "ledger/acct_map.h"
 #include "ledger/state_root.h"
 
 void ledger_leaves_free(ledger_leaves *c) {
+    uint64_t k0 = c->k0, k1 = c->k1;
     free(c->e);
     free(c->spare);
     free(c->notes);
+    free(c->note_set);
     free(c->memo);
     hbuf_free(&c->noted_keys);
     memset(c, 0, sizeof *c);
+    ledger_leaves_set_key(c, k0, k1);
+}
+
+void ledger_leaves_set_key(ledger_leaves *c, uint64_t k0, uint64_t k1) {
+    c->k0 = k0;
+    c->k1 = k1;
 }
 
 /* Room for n entries in both arrays. */
@@ -39,8 +48,33 @@ static void leaf_set(ledger_leaf *l, const uint8_t *key, size_t klen, const uint
 }
 
 static void forget_notes(ledger_leaves *c) {
+    if (c->n_notes > 0) memset(c->note_set, 0, c->cap_set * sizeof *c->note_set);
     c->n_notes = 0;
     hbuf_reset(&c->noted_keys);
+}
+
+/* The set slot of key: the one holding it, or the empty one it would take. */
+static size_t note_slot(const ledger_leaves *c, const uint8_t *key, size_t klen) {
+    size_t mask = c->cap_set - 1;
+    size_t i = (size_t)ledger_siphash24(c->k0, c->k1, key, klen) & mask;
+    for (; c->note_set[i] != 0; i = (i + 1) & mask) {
+        const ledger_leaf_note *nt = &c->notes[c->note_set[i] - 1];
+        if (nt->len == klen && memcmp(c->noted_keys.data + nt->off, key, klen) == 0) break;
+    }
+    return i;
+}
+
+/* Keeps the set at most half full: doubled and refilled from the notes. */
+static void note_set_reserve(ledger_leaves *c) {
+    if (2 * (c->n_notes + 1) <= c->cap_set) return;
+    size_t cap = c->cap_set ? 2 * c->cap_set : 256;
+    free(c->note_set);
+    c->note_set = hansa_calloc(cap, sizeof *c->note_set);
+    c->cap_set = cap;
+    for (size_t j = 0; j < c->n_notes; j++) {
+        const ledger_leaf_note *nt = &c->notes[j];
+        c->note_set[note_slot(c, c->noted_keys.data + nt->off, nt->len)] = (uint32_t)(j + 1);
+    }
 }
 
 void ledger_leaves_build(ledger_leaves *c, const ledger_writes *records) {
@@ -63,6 +97,11 @@ void ledger_leaves_note(ledger_leaves *c, const uint8_t *key, size_t klen) {
     HANSA_ASSERT(klen >= 1);
     HANSA_ASSERT(klen <= LEDGER_KEY_MAX_BYTES);
     HANSA_ASSERT(c->noted_keys.len + klen < UINT32_MAX);
+    note_set_reserve(c);
+    size_t slot = note_slot(c, key, klen);
+    if (c->note_set[slot] != 0) return; /* noted since the last refresh */
+    HANSA_ASSERT(c->n_notes < UINT32_MAX);
+    c->note_set[slot] = (uint32_t)(c->n_notes + 1);
     if (c->n_notes == c->cap_notes) {
         c->cap_notes = c->cap_notes ? 2 * c->cap_notes : 64;
         c->notes = hansa_realloc(c->notes, c->cap_notes * sizeof *c->notes);

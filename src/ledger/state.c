@@ -242,6 +242,7 @@ static void leaves_build(ledger_state *s, const ledger_writes *records) {
         ledger_state_records(s, &local);
         records = &local;
     }
+    ledger_leaves_set_key(&s->leaves, s->accounts.k0 ^ 0x6c65617665732d6bull, s->accounts.k1);
     ledger_leaves_build(&s->leaves, records);
     ledger_writes_free(&local);
 }

@@ -271,12 +271,14 @@ _Static_assert(WIRE_HEADER_BYTES + WIRE_COMMIT_BYTES(WIRE_VALIDATORS_MAX) +
 
 /* Fills the block's transactions from the mempool in admission order,
  * skipping any that no longer apply or no longer fit the block's bytes,
- * until the block is full. */
-static void build_txs(node *n, ledger_block *pb, wire_block *blk) {
+ * until the block is full. Returns their hashes, as the mempool keeps them
+ * (owned by the caller; one slot at least). */
+static hansa_hash *build_txs(node *n, ledger_block *pb, wire_block *blk) {
     size_t cursor = 0, cap = 0, room = BUILD_TX_BYTES_MAX;
     const uint8_t *bytes;
     uint32_t len;
-    while (mempool_next(n->mp, &cursor, &bytes, &len)) {
+    hansa_hash h, *hashes = NULL;
+    while (mempool_next(n->mp, &cursor, &bytes, &len, &h)) {
         if ((size_t)len + 4 > room) continue; /* 4: its length prefix in the block */
         wire_tx tx;
         if (wire_tx_decode(bytes, len, &tx, NULL) != HANSA_OK) continue;
@@ -287,10 +289,13 @@ static void build_txs(node *n, ledger_block *pb, wire_block *blk) {
         if (blk->n_txs == cap) {
             cap = cap ? cap * 2 : 256;
             blk->txs = hansa_realloc(blk->txs, cap * sizeof *blk->txs);
+            hashes = hansa_realloc(hashes, cap * sizeof *hashes);
         }
+        hashes[blk->n_txs] = h;
         blk->txs[blk->n_txs++] = (wire_bytes){bytes, len};
         room -= (size_t)len + 4;
     }
+    return hashes ? hashes : hansa_calloc(1, sizeof *hashes);
 }
 
 /* Pooled evidence the ledger would accept in the next block, without
@@ -350,7 +355,7 @@ bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hans
         wire_block_free(&blk);
         return false;
     }
-    build_txs(n, pb, &blk);
+    hansa_hash *tx_hashes = build_txs(n, pb, &blk);
     ledger_block_finish(pb);
     h->app_hash = *ledger_block_app_hash(pb);
     ledger_set_hash(n, LEDGER_SET_CUR, &h->validators_hash);
@@ -359,8 +364,6 @@ bool chain_get_value(void *ctx, uint64_t height, uint32_t round, hbuf *out, hans
     wire_block_encode(out, &blk);
     wire_header_hash(h, id);
     LOG_D("node", "built block %llu with %u txs", (unsigned long long)height, blk.n_txs);
-    hansa_hash *tx_hashes = hansa_calloc(blk.n_txs ? blk.n_txs : 1, sizeof *tx_hashes);
-    for (uint32_t i = 0; i < blk.n_txs; i++) sha256(blk.txs[i].bytes, blk.txs[i].len, &tx_hashes[i]);
     wire_block_free(&blk);
     pending_put(n, id, pb, tx_hashes);
     return true;
@@ -466,8 +469,7 @@ static ledger_block *execute(node *n, const wire_block *blk, hansa_hash *tx_hash
                              size_t why_len) {
     bool *verified = hansa_calloc(blk->n_txs ? blk->n_txs : 1, sizeof *verified);
     for (uint32_t i = 0; i < blk->n_txs; i++) {
-        sha256(blk->txs[i].bytes, blk->txs[i].len, &tx_hashes[i]);
-        verified[i] = mempool_has(n->mp, &tx_hashes[i]);
+        verified[i] = mempool_has_bytes(n->mp, blk->txs[i].bytes, blk->txs[i].len, &tx_hashes[i]);
         if (!verified[i]) n->stats.sig_verifies++;
     }
     ledger_txs_verify_sigs(blk->txs, blk->n_txs, verified);

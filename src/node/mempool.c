@@ -18,24 +18,48 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/assert.h"
+#include "base/buf.h"
 #include "base/hmap.h"
 #include "base/mem.h"
+#include "crypto/address.h"
 #include "crypto/sha256.h"
+#include "ledger/acct_map.h"
 #include "ledger/block.h"
 #include "ledger/tx.h"
 #include "wire/codec.h"
 
 #define NONE SIZE_MAX
 
+/* A tx of up to BYTES_SMALL bytes (a transfer is ~150) is copied into a
+ * buffer of that size, and when it leaves the pool the buffer waits among
+ * up to BYTES_SPARES for the next admission: every node copies every tx in
+ * and frees it a block later, a malloc and a free per tx per node (~2% of
+ * a simulator run). Sanitizer builds keep none and copy exact sizes, so a
+ * read past a tx or of a freed one stays an error the tests report. */
+#define BYTES_SMALL 256
+#define BYTES_SPARES 64
+#if defined(__SANITIZE_ADDRESS__)
+#define BYTES_SPARE_KEEP false
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BYTES_SPARE_KEEP false
+#endif
+#endif
+#ifndef BYTES_SPARE_KEEP
+#define BYTES_SPARE_KEEP true
+#endif
+
 typedef struct {
     hansa_hash hash;
     uint8_t *bytes; /* owned; NULL marks a removed entry */
     uint32_t len;
+    uint64_t bytes_key; /* bytes_sip of the bytes (bytes_index_key) */
     uint64_t fee;
     uint64_t seq;       /* admission number: among equal fees the older goes first */
-    hansa_hash sender;  /* SHA-256 of the sender's key: attacker-chosen keys are hashed (hmap.h) */
+    hansa_hash sender;  /* sender_key: attacker-chosen keys are hashed (hmap.h) */
     size_t prev;        /* the sender's previous queued entry, or NONE */
     size_t heap_pos;    /* position in the candidate heap, or NONE */
 } mp_entry;
@@ -59,6 +83,16 @@ struct mempool {
     uint64_t bytes;
     uint64_t seq;
     hmap index;          /* tx hash -> position in entries */
+    /* bytes_index_key -> position of an entry with those bytes' key. A
+     * relayed copy of a queued tx (each arrives once per relaying peer,
+     * more than half of all admissions asked for) is found by a SipHash and
+     * a compare of its bytes instead of a SHA-256 (issue 15). On a key
+     * collision the first entry keeps the slot and the others are found by
+     * hash as before. */
+    hmap by_bytes;
+    uint64_t k0, k1;     /* SipHash key of by_bytes */
+    uint8_t *spares[BYTES_SPARES]; /* buffers of BYTES_SMALL bytes (bytes_copy) */
+    size_t n_spares;
     hmap tails;          /* sender -> position of its last queued entry */
     size_t *heap;        /* positions of the tails, a min-heap by (fee, seq) */
     size_t n_heap;
@@ -72,9 +106,11 @@ struct mempool {
     void *drop_ctx;
 };
 
-mempool *mempool_new(const mempool_limits *limits, const ledger_state *s, mempool_drop_fn drop,
-                     void *drop_ctx) {
+mempool *mempool_new(const mempool_limits *limits, const uint8_t hash_key[MEMPOOL_KEY_BYTES],
+                     const ledger_state *s, mempool_drop_fn drop, void *drop_ctx) {
     mempool *m = hansa_calloc(1, sizeof *m);
+    m->k0 = le64_load(hash_key);
+    m->k1 = le64_load(hash_key + 8);
     m->limits = *limits;
     if (m->limits.max_txs == 0) m->limits.max_txs = 100000;
     if (m->limits.max_bytes == 0) m->limits.max_bytes = 64u << 20;
@@ -89,9 +125,11 @@ mempool *mempool_new(const mempool_limits *limits, const ledger_state *s, mempoo
 void mempool_free(mempool *m) {
     if (!m) return;
     for (size_t i = 0; i < m->n; i++) free(m->entries[i].bytes);
+    for (size_t i = 0; i < m->n_spares; i++) free(m->spares[i]);
     free(m->entries);
     free(m->heap);
     hmap_free(&m->index);
+    hmap_free(&m->by_bytes);
     hmap_free(&m->tails);
     hmap_free(&m->evicted);
     hmap_free(&m->reject_index);
@@ -164,21 +202,84 @@ static size_t cheapest_not_from(const mempool *m, const hansa_hash *sender) {
 
 /* ---- entries ---- */
 
+/* The sender's address (the first 20 bytes of the SHA-256 of its key),
+ * zero-padded: addr_from_pubkey remembers recent keys, and the ledger asks
+ * it for the same sender's address when it checks the tx, so the key is
+ * hashed once per admission, not twice. */
 static void sender_key(const wire_tx *tx, hansa_hash *out) {
-    sha256(tx->sender.b, sizeof tx->sender.b, out);
+    hansa_addr a;
+    addr_from_pubkey(&tx->sender, &a);
+    *out = (hansa_hash){{0}};
+    memcpy(out->b, a.b, HANSA_ADDR_BYTES);
 }
 
-/* Removes entry i from the index and the counters (not from the sender
+/* A copy of a tx's bytes the entry owns (released by bytes_release). */
+static uint8_t *bytes_copy(mempool *m, const uint8_t *bytes, size_t len) {
+    if (!BYTES_SPARE_KEEP || len > BYTES_SMALL) return hansa_memdup(bytes, len);
+    uint8_t *p = m->n_spares > 0 ? m->spares[--m->n_spares] : hansa_malloc(BYTES_SMALL);
+    memcpy(p, bytes, len);
+    return p;
+}
+
+static void bytes_release(mempool *m, uint8_t *p, size_t len) {
+    if (BYTES_SPARE_KEEP && len <= BYTES_SMALL && m->n_spares < BYTES_SPARES) m->spares[m->n_spares++] = p;
+    else free(p);
+}
+
+/* The by_bytes key of a tx's bytes: their bytes_sip and length. */
+static hansa_hash bytes_index_key(uint64_t sip, size_t len) {
+    hansa_hash k = {{0}};
+    le64_store(k.b, sip);
+    le64_store(k.b + 8, len);
+    return k;
+}
+
+/* A SipHash of the tx's signature, its last HANSA_SIG_BYTES bytes, not of
+ * every byte: that cost about what the SHA-256 it saves does (SHA-NI). No
+ * two transactions the pool queued share a signature (the simulator's
+ * stand-in fills only the first 16 bytes of it, so less than all of it
+ * would not do); equal bytes still give equal keys, and a collision costs
+ * the SHA-256, never a wrong answer. */
+#define BYTES_TAIL HANSA_SIG_BYTES
+
+static uint64_t bytes_sip(const mempool *m, const uint8_t *bytes, size_t len) {
+    size_t tail = len < BYTES_TAIL ? len : BYTES_TAIL;
+    return ledger_siphash24(m->k0, m->k1, bytes + len - tail, tail);
+}
+
+/* Entry i holds the slot of its bytes' key in by_bytes unless another
+ * entry with that key already does. */
+static void bytes_index_put(mempool *m, size_t i) {
+    const mp_entry *e = &m->entries[i];
+    hansa_hash k = bytes_index_key(e->bytes_key, e->len);
+    if (!hmap_get(&m->by_bytes, &k, NULL)) hmap_put(&m->by_bytes, &k, i);
+}
+
+/* The queued entry whose bytes are exactly these, found by their key, or
+ * NONE (also when another entry holds the key: then the caller hashes). */
+static size_t bytes_index_find(const mempool *m, uint64_t sip, const uint8_t *bytes, size_t len) {
+    hansa_hash k = bytes_index_key(sip, len);
+    uint64_t at;
+    if (!hmap_get(&m->by_bytes, &k, &at)) return NONE;
+    const mp_entry *e = &m->entries[at];
+    HANSA_ASSERT(e->bytes != NULL); /* removals free their slot */
+    return e->len == len && memcmp(e->bytes, bytes, len) == 0 ? (size_t)at : NONE;
+}
+
+/* Removes entry i from the indexes and the counters (not from the sender
  * chain or the heap: the caller keeps those right). */
 static void remove_entry(mempool *m, size_t i, hansa_err err, const char *why) {
     mp_entry *e = &m->entries[i];
     HANSA_ASSERT(e->bytes != NULL);
     HANSA_ASSERT(m->live > 0);
     hmap_del(&m->index, &e->hash);
+    hansa_hash k = bytes_index_key(e->bytes_key, e->len);
+    uint64_t at;
+    if (hmap_get(&m->by_bytes, &k, &at) && (size_t)at == i) hmap_del(&m->by_bytes, &k);
     if (err != HANSA_OK && m->drop) m->drop(m->drop_ctx, &e->hash, err, why);
     m->bytes -= e->len;
     m->live--;
-    free(e->bytes);
+    bytes_release(m, e->bytes, e->len);
     e->bytes = NULL;
 }
 
@@ -201,7 +302,7 @@ static void evict(mempool *m, size_t i) {
 }
 
 static void append(mempool *m, const hansa_hash *hash, const uint8_t *bytes, size_t len,
-                   const wire_tx *tx, const hansa_hash *sender) {
+                   uint64_t sip, const wire_tx *tx, const hansa_hash *sender) {
     if (m->n == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 256;
         m->entries = hansa_realloc(m->entries, m->cap * sizeof *m->entries);
@@ -210,9 +311,10 @@ static void append(mempool *m, const hansa_hash *hash, const uint8_t *bytes, siz
     uint64_t tail;
     size_t prev = hmap_get(&m->tails, sender, &tail) ? (size_t)tail : NONE;
     if (prev != NONE) heap_remove(m, prev);
-    m->entries[i] = (mp_entry){*hash, hansa_memdup(bytes, len), (uint32_t)len, tx->fee, m->seq++,
-                               *sender, prev, NONE};
+    m->entries[i] = (mp_entry){*hash, bytes_copy(m, bytes, len), (uint32_t)len, sip, tx->fee,
+                               m->seq++, *sender, prev, NONE};
     hmap_put(&m->index, hash, i);
+    bytes_index_put(m, i);
     hmap_put(&m->tails, sender, i);
     heap_push(m, i);
     m->live++;
@@ -227,6 +329,10 @@ static void recheck(mempool *m) {
     m->check = ledger_block_begin_check(m->state);
     hmap_clear(&m->tails);
     hmap_clear(&m->evicted);
+    /* Rebuilt over the new positions below: a kept entry's new position
+     * is at most its old one, so remove_entry never mistakes a rebuilt
+     * slot for the position it removes. */
+    hmap_clear(&m->by_bytes);
     m->n_heap = 0;
     size_t out = 0;
     for (size_t i = 0; i < m->n; i++) {
@@ -246,6 +352,7 @@ static void recheck(mempool *m) {
         e->prev = hmap_get(&m->tails, &e->sender, &tail) ? (size_t)tail : NONE;
         e->heap_pos = NONE;
         hmap_put(&m->index, &e->hash, out);
+        bytes_index_put(m, out);
         hmap_put(&m->tails, &e->sender, out);
         out++;
     }
@@ -341,7 +448,16 @@ hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *
      * so their hash is wire_tx_hash(tx) without encoding tx again; and
      * bytes whose hash is queued or was refused are those very bytes. So
      * both are looked up before the decode: most txs arrive here several
-     * times, once per peer that relays them (issue 15). */
+     * times, once per peer that relays them (issue 15), and a copy of a
+     * queued tx is found by its bytes before even that hash. */
+    uint64_t sip = bytes_sip(m, bytes, len);
+    size_t same = bytes_index_find(m, sip, bytes, len);
+    if (same != NONE) {
+        m->stats.dup_by_bytes++;
+        *hash = m->entries[same].hash;
+        snprintf(why, why_len, "transaction already in the mempool");
+        return HANSA_ERR_DUPLICATE;
+    }
     sha256(bytes, len, hash);
     if (hmap_get(&m->index, hash, NULL)) {
         snprintf(why, why_len, "transaction already in the mempool");
@@ -388,12 +504,23 @@ hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *
     if (err == HANSA_OK || err == HANSA_ERR_BAD_SIG) m->stats.sig_verifies++;
     if (err != HANSA_OK) return refuse(m, hash, err);
     for (size_t i = 0; i < n_victims; i++) evict(m, victims[i]);
-    append(m, hash, bytes, len, &tx, &sender);
+    append(m, hash, bytes, len, sip, &tx, &sender);
     m->stats.admitted++;
     return HANSA_OK;
 }
 
 bool mempool_has(const mempool *m, const hansa_hash *hash) {
+    return hmap_get(&m->index, hash, NULL);
+}
+
+bool mempool_has_bytes(const mempool *m, const uint8_t *bytes, size_t len, hansa_hash *hash) {
+    size_t at = bytes_index_find(m, bytes_sip(m, bytes, len), bytes, len);
+    if (at != NONE) {
+        *hash = m->entries[at].hash;
+        return true;
+    }
+    /* Not queued, or another entry holds the bytes' key: by hash. */
+    sha256(bytes, len, hash);
     return hmap_get(&m->index, hash, NULL);
 }
 
@@ -407,11 +534,13 @@ size_t mempool_count(const mempool *m) { return m->live; }
 uint64_t mempool_bytes(const mempool *m) { return m->bytes; }
 mempool_stats mempool_get_stats(const mempool *m) { return m->stats; }
 
-bool mempool_next(const mempool *m, size_t *cursor, const uint8_t **bytes, uint32_t *len) {
+bool mempool_next(const mempool *m, size_t *cursor, const uint8_t **bytes, uint32_t *len,
+                  hansa_hash *hash) {
     while (*cursor < m->n && !m->entries[*cursor].bytes) (*cursor)++;
     if (*cursor >= m->n) return false;
     *bytes = m->entries[*cursor].bytes;
     *len = m->entries[*cursor].len;
+    if (hash) *hash = m->entries[*cursor].hash;
     (*cursor)++;
     return true;
 }

@@ -8,7 +8,8 @@
  *      the ring holds it, a refusal for funds, fee or a full pool until the
  *      next commit; nonce refusals are not remembered, as the missing nonce
  *      may arrive any moment), both looked up by the bytes' hash before
- *      they are decoded;
+ *      they are decoded (a copy of a queued tx is found by its bytes
+ *      first, without hashing it: mempool_new's hash_key);
  *   2. the bytes decode as a tx;
  *   3. if the pool is full, enough cheaper transactions can be evicted for
  *      it (below), found in O(log n);
@@ -61,6 +62,7 @@ typedef struct {
     uint64_t admitted;
     uint64_t refused;        /* by a check (not duplicates, not from the cache) */
     uint64_t refused_cached; /* answered from the recent refusals */
+    uint64_t dup_by_bytes;   /* copies of queued txs found by their bytes, not hashed */
     uint64_t evicted;
     uint64_t sig_verifies;   /* signatures verified on admission */
 } mempool_stats;
@@ -70,10 +72,15 @@ typedef void (*mempool_drop_fn)(void *ctx, const hansa_hash *tx, hansa_err err, 
 
 typedef struct mempool mempool;
 
+#define MEMPOOL_KEY_BYTES 16 /* SipHash key of the bytes index */
+
 /* Creates an empty mempool over the committed state s (borrowed: it must
- * stay valid until the next mempool_update or mempool_free). */
-mempool *mempool_new(const mempool_limits *limits, const ledger_state *s, mempool_drop_fn drop,
-                     void *drop_ctx);
+ * stay valid until the next mempool_update or mempool_free). hash_key
+ * (copied) keys the index of queued bytes that answers a relayed copy
+ * without hashing it: secret on a node, so peers cannot aim collisions at
+ * it (a collision costs only a SHA-256 and a compare, never a wrong answer). */
+mempool *mempool_new(const mempool_limits *limits, const uint8_t hash_key[MEMPOOL_KEY_BYTES],
+                     const ledger_state *s, mempool_drop_fn drop, void *drop_ctx);
 void mempool_free(mempool *m);
 
 /* Admits the encoded transaction (bytes are copied). On success *hash is
@@ -86,6 +93,12 @@ hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *
 /* True if the transaction is queued (and so its signature was verified). */
 bool mempool_has(const mempool *m, const hansa_hash *hash);
 
+/* True if a transaction with exactly these bytes is queued. *hash gets the
+ * bytes' tx hash either way: the stored one when queued (found by the bytes
+ * index, no SHA-256), else computed. For judging a block, most of whose
+ * transactions the node queued when they were relayed. */
+bool mempool_has_bytes(const mempool *m, const uint8_t *bytes, size_t len, hansa_hash *hash);
+
 /* The nonce addr's next transaction must carry: its committed nonce plus
  * its transactions queued here. */
 uint64_t mempool_next_nonce(const mempool *m, const hansa_addr *addr);
@@ -95,8 +108,10 @@ uint64_t mempool_bytes(const mempool *m);
 mempool_stats mempool_get_stats(const mempool *m);
 
 /* Admission-order iteration: start with *cursor = 0; returns false at the
- * end. The bytes are borrowed until the next change to the mempool. */
-bool mempool_next(const mempool *m, size_t *cursor, const uint8_t **bytes, uint32_t *len);
+ * end. The bytes are borrowed until the next change to the mempool; *hash
+ * (if hash is not NULL) gets the transaction's hash. */
+bool mempool_next(const mempool *m, size_t *cursor, const uint8_t **bytes, uint32_t *len,
+                  hansa_hash *hash);
 
 /* After a block is committed: s is the new committed state. Removes the
  * transactions the block included (committed hashes) and re-checks the

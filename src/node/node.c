@@ -137,6 +137,18 @@ static void timer_add(node *n, const cons_out *o) {
  * that sent them is gone (Tendermint's WAL does the same). */
 #define WAL_OWN_VOTE 0x84 /* MSG_VOTE | 0x80: a vote this node signed */
 
+/* Appends the record rec (type byte first; borrowed) to the WAL; stops the
+ * node if the store fails. */
+static void wal_write(node *n, uint64_t height, hbuf rec, bool durable, const char *what) {
+    hansa_err e = durable ? store_wal_append(n->cfg.st, height, rec.data, rec.len)
+                          : store_wal_append_lazy(n->cfg.st, height, rec.data, rec.len);
+    bool logged = e == HANSA_OK;
+    if (!logged)
+        chain_fatal(n, "height %llu: cannot log %s in the WAL, and the node must not go on with "
+                       "what its restart would not find: %s",
+                    (unsigned long long)height, what, store_errmsg(n->cfg.st));
+}
+
 /* The order of writes (issue 15): a signer state that locks on block B,
  * or names it as valid value, is written only after B is in the WAL, so a
  * restart that finds the lock also finds B.
@@ -178,14 +190,8 @@ static void wal_append(node *n, uint64_t height, uint8_t type, const uint8_t *pa
     hbuf rec = hbuf_on(storage, sizeof storage);
     hbuf_put_u8(&rec, type);
     hbuf_append(&rec, payload, len);
-    hansa_err e = durable ? store_wal_append(n->cfg.st, height, rec.data, rec.len)
-                          : store_wal_append_lazy(n->cfg.st, height, rec.data, rec.len);
+    wal_write(n, height, rec, durable, what);
     hbuf_free(&rec);
-    bool logged = e == HANSA_OK;
-    if (!logged)
-        chain_fatal(n, "height %llu: cannot log %s in the WAL, and the node must not go on with "
-                       "what its restart would not find: %s",
-                    (unsigned long long)height, what, store_errmsg(n->cfg.st));
 }
 
 /* Pooled evidence is kept in the WAL too, two heights ahead of the tip:
@@ -205,16 +211,21 @@ void node_wal_log_evidence(node *n, const wire_evidence *ev) {
     hbuf_free(&b);
 }
 
+/* The record is encoded in place in n->wal_rec, which keeps its room for
+ * the next proposal: a fresh buffer grown to the block's size, then copied
+ * into a second one for the type byte, was two large allocations per
+ * proposal on every node (issue 15). */
 static void wal_proposal(node *n, const wire_proposal *p, const uint8_t *value, size_t len, bool durable) {
+    if (p->height <= n->height) return; /* as wal_append: a committed height is closed */
     uint8_t storage[WIRE_PROPOSAL_BYTES];
-    hbuf prop = hbuf_on(storage, sizeof storage), msg = HBUF_INIT;
+    hbuf prop = hbuf_on(storage, sizeof storage);
     wire_proposal_encode(&prop, p);
     msg_proposal m = {prop.data, (uint32_t)prop.len, value, (uint32_t)len};
-    msg_proposal_encode(&msg, &m);
-    wal_append(n, p->height, MSG_PROPOSAL, msg.data, msg.len, durable,
-               durable ? "its own proposal" : "a peer's proposal");
+    hbuf_reset(&n->wal_rec);
+    hbuf_put_u8(&n->wal_rec, MSG_PROPOSAL);
+    msg_proposal_encode(&n->wal_rec, &m);
+    wal_write(n, p->height, n->wal_rec, durable, durable ? "its own proposal" : "a peer's proposal");
     hbuf_free(&prop);
-    hbuf_free(&msg);
 }
 
 /* Our own proposal goes to the WAL when first released; the rebroadcasts
@@ -466,7 +477,7 @@ hansa_err node_open(const node_config *cfg, const node_io *io, node **out, char 
         node_close(n);
         return err;
     }
-    n->mp = mempool_new(&cfg->mempool, n->state, on_mempool_drop, n);
+    n->mp = mempool_new(&cfg->mempool, cfg->hash_key, n->state, on_mempool_drop, n);
     n->stats.height_proposal_ms.bounds = node_hist_bounds_ms;
     n->stats.height_prevote_quorum_ms.bounds = node_hist_bounds_ms;
     n->stats.height_commit_ms.bounds = node_hist_bounds_ms;
@@ -523,6 +534,7 @@ void node_close(node *n) {
     ledger_writes_free(&n->genesis_writes);
     hbuf_free(&n->last_commit);
     hbuf_free(&n->scratch);
+    hbuf_free(&n->wal_rec);
     hmap_free(&n->evidence_seen);
     receipts_close(n);
     frost_sign_close(n);
@@ -790,7 +802,7 @@ void node_get_status(const node *n, node_status *out) {
     out->is_validator = n->cfg.key && valset_index(&n->vs, &n->cfg.key->pub) >= 0;
     out->syncing = sync_behind(n);
     out->peers = 0;
-    for (size_t i = 0; i < NODE_PEERS_MAX; i++) out->peers += n->peers[i].handle != NULL;
+    for (size_t i = 0; i < n->peers_end; i++) out->peers += n->peers[i].handle != NULL;
     out->sig_verifies += mempool_get_stats(n->mp).sig_verifies;
     out->mempool_txs = mempool_count(n->mp);
     out->mempool_bytes = mempool_bytes(n->mp);

@@ -27,9 +27,10 @@
 static void serve_kept(node *n, uint64_t now_ms);
 
 node_peer *sync_peer(node *n, void *handle) {
-    for (size_t i = 0; i < NODE_PEERS_MAX; i++)
+    for (size_t i = 0; i < n->peers_end; i++)
         if (n->peers[i].handle == handle) return &n->peers[i];
-    return NULL;
+    /* Every slot from peers_end on is free: the first of them for NULL. */
+    return !handle && n->peers_end < NODE_PEERS_MAX ? &n->peers[n->peers_end] : NULL;
 }
 
 bool sync_behind(const node *n) { return n->sync_target > n->height; }
@@ -39,7 +40,7 @@ bool sync_behind(const node *n) { return n->sync_target > n->height; }
  * wiped since) must not leave this node "behind" forever once it is gone. */
 void sync_refresh_target(node *n) {
     n->sync_target = 0;
-    for (size_t i = 0; i < NODE_PEERS_MAX; i++)
+    for (size_t i = 0; i < n->peers_end; i++)
         if (n->peers[i].handle && n->peers[i].height > n->sync_target)
             n->sync_target = n->peers[i].height;
 }
@@ -85,7 +86,7 @@ static void pruned_everywhere(node *n, uint64_t want, uint64_t kept, uint64_t no
 static void request_next(node *n, uint64_t now_ms) {
     uint64_t want = n->height + 1, kept = 0; /* kept: the lowest a pruned peer keeps */
     node_peer *best = NULL;
-    for (size_t i = 0; i < NODE_PEERS_MAX; i++) {
+    for (size_t i = 0; i < n->peers_end; i++) {
         node_peer *p = &n->peers[i];
         if (!p->handle || strike(n, p, want, now_ms)) continue;
         if (p->asked_height == want) return; /* still waiting for it */
@@ -133,6 +134,9 @@ void sync_on_status(node *n, void *peer, const uint8_t *bytes, size_t len) {
 #define SERVE_UNIT 1000u /* credit of one request: the bucket counts thousandths */
 
 void sync_peer_init(node *n, node_peer *p, void *handle) {
+    size_t i = (size_t)(p - n->peers);
+    HANSA_ASSERT(i < NODE_PEERS_MAX);
+    if (i >= n->peers_end) n->peers_end = i + 1;
     *p = (node_peer){.handle = handle,
                      .serve_credit = (uint64_t)n->cfg.block_serve_burst * SERVE_UNIT,
                      .serve_at_ms = node_now(n)};
@@ -153,7 +157,7 @@ uint64_t sync_next_wake_ms(const node *n) {
     uint64_t at = UINT64_MAX;
     if (n->n_serve_later == 0) return at; /* the usual case: no scan of every peer slot */
     uint32_t rate = n->cfg.block_serve_per_s;
-    for (size_t i = 0; i < NODE_PEERS_MAX && rate; i++) {
+    for (size_t i = 0; i < n->peers_end && rate; i++) {
         const node_peer *p = &n->peers[i];
         if (!p->handle || !p->serve_later) continue;
         uint64_t short_by = p->serve_credit >= SERVE_UNIT ? 0 : SERVE_UNIT - p->serve_credit;
@@ -214,7 +218,7 @@ void sync_on_block_req(node *n, void *peer, const uint8_t *bytes, size_t len) {
 
 /* Answers the kept requests whose peers' buckets have refilled. */
 static void serve_kept(node *n, uint64_t now_ms) {
-    for (size_t i = 0; i < NODE_PEERS_MAX && n->n_serve_later > 0; i++) {
+    for (size_t i = 0; i < n->peers_end && n->n_serve_later > 0; i++) {
         node_peer *p = &n->peers[i];
         if (!p->handle || !p->serve_later) continue;
         serve_refill(n, p, now_ms);

@@ -643,11 +643,9 @@ static rpc_outcome m_mempool(rpc_call *call, json_t *params, void *ctx) {
     size_t cursor = 0;
     const uint8_t *bytes;
     uint32_t len;
-    while (json_array_size(hashes) < limit && mempool_next(mp, &cursor, &bytes, &len)) {
-        hansa_hash h;
-        sha256(bytes, len, &h);
+    hansa_hash h;
+    while (json_array_size(hashes) < limit && mempool_next(mp, &cursor, &bytes, &len, &h))
         json_array_append_new(hashes, nj_hash(&h));
-    }
     return rpc_ok(json_pack("{s:I, s:I, s:o}", "txs", (json_int_t)mempool_count(mp), "bytes",
                             (json_int_t)mempool_bytes(mp), "hashes", hashes));
 }

@@ -220,6 +220,32 @@ static void test_leaves_moving_window(void) {
     ledger_leaves_free(&c);
 }
 
+/* A key noted by several commits before a refresh is noted once, through
+ * the set's growth (more keys than its first 256 slots hold half of) and
+ * again after a refresh empties it. */
+static void test_leaves_note_once(void) {
+    static model m;
+    m.n = 0;
+    ledger_writes recs = LEDGER_WRITES_INIT;
+    ledger_leaves c = {0};
+    ledger_leaves_set_key(&c, 7, 9);
+    ledger_leaves_build(&c, &recs);
+    for (int round = 0; round < 2; round++) {
+        for (int rep = 0; rep < 3; rep++)
+            for (uint32_t k = 0; k < 300; k++) {
+                uint8_t key[5] = {0x01};
+                be32_store(key + 1, k);
+                ledger_leaves_note(&c, key, sizeof key);
+            }
+        CHECK_EQ_U64(c.n_notes, 300);
+        ledger_leaves_refresh(&c, model_value, &m); /* no records: every key leaves */
+        CHECK(ledger_leaves_current(&c));
+        CHECK_EQ_U64(c.n, 0);
+    }
+    ledger_leaves_free(&c);
+    CHECK_EQ_U64(c.k0, 7); /* the key outlives the contents */
+}
+
 /* An empty state and an empty write set give the root of no leaves. */
 static void test_leaves_empty(void) {
     ledger_leaves c = {0};
@@ -236,5 +262,6 @@ int main(void) {
     RUN(test_leaves_match_model);
     RUN(test_leaves_moving_window);
     RUN(test_leaves_empty);
+    RUN(test_leaves_note_once);
     return check_summary();
 }

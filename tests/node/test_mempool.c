@@ -2,9 +2,13 @@
  * once, eviction by fee, the re-check after a commit, and the node message
  * codecs' rejections. */
 #include "check.h"
+#include "crypto/sha256.h"
 #include "ledger/ledger_helpers.h"
 #include "node/mempool.h"
 #include "node/msg.h"
+
+/* A fixed SipHash key for the bytes index (any key gives the same answers). */
+static const uint8_t KEY[MEMPOOL_KEY_BYTES] = {1, 2, 3};
 
 static int drops;
 static hansa_err last_drop;
@@ -30,7 +34,7 @@ static void test_admission(void) {
     ledger_params p = t_params();
     uint64_t bal[3] = {1000, 1000, 1};
     ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
-    mempool *m = mempool_new(&(mempool_limits){0, 0}, s, on_drop, NULL);
+    mempool *m = mempool_new(&(mempool_limits){0, 0}, KEY, s, on_drop, NULL);
     uint8_t b0[28], b1[28], b2[28], b3[28];
     hansa_hash h;
     wire_tx tx0 = t_transfer(0, &t_addrs[2], 100, 0, 10, b0);
@@ -63,7 +67,7 @@ static void test_eviction(void) {
     uint64_t bal[4] = {1000, 1000, 1000, 1};
     ledger_state *s = t_state(&p, bal, 4, t_hash_key_a);
     drops = 0;
-    mempool *m = mempool_new(&(mempool_limits){2, 0}, s, on_drop, NULL);
+    mempool *m = mempool_new(&(mempool_limits){2, 0}, KEY, s, on_drop, NULL);
     uint8_t b0[28], b1[28], b2[28], b3[28];
     hansa_hash h0, h1, h;
     wire_tx a = t_transfer(0, &t_addrs[3], 1, 0, 20, b0);
@@ -89,7 +93,7 @@ static void test_refused_tx_evicts_nothing(void) {
     uint64_t bal[4] = {1000, 1000, 1000, 1};
     ledger_state *s = t_state(&p, bal, 4, t_hash_key_a);
     drops = 0;
-    mempool *m = mempool_new(&(mempool_limits){2, 0}, s, on_drop, NULL);
+    mempool *m = mempool_new(&(mempool_limits){2, 0}, KEY, s, on_drop, NULL);
     uint8_t b0[28], b1[28], b2[28];
     hansa_hash h0, h1, h;
     wire_tx a = t_transfer(0, &t_addrs[3], 1, 0, 20, b0);
@@ -112,7 +116,7 @@ static void test_update_rechecks(void) {
     uint64_t bal[3] = {1000, 1000, 1};
     ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
     drops = 0;
-    mempool *m = mempool_new(&(mempool_limits){0, 0}, s, on_drop, NULL);
+    mempool *m = mempool_new(&(mempool_limits){0, 0}, KEY, s, on_drop, NULL);
     uint8_t b0[28], b1[28], b2[28];
     hansa_hash h0, h1, hx;
     wire_tx t0 = t_transfer(0, &t_addrs[2], 100, 0, 10, b0);
@@ -136,13 +140,89 @@ static void test_update_rechecks(void) {
     ledger_state_free(s);
 }
 
+/* A copy of a queued tx is answered from the bytes index with the tx's
+ * own hash, also after a commit moved the queue's entries; bytes that
+ * left the pool (committed) are judged again, not called duplicates. */
+static void test_duplicate_by_bytes(void) {
+    ledger_params p = t_params();
+    uint64_t bal[4] = {1000, 1000, 1000, 1};
+    ledger_state *s = t_state(&p, bal, 4, t_hash_key_a);
+    mempool *m = mempool_new(&(mempool_limits){0, 0}, KEY, s, NULL, NULL);
+    uint8_t b[4][28];
+    wire_tx t[4] = {t_transfer(0, &t_addrs[3], 1, 0, 10, b[0]), t_transfer(1, &t_addrs[3], 2, 0, 10, b[1]),
+                    t_transfer(0, &t_addrs[3], 3, 1, 10, b[2]), t_transfer(2, &t_addrs[3], 4, 0, 10, b[3])};
+    hansa_hash want[4], h;
+    for (int i = 0; i < 4; i++) {
+        wire_tx_hash(&t[i], &want[i]);
+        CHECK_ERR(add(m, &t[i], &h), HANSA_OK);
+        CHECK(hash_eq(&h, &want[i]));
+    }
+    for (int i = 3; i >= 0; i--) {
+        CHECK_ERR(add(m, &t[i], &h), HANSA_ERR_DUPLICATE);
+        CHECK(hash_eq(&h, &want[i]));
+    }
+    CHECK_EQ_U64(mempool_get_stats(m).dup_by_bytes, 4); /* none hashed */
+    /* Commit t[0]: the re-check moves t[1..3] down one place. */
+    ledger_block *pb;
+    ledger_block_info info = t_info(s, 60);
+    char why[LEDGER_WHY_MAX];
+    CHECK_ERR(ledger_block_begin(s, &info, &pb, why, sizeof why), HANSA_OK);
+    CHECK_ERR(ledger_block_add_tx(pb, &t[0], false, why, sizeof why), HANSA_OK);
+    ledger_block_finish(pb);
+    ledger_block_commit(s, pb);
+    mempool_update(m, s, &want[0], 1);
+    CHECK_EQ_U64(mempool_count(m), 3);
+    for (int i = 1; i < 4; i++) {
+        CHECK_ERR(add(m, &t[i], &h), HANSA_ERR_DUPLICATE);
+        CHECK(hash_eq(&h, &want[i]));
+    }
+    CHECK_EQ_U64(mempool_get_stats(m).dup_by_bytes, 7);
+    CHECK_ERR(add(m, &t[0], &h), HANSA_ERR_NONCE); /* committed: a stale nonce now */
+    CHECK(hash_eq(&h, &want[0]));
+    /* What a block's judge and builder ask: by bytes, and in order. */
+    for (int i = 0; i < 4; i++) {
+        hbuf e = HBUF_INIT;
+        wire_tx_encode(&e, &t[i]);
+        CHECK(mempool_has_bytes(m, e.data, e.len, &h) == (i > 0));
+        CHECK(hash_eq(&h, &want[i]));
+        hbuf_free(&e);
+    }
+    /* Bytes with a queued tx's signature but another body share its key in
+     * the bytes index: found by hash, so not queued, and judged on their
+     * own. */
+    hbuf e = HBUF_INIT;
+    wire_tx_encode(&e, &t[3]);
+    e.data[e.len - 70] ^= 1; /* in the body, before the signature */
+    hansa_hash other;
+    sha256(e.data, e.len, &other);
+    CHECK(!mempool_has_bytes(m, e.data, e.len, &h));
+    CHECK(hash_eq(&h, &other));
+    CHECK_ERR(mempool_add(m, e.data, e.len, &h, why, sizeof why), HANSA_ERR_NONCE);
+    CHECK(hash_eq(&h, &other));
+    hbuf_free(&e);
+    size_t cursor = 0;
+    const uint8_t *bytes;
+    uint32_t len;
+    for (int i = 1; i < 4; i++) {
+        CHECK(mempool_next(m, &cursor, &bytes, &len, &h));
+        CHECK(hash_eq(&h, &want[i]));
+    }
+    CHECK(!mempool_next(m, &cursor, &bytes, &len, NULL));
+    wire_tx forged = t[3];
+    forged.sig.b[0] ^= 1; /* same length, one bit apart */
+    CHECK_ERR(add(m, &forged, &h), HANSA_ERR_NONCE); /* judged: its sender's nonce 0 is queued */
+    CHECK(!hash_eq(&h, &want[3]));
+    mempool_free(m);
+    ledger_state_free(s);
+}
+
 /* The ledger's cheap checks run before the signature: a forged tx with a
  * nonce gap is refused for its nonce, and no signature is verified. */
 static void test_signature_checked_last(void) {
     ledger_params p = t_params();
     uint64_t bal[3] = {1000, 1000, 1};
     ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
-    mempool *m = mempool_new(&(mempool_limits){0, 0}, s, NULL, NULL);
+    mempool *m = mempool_new(&(mempool_limits){0, 0}, KEY, s, NULL, NULL);
     uint8_t b0[28], b1[28];
     hansa_hash h;
     wire_tx gap = t_transfer(0, &t_addrs[2], 5, 3, 10, b0);
@@ -163,7 +243,7 @@ static void test_refusal_cache(void) {
     ledger_params p = t_params();
     uint64_t bal[3] = {1000, 1000, 1};
     ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
-    mempool *m = mempool_new(&(mempool_limits){0, 0}, s, NULL, NULL);
+    mempool *m = mempool_new(&(mempool_limits){0, 0}, KEY, s, NULL, NULL);
     uint8_t b0[28], b1[28], b2[28];
     hansa_hash h;
     wire_tx forged = t_transfer(1, &t_addrs[2], 5, 0, 10, b0);
@@ -189,7 +269,7 @@ static void test_evicted_sender_waits(void) {
     ledger_params p = t_params();
     uint64_t bal[4] = {1000, 1000, 1000, 1};
     ledger_state *s = t_state(&p, bal, 4, t_hash_key_a);
-    mempool *m = mempool_new(&(mempool_limits){2, 0}, s, NULL, NULL);
+    mempool *m = mempool_new(&(mempool_limits){2, 0}, KEY, s, NULL, NULL);
     uint8_t b0[28], b1[28], b2[28], b3[28];
     hansa_hash h;
     wire_tx a = t_transfer(0, &t_addrs[3], 1, 0, 20, b0);
@@ -253,7 +333,7 @@ static void test_eviction_model(void) {
     for (int i = 0; i < SENDERS; i++) bal[i] = 1000000;
     ledger_state *s = t_state(&p, bal, SENDERS, t_hash_key_a);
     model_drops = 0;
-    mempool *m = mempool_new(&(mempool_limits){POOL, 0}, s, model_drop, NULL);
+    mempool *m = mempool_new(&(mempool_limits){POOL, 0}, KEY, s, model_drop, NULL);
     ref_entry *ref = calloc(STEPS, sizeof *ref);
     size_t n_ref = 0;
     uint64_t next_nonce[SENDERS] = {0};
@@ -389,6 +469,7 @@ int main(void) {
     RUN(test_eviction);
     RUN(test_refused_tx_evicts_nothing);
     RUN(test_update_rechecks);
+    RUN(test_duplicate_by_bytes);
     RUN(test_signature_checked_last);
     RUN(test_refusal_cache);
     RUN(test_evicted_sender_waits);

@@ -379,6 +379,43 @@ static void test_lying_height_dropped(void) {
     genesis.n_delegates = 1;
 }
 
+/* Peer slots (node_int.h's NODE_PEERS_MAX, 160): every slot takes a peer
+ * and the next is refused; a peer in the last slot is heard (its STATUS
+ * makes the node ask it for a block); a slot freed below the highest is
+ * taken by the next peer. The scans stop at the highest slot ever taken. */
+static void test_peer_slots(void) {
+    enum { SLOTS = 160 };
+    static char handles[SLOTS + 2];
+    genesis.n_delegates = 2; /* the node cannot decide alone: it stays behind */
+    test_node a = {0};
+    node_up(&a, &delegate);
+    for (int i = 0; i < SLOTS; i++) node_peer_up(a.n, &handles[i]);
+    node_status st;
+    node_get_status(a.n, &st);
+    CHECK_EQ_U64(st.peers, SLOTS);
+    CHECK_EQ_U64(a.io.drops, 0);
+    node_peer_up(a.n, &handles[SLOTS]);
+    CHECK_EQ_U64(a.io.drops, 1); /* too many peers */
+    node_peer_down(a.n, &handles[5]);
+    node_peer_up(a.n, &handles[SLOTS + 1]); /* takes slot 5 */
+    node_get_status(a.n, &st);
+    CHECK_EQ_U64(st.peers, SLOTS);
+    CHECK_EQ_U64(a.io.drops, 1);
+    io_clear(&a.io);
+    hbuf b = HBUF_INIT;
+    msg_status ms = {0xe2e4, 1000000, {{9}}};
+    msg_status_encode(&b, &ms);
+    node_on_message(a.n, &handles[SLOTS - 1], MSG_STATUS, b.data, b.len);
+    hbuf_free(&b);
+    size_t asked_last = 0;
+    for (size_t i = 0; i < a.io.n_sent; i++)
+        asked_last += a.io.sent[i].type == MSG_BLOCK_REQ && a.io.sent[i].peer == &handles[SLOTS - 1];
+    CHECK_EQ_U64(asked_last, 1);
+    CHECK_EQ_U64(a.io.drops, 1);
+    node_down(&a);
+    genesis.n_delegates = 1;
+}
+
 /* The prevote b broadcast last for height 1, round 0 (false if none). */
 static bool last_prevote(const test_node *b, wire_vote *out) {
     bool found = false;
@@ -616,6 +653,7 @@ int main(void) {
     RUN(test_pbts_prevote);
     RUN(test_evidence_from_strangers);
     RUN(test_lying_height_dropped);
+    RUN(test_peer_slots);
     RUN(test_rebroadcast_wal_once);
     RUN(test_tampered_sync_block);
     RUN(test_tampered_proposal);

@@ -66,7 +66,7 @@ static void fixture_init(fixture *f, size_t pool_txs) {
     HANSA_ASSERT(err == HANSA_OK);
     free(accts);
     mempool_limits lim = {(uint32_t)pool_txs, 0};
-    f->mp = mempool_new(&lim, f->state, NULL, NULL);
+    f->mp = mempool_new(&lim, (uint8_t[MEMPOOL_KEY_BYTES]){0}, f->state, NULL, NULL);
 }
 
 static void fixture_free(fixture *f) {
