@@ -94,12 +94,19 @@ static const struct {
     [DB_SNAP] = {"snapshots", STORE_REC_SNAP},
 };
 
-/* One logged height's tx entries, copied from tx_log (see store.logged). */
+/* One logged height's tx hashes, in short, copied from tx_log (see
+ * store.logged): the first 8 bytes of each entry's hash, read big-endian.
+ * A lookup only learns from them that the height may hold the hash; the
+ * entry itself is read back from the log record. */
 typedef struct {
     uint64_t height;
-    hbuf entries; /* TX_ENTRY_BYTES each: hash || index u32 LE */
-    bool sorted;  /* by hash, at the height's first lookup */
+    uint64_t *prefixes;
+    size_t n, cap; /* prefixes held, and room for (kept when the slot is reused) */
+    bool sorted;   /* ascending, at the height's first lookup */
 } logged_height;
+
+#define LOGGED_PREFIX_BYTES 8
+_Static_assert(sizeof(uint64_t) == LOGGED_PREFIX_BYTES, "a prefix is one uint64_t");
 
 struct store {
     const store_backend *be; /* NULL: this is an LMDB store */
@@ -117,20 +124,33 @@ struct store {
     bool map_full;        /* the current write transaction hit MDB_MAP_FULL */
     bool has_tx_log;      /* false only for an older store opened read-only */
     bool has_snap;        /* the same for the snapshots database */
-    /* A copy of tx_log (logged_* below), each height's entries sorted by
-     * hash, so that a lookup the index misses costs a binary search per
-     * logged height, not a walk over every entry with each record's
-     * checksum recomputed (32 heights of 10,000 entries: ~1.5 ms, paid per
-     * RPC `tx` query and per waiting submit per height). New heights are
-     * read back from tx_log and sorted in the node's commit delay
-     * (store_prepare_tx_lookups; a lookup does what is still left): the
-     * commit pays nothing, and no order of hashes a sender could grind
-     * makes it slower. Made at a writable open; index steps and prunes cut
-     * it; a failed write drops it, to be made again. It is the newest
-     * state, not a read transaction's snapshot: the store has one thread. */
+    /* A compact copy of tx_log (logged_* below): per height, the sorted
+     * 8-byte prefixes of its entries' hashes, so that a lookup the index
+     * misses costs a binary search per logged height, not a walk over
+     * every entry with each record's checksum recomputed (32 heights of
+     * 10,000 entries: ~1.5 ms, paid per RPC `tx` query and per waiting
+     * submit per height). Only a height whose prefixes hold the wanted
+     * one has its record read back and searched for the whole hash. New
+     * heights are read back from tx_log and sorted in the node's commit
+     * delay (store_prepare_tx_lookups; a lookup does what is still left):
+     * the commit pays nothing, and no order of hashes a sender could grind
+     * makes it slower. 8 bytes an entry, not the log's 36: a full copy's
+     * 12 MB rewritten every height made the commit ~1.1 ms slower per
+     * 10,000-tx block (docs/bench.md). Made at a writable open; index
+     * steps and prunes cut it; a failed write drops it, to be made again.
+     * It is the newest state, not a read transaction's snapshot: the store
+     * has one thread. */
     logged_height *logged; /* a ring: logged_n live heights from logged_head */
     size_t logged_head, logged_n, logged_cap;
+    /* The copy's bound (store_options.tx_lookup_copy_bytes_max): heights
+     * logged past it are walked in the log by each lookup, as a read-only
+     * store does, until index steps or prunes make room. A node that stopped
+     * indexing gets slow lookups, not an ever larger heap. */
+    size_t logged_prefixes_max;
+    size_t logged_prefixes;  /* held over the live heights, <= logged_prefixes_max */
     uint64_t logged_through; /* the highest height copied (0: none) */
+    bool logged_full; /* the last catch-up stopped at the bound: heights past
+                       * logged_through are in the log, not in the copy */
     /* A commit since the last synced one was relaxed (MDB_NOMETASYNC):
      * what it wrote survives kill -9 but not yet a power loss.
      * signer_unsynced: one of them wrote the signer state. */
@@ -730,6 +750,8 @@ hansa_err store_open(const char *dir, const store_options *opts, store **out) {
     st->lock_fd = -1;
     st->map_bytes_max = o.map_size_bytes_max;
     st->read_only = o.read_only;
+    if (o.tx_lookup_copy_bytes_max == 0) o.tx_lookup_copy_bytes_max = STORE_TX_LOOKUP_COPY_BYTES_DEFAULT;
+    st->logged_prefixes_max = o.tx_lookup_copy_bytes_max / LOGGED_PREFIX_BYTES;
     st->dir = hansa_strdup(dir);
     hansa_err e = o.read_only ? existing_dir(st, dir) : make_dir(st, dir);
     if (e == HANSA_OK) e = take_lock(st, dir);
@@ -787,7 +809,7 @@ void store_close(store *st) {
     batch_free(st->spare_batch);
     hbuf_free(&st->lazy_wal);
     hbuf_free(&st->lazy_signer);
-    for (size_t i = 0; i < st->logged_cap; i++) hbuf_free(&st->logged[i].entries);
+    for (size_t i = 0; i < st->logged_cap; i++) free(st->logged[i].prefixes);
     free(st->logged);
     free(st->dir);
     free(st);
@@ -886,8 +908,9 @@ static bool scan_height(void *ctx, uint64_t height, const uint8_t *p, size_t n) 
 }
 
 static void logged_clear(store *st) {
-    st->logged_head = st->logged_n = 0;
+    st->logged_head = st->logged_n = st->logged_prefixes = 0;
     st->logged_through = 0;
+    st->logged_full = false;
 }
 
 static logged_height *logged_at(const store *st, size_t i) {
@@ -905,28 +928,41 @@ static void logged_grow(store *st) {
     st->logged_head = 0;
 }
 
-/* Appends a copy of a height's entries; false (nothing kept) if the height
- * does not follow the last one. The copy goes into the buffer a dropped
- * height left in its slot: memory already mapped, so a commit's copy costs
- * a memcpy, not the page faults of fresh memory. */
+/* Appends a height's prefixes (p: n bytes of whole log entries); false
+ * (nothing kept) if the height does not follow the last one. They go into
+ * the buffer a dropped height left in its slot: memory already mapped, so
+ * a copy costs a pass over the entries, not the page faults of fresh
+ * memory. */
 static bool logged_push(store *st, uint64_t height, const uint8_t *p, size_t n) {
     if (st->logged_n > 0 && logged_at(st, st->logged_n - 1)->height >= height) return false;
     if (st->logged_n == st->logged_cap) logged_grow(st);
     logged_height *lh = logged_at(st, st->logged_n++);
+    size_t count = n / TX_ENTRY_BYTES;
+    if (count > lh->cap) {
+        free(lh->prefixes);
+        lh->prefixes = hansa_calloc(count, sizeof *lh->prefixes);
+        lh->cap = count;
+    }
+    for (size_t i = 0; i < count; i++) lh->prefixes[i] = be64_load(p + i * TX_ENTRY_BYTES);
     lh->height = height;
+    lh->n = count;
     lh->sorted = false;
-    hbuf_reset(&lh->entries);
-    hbuf_append(&lh->entries, p, n);
+    st->logged_prefixes += count;
     return true;
 }
 
 typedef struct {
     store *st;
     bool ascending;
+    bool full; /* stopped at logged_prefixes_max */
 } logged_build_ctx;
 
 static bool build_height(void *ctx, uint64_t height, const uint8_t *p, size_t n) {
     logged_build_ctx *b = ctx;
+    if (n / TX_ENTRY_BYTES > b->st->logged_prefixes_max - b->st->logged_prefixes) {
+        b->full = true;
+        return false;
+    }
     b->ascending = logged_push(b->st, height, p, n);
     return b->ascending;
 }
@@ -935,31 +971,41 @@ static bool build_height(void *ctx, uint64_t height, const uint8_t *p, size_t n)
  * first, so they are a prefix); their buffers stay for later heights. */
 static void logged_drop_through(store *st, uint64_t through) {
     while (st->logged_n > 0 && logged_at(st, 0)->height <= through) {
+        logged_height *lh = logged_at(st, 0);
+        HANSA_ASSERT(st->logged_prefixes >= lh->n);
+        st->logged_prefixes -= lh->n;
         st->logged_head = (st->logged_head + 1) % st->logged_cap;
         st->logged_n--;
+        st->logged_full = false; /* room for what the bound held back */
     }
 }
 
 /* Copies the heights logged since the last call (all of them after a
  * clear), reading them back from tx_log rather than taking them from the
- * commit: the commit path pays nothing. */
+ * commit: the commit path pays nothing. Stops at the bound (logged_full)
+ * until a drop makes room. */
 static hansa_err logged_catch_up(store *st, MDB_txn *txn) {
-    logged_build_ctx b = {st, true};
+    if (st->logged_full) return HANSA_OK;
+    logged_build_ctx b = {st, true, false};
     hansa_err e = walk_logged(st, txn, st->logged_through + 1, build_height, &b);
     if (e == HANSA_OK && !b.ascending)
         e = st_fail(st, HANSA_ERR_CORRUPT, "tx_log: heights out of order");
-    if (e != HANSA_OK) logged_clear(st);
-    else if (st->logged_n > 0) st->logged_through = logged_at(st, st->logged_n - 1)->height;
-    return e;
+    if (e != HANSA_OK) {
+        logged_clear(st);
+        return e;
+    }
+    if (st->logged_n > 0) st->logged_through = logged_at(st, st->logged_n - 1)->height;
+    st->logged_full = b.full;
+    return HANSA_OK;
 }
 
-static int cmp_hash_prefix(const void *a, const void *b) {
-    return memcmp(a, b, HANSA_HASH_BYTES);
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
 }
 
 static void logged_sort(logged_height *lh) {
-    if (!lh->sorted)
-        qsort(lh->entries.data, lh->entries.len / TX_ENTRY_BYTES, TX_ENTRY_BYTES, cmp_hash_prefix);
+    if (!lh->sorted) qsort(lh->prefixes, lh->n, sizeof *lh->prefixes, cmp_u64);
     lh->sorted = true;
 }
 
@@ -975,30 +1021,64 @@ hansa_err store_prepare_tx_lookups(store *st) {
     return e;
 }
 
-static const uint8_t *logged_search(logged_height *lh, const hansa_hash *want) {
+/* True if some entry of lh has the 8-byte prefix `want` (binary search). */
+static bool logged_may_hold(logged_height *lh, uint64_t want) {
     logged_sort(lh);
-    return bsearch(want->b, lh->entries.data, lh->entries.len / TX_ENTRY_BYTES, TX_ENTRY_BYTES,
-                   cmp_hash_prefix);
+    size_t lo = 0, hi = lh->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lh->prefixes[mid] < want) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < lh->n && lh->prefixes[lo] == want;
+}
+
+/* Reads height's log record back (checked) and looks for the whole hash
+ * in it: ls->found says whether it is there. Every entry is compared, so
+ * entries sharing the prefix (by chance, or ground by a sender) are all
+ * checked, and one that shares only the prefix is a miss. The copy and
+ * the log change together, so a copied height has its record. */
+static hansa_err logged_read_back(store *st, MDB_txn *txn, uint64_t height, logged_scan *ls) {
+    uint8_t hk[HEIGHT_KEY_BYTES];
+    be64_store(hk, height);
+    MDB_val k = {sizeof hk, hk}, v;
+    int rc = mdb_get(txn, st->dbi[DB_TX_LOG], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return st_fail(st, HANSA_ERR_STATE, "tx_log: height %llu is in the lookup copy but "
+                                            "not in the log", (unsigned long long)height);
+    if (rc != 0) return mdb_fail(st, rc, "reading", DB_TX_LOG, hk, sizeof hk);
+    const uint8_t *p;
+    size_t n;
+    hansa_err e = check_logged(st, &k, &v, &p, &n);
+    if (e == HANSA_OK) (void)scan_height(ls, height, p, n);
+    return e;
 }
 
 /* Looks tx_hash up among the logged entries not yet in tx_index: in the
- * copy (a read-only store, opened for one query, walks the log instead). */
+ * copy, then in whatever the bound kept out of it (a read-only store,
+ * opened for one query, walks the log instead). A lookup reads back at
+ * most one record per logged height: a sender can grind hashes that share
+ * a prefix with an entry (2^32 work for a pair, far more for each further
+ * one, so runs of equal prefixes stay short) and a caller can ask for any
+ * hash, but neither makes a lookup cost more than the walk of the log the
+ * copy replaced. */
 static hansa_err find_logged_tx(store *st, MDB_txn *txn, const hansa_hash *tx_hash,
                                 store_tx_loc *out) {
+    logged_scan ls = {tx_hash, out, false};
     if (st->read_only) {
-        logged_scan ls = {tx_hash, out, false};
         hansa_err e = walk_logged(st, txn, 0, scan_height, &ls);
         return e != HANSA_OK ? e : ls.found ? HANSA_OK : HANSA_ERR_NOT_FOUND;
     }
     hansa_err e = logged_catch_up(st, txn);
-    for (size_t i = 0; i < st->logged_n && e == HANSA_OK; i++) {
-        const uint8_t *hit = logged_search(logged_at(st, i), tx_hash);
-        if (!hit) continue;
-        out->height = logged_at(st, i)->height;
-        out->index = le32_load(hit + HANSA_HASH_BYTES);
-        return HANSA_OK;
+    uint64_t want = be64_load(tx_hash->b);
+    for (size_t i = 0; i < st->logged_n && e == HANSA_OK && !ls.found; i++) {
+        logged_height *lh = logged_at(st, i);
+        if (logged_may_hold(lh, want)) e = logged_read_back(st, txn, lh->height, &ls);
     }
-    return e != HANSA_OK ? e : HANSA_ERR_NOT_FOUND;
+    if (e != HANSA_OK) logged_clear(st); /* made again from the log at the next lookup */
+    if (e == HANSA_OK && !ls.found && st->logged_full)
+        e = walk_logged(st, txn, st->logged_through + 1, scan_height, &ls);
+    return e != HANSA_OK ? e : ls.found ? HANSA_OK : HANSA_ERR_NOT_FOUND;
 }
 
 /* After a write that changed tx_log, or failed to (it may have committed
@@ -1009,11 +1089,7 @@ static void logged_after_drop(store *st, hansa_err e, uint32_t dropped, uint64_t
     else if (dropped > 0) logged_drop_through(st, through);
 }
 
-size_t store_logged_bytes(const store *st) {
-    size_t bytes = 0;
-    for (size_t i = 0; i < st->logged_n; i++) bytes += logged_at(st, i)->entries.len;
-    return bytes;
-}
+size_t store_logged_bytes(const store *st) { return st->logged_prefixes * LOGGED_PREFIX_BYTES; }
 
 /* ---- Batches ---- */
 

@@ -79,7 +79,16 @@ typedef struct {
      * every write call fails with HANSA_ERR_STATE. For `hansa store check`
      * on a stopped node's folder (the lock still keeps a running node out). */
     bool read_only;
+    /* Bound on the in-memory copy that answers lookups tx_index misses
+     * (store_logged_bytes); 0 = STORE_TX_LOOKUP_COPY_BYTES_DEFAULT. Heights
+     * logged past it are walked in the log by each lookup until index
+     * steps or prunes make room. */
+    size_t tx_lookup_copy_bytes_max;
 } store_options;
+
+/* 32 MiB: 8 bytes a logged tx, about 400 heights of 10,000 txs (a node's
+ * index step keeps 16-32 heights logged). */
+#define STORE_TX_LOOKUP_COPY_BYTES_DEFAULT ((size_t)32 << 20)
 
 /* The last committed block, as recorded by store_batch_commit. */
 typedef struct {
@@ -219,9 +228,10 @@ hansa_err store_index_step(store *st, uint32_t max_heights, uint32_t *moved);
 /* Heights whose tx entries are still only in tx_log (0 on a backend store). */
 hansa_err store_index_backlog(store *st, uint64_t *heights);
 
-/* Bytes of tx entries in a writable store's in-memory copy of tx_log
- * (which answers lookups that tx_index misses): it follows the backlog
- * above, so a node that stopped running index steps shows it here first. */
+/* Bytes of a writable store's in-memory copy of tx_log (which answers
+ * lookups that tx_index misses), 8 per logged tx: it follows the backlog
+ * above, so a node that stopped running index steps shows it here first,
+ * up to store_options.tx_lookup_copy_bytes_max. */
 size_t store_logged_bytes(const store *st);
 
 /* Brings that copy up to the last commit: reads the heights logged since
