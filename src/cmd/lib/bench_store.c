@@ -17,6 +17,7 @@
 #include "cmd/lib/bench_store.h"
 
 #include <ftw.h>
+#include <sys/resource.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,7 +84,15 @@ static bool parse(int argc, char **argv, bench_opts *o) {
 
 typedef struct {
     uint64_t commit_us, index_us; /* summed over the window */
+    /* Minor page faults taken inside the commits: memory the commit (LMDB's
+     * dirty pages) gets fresh from the kernel rather than reuses. */
+    uint64_t commit_faults;
 } window;
+
+static uint64_t minor_faults(void) {
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_minflt : 0;
+}
 
 #define MISS_SAMPLES_MAX 4096
 
@@ -144,10 +153,10 @@ static hansa_err time_misses(store *st, hansa_prng *rng, miss_timing *t) {
     return HANSA_OK;
 }
 
-/* Commits block h (1-based) of o into st; adds its commit time to *us and
- * keeps one of its txs (if it has any) in *kept. */
+/* Commits block h (1-based) of o into st; sets its commit time and faults
+ * in *cost and keeps one of its txs (if it has any) in *kept. */
 static hansa_err commit_block(store *st, const bench_opts *o, hansa_prng *rng, uint64_t h,
-                              hbuf *scratch, uint64_t *us, kept_tx *kept) {
+                              hbuf *scratch, window *cost, kept_tx *kept) {
     store_batch *b = NULL;
     hansa_err e = store_batch_begin(st, h, &b);
     if (e != HANSA_OK) return e;
@@ -178,16 +187,19 @@ static hansa_err commit_block(store *st, const bench_opts *o, hansa_prng *rng, u
     }
     hansa_hash app;
     prng_fill(rng, app.b, sizeof app.b);
-    uint64_t t0 = clock_system_mono_us();
+    uint64_t f0 = minor_faults(), t0 = clock_system_mono_us();
     e = store_batch_commit(b, &app);
-    *us += clock_system_mono_us() - t0;
+    cost->commit_us = clock_system_mono_us() - t0;
+    cost->commit_faults = minor_faults() - f0;
     return e;
 }
 
 static void print_window(const char *name, uint64_t first, const window *w) {
-    printf("  %-6s blocks %6llu..%-6llu commit %8.2f ms/block   tx index step %8.2f ms/block\n",
+    printf("  %-6s blocks %6llu..%-6llu commit %8.2f ms/block   tx index step %8.2f ms/block"
+           "   commit page faults %6llu/block\n",
            name, (unsigned long long)first, (unsigned long long)(first + WINDOW - 1),
-           (double)w->commit_us / WINDOW / 1000.0, (double)w->index_us / WINDOW / 1000.0);
+           (double)w->commit_us / WINDOW / 1000.0, (double)w->index_us / WINDOW / 1000.0,
+           (unsigned long long)(w->commit_faults / WINDOW));
 }
 
 static int run(const bench_opts *o, store *st) {
@@ -205,8 +217,9 @@ static int run(const bench_opts *o, store *st) {
     kept_tx *ring = hansa_calloc(HIT_RING, sizeof *ring);
     hansa_err e = HANSA_OK;
     for (uint64_t h = 1; h <= o->blocks && e == HANSA_OK; h++) {
-        uint64_t commit_us = 0, index_us = 0;
-        e = commit_block(st, o, &rng, h, &scratch, &commit_us, &ring[h % HIT_RING]);
+        window one = {0};
+        e = commit_block(st, o, &rng, h, &scratch, &one, &ring[h % HIT_RING]);
+        uint64_t commit_us = one.commit_us, index_us = 0;
         /* As the node does in its commit delay (timed with the index). */
         uint64_t t_prep = clock_system_mono_us();
         if (e == HANSA_OK) e = store_prepare_tx_lookups(st);
@@ -224,8 +237,8 @@ static int run(const bench_opts *o, store *st) {
             index_us += clock_system_mono_us() - t0;
         }
         window *w = h <= WINDOW ? &start : h > o->blocks - WINDOW ? &end : NULL;
-        if (w) w->commit_us += commit_us, w->index_us += index_us;
-        all.commit_us += commit_us, all.index_us += index_us;
+        if (w) w->commit_us += commit_us, w->index_us += index_us, w->commit_faults += one.commit_faults;
+        all.commit_us += commit_us, all.index_us += index_us, all.commit_faults += one.commit_faults;
         if (h % 100 == 0) {
             fprintf(stderr, "\r  %llu/%llu blocks", (unsigned long long)h,
                     (unsigned long long)o->blocks);
@@ -241,10 +254,11 @@ static int run(const bench_opts *o, store *st) {
     }
     print_window("start", 1, &start);
     print_window("end", o->blocks - WINDOW + 1, &end);
-    printf("  whole  commit %.2f ms/block, tx index %.2f ms/block (amortized over batches of %llu)\n",
+    printf("  whole  commit %.2f ms/block, tx index %.2f ms/block (amortized over batches of %llu),"
+           " commit page faults %llu/block\n",
            (double)all.commit_us / (double)o->blocks / 1000.0,
-           (double)all.index_us / (double)o->blocks / 1000.0,
-           (unsigned long long)o->index_batch);
+           (double)all.index_us / (double)o->blocks / 1000.0, (unsigned long long)o->index_batch,
+           (unsigned long long)(all.commit_faults / o->blocks));
     print_lookups("miss", miss, o->index_batch);
     print_lookups("hit", hit, o->index_batch);
     free(miss), free(hit), free(ring);
