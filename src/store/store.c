@@ -151,6 +151,11 @@ struct store {
     uint64_t logged_through; /* the highest height copied (0: none) */
     bool logged_full; /* the last catch-up stopped at the bound: heights past
                        * logged_through are in the log, not in the copy */
+    /* The radix sort's second buffer, as large as the largest height
+     * sorted, kept: a sort allocates nothing (glibc's qsort mallocs and
+     * frees a copy of its array each call, heap churn next to LMDB's). */
+    uint64_t *logged_scratch;
+    size_t logged_scratch_cap;
     /* A commit since the last synced one was relaxed (MDB_NOMETASYNC):
      * what it wrote survives kill -9 but not yet a power loss.
      * signer_unsynced: one of them wrote the signer state. */
@@ -810,6 +815,7 @@ void store_close(store *st) {
     hbuf_free(&st->lazy_wal);
     hbuf_free(&st->lazy_signer);
     for (size_t i = 0; i < st->logged_cap; i++) free(st->logged[i].prefixes);
+    free(st->logged_scratch);
     free(st->logged);
     free(st->dir);
     free(st);
@@ -999,13 +1005,32 @@ static hansa_err logged_catch_up(store *st, MDB_txn *txn) {
     return HANSA_OK;
 }
 
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
+/* Sorts a[0..n) ascending: a least-significant-byte-first radix sort, 8
+ * passes over the array through tmp (n slots), so its cost is the same for
+ * any keys a sender could grind. An even number of passes leaves the
+ * result in a. */
+static void sort_u64(uint64_t *a, uint64_t *tmp, size_t n) {
+    uint64_t *src = a, *dst = tmp;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t start[257] = {0};
+        for (size_t i = 0; i < n; i++) start[((src[i] >> shift) & 0xff) + 1]++;
+        for (size_t b = 0; b < 256; b++) start[b + 1] += start[b];
+        for (size_t i = 0; i < n; i++) dst[start[(src[i] >> shift) & 0xff]++] = src[i];
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    HANSA_ASSERT(src == a);
 }
 
-static void logged_sort(logged_height *lh) {
-    if (!lh->sorted) qsort(lh->prefixes, lh->n, sizeof *lh->prefixes, cmp_u64);
+static void logged_sort(store *st, logged_height *lh) {
+    if (lh->sorted) return;
+    if (lh->n > st->logged_scratch_cap) {
+        free(st->logged_scratch);
+        st->logged_scratch = hansa_calloc(lh->n, sizeof *st->logged_scratch);
+        st->logged_scratch_cap = lh->n;
+    }
+    sort_u64(lh->prefixes, st->logged_scratch, lh->n);
     lh->sorted = true;
 }
 
@@ -1017,13 +1042,13 @@ hansa_err store_prepare_tx_lookups(store *st) {
     if (e != HANSA_OK) return e;
     e = logged_catch_up(st, txn);
     mdb_txn_abort(txn);
-    for (size_t i = 0; i < st->logged_n && e == HANSA_OK; i++) logged_sort(logged_at(st, i));
+    for (size_t i = 0; i < st->logged_n && e == HANSA_OK; i++) logged_sort(st, logged_at(st, i));
     return e;
 }
 
 /* True if some entry of lh has the 8-byte prefix `want` (binary search). */
-static bool logged_may_hold(logged_height *lh, uint64_t want) {
-    logged_sort(lh);
+static bool logged_may_hold(store *st, logged_height *lh, uint64_t want) {
+    logged_sort(st, lh);
     size_t lo = 0, hi = lh->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -1073,7 +1098,7 @@ static hansa_err find_logged_tx(store *st, MDB_txn *txn, const hansa_hash *tx_ha
     uint64_t want = be64_load(tx_hash->b);
     for (size_t i = 0; i < st->logged_n && e == HANSA_OK && !ls.found; i++) {
         logged_height *lh = logged_at(st, i);
-        if (logged_may_hold(lh, want)) e = logged_read_back(st, txn, lh->height, &ls);
+        if (logged_may_hold(st, lh, want)) e = logged_read_back(st, txn, lh->height, &ls);
     }
     if (e != HANSA_OK) logged_clear(st); /* made again from the log at the next lookup */
     if (e == HANSA_OK && !ls.found && st->logged_full)

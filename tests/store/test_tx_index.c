@@ -11,6 +11,7 @@
 #include "base/bytes.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/rng.h"
 #include "check.h"
 #include "store/store.h"
 
@@ -368,6 +369,36 @@ static void test_lookup_copy_is_bounded(void) {
     tmpdir_remove(&t);
 }
 
+/* Random hashes, as SHA-256 makes them, in heights of a few hundred: each
+ * is found at its own height and position (the copy's sort and search
+ * against the log's order), and random absent ones are not. */
+static void test_random_hashes_are_found(void) {
+    uint64_t seed = check_seed("test_random_hashes_are_found", 7);
+    hansa_prng rng;
+    prng_seed(&rng, seed);
+    tmpdir t;
+    tmpdir_make(&t);
+    store *st;
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    enum { HEIGHTS = 3, PER = 300 };
+    static hansa_hash hs[HEIGHTS][PER];
+    for (uint64_t h = 0; h < HEIGHTS; h++) {
+        for (uint32_t i = 0; i < PER; i++) prng_fill(&rng, hs[h][i].b, sizeof hs[h][i].b);
+        CHECK_ERR(commit_hashes(st, h + 1, hs[h], PER), HANSA_OK);
+    }
+    CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
+    for (uint64_t h = 0; h < HEIGHTS; h++)
+        for (uint32_t i = 0; i < PER; i++) CHECK(found_at(st, &hs[h][i], h + 1, i));
+    for (int i = 0; i < 100; i++) {
+        hansa_hash absent;
+        prng_fill(&rng, absent.b, sizeof absent.b);
+        store_tx_loc loc;
+        CHECK_ERR(store_get_tx(st, &absent, &loc), HANSA_ERR_NOT_FOUND);
+    }
+    store_close(st);
+    tmpdir_remove(&t);
+}
+
 int main(void) {
     log_set_level(LOG_OFF);
     RUN(test_index_written_with_block);
@@ -378,5 +409,6 @@ int main(void) {
     RUN(test_logged_lookups_follow_the_log);
     RUN(test_equal_prefixes_are_told_apart);
     RUN(test_lookup_copy_is_bounded);
+    RUN(test_random_hashes_are_found);
     return check_summary();
 }
