@@ -235,7 +235,7 @@ hansa_err store_index_backlog(store *st, uint64_t *heights);
 size_t store_logged_bytes(const store *st);
 
 /* Brings that copy up to the last commit: reads the heights logged since
- * and sorts them (~1.5 ms per 10,000 entries), so that no lookup pays for
+ * and sorts them (~0.5 ms per 10,000 entries), so that no lookup pays for
  * it: the node calls it in its commit delay, when it waits anyway. A lookup
  * does whatever is still left. A no-op on a read-only or backend store.
  * HANSA_ERR_CORRUPT (a damaged tx_log record), HANSA_ERR_IO. */
