@@ -984,6 +984,11 @@ static void logged_drop_through(store *st, uint64_t through) {
         st->logged_n--;
         st->logged_full = false; /* room for what the bound held back */
     }
+    /* Emptied (an index step took every logged height): the next heights
+     * go into the first slots again, whose buffers are warm, rather than
+     * round the ring into slots never used (their first use allocates, and
+     * the commit after it faults in fresh pages, ~11 us each here). */
+    if (st->logged_n == 0) st->logged_head = 0;
 }
 
 /* Copies the heights logged since the last call (all of them after a
