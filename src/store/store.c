@@ -134,12 +134,12 @@ struct store {
      * heights are read back from tx_log and sorted in the node's commit
      * delay (store_prepare_tx_lookups; a lookup does what is still left):
      * the commit pays nothing, and no order of hashes a sender could grind
-     * makes it slower. 8 bytes an entry, not the log's 36: a full copy's
-     * 12 MB rewritten every height made the commit ~1.1 ms slower per
-     * 10,000-tx block (docs/bench.md). Made at a writable open; index
-     * steps and prunes cut it; a failed write drops it, to be made again.
-     * It is the newest state, not a read transaction's snapshot: the store
-     * has one thread. */
+     * makes it slower. 8 bytes an entry, not the log's 36: a copy of
+     * whole entries cost the commit ~1.1 ms per 10,000-tx block on a VM
+     * where a fresh page faults in at ~11 us (~120 more faults a commit,
+     * docs/bench.md). Made at a writable open; index steps and prunes
+     * cut it; a failed write drops it, to be made again. It is the newest
+     * state, not a read transaction's snapshot: the store has one thread. */
     logged_height *logged; /* a ring: logged_n live heights from logged_head */
     size_t logged_head, logged_n, logged_cap;
     /* The copy's bound (store_options.tx_lookup_copy_bytes_max): heights
@@ -755,7 +755,8 @@ hansa_err store_open(const char *dir, const store_options *opts, store **out) {
     st->lock_fd = -1;
     st->map_bytes_max = o.map_size_bytes_max;
     st->read_only = o.read_only;
-    if (o.tx_lookup_copy_bytes_max == 0) o.tx_lookup_copy_bytes_max = STORE_TX_LOOKUP_COPY_BYTES_DEFAULT;
+    if (o.tx_lookup_copy_bytes_max == 0)
+        o.tx_lookup_copy_bytes_max = STORE_TX_LOOKUP_COPY_BYTES_DEFAULT;
     st->logged_prefixes_max = o.tx_lookup_copy_bytes_max / LOGGED_PREFIX_BYTES;
     st->dir = hansa_strdup(dir);
     hansa_err e = o.read_only ? existing_dir(st, dir) : make_dir(st, dir);

@@ -325,7 +325,8 @@ static void test_equal_prefixes_are_told_apart(void) {
         hansa_hash absent[3] = {prefixed(0x55, 6), prefixed(0x11, 2), prefixed(0x66, 1)};
         hansa_hash last_byte = one[3];
         last_byte.b[31] ^= 1; /* all but one byte of a logged hash */
-        for (int i = 0; i < 3; i++) CHECK_ERR(store_get_tx(st, &absent[i], &loc), HANSA_ERR_NOT_FOUND);
+        for (int i = 0; i < 3; i++)
+            CHECK_ERR(store_get_tx(st, &absent[i], &loc), HANSA_ERR_NOT_FOUND);
         CHECK_ERR(store_get_tx(st, &last_byte, &loc), HANSA_ERR_NOT_FOUND);
         /* The same after height 1 is indexed, and from a fresh copy. */
         if (pass == 0) CHECK_ERR(store_index_step(st, 1, NULL), HANSA_OK);

@@ -210,7 +210,8 @@ static void print_window(const char *name, uint64_t first, const window *w) {
            "   commit cpu %6.2f ms, page faults %4llu/block\n",
            name, (unsigned long long)first, (unsigned long long)(first + WINDOW - 1),
            (double)w->commit_us / WINDOW / 1000.0, (double)w->index_us / WINDOW / 1000.0,
-           (double)w->commit_cpu_us / WINDOW / 1000.0, (unsigned long long)(w->commit_faults / WINDOW));
+           (double)w->commit_cpu_us / WINDOW / 1000.0,
+           (unsigned long long)(w->commit_faults / WINDOW));
 }
 
 static int run(const bench_opts *o, store *st) {
