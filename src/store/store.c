@@ -983,8 +983,11 @@ static void logged_drop_through(store *st, uint64_t through) {
         st->logged_prefixes -= lh->n;
         st->logged_head = (st->logged_head + 1) % st->logged_cap;
         st->logged_n--;
-        st->logged_full = false; /* room for what the bound held back */
     }
+    /* Room for what the bound held back, even when no copied height went:
+     * a height too large for the bound on its own leaves the copy empty
+     * and full, and only a drop (this) lets the copy start again past it. */
+    st->logged_full = false;
     /* Emptied (an index step took every logged height): the next heights
      * go into the first slots again, whose buffers are warm, rather than
      * round the ring into slots never used (their first use allocates, and

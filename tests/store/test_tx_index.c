@@ -370,6 +370,31 @@ static void test_lookup_copy_is_bounded(void) {
     tmpdir_remove(&t);
 }
 
+/* A height larger than the whole bound leaves the copy empty and full; once
+ * an index step takes it, the copy starts again with the heights after it
+ * (rather than every later miss walking the log). */
+static void test_copy_restarts_after_a_large_height(void) {
+    tmpdir t;
+    tmpdir_make(&t);
+    store_options o = small_map;
+    o.tx_lookup_copy_bytes_max = 25 * 8;
+    store *st;
+    CHECK_ERR(store_open(t.db, &o, &st), HANSA_OK);
+    CHECK_ERR(commit_with_txs(st, 1, 30), HANSA_OK);
+    CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
+    CHECK(store_logged_bytes(st) == 0);
+    CHECK(tx_at(st, 1, 29));
+    uint32_t moved = 0;
+    CHECK_ERR(store_index_step(st, 1, &moved), HANSA_OK);
+    CHECK(moved == 1);
+    CHECK_ERR(commit_with_txs(st, 2, 10), HANSA_OK);
+    CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
+    CHECK(tx_at(st, 2, 9) && tx_at(st, 1, 29));
+    CHECK(store_logged_bytes(st) == 10 * 8);
+    store_close(st);
+    tmpdir_remove(&t);
+}
+
 /* Random hashes, as SHA-256 makes them, in heights of a few hundred: each
  * is found at its own height and position (the copy's sort and search
  * against the log's order), and random absent ones are not. */
@@ -410,6 +435,7 @@ int main(void) {
     RUN(test_logged_lookups_follow_the_log);
     RUN(test_equal_prefixes_are_told_apart);
     RUN(test_lookup_copy_is_bounded);
+    RUN(test_copy_restarts_after_a_large_height);
     RUN(test_random_hashes_are_found);
     return check_summary();
 }
