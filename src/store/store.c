@@ -107,6 +107,12 @@ typedef struct {
 
 #define LOGGED_PREFIX_BYTES 8
 _Static_assert(sizeof(uint64_t) == LOGGED_PREFIX_BYTES, "a prefix is one uint64_t");
+/* A copied height's fixed cost, charged against the bound with its
+ * prefixes: its ring slot twice (the ring doubles as it grows) and its
+ * buffer's malloc header and rounding (16 bytes on glibc, 64-bit).
+ * Without it, many tiny heights held ~9x the bound. */
+_Static_assert(2 * sizeof(logged_height) + 16 <= STORE_TX_LOOKUP_HEIGHT_BYTES,
+               "a height's charge covers its slot and allocation");
 
 struct store {
     const store_backend *be; /* NULL: this is an LMDB store */
@@ -146,8 +152,8 @@ struct store {
      * logged past it are walked in the log by each lookup, as a read-only
      * store does, until index steps or prunes make room. A node that stopped
      * indexing gets slow lookups, not an ever larger heap. */
-    size_t logged_prefixes_max;
-    size_t logged_prefixes;  /* held over the live heights, <= logged_prefixes_max */
+    size_t logged_bytes_max;
+    size_t logged_bytes;     /* charged by the live heights, <= logged_bytes_max */
     uint64_t logged_through; /* the highest height copied (0: none) */
     bool logged_full; /* the last catch-up stopped at the bound: heights past
                        * logged_through are in the log, not in the copy */
@@ -757,7 +763,7 @@ hansa_err store_open(const char *dir, const store_options *opts, store **out) {
     st->read_only = o.read_only;
     if (o.tx_lookup_copy_bytes_max == 0)
         o.tx_lookup_copy_bytes_max = STORE_TX_LOOKUP_COPY_BYTES_DEFAULT;
-    st->logged_prefixes_max = o.tx_lookup_copy_bytes_max / LOGGED_PREFIX_BYTES;
+    st->logged_bytes_max = o.tx_lookup_copy_bytes_max;
     st->dir = hansa_strdup(dir);
     hansa_err e = o.read_only ? existing_dir(st, dir) : make_dir(st, dir);
     if (e == HANSA_OK) e = take_lock(st, dir);
@@ -915,7 +921,7 @@ static bool scan_height(void *ctx, uint64_t height, const uint8_t *p, size_t n) 
 }
 
 static void logged_clear(store *st) {
-    st->logged_head = st->logged_n = st->logged_prefixes = 0;
+    st->logged_head = st->logged_n = st->logged_bytes = 0;
     st->logged_through = 0;
     st->logged_full = false;
 }
@@ -940,6 +946,11 @@ static void logged_grow(store *st) {
  * the buffer a dropped height left in its slot: memory already mapped, so
  * a copy costs a pass over the entries, not the page faults of fresh
  * memory. */
+/* What a height of count entries charges against the bound. */
+static size_t logged_charge(size_t count) {
+    return count * LOGGED_PREFIX_BYTES + STORE_TX_LOOKUP_HEIGHT_BYTES;
+}
+
 static bool logged_push(store *st, uint64_t height, const uint8_t *p, size_t n) {
     if (st->logged_n > 0 && logged_at(st, st->logged_n - 1)->height >= height) return false;
     if (st->logged_n == st->logged_cap) logged_grow(st);
@@ -954,19 +965,19 @@ static bool logged_push(store *st, uint64_t height, const uint8_t *p, size_t n) 
     lh->height = height;
     lh->n = count;
     lh->sorted = false;
-    st->logged_prefixes += count;
+    st->logged_bytes += logged_charge(count);
     return true;
 }
 
 typedef struct {
     store *st;
     bool ascending;
-    bool full; /* stopped at logged_prefixes_max */
+    bool full; /* stopped at logged_bytes_max */
 } logged_build_ctx;
 
 static bool build_height(void *ctx, uint64_t height, const uint8_t *p, size_t n) {
     logged_build_ctx *b = ctx;
-    if (n / TX_ENTRY_BYTES > b->st->logged_prefixes_max - b->st->logged_prefixes) {
+    if (logged_charge(n / TX_ENTRY_BYTES) > b->st->logged_bytes_max - b->st->logged_bytes) {
         b->full = true;
         return false;
     }
@@ -979,8 +990,8 @@ static bool build_height(void *ctx, uint64_t height, const uint8_t *p, size_t n)
 static void logged_drop_through(store *st, uint64_t through) {
     while (st->logged_n > 0 && logged_at(st, 0)->height <= through) {
         logged_height *lh = logged_at(st, 0);
-        HANSA_ASSERT(st->logged_prefixes >= lh->n);
-        st->logged_prefixes -= lh->n;
+        HANSA_ASSERT(st->logged_bytes >= logged_charge(lh->n));
+        st->logged_bytes -= logged_charge(lh->n);
         st->logged_head = (st->logged_head + 1) % st->logged_cap;
         st->logged_n--;
     }
@@ -1123,7 +1134,7 @@ static void logged_after_drop(store *st, hansa_err e, uint32_t dropped, uint64_t
     else if (dropped > 0) logged_drop_through(st, through);
 }
 
-size_t store_logged_bytes(const store *st) { return st->logged_prefixes * LOGGED_PREFIX_BYTES; }
+size_t store_logged_bytes(const store *st) { return st->logged_bytes; }
 
 /* ---- Batches ---- */
 

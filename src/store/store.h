@@ -89,6 +89,9 @@ typedef struct {
 /* 32 MiB: 8 bytes a logged tx, about 400 heights of 10,000 txs (a node's
  * index step keeps 16-32 heights logged). */
 #define STORE_TX_LOOKUP_COPY_BYTES_DEFAULT ((size_t)32 << 20)
+/* What each height in that copy costs besides its 8 bytes an entry (its
+ * slot and allocation), charged against the bound and in store_logged_bytes. */
+#define STORE_TX_LOOKUP_HEIGHT_BYTES ((size_t)96)
 
 /* The last committed block, as recorded by store_batch_commit. */
 typedef struct {
@@ -229,7 +232,8 @@ hansa_err store_index_step(store *st, uint32_t max_heights, uint32_t *moved);
 hansa_err store_index_backlog(store *st, uint64_t *heights);
 
 /* Bytes of a writable store's in-memory copy of tx_log (which answers
- * lookups that tx_index misses), 8 per logged tx: it follows the backlog
+ * lookups that tx_index misses), 8 per logged tx and
+ * STORE_TX_LOOKUP_HEIGHT_BYTES per logged height: it follows the backlog
  * above, so a node that stopped running index steps shows it here first,
  * up to store_options.tx_lookup_copy_bytes_max. */
 size_t store_logged_bytes(const store *st);
