@@ -162,6 +162,7 @@ struct store {
      * frees a copy of its array each call, heap churn next to LMDB's). */
     uint64_t *logged_scratch;
     size_t logged_scratch_cap;
+    store_tx_lookup_counts tx_lookups; /* since open */
     /* A commit since the last synced one was relaxed (MDB_NOMETASYNC):
      * what it wrote survives kill -9 but not yet a power loss.
      * signer_unsynced: one of them wrote the signer state. */
@@ -906,6 +907,7 @@ typedef struct {
     const hansa_hash *want;
     store_tx_loc *out;
     bool found;
+    uint64_t walked; /* records walked (walk_height), not read back */
 } logged_scan;
 
 static bool scan_height(void *ctx, uint64_t height, const uint8_t *p, size_t n) {
@@ -918,6 +920,12 @@ static bool scan_height(void *ctx, uint64_t height, const uint8_t *p, size_t n) 
         return false;
     }
     return true;
+}
+
+/* scan_height for a walk of the log, counted (store_tx_lookup_stats). */
+static bool walk_height(void *ctx, uint64_t height, const uint8_t *p, size_t n) {
+    ((logged_scan *)ctx)->walked++;
+    return scan_height(ctx, height, p, n);
 }
 
 static void logged_clear(store *st) {
@@ -1096,6 +1104,7 @@ static hansa_err logged_read_back(store *st, MDB_txn *txn, uint64_t height, logg
     size_t n;
     hansa_err e = check_logged(st, &k, &v, &p, &n);
     if (e == HANSA_OK) (void)scan_height(ls, height, p, n);
+    st->tx_lookups.read_backs++;
     return e;
 }
 
@@ -1109,9 +1118,10 @@ static hansa_err logged_read_back(store *st, MDB_txn *txn, uint64_t height, logg
  * copy replaced. */
 static hansa_err find_logged_tx(store *st, MDB_txn *txn, const hansa_hash *tx_hash,
                                 store_tx_loc *out) {
-    logged_scan ls = {tx_hash, out, false};
+    logged_scan ls = {tx_hash, out, false, 0};
     if (st->read_only) {
-        hansa_err e = walk_logged(st, txn, 0, scan_height, &ls);
+        hansa_err e = walk_logged(st, txn, 0, walk_height, &ls);
+        st->tx_lookups.walked += ls.walked;
         return e != HANSA_OK ? e : ls.found ? HANSA_OK : HANSA_ERR_NOT_FOUND;
     }
     hansa_err e = logged_catch_up(st, txn);
@@ -1122,7 +1132,8 @@ static hansa_err find_logged_tx(store *st, MDB_txn *txn, const hansa_hash *tx_ha
     }
     if (e != HANSA_OK) logged_clear(st); /* made again from the log at the next lookup */
     if (e == HANSA_OK && !ls.found && st->logged_full)
-        e = walk_logged(st, txn, st->logged_through + 1, scan_height, &ls);
+        e = walk_logged(st, txn, st->logged_through + 1, walk_height, &ls);
+    st->tx_lookups.walked += ls.walked;
     return e != HANSA_OK ? e : ls.found ? HANSA_OK : HANSA_ERR_NOT_FOUND;
 }
 
@@ -1135,6 +1146,8 @@ static void logged_after_drop(store *st, hansa_err e, uint32_t dropped, uint64_t
 }
 
 size_t store_logged_bytes(const store *st) { return st->logged_bytes; }
+
+void store_tx_lookup_stats(const store *st, store_tx_lookup_counts *out) { *out = st->tx_lookups; }
 
 /* ---- Batches ---- */
 

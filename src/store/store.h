@@ -238,6 +238,14 @@ hansa_err store_index_backlog(store *st, uint64_t *heights);
  * up to store_options.tx_lookup_copy_bytes_max. */
 size_t store_logged_bytes(const store *st);
 
+/* What lookups that tx_index missed cost in the log, since the open: the
+ * copy above should keep both low (the tests pin them). */
+typedef struct {
+    uint64_t read_backs; /* records read back because the copy held the prefix */
+    uint64_t walked;     /* records walked: past the copy's bound, or read-only */
+} store_tx_lookup_counts;
+void store_tx_lookup_stats(const store *st, store_tx_lookup_counts *out);
+
 /* Brings that copy up to the last commit: reads the heights logged since
  * and sorts them (~0.5 ms per 10,000 entries), so that no lookup pays for
  * it: the node calls it in its commit delay, when it waits anyway. A lookup

@@ -298,6 +298,16 @@ static hansa_hash prefixed(uint8_t prefix, uint8_t rest) {
     return h;
 }
 
+/* Looks h up, which must miss, and returns what that cost in the log. */
+static store_tx_lookup_counts miss_cost(store *st, const hansa_hash *h) {
+    store_tx_lookup_counts a, b;
+    store_tx_lookup_stats(st, &a);
+    store_tx_loc loc;
+    CHECK_ERR(store_get_tx(st, h, &loc), HANSA_ERR_NOT_FOUND);
+    store_tx_lookup_stats(st, &b);
+    return (store_tx_lookup_counts){b.read_backs - a.read_backs, b.walked - a.walked};
+}
+
 static bool found_at(store *st, const hansa_hash *h, uint64_t height, uint32_t index) {
     store_tx_loc loc = {0};
     return store_get_tx(st, h, &loc) == HANSA_OK && loc.height == height && loc.index == index;
@@ -329,6 +339,11 @@ static void test_equal_prefixes_are_told_apart(void) {
         for (int i = 0; i < 3; i++)
             CHECK_ERR(store_get_tx(st, &absent[i], &loc), HANSA_ERR_NOT_FOUND);
         CHECK_ERR(store_get_tx(st, &last_byte, &loc), HANSA_ERR_NOT_FOUND);
+        /* Only heights holding the prefix are read back: 1 and 2, then 2. */
+        store_tx_lookup_counts c = miss_cost(st, &absent[0]);
+        CHECK(c.read_backs == (pass == 0 ? 2u : 1u) && c.walked == 0);
+        c = miss_cost(st, &absent[2]);
+        CHECK(c.read_backs == 0 && c.walked == 0);
         /* The same after height 1 is indexed, and from a fresh copy. */
         if (pass == 0) CHECK_ERR(store_index_step(st, 1, NULL), HANSA_OK);
         if (pass == 1) {
@@ -355,12 +370,14 @@ static void test_lookup_copy_is_bounded(void) {
     CHECK(store_logged_bytes(st) == 2 * (10 * 8 + H));
     for (uint64_t h = 1; h <= 5; h++) CHECK(tx_at(st, h, 0) && tx_at(st, h, 9));
     hansa_hash th = tx_hash(6, 0);
-    store_tx_loc loc;
-    CHECK_ERR(store_get_tx(st, &th, &loc), HANSA_ERR_NOT_FOUND);
+    store_tx_lookup_counts c = miss_cost(st, &th); /* walks 3..5, the heights not copied */
+    CHECK(c.read_backs == 0 && c.walked == 3);
     CHECK_ERR(store_index_step(st, 1, NULL), HANSA_OK); /* 1 indexed: room for 3 */
     CHECK(store_logged_bytes(st) == 10 * 8 + H);
     CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
     CHECK(store_logged_bytes(st) == 2 * (10 * 8 + H));
+    c = miss_cost(st, &th);
+    CHECK(c.read_backs == 0 && c.walked == 2);
     for (uint64_t h = 1; h <= 5; h++) CHECK(tx_at(st, h, 0) && tx_at(st, h, 9));
     uint32_t moved;
     do CHECK_ERR(store_index_step(st, 2, &moved), HANSA_OK);
@@ -386,6 +403,28 @@ static void test_tiny_heights_count_their_overhead(void) {
     CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
     CHECK(store_logged_bytes(st) == 1000 / (8 + H) * (8 + H));
     for (uint64_t h = 1; h <= 50; h++) CHECK(tx_at(st, h, 0));
+    store_close(st);
+    tmpdir_remove(&t);
+}
+
+/* Heights that fit the bound exactly are all copied: a miss walks none. */
+static void test_copy_fills_the_bound_exactly(void) {
+    tmpdir t;
+    tmpdir_make(&t);
+    store_options o = small_map;
+    o.tx_lookup_copy_bytes_max = 3 * (10 * 8 + H);
+    store *st;
+    CHECK_ERR(store_open(t.db, &o, &st), HANSA_OK);
+    for (uint64_t h = 1; h <= 3; h++) CHECK_ERR(commit_with_txs(st, h, 10), HANSA_OK);
+    CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
+    CHECK(store_logged_bytes(st) == 3 * (10 * 8 + H));
+    hansa_hash th = tx_hash(5, 0);
+    store_tx_lookup_counts c = miss_cost(st, &th);
+    CHECK(c.read_backs == 0 && c.walked == 0);
+    CHECK_ERR(commit_with_txs(st, 4, 1), HANSA_OK); /* one entry more: walked */
+    c = miss_cost(st, &th);
+    CHECK(c.read_backs == 0 && c.walked == 1);
+    CHECK(store_logged_bytes(st) == 3 * (10 * 8 + H));
     store_close(st);
     tmpdir_remove(&t);
 }
@@ -438,8 +477,8 @@ static void test_random_hashes_are_found(void) {
     for (int i = 0; i < 100; i++) {
         hansa_hash absent;
         prng_fill(&rng, absent.b, sizeof absent.b);
-        store_tx_loc loc;
-        CHECK_ERR(store_get_tx(st, &absent, &loc), HANSA_ERR_NOT_FOUND);
+        store_tx_lookup_counts c = miss_cost(st, &absent); /* no record read: the copy says so */
+        CHECK(c.read_backs == 0 && c.walked == 0);
     }
     store_close(st);
     tmpdir_remove(&t);
@@ -456,6 +495,7 @@ int main(void) {
     RUN(test_equal_prefixes_are_told_apart);
     RUN(test_lookup_copy_is_bounded);
     RUN(test_copy_restarts_after_a_large_height);
+    RUN(test_copy_fills_the_bound_exactly);
     RUN(test_tiny_heights_count_their_overhead);
     RUN(test_random_hashes_are_found);
     return check_summary();
