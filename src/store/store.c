@@ -907,6 +907,7 @@ typedef struct {
     const hansa_hash *want;
     store_tx_loc *out;
     bool found;
+    bool stale;      /* a copied height was not in the log (logged_read_back) */
     uint64_t walked; /* records walked (walk_height), not read back */
 } logged_scan;
 
@@ -1090,15 +1091,20 @@ static bool logged_may_hold(store *st, logged_height *lh, uint64_t want) {
  * in it: ls->found says whether it is there. Every entry is compared, so
  * entries sharing the prefix (by chance, or ground by a sender) are all
  * checked, and one that shares only the prefix is a miss. The copy and
- * the log change together, so a copied height has its record. */
+ * the log change together, so a copied height has its record; if it has
+ * not (another process wrote the store, or a bug), ls->stale is set and
+ * the caller answers from the log, which is the truth, not the copy. */
 static hansa_err logged_read_back(store *st, MDB_txn *txn, uint64_t height, logged_scan *ls) {
     uint8_t hk[HEIGHT_KEY_BYTES];
     be64_store(hk, height);
     MDB_val k = {sizeof hk, hk}, v;
     int rc = mdb_get(txn, st->dbi[DB_TX_LOG], &k, &v);
-    if (rc == MDB_NOTFOUND)
-        return st_fail(st, HANSA_ERR_STATE, "tx_log: height %llu is in the lookup copy but "
-                                            "not in the log", (unsigned long long)height);
+    if (rc == MDB_NOTFOUND) {
+        LOG_E("store", "tx_log: height %llu is in the lookup copy but not in the log: "
+                       "copy dropped, this lookup walks the log", (unsigned long long)height);
+        ls->stale = true;
+        return HANSA_OK;
+    }
     if (rc != 0) return mdb_fail(st, rc, "reading", DB_TX_LOG, hk, sizeof hk);
     const uint8_t *p;
     size_t n;
@@ -1118,7 +1124,7 @@ static hansa_err logged_read_back(store *st, MDB_txn *txn, uint64_t height, logg
  * copy replaced. */
 static hansa_err find_logged_tx(store *st, MDB_txn *txn, const hansa_hash *tx_hash,
                                 store_tx_loc *out) {
-    logged_scan ls = {tx_hash, out, false, 0};
+    logged_scan ls = {tx_hash, out, false, false, 0};
     if (st->read_only) {
         hansa_err e = walk_logged(st, txn, 0, walk_height, &ls);
         st->tx_lookups.walked += ls.walked;
@@ -1126,12 +1132,13 @@ static hansa_err find_logged_tx(store *st, MDB_txn *txn, const hansa_hash *tx_ha
     }
     hansa_err e = logged_catch_up(st, txn);
     uint64_t want = be64_load(tx_hash->b);
-    for (size_t i = 0; i < st->logged_n && e == HANSA_OK && !ls.found; i++) {
+    for (size_t i = 0; i < st->logged_n && e == HANSA_OK && !ls.found && !ls.stale; i++) {
         logged_height *lh = logged_at(st, i);
         if (logged_may_hold(st, lh, want)) e = logged_read_back(st, txn, lh->height, &ls);
     }
-    if (e != HANSA_OK) logged_clear(st); /* made again from the log at the next lookup */
-    if (e == HANSA_OK && !ls.found && st->logged_full)
+    if (e != HANSA_OK || ls.stale) logged_clear(st); /* made again at the next lookup */
+    if (e == HANSA_OK && ls.stale) e = walk_logged(st, txn, 0, walk_height, &ls);
+    else if (e == HANSA_OK && !ls.found && st->logged_full)
         e = walk_logged(st, txn, st->logged_through + 1, walk_height, &ls);
     st->tx_lookups.walked += ls.walked;
     return e != HANSA_OK ? e : ls.found ? HANSA_OK : HANSA_ERR_NOT_FOUND;

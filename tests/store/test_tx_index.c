@@ -6,6 +6,8 @@
 #include "tmpdir.h"
 
 #include <lmdb.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/bytes.h"
@@ -454,6 +456,53 @@ static void test_copy_restarts_after_a_large_height(void) {
     tmpdir_remove(&t);
 }
 
+/* Deletes tx_log's record of `height` from another process, as something
+ * writing the store behind the open one's back would (LMDB allows a second
+ * process; the same process must not open the env twice). */
+static void delete_logged_elsewhere(const char *db, uint64_t height) {
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        MDB_env *env;
+        MDB_txn *txn;
+        MDB_dbi dbi;
+        uint8_t hk[8];
+        be64_store(hk, height);
+        MDB_val key = {sizeof hk, hk};
+        bool ok = mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 16) == 0 &&
+                  mdb_env_open(env, db, 0, 0600) == 0 && mdb_txn_begin(env, NULL, 0, &txn) == 0 &&
+                  mdb_dbi_open(txn, "tx_log", 0, &dbi) == 0 && mdb_del(txn, dbi, &key, NULL) == 0 &&
+                  mdb_txn_commit(txn) == 0;
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* A height the copy holds but the log no longer does: the lookup is
+ * answered from the log (the truth), not failed, the copy is made again
+ * from the log, and the store stays writable. */
+static void test_copy_out_of_step_answers_from_the_log(void) {
+    tmpdir t;
+    tmpdir_make(&t);
+    store *st;
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    for (uint64_t h = 1; h <= 3; h++) CHECK_ERR(commit_with_txs(st, h, 10), HANSA_OK);
+    CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
+    CHECK(store_logged_bytes(st) == 3 * (10 * 8 + H));
+    delete_logged_elsewhere(t.db, 1);
+    hansa_hash th = tx_hash(1, 0);
+    store_tx_lookup_counts c = miss_cost(st, &th); /* 1 is gone from the log: walks 2, 3 */
+    CHECK(c.read_backs == 0 && c.walked == 2);
+    CHECK(tx_at(st, 2, 0) && tx_at(st, 3, 9));
+    CHECK(store_logged_bytes(st) == 2 * (10 * 8 + H));
+    CHECK_ERR(commit_with_txs(st, 4, 1), HANSA_OK);
+    CHECK(tx_at(st, 4, 0));
+    store_close(st);
+    tmpdir_remove(&t);
+}
+
 /* Random hashes, as SHA-256 makes them, in heights of a few hundred: each
  * is found at its own height and position (the copy's sort and search
  * against the log's order), and random absent ones are not. */
@@ -497,6 +546,7 @@ int main(void) {
     RUN(test_copy_restarts_after_a_large_height);
     RUN(test_copy_fills_the_bound_exactly);
     RUN(test_tiny_heights_count_their_overhead);
+    RUN(test_copy_out_of_step_answers_from_the_log);
     RUN(test_random_hashes_are_found);
     return check_summary();
 }
