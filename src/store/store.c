@@ -157,6 +157,9 @@ struct store {
     uint64_t logged_through; /* the highest height copied (0: none) */
     bool logged_full; /* the last catch-up stopped at the bound: heights past
                        * logged_through are in the log, not in the copy */
+    bool logged_warned; /* a catch-up stopped at the bound and none has since
+                         * taken every height: logged once per episode, not
+                         * per index step (each drop clears logged_full) */
     /* The radix sort's second buffer, as large as the largest height
      * sorted, kept: a sort allocates nothing (glibc's qsort mallocs and
      * frees a copy of its array each call, heap churn next to LMDB's). */
@@ -1015,6 +1018,21 @@ static void logged_drop_through(store *st, uint64_t through) {
     if (st->logged_n == 0) st->logged_head = 0;
 }
 
+/* Says when lookups start and stop walking the log past the copy's bound:
+ * while they do, every miss costs a checked walk of those heights. */
+static void logged_note_full(store *st) {
+    if (st->logged_full == st->logged_warned) return;
+    st->logged_warned = st->logged_full;
+    if (st->logged_full)
+        LOG_W("store", "tx lookup copy full (%zu bytes, tx_lookup_copy_bytes_max %zu): heights "
+                       "after %llu are walked in tx_log by each lookup until index steps make "
+                       "room", st->logged_bytes, st->logged_bytes_max,
+              (unsigned long long)st->logged_through);
+    else
+        LOG_I("store", "tx lookup copy holds every logged height again (%zu bytes)",
+              st->logged_bytes);
+}
+
 /* Copies the heights logged since the last call (all of them after a
  * clear), reading them back from tx_log rather than taking them from the
  * commit: the commit path pays nothing. Stops at the bound (logged_full)
@@ -1031,6 +1049,7 @@ static hansa_err logged_catch_up(store *st, MDB_txn *txn) {
     }
     if (st->logged_n > 0) st->logged_through = logged_at(st, st->logged_n - 1)->height;
     st->logged_full = b.full;
+    logged_note_full(st);
     return HANSA_OK;
 }
 

@@ -431,6 +431,47 @@ static void test_copy_fills_the_bound_exactly(void) {
     tmpdir_remove(&t);
 }
 
+/* Counts lines of f holding `what`. */
+static int lines_with(FILE *f, const char *what) {
+    char line[512];
+    int n = 0;
+    rewind(f);
+    while (fgets(line, sizeof line, f)) n += strstr(line, what) != NULL;
+    return n;
+}
+
+/* Reaching the bound is logged once (a warning: misses now walk the log),
+ * and so is the copy taking every height again, not each lookup or each
+ * index step in between. */
+static void test_bound_reached_is_logged_once(void) {
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    log_set_file(f);
+    log_set_level(LOG_INFO);
+    tmpdir t;
+    tmpdir_make(&t);
+    store_options o = small_map;
+    o.tx_lookup_copy_bytes_max = 2 * (10 * 8 + H);
+    store *st;
+    CHECK_ERR(store_open(t.db, &o, &st), HANSA_OK);
+    for (uint64_t h = 1; h <= 5; h++) CHECK_ERR(commit_with_txs(st, h, 10), HANSA_OK);
+    CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
+    for (uint64_t h = 1; h <= 5; h++) CHECK(tx_at(st, h, 0));
+    CHECK_ERR(store_index_step(st, 1, NULL), HANSA_OK); /* room for 3, still full */
+    CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
+    CHECK(tx_at(st, 5, 0));
+    CHECK_ERR(store_index_step(st, 2, NULL), HANSA_OK); /* 4 and 5 left: all fit */
+    CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
+    CHECK(tx_at(st, 5, 0));
+    store_close(st);
+    log_set_level(LOG_OFF);
+    log_set_file(stderr);
+    CHECK(lines_with(f, "WARN") == 1 && lines_with(f, "tx lookup copy full") == 1);
+    CHECK(lines_with(f, "tx lookup copy holds every logged height again") == 1);
+    fclose(f);
+    tmpdir_remove(&t);
+}
+
 /* A height larger than the whole bound leaves the copy empty and full; once
  * an index step takes it, the copy starts again with the heights after it
  * (rather than every later miss walking the log). */
@@ -545,6 +586,7 @@ int main(void) {
     RUN(test_lookup_copy_is_bounded);
     RUN(test_copy_restarts_after_a_large_height);
     RUN(test_copy_fills_the_bound_exactly);
+    RUN(test_bound_reached_is_logged_once);
     RUN(test_tiny_heights_count_their_overhead);
     RUN(test_copy_out_of_step_answers_from_the_log);
     RUN(test_random_hashes_are_found);
