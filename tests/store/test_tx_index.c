@@ -497,10 +497,11 @@ static void test_copy_restarts_after_a_large_height(void) {
     tmpdir_remove(&t);
 }
 
-/* Deletes tx_log's record of `height` from another process, as something
+/* Changes tx_log's record of `height` from another process, as something
  * writing the store behind the open one's back would (LMDB allows a second
- * process; the same process must not open the env twice). */
-static void delete_logged_elsewhere(const char *db, uint64_t height) {
+ * process; the same process must not open the env twice): deletes it, or
+ * flips a bit of its last byte (bit rot after the copy was made). */
+static void change_logged_elsewhere(const char *db, uint64_t height, bool flip) {
     pid_t pid = fork();
     CHECK(pid >= 0);
     if (pid == 0) {
@@ -509,12 +510,20 @@ static void delete_logged_elsewhere(const char *db, uint64_t height) {
         MDB_dbi dbi;
         uint8_t hk[8];
         be64_store(hk, height);
-        MDB_val key = {sizeof hk, hk};
+        MDB_val key = {sizeof hk, hk}, val;
+        static uint8_t copy[4096];
         bool ok = mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 16) == 0 &&
                   mdb_env_open(env, db, 0, 0600) == 0 && mdb_txn_begin(env, NULL, 0, &txn) == 0 &&
-                  mdb_dbi_open(txn, "tx_log", 0, &dbi) == 0 && mdb_del(txn, dbi, &key, NULL) == 0 &&
-                  mdb_txn_commit(txn) == 0;
-        _exit(ok ? 0 : 1);
+                  mdb_dbi_open(txn, "tx_log", 0, &dbi) == 0;
+        if (ok && !flip) ok = mdb_del(txn, dbi, &key, NULL) == 0;
+        if (ok && flip) ok = mdb_get(txn, dbi, &key, &val) == 0 && val.mv_size <= sizeof copy;
+        if (ok && flip) {
+            memcpy(copy, val.mv_data, val.mv_size);
+            copy[val.mv_size - 1] ^= 1;
+            MDB_val nv = {val.mv_size, copy};
+            ok = mdb_put(txn, dbi, &key, &nv, 0) == 0;
+        }
+        _exit(ok && mdb_txn_commit(txn) == 0 ? 0 : 1);
     }
     int status = 0;
     CHECK(waitpid(pid, &status, 0) == pid);
@@ -532,7 +541,7 @@ static void test_copy_out_of_step_answers_from_the_log(void) {
     for (uint64_t h = 1; h <= 3; h++) CHECK_ERR(commit_with_txs(st, h, 10), HANSA_OK);
     CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
     CHECK(store_logged_bytes(st) == 3 * (10 * 8 + H));
-    delete_logged_elsewhere(t.db, 1);
+    change_logged_elsewhere(t.db, 1, false);
     hansa_hash th = tx_hash(1, 0);
     store_tx_lookup_counts c = miss_cost(st, &th); /* 1 is gone from the log: walks 2, 3 */
     CHECK(c.read_backs == 0 && c.walked == 2);
@@ -540,6 +549,28 @@ static void test_copy_out_of_step_answers_from_the_log(void) {
     CHECK(store_logged_bytes(st) == 2 * (10 * 8 + H));
     CHECK_ERR(commit_with_txs(st, 4, 1), HANSA_OK);
     CHECK(tx_at(st, 4, 0));
+    store_close(st);
+    tmpdir_remove(&t);
+}
+
+/* A copied height's record damaged after the copy was made is met when a
+ * lookup reads it back: HANSA_ERR_CORRUPT naming tx_log, the store refuses
+ * writes (as for any corruption), and the copy is dropped. */
+static void test_rot_met_in_read_back_is_corrupt(void) {
+    tmpdir t;
+    tmpdir_make(&t);
+    store *st;
+    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    for (uint64_t h = 1; h <= 2; h++) CHECK_ERR(commit_with_txs(st, h, 10), HANSA_OK);
+    CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
+    change_logged_elsewhere(t.db, 1, true);
+    CHECK(tx_at(st, 2, 0)); /* height 1 is not read back for this one */
+    hansa_hash th = tx_hash(1, 0);
+    store_tx_loc loc;
+    CHECK_ERR(store_get_tx(st, &th, &loc), HANSA_ERR_CORRUPT);
+    CHECK(strstr(store_errmsg(st), "tx_log") != NULL);
+    CHECK(store_logged_bytes(st) == 0);
+    CHECK(commit_with_txs(st, 3, 1) != HANSA_OK);
     store_close(st);
     tmpdir_remove(&t);
 }
@@ -589,6 +620,7 @@ int main(void) {
     RUN(test_bound_reached_is_logged_once);
     RUN(test_tiny_heights_count_their_overhead);
     RUN(test_copy_out_of_step_answers_from_the_log);
+    RUN(test_rot_met_in_read_back_is_corrupt);
     RUN(test_random_hashes_are_found);
     return check_summary();
 }
