@@ -154,6 +154,7 @@ struct store {
      * indexing gets slow lookups, not an ever larger heap. */
     size_t logged_bytes_max;
     size_t logged_bytes;     /* charged by the live heights, <= logged_bytes_max */
+    size_t logged_kept;      /* bytes of every slot's buffer, live or kept for reuse */
     uint64_t logged_through; /* the highest height copied (0: none) */
     bool logged_full; /* the last catch-up stopped at the bound: heights past
                        * logged_through are in the log, not in the copy */
@@ -969,6 +970,7 @@ static bool logged_push(store *st, uint64_t height, const uint8_t *p, size_t n) 
     logged_height *lh = logged_at(st, st->logged_n++);
     size_t count = n / TX_ENTRY_BYTES;
     if (count > lh->cap) {
+        st->logged_kept += (count - lh->cap) * LOGGED_PREFIX_BYTES;
         free(lh->prefixes);
         lh->prefixes = hansa_calloc(count, sizeof *lh->prefixes);
         lh->cap = count;
@@ -998,12 +1000,21 @@ static bool build_height(void *ctx, uint64_t height, const uint8_t *p, size_t n)
 }
 
 /* Drops the copies of heights <= through (indexed or pruned: the lowest go
- * first, so they are a prefix); their buffers stay for later heights. */
+ * first, so they are a prefix); their buffers stay for later heights while
+ * all buffers together fit the bound. Beyond it they are freed: the ring
+ * turns through every slot, and each would keep the largest height it
+ * ever held (64 slots of a 16 MB height: 1 GB under a 32 MiB bound). */
 static void logged_drop_through(store *st, uint64_t through) {
     while (st->logged_n > 0 && logged_at(st, 0)->height <= through) {
         logged_height *lh = logged_at(st, 0);
         HANSA_ASSERT(st->logged_bytes >= logged_charge(lh->n));
         st->logged_bytes -= logged_charge(lh->n);
+        if (st->logged_kept > st->logged_bytes_max) {
+            st->logged_kept -= lh->cap * LOGGED_PREFIX_BYTES;
+            free(lh->prefixes);
+            lh->prefixes = NULL;
+            lh->cap = 0;
+        }
         st->logged_head = (st->logged_head + 1) % st->logged_cap;
         st->logged_n--;
     }
@@ -1173,7 +1184,11 @@ static void logged_after_drop(store *st, hansa_err e, uint32_t dropped, uint64_t
 
 size_t store_logged_bytes(const store *st) { return st->logged_bytes; }
 
-void store_tx_lookup_stats(const store *st, store_tx_lookup_counts *out) { *out = st->tx_lookups; }
+void store_tx_lookup_stats(const store *st, store_tx_lookup_counts *out) {
+    *out = st->tx_lookups;
+    out->held_bytes = st->logged_cap * sizeof(logged_height) + st->logged_kept +
+                      st->logged_scratch_cap * sizeof *st->logged_scratch;
+}
 
 /* ---- Batches ---- */
 

@@ -239,10 +239,13 @@ hansa_err store_index_backlog(store *st, uint64_t *heights);
 size_t store_logged_bytes(const store *st);
 
 /* What lookups that tx_index missed cost in the log, since the open: the
- * copy above should keep both low (the tests pin them). */
+ * copy above should keep both low (the tests pin them); and the heap the
+ * copy holds now, which store_logged_bytes does not fully show: buffers
+ * kept for reuse (within the bound) and the sort's scratch buffer. */
 typedef struct {
     uint64_t read_backs; /* records read back because the copy held the prefix */
     uint64_t walked;     /* records walked: past the copy's bound, or read-only */
+    size_t held_bytes;   /* the ring, every slot's buffer, the sort's buffer */
 } store_tx_lookup_counts;
 void store_tx_lookup_stats(const store *st, store_tx_lookup_counts *out);
 

@@ -307,7 +307,7 @@ static store_tx_lookup_counts miss_cost(store *st, const hansa_hash *h) {
     store_tx_loc loc;
     CHECK_ERR(store_get_tx(st, h, &loc), HANSA_ERR_NOT_FOUND);
     store_tx_lookup_stats(st, &b);
-    return (store_tx_lookup_counts){b.read_backs - a.read_backs, b.walked - a.walked};
+    return (store_tx_lookup_counts){b.read_backs - a.read_backs, b.walked - a.walked, 0};
 }
 
 static bool found_at(store *st, const hansa_hash *h, uint64_t height, uint32_t index) {
@@ -472,6 +472,33 @@ static void test_bound_reached_is_logged_once(void) {
     tmpdir_remove(&t);
 }
 
+/* The ring turns through its slots as heights are copied and indexed one
+ * by one, each slot keeping its buffer for reuse: beyond the bound those
+ * buffers are freed, so the heap stays near the bound (64 kept buffers of
+ * 100 entries would hold ~51 KB under a bound of ~2 KB). */
+static void test_kept_buffers_stay_near_the_bound(void) {
+    tmpdir t;
+    tmpdir_make(&t);
+    store_options o = small_map;
+    o.map_size_bytes = 4u << 20;
+    o.tx_lookup_copy_bytes_max = 2 * (100 * 8 + H);
+    store *st;
+    CHECK_ERR(store_open(t.db, &o, &st), HANSA_OK);
+    CHECK_ERR(commit_with_txs(st, 1, 100), HANSA_OK);
+    for (uint64_t h = 2; h <= 150; h++) {
+        CHECK_ERR(commit_with_txs(st, h, 100), HANSA_OK);
+        CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
+        CHECK_ERR(store_index_step(st, 1, NULL), HANSA_OK); /* h stays logged */
+    }
+    CHECK(tx_at(st, 150, 99) && tx_at(st, 1, 0));
+    store_tx_lookup_counts c;
+    store_tx_lookup_stats(st, &c);
+    /* the ring's 64 slots, buffers within the bound plus one height, the sort's */
+    CHECK(c.held_bytes <= 64 * (H / 2) + o.tx_lookup_copy_bytes_max + 2 * 100 * 8);
+    store_close(st);
+    tmpdir_remove(&t);
+}
+
 /* A height larger than the whole bound leaves the copy empty and full; once
  * an index step takes it, the copy starts again with the heights after it
  * (rather than every later miss walking the log). */
@@ -617,6 +644,7 @@ int main(void) {
     RUN(test_lookup_copy_is_bounded);
     RUN(test_copy_restarts_after_a_large_height);
     RUN(test_copy_fills_the_bound_exactly);
+    RUN(test_kept_buffers_stay_near_the_bound);
     RUN(test_bound_reached_is_logged_once);
     RUN(test_tiny_heights_count_their_overhead);
     RUN(test_copy_out_of_step_answers_from_the_log);
