@@ -954,16 +954,16 @@ static void logged_grow(store *st) {
     st->logged_head = 0;
 }
 
-/* Appends a height's prefixes (p: n bytes of whole log entries); false
- * (nothing kept) if the height does not follow the last one. They go into
- * the buffer a dropped height left in its slot: memory already mapped, so
- * a copy costs a pass over the entries, not the page faults of fresh
- * memory. */
 /* What a height of count entries charges against the bound. */
 static size_t logged_charge(size_t count) {
     return count * LOGGED_PREFIX_BYTES + STORE_TX_LOOKUP_HEIGHT_BYTES;
 }
 
+/* Appends a height's prefixes (p: n bytes of whole log entries); false
+ * (nothing kept) if the height does not follow the last one. They go into
+ * the buffer a dropped height left in its slot: memory already mapped, so
+ * a copy costs a pass over the entries, not the page faults of fresh
+ * memory. */
 static bool logged_push(store *st, uint64_t height, const uint8_t *p, size_t n) {
     if (st->logged_n > 0 && logged_at(st, st->logged_n - 1)->height >= height) return false;
     if (st->logged_n == st->logged_cap) logged_grow(st);
