@@ -15,8 +15,55 @@
 #define CRC32C_POLY 0x82F63B78u
 
 static uint32_t crc_table[8][256];
+/* The hardware path runs three independent crc32 streams over three
+ * adjacent blocks, hiding the instruction's 3-cycle latency (one stream
+ * does ~8 GB/s, three ~3x that), then joins them: a CRC (before the final
+ * inversion) is linear, so crc(A || B) = crc(A) shifted over |B| zero bytes
+ * xor crc(B) started from 0. These tables shift a CRC over CRC_LONG and
+ * CRC_SHORT zero bytes, a byte of it at a time (Mark Adler's crc32c.c,
+ * https://stackoverflow.com/a/17646775). */
+#define CRC_LONG 8192
+#define CRC_SHORT 256
+static uint32_t crc_long[4][256], crc_short[4][256];
 static int crc_have_hw;
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+/* mat (32 columns) times vec over GF(2). */
+static uint32_t gf2_times(const uint32_t *mat, uint32_t vec) {
+    uint32_t sum = 0;
+    for (; vec; vec >>= 1, mat++)
+        if (vec & 1) sum ^= *mat;
+    return sum;
+}
+
+static void gf2_square(uint32_t *square, const uint32_t *mat) {
+    for (int n = 0; n < 32; n++) square[n] = gf2_times(mat, mat[n]);
+}
+
+/* The operator that runs a CRC over len zero bytes (len a power of two). */
+static void zeros_op(uint32_t *even, size_t len) {
+    uint32_t odd[32];
+    odd[0] = CRC32C_POLY; /* one zero bit */
+    for (int n = 1; n < 32; n++) odd[n] = (uint32_t)1 << (n - 1);
+    gf2_square(even, odd); /* two zero bits */
+    gf2_square(odd, even); /* four */
+    for (;;) {             /* then one byte, two, four, ... len */
+        gf2_square(even, odd);
+        len >>= 1;
+        if (len == 0) return;
+        gf2_square(odd, even);
+        len >>= 1;
+        if (len == 0) break;
+    }
+    memcpy(even, odd, sizeof odd);
+}
+
+static void zeros_table(uint32_t zeros[4][256], size_t len) {
+    uint32_t op[32];
+    zeros_op(op, len);
+    for (uint32_t n = 0; n < 256; n++)
+        for (int k = 0; k < 4; k++) zeros[k][n] = gf2_times(op, n << (8 * k));
+}
 
 static void crc_init(void) {
     for (uint32_t i = 0; i < 256; i++) {
@@ -28,6 +75,8 @@ static void crc_init(void) {
     for (int k = 1; k < 8; k++)
         for (int i = 0; i < 256; i++)
             crc_table[k][i] = (crc_table[k - 1][i] >> 8) ^ crc_table[0][crc_table[k - 1][i] & 0xff];
+    zeros_table(crc_long, CRC_LONG);
+    zeros_table(crc_short, CRC_SHORT);
 #if defined(__x86_64__)
     __builtin_cpu_init();
     crc_have_hw = __builtin_cpu_supports("sse4.2");
@@ -49,9 +98,39 @@ static uint32_t crc_sw_raw(uint32_t c, const uint8_t *p, size_t n) {
 }
 
 #if defined(__x86_64__)
+static uint32_t crc_shift(uint32_t zeros[4][256], uint32_t c) {
+    return zeros[0][c & 0xff] ^ zeros[1][(c >> 8) & 0xff] ^ zeros[2][(c >> 16) & 0xff] ^
+           zeros[3][c >> 24];
+}
+
+static inline uint64_t load64(const uint8_t *p) {
+    uint64_t w;
+    memcpy(&w, p, 8); /* x86 is little-endian; memcpy avoids unaligned UB */
+    return w;
+}
+
+/* Three streams over three adjacent blocks of `block` bytes each, joined
+ * into c (see crc_long). */
+__attribute__((target("sse4.2"))) static uint64_t crc_hw_three(uint64_t c, const uint8_t *p,
+                                                               size_t block,
+                                                               uint32_t zeros[4][256]) {
+    uint64_t c1 = 0, c2 = 0;
+    for (const uint8_t *end = p + block; p < end; p += 8) {
+        c = __builtin_ia32_crc32di(c, load64(p));
+        c1 = __builtin_ia32_crc32di(c1, load64(p + block));
+        c2 = __builtin_ia32_crc32di(c2, load64(p + 2 * block));
+    }
+    c = crc_shift(zeros, (uint32_t)c) ^ (uint32_t)c1;
+    return crc_shift(zeros, (uint32_t)c) ^ (uint32_t)c2;
+}
+
 __attribute__((target("sse4.2"))) static uint32_t crc_hw_raw(uint32_t c, const uint8_t *p,
                                                               size_t n) {
     uint64_t c64 = c;
+    for (; n >= 3 * CRC_LONG; p += 3 * CRC_LONG, n -= 3 * CRC_LONG)
+        c64 = crc_hw_three(c64, p, CRC_LONG, crc_long);
+    for (; n >= 3 * CRC_SHORT; p += 3 * CRC_SHORT, n -= 3 * CRC_SHORT)
+        c64 = crc_hw_three(c64, p, CRC_SHORT, crc_short);
     while (n >= 8) {
         uint64_t w;
         memcpy(&w, p, 8); /* x86 is little-endian; memcpy avoids unaligned UB */

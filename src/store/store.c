@@ -94,12 +94,25 @@ static const struct {
     [DB_SNAP] = {"snapshots", STORE_REC_SNAP},
 };
 
-/* One logged height's tx entries, copied from tx_log (see store.logged). */
+/* One logged height's tx hashes, in short, copied from tx_log (see
+ * store.logged): the first 8 bytes of each entry's hash, read big-endian.
+ * A lookup only learns from them that the height may hold the hash; the
+ * entry itself is read back from the log record. */
 typedef struct {
     uint64_t height;
-    hbuf entries; /* TX_ENTRY_BYTES each: hash || index u32 LE */
-    bool sorted;  /* by hash, at the height's first lookup */
+    uint64_t *prefixes;
+    size_t n, cap; /* prefixes held, and room for (kept when the slot is reused) */
+    bool sorted;   /* ascending, at the height's first lookup */
 } logged_height;
+
+#define LOGGED_PREFIX_BYTES 8
+_Static_assert(sizeof(uint64_t) == LOGGED_PREFIX_BYTES, "a prefix is one uint64_t");
+/* A copied height's fixed cost, charged against the bound with its
+ * prefixes: its ring slot twice (the ring doubles as it grows) and its
+ * buffer's malloc header and rounding (16 bytes on glibc, 64-bit).
+ * Without it, many tiny heights held ~9x the bound. */
+_Static_assert(2 * sizeof(logged_height) + 16 <= STORE_TX_LOOKUP_HEIGHT_BYTES,
+               "a height's charge covers its slot and allocation");
 
 struct store {
     const store_backend *be; /* NULL: this is an LMDB store */
@@ -117,20 +130,43 @@ struct store {
     bool map_full;        /* the current write transaction hit MDB_MAP_FULL */
     bool has_tx_log;      /* false only for an older store opened read-only */
     bool has_snap;        /* the same for the snapshots database */
-    /* A copy of tx_log (logged_* below), each height's entries sorted by
-     * hash, so that a lookup the index misses costs a binary search per
-     * logged height, not a walk over every entry with each record's
-     * checksum recomputed (32 heights of 10,000 entries: ~1.5 ms, paid per
-     * RPC `tx` query and per waiting submit per height). New heights are
-     * read back from tx_log and sorted in the node's commit delay
-     * (store_prepare_tx_lookups; a lookup does what is still left): the
-     * commit pays nothing, and no order of hashes a sender could grind
-     * makes it slower. Made at a writable open; index steps and prunes cut
-     * it; a failed write drops it, to be made again. It is the newest
+    /* A compact copy of tx_log (logged_* below): per height, the sorted
+     * 8-byte prefixes of its entries' hashes, so that a lookup the index
+     * misses costs a binary search per logged height, not a walk over
+     * every entry with each record's checksum recomputed (32 heights of
+     * 10,000 entries: ~1.5 ms, paid per RPC `tx` query and per waiting
+     * submit per height). Only a height whose prefixes hold the wanted
+     * one has its record read back and searched for the whole hash. New
+     * heights are read back from tx_log and sorted in the node's commit
+     * delay (store_prepare_tx_lookups; a lookup does what is still left):
+     * the commit pays nothing, and no order of hashes a sender could grind
+     * makes it slower. 8 bytes an entry, not the log's 36: a copy of
+     * whole entries cost the commit ~1.1 ms per 10,000-tx block on a VM
+     * where a fresh page faults in at ~11 us (~120 more faults a commit,
+     * docs/bench.md). Made at a writable open; index steps and prunes
+     * cut it; a failed write drops it, to be made again. It is the newest
      * state, not a read transaction's snapshot: the store has one thread. */
     logged_height *logged; /* a ring: logged_n live heights from logged_head */
     size_t logged_head, logged_n, logged_cap;
+    /* The copy's bound (store_options.tx_lookup_copy_bytes_max): heights
+     * logged past it are walked in the log by each lookup, as a read-only
+     * store does, until index steps or prunes make room. A node that stopped
+     * indexing gets slow lookups, not an ever larger heap. */
+    size_t logged_bytes_max;
+    size_t logged_bytes;     /* charged by the live heights, <= logged_bytes_max */
+    size_t logged_kept;      /* bytes of every slot's buffer, live or kept for reuse */
     uint64_t logged_through; /* the highest height copied (0: none) */
+    bool logged_full; /* the last catch-up stopped at the bound: heights past
+                       * logged_through are in the log, not in the copy */
+    bool logged_warned; /* a catch-up stopped at the bound and none has since
+                         * taken every height: logged once per episode, not
+                         * per index step (each drop clears logged_full) */
+    /* The radix sort's second buffer, as large as the largest height
+     * sorted, kept: a sort allocates nothing (glibc's qsort mallocs and
+     * frees a copy of its array each call, heap churn next to LMDB's). */
+    uint64_t *logged_scratch;
+    size_t logged_scratch_cap;
+    store_tx_lookup_counts tx_lookups; /* since open */
     /* A commit since the last synced one was relaxed (MDB_NOMETASYNC):
      * what it wrote survives kill -9 but not yet a power loss.
      * signer_unsynced: one of them wrote the signer state. */
@@ -730,6 +766,9 @@ hansa_err store_open(const char *dir, const store_options *opts, store **out) {
     st->lock_fd = -1;
     st->map_bytes_max = o.map_size_bytes_max;
     st->read_only = o.read_only;
+    if (o.tx_lookup_copy_bytes_max == 0)
+        o.tx_lookup_copy_bytes_max = STORE_TX_LOOKUP_COPY_BYTES_DEFAULT;
+    st->logged_bytes_max = o.tx_lookup_copy_bytes_max;
     st->dir = hansa_strdup(dir);
     hansa_err e = o.read_only ? existing_dir(st, dir) : make_dir(st, dir);
     if (e == HANSA_OK) e = take_lock(st, dir);
@@ -787,7 +826,8 @@ void store_close(store *st) {
     batch_free(st->spare_batch);
     hbuf_free(&st->lazy_wal);
     hbuf_free(&st->lazy_signer);
-    for (size_t i = 0; i < st->logged_cap; i++) hbuf_free(&st->logged[i].entries);
+    for (size_t i = 0; i < st->logged_cap; i++) free(st->logged[i].prefixes);
+    free(st->logged_scratch);
     free(st->logged);
     free(st->dir);
     free(st);
@@ -871,6 +911,8 @@ typedef struct {
     const hansa_hash *want;
     store_tx_loc *out;
     bool found;
+    bool stale;      /* a copied height was not in the log (logged_read_back) */
+    uint64_t walked; /* records walked (walk_height), not read back */
 } logged_scan;
 
 static bool scan_height(void *ctx, uint64_t height, const uint8_t *p, size_t n) {
@@ -885,9 +927,16 @@ static bool scan_height(void *ctx, uint64_t height, const uint8_t *p, size_t n) 
     return true;
 }
 
+/* scan_height for a walk of the log, counted (store_tx_lookup_stats). */
+static bool walk_height(void *ctx, uint64_t height, const uint8_t *p, size_t n) {
+    ((logged_scan *)ctx)->walked++;
+    return scan_height(ctx, height, p, n);
+}
+
 static void logged_clear(store *st) {
-    st->logged_head = st->logged_n = 0;
+    st->logged_head = st->logged_n = st->logged_bytes = 0;
     st->logged_through = 0;
+    st->logged_full = false;
 }
 
 static logged_height *logged_at(const store *st, size_t i) {
@@ -905,61 +954,142 @@ static void logged_grow(store *st) {
     st->logged_head = 0;
 }
 
-/* Appends a copy of a height's entries; false (nothing kept) if the height
- * does not follow the last one. The copy goes into the buffer a dropped
- * height left in its slot: memory already mapped, so a commit's copy costs
- * a memcpy, not the page faults of fresh memory. */
+/* What a height of count entries charges against the bound. */
+static size_t logged_charge(size_t count) {
+    return count * LOGGED_PREFIX_BYTES + STORE_TX_LOOKUP_HEIGHT_BYTES;
+}
+
+/* Appends a height's prefixes (p: n bytes of whole log entries); false
+ * (nothing kept) if the height does not follow the last one. They go into
+ * the buffer a dropped height left in its slot: memory already mapped, so
+ * a copy costs a pass over the entries, not the page faults of fresh
+ * memory. */
 static bool logged_push(store *st, uint64_t height, const uint8_t *p, size_t n) {
     if (st->logged_n > 0 && logged_at(st, st->logged_n - 1)->height >= height) return false;
     if (st->logged_n == st->logged_cap) logged_grow(st);
     logged_height *lh = logged_at(st, st->logged_n++);
+    size_t count = n / TX_ENTRY_BYTES;
+    if (count > lh->cap) {
+        st->logged_kept += (count - lh->cap) * LOGGED_PREFIX_BYTES;
+        free(lh->prefixes);
+        lh->prefixes = hansa_calloc(count, sizeof *lh->prefixes);
+        lh->cap = count;
+    }
+    for (size_t i = 0; i < count; i++) lh->prefixes[i] = be64_load(p + i * TX_ENTRY_BYTES);
     lh->height = height;
+    lh->n = count;
     lh->sorted = false;
-    hbuf_reset(&lh->entries);
-    hbuf_append(&lh->entries, p, n);
+    st->logged_bytes += logged_charge(count);
     return true;
 }
 
 typedef struct {
     store *st;
     bool ascending;
+    bool full; /* stopped at logged_bytes_max */
 } logged_build_ctx;
 
 static bool build_height(void *ctx, uint64_t height, const uint8_t *p, size_t n) {
     logged_build_ctx *b = ctx;
+    if (logged_charge(n / TX_ENTRY_BYTES) > b->st->logged_bytes_max - b->st->logged_bytes) {
+        b->full = true;
+        return false;
+    }
     b->ascending = logged_push(b->st, height, p, n);
     return b->ascending;
 }
 
 /* Drops the copies of heights <= through (indexed or pruned: the lowest go
- * first, so they are a prefix); their buffers stay for later heights. */
+ * first, so they are a prefix); their buffers stay for later heights while
+ * all buffers together fit the bound. Beyond it they are freed: the ring
+ * turns through every slot, and each would keep the largest height it
+ * ever held (64 slots of a 16 MB height: 1 GB under a 32 MiB bound). */
 static void logged_drop_through(store *st, uint64_t through) {
     while (st->logged_n > 0 && logged_at(st, 0)->height <= through) {
+        logged_height *lh = logged_at(st, 0);
+        HANSA_ASSERT(st->logged_bytes >= logged_charge(lh->n));
+        st->logged_bytes -= logged_charge(lh->n);
+        if (st->logged_kept > st->logged_bytes_max) {
+            st->logged_kept -= lh->cap * LOGGED_PREFIX_BYTES;
+            free(lh->prefixes);
+            lh->prefixes = NULL;
+            lh->cap = 0;
+        }
         st->logged_head = (st->logged_head + 1) % st->logged_cap;
         st->logged_n--;
     }
+    /* Room for what the bound held back, even when no copied height went:
+     * a height too large for the bound on its own leaves the copy empty
+     * and full, and only a drop (this) lets the copy start again past it. */
+    st->logged_full = false;
+    /* Emptied (an index step took every logged height): the next heights
+     * go into the first slots again, whose buffers are warm, rather than
+     * round the ring into slots never used (their first use allocates, and
+     * the commit after it faults in fresh pages, ~11 us each here). */
+    if (st->logged_n == 0) st->logged_head = 0;
+}
+
+/* Says when lookups start and stop walking the log past the copy's bound:
+ * while they do, every miss costs a checked walk of those heights. */
+static void logged_note_full(store *st) {
+    if (st->logged_full == st->logged_warned) return;
+    st->logged_warned = st->logged_full;
+    if (st->logged_full)
+        LOG_W("store", "tx lookup copy full (%zu bytes, tx_lookup_copy_bytes_max %zu): heights "
+                       "after %llu are walked in tx_log by each lookup until index steps make "
+                       "room", st->logged_bytes, st->logged_bytes_max,
+              (unsigned long long)st->logged_through);
+    else
+        LOG_I("store", "tx lookup copy holds every logged height again (%zu bytes)",
+              st->logged_bytes);
 }
 
 /* Copies the heights logged since the last call (all of them after a
  * clear), reading them back from tx_log rather than taking them from the
- * commit: the commit path pays nothing. */
+ * commit: the commit path pays nothing. Stops at the bound (logged_full)
+ * until a drop makes room. */
 static hansa_err logged_catch_up(store *st, MDB_txn *txn) {
-    logged_build_ctx b = {st, true};
+    if (st->logged_full) return HANSA_OK;
+    logged_build_ctx b = {st, true, false};
     hansa_err e = walk_logged(st, txn, st->logged_through + 1, build_height, &b);
     if (e == HANSA_OK && !b.ascending)
         e = st_fail(st, HANSA_ERR_CORRUPT, "tx_log: heights out of order");
-    if (e != HANSA_OK) logged_clear(st);
-    else if (st->logged_n > 0) st->logged_through = logged_at(st, st->logged_n - 1)->height;
-    return e;
+    if (e != HANSA_OK) {
+        logged_clear(st);
+        return e;
+    }
+    if (st->logged_n > 0) st->logged_through = logged_at(st, st->logged_n - 1)->height;
+    st->logged_full = b.full;
+    logged_note_full(st);
+    return HANSA_OK;
 }
 
-static int cmp_hash_prefix(const void *a, const void *b) {
-    return memcmp(a, b, HANSA_HASH_BYTES);
+/* Sorts a[0..n) ascending: a least-significant-byte-first radix sort, 8
+ * passes over the array through tmp (n slots), so its cost is the same for
+ * any keys a sender could grind. An even number of passes leaves the
+ * result in a. */
+static void sort_u64(uint64_t *a, uint64_t *tmp, size_t n) {
+    uint64_t *src = a, *dst = tmp;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t start[257] = {0};
+        for (size_t i = 0; i < n; i++) start[((src[i] >> shift) & 0xff) + 1]++;
+        for (size_t b = 0; b < 256; b++) start[b + 1] += start[b];
+        for (size_t i = 0; i < n; i++) dst[start[(src[i] >> shift) & 0xff]++] = src[i];
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    HANSA_ASSERT(src == a);
 }
 
-static void logged_sort(logged_height *lh) {
-    if (!lh->sorted)
-        qsort(lh->entries.data, lh->entries.len / TX_ENTRY_BYTES, TX_ENTRY_BYTES, cmp_hash_prefix);
+static void logged_sort(store *st, logged_height *lh) {
+    if (lh->sorted) return;
+    if (lh->n > st->logged_scratch_cap) {
+        free(st->logged_scratch);
+        st->logged_scratch = hansa_calloc(lh->n, sizeof *st->logged_scratch);
+        st->logged_scratch_cap = lh->n;
+    }
+    sort_u64(lh->prefixes, st->logged_scratch, lh->n);
     lh->sorted = true;
 }
 
@@ -971,34 +1101,77 @@ hansa_err store_prepare_tx_lookups(store *st) {
     if (e != HANSA_OK) return e;
     e = logged_catch_up(st, txn);
     mdb_txn_abort(txn);
-    for (size_t i = 0; i < st->logged_n && e == HANSA_OK; i++) logged_sort(logged_at(st, i));
+    for (size_t i = 0; i < st->logged_n && e == HANSA_OK; i++) logged_sort(st, logged_at(st, i));
     return e;
 }
 
-static const uint8_t *logged_search(logged_height *lh, const hansa_hash *want) {
-    logged_sort(lh);
-    return bsearch(want->b, lh->entries.data, lh->entries.len / TX_ENTRY_BYTES, TX_ENTRY_BYTES,
-                   cmp_hash_prefix);
+/* True if some entry of lh has the 8-byte prefix `want` (binary search). */
+static bool logged_may_hold(store *st, logged_height *lh, uint64_t want) {
+    logged_sort(st, lh);
+    size_t lo = 0, hi = lh->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lh->prefixes[mid] < want) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < lh->n && lh->prefixes[lo] == want;
+}
+
+/* Reads height's log record back (checked) and looks for the whole hash
+ * in it: ls->found says whether it is there. Every entry is compared, so
+ * entries sharing the prefix (by chance, or ground by a sender) are all
+ * checked, and one that shares only the prefix is a miss. The copy and
+ * the log change together, so a copied height has its record; if it has
+ * not (another process wrote the store, or a bug), ls->stale is set and
+ * the caller answers from the log, which is the truth, not the copy. */
+static hansa_err logged_read_back(store *st, MDB_txn *txn, uint64_t height, logged_scan *ls) {
+    uint8_t hk[HEIGHT_KEY_BYTES];
+    be64_store(hk, height);
+    MDB_val k = {sizeof hk, hk}, v;
+    int rc = mdb_get(txn, st->dbi[DB_TX_LOG], &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        LOG_E("store", "tx_log: height %llu is in the lookup copy but not in the log: "
+                       "copy dropped, this lookup walks the log", (unsigned long long)height);
+        ls->stale = true;
+        return HANSA_OK;
+    }
+    if (rc != 0) return mdb_fail(st, rc, "reading", DB_TX_LOG, hk, sizeof hk);
+    const uint8_t *p;
+    size_t n;
+    hansa_err e = check_logged(st, &k, &v, &p, &n);
+    if (e == HANSA_OK) (void)scan_height(ls, height, p, n);
+    st->tx_lookups.read_backs++;
+    return e;
 }
 
 /* Looks tx_hash up among the logged entries not yet in tx_index: in the
- * copy (a read-only store, opened for one query, walks the log instead). */
+ * copy, then in whatever the bound kept out of it (a read-only store,
+ * opened for one query, walks the log instead). A lookup reads back at
+ * most one record per logged height: a sender can grind hashes that share
+ * a prefix with an entry (2^32 work for a pair, far more for each further
+ * one, so runs of equal prefixes stay short) and a caller can ask for any
+ * hash, but neither makes a lookup cost more than the walk of the log the
+ * copy replaced. */
 static hansa_err find_logged_tx(store *st, MDB_txn *txn, const hansa_hash *tx_hash,
                                 store_tx_loc *out) {
+    logged_scan ls = {tx_hash, out, false, false, 0};
     if (st->read_only) {
-        logged_scan ls = {tx_hash, out, false};
-        hansa_err e = walk_logged(st, txn, 0, scan_height, &ls);
+        hansa_err e = walk_logged(st, txn, 0, walk_height, &ls);
+        st->tx_lookups.walked += ls.walked;
         return e != HANSA_OK ? e : ls.found ? HANSA_OK : HANSA_ERR_NOT_FOUND;
     }
     hansa_err e = logged_catch_up(st, txn);
-    for (size_t i = 0; i < st->logged_n && e == HANSA_OK; i++) {
-        const uint8_t *hit = logged_search(logged_at(st, i), tx_hash);
-        if (!hit) continue;
-        out->height = logged_at(st, i)->height;
-        out->index = le32_load(hit + HANSA_HASH_BYTES);
-        return HANSA_OK;
+    uint64_t want = be64_load(tx_hash->b);
+    for (size_t i = 0; i < st->logged_n && e == HANSA_OK && !ls.found && !ls.stale; i++) {
+        logged_height *lh = logged_at(st, i);
+        if (logged_may_hold(st, lh, want)) e = logged_read_back(st, txn, lh->height, &ls);
     }
-    return e != HANSA_OK ? e : HANSA_ERR_NOT_FOUND;
+    if (e != HANSA_OK || ls.stale) logged_clear(st); /* made again at the next lookup */
+    if (e == HANSA_OK && ls.stale) e = walk_logged(st, txn, 0, walk_height, &ls);
+    else if (e == HANSA_OK && !ls.found && st->logged_full)
+        e = walk_logged(st, txn, st->logged_through + 1, walk_height, &ls);
+    st->tx_lookups.walked += ls.walked;
+    return e != HANSA_OK ? e : ls.found ? HANSA_OK : HANSA_ERR_NOT_FOUND;
 }
 
 /* After a write that changed tx_log, or failed to (it may have committed
@@ -1009,10 +1182,12 @@ static void logged_after_drop(store *st, hansa_err e, uint32_t dropped, uint64_t
     else if (dropped > 0) logged_drop_through(st, through);
 }
 
-size_t store_logged_bytes(const store *st) {
-    size_t bytes = 0;
-    for (size_t i = 0; i < st->logged_n; i++) bytes += logged_at(st, i)->entries.len;
-    return bytes;
+size_t store_logged_bytes(const store *st) { return st->logged_bytes; }
+
+void store_tx_lookup_stats(const store *st, store_tx_lookup_counts *out) {
+    *out = st->tx_lookups;
+    out->held_bytes = st->logged_cap * sizeof(logged_height) + st->logged_kept +
+                      st->logged_scratch_cap * sizeof *st->logged_scratch;
 }
 
 /* ---- Batches ---- */

@@ -79,7 +79,19 @@ typedef struct {
      * every write call fails with HANSA_ERR_STATE. For `hansa store check`
      * on a stopped node's folder (the lock still keeps a running node out). */
     bool read_only;
+    /* Bound on the in-memory copy that answers lookups tx_index misses
+     * (store_logged_bytes); 0 = STORE_TX_LOOKUP_COPY_BYTES_DEFAULT. Heights
+     * logged past it are walked in the log by each lookup until index
+     * steps or prunes make room. */
+    size_t tx_lookup_copy_bytes_max;
 } store_options;
+
+/* 32 MiB: 8 bytes a logged tx, about 400 heights of 10,000 txs (a node's
+ * index step keeps 16-32 heights logged). */
+#define STORE_TX_LOOKUP_COPY_BYTES_DEFAULT ((size_t)32 << 20)
+/* What each height in that copy costs besides its 8 bytes an entry (its
+ * slot and allocation), charged against the bound and in store_logged_bytes. */
+#define STORE_TX_LOOKUP_HEIGHT_BYTES ((size_t)96)
 
 /* The last committed block, as recorded by store_batch_commit. */
 typedef struct {
@@ -219,13 +231,26 @@ hansa_err store_index_step(store *st, uint32_t max_heights, uint32_t *moved);
 /* Heights whose tx entries are still only in tx_log (0 on a backend store). */
 hansa_err store_index_backlog(store *st, uint64_t *heights);
 
-/* Bytes of tx entries in a writable store's in-memory copy of tx_log
- * (which answers lookups that tx_index misses): it follows the backlog
- * above, so a node that stopped running index steps shows it here first. */
+/* Bytes of a writable store's in-memory copy of tx_log (which answers
+ * lookups that tx_index misses), 8 per logged tx and
+ * STORE_TX_LOOKUP_HEIGHT_BYTES per logged height: it follows the backlog
+ * above, so a node that stopped running index steps shows it here first,
+ * up to store_options.tx_lookup_copy_bytes_max. */
 size_t store_logged_bytes(const store *st);
 
+/* What lookups that tx_index missed cost in the log, since the open: the
+ * copy above should keep both low (the tests pin them); and the heap the
+ * copy holds now, which store_logged_bytes does not fully show: buffers
+ * kept for reuse (within the bound) and the sort's scratch buffer. */
+typedef struct {
+    uint64_t read_backs; /* records read back because the copy held the prefix */
+    uint64_t walked;     /* records walked: past the copy's bound, or read-only */
+    size_t held_bytes;   /* the ring, every slot's buffer, the sort's buffer */
+} store_tx_lookup_counts;
+void store_tx_lookup_stats(const store *st, store_tx_lookup_counts *out);
+
 /* Brings that copy up to the last commit: reads the heights logged since
- * and sorts them (~1.5 ms per 10,000 entries), so that no lookup pays for
+ * and sorts them (~0.5 ms per 10,000 entries), so that no lookup pays for
  * it: the node calls it in its commit delay, when it waits anyway. A lookup
  * does whatever is still left. A no-op on a read-only or backend store.
  * HANSA_ERR_CORRUPT (a damaged tx_log record), HANSA_ERR_IO. */

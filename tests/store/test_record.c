@@ -41,6 +41,25 @@ static void test_crc32c_paths_agree(void) {
         }
 }
 
+/* The same for lengths that take the hardware path's three-stream blocks
+ * (3 x 8192 and 3 x 256 bytes) once, several times, and not quite. */
+static void test_crc32c_long_paths_agree(void) {
+    hansa_prng p;
+    prng_seed(&p, check_seed("crc32c_long_paths_agree", 7));
+    static uint8_t buf[2 * 3 * 8192 + 5 * 3 * 256 + 64];
+    prng_fill(&p, buf, sizeof buf);
+    size_t lens[] = {767, 768, 769, 775, 776, 3 * 768 + 17, 24575, 24576, 24577, 24576 + 768,
+                     24576 + 768 + 9, 2 * 24576 - 1, 2 * 24576 + 4 * 768 + 13, sizeof buf - 8};
+    for (size_t off = 0; off < 8; off += 3)
+        for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+            size_t n = lens[i];
+            uint32_t sw = crc32c_sw(0, buf + off, n), hw = crc32c(0, buf + off, n);
+            CHECK_EQ_U64(sw, hw);
+            size_t cut = n / 3 + off;
+            CHECK_EQ_U64(crc32c(crc32c(0, buf + off, cut), buf + off + cut, n - cut), hw);
+        }
+}
+
 static const uint8_t test_key[] = {0, 0, 0, 0, 0, 0, 0, 7};
 
 static void seal(uint8_t *rec, const uint8_t *payload, size_t n) {
@@ -137,6 +156,7 @@ static void test_record_every_bit_flip(void) {
 int main(void) {
     RUN(test_crc32c_known_answers);
     RUN(test_crc32c_paths_agree);
+    RUN(test_crc32c_long_paths_agree);
     RUN(test_record_roundtrip);
     RUN(test_record_rejections);
     RUN(test_record_every_bit_flip);
