@@ -807,6 +807,11 @@ void node_get_status(const node *n, node_status *out) {
     out->mempool_txs = mempool_count(n->mp);
     out->mempool_bytes = mempool_bytes(n->mp);
     out->unindexed_tx_bytes = store_logged_bytes(n->cfg.st);
+    store_tx_lookup_counts lc;
+    store_tx_lookup_stats(n->cfg.st, &lc);
+    out->tx_lookup_read_backs = lc.read_backs;
+    out->tx_lookup_walked = lc.walked;
+    out->tx_lookup_held_bytes = lc.held_bytes;
 }
 
 void node_get_position(const node *n, uint64_t *height, uint64_t *cons_h, uint32_t *cons_r) {

@@ -178,6 +178,9 @@ typedef struct {
     uint64_t untimely_proposals;/* proposals prevoted nil as untimely (PBTS) */
     uint64_t mempool_bytes;
     uint64_t unindexed_tx_bytes; /* the store's copy of tx entries not yet indexed */
+    uint64_t tx_lookup_read_backs; /* store_tx_lookup_counts: log records the copy sent a lookup to */
+    uint64_t tx_lookup_walked;     /* log records lookups walked past the copy's bound */
+    uint64_t tx_lookup_held_bytes; /* heap the copy holds, reuse buffers included */
     /* Where the time of a height goes, on this node's monotonic clock, from
      * the start of the height (after commit_delay_ms) to: the first proposal
      * for it accepted (or built, on the proposer); the engine entering the

@@ -136,6 +136,14 @@ static void write_state(hbuf *out, const node_status *st) {
     gauge(out, "hansa_store_unindexed_tx_bytes",
           "Memory holding committed tx ids the tx index does not hold yet.",
           st->unindexed_tx_bytes);
+    gauge(out, "hansa_store_tx_lookup_held_bytes",
+          "Heap of that copy, buffers kept for reuse included.", st->tx_lookup_held_bytes);
+    counter(out, "hansa_store_tx_lookup_read_backs_total",
+            "tx_log records read back because the copy held a looked-up hash's prefix.",
+            st->tx_lookup_read_backs);
+    counter(out, "hansa_store_tx_lookup_walked_total",
+            "tx_log records walked by lookups the copy could not answer (past its bound).",
+            st->tx_lookup_walked);
     gauge(out, "hansa_peers", "Connected peers.", st->peers);
     gauge(out, "hansa_is_delegate", "1 if this node is in the validator set deciding the height.",
           st->is_validator);

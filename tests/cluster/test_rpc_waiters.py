@@ -132,6 +132,12 @@ def test():
         check(views <= 2 * heights + 2, "views are built per height, not per waiter (%d views, "
               "%d heights, %d answers)" % (views, heights, answers))
         net.finish_load(load, 120)
+        # The store's copy of the tx ids not yet indexed answered every lookup:
+        # it holds memory, and no lookup had to walk the log past its bound.
+        held, walked = metric(net, "hansa_store_tx_lookup_held_bytes"), \
+            metric(net, "hansa_store_tx_lookup_walked_total")
+        check(held > 0 and walked == 0, "the tx lookup copy is in use (%d bytes) and nothing walked the log "
+              "(%d records)" % (held, walked))
 
 
 if __name__ == "__main__":
