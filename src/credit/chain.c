@@ -210,14 +210,15 @@ hansa_err credit_half_issue(credit_half *h, const credit_chit *c, bool trust_sig
  * foil's end or a different hash there is a chain fault: then it returns
  * false with *err what the message's handling returns (fault() answers
  * HANSA_OK: the refusal is the answer), and the message goes no further.
- * `verb` and `chits` word the first failure for the message at hand
- * ("claims" .. "confirmed chits", "acknowledges" .. "chits"). */
-static bool foil_same_chain(credit_half *h, const credit_msg *m, credit_out *out, const char *verb,
-                            const char *chits, hansa_err *err, char *why, size_t why_len) {
+ * upd: the message is an UPD (else an ACK or a REQ), for the words of the
+ * first failure. */
+static bool foil_same_chain(credit_half *h, const credit_msg *m, credit_out *out, bool upd,
+                            hansa_err *err, char *why, size_t why_len) {
     hansa_hash mine;
     if (m->idx > h->n) {
-        credit_say(why, why_len, "the stock %s %llu %s, the foil has %llu", verb,
-                   (unsigned long long)m->idx, chits, (unsigned long long)h->n);
+        unsigned long long idx = m->idx, have = h->n;
+        if (upd) credit_say(why, why_len, "the stock claims %llu confirmed chits, the foil has %llu", idx, have);
+        else credit_say(why, why_len, "the stock acknowledges %llu chits, the foil has %llu", idx, have);
         *err = fault(h, out, NULL, CREDIT_REFUSE_CHAIN);
         return false;
     }
@@ -236,7 +237,7 @@ static bool foil_same_chain(credit_half *h, const credit_msg *m, credit_out *out
 static hansa_err foil_on_upd(credit_half *h, const credit_msg *m, credit_out *out, char *why,
                              size_t why_len) {
     hansa_err err;
-    if (!foil_same_chain(h, m, out, "claims", "confirmed chits", &err, why, why_len)) return err;
+    if (!foil_same_chain(h, m, out, true, &err, why, why_len)) return err;
     for (uint16_t i = 0; i < m->n_chits; i++) {
         const credit_chit *c = &m->chits[i];
         uint64_t at = find_linked(h, &c->chit_id);
@@ -266,7 +267,7 @@ static hansa_err foil_on_upd(credit_half *h, const credit_msg *m, credit_out *ou
 static hansa_err foil_on_point(credit_half *h, const credit_msg *m, credit_out *out, char *why,
                                size_t why_len) {
     hansa_err err;
-    if (!foil_same_chain(h, m, out, "acknowledges", "chits", &err, why, why_len)) return err;
+    if (!foil_same_chain(h, m, out, false, &err, why, why_len)) return err;
     if (h->n > h->ack) send_upd(h, out, h->ack);
     return HANSA_OK;
 }

@@ -6,6 +6,7 @@
 #include "tmpdir.h"
 
 #include <lmdb.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "base/bytes.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "base/rng.h"
 #include "check.h"
 #include "store/store.h"
@@ -28,8 +30,8 @@ static hansa_hash tx_hash(uint64_t height, uint32_t i) {
     return h;
 }
 
-/* Commits block `height` holding n_txs indexed transactions. */
-static hansa_err commit_with_txs(store *st, uint64_t height, uint32_t n_txs) {
+/* Commits block `height` holding the n given tx hashes, at positions 0..n-1. */
+static hansa_err commit_hashes(store *st, uint64_t height, const hansa_hash *hs, uint32_t n) {
     store_batch *b;
     hansa_err e = store_batch_begin(st, height, &b);
     if (e != HANSA_OK) return e;
@@ -39,11 +41,17 @@ static hansa_err commit_with_txs(store *st, uint64_t height, uint32_t n_txs) {
     memset(app.b, 0xa0, sizeof app.b);
     CHECK_ERR(store_batch_put_block(b, &bh, (const uint8_t *)"block", 5), HANSA_OK);
     CHECK_ERR(store_batch_put_commit(b, (const uint8_t *)"commit", 6), HANSA_OK);
-    for (uint32_t i = 0; i < n_txs; i++) {
-        hansa_hash th = tx_hash(height, i);
-        CHECK_ERR(store_batch_put_tx(b, &th, i), HANSA_OK);
-    }
+    for (uint32_t i = 0; i < n; i++) CHECK_ERR(store_batch_put_tx(b, &hs[i], i), HANSA_OK);
     return store_batch_commit(b, &app);
+}
+
+/* Commits block `height` holding n_txs indexed transactions (tx_hash). */
+static hansa_err commit_with_txs(store *st, uint64_t height, uint32_t n_txs) {
+    hansa_hash *hs = hansa_calloc(n_txs ? n_txs : 1, sizeof *hs);
+    for (uint32_t i = 0; i < n_txs; i++) hs[i] = tx_hash(height, i);
+    hansa_err e = commit_hashes(st, height, hs, n_txs);
+    free(hs);
+    return e;
 }
 
 static bool tx_at(store *st, uint64_t height, uint32_t i) {
@@ -277,20 +285,6 @@ static void test_logged_lookups_follow_the_log(void) {
     tmpdir_remove(&t);
 }
 
-/* Commits block `height` holding the n given tx hashes, at positions 0..n-1. */
-static hansa_err commit_hashes(store *st, uint64_t height, const hansa_hash *hs, uint32_t n) {
-    store_batch *b;
-    hansa_err e = store_batch_begin(st, height, &b);
-    if (e != HANSA_OK) return e;
-    hansa_hash bh, app;
-    memset(bh.b, 0xb1, sizeof bh.b);
-    le64_store(bh.b, height);
-    memset(app.b, 0xa1, sizeof app.b);
-    CHECK_ERR(store_batch_put_block(b, &bh, (const uint8_t *)"block", 5), HANSA_OK);
-    CHECK_ERR(store_batch_put_commit(b, (const uint8_t *)"commit", 6), HANSA_OK);
-    for (uint32_t i = 0; i < n; i++) CHECK_ERR(store_batch_put_tx(b, &hs[i], i), HANSA_OK);
-    return store_batch_commit(b, &app);
-}
 
 /* A hash whose first 8 bytes (what the lookup copy keeps) are `prefix`. */
 static hansa_hash prefixed(uint8_t prefix, uint8_t rest) {
