@@ -326,6 +326,34 @@ static void test_faults_and_protocol_errors(void) {
     pair_free(&p);
 }
 
+/* A stock message naming a point past the foil's end is a chain fault,
+ * worded for the message at hand (UPD claims, ACK/REQ acknowledge). */
+static void test_point_past_foil_end(void) {
+    static const struct {
+        uint8_t kind;
+        const char *why;
+    } cases[] = {{CREDIT_MSG_UPD, "the stock claims 5 confirmed chits, the foil has 0"},
+                 {CREDIT_MSG_ACK, "the stock acknowledges 5 chits, the foil has 0"},
+                 {CREDIT_MSG_REQ, "the stock acknowledges 5 chits, the foil has 0"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pair p;
+        pair_init(&p);
+        credit_out *out = malloc(sizeof *out);
+        credit_msg *m = calloc(1, sizeof *m);
+        char why[160] = "";
+        m->kind = cases[i].kind;
+        m->tally_id = tally;
+        m->from = CREDIT_STOCK;
+        m->idx = 5;
+        CHECK_ERR(credit_half_recv(&p.h[CREDIT_FOIL], m, out, why, sizeof why), HANSA_OK);
+        CHECK(p.h[CREDIT_FOIL].fault == CREDIT_REFUSE_CHAIN);
+        CHECK(strcmp(why, cases[i].why) == 0);
+        free(out);
+        free(m);
+        pair_free(&p);
+    }
+}
+
 static void test_msg_codec(void) {
     credit_msg *m = calloc(1, sizeof *m), *d = calloc(1, sizeof *d);
     hbuf b = HBUF_INIT;
@@ -624,6 +652,7 @@ int main(void) {
     RUN(test_issue_refusals);
     RUN(test_known_id_different_content_refused);
     RUN(test_faults_and_protocol_errors);
+    RUN(test_point_past_foil_end);
     RUN(test_msg_codec);
     RUN(test_property_converges);
     RUN(test_property_catches_broken_ordering);
