@@ -401,15 +401,25 @@ static void test_peer_slots(void) {
     node_get_status(a.n, &st);
     CHECK_EQ_U64(st.peers, SLOTS);
     CHECK_EQ_U64(a.io.drops, 1);
+    /* the peer in the top slot and one below leave; two others take their slots */
+    node_peer_down(a.n, &handles[SLOTS - 1]);
+    node_peer_down(a.n, &handles[7]);
+    node_get_status(a.n, &st);
+    CHECK_EQ_U64(st.peers, SLOTS - 2);
+    node_peer_up(a.n, &handles[5]);      /* slot 7 */
+    node_peer_up(a.n, &handles[SLOTS]);  /* the top slot */
+    node_get_status(a.n, &st);
+    CHECK_EQ_U64(st.peers, SLOTS);
+    CHECK_EQ_U64(a.io.drops, 1);
     io_clear(&a.io);
     hbuf b = HBUF_INIT;
     msg_status ms = {0xe2e4, 1000000, {{9}}};
     msg_status_encode(&b, &ms);
-    node_on_message(a.n, &handles[SLOTS - 1], MSG_STATUS, b.data, b.len);
+    node_on_message(a.n, &handles[SLOTS], MSG_STATUS, b.data, b.len);
     hbuf_free(&b);
     size_t asked_last = 0;
     for (size_t i = 0; i < a.io.n_sent; i++)
-        asked_last += a.io.sent[i].type == MSG_BLOCK_REQ && a.io.sent[i].peer == &handles[SLOTS - 1];
+        asked_last += a.io.sent[i].type == MSG_BLOCK_REQ && a.io.sent[i].peer == &handles[SLOTS];
     CHECK_EQ_U64(asked_last, 1);
     CHECK_EQ_U64(a.io.drops, 1);
     node_down(&a);
