@@ -351,16 +351,22 @@ static void test_equal_prefixes_are_told_apart(void) {
     tmpdir_remove(&t);
 }
 
+/* Opens a fresh store in t whose lookup copy is bounded at `bound` bytes. */
+static store *open_bounded(tmpdir *t, size_t bound) {
+    tmpdir_make(t);
+    store_options o = small_map;
+    o.tx_lookup_copy_bytes_max = bound;
+    store *st = NULL;
+    CHECK_ERR(store_open(t->db, &o, &st), HANSA_OK);
+    return st;
+}
+
 /* The copy is bounded (store_options.tx_lookup_copy_bytes_max): heights
  * logged past the bound are still found, by a walk of the log, and the
  * copy takes them in once index steps make room. */
 static void test_lookup_copy_is_bounded(void) {
     tmpdir t;
-    tmpdir_make(&t);
-    store_options o = small_map;
-    o.tx_lookup_copy_bytes_max = 2 * (10 * 8 + H) + 5 * 8; /* two heights of 10, not three */
-    store *st;
-    CHECK_ERR(store_open(t.db, &o, &st), HANSA_OK);
+    store *st = open_bounded(&t, 2 * (10 * 8 + H) + 5 * 8); /* two heights of 10, not three */
     for (uint64_t h = 1; h <= 5; h++) CHECK_ERR(commit_with_txs(st, h, 10), HANSA_OK);
     CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
     CHECK(store_logged_bytes(st) == 2 * (10 * 8 + H));
@@ -390,11 +396,7 @@ static void test_lookup_copy_is_bounded(void) {
  * prefixes, ~9 KB of heap). */
 static void test_tiny_heights_count_their_overhead(void) {
     tmpdir t;
-    tmpdir_make(&t);
-    store_options o = small_map;
-    o.tx_lookup_copy_bytes_max = 1000;
-    store *st;
-    CHECK_ERR(store_open(t.db, &o, &st), HANSA_OK);
+    store *st = open_bounded(&t, 1000);
     for (uint64_t h = 1; h <= 50; h++) CHECK_ERR(commit_with_txs(st, h, 1), HANSA_OK);
     CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
     CHECK(store_logged_bytes(st) == 1000 / (8 + H) * (8 + H));
@@ -406,11 +408,7 @@ static void test_tiny_heights_count_their_overhead(void) {
 /* Heights that fit the bound exactly are all copied: a miss walks none. */
 static void test_copy_fills_the_bound_exactly(void) {
     tmpdir t;
-    tmpdir_make(&t);
-    store_options o = small_map;
-    o.tx_lookup_copy_bytes_max = 3 * (10 * 8 + H);
-    store *st;
-    CHECK_ERR(store_open(t.db, &o, &st), HANSA_OK);
+    store *st = open_bounded(&t, 3 * (10 * 8 + H));
     for (uint64_t h = 1; h <= 3; h++) CHECK_ERR(commit_with_txs(st, h, 10), HANSA_OK);
     CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
     CHECK(store_logged_bytes(st) == 3 * (10 * 8 + H));
@@ -443,11 +441,7 @@ static void test_bound_reached_is_logged_once(void) {
     log_set_file(f);
     log_set_level(LOG_INFO);
     tmpdir t;
-    tmpdir_make(&t);
-    store_options o = small_map;
-    o.tx_lookup_copy_bytes_max = 2 * (10 * 8 + H);
-    store *st;
-    CHECK_ERR(store_open(t.db, &o, &st), HANSA_OK);
+    store *st = open_bounded(&t, 2 * (10 * 8 + H));
     for (uint64_t h = 1; h <= 5; h++) CHECK_ERR(commit_with_txs(st, h, 10), HANSA_OK);
     CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
     for (uint64_t h = 1; h <= 5; h++) CHECK(tx_at(st, h, 0));
@@ -498,11 +492,7 @@ static void test_kept_buffers_stay_near_the_bound(void) {
  * (rather than every later miss walking the log). */
 static void test_copy_restarts_after_a_large_height(void) {
     tmpdir t;
-    tmpdir_make(&t);
-    store_options o = small_map;
-    o.tx_lookup_copy_bytes_max = 25 * 8;
-    store *st;
-    CHECK_ERR(store_open(t.db, &o, &st), HANSA_OK);
+    store *st = open_bounded(&t, 25 * 8);
     CHECK_ERR(commit_with_txs(st, 1, 30), HANSA_OK);
     CHECK_ERR(store_prepare_tx_lookups(st), HANSA_OK);
     CHECK(store_logged_bytes(st) == 0);
