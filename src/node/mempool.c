@@ -94,6 +94,9 @@ struct mempool {
      * hash as before. */
     hmap by_bytes;
     uint64_t k0, k1;     /* SipHash key of by_bytes */
+#ifndef NDEBUG
+    bool keys_collide;   /* mempool_test_collide_keys: every bytes_sip is 0 */
+#endif
     uint8_t *spares[BYTES_SPARES]; /* buffers of BYTES_SMALL bytes (bytes_copy) */
     size_t n_spares;
     hmap tails;          /* sender -> position of its last queued entry */
@@ -246,8 +249,22 @@ static hansa_hash bytes_index_key(uint64_t sip, size_t len) {
 #define BYTES_TAIL HANSA_SIG_BYTES
 
 static uint64_t bytes_sip(const mempool *m, const uint8_t *bytes, size_t len) {
+#ifndef NDEBUG
+    if (m->keys_collide) return 0;
+#endif
     size_t tail = len < BYTES_TAIL ? len : BYTES_TAIL;
     return ledger_siphash24(m->k0, m->k1, bytes + len - tail, tail);
+}
+
+bool mempool_test_collide_keys(mempool *m) {
+#ifndef NDEBUG
+    HANSA_ASSERT(m->live == 0); /* keys already indexed would no longer be found */
+    m->keys_collide = true;
+    return true;
+#else
+    (void)m;
+    return false;
+#endif
 }
 
 /* Entry i holds the slot of its bytes' key in by_bytes unless another

@@ -83,6 +83,13 @@ mempool *mempool_new(const mempool_limits *limits, const uint8_t hash_key[MEMPOO
                      const ledger_state *s, mempool_drop_fn drop, void *drop_ctx);
 void mempool_free(mempool *m);
 
+/* For tests of the bytes index: from now on every tx's key in it is the
+ * same, so a test can queue txs whose keys collide (a node meets that only
+ * by chance, or never: the key is secret). Only on an empty pool. Returns
+ * false, changing nothing, in release (NDEBUG) builds: there the hook
+ * costs nothing, and a test that needs it skips. */
+bool mempool_test_collide_keys(mempool *m);
+
 /* Admits the encoded transaction (bytes are copied). On success *hash is
  * its hash. Errors: the decoder's code, HANSA_ERR_DUPLICATE, HANSA_ERR_BAD_SIG,
  * the ledger's check codes (nonce, funds, fee, chain, ...), HANSA_ERR_FULL;

@@ -216,6 +216,73 @@ static void test_duplicate_by_bytes(void) {
     ledger_state_free(s);
 }
 
+/* Whether the pool holds exactly these bytes, asked as a block's judge
+ * (mempool_has_bytes) and as a relayed copy (mempool_add): true with the
+ * tx's own hash, or false with the bytes' hash and the add judged. */
+static void check_found(mempool *m, const wire_tx *tx, bool queued) {
+    hbuf e = HBUF_INIT;
+    wire_tx_encode(&e, tx);
+    hansa_hash want, h;
+    wire_tx_hash(tx, &want);
+    CHECK(mempool_has_bytes(m, e.data, e.len, &h) == queued);
+    CHECK(hash_eq(&h, &want));
+    if (queued) {
+        char why[256];
+        CHECK_ERR(mempool_add(m, e.data, e.len, &h, why, sizeof why), HANSA_ERR_DUPLICATE);
+        CHECK(hash_eq(&h, &want));
+    }
+    hbuf_free(&e);
+}
+
+/* Distinct queued txs whose bytes-index keys collide (all of them: the
+ * test hook): the first holds the key's slot and the others are found by
+ * hash. Each is found by its own bytes with its own hash, a different tx
+ * with the same key is not called a duplicate, and removing the slot's
+ * holder, by a commit's re-check or by an eviction, leaves the others
+ * findable. Without the bytes compare in bytes_index_find every one of
+ * them would be answered with the holder's hash. */
+static void test_bytes_key_collisions(void) {
+    ledger_params p = t_params();
+    uint64_t bal[4] = {1000, 1000, 1000, 1};
+    ledger_state *s = t_state(&p, bal, 4, t_hash_key_a);
+    mempool *m = mempool_new(&(mempool_limits){4, 0}, KEY, s, NULL, NULL);
+    if (!mempool_test_collide_keys(m)) {
+        fprintf(stderr, "  skipped: the collision hook is off in NDEBUG builds\n");
+        mempool_free(m);
+        ledger_state_free(s);
+        return;
+    }
+    uint8_t b[5][28];
+    wire_tx t[5] = {t_transfer(0, &t_addrs[3], 1, 0, 11, b[0]), t_transfer(1, &t_addrs[3], 2, 0, 20, b[1]),
+                    t_transfer(2, &t_addrs[3], 3, 0, 20, b[2]), t_transfer(1, &t_addrs[3], 4, 1, 20, b[3]),
+                    t_transfer(2, &t_addrs[3], 5, 1, 20, b[4])};
+    hansa_hash h, want[5];
+    for (int i = 0; i < 5; i++) wire_tx_hash(&t[i], &want[i]);
+    for (int i = 0; i < 4; i++) CHECK_ERR(add(m, &t[i], &h), HANSA_OK);
+    for (int i = 0; i < 4; i++) check_found(m, &t[i], true);
+    CHECK_EQ_U64(mempool_get_stats(m).dup_by_bytes, 1); /* t[0] holds the slot */
+    check_found(m, &t[4], false);                       /* same key, other bytes */
+    /* Judged on its own and admitted: the pool is full, and it evicts the
+     * slot's holder (t[0], fee 11). */
+    CHECK_ERR(add(m, &t[4], &h), HANSA_OK);
+    CHECK(hash_eq(&h, &want[4]));
+    CHECK_EQ_U64(mempool_get_stats(m).evicted, 1);
+    for (int i = 0; i < 5; i++) check_found(m, &t[i], i > 0);
+    /* Commit t[1]: the re-check moves the rest down and rebuilds the index. */
+    ledger_block *pb;
+    ledger_block_info info = t_info(s, 60);
+    char why[LEDGER_WHY_MAX];
+    CHECK_ERR(ledger_block_begin(s, &info, &pb, why, sizeof why), HANSA_OK);
+    CHECK_ERR(ledger_block_add_tx(pb, &t[1], false, why, sizeof why), HANSA_OK);
+    ledger_block_finish(pb);
+    ledger_block_commit(s, pb);
+    mempool_update(m, s, &want[1], 1);
+    CHECK_EQ_U64(mempool_count(m), 3);
+    for (int i = 0; i < 5; i++) check_found(m, &t[i], i > 1);
+    mempool_free(m);
+    ledger_state_free(s);
+}
+
 /* The ledger's cheap checks run before the signature: a forged tx with a
  * nonce gap is refused for its nonce, and no signature is verified. */
 static void test_signature_checked_last(void) {
@@ -470,6 +537,7 @@ int main(void) {
     RUN(test_refused_tx_evicts_nothing);
     RUN(test_update_rechecks);
     RUN(test_duplicate_by_bytes);
+    RUN(test_bytes_key_collisions);
     RUN(test_signature_checked_last);
     RUN(test_refusal_cache);
     RUN(test_evicted_sender_waits);
