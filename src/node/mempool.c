@@ -37,22 +37,29 @@
  * buffer of that size, and when it leaves the pool the buffer waits among
  * up to BYTES_SPARES for the next admission: every node copies every tx in
  * and frees it a block later, a malloc and a free per tx per node (~2% of
- * a simulator run). Sanitizer builds keep none and copy exact sizes, so a
- * read past a tx or of a freed one stays an error the tests report. The
- * pool's byte limit counts each tx's length, not its buffer: a pool full
- * of ~150-byte transfers holds up to ~1.7x that in heap (25.6 MB at
- * 100,000 txs): still bounded, by BYTES_SMALL per admitted tx. */
+ * a simulator run). The pool's byte limit counts each tx's length, not its
+ * buffer: a pool full of ~150-byte transfers holds up to ~1.7x that in
+ * heap (25.6 MB at 100,000 txs): still bounded, by BYTES_SMALL per
+ * admitted tx. Sanitizer builds keep the spares too, so the tests run this
+ * path, and poison what a tx does not use: a spare waiting for reuse, and
+ * a buffer's bytes past its tx. A read past a tx or of a released one
+ * stays an error the tests report, as with exact-size heap copies. */
 #define BYTES_SMALL 256
 #define BYTES_SPARES 64
 #if defined(__SANITIZE_ADDRESS__)
-#define BYTES_SPARE_KEEP false
+#define BYTES_ASAN 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define BYTES_SPARE_KEEP false
+#define BYTES_ASAN 1
 #endif
 #endif
-#ifndef BYTES_SPARE_KEEP
-#define BYTES_SPARE_KEEP true
+#ifdef BYTES_ASAN
+#include <sanitizer/asan_interface.h>
+#define BYTES_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define BYTES_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define BYTES_POISON(p, n) ((void)(p), (void)(n))
+#define BYTES_UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
 typedef struct {
@@ -128,10 +135,13 @@ mempool *mempool_new(const mempool_limits *limits, const uint8_t hash_key[MEMPOO
     return m;
 }
 
+static void bytes_free(uint8_t *p, size_t len);
+
 void mempool_free(mempool *m) {
     if (!m) return;
-    for (size_t i = 0; i < m->n; i++) free(m->entries[i].bytes);
-    for (size_t i = 0; i < m->n_spares; i++) free(m->spares[i]);
+    for (size_t i = 0; i < m->n; i++)
+        if (m->entries[i].bytes) bytes_free(m->entries[i].bytes, m->entries[i].len);
+    for (size_t i = 0; i < m->n_spares; i++) bytes_free(m->spares[i], 0);
     free(m->entries);
     free(m->heap);
     hmap_free(&m->index);
@@ -221,15 +231,27 @@ static void sender_key(const wire_tx *tx, hansa_hash *out) {
 
 /* A copy of a tx's bytes the entry owns (released by bytes_release). */
 static uint8_t *bytes_copy(mempool *m, const uint8_t *bytes, size_t len) {
-    if (!BYTES_SPARE_KEEP || len > BYTES_SMALL) return hansa_memdup(bytes, len);
+    if (len > BYTES_SMALL) return hansa_memdup(bytes, len);
     uint8_t *p = m->n_spares > 0 ? m->spares[--m->n_spares] : hansa_malloc(BYTES_SMALL);
+    BYTES_UNPOISON(p, len);
+    BYTES_POISON(p + len, BYTES_SMALL - len);
     memcpy(p, bytes, len);
     return p;
 }
 
+/* Frees a buffer of bytes_copy's for good (len: the tx's). */
+static void bytes_free(uint8_t *p, size_t len) {
+    if (len <= BYTES_SMALL) BYTES_UNPOISON(p, BYTES_SMALL);
+    free(p);
+}
+
 static void bytes_release(mempool *m, uint8_t *p, size_t len) {
-    if (BYTES_SPARE_KEEP && len <= BYTES_SMALL && m->n_spares < BYTES_SPARES) m->spares[m->n_spares++] = p;
-    else free(p);
+    if (len > BYTES_SMALL || m->n_spares == BYTES_SPARES) {
+        bytes_free(p, len);
+        return;
+    }
+    BYTES_POISON(p, BYTES_SMALL);
+    m->spares[m->n_spares++] = p;
 }
 
 /* The by_bytes key of a tx's bytes: their bytes_sip and length. */
