@@ -49,6 +49,20 @@ uint64_t ledger_siphash24(uint64_t k0, uint64_t k1, const uint8_t *in, size_t le
     return v0 ^ v1 ^ v2 ^ v3;
 }
 
+#define KEY_LABEL_MAX 32
+
+void ledger_siphash_key_derive(uint64_t k0, uint64_t k1, const char *label, uint64_t *d0,
+                               uint64_t *d1) {
+    uint8_t in[KEY_LABEL_MAX + 1];
+    size_t n = strlen(label);
+    HANSA_ASSERT(n > 0 && n <= KEY_LABEL_MAX); /* labels are constants */
+    memcpy(in, label, n);
+    in[n] = 0;
+    *d0 = ledger_siphash24(k0, k1, in, n + 1);
+    in[n] = 1;
+    *d1 = ledger_siphash24(k0, k1, in, n + 1);
+}
+
 void acct_map_init(acct_map *m, const uint8_t key[ACCT_MAP_KEY_BYTES]) {
     HANSA_ASSERT(m != NULL);
     HANSA_ASSERT(key != NULL);

@@ -72,6 +72,14 @@ static inline size_t acct_map_cap(const acct_map *m) { return m->cap; }
 /* SipHash-2-4 of in[0..len) under (k0, k1); kvmap.c keys by it too. */
 uint64_t ledger_siphash24(uint64_t k0, uint64_t k1, const uint8_t *in, size_t len);
 
+/* The SipHash key (*d0, *d1) of one use of the secret key (k0, k1): the
+ * SipHash of label and a byte 0, then 1. Each table a node keys by its
+ * secret takes its own (a label per use, e.g. "mempool-bytes"), so what a
+ * peer learns of one table's collisions (from timing, say) tells it
+ * nothing about another's, and the secret itself is never a table's key. */
+void ledger_siphash_key_derive(uint64_t k0, uint64_t k1, const char *label, uint64_t *d0,
+                               uint64_t *d1);
+
 /* SipHash-2-4 of the 20 address bytes (exposed for the tests). */
 uint64_t acct_map_hash(const acct_map *m, const hansa_addr *addr);
 

@@ -242,7 +242,9 @@ static void leaves_build(ledger_state *s, const ledger_writes *records) {
         ledger_state_records(s, &local);
         records = &local;
     }
-    ledger_leaves_set_key(&s->leaves, s->accounts.k0 ^ 0x6c65617665732d6bull, s->accounts.k1);
+    uint64_t k0, k1;
+    ledger_siphash_key_derive(s->accounts.k0, s->accounts.k1, "leaves", &k0, &k1);
+    ledger_leaves_set_key(&s->leaves, k0, k1);
     ledger_leaves_build(&s->leaves, records);
     ledger_writes_free(&local);
 }

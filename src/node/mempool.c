@@ -100,7 +100,7 @@ struct mempool {
      * collision the first entry keeps the slot and the others are found by
      * hash as before. */
     hmap by_bytes;
-    uint64_t k0, k1;     /* SipHash key of by_bytes */
+    uint64_t k0, k1;     /* SipHash key of by_bytes, derived from mempool_new's */
 #ifndef NDEBUG
     bool keys_collide;   /* mempool_test_collide_keys: every bytes_sip is 0 */
 #endif
@@ -122,8 +122,8 @@ struct mempool {
 mempool *mempool_new(const mempool_limits *limits, const uint8_t hash_key[MEMPOOL_KEY_BYTES],
                      const ledger_state *s, mempool_drop_fn drop, void *drop_ctx) {
     mempool *m = hansa_calloc(1, sizeof *m);
-    m->k0 = le64_load(hash_key);
-    m->k1 = le64_load(hash_key + 8);
+    ledger_siphash_key_derive(le64_load(hash_key), le64_load(hash_key + 8), "mempool-bytes", &m->k0,
+                              &m->k1);
     m->limits = *limits;
     if (m->limits.max_txs == 0) m->limits.max_txs = 100000;
     if (m->limits.max_bytes == 0) m->limits.max_bytes = 64u << 20;

@@ -76,9 +76,11 @@ typedef struct mempool mempool;
 
 /* Creates an empty mempool over the committed state s (borrowed: it must
  * stay valid until the next mempool_update or mempool_free). hash_key
- * (copied) keys the index of queued bytes that answers a relayed copy
- * without hashing it: secret on a node, so peers cannot aim collisions at
- * it (a collision costs only a SHA-256 and a compare, never a wrong answer). */
+ * (read, not kept) keys, through a key derived from it for this use
+ * (ledger_siphash_key_derive, "mempool-bytes"), the index of queued bytes
+ * that answers a relayed copy without hashing it: secret on a node, so
+ * peers cannot aim collisions at it (a collision costs only a SHA-256 and a
+ * compare, never a wrong answer). */
 mempool *mempool_new(const mempool_limits *limits, const uint8_t hash_key[MEMPOOL_KEY_BYTES],
                      const ledger_state *s, mempool_drop_fn drop, void *drop_ctx);
 void mempool_free(mempool *m);

@@ -64,6 +64,18 @@ static void test_siphash_vector(void) {
     acct_map_free(&m);
 }
 
+/* A per-use key is the SipHash of its label and a byte 0, then 1, under
+ * the secret: labels give different keys, neither word is the secret's. */
+static void test_siphash_key_derive(void) {
+    uint64_t k0 = 0x0706050403020100ull, k1 = 0x0f0e0d0c0b0a0908ull, a0, a1, b0, b1;
+    ledger_siphash_key_derive(k0, k1, "leaves", &a0, &a1);
+    ledger_siphash_key_derive(k0, k1, "mempool-bytes", &b0, &b1);
+    CHECK_EQ_U64(a0, ledger_siphash24(k0, k1, (const uint8_t *)"leaves\0", 7));
+    CHECK_EQ_U64(a1, ledger_siphash24(k0, k1, (const uint8_t *)"leaves\1", 7));
+    CHECK(a0 != a1 && a0 != b0 && a1 != b1);
+    CHECK(a0 != k0 && a1 != k1 && b0 != k0 && b1 != k1);
+}
+
 static void test_record_roundtrip(void) {
     hbuf b = HBUF_INIT;
     ledger_account a = {UINT64_MAX, 7}, a2;
@@ -392,6 +404,7 @@ int main(void) {
     t_init_keys();
     RUN(test_acct_map_model);
     RUN(test_siphash_vector);
+    RUN(test_siphash_key_derive);
     RUN(test_record_roundtrip);
     RUN(test_record_rejects);
     RUN(test_genesis_validate);
