@@ -218,14 +218,12 @@ void receipts_peer_down(node *n, void *peer);
 void receipts_on_wake(node *n, uint64_t now_ms);
 uint64_t receipts_next_wake_ms(const node *n); /* UINT64_MAX: none */
 
-/* relay.c */
+/* node.c */
 /* Signs body as a tx of kind from this node's key (it must have one), at
  * min_fee and the next nonce after its mempool's, and admits it like
  * node_submit_tx (the relay's and the FROST duties' own transactions). */
 hansa_err node_submit_own_tx(node *n, uint16_t kind, const uint8_t *body, size_t len, hansa_hash *tx_hash,
                              char *why, size_t why_len);
-
-/* node.c */
 void node_drain(node *n);
 uint64_t node_now(const node *n);
 /* Keeps pooled evidence durable across a crash (WAL, two heights ahead). */

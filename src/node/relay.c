@@ -7,8 +7,6 @@
 #include "base/assert.h"
 #include "base/log.h"
 #include "base/mem.h"
-#include "crypto/address.h"
-#include "crypto/sign.h"
 #include "ledger/client.h"
 #include "ledger/xfer.h"
 #include "node/node_int.h"
@@ -85,25 +83,6 @@ static hansa_err relay_submit(node *n, uint16_t kind, const uint8_t *body, size_
         return HANSA_ERR_TOO_LONG;
     }
     return node_submit_own_tx(n, kind, body, len, tx_hash, why, why_len);
-}
-
-hansa_err node_submit_own_tx(node *n, uint16_t kind, const uint8_t *body, size_t len, hansa_hash *tx_hash,
-                             char *why, size_t why_len) {
-    HANSA_ASSERT(n->cfg.key != NULL);
-    const ledger_params *p = ledger_state_params(n->state);
-    hansa_addr self;
-    addr_from_pubkey(&n->cfg.key->pub, &self);
-    wire_tx tx = {.chain_id = p->chain_id, .sender = n->cfg.key->pub,
-                  .nonce = mempool_next_nonce(n->mp, &self), .fee = p->min_fee,
-                  .kind = kind, .body = body, .body_len = (uint32_t)len};
-    hbuf b = HBUF_INIT;
-    wire_tx_sign_bytes(&b, &tx);
-    sign_domain(n->cfg.key, SIGN_DOMAIN_TX, b.data, b.len, &tx.sig);
-    hbuf_reset(&b);
-    wire_tx_encode(&b, &tx);
-    hansa_err err = node_submit_tx(n, b.data, b.len, tx_hash, why, why_len);
-    hbuf_free(&b);
-    return err;
 }
 
 hansa_err node_relay_update(node *n, uint32_t chain, const uint8_t *body, size_t len, hansa_hash *tx_hash,
