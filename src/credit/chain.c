@@ -411,7 +411,7 @@ void credit_msg_encode(hbuf *b, const credit_msg *m) {
 
 hansa_err credit_msg_decode(const uint8_t *p, size_t len, credit_msg *out, wire_rd *r) {
     wire_rd local;
-    r = credit_rd_begin(r, &local, p, len, out, sizeof *out);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, CREDIT_VERSION);
     out->kind = rd_u8(r, "kind");
     rd_fixed(r, out->tally_id.b, CREDIT_ID_BYTES, "tally_id");
     out->from = rd_u8(r, "from");
@@ -448,9 +448,7 @@ hansa_err credit_msg_decode(const uint8_t *p, size_t len, credit_msg *out, wire_
         default: rd_fail(r, HANSA_ERR_INVALID, "kind"); break;
         }
     }
-    rd_end(r);
-    if (r->err != HANSA_OK) memset(out, 0, sizeof *out);
-    return r->err;
+    return rd_close(r, out, sizeof *out);
 }
 
 void credit_half_encode(hbuf *b, const credit_half *h) {

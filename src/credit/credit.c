@@ -130,15 +130,6 @@ static void rd_terms(wire_rd *r, credit_terms *t, const char *field) {
         rd_fail(r, HANSA_ERR_INVALID, "call_days");
 }
 
-wire_rd *credit_rd_begin(wire_rd *r, wire_rd *local, const uint8_t *p, size_t len, void *out, size_t size) {
-    if (r == NULL) r = local;
-    memset(out, 0, size);
-    rd_init(r, p, len);
-    uint8_t v = rd_u8(r, "version");
-    if (r->err == HANSA_OK && v != CREDIT_VERSION) rd_fail(r, HANSA_ERR_VERSION, "version");
-    return r;
-}
-
 void credit_rd_contract(wire_rd *r, credit_contract *out) {
     memset(out, 0, sizeof *out);
     rd_version(r);

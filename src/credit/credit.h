@@ -195,12 +195,6 @@ typedef struct {
  * rd_* forms, one value at the cursor) and fail with the codes of
  * wire/codec.h; out is zeroed on failure. */
 
-/* Starts the decode of a versioned credit record or message p..len into
- * out (size bytes, zeroed): returns the cursor to read with (r, or local
- * when the caller passes none), past the version byte, failed with
- * HANSA_ERR_VERSION unless that byte is CREDIT_VERSION. */
-wire_rd *credit_rd_begin(wire_rd *r, wire_rd *local, const uint8_t *p, size_t len, void *out, size_t size);
-
 void credit_contract_encode(hbuf *b, const credit_contract *c);
 void credit_rd_contract(wire_rd *r, credit_contract *out);
 hansa_err credit_contract_decode(const uint8_t *p, size_t len, credit_contract *out, wire_rd *r);

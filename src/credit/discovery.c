@@ -596,16 +596,14 @@ static void rd_query(wire_rd *r, disc_msg *m) {
 
 hansa_err disc_msg_decode(const uint8_t *p, size_t len, disc_msg *out, wire_rd *r) {
     wire_rd local;
-    r = credit_rd_begin(r, &local, p, len, out, sizeof *out);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, CREDIT_VERSION);
     out->kind = rd_u8(r, "kind");
     rd_fixed(r, out->search.b, CREDIT_ID_BYTES, "search");
     if (r->err == HANSA_OK && out->kind == DISC_QUERY) rd_query(r, out);
     else if (r->err == HANSA_OK && out->kind == DISC_ANSWER) rd_answer(r, out);
     else if (r->err == HANSA_OK && out->kind == DISC_MARK) rd_mark(r, out);
     else if (r->err == HANSA_OK) rd_fail(r, HANSA_ERR_INVALID, "kind");
-    rd_end(r);
-    if (r->err != HANSA_OK) memset(out, 0, sizeof *out);
-    return r->err;
+    return rd_close(r, out, sizeof *out);
 }
 
 /* ---- a site's view built from its tallies ----------------------------------------- */

@@ -157,12 +157,9 @@ void credit_rd_lift(wire_rd *r, credit_lift *out) {
 
 hansa_err credit_lift_decode(const uint8_t *p, size_t len, credit_lift *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, RD_NO_VERSION);
     credit_rd_lift(r, out);
-    rd_end(r);
-    if (r->err != HANSA_OK) memset(out, 0, sizeof *out);
-    return r->err;
+    return rd_close(r, out, sizeof *out);
 }
 
 void credit_lift_hash(const credit_lift *l, hansa_hash *out) {
@@ -183,7 +180,7 @@ void credit_lift_rec_encode(hbuf *b, const credit_lift_rec *rec) {
 
 hansa_err credit_lift_rec_decode(const uint8_t *p, size_t len, credit_lift_rec *out, wire_rd *r) {
     wire_rd local;
-    r = credit_rd_begin(r, &local, p, len, out, sizeof *out);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, CREDIT_VERSION);
     credit_rd_lift(r, &out->lift);
     out->outcome = rd_u8(r, "outcome");
     out->height = rd_u64(r, "height");
@@ -191,9 +188,7 @@ hansa_err credit_lift_rec_decode(const uint8_t *p, size_t len, credit_lift_rec *
     if (r->err == HANSA_OK && out->outcome != CREDIT_RULING_COMMIT &&
         out->outcome != CREDIT_RULING_EXPIRED)
         rd_fail(r, HANSA_ERR_INVALID, "outcome");
-    rd_end(r);
-    if (r->err != HANSA_OK) memset(out, 0, sizeof *out);
-    return r->err;
+    return rd_close(r, out, sizeof *out);
 }
 
 static void lift_chit_id(const credit_lift *l, int leg, credit_id *out) {

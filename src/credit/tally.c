@@ -374,7 +374,7 @@ static const char *tally_inconsistency(const credit_tally *t) {
 
 hansa_err credit_tally_decode(const uint8_t *p, size_t len, credit_tally *out, wire_rd *r) {
     wire_rd local;
-    r = credit_rd_begin(r, &local, p, len, out, sizeof *out);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, CREDIT_VERSION);
     credit_rd_contract(r, &out->contract);
     out->state = rd_u8(r, "state");
     out->offered_by = rd_u8(r, "offered_by");

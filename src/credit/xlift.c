@@ -93,7 +93,7 @@ void credit_xlift_payload_encode(hbuf *b, const credit_xlift *x, uint8_t tail) {
 /* Reads a descriptor, and the tail byte when tail is non-NULL, to the end. */
 static hansa_err rd_xlift(const uint8_t *p, size_t len, credit_xlift *out, uint8_t *tail, wire_rd *r) {
     wire_rd local;
-    r = credit_rd_begin(r, &local, p, len, out, sizeof *out);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, CREDIT_VERSION);
     out->n_segs = rd_u8(r, "n_segs");
     if (r->err == HANSA_OK && (out->n_segs < 2 || out->n_segs > CREDIT_XLIFT_SEGS_MAX))
         rd_fail(r, HANSA_ERR_TOO_LONG, "n_segs");

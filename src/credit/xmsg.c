@@ -138,13 +138,11 @@ static void rd_body(wire_rd *r, credit_xmsg *out) {
 
 hansa_err credit_xmsg_decode(const uint8_t *p, size_t len, credit_xmsg *out, wire_rd *r) {
     wire_rd local;
-    r = credit_rd_begin(r, &local, p, len, out, sizeof *out);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, CREDIT_VERSION);
     out->kind = rd_u8(r, "kind");
     out->from = rd_u8(r, "from");
     if (r->err == HANSA_OK && out->from != CREDIT_STOCK && out->from != CREDIT_FOIL)
         rd_fail(r, HANSA_ERR_INVALID, "from");
     if (r->err == HANSA_OK) rd_body(r, out);
-    rd_end(r);
-    if (r->err != HANSA_OK) memset(out, 0, sizeof *out);
-    return r->err;
+    return rd_close(r, out, sizeof *out);
 }

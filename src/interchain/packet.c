@@ -120,24 +120,6 @@ void pkt_ack_encode(hbuf *b, const pkt_ack *a) {
 
 /* ---- decoders ------------------------------------------------------------- */
 
-/* Starts a decode of p..len into out (size bytes, zeroed first): returns the
- * cursor to read with, r or, when the caller passes none, local. finish()
- * ends it. */
-static wire_rd *start(wire_rd *r, wire_rd *local, const uint8_t *p, size_t len, void *out, size_t size) {
-    if (r == NULL) r = local;
-    rd_init(r, p, len);
-    memset(out, 0, size);
-    return r;
-}
-
-/* Ends a decode: trailing bytes are an error, and a failed decode leaves
- * out all zeros. */
-static hansa_err finish(wire_rd *r, void *out, size_t size) {
-    rd_end(r);
-    if (r->err != HANSA_OK) memset(out, 0, size);
-    return r->err;
-}
-
 void pkt_rd_denom(wire_rd *r, pkt_denom *out) {
     memset(out, 0, sizeof *out);
     uint8_t n = rd_u8(r, "denom length");
@@ -168,15 +150,14 @@ static void rd_proof(wire_rd *r, pkt_proof *out) {
 
 hansa_err pkt_denom_decode(const uint8_t *p, size_t len, pkt_denom *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, RD_NO_VERSION);
     pkt_rd_denom(r, out);
-    return finish(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 hansa_err pkt_send_decode(const uint8_t *p, size_t len, pkt_send *out, wire_rd *r) {
     wire_rd local;
-    r = start(r, &local, p, len, out, sizeof *out);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, RD_NO_VERSION);
     out->dest_chain = rd_u32(r, "dest chain");
     out->timeout_ms = rd_u64(r, "timeout");
     out->type = rd_u8(r, "packet type");
@@ -185,45 +166,45 @@ hansa_err pkt_send_decode(const uint8_t *p, size_t len, pkt_send *out, wire_rd *
         rd_fail(r, HANSA_ERR_TOO_LONG, "payload length");
     out->payload = rd_borrow(r, r->err == HANSA_OK ? out->payload_len : 0, "payload");
     if (r->err == HANSA_OK && out->type == 0) rd_fail(r, HANSA_ERR_INVALID, "packet type (0)");
-    return finish(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 hansa_err pkt_transfer_decode(const uint8_t *p, size_t len, pkt_transfer *out, wire_rd *r) {
     wire_rd local;
-    r = start(r, &local, p, len, out, sizeof *out);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, RD_NO_VERSION);
     rd_fixed(r, out->to.b, HANSA_ADDR_BYTES, "to");
     out->amount = rd_u64(r, "amount");
     pkt_denom tmp;
     pkt_rd_denom(r, &tmp);
     out->denom = tmp;
     if (r->err == HANSA_OK && out->amount == 0) rd_fail(r, HANSA_ERR_INVALID, "amount (0)");
-    return finish(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 hansa_err pkt_recv_decode(const uint8_t *p, size_t len, pkt_recv *out, wire_rd *r) {
     wire_rd local;
-    r = start(r, &local, p, len, out, sizeof *out);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, RD_NO_VERSION);
     out->src_chain = rd_u32(r, "source chain");
     rd_proof(r, &out->proof);
     out->outcome = rd_u8(r, "outcome");
     if (r->err == HANSA_OK && out->outcome > PKT_OUTCOME_MAX_)
         rd_fail(r, HANSA_ERR_INVALID, "outcome");
-    return finish(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 hansa_err pkt_ack_decode(const uint8_t *p, size_t len, pkt_ack *out, wire_rd *r) {
     wire_rd local;
-    r = start(r, &local, p, len, out, sizeof *out);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, RD_NO_VERSION);
     out->dest_chain = rd_u32(r, "dest chain");
     rd_proof(r, &out->proof);
-    return finish(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 hansa_err pkt_proof_decode(const uint8_t *p, size_t len, pkt_proof *out, wire_rd *r) {
     wire_rd local;
-    r = start(r, &local, p, len, out, sizeof *out);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, RD_NO_VERSION);
     rd_proof(r, out);
-    return finish(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 bool pkt_proof_verify(const pkt_proof *proof, const hansa_hash *root) {

@@ -142,6 +142,24 @@ void rd_end(wire_rd *r) {
     if (r->err == HANSA_OK && rd_left(r) != 0) rd_fail(r, HANSA_ERR_TRAILING, "end");
 }
 
+wire_rd *rd_begin(wire_rd *r, wire_rd *local, const void *p, size_t len, void *out, size_t size,
+                  int version) {
+    HANSA_ASSERT(version == RD_NO_VERSION || (version >= 0 && version <= UINT8_MAX));
+    if (r == NULL) r = local;
+    memset(out, 0, size);
+    rd_init(r, p, len);
+    if (version == RD_NO_VERSION) return r;
+    uint8_t v = rd_u8(r, "version");
+    if (r->err == HANSA_OK && v != version) rd_fail(r, HANSA_ERR_VERSION, "version");
+    return r;
+}
+
+hansa_err rd_close(wire_rd *r, void *out, size_t size) {
+    rd_end(r);
+    if (r->err != HANSA_OK) memset(out, 0, size);
+    return r->err;
+}
+
 void rd_describe(const wire_rd *r, char *out, size_t out_len) {
     if (r->err == HANSA_OK) {
         snprintf(out, out_len, "ok (%zu bytes)", r->off);

@@ -70,6 +70,19 @@ uint32_t rd_len(wire_rd *r, uint32_t max, const char *field);
 /* Fails with HANSA_ERR_TRAILING unless the whole input was consumed. */
 void rd_end(wire_rd *r);
 
+/* The opening and closing of a top-level decoder whose cursor argument is
+ * optional (the interchain packets', the credit records', ...). rd_begin
+ * zeroes out (size bytes), starts a cursor over p..len and returns it: r,
+ * or local when the caller passes none. With version RD_NO_VERSION it reads
+ * nothing; else it reads a version byte that must be `version`, failing the
+ * cursor with HANSA_ERR_VERSION ("version") if not. rd_close ends the
+ * decode: trailing bytes are an error, a failed decode leaves out all
+ * zeros, and it returns the cursor's error. */
+#define RD_NO_VERSION (-1)
+wire_rd *rd_begin(wire_rd *r, wire_rd *local, const void *p, size_t len, void *out, size_t size,
+                  int version);
+hansa_err rd_close(wire_rd *r, void *out, size_t size);
+
 /* Formats "what at byte N (field)" for logs and error replies. */
 void rd_describe(const wire_rd *r, char *out, size_t out_len);
 
