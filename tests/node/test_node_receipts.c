@@ -94,7 +94,39 @@ static void test_silent_underwriter_passed_over(void) {
     nn_stop(&nn);
 }
 
+/* Node0 covers 100 of 5000 and its peers' collateral (none from node1,
+ * 1000 each from node2 and node3) cannot cover the rest: node0 asks each
+ * peer once, in slot order up to the last slot a peer ever took, and then
+ * refuses, saying every peer was asked. */
+static void test_every_peer_asked(void) {
+    nn_net nn;
+    nn_genesis(&nn, 4);
+    nn_start(&nn, slow_heights);
+    bond(&nn, 0, 100);
+    bond(&nn, 2, 1000);
+    bond(&nn, 3, 1000);
+    CHECK(nn_run_to_height(&nn, nn_min_height(&nn) + 3, 120000));
+    hbuf tx = HBUF_INIT;
+    nn_transfer(&nn, 1, 0, 1, 5000, false, &tx);
+    node_receipt_req req = {.tx = tx.data, .tx_len = tx.len};
+    answer a = {0};
+    receipt now;
+    uint64_t handle;
+    char why[256];
+    CHECK_ERR(node_receipt_request(nn.nodes[0].n, &req, &now, &handle, on_done, &a, why, sizeof why),
+              HANSA_OK);
+    CHECK(handle != 0);
+    nn_run_for(&nn, 4 * NODE_RECEIPT_ASK_MS);
+    CHECK_EQ_U64(a.calls, 1);
+    CHECK_ERR(a.err, HANSA_ERR_FUNDS);
+    CHECK(strstr(a.why, "every peer asked") != NULL);
+    CHECK(strstr(a.why, "covers 2100 of 5000") != NULL); /* node3, in the last slot, too */
+    hbuf_free(&tx);
+    nn_stop(&nn);
+}
+
 int main(void) {
     RUN(test_silent_underwriter_passed_over);
+    RUN(test_every_peer_asked);
     return check_summary();
 }
