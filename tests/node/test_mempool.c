@@ -140,6 +140,21 @@ static void test_update_rechecks(void) {
     ledger_state_free(s);
 }
 
+/* Commits a block of tx alone to s and tells m (the block's proposer is
+ * delegate 60, as t_info's tests use). */
+static void commit_one(ledger_state *s, mempool *m, const wire_tx *tx) {
+    ledger_block *pb;
+    ledger_block_info info = t_info(s, 60);
+    char why[LEDGER_WHY_MAX];
+    CHECK_ERR(ledger_block_begin(s, &info, &pb, why, sizeof why), HANSA_OK);
+    CHECK_ERR(ledger_block_add_tx(pb, tx, false, why, sizeof why), HANSA_OK);
+    ledger_block_finish(pb);
+    ledger_block_commit(s, pb);
+    hansa_hash h;
+    wire_tx_hash(tx, &h);
+    mempool_update(m, s, &h, 1);
+}
+
 /* A copy of a queued tx is answered from the bytes index with the tx's
  * own hash, also after a commit moved the queue's entries; bytes that
  * left the pool (committed) are judged again, not called duplicates. */
@@ -163,14 +178,8 @@ static void test_duplicate_by_bytes(void) {
     }
     CHECK_EQ_U64(mempool_get_stats(m).dup_by_bytes, 4); /* none hashed */
     /* Commit t[0]: the re-check moves t[1..3] down one place. */
-    ledger_block *pb;
-    ledger_block_info info = t_info(s, 60);
+    commit_one(s, m, &t[0]);
     char why[LEDGER_WHY_MAX];
-    CHECK_ERR(ledger_block_begin(s, &info, &pb, why, sizeof why), HANSA_OK);
-    CHECK_ERR(ledger_block_add_tx(pb, &t[0], false, why, sizeof why), HANSA_OK);
-    ledger_block_finish(pb);
-    ledger_block_commit(s, pb);
-    mempool_update(m, s, &want[0], 1);
     CHECK_EQ_U64(mempool_count(m), 3);
     for (int i = 1; i < 4; i++) {
         CHECK_ERR(add(m, &t[i], &h), HANSA_ERR_DUPLICATE);
@@ -269,14 +278,7 @@ static void test_bytes_key_collisions(void) {
     CHECK_EQ_U64(mempool_get_stats(m).evicted, 1);
     for (int i = 0; i < 5; i++) check_found(m, &t[i], i > 0);
     /* Commit t[1]: the re-check moves the rest down and rebuilds the index. */
-    ledger_block *pb;
-    ledger_block_info info = t_info(s, 60);
-    char why[LEDGER_WHY_MAX];
-    CHECK_ERR(ledger_block_begin(s, &info, &pb, why, sizeof why), HANSA_OK);
-    CHECK_ERR(ledger_block_add_tx(pb, &t[1], false, why, sizeof why), HANSA_OK);
-    ledger_block_finish(pb);
-    ledger_block_commit(s, pb);
-    mempool_update(m, s, &want[1], 1);
+    commit_one(s, m, &t[1]);
     CHECK_EQ_U64(mempool_count(m), 3);
     for (int i = 0; i < 5; i++) check_found(m, &t[i], i > 1);
     mempool_free(m);

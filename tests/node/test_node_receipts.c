@@ -49,6 +49,21 @@ static bool signed_by(const receipt *rc, const hansa_pubkey *pk, uint64_t amount
     return false;
 }
 
+/* Node0 asks for a receipt of a transfer of amount from node `from`,
+ * answered through a; returns the request's handle (0: answered at once). */
+static uint64_t ask_receipt(nn_net *nn, size_t from, uint64_t amount, answer *a) {
+    hbuf tx = HBUF_INIT;
+    nn_transfer(nn, from, 0, 1, amount, false, &tx);
+    node_receipt_req req = {.tx = tx.data, .tx_len = tx.len};
+    receipt now;
+    uint64_t handle;
+    char why[256];
+    CHECK_ERR(node_receipt_request(nn->nodes[0].n, &req, &now, &handle, on_done, a, why, sizeof why),
+              HANSA_OK);
+    hbuf_free(&tx);
+    return handle;
+}
+
 /* Node0 covers 100 of 500 and asks its first peer, node1, whose answers
  * never arrive (the link from node0 to node1 drops everything). Before the
  * per-peer timer the request waited for node1 until the RPC gave up; now
@@ -68,15 +83,8 @@ static void test_silent_underwriter_passed_over(void) {
     CHECK_EQ_U64(st.free, 1000);
 
     nn.up[0][1] = false; /* node0's asks to node1 are lost; 3 of 4 still commit */
-    hbuf tx = HBUF_INIT;
-    nn_transfer(&nn, 3, 0, 1, 500, false, &tx);
-    node_receipt_req req = {.tx = tx.data, .tx_len = tx.len};
     answer a = {0};
-    receipt now;
-    uint64_t handle;
-    char why[256];
-    CHECK_ERR(node_receipt_request(nn.nodes[0].n, &req, &now, &handle, on_done, &a, why, sizeof why),
-              HANSA_OK);
+    uint64_t handle = ask_receipt(&nn, 3, 500, &a);
     CHECK(handle != 0); /* underwriters asked */
     nn_run_for(&nn, NODE_RECEIPT_ASK_MS / 2);
     CHECK_EQ_U64(a.calls, 0); /* still waiting for node1 */
@@ -90,7 +98,6 @@ static void test_silent_underwriter_passed_over(void) {
     CHECK(receipt_verify(&a.rc) < 0); /* every share's signature holds */
     node_receipt_status_get(nn.nodes[1].n, &st);
     CHECK_EQ_U64(st.free, 1000); /* node1 never heard of it */
-    hbuf_free(&tx);
     nn_stop(&nn);
 }
 
@@ -106,22 +113,14 @@ static void test_every_peer_asked(void) {
     bond(&nn, 2, 1000);
     bond(&nn, 3, 1000);
     CHECK(nn_run_to_height(&nn, nn_min_height(&nn) + 3, 120000));
-    hbuf tx = HBUF_INIT;
-    nn_transfer(&nn, 1, 0, 1, 5000, false, &tx);
-    node_receipt_req req = {.tx = tx.data, .tx_len = tx.len};
     answer a = {0};
-    receipt now;
-    uint64_t handle;
-    char why[256];
-    CHECK_ERR(node_receipt_request(nn.nodes[0].n, &req, &now, &handle, on_done, &a, why, sizeof why),
-              HANSA_OK);
+    uint64_t handle = ask_receipt(&nn, 1, 5000, &a);
     CHECK(handle != 0);
     nn_run_for(&nn, 4 * NODE_RECEIPT_ASK_MS);
     CHECK_EQ_U64(a.calls, 1);
     CHECK_ERR(a.err, HANSA_ERR_FUNDS);
     CHECK(strstr(a.why, "every peer asked") != NULL);
     CHECK(strstr(a.why, "covers 2100 of 5000") != NULL); /* node3, in the last slot, too */
-    hbuf_free(&tx);
     nn_stop(&nn);
 }
 
