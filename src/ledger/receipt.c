@@ -100,35 +100,23 @@ void receipt_rd(wire_rd *r, receipt *out) {
         rd_fail(r, HANSA_ERR_INVALID, "shares (do not add up to the amount)");
 }
 
-/* Finishes a top-level decode: trailing bytes are an error, and a failed
- * value reads as zeros. */
-static hansa_err finish(wire_rd *r, void *out, size_t size) {
-    rd_end(r);
-    if (r->err != HANSA_OK) memset(out, 0, size);
-    return r->err;
-}
-
 hansa_err receipt_core_decode(const uint8_t *p, size_t len, receipt_core *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, RD_NO_VERSION);
     receipt_rd_core(r, out);
-    return finish(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 hansa_err receipt_decode(const uint8_t *p, size_t len, receipt *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, RD_NO_VERSION);
     receipt_rd(r, out);
-    return finish(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 hansa_err receipt_claim_decode(const uint8_t *p, size_t len, receipt_claim *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
-    memset(out, 0, sizeof *out);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, RD_NO_VERSION);
     receipt_rd(r, &out->rc);
     out->proof = rd_u8(r, "proof kind");
     if (r->err == HANSA_OK && out->proof == RECEIPT_PROOF_TX) {
@@ -150,7 +138,7 @@ hansa_err receipt_claim_decode(const uint8_t *p, size_t len, receipt_claim *out,
     } else if (r->err == HANSA_OK && out->proof != RECEIPT_PROOF_NONE) {
         rd_fail(r, HANSA_ERR_NONCANONICAL, "proof kind (0 or 1)");
     }
-    return finish(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 void receipt_id(const receipt_core *c, hansa_hash *out) {

@@ -116,35 +116,17 @@ void ledger_account_encode(hbuf *b, const ledger_account *a) {
     HANSA_ASSERT(b->len - start == LEDGER_ACCOUNT_BYTES);
 }
 
-/* Starts a record decode on r (the caller's or a local one) and reads the
- * version byte. */
-static void rec_begin(wire_rd *r, const uint8_t *p, size_t len) {
-    rd_init(r, p, len);
-    uint8_t version = rd_u8(r, "version");
-    if (r->err == HANSA_OK && version != LEDGER_RECORD_VERSION)
-        rd_fail(r, HANSA_ERR_VERSION, "version");
-}
-
-/* Ends a decode: checks for trailing bytes, zeroes *out on failure. */
-static hansa_err rec_end(wire_rd *r, void *out, size_t out_size) {
-    rd_end(r);
-    if (r->err != HANSA_OK) memset(out, 0, out_size);
-    return r->err;
-}
-
 hansa_err ledger_meta_decode(const uint8_t *p, size_t len, ledger_meta *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rec_begin(r, p, len);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, LEDGER_RECORD_VERSION);
     out->height = rd_u64(r, "height");
     out->time_ms = rd_u64(r, "time_ms");
-    return rec_end(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 hansa_err ledger_params_decode(const uint8_t *p, size_t len, ledger_params *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rec_begin(r, p, len);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, LEDGER_RECORD_VERSION);
     out->chain_id = rd_u32(r, "chain_id");
     out->genesis_time_ms = rd_u64(r, "genesis_time_ms");
     out->fee_burn_bps = rd_u16(r, "fee_burn_bps");
@@ -166,20 +148,19 @@ hansa_err ledger_params_decode(const uint8_t *p, size_t len, ledger_params *out,
     char why[LEDGER_WHY_BYTES_SMALL];
     if (r->err == HANSA_OK && ledger_params_check(out, why, sizeof why) != HANSA_OK)
         rd_fail(r, HANSA_ERR_INVALID, "params out of range");
-    return rec_end(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 hansa_err ledger_supply_decode(const uint8_t *p, size_t len, ledger_supply *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rec_begin(r, p, len);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, LEDGER_RECORD_VERSION);
     out->genesis = rd_u64(r, "genesis");
     out->burned = rd_u64(r, "burned");
     out->minted = rd_u64(r, "minted");
     out->bonded = rd_u64(r, "bonded");
     out->unbonding = rd_u64(r, "unbonding");
     out->receipts = rd_u64(r, "receipts");
-    return rec_end(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 /* Reads one (activation, n, entries) set of the valsets record. */
@@ -207,25 +188,23 @@ static void read_set(wire_rd *r, ledger_valset_at *out) {
 
 hansa_err ledger_valsets_decode(const uint8_t *p, size_t len, ledger_valsets *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rec_begin(r, p, len);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, LEDGER_RECORD_VERSION);
     for (int k = 0; k < 3 && r->err == HANSA_OK; k++) read_set(r, &out->set[k]);
     if (r->err == HANSA_OK && (out->set[0].activation > out->set[1].activation ||
                                out->set[1].activation > out->set[2].activation))
         rd_fail(r, HANSA_ERR_INVALID, "activation order");
-    return rec_end(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 hansa_err ledger_account_decode(const uint8_t *p, size_t len, ledger_account *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rec_begin(r, p, len);
+    r = rd_begin(r, &local, p, len, out, sizeof *out, LEDGER_RECORD_VERSION);
     out->balance = rd_u64(r, "balance");
     out->nonce = rd_u64(r, "nonce");
     /* Check length first so a short record reads as truncated, not empty. */
     if (r->err == HANSA_OK && r->off == r->len && out->balance == 0 && out->nonce == 0)
         rd_fail(r, HANSA_ERR_NONCANONICAL, "account (empty account is never stored)");
-    return rec_end(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 ledger_elect_params ledger_elect_params_default(void) {

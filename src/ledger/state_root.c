@@ -127,10 +127,7 @@ void ledger_snap_info_encode(hbuf *b, const ledger_snap_info *in) {
 
 hansa_err ledger_snap_info_decode(const uint8_t *p, size_t len, ledger_snap_info *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
-    if (rd_u8(r, "version") != LEDGER_RECORD_VERSION && r->err == HANSA_OK)
-        rd_fail(r, HANSA_ERR_VERSION, "version");
+    r = rd_begin(r, &local, p, len, out, sizeof *out, LEDGER_RECORD_VERSION);
     out->height = rd_u64(r, "height");
     if (r->err == HANSA_OK && out->height == 0) rd_fail(r, HANSA_ERR_INVALID, "height");
     rd_fixed(r, out->app_hash.b, HANSA_HASH_BYTES, "app_hash");
@@ -140,9 +137,7 @@ hansa_err ledger_snap_info_decode(const uint8_t *p, size_t len, ledger_snap_info
     out->records = rd_u64(r, "records");
     if (r->err == HANSA_OK && out->records == 0) rd_fail(r, HANSA_ERR_INVALID, "records");
     out->bytes = rd_u64(r, "bytes");
-    rd_end(r);
-    if (r->err != HANSA_OK) memset(out, 0, sizeof *out);
-    return r->err;
+    return rd_close(r, out, sizeof *out);
 }
 
 bool ledger_snap_info_consistent(const ledger_snap_info *in) {

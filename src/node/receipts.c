@@ -65,19 +65,9 @@ void node_guarantee_encode(hbuf *b, const node_guarantee *g) {
     if (g->role == ROLE_ISSUED) receipt_encode(b, &g->rc);
 }
 
-static hansa_err rd_finish(wire_rd *r, void *out, size_t size) {
-    rd_end(r);
-    if (r->err != HANSA_OK) memset(out, 0, size);
-    return r->err;
-}
-
 hansa_err node_guarantee_decode(const uint8_t *p, size_t len, node_guarantee *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
-    memset(out, 0, sizeof *out);
-    if (rd_u8(r, "version") != GUARANTEE_VERSION && r->err == HANSA_OK)
-        rd_fail(r, HANSA_ERR_VERSION, "version");
+    r = rd_begin(r, &local, p, len, out, sizeof *out, GUARANTEE_VERSION);
     out->role = rd_u8(r, "role");
     if (r->err == HANSA_OK && out->role != ROLE_ISSUED && out->role != ROLE_UNDERWROTE)
         rd_fail(r, HANSA_ERR_INVALID, "role");
@@ -90,7 +80,7 @@ hansa_err node_guarantee_decode(const uint8_t *p, size_t len, node_guarantee *ou
         if (r->err == HANSA_OK && memcmp(&out->rc.core, &out->core, sizeof out->core) != 0)
             rd_fail(r, HANSA_ERR_INVALID, "receipt (another core)");
     }
-    return rd_finish(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 void node_receipt_ask_encode(hbuf *b, const node_receipt_ask *m) {
@@ -104,10 +94,7 @@ void node_receipt_ask_encode(hbuf *b, const node_receipt_ask *m) {
 
 hansa_err node_receipt_ask_decode(const uint8_t *p, size_t len, node_receipt_ask *out, wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
-    memset(out, 0, sizeof *out);
-    if (rd_u8(r, "version") != MSG_VERSION && r->err == HANSA_OK) rd_fail(r, HANSA_ERR_VERSION, "version");
+    r = rd_begin(r, &local, p, len, out, sizeof *out, MSG_VERSION);
     out->request = rd_u64(r, "request");
     receipt_rd_core(r, &out->core);
     out->want = rd_u64(r, "want");
@@ -115,7 +102,7 @@ hansa_err node_receipt_ask_decode(const uint8_t *p, size_t len, node_receipt_ask
     out->tx = rd_borrow(r, out->tx_len, "tx");
     if (r->err == HANSA_OK && (out->want == 0 || out->want > out->core.amount))
         rd_fail(r, HANSA_ERR_INVALID, "want");
-    return rd_finish(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 void node_receipt_share_encode(hbuf *b, const node_receipt_share *m) {
@@ -136,10 +123,7 @@ void node_receipt_share_encode(hbuf *b, const node_receipt_share *m) {
 hansa_err node_receipt_share_decode(const uint8_t *p, size_t len, node_receipt_share *out,
                                     wire_rd *r) {
     wire_rd local;
-    if (r == NULL) r = &local;
-    rd_init(r, p, len);
-    memset(out, 0, sizeof *out);
-    if (rd_u8(r, "version") != MSG_VERSION && r->err == HANSA_OK) rd_fail(r, HANSA_ERR_VERSION, "version");
+    r = rd_begin(r, &local, p, len, out, sizeof *out, MSG_VERSION);
     out->request = rd_u64(r, "request");
     uint8_t status = rd_u8(r, "status");
     if (r->err == HANSA_OK && status > 1) rd_fail(r, HANSA_ERR_NONCANONICAL, "status");
@@ -159,7 +143,7 @@ hansa_err node_receipt_share_decode(const uint8_t *p, size_t len, node_receipt_s
             out->reason[i] = (char)s[i];
         }
     }
-    return rd_finish(r, out, sizeof *out);
+    return rd_close(r, out, sizeof *out);
 }
 
 /* ---- outstanding guarantees ---------------------------------------------------- */
