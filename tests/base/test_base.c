@@ -26,6 +26,32 @@ static void test_hex_rejects(void) {
     CHECK_ERR(hex_decode("0011223344", 10, out, 4, NULL, NULL), HANSA_ERR_TOO_LONG);
 }
 
+/* Every one of the 256 byte values against the definition of a hex digit
+ * (the decoder reads a table): its value, and in either place of a pair
+ * that it is refused there, with its offset. */
+static void test_hex_every_char(void) {
+    for (int c = 0; c < 256; c++) {
+        int want = c >= '0' && c <= '9'   ? c - '0'
+                   : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                   : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                          : -1;
+        CHECK(hex_digit((char)c) == want);
+        char pair[2][2] = {{(char)c, '7'}, {'7', (char)c}};
+        for (int at = 0; at < 2; at++) {
+            uint8_t out = 0;
+            size_t bad = 99;
+            hansa_err e = hex_decode(pair[at], 2, &out, 1, NULL, &bad);
+            if (want < 0) {
+                CHECK_ERR(e, HANSA_ERR_BAD_HEX);
+                CHECK_EQ_U64(bad, (uint64_t)at);
+            } else {
+                CHECK_ERR(e, HANSA_OK);
+                CHECK_EQ_U64(out, at == 0 ? (unsigned)(want << 4 | 7) : (unsigned)(7 << 4 | want));
+            }
+        }
+    }
+}
+
 static void test_buf_le(void) {
     hbuf b = HBUF_INIT;
     hbuf_put_u8(&b, 1);
@@ -137,6 +163,7 @@ int main(void) {
     RUN(test_hmap_model);
     RUN(test_hex_roundtrip);
     RUN(test_hex_rejects);
+    RUN(test_hex_every_char);
     RUN(test_buf_le);
     RUN(test_buf_on);
     RUN(test_prng_replays);

@@ -10,6 +10,7 @@
 #include "cmd/lib/bench_crypto.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "crypto/sigbatch.h"
 #include "crypto/sign.h"
 #include "interchain/cert.h"
+#include "ledger/tx.h"
 #include "wire/codec.h"
 
 #define BENCH_MS_DEFAULT 1000
@@ -98,7 +100,83 @@ static bench_result bench_verify(const hansa_keypair *kp, const uint8_t *msg, ui
     return r;
 }
 
+/* What the bound's verify rate is measured on: VERIFY_RING transfers, each
+ * signed by its own key, verified in turn, as a node verifies the distinct
+ * transactions it admits. One signature verified over and over (as before,
+ * and still the "one signature" line of bench-crypto) lets the CPU's branch
+ * predictors learn the path of libsodium's variable-time double scalar
+ * multiplication, whose branches follow the signature's and the message
+ * hash's digits: about 5% more verifications per second than any node can
+ * do (docs/bench.md, "A fairer verify rate"). The transfers' 87 signing
+ * bytes hash in fewer SHA-512 blocks than the old 200-byte message: that
+ * part, if anything, raises the rate. */
+#define VERIFY_RING 256
+#define VERIFY_MSG_MAX 128 /* a transfer's signing bytes are 87 */
+
+typedef struct {
+    hansa_pubkey pk;
+    hansa_sig sig;
+    uint8_t msg[VERIFY_MSG_MAX];
+    size_t len;
+} verify_item;
+
+static verify_item verify_ring[VERIFY_RING];
+static pthread_once_t verify_ring_once = PTHREAD_ONCE_INIT;
+
+/* Transfer i of the ring: key i (fixed seeds, no randomness needed) pays
+ * one unit at nonce i to an address that holds i + 1. */
+static void verify_ring_build(void) {
+    hbuf b = HBUF_INIT;
+    for (uint32_t i = 0; i < VERIFY_RING; i++) {
+        uint8_t seed[HANSA_SEED_BYTES] = {0x68, 0x61, 0x6e, 0x73, 0x61};
+        le32_store(seed + 8, i);
+        hansa_keypair kp;
+        keypair_from_seed(&kp, seed);
+        uint8_t body[LEDGER_TRANSFER_BODY_BYTES] = {0};
+        le32_store(body, i + 1);
+        le64_store(body + HANSA_ADDR_BYTES, 1);
+        wire_tx tx = {.chain_id = 1, .sender = kp.pub, .nonce = i, .fee = 1, .kind = TX_TRANSFER,
+                      .body = body, .body_len = sizeof body};
+        hbuf_reset(&b);
+        wire_tx_sign_bytes(&b, &tx);
+        HANSA_ASSERT(b.len <= VERIFY_MSG_MAX);
+        verify_item *it = &verify_ring[i];
+        it->pk = kp.pub;
+        it->len = b.len;
+        memcpy(it->msg, b.data, b.len);
+        sign_domain(&kp, SIGN_DOMAIN_TX, it->msg, it->len, &it->sig);
+        keypair_wipe(&kp);
+    }
+    hbuf_free(&b);
+}
+
+static bench_result bench_verify_ring(uint64_t ms) {
+    HANSA_ASSERT(pthread_once(&verify_ring_once, verify_ring_build) == 0);
+    bench_result r = {0, 0};
+    uint64_t start = clock_system_mono_us();
+    size_t at = 0;
+    do {
+        for (int i = 0; i < 20; i++, at = (at + 1) % VERIFY_RING) {
+            const verify_item *it = &verify_ring[at];
+            HANSA_ASSERT(verify_domain(&it->pk, SIGN_DOMAIN_TX, it->msg, it->len, &it->sig));
+        }
+        r.ops += 20;
+        r.elapsed_us = clock_system_mono_us() - start;
+    } while (r.elapsed_us < ms * 1000);
+    return r;
+}
+
 double bench_ed25519_verify_rates(uint64_t ms, double *per_cpu_s) {
+    HANSA_ASSERT(ms > 0);
+    HANSA_ASSERT(pthread_once(&verify_ring_once, verify_ring_build) == 0); /* not timed */
+    uint64_t cpu0 = clock_thread_cpu_us();
+    bench_result r = bench_verify_ring(ms);
+    uint64_t cpu = clock_thread_cpu_us() - cpu0;
+    if (per_cpu_s) *per_cpu_s = (double)r.ops * 1e6 / (double)(cpu ? cpu : 1);
+    return per_second(r);
+}
+
+double bench_ed25519_verify_one_rates(uint64_t ms, double *per_cpu_s) {
     HANSA_ASSERT(ms > 0);
     uint8_t seed[HANSA_SEED_BYTES] = {0x68, 0x61, 0x6e, 0x73, 0x61};
     hansa_keypair kp;
@@ -148,7 +226,10 @@ static void print_ed25519(uint64_t ms) {
     printf("  %-33s %14.0f\n", "sign/s", per_second(s));
     fflush(stdout);
     bench_result v = bench_verify(&kp, msg, ms);
-    printf("  %-33s %14.0f\n", "verify/s", per_second(v));
+    printf("  %-33s %14.0f\n", "verify/s, one signature", per_second(v));
+    fflush(stdout);
+    v = bench_verify_ring(ms);
+    printf("  %-33s %14.0f\n", "verify/s, 256 transfers (bound)", per_second(v));
     keypair_wipe(&kp);
 }
 
