@@ -76,7 +76,9 @@ uint64_t ledger_siphash24(uint64_t k0, uint64_t k1, const uint8_t *in, size_t le
  * SipHash of label and a byte 0, then 1. Each table a node keys by its
  * secret takes its own (a label per use, e.g. "mempool-bytes"), so what a
  * peer learns of one table's collisions (from timing, say) tells it
- * nothing about another's, and the secret itself is never a table's key. */
+ * nothing about another's. (The account map and the ledger's tables still
+ * key by the secret itself, and by the secret XOR a table number: changing
+ * them was left alone.) */
 void ledger_siphash_key_derive(uint64_t k0, uint64_t k1, const char *label, uint64_t *d0,
                                uint64_t *d1);
 

@@ -43,7 +43,9 @@
  * admitted tx. Sanitizer builds keep the spares too, so the tests run this
  * path, and poison what a tx does not use: a spare waiting for reuse, and
  * a buffer's bytes past its tx. A read past a tx or of a released one
- * stays an error the tests report, as with exact-size heap copies. */
+ * stays an error the tests report while the buffer waits (under ASan the
+ * oldest spare is reused first, so it waits behind every spare released
+ * before it). */
 #define BYTES_SMALL 256
 #define BYTES_SPARES 64
 #if defined(__SANITIZE_ADDRESS__)
@@ -229,10 +231,26 @@ static void sender_key(const wire_tx *tx, hansa_hash *out) {
     memcpy(out->b, a.b, HANSA_ADDR_BYTES);
 }
 
+/* A spare buffer for the next copy. The last one released comes back
+ * first (it is likely still in cache); under ASan the one released longest
+ * ago does, so a stale pointer to a released tx stays poisoned until the
+ * spares released before it are used, instead of reading the next tx's
+ * bytes at once. */
+static uint8_t *spare_take(mempool *m) {
+#ifdef BYTES_ASAN
+    uint8_t *p = m->spares[0];
+    memmove(m->spares, m->spares + 1, (m->n_spares - 1) * sizeof m->spares[0]);
+    m->n_spares--;
+    return p;
+#else
+    return m->spares[--m->n_spares];
+#endif
+}
+
 /* A copy of a tx's bytes the entry owns (released by bytes_release). */
 static uint8_t *bytes_copy(mempool *m, const uint8_t *bytes, size_t len) {
     if (len > BYTES_SMALL) return hansa_memdup(bytes, len);
-    uint8_t *p = m->n_spares > 0 ? m->spares[--m->n_spares] : hansa_malloc(BYTES_SMALL);
+    uint8_t *p = m->n_spares > 0 ? spare_take(m) : hansa_malloc(BYTES_SMALL);
     BYTES_UNPOISON(p, len);
     BYTES_POISON(p + len, BYTES_SMALL - len);
     memcpy(p, bytes, len);
