@@ -83,11 +83,28 @@ void msg_release_unsent(sim_msg *m) {
     if (m->refs == 0) msg_free(m);
 }
 
+/* How close (in microseconds) the cheap draw may come to a whole number
+ * before sim_tail_us asks log1p: log and log1p are each within an ulp of
+ * the true value, so the two products differ by a few ulps of t (t < 2^22:
+ * an ulp is below 1e-9), far inside this margin. */
+#define TAIL_EXACT_MARGIN 1e-6
+
+uint64_t sim_tail_us(uint64_t r53, uint64_t mean_us, uint64_t cap_us) {
+    HANSA_ASSERT(mean_us <= 100000); /* t below 37 means: 2^22, the margin's premise */
+    double u = (double)r53 / 9007199254740992.0; /* [0,1) */
+    /* 1 - u is exact (u is a multiple of 2^-53), and glibc's log costs
+     * half its log1p (~2.4% of a run): it decides the draw unless its
+     * product lies within the margin of a whole number, where the two
+     * may truncate differently and log1p, the definition, is taken. */
+    double t = -log(1.0 - u) * (double)mean_us;
+    double frac = t - floor(t);
+    if (frac < TAIL_EXACT_MARGIN || frac > 1.0 - TAIL_EXACT_MARGIN) t = -log1p(-u) * (double)mean_us;
+    return t >= (double)cap_us ? cap_us : (uint64_t)t;
+}
+
 /* Exponential with the given mean, capped: a few slow messages, most fast. */
 static uint64_t tail_us(world *w, uint64_t mean_us, uint64_t cap_us) {
-    double u = (double)(prng_next(&w->rng) >> 11) / 9007199254740992.0; /* [0,1) */
-    double t = -log1p(-u) * (double)mean_us;
-    return t >= (double)cap_us ? cap_us : (uint64_t)t;
+    return sim_tail_us(prng_next(&w->rng) >> 11, mean_us, cap_us);
 }
 
 static bool net_faulty(const world *w) { return !w->stable && (w->o.faults & SIM_F_NET); }

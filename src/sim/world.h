@@ -475,6 +475,9 @@ void frost_on_commit(sim_node *nd, uint64_t height);
 void frost_finish(world *w, sim_result *r);
 
 /* net.c */
+/* The capped exponential tail of a latency from a uniform 53-bit draw r53:
+ * min(cap_us, floor(-log1p(-r53 / 2^53) * mean_us)), exactly. */
+uint64_t sim_tail_us(uint64_t r53, uint64_t mean_us, uint64_t cap_us);
 sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len);
 void msg_unref(sim_msg *m);
 /* Frees a message no event holds (refs == 0); a no-op once it is queued. */
