@@ -53,7 +53,16 @@ static _Thread_local size_t n_msg_spares;
 #define MSG_SPARE_KEEP true
 #endif
 
+/* The decoded votes of messages, kept as the messages are. */
+static _Thread_local wire_vote *vote_spares[MSG_SPARES];
+static _Thread_local size_t n_vote_spares;
+
 static void msg_free(sim_msg *m) {
+    if (m->vote) {
+        if (MSG_SPARE_KEEP && n_vote_spares < MSG_SPARES) vote_spares[n_vote_spares++] = m->vote;
+        else free(m->vote);
+        m->vote = NULL;
+    }
     if (MSG_SPARE_KEEP && m->len <= MSG_SMALL_BYTES && n_msg_spares < MSG_SPARES)
         msg_spares[n_msg_spares++] = m;
     else free(m);
@@ -66,11 +75,40 @@ sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len) {
     else if (n_msg_spares > 0) m = msg_spares[--n_msg_spares];
     else m = hansa_malloc(sizeof *m + MSG_SMALL_BYTES);
     m->refs = 0;
+    m->vote = NULL;
+    m->vote_state = m->sig_state = MSG_VOTE_UNKNOWN;
     m->len = (uint32_t)(1 + len);
     m->data[0] = type;
     if (len) memcpy(m->data + 1, p, len);
     sha256(m->data, m->len, &m->hash);
     return m;
+}
+
+const wire_vote *msg_vote(sim_msg *m) {
+    if (m->vote_state == MSG_VOTE_UNKNOWN) {
+        wire_vote v;
+        bool ok = m->data[0] == MSG_VOTE && wire_vote_decode(m->data + 1, m->len - 1, &v, NULL) == HANSA_OK;
+        m->vote_state = ok ? MSG_VOTE_GOOD : MSG_VOTE_BAD;
+        if (ok) {
+            m->vote = n_vote_spares > 0 ? vote_spares[--n_vote_spares] : hansa_malloc(sizeof *m->vote);
+            *m->vote = v;
+        }
+    }
+    return m->vote_state == MSG_VOTE_GOOD ? m->vote : NULL;
+}
+
+bool msg_vote_sig_ok(sim_msg *m) {
+    const wire_vote *v = msg_vote(m);
+    HANSA_ASSERT(v);
+    if (m->sig_state == MSG_VOTE_UNKNOWN) {
+        uint8_t storage[WIRE_VOTE_BYTES]; /* a vote's sign bytes fit: nothing allocated */
+        hbuf sb = hbuf_on(storage, sizeof storage);
+        wire_vote_sign_bytes(&sb, v);
+        bool ok = verify_domain(&v->validator, SIGN_DOMAIN_VOTE, sb.data, sb.len, &v->sig);
+        hbuf_free(&sb);
+        m->sig_state = ok ? MSG_VOTE_GOOD : MSG_VOTE_BAD;
+    }
+    return m->sig_state == MSG_VOTE_GOOD;
 }
 
 void msg_unref(sim_msg *m) {
@@ -121,19 +159,19 @@ static void deliver_later(world *w, uint16_t from, uint16_t to, sim_msg *m, uint
 }
 
 /* How long the targeted delay holds m back from `to` (0: not at all). */
-static uint64_t targeted_hold_us(const world *w, uint16_t to, const sim_msg *m) {
+static uint64_t targeted_hold_us(const world *w, uint16_t to, sim_msg *m) {
     const sim_target *t = &w->target;
     if (w->now_us >= t->until_us) return 0;
     uint64_t height;
     uint32_t round;
     uint8_t kind;
     int signer;
-    wire_vote v;
+    const wire_vote *v;
     msg_proposal mp;
     wire_proposal p;
-    if (m->data[0] == MSG_VOTE && wire_vote_decode(m->data + 1, m->len - 1, &v, NULL) == HANSA_OK) {
-        height = v.height, round = v.round, kind = v.type;
-        signer = world_node_of_key(w, &v.validator);
+    if (m->data[0] == MSG_VOTE && (v = msg_vote(m)) != NULL) {
+        height = v->height, round = v->round, kind = v->type;
+        signer = world_node_of_key(w, &v->validator);
     } else if (m->data[0] == MSG_PROPOSAL &&
                msg_proposal_decode(m->data + 1, m->len - 1, &mp, NULL) == HANSA_OK &&
                wire_proposal_decode(mp.proposal, mp.proposal_len, &p, NULL) == HANSA_OK) {
