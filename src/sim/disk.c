@@ -68,12 +68,28 @@ typedef struct {
     uint8_t key[];
 } disk_kv;
 
-/* An array of pointers, not of entries: a put or delete in the middle
- * (the receipts' tx roots enter at one end of their range and leave at the
- * other, every height) moves 8 bytes per later entry, not the entry (a
- * fifth of what memmove moved, 3.5% of a run's time). */
+/* A key's first 16 bytes, zero-padded, as two big-endian numbers
+ * (kv_prefix): the receipts' keys (a prefix byte and a height) and the
+ * accounts' (a prefix byte and an address) differ within them. */
 typedef struct {
-    disk_kv **v; /* sorted by key, in LMDB's byte order */
+    uint64_t hi, lo;
+} kv_pre;
+
+/* A sorted table's slot: the entry, and its key's prefix. Two prefixes
+ * that differ order their keys as LMDB does, so the binary search reads
+ * the entries (scattered over the heap: a cache miss at each of ~10
+ * steps, ~2% of a run in kv_del alone) only where prefixes tie. */
+typedef struct {
+    kv_pre pre;
+    disk_kv *kv;
+} disk_slot;
+
+/* An array of slots, not of entries: a put or delete in the middle
+ * (the receipts' tx roots enter at one end of their range and leave at the
+ * other, every height) moves 24 bytes per later entry, not the entry (a
+ * fraction of what memmove moved, 3.5% of a run's time). */
+typedef struct {
+    disk_slot *v; /* sorted by key, in LMDB's byte order */
     size_t n, cap;
     /* kv_key_hash -> the entry (entries never move): a put over an
      * existing key and a get find it without the binary search, whose
@@ -320,19 +336,35 @@ static disk_kv *kv_find(const disk_table *t, const hansa_hash *h, const uint8_t 
     return kv->klen == klen && (klen == 0 || memcmp(kv->key, key, klen) == 0) ? kv : NULL;
 }
 
-/* Index of the first entry whose key is >= key. */
-static size_t kv_lower(const disk_table *t, const uint8_t *key, size_t klen) {
+/* The first 16 bytes of key, zero-padded, big-endian: if a's is below
+ * b's, a sorts before b (the first byte that differs is a's smaller one,
+ * or a's padding where a is the shorter); equal prefixes say nothing. */
+static kv_pre kv_prefix(const uint8_t *key, size_t klen) {
+    uint8_t b[16] = {0};
+    memcpy(b, key, klen < 16 ? klen : 16);
+    return (kv_pre){be64_load(b), be64_load(b + 8)};
+}
+
+/* key_cmp of slot x's key against key, whose prefix is pre. */
+static int slot_cmp(const disk_slot *x, kv_pre pre, const uint8_t *key, size_t klen) {
+    if (x->pre.hi != pre.hi) return x->pre.hi < pre.hi ? -1 : 1;
+    if (x->pre.lo != pre.lo) return x->pre.lo < pre.lo ? -1 : 1;
+    return key_cmp(x->kv->key, x->kv->klen, key, klen);
+}
+
+/* Index of the first entry whose key is >= key (pre: its kv_prefix). */
+static size_t kv_lower(const disk_table *t, kv_pre pre, const uint8_t *key, size_t klen) {
     size_t lo = 0, hi = t->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (key_cmp(t->v[mid]->key, t->v[mid]->klen, key, klen) < 0) lo = mid + 1;
+        if (slot_cmp(&t->v[mid], pre, key, klen) < 0) lo = mid + 1;
         else hi = mid;
     }
     return lo;
 }
 
-static bool kv_at(const disk_table *t, size_t i, const uint8_t *key, size_t klen) {
-    return i < t->n && key_cmp(t->v[i]->key, t->v[i]->klen, key, klen) == 0;
+static bool kv_at(const disk_table *t, size_t i, kv_pre pre, const uint8_t *key, size_t klen) {
+    return i < t->n && slot_cmp(&t->v[i], pre, key, klen) == 0;
 }
 
 static void kv_put(disk_table *t, store_rec_type type, const uint8_t *key, size_t klen,
@@ -343,8 +375,9 @@ static void kv_put(disk_table *t, store_rec_type type, const uint8_t *key, size_
         seal(&found->rec, &found->crc_due, type, key, klen, NULL, 0, v, vl);
         return;
     }
-    size_t i = kv_lower(t, key, klen);
-    if (!kv_at(t, i, key, klen)) {
+    kv_pre pre = kv_prefix(key, klen);
+    size_t i = kv_lower(t, pre, key, klen);
+    if (!kv_at(t, i, pre, key, klen)) {
         if (t->n == t->cap) {
             t->cap = t->cap ? 2 * t->cap : 256;
             t->v = hansa_realloc(t->v, t->cap * sizeof *t->v);
@@ -355,28 +388,31 @@ static void kv_put(disk_table *t, store_rec_type type, const uint8_t *key, size_
         kv->rec = (hbuf)HBUF_INIT;
         kv->klen = klen;
         if (klen) memcpy(kv->key, key, klen);
-        t->v[i] = kv;
+        t->v[i] = (disk_slot){pre, kv};
         if (!hmap_get(&t->index, &h, NULL)) hmap_put(&t->index, &h, (uint64_t)(uintptr_t)kv);
     }
-    seal(&t->v[i]->rec, &t->v[i]->crc_due, type, key, klen, NULL, 0, v, vl);
+    disk_kv *kv = t->v[i].kv;
+    seal(&kv->rec, &kv->crc_due, type, key, klen, NULL, 0, v, vl);
 }
 
 static void kv_del(disk_table *t, const uint8_t *key, size_t klen) {
-    size_t i = kv_lower(t, key, klen);
-    if (!kv_at(t, i, key, klen)) return;
+    kv_pre pre = kv_prefix(key, klen);
+    size_t i = kv_lower(t, pre, key, klen);
+    if (!kv_at(t, i, pre, key, klen)) return;
     hansa_hash h = kv_key_hash(key, klen);
     uint64_t at;
-    if (hmap_get(&t->index, &h, &at) && (disk_kv *)(uintptr_t)at == t->v[i]) hmap_del(&t->index, &h);
-    hbuf_free(&t->v[i]->rec);
-    free(t->v[i]);
+    disk_kv *kv = t->v[i].kv;
+    if (hmap_get(&t->index, &h, &at) && (disk_kv *)(uintptr_t)at == kv) hmap_del(&t->index, &h);
+    hbuf_free(&kv->rec);
+    free(kv);
     memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof *t->v);
     t->n--;
 }
 
 static void kv_free(disk_table *t) {
     for (size_t i = 0; i < t->n; i++) {
-        hbuf_free(&t->v[i]->rec);
-        free(t->v[i]);
+        hbuf_free(&t->v[i].kv->rec);
+        free(t->v[i].kv);
     }
     free(t->v);
     hmap_free(&t->index);
@@ -387,10 +423,11 @@ static hansa_err kv_get(disk_table *t, store *st, store_rec_type type, const cha
     hansa_hash h = kv_key_hash(key, klen);
     disk_kv *kv = kv_find(t, &h, key, klen);
     if (!kv) {
-        size_t i = kv_lower(t, key, klen);
-        if (!kv_at(t, i, key, klen))
+        kv_pre pre = kv_prefix(key, klen);
+        size_t i = kv_lower(t, pre, key, klen);
+        if (!kv_at(t, i, pre, key, klen))
             return store_fail(st, HANSA_ERR_NOT_FOUND, "no record in database %s", db);
-        kv = t->v[i];
+        kv = t->v[i].kv;
     }
     settle(&kv->rec, &kv->crc_due, kv->key, kv->klen);
     const uint8_t *p;
@@ -404,8 +441,8 @@ static hansa_err kv_get(disk_table *t, store *st, store_rec_type type, const cha
 
 static hansa_err kv_scan(disk_table *t, store *st, store_rec_type type, const char *db,
                          const uint8_t *prefix, size_t plen, store_scan_fn fn, void *fn_ctx) {
-    for (size_t i = plen ? kv_lower(t, prefix, plen) : 0; i < t->n; i++) {
-        disk_kv *kv = t->v[i];
+    for (size_t i = plen ? kv_lower(t, kv_prefix(prefix, plen), prefix, plen) : 0; i < t->n; i++) {
+        disk_kv *kv = t->v[i].kv;
         if (plen && (kv->klen < plen || memcmp(kv->key, prefix, plen) != 0)) break;
         settle(&kv->rec, &kv->crc_due, kv->key, kv->klen);
         const uint8_t *p;

@@ -489,17 +489,35 @@ static hansa_err scan_visit(void *ctx, const uint8_t *key, size_t klen, const ui
     return HANSA_OK;
 }
 
-static void test_state_table_model(void) {
+/* Keys of 1..20 bytes of 0s and 1s, all distinct: most share their first
+ * 16 bytes with others, and many are another's prefix padded with zeros
+ * ([1] and [1, 0]), the ties the table's 16-byte prefixes (disk.c,
+ * kv_prefix) leave to the full compare. */
+static void make_tied_keys(model_rec *m, hansa_prng *rng) {
+    for (size_t i = 0; i < MODEL_KEYS; i++) {
+        bool dup;
+        do {
+            m[i] = (model_rec){.klen = 1 + prng_below(rng, 20)};
+            for (size_t j = 0; j < m[i].klen; j++) /* mostly 0 before byte 14 */
+                m[i].key[j] = (uint8_t)(j < 14 ? prng_below(rng, 8) == 0 : prng_below(rng, 2));
+            dup = false;
+            for (size_t k = 0; k < i && !dup; k++) dup = model_cmp(&m[k], &m[i]) == 0;
+        } while (dup);
+    }
+}
+
+static void run_state_table_model(uint64_t seed, bool tied) {
     static model_rec m[MODEL_KEYS];
     hansa_prng rng;
-    uint64_t seed = 0x7ab1e;
-    fprintf(stderr, "  seed %" PRIu64 "\n", seed);
+    fprintf(stderr, "  seed %" PRIu64 "%s\n", seed, tied ? ", tied prefixes" : "");
     prng_seed(&rng, seed);
-    for (size_t i = 0; i < MODEL_KEYS; i++) {
-        m[i] = (model_rec){.klen = 1 + prng_below(&rng, 40)};
-        for (size_t j = 0; j < m[i].klen; j++) m[i].key[j] = j < 3 ? (uint8_t)(i % 3) : (uint8_t)prng_below(&rng, 256);
-        m[i].key[m[i].klen - 1] ^= (uint8_t)i; /* distinct with near certainty; checked below */
-    }
+    if (tied) make_tied_keys(m, &rng);
+    else
+        for (size_t i = 0; i < MODEL_KEYS; i++) {
+            m[i] = (model_rec){.klen = 1 + prng_below(&rng, 40)};
+            for (size_t j = 0; j < m[i].klen; j++) m[i].key[j] = j < 3 ? (uint8_t)(i % 3) : (uint8_t)prng_below(&rng, 256);
+            m[i].key[m[i].klen - 1] ^= (uint8_t)i; /* distinct with near certainty; checked below */
+        }
     sim_disk *d = sim_disk_new(fault, NULL);
     store *st = sim_disk_open(d);
     for (uint64_t h = 1; h <= 60; h++) {
@@ -542,6 +560,11 @@ static void test_state_table_model(void) {
     CHECK_EQ_U64(c.bad, 0);
     store_close(st);
     sim_disk_free(d);
+}
+
+static void test_state_table_model(void) {
+    run_state_table_model(0x7ab1e, false);
+    run_state_table_model(0x7ab1f, true);
 }
 
 int main(void) {
