@@ -44,6 +44,12 @@ typedef struct {
     const hbuf *block;
 } pool_tx;
 
+typedef struct {
+    hansa_hash tx;
+    uint64_t k; /* its entry in txs */
+    bool set;
+} pool_last_tx;
+
 /* The block index is shared the same way: the pool knows the height of
  * each record, and a disk holds a block hash at that height when its own
  * block there is the hash's first record; any other (equal hash, other
@@ -59,6 +65,15 @@ struct sim_block_pool {
     hmap tx_index; /* tx hash -> index in txs */
     pool_tx *txs;
     size_t n_txs, cap_txs;
+    /* What tx_index answered for the txs of the last record asked about
+     * (apply_tx, by the tx's index in the block): every disk of the chain
+     * commits the same record, and the index of a long run is far larger
+     * than the cache, so the others' lookups were a cache miss each. A
+     * tx's entry never changes once made, so the answer is the index's. */
+    const hbuf *last_block;
+    uint64_t last_height;
+    pool_last_tx *last;
+    size_t n_last, cap_last;
 };
 
 typedef struct {
@@ -254,6 +269,7 @@ void sim_block_pool_free(sim_block_pool *p) {
     hbuf_free(&p->scratch);
     hmap_free(&p->tx_index);
     free(p->txs);
+    free(p->last);
     free(p);
 }
 
@@ -580,21 +596,44 @@ static void apply_valset(void *ctx, const hansa_hash *hash, const uint8_t *bytes
     kv_put(&c->d->valsets, STORE_REC_VALSET, hash->b, HANSA_HASH_BYTES, bytes, len);
 }
 
-static void apply_tx(void *ctx, const hansa_hash *tx, uint32_t index) {
-    commit_ctx *c = ctx;
-    HANSA_ASSERT(c->height < (1ull << 32));
-    sim_block_pool *p = c->d->pool;
-    uint64_t pos = c->height << 32 | index, k;
-    const hbuf *block = c->d->blocks[c->height - 1].block;
+/* The pool's entry for tx (made if new), tx being the index-th of block
+ * at height. */
+static uint64_t pool_tx_entry(sim_block_pool *p, const hbuf *block, uint64_t height, uint32_t index,
+                              const hansa_hash *tx) {
+    if (block != p->last_block || height != p->last_height) {
+        p->last_block = block;
+        p->last_height = height;
+        p->n_last = 0;
+    }
+    if (index < p->n_last && p->last[index].set && hash_eq(&p->last[index].tx, tx)) return p->last[index].k;
+    uint64_t k;
     if (!hmap_get(&p->tx_index, tx, &k)) {
         if (p->n_txs == p->cap_txs) {
             p->cap_txs = p->cap_txs ? 2 * p->cap_txs : 1024;
             p->txs = hansa_realloc(p->txs, p->cap_txs * sizeof *p->txs);
         }
         k = p->n_txs++;
-        p->txs[k] = (pool_tx){pos, block};
+        p->txs[k] = (pool_tx){height << 32 | index, block};
         hmap_put(&p->tx_index, tx, k);
     }
+    if (index >= p->cap_last) {
+        size_t cap = p->cap_last ? p->cap_last : 64;
+        while (cap <= index) cap *= 2;
+        p->last = hansa_realloc(p->last, cap * sizeof *p->last);
+        p->cap_last = cap;
+    }
+    for (; p->n_last <= index; p->n_last++) p->last[p->n_last].set = false;
+    p->last[index] = (pool_last_tx){*tx, k, true};
+    return k;
+}
+
+static void apply_tx(void *ctx, const hansa_hash *tx, uint32_t index) {
+    commit_ctx *c = ctx;
+    HANSA_ASSERT(c->height < (1ull << 32));
+    sim_block_pool *p = c->d->pool;
+    uint64_t pos = c->height << 32 | index;
+    const hbuf *block = c->d->blocks[c->height - 1].block;
+    uint64_t k = pool_tx_entry(p, block, c->height, index, tx);
     if (p->txs[k].pos == pos && p->txs[k].block == block) {
         if (c->d->tx_index.len) hmap_del(&c->d->tx_index, tx); /* the newest place wins */
         return;

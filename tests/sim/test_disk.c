@@ -418,6 +418,14 @@ static void test_shared_blocks(void) {
     hansa_hash t1 = {{0x71}}, t2 = {{0x72}}, t3 = {{0x73}};
     CHECK_ERR(commit_bytes(sa, 1, &x, "block x", &t1, 0), HANSA_OK);
     CHECK_ERR(commit_bytes(sb, 1, &x, "block x", &t1, 0), HANSA_OK);
+    /* A third disk commits the same record with another tx at the same
+     * place: the pool's memo of the record's last answers (apply_tx) is
+     * taken only for the same tx, so t2 gets an entry of its own. */
+    sim_disk *c = sim_disk_new(fault, NULL);
+    sim_disk_share(c, pool);
+    store *sc = sim_disk_open(c);
+    CHECK_ERR(commit_bytes(sc, 1, &x, "block x", &t2, 0), HANSA_OK);
+    check_tx(sc, &t2, 1, 0);
     CHECK_ERR(commit_bytes(sa, 2, &y, "block y", &t2, 0), HANSA_OK);
     CHECK_ERR(commit_bytes(sb, 2, &z, "block z", &t2, 1), HANSA_OK);
     CHECK_ERR(commit_bytes(sa, 3, &z, "block z at 3", &t3, 0), HANSA_OK);
@@ -448,6 +456,9 @@ static void test_shared_blocks(void) {
     CHECK_ERR(commit_bytes(sa, 5, &z, "block z", &t3, 0), HANSA_ERR_DUPLICATE);
     store_close(sa);
     sim_disk_free(a);
+    check_tx(sc, &t2, 1, 0);
+    store_close(sc);
+    sim_disk_free(c);
     check_block(sb, 2, &z, "block z"); /* the pool's records outlive a */
     store_close(sb);
     sim_disk_free(b);
