@@ -410,8 +410,9 @@ static void pending_ask_next(node *n, pending *p) {
         pending_fail(n, p, HANSA_ERR_FULL, "too many underwriters would be needed");
         return;
     }
-    while (p->next_peer < NODE_PEERS_MAX && n->peers[p->next_peer].handle == NULL) p->next_peer++;
-    if (p->next_peer == NODE_PEERS_MAX) {
+    /* The slots from peers_end on are all free (node_int.h). */
+    while (p->next_peer < n->peers_end && n->peers[p->next_peer].handle == NULL) p->next_peer++;
+    if (p->next_peer >= n->peers_end) {
         char why[160];
         snprintf(why, sizeof why, "collateral covers %" PRIu64 " of %" PRIu64
                  " (free here and every peer asked)", p->covered, p->rc.core.amount);

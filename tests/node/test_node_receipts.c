@@ -1,6 +1,8 @@
 /* test_node_receipts.c — underwriting between four real nodes in one
  * process (node_net.h): what the asking node does when an underwriter is
  * silent (docs/receipts.md). */
+#include <string.h>
+
 #include "check.h"
 #include "node/receipts.h"
 #include "node_net.h"
@@ -94,7 +96,37 @@ static void test_silent_underwriter_passed_over(void) {
     nn_stop(&nn);
 }
 
+/* Node0 asks for more than every delegate's collateral together: each
+ * peer in turn covers what it has, up to the one in the highest slot
+ * taken (the scan stops at peers_end), and then the request fails
+ * naming all it found: 400 of 1000, node3's part included. */
+static void test_every_peer_asked(void) {
+    nn_net nn;
+    nn_genesis(&nn, 4);
+    nn_start(&nn, slow_heights);
+    for (size_t i = 0; i < 4; i++) bond(&nn, i, 100);
+    CHECK(nn_run_to_height(&nn, nn_min_height(&nn) + 3, 120000));
+    hbuf tx = HBUF_INIT;
+    nn_transfer(&nn, 3, 1, 1, 1000, false, &tx); /* nonce 0 was its bond */
+    node_receipt_req req = {.tx = tx.data, .tx_len = tx.len};
+    answer a = {0};
+    receipt now;
+    uint64_t handle;
+    char why[256];
+    CHECK_ERR(node_receipt_request(nn.nodes[0].n, &req, &now, &handle, on_done, &a, why, sizeof why),
+              HANSA_OK);
+    CHECK(handle != 0);
+    nn_run_for(&nn, 4 * NODE_RECEIPT_ASK_MS);
+    CHECK_EQ_U64(a.calls, 1);
+    CHECK_ERR(a.err, HANSA_ERR_FUNDS);
+    if (!strstr(a.why, "covers 400 of 1000")) fprintf(stderr, "  refused: %s\n", a.why);
+    CHECK(strstr(a.why, "covers 400 of 1000") != NULL);
+    hbuf_free(&tx);
+    nn_stop(&nn);
+}
+
 int main(void) {
     RUN(test_silent_underwriter_passed_over);
+    RUN(test_every_peer_asked);
     return check_summary();
 }
