@@ -104,8 +104,9 @@ typedef struct {
  * other, every height) moves 24 bytes per later entry, not the entry (a
  * fraction of what memmove moved, 3.5% of a run's time). */
 typedef struct {
-    disk_slot *v; /* sorted by key, in LMDB's byte order */
-    size_t n, cap;
+    disk_slot *v; /* sorted by key, in LMDB's byte order: base[off .. off + n) */
+    disk_slot *base;
+    size_t off, n, cap; /* cap: slots at base */
     /* kv_key_hash -> the entry (entries never move): a put over an
      * existing key and a get find it without the binary search, whose
      * pointer chasing through ~900 scattered entries with a memcmp at each
@@ -383,6 +384,45 @@ static bool kv_at(const disk_table *t, size_t i, kv_pre pre, const uint8_t *key,
     return i < t->n && slot_cmp(&t->v[i], pre, key, klen) == 0;
 }
 
+/* Room for a slot at i (v[i] is then to be written): the slots before i
+ * move down into the free room below v when i is in the first half and
+ * there is some, else those from i on move up. The receipts' tx roots
+ * (most of a long run's state table, near its front) enter at the end of
+ * their range and leave at its start: moving the shorter side was most
+ * of a memmove of the whole table per height. */
+static void slot_open(disk_table *t, size_t i) {
+    if (i < t->n / 2 && t->off > 0) {
+        t->off--;
+        t->v--;
+        memmove(&t->v[0], &t->v[1], i * sizeof *t->v);
+    } else {
+        if (t->off + t->n == t->cap) {
+            if (t->off > 0 && t->off >= t->n / 4) { /* room enough at the front: back to base */
+                memmove(t->base, t->v, t->n * sizeof *t->v);
+                t->off = 0;
+            } else {
+                t->cap = t->cap ? 2 * t->cap : 256;
+                t->base = hansa_realloc(t->base, t->cap * sizeof *t->base);
+            }
+            t->v = t->base + t->off;
+        }
+        memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof *t->v);
+    }
+    t->n++;
+}
+
+/* Removes slot i, moving the shorter side (slot_open). */
+static void slot_close(disk_table *t, size_t i) {
+    if (i < t->n / 2) {
+        memmove(&t->v[1], &t->v[0], i * sizeof *t->v);
+        t->off++;
+        t->v++;
+    } else {
+        memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof *t->v);
+    }
+    t->n--;
+}
+
 static void kv_put(disk_table *t, store_rec_type type, const uint8_t *key, size_t klen,
                    const uint8_t *v, size_t vl) {
     hansa_hash h = kv_key_hash(key, klen);
@@ -394,12 +434,7 @@ static void kv_put(disk_table *t, store_rec_type type, const uint8_t *key, size_
     kv_pre pre = kv_prefix(key, klen);
     size_t i = kv_lower(t, pre, key, klen);
     if (!kv_at(t, i, pre, key, klen)) {
-        if (t->n == t->cap) {
-            t->cap = t->cap ? 2 * t->cap : 256;
-            t->v = hansa_realloc(t->v, t->cap * sizeof *t->v);
-        }
-        memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof *t->v);
-        t->n++;
+        slot_open(t, i);
         disk_kv *kv = hansa_malloc(sizeof *kv + klen);
         kv->rec = (hbuf)HBUF_INIT;
         kv->klen = klen;
@@ -421,8 +456,7 @@ static void kv_del(disk_table *t, const uint8_t *key, size_t klen) {
     if (hmap_get(&t->index, &h, &at) && (disk_kv *)(uintptr_t)at == kv) hmap_del(&t->index, &h);
     hbuf_free(&kv->rec);
     free(kv);
-    memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof *t->v);
-    t->n--;
+    slot_close(t, i);
 }
 
 static void kv_free(disk_table *t) {
@@ -430,7 +464,7 @@ static void kv_free(disk_table *t) {
         hbuf_free(&t->v[i].kv->rec);
         free(t->v[i].kv);
     }
-    free(t->v);
+    free(t->base);
     hmap_free(&t->index);
 }
 

@@ -517,12 +517,45 @@ static void make_tied_keys(model_rec *m, hansa_prng *rng) {
     }
 }
 
-static void run_state_table_model(uint64_t seed, bool tied) {
+/* How run_state_table_model picks its keys and writes. */
+typedef enum { MODEL_RANDOM, MODEL_TIED, MODEL_SLIDING } model_mode;
+
+/* The write of height h, k-th of 40: a random key put or deleted, or
+ * (MODEL_SLIDING, as the receipts' tx roots do) key 5h + k put and key
+ * 5h + k - 150 deleted, a window moving through the table's front. */
+static void model_write(store_batch *b, model_rec *m, hansa_prng *rng, model_mode mode, uint64_t h, int k) {
+    model_rec *r = &m[prng_below(rng, MODEL_KEYS)];
+    bool del = prng_below(rng, 3) == 0;
+    if (mode == MODEL_SLIDING) {
+        if (k >= 10) return;
+        uint64_t at = 5 * (h - 1) + (uint64_t)k / 2;
+        del = k % 2 == 1;
+        if (del && at < 150) return;
+        r = &m[del ? at - 150 : at];
+    }
+    if (del) {
+        CHECK_ERR(store_batch_del_state(b, r->key, r->klen), HANSA_OK);
+        r->live = false;
+    } else {
+        r->val = (uint32_t)prng_next(rng);
+        uint8_t v[4];
+        le32_store(v, r->val);
+        CHECK_ERR(store_batch_put_state(b, r->key, r->klen, v, 4), HANSA_OK);
+        r->live = true;
+    }
+}
+
+static void run_state_table_model(uint64_t seed, model_mode mode) {
     static model_rec m[MODEL_KEYS];
     hansa_prng rng;
-    fprintf(stderr, "  seed %" PRIu64 "%s\n", seed, tied ? ", tied prefixes" : "");
+    fprintf(stderr, "  seed %" PRIu64 " mode %d\n", seed, (int)mode);
     prng_seed(&rng, seed);
-    if (tied) make_tied_keys(m, &rng);
+    if (mode == MODEL_TIED) make_tied_keys(m, &rng);
+    else if (mode == MODEL_SLIDING)
+        for (size_t i = 0; i < MODEL_KEYS; i++) { /* a receipts-like prefix byte, then i */
+            m[i] = (model_rec){.klen = 9, .key = {0x53}};
+            be64_store(m[i].key + 1, i);
+        }
     else
         for (size_t i = 0; i < MODEL_KEYS; i++) {
             m[i] = (model_rec){.klen = 1 + prng_below(&rng, 40)};
@@ -537,19 +570,7 @@ static void run_state_table_model(uint64_t seed, bool tied) {
         hansa_hash id = {{0xb0, (uint8_t)h}}, app = {{0xa0, (uint8_t)h}};
         CHECK_ERR(store_batch_put_block(b, &id, (const uint8_t *)"blk", 3), HANSA_OK);
         CHECK_ERR(store_batch_put_commit(b, (const uint8_t *)"cc", 2), HANSA_OK);
-        for (int k = 0; k < 40; k++) {
-            model_rec *r = &m[prng_below(&rng, MODEL_KEYS)];
-            if (prng_below(&rng, 3) == 0) {
-                CHECK_ERR(store_batch_del_state(b, r->key, r->klen), HANSA_OK);
-                r->live = false;
-            } else {
-                r->val = (uint32_t)prng_next(&rng);
-                uint8_t v[4];
-                le32_store(v, r->val);
-                CHECK_ERR(store_batch_put_state(b, r->key, r->klen, v, 4), HANSA_OK);
-                r->live = true;
-            }
-        }
+        for (int k = 0; k < 40; k++) model_write(b, m, &rng, mode, h, k);
         CHECK_ERR(store_batch_commit(b, &app), HANSA_OK);
     }
     size_t order[MODEL_KEYS], n = 0;
@@ -574,8 +595,9 @@ static void run_state_table_model(uint64_t seed, bool tied) {
 }
 
 static void test_state_table_model(void) {
-    run_state_table_model(0x7ab1e, false);
-    run_state_table_model(0x7ab1f, true);
+    run_state_table_model(0x7ab1e, MODEL_RANDOM);
+    run_state_table_model(0x7ab1f, MODEL_TIED);
+    run_state_table_model(0x7ab20, MODEL_SLIDING);
 }
 
 int main(void) {
