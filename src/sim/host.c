@@ -122,25 +122,28 @@ void host_observe_proposal(sim_node *nd, const uint8_t *b, size_t len) {
     hbuf_free(&sb);
 }
 
-/* Own proposals and votes as they leave, and evidence it spreads. */
-static void observe_out(sim_node *nd, uint8_t type, const uint8_t *b, size_t len) {
+/* Own proposals and votes as they leave (in m), and evidence it spreads. */
+static void observe_out(sim_node *nd, sim_msg *m) {
     world *w = W(nd);
+    uint8_t type = m->data[0];
+    const uint8_t *b = m->data + 1;
+    size_t len = m->len - 1;
     uint8_t storage[WIRE_VOTE_BYTES]; /* a vote's sign bytes fit: nothing allocated per vote */
     hbuf sb = hbuf_on(storage, sizeof storage);
     if (type == MSG_VOTE) {
-        wire_vote v;
-        if (wire_vote_decode(b, len, &v, NULL) == HANSA_OK && pubkey_eq(&v.validator, &nd->key.pub)) {
-            cons_step step = v.type == VOTE_PREVOTE ? CONS_STEP_PREVOTE : CONS_STEP_PRECOMMIT;
-            wire_vote_sign_bytes(&sb, &v);
-            trace_signed(nd, v.height, v.round, step, &sb);
-            world_trace(w, SIM_T_VOTED, nd, 0, v.height, v.round, v.type, &v.block.hash,
-                        v.block.present, UINT32_MAX);
+        const wire_vote *v = msg_vote(m);
+        if (v && pubkey_eq(&v->validator, &nd->key.pub)) {
+            cons_step step = v->type == VOTE_PREVOTE ? CONS_STEP_PREVOTE : CONS_STEP_PRECOMMIT;
+            wire_vote_sign_bytes(&sb, v);
+            trace_signed(nd, v->height, v->round, step, &sb);
+            world_trace(w, SIM_T_VOTED, nd, 0, v->height, v->round, v->type, &v->block.hash,
+                        v->block.present, UINT32_MAX);
             if (nd->crash_after_send && nd->crash_step == step) nd->die_after_send = true;
-            smap_key k = {le64_load(v.block.hash.b), le64_load(v.block.hash.b + 8),
-                          le64_load(v.block.hash.b + 16)};
-            if (v.block.present && smap_get(&w->invalid_blocks, k))
-                world_trace(w, SIM_T_VOTED_INVALID, nd, 0, v.height, v.round, v.type,
-                            &v.block.hash, false, UINT32_MAX);
+            smap_key k = {le64_load(v->block.hash.b), le64_load(v->block.hash.b + 8),
+                          le64_load(v->block.hash.b + 16)};
+            if (v->block.present && smap_get(&w->invalid_blocks, k))
+                world_trace(w, SIM_T_VOTED_INVALID, nd, 0, v->height, v->round, v->type,
+                            &v->block.hash, false, UINT32_MAX);
         }
     } else if (type == MSG_PROPOSAL) {
         host_observe_proposal(nd, b, len);
@@ -182,8 +185,9 @@ static void io_broadcast(void *ctx, uint8_t type, const uint8_t *b, size_t len, 
         byz_broadcast(nd, type, b, len, ex);
         return;
     }
-    observe_out(nd, type, b, len);
-    simnet_broadcast(W(nd), nd->idx, out_msg(nd, type, b, len), ex, nd->busy_us);
+    sim_msg *m = out_msg(nd, type, b, len);
+    observe_out(nd, m);
+    simnet_broadcast(W(nd), nd->idx, m, ex, nd->busy_us);
     if (nd->die_after_send) { /* the worst moment: it left, and nothing after it */
         nd->dying = true;
         nd->dying_power_loss = nd->armed_power_loss;
@@ -407,10 +411,9 @@ static bool votes_msg_known(const sim_node *nd, const sim_msg *m) {
 static bool note_vote(sim_node *nd, sim_msg *m, uint16_t *val_out, wire_vote *out) {
     if (!honest(nd) || nd->stopped) return false;
     if (votes_msg_known(nd, m)) return false;
-    const uint8_t *b = m->data + 1;
-    size_t len = m->len - 1;
-    wire_vote v;
-    if (wire_vote_decode(b, len, &v, NULL) != HANSA_OK) return false;
+    const wire_vote *pv = msg_vote(m);
+    if (!pv) return false;
+    const wire_vote v = *pv;
     uint64_t height, cons_h;
     uint32_t cons_r;
     node_get_position(nd->n, &height, &cons_h, &cons_r);
@@ -429,12 +432,7 @@ static bool note_vote(sim_node *nd, sim_msg *m, uint16_t *val_out, wire_vote *ou
      * changes, so it is not verified a second time. */
     const hansa_hash *known = seen_current ? smap_get(&nd->votes_seen, key) : NULL;
     if (known && hash_eq(known, &id)) return false;
-    uint8_t storage[WIRE_VOTE_BYTES]; /* a vote's sign bytes fit: nothing allocated per vote */
-    hbuf sb = hbuf_on(storage, sizeof storage);
-    wire_vote_sign_bytes(&sb, &v);
-    bool sig_ok = verify_domain(&v.validator, SIGN_DOMAIN_VOTE, sb.data, sb.len, &v.sig);
-    hbuf_free(&sb);
-    if (!sig_ok) return false;
+    if (!msg_vote_sig_ok(m)) return false;
     if (!seen_current) {
         smap_clear(&nd->votes_seen);
         votes_msgs_reset(nd);

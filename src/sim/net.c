@@ -53,7 +53,16 @@ static _Thread_local size_t n_msg_spares;
 #define MSG_SPARE_KEEP true
 #endif
 
+/* The decoded votes of messages, kept as the messages are. */
+static _Thread_local wire_vote *vote_spares[MSG_SPARES];
+static _Thread_local size_t n_vote_spares;
+
 static void msg_free(sim_msg *m) {
+    if (m->vote) {
+        if (MSG_SPARE_KEEP && n_vote_spares < MSG_SPARES) vote_spares[n_vote_spares++] = m->vote;
+        else free(m->vote);
+        m->vote = NULL;
+    }
     if (MSG_SPARE_KEEP && m->len <= MSG_SMALL_BYTES && n_msg_spares < MSG_SPARES)
         msg_spares[n_msg_spares++] = m;
     else free(m);
@@ -66,11 +75,40 @@ sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len) {
     else if (n_msg_spares > 0) m = msg_spares[--n_msg_spares];
     else m = hansa_malloc(sizeof *m + MSG_SMALL_BYTES);
     m->refs = 0;
+    m->vote = NULL;
+    m->vote_state = m->sig_state = SIM_VOTE_UNKNOWN;
     m->len = (uint32_t)(1 + len);
     m->data[0] = type;
     if (len) memcpy(m->data + 1, p, len);
     sha256(m->data, m->len, &m->hash);
     return m;
+}
+
+const wire_vote *msg_vote(sim_msg *m) {
+    if (m->vote_state == SIM_VOTE_UNKNOWN) {
+        wire_vote v;
+        bool ok = m->data[0] == MSG_VOTE && wire_vote_decode(m->data + 1, m->len - 1, &v, NULL) == HANSA_OK;
+        m->vote_state = ok ? SIM_VOTE_GOOD : SIM_VOTE_BAD;
+        if (ok) {
+            m->vote = n_vote_spares > 0 ? vote_spares[--n_vote_spares] : hansa_malloc(sizeof *m->vote);
+            *m->vote = v;
+        }
+    }
+    return m->vote_state == SIM_VOTE_GOOD ? m->vote : NULL;
+}
+
+bool msg_vote_sig_ok(sim_msg *m) {
+    const wire_vote *v = msg_vote(m);
+    HANSA_ASSERT(v);
+    if (m->sig_state == SIM_VOTE_UNKNOWN) {
+        uint8_t storage[WIRE_VOTE_BYTES]; /* a vote's sign bytes fit: nothing allocated */
+        hbuf sb = hbuf_on(storage, sizeof storage);
+        wire_vote_sign_bytes(&sb, v);
+        bool ok = verify_domain(&v->validator, SIGN_DOMAIN_VOTE, sb.data, sb.len, &v->sig);
+        hbuf_free(&sb);
+        m->sig_state = ok ? SIM_VOTE_GOOD : SIM_VOTE_BAD;
+    }
+    return m->sig_state == SIM_VOTE_GOOD;
 }
 
 void msg_unref(sim_msg *m) {
@@ -83,11 +121,28 @@ void msg_release_unsent(sim_msg *m) {
     if (m->refs == 0) msg_free(m);
 }
 
+/* How close (in microseconds) the cheap draw may come to a whole number
+ * before sim_tail_us asks log1p: log and log1p are each within an ulp of
+ * the true value, so the two products differ by a few ulps of t (t < 2^22:
+ * an ulp is below 1e-9), far inside this margin. */
+#define TAIL_EXACT_MARGIN 1e-6
+
+uint64_t sim_tail_us(uint64_t r53, uint64_t mean_us, uint64_t cap_us) {
+    HANSA_ASSERT(mean_us <= 100000); /* t below 37 means: 2^22, the margin's premise */
+    double u = (double)r53 / 9007199254740992.0; /* [0,1) */
+    /* 1 - u is exact (u is a multiple of 2^-53), and glibc's log costs
+     * half its log1p (~2.4% of a run): it decides the draw unless its
+     * product lies within the margin of a whole number, where the two
+     * may truncate differently and log1p, the definition, is taken. */
+    double t = -log(1.0 - u) * (double)mean_us;
+    double frac = t - floor(t);
+    if (frac < TAIL_EXACT_MARGIN || frac > 1.0 - TAIL_EXACT_MARGIN) t = -log1p(-u) * (double)mean_us;
+    return t >= (double)cap_us ? cap_us : (uint64_t)t;
+}
+
 /* Exponential with the given mean, capped: a few slow messages, most fast. */
 static uint64_t tail_us(world *w, uint64_t mean_us, uint64_t cap_us) {
-    double u = (double)(prng_next(&w->rng) >> 11) / 9007199254740992.0; /* [0,1) */
-    double t = -log1p(-u) * (double)mean_us;
-    return t >= (double)cap_us ? cap_us : (uint64_t)t;
+    return sim_tail_us(prng_next(&w->rng) >> 11, mean_us, cap_us);
 }
 
 static bool net_faulty(const world *w) { return !w->stable && (w->o.faults & SIM_F_NET); }
@@ -104,19 +159,19 @@ static void deliver_later(world *w, uint16_t from, uint16_t to, sim_msg *m, uint
 }
 
 /* How long the targeted delay holds m back from `to` (0: not at all). */
-static uint64_t targeted_hold_us(const world *w, uint16_t to, const sim_msg *m) {
+static uint64_t targeted_hold_us(const world *w, uint16_t to, sim_msg *m) {
     const sim_target *t = &w->target;
     if (w->now_us >= t->until_us) return 0;
     uint64_t height;
     uint32_t round;
     uint8_t kind;
     int signer;
-    wire_vote v;
+    const wire_vote *v;
     msg_proposal mp;
     wire_proposal p;
-    if (m->data[0] == MSG_VOTE && wire_vote_decode(m->data + 1, m->len - 1, &v, NULL) == HANSA_OK) {
-        height = v.height, round = v.round, kind = v.type;
-        signer = world_node_of_key(w, &v.validator);
+    if (m->data[0] == MSG_VOTE && (v = msg_vote(m)) != NULL) {
+        height = v->height, round = v->round, kind = v->type;
+        signer = world_node_of_key(w, &v->validator);
     } else if (m->data[0] == MSG_PROPOSAL &&
                msg_proposal_decode(m->data + 1, m->len - 1, &mp, NULL) == HANSA_OK &&
                wire_proposal_decode(mp.proposal, mp.proposal_len, &p, NULL) == HANSA_OK) {

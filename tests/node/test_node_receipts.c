@@ -1,6 +1,8 @@
 /* test_node_receipts.c — underwriting between four real nodes in one
  * process (node_net.h): what the asking node does when an underwriter is
  * silent (docs/receipts.md). */
+#include <string.h>
+
 #include "check.h"
 #include "node/receipts.h"
 #include "node_net.h"
