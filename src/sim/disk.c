@@ -358,7 +358,7 @@ static disk_kv *kv_find(const disk_table *t, const hansa_hash *h, const uint8_t 
  * or a's padding where a is the shorter); equal prefixes say nothing. */
 static kv_pre kv_prefix(const uint8_t *key, size_t klen) {
     uint8_t b[16] = {0};
-    memcpy(b, key, klen < 16 ? klen : 16);
+    if (klen) memcpy(b, key, klen < 16 ? klen : 16);
     return (kv_pre){be64_load(b), be64_load(b + 8)};
 }
 
@@ -639,8 +639,16 @@ static uint64_t pool_tx_entry(sim_block_pool *p, const hbuf *block, uint64_t hei
         p->last_height = height;
         p->n_last = 0;
     }
-    if (index < p->n_last && p->last[index].set && hash_eq(&p->last[index].tx, tx)) return p->last[index].k;
     uint64_t k;
+    if (index < p->n_last && p->last[index].set && hash_eq(&p->last[index].tx, tx)) {
+        /* Exact only while the pool's tx index never drops an entry:
+         * debug builds check the memo against it. */
+#ifndef NDEBUG
+        HANSA_ASSERT(hmap_get(&p->tx_index, tx, &k));
+        HANSA_ASSERT(k == p->last[index].k);
+#endif
+        return p->last[index].k;
+    }
     if (!hmap_get(&p->tx_index, tx, &k)) {
         if (p->n_txs == p->cap_txs) {
             p->cap_txs = p->cap_txs ? 2 * p->cap_txs : 1024;

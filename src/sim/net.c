@@ -124,8 +124,10 @@ void msg_release_unsent(sim_msg *m) {
 /* How close (in microseconds) the cheap draw may come to a whole number
  * before sim_tail_us asks log1p: log and log1p are each within an ulp of
  * the true value, so the two products differ by a few ulps of t (t < 2^22:
- * an ulp is below 1e-9), far inside this margin. */
+ * an ulp is below 1e-9; ~2e-9 at most), some 500 times inside this margin.
+ * The premise holds for means up to 100,000 us, which covers both below. */
 #define TAIL_EXACT_MARGIN 1e-6
+_Static_assert(TAIL_MEAN_FAULTY_US <= 100000 && TAIL_MEAN_STABLE_US <= 100000, "sim_tail_us's margin premise");
 
 uint64_t sim_tail_us(uint64_t r53, uint64_t mean_us, uint64_t cap_us) {
     HANSA_ASSERT(mean_us <= 100000); /* t below 37 means: 2^22, the margin's premise */
