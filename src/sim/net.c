@@ -76,7 +76,7 @@ sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len) {
     else m = hansa_malloc(sizeof *m + MSG_SMALL_BYTES);
     m->refs = 0;
     m->vote = NULL;
-    m->vote_state = m->sig_state = SIM_VOTE_UNKNOWN;
+    m->vote_state = m->sig_state = SIM_MEMO_UNKNOWN;
     m->len = (uint32_t)(1 + len);
     m->data[0] = type;
     if (len) memcpy(m->data + 1, p, len);
@@ -85,30 +85,30 @@ sim_msg *msg_new(uint8_t type, const uint8_t *p, size_t len) {
 }
 
 const wire_vote *msg_vote(sim_msg *m) {
-    if (m->vote_state == SIM_VOTE_UNKNOWN) {
+    if (m->vote_state == SIM_MEMO_UNKNOWN) {
         wire_vote v;
         bool ok = m->data[0] == MSG_VOTE && wire_vote_decode(m->data + 1, m->len - 1, &v, NULL) == HANSA_OK;
-        m->vote_state = ok ? SIM_VOTE_GOOD : SIM_VOTE_BAD;
+        m->vote_state = ok ? SIM_MEMO_YES : SIM_MEMO_NO;
         if (ok) {
             m->vote = n_vote_spares > 0 ? vote_spares[--n_vote_spares] : hansa_malloc(sizeof *m->vote);
             *m->vote = v;
         }
     }
-    return m->vote_state == SIM_VOTE_GOOD ? m->vote : NULL;
+    return m->vote_state == SIM_MEMO_YES ? m->vote : NULL;
 }
 
 bool msg_vote_sig_ok(sim_msg *m) {
     const wire_vote *v = msg_vote(m);
     HANSA_ASSERT(v);
-    if (m->sig_state == SIM_VOTE_UNKNOWN) {
+    if (m->sig_state == SIM_MEMO_UNKNOWN) {
         uint8_t storage[WIRE_VOTE_BYTES]; /* a vote's sign bytes fit: nothing allocated */
         hbuf sb = hbuf_on(storage, sizeof storage);
         wire_vote_sign_bytes(&sb, v);
         bool ok = verify_domain(&v->validator, SIGN_DOMAIN_VOTE, sb.data, sb.len, &v->sig);
         hbuf_free(&sb);
-        m->sig_state = ok ? SIM_VOTE_GOOD : SIM_VOTE_BAD;
+        m->sig_state = ok ? SIM_MEMO_YES : SIM_MEMO_NO;
     }
-    return m->sig_state == SIM_VOTE_GOOD;
+    return m->sig_state == SIM_MEMO_YES;
 }
 
 void msg_unref(sim_msg *m) {

@@ -67,11 +67,11 @@ typedef struct {
      * trace and each receiver's watch read the same bytes, and decoding
      * and verifying them once per look was ~3% of a run. */
     wire_vote *vote;
-    uint8_t vote_state; /* SIM_VOTE_* */
-    uint8_t sig_state;  /* SIM_VOTE_* for the signature: unknown, good, bad */
+    uint8_t vote_state; /* SIM_MEMO_*: is there a decoded vote */
+    uint8_t sig_state;  /* SIM_MEMO_*: does its signature hold */
     uint8_t data[];
 } sim_msg;
-enum { SIM_VOTE_UNKNOWN, SIM_VOTE_GOOD, SIM_VOTE_BAD };
+enum { SIM_MEMO_UNKNOWN, SIM_MEMO_YES, SIM_MEMO_NO };
 
 #define SIM_VOTES_MSGS_MAX 16 /* four validators' prevote and precommit of round 0, twice */
 
