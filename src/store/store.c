@@ -405,45 +405,55 @@ static hansa_err lookup(store *st, MDB_txn *txn, store_db db, const uint8_t *k, 
     return check_record(st, db, k, klen, &val, p, plen);
 }
 
-/* Writes a record whose payload is pre || body (either part may be empty)
- * straight into LMDB's page, then seals it. */
-static hansa_err put_record(store *st, MDB_txn *txn, store_db db, const uint8_t *k, size_t klen,
-                            const uint8_t *pre, size_t prelen, const uint8_t *body,
-                            size_t bodylen, unsigned flags) {
-    size_t plen = prelen + bodylen;
-    HANSA_ASSERT(plen <= STORE_PAYLOAD_BYTES_MAX);
-    MDB_val key = {klen, (void *)k}, val = {STORE_RECORD_HEADER_BYTES + plen, NULL};
-    int rc = mdb_put(txn, st->dbi[db], &key, &val, flags | MDB_RESERVE);
+/* A record's payload: pre || body (either part may be empty). */
+typedef struct {
+    const uint8_t *pre;
+    size_t prelen;
+    const uint8_t *body;
+    size_t bodylen;
+} record_payload;
+
+/* Finishes a put of p at k made with MDB_RESERVE, which returned rc and
+ * val: copies the payload into LMDB's page and seals it, or reports the
+ * failure. The one place a record is written, for put_record and
+ * put_record_at alike. */
+static hansa_err seal_reserved(store *st, int rc, const MDB_val *val, store_db db,
+                               const uint8_t *k, size_t klen, const record_payload *p) {
     if (rc == MDB_MAP_FULL) {
         st->map_full = true;
         return HANSA_ERR_FULL;
     }
     if (rc != 0) return mdb_fail(st, rc, "writing", db, k, klen);
-    uint8_t *dst = val.mv_data;
-    HANSA_ASSERT(val.mv_size == STORE_RECORD_HEADER_BYTES + plen);
-    if (prelen) memcpy(dst + STORE_RECORD_HEADER_BYTES, pre, prelen);
-    if (bodylen) memcpy(dst + STORE_RECORD_HEADER_BYTES + prelen, body, bodylen);
+    size_t plen = p->prelen + p->bodylen;
+    uint8_t *dst = val->mv_data;
+    HANSA_ASSERT(val->mv_size == STORE_RECORD_HEADER_BYTES + plen);
+    if (p->prelen) memcpy(dst + STORE_RECORD_HEADER_BYTES, p->pre, p->prelen);
+    if (p->bodylen) memcpy(dst + STORE_RECORD_HEADER_BYTES + p->prelen, p->body, p->bodylen);
     store_record_seal(dst, db_info[db].type, k, klen, dst + STORE_RECORD_HEADER_BYTES, plen);
     return HANSA_OK;
+}
+
+/* Writes a record whose payload is pre || body (either part may be empty)
+ * straight into LMDB's page, then seals it. */
+static hansa_err put_record(store *st, MDB_txn *txn, store_db db, const uint8_t *k, size_t klen,
+                            const uint8_t *pre, size_t prelen, const uint8_t *body,
+                            size_t bodylen, unsigned flags) {
+    record_payload p = {pre, prelen, body, bodylen};
+    HANSA_ASSERT(prelen + bodylen <= STORE_PAYLOAD_BYTES_MAX);
+    MDB_val key = {klen, (void *)k}, val = {STORE_RECORD_HEADER_BYTES + prelen + bodylen, NULL};
+    int rc = mdb_put(txn, st->dbi[db], &key, &val, flags | MDB_RESERVE);
+    return seal_reserved(st, rc, &val, db, k, klen, &p);
 }
 
 /* put_record (flags 0: a key there is overwritten) through an open cursor
  * on db, for a run of puts in key order. */
 static hansa_err put_record_at(store *st, MDB_cursor *c, store_db db, const uint8_t *k, size_t klen,
                                const uint8_t *body, size_t bodylen) {
+    record_payload p = {NULL, 0, body, bodylen};
     HANSA_ASSERT(bodylen <= STORE_PAYLOAD_BYTES_MAX);
     MDB_val key = {klen, (void *)k}, val = {STORE_RECORD_HEADER_BYTES + bodylen, NULL};
     int rc = mdb_cursor_put(c, &key, &val, MDB_RESERVE);
-    if (rc == MDB_MAP_FULL) {
-        st->map_full = true;
-        return HANSA_ERR_FULL;
-    }
-    if (rc != 0) return mdb_fail(st, rc, "writing", db, k, klen);
-    uint8_t *dst = val.mv_data;
-    HANSA_ASSERT(val.mv_size == STORE_RECORD_HEADER_BYTES + bodylen);
-    if (bodylen) memcpy(dst + STORE_RECORD_HEADER_BYTES, body, bodylen);
-    store_record_seal(dst, db_info[db].type, k, klen, dst + STORE_RECORD_HEADER_BYTES, bodylen);
-    return HANSA_OK;
+    return seal_reserved(st, rc, &val, db, k, klen, &p);
 }
 
 static hansa_err del_key(store *st, MDB_txn *txn, store_db db, const uint8_t *k, size_t klen) {
