@@ -95,7 +95,8 @@ bool mempool_test_collide_keys(mempool *m);
 /* Admits the encoded transaction (bytes are copied). On success *hash is
  * its hash. Errors: the decoder's code, HANSA_ERR_DUPLICATE, HANSA_ERR_BAD_SIG,
  * the ledger's check codes (nonce, funds, fee, chain, ...), HANSA_ERR_FULL;
- * why says what. */
+ * why says what, unless it is NULL (why_len 0): a caller that reads no
+ * text, such as a node judging a relayed copy, spares its formatting. */
 hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *hash, char *why,
                       size_t why_len);
 

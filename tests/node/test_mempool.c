@@ -289,6 +289,80 @@ static void test_bytes_key_collisions(void) {
     ledger_state_free(s);
 }
 
+/* The bytes index through growth and deletions out of the middle of its
+ * probe chains: a pool of 200 (from 40 senders) of which 100 are evicted
+ * by 100 higher-fee txs, then a commit. At every step every tx ever
+ * offered is found by its bytes exactly when it is queued (check_found:
+ * mempool_has_bytes and a relayed copy agree with the hash index). */
+static void test_bytes_index_churn(void) {
+    ledger_params p = t_params();
+    uint64_t bal[51];
+    for (int i = 0; i < 51; i++) bal[i] = 1000;
+    ledger_state *s = t_state(&p, bal, 51, t_hash_key_a);
+    mempool *m = mempool_new(&(mempool_limits){200, 0}, KEY, s, NULL, NULL);
+    static uint8_t b[300][28];
+    static wire_tx t[300];
+    hansa_hash h, want;
+    for (int i = 0; i < 200; i++) { /* senders 0..39, nonces 0..4, fee 10 */
+        t[i] = t_transfer(i % 40, &t_addrs[50], 1, (uint64_t)(i / 40), 10, b[i]);
+        CHECK_ERR(add(m, &t[i], &h), HANSA_OK);
+    }
+    for (int i = 200; i < 300; i++) { /* senders 40..49, nonces 0..9, fee 20: each evicts one */
+        t[i] = t_transfer(40 + i % 10, &t_addrs[50], 1, (uint64_t)((i - 200) / 10), 20, b[i]);
+        CHECK_ERR(add(m, &t[i], &h), HANSA_OK);
+    }
+    CHECK_EQ_U64(mempool_get_stats(m).evicted, 100);
+    CHECK_EQ_U64(mempool_count(m), 200);
+    for (int round = 0; round < 2; round++) {
+        size_t queued = 0;
+        for (int i = 0; i < 300; i++) {
+            wire_tx_hash(&t[i], &want);
+            bool q = mempool_has(m, &want);
+            queued += q;
+            check_found(m, &t[i], q);
+        }
+        CHECK_EQ_U64(queued, mempool_count(m));
+        if (round == 0) commit_one(s, m, &t[200]); /* sender 40's nonce 0: the re-check rebuilds */
+    }
+    CHECK_EQ_U64(mempool_count(m), 199);
+    mempool_free(m);
+    ledger_state_free(s);
+}
+
+/* A caller that reads no text (why NULL, as the node's relay path) gets
+ * the same code and hash on every path as one that does. */
+static void test_no_why(void) {
+    ledger_params p = t_params();
+    uint64_t bal[3] = {1000, 1000, 1};
+    ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
+    mempool *m = mempool_new(&(mempool_limits){0, 0}, KEY, s, NULL, NULL);
+    uint8_t b[4][28];
+    wire_tx t[4] = {t_transfer(0, &t_addrs[2], 1, 0, 10, b[0]),    /* admitted, then a copy */
+                    t_transfer(0, &t_addrs[2], 1, 5, 10, b[1]),    /* nonce gap */
+                    t_transfer(1, &t_addrs[2], 5000, 0, 10, b[2]), /* funds */
+                    t_transfer(1, &t_addrs[2], 1, 0, 10, b[3])};   /* forged below */
+    t[3].sig.b[0] ^= 1;
+    static const hansa_err want[] = {HANSA_OK, HANSA_ERR_DUPLICATE, HANSA_ERR_NONCE, HANSA_ERR_FUNDS,
+                                     HANSA_ERR_BAD_SIG, HANSA_ERR_BAD_SIG /* remembered */};
+    static const int which[] = {0, 0, 1, 2, 3, 3};
+    for (int i = 0; i < 6; i++) {
+        hbuf e = HBUF_INIT;
+        wire_tx_encode(&e, &t[which[i]]);
+        hansa_hash h, hw;
+        sha256(e.data, e.len, &hw);
+        CHECK_ERR(mempool_add(m, e.data, e.len, &h, NULL, 0), want[i]);
+        CHECK(hash_eq(&h, &hw));
+        hbuf_free(&e);
+    }
+    uint8_t junk[10] = {1, 2, 3};
+    hansa_hash h;
+    CHECK(mempool_add(m, junk, sizeof junk, &h, NULL, 0) != HANSA_OK);
+    CHECK_EQ_U64(mempool_count(m), 1);
+    CHECK_EQ_U64(mempool_get_stats(m).dup_by_bytes, 1);
+    mempool_free(m);
+    ledger_state_free(s);
+}
+
 /* The ledger's cheap checks run before the signature: a forged tx with a
  * nonce gap is refused for its nonce, and no signature is verified. */
 /* Under ASan, a pointer to a committed tx's bytes kept past the commit is
@@ -588,6 +662,8 @@ int main(void) {
     RUN(test_update_rechecks);
     RUN(test_duplicate_by_bytes);
     RUN(test_bytes_key_collisions);
+    RUN(test_bytes_index_churn);
+    RUN(test_no_why);
     RUN(test_stale_bytes_reported);
     RUN(test_signature_checked_last);
     RUN(test_refusal_cache);
