@@ -127,7 +127,7 @@ struct mempool {
     bx_table by_bytes;
     uint64_t k0, k1;     /* SipHash key of by_bytes, derived from mempool_new's */
 #ifndef NDEBUG
-    bool keys_collide;   /* mempool_test_collide_keys: every bytes_sip is 0 */
+    uint8_t test_keys;   /* TEST_KEYS_*: what mempool_test_*_keys asked */
 #endif
     uint8_t *spares[BYTES_SPARES]; /* buffers of BYTES_SMALL bytes (bytes_copy) */
     size_t n_spares;
@@ -365,24 +365,34 @@ static void bx_clear(bx_table *t) {
  * the SHA-256, never a wrong answer. */
 #define BYTES_TAIL HANSA_SIG_BYTES
 
+enum { TEST_KEYS_OFF, TEST_KEYS_COLLIDE, TEST_KEYS_CROWD };
+
 static uint64_t bytes_sip(const mempool *m, const uint8_t *bytes, size_t len) {
-#ifndef NDEBUG
-    if (m->keys_collide) return 0;
-#endif
     size_t tail = len < BYTES_TAIL ? len : BYTES_TAIL;
-    return ledger_siphash24(m->k0, m->k1, bytes + len - tail, tail);
+    uint64_t sip = ledger_siphash24(m->k0, m->k1, bytes + len - tail, tail);
+#ifndef NDEBUG
+    if (m->test_keys == TEST_KEYS_COLLIDE) return 0;
+    if (m->test_keys == TEST_KEYS_CROWD) /* home: one of the table's last two slots or first two */
+        return sip & 0x20000 ? sip | 0xfffe : sip & ~(uint64_t)0xfffe;
+#endif
+    return sip;
 }
 
-bool mempool_test_collide_keys(mempool *m) {
+static bool test_keys(mempool *m, uint8_t mode) {
 #ifndef NDEBUG
     HANSA_ASSERT(m->live == 0); /* keys already indexed would no longer be found */
-    m->keys_collide = true;
+    m->test_keys = mode;
     return true;
 #else
     (void)m;
+    (void)mode;
     return false;
 #endif
 }
+
+bool mempool_test_collide_keys(mempool *m) { return test_keys(m, TEST_KEYS_COLLIDE); }
+
+bool mempool_test_crowd_keys(mempool *m) { return test_keys(m, TEST_KEYS_CROWD); }
 
 /* Entry i holds the slot of its bytes' key in by_bytes unless another
  * entry with that key already does. A position past 32 bits (never met:

@@ -91,12 +91,17 @@ void mempool_free(mempool *m);
  * false, changing nothing, in release (NDEBUG) builds: there the hook
  * costs nothing, and a test that needs it skips. */
 bool mempool_test_collide_keys(mempool *m);
+/* The same for keys that differ but all start their probe at one of the
+ * table's last two slots or first two (up to 65,536 slots), so chains wrap
+ * past its end and entries that wrapped meet entries at home there. */
+bool mempool_test_crowd_keys(mempool *m);
 
 /* Admits the encoded transaction (bytes are copied). On success *hash is
  * its hash. Errors: the decoder's code, HANSA_ERR_DUPLICATE, HANSA_ERR_BAD_SIG,
  * the ledger's check codes (nonce, funds, fee, chain, ...), HANSA_ERR_FULL;
  * why says what, unless it is NULL (why_len 0): a caller that reads no
- * text, such as a node judging a relayed copy, spares its formatting. */
+ * text, such as a node judging a relayed copy, spares the formatting of a
+ * duplicate's (other refusals still format into a buffer of their own). */
 hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *hash, char *why,
                       size_t why_len);
 
