@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "base/assert.h"
-#include "base/buf.h"
 
 static int validator_cmp(const void *a, const void *b) {
     const wire_validator *x = a, *y = b;
@@ -40,20 +39,11 @@ hansa_err valset_init(cons_valset *vs, const wire_validator *v, size_t n) {
     return HANSA_OK;
 }
 
-/* pubkey_cmp's order (memcmp's), deciding on the first 8 bytes as one
- * big-endian word where they differ: valset_index runs for every vote a
- * node is handed, and a memcmp call per probe was half its cost. */
-static int key_order(const hansa_pubkey *a, const hansa_pubkey *b) {
-    uint64_t x = be64_load(a->b), y = be64_load(b->b);
-    if (x != y) return x < y ? -1 : 1;
-    return memcmp(a->b + 8, b->b + 8, HANSA_PUBKEY_BYTES - 8);
-}
-
 int valset_index(const cons_valset *vs, const hansa_pubkey *pk) {
     size_t lo = 0, hi = vs->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = key_order(&vs->v[mid].pubkey, pk);
+        int c = pubkey_cmp(&vs->v[mid].pubkey, pk);
         if (c == 0) return (int)mid;
         if (c < 0) lo = mid + 1;
         else hi = mid;
