@@ -59,6 +59,12 @@ const uint8_t *ledger_write_value(const ledger_writes *ws, size_t i, size_t *len
 
 /* The writes hash defined above; ws must be sorted. */
 void ledger_writes_hash(const ledger_writes *ws, hansa_hash *out);
+/* With on, ledger_writes_hash keeps the bytes it last hashed, in full, with
+ * their hash, and answers the same bytes again from them; off frees them.
+ * For the simulator, whose nodes all execute the same block on the same
+ * state at each height (the proposer's build, then each other node's
+ * check); hansad executes a block once and leaves it off. Per thread. */
+void ledger_writes_hash_memo(bool on);
 
 /* app_hash = SHA-256(prev_app_hash | u64 height | writes_hash). */
 void ledger_app_hash_next(const hansa_hash *prev, uint64_t height, const hansa_hash *writes_hash,

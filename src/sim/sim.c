@@ -20,7 +20,9 @@
 #include "base/mem.h"
 #include "crypto/sigbatch.h"
 #include "sim/sig.h"
+#include "ledger/writes.h"
 #include "sim/world.h"
+#include "wire/codec.h"
 
 #define MS 1000ull
 #define S 1000000ull
@@ -704,6 +706,8 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     crypto_init();
     /* The run owns the process's signature scheme and log for its length. */
     sign_scheme_install(o->frost ? &sim_sign_scheme_frost : &sim_sign_scheme);
+    wire_tx_root_memo(true); /* every node judges the same blocks */
+    ledger_writes_hash_memo(true);
     /* Single-threaded: batches of signatures (commits, blocks) are checked
      * inline, on the one thread whose order the seed fixes. */
     unsigned saved_threads = sig_batch_threads();
@@ -742,6 +746,8 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     log_set_level(saved_level);
     log_set_prefix(NULL);
     sign_scheme_install(NULL);
+    wire_tx_root_memo(false);
+    ledger_writes_hash_memo(false);
     sig_batch_set_threads(saved_threads);
     return HANSA_OK;
 }

@@ -668,8 +668,54 @@ hansa_err wire_block_decode(const uint8_t *p, size_t len, wire_block *blk, wire_
  * carry fewer transactions than this. */
 #define TX_ROOT_STACK_LEAVES 256
 
-void wire_tx_root(const wire_bytes *txs, size_t n, hansa_hash *out) {
-    HANSA_ASSERT(n <= WIRE_BLOCK_TXS_MAX);
+/* The memo of the last tx root (wire_tx_root_memo): the transactions'
+ * bytes in full, each behind its 4-byte length, and their root. */
+typedef struct {
+    uint8_t *bytes;
+    size_t len, cap, n;
+    hansa_hash root;
+    bool on, set;
+} tx_root_memo;
+static _Thread_local tx_root_memo memo;
+
+void wire_tx_root_memo(bool on) {
+    free(memo.bytes);
+    memo = (tx_root_memo){.on = on};
+}
+
+static bool memo_holds(const wire_bytes *txs, size_t n) {
+    if (!memo.set || memo.n != n) return false;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (memo.len - at < 4 || le32_load(memo.bytes + at) != txs[i].len) return false;
+        at += 4;
+        if (memo.len - at < txs[i].len || memcmp(memo.bytes + at, txs[i].bytes, txs[i].len) != 0)
+            return false;
+        at += txs[i].len;
+    }
+    return at == memo.len;
+}
+
+/* Keeps txs's bytes beside the root already in memo.root. */
+static void memo_keep(const wire_bytes *txs, size_t n) {
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) len += 4 + (size_t)txs[i].len;
+    if (len > memo.cap) {
+        memo.bytes = hansa_realloc(memo.bytes, len);
+        memo.cap = len;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        le32_store(memo.bytes + at, txs[i].len);
+        if (txs[i].len) memcpy(memo.bytes + at + 4, txs[i].bytes, txs[i].len);
+        at += 4 + (size_t)txs[i].len;
+    }
+    memo.len = len;
+    memo.n = n;
+    memo.set = true;
+}
+
+static void tx_root_of(const wire_bytes *txs, size_t n, hansa_hash *out) {
     if (n == 0) {
         merkle_root(NULL, 0, out);
         return;
@@ -679,6 +725,19 @@ void wire_tx_root(const wire_bytes *txs, size_t n, hansa_hash *out) {
     for (size_t i = 0; i < n; i++) merkle_leaf_hash(txs[i].bytes, txs[i].len, &leaves[i]);
     merkle_root(leaves, n, out);
     if (leaves != stack) free(leaves);
+}
+
+void wire_tx_root(const wire_bytes *txs, size_t n, hansa_hash *out) {
+    HANSA_ASSERT(n <= WIRE_BLOCK_TXS_MAX);
+    if (!memo.on || n == 0) {
+        tx_root_of(txs, n, out);
+        return;
+    }
+    if (!memo_holds(txs, n)) {
+        tx_root_of(txs, n, &memo.root);
+        memo_keep(txs, n);
+    }
+    *out = memo.root;
 }
 
 void wire_evidence_root(const wire_evidence *ev, size_t n, hansa_hash *out) {

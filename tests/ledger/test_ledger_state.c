@@ -5,6 +5,7 @@
 #include "check.h"
 #include "ledger/acct_map.h"
 #include "ledger/record.h"
+#include "ledger/writes.h"
 #include "ledger_helpers.h"
 
 static int t_params_eq(const ledger_params *a, const ledger_params *b) {
@@ -400,9 +401,58 @@ static void test_load_rejects(void) {
     ledger_state_free(s);
 }
 
+/* Write set k: two writes, key "ka" = value "v1v2" and key "kb" = "w",
+ * then (1) a value byte changed, (2) a byte moved from the first value to
+ * the second key's front ("v1v" and "2kb"), the same bytes in all, (3) the
+ * second a deletion, (4) the first alone. */
+static void writes_variant(int k, ledger_writes *ws) {
+    ledger_writes_clear(ws, 0);
+    const char *v = k == 1 ? "v1v3" : k == 2 ? "v1v" : "v1v2";
+    ledger_writes_begin(ws, (const uint8_t *)"ka", 2);
+    hbuf_append(&ws->data, v, strlen(v));
+    ledger_writes_end_value(ws);
+    if (k < 4) {
+        const char *key2 = k == 2 ? "2kb" : "kb";
+        ledger_writes_begin(ws, (const uint8_t *)key2, strlen(key2));
+        if (k == 3) {
+            ledger_writes_end_delete(ws);
+        } else {
+            hbuf_append(&ws->data, "w", 1);
+            ledger_writes_end_value(ws);
+        }
+    }
+    ledger_writes_sort(ws);
+}
+
+/* With the simulator's writes-hash memo on, each write set's hash equals
+ * the one without it, asked twice (the second a hit) right after the memo
+ * took the set before it. */
+static void test_writes_hash_memo(void) {
+    ledger_writes ws = LEDGER_WRITES_INIT;
+    hansa_hash want[5], got;
+    for (int k = 0; k < 5; k++) {
+        writes_variant(k, &ws);
+        ledger_writes_hash(&ws, &want[k]);
+    }
+    CHECK(!hash_eq(&want[0], &want[2]) && !hash_eq(&want[0], &want[1]));
+    ledger_writes_hash_memo(true);
+    for (int round = 0; round < 2; round++) {
+        for (int k = 0; k < 5; k++) {
+            writes_variant(k, &ws);
+            for (int again = 0; again < 2; again++) {
+                ledger_writes_hash(&ws, &got);
+                CHECK(hash_eq(&want[k], &got));
+            }
+        }
+    }
+    ledger_writes_hash_memo(false);
+    ledger_writes_free(&ws);
+}
+
 int main(void) {
     t_init_keys();
     RUN(test_acct_map_model);
+    RUN(test_writes_hash_memo);
     RUN(test_siphash_vector);
     RUN(test_siphash_key_derive);
     RUN(test_record_roundtrip);

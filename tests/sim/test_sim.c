@@ -745,9 +745,48 @@ static void test_stand_in_sig_memo(void) {
     sign_scheme_install(NULL);
 }
 
+/* The stand-in's memo of verified tuples answers yes only for the very
+ * inputs it verified: after each (key, domain, message, signature) is
+ * memoized, the same signature with another key, a domain of the same
+ * length, a message differing in one byte or shorter by one, or the
+ * signature with one byte changed (also past its first 16) still fails. */
+static void test_stand_in_verified_memo(void) {
+    sign_scheme_install(&sim_sign_scheme);
+    hansa_keypair k[2];
+    uint8_t seed[HANSA_SEED_BYTES] = {9};
+    keypair_from_seed(&k[0], seed);
+    seed[0] = 10;
+    keypair_from_seed(&k[1], seed);
+    const char *dom = "hansa/test/va", *other = "hansa/test/vb";
+    uint8_t msg[200];
+    for (size_t i = 0; i < sizeof msg; i++) msg[i] = (uint8_t)(i * 7 + 1);
+    const size_t lens[3] = {83, 160, 200}; /* 200: past the memo's bound, never kept */
+    for (int r = 0; r < 2; r++) {
+        for (int l = 0; l < 3; l++) {
+            size_t len = lens[l];
+            hansa_sig sig;
+            sign_domain(&k[0], dom, msg, len, &sig);
+            CHECK(verify_domain(&k[0].pub, dom, msg, len, &sig));
+            CHECK(verify_domain(&k[0].pub, dom, msg, len, &sig)); /* a hit */
+            CHECK(!verify_domain(&k[1].pub, dom, msg, len, &sig));
+            CHECK(!verify_domain(&k[0].pub, other, msg, len, &sig));
+            CHECK(!verify_domain(&k[0].pub, dom, msg, len - 1, &sig));
+            msg[len - 1] ^= 1;
+            CHECK(!verify_domain(&k[0].pub, dom, msg, len, &sig));
+            msg[len - 1] ^= 1;
+            hansa_sig bad = sig;
+            bad.b[40] ^= 1;
+            CHECK(!verify_domain(&k[0].pub, dom, msg, len, &bad));
+            CHECK(verify_domain(&k[0].pub, dom, msg, len, &sig));
+        }
+    }
+    sign_scheme_install(NULL);
+}
+
 int main(void) {
     RUN(test_options_rejected);
     RUN(test_stand_in_sig_memo);
+    RUN(test_stand_in_verified_memo);
     RUN(test_checker_agreement);
     RUN(test_checker_validity_and_rounds);
     RUN(test_checker_double_sign);
