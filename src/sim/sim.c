@@ -19,8 +19,8 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "crypto/sigbatch.h"
-#include "sim/sig.h"
 #include "ledger/writes.h"
+#include "sim/sig.h"
 #include "sim/world.h"
 #include "wire/codec.h"
 
@@ -688,6 +688,17 @@ static void collect(world *w, sim_result *r) {
     r->gst_us = w->gst_us;
 }
 
+/* The memos of a simulation's length: every simulated node judges the same
+ * blocks, so the tx root and the writes hash are asked of the same bytes
+ * once per node (hansad, which judges each block once, never turns them
+ * on). Each answers only bytes equal to its last in full. The stand-in
+ * signature's memo (sig.c) needs no switch: its verdict depends on nothing
+ * but its inputs. */
+static void sim_memos(bool on) {
+    wire_tx_root_memo(on);
+    ledger_writes_hash_memo(on);
+}
+
 hansa_err sim_run(const sim_options *o, sim_result *r) {
     uint16_t chains = o->chains ? o->chains : 1;
     if (chains > SIM_CHAINS_MAX || (chains > 1 && SIM_ATTACK_IS_SCRIPT(o->attack))) return HANSA_ERR_CONFIG;
@@ -706,8 +717,7 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     crypto_init();
     /* The run owns the process's signature scheme and log for its length. */
     sign_scheme_install(o->frost ? &sim_sign_scheme_frost : &sim_sign_scheme);
-    wire_tx_root_memo(true); /* every node judges the same blocks */
-    ledger_writes_hash_memo(true);
+    sim_memos(true);
     /* Single-threaded: batches of signatures (commits, blocks) are checked
      * inline, on the one thread whose order the seed fixes. */
     unsigned saved_threads = sig_batch_threads();
@@ -746,8 +756,7 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     log_set_level(saved_level);
     log_set_prefix(NULL);
     sign_scheme_install(NULL);
-    wire_tx_root_memo(false);
-    ledger_writes_hash_memo(false);
+    sim_memos(false);
     sig_batch_set_threads(saved_threads);
     return HANSA_OK;
 }

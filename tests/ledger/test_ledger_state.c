@@ -3,6 +3,7 @@
 #include "base/err.h"
 #include "base/rng.h"
 #include "check.h"
+#include "crypto/sha256.h"
 #include "ledger/acct_map.h"
 #include "ledger/record.h"
 #include "ledger/writes.h"
@@ -449,10 +450,54 @@ static void test_writes_hash_memo(void) {
     ledger_writes_free(&ws);
 }
 
+/* The writes hash is SHA-256 of the stream, each key and value behind its
+ * little-endian u32 length, whatever the batching: a set of 300 writes
+ * (about 20 KB, several batches) with one 5,000-byte value (past a batch,
+ * hashed on its own), computed here from its definition, with the memo
+ * off and on (its misses and hits). */
+static void test_writes_hash_definition(void) {
+    ledger_writes ws = LEDGER_WRITES_INIT;
+    static uint8_t val[5000];
+    for (size_t i = 0; i < sizeof val; i++) val[i] = (uint8_t)(i * 7 + 1);
+    for (uint32_t i = 0; i < 300; i++) {
+        uint8_t key[8];
+        be64_store(key, i);
+        ledger_writes_begin(&ws, key, sizeof key);
+        hbuf_append(&ws.data, val, i == 150 ? sizeof val : 40 + i % 23);
+        ledger_writes_end_value(&ws);
+    }
+    ledger_writes_sort(&ws);
+    hbuf stream = HBUF_INIT;
+    for (size_t i = 0; i < ws.n; i++) {
+        const ledger_write *w = &ws.w[i];
+        uint8_t len[4];
+        le32_store(len, w->key_len);
+        hbuf_append(&stream, len, 4);
+        hbuf_append(&stream, ws.data.data + w->key_off, w->key_len);
+        le32_store(len, w->val_len);
+        hbuf_append(&stream, len, 4);
+        hbuf_append(&stream, ws.data.data + w->val_off, w->val_len);
+    }
+    CHECK(stream.len > 4 * 4096);
+    hansa_hash want, got;
+    sha256(stream.data, stream.len, &want);
+    ledger_writes_hash(&ws, &got);
+    CHECK(hash_eq(&want, &got));
+    ledger_writes_hash_memo(true);
+    for (int again = 0; again < 2; again++) {
+        ledger_writes_hash(&ws, &got);
+        CHECK(hash_eq(&want, &got));
+    }
+    ledger_writes_hash_memo(false);
+    hbuf_free(&stream);
+    ledger_writes_free(&ws);
+}
+
 int main(void) {
     t_init_keys();
     RUN(test_acct_map_model);
     RUN(test_writes_hash_memo);
+    RUN(test_writes_hash_definition);
     RUN(test_siphash_vector);
     RUN(test_siphash_key_derive);
     RUN(test_record_roundtrip);
