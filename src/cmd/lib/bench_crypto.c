@@ -174,10 +174,6 @@ double bench_ed25519_verify_rates(uint64_t ms, double *per_cpu_s) {
     return verify_rates(VERIFY_RING, ms, per_cpu_s);
 }
 
-double bench_ed25519_verify_one_rates(uint64_t ms, double *per_cpu_s) {
-    return verify_rates(1, ms, per_cpu_s);
-}
-
 double bench_ed25519_verify_rate(uint64_t ms) { return bench_ed25519_verify_rates(ms, NULL); }
 
 static void print_sha256_table(uint64_t ms) {

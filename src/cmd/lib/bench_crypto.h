@@ -26,10 +26,4 @@ double bench_ed25519_verify_rate(uint64_t ms);
  * rate per second of wall time. */
 double bench_ed25519_verify_rates(uint64_t ms, double *per_cpu_s);
 
-/* bench_ed25519_verify_rates the way it was measured before: one signature
- * (the first of the 256 transfers) verified over and over, which the CPU's branch
- * predictors learn. `hansa bench` samples it beside the bound's rate so
- * every run shows what the change of measurement moved. */
-double bench_ed25519_verify_one_rates(uint64_t ms, double *per_cpu_s);
-
 #endif
