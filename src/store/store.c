@@ -1851,8 +1851,51 @@ typedef struct {
 
 #define INDEX_ENTRY_BYTES (HANSA_HASH_BYTES + TX_LOC_BYTES)
 
-static int cmp_index_entry(const void *a, const void *b) {
-    return memcmp(a, b, HANSA_HASH_BYTES);
+/* The order to put a step's entries in: by hash. A radix sort of their
+ * first 8 bytes (as sort_u64, carrying each entry's position) and an
+ * insertion sort by the whole hash within a run of equal prefixes, which
+ * only hashes ground to share 64 bits make longer than one. glibc's qsort
+ * of the 44-byte entries (a merge sort through a malloc'd copy, a memcmp
+ * call per comparison) was a sixth of the step's CPU. Returns order[0..n),
+ * which the caller frees. */
+static uint32_t *index_order(const uint8_t *entries, size_t n) {
+    uint64_t *key = hansa_malloc(2 * n * sizeof *key);
+    uint32_t *order = hansa_malloc(2 * n * sizeof *order);
+    for (size_t i = 0; i < n; i++) {
+        key[i] = be64_load(entries + i * INDEX_ENTRY_BYTES);
+        order[i] = (uint32_t)i;
+    }
+    uint64_t *ks = key, *kd = key + n;
+    uint32_t *os = order, *od = order + n;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t start[257] = {0};
+        for (size_t i = 0; i < n; i++) start[((ks[i] >> shift) & 0xff) + 1]++;
+        for (size_t b = 0; b < 256; b++) start[b + 1] += start[b];
+        for (size_t i = 0; i < n; i++) {
+            size_t at = start[(ks[i] >> shift) & 0xff]++;
+            kd[at] = ks[i];
+            od[at] = os[i];
+        }
+        uint64_t *tk = ks;
+        ks = kd;
+        kd = tk;
+        uint32_t *to = os;
+        os = od;
+        od = to;
+    }
+    HANSA_ASSERT(ks == key && os == order); /* an even number of passes */
+    for (size_t i = 1; i < n; i++) {
+        for (size_t j = i; j > 0 && key[j - 1] == key[j]; j--) {
+            const uint8_t *a = entries + (size_t)order[j - 1] * INDEX_ENTRY_BYTES;
+            const uint8_t *b = entries + (size_t)order[j] * INDEX_ENTRY_BYTES;
+            if (memcmp(a, b, HANSA_HASH_BYTES) <= 0) break;
+            uint32_t t = order[j - 1];
+            order[j - 1] = order[j];
+            order[j] = t;
+        }
+    }
+    free(key);
+    return order;
 }
 
 /* Takes the oldest logged heights off tx_log and puts their entries into
@@ -1874,8 +1917,8 @@ static hansa_err index_step_body(store *st, MDB_txn *txn, void *ctx) {
         if (e != HANSA_OK) break;
         uint64_t height = be64_load(k.mv_data);
         is->last = height;
-        for (size_t off = 0; off < n; off += TX_ENTRY_BYTES) {
-            uint8_t *d = hbuf_extend(&is->entries, INDEX_ENTRY_BYTES);
+        uint8_t *d = hbuf_room(&is->entries, n / TX_ENTRY_BYTES * INDEX_ENTRY_BYTES);
+        for (size_t off = 0; off < n; off += TX_ENTRY_BYTES, d += INDEX_ENTRY_BYTES) {
             memcpy(d, p + off, HANSA_HASH_BYTES);
             le64_store(d + HANSA_HASH_BYTES, height);
             memcpy(d + HANSA_HASH_BYTES + 8, p + off + HANSA_HASH_BYTES, 4);
@@ -1892,19 +1935,20 @@ static hansa_err index_step_body(store *st, MDB_txn *txn, void *ctx) {
     if (e == HANSA_OK && rc != 0 && rc != MDB_NOTFOUND) e = env_fail(st, rc, "walking tx_log");
     mdb_cursor_close(c);
     size_t count = is->entries.len / INDEX_ENTRY_BYTES;
-    if (e == HANSA_OK && count > 1)
-        qsort(is->entries.data, count, INDEX_ENTRY_BYTES, cmp_index_entry);
     if (e != HANSA_OK || count == 0) return e;
+    HANSA_ASSERT(count <= UINT32_MAX);
+    uint32_t *order = index_order(is->entries.data, count);
     /* One cursor for the whole sorted run: LMDB looks first on the leaf page
      * the cursor is on, so a put whose key follows the last one's there
      * skips the search from the root that mdb_put makes every time. */
     rc = mdb_cursor_open(txn, st->dbi[DB_TX_INDEX], &c);
-    if (rc != 0) return env_fail(st, rc, "opening a cursor on tx_index");
+    if (rc != 0) e = env_fail(st, rc, "opening a cursor on tx_index");
     for (size_t i = 0; i < count && e == HANSA_OK; i++) {
-        const uint8_t *d = is->entries.data + i * INDEX_ENTRY_BYTES;
+        const uint8_t *d = is->entries.data + (size_t)order[i] * INDEX_ENTRY_BYTES;
         e = put_record_at(st, c, DB_TX_INDEX, d, HANSA_HASH_BYTES, d + HANSA_HASH_BYTES, TX_LOC_BYTES);
     }
-    mdb_cursor_close(c);
+    if (rc == 0) mdb_cursor_close(c);
+    free(order);
     return e;
 }
 
