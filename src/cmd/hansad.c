@@ -28,7 +28,6 @@
  * (negative: behind) off the system's, as a delegate with a bad clock has:
  * tests of block time (PBTS, docs/consensus.md) run one next to honest
  * nodes on one machine. The monotonic clock is not touched. */
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -539,22 +538,6 @@ static int run(daemon_ctx *d, const char *home) {
     return rc;
 }
 
-/* glibc's malloc by default serves a block of more than 128 KiB (raised as
- * such blocks are freed, up to 32 MiB) with its own mmap and gives the
- * heap's top back once more than twice that lies free; under load a node
- * allocates and frees blocks like that every height (proposals, blocks,
- * their encodings, the tx index step), so each came back as fresh pages,
- * and a fresh page costs about 11 us of CPU on the VMs measured
- * (docs/bench.md, "bench-store"): about 240 page faults a second per
- * delegate under hansa bench. Fixed thresholds keep blocks under 4 MiB on
- * the heap and up to 64 MiB of free heap for reuse (cutting the faults by
- * about 40%); GLIBC_TUNABLES, if set, is the operator's choice and wins. */
-static void malloc_keep_memory(void) {
-    if (getenv("GLIBC_TUNABLES")) return;
-    mallopt(M_MMAP_THRESHOLD, 4 << 20);
-    mallopt(M_TRIM_THRESHOLD, 64 << 20);
-}
-
 int main(int argc, char **argv) {
     const char *home = NULL;
     if (argc >= 2 && strcmp(argv[1], "init") == 0) return hansad_init(argc - 1, argv + 1);
@@ -573,7 +556,6 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: hansad --home DIR\n");
         return HANSAD_EXIT_START;
     }
-    malloc_keep_memory();
     crypto_init();
     signal(SIGPIPE, SIG_IGN);
     daemon_ctx d = {0};
