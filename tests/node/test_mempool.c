@@ -329,20 +329,20 @@ static void test_bytes_index_churn(void) {
     ledger_state_free(s);
 }
 
-/* Deletions where probe chains wrap past the table's end: every key's probe
- * starts at one of its last two slots or first two (a debug-build hook), 40
- * senders queue a tx each and 20 richer ones evict 20 of them one by one; a
- * deletion must move back only entries whose home the hole does not cut
- * off, across the end too. Every tx is found by its bytes exactly when
- * queued, after each eviction, and a queued one's copy by the index (the
- * fallback by hash would hide a broken chain). */
-static void test_bytes_index_wrap(void) {
+/* Queues 40 txs and has 20 richer ones evict 20 of them, under the key
+ * hook keys (mempool_test_*_keys), checking after each admission that every
+ * tx is found by its bytes exactly when queued, and a queued one's copy by
+ * the index itself (the fallback by hash would hide a broken chain). Under
+ * these keys the pool also asserts after each eviction, before the new tx
+ * takes the first free slot of its chain (which would refill a hole a
+ * broken deletion left), that every queued tx is found by the index. */
+static void crowded_index(bool (*keys)(mempool *)) {
     ledger_params p = t_params();
     uint64_t bal[T_KEYS];
     for (int i = 0; i < T_KEYS; i++) bal[i] = 1000;
     ledger_state *s = t_state(&p, bal, T_KEYS, t_hash_key_a);
     mempool *m = mempool_new(&(mempool_limits){40, 0}, KEY, s, NULL, NULL);
-    if (!mempool_test_crowd_keys(m)) {
+    if (!keys(m)) {
         fprintf(stderr, "  skipped: a release build\n");
         mempool_free(m);
         ledger_state_free(s);
@@ -359,7 +359,6 @@ static void test_bytes_index_wrap(void) {
             bool queued = mempool_has(m, &h);
             uint64_t by_bytes = mempool_get_stats(m).dup_by_bytes;
             check_found(m, &t[k], queued);
-            /* A chain the deletion broke would still answer, by hash. */
             CHECK_EQ_U64(mempool_get_stats(m).dup_by_bytes, by_bytes + queued);
         }
     }
@@ -367,6 +366,18 @@ static void test_bytes_index_wrap(void) {
     mempool_free(m);
     ledger_state_free(s);
 }
+
+/* Deletions where probe chains wrap past the table's end: every key's probe
+ * starts at one of its last two slots or first two (a debug-build hook); a
+ * deletion must move back only entries whose home the hole does not cut
+ * off, across the end too. */
+static void test_bytes_index_wrap(void) { crowded_index(mempool_test_crowd_keys); }
+
+/* The same where no chain wraps: every probe starts at one of slots 8 to
+ * 11, so a deletion there meets entries at their own home (which must stay)
+ * and entries whose home is the hole itself (which must move back), the
+ * cases of the condition's non-wrap half. */
+static void test_bytes_index_cluster(void) { crowded_index(mempool_test_cluster_keys); }
 
 /* A caller that reads no text (why NULL, as the node's relay path) gets
  * the same code and hash on every path as one that does. */
@@ -703,6 +714,7 @@ int main(void) {
     RUN(test_bytes_key_collisions);
     RUN(test_bytes_index_churn);
     RUN(test_bytes_index_wrap);
+    RUN(test_bytes_index_cluster);
     RUN(test_no_why);
     RUN(test_stale_bytes_reported);
     RUN(test_signature_checked_last);
