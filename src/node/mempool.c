@@ -365,7 +365,7 @@ static void bx_clear(bx_table *t) {
  * the SHA-256, never a wrong answer. */
 #define BYTES_TAIL HANSA_SIG_BYTES
 
-enum { TEST_KEYS_OFF, TEST_KEYS_COLLIDE, TEST_KEYS_CROWD, TEST_KEYS_CLUSTER };
+enum { TEST_KEYS_OFF, TEST_KEYS_COLLIDE, TEST_KEYS_CROWD, TEST_KEYS_CLUSTER, TEST_KEYS_LAST };
 
 static uint64_t bytes_sip(const mempool *m, const uint8_t *bytes, size_t len) {
     size_t tail = len < BYTES_TAIL ? len : BYTES_TAIL;
@@ -376,6 +376,7 @@ static uint64_t bytes_sip(const mempool *m, const uint8_t *bytes, size_t len) {
         return sip & 0x20000 ? sip | 0xfffe : sip & ~(uint64_t)0xfffe;
     if (m->test_keys == TEST_KEYS_CLUSTER) /* home: one of slots 8 to 11, far from the end */
         return (sip & ~(uint64_t)0xffff) | 8 | (sip >> 17 & 3);
+    if (m->test_keys == TEST_KEYS_LAST) return sip | 0xffff; /* home: the table's last slot */
 #endif
     return sip;
 }
@@ -397,6 +398,8 @@ bool mempool_test_collide_keys(mempool *m) { return test_keys(m, TEST_KEYS_COLLI
 bool mempool_test_crowd_keys(mempool *m) { return test_keys(m, TEST_KEYS_CROWD); }
 
 bool mempool_test_cluster_keys(mempool *m) { return test_keys(m, TEST_KEYS_CLUSTER); }
+
+bool mempool_test_last_keys(mempool *m) { return test_keys(m, TEST_KEYS_LAST); }
 
 /* Entry i holds the slot of its bytes' key in by_bytes unless another
  * entry with that key already does. A position past 32 bits (never met:
@@ -432,7 +435,7 @@ static void remove_entry(mempool *m, size_t i, hansa_err err, const char *why) {
     e->bytes = NULL;
 }
 
-/* Under the crowd and cluster test keys (distinct keys, long chains),
+/* Under the crowd, cluster and last-slot test keys (distinct keys, long chains),
  * every queued entry must still be found by the index itself after a
  * deletion. Checked here, not by the test after mempool_add: the admission
  * that follows an eviction takes the first free slot of its chain, which
@@ -440,7 +443,7 @@ static void remove_entry(mempool *m, size_t i, hansa_err err, const char *why) {
  * answer anyway (a node would only run slower). */
 static void bytes_index_check(const mempool *m) {
 #ifndef NDEBUG
-    if (m->test_keys != TEST_KEYS_CROWD && m->test_keys != TEST_KEYS_CLUSTER) return;
+    if (m->test_keys == TEST_KEYS_OFF || m->test_keys == TEST_KEYS_COLLIDE) return;
     for (size_t i = 0; i < m->n; i++)
         if (m->entries[i].bytes)
             HANSA_ASSERT(bx_get(&m->by_bytes, m->entries[i].bytes_key, m->entries[i].len) == i);

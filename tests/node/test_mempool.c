@@ -376,6 +376,11 @@ static void test_bytes_index_wrap(void) { crowded_index(mempool_test_crowd_keys)
  * cases of the condition's non-wrap half. */
 static void test_bytes_index_cluster(void) { crowded_index(mempool_test_cluster_keys); }
 
+/* The same with every probe starting at the table's last slot: the first
+ * evictions free it, and every entry after it, past the end, has it as
+ * home and must move back (the wrap half's case of a home at the hole). */
+static void test_bytes_index_last_home(void) { crowded_index(mempool_test_last_keys); }
+
 /* A caller that reads no text (why NULL, as the node's relay path) gets
  * the same code and hash on every path as one that does. */
 static void test_no_why(void) {
@@ -700,6 +705,7 @@ int main(void) {
     RUN(test_bytes_index_churn);
     RUN(test_bytes_index_wrap);
     RUN(test_bytes_index_cluster);
+    RUN(test_bytes_index_last_home);
     RUN(test_no_why);
     RUN(test_stale_bytes_reported);
     RUN(test_signature_checked_last);
