@@ -8,7 +8,8 @@
  * Addresses are SHA-256 prefixes, but a sender can grind public keys until
  * many addresses fall into one probe run, and a run of k colliding accounts
  * makes each lookup O(k). The bucket is therefore chosen by SipHash-2-4 keyed
- * with a secret the node draws at start-up: the layout is unpredictable to an
+ * with a key derived from a secret the node draws at start-up
+ * (ledger_siphash_key_derive, "accounts"): the layout is unpredictable to an
  * attacker, yet nothing observable depends on it (writes are sorted by key),
  * so the ledger stays deterministic across nodes with different keys. */
 #ifndef HANSA_LEDGER_ACCT_MAP_H
@@ -74,11 +75,10 @@ uint64_t ledger_siphash24(uint64_t k0, uint64_t k1, const uint8_t *in, size_t le
 
 /* The SipHash key (*d0, *d1) of one use of the secret key (k0, k1): the
  * SipHash of label and a byte 0, then 1. Each table a node keys by its
- * secret takes its own (a label per use, e.g. "mempool-bytes"), so what a
- * peer learns of one table's collisions (from timing, say) tells it
- * nothing about another's. (The account map and the ledger's tables still
- * key by the secret itself, and by the secret XOR a table number: changing
- * them was left alone.) */
+ * secret takes its own (a label per use: "mempool-bytes", and the ledger
+ * state's "accounts", "table-<t>", "leaves"), so what a peer learns of one
+ * table's collisions (from timing, say) tells it nothing about another's;
+ * no table keys by the secret itself. */
 void ledger_siphash_key_derive(uint64_t k0, uint64_t k1, const char *label, uint64_t *d0,
                                uint64_t *d1);
 

@@ -5,8 +5,8 @@
  * The committed state keeps one kvmap per record type; a pending block keeps
  * one per type as its overlay, where an entry may also be a *deletion* (the
  * record disappears when the block commits). Keys are hashed with SipHash-2-4
- * under the state's secret key, like the account table (acct_map.h): record
- * keys hold attacker-chosen addresses and pubkeys. Values are owned copies.
+ * under a key per table derived from the state's secret, like the account
+ * table (acct_map.h): record keys hold attacker-chosen addresses and pubkeys. Values are owned copies.
  * Linear probing, backward-shift deletion (no tombstones), grown at 70%
  * load. Iteration order is the table's layout: callers that need an order
  * sort, and every rule that iterates is order-independent (sums, per-entry

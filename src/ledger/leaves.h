@@ -75,8 +75,9 @@ typedef struct {
      * empty; owned), so a key is noted once however many commits write it
      * before the refresh: an account written by every block was noted 32
      * times per checkpoint, and sorting the repeats was ~2.5% of a
-     * simulator run. Keyed by SipHash under (k0, k1), the state's secret,
-     * since the keys (addresses) are anyone's to choose. */
+     * simulator run. Keyed by SipHash under (k0, k1), derived from the
+     * state's secret (state.c, "leaves"), since the keys (addresses) are
+     * anyone's to choose. */
     uint32_t *note_set;
     size_t cap_set;
     uint64_t k0, k1;

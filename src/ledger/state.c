@@ -3,6 +3,7 @@
 #include "ledger/state.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,11 +127,26 @@ static hansa_err genesis_build(const ledger_genesis *g, ledger_state *s, char *w
     return HANSA_OK;
 }
 
+/* Each of the state's hash tables keys its SipHash by its own key, derived
+ * from the secret hash_key with a label per use (ledger_siphash_key_derive):
+ * the account map "accounts", table t "table-<t>", the leaf cache's noted
+ * keys "leaves". A block's overlays take the state's keys (block.c). */
 static ledger_state *state_new(const uint8_t hash_key[ACCT_MAP_KEY_BYTES]) {
     ledger_state *s = hansa_calloc(1, sizeof *s);
-    acct_map_init(&s->accounts, hash_key);
-    for (int t = 0; t < LEDGER_TAB_COUNT_; t++)
-        kvmap_init(&s->tabs[t], s->accounts.k0 ^ (uint64_t)t, s->accounts.k1);
+    uint64_t k0 = le64_load(hash_key), k1 = le64_load(hash_key + 8), d0, d1;
+    ledger_siphash_key_derive(k0, k1, "accounts", &d0, &d1);
+    uint8_t key[ACCT_MAP_KEY_BYTES];
+    le64_store(key, d0);
+    le64_store(key + 8, d1);
+    acct_map_init(&s->accounts, key);
+    for (int t = 0; t < LEDGER_TAB_COUNT_; t++) {
+        char label[16];
+        snprintf(label, sizeof label, "table-%d", t);
+        ledger_siphash_key_derive(k0, k1, label, &d0, &d1);
+        kvmap_init(&s->tabs[t], d0, d1);
+    }
+    ledger_siphash_key_derive(k0, k1, "leaves", &d0, &d1);
+    ledger_leaves_set_key(&s->leaves, d0, d1);
     return s;
 }
 
@@ -242,10 +258,7 @@ static void leaves_build(ledger_state *s, const ledger_writes *records) {
         ledger_state_records(s, &local);
         records = &local;
     }
-    uint64_t k0, k1;
-    ledger_siphash_key_derive(s->accounts.k0, s->accounts.k1, "leaves", &k0, &k1);
-    ledger_leaves_set_key(&s->leaves, k0, k1);
-    ledger_leaves_build(&s->leaves, records);
+    ledger_leaves_build(&s->leaves, records); /* keyed by state_new */
     ledger_writes_free(&local);
 }
 

@@ -365,7 +365,7 @@ static void bx_clear(bx_table *t) {
  * the SHA-256, never a wrong answer. */
 #define BYTES_TAIL HANSA_SIG_BYTES
 
-enum { TEST_KEYS_OFF, TEST_KEYS_COLLIDE, TEST_KEYS_CROWD };
+enum { TEST_KEYS_OFF, TEST_KEYS_COLLIDE, TEST_KEYS_CROWD, TEST_KEYS_CLUSTER, TEST_KEYS_LAST };
 
 static uint64_t bytes_sip(const mempool *m, const uint8_t *bytes, size_t len) {
     size_t tail = len < BYTES_TAIL ? len : BYTES_TAIL;
@@ -374,6 +374,9 @@ static uint64_t bytes_sip(const mempool *m, const uint8_t *bytes, size_t len) {
     if (m->test_keys == TEST_KEYS_COLLIDE) return 0;
     if (m->test_keys == TEST_KEYS_CROWD) /* home: one of the table's last two slots or first two */
         return sip & 0x20000 ? sip | 0xfffe : sip & ~(uint64_t)0xfffe;
+    if (m->test_keys == TEST_KEYS_CLUSTER) /* home: one of slots 8 to 11, far from the end */
+        return (sip & ~(uint64_t)0xffff) | 8 | (sip >> 17 & 3);
+    if (m->test_keys == TEST_KEYS_LAST) return sip | 0xffff; /* home: the table's last slot */
 #endif
     return sip;
 }
@@ -393,6 +396,10 @@ static bool test_keys(mempool *m, uint8_t mode) {
 bool mempool_test_collide_keys(mempool *m) { return test_keys(m, TEST_KEYS_COLLIDE); }
 
 bool mempool_test_crowd_keys(mempool *m) { return test_keys(m, TEST_KEYS_CROWD); }
+
+bool mempool_test_cluster_keys(mempool *m) { return test_keys(m, TEST_KEYS_CLUSTER); }
+
+bool mempool_test_last_keys(mempool *m) { return test_keys(m, TEST_KEYS_LAST); }
 
 /* Entry i holds the slot of its bytes' key in by_bytes unless another
  * entry with that key already does. A position past 32 bits (never met:
@@ -428,6 +435,23 @@ static void remove_entry(mempool *m, size_t i, hansa_err err, const char *why) {
     e->bytes = NULL;
 }
 
+/* Under the crowd, cluster and last-slot test keys (distinct keys, long chains),
+ * every queued entry must still be found by the index itself after a
+ * deletion. Checked here, not by the test after mempool_add: the admission
+ * that follows an eviction takes the first free slot of its chain, which
+ * refills a hole a broken deletion left, and the lookup by hash would
+ * answer anyway (a node would only run slower). */
+static void bytes_index_check(const mempool *m) {
+#ifndef NDEBUG
+    if (m->test_keys == TEST_KEYS_OFF || m->test_keys == TEST_KEYS_COLLIDE) return;
+    for (size_t i = 0; i < m->n; i++)
+        if (m->entries[i].bytes)
+            HANSA_ASSERT(bx_get(&m->by_bytes, m->entries[i].bytes_key, m->entries[i].len) == i);
+#else
+    (void)m;
+#endif
+}
+
 /* Evicts a sender's last entry: its previous one (if still queued) takes
  * its place as the sender's candidate. */
 static void evict(mempool *m, size_t i) {
@@ -436,6 +460,7 @@ static void evict(mempool *m, size_t i) {
     size_t prev = e->prev;
     hansa_hash sender = e->sender;
     remove_entry(m, i, HANSA_ERR_FULL, "evicted by a higher-fee transaction");
+    bytes_index_check(m);
     if (prev != NONE && m->entries[prev].bytes) {
         hmap_put(&m->tails, &sender, prev);
         heap_push(m, prev);

@@ -95,6 +95,16 @@ bool mempool_test_collide_keys(mempool *m);
  * table's last two slots or first two (up to 65,536 slots), so chains wrap
  * past its end and entries that wrapped meet entries at home there. */
 bool mempool_test_crowd_keys(mempool *m);
+/* The same for keys whose probes all start at one of slots 8 to 11: one
+ * chain in the table's middle, where no deletion wraps, with entries at
+ * home and entries pushed on mixed. Under any of these three, debug
+ * builds check after each eviction that every queued tx is found by the
+ * index itself (an assertion). */
+bool mempool_test_cluster_keys(mempool *m);
+/* The same for keys whose probes all start at the table's last slot (up to
+ * 65,536 slots): one chain that wraps at once, every entry past the end
+ * with its home the slot a deletion there frees. */
+bool mempool_test_last_keys(mempool *m);
 
 /* Admits the encoded transaction (bytes are copied). On success *hash is
  * its hash. Errors: the decoder's code, HANSA_ERR_DUPLICATE, HANSA_ERR_BAD_SIG,

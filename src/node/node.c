@@ -621,6 +621,7 @@ void node_peer_up(node *n, void *peer) {
         return;
     }
     sync_peer_init(n, slot, peer);
+    receipts_peer_up(n, (size_t)(slot - n->peers));
     sync_send_status(n, peer);
     /* What this node released at the undecided height goes to the new
      * peer alone: the others have it, and a peer reconnecting in a loop

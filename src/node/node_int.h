@@ -214,6 +214,7 @@ hansa_err receipts_open(node *n, char *why, size_t why_len);
 void receipts_close(node *n);
 void receipts_on_commit(node *n, const wire_block *blk);
 void receipts_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, size_t len);
+void receipts_peer_up(node *n, size_t slot); /* a new peer took peers[slot] */
 void receipts_peer_down(node *n, void *peer);
 void receipts_on_wake(node *n, uint64_t now_ms);
 uint64_t receipts_next_wake_ms(const node *n); /* UINT64_MAX: none */

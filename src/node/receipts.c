@@ -34,7 +34,11 @@ typedef struct {
     receipt rc;              /* core fixed; shares collected so far (others') */
     uint64_t own;            /* this node's share, reserved in exposure */
     uint64_t covered;        /* own + others' shares */
-    size_t next_peer;        /* the peer slot to ask after the current one */
+    /* Peer slots whose present peer was asked (bit i: slot i). A slot's
+     * bit clears when a new peer takes it (receipts_peer_up), so a peer that
+     * arrives while the request is open is asked whatever its slot; a cursor
+     * over slots passed over one that came into a lower, reused slot. */
+    uint8_t asked_slots[(NODE_PEERS_MAX + 7) / 8];
     void *asked;             /* the peer asked now */
     uint64_t asked_until_ms; /* then ask the next one: a silent peer must not stall it */
     uint8_t *tx;             /* owned copy of the encoded tx */
@@ -394,16 +398,19 @@ static void pending_ask_next(node *n, pending *p) {
         pending_fail(n, p, HANSA_ERR_FULL, "too many underwriters would be needed");
         return;
     }
-    /* Every slot from peers_end on is free (node_int.h). */
-    while (p->next_peer < n->peers_end && n->peers[p->next_peer].handle == NULL) p->next_peer++;
-    if (p->next_peer >= n->peers_end) {
+    /* The lowest slot with a peer not asked yet; every slot from peers_end
+     * on is free (node_int.h). */
+    size_t i = 0;
+    while (i < n->peers_end && (n->peers[i].handle == NULL || p->asked_slots[i / 8] >> (i % 8) & 1)) i++;
+    if (i >= n->peers_end) {
         char why[160];
         snprintf(why, sizeof why, "collateral covers %" PRIu64 " of %" PRIu64
                  " (free here and every peer asked)", p->covered, p->rc.core.amount);
         pending_fail(n, p, HANSA_ERR_FUNDS, why);
         return;
     }
-    p->asked = n->peers[p->next_peer++].handle;
+    p->asked_slots[i / 8] |= (uint8_t)(1u << (i % 8));
+    p->asked = n->peers[i].handle;
     p->asked_until_ms = node_now(n) + NODE_RECEIPT_ASK_MS;
     node_receipt_ask ask = {.request = p->id, .core = p->rc.core,
                             .want = p->rc.core.amount - p->covered, .tx = p->tx, .tx_len = p->tx_len};
@@ -582,6 +589,14 @@ static void on_share(node *n, void *peer, const uint8_t *bytes, size_t len) {
 void receipts_on_message(node *n, void *peer, uint8_t type, const uint8_t *bytes, size_t len) {
     if (type == MSG_RECEIPT_ASK) on_ask(n, peer, bytes, len);
     else on_share(n, peer, bytes, len);
+}
+
+/* The peer now in slot has not been asked anything yet (the one there
+ * before may have been). */
+void receipts_peer_up(node *n, size_t slot) {
+    HANSA_ASSERT(slot < NODE_PEERS_MAX);
+    for (size_t i = 0; i < PENDING_MAX && R(n)->n_pend; i++)
+        R(n)->pend[i].asked_slots[slot / 8] &= (uint8_t)~(1u << (slot % 8));
 }
 
 /* A peer that went away will not answer: ask the next one. */

@@ -26,11 +26,8 @@ void roast_env_encode(hbuf *b, uint32_t chain_id, uint16_t from, const uint8_t *
 
 hansa_err roast_env_decode(const uint8_t *p, size_t len, roast_env *e, wire_rd *r) {
     wire_rd local;
-    if (!r) r = &local;
-    rd_init(r, p, len);
-    memset(e, 0, sizeof *e);
-    uint8_t version = rd_u8(r, "version");
-    if (r->err == HANSA_OK && version != WIRE_VERSION) frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
+    r = rd_begin(r, &local, p, len, e, sizeof *e, RD_NO_VERSION);
+    frd_version(r);
     e->chain_id = rd_u32(r, "chain_id");
     e->from = frd_id(r, "from");
     size_t at = r->off;
@@ -38,12 +35,7 @@ hansa_err roast_env_decode(const uint8_t *p, size_t len, roast_env *e, wire_rd *
     if (r->err == HANSA_OK && e->msg_len == 0) frd_fail_at(r, HANSA_ERR_INVALID, at, "msg_len");
     e->msg = rd_borrow(r, e->msg_len, "msg");
     rd_fixed(r, e->sig.b, HANSA_SIG_BYTES, "sig");
-    rd_end(r);
-    if (r->err != HANSA_OK) {
-        memset(e, 0, sizeof *e);
-        return r->err;
-    }
-    return HANSA_OK;
+    return rd_close(r, e, sizeof *e);
 }
 
 bool roast_env_verify(const uint8_t *p, size_t len, const hansa_pubkey *pk) {

@@ -162,21 +162,14 @@ static void decode_body(wire_rd *r, dkg_msg *m) {
 
 hansa_err dkg_msg_decode(const uint8_t *p, size_t len, dkg_msg *m, wire_rd *r) {
     wire_rd local;
-    if (!r) r = &local;
-    rd_init(r, p, len);
-    memset(m, 0, sizeof *m);
+    r = rd_begin(r, &local, p, len, m, sizeof *m, RD_NO_VERSION);
     uint8_t kind = frd_head(r, DKG_MSG_COMMIT, DKG_MSG_RESULT);
     rd_fixed(r, m->session.b, HANSA_HASH_BYTES, "session");
     if (r->err == HANSA_OK) {
         m->kind = (dkg_msg_kind)kind;
         decode_body(r, m);
     }
-    rd_end(r);
-    if (r->err != HANSA_OK) {
-        memset(m, 0, sizeof *m);
-        return r->err;
-    }
-    return HANSA_OK;
+    return rd_close(r, m, sizeof *m);
 }
 
 void dkg_share_ad(hbuf *b, const hansa_hash *session, uint16_t dealer, uint16_t recipient) {

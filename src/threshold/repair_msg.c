@@ -87,9 +87,7 @@ static void decode_piece(wire_rd *r, repair_msg *m) {
 
 hansa_err repair_msg_decode(const uint8_t *p, size_t len, repair_msg *m, wire_rd *r) {
     wire_rd local;
-    if (!r) r = &local;
-    rd_init(r, p, len);
-    memset(m, 0, sizeof *m);
+    r = rd_begin(r, &local, p, len, m, sizeof *m, RD_NO_VERSION);
     uint8_t kind = frd_head(r, REPAIR_MSG_REQUEST, REPAIR_MSG_SIGMA);
     rd_fixed(r, m->session.b, HANSA_HASH_BYTES, "session");
     m->target = frd_id(r, "target");
@@ -100,10 +98,5 @@ hansa_err repair_msg_decode(const uint8_t *p, size_t len, repair_msg *m, wire_rd
         else decode_piece(r, m);
     }
     rd_fixed(r, m->sig.b, HANSA_SIG_BYTES, "sig");
-    rd_end(r);
-    if (r->err != HANSA_OK) {
-        memset(m, 0, sizeof *m);
-        return r->err;
-    }
-    return HANSA_OK;
+    return rd_close(r, m, sizeof *m);
 }

@@ -69,9 +69,7 @@ static void decode_request(wire_rd *r, roast_msg *m) {
 
 hansa_err roast_msg_decode(const uint8_t *p, size_t len, roast_msg *m, wire_rd *r) {
     wire_rd local;
-    if (!r) r = &local;
-    rd_init(r, p, len);
-    memset(m, 0, sizeof *m);
+    r = rd_begin(r, &local, p, len, m, sizeof *m, RD_NO_VERSION);
     uint8_t kind = frd_head(r, ROAST_MSG_COMMIT, ROAST_MSG_SHARE);
     frd_point(r, &m->group_key, "group_key");
     m->round = rd_u64(r, "round");
@@ -91,10 +89,5 @@ hansa_err roast_msg_decode(const uint8_t *p, size_t len, roast_msg *m, wire_rd *
             break;
         }
     }
-    rd_end(r);
-    if (r->err != HANSA_OK) {
-        memset(m, 0, sizeof *m);
-        return r->err;
-    }
-    return HANSA_OK;
+    return rd_close(r, m, sizeof *m);
 }

@@ -32,23 +32,15 @@ void checkpoint_encode(hbuf *b, const checkpoint *c) {
 
 hansa_err checkpoint_decode(const uint8_t *p, size_t len, checkpoint *c, wire_rd *r) {
     wire_rd local;
-    if (!r) r = &local;
-    rd_init(r, p, len);
-    memset(c, 0, sizeof *c);
-    uint8_t version = rd_u8(r, "version");
-    if (r->err == HANSA_OK && version != WIRE_VERSION) frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
+    r = rd_begin(r, &local, p, len, c, sizeof *c, RD_NO_VERSION);
+    frd_version(r);
     c->height = rd_u64(r, "height");
     c->epoch = rd_u64(r, "epoch");
     rd_fixed(r, c->header_hash.b, HANSA_HASH_BYTES, "header_hash");
     frd_point(r, &c->group_key, "group_key");
     frd_point(r, &c->sig.R, "sig.R");
     frd_scalar(r, &c->sig.z, "sig.z");
-    rd_end(r);
-    if (r->err != HANSA_OK) {
-        memset(c, 0, sizeof *c);
-        return r->err;
-    }
-    return HANSA_OK;
+    return rd_close(r, c, sizeof *c);
 }
 
 bool checkpoint_verify(uint32_t chain_id, const checkpoint *c) {
@@ -87,11 +79,8 @@ void handoff_encode(hbuf *b, const handoff *h) {
 
 hansa_err handoff_decode(const uint8_t *p, size_t len, handoff *h, wire_rd *r) {
     wire_rd local;
-    if (!r) r = &local;
-    rd_init(r, p, len);
-    memset(h, 0, sizeof *h);
-    uint8_t version = rd_u8(r, "version");
-    if (r->err == HANSA_OK && version != WIRE_VERSION) frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
+    r = rd_begin(r, &local, p, len, h, sizeof *h, RD_NO_VERSION);
+    frd_version(r);
     h->old_epoch = rd_u64(r, "old_epoch");
     size_t at = r->off;
     h->new_epoch = rd_u64(r, "new_epoch");
@@ -106,12 +95,7 @@ hansa_err handoff_decode(const uint8_t *p, size_t len, handoff *h, wire_rd *r) {
         frd_fail_at(r, HANSA_ERR_INVALID, at, "t");
     frd_point(r, &h->sig.R, "sig.R");
     frd_scalar(r, &h->sig.z, "sig.z");
-    rd_end(r);
-    if (r->err != HANSA_OK) {
-        memset(h, 0, sizeof *h);
-        return r->err;
-    }
-    return HANSA_OK;
+    return rd_close(r, h, sizeof *h);
 }
 
 bool handoff_verify(uint32_t chain_id, const handoff *h) {

@@ -46,9 +46,14 @@ uint16_t frd_next_id(wire_rd *r, uint16_t prev, const char *field) {
     return id;
 }
 
-uint8_t frd_head(wire_rd *r, uint8_t lo, uint8_t hi) {
+void frd_version(wire_rd *r) {
+    size_t at = r->off;
     uint8_t version = rd_u8(r, "version");
-    if (r->err == HANSA_OK && version != WIRE_VERSION) frd_fail_at(r, HANSA_ERR_VERSION, 0, "version");
+    if (r->err == HANSA_OK && version != WIRE_VERSION) frd_fail_at(r, HANSA_ERR_VERSION, at, "version");
+}
+
+uint8_t frd_head(wire_rd *r, uint8_t lo, uint8_t hi) {
+    frd_version(r);
     size_t at = r->off;
     uint8_t kind = rd_u8(r, "kind");
     if (r->err == HANSA_OK && (kind < lo || kind > hi)) frd_fail_at(r, HANSA_ERR_NONCANONICAL, at, "kind");

@@ -23,7 +23,11 @@ uint16_t frd_count(wire_rd *r, const char *field);
  * section 4.3; strictly, so one participant appears once): NONCANONICAL
  * unless above prev, which is 0 before the first. */
 uint16_t frd_next_id(wire_rd *r, uint16_t prev, const char *field);
-/* The head of a FROST peer message: the version byte (WIRE_VERSION) and a
+/* The version byte of a FROST value, which must be WIRE_VERSION: VERSION
+ * at the byte's own offset, as the wire core's decoders report it (after
+ * rd_begin with RD_NO_VERSION: its own check reports at the byte after). */
+void frd_version(wire_rd *r);
+/* The head of a FROST peer message: the version byte (frd_version) and a
  * kind byte in lo..hi, returned. */
 uint8_t frd_head(wire_rd *r, uint8_t lo, uint8_t hi);
 

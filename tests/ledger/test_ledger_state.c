@@ -78,6 +78,30 @@ static void test_siphash_key_derive(void) {
     CHECK(a0 != k0 && a1 != k1 && b0 != k0 && b1 != k1);
 }
 
+/* The state keys each of its tables by its own key derived from the
+ * secret (labels "accounts", "table-<t>", "leaves"), none by the secret
+ * itself or the secret XOR a table number. */
+static void test_state_keys_per_use(void) {
+    ledger_params p = t_params();
+    uint64_t bal[2] = {10, 20};
+    ledger_state *s = t_state(&p, bal, 2, t_hash_key_a);
+    uint64_t k0 = le64_load(t_hash_key_a), k1 = le64_load(t_hash_key_a + 8), d0, d1;
+    ledger_siphash_key_derive(k0, k1, "accounts", &d0, &d1);
+    CHECK(s->accounts.k0 == d0 && s->accounts.k1 == d1);
+    ledger_siphash_key_derive(k0, k1, "leaves", &d0, &d1);
+    CHECK(s->leaves.k0 == d0 && s->leaves.k1 == d1);
+    for (int t = 0; t < LEDGER_TAB_COUNT_; t++) {
+        char label[16];
+        snprintf(label, sizeof label, "table-%d", t);
+        ledger_siphash_key_derive(k0, k1, label, &d0, &d1);
+        CHECK(s->tabs[t].k0 == d0 && s->tabs[t].k1 == d1);
+        CHECK(s->tabs[t].k1 != k1 && s->tabs[t].k1 != s->accounts.k1);
+        for (int u = 0; u < t; u++) CHECK(s->tabs[u].k0 != d0);
+    }
+    CHECK(s->accounts.k0 != k0 && s->accounts.k1 != k1);
+    ledger_state_free(s);
+}
+
 static void test_record_roundtrip(void) {
     hbuf b = HBUF_INIT;
     ledger_account a = {UINT64_MAX, 7}, a2;
@@ -500,6 +524,7 @@ int main(void) {
     RUN(test_writes_hash_definition);
     RUN(test_siphash_vector);
     RUN(test_siphash_key_derive);
+    RUN(test_state_keys_per_use);
     RUN(test_record_roundtrip);
     RUN(test_record_rejects);
     RUN(test_genesis_validate);

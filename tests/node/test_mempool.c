@@ -25,6 +25,21 @@ static void on_drop(void *ctx, const hansa_hash *tx, hansa_err err, const char *
     last_drop = err;
 }
 
+/* What the pool tests start from: a state whose accounts 0..n-1 hold
+ * bal[i] (t_state, into *s) and a pool over it keeping at most max_txs txs
+ * (0: the default), with drop as its drop callback. */
+static mempool *pool_open(ledger_state **s, const uint64_t *bal, size_t n, uint32_t max_txs,
+                          mempool_drop_fn drop) {
+    ledger_params p = t_params();
+    *s = t_state(&p, bal, n, t_hash_key_a);
+    return mempool_new(&(mempool_limits){max_txs, 0}, KEY, *s, drop, NULL);
+}
+
+static void pool_close(mempool *m, ledger_state *s) {
+    mempool_free(m);
+    ledger_state_free(s);
+}
+
 static hansa_err add(mempool *m, const wire_tx *tx, hansa_hash *h) {
     hbuf b = HBUF_INIT;
     wire_tx_encode(&b, tx);
@@ -35,10 +50,9 @@ static hansa_err add(mempool *m, const wire_tx *tx, hansa_hash *h) {
 }
 
 static void test_admission(void) {
-    ledger_params p = t_params();
     uint64_t bal[3] = {1000, 1000, 1};
-    ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
-    mempool *m = mempool_new(&(mempool_limits){0, 0}, KEY, s, on_drop, NULL);
+    ledger_state *s;
+    mempool *m = pool_open(&s, bal, 3, 0, on_drop);
     uint8_t b0[28], b1[28], b2[28], b3[28];
     hansa_hash h;
     wire_tx tx0 = t_transfer(0, &t_addrs[2], 100, 0, 10, b0);
@@ -59,19 +73,17 @@ static void test_admission(void) {
     uint8_t junk[10] = {1, 2, 3};
     char why[256];
     CHECK(mempool_add(m, junk, sizeof junk, &h, why, sizeof why) != HANSA_OK);
-    mempool_free(m);
-    ledger_state_free(s);
+    pool_close(m, s);
 }
 
 /* A full pool takes a higher-fee tx by evicting the cheapest last-of-sender
  * tx of another sender, refuses a tx that does not pay more, and reports
  * the eviction. */
 static void test_eviction(void) {
-    ledger_params p = t_params();
     uint64_t bal[4] = {1000, 1000, 1000, 1};
-    ledger_state *s = t_state(&p, bal, 4, t_hash_key_a);
     drops = 0;
-    mempool *m = mempool_new(&(mempool_limits){2, 0}, KEY, s, on_drop, NULL);
+    ledger_state *s;
+    mempool *m = pool_open(&s, bal, 4, 2, on_drop);
     uint8_t b0[28], b1[28], b2[28], b3[28];
     hansa_hash h0, h1, h;
     wire_tx a = t_transfer(0, &t_addrs[3], 1, 0, 20, b0);
@@ -86,18 +98,16 @@ static void test_eviction(void) {
     CHECK(mempool_has(m, &h0));
     CHECK_EQ_U64(drops, 1);
     CHECK_ERR(last_drop, HANSA_ERR_FULL);
-    mempool_free(m);
-    ledger_state_free(s);
+    pool_close(m, s);
 }
 
 /* A tx that would be refused anyway (a nonce gap here; any stranger can
  * sign one with a high fee for free) evicts nothing from a full pool. */
 static void test_refused_tx_evicts_nothing(void) {
-    ledger_params p = t_params();
     uint64_t bal[4] = {1000, 1000, 1000, 1};
-    ledger_state *s = t_state(&p, bal, 4, t_hash_key_a);
     drops = 0;
-    mempool *m = mempool_new(&(mempool_limits){2, 0}, KEY, s, on_drop, NULL);
+    ledger_state *s;
+    mempool *m = pool_open(&s, bal, 4, 2, on_drop);
     uint8_t b0[28], b1[28], b2[28];
     hansa_hash h0, h1, h;
     wire_tx a = t_transfer(0, &t_addrs[3], 1, 0, 20, b0);
@@ -109,18 +119,16 @@ static void test_refused_tx_evicts_nothing(void) {
     CHECK(mempool_has(m, &h0));
     CHECK(mempool_has(m, &h1));
     CHECK_EQ_U64(drops, 0);
-    mempool_free(m);
-    ledger_state_free(s);
+    pool_close(m, s);
 }
 
 /* After a commit: included txs leave silently; txs that no longer apply
  * are dropped and reported; the rest stay in order. */
 static void test_update_rechecks(void) {
-    ledger_params p = t_params();
     uint64_t bal[3] = {1000, 1000, 1};
-    ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
     drops = 0;
-    mempool *m = mempool_new(&(mempool_limits){0, 0}, KEY, s, on_drop, NULL);
+    ledger_state *s;
+    mempool *m = pool_open(&s, bal, 3, 0, on_drop);
     uint8_t b0[28], b1[28], b2[28];
     hansa_hash h0, h1, hx;
     wire_tx t0 = t_transfer(0, &t_addrs[2], 100, 0, 10, b0);
@@ -140,8 +148,7 @@ static void test_update_rechecks(void) {
     mempool_update(m, s, &hx, 1);
     CHECK_EQ_U64(mempool_count(m), 0); /* t0 now has a stale nonce, t1 a gap */
     CHECK_EQ_U64(drops, 2);
-    mempool_free(m);
-    ledger_state_free(s);
+    pool_close(m, s);
 }
 
 /* Commits a block of tx alone to s and tells m (the block's proposer is
@@ -163,10 +170,9 @@ static void commit_one(ledger_state *s, mempool *m, const wire_tx *tx) {
  * own hash, also after a commit moved the queue's entries; bytes that
  * left the pool (committed) are judged again, not called duplicates. */
 static void test_duplicate_by_bytes(void) {
-    ledger_params p = t_params();
     uint64_t bal[4] = {1000, 1000, 1000, 1};
-    ledger_state *s = t_state(&p, bal, 4, t_hash_key_a);
-    mempool *m = mempool_new(&(mempool_limits){0, 0}, KEY, s, NULL, NULL);
+    ledger_state *s;
+    mempool *m = pool_open(&s, bal, 4, 0, NULL);
     uint8_t b[4][28];
     wire_tx t[4] = {t_transfer(0, &t_addrs[3], 1, 0, 10, b[0]), t_transfer(1, &t_addrs[3], 2, 0, 10, b[1]),
                     t_transfer(0, &t_addrs[3], 3, 1, 10, b[2]), t_transfer(2, &t_addrs[3], 4, 0, 10, b[3])};
@@ -225,8 +231,7 @@ static void test_duplicate_by_bytes(void) {
     forged.sig.b[0] ^= 1; /* same length, one bit apart */
     CHECK_ERR(add(m, &forged, &h), HANSA_ERR_NONCE); /* judged: its sender's nonce 0 is queued */
     CHECK(!hash_eq(&h, &want[3]));
-    mempool_free(m);
-    ledger_state_free(s);
+    pool_close(m, s);
 }
 
 /* Whether the pool holds exactly these bytes, asked as a block's judge
@@ -255,14 +260,12 @@ static void check_found(mempool *m, const wire_tx *tx, bool queued) {
  * findable. Without the bytes compare in bytes_index_find every one of
  * them would be answered with the holder's hash. */
 static void test_bytes_key_collisions(void) {
-    ledger_params p = t_params();
     uint64_t bal[4] = {1000, 1000, 1000, 1};
-    ledger_state *s = t_state(&p, bal, 4, t_hash_key_a);
-    mempool *m = mempool_new(&(mempool_limits){4, 0}, KEY, s, NULL, NULL);
+    ledger_state *s;
+    mempool *m = pool_open(&s, bal, 4, 4, NULL);
     if (!mempool_test_collide_keys(m)) {
         fprintf(stderr, "  skipped: the collision hook is off in NDEBUG builds\n");
-        mempool_free(m);
-        ledger_state_free(s);
+        pool_close(m, s);
         return;
     }
     uint8_t b[5][28];
@@ -285,8 +288,7 @@ static void test_bytes_key_collisions(void) {
     commit_one(s, m, &t[1]);
     CHECK_EQ_U64(mempool_count(m), 3);
     for (int i = 0; i < 5; i++) check_found(m, &t[i], i > 1);
-    mempool_free(m);
-    ledger_state_free(s);
+    pool_close(m, s);
 }
 
 /* The bytes index through growth and deletions out of the middle of its
@@ -295,11 +297,10 @@ static void test_bytes_key_collisions(void) {
  * offered is found by its bytes exactly when it is queued (check_found:
  * mempool_has_bytes and a relayed copy agree with the hash index). */
 static void test_bytes_index_churn(void) {
-    ledger_params p = t_params();
     uint64_t bal[51];
     for (int i = 0; i < 51; i++) bal[i] = 1000;
-    ledger_state *s = t_state(&p, bal, 51, t_hash_key_a);
-    mempool *m = mempool_new(&(mempool_limits){200, 0}, KEY, s, NULL, NULL);
+    ledger_state *s;
+    mempool *m = pool_open(&s, bal, 51, 200, NULL);
     static uint8_t b[300][28];
     static wire_tx t[300];
     hansa_hash h, want;
@@ -325,27 +326,24 @@ static void test_bytes_index_churn(void) {
         if (round == 0) commit_one(s, m, &t[200]); /* sender 40's nonce 0: the re-check rebuilds */
     }
     CHECK_EQ_U64(mempool_count(m), 199);
-    mempool_free(m);
-    ledger_state_free(s);
+    pool_close(m, s);
 }
 
-/* Deletions where probe chains wrap past the table's end: every key's probe
- * starts at one of its last two slots or first two (a debug-build hook), 40
- * senders queue a tx each and 20 richer ones evict 20 of them one by one; a
- * deletion must move back only entries whose home the hole does not cut
- * off, across the end too. Every tx is found by its bytes exactly when
- * queued, after each eviction, and a queued one's copy by the index (the
- * fallback by hash would hide a broken chain). */
-static void test_bytes_index_wrap(void) {
-    ledger_params p = t_params();
+/* Queues 40 txs and has 20 richer ones evict 20 of them, under the key
+ * hook keys (mempool_test_*_keys), checking after each admission that every
+ * tx is found by its bytes exactly when queued, and a queued one's copy by
+ * the index itself (the fallback by hash would hide a broken chain). Under
+ * these keys the pool also asserts after each eviction, before the new tx
+ * takes the first free slot of its chain (which would refill a hole a
+ * broken deletion left), that every queued tx is found by the index. */
+static void crowded_index(bool (*keys)(mempool *)) {
     uint64_t bal[T_KEYS];
     for (int i = 0; i < T_KEYS; i++) bal[i] = 1000;
-    ledger_state *s = t_state(&p, bal, T_KEYS, t_hash_key_a);
-    mempool *m = mempool_new(&(mempool_limits){40, 0}, KEY, s, NULL, NULL);
-    if (!mempool_test_crowd_keys(m)) {
+    ledger_state *s;
+    mempool *m = pool_open(&s, bal, T_KEYS, 40, NULL);
+    if (!keys(m)) {
         fprintf(stderr, "  skipped: a release build\n");
-        mempool_free(m);
-        ledger_state_free(s);
+        pool_close(m, s);
         return;
     }
     static uint8_t b[60][28];
@@ -359,22 +357,36 @@ static void test_bytes_index_wrap(void) {
             bool queued = mempool_has(m, &h);
             uint64_t by_bytes = mempool_get_stats(m).dup_by_bytes;
             check_found(m, &t[k], queued);
-            /* A chain the deletion broke would still answer, by hash. */
             CHECK_EQ_U64(mempool_get_stats(m).dup_by_bytes, by_bytes + queued);
         }
     }
     CHECK_EQ_U64(mempool_get_stats(m).evicted, 20);
-    mempool_free(m);
-    ledger_state_free(s);
+    pool_close(m, s);
 }
+
+/* Deletions where probe chains wrap past the table's end: every key's probe
+ * starts at one of its last two slots or first two (a debug-build hook); a
+ * deletion must move back only entries whose home the hole does not cut
+ * off, across the end too. */
+static void test_bytes_index_wrap(void) { crowded_index(mempool_test_crowd_keys); }
+
+/* The same where no chain wraps: every probe starts at one of slots 8 to
+ * 11, so a deletion there meets entries at their own home (which must stay)
+ * and entries whose home is the hole itself (which must move back), the
+ * cases of the condition's non-wrap half. */
+static void test_bytes_index_cluster(void) { crowded_index(mempool_test_cluster_keys); }
+
+/* The same with every probe starting at the table's last slot: the first
+ * evictions free it, and every entry after it, past the end, has it as
+ * home and must move back (the wrap half's case of a home at the hole). */
+static void test_bytes_index_last_home(void) { crowded_index(mempool_test_last_keys); }
 
 /* A caller that reads no text (why NULL, as the node's relay path) gets
  * the same code and hash on every path as one that does. */
 static void test_no_why(void) {
-    ledger_params p = t_params();
     uint64_t bal[3] = {1000, 1000, 1};
-    ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
-    mempool *m = mempool_new(&(mempool_limits){0, 0}, KEY, s, NULL, NULL);
+    ledger_state *s;
+    mempool *m = pool_open(&s, bal, 3, 0, NULL);
     uint8_t b[4][28];
     wire_tx t[4] = {t_transfer(0, &t_addrs[2], 1, 0, 10, b[0]),    /* admitted, then a copy */
                     t_transfer(0, &t_addrs[2], 1, 5, 10, b[1]),    /* nonce gap */
@@ -398,8 +410,7 @@ static void test_no_why(void) {
     CHECK(mempool_add(m, junk, sizeof junk, &h, NULL, 0) != HANSA_OK);
     CHECK_EQ_U64(mempool_count(m), 1);
     CHECK_EQ_U64(mempool_get_stats(m).dup_by_bytes, 1);
-    mempool_free(m);
-    ledger_state_free(s);
+    pool_close(m, s);
 }
 
 /* The ledger's cheap checks run before the signature: a forged tx with a
@@ -411,10 +422,9 @@ static void test_no_why(void) {
  * pointer). The stale read runs in a forked child, which ASan must stop. */
 static void test_stale_bytes_reported(void) {
 #if defined(__SANITIZE_ADDRESS__)
-    ledger_params p = t_params();
     uint64_t bal[3] = {1000, 1000, 1};
-    ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
-    mempool *m = mempool_new(&(mempool_limits){0, 0}, KEY, s, NULL, NULL);
+    ledger_state *s;
+    mempool *m = pool_open(&s, bal, 3, 0, NULL);
     uint8_t b0[28], b1[28], b2[28];
     hansa_hash h;
     wire_tx t0 = t_transfer(0, &t_addrs[2], 1, 0, 10, b0), t1 = t_transfer(1, &t_addrs[2], 2, 0, 10, b1);
@@ -441,18 +451,16 @@ static void test_stale_bytes_reported(void) {
     int status = 0;
     CHECK(waitpid(pid, &status, 0) == pid);
     CHECK(!(WIFEXITED(status) && WEXITSTATUS(status) == 0)); /* ASan stopped the child */
-    mempool_free(m);
-    ledger_state_free(s);
+    pool_close(m, s);
 #else
     fprintf(stderr, "  skipped: not an ASan build\n");
 #endif
 }
 
 static void test_signature_checked_last(void) {
-    ledger_params p = t_params();
     uint64_t bal[3] = {1000, 1000, 1};
-    ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
-    mempool *m = mempool_new(&(mempool_limits){0, 0}, KEY, s, NULL, NULL);
+    ledger_state *s;
+    mempool *m = pool_open(&s, bal, 3, 0, NULL);
     uint8_t b0[28], b1[28];
     hansa_hash h;
     wire_tx gap = t_transfer(0, &t_addrs[2], 5, 3, 10, b0);
@@ -462,18 +470,16 @@ static void test_signature_checked_last(void) {
     poor.sig.b[0] ^= 1;
     CHECK_ERR(add(m, &poor, &h), HANSA_ERR_FUNDS);
     CHECK_EQ_U64(mempool_get_stats(m).sig_verifies, 0);
-    mempool_free(m);
-    ledger_state_free(s);
+    pool_close(m, s);
 }
 
 /* A refused tx offered again is answered from the recent refusals: a bad
  * signature without a second verification, a full pool until the next
  * commit; a nonce refusal is not remembered (the gap may close). */
 static void test_refusal_cache(void) {
-    ledger_params p = t_params();
     uint64_t bal[3] = {1000, 1000, 1};
-    ledger_state *s = t_state(&p, bal, 3, t_hash_key_a);
-    mempool *m = mempool_new(&(mempool_limits){0, 0}, KEY, s, NULL, NULL);
+    ledger_state *s;
+    mempool *m = pool_open(&s, bal, 3, 0, NULL);
     uint8_t b0[28], b1[28], b2[28];
     hansa_hash h;
     wire_tx forged = t_transfer(1, &t_addrs[2], 5, 0, 10, b0);
@@ -488,18 +494,16 @@ static void test_refusal_cache(void) {
     wire_tx first = t_transfer(0, &t_addrs[2], 5, 0, 10, b2);
     CHECK_ERR(add(m, &first, &h), HANSA_OK);
     CHECK_ERR(add(m, &next, &h), HANSA_OK); /* the gap closed */
-    mempool_free(m);
-    ledger_state_free(s);
+    pool_close(m, s);
 }
 
 /* An evicted sender's check-state nonce is ahead of its queue until the
  * next commit: its transactions are refused until then, and admitted
  * after the re-check. */
 static void test_evicted_sender_waits(void) {
-    ledger_params p = t_params();
     uint64_t bal[4] = {1000, 1000, 1000, 1};
-    ledger_state *s = t_state(&p, bal, 4, t_hash_key_a);
-    mempool *m = mempool_new(&(mempool_limits){2, 0}, KEY, s, NULL, NULL);
+    ledger_state *s;
+    mempool *m = pool_open(&s, bal, 4, 2, NULL);
     uint8_t b0[28], b1[28], b2[28], b3[28];
     hansa_hash h;
     wire_tx a = t_transfer(0, &t_addrs[3], 1, 0, 20, b0);
@@ -513,8 +517,7 @@ static void test_evicted_sender_waits(void) {
     mempool_update(m, s, NULL, 0);
     CHECK_ERR(add(m, &again, &h), HANSA_OK); /* evicts rich (16), the cheapest */
     CHECK_EQ_U64(mempool_count(m), 2);
-    mempool_free(m);
-    ledger_state_free(s);
+    pool_close(m, s);
 }
 
 /* Model check: random admissions into a small full pool, against a
@@ -558,12 +561,11 @@ static void test_eviction_model(void) {
     uint64_t x = seed | 1;
 #define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
     enum { SENDERS = 12, POOL = 20, STEPS = 600 };
-    ledger_params p = t_params();
     uint64_t bal[SENDERS];
     for (int i = 0; i < SENDERS; i++) bal[i] = 1000000;
-    ledger_state *s = t_state(&p, bal, SENDERS, t_hash_key_a);
     model_drops = 0;
-    mempool *m = mempool_new(&(mempool_limits){POOL, 0}, KEY, s, model_drop, NULL);
+    ledger_state *s;
+    mempool *m = pool_open(&s, bal, SENDERS, POOL, model_drop);
     ref_entry *ref = calloc(STEPS, sizeof *ref);
     size_t n_ref = 0;
     uint64_t next_nonce[SENDERS] = {0};
@@ -608,8 +610,7 @@ static void test_eviction_model(void) {
     fprintf(stderr, "  %llu evictions\n", (unsigned long long)mempool_get_stats(m).evicted);
     CHECK(mempool_get_stats(m).evicted > 20); /* the pool was full most of the run */
     free(ref);
-    mempool_free(m);
-    ledger_state_free(s);
+    pool_close(m, s);
 #undef NEXT
 }
 
@@ -703,6 +704,8 @@ int main(void) {
     RUN(test_bytes_key_collisions);
     RUN(test_bytes_index_churn);
     RUN(test_bytes_index_wrap);
+    RUN(test_bytes_index_cluster);
+    RUN(test_bytes_index_last_home);
     RUN(test_no_why);
     RUN(test_stale_bytes_reported);
     RUN(test_signature_checked_last);

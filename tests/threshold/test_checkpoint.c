@@ -249,7 +249,8 @@ static void test_checkpoint_verify(void) {
     CHECK_ERR(checkpoint_decode(b.data, b.len, &got, NULL), HANSA_ERR_TRAILING);
     b.len--;
     b.data[0] = 9;
-    CHECK_ERR(checkpoint_decode(b.data, b.len, &got, NULL), HANSA_ERR_VERSION);
+    CHECK_ERR(checkpoint_decode(b.data, b.len, &got, &r), HANSA_ERR_VERSION);
+    CHECK(r.err_off == 0 && strcmp(r.err_field, "version") == 0); /* the byte itself */
     b.data[0] = WIRE_VERSION;
     memset(b.data + 1 + 8 + 8 + 32, 0, 32); /* the identity as group key */
     CHECK_ERR(checkpoint_decode(b.data, b.len, &got, &r), HANSA_ERR_INVALID);
@@ -289,6 +290,10 @@ static void test_envelope(void) {
     CHECK(roast_env_decode(b.data, b.len, &e, NULL) != HANSA_OK);
     le32_store(b.data + 7, ROAST_ENV_MSG_MAX + 1);
     CHECK_ERR(roast_env_decode(b.data, b.len, &e, NULL), HANSA_ERR_TOO_LONG);
+    b.data[0] = 9;
+    wire_rd r;
+    CHECK_ERR(roast_env_decode(b.data, b.len, &e, &r), HANSA_ERR_VERSION);
+    CHECK(r.err_off == 0 && strcmp(r.err_field, "version") == 0);
     hbuf_free(&b);
 }
 
@@ -349,6 +354,10 @@ static void test_handoff_follow(void) {
     le64_store(e.data + 9, EPOCH);
     le16_store(e.data + 81, 5); /* t > n */
     CHECK_ERR(handoff_decode(e.data, e.len, &got, NULL), HANSA_ERR_INVALID);
+    e.data[0] = 9;
+    wire_rd r;
+    CHECK_ERR(handoff_decode(e.data, e.len, &got, &r), HANSA_ERR_VERSION);
+    CHECK(r.err_off == 0 && strcmp(r.err_field, "version") == 0);
     hbuf_free(&e);
 
     frost_trust t = {.chain_id = CHAIN, .epoch = 1, .key = a.g.key};

@@ -531,15 +531,15 @@ static void test_block_check_body(void) {
     wire_block_free(&blk);
 }
 
-/* Variant k of 12 txs of 40 bytes cut from flat (k 0: as they are; 1: the
- * last byte changed; 2: one byte moved from tx 3 to tx 4, the same bytes in
- * all; 3: one tx fewer; 4: an empty first tx; 5: the first two; 6: the
- * first 36 bytes, then the last 4 of the first tx's length word as kept by
- * the memo and the second tx: the memo's own bytes, cut elsewhere). */
-static size_t tx_root_variant(int k, uint8_t *flat, wire_bytes *txs) {
+/* Variant k of count txs of 40 bytes cut from flat (k 0: as they are; 1:
+ * the last byte changed; 2: one byte moved from tx 3 to tx 4, the same
+ * bytes in all; 3: one tx fewer; 4: an empty first tx; 5: the first two; 6:
+ * the first 36 bytes, then the last 4 of the first tx's length word as kept
+ * by the memo and the second tx: the memo's own bytes, cut elsewhere). */
+static size_t tx_root_variant(int k, size_t count, uint8_t *flat, wire_bytes *txs) {
     static uint8_t cut[44];
-    for (int i = 0; i < 12; i++) txs[i] = (wire_bytes){flat + 40 * i, 40};
-    if (k == 1) flat[12 * 40 - 1] ^= 1;
+    for (size_t i = 0; i < count; i++) txs[i] = (wire_bytes){flat + 40 * i, 40};
+    if (k == 1) flat[count * 40 - 1] ^= 1;
     if (k == 2) {
         txs[3].len = 39;
         txs[4] = (wire_bytes){flat + 4 * 40 - 1, 41};
@@ -551,37 +551,42 @@ static size_t tx_root_variant(int k, uint8_t *flat, wire_bytes *txs) {
         txs[0].len = 36;
         txs[1] = (wire_bytes){cut, 44};
     }
-    return k == 3 ? 11 : k >= 5 ? 2 : 12;
+    return k == 3 ? count - 1 : k >= 5 ? 2 : count;
 }
 
 /* With the simulator's tx-root memo on, every root equals the one computed
  * without it, each variant asked twice (the second a hit) right after the
- * memo took the variant before it. */
+ * memo took the variant before it; for 12 txs and for 300, past the 256
+ * leaves wire_tx_root keeps on the stack (its other path). */
 static void test_tx_root_memo(void) {
     hansa_prng g;
     prng_seed(&g, check_seed("test_tx_root_memo", 0x7e0));
-    uint8_t flat[12 * 40];
+    static const size_t counts[] = {12, 300};
+    static uint8_t flat[300 * 40];
+    static wire_bytes txs[300];
     for (size_t i = 0; i < sizeof flat; i++) flat[i] = (uint8_t)prng_below(&g, 256);
-    wire_bytes txs[12];
-    hansa_hash want[7], got;
-    for (int k = 0; k < 7; k++) {
-        size_t n = tx_root_variant(k, flat, txs);
-        wire_tx_root(txs, n, &want[k]);
-        if (k == 1) flat[12 * 40 - 1] ^= 1;
-    }
-    CHECK(!hash_eq(&want[0], &want[1]) && !hash_eq(&want[0], &want[2]) && !hash_eq(&want[5], &want[6]));
-    wire_tx_root_memo(true);
-    for (int round = 0; round < 2; round++) {
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        size_t count = counts[c];
+        hansa_hash want[7], got;
         for (int k = 0; k < 7; k++) {
-            size_t n = tx_root_variant(k, flat, txs);
-            for (int again = 0; again < 2; again++) {
-                wire_tx_root(txs, n, &got);
-                CHECK(hash_eq(&want[k], &got));
-            }
-            if (k == 1) flat[12 * 40 - 1] ^= 1;
+            size_t n = tx_root_variant(k, count, flat, txs);
+            wire_tx_root(txs, n, &want[k]);
+            if (k == 1) flat[count * 40 - 1] ^= 1;
         }
+        CHECK(!hash_eq(&want[0], &want[1]) && !hash_eq(&want[0], &want[2]) && !hash_eq(&want[5], &want[6]));
+        wire_tx_root_memo(true);
+        for (int round = 0; round < 2; round++) {
+            for (int k = 0; k < 7; k++) {
+                size_t n = tx_root_variant(k, count, flat, txs);
+                for (int again = 0; again < 2; again++) {
+                    wire_tx_root(txs, n, &got);
+                    CHECK(hash_eq(&want[k], &got));
+                }
+                if (k == 1) flat[count * 40 - 1] ^= 1;
+            }
+        }
+        wire_tx_root_memo(false);
     }
-    wire_tx_root_memo(false);
 }
 
 static void test_commit_vote(void) {
