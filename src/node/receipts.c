@@ -39,6 +39,10 @@ typedef struct {
      * arrives while the request is open is asked whatever its slot; a cursor
      * over slots passed over one that came into a lower, reused slot. */
     uint8_t asked_slots[(NODE_PEERS_MAX + 7) / 8];
+    /* Asks sent. Peers that drop and reconnect in turn would be asked
+     * again and again, so a request ends after as many asks as a node
+     * can have peers: what asking each slot once could cost. */
+    uint16_t asks;
     void *asked;             /* the peer asked now */
     uint64_t asked_until_ms; /* then ask the next one: a silent peer must not stall it */
     uint8_t *tx;             /* owned copy of the encoded tx */
@@ -402,14 +406,16 @@ static void pending_ask_next(node *n, pending *p) {
      * on is free (node_int.h). */
     size_t i = 0;
     while (i < n->peers_end && (n->peers[i].handle == NULL || p->asked_slots[i / 8] >> (i % 8) & 1)) i++;
-    if (i >= n->peers_end) {
+    if (i >= n->peers_end || p->asks >= NODE_PEERS_MAX) {
         char why[160];
         snprintf(why, sizeof why, "collateral covers %" PRIu64 " of %" PRIu64
-                 " (free here and every peer asked)", p->covered, p->rc.core.amount);
+                 " (free here and every peer asked%s)", p->covered, p->rc.core.amount,
+                 i < n->peers_end ? ": as many asks as a node has peer slots" : "");
         pending_fail(n, p, HANSA_ERR_FUNDS, why);
         return;
     }
     p->asked_slots[i / 8] |= (uint8_t)(1u << (i % 8));
+    p->asks++;
     p->asked = n->peers[i].handle;
     p->asked_until_ms = node_now(n) + NODE_RECEIPT_ASK_MS;
     node_receipt_ask ask = {.request = p->id, .core = p->rc.core,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "node/node_int.h" /* NODE_PEERS_MAX */
 #include "node/receipts.h"
 #include "node_net.h"
 
@@ -169,9 +170,35 @@ static void test_peer_in_lower_slot_asked(void) {
     nn_stop(&nn);
 }
 
+/* Node0's two peers never answer (its asks to them are lost) and drop
+ * and reconnect in turn, each taking its slot back: every drop makes node0
+ * ask the other, whose slot a reconnect cleared. The request must still
+ * end, refused, after as many asks as a node has peer slots, not stay open
+ * asking until the RPC gives up. */
+static void test_flapping_peers_asked_bounded(void) {
+    nn_net nn;
+    start_bonded(&nn, (const uint64_t[4]){100, 0, 0, 0});
+    link_set(&nn, 3, false);
+    nn.up[0][1] = nn.up[0][2] = false;
+    answer a = {0};
+    CHECK(ask_receipt(&nn, 1, 500, &a) != 0);
+    for (int round = 0; round < NODE_PEERS_MAX && a.calls == 0; round++)
+        for (int j = 1; j <= 2; j++) {
+            link_set(&nn, j, false);
+            link_set(&nn, j, true);
+            nn.up[0][j] = false;
+            nn_run_for(&nn, 50);
+        }
+    CHECK_EQ_U64(a.calls, 1);
+    CHECK_ERR(a.err, HANSA_ERR_FUNDS);
+    CHECK(strstr(a.why, "as many asks as a node has peer slots") != NULL);
+    nn_stop(&nn);
+}
+
 int main(void) {
     RUN(test_silent_underwriter_passed_over);
     RUN(test_every_peer_asked);
     RUN(test_peer_in_lower_slot_asked);
+    RUN(test_flapping_peers_asked_bounded);
     return check_summary();
 }
