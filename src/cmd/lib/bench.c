@@ -142,6 +142,7 @@ static double cpu_pct(long long a, long long b, double secs) {
 #define SAMPLE_MS 20
 #define SAMPLE_WARM_MS 2
 #define SAMPLE_GAP_US 980000
+#define SAMPLE_SLICE_US 10000
 
 typedef struct {
     pthread_t thread;
@@ -167,7 +168,11 @@ static void *sampler_main(void *arg) {
             s->us_sum += 1e6 / per_cpu_s;
             s->samples++;
         }
-        usleep(SAMPLE_GAP_US);
+        /* In slices, so that stopping waits for at most one sample: the
+         * window closes (its CPU snapshot) only after the sampler stopped,
+         * and a whole gap would add up to a second of no load to it. */
+        for (int slept = 0; slept < SAMPLE_GAP_US && !atomic_load(&s->stop); slept += SAMPLE_SLICE_US)
+            usleep(SAMPLE_SLICE_US);
     }
     s->cpu_s = (double)clock_thread_cpu_us() / 1e6 - cpu0;
     return NULL;
