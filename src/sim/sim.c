@@ -689,13 +689,14 @@ static void collect(world *w, sim_result *r) {
 }
 
 /* The memos of a simulation's length: every simulated node judges the same
- * blocks, so the tx root and the writes hash are asked of the same bytes
- * once per node (hansad, which judges each block once, never turns them
- * on). Each answers only bytes equal to its last in full. The stand-in
+ * blocks, so the tx root, the header hash, the last commit's hash and the
+ * writes hash are asked of the same bytes once per node (hansad, which
+ * judges each block once, never turns them on). Each answers only bytes
+ * equal to its last in full (base/memo.h). The stand-in
  * signature's memo (sig.c) needs no switch: its verdict depends on nothing
  * but its inputs. */
 static void sim_memos(bool on) {
-    wire_tx_root_memo(on);
+    wire_memos(on);
     ledger_writes_hash_memo(on);
 }
 
