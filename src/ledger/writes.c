@@ -111,11 +111,15 @@ static void batch_add(sha256_ctx *c, uint8_t *buf, size_t *used, const uint8_t *
     *used += n;
 }
 
-/* The memo of ledger_writes_hash_memo (base/memo.h), keyed by the stream
- * laid out whole. */
-static _Thread_local hash_memo memo;
+/* The memos of ledger_writes_hash_memo (base/memo.h): the writes hash's,
+ * keyed by the stream laid out whole, and the app hash's, keyed by its
+ * 72-byte input. */
+static _Thread_local hash_memo memo, app_memo;
 
-void ledger_writes_hash_memo(bool on) { hash_memo_switch(&memo, on); }
+void ledger_writes_hash_memo(bool on) {
+    hash_memo_switch(&memo, on);
+    hash_memo_switch(&app_memo, on);
+}
 
 /* SHA-256 of the writes' stream (each key and value behind its u32
  * length), fed in batches: the hash's one definition, memo or not. */
@@ -176,5 +180,19 @@ void ledger_app_hash_next(const hansa_hash *prev, uint64_t height, const hansa_h
     memcpy(buf, prev->b, HANSA_HASH_BYTES);
     le64_store(buf + HANSA_HASH_BYTES, height);
     memcpy(buf + HANSA_HASH_BYTES + 8, writes_hash->b, HANSA_HASH_BYTES);
-    sha256(buf, sizeof buf, out);
+    if (!app_memo.on) {
+        sha256(buf, sizeof buf, out);
+        return;
+    }
+    if (!hash_memo_get(&app_memo, buf, sizeof buf, out)) {
+        sha256(buf, sizeof buf, out);
+        hash_memo_put(&app_memo, buf, sizeof buf, out);
+    }
+#ifndef NDEBUG
+    else {
+        hansa_hash check;
+        sha256(buf, sizeof buf, &check);
+        HANSA_ASSERT(hash_eq(&check, out));
+    }
+#endif
 }
