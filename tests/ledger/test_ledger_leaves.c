@@ -221,12 +221,12 @@ static void test_leaves_moving_window(void) {
 }
 
 /* One commit of the moving window of test_leaves_shared_memo at height h:
- * the record of h enters (its value's first byte `odd` when h % 32 == 31),
- * the record of h - 300 leaves, and c is refreshed. Returns true if c's
- * root, taken before the commit, was wrong. */
+ * the record of h enters (its value's first byte `odd` when h is 150, else
+ * 1), the record of h - 300 leaves, and c is refreshed. Returns true if
+ * c's root, taken before the commit, was wrong. */
 static bool window_step(ledger_leaves *c, model *m, uint64_t h, uint8_t odd) {
     ledger_writes w = LEDGER_WRITES_INIT;
-    uint8_t key[9] = {0x53}, val[2] = {h % 32 == 31 ? odd : 1, (uint8_t)h};
+    uint8_t key[9] = {0x53}, val[2] = {h == 150 ? odd : 1, (uint8_t)h};
     if (h > 300) {
         be64_store(key + 1, h - 300);
         ledger_writes_begin(&w, key, sizeof key);
@@ -247,28 +247,30 @@ static bool window_step(ledger_leaves *c, model *m, uint64_t h, uint8_t odd) {
     return !hash_eq(&got, &want);
 }
 
-/* Two states that share the simulator's memo of runs (leaves.h), one
- * commit each in turn: their windows differ in one record of every 32
- * (h % 32 == 31), which the moving window carries through every place of
- * an aligned run, so a run one state memoized is asked by the other with
- * all leaves but one equal, that one anywhere. Every root must still be
- * its model's (fails if a hit compares less than the whole run). */
+/* Three states sharing the simulator's memos of runs and of roots
+ * (leaves.h), one commit each in turn: the second equal to the first (its
+ * runs and roots hits), the third different in one record, which the
+ * moving window carries through every place of the runs and of the leaves
+ * past the last whole run, so the third asks runs and roots equal to what
+ * the memos hold but for one leaf, anywhere. Every root must still be its
+ * model's (fails if a hit compares less than its whole key). */
 static void test_leaves_shared_memo(void) {
-    static model m[2];
-    ledger_leaves c[2] = {{0}};
+    static model m[3];
+    ledger_leaves c[3] = {{0}};
     ledger_writes recs = LEDGER_WRITES_INIT;
+    const uint8_t odd[3] = {1, 1, 2};
     ledger_leaf_memo_share(true);
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         m[k].n = 0;
         ledger_leaves_build(&c[k], &recs);
         ledger_leaves_refresh(&c[k], model_value, &m[k]); /* makes its memo */
     }
     int bad = 0;
-    for (uint64_t h = 1; h <= 600; h++)
-        for (int k = 0; k < 2; k++) bad += window_step(&c[k], &m[k], h, (uint8_t)(1 + k));
+    for (uint64_t h = 1; h <= 500; h++)
+        for (int k = 0; k < 3; k++) bad += window_step(&c[k], &m[k], h, odd[k]);
     ledger_leaf_memo_share(false);
     CHECK_EQ_U64(bad, 0);
-    for (int k = 0; k < 2; k++) ledger_leaves_free(&c[k]);
+    for (int k = 0; k < 3; k++) ledger_leaves_free(&c[k]);
 }
 
 /* A key noted by several commits before a refresh is noted once, through
