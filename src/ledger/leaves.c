@@ -7,6 +7,7 @@
 
 #include "base/assert.h"
 #include "base/mem.h"
+#include "base/memo.h"
 #include "crypto/merkle.h"
 #include "ledger/acct_map.h"
 #include "ledger/state_root.h"
@@ -166,6 +167,17 @@ void ledger_leaves_refresh(ledger_leaves *c, ledger_leaves_value_fn value, const
     forget_notes(c);
 }
 
+/* The memos ledger_leaf_memo_share switches on: the runs' (NULL when
+ * off), and the whole root's, keyed by what the stream takes (root_finish). */
+static _Thread_local ledger_leaf_memo *shared_memo;
+static _Thread_local hash_memo root_memo;
+
+void ledger_leaf_memo_share(bool on) {
+    free(shared_memo);
+    shared_memo = on ? hansa_calloc(1, sizeof *shared_memo) : NULL;
+    hash_memo_switch(&root_memo, on);
+}
+
 /* The leaves of a root, fed to the stream a run of LEDGER_LEAF_CHUNK at a
  * time so that a run the memo holds costs no hashing. */
 typedef struct {
@@ -173,6 +185,10 @@ typedef struct {
     ledger_leaf_memo *memo;
     hansa_hash run[LEDGER_LEAF_CHUNK];
     size_t n_run;
+    /* With root_memo on: the runs' roots laid out here (root_memo's next
+     * key) instead of fed to m, n_runs of them. */
+    hbuf *key;
+    size_t n_runs;
 } root_feed;
 
 /* The run's slot in the memo: the one holding it, else the least recently
@@ -203,11 +219,64 @@ static void feed_run(root_feed *f) {
             memcpy(s->leaves, f->run, sizeof f->run);
             merkle_root(f->run, LEDGER_LEAF_CHUNK, &s->root);
         }
+#ifndef NDEBUG
+        else if (f->memo == shared_memo) { /* a weakened compare cannot pass */
+            hansa_hash check;
+            merkle_root(f->run, LEDGER_LEAF_CHUNK, &check);
+            HANSA_ASSERT(hash_eq(&check, &s->root));
+        }
+#endif
         s->used_at = ++f->memo->clock;
         root = s->root;
     }
-    merkle_stream_add_subtree(&f->m, &root, LEDGER_LEAF_CHUNK_HEIGHT);
+    if (f->key) {
+        hbuf_append(f->key, root.b, HANSA_HASH_BYTES);
+        f->n_runs++;
+    } else {
+        merkle_stream_add_subtree(&f->m, &root, LEDGER_LEAF_CHUNK_HEIGHT);
+    }
     f->n_run = 0;
+}
+
+/* The root of what key[0..len) lays out: n_runs runs' roots (perfect
+ * subtrees of LEDGER_LEAF_CHUNK_HEIGHT), then leaves, fed to the stream as
+ * root_feed feeds it without the memo. */
+static void stream_root(const uint8_t *key, size_t len, size_t n_runs, hansa_hash *out) {
+    merkle_stream m;
+    merkle_stream_init(&m);
+    for (size_t at = 0, i = 0; at < len; at += HANSA_HASH_BYTES, i++) {
+        hansa_hash h;
+        memcpy(h.b, key + at, HANSA_HASH_BYTES);
+        if (i < n_runs) merkle_stream_add_subtree(&m, &h, LEDGER_LEAF_CHUNK_HEIGHT);
+        else merkle_stream_add(&m, &h);
+    }
+    merkle_stream_root(&m, out);
+}
+
+/* Feeds the last (short) run's leaves and writes the root. With root_memo
+ * on, the key (the runs' roots, the leaves, then the count of runs, so
+ * equal keys are equal streams) is answered from the memo when it equals
+ * the last: every simulated node computes the same roots. */
+static void root_finish(root_feed *f, hansa_hash *out) {
+    if (!f->key) {
+        for (size_t r = 0; r < f->n_run; r++) merkle_stream_add(&f->m, &f->run[r]);
+        merkle_stream_root(&f->m, out);
+        return;
+    }
+    for (size_t r = 0; r < f->n_run; r++) hbuf_append(f->key, f->run[r].b, HANSA_HASH_BYTES);
+    size_t len = f->key->len;
+    hbuf_put_u64(f->key, f->n_runs);
+    if (!hash_memo_get_next(&root_memo, out)) {
+        stream_root(f->key->data, len, f->n_runs, out);
+        hash_memo_keep_next(&root_memo, out);
+    }
+#ifndef NDEBUG
+    else {
+        hansa_hash check;
+        stream_root(f->key->data, len, f->n_runs, &check);
+        HANSA_ASSERT(hash_eq(&check, out));
+    }
+#endif
 }
 
 static void feed(root_feed *f, const hansa_hash *leaf) {
@@ -219,7 +288,8 @@ void ledger_leaves_root_after(const ledger_leaves *c, const ledger_writes *write
                               hansa_hash *out) {
     HANSA_ASSERT(ledger_leaves_current(c));
     HANSA_ASSERT(writes->sorted || writes->n == 0);
-    root_feed f = {.memo = c->memo};
+    root_feed f = {.memo = c->memo && shared_memo ? shared_memo : c->memo,
+                   .key = root_memo.on ? hash_memo_next(&root_memo) : NULL};
     merkle_stream_init(&f.m);
     size_t i = 0, j = 0; /* merge: a write wins over the entry of its key */
     while (i < c->n || j < writes->n) {
@@ -243,6 +313,5 @@ void ledger_leaves_root_after(const ledger_leaves *c, const ledger_writes *write
         ledger_record_leaf_hash(k, klen, v, vlen, &leaf);
         feed(&f, &leaf);
     }
-    for (size_t r = 0; r < f.n_run; r++) merkle_stream_add(&f.m, &f.run[r]);
-    merkle_stream_root(&f.m, out);
+    root_finish(&f, out);
 }

@@ -122,6 +122,16 @@ bool ledger_leaves_notes_full(const ledger_leaves *c);
  * gives (a key without a record leaves the array). */
 void ledger_leaves_refresh(ledger_leaves *c, ledger_leaves_value_fn value, const void *ctx);
 
+/* With on, every ledger_leaves of the calling thread that keeps a memo
+ * uses one memo shared by all of them instead, and ledger_leaves_root_after
+ * keeps what its last root was made of (the runs' roots and the other
+ * leaves, in full) with the root and answers the same again from it; off
+ * frees both. A hit compares its whole key (a run's 32 leaves, a root's
+ * runs and leaves), so every root is as before; debug builds recompute
+ * each hit. For the simulator, whose nodes compute the roots of the same
+ * states (sim_memos); hansad keeps one state and leaves it off. */
+void ledger_leaf_memo_share(bool on);
+
 /* The state root over c's records with the sorted write set `writes` on top
  * (state_root.h); c must be current. Hashes only the written records' leaves
  * and the tree's inner nodes, except those of runs of leaves in c's memo. */

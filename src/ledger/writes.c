@@ -9,6 +9,7 @@
 
 #include "base/assert.h"
 #include "base/mem.h"
+#include "base/memo.h"
 #include "crypto/sha256.h"
 
 void ledger_writes_free(ledger_writes *ws) {
@@ -110,19 +111,14 @@ static void batch_add(sha256_ctx *c, uint8_t *buf, size_t *used, const uint8_t *
     *used += n;
 }
 
-/* The memo of ledger_writes_hash_memo: the bytes the last hash was over,
- * in full, and the hash; the next call's bytes are laid out in spare first. */
-typedef struct {
-    hbuf last, spare;
-    hansa_hash hash;
-    bool on, set;
-} writes_hash_memo;
-static _Thread_local writes_hash_memo memo;
+/* The memos of ledger_writes_hash_memo (base/memo.h): the writes hash's,
+ * keyed by the stream laid out whole, and the app hash's, keyed by its
+ * 72-byte input. */
+static _Thread_local hash_memo memo, app_memo;
 
 void ledger_writes_hash_memo(bool on) {
-    hbuf_free(&memo.last);
-    hbuf_free(&memo.spare);
-    memo = (writes_hash_memo){.last = HBUF_INIT, .spare = HBUF_INIT, .on = on};
+    hash_memo_switch(&memo, on);
+    hash_memo_switch(&app_memo, on);
 }
 
 /* SHA-256 of the writes' stream (each key and value behind its u32
@@ -151,8 +147,7 @@ static void hash_batched(const ledger_writes *ws, hansa_hash *out) {
  * the simulator still runs (and its digests still pin) the loop a node
  * runs. Debug builds check a hit against it too. */
 static void hash_memoized(const ledger_writes *ws, hansa_hash *out) {
-    hbuf *b = &memo.spare;
-    hbuf_reset(b);
+    hbuf *b = hash_memo_next(&memo);
     for (size_t i = 0; i < ws->n; i++) {
         const ledger_write *w = &ws->w[i];
         hbuf_put_u32(b, w->key_len);
@@ -160,23 +155,17 @@ static void hash_memoized(const ledger_writes *ws, hansa_hash *out) {
         hbuf_put_u32(b, w->val_len);
         hbuf_append(b, ws->data.data + w->val_off, w->val_len);
     }
-    bool same = memo.set && b->len == memo.last.len &&
-                (b->len == 0 || memcmp(b->data, memo.last.data, b->len) == 0);
-    if (!same) {
-        hash_batched(ws, &memo.hash);
-        hbuf was = memo.last;
-        memo.last = memo.spare;
-        memo.spare = was;
-        memo.set = true;
+    if (!hash_memo_get_next(&memo, out)) {
+        hash_batched(ws, out);
+        hash_memo_keep_next(&memo, out);
     }
 #ifndef NDEBUG
     else {
         hansa_hash check;
         hash_batched(ws, &check);
-        HANSA_ASSERT(hash_eq(&check, &memo.hash));
+        HANSA_ASSERT(hash_eq(&check, out));
     }
 #endif
-    *out = memo.hash;
 }
 
 void ledger_writes_hash(const ledger_writes *ws, hansa_hash *out) {
@@ -191,5 +180,19 @@ void ledger_app_hash_next(const hansa_hash *prev, uint64_t height, const hansa_h
     memcpy(buf, prev->b, HANSA_HASH_BYTES);
     le64_store(buf + HANSA_HASH_BYTES, height);
     memcpy(buf + HANSA_HASH_BYTES + 8, writes_hash->b, HANSA_HASH_BYTES);
-    sha256(buf, sizeof buf, out);
+    if (!app_memo.on) {
+        sha256(buf, sizeof buf, out);
+        return;
+    }
+    if (!hash_memo_get(&app_memo, buf, sizeof buf, out)) {
+        sha256(buf, sizeof buf, out);
+        hash_memo_put(&app_memo, buf, sizeof buf, out);
+    }
+#ifndef NDEBUG
+    else {
+        hansa_hash check;
+        sha256(buf, sizeof buf, &check);
+        HANSA_ASSERT(hash_eq(&check, out));
+    }
+#endif
 }

@@ -59,8 +59,9 @@ const uint8_t *ledger_write_value(const ledger_writes *ws, size_t i, size_t *len
 
 /* The writes hash defined above; ws must be sorted. */
 void ledger_writes_hash(const ledger_writes *ws, hansa_hash *out);
-/* With on, ledger_writes_hash keeps the bytes it last hashed, in full, with
- * their hash, and answers the same bytes again from them; off frees them.
+/* With on, ledger_writes_hash and ledger_app_hash_next each keep the bytes
+ * they last hashed, in full, with their hash, and answer the same bytes
+ * again from them; off frees them.
  * For the simulator, whose nodes all execute the same block on the same
  * state at each height (the proposer's build, then each other node's
  * check); hansad executes a block once and leaves it off. Per thread. */

@@ -42,7 +42,24 @@ typedef struct {
 typedef struct {
     uint64_t pos; /* height << 32 | index */
     const hbuf *block;
+    hansa_hash tx; /* what the pool's tx index confirms a hit against */
 } pool_tx;
+
+/* The pool's indexes (block hashes, tx hashes): open addressing from a
+ * hash's first 8 bytes to its entry's number + 1 (0: empty), 16 bytes a
+ * slot; a hit is confirmed against the entry's whole hash (pool_ix_get's
+ * hash_of). Entries are never dropped. An hmap keeps the whole 32-byte
+ * key in 48-byte slots: the tx index of a long run (~77,000 txs at
+ * 20,000 heights, 262,144 slots) was 12 MB of pages to zero as it grew,
+ * and a cache miss per tx. */
+typedef struct {
+    uint64_t pre, k1;
+} pool_ix_slot;
+
+typedef struct {
+    pool_ix_slot *slots;
+    size_t cap, len; /* cap: a power of two, or 0 */
+} pool_ix;
 
 typedef struct {
     hansa_hash tx;
@@ -57,12 +74,12 @@ typedef struct {
  * each inserting every block's hash into a map that grew with the run
  * was a cache miss or more per block and ~0.4 KB per height. */
 struct sim_block_pool {
-    hmap index; /* block hash -> index in recs of its first record */
+    pool_ix index; /* block hash -> index in recs of its first record */
     hbuf **recs;
     uint64_t *rec_height; /* [i]: the height recs[i] was stored at */
     size_t n, cap;
     hbuf scratch; /* the record being stored */
-    hmap tx_index; /* tx hash -> index in txs */
+    pool_ix tx_index; /* tx hash -> index in txs */
     pool_tx *txs;
     size_t n_txs, cap_txs;
     /* What tx_index answered for the txs of the last record asked about
@@ -99,6 +116,23 @@ typedef struct {
     disk_kv *kv;
 } disk_slot;
 
+/* A table's index: an open-addressing map from a key's SipHash
+ * (kv_key_sip) to its entry (entries never move), 16 bytes a slot, kv
+ * NULL when empty; grown at half full, deletion shifts back (no
+ * tombstones). On a SipHash collision the first key keeps the slot and
+ * the others are found by the table's binary search. A hash map of
+ * 32-byte keys (48-byte slots) was a cache miss or more per put, ~1.4% of
+ * a run in kv_put's lookups alone. */
+typedef struct {
+    uint64_t sip;
+    disk_kv *kv;
+} kv_ix_slot;
+
+typedef struct {
+    kv_ix_slot *slots;
+    size_t cap, len; /* cap: a power of two, or 0 */
+} kv_ix;
+
 /* An array of slots, not of entries: a put or delete in the middle
  * (the receipts' tx roots enter at one end of their range and leave at the
  * other, every height) moves 24 bytes per later entry, not the entry (a
@@ -107,12 +141,10 @@ typedef struct {
     disk_slot *v; /* sorted by key, in LMDB's byte order: base[off .. off + n) */
     disk_slot *base;
     size_t off, n, cap; /* cap: slots at base */
-    /* kv_key_hash -> the entry (entries never move): a put over an
-     * existing key and a get find it without the binary search, whose
-     * pointer chasing through ~900 scattered entries with a memcmp at each
-     * step was ~3% of a run. On a hash collision the first key keeps the
-     * slot and the others are found by the search. */
-    hmap index;
+    /* The entries by key: a put over an existing key and a get find it
+     * without the binary search, whose pointer chasing through ~900
+     * scattered entries with a memcmp at each step was ~3% of a run. */
+    kv_ix index;
 } disk_table;
 
 typedef struct {
@@ -227,12 +259,57 @@ static void settle(hbuf *rec, bool *crc_due, const uint8_t *key, size_t klen) {
     *crc_due = false;
 }
 
+/* The hash an entry of one of the pool's indexes is under. */
+typedef const hansa_hash *(*pool_ix_hash_fn)(const sim_block_pool *p, uint64_t k);
+
+/* A block record's hash: sealed just past the record's header (seal's pre). */
+static const hansa_hash *rec_hash(const sim_block_pool *p, uint64_t k) {
+    return (const hansa_hash *)(p->recs[k]->data + STORE_RECORD_HEADER_BYTES);
+}
+
+static const hansa_hash *tx_hash_of(const sim_block_pool *p, uint64_t k) { return &p->txs[k].tx; }
+
+/* True, with its entry in *k, when x holds h. */
+static bool pool_ix_get(const pool_ix *x, const sim_block_pool *p, pool_ix_hash_fn hash_of,
+                        const hansa_hash *h, uint64_t *k) {
+    if (x->cap == 0) return false;
+    uint64_t pre = le64_load(h->b);
+    size_t mask = x->cap - 1;
+    for (size_t i = (size_t)pre & mask; x->slots[i].k1; i = (i + 1) & mask) {
+        if (x->slots[i].pre == pre && hash_eq(hash_of(p, x->slots[i].k1 - 1), h)) {
+            *k = x->slots[i].k1 - 1;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void pool_ix_place(pool_ix *x, pool_ix_slot slot) {
+    size_t mask = x->cap - 1, i = (size_t)slot.pre & mask;
+    while (x->slots[i].k1) i = (i + 1) & mask;
+    x->slots[i] = slot;
+}
+
+/* Adds h -> k; h is absent (pool_ix_get said so). */
+static void pool_ix_put(pool_ix *x, const hansa_hash *h, uint64_t k) {
+    if ((x->len + 1) * 2 > x->cap) {
+        pool_ix old = *x;
+        x->cap = old.cap ? 2 * old.cap : 1024;
+        x->slots = hansa_calloc(x->cap, sizeof *x->slots);
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.slots[i].k1) pool_ix_place(x, old.slots[i]);
+        free(old.slots);
+    }
+    pool_ix_place(x, (pool_ix_slot){le64_load(h->b), k + 1});
+    x->len++;
+}
+
 /* The pool's record equal to the sealed record in p->scratch (whose block
  * hash is hash), added if there is none. */
 static const hbuf *pool_intern(sim_block_pool *p, const hansa_hash *hash, uint64_t height) {
     const hbuf *rec = &p->scratch;
     uint64_t i;
-    bool known = hmap_get(&p->index, hash, &i);
+    bool known = pool_ix_get(&p->index, p, rec_hash, hash, &i);
     if (known && p->recs[i]->len == rec->len && memcmp(p->recs[i]->data, rec->data, rec->len) == 0)
         return p->recs[i];
     if (p->n == p->cap) {
@@ -242,7 +319,7 @@ static const hbuf *pool_intern(sim_block_pool *p, const hansa_hash *hash, uint64
     }
     hbuf *r = hansa_malloc(sizeof *r);
     *r = (hbuf){hansa_memdup(rec->data, rec->len), rec->len, rec->len};
-    if (!known) hmap_put(&p->index, hash, p->n);
+    if (!known) pool_ix_put(&p->index, hash, p->n);
     p->rec_height[p->n] = height;
     p->recs[p->n++] = r;
     return r;
@@ -253,7 +330,7 @@ static const hbuf *pool_intern(sim_block_pool *p, const hansa_hash *hash, uint64
  * its own. */
 static bool pool_names(const sim_block_pool *p, const hansa_hash *hash, const hbuf *rec) {
     uint64_t i;
-    return hmap_get(&p->index, hash, &i) && p->recs[i] == rec;
+    return pool_ix_get(&p->index, p, rec_hash, hash, &i) && p->recs[i] == rec;
 }
 
 sim_block_pool *sim_block_pool_new(void) { return hansa_calloc(1, sizeof(sim_block_pool)); }
@@ -266,9 +343,9 @@ void sim_block_pool_free(sim_block_pool *p) {
     }
     free(p->recs);
     free(p->rec_height);
-    hmap_free(&p->index);
+    free(p->index.slots);
     hbuf_free(&p->scratch);
-    hmap_free(&p->tx_index);
+    free(p->tx_index.slots);
     free(p->txs);
     free(p->last);
     free(p);
@@ -336,21 +413,59 @@ static int key_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl) {
 }
 
 /* The index key of a table key: its SipHash (a fixed key: the simulator's
- * disk holds what its own nodes write) and its length. */
-static hansa_hash kv_key_hash(const uint8_t *key, size_t klen) {
-    hansa_hash h = {{0}};
-    le64_store(h.b, ledger_siphash24(0x73696d2d6469736bull, 0x6b762d696e646578ull, key, klen));
-    le64_store(h.b + 8, klen);
-    return h;
+ * disk holds what its own nodes write). */
+static uint64_t kv_key_sip(const uint8_t *key, size_t klen) {
+    return ledger_siphash24(0x73696d2d6469736bull, 0x6b762d696e646578ull, key, klen);
+}
+
+/* The slot holding sip, or the empty one where it would go (x->cap > 0). */
+static kv_ix_slot *ix_slot(const kv_ix *x, uint64_t sip) {
+    size_t mask = x->cap - 1;
+    for (size_t i = (size_t)sip & mask;; i = (i + 1) & mask)
+        if (!x->slots[i].kv || x->slots[i].sip == sip) return &x->slots[i];
+}
+
+/* Indexes kv under sip unless another entry holds sip already. */
+static void ix_put_new(kv_ix *x, uint64_t sip, disk_kv *kv) {
+    if ((x->len + 1) * 2 > x->cap) {
+        kv_ix old = *x;
+        x->cap = old.cap ? 2 * old.cap : 64;
+        x->slots = hansa_calloc(x->cap, sizeof *x->slots);
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.slots[i].kv) *ix_slot(x, old.slots[i].sip) = old.slots[i];
+        free(old.slots);
+    }
+    kv_ix_slot *s = ix_slot(x, sip);
+    if (s->kv) return;
+    *s = (kv_ix_slot){sip, kv};
+    x->len++;
+}
+
+/* Drops sip from the index if it names kv, shifting the probe run back. */
+static void ix_del(kv_ix *x, uint64_t sip, const disk_kv *kv) {
+    if (x->cap == 0) return;
+    kv_ix_slot *s = ix_slot(x, sip);
+    if (s->kv != kv) return;
+    size_t mask = x->cap - 1, i = (size_t)(s - x->slots);
+    for (size_t j = (i + 1) & mask; x->slots[j].kv; j = (j + 1) & mask) {
+        size_t home = (size_t)x->slots[j].sip & mask;
+        /* Move j back into the hole at i if its home is not in (i, j]. */
+        bool home_between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!home_between) {
+            x->slots[i] = x->slots[j];
+            i = j;
+        }
+    }
+    x->slots[i].kv = NULL;
+    x->len--;
 }
 
 /* The entry whose key is exactly key, if the index holds it (NULL: absent,
  * or another key holds its slot). */
-static disk_kv *kv_find(const disk_table *t, const hansa_hash *h, const uint8_t *key, size_t klen) {
-    uint64_t at;
-    if (!hmap_get(&t->index, h, &at)) return NULL;
-    disk_kv *kv = (disk_kv *)(uintptr_t)at;
-    return kv->klen == klen && (klen == 0 || memcmp(kv->key, key, klen) == 0) ? kv : NULL;
+static disk_kv *kv_find(const disk_table *t, uint64_t sip, const uint8_t *key, size_t klen) {
+    if (t->index.cap == 0) return NULL;
+    disk_kv *kv = ix_slot(&t->index, sip)->kv;
+    return kv && kv->klen == klen && (klen == 0 || memcmp(kv->key, key, klen) == 0) ? kv : NULL;
 }
 
 /* The first 16 bytes of key, zero-padded, big-endian: if a's is below
@@ -425,8 +540,8 @@ static void slot_close(disk_table *t, size_t i) {
 
 static void kv_put(disk_table *t, store_rec_type type, const uint8_t *key, size_t klen,
                    const uint8_t *v, size_t vl) {
-    hansa_hash h = kv_key_hash(key, klen);
-    disk_kv *found = kv_find(t, &h, key, klen);
+    uint64_t sip = kv_key_sip(key, klen);
+    disk_kv *found = kv_find(t, sip, key, klen);
     if (found) {
         seal(&found->rec, &found->crc_due, type, key, klen, NULL, 0, v, vl);
         return;
@@ -440,7 +555,7 @@ static void kv_put(disk_table *t, store_rec_type type, const uint8_t *key, size_
         kv->klen = klen;
         if (klen) memcpy(kv->key, key, klen);
         t->v[i] = (disk_slot){pre, kv};
-        if (!hmap_get(&t->index, &h, NULL)) hmap_put(&t->index, &h, (uint64_t)(uintptr_t)kv);
+        ix_put_new(&t->index, sip, kv);
     }
     disk_kv *kv = t->v[i].kv;
     seal(&kv->rec, &kv->crc_due, type, key, klen, NULL, 0, v, vl);
@@ -450,10 +565,8 @@ static void kv_del(disk_table *t, const uint8_t *key, size_t klen) {
     kv_pre pre = kv_prefix(key, klen);
     size_t i = kv_lower(t, pre, key, klen);
     if (!kv_at(t, i, pre, key, klen)) return;
-    hansa_hash h = kv_key_hash(key, klen);
-    uint64_t at;
     disk_kv *kv = t->v[i].kv;
-    if (hmap_get(&t->index, &h, &at) && (disk_kv *)(uintptr_t)at == kv) hmap_del(&t->index, &h);
+    ix_del(&t->index, kv_key_sip(key, klen), kv);
     hbuf_free(&kv->rec);
     free(kv);
     slot_close(t, i);
@@ -465,13 +578,12 @@ static void kv_free(disk_table *t) {
         free(t->v[i].kv);
     }
     free(t->base);
-    hmap_free(&t->index);
+    free(t->index.slots);
 }
 
 static hansa_err kv_get(disk_table *t, store *st, store_rec_type type, const char *db,
                         const uint8_t *key, size_t klen, hbuf *out) {
-    hansa_hash h = kv_key_hash(key, klen);
-    disk_kv *kv = kv_find(t, &h, key, klen);
+    disk_kv *kv = kv_find(t, kv_key_sip(key, klen), key, klen);
     if (!kv) {
         kv_pre pre = kv_prefix(key, klen);
         size_t i = kv_lower(t, pre, key, klen);
@@ -644,19 +756,19 @@ static uint64_t pool_tx_entry(sim_block_pool *p, const hbuf *block, uint64_t hei
         /* Exact only while the pool's tx index never drops an entry:
          * debug builds check the memo against it. */
 #ifndef NDEBUG
-        HANSA_ASSERT(hmap_get(&p->tx_index, tx, &k));
+        HANSA_ASSERT(pool_ix_get(&p->tx_index, p, tx_hash_of, tx, &k));
         HANSA_ASSERT(k == p->last[index].k);
 #endif
         return p->last[index].k;
     }
-    if (!hmap_get(&p->tx_index, tx, &k)) {
+    if (!pool_ix_get(&p->tx_index, p, tx_hash_of, tx, &k)) {
         if (p->n_txs == p->cap_txs) {
             p->cap_txs = p->cap_txs ? 2 * p->cap_txs : 1024;
             p->txs = hansa_realloc(p->txs, p->cap_txs * sizeof *p->txs);
         }
         k = p->n_txs++;
-        p->txs[k] = (pool_tx){height << 32 | index, block};
-        hmap_put(&p->tx_index, tx, k);
+        p->txs[k] = (pool_tx){height << 32 | index, block, *tx};
+        pool_ix_put(&p->tx_index, tx, k);
     }
     if (index >= p->cap_last) {
         size_t cap = p->cap_last ? p->cap_last : 64;
@@ -722,7 +834,7 @@ static const disk_block *block_at(const sim_disk *d, uint64_t height);
 static bool disk_block_height(const sim_disk *d, const hansa_hash *hash, uint64_t *height) {
     if (d->block_index.len && hmap_get(&d->block_index, hash, height)) return true;
     uint64_t i;
-    if (!hmap_get(&d->pool->index, hash, &i)) return false;
+    if (!pool_ix_get(&d->pool->index, d->pool, rec_hash, hash, &i)) return false;
     const disk_block *blk = block_at(d, d->pool->rec_height[i]);
     if (!blk || blk->block != d->pool->recs[i]) return false;
     *height = d->pool->rec_height[i];
@@ -818,7 +930,7 @@ static hansa_err be_get_tx(void *ctx, store *st, const hansa_hash *tx_hash, stor
         *out = (store_tx_loc){v >> 32, (uint32_t)v};
         return HANSA_OK;
     }
-    if (hmap_get(&d->pool->tx_index, tx_hash, &k)) {
+    if (pool_ix_get(&d->pool->tx_index, d->pool, tx_hash_of, tx_hash, &k)) {
         const pool_tx *t = &d->pool->txs[k];
         const disk_block *blk = block_at(d, t->pos >> 32);
         if (blk && blk->block == t->block) {

@@ -467,7 +467,11 @@ void host_deliver(sim_node *nd, uint16_t from, sim_msg *m) {
     frost_on_deliver(nd, m);
     input_begin(nd);
     nd->in_msg = m;
+    /* The vote the watch decoded (note_vote), for the node's own decode. */
+    const wire_vote *decoded = type == MSG_VOTE ? msg_vote(m) : NULL;
+    if (decoded) wire_vote_hint(m->data + 1, m->len - 1, decoded);
     node_on_message(nd->n, &w->nodes[from], type, m->data + 1, m->len - 1);
+    wire_vote_hint(NULL, 0, NULL);
     nd->in_msg = NULL;
     if (type == MSG_BLOCK && nd->height > before && !nd->dying) { /* committed by block sync */
         w->res->syncs++;

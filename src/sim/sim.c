@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "crypto/sigbatch.h"
+#include "ledger/leaves.h"
 #include "ledger/writes.h"
 #include "sim/sig.h"
 #include "sim/world.h"
@@ -689,14 +690,18 @@ static void collect(world *w, sim_result *r) {
 }
 
 /* The memos of a simulation's length: every simulated node judges the same
- * blocks, so the tx root and the writes hash are asked of the same bytes
- * once per node (hansad, which judges each block once, never turns them
- * on). Each answers only bytes equal to its last in full. The stand-in
+ * blocks, so the tx root, the header hash, the last commit's hash, the
+ * writes hash and the app hash are asked of the same bytes once per node
+ * (hansad, which judges each block once, never turns them on). Each
+ * answers only bytes equal to its last in full (base/memo.h). The nodes'
+ * state roots share one memo of runs of leaves (leaves.h), which compares
+ * a run's leaves in full. The stand-in
  * signature's memo (sig.c) needs no switch: its verdict depends on nothing
  * but its inputs. */
 static void sim_memos(bool on) {
-    wire_tx_root_memo(on);
+    wire_memos(on);
     ledger_writes_hash_memo(on);
+    ledger_leaf_memo_share(on);
 }
 
 hansa_err sim_run(const sim_options *o, sim_result *r) {

@@ -20,6 +20,7 @@
 
 #include "base/assert.h"
 #include "base/mem.h"
+#include "base/memo.h"
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 
@@ -222,6 +223,42 @@ static void hash_encoding(void (*enc)(hbuf *, const void *), const void *obj, ha
     hbuf_free(&b);
 }
 
+/* The memos of wire_memos: the last txs' root, header hash and commit
+ * hash, each keyed by the whole of its input (a header's or a commit's
+ * encoding, the txs laid out by tx_root_key). */
+static _Thread_local hash_memo tx_root_memo, header_memo, commit_memo;
+
+void wire_memos(bool on) {
+    hash_memo_switch(&tx_root_memo, on);
+    hash_memo_switch(&header_memo, on);
+    hash_memo_switch(&commit_memo, on);
+}
+
+/* hash_encoding answered from m when it is on: the encoding is the key, and
+ * a miss is hashed as hash_encoding hashes it. Debug builds check a hit. */
+static void hash_encoding_memo(hash_memo *m, void (*enc)(hbuf *, const void *), const void *obj,
+                               hansa_hash *out) {
+    if (!m->on) {
+        hash_encoding(enc, obj, out);
+        return;
+    }
+    uint8_t storage[1024];
+    hbuf b = hbuf_on(storage, sizeof storage);
+    enc(&b, obj);
+    if (!hash_memo_get(m, b.data, b.len, out)) {
+        sha256(b.data, b.len, out);
+        hash_memo_put(m, b.data, b.len, out);
+    }
+#ifndef NDEBUG
+    else {
+        hansa_hash check;
+        sha256(b.data, b.len, &check);
+        HANSA_ASSERT(hash_eq(&check, out));
+    }
+#endif
+    hbuf_free(&b);
+}
+
 /* ---- transaction ---------------------------------------------------------- */
 
 static bool tx_kind_ok(uint16_t kind) { return kind >= 1 && kind <= TX_KIND_MAX_; }
@@ -306,7 +343,47 @@ static void rd_vote(wire_rd *r, wire_vote *v) {
     rd_fixed(r, v->sig.b, HANSA_SIG_BYTES, "vote.sig");
 }
 
+/* wire_vote_hint's bytes (borrowed) and their decoded vote; v NULL: none. */
+static _Thread_local struct {
+    const uint8_t *p;
+    size_t len;
+    const wire_vote *v;
+} vote_hint;
+
+void wire_vote_hint(const uint8_t *p, size_t len, const wire_vote *v) {
+    vote_hint.p = p;
+    vote_hint.len = len;
+    vote_hint.v = v;
+}
+
+#ifndef NDEBUG
+static bool vote_eq(const wire_vote *a, const wire_vote *b) {
+    return a->chain_id == b->chain_id && a->height == b->height && a->round == b->round &&
+           a->type == b->type && a->block.present == b->block.present &&
+           hash_eq(&a->block.hash, &b->block.hash) && pubkey_eq(&a->validator, &b->validator) &&
+           memcmp(a->sig.b, b->sig.b, HANSA_SIG_BYTES) == 0;
+}
+#endif
+
+/* The hint's vote when p[0..len) equals its bytes in full and the caller
+ * asks for no reader state (a hit leaves none to give). */
+static bool vote_from_hint(const uint8_t *p, size_t len, wire_vote *v, const wire_rd *out) {
+    if (!vote_hint.v || out || len != vote_hint.len || memcmp(p, vote_hint.p, len) != 0) return false;
+    *v = *vote_hint.v;
+#ifndef NDEBUG /* debug builds decode a hit too, so a weakened compare cannot pass */
+    wire_rd r;
+    wire_vote check;
+    rd_init(&r, p, len);
+    memset(&check, 0, sizeof check);
+    rd_vote(&r, &check);
+    HANSA_ASSERT(rd_finish(&r, NULL) == HANSA_OK);
+    HANSA_ASSERT(vote_eq(&check, v));
+#endif
+    return true;
+}
+
 hansa_err wire_vote_decode(const uint8_t *p, size_t len, wire_vote *v, wire_rd *out) {
+    if (vote_from_hint(p, len, v, out)) return HANSA_OK;
     wire_rd r;
     rd_init(&r, p, len);
     memset(v, 0, sizeof *v);
@@ -431,7 +508,7 @@ hansa_err wire_commit_decode(const uint8_t *p, size_t len, wire_commit *c, wire_
 static void commit_encode_any(hbuf *b, const void *c) { wire_commit_encode(b, c); }
 
 void wire_commit_hash(const wire_commit *c, hansa_hash *out) {
-    hash_encoding(commit_encode_any, c, out);
+    hash_encoding_memo(&commit_memo, commit_encode_any, c, out);
 }
 
 void wire_commit_vote(const wire_commit *c, size_t i, const hansa_pubkey *validator,
@@ -566,7 +643,7 @@ hansa_err wire_header_decode(const uint8_t *p, size_t len, wire_header *h, wire_
 static void header_encode_any(hbuf *b, const void *h) { wire_header_encode(b, h); }
 
 void wire_header_hash(const wire_header *h, hansa_hash *out) {
-    hash_encoding(header_encode_any, h, out);
+    hash_encoding_memo(&header_memo, header_encode_any, h, out);
 }
 
 /* ---- block ---------------------------------------------------------------- */
@@ -668,51 +745,31 @@ hansa_err wire_block_decode(const uint8_t *p, size_t len, wire_block *blk, wire_
  * carry fewer transactions than this. */
 #define TX_ROOT_STACK_LEAVES 256
 
-/* The memo of the last tx root (wire_tx_root_memo): the transactions'
- * bytes in full, each behind its 4-byte length, and their root. */
-typedef struct {
-    uint8_t *bytes;
-    size_t len, cap, n;
-    hansa_hash root;
-    bool on, set;
-} tx_root_memo;
-static _Thread_local tx_root_memo memo;
-
-void wire_tx_root_memo(bool on) {
-    free(memo.bytes);
-    memo = (tx_root_memo){.on = on};
-}
-
-static bool memo_holds(const wire_bytes *txs, size_t n) {
-    if (!memo.set || memo.n != n) return false;
+/* True when tx_root_memo's key is txs laid out by tx_root_key. Compared in
+ * place, without laying txs out: given n, the walk through the key's
+ * length words is the one parse of it, so equal means the same n txs. */
+static bool tx_root_key_holds(const wire_bytes *txs, size_t n) {
+    const hbuf *k = &tx_root_memo.key;
+    if (!tx_root_memo.set) return false;
     size_t at = 0;
     for (size_t i = 0; i < n; i++) {
-        if (memo.len - at < 4 || le32_load(memo.bytes + at) != txs[i].len) return false;
+        if (k->len - at < 4 || le32_load(k->data + at) != txs[i].len) return false;
         at += 4;
-        if (memo.len - at < txs[i].len || memcmp(memo.bytes + at, txs[i].bytes, txs[i].len) != 0)
+        if (k->len - at < txs[i].len || memcmp(k->data + at, txs[i].bytes, txs[i].len) != 0)
             return false;
         at += txs[i].len;
     }
-    return at == memo.len;
+    return at == k->len;
 }
 
-/* Keeps txs's bytes beside the root already in memo.root. */
-static void memo_keep(const wire_bytes *txs, size_t n) {
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++) len += 4 + (size_t)txs[i].len;
-    if (len > memo.cap) {
-        memo.bytes = hansa_realloc(memo.bytes, len);
-        memo.cap = len;
-    }
-    size_t at = 0;
+/* Lays txs out as tx_root_memo's next key: each tx's bytes behind its
+ * 4-byte length. */
+static void tx_root_key(const wire_bytes *txs, size_t n) {
+    hbuf *b = hash_memo_next(&tx_root_memo);
     for (size_t i = 0; i < n; i++) {
-        le32_store(memo.bytes + at, txs[i].len);
-        if (txs[i].len) memcpy(memo.bytes + at + 4, txs[i].bytes, txs[i].len);
-        at += 4 + (size_t)txs[i].len;
+        hbuf_put_u32(b, txs[i].len);
+        hbuf_append(b, txs[i].bytes, txs[i].len);
     }
-    memo.len = len;
-    memo.n = n;
-    memo.set = true;
 }
 
 static void tx_root_of(const wire_bytes *txs, size_t n, hansa_hash *out) {
@@ -729,22 +786,24 @@ static void tx_root_of(const wire_bytes *txs, size_t n, hansa_hash *out) {
 
 void wire_tx_root(const wire_bytes *txs, size_t n, hansa_hash *out) {
     HANSA_ASSERT(n <= WIRE_BLOCK_TXS_MAX);
-    if (!memo.on || n == 0) {
+    if (!tx_root_memo.on || n == 0) {
         tx_root_of(txs, n, out);
         return;
     }
-    if (!memo_holds(txs, n)) {
-        tx_root_of(txs, n, &memo.root);
-        memo_keep(txs, n);
+    if (!tx_root_key_holds(txs, n)) {
+        hansa_hash root;
+        tx_root_of(txs, n, &root);
+        tx_root_key(txs, n);
+        hash_memo_keep_next(&tx_root_memo, &root);
     }
 #ifndef NDEBUG
     else { /* debug builds check a hit, so a weakened compare cannot pass */
         hansa_hash check;
         tx_root_of(txs, n, &check);
-        HANSA_ASSERT(hash_eq(&check, &memo.root));
+        HANSA_ASSERT(hash_eq(&check, &tx_root_memo.value));
     }
 #endif
-    *out = memo.root;
+    *out = tx_root_memo.value;
 }
 
 void wire_evidence_root(const wire_evidence *ev, size_t n, hansa_hash *out) {

@@ -141,12 +141,20 @@ hansa_err wire_block_decode(const uint8_t *p, size_t len, wire_block *blk, wire_
 void wire_block_free(wire_block *blk);
 /* RFC 6962 root whose leaves are the tx encodings: the header's tx_root. */
 void wire_tx_root(const wire_bytes *txs, size_t n, hansa_hash *out);
-/* With on, wire_tx_root keeps the bytes of the last transactions it hashed
- * and their root, and answers the same bytes again from them (compared in
- * full: the answer is the root of exactly these bytes); off frees them.
- * For the simulator, whose nodes all judge the same block at each height:
- * a node judges a block once, so hansad leaves it off. Per thread. */
-void wire_tx_root_memo(bool on);
+/* For the simulator, which decodes each vote message once and hands it to
+ * every receiving node: until wire_vote_hint(NULL, 0, NULL), a
+ * wire_vote_decode with no wire_rd asked for, of bytes equal in full to
+ * p[0..len) (borrowed), copies *v (their decode, borrowed) instead of
+ * parsing. hansad never sets it. Per thread. */
+void wire_vote_hint(const uint8_t *p, size_t len, const wire_vote *v);
+/* With on, wire_tx_root, wire_header_hash and wire_commit_hash each keep
+ * the bytes they last hashed (the txs, the header's or the commit's
+ * encoding) with the answer, and answer the same bytes again from it
+ * (compared in full: the answer is the hash of exactly these bytes,
+ * base/memo.h); off frees them. For the simulator, whose nodes all judge
+ * the same block at each height: a node judges a block once, so hansad
+ * leaves them off. Per thread. */
+void wire_memos(bool on);
 /* RFC 6962 root whose leaves are the evidence encodings: evidence_root. */
 void wire_evidence_root(const wire_evidence *ev, size_t n, hansa_hash *out);
 /* Sets the header fields that commit to the block body: tx_count, tx_root,

@@ -220,6 +220,59 @@ static void test_leaves_moving_window(void) {
     ledger_leaves_free(&c);
 }
 
+/* One commit of the moving window of test_leaves_shared_memo at height h:
+ * the record of h enters (its value's first byte `odd` when h is 150, else
+ * 1), the record of h - 300 leaves, and c is refreshed. Returns true if
+ * c's root, taken before the commit, was wrong. */
+static bool window_step(ledger_leaves *c, model *m, uint64_t h, uint8_t odd) {
+    ledger_writes w = LEDGER_WRITES_INIT;
+    uint8_t key[9] = {0x53}, val[2] = {h == 150 ? odd : 1, (uint8_t)h};
+    if (h > 300) {
+        be64_store(key + 1, h - 300);
+        ledger_writes_begin(&w, key, sizeof key);
+        ledger_writes_end_delete(&w);
+    }
+    be64_store(key + 1, h);
+    ledger_writes_begin(&w, key, sizeof key);
+    hbuf_append(&w.data, val, sizeof val);
+    ledger_writes_end_value(&w);
+    ledger_writes_sort(&w);
+    hansa_hash got, want;
+    ledger_leaves_root_after(c, &w, &got);
+    model_apply(m, &w);
+    model_root(m, &want);
+    ledger_leaves_note_writes(c, &w);
+    ledger_leaves_refresh(c, model_value, m);
+    ledger_writes_free(&w);
+    return !hash_eq(&got, &want);
+}
+
+/* Three states sharing the simulator's memos of runs and of roots
+ * (leaves.h), one commit each in turn: the second equal to the first (its
+ * runs and roots hits), the third different in one record, which the
+ * moving window carries through every place of the runs and of the leaves
+ * past the last whole run, so the third asks runs and roots equal to what
+ * the memos hold but for one leaf, anywhere. Every root must still be its
+ * model's (fails if a hit compares less than its whole key). */
+static void test_leaves_shared_memo(void) {
+    static model m[3];
+    ledger_leaves c[3] = {{0}};
+    ledger_writes recs = LEDGER_WRITES_INIT;
+    const uint8_t odd[3] = {1, 1, 2};
+    ledger_leaf_memo_share(true);
+    for (int k = 0; k < 3; k++) {
+        m[k].n = 0;
+        ledger_leaves_build(&c[k], &recs);
+        ledger_leaves_refresh(&c[k], model_value, &m[k]); /* makes its memo */
+    }
+    int bad = 0;
+    for (uint64_t h = 1; h <= 500; h++)
+        for (int k = 0; k < 3; k++) bad += window_step(&c[k], &m[k], h, odd[k]);
+    ledger_leaf_memo_share(false);
+    CHECK_EQ_U64(bad, 0);
+    for (int k = 0; k < 3; k++) ledger_leaves_free(&c[k]);
+}
+
 /* A key noted by several commits before a refresh is noted once, through
  * the set's growth (more keys than its first 256 slots hold half of) and
  * again after a refresh empties it. */
@@ -261,6 +314,7 @@ static void test_leaves_empty(void) {
 int main(void) {
     RUN(test_leaves_match_model);
     RUN(test_leaves_moving_window);
+    RUN(test_leaves_shared_memo);
     RUN(test_leaves_empty);
     RUN(test_leaves_note_once);
     return check_summary();

@@ -474,6 +474,37 @@ static void test_writes_hash_memo(void) {
     ledger_writes_free(&ws);
 }
 
+/* With the simulator's memos on, ledger_app_hash_next still equals SHA-256
+ * of prev | u64 height | writes hash, each input asked twice (the second a
+ * hit) right after the memo took the one before, which differs from it in
+ * one bit: of the writes hash's last byte (the input's last), of prev's
+ * last byte, of the height's top byte. */
+static void test_app_hash_memo(void) {
+    hansa_hash prev[4] = {{{0x11}}, {{0x11}}, {{0x11}}, {{0x11}}};
+    hansa_hash wh[4] = {{{0x22}}, {{0x22}}, {{0x22}}, {{0x22}}};
+    uint64_t height[4] = {7, 7, 7, 7 ^ (1ull << 56)};
+    for (int k = 1; k < 4; k++) wh[k].b[HANSA_HASH_BYTES - 1] ^= 1;
+    for (int k = 2; k < 4; k++) prev[k].b[HANSA_HASH_BYTES - 1] ^= 1;
+    hansa_hash want[4], got;
+    for (int k = 0; k < 4; k++) {
+        uint8_t buf[HANSA_HASH_BYTES + 8 + HANSA_HASH_BYTES];
+        memcpy(buf, prev[k].b, HANSA_HASH_BYTES);
+        le64_store(buf + HANSA_HASH_BYTES, height[k]);
+        memcpy(buf + HANSA_HASH_BYTES + 8, wh[k].b, HANSA_HASH_BYTES);
+        sha256(buf, sizeof buf, &want[k]);
+    }
+    ledger_writes_hash_memo(true);
+    for (int round = 0; round < 2; round++) {
+        for (int k = 0; k < 4; k++) {
+            for (int again = 0; again < 2; again++) {
+                ledger_app_hash_next(&prev[k], height[k], &wh[k], &got);
+                CHECK(hash_eq(&want[k], &got));
+            }
+        }
+    }
+    ledger_writes_hash_memo(false);
+}
+
 /* The writes hash is SHA-256 of the stream, each key and value behind its
  * little-endian u32 length, whatever the batching: a set of 300 writes
  * (about 20 KB, several batches) with one 5,000-byte value (past a batch,
@@ -521,6 +552,7 @@ int main(void) {
     t_init_keys();
     RUN(test_acct_map_model);
     RUN(test_writes_hash_memo);
+    RUN(test_app_hash_memo);
     RUN(test_writes_hash_definition);
     RUN(test_siphash_vector);
     RUN(test_siphash_key_derive);

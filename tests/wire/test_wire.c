@@ -574,7 +574,7 @@ static void test_tx_root_memo(void) {
             if (k == 1) flat[count * 40 - 1] ^= 1;
         }
         CHECK(!hash_eq(&want[0], &want[1]) && !hash_eq(&want[0], &want[2]) && !hash_eq(&want[5], &want[6]));
-        wire_tx_root_memo(true);
+        wire_memos(true);
         for (int round = 0; round < 2; round++) {
             for (int k = 0; k < 7; k++) {
                 size_t n = tx_root_variant(k, count, flat, txs);
@@ -585,8 +585,107 @@ static void test_tx_root_memo(void) {
                 if (k == 1) flat[count * 40 - 1] ^= 1;
             }
         }
-        wire_tx_root_memo(false);
+        wire_memos(false);
     }
+}
+
+/* SHA-256 of what enc writes: the definition of the header and commit hashes. */
+static void hash_of_encoding(void (*enc)(hbuf *, const void *), const void *obj, hansa_hash *out) {
+    hbuf b = HBUF_INIT;
+    enc(&b, obj);
+    sha256(b.data, b.len, out);
+    hbuf_free(&b);
+}
+
+/* Three commits: one, the same with its last signature's last byte
+ * changed, and the same without its last signature. */
+static void commit_memo_variants(hansa_prng *g, wire_commit c[3]) {
+    do {
+        wire_commit_free(&c[0]);
+        gen_commit(g, &c[0], 8);
+    } while (c[0].n_sigs < 2);
+    for (int k = 1; k < 3; k++) {
+        c[k] = c[0];
+        c[k].sigs = hansa_memdup(c[0].sigs, c[0].n_sigs * sizeof *c[0].sigs);
+    }
+    c[1].sigs[c[1].n_sigs - 1].sig.b[HANSA_SIG_BYTES - 1] ^= 1;
+    c[2].n_sigs--;
+}
+
+/* With the simulator's memos on, wire_header_hash and wire_commit_hash
+ * still equal SHA-256 of the encoding, each variant asked twice (the
+ * second a hit) right after the memo took the variant before it: headers
+ * one byte apart at either end of their hashed fields, commits one
+ * signature byte apart or one signature shorter. */
+static void test_header_commit_memo(void) {
+    hansa_prng g;
+    prng_seed(&g, check_seed("test_header_commit_memo", 0x4ea));
+    wire_header h[3];
+    gen_header(&g, &h[0]);
+    h[1] = h[0];
+    h[1].proposer.b[HANSA_PUBKEY_BYTES - 1] ^= 1;
+    h[2] = h[0];
+    h[2].chain_id ^= 1;
+    wire_commit c[3] = {0};
+    commit_memo_variants(&g, c);
+    hansa_hash want_h[3], want_c[3], got;
+    for (int k = 0; k < 3; k++) {
+        hash_of_encoding(enc_header, &h[k], &want_h[k]);
+        hash_of_encoding(enc_commit, &c[k], &want_c[k]);
+    }
+    CHECK(!hash_eq(&want_h[0], &want_h[1]) && !hash_eq(&want_c[0], &want_c[2]));
+    wire_memos(true);
+    for (int round = 0; round < 2; round++) {
+        for (int k = 0; k < 3; k++) {
+            for (int again = 0; again < 2; again++) {
+                wire_header_hash(&h[k], &got);
+                CHECK(hash_eq(&want_h[k], &got));
+                wire_commit_hash(&c[k], &got);
+                CHECK(hash_eq(&want_c[k], &got));
+            }
+        }
+    }
+    wire_memos(false);
+    for (int k = 0; k < 3; k++) wire_commit_free(&c[k]);
+}
+
+/* With the simulator's hint set to a vote's bytes and decode, a decode of
+ * bytes one byte apart (the signature's last, the first) or one byte
+ * shorter is still its own, and of the same bytes the hint's; a caller
+ * asking for the reader's state gets a real parse (fails with the hint's
+ * compare one byte short). */
+static void test_vote_hint(void) {
+    hansa_prng g;
+    prng_seed(&g, check_seed("test_vote_hint", 0x401));
+    wire_vote v, got;
+    gen_vote(&g, &v);
+    hbuf a = HBUF_INIT;
+    wire_vote_encode(&a, &v);
+    wire_vote hinted;
+    CHECK_ERR(wire_vote_decode(a.data, a.len, &hinted, NULL), HANSA_OK);
+    uint8_t b[WIRE_VOTE_BYTES];
+    HANSA_ASSERT(a.len <= sizeof b);
+    wire_vote_hint(a.data, a.len, &hinted);
+    for (int k = 0; k < 3; k++) {
+        memcpy(b, a.data, a.len);
+        size_t at = k == 0 ? a.len - 1 : 0;
+        b[at] ^= 1;
+        wire_vote want;
+        wire_vote_hint(NULL, 0, NULL);
+        hansa_err e = wire_vote_decode(b, a.len - (k == 2), &want, NULL);
+        wire_vote_hint(a.data, a.len, &hinted);
+        CHECK_ERR(wire_vote_decode(b, a.len - (k == 2), &got, NULL), e);
+        if (e == HANSA_OK) CHECK(memcmp(got.sig.b, want.sig.b, HANSA_SIG_BYTES) == 0);
+        if (e == HANSA_OK) CHECK(got.chain_id == want.chain_id);
+    }
+    memcpy(b, a.data, a.len);
+    CHECK_ERR(wire_vote_decode(b, a.len, &got, NULL), HANSA_OK);
+    CHECK(memcmp(got.sig.b, v.sig.b, HANSA_SIG_BYTES) == 0 && got.height == v.height);
+    wire_rd r;
+    CHECK_ERR(wire_vote_decode(b, a.len, &got, &r), HANSA_OK);
+    CHECK_EQ_U64(r.off, a.len);
+    wire_vote_hint(NULL, 0, NULL);
+    hbuf_free(&a);
 }
 
 static void test_commit_vote(void) {
@@ -1047,6 +1146,8 @@ int main(void) {
     RUN(test_hashes);
     RUN(test_block_check_body);
     RUN(test_tx_root_memo);
+    RUN(test_header_commit_memo);
+    RUN(test_vote_hint);
     RUN(test_commit_vote);
     RUN(test_evidence_make);
     RUN(test_truncation_trailing_version);
