@@ -181,12 +181,13 @@ void ledger_leaf_memo_share(bool on) {
 /* The leaves of a root, fed to the stream a run of LEDGER_LEAF_CHUNK at a
  * time so that a run the memo holds costs no hashing. */
 typedef struct {
-    merkle_stream m;
     ledger_leaf_memo *memo;
     hansa_hash run[LEDGER_LEAF_CHUNK];
     size_t n_run;
-    /* With root_memo on: the runs' roots laid out here (root_memo's next
-     * key) instead of fed to m, n_runs of them. */
+    /* The runs' roots, n_runs of them, then the last run's leaves, laid
+     * out here (root_memo's next key) and fed to the stream by
+     * stream_root, memo on or off: one path, which the simulator's digests
+     * pin for hansad too. */
     hbuf *key;
     size_t n_runs;
 } root_feed;
@@ -229,18 +230,13 @@ static void feed_run(root_feed *f) {
         s->used_at = ++f->memo->clock;
         root = s->root;
     }
-    if (f->key) {
-        hbuf_append(f->key, root.b, HANSA_HASH_BYTES);
-        f->n_runs++;
-    } else {
-        merkle_stream_add_subtree(&f->m, &root, LEDGER_LEAF_CHUNK_HEIGHT);
-    }
+    hbuf_append(f->key, root.b, HANSA_HASH_BYTES);
+    f->n_runs++;
     f->n_run = 0;
 }
 
 /* The root of what key[0..len) lays out: n_runs runs' roots (perfect
- * subtrees of LEDGER_LEAF_CHUNK_HEIGHT), then leaves, fed to the stream as
- * root_feed feeds it without the memo. */
+ * subtrees of LEDGER_LEAF_CHUNK_HEIGHT), then leaves. */
 static void stream_root(const uint8_t *key, size_t len, size_t n_runs, hansa_hash *out) {
     merkle_stream m;
     merkle_stream_init(&m);
@@ -253,22 +249,18 @@ static void stream_root(const uint8_t *key, size_t len, size_t n_runs, hansa_has
     merkle_stream_root(&m, out);
 }
 
-/* Feeds the last (short) run's leaves and writes the root. With root_memo
- * on, the key (the runs' roots, the leaves, then the count of runs, so
- * equal keys are equal streams) is answered from the memo when it equals
- * the last: every simulated node computes the same roots. */
+/* Lays out the last (short) run's leaves and writes the root. With
+ * root_memo on, the key (the runs' roots, the leaves, then the count of
+ * runs, so equal keys are equal streams) is answered from the memo when it
+ * equals the last: every simulated node computes the same roots. Off, the
+ * memo holds nothing and every root is computed. */
 static void root_finish(root_feed *f, hansa_hash *out) {
-    if (!f->key) {
-        for (size_t r = 0; r < f->n_run; r++) merkle_stream_add(&f->m, &f->run[r]);
-        merkle_stream_root(&f->m, out);
-        return;
-    }
     for (size_t r = 0; r < f->n_run; r++) hbuf_append(f->key, f->run[r].b, HANSA_HASH_BYTES);
     size_t len = f->key->len;
     hbuf_put_u64(f->key, f->n_runs);
     if (!hash_memo_get_next(&root_memo, out)) {
         stream_root(f->key->data, len, f->n_runs, out);
-        hash_memo_keep_next(&root_memo, out);
+        if (root_memo.on) hash_memo_keep_next(&root_memo, out);
     }
 #ifndef NDEBUG
     else {
@@ -289,8 +281,7 @@ void ledger_leaves_root_after(const ledger_leaves *c, const ledger_writes *write
     HANSA_ASSERT(ledger_leaves_current(c));
     HANSA_ASSERT(writes->sorted || writes->n == 0);
     root_feed f = {.memo = c->memo && shared_memo ? shared_memo : c->memo,
-                   .key = root_memo.on ? hash_memo_next(&root_memo) : NULL};
-    merkle_stream_init(&f.m);
+                   .key = hash_memo_next(&root_memo)};
     size_t i = 0, j = 0; /* merge: a write wins over the entry of its key */
     while (i < c->n || j < writes->n) {
         size_t klen = 0, vlen = 0;

@@ -467,7 +467,10 @@ void host_deliver(sim_node *nd, uint16_t from, sim_msg *m) {
     frost_on_deliver(nd, m);
     input_begin(nd);
     nd->in_msg = m;
-    /* The vote the watch decoded (note_vote), for the node's own decode. */
+    /* The vote the watch decoded (note_vote), for the node's own decode.
+     * Exact because a message's bytes never change after msg_new (a fault
+     * that alters a message makes a new one): the hint and the node read
+     * the same bytes, and debug builds parse every hit again. */
     const wire_vote *decoded = type == MSG_VOTE ? msg_vote(m) : NULL;
     if (decoded) wire_vote_hint(m->data + 1, m->len - 1, decoded);
     node_on_message(nd->n, &w->nodes[from], type, m->data + 1, m->len - 1);
