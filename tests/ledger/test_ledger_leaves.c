@@ -180,6 +180,23 @@ static void test_leaves_match_model(void) {
     for (uint64_t s = seed; s < seed + 20; s++) run_seed(s, 200);
 }
 
+/* The writes of a window of 300 records moving one place at commit h:
+ * record h enters with value {first, h}, record h - 300 leaves. */
+static void window_writes(ledger_writes *w, uint64_t h, uint8_t first) {
+    *w = (ledger_writes)LEDGER_WRITES_INIT;
+    uint8_t key[9] = {0x53}, val[2] = {first, (uint8_t)h};
+    if (h > 300) {
+        be64_store(key + 1, h - 300);
+        ledger_writes_begin(w, key, sizeof key);
+        ledger_writes_end_delete(w);
+    }
+    be64_store(key + 1, h);
+    ledger_writes_begin(w, key, sizeof key);
+    hbuf_append(&w->data, val, sizeof val);
+    ledger_writes_end_value(w);
+    ledger_writes_sort(w);
+}
+
 /* A window of records that moves one place per commit (the receipts' kept
  * tx roots: one enters at the end, the oldest leaves), refreshed every 8
  * commits: the runs of 32 leaves reappear shifted by 8, 16, 24, 32 places,
@@ -193,18 +210,8 @@ static void test_leaves_moving_window(void) {
     ledger_leaves_build(&c, &recs);
     int bad = 0;
     for (uint64_t h = 1; h <= 600; h++) {
-        ledger_writes w = LEDGER_WRITES_INIT;
-        uint8_t key[9] = {0x53}, val[2] = {1, (uint8_t)h};
-        if (h > 300) {
-            be64_store(key + 1, h - 300);
-            ledger_writes_begin(&w, key, sizeof key);
-            ledger_writes_end_delete(&w);
-        }
-        be64_store(key + 1, h);
-        ledger_writes_begin(&w, key, sizeof key);
-        hbuf_append(&w.data, val, sizeof val);
-        ledger_writes_end_value(&w);
-        ledger_writes_sort(&w);
+        ledger_writes w;
+        window_writes(&w, h, 1);
         hansa_hash got, want;
         bool current = ledger_leaves_current(&c);
         if (current) ledger_leaves_root_after(&c, &w, &got);
@@ -225,18 +232,8 @@ static void test_leaves_moving_window(void) {
  * 1), the record of h - 300 leaves, and c is refreshed. Returns true if
  * c's root, taken before the commit, was wrong. */
 static bool window_step(ledger_leaves *c, model *m, uint64_t h, uint8_t odd) {
-    ledger_writes w = LEDGER_WRITES_INIT;
-    uint8_t key[9] = {0x53}, val[2] = {h == 150 ? odd : 1, (uint8_t)h};
-    if (h > 300) {
-        be64_store(key + 1, h - 300);
-        ledger_writes_begin(&w, key, sizeof key);
-        ledger_writes_end_delete(&w);
-    }
-    be64_store(key + 1, h);
-    ledger_writes_begin(&w, key, sizeof key);
-    hbuf_append(&w.data, val, sizeof val);
-    ledger_writes_end_value(&w);
-    ledger_writes_sort(&w);
+    ledger_writes w;
+    window_writes(&w, h, h == 150 ? odd : 1);
     hansa_hash got, want;
     ledger_leaves_root_after(c, &w, &got);
     model_apply(m, &w);
