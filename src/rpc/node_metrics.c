@@ -100,13 +100,13 @@ static void gauge_f(hbuf *out, const char *name, const char *help, double v) {
  * of Ed25519 verifications in this process and the thread CPU they took,
  * estimated from 1 call in VERIFY_CPU_SAMPLE_EVERY timed (a thread clock
  * read per verify would cost up to 2% of one). */
-_Static_assert(VERIFY_CPU_SAMPLE_EVERY == 16, "the HELP of hansa_sig_verify_cpu_seconds_total says 16");
+_Static_assert(VERIFY_CPU_SAMPLE_EVERY == 32, "the HELP of hansa_sig_verify_cpu_seconds_total says 32");
 static void write_verify_cpu(hbuf *out, const node_status *st) {
     counter(out, "hansa_sig_verify_calls_total",
             "Ed25519 verifications in this process since start (the calls the CPU figure covers).",
             st->verify_calls);
     header(out, "hansa_sig_verify_cpu_seconds_total", "counter",
-           "Thread CPU seconds spent in Ed25519 verification since start, estimated: 1 call in 16 "
+           "Thread CPU seconds spent in Ed25519 verification since start, estimated: 1 call in 32 "
            "is timed and the sum scaled by calls / timed.");
     rpc_metrics_printf(out, "hansa_sig_verify_cpu_seconds_total %.6f\n",
                        (double)st->verify_cpu_ns / 1e9);

@@ -196,7 +196,7 @@ static double sampler_stop(verify_sampler *s) {
 
 /* Every node's count of Ed25519 verifications and the thread CPU they
  * took (status' sig_verify_calls and sig_verify_cpu_ns, estimated there
- * from 1 call in 16 timed): the share of the nodes' CPU that goes to
+ * from 1 call in VERIFY_CPU_SAMPLE_EVERY timed): the share of the nodes' CPU that goes to
  * verifying, measured where it happens rather than with the bench's own
  * sampled yardstick. ok is false if a node did not answer or lacks them. */
 typedef struct {
