@@ -107,8 +107,12 @@ bool verify_domain(const hansa_pubkey *pk, const char *domain, const void *msg, 
     uint64_t t0 = thread_cpu_ns();
     bool ok = verify_domain_ed25519(pk, domain, msg, len, sig);
     uint64_t t1 = thread_cpu_ns();
+    /* t0..t1 holds one clock read besides the verify (~1.7 us here, 3-4% of
+     * one); t1..t2, two reads back to back, is that read: take it off. */
+    uint64_t t2 = thread_cpu_ns();
+    uint64_t spent = t1 >= t0 ? t1 - t0 : 0, read = t2 >= t1 ? t2 - t1 : 0;
     atomic_fetch_add(&verify_timed, 1);
-    atomic_fetch_add(&verify_timed_ns, t1 >= t0 ? t1 - t0 : 0);
+    atomic_fetch_add(&verify_timed_ns, spent > read ? spent - read : 0);
     return ok;
 }
 

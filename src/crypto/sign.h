@@ -51,10 +51,11 @@ bool verify_domain(const hansa_pubkey *pk, const char *domain, const void *msg, 
 
 /* CPU time spent in verify_domain's Ed25519 verifications, process-wide
  * since start (an installed sign_scheme's are not counted). A thread-CPU
- * clock read costs ~0.3-1.7 us (1.7 measured here) against a ~45 us verify, so only 1 call in
- * VERIFY_CPU_SAMPLE_EVERY on each thread is timed: *calls counts every
- * verification, *timed those timed, *timed_ns their thread CPU time. The
- * estimate of the whole is verify_cpu_estimate_ns.
+ * clock read costs ~0.3-1.7 us (1.7 measured here; three per timed call)
+ * against a ~45 us verify, so only 1 call in VERIFY_CPU_SAMPLE_EVERY on
+ * each thread is timed: *calls counts every verification, *timed those
+ * timed, *timed_ns their thread CPU time (less the one clock read inside
+ * each interval). The estimate of the whole is verify_cpu_estimate_ns.
  * Safe from any thread (sigbatch verifies on several). */
 #define VERIFY_CPU_SAMPLE_EVERY 32u
 void verify_cpu_stats(uint64_t *calls, uint64_t *timed, uint64_t *timed_ns);
