@@ -175,6 +175,11 @@ typedef struct {
     uint64_t committed_txs;     /* since start */
     uint64_t rounds_last_height;/* rounds the last height took (1 = first round) */
     uint64_t sig_verifies;      /* signatures verified since start */
+    /* Ed25519 verifications in this process since start and the thread CPU
+     * they took, estimated from 1 in VERIFY_CPU_SAMPLE_EVERY timed
+     * (verify_cpu_stats): process-wide, so the node's own in a hansad. */
+    uint64_t verify_calls;
+    uint64_t verify_cpu_ns;
     uint64_t untimely_proposals;/* proposals prevoted nil as untimely (PBTS) */
     uint64_t mempool_bytes;
     uint64_t unindexed_tx_bytes; /* the store's copy of tx entries not yet indexed */

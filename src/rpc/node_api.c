@@ -394,6 +394,9 @@ static rpc_outcome m_status(rpc_call *call, json_t *params, void *ctx) {
     json_object_set_new(r, "mempool_txs", json_integer((json_int_t)st.mempool_txs));
     json_object_set_new(r, "mempool_bytes", json_integer((json_int_t)mempool_bytes(mp)));
     json_object_set_new(r, "committed_txs", nj_u64(st.committed_txs));
+    json_object_set_new(r, "sig_verifies", nj_u64(st.sig_verifies));
+    json_object_set_new(r, "sig_verify_calls", nj_u64(st.verify_calls));
+    json_object_set_new(r, "sig_verify_cpu_ns", nj_u64(st.verify_cpu_ns));
     json_object_set_new(r, "untimely_proposals", json_integer((json_int_t)st.untimely_proposals));
     json_object_set_new(r, "min_fee", nj_u64(ledger_state_params(node_ledger(api->n))->min_fee));
     json_object_set_new(r, "version", json_string(api->version));

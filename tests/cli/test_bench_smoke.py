@@ -29,6 +29,8 @@ try:
                     r"ratio\s+committed / bound",
                     r"verify rate \(one core, libsodium, 256 distinct transfers\): \d+/s",
                     r"idle-machine ratio [\d.]+ if the nodes",
+                    r"verification, timed in the nodes\s+[\d.]+% of the nodes' CPU \([\d.]+ us per "
+                    r"committed tx; [\d.]+ us per verify",
                     r"all 2 nodes at height \d+ agree",
                     r"build\s+[\d.]+ ms", r"hash\s+[\d.]+ ms", r"validate\s+[\d.]+ ms"]:
         assert re.search(pattern, out), f"bench output lacks /{pattern}/"

@@ -138,6 +138,11 @@ def test():
             metric(net, "hansa_store_tx_lookup_walked_total")
         check(held > 0 and walked == 0, "the tx lookup copy is in use (%d bytes) and nothing walked the log "
               "(%d records)" % (held, walked))
+        # The crypto layer's verify counters reach /metrics: the load's
+        # signatures were counted, and some of them timed.
+        calls, cpu_s = metric(net, "hansa_sig_verify_calls_total"), \
+            metric(net, "hansa_sig_verify_cpu_seconds_total")
+        check(calls > 0 and cpu_s > 0, "verifications counted (%d) and timed (%.6f cpu-s)" % (calls, cpu_s))
 
 
 if __name__ == "__main__":

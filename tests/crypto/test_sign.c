@@ -182,6 +182,31 @@ static void test_generate_and_wipe(void) {
     CHECK(memcmp(r1, r2, sizeof r1) != 0);
 }
 
+/* The verify CPU counters: every Ed25519 verify_domain counted exactly (good
+ * and bad signatures), 1 in VERIFY_CPU_SAMPLE_EVERY on this thread timed. */
+static void test_verify_cpu_counters(void) {
+    hansa_keypair kp;
+    uint8_t seed[HANSA_SEED_BYTES] = {7};
+    keypair_from_seed(&kp, seed);
+    hansa_sig sig;
+    sign_domain(&kp, SIGN_DOMAIN_TX, "counted", 7, &sig);
+    uint64_t c0, t0, ns0;
+    verify_cpu_stats(&c0, &t0, &ns0);
+    const uint64_t n = 2 * VERIFY_CPU_SAMPLE_EVERY;
+    for (uint64_t i = 0; i < n; i++) CHECK(verify_domain(&kp.pub, SIGN_DOMAIN_TX, "counted", 7, &sig));
+    CHECK(!verify_domain(&kp.pub, SIGN_DOMAIN_TX, "counteD", 7, &sig));
+    uint64_t c1, t1, ns1;
+    verify_cpu_stats(&c1, &t1, &ns1);
+    CHECK_EQ_U64(c1 - c0, n + 1);
+    CHECK(t1 <= c1);
+    CHECK(t1 - t0 >= 2 && t1 - t0 <= c1 - c0);
+    CHECK(ns1 > ns0);
+    CHECK(verify_cpu_estimate_ns(c1, t1, ns1) >= ns1);
+    CHECK_EQ_U64(verify_cpu_estimate_ns(32, 2, 100), 1600);
+    CHECK_EQ_U64(verify_cpu_estimate_ns(5, 0, 0), 0);
+    keypair_wipe(&kp);
+}
+
 int main(void) {
     crypto_init();
     RUN(test_rfc8032);
@@ -190,5 +215,6 @@ int main(void) {
     RUN(test_domain_separation);
     RUN(test_long_message);
     RUN(test_generate_and_wipe);
+    RUN(test_verify_cpu_counters);
     return check_summary();
 }

@@ -192,6 +192,42 @@ static double sampler_stop(verify_sampler *s) {
     return s->samples ? 1e6 / (s->us_sum / s->samples) : 0;
 }
 
+/* ---- verification, timed in the nodes ---- */
+
+/* Every node's count of Ed25519 verifications and the thread CPU they
+ * took (status' sig_verify_calls and sig_verify_cpu_ns, estimated there
+ * from 1 call in VERIFY_CPU_SAMPLE_EVERY timed): the share of the nodes' CPU that goes to
+ * verifying, measured where it happens rather than with the bench's own
+ * sampled yardstick. ok is false if a node did not answer or lacks them. */
+typedef struct {
+    bool ok;
+    uint64_t calls[LOAD_NODES_MAX];
+    uint64_t cpu_ns[LOAD_NODES_MAX];
+} verify_snap;
+
+/* A decimal-string counter of status (nj_u64), into *v; false if absent or not one. */
+static bool status_u64(json_t *st, const char *key, uint64_t *v) {
+    const char *s = json_string_value(json_object_get(st, key));
+    char *end = NULL;
+    if (!s || !*s) return false;
+    *v = strtoull(s, &end, 10);
+    return *end == 0;
+}
+
+static void verify_take(const char *dir, int n_nodes, verify_snap *s) {
+    s->ok = true;
+    for (int i = 0; i < n_nodes && s->ok; i++) {
+        char addr[64];
+        rpcc_error err;
+        json_t *st = testnet_rpc_addr(dir, i, addr, sizeof addr) == 0
+                         ? rpcc_call(addr, "status", NULL, RPC_TIMEOUT_MS, &err)
+                         : NULL;
+        s->ok = st && status_u64(st, "sig_verify_calls", &s->calls[i]) &&
+                status_u64(st, "sig_verify_cpu_ns", &s->cpu_ns[i]);
+        json_decref(st);
+    }
+}
+
 /* ---- the load and what it shows ---- */
 
 typedef struct {
@@ -211,6 +247,9 @@ typedef struct {
     double nodes_cpu_s, self_cpu_s;      /* CPU seconds over the window: all hansads, this process */
     double verify_cpu_rate;              /* sampled during the window (verify_sampler), or 0 */
     int verify_samples;
+    bool nodes_verify_ok;                /* every node reported its verify CPU at both ends */
+    double nodes_verify_cpu_s;           /* all nodes, over the window (verify_snap) */
+    uint64_t nodes_verify_calls;
     /* All cores of the machine, busy (not idle or iowait) as a % of their
      * total: with the nodes' share it shows how much other work (other
      * processes on a shared machine) took from the bound. */
@@ -225,7 +264,9 @@ typedef struct {
     double next_progress_s;
     bool measuring;          /* past the warm-up */
     uint64_t window_start_us;
+    const char *dir;
     cpu_snap c0;
+    verify_snap v0;
     uint64_t h0, tx0;        /* height and committed_txs when the window opened */
     uint64_t height, txs;    /* at the last tick */
     uint64_t block_txs_max;
@@ -238,6 +279,7 @@ static void on_tick(const load_tick *t, void *arg) {
         w->measuring = true;
         w->window_start_us = t->now_us;
         cpu_take(w->pid, w->n_nodes, &w->c0);
+        verify_take(w->dir, w->n_nodes, &w->v0);
         sampler_start(&w->sampler);
         w->h0 = t->height;
         w->tx0 = t->committed_txs;
@@ -280,10 +322,23 @@ static void window_latency(const load_result *r, uint64_t from_us, bench_load_re
     free(lat);
 }
 
+/* The nodes' verification over the window: v0 from the watch, v1 now. */
+static void window_verify(const bench_watch *w, bench_load_result *out) {
+    verify_snap v1;
+    verify_take(w->dir, w->n_nodes, &v1);
+    out->nodes_verify_ok = w->v0.ok && v1.ok;
+    for (int i = 0; i < w->n_nodes && out->nodes_verify_ok; i++) {
+        out->nodes_verify_ok = v1.calls[i] >= w->v0.calls[i] && v1.cpu_ns[i] >= w->v0.cpu_ns[i];
+        out->nodes_verify_calls += v1.calls[i] - w->v0.calls[i];
+        out->nodes_verify_cpu_s += (double)(v1.cpu_ns[i] - w->v0.cpu_ns[i]) / 1e9;
+    }
+}
+
 /* The window's figures from the load's result and the watch. */
 static void window_figures(const load_result *r, const bench_watch *w, bench_load_result *out) {
     cpu_snap c1;
     cpu_take(w->pid, w->n_nodes, &c1);
+    window_verify(w, out);
     out->window_s = (double)(c1.at_us - w->c0.at_us) / 1e6;
     out->height_from = w->h0;
     out->height_to = r->height_end;
@@ -341,7 +396,7 @@ static int find_pids(const char *dir, int down, bench_watch *w) {
  * window). */
 static int bench_load_run(const bench_opts *o, bench_load_result *out) {
     memset(out, 0, sizeof *out);
-    bench_watch w = {.progress = true, .next_progress_s = PROGRESS_S};
+    bench_watch w = {.progress = true, .next_progress_s = PROGRESS_S, .dir = o->dir};
     int rc = find_pids(o->dir, o->down, &w);
     if (rc != CLI_OK) return rc;
     load_opts lo = {.dir = o->dir, .accounts = o->accounts, .duration_s = WARMUP_S + o->duration_s,
@@ -508,6 +563,28 @@ static void print_cpu_per_tx(const cpu_per_tx *f, int n, double verify_cpu_rate,
            "%.3f with the load generator on them too\n", f->ratio_nodes, f->ratio_all);
 }
 
+/* The verification share of the nodes' CPU as the nodes timed it: what the
+ * idle-machine ratio estimates with the sampled yardstick. */
+static void print_nodes_verify(const bench_load_result *r) {
+    if (!r->nodes_verify_ok || !r->committed_txs || r->nodes_cpu_s <= 0) {
+        printf("  verification, timed in the nodes   not reported (a node lacks status' sig_verify_cpu_ns)\n");
+        return;
+    }
+    double us = r->nodes_verify_cpu_s * 1e6;
+    printf("  verification, timed in the nodes   %.1f%% of the nodes' CPU (%.1f us per committed tx; "
+           "%.1f us per verify, %llu verifies)\n", 100.0 * r->nodes_verify_cpu_s / r->nodes_cpu_s,
+           us / (double)r->committed_txs, r->nodes_verify_calls ? us / (double)r->nodes_verify_calls : 0.0,
+           (unsigned long long)r->nodes_verify_calls);
+}
+
+static json_t *nodes_verify_json(const bench_load_result *r) {
+    if (!r->nodes_verify_ok || !r->committed_txs || r->nodes_cpu_s <= 0) return json_null();
+    return json_pack("{s:f, s:I, s:f, s:f}", "cpu_s", r->nodes_verify_cpu_s, "verifies",
+                     (json_int_t)r->nodes_verify_calls, "share_of_nodes_cpu",
+                     r->nodes_verify_cpu_s / r->nodes_cpu_s, "us_per_tx",
+                     r->nodes_verify_cpu_s * 1e6 / (double)r->committed_txs);
+}
+
 static void print_block(bench_block_result *out) {
     bench_block_result b;
     printf("\nfull block, in process: %d signed transfers\n", WIRE_BLOCK_TXS_MAX);
@@ -662,9 +739,11 @@ static int run_fresh(const bench_opts *o) {
         double vr = r.verify_cpu_rate > 0 ? r.verify_cpu_rate : verify_cpu_rate;
         cpu_per_tx f = cpu_figures(&r, o->validators - o->down, vr);
         print_cpu_per_tx(&f, o->validators - o->down, vr, r.verify_samples);
+        print_nodes_verify(&r);
         rc = check_agreement(o->dir, o->down);
         if (o->json) j = result_json(&r, o->validators - o->down, c, verify_rate, rc == 0);
         if (j) json_object_set_new(j, "cpu_per_tx", cpu_json(&f, vr));
+        if (j) json_object_set_new(j, "nodes_verify", nodes_verify_json(&r));
         if (j) json_object_set_new(j, "validators", json_integer(o->validators));
         if (j) json_object_set_new(j, "down", json_integer(o->down));
     }
@@ -688,6 +767,7 @@ static int run_attach(const bench_opts *o) {
     printf("\nwhat happened (the last %.0f s; the first %.0f s warmed up):\n", r.window_s, WARMUP_S);
     print_load(&r);
     print_cpu(&r);
+    print_nodes_verify(&r);
     rc = check_agreement(o->dir, 0);
     if (o->json) print_result(o->saved_stdout, result_json(&r, testnet_size(o->dir), cores(), 0, rc == 0));
     return rc;
