@@ -59,9 +59,11 @@ bool verify_domain(const hansa_pubkey *pk, const char *domain, const void *msg, 
  * Safe from any thread (sigbatch verifies on several). */
 #define VERIFY_CPU_SAMPLE_EVERY 32u
 void verify_cpu_stats(uint64_t *calls, uint64_t *timed, uint64_t *timed_ns);
-/* The whole's estimate from one verify_cpu_stats read: timed_ns x calls /
- * timed, or 0 before the first timed call. */
-uint64_t verify_cpu_estimate_ns(uint64_t calls, uint64_t timed, uint64_t timed_ns);
+/* The whole's estimate: timed_ns x VERIFY_CPU_SAMPLE_EVERY, each timed
+ * call standing for the period it was drawn from. Never decreasing, so it
+ * can be a Prometheus counter (timed_ns x calls / timed, rescaled at every
+ * read, fell whenever a timed call was cheaper than the average). */
+uint64_t verify_cpu_estimate_ns(uint64_t timed_ns);
 
 /* Another signature scheme in place of Ed25519 for keypair_from_seed,
  * sign_domain and verify_domain, process-wide. Only the simulator installs

@@ -201,9 +201,8 @@ static void test_verify_cpu_counters(void) {
     CHECK(t1 <= c1);
     CHECK(t1 - t0 >= 2 && t1 - t0 <= c1 - c0);
     CHECK(ns1 > ns0);
-    CHECK(verify_cpu_estimate_ns(c1, t1, ns1) >= ns1);
-    CHECK_EQ_U64(verify_cpu_estimate_ns(32, 2, 100), 1600);
-    CHECK_EQ_U64(verify_cpu_estimate_ns(5, 0, 0), 0);
+    CHECK(verify_cpu_estimate_ns(ns1) > verify_cpu_estimate_ns(ns0)); /* a counter: only up */
+    CHECK_EQ_U64(verify_cpu_estimate_ns(100), 100 * VERIFY_CPU_SAMPLE_EVERY);
     keypair_wipe(&kp);
 }
 

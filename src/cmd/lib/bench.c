@@ -769,7 +769,11 @@ static int run_attach(const bench_opts *o) {
     print_cpu(&r);
     print_nodes_verify(&r);
     rc = check_agreement(o->dir, 0);
-    if (o->json) print_result(o->saved_stdout, result_json(&r, testnet_size(o->dir), cores(), 0, rc == 0));
+    if (o->json) {
+        json_t *j = result_json(&r, testnet_size(o->dir), cores(), 0, rc == 0);
+        if (j) json_object_set_new(j, "nodes_verify", nodes_verify_json(&r));
+        print_result(o->saved_stdout, j);
+    }
     return rc;
 }
 
