@@ -6,6 +6,7 @@
 #include "base/assert.h"
 #include "base/buf.h"
 #include "base/mem.h"
+#include "base/probe.h"
 
 static size_t slot_of(const hmap *m, const hansa_hash *key) {
     return (size_t)le64_load(key->b) & (m->cap - 1);
@@ -47,20 +48,16 @@ bool hmap_get(const hmap *m, const hansa_hash *key, uint64_t *value) {
     return true;
 }
 
+static size_t slot_home(const void *m, const void *slot) {
+    const hmap_slot *x = slot;
+    return x->used ? slot_of(m, &x->key) : PROBE_EMPTY;
+}
+
 /* Backward-shift deletion keeps every probe chain unbroken without tombstones. */
 bool hmap_del(hmap *m, const hansa_hash *key) {
     size_t i;
     if (!find(m, key, &i)) return false;
-    size_t mask = m->cap - 1;
-    for (size_t j = (i + 1) & mask; m->slots[j].used; j = (j + 1) & mask) {
-        size_t home = slot_of(m, &m->slots[j].key);
-        /* Move j back into the hole at i if its home is not in (i, j]. */
-        bool home_between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (!home_between) {
-            m->slots[i] = m->slots[j];
-            i = j;
-        }
-    }
+    i = probe_shift_back(m->slots, sizeof *m->slots, m->cap - 1, i, slot_home, m);
     m->slots[i].used = false;
     m->len--;
     HANSA_ASSERT(m->len < m->cap);

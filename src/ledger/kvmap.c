@@ -7,6 +7,7 @@
 
 #include "base/assert.h"
 #include "base/mem.h"
+#include "base/probe.h"
 #include "ledger/acct_map.h"
 
 #define KVMAP_CAP_MIN 16
@@ -92,20 +93,18 @@ void kvmap_mark_deleted(kvmap *m, const uint8_t *key, size_t klen) {
     s->deleted = true;
 }
 
+static size_t slot_home(const void *m, const void *slot) {
+    const kvmap_slot *s = slot;
+    return s->used ? home(m, s->key, s->klen) : PROBE_EMPTY;
+}
+
 bool kvmap_del(kvmap *m, const uint8_t *key, size_t klen) {
     if (m->cap == 0) return false;
-    size_t mask = m->cap - 1, i = find(m, key, klen);
+    size_t i = find(m, key, klen);
     if (!m->slots[i].used) return false;
     free(m->slots[i].val);
-    /* Backward shift: pull later members of the run into the hole when
-     * their home is not between the hole and their position. */
-    for (size_t j = (i + 1) & mask; m->slots[j].used; j = (j + 1) & mask) {
-        size_t h = home(m, m->slots[j].key, m->slots[j].klen);
-        bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
-        if (stays) continue;
-        m->slots[i] = m->slots[j];
-        i = j;
-    }
+    /* Backward shift (base/probe.h): no tombstones, no holes in a run. */
+    i = probe_shift_back(m->slots, sizeof *m->slots, m->cap - 1, i, slot_home, m);
     memset(&m->slots[i], 0, sizeof m->slots[i]);
     m->count--;
     return true;

@@ -24,6 +24,7 @@
 #include "base/buf.h"
 #include "base/hmap.h"
 #include "base/mem.h"
+#include "base/probe.h"
 #include "crypto/address.h"
 #include "crypto/sha256.h"
 #include "ledger/acct_map.h"
@@ -333,21 +334,18 @@ static size_t bx_get(const bx_table *t, uint64_t sip, uint32_t len) {
     return x->len != 0 ? x->pos : NONE;
 }
 
-/* Frees (sip, len)'s slot if pos holds it; backward-shift deletion, as in
- * hmap.c, keeps every probe chain unbroken without tombstones. */
+static size_t bx_slot_home(const void *t, const void *slot) {
+    const bx_slot *x = slot;
+    return x->len != 0 ? bx_home(t, x->sip) : PROBE_EMPTY;
+}
+
+/* Frees (sip, len)'s slot if pos holds it; backward-shift deletion
+ * (base/probe.h) keeps every probe chain unbroken without tombstones. */
 static void bx_del(bx_table *t, uint64_t sip, uint32_t len, uint32_t pos) {
     if (t->cap == 0) return;
-    size_t mask = t->cap - 1, i = bx_probe(t, sip, len);
+    size_t i = bx_probe(t, sip, len);
     if (t->slots[i].len == 0 || t->slots[i].pos != pos) return;
-    for (size_t j = (i + 1) & mask; t->slots[j].len != 0; j = (j + 1) & mask) {
-        size_t home = bx_home(t, t->slots[j].sip);
-        /* Move j back into the hole at i if its home is not in (i, j]. */
-        bool home_between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (!home_between) {
-            t->slots[i] = t->slots[j];
-            i = j;
-        }
-    }
+    i = probe_shift_back(t->slots, sizeof *t->slots, t->cap - 1, i, bx_slot_home, t);
     t->slots[i].len = 0;
     t->len--;
 }

@@ -15,6 +15,7 @@
 #include "base/hmap.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/probe.h"
 #include "ledger/acct_map.h"
 #include "store/backend.h"
 #include "store/record.h"
@@ -441,21 +442,19 @@ static void ix_put_new(kv_ix *x, uint64_t sip, disk_kv *kv) {
     x->len++;
 }
 
-/* Drops sip from the index if it names kv, shifting the probe run back. */
+static size_t ix_slot_home(const void *x, const void *slot) {
+    const kv_ix_slot *s = slot;
+    return s->kv ? (size_t)s->sip & (((const kv_ix *)x)->cap - 1) : PROBE_EMPTY;
+}
+
+/* Drops sip from the index if it names kv, shifting the probe run back
+ * (base/probe.h). */
 static void ix_del(kv_ix *x, uint64_t sip, const disk_kv *kv) {
     if (x->cap == 0) return;
     kv_ix_slot *s = ix_slot(x, sip);
     if (s->kv != kv) return;
-    size_t mask = x->cap - 1, i = (size_t)(s - x->slots);
-    for (size_t j = (i + 1) & mask; x->slots[j].kv; j = (j + 1) & mask) {
-        size_t home = (size_t)x->slots[j].sip & mask;
-        /* Move j back into the hole at i if its home is not in (i, j]. */
-        bool home_between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (!home_between) {
-            x->slots[i] = x->slots[j];
-            i = j;
-        }
-    }
+    size_t i = probe_shift_back(x->slots, sizeof *x->slots, x->cap - 1, (size_t)(s - x->slots),
+                                ix_slot_home, x);
     x->slots[i].kv = NULL;
     x->len--;
 }
