@@ -635,6 +635,10 @@ void node_peer_up(node *n, void *peer) {
     n->resend_to = NULL;
 }
 
+/* Runs on a stopped node too, unlike the other entry points: the peer's
+ * handle is freed after this, so every copy of it is forgotten (status
+ * must not count it, nor a later handle at its address match it), and
+ * what would send (receipts' next ask) looks at n->stopped itself. */
 void node_peer_down(node *n, void *peer) {
     node_peer *p = sync_peer(n, peer);
     if (p && p->serve_later) n->n_serve_later--;

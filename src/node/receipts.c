@@ -605,13 +605,15 @@ void receipts_peer_up(node *n, size_t slot) {
         R(n)->pend[i].asked_slots[slot / 8] &= (uint8_t)~(1u << (slot % 8));
 }
 
-/* A peer that went away will not answer: ask the next one. */
+/* A peer that went away will not answer: ask the next one. A stopped
+ * node only forgets the peer (its handle is freed): nothing leaves it and
+ * nothing is answered, as at its other entry points. */
 void receipts_peer_down(node *n, void *peer) {
     for (size_t i = 0; i < PENDING_MAX; i++) {
         pending *p = &R(n)->pend[i];
         if (p->id != 0 && p->asked == peer) {
             p->asked = NULL;
-            pending_ask_next(n, p);
+            if (!n->stopped) pending_ask_next(n, p);
         }
     }
 }

@@ -195,10 +195,45 @@ static void test_flapping_peers_asked_bounded(void) {
     nn_stop(&nn);
 }
 
+/* Messages node from has sent that are still queued (the link to their
+ * addressee lost or not yet delivered). */
+static size_t queued_from(const nn_net *nn, int from) {
+    size_t k = 0;
+    for (size_t i = 0; i < nn->n_q; i++) k += nn->q[i].from == from;
+    return k;
+}
+
+/* Node0 covers 100 of 500 and waits on node1 (its asks are lost) when it
+ * stops (chain_fatal, as a failing store stops it). node1 then leaves:
+ * the stopped node forgets it but asks no one else and answers nothing,
+ * as every other entry point of a stopped node (peer events included)
+ * sends nothing and calls nothing back. */
+static void test_stopped_node_peer_down(void) {
+    nn_net nn;
+    start_bonded(&nn, (const uint64_t[4]){100, 0, 1000, 1000});
+    nn.up[0][1] = false; /* node0's asks to node1 are lost */
+    answer a = {0};
+    CHECK(ask_receipt(&nn, 1, 500, &a) != 0);
+    nn_run_for(&nn, NODE_RECEIPT_ASK_MS / 2);
+    CHECK_EQ_U64(a.calls, 0); /* waiting for node1 */
+    fprintf(stderr, "  (node0's fatal below is the test's)\n");
+    chain_fatal(nn.nodes[0].n, "stopped by the test");
+    CHECK(nn.nodes[0].fatal);
+    size_t queued = queued_from(&nn, 0);
+    link_set(&nn, 1, false);
+    CHECK_EQ_U64(queued_from(&nn, 0), queued); /* no ask to node2 or node3 */
+    CHECK_EQ_U64(a.calls, 0);
+    node_status st;
+    node_get_status(nn.nodes[0].n, &st);
+    CHECK_EQ_U64(st.peers, 2); /* node1 forgotten all the same */
+    nn_stop(&nn);
+}
+
 int main(void) {
     RUN(test_silent_underwriter_passed_over);
     RUN(test_every_peer_asked);
     RUN(test_peer_in_lower_slot_asked);
     RUN(test_flapping_peers_asked_bounded);
+    RUN(test_stopped_node_peer_down);
     return check_summary();
 }
