@@ -79,8 +79,37 @@ void sign_domain(const hansa_keypair *kp, const char *domain, const void *msg, s
 /* verify_cpu_stats' counters. Sequentially consistent (a locked add on
  * x86 either way, nothing against a verify), so a reader that loads timed
  * before calls never sees more timed calls than calls. */
-static _Atomic uint64_t verify_calls, verify_timed, verify_timed_ns;
-static _Thread_local uint32_t verify_turn; /* this thread's calls, mod the sample period */
+static _Atomic uint64_t verify_calls, verify_timed, verify_est_ns;
+static _Thread_local verify_gaps verify_turns; /* seeded at this thread's first verify */
+
+/* The next gap: xorshift64 (Marsaglia's 13, 7, 17), its high half reduced
+ * to 1 .. 2 x mean - 1 (the modulo's bias is below 2^-26). */
+static uint32_t next_gap(verify_gaps *s) {
+    uint64_t x = s->x;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    s->x = x;
+    return 1 + (uint32_t)((x >> 32) % (2 * VERIFY_CPU_SAMPLE_EVERY - 1));
+}
+
+/* splitmix64's finalizer spreads a seed (here the address of a thread's
+ * sampler: distinct per thread) over the state, which must not be 0. */
+void verify_gaps_seed(verify_gaps *s, uint64_t seed) {
+    uint64_t z = seed + 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    s->x = z ? z : 1;
+    s->gap = s->left = next_gap(s);
+}
+
+uint32_t verify_gaps_next(verify_gaps *s) {
+    if (--s->left != 0) return 0;
+    uint32_t gap = s->gap;
+    s->gap = s->left = next_gap(s);
+    return gap;
+}
 
 /* This thread's CPU time, or 0 if the clock fails (that sample is then
  * skipped: a figure must not stop a node). */
@@ -104,8 +133,9 @@ bool verify_domain(const hansa_pubkey *pk, const char *domain, const void *msg, 
                    const hansa_sig *sig) {
     if (scheme) return scheme->verify(pk, domain, msg, len, sig);
     atomic_fetch_add(&verify_calls, 1);
-    if (++verify_turn < VERIFY_CPU_SAMPLE_EVERY) return verify_domain_ed25519(pk, domain, msg, len, sig);
-    verify_turn = 0;
+    if (verify_turns.left == 0) verify_gaps_seed(&verify_turns, (uint64_t)(uintptr_t)&verify_turns);
+    uint32_t gap = verify_gaps_next(&verify_turns);
+    if (gap == 0) return verify_domain_ed25519(pk, domain, msg, len, sig);
     uint64_t t0 = thread_cpu_ns();
     bool ok = verify_domain_ed25519(pk, domain, msg, len, sig);
     uint64_t t1 = thread_cpu_ns();
@@ -115,18 +145,16 @@ bool verify_domain(const hansa_pubkey *pk, const char *domain, const void *msg, 
     if (t0 == 0 || t1 < t0 || t2 < t1) return ok;
     uint64_t spent = t1 - t0, read = t2 - t1;
     atomic_fetch_add(&verify_timed, 1);
-    atomic_fetch_add(&verify_timed_ns, spent > read ? spent - read : 0);
+    atomic_fetch_add(&verify_est_ns, (spent > read ? spent - read : 0) * gap);
     return ok;
 }
 
-void verify_cpu_stats(uint64_t *calls, uint64_t *timed, uint64_t *timed_ns) {
+void verify_cpu_stats(uint64_t *calls, uint64_t *timed, uint64_t *est_ns) {
     /* timed before calls: every timed call seen was counted in calls first. */
-    *timed_ns = atomic_load(&verify_timed_ns);
+    *est_ns = atomic_load(&verify_est_ns);
     *timed = atomic_load(&verify_timed);
     *calls = atomic_load(&verify_calls);
 }
-
-uint64_t verify_cpu_estimate_ns(uint64_t timed_ns) { return timed_ns * VERIFY_CPU_SAMPLE_EVERY; }
 
 void sign_raw(const hansa_keypair *kp, const void *msg, size_t len, hansa_sig *sig) {
     HANSA_ASSERT(crypto_sign_detached(sig->b, NULL, msg, len, kp->secret) == 0);

@@ -52,18 +52,34 @@ bool verify_domain(const hansa_pubkey *pk, const char *domain, const void *msg, 
 /* CPU time spent in verify_domain's Ed25519 verifications, process-wide
  * since start (an installed sign_scheme's are not counted). A thread-CPU
  * clock read costs ~0.3-1.7 us (1.7 measured here; three per timed call)
- * against a ~45 us verify, so only 1 call in VERIFY_CPU_SAMPLE_EVERY on
- * each thread is timed: *calls counts every verification, *timed those
- * timed, *timed_ns their thread CPU time (less the one clock read inside
- * each interval). The estimate of the whole is verify_cpu_estimate_ns.
- * Safe from any thread (sigbatch verifies on several). */
-#define VERIFY_CPU_SAMPLE_EVERY 32u
-void verify_cpu_stats(uint64_t *calls, uint64_t *timed, uint64_t *timed_ns);
-/* The whole's estimate: timed_ns x VERIFY_CPU_SAMPLE_EVERY, each timed
- * call standing for the period it was drawn from. Never decreasing, so it
- * can be a Prometheus counter (timed_ns x calls / timed, rescaled at every
- * read, fell whenever a timed call was cheaper than the average). */
-uint64_t verify_cpu_estimate_ns(uint64_t timed_ns);
+ * against a ~45 us verify, so only about 1 call in VERIFY_CPU_SAMPLE_EVERY
+ * on each thread is timed, at the gaps verify_gaps draws: *calls
+ * counts every verification, *timed those timed, *est_ns the estimate of
+ * them all: each timed call's thread CPU time (less the one clock read
+ * inside its interval) times its gap, summed. Never decreasing, so it can
+ * be a Prometheus counter (timed ns x calls / timed, rescaled at every
+ * read, fell whenever a timed call was cheaper than the average). Safe
+ * from any thread (sigbatch verifies on several). */
+#define VERIFY_CPU_SAMPLE_EVERY 32u /* the mean gap */
+void verify_cpu_stats(uint64_t *calls, uint64_t *timed, uint64_t *est_ns);
+
+/* Which of a thread's verifications are timed. The gaps between timed
+ * calls are drawn uniformly from 1 .. 2 x VERIFY_CPU_SAMPLE_EVERY - 1 by a
+ * xorshift, not fixed: a fixed period aliases with a periodic pattern (a
+ * consensus thread meeting an expensive kind of call every 32nd would time
+ * it always, or never). Each timed call stands for the gap that ends at it,
+ * drawn before any of its calls: a call is timed with probability 1 / the
+ * mean gap and then counts the mean gap times on average, so the estimate
+ * is unbiased for any pattern of costs. Public for the tests. */
+typedef struct {
+    uint64_t x;    /* xorshift64 state, never 0 */
+    uint32_t gap;  /* the current gap's length */
+    uint32_t left; /* its calls not yet made, the timed one included; 0: not seeded */
+} verify_gaps;
+void verify_gaps_seed(verify_gaps *s, uint64_t seed);
+/* For each verification, once (s seeded): 0 if it goes untimed, else the
+ * number of calls (its gap) that its time stands for. */
+uint32_t verify_gaps_next(verify_gaps *s);
 
 /* Another signature scheme in place of Ed25519 for keypair_from_seed,
  * sign_domain and verify_domain, process-wide. Only the simulator installs

@@ -176,7 +176,7 @@ typedef struct {
     uint64_t rounds_last_height;/* rounds the last height took (1 = first round) */
     uint64_t sig_verifies;      /* signatures verified since start */
     /* Ed25519 verifications in this process since start and the thread CPU
-     * they took, estimated from 1 in VERIFY_CPU_SAMPLE_EVERY timed
+     * they took, estimated from about 1 in VERIFY_CPU_SAMPLE_EVERY timed
      * (verify_cpu_stats): process-wide, so the node's own in a hansad. */
     uint64_t verify_calls;
     uint64_t verify_cpu_ns;

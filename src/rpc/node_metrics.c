@@ -98,8 +98,9 @@ static void gauge_f(hbuf *out, const char *name, const char *help, double v) {
 
 /* Where the node's CPU goes to signature checks: the crypto layer's count
  * of Ed25519 verifications in this process and the thread CPU they took,
- * estimated from 1 call in VERIFY_CPU_SAMPLE_EVERY timed (a thread clock
- * read costs ~1.7 us here: timing every verify would cost ~11% of one). */
+ * estimated from about 1 call in VERIFY_CPU_SAMPLE_EVERY timed (a thread
+ * clock read costs ~1.7 us here: timing every verify would cost ~11% of
+ * one). */
 _Static_assert(VERIFY_CPU_SAMPLE_EVERY == 32, "the HELP of hansa_sig_verify_cpu_seconds_total says 32");
 static void write_verify_cpu(hbuf *out, const node_status *st) {
     counter(out, "hansa_sig_verify_calls_total",
@@ -107,7 +108,7 @@ static void write_verify_cpu(hbuf *out, const node_status *st) {
             st->verify_calls);
     header(out, "hansa_sig_verify_cpu_seconds_total", "counter",
            "Thread CPU seconds spent in Ed25519 verification since start, estimated: 1 call in 32 "
-           "is timed and each timed call counts 32 times.");
+           "is timed (at random gaps of 1 to 63 calls) and counts for its gap.");
     rpc_metrics_printf(out, "hansa_sig_verify_cpu_seconds_total %.6f\n",
                        (double)st->verify_cpu_ns / 1e9);
 }
