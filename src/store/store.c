@@ -114,6 +114,9 @@ _Static_assert(sizeof(uint64_t) == LOGGED_PREFIX_BYTES, "a prefix is one uint64_
 _Static_assert(2 * sizeof(logged_height) + 16 <= STORE_TX_LOOKUP_HEIGHT_BYTES,
                "a height's charge covers its slot and allocation");
 
+/* index_order's buffers for one entry: two keys, two positions. */
+#define INDEX_SCRATCH_BYTES (2 * sizeof(uint64_t) + 2 * sizeof(uint32_t))
+
 struct store {
     const store_backend *be; /* NULL: this is an LMDB store */
     void *be_ctx;
@@ -166,6 +169,11 @@ struct store {
      * frees a copy of its array each call, heap churn next to LMDB's). */
     uint64_t *logged_scratch;
     size_t logged_scratch_cap;
+    /* index_order's radix buffers (INDEX_SCRATCH_BYTES an entry), kept
+     * across index steps up to STORE_INDEX_SCRATCH_KEEP entries: a step
+     * allocated and freed them each time, 24 bytes an entry. */
+    uint8_t *index_scratch;
+    size_t index_scratch_cap; /* entries */
     store_tx_lookup_counts tx_lookups; /* since open */
     /* A commit since the last synced one was relaxed (MDB_NOMETASYNC):
      * what it wrote survives kill -9 but not yet a power loss.
@@ -857,6 +865,7 @@ void store_close(store *st) {
     hbuf_free(&st->lazy_signer);
     for (size_t i = 0; i < st->logged_cap; i++) free(st->logged[i].prefixes);
     free(st->logged_scratch);
+    free(st->index_scratch);
     free(st->logged);
     free(st->dir);
     free(st);
@@ -1217,6 +1226,7 @@ void store_tx_lookup_stats(const store *st, store_tx_lookup_counts *out) {
     *out = st->tx_lookups;
     out->held_bytes = st->logged_cap * sizeof(logged_height) + st->logged_kept +
                       st->logged_scratch_cap * sizeof *st->logged_scratch;
+    out->index_scratch_bytes = st->index_scratch_cap * INDEX_SCRATCH_BYTES;
 }
 
 /* ---- Batches ---- */
@@ -1851,16 +1861,32 @@ typedef struct {
 
 #define INDEX_ENTRY_BYTES (HANSA_HASH_BYTES + TX_LOC_BYTES)
 
+/* index_order's buffers for n entries: the store's kept ones, grown (at
+ * most to STORE_INDEX_SCRATCH_KEEP entries) if n needs it, or for a larger
+ * step its own, which the caller frees (*own). */
+static uint8_t *index_scratch(store *st, size_t n, bool *own) {
+    *own = n > STORE_INDEX_SCRATCH_KEEP;
+    if (*own) return hansa_malloc(n * INDEX_SCRATCH_BYTES);
+    if (n > st->index_scratch_cap) {
+        size_t cap = 2 * st->index_scratch_cap;
+        cap = cap < n ? n : cap > STORE_INDEX_SCRATCH_KEEP ? STORE_INDEX_SCRATCH_KEEP : cap;
+        free(st->index_scratch);
+        st->index_scratch = hansa_malloc(cap * INDEX_SCRATCH_BYTES);
+        st->index_scratch_cap = cap;
+    }
+    return st->index_scratch;
+}
+
 /* The order to put a step's entries in: by hash. A radix sort of their
  * first 8 bytes (as sort_u64, carrying each entry's position) and an
  * insertion sort by the whole hash within a run of equal prefixes, which
  * only hashes ground to share 64 bits make longer than one. glibc's qsort
  * of the 44-byte entries (a merge sort through a malloc'd copy, a memcmp
  * call per comparison) was a sixth of the step's CPU. Returns order[0..n),
- * which the caller frees. */
-static uint32_t *index_order(const uint8_t *entries, size_t n) {
-    uint64_t *key = hansa_malloc(2 * n * sizeof *key);
-    uint32_t *order = hansa_malloc(2 * n * sizeof *order);
+ * in scratch (n x INDEX_SCRATCH_BYTES, 8-aligned). */
+static uint32_t *index_order(const uint8_t *entries, size_t n, uint8_t *scratch) {
+    uint64_t *key = (uint64_t *)(void *)scratch;
+    uint32_t *order = (uint32_t *)(void *)(key + 2 * n);
     for (size_t i = 0; i < n; i++) {
         key[i] = be64_load(entries + i * INDEX_ENTRY_BYTES);
         order[i] = (uint32_t)i;
@@ -1894,7 +1920,6 @@ static uint32_t *index_order(const uint8_t *entries, size_t n) {
             order[j] = t;
         }
     }
-    free(key);
     return order;
 }
 
@@ -1937,7 +1962,9 @@ static hansa_err index_step_body(store *st, MDB_txn *txn, void *ctx) {
     size_t count = is->entries.len / INDEX_ENTRY_BYTES;
     if (e != HANSA_OK || count == 0) return e;
     HANSA_ASSERT(count <= UINT32_MAX);
-    uint32_t *order = index_order(is->entries.data, count);
+    bool own;
+    uint8_t *scratch = index_scratch(st, count, &own);
+    uint32_t *order = index_order(is->entries.data, count, scratch);
     /* One cursor for the whole sorted run: LMDB looks first on the leaf page
      * the cursor is on, so a put whose key follows the last one's there
      * skips the search from the root that mdb_put makes every time. */
@@ -1952,7 +1979,7 @@ static hansa_err index_step_body(store *st, MDB_txn *txn, void *ctx) {
         e = put_record_at(st, c, DB_TX_INDEX, d, HANSA_HASH_BYTES, d + HANSA_HASH_BYTES, TX_LOC_BYTES);
     }
     if (rc == 0) mdb_cursor_close(c);
-    free(order);
+    if (own) free(scratch);
     return e;
 }
 

@@ -246,7 +246,13 @@ typedef struct {
     uint64_t read_backs; /* records read back because the copy held the prefix */
     uint64_t walked;     /* records walked: past the copy's bound, or read-only */
     size_t held_bytes;   /* the ring, every slot's buffer, the sort's buffer */
+    /* The index step's sort buffers, kept between steps (24 bytes an entry,
+     * at most STORE_INDEX_SCRATCH_KEEP entries; a larger step's are freed
+     * after it). Not part of the copy's heap above. */
+    size_t index_scratch_bytes;
 } store_tx_lookup_counts;
+/* 1.5 MB of sort buffers at most: 32 heights (a node's step) of 2,048 txs. */
+#define STORE_INDEX_SCRATCH_KEEP 65536u
 void store_tx_lookup_stats(const store *st, store_tx_lookup_counts *out);
 
 /* Brings that copy up to the last commit: reads the heights logged since

@@ -653,6 +653,62 @@ static void test_index_step_orders_equal_prefixes(void) {
     tmpdir_remove(&t);
 }
 
+/* Commits heights from..to-1 of n random tx hashes each. */
+static void commit_random(store *st, hansa_prng *rng, uint64_t from, uint64_t to, uint32_t n) {
+    hansa_hash *hs = hansa_calloc(n, sizeof *hs);
+    for (uint64_t h = from; h < to; h++) {
+        prng_fill(rng, hs, n * sizeof *hs);
+        CHECK_ERR(commit_hashes(st, h, hs, n), HANSA_OK);
+    }
+    free(hs);
+}
+
+/* The index step's sort buffers outlive the step (a step allocated and
+ * freed 24 bytes an entry each time): kept after a step of 800 entries,
+ * the same after a smaller one, and after a step past
+ * STORE_INDEX_SCRATCH_KEEP entries (which sorts in buffers of its own)
+ * still within the bound; every entry is found in tx_index. */
+static void test_index_step_keeps_its_buffers(void) {
+    uint64_t seed = check_seed("test_index_step_keeps_its_buffers", 12);
+    hansa_prng rng;
+    prng_seed(&rng, seed);
+    tmpdir t;
+    tmpdir_make(&t);
+    store *st;
+    const store_options big_map = {.map_size_bytes = 64u << 20};
+    CHECK_ERR(store_open(t.db, &big_map, &st), HANSA_OK);
+    store_tx_lookup_counts c;
+    store_tx_lookup_stats(st, &c);
+    CHECK_EQ_U64(c.index_scratch_bytes, 0);
+    commit_random(st, &rng, 1, 5, 200);
+    CHECK_ERR(store_index_step(st, 4, NULL), HANSA_OK);
+    store_tx_lookup_stats(st, &c);
+    size_t kept = c.index_scratch_bytes;
+    CHECK(kept >= 800 * 24 && kept <= STORE_INDEX_SCRATCH_KEEP * 24);
+    commit_random(st, &rng, 5, 7, 100);
+    CHECK_ERR(store_index_step(st, 2, NULL), HANSA_OK);
+    store_tx_lookup_stats(st, &c);
+    CHECK_EQ_U64(c.index_scratch_bytes, kept);
+    const uint32_t per = STORE_INDEX_SCRATCH_KEEP / 4 + 1; /* four heights: past the bound */
+    commit_random(st, &rng, 7, 11, per);
+    uint32_t moved = 0;
+    CHECK_ERR(store_index_step(st, 4, &moved), HANSA_OK);
+    CHECK_EQ_U64(moved, 4);
+    store_tx_lookup_stats(st, &c);
+    CHECK(c.index_scratch_bytes >= kept && c.index_scratch_bytes <= STORE_INDEX_SCRATCH_KEEP * 24);
+    uint64_t backlog = 1;
+    CHECK_ERR(store_index_backlog(st, &backlog), HANSA_OK);
+    CHECK_EQ_U64(backlog, 0);
+    prng_seed(&rng, seed); /* the same hashes again: each is where it was put */
+    hansa_hash h;
+    for (uint32_t i = 0; i < 200; i++) {
+        prng_fill(&rng, h.b, sizeof h.b);
+        CHECK(found_at(st, &h, 1, i));
+    }
+    store_close(st);
+    tmpdir_remove(&t);
+}
+
 int main(void) {
     log_set_level(LOG_OFF);
     RUN(test_index_written_with_block);
@@ -672,5 +728,6 @@ int main(void) {
     RUN(test_rot_met_in_read_back_is_corrupt);
     RUN(test_random_hashes_are_found);
     RUN(test_index_step_orders_equal_prefixes);
+    RUN(test_index_step_keeps_its_buffers);
     return check_summary();
 }
