@@ -333,9 +333,10 @@ static void test_bytes_index_churn(void) {
  * hook keys (mempool_test_*_keys), checking after each admission that every
  * tx is found by its bytes exactly when queued, and a queued one's copy by
  * the index itself (the fallback by hash would hide a broken chain). Under
- * these keys the pool also asserts after each eviction, before the new tx
+ * these keys the pool also checks after each eviction, before the new tx
  * takes the first free slot of its chain (which would refill a hole a
- * broken deletion left), that every queued tx is found by the index. */
+ * broken deletion left), that every queued tx is found by the index, and
+ * counts those that are not (a FAIL here, the binary's other tests run). */
 static void crowded_index(bool (*keys)(mempool *)) {
     uint64_t bal[T_KEYS];
     for (int i = 0; i < T_KEYS; i++) bal[i] = 1000;
@@ -352,6 +353,8 @@ static void crowded_index(bool (*keys)(mempool *)) {
     for (int i = 0; i < 60; i++) {
         t[i] = t_transfer(i, &t_addrs[T_KEYS - 1], 1, 0, i < 40 ? 10 : 20, b[i]);
         CHECK_ERR(add(m, &t[i], &h), HANSA_OK);
+        CHECK_EQ_U64(mempool_test_index_misses(m), 0);
+        if (mempool_test_index_misses(m) != 0) break; /* one FAIL says it */
         for (int k = 0; k <= i; k++) {
             wire_tx_hash(&t[k], &h);
             bool queued = mempool_has(m, &h);
@@ -360,7 +363,7 @@ static void crowded_index(bool (*keys)(mempool *)) {
             CHECK_EQ_U64(mempool_get_stats(m).dup_by_bytes, by_bytes + queued);
         }
     }
-    CHECK_EQ_U64(mempool_get_stats(m).evicted, 20);
+    if (mempool_test_index_misses(m) == 0) CHECK_EQ_U64(mempool_get_stats(m).evicted, 20);
     pool_close(m, s);
 }
 
