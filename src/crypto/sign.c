@@ -81,6 +81,10 @@ void sign_domain(const hansa_keypair *kp, const char *domain, const void *msg, s
  * before calls never sees more timed calls than calls. */
 static _Atomic uint64_t verify_calls, verify_timed, verify_est_ns;
 static _Thread_local verify_gaps verify_turns; /* seeded at this thread's first verify */
+/* Threads that have verified: each seeds its gaps with its own ordinal (its
+ * sampler's address would do too, but GCC folds the seed's arithmetic on
+ * it into a 32-bit TLS relocation that the link cannot fit). */
+static _Atomic uint64_t verify_threads;
 
 /* The next gap: xorshift64 (Marsaglia's 13, 7, 17), its high half reduced
  * to 1 .. 2 x mean - 1 (the modulo's bias is below 2^-26). */
@@ -93,8 +97,8 @@ static uint32_t next_gap(verify_gaps *s) {
     return 1 + (uint32_t)((x >> 32) % (2 * VERIFY_CPU_SAMPLE_EVERY - 1));
 }
 
-/* splitmix64's finalizer spreads a seed (here the address of a thread's
- * sampler: distinct per thread) over the state, which must not be 0. */
+/* splitmix64's finalizer spreads a seed (here the thread's ordinal:
+ * distinct per thread) over the state, which must not be 0. */
 void verify_gaps_seed(verify_gaps *s, uint64_t seed) {
     uint64_t z = seed + 0x9e3779b97f4a7c15ull;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -133,7 +137,7 @@ bool verify_domain(const hansa_pubkey *pk, const char *domain, const void *msg, 
                    const hansa_sig *sig) {
     if (scheme) return scheme->verify(pk, domain, msg, len, sig);
     atomic_fetch_add(&verify_calls, 1);
-    if (verify_turns.left == 0) verify_gaps_seed(&verify_turns, (uint64_t)(uintptr_t)&verify_turns);
+    if (verify_turns.left == 0) verify_gaps_seed(&verify_turns, atomic_fetch_add(&verify_threads, 1));
     uint32_t gap = verify_gaps_next(&verify_turns);
     if (gap == 0) return verify_domain_ed25519(pk, domain, msg, len, sig);
     uint64_t t0 = thread_cpu_ns();

@@ -68,9 +68,11 @@ void verify_cpu_stats(uint64_t *calls, uint64_t *timed, uint64_t *est_ns);
  * xorshift, not fixed: a fixed period aliases with a periodic pattern (a
  * consensus thread meeting an expensive kind of call every 32nd would time
  * it always, or never). Each timed call stands for the gap that ends at it,
- * drawn before any of its calls: a call is timed with probability 1 / the
- * mean gap and then counts the mean gap times on average, so the estimate
- * is unbiased for any pattern of costs. Public for the tests. */
+ * drawn before any of its calls: past the first few gaps a call is timed
+ * with probability 1 / the mean gap and then counts the mean gap times on
+ * average, so over many calls the estimate is unbiased whatever the
+ * pattern of costs (it trails by the gap in progress, at most 62 calls).
+ * Public for the tests. */
 typedef struct {
     uint64_t x;    /* xorshift64 state, never 0 */
     uint32_t gap;  /* the current gap's length */
