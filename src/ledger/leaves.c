@@ -186,7 +186,7 @@ typedef struct {
     size_t n_run;
     /* The runs' roots, n_runs of them, then the last run's leaves, laid
      * out here (root_memo's next key) and fed to the stream by
-     * stream_root, memo on or off: one path, which the simulator's digests
+     * stream_root_of, memo on or off: one path, which the simulator's digests
      * pin for hansad too. */
     hbuf *key;
     size_t n_runs;
@@ -235,15 +235,19 @@ static void feed_run(root_feed *f) {
     f->n_run = 0;
 }
 
-/* The root of what key[0..len) lays out: n_runs runs' roots (perfect
- * subtrees of LEDGER_LEAF_CHUNK_HEIGHT), then leaves. */
-static void stream_root(const uint8_t *key, size_t len, size_t n_runs, hansa_hash *out) {
+/* The root of what f->key lays out (root_finish): n_runs runs' roots
+ * (perfect subtrees of LEDGER_LEAF_CHUNK_HEIGHT), then leaves, then the
+ * count of runs, which the stream does not take. The root memo's compute. */
+static void stream_root_of(const void *ctx, hansa_hash *out) {
+    const root_feed *f = ctx;
+    const uint8_t *key = f->key->data;
+    size_t len = f->key->len - 8;
     merkle_stream m;
     merkle_stream_init(&m);
     for (size_t at = 0, i = 0; at < len; at += HANSA_HASH_BYTES, i++) {
         hansa_hash h;
         memcpy(h.b, key + at, HANSA_HASH_BYTES);
-        if (i < n_runs) merkle_stream_add_subtree(&m, &h, LEDGER_LEAF_CHUNK_HEIGHT);
+        if (i < f->n_runs) merkle_stream_add_subtree(&m, &h, LEDGER_LEAF_CHUNK_HEIGHT);
         else merkle_stream_add(&m, &h);
     }
     merkle_stream_root(&m, out);
@@ -256,19 +260,8 @@ static void stream_root(const uint8_t *key, size_t len, size_t n_runs, hansa_has
  * memo holds nothing and every root is computed. */
 static void root_finish(root_feed *f, hansa_hash *out) {
     for (size_t r = 0; r < f->n_run; r++) hbuf_append(f->key, f->run[r].b, HANSA_HASH_BYTES);
-    size_t len = f->key->len;
     hbuf_put_u64(f->key, f->n_runs);
-    if (!hash_memo_get_next(&root_memo, out)) {
-        stream_root(f->key->data, len, f->n_runs, out);
-        if (root_memo.on) hash_memo_keep_next(&root_memo, out);
-    }
-#ifndef NDEBUG
-    else {
-        hansa_hash check;
-        stream_root(f->key->data, len, f->n_runs, &check);
-        HANSA_ASSERT(hash_eq(&check, out));
-    }
-#endif
+    hash_memo_answer_next(&root_memo, stream_root_of, f, out);
 }
 
 static void feed(root_feed *f, const hansa_hash *leaf) {
