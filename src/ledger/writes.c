@@ -121,6 +121,10 @@ void ledger_writes_hash_memo(bool on) {
     hash_memo_switch(&app_memo, on);
 }
 
+bool ledger_writes_hash_memo_on(void) {
+    return memo.on;
+}
+
 /* SHA-256 of the writes' stream (each key and value behind its u32
  * length), fed in batches: the hash's one definition, memo or not. */
 static void hash_batched(const ledger_writes *ws, hansa_hash *out) {

@@ -234,6 +234,10 @@ void wire_memos(bool on) {
     hash_memo_switch(&commit_memo, on);
 }
 
+bool wire_memos_on(void) {
+    return header_memo.on;
+}
+
 /* SHA-256 of the encoding in the hbuf ctx: hash_encoding's answer. */
 static void sha256_of_hbuf(const void *ctx, hansa_hash *out) {
     const hbuf *b = ctx;

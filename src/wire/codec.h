@@ -155,6 +155,8 @@ void wire_vote_hint(const uint8_t *p, size_t len, const wire_vote *v);
  * the same block at each height: a node judges a block once, so hansad
  * leaves them off. Per thread. */
 void wire_memos(bool on);
+/* Whether wire_memos is on for this thread (sim_run puts it back). */
+bool wire_memos_on(void);
 /* RFC 6962 root whose leaves are the evidence encodings: evidence_root. */
 void wire_evidence_root(const wire_evidence *ev, size_t n, hansa_hash *out);
 /* Sets the header fields that commit to the block body: tx_count, tx_root,
