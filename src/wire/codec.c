@@ -227,21 +227,31 @@ static void hash_encoding(void (*enc)(hbuf *, const void *), const void *obj, ha
  * hash, each keyed by the whole of its input (a header's or a commit's
  * encoding, the txs laid out by tx_root_key). */
 static _Thread_local hash_memo tx_root_memo, header_memo, commit_memo;
+/* And the txs' hashes, a tx's slot picked by its last bytes (a signature's). */
+static _Thread_local hash_memo tx_hash_memo[WIRE_TX_HASH_MEMO_SLOTS];
 
 void wire_memos(bool on) {
     hash_memo_switch(&tx_root_memo, on);
     hash_memo_switch(&header_memo, on);
     hash_memo_switch(&commit_memo, on);
+    for (size_t i = 0; i < WIRE_TX_HASH_MEMO_SLOTS; i++) hash_memo_switch(&tx_hash_memo[i], on);
 }
 
 bool wire_memos_on(void) {
     return header_memo.on;
 }
 
-/* SHA-256 of the encoding in the hbuf ctx: hash_encoding's answer. */
-static void sha256_of_hbuf(const void *ctx, hansa_hash *out) {
-    const hbuf *b = ctx;
-    sha256(b->data, b->len, out);
+/* Bytes to hash, a memo's ctx for sha256_of. */
+typedef struct {
+    const uint8_t *p;
+    size_t len;
+} hash_input;
+
+/* SHA-256 of the hash_input ctx: the answer of the memos of encodings and
+ * of txs' bytes. */
+static void sha256_of(const void *ctx, hansa_hash *out) {
+    const hash_input *in = ctx;
+    sha256(in->p, in->len, out);
 }
 
 /* hash_encoding answered from m when it is on (base/memo.h): the encoding
@@ -251,7 +261,8 @@ static void hash_encoding_memo(hash_memo *m, void (*enc)(hbuf *, const void *), 
     uint8_t storage[1024];
     hbuf b = hbuf_on(storage, sizeof storage);
     enc(&b, obj);
-    hash_memo_answer(m, b.data, b.len, sha256_of_hbuf, &b, out);
+    hash_input in = {b.data, b.len};
+    hash_memo_answer(m, b.data, b.len, sha256_of, &in, out);
     hbuf_free(&b);
 }
 
@@ -304,6 +315,16 @@ hansa_err wire_tx_decode(const uint8_t *p, size_t len, wire_tx *tx, wire_rd *out
 static void tx_encode_any(hbuf *b, const void *tx) { wire_tx_encode(b, tx); }
 
 void wire_tx_hash(const wire_tx *tx, hansa_hash *out) { hash_encoding(tx_encode_any, tx, out); }
+
+void wire_tx_bytes_hash(const uint8_t *bytes, size_t len, hansa_hash *out) {
+    if (!header_memo.on || len < 8 || len > WIRE_TX_HASH_MEMO_BYTES) {
+        sha256(bytes, len, out);
+        return;
+    }
+    hash_memo *m = &tx_hash_memo[le64_load(bytes + len - 8) % WIRE_TX_HASH_MEMO_SLOTS];
+    hash_input in = {bytes, len};
+    hash_memo_answer(m, bytes, len, sha256_of, &in, out);
+}
 
 /* ---- vote ----------------------------------------------------------------- */
 

@@ -97,6 +97,14 @@ hansa_err wire_tx_decode(const uint8_t *p, size_t len, wire_tx *tx, wire_rd *r);
 void wire_tx_sign_bytes(hbuf *b, const wire_tx *tx);
 /* SHA-256 of the full encoding: the tx hash. */
 void wire_tx_hash(const wire_tx *tx, hansa_hash *out);
+/* SHA-256 of a transaction's bytes as they arrived: wire_tx_hash of their
+ * tx when they decode (the decoder accepts only the canonical encoding).
+ * With wire_memos on, the last bytes of up to WIRE_TX_HASH_MEMO_SLOTS txs
+ * of at most WIRE_TX_HASH_MEMO_BYTES each are kept in full with their hash
+ * (base/memo.h): every simulated node admits each tx once. */
+#define WIRE_TX_HASH_MEMO_SLOTS 64
+#define WIRE_TX_HASH_MEMO_BYTES 1024
+void wire_tx_bytes_hash(const uint8_t *bytes, size_t len, hansa_hash *out);
 
 void wire_vote_encode(hbuf *b, const wire_vote *v);
 hansa_err wire_vote_decode(const uint8_t *p, size_t len, wire_vote *v, wire_rd *r);
