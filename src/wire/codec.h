@@ -157,7 +157,8 @@ void wire_tx_root(const wire_bytes *txs, size_t n, hansa_hash *out);
 void wire_vote_hint(const uint8_t *p, size_t len, const wire_vote *v);
 /* With on, wire_tx_root, wire_header_hash and wire_commit_hash each keep
  * the bytes they last hashed (the txs, the header's or the commit's
- * encoding) with the answer, and answer the same bytes again from it
+ * encoding) with the answer, wire_tx_bytes_hash those of its last txs,
+ * and answer the same bytes again from it
  * (compared in full: the answer is the hash of exactly these bytes,
  * base/memo.h); off frees them. For the simulator, whose nodes all judge
  * the same block at each height: a node judges a block once, so hansad
