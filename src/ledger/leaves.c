@@ -195,6 +195,7 @@ void ledger_leaf_memo_share(size_t chains) {
     for (size_t i = 0; i < chains; i++) hash_memo_switch(&root_memos[i], true);
     n_root_memos = chains;
     root_victim = 0;
+    hbuf_free(&root_key); /* the next root lays its key out afresh */
 }
 
 size_t ledger_leaf_memo_shared(void) {
