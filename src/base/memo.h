@@ -31,18 +31,33 @@ typedef struct {
  * on says whether its owner consults it at all. */
 void hash_memo_switch(hash_memo *m, bool on);
 
-/* True, with the answer in *out, when key[0..len) equals the kept input. */
-bool hash_memo_get(const hash_memo *m, const uint8_t *key, size_t len, hansa_hash *out);
+/* The answer by its definition, for the input ctx names: what a memo
+ * remembers, and what each hit must equal. */
+typedef void (*hash_memo_compute)(const void *ctx, hansa_hash *out);
 
-/* Keeps a copy of key[0..len) with its answer, in place of the last. */
-void hash_memo_put(hash_memo *m, const uint8_t *key, size_t len, const hansa_hash *value);
+/* Every memo's one lookup: writes to *out the answer for the caller's
+ * input, from m when m is on and keeps an input equal to it in full, else
+ * compute(ctx), then kept (when on) in place of the last. Debug builds
+ * compute a hit too and assert it is the same, so a weakened compare
+ * fails the tests. The input is given as
+ *   hash_memo_answer:      key[0..len) (copied on a miss);
+ *   hash_memo_answer_next: laid out in hash_memo_next(m) (kept, no copy);
+ *   hash_memo_answer_held: compared where it lies by the caller (held:
+ *                          equal to hash_memo_key(m)), laid out by
+ *                          lay_out(hash_memo_next(m), ctx) on a miss only. */
+void hash_memo_answer(hash_memo *m, const uint8_t *key, size_t len, hash_memo_compute compute,
+                      const void *ctx, hansa_hash *out);
+void hash_memo_answer_next(hash_memo *m, hash_memo_compute compute, const void *ctx,
+                           hansa_hash *out);
+void hash_memo_answer_held(hash_memo *m, bool held, void (*lay_out)(hbuf *, const void *),
+                           hash_memo_compute compute, const void *ctx, hansa_hash *out);
+
+/* The kept input (empty before the first keep), for a caller's compare. */
+const hbuf *hash_memo_key(const hash_memo *m);
 
 /* For inputs that are not one run of bytes (a block's txs, a write set):
  * the empty buffer to lay the input out in, owned by m and valid until the
- * next call on m; then hash_memo_get_next asks for it and, on a miss,
- * hash_memo_keep_next keeps it (no copy) with its answer. */
+ * next call on m, for hash_memo_answer_next. */
 hbuf *hash_memo_next(hash_memo *m);
-bool hash_memo_get_next(const hash_memo *m, hansa_hash *out);
-void hash_memo_keep_next(hash_memo *m, const hansa_hash *value);
 
 #endif

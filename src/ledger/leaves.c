@@ -134,9 +134,28 @@ static int note_cmp(const void *a, const void *b, void *ctx) {
     return ledger_key_cmp(keys + x->off, x->len, keys + y->off, y->len);
 }
 
+/* The memos ledger_leaf_memo_share switches on: the runs' (NULL when
+ * off), and the whole roots', one a chain, keyed by what the stream takes
+ * (root_finish), replaced in turn. */
+static _Thread_local ledger_leaf_memo *shared_memo;
+static _Thread_local hash_memo *root_memos;
+static _Thread_local size_t n_root_memos, root_victim;
+/* The key root_feed lays out, memo on or off. */
+static _Thread_local hbuf root_key;
+
+/* A memo of runs with LEDGER_LEAF_MEMO_SLOTS slots for each of chains. */
+static ledger_leaf_memo *memo_new(size_t chains) {
+    size_t n_sets = chains * (LEDGER_LEAF_MEMO_SLOTS / LEDGER_LEAF_MEMO_WAYS);
+    ledger_leaf_memo *m =
+        hansa_calloc(1, sizeof *m + n_sets * LEDGER_LEAF_MEMO_WAYS * sizeof m->slot[0]);
+    m->n_sets = n_sets;
+    return m;
+}
+
 void ledger_leaves_refresh(ledger_leaves *c, ledger_leaves_value_fn value, const void *ctx) {
     HANSA_ASSERT(c->built);
-    if (c->memo == NULL) c->memo = hansa_calloc(1, sizeof *c->memo);
+    c->refreshed = true;
+    if (c->memo == NULL && shared_memo == NULL) c->memo = memo_new(1);
     if (c->n_notes == 0) return;
     const uint8_t *keys = c->noted_keys.data;
     qsort_r(c->notes, c->n_notes, sizeof *c->notes, note_cmp, (void *)keys);
@@ -167,15 +186,20 @@ void ledger_leaves_refresh(ledger_leaves *c, ledger_leaves_value_fn value, const
     forget_notes(c);
 }
 
-/* The memos ledger_leaf_memo_share switches on: the runs' (NULL when
- * off), and the whole root's, keyed by what the stream takes (root_finish). */
-static _Thread_local ledger_leaf_memo *shared_memo;
-static _Thread_local hash_memo root_memo;
-
-void ledger_leaf_memo_share(bool on) {
+void ledger_leaf_memo_share(size_t chains) {
     free(shared_memo);
-    shared_memo = on ? hansa_calloc(1, sizeof *shared_memo) : NULL;
-    hash_memo_switch(&root_memo, on);
+    shared_memo = chains ? memo_new(chains) : NULL;
+    for (size_t i = 0; i < n_root_memos; i++) hash_memo_switch(&root_memos[i], false);
+    free(root_memos);
+    root_memos = chains ? hansa_calloc(chains, sizeof *root_memos) : NULL;
+    for (size_t i = 0; i < chains; i++) hash_memo_switch(&root_memos[i], true);
+    n_root_memos = chains;
+    root_victim = 0;
+    hbuf_free(&root_key); /* the next root lays its key out afresh */
+}
+
+size_t ledger_leaf_memo_shared(void) {
+    return n_root_memos;
 }
 
 /* The leaves of a root, fed to the stream a run of LEDGER_LEAF_CHUNK at a
@@ -185,8 +209,8 @@ typedef struct {
     hansa_hash run[LEDGER_LEAF_CHUNK];
     size_t n_run;
     /* The runs' roots, n_runs of them, then the last run's leaves, laid
-     * out here (root_memo's next key) and fed to the stream by
-     * stream_root, memo on or off: one path, which the simulator's digests
+     * out here (root_key: the root memos' key) and fed to the stream by
+     * stream_root_of, memo on or off: one path, which the simulator's digests
      * pin for hansad too. */
     hbuf *key;
     size_t n_runs;
@@ -195,7 +219,7 @@ typedef struct {
 /* The run's slot in the memo: the one holding it, else the least recently
  * used of its set (its first leaf's first bytes pick the set: uniform). */
 static ledger_leaf_chunk *memo_slot(ledger_leaf_memo *memo, const hansa_hash *run, bool *hit) {
-    size_t set = (size_t)(le64_load(run[0].b) % (LEDGER_LEAF_MEMO_SLOTS / LEDGER_LEAF_MEMO_WAYS));
+    size_t set = (size_t)(le64_load(run[0].b) % memo->n_sets);
     ledger_leaf_chunk *ways = &memo->slot[set * LEDGER_LEAF_MEMO_WAYS], *oldest = &ways[0];
     for (size_t k = 0; k < LEDGER_LEAF_MEMO_WAYS; k++) {
         ledger_leaf_chunk *s = &ways[k];
@@ -235,40 +259,58 @@ static void feed_run(root_feed *f) {
     f->n_run = 0;
 }
 
-/* The root of what key[0..len) lays out: n_runs runs' roots (perfect
- * subtrees of LEDGER_LEAF_CHUNK_HEIGHT), then leaves. */
-static void stream_root(const uint8_t *key, size_t len, size_t n_runs, hansa_hash *out) {
+/* The root of what f->key lays out (root_finish): n_runs runs' roots
+ * (perfect subtrees of LEDGER_LEAF_CHUNK_HEIGHT), then leaves, then the
+ * count of runs, which the stream does not take. The root memo's compute. */
+static void stream_root_of(const void *ctx, hansa_hash *out) {
+    const root_feed *f = ctx;
+    const uint8_t *key = f->key->data;
+    size_t len = f->key->len - 8;
     merkle_stream m;
     merkle_stream_init(&m);
     for (size_t at = 0, i = 0; at < len; at += HANSA_HASH_BYTES, i++) {
         hansa_hash h;
         memcpy(h.b, key + at, HANSA_HASH_BYTES);
-        if (i < n_runs) merkle_stream_add_subtree(&m, &h, LEDGER_LEAF_CHUNK_HEIGHT);
+        if (i < f->n_runs) merkle_stream_add_subtree(&m, &h, LEDGER_LEAF_CHUNK_HEIGHT);
         else merkle_stream_add(&m, &h);
     }
     merkle_stream_root(&m, out);
 }
 
-/* Lays out the last (short) run's leaves and writes the root. With
- * root_memo on, the key (the runs' roots, the leaves, then the count of
- * runs, so equal keys are equal streams) is answered from the memo when it
- * equals the last: every simulated node computes the same roots. Off, the
- * memo holds nothing and every root is computed. */
+/* Lays the key out (f->key) as the root memo's next: the root_feed ctx. */
+static void root_key_copy(hbuf *next, const void *ctx) {
+    const root_feed *f = ctx;
+    hbuf_append(next, f->key->data, f->key->len);
+}
+
+/* The root memo whose kept key is key (*held), else the next to replace;
+ * NULL when they are off. */
+static hash_memo *root_memo_for(const hbuf *key, bool *held) {
+    *held = false;
+    if (n_root_memos == 0) return NULL;
+    for (size_t i = 0; i < n_root_memos; i++) {
+        const hbuf *k = hash_memo_key(&root_memos[i]);
+        if (k->len == key->len && memcmp(k->data, key->data, key->len) == 0) {
+            *held = true;
+            return &root_memos[i];
+        }
+    }
+    root_victim = (root_victim + 1) % n_root_memos;
+    return &root_memos[root_victim];
+}
+
+/* Lays out the last (short) run's leaves and writes the root. With the
+ * root memos on, the key (the runs' roots, the leaves, then the count of
+ * runs, so equal keys are equal streams) is answered from the one that
+ * kept it: every simulated node of a chain computes the same roots. Off,
+ * every root is computed. */
 static void root_finish(root_feed *f, hansa_hash *out) {
     for (size_t r = 0; r < f->n_run; r++) hbuf_append(f->key, f->run[r].b, HANSA_HASH_BYTES);
-    size_t len = f->key->len;
     hbuf_put_u64(f->key, f->n_runs);
-    if (!hash_memo_get_next(&root_memo, out)) {
-        stream_root(f->key->data, len, f->n_runs, out);
-        if (root_memo.on) hash_memo_keep_next(&root_memo, out);
-    }
-#ifndef NDEBUG
-    else {
-        hansa_hash check;
-        stream_root(f->key->data, len, f->n_runs, &check);
-        HANSA_ASSERT(hash_eq(&check, out));
-    }
-#endif
+    bool held;
+    hash_memo *m = root_memo_for(f->key, &held);
+    if (m == NULL) stream_root_of(f, out);
+    else hash_memo_answer_held(m, held, root_key_copy, stream_root_of, f, out);
 }
 
 static void feed(root_feed *f, const hansa_hash *leaf) {
@@ -280,8 +322,9 @@ void ledger_leaves_root_after(const ledger_leaves *c, const ledger_writes *write
                               hansa_hash *out) {
     HANSA_ASSERT(ledger_leaves_current(c));
     HANSA_ASSERT(writes->sorted || writes->n == 0);
-    root_feed f = {.memo = c->memo && shared_memo ? shared_memo : c->memo,
-                   .key = hash_memo_next(&root_memo)};
+    hbuf_reset(&root_key);
+    root_feed f = {.memo = !c->refreshed ? NULL : shared_memo ? shared_memo : c->memo,
+                   .key = &root_key};
     size_t i = 0, j = 0; /* merge: a write wins over the entry of its key */
     while (i < c->n || j < writes->n) {
         size_t klen = 0, vlen = 0;

@@ -46,7 +46,7 @@ typedef struct {
  * of the simulator's state. */
 #define LEDGER_LEAF_CHUNK_HEIGHT 5
 #define LEDGER_LEAF_CHUNK (1u << LEDGER_LEAF_CHUNK_HEIGHT)
-#define LEDGER_LEAF_MEMO_SLOTS 128 /* ~135 KB; a root over n records uses n / 32 */
+#define LEDGER_LEAF_MEMO_SLOTS 128 /* ~135 KB a chain; a root over n records uses n / 32 */
 #define LEDGER_LEAF_MEMO_WAYS 4    /* a run may sit in any slot of its set of 4 */
 
 typedef struct {
@@ -55,9 +55,12 @@ typedef struct {
     hansa_hash root;
 } ledger_leaf_chunk;
 
+/* LEDGER_LEAF_MEMO_SLOTS slots for each chain whose states use it: one
+ * for a state's own, as many as the simulator runs for the shared one. */
 typedef struct {
     uint64_t clock;
-    ledger_leaf_chunk slot[LEDGER_LEAF_MEMO_SLOTS];
+    size_t n_sets; /* of LEDGER_LEAF_MEMO_WAYS slots */
+    ledger_leaf_chunk slot[];
 } ledger_leaf_memo;
 
 typedef struct {
@@ -82,10 +85,12 @@ typedef struct {
     size_t cap_set;
     uint64_t k0, k1;
     bool built;              /* false until ledger_leaves_build */
-    /* Owned; NULL until the first refresh (a state
-     * built for one root keeps none). ledger_leaves_root_after fills it
-     * through a const c: it is a cache of hashes, which never changes a
-     * result, and the ledger runs on one thread (block.c). */
+    bool refreshed;          /* a refresh made it a memo's user (a state built for one root is not) */
+    /* Owned; NULL until the first refresh without a shared memo (a state
+     * built for one root keeps none, nor one using the shared memo).
+     * ledger_leaves_root_after fills it through a const c: it is a cache of
+     * hashes, which never changes a result, and the ledger runs on one
+     * thread (block.c). */
     ledger_leaf_memo *memo;
 } ledger_leaves;
 
@@ -122,15 +127,19 @@ bool ledger_leaves_notes_full(const ledger_leaves *c);
  * gives (a key without a record leaves the array). */
 void ledger_leaves_refresh(ledger_leaves *c, ledger_leaves_value_fn value, const void *ctx);
 
-/* With on, every ledger_leaves of the calling thread that keeps a memo
- * uses one memo shared by all of them instead, and ledger_leaves_root_after
- * keeps what its last root was made of (the runs' roots and the other
- * leaves, in full) with the root and answers the same again from it; off
- * frees both. A hit compares its whole key (a run's 32 leaves, a root's
- * runs and leaves), so every root is as before; debug builds recompute
- * each hit. For the simulator, whose nodes compute the roots of the same
- * states (sim_memos); hansad keeps one state and leaves it off. */
-void ledger_leaf_memo_share(bool on);
+/* With chains > 0, every refreshed ledger_leaves of the calling thread
+ * uses one memo of runs shared by all of them instead of its own (and
+ * allocates none), sized for that many chains' states, and
+ * ledger_leaves_root_after keeps what its last roots were made of (the
+ * runs' roots and the other leaves, in full; one root for each chain)
+ * with the roots and answers the same again from them; 0 frees all of it.
+ * A hit compares its whole key (a run's 32 leaves, a root's runs and
+ * leaves), so every root is as before; debug builds recompute each hit.
+ * For the simulator, whose nodes compute the roots of the same states
+ * (sim_run); hansad keeps one state and leaves it off. */
+void ledger_leaf_memo_share(size_t chains);
+/* The chains the shared memo is sized for: 0 when off. */
+size_t ledger_leaf_memo_shared(void);
 
 /* The state root over c's records with the sorted write set `writes` on top
  * (state_root.h); c must be current. Hashes only the written records' leaves

@@ -3,6 +3,7 @@
 #include "ledger/tx.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,7 +191,13 @@ static hansa_err common_check(const ledger_block *b, const wire_tx *tx, ledger_t
 hansa_err ledger_tx_check_pending(const ledger_block *b, const wire_tx *tx, ledger_tx_ctx *c,
                                   char *why, size_t why_len) {
     HANSA_ASSERT(!b->finished);
-    memset(c, 0, sizeof *c);
+    /* The body is a union as large as its largest kind's (~5 KB); a
+     * transfer, the common tx, reads only its own member, which its decode
+     * writes whole, so only that much is zeroed for it (zeroing all of it
+     * was ~1.7% of a simulated run's instructions). */
+    size_t zeroed = tx->kind == TX_TRANSFER ? offsetof(ledger_tx_ctx, body) + sizeof c->body.transfer
+                                            : sizeof *c;
+    memset(c, 0, zeroed);
     c->tx = tx;
     const ledger_tx_kind *kind = NULL;
     hansa_err err = common_check(b, tx, c, &kind, why, why_len);

@@ -66,6 +66,8 @@ void ledger_writes_hash(const ledger_writes *ws, hansa_hash *out);
  * state at each height (the proposer's build, then each other node's
  * check); hansad executes a block once and leaves it off. Per thread. */
 void ledger_writes_hash_memo(bool on);
+/* Whether ledger_writes_hash_memo is on for this thread. */
+bool ledger_writes_hash_memo_on(void);
 
 /* app_hash = SHA-256(prev_app_hash | u64 height | writes_hash). */
 void ledger_app_hash_next(const hansa_hash *prev, uint64_t height, const hansa_hash *writes_hash,

@@ -644,7 +644,7 @@ hansa_err mempool_add(mempool *m, const uint8_t *bytes, size_t len, hansa_hash *
         *hash = m->entries[same].hash;
         return duplicate(why, why_len);
     }
-    sha256(bytes, len, hash);
+    wire_tx_bytes_hash(bytes, len, hash); /* each simulated node's is one hash (wire_memos) */
     if (hmap_get(&m->index, hash, NULL)) return duplicate(why, why_len);
     char unread[LEDGER_WHY_MAX]; /* what the checks below write for a caller that reads nothing */
     if (!why) {

@@ -694,14 +694,25 @@ static void collect(world *w, sim_result *r) {
  * writes hash and the app hash are asked of the same bytes once per node
  * (hansad, which judges each block once, never turns them on). Each
  * answers only bytes equal to its last in full (base/memo.h). The nodes'
- * state roots share one memo of runs of leaves (leaves.h), which compares
- * a run's leaves in full. The stand-in
+ * state roots share one memo of runs of leaves, sized for the run's chains
+ * (leaves.h), which compares a run's leaves in full. The stand-in
  * signature's memo (sig.c) needs no switch: its verdict depends on nothing
- * but its inputs. */
-static void sim_memos(bool on) {
-    wire_memos(on);
-    ledger_writes_hash_memo(on);
-    ledger_leaf_memo_share(on);
+ * but its inputs. sim_run puts back what its caller had (a test may keep
+ * them on around several runs). */
+typedef struct {
+    bool wire, writes;
+    size_t leaf_chains;
+} sim_memo_state;
+
+static sim_memo_state sim_memos_get(void) {
+    return (sim_memo_state){.wire = wire_memos_on(), .writes = ledger_writes_hash_memo_on(),
+                            .leaf_chains = ledger_leaf_memo_shared()};
+}
+
+static void sim_memos_set(sim_memo_state s) {
+    wire_memos(s.wire);
+    ledger_writes_hash_memo(s.writes);
+    ledger_leaf_memo_share(s.leaf_chains);
 }
 
 hansa_err sim_run(const sim_options *o, sim_result *r) {
@@ -722,7 +733,8 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     crypto_init();
     /* The run owns the process's signature scheme and log for its length. */
     sign_scheme_install(o->frost ? &sim_sign_scheme_frost : &sim_sign_scheme);
-    sim_memos(true);
+    sim_memo_state saved_memos = sim_memos_get();
+    sim_memos_set((sim_memo_state){.wire = true, .writes = true, .leaf_chains = chains});
     /* Single-threaded: batches of signatures (commits, blocks) are checked
      * inline, on the one thread whose order the seed fixes. */
     unsigned saved_threads = sig_batch_threads();
@@ -761,7 +773,7 @@ hansa_err sim_run(const sim_options *o, sim_result *r) {
     log_set_level(saved_level);
     log_set_prefix(NULL);
     sign_scheme_install(NULL);
-    sim_memos(false);
+    sim_memos_set(saved_memos);
     sig_batch_set_threads(saved_threads);
     return HANSA_OK;
 }

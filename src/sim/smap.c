@@ -22,6 +22,7 @@ static bool key_eq(smap_key x, smap_key y) { return x.a == y.a && x.b == y.b && 
 void smap_init(smap *m) {
     m->slots = NULL;
     m->cap = m->n = 0;
+    m->gen = 1;
 }
 
 void smap_free(smap *m) {
@@ -30,23 +31,29 @@ void smap_free(smap *m) {
 }
 
 void smap_clear(smap *m) {
-    if (m->slots) memset(m->slots, 0, m->cap * sizeof *m->slots);
     m->n = 0;
+    if (++m->gen != 0) return;
+    /* After 2^32 - 1 clears: slots of an old generation may carry the new
+     * one's number, so every slot is reset once. */
+    if (m->slots) memset(m->slots, 0, m->cap * sizeof *m->slots);
+    m->gen = 1;
 }
+
+static bool used(const smap *m, const smap_slot *s) { return s->gen == m->gen; }
 
 static smap_slot *find(const smap *m, smap_key key) {
     HANSA_ASSERT(m->cap > 0);
     size_t mask = m->cap - 1;
     for (size_t i = key_hash(key) & mask;; i = (i + 1) & mask) {
         smap_slot *s = &m->slots[i];
-        if (!s->used || key_eq(s->key, key)) return s;
+        if (!used(m, s) || key_eq(s->key, key)) return s;
     }
 }
 
 const hansa_hash *smap_get(const smap *m, smap_key key) {
     if (m->cap == 0) return NULL;
     const smap_slot *s = find(m, key);
-    return s->used ? &s->val : NULL;
+    return used(m, s) ? &s->val : NULL;
 }
 
 static void grow(smap *m) {
@@ -55,7 +62,7 @@ static void grow(smap *m) {
     m->slots = hansa_calloc(m->cap, sizeof *m->slots);
     m->n = 0;
     for (size_t i = 0; i < old.cap; i++) {
-        if (!old.slots[i].used) continue;
+        if (!used(&old, &old.slots[i])) continue;
         *find(m, old.slots[i].key) = old.slots[i];
         m->n++;
     }
@@ -66,8 +73,8 @@ static void grow(smap *m) {
 const hansa_hash *smap_put_new(smap *m, smap_key key, const hansa_hash *val) {
     if ((m->n + 1) * 10 > m->cap * 7) grow(m);
     smap_slot *s = find(m, key);
-    if (s->used) return &s->val;
-    s->used = true;
+    if (used(m, s)) return &s->val;
+    s->gen = m->gen;
     s->key = key;
     s->val = *val;
     m->n++;
@@ -77,8 +84,8 @@ const hansa_hash *smap_put_new(smap *m, smap_key key, const hansa_hash *val) {
 void smap_set(smap *m, smap_key key, const hansa_hash *val) {
     if ((m->n + 1) * 10 > m->cap * 7) grow(m);
     smap_slot *s = find(m, key);
-    if (!s->used) {
-        s->used = true;
+    if (!used(m, s)) {
+        s->gen = m->gen;
         s->key = key;
         m->n++;
     }

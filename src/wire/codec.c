@@ -227,35 +227,42 @@ static void hash_encoding(void (*enc)(hbuf *, const void *), const void *obj, ha
  * hash, each keyed by the whole of its input (a header's or a commit's
  * encoding, the txs laid out by tx_root_key). */
 static _Thread_local hash_memo tx_root_memo, header_memo, commit_memo;
+/* And the txs' hashes, a tx's slot picked by its last bytes (a signature's). */
+static _Thread_local hash_memo tx_hash_memo[WIRE_TX_HASH_MEMO_SLOTS];
 
 void wire_memos(bool on) {
     hash_memo_switch(&tx_root_memo, on);
     hash_memo_switch(&header_memo, on);
     hash_memo_switch(&commit_memo, on);
+    for (size_t i = 0; i < WIRE_TX_HASH_MEMO_SLOTS; i++) hash_memo_switch(&tx_hash_memo[i], on);
 }
 
-/* hash_encoding answered from m when it is on: the encoding is the key, and
- * a miss is hashed as hash_encoding hashes it. Debug builds check a hit. */
+bool wire_memos_on(void) {
+    return header_memo.on;
+}
+
+/* Bytes to hash, a memo's ctx for sha256_of. */
+typedef struct {
+    const uint8_t *p;
+    size_t len;
+} hash_input;
+
+/* SHA-256 of the hash_input ctx: the answer of the memos of encodings and
+ * of txs' bytes. */
+static void sha256_of(const void *ctx, hansa_hash *out) {
+    const hash_input *in = ctx;
+    sha256(in->p, in->len, out);
+}
+
+/* hash_encoding answered from m when it is on (base/memo.h): the encoding
+ * is the key, and a miss (or m off) is hashed as hash_encoding hashes it. */
 static void hash_encoding_memo(hash_memo *m, void (*enc)(hbuf *, const void *), const void *obj,
                                hansa_hash *out) {
-    if (!m->on) {
-        hash_encoding(enc, obj, out);
-        return;
-    }
     uint8_t storage[1024];
     hbuf b = hbuf_on(storage, sizeof storage);
     enc(&b, obj);
-    if (!hash_memo_get(m, b.data, b.len, out)) {
-        sha256(b.data, b.len, out);
-        hash_memo_put(m, b.data, b.len, out);
-    }
-#ifndef NDEBUG
-    else {
-        hansa_hash check;
-        sha256(b.data, b.len, &check);
-        HANSA_ASSERT(hash_eq(&check, out));
-    }
-#endif
+    hash_input in = {b.data, b.len};
+    hash_memo_answer(m, b.data, b.len, sha256_of, &in, out);
     hbuf_free(&b);
 }
 
@@ -308,6 +315,16 @@ hansa_err wire_tx_decode(const uint8_t *p, size_t len, wire_tx *tx, wire_rd *out
 static void tx_encode_any(hbuf *b, const void *tx) { wire_tx_encode(b, tx); }
 
 void wire_tx_hash(const wire_tx *tx, hansa_hash *out) { hash_encoding(tx_encode_any, tx, out); }
+
+void wire_tx_bytes_hash(const uint8_t *bytes, size_t len, hansa_hash *out) {
+    if (!header_memo.on || len < 8 || len > WIRE_TX_HASH_MEMO_BYTES) {
+        sha256(bytes, len, out);
+        return;
+    }
+    hash_memo *m = &tx_hash_memo[le64_load(bytes + len - 8) % WIRE_TX_HASH_MEMO_SLOTS];
+    hash_input in = {bytes, len};
+    hash_memo_answer(m, bytes, len, sha256_of, &in, out);
+}
 
 /* ---- vote ----------------------------------------------------------------- */
 
@@ -745,12 +762,17 @@ hansa_err wire_block_decode(const uint8_t *p, size_t len, wire_block *blk, wire_
  * carry fewer transactions than this. */
 #define TX_ROOT_STACK_LEAVES 256
 
+/* A block's txs, as the tx root's memo takes them. */
+typedef struct {
+    const wire_bytes *txs;
+    size_t n;
+} tx_list;
+
 /* True when tx_root_memo's key is txs laid out by tx_root_key. Compared in
  * place, without laying txs out: given n, the walk through the key's
  * length words is the one parse of it, so equal means the same n txs. */
 static bool tx_root_key_holds(const wire_bytes *txs, size_t n) {
-    const hbuf *k = &tx_root_memo.key;
-    if (!tx_root_memo.set) return false;
+    const hbuf *k = hash_memo_key(&tx_root_memo);
     size_t at = 0;
     for (size_t i = 0; i < n; i++) {
         if (k->len - at < 4 || le32_load(k->data + at) != txs[i].len) return false;
@@ -762,13 +784,13 @@ static bool tx_root_key_holds(const wire_bytes *txs, size_t n) {
     return at == k->len;
 }
 
-/* Lays txs out as tx_root_memo's next key: each tx's bytes behind its
- * 4-byte length. */
-static void tx_root_key(const wire_bytes *txs, size_t n) {
-    hbuf *b = hash_memo_next(&tx_root_memo);
-    for (size_t i = 0; i < n; i++) {
-        hbuf_put_u32(b, txs[i].len);
-        hbuf_append(b, txs[i].bytes, txs[i].len);
+/* Lays the tx_list ctx out as tx_root_memo's key: each tx's bytes behind
+ * its 4-byte length. */
+static void tx_root_key(hbuf *b, const void *ctx) {
+    const tx_list *l = ctx;
+    for (size_t i = 0; i < l->n; i++) {
+        hbuf_put_u32(b, l->txs[i].len);
+        hbuf_append(b, l->txs[i].bytes, l->txs[i].len);
     }
 }
 
@@ -784,26 +806,21 @@ static void tx_root_of(const wire_bytes *txs, size_t n, hansa_hash *out) {
     if (leaves != stack) free(leaves);
 }
 
+/* tx_root_of of the tx_list ctx: the memo's compute. */
+static void tx_root_of_list(const void *ctx, hansa_hash *out) {
+    const tx_list *l = ctx;
+    tx_root_of(l->txs, l->n, out);
+}
+
 void wire_tx_root(const wire_bytes *txs, size_t n, hansa_hash *out) {
     HANSA_ASSERT(n <= WIRE_BLOCK_TXS_MAX);
     if (!tx_root_memo.on || n == 0) {
         tx_root_of(txs, n, out);
         return;
     }
-    if (!tx_root_key_holds(txs, n)) {
-        hansa_hash root;
-        tx_root_of(txs, n, &root);
-        tx_root_key(txs, n);
-        hash_memo_keep_next(&tx_root_memo, &root);
-    }
-#ifndef NDEBUG
-    else { /* debug builds check a hit, so a weakened compare cannot pass */
-        hansa_hash check;
-        tx_root_of(txs, n, &check);
-        HANSA_ASSERT(hash_eq(&check, &tx_root_memo.value));
-    }
-#endif
-    *out = tx_root_memo.value;
+    tx_list l = {txs, n};
+    hash_memo_answer_held(&tx_root_memo, tx_root_key_holds(txs, n), tx_root_key, tx_root_of_list,
+                          &l, out);
 }
 
 void wire_evidence_root(const wire_evidence *ev, size_t n, hansa_hash *out) {

@@ -97,6 +97,14 @@ hansa_err wire_tx_decode(const uint8_t *p, size_t len, wire_tx *tx, wire_rd *r);
 void wire_tx_sign_bytes(hbuf *b, const wire_tx *tx);
 /* SHA-256 of the full encoding: the tx hash. */
 void wire_tx_hash(const wire_tx *tx, hansa_hash *out);
+/* SHA-256 of a transaction's bytes as they arrived: wire_tx_hash of their
+ * tx when they decode (the decoder accepts only the canonical encoding).
+ * With wire_memos on, the last bytes of up to WIRE_TX_HASH_MEMO_SLOTS txs
+ * of at most WIRE_TX_HASH_MEMO_BYTES each are kept in full with their hash
+ * (base/memo.h): every simulated node admits each tx once. */
+#define WIRE_TX_HASH_MEMO_SLOTS 64
+#define WIRE_TX_HASH_MEMO_BYTES 1024
+void wire_tx_bytes_hash(const uint8_t *bytes, size_t len, hansa_hash *out);
 
 void wire_vote_encode(hbuf *b, const wire_vote *v);
 hansa_err wire_vote_decode(const uint8_t *p, size_t len, wire_vote *v, wire_rd *r);
@@ -149,12 +157,15 @@ void wire_tx_root(const wire_bytes *txs, size_t n, hansa_hash *out);
 void wire_vote_hint(const uint8_t *p, size_t len, const wire_vote *v);
 /* With on, wire_tx_root, wire_header_hash and wire_commit_hash each keep
  * the bytes they last hashed (the txs, the header's or the commit's
- * encoding) with the answer, and answer the same bytes again from it
+ * encoding) with the answer, wire_tx_bytes_hash those of its last txs,
+ * and answer the same bytes again from it
  * (compared in full: the answer is the hash of exactly these bytes,
  * base/memo.h); off frees them. For the simulator, whose nodes all judge
  * the same block at each height: a node judges a block once, so hansad
  * leaves them off. Per thread. */
 void wire_memos(bool on);
+/* Whether wire_memos is on for this thread (sim_run puts it back). */
+bool wire_memos_on(void);
 /* RFC 6962 root whose leaves are the evidence encodings: evidence_root. */
 void wire_evidence_root(const wire_evidence *ev, size_t n, hansa_hash *out);
 /* Sets the header fields that commit to the block body: tx_count, tx_root,

@@ -738,9 +738,42 @@ static void test_supply_check_catches(void) {
     ledger_state_free(s);
 }
 
+/* ledger_tx_check_pending zeroes what a tx's checks read of its context:
+ * for a transfer the fixed part and the transfer's member (its decode
+ * writes the member whole), for any other kind all of it (an unjail's
+ * decode writes nothing). Each context is full of 0xa5 before. Fails when
+ * the transfer's shorter zeroing is taken for every kind (tried). */
+static void test_tx_ctx_zeroed(void) {
+    ledger_params p = t_params();
+    uint64_t bal[2] = {1000000, 1};
+    ledger_state *s = t_state(&p, bal, 2, t_hash_key_a);
+    ledger_block_info info = t_info(s, 60);
+    ledger_block *b;
+    CHECK_ERR(ledger_block_begin(s, &info, &b, NULL, 0), HANSA_OK);
+    static ledger_tx_ctx c;
+    uint8_t body[LEDGER_TRANSFER_BODY_BYTES];
+    wire_tx tx = t_transfer(0, &t_addrs[1], 500, 0, 10, body);
+    memset(&c, 0xa5, sizeof c);
+    CHECK_ERR(ledger_tx_check_pending(b, &tx, &c, NULL, 0), HANSA_OK);
+    CHECK(addr_eq(&c.body.transfer.to, &t_addrs[1]));
+    CHECK_EQ_U64(c.body.transfer.amount, 500);
+    CHECK(addr_eq(&c.sender, &t_addrs[0]));
+    CHECK_EQ_U64(c.sender_acct.balance, 1000000);
+    wire_tx unjail = t_tx_raw(0, T_CHAIN, 0, 10, TX_UNJAIL, body, 0);
+    memset(&c, 0xa5, sizeof c);
+    (void)ledger_tx_check_pending(b, &unjail, &c, NULL, 0); /* refused: not a jailed delegate */
+    const uint8_t *bytes = (const uint8_t *)&c.body;
+    size_t nonzero = 0;
+    for (size_t i = 0; i < sizeof c.body; i++) nonzero += bytes[i] != 0;
+    CHECK_EQ_U64(nonzero, 0);
+    ledger_block_free(b);
+    ledger_state_free(s);
+}
+
 int main(void) {
     t_init_keys();
     RUN(test_transfer_ok);
+    RUN(test_tx_ctx_zeroed);
     RUN(test_transfer_rejects);
     RUN(test_overflow_edges);
     RUN(test_nonce_exhausted);

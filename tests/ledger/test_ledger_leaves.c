@@ -250,24 +250,31 @@ static bool window_step(ledger_leaves *c, model *m, uint64_t h, uint8_t odd) {
  * moving window carries through every place of the runs and of the leaves
  * past the last whole run, so the third asks runs and roots equal to what
  * the memos hold but for one leaf, anywhere. Every root must still be its
- * model's (fails if a hit compares less than its whole key). */
+ * model's (fails if a hit compares less than its whole key), with the
+ * memos sized for one chain or for three (one root memo a chain: the
+ * third's root then stays beside the first's), and a state using the
+ * shared memo allocates none of its own (tried: allocating it anyway). */
 static void test_leaves_shared_memo(void) {
     static model m[3];
-    ledger_leaves c[3] = {{0}};
-    ledger_writes recs = LEDGER_WRITES_INIT;
     const uint8_t odd[3] = {1, 1, 2};
-    ledger_leaf_memo_share(true);
-    for (int k = 0; k < 3; k++) {
-        m[k].n = 0;
-        ledger_leaves_build(&c[k], &recs);
-        ledger_leaves_refresh(&c[k], model_value, &m[k]); /* makes its memo */
+    for (size_t chains = 1; chains <= 3; chains += 2) {
+        ledger_leaves c[3] = {{0}};
+        ledger_writes recs = LEDGER_WRITES_INIT;
+        ledger_leaf_memo_share(chains);
+        CHECK_EQ_U64(ledger_leaf_memo_shared(), chains);
+        for (int k = 0; k < 3; k++) {
+            m[k].n = 0;
+            ledger_leaves_build(&c[k], &recs);
+            ledger_leaves_refresh(&c[k], model_value, &m[k]); /* uses the shared memo */
+            CHECK(c[k].memo == NULL);
+        }
+        int bad = 0;
+        for (uint64_t h = 1; h <= 500; h++)
+            for (int k = 0; k < 3; k++) bad += window_step(&c[k], &m[k], h, odd[k]);
+        ledger_leaf_memo_share(0);
+        CHECK_EQ_U64(bad, 0);
+        for (int k = 0; k < 3; k++) ledger_leaves_free(&c[k]);
     }
-    int bad = 0;
-    for (uint64_t h = 1; h <= 500; h++)
-        for (int k = 0; k < 3; k++) bad += window_step(&c[k], &m[k], h, odd[k]);
-    ledger_leaf_memo_share(false);
-    CHECK_EQ_U64(bad, 0);
-    for (int k = 0; k < 3; k++) ledger_leaves_free(&c[k]);
 }
 
 /* A key noted by several commits before a refresh is noted once, through

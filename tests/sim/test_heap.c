@@ -1,9 +1,11 @@
 /* test_heap.c — the event queue pops in (time, push order), checked against
  * a model (a plain array searched for its earliest entry) on random runs of
- * pushes and pops that reuse slots, with many ties at one microsecond. */
+ * pushes and pops that reuse slots, with many ties at one microsecond; and
+ * the simulator's small map (smap.h) forgets everything at a clear. */
 #include "base/rng.h"
 #include "check.h"
 #include "sim/heap.h"
+#include "sim/smap.h"
 
 #define MODEL_MAX 5000
 
@@ -68,7 +70,35 @@ static void test_heap_matches_model(void) {
     for (uint64_t s = base; s < base + 20; s++) run_seed(s);
 }
 
+/* After smap_clear the map holds none of the keys of any earlier round
+ * (a clear writes no slot: the generation moves on), through growth past
+ * the first 64 slots and through the generation's wrap (tried: a clear
+ * keeping the generation, and the wrap without its reset, each fail). */
+static void test_smap_clear(void) {
+    smap m;
+    smap_init(&m);
+    for (uint64_t round = 0; round < 3; round++) {
+        if (round == 2) m.gen = UINT32_MAX; /* the next clear wraps */
+        for (uint64_t i = 0; i < 100; i++) {
+            hansa_hash v = {{0}};
+            v.b[0] = (uint8_t)(i + round);
+            CHECK(smap_put_new(&m, (smap_key){i, round, 0}, &v) == NULL);
+        }
+        CHECK_EQ_U64(m.n, 100);
+        for (uint64_t i = 0; i < 100; i++) {
+            const hansa_hash *got = smap_get(&m, (smap_key){i, round, 0});
+            CHECK(got != NULL && got->b[0] == (uint8_t)(i + round));
+        }
+        smap_clear(&m);
+        CHECK_EQ_U64(m.n, 0);
+        for (uint64_t r = 0; r <= round; r++)
+            for (uint64_t i = 0; i < 100; i++) CHECK(smap_get(&m, (smap_key){i, r, 0}) == NULL);
+    }
+    smap_free(&m);
+}
+
 int main(void) {
     RUN(test_heap_matches_model);
+    RUN(test_smap_clear);
     return check_summary();
 }

@@ -14,8 +14,11 @@
 #include "check.h"
 #include "sim/check.h"
 #include "crypto/sign.h"
+#include "ledger/leaves.h"
+#include "ledger/writes.h"
 #include "sim/sig.h"
 #include "sim/sim.h"
+#include "wire/codec.h"
 
 static sim_result run(uint64_t seed, uint16_t nodes, uint64_t heights, const char *mix,
                       bool over_budget) {
@@ -783,6 +786,27 @@ static void test_stand_in_verified_memo(void) {
     sign_scheme_install(NULL);
 }
 
+/* sim_run switches the memos on for its length and then puts back what its
+ * caller had, off or on (a run used to leave them off whatever the caller
+ * had: tried, the checks of the on case fail), and a run's digest is the
+ * same either way. */
+static void test_sim_keeps_callers_memos(void) {
+    hansa_hash digest[2];
+    for (int on = 0; on <= 1; on++) {
+        wire_memos(on);
+        ledger_writes_hash_memo(on);
+        ledger_leaf_memo_share(on ? 2 : 0);
+        digest[on] = run(5, 4, 4, "none", false).digest;
+        CHECK(wire_memos_on() == on);
+        CHECK(ledger_writes_hash_memo_on() == on);
+        CHECK_EQ_U64(ledger_leaf_memo_shared(), on ? 2 : 0);
+    }
+    wire_memos(false);
+    ledger_writes_hash_memo(false);
+    ledger_leaf_memo_share(0);
+    CHECK(hash_eq(&digest[0], &digest[1]));
+}
+
 int main(void) {
     RUN(test_options_rejected);
     RUN(test_stand_in_sig_memo);
@@ -810,5 +834,6 @@ int main(void) {
     RUN(test_crash_precommit);
     RUN(test_chains_campaign);
     RUN(test_campaign_within_budget);
+    RUN(test_sim_keeps_callers_memos);
     return check_summary();
 }
