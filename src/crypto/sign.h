@@ -77,11 +77,15 @@ typedef struct {
     uint64_t x;    /* xorshift64 state, never 0 */
     uint32_t gap;  /* the current gap's length */
     uint32_t left; /* its calls not yet made, the timed one included; 0: not seeded */
+    uint64_t carry; /* calls whose timed call's clock failed: they stand with the next one */
 } verify_gaps;
 void verify_gaps_seed(verify_gaps *s, uint64_t seed);
 /* For each verification, once (s seeded): 0 if it goes untimed, else the
  * number of calls (its gap) that its time stands for. */
 uint32_t verify_gaps_next(verify_gaps *s);
+/* Seeds the calling thread's gaps afresh, so a test knows which of its
+ * next verifications verify_domain times (a mirror seeded alike says). */
+void verify_cpu_reseed(uint64_t seed);
 
 /* Another signature scheme in place of Ed25519 for keypair_from_seed,
  * sign_domain and verify_domain, process-wide. Only the simulator installs

@@ -1963,6 +1963,7 @@ static hansa_err index_step_body(store *st, MDB_txn *txn, void *ctx) {
     if (e != HANSA_OK || count == 0) return e;
     HANSA_ASSERT(count <= UINT32_MAX);
     bool own;
+    /* No return until the free below: a large step's own buffers would leak. */
     uint8_t *scratch = index_scratch(st, count, &own);
     uint32_t *order = index_order(is->entries.data, count, scratch);
     /* One cursor for the whole sorted run: LMDB looks first on the leaf page

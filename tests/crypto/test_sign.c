@@ -206,6 +206,38 @@ static void test_verify_cpu_counters(void) {
     keypair_wipe(&kp);
 }
 
+/* verify_domain times exactly the calls its thread's gaps end (a mirror
+ * seeded alike says which) and adds each one's time times its own gap: the
+ * estimate's step at a timed call divides by that gap. Exact, not timed: a
+ * fixed weight (the old 32) or none fails the division for most gaps. */
+static void test_verify_domain_weights_gaps(void) {
+    const uint64_t seed = 0x5eed0003;
+    fprintf(stderr, "  seed %#llx\n", (unsigned long long)seed);
+    hansa_keypair kp;
+    uint8_t key_seed[HANSA_SEED_BYTES] = {8};
+    keypair_from_seed(&kp, key_seed);
+    hansa_sig sig;
+    sign_domain(&kp, SIGN_DOMAIN_TX, "weighed", 7, &sig);
+    verify_gaps mirror;
+    verify_gaps_seed(&mirror, seed);
+    verify_cpu_reseed(seed);
+    uint64_t timed = 0, divides = 0;
+    for (int k = 0; k < 600; k++) {
+        uint64_t c0, t0, ns0, c1, t1, ns1;
+        verify_cpu_stats(&c0, &t0, &ns0);
+        CHECK(verify_domain(&kp.pub, SIGN_DOMAIN_TX, "weighed", 7, &sig));
+        verify_cpu_stats(&c1, &t1, &ns1);
+        uint32_t gap = verify_gaps_next(&mirror);
+        CHECK_EQ_U64(t1 - t0, gap != 0);
+        if (gap == 0) continue;
+        timed++;
+        divides += (ns1 - ns0) % gap == 0;
+    }
+    CHECK(timed >= 10);
+    CHECK_EQ_U64(divides, timed);
+    keypair_wipe(&kp);
+}
+
 /* The sampler's gaps, from a printed seed: each within 1 .. 2 x mean - 1,
  * every length drawn, their mean the sample period within 2%, and two
  * seeds (two threads) drawing different sequences. */
@@ -288,5 +320,6 @@ int main(void) {
     RUN(test_verify_cpu_counters);
     RUN(test_verify_gaps_drawn);
     RUN(test_verify_gaps_periodic);
+    RUN(test_verify_domain_weights_gaps);
     return check_summary();
 }
