@@ -198,6 +198,11 @@ hansa_err ledger_tx_check_pending(const ledger_block *b, const wire_tx *tx, ledg
     size_t zeroed = tx->kind == TX_TRANSFER ? offsetof(ledger_tx_ctx, body) + sizeof c->body.transfer
                                             : sizeof *c;
     memset(c, 0, zeroed);
+#ifndef NDEBUG
+    /* Debug builds fill the rest with a pattern, so a transfer check that
+     * came to read past its member would break tests, not read zeros. */
+    memset((uint8_t *)c + zeroed, 0xa5, sizeof *c - zeroed);
+#endif
     c->tx = tx;
     const ledger_tx_kind *kind = NULL;
     hansa_err err = common_check(b, tx, c, &kind, why, why_len);

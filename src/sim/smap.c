@@ -57,6 +57,9 @@ const hansa_hash *smap_get(const smap *m, smap_key key) {
 }
 
 static void grow(smap *m) {
+    /* A map not made by smap_init (generation 0) would take every fresh,
+     * zeroed slot for a used one; every map grows before its first put. */
+    HANSA_ASSERT(m->gen != 0);
     smap old = *m;
     m->cap = old.cap ? old.cap * 2 : 64;
     m->slots = hansa_calloc(m->cap, sizeof *m->slots);

@@ -227,10 +227,15 @@ static void hash_encoding(void (*enc)(hbuf *, const void *), const void *obj, ha
  * hash, each keyed by the whole of its input (a header's or a commit's
  * encoding, the txs laid out by tx_root_key). */
 static _Thread_local hash_memo tx_root_memo, header_memo, commit_memo;
-/* And the txs' hashes, a tx's slot picked by its last bytes (a signature's). */
-static _Thread_local hash_memo tx_hash_memo[WIRE_TX_HASH_MEMO_SLOTS];
+/* And the txs' hashes, a tx's slot picked by its last bytes (a signature's);
+ * tx_hash_off, never switched on, answers the rest (memos off, as always in
+ * hansad, or a length no slot keeps) by the same path, so the simulator runs
+ * every line hansad's tx hashes run. */
+static _Thread_local hash_memo tx_hash_memo[WIRE_TX_HASH_MEMO_SLOTS], tx_hash_off;
+static _Thread_local bool memos_on;
 
 void wire_memos(bool on) {
+    memos_on = on;
     hash_memo_switch(&tx_root_memo, on);
     hash_memo_switch(&header_memo, on);
     hash_memo_switch(&commit_memo, on);
@@ -238,7 +243,7 @@ void wire_memos(bool on) {
 }
 
 bool wire_memos_on(void) {
-    return header_memo.on;
+    return memos_on;
 }
 
 /* Bytes to hash, a memo's ctx for sha256_of. */
@@ -317,11 +322,8 @@ static void tx_encode_any(hbuf *b, const void *tx) { wire_tx_encode(b, tx); }
 void wire_tx_hash(const wire_tx *tx, hansa_hash *out) { hash_encoding(tx_encode_any, tx, out); }
 
 void wire_tx_bytes_hash(const uint8_t *bytes, size_t len, hansa_hash *out) {
-    if (!header_memo.on || len < 8 || len > WIRE_TX_HASH_MEMO_BYTES) {
-        sha256(bytes, len, out);
-        return;
-    }
-    hash_memo *m = &tx_hash_memo[le64_load(bytes + len - 8) % WIRE_TX_HASH_MEMO_SLOTS];
+    bool kept = memos_on && len >= 8 && len <= WIRE_TX_HASH_MEMO_BYTES;
+    hash_memo *m = kept ? &tx_hash_memo[le64_load(bytes + len - 8) % WIRE_TX_HASH_MEMO_SLOTS] : &tx_hash_off;
     hash_input in = {bytes, len};
     hash_memo_answer(m, bytes, len, sha256_of, &in, out);
 }
