@@ -19,6 +19,7 @@ static void check_sane(const bench_verify_scaling *v, int threads) {
     CHECK(v->all_per_s > 0 && isfinite(v->all_per_s));
     CHECK(v->all_per_cpu_s > 0 && isfinite(v->all_per_cpu_s));
     CHECK(v->factor > 0 && isfinite(v->factor));
+    CHECK(v->cpu_factor > 0 && isfinite(v->cpu_factor));
 }
 
 /* Every core this process may use, as `hansa bench` runs it. */

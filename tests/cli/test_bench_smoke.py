@@ -28,7 +28,7 @@ try:
     result = json.loads(proc.stdout)
     scaling = result["verify_scaling"]
     for key in ["threads", "one_per_s", "all_per_s", "all_per_thread_cpu_s", "factor",
-                "all_core_bound_tx_per_s", "ratio_all_core"]:
+                "cpu_factor", "all_core_bound_tx_per_s", "ratio_all_core"]:
         assert scaling[key] > 0, f"verify_scaling.{key} = {scaling[key]}"
     factors = scaling["ratio_factors"]
     assert factors is not None and abs(factors["product"] - factors["ratio"]) < 0.01 * factors["ratio"], factors
@@ -42,7 +42,7 @@ try:
                     r"verification, timed in the nodes\s+[\d.]+% of the nodes' CPU \([\d.]+ us per "
                     r"committed tx; [\d.]+ us per verify",
                     r"verify rate, all \d+ cores at once: \d+/s aggregate \(\d+ per thread "
-                    r"cpu-second\), F = [\d.]+",
+                    r"cpu-second\), F = [\d.]+\n.*per cpu-second, all at once / alone [\d.]+\)",
                     r"all cores verifying\s+F x C x single-core = [\d.]+ x \d+ x \d+ = \d+/s aggregate",
                     r"ratio against the all-core rate\s+committed / \(X / N\) = \d+ / \d+ = [\d.]+",
                     r"ratio, factored\s+[\d.]+ verification's share of the nodes' CPU",
@@ -85,7 +85,8 @@ try:
     assert proc.returncode == 0, f"hansa bench-crypto exited {proc.returncode}"
     for pattern in [r"verify/s, one core alone\s+\d+\s+\(\d+\)",
                     r"verify/s, all \d+ cores at once\s+\d+\s+\(\d+ per thread cpu-s\)",
-                    r"all cores verifying\s+F x C x single-core = [\d.]+ x \d+ x \d+ = \d+/s aggregate"]:
+                    r"all cores verifying\s+F x C x single-core = [\d.]+ x \d+ x \d+ = \d+/s aggregate",
+                    r"per cpu-second, all at once / alone\s+[\d.]+"]:
         assert re.search(pattern, proc.stdout), f"bench-crypto output lacks /{pattern}/"
     print("4 passed, 0 failed")
 finally:

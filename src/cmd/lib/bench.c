@@ -706,9 +706,10 @@ static json_t *result_json(const bench_load_result *r, int n, int c, double veri
 static json_t *scaling_json(const bench_load_result *r, int n, const bench_verify_scaling *v,
                             const ratio_factors *f) {
     double tps = (double)r->committed_txs / r->window_s;
-    json_t *j = json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "threads", v->threads,
+    json_t *j = json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "threads", v->threads,
                           "one_per_s", v->one_per_s, "one_per_cpu_s", v->one_per_cpu_s, "all_per_s",
                           v->all_per_s, "all_per_thread_cpu_s", v->all_per_cpu_s, "factor", v->factor,
+                          "cpu_factor", v->cpu_factor,
                           "all_core_bound_tx_per_s", v->all_per_s / (double)n, "ratio_all_core",
                           tps * (double)n / v->all_per_s);
     json_t *fj = f->ok ? json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "verify_share", f->share,
@@ -787,8 +788,9 @@ static void measure_verify(int c, bench_verify_scaling *vs) {
     printf("ed25519 verify rate (one core, libsodium, 256 distinct transfers): %.0f/s (%.0f per cpu-second)\n",
            vs->one_per_s, vs->one_per_cpu_s);
     printf("ed25519 verify rate, all %d cores at once: %.0f/s aggregate (%.0f per thread cpu-second), "
-           "F = %.3f\n  (%d + %d alternating slices of %d ms, one core alone / all at once)\n\n", c,
-           vs->all_per_s, vs->all_per_cpu_s, vs->factor, SCALING_SLICES, SCALING_SLICES, SCALING_SLICE_MS);
+           "F = %.3f\n  (%d + %d alternating slices of %d ms, one core alone / all at once; per cpu-second,"
+           " all at once / alone %.3f)\n\n", c, vs->all_per_s, vs->all_per_cpu_s, vs->factor, SCALING_SLICES,
+           SCALING_SLICES, SCALING_SLICE_MS, vs->cpu_factor);
 }
 
 /* The results of a fresh run (the load went well), and with --json *j. */

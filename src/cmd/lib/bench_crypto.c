@@ -247,6 +247,7 @@ void bench_ed25519_verify_scaling(int threads, uint64_t slice_ms, int slices,
     }
     out->all_per_cpu_s = (double)out->all_ops * 1e6 / (double)(cpu_us ? cpu_us : 1);
     out->factor = out->all_per_s / ((double)threads * out->one_per_s);
+    out->cpu_factor = out->all_per_cpu_s / out->one_per_cpu_s;
     free(all);
 }
 
@@ -310,6 +311,7 @@ static void print_verify_scaling(uint64_t ms) {
     printf("  %-33s %14.0f  (%.0f per thread cpu-s)\n", label, v.all_per_s, v.all_per_cpu_s);
     printf("  all cores verifying  F x C x single-core = %.3f x %d x %.0f = %.0f/s aggregate\n", v.factor,
            c, v.one_per_s, v.all_per_s);
+    printf("  per cpu-second, all at once / alone  %.3f\n", v.cpu_factor);
     fflush(stdout);
 }
 

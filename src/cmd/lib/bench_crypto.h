@@ -42,6 +42,12 @@ typedef struct {
     double all_per_s;     /* all threads: aggregate per second of wall time */
     double all_per_cpu_s; /* ... per second of their summed thread CPU time */
     double factor;        /* F = all_per_s / (threads x one_per_s) */
+    /* all_per_cpu_s / one_per_cpu_s: what a second of a core's CPU
+     * verifies with all verifying against alone. Below 1, the cores slow
+     * each other (shared physical core, caches, memory, host clock);
+     * F below it, something else took the cores' wall time (other
+     * processes, the host). */
+    double cpu_factor;
 } bench_verify_scaling;
 
 /* Measures it: `slices` (>= 1) rounds of one slice of slice_ms (> 0) with
