@@ -55,7 +55,7 @@ static const hansa_command commands[] = {
     {"federation", cmd_federation, "start, inspect and stop several local chains that follow each other"},
     {"bench", cmd_bench, "measure a local network's committed tx/s against the verify bound"},
     {"bench-credit", cmd_bench_credit, "measure chits/s the ledger applies on one tally"},
-    {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 (or, with --frost, FROST) rates on one core"},
+    {"bench-crypto", cmd_bench_crypto, "measure SHA-256 and Ed25519 (or, with --frost, FROST) rates on one core, Ed25519 verify on all at once"},
     {"bench-receipts", cmd_bench_receipts, "measure receipt latency next to commit latency, receipts/s, underwriting"},
     {"bench-mempool", cmd_bench_mempool, "measure what a full mempool spends refusing txs"},
     {"bench-store", cmd_bench_store, "measure block commit time at the start and end of 1,000 full blocks"},

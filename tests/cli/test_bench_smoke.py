@@ -5,6 +5,7 @@ full-block timing. Not a performance test (no figure is compared with a
 bound); it catches a bench that crashes or stops printing a figure, as
 happened once when the genesis gained election parameters.
 """
+import json
 import os
 import re
 import shutil
@@ -17,12 +18,21 @@ hansa = os.path.join(build, "hansa")
 tmp = tempfile.mkdtemp(prefix="hansa-bench-smoke-")
 net = os.path.join(tmp, "net")
 try:
+    # --json: the report on stderr, the figures as JSON on stdout.
     proc = subprocess.run([hansa, "bench", "--validators", "2", "--duration", "2",
-                           "--accounts", "8", "--dir", net],
+                           "--accounts", "8", "--dir", net, "--json"],
                           capture_output=True, text=True, timeout=240)
     out = proc.stdout + proc.stderr
     print(out)
     assert proc.returncode == 0, f"hansa bench exited {proc.returncode}"
+    result = json.loads(proc.stdout)
+    scaling = result["verify_scaling"]
+    for key in ["threads", "one_per_s", "all_per_s", "all_per_thread_cpu_s", "factor",
+                "cpu_factor", "all_core_bound_tx_per_s", "ratio_all_core"]:
+        assert scaling[key] > 0, f"verify_scaling.{key} = {scaling[key]}"
+    factors = scaling["ratio_factors"]
+    assert factors is not None and abs(factors["product"] - factors["ratio"]) < 0.01 * factors["ratio"], factors
+    assert abs(factors["ratio"] - result["ratio"]) < 1e-9, (factors["ratio"], result["ratio"])
     for pattern in [r"committed\s+\d+ transactions in [\d.]+ s = \d+ tx/s",
                     r"commit latency\s+p50 \d+ ms, p99 \d+ ms",
                     r"verify bound\s+C x verify_rate / N",
@@ -31,6 +41,15 @@ try:
                     r"idle-machine ratio [\d.]+ if the nodes",
                     r"verification, timed in the nodes\s+[\d.]+% of the nodes' CPU \([\d.]+ us per "
                     r"committed tx; [\d.]+ us per verify",
+                    r"verify rate, all \d+ cores at once: \d+/s aggregate \(\d+ per thread "
+                    r"cpu-second\), F = [\d.]+\n.*per cpu-second, all at once / alone [\d.]+\)",
+                    r"all cores verifying\s+F x C x single-core = [\d.]+ x \d+ x \d+ = \d+/s aggregate",
+                    r"ratio against the all-core rate\s+committed / \(X / N\) = \d+ / \d+ = [\d.]+",
+                    r"ratio, factored\s+[\d.]+ verification's share of the nodes' CPU",
+                    r"x [\d.]+ single-core / in-node cost per verify \([\d.]+ / [\d.]+ us\) = F [\d.]+",
+                    r"x [\d.]+ the nodes' share of all cores",
+                    r"x [\d.]+ N x committed / verifies in the nodes",
+                    r"= [\d.]+\s+\(ratio measured [\d.]+\)",
                     r"all 2 nodes at height \d+ agree",
                     r"build\s+[\d.]+ ms", r"hash\s+[\d.]+ ms", r"validate\s+[\d.]+ ms"]:
         assert re.search(pattern, out), f"bench output lacks /{pattern}/"
@@ -58,6 +77,17 @@ try:
                            os.path.join(tmp, "never")], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "--down D" in proc.stderr, (proc.returncode, proc.stderr)
     assert not os.path.exists(os.path.join(tmp, "never"))
-    print("3 passed, 0 failed")
+
+    # bench-crypto prints one core alone against all cores at once.
+    proc = subprocess.run([hansa, "bench-crypto", "--ms", "20"], capture_output=True, text=True,
+                          timeout=120)
+    print(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, f"hansa bench-crypto exited {proc.returncode}"
+    for pattern in [r"verify/s, one core alone\s+\d+\s+\(\d+\)",
+                    r"verify/s, all \d+ cores at once\s+\d+\s+\(\d+ per thread cpu-s\)",
+                    r"all cores verifying\s+F x C x single-core = [\d.]+ x \d+ x \d+ = \d+/s aggregate",
+                    r"per cpu-second, all at once / alone\s+[\d.]+"]:
+        assert re.search(pattern, proc.stdout), f"bench-crypto output lacks /{pattern}/"
+    print("4 passed, 0 failed")
 finally:
     shutil.rmtree(tmp, ignore_errors=True)

@@ -18,7 +18,6 @@
 
 #include <ftw.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,7 +40,10 @@
 #include "crypto/sign.h"
 #include "wire/types.h"
 
-#define VERIFY_MS 1000
+/* The verify rates before the load: one core alone and all cores at once
+ * in alternating slices, 1 s of each (the one-core rate was one 1 s run). */
+#define SCALING_SLICES 5
+#define SCALING_SLICE_MS 200
 #define WARMUP_S 3.0
 #define PROGRESS_S 5.0
 #define RPC_TIMEOUT_MS 10000
@@ -63,13 +65,6 @@ typedef struct {
     bool sign_live;   /* --sign-live: the clients sign as they submit, as before presigning */
     uint32_t presign; /* transactions per account signed before the load (0: none) */
 } bench_opts;
-
-static int cores(void) {
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
 
 /* ---- CPU ---- */
 
@@ -401,7 +396,7 @@ static int bench_load_run(const bench_opts *o, bench_load_result *out) {
     if (rc != CLI_OK) return rc;
     load_opts lo = {.dir = o->dir, .accounts = o->accounts, .duration_s = WARMUP_S + o->duration_s,
                     .fee = 1, .window = (uint32_t)o->window, .on_tick = on_tick, .tick_arg = &w,
-                    .nodes = w.n_nodes, .presign = o->presign, .presign_threads = cores()};
+                    .nodes = w.n_nodes, .presign = o->presign, .presign_threads = bench_cores()};
     load_result r;
     char why[512];
     rc = load_run(&lo, &r, why, sizeof why);
@@ -519,12 +514,69 @@ static double print_cpu(const bench_load_result *r) {
     return total;
 }
 
-static void print_bound(const bench_load_result *r, int n, int c, double verify_rate) {
+static void print_bound(const bench_load_result *r, int n, int c, const bench_verify_scaling *v) {
     double tps = (double)r->committed_txs / r->window_s;
-    double bound = (double)c * verify_rate / (double)n;
-    printf("  verify bound       C x verify_rate / N running = %d x %.0f / %d = %.0f tx/s\n", c, verify_rate,
-           n, bound);
+    double bound = (double)c * v->one_per_s / (double)n;
+    printf("  verify bound       C x verify_rate / N running = %d x %.0f / %d = %.0f tx/s\n", c,
+           v->one_per_s, n, bound);
     printf("  ratio              committed / bound = %.0f / %.0f = %.3f\n", tps, bound, tps / bound);
+    printf("  all cores verifying  F x C x single-core = %.3f x %d x %.0f = %.0f/s aggregate\n", v->factor,
+           c, v->one_per_s, v->all_per_s);
+    printf("  ratio against the all-core rate  committed / (X / N) = %.0f / %.0f = %.3f\n", tps,
+           v->all_per_s / (double)n, tps * (double)n / v->all_per_s);
+}
+
+/* The issue's ratio as a product of measured factors. With s the
+ * verification share of the nodes' CPU (timed in the nodes), u1 the
+ * single-core cost of a verify (1 / the bound's rate), u the in-node cost
+ * of one, q the nodes' CPU over all C cores' time in the window and k the
+ * verifications per committed transaction per delegate:
+ *     committed / window = s x q x C x window / u / (N x k) / window
+ *     ratio = committed / window / (C / (u1 x N)) = s x (u1 / u) x q / k
+ * an identity (the product equals the ratio but for rounding): what it
+ * shows is which factor is short of 1. u1 / u splits further into F (one
+ * core's cost against a core's when all verify at once) and that all-core
+ * cost against the nodes'. */
+typedef struct {
+    bool ok;
+    double share;       /* s */
+    double u1_us, u_us; /* single-core, in-node cost per verify */
+    double u_all_us;    /* a core's wall time per verify when all cores verify */
+    double cores_share; /* q */
+    double per_verify;  /* 1 / k = N x committed / verifies */
+    double product;
+} ratio_factors;
+
+static ratio_factors factor_ratio(const bench_load_result *r, int n, int c, const bench_verify_scaling *v) {
+    ratio_factors f = {0};
+    if (!r->nodes_verify_ok || !r->committed_txs || r->nodes_cpu_s <= 0 || !r->nodes_verify_calls ||
+        r->nodes_verify_cpu_s <= 0 || v->one_per_s <= 0 || v->all_per_s <= 0)
+        return f;
+    f.ok = true;
+    f.share = r->nodes_verify_cpu_s / r->nodes_cpu_s;
+    f.u1_us = 1e6 / v->one_per_s;
+    f.u_all_us = (double)c * 1e6 / v->all_per_s;
+    f.u_us = r->nodes_verify_cpu_s * 1e6 / (double)r->nodes_verify_calls;
+    f.cores_share = r->nodes_cpu_s / ((double)c * r->window_s);
+    f.per_verify = (double)n * (double)r->committed_txs / (double)r->nodes_verify_calls;
+    f.product = f.share * (f.u1_us / f.u_us) * f.cores_share * f.per_verify;
+    return f;
+}
+
+static void print_factors(const ratio_factors *f, double ratio) {
+    if (!f->ok) {
+        printf("  ratio, factored    not reported (a node lacks status' sig_verify_cpu_ns)\n");
+        return;
+    }
+    printf("  ratio, factored      %.3f verification's share of the nodes' CPU (timed in the nodes)\n",
+           f->share);
+    printf("                     x %.3f single-core / in-node cost per verify (%.1f / %.1f us)"
+           " = F %.3f x all-core / in-node %.3f (%.1f / %.1f us)\n", f->u1_us / f->u_us, f->u1_us,
+           f->u_us, f->u1_us / f->u_all_us, f->u_all_us / f->u_us, f->u_all_us, f->u_us);
+    printf("                     x %.3f the nodes' share of all cores (their CPU / C x window)\n",
+           f->cores_share);
+    printf("                     x %.3f N x committed / verifies in the nodes\n", f->per_verify);
+    printf("                     = %.3f  (ratio measured %.3f)\n", f->product, ratio);
 }
 
 /* The figures that other load on the machine does not move (much): CPU
@@ -650,6 +702,26 @@ static json_t *result_json(const bench_load_result *r, int n, int c, double veri
     return j;
 }
 
+/* The all-core rate and the factored ratio, beside the bound in --json. */
+static json_t *scaling_json(const bench_load_result *r, int n, const bench_verify_scaling *v,
+                            const ratio_factors *f) {
+    double tps = (double)r->committed_txs / r->window_s;
+    json_t *j = json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "threads", v->threads,
+                          "one_per_s", v->one_per_s, "one_per_cpu_s", v->one_per_cpu_s, "all_per_s",
+                          v->all_per_s, "all_per_thread_cpu_s", v->all_per_cpu_s, "factor", v->factor,
+                          "cpu_factor", v->cpu_factor,
+                          "all_core_bound_tx_per_s", v->all_per_s / (double)n, "ratio_all_core",
+                          tps * (double)n / v->all_per_s);
+    json_t *fj = f->ok ? json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "verify_share", f->share,
+                                   "single_core_us", f->u1_us, "all_core_us", f->u_all_us, "in_node_us",
+                                   f->u_us, "single_over_in_node", f->u1_us / f->u_us, "nodes_share_of_cores",
+                                   f->cores_share, "n_committed_per_verify", f->per_verify, "product",
+                                   f->product, "ratio", tps / ((double)v->threads * v->one_per_s / (double)n))
+                       : json_null();
+    json_object_set_new(j, "ratio_factors", fj);
+    return j;
+}
+
 static json_t *cpu_json(const cpu_per_tx *f, double verify_cpu_rate) {
     return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "nodes_us", f->node_us, "load_generator_us",
                      f->self_us, "verify_us", f->verify_us, "verify_per_cpu_s", verify_cpu_rate,
@@ -709,16 +781,50 @@ static uint32_t presign_count(const bench_opts *o, int c, double verify_cpu_rate
     return (uint32_t)(per < cap ? per : cap);
 }
 
+/* The verify rates the bound and the all-core rate use, measured before
+ * the load (one core alone and all cores at once, alternating), printed. */
+static void measure_verify(int c, bench_verify_scaling *vs) {
+    bench_ed25519_verify_scaling(c, SCALING_SLICE_MS, SCALING_SLICES, vs);
+    printf("ed25519 verify rate (one core, libsodium, 256 distinct transfers): %.0f/s (%.0f per cpu-second)\n",
+           vs->one_per_s, vs->one_per_cpu_s);
+    printf("ed25519 verify rate, all %d cores at once: %.0f/s aggregate (%.0f per thread cpu-second), "
+           "F = %.3f\n  (%d + %d alternating slices of %d ms, one core alone / all at once; per cpu-second,"
+           " all at once / alone %.3f)\n\n", c, vs->all_per_s, vs->all_per_cpu_s, vs->factor, SCALING_SLICES,
+           SCALING_SLICES, SCALING_SLICE_MS, vs->cpu_factor);
+}
+
+/* The results of a fresh run (the load went well), and with --json *j. */
+static int report_fresh(const bench_opts *o, int c, const bench_verify_scaling *vs,
+                        const bench_load_result *r, json_t **j) {
+    int n = o->validators - o->down;
+    printf("\nresults (%d delegates, %d of them down, %d cores)\n", o->validators, o->down, c);
+    print_load(r);
+    print_cpu(r);
+    print_bound(r, n, c, vs);
+    double vr = r->verify_cpu_rate > 0 ? r->verify_cpu_rate : vs->one_per_cpu_s;
+    cpu_per_tx f = cpu_figures(r, n, vr);
+    print_cpu_per_tx(&f, n, vr, r->verify_samples);
+    print_nodes_verify(r);
+    ratio_factors rf = factor_ratio(r, n, c, vs);
+    print_factors(&rf, (double)r->committed_txs / r->window_s * (double)n / ((double)c * vs->one_per_s));
+    int rc = check_agreement(o->dir, o->down);
+    if (!o->json || !(*j = result_json(r, n, c, vs->one_per_s, rc == 0))) return rc;
+    json_object_set_new(*j, "verify_scaling", scaling_json(r, n, vs, &rf));
+    json_object_set_new(*j, "cpu_per_tx", cpu_json(&f, vr));
+    json_object_set_new(*j, "nodes_verify", nodes_verify_json(r));
+    json_object_set_new(*j, "validators", json_integer(o->validators));
+    json_object_set_new(*j, "down", json_integer(o->down));
+    return rc;
+}
+
 static int run_fresh(const bench_opts *o) {
-    int c = cores();
+    int c = bench_cores();
     printf("hansa bench: %d delegates on %d cores, %d accounts x %d in flight, %d s measured after %.0f s warm-up\n",
            o->validators, c, o->accounts, o->window, o->duration_s, WARMUP_S);
-    double verify_cpu_rate = 0;
-    double verify_rate = bench_ed25519_verify_rates(VERIFY_MS, &verify_cpu_rate);
-    printf("ed25519 verify rate (one core, libsodium, 256 distinct transfers): %.0f/s (%.0f per cpu-second)\n\n",
-           verify_rate, verify_cpu_rate);
+    bench_verify_scaling vs;
+    measure_verify(c, &vs);
     bench_opts po = *o;
-    if (!o->sign_live) po.presign = presign_count(o, c, verify_cpu_rate);
+    if (!o->sign_live) po.presign = presign_count(o, c, vs.one_per_cpu_s);
     o = &po;
     fflush(stdout);
     testnet_opts to = {o->dir, o->validators, o->accounts, 1000};
@@ -731,22 +837,7 @@ static int run_fresh(const bench_opts *o) {
         fflush(stdout);
         rc = bench_load_run(o, &r);
     }
-    if (rc == 0) {
-        printf("\nresults (%d delegates, %d of them down, %d cores)\n", o->validators, o->down, c);
-        print_load(&r);
-        print_cpu(&r);
-        print_bound(&r, o->validators - o->down, c, verify_rate);
-        double vr = r.verify_cpu_rate > 0 ? r.verify_cpu_rate : verify_cpu_rate;
-        cpu_per_tx f = cpu_figures(&r, o->validators - o->down, vr);
-        print_cpu_per_tx(&f, o->validators - o->down, vr, r.verify_samples);
-        print_nodes_verify(&r);
-        rc = check_agreement(o->dir, o->down);
-        if (o->json) j = result_json(&r, o->validators - o->down, c, verify_rate, rc == 0);
-        if (j) json_object_set_new(j, "cpu_per_tx", cpu_json(&f, vr));
-        if (j) json_object_set_new(j, "nodes_verify", nodes_verify_json(&r));
-        if (j) json_object_set_new(j, "validators", json_integer(o->validators));
-        if (j) json_object_set_new(j, "down", json_integer(o->down));
-    }
+    if (rc == 0) rc = report_fresh(o, c, &vs, &r, &j);
     testnet_down_dir(&to);
     if (!o->dir_given && !o->keep) nftw(o->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     else printf("network folder kept: %s\n", o->dir);
@@ -770,7 +861,7 @@ static int run_attach(const bench_opts *o) {
     print_nodes_verify(&r);
     rc = check_agreement(o->dir, 0);
     if (o->json) {
-        json_t *j = result_json(&r, testnet_size(o->dir), cores(), 0, rc == 0);
+        json_t *j = result_json(&r, testnet_size(o->dir), bench_cores(), 0, rc == 0);
         if (j) json_object_set_new(j, "nodes_verify", nodes_verify_json(&r));
         print_result(o->saved_stdout, j);
     }

@@ -15,7 +15,10 @@
  *     bound = C × verify_rate / N
  * (N delegates on one machine with C cores: every delegate verifies every
  * transaction's signature once, so the machine verifies N signatures per
- * committed transaction). With --down X the last X delegates are stopped
+ * committed transaction); beside it the rate of all C cores verifying at
+ * once (F = that ÷ (C × verify_rate), measured in slices alternating with
+ * the one-core rate), the ratio against it, and the ratio as a product of
+ * measured factors. With --down X the last X delegates are stopped
  * once the network is up (X < N/3) and N counts those still running. Then it
  * stops the network, removes D unless --dir
  * or --keep was given, and (unless --no-block) times building, hashing and

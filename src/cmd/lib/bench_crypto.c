@@ -6,15 +6,19 @@
  * compiler cannot drop or hoist the work. Single-threaded by design: the
  * rates are per core — except the commit certificate figures, which show
  * the one-thread rate beside the rate with the verifier pool
- * (crypto/sigbatch.h) on every core. */
+ * (crypto/sigbatch.h) on every core, and the all-cores verify rate, which
+ * shows whether the cores verifying at once do as much as each alone. */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include "cmd/lib/bench_crypto.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/assert.h"
 #include "base/clock.h"
@@ -176,6 +180,77 @@ double bench_ed25519_verify_rates(uint64_t ms, double *per_cpu_s) {
 
 double bench_ed25519_verify_rate(uint64_t ms) { return bench_ed25519_verify_rates(ms, NULL); }
 
+int bench_cores(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* ---- one core against all cores ---- */
+
+#define SCALING_THREADS_MAX 1024 /* CPU_SETSIZE */
+
+/* One thread of a slice: waits at the barrier so that all start together,
+ * then verifies for us of wall time from its own place in the ring (so the
+ * threads do not verify the same transfer at the same moment). */
+typedef struct {
+    pthread_barrier_t *start;
+    uint64_t us;
+    size_t at;
+    verify_result r; /* summed over the slices this thread ran */
+} scaling_worker;
+
+static void *scaling_main(void *arg) {
+    scaling_worker *w = arg;
+    pthread_barrier_wait(w->start);
+    verify_run(verify_ring, VERIFY_RING, false, w->us, &w->at, &w->r);
+    return NULL;
+}
+
+/* One slice with n threads verifying at once, each adding to its w[i].r. */
+static void scaling_slice(scaling_worker *w, int n, uint64_t us) {
+    pthread_barrier_t start;
+    pthread_t tid[SCALING_THREADS_MAX];
+    HANSA_ASSERT(pthread_barrier_init(&start, NULL, (unsigned)n) == 0);
+    for (int i = 0; i < n; i++) {
+        w[i].start = &start;
+        w[i].us = us;
+        HANSA_ASSERT(pthread_create(&tid[i], NULL, scaling_main, &w[i]) == 0);
+    }
+    for (int i = 0; i < n; i++) HANSA_ASSERT(pthread_join(tid[i], NULL) == 0);
+    pthread_barrier_destroy(&start);
+}
+
+void bench_ed25519_verify_scaling(int threads, uint64_t slice_ms, int slices,
+                                  bench_verify_scaling *out) {
+    HANSA_ASSERT(threads >= 1 && threads <= SCALING_THREADS_MAX && slice_ms > 0 && slices >= 1);
+    HANSA_ASSERT(pthread_once(&verify_ring_once, verify_ring_build) == 0); /* not timed */
+    scaling_worker one = {.at = 0};
+    scaling_worker *all = calloc((size_t)threads, sizeof *all);
+    HANSA_ASSERT(all != NULL);
+    for (int i = 0; i < threads; i++) all[i].at = (size_t)i * VERIFY_RING / (size_t)threads;
+    for (int s = 0; s < slices; s++) {
+        scaling_slice(&one, 1, slice_ms * 1000);
+        scaling_slice(all, threads, slice_ms * 1000);
+    }
+    *out = (bench_verify_scaling){.threads = threads, .one_ops = one.r.ops};
+    out->one_per_s = (double)one.r.ops * 1e6 / (double)(one.r.wall_us ? one.r.wall_us : 1);
+    out->one_per_cpu_s = (double)one.r.ops * 1e6 / (double)(one.r.cpu_us ? one.r.cpu_us : 1);
+    /* Each thread's rate over its own wall time, summed: the threads ran
+     * side by side, so the sum is what the machine did per wall second. */
+    uint64_t cpu_us = 0;
+    for (int i = 0; i < threads; i++) {
+        out->all_ops += all[i].r.ops;
+        out->all_per_s += (double)all[i].r.ops * 1e6 / (double)(all[i].r.wall_us ? all[i].r.wall_us : 1);
+        cpu_us += all[i].r.cpu_us;
+    }
+    out->all_per_cpu_s = (double)out->all_ops * 1e6 / (double)(cpu_us ? cpu_us : 1);
+    out->factor = out->all_per_s / ((double)threads * out->one_per_s);
+    out->cpu_factor = out->all_per_cpu_s / out->one_per_cpu_s;
+    free(all);
+}
+
 static void print_sha256_table(uint64_t ms) {
     static const size_t sizes[] = {32, 64, 200, 1u << 20};
     static const char *const labels[] = {"32 B (hash)", "64 B (merkle node)", "200 B (tx)",
@@ -221,6 +296,25 @@ static void print_verify(uint64_t ms) {
     fflush(stdout);
 }
 
+/* One core alone against all at once, in alternating wall-time slices:
+ * half of VERIFY_SLICES each, ms in all for each figure. */
+static void print_verify_scaling(uint64_t ms) {
+    bench_verify_scaling v;
+    int c = bench_cores();
+    bench_ed25519_verify_scaling(c, ms * 2 / VERIFY_SLICES, VERIFY_SLICES / 2, &v);
+    printf("ed25519 verify, one core alone vs all %d cores at once (256 transfers, per second of wall\n"
+           "time, %d + %d alternating slices; in brackets per second of each thread's CPU)\n",
+           c, VERIFY_SLICES / 2, VERIFY_SLICES / 2);
+    printf("  %-33s %14.0f  (%.0f)\n", "verify/s, one core alone", v.one_per_s, v.one_per_cpu_s);
+    char label[64];
+    snprintf(label, sizeof label, "verify/s, all %d cores at once", c);
+    printf("  %-33s %14.0f  (%.0f per thread cpu-s)\n", label, v.all_per_s, v.all_per_cpu_s);
+    printf("  all cores verifying  F x C x single-core = %.3f x %d x %.0f = %.0f/s aggregate\n", v.factor,
+           c, v.one_per_s, v.all_per_s);
+    printf("  per cpu-second, all at once / alone  %.3f\n", v.cpu_factor);
+    fflush(stdout);
+}
+
 static void print_ed25519(uint64_t ms) {
     uint8_t seed[HANSA_SEED_BYTES] = {0x68, 0x61, 0x6e, 0x73, 0x61}; /* fixed: no randomness needed */
     hansa_keypair kp;
@@ -233,6 +327,7 @@ static void print_ed25519(uint64_t ms) {
     fflush(stdout);
     keypair_wipe(&kp);
     print_verify(ms);
+    print_verify_scaling(ms);
 }
 
 #define FROST_N_DEFAULT 32 /* a full quorum (DESIGN.md section 6) */

@@ -26,4 +26,37 @@ double bench_ed25519_verify_rate(uint64_t ms);
  * rate per second of wall time. */
 double bench_ed25519_verify_rates(uint64_t ms, double *per_cpu_s);
 
+/* The cores this process may run on (its CPU affinity, else the online
+ * count): the C of `hansa bench`'s bound. */
+int bench_cores(void);
+
+/* One core's verify rate beside every core's at once: whether C cores
+ * verifying together do C times what one does alone (shared physical
+ * cores, caches, memory bandwidth and host clocks say they need not). */
+typedef struct {
+    int threads;          /* C: the threads verifying at once */
+    uint64_t one_ops;     /* verifications, one thread alone */
+    uint64_t all_ops;     /* verifications, all threads together */
+    double one_per_s;     /* one thread alone, per second of wall time */
+    double one_per_cpu_s; /* ... per second of its CPU time */
+    double all_per_s;     /* all threads: aggregate per second of wall time */
+    double all_per_cpu_s; /* ... per second of their summed thread CPU time */
+    double factor;        /* F = all_per_s / (threads x one_per_s) */
+    /* all_per_cpu_s / one_per_cpu_s: what a second of a core's CPU
+     * verifies with all verifying against alone. Below 1, the cores slow
+     * each other (shared physical core, caches, memory, host clock);
+     * F below it, something else took the cores' wall time (other
+     * processes, the host). */
+    double cpu_factor;
+} bench_verify_scaling;
+
+/* Measures it: `slices` (>= 1) rounds of one slice of slice_ms (> 0) with
+ * one thread verifying alone, then one with `threads` (>= 1) verifying at
+ * once, each thread verifying the 256 transfers of
+ * bench_ed25519_verify_rates in turn, timed in wall time. The slices
+ * alternate so that a change of load on a shared machine falls on both
+ * figures alike. Takes about 2 x slices x slice_ms. */
+void bench_ed25519_verify_scaling(int threads, uint64_t slice_ms, int slices,
+                                  bench_verify_scaling *out);
+
 #endif

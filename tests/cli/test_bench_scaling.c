@@ -1,0 +1,48 @@
+/* test_bench_scaling.c — bench_ed25519_verify_scaling (cmd/lib/bench_crypto.c):
+ * the one-core and all-cores verify rates `hansa bench` prints beside its
+ * bound. The threads must run and verify, the figures must be sane numbers;
+ * nothing here compares a rate with a time (the machine may be busy). The
+ * command library is not in libhansa, so its two sources are compiled in. */
+#define _GNU_SOURCE /* bench_crypto.c uses sched_getaffinity; before any header */
+#include <math.h>
+
+#include "check.h"
+#include "cmd/lib/bench_crypto.c"
+#include "cmd/lib/bench_frost.c"
+
+static void check_sane(const bench_verify_scaling *v, int threads) {
+    CHECK(v->threads == threads);
+    CHECK(v->one_ops > 0);
+    CHECK(v->all_ops > 0);
+    CHECK(v->one_per_s > 0 && isfinite(v->one_per_s));
+    CHECK(v->one_per_cpu_s > 0 && isfinite(v->one_per_cpu_s));
+    CHECK(v->all_per_s > 0 && isfinite(v->all_per_s));
+    CHECK(v->all_per_cpu_s > 0 && isfinite(v->all_per_cpu_s));
+    CHECK(v->factor > 0 && isfinite(v->factor));
+    CHECK(v->cpu_factor > 0 && isfinite(v->cpu_factor));
+}
+
+/* Every core this process may use, as `hansa bench` runs it. */
+static void test_all_cores(void) {
+    int c = bench_cores();
+    CHECK(c >= 1);
+    bench_verify_scaling v;
+    bench_ed25519_verify_scaling(c, 5, 2, &v);
+    check_sane(&v, c);
+}
+
+/* More threads than cores, and one: both still count every thread's work. */
+static void test_thread_counts(void) {
+    bench_verify_scaling v;
+    bench_ed25519_verify_scaling(1, 5, 1, &v);
+    check_sane(&v, 1);
+    bench_ed25519_verify_scaling(3, 5, 1, &v);
+    check_sane(&v, 3);
+}
+
+int main(void) {
+    crypto_init();
+    RUN(test_all_cores);
+    RUN(test_thread_counts);
+    return check_summary();
+}
