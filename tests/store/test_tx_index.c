@@ -586,17 +586,26 @@ static void test_rot_met_in_read_back_is_corrupt(void) {
     tmpdir_remove(&t);
 }
 
+/* A store in a fresh folder and a generator seeded for the named test
+ * (printed, replayable); *seed is what it was seeded with. */
+static store *open_seeded(const char *test, uint64_t dflt, const store_options *map, hansa_prng *rng,
+                          uint64_t *seed, tmpdir *t) {
+    *seed = check_seed(test, dflt);
+    prng_seed(rng, *seed);
+    tmpdir_make(t);
+    store *st = NULL;
+    CHECK_ERR(store_open(t->db, map, &st), HANSA_OK);
+    return st;
+}
+
 /* Random hashes, as SHA-256 makes them, in heights of a few hundred: each
  * is found at its own height and position (the copy's sort and search
  * against the log's order), and random absent ones are not. */
 static void test_random_hashes_are_found(void) {
-    uint64_t seed = check_seed("test_random_hashes_are_found", 7);
+    uint64_t seed;
     hansa_prng rng;
-    prng_seed(&rng, seed);
     tmpdir t;
-    tmpdir_make(&t);
-    store *st;
-    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    store *st = open_seeded("test_random_hashes_are_found", 7, &small_map, &rng, &seed, &t);
     enum { HEIGHTS = 3, PER = 300 };
     static hansa_hash hs[HEIGHTS][PER];
     for (uint64_t h = 0; h < HEIGHTS; h++) {
@@ -623,13 +632,10 @@ static void test_random_hashes_are_found(void) {
  * height and position once every height is indexed, and nothing stays
  * logged. Checked in a fresh copy after a reopen as well. */
 static void test_index_step_orders_equal_prefixes(void) {
-    uint64_t seed = check_seed("test_index_step_orders_equal_prefixes", 11);
+    uint64_t seed;
     hansa_prng rng;
-    prng_seed(&rng, seed);
     tmpdir t;
-    tmpdir_make(&t);
-    store *st;
-    CHECK_ERR(store_open(t.db, &small_map, &st), HANSA_OK);
+    store *st = open_seeded("test_index_step_orders_equal_prefixes", 11, &small_map, &rng, &seed, &t);
     enum { HEIGHTS = 4, PER = 200 };
     static hansa_hash hs[HEIGHTS][PER];
     for (uint64_t h = 0; h < HEIGHTS; h++) {
@@ -669,14 +675,11 @@ static void commit_random(store *st, hansa_prng *rng, uint64_t from, uint64_t to
  * STORE_INDEX_SCRATCH_KEEP entries (which sorts in buffers of its own)
  * still within the bound; every entry is found in tx_index. */
 static void test_index_step_keeps_its_buffers(void) {
-    uint64_t seed = check_seed("test_index_step_keeps_its_buffers", 12);
-    hansa_prng rng;
-    prng_seed(&rng, seed);
-    tmpdir t;
-    tmpdir_make(&t);
-    store *st;
     const store_options big_map = {.map_size_bytes = 64u << 20};
-    CHECK_ERR(store_open(t.db, &big_map, &st), HANSA_OK);
+    uint64_t seed;
+    hansa_prng rng;
+    tmpdir t;
+    store *st = open_seeded("test_index_step_keeps_its_buffers", 12, &big_map, &rng, &seed, &t);
     store_tx_lookup_counts c;
     store_tx_lookup_stats(st, &c);
     CHECK_EQ_U64(c.index_scratch_bytes, 0);
