@@ -31,6 +31,8 @@ try:
                 "cpu_factor", "all_core_bound_tx_per_s", "ratio_all_core"]:
         assert scaling[key] > 0, f"verify_scaling.{key} = {scaling[key]}"
     factors = scaling["ratio_factors"]
+    # The factors multiply to the ratio by construction: this checks the
+    # formula's bookkeeping (a factor dropped or inverted), not a measurement.
     assert factors is not None and abs(factors["product"] - factors["ratio"]) < 0.01 * factors["ratio"], factors
     assert abs(factors["ratio"] - result["ratio"]) < 1e-9, (factors["ratio"], result["ratio"])
     for pattern in [r"committed\s+\d+ transactions in [\d.]+ s = \d+ tx/s",
@@ -49,7 +51,7 @@ try:
                     r"x [\d.]+ single-core / in-node cost per verify \([\d.]+ / [\d.]+ us\) = F [\d.]+",
                     r"x [\d.]+ the nodes' share of all cores",
                     r"x [\d.]+ N x committed / verifies in the nodes",
-                    r"= [\d.]+\s+\(ratio measured [\d.]+\)",
+                    r"= [\d.]+\s+\(= the ratio [\d.]+, by construction\)",
                     r"all 2 nodes at height \d+ agree",
                     r"build\s+[\d.]+ ms", r"hash\s+[\d.]+ ms", r"validate\s+[\d.]+ ms"]:
         assert re.search(pattern, out), f"bench output lacks /{pattern}/"

@@ -576,7 +576,9 @@ static void print_factors(const ratio_factors *f, double ratio) {
     printf("                     x %.3f the nodes' share of all cores (their CPU / C x window)\n",
            f->cores_share);
     printf("                     x %.3f N x committed / verifies in the nodes\n", f->per_verify);
-    printf("                     = %.3f  (ratio measured %.3f)\n", f->product, ratio);
+    /* An identity: the nodes' figures cancel, so the product is the ratio
+     * whatever they read; what it shows is which factor is short. */
+    printf("                     = %.3f  (= the ratio %.3f, by construction)\n", f->product, ratio);
 }
 
 /* The figures that other load on the machine does not move (much): CPU

@@ -37,6 +37,7 @@ typedef struct {
     int threads;          /* C: the threads verifying at once */
     uint64_t one_ops;     /* verifications, one thread alone */
     uint64_t all_ops;     /* verifications, all threads together */
+    uint64_t all_min_ops; /* ... by the thread that verified fewest */
     double one_per_s;     /* one thread alone, per second of wall time */
     double one_per_cpu_s; /* ... per second of its CPU time */
     double all_per_s;     /* all threads: aggregate per second of wall time */
@@ -54,8 +55,11 @@ typedef struct {
  * one thread verifying alone, then one with `threads` (>= 1) verifying at
  * once, each thread verifying the 256 transfers of
  * bench_ed25519_verify_rates in turn, timed in wall time. The slices
- * alternate so that a change of load on a shared machine falls on both
- * figures alike. Takes about 2 x slices x slice_ms. */
+ * alternate (one, all, all, one, ...) so that a change of load on a shared
+ * machine falls on both figures alike; so F sees how the cores slow each
+ * other within a slice, not what a load sustained for seconds would do to
+ * the host's clock. Every thread verifies at least 20 per slice. Takes
+ * about 2 x slices x slice_ms. */
 void bench_ed25519_verify_scaling(int threads, uint64_t slice_ms, int slices,
                                   bench_verify_scaling *out);
 
