@@ -227,8 +227,9 @@ void bench_ed25519_verify_scaling(int threads, uint64_t slice_ms, int slices,
     HANSA_ASSERT(threads >= 1 && threads <= SCALING_THREADS_MAX && slice_ms > 0 && slices >= 1);
     HANSA_ASSERT(pthread_once(&verify_ring_once, verify_ring_build) == 0); /* not timed */
     scaling_worker one = {.at = 0};
-    scaling_worker *all = calloc((size_t)threads, sizeof *all);
+    scaling_worker *all = aligned_alloc(_Alignof(scaling_worker), (size_t)threads * sizeof *all);
     HANSA_ASSERT(all != NULL);
+    memset(all, 0, (size_t)threads * sizeof *all);
     for (int i = 0; i < threads; i++) all[i].at = (size_t)i * VERIFY_RING / (size_t)threads;
     /* One, all, all, one, ...: a slow drift of the host (clock, power)
      * falls on both figures alike, not always on the second of a pair. */
