@@ -61,7 +61,7 @@ bool verify_domain(const hansa_pubkey *pk, const char *domain, const void *msg, 
  * read, fell whenever a timed call was cheaper than the average). Safe
  * from any thread (sigbatch verifies on several). */
 #define VERIFY_CPU_SAMPLE_EVERY 32u /* the mean gap */
-void verify_cpu_stats(uint64_t *calls, uint64_t *timed, uint64_t *est_ns);
+void verify_cpu_stats(uint64_t *calls, uint64_t *timed /* may be NULL */, uint64_t *est_ns);
 
 /* Which of a thread's verifications are timed. The gaps between timed
  * calls are drawn uniformly from 1 .. 2 x VERIFY_CPU_SAMPLE_EVERY - 1 by a

@@ -539,6 +539,7 @@ static void print_bound(const bench_load_result *r, int n, int c, const bench_ve
  * cost against the nodes'. */
 typedef struct {
     bool ok;
+    const char *missing; /* !ok: the figure it lacks */
     double share;       /* s */
     double u1_us, u_us; /* single-core, in-node cost per verify */
     double u_all_us;    /* a core's wall time per verify when all cores verify */
@@ -547,11 +548,19 @@ typedef struct {
     double product;
 } ratio_factors;
 
+/* The figure the factored ratio lacks, or NULL when it has them all. */
+static const char *factor_missing(const bench_load_result *r, const bench_verify_scaling *v) {
+    if (!r->nodes_verify_ok) return "a node lacks status' sig_verify_cpu_ns";
+    if (!r->committed_txs) return "nothing was committed in the window";
+    if (r->nodes_cpu_s <= 0) return "the nodes' CPU read nothing";
+    if (!r->nodes_verify_calls || r->nodes_verify_cpu_s <= 0) return "the nodes counted no verification";
+    if (v->one_per_s <= 0 || v->all_per_s <= 0) return "no verify rate was measured";
+    return NULL;
+}
+
 static ratio_factors factor_ratio(const bench_load_result *r, int n, int c, const bench_verify_scaling *v) {
-    ratio_factors f = {0};
-    if (!r->nodes_verify_ok || !r->committed_txs || r->nodes_cpu_s <= 0 || !r->nodes_verify_calls ||
-        r->nodes_verify_cpu_s <= 0 || v->one_per_s <= 0 || v->all_per_s <= 0)
-        return f;
+    ratio_factors f = {.missing = factor_missing(r, v)};
+    if (f.missing) return f;
     f.ok = true;
     f.share = r->nodes_verify_cpu_s / r->nodes_cpu_s;
     f.u1_us = 1e6 / v->one_per_s;
@@ -565,7 +574,7 @@ static ratio_factors factor_ratio(const bench_load_result *r, int n, int c, cons
 
 static void print_factors(const ratio_factors *f, double ratio) {
     if (!f->ok) {
-        printf("  ratio, factored    not reported (a node lacks status' sig_verify_cpu_ns)\n");
+        printf("  ratio, factored    not reported (%s)\n", f->missing);
         return;
     }
     printf("  ratio, factored      %.3f verification's share of the nodes' CPU (timed in the nodes)\n",
