@@ -198,18 +198,23 @@ typedef struct {
     _Alignas(64) pthread_barrier_t *start; /* a cache line each: at is written every batch */
     uint64_t us;
     size_t at;
-    verify_result r; /* summed over the slices this thread ran */
+    verify_result r;     /* summed over the slices this thread ran */
+    uint64_t from, to;   /* the last slice's run, monotonic us */
 } scaling_worker;
 
 static void *scaling_main(void *arg) {
     scaling_worker *w = arg;
     pthread_barrier_wait(w->start);
+    w->from = clock_system_mono_us();
     verify_run(verify_ring, VERIFY_RING, false, w->us, &w->at, &w->r);
+    w->to = clock_system_mono_us();
     return NULL;
 }
 
-/* One slice with n threads verifying at once, each adding to its w[i].r. */
-static void scaling_slice(scaling_worker *w, int n, uint64_t us) {
+/* One slice with n threads verifying at once, each adding to its w[i].r.
+ * Returns the slice's span, from the first thread's start to the last
+ * one's end: the wall time the machine took for all of their work. */
+static uint64_t scaling_slice(scaling_worker *w, int n, uint64_t us) {
     pthread_barrier_t start;
     pthread_t tid[SCALING_THREADS_MAX];
     HANSA_ASSERT(pthread_barrier_init(&start, NULL, (unsigned)n) == 0);
@@ -220,6 +225,12 @@ static void scaling_slice(scaling_worker *w, int n, uint64_t us) {
     }
     for (int i = 0; i < n; i++) HANSA_ASSERT(pthread_join(tid[i], NULL) == 0);
     pthread_barrier_destroy(&start);
+    uint64_t from = UINT64_MAX, to = 0;
+    for (int i = 0; i < n; i++) {
+        if (w[i].from < from) from = w[i].from;
+        if (w[i].to > to) to = w[i].to;
+    }
+    return to - from;
 }
 
 void bench_ed25519_verify_scaling(int threads, uint64_t slice_ms, int slices,
@@ -233,23 +244,27 @@ void bench_ed25519_verify_scaling(int threads, uint64_t slice_ms, int slices,
     for (int i = 0; i < threads; i++) all[i].at = (size_t)i * VERIFY_RING / (size_t)threads;
     /* One, all, all, one, ...: a slow drift of the host (clock, power)
      * falls on both figures alike, not always on the second of a pair. */
+    uint64_t all_span_us = 0;
     for (int s = 0; s < slices; s++) {
         bool one_first = s % 2 == 0;
-        scaling_slice(one_first ? &one : all, one_first ? 1 : threads, slice_ms * 1000);
-        scaling_slice(one_first ? all : &one, one_first ? threads : 1, slice_ms * 1000);
+        if (one_first) scaling_slice(&one, 1, slice_ms * 1000);
+        all_span_us += scaling_slice(all, threads, slice_ms * 1000);
+        if (!one_first) scaling_slice(&one, 1, slice_ms * 1000);
     }
     *out = (bench_verify_scaling){.threads = threads, .one_ops = one.r.ops, .all_min_ops = UINT64_MAX};
     out->one_per_s = (double)one.r.ops * 1e6 / (double)(one.r.wall_us ? one.r.wall_us : 1);
     out->one_per_cpu_s = (double)one.r.ops * 1e6 / (double)(one.r.cpu_us ? one.r.cpu_us : 1);
-    /* Each thread's rate over its own wall time, summed: the threads ran
-     * side by side, so the sum is what the machine did per wall second. */
+    /* All threads' verifications over the slices' spans (first start to
+     * last end), not each thread's rate over its own window summed: a
+     * thread that started late and ran partly alone would read the rate
+     * of an idle machine, and the sum would credit it to all cores. */
     uint64_t cpu_us = 0;
     for (int i = 0; i < threads; i++) {
         out->all_ops += all[i].r.ops;
         if (all[i].r.ops < out->all_min_ops) out->all_min_ops = all[i].r.ops;
-        out->all_per_s += (double)all[i].r.ops * 1e6 / (double)(all[i].r.wall_us ? all[i].r.wall_us : 1);
         cpu_us += all[i].r.cpu_us;
     }
+    out->all_per_s = (double)out->all_ops * 1e6 / (double)(all_span_us ? all_span_us : 1);
     out->all_per_cpu_s = (double)out->all_ops * 1e6 / (double)(cpu_us ? cpu_us : 1);
     out->factor = out->all_per_s / ((double)threads * out->one_per_s);
     out->cpu_factor = out->all_per_cpu_s / out->one_per_cpu_s;

@@ -40,7 +40,7 @@ typedef struct {
     uint64_t all_min_ops; /* ... by the thread that verified fewest */
     double one_per_s;     /* one thread alone, per second of wall time */
     double one_per_cpu_s; /* ... per second of its CPU time */
-    double all_per_s;     /* all threads: aggregate per second of wall time */
+    double all_per_s;     /* all threads: their verifications per second of the slices' spans */
     double all_per_cpu_s; /* ... per second of their summed thread CPU time */
     double factor;        /* F = all_per_s / (threads x one_per_s) */
     /* all_per_cpu_s / one_per_cpu_s: what a second of a core's CPU
