@@ -837,6 +837,7 @@ void node_get_status(const node *n, node_status *out) {
     out->tx_lookup_read_backs = lc.read_backs;
     out->tx_lookup_walked = lc.walked;
     out->tx_lookup_held_bytes = lc.held_bytes;
+    out->index_scratch_bytes = lc.index_scratch_bytes;
 }
 
 void node_get_position(const node *n, uint64_t *height, uint64_t *cons_h, uint32_t *cons_r) {

@@ -186,6 +186,7 @@ typedef struct {
     uint64_t tx_lookup_read_backs; /* store_tx_lookup_counts: log records the copy sent a lookup to */
     uint64_t tx_lookup_walked;     /* log records lookups walked past the copy's bound */
     uint64_t tx_lookup_held_bytes; /* heap the copy holds, reuse buffers included */
+    uint64_t index_scratch_bytes;  /* the tx index step's sort buffers, kept between steps */
     /* Where the time of a height goes, on this node's monotonic clock, from
      * the start of the height (after commit_delay_ms) to: the first proposal
      * for it accepted (or built, on the proposer); the engine entering the

@@ -156,6 +156,8 @@ static void write_state(hbuf *out, const node_status *st) {
           st->unindexed_tx_bytes);
     gauge(out, "hansa_store_tx_lookup_held_bytes",
           "Heap of that copy, buffers kept for reuse included.", st->tx_lookup_held_bytes);
+    gauge(out, "hansa_store_index_scratch_bytes",
+          "Sort buffers the tx index step keeps from one step to the next.", st->index_scratch_bytes);
     counter(out, "hansa_store_tx_lookup_read_backs_total",
             "tx_log records read back because the copy held a looked-up hash's prefix.",
             st->tx_lookup_read_backs);

@@ -138,6 +138,9 @@ def test():
             metric(net, "hansa_store_tx_lookup_walked_total")
         check(held > 0 and walked == 0, "the tx lookup copy is in use (%d bytes) and nothing walked the log "
               "(%d records)" % (held, walked))
+        # The index step ran and kept its sort buffers, within their bound.
+        scratch = metric(net, "hansa_store_index_scratch_bytes")
+        check(0 < scratch <= 65536 * 24, "the index step's kept sort buffers are reported (%d bytes)" % scratch)
         # The crypto layer's verify counters reach /metrics: the load's
         # signatures were counted, and some of them timed.
         calls, cpu_s = metric(net, "hansa_sig_verify_calls_total"), \
