@@ -150,8 +150,10 @@ wire_rd *rd_begin(wire_rd *r, wire_rd *local, const void *p, size_t len, void *o
     memset(out, 0, size);
     rd_init(r, p, len);
     if (version == RD_NO_VERSION) return r;
+    size_t at = r->off;
     uint8_t v = rd_u8(r, "version");
-    if (r->err == HANSA_OK && v != version) rd_fail(r, HANSA_ERR_VERSION, "version");
+    /* At the version byte itself, as every other version check reports it. */
+    if (r->err == HANSA_OK && v != version) rd_fail_at(r, HANSA_ERR_VERSION, at, "version");
     return r;
 }
 

@@ -24,8 +24,8 @@ uint16_t frd_count(wire_rd *r, const char *field);
  * unless above prev, which is 0 before the first. */
 uint16_t frd_next_id(wire_rd *r, uint16_t prev, const char *field);
 /* The version byte of a FROST value, which must be WIRE_VERSION: VERSION
- * at the byte's own offset, as the wire core's decoders report it (after
- * rd_begin with RD_NO_VERSION: its own check reports at the byte after). */
+ * at the byte's own offset, as the wire core's decoders and rd_begin's
+ * own check report it (after rd_begin with RD_NO_VERSION). */
 void frd_version(wire_rd *r);
 /* The head of a FROST peer message: the version byte (frd_version) and a
  * kind byte in lo..hi, returned. */

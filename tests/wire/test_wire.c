@@ -788,6 +788,14 @@ static void test_cursor(void) {
     CHECK_ERR(r.err, HANSA_ERR_TRUNCATED);
     CHECK_EQ_U64(r.err_off, 0);
 
+    /* rd_begin's version check names the version byte, as the others do. */
+    wire_rd local, *vr;
+    uint8_t zeroed[4];
+    vr = rd_begin(NULL, &local, in, sizeof in, zeroed, sizeof zeroed, 7);
+    CHECK_ERR(vr->err, HANSA_ERR_VERSION);
+    CHECK_EQ_U64(vr->err_off, 0);
+    CHECK(strcmp(vr->err_field, "version") == 0);
+
     const uint8_t len_in[] = {5, 0, 0, 0};
     rd_init(&r, len_in, sizeof len_in);
     CHECK(rd_len(&r, 4, "len") == 0);
