@@ -548,9 +548,7 @@ static bool txs_body_frame(const uint8_t *body, size_t len, unsigned max, msg_tx
                             json_pack("{s:s, s:I, s:s, s:I}", "error", hansa_errname(e), "offset",
                                       (json_int_t)r.err_off, "field", r.err_field ? r.err_field : "?",
                                       "index", (json_int_t)m->n),
-                            "malformed body: %s, in transaction %u (each is a u32 little-endian "
-                            "length, 1..%u, then that many bytes)",
-                            where, (unsigned)m->n, (unsigned)WIRE_TX_BYTES_MAX);
+                            "malformed body: %s, in transaction %u", where, (unsigned)m->n);
         return false;
     }
     return true;

@@ -26,7 +26,10 @@
  * the body and dispatches every call in it. If some handler deferred its call
  * (rpc_defer), the connection is suspended; when the last deferred call of the
  * body is answered (or times out), it is resumed, MHD calls access_handler once
- * more, and the collected responses go out. */
+ * more, and the collected responses go out. A POST to a binary route
+ * (rpc_route_post: POST /txs) lives the same life, with its own content type
+ * and body bound, and its last call hands the whole body to the route's
+ * handler, whose one answer is the reply. */
 #include "rpc/server.h"
 
 #include <errno.h>
