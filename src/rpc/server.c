@@ -67,13 +67,15 @@ typedef struct {
 /* One HTTP request to POST / (MHD's per-request context). */
 typedef enum { EX_BODY, EX_WAITING, EX_READY } exchange_state;
 
-typedef struct rpc_post_route rpc_post_route;
-
 typedef struct exchange {
     rpc_server *server;
     struct MHD_Connection *conn;
     exchange_state state;
-    const rpc_post_route *post; /* a binary POST route's request; NULL for POST / */
+    /* A binary POST route's request: its handler and ctx, looked up again
+     * when the body is in (the route may have been removed meanwhile, and
+     * its entry moved); NULL for POST /. */
+    rpc_post_fn post_fn;
+    void *post_ctx;
     size_t max_body; /* max_body_bytes, or less for a binary route */
     hbuf body;
     bool too_large;   /* the body passed max_body_bytes: the rest is dropped unread */
@@ -115,12 +117,12 @@ typedef struct {
 } rpc_route;
 
 /* A POST route with a binary body (server_internal.h, rpc_route_post). */
-struct rpc_post_route {
+typedef struct {
     char *path;
     size_t max_bytes;
     rpc_post_fn fn;
     void *ctx;
-};
+} rpc_post_route;
 
 struct rpc_server {
     uv_loop_t *loop;
@@ -644,11 +646,15 @@ static void exchange_post(exchange *ex) {
     s->counters.calls++;
     rpc_outcome o;
     unsigned status = MHD_HTTP_OK;
-    if (s->stopping) {
+    bool still = false;
+    for (unsigned i = 0; i < s->post_count && !still; i++)
+        still = s->posts[i].fn == ex->post_fn && s->posts[i].ctx == ex->post_ctx;
+    if (s->stopping || !still) {
+        /* The route's owner is gone or going: the node is shutting down. */
         o = rpc_fail(RPC_SHUTTING_DOWN, NULL, "server shutting down");
         status = MHD_HTTP_SERVICE_UNAVAILABLE;
     } else {
-        o = ex->post->fn(ex->body.data, ex->body.len, s->cfg.max_batch, &status, ex->post->ctx);
+        o = ex->post_fn(ex->body.data, ex->body.len, s->cfg.max_batch, &status, ex->post_ctx);
     }
     hbuf_free(&ex->body);
     switch (o.kind) {
@@ -768,7 +774,8 @@ static enum MHD_Result request_begin(rpc_server *s, struct MHD_Connection *conn,
     ex->server = s;
     ex->conn = conn;
     ex->state = EX_BODY;
-    ex->post = pr;
+    ex->post_fn = pr ? pr->fn : NULL;
+    ex->post_ctx = pr ? pr->ctx : NULL;
     ex->max_body = max_body;
     ex->single_status = MHD_HTTP_OK;
     *con_cls = ex;
@@ -818,7 +825,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     case EX_BODY:
         conns_phase(rc, CONN_RESPONDING);
         if (ex->too_large) return queue_too_large(s, conn, ex->max_body);
-        if (ex->post) exchange_post(ex);
+        if (ex->post_fn) exchange_post(ex);
         else exchange_dispatch(ex);
         if (ex->waiting > 0) {
             ex->state = EX_WAITING;
