@@ -28,6 +28,7 @@ typedef struct {
 static const hansa_command commands[] = {
     {"key", cmd_key, "create, list and show named keys (default file ~/.hansa/keys)"},
     {"send", cmd_send, "sign a transfer, submit it and wait until it is committed"},
+    {"submit-raw", cmd_submit_raw, "submit a file of framed signed transactions in one binary request (POST /txs)"},
     {"account", cmd_account, "balance and nonce of an account"},
     {"block", cmd_block, "a block: header, tx hashes, commit"},
     {"tx", cmd_tx, "a committed transaction, with its inclusion proof verified here"},

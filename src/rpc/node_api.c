@@ -22,6 +22,7 @@
 #include "rpc/node_api.h"
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -32,8 +33,10 @@
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "ledger/record.h"
+#include "node/msg.h"
 #include "rpc/delegates_api.h"
 #include "rpc/node_json.h"
+#include "rpc/server_internal.h"
 #include "wire/codec.h"
 
 /* Bounds of the waiting calls' timeout_ms param. */
@@ -493,6 +496,95 @@ static rpc_outcome m_submit_txs(rpc_call *call, json_t *params, void *ctx) {
     return rpc_ok(json_pack("{s:o}", "results", results));
 }
 
+/* ---- POST /txs: submit_txs with a binary body ----
+ *
+ * The body is a TXS peer message's payload (node/msg.h, docs/protocol.md):
+ * (u32 little-endian length | encoded tx)*, decoded by msg_txs_decode, the
+ * decoder the peers' TXS goes through (and fuzz_node_msg fuzzes), with its
+ * bounds: at most MSG_TXS_BYTES_MAX bytes (the route's body limit: 413 past
+ * it), 1..MSG_TXS_MAX txs each of 1..WIRE_TX_BYTES_MAX bytes. On top, at
+ * most max_batch txs, the bound of submit_txs. The whole body is framed
+ * before any tx is admitted, so a malformed one admits nothing. The answer
+ * names only the refused txs: the client knows the hashes of the others,
+ * and a JSON object with a hex hash per admitted tx is what this path
+ * exists to save. */
+
+/* The refusal of a whole body: HTTP 400 and -32600 with data (taken). */
+static rpc_outcome txs_body_bad(unsigned *http_status, json_t *data, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static rpc_outcome txs_body_bad(unsigned *http_status, json_t *data, const char *fmt, ...) {
+    char msg[RPC_ERROR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    *http_status = MHD_HTTP_BAD_REQUEST;
+    return rpc_fail(RPC_INVALID_REQUEST, data, "%s", msg);
+}
+
+/* Frames body into m, refusing it (*bad, *http_status) if it is malformed
+ * or holds more than max txs. */
+static bool txs_body_frame(const uint8_t *body, size_t len, unsigned max, msg_txs *m,
+                           unsigned *http_status, rpc_outcome *bad) {
+    if (max > MSG_TXS_MAX) max = MSG_TXS_MAX;
+    wire_rd r;
+    hansa_err e = msg_txs_decode(body, len, m, &r);
+    if (len == 0) {
+        *bad = txs_body_bad(http_status, json_pack("{s:I}", "max_batch", (json_int_t)max),
+                            "empty body: send 1..%u framed transactions", max);
+        return false;
+    }
+    if ((e == HANSA_ERR_TOO_LONG && m->n == MSG_TXS_MAX) || (e == HANSA_OK && m->n > max)) {
+        *bad = txs_body_bad(http_status, json_pack("{s:I, s:I}", "txs", (json_int_t)m->n, "max_batch",
+                                                   (json_int_t)max),
+                            "too many transactions: %s%u, at most %u a request",
+                            e == HANSA_OK ? "" : "more than ", (unsigned)m->n, max);
+        return false;
+    }
+    if (e != HANSA_OK) {
+        char where[128];
+        rd_describe(&r, where, sizeof where);
+        *bad = txs_body_bad(http_status,
+                            json_pack("{s:s, s:I, s:s, s:I}", "error", hansa_errname(e), "offset",
+                                      (json_int_t)r.err_off, "field", r.err_field ? r.err_field : "?",
+                                      "index", (json_int_t)m->n),
+                            "malformed body: %s, in transaction %u", where, (unsigned)m->n);
+        return false;
+    }
+    return true;
+}
+
+/* POST /txs -> {admitted, refused: [{index, error, why}, ...]} */
+static rpc_outcome post_txs(const uint8_t *body, size_t len, unsigned max_items,
+                            unsigned *http_status, void *ctx) {
+    rpc_node_api *api = ctx;
+    msg_txs *m = hansa_malloc(sizeof *m);
+    rpc_outcome out;
+    if (!txs_body_frame(body, len, max_items, m, http_status, &out)) {
+        free(m);
+        return out;
+    }
+    json_t *refused = json_array();
+    uint32_t admitted = 0;
+    for (uint32_t i = 0; i < m->n; i++) {
+        char why[256];
+        hansa_hash h;
+        hansa_err e = node_submit_tx(api->n, m->tx[i], m->len[i], &h, why, sizeof why);
+        if (e == HANSA_OK) {
+            admitted++;
+            continue;
+        }
+        json_array_append_new(refused, json_pack("{s:I, s:s, s:s}", "index", (json_int_t)i, "error",
+                                                 hansa_errname(e), "why", why));
+    }
+    uint32_t n = m->n;
+    free(m);
+    api->counters.binary_bodies++;
+    api->counters.binary_txs += n;
+    return rpc_ok(json_pack("{s:I, s:I, s:o}", "txs", (json_int_t)n, "admitted", (json_int_t)admitted,
+                            "refused", refused));
+}
+
 /* account {address} -> {address, balance, nonce} */
 static rpc_outcome m_account(rpc_call *call, json_t *params, void *ctx) {
     (void)call;
@@ -738,6 +830,7 @@ rpc_node_api *rpc_node_api_new(rpc_server *server, node *n, const char *version)
     rpc_register(server, "mempool", m_mempool, api);
     rpc_register(server, "wait_block", m_wait_block, api);
     rpc_register(server, "wait_tx", m_wait_tx, api);
+    rpc_route_post(server, "/txs", MSG_TXS_BYTES_MAX, post_txs, api);
     return api;
 }
 
@@ -779,5 +872,6 @@ void rpc_node_api_free(rpc_node_api *api) {
         waiter_unlink(w);
     }
     answering_stop(api);
+    rpc_route_remove(api->server, api);
     uv_close((uv_handle_t *)&api->answering, api_closed);
 }

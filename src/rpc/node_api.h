@@ -49,10 +49,12 @@ void rpc_node_api_set_peers(rpc_node_api *api, rpc_peers_fn fn, void *ctx);
  * holds up consensus. */
 void rpc_node_api_on_commit(rpc_node_api *api, uint64_t height);
 
-/* What /metrics shows of the waiting calls. */
+/* What /metrics shows of the waiting calls and of POST /txs. */
 typedef struct {
     uint64_t block_views_built; /* wait_block answers built (one per height, however many wait) */
     uint64_t answer_turns;      /* turns of the loop spent answering waiters */
+    uint64_t binary_bodies;     /* POST /txs bodies framed and judged */
+    uint64_t binary_txs;        /* the txs in them, admitted or refused */
 } rpc_node_api_counters;
 
 const rpc_node_api_counters *rpc_node_api_counters_get(const rpc_node_api *api);

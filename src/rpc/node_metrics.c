@@ -187,7 +187,8 @@ static void write_histograms(hbuf *out, const node_status *st) {
               &st->block_bytes, false);
 }
 
-/* The waiting calls: how many wait for a block, and the work they cost. */
+/* The waiting calls: how many wait for a block, and the work they cost; and
+ * what came through POST /txs. */
 static void write_waiters(hbuf *out, const rpc_node_api *api) {
     const rpc_node_api_counters *c = rpc_node_api_counters_get(api);
     rpc_metrics_printf(out,
@@ -199,8 +200,15 @@ static void write_waiters(hbuf *out, const rpc_node_api *api) {
                        "hansa_rpc_block_views_built_total %" PRIu64 "\n"
                        "# HELP hansa_rpc_answer_turns_total Loop turns spent answering waiters.\n"
                        "# TYPE hansa_rpc_answer_turns_total counter\n"
-                       "hansa_rpc_answer_turns_total %" PRIu64 "\n",
-                       rpc_node_api_block_waiters(api), c->block_views_built, c->answer_turns);
+                       "hansa_rpc_answer_turns_total %" PRIu64 "\n"
+                       "# HELP hansa_rpc_binary_bodies_total POST /txs bodies judged.\n"
+                       "# TYPE hansa_rpc_binary_bodies_total counter\n"
+                       "hansa_rpc_binary_bodies_total %" PRIu64 "\n"
+                       "# HELP hansa_rpc_binary_txs_total Transactions judged from POST /txs bodies.\n"
+                       "# TYPE hansa_rpc_binary_txs_total counter\n"
+                       "hansa_rpc_binary_txs_total %" PRIu64 "\n",
+                       rpc_node_api_block_waiters(api), c->block_views_built, c->answer_turns,
+                       c->binary_bodies, c->binary_txs);
 }
 
 void rpc_node_metrics_write(const rpc_node_metrics *m, hbuf *out) {

@@ -26,7 +26,10 @@
  * the body and dispatches every call in it. If some handler deferred its call
  * (rpc_defer), the connection is suspended; when the last deferred call of the
  * body is answered (or times out), it is resumed, MHD calls access_handler once
- * more, and the collected responses go out. */
+ * more, and the collected responses go out. A POST to a binary route
+ * (rpc_route_post: POST /txs) lives the same life, with its own content type
+ * and body bound, and its last call hands the whole body to the route's
+ * handler, whose one answer is the reply. */
 #include "rpc/server.h"
 
 #include <errno.h>
@@ -68,6 +71,12 @@ typedef struct exchange {
     rpc_server *server;
     struct MHD_Connection *conn;
     exchange_state state;
+    /* A binary POST route's request: its handler and ctx, looked up again
+     * when the body is in (the route may have been removed meanwhile, and
+     * its entry moved); NULL for POST /. */
+    rpc_post_fn post_fn;
+    void *post_ctx;
+    size_t max_body; /* max_body_bytes, or less for a binary route */
     hbuf body;
     bool too_large;   /* the body passed max_body_bytes: the rest is dropped unread */
     size_t dropped_bytes; /* body bytes received and dropped since then */
@@ -78,6 +87,7 @@ typedef struct exchange {
     rpc_json_text **texts; /* per slot: its result as shared JSON text, which the
                             * response object lacks (rpc_reply_text), or NULL */
     json_t *single;   /* a response for the whole body (parse error, bad batch) */
+    unsigned single_status; /* its HTTP status: 200 but for a binary route's refusal */
     unsigned waiting; /* deferred calls not yet answered */
 } exchange;
 
@@ -106,6 +116,14 @@ typedef struct {
     void *ctx;
 } rpc_route;
 
+/* A POST route with a binary body (server_internal.h, rpc_route_post). */
+typedef struct {
+    char *path;
+    size_t max_bytes;
+    rpc_post_fn fn;
+    void *ctx;
+} rpc_post_route;
+
 struct rpc_server {
     uv_loop_t *loop;
     struct MHD_Daemon *mhd;
@@ -124,6 +142,8 @@ struct rpc_server {
     unsigned method_count;
     rpc_route routes[RPC_ROUTES_MAX]; /* GET endpoints of other rpc/ files */
     unsigned route_count;
+    rpc_post_route posts[RPC_ROUTES_MAX]; /* binary POST endpoints (POST /txs) */
+    unsigned post_count;
     rpc_metrics_fn metrics_fn;
     void *metrics_ctx;
     rpc_pending *pending_head;
@@ -245,9 +265,10 @@ static enum MHD_Result queue_plain(struct MHD_Connection *conn, unsigned status,
                       false);
 }
 
-static enum MHD_Result queue_too_large(rpc_server *s, struct MHD_Connection *conn) {
+/* max is the limit the body passed: the server's, or a binary route's lower one. */
+static enum MHD_Result queue_too_large(rpc_server *s, struct MHD_Connection *conn, size_t max) {
     s->counters.too_large++;
-    json_t *data = json_pack("{s:I}", "max_body_bytes", (json_int_t)s->cfg.max_body_bytes);
+    json_t *data = json_pack("{s:I}", "max_body_bytes", (json_int_t)max);
     /* close: the rest of the body is never read, so the connection cannot be reused. */
     return queue_request_error(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, RPC_TOO_LARGE, data,
                                "request body too large", true);
@@ -295,7 +316,7 @@ static enum MHD_Result exchange_send(exchange *ex) {
     if (ex->single) {
         json_t *single = ex->single;
         ex->single = NULL;
-        return queue_json(ex->conn, MHD_HTTP_OK, single, false);
+        return queue_json(ex->conn, ex->single_status, single, false);
     }
     /* The body is written as text so that a shared result text goes in as
      * it is: serialising one block view per waiter cost more than building
@@ -617,13 +638,59 @@ static void exchange_dispatch(exchange *ex) {
     json_decref(root);
 }
 
+/* Hands a binary route's whole body to its handler: one call, counted as
+ * one, whose answer is the whole reply (ex->single), with the HTTP status
+ * the handler chose for a refusal. */
+static void exchange_post(exchange *ex) {
+    rpc_server *s = ex->server;
+    s->counters.calls++;
+    rpc_outcome o;
+    unsigned status = MHD_HTTP_OK;
+    bool still = false;
+    for (unsigned i = 0; i < s->post_count && !still; i++)
+        still = s->posts[i].fn == ex->post_fn && s->posts[i].ctx == ex->post_ctx;
+    if (s->stopping || !still) {
+        /* The route's owner is gone or going: the node is shutting down. */
+        o = rpc_fail(RPC_SHUTTING_DOWN, NULL, "server shutting down");
+        status = MHD_HTTP_SERVICE_UNAVAILABLE;
+    } else {
+        o = ex->post_fn(ex->body.data, ex->body.len, s->cfg.max_batch, &status, ex->post_ctx);
+    }
+    hbuf_free(&ex->body);
+    switch (o.kind) {
+    case RPC_OUTCOME_RESULT:
+        HANSA_ASSERT(status == MHD_HTTP_OK);
+        ex->single = result_response(NULL, o.result);
+        break;
+    case RPC_OUTCOME_ERROR:
+        HANSA_ASSERT(status >= 400 && status < 600);
+        ex->single = error_response(s, NULL, &o.error);
+        break;
+    case RPC_OUTCOME_TEXT:
+    case RPC_OUTCOME_PENDING:
+        /* A binary route answers at once, as a JSON object. */
+        HANSA_UNREACHABLE();
+    }
+    ex->single_status = status;
+}
+
 /* ---------- routing (MHD callbacks) ---------- */
+
+/* Whether ct is the media type want (n characters), parameters allowed. */
+static bool is_content_type(const char *ct, const char *want, size_t n) {
+    if (!ct || strncasecmp(ct, want, n) != 0) return false;
+    char next = ct[n];
+    return next == '\0' || next == ';' || next == ' ' || next == '\t';
+}
 
 static bool is_json_content_type(const char *ct) {
     static const char want[] = "application/json";
-    if (!ct || strncasecmp(ct, want, sizeof want - 1) != 0) return false;
-    char next = ct[sizeof want - 1];
-    return next == '\0' || next == ';' || next == ' ' || next == '\t';
+    return is_content_type(ct, want, sizeof want - 1);
+}
+
+static bool is_binary_content_type(const char *ct) {
+    static const char want[] = "application/octet-stream";
+    return is_content_type(ct, want, sizeof want - 1);
 }
 
 static enum MHD_Result serve_metrics(rpc_server *s, struct MHD_Connection *conn) {
@@ -635,6 +702,12 @@ static enum MHD_Result serve_metrics(rpc_server *s, struct MHD_Connection *conn)
     char *text = (char *)hbuf_take(&out, &len);
     return queue_text(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len,
                       false);
+}
+
+static const rpc_post_route *post_route_find(const rpc_server *s, const char *url) {
+    for (unsigned i = 0; i < s->post_count; i++)
+        if (strcmp(url, s->posts[i].path) == 0) return &s->posts[i];
+    return NULL;
 }
 
 static const rpc_route *route_find(const rpc_server *s, const char *url) {
@@ -679,20 +752,32 @@ static enum MHD_Result request_begin(rpc_server *s, struct MHD_Connection *conn,
     if (strcmp(url, "/metrics") == 0 && get) return serve_metrics(s, conn);
     const rpc_route *route = get ? route_find(s, url) : NULL;
     if (route) return route->fn(conn, url, route->ctx);
-    if (strcmp(url, "/") != 0) return queue_plain(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+    const rpc_post_route *pr = post_route_find(s, url);
+    if (strcmp(url, "/") != 0 && !pr) return queue_plain(conn, MHD_HTTP_NOT_FOUND, "not found\n");
     if (!post) return queue_plain(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST\n");
     const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (!is_json_content_type(ct)) {
+    if (!pr && !is_json_content_type(ct)) {
         return queue_request_error(s, conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, RPC_INVALID_REQUEST,
                                    NULL, "content type must be application/json", true);
     }
+    if (pr && !is_binary_content_type(ct)) {
+        return queue_request_error(s, conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, RPC_INVALID_REQUEST,
+                                   json_pack("{s:s}", "path", pr->path),
+                                   "content type must be application/octet-stream", true);
+    }
+    size_t max_body = s->cfg.max_body_bytes;
+    if (pr && pr->max_bytes < max_body) max_body = pr->max_bytes;
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     /* MHD has already rejected a malformed Content-Length with 400. */
-    if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body_bytes) return queue_too_large(s, conn);
+    if (cl && strtoull(cl, NULL, 10) > max_body) return queue_too_large(s, conn, max_body);
     exchange *ex = hansa_calloc(1, sizeof *ex);
     ex->server = s;
     ex->conn = conn;
     ex->state = EX_BODY;
+    ex->post_fn = pr ? pr->fn : NULL;
+    ex->post_ctx = pr ? pr->ctx : NULL;
+    ex->max_body = max_body;
+    ex->single_status = MHD_HTTP_OK;
     *con_cls = ex;
     rc->exchange = ex;
     conns_phase(rc, CONN_REQUEST);
@@ -705,7 +790,7 @@ static enum MHD_Result request_begin(rpc_server *s, struct MHD_Connection *conn,
  * that goes on past twice the limit is cut off (returns false: MHD closes the
  * connection without a reply), so draining stays bounded too. */
 static bool request_body(exchange *ex, const char *data, size_t *size) {
-    size_t max = ex->server->cfg.max_body_bytes;
+    size_t max = ex->max_body;
     size_t n = *size;
     *size = 0;
     if (!ex->too_large && n <= max - ex->body.len) {
@@ -739,8 +824,9 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
     switch (ex->state) {
     case EX_BODY:
         conns_phase(rc, CONN_RESPONDING);
-        if (ex->too_large) return queue_too_large(s, conn);
-        exchange_dispatch(ex);
+        if (ex->too_large) return queue_too_large(s, conn, ex->max_body);
+        if (ex->post_fn) exchange_post(ex);
+        else exchange_dispatch(ex);
         if (ex->waiting > 0) {
             ex->state = EX_WAITING;
             conns_phase(rc, CONN_WAITING);
@@ -981,6 +1067,7 @@ static void server_destroy(rpc_server *s) {
     HANSA_ASSERT(s->handles_open == 0);
     HANSA_ASSERT(s->pending_head == NULL);
     for (unsigned i = 0; i < s->route_count; i++) free(s->routes[i].prefix);
+    for (unsigned i = 0; i < s->post_count; i++) free(s->posts[i].path);
     for (unsigned i = 0; i < s->method_count; i++) free(s->methods[i].name);
     rpc_host_list_free(&s->hosts);
     free(s);
@@ -1042,6 +1129,15 @@ void rpc_route_get(rpc_server *s, const char *prefix, rpc_get_fn fn, void *ctx) 
     s->routes[s->route_count++] = (rpc_route){hansa_strdup(prefix), fn, ctx};
 }
 
+void rpc_route_post(rpc_server *s, const char *path, size_t max_bytes, rpc_post_fn fn, void *ctx) {
+    HANSA_ASSERT(path != NULL && path[0] == '/' && strcmp(path, "/") != 0);
+    HANSA_ASSERT(fn != NULL);
+    HANSA_ASSERT(max_bytes > 0);
+    HANSA_ASSERT(post_route_find(s, path) == NULL);
+    HANSA_ASSERT(s->post_count < RPC_ROUTES_MAX);
+    s->posts[s->post_count++] = (rpc_post_route){hansa_strdup(path), max_bytes, fn, ctx};
+}
+
 void rpc_route_remove(rpc_server *s, void *ctx) {
     unsigned kept = 0;
     for (unsigned i = 0; i < s->route_count; i++) {
@@ -1049,6 +1145,12 @@ void rpc_route_remove(rpc_server *s, void *ctx) {
         else s->routes[kept++] = s->routes[i];
     }
     s->route_count = kept;
+    kept = 0;
+    for (unsigned i = 0; i < s->post_count; i++) {
+        if (s->posts[i].ctx == ctx) free(s->posts[i].path);
+        else s->posts[kept++] = s->posts[i];
+    }
+    s->post_count = kept;
 }
 
 void rpc_server_wake(rpc_server *s) { schedule_run(s); }

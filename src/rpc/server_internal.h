@@ -78,7 +78,27 @@ typedef enum MHD_Result (*rpc_get_fn)(struct MHD_Connection *conn, const char *u
 /* Routes GET and HEAD requests whose path starts with prefix (copied) to fn.
  * The first matching route, in registration order, answers. */
 void rpc_route_get(rpc_server *server, const char *prefix, rpc_get_fn fn, void *ctx);
-/* Removes every route whose ctx is ctx (an endpoint being freed). */
+/* --- POST routes with a binary body (node_api.c's POST /txs): for clients
+ * that send many items and for whom JSON and hex cost the node more than
+ * the items themselves. The server does for them what it does for POST /:
+ * the header checks, the connection book, the body bound (the lower of
+ * max_body_bytes and the route's max_bytes, 413 past it), and it refuses
+ * (415) a body whose Content-Type is not application/octet-stream. --- */
+
+/* Judges a route's whole body (borrowed for the call; len >= 0) and
+ * answers at once: rpc_ok (sent as a JSON-RPC response with id null, HTTP
+ * 200) or rpc_fail, with *http_status set to the 4xx/5xx to send it with.
+ * max_items is the server's max_batch: the most items one request may
+ * carry, as for a JSON-RPC batch. */
+typedef rpc_outcome (*rpc_post_fn)(const uint8_t *body, size_t len, unsigned max_items,
+                                   unsigned *http_status, void *ctx);
+
+/* Routes POST requests to exactly path (copied; not "/") to fn, with bodies
+ * of at most max_bytes (> 0). Registering a path twice is a bug (asserted). */
+void rpc_route_post(rpc_server *server, const char *path, size_t max_bytes, rpc_post_fn fn,
+                    void *ctx);
+
+/* Removes every route, GET or POST, whose ctx is ctx (an endpoint being freed). */
 void rpc_route_remove(rpc_server *server, void *ctx);
 
 /* Makes the server run MHD again soon: call after MHD_resume_connection from

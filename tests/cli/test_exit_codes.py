@@ -41,6 +41,9 @@ def test_without_network(tmp, env):
     addr = json.loads(expect(OK, "key", "show", "k", "--keys", keys, "--json", env=env)[0])["address"]
     pub = json.loads(expect(OK, "key", "show", "k", "--keys", keys, "--json", env=env)[0])["pubkey"]
     tx = ["--from", "k", "--keys", keys, "--node", NOWHERE]
+    framed = os.path.join(tmp, "txs.bin")  # submit-raw sends it as it is: any bytes do
+    with open(framed, "wb") as f:
+        f.write(b"\x01\x00\x00\x00\x01")
     # Every command that talks to a node, pointed at nothing: 3.
     node_commands = [
         ["status"], ["account", addr], ["block", "1"], ["block", "latest"], ["tx", "ab" * 32],
@@ -49,7 +52,7 @@ def test_without_network(tmp, env):
         ["stake", *tx, "--amount", "1"], ["unstake", *tx, "--amount", "1"],
         ["vote", *tx, "--for", pub, "--amount", "1"], ["unvote", *tx, "--for", pub, "--amount", "1"],
         ["unjail", *tx], ["upgrade", "propose", *tx, "--hash", "cd" * 32],
-        ["upgrade", "vote", *tx, "--hash", "cd" * 32],
+        ["upgrade", "vote", *tx, "--hash", "cd" * 32], ["submit-raw", framed],
     ]
     for args in node_commands:
         if "--node" not in args:
@@ -79,6 +82,7 @@ def test_without_network(tmp, env):
         ["sim", "--bogus"], ["sim", "--faults", "nonsense"], ["sim", "--nodes", "x"],
         ["store"], ["store", "check"], ["store", "check", os.path.join(tmp, "none")],
         ["store", "fix", tmp],
+        ["submit-raw"], ["submit-raw", os.path.join(tmp, "none")], ["submit-raw", framed, "--bogus"],
     ]
     for args in usage:
         expect(USAGE, *args, env=env)

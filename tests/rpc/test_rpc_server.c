@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "base/rng.h"
 #include "rpc/server.h"
+#include "rpc/server_internal.h"
 #include "check.h"
 
 /* ---------- the server under test ---------- */
@@ -202,6 +203,19 @@ static rpc_outcome m_never(rpc_call *call, json_t *params, void *ctx) {
     return rpc_defer(call, timeout_ms, never_cancel, ctx, &p);
 }
 
+/* The binary route POST /bin (at most BIN_MAX bytes): answers the body's
+ * length and max_items, or refuses a body that starts with 'x' with 400. */
+#define BIN_MAX 100
+static rpc_outcome bin_route(const uint8_t *body, size_t len, unsigned max_items,
+                             unsigned *http_status, void *ctx) {
+    (void)ctx;
+    if (len > 0 && body[0] == 'x') {
+        *http_status = 400;
+        return rpc_fail(RPC_INVALID_REQUEST, NULL, "starts with x at byte %d", 0);
+    }
+    return rpc_ok(json_pack("{s:I, s:I}", "len", (json_int_t)len, "max_items", (json_int_t)max_items));
+}
+
 static void app_metrics(hbuf *out, void *ctx) {
     (void)ctx;
     rpc_metrics_printf(out, "# TYPE test_app_metric gauge\ntest_app_metric %d\n", 42);
@@ -236,6 +250,7 @@ static fixture *server_start(const rpc_config *cfg) {
     rpc_register(f->server, "never", m_never, &f->ctx);
     rpc_register(f->server, "text", m_text, NULL);
     rpc_set_metrics(f->server, app_metrics, NULL);
+    rpc_route_post(f->server, "/bin", BIN_MAX, bin_route, NULL);
     uv_async_init(&f->loop, &f->stop, on_stop);
     f->stop.data = f;
     HANSA_ASSERT(pthread_create(&f->thread, NULL, loop_thread, f) == 0);
@@ -423,6 +438,62 @@ static void test_health_and_metrics(void) {
     reply_free(&r);
     get(f->port, "/", &r);
     CHECK_EQ_U64(r.status, 405);
+    reply_free(&r);
+    server_stop(f);
+}
+
+/* POST /bin with body (len bytes) as content type ct. */
+static void post_bin(uint16_t port, const char *ct, const char *body, size_t len, http_reply *r) {
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "POST /bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: %s\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n", ct, len);
+    HANSA_ASSERT(n > 0 && (size_t)n + len < sizeof req);
+    memcpy(req + n, body, len);
+    http_raw(port, req, (size_t)n + len, r);
+}
+
+/* A binary POST route gets its whole body and max_batch, answers with a
+ * JSON-RPC response of id null (its refusals with the status it chose),
+ * and has the server's content-type, size and method checks in front. */
+static void test_binary_route(void) {
+    fixture *f = server_start(&default_cfg);
+    http_reply r;
+    static const char oct[] = "application/octet-stream";
+    post_bin(f->port, oct, "a\0c", 3, &r);
+    CHECK_EQ_U64(r.status, 200);
+    CHECK(is_response(r.json) && id_is_null(r.json));
+    json_t *res = json_object_get(r.json, "result");
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(res, "len")), 3);
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(res, "max_items")), 8);
+    reply_free(&r);
+    post_bin(f->port, "application/octet-stream; x=1", "", 0, &r); /* empty: the handler judges */
+    CHECK_EQ_U64(r.status, 200);
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(json_object_get(r.json, "result"), "len")), 0);
+    reply_free(&r);
+    post_bin(f->port, oct, "xyz", 3, &r);
+    CHECK_EQ_U64(r.status, 400);
+    CHECK(id_is_null(r.json) && error_code(r.json) == RPC_INVALID_REQUEST);
+    reply_free(&r);
+    post_bin(f->port, "application/json", "{}", 2, &r);
+    CHECK_EQ_U64(r.status, 415);
+    CHECK(error_code(r.json) == RPC_INVALID_REQUEST);
+    reply_free(&r);
+    char big[BIN_MAX + 1];
+    memset(big, 'a', sizeof big);
+    post_bin(f->port, oct, big, sizeof big, &r); /* over the route's bound, under the server's */
+    CHECK_EQ_U64(r.status, 413);
+    CHECK_EQ_U64((uint64_t)json_integer_value(json_object_get(error_data(r.json), "max_body_bytes")),
+                 BIN_MAX);
+    reply_free(&r);
+    post_bin(f->port, oct, big, BIN_MAX, &r); /* at the bound */
+    CHECK_EQ_U64(r.status, 200);
+    reply_free(&r);
+    get(f->port, "/bin", &r);
+    CHECK_EQ_U64(r.status, 405);
+    reply_free(&r);
+    post(f->port, "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[1],\"id\":1}", &r);
+    CHECK_EQ_U64(r.status, 200); /* POST / is unchanged beside it */
     reply_free(&r);
     server_stop(f);
 }
@@ -1345,6 +1416,7 @@ static void test_start_errors(void) {
 int main(void) {
     RUN(test_start_errors);
     RUN(test_health_and_metrics);
+    RUN(test_binary_route);
     RUN(test_single_calls);
     RUN(test_parse_error);
     RUN(test_invalid_requests);

@@ -3,6 +3,7 @@
  *
  *   hansa key new|list|show     cli_key.c    named keys in a key file
  *   hansa send                  cli_send.c   build, sign, submit, wait
+ *   hansa submit-raw            cli_submit_raw.c  framed signed txs, one POST /txs
  *   hansa account|block|status  cli_query.c  read the chain
  *   hansa tx                    cli_tx.c     a tx, verified locally
  *   hansa stake|unstake|vote|unvote|unjail|upgrade|candidates|delegates
@@ -75,6 +76,7 @@ int cmd_receipt(int argc, char **argv);      /* cli_receipt.c */
  * receipt, its guarantors and the time it took. Returns an exit code. */
 int cli_send_receipt(const char *addr, const uint8_t *tx, size_t tx_len, bool json);
 int cmd_store(int argc, char **argv);
+int cmd_submit_raw(int argc, char **argv); /* cli_submit_raw.c: framed txs to POST /txs */
 
 /* Options most commands share. */
 typedef struct {

@@ -118,7 +118,14 @@ static json_t *parse_reply(const hbuf *reply, rpcc_error *err) {
     body += 4;
     json_error_t je;
     json_t *root = json_loadb(body, reply->len - (size_t)(body - text), 0, &je);
-    if (!root) return fail(err, 0, "reply is not JSON: %s", je.text);
+    if (!root) {
+        /* The status line says more than the parser: a node without the
+         * path answers "404 Not Found" in plain text. */
+        char status[64];
+        size_t n = strcspn(text, "\r");
+        snprintf(status, sizeof status, "%.*s", (int)(n < sizeof status ? n : sizeof status - 1), text);
+        return fail(err, 0, "reply is not JSON (%s)", status);
+    }
     json_t *result = json_object_get(root, "result");
     json_t *error = json_object_get(root, "error");
     if (result) {
@@ -135,19 +142,21 @@ static json_t *parse_reply(const hbuf *reply, rpcc_error *err) {
     return NULL;
 }
 
-/* POSTs the JSON value (stolen) to addr and returns the reply's body bytes
- * in *reply (an HTTP response; see parse_reply), or false with err set. */
-static bool post(const char *addr, json_t *value, int timeout_ms, hbuf *reply, rpcc_error *err) {
-    char *body = json_dumps(value, JSON_COMPACT);
-    json_decref(value);
+/* POSTs len bytes of body as content_type to path at addr and returns the
+ * reply in *reply (an HTTP response; see parse_reply), or false with err set. */
+static bool post_bytes(const char *addr, const char *path, const char *content_type,
+                       const void *body, size_t len, int timeout_ms, hbuf *reply, rpcc_error *err) {
     hbuf out = HBUF_INIT;
-    char head[256];
+    char head[320];
     int n = snprintf(head, sizeof head,
-                     "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n\r\n", addr, strlen(body));
+                     "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n", path, addr, content_type, len);
+    if (n < 0 || (size_t)n >= sizeof head) {
+        fail(err, 0, "address too long: %s", addr);
+        return false;
+    }
     hbuf_append(&out, head, (size_t)n);
-    hbuf_append(&out, body, strlen(body));
-    free(body);
+    hbuf_append(&out, body, len);
     char why[RPCC_ERR_MAX];
     uint64_t deadline = clock_system_mono_us() + (uint64_t)timeout_ms * 1000;
     int fd = dial(addr, deadline, why, sizeof why);
@@ -155,6 +164,15 @@ static bool post(const char *addr, json_t *value, int timeout_ms, hbuf *reply, r
     if (!ok) fail(err, 0, "%s", why);
     if (fd >= 0) close(fd);
     hbuf_free(&out);
+    return ok;
+}
+
+/* POSTs the JSON value (stolen) to addr as a JSON-RPC request or batch. */
+static bool post(const char *addr, json_t *value, int timeout_ms, hbuf *reply, rpcc_error *err) {
+    char *body = json_dumps(value, JSON_COMPACT);
+    json_decref(value);
+    bool ok = post_bytes(addr, "/", "application/json", body, strlen(body), timeout_ms, reply, err);
+    free(body);
     return ok;
 }
 
@@ -181,6 +199,16 @@ json_t *rpcc_batch(const char *addr, json_t *calls, int timeout_ms, rpcc_error *
             result = fail(err, 0, "batch reply is not a JSON array%s", "");
         }
     }
+    hbuf_free(&reply);
+    return result;
+}
+
+json_t *rpcc_submit_raw(const char *addr, const uint8_t *body, size_t len, int timeout_ms,
+                        rpcc_error *err) {
+    hbuf reply = HBUF_INIT;
+    json_t *result = NULL;
+    if (post_bytes(addr, "/txs", "application/octet-stream", body, len, timeout_ms, &reply, err))
+        result = parse_reply(&reply, err);
     hbuf_free(&reply);
     return result;
 }

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define RPCC_ERR_MAX 256
 #define RPCC_REPLY_MAX (64u << 20)
@@ -26,5 +27,14 @@ json_t *rpcc_call(const char *addr, const char *method, json_t *params, int time
  * matched by id) or NULL with *err set for a transport error or a reply
  * that is not an array (as for a batch the server refused whole). */
 json_t *rpcc_batch(const char *addr, json_t *calls, int timeout_ms, rpcc_error *err);
+
+/* POSTs body (len bytes: (u32 little-endian length | encoded tx)*, docs/rpc.md
+ * "POST /txs") to the node's /txs and returns its result, {txs, admitted,
+ * refused: [{index, error, why}]} (new reference), or NULL with *err set: a
+ * transport error (code 0; a node without /txs gives "reply is not JSON
+ * (HTTP/1.1 404 Not Found)"), or the node's refusal of the whole body
+ * (code -32600 malformed, empty or too many; -32003 too large). */
+json_t *rpcc_submit_raw(const char *addr, const uint8_t *body, size_t len, int timeout_ms,
+                        rpcc_error *err);
 
 #endif
