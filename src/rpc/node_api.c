@@ -460,13 +460,16 @@ static bool txs_texts_ok(const json_t *txs, unsigned max, rpc_outcome *bad) {
         size_t len = s ? json_string_length(json_array_get(txs, i)) : 0;
         if (!s || len == 0 || len % 2 != 0 || len / 2 > WIRE_TX_BYTES_MAX) {
             *bad = rpc_fail(RPC_INVALID_PARAMS, json_pack("{s:s, s:s, s:I}", "param", "txs", "reason",
-                            "must be hex of 1..16507 bytes", "index", (json_int_t)i),
-                            "invalid params: \"txs\"[%zu] must be hex of 1..16507 bytes", i);
+                            "must be hex of 1..65659 bytes", "index", (json_int_t)i),
+                            "invalid params: \"txs\"[%zu] must be hex of 1..%u bytes", i,
+                            (unsigned)WIRE_TX_BYTES_MAX);
             return false;
         }
     }
     return true;
 }
+
+_Static_assert(WIRE_TX_BYTES_MAX == 65659, "txs_texts_ok's reason names the bound");
 
 /* One tx of submit_txs: its result object. */
 static json_t *submit_one(rpc_node_api *api, const char *hex, size_t len) {
