@@ -538,8 +538,9 @@ static bool txs_body_frame(const uint8_t *body, size_t len, unsigned max, msg_tx
         return false;
     }
     if ((e == HANSA_ERR_TOO_LONG && m->n == MSG_TXS_MAX) || (e == HANSA_OK && m->n > max)) {
-        *bad = txs_body_bad(http_status, json_pack("{s:I, s:I}", "txs", (json_int_t)m->n, "max_batch",
-                                                   (json_int_t)max),
+        /* Past MSG_TXS_MAX the decoder stopped counting: the body holds more. */
+        *bad = txs_body_bad(http_status, json_pack("{s:I, s:b, s:I}", "txs", (json_int_t)m->n, "more",
+                                                   e != HANSA_OK, "max_batch", (json_int_t)max),
                             "too many transactions: %s%u, at most %u a request",
                             e == HANSA_OK ? "" : "more than ", (unsigned)m->n, max);
         return false;
@@ -577,9 +578,16 @@ static rpc_outcome post_txs(const uint8_t *body, size_t len, unsigned max_items,
             admitted++;
             continue;
         }
-        json_array_append_new(refused, json_pack("{s:I, s:s, s:s}", "index", (json_int_t)i, "error",
-                                                 hansa_errname(e), "why", why));
+        json_t *entry = json_pack("{s:I, s:s, s:s}", "index", (json_int_t)i, "error", hansa_errname(e),
+                                  "why", why);
+        /* A refusal text that is not UTF-8 fails json_pack; the entry must
+         * still be there, or the client reads the tx as admitted. */
+        if (!entry) entry = json_pack("{s:I, s:s, s:s}", "index", (json_int_t)i, "error", hansa_errname(e),
+                                      "why", "(refusal text not UTF-8)");
+        HANSA_ASSERT(entry != NULL);
+        json_array_append_new(refused, entry);
     }
+    HANSA_ASSERT(admitted + json_array_size(refused) == m->n);
     uint32_t n = m->n;
     free(m);
     api->counters.binary_bodies++;

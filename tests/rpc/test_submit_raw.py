@@ -114,9 +114,10 @@ def test_malformed(tn, a):
     assert e["message"] == "empty body: send 1..100 framed transactions", e
     e = refused_whole(a, ok * 2 + frame([b"\x01"] * MAX_BATCH))
     assert e["message"] == "too many transactions: 102, at most 100 a request", e
-    assert e["data"] == {"txs": 102, "max_batch": 100}, e
+    assert e["data"] == {"txs": 102, "more": False, "max_batch": 100}, e
     e = refused_whole(a, ok + frame([b"\x01"] * TXS_MAX))
     assert e["message"] == "too many transactions: more than 1024, at most 100 a request", e
+    assert e["data"] == {"txs": 1024, "more": True, "max_batch": 100}, e
     e = refused_whole(a, ok + b"\x00" * (BODY_MAX + 1 - len(ok)), status=413, code=TOO_LARGE)
     assert e["data"] == {"max_body_bytes": BODY_MAX}, e
     # Nothing of those bodies was admitted: the good tx is neither pooled nor applied.
