@@ -30,6 +30,11 @@ try:
     for key in ["threads", "one_per_s", "all_per_s", "all_per_thread_cpu_s", "factor",
                 "cpu_factor", "all_core_bound_tx_per_s", "ratio_all_core"]:
         assert scaling[key] > 0, f"verify_scaling.{key} = {scaling[key]}"
+    cpu = result["cpu_per_tx"]
+    assert cpu["nodes_us"] > 0 and cpu["load_generator_us"] > 0, cpu
+    assert 0 < cpu["load_generator_share"] < 1, cpu
+    # The bench no longer samples a verify rate in the window: no yardstick fields.
+    assert "verify_per_cpu_s" not in cpu and "idle_ratio_nodes" not in cpu, cpu
     factors = scaling["ratio_factors"]
     # The factors multiply to the ratio by construction: this checks the
     # formula's bookkeeping (a factor dropped or inverted), not a measurement.
@@ -40,7 +45,7 @@ try:
                     r"verify bound\s+C x verify_rate / N",
                     r"ratio\s+committed / bound",
                     r"verify rate \(one core, libsodium, 256 distinct transfers\): \d+/s",
-                    r"idle-machine ratio [\d.]+ if the nodes",
+                    r"cpu per tx\s+nodes [\d.]+ us .*, load generator [\d.]+ us \([\d.]+% of the two\)",
                     r"verification, timed in the nodes\s+[\d.]+% of the nodes' CPU \([\d.]+ us per "
                     r"committed tx; [\d.]+ us per verify",
                     r"verify rate, all \d+ cores at once: \d+/s aggregate \(\d+ per thread "
