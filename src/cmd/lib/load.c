@@ -20,7 +20,6 @@
 #include "base/assert.h"
 #include "base/buf.h"
 #include "base/clock.h"
-#include "base/hex.h"
 #include "base/mem.h"
 #include "cmd/lib/cli.h"
 #include "cmd/lib/load_form.h"
