@@ -30,6 +30,11 @@ try:
     for key in ["threads", "one_per_s", "all_per_s", "all_per_thread_cpu_s", "factor",
                 "cpu_factor", "all_core_bound_tx_per_s", "ratio_all_core"]:
         assert scaling[key] > 0, f"verify_scaling.{key} = {scaling[key]}"
+    # Kept-alive connections against real nodes: a few per run (one per
+    # submitter and the poller's, each opened once), not one per call — the
+    # run makes hundreds of calls.
+    assert 1 <= result["connections"] <= 12, result["connections"]
+    assert result["resent"] >= 0, result["resent"]
     cpu = result["cpu_per_tx"]
     assert cpu["nodes_us"] > 0 and cpu["load_generator_us"] > 0, cpu
     assert 0 < cpu["load_generator_share"] < 1, cpu
