@@ -66,6 +66,7 @@ typedef enum {
     SCRIPT_ANSWER_THEN_CLOSE,     /* answer one request, then close (idle timeout) */
     SCRIPT_ANSWER_CLOSE_HEADER,   /* answer one request with Connection: close, then close */
     SCRIPT_ANSWER_TWICE,          /* answer two requests on one connection */
+    SCRIPT_DROP,                  /* read one request, close unanswered */
 } script;
 
 typedef struct {
@@ -116,12 +117,13 @@ static void *server_main(void *arg) {
         int fd = accept(s->listen_fd, NULL, NULL);
         CHECK(fd >= 0);
         char req[512];
-        int answers = s->plan[k] == SCRIPT_ANSWER_TWICE ? 2 : 1;
+        int answers = s->plan[k] == SCRIPT_ANSWER_TWICE ? 2 : s->plan[k] == SCRIPT_DROP ? 0 : 1;
         for (int i = 0; i < answers && read_request(fd, req, sizeof req); i++) {
             s->requests[k]++;
             answer(fd, req, s->plan[k] == SCRIPT_ANSWER_CLOSE_HEADER);
         }
-        if (s->plan[k] == SCRIPT_ANSWER_THEN_DROP_NEXT && read_request(fd, req, sizeof req)) s->requests[k]++;
+        bool drop = s->plan[k] == SCRIPT_ANSWER_THEN_DROP_NEXT || s->plan[k] == SCRIPT_DROP;
+        if (drop && read_request(fd, req, sizeof req)) s->requests[k]++;
         close(fd);
         CHECK(write(s->closed_pipe[1], "x", 1) == 1);
     }
@@ -232,9 +234,35 @@ static void test_fresh_connection_not_resent(void) {
     close(s.closed_pipe[1]);
 }
 
+/* A kept connection found closed is replaced before the request goes out;
+ * if the new one then closes unanswered, the request is not sent a third
+ * time: that connection was fresh. */
+static void test_replaced_connection_not_resent(void) {
+    static const script plan[] = {SCRIPT_ANSWER_THEN_CLOSE, SCRIPT_DROP};
+    server s;
+    server_start(&s, plan, 2);
+    char addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", s.port);
+    rpcc_conn c;
+    rpcc_conn_init(&c, addr);
+    call_echo(&c, 1);
+    server_wait_closed(&s);
+    size_t len;
+    int status;
+    rpcc_error err;
+    CHECK(rpcc_conn_post(&c, "/", "application/json", "{}", 2, 5000, &len, &status, &err) == NULL);
+    CHECK(strstr(err.message, "before replying") != NULL);
+    CHECK_EQ_U64(c.dials, 2);
+    CHECK_EQ_U64(c.resent, 0);
+    rpcc_conn_free(&c);
+    server_stop(&s);
+    CHECK(s.requests[0] == 1 && s.requests[1] == 1);
+}
+
 int main(void) {
     RUN(test_head_parse);
     RUN(test_keep_alive_and_resend);
     RUN(test_fresh_connection_not_resent);
+    RUN(test_replaced_connection_not_resent);
     return check_summary();
 }

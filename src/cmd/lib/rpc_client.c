@@ -257,10 +257,12 @@ static xchg_end read_reply(rpcc_conn *c, uint64_t deadline_us, rpcc_head *h, cha
     }
 }
 
-/* One attempt: (re)connect if needed, send c->out, read the reply. */
-static xchg_end attempt(rpcc_conn *c, uint64_t deadline_us, rpcc_head *h, bool keep, char *why,
+/* One attempt: (re)connect if needed, send c->out, read the reply.
+ * *kept says whether it went over a connection kept from an earlier call. */
+static xchg_end attempt(rpcc_conn *c, uint64_t deadline_us, rpcc_head *h, bool keep, bool *kept, char *why,
                         size_t why_len) {
-    if (!conn_open(c)) {
+    *kept = conn_open(c) && c->calls_on_fd > 0;
+    if (c->fd < 0) {
         c->fd = dial(c->addr, deadline_us, why, why_len);
         if (c->fd < 0) return XCHG_FAILED;
         c->dials++;
@@ -296,13 +298,14 @@ static const uint8_t *post_on(rpcc_conn *c, const char *path, const char *conten
     uint64_t deadline = clock_system_mono_us() + (uint64_t)timeout_ms * 1000;
     char why[RPCC_ERR_MAX];
     rpcc_head h;
-    bool reused = c->fd >= 0 && c->calls_on_fd > 0;
-    xchg_end e = attempt(c, deadline, &h, keep, why, sizeof why);
+    bool kept;
+    xchg_end e = attempt(c, deadline, &h, keep, &kept, why, sizeof why);
     /* A kept connection the node closed as the request went out (its idle
-     * timeout): the request may or may not have been read; send it again. */
-    if (e == XCHG_UNANSWERED && reused) {
+     * timeout): the request may or may not have been read; send it again,
+     * on a new connection. One that was new already is not retried. */
+    if (e == XCHG_UNANSWERED && kept) {
         c->resent++;
-        e = attempt(c, deadline, &h, keep, why, sizeof why);
+        e = attempt(c, deadline, &h, keep, &kept, why, sizeof why);
     }
     if (e != XCHG_OK) {
         fail(err, 0, "%s", why);
