@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -67,6 +68,7 @@ typedef enum {
     SCRIPT_ANSWER_CLOSE_HEADER,   /* answer one request with Connection: close, then close */
     SCRIPT_ANSWER_TWICE,          /* answer two requests on one connection */
     SCRIPT_DROP,                  /* read one request, close unanswered */
+    SCRIPT_STALL,                 /* read nothing until released, then close */
 } script;
 
 typedef struct {
@@ -76,6 +78,7 @@ typedef struct {
     int n_plan;
     int requests[8];   /* requests read per connection */
     int closed_pipe[2]; /* a byte after each connection is closed */
+    int release_pipe[2]; /* SCRIPT_STALL waits for a byte here */
     pthread_t thread;
 } server;
 
@@ -117,6 +120,12 @@ static void *server_main(void *arg) {
         int fd = accept(s->listen_fd, NULL, NULL);
         CHECK(fd >= 0);
         char req[512];
+        if (s->plan[k] == SCRIPT_STALL) {
+            char b;
+            CHECK(read(s->release_pipe[0], &b, 1) == 1);
+            close(fd);
+            continue;
+        }
         int answers = s->plan[k] == SCRIPT_ANSWER_TWICE ? 2 : s->plan[k] == SCRIPT_DROP ? 0 : 1;
         for (int i = 0; i < answers && read_request(fd, req, sizeof req); i++) {
             s->requests[k]++;
@@ -142,6 +151,7 @@ static void server_start(server *s, const script *plan, int n_plan) {
     CHECK(getsockname(s->listen_fd, (struct sockaddr *)&sa, &len) == 0);
     s->port = ntohs(sa.sin_port);
     CHECK(pipe(s->closed_pipe) == 0);
+    CHECK(pipe(s->release_pipe) == 0);
     CHECK(pthread_create(&s->thread, NULL, server_main, s) == 0);
 }
 
@@ -152,6 +162,8 @@ static void server_wait_closed(server *s) {
 
 static void server_stop(server *s) {
     pthread_join(s->thread, NULL);
+    close(s->release_pipe[0]);
+    close(s->release_pipe[1]);
     close(s->listen_fd);
     close(s->closed_pipe[0]);
     close(s->closed_pipe[1]);
@@ -232,6 +244,8 @@ static void test_fresh_connection_not_resent(void) {
     pthread_join(s.thread, NULL);
     close(s.closed_pipe[0]);
     close(s.closed_pipe[1]);
+    close(s.release_pipe[0]);
+    close(s.release_pipe[1]);
 }
 
 /* A kept connection found closed is replaced before the request goes out;
@@ -259,10 +273,37 @@ static void test_replaced_connection_not_resent(void) {
     CHECK(s.requests[0] == 1 && s.requests[1] == 1);
 }
 
+/* A node that accepts and reads nothing cannot hold a request's send past
+ * the call's timeout (the sockets' buffers take a few MB: the body is
+ * larger). Without the send timeout this test does not return. */
+static void test_send_bounded_by_timeout(void) {
+    static const script plan[] = {SCRIPT_STALL};
+    server s;
+    server_start(&s, plan, 1);
+    char addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", s.port);
+    rpcc_conn c;
+    rpcc_conn_init(&c, addr);
+    size_t big = 64u << 20;
+    char *body = calloc(1, big);
+    CHECK(body != NULL);
+    size_t len;
+    int status;
+    rpcc_error err;
+    CHECK(rpcc_conn_post(&c, "/", "application/json", body, big, 300, &len, &status, &err) == NULL);
+    CHECK(strstr(err.message, "send to") != NULL);
+    CHECK(c.fd < 0);
+    free(body);
+    CHECK(write(s.release_pipe[1], "x", 1) == 1);
+    rpcc_conn_free(&c);
+    server_stop(&s);
+}
+
 int main(void) {
     RUN(test_head_parse);
     RUN(test_keep_alive_and_resend);
     RUN(test_fresh_connection_not_resent);
     RUN(test_replaced_connection_not_resent);
+    RUN(test_send_bounded_by_timeout);
     return check_summary();
 }

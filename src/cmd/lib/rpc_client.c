@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -266,6 +267,12 @@ static xchg_end attempt(rpcc_conn *c, uint64_t deadline_us, rpcc_head *h, bool k
         c->fd = dial(c->addr, deadline_us, why, why_len);
         if (c->fd < 0) return XCHG_FAILED;
         c->dials++;
+        /* A node that stops reading must not hold a send past the caller's
+         * timeout: set once per connection, to the time left of the call
+         * that opens it (the load's calls all have one timeout). */
+        uint64_t now = clock_system_mono_us(), left = deadline_us > now ? deadline_us - now : 1000;
+        struct timeval tv = {(time_t)(left / 1000000), (suseconds_t)(left % 1000000)};
+        (void)setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     }
     xchg_end e = send_all(c, why, why_len);
     if (e == XCHG_OK) e = read_reply(c, deadline_us, h, why, why_len);
