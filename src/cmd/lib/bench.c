@@ -43,6 +43,8 @@
 #define SCALING_SLICES 5
 #define SCALING_SLICE_MS 200
 #define WARMUP_S 3.0
+/* The run at half load measures latency, not throughput: at most this long. */
+#define HALF_LOAD_S_MAX 10
 #define PROGRESS_S 5.0
 #define RPC_TIMEOUT_MS 10000
 
@@ -62,6 +64,7 @@ typedef struct {
     int down;         /* delegates stopped once the network is up: the last `down` */
     bool sign_live;   /* --sign-live: the clients sign as they submit, as before presigning */
     uint32_t presign; /* transactions per account signed before the load (0: none) */
+    bool half;        /* after the saturated run, one paced at half its committed rate */
 } bench_opts;
 
 /* ---- CPU ---- */
@@ -319,14 +322,15 @@ static int find_pids(const char *dir, int down, bench_watch *w) {
  * what went wrong: CLI_USAGE (no network), CLI_UNREACHABLE (a node not
  * running or not answering), CLI_FAILED (no transaction committed in the
  * window). */
-static int bench_load_run(const bench_opts *o, bench_load_result *out) {
+static int bench_load_run(const bench_opts *o, double rate_tx_s, int duration_s, bench_load_result *out) {
     memset(out, 0, sizeof *out);
     bench_watch w = {.progress = true, .next_progress_s = PROGRESS_S, .dir = o->dir};
     int rc = find_pids(o->dir, o->down, &w);
     if (rc != CLI_OK) return rc;
-    load_opts lo = {.dir = o->dir, .accounts = o->accounts, .duration_s = WARMUP_S + o->duration_s,
-                    .fee = 1, .window = (uint32_t)o->window, .on_tick = on_tick, .tick_arg = &w,
-                    .nodes = w.n_nodes, .presign = o->presign, .presign_threads = bench_cores()};
+    load_opts lo = {.dir = o->dir, .accounts = o->accounts, .rate_tx_s = rate_tx_s,
+                    .duration_s = WARMUP_S + duration_s, .fee = 1, .window = (uint32_t)o->window,
+                    .on_tick = on_tick, .tick_arg = &w, .nodes = w.n_nodes, .presign = o->presign,
+                    .presign_threads = bench_cores()};
     load_result r;
     char why[512];
     rc = load_run(&lo, &r, why, sizeof why);
@@ -703,11 +707,15 @@ static int stop_delegates(const bench_opts *o) {
  * accounts (about 200 MB), past which they are signed as they go. */
 #define PRESIGN_MAX 1000000u
 
-static uint32_t presign_count(const bench_opts *o, int c, double verify_cpu_rate) {
-    double bound = (double)c * verify_cpu_rate / (double)(o->validators - o->down);
-    double per = bound * (WARMUP_S + o->duration_s) / (double)o->accounts + (double)o->window;
+static uint32_t presign_for(const bench_opts *o, double tx_per_s, double secs) {
+    double per = tx_per_s * secs / (double)o->accounts + (double)o->window;
     double cap = (double)PRESIGN_MAX / (double)o->accounts;
     return (uint32_t)(per < cap ? per : cap);
+}
+
+static uint32_t presign_count(const bench_opts *o, int c, double verify_cpu_rate) {
+    double bound = (double)c * verify_cpu_rate / (double)(o->validators - o->down);
+    return presign_for(o, bound, WARMUP_S + o->duration_s);
 }
 
 /* The verify rates the bound and the all-core rate use, measured before
@@ -745,6 +753,33 @@ static int report_fresh(const bench_opts *o, int c, const bench_verify_scaling *
     return rc;
 }
 
+/* The issue's latency figure: the same network paced at half the committed
+ * rate the saturated run measured, for up to HALF_LOAD_S_MAX seconds after
+ * the warm-up; what a client sees when the chain is not queueing. Adds it
+ * to *j (--json) as half_load. */
+static int half_load(const bench_opts *o, const bench_load_result *full, json_t *j) {
+    double rate = (double)full->committed_txs / full->window_s / 2;
+    int secs = o->duration_s < HALF_LOAD_S_MAX ? o->duration_s : HALF_LOAD_S_MAX;
+    bench_opts ho = *o;
+    if (o->presign) ho.presign = presign_for(o, rate, WARMUP_S + secs);
+    printf("\nload running at half that rate, %.0f tx/s, for %d s after %.0f s warm-up...\n", rate, secs,
+           WARMUP_S);
+    fflush(stdout);
+    bench_load_result h;
+    int rc = bench_load_run(&ho, rate, secs, &h);
+    if (rc != 0) return rc;
+    printf("  at half load       %.0f tx/s offered, %.0f tx/s committed; commit latency p50 %.0f ms, "
+           "p99 %.0f ms, max %.0f ms (%zu txs)\n", rate, (double)h.committed_txs / h.window_s,
+           h.latency_ms_p50, h.latency_ms_p99, h.latency_ms_max, h.latency_samples);
+    if (j)
+        json_object_set_new(j, "half_load", json_pack("{s:f, s:f, s:f, s:{s:f, s:f, s:f, s:I}}", "offered_tx_per_s",
+                                                      rate, "tx_per_s", (double)h.committed_txs / h.window_s,
+                                                      "window_s", h.window_s, "latency_ms", "p50",
+                                                      h.latency_ms_p50, "p99", h.latency_ms_p99, "max",
+                                                      h.latency_ms_max, "samples", (json_int_t)h.latency_samples));
+    return check_agreement(o->dir, o->down);
+}
+
 static int run_fresh(const bench_opts *o) {
     int c = bench_cores();
     printf("hansa bench: %d delegates on %d cores, %d accounts x %d in flight, %d s measured after %.0f s warm-up\n",
@@ -763,9 +798,10 @@ static int run_fresh(const bench_opts *o) {
     if (rc == 0) {
         printf("\nload running...\n");
         fflush(stdout);
-        rc = bench_load_run(o, &r);
+        rc = bench_load_run(o, 0, o->duration_s, &r);
     }
     if (rc == 0) rc = report_fresh(o, c, &vs, &r, &j);
+    if (rc == 0 && o->half) rc = half_load(o, &r, j);
     testnet_down_dir(&to);
     if (!o->dir_given && !o->keep) nftw(o->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     else printf("network folder kept: %s\n", o->dir);
@@ -781,7 +817,7 @@ static int run_attach(const bench_opts *o) {
            o->accounts, o->dir, o->duration_s + (int)WARMUP_S);
     fflush(stdout);
     bench_load_result r;
-    int rc = bench_load_run(o, &r);
+    int rc = bench_load_run(o, 0, o->duration_s, &r);
     if (rc != CLI_OK) return rc;
     printf("\nwhat happened (the last %.0f s; the first %.0f s warmed up):\n", r.window_s, WARMUP_S);
     print_load(&r);
@@ -801,12 +837,14 @@ static int run_attach(const bench_opts *o) {
 static int usage(void) {
     fprintf(stderr,
             "usage: hansa bench [--validators N] [--duration S] [--accounts K] [--dir D]\n"
-            "                   [--window W] [--down D] [--keep] [--no-block] [--json] [--sign-live]\n"
+            "                   [--window W] [--down D] [--keep] [--no-block] [--no-half] [--json]\n"
+            "                   [--sign-live]\n"
             "       hansa bench --attach [--dir D] [--duration S] [--accounts K] [--window W] [--json]\n"
             "       hansa bench --chains 2 [--validators N] [--duration S] [--dir D] [--keep]\n"
             "  --json: the report goes to stderr, the figures as JSON to stdout\n"
             "  --down D: stop the last D delegates once up (fewer than a third of N)\n"
             "  --sign-live: the clients sign as they submit (default: before the load)\n"
+            "  --no-half: no second run paced at half the committed rate (its commit latency)\n"
             "  N 1..64 (4), S 1..3600 seconds (20), K 2..1000 (256), W 1..4096 in flight per account (8)\n");
     return CLI_USAGE;
 }
@@ -819,6 +857,7 @@ static bool parse_one(int argc, char **argv, int *i, bench_opts *o) {
     if (strcmp(a, "--no-block") == 0) return !(o->block = false);
     if (strcmp(a, "--json") == 0) return o->json = true;
     if (strcmp(a, "--sign-live") == 0) return o->sign_live = true;
+    if (strcmp(a, "--no-half") == 0) return !(o->half = false);
     if (*i + 1 >= argc) return false;
     const char *v = argv[++*i];
     if (strcmp(a, "--dir") == 0) {
@@ -843,6 +882,7 @@ static int parse(int argc, char **argv, bench_opts *o) {
 int cmd_bench(int argc, char **argv) {
     static char tmp_dir[64];
     bench_opts o = {NULL, false, 4, 20, 256, 8, false, false, true};
+    o.half = true;
     if (argc > 1 && strcmp(argv[1], "--lifts") == 0) return cmd_bench_lifts(argc - 1, argv + 1);
     int rc = parse(argc, argv, &o);
     if (rc) return rc;

@@ -41,6 +41,10 @@
 #define LOAD_AMOUNT 1                 /* units per transfer: the balances last */
 #define LOAD_WINDOW_DEFAULT 256
 #define LOAD_TX_BYTES_MAX 512
+/* tx_of's entry for a nonce this load never sent: another client's, or a
+ * previous load's still in the pools when this one read the nonces, which
+ * committed before this one reached them. */
+#define TX_OF_NONE SIZE_MAX
 
 typedef struct {
     const keyfile_key *key;  /* borrowed from the key file */
@@ -50,7 +54,7 @@ typedef struct {
     uint64_t next_nonce;     /* the nonce to submit next */
     uint64_t committed;      /* committed nonce last read */
     uint64_t base_nonce;     /* committed nonce at start: txs below it are not ours */
-    size_t *tx_of;           /* index in result->txs of nonce base_nonce + i */
+    size_t *tx_of;           /* index in result->txs of nonce base_nonce + i, or TX_OF_NONE */
     size_t n_tx_of, cap_tx_of;
     bool resync;             /* rejected in the batch at hand: re-read its nonce */
     /* Signed before the load (load_opts.presign): the encodings of nonces
@@ -261,6 +265,7 @@ static void mark_committed(load_ctx *c, load_sender *s, uint64_t nonce, uint64_t
     if (nonce <= s->committed) return;
     for (uint64_t k = s->committed; k < nonce; k++) {
         if (k < s->base_nonce || k - s->base_nonce >= s->n_tx_of) continue;
+        if (s->tx_of[k - s->base_nonce] == TX_OF_NONE) continue;
         load_tx *t = &c->r->txs[s->tx_of[k - s->base_nonce]];
         if (t->state == LOAD_TX_COMMITTED) continue;
         if (t->state == LOAD_TX_NEW) { /* accepted by a node that did not answer in time */
@@ -402,22 +407,30 @@ static void presign_all(load_ctx *c) {
     c->r->presign_s = (double)(clock_system_mono_us() - t0) / 1e6;
 }
 
+static void tx_of_push(load_sender *s, size_t v) {
+    if (s->n_tx_of == s->cap_tx_of) {
+        s->cap_tx_of = s->cap_tx_of ? 2 * s->cap_tx_of : 256;
+        s->tx_of = hansa_realloc(s->tx_of, s->cap_tx_of * sizeof *s->tx_of);
+    }
+    s->tx_of[s->n_tx_of++] = v;
+}
+
 /* The record of (s, nonce), created on first use. Under the lock. */
 static load_tx *tx_record(load_ctx *c, load_sender *s, uint64_t nonce, const hansa_hash *hash) {
     HANSA_ASSERT(nonce >= s->base_nonce);
     uint64_t k = nonce - s->base_nonce;
-    HANSA_ASSERT(k <= s->n_tx_of); /* nonces are handed out in order */
-    if (k < s->n_tx_of) return &c->r->txs[s->tx_of[k]];
+    if (k < s->n_tx_of && s->tx_of[k] != TX_OF_NONE) return &c->r->txs[s->tx_of[k]];
+    /* Nonces are handed out in order, but a commit of nonces this load did
+     * not send moves the next one past them (mark_committed); a node that
+     * lags can hand one of those back (a resync). */
+    while (s->n_tx_of < k) tx_of_push(s, TX_OF_NONE);
     load_result *r = c->r;
     if (r->n_txs == r->cap_txs) {
         r->cap_txs = r->cap_txs ? 2 * r->cap_txs : 1024;
         r->txs = hansa_realloc(r->txs, r->cap_txs * sizeof *r->txs);
     }
-    if (s->n_tx_of == s->cap_tx_of) {
-        s->cap_tx_of = s->cap_tx_of ? 2 * s->cap_tx_of : 256;
-        s->tx_of = hansa_realloc(s->tx_of, s->cap_tx_of * sizeof *s->tx_of);
-    }
-    s->tx_of[s->n_tx_of++] = r->n_txs;
+    if (k < s->n_tx_of) s->tx_of[k] = r->n_txs;
+    else tx_of_push(s, r->n_txs);
     load_tx *t = &r->txs[r->n_txs++];
     memset(t, 0, sizeof *t);
     t->account = (uint32_t)(s - c->senders);
