@@ -724,6 +724,18 @@ static bool knows_submit_txs(load_ctx *c, load_link *l, int node) {
     return !old;
 }
 
+/* Whether node takes POST /txs: an empty body is refused as a bad request
+ * (400) by a node that has it, not found (404) by one from before it. */
+static bool knows_post_txs(load_link *l, int node, int timeout_ms) {
+    size_t len;
+    int status = 0;
+    rpcc_error err;
+    const uint8_t *reply = rpcc_conn_post(&l->conn[node], load_form_post_txs.path,
+                                          load_form_post_txs.content_type, "", 0, timeout_ms, &len, &status, &err);
+    if (!reply) json_decref(err.data);
+    return reply && status == 400;
+}
+
 /* The senders' nonces and the height before any load. */
 static int read_start(load_ctx *c, load_link *l, char *why, size_t why_len) {
     int node;
@@ -731,7 +743,9 @@ static int read_start(load_ctx *c, load_link *l, char *why, size_t why_len) {
         snprintf(why, why_len, "no node of %s answers the status RPC", c->o->dir);
         return CLI_UNREACHABLE;
     }
-    c->form = knows_submit_txs(c, l, node) ? &load_form_submit_txs : &load_form_submit_tx_batch;
+    c->form = knows_post_txs(l, node, c->timeout_ms)  ? &load_form_post_txs
+              : knows_submit_txs(c, l, node)           ? &load_form_submit_txs
+                                                       : &load_form_submit_tx_batch;
     for (int i = 0; i < c->n_senders; i++) {
         load_sender *s = &c->senders[i];
         if (!read_nonce(c, l, i, node, &s->base_nonce)) {

@@ -49,6 +49,18 @@ static void encode_submit_tx_batch(hbuf *b, const uint8_t *const *tx, const size
     hbuf_append(b, "]", 1);
 }
 
+/* (u32 little-endian length | tx)*: POST /txs, the TXS peer message's framing. */
+static void encode_post_txs(hbuf *b, const uint8_t *const *tx, const size_t *tx_len, int n) {
+    HANSA_ASSERT(n >= 1);
+    HANSA_ASSERT(n <= LOAD_FORM_TXS_MAX);
+    hbuf_reset(b);
+    for (int i = 0; i < n; i++) {
+        HANSA_ASSERT(tx_len[i] <= UINT32_MAX);
+        hbuf_put_u32(b, (uint32_t)tx_len[i]);
+        hbuf_append(b, tx[i], tx_len[i]);
+    }
+}
+
 /* ---- judges ---- */
 
 /* A verdict from the node's error name and sentence (either may be NULL). */
@@ -133,6 +145,37 @@ static bool judge_submit_tx_batch(const uint8_t *reply, size_t len, int n, load_
     return true;
 }
 
+/* {result: {txs, admitted, refused: [{index, error, why}, ...]}} or {error}
+ * for the whole body (docs/rpc.md, POST /txs): a transaction not refused
+ * was admitted. */
+static bool judge_post_txs(const uint8_t *reply, size_t len, int n, load_verdict *v, char *why, size_t why_len) {
+    json_error_t je;
+    json_t *root = json_loadb((const char *)reply, len, 0, &je);
+    if (!json_is_object(root)) return no_answer(why, why_len, "POST /txs", "is not a JSON object", root);
+    json_t *error = json_object_get(root, "error"), *result = json_object_get(root, "result");
+    json_t *refused = json_object_get(result, "refused");
+    if (json_is_object(error)) {
+        for (int i = 0; i < n; i++) verdict_of_error(&v[i], error);
+        json_decref(root);
+        return true;
+    }
+    if (json_integer_value(json_object_get(result, "txs")) != n || !json_is_array(refused))
+        return no_answer(why, why_len, "POST /txs", "does not count the transactions sent", root);
+    for (int i = 0; i < n; i++) v[i].kind = LOAD_VERDICT_ADMITTED;
+    size_t k;
+    json_t *item;
+    json_array_foreach(refused, k, item) {
+        json_int_t i = json_integer_value(json_object_get(item, "index"));
+        if (i < 0 || i >= n) return no_answer(why, why_len, "POST /txs", "refuses an index not sent", root);
+        verdict_of(&v[i], json_string_value(json_object_get(item, "error")),
+                   json_string_value(json_object_get(item, "why")));
+    }
+    json_decref(root);
+    return true;
+}
+
+const load_form load_form_post_txs = {"POST /txs", "/txs", "application/octet-stream", encode_post_txs,
+                                      judge_post_txs};
 const load_form load_form_submit_txs = {"submit_txs", "/", "application/json", encode_submit_txs,
                                         judge_submit_txs};
 const load_form load_form_submit_tx_batch = {"submit_tx batch", "/", "application/json",

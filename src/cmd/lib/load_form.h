@@ -46,6 +46,9 @@ typedef struct {
 
 #define LOAD_FORM_TXS_MAX 100 /* the server's default max_batch */
 
+/* POST /txs, the binary batch (docs/rpc.md): the transactions' own bytes,
+ * no hex and no JSON request to parse; nodes since it exists. */
+extern const load_form load_form_post_txs;
 /* One submit_txs call (docs/rpc.md): nodes since it exists. */
 extern const load_form load_form_submit_txs;
 /* A JSON-RPC batch of submit_tx calls: nodes from before submit_txs. */
