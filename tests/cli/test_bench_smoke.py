@@ -30,6 +30,22 @@ try:
     for key in ["threads", "one_per_s", "all_per_s", "all_per_thread_cpu_s", "factor",
                 "cpu_factor", "all_core_bound_tx_per_s", "ratio_all_core"]:
         assert scaling[key] > 0, f"verify_scaling.{key} = {scaling[key]}"
+    # Kept-alive connections against real nodes: a few per run (one per
+    # submitter and the poller's, each opened once), not one per call — the
+    # run makes hundreds of calls.
+    assert 1 <= result["connections"] <= 12, result["connections"]
+    assert result["resent"] >= 0, result["resent"]
+    cpu = result["cpu_per_tx"]
+    assert cpu["nodes_us"] > 0 and cpu["load_generator_us"] > 0, cpu
+    assert 0 < cpu["load_generator_share"] < 1, cpu
+    # The bench no longer samples a verify rate in the window: no yardstick fields.
+    assert "verify_per_cpu_s" not in cpu and "idle_ratio_nodes" not in cpu, cpu
+    # The second run, paced at half the committed rate, and its latency
+    # (what it committed is a figure, not asserted: it moves with the machine).
+    half = result["half_load"]
+    assert abs(half["offered_tx_per_s"] - result["tx_per_s"] / 2) < 1e-6 * result["tx_per_s"], half
+    assert half["tx_per_s"] > 0, half
+    assert half["latency_ms"]["samples"] > 0 and 0 < half["latency_ms"]["p50"] <= half["latency_ms"]["p99"], half
     factors = scaling["ratio_factors"]
     # The factors multiply to the ratio by construction: this checks the
     # formula's bookkeeping (a factor dropped or inverted), not a measurement.
@@ -40,7 +56,7 @@ try:
                     r"verify bound\s+C x verify_rate / N",
                     r"ratio\s+committed / bound",
                     r"verify rate \(one core, libsodium, 256 distinct transfers\): \d+/s",
-                    r"idle-machine ratio [\d.]+ if the nodes",
+                    r"cpu per tx\s+nodes [\d.]+ us .*, load generator [\d.]+ us \([\d.]+% of the two\)",
                     r"verification, timed in the nodes\s+[\d.]+% of the nodes' CPU \([\d.]+ us per "
                     r"committed tx; [\d.]+ us per verify",
                     r"verify rate, all \d+ cores at once: \d+/s aggregate \(\d+ per thread "
@@ -53,6 +69,8 @@ try:
                     r"x [\d.]+ N x committed / verifies in the nodes",
                     r"= [\d.]+\s+\(= the ratio [\d.]+, by construction\)",
                     r"all 2 nodes at height \d+ agree",
+                    r"at half load\s+\d+ tx/s offered, \d+ tx/s committed; commit latency p50 \d+ ms, "
+                    r"p99 \d+ ms",
                     r"build\s+[\d.]+ ms", r"hash\s+[\d.]+ ms", r"validate\s+[\d.]+ ms"]:
         assert re.search(pattern, out), f"bench output lacks /{pattern}/"
     leftover = subprocess.run(["pgrep", "-f", net], capture_output=True, text=True).stdout.strip()
@@ -62,7 +80,7 @@ try:
     # and agree, and the bound counts the three running.
     net_down = os.path.join(tmp, "net-down")
     proc = subprocess.run([hansa, "bench", "--validators", "4", "--down", "1", "--duration", "2",
-                           "--accounts", "8", "--no-block", "--dir", net_down],
+                           "--accounts", "8", "--no-block", "--no-half", "--dir", net_down],
                           capture_output=True, text=True, timeout=240)
     out = proc.stdout + proc.stderr
     print(out)

@@ -17,8 +17,6 @@
 #include "cmd/lib/bench.h"
 
 #include <ftw.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +43,8 @@
 #define SCALING_SLICES 5
 #define SCALING_SLICE_MS 200
 #define WARMUP_S 3.0
+/* The run at half load measures latency, not throughput: at most this long. */
+#define HALF_LOAD_S_MAX 10
 #define PROGRESS_S 5.0
 #define RPC_TIMEOUT_MS 10000
 
@@ -64,6 +64,7 @@ typedef struct {
     int down;         /* delegates stopped once the network is up: the last `down` */
     bool sign_live;   /* --sign-live: the clients sign as they submit, as before presigning */
     uint32_t presign; /* transactions per account signed before the load (0: none) */
+    bool half;        /* after the saturated run, one paced at half its committed rate */
 } bench_opts;
 
 /* ---- CPU ---- */
@@ -121,79 +122,13 @@ static double cpu_pct(long long a, long long b, double secs) {
     return 100.0 * (double)(b - a) / (double)sysconf(_SC_CLK_TCK) / secs;
 }
 
-/* ---- the verify rate during the load ---- */
-
-/* CPU time per process runs slower on a machine busy with other work
- * (shared caches and cores), for the nodes' verifications and everything
- * else alike. So that the verify part of the nodes' CPU is taken at the
- * same contention as the nodes ran, a thread of the bench verifies for
- * SAMPLE_MS every SAMPLE_GAP_US while the window is open, timed in its own
- * CPU time; its CPU is left out of the load generator's. It samples only
- * the bound's rate (distinct transfers): one signature verified over and
- * over, the old yardstick, was sampled beside it until the comparison was
- * in docs/bench.md ("A fairer verify rate", and `hansa bench-crypto` prints
- * both), and cost CPU in the window the nodes ran in. The gap keeps the
- * bound's samples as many as when the two alternated. */
-#define SAMPLE_MS 20
-#define SAMPLE_WARM_MS 2
-#define SAMPLE_GAP_US 980000
-#define SAMPLE_SLICE_US 10000
-
-typedef struct {
-    pthread_t thread;
-    bool running;
-    atomic_bool stop;
-    double us_sum; /* over the samples: CPU µs per verification */
-    int samples;
-    double cpu_s;  /* the sampler's own CPU */
-} verify_sampler;
-
-static void *sampler_main(void *arg) {
-    verify_sampler *s = arg;
-    double cpu0 = (double)clock_thread_cpu_us() / 1e6;
-    while (!atomic_load(&s->stop)) {
-        double per_cpu_s = 0;
-        /* Untimed first: after a second asleep the verifier's code and
-         * tables are out of the caches the nodes share, which no node's
-         * verification meets (it verifies a bundle's transactions back
-         * to back), and the sample would read that cold start. */
-        bench_ed25519_verify_rates(SAMPLE_WARM_MS, NULL);
-        bench_ed25519_verify_rates(SAMPLE_MS, &per_cpu_s);
-        if (per_cpu_s > 0) {
-            s->us_sum += 1e6 / per_cpu_s;
-            s->samples++;
-        }
-        /* In slices, so that stopping waits for at most one sample: the
-         * window closes (its CPU snapshot) only after the sampler stopped,
-         * and a whole gap would add up to a second of no load to it. */
-        for (int slept = 0; slept < SAMPLE_GAP_US && !atomic_load(&s->stop); slept += SAMPLE_SLICE_US)
-            usleep(SAMPLE_SLICE_US);
-    }
-    s->cpu_s = (double)clock_thread_cpu_us() / 1e6 - cpu0;
-    return NULL;
-}
-
-static void sampler_start(verify_sampler *s) {
-    atomic_store(&s->stop, false);
-    s->running = pthread_create(&s->thread, NULL, sampler_main, s) == 0;
-}
-
-/* Stops it; returns its verify rate per CPU second, 0 without samples. */
-static double sampler_stop(verify_sampler *s) {
-    if (!s->running) return 0;
-    atomic_store(&s->stop, true);
-    pthread_join(s->thread, NULL);
-    s->running = false;
-    return s->samples ? 1e6 / (s->us_sum / s->samples) : 0;
-}
-
 /* ---- verification, timed in the nodes ---- */
 
 /* Every node's count of Ed25519 verifications and the thread CPU they
  * took (status' sig_verify_calls and sig_verify_cpu_ns, estimated there
  * from 1 call in VERIFY_CPU_SAMPLE_EVERY timed): the share of the nodes' CPU that goes to
- * verifying, measured where it happens rather than with the bench's own
- * sampled yardstick. ok is false if a node did not answer or lacks them. */
+ * verifying, measured where it happens. ok is false if a node did not
+ * answer or lacks them. */
 typedef struct {
     bool ok;
     uint64_t calls[LOAD_NODES_MAX];
@@ -233,6 +168,7 @@ typedef struct {
     size_t latency_samples;
     double latency_ms_p50, latency_ms_p99, latency_ms_max;
     uint64_t submitted, refused;     /* over the whole run, warm-up included */
+    uint64_t connections, resent;    /* the load's HTTP connections and requests resent (load.h) */
     uint64_t presigned, signed_live; /* signed before the load, and during it */
     double presign_s;
     char last_refusal[LOAD_REASON_TEXT_MAX]; /* why the last refused transaction was refused */
@@ -240,8 +176,6 @@ typedef struct {
     double node_cpu_pct[LOAD_NODES_MAX]; /* per hansad, % of one core */
     double self_cpu_pct;                 /* this process: signing and RPC */
     double nodes_cpu_s, self_cpu_s;      /* CPU seconds over the window: all hansads, this process */
-    double verify_cpu_rate;              /* sampled during the window (verify_sampler), or 0 */
-    int verify_samples;
     bool nodes_verify_ok;                /* every node reported its verify CPU at both ends */
     double nodes_verify_cpu_s;           /* all nodes, over the window (verify_snap) */
     uint64_t nodes_verify_calls;
@@ -265,7 +199,6 @@ typedef struct {
     uint64_t h0, tx0;        /* height and committed_txs when the window opened */
     uint64_t height, txs;    /* at the last tick */
     uint64_t block_txs_max;
-    verify_sampler sampler;  /* runs while the window is open */
 } bench_watch;
 
 static void on_tick(const load_tick *t, void *arg) {
@@ -275,7 +208,6 @@ static void on_tick(const load_tick *t, void *arg) {
         w->window_start_us = t->now_us;
         cpu_take(w->pid, w->n_nodes, &w->c0);
         verify_take(w->dir, w->n_nodes, &w->v0);
-        sampler_start(&w->sampler);
         w->h0 = t->height;
         w->tx0 = t->committed_txs;
     } else if (w->measuring && t->height == w->height + 1 && t->committed_txs - w->txs > w->block_txs_max) {
@@ -340,6 +272,8 @@ static void window_figures(const load_result *r, const bench_watch *w, bench_loa
     out->committed_txs = r->committed_txs_end - w->tx0;
     out->block_txs_max = w->block_txs_max;
     out->submitted = r->submits;
+    out->connections = r->connections;
+    out->resent = r->resent;
     out->presigned = r->presigned;
     out->signed_live = r->signed_live;
     out->presign_s = r->presign_s;
@@ -353,8 +287,7 @@ static void window_figures(const load_result *r, const bench_watch *w, bench_loa
     for (int i = 0; i < w->n_nodes; i++)
         if (w->c0.node[i] >= 0 && c1.node[i] >= w->c0.node[i])
             out->nodes_cpu_s += (double)(c1.node[i] - w->c0.node[i]) * tick_s;
-    out->self_cpu_s = (double)(c1.self - w->c0.self) * tick_s - w->sampler.cpu_s;
-    if (out->self_cpu_s < 0) out->self_cpu_s = 0;
+    out->self_cpu_s = c1.self >= w->c0.self ? (double)(c1.self - w->c0.self) * tick_s : 0;
     long long dt = c1.machine_total - w->c0.machine_total;
     out->machine_busy_pct = w->c0.machine_total >= 0 && dt > 0
                                 ? 100.0 * (double)(c1.machine_busy - w->c0.machine_busy) / (double)dt
@@ -389,22 +322,20 @@ static int find_pids(const char *dir, int down, bench_watch *w) {
  * what went wrong: CLI_USAGE (no network), CLI_UNREACHABLE (a node not
  * running or not answering), CLI_FAILED (no transaction committed in the
  * window). */
-static int bench_load_run(const bench_opts *o, bench_load_result *out) {
+static int bench_load_run(const bench_opts *o, double rate_tx_s, int duration_s, bench_load_result *out) {
     memset(out, 0, sizeof *out);
     bench_watch w = {.progress = true, .next_progress_s = PROGRESS_S, .dir = o->dir};
     int rc = find_pids(o->dir, o->down, &w);
     if (rc != CLI_OK) return rc;
-    load_opts lo = {.dir = o->dir, .accounts = o->accounts, .duration_s = WARMUP_S + o->duration_s,
-                    .fee = 1, .window = (uint32_t)o->window, .on_tick = on_tick, .tick_arg = &w,
-                    .nodes = w.n_nodes, .presign = o->presign, .presign_threads = bench_cores()};
+    load_opts lo = {.dir = o->dir, .accounts = o->accounts, .rate_tx_s = rate_tx_s,
+                    .duration_s = WARMUP_S + duration_s, .fee = 1, .window = (uint32_t)o->window,
+                    .on_tick = on_tick, .tick_arg = &w, .nodes = w.n_nodes, .presign = o->presign,
+                    .presign_threads = bench_cores()};
     load_result r;
     char why[512];
     rc = load_run(&lo, &r, why, sizeof why);
-    double sampled = sampler_stop(&w.sampler);
     if (rc != 0) fprintf(stderr, "hansa bench: %s\n", why);
     else if (w.measuring) window_figures(&r, &w, out);
-    out->verify_cpu_rate = sampled;
-    out->verify_samples = w.sampler.samples;
     load_result_free(&r);
     if (rc == 0 && out->committed_txs == 0) {
         fprintf(stderr, "hansa bench: no transaction was committed in %.0f s (last refusal: %s)\n",
@@ -491,8 +422,9 @@ static void print_load(const bench_load_result *r) {
            (unsigned long long)r->block_txs_max);
     printf("  commit latency     p50 %.0f ms, p99 %.0f ms, max %.0f ms  (submit -> seen committed, %zu txs)\n",
            r->latency_ms_p50, r->latency_ms_p99, r->latency_ms_max, r->latency_samples);
-    printf("  submitted          %llu, refused %llu%s%s\n", (unsigned long long)r->submitted,
-           (unsigned long long)r->refused, r->refused ? " (last: " : "",
+    printf("  submitted          %llu over %llu kept connections (%llu requests resent), refused %llu%s%s\n",
+           (unsigned long long)r->submitted, (unsigned long long)r->connections,
+           (unsigned long long)r->resent, (unsigned long long)r->refused, r->refused ? " (last: " : "",
            r->refused ? r->last_refusal : "");
     if (r->refused) printf(")\n");
     if (r->presigned)
@@ -591,43 +523,32 @@ static void print_factors(const ratio_factors *f, double ratio) {
 }
 
 /* The figures that other load on the machine does not move (much): CPU
- * time per committed transaction against the verifications it must cost.
- * If the nodes had the C cores to themselves, they would commit
- * C / node_cpu_per_tx tx/s against a bound of C / verify_per_tx, so the
- * ratio they imply is verify_per_tx / node_cpu_per_tx, whatever C is. */
+ * time per committed transaction, the nodes' and the load generator's.
+ * What part of the nodes' is verification the nodes time themselves
+ * (print_nodes_verify; the factored ratio's first factor): the bench no
+ * longer samples a yardstick of its own in the window, which cost the
+ * cores the nodes were measured on (docs/bench.md, "Seventh pass"). */
 typedef struct {
     double node_us, self_us;  /* CPU µs per committed tx: all nodes, the load generator */
-    double verify_us;         /* N x 1e6 / the verify rate per CPU second */
-    double ratio_nodes;       /* verify_us / node_us */
-    double ratio_all;         /* verify_us / (node_us + self_us) */
+    double self_share;        /* self_us / (node_us + self_us) */
 } cpu_per_tx;
 
-static cpu_per_tx cpu_figures(const bench_load_result *r, int n, double verify_cpu_rate) {
+static cpu_per_tx cpu_figures(const bench_load_result *r) {
     cpu_per_tx f = {0};
-    if (!r->committed_txs || verify_cpu_rate <= 0) return f;
+    if (!r->committed_txs) return f;
     f.node_us = r->nodes_cpu_s * 1e6 / (double)r->committed_txs;
     f.self_us = r->self_cpu_s * 1e6 / (double)r->committed_txs;
-    f.verify_us = (double)n * 1e6 / verify_cpu_rate;
-    f.ratio_nodes = f.node_us > 0 ? f.verify_us / f.node_us : 0;
-    f.ratio_all = f.node_us + f.self_us > 0 ? f.verify_us / (f.node_us + f.self_us) : 0;
+    f.self_share = f.node_us + f.self_us > 0 ? f.self_us / (f.node_us + f.self_us) : 0;
     return f;
 }
 
-static void print_cpu_per_tx(const cpu_per_tx *f, int n, double verify_cpu_rate, int samples) {
-    printf("  cpu per tx         nodes %.1f us (all nodes' user+sys / committed), load generator %.1f us\n",
-           f->node_us, f->self_us);
-    printf("  verify part        N x 1e6 / verify rate per cpu-s = %d x 1e6 / %.0f = %.1f us (%.0f%% of the "
-           "nodes')\n", n, verify_cpu_rate, f->verify_us, 100.0 * f->ratio_nodes);
-    if (samples)
-        printf("                     (the rate sampled during the window: %d x %d ms, as busy as the nodes were)\n",
-               samples, SAMPLE_MS);
-    else printf("                     (the rate measured before the load: no sample in the window)\n");
-    printf("  idle-machine ratio %.3f if the nodes had every core (verify part / node cpu); "
-           "%.3f with the load generator on them too\n", f->ratio_nodes, f->ratio_all);
+static void print_cpu_per_tx(const cpu_per_tx *f) {
+    printf("  cpu per tx         nodes %.1f us (all nodes' user+sys / committed), load generator %.1f us"
+           " (%.1f%% of the two)\n", f->node_us, f->self_us, 100.0 * f->self_share);
 }
 
-/* The verification share of the nodes' CPU as the nodes timed it: what the
- * idle-machine ratio estimates with the sampled yardstick. */
+/* The verification share of the nodes' CPU as the nodes timed it, per
+ * committed transaction and per verification. */
 static void print_nodes_verify(const bench_load_result *r) {
     if (!r->nodes_verify_ok || !r->committed_txs || r->nodes_cpu_s <= 0) {
         printf("  verification, timed in the nodes   not reported (a node lacks status' sig_verify_cpu_ns)\n");
@@ -704,6 +625,8 @@ static json_t *result_json(const bench_load_result *r, int n, int c, double veri
                           r->machine_busy_pct, "agree", agree);
     json_object_set_new(j, "presigned", json_integer((json_int_t)r->presigned));
     json_object_set_new(j, "signed_live", json_integer((json_int_t)r->signed_live));
+    json_object_set_new(j, "connections", json_integer((json_int_t)r->connections));
+    json_object_set_new(j, "resent", json_integer((json_int_t)r->resent));
     if (verify_rate > 0) {
         double bound = (double)c * verify_rate / (double)n;
         json_object_set_new(j, "verify_rate", json_real(verify_rate));
@@ -733,10 +656,9 @@ static json_t *scaling_json(const bench_load_result *r, int n, const bench_verif
     return j;
 }
 
-static json_t *cpu_json(const cpu_per_tx *f, double verify_cpu_rate) {
-    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "nodes_us", f->node_us, "load_generator_us",
-                     f->self_us, "verify_us", f->verify_us, "verify_per_cpu_s", verify_cpu_rate,
-                     "idle_ratio_nodes", f->ratio_nodes, "idle_ratio_with_load_generator", f->ratio_all);
+static json_t *cpu_json(const cpu_per_tx *f) {
+    return json_pack("{s:f, s:f, s:f}", "nodes_us", f->node_us, "load_generator_us", f->self_us,
+                     "load_generator_share", f->self_share);
 }
 
 static json_t *block_json(const bench_block_result *b) {
@@ -785,11 +707,15 @@ static int stop_delegates(const bench_opts *o) {
  * accounts (about 200 MB), past which they are signed as they go. */
 #define PRESIGN_MAX 1000000u
 
-static uint32_t presign_count(const bench_opts *o, int c, double verify_cpu_rate) {
-    double bound = (double)c * verify_cpu_rate / (double)(o->validators - o->down);
-    double per = bound * (WARMUP_S + o->duration_s) / (double)o->accounts + (double)o->window;
+static uint32_t presign_for(const bench_opts *o, double tx_per_s, double secs) {
+    double per = tx_per_s * secs / (double)o->accounts + (double)o->window;
     double cap = (double)PRESIGN_MAX / (double)o->accounts;
     return (uint32_t)(per < cap ? per : cap);
+}
+
+static uint32_t presign_count(const bench_opts *o, int c, double verify_cpu_rate) {
+    double bound = (double)c * verify_cpu_rate / (double)(o->validators - o->down);
+    return presign_for(o, bound, WARMUP_S + o->duration_s);
 }
 
 /* The verify rates the bound and the all-core rate use, measured before
@@ -812,20 +738,46 @@ static int report_fresh(const bench_opts *o, int c, const bench_verify_scaling *
     print_load(r);
     print_cpu(r);
     print_bound(r, n, c, vs);
-    double vr = r->verify_cpu_rate > 0 ? r->verify_cpu_rate : vs->one_per_cpu_s;
-    cpu_per_tx f = cpu_figures(r, n, vr);
-    print_cpu_per_tx(&f, n, vr, r->verify_samples);
+    cpu_per_tx f = cpu_figures(r);
+    print_cpu_per_tx(&f);
     print_nodes_verify(r);
     ratio_factors rf = factor_ratio(r, n, c, vs);
     print_factors(&rf, (double)r->committed_txs / r->window_s * (double)n / ((double)c * vs->one_per_s));
     int rc = check_agreement(o->dir, o->down);
     if (!o->json || !(*j = result_json(r, n, c, vs->one_per_s, rc == 0))) return rc;
     json_object_set_new(*j, "verify_scaling", scaling_json(r, n, vs, &rf));
-    json_object_set_new(*j, "cpu_per_tx", cpu_json(&f, vr));
+    json_object_set_new(*j, "cpu_per_tx", cpu_json(&f));
     json_object_set_new(*j, "nodes_verify", nodes_verify_json(r));
     json_object_set_new(*j, "validators", json_integer(o->validators));
     json_object_set_new(*j, "down", json_integer(o->down));
     return rc;
+}
+
+/* The issue's latency figure: the same network paced at half the committed
+ * rate the saturated run measured, for up to HALF_LOAD_S_MAX seconds after
+ * the warm-up; what a client sees when the chain is not queueing. Adds it
+ * to *j (--json) as half_load. */
+static int half_load(const bench_opts *o, const bench_load_result *full, json_t *j) {
+    double rate = (double)full->committed_txs / full->window_s / 2;
+    int secs = o->duration_s < HALF_LOAD_S_MAX ? o->duration_s : HALF_LOAD_S_MAX;
+    bench_opts ho = *o;
+    if (o->presign) ho.presign = presign_for(o, rate, WARMUP_S + secs);
+    printf("\nload running at half that rate, %.0f tx/s, for %d s after %.0f s warm-up...\n", rate, secs,
+           WARMUP_S);
+    fflush(stdout);
+    bench_load_result h;
+    int rc = bench_load_run(&ho, rate, secs, &h);
+    if (rc != 0) return rc;
+    printf("  at half load       %.0f tx/s offered, %.0f tx/s committed; commit latency p50 %.0f ms, "
+           "p99 %.0f ms, max %.0f ms (%zu txs)\n", rate, (double)h.committed_txs / h.window_s,
+           h.latency_ms_p50, h.latency_ms_p99, h.latency_ms_max, h.latency_samples);
+    if (j)
+        json_object_set_new(j, "half_load", json_pack("{s:f, s:f, s:f, s:{s:f, s:f, s:f, s:I}}", "offered_tx_per_s",
+                                                      rate, "tx_per_s", (double)h.committed_txs / h.window_s,
+                                                      "window_s", h.window_s, "latency_ms", "p50",
+                                                      h.latency_ms_p50, "p99", h.latency_ms_p99, "max",
+                                                      h.latency_ms_max, "samples", (json_int_t)h.latency_samples));
+    return check_agreement(o->dir, o->down);
 }
 
 static int run_fresh(const bench_opts *o) {
@@ -846,9 +798,10 @@ static int run_fresh(const bench_opts *o) {
     if (rc == 0) {
         printf("\nload running...\n");
         fflush(stdout);
-        rc = bench_load_run(o, &r);
+        rc = bench_load_run(o, 0, o->duration_s, &r);
     }
     if (rc == 0) rc = report_fresh(o, c, &vs, &r, &j);
+    if (rc == 0 && o->half) rc = half_load(o, &r, j);
     testnet_down_dir(&to);
     if (!o->dir_given && !o->keep) nftw(o->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     else printf("network folder kept: %s\n", o->dir);
@@ -864,7 +817,7 @@ static int run_attach(const bench_opts *o) {
            o->accounts, o->dir, o->duration_s + (int)WARMUP_S);
     fflush(stdout);
     bench_load_result r;
-    int rc = bench_load_run(o, &r);
+    int rc = bench_load_run(o, 0, o->duration_s, &r);
     if (rc != CLI_OK) return rc;
     printf("\nwhat happened (the last %.0f s; the first %.0f s warmed up):\n", r.window_s, WARMUP_S);
     print_load(&r);
@@ -884,12 +837,14 @@ static int run_attach(const bench_opts *o) {
 static int usage(void) {
     fprintf(stderr,
             "usage: hansa bench [--validators N] [--duration S] [--accounts K] [--dir D]\n"
-            "                   [--window W] [--down D] [--keep] [--no-block] [--json] [--sign-live]\n"
+            "                   [--window W] [--down D] [--keep] [--no-block] [--no-half] [--json]\n"
+            "                   [--sign-live]\n"
             "       hansa bench --attach [--dir D] [--duration S] [--accounts K] [--window W] [--json]\n"
             "       hansa bench --chains 2 [--validators N] [--duration S] [--dir D] [--keep]\n"
             "  --json: the report goes to stderr, the figures as JSON to stdout\n"
             "  --down D: stop the last D delegates once up (fewer than a third of N)\n"
             "  --sign-live: the clients sign as they submit (default: before the load)\n"
+            "  --no-half: no second run paced at half the committed rate (its commit latency)\n"
             "  N 1..64 (4), S 1..3600 seconds (20), K 2..1000 (256), W 1..4096 in flight per account (8)\n");
     return CLI_USAGE;
 }
@@ -902,6 +857,7 @@ static bool parse_one(int argc, char **argv, int *i, bench_opts *o) {
     if (strcmp(a, "--no-block") == 0) return !(o->block = false);
     if (strcmp(a, "--json") == 0) return o->json = true;
     if (strcmp(a, "--sign-live") == 0) return o->sign_live = true;
+    if (strcmp(a, "--no-half") == 0) return !(o->half = false);
     if (*i + 1 >= argc) return false;
     const char *v = argv[++*i];
     if (strcmp(a, "--dir") == 0) {
@@ -926,6 +882,7 @@ static int parse(int argc, char **argv, bench_opts *o) {
 int cmd_bench(int argc, char **argv) {
     static char tmp_dir[64];
     bench_opts o = {NULL, false, 4, 20, 256, 8, false, false, true};
+    o.half = true;
     if (argc > 1 && strcmp(argv[1], "--lifts") == 0) return cmd_bench_lifts(argc - 1, argv + 1);
     int rc = parse(argc, argv, &o);
     if (rc) return rc;

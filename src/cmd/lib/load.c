@@ -14,14 +14,15 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/assert.h"
 #include "base/buf.h"
 #include "base/clock.h"
-#include "base/hex.h"
 #include "base/mem.h"
 #include "cmd/lib/cli.h"
+#include "cmd/lib/load_form.h"
 #include "cmd/lib/rpc_client.h"
 #include "cmd/lib/testnet.h"
 #include "crypto/address.h"
@@ -33,13 +34,17 @@
 
 #define LOAD_POLL_US 20000u           /* status poll period */
 #define LOAD_NAP_US 2000u             /* a submitter with nothing to send waits this long */
-#define LOAD_BATCH_MAX 100            /* the server's default max_batch */
+#define LOAD_BATCH_MAX LOAD_FORM_TXS_MAX /* the server's default max_batch */
 #define LOAD_TIMEOUT_PACED_MS 3000    /* a lost node should cost the paced load little */
 #define LOAD_TIMEOUT_SATURATED_MS 10000 /* a full batch under full load can take seconds */
 #define LOAD_NODE_BACKOFF_US 2000000u /* skip a node this long after it did not answer */
 #define LOAD_AMOUNT 1                 /* units per transfer: the balances last */
 #define LOAD_WINDOW_DEFAULT 256
-#define LOAD_TX_HEX_MAX (2 * 512 + 1)
+#define LOAD_TX_BYTES_MAX 512
+/* tx_of's entry for a nonce this load never sent: another client's, or a
+ * previous load's still in the pools when this one read the nonces, which
+ * committed before this one reached them. */
+#define TX_OF_NONE SIZE_MAX
 
 typedef struct {
     const keyfile_key *key;  /* borrowed from the key file */
@@ -49,7 +54,7 @@ typedef struct {
     uint64_t next_nonce;     /* the nonce to submit next */
     uint64_t committed;      /* committed nonce last read */
     uint64_t base_nonce;     /* committed nonce at start: txs below it are not ours */
-    size_t *tx_of;           /* index in result->txs of nonce base_nonce + i */
+    size_t *tx_of;           /* index in result->txs of nonce base_nonce + i, or TX_OF_NONE */
     size_t n_tx_of, cap_tx_of;
     bool resync;             /* rejected in the batch at hand: re-read its nonce */
     /* Signed before the load (load_opts.presign): the encodings of nonces
@@ -72,13 +77,53 @@ typedef struct {
     _Atomic uint64_t down_until_us[LOAD_NODES_MAX]; /* a node that did not answer is skipped till then */
     size_t cursor[LOAD_NODES_MAX]; /* round-robin start over the senders, per node */
     uint32_t chain_id, window;
-    bool one_by_one; /* the nodes predate submit_txs: a batch of submit_tx calls instead */
+    const load_form *form; /* submit_txs, or a batch of submit_tx calls for nodes from before it */
     int timeout_ms;
     uint64_t due_us, step_us;      /* pacing: the next transaction may go at due_us */
     uint64_t height, committed_txs; /* last status seen */
     pthread_mutex_t mu;
     atomic_bool stop;
+    /* Bumped (under mu) whenever senders may have gained room: the poller
+     * saw commits, senders moved to another node, the load stops. */
+    pthread_cond_t room;
+    _Atomic uint64_t room_epoch;
 } load_ctx;
+
+/* The connections one thread keeps, one per node, each opened on first use
+ * and kept for the calls after it (rpc_client.h), and its reused buffers. */
+typedef struct {
+    rpcc_conn conn[LOAD_NODES_MAX];
+    int n;
+    hbuf body;  /* a request body (load_form's encoders) */
+    hbuf live;  /* the transactions of a batch signed as it goes */
+    hbuf one;   /* one transaction being signed */
+} load_link;
+
+static void link_init(load_ctx *c, load_link *l) {
+    memset(l, 0, sizeof *l);
+    l->n = c->n_nodes;
+    for (int i = 0; i < l->n; i++) rpcc_conn_init(&l->conn[i], c->addrs[i]);
+}
+
+/* Closes the link's connections and counts them in the result (under the lock). */
+static void link_free(load_ctx *c, load_link *l) {
+    pthread_mutex_lock(&c->mu);
+    for (int i = 0; i < l->n; i++) {
+        c->r->connections += l->conn[i].dials;
+        c->r->resent += l->conn[i].resent;
+        rpcc_conn_free(&l->conn[i]);
+    }
+    pthread_mutex_unlock(&c->mu);
+    hbuf_free(&l->body);
+    hbuf_free(&l->live);
+    hbuf_free(&l->one);
+}
+
+/* Wakes the submitters waiting for room (wait_for_room). Under the lock. */
+static void room_opened(load_ctx *c) {
+    atomic_fetch_add(&c->room_epoch, 1);
+    pthread_cond_broadcast(&c->room);
+}
 
 /* ---- results ---- */
 
@@ -108,20 +153,29 @@ static bool node_down(load_ctx *c, int node, uint64_t now) {
     return now < atomic_load(&c->down_until_us[node]);
 }
 
-/* One batch of calls (stolen) to node. A node that did not answer is not
- * asked again for LOAD_NODE_BACKOFF_US (the call fails at once, as a
- * transport error), so a dead or partitioned node costs one timeout, not
- * one per call. */
-static json_t *batch_call(load_ctx *c, int node, json_t *calls, rpcc_error *err) {
+/* A node that did not answer is not asked again for LOAD_NODE_BACKOFF_US
+ * (calls to it fail at once, as transport errors), so a dead or
+ * partitioned node costs one timeout, not one per call. */
+static void back_off(load_ctx *c, int node) {
+    atomic_store(&c->down_until_us[node], clock_system_mono_us() + LOAD_NODE_BACKOFF_US);
+}
+
+/* One batch of calls (stolen) to node over the link's connection to it;
+ * the reply array, or NULL with err set. */
+static json_t *batch_call(load_ctx *c, load_link *l, int node, json_t *calls, rpcc_error *err) {
     HANSA_ASSERT(node >= 0 && node < c->n_nodes);
     if (node_down(c, node, clock_system_mono_us())) {
         json_decref(calls);
         *err = (rpcc_error){0, "node did not answer a moment ago", NULL};
         return NULL;
     }
-    json_t *r = rpcc_batch(c->addrs[node], calls, c->timeout_ms, err);
-    if (!r && err->code == 0)
-        atomic_store(&c->down_until_us[node], clock_system_mono_us() + LOAD_NODE_BACKOFF_US);
+    json_t *r = rpcc_conn_json(&l->conn[node], calls, c->timeout_ms, err);
+    if (r && !json_is_array(r)) {
+        json_decref(r);
+        r = NULL;
+        *err = (rpcc_error){0, "batch reply is not a JSON array", NULL};
+    }
+    if (!r && err->code == 0) back_off(c, node);
     return r;
 }
 
@@ -153,14 +207,14 @@ static json_t *reply_of(json_t *reply, int id) {
 /* Asks node for the committed nonces of senders which[0..n) (n <= the batch
  * maximum); got[i] says whether nonce[i] was read. Returns false if the
  * node did not answer. Reads only immutable sender fields (no lock). */
-static bool query_nonces(load_ctx *c, int node, const int *which, int n, uint64_t *nonce, bool *got) {
+static bool query_nonces(load_ctx *c, load_link *l, int node, const int *which, int n, uint64_t *nonce, bool *got) {
     HANSA_ASSERT(n <= LOAD_BATCH_MAX);
     json_t *calls = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(calls, request(i, "account", json_pack("{s:s}", "address",
                                                                       c->senders[which[i]].addr)));
     rpcc_error err;
-    json_t *r = batch_call(c, node, calls, &err);
+    json_t *r = batch_call(c, l, node, calls, &err);
     if (!r) {
         json_decref(err.data);
         return false;
@@ -176,20 +230,20 @@ static bool query_nonces(load_ctx *c, int node, const int *which, int n, uint64_
 
 /* The committed nonce of sender i, asked of node first and then of the
  * others. Returns false if no node answers. */
-static bool read_nonce(load_ctx *c, int i, int node, uint64_t *nonce) {
+static bool read_nonce(load_ctx *c, load_link *l, int i, int node, uint64_t *nonce) {
     for (int k = 0; k < c->n_nodes; k++) {
         bool got = false;
-        if (query_nonces(c, (node + k) % c->n_nodes, &i, 1, nonce, &got) && got) return true;
+        if (query_nonces(c, l, (node + k) % c->n_nodes, &i, 1, nonce, &got) && got) return true;
     }
     return false;
 }
 
 /* Height and committed_txs of the first node that answers, which goes to
  * *node. Returns false if none answers. */
-static bool read_status(load_ctx *c, int *node, uint64_t *height, uint64_t *committed_txs) {
+static bool read_status(load_ctx *c, load_link *l, int *node, uint64_t *height, uint64_t *committed_txs) {
     for (int i = 0; i < c->n_nodes; i++) {
         rpcc_error err;
-        json_t *r = batch_call(c, i, json_pack("[o]", request(0, "status", NULL)), &err);
+        json_t *r = batch_call(c, l, i, json_pack("[o]", request(0, "status", NULL)), &err);
         json_t *st = r ? json_object_get(reply_of(r, 0), "result") : NULL;
         if (!r) json_decref(err.data);
         if (st) {
@@ -211,6 +265,7 @@ static void mark_committed(load_ctx *c, load_sender *s, uint64_t nonce, uint64_t
     if (nonce <= s->committed) return;
     for (uint64_t k = s->committed; k < nonce; k++) {
         if (k < s->base_nonce || k - s->base_nonce >= s->n_tx_of) continue;
+        if (s->tx_of[k - s->base_nonce] == TX_OF_NONE) continue;
         load_tx *t = &c->r->txs[s->tx_of[k - s->base_nonce]];
         if (t->state == LOAD_TX_COMMITTED) continue;
         if (t->state == LOAD_TX_NEW) { /* accepted by a node that did not answer in time */
@@ -227,7 +282,7 @@ static void mark_committed(load_ctx *c, load_sender *s, uint64_t nonce, uint64_t
 
 /* Reads the nonces of the senders with transactions in flight from node,
  * in batches, and marks what committed. */
-static void poll_nonces(load_ctx *c, int node) {
+static void poll_nonces(load_ctx *c, load_link *l, int node) {
     int which[LOAD_BATCH_MAX], n = 0;
     for (int i = 0; i < c->n_senders; i++) {
         pthread_mutex_lock(&c->mu);
@@ -238,11 +293,12 @@ static void poll_nonces(load_ctx *c, int node) {
         if (n < LOAD_BATCH_MAX && !(n > 0 && i == c->n_senders - 1)) continue;
         uint64_t nonce[LOAD_BATCH_MAX];
         bool got[LOAD_BATCH_MAX];
-        if (!query_nonces(c, node, which, n, nonce, got)) return;
+        if (!query_nonces(c, l, node, which, n, nonce, got)) return;
         uint64_t now = clock_system_mono_us();
         pthread_mutex_lock(&c->mu);
         for (int k = 0; k < n; k++)
             if (got[k]) mark_committed(c, &c->senders[which[k]], nonce[k], now);
+        room_opened(c);
         pthread_mutex_unlock(&c->mu);
         n = 0;
     }
@@ -250,16 +306,16 @@ static void poll_nonces(load_ctx *c, int node) {
 
 /* One poll: the status of the first node that answers and, when its height
  * moved, the senders' nonces. Returns false if no node answered. */
-static bool poll_commits(load_ctx *c) {
+static bool poll_commits(load_ctx *c, load_link *l) {
     int node;
     uint64_t h, txs;
-    if (!read_status(c, &node, &h, &txs)) return false;
+    if (!read_status(c, l, &node, &h, &txs)) return false;
     pthread_mutex_lock(&c->mu);
     bool moved = h != c->height;
     c->height = c->r->height_end = h;
     c->committed_txs = c->r->committed_txs_end = txs;
     pthread_mutex_unlock(&c->mu);
-    if (moved) poll_nonces(c, node);
+    if (moved) poll_nonces(c, l, node);
     return true;
 }
 
@@ -277,25 +333,29 @@ static void sign_tx_bytes(const load_ctx *c, const load_sender *s, uint64_t nonc
     sign_domain(&s->key->kp, SIGN_DOMAIN_TX, b->data, b->len, &tx.sig);
     hbuf_reset(b);
     wire_tx_encode(b, &tx);
-    HANSA_ASSERT(2 * b->len < LOAD_TX_HEX_MAX);
+    HANSA_ASSERT(b->len <= LOAD_TX_BYTES_MAX);
 }
 
-/* The transaction of sender s at nonce: its hex encoding and hash, from
- * what was signed before the load if it is there, else signed now. Returns
- * true if it had to be signed now. */
-static bool sign_tx(const load_ctx *c, const load_sender *s, uint64_t nonce,
-                    char hex[LOAD_TX_HEX_MAX], hansa_hash *hash) {
+/* The transaction of sender s at nonce and its hash: what was signed
+ * before the load if it is there (*tx points into s->pre), else signed now
+ * and appended to l->live (*tx is NULL and *live_off where it starts: the
+ * buffer may move until the batch is complete). Returns true if it had to
+ * be signed now. */
+static bool sign_tx(const load_ctx *c, const load_sender *s, uint64_t nonce, load_link *l,
+                    const uint8_t **tx, size_t *len, size_t *live_off, hansa_hash *hash) {
     uint64_t k = nonce - s->base_nonce;
     if (nonce >= s->base_nonce && k < s->n_pre) {
-        hex_encode(s->pre + k * s->pre_len, s->pre_len, hex);
+        *tx = s->pre + k * s->pre_len;
+        *len = s->pre_len;
         *hash = s->pre_hash[k];
         return false;
     }
-    hbuf b = HBUF_INIT;
-    sign_tx_bytes(c, s, nonce, &b);
-    hex_encode(b.data, b.len, hex);
-    sha256(b.data, b.len, hash);
-    hbuf_free(&b);
+    sign_tx_bytes(c, s, nonce, &l->one);
+    sha256(l->one.data, l->one.len, hash);
+    *tx = NULL;
+    *len = l->one.len;
+    *live_off = l->live.len;
+    hbuf_append(&l->live, l->one.data, l->one.len);
     return true;
 }
 
@@ -347,22 +407,30 @@ static void presign_all(load_ctx *c) {
     c->r->presign_s = (double)(clock_system_mono_us() - t0) / 1e6;
 }
 
+static void tx_of_push(load_sender *s, size_t v) {
+    if (s->n_tx_of == s->cap_tx_of) {
+        s->cap_tx_of = s->cap_tx_of ? 2 * s->cap_tx_of : 256;
+        s->tx_of = hansa_realloc(s->tx_of, s->cap_tx_of * sizeof *s->tx_of);
+    }
+    s->tx_of[s->n_tx_of++] = v;
+}
+
 /* The record of (s, nonce), created on first use. Under the lock. */
 static load_tx *tx_record(load_ctx *c, load_sender *s, uint64_t nonce, const hansa_hash *hash) {
     HANSA_ASSERT(nonce >= s->base_nonce);
     uint64_t k = nonce - s->base_nonce;
-    HANSA_ASSERT(k <= s->n_tx_of); /* nonces are handed out in order */
-    if (k < s->n_tx_of) return &c->r->txs[s->tx_of[k]];
+    if (k < s->n_tx_of && s->tx_of[k] != TX_OF_NONE) return &c->r->txs[s->tx_of[k]];
+    /* Nonces are handed out in order, but a commit of nonces this load did
+     * not send moves the next one past them (mark_committed); a node that
+     * lags can hand one of those back (a resync). */
+    while (s->n_tx_of < k) tx_of_push(s, TX_OF_NONE);
     load_result *r = c->r;
     if (r->n_txs == r->cap_txs) {
         r->cap_txs = r->cap_txs ? 2 * r->cap_txs : 1024;
         r->txs = hansa_realloc(r->txs, r->cap_txs * sizeof *r->txs);
     }
-    if (s->n_tx_of == s->cap_tx_of) {
-        s->cap_tx_of = s->cap_tx_of ? 2 * s->cap_tx_of : 256;
-        s->tx_of = hansa_realloc(s->tx_of, s->cap_tx_of * sizeof *s->tx_of);
-    }
-    s->tx_of[s->n_tx_of++] = r->n_txs;
+    if (k < s->n_tx_of) s->tx_of[k] = r->n_txs;
+    else tx_of_push(s, r->n_txs);
     load_tx *t = &r->txs[r->n_txs++];
     memset(t, 0, sizeof *t);
     t->account = (uint32_t)(s - c->senders);
@@ -407,61 +475,47 @@ static void fill_batch(load_ctx *c, int node, batch *b) {
     c->due_us += (uint64_t)b->n * c->step_us;
 }
 
-/* Judges one call's reply member m (NULL: none came) for transaction i. */
-static void judge_one(load_ctx *c, batch *b, int i, json_t *m, const char *fallback) {
-    json_t *e = json_object_get(m, "error");
-    if (m && !e) {
-        b->held[i] = true;
-        return;
+/* Sends the batch's request (l->body, in c->form) to node and counts what
+ * the node said of each transaction into b. Returns false if the node did
+ * not answer (its transactions are then neither held nor refused). */
+static bool send_batch(load_ctx *c, load_link *l, int node, batch *b) {
+    load_verdict v[LOAD_BATCH_MAX];
+    char why[RPCC_ERR_MAX] = "node did not answer a moment ago";
+    bool answered = false;
+    if (!node_down(c, node, clock_system_mono_us())) {
+        size_t len;
+        int status;
+        rpcc_error err;
+        const uint8_t *reply = rpcc_conn_post(&l->conn[node], c->form->path, c->form->content_type,
+                                              l->body.data, l->body.len, c->timeout_ms, &len, &status, &err);
+        if (reply) answered = c->form->judge(reply, len, b->n, v, why, sizeof why);
+        else snprintf(why, sizeof why, "%s", err.message);
+        if (!answered) back_off(c, node);
     }
-    json_t *data = json_object_get(e, "data");
-    const char *name = json_string_value(json_object_get(data, "error"));
-    if (name && strcmp(name, hansa_errname(HANSA_ERR_DUPLICATE)) == 0) {
-        c->r->duplicates++;
-        b->held[i] = true;
-        return;
-    }
-    const char *why = json_string_value(json_object_get(data, "why"));
-    if (!why) why = e ? json_string_value(json_object_get(e, "message")) : fallback;
-    char text[LOAD_REASON_TEXT_MAX];
-    /* %.120s: the node's sentence is bounded by the reason text. */
-    snprintf(text, sizeof text, "%.32s: %.120s", name ? name : "error", why ? why : "no reply");
-    /* Nonces differ from one rejection to the next: keep the kind only. */
-    if (name && strcmp(name, hansa_errname(HANSA_ERR_NONCE)) == 0)
-        snprintf(text, sizeof text, "%s: nonce is not the account's next", name);
-    count_reason(c->r, text);
-    c->r->rejected++;
-    b->rejected[i] = true;
-}
-
-/* Sends the signed batch (calls, stolen) to node and judges the replies.
- * Returns false if the node did not answer. */
-static bool send_batch(load_ctx *c, int node, json_t *calls, batch *b) {
-    rpcc_error err;
-    json_t *r = batch_call(c, node, calls, &err);
     pthread_mutex_lock(&c->mu);
     c->r->submits += (uint64_t)b->n;
-    if (!r && err.code == 0) {
+    if (!answered) {
         c->r->unreachable += (uint64_t)b->n;
-        snprintf(c->r->last_reason, sizeof c->r->last_reason, "node%d: %.120s", node, err.message);
+        snprintf(c->r->last_reason, sizeof c->r->last_reason, "node%d: %.120s", node, why);
     }
-    /* One submit_txs call: its results in order, or its error for all. */
-    json_t *m0 = r ? reply_of(r, 0) : NULL;
-    json_t *items = json_object_get(json_object_get(m0, "result"), "results");
-    for (int i = 0; i < b->n && (r || err.code != 0); i++) {
-        json_t *m = c->one_by_one && r ? reply_of(r, i) : m0, *wrapped = NULL;
-        if (items && !c->one_by_one) {
-            m = json_array_get(items, (size_t)i);
-            /* A refused one, {error, why}, in the shape of a refused submit_tx call. */
-            if (json_object_get(m, "error")) m = wrapped = json_pack("{s:{s:O}}", "error", "data", m);
+    for (int i = 0; i < b->n && answered; i++) {
+        switch (v[i].kind) {
+        case LOAD_VERDICT_ADMITTED:
+            b->held[i] = true;
+            break;
+        case LOAD_VERDICT_DUPLICATE: /* a resubmission of what it holds: as good as admitted */
+            c->r->duplicates++;
+            b->held[i] = true;
+            break;
+        case LOAD_VERDICT_REFUSED:
+            count_reason(c->r, v[i].text);
+            c->r->rejected++;
+            b->rejected[i] = true;
+            break;
         }
-        judge_one(c, b, i, m, err.message);
-        json_decref(wrapped);
     }
     pthread_mutex_unlock(&c->mu);
-    json_decref(r);
-    if (!r) json_decref(err.data);
-    return r || err.code != 0;
+    return answered;
 }
 
 /* The node after `node` that is not backing off, or node + 1 if all are. */
@@ -476,7 +530,7 @@ static int next_node(load_ctx *c, int node) {
  * transaction was refused re-reads its nonce and goes on from there; one
  * whose node did not answer goes on from its first transaction not held,
  * at the next node. */
-static void settle_batch(load_ctx *c, int node, batch *b) {
+static void settle_batch(load_ctx *c, load_link *l, int node, batch *b) {
     uint64_t now = clock_system_mono_us();
     int resync[LOAD_BATCH_MAX], n_resync = 0;
     pthread_mutex_lock(&c->mu);
@@ -502,7 +556,7 @@ static void settle_batch(load_ctx *c, int node, batch *b) {
     pthread_mutex_unlock(&c->mu);
     for (int k = 0; k < n_resync; k++) {
         uint64_t chain;
-        bool got = read_nonce(c, resync[k], node, &chain);
+        bool got = read_nonce(c, l, resync[k], node, &chain);
         pthread_mutex_lock(&c->mu);
         load_sender *s = &c->senders[resync[k]];
         if (got) {
@@ -517,7 +571,7 @@ static void settle_batch(load_ctx *c, int node, batch *b) {
 /* Sends node one batch of its senders' next transactions (to every node
  * with node_all). Returns how many transactions it sent (0 when none had
  * room or the pacing holds them back). */
-static int submit_batch(load_ctx *c, int node) {
+static int submit_batch(load_ctx *c, load_link *l, int node) {
     batch b;
     b.n = 0;
     pthread_mutex_lock(&c->mu);
@@ -526,29 +580,30 @@ static int submit_batch(load_ctx *c, int node) {
     if (b.n == 0) return 0;
     memset(b.held, 0, sizeof b.held);
     memset(b.rejected, 0, sizeof b.rejected);
-    json_t *txs = json_array();
-    uint64_t now = clock_system_mono_us();
+    const uint8_t *tx[LOAD_BATCH_MAX];
+    size_t len[LOAD_BATCH_MAX], live_off[LOAD_BATCH_MAX];
+    hansa_hash hash[LOAD_BATCH_MAX];
+    bool live[LOAD_BATCH_MAX];
+    int n_live = 0;
+    hbuf_reset(&l->live);
     for (int i = 0; i < b.n; i++) {
-        char hex[LOAD_TX_HEX_MAX];
-        hansa_hash hash;
-        bool live = sign_tx(c, b.s[i], b.nonce[i], hex, &hash);
-        json_array_append_new(txs, c->one_by_one ? request(i, "submit_tx", json_pack("{s:s}", "tx", hex))
-                                                 : json_string(hex));
-        pthread_mutex_lock(&c->mu);
-        if (live) c->r->signed_live++;
-        load_tx *t = tx_record(c, b.s[i], b.nonce[i], &hash);
+        live[i] = sign_tx(c, b.s[i], b.nonce[i], l, &tx[i], &len[i], &live_off[i], &hash[i]);
+        n_live += live[i];
+    }
+    for (int i = 0; i < b.n; i++)
+        if (live[i]) tx[i] = l->live.data + live_off[i]; /* l->live no longer moves */
+    uint64_t now = clock_system_mono_us();
+    pthread_mutex_lock(&c->mu);
+    c->r->signed_live += (uint64_t)n_live;
+    for (int i = 0; i < b.n; i++) {
+        load_tx *t = tx_record(c, b.s[i], b.nonce[i], &hash[i]);
         if (!t->submit_us) t->submit_us = now;
-        pthread_mutex_unlock(&c->mu);
     }
-    json_t *calls = c->one_by_one ? txs
-                                  : json_pack("[o]", request(0, "submit_txs", json_pack("{s:o}", "txs", txs)));
+    pthread_mutex_unlock(&c->mu);
+    c->form->encode(&l->body, tx, len, b.n);
     int targets = c->o->node_all ? c->n_nodes : 1;
-    for (int k = 0; k < targets; k++) {
-        json_incref(calls);
-        send_batch(c, (node + k) % c->n_nodes, calls, &b);
-    }
-    json_decref(calls);
-    settle_batch(c, node, &b);
+    for (int k = 0; k < targets; k++) send_batch(c, l, (node + k) % c->n_nodes, &b);
+    settle_batch(c, l, node, &b);
     return b.n;
 }
 
@@ -558,6 +613,7 @@ static void move_senders(load_ctx *c, int node) {
     int to = next_node(c, node);
     for (int i = 0; i < c->n_senders; i++)
         if (c->senders[i].node == node) c->senders[i].node = to;
+    room_opened(c);
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -565,19 +621,48 @@ typedef struct {
     load_ctx *c;
     int node;
     pthread_t thread;
+    load_link link;
 } submitter;
+
+/* After a batch found no sender with room: unpaced, room comes only when
+ * the poller sees commits (or senders move here), so wait for that rather
+ * than wake every LOAD_NAP_US to find none (each wake-up a context switch
+ * on the cores the nodes are measured on); at most LOAD_POLL_US, the
+ * poller's period. Paced, room comes with time: nap. epoch is room_epoch
+ * as read before the batch was filled, so room opened since is not missed. */
+static void wait_for_room(load_ctx *c, uint64_t epoch) {
+    if (c->step_us) {
+        usleep(LOAD_NAP_US);
+        return;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += (long)LOAD_POLL_US * 1000;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&c->mu);
+    int rc = 0;
+    while (rc == 0 && atomic_load(&c->room_epoch) == epoch && !atomic_load(&c->stop))
+        rc = pthread_cond_timedwait(&c->room, &c->mu, &until);
+    pthread_mutex_unlock(&c->mu);
+}
 
 static void *submitter_main(void *arg) {
     submitter *sub = arg;
     load_ctx *c = sub->c;
+    link_init(c, &sub->link);
     while (!atomic_load(&c->stop)) {
         if (node_down(c, sub->node, clock_system_mono_us())) {
             if (!c->o->node_all) move_senders(c, sub->node);
             usleep(LOAD_POLL_US);
-        } else if (submit_batch(c, sub->node) == 0) {
-            usleep(LOAD_NAP_US);
+        } else {
+            uint64_t epoch = atomic_load(&c->room_epoch);
+            if (submit_batch(c, &sub->link, sub->node) == 0) wait_for_room(c, epoch);
         }
     }
+    link_free(c, &sub->link);
     return NULL;
 }
 
@@ -628,9 +713,9 @@ static int load_senders(load_ctx *c, char *why, size_t why_len) {
 
 /* Whether node knows submit_txs: an empty one is refused as a bad param
  * by a node that has it, as an unknown method by one from before it. */
-static bool knows_submit_txs(load_ctx *c, int node) {
+static bool knows_submit_txs(load_ctx *c, load_link *l, int node) {
     rpcc_error err;
-    json_t *r = batch_call(c, node, json_pack("[o]", request(0, "submit_txs", json_pack("{s:[]}", "txs"))),
+    json_t *r = batch_call(c, l, node, json_pack("[o]", request(0, "submit_txs", json_pack("{s:[]}", "txs"))),
                            &err);
     if (!r) json_decref(err.data);
     json_t *e = json_object_get(reply_of(r, 0), "error");
@@ -639,17 +724,31 @@ static bool knows_submit_txs(load_ctx *c, int node) {
     return !old;
 }
 
+/* Whether node takes POST /txs: an empty body is refused as a bad request
+ * (400) by a node that has it, not found (404) by one from before it. */
+static bool knows_post_txs(load_link *l, int node, int timeout_ms) {
+    size_t len;
+    int status = 0;
+    rpcc_error err;
+    const uint8_t *reply = rpcc_conn_post(&l->conn[node], load_form_post_txs.path,
+                                          load_form_post_txs.content_type, "", 0, timeout_ms, &len, &status, &err);
+    if (!reply) json_decref(err.data);
+    return reply && status == 400;
+}
+
 /* The senders' nonces and the height before any load. */
-static int read_start(load_ctx *c, char *why, size_t why_len) {
+static int read_start(load_ctx *c, load_link *l, char *why, size_t why_len) {
     int node;
-    if (!read_status(c, &node, &c->height, &c->committed_txs)) {
+    if (!read_status(c, l, &node, &c->height, &c->committed_txs)) {
         snprintf(why, why_len, "no node of %s answers the status RPC", c->o->dir);
         return CLI_UNREACHABLE;
     }
-    c->one_by_one = !knows_submit_txs(c, node);
+    c->form = knows_post_txs(l, node, c->timeout_ms)  ? &load_form_post_txs
+              : knows_submit_txs(c, l, node)           ? &load_form_submit_txs
+                                                       : &load_form_submit_tx_batch;
     for (int i = 0; i < c->n_senders; i++) {
         load_sender *s = &c->senders[i];
-        if (!read_nonce(c, i, node, &s->base_nonce)) {
+        if (!read_nonce(c, l, i, node, &s->base_nonce)) {
             snprintf(why, why_len, "no node of %s answers the account RPC", c->o->dir);
             return CLI_UNREACHABLE;
         }
@@ -686,20 +785,25 @@ static void tick(load_ctx *c, uint64_t now) {
     pthread_mutex_unlock(&c->mu);
 }
 
-static void run_submit(load_ctx *c) {
-    submitter subs[LOAD_NODES_MAX];
+static void run_submit(load_ctx *c, load_link *l) {
+    submitter *subs = hansa_calloc((size_t)c->n_nodes, sizeof *subs);
     for (int i = 0; i < c->n_nodes; i++) {
-        subs[i] = (submitter){c, i, 0};
+        subs[i].c = c;
+        subs[i].node = i;
         HANSA_ASSERT(pthread_create(&subs[i].thread, NULL, submitter_main, &subs[i]) == 0);
     }
     uint64_t now, end = c->r->start_us + (uint64_t)(c->o->duration_s * 1e6);
     while ((now = clock_system_mono_us()) < end) {
-        poll_commits(c);
+        poll_commits(c, l);
         tick(c, clock_system_mono_us());
         sleep_until(now + LOAD_POLL_US);
     }
+    pthread_mutex_lock(&c->mu);
     atomic_store(&c->stop, true);
+    room_opened(c);
+    pthread_mutex_unlock(&c->mu);
     for (int i = 0; i < c->n_nodes; i++) pthread_join(subs[i].thread, NULL);
+    free(subs);
 }
 
 static bool all_committed(load_ctx *c) {
@@ -708,10 +812,10 @@ static bool all_committed(load_ctx *c) {
     return true;
 }
 
-static void run_settle(load_ctx *c) {
+static void run_settle(load_ctx *c, load_link *l) {
     uint64_t end = clock_system_mono_us() + (uint64_t)(c->o->settle_s * 1e6);
     while (clock_system_mono_us() < end && !all_committed(c)) {
-        poll_commits(c);
+        poll_commits(c, l);
         sleep_until(clock_system_mono_us() + LOAD_POLL_US);
     }
 }
@@ -726,20 +830,30 @@ int load_run(const load_opts *o, load_result *out, char *why, size_t why_len) {
     c.step_us = o->rate_tx_s > 0 ? (uint64_t)(1e6 / o->rate_tx_s) : 0;
     c.timeout_ms = c.step_us ? LOAD_TIMEOUT_PACED_MS : LOAD_TIMEOUT_SATURATED_MS;
     pthread_mutex_init(&c.mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c.room, &ca);
+    pthread_condattr_destroy(&ca);
     out->start_us = clock_system_mono_us();
     int rc = find_nodes(&c, why, why_len);
+    load_link *main_link = hansa_calloc(1, sizeof *main_link); /* the poller's */
+    link_init(&c, main_link);
     if (rc == 0) rc = load_senders(&c, why, why_len);
-    if (rc == 0) rc = read_start(&c, why, why_len);
+    if (rc == 0) rc = read_start(&c, main_link, why, why_len);
     if (rc == 0 && o->presign > 0) presign_all(&c);
     if (rc == 0) {
         out->start_us = c.due_us = clock_system_mono_us();
-        run_submit(&c);
+        run_submit(&c, main_link);
         out->submit_end_us = clock_system_mono_us();
-        run_settle(&c);
-        poll_commits(&c);
+        run_settle(&c, main_link);
+        poll_commits(&c, main_link);
     }
     out->end_us = clock_system_mono_us();
+    link_free(&c, main_link);
+    free(main_link);
     load_teardown(&c);
+    pthread_cond_destroy(&c.room);
     pthread_mutex_destroy(&c.mu);
     return rc;
 }
@@ -791,6 +905,8 @@ void load_result_print(const load_result *r, FILE *out) {
             (unsigned long long)r->accepted, (unsigned long long)r->committed,
             (unsigned long long)r->rejected, (unsigned long long)r->duplicates,
             (unsigned long long)r->unreachable);
+    fprintf(out, "  connections opened %llu, requests resent on a new one %llu\n",
+            (unsigned long long)r->connections, (unsigned long long)r->resent);
     fprintf(out, "  committed %.1f tx/s; heights %llu..%llu (%.2f heights/s); latency submit->seen "
                  "committed p50 %.0f ms p99 %.0f ms max %.0f ms\n",
             f.committed_tx_s, (unsigned long long)r->height_start, (unsigned long long)r->height_end,
@@ -815,6 +931,8 @@ void load_result_print_json(const load_result *r, FILE *out) {
         "committed_tx_s", f.committed_tx_s, "heights_s", f.heights_s, "latency_ms_p50",
         f.latency_ms_p50, "latency_ms_p99", f.latency_ms_p99, "latency_ms_max", f.latency_ms_max,
         "reasons", reasons);
+    json_object_set_new(j, "connections", json_integer((json_int_t)r->connections));
+    json_object_set_new(j, "resent", json_integer((json_int_t)r->resent));
     char *s = json_dumps(j, JSON_COMPACT);
     fprintf(out, "%s\n", s);
     free(s);

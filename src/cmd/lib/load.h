@@ -11,13 +11,19 @@
  * room in their window (accepted, not yet committed), so no node is left
  * idle while the load waits on another. With a rate the batches are paced
  * by a shared deadline; without one they go out as fast as the nodes answer.
+ * Every thread keeps one HTTP/1.1 connection per node open (rpc_client.h's
+ * rpcc_conn), and writes its requests from the transactions' bytes into a
+ * reused buffer (load_form.h), so a batch costs the generator and the node
+ * no connect, accept or close and the generator no JSON tree.
  *
  * A transaction is a pure function of (sender, nonce), and Ed25519 is
  * deterministic, so re-signing a nonce yields the same bytes and hash. That
  * keeps the nonce bookkeeping simple: after a rejection the sender re-reads
  * its committed nonce and resubmits from there (a resubmission of something
  * a node already holds, "already in the mempool", just moves on); a node
- * that does not answer hands its senders to the next node.
+ * that does not answer hands its senders to the next node. The same makes
+ * resending a request safe when a kept connection closes under it: the
+ * copies the node already admitted come back as duplicates, counted held.
  *
  * The main thread polls the first node that answers every 20 ms; at each new
  * height it asks for the nonces of the senders with transactions in flight.
@@ -118,6 +124,8 @@ struct load_result {
     uint64_t presigned;   /* transactions signed before the load (load_opts.presign) */
     double presign_s;     /* how long that took */
     uint64_t signed_live; /* transactions signed during the load (none presigned for that nonce) */
+    uint64_t connections; /* HTTP connections opened to the nodes (each thread keeps one per node) */
+    uint64_t resent;      /* requests sent again after a kept connection closed under them */
 };
 
 /* Runs the load described by o against the testnet in o->dir. Fills *out

@@ -2,8 +2,6 @@
 #define _GNU_SOURCE
 #include "cmd/lib/rpc_client.h"
 
-#include <stdbool.h>
-
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "base/buf.h"
+#include "base/assert.h"
 #include "base/clock.h"
 
 static json_t *fail(rpcc_error *err, int code, const char *fmt, const char *arg) {
@@ -79,53 +79,289 @@ static int dial(const char *addr, uint64_t deadline_us, char *why, size_t why_le
     return fd;
 }
 
-/* Sends all of buf and reads until the peer closes, within the deadline. */
-static bool exchange(int fd, const hbuf *req, hbuf *reply, uint64_t deadline_us, char *why,
-                     size_t why_len) {
-    size_t off = 0;
-    while (off < req->len) {
-        ssize_t k = send(fd, req->data + off, req->len - off, MSG_NOSIGNAL);
+/* ---- the head of a reply ---- */
+
+static int head_fail(char *why, size_t why_len, const char *what) {
+    snprintf(why, why_len, "malformed HTTP reply: %s", what);
+    return -1;
+}
+
+/* A Content-Length value: digits only (spaces around), at most RPCC_REPLY_MAX. */
+static bool parse_length(const char *v, const char *end, size_t *out) {
+    while (v < end && (*v == ' ' || *v == '\t')) v++;
+    while (end > v && (end[-1] == ' ' || end[-1] == '\t')) end--;
+    if (v == end) return false;
+    uint64_t n = 0;
+    for (; v < end; v++) {
+        if (*v < '0' || *v > '9') return false;
+        n = n * 10 + (uint64_t)(*v - '0');
+        if (n > RPCC_REPLY_MAX) return false;
+    }
+    *out = (size_t)n;
+    return true;
+}
+
+/* Whether the header line [line, end) is `name:` (any case); *value then
+ * points past the colon. */
+static bool header_is(const char *line, const char *end, const char *name, const char **value) {
+    size_t k = strlen(name);
+    if ((size_t)(end - line) <= k || line[k] != ':' || strncasecmp(line, name, k) != 0) return false;
+    *value = line + k + 1;
+    return true;
+}
+
+/* One header line [line, end) into h. Returns NULL or what is wrong. */
+static const char *head_line(const char *line, const char *end, rpcc_head *h) {
+    const char *v;
+    if (header_is(line, end, "content-length", &v)) {
+        size_t n;
+        if (!parse_length(v, end, &n)) return "Content-Length is not a number up to the reply limit";
+        if (h->has_length && n != h->content_len) return "two different Content-Lengths";
+        h->has_length = true;
+        h->content_len = n;
+    } else if (header_is(line, end, "transfer-encoding", &v)) {
+        return "a chunked (or otherwise encoded) body; the node's replies carry a Content-Length";
+    } else if (header_is(line, end, "connection", &v)) {
+        size_t n = (size_t)(end - v);
+        for (size_t i = 0; i + 5 <= n; i++)
+            if (strncasecmp(v + i, "close", 5) == 0) h->close = true;
+    } else if (!memchr(line, ':', (size_t)(end - line))) {
+        return "a header line without a colon";
+    }
+    return NULL;
+}
+
+int rpcc_head_parse(const char *p, size_t n, rpcc_head *h, char *why, size_t why_len) {
+    memset(h, 0, sizeof *h);
+    const char *blank = n >= 4 ? memmem(p, n < RPCC_HEAD_MAX ? n : RPCC_HEAD_MAX, "\r\n\r\n", 4) : NULL;
+    if (!blank) return n >= RPCC_HEAD_MAX ? head_fail(why, why_len, "head longer than 16 KiB") : 0;
+    h->head_len = (size_t)(blank - p) + 4;
+    const char *eol = memmem(p, h->head_len, "\r\n", 2);
+    /* "HTTP/1.x NNN": the version decides the default of Connection. */
+    if ((size_t)(eol - p) < 12 || memcmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1') ||
+        p[8] != ' ')
+        return head_fail(why, why_len, "no HTTP/1.x status line");
+    for (int i = 9; i < 12; i++)
+        if (p[i] < '0' || p[i] > '9') return head_fail(why, why_len, "a status that is not 3 digits");
+    h->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+    h->close = p[7] == '0';
+    for (const char *line = eol + 2; line < blank + 2;) {
+        const char *end = memmem(line, (size_t)(blank + 2 - line), "\r\n", 2);
+        const char *bad = head_line(line, end, h);
+        if (bad) return head_fail(why, why_len, bad);
+        line = end + 2;
+    }
+    return 1;
+}
+
+/* ---- a kept-alive connection ---- */
+
+void rpcc_conn_init(rpcc_conn *c, const char *addr) {
+    memset(c, 0, sizeof *c);
+    snprintf(c->addr, sizeof c->addr, "%s", addr);
+    c->fd = -1;
+}
+
+static void conn_close(rpcc_conn *c) {
+    if (c->fd >= 0) close(c->fd);
+    c->fd = -1;
+    c->calls_on_fd = 0;
+}
+
+void rpcc_conn_free(rpcc_conn *c) {
+    conn_close(c);
+    hbuf_free(&c->out);
+    hbuf_free(&c->in);
+}
+
+/* Whether the kept connection still looks open: between replies the node
+ * sends nothing, so a readable socket means it closed (EOF) or reset it. */
+static bool conn_open(rpcc_conn *c) {
+    if (c->fd < 0) return false;
+    struct pollfd p = {c->fd, POLLIN, 0};
+    if (poll(&p, 1, 0) == 0) return true;
+    conn_close(c);
+    return false;
+}
+
+/* How one attempt ended. */
+typedef enum {
+    XCHG_OK,
+    XCHG_UNANSWERED, /* the node closed or reset before any reply byte: may be sent again */
+    XCHG_FAILED,     /* timed out, or a reply cut short, malformed or too large */
+} xchg_end;
+
+static xchg_end send_all(rpcc_conn *c, char *why, size_t why_len) {
+    for (size_t off = 0; off < c->out.len;) {
+        ssize_t k = send(c->fd, c->out.data + off, c->out.len - off, MSG_NOSIGNAL);
         if (k <= 0) {
-            snprintf(why, why_len, "send: %s", strerror(errno));
-            return false;
+            snprintf(why, why_len, "send to %s: %s", c->addr, k < 0 ? strerror(errno) : "nothing sent");
+            return k < 0 && (errno == EPIPE || errno == ECONNRESET) ? XCHG_UNANSWERED : XCHG_FAILED;
         }
         off += (size_t)k;
     }
+    return XCHG_OK;
+}
+
+/* Whether the reply in c->in is complete (its head parsed into *h); -1 on
+ * a malformed head or bytes past the body (the node answers once per request). */
+static int reply_complete(rpcc_conn *c, rpcc_head *h, bool *have_head, char *why, size_t why_len) {
+    if (!*have_head) {
+        int r = rpcc_head_parse((const char *)c->in.data, c->in.len, h, why, why_len);
+        if (r <= 0) return r;
+        *have_head = true;
+    }
+    if (!h->has_length) return 0; /* the body runs to the close */
+    size_t want = h->head_len + h->content_len;
+    if (c->in.len > want) {
+        snprintf(why, why_len, "malformed HTTP reply: bytes past its Content-Length");
+        return -1;
+    }
+    return c->in.len == want;
+}
+
+/* Reads one reply into c->in within the deadline. */
+static xchg_end read_reply(rpcc_conn *c, uint64_t deadline_us, rpcc_head *h, char *why, size_t why_len) {
+    hbuf_reset(&c->in);
+    bool have_head = false;
     for (;;) {
+        int done = reply_complete(c, h, &have_head, why, why_len);
+        if (done < 0) return XCHG_FAILED;
+        if (done) return XCHG_OK;
         uint64_t now = clock_system_mono_us();
         if (now >= deadline_us) {
-            snprintf(why, why_len, "timed out waiting for the node");
-            return false;
+            snprintf(why, why_len, "timed out waiting for %s", c->addr);
+            return XCHG_FAILED;
         }
-        struct pollfd p = {fd, POLLIN, 0};
+        struct pollfd p = {c->fd, POLLIN, 0};
         int r = poll(&p, 1, (int)((deadline_us - now) / 1000) + 1);
         if (r <= 0) continue;
-        uint8_t *dst = hbuf_extend(reply, 65536);
-        ssize_t k = recv(fd, dst, 65536, 0);
-        reply->len -= 65536 - (k > 0 ? (size_t)k : 0);
-        if (k == 0) return true;
-        if (k < 0 || reply->len > RPCC_REPLY_MAX) {
-            snprintf(why, why_len, "reply too large or read error");
-            return false;
+        size_t room = 65536;
+        uint8_t *dst = hbuf_extend(&c->in, room);
+        ssize_t k = recv(c->fd, dst, room, 0);
+        c->in.len -= room - (k > 0 ? (size_t)k : 0);
+        bool empty = c->in.len == 0;
+        if (k == 0 && have_head && !h->has_length) return XCHG_OK; /* a body that ends at the close */
+        if (k == 0 || (k < 0 && errno == ECONNRESET)) {
+            snprintf(why, why_len, "%s closed the connection %s", c->addr,
+                     empty ? "before replying" : "in the middle of its reply");
+            return empty ? XCHG_UNANSWERED : XCHG_FAILED;
+        }
+        if (k < 0 && errno != EINTR && errno != EAGAIN) {
+            snprintf(why, why_len, "read from %s: %s", c->addr, strerror(errno));
+            return XCHG_FAILED;
+        }
+        if (c->in.len > RPCC_HEAD_MAX + (size_t)RPCC_REPLY_MAX) {
+            snprintf(why, why_len, "reply from %s larger than %u bytes", c->addr, RPCC_REPLY_MAX);
+            return XCHG_FAILED;
         }
     }
 }
 
-static json_t *parse_reply(const hbuf *reply, rpcc_error *err) {
-    const char *text = (const char *)reply->data;
-    const char *body = reply->len ? memmem(text, reply->len, "\r\n\r\n", 4) : NULL;
-    if (!body) return fail(err, 0, "malformed HTTP reply%s", "");
-    body += 4;
-    json_error_t je;
-    json_t *root = json_loadb(body, reply->len - (size_t)(body - text), 0, &je);
-    if (!root) {
-        /* The status line says more than the parser: a node without the
-         * path answers "404 Not Found" in plain text. */
-        char status[64];
-        size_t n = strcspn(text, "\r");
-        snprintf(status, sizeof status, "%.*s", (int)(n < sizeof status ? n : sizeof status - 1), text);
-        return fail(err, 0, "reply is not JSON (%s)", status);
+/* One attempt: (re)connect if needed, send c->out, read the reply.
+ * *kept says whether it went over a connection kept from an earlier call. */
+static xchg_end attempt(rpcc_conn *c, uint64_t deadline_us, rpcc_head *h, bool keep, bool *kept, char *why,
+                        size_t why_len) {
+    *kept = conn_open(c) && c->calls_on_fd > 0;
+    if (c->fd < 0) {
+        c->fd = dial(c->addr, deadline_us, why, why_len);
+        if (c->fd < 0) return XCHG_FAILED;
+        c->dials++;
+        /* A node that stops reading must not hold a send past the caller's
+         * timeout: set once per connection, to the time left of the call
+         * that opens it (the load's calls all have one timeout). */
+        uint64_t now = clock_system_mono_us(), left = deadline_us > now ? deadline_us - now : 1000;
+        struct timeval tv = {(time_t)(left / 1000000), (suseconds_t)(left % 1000000)};
+        (void)setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     }
+    xchg_end e = send_all(c, why, why_len);
+    if (e == XCHG_OK) e = read_reply(c, deadline_us, h, why, why_len);
+    if (e != XCHG_OK || h->close || !h->has_length || !keep) {
+        conn_close(c);
+        return e;
+    }
+    c->calls_on_fd++;
+    return e;
+}
+
+/* The request head and body into c->out. */
+static void build_request(rpcc_conn *c, const char *path, const char *content_type, const void *body,
+                          size_t len, bool keep) {
+    char head[512];
+    int n = snprintf(head, sizeof head,
+                     "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s\r\n",
+                     path, c->addr, content_type, len, keep ? "" : "Connection: close\r\n");
+    HANSA_ASSERT(n > 0 && (size_t)n < sizeof head);
+    hbuf_reset(&c->out);
+    hbuf_append(&c->out, head, (size_t)n);
+    hbuf_append(&c->out, body, len);
+}
+
+/* rpcc_conn_post, with keep false for a one-shot call (Connection: close). */
+static const uint8_t *post_on(rpcc_conn *c, const char *path, const char *content_type, const void *body,
+                              size_t len, int timeout_ms, bool keep, size_t *body_len, int *status,
+                              rpcc_error *err) {
+    build_request(c, path, content_type, body, len, keep);
+    uint64_t deadline = clock_system_mono_us() + (uint64_t)timeout_ms * 1000;
+    char why[RPCC_ERR_MAX];
+    rpcc_head h;
+    bool kept;
+    xchg_end e = attempt(c, deadline, &h, keep, &kept, why, sizeof why);
+    /* A kept connection the node closed as the request went out (its idle
+     * timeout): the request may or may not have been read; send it again,
+     * on a new connection. One that was new already is not retried. */
+    if (e == XCHG_UNANSWERED && kept) {
+        c->resent++;
+        e = attempt(c, deadline, &h, keep, &kept, why, sizeof why);
+    }
+    if (e != XCHG_OK) {
+        fail(err, 0, "%s", why);
+        return NULL;
+    }
+    *body_len = c->in.len - h.head_len;
+    *status = h.status;
+    return c->in.data + h.head_len;
+}
+
+const uint8_t *rpcc_conn_post(rpcc_conn *c, const char *path, const char *content_type, const void *body,
+                              size_t len, int timeout_ms, size_t *body_len, int *status, rpcc_error *err) {
+    return post_on(c, path, content_type, body, len, timeout_ms, true, body_len, status, err);
+}
+
+/* value (stolen) over c, the reply parsed; keep as for post_on. */
+static json_t *json_on(rpcc_conn *c, json_t *value, int timeout_ms, bool keep, rpcc_error *err) {
+    char *body = json_dumps(value, JSON_COMPACT);
+    json_decref(value);
+    HANSA_ASSERT(body != NULL);
+    size_t n;
+    int status;
+    const uint8_t *reply =
+        post_on(c, "/", "application/json", body, strlen(body), timeout_ms, keep, &n, &status, err);
+    free(body);
+    if (!reply) return NULL;
+    json_error_t je;
+    json_t *root = json_loadb((const char *)reply, n, 0, &je);
+    if (!root) return fail(err, 0, "reply is not JSON: %s", je.text);
+    return root;
+}
+
+json_t *rpcc_conn_json(rpcc_conn *c, json_t *value, int timeout_ms, rpcc_error *err) {
+    return json_on(c, value, timeout_ms, true, err);
+}
+
+/* The reply to a one-shot call (value stolen) on a connection of its own. */
+static json_t *one_shot(const char *addr, json_t *value, int timeout_ms, rpcc_error *err) {
+    rpcc_conn c;
+    rpcc_conn_init(&c, addr);
+    json_t *root = json_on(&c, value, timeout_ms, false, err);
+    rpcc_conn_free(&c);
+    return root;
+}
+
+/* The result of a JSON-RPC reply (root stolen; may be NULL, err then set),
+ * or NULL with err set from its error. */
+static json_t *result_of(json_t *root, rpcc_error *err) {
+    if (!root) return NULL;
     json_t *result = json_object_get(root, "result");
     json_t *error = json_object_get(root, "error");
     if (result) {
@@ -142,73 +378,42 @@ static json_t *parse_reply(const hbuf *reply, rpcc_error *err) {
     return NULL;
 }
 
-/* POSTs len bytes of body as content_type to path at addr and returns the
- * reply in *reply (an HTTP response; see parse_reply), or false with err set. */
-static bool post_bytes(const char *addr, const char *path, const char *content_type,
-                       const void *body, size_t len, int timeout_ms, hbuf *reply, rpcc_error *err) {
-    hbuf out = HBUF_INIT;
-    char head[320];
-    int n = snprintf(head, sizeof head,
-                     "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n\r\n", path, addr, content_type, len);
-    if (n < 0 || (size_t)n >= sizeof head) {
-        fail(err, 0, "address too long: %s", addr);
-        return false;
-    }
-    hbuf_append(&out, head, (size_t)n);
-    hbuf_append(&out, body, len);
-    char why[RPCC_ERR_MAX];
-    uint64_t deadline = clock_system_mono_us() + (uint64_t)timeout_ms * 1000;
-    int fd = dial(addr, deadline, why, sizeof why);
-    bool ok = fd >= 0 && exchange(fd, &out, reply, deadline, why, sizeof why);
-    if (!ok) fail(err, 0, "%s", why);
-    if (fd >= 0) close(fd);
-    hbuf_free(&out);
-    return ok;
-}
-
-/* POSTs the JSON value (stolen) to addr as a JSON-RPC request or batch. */
-static bool post(const char *addr, json_t *value, int timeout_ms, hbuf *reply, rpcc_error *err) {
-    char *body = json_dumps(value, JSON_COMPACT);
-    json_decref(value);
-    bool ok = post_bytes(addr, "/", "application/json", body, strlen(body), timeout_ms, reply, err);
-    free(body);
-    return ok;
-}
-
 json_t *rpcc_call(const char *addr, const char *method, json_t *params, int timeout_ms,
                   rpcc_error *err) {
     json_t *req = json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", 1, "method", method);
     if (params) json_object_set_new(req, "params", params);
-    hbuf reply = HBUF_INIT;
-    json_t *result = post(addr, req, timeout_ms, &reply, err) ? parse_reply(&reply, err) : NULL;
-    hbuf_free(&reply);
-    return result;
+    return result_of(one_shot(addr, req, timeout_ms, err), err);
 }
 
 json_t *rpcc_batch(const char *addr, json_t *calls, int timeout_ms, rpcc_error *err) {
-    hbuf reply = HBUF_INIT;
-    json_t *result = NULL;
-    if (post(addr, calls, timeout_ms, &reply, err)) {
-        const char *text = (const char *)reply.data;
-        const char *start = reply.len ? memmem(text, reply.len, "\r\n\r\n", 4) : NULL;
-        json_error_t je;
-        if (start) result = json_loadb(start + 4, reply.len - (size_t)(start + 4 - text), 0, &je);
-        if (!json_is_array(result)) {
-            json_decref(result);
-            result = fail(err, 0, "batch reply is not a JSON array%s", "");
-        }
+    json_t *result = one_shot(addr, calls, timeout_ms, err);
+    if (result && !json_is_array(result)) {
+        json_decref(result);
+        result = fail(err, 0, "batch reply is not a JSON array%s", "");
     }
-    hbuf_free(&reply);
     return result;
 }
 
 json_t *rpcc_submit_raw(const char *addr, const uint8_t *body, size_t len, int timeout_ms,
                         rpcc_error *err) {
-    hbuf reply = HBUF_INIT;
-    json_t *result = NULL;
-    if (post_bytes(addr, "/txs", "application/octet-stream", body, len, timeout_ms, &reply, err))
-        result = parse_reply(&reply, err);
-    hbuf_free(&reply);
-    return result;
+    rpcc_conn c;
+    rpcc_conn_init(&c, addr);
+    size_t n;
+    int status;
+    json_t *root = NULL;
+    const uint8_t *reply =
+        post_on(&c, "/txs", "application/octet-stream", body, len, timeout_ms, false, &n, &status, err);
+    if (reply) {
+        json_error_t je;
+        root = json_loadb((const char *)reply, n, 0, &je);
+        /* The status says more than the parser: a node without the path
+         * answers "404 Not Found" in plain text. */
+        if (!root) {
+            char st[32];
+            snprintf(st, sizeof st, "HTTP status %d", status);
+            fail(err, 0, "reply is not JSON (%s)", st);
+        }
+    }
+    rpcc_conn_free(&c);
+    return result_of(root, err);
 }

@@ -1,0 +1,92 @@
+/* test_load_form.c — the load generator's request forms (cmd/lib/load_form.c):
+ * each encoder's body parses as the request docs/rpc.md describes, and each
+ * judge reads a node's reply into one verdict per transaction. A
+ * transaction the node already holds must come out a duplicate (the load
+ * counts it held): that is what a batch resent after a kept connection
+ * closed under it meets (rpc_client.h). A reply that is no answer must be
+ * told from a refusal (the load backs off the node instead). */
+#include <jansson.h>
+#include <string.h>
+
+#include "check.h"
+#include "cmd/lib/load_form.h"
+
+/* ---- request forms ---- */
+
+static bool judge(const load_form *f, const char *reply, int n, load_verdict *v) {
+    char why[128] = "";
+    bool ok = f->judge((const uint8_t *)reply, strlen(reply), n, v, why, sizeof why);
+    if (!ok) CHECK(why[0] != 0);
+    return ok;
+}
+
+static void test_judge_submit_txs(void) {
+    const load_form *f = &load_form_submit_txs;
+    load_verdict v[4];
+    /* The node's answer to a batch resent after it admitted the first copy. */
+    CHECK(judge(f, "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"results\":[{\"hash\":\"ab\"},"
+                   "{\"error\":\"HANSA_ERR_DUPLICATE\",\"why\":\"already in the mempool\"},"
+                   "{\"error\":\"HANSA_ERR_NONCE\",\"why\":\"nonce 7 is not 5\"}]}}", 4, v));
+    CHECK(v[0].kind == LOAD_VERDICT_ADMITTED);
+    CHECK(v[1].kind == LOAD_VERDICT_DUPLICATE);
+    CHECK(v[2].kind == LOAD_VERDICT_REFUSED);
+    CHECK(strcmp(v[2].text, "HANSA_ERR_NONCE: nonce is not the account's next") == 0);
+    CHECK(v[3].kind == LOAD_VERDICT_REFUSED && strstr(v[3].text, "no result") != NULL);
+    /* An error for the whole call refuses every transaction with it. */
+    CHECK(judge(f, "{\"jsonrpc\":\"2.0\",\"id\":0,\"error\":{\"code\":-32602,\"message\":\"too many\"}}", 2, v));
+    CHECK(v[0].kind == LOAD_VERDICT_REFUSED && strcmp(v[0].text, "error: too many") == 0);
+    CHECK(v[1].kind == LOAD_VERDICT_REFUSED);
+    /* No answer at all. */
+    CHECK(!judge(f, "<html>413</html>", 1, v));
+    CHECK(!judge(f, "[1,2]", 1, v));
+    CHECK(!judge(f, "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{}}", 1, v));
+}
+
+static void test_judge_submit_tx_batch(void) {
+    const load_form *f = &load_form_submit_tx_batch;
+    load_verdict v[3];
+    CHECK(judge(f, "[{\"id\":1,\"error\":{\"code\":-32002,\"message\":\"refused\",\"data\":{\"error\":"
+                   "\"HANSA_ERR_DUPLICATE\",\"why\":\"held\"}}},{\"id\":0,\"result\":{\"hash\":\"ab\"}}]", 3, v));
+    CHECK(v[0].kind == LOAD_VERDICT_ADMITTED);
+    CHECK(v[1].kind == LOAD_VERDICT_DUPLICATE);
+    CHECK(v[2].kind == LOAD_VERDICT_REFUSED);
+    CHECK(judge(f, "{\"error\":{\"code\":-32600,\"message\":\"batch too large\"}}", 1, v));
+    CHECK(v[0].kind == LOAD_VERDICT_REFUSED && strcmp(v[0].text, "error: batch too large") == 0);
+    CHECK(!judge(f, "not json", 1, v));
+}
+
+/* The encoders' bodies parse as the requests docs/rpc.md describes, with
+ * each transaction's hex. */
+static void test_encoders(void) {
+    const uint8_t a[] = {0x00, 0xab, 0xff}, b[] = {0x12};
+    const uint8_t *tx[2] = {a, b};
+    size_t len[2] = {sizeof a, sizeof b};
+    hbuf body = HBUF_INIT;
+    load_form_submit_txs.encode(&body, tx, len, 2);
+    json_error_t je;
+    json_t *j = json_loadb((const char *)body.data, body.len, 0, &je);
+    CHECK(j != NULL);
+    CHECK(strcmp(json_string_value(json_object_get(j, "method")), "submit_txs") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(j, "jsonrpc")), "2.0") == 0);
+    json_t *txs = json_object_get(json_object_get(j, "params"), "txs");
+    CHECK(json_array_size(txs) == 2);
+    CHECK(strcmp(json_string_value(json_array_get(txs, 0)), "00abff") == 0);
+    CHECK(strcmp(json_string_value(json_array_get(txs, 1)), "12") == 0);
+    json_decref(j);
+    load_form_submit_tx_batch.encode(&body, tx, len, 2);
+    j = json_loadb((const char *)body.data, body.len, 0, &je);
+    CHECK(json_array_size(j) == 2);
+    json_t *second = json_array_get(j, 1);
+    CHECK(json_integer_value(json_object_get(second, "id")) == 1);
+    CHECK(strcmp(json_string_value(json_object_get(second, "method")), "submit_tx") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(json_object_get(second, "params"), "tx")), "12") == 0);
+    json_decref(j);
+    hbuf_free(&body);
+}
+
+int main(void) {
+    RUN(test_judge_submit_txs);
+    RUN(test_judge_submit_tx_batch);
+    RUN(test_encoders);
+    return check_summary();
+}
