@@ -35,6 +35,8 @@ try:
     # run makes hundreds of calls.
     assert 1 <= result["connections"] <= 12, result["connections"]
     assert result["resent"] >= 0, result["resent"]
+    # Nodes of this build take the binary batch: the load found and used it.
+    assert result["form"] == "POST /txs", result.get("form")
     cpu = result["cpu_per_tx"]
     assert cpu["nodes_us"] > 0 and cpu["load_generator_us"] > 0, cpu
     assert 0 < cpu["load_generator_share"] < 1, cpu

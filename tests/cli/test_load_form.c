@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "cmd/lib/load_form.h"
+#include "node/msg.h"
 
 /* ---- request forms ---- */
 
@@ -55,6 +56,30 @@ static void test_judge_submit_tx_batch(void) {
     CHECK(!judge(f, "not json", 1, v));
 }
 
+/* POST /txs lists only the refused: the rest were admitted; a duplicate is
+ * held; an index the request did not have, or a count that is not the
+ * request's, is no answer. */
+static void test_judge_post_txs(void) {
+    const load_form *f = &load_form_post_txs;
+    load_verdict v[3];
+    CHECK(judge(f, "{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":{\"txs\":3,\"admitted\":1,\"refused\":["
+                   "{\"index\":2,\"error\":\"HANSA_ERR_NONCE\",\"why\":\"nonce 7 is not 5\"},"
+                   "{\"index\":0,\"error\":\"HANSA_ERR_DUPLICATE\",\"why\":\"already in the mempool\"}]}}",
+                3, v));
+    CHECK(v[0].kind == LOAD_VERDICT_DUPLICATE);
+    CHECK(v[1].kind == LOAD_VERDICT_ADMITTED);
+    CHECK(v[2].kind == LOAD_VERDICT_REFUSED);
+    CHECK(strcmp(v[2].text, "HANSA_ERR_NONCE: nonce is not the account's next") == 0);
+    /* The whole body refused (400, 413): every transaction with it. */
+    CHECK(judge(f, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"empty body\"}}",
+                2, v));
+    CHECK(v[0].kind == LOAD_VERDICT_REFUSED && v[1].kind == LOAD_VERDICT_REFUSED);
+    CHECK(!judge(f, "{\"result\":{\"txs\":2,\"admitted\":2,\"refused\":[]}}", 3, v));
+    CHECK(!judge(f, "{\"result\":{\"txs\":2,\"admitted\":1,\"refused\":[{\"index\":2}]}}", 2, v));
+    CHECK(!judge(f, "{\"result\":{\"txs\":2,\"admitted\":1,\"refused\":[{\"index\":-1}]}}", 2, v));
+    CHECK(!judge(f, "not found\n", 1, v));
+}
+
 /* The encoders' bodies parse as the requests docs/rpc.md describes, with
  * each transaction's hex. */
 static void test_encoders(void) {
@@ -81,12 +106,19 @@ static void test_encoders(void) {
     CHECK(strcmp(json_string_value(json_object_get(second, "method")), "submit_tx") == 0);
     CHECK(strcmp(json_string_value(json_object_get(json_object_get(second, "params"), "tx")), "12") == 0);
     json_decref(j);
+    /* POST /txs: the node's own decoder of the TXS framing reads it back. */
+    load_form_post_txs.encode(&body, tx, len, 2);
+    msg_txs m;
+    CHECK(msg_txs_decode(body.data, body.len, &m, NULL) == HANSA_OK);
+    CHECK(m.n == 2 && m.len[0] == sizeof a && m.len[1] == sizeof b);
+    CHECK(memcmp(m.tx[0], a, sizeof a) == 0 && memcmp(m.tx[1], b, sizeof b) == 0);
     hbuf_free(&body);
 }
 
 int main(void) {
     RUN(test_judge_submit_txs);
     RUN(test_judge_submit_tx_batch);
+    RUN(test_judge_post_txs);
     RUN(test_encoders);
     return check_summary();
 }

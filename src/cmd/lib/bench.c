@@ -169,6 +169,7 @@ typedef struct {
     double latency_ms_p50, latency_ms_p99, latency_ms_max;
     uint64_t submitted, refused;     /* over the whole run, warm-up included */
     uint64_t connections, resent;    /* the load's HTTP connections and requests resent (load.h) */
+    const char *form;                /* the load's request form (load.h) */
     uint64_t presigned, signed_live; /* signed before the load, and during it */
     double presign_s;
     char last_refusal[LOAD_REASON_TEXT_MAX]; /* why the last refused transaction was refused */
@@ -274,6 +275,7 @@ static void window_figures(const load_result *r, const bench_watch *w, bench_loa
     out->submitted = r->submits;
     out->connections = r->connections;
     out->resent = r->resent;
+    out->form = r->form;
     out->presigned = r->presigned;
     out->signed_live = r->signed_live;
     out->presign_s = r->presign_s;
@@ -422,8 +424,8 @@ static void print_load(const bench_load_result *r) {
            (unsigned long long)r->block_txs_max);
     printf("  commit latency     p50 %.0f ms, p99 %.0f ms, max %.0f ms  (submit -> seen committed, %zu txs)\n",
            r->latency_ms_p50, r->latency_ms_p99, r->latency_ms_max, r->latency_samples);
-    printf("  submitted          %llu over %llu kept connections (%llu requests resent), refused %llu%s%s\n",
-           (unsigned long long)r->submitted, (unsigned long long)r->connections,
+    printf("  submitted          %llu as %s over %llu kept connections (%llu requests resent), refused %llu%s%s\n",
+           (unsigned long long)r->submitted, r->form ? r->form : "-", (unsigned long long)r->connections,
            (unsigned long long)r->resent, (unsigned long long)r->refused, r->refused ? " (last: " : "",
            r->refused ? r->last_refusal : "");
     if (r->refused) printf(")\n");
@@ -627,6 +629,7 @@ static json_t *result_json(const bench_load_result *r, int n, int c, double veri
     json_object_set_new(j, "signed_live", json_integer((json_int_t)r->signed_live));
     json_object_set_new(j, "connections", json_integer((json_int_t)r->connections));
     json_object_set_new(j, "resent", json_integer((json_int_t)r->resent));
+    if (r->form) json_object_set_new(j, "form", json_string(r->form));
     if (verify_rate > 0) {
         double bound = (double)c * verify_rate / (double)n;
         json_object_set_new(j, "verify_rate", json_real(verify_rate));

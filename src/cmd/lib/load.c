@@ -746,6 +746,7 @@ static int read_start(load_ctx *c, load_link *l, char *why, size_t why_len) {
     c->form = knows_post_txs(l, node, c->timeout_ms)  ? &load_form_post_txs
               : knows_submit_txs(c, l, node)           ? &load_form_submit_txs
                                                        : &load_form_submit_tx_batch;
+    c->r->form = c->form->name;
     for (int i = 0; i < c->n_senders; i++) {
         load_sender *s = &c->senders[i];
         if (!read_nonce(c, l, i, node, &s->base_nonce)) {
@@ -905,8 +906,8 @@ void load_result_print(const load_result *r, FILE *out) {
             (unsigned long long)r->accepted, (unsigned long long)r->committed,
             (unsigned long long)r->rejected, (unsigned long long)r->duplicates,
             (unsigned long long)r->unreachable);
-    fprintf(out, "  connections opened %llu, requests resent on a new one %llu\n",
-            (unsigned long long)r->connections, (unsigned long long)r->resent);
+    fprintf(out, "  connections opened %llu, requests resent on a new one %llu; submitted as %s\n",
+            (unsigned long long)r->connections, (unsigned long long)r->resent, r->form ? r->form : "-");
     fprintf(out, "  committed %.1f tx/s; heights %llu..%llu (%.2f heights/s); latency submit->seen "
                  "committed p50 %.0f ms p99 %.0f ms max %.0f ms\n",
             f.committed_tx_s, (unsigned long long)r->height_start, (unsigned long long)r->height_end,
@@ -933,6 +934,7 @@ void load_result_print_json(const load_result *r, FILE *out) {
         "reasons", reasons);
     json_object_set_new(j, "connections", json_integer((json_int_t)r->connections));
     json_object_set_new(j, "resent", json_integer((json_int_t)r->resent));
+    if (r->form) json_object_set_new(j, "form", json_string(r->form));
     char *s = json_dumps(j, JSON_COMPACT);
     fprintf(out, "%s\n", s);
     free(s);

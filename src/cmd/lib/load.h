@@ -126,6 +126,7 @@ struct load_result {
     uint64_t signed_live; /* transactions signed during the load (none presigned for that nonce) */
     uint64_t connections; /* HTTP connections opened to the nodes (each thread keeps one per node) */
     uint64_t resent;      /* requests sent again after a kept connection closed under them */
+    const char *form;     /* how it submitted: "POST /txs", "submit_txs", ... (static) */
 };
 
 /* Runs the load described by o against the testnet in o->dir. Fills *out
