@@ -59,5 +59,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check_head((const char *)data + 1, size - 1);
     check_judge(&load_form_submit_txs, data + 1, size - 1, n);
     check_judge(&load_form_submit_tx_batch, data + 1, size - 1, n);
+    check_judge(&load_form_post_txs, data + 1, size - 1, n);
     return 0;
 }
