@@ -80,6 +80,22 @@ static void test_judge_post_txs(void) {
     CHECK(!judge(f, "not found\n", 1, v));
 }
 
+/* The load's books from verdicts: a duplicate (a resent batch's admitted
+ * copy) is held, not refused; refusals are counted with their reason. */
+static void test_tally(void) {
+    load_result r;
+    memset(&r, 0, sizeof r);
+    load_verdict v[3] = {{.kind = LOAD_VERDICT_ADMITTED}, {.kind = LOAD_VERDICT_DUPLICATE},
+                         {.kind = LOAD_VERDICT_REFUSED, .text = "HANSA_ERR_FEE: too low"}};
+    bool held[3] = {false, false, false}, rejected[3] = {false, false, false};
+    load_verdicts_tally(&r, v, 3, held, rejected);
+    CHECK(held[0] && held[1] && !held[2]);
+    CHECK(!rejected[0] && !rejected[1] && rejected[2]);
+    CHECK(r.duplicates == 1 && r.rejected == 1);
+    CHECK(r.n_reasons == 1 && r.reasons[0].count == 1 && strcmp(r.reasons[0].text, "HANSA_ERR_FEE: too low") == 0);
+    CHECK(strcmp(r.last_reason, "HANSA_ERR_FEE: too low") == 0);
+}
+
 /* The encoders' bodies parse as the requests docs/rpc.md describes, with
  * each transaction's hex. */
 static void test_encoders(void) {
@@ -119,6 +135,7 @@ int main(void) {
     RUN(test_judge_submit_txs);
     RUN(test_judge_submit_tx_batch);
     RUN(test_judge_post_txs);
+    RUN(test_tally);
     RUN(test_encoders);
     return check_summary();
 }

@@ -44,6 +44,8 @@ static void test_head_parse(void) {
     /* Malformed. */
     CHECK(head("HTTX/1.1 200 OK\r\n\r\n", &h) == -1);
     CHECK(head("HTTP/1.1 2x0 OK\r\n\r\n", &h) == -1);
+    CHECK(head("HTTP/1.1 2000 OK\r\n\r\n", &h) == -1);
+    CHECK(head("HTTP/1.1 200\r\n\r\n", &h) == 1 && h.status == 200); /* no reason phrase */
     CHECK(head("HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n", &h) == -1);
     CHECK(head("HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n", &h) == -1);
     CHECK(head("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n", &h) == -1);
@@ -69,6 +71,11 @@ typedef enum {
     SCRIPT_ANSWER_TWICE,          /* answer two requests on one connection */
     SCRIPT_DROP,                  /* read one request, close unanswered */
     SCRIPT_STALL,                 /* read nothing until released, then close */
+    SCRIPT_TRICKLE,               /* read 64 KiB every 10 ms until the client closes */
+    /* Answer one request, then the next one oddly, then close: */
+    SCRIPT_PARTIAL,               /* half a reply */
+    SCRIPT_EXTRA,                 /* bytes past its Content-Length */
+    SCRIPT_TO_CLOSE,              /* a body without a Content-Length, ending at the close */
 } script;
 
 typedef struct {
@@ -114,6 +121,22 @@ static void answer(int fd, const char *req, bool close_header) {
     CHECK(send(fd, reply, (size_t)n, MSG_NOSIGNAL) == n);
 }
 
+/* A reply that is not a whole answer, sent to the request read on fd:
+ * half a body then a close, bytes past the body, or a body ending at the close. */
+static void answer_oddly(int fd, script how) {
+    static const char partial[] = "HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n{\"jsonrpc\":\"2.0\"";
+    static const char extra[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}HTTP/1.1 200 OK\r\n";
+    static const char to_close[] = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"result\":7}";
+    const char *r = how == SCRIPT_PARTIAL ? partial : how == SCRIPT_EXTRA ? extra : to_close;
+    CHECK(send(fd, r, strlen(r), MSG_NOSIGNAL) == (ssize_t)strlen(r));
+}
+
+/* Reads what comes slowly, as a node too busy to read would. */
+static void trickle(int fd) {
+    static char sink[65536];
+    while (recv(fd, sink, sizeof sink, 0) > 0) usleep(10000);
+}
+
 static void *server_main(void *arg) {
     server *s = arg;
     for (int k = 0; k < s->n_plan; k++) {
@@ -124,6 +147,19 @@ static void *server_main(void *arg) {
             char b;
             CHECK(read(s->release_pipe[0], &b, 1) == 1);
             close(fd);
+            continue;
+        }
+        if (s->plan[k] == SCRIPT_TRICKLE) {
+            trickle(fd);
+            close(fd);
+            continue;
+        }
+        if (s->plan[k] >= SCRIPT_PARTIAL) {
+            if (read_request(fd, req, sizeof req)) answer(fd, req, false);
+            if (read_request(fd, req, sizeof req)) s->requests[k]++;
+            answer_oddly(fd, s->plan[k]);
+            close(fd);
+            CHECK(write(s->closed_pipe[1], "x", 1) == 1);
             continue;
         }
         int answers = s->plan[k] == SCRIPT_ANSWER_TWICE ? 2 : s->plan[k] == SCRIPT_DROP ? 0 : 1;
@@ -299,11 +335,68 @@ static void test_send_bounded_by_timeout(void) {
     server_stop(&s);
 }
 
+/* A node that reads, but slowly, cannot hold a send past the call's
+ * timeout (each send() waiting its own timeout had no bound in all). */
+static void test_slow_reader_bounded_by_timeout(void) {
+    static const script plan[] = {SCRIPT_TRICKLE};
+    server s;
+    server_start(&s, plan, 1);
+    char addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", s.port);
+    rpcc_conn c;
+    rpcc_conn_init(&c, addr);
+    size_t big = 16u << 20, len;
+    char *body = calloc(1, big);
+    CHECK(body != NULL);
+    int status;
+    rpcc_error err;
+    CHECK(rpcc_conn_post(&c, "/", "application/json", body, big, 300, &len, &status, &err) == NULL);
+    CHECK(strstr(err.message, "send to") != NULL && strstr(err.message, "timed out") != NULL);
+    free(body);
+    rpcc_conn_free(&c); /* the trickling reader sees the close */
+    server_stop(&s);
+}
+
+/* One echo call, then a call whose reply is not a whole answer on the same
+ * kept connection: it fails with why (or reads why, for a body ending at
+ * the close), and is not resent — the node answered; a resend would get the
+ * next connection's answer. The third call takes that connection. */
+static void odd_second_reply(script how, const char *why, bool fails) {
+    const script plan[] = {how, SCRIPT_ANSWER_THEN_CLOSE};
+    server s;
+    server_start(&s, plan, 2);
+    char addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", s.port);
+    rpcc_conn c;
+    rpcc_conn_init(&c, addr);
+    call_echo(&c, 1);
+    size_t len;
+    int status;
+    rpcc_error err;
+    const uint8_t *reply = rpcc_conn_post(&c, "/", "application/json", "{}", 2, 2000, &len, &status, &err);
+    CHECK((reply == NULL) == fails);
+    if (fails) CHECK(reply == NULL && strstr(err.message, why) != NULL);
+    else CHECK(reply != NULL && len == strlen(why) && memcmp(reply, why, len) == 0);
+    CHECK(c.resent == 0);
+    call_echo(&c, 3);
+    rpcc_conn_free(&c);
+    server_stop(&s);
+    CHECK(s.requests[0] == 1 && s.requests[1] == 1);
+}
+
+static void test_odd_replies(void) {
+    odd_second_reply(SCRIPT_PARTIAL, "in the middle of its reply", true);
+    odd_second_reply(SCRIPT_EXTRA, "bytes past its Content-Length", true);
+    odd_second_reply(SCRIPT_TO_CLOSE, "{\"result\":7}", false);
+}
+
 int main(void) {
     RUN(test_head_parse);
     RUN(test_keep_alive_and_resend);
     RUN(test_fresh_connection_not_resent);
     RUN(test_replaced_connection_not_resent);
     RUN(test_send_bounded_by_timeout);
+    RUN(test_slow_reader_bounded_by_timeout);
+    RUN(test_odd_replies);
     return check_summary();
 }

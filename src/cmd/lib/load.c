@@ -129,19 +129,6 @@ static void room_opened(load_ctx *c) {
 
 /* Counts one rejection under its text; past LOAD_REASONS_MAX - 1 distinct
  * texts the last slot lumps the rest. */
-static void count_reason(load_result *r, const char *text) {
-    snprintf(r->last_reason, sizeof r->last_reason, "%s", text);
-    for (size_t i = 0; i < r->n_reasons; i++)
-        if (strcmp(r->reasons[i].text, text) == 0) {
-            r->reasons[i].count++;
-            return;
-        }
-    size_t i = r->n_reasons < LOAD_REASONS_MAX ? r->n_reasons++ : LOAD_REASONS_MAX - 1;
-    if (r->n_reasons == LOAD_REASONS_MAX && i == LOAD_REASONS_MAX - 1) text = "(other reasons)";
-    snprintf(r->reasons[i].text, sizeof r->reasons[i].text, "%s", text);
-    r->reasons[i].count++;
-}
-
 void load_result_free(load_result *r) {
     free(r->txs);
     memset(r, 0, sizeof *r);
@@ -498,22 +485,7 @@ static bool send_batch(load_ctx *c, load_link *l, int node, batch *b) {
         c->r->unreachable += (uint64_t)b->n;
         snprintf(c->r->last_reason, sizeof c->r->last_reason, "node%d: %.120s", node, why);
     }
-    for (int i = 0; i < b->n && answered; i++) {
-        switch (v[i].kind) {
-        case LOAD_VERDICT_ADMITTED:
-            b->held[i] = true;
-            break;
-        case LOAD_VERDICT_DUPLICATE: /* a resubmission of what it holds: as good as admitted */
-            c->r->duplicates++;
-            b->held[i] = true;
-            break;
-        case LOAD_VERDICT_REFUSED:
-            count_reason(c->r, v[i].text);
-            c->r->rejected++;
-            b->rejected[i] = true;
-            break;
-        }
-    }
+    if (answered) load_verdicts_tally(c->r, v, b->n, b->held, b->rejected);
     pthread_mutex_unlock(&c->mu);
     return answered;
 }

@@ -174,6 +174,38 @@ static bool judge_post_txs(const uint8_t *reply, size_t len, int n, load_verdict
     return true;
 }
 
+static void count_reason(load_result *r, const char *text) {
+    snprintf(r->last_reason, sizeof r->last_reason, "%s", text);
+    for (size_t i = 0; i < r->n_reasons; i++)
+        if (strcmp(r->reasons[i].text, text) == 0) {
+            r->reasons[i].count++;
+            return;
+        }
+    size_t i = r->n_reasons < LOAD_REASONS_MAX ? r->n_reasons++ : LOAD_REASONS_MAX - 1;
+    if (r->n_reasons == LOAD_REASONS_MAX && i == LOAD_REASONS_MAX - 1) text = "(other reasons)";
+    snprintf(r->reasons[i].text, sizeof r->reasons[i].text, "%s", text);
+    r->reasons[i].count++;
+}
+
+void load_verdicts_tally(load_result *r, const load_verdict *v, int n, bool *held, bool *rejected) {
+    for (int i = 0; i < n; i++) {
+        switch (v[i].kind) {
+        case LOAD_VERDICT_ADMITTED:
+            held[i] = true;
+            break;
+        case LOAD_VERDICT_DUPLICATE: /* a resubmission of what it holds: as good as admitted */
+            r->duplicates++;
+            held[i] = true;
+            break;
+        case LOAD_VERDICT_REFUSED:
+            count_reason(r, v[i].text);
+            r->rejected++;
+            rejected[i] = true;
+            break;
+        }
+    }
+}
+
 const load_form load_form_post_txs = {"POST /txs", "/txs", "application/octet-stream", encode_post_txs,
                                       judge_post_txs};
 const load_form load_form_submit_txs = {"submit_txs", "/", "application/json", encode_submit_txs,

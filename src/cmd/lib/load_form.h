@@ -46,6 +46,11 @@ typedef struct {
 
 #define LOAD_FORM_TXS_MAX 100 /* the server's default max_batch */
 
+/* Counts v[0..n) into r and marks each transaction held (admitted, or a
+ * duplicate: what a batch resent after a kept connection closed under it
+ * meets) or rejected (its reason counted). */
+void load_verdicts_tally(load_result *r, const load_verdict *v, int n, bool *held, bool *rejected);
+
 /* POST /txs, the binary batch (docs/rpc.md): the transactions' own bytes,
  * no hex and no JSON request to parse; nodes since it exists. */
 extern const load_form load_form_post_txs;

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -143,6 +142,7 @@ int rpcc_head_parse(const char *p, size_t n, rpcc_head *h, char *why, size_t why
         return head_fail(why, why_len, "no HTTP/1.x status line");
     for (int i = 9; i < 12; i++)
         if (p[i] < '0' || p[i] > '9') return head_fail(why, why_len, "a status that is not 3 digits");
+    if (eol - p > 12 && p[12] != ' ') return head_fail(why, why_len, "a status that is not 3 digits");
     h->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
     h->close = p[7] == '0';
     for (const char *line = eol + 2; line < blank + 2;) {
@@ -191,14 +191,29 @@ typedef enum {
     XCHG_FAILED,     /* timed out, or a reply cut short, malformed or too large */
 } xchg_end;
 
-static xchg_end send_all(rpcc_conn *c, char *why, size_t why_len) {
+/* Sends c->out by the call's deadline: without waiting in send() (a node
+ * that reads slowly would let each send() wait its own timeout, and the
+ * sum has no bound), waiting for room in poll() until the deadline. */
+static xchg_end send_all(rpcc_conn *c, uint64_t deadline_us, char *why, size_t why_len) {
     for (size_t off = 0; off < c->out.len;) {
-        ssize_t k = send(c->fd, c->out.data + off, c->out.len - off, MSG_NOSIGNAL);
-        if (k <= 0) {
-            snprintf(why, why_len, "send to %s: %s", c->addr, k < 0 ? strerror(errno) : "nothing sent");
-            return k < 0 && (errno == EPIPE || errno == ECONNRESET) ? XCHG_UNANSWERED : XCHG_FAILED;
+        ssize_t k = send(c->fd, c->out.data + off, c->out.len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (k > 0) {
+            off += (size_t)k;
+            continue;
         }
-        off += (size_t)k;
+        if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            uint64_t now = clock_system_mono_us();
+            if (now >= deadline_us) {
+                snprintf(why, why_len, "send to %s: timed out with %zu of %zu bytes sent", c->addr, off,
+                         c->out.len);
+                return XCHG_FAILED;
+            }
+            struct pollfd p = {c->fd, POLLOUT, 0};
+            (void)poll(&p, 1, (int)((deadline_us - now) / 1000) + 1);
+            continue;
+        }
+        snprintf(why, why_len, "send to %s: %s", c->addr, k < 0 ? strerror(errno) : "nothing sent");
+        return k < 0 && (errno == EPIPE || errno == ECONNRESET) ? XCHG_UNANSWERED : XCHG_FAILED;
     }
     return XCHG_OK;
 }
@@ -267,14 +282,8 @@ static xchg_end attempt(rpcc_conn *c, uint64_t deadline_us, rpcc_head *h, bool k
         c->fd = dial(c->addr, deadline_us, why, why_len);
         if (c->fd < 0) return XCHG_FAILED;
         c->dials++;
-        /* A node that stops reading must not hold a send past the caller's
-         * timeout: set once per connection, to the time left of the call
-         * that opens it (the load's calls all have one timeout). */
-        uint64_t now = clock_system_mono_us(), left = deadline_us > now ? deadline_us - now : 1000;
-        struct timeval tv = {(time_t)(left / 1000000), (suseconds_t)(left % 1000000)};
-        (void)setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     }
-    xchg_end e = send_all(c, why, why_len);
+    xchg_end e = send_all(c, deadline_us, why, why_len);
     if (e == XCHG_OK) e = read_reply(c, deadline_us, h, why, why_len);
     if (e != XCHG_OK || h->close || !h->has_length || !keep) {
         conn_close(c);
