@@ -27,7 +27,7 @@ try:
     assert proc.returncode == 0, f"hansa bench exited {proc.returncode}"
     result = json.loads(proc.stdout)
     scaling = result["verify_scaling"]
-    for key in ["threads", "one_per_s", "all_per_s", "all_per_thread_cpu_s", "factor",
+    for key in ["threads", "one_per_s", "all_per_s", "all_per_cpu_s", "factor",
                 "cpu_factor", "all_core_bound_tx_per_s", "ratio_all_core"]:
         assert scaling[key] > 0, f"verify_scaling.{key} = {scaling[key]}"
     # Kept-alive connections against real nodes: a few per run (one per

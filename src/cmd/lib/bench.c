@@ -645,7 +645,7 @@ static json_t *scaling_json(const bench_load_result *r, int n, const bench_verif
     double tps = (double)r->committed_txs / r->window_s;
     json_t *j = json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "threads", v->threads,
                           "one_per_s", v->one_per_s, "one_per_cpu_s", v->one_per_cpu_s, "all_per_s",
-                          v->all_per_s, "all_per_thread_cpu_s", v->all_per_cpu_s, "factor", v->factor,
+                          v->all_per_s, "all_per_cpu_s", v->all_per_cpu_s, "factor", v->factor,
                           "cpu_factor", v->cpu_factor,
                           "all_core_bound_tx_per_s", v->all_per_s / (double)n, "ratio_all_core",
                           tps * (double)n / v->all_per_s);
