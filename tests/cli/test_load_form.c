@@ -75,6 +75,11 @@ static void test_judge_post_txs(void) {
                 2, v));
     CHECK(v[0].kind == LOAD_VERDICT_REFUSED && v[1].kind == LOAD_VERDICT_REFUSED);
     CHECK(!judge(f, "{\"result\":{\"txs\":2,\"admitted\":2,\"refused\":[]}}", 3, v));
+    CHECK(!judge(f, "{\"result\":{\"txs\":2,\"admitted\":2}}", 2, v));           /* no refused list */
+    CHECK(!judge(f, "{\"result\":{\"txs\":2,\"admitted\":1,\"refused\":[{\"index\":\"1\"}]}}", 2, v));
+    CHECK(!judge(f, "{\"result\":{\"txs\":2,\"admitted\":1,\"refused\":[{\"why\":\"x\"}]}}", 2, v));
+    CHECK(!judge(f, "{\"result\":{\"txs\":3,\"admitted\":1,\"refused\":[{\"index\":1},{\"index\":1}]}}", 3, v));
+    CHECK(!judge(f, "{\"result\":{\"txs\":2,\"admitted\":2,\"refused\":[{\"index\":1}]}}", 2, v));
     CHECK(!judge(f, "{\"result\":{\"txs\":2,\"admitted\":1,\"refused\":[{\"index\":2}]}}", 2, v));
     CHECK(!judge(f, "{\"result\":{\"txs\":2,\"admitted\":1,\"refused\":[{\"index\":-1}]}}", 2, v));
     CHECK(!judge(f, "not found\n", 1, v));

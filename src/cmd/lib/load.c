@@ -533,7 +533,9 @@ static void settle_batch(load_ctx *c, load_link *l, int node, batch *b) {
         load_sender *s = &c->senders[resync[k]];
         if (got) {
             mark_committed(c, s, chain, clock_system_mono_us());
-            s->next_nonce = chain; /* resubmit from the first one not committed */
+            /* Resubmit from the first one not committed; a lagging node's
+             * answer is not taken below what another already showed. */
+            s->next_nonce = s->committed;
         }
         s->resync = false;
         pthread_mutex_unlock(&c->mu);
@@ -697,15 +699,24 @@ static bool knows_submit_txs(load_ctx *c, load_link *l, int node) {
 }
 
 /* Whether node takes POST /txs: an empty body is refused as a bad request
- * (400) by a node that has it, not found (404) by one from before it. */
+ * (400) naming max_batch by a node that has it, not found (404) by one from
+ * before it (a 400 of the server's own header checks names no max_batch). */
 static bool knows_post_txs(load_link *l, int node, int timeout_ms) {
     size_t len;
     int status = 0;
     rpcc_error err;
     const uint8_t *reply = rpcc_conn_post(&l->conn[node], load_form_post_txs.path,
                                           load_form_post_txs.content_type, "", 0, timeout_ms, &len, &status, &err);
-    if (!reply) json_decref(err.data);
-    return reply && status == 400;
+    if (!reply) {
+        json_decref(err.data);
+        return false;
+    }
+    json_error_t je;
+    json_t *root = status == 400 ? json_loadb((const char *)reply, len, 0, &je) : NULL;
+    bool knows = json_is_integer(
+        json_object_get(json_object_get(json_object_get(root, "error"), "data"), "max_batch"));
+    json_decref(root);
+    return knows;
 }
 
 /* The senders' nonces and the height before any load. */

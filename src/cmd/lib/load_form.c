@@ -161,15 +161,25 @@ static bool judge_post_txs(const uint8_t *reply, size_t len, int n, load_verdict
     }
     if (json_integer_value(json_object_get(result, "txs")) != n || !json_is_array(refused))
         return no_answer(why, why_len, "POST /txs", "does not count the transactions sent", root);
+    HANSA_ASSERT(n >= 1 && n <= LOAD_FORM_TXS_MAX);
     for (int i = 0; i < n; i++) v[i].kind = LOAD_VERDICT_ADMITTED;
+    /* A refusal the judge cannot place, or one placed twice, would read some
+     * other transaction as admitted: then the reply is no answer at all. */
+    bool seen[LOAD_FORM_TXS_MAX] = {false};
     size_t k;
     json_t *item;
     json_array_foreach(refused, k, item) {
-        json_int_t i = json_integer_value(json_object_get(item, "index"));
-        if (i < 0 || i >= n) return no_answer(why, why_len, "POST /txs", "refuses an index not sent", root);
+        json_t *index = json_object_get(item, "index");
+        json_int_t i = json_is_integer(index) ? json_integer_value(index) : -1;
+        if (i < 0 || i >= n || seen[i])
+            return no_answer(why, why_len, "POST /txs", "refuses an index not sent, or one twice", root);
+        seen[i] = true;
         verdict_of(&v[i], json_string_value(json_object_get(item, "error")),
                    json_string_value(json_object_get(item, "why")));
     }
+    json_t *admitted = json_object_get(result, "admitted");
+    if (!json_is_integer(admitted) || json_integer_value(admitted) != n - (json_int_t)json_array_size(refused))
+        return no_answer(why, why_len, "POST /txs", "admits a count that is not the rest", root);
     json_decref(root);
     return true;
 }

@@ -209,7 +209,10 @@ static xchg_end send_all(rpcc_conn *c, uint64_t deadline_us, char *why, size_t w
                 return XCHG_FAILED;
             }
             struct pollfd p = {c->fd, POLLOUT, 0};
-            (void)poll(&p, 1, (int)((deadline_us - now) / 1000) + 1);
+            if (poll(&p, 1, (int)((deadline_us - now) / 1000) + 1) < 0 && errno != EINTR) {
+                snprintf(why, why_len, "send to %s: %s", c->addr, strerror(errno));
+                return XCHG_FAILED;
+            }
             continue;
         }
         snprintf(why, why_len, "send to %s: %s", c->addr, k < 0 ? strerror(errno) : "nothing sent");
@@ -250,6 +253,10 @@ static xchg_end read_reply(rpcc_conn *c, uint64_t deadline_us, rpcc_head *h, cha
         }
         struct pollfd p = {c->fd, POLLIN, 0};
         int r = poll(&p, 1, (int)((deadline_us - now) / 1000) + 1);
+        if (r < 0 && errno != EINTR) {
+            snprintf(why, why_len, "read from %s: %s", c->addr, strerror(errno));
+            return XCHG_FAILED;
+        }
         if (r <= 0) continue;
         size_t room = 65536;
         uint8_t *dst = hbuf_extend(&c->in, room);
