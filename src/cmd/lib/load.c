@@ -127,8 +127,6 @@ static void room_opened(load_ctx *c) {
 
 /* ---- results ---- */
 
-/* Counts one rejection under its text; past LOAD_REASONS_MAX - 1 distinct
- * texts the last slot lumps the rest. */
 void load_result_free(load_result *r) {
     free(r->txs);
     memset(r, 0, sizeof *r);
@@ -525,6 +523,7 @@ static void settle_batch(load_ctx *c, load_link *l, int node, batch *b) {
             resync[n_resync++] = (int)(s - c->senders);
         }
     }
+    room_opened(c); /* senders moved to another node, or back to a nonce to resend */
     pthread_mutex_unlock(&c->mu);
     for (int k = 0; k < n_resync; k++) {
         uint64_t chain;
@@ -538,6 +537,7 @@ static void settle_batch(load_ctx *c, load_link *l, int node, batch *b) {
             s->next_nonce = s->committed;
         }
         s->resync = false;
+        room_opened(c);
         pthread_mutex_unlock(&c->mu);
     }
 }

@@ -184,6 +184,8 @@ static bool judge_post_txs(const uint8_t *reply, size_t len, int n, load_verdict
     return true;
 }
 
+/* Counts one rejection under its text; past LOAD_REASONS_MAX - 1 distinct
+ * texts the last slot lumps the rest. */
 static void count_reason(load_result *r, const char *text) {
     snprintf(r->last_reason, sizeof r->last_reason, "%s", text);
     for (size_t i = 0; i < r->n_reasons; i++)
