@@ -191,6 +191,14 @@ static void server_start(server *s, const script *plan, int n_plan) {
     CHECK(pthread_create(&s->thread, NULL, server_main, s) == 0);
 }
 
+/* The scripted server, and a connection to it (not yet opened). */
+static void start_with(server *s, const script *plan, int n_plan, rpcc_conn *c) {
+    server_start(s, plan, n_plan);
+    char addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", s->port);
+    rpcc_conn_init(c, addr);
+}
+
 static void server_wait_closed(server *s) {
     char b;
     CHECK(read(s->closed_pipe[0], &b, 1) == 1);
@@ -228,11 +236,8 @@ static void test_keep_alive_and_resend(void) {
     static const script plan[] = {SCRIPT_ANSWER_THEN_DROP_NEXT, SCRIPT_ANSWER_THEN_CLOSE,
                                   SCRIPT_ANSWER_CLOSE_HEADER, SCRIPT_ANSWER_TWICE};
     server s;
-    server_start(&s, plan, 4);
-    char addr[64];
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", s.port);
     rpcc_conn c;
-    rpcc_conn_init(&c, addr);
+    start_with(&s, plan, 4, &c);
     call_echo(&c, 1); /* connection 0 answers and keeps it */
     CHECK_EQ_U64(c.dials, 1);
     /* Connection 0 reads this one and closes without a reply: sent again on connection 1. */
@@ -260,11 +265,8 @@ static void test_keep_alive_and_resend(void) {
 static void test_fresh_connection_not_resent(void) {
     static const script plan[] = {SCRIPT_ANSWER_THEN_DROP_NEXT};
     server s;
-    server_start(&s, plan, 1);
-    char addr[64];
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", s.port);
     rpcc_conn c;
-    rpcc_conn_init(&c, addr);
+    start_with(&s, plan, 1, &c);
     call_echo(&c, 1);
     close(s.listen_fd); /* no second connection can be made */
     s.listen_fd = -1;
@@ -290,11 +292,8 @@ static void test_fresh_connection_not_resent(void) {
 static void test_replaced_connection_not_resent(void) {
     static const script plan[] = {SCRIPT_ANSWER_THEN_CLOSE, SCRIPT_DROP};
     server s;
-    server_start(&s, plan, 2);
-    char addr[64];
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", s.port);
     rpcc_conn c;
-    rpcc_conn_init(&c, addr);
+    start_with(&s, plan, 2, &c);
     call_echo(&c, 1);
     server_wait_closed(&s);
     size_t len;
@@ -315,11 +314,8 @@ static void test_replaced_connection_not_resent(void) {
 static void test_send_bounded_by_timeout(void) {
     static const script plan[] = {SCRIPT_STALL};
     server s;
-    server_start(&s, plan, 1);
-    char addr[64];
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", s.port);
     rpcc_conn c;
-    rpcc_conn_init(&c, addr);
+    start_with(&s, plan, 1, &c);
     size_t big = 64u << 20;
     char *body = calloc(1, big);
     CHECK(body != NULL);
@@ -340,11 +336,8 @@ static void test_send_bounded_by_timeout(void) {
 static void test_slow_reader_bounded_by_timeout(void) {
     static const script plan[] = {SCRIPT_TRICKLE};
     server s;
-    server_start(&s, plan, 1);
-    char addr[64];
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", s.port);
     rpcc_conn c;
-    rpcc_conn_init(&c, addr);
+    start_with(&s, plan, 1, &c);
     size_t big = 16u << 20, len;
     char *body = calloc(1, big);
     CHECK(body != NULL);
@@ -364,11 +357,8 @@ static void test_slow_reader_bounded_by_timeout(void) {
 static void odd_second_reply(script how, const char *why, bool fails) {
     const script plan[] = {how, SCRIPT_ANSWER_THEN_CLOSE};
     server s;
-    server_start(&s, plan, 2);
-    char addr[64];
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", s.port);
     rpcc_conn c;
-    rpcc_conn_init(&c, addr);
+    start_with(&s, plan, 2, &c);
     call_echo(&c, 1);
     size_t len;
     int status;
