@@ -609,13 +609,10 @@ static void wait_for_room(load_ctx *c, uint64_t epoch) {
         usleep(LOAD_NAP_US);
         return;
     }
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += (long)LOAD_POLL_US * 1000;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    /* The condition waits on CLOCK_MONOTONIC (load_run), the clock of
+     * clock_system_mono_us. */
+    uint64_t until_us = clock_system_mono_us() + LOAD_POLL_US;
+    struct timespec until = {(time_t)(until_us / 1000000u), (long)(until_us % 1000000u) * 1000};
     pthread_mutex_lock(&c->mu);
     int rc = 0;
     while (rc == 0 && atomic_load(&c->room_epoch) == epoch && !atomic_load(&c->stop))
