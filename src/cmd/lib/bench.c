@@ -417,8 +417,19 @@ static int check_agreement(const char *dir, int down) {
 
 /* ---- report ---- */
 
+/* Committed tx/s over the window. */
+static double window_tps(const bench_load_result *r) { return (double)r->committed_txs / r->window_s; }
+
+/* The issue's bound, C x the single-core verify rate / N, and the ratio of
+ * the window's committed tx/s to it: one definition for every line and
+ * field that prints them. */
+static double verify_bound(int n, int c, double verify_rate) { return (double)c * verify_rate / (double)n; }
+static double bound_ratio(const bench_load_result *r, int n, int c, double verify_rate) {
+    return window_tps(r) / verify_bound(n, c, verify_rate);
+}
+
 static void print_load(const bench_load_result *r) {
-    double tps = (double)r->committed_txs / r->window_s;
+    double tps = window_tps(r);
     uint64_t blocks = r->height_to - r->height_from;
     printf("  committed          %llu transactions in %.1f s = %.0f tx/s\n",
            (unsigned long long)r->committed_txs, r->window_s, tps);
@@ -455,11 +466,12 @@ static double print_cpu(const bench_load_result *r) {
 }
 
 static void print_bound(const bench_load_result *r, int n, int c, const bench_verify_scaling *v) {
-    double tps = (double)r->committed_txs / r->window_s;
-    double bound = (double)c * v->one_per_s / (double)n;
+    double tps = window_tps(r);
+    double bound = verify_bound(n, c, v->one_per_s);
     printf("  verify bound       C x verify_rate / N running = %d x %.0f / %d = %.0f tx/s\n", c,
            v->one_per_s, n, bound);
-    printf("  ratio              committed / bound = %.0f / %.0f = %.3f\n", tps, bound, tps / bound);
+    printf("  ratio              committed / bound = %.0f / %.0f = %.3f\n", tps, bound,
+           bound_ratio(r, n, c, v->one_per_s));
     printf("  all cores verifying  F x C x single-core = %.3f x %d x %.0f = %.0f/s aggregate\n", v->factor,
            c, v->one_per_s, v->all_per_s);
     printf("  ratio against the all-core rate  committed / (X / N) = %.0f / %.0f = %.3f\n", tps,
@@ -614,7 +626,7 @@ static int report_to_stderr(void) {
 /* The --json result: the figures of the report; verify_rate 0 (attached to
  * a running network) leaves out the bound and the ratio. */
 static json_t *result_json(const bench_load_result *r, int n, int c, double verify_rate, bool agree) {
-    double tps = (double)r->committed_txs / r->window_s;
+    double tps = window_tps(r);
     json_t *cpu = json_array();
     double total = 0;
     for (int i = 0; i < r->n_nodes; i++) {
@@ -637,10 +649,9 @@ static json_t *result_json(const bench_load_result *r, int n, int c, double veri
     json_object_set_new(j, "resent", json_integer((json_int_t)r->resent));
     if (r->form) json_object_set_new(j, "form", json_string(r->form));
     if (verify_rate > 0) {
-        double bound = (double)c * verify_rate / (double)n;
         json_object_set_new(j, "verify_rate", json_real(verify_rate));
-        json_object_set_new(j, "verify_bound_tx_per_s", json_real(bound));
-        json_object_set_new(j, "ratio", json_real(tps / bound));
+        json_object_set_new(j, "verify_bound_tx_per_s", json_real(verify_bound(n, c, verify_rate)));
+        json_object_set_new(j, "ratio", json_real(bound_ratio(r, n, c, verify_rate)));
     }
     return j;
 }
@@ -648,7 +659,7 @@ static json_t *result_json(const bench_load_result *r, int n, int c, double veri
 /* The all-core rate and the factored ratio, beside the bound in --json. */
 static json_t *scaling_json(const bench_load_result *r, int n, const bench_verify_scaling *v,
                             const ratio_factors *f) {
-    double tps = (double)r->committed_txs / r->window_s;
+    double tps = window_tps(r);
     json_t *j = json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "threads", v->threads,
                           "one_per_s", v->one_per_s, "one_per_cpu_s", v->one_per_cpu_s, "all_per_s",
                           v->all_per_s, "all_per_cpu_s", v->all_per_cpu_s, "factor", v->factor,
@@ -659,7 +670,7 @@ static json_t *scaling_json(const bench_load_result *r, int n, const bench_verif
                                    "single_core_us", f->u1_us, "all_core_us", f->u_all_us, "in_node_us",
                                    f->u_us, "single_over_in_node", f->u1_us / f->u_us, "nodes_share_of_cores",
                                    f->cores_share, "n_committed_per_verify", f->per_verify, "product",
-                                   f->product, "ratio", tps / ((double)v->threads * v->one_per_s / (double)n))
+                                   f->product, "ratio", bound_ratio(r, n, v->threads, v->one_per_s))
                        : json_null();
     json_object_set_new(j, "ratio_factors", fj);
     return j;
@@ -723,8 +734,7 @@ static uint32_t presign_for(const bench_opts *o, double tx_per_s, double secs) {
 }
 
 static uint32_t presign_count(const bench_opts *o, int c, double verify_cpu_rate) {
-    double bound = (double)c * verify_cpu_rate / (double)(o->validators - o->down);
-    return presign_for(o, bound, WARMUP_S + o->duration_s);
+    return presign_for(o, verify_bound(o->validators - o->down, c, verify_cpu_rate), WARMUP_S + o->duration_s);
 }
 
 /* The verify rates the bound and the all-core rate use, measured before
@@ -751,7 +761,7 @@ static int report_fresh(const bench_opts *o, int c, const bench_verify_scaling *
     print_cpu_per_tx(&f);
     print_nodes_verify(r);
     ratio_factors rf = factor_ratio(r, n, c, vs);
-    print_factors(&rf, (double)r->committed_txs / r->window_s * (double)n / ((double)c * vs->one_per_s));
+    print_factors(&rf, bound_ratio(r, n, c, vs->one_per_s));
     int rc = check_agreement(o->dir, o->down);
     if (!o->json || !(*j = result_json(r, n, c, vs->one_per_s, rc == 0))) return rc;
     json_object_set_new(*j, "verify_scaling", scaling_json(r, n, vs, &rf));
@@ -767,7 +777,7 @@ static int report_fresh(const bench_opts *o, int c, const bench_verify_scaling *
  * the warm-up; what a client sees when the chain is not queueing. Adds it
  * to *j (--json) as half_load. */
 static int half_load(const bench_opts *o, const bench_load_result *full, json_t *j) {
-    double rate = (double)full->committed_txs / full->window_s / 2;
+    double rate = window_tps(full) / 2;
     int secs = o->duration_s < HALF_LOAD_S_MAX ? o->duration_s : HALF_LOAD_S_MAX;
     bench_opts ho = *o;
     if (o->presign) ho.presign = presign_for(o, rate, WARMUP_S + secs);
@@ -778,11 +788,11 @@ static int half_load(const bench_opts *o, const bench_load_result *full, json_t 
     int rc = bench_load_run(&ho, rate, secs, &h);
     if (rc != 0) return rc;
     printf("  at half load       %.0f tx/s offered, %.0f tx/s committed; commit latency p50 %.0f ms, "
-           "p99 %.0f ms, max %.0f ms (%zu txs)\n", rate, (double)h.committed_txs / h.window_s,
+           "p99 %.0f ms, max %.0f ms (%zu txs)\n", rate, window_tps(&h),
            h.latency_ms_p50, h.latency_ms_p99, h.latency_ms_max, h.latency_samples);
     if (j)
         json_object_set_new(j, "half_load", json_pack("{s:f, s:f, s:f, s:{s:f, s:f, s:f, s:I}}", "offered_tx_per_s",
-                                                      rate, "tx_per_s", (double)h.committed_txs / h.window_s,
+                                                      rate, "tx_per_s", window_tps(&h),
                                                       "window_s", h.window_s, "latency_ms", "p50",
                                                       h.latency_ms_p50, "p99", h.latency_ms_p99, "max",
                                                       h.latency_ms_max, "samples", (json_int_t)h.latency_samples));

@@ -344,20 +344,32 @@ const uint8_t *rpcc_conn_post(rpcc_conn *c, const char *path, const char *conten
     return post_on(c, path, content_type, body, len, timeout_ms, true, body_len, status, err);
 }
 
+/* post_on, its reply parsed as JSON (a new reference), or NULL with err
+ * set. A reply that is not JSON names its HTTP status, which says more than
+ * the parser: a node without the path answers "404 Not Found" in plain text. */
+static json_t *post_for_json(rpcc_conn *c, const char *path, const char *content_type, const void *body,
+                             size_t len, int timeout_ms, bool keep, rpcc_error *err) {
+    size_t n;
+    int status;
+    const uint8_t *reply = post_on(c, path, content_type, body, len, timeout_ms, keep, &n, &status, err);
+    if (!reply) return NULL;
+    json_error_t je;
+    json_t *root = json_loadb((const char *)reply, n, 0, &je);
+    if (!root) {
+        char what[RPCC_ERR_MAX];
+        snprintf(what, sizeof what, "HTTP status %d: %s", status, je.text);
+        return fail(err, 0, "reply is not JSON (%s)", what);
+    }
+    return root;
+}
+
 /* value (stolen) over c, the reply parsed; keep as for post_on. */
 static json_t *json_on(rpcc_conn *c, json_t *value, int timeout_ms, bool keep, rpcc_error *err) {
     char *body = json_dumps(value, JSON_COMPACT);
     json_decref(value);
     HANSA_ASSERT(body != NULL);
-    size_t n;
-    int status;
-    const uint8_t *reply =
-        post_on(c, "/", "application/json", body, strlen(body), timeout_ms, keep, &n, &status, err);
+    json_t *root = post_for_json(c, "/", "application/json", body, strlen(body), timeout_ms, keep, err);
     free(body);
-    if (!reply) return NULL;
-    json_error_t je;
-    json_t *root = json_loadb((const char *)reply, n, 0, &je);
-    if (!root) return fail(err, 0, "reply is not JSON: %s", je.text);
     return root;
 }
 
@@ -414,22 +426,7 @@ json_t *rpcc_submit_raw(const char *addr, const uint8_t *body, size_t len, int t
                         rpcc_error *err) {
     rpcc_conn c;
     rpcc_conn_init(&c, addr);
-    size_t n;
-    int status;
-    json_t *root = NULL;
-    const uint8_t *reply =
-        post_on(&c, "/txs", "application/octet-stream", body, len, timeout_ms, false, &n, &status, err);
-    if (reply) {
-        json_error_t je;
-        root = json_loadb((const char *)reply, n, 0, &je);
-        /* The status says more than the parser: a node without the path
-         * answers "404 Not Found" in plain text. */
-        if (!root) {
-            char st[32];
-            snprintf(st, sizeof st, "HTTP status %d", status);
-            fail(err, 0, "reply is not JSON (%s)", st);
-        }
-    }
+    json_t *root = post_for_json(&c, "/txs", "application/octet-stream", body, len, timeout_ms, false, err);
     rpcc_conn_free(&c);
     return result_of(root, err);
 }

@@ -41,7 +41,7 @@ json_t *rpcc_batch(const char *addr, json_t *calls, int timeout_ms, rpcc_error *
  * "POST /txs") to the node's /txs and returns its result, {txs, admitted,
  * refused: [{index, error, why}]} (new reference), or NULL with *err set: a
  * transport error (code 0; a node without /txs gives "reply is not JSON
- * (HTTP status 404)"), or the node's refusal of the whole body
+ * (HTTP status 404: ...)"), or the node's refusal of the whole body
  * (code -32600 malformed, empty or too many; -32003 too large). */
 json_t *rpcc_submit_raw(const char *addr, const uint8_t *body, size_t len, int timeout_ms,
                         rpcc_error *err);
