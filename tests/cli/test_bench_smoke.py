@@ -30,6 +30,15 @@ try:
     for key in ["threads", "one_per_s", "all_per_s", "all_per_cpu_s", "factor",
                 "cpu_factor", "all_core_bound_tx_per_s", "ratio_all_core"]:
         assert scaling[key] > 0, f"verify_scaling.{key} = {scaling[key]}"
+    # The yardstick is measured before the load and again after the window,
+    # and the bound uses the two pooled: the pooled rate lies between them,
+    # and the top-level verify_rate is it.
+    before, after = scaling["before"], scaling["after"]
+    for key in ["one_per_s", "all_per_s"]:
+        lo, hi = sorted([before[key], after[key]])
+        assert lo <= scaling[key] <= hi, (key, before, after, scaling[key])
+    assert abs(result["verify_rate"] - scaling["one_per_s"]) < 1e-9 * scaling["one_per_s"], result["verify_rate"]
+    assert scaling["idle_after_s"] >= 0, scaling["idle_after_s"]
     # Kept-alive connections against real nodes: a few per run (one per
     # submitter and the poller's, each opened once), not one per call — the
     # run makes hundreds of calls.
@@ -65,6 +74,8 @@ try:
                     r"cpu-second\), F = [\d.]+\n.*per cpu-second, all at once / alone [\d.]+\)",
                     r"all cores verifying\s+F x C x single-core = [\d.]+ x \d+ x \d+ = \d+/s aggregate",
                     r"ratio against the all-core rate\s+committed / \(X / N\) = \d+ / \d+ = [\d.]+",
+                    r"verify rate again after the window \(the nodes idle after [\d.]+ s\): one core \d+/s",
+                    r"the bound uses both samples pooled: one core \d+/s \(before \d+, after \d+: [\d.]+% apart\)",
                     r"ratio, factored\s+[\d.]+ verification's share of the nodes' CPU",
                     r"x [\d.]+ single-core / in-node cost per verify \([\d.]+ / [\d.]+ us\) = F [\d.]+",
                     r"x [\d.]+ the nodes' share of all cores",

@@ -233,6 +233,28 @@ static uint64_t scaling_slice(scaling_worker *w, int n, uint64_t us) {
     return to - from;
 }
 
+/* The rates of v from its operations and times. */
+static void scaling_rates(bench_verify_scaling *v) {
+    v->one_per_s = (double)v->one_ops * 1e6 / (double)(v->one_wall_us ? v->one_wall_us : 1);
+    v->one_per_cpu_s = (double)v->one_ops * 1e6 / (double)(v->one_cpu_us ? v->one_cpu_us : 1);
+    v->all_per_s = (double)v->all_ops * 1e6 / (double)(v->all_span_us ? v->all_span_us : 1);
+    v->all_per_cpu_s = (double)v->all_ops * 1e6 / (double)(v->all_cpu_us ? v->all_cpu_us : 1);
+    v->factor = v->all_per_s / ((double)v->threads * v->one_per_s);
+    v->cpu_factor = v->all_per_cpu_s / v->one_per_cpu_s;
+}
+
+void bench_verify_scaling_pool(bench_verify_scaling *into, const bench_verify_scaling *more) {
+    HANSA_ASSERT(into->threads == more->threads);
+    into->one_ops += more->one_ops;
+    into->all_ops += more->all_ops;
+    if (more->all_min_ops < into->all_min_ops) into->all_min_ops = more->all_min_ops;
+    into->one_wall_us += more->one_wall_us;
+    into->one_cpu_us += more->one_cpu_us;
+    into->all_span_us += more->all_span_us;
+    into->all_cpu_us += more->all_cpu_us;
+    scaling_rates(into);
+}
+
 void bench_ed25519_verify_scaling(int threads, uint64_t slice_ms, int slices,
                                   bench_verify_scaling *out) {
     HANSA_ASSERT(threads >= 1 && threads <= SCALING_THREADS_MAX && slice_ms > 0 && slices >= 1);
@@ -251,23 +273,19 @@ void bench_ed25519_verify_scaling(int threads, uint64_t slice_ms, int slices,
         all_span_us += scaling_slice(all, threads, slice_ms * 1000);
         if (!one_first) scaling_slice(&one, 1, slice_ms * 1000);
     }
-    *out = (bench_verify_scaling){.threads = threads, .one_ops = one.r.ops, .all_min_ops = UINT64_MAX};
-    out->one_per_s = (double)one.r.ops * 1e6 / (double)(one.r.wall_us ? one.r.wall_us : 1);
-    out->one_per_cpu_s = (double)one.r.ops * 1e6 / (double)(one.r.cpu_us ? one.r.cpu_us : 1);
+    *out = (bench_verify_scaling){.threads = threads, .one_ops = one.r.ops, .all_min_ops = UINT64_MAX,
+                                  .one_wall_us = one.r.wall_us, .one_cpu_us = one.r.cpu_us,
+                                  .all_span_us = all_span_us};
     /* All threads' verifications over the slices' spans (first start to
      * last end), not each thread's rate over its own window summed: a
      * thread that started late and ran partly alone would read the rate
      * of an idle machine, and the sum would credit it to all cores. */
-    uint64_t cpu_us = 0;
     for (int i = 0; i < threads; i++) {
         out->all_ops += all[i].r.ops;
         if (all[i].r.ops < out->all_min_ops) out->all_min_ops = all[i].r.ops;
-        cpu_us += all[i].r.cpu_us;
+        out->all_cpu_us += all[i].r.cpu_us;
     }
-    out->all_per_s = (double)out->all_ops * 1e6 / (double)(all_span_us ? all_span_us : 1);
-    out->all_per_cpu_s = (double)out->all_ops * 1e6 / (double)(cpu_us ? cpu_us : 1);
-    out->factor = out->all_per_s / ((double)threads * out->one_per_s);
-    out->cpu_factor = out->all_per_cpu_s / out->one_per_cpu_s;
+    scaling_rates(out);
     free(all);
 }
 

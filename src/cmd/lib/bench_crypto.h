@@ -49,6 +49,10 @@ typedef struct {
      * F below it, something else took the cores' wall time (other
      * processes, the host). */
     double cpu_factor;
+    /* What the rates above are made of: one thread's wall and CPU time over
+     * its slices, the all-thread slices' spans and their threads' CPU
+     * summed (so that two measurements pool: bench_verify_scaling_pool). */
+    uint64_t one_wall_us, one_cpu_us, all_span_us, all_cpu_us;
 } bench_verify_scaling;
 
 /* Measures it: `slices` (>= 1) rounds of one slice of slice_ms (> 0) with
@@ -62,5 +66,12 @@ typedef struct {
  * about 2 x slices x slice_ms. */
 void bench_ed25519_verify_scaling(int threads, uint64_t slice_ms, int slices,
                                   bench_verify_scaling *out);
+
+/* Adds the measurement *more (same threads) to *into, as if its slices had
+ * been into's: operations and times summed, every rate taken again from
+ * the sums. `hansa bench` measures once before its load and once after the
+ * window and bounds the window by the two pooled: the host's speed drifts
+ * on a shared machine, and a sample on each side brackets the window. */
+void bench_verify_scaling_pool(bench_verify_scaling *into, const bench_verify_scaling *more);
 
 #endif
