@@ -39,6 +39,8 @@ try:
         assert lo <= scaling[key] <= hi, (key, before, after, scaling[key])
     assert abs(result["verify_rate"] - scaling["one_per_s"]) < 1e-9 * scaling["one_per_s"], result["verify_rate"]
     assert scaling["idle_after_s"] >= 0, scaling["idle_after_s"]
+    lo, hi = sorted([before["ratio"], after["ratio"]])
+    assert lo <= result["ratio"] <= hi, (before["ratio"], after["ratio"], result["ratio"])
     # Kept-alive connections against real nodes: a few per run (one per
     # submitter and the poller's, each opened once), not one per call — the
     # run makes hundreds of calls.
@@ -76,6 +78,7 @@ try:
                     r"ratio against the all-core rate\s+committed / \(X / N\) = \d+ / \d+ = [\d.]+",
                     r"verify rate again after the window \(the nodes idle after [\d.]+ s\): one core \d+/s",
                     r"the bound uses both samples pooled: one core \d+/s \(before \d+, after \d+: [\d.]+% apart\)",
+                    r"ratio, one sample\s+before the load [\d.]+, after the window [\d.]+",
                     r"ratio, factored\s+[\d.]+ verification's share of the nodes' CPU",
                     r"x [\d.]+ single-core / in-node cost per verify \([\d.]+ / [\d.]+ us\) = F [\d.]+",
                     r"x [\d.]+ the nodes' share of all cores",

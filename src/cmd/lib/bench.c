@@ -806,9 +806,10 @@ static void measure_verify_after(const bench_opts *o, int c, yardstick *y) {
            y->before.one_per_s, y->after.one_per_s, 100.0 * apart);
 }
 
-static json_t *sample_json(const bench_verify_scaling *v) {
-    return json_pack("{s:f, s:f, s:f, s:f}", "one_per_s", v->one_per_s, "one_per_cpu_s", v->one_per_cpu_s,
-                     "all_per_s", v->all_per_s, "factor", v->factor);
+/* A sample's own figures, and the ratio had it been the bound's alone. */
+static json_t *sample_json(const bench_verify_scaling *v, const bench_load_result *r, int n, int c) {
+    return json_pack("{s:f, s:f, s:f, s:f, s:f}", "one_per_s", v->one_per_s, "one_per_cpu_s", v->one_per_cpu_s,
+                     "all_per_s", v->all_per_s, "factor", v->factor, "ratio", bound_ratio(r, n, c, v->one_per_s));
 }
 
 /* The results of a fresh run (the load went well), and with --json *j. */
@@ -820,6 +821,8 @@ static int report_fresh(const bench_opts *o, int c, const yardstick *y, const be
     print_load(r);
     print_cpu(r);
     print_bound(r, n, c, vs);
+    printf("  ratio, one sample  before the load %.3f, after the window %.3f (had either been the bound's alone)\n",
+           bound_ratio(r, n, c, y->before.one_per_s), bound_ratio(r, n, c, y->after.one_per_s));
     cpu_per_tx f = cpu_figures(r);
     print_cpu_per_tx(&f);
     print_nodes_verify(r);
@@ -828,8 +831,8 @@ static int report_fresh(const bench_opts *o, int c, const yardstick *y, const be
     int rc = check_agreement(o->dir, o->down);
     if (!o->json || !(*j = result_json(r, n, c, vs->one_per_s, rc == 0))) return rc;
     json_t *sj = scaling_json(r, n, vs, &rf);
-    json_object_set_new(sj, "before", sample_json(&y->before));
-    json_object_set_new(sj, "after", sample_json(&y->after));
+    json_object_set_new(sj, "before", sample_json(&y->before, r, n, c));
+    json_object_set_new(sj, "after", sample_json(&y->after, r, n, c));
     json_object_set_new(sj, "idle_after_s", json_real(y->idle_s));
     json_object_set_new(*j, "verify_scaling", sj);
     json_object_set_new(*j, "cpu_per_tx", cpu_json(&f));
