@@ -3,7 +3,8 @@
 outlive it. A bench killed mid-run (SIGKILL: no handler of its own runs)
 once left its delegates running idle for 40 minutes, taking CPU from every
 later measurement. The nodes ask the kernel for SIGTERM when their parent
-dies (testnet_opts.die_with_parent); this kills a bench as soon as its
+dies (testnet_opts.die_with_parent); this kills a bench (and one of
+`--chains 2`, whose two chains `hansa federation` starts) as soon as its
 nodes are started and waits for every hansad of its folder to exit.
 
 `hansa testnet up` is the opposite case: its nodes must keep running after
@@ -35,12 +36,14 @@ def running(pid, folder):
     return state not in ("Z", "X") and folder.encode() in cmdline
 
 
-def node_pids(folder, n):
-    """The live hansad pids of node0..n-1 of folder, or None until all n run."""
+def node_pids(folder, n, chains=None):
+    """The live hansad pids of node0..n-1 of folder (of each of its chain
+    folders for a federation), or None until all of them run."""
+    homes = [os.path.join(folder, c, f"node{i}") for c in (chains or [""]) for i in range(n)]
     pids = []
-    for i in range(n):
+    for home in homes:
         try:
-            with open(os.path.join(folder, f"node{i}", "hansad.pid")) as f:
+            with open(os.path.join(home, "hansad.pid")) as f:
                 pid = int(f.read().strip() or 0)
         except (OSError, ValueError):
             return None
@@ -78,26 +81,32 @@ def testnet_up_keeps_nodes():
     assert down.returncode == 0, down.stdout + down.stderr
 
 
-def killed_bench_takes_nodes():
-    net = os.path.join(tmp, "bench")
-    log = open(os.path.join(tmp, "bench.log"), "w")
-    bench = subprocess.Popen([hansa, "bench", "--validators", "2", "--duration", "600",
-                              "--accounts", "8", "--dir", net, "--no-block", "--no-half"],
-                             stdout=log, stderr=subprocess.STDOUT)
+def killed_bench_takes_nodes(name, args, nodes, chains=None):
+    """Starts `hansa bench ARGS --dir D`, SIGKILLs it once its nodes run and
+    waits for every hansad of D to exit."""
+    net = os.path.join(tmp, name)
+    log = open(os.path.join(tmp, name + ".log"), "w")
+    bench = subprocess.Popen([hansa, "bench", *args, "--dir", net], stdout=log,
+                             stderr=subprocess.STDOUT)
     try:
-        # SIGKILL the moment both nodes have pids: the bench may still be
+        # SIGKILL the moment all nodes have pids: the bench may still be
         # waiting for them to answer, the window where a node that had not
         # yet asked for its parent-death signal would be missed.
-        pids = wait_for("bench's two nodes started",
-                        lambda: bench.poll() is not None or node_pids(net, 2), 300)
-        assert bench.poll() is None, f"hansa bench exited {bench.returncode} before its nodes ran"
+        pids = wait_for(f"{name}: the bench's {nodes} nodes started",
+                        lambda: bench.poll() is not None or node_pids(net, nodes, chains), 300)
+        assert bench.poll() is None, f"{name}: hansa bench exited {bench.returncode} before its nodes ran"
         started.extend((p, net) for p in pids)
         bench.send_signal(signal.SIGKILL)
         bench.wait()
         # Bounded wait, not a timing figure: a node shuts down in well
         # under a second; 60 s only keeps a broken build from hanging.
-        wait_for(f"hansad {pids} of {net} exit after their bench was killed",
+        wait_for(f"{name}: hansad {pids} of {net} exit after their bench was killed",
                  lambda: not any(running(p, net) for p in pids), 60)
+    except AssertionError:
+        log.flush()
+        with open(os.path.join(tmp, name + ".log")) as f:
+            print(f.read())
+        raise
     finally:
         if bench.poll() is None:
             bench.kill()
@@ -107,13 +116,14 @@ def killed_bench_takes_nodes():
 
 try:
     testnet_up_keeps_nodes()
-    killed_bench_takes_nodes()
-    print("ok")
-except AssertionError:
-    if os.path.exists(os.path.join(tmp, "bench.log")):
-        with open(os.path.join(tmp, "bench.log")) as f:
-            print(f.read())
-    raise
+    print("ok testnet up keeps its node")
+    killed_bench_takes_nodes("bench", ["--validators", "2", "--duration", "600", "--accounts", "8",
+                                       "--no-block", "--no-half"], 2)
+    print("ok a killed bench takes its nodes")
+    # --chains 2: a federation of two chains, started through federation_run.
+    killed_bench_takes_nodes("chains", ["--chains", "2", "--validators", "1", "--duration", "600"],
+                             1, ["chain-fed1", "chain-fed2"])
+    print("ok a killed bench --chains 2 takes its nodes")
 finally:
     for pid, folder in started:
         if running(pid, folder):
