@@ -220,7 +220,7 @@ static void scaling_slice(scaling_worker *w, int n, uint64_t us, bench_run *runs
     for (int i = 0; i < n; i++) {
         w[i].start = &start;
         w[i].us = us;
-        if (runs) runs[i].ops = w[i].r.ops;
+        if (runs) runs[i].ops = w[i].r.ops; /* the count before: w[i].r sums every slice */
         HANSA_ASSERT(pthread_create(&tid[i], NULL, scaling_main, &w[i]) == 0);
     }
     for (int i = 0; i < n; i++) HANSA_ASSERT(pthread_join(tid[i], NULL) == 0);
