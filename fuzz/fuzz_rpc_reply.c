@@ -2,15 +2,23 @@
  * from a node: the head of an HTTP reply (rpcc_head_parse, cmd/lib/
  * rpc_client.c) and the JSON-RPC body its request forms judge (load_form.c).
  *
- * Input: the first byte picks how many transactions the judges are asked
- * about (1..LOAD_FORM_TXS_MAX); the rest is the reply. The oracles: an
- * accepted head ends with its blank line inside the input and the head
- * bound, its Content-Length within the reply bound; "need more" only below
- * the head bound; a refusal says why. A judge that takes a reply gives every
- * transaction a verdict of a known kind, a refusal with a reason; one that
- * does not says why. */
+ * Input: the first byte's low 7 bits pick how many transactions the judges
+ * are asked about (1..LOAD_FORM_TXS_MAX). Top bit clear: the rest is the
+ * reply, given whole to the head parser and to the judges. Top bit set: the
+ * rest is a body, wrapped in a fixed valid head as a node sends it; the head
+ * must parse and give back exactly that body, which the judges then read as
+ * the client does (from head_len, content_len bytes). Without that mode the
+ * judges saw a head-ful reply head and all, so a realistic body reached them
+ * only as a bare-body seed, never behind the head it comes with (seeds
+ * wrap_*). The oracles: an accepted head ends with its blank line inside
+ * the input and the head bound, its Content-Length within the reply bound;
+ * "need more" only below the head bound; a refusal says why. A judge that
+ * takes a reply gives every transaction a verdict of a known kind, a refusal
+ * with a reason; one that does not says why. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/assert.h"
@@ -52,13 +60,45 @@ static void check_judge(const load_form *f, const uint8_t *reply, size_t len, in
     }
 }
 
+static void check_judges(const uint8_t *reply, size_t len, int n) {
+    check_judge(&load_form_submit_txs, reply, len, n);
+    check_judge(&load_form_submit_tx_batch, reply, len, n);
+    check_judge(&load_form_post_txs, reply, len, n);
+}
+
+#define WRAP_MODE 0x80u
+#define WRAP_HEAD_MAX 128
+
+/* body behind a node's head: parsed as rpc_client parses it, then judged. */
+static void check_wrapped(const uint8_t *body, size_t len, int n) {
+    char head[WRAP_HEAD_MAX];
+    int k = snprintf(head, sizeof head,
+                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+                     len);
+    HANSA_ASSERT(k > 0 && (size_t)k < sizeof head);
+    uint8_t *reply = malloc((size_t)k + len + 1); /* + 1: malloc(0) may be NULL */
+    HANSA_ASSERT(reply != NULL);
+    memcpy(reply, head, (size_t)k);
+    if (len) memcpy(reply + k, body, len);
+    rpcc_head h;
+    char why[160] = "";
+    /* The input is bounded by libFuzzer's max_len, far below RPCC_REPLY_MAX:
+     * a valid head with any such body must be taken. */
+    HANSA_ASSERT(rpcc_head_parse((const char *)reply, (size_t)k + len, &h, why, sizeof why) == 1);
+    HANSA_ASSERT(h.head_len == (size_t)k && h.status == 200 && h.has_length && h.content_len == len);
+    check_judges(reply + h.head_len, h.content_len, n);
+    free(reply);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
-    int n = 1 + data[0] % LOAD_FORM_TXS_MAX;
+    int n = 1 + (data[0] & ~WRAP_MODE) % LOAD_FORM_TXS_MAX;
+    if (data[0] & WRAP_MODE) {
+        check_wrapped(data + 1, size - 1, n);
+        return 0;
+    }
     check_head((const char *)data + 1, size - 1);
-    check_judge(&load_form_submit_txs, data + 1, size - 1, n);
-    check_judge(&load_form_submit_tx_batch, data + 1, size - 1, n);
-    check_judge(&load_form_post_txs, data + 1, size - 1, n);
+    check_judges(data + 1, size - 1, n);
     return 0;
 }

@@ -2,8 +2,10 @@
  * the one-core and all-cores verify rates `hansa bench` prints beside its
  * bound, and two such measurements pooled. The threads must run and
  * verify, the figures must be sane numbers; nothing here compares a rate
- * with a time (the machine may be busy). */
+ * with a time (the machine may be busy). The all-cores rate's formula
+ * (bench_span_rate) and the pooling are pinned on made-up figures. */
 #include <math.h>
+#include <stdbool.h>
 
 #include "check.h"
 #include "cmd/lib/bench_crypto.h"
@@ -76,11 +78,39 @@ static void test_pool_same(void) {
     CHECK(near(twice.one_per_cpu_s, v.one_per_cpu_s) && near(twice.all_per_cpu_s, v.all_per_cpu_s));
 }
 
+/* Two threads run 0..1000 us, 1000 verifications each; a third starts late,
+ * at 900 us, and runs mostly alone until 1900 us, doing 1900. Each thread's
+ * own rate summed reads 3.9 million/s: the late one's window was an idle
+ * machine's. All their work took the machine 1900 us: 3900 / 1900 us. The
+ * late thread is not the first of the array, nor the first start. */
+static void test_span_late_thread(void) {
+    bench_run runs[3] = {{100900, 101900, 1900}, {100000, 101000, 1000}, {100000, 101000, 1000}};
+    double summed = 0;
+    for (int i = 0; i < 3; i++)
+        summed += (double)runs[i].ops * 1e6 / (double)(runs[i].to_us - runs[i].from_us);
+    CHECK(near(summed, 3.9e6));
+    double rate = bench_span_rate(runs, 3, 1);
+    CHECK(near(rate, 3900.0 * 1e6 / 1900.0));
+    CHECK(rate < summed);
+}
+
+/* Slices add their verifications and their spans: 2000 in a 1000 us slice
+ * and 3000 in a 3000 us one are 5000 / 4000 us, not the mean of the
+ * slices' rates (1.5 million/s). A slice with no span counts 1 us. */
+static void test_span_slices(void) {
+    bench_run runs[4] = {{0, 1000, 1000}, {0, 1000, 1000}, {5000, 8000, 1000}, {5000, 7000, 2000}};
+    CHECK(near(bench_span_rate(runs, 2, 2), 1.25e6));
+    bench_run none[2] = {{7, 7, 3}, {7, 7, 2}};
+    CHECK(near(bench_span_rate(none, 2, 1), 5e6));
+}
+
 int main(void) {
     crypto_init();
     RUN(test_all_cores);
     RUN(test_thread_counts);
     RUN(test_pool);
     RUN(test_pool_same);
+    RUN(test_span_late_thread);
+    RUN(test_span_slices);
     return check_summary();
 }

@@ -6,6 +6,7 @@ admitted from it), the bounds it shares with submit_txs, and `hansa submit-raw`.
 
 Transactions are signed by the CLI (`hansa send --dry-run`), as in test_node_api.py.
 """
+import http.client
 import json
 import os
 import re
@@ -177,6 +178,51 @@ def test_cli(tn, a):
     call(a, "wait_tx", {"hash": txs[1][1], "timeout_ms": 20000}, timeout=30)
 
 
+def post_chunked(addr, body, piece=4096):
+    """POSTs body to /txs with Transfer-Encoding: chunked (no Content-Length), in
+    pieces of piece bytes; returns (HTTP status, the reply parsed)."""
+    host, port = addr.rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        pieces = (body[i:i + piece] for i in range(0, len(body), piece))
+        conn.request("POST", "/txs", body=pieces, encode_chunked=True,
+                     headers={"Content-Type": "application/octet-stream"})
+        r = conn.getresponse()
+        return r.status, json.loads(r.read())
+    finally:
+        conn.close()
+
+
+def test_chunked_cap(tn, a):
+    """The 64 KiB cap holds for a chunked body too. With no Content-Length to refuse
+    it by up front, the server counts the pieces as they come, drops the rest and
+    answers 413 at the end: the same error as a long Content-Length, and nothing of
+    the body admitted or even judged, though it starts with a good tx."""
+    frm = tn.key_address("acct2")
+    n0 = nonce_of(a, frm)
+    good, good_hash = signed(tn, a, "acct2", n0)
+    body = frame([good]) + b"\x00" * (BODY_MAX + 1 - len(frame([good])))
+    judged = metric(a, "hansa_rpc_binary_txs_total")
+    too_large = metric(a, "hansa_rpc_too_large_total")
+    status, reply = post_chunked(a, body)
+    assert status == 413, (status, reply)
+    assert reply["jsonrpc"] == "2.0" and reply["id"] is None and "result" not in reply, reply
+    assert reply["error"]["code"] == TOO_LARGE, reply
+    assert reply["error"]["data"] == {"max_body_bytes": BODY_MAX}, reply
+    assert metric(a, "hansa_rpc_too_large_total") == too_large + 1
+    assert metric(a, "hansa_rpc_binary_txs_total") == judged, "a body past the cap was judged"
+    assert good_hash not in call(a, "mempool", {"limit": 10000})["hashes"]
+    assert nonce_of(a, frm) == n0
+    # One byte less is within the cap: read whole and parsed (the zeros after the
+    # good tx frame an empty tx: 400 malformed), not 413.
+    status, reply = post_chunked(a, body[:-1])
+    assert status == 400 and reply["error"]["code"] == INVALID_REQUEST, (status, reply)
+    e = reply["error"]
+    assert e["data"]["error"] == "HANSA_ERR_INVALID" and e["data"]["index"] == 1, e
+    assert metric(a, "hansa_rpc_too_large_total") == too_large + 1
+    assert good_hash not in call(a, "mempool", {"limit": 10000})["hashes"]
+
+
 def main():
     with Testnet(validators=1) as tn:
         a = tn.addrs[0]
@@ -184,7 +230,8 @@ def main():
         for name, fn in [("admission", lambda: test_admission(tn, a)),
                          ("malformed bodies", lambda: test_malformed(tn, a)),
                          ("abuse bounds", lambda: test_abuse(a)),
-                         ("hansa submit-raw", lambda: test_cli(tn, a))]:
+                         ("hansa submit-raw", lambda: test_cli(tn, a)),
+                         ("chunked body cap", lambda: test_chunked_cap(tn, a))]:
             fn()
             print(f"ok {name}")
     print("all POST /txs tests passed")

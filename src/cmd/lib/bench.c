@@ -879,7 +879,7 @@ static int run_fresh(const bench_opts *o) {
     if (!o->sign_live) po.presign = presign_count(o, c, y.before.one_per_cpu_s);
     o = &po;
     fflush(stdout);
-    testnet_opts to = {o->dir, o->validators, o->accounts, 1000};
+    testnet_opts to = {o->dir, o->validators, o->accounts, 1000, .die_with_parent = true};
     int rc = testnet_up_dir(&to);
     bench_load_result r;
     json_t *j = NULL;

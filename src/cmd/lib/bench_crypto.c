@@ -211,26 +211,46 @@ static void *scaling_main(void *arg) {
     return NULL;
 }
 
-/* One slice with n threads verifying at once, each adding to its w[i].r.
- * Returns the slice's span, from the first thread's start to the last
- * one's end: the wall time the machine took for all of their work. */
-static uint64_t scaling_slice(scaling_worker *w, int n, uint64_t us) {
+/* One slice with n threads verifying at once, each adding to its w[i].r;
+ * runs (n of them, or NULL) get each thread's run in this slice. */
+static void scaling_slice(scaling_worker *w, int n, uint64_t us, bench_run *runs) {
     pthread_barrier_t start;
     pthread_t tid[SCALING_THREADS_MAX];
     HANSA_ASSERT(pthread_barrier_init(&start, NULL, (unsigned)n) == 0);
     for (int i = 0; i < n; i++) {
         w[i].start = &start;
         w[i].us = us;
+        if (runs) runs[i].ops = w[i].r.ops; /* the count before: w[i].r sums every slice */
         HANSA_ASSERT(pthread_create(&tid[i], NULL, scaling_main, &w[i]) == 0);
     }
     for (int i = 0; i < n; i++) HANSA_ASSERT(pthread_join(tid[i], NULL) == 0);
     pthread_barrier_destroy(&start);
-    uint64_t from = UINT64_MAX, to = 0;
-    for (int i = 0; i < n; i++) {
-        if (w[i].from < from) from = w[i].from;
-        if (w[i].to > to) to = w[i].to;
+    for (int i = 0; runs && i < n; i++)
+        runs[i] = (bench_run){w[i].from, w[i].to, w[i].r.ops - runs[i].ops};
+}
+
+/* The slices' spans summed, each from its first start to its last end,
+ * and (*ops) their verifications: bench_span_rate's parts, which a pooled
+ * measurement (bench_verify_scaling_pool) adds up before dividing. */
+static uint64_t runs_span_us(const bench_run *runs, int threads, int slices, uint64_t *ops) {
+    uint64_t span_us = 0;
+    *ops = 0;
+    for (int s = 0; s < slices; s++) {
+        const bench_run *r = runs + (size_t)s * (size_t)threads;
+        uint64_t from = UINT64_MAX, to = 0;
+        for (int i = 0; i < threads; i++) {
+            *ops += r[i].ops;
+            if (r[i].from_us < from) from = r[i].from_us;
+            if (r[i].to_us > to) to = r[i].to_us;
+        }
+        span_us += to > from ? to - from : 0;
     }
-    return to - from;
+    return span_us;
+}
+
+double bench_span_rate(const bench_run *runs, int threads, int slices) {
+    uint64_t ops, span_us = runs_span_us(runs, threads, slices, &ops);
+    return (double)ops * 1e6 / (double)(span_us ? span_us : 1);
 }
 
 /* The rates of v from its operations and times. */
@@ -266,26 +286,26 @@ void bench_ed25519_verify_scaling(int threads, uint64_t slice_ms, int slices,
     for (int i = 0; i < threads; i++) all[i].at = (size_t)i * VERIFY_RING / (size_t)threads;
     /* One, all, all, one, ...: a slow drift of the host (clock, power)
      * falls on both figures alike, not always on the second of a pair. */
-    uint64_t all_span_us = 0;
+    bench_run *runs = calloc((size_t)threads * (size_t)slices, sizeof *runs);
+    HANSA_ASSERT(runs != NULL);
     for (int s = 0; s < slices; s++) {
         bool one_first = s % 2 == 0;
-        if (one_first) scaling_slice(&one, 1, slice_ms * 1000);
-        all_span_us += scaling_slice(all, threads, slice_ms * 1000);
-        if (!one_first) scaling_slice(&one, 1, slice_ms * 1000);
+        if (one_first) scaling_slice(&one, 1, slice_ms * 1000, NULL);
+        scaling_slice(all, threads, slice_ms * 1000, runs + (size_t)s * (size_t)threads);
+        if (!one_first) scaling_slice(&one, 1, slice_ms * 1000, NULL);
     }
     *out = (bench_verify_scaling){.threads = threads, .one_ops = one.r.ops, .all_min_ops = UINT64_MAX,
-                                  .one_wall_us = one.r.wall_us, .one_cpu_us = one.r.cpu_us,
-                                  .all_span_us = all_span_us};
-    /* All threads' verifications over the slices' spans (first start to
-     * last end), not each thread's rate over its own window summed: a
-     * thread that started late and ran partly alone would read the rate
-     * of an idle machine, and the sum would credit it to all cores. */
+                                  .one_wall_us = one.r.wall_us, .one_cpu_us = one.r.cpu_us};
+    uint64_t span_ops;
+    out->all_span_us = runs_span_us(runs, threads, slices, &span_ops); /* bench_span_rate's span */
     for (int i = 0; i < threads; i++) {
         out->all_ops += all[i].r.ops;
         if (all[i].r.ops < out->all_min_ops) out->all_min_ops = all[i].r.ops;
         out->all_cpu_us += all[i].r.cpu_us;
     }
+    HANSA_ASSERT(span_ops == out->all_ops);
     scaling_rates(out);
+    free(runs);
     free(all);
 }
 

@@ -55,6 +55,21 @@ typedef struct {
     uint64_t one_wall_us, one_cpu_us, all_span_us, all_cpu_us;
 } bench_verify_scaling;
 
+/* One thread's run in one slice of the all-cores measurement: monotonic us
+ * from its start to its end, and its verifications. */
+typedef struct {
+    uint64_t from_us, to_us, ops;
+} bench_run;
+
+/* all_per_s from the runs of `threads` threads in each of `slices` slices
+ * (runs[s x threads + i]: thread i in slice s): all their verifications over
+ * the slices' spans, each from its first start to its last end (the wall
+ * time the machine took for all of that slice's work), not each thread's
+ * ops over its own window summed: a thread that started late and ran partly
+ * alone would read an idle machine's rate, and the sum would credit it to
+ * all cores. A zero span counts as 1 us. */
+double bench_span_rate(const bench_run *runs, int threads, int slices);
+
 /* Measures it: `slices` (>= 1) rounds of one slice of slice_ms (> 0) with
  * one thread verifying alone, then one with `threads` (>= 1) verifying at
  * once, each thread verifying the 256 transfers of

@@ -373,7 +373,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 }
 
 static int run(const rb_opts *o) {
-    testnet_opts to = {o->dir, RB_NODES, RB_ACCOUNTS, 1000};
+    testnet_opts to = {o->dir, RB_NODES, RB_ACCOUNTS, 1000, .die_with_parent = true};
     int rc = testnet_up_dir(&to);
     rb b = {0};
     samples rc1 = {0}, cm1 = {0}, rc3 = {0}, cm3 = {0};

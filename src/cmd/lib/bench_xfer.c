@@ -81,7 +81,7 @@ static int fed(const char *verb, bx_ctx *c) {
     char *argv[] = {"federation", (char *)verb, "--dir", (char *)c->dir, "--chains", chains, "--validators", vals,
                     "--accounts", accts};
     int argc = strcmp(verb, "up") == 0 ? 10 : 4;
-    return cmd_federation(argc, argv);
+    return federation_run(argc, argv, true); /* no nodes left running if the bench dies */
 }
 
 static bool read_addrs(bx_ctx *c) {

@@ -71,6 +71,10 @@ int cmd_route(int argc, char **argv);      /* cli_route.c: the routing table */
 int cli_route_discovery(int argc, char **argv); /* cli_route_find.c: `route find|beacon|records` */
 int cmd_xfer(int argc, char **argv);       /* cli_xfer.c: cross-chain transfers */
 int cmd_federation(int argc, char **argv); /* federation.c: several local chains that follow each other */
+/* cmd_federation for a caller that runs the federation and stops it (bench
+ * --chains 2): with die_with_parent its nodes stop when the caller dies
+ * (testnet_opts.die_with_parent; call from the main thread). */
+int federation_run(int argc, char **argv, bool die_with_parent);
 int cmd_receipt(int argc, char **argv);      /* cli_receipt.c */
 /* `hansa send --receipt`: submit_receipt with the signed tx, print the
  * receipt, its guarantors and the time it took. Returns an exit code. */

@@ -51,6 +51,7 @@ typedef struct {
     int accounts;  /* funded accounts per chain (acct0..) */
     bool frost;    /* delegates run FROST key generation and checkpoint signing */
     int checkpoint_blocks; /* state roots (and snapshots) every K heights; 0: the default */
+    bool die_with_parent;  /* the nodes stop when this process dies (federation_run) */
 } fed_opts;
 
 static int nodes_of(const fed_opts *o) { return o->validators + o->full_nodes; }
@@ -65,7 +66,8 @@ static testnet_opts chain_opts(const fed_opts *o, int k, char *dir, size_t n, in
                           .timeout_propose_ms = o->timeout_ms, .full_nodes = o->full_nodes,
                           .elections = o->elections, .chain_id = FED_CHAIN_BASE + (uint32_t)k,
                           .port_base = port_base, .frost = o->frost,
-                          .checkpoint_blocks = (uint32_t)o->checkpoint_blocks};
+                          .checkpoint_blocks = (uint32_t)o->checkpoint_blocks,
+                          .die_with_parent = o->die_with_parent};
 }
 
 /* Chain k's genesis trust root, from its node0/genesis.json. */
@@ -356,9 +358,11 @@ static int usage(void) {
     return CLI_USAGE;
 }
 
-int cmd_federation(int argc, char **argv) {
+int cmd_federation(int argc, char **argv) { return federation_run(argc, argv, false); }
+
+int federation_run(int argc, char **argv, bool die_with_parent) {
     if (argc < 2) return usage();
-    fed_opts o = {"federation", 2, 4, 0, 1000, NULL, false, 4, false, 0};
+    fed_opts o = {"federation", 2, 4, 0, 1000, NULL, false, 4, false, 0, die_with_parent};
     for (int i = 2; i < argc; i++) {
         bool has = i + 1 < argc;
         if (strcmp(argv[i], "--dir") == 0 && has) o.dir = argv[++i];

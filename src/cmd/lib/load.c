@@ -23,6 +23,7 @@
 #include "base/mem.h"
 #include "cmd/lib/cli.h"
 #include "cmd/lib/load_form.h"
+#include "cmd/lib/load_nonces.h"
 #include "cmd/lib/rpc_client.h"
 #include "cmd/lib/testnet.h"
 #include "crypto/address.h"
@@ -41,10 +42,6 @@
 #define LOAD_AMOUNT 1                 /* units per transfer: the balances last */
 #define LOAD_WINDOW_DEFAULT 256
 #define LOAD_TX_BYTES_MAX 512
-/* tx_of's entry for a nonce this load never sent: another client's, or a
- * previous load's still in the pools when this one read the nonces, which
- * committed before this one reached them. */
-#define TX_OF_NONE SIZE_MAX
 
 typedef struct {
     const keyfile_key *key;  /* borrowed from the key file */
@@ -53,12 +50,10 @@ typedef struct {
     int node;                /* the node it submits to (moves on when one is down) */
     uint64_t next_nonce;     /* the nonce to submit next */
     uint64_t committed;      /* committed nonce last read */
-    uint64_t base_nonce;     /* committed nonce at start: txs below it are not ours */
-    size_t *tx_of;           /* index in result->txs of nonce base_nonce + i, or TX_OF_NONE */
-    size_t n_tx_of, cap_tx_of;
+    load_nonces txs;         /* its transactions by nonce; txs.base: committed nonce at start */
     bool resync;             /* rejected in the batch at hand: re-read its nonce */
     /* Signed before the load (load_opts.presign): the encodings of nonces
-     * base_nonce .. base_nonce + n_pre - 1, pre_len bytes each, and their
+     * txs.base .. txs.base + n_pre - 1, pre_len bytes each, and their
      * hashes. Read-only once the load runs. */
     uint8_t *pre;
     hansa_hash *pre_hash;
@@ -248,19 +243,7 @@ static bool read_status(load_ctx *c, load_link *l, int *node, uint64_t *height, 
  * below it committed. Under the lock. */
 static void mark_committed(load_ctx *c, load_sender *s, uint64_t nonce, uint64_t now) {
     if (nonce <= s->committed) return;
-    for (uint64_t k = s->committed; k < nonce; k++) {
-        if (k < s->base_nonce || k - s->base_nonce >= s->n_tx_of) continue;
-        if (s->tx_of[k - s->base_nonce] == TX_OF_NONE) continue;
-        load_tx *t = &c->r->txs[s->tx_of[k - s->base_nonce]];
-        if (t->state == LOAD_TX_COMMITTED) continue;
-        if (t->state == LOAD_TX_NEW) { /* accepted by a node that did not answer in time */
-            t->accept_us = now;
-            c->r->accepted++;
-        }
-        t->state = LOAD_TX_COMMITTED;
-        t->commit_us = now;
-        c->r->committed++;
-    }
+    load_nonces_committed(&s->txs, c->r, s->committed, nonce, now);
     s->committed = nonce;
     if (s->next_nonce < nonce) s->next_nonce = nonce;
 }
@@ -272,7 +255,7 @@ static void poll_nonces(load_ctx *c, load_link *l, int node) {
     for (int i = 0; i < c->n_senders; i++) {
         pthread_mutex_lock(&c->mu);
         const load_sender *s = &c->senders[i];
-        bool in_flight = s->committed < s->base_nonce + s->n_tx_of;
+        bool in_flight = s->committed < load_nonces_end(&s->txs);
         pthread_mutex_unlock(&c->mu);
         if (in_flight) which[n++] = i;
         if (n < LOAD_BATCH_MAX && !(n > 0 && i == c->n_senders - 1)) continue;
@@ -328,8 +311,8 @@ static void sign_tx_bytes(const load_ctx *c, const load_sender *s, uint64_t nonc
  * be signed now. */
 static bool sign_tx(const load_ctx *c, const load_sender *s, uint64_t nonce, load_link *l,
                     const uint8_t **tx, size_t *len, size_t *live_off, hansa_hash *hash) {
-    uint64_t k = nonce - s->base_nonce;
-    if (nonce >= s->base_nonce && k < s->n_pre) {
+    uint64_t k = nonce - s->txs.base;
+    if (nonce >= s->txs.base && k < s->n_pre) {
         *tx = s->pre + k * s->pre_len;
         *len = s->pre_len;
         *hash = s->pre_hash[k];
@@ -356,7 +339,7 @@ static void presign_sender(load_ctx *c, load_sender *s, uint32_t n) {
     hbuf b = HBUF_INIT;
     s->pre_hash = hansa_calloc(n, sizeof *s->pre_hash);
     for (uint32_t k = 0; k < n; k++) {
-        sign_tx_bytes(c, s, s->base_nonce + k, &b);
+        sign_tx_bytes(c, s, s->txs.base + k, &b);
         if (k == 0) {
             s->pre_len = b.len;
             s->pre = hansa_malloc((size_t)n * b.len);
@@ -390,38 +373,6 @@ static void presign_all(load_ctx *c) {
     for (int i = 0; i < t; i++) pthread_join(ps[i].thread, NULL);
     c->r->presigned = (uint64_t)c->n_senders * c->o->presign;
     c->r->presign_s = (double)(clock_system_mono_us() - t0) / 1e6;
-}
-
-static void tx_of_push(load_sender *s, size_t v) {
-    if (s->n_tx_of == s->cap_tx_of) {
-        s->cap_tx_of = s->cap_tx_of ? 2 * s->cap_tx_of : 256;
-        s->tx_of = hansa_realloc(s->tx_of, s->cap_tx_of * sizeof *s->tx_of);
-    }
-    s->tx_of[s->n_tx_of++] = v;
-}
-
-/* The record of (s, nonce), created on first use. Under the lock. */
-static load_tx *tx_record(load_ctx *c, load_sender *s, uint64_t nonce, const hansa_hash *hash) {
-    HANSA_ASSERT(nonce >= s->base_nonce);
-    uint64_t k = nonce - s->base_nonce;
-    if (k < s->n_tx_of && s->tx_of[k] != TX_OF_NONE) return &c->r->txs[s->tx_of[k]];
-    /* Nonces are handed out in order, but a commit of nonces this load did
-     * not send moves the next one past them (mark_committed); a node that
-     * lags can hand one of those back (a resync). */
-    while (s->n_tx_of < k) tx_of_push(s, TX_OF_NONE);
-    load_result *r = c->r;
-    if (r->n_txs == r->cap_txs) {
-        r->cap_txs = r->cap_txs ? 2 * r->cap_txs : 1024;
-        r->txs = hansa_realloc(r->txs, r->cap_txs * sizeof *r->txs);
-    }
-    if (k < s->n_tx_of) s->tx_of[k] = r->n_txs;
-    else tx_of_push(s, r->n_txs);
-    load_tx *t = &r->txs[r->n_txs++];
-    memset(t, 0, sizeof *t);
-    t->account = (uint32_t)(s - c->senders);
-    t->nonce = nonce;
-    t->hash = *hash;
-    return t;
 }
 
 /* ---- submitting ---- */
@@ -506,7 +457,8 @@ static void settle_batch(load_ctx *c, load_link *l, int node, batch *b) {
     pthread_mutex_lock(&c->mu);
     for (int i = b->n - 1; i >= 0; i--) { /* backwards: a sender ends at its lowest nonce not held */
         load_sender *s = b->s[i];
-        load_tx *t = &c->r->txs[s->tx_of[b->nonce[i] - s->base_nonce]];
+        load_tx *t = load_nonces_at(&s->txs, c->r, b->nonce[i]);
+        HANSA_ASSERT(t != NULL); /* recorded when the batch was filled */
         if (b->held[i]) {
             if (t->state == LOAD_TX_NEW) {
                 t->state = LOAD_TX_ACCEPTED;
@@ -570,7 +522,8 @@ static int submit_batch(load_ctx *c, load_link *l, int node) {
     pthread_mutex_lock(&c->mu);
     c->r->signed_live += (uint64_t)n_live;
     for (int i = 0; i < b.n; i++) {
-        load_tx *t = tx_record(c, b.s[i], b.nonce[i], &hash[i]);
+        uint32_t account = (uint32_t)(b.s[i] - c->senders);
+        load_tx *t = load_nonces_record(&b.s[i]->txs, c->r, account, b.nonce[i], &hash[i]);
         if (!t->submit_us) t->submit_us = now;
     }
     pthread_mutex_unlock(&c->mu);
@@ -729,11 +682,11 @@ static int read_start(load_ctx *c, load_link *l, char *why, size_t why_len) {
     c->r->form = c->form->name;
     for (int i = 0; i < c->n_senders; i++) {
         load_sender *s = &c->senders[i];
-        if (!read_nonce(c, l, i, node, &s->base_nonce)) {
+        if (!read_nonce(c, l, i, node, &s->txs.base)) {
             snprintf(why, why_len, "no node of %s answers the account RPC", c->o->dir);
             return CLI_UNREACHABLE;
         }
-        s->next_nonce = s->committed = s->base_nonce;
+        s->next_nonce = s->committed = s->txs.base;
     }
     c->r->height_start = c->r->height_end = c->height;
     c->r->committed_txs_end = c->committed_txs;
@@ -743,7 +696,7 @@ static int read_start(load_ctx *c, load_link *l, char *why, size_t why_len) {
 
 static void load_teardown(load_ctx *c) {
     for (int i = 0; i < c->n_senders && c->senders; i++) {
-        free(c->senders[i].tx_of);
+        load_nonces_free(&c->senders[i].txs);
         free(c->senders[i].pre);
         free(c->senders[i].pre_hash);
     }

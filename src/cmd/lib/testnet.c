@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -282,16 +283,27 @@ static void hansad_path(char *out, size_t len) {
     snprintf(slash + 1, len - (size_t)(slash + 1 - out), "hansad");
 }
 
-static int start_node(const char *dir, int i) {
+/* In the child, before exec: asks for SIGTERM when the parent dies (the
+ * setting survives exec and setsid). A parent that died before the request
+ * took effect would never send it: the child has been handed to another
+ * process by then, so it checks and leaves. Only async-signal-safe calls:
+ * the parent may have threads. */
+static void die_with(pid_t parent) {
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) _exit(127);
+}
+
+static int start_node(const char *dir, int i, bool die_with_parent) {
     if (read_pid(dir, i)) return 0; /* already running */
     char exe[4096], home[4096], log[4200], pidf[4200];
     hansad_path(exe, sizeof exe);
     snprintf(home, sizeof home, "%s/node%d", dir, i);
     snprintf(log, sizeof log, "%s/hansad.log", home);
     snprintf(pidf, sizeof pidf, "%s/hansad.pid", home);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
+        if (die_with_parent) die_with(parent);
         setsid();
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
         int devnull = open("/dev/null", O_RDONLY);
@@ -411,7 +423,7 @@ int testnet_up_dir(const testnet_opts *o) {
             running++;
             continue;
         }
-        if (start_node(o->dir, i) != 0) {
+        if (start_node(o->dir, i, o->die_with_parent) != 0) {
             fprintf(stderr, "hansa testnet: cannot start node%d: %s\n", i, strerror(errno));
             return CLI_FAILED;
         }

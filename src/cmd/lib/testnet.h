@@ -22,6 +22,12 @@ typedef struct {
     int port_base;               /* first port; 0: search for free ones */
     bool frost;                  /* delegates run the key generation duty ("frost_dkg") */
     uint32_t checkpoint_blocks;  /* genesis params.checkpoint_blocks; 0: the default (256) */
+    /* The nodes this call starts get SIGTERM when the calling process dies,
+     * however it dies (SIGKILL, a failed assertion): for a bench, whose
+     * nodes must not run on idle and load every later measurement. Call
+     * testnet_up_dir from the main thread then (the kernel signals when the
+     * forking thread exits). False for `testnet up`, whose nodes outlive it. */
+    bool die_with_parent;
     /* Which of the above the command line set: on an existing network
      * those must match it (they cannot change it). */
     bool validators_given, accounts_given, timeout_given, full_nodes_given;
