@@ -37,6 +37,14 @@ try:
     for key in ["one_per_s", "all_per_s"]:
         lo, hi = sorted([before[key], after[key]])
         assert lo <= scaling[key] <= hi, (key, before, after, scaling[key])
+    # Exactly the pool of what the two samples measured (ops over summed
+    # times): a bound taken from one sample alone, or the mean of the two
+    # rates, would not match (the samples never read the same rate).
+    pooled_one = (before["one_ops"] + after["one_ops"]) * 1e6 / (before["one_wall_us"] + after["one_wall_us"])
+    pooled_all = (before["all_ops"] + after["all_ops"]) * 1e6 / (before["all_span_us"] + after["all_span_us"])
+    assert abs(scaling["one_per_s"] - pooled_one) < 1e-9 * pooled_one, (scaling["one_per_s"], pooled_one)
+    assert abs(scaling["all_per_s"] - pooled_all) < 1e-9 * pooled_all, (scaling["all_per_s"], pooled_all)
+    assert scaling["apart"] == abs(after["one_per_s"] - before["one_per_s"]) / before["one_per_s"], scaling
     assert abs(result["verify_rate"] - scaling["one_per_s"]) < 1e-9 * scaling["one_per_s"], result["verify_rate"]
     assert scaling["idle_after_s"] >= 0, scaling["idle_after_s"]
     lo, hi = sorted([before["ratio"], after["ratio"]])
@@ -76,7 +84,8 @@ try:
                     r"cpu-second\), F = [\d.]+\n.*per cpu-second, all at once / alone [\d.]+\)",
                     r"all cores verifying\s+F x C x single-core = [\d.]+ x \d+ x \d+ = \d+/s aggregate",
                     r"ratio against the all-core rate\s+committed / \(X / N\) = \d+ / \d+ = [\d.]+",
-                    r"verify rate again after the window \(the nodes idle after [\d.]+ s\): one core \d+/s",
+                    r"verify rate again after the window \(the pools empty after [\d.]+ s, the nodes stopped while "
+                    r"measured\): one core \d+/s",
                     r"the bound uses both samples pooled: one core \d+/s \(before \d+, after \d+: [\d.]+% apart\)",
                     r"ratio, one sample\s+before the load [\d.]+, after the window [\d.]+",
                     r"ratio, factored\s+[\d.]+ verification's share of the nodes' CPU",

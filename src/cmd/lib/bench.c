@@ -18,6 +18,7 @@
 
 #include <ftw.h>
 #include <math.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,13 +41,15 @@
 #include "wire/types.h"
 
 /* The verify rates: one core alone and all cores at once in alternating
- * slices, 1 s of each, before the load and again after the window (the
- * one-core rate was one 1 s run before the load). */
+ * slices, 1 s of each, before the load and again after the window. */
 #define SCALING_SLICES 5
 #define SCALING_SLICE_MS 200
 /* After the window: how long to wait for the nodes to commit the load's
- * last transactions before measuring again. */
+ * last transactions before measuring again, and each status call's. */
 #define IDLE_WAIT_S_MAX 10.0
+#define IDLE_RPC_TIMEOUT_MS 1000
+/* Samples further apart than this get a warning: the host moved under the run. */
+#define SAMPLES_APART_WARN 0.10
 #define WARMUP_S 3.0
 /* Transactions in flight per account: deep enough that the nodes' pools do
  * not run dry between blocks (at 8, 256 accounts kept ~1 s of the chain's
@@ -757,32 +760,42 @@ static void measure_verify(int c, bench_verify_scaling *vs) {
 /* The yardstick of a fresh run. On this shared VM one core's verify rate
  * moved by up to 20% between runs minutes apart, and a single 1 s sample
  * before the load moved the printed ratio by as much (u1 / u read
- * 0.82-1.23 in nine runs; docs/bench.md "The yardstick on both sides of
- * the window"): so the rates are measured on both sides of the window and
+ * 0.82-1.23 in nine runs; docs/bench.md "After the merge: the load through
+ * POST /txs"): so the rates are measured on both sides of the window and
  * pooled, which brackets the window instead of guessing it from one side. */
 typedef struct {
     bench_verify_scaling before, after, pooled;
-    double idle_s; /* waited after the window for the pools to empty; < 0: they never did */
+    bool after_ok;      /* false: the bound is the sample before alone (why says why) */
+    double idle_s;      /* waited after the window for the pools to empty */
+    double apart;       /* |after - before| / before, one core */
+    char why[160];
 } yardstick;
 
-/* Seconds until every running node's pool is empty (the load's last
- * transactions committed, the nodes idle, so the yardstick measured next
- * has the cores to itself), polled; -1 if one still held some after
- * IDLE_WAIT_S_MAX or did not answer. */
-static double wait_idle(const char *dir, int down) {
+/* Whether node i's pool is empty; false with *why filled if it is not or
+ * the node does not answer. */
+static bool pool_empty(const char *dir, int i, char *why, size_t cap) {
+    char addr[64];
+    rpcc_error err = {0};
+    json_t *st = testnet_rpc_addr(dir, i, addr, sizeof addr) == 0
+                     ? rpcc_call(addr, "status", NULL, IDLE_RPC_TIMEOUT_MS, &err)
+                     : NULL;
+    json_t *txs = json_object_get(st, "mempool_txs");
+    bool empty = json_is_integer(txs) && json_integer_value(txs) == 0;
+    if (!st) snprintf(why, cap, "node%d did not answer status (%s)", i, err.message);
+    else if (!empty) snprintf(why, cap, "node%d's pool still held transactions", i);
+    json_decref(st);
+    return empty;
+}
+
+/* Waits, polling, until every running node's pool is empty: the load's last
+ * transactions committed, so that no node has work left when the sample
+ * after is taken. Returns the seconds waited, or -1 with *why filled if a
+ * pool was not empty (or its node did not answer) after IDLE_WAIT_S_MAX. */
+static double wait_idle(const char *dir, int down, char *why, size_t cap) {
     uint64_t t0 = clock_system_mono_us();
     for (;;) {
         bool idle = true;
-        for (int i = 0; i < nodes_up(dir, down) && idle; i++) {
-            char addr[64];
-            rpcc_error err;
-            json_t *st = testnet_rpc_addr(dir, i, addr, sizeof addr) == 0
-                             ? rpcc_call(addr, "status", NULL, RPC_TIMEOUT_MS, &err)
-                             : NULL;
-            json_t *txs = json_object_get(st, "mempool_txs");
-            idle = json_is_integer(txs) && json_integer_value(txs) == 0;
-            json_decref(st);
-        }
+        for (int i = 0; i < nodes_up(dir, down) && idle; i++) idle = pool_empty(dir, i, why, cap);
         double s = (double)(clock_system_mono_us() - t0) / 1e6;
         if (idle) return s;
         if (s >= IDLE_WAIT_S_MAX) return -1;
@@ -790,26 +803,61 @@ static double wait_idle(const char *dir, int down) {
     }
 }
 
-/* The rates again after the window, pooled with the rates before. */
-static void measure_verify_after(const bench_opts *o, int c, yardstick *y) {
-    y->idle_s = wait_idle(o->dir, o->down);
-    bench_ed25519_verify_scaling(c, SCALING_SLICE_MS, SCALING_SLICES, &y->after);
-    y->pooled = y->before;
-    bench_verify_scaling_pool(&y->pooled, &y->after);
-    char idle[64];
-    if (y->idle_s >= 0) snprintf(idle, sizeof idle, "the nodes idle after %.1f s", y->idle_s);
-    else snprintf(idle, sizeof idle, "a node's pool not empty after %.0f s", IDLE_WAIT_S_MAX);
-    double apart = fabs(y->after.one_per_s - y->before.one_per_s) / y->before.one_per_s;
-    printf("\ned25519 verify rate again after the window (%s): one core %.0f/s, all %d cores %.0f/s, F = %.3f\n"
-           "  the bound uses both samples pooled: one core %.0f/s (before %.0f, after %.0f: %.1f%% apart)\n",
-           idle, y->after.one_per_s, c, y->after.all_per_s, y->after.factor, y->pooled.one_per_s,
-           y->before.one_per_s, y->after.one_per_s, 100.0 * apart);
+/* Stops (SIGSTOP) or resumes (SIGCONT) every running node: an idle chain
+ * still commits empty blocks (~8% of a core for four nodes), which the
+ * sample before the network never competed with. A bench killed while
+ * they are stopped leaves them stopped (the parent-death SIGTERM waits for
+ * a SIGCONT): 2 s of exposure, and a stopped node takes no CPU. */
+static void signal_nodes(const char *dir, int down, int sig) {
+    for (int i = 0; i < nodes_up(dir, down); i++) {
+        int pid = testnet_node_pid(dir, i);
+        if (pid > 0) (void)kill(pid, sig);
+    }
 }
 
-/* A sample's own figures, and the ratio had it been the bound's alone. */
+/* The rates again after the window, with the nodes stopped, pooled with
+ * the rates before; the sample before alone if the nodes never idled. */
+static void measure_verify_after(const bench_opts *o, int c, yardstick *y) {
+    y->pooled = y->before;
+    y->idle_s = wait_idle(o->dir, o->down, y->why, sizeof y->why);
+    y->after_ok = y->idle_s >= 0;
+    if (!y->after_ok) {
+        printf("\nno verify rate after the window (%s after %.0f s): the bound uses the sample before alone\n",
+               y->why, IDLE_WAIT_S_MAX);
+        return;
+    }
+    signal_nodes(o->dir, o->down, SIGSTOP);
+    bench_ed25519_verify_scaling(c, SCALING_SLICE_MS, SCALING_SLICES, &y->after);
+    signal_nodes(o->dir, o->down, SIGCONT);
+    bench_verify_scaling_pool(&y->pooled, &y->after);
+    y->apart = fabs(y->after.one_per_s - y->before.one_per_s) / y->before.one_per_s;
+    printf("\ned25519 verify rate again after the window (the pools empty after %.1f s, the nodes stopped while"
+           " measured): one core %.0f/s, all %d cores %.0f/s, F = %.3f\n"
+           "  the bound uses both samples pooled: one core %.0f/s (before %.0f, after %.0f: %.1f%% apart)\n",
+           y->idle_s, y->after.one_per_s, c, y->after.all_per_s, y->after.factor, y->pooled.one_per_s,
+           y->before.one_per_s, y->after.one_per_s, 100.0 * y->apart);
+    if (y->apart > SAMPLES_APART_WARN)
+        printf("  warning: the samples are more than %.0f%% apart: the host's speed moved during the run, or"
+               " something else ran; the ratio is as uncertain\n", 100.0 * SAMPLES_APART_WARN);
+}
+
+/* A sample's own figures (what it measured, so that a reader can pool
+ * them again), and the ratio had it been the bound's alone. */
 static json_t *sample_json(const bench_verify_scaling *v, const bench_load_result *r, int n, int c) {
-    return json_pack("{s:f, s:f, s:f, s:f, s:f}", "one_per_s", v->one_per_s, "one_per_cpu_s", v->one_per_cpu_s,
-                     "all_per_s", v->all_per_s, "factor", v->factor, "ratio", bound_ratio(r, n, c, v->one_per_s));
+    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I}", "one_per_s", v->one_per_s, "one_per_cpu_s",
+                     v->one_per_cpu_s, "all_per_s", v->all_per_s, "factor", v->factor, "ratio",
+                     bound_ratio(r, n, c, v->one_per_s), "one_ops", (json_int_t)v->one_ops, "one_wall_us",
+                     (json_int_t)v->one_wall_us, "all_ops", (json_int_t)v->all_ops, "all_span_us",
+                     (json_int_t)v->all_span_us);
+}
+
+/* The yardstick's samples in --json, into the verify_scaling object sj. */
+static void yardstick_json(json_t *sj, const yardstick *y, const bench_load_result *r, int n, int c) {
+    json_object_set_new(sj, "before", sample_json(&y->before, r, n, c));
+    json_object_set_new(sj, "after", y->after_ok ? sample_json(&y->after, r, n, c) : json_null());
+    if (!y->after_ok) json_object_set_new(sj, "after_missing", json_string(y->why));
+    json_object_set_new(sj, "idle_after_s", json_real(y->idle_s));
+    json_object_set_new(sj, "apart", json_real(y->apart));
 }
 
 /* The results of a fresh run (the load went well), and with --json *j. */
@@ -821,8 +869,9 @@ static int report_fresh(const bench_opts *o, int c, const yardstick *y, const be
     print_load(r);
     print_cpu(r);
     print_bound(r, n, c, vs);
-    printf("  ratio, one sample  before the load %.3f, after the window %.3f (had either been the bound's alone)\n",
-           bound_ratio(r, n, c, y->before.one_per_s), bound_ratio(r, n, c, y->after.one_per_s));
+    if (y->after_ok)
+        printf("  ratio, one sample  before the load %.3f, after the window %.3f (had either been the bound's"
+               " alone)\n", bound_ratio(r, n, c, y->before.one_per_s), bound_ratio(r, n, c, y->after.one_per_s));
     cpu_per_tx f = cpu_figures(r);
     print_cpu_per_tx(&f);
     print_nodes_verify(r);
@@ -831,9 +880,7 @@ static int report_fresh(const bench_opts *o, int c, const yardstick *y, const be
     int rc = check_agreement(o->dir, o->down);
     if (!o->json || !(*j = result_json(r, n, c, vs->one_per_s, rc == 0))) return rc;
     json_t *sj = scaling_json(r, n, vs, &rf);
-    json_object_set_new(sj, "before", sample_json(&y->before, r, n, c));
-    json_object_set_new(sj, "after", sample_json(&y->after, r, n, c));
-    json_object_set_new(sj, "idle_after_s", json_real(y->idle_s));
+    yardstick_json(sj, y, r, n, c);
     json_object_set_new(*j, "verify_scaling", sj);
     json_object_set_new(*j, "cpu_per_tx", cpu_json(&f));
     json_object_set_new(*j, "nodes_verify", nodes_verify_json(r));
@@ -873,7 +920,7 @@ static int run_fresh(const bench_opts *o) {
     int c = bench_cores();
     printf("hansa bench: %d delegates on %d cores, %d accounts x %d in flight, %d s measured after %.0f s warm-up\n",
            o->validators, c, o->accounts, o->window, o->duration_s, WARMUP_S);
-    yardstick y;
+    yardstick y = {.after_ok = false};
     measure_verify(c, &y.before);
     bench_opts po = *o;
     if (!o->sign_live) po.presign = presign_count(o, c, y.before.one_per_cpu_s);

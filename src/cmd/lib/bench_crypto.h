@@ -84,7 +84,7 @@ void bench_ed25519_verify_scaling(int threads, uint64_t slice_ms, int slices,
 
 /* Adds the measurement *more (same threads) to *into, as if its slices had
  * been into's: operations and times summed, every rate taken again from
- * the sums. `hansa bench` measures once before its load and once after the
+ * the sums (all_min_ops: the smaller of the two, a per-measurement floor). `hansa bench` measures once before its load and once after the
  * window and bounds the window by the two pooled: the host's speed drifts
  * on a shared machine, and a sample on each side brackets the window. */
 void bench_verify_scaling_pool(bench_verify_scaling *into, const bench_verify_scaling *more);
