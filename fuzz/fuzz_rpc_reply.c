@@ -71,6 +71,7 @@ static void check_judges(const uint8_t *reply, size_t len, int n) {
 
 /* body behind a node's head: parsed as rpc_client parses it, then judged. */
 static void check_wrapped(const uint8_t *body, size_t len, int n) {
+    if (len > RPCC_REPLY_MAX - WRAP_HEAD_MAX) return; /* the client refuses it whole: not this mode's case */
     char head[WRAP_HEAD_MAX];
     int k = snprintf(head, sizeof head,
                      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
@@ -82,8 +83,8 @@ static void check_wrapped(const uint8_t *body, size_t len, int n) {
     if (len) memcpy(reply + k, body, len);
     rpcc_head h;
     char why[160] = "";
-    /* The input is bounded by libFuzzer's max_len, far below RPCC_REPLY_MAX:
-     * a valid head with any such body must be taken. */
+    /* Below RPCC_REPLY_MAX (checked above), a valid head with any body
+     * must be taken. */
     HANSA_ASSERT(rpcc_head_parse((const char *)reply, (size_t)k + len, &h, why, sizeof why) == 1);
     HANSA_ASSERT(h.head_len == (size_t)k && h.status == 200 && h.has_length && h.content_len == len);
     check_judges(reply + h.head_len, h.content_len, n);

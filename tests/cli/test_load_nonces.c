@@ -87,9 +87,29 @@ static void test_commit_bounded(void) {
     load_result_free(&r);
 }
 
+/* A committed nonce is believed up to LOAD_NONCE_GAP_MAX past the last one
+ * sent, no further: a lying node's 2^40 would have become that many empty
+ * slots at the next record (and UINT64_MAX wrapped to 0). */
+static void test_plausible(void) {
+    load_nonces m = {.base = 100};
+    load_result r = {0};
+    CHECK(load_nonces_plausible(&m, 100 + LOAD_NONCE_GAP_MAX));
+    CHECK(!load_nonces_plausible(&m, 101 + LOAD_NONCE_GAP_MAX));
+    record(&m, &r, 100);
+    CHECK(load_nonces_plausible(&m, 50)); /* behind: a lagging node, believed (nothing moves) */
+    CHECK(load_nonces_plausible(&m, 101 + LOAD_NONCE_GAP_MAX));
+    CHECK(!load_nonces_plausible(&m, 1ull << 40));
+    CHECK(!load_nonces_plausible(&m, UINT64_MAX));
+    record(&m, &r, 101 + LOAD_NONCE_GAP_MAX); /* the largest gap believed: recorded */
+    CHECK_EQ_U64(load_nonces_end(&m), 102 + LOAD_NONCE_GAP_MAX);
+    load_nonces_free(&m);
+    load_result_free(&r);
+}
+
 int main(void) {
     RUN(test_hole_passed_by);
     RUN(test_hole_filled);
     RUN(test_commit_bounded);
+    RUN(test_plausible);
     return check_summary();
 }

@@ -9,6 +9,7 @@
 #include "cmd/lib/load.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -243,6 +244,12 @@ static bool read_status(load_ctx *c, load_link *l, int *node, uint64_t *height, 
  * below it committed. Under the lock. */
 static void mark_committed(load_ctx *c, load_sender *s, uint64_t nonce, uint64_t now) {
     if (nonce <= s->committed) return;
+    if (!load_nonces_plausible(&s->txs, nonce)) { /* a node's reading, not believed: nothing moves */
+        snprintf(c->r->last_reason, sizeof c->r->last_reason,
+                 "a node said acct%d's committed nonce is %" PRIu64 ", more than %u past the last one sent (%" PRIu64
+                 "): ignored", (int)(s - c->senders), nonce, LOAD_NONCE_GAP_MAX, load_nonces_end(&s->txs));
+        return;
+    }
     load_nonces_committed(&s->txs, c->r, s->committed, nonce, now);
     s->committed = nonce;
     if (s->next_nonce < nonce) s->next_nonce = nonce;

@@ -29,6 +29,7 @@ load_tx *load_nonces_record(load_nonces *m, load_result *r, uint32_t account, ui
     /* Nonces are handed out in order, but a commit of nonces this load did
      * not send moves the next one past them; a node that lags can hand one
      * of those back (a resync). */
+    HANSA_ASSERT(load_nonces_plausible(m, nonce)); /* a sender's next nonce is only ever a believed one */
     uint64_t k = nonce - m->base;
     while (m->n < k) push(m, LOAD_NONCE_NONE);
     if (r->n_txs == r->cap_txs) {
@@ -60,6 +61,11 @@ void load_nonces_committed(const load_nonces *m, load_result *r, uint64_t from, 
         t->commit_us = now;
         r->committed++;
     }
+}
+
+bool load_nonces_plausible(const load_nonces *m, uint64_t nonce) {
+    uint64_t end = load_nonces_end(m);
+    return nonce <= end || nonce - end <= LOAD_NONCE_GAP_MAX;
 }
 
 uint64_t load_nonces_end(const load_nonces *m) { return m->base + m->n; }

@@ -11,6 +11,7 @@
 #ifndef HANSA_CMD_LOAD_NONCES_H
 #define HANSA_CMD_LOAD_NONCES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,10 @@
 
 /* tx_of's entry for a nonce this load never sent. */
 #define LOAD_NONCE_NONE SIZE_MAX
+/* How far past the last nonce sent a node's committed nonce is believed:
+ * other clients' commits during a run move it by a few windows at most,
+ * and each nonce of a gap costs a slot (a lying node's 2^40 cost 8 TiB). */
+#define LOAD_NONCE_GAP_MAX (1u << 16)
 
 typedef struct {
     uint64_t base; /* committed nonce at start: txs below it are not ours */
@@ -37,6 +42,9 @@ load_tx *load_nonces_record(load_nonces *m, load_result *r, uint32_t account, ui
  * said so in time), counted in r; holes and nonces not ours are passed by. */
 void load_nonces_committed(const load_nonces *m, load_result *r, uint64_t from, uint64_t to,
                            uint64_t now);
+/* Whether a node's committed nonce for this sender can be true: at most
+ * LOAD_NONCE_GAP_MAX past the last one sent. */
+bool load_nonces_plausible(const load_nonces *m, uint64_t nonce);
 /* The first nonce past the last one sent (base if none). */
 uint64_t load_nonces_end(const load_nonces *m);
 void load_nonces_free(load_nonces *m);

@@ -33,6 +33,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -289,7 +290,12 @@ static void hansad_path(char *out, size_t len) {
  * process by then, so it checks and leaves. Only async-signal-safe calls:
  * the parent may have threads. */
 static void die_with(pid_t parent) {
-    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) _exit(127);
+    static const char failed[] = "hansa: the node could not ask for its parent-death signal (prctl): not started\n";
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) {
+        (void)!write(STDERR_FILENO, failed, sizeof failed - 1); /* its log is not open yet */
+        _exit(127);
+    }
+    if (getppid() != parent) _exit(127);
 }
 
 static int start_node(const char *dir, int i, bool die_with_parent) {
@@ -300,6 +306,9 @@ static int start_node(const char *dir, int i, bool die_with_parent) {
     snprintf(log, sizeof log, "%s/hansad.log", home);
     snprintf(pidf, sizeof pidf, "%s/hansad.pid", home);
     pid_t parent = getpid();
+    /* PDEATHSIG follows the forking thread, not the process: a node forked
+     * by a thread that ends first would be stopped with it. */
+    HANSA_ASSERT(!die_with_parent || parent == (pid_t)syscall(SYS_gettid));
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
