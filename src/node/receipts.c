@@ -425,6 +425,12 @@ static void pending_ask_next(node *n, pending *p) {
     n->io.send(n->io.ctx, p->asked, MSG_RECEIPT_ASK, n->scratch.data, n->scratch.len);
 }
 
+static bool any_peer(const node *n) {
+    for (size_t i = 0; i < n->peers_end; i++)
+        if (n->peers[i].handle != NULL) return true;
+    return false;
+}
+
 hansa_err node_receipt_request(node *n, const node_receipt_req *req, receipt *out, uint64_t *async,
                                node_receipt_done done, void *ctx, char *why, size_t why_len) {
     *async = 0;
@@ -470,6 +476,15 @@ hansa_err node_receipt_request(node *n, const node_receipt_req *req, receipt *ou
         if (err == HANSA_OK) *out = rc;
         return err;
     }
+    /* With no peer to ask, pending_ask_next would give up at once and call
+     * done before the caller holds the handle (an RPC submit_receipt's call
+     * is deferred only after this returns: a client could stop the node by
+     * asking a node without peers); refused here instead. */
+    if (!any_peer(n)) {
+        snprintf(why, why_len, "collateral covers %" PRIu64 " of %" PRIu64 " (free here, and no peer to ask)",
+                 own, amount);
+        return HANSA_ERR_FUNDS;
+    }
     pending *p = NULL;
     for (size_t i = 0; i < PENDING_MAX && !p; i++)
         if (R(n)->pend[i].id == 0) p = &R(n)->pend[i];
@@ -485,6 +500,7 @@ hansa_err node_receipt_request(node *n, const node_receipt_req *req, receipt *ou
     R(n)->exposure += own; /* reserved until the receipt is issued or given up */
     *async = p->id;
     pending_ask_next(n, p);
+    HANSA_ASSERT(pending_get(n, *async) != NULL); /* asked a peer: done comes later */
     node_drain(n); /* re-arms the wake-up for the ask's timeout */
     return HANSA_OK;
 }

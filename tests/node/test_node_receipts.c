@@ -229,11 +229,38 @@ static void test_stopped_node_peer_down(void) {
     nn_stop(&nn);
 }
 
+/* Node0 covers 100 of 500 with no peer up: refused at once, done never
+ * called. It was called before node_receipt_request returned, and the RPC's
+ * submit_receipt, whose call was not deferred yet, then stopped the node. */
+static void test_no_peer_refused_at_once(void) {
+    nn_net nn;
+    start_bonded(&nn, (const uint64_t[4]){100, 1000, 1000, 0});
+    for (int j = 1; j < 4; j++) link_set(&nn, j, false);
+    hbuf tx = HBUF_INIT;
+    nn_transfer(&nn, 3, 0, 1, 500, false, &tx);
+    node_receipt_req req = {.tx = tx.data, .tx_len = tx.len};
+    receipt now;
+    uint64_t handle = 1;
+    char why[256];
+    answer a = {0};
+    CHECK_ERR(node_receipt_request(nn.nodes[0].n, &req, &now, &handle, on_done, &a, why, sizeof why),
+              HANSA_ERR_FUNDS);
+    CHECK(strstr(why, "no peer to ask") != NULL);
+    CHECK_EQ_U64(handle, 0);
+    CHECK_EQ_U64(a.calls, 0);
+    node_receipt_status st;
+    node_receipt_status_get(nn.nodes[0].n, &st);
+    CHECK_EQ_U64(st.free, 100); /* nothing reserved */
+    hbuf_free(&tx);
+    nn_stop(&nn);
+}
+
 int main(void) {
     RUN(test_silent_underwriter_passed_over);
     RUN(test_every_peer_asked);
     RUN(test_peer_in_lower_slot_asked);
     RUN(test_flapping_peers_asked_bounded);
     RUN(test_stopped_node_peer_down);
+    RUN(test_no_peer_refused_at_once);
     return check_summary();
 }
