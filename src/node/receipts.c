@@ -60,6 +60,13 @@ struct node_rcpt {
     size_t n_pend;           /* of pend[] in use: the wake-up scan is skipped at 0 */
     uint64_t next_id;
     uint64_t issued, underwritten;
+    /* The request node_receipt_request is asking for right now: a give-up
+     * inside that call (a peer's link failing under the first ask runs
+     * node_peer_down there) is its result, not a done its caller could not
+     * yet tell apart from a later one. */
+    uint64_t requesting;
+    hansa_err request_err;
+    char request_why[160];
 };
 
 /* ---- formats --------------------------------------------------------------- */
@@ -391,8 +398,14 @@ static void pending_end(node *n, pending *p) {
 static void pending_fail(node *n, pending *p, hansa_err err, const char *why) {
     node_receipt_done done = p->done;
     void *ctx = p->ctx;
+    bool in_request = p->id == R(n)->requesting;
     pending_end(n, p);
-    done(ctx, err, why, NULL);
+    if (!in_request) {
+        done(ctx, err, why, NULL);
+        return;
+    }
+    R(n)->request_err = err;
+    snprintf(R(n)->request_why, sizeof R(n)->request_why, "%s", why);
 }
 
 /* Asks the next peer for the uncovered rest, or gives up. */
@@ -431,6 +444,10 @@ static bool any_peer(const node *n) {
     return false;
 }
 
+static hansa_err request_underwriters(node *n, const node_receipt_req *req, const receipt *rc, uint64_t own,
+                                      uint64_t *async, node_receipt_done done, void *ctx, char *why,
+                                      size_t why_len);
+
 hansa_err node_receipt_request(node *n, const node_receipt_req *req, receipt *out, uint64_t *async,
                                node_receipt_done done, void *ctx, char *why, size_t why_len) {
     *async = 0;
@@ -465,26 +482,32 @@ hansa_err node_receipt_request(node *n, const node_receipt_req *req, receipt *ou
         snprintf(why, why_len, "this node already underwrites the transaction for a peer");
         return HANSA_ERR_DUPLICATE;
     }
+    uint64_t free_now = free_of(n), own = amount < free_now ? amount : free_now;
+    /* Refused before the transfer is admitted: no receipt can come of it. */
+    if (own < amount && !any_peer(n)) {
+        snprintf(why, why_len, "collateral covers %" PRIu64 " of %" PRIu64 " (free here, and no peer to ask)",
+                 own, amount);
+        return HANSA_ERR_FUNDS;
+    }
     err = admit(n, req->tx, req->tx_len, why, why_len);
     if (err != HANSA_OK) return err;
     receipt rc = {.core = {.chain_id = tx.chain_id, .tx_hash = th, .sender = tx.sender,
                            .nonce = tx.nonce, .beneficiary = to, .amount = amount,
                            .issued_height = n->height, .deadline = n->height + blocks}};
-    uint64_t free_now = free_of(n), own = amount < free_now ? amount : free_now;
     if (own == amount) {
         err = issue(n, &rc, own, why, why_len);
         if (err == HANSA_OK) *out = rc;
         return err;
     }
-    /* With no peer to ask, pending_ask_next would give up at once and call
-     * done before the caller holds the handle (an RPC submit_receipt's call
-     * is deferred only after this returns: a client could stop the node by
-     * asking a node without peers); refused here instead. */
-    if (!any_peer(n)) {
-        snprintf(why, why_len, "collateral covers %" PRIu64 " of %" PRIu64 " (free here, and no peer to ask)",
-                 own, amount);
-        return HANSA_ERR_FUNDS;
-    }
+    return request_underwriters(n, req, &rc, own, async, done, ctx, why, why_len);
+}
+
+/* Asks the first peer to underwrite what own does not cover; *async the
+ * handle done will come with, or an error (and *async 0) when the request
+ * gave up at once. */
+static hansa_err request_underwriters(node *n, const node_receipt_req *req, const receipt *rc, uint64_t own,
+                                      uint64_t *async, node_receipt_done done, void *ctx, char *why,
+                                      size_t why_len) {
     pending *p = NULL;
     for (size_t i = 0; i < PENDING_MAX && !p; i++)
         if (R(n)->pend[i].id == 0) p = &R(n)->pend[i];
@@ -493,14 +516,21 @@ hansa_err node_receipt_request(node *n, const node_receipt_req *req, receipt *ou
         return HANSA_ERR_FULL;
     }
     R(n)->n_pend++;
-    *p = (pending){.id = ++R(n)->next_id, .rc = rc, .own = own, .covered = own,
+    *p = (pending){.id = ++R(n)->next_id, .rc = *rc, .own = own, .covered = own,
                    .tx = hansa_malloc(req->tx_len), .tx_len = (uint32_t)req->tx_len,
                    .done = done, .ctx = ctx};
     memcpy(p->tx, req->tx, req->tx_len);
     R(n)->exposure += own; /* reserved until the receipt is issued or given up */
-    *async = p->id;
+    uint64_t id = p->id;
+    R(n)->requesting = id;
+    R(n)->request_err = HANSA_OK;
     pending_ask_next(n, p);
-    HANSA_ASSERT(pending_get(n, *async) != NULL); /* asked a peer: done comes later */
+    R(n)->requesting = 0;
+    if (R(n)->request_err != HANSA_OK) { /* gave up inside the ask: p is gone */
+        snprintf(why, why_len, "%s", R(n)->request_why);
+        return R(n)->request_err;
+    }
+    *async = id;
     node_drain(n); /* re-arms the wake-up for the ask's timeout */
     return HANSA_OK;
 }

@@ -43,6 +43,7 @@ typedef struct {
     size_t to_outsider[NN_TYPES]; /* messages sent to outsiders, by type */
     size_t drops;              /* peers this node dropped */
     size_t penalties;          /* penalty points it reported */
+    bool fail_next_send;       /* the next send to a peer fails as a write does: the link drops inside it */
 } nn_node;
 
 typedef struct {
@@ -92,9 +93,17 @@ static inline void nn_enqueue(nn_net *nn, int from, int to, uint8_t type, const 
     hbuf_append(&m->bytes, b, len);
 }
 
+static inline void nn_io_drop(void *ctx, void *peer, const char *reason);
+
 static inline void nn_io_send(void *ctx, void *peer, uint8_t type, const uint8_t *b, size_t len) {
     nn_node *t = ctx;
     int j = nn_peer_index(t->net, t->idx, peer);
+    if (j >= 0 && t->fail_next_send) { /* as net/host.c's failed uv_write: conn_close inside the send */
+        t->fail_next_send = false;
+        t->drops--; /* not a drop this node chose */
+        nn_io_drop(ctx, peer, "write failed");
+        return;
+    }
     if (j < 0) t->to_outsider[type]++;
     else if (t->net->up[t->idx][j]) nn_enqueue(t->net, t->idx, j, type, b, len);
 }

@@ -251,6 +251,37 @@ static void test_no_peer_refused_at_once(void) {
     node_receipt_status st;
     node_receipt_status_get(nn.nodes[0].n, &st);
     CHECK_EQ_U64(st.free, 100); /* nothing reserved */
+    hansa_hash th;
+    sha256(tx.data, tx.len, &th);
+    CHECK(!mempool_has(node_mempool(nn.nodes[0].n), &th)); /* refused before the transfer was admitted */
+    hbuf_free(&tx);
+    nn_stop(&nn);
+}
+
+/* Node0 covers 100 of 500 with one peer up, and the link to it fails under
+ * the ask (a failed write closes it inside the send, and node_peer_down
+ * gives the request up right there): the request's own result, not a done
+ * before its caller holds a handle (which asserted in the RPC). */
+static void test_ask_fails_inside_request(void) {
+    nn_net nn;
+    start_bonded(&nn, (const uint64_t[4]){100, 1000, 1000, 0});
+    for (int j = 2; j < 4; j++) link_set(&nn, j, false);
+    hbuf tx = HBUF_INIT;
+    nn_transfer(&nn, 3, 0, 1, 500, false, &tx);
+    node_receipt_req req = {.tx = tx.data, .tx_len = tx.len};
+    receipt now;
+    uint64_t handle = 1;
+    char why[256];
+    answer a = {0};
+    nn.nodes[0].fail_next_send = true;
+    CHECK_ERR(node_receipt_request(nn.nodes[0].n, &req, &now, &handle, on_done, &a, why, sizeof why),
+              HANSA_ERR_FUNDS);
+    CHECK(strstr(why, "every peer asked") != NULL);
+    CHECK_EQ_U64(handle, 0);
+    CHECK_EQ_U64(a.calls, 0);
+    node_receipt_status st;
+    node_receipt_status_get(nn.nodes[0].n, &st);
+    CHECK_EQ_U64(st.free, 100); /* the reservation given back */
     hbuf_free(&tx);
     nn_stop(&nn);
 }
@@ -262,5 +293,6 @@ int main(void) {
     RUN(test_flapping_peers_asked_bounded);
     RUN(test_stopped_node_peer_down);
     RUN(test_no_peer_refused_at_once);
+    RUN(test_ask_fails_inside_request);
     return check_summary();
 }
