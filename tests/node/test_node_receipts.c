@@ -229,13 +229,16 @@ static void test_stopped_node_peer_down(void) {
     nn_stop(&nn);
 }
 
-/* Node0 covers 100 of 500 with no peer up: refused at once, done never
- * called. It was called before node_receipt_request returned, and the RPC's
- * submit_receipt, whose call was not deferred yet, then stopped the node. */
-static void test_no_peer_refused_at_once(void) {
+/* Node0, covering 100 of 500, with peers 1..up_to-1 up, asks for a receipt
+ * and must be refused at once with HANSA_ERR_FUNDS whose text holds `says`:
+ * no handle, no done, nothing reserved. The done used to come before
+ * node_receipt_request returned, and the RPC's submit_receipt, whose call
+ * was not deferred yet, then stopped the node. Returns whether the transfer
+ * was admitted. */
+static bool refused_at_once(int up_to, bool fail_send, const char *says) {
     nn_net nn;
     start_bonded(&nn, (const uint64_t[4]){100, 1000, 1000, 0});
-    for (int j = 1; j < 4; j++) link_set(&nn, j, false);
+    for (int j = up_to; j < 4; j++) link_set(&nn, j, false);
     hbuf tx = HBUF_INIT;
     nn_transfer(&nn, 3, 0, 1, 500, false, &tx);
     node_receipt_req req = {.tx = tx.data, .tx_len = tx.len};
@@ -243,48 +246,30 @@ static void test_no_peer_refused_at_once(void) {
     uint64_t handle = 1;
     char why[256];
     answer a = {0};
+    nn.nodes[0].fail_next_send = fail_send;
     CHECK_ERR(node_receipt_request(nn.nodes[0].n, &req, &now, &handle, on_done, &a, why, sizeof why),
               HANSA_ERR_FUNDS);
-    CHECK(strstr(why, "no peer to ask") != NULL);
+    CHECK(strstr(why, says) != NULL);
     CHECK_EQ_U64(handle, 0);
     CHECK_EQ_U64(a.calls, 0);
     node_receipt_status st;
     node_receipt_status_get(nn.nodes[0].n, &st);
-    CHECK_EQ_U64(st.free, 100); /* nothing reserved */
+    CHECK_EQ_U64(st.free, 100); /* nothing reserved, or the reservation given back */
     hansa_hash th;
     sha256(tx.data, tx.len, &th);
-    CHECK(!mempool_has(node_mempool(nn.nodes[0].n), &th)); /* refused before the transfer was admitted */
+    bool admitted = mempool_has(node_mempool(nn.nodes[0].n), &th);
     hbuf_free(&tx);
     nn_stop(&nn);
+    return admitted;
 }
 
-/* Node0 covers 100 of 500 with one peer up, and the link to it fails under
- * the ask (a failed write closes it inside the send, and node_peer_down
- * gives the request up right there): the request's own result, not a done
- * before its caller holds a handle (which asserted in the RPC). */
-static void test_ask_fails_inside_request(void) {
-    nn_net nn;
-    start_bonded(&nn, (const uint64_t[4]){100, 1000, 1000, 0});
-    for (int j = 2; j < 4; j++) link_set(&nn, j, false);
-    hbuf tx = HBUF_INIT;
-    nn_transfer(&nn, 3, 0, 1, 500, false, &tx);
-    node_receipt_req req = {.tx = tx.data, .tx_len = tx.len};
-    receipt now;
-    uint64_t handle = 1;
-    char why[256];
-    answer a = {0};
-    nn.nodes[0].fail_next_send = true;
-    CHECK_ERR(node_receipt_request(nn.nodes[0].n, &req, &now, &handle, on_done, &a, why, sizeof why),
-              HANSA_ERR_FUNDS);
-    CHECK(strstr(why, "every peer asked") != NULL);
-    CHECK_EQ_U64(handle, 0);
-    CHECK_EQ_U64(a.calls, 0);
-    node_receipt_status st;
-    node_receipt_status_get(nn.nodes[0].n, &st);
-    CHECK_EQ_U64(st.free, 100); /* the reservation given back */
-    hbuf_free(&tx);
-    nn_stop(&nn);
-}
+/* No peer up: refused before the transfer is admitted. */
+static void test_no_peer_refused_at_once(void) { CHECK(!refused_at_once(1, false, "no peer to ask")); }
+
+/* One peer up, and the link to it fails under the ask (a failed write
+ * closes it inside the send, and node_peer_down gives the request up right
+ * there): the request's own result; the transfer was admitted before. */
+static void test_ask_fails_inside_request(void) { CHECK(refused_at_once(2, true, "every peer asked")); }
 
 int main(void) {
     RUN(test_silent_underwriter_passed_over);
