@@ -444,9 +444,36 @@ static bool any_peer(const node *n) {
     return false;
 }
 
+/* Asks the first peer to underwrite what own does not cover; *async the
+ * handle done will come with, or an error (and *async 0) when the request
+ * gave up at once. */
 static hansa_err request_underwriters(node *n, const node_receipt_req *req, const receipt *rc, uint64_t own,
                                       uint64_t *async, node_receipt_done done, void *ctx, char *why,
-                                      size_t why_len);
+                                      size_t why_len) {
+    pending *p = NULL;
+    for (size_t i = 0; i < PENDING_MAX && !p; i++)
+        if (R(n)->pend[i].id == 0) p = &R(n)->pend[i];
+    HANSA_ASSERT(p != NULL); /* n_pend < PENDING_MAX: checked before the transfer was admitted */
+    R(n)->n_pend++;
+    *p = (pending){.id = ++R(n)->next_id, .rc = *rc, .own = own, .covered = own,
+                   .tx = hansa_malloc(req->tx_len), .tx_len = (uint32_t)req->tx_len,
+                   .done = done, .ctx = ctx};
+    memcpy(p->tx, req->tx, req->tx_len);
+    R(n)->exposure += own; /* reserved until the receipt is issued or given up */
+    uint64_t id = p->id;
+    HANSA_ASSERT(R(n)->requesting == 0); /* one request at a time: nothing asks from inside an ask */
+    R(n)->requesting = id;
+    R(n)->request_err = HANSA_OK;
+    pending_ask_next(n, p);
+    node_drain(n); /* re-arms the wake-up for the ask's timeout; a send in it may fail too */
+    R(n)->requesting = 0;
+    if (R(n)->request_err != HANSA_OK) { /* gave up inside the call: p is gone */
+        snprintf(why, why_len, "%s", R(n)->request_why);
+        return R(n)->request_err;
+    }
+    *async = id;
+    return HANSA_OK;
+}
 
 hansa_err node_receipt_request(node *n, const node_receipt_req *req, receipt *out, uint64_t *async,
                                node_receipt_done done, void *ctx, char *why, size_t why_len) {
@@ -489,6 +516,10 @@ hansa_err node_receipt_request(node *n, const node_receipt_req *req, receipt *ou
                  own, amount);
         return HANSA_ERR_FUNDS;
     }
+    if (own < amount && R(n)->n_pend >= PENDING_MAX) {
+        snprintf(why, why_len, "too many underwritten receipts in flight");
+        return HANSA_ERR_FULL;
+    }
     err = admit(n, req->tx, req->tx_len, why, why_len);
     if (err != HANSA_OK) return err;
     receipt rc = {.core = {.chain_id = tx.chain_id, .tx_hash = th, .sender = tx.sender,
@@ -500,39 +531,6 @@ hansa_err node_receipt_request(node *n, const node_receipt_req *req, receipt *ou
         return err;
     }
     return request_underwriters(n, req, &rc, own, async, done, ctx, why, why_len);
-}
-
-/* Asks the first peer to underwrite what own does not cover; *async the
- * handle done will come with, or an error (and *async 0) when the request
- * gave up at once. */
-static hansa_err request_underwriters(node *n, const node_receipt_req *req, const receipt *rc, uint64_t own,
-                                      uint64_t *async, node_receipt_done done, void *ctx, char *why,
-                                      size_t why_len) {
-    pending *p = NULL;
-    for (size_t i = 0; i < PENDING_MAX && !p; i++)
-        if (R(n)->pend[i].id == 0) p = &R(n)->pend[i];
-    if (!p) {
-        snprintf(why, why_len, "too many underwritten receipts in flight");
-        return HANSA_ERR_FULL;
-    }
-    R(n)->n_pend++;
-    *p = (pending){.id = ++R(n)->next_id, .rc = *rc, .own = own, .covered = own,
-                   .tx = hansa_malloc(req->tx_len), .tx_len = (uint32_t)req->tx_len,
-                   .done = done, .ctx = ctx};
-    memcpy(p->tx, req->tx, req->tx_len);
-    R(n)->exposure += own; /* reserved until the receipt is issued or given up */
-    uint64_t id = p->id;
-    R(n)->requesting = id;
-    R(n)->request_err = HANSA_OK;
-    pending_ask_next(n, p);
-    R(n)->requesting = 0;
-    if (R(n)->request_err != HANSA_OK) { /* gave up inside the ask: p is gone */
-        snprintf(why, why_len, "%s", R(n)->request_why);
-        return R(n)->request_err;
-    }
-    *async = id;
-    node_drain(n); /* re-arms the wake-up for the ask's timeout */
-    return HANSA_OK;
 }
 
 void node_receipt_cancel(node *n, uint64_t handle) {

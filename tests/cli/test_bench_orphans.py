@@ -99,11 +99,11 @@ def killed_bench_takes_nodes(name, args, nodes, chains=None):
         bench.send_signal(signal.SIGKILL)
         bench.wait()
         # Bounded wait, not a timing figure: a node shuts down in well
-        # under a second; 20 s only keeps a broken build from hanging. The
+        # under a second; 15 s only keeps a broken build from hanging. The
         # waits of both cases fit within ctest's 180 s for a Python test,
         # so that the finally below always runs.
         wait_for(f"{name}: hansad {pids} of {net} exit after their bench was killed",
-                 lambda: not any(running(p, net) for p in pids), 20)
+                 lambda: not any(running(p, net) for p in pids), 15)
     except AssertionError:
         log.flush()
         with open(os.path.join(tmp, name + ".log")) as f:

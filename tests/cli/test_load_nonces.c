@@ -80,28 +80,35 @@ static void test_commit_bounded(void) {
     for (uint64_t k = 100; k < 400; k++) record(&m, &r, k); /* past the first growth of tx_of */
     CHECK(load_nonces_at(&m, &r, 99) == NULL);
     CHECK(load_nonces_at(&m, &r, 400) == NULL);
-    load_nonces_committed(&m, &r, 0, UINT64_MAX, 5);
+    load_nonces_committed(&m, &r, 0, LOAD_NONCE_MAX, 5);
     CHECK_EQ_U64(r.committed, 300);
     CHECK_EQ_U64(r.accepted, 300);
     load_nonces_free(&m);
     load_result_free(&r);
 }
 
-/* A committed nonce is believed up to LOAD_NONCE_GAP_MAX past the last one
- * sent, no further: a lying node's 2^40 would have become that many empty
- * slots at the next record (and UINT64_MAX wrapped to 0). */
-static void test_plausible(void) {
+/* A commit far past what was sent (another client used the account a lot,
+ * or the base came from a lagging node) is followed without a slot per
+ * nonce of the gap: everything sent is committed and the table starts again
+ * there; a gap up to LOAD_NONCE_GAP_MAX is kept as holes. */
+static void test_far_commit(void) {
     load_nonces m = {.base = 100};
     load_result r = {0};
-    CHECK(load_nonces_plausible(&m, 100 + LOAD_NONCE_GAP_MAX));
-    CHECK(!load_nonces_plausible(&m, 101 + LOAD_NONCE_GAP_MAX));
     record(&m, &r, 100);
-    CHECK(load_nonces_plausible(&m, 50)); /* behind: a lagging node, believed (nothing moves) */
-    CHECK(load_nonces_plausible(&m, 101 + LOAD_NONCE_GAP_MAX));
-    CHECK(!load_nonces_plausible(&m, 1ull << 40));
-    CHECK(!load_nonces_plausible(&m, UINT64_MAX));
-    record(&m, &r, 101 + LOAD_NONCE_GAP_MAX); /* the largest gap believed: recorded */
-    CHECK_EQ_U64(load_nonces_end(&m), 102 + LOAD_NONCE_GAP_MAX);
+    record(&m, &r, 101);
+    load_nonces_committed(&m, &r, 100, 102 + LOAD_NONCE_GAP_MAX, 7);
+    CHECK_EQ_U64(load_nonces_end(&m), 102); /* a gap of exactly the bound: kept */
+    record(&m, &r, 102 + LOAD_NONCE_GAP_MAX);
+    CHECK_EQ_U64(load_nonces_end(&m), 103 + LOAD_NONCE_GAP_MAX);
+    size_t cap = m.cap;
+    uint64_t far = 1ull << 40;
+    load_nonces_committed(&m, &r, 102 + LOAD_NONCE_GAP_MAX, far, 8);
+    CHECK_EQ_U64(r.committed, 3);
+    CHECK_EQ_U64(load_nonces_end(&m), far); /* started again: no 2^40 holes */
+    record(&m, &r, far);
+    CHECK(m.cap == cap);
+    CHECK(load_nonces_at(&m, &r, far)->nonce == far);
+    CHECK(load_nonces_at(&m, &r, 101) == NULL); /* committed, no longer by nonce */
     load_nonces_free(&m);
     load_result_free(&r);
 }
@@ -110,6 +117,6 @@ int main(void) {
     RUN(test_hole_passed_by);
     RUN(test_hole_filled);
     RUN(test_commit_bounded);
-    RUN(test_plausible);
+    RUN(test_far_commit);
     return check_summary();
 }

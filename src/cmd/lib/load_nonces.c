@@ -29,7 +29,9 @@ load_tx *load_nonces_record(load_nonces *m, load_result *r, uint32_t account, ui
     /* Nonces are handed out in order, but a commit of nonces this load did
      * not send moves the next one past them; a node that lags can hand one
      * of those back (a resync). */
-    HANSA_ASSERT(load_nonces_plausible(m, nonce)); /* a sender's next nonce is only ever a believed one */
+    /* A sender's next nonce is one it sent, or a commit's (which started
+     * the table again past a longer gap). */
+    HANSA_ASSERT(nonce <= load_nonces_end(m) + LOAD_NONCE_GAP_MAX);
     uint64_t k = nonce - m->base;
     while (m->n < k) push(m, LOAD_NONCE_NONE);
     if (r->n_txs == r->cap_txs) {
@@ -46,8 +48,8 @@ load_tx *load_nonces_record(load_nonces *m, load_result *r, uint32_t account, ui
     return t;
 }
 
-void load_nonces_committed(const load_nonces *m, load_result *r, uint64_t from, uint64_t to,
-                           uint64_t now) {
+void load_nonces_committed(load_nonces *m, load_result *r, uint64_t from, uint64_t to, uint64_t now) {
+    HANSA_ASSERT(to <= LOAD_NONCE_MAX);
     /* Only the nonces sent: to comes from a node, and may be far past them. */
     uint64_t end = load_nonces_end(m);
     for (uint64_t k = from > m->base ? from : m->base; k < to && k < end; k++) {
@@ -61,11 +63,10 @@ void load_nonces_committed(const load_nonces *m, load_result *r, uint64_t from, 
         t->commit_us = now;
         r->committed++;
     }
-}
-
-bool load_nonces_plausible(const load_nonces *m, uint64_t nonce) {
-    uint64_t end = load_nonces_end(m);
-    return nonce <= end || nonce - end <= LOAD_NONCE_GAP_MAX;
+    if (to > end && to - end > LOAD_NONCE_GAP_MAX) { /* all sent are committed: no hole worth a slot */
+        m->base = to;
+        m->n = 0;
+    }
 }
 
 uint64_t load_nonces_end(const load_nonces *m) { return m->base + m->n; }

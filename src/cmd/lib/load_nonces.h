@@ -11,7 +11,6 @@
 #ifndef HANSA_CMD_LOAD_NONCES_H
 #define HANSA_CMD_LOAD_NONCES_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,10 +18,14 @@
 
 /* tx_of's entry for a nonce this load never sent. */
 #define LOAD_NONCE_NONE SIZE_MAX
-/* How far past the last nonce sent a node's committed nonce is believed:
- * other clients' commits during a run move it by a few windows at most,
- * and each nonce of a gap costs a slot (a lying node's 2^40 cost 8 TiB). */
+/* The largest gap past the last nonce sent that the table keeps as holes,
+ * a slot each; a commit further ahead starts the table again there (every
+ * nonce sent is below it, so committed): a node's reading of 2^40 would
+ * otherwise cost 8 TiB of holes. */
 #define LOAD_NONCE_GAP_MAX (1u << 16)
+/* No chain reaches a nonce past this: a reading above is not believed
+ * (and base + n cannot wrap). */
+#define LOAD_NONCE_MAX (UINT64_MAX / 2)
 
 typedef struct {
     uint64_t base; /* committed nonce at start: txs below it are not ours */
@@ -37,14 +40,12 @@ load_tx *load_nonces_at(const load_nonces *m, load_result *r, uint64_t nonce);
  * hash on first use; the nonces skipped on the way become holes. */
 load_tx *load_nonces_record(load_nonces *m, load_result *r, uint32_t account, uint64_t nonce,
                             const hansa_hash *hash);
-/* The sender's committed nonce moved from `from` to `to`: each of its
- * transactions in [from, to) is committed at now (accepted too, if no node
- * said so in time), counted in r; holes and nonces not ours are passed by. */
-void load_nonces_committed(const load_nonces *m, load_result *r, uint64_t from, uint64_t to,
-                           uint64_t now);
-/* Whether a node's committed nonce for this sender can be true: at most
- * LOAD_NONCE_GAP_MAX past the last one sent. */
-bool load_nonces_plausible(const load_nonces *m, uint64_t nonce);
+/* The sender's committed nonce moved from `from` to `to` (<= LOAD_NONCE_MAX):
+ * each of its transactions in [from, to) is committed at now (accepted too,
+ * if no node said so in time), counted in r; holes and nonces not ours are
+ * passed by. A `to` more than LOAD_NONCE_GAP_MAX past the last nonce sent
+ * starts the table again at `to`. */
+void load_nonces_committed(load_nonces *m, load_result *r, uint64_t from, uint64_t to, uint64_t now);
 /* The first nonce past the last one sent (base if none). */
 uint64_t load_nonces_end(const load_nonces *m);
 void load_nonces_free(load_nonces *m);
