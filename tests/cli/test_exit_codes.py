@@ -59,6 +59,14 @@ def test_without_network(tmp, env):
             args = args + ["--node", NOWHERE]
         expect(UNREACHABLE, *args, env=env, contains="cannot connect")
     print(f"ok {len(node_commands)} node commands exit 3 when the node cannot be reached")
+    # A port that is not one is named as such (atoi read it as port 0: "cannot connect").
+    expect(UNREACHABLE, "status", "--node", "127.0.0.1:abc", env=env, contains="the port must be 1..65535")
+    # federation's integer options name the option and what it got (atoi read junk as 0).
+    for opt, val, want in [("--chains", "x", "2..8"), ("--timeout-ms", "-5", "1..600000"),
+                           ("--validators", "1e3", "1..16"), ("--full-nodes", "", "0..16")]:
+        expect(USAGE, "federation", "up", "--dir", os.path.join(tmp, "none"), opt, val, env=env,
+               contains=f"{opt} wants an integer {want}, not '{val}'")
+    expect(USAGE, "federation", "up", "--chains", env=env, contains="--chains wants an integer 2..8, not '(nothing)'")
     # Bad command lines and bad local input: 2.
     usage = [
         [], ["frobnicate"], ["key"], ["key", "show", "nobody", "--keys", keys],

@@ -360,29 +360,52 @@ static int usage(void) {
 
 int cmd_federation(int argc, char **argv) { return federation_run(argc, argv, false); }
 
+/* An integer option's value in lo..hi, or a message naming the option and
+ * what it got (atoi read junk as 0 and "-5" ms as four billion). */
+typedef struct {
+    const char *name;
+    int lo, hi;
+    int *out;
+} int_opt;
+
+static bool parse_int_opt(const int_opt *opts, size_t n, int argc, char **argv, int *i, bool *bad) {
+    for (size_t k = 0; k < n; k++) {
+        if (strcmp(argv[*i], opts[k].name) != 0) continue;
+        if (*i + 1 >= argc || !cli_parse_int(argv[*i + 1], opts[k].lo, opts[k].hi, opts[k].out)) {
+            fprintf(stderr, "hansa federation: %s wants an integer %d..%d, not '%s'\n", opts[k].name, opts[k].lo,
+                    opts[k].hi, *i + 1 < argc ? argv[*i + 1] : "(nothing)");
+            *bad = true;
+        }
+        *i += 1;
+        return true;
+    }
+    return false;
+}
+
 int federation_run(int argc, char **argv, bool die_with_parent) {
     if (argc < 2) return usage();
     fed_opts o = {"federation", 2, 4, 0, 1000, NULL, false, 4, false, 0, die_with_parent};
-    for (int i = 2; i < argc; i++) {
+    int timeout_ms = (int)o.timeout_ms;
+    const int_opt ints[] = {{"--chains", 2, FED_CHAINS_MAX, &o.chains},
+                            {"--validators", 1, ROUTE_SEEDS_MAX, &o.validators},
+                            {"--timeout-ms", 1, 600000, &timeout_ms},
+                            {"--full-nodes", 0, ROUTE_SEEDS_MAX, &o.full_nodes},
+                            {"--accounts", 1, 256, &o.accounts},
+                            {"--checkpoint-blocks", 1, 1000000, &o.checkpoint_blocks}};
+    bool bad = false;
+    for (int i = 2; i < argc && !bad; i++) {
         bool has = i + 1 < argc;
+        if (parse_int_opt(ints, sizeof ints / sizeof ints[0], argc, argv, &i, &bad)) continue;
         if (strcmp(argv[i], "--dir") == 0 && has) o.dir = argv[++i];
-        else if (strcmp(argv[i], "--chains") == 0 && has) o.chains = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--validators") == 0 && has) o.validators = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--timeout-ms") == 0 && has) o.timeout_ms = (uint32_t)atoi(argv[++i]);
-        else if (strcmp(argv[i], "--full-nodes") == 0 && has) o.full_nodes = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--accounts") == 0 && has && cli_parse_int(argv[i + 1], 1, 256, &o.accounts)) i++;
         else if (strcmp(argv[i], "--elections") == 0 && has) o.elections = argv[++i];
         else if (strcmp(argv[i], "--approve-by-stake") == 0) o.by_stake = true;
         else if (strcmp(argv[i], "--frost") == 0) o.frost = true;
-        else if (strcmp(argv[i], "--checkpoint-blocks") == 0 && has &&
-                 cli_parse_int(argv[i + 1], 1, 1000000, &o.checkpoint_blocks))
-            i++;
         else return usage();
     }
-    if (o.chains < 2 || o.chains > FED_CHAINS_MAX || o.validators < 1 || o.full_nodes < 0 ||
-        nodes_of(&o) > ROUTE_SEEDS_MAX) {
-        fprintf(stderr, "hansa federation: --chains must be 2..%d and --validators plus --full-nodes 1..%d\n",
-                FED_CHAINS_MAX, ROUTE_SEEDS_MAX);
+    if (bad) return CLI_USAGE;
+    o.timeout_ms = (uint32_t)timeout_ms;
+    if (nodes_of(&o) > ROUTE_SEEDS_MAX) {
+        fprintf(stderr, "hansa federation: --validators plus --full-nodes must be at most %d\n", ROUTE_SEEDS_MAX);
         return CLI_USAGE;
     }
     crypto_init();

@@ -17,6 +17,7 @@
 
 #include "base/assert.h"
 #include "base/clock.h"
+#include "cmd/lib/cli.h"
 
 static json_t *fail(rpcc_error *err, int code, const char *fmt, const char *arg) {
     err->code = code;
@@ -64,7 +65,12 @@ static int dial(const char *addr, uint64_t deadline_us, char *why, size_t why_le
     }
     memcpy(host, addr, (size_t)(colon - addr));
     host[colon - addr] = 0;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+    int port;
+    if (!cli_parse_int(colon + 1, 1, 65535, &port)) { /* atoi read junk as port 0: "is the node running?" */
+        snprintf(why, why_len, "bad address %s (the port must be 1..65535)", addr);
+        return -1;
+    }
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
         snprintf(why, why_len, "bad address %s (want an IPv4 ip:port)", addr);
         return -1;
