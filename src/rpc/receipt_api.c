@@ -16,6 +16,7 @@
 #include "ledger/tx_receipt.h"
 #include "node/receipt_proof.h"
 #include "node/receipts.h"
+#include "store/store.h"
 #include "rpc/node_json.h"
 
 #define SUBMIT_TIMEOUT_MS_DEFAULT 10000
@@ -60,13 +61,23 @@ static json_t *receipt_json(uint32_t chain_id, const receipt *rc, const hansa_ha
     return j;
 }
 
+/* A refused receipt's data: the error, why, and whether the transfer was
+ * admitted all the same — in this node's pool or already committed (refused
+ * once peers were asked, it commits as any transfer: a wallet must not sign
+ * the payment again under a new nonce). */
+static json_t *refusal_data(const rpc_receipt_api *api, const hansa_hash *tx_hash, hansa_err err, const char *why) {
+    store_tx_loc loc;
+    bool admitted = mempool_has(node_mempool(api->n), tx_hash) ||
+                    store_get_tx(node_store(api->n), tx_hash, &loc) == HANSA_OK;
+    return json_pack("{s:s, s:s, s:b}", "error", hansa_errname(err), "why", why, "admitted", admitted);
+}
+
 static void on_done(void *ctx, hansa_err err, const char *why, const receipt *rc) {
     call_slot *c = ctx;
     rpc_pending *p = c->pending;
     c->pending = NULL;
     if (err != HANSA_OK)
-        rpc_reply_error(p, RPC_TX_REJECTED, json_pack("{s:s, s:s}", "error", hansa_errname(err), "why", why),
-                        "no receipt: %s", why);
+        rpc_reply_error(p, RPC_TX_REJECTED, refusal_data(c->api, &c->tx_hash, err, why), "no receipt: %s", why);
     else rpc_reply(p, receipt_json(rc->core.chain_id, rc, &c->tx_hash, c->started_ns));
 }
 
@@ -108,9 +119,7 @@ static rpc_outcome m_submit_receipt(rpc_call *call, json_t *params, void *ctx) {
     char why[256] = "";
     hansa_err e = node_receipt_request(api->n, &req, &rc, &c->handle, on_done, c, why, sizeof why);
     free(bytes);
-    if (e != HANSA_OK)
-        return rpc_fail(RPC_TX_REJECTED, json_pack("{s:s, s:s}", "error", hansa_errname(e), "why", why),
-                        "no receipt: %s", why);
+    if (e != HANSA_OK) return rpc_fail(RPC_TX_REJECTED, refusal_data(api, &c->tx_hash, e, why), "no receipt: %s", why);
     if (c->handle == 0)
         return rpc_ok(receipt_json(node_chain_id(api->n), &rc, &c->tx_hash, started));
     rpc_outcome out = rpc_defer(call, timeout_ms, on_cancel, c, &c->pending);

@@ -121,6 +121,22 @@ def check_tx_view(r, want_hash):
     assert len(r["commit"]["signers"]) == 1 and len(r["commit"]["signers"][0]["signature"]) == 128
 
 
+def test_receipt_refused(tn, a):
+    """A one-delegate node has no receipt collateral and no peer to ask: a
+    submit_receipt is refused before its transfer is admitted (admitted false);
+    once the same transfer went in by submit_tx, the refusal says it is
+    admitted (a wallet must not pay again under a new nonce). Last: it spends
+    from acct3, whose balance earlier parts check."""
+    t = signed_tx(tn, a, "acct3", tn.key_address("acct1"), 7)
+    e = call_error(a, "submit_receipt", {"tx": t["tx"]})
+    assert e.code == TX_REJECTED and e.data["error"] == "HANSA_ERR_FUNDS", e.data
+    assert "no peer to ask" in e.data["why"] and e.data["admitted"] is False, e.data
+    assert t["hash"] not in call(a, "mempool")["hashes"]
+    call(a, "submit_tx", {"tx": t["tx"]})
+    e = call_error(a, "submit_receipt", {"tx": t["tx"]})
+    assert e.code == TX_REJECTED and e.data["admitted"] is True, e.data
+
+
 def test_submit_batch_and_tx(tn, a):
     """Five transfers in one batch land in one or a few blocks; each has a
     proof that verifies, and block/wait_tx/mempool agree with it."""
@@ -311,7 +327,8 @@ def main():
                          ("mempool", lambda: test_mempool(a)), ("wait_block", lambda: test_wait_block(a)),
                          ("wait_tx", lambda: test_wait_tx(tn, a)),
                          ("transport errors", lambda: test_transport_errors(a)),
-                         ("credit lookups by id", lambda: test_credit_by_id(a))]:
+                         ("credit lookups by id", lambda: test_credit_by_id(a)),
+                         ("submit_receipt refused", lambda: test_receipt_refused(tn, a))]:
             fn()
             print(f"ok {name}")
     print("all node API tests passed")
