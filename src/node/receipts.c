@@ -522,6 +522,7 @@ hansa_err node_receipt_request(node *n, const node_receipt_req *req, receipt *ou
     }
     err = admit(n, req->tx, req->tx_len, why, why_len);
     if (err != HANSA_OK) return err;
+    if (req->admitted) *req->admitted = true;
     receipt rc = {.core = {.chain_id = tx.chain_id, .tx_hash = th, .sender = tx.sender,
                            .nonce = tx.nonce, .beneficiary = to, .amount = amount,
                            .issued_height = n->height, .deadline = n->height + blocks}};

@@ -43,6 +43,10 @@ typedef struct {
     size_t tx_len;
     uint64_t amount;          /* to guarantee; 0 = the transfer's amount */
     uint32_t deadline_blocks; /* 0 = NODE_RECEIPT_DEADLINE_DEFAULT */
+    /* Or NULL: set true once the transfer is admitted to the pool. Every
+     * refusal after that (and every underwritten request's done) leaves it
+     * admitted: it commits as any transfer, receipt or not. */
+    bool *admitted;
 } node_receipt_req;
 
 /* The answer to an underwritten request: err HANSA_OK and the receipt

@@ -16,7 +16,6 @@
 #include "ledger/tx_receipt.h"
 #include "node/receipt_proof.h"
 #include "node/receipts.h"
-#include "store/store.h"
 #include "rpc/node_json.h"
 
 #define SUBMIT_TIMEOUT_MS_DEFAULT 10000
@@ -30,6 +29,7 @@ typedef struct {
     uint64_t handle;
     uint64_t started_ns;
     hansa_hash tx_hash;
+    bool admitted; /* the transfer went into the pool (node_receipt_req.admitted) */
 } call_slot;
 
 struct rpc_receipt_api {
@@ -62,13 +62,13 @@ static json_t *receipt_json(uint32_t chain_id, const receipt *rc, const hansa_ha
 }
 
 /* A refused receipt's data: the error, why, and whether the transfer was
- * admitted all the same — in this node's pool or already committed (refused
- * once peers were asked, it commits as any transfer: a wallet must not sign
- * the payment again under a new nonce). */
-static json_t *refusal_data(const rpc_receipt_api *api, const hansa_hash *tx_hash, hansa_err err, const char *why) {
-    store_tx_loc loc;
-    bool admitted = mempool_has(node_mempool(api->n), tx_hash) ||
-                    store_get_tx(node_store(api->n), tx_hash, &loc) == HANSA_OK;
+ * admitted all the same (refused once peers were asked, it commits as any
+ * transfer: a wallet must not sign the payment again under a new nonce):
+ * admitted by this call — what the node said as it admitted it, for the pool
+ * may have dropped it since while the peers asked still hold it — or in the
+ * pool now (an earlier submit_tx of the same transfer). */
+static json_t *refusal_data(const call_slot *c, hansa_err err, const char *why) {
+    bool admitted = c->admitted || mempool_has(node_mempool(c->api->n), &c->tx_hash);
     return json_pack("{s:s, s:s, s:b}", "error", hansa_errname(err), "why", why, "admitted", admitted);
 }
 
@@ -77,7 +77,7 @@ static void on_done(void *ctx, hansa_err err, const char *why, const receipt *rc
     rpc_pending *p = c->pending;
     c->pending = NULL;
     if (err != HANSA_OK)
-        rpc_reply_error(p, RPC_TX_REJECTED, refusal_data(c->api, &c->tx_hash, err, why), "no receipt: %s", why);
+        rpc_reply_error(p, RPC_TX_REJECTED, refusal_data(c, err, why), "no receipt: %s", why);
     else rpc_reply(p, receipt_json(rc->core.chain_id, rc, &c->tx_hash, c->started_ns));
 }
 
@@ -114,12 +114,12 @@ static rpc_outcome m_submit_receipt(rpc_call *call, json_t *params, void *ctx) {
     *c = (call_slot){.api = api, .started_ns = started};
     sha256(bytes, len, &c->tx_hash);
     node_receipt_req req = {.tx = bytes, .tx_len = len, .amount = amount,
-                            .deadline_blocks = (uint32_t)blocks};
+                            .deadline_blocks = (uint32_t)blocks, .admitted = &c->admitted};
     receipt rc;
     char why[256] = "";
     hansa_err e = node_receipt_request(api->n, &req, &rc, &c->handle, on_done, c, why, sizeof why);
     free(bytes);
-    if (e != HANSA_OK) return rpc_fail(RPC_TX_REJECTED, refusal_data(api, &c->tx_hash, e, why), "no receipt: %s", why);
+    if (e != HANSA_OK) return rpc_fail(RPC_TX_REJECTED, refusal_data(c, e, why), "no receipt: %s", why);
     if (c->handle == 0)
         return rpc_ok(receipt_json(node_chain_id(api->n), &rc, &c->tx_hash, started));
     rpc_outcome out = rpc_defer(call, timeout_ms, on_cancel, c, &c->pending);

@@ -241,7 +241,8 @@ static bool refused_at_once(int up_to, bool fail_send, const char *says) {
     for (int j = up_to; j < 4; j++) link_set(&nn, j, false);
     hbuf tx = HBUF_INIT;
     nn_transfer(&nn, 3, 0, 1, 500, false, &tx);
-    node_receipt_req req = {.tx = tx.data, .tx_len = tx.len};
+    bool said_admitted = false;
+    node_receipt_req req = {.tx = tx.data, .tx_len = tx.len, .admitted = &said_admitted};
     receipt now;
     uint64_t handle = 1;
     char why[256];
@@ -258,6 +259,7 @@ static bool refused_at_once(int up_to, bool fail_send, const char *says) {
     hansa_hash th;
     sha256(tx.data, tx.len, &th);
     bool admitted = mempool_has(node_mempool(nn.nodes[0].n), &th);
+    CHECK(said_admitted == admitted); /* what the RPC's refusal tells the client */
     hbuf_free(&tx);
     nn_stop(&nn);
     return admitted;
